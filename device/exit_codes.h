@@ -1,0 +1,25 @@
+/*
+ * Process exit codes of the device programs. The simulation harness (demo,
+ * integration tests) reads them as a real board would read a reset reason.
+ *
+ *   mayday-boot execs the program it chose, so its exit status is that
+ *   program's, except for the TrE halts below, where nothing is started and
+ *   nothing is claimed to the network.
+ */
+#ifndef MAYDAY_EXIT_CODES_H
+#define MAYDAY_EXIT_CODES_H
+
+enum mayday_exit {
+	MAYDAY_EXIT_NORMAL_OK      = 0,  /* normal code ran and reported healthy */
+	MAYDAY_EXIT_DCF_ACKED      = 10, /* DCF: distress indication acknowledged (authenticated ack) */
+	MAYDAY_EXIT_DCF_UNACKED    = 11, /* DCF: deadline passed without a valid acknowledgement */
+	MAYDAY_EXIT_DCF_CONFIG     = 12, /* DCF: own config/credentials unusable */
+	MAYDAY_EXIT_REBOOT         = 13, /* device asks to be rebooted (harness runs mayday-boot again) */
+	MAYDAY_EXIT_DCF_ACK_UNAUTH = 14, /* DCF: stopped on an acknowledgement it could not authenticate */
+	MAYDAY_EXIT_HALT_ROT       = 20, /* TrE halt: RoT unreadable or inconsistent */
+	MAYDAY_EXIT_HALT_DCF       = 21, /* TrE halt: DCF partition missing or fails verification */
+	MAYDAY_EXIT_HALT_INTERNAL  = 22, /* TrE halt: usage error or internal failure */
+	MAYDAY_EXIT_NORMAL_FAILED  = 30  /* normal code started but reported failure */
+};
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * Flash HAL: a device's partitions, accessed only through this interface.
+ *
+ * On the host a device is a directory and each partition a sub-directory of
+ * files ("rot", "dcf", "slot_a", "slot_b", "state", "run"). Every write that
+ * must survive power loss goes through hal_flash_write_atomic or a
+ * hal_flash_writer: write a temporary file, fsync it, rename it over the
+ * target, fsync the directory. A power cut therefore leaves the old file or
+ * the new one, never a mix (leftover temporaries are removed on open).
+ *
+ * Backends are chosen by name (hal_flash_open's `spec`):
+ *   "host"                       plain files
+ *   "fault:cut=N[,flip=PART/NAME@BIT]..."
+ *                                host files, but after N counted flash
+ *                                operations every further call fails with
+ *                                MAYDAY_E_POWER (the device lost power);
+ *                                flip inverts bit BIT of PART/NAME as it is read
+ * Counted operations: each write(2) of data, each fsync, each rename, each unlink.
+ * hal_flash_ops_count() reports how many a run performed, so a test can
+ * count a clean run, then cut at every step 1..N.
+ */
+#ifndef MAYDAY_HAL_FLASH_H
+#define MAYDAY_HAL_FLASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mayday/error.h"
+
+#define HAL_PART_ROT    "rot"
+#define HAL_PART_DCF    "dcf"
+#define HAL_PART_SLOT_A "slot_a"
+#define HAL_PART_SLOT_B "slot_b"
+#define HAL_PART_STATE  "state"
+#define HAL_PART_RUN    "run"   /* volatile handover area (RAM on a real device) */
+
+struct hal_flash;
+struct hal_flash_reader;
+struct hal_flash_writer;
+
+/* `spec` NULL means the MAYDAY_FLASH environment variable, else "host".
+ * Creates missing partition directories. The caller owns *out. */
+MAYDAY_NODISCARD enum mayday_err hal_flash_open(struct hal_flash **out, const char *device_dir,
+						const char *spec);
+void hal_flash_close(struct hal_flash *f);     /* NULL-safe */
+uint64_t hal_flash_ops_count(const struct hal_flash *f);
+const char *hal_flash_device_dir(const struct hal_flash *f);
+
+/* Whole small file into the caller's buffer. MAYDAY_E_TOOBIG if larger than cap,
+ * MAYDAY_E_NOTFOUND if absent. */
+MAYDAY_NODISCARD enum mayday_err hal_flash_read(struct hal_flash *f, const char *part,
+						const char *name, uint8_t *buf, size_t cap,
+						size_t *len);
+/* Power-safe replace of PART/NAME with `data`. */
+MAYDAY_NODISCARD enum mayday_err hal_flash_write_atomic(struct hal_flash *f, const char *part,
+							const char *name, const void *data,
+							size_t len);
+MAYDAY_NODISCARD enum mayday_err hal_flash_remove(struct hal_flash *f, const char *part,
+						  const char *name);
+/* Host path of PART/NAME (to exec an entry program). MAYDAY_E_TOOBIG if cap too small. */
+MAYDAY_NODISCARD enum mayday_err hal_flash_path(const struct hal_flash *f, const char *part,
+						const char *name, char *out, size_t cap);
+/* Calls fn for each regular file in PART (not temporaries); stops on non-OK. */
+typedef enum mayday_err (*hal_flash_list_fn)(void *ctx, const char *name, uint64_t size);
+MAYDAY_NODISCARD enum mayday_err hal_flash_list(struct hal_flash *f, const char *part,
+						hal_flash_list_fn fn, void *ctx);
+
+/* Streaming read, for components too large for memory. */
+MAYDAY_NODISCARD enum mayday_err hal_flash_reader_open(struct hal_flash *f, const char *part,
+						       const char *name,
+						       struct hal_flash_reader **out,
+						       uint64_t *size);
+/* *n == 0 at end of file. */
+MAYDAY_NODISCARD enum mayday_err hal_flash_reader_read(struct hal_flash_reader *r, uint8_t *buf,
+						       size_t cap, size_t *n);
+void hal_flash_reader_close(struct hal_flash_reader *r); /* NULL-safe */
+
+/* Streaming power-safe write: nothing is visible under NAME until commit.
+ * abort (or close without commit) removes the temporary. */
+MAYDAY_NODISCARD enum mayday_err hal_flash_writer_open(struct hal_flash *f, const char *part,
+						       const char *name,
+						       struct hal_flash_writer **out);
+MAYDAY_NODISCARD enum mayday_err hal_flash_writer_write(struct hal_flash_writer *w,
+							const void *data, size_t len);
+MAYDAY_NODISCARD enum mayday_err hal_flash_writer_commit(struct hal_flash_writer *w);
+void hal_flash_writer_abort(struct hal_flash_writer *w); /* NULL-safe; frees w */
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * Root of Trust HAL: secure storage for the device ID, the distress signing
+ * key, the trust anchors and the monotonic counters.
+ *
+ * The signing key never leaves the RoT: callers get a mayday_signer whose
+ * callback signs inside the backend (a TPM backend signs in the TPM).
+ * Counters never go backwards and survive power cuts: the new value is
+ * durable before any call that advanced it returns.
+ *
+ * Backends by name: "file" (embedded default; the HAL_PART_ROT partition of
+ * the flash HAL, so flash fault injection applies to it too).
+ */
+#ifndef MAYDAY_HAL_ROT_H
+#define MAYDAY_HAL_ROT_H
+
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#include "mayday/cose.h"
+#include "mayday/error.h"
+#include "mayday/limits.h"
+#include "flash.h"
+
+enum hal_rot_counter {
+	HAL_ROT_COUNTER_MESSAGE  = 0, /* distress message counter (COSE partial IV, replay defence) */
+	HAL_ROT_COUNTER_ROLLBACK = 1, /* anti-rollback: lowest acceptable manifest rollback value */
+	HAL_ROT_COUNTER__COUNT
+};
+
+enum hal_rot_anchor {
+	HAL_ROT_ANCHOR_VENDOR = 0, /* vendor image/DCF signing public key */
+	HAL_ROT_ANCHOR_HEMS   = 1, /* H(e)MS acknowledgement signing public key */
+	HAL_ROT_ANCHOR__COUNT
+};
+
+struct hal_rot;
+
+/* `spec`: "file". `flash` is borrowed and must outlive the RoT. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_open(struct hal_rot **out, const char *spec,
+					      struct hal_flash *flash);
+void hal_rot_close(struct hal_rot *rot); /* NULL-safe; wipes key material */
+
+/* NUL-terminated; `out` holds MAYDAY_DEVICE_ID_MAX + 1 bytes. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_device_id(struct hal_rot *rot,
+						   char out[MAYDAY_DEVICE_ID_MAX + 1]);
+/* A signer over the distress key; kid = device ID. Valid while rot is open. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_signer(struct hal_rot *rot, struct mayday_signer *out);
+/* Caller owns *out (EVP_PKEY_free). */
+MAYDAY_NODISCARD enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_rot_anchor which,
+						EVP_PKEY **out);
+
+MAYDAY_NODISCARD enum mayday_err hal_rot_counter_read(struct hal_rot *rot,
+						      enum hal_rot_counter which, uint64_t *value);
+/* value+1, durably stored before it is returned in *value. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_counter_next(struct hal_rot *rot,
+						      enum hal_rot_counter which, uint64_t *value);
+/* Raise to `to` (no-op if equal); MAYDAY_E_ROLLBACK if `to` is below the current value. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_counter_advance(struct hal_rot *rot,
+							 enum hal_rot_counter which, uint64_t to);
+
+/* Provisioning of the file backend (mayday-provision only): writes the RoT
+ * partition with the given identity, key and anchors, counters at zero. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision(struct hal_flash *flash,
+							const char *device_id,
+							EVP_PKEY *distress_key,
+							EVP_PKEY *vendor_pub, EVP_PKEY *hems_pub);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * Key, certificate and digest helpers over OpenSSL 3.
+ * Every EVP_PKEY returned is owned by the caller (EVP_PKEY_free).
+ */
+#ifndef MAYDAY_KEYS_H
+#define MAYDAY_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#include "mayday/error.h"
+#include "mayday/limits.h"
+
+/* Load a PEM private key (P-256 only; anything else: MAYDAY_E_KEY). */
+MAYDAY_NODISCARD enum mayday_err mayday_key_load_private(const char *path, EVP_PKEY **out);
+/* Load a PEM public key ("PUBLIC KEY") or the key of a PEM certificate. */
+MAYDAY_NODISCARD enum mayday_err mayday_key_load_public(const char *path, EVP_PKEY **out);
+/* Same from memory (PEM text, not NUL-terminated necessarily). */
+MAYDAY_NODISCARD enum mayday_err mayday_key_public_from_pem(const uint8_t *pem, size_t len,
+							     EVP_PKEY **out);
+/* PEM of the public half, NUL-terminated, into the caller's buffer. */
+MAYDAY_NODISCARD enum mayday_err mayday_key_public_to_pem(EVP_PKEY *key, char *out, size_t cap,
+							   size_t *out_len);
+/* New P-256 key. */
+MAYDAY_NODISCARD enum mayday_err mayday_key_generate(EVP_PKEY **out);
+/* Write private key PEM with mode 0600, durably (tmp, fsync, rename, fsync dir). */
+MAYDAY_NODISCARD enum mayday_err mayday_key_save_private(EVP_PKEY *key, const char *path);
+MAYDAY_NODISCARD enum mayday_err mayday_key_save_public(EVP_PKEY *key, const char *path);
+
+/* SHA-256 of a buffer. */
+void mayday_sha256(const void *data, size_t len, uint8_t out[MAYDAY_DIGEST_LEN]);
+/* Lowercase hex, NUL-terminated; `out` needs 2*len+1 bytes. */
+void mayday_hex(const uint8_t *in, size_t len, char *out);
+/* Constant-time compare. */
+int mayday_ct_equal(const void *a, const void *b, size_t len);
+
+#endif

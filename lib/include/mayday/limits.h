@@ -1,0 +1,25 @@
+/*
+ * Limits that cross a boundary (wire, flash). Every decoder enforces them;
+ * docs/protocol.md states them. Changing one is a protocol change.
+ */
+#ifndef MAYDAY_LIMITS_H
+#define MAYDAY_LIMITS_H
+
+#define MAYDAY_PROTOCOL_VERSION 1
+
+#define MAYDAY_DEVICE_ID_MAX   64   /* bytes of UTF-8, no NUL on the wire */
+#define MAYDAY_NAME_MAX        64   /* component name */
+#define MAYDAY_VERSION_STR_MAX 32   /* image / DCF version strings */
+#define MAYDAY_CLASS_MAX       32   /* product class */
+#define MAYDAY_URL_MAX         255
+#define MAYDAY_KID_MAX         32
+#define MAYDAY_MAX_COMPONENTS  32   /* per manifest, and failed components per indication */
+#define MAYDAY_DIGEST_LEN      32   /* SHA-256 */
+#define MAYDAY_ES256_SIG_LEN   64   /* r || s, big-endian, 32 bytes each (RFC 9053) */
+
+#define MAYDAY_INDICATION_MAX  4096 /* encoded COSE_Sign1 indication, bytes */
+#define MAYDAY_ACK_MAX         1024 /* encoded COSE_Sign1 acknowledgement, bytes */
+#define MAYDAY_MANIFEST_MAX    8192 /* encoded COSE_Sign1 manifest, bytes */
+#define MAYDAY_EVIDENCE_MAX    4096 /* encoded evidence (TrE -> DCF), bytes */
+
+#endif

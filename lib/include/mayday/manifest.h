@@ -1,0 +1,61 @@
+/*
+ * Signed manifests: the TRV manifest of a normal-code slot, and the manifest
+ * of the DCF partition. One format, told apart by `kind`, both signed by the
+ * vendor key in a COSE_Sign1 (docs/protocol.md).
+ *
+ * The trusted reference values (TRVs) are the per-component SHA-256 digests.
+ * Replacing the TRVs means installing a new signed manifest.
+ */
+#ifndef MAYDAY_MANIFEST_H
+#define MAYDAY_MANIFEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#include "mayday/cose.h"
+
+enum mayday_manifest_kind {
+	MAYDAY_MANIFEST_IMAGE = 1, /* normal-code slot: components + entry program */
+	MAYDAY_MANIFEST_DCF   = 2  /* DCF partition: DCF executable + its configuration */
+};
+
+struct mayday_trv {
+	char name[MAYDAY_NAME_MAX + 1];  /* file name inside the partition: [A-Za-z0-9._-], no "/" , not "." or ".." */
+	uint64_t size;
+	uint8_t digest[MAYDAY_DIGEST_LEN];
+	bool designated;                 /* a failure of this component fails secure start-up */
+};
+
+struct mayday_manifest {
+	uint32_t kind;                                  /* enum mayday_manifest_kind */
+	char product_class[MAYDAY_CLASS_MAX + 1];
+	char image_version[MAYDAY_VERSION_STR_MAX + 1];
+	uint64_t rollback;                              /* anti-rollback counter */
+	char entry[MAYDAY_NAME_MAX + 1];                /* component that is executed; must be listed */
+	uint32_t n_trv;
+	struct mayday_trv trv[MAYDAY_MAX_COMPONENTS];
+};
+
+MAYDAY_NODISCARD enum mayday_err
+mayday_manifest_sign(const struct mayday_manifest *m, const struct mayday_signer *vendor,
+		     uint8_t *out, size_t out_cap, size_t *out_len);
+MAYDAY_NODISCARD enum mayday_err
+mayday_manifest_encode_claims(const struct mayday_manifest *m, uint8_t *out, size_t out_cap,
+			      size_t *out_len);
+MAYDAY_NODISCARD enum mayday_err
+mayday_manifest_decode_claims(const uint8_t *in, size_t in_len, struct mayday_manifest *m,
+			      struct mayday_diag *diag);
+
+/* Decode the COSE layer, verify with the vendor public key, decode claims. */
+MAYDAY_NODISCARD enum mayday_err
+mayday_manifest_verify(const uint8_t *in, size_t in_len, EVP_PKEY *vendor_pub,
+		       struct mayday_manifest *m, struct mayday_diag *diag);
+
+/* NULL if absent. Returned pointer is into `m`. */
+const struct mayday_trv *mayday_manifest_find(const struct mayday_manifest *m, const char *name);
+
+/* true if `name` is a safe single path component as stated above. */
+bool mayday_name_is_safe(const char *name);
+
+#endif

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages mayday needs, only those that are missing.
+# Each package and why it is here is listed in README.md ("Dependencies").
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  libssl-dev          # OpenSSL 3: ECDSA P-256, SHA-256, HKDF, AEAD, TLS 1.3
+  libcbor-dev         # CBOR (RFC 8949) for messages and manifests
+  libcmocka-dev       # unit tests
+  libinih-dev         # INI parser for device and daemon configuration
+  libjansson-dev      # JSON for maydayctl --json
+  libevent-dev        # maydayd event loop
+  libsqlite3-dev sqlite3   # incident store (WAL)
+)
+run_pkgs=(openssl iproute2 procps)
+
+missing=()
+for p in "${build_pkgs[@]}" "${run_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
