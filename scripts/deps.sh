@@ -13,7 +13,7 @@ build_pkgs=(
   libevent-dev        # maydayd event loop
   libsqlite3-dev sqlite3   # incident store (WAL)
 )
-run_pkgs=(openssl iproute2 procps)
+run_pkgs=(openssl iproute2 procps jq bc)   # jq: the demo reads maydayctl --json; bc: bench arithmetic
 
 missing=()
 for p in "${build_pkgs[@]}" "${run_pkgs[@]}"; do

@@ -1,1 +1,8 @@
-# (to be filled by its owner)
+# Integration tests: the real binaries, on loopback only.
+set(MAYDAY_INTEGRATION_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+add_test(NAME integration-distress-loop
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_distress_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-distress-loop PROPERTIES LABELS integration TIMEOUT 180)
+
+include(${MAYDAY_INTEGRATION_DIR}/server.cmake OPTIONAL)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, each printing its figure next to a baseline
+# measured in the same run on the same machine.
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/boot_measure.sh" "$build"
+"$here/ingest_udp.sh" "$build"

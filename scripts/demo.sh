@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# make demo: the distress loop on the embedded defaults.
+#
+# Provisions a PKI and a small fleet, starts maydayd on loopback, boots every
+# device through secure start-up, and prints what the network knows. Exits
+# non-zero if the network's view differs from what happened on the devices.
+# Leaves nothing running.
+#
+# usage: scripts/demo.sh [BUILD_DIR] [OUT_DIR]
+set -euo pipefail
+
+build=$(cd "${1:-build}" && pwd)
+out=${2:-demo-out}
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+bin() { echo "$build/$1"; }
+provision=$(bin tools/provision/mayday-provision)
+boot=$(bin device/boot/mayday-boot)
+dcf=$(bin device/dcf/mayday-dcf)
+normal=$(bin device/normal/mayday-normal)
+maydayd=$(bin server/maydayd)
+ctl=$(bin tools/maydayctl/maydayctl)
+for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$ctl"; do
+  [ -x "$b" ] || { echo "demo: missing $b (run make build)" >&2; exit 1; }
+done
+
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+db="sqlite:$out/hems.db"
+log="$out/maydayd.log"
+
+# A UDP port that nothing listens on: ask the kernel for an ephemeral one.
+port=$("$here/scripts/free-port.sh" udp)
+
+daemon_pid=
+cleanup() {
+  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+    kill -TERM "$daemon_pid"
+    wait "$daemon_pid" || true
+  fi
+}
+trap cleanup EXIT
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "Provisioning: vendor key, operator CA, H(e)MS credentials"
+"$provision" init --pki "$out/pki" >/dev/null
+
+# name:what-happens-to-it
+fleet=(hnb-0001:healthy hnb-0002:tampered-component hnb-0003:trvs-out-of-step hnb-0004:corrupt-dcf)
+for entry in "${fleet[@]}"; do
+  id=${entry%%:*}
+  "$provision" device --pki "$out/pki" --out "$out/devices/$id" --id "$id" --class femto-x1 \
+    --hems "udp:127.0.0.1:$port" --dcf-bin "$dcf" --normal-bin "$normal" \
+    --components 3 --component-size 65536 --enrol "$db" >/dev/null
+done
+"$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0002" --what component >/dev/null
+"$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0003" --what trv >/dev/null
+"$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0004" --what dcf >/dev/null
+echo "4 devices provisioned and enrolled; 3 of them damaged (component, TRVs, DCF)"
+
+cat > "$out/maydayd.conf" <<CONF
+[server]
+db = $db
+hems_key = $out/pki/hems.key.pem
+workers = 2
+
+[udp]
+listen = 127.0.0.1:$port
+CONF
+
+say "Starting maydayd (the pre-designated H(e)MS) on 127.0.0.1:$port/udp"
+"$maydayd" -c "$out/maydayd.conf" -f 2>"$log" &
+daemon_pid=$!
+for _ in $(seq 100); do
+  grep -q 'listening' "$log" 2>/dev/null && break
+  kill -0 "$daemon_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+  sleep 0.05
+done
+grep -q 'listening' "$log" || { echo "demo: maydayd did not start" >&2; cat "$log" >&2; exit 1; }
+
+say "Powering on every device (secure start-up)"
+declare -A got
+for entry in "${fleet[@]}"; do
+  id=${entry%%:*}
+  set +e
+  "$boot" --device "$out/devices/$id" >"$out/$id.boot.log" 2>&1
+  rc=$?
+  set -e
+  got[$id]=$rc
+  case $rc in
+    0)  what="normal code running" ;;
+    10) what="integrity failed -> DCF sent distress indication, acknowledged" ;;
+    11) what="integrity failed -> DCF sent distress indication, NOT acknowledged" ;;
+    20|21|22) what="TrE failure -> halted locally (code $rc), nothing sent" ;;
+    *)  what="unexpected exit $rc" ;;
+  esac
+  printf '  %-10s %-22s exit %-3s %s\n' "$id" "(${entry#*:})" "$rc" "$what"
+done
+
+say "What the network knows: devices requiring maintenance"
+"$ctl" -d "$db" devices --maintenance
+for id in hnb-0002 hnb-0003; do
+  say "maydayctl show $id"
+  "$ctl" -d "$db" show "$id"
+done
+
+# The check: the devices' own outcomes and the network's view must agree.
+fail=0
+expect_rc() { [ "${got[$1]}" = "$2" ] || { echo "MISMATCH: $1 exited ${got[$1]}, expected $2" >&2; fail=1; }; }
+expect_rc hnb-0001 0
+expect_rc hnb-0002 10
+expect_rc hnb-0003 10
+expect_rc hnb-0004 21
+
+json=$("$ctl" -d "$db" --json devices --maintenance)
+need=$(jq -r '[.[] | .device_id] | sort | join(",")' <<<"$json")
+[ "$need" = "hnb-0002,hnb-0003" ] || { echo "MISMATCH: network says needing maintenance: '$need', expected hnb-0002,hnb-0003" >&2; fail=1; }
+for id in hnb-0001 hnb-0004; do
+  n=$("$ctl" -d "$db" --json show "$id" | jq '.indications | length')
+  [ "$n" = 0 ] || { echo "MISMATCH: network holds $n indications from $id, expected none" >&2; fail=1; }
+done
+
+kill -TERM "$daemon_pid"; wait "$daemon_pid" || { echo "MISMATCH: maydayd did not exit cleanly" >&2; fail=1; }
+daemon_pid=
+
+if [ $fail -ne 0 ]; then
+  say "demo: FAILED — the network's view differs from what happened (logs in $out)"
+  exit 1
+fi
+say "demo: OK — healthy device runs, 2 distressed devices known to the network, TrE failure halted silently"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The demo scenario against the real binaries, plus what the demo does not
+# check itself: the evidence the network holds matches what was tampered,
+# and a TrE failure sends nothing.
+set -euo pipefail
+build=$1
+src=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-it.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$src/scripts/demo.sh" "$build" "$work/out" >"$work/demo.log" 2>&1 || { cat "$work/demo.log"; fail "demo scenario"; }
+ctl="$build/tools/maydayctl/maydayctl"
+db="sqlite:$work/out/hems.db"
+
+# The tampered device: exactly one failed component, and the network's
+# expected digest is the TRV while the measured one is the tampered file's.
+show=$("$ctl" -d "$db" --json show hnb-0002)
+nfail=$(jq '[.indications[0].failed_components[]] | length' <<<"$show")
+[ "$nfail" = 1 ] || fail "hnb-0002: expected 1 failed component, network has $nfail"
+name=$(jq -r '.indications[0].failed_components[0].name' <<<"$show")
+measured=$(jq -r '.indications[0].failed_components[0].measured_digest' <<<"$show")
+actual=$(sha256sum "$work/out/devices/hnb-0002/slot_a/$name" | cut -d' ' -f1)
+[ "$measured" = "$actual" ] || fail "hnb-0002: measured digest $measured != sha256 of $name $actual"
+expected=$(jq -r '.indications[0].failed_components[0].expected_digest' <<<"$show")
+[ "$expected" != "$actual" ] || fail "hnb-0002: expected digest equals the tampered file's"
+trust=$(jq -r '.indications[0].trust' <<<"$show")
+[ "$trust" = signed ] || fail "hnb-0002: trust '$trust', expected signed"
+
+# The DCF-corrupt device halted: nothing from it on the network side.
+n=$("$ctl" -d "$db" --json show hnb-0004 | jq '.indications | length')
+[ "$n" = 0 ] || fail "hnb-0004 (TrE failure) has $n indications"
+
