@@ -12,11 +12,13 @@
 #include "mayday/error.h"
 #include "mayday/limits.h"
 
-/* Load a PEM private key (P-256 only; anything else: MAYDAY_E_KEY). */
+/* Load a PEM private key (P-256 only; anything else: MAYDAY_E_KEY; no such
+ * file: MAYDAY_E_NOTFOUND). Encrypted PEM is refused, never prompted for. */
 MAYDAY_NODISCARD enum mayday_err mayday_key_load_private(const char *path, EVP_PKEY **out);
-/* Load a PEM public key ("PUBLIC KEY") or the key of a PEM certificate. */
+/* Load a PEM public key ("PUBLIC KEY") or the key of a PEM certificate;
+ * P-256 only, like the private key (errors as mayday_key_load_private). */
 MAYDAY_NODISCARD enum mayday_err mayday_key_load_public(const char *path, EVP_PKEY **out);
-/* Same from memory (PEM text, not NUL-terminated necessarily). */
+/* Same from memory (PEM text, not NUL-terminated necessarily; at most 64 KiB). */
 MAYDAY_NODISCARD enum mayday_err mayday_key_public_from_pem(const uint8_t *pem, size_t len,
 							     EVP_PKEY **out);
 /* PEM of the public half, NUL-terminated, into the caller's buffer. */

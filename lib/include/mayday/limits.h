@@ -12,14 +12,14 @@
 #define MAYDAY_VERSION_STR_MAX 32   /* image / DCF version strings */
 #define MAYDAY_CLASS_MAX       32   /* product class */
 #define MAYDAY_URL_MAX         255
-#define MAYDAY_KID_MAX         32
+#define MAYDAY_KID_MAX         64   /* = MAYDAY_DEVICE_ID_MAX: an indication's kid is its device ID */
 #define MAYDAY_MAX_COMPONENTS  32   /* per manifest, and failed components per indication */
 #define MAYDAY_DIGEST_LEN      32   /* SHA-256 */
 #define MAYDAY_ES256_SIG_LEN   64   /* r || s, big-endian, 32 bytes each (RFC 9053) */
 
-#define MAYDAY_INDICATION_MAX  4096 /* encoded COSE_Sign1 indication, bytes */
+#define MAYDAY_INDICATION_MAX  8192 /* encoded COSE_Sign1 indication, bytes (the largest valid one: 5608) */
 #define MAYDAY_ACK_MAX         1024 /* encoded COSE_Sign1 acknowledgement, bytes */
 #define MAYDAY_MANIFEST_MAX    8192 /* encoded COSE_Sign1 manifest, bytes */
-#define MAYDAY_EVIDENCE_MAX    4096 /* encoded evidence (TrE -> DCF), bytes */
+#define MAYDAY_EVIDENCE_MAX    8192 /* encoded evidence (TrE -> DCF), bytes (the largest valid one: 5313) */
 
 #endif

@@ -1,0 +1,548 @@
+/*
+ * Deterministic CBOR reader and writer (design: cbor_det.h).
+ *
+ * The reader calls cbor_stream_decode on the remaining input; the callbacks
+ * only record what the item head said. Deterministic form is then checked
+ * from the number of bytes libcbor consumed: a head is shortest exactly when
+ * its length equals the length the argument needs (1, 2, 3, 5 or 9 bytes).
+ * Map key order is checked by comparing the raw encodings of consecutive
+ * keys, which is precisely the RFC 8949 §4.2.1 rule and also catches
+ * duplicates.
+ */
+#include <string.h>
+
+#include <cbor.h>
+
+#include "cbor_det.h"
+#include "mayday/limits.h"
+#include "utf8.h"
+
+struct decode_ctx {
+	struct cbor_det_item *it;
+	bool got;
+	const char *bad;
+};
+
+static void set_item(void *ctx, enum cbor_det_kind kind, uint64_t val, const uint8_t *ptr)
+{
+	struct decode_ctx *c = ctx;
+
+	c->it->kind = kind;
+	c->it->val = val;
+	c->it->ptr = ptr;
+	c->got = true;
+}
+
+static void on_uint8(void *c, uint8_t v) { set_item(c, CBOR_DET_UINT, v, NULL); }
+static void on_uint16(void *c, uint16_t v) { set_item(c, CBOR_DET_UINT, v, NULL); }
+static void on_uint32(void *c, uint32_t v) { set_item(c, CBOR_DET_UINT, v, NULL); }
+static void on_uint64(void *c, uint64_t v) { set_item(c, CBOR_DET_UINT, v, NULL); }
+static void on_nint8(void *c, uint8_t v) { set_item(c, CBOR_DET_NINT, v, NULL); }
+static void on_nint16(void *c, uint16_t v) { set_item(c, CBOR_DET_NINT, v, NULL); }
+static void on_nint32(void *c, uint32_t v) { set_item(c, CBOR_DET_NINT, v, NULL); }
+static void on_nint64(void *c, uint64_t v) { set_item(c, CBOR_DET_NINT, v, NULL); }
+static void on_bstr(void *c, cbor_data p, size_t n) { set_item(c, CBOR_DET_BSTR, n, p); }
+static void on_tstr(void *c, cbor_data p, size_t n) { set_item(c, CBOR_DET_TSTR, n, p); }
+static void on_array(void *c, size_t n) { set_item(c, CBOR_DET_ARRAY, n, NULL); }
+static void on_map(void *c, size_t n) { set_item(c, CBOR_DET_MAP, n, NULL); }
+static void on_tag(void *c, uint64_t v) { set_item(c, CBOR_DET_TAG, v, NULL); }
+static void on_null(void *c) { set_item(c, CBOR_DET_NULL, 0, NULL); }
+static void on_bool(void *c, bool v) { set_item(c, v ? CBOR_DET_TRUE : CBOR_DET_FALSE, 0, NULL); }
+
+static void reject(void *ctx, const char *why)
+{
+	struct decode_ctx *c = ctx;
+
+	c->bad = why;
+}
+
+static void on_indef(void *c) { reject(c, "indefinite length"); }
+static void on_float(void *c, float v) { (void)v; reject(c, "floating-point value"); }
+static void on_double(void *c, double v) { (void)v; reject(c, "floating-point value"); }
+static void on_undef(void *c) { reject(c, "undefined value"); }
+static void on_break(void *c) { reject(c, "unexpected break"); }
+
+static const struct cbor_callbacks callbacks = {
+	.uint8 = on_uint8, .uint16 = on_uint16, .uint32 = on_uint32, .uint64 = on_uint64,
+	.negint8 = on_nint8, .negint16 = on_nint16, .negint32 = on_nint32, .negint64 = on_nint64,
+	.byte_string_start = on_indef, .byte_string = on_bstr,
+	.string = on_tstr, .string_start = on_indef,
+	.indef_array_start = on_indef, .array_start = on_array,
+	.indef_map_start = on_indef, .map_start = on_map,
+	.tag = on_tag,
+	.float2 = on_float, .float4 = on_float, .float8 = on_double,
+	.undefined = on_undef, .null = on_null, .boolean = on_bool,
+	.indef_break = on_break,
+};
+
+/* Bytes of the shortest head carrying argument v (RFC 8949 §4.2.1). */
+static size_t shortest_head(uint64_t v)
+{
+	if (v < 24)
+		return 1;
+	if (v <= UINT8_MAX)
+		return 2;
+	if (v <= UINT16_MAX)
+		return 3;
+	if (v <= UINT32_MAX)
+		return 5;
+	return 9;
+}
+
+void cbor_det_reader_init(struct cbor_det_reader *r, const uint8_t *buf, size_t len, size_t base,
+			  struct mayday_diag *diag)
+{
+	r->buf = buf;
+	r->len = len;
+	r->pos = 0;
+	r->base = base;
+	r->diag = diag;
+}
+
+enum mayday_err cbor_det_fail(struct cbor_det_reader *r, size_t off, enum mayday_err err,
+			      const char *what)
+{
+	if (r->diag) {
+		r->diag->offset = off;
+		r->diag->what = what;
+	}
+	return err;
+}
+
+size_t cbor_det_offset(const struct cbor_det_reader *r)
+{
+	return r->base + r->pos;
+}
+
+enum mayday_err cbor_det_next(struct cbor_det_reader *r, struct cbor_det_item *it)
+{
+	struct decode_ctx c = { .it = it };
+	struct cbor_decoder_result res;
+	size_t off = cbor_det_offset(r);
+	size_t head;
+
+	it->off = off;
+	it->ptr = NULL;
+	it->val = 0;
+	if (r->pos >= r->len)
+		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "truncated");
+	if (r->buf[r->pos] >= 0xc6 && r->buf[r->pos] <= 0xd4) {
+		/* libcbor 0.8's streaming decoder refuses the one-byte tags 6..20
+		 * as "unassigned", but they are well-formed, and COSE_Sign1 is
+		 * tag 18 (0xd2). Their head is the whole item head. */
+		it->kind = CBOR_DET_TAG;
+		it->val = r->buf[r->pos] - 0xc0u;
+		r->pos++;
+		return MAYDAY_OK;
+	}
+	res = cbor_stream_decode(r->buf + r->pos, r->len - r->pos, &callbacks, &c);
+	if (res.status == CBOR_DECODER_NEDATA)
+		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "truncated");
+	if (res.status != CBOR_DECODER_FINISHED)
+		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "not well-formed CBOR");
+	if (c.bad)
+		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, c.bad);
+	if (!c.got)
+		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "unsupported CBOR item");
+	if (res.read == 0 || res.read > r->len - r->pos)
+		return cbor_det_fail(r, off, MAYDAY_E_INTERNAL, "decoder overran its input");
+
+	switch (it->kind) {
+	case CBOR_DET_FALSE:
+	case CBOR_DET_TRUE:
+	case CBOR_DET_NULL:
+		head = res.read;
+		if (head != 1)
+			return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "non-shortest encoding");
+		break;
+	case CBOR_DET_BSTR:
+	case CBOR_DET_TSTR:
+		head = res.read - (size_t)it->val;
+		if (head != shortest_head(it->val))
+			return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "non-shortest length");
+		break;
+	default:
+		head = res.read;
+		if (head != shortest_head(it->val))
+			return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "non-shortest integer");
+		break;
+	}
+	r->pos += res.read;
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_end(struct cbor_det_reader *r)
+{
+	if (r->pos != r->len)
+		return cbor_det_fail(r, cbor_det_offset(r), MAYDAY_E_MALFORMED, "trailing bytes");
+	return MAYDAY_OK;
+}
+
+/* Strict "prev < cur" in bytewise lexicographic order; equal is a duplicate. */
+enum mayday_err cbor_det_key_order(struct cbor_det_reader *r, size_t off,
+				   const uint8_t *prev, size_t prev_len,
+				   const uint8_t *cur, size_t cur_len)
+{
+	size_t n = prev_len < cur_len ? prev_len : cur_len;
+	int c;
+
+	if (!prev)
+		return MAYDAY_OK;
+	c = memcmp(prev, cur, n);
+	if (c == 0 && prev_len == cur_len)
+		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "duplicate map key");
+	if (c > 0 || (c == 0 && prev_len > cur_len))
+		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "map keys not in deterministic order");
+	return MAYDAY_OK;
+}
+
+static enum mayday_err skip_text(struct cbor_det_reader *r, const struct cbor_det_item *it)
+{
+	if (memchr(it->ptr, 0, (size_t)it->val))
+		return cbor_det_fail(r, it->off, MAYDAY_E_MALFORMED, "NUL in text");
+	if (!utf8_valid(it->ptr, (size_t)it->val))
+		return cbor_det_fail(r, it->off, MAYDAY_E_MALFORMED, "invalid UTF-8");
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_skip(struct cbor_det_reader *r, unsigned depth)
+{
+	struct cbor_det_item it;
+	const uint8_t *prev = NULL;
+	size_t prev_len = 0;
+	enum mayday_err err;
+
+	err = cbor_det_next(r, &it);
+	if (err)
+		return err;
+	switch (it.kind) {
+	case CBOR_DET_UINT:
+	case CBOR_DET_NINT:
+	case CBOR_DET_BSTR:
+	case CBOR_DET_FALSE:
+	case CBOR_DET_TRUE:
+	case CBOR_DET_NULL:
+		return MAYDAY_OK;
+	case CBOR_DET_TSTR:
+		return skip_text(r, &it);
+	case CBOR_DET_TAG:
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "tag not allowed here");
+	case CBOR_DET_ARRAY:
+		if (depth == 0)
+			return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "nesting too deep");
+		/* Each item takes at least one byte, so a huge count ends at "truncated". */
+		for (uint64_t i = 0; i < it.val; i++) {
+			err = cbor_det_skip(r, depth - 1);
+			if (err)
+				return err;
+		}
+		return MAYDAY_OK;
+	case CBOR_DET_MAP:
+		if (depth == 0)
+			return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "nesting too deep");
+		for (uint64_t i = 0; i < it.val; i++) {
+			size_t start = r->pos;
+
+			err = cbor_det_skip(r, depth - 1);
+			if (err)
+				return err;
+			err = cbor_det_key_order(r, r->base + start, prev, prev_len, r->buf + start,
+					      r->pos - start);
+			if (err)
+				return err;
+			prev = r->buf + start;
+			prev_len = r->pos - start;
+			err = cbor_det_skip(r, depth - 1);
+			if (err)
+				return err;
+		}
+		return MAYDAY_OK;
+	}
+	return cbor_det_fail(r, it.off, MAYDAY_E_INTERNAL, "unknown item kind");
+}
+
+/* Next item, which must be of `kind`. */
+static enum mayday_err expect(struct cbor_det_reader *r, struct cbor_det_item *it,
+			      enum cbor_det_kind kind, const char *what)
+{
+	enum mayday_err err = cbor_det_next(r, it);
+
+	if (err)
+		return err;
+	if (it->kind != kind)
+		return cbor_det_fail(r, it->off, MAYDAY_E_MALFORMED, what);
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_get_uint(struct cbor_det_reader *r, uint64_t *v)
+{
+	struct cbor_det_item it;
+	enum mayday_err err = expect(r, &it, CBOR_DET_UINT, "expected an unsigned integer");
+
+	if (err)
+		return err;
+	*v = it.val;
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_get_u32(struct cbor_det_reader *r, uint32_t *v)
+{
+	struct cbor_det_item it;
+	enum mayday_err err = expect(r, &it, CBOR_DET_UINT, "expected an unsigned integer");
+
+	if (err)
+		return err;
+	if (it.val > UINT32_MAX)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "integer out of range");
+	*v = (uint32_t)it.val;
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_get_bool(struct cbor_det_reader *r, bool *v)
+{
+	struct cbor_det_item it;
+	enum mayday_err err = cbor_det_next(r, &it);
+
+	if (err)
+		return err;
+	if (it.kind != CBOR_DET_TRUE && it.kind != CBOR_DET_FALSE)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "expected a boolean");
+	*v = it.kind == CBOR_DET_TRUE;
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_get_tstr(struct cbor_det_reader *r, char *out, size_t min, size_t max)
+{
+	struct cbor_det_item it;
+	enum mayday_err err = expect(r, &it, CBOR_DET_TSTR, "expected a text string");
+
+	if (err)
+		return err;
+	if (it.val > max)
+		return cbor_det_fail(r, it.off, MAYDAY_E_TOOBIG, "text too long");
+	if (it.val < min)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "text too short");
+	err = skip_text(r, &it);
+	if (err)
+		return err;
+	memcpy(out, it.ptr, (size_t)it.val);
+	out[it.val] = '\0';
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_get_bytes(struct cbor_det_reader *r, uint8_t *out, size_t len)
+{
+	struct cbor_det_item it;
+	enum mayday_err err = expect(r, &it, CBOR_DET_BSTR, "expected a byte string");
+
+	if (err)
+		return err;
+	if (it.val != len)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "byte string of wrong length");
+	memcpy(out, it.ptr, len);
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_get_bstr(struct cbor_det_reader *r, const uint8_t **p, size_t *len)
+{
+	struct cbor_det_item it;
+	enum mayday_err err = expect(r, &it, CBOR_DET_BSTR, "expected a byte string");
+
+	if (err)
+		return err;
+	*p = it.ptr;
+	*len = (size_t)it.val;
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_get_array(struct cbor_det_reader *r, uint64_t *n, uint64_t max)
+{
+	struct cbor_det_item it;
+	enum mayday_err err = expect(r, &it, CBOR_DET_ARRAY, "expected an array");
+
+	if (err)
+		return err;
+	if (it.val > max)
+		return cbor_det_fail(r, it.off, MAYDAY_E_TOOBIG, "too many array items");
+	*n = it.val;
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_map_open(struct cbor_det_reader *r, struct cbor_det_map *m)
+{
+	struct cbor_det_item it;
+	enum mayday_err err = expect(r, &it, CBOR_DET_MAP, "expected a map");
+
+	if (err)
+		return err;
+	memset(m, 0, sizeof(*m));
+	m->left = it.val;
+	m->key_off = it.off;
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_map_next(struct cbor_det_reader *r, struct cbor_det_map *m, bool *more,
+				  uint64_t *key)
+{
+	for (;;) {
+		struct cbor_det_item it;
+		size_t start = r->pos;
+		enum mayday_err err;
+
+		if (m->left == 0) {
+			*more = false;
+			return MAYDAY_OK;
+		}
+		m->left--;
+		err = cbor_det_next(r, &it);
+		if (err)
+			return err;
+		m->key_off = it.off;
+		if (it.kind != CBOR_DET_UINT && it.kind != CBOR_DET_NINT)
+			return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "key is not an integer");
+		err = cbor_det_key_order(r, it.off, m->prev_key, m->prev_len, r->buf + start,
+				      r->pos - start);
+		if (err)
+			return err;
+		m->prev_key = r->buf + start;
+		m->prev_len = r->pos - start;
+		if (it.kind == CBOR_DET_NINT) {
+			err = cbor_det_skip(r, CBOR_DET_SKIP_DEPTH);
+			if (err)
+				return err;
+			continue;
+		}
+		if (it.val < 64)
+			m->seen |= UINT64_C(1) << it.val;
+		*key = it.val;
+		*more = true;
+		return MAYDAY_OK;
+	}
+}
+
+enum mayday_err cbor_det_map_unknown(struct cbor_det_reader *r, const struct cbor_det_map *m)
+{
+	return cbor_det_fail(r, m->key_off, MAYDAY_E_CRITICAL, "unknown critical key");
+}
+
+enum mayday_err cbor_det_map_require(struct cbor_det_reader *r, const struct cbor_det_map *m,
+				     uint64_t mask)
+{
+	if ((m->seen & mask) != mask)
+		return cbor_det_fail(r, cbor_det_offset(r), MAYDAY_E_MALFORMED,
+				     "required key missing");
+	return MAYDAY_OK;
+}
+
+enum mayday_err cbor_det_get_version(struct cbor_det_reader *r)
+{
+	size_t off = cbor_det_offset(r);
+	uint64_t v;
+	enum mayday_err err = cbor_det_get_uint(r, &v);
+
+	if (err)
+		return err;
+	if (v != MAYDAY_PROTOCOL_VERSION)
+		return cbor_det_fail(r, off, MAYDAY_E_UNSUPPORTED, "unsupported protocol version");
+	return MAYDAY_OK;
+}
+
+void cbor_det_writer_init(struct cbor_det_writer *w, uint8_t *buf, size_t cap)
+{
+	w->buf = buf;
+	w->cap = cap;
+	w->len = 0;
+	w->full = buf == NULL; /* no buffer: nothing fits, done() says TOOBIG */
+}
+
+/* Appends what an encoder wrote; libcbor's encoders return 0 when out of room. */
+static void advance(struct cbor_det_writer *w, size_t n)
+{
+	if (n == 0)
+		w->full = true;
+	else
+		w->len += n;
+}
+
+static unsigned char *room(struct cbor_det_writer *w)
+{
+	return w->buf + w->len;
+}
+
+void cbor_det_put_uint(struct cbor_det_writer *w, uint64_t v)
+{
+	if (!w->full)
+		advance(w, cbor_encode_uint(v, room(w), w->cap - w->len));
+}
+
+void cbor_det_put_nint(struct cbor_det_writer *w, uint64_t n)
+{
+	if (!w->full)
+		advance(w, cbor_encode_negint(n, room(w), w->cap - w->len));
+}
+
+void cbor_det_put_bool(struct cbor_det_writer *w, bool v)
+{
+	if (!w->full)
+		advance(w, cbor_encode_bool(v, room(w), w->cap - w->len));
+}
+
+void cbor_det_put_tag(struct cbor_det_writer *w, uint64_t tag)
+{
+	if (!w->full)
+		advance(w, cbor_encode_tag(tag, room(w), w->cap - w->len));
+}
+
+void cbor_det_put_array(struct cbor_det_writer *w, size_t n)
+{
+	if (!w->full)
+		advance(w, cbor_encode_array_start(n, room(w), w->cap - w->len));
+}
+
+void cbor_det_put_map(struct cbor_det_writer *w, size_t n)
+{
+	if (!w->full)
+		advance(w, cbor_encode_map_start(n, room(w), w->cap - w->len));
+}
+
+void cbor_det_put_raw(struct cbor_det_writer *w, const uint8_t *p, size_t len)
+{
+	if (w->full)
+		return;
+	if (len > w->cap - w->len) {
+		w->full = true;
+		return;
+	}
+	if (len)
+		memcpy(room(w), p, len);
+	w->len += len;
+}
+
+void cbor_det_put_bstr(struct cbor_det_writer *w, const uint8_t *p, size_t len)
+{
+	cbor_det_put_bstr_head(w, len);
+	cbor_det_put_raw(w, p, len);
+}
+
+void cbor_det_put_bstr_head(struct cbor_det_writer *w, size_t len)
+{
+	if (!w->full)
+		advance(w, cbor_encode_bytestring_start(len, room(w), w->cap - w->len));
+}
+
+void cbor_det_put_tstr(struct cbor_det_writer *w, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!w->full)
+		advance(w, cbor_encode_string_start(len, room(w), w->cap - w->len));
+	cbor_det_put_raw(w, (const uint8_t *)s, len);
+}
+
+enum mayday_err cbor_det_writer_done(const struct cbor_det_writer *w, size_t *out_len)
+{
+	if (w->full)
+		return MAYDAY_E_TOOBIG;
+	*out_len = w->len;
+	return MAYDAY_OK;
+}

@@ -1,0 +1,327 @@
+/*
+ * COSE_Sign1 in the mayday profile (cose.h, docs/protocol.md).
+ *
+ * Encoding allocates nothing: the Sig_structure is assembled in the caller's
+ * output buffer (it is always shorter than the final message), signed, and
+ * then the payload is moved to its final place and the message written
+ * around it. Verification hashes the Sig_structure piecewise, so it never
+ * copies the payload either.
+ *
+ * Decoding is strict: the tag, the array, both headers and the signature
+ * must be exactly in the profile's deterministic form, so one signed
+ * message has exactly one accepted encoding (but for the unprotected kid,
+ * which is not signed and therefore checked by the caller where it matters).
+ */
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "cbor_det.h"
+#include "es256.h"
+#include "cose_sign1.h"
+
+#define COSE_TAG_SIGN1   18
+#define HDR_ALG          1
+#define HDR_CRIT         2
+#define HDR_KID          4
+#define ALG_ES256_N      6   /* alg -7 is encoded as CBOR negative integer n = 6 */
+#define PREFIX_MAX       96  /* generous bound for the heads around the payload */
+
+/* The serialized protected header {1: -7}. */
+static const uint8_t protected_es256[] = { 0xa1, 0x01, 0x26 };
+static const char sig_context[] = "Signature1";
+
+/* Sig_structure up to (and including) the payload's bstr head:
+ * ["Signature1", protected, h'' (external_aad), payload]. */
+static void put_tbs_prefix(struct cbor_det_writer *w, const uint8_t *prot, size_t prot_len,
+			   size_t payload_len)
+{
+	cbor_det_put_array(w, 4);
+	cbor_det_put_tstr(w, sig_context);
+	cbor_det_put_bstr(w, prot, prot_len);
+	cbor_det_put_bstr(w, NULL, 0);
+	cbor_det_put_bstr_head(w, payload_len);
+}
+
+enum mayday_err mayday_cose_sign1_encode(const struct mayday_signer *signer,
+					 const uint8_t *payload, size_t payload_len,
+					 uint8_t *out, size_t out_cap, size_t *out_len)
+{
+	uint8_t tbs_head[PREFIX_MAX], msg_head[PREFIX_MAX + MAYDAY_KID_MAX];
+	uint8_t sig[MAYDAY_ES256_SIG_LEN];
+	struct cbor_det_writer w;
+	size_t tbs_len, head_len, total;
+	enum mayday_err err;
+
+	if (!signer || !signer->sign || signer->kid_len > MAYDAY_KID_MAX || !out || !out_len ||
+	    (payload_len && !payload))
+		return MAYDAY_E_INVALID;
+
+	cbor_det_writer_init(&w, tbs_head, sizeof(tbs_head));
+	put_tbs_prefix(&w, protected_es256, sizeof(protected_es256), payload_len);
+	err = cbor_det_writer_done(&w, &tbs_len);
+	if (err)
+		return err;
+
+	cbor_det_writer_init(&w, msg_head, sizeof(msg_head));
+	cbor_det_put_tag(&w, COSE_TAG_SIGN1);
+	cbor_det_put_array(&w, 4);
+	cbor_det_put_bstr(&w, protected_es256, sizeof(protected_es256));
+	if (signer->kid_len) {
+		cbor_det_put_map(&w, 1);
+		cbor_det_put_uint(&w, HDR_KID);
+		cbor_det_put_bstr(&w, signer->kid, signer->kid_len);
+	} else {
+		cbor_det_put_map(&w, 0);
+	}
+	cbor_det_put_bstr_head(&w, payload_len);
+	err = cbor_det_writer_done(&w, &head_len);
+	if (err)
+		return err;
+
+	/* The message is longer than the Sig_structure (its heads are), so if
+	 * the message fits, the Sig_structure fits too. */
+	if (payload_len > out_cap || head_len + 2 + MAYDAY_ES256_SIG_LEN > out_cap - payload_len)
+		return MAYDAY_E_TOOBIG;
+	total = head_len + payload_len + 2 + MAYDAY_ES256_SIG_LEN;
+
+	if (payload_len)
+		memmove(out + tbs_len, payload, payload_len);
+	memcpy(out, tbs_head, tbs_len);
+	err = signer->sign(signer->ctx, out, tbs_len + payload_len, sig);
+	if (err)
+		return err;
+
+	if (payload_len)
+		memmove(out + head_len, out + tbs_len, payload_len);
+	memcpy(out, msg_head, head_len);
+	cbor_det_writer_init(&w, out + head_len + payload_len, out_cap - head_len - payload_len);
+	cbor_det_put_bstr(&w, sig, sizeof(sig));
+	err = cbor_det_writer_done(&w, &tbs_len);
+	if (err)
+		return err;
+	*out_len = total;
+	return MAYDAY_OK;
+}
+
+/* The serialized protected header: exactly {1: -7}. */
+static enum mayday_err parse_protected(const uint8_t *p, size_t len, size_t base,
+				       struct mayday_diag *diag)
+{
+	struct cbor_det_reader r;
+	struct cbor_det_item map, key, it;
+	const uint8_t *prev = NULL;
+	size_t prev_len = 0;
+	bool have_alg = false;
+	enum mayday_err err;
+
+	cbor_det_reader_init(&r, p, len, base, diag);
+	if (len == 0)
+		return cbor_det_fail(&r, base, MAYDAY_E_UNSUPPORTED, "no algorithm in protected header");
+	err = cbor_det_next(&r, &map);
+	if (err)
+		return err;
+	if (map.kind != CBOR_DET_MAP)
+		return cbor_det_fail(&r, map.off, MAYDAY_E_MALFORMED, "protected header is not a map");
+	for (uint64_t i = 0; i < map.val; i++) {
+		size_t start = r.pos;
+
+		err = cbor_det_next(&r, &key);
+		if (err)
+			return err;
+		err = cbor_det_key_order(&r, key.off, prev, prev_len, p + start, r.pos - start);
+		if (err)
+			return err;
+		prev = p + start;
+		prev_len = r.pos - start;
+		if (key.kind == CBOR_DET_UINT && key.val == HDR_CRIT)
+			return cbor_det_fail(&r, key.off, MAYDAY_E_CRITICAL, "crit header present");
+		if (key.kind != CBOR_DET_UINT || key.val != HDR_ALG)
+			return cbor_det_fail(&r, key.off, MAYDAY_E_UNSUPPORTED,
+					     "protected header label not in profile");
+		err = cbor_det_next(&r, &it);
+		if (err)
+			return err;
+		if (it.kind != CBOR_DET_NINT || it.val != ALG_ES256_N)
+			return cbor_det_fail(&r, it.off, MAYDAY_E_UNSUPPORTED, "algorithm is not ES256");
+		have_alg = true;
+	}
+	if (!have_alg)
+		return cbor_det_fail(&r, base, MAYDAY_E_UNSUPPORTED, "no algorithm in protected header");
+	return cbor_det_end(&r);
+}
+
+/* The unprotected header: {} or {4: kid}. */
+static enum mayday_err parse_unprotected(struct cbor_det_reader *r, struct mayday_cose_sign1 *out)
+{
+	struct cbor_det_item it, key;
+	const uint8_t *prev = NULL, *kid;
+	size_t prev_len = 0, kid_len, kid_off;
+	enum mayday_err err;
+
+	err = cbor_det_next(r, &it);
+	if (err)
+		return err;
+	if (it.kind != CBOR_DET_MAP)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "unprotected header is not a map");
+	for (uint64_t i = 0; i < it.val; i++) {
+		size_t start = r->pos;
+
+		err = cbor_det_next(r, &key);
+		if (err)
+			return err;
+		err = cbor_det_key_order(r, key.off, prev, prev_len, r->buf + start, r->pos - start);
+		if (err)
+			return err;
+		prev = r->buf + start;
+		prev_len = r->pos - start;
+		if (key.kind == CBOR_DET_UINT && key.val == HDR_CRIT)
+			return cbor_det_fail(r, key.off, MAYDAY_E_CRITICAL, "crit header present");
+		if (key.kind != CBOR_DET_UINT || key.val != HDR_KID)
+			return cbor_det_fail(r, key.off, MAYDAY_E_UNSUPPORTED,
+					     "unprotected header label not in profile");
+		kid_off = cbor_det_offset(r);
+		err = cbor_det_get_bstr(r, &kid, &kid_len);
+		if (err)
+			return err;
+		if (kid_len == 0)
+			return cbor_det_fail(r, kid_off, MAYDAY_E_MALFORMED, "empty kid");
+		if (kid_len > MAYDAY_KID_MAX)
+			return cbor_det_fail(r, kid_off, MAYDAY_E_TOOBIG, "kid too long");
+		memcpy(out->kid, kid, kid_len);
+		out->kid_len = kid_len;
+	}
+	return MAYDAY_OK;
+}
+
+static enum mayday_err decode(struct cbor_det_reader *r, struct mayday_cose_sign1 *out)
+{
+	struct cbor_det_item it;
+	const uint8_t *p;
+	size_t len;
+	enum mayday_err err;
+
+	err = cbor_det_next(r, &it);
+	if (err)
+		return err;
+	if (it.kind != CBOR_DET_TAG || it.val != COSE_TAG_SIGN1)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "not a tagged COSE_Sign1");
+	err = cbor_det_next(r, &it);
+	if (err)
+		return err;
+	if (it.kind != CBOR_DET_ARRAY || it.val != 4)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "COSE_Sign1 is not a 4-item array");
+
+	err = cbor_det_get_bstr(r, &p, &len);
+	if (err)
+		return err;
+	err = parse_protected(p, len, cbor_det_offset(r) - len, r->diag);
+	if (err)
+		return err;
+	out->protected_hdr = p;
+	out->protected_len = len;
+
+	err = parse_unprotected(r, out);
+	if (err)
+		return err;
+
+	err = cbor_det_next(r, &it);
+	if (err)
+		return err;
+	if (it.kind == CBOR_DET_NULL)
+		return cbor_det_fail(r, it.off, MAYDAY_E_UNSUPPORTED, "detached payload");
+	if (it.kind != CBOR_DET_BSTR)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "payload is not a byte string");
+	out->payload = it.ptr;
+	out->payload_len = (size_t)it.val;
+
+	err = cbor_det_next(r, &it);
+	if (err)
+		return err;
+	if (it.kind != CBOR_DET_BSTR || it.val != MAYDAY_ES256_SIG_LEN)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "signature is not 64 bytes");
+	out->signature = it.ptr;
+	return cbor_det_end(r);
+}
+
+enum mayday_err mayday_cose_sign1_decode(const uint8_t *in, size_t in_len, size_t max_len,
+					 struct mayday_cose_sign1 *out, struct mayday_diag *diag)
+{
+	struct cbor_det_reader r;
+	enum mayday_err err;
+
+	if (!out || (!in && in_len))
+		return MAYDAY_E_INVALID;
+	memset(out, 0, sizeof(*out));
+	cbor_det_reader_init(&r, in, in_len, 0, diag);
+	if (in_len > max_len)
+		return cbor_det_fail(&r, max_len, MAYDAY_E_TOOBIG, "message larger than its limit");
+	err = decode(&r, out);
+	if (err)
+		memset(out, 0, sizeof(*out));
+	return err;
+}
+
+enum mayday_err mayday_cose_sign1_verify(const struct mayday_cose_sign1 *msg, EVP_PKEY *pub)
+{
+	enum mayday_err err;
+	uint8_t head[PREFIX_MAX], der[ES256_DER_MAX];
+	size_t head_len, der_len;
+	struct cbor_det_writer w;
+	EVP_MD_CTX *md = NULL;
+
+	if (!msg || !msg->signature || !msg->protected_hdr || (msg->payload_len && !msg->payload))
+		return MAYDAY_E_INVALID;
+	if (!es256_key_ok(pub))
+		return MAYDAY_E_KEY;
+	cbor_det_writer_init(&w, head, sizeof(head));
+	put_tbs_prefix(&w, msg->protected_hdr, msg->protected_len, msg->payload_len);
+	err = cbor_det_writer_done(&w, &head_len);
+	if (err)
+		return err;
+	err = es256_raw_to_der(msg->signature, der, &der_len);
+	if (err)
+		return err;
+
+	md = EVP_MD_CTX_new();
+	if (!md)
+		return MAYDAY_E_NOMEM;
+	err = MAYDAY_E_SIGNATURE;
+	if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) != 1) {
+		err = MAYDAY_E_KEY;
+		goto out;
+	}
+	if (EVP_DigestVerifyUpdate(md, head, head_len) != 1 ||
+	    (msg->payload_len && EVP_DigestVerifyUpdate(md, msg->payload, msg->payload_len) != 1)) {
+		err = MAYDAY_E_INTERNAL;
+		goto out;
+	}
+	if (EVP_DigestVerifyFinal(md, der, der_len) == 1)
+		err = MAYDAY_OK;
+out:
+	if (err)
+		ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	return err;
+}
+
+enum mayday_err cose_sign1_open_verified(const uint8_t *in, size_t in_len, size_t max_len,
+					 EVP_PKEY *pub, struct mayday_cose_sign1 *msg,
+					 struct mayday_diag *diag)
+{
+	enum mayday_err err = mayday_cose_sign1_decode(in, in_len, max_len, msg, diag);
+
+	if (err)
+		return err;
+	err = mayday_cose_sign1_verify(msg, pub);
+	if (err) {
+		if (diag) {
+			/* Offset of the signature's 2-byte bstr head. */
+			diag->offset = (size_t)(msg->signature - in) - 2;
+			diag->what = err == MAYDAY_E_KEY ? "not a P-256 public key"
+							 : "signature does not verify";
+		}
+		memset(msg, 0, sizeof(*msg));
+	}
+	return err;
+}

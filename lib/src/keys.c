@@ -1,0 +1,221 @@
+/*
+ * P-256 keys in PEM over OpenSSL 3 (keys.h).
+ *
+ * Every key that enters through here is checked to be P-256, because ES256
+ * is the only algorithm mayday speaks; a wrong key is refused when it is
+ * loaded, not when the first signature mysteriously fails. PEM is never
+ * decrypted (no passphrase prompt can block a daemon or a device), and
+ * private key PEM is produced in OpenSSL's secure heap and wiped before it
+ * is released.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "durable_file.h"
+#include "es256.h"
+#include "mayday/keys.h"
+
+/* Public key PEM (a key or a certificate) is small; anything larger is not one. */
+#define PEM_MAX (64 * 1024)
+
+/* Refuse encrypted PEM instead of prompting on a terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* Accepts `k` (taking ownership) if it is P-256. */
+static enum mayday_err accept_key(EVP_PKEY *k, EVP_PKEY **out)
+{
+	if (!k || !es256_key_ok(k)) {
+		EVP_PKEY_free(k);
+		ERR_clear_error();
+		return MAYDAY_E_KEY;
+	}
+	*out = k;
+	return MAYDAY_OK;
+}
+
+enum mayday_err mayday_key_load_private(const char *path, EVP_PKEY **out)
+{
+	EVP_PKEY *k;
+	FILE *f;
+
+	if (!path || !out)
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? MAYDAY_E_NOTFOUND : MAYDAY_E_KEY;
+	k = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
+	fclose(f);
+	return accept_key(k, out);
+}
+
+enum mayday_err mayday_key_public_from_pem(const uint8_t *pem, size_t len, EVP_PKEY **out)
+{
+	EVP_PKEY *k = NULL;
+	X509 *cert = NULL;
+	BIO *b;
+
+	if (!out || (!pem && len))
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	if (len > PEM_MAX)
+		return MAYDAY_E_TOOBIG;
+	b = BIO_new_mem_buf(pem, (int)len);
+	if (!b)
+		return MAYDAY_E_NOMEM;
+	k = PEM_read_bio_PUBKEY(b, NULL, no_passphrase, NULL);
+	if (!k) {
+		/* Not a bare key: perhaps a certificate. Start over from the top. */
+		BIO_free(b);
+		b = BIO_new_mem_buf(pem, (int)len);
+		if (!b)
+			return MAYDAY_E_NOMEM;
+		cert = PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
+		if (cert)
+			k = X509_get_pubkey(cert);
+	}
+	X509_free(cert);
+	BIO_free(b);
+	return accept_key(k, out);
+}
+
+enum mayday_err mayday_key_load_public(const char *path, EVP_PKEY **out)
+{
+	enum mayday_err err = MAYDAY_E_KEY;
+	uint8_t *buf = NULL;
+	size_t len = 0, n;
+	FILE *f;
+
+	if (!path || !out)
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? MAYDAY_E_NOTFOUND : MAYDAY_E_KEY;
+	buf = malloc(PEM_MAX + 1);
+	if (!buf) {
+		err = MAYDAY_E_NOMEM;
+		goto out;
+	}
+	while ((n = fread(buf + len, 1, PEM_MAX + 1 - len, f)) > 0)
+		len += n;
+	if (ferror(f)) {
+		err = MAYDAY_E_IO;
+		goto out;
+	}
+	if (len > PEM_MAX) {
+		err = MAYDAY_E_TOOBIG;
+		goto out;
+	}
+	err = mayday_key_public_from_pem(buf, len, out);
+out:
+	free(buf);
+	fclose(f);
+	return err;
+}
+
+enum mayday_err mayday_key_public_to_pem(EVP_PKEY *key, char *out, size_t cap, size_t *out_len)
+{
+	enum mayday_err err = MAYDAY_E_KEY;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+
+	if (!b)
+		return MAYDAY_E_NOMEM;
+	if (!key || !out || !out_len) {
+		err = MAYDAY_E_INVALID;
+		goto out;
+	}
+	if (PEM_write_bio_PUBKEY(b, key) != 1)
+		goto out;
+	n = BIO_get_mem_data(b, &data);
+	if (n <= 0)
+		goto out;
+	if ((size_t)n + 1 > cap) {
+		err = MAYDAY_E_TOOBIG;
+		goto out;
+	}
+	memcpy(out, data, (size_t)n);
+	out[n] = '\0';
+	*out_len = (size_t)n;
+	err = MAYDAY_OK;
+out:
+	if (err)
+		ERR_clear_error();
+	BIO_free(b);
+	return err;
+}
+
+enum mayday_err mayday_key_generate(EVP_PKEY **out)
+{
+	if (!out)
+		return MAYDAY_E_INVALID;
+	*out = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (!*out) {
+		ERR_clear_error();
+		return MAYDAY_E_INTERNAL;
+	}
+	return MAYDAY_OK;
+}
+
+/* The key as PEM in a secure-heap BIO, then durably to `path`. */
+static enum mayday_err save_pem(EVP_PKEY *key, const char *path, bool private_key, mode_t mode)
+{
+	enum mayday_err err = MAYDAY_E_KEY;
+	BIO *b = BIO_new(BIO_s_secmem());
+	char *data = NULL;
+	long n = 0;
+	int ok;
+
+	if (!b)
+		return MAYDAY_E_NOMEM;
+	if (!key || !path) {
+		err = MAYDAY_E_INVALID;
+		goto out;
+	}
+	if (!es256_key_ok(key))
+		goto out;
+	if (private_key)
+		ok = PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL);
+	else
+		ok = PEM_write_bio_PUBKEY(b, key);
+	if (ok != 1)
+		goto out;
+	n = BIO_get_mem_data(b, &data);
+	if (n <= 0)
+		goto out;
+	err = durable_file_write(path, data, (size_t)n, mode);
+out:
+	if (data && n > 0)
+		OPENSSL_cleanse(data, (size_t)n);
+	if (err)
+		ERR_clear_error();
+	BIO_free(b);
+	return err;
+}
+
+enum mayday_err mayday_key_save_private(EVP_PKEY *key, const char *path)
+{
+	return save_pem(key, path, true, 0600);
+}
+
+enum mayday_err mayday_key_save_public(EVP_PKEY *key, const char *path)
+{
+	return save_pem(key, path, false, 0644);
+}

@@ -1,0 +1,340 @@
+/*
+ * mayday_gen_vectors: prints the docs/protocol.md test vectors, so the
+ * document and the unit tests carry the same bytes.
+ *
+ *   mayday_gen_vectors --c            the C block for vectors/test_vectors.c
+ *   mayday_gen_vectors --md           the Markdown for docs/protocol.md
+ *   mayday_gen_vectors --corpus DIR   seed inputs for the fuzz targets
+ *
+ * Claims are encoded from the example structs every time. ECDSA signatures
+ * are randomized, so a signed vector is made once: when test_vectors.c
+ * already holds one, it is reused (and checked to carry today's claims), so
+ * running this again changes nothing.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cbor.h>
+
+#include "mayday/cose.h"
+#include "mayday/keys.h"
+#include "test_vectors.h"
+
+struct vec {
+	const char *name;
+	uint8_t bytes[MAYDAY_MANIFEST_MAX];
+	size_t len;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "mayday_gen_vectors: %s\n", what);
+	exit(1);
+}
+
+static void check(enum mayday_err err, const char *what)
+{
+	if (err != MAYDAY_OK) {
+		fprintf(stderr, "mayday_gen_vectors: %s: %s\n", what, mayday_strerror(err));
+		exit(1);
+	}
+}
+
+/* A signed vector: the stored one if any (its payload must be `claims`), else fresh. */
+static void signed_vec(struct vec *out, const char *stored_hex, const struct vec *claims,
+		       EVP_PKEY *key, const char *kid)
+{
+	struct mayday_signer signer;
+	struct mayday_cose_sign1 msg;
+	struct mayday_diag diag = { 0 };
+
+	if (stored_hex[0]) {
+		size_t len;
+		uint8_t *b = tv_unhex(stored_hex, &len);
+
+		if (len > sizeof(out->bytes))
+			die("stored vector too long");
+		memcpy(out->bytes, b, len);
+		out->len = len;
+		free(b);
+	} else {
+		check(mayday_signer_from_pkey(&signer, key, (const uint8_t *)kid,
+					      kid ? strlen(kid) : 0), "signer");
+		check(mayday_cose_sign1_encode(&signer, claims->bytes, claims->len, out->bytes,
+					       sizeof(out->bytes), &out->len), "sign");
+	}
+	if (mayday_cose_sign1_decode(out->bytes, out->len, sizeof(out->bytes), &msg, &diag)) {
+		fprintf(stderr, "mayday_gen_vectors: signed vector: %s at %zu\n", diag.what,
+			diag.offset);
+		exit(1);
+	}
+	if (msg.payload_len != claims->len || memcmp(msg.payload, claims->bytes, claims->len))
+		die("stored signed vector does not carry the current claims: clear it to re-sign");
+}
+
+/* CBOR diagnostic notation (RFC 8949 §8), indented, from trusted bytes. */
+static void diag_item(FILE *f, cbor_item_t *it, int indent);
+
+static void diag_indent(FILE *f, int indent)
+{
+	fprintf(f, "\n%*s", indent * 2, "");
+}
+
+static void diag_hex(FILE *f, const uint8_t *p, size_t n)
+{
+	fputs("h'", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+	fputs("'", f);
+}
+
+static bool is_container(cbor_item_t *it)
+{
+	return cbor_typeof(it) == CBOR_TYPE_ARRAY || cbor_typeof(it) == CBOR_TYPE_MAP;
+}
+
+/* Up to two scalar entries: printed on one line. */
+static bool small(cbor_item_t *it)
+{
+	if (cbor_typeof(it) == CBOR_TYPE_ARRAY) {
+		for (size_t i = 0; i < cbor_array_size(it); i++)
+			if (is_container(cbor_array_handle(it)[i]))
+				return false;
+		return cbor_array_size(it) <= 2;
+	}
+	for (size_t i = 0; i < cbor_map_size(it); i++)
+		if (is_container(cbor_map_handle(it)[i].value))
+			return false;
+	return cbor_map_size(it) <= 2;
+}
+
+static void diag_item(FILE *f, cbor_item_t *it, int indent)
+{
+	switch (cbor_typeof(it)) {
+	case CBOR_TYPE_UINT:
+		fprintf(f, "%" PRIu64, cbor_get_int(it));
+		break;
+	case CBOR_TYPE_NEGINT:
+		fprintf(f, "-%" PRIu64, cbor_get_int(it) + 1);
+		break;
+	case CBOR_TYPE_BYTESTRING:
+		diag_hex(f, cbor_bytestring_handle(it), cbor_bytestring_length(it));
+		break;
+	case CBOR_TYPE_STRING:
+		fprintf(f, "\"%.*s\"", (int)cbor_string_length(it),
+			(const char *)cbor_string_handle(it));
+		break;
+	case CBOR_TYPE_ARRAY: {
+		cbor_item_t **items = cbor_array_handle(it);
+		size_t n = cbor_array_size(it);
+		bool flat = small(it);
+
+		fputs("[", f);
+		for (size_t i = 0; i < n; i++) {
+			if (!flat)
+				diag_indent(f, indent + 1);
+			diag_item(f, items[i], indent + 1);
+			if (i + 1 < n)
+				fputs(flat ? ", " : ",", f);
+		}
+		if (n && !flat)
+			diag_indent(f, indent);
+		fputs("]", f);
+		break;
+	}
+	case CBOR_TYPE_MAP: {
+		struct cbor_pair *pairs = cbor_map_handle(it);
+		size_t n = cbor_map_size(it);
+		bool flat = small(it);
+
+		fputs("{", f);
+		for (size_t i = 0; i < n; i++) {
+			if (!flat)
+				diag_indent(f, indent + 1);
+			diag_item(f, pairs[i].key, indent + 1);
+			fputs(": ", f);
+			diag_item(f, pairs[i].value, indent + 1);
+			if (i + 1 < n)
+				fputs(flat ? ", " : ",", f);
+		}
+		if (n && !flat)
+			diag_indent(f, indent);
+		fputs("}", f);
+		break;
+	}
+	case CBOR_TYPE_FLOAT_CTRL:
+		if (cbor_is_bool(it))
+			fputs(cbor_get_bool(it) ? "true" : "false", f);
+		else if (cbor_is_null(it))
+			fputs("null", f);
+		else
+			die("unexpected simple value");
+		break;
+	default:
+		die("unexpected CBOR type");
+	}
+}
+
+static void diag_bytes(FILE *f, const uint8_t *p, size_t n)
+{
+	struct cbor_load_result res;
+	cbor_item_t *it = cbor_load(p, n, &res);
+
+	if (!it || res.read != n)
+		die("vector is not one CBOR item");
+	diag_item(f, it, 0);
+	cbor_decref(&it);
+}
+
+static void hex_block(FILE *f, const struct vec *v)
+{
+	for (size_t i = 0; i < v->len; i++) {
+		fprintf(f, "%02x", v->bytes[i]);
+		if (i % 32 == 31 || i + 1 == v->len)
+			fputs("\n", f);
+	}
+}
+
+static void md_claims(const char *title, const struct vec *v)
+{
+	printf("#### %s (%zu bytes)\n\n```\n", title, v->len);
+	hex_block(stdout, v);
+	printf("```\n\nDiagnostic notation:\n\n```\n");
+	diag_bytes(stdout, v->bytes, v->len);
+	printf("\n```\n\n");
+}
+
+static void md_signed(const char *title, const struct vec *v, const char *payload_title)
+{
+	static struct {
+		struct tv_cbor cbor;
+		struct vec v;
+	} tbs;
+	struct mayday_cose_sign1 msg;
+	struct mayday_diag d = { 0 };
+
+	check(mayday_cose_sign1_decode(v->bytes, v->len, sizeof(v->bytes), &msg, &d), "decode");
+	printf("#### %s (%zu bytes)\n\n```\n", title, v->len);
+	hex_block(stdout, v);
+	printf("```\n\nDiagnostic notation:\n\n```\n18([\n  << ");
+	diag_bytes(stdout, msg.protected_hdr, msg.protected_len);
+	printf(" >>,\n  {");
+	if (msg.kid_len) {
+		printf("4: ");
+		diag_hex(stdout, msg.kid, msg.kid_len);
+		printf(" / \"%.*s\" /", (int)msg.kid_len, (const char *)msg.kid);
+	}
+	printf("},\n  << %s >>,\n  ", payload_title);
+	diag_hex(stdout, msg.signature, MAYDAY_ES256_SIG_LEN);
+	printf("\n])\n```\n\n");
+
+	/* ["Signature1", protected, h'', payload]: what the signature covers. */
+	tvc_init(&tbs.cbor);
+	tvc_array(&tbs.cbor, 4);
+	tvc_tstr(&tbs.cbor, "Signature1");
+	tvc_bstr(&tbs.cbor, msg.protected_hdr, msg.protected_len);
+	tvc_bstr(&tbs.cbor, NULL, 0);
+	tvc_bstr(&tbs.cbor, msg.payload, msg.payload_len);
+	memcpy(tbs.v.bytes, tbs.cbor.buf, tbs.cbor.len);
+	tbs.v.len = tbs.cbor.len;
+	printf("Sig_structure (the bytes signed, %zu bytes):\n\n```\n", tbs.v.len);
+	hex_block(stdout, &tbs.v);
+	printf("```\n\n");
+}
+
+static void c_line(const char *name, const struct vec *v)
+{
+	printf("const char %s[] =", name);
+	for (size_t i = 0; i < v->len; i++) {
+		if (i % 32 == 0)
+			printf("\n\t\"");
+		printf("%02x", v->bytes[i]);
+		if (i % 32 == 31 || i + 1 == v->len)
+			printf("\"");
+	}
+	if (v->len == 0)
+		printf(" \"\"");
+	printf(";\n");
+}
+
+static void write_seed(const char *dir, const char *sub, const char *name, const struct vec *v)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		die("mkdir");
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(v->bytes, 1, v->len, f) != v->len || fclose(f) != 0)
+		die("write seed");
+}
+
+int main(int argc, char **argv)
+{
+	static struct vec ev, ind, ind_cose, ack, ackr, ackr_cose, man, man_cose;
+	struct mayday_evidence e;
+	struct mayday_indication i;
+	struct mayday_ack a;
+	struct mayday_manifest m;
+	EVP_PKEY *key = tv_key();
+
+	tv_example_evidence(&e);
+	check(mayday_evidence_encode(&e, ev.bytes, sizeof(ev.bytes), &ev.len), "evidence");
+	tv_example_indication(&i);
+	check(mayday_indication_encode_claims(&i, ind.bytes, sizeof(ind.bytes), &ind.len),
+	      "indication");
+	tv_example_ack(&a);
+	check(mayday_ack_encode_claims(&a, ack.bytes, sizeof(ack.bytes), &ack.len), "ack");
+	tv_example_ack_remediate(&a);
+	check(mayday_ack_encode_claims(&a, ackr.bytes, sizeof(ackr.bytes), &ackr.len), "ack");
+	tv_example_manifest(&m);
+	check(mayday_manifest_encode_claims(&m, man.bytes, sizeof(man.bytes), &man.len),
+	      "manifest");
+	signed_vec(&ind_cose, tv_indication_cose_hex, &ind, key, i.device_id);
+	signed_vec(&ackr_cose, tv_ack_remediate_cose_hex, &ackr, key, TV_ACK_KID);
+	signed_vec(&man_cose, tv_manifest_cose_hex, &man, key, NULL);
+	EVP_PKEY_free(key);
+
+	if (argc == 2 && strcmp(argv[1], "--c") == 0) {
+		c_line("tv_evidence_hex", &ev);
+		c_line("tv_indication_claims_hex", &ind);
+		c_line("tv_indication_cose_hex", &ind_cose);
+		c_line("tv_ack_claims_hex", &ack);
+		c_line("tv_ack_remediate_claims_hex", &ackr);
+		c_line("tv_ack_remediate_cose_hex", &ackr_cose);
+		c_line("tv_manifest_claims_hex", &man);
+		c_line("tv_manifest_cose_hex", &man_cose);
+	} else if (argc == 2 && strcmp(argv[1], "--md") == 0) {
+		md_claims("Evidence", &ev);
+		md_claims("Indication claims", &ind);
+		md_signed("Signed indication", &ind_cose, "indication claims above");
+		md_claims("Acknowledgement claims, retry-after", &ack);
+		md_claims("Acknowledgement claims, remediate", &ackr);
+		md_signed("Signed acknowledgement, remediate", &ackr_cose,
+			  "remediate claims above");
+		md_claims("Manifest claims", &man);
+		md_signed("Signed manifest", &man_cose, "manifest claims above");
+	} else if (argc == 3 && strcmp(argv[1], "--corpus") == 0) {
+		write_seed(argv[2], "fuzz_evidence", "example", &ev);
+		write_seed(argv[2], "fuzz_indication", "claims", &ind);
+		write_seed(argv[2], "fuzz_indication", "signed", &ind_cose);
+		write_seed(argv[2], "fuzz_ack", "claims-retry", &ack);
+		write_seed(argv[2], "fuzz_ack", "claims-remediate", &ackr);
+		write_seed(argv[2], "fuzz_ack", "signed-remediate", &ackr_cose);
+		write_seed(argv[2], "fuzz_manifest", "claims", &man);
+		write_seed(argv[2], "fuzz_manifest", "signed", &man_cose);
+		write_seed(argv[2], "fuzz_cose", "indication", &ind_cose);
+		write_seed(argv[2], "fuzz_cose", "ack", &ackr_cose);
+		write_seed(argv[2], "fuzz_cose", "manifest", &man_cose);
+	} else {
+		fprintf(stderr, "usage: %s --c | --md | --corpus DIR\n", argv[0]);
+		return 2;
+	}
+	return 0;
+}

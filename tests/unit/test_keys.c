@@ -1,0 +1,314 @@
+/*
+ * Keys, certificates and digests: P-256 only, PEM in and out, private keys
+ * written 0600 and durably (no temporary left behind, old file replaced as
+ * a whole), encrypted PEM refused without prompting, SHA-256 and hex
+ * against published values.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "mayday/keys.h"
+#include "test_vectors.h"
+
+struct dir {
+	char path[512];
+};
+
+static int setup(void **state)
+{
+	struct dir *d = calloc(1, sizeof(*d));
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(d->path, sizeof(d->path), "%s/mayday-keys-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(d->path))
+		return -1;
+	*state = d;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct dir *d = *state;
+	DIR *dh = opendir(d->path);
+	struct dirent *e;
+	char p[1024];
+
+	while (dh && (e = readdir(dh))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", d->path, e->d_name);
+		unlink(p);
+	}
+	if (dh)
+		closedir(dh);
+	rmdir(d->path);
+	free(d);
+	return 0;
+}
+
+static const char *in(struct dir *d, const char *name)
+{
+	static char p[1024];
+
+	snprintf(p, sizeof(p), "%s/%s", d->path, name);
+	return p;
+}
+
+static int count_files(struct dir *d)
+{
+	DIR *dh = opendir(d->path);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(dh);
+	while ((e = readdir(dh)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(dh);
+	return n;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void pub_pem(EVP_PKEY *k, char *out, size_t cap)
+{
+	size_t len;
+
+	assert_int_equal(mayday_key_public_to_pem(k, out, cap, &len), MAYDAY_OK);
+	assert_int_equal(strlen(out), len);
+}
+
+static void test_private_round_trip(void **state)
+{
+	struct dir *d = *state;
+	EVP_PKEY *k = NULL, *back = NULL;
+	char a[512], b[512];
+	struct stat st;
+	char text[1024];
+	FILE *f;
+	size_t n;
+
+	assert_int_equal(mayday_key_generate(&k), MAYDAY_OK);
+	assert_int_equal(mayday_key_save_private(k, in(d, "key.pem")), MAYDAY_OK);
+	assert_int_equal(stat(in(d, "key.pem"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(count_files(d), 1); /* no temporary left */
+
+	f = fopen(in(d, "key.pem"), "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "-----BEGIN PRIVATE KEY-----"));
+
+	assert_int_equal(mayday_key_load_private(in(d, "key.pem"), &back), MAYDAY_OK);
+	pub_pem(k, a, sizeof(a));
+	pub_pem(back, b, sizeof(b));
+	assert_string_equal(a, b);
+	EVP_PKEY_free(back);
+	EVP_PKEY_free(k);
+}
+
+static void test_modes_and_replace(void **state)
+{
+	struct dir *d = *state;
+	EVP_PKEY *k1 = NULL, *k2 = NULL, *back = NULL;
+	char a[512], b[512];
+	struct stat st;
+	mode_t old = umask(0);
+
+	assert_int_equal(mayday_key_generate(&k1), MAYDAY_OK);
+	assert_int_equal(mayday_key_generate(&k2), MAYDAY_OK);
+	assert_int_equal(mayday_key_save_private(k1, in(d, "k.pem")), MAYDAY_OK);
+	assert_int_equal(stat(in(d, "k.pem"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(mayday_key_save_public(k1, in(d, "k.pub")), MAYDAY_OK);
+	assert_int_equal(stat(in(d, "k.pub"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+
+	/* Replacing a file that was readable by all still ends at 0600. */
+	assert_int_equal(chmod(in(d, "k.pem"), 0666), 0);
+	umask(077);
+	assert_int_equal(mayday_key_save_private(k2, in(d, "k.pem")), MAYDAY_OK);
+	assert_int_equal(stat(in(d, "k.pem"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(count_files(d), 2);
+	assert_int_equal(mayday_key_load_private(in(d, "k.pem"), &back), MAYDAY_OK);
+	pub_pem(k2, a, sizeof(a));
+	pub_pem(back, b, sizeof(b));
+	assert_string_equal(a, b);
+	umask(old);
+
+	/* Into a directory that does not exist: an I/O error, nothing created. */
+	assert_int_equal(mayday_key_save_private(k1, in(d, "missing/k.pem")), MAYDAY_E_IO);
+	assert_int_equal(count_files(d), 2);
+	EVP_PKEY_free(back);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+}
+
+static void test_public_sources(void **state)
+{
+	struct dir *d = *state;
+	EVP_PKEY *k = tv_key(), *p = NULL;
+	X509 *cert = X509_new();
+	X509_NAME *name;
+	FILE *f;
+	char a[512], b[512];
+
+	/* A bare public key. */
+	write_file(in(d, "pub.pem"), tv_pub_pem, strlen(tv_pub_pem));
+	assert_int_equal(mayday_key_load_public(in(d, "pub.pem"), &p), MAYDAY_OK);
+	pub_pem(p, a, sizeof(a));
+	assert_string_equal(a, tv_pub_pem);
+	EVP_PKEY_free(p);
+
+	/* The key of a (self-signed) certificate. */
+	assert_non_null(cert);
+	ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+	X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+	X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+	name = X509_get_subject_name(cert);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"hems", -1, -1,
+				   0);
+	X509_set_issuer_name(cert, name);
+	assert_int_equal(X509_set_pubkey(cert, k), 1);
+	assert_true(X509_sign(cert, k, EVP_sha256()) > 0);
+	f = fopen(in(d, "cert.pem"), "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_X509(f, cert), 1);
+	fclose(f);
+	assert_int_equal(mayday_key_load_public(in(d, "cert.pem"), &p), MAYDAY_OK);
+	pub_pem(p, b, sizeof(b));
+	assert_string_equal(b, tv_pub_pem);
+	EVP_PKEY_free(p);
+
+	/* Public and private PEM are not interchangeable. */
+	write_file(in(d, "priv.pem"), tv_key_pem, strlen(tv_key_pem));
+	assert_int_equal(mayday_key_load_public(in(d, "priv.pem"), &p), MAYDAY_E_KEY);
+	assert_null(p);
+	assert_int_equal(mayday_key_load_private(in(d, "pub.pem"), &p), MAYDAY_E_KEY);
+	assert_null(p);
+
+	/* From memory, without a terminating NUL. */
+	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)tv_pub_pem,
+						    strlen(tv_pub_pem), &p), MAYDAY_OK);
+	EVP_PKEY_free(p);
+	X509_free(cert);
+	EVP_PKEY_free(k);
+}
+
+static void test_refusals(void **state)
+{
+	struct dir *d = *state;
+	EVP_PKEY *p384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	EVP_PKEY *k = tv_key(), *p = NULL;
+	uint8_t *big;
+	FILE *f;
+	char out[512];
+	size_t len;
+
+	assert_int_equal(mayday_key_load_private(in(d, "nope.pem"), &p), MAYDAY_E_NOTFOUND);
+	assert_int_equal(mayday_key_load_public(in(d, "nope.pem"), &p), MAYDAY_E_NOTFOUND);
+
+	write_file(in(d, "junk.pem"), "hello\n", 6);
+	assert_int_equal(mayday_key_load_private(in(d, "junk.pem"), &p), MAYDAY_E_KEY);
+	assert_int_equal(mayday_key_load_public(in(d, "junk.pem"), &p), MAYDAY_E_KEY);
+
+	/* Keys on other curves are refused everywhere. */
+	f = fopen(in(d, "p384.pem"), "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PrivateKey(f, p384, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+	assert_int_equal(mayday_key_load_private(in(d, "p384.pem"), &p), MAYDAY_E_KEY);
+	f = fopen(in(d, "p384.pub"), "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PUBKEY(f, p384), 1);
+	fclose(f);
+	assert_int_equal(mayday_key_load_public(in(d, "p384.pub"), &p), MAYDAY_E_KEY);
+	assert_int_equal(mayday_key_save_private(p384, in(d, "x.pem")), MAYDAY_E_KEY);
+
+	/* Encrypted PEM: refused, never prompted for. */
+	f = fopen(in(d, "enc.pem"), "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PKCS8PrivateKey(f, k, EVP_aes_256_cbc(), NULL, 0, NULL,
+						   (void *)"secret"), 1);
+	fclose(f);
+	assert_int_equal(mayday_key_load_private(in(d, "enc.pem"), &p), MAYDAY_E_KEY);
+	assert_null(p);
+
+	/* Public PEM larger than any key or certificate. */
+	big = malloc(70000);
+	memset(big, 'A', 70000);
+	write_file(in(d, "big.pem"), big, 70000);
+	assert_int_equal(mayday_key_load_public(in(d, "big.pem"), &p), MAYDAY_E_TOOBIG);
+	assert_int_equal(mayday_key_public_from_pem(big, 70000, &p), MAYDAY_E_TOOBIG);
+	free(big);
+
+	/* Output buffer too small for the PEM. */
+	assert_int_equal(mayday_key_public_to_pem(k, out, strlen(tv_pub_pem), &len),
+			 MAYDAY_E_TOOBIG);
+	assert_int_equal(mayday_key_public_to_pem(k, out, strlen(tv_pub_pem) + 1, &len),
+			 MAYDAY_OK);
+	assert_int_equal(len, strlen(tv_pub_pem));
+	EVP_PKEY_free(p384);
+	EVP_PKEY_free(k);
+}
+
+static void test_digest_helpers(void **state)
+{
+	uint8_t d[MAYDAY_DIGEST_LEN];
+	char hex[2 * MAYDAY_DIGEST_LEN + 1];
+
+	(void)state;
+	mayday_sha256("abc", 3, d);
+	mayday_hex(d, sizeof(d), hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	mayday_sha256("", 0, d);
+	mayday_hex(d, sizeof(d), hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	mayday_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, d);
+	mayday_hex(d, sizeof(d), hex);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	mayday_hex((const uint8_t *)"\x00\xff\x10", 3, hex);
+	assert_string_equal(hex, "00ff10");
+	mayday_hex(d, 0, hex);
+	assert_string_equal(hex, "");
+
+	assert_true(mayday_ct_equal("abcd", "abcd", 4));
+	assert_false(mayday_ct_equal("abcd", "abce", 4));
+	assert_false(mayday_ct_equal("\x80", "\x00", 1));
+	assert_true(mayday_ct_equal("x", "y", 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_private_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_and_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_public_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test(test_digest_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
