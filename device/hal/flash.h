@@ -15,9 +15,22 @@
  *                                operations every further call fails with
  *                                MAYDAY_E_POWER (the device lost power);
  *                                flip inverts bit BIT of PART/NAME as it is read
+ *                                (bit 0 = least significant bit of byte 0)
+ *   "fault" (no options)         host files, counted only (no cut)
  * Counted operations: each write(2) of data, each fsync, each rename, each unlink.
- * hal_flash_ops_count() reports how many a run performed, so a test can
- * count a clean run, then cut at every step 1..N.
+ * Both backends count. hal_flash_ops_count() reports how many a run performed,
+ * so a test can count a clean run, then cut at every step 1..N. cut=N lets
+ * operation N complete; cut=0 means the device never has power. Opening
+ * counts too: a new partition directory is made durable with an fsync of the
+ * device directory, and sweeping temporaries unlinks them.
+ *
+ * Names: partition and file names are one path component of 1..64 bytes of
+ * [A-Za-z0-9._-], not "." or "..", and not starting with ".tmp-" (reserved
+ * for the HAL's temporaries); anything else is MAYDAY_E_INVALID. Only
+ * regular files are read or listed; symlinks are never followed. A full
+ * medium is MAYDAY_E_TOOBIG, other failures of the medium MAYDAY_E_IO.
+ * A handle is used by one thread; readers and writers must be closed before
+ * hal_flash_close.
  */
 #ifndef MAYDAY_HAL_FLASH_H
 #define MAYDAY_HAL_FLASH_H
@@ -39,7 +52,9 @@ struct hal_flash_reader;
 struct hal_flash_writer;
 
 /* `spec` NULL means the MAYDAY_FLASH environment variable, else "host".
- * Creates missing partition directories. The caller owns *out. */
+ * Creates the device directory (one level) and the standard partition
+ * directories if missing (mode 0700), and removes leftover temporaries.
+ * Other partition names are created on first use. The caller owns *out. */
 MAYDAY_NODISCARD enum mayday_err hal_flash_open(struct hal_flash **out, const char *device_dir,
 						const char *spec);
 void hal_flash_close(struct hal_flash *f);     /* NULL-safe */
@@ -60,7 +75,9 @@ MAYDAY_NODISCARD enum mayday_err hal_flash_remove(struct hal_flash *f, const cha
 /* Host path of PART/NAME (to exec an entry program). MAYDAY_E_TOOBIG if cap too small. */
 MAYDAY_NODISCARD enum mayday_err hal_flash_path(const struct hal_flash *f, const char *part,
 						const char *name, char *out, size_t cap);
-/* Calls fn for each regular file in PART (not temporaries); stops on non-OK. */
+/* Calls fn for each regular file in PART (not temporaries), in no particular
+ * order; stops on non-OK and returns it. `name` is valid during the call
+ * only; fn must not change PART. */
 typedef enum mayday_err (*hal_flash_list_fn)(void *ctx, const char *name, uint64_t size);
 MAYDAY_NODISCARD enum mayday_err hal_flash_list(struct hal_flash *f, const char *part,
 						hal_flash_list_fn fn, void *ctx);
@@ -76,7 +93,10 @@ MAYDAY_NODISCARD enum mayday_err hal_flash_reader_read(struct hal_flash_reader *
 void hal_flash_reader_close(struct hal_flash_reader *r); /* NULL-safe */
 
 /* Streaming power-safe write: nothing is visible under NAME until commit.
- * abort (or close without commit) removes the temporary. */
+ * A failed write poisons the writer (later calls return the same error).
+ * commit consumes w in every case: on success NAME holds the data, on failure
+ * the temporary is removed; never call abort after commit. abort removes the
+ * temporary and frees w. */
 MAYDAY_NODISCARD enum mayday_err hal_flash_writer_open(struct hal_flash *f, const char *part,
 						       const char *name,
 						       struct hal_flash_writer **out);

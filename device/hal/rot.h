@@ -35,7 +35,12 @@ enum hal_rot_anchor {
 
 struct hal_rot;
 
-/* `spec`: "file". `flash` is borrowed and must outlive the RoT. */
+/* `spec`: "file"; NULL means the MAYDAY_ROT environment variable, else "file".
+ * `flash` is borrowed and must outlive the RoT. Every item is loaded and
+ * checked here: MAYDAY_E_NOTFOUND if one is missing, MAYDAY_E_MALFORMED if
+ * the device ID or the counters record is damaged, MAYDAY_E_KEY if a key is
+ * unreadable or not P-256, MAYDAY_E_UNSUPPORTED for an unknown counters
+ * format. A corrupted counters record is never reset: the TrE halts. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_open(struct hal_rot **out, const char *spec,
 					      struct hal_flash *flash);
 void hal_rot_close(struct hal_rot *rot); /* NULL-safe; wipes key material */
@@ -51,7 +56,9 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_ro
 
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_read(struct hal_rot *rot,
 						      enum hal_rot_counter which, uint64_t *value);
-/* value+1, durably stored before it is returned in *value. */
+/* value+1, durably stored before it is returned in *value. Every counter call
+ * re-reads the stored record (errors as for hal_rot_open); after a power cut
+ * the stored value is the old one or the new one. MAYDAY_E_TOOBIG at UINT64_MAX. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_next(struct hal_rot *rot,
 						      enum hal_rot_counter which, uint64_t *value);
 /* Raise to `to` (no-op if equal); MAYDAY_E_ROLLBACK if `to` is below the current value. */
@@ -59,7 +66,11 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_counter_advance(struct hal_rot *rot,
 							 enum hal_rot_counter which, uint64_t to);
 
 /* Provisioning of the file backend (mayday-provision only): writes the RoT
- * partition with the given identity, key and anchors, counters at zero. */
+ * partition with the given identity, key and anchors, counters at zero
+ * (each item with hal_flash_write_atomic; an existing RoT is overwritten).
+ * The device ID doubles as the COSE kid, so it must be 1..MAYDAY_KID_MAX
+ * bytes of printable ASCII without spaces (else MAYDAY_E_INVALID); all keys
+ * must be P-256 (else MAYDAY_E_KEY). Keys are borrowed. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision(struct hal_flash *flash,
 							const char *device_id,
 							EVP_PKEY *distress_key,

@@ -1,1 +1,12 @@
-# (to be filled by its owner)
+# Unit tests of the device HAL (device/hal/): one test file per unit.
+function(mayday_hal_unit_test name)
+  add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.c)
+  target_link_libraries(${name} PRIVATE mayday_hal PkgConfig::CMOCKA)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS unit)
+endfunction()
+
+mayday_hal_unit_test(test_flash)
+mayday_hal_unit_test(test_flash_fault)
+mayday_hal_unit_test(test_rot_file)
+mayday_hal_unit_test(test_clock)

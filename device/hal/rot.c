@@ -1,0 +1,106 @@
+/*
+ * RoT HAL front end: picks the backend by name from `backends` and checks
+ * arguments once, so each backend (rot_file.c, later tpm2) only implements
+ * storage.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rot_backend.h"
+
+struct hal_rot {
+	const struct hal_rot_ops *ops;
+	void *state;
+};
+
+static const struct hal_rot_ops *const backends[] = {
+	&hal_rot_file_ops,
+};
+
+enum mayday_err hal_rot_open(struct hal_rot **out, const char *spec, struct hal_flash *flash)
+{
+	const struct hal_rot_ops *ops = NULL;
+	struct hal_rot *rot;
+	enum mayday_err err;
+
+	if (out == NULL)
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	if (flash == NULL)
+		return MAYDAY_E_INVALID;
+	if (spec == NULL) {
+		spec = getenv("MAYDAY_ROT");
+		if (spec == NULL || spec[0] == '\0')
+			spec = "file";
+	}
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(backends[i]->name, spec) == 0)
+			ops = backends[i];
+	if (ops == NULL)
+		return MAYDAY_E_INVALID;
+	rot = calloc(1, sizeof(*rot));
+	if (rot == NULL)
+		return MAYDAY_E_NOMEM;
+	rot->ops = ops;
+	err = ops->open(&rot->state, flash);
+	if (err != MAYDAY_OK) {
+		free(rot);
+		return err;
+	}
+	*out = rot;
+	return MAYDAY_OK;
+}
+
+void hal_rot_close(struct hal_rot *rot)
+{
+	if (rot == NULL)
+		return;
+	rot->ops->close(rot->state);
+	free(rot);
+}
+
+enum mayday_err hal_rot_device_id(struct hal_rot *rot, char out[MAYDAY_DEVICE_ID_MAX + 1])
+{
+	if (rot == NULL || out == NULL)
+		return MAYDAY_E_INVALID;
+	return rot->ops->device_id(rot->state, out);
+}
+
+enum mayday_err hal_rot_signer(struct hal_rot *rot, struct mayday_signer *out)
+{
+	if (rot == NULL || out == NULL)
+		return MAYDAY_E_INVALID;
+	return rot->ops->signer(rot->state, out);
+}
+
+enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_rot_anchor which, EVP_PKEY **out)
+{
+	if (rot == NULL || out == NULL || (unsigned)which >= HAL_ROT_ANCHOR__COUNT)
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	return rot->ops->anchor(rot->state, which, out);
+}
+
+enum mayday_err hal_rot_counter_read(struct hal_rot *rot, enum hal_rot_counter which,
+				     uint64_t *value)
+{
+	if (rot == NULL || value == NULL || (unsigned)which >= HAL_ROT_COUNTER__COUNT)
+		return MAYDAY_E_INVALID;
+	return rot->ops->counter_read(rot->state, which, value);
+}
+
+enum mayday_err hal_rot_counter_next(struct hal_rot *rot, enum hal_rot_counter which,
+				     uint64_t *value)
+{
+	if (rot == NULL || value == NULL || (unsigned)which >= HAL_ROT_COUNTER__COUNT)
+		return MAYDAY_E_INVALID;
+	return rot->ops->counter_next(rot->state, which, value);
+}
+
+enum mayday_err hal_rot_counter_advance(struct hal_rot *rot, enum hal_rot_counter which,
+					uint64_t to)
+{
+	if (rot == NULL || (unsigned)which >= HAL_ROT_COUNTER__COUNT)
+		return MAYDAY_E_INVALID;
+	return rot->ops->counter_advance(rot->state, which, to);
+}

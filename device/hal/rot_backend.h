@@ -1,0 +1,26 @@
+/*
+ * Private to the RoT HAL: the interface every RoT backend implements.
+ * rot.c checks the arguments once; a backend may assume `which` is in range
+ * and every pointer is valid.
+ */
+#ifndef MAYDAY_HAL_ROT_BACKEND_H
+#define MAYDAY_HAL_ROT_BACKEND_H
+
+#include "rot.h"
+
+struct hal_rot_ops {
+	const char *name; /* the spec's backend name */
+	/* Validates everything the RoT holds before it succeeds. `flash` is borrowed. */
+	enum mayday_err (*open)(void **state, struct hal_flash *flash);
+	void (*close)(void *state); /* wipes key material */
+	enum mayday_err (*device_id)(void *state, char out[MAYDAY_DEVICE_ID_MAX + 1]);
+	enum mayday_err (*signer)(void *state, struct mayday_signer *out);
+	enum mayday_err (*anchor)(void *state, enum hal_rot_anchor which, EVP_PKEY **out);
+	enum mayday_err (*counter_read)(void *state, enum hal_rot_counter which, uint64_t *value);
+	enum mayday_err (*counter_next)(void *state, enum hal_rot_counter which, uint64_t *value);
+	enum mayday_err (*counter_advance)(void *state, enum hal_rot_counter which, uint64_t to);
+};
+
+extern const struct hal_rot_ops hal_rot_file_ops;
+
+#endif

@@ -1,0 +1,622 @@
+/* Unit tests of the "file" RoT backend: provisioning, up-front validation,
+ * signing, trust anchors, and counters that never go backwards, including
+ * across a power cut at every operation of an update. */
+#define _GNU_SOURCE /* nftw */
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+
+#include "hal/rot.h"
+
+#define DEVICE_ID "femto-0001"
+/* The longest device ID: it doubles as the COSE kid. */
+#define LONG_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+_Static_assert(sizeof(LONG_ID) - 1 == MAYDAY_DEVICE_ID_MAX, "LONG_ID is the longest ID");
+_Static_assert(MAYDAY_KID_MAX >= MAYDAY_DEVICE_ID_MAX, "every device ID fits a kid");
+
+struct fixture {
+	char dir[PATH_MAX];
+	EVP_PKEY *distress, *vendor, *hems;
+	struct hal_flash *f;    /* "host", for set-up and raw inspection */
+};
+
+static const char *const items[] = {
+	"device_id", "distress.key.pem", "vendor.pub.pem", "hems.pub.pem", "counters",
+};
+
+__attribute__((format(printf, 3, 4))) static void fmt(char *out, size_t cap, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(out, cap, f, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < cap);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static EVP_PKEY *gen(const char *curve)
+{
+	EVP_PKEY *k = EVP_EC_gen(curve);
+
+	assert_non_null(k);
+	return k;
+}
+
+static void provision(struct fixture *fx)
+{
+	assert_int_equal(hal_rot_file_provision(fx->f, DEVICE_ID, fx->distress, fx->vendor,
+						fx->hems),
+			 MAYDAY_OK);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	const char *tmp = getenv("TMPDIR");
+
+	assert_non_null(fx);
+	fmt(fx->dir, sizeof(fx->dir), "%s/mayday-rot-XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	assert_non_null(mkdtemp(fx->dir));
+	fx->distress = gen("P-256");
+	fx->vendor = gen("P-256");
+	fx->hems = gen("P-256");
+	assert_int_equal(hal_flash_open(&fx->f, fx->dir, "host"), MAYDAY_OK);
+	provision(fx);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	hal_flash_close(fx->f);
+	EVP_PKEY_free(fx->distress);
+	EVP_PKEY_free(fx->vendor);
+	EVP_PKEY_free(fx->hems);
+	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+static struct hal_rot *open_rot(struct hal_flash *f)
+{
+	struct hal_rot *rot = NULL;
+
+	assert_int_equal(hal_rot_open(&rot, "file", f), MAYDAY_OK);
+	assert_non_null(rot);
+	return rot;
+}
+
+static enum mayday_err try_open(struct hal_flash *f)
+{
+	struct hal_rot *rot = (void *)1;
+	enum mayday_err err = hal_rot_open(&rot, "file", f);
+
+	if (err == MAYDAY_OK)
+		hal_rot_close(rot);
+	else
+		assert_null(rot);
+	return err;
+}
+
+static uint64_t counter(struct hal_rot *rot, enum hal_rot_counter which)
+{
+	uint64_t v = 0xdeadbeef;
+
+	assert_int_equal(hal_rot_counter_read(rot, which, &v), MAYDAY_OK);
+	return v;
+}
+
+static void put_item(struct fixture *fx, const char *name, const void *data, size_t len)
+{
+	assert_int_equal(hal_flash_write_atomic(fx->f, HAL_PART_ROT, name, data, len), MAYDAY_OK);
+}
+
+static size_t get_item(struct fixture *fx, const char *name, uint8_t *buf, size_t cap)
+{
+	size_t len = 0;
+
+	assert_int_equal(hal_flash_read(fx->f, HAL_PART_ROT, name, buf, cap, &len), MAYDAY_OK);
+	return len;
+}
+
+static void test_provision_open(void **state)
+{
+	struct fixture *fx = *state;
+	char id[MAYDAY_DEVICE_ID_MAX + 1];
+	EVP_PKEY *a = NULL, *b = NULL;
+	struct hal_rot *rot = open_rot(fx->f);
+	uint8_t buf[4096];
+	size_t len;
+
+	assert_int_equal(hal_rot_device_id(rot, id), MAYDAY_OK);
+	assert_string_equal(id, DEVICE_ID);
+	assert_int_equal(hal_rot_anchor(rot, HAL_ROT_ANCHOR_VENDOR, &a), MAYDAY_OK);
+	assert_int_equal(hal_rot_anchor(rot, HAL_ROT_ANCHOR_HEMS, &b), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(a, fx->vendor), 1);
+	assert_int_equal(EVP_PKEY_eq(b, fx->hems), 1);
+	assert_int_not_equal(EVP_PKEY_eq(a, fx->hems), 1);
+	hal_rot_close(rot);
+	/* The anchors are the caller's: still usable after close. */
+	assert_int_equal(EVP_PKEY_eq(a, fx->vendor), 1);
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+
+	/* What provisioning stored: the ID as text, a private key PEM, public PEMs. */
+	len = get_item(fx, "device_id", buf, sizeof(buf));
+	assert_int_equal(len, strlen(DEVICE_ID));
+	assert_memory_equal(buf, DEVICE_ID, len);
+	len = get_item(fx, "distress.key.pem", buf, sizeof(buf));
+	assert_non_null(memmem(buf, len, "PRIVATE KEY-----", 16));
+	len = get_item(fx, "vendor.pub.pem", buf, sizeof(buf));
+	assert_non_null(memmem(buf, len, "-----BEGIN PUBLIC KEY-----", 26));
+	assert_null(memmem(buf, len, "PRIVATE", 7));
+	hal_rot_close(NULL);
+}
+
+static void test_signer(void **state)
+{
+	static const uint8_t payload[] = "distress";
+	struct fixture *fx = *state;
+	struct hal_rot *rot = open_rot(fx->f);
+	struct mayday_signer signer;
+	struct mayday_cose_sign1 msg;
+	struct mayday_diag diag = { 0, NULL };
+	uint8_t out[512];
+	size_t len = 0;
+
+	assert_int_equal(hal_rot_signer(rot, &signer), MAYDAY_OK);
+	assert_int_equal(signer.kid_len, strlen(DEVICE_ID));
+	assert_memory_equal(signer.kid, DEVICE_ID, signer.kid_len);
+	assert_int_equal(mayday_cose_sign1_encode(&signer, payload, sizeof(payload), out,
+						  sizeof(out), &len),
+			 MAYDAY_OK);
+	if (mayday_cose_sign1_decode(out, len, sizeof(out), &msg, &diag) != MAYDAY_OK)
+		fail_msg("decode failed at %zu: %s", diag.offset, diag.what);
+	assert_int_equal(msg.payload_len, sizeof(payload));
+	assert_memory_equal(msg.payload, payload, sizeof(payload));
+	assert_int_equal(msg.kid_len, strlen(DEVICE_ID));
+	assert_memory_equal(msg.kid, DEVICE_ID, msg.kid_len);
+	assert_int_equal(mayday_cose_sign1_verify(&msg, fx->distress), MAYDAY_OK);
+	assert_int_equal(mayday_cose_sign1_verify(&msg, fx->vendor), MAYDAY_E_SIGNATURE);
+	hal_rot_close(rot);
+}
+
+static void test_counters(void **state)
+{
+	struct fixture *fx = *state;
+	struct hal_rot *rot = open_rot(fx->f);
+	uint64_t v = 0, ops;
+
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_MESSAGE), 0);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_ROLLBACK), 0);
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_MESSAGE, &v), MAYDAY_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_MESSAGE, &v), MAYDAY_OK);
+	assert_int_equal(v, 2);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_ROLLBACK), 0);
+
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_ROLLBACK, 5), MAYDAY_OK);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_ROLLBACK), 5);
+	/* Equal: a no-op, not even a flash write. */
+	ops = hal_flash_ops_count(fx->f);
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_ROLLBACK, 5), MAYDAY_OK);
+	assert_int_equal(hal_flash_ops_count(fx->f), ops);
+	/* Backwards: refused, and nothing written. */
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_ROLLBACK, 4),
+			 MAYDAY_E_ROLLBACK);
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_MESSAGE, 1),
+			 MAYDAY_E_ROLLBACK);
+	assert_int_equal(hal_flash_ops_count(fx->f), ops);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_ROLLBACK), 5);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_MESSAGE), 2);
+	hal_rot_close(rot);
+
+	/* Durable: a new flash handle and RoT see the same values. */
+	hal_flash_close(fx->f);
+	assert_int_equal(hal_flash_open(&fx->f, fx->dir, "host"), MAYDAY_OK);
+	rot = open_rot(fx->f);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_MESSAGE), 2);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_ROLLBACK), 5);
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
+	assert_int_equal(v, 6);
+
+	/* Exhausted: the last value stays, nothing wraps. */
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_MESSAGE, UINT64_MAX),
+			 MAYDAY_OK);
+	v = 7;
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_MESSAGE, &v), MAYDAY_E_TOOBIG);
+	assert_int_equal(v, 7);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_MESSAGE), UINT64_MAX);
+	hal_rot_close(rot);
+}
+
+/* The documented on-flash layout of the counters record, byte for byte. */
+static void build_record(uint8_t rec[32], unsigned version, uint64_t msg, uint64_t rb)
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+
+	memcpy(rec, "MDYC", 4);
+	rec[4] = (uint8_t)(version >> 8);
+	rec[5] = (uint8_t)version;
+	rec[6] = 0;
+	rec[7] = 0;
+	for (int i = 0; i < 8; i++) {
+		rec[8 + i] = (uint8_t)(msg >> (56 - 8 * i));
+		rec[16 + i] = (uint8_t)(rb >> (56 - 8 * i));
+	}
+	SHA256(rec, 24, digest);
+	memcpy(rec + 24, digest, 8);
+}
+
+static void test_counters_layout(void **state)
+{
+	struct fixture *fx = *state;
+	struct hal_rot *rot = open_rot(fx->f);
+	uint8_t expect[32], got[64];
+	size_t len;
+
+	len = get_item(fx, "counters", got, sizeof(got));
+	build_record(expect, 1, 0, 0);
+	assert_int_equal(len, 32);
+	assert_memory_equal(got, expect, 32);
+
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_MESSAGE, 0x0102030405060708ull),
+			 MAYDAY_OK);
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_ROLLBACK, 9), MAYDAY_OK);
+	len = get_item(fx, "counters", got, sizeof(got));
+	build_record(expect, 1, 0x0102030405060708ull, 9);
+	assert_int_equal(len, 32);
+	assert_memory_equal(got, expect, 32);
+	assert_int_equal(got[8], 0x01); /* big-endian */
+	assert_int_equal(got[15], 0x08);
+	hal_rot_close(rot);
+
+	/* A record this code wrote elsewhere reads back. */
+	build_record(expect, 1, 77, 12);
+	put_item(fx, "counters", expect, 32);
+	rot = open_rot(fx->f);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_MESSAGE), 77);
+	assert_int_equal(counter(rot, HAL_ROT_COUNTER_ROLLBACK), 12);
+	hal_rot_close(rot);
+
+	/* A well-formed record of an unknown format version. */
+	build_record(expect, 2, 77, 12);
+	put_item(fx, "counters", expect, 32);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_UNSUPPORTED);
+}
+
+typedef enum mayday_err (*update_fn)(struct hal_rot *rot, uint64_t *value);
+
+static enum mayday_err update_next(struct hal_rot *rot, uint64_t *value)
+{
+	return hal_rot_counter_next(rot, HAL_ROT_COUNTER_MESSAGE, value);
+}
+
+static enum mayday_err update_advance(struct hal_rot *rot, uint64_t *value)
+{
+	*value = 20;
+	return hal_rot_counter_advance(rot, HAL_ROT_COUNTER_MESSAGE, 20);
+}
+
+/* Cut the power after every counted operation of one update: after a reboot
+ * the counter is the old value or the new one, never lower, never garbage. */
+static void cut_everywhere(struct fixture *fx, update_fn update)
+{
+	const uint64_t start = 7;
+	struct hal_rot *rot;
+	struct hal_flash *g = NULL;
+	uint64_t total, v = 0, newv = 0;
+	int seen_old = 0, seen_new = 0;
+
+	/* A clean run, counted. */
+	provision(fx);
+	rot = open_rot(fx->f);
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_MESSAGE, start), MAYDAY_OK);
+	hal_rot_close(rot);
+	assert_int_equal(hal_flash_open(&g, fx->dir, "fault"), MAYDAY_OK);
+	rot = open_rot(g);
+	assert_int_equal(update(rot, &newv), MAYDAY_OK);
+	total = hal_flash_ops_count(g);
+	hal_rot_close(rot);
+	hal_flash_close(g);
+	assert_true(newv > start);
+	assert_int_equal(total, 4); /* one atomic replace of the record */
+
+	for (uint64_t n = 1; n <= total; n++) {
+		char spec[32];
+		enum mayday_err err;
+
+		/* reset to `start` by re-provisioning, as the counter cannot go down */
+		provision(fx);
+		rot = open_rot(fx->f);
+		assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_MESSAGE, start),
+				 MAYDAY_OK);
+		hal_rot_close(rot);
+
+		fmt(spec, sizeof(spec), "fault:cut=%llu", (unsigned long long)n);
+		assert_int_equal(hal_flash_open(&g, fx->dir, spec), MAYDAY_OK);
+		rot = open_rot(g); /* opening only reads: not counted */
+		err = update(rot, &v);
+		assert_int_equal(err, n == total ? MAYDAY_OK : MAYDAY_E_POWER);
+		/* The device is off: the RoT cannot be read either. */
+		assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_MESSAGE, &v),
+				 MAYDAY_E_POWER);
+		hal_rot_close(rot);
+		hal_flash_close(g);
+
+		/* Reboot on a healthy flash: the RoT opens and holds old or new. */
+		hal_flash_close(fx->f);
+		assert_int_equal(hal_flash_open(&fx->f, fx->dir, "host"), MAYDAY_OK);
+		rot = open_rot(fx->f);
+		v = counter(rot, HAL_ROT_COUNTER_MESSAGE);
+		if (v == start)
+			seen_old++;
+		else if (v == newv)
+			seen_new++;
+		else
+			fail_msg("cut=%llu: counter is %llu, expected %llu or %llu",
+				 (unsigned long long)n, (unsigned long long)v,
+				 (unsigned long long)start, (unsigned long long)newv);
+		assert_int_equal(counter(rot, HAL_ROT_COUNTER_ROLLBACK), 0);
+		hal_rot_close(rot);
+	}
+	assert_true(seen_old > 0);
+	assert_true(seen_new > 0);
+}
+
+static void test_power_cut_next(void **state)
+{
+	cut_everywhere(*state, update_next);
+}
+
+static void test_power_cut_advance(void **state)
+{
+	cut_everywhere(*state, update_advance);
+}
+
+static void test_corrupt_counters(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t good[64], bad[64], now[64];
+	struct hal_rot *rot;
+	size_t len;
+	uint64_t v;
+
+	len = get_item(fx, "counters", good, sizeof(good));
+	assert_int_equal(len, 32);
+
+	/* Every single-bit error, injected as the record is read. */
+	for (unsigned bit = 0; bit < 32 * 8; bit++) {
+		struct hal_flash *g = NULL;
+		char spec[64];
+
+		fmt(spec, sizeof(spec), "fault:flip=rot/counters@%u", bit);
+		assert_int_equal(hal_flash_open(&g, fx->dir, spec), MAYDAY_OK);
+		if (try_open(g) != MAYDAY_E_MALFORMED)
+			fail_msg("flipped bit %u was not detected", bit);
+		hal_flash_close(g);
+	}
+
+	/* Wrong length: empty, short, long. */
+	put_item(fx, "counters", good, 0);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	put_item(fx, "counters", good, 31);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	memset(good + 32, 0, 1);
+	put_item(fx, "counters", good, 33);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	put_item(fx, "counters", good, 32);
+	assert_int_equal(try_open(fx->f), MAYDAY_OK);
+
+	/* Damaged after open: every counter call fails and nothing is "repaired". */
+	rot = open_rot(fx->f);
+	memcpy(bad, good, 32);
+	bad[15] ^= 0x01;
+	put_item(fx, "counters", bad, 32);
+	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_MESSAGE, &v), MAYDAY_E_MALFORMED);
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_MESSAGE, &v), MAYDAY_E_MALFORMED);
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_ROLLBACK, 3),
+			 MAYDAY_E_MALFORMED);
+	hal_rot_close(rot);
+	len = get_item(fx, "counters", now, sizeof(now));
+	assert_int_equal(len, 32);
+	assert_memory_equal(now, bad, 32);
+}
+
+static void test_missing_items(void **state)
+{
+	struct fixture *fx = *state;
+
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		provision(fx);
+		assert_int_equal(try_open(fx->f), MAYDAY_OK);
+		assert_int_equal(hal_flash_remove(fx->f, HAL_PART_ROT, items[i]), MAYDAY_OK);
+		if (try_open(fx->f) != MAYDAY_E_NOTFOUND)
+			fail_msg("RoT opened without %s", items[i]);
+	}
+}
+
+static size_t pem_public(EVP_PKEY *k, char *out, size_t cap)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long n;
+
+	assert_non_null(bio);
+	assert_int_equal(PEM_write_bio_PUBKEY(bio, k), 1);
+	n = BIO_get_mem_data(bio, &p);
+	assert_true(n > 0 && (size_t)n < cap);
+	memcpy(out, p, (size_t)n);
+	BIO_free(bio);
+	return (size_t)n;
+}
+
+static void test_invalid_items(void **state)
+{
+	struct fixture *fx = *state;
+	EVP_PKEY *p384 = gen("P-384");
+	char pem[1024];
+	size_t len;
+
+	/* Keys: garbage, truncated, wrong curve, a public key where the private belongs. */
+	put_item(fx, "distress.key.pem", "not a key", 9);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_KEY);
+	provision(fx);
+	len = get_item(fx, "distress.key.pem", (uint8_t *)pem, sizeof(pem));
+	put_item(fx, "distress.key.pem", pem, len / 2);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_KEY);
+	len = pem_public(fx->vendor, pem, sizeof(pem));
+	put_item(fx, "distress.key.pem", pem, len);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_KEY);
+	provision(fx);
+	len = pem_public(p384, pem, sizeof(pem));
+	put_item(fx, "hems.pub.pem", pem, len);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_KEY);
+	provision(fx);
+	put_item(fx, "vendor.pub.pem", "-----BEGIN PUBLIC KEY-----\n", 27);
+	assert_int_not_equal(try_open(fx->f), MAYDAY_OK);
+	provision(fx);
+	memset(pem, 'A', sizeof(pem));
+	put_item(fx, "unrelated", pem, sizeof(pem)); /* other files do not matter */
+	assert_int_equal(try_open(fx->f), MAYDAY_OK);
+
+	/* Device ID: a trailing newline is tolerated, nothing else. */
+	put_item(fx, "device_id", DEVICE_ID "\n", strlen(DEVICE_ID) + 1);
+	assert_int_equal(try_open(fx->f), MAYDAY_OK);
+	put_item(fx, "device_id", "", 0);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	put_item(fx, "device_id", "\n", 1);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	put_item(fx, "device_id", "femto 1", 7);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	put_item(fx, "device_id", "femto\0001", 7);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	put_item(fx, "device_id", "femto-1\n\n", 9);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	put_item(fx, "device_id", LONG_ID, sizeof(LONG_ID) - 1);
+	assert_int_equal(try_open(fx->f), MAYDAY_OK);
+	put_item(fx, "device_id", LONG_ID "X", sizeof(LONG_ID)); /* > MAYDAY_KID_MAX */
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	put_item(fx, "device_id", pem, sizeof(pem));
+	assert_int_equal(try_open(fx->f), MAYDAY_E_MALFORMED);
+	EVP_PKEY_free(p384);
+}
+
+static void test_provision_rejects(void **state)
+{
+	struct fixture *fx = *state;
+	EVP_PKEY *p384 = gen("P-384");
+	EVP_PKEY *pub = NULL;
+	char pem[1024];
+	uint8_t before[64], after[64];
+	size_t len, len2;
+	BIO *bio;
+
+	len = get_item(fx, "counters", before, sizeof(before));
+	assert_int_equal(hal_rot_file_provision(fx->f, "", fx->distress, fx->vendor, fx->hems),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_file_provision(fx->f, "has space", fx->distress, fx->vendor,
+						fx->hems),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_file_provision(fx->f, LONG_ID "X",
+						fx->distress, fx->vendor, fx->hems),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_file_provision(fx->f, NULL, fx->distress, fx->vendor, fx->hems),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_file_provision(fx->f, DEVICE_ID, NULL, fx->vendor, fx->hems),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_file_provision(fx->f, DEVICE_ID, p384, fx->vendor, fx->hems),
+			 MAYDAY_E_KEY);
+	assert_int_equal(hal_rot_file_provision(fx->f, DEVICE_ID, fx->distress, p384, fx->hems),
+			 MAYDAY_E_KEY);
+	assert_int_equal(hal_rot_file_provision(fx->f, DEVICE_ID, fx->distress, fx->vendor, p384),
+			 MAYDAY_E_KEY);
+	/* A public-only key cannot be the distress key. */
+	len2 = pem_public(fx->vendor, pem, sizeof(pem));
+	bio = BIO_new_mem_buf(pem, (int)len2);
+	assert_non_null(bio);
+	pub = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	assert_non_null(pub);
+	assert_int_equal(hal_rot_file_provision(fx->f, DEVICE_ID, pub, fx->vendor, fx->hems),
+			 MAYDAY_E_KEY);
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(p384);
+	/* Nothing was changed by the refused calls. */
+	assert_int_equal(get_item(fx, "counters", after, sizeof(after)), len);
+	assert_memory_equal(after, before, len);
+	assert_int_equal(try_open(fx->f), MAYDAY_OK);
+
+	/* The longest ID that still fits a COSE kid. */
+	assert_int_equal(hal_rot_file_provision(fx->f, LONG_ID,
+						fx->distress, fx->vendor, fx->hems),
+			 MAYDAY_OK);
+	assert_int_equal(try_open(fx->f), MAYDAY_OK);
+}
+
+static void test_bad_args(void **state)
+{
+	struct fixture *fx = *state;
+	struct hal_rot *rot = (void *)1;
+	EVP_PKEY *k = NULL;
+	uint64_t v;
+
+	assert_int_equal(hal_rot_open(&rot, "tpm9", fx->f), MAYDAY_E_INVALID);
+	assert_null(rot);
+	assert_int_equal(hal_rot_open(&rot, "file", NULL), MAYDAY_E_INVALID);
+	assert_int_equal(unsetenv("MAYDAY_ROT"), 0);
+	assert_int_equal(hal_rot_open(&rot, NULL, fx->f), MAYDAY_OK); /* default: file */
+	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER__COUNT, &v), MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_counter_next(rot, (enum hal_rot_counter)-1, &v),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER__COUNT, 1), MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_anchor(rot, HAL_ROT_ANCHOR__COUNT, &k), MAYDAY_E_INVALID);
+	assert_null(k);
+	hal_rot_close(rot);
+	assert_int_equal(setenv("MAYDAY_ROT", "nope", 1), 0);
+	assert_int_equal(hal_rot_open(&rot, NULL, fx->f), MAYDAY_E_INVALID);
+	assert_int_equal(unsetenv("MAYDAY_ROT"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_provision_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_power_cut_next, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_power_cut_advance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_provision_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
