@@ -1,1 +1,21 @@
-# (to be filled by its owner)
+# Secure start-up (device/boot, device/normal): one test program per unit,
+# all built on the boot_fixture helper (a complete device in a temp dir).
+add_library(boot_fixture STATIC unit/boot_fixture.c)
+target_link_libraries(boot_fixture PUBLIC mayday_bootcore PkgConfig::CMOCKA)
+# nftw, memfd seals, fexecve: GNU/Linux interfaces.
+target_compile_definitions(boot_fixture PUBLIC _GNU_SOURCE)
+
+foreach(t test_boot_state test_boot_measure test_boot_decide test_boot_pending
+          test_boot_confirm test_boot_load)
+  add_executable(${t} unit/${t}.c)
+  target_link_libraries(${t} PRIVATE boot_fixture)
+  add_test(NAME ${t} COMMAND ${t})
+  set_tests_properties(${t} PROPERTIES LABELS unit)
+endforeach()
+
+# The programs themselves: dry-run lines, exit codes, real fexecve starts.
+add_executable(test_boot_cli unit/test_boot_cli.c)
+target_link_libraries(test_boot_cli PRIVATE boot_fixture)
+add_test(NAME test_boot_cli
+         COMMAND test_boot_cli $<TARGET_FILE:mayday-boot> $<TARGET_FILE:mayday-normal>)
+set_tests_properties(test_boot_cli PROPERTIES LABELS unit)

@@ -1,0 +1,378 @@
+/*
+ * The secure start-up procedure (contract in boot_decide.h). Each step is a
+ * function that either fills the decision and returns false (the procedure
+ * ends there) or returns true to go on; every failure ends in a defined
+ * decision, so the caller never has to interpret an error.
+ *
+ * Errors that mean "no verdict" (power lost, out of memory) become a halt:
+ * after a power cut nothing runs anyway, and a TrE short of memory must not
+ * guess. Boot state writes happen before the trial they account for, so a
+ * power cut at any write leaves the old record or the new one, both valid.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "boot_decide.h"
+#include "boot_log.h"
+#include "boot_measure.h"
+#include "boot_state.h"
+#include "boot_verify.h"
+#include "exit_codes.h"
+#include "rot.h"
+
+struct run {
+	struct hal_flash *flash;
+	struct hal_rot *rot;
+	EVP_PKEY *vendor;
+	uint64_t min_rollback;
+	struct boot_measure *meas;
+	bool commit;
+	struct boot_verify_report rep;
+};
+
+static void halt(struct boot_decision *d, int code, const char *reason)
+{
+	d->action = BOOT_HALT;
+	d->halt_code = code;
+	d->halt_reason = reason;
+	boot_log("halt: code %d (%s); nothing is started, nothing is claimed to the network",
+		 code, reason);
+}
+
+/* Halt for `rc`, unless it was the power that failed. */
+static void halt_for(struct boot_decision *d, enum mayday_err rc, int code, const char *reason)
+{
+	if (rc == MAYDAY_E_POWER)
+		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "power-lost");
+	else
+		halt(d, code, reason);
+}
+
+static uint32_t inc_sat(uint32_t v)
+{
+	return v == UINT32_MAX ? v : v + 1;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src);
+}
+
+static void to_dcf(struct boot_decision *d, uint32_t reason, uint8_t slot, uint32_t attempts,
+		   const char *version, uint64_t rollback,
+		   const struct mayday_component_evidence *failed, uint32_t n_failed)
+{
+	struct mayday_evidence *ev = &d->evidence;
+
+	memset(ev, 0, sizeof *ev);
+	d->action = BOOT_START_DCF;
+	ev->reason = reason;
+	ev->slot = slot;
+	ev->boot_attempts = attempts;
+	copy_str(ev->image_version, sizeof ev->image_version, version);
+	ev->manifest_rollback = rollback;
+	if (n_failed > MAYDAY_MAX_COMPONENTS)
+		n_failed = MAYDAY_MAX_COMPONENTS;
+	if (n_failed > 0)
+		memcpy(ev->failed, failed, n_failed * sizeof failed[0]);
+	ev->n_failed = n_failed;
+	boot_log("slot %s: secure start-up failed (%s, %u designated component(s) failed); starting the DCF",
+		 boot_state_slot_name(slot), mayday_reason_name(reason), n_failed);
+}
+
+/* Evidence from a verification report ("" and 0 when no manifest was read). */
+static void to_dcf_rep(struct boot_decision *d, uint32_t reason, uint8_t slot, uint32_t attempts,
+		       const struct boot_verify_report *rep)
+{
+	if (!rep) {
+		to_dcf(d, reason, slot, attempts, "", 0, NULL, 0);
+		return;
+	}
+	to_dcf(d, reason, slot, attempts, rep->have_manifest ? rep->manifest.image_version : "",
+	       rep->have_manifest ? rep->manifest.rollback : 0, rep->failed, rep->n_failed);
+}
+
+static void to_normal(struct boot_decision *d, uint8_t slot, uint32_t attempts,
+		      const struct boot_verify_report *rep)
+{
+	const struct mayday_trv *entry = mayday_manifest_find(&rep->manifest, rep->manifest.entry);
+
+	d->action = BOOT_START_NORMAL;
+	d->slot = slot;
+	d->normal_entry = *entry; /* listed: boot_verify_manifest checked it */
+	copy_str(d->image_version, sizeof d->image_version, rep->manifest.image_version);
+	d->image_rollback = rep->manifest.rollback;
+	d->boot_attempts = attempts;
+	boot_log("slot %s: verified image %s (anti-rollback %llu); starting %s",
+		 boot_state_slot_name(slot), d->image_version,
+		 (unsigned long long)d->image_rollback, entry->name);
+}
+
+/* Store `st` if committing. false (and a halt) only when the power failed;
+ * other failures are logged and left to the caller's fallback. */
+static bool store_state(struct run *r, const struct boot_state *st, enum mayday_err *rc_out,
+			struct boot_decision *d)
+{
+	enum mayday_err rc = MAYDAY_OK;
+
+	if (r->commit)
+		rc = boot_state_store(r->flash, st);
+	if (rc != MAYDAY_OK)
+		boot_log("boot state: write failed: %s", mayday_strerror(rc));
+	if (rc_out)
+		*rc_out = rc;
+	if (rc == MAYDAY_E_POWER) {
+		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "power-lost");
+		return false;
+	}
+	return true;
+}
+
+static bool step_rot(struct run *r, const char *rot_spec, struct boot_decision *d)
+{
+	char id[MAYDAY_DEVICE_ID_MAX + 1];
+	const char *what = "open";
+	enum mayday_err rc;
+
+	rc = hal_rot_open(&r->rot, rot_spec, r->flash);
+	if (rc == MAYDAY_OK) {
+		what = "device ID";
+		rc = hal_rot_device_id(r->rot, id);
+	}
+	if (rc == MAYDAY_OK) {
+		what = "vendor anchor";
+		rc = hal_rot_anchor(r->rot, HAL_ROT_ANCHOR_VENDOR, &r->vendor);
+	}
+	if (rc == MAYDAY_OK) {
+		what = "anti-rollback counter";
+		rc = hal_rot_counter_read(r->rot, HAL_ROT_COUNTER_ROLLBACK, &r->min_rollback);
+	}
+	if (rc != MAYDAY_OK) {
+		boot_log("rot: %s failed: %s", what, mayday_strerror(rc));
+		halt_for(d, rc, MAYDAY_EXIT_HALT_ROT, "rot-invalid");
+		return false;
+	}
+	boot_log("rot: device %s, anti-rollback counter %llu", id,
+		 (unsigned long long)r->min_rollback);
+	return true;
+}
+
+static bool step_dcf(struct run *r, struct boot_decision *d)
+{
+	const struct boot_verify_policy policy = { MAYDAY_MANIFEST_DCF, 0, true };
+	enum mayday_err rc;
+
+	/* The DCF partition is not subject to the image anti-rollback counter:
+	 * it is written at provisioning only, never by remediation. */
+	rc = boot_verify_partition(r->meas, r->flash, HAL_PART_DCF, r->vendor, &policy, &r->rep);
+	if (rc != MAYDAY_OK) {
+		boot_log("dcf: no verdict: %s", mayday_strerror(rc));
+		halt_for(d, rc, MAYDAY_EXIT_HALT_INTERNAL, "internal");
+		return false;
+	}
+	if (r->rep.reason != 0) {
+		boot_log("dcf: partition fails verification (%s)", mayday_reason_name(r->rep.reason));
+		halt(d, MAYDAY_EXIT_HALT_DCF, "dcf-invalid");
+		return false;
+	}
+	d->dcf_entry = *mayday_manifest_find(&r->rep.manifest, BOOT_DCF_ENTRY);
+	boot_log("dcf: verified (version %s, %u components)", r->rep.manifest.image_version,
+		 r->rep.manifest.n_trv);
+	return true;
+}
+
+/* Verify a normal-code slot into r->rep. false (and a halt) if no verdict. */
+static bool verify_slot(struct run *r, uint8_t slot, struct boot_decision *d)
+{
+	const struct boot_verify_policy policy = { MAYDAY_MANIFEST_IMAGE, r->min_rollback, false };
+	enum mayday_err rc;
+
+	rc = boot_verify_partition(r->meas, r->flash, boot_state_slot_part(slot), r->vendor,
+				   &policy, &r->rep);
+	if (rc != MAYDAY_OK) {
+		boot_log("slot %s: no verdict: %s", boot_state_slot_name(slot), mayday_strerror(rc));
+		halt_for(d, rc, MAYDAY_EXIT_HALT_INTERNAL, "internal");
+		return false;
+	}
+	return true;
+}
+
+/* A pending slot with no tries left verified before but was never confirmed:
+ * report it and give it up, so the next start-up uses the active slot. */
+static void pending_exhausted(struct run *r, struct boot_state *st, struct boot_decision *d)
+{
+	uint8_t slot = st->pending;
+	uint32_t attempts = st->attempts;
+	enum mayday_err rc;
+
+	boot_log("slot %s: pending image started %u time(s) and never confirmed; giving it up",
+		 boot_state_slot_name(slot), attempts);
+	memset(&r->rep, 0, sizeof r->rep);
+	/* For the evidence only: which image failed to come up. */
+	rc = boot_verify_manifest(r->flash, boot_state_slot_part(slot), r->vendor,
+				  MAYDAY_MANIFEST_IMAGE, &r->rep.manifest);
+	if (rc == MAYDAY_E_POWER) {
+		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "power-lost");
+		return;
+	}
+	r->rep.have_manifest = rc == MAYDAY_OK;
+	st->pending = BOOT_SLOT_NONE;
+	st->tries_left = 0;
+	st->attempts = 0;
+	if (!store_state(r, st, NULL, d))
+		return;
+	to_dcf_rep(d, MAYDAY_REASON_NORMAL_START_FAILED, slot, attempts, &r->rep);
+}
+
+/* Try the pending slot. true: go on with the active slot. */
+static bool try_pending(struct run *r, struct boot_state *st, struct boot_decision *d)
+{
+	struct boot_state next = *st;
+	uint8_t slot = st->pending;
+	enum mayday_err rc;
+
+	if (st->tries_left == 0) {
+		pending_exhausted(r, st, d);
+		return false;
+	}
+	next.tries_left--;
+	next.attempts = inc_sat(next.attempts);
+	/* Durably before the trial: a trial that hangs or resets the device
+	 * still counts, so a bad image cannot loop forever. */
+	if (!store_state(r, &next, &rc, d))
+		return false;
+	if (rc != MAYDAY_OK) {
+		boot_log("slot %s: cannot record the trial; not trying it, using slot %s",
+			 boot_state_slot_name(slot), boot_state_slot_name(st->active));
+		return true;
+	}
+	*st = next;
+	boot_log("slot %s: trying pending image (attempt %u, %u tries left after this one)",
+		 boot_state_slot_name(slot), st->attempts, st->tries_left);
+	if (!verify_slot(r, slot, d))
+		return false;
+	if (r->rep.reason == 0) {
+		to_normal(d, slot, st->attempts, &r->rep);
+		return false;
+	}
+	next = *st;
+	next.pending = BOOT_SLOT_NONE;
+	next.tries_left = 0;
+	next.attempts = 0;
+	if (!store_state(r, &next, NULL, d))
+		return false;
+	to_dcf_rep(d, r->rep.reason, slot, st->attempts, &r->rep);
+	return false;
+}
+
+static void use_active(struct run *r, struct boot_state *st, struct boot_decision *d)
+{
+	uint8_t slot = st->active;
+	/* The failure count only belongs to the active slot when nothing is
+	 * pending; otherwise the field counts the pending slot's trials. */
+	bool own_count = st->pending == BOOT_SLOT_NONE;
+	uint32_t attempts = own_count ? inc_sat(st->attempts) : 1;
+
+	boot_log("slot %s: verifying active image", boot_state_slot_name(slot));
+	if (!verify_slot(r, slot, d))
+		return;
+	if (r->rep.reason == 0) {
+		if (own_count && st->attempts != 0) {
+			st->attempts = 0;
+			if (!store_state(r, st, NULL, d))
+				return;
+		}
+		to_normal(d, slot, attempts, &r->rep);
+		return;
+	}
+	if (own_count) {
+		st->attempts = attempts;
+		if (!store_state(r, st, NULL, d))
+			return;
+	}
+	to_dcf_rep(d, r->rep.reason, slot, attempts, &r->rep);
+}
+
+static void step_slots(struct run *r, struct boot_decision *d)
+{
+	struct mayday_diag diag = { 0, "" };
+	struct boot_state st;
+	bool found = false;
+	enum mayday_err rc;
+
+	rc = boot_state_load(r->flash, &st, &found, &diag);
+	if (rc == MAYDAY_E_POWER) {
+		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "power-lost");
+		return;
+	}
+	if (rc != MAYDAY_OK) {
+		/* Not "fresh": see boot_state.h. Reported, never guessed around. */
+		boot_log("boot state unusable: %s at byte %zu (%s)", mayday_strerror(rc),
+			 diag.offset, diag.what ? diag.what : "");
+		to_dcf_rep(d, MAYDAY_REASON_NO_BOOTABLE_SLOT, BOOT_SLOT_A, 1, NULL);
+		return;
+	}
+	boot_log("boot state: %sactive %s, pending %s, tries left %u, attempts %u",
+		 found ? "" : "(fresh device) ", boot_state_slot_name(st.active),
+		 boot_state_slot_name(st.pending), st.tries_left, st.attempts);
+	if (st.pending != BOOT_SLOT_NONE && !try_pending(r, &st, d))
+		return;
+	use_active(r, &st, d);
+}
+
+void boot_decide(struct hal_flash *flash, const char *rot_spec, bool commit,
+		 struct boot_decision *d)
+{
+	struct run *r = NULL;
+	enum mayday_err rc;
+
+	memset(d, 0, sizeof *d);
+	r = calloc(1, sizeof *r);
+	if (!r) {
+		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "internal");
+		return;
+	}
+	r->flash = flash;
+	r->commit = commit;
+	rc = boot_measure_new(&r->meas);
+	if (rc != MAYDAY_OK) {
+		boot_log("measurement: %s", mayday_strerror(rc));
+		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "internal");
+		goto out;
+	}
+	if (step_rot(r, rot_spec, d) && step_dcf(r, d))
+		step_slots(r, d);
+out:
+	boot_measure_free(r->meas);
+	EVP_PKEY_free(r->vendor);
+	hal_rot_close(r->rot);
+	free(r);
+}
+
+void boot_decide_demote(struct boot_decision *d, uint32_t reason,
+			const struct mayday_component_evidence *failed)
+{
+	to_dcf(d, reason, d->slot, d->boot_attempts, d->image_version, d->image_rollback, failed,
+	       failed ? 1 : 0);
+}
+
+void boot_decide_summary(const struct boot_decision *d, char *out, size_t cap)
+{
+	switch (d->action) {
+	case BOOT_START_NORMAL:
+		snprintf(out, cap, "decision: normal slot=%s", boot_state_slot_name(d->slot));
+		break;
+	case BOOT_START_DCF:
+		snprintf(out, cap, "decision: dcf reason=%s slot=%s failed=%u",
+			 mayday_reason_name(d->evidence.reason),
+			 boot_state_slot_name(d->evidence.slot), d->evidence.n_failed);
+		break;
+	case BOOT_HALT:
+	default:
+		snprintf(out, cap, "decision: halt code=%d reason=%s", d->halt_code,
+			 d->halt_reason ? d->halt_reason : "internal");
+		break;
+	}
+}

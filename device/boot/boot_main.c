@@ -1,0 +1,243 @@
+/*
+ * mayday-boot: the TrE's secure start-up on the host.
+ *
+ * boot_decide() reaches the decision; this file carries it out. A chosen
+ * program is loaded into a sealed memfd while measured again (boot_load.h)
+ * and started from that memfd with fexecve, so what runs is what was
+ * measured. Residual risk on the host: shared libraries the programs load
+ * from the host file system are outside the measurement (they belong to the
+ * host "firmware", not to the device partitions), and whoever can ptrace this
+ * process can change anything; a real TrE loads into protected memory.
+ *
+ * A verified program that cannot be started becomes distress
+ * (NORMAL_START_FAILED); a DCF that cannot be started is a halt: the exit
+ * code is the only record, nothing is claimed to the network.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boot_decide.h"
+#include "boot_load.h"
+#include "boot_log.h"
+#include "boot_state.h"
+#include "boot_verify.h"
+#include "exit_codes.h"
+#include "flash.h"
+#include "mayday/evidence.h"
+
+#define EVIDENCE_NAME "evidence.cbor"   /* in HAL_PART_RUN, read by mayday-dcf --evidence */
+
+struct opts {
+	const char *device;
+	const char *flash_spec;  /* NULL: the HAL's default ($MAYDAY_FLASH or "host") */
+	const char *rot_spec;    /* NULL: the HAL's default ($MAYDAY_ROT or "file") */
+	int dry_run;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mayday-boot --device DIR [--flash SPEC] [--rot SPEC] [--dry-run]\n"
+		"Secure start-up: verify the DCF partition and the normal-code slots against\n"
+		"their signed manifests, then start normal code, the distress communication\n"
+		"function, or halt.\n"
+		"  --device DIR   the device (its flash directory)\n"
+		"  --flash SPEC   flash backend (default: $MAYDAY_FLASH or \"host\")\n"
+		"  --rot SPEC     RoT backend (default: $MAYDAY_ROT or \"file\")\n"
+		"  --dry-run      print the decision as one line and exit 0; write nothing\n"
+		"Exit status: that of the started program, or %d (RoT), %d (DCF partition),\n"
+		"%d (usage or internal) when the TrE halts.\n",
+		MAYDAY_EXIT_HALT_ROT, MAYDAY_EXIT_HALT_DCF, MAYDAY_EXIT_HALT_INTERNAL);
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "flash", required_argument, NULL, 'f' },
+		{ "rot", required_argument, NULL, 'r' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->device = optarg;
+			break;
+		case 'f':
+			o->flash_spec = optarg;
+			break;
+		case 'r':
+			o->rot_spec = optarg;
+			break;
+		case 'n':
+			o->dry_run = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || !o->device) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Start PART/trv->name from a measured copy with `args` after argv[0].
+ * Returns only on failure. Closes the flash first (the child opens its own),
+ * so *f is reopened for the caller's fallback. */
+static enum mayday_err start(struct hal_flash **f, const struct opts *o, const char *part,
+			     const struct mayday_trv *trv, const char *const *args,
+			     struct mayday_component_evidence *ev)
+{
+	struct boot_measure *m = NULL;
+	char path[4096];
+	char *argv[12];
+	size_t n = 0;
+	enum mayday_err rc;
+	int fd = -1;
+
+	rc = hal_flash_path(*f, part, trv->name, path, sizeof path);
+	if (rc == MAYDAY_OK)
+		rc = boot_measure_new(&m);
+	if (rc == MAYDAY_OK)
+		rc = boot_load_component(m, *f, part, trv, &fd, ev);
+	boot_measure_free(m);
+	if (rc != MAYDAY_OK)
+		return rc;
+
+	argv[n++] = path;
+	for (size_t i = 0; args[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+
+	boot_log("exec %s (measured copy)", path);
+	fflush(NULL);
+	hal_flash_close(*f);
+	*f = NULL;
+	fexecve(fd, argv, environ);
+	boot_log("exec %s failed: %m", path);
+	close(fd);
+	rc = hal_flash_open(f, o->device, o->flash_spec);
+	return rc == MAYDAY_OK ? MAYDAY_E_IO : rc;
+}
+
+/* Hand the evidence to the DCF. A stale file from an earlier start-up must
+ * never be sent as if it were this one's. */
+static enum mayday_err write_evidence(struct hal_flash *f, const struct mayday_evidence *ev)
+{
+	uint8_t buf[MAYDAY_EVIDENCE_MAX];
+	size_t len = 0;
+	enum mayday_err rc, rm;
+
+	rc = mayday_evidence_encode(ev, buf, sizeof buf, &len);
+	if (rc == MAYDAY_OK)
+		rc = hal_flash_write_atomic(f, HAL_PART_RUN, EVIDENCE_NAME, buf, len);
+	if (rc == MAYDAY_OK)
+		return MAYDAY_OK;
+	boot_log("evidence: cannot write %s/%s: %s", HAL_PART_RUN, EVIDENCE_NAME,
+		 mayday_strerror(rc));
+	rm = hal_flash_remove(f, HAL_PART_RUN, EVIDENCE_NAME);
+	if (rm != MAYDAY_OK && rm != MAYDAY_E_NOTFOUND)
+		return rm;
+	/* The DCF still reports distress, without the details. */
+	return MAYDAY_OK;
+}
+
+/* Argument lists end at the first NULL, which drops "--flash" when no
+ * flash spec was given. */
+static int run_dcf(struct hal_flash **f, const struct opts *o, struct boot_decision *d)
+{
+	const char *args[] = { "--device", o->device, "--evidence", EVIDENCE_NAME,
+			       o->flash_spec ? "--flash" : NULL, o->flash_spec, NULL };
+	struct mayday_component_evidence ev;
+	enum mayday_err rc;
+
+	rc = write_evidence(*f, &d->evidence);
+	if (rc != MAYDAY_OK) {
+		boot_log("halt: cannot clear stale evidence: %s", mayday_strerror(rc));
+		return MAYDAY_EXIT_HALT_INTERNAL;
+	}
+	rc = start(f, o, HAL_PART_DCF, &d->dcf_entry, args, &ev);
+	boot_log("halt: the DCF could not be started: %s", mayday_strerror(rc));
+	return rc == MAYDAY_E_POWER ? MAYDAY_EXIT_HALT_INTERNAL : MAYDAY_EXIT_HALT_DCF;
+}
+
+static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_decision *d)
+{
+	const char *args[] = { "--device", o->device, "--slot", boot_state_slot_name(d->slot),
+			       o->flash_spec ? "--flash" : NULL, o->flash_spec, NULL };
+	struct mayday_component_evidence ev;
+	enum mayday_err rc;
+
+	rc = start(f, o, boot_state_slot_part(d->slot), &d->normal_entry, args, &ev);
+	if (!*f || rc == MAYDAY_E_POWER) {
+		boot_log("halt: flash unavailable after a failed start: %s", mayday_strerror(rc));
+		return MAYDAY_EXIT_HALT_INTERNAL;
+	}
+	if (rc == MAYDAY_E_MISMATCH)
+		boot_decide_demote(d, MAYDAY_REASON_COMPONENT_MISMATCH, &ev);
+	else if (rc == MAYDAY_E_NOTFOUND)
+		boot_decide_demote(d, MAYDAY_REASON_COMPONENT_MISSING, &ev);
+	else
+		boot_decide_demote(d, MAYDAY_REASON_NORMAL_START_FAILED, NULL);
+	return run_dcf(f, o, d);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct hal_flash *f = NULL;
+	struct boot_decision *d = NULL;
+	char line[160];
+	enum mayday_err rc;
+	int code = MAYDAY_EXIT_HALT_INTERNAL;
+
+	if (parse(argc, argv, &o) != 0)
+		return MAYDAY_EXIT_HALT_INTERNAL;
+	rc = hal_flash_open(&f, o.device, o.flash_spec);
+	if (rc != MAYDAY_OK) {
+		boot_log("halt: cannot open the flash of %s: %s", o.device, mayday_strerror(rc));
+		goto out;
+	}
+	d = calloc(1, sizeof *d);
+	if (!d) {
+		boot_log("halt: out of memory");
+		goto out;
+	}
+	boot_decide(f, o.rot_spec, !o.dry_run, d);
+	boot_decide_summary(d, line, sizeof line);
+	if (o.dry_run) {
+		printf("%s\n", line);
+		code = fflush(stdout) == 0 ? 0 : MAYDAY_EXIT_HALT_INTERNAL;
+		goto out;
+	}
+	boot_log("%s", line);
+	switch (d->action) {
+	case BOOT_START_NORMAL:
+		code = run_normal(&f, &o, d);
+		break;
+	case BOOT_START_DCF:
+		code = run_dcf(&f, &o, d);
+		break;
+	case BOOT_HALT:
+	default:
+		code = d->halt_code;
+		break;
+	}
+out:
+	free(d);
+	hal_flash_close(f);
+	return code;
+}
