@@ -1,0 +1,75 @@
+/* mayday-dcf: command line only; the procedure is dcf_run(). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcf_config.h"
+#include "dcf_run.h"
+#include "exit_codes.h"
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: mayday-dcf --device DIR [--evidence NAME] [--flash SPEC] [--deadline-ms N]\n"
+		"\n"
+		"Sends a signed distress indication to the H(e)MS named in DIR's DCF partition\n"
+		"and retransmits it until an authenticated acknowledgement arrives.\n"
+		"  --device DIR       the device (its flash directory)\n"
+		"  --evidence NAME    the TrE's evidence file in the run partition (evidence.cbor)\n"
+		"  --flash SPEC       flash backend (default: $MAYDAY_FLASH or \"host\")\n"
+		"  --deadline-ms N    give up after N ms (default: [retry] deadline_ms of dcf.conf)\n"
+		"exit: %d acknowledged, %d not acknowledged, %d configuration or RoT unusable\n",
+		MAYDAY_EXIT_DCF_ACKED, MAYDAY_EXIT_DCF_UNACKED, MAYDAY_EXIT_DCF_CONFIG);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "evidence", required_argument, NULL, 'e' },
+		{ "flash", required_argument, NULL, 'f' },
+		{ "deadline-ms", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dcf_run_opts opts = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			opts.device_dir = optarg;
+			break;
+		case 'e':
+			opts.evidence_name = optarg;
+			break;
+		case 'f':
+			opts.flash_spec = optarg;
+			break;
+		case 't': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    v < DCF_DEADLINE_MS_MIN || v > DCF_DEADLINE_MS_MAX) {
+				fprintf(stderr, "mayday-dcf: --deadline-ms must be %u..%u\n",
+					DCF_DEADLINE_MS_MIN, DCF_DEADLINE_MS_MAX);
+				return MAYDAY_EXIT_DCF_CONFIG;
+			}
+			opts.deadline_ms = (uint32_t)v;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return MAYDAY_EXIT_DCF_CONFIG;
+		}
+	}
+	if (!opts.device_dir || optind != argc) {
+		usage(stderr);
+		return MAYDAY_EXIT_DCF_CONFIG;
+	}
+	return dcf_run(&opts, NULL);
+}

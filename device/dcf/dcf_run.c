@@ -1,0 +1,87 @@
+/*
+ * Start-up of the DCF: open the flash and the RoT, load dcf.conf, gather
+ * device ID, evidence and free space, then hand over to dcf_session_run.
+ * Anything the DCF needs to be trusted (its key, the H(e)MS anchor, its
+ * counter) failing is MAYDAY_EXIT_DCF_CONFIG; missing evidence is not: the
+ * DCF still reports, with a default reason.
+ */
+#include "dcf_run.h"
+
+#include <string.h>
+
+#include "dcf_config.h"
+#include "dcf_log.h"
+#include "dcf_report.h"
+#include "exit_codes.h"
+#include "hal/flash.h"
+#include "hal/rot.h"
+
+int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
+{
+	struct dcf_stats local;
+	struct hal_flash *flash = NULL;
+	struct hal_rot *rot = NULL;
+	EVP_PKEY *hems = NULL;
+	struct dcf_config cfg;
+	struct dcf_config_error cerr;
+	struct mayday_signer signer;
+	struct mayday_evidence ev;
+	struct mayday_diag diag;
+	char device_id[MAYDAY_DEVICE_ID_MAX + 1];
+	const char *ev_name = opts->evidence_name ? opts->evidence_name
+						  : DCF_EVIDENCE_DEFAULT_NAME;
+	int exit_code = MAYDAY_EXIT_DCF_CONFIG;
+	enum mayday_err rc;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	rc = hal_flash_open(&flash, opts->device_dir, opts->flash_spec);
+	if (rc != MAYDAY_OK) {
+		dcf_log("cannot open the device flash at %s: %s", opts->device_dir,
+			mayday_strerror(rc));
+		goto out;
+	}
+	rc = dcf_config_load(flash, &cfg, &cerr);
+	if (rc != MAYDAY_OK) {
+		dcf_log("%s rejected: %s%s%s (%s)", DCF_CONFIG_NAME, cerr.what ? cerr.what : "",
+			cerr.key[0] ? " at " : "", cerr.key, mayday_strerror(rc));
+		goto out;
+	}
+	rc = hal_rot_open(&rot, opts->rot_spec ? opts->rot_spec : "file", flash);
+	if (rc == MAYDAY_OK)
+		rc = hal_rot_device_id(rot, device_id);
+	if (rc == MAYDAY_OK)
+		rc = hal_rot_signer(rot, &signer);
+	if (rc == MAYDAY_OK)
+		rc = hal_rot_anchor(rot, HAL_ROT_ANCHOR_HEMS, &hems);
+	if (rc != MAYDAY_OK) {
+		dcf_log("RoT unusable: %s", mayday_strerror(rc));
+		goto out;
+	}
+	rc = dcf_report_load_evidence(flash, ev_name, &ev, &diag);
+	if (rc != MAYDAY_OK && diag.what)
+		dcf_log("no usable evidence in %s/%s (%s: %s at byte %zu); reporting reason %s",
+			HAL_PART_RUN, ev_name, mayday_strerror(rc), diag.what, diag.offset,
+			mayday_reason_name(ev.reason));
+	else if (rc != MAYDAY_OK)
+		dcf_log("no usable evidence in %s/%s (%s); reporting reason %s", HAL_PART_RUN,
+			ev_name, mayday_strerror(rc), mayday_reason_name(ev.reason));
+
+	struct dcf_session session = {
+		.cfg = &cfg,
+		.rot = rot,
+		.signer = &signer,
+		.hems_pub = hems,
+		.device_id = device_id,
+		.ev = &ev,
+		.free_space = dcf_report_free_space(hal_flash_device_dir(flash)),
+		.deadline_ms = opts->deadline_ms ? opts->deadline_ms : cfg.deadline_ms,
+	};
+	exit_code = dcf_session_run(&session, stats);
+out:
+	EVP_PKEY_free(hems);
+	hal_rot_close(rot);
+	hal_flash_close(flash);
+	return exit_code;
+}

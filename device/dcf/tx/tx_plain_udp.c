@@ -1,0 +1,135 @@
+/*
+ * "plain-udp": the signed indication as one UDP datagram, no channel
+ * security (the COSE signature authenticates it end to end).
+ *
+ * The socket is connect()ed to the H(e)MS endpoint, so the kernel drops
+ * datagrams from any other source; what remains is still unauthenticated and
+ * is verified by the caller. ICMP errors surfacing as ECONNREFUSED (nobody
+ * listening yet) are transient: the caller retries with backoff.
+ */
+#include "dcf_tx.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dcf_config.h"
+#include "hal/clock.h"
+#include "mayday/indication.h"
+
+struct udp_state {
+	int fd;
+};
+
+static int udp_configured(const struct dcf_config *cfg)
+{
+	return cfg->udp.set;
+}
+
+static enum mayday_err udp_open(const struct dcf_config *cfg, void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t ss_len;
+	struct udp_state *st = NULL;
+	int fd = -1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, cfg->udp.host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(cfg->udp.port);
+		ss_len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, cfg->udp.host,
+			     &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(cfg->udp.port);
+		ss_len = sizeof(*sin6);
+	} else {
+		return MAYDAY_E_INVALID;
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (connect(fd, (struct sockaddr *)&ss, ss_len) != 0)
+		goto fail;
+	st = malloc(sizeof(*st));
+	if (!st)
+		goto fail;
+	st->fd = fd;
+	*state = st;
+	return MAYDAY_OK;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return MAYDAY_E_IO;
+}
+
+static enum mayday_err udp_send(void *state, const uint8_t *msg, size_t len)
+{
+	struct udp_state *st = state;
+	ssize_t n;
+
+	do
+		n = send(st->fd, msg, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? MAYDAY_OK : MAYDAY_E_IO;
+}
+
+static enum mayday_err udp_recv(void *state, uint8_t *buf, size_t cap, size_t *len,
+				uint32_t timeout_ms)
+{
+	struct udp_state *st = state;
+	uint64_t end = hal_clock_mono_ms() + timeout_ms;
+
+	for (;;) {
+		uint64_t now = hal_clock_mono_ms();
+		if (now >= end)
+			return MAYDAY_E_TIMEOUT;
+		struct pollfd pfd = { .fd = st->fd, .events = POLLIN };
+		int pr = poll(&pfd, 1, (int)(end - now));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			return MAYDAY_E_IO;
+		if (pr == 0)
+			return MAYDAY_E_TIMEOUT;
+		/* MSG_TRUNC: the real datagram length, so an oversized one is
+		 * recognised instead of being read as a truncated message. */
+		ssize_t n = recv(st->fd, buf, cap, MSG_TRUNC | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == ECONNREFUSED)
+				continue;
+			return MAYDAY_E_IO;
+		}
+		if ((size_t)n > cap)
+			return MAYDAY_E_TOOBIG;
+		*len = (size_t)n;
+		return MAYDAY_OK;
+	}
+}
+
+static void udp_close(void *state)
+{
+	struct udp_state *st = state;
+
+	if (!st)
+		return;
+	close(st->fd);
+	free(st);
+}
+
+const struct dcf_tx_ops tx_plain_udp_ops = {
+	.name = "plain-udp",
+	.transport = MAYDAY_TRANSPORT_PLAIN_UDP,
+	.configured = udp_configured,
+	.open = udp_open,
+	.send = udp_send,
+	.recv = udp_recv,
+	.close = udp_close,
+};

@@ -1,0 +1,10 @@
+/* mayday-provision's subcommands, one file each. argv[0] is the subcommand
+ * name; each returns an enum prov_exit and reports its own errors once. */
+#ifndef MAYDAY_PROV_CMD_H
+#define MAYDAY_PROV_CMD_H
+
+int prov_init_main(int argc, char **argv);    /* prov_init.c */
+int prov_device_main(int argc, char **argv);  /* prov_device.c */
+int prov_tamper_main(int argc, char **argv);  /* prov_tamper.c */
+
+#endif

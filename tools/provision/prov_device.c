@@ -1,0 +1,455 @@
+/*
+ * `device`: make one device directory from the PKI and two programs.
+ *
+ *   rot/     identity, a freshly generated distress key (it exists nowhere
+ *            else), anchors: vendor key, H(e)MS key (hal_rot_file_provision)
+ *   dcf/     mayday-dcf, dcf.conf, hems.pub.pem, dcf-cert.pem, manifest.cose
+ *            (MAYDAY_MANIFEST_DCF, every file designated)
+ *   slot_a/  comp-<i>.bin, normal, notes.txt, manifest.cose
+ *            (MAYDAY_MANIFEST_IMAGE with the TRVs; notes.txt not designated)
+ *
+ * Every device file is written through the flash HAL and hashed as it is
+ * written, so the TRVs are the digests of exactly the bytes on flash.
+ * dcf.conf is checked with the DCF's own parser before it is written: a
+ * device is never made with a configuration its DCF would reject. The
+ * device's public key and certificate are also left in PKI/devices/ for
+ * enrolment, with --enrol done here directly.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/x509.h>
+
+#include "dcf_config.h"
+#include "hal/flash.h"
+#include "hal/rot.h"
+#include "mayday/keys.h"
+#include "mayday/manifest.h"
+#include "prov_args.h"
+#include "prov_cmd.h"
+#include "prov_flash.h"
+#include "prov_fs.h"
+#include "prov_log.h"
+#include "prov_pki.h"
+#include "prov_x509.h"
+#include "store.h"
+
+#define DEFAULT_COMPONENTS     3
+#define DEFAULT_COMPONENT_SIZE 4096
+#define DEFAULT_IMAGE_VERSION  "1.0.0"
+#define DEFAULT_ROLLBACK       1
+#define DEFAULT_MAX_IMAGE      (UINT64_C(256) << 20)
+#define MAX_COMPONENT_SIZE     (UINT64_C(1) << 40)
+#define DEVICE_CERT_DAYS       3650
+/* comp-<i>.bin plus the entry program and notes.txt must fit one manifest. */
+#define MAX_COMPONENTS         (MAYDAY_MAX_COMPONENTS - 2)
+
+#define DCF_PROGRAM   "mayday-dcf"
+#define DCF_HEMS_PUB  "hems.pub.pem"
+#define DCF_CERT      "dcf-cert.pem"
+#define MANIFEST_NAME "manifest.cose"
+#define NORMAL_ENTRY  "normal"
+#define NOTES_NAME    "notes.txt"
+
+struct device_args {
+	const char *pki, *out, *id, *class_, *hems, *dcf_bin, *normal_bin;
+	const char *image_version, *enrol;
+	uint64_t components, component_size, rollback, max_image_size;
+};
+
+struct keys {
+	EVP_PKEY *vendor;    /* private: signs the manifests */
+	EVP_PKEY *vendor_pub;
+	EVP_PKEY *hems_pub;
+	EVP_PKEY *ca_key;
+	X509 *ca_cert;
+	EVP_PKEY *device;    /* the new distress key */
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: mayday-provision device --pki DIR --out DEVDIR --id ID --class CLASS\n"
+		"         --hems udp:HOST:PORT --dcf-bin PATH --normal-bin PATH\n"
+		"         [--components N] [--component-size BYTES] [--image-version V]\n"
+		"         [--rollback R] [--max-image-size BYTES] [--enrol sqlite:DBPATH]\n"
+		"  Makes the device DEVDIR (which must not exist or be empty): RoT with a new\n"
+		"  distress key, the DCF partition (PATH of mayday-dcf, its dcf.conf, signed\n"
+		"  manifest) and slot A (the normal entry program, N random components of\n"
+		"  BYTES each, signed TRV manifest). HOST is a numeric address ([v6] in brackets).\n"
+		"  Defaults: N=%d, BYTES=%d, V=%s, R=%d. --enrol enrols the device's key.\n",
+		DEFAULT_COMPONENTS, DEFAULT_COMPONENT_SIZE, DEFAULT_IMAGE_VERSION,
+		DEFAULT_ROLLBACK);
+}
+
+static int parse_args(int argc, char **argv, struct device_args *a)
+{
+	static const struct option longopts[] = {
+		{ "pki", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "class", required_argument, NULL, 'c' },
+		{ "hems", required_argument, NULL, 'H' },
+		{ "dcf-bin", required_argument, NULL, 'd' },
+		{ "normal-bin", required_argument, NULL, 'n' },
+		{ "components", required_argument, NULL, 'N' },
+		{ "component-size", required_argument, NULL, 'S' },
+		{ "image-version", required_argument, NULL, 'v' },
+		{ "rollback", required_argument, NULL, 'r' },
+		{ "max-image-size", required_argument, NULL, 'm' },
+		{ "enrol", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*a = (struct device_args){
+		.image_version = DEFAULT_IMAGE_VERSION,
+		.components = DEFAULT_COMPONENTS,
+		.component_size = DEFAULT_COMPONENT_SIZE,
+		.rollback = DEFAULT_ROLLBACK,
+		.max_image_size = DEFAULT_MAX_IMAGE,
+	};
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': a->pki = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'i': a->id = optarg; break;
+		case 'c': a->class_ = optarg; break;
+		case 'H': a->hems = optarg; break;
+		case 'd': a->dcf_bin = optarg; break;
+		case 'n': a->normal_bin = optarg; break;
+		case 'v': a->image_version = optarg; break;
+		case 'e': a->enrol = optarg; break;
+		case 'N':
+			if (!prov_args_u64("components", optarg, 1, MAX_COMPONENTS, &a->components))
+				return PROV_EXIT_USAGE;
+			break;
+		case 'S':
+			if (!prov_args_u64("component-size", optarg, 1, MAX_COMPONENT_SIZE,
+					   &a->component_size))
+				return PROV_EXIT_USAGE;
+			break;
+		case 'r':
+			if (!prov_args_u64("rollback", optarg, 0, UINT64_MAX, &a->rollback))
+				return PROV_EXIT_USAGE;
+			break;
+		case 'm':
+			if (!prov_args_u64("max-image-size", optarg, 1, DCF_MAX_IMAGE_SIZE_MAX,
+					   &a->max_image_size))
+				return PROV_EXIT_USAGE;
+			break;
+		case 'h': usage(stdout); return -1;
+		default: usage(stderr); return PROV_EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !a->pki || !a->out || !a->id || !a->class_ || !a->hems ||
+	    !a->dcf_bin || !a->normal_bin) {
+		if (optind != argc)
+			prov_log_error("unexpected argument \"%s\"", argv[optind]);
+		else
+			prov_log_error("--pki, --out, --id, --class, --hems, --dcf-bin and "
+				       "--normal-bin are required");
+		usage(stderr);
+		return PROV_EXIT_USAGE;
+	}
+	if (!prov_args_name("id", a->id, MAYDAY_DEVICE_ID_MAX) ||
+	    !prov_args_name("class", a->class_, MAYDAY_CLASS_MAX) ||
+	    !prov_args_name("image-version", a->image_version, MAYDAY_VERSION_STR_MAX))
+		return PROV_EXIT_USAGE;
+	if (strncmp(a->hems, "udp:", 4) != 0) {
+		prov_log_error("--hems must be udp:HOST:PORT (the only method so far), not \"%s\"",
+			       a->hems);
+		return PROV_EXIT_USAGE;
+	}
+	return PROV_EXIT_OK;
+}
+
+/* The dcf.conf text, checked by the DCF's parser. */
+static int make_dcf_conf(const struct device_args *a, char *out, size_t cap, size_t *len)
+{
+	struct dcf_config cfg;
+	struct dcf_config_error err;
+	int n = snprintf(out, cap,
+			 "; DCF configuration of device %s, written by mayday-provision.\n"
+			 "; Signed with the DCF partition (manifest.cose): edit = re-provision.\n"
+			 "[dcf]\n"
+			 "version = %s\n"
+			 "product_class = %s\n"
+			 "max_image_size = %" PRIu64 "\n"
+			 "\n"
+			 "[hems]\n"
+			 "methods = plain-udp\n"
+			 "udp = %s\n"
+			 "\n"
+			 "[retry]\n"
+			 "initial_ms = 200\n"
+			 "max_ms = 5000\n"
+			 "attempt_timeout_ms = 500\n"
+			 "deadline_ms = 30000\n",
+			 a->id, MAYDAY_VERSION, a->class_, a->max_image_size, a->hems + 4);
+
+	if (n < 0 || (size_t)n >= cap) {
+		prov_log_error("--hems value too long");
+		return 0;
+	}
+	if (dcf_config_parse(out, (size_t)n, &cfg, &err) != MAYDAY_OK) {
+		prov_log_error("the DCF would reject this configuration: %s at %s (check --hems %s)",
+			       err.what, err.key, a->hems);
+		return 0;
+	}
+	*len = (size_t)n;
+	return 1;
+}
+
+static int load_keys(const struct device_args *a, struct keys *k)
+{
+	return prov_pki_load_private(a->pki, PROV_PKI_VENDOR_KEY, &k->vendor) == MAYDAY_OK &&
+	       prov_pki_load_public(a->pki, PROV_PKI_VENDOR_PUB, &k->vendor_pub) == MAYDAY_OK &&
+	       prov_pki_load_public(a->pki, PROV_PKI_HEMS_PUB, &k->hems_pub) == MAYDAY_OK &&
+	       prov_pki_load_private(a->pki, PROV_PKI_CA_KEY, &k->ca_key) == MAYDAY_OK &&
+	       prov_pki_load_cert(a->pki, PROV_PKI_CA_CERT, &k->ca_cert) == MAYDAY_OK;
+}
+
+static int sign_manifest(struct hal_flash *f, const char *part, const struct mayday_manifest *m,
+			 EVP_PKEY *vendor)
+{
+	struct mayday_signer signer;
+	uint8_t buf[MAYDAY_MANIFEST_MAX];
+	size_t len = 0;
+	enum mayday_err rc;
+
+	rc = mayday_signer_from_pkey(&signer, vendor, NULL, 0);
+	if (rc == MAYDAY_OK)
+		rc = mayday_manifest_sign(m, &signer, buf, sizeof(buf), &len);
+	if (rc == MAYDAY_OK)
+		rc = hal_flash_write_atomic(f, part, MANIFEST_NAME, buf, len);
+	if (rc != MAYDAY_OK)
+		prov_log_error("cannot sign or write %s/%s: %s", part, MANIFEST_NAME,
+			       mayday_strerror(rc));
+	return rc == MAYDAY_OK;
+}
+
+/* Logs the failure of writing PART/NAME once. */
+static int wrote(enum mayday_err rc, const char *part, const char *name)
+{
+	if (rc != MAYDAY_OK)
+		prov_log_error("cannot write %s/%s: %s", part, name, mayday_strerror(rc));
+	return rc == MAYDAY_OK;
+}
+
+static struct mayday_trv *next_trv(struct mayday_manifest *m, bool designated)
+{
+	struct mayday_trv *t = &m->trv[m->n_trv++];
+
+	t->designated = designated;
+	return t;
+}
+
+static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
+			      const struct keys *k, const char *conf, size_t conf_len,
+			      const char *cert_pem, size_t cert_len)
+{
+	struct mayday_manifest m = { .kind = MAYDAY_MANIFEST_DCF, .rollback = 0 };
+	char hems_pem[1024];
+	size_t hems_len = 0;
+	enum mayday_err rc;
+
+	snprintf(m.product_class, sizeof(m.product_class), "%s", a->class_);
+	snprintf(m.image_version, sizeof(m.image_version), "%s", MAYDAY_VERSION);
+	snprintf(m.entry, sizeof(m.entry), "%s", DCF_PROGRAM);
+	rc = mayday_key_public_to_pem(k->hems_pub, hems_pem, sizeof(hems_pem), &hems_len);
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot encode the H(e)MS key: %s", mayday_strerror(rc));
+		return 0;
+	}
+	rc = prov_flash_copy_in(f, HAL_PART_DCF, DCF_PROGRAM, a->dcf_bin, 0755,
+				next_trv(&m, true));
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot copy --dcf-bin %s into %s/%s: %s", a->dcf_bin, HAL_PART_DCF,
+			       DCF_PROGRAM, mayday_strerror(rc));
+		return 0;
+	}
+	return wrote(prov_flash_put(f, HAL_PART_DCF, DCF_CONFIG_NAME, conf, conf_len,
+				    next_trv(&m, true)), HAL_PART_DCF, DCF_CONFIG_NAME) &&
+	       wrote(prov_flash_put(f, HAL_PART_DCF, DCF_HEMS_PUB, hems_pem, hems_len,
+				    next_trv(&m, true)), HAL_PART_DCF, DCF_HEMS_PUB) &&
+	       wrote(prov_flash_put(f, HAL_PART_DCF, DCF_CERT, cert_pem, cert_len,
+				    next_trv(&m, true)), HAL_PART_DCF, DCF_CERT) &&
+	       sign_manifest(f, HAL_PART_DCF, &m, k->vendor);
+}
+
+static int make_slot_a(struct hal_flash *f, const struct device_args *a, const struct keys *k)
+{
+	static const char notes[] =
+		"Release notes of this image. Not designated: a change here is measured\n"
+		"and reported, but does not fail secure start-up.\n";
+	struct mayday_manifest m = { .kind = MAYDAY_MANIFEST_IMAGE, .rollback = a->rollback };
+	char name[MAYDAY_NAME_MAX + 1];
+	enum mayday_err rc;
+
+	snprintf(m.product_class, sizeof(m.product_class), "%s", a->class_);
+	snprintf(m.image_version, sizeof(m.image_version), "%s", a->image_version);
+	snprintf(m.entry, sizeof(m.entry), "%s", NORMAL_ENTRY);
+	for (uint64_t i = 0; i < a->components; i++) {
+		snprintf(name, sizeof(name), "comp-%" PRIu64 ".bin", i);
+		if (!wrote(prov_flash_put_random(f, HAL_PART_SLOT_A, name, a->component_size,
+						 next_trv(&m, true)), HAL_PART_SLOT_A, name))
+			return 0;
+	}
+	rc = prov_flash_copy_in(f, HAL_PART_SLOT_A, NORMAL_ENTRY, a->normal_bin, 0755,
+				next_trv(&m, true));
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot copy --normal-bin %s into %s/%s: %s", a->normal_bin,
+			       HAL_PART_SLOT_A, NORMAL_ENTRY, mayday_strerror(rc));
+		return 0;
+	}
+	return wrote(prov_flash_put(f, HAL_PART_SLOT_A, NOTES_NAME, notes, sizeof(notes) - 1,
+				    next_trv(&m, false)), HAL_PART_SLOT_A, NOTES_NAME) &&
+	       sign_manifest(f, HAL_PART_SLOT_A, &m, k->vendor);
+}
+
+/* PKI/devices/<ID>.pub.pem and <ID>.pem, for enrolment later or elsewhere. */
+static int save_device_credentials(const struct device_args *a, EVP_PKEY *key,
+				   const char *cert_pem, size_t cert_len)
+{
+	char dir[PROV_PATH_MAX], path[PROV_PATH_MAX], name[MAYDAY_DEVICE_ID_MAX + 16];
+	enum mayday_err rc;
+
+	rc = prov_fs_join(dir, sizeof(dir), a->pki, PROV_PKI_DEVICES);
+	if (rc == MAYDAY_OK)
+		rc = prov_fs_mkdirs(dir, 0700);
+	snprintf(name, sizeof(name), "%s.pub.pem", a->id);
+	if (rc == MAYDAY_OK)
+		rc = prov_fs_join(path, sizeof(path), dir, name);
+	if (rc == MAYDAY_OK)
+		rc = mayday_key_save_public(key, path);
+	snprintf(name, sizeof(name), "%s.pem", a->id);
+	if (rc == MAYDAY_OK)
+		rc = prov_fs_join(path, sizeof(path), dir, name);
+	if (rc == MAYDAY_OK)
+		rc = prov_fs_write_durable(path, cert_pem, cert_len, 0644);
+	if (rc != MAYDAY_OK)
+		prov_log_error("cannot save the device key/certificate in %s: %s", dir,
+			       mayday_strerror(rc));
+	return rc == MAYDAY_OK;
+}
+
+static int enrol(const struct device_args *a, EVP_PKEY *key)
+{
+	struct store *st = NULL;
+	char pem[1024];
+	size_t len = 0;
+	enum mayday_err rc;
+
+	rc = mayday_key_public_to_pem(key, pem, sizeof(pem), &len);
+	if (rc == MAYDAY_OK && (rc = store_open(&st, a->enrol)) != MAYDAY_OK) {
+		prov_log_error("cannot open the store %s: %s", a->enrol, mayday_strerror(rc));
+		return 0;
+	}
+	if (rc == MAYDAY_OK)
+		rc = store_enrol(st, a->id, a->class_, pem);
+	store_close(st);
+	if (rc != MAYDAY_OK)
+		prov_log_error("cannot enrol %s in %s: %s", a->id, a->enrol, mayday_strerror(rc));
+	return rc == MAYDAY_OK;
+}
+
+static int make_device(const struct device_args *a, struct keys *k, const char *conf,
+		       size_t conf_len)
+{
+	struct hal_flash *f = NULL;
+	X509 *cert = NULL;
+	char *cert_pem = NULL;
+	size_t cert_len = 0;
+	enum mayday_err rc;
+	int ok = 0;
+
+	rc = mayday_key_generate(&k->device);
+	if (rc == MAYDAY_OK)
+		rc = prov_x509_issue(k->ca_cert, k->ca_key, k->device, a->id, NULL,
+				     PROV_X509_CLIENT, DEVICE_CERT_DAYS, &cert);
+	if (rc == MAYDAY_OK)
+		rc = prov_x509_to_pem(cert, &cert_pem, &cert_len);
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot create the device key or certificate: %s",
+			       mayday_strerror(rc));
+		goto out;
+	}
+	rc = prov_fs_mkdirs(a->out, 0700);
+	if (rc == MAYDAY_OK)
+		rc = hal_flash_open(&f, a->out, "host");
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot open %s as a device: %s", a->out, mayday_strerror(rc));
+		goto out;
+	}
+	rc = hal_rot_file_provision(f, a->id, k->device, k->vendor_pub, k->hems_pub);
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot provision the RoT: %s", mayday_strerror(rc));
+		goto out;
+	}
+	if (!make_dcf_partition(f, a, k, conf, conf_len, cert_pem, cert_len) ||
+	    !make_slot_a(f, a, k) ||
+	    !save_device_credentials(a, k->device, cert_pem, cert_len))
+		goto out;
+	if (a->enrol && !enrol(a, k->device))
+		goto out;
+	ok = 1;
+out:
+	hal_flash_close(f);
+	X509_free(cert);
+	free(cert_pem);
+	return ok;
+}
+
+static int readable(const char *option, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, R_OK) != 0) {
+		prov_log_error("--%s %s: not a readable file", option, path);
+		return 0;
+	}
+	return 1;
+}
+
+int prov_device_main(int argc, char **argv)
+{
+	struct device_args a;
+	struct keys k = { 0 };
+	char conf[DCF_CONFIG_MAX];
+	size_t conf_len = 0;
+	int rc = parse_args(argc, argv, &a);
+	int exit_code = PROV_EXIT_ERROR;
+
+	if (rc != PROV_EXIT_OK)
+		return rc < 0 ? PROV_EXIT_OK : rc;
+	/* Everything that can be checked is checked before the device is touched. */
+	if (prov_fs_dir_nonempty(a.out)) {
+		prov_log_error("%s is not empty: refusing to overwrite a device", a.out);
+		return PROV_EXIT_ERROR;
+	}
+	if (!readable("dcf-bin", a.dcf_bin) || !readable("normal-bin", a.normal_bin) ||
+	    !make_dcf_conf(&a, conf, sizeof(conf), &conf_len))
+		return PROV_EXIT_ERROR;
+	if (!load_keys(&a, &k) || !make_device(&a, &k, conf, conf_len))
+		goto out;
+	prov_log_info("device %s (class %s) made in %s: %" PRIu64 " components of %" PRIu64
+		      " bytes, image %s, DCF to %s%s%s",
+		      a.id, a.class_, a.out, a.components, a.component_size, a.image_version,
+		      a.hems, a.enrol ? ", enrolled in " : "", a.enrol ? a.enrol : "");
+	exit_code = PROV_EXIT_OK;
+out:
+	EVP_PKEY_free(k.vendor);
+	EVP_PKEY_free(k.vendor_pub);
+	EVP_PKEY_free(k.hems_pub);
+	EVP_PKEY_free(k.ca_key);
+	X509_free(k.ca_cert);
+	EVP_PKEY_free(k.device);
+	return exit_code;
+}

@@ -1,0 +1,44 @@
+/* mayday-provision: dispatch to the subcommand named by argv[1]. */
+#include <stdio.h>
+#include <string.h>
+
+#include "prov_cmd.h"
+#include "prov_log.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "init", prov_init_main, "create the vendor key, operator CA and H(e)MS credentials" },
+	{ "device", prov_device_main, "make a device (RoT, DCF partition, signed slot A)" },
+	{ "tamper", prov_tamper_main, "make a device fail one integrity check (tests, demos)" },
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to, "usage: mayday-provision COMMAND [OPTIONS]   (COMMAND --help for its options)\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(to, "exit: %d ok, %d error, %d usage\n", PROV_EXIT_OK, PROV_EXIT_ERROR,
+		PROV_EXIT_USAGE);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return PROV_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return PROV_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	prov_log_error("unknown command \"%s\"", argv[1]);
+	usage(stderr);
+	return PROV_EXIT_USAGE;
+}
