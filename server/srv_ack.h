@@ -1,0 +1,23 @@
+/*
+ * Acknowledgements: built from a committed slot, signed with the H(e)MS key.
+ *
+ *   new or identical retransmission, signed     -> STORED, the device's incident
+ *   new or identical retransmission, unverified -> STORED_UNVERIFIED, incident 0
+ *   replay conflict (same device+counter+trust, other claims) -> REJECTED, incident 0
+ *
+ * The action is always NONE in this release (remediation comes later); an
+ * unverified sender could never be told to remediate anyway.
+ */
+#ifndef MAYDAY_SRV_ACK_H
+#define MAYDAY_SRV_ACK_H
+
+#include "mayday/cose.h"
+#include "srv_slot.h"
+
+/* Fills the ack claims for a committed slot. */
+void srv_ack_claims(const struct srv_slot *slot, struct mayday_ack *ack);
+/* Fills slot->ack / ack_len; slot must be committed. */
+MAYDAY_NODISCARD enum mayday_err srv_ack_build(const struct mayday_signer *hems,
+					       struct srv_slot *slot);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * Config parsing: inih calls handler() per key; the handler looks the key
+ * up in one table (section, key, kind, bounds, destination offset) and
+ * records it as seen, so duplicates and unknown keys are rejected in one
+ * place. Lines are pre-checked for length and NUL bytes because inih would
+ * silently split an over-long line.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mayday/limits.h"
+#include "srv_config.h"
+
+enum kind { K_STR, K_UINT, K_ADDR };
+
+struct key {
+	const char *section, *name;
+	enum kind kind;
+	unsigned min, max;
+	size_t off;
+	int required;
+};
+
+#define F(field) offsetof(struct srv_config, field)
+static const struct key keys[] = {
+	{"server", "db", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(db), 1},
+	{"server", "hems_key", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(hems_key), 1},
+	{"server", "workers", K_UINT, 1, SRV_WORKERS_MAX, F(workers), 0},
+	{"server", "queue", K_UINT, SRV_QUEUE_MIN, SRV_QUEUE_MAX, F(queue), 0},
+	{"server", "batch", K_UINT, 1, SRV_BATCH_MAX, F(batch), 0},
+	{"udp", "listen", K_ADDR, 0, 0, F(udp_listen), 0},
+	{"udp", "rcvbuf", K_UINT, 4096, SRV_RCVBUF_MAX, F(rcvbuf), 0},
+	{"limits", "max_datagram", K_UINT, 1, MAYDAY_INDICATION_MAX, F(max_datagram), 0},
+	{"limits", "unverified_per_source", K_UINT, 0, SRV_RATE_MAX, F(unverified_per_source), 0},
+	{"limits", "unverified_per_source_burst", K_UINT, 0, SRV_RATE_MAX,
+	 F(unverified_per_source_burst), 0},
+	{"limits", "unverified_global", K_UINT, 0, SRV_RATE_MAX, F(unverified_global), 0},
+	{"limits", "unverified_global_burst", K_UINT, 0, SRV_RATE_MAX,
+	 F(unverified_global_burst), 0},
+	{"limits", "sources", K_UINT, 16, SRV_SOURCES_MAX, F(sources), 0},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+struct parse {
+	struct srv_config *cfg;
+	unsigned char seen[NKEYS];
+	char *err;
+	size_t err_cap;
+	int failed;
+	/* the line reader: inih's handler has no line number, the reader knows it */
+	const char *pos, *end;
+	int line;
+};
+
+/* fgets() over the text, counting lines for the messages. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	int n = 0;
+	if (p->pos >= p->end || num < 2)
+		return NULL;
+	while (p->pos < p->end && n < num - 1) {
+		char c = *p->pos++;
+		str[n++] = c;
+		if (c == '\n')
+			break;
+	}
+	str[n] = '\0';
+	p->line++;
+	return str;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct parse *p, int line, const char *fmt, ...)
+{
+	if (p->failed++)
+		return 0;
+	int n = snprintf(p->err, p->err_cap, "line %d: ", line);
+	if (n >= 0 && (size_t)n < p->err_cap) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, p->err_cap - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+	if (*v < '0' || *v > '9')
+		return 0;
+	errno = 0;
+	char *end;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (errno || *end != '\0' || x < min || x > max)
+		return 0;
+	*out = (unsigned)x;
+	return 1;
+}
+
+enum mayday_err srv_config_parse_addr(const char *text, struct sockaddr_storage *ss,
+				      socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port_text;
+	size_t n;
+	unsigned port;
+	memset(ss, 0, sizeof(*ss));
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		if (close == NULL || close[1] != ':')
+			return MAYDAY_E_INVALID;
+		n = (size_t)(close - text - 1);
+		if (n == 0 || n >= sizeof(host))
+			return MAYDAY_E_INVALID;
+		memcpy(host, text + 1, n);
+		host[n] = '\0';
+		port_text = close + 2;
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+			return MAYDAY_E_INVALID;
+		a6->sin6_family = AF_INET6;
+		*len = sizeof(*a6);
+	} else {
+		const char *colon = strchr(text, ':');
+		if (colon == NULL || strchr(colon + 1, ':') != NULL)
+			return MAYDAY_E_INVALID;
+		n = (size_t)(colon - text);
+		if (n == 0 || n >= sizeof(host))
+			return MAYDAY_E_INVALID;
+		memcpy(host, text, n);
+		host[n] = '\0';
+		port_text = colon + 1;
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return MAYDAY_E_INVALID;
+		a4->sin_family = AF_INET;
+		*len = sizeof(*a4);
+	}
+	if (!parse_uint(port_text, 0, 65535, &port))
+		return MAYDAY_E_INVALID;
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	return MAYDAY_OK;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	int line = p->line;
+	char *base = (char *)p->cfg;
+	if (name == NULL)       /* a section header on its own */
+		return 1;
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)
+			continue;
+		if (p->seen[i]++)
+			return fail(p, line, "[%s] %s given twice", section, name);
+		switch (k->kind) {
+		case K_STR: {
+			size_t n = strlen(value);
+			if (n < k->min || n > k->max)
+				return fail(p, line, "[%s] %s: empty or longer than %u", section,
+					    name, k->max);
+			memcpy(base + k->off, value, n + 1);
+			return 1;
+		}
+		case K_UINT:
+			if (!parse_uint(value, k->min, k->max, (unsigned *)(base + k->off)))
+				return fail(p, line, "[%s] %s: '%s' is not an integer in %u..%u",
+					    section, name, value, k->min, k->max);
+			return 1;
+		case K_ADDR:
+			if (strlen(value) > SRV_ADDR_TEXT_MAX ||
+			    srv_config_parse_addr(value, &p->cfg->udp_listen,
+						  &p->cfg->udp_listen_len) != MAYDAY_OK)
+				return fail(p, line,
+					    "[%s] %s: '%s' is not IPv4:port or [IPv6]:port",
+					    section, name, value);
+			strcpy(p->cfg->udp_listen_text, value);
+			return 1;
+		}
+	}
+	return fail(p, line, "unknown key '%s' in section [%s]", name, section);
+}
+
+void srv_config_defaults(struct srv_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->workers = 2;
+	cfg->queue = 2048;
+	cfg->batch = 256;
+	strcpy(cfg->udp_listen_text, "127.0.0.1:7701");
+	if (srv_config_parse_addr(cfg->udp_listen_text, &cfg->udp_listen, &cfg->udp_listen_len))
+		cfg->udp_listen_len = 0; /* cannot happen: the default is a literal */
+	cfg->rcvbuf = 4u << 20;
+	cfg->max_datagram = MAYDAY_INDICATION_MAX;
+	cfg->unverified_per_source = 10;
+	cfg->unverified_per_source_burst = 20;
+	cfg->unverified_global = 200;
+	cfg->unverified_global_burst = 400;
+	cfg->sources = 4096;
+}
+
+enum mayday_err srv_config_parse(const char *text, size_t len, struct srv_config *cfg, char *err,
+				 size_t err_cap)
+{
+	struct parse p = {.cfg = cfg, .err = err, .err_cap = err_cap};
+	int line = 1;
+	size_t col = 0;
+	srv_config_defaults(cfg);
+	if (err_cap)
+		err[0] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\0') {
+			fail(&p, line, "NUL byte");
+			return MAYDAY_E_INVALID;
+		}
+		if (text[i] == '\n') {
+			line++;
+			col = 0;
+		} else if (++col > SRV_CONFIG_LINE_MAX) {
+			fail(&p, line, "line longer than %d characters", SRV_CONFIG_LINE_MAX);
+			return MAYDAY_E_INVALID;
+		}
+	}
+	p.pos = text;
+	p.end = text + len;
+	int rc = ini_parse_stream(reader, &p, handler, &p);
+	if (rc != 0 && !p.failed)
+		fail(&p, rc, "syntax error");
+	if (p.failed)
+		return MAYDAY_E_INVALID;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].required && !p.seen[i]) {
+			snprintf(err, err_cap, "missing [%s] %s", keys[i].section, keys[i].name);
+			return MAYDAY_E_INVALID;
+		}
+	}
+	if (cfg->batch > cfg->queue / 2) {
+		snprintf(err, err_cap, "[server] batch must be at most half of queue");
+		return MAYDAY_E_INVALID;
+	}
+	return MAYDAY_OK;
+}
+
+enum mayday_err srv_config_load(const char *path, struct srv_config *cfg, char *err,
+				size_t err_cap)
+{
+	enum mayday_err rc = MAYDAY_OK;
+	char *buf = malloc(SRV_CONFIG_MAX + 2);
+	size_t len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (buf == NULL) {
+		rc = MAYDAY_E_NOMEM;
+		snprintf(err, err_cap, "out of memory");
+		goto out;
+	}
+	if (fd < 0) {
+		rc = MAYDAY_E_IO;
+		snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, SRV_CONFIG_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = MAYDAY_E_IO;
+			snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > SRV_CONFIG_MAX) {
+			rc = MAYDAY_E_TOOBIG;
+			snprintf(err, err_cap, "%s: larger than %d bytes", path, SRV_CONFIG_MAX);
+			goto out;
+		}
+	}
+	buf[len] = '\0';
+	rc = srv_config_parse(buf, len, cfg, err, err_cap);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}

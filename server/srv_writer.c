@@ -1,0 +1,68 @@
+/*
+ * Group commit. One transaction per batch: the cost of the fsync at COMMIT
+ * is shared by every row in it, which is where the throughput comes from.
+ * A row that can never be stored must not hold the others hostage, so on
+ * MAYDAY_E_INVALID the batch is rolled back and redone without that row
+ * (at most n redos; it never happens with rows that passed the verify stage).
+ */
+#include "srv_log.h"
+#include "srv_writer.h"
+
+static struct srv_log_limit lim_invalid, lim_failed;
+
+enum mayday_err srv_writer_commit(struct store *st, struct srv_slot **slots, size_t n,
+				  struct srv_stats *stats)
+{
+	enum mayday_err err = MAYDAY_OK;
+	for (size_t i = 0; i < n; i++)
+		slots[i]->committed = 0;
+	for (;;) {
+		size_t bad = n;
+		err = store_ingest_begin(st);
+		if (err != MAYDAY_OK)
+			goto failed;
+		for (size_t i = 0; i < n; i++) {
+			if (slots[i]->verdict != SRV_STORE)
+				continue;
+			err = store_ingest_put(st, &slots[i]->rec);
+			if (err == MAYDAY_E_INVALID) {
+				bad = i;
+				break;
+			}
+			if (err != MAYDAY_OK) {
+				store_ingest_rollback(st);
+				goto failed;
+			}
+		}
+		if (bad < n) {
+			store_ingest_rollback(st);
+			log_limited(&lim_invalid, "indication from %s cannot be stored (%s): dropped",
+				    slots[bad]->peer_text, store_errmsg(st));
+			srv_stats_add(&stats->store_errors, 1);
+			slots[bad]->verdict = SRV_DROP_MALFORMED;
+			continue;
+		}
+		err = store_ingest_commit(st);
+		if (err != MAYDAY_OK)
+			goto failed;
+		break;
+	}
+	srv_stats_add(&stats->batches, 1);
+	for (size_t i = 0; i < n; i++) {
+		struct srv_slot *s = slots[i];
+		if (s->verdict != SRV_STORE)
+			continue;
+		s->committed = 1;
+		switch (s->rec.outcome) {
+		case STORE_NEW: srv_stats_add(&stats->stored, 1); break;
+		case STORE_DUPLICATE: srv_stats_add(&stats->duplicates, 1); break;
+		case STORE_CONFLICT: srv_stats_add(&stats->conflicts, 1); break;
+		}
+	}
+	return MAYDAY_OK;
+failed:
+	srv_stats_add(&stats->store_errors, 1);
+	log_limited(&lim_failed, "batch of %zu indications not stored: %s (%s); not acked, "
+		    "devices retry", n, mayday_strerror(err), store_errmsg(st));
+	return err;
+}

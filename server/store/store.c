@@ -1,0 +1,114 @@
+/*
+ * Store front end: picks a backend by the spec's scheme ("sqlite:PATH")
+ * from a table and forwards every call through the backend's function table.
+ * Arguments common to every backend are checked here once.
+ */
+#include <string.h>
+
+#include "store_backend.h"
+
+static const struct store_backend *const backends[] = {
+	&store_sqlite_backend,
+};
+
+enum mayday_err store_open(struct store **out, const char *spec)
+{
+	*out = NULL;
+	if (spec == NULL)
+		return MAYDAY_E_INVALID;
+	const char *colon = strchr(spec, ':');
+	if (colon == NULL || colon[1] == '\0')
+		return MAYDAY_E_INVALID;
+	size_t n = (size_t)(colon - spec);
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		if (strlen(backends[i]->scheme) == n && memcmp(backends[i]->scheme, spec, n) == 0)
+			return backends[i]->open(out, colon + 1);
+	}
+	return MAYDAY_E_UNSUPPORTED;
+}
+
+void store_close(struct store *st)
+{
+	if (st != NULL)
+		st->be->close(st);
+}
+
+enum mayday_err store_enrol(struct store *st, const char *device_id, const char *product_class,
+			    const char *pubkey_pem)
+{
+	if (device_id == NULL || product_class == NULL || pubkey_pem == NULL)
+		return MAYDAY_E_INVALID;
+	return st->be->enrol(st, device_id, product_class, pubkey_pem);
+}
+
+enum mayday_err store_device_key(struct store *st, const char *device_id, char *pem, size_t cap,
+				 size_t *len)
+{
+	return st->be->device_key(st, device_id, pem, cap, len);
+}
+
+enum mayday_err store_ingest_begin(struct store *st)
+{
+	return st->be->ingest_begin(st);
+}
+
+enum mayday_err store_ingest_put(struct store *st, struct store_ingest_rec *rec)
+{
+	if (rec->ind == NULL || rec->peer == NULL || rec->raw == NULL ||
+	    (rec->trust != STORE_TRUST_SIGNED && rec->trust != STORE_TRUST_UNVERIFIED))
+		return MAYDAY_E_INVALID;
+	return st->be->ingest_put(st, rec);
+}
+
+enum mayday_err store_ingest_commit(struct store *st)
+{
+	return st->be->ingest_commit(st);
+}
+
+void store_ingest_rollback(struct store *st)
+{
+	st->be->ingest_rollback(st);
+}
+
+enum mayday_err store_get_device(struct store *st, const char *device_id,
+				 struct store_device_row *out)
+{
+	return st->be->get_device(st, device_id, out);
+}
+
+enum mayday_err store_list_devices(struct store *st, bool maintenance_only, store_device_cb cb,
+				   void *ctx)
+{
+	return st->be->list_devices(st, maintenance_only, cb, ctx);
+}
+
+enum mayday_err store_list_incidents(struct store *st, const char *device_id,
+				     store_incident_cb cb, void *ctx)
+{
+	return st->be->list_incidents(st, device_id, cb, ctx);
+}
+
+enum mayday_err store_list_indications(struct store *st, const char *device_id,
+				       store_indication_cb cb, void *ctx)
+{
+	return st->be->list_indications(st, device_id, cb, ctx);
+}
+
+enum mayday_err store_count(struct store *st, struct store_counts *out)
+{
+	return st->be->count(st, out);
+}
+
+const char *store_errmsg(struct store *st)
+{
+	return st->be->errmsg(st);
+}
+
+const char *store_trust_name(enum store_trust t)
+{
+	switch (t) {
+	case STORE_TRUST_SIGNED: return "signed";
+	case STORE_TRUST_UNVERIFIED: return "unverified";
+	}
+	return "unknown";
+}

@@ -1,0 +1,45 @@
+/*
+ * Private: the table of functions every store backend provides. The public
+ * calls in store.h, store_ingest.h and store_query.h dispatch through it, so
+ * a PostgreSQL backend is one more table, chosen by the spec's scheme.
+ *
+ * A backend's handle embeds `struct store` as its first member.
+ */
+#ifndef MAYDAY_STORE_BACKEND_H
+#define MAYDAY_STORE_BACKEND_H
+
+#include "store.h"
+#include "store_ingest.h"
+#include "store_query.h"
+
+struct store_backend {
+	const char *scheme; /* "sqlite" for "sqlite:PATH" */
+	enum mayday_err (*open)(struct store **out, const char *arg);
+	void (*close)(struct store *st);
+	enum mayday_err (*enrol)(struct store *st, const char *device_id,
+				 const char *product_class, const char *pubkey_pem);
+	enum mayday_err (*device_key)(struct store *st, const char *device_id, char *pem,
+				      size_t cap, size_t *len);
+	enum mayday_err (*ingest_begin)(struct store *st);
+	enum mayday_err (*ingest_put)(struct store *st, struct store_ingest_rec *rec);
+	enum mayday_err (*ingest_commit)(struct store *st);
+	void (*ingest_rollback)(struct store *st);
+	enum mayday_err (*get_device)(struct store *st, const char *device_id,
+				      struct store_device_row *out);
+	enum mayday_err (*list_devices)(struct store *st, bool maintenance_only,
+					store_device_cb cb, void *ctx);
+	enum mayday_err (*list_incidents)(struct store *st, const char *device_id,
+					  store_incident_cb cb, void *ctx);
+	enum mayday_err (*list_indications)(struct store *st, const char *device_id,
+					    store_indication_cb cb, void *ctx);
+	enum mayday_err (*count)(struct store *st, struct store_counts *out);
+	const char *(*errmsg)(struct store *st);
+};
+
+struct store {
+	const struct store_backend *be;
+};
+
+extern const struct store_backend store_sqlite_backend;
+
+#endif

@@ -1,0 +1,231 @@
+/*
+ * SQLite backend: opening (WAL, synchronous=FULL, foreign keys, a busy
+ * timeout so the daemon's connections and maydayctl/provision can share the
+ * file), enrolment and key lookup, and the backend's function table. Ingest
+ * and queries live in store_sqlite_ingest.c and store_sqlite_query.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mayday/keys.h"
+#include "store_sqlite.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+enum mayday_err store_sqlite_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return MAYDAY_OK;
+	case SQLITE_NOMEM:
+		return MAYDAY_E_NOMEM;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_TOOBIG:
+	case SQLITE_RANGE:
+		return MAYDAY_E_INVALID;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PROTOCOL:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return MAYDAY_E_IO;
+	default:
+		return MAYDAY_E_INTERNAL;
+	}
+}
+
+enum mayday_err store_sqlite_stmt(struct store_sqlite *s, sqlite3_stmt **stmt, const char *sql)
+{
+	if (*stmt == NULL) {
+		int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
+		if (rc != SQLITE_OK)
+			return store_sqlite_err(rc);
+	} else {
+		sqlite3_reset(*stmt);
+		sqlite3_clear_bindings(*stmt);
+	}
+	return MAYDAY_OK;
+}
+
+void store_sqlite_text(sqlite3_stmt *stmt, int col, char *out, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+	size_t n = t ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(out, t, n);
+	out[n] = '\0';
+}
+
+static void sqlite_close(struct store *st)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	sqlite3_stmt **all[] = {
+		&s->enrol, &s->key, &s->sel_dup, &s->sel_dev_state, &s->sel_open_inc, &s->ins_inc,
+		&s->upd_inc_state, &s->upd_dev_state, &s->ins_event, &s->ins_ind, &s->ins_comp,
+		&s->q_device, &s->q_devices, &s->q_incidents, &s->q_indications, &s->q_components,
+	};
+	if (s->in_batch)
+		store_sqlite_ingest_rollback(st);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		sqlite3_finalize(*all[i]);
+	sqlite3_close(s->db);
+	free(s->ind_row);
+	free(s);
+}
+
+static enum mayday_err pragma_expect(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum mayday_err err = MAYDAY_OK;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		err = store_sqlite_err(rc);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && want != NULL) {
+		const char *got = (const char *)sqlite3_column_text(stmt, 0);
+		/* An in-memory database reports "memory": nothing to make durable. */
+		if (got == NULL || (strcmp(got, want) != 0 && strcmp(got, "memory") != 0))
+			err = MAYDAY_E_IO;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		err = store_sqlite_err(rc);
+	}
+out:
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+static enum mayday_err sqlite_open(struct store **out, const char *path)
+{
+	enum mayday_err err = MAYDAY_OK;
+	struct store_sqlite *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return MAYDAY_E_NOMEM;
+	s->base.be = &store_sqlite_backend;
+	int rc = sqlite3_open_v2(path, &s->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		err = MAYDAY_E_IO;
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	if ((err = pragma_expect(s->db, "PRAGMA journal_mode = WAL", "wal")) != MAYDAY_OK ||
+	    (err = pragma_expect(s->db, "PRAGMA synchronous = FULL", NULL)) != MAYDAY_OK ||
+	    (err = pragma_expect(s->db, "PRAGMA foreign_keys = ON", NULL)) != MAYDAY_OK)
+		goto fail;
+	if ((err = store_sqlite_schema_apply(s->db)) != MAYDAY_OK)
+		goto fail;
+	*out = &s->base;
+	return MAYDAY_OK;
+fail:
+	sqlite_close(&s->base);
+	return err;
+}
+
+/* Printable ASCII without spaces: IDs end up in logs, tables and URLs. */
+static int id_ok(const char *id, size_t max)
+{
+	size_t n = strnlen(id, max + 1);
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (id[i] <= ' ' || id[i] > '~')
+			return 0;
+	}
+	return 1;
+}
+
+static enum mayday_err sqlite_enrol(struct store *st, const char *device_id,
+				    const char *product_class, const char *pubkey_pem)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	EVP_PKEY *pub = NULL;
+	enum mayday_err err;
+	size_t pem_len = strnlen(pubkey_pem, STORE_PEM_MAX + 1);
+	if (!id_ok(device_id, MAYDAY_DEVICE_ID_MAX) || !id_ok(product_class, MAYDAY_CLASS_MAX) ||
+	    pem_len > STORE_PEM_MAX)
+		return MAYDAY_E_INVALID;
+	/* Only a key the daemon can use is accepted. */
+	err = mayday_key_public_from_pem((const uint8_t *)pubkey_pem, pem_len, &pub);
+	EVP_PKEY_free(pub);
+	if (err != MAYDAY_OK)
+		return MAYDAY_E_KEY;
+	err = store_sqlite_stmt(s, &s->enrol,
+		"INSERT INTO devices (id, product_class, pubkey_pem, state, state_since, enrolled_at)"
+		" VALUES (?1, ?2, ?3, 'healthy', ?4, ?4)"
+		" ON CONFLICT (id) DO UPDATE SET product_class = excluded.product_class,"
+		" pubkey_pem = excluded.pubkey_pem, enrolled_at = excluded.enrolled_at");
+	if (err != MAYDAY_OK)
+		return err;
+	int64_t now = (int64_t)time(NULL);
+	sqlite3_bind_text(s->enrol, 1, device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->enrol, 2, product_class, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->enrol, 3, pubkey_pem, (int)pem_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s->enrol, 4, now);
+	int rc = sqlite3_step(s->enrol);
+	sqlite3_reset(s->enrol);
+	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
+}
+
+static enum mayday_err sqlite_device_key(struct store *st, const char *device_id, char *pem,
+					 size_t cap, size_t *len)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	enum mayday_err err = store_sqlite_stmt(s, &s->key,
+		"SELECT pubkey_pem FROM devices WHERE id = ?1");
+	if (err != MAYDAY_OK)
+		return err;
+	sqlite3_bind_text(s->key, 1, device_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s->key);
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(s->key, 0);
+		const unsigned char *t = sqlite3_column_text(s->key, 0);
+		if (t == NULL || n + 1 > cap) {
+			err = MAYDAY_E_TOOBIG;
+		} else {
+			memcpy(pem, t, n);
+			pem[n] = '\0';
+			*len = n;
+		}
+	} else {
+		err = rc == SQLITE_DONE ? MAYDAY_E_NOTFOUND : store_sqlite_err(rc);
+	}
+	sqlite3_reset(s->key);
+	return err;
+}
+
+static const char *sqlite_errmsg(struct store *st)
+{
+	return sqlite3_errmsg(store_sqlite_of(st)->db);
+}
+
+const struct store_backend store_sqlite_backend = {
+	.scheme = "sqlite",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.enrol = sqlite_enrol,
+	.device_key = sqlite_device_key,
+	.ingest_begin = store_sqlite_ingest_begin,
+	.ingest_put = store_sqlite_ingest_put,
+	.ingest_commit = store_sqlite_ingest_commit,
+	.ingest_rollback = store_sqlite_ingest_rollback,
+	.get_device = store_sqlite_query_device,
+	.list_devices = store_sqlite_query_devices,
+	.list_incidents = store_sqlite_query_incidents,
+	.list_indications = store_sqlite_query_indications,
+	.count = store_sqlite_query_count,
+	.errmsg = sqlite_errmsg,
+};

@@ -1,0 +1,221 @@
+/*
+ * SQLite read-only queries for operators. Every listing steps one prepared
+ * statement and hands each row to the caller's callback in a struct owned by
+ * the handle; nothing here writes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "store_state.h"
+
+#define DEVICE_COLS                                                                          \
+	"SELECT d.id, d.product_class, d.state, d.state_since, d.enrolled_at,"               \
+	" (SELECT reason FROM indications WHERE device_id = d.id AND trust = 'signed'"       \
+	"  ORDER BY id DESC LIMIT 1),"                                                        \
+	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'signed'),"   \
+	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'unverified')" \
+	" FROM devices d"
+
+static void device_row(sqlite3_stmt *q, struct store_device_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	store_sqlite_text(q, 0, r->id, sizeof(r->id));
+	store_sqlite_text(q, 1, r->product_class, sizeof(r->product_class));
+	store_sqlite_text(q, 2, r->state, sizeof(r->state));
+	r->state_since = sqlite3_column_int64(q, 3);
+	r->enrolled_at = sqlite3_column_int64(q, 4);
+	r->has_reason = sqlite3_column_type(q, 5) != SQLITE_NULL;
+	r->last_reason = (uint32_t)sqlite3_column_int64(q, 5);
+	r->n_signed = (uint64_t)sqlite3_column_int64(q, 6);
+	r->n_unverified = (uint64_t)sqlite3_column_int64(q, 7);
+}
+
+enum mayday_err store_sqlite_query_device(struct store *st, const char *device_id,
+					  struct store_device_row *out)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	enum mayday_err err = store_sqlite_stmt(s, &s->q_device, DEVICE_COLS " WHERE d.id = ?1");
+	if (err != MAYDAY_OK)
+		return err;
+	sqlite3_bind_text(s->q_device, 1, device_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s->q_device);
+	if (rc == SQLITE_ROW)
+		device_row(s->q_device, out);
+	else
+		err = rc == SQLITE_DONE ? MAYDAY_E_NOTFOUND : store_sqlite_err(rc);
+	sqlite3_reset(s->q_device);
+	return err;
+}
+
+enum mayday_err store_sqlite_query_devices(struct store *st, bool maintenance_only,
+					   store_device_cb cb, void *ctx)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	struct store_device_row row;
+	enum mayday_err err = store_sqlite_stmt(s, &s->q_devices, DEVICE_COLS " ORDER BY d.id");
+	int rc;
+	if (err != MAYDAY_OK)
+		return err;
+	while ((rc = sqlite3_step(s->q_devices)) == SQLITE_ROW) {
+		device_row(s->q_devices, &row);
+		enum store_state state;
+		if (maintenance_only &&
+		    !(store_state_parse(row.state, &state) && store_state_needs_maintenance(state)))
+			continue;
+		if (cb(ctx, &row) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_sqlite_err(rc);
+	sqlite3_reset(s->q_devices);
+	return err;
+}
+
+enum mayday_err store_sqlite_query_incidents(struct store *st, const char *device_id,
+					     store_incident_cb cb, void *ctx)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	struct store_incident_row row;
+	enum mayday_err err = store_sqlite_stmt(s, &s->q_incidents,
+		"SELECT i.id, i.device_id, i.opened_at, coalesce(i.closed_at, 0), i.state,"
+		" (SELECT count(*) FROM indications WHERE incident_id = i.id)"
+		" FROM incidents i WHERE i.device_id = ?1 ORDER BY i.id DESC");
+	int rc;
+	if (err != MAYDAY_OK)
+		return err;
+	sqlite3_bind_text(s->q_incidents, 1, device_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s->q_incidents)) == SQLITE_ROW) {
+		sqlite3_stmt *q = s->q_incidents;
+		memset(&row, 0, sizeof(row));
+		row.id = sqlite3_column_int64(q, 0);
+		store_sqlite_text(q, 1, row.device_id, sizeof(row.device_id));
+		row.opened_at = sqlite3_column_int64(q, 2);
+		row.closed_at = sqlite3_column_int64(q, 3);
+		store_sqlite_text(q, 4, row.state, sizeof(row.state));
+		row.n_indications = (uint64_t)sqlite3_column_int64(q, 5);
+		if (cb(ctx, &row) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_sqlite_err(rc);
+	sqlite3_reset(s->q_incidents);
+	return err;
+}
+
+static enum mayday_err components(struct store_sqlite *s, struct store_indication_row *r)
+{
+	enum mayday_err err = store_sqlite_stmt(s, &s->q_components,
+		"SELECT name, flags, expected_size, measured_size, expected_digest, measured_digest"
+		" FROM failed_components WHERE indication_id = ?1 ORDER BY idx");
+	int rc;
+	if (err != MAYDAY_OK)
+		return err;
+	sqlite3_bind_int64(s->q_components, 1, r->id);
+	r->n_failed = 0;
+	while ((rc = sqlite3_step(s->q_components)) == SQLITE_ROW &&
+	       r->n_failed < MAYDAY_MAX_COMPONENTS) {
+		sqlite3_stmt *q = s->q_components;
+		struct store_component_row *c = &r->failed[r->n_failed++];
+		store_sqlite_text(q, 0, c->name, sizeof(c->name));
+		c->flags = (uint32_t)sqlite3_column_int64(q, 1);
+		c->expected_size = (uint64_t)sqlite3_column_int64(q, 2);
+		c->measured_size = (uint64_t)sqlite3_column_int64(q, 3);
+		store_sqlite_text(q, 4, c->expected_hex, sizeof(c->expected_hex));
+		store_sqlite_text(q, 5, c->measured_hex, sizeof(c->measured_hex));
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_sqlite_err(rc);
+	sqlite3_reset(s->q_components);
+	return err;
+}
+
+static void hex_of(const void *blob, int n, char *out, size_t cap)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *b = blob;
+	size_t o = 0;
+	for (int i = 0; b != NULL && i < n && o + 2 < cap; i++) {
+		out[o++] = digits[b[i] >> 4];
+		out[o++] = digits[b[i] & 0xf];
+	}
+	out[o] = '\0';
+}
+
+enum mayday_err store_sqlite_query_indications(struct store *st, const char *device_id,
+					       store_indication_cb cb, void *ctx)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	int rc;
+	if (s->ind_row == NULL && (s->ind_row = malloc(sizeof(*s->ind_row))) == NULL)
+		return MAYDAY_E_NOMEM;
+	struct store_indication_row *r = s->ind_row;
+	enum mayday_err err = store_sqlite_stmt(s, &s->q_indications,
+		"SELECT id, device_id, counter, received_at, device_time, transport, trust, peer,"
+		" reason, image_version, dcf_version, slot, boot_attempts,"
+		" coalesce(incident_id, 0), digest"
+		" FROM indications WHERE device_id = ?1 ORDER BY id DESC");
+	if (err != MAYDAY_OK)
+		return err;
+	sqlite3_bind_text(s->q_indications, 1, device_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s->q_indications)) == SQLITE_ROW) {
+		sqlite3_stmt *q = s->q_indications;
+		char trust[16];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(q, 0);
+		store_sqlite_text(q, 1, r->device_id, sizeof(r->device_id));
+		r->counter = (uint64_t)sqlite3_column_int64(q, 2);
+		r->received_at = sqlite3_column_int64(q, 3);
+		r->device_time = (uint64_t)sqlite3_column_int64(q, 4);
+		r->transport = (uint32_t)sqlite3_column_int64(q, 5);
+		store_sqlite_text(q, 6, trust, sizeof(trust));
+		r->trust = strcmp(trust, "signed") == 0 ? STORE_TRUST_SIGNED : STORE_TRUST_UNVERIFIED;
+		store_sqlite_text(q, 7, r->peer, sizeof(r->peer));
+		r->reason = (uint32_t)sqlite3_column_int64(q, 8);
+		store_sqlite_text(q, 9, r->image_version, sizeof(r->image_version));
+		store_sqlite_text(q, 10, r->dcf_version, sizeof(r->dcf_version));
+		r->slot = (uint32_t)sqlite3_column_int64(q, 11);
+		r->boot_attempts = (uint32_t)sqlite3_column_int64(q, 12);
+		r->incident_id = sqlite3_column_int64(q, 13);
+		hex_of(sqlite3_column_blob(q, 14), sqlite3_column_bytes(q, 14), r->digest_hex,
+		       sizeof(r->digest_hex));
+		if ((err = components(s, r)) != MAYDAY_OK)
+			break;
+		if (cb(ctx, r) != 0)
+			break;
+	}
+	if (err == MAYDAY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_sqlite_err(rc);
+	sqlite3_reset(s->q_indications);
+	return err;
+}
+
+static enum mayday_err count_one(sqlite3 *db, const char *sql, uint64_t *out)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? MAYDAY_OK : store_sqlite_err(rc);
+}
+
+enum mayday_err store_sqlite_query_count(struct store *st, struct store_counts *out)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	enum mayday_err err;
+	memset(out, 0, sizeof(*out));
+	if ((err = count_one(s->db, "SELECT count(*) FROM devices", &out->devices)) ||
+	    (err = count_one(s->db, "SELECT count(*) FROM indications", &out->indications)) ||
+	    (err = count_one(s->db, "SELECT count(*) FROM indications WHERE trust = 'signed'",
+			     &out->indications_signed)) ||
+	    (err = count_one(s->db, "SELECT count(*) FROM indications WHERE trust = 'unverified'",
+			     &out->indications_unverified)) ||
+	    (err = count_one(s->db, "SELECT count(*) FROM failed_components",
+			     &out->failed_components)) ||
+	    (err = count_one(s->db, "SELECT count(*) FROM incidents", &out->incidents)) ||
+	    (err = count_one(s->db, "SELECT count(*) FROM incident_events",
+			     &out->incident_events)))
+		return err;
+	return MAYDAY_OK;
+}

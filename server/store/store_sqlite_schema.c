@@ -1,0 +1,149 @@
+/*
+ * The SQLite schema, version STORE_SQLITE_SCHEMA_VERSION.
+ *
+ * indications has no foreign key to devices on purpose: unverified rows may
+ * name devices that were never enrolled. Rows are unique per
+ * (device_id, counter, trust) so an unverified forgery can never occupy the
+ * place of a device's authentic record. History tables (indications, their
+ * failed components, incident_events) are append-only, enforced by triggers.
+ * Times are seconds since the epoch; 64-bit counters are stored as their
+ * two's-complement INTEGER bit pattern.
+ */
+#include <string.h>
+
+#include "store_sqlite.h"
+
+static const char schema_v1[] =
+	"CREATE TABLE schema_version (version INTEGER NOT NULL);"
+	"CREATE TABLE devices ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" product_class TEXT NOT NULL,"
+	" pubkey_pem TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'healthy',"
+	" state_since INTEGER NOT NULL,"
+	" enrolled_at INTEGER NOT NULL);"
+	"CREATE TABLE incidents ("
+	" id INTEGER PRIMARY KEY,"
+	" device_id TEXT NOT NULL REFERENCES devices(id),"
+	" opened_at INTEGER NOT NULL,"
+	" closed_at INTEGER,"
+	" state TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX incidents_one_open ON incidents(device_id) WHERE closed_at IS NULL;"
+	"CREATE INDEX incidents_device ON incidents(device_id);"
+	"CREATE TABLE indications ("
+	" id INTEGER PRIMARY KEY,"
+	" device_id TEXT NOT NULL,"
+	" counter INTEGER NOT NULL,"
+	" received_at INTEGER NOT NULL,"
+	" device_time INTEGER NOT NULL,"
+	" transport INTEGER NOT NULL,"
+	" trust TEXT NOT NULL CHECK (trust IN ('signed', 'unverified')),"
+	" peer TEXT NOT NULL,"
+	" reason INTEGER NOT NULL,"
+	" image_version TEXT NOT NULL,"
+	" manifest_rollback INTEGER NOT NULL,"
+	" dcf_version TEXT NOT NULL,"
+	" slot INTEGER NOT NULL,"
+	" boot_attempts INTEGER NOT NULL,"
+	" free_space INTEGER NOT NULL,"
+	" max_image_size INTEGER NOT NULL,"
+	" incident_id INTEGER REFERENCES incidents(id),"
+	" raw BLOB NOT NULL,"
+	" digest BLOB NOT NULL,"
+	" UNIQUE (device_id, counter, trust));"
+	"CREATE INDEX indications_incident ON indications(incident_id);"
+	"CREATE TABLE failed_components ("
+	" indication_id INTEGER NOT NULL REFERENCES indications(id),"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" flags INTEGER NOT NULL,"
+	" expected_size INTEGER NOT NULL,"
+	" measured_size INTEGER NOT NULL,"
+	" expected_digest TEXT NOT NULL,"
+	" measured_digest TEXT NOT NULL,"
+	" PRIMARY KEY (indication_id, idx));"
+	"CREATE TABLE incident_events ("
+	" id INTEGER PRIMARY KEY,"
+	" incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	" at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" from_state TEXT,"
+	" to_state TEXT,"
+	" indication_id INTEGER REFERENCES indications(id));"
+	"CREATE INDEX incident_events_incident ON incident_events(incident_id);"
+	"CREATE TRIGGER indications_append_only_u BEFORE UPDATE ON indications"
+	" BEGIN SELECT RAISE(ABORT, 'indications are append-only'); END;"
+	"CREATE TRIGGER indications_append_only_d BEFORE DELETE ON indications"
+	" BEGIN SELECT RAISE(ABORT, 'indications are append-only'); END;"
+	"CREATE TRIGGER failed_components_append_only_u BEFORE UPDATE ON failed_components"
+	" BEGIN SELECT RAISE(ABORT, 'failed_components are append-only'); END;"
+	"CREATE TRIGGER failed_components_append_only_d BEFORE DELETE ON failed_components"
+	" BEGIN SELECT RAISE(ABORT, 'failed_components are append-only'); END;"
+	"CREATE TRIGGER incident_events_append_only_u BEFORE UPDATE ON incident_events"
+	" BEGIN SELECT RAISE(ABORT, 'incident history is append-only'); END;"
+	"CREATE TRIGGER incident_events_append_only_d BEFORE DELETE ON incident_events"
+	" BEGIN SELECT RAISE(ABORT, 'incident history is append-only'); END;"
+	"INSERT INTO schema_version (version) VALUES (1);";
+
+static enum mayday_err version_of(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum mayday_err err = MAYDAY_OK;
+	int rc = sqlite3_prepare_v2(db,
+		"SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+		-1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		err = store_sqlite_err(rc);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		*version = 0;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		err = store_sqlite_err(rc);
+		goto out;
+	}
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	rc = sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &stmt, NULL);
+	if (rc != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
+		err = MAYDAY_E_IO;
+		goto out;
+	}
+	*version = sqlite3_column_int(stmt, 0);
+out:
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+enum mayday_err store_sqlite_schema_apply(sqlite3 *db)
+{
+	enum mayday_err err = MAYDAY_OK;
+	int version = 0;
+	/* IMMEDIATE: two processes opening a fresh file create the schema once. */
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return store_sqlite_err(rc);
+	err = version_of(db, &version);
+	if (err != MAYDAY_OK)
+		goto out;
+	if (version == 0) {
+		rc = sqlite3_exec(db, schema_v1, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			err = store_sqlite_err(rc);
+			goto out;
+		}
+	} else if (version != STORE_SQLITE_SCHEMA_VERSION) {
+		err = MAYDAY_E_UNSUPPORTED;
+		goto out;
+	}
+	rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		err = store_sqlite_err(rc);
+out:
+	if (err != MAYDAY_OK)
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}

@@ -1,0 +1,3 @@
+# Fuzz targets of maydayd's own parsers (the wire decoders are libmayday's).
+mayday_fuzz_target(fuzz_srv_config)
+target_link_libraries(fuzz_srv_config PRIVATE maydayd_core)

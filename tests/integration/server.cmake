@@ -1,0 +1,8 @@
+# Integration tests of maydayd, maydayctl and mayday-sim: the real binaries
+# on 127.0.0.1 (ports picked by the kernel), checked with sqlite3 and jq.
+set(MAYDAY_SERVER_IT ingest hostile sigterm)
+foreach(t ${MAYDAY_SERVER_IT})
+  add_test(NAME integration-server-${t}
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_server_${t}.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(integration-server-${t} PROPERTIES LABELS integration TIMEOUT 300)
+endforeach()

@@ -1,0 +1,197 @@
+/* maydayd's configuration parser: good files, defaults, and every kind of
+ * bad value rejected with its line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "mayday/limits.h"
+#include "srv_config.h"
+
+static enum mayday_err parse(const char *text, struct srv_config *cfg, char *err)
+{
+	return srv_config_parse(text, strlen(text), cfg, err, 256);
+}
+
+static void test_good(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256];
+	const char *text = "; comment\n"
+			   "[server]\n"
+			   "db = sqlite:/var/lib/mayday/hems.db\n"
+			   "hems_key = /etc/mayday/hems.key.pem\n"
+			   "workers = 4\n"
+			   "queue = 1024\n"
+			   "batch = 128\n"
+			   "[udp]\n"
+			   "listen = [::1]:7801\n"
+			   "rcvbuf = 1048576\n"
+			   "[limits]\n"
+			   "max_datagram = 2048\n"
+			   "unverified_per_source = 0\n"
+			   "unverified_global = 50\n";
+	assert_int_equal(parse(text, &cfg, err), MAYDAY_OK);
+	assert_string_equal(cfg.db, "sqlite:/var/lib/mayday/hems.db");
+	assert_string_equal(cfg.hems_key, "/etc/mayday/hems.key.pem");
+	assert_int_equal(cfg.workers, 4);
+	assert_int_equal(cfg.queue, 1024);
+	assert_int_equal(cfg.batch, 128);
+	assert_int_equal(cfg.rcvbuf, 1048576);
+	assert_int_equal(cfg.max_datagram, 2048);
+	assert_int_equal(cfg.unverified_per_source, 0);
+	assert_int_equal(cfg.unverified_global, 50);
+	assert_int_equal(cfg.udp_listen.ss_family, AF_INET6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&cfg.udp_listen)->sin6_port), 7801);
+	assert_string_equal(cfg.udp_listen_text, "[::1]:7801");
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256];
+	assert_int_equal(parse("[server]\ndb=sqlite:x.db\nhems_key=k.pem\n", &cfg, err), MAYDAY_OK);
+	assert_int_equal(cfg.workers, 2);
+	assert_int_equal(cfg.batch, 256);
+	assert_int_equal(cfg.max_datagram, MAYDAY_INDICATION_MAX);
+	assert_int_equal(cfg.udp_listen.ss_family, AF_INET);
+	struct sockaddr_in *a = (struct sockaddr_in *)&cfg.udp_listen;
+	assert_int_equal(ntohs(a->sin_port), 7701);
+	assert_int_equal(ntohl(a->sin_addr.s_addr), INADDR_LOOPBACK);
+	assert_true(cfg.unverified_global > 0 && cfg.unverified_per_source > 0);
+}
+
+static void expect_bad(const char *text, const char *needle)
+{
+	struct srv_config cfg;
+	char err[256];
+	if (parse(text, &cfg, err) != MAYDAY_E_INVALID)
+		fail_msg("accepted:\n%s", text);
+	if (strstr(err, needle) == NULL)
+		fail_msg("error '%s' does not mention '%s' for input:\n%s", err, needle, text);
+}
+
+#define BASE "[server]\ndb=sqlite:x.db\nhems_key=k.pem\n"
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	expect_bad(BASE "workers = 0\n", "line 4");
+	expect_bad(BASE "workers = 65\n", "workers");
+	expect_bad(BASE "workers = two\n", "workers");
+	expect_bad(BASE "workers = -1\n", "workers");
+	expect_bad(BASE "workers = 2x\n", "workers");
+	expect_bad(BASE "workers = 99999999999999999999\n", "workers");
+	expect_bad(BASE "queue = 10\n", "queue");
+	expect_bad(BASE "batch = 0\n", "batch");
+	expect_bad(BASE "batch = 1001\n", "batch");
+	expect_bad(BASE "queue = 100\nbatch = 60\n", "half of queue");
+	char over[128];
+	snprintf(over, sizeof(over), BASE "[limits]\nmax_datagram = %d\n", MAYDAY_INDICATION_MAX + 1);
+	expect_bad(over, "max_datagram");
+	expect_bad(BASE "[limits]\nmax_datagram = 0\n", "max_datagram");
+	expect_bad(BASE "[limits]\nsources = 1\n", "sources");
+	expect_bad(BASE "[udp]\nlisten = localhost:7701\n", "listen");
+	expect_bad(BASE "[udp]\nlisten = 127.0.0.1\n", "listen");
+	expect_bad(BASE "[udp]\nlisten = 127.0.0.1:65536\n", "listen");
+	expect_bad(BASE "[udp]\nlisten = 127.0.0.1:\n", "listen");
+	expect_bad(BASE "[udp]\nlisten = ::1:7701\n", "listen");
+	expect_bad(BASE "[udp]\nlisten = [::1]7701\n", "listen");
+	expect_bad(BASE "[udp]\nlisten = [127.0.0.1]:7701\n", "listen");
+	expect_bad(BASE "[udp]\nrcvbuf = 1\n", "rcvbuf");
+}
+
+static void test_bad_structure(void **state)
+{
+	(void)state;
+	expect_bad("[server]\nhems_key=k.pem\n", "missing [server] db");
+	expect_bad("[server]\ndb=sqlite:x.db\n", "missing [server] hems_key");
+	expect_bad(BASE "db = sqlite:y.db\n", "twice");
+	expect_bad(BASE "colour = blue\n", "unknown key 'colour'");
+	expect_bad(BASE "[nosuch]\nworkers = 2\n", "unknown key");
+	expect_bad("db = sqlite:x.db\n", "unknown key");
+	expect_bad(BASE "this line has no equals sign\n", "line 4");
+	expect_bad(BASE "[server\n", "line 4");
+	expect_bad("[server]\ndb =\nhems_key=k.pem\n", "db");
+
+	char line[400];
+	memset(line, 'a', sizeof(line));
+	memcpy(line, "[server]\ndb=sqlite:", 19);
+	line[sizeof(line) - 1] = '\0';
+	expect_bad(line, "longer than");
+
+	struct srv_config cfg;
+	char err[256];
+	static const char nul[] = BASE "workers = 2\0\n";
+	assert_int_equal(srv_config_parse(nul, sizeof(nul) - 1, &cfg, err, sizeof(err)),
+			 MAYDAY_E_INVALID);
+	assert_non_null(strstr(err, "NUL"));
+}
+
+static void test_load_file(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256], path[300];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(path, sizeof(path), "%s/maydayd-conf.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	static const char text[] = BASE "[udp]\nlisten = 127.0.0.1:0\n";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	assert_int_equal(srv_config_load(path, &cfg, err, sizeof(err)), MAYDAY_OK);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&cfg.udp_listen)->sin_port), 0);
+
+	/* Over the size limit. */
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < SRV_CONFIG_MAX / 10 + 10; i++)
+		fputs(";;;;;;;;;\n", f);
+	fclose(f);
+	assert_int_equal(srv_config_load(path, &cfg, err, sizeof(err)), MAYDAY_E_TOOBIG);
+	unlink(path);
+	assert_int_equal(srv_config_load(path, &cfg, err, sizeof(err)), MAYDAY_E_IO);
+	assert_non_null(strstr(err, path));
+}
+
+/* The documented example is a valid configuration with the defaults it states. */
+static void test_example_file(void **state)
+{
+	(void)state;
+	struct srv_config cfg, def;
+	char err[256];
+	if (srv_config_load(MAYDAY_CONF_EXAMPLE, &cfg, err, sizeof(err)) != MAYDAY_OK)
+		fail_msg("%s: %s", MAYDAY_CONF_EXAMPLE, err);
+	srv_config_defaults(&def);
+	assert_int_equal(cfg.workers, def.workers);
+	assert_int_equal(cfg.queue, def.queue);
+	assert_int_equal(cfg.batch, def.batch);
+	assert_int_equal(cfg.rcvbuf, def.rcvbuf);
+	assert_int_equal(cfg.max_datagram, def.max_datagram);
+	assert_int_equal(cfg.unverified_per_source, def.unverified_per_source);
+	assert_int_equal(cfg.unverified_global_burst, def.unverified_global_burst);
+	assert_int_equal(cfg.sources, def.sources);
+	assert_string_equal(cfg.udp_listen_text, def.udp_listen_text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_bad_structure),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_example_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

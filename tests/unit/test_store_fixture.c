@@ -1,0 +1,96 @@
+/* Fixture helpers for the server's unit tests (see test_store_fixture.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mayday/keys.h"
+#include "test_store_fixture.h"
+
+void fx_open(struct fx *fx)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(fx->dir, sizeof(fx->dir), "%s/mayday-store.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->spec, sizeof(fx->spec), "sqlite:%s/hems.db", fx->dir);
+	assert_int_equal(store_open(&fx->st, fx->spec), MAYDAY_OK);
+}
+
+void fx_close(struct fx *fx)
+{
+	static const char *const files[] = {"hems.db", "hems.db-wal", "hems.db-shm"};
+	char path[400];
+	store_close(fx->st);
+	fx->st = NULL;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", fx->dir, files[i]);
+		unlink(path);
+	}
+	rmdir(fx->dir);
+}
+
+EVP_PKEY *fx_key(char *pem, size_t cap)
+{
+	EVP_PKEY *k = NULL;
+	size_t len;
+	assert_int_equal(mayday_key_generate(&k), MAYDAY_OK);
+	assert_int_equal(mayday_key_public_to_pem(k, pem, cap, &len), MAYDAY_OK);
+	return k;
+}
+
+void fx_indication(struct mayday_indication *ind, const char *id, uint64_t counter)
+{
+	memset(ind, 0, sizeof(*ind));
+	snprintf(ind->device_id, sizeof(ind->device_id), "%s", id);
+	ind->counter = counter;
+	ind->time = 1700000000 + counter;
+	snprintf(ind->dcf_version, sizeof(ind->dcf_version), "0.1.0");
+	ind->transport = MAYDAY_TRANSPORT_PLAIN_UDP;
+	ind->free_space = 1u << 20;
+	ind->max_image_size = 1u << 24;
+	ind->evidence.reason = MAYDAY_REASON_COMPONENT_MISMATCH;
+	snprintf(ind->evidence.image_version, sizeof(ind->evidence.image_version), "1.2.3");
+	ind->evidence.slot = 1;
+	ind->evidence.boot_attempts = 2;
+	ind->evidence.n_failed = 1;
+	struct mayday_component_evidence *c = &ind->evidence.failed[0];
+	snprintf(c->name, sizeof(c->name), "kernel.img");
+	c->flags = MAYDAY_COMP_DIGEST_MISMATCH;
+	c->expected_size = 100;
+	c->measured_size = 100;
+	memset(c->expected, 0xaa, sizeof(c->expected));
+	memset(c->measured, 0xbb, sizeof(c->measured));
+}
+
+void fx_rec(struct store_ingest_rec *rec, const struct mayday_indication *ind,
+	    enum store_trust trust, uint8_t *raw_buf, size_t raw_cap)
+{
+	size_t len = 0;
+	memset(rec, 0, sizeof(*rec));
+	assert_int_equal(mayday_indication_encode_claims(ind, raw_buf, raw_cap, &len), MAYDAY_OK);
+	rec->ind = ind;
+	rec->trust = trust;
+	rec->transport = MAYDAY_TRANSPORT_PLAIN_UDP;
+	rec->received_at = 1700000100;
+	rec->peer = "127.0.0.1:4000";
+	rec->raw = raw_buf;
+	rec->raw_len = len;
+	mayday_sha256(raw_buf, len, rec->digest);
+}
+
+enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec)
+{
+	enum mayday_err err = store_ingest_begin(st);
+	if (err != MAYDAY_OK)
+		return err;
+	err = store_ingest_put(st, rec);
+	if (err != MAYDAY_OK) {
+		store_ingest_rollback(st);
+		return err;
+	}
+	return store_ingest_commit(st);
+}

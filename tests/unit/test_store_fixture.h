@@ -1,0 +1,37 @@
+/*
+ * Shared by the server's unit tests: a temporary directory with a fresh
+ * SQLite store, device keys, and indications to feed the store or the
+ * daemon's pipeline.
+ */
+#ifndef MAYDAY_TEST_STORE_FIXTURE_H
+#define MAYDAY_TEST_STORE_FIXTURE_H
+
+#include <openssl/evp.h>
+
+#include "mayday/indication.h"
+#include "store.h"
+#include "store_ingest.h"
+#include "store_query.h"
+
+struct fx {
+	char dir[256];
+	char spec[300];      /* "sqlite:<dir>/hems.db" */
+	struct store *st;
+};
+
+/* mkdtemp under $TMPDIR and store_open; asserts on failure. */
+void fx_open(struct fx *fx);
+/* store_close and remove the directory. */
+void fx_close(struct fx *fx);
+
+/* A new P-256 key and its public PEM. */
+EVP_PKEY *fx_key(char *pem, size_t cap);
+/* An indication from `id` with `counter` and one failed component. */
+void fx_indication(struct mayday_indication *ind, const char *id, uint64_t counter);
+/* A store_ingest_rec over `ind` with the given trust; raw = its claims. */
+void fx_rec(struct store_ingest_rec *rec, const struct mayday_indication *ind,
+	    enum store_trust trust, uint8_t *raw_buf, size_t raw_cap);
+/* Puts one record in its own batch and commits. */
+enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * maydayctl internals: one file per command, sharing these helpers.
+ * Exit codes: CTL_OK, CTL_FAIL (store or I/O error), CTL_USAGE, CTL_NOTFOUND.
+ */
+#ifndef MAYDAY_CTL_H
+#define MAYDAY_CTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "store_query.h"
+
+enum { CTL_OK = 0, CTL_FAIL = 1, CTL_USAGE = 2, CTL_NOTFOUND = 3 };
+
+struct ctl {
+	const char *db;
+	bool json;
+	struct store *st;   /* opened by main before a command runs */
+};
+
+int ctl_devices(struct ctl *c, int argc, char **argv);
+int ctl_show(struct ctl *c, int argc, char **argv);
+int ctl_enrol(struct ctl *c, int argc, char **argv);
+
+/* "2024-05-01T12:00:00Z"; "-" for 0. */
+void ctl_time(int64_t t, char out[32]);
+/* A JSON time string, or null for 0. */
+json_t *ctl_json_time(int64_t t);
+/* Prints a JSON value to stdout (and frees it); CTL_FAIL if it cannot. */
+int ctl_json_print(json_t *v);
+/* Reports a store error once, on stderr. */
+int ctl_store_fail(struct ctl *c, const char *what, enum mayday_err err);
+
+#endif

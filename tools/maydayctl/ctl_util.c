@@ -1,0 +1,40 @@
+/* Formatting helpers shared by maydayctl's commands. */
+#include <stdio.h>
+#include <time.h>
+
+#include "ctl.h"
+
+void ctl_time(int64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "-");
+}
+
+json_t *ctl_json_time(int64_t t)
+{
+	char buf[32];
+	if (t == 0)
+		return json_null();
+	ctl_time(t, buf);
+	return json_string(buf);
+}
+
+int ctl_json_print(json_t *v)
+{
+	int rc = v != NULL && json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 ? CTL_OK
+											      : CTL_FAIL;
+	json_decref(v);
+	if (rc == CTL_OK)
+		fputc('\n', stdout);
+	else
+		fprintf(stderr, "maydayctl: cannot write JSON\n");
+	return rc;
+}
+
+int ctl_store_fail(struct ctl *c, const char *what, enum mayday_err err)
+{
+	fprintf(stderr, "maydayctl: %s: %s (%s)\n", what, mayday_strerror(err), store_errmsg(c->st));
+	return CTL_FAIL;
+}

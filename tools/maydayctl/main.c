@@ -1,0 +1,75 @@
+/*
+ * maydayctl: the operator's view of the incident store.
+ *   maydayctl -d sqlite:PATH [--json] devices [--maintenance]
+ *   maydayctl -d sqlite:PATH [--json] show DEVICE
+ *   maydayctl -d sqlite:PATH [--json] enrol --device ID --class C --pubkey FILE
+ * Global options come before the command; --json is also accepted after it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: maydayctl -d STORE [--json] COMMAND [ARGS]\n"
+		"  STORE: sqlite:PATH (or $MAYDAY_DB)\n"
+		"commands:\n"
+		"  devices [--maintenance]                       enrolled devices (and those needing maintenance)\n"
+		"  show DEVICE                                   a device, its incidents and indications\n"
+		"  enrol --device ID --class C --pubkey FILE     enrol or re-enrol a device\n"
+		"exit: 0 ok, 1 error, 2 usage, 3 device not found\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ctl c = {.db = getenv("MAYDAY_DB")};
+	int o, rc;
+	while ((o = getopt_long(argc, argv, "+d:jh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': c.db = optarg; break;
+		case 'j': c.json = true; break;
+		case 'h': usage(); return CTL_OK;
+		default: usage(); return CTL_USAGE;
+		}
+	}
+	if (optind >= argc || c.db == NULL) {
+		usage();
+		return CTL_USAGE;
+	}
+	const char *cmd = argv[optind];
+	int (*run)(struct ctl *, int, char **) = NULL;
+	if (strcmp(cmd, "devices") == 0)
+		run = ctl_devices;
+	else if (strcmp(cmd, "show") == 0)
+		run = ctl_show;
+	else if (strcmp(cmd, "enrol") == 0 || strcmp(cmd, "enroll") == 0)
+		run = ctl_enrol;
+	if (run == NULL) {
+		fprintf(stderr, "maydayctl: unknown command '%s'\n", cmd);
+		usage();
+		return CTL_USAGE;
+	}
+	enum mayday_err err = store_open(&c.st, c.db);
+	if (err != MAYDAY_OK) {
+		fprintf(stderr, "maydayctl: cannot open store '%s': %s\n", c.db, mayday_strerror(err));
+		return err == MAYDAY_E_INVALID || err == MAYDAY_E_UNSUPPORTED ? CTL_USAGE : CTL_FAIL;
+	}
+	rc = run(&c, argc - optind, argv + optind);
+	store_close(c.st);
+	if (rc == CTL_USAGE)
+		usage();
+	fflush(stdout);
+	if (ferror(stdout))
+		rc = CTL_FAIL;
+	return rc;
+}

@@ -1,0 +1,297 @@
+/*
+ * mayday-sim: fleet simulator and load generator for maydayd.
+ *
+ *   mayday-sim --port P --hems-pub FILE --db sqlite:PATH [options]
+ *
+ * Modes (--mode):
+ *   good       N devices send `count` signed indications within `duration`;
+ *              prints stored indications/s, latency percentiles and "lost"
+ *              (sent, never acked after all retries: must be 0). Exit 0 iff
+ *              nothing was lost and every ack verified with the right status.
+ *   replay     good, then the identical bytes again (expects the same acks),
+ *              then different claims under the same counters (expects REJECTED).
+ *   truncated  every strict prefix of one signed indication (expects no ack)
+ *   oversized  a signed indication padded past MAYDAY_INDICATION_MAX (no ack)
+ *   bitflip    one bit flipped in every byte of a signed indication; must
+ *              never be acked as STORED (unverified records may be, by design)
+ * The devices are enrolled into --db first unless --no-enrol is given (then
+ * good runs expect STORED_UNVERIFIED).
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mayday/keys.h"
+#include "sim.h"
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: mayday-sim --port P --hems-pub FILE --db sqlite:PATH [options]\n"
+		"  --host ADDR        server address (default 127.0.0.1; numeric)\n"
+		"  --mode M           good|replay|truncated|oversized|bitflip (default good)\n"
+		"  --devices N        simulated devices (default 100)\n"
+		"  --count N          indications to send at most (default 1000)\n"
+		"  --duration S       stop sending new ones after S seconds (default 10)\n"
+		"  --window W         outstanding indications (default 256)\n"
+		"  --timeout-ms T     retransmit after T ms (default 500)\n"
+		"  --retries R        retransmissions before 'lost' (default 10)\n"
+		"  --threads T        signing threads before the run (default 2)\n"
+		"  --linger-ms T      hostile modes: wait for acks (default 1000)\n"
+		"  --prefix ID        device ID prefix (default sim<pid>)\n"
+		"  --no-enrol         do not enrol the devices\n"
+		"  --acked FILE       write 'device,counter,status,incident' per acked indication\n");
+}
+
+static int parse_server(const char *host, const char *port, struct sim_opts *o)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&o->server;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&o->server;
+	char *end;
+	unsigned long p = strtoul(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || p == 0 || p > 65535)
+		return -1;
+	memset(&o->server, 0, sizeof(o->server));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)p);
+		o->server_len = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)p);
+		o->server_len = sizeof(*a6);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static size_t count_status(const struct sim_fleet *f, const struct sim_result *r, uint32_t st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_msg; i++)
+		n += r[i].acked && r[i].ack_ok && r[i].status == st;
+	return n;
+}
+
+/* One windowed run with the post-run checks; fills res. */
+static int one_run(const struct sim_opts *o, struct sim_fleet *f, struct sim_result *res,
+		   uint8_t *arena, EVP_PKEY *hems, size_t *lost, size_t *bad)
+{
+	double el = sim_run(o, f, res, arena);
+	if (el < 0)
+		return -1;
+	*bad = sim_verify_acks(f, res, arena, hems);
+	*lost = 0;
+	for (size_t i = 0; i < f->n_msg; i++)
+		*lost += res[i].sent && !res[i].acked;
+	sim_report(o, f, res, el, *bad);
+	return 0;
+}
+
+static int mode_good(const struct sim_opts *o, struct sim_fleet *f, EVP_PKEY *hems)
+{
+	size_t lost, bad;
+	struct sim_result *res = calloc(f->n_msg, sizeof(*res));
+	uint8_t *arena = malloc(f->n_msg * SIM_ACK_SLOT);
+	int rc = 1;
+	if (res == NULL || arena == NULL || one_run(o, f, res, arena, hems, &lost, &bad) != 0)
+		goto out;
+	uint32_t want = o->enrol ? MAYDAY_ACK_STORED : MAYDAY_ACK_STORED_UNVERIFIED;
+	size_t acked = 0;
+	for (size_t i = 0; i < f->n_msg; i++)
+		acked += res[i].acked;
+	size_t right = count_status(f, res, want);
+	if (o->acked_path != NULL && sim_write_acked(o->acked_path, f, res) != 0)
+		goto out;
+	rc = (lost == 0 && bad == 0 && right == acked) ? 0 : 1;
+	if (right != acked)
+		printf("wrong_status=%zu\n", acked - right);
+out:
+	free(res);
+	free(arena);
+	return rc;
+}
+
+static int mode_replay(const struct sim_opts *o, struct sim_fleet *f, EVP_PKEY *hems)
+{
+	size_t lost1, bad1, lost2, bad2, lost3, bad3, same = 0, n = f->n_msg;
+	struct sim_result *a = calloc(n, sizeof(*a)), *b = calloc(n, sizeof(*b));
+	uint8_t *arena = malloc(n * SIM_ACK_SLOT);
+	int rc = 1;
+	if (a == NULL || b == NULL || arena == NULL)
+		goto out;
+	printf("phase 1: original indications\n");
+	if (one_run(o, f, a, arena, hems, &lost1, &bad1) != 0)
+		goto out;
+	printf("phase 2: identical retransmissions\n");
+	if (one_run(o, f, b, arena, hems, &lost2, &bad2) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		same += a[i].acked && b[i].acked && a[i].status == b[i].status &&
+			a[i].incident == b[i].incident && b[i].ack_ok;
+	printf("phase 3: different claims under the same counters\n");
+	if (sim_fleet_sign(f, n, 1, o->threads) != 0 ||
+	    one_run(o, f, b, arena, hems, &lost3, &bad3) != 0)
+		goto out;
+	size_t rejected = count_status(f, b, MAYDAY_ACK_REJECTED);
+	size_t stored1 = count_status(f, a, o->enrol ? MAYDAY_ACK_STORED
+						     : MAYDAY_ACK_STORED_UNVERIFIED);
+	printf("replay: first_stored=%zu/%zu identical_same_ack=%zu/%zu conflicts_rejected=%zu/%zu\n",
+	       stored1, n, same, n, rejected, n);
+	rc = (stored1 == n && same == n && rejected == n && !lost1 && !lost2 && !lost3 &&
+	      !bad1 && !bad2 && !bad3) ? 0 : 1;
+out:
+	free(a);
+	free(b);
+	free(arena);
+	return rc;
+}
+
+static int mode_hostile(const struct sim_opts *o, struct sim_fleet *f, EVP_PKEY *hems)
+{
+	const struct sim_msg *m = &f->msg[0];
+	static const size_t big[] = {MAYDAY_INDICATION_MAX + 1, MAYDAY_INDICATION_MAX + 100,
+				     2 * MAYDAY_INDICATION_MAX, 65000};
+	size_t n = 0, cap = m->len + 8;
+	uint8_t **dg = calloc(cap, sizeof(*dg));
+	size_t *len = calloc(cap, sizeof(*len));
+	struct sim_blast r;
+	int rc = 1;
+	if (dg == NULL || len == NULL)
+		goto out;
+	if (strcmp(o->mode, "truncated") == 0) {
+		for (size_t l = 0; l < m->len; l++) {
+			dg[n] = m->buf;   /* a prefix: no copy needed */
+			len[n++] = l;
+		}
+	} else if (strcmp(o->mode, "oversized") == 0) {
+		for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+			if ((dg[n] = calloc(1, big[i])) == NULL)
+				goto out;
+			memcpy(dg[n], m->buf, m->len);
+			len[n++] = big[i];
+		}
+	} else {
+		for (size_t i = 0; i < m->len; i++) {
+			if ((dg[n] = malloc(m->len)) == NULL)
+				goto out;
+			memcpy(dg[n], m->buf, m->len);
+			dg[n][i] ^= (uint8_t)(1u << (i % 8));
+			len[n++] = m->len;
+		}
+	}
+	FILE *ids = o->acked_path ? fopen(o->acked_path, "w") : NULL;
+	if (sim_blast(o, dg, len, n, hems, &r, ids) != 0) {
+		if (ids)
+			fclose(ids);
+		goto out;
+	}
+	if (ids)
+		fclose(ids);
+	printf("mode=%s datagrams=%zu sent=%zu acks=%zu stored=%zu unverified=%zu rejected=%zu "
+	       "bad_acks=%zu\n", o->mode, n, r.sent, r.acks, r.stored, r.unverified, r.rejected,
+	       r.bad_acks);
+	if (strcmp(o->mode, "bitflip") == 0)
+		rc = (r.stored == 0 && r.bad_acks == 0) ? 0 : 1;
+	else
+		rc = r.acks == 0 ? 0 : 1;
+out:
+	if (strcmp(o->mode, "truncated") != 0)
+		for (size_t i = 0; dg != NULL && i < n; i++)
+			free(dg[i]);
+	free(dg);
+	free(len);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},
+		{"hems-pub", required_argument, NULL, 'k'}, {"db", required_argument, NULL, 'd'},
+		{"mode", required_argument, NULL, 'm'}, {"devices", required_argument, NULL, 'n'},
+		{"count", required_argument, NULL, 'c'}, {"duration", required_argument, NULL, 't'},
+		{"window", required_argument, NULL, 'w'},
+		{"timeout-ms", required_argument, NULL, 'T'},
+		{"retries", required_argument, NULL, 'r'}, {"threads", required_argument, NULL, 'j'},
+		{"linger-ms", required_argument, NULL, 'l'},
+		{"prefix", required_argument, NULL, 'P'}, {"no-enrol", no_argument, NULL, 'N'},
+		{"acked", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sim_opts o = {.mode = "good", .devices = 100, .count = 1000, .duration = 10,
+			     .window = 256, .timeout_ms = 500, .retries = 10, .threads = 2,
+			     .linger_ms = 1000, .enrol = true};
+	const char *host = "127.0.0.1", *port = NULL;
+	struct sim_fleet f;
+	EVP_PKEY *hems = NULL;
+	int c, rc = 2;
+	snprintf(o.prefix, sizeof(o.prefix), "sim%ld", (long)getpid());
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': host = optarg; break;
+		case 'p': port = optarg; break;
+		case 'k': o.hems_pub = optarg; break;
+		case 'd': o.db = optarg; break;
+		case 'm': o.mode = optarg; break;
+		case 'n': o.devices = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'c': o.count = strtoull(optarg, NULL, 10); break;
+		case 't': o.duration = strtod(optarg, NULL); break;
+		case 'w': o.window = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'T': o.timeout_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'r': o.retries = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'j': o.threads = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'l': o.linger_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'P': snprintf(o.prefix, sizeof(o.prefix), "%s", optarg); break;
+		case 'N': o.enrol = false; break;
+		case 'a': o.acked_path = optarg; break;
+		case 'h': usage(); return 0;
+		default: usage(); return 2;
+		}
+	}
+	int hostile = strcmp(o.mode, "truncated") == 0 || strcmp(o.mode, "oversized") == 0 ||
+		      strcmp(o.mode, "bitflip") == 0;
+	int known = hostile || strcmp(o.mode, "good") == 0 || strcmp(o.mode, "replay") == 0;
+	if (optind != argc || port == NULL || o.hems_pub == NULL || !known ||
+	    (o.enrol && o.db == NULL) || o.devices == 0 || o.devices > 1000000 || o.count == 0 ||
+	    o.window == 0 || o.timeout_ms == 0 || o.duration <= 0 || o.prefix[0] == '\0' ||
+	    parse_server(host, port, &o) != 0) {
+		usage();
+		return 2;
+	}
+	if (hostile) {
+		o.devices = 1;
+		o.count = 1;
+	}
+	if (o.count < o.devices)
+		o.devices = (uint32_t)o.count;
+	if (mayday_key_load_public(o.hems_pub, &hems) != MAYDAY_OK) {
+		fprintf(stderr, "mayday-sim: %s: not a P-256 public key\n", o.hems_pub);
+		return 2;
+	}
+	rc = 1;
+	uint64_t t0 = sim_now_ns();
+	if (sim_fleet_make(&f, &o) != 0 || (o.enrol && sim_fleet_enrol(&f, o.db) != 0))
+		goto out;
+	uint64_t t1 = sim_now_ns();
+	if (sim_fleet_sign(&f, o.count, 0, o.threads) != 0)
+		goto out;
+	uint64_t t2 = sim_now_ns();
+	fprintf(stderr, "mayday-sim: %u devices %s in %.2f s, %zu indications signed in %.2f s\n",
+		f.n_dev, o.enrol ? "made and enrolled" : "made", (double)(t1 - t0) / 1e9, f.n_msg,
+		(double)(t2 - t1) / 1e9);
+	if (hostile)
+		rc = mode_hostile(&o, &f, hems);
+	else if (strcmp(o.mode, "replay") == 0)
+		rc = mode_replay(&o, &f, hems);
+	else
+		rc = mode_good(&o, &f, hems);
+out:
+	sim_fleet_free(&f);
+	EVP_PKEY_free(hems);
+	return rc;
+}

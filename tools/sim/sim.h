@@ -1,0 +1,113 @@
+/*
+ * mayday-sim internals. A run has three phases:
+ *   1. fleet: N device keys made in memory, enrolled into the store (or not,
+ *      for "unknown device" runs), and every indication of the run signed
+ *      in advance on all cores (sim_fleet.c);
+ *   2. the timed phase: a window of outstanding indications over one UDP
+ *      socket, identical retransmission on timeout, acks matched by
+ *      (device, counter) on receipt (sim_run.c);
+ *   3. checks after the clock stopped: every ack's ES256 signature against
+ *      the H(e)MS public key, percentiles, the acked list (sim_report.c).
+ * Signing before and verifying after the timed phase keeps the load
+ * generator's own crypto from competing with the server it measures.
+ */
+#ifndef MAYDAY_SIM_H
+#define MAYDAY_SIM_H
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "mayday/indication.h"
+
+#define SIM_ACK_SLOT 384    /* bytes kept per ack for the check after the run */
+
+struct sim_device {
+	char id[MAYDAY_DEVICE_ID_MAX + 1];
+	EVP_PKEY *key;
+};
+
+struct sim_msg {
+	uint8_t *buf;           /* signed indication (into the fleet's arena) */
+	uint32_t len;
+	uint32_t dev;           /* index into the fleet */
+	uint64_t counter;
+};
+
+struct sim_result {
+	uint64_t first_ns, last_ns, ack_ns;
+	uint16_t tries;
+	uint8_t sent, acked, lost;  /* lost: given up; a late ack still counts as acked */
+	uint32_t status;        /* enum mayday_ack_status */
+	uint64_t incident;
+	uint16_t ack_len;       /* 0: ack too big to keep, verified on receipt */
+	uint8_t ack_ok;         /* signature checked (after the run) */
+};
+
+struct sim_fleet {
+	struct sim_device *dev;
+	uint32_t n_dev;
+	struct sim_msg *msg;
+	size_t n_msg;
+	uint8_t *arena;
+	size_t arena_len;
+	char prefix[32];
+};
+
+struct sim_opts {
+	struct sockaddr_storage server;
+	socklen_t server_len;
+	const char *db;
+	const char *hems_pub;
+	const char *acked_path;
+	const char *mode;
+	uint32_t devices;
+	size_t count;
+	double duration;
+	uint32_t window;
+	uint32_t timeout_ms;
+	uint32_t retries;
+	uint32_t threads;
+	uint32_t linger_ms;
+	bool enrol;
+	char prefix[32];
+};
+
+/* Fleet: keys, enrolment, pre-signed messages (`count` of them, spread
+ * round-robin over the devices, counters from 1; `time_delta` is added to
+ * every claim's time, so a second set with the same counters differs). */
+int sim_fleet_make(struct sim_fleet *f, const struct sim_opts *o);
+int sim_fleet_enrol(const struct sim_fleet *f, const char *db);
+int sim_fleet_sign(struct sim_fleet *f, size_t count, uint64_t time_delta, uint32_t threads);
+void sim_fleet_free(struct sim_fleet *f);
+/* The message index an ack (device, counter) belongs to, or -1. */
+long sim_fleet_lookup(const struct sim_fleet *f, const char *device_id, uint64_t counter);
+
+/* Windowed run over msgs[0..n). Fills res[]; acks kept in ack_arena
+ * (n * SIM_ACK_SLOT bytes). Returns elapsed seconds of the timed phase. */
+double sim_run(const struct sim_opts *o, const struct sim_fleet *f, struct sim_result *res,
+	       uint8_t *ack_arena);
+
+/* Sends each datagram once, then listens linger_ms; counts acks by status.
+ * `acked_ids` (may be NULL) receives "device counter status" lines. */
+struct sim_blast {
+	size_t sent, acks, stored, unverified, rejected, bad_acks;
+};
+int sim_blast(const struct sim_opts *o, uint8_t *const *dgram, const size_t *len, size_t n,
+	      EVP_PKEY *hems, struct sim_blast *out, FILE *acked_ids);
+
+/* UDP socket connected to the server. */
+int sim_socket(const struct sim_opts *o);
+uint64_t sim_now_ns(void);
+
+/* Verifies every kept ack; returns how many failed. */
+size_t sim_verify_acks(const struct sim_fleet *f, struct sim_result *res, const uint8_t *arena,
+		       EVP_PKEY *hems);
+void sim_report(const struct sim_opts *o, const struct sim_fleet *f,
+		const struct sim_result *res, double elapsed, size_t bad_acks);
+int sim_write_acked(const char *path, const struct sim_fleet *f, const struct sim_result *res);
+
+#endif
