@@ -17,7 +17,7 @@
 
 #include "mayday/keys.h"
 #include "srv_config.h"
-#include "srv_log.h"
+#include "log.h"
 #include "srv_pipeline.h"
 #include "srv_udp.h"
 

@@ -14,9 +14,9 @@
 
 #include "mayday/keys.h"
 #include "srv_ingest.h"
-#include "srv_log.h"
+#include "log.h"
 
-static struct srv_log_limit lim_malformed, lim_oversized, lim_badsig, lim_limited, lim_store;
+static struct log_limit lim_malformed, lim_oversized, lim_badsig, lim_limited, lim_store;
 
 static uint64_t mono_ns(void)
 {

@@ -20,7 +20,7 @@
 #include "srv_ack.h"
 #include "srv_ingest.h"
 #include "srv_keycache.h"
-#include "srv_log.h"
+#include "log.h"
 #include "srv_pipeline.h"
 #include "srv_queue.h"
 #include "srv_ratelimit.h"
@@ -60,7 +60,7 @@ struct srv_pipeline {
 	atomic_int stop;
 };
 
-static struct srv_log_limit lim_recv, lim_ack;
+static struct log_limit lim_recv, lim_ack;
 
 static void *receiver_main(void *arg)
 {

@@ -1,5 +1,5 @@
 /* One summary line from the counters. */
-#include "srv_log.h"
+#include "log.h"
 #include "srv_stats.h"
 
 #define V(f) (unsigned long long)atomic_load(&st->f)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "srv_ingest.h"
-#include "srv_log.h"
+#include "log.h"
 #include "srv_udp.h"
 
 enum mayday_err srv_udp_open(const struct sockaddr_storage *addr, socklen_t addr_len,

@@ -5,10 +5,10 @@
  * MAYDAY_E_INVALID the batch is rolled back and redone without that row
  * (at most n redos; it never happens with rows that passed the verify stage).
  */
-#include "srv_log.h"
+#include "log.h"
 #include "srv_writer.h"
 
-static struct srv_log_limit lim_invalid, lim_failed;
+static struct log_limit lim_invalid, lim_failed;
 
 enum mayday_err srv_writer_commit(struct store *st, struct srv_slot **slots, size_t n,
 				  struct srv_stats *stats)

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "boot_confirm.h"
-#include "boot_log.h"
+#include "log.h"
 #include "boot_state.h"
 #include "boot_verify.h"
 
@@ -22,11 +22,11 @@ enum mayday_err boot_confirm(struct hal_flash *f, struct hal_rot *rot, uint8_t s
 	}
 	rc = boot_state_load(f, &st, NULL, &diag);
 	if (rc != MAYDAY_OK) {
-		boot_log("confirm: boot state unusable: %s", mayday_strerror(rc));
+		log_info("confirm: boot state unusable: %s", mayday_strerror(rc));
 		goto out;
 	}
 	if (slot != st.pending && slot != st.active) {
-		boot_log("confirm: slot %s is neither active nor pending",
+		log_info("confirm: slot %s is neither active nor pending",
 			 boot_state_slot_name(slot));
 		rc = MAYDAY_E_INVALID;
 		goto out;
@@ -35,14 +35,14 @@ enum mayday_err boot_confirm(struct hal_flash *f, struct hal_rot *rot, uint8_t s
 	if (rc == MAYDAY_OK)
 		rc = hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &counter);
 	if (rc != MAYDAY_OK) {
-		boot_log("confirm: rot: %s", mayday_strerror(rc));
+		log_info("confirm: rot: %s", mayday_strerror(rc));
 		goto out;
 	}
 	rc = boot_verify_manifest(f, boot_state_slot_part(slot), vendor, MAYDAY_MANIFEST_IMAGE, m);
 	if (rc != MAYDAY_OK)
 		goto out;
 	if (m->rollback < counter) {
-		boot_log("confirm: slot %s manifest anti-rollback %llu is below the RoT's %llu",
+		log_info("confirm: slot %s manifest anti-rollback %llu is below the RoT's %llu",
 			 boot_state_slot_name(slot), (unsigned long long)m->rollback,
 			 (unsigned long long)counter);
 		rc = MAYDAY_E_ROLLBACK;
@@ -55,19 +55,19 @@ enum mayday_err boot_confirm(struct hal_flash *f, struct hal_rot *rot, uint8_t s
 		st.attempts = 0;
 		rc = boot_state_store(f, &st);
 		if (rc != MAYDAY_OK) {
-			boot_log("confirm: boot state write failed: %s", mayday_strerror(rc));
+			log_info("confirm: boot state write failed: %s", mayday_strerror(rc));
 			goto out;
 		}
-		boot_log("confirm: slot %s is now the active slot", boot_state_slot_name(slot));
+		log_info("confirm: slot %s is now the active slot", boot_state_slot_name(slot));
 	}
 	if (m->rollback > counter) {
 		rc = hal_rot_counter_advance(rot, HAL_ROT_COUNTER_ROLLBACK, m->rollback);
 		if (rc != MAYDAY_OK) {
-			boot_log("confirm: raising the anti-rollback counter: %s",
+			log_info("confirm: raising the anti-rollback counter: %s",
 				 mayday_strerror(rc));
 			goto out;
 		}
-		boot_log("confirm: anti-rollback counter raised from %llu to %llu",
+		log_info("confirm: anti-rollback counter raised from %llu to %llu",
 			 (unsigned long long)counter, (unsigned long long)m->rollback);
 	}
 	if (m_out)

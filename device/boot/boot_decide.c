@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 
 #include "boot_decide.h"
-#include "boot_log.h"
+#include "log.h"
 #include "boot_measure.h"
 #include "boot_state.h"
 #include "boot_verify.h"
@@ -37,7 +37,7 @@ static void halt(struct boot_decision *d, int code, const char *reason)
 	d->action = BOOT_HALT;
 	d->halt_code = code;
 	d->halt_reason = reason;
-	boot_log("halt: code %d (%s); nothing is started, nothing is claimed to the network",
+	log_info("halt: code %d (%s); nothing is started, nothing is claimed to the network",
 		 code, reason);
 }
 
@@ -78,7 +78,7 @@ static void to_dcf(struct boot_decision *d, uint32_t reason, uint8_t slot, uint3
 	if (n_failed > 0)
 		memcpy(ev->failed, failed, n_failed * sizeof failed[0]);
 	ev->n_failed = n_failed;
-	boot_log("slot %s: secure start-up failed (%s, %u designated component(s) failed); starting the DCF",
+	log_info("slot %s: secure start-up failed (%s, %u designated component(s) failed); starting the DCF",
 		 boot_state_slot_name(slot), mayday_reason_name(reason), n_failed);
 }
 
@@ -105,7 +105,7 @@ static void to_normal(struct boot_decision *d, uint8_t slot, uint32_t attempts,
 	copy_str(d->image_version, sizeof d->image_version, rep->manifest.image_version);
 	d->image_rollback = rep->manifest.rollback;
 	d->boot_attempts = attempts;
-	boot_log("slot %s: verified image %s (anti-rollback %llu); starting %s",
+	log_info("slot %s: verified image %s (anti-rollback %llu); starting %s",
 		 boot_state_slot_name(slot), d->image_version,
 		 (unsigned long long)d->image_rollback, entry->name);
 }
@@ -120,7 +120,7 @@ static bool store_state(struct run *r, const struct boot_state *st, enum mayday_
 	if (r->commit)
 		rc = boot_state_store(r->flash, st);
 	if (rc != MAYDAY_OK)
-		boot_log("boot state: write failed: %s", mayday_strerror(rc));
+		log_info("boot state: write failed: %s", mayday_strerror(rc));
 	if (rc_out)
 		*rc_out = rc;
 	if (rc == MAYDAY_E_POWER) {
@@ -150,11 +150,11 @@ static bool step_rot(struct run *r, const char *rot_spec, struct boot_decision *
 		rc = hal_rot_counter_read(r->rot, HAL_ROT_COUNTER_ROLLBACK, &r->min_rollback);
 	}
 	if (rc != MAYDAY_OK) {
-		boot_log("rot: %s failed: %s", what, mayday_strerror(rc));
+		log_info("rot: %s failed: %s", what, mayday_strerror(rc));
 		halt_for(d, rc, MAYDAY_EXIT_HALT_ROT, "rot-invalid");
 		return false;
 	}
-	boot_log("rot: device %s, anti-rollback counter %llu", id,
+	log_info("rot: device %s, anti-rollback counter %llu", id,
 		 (unsigned long long)r->min_rollback);
 	return true;
 }
@@ -168,17 +168,17 @@ static bool step_dcf(struct run *r, struct boot_decision *d)
 	 * it is written at provisioning only, never by remediation. */
 	rc = boot_verify_partition(r->meas, r->flash, HAL_PART_DCF, r->vendor, &policy, &r->rep);
 	if (rc != MAYDAY_OK) {
-		boot_log("dcf: no verdict: %s", mayday_strerror(rc));
+		log_info("dcf: no verdict: %s", mayday_strerror(rc));
 		halt_for(d, rc, MAYDAY_EXIT_HALT_INTERNAL, "internal");
 		return false;
 	}
 	if (r->rep.reason != 0) {
-		boot_log("dcf: partition fails verification (%s)", mayday_reason_name(r->rep.reason));
+		log_info("dcf: partition fails verification (%s)", mayday_reason_name(r->rep.reason));
 		halt(d, MAYDAY_EXIT_HALT_DCF, "dcf-invalid");
 		return false;
 	}
 	d->dcf_entry = *mayday_manifest_find(&r->rep.manifest, BOOT_DCF_ENTRY);
-	boot_log("dcf: verified (version %s, %u components)", r->rep.manifest.image_version,
+	log_info("dcf: verified (version %s, %u components)", r->rep.manifest.image_version,
 		 r->rep.manifest.n_trv);
 	return true;
 }
@@ -192,7 +192,7 @@ static bool verify_slot(struct run *r, uint8_t slot, struct boot_decision *d)
 	rc = boot_verify_partition(r->meas, r->flash, boot_state_slot_part(slot), r->vendor,
 				   &policy, &r->rep);
 	if (rc != MAYDAY_OK) {
-		boot_log("slot %s: no verdict: %s", boot_state_slot_name(slot), mayday_strerror(rc));
+		log_info("slot %s: no verdict: %s", boot_state_slot_name(slot), mayday_strerror(rc));
 		halt_for(d, rc, MAYDAY_EXIT_HALT_INTERNAL, "internal");
 		return false;
 	}
@@ -207,7 +207,7 @@ static void pending_exhausted(struct run *r, struct boot_state *st, struct boot_
 	uint32_t attempts = st->attempts;
 	enum mayday_err rc;
 
-	boot_log("slot %s: pending image started %u time(s) and never confirmed; giving it up",
+	log_info("slot %s: pending image started %u time(s) and never confirmed; giving it up",
 		 boot_state_slot_name(slot), attempts);
 	memset(&r->rep, 0, sizeof r->rep);
 	/* For the evidence only: which image failed to come up. */
@@ -244,12 +244,12 @@ static bool try_pending(struct run *r, struct boot_state *st, struct boot_decisi
 	if (!store_state(r, &next, &rc, d))
 		return false;
 	if (rc != MAYDAY_OK) {
-		boot_log("slot %s: cannot record the trial; not trying it, using slot %s",
+		log_info("slot %s: cannot record the trial; not trying it, using slot %s",
 			 boot_state_slot_name(slot), boot_state_slot_name(st->active));
 		return true;
 	}
 	*st = next;
-	boot_log("slot %s: trying pending image (attempt %u, %u tries left after this one)",
+	log_info("slot %s: trying pending image (attempt %u, %u tries left after this one)",
 		 boot_state_slot_name(slot), st->attempts, st->tries_left);
 	if (!verify_slot(r, slot, d))
 		return false;
@@ -275,7 +275,7 @@ static void use_active(struct run *r, struct boot_state *st, struct boot_decisio
 	bool own_count = st->pending == BOOT_SLOT_NONE;
 	uint32_t attempts = own_count ? inc_sat(st->attempts) : 1;
 
-	boot_log("slot %s: verifying active image", boot_state_slot_name(slot));
+	log_info("slot %s: verifying active image", boot_state_slot_name(slot));
 	if (!verify_slot(r, slot, d))
 		return;
 	if (r->rep.reason == 0) {
@@ -309,12 +309,12 @@ static void step_slots(struct run *r, struct boot_decision *d)
 	}
 	if (rc != MAYDAY_OK) {
 		/* Not "fresh": see boot_state.h. Reported, never guessed around. */
-		boot_log("boot state unusable: %s at byte %zu (%s)", mayday_strerror(rc),
+		log_info("boot state unusable: %s at byte %zu (%s)", mayday_strerror(rc),
 			 diag.offset, diag.what ? diag.what : "");
 		to_dcf_rep(d, MAYDAY_REASON_NO_BOOTABLE_SLOT, BOOT_SLOT_A, 1, NULL);
 		return;
 	}
-	boot_log("boot state: %sactive %s, pending %s, tries left %u, attempts %u",
+	log_info("boot state: %sactive %s, pending %s, tries left %u, attempts %u",
 		 found ? "" : "(fresh device) ", boot_state_slot_name(st.active),
 		 boot_state_slot_name(st.pending), st.tries_left, st.attempts);
 	if (st.pending != BOOT_SLOT_NONE && !try_pending(r, &st, d))
@@ -338,7 +338,7 @@ void boot_decide(struct hal_flash *flash, const char *rot_spec, bool commit,
 	r->commit = commit;
 	rc = boot_measure_new(&r->meas);
 	if (rc != MAYDAY_OK) {
-		boot_log("measurement: %s", mayday_strerror(rc));
+		log_info("measurement: %s", mayday_strerror(rc));
 		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "internal");
 		goto out;
 	}

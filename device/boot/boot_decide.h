@@ -22,7 +22,7 @@
  *     unbounded trial could loop forever) and the active slot is used.
  *  4. Active slot: good: START_NORMAL; bad: START_DCF with its evidence.
  *
- * Logs every step with boot_log.
+ * Logs every step (log.h).
  */
 #ifndef MAYDAY_BOOT_DECIDE_H
 #define MAYDAY_BOOT_DECIDE_H

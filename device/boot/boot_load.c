@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "boot_load.h"
-#include "boot_log.h"
+#include "log.h"
 #include "boot_verify.h"
 
 /* MFD_EXEC from <linux/memfd.h> (kernel ABI, Linux >= 6.3); older kernels
@@ -64,25 +64,25 @@ enum mayday_err boot_load_component(struct boot_measure *m, struct hal_flash *f,
 	int fd = c.fd;
 
 	if (fd < 0) {
-		boot_log("%s/%s: memfd_create: %m", part, trv->name);
+		log_info("%s/%s: memfd_create: %m", part, trv->name);
 		rc = MAYDAY_E_IO;
 		goto out;
 	}
 	rc = boot_measure_file(m, f, part, trv->name, write_all, &c, &size, digest);
 	if (c.failed) {
-		boot_log("%s/%s: copying into memory: %m", part, trv->name);
+		log_info("%s/%s: copying into memory: %m", part, trv->name);
 		goto out;
 	}
 	if (rc == MAYDAY_E_POWER || rc == MAYDAY_E_NOMEM || rc == MAYDAY_E_INTERNAL)
 		goto out;
 	if (boot_verify_compare(trv, rc == MAYDAY_OK, size, digest, ev) != 0) {
-		boot_log("%s/%s: changed since it was verified (%s)", part, trv->name,
+		log_info("%s/%s: changed since it was verified (%s)", part, trv->name,
 			 rc == MAYDAY_OK ? "digest differs" : mayday_strerror(rc));
 		rc = rc == MAYDAY_OK ? MAYDAY_E_MISMATCH : MAYDAY_E_NOTFOUND;
 		goto out;
 	}
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-		boot_log("%s/%s: sealing the loaded copy: %m", part, trv->name);
+		log_info("%s/%s: sealing the loaded copy: %m", part, trv->name);
 		rc = MAYDAY_E_IO;
 		goto out;
 	}

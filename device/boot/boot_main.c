@@ -21,7 +21,7 @@
 
 #include "boot_decide.h"
 #include "boot_load.h"
-#include "boot_log.h"
+#include "log.h"
 #include "boot_state.h"
 #include "boot_verify.h"
 #include "exit_codes.h"
@@ -122,12 +122,12 @@ static enum mayday_err start(struct hal_flash **f, const struct opts *o, const c
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
 
-	boot_log("exec %s (measured copy)", path);
+	log_info("exec %s (measured copy)", path);
 	fflush(NULL);
 	hal_flash_close(*f);
 	*f = NULL;
 	fexecve(fd, argv, environ);
-	boot_log("exec %s failed: %m", path);
+	log_info("exec %s failed: %m", path);
 	close(fd);
 	rc = hal_flash_open(f, o->device, o->flash_spec);
 	return rc == MAYDAY_OK ? MAYDAY_E_IO : rc;
@@ -146,7 +146,7 @@ static enum mayday_err write_evidence(struct hal_flash *f, const struct mayday_e
 		rc = hal_flash_write_atomic(f, HAL_PART_RUN, EVIDENCE_NAME, buf, len);
 	if (rc == MAYDAY_OK)
 		return MAYDAY_OK;
-	boot_log("evidence: cannot write %s/%s: %s", HAL_PART_RUN, EVIDENCE_NAME,
+	log_info("evidence: cannot write %s/%s: %s", HAL_PART_RUN, EVIDENCE_NAME,
 		 mayday_strerror(rc));
 	rm = hal_flash_remove(f, HAL_PART_RUN, EVIDENCE_NAME);
 	if (rm != MAYDAY_OK && rm != MAYDAY_E_NOTFOUND)
@@ -166,11 +166,11 @@ static int run_dcf(struct hal_flash **f, const struct opts *o, struct boot_decis
 
 	rc = write_evidence(*f, &d->evidence);
 	if (rc != MAYDAY_OK) {
-		boot_log("halt: cannot clear stale evidence: %s", mayday_strerror(rc));
+		log_info("halt: cannot clear stale evidence: %s", mayday_strerror(rc));
 		return MAYDAY_EXIT_HALT_INTERNAL;
 	}
 	rc = start(f, o, HAL_PART_DCF, &d->dcf_entry, args, &ev);
-	boot_log("halt: the DCF could not be started: %s", mayday_strerror(rc));
+	log_info("halt: the DCF could not be started: %s", mayday_strerror(rc));
 	return rc == MAYDAY_E_POWER ? MAYDAY_EXIT_HALT_INTERNAL : MAYDAY_EXIT_HALT_DCF;
 }
 
@@ -183,7 +183,7 @@ static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_de
 
 	rc = start(f, o, boot_state_slot_part(d->slot), &d->normal_entry, args, &ev);
 	if (!*f || rc == MAYDAY_E_POWER) {
-		boot_log("halt: flash unavailable after a failed start: %s", mayday_strerror(rc));
+		log_info("halt: flash unavailable after a failed start: %s", mayday_strerror(rc));
 		return MAYDAY_EXIT_HALT_INTERNAL;
 	}
 	if (rc == MAYDAY_E_MISMATCH)
@@ -204,16 +204,17 @@ int main(int argc, char **argv)
 	enum mayday_err rc;
 	int code = MAYDAY_EXIT_HALT_INTERNAL;
 
+	log_init("mayday-boot", 0);
 	if (parse(argc, argv, &o) != 0)
 		return MAYDAY_EXIT_HALT_INTERNAL;
 	rc = hal_flash_open(&f, o.device, o.flash_spec);
 	if (rc != MAYDAY_OK) {
-		boot_log("halt: cannot open the flash of %s: %s", o.device, mayday_strerror(rc));
+		log_info("halt: cannot open the flash of %s: %s", o.device, mayday_strerror(rc));
 		goto out;
 	}
 	d = calloc(1, sizeof *d);
 	if (!d) {
-		boot_log("halt: out of memory");
+		log_info("halt: out of memory");
 		goto out;
 	}
 	boot_decide(f, o.rot_spec, !o.dry_run, d);
@@ -223,7 +224,7 @@ int main(int argc, char **argv)
 		code = fflush(stdout) == 0 ? 0 : MAYDAY_EXIT_HALT_INTERNAL;
 		goto out;
 	}
-	boot_log("%s", line);
+	log_info("%s", line);
 	switch (d->action) {
 	case BOOT_START_NORMAL:
 		code = run_normal(&f, &o, d);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
-#include "boot_log.h"
+#include "log.h"
 #include "boot_verify.h"
 #include "mayday/keys.h"
 
@@ -21,7 +21,7 @@ static enum mayday_err check_manifest(const struct mayday_manifest *m, uint32_t 
 	const struct mayday_trv *e;
 
 	if (m->kind != kind) {
-		boot_log("%s: manifest is of kind %u, expected %u", part, m->kind, kind);
+		log_info("%s: manifest is of kind %u, expected %u", part, m->kind, kind);
 		return MAYDAY_E_INVALID;
 	}
 	/* The decoder guarantees the rest (mayday/manifest.h, lib/src/manifest.c):
@@ -29,12 +29,12 @@ static enum mayday_err check_manifest(const struct mayday_manifest *m, uint32_t 
 	 * no name twice, the entry listed. */
 	e = mayday_manifest_find(m, entry);
 	if (!e) {
-		boot_log("%s: entry program \"%s\" is not listed in the manifest", part, entry);
+		log_info("%s: entry program \"%s\" is not listed in the manifest", part, entry);
 		return MAYDAY_E_INVALID;
 	}
 	/* Code that is started must be code that is checked. */
 	if (kind == MAYDAY_MANIFEST_IMAGE && !e->designated) {
-		boot_log("%s: entry program %s is not designated", part, entry);
+		log_info("%s: entry program %s is not designated", part, entry);
 		return MAYDAY_E_INVALID;
 	}
 	return MAYDAY_OK;
@@ -50,12 +50,12 @@ enum mayday_err boot_verify_manifest(struct hal_flash *f, const char *part, EVP_
 
 	rc = hal_flash_read(f, part, BOOT_MANIFEST_NAME, buf, sizeof buf, &len);
 	if (rc != MAYDAY_OK) {
-		boot_log("%s: cannot read %s: %s", part, BOOT_MANIFEST_NAME, mayday_strerror(rc));
+		log_info("%s: cannot read %s: %s", part, BOOT_MANIFEST_NAME, mayday_strerror(rc));
 		return rc;
 	}
 	rc = mayday_manifest_verify(buf, len, vendor, m, &diag);
 	if (rc != MAYDAY_OK) {
-		boot_log("%s: %s rejected: %s at byte %zu (%s)", part, BOOT_MANIFEST_NAME,
+		log_info("%s: %s rejected: %s at byte %zu (%s)", part, BOOT_MANIFEST_NAME,
 			 mayday_strerror(rc), diag.offset, diag.what ? diag.what : "");
 		return rc;
 	}
@@ -89,15 +89,15 @@ static void log_failure(const char *part, const struct mayday_component_evidence
 {
 	char want[65], got[65];
 
-	boot_log_digest(ev->expected, want);
+	mayday_hex(ev->expected, MAYDAY_DIGEST_LEN, want);
 	if (ev->flags & MAYDAY_COMP_MISSING) {
-		boot_log("%s/%s: %scomponent missing or unreadable (expected %llu bytes, sha256 %s)",
+		log_info("%s/%s: %scomponent missing or unreadable (expected %llu bytes, sha256 %s)",
 			 part, ev->name, designated ? "designated " : "non-designated ",
 			 (unsigned long long)ev->expected_size, want);
 		return;
 	}
-	boot_log_digest(ev->measured, got);
-	boot_log("%s/%s: %scomponent mismatch: expected %llu bytes sha256 %s, measured %llu bytes sha256 %s",
+	mayday_hex(ev->measured, MAYDAY_DIGEST_LEN, got);
+	log_info("%s/%s: %scomponent mismatch: expected %llu bytes sha256 %s, measured %llu bytes sha256 %s",
 		 part, ev->name, designated ? "designated " : "non-designated ",
 		 (unsigned long long)ev->expected_size, want,
 		 (unsigned long long)ev->measured_size, got);
@@ -129,7 +129,7 @@ enum mayday_err boot_verify_partition(struct boot_measure *meas, struct hal_flas
 	}
 	rep->have_manifest = true;
 	if (m->rollback < policy->min_rollback) {
-		boot_log("%s: manifest anti-rollback value %llu is below the RoT's %llu", part,
+		log_info("%s: manifest anti-rollback value %llu is below the RoT's %llu", part,
 			 (unsigned long long)m->rollback, (unsigned long long)policy->min_rollback);
 		rep->reason = MAYDAY_REASON_ROLLBACK;
 		return MAYDAY_OK;
@@ -146,7 +146,7 @@ enum mayday_err boot_verify_partition(struct boot_measure *meas, struct hal_flas
 		if (fatal_err(rc))
 			return rc;
 		if (rc != MAYDAY_OK)
-			boot_log("%s/%s: cannot measure: %s", part, trv->name, mayday_strerror(rc));
+			log_info("%s/%s: cannot measure: %s", part, trv->name, mayday_strerror(rc));
 		if (boot_verify_compare(trv, rc == MAYDAY_OK, size, digest, &ev) == 0)
 			continue;
 		log_failure(part, &ev, designated);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "dcf_config.h"
 #include "dcf_run.h"
 #include "exit_codes.h"
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
 	struct dcf_run_opts opts = { 0 };
 	int c;
 
+	log_init("mayday-dcf", 0);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':

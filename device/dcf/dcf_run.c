@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dcf_config.h"
-#include "dcf_log.h"
+#include "log.h"
 #include "dcf_report.h"
 #include "exit_codes.h"
 #include "hal/flash.h"
@@ -38,13 +38,13 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 	memset(stats, 0, sizeof(*stats));
 	rc = hal_flash_open(&flash, opts->device_dir, opts->flash_spec);
 	if (rc != MAYDAY_OK) {
-		dcf_log("cannot open the device flash at %s: %s", opts->device_dir,
+		log_info("cannot open the device flash at %s: %s", opts->device_dir,
 			mayday_strerror(rc));
 		goto out;
 	}
 	rc = dcf_config_load(flash, &cfg, &cerr);
 	if (rc != MAYDAY_OK) {
-		dcf_log("%s rejected: %s%s%s (%s)", DCF_CONFIG_NAME, cerr.what ? cerr.what : "",
+		log_info("%s rejected: %s%s%s (%s)", DCF_CONFIG_NAME, cerr.what ? cerr.what : "",
 			cerr.key[0] ? " at " : "", cerr.key, mayday_strerror(rc));
 		goto out;
 	}
@@ -56,16 +56,16 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 	if (rc == MAYDAY_OK)
 		rc = hal_rot_anchor(rot, HAL_ROT_ANCHOR_HEMS, &hems);
 	if (rc != MAYDAY_OK) {
-		dcf_log("RoT unusable: %s", mayday_strerror(rc));
+		log_info("RoT unusable: %s", mayday_strerror(rc));
 		goto out;
 	}
 	rc = dcf_report_load_evidence(flash, ev_name, &ev, &diag);
 	if (rc != MAYDAY_OK && diag.what)
-		dcf_log("no usable evidence in %s/%s (%s: %s at byte %zu); reporting reason %s",
+		log_info("no usable evidence in %s/%s (%s: %s at byte %zu); reporting reason %s",
 			HAL_PART_RUN, ev_name, mayday_strerror(rc), diag.what, diag.offset,
 			mayday_reason_name(ev.reason));
 	else if (rc != MAYDAY_OK)
-		dcf_log("no usable evidence in %s/%s (%s); reporting reason %s", HAL_PART_RUN,
+		log_info("no usable evidence in %s/%s (%s); reporting reason %s", HAL_PART_RUN,
 			ev_name, mayday_strerror(rc), mayday_reason_name(ev.reason));
 
 	struct dcf_session session = {

@@ -26,7 +26,7 @@
 
 #include "dcf_ack.h"
 #include "dcf_config.h"
-#include "dcf_log.h"
+#include "log.h"
 #include "dcf_report.h"
 #include "dcf_retry.h"
 #include "exit_codes.h"
@@ -115,7 +115,7 @@ static enum mayday_err new_message(struct run *r)
 	r->ops = dcf_tx_find(s->cfg->methods[r->method]);
 	rc = hal_rot_counter_next(s->rot, HAL_ROT_COUNTER_MESSAGE, &counter);
 	if (rc != MAYDAY_OK) {
-		dcf_log("cannot advance the RoT message counter: %s", mayday_strerror(rc));
+		log_info("cannot advance the RoT message counter: %s", mayday_strerror(rc));
 		return rc;
 	}
 	struct dcf_report_input in = {
@@ -131,7 +131,7 @@ static enum mayday_err new_message(struct run *r)
 	if (rc == MAYDAY_OK)
 		rc = dcf_report_sign(&ind, s->signer, r->msg, sizeof(r->msg), &r->msg_len);
 	if (rc != MAYDAY_OK) {
-		dcf_log("cannot build or sign the indication: %s", mayday_strerror(rc));
+		log_info("cannot build or sign the indication: %s", mayday_strerror(rc));
 		return rc;
 	}
 	r->have_msg = 1;
@@ -139,7 +139,7 @@ static enum mayday_err new_message(struct run *r)
 	r->rejected = 0;
 	r->st->counter = counter;
 	r->st->messages++;
-	dcf_log("indication for device %s, counter %" PRIu64 ", reason %s, via %s (%zu bytes)",
+	log_info("indication for device %s, counter %" PRIu64 ", reason %s, via %s (%zu bytes)",
 		s->device_id, counter, mayday_reason_name(s->ev->reason), r->ops->name, r->msg_len);
 	return MAYDAY_OK;
 }
@@ -152,18 +152,18 @@ static void send_message(struct run *r)
 		rc = r->ops->open(r->s->cfg, &r->tx);
 		if (rc != MAYDAY_OK) {
 			r->tx = NULL;
-			dcf_log("%s: cannot open: %s", r->ops->name, mayday_strerror(rc));
+			log_info("%s: cannot open: %s", r->ops->name, mayday_strerror(rc));
 			return;
 		}
 	}
 	rc = r->ops->send(r->tx, r->msg, r->msg_len);
 	if (rc != MAYDAY_OK) {
-		dcf_log("%s: send failed: %s", r->ops->name, mayday_strerror(rc));
+		log_info("%s: send failed: %s", r->ops->name, mayday_strerror(rc));
 		return;
 	}
 	r->st->sends++;
 	if (r->attempt > 0)
-		dcf_log("retransmission %" PRIu32 " of counter %" PRIu64, r->attempt,
+		log_info("retransmission %" PRIu32 " of counter %" PRIu64, r->attempt,
 			r->st->counter);
 }
 
@@ -172,12 +172,12 @@ static void ignore(struct run *r, const char *why, const struct mayday_diag *dia
 {
 	r->st->ignored++;
 	if (r->st->ignored <= IGNORED_LOG_MAX && diag && diag->what)
-		dcf_log("ignored a message that is not a valid ack: %s at byte %zu", diag->what,
+		log_info("ignored a message that is not a valid ack: %s at byte %zu", diag->what,
 			diag->offset);
 	else if (r->st->ignored <= IGNORED_LOG_MAX)
-		dcf_log("ignored a message that is not a valid ack: %s", why);
+		log_info("ignored a message that is not a valid ack: %s", why);
 	else if (r->st->ignored == IGNORED_LOG_MAX + 1)
-		dcf_log("ignoring further invalid messages silently (counted)");
+		log_info("ignoring further invalid messages silently (counted)");
 }
 
 /* A validly signed, matching ack arrived: decide what it means. */
@@ -187,14 +187,14 @@ static enum wait_result on_ack(struct run *r, const struct mayday_ack *ack, uint
 	struct dcf_stats *st = r->st;
 
 	st->ack = *ack;
-	dcf_log("ack for counter %" PRIu64 ": incident %" PRIu64 ", status %s, action %s",
+	log_info("ack for counter %" PRIu64 ": incident %" PRIu64 ", status %s, action %s",
 		ack->counter, ack->incident_id, ack_status_name(ack->status),
 		ack_action_name(ack->action));
 	if (ack->action == MAYDAY_ACTION_RETRY_AFTER) {
 		st->retry_after++;
 		r->not_before = now + (uint64_t)ack->retry_after * 1000;
 		if (r->not_before >= r->deadline) {
-			dcf_log("H(e)MS asks to retry after %" PRIu32 " s, beyond the deadline",
+			log_info("H(e)MS asks to retry after %" PRIu32 " s, beyond the deadline",
 				ack->retry_after);
 			return WAIT_GIVE_UP;
 		}
@@ -213,9 +213,9 @@ static enum wait_result on_ack(struct run *r, const struct mayday_ack *ack, uint
 		return WAIT_CONTINUE;
 	}
 	if (ack->action == MAYDAY_ACTION_REMEDIATE)
-		dcf_log("remediation offered at %s: not supported by this DCF", ack->acs_url);
+		log_info("remediation offered at %s: not supported by this DCF", ack->acs_url);
 	st->acked = 1;
-	dcf_log("distress acknowledged: incident %" PRIu64, ack->incident_id);
+	log_info("distress acknowledged: incident %" PRIu64, ack->incident_id);
 	return WAIT_ACKED;
 }
 
@@ -244,7 +244,7 @@ static enum wait_result wait_for_ack(struct run *r, uint64_t *due)
 			continue;
 		}
 		if (rc != MAYDAY_OK) {
-			dcf_log("%s: receive failed: %s", r->ops->name, mayday_strerror(rc));
+			log_info("%s: receive failed: %s", r->ops->name, mayday_strerror(rc));
 			close_tx(r);
 			continue;
 		}
@@ -279,7 +279,7 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 	for (;;) {
 		if (!r.have_msg) {
 			if (r.st->messages == MESSAGES_MAX) {
-				dcf_log("giving up after %d indications", MESSAGES_MAX);
+				log_info("giving up after %d indications", MESSAGES_MAX);
 				break;
 			}
 			if (new_message(&r) != MAYDAY_OK) {
@@ -305,7 +305,7 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 			break;
 		r.attempt++;
 		if (r.rejected) {
-			dcf_log("H(e)MS rejected counter %" PRIu64 "; a new indication follows",
+			log_info("H(e)MS rejected counter %" PRIu64 "; a new indication follows",
 				r.st->counter);
 			r.have_msg = 0;
 		} else if (s->cfg->n_methods > 1 && r.attempt >= ATTEMPTS_PER_METHOD) {
@@ -316,7 +316,7 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 	}
 	close_tx(&r);
 	if (exit_code == MAYDAY_EXIT_DCF_UNACKED)
-		dcf_log("no valid acknowledgement before the deadline (%" PRIu32 " sends, "
+		log_info("no valid acknowledgement before the deadline (%" PRIu32 " sends, "
 			"%" PRIu32 " ignored answers, last counter %" PRIu64 ")",
 			stats->sends, stats->ignored, stats->counter);
 	return exit_code;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "boot_confirm.h"
-#include "boot_log.h"
+#include "log.h"
 #include "boot_state.h"
 #include "boot_verify.h"
 #include "exit_codes.h"
@@ -97,15 +97,16 @@ int main(int argc, char **argv)
 	enum mayday_err rc;
 	int code = MAYDAY_EXIT_NORMAL_FAILED;
 
+	log_init("mayday-normal", 0);
 	if (parse(argc, argv, &o) != 0)
 		return MAYDAY_EXIT_NORMAL_FAILED;
 	if (boot_state_parse_slot(o.slot, &slot) != MAYDAY_OK) {
-		boot_log("--slot must be a or b, not \"%s\"", o.slot);
+		log_info("--slot must be a or b, not \"%s\"", o.slot);
 		return MAYDAY_EXIT_NORMAL_FAILED;
 	}
 	m = calloc(1, sizeof *m);
 	if (!m) {
-		boot_log("out of memory");
+		log_info("out of memory");
 		goto out;
 	}
 	rc = hal_flash_open(&f, o.device, o.flash_spec);
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 	if (rc == MAYDAY_OK)
 		rc = hal_rot_device_id(rot, id);
 	if (rc != MAYDAY_OK) {
-		boot_log("cannot open the device %s: %s", o.device, mayday_strerror(rc));
+		log_info("cannot open the device %s: %s", o.device, mayday_strerror(rc));
 		goto out;
 	}
 	if (o.confirm) {
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 						  MAYDAY_MANIFEST_IMAGE, m);
 	}
 	if (rc != MAYDAY_OK) {
-		boot_log("slot %s: %s failed: %s", boot_state_slot_name(slot),
+		log_info("slot %s: %s failed: %s", boot_state_slot_name(slot),
 			 o.confirm ? "confirmation" : "reading the manifest", mayday_strerror(rc));
 		goto out;
 	}

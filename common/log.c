@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "srv_log.h"
+#include "log.h"
 
 static const char *log_prog = "maydayd";
 static int log_verbose;
@@ -82,7 +82,7 @@ void log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_limited(struct srv_log_limit *lim, const char *fmt, ...)
+void log_limited(struct log_limit *lim, const char *fmt, ...)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
