@@ -4,3 +4,7 @@ foreach(t IN ITEMS fuzz_cose fuzz_indication fuzz_ack fuzz_manifest fuzz_evidenc
   mayday_fuzz_target(${t})
   target_link_libraries(${t} PRIVATE mayday_test_vectors)
 endforeach()
+# The PSK method's COSE_Encrypt0 datagrams (both directions), with the
+# docs/protocol.md §12.8 test keys.
+mayday_fuzz_target(fuzz_psk_open)
+target_link_libraries(fuzz_psk_open PRIVATE mayday)

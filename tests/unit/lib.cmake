@@ -30,3 +30,15 @@ add_test(NAME lib-vectors-doc
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/unit/vectors/check_doc.sh
                  $<TARGET_FILE:mayday_gen_vectors> ${CMAKE_CURRENT_SOURCE_DIR}/../docs/protocol.md)
 set_tests_properties(lib-vectors-doc PROPERTIES LABELS unit)
+
+# The PSK method (COSE_Encrypt0) and the anti-replay window. test_psk also
+# checks that docs/protocol.md §12 carries the vectors it tests.
+add_executable(test_psk ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_psk.c)
+target_link_libraries(test_psk PRIVATE mayday_test_vectors PkgConfig::CMOCKA)
+add_test(NAME lib-test_psk COMMAND test_psk ${CMAKE_CURRENT_SOURCE_DIR}/../docs/protocol.md)
+set_tests_properties(lib-test_psk PROPERTIES LABELS unit)
+add_executable(test_replay ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_replay.c)
+target_link_libraries(test_replay PRIVATE mayday PkgConfig::CMOCKA)
+add_test(NAME lib-test_replay COMMAND test_replay)
+set_tests_properties(lib-test_replay PROPERTIES LABELS unit)
+add_dependencies(mayday_lib_tests test_psk test_replay)
