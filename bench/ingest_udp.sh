@@ -59,6 +59,9 @@ echo "== UDP ingest: $devices devices, ${seconds} s, window $window (maydayd and
   --devices "$devices" --count "$count" --duration "$seconds" --window "$window" \
   --timeout-ms 1000 --retries 10 --threads "$(nproc)" --acked "$work/acked.csv" >"$work/sim.out" 2>"$work/sim.err" || true
 cat "$work/sim.out"
+# maydayd's own CPU time (user + system, all threads): per stored indication
+# this does not depend on what else runs on the box, unlike the rate.
+cpu_ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 kill -TERM "$pid"; wait "$pid" || { echo "ingest_udp: maydayd exited non-zero" >&2; exit 1; }
 pid=
 grep 'received' "$work/maydayd.log" | sed 's/^/maydayd: /'
@@ -67,6 +70,8 @@ lost=$(sed -n 's/.* lost=\([0-9]*\).*/\1/p' "$work/sim.out")
 rows=$(sqlite3 "$work/hems.db" "SELECT count(*) FROM indications WHERE trust = 'signed'")
 acked=$(wc -l <"$work/acked.csv")
 echo "rows in store: $rows signed; acked by the server: $acked; lost: $lost"
+awk -v t="$cpu_ticks" -v hz="$(getconf CLK_TCK)" -v n="$rows" 'BEGIN {
+  if (n > 0) printf "maydayd CPU: %.1f s, %.1f us per stored indication\n", t / hz, t / hz / n * 1e6 }'
 
 echo "== baseline: openssl speed -seconds 3 -multi 2 ecdsap256"
 openssl speed -seconds 3 -multi 2 ecdsap256 2>/dev/null >"$work/speed.out"

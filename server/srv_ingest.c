@@ -51,7 +51,7 @@ static void safe_id(const char *id, char *out, size_t cap)
 }
 
 enum srv_verdict srv_ingest_check(const struct srv_ingest *ing, struct store *st,
-				  struct srv_slot *slot)
+				  struct mayday_cose_verifier *ver, struct srv_slot *slot)
 {
 	struct mayday_diag diag = {0, NULL};
 	EVP_PKEY *key = NULL;
@@ -88,14 +88,14 @@ enum srv_verdict srv_ingest_check(const struct srv_ingest *ing, struct store *st
 	uint64_t now_ms = mono_ns() / 1000000u;
 	err = srv_keycache_get(ing->keys, st, slot->ind.device_id, 0, now_ms, &key);
 	if (err == MAYDAY_OK) {
-		if (mayday_cose_sign1_verify(&slot->msg, key) == MAYDAY_OK) {
+		if (mayday_cose_verifier_verify(ver, &slot->msg, key) == MAYDAY_OK) {
 			rec->trust = STORE_TRUST_SIGNED;
 		} else {
 			EVP_PKEY *fresh = NULL;
 			if (srv_keycache_get(ing->keys, st, slot->ind.device_id, 1, now_ms, &fresh) ==
 				    MAYDAY_OK &&
 			    fresh != key && EVP_PKEY_eq(fresh, key) != 1 &&
-			    mayday_cose_sign1_verify(&slot->msg, fresh) == MAYDAY_OK)
+			    mayday_cose_verifier_verify(ver, &slot->msg, fresh) == MAYDAY_OK)
 				rec->trust = STORE_TRUST_SIGNED;
 			EVP_PKEY_free(fresh);
 		}

@@ -27,8 +27,9 @@ struct srv_ingest {
 	unsigned max_datagram;
 };
 
+/* `ver` is the calling thread's own verifier. */
 enum srv_verdict srv_ingest_check(const struct srv_ingest *ing, struct store *st,
-				  struct srv_slot *slot);
+				  struct mayday_cose_verifier *ver, struct srv_slot *slot);
 
 /* "a.b.c.d:port" or "[v6]:port" of a socket address. */
 void srv_ingest_peer_text(const struct sockaddr_storage *ss, char *out, size_t cap);

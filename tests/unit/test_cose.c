@@ -193,8 +193,10 @@ static void test_vectors(void **state)
 		{ tv_manifest_cose_hex, tv_manifest_claims_hex, "", MAYDAY_MANIFEST_MAX },
 	};
 	EVP_PKEY *pub = NULL;
+	struct mayday_cose_verifier *ver = NULL;
 
 	(void)state;
+	assert_int_equal(mayday_cose_verifier_new(&ver, 4), MAYDAY_OK);
 	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)tv_pub_pem,
 						    strlen(tv_pub_pem), &pub), MAYDAY_OK);
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
@@ -207,6 +209,7 @@ static void test_vectors(void **state)
 		assert_int_equal(mayday_cose_sign1_decode(v, len, vecs[i].max, &msg, &diag),
 				 MAYDAY_OK);
 		assert_int_equal(mayday_cose_sign1_verify(&msg, pub), MAYDAY_OK);
+		assert_int_equal(mayday_cose_verifier_verify(ver, &msg, pub), MAYDAY_OK);
 		assert_int_equal(msg.payload_len, clen);
 		assert_memory_equal(msg.payload, c, clen);
 		assert_int_equal(msg.kid_len, strlen(vecs[i].kid));
@@ -214,7 +217,87 @@ static void test_vectors(void **state)
 		free(v);
 		free(c);
 	}
+	mayday_cose_verifier_free(ver);
 	EVP_PKEY_free(pub);
+}
+
+/* The hot-path signer and verifier agree with the plain calls, in both
+ * directions, over enough signatures that an r or s with the top bit set
+ * (a 0x00 pad in DER) and, most likely, one with a leading zero byte (a
+ * shorter INTEGER) occur. A
+ * one-entry verifier alternating two keys keeps replacing its context. */
+static void test_hot_signer_verifier(void **state)
+{
+	EVP_PKEY *a = tv_key(), *b = NULL, *p384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	struct mayday_signer hot, plain;
+	struct mayday_cose_verifier *ver = NULL, *wide = NULL;
+	uint8_t payload[64], out[256];
+	unsigned high_s = 0;
+
+	(void)state;
+	assert_non_null(p384);
+	assert_int_equal(mayday_key_generate(&b), MAYDAY_OK);
+	assert_int_equal(mayday_signer_open(&hot, p384, NULL, 0), MAYDAY_E_KEY);
+	assert_int_equal(mayday_signer_open(&hot, a, payload, MAYDAY_KID_MAX + 1),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(mayday_signer_open(&hot, a, (const uint8_t *)"k", 1), MAYDAY_OK);
+	assert_int_equal(mayday_signer_from_pkey(&plain, b, NULL, 0), MAYDAY_OK);
+	assert_int_equal(mayday_cose_verifier_new(&ver, 1), MAYDAY_OK);
+	assert_int_equal(mayday_cose_verifier_new(&wide, MAYDAY_COSE_VERIFIER_KEYS_MAX + 1),
+			 MAYDAY_E_INVALID);
+	assert_null(wide);
+	assert_int_equal(mayday_cose_verifier_new(&wide, 64), MAYDAY_OK);
+
+	for (unsigned i = 0; i < 600; i++) {
+		struct mayday_cose_sign1 msg;
+		struct mayday_diag diag = { 0 };
+		int from_hot = i % 2 == 0;
+		EVP_PKEY *signed_by = from_hot ? a : b, *wrong = from_hot ? b : a;
+		size_t len;
+
+		memset(payload, (int)i, sizeof(payload));
+		payload[0] = (uint8_t)(i >> 8);
+		assert_int_equal(mayday_cose_sign1_encode(from_hot ? &hot : &plain, payload,
+							  sizeof(payload), out, sizeof(out), &len),
+				 MAYDAY_OK);
+		assert_int_equal(mayday_cose_sign1_decode(out, len, sizeof(out), &msg, &diag),
+				 MAYDAY_OK);
+		assert_int_equal(msg.kid_len, from_hot ? 1 : 0);
+		high_s += (msg.signature[32] & 0x80) != 0;
+		assert_int_equal(mayday_cose_sign1_verify(&msg, signed_by), MAYDAY_OK);
+		assert_int_equal(mayday_cose_verifier_verify(ver, &msg, signed_by), MAYDAY_OK);
+		assert_int_equal(mayday_cose_verifier_verify(ver, &msg, wrong), MAYDAY_E_SIGNATURE);
+		assert_int_equal(mayday_cose_verifier_verify(wide, &msg, signed_by), MAYDAY_OK);
+		assert_int_equal(mayday_cose_verifier_verify(wide, &msg, wrong),
+				 MAYDAY_E_SIGNATURE);
+		if (i < 8) {
+			assert_int_equal(mayday_cose_verifier_verify(wide, &msg, p384),
+					 MAYDAY_E_KEY);
+			assert_int_equal(mayday_cose_verifier_verify(wide, &msg, NULL),
+					 MAYDAY_E_KEY);
+			assert_int_equal(mayday_cose_verifier_verify(NULL, &msg, a),
+					 MAYDAY_E_INVALID);
+		}
+		out[msg.payload - out] ^= 0x40;
+		assert_int_equal(mayday_cose_verifier_verify(wide, &msg, signed_by),
+				 MAYDAY_E_SIGNATURE);
+		assert_int_equal(mayday_cose_sign1_verify(&msg, signed_by), MAYDAY_E_SIGNATURE);
+	}
+	/* s with the top bit set needs the 0x00 pad in DER (about every other
+	 * signature); a leading zero byte (1 in 256) is likely but not certain. */
+	assert_true(high_s > 0);
+	mayday_cose_verifier_free(ver);
+	mayday_cose_verifier_free(wide);
+	mayday_cose_verifier_free(NULL);
+	mayday_signer_close(&hot);
+	assert_null(hot.sign);
+	mayday_signer_close(&hot);      /* cleared: nothing to do */
+	mayday_signer_close(&plain);    /* not opened: left alone */
+	assert_non_null(plain.sign);
+	mayday_signer_close(NULL);
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+	EVP_PKEY_free(p384);
 }
 
 /* A message from parts: `prot` is the protected bstr's contents, `unprot`
@@ -442,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_sizes),
 		cmocka_unit_test(test_keys_checked),
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_hot_signer_verifier),
 		cmocka_unit_test(test_header_profile),
 		cmocka_unit_test(test_kid_too_long),
 		cmocka_unit_test(test_structure),

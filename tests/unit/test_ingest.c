@@ -20,6 +20,7 @@ struct t {
 	struct fx fx;
 	EVP_PKEY *dev, *other, *hems;
 	struct mayday_signer hems_signer;
+	struct mayday_cose_verifier *ver;
 	struct srv_keycache kc;
 	struct srv_ratelimit rl;
 	struct srv_stats stats;
@@ -39,7 +40,10 @@ static int setup(void **state)
 	t->other = fx_key(unused, sizeof(unused));
 	t->hems = fx_key(unused, sizeof(unused));
 	assert_int_equal(store_enrol(t->fx.st, "hnb-1", "femto-a", pem), MAYDAY_OK);
-	assert_int_equal(mayday_signer_from_pkey(&t->hems_signer, t->hems, NULL, 0), MAYDAY_OK);
+	/* as the pipeline's workers have them; one key slot, so re-enrolment
+	 * (a new key for the same device) also replaces the cached context */
+	assert_int_equal(mayday_signer_open(&t->hems_signer, t->hems, NULL, 0), MAYDAY_OK);
+	assert_int_equal(mayday_cose_verifier_new(&t->ver, 1), MAYDAY_OK);
 	assert_int_equal(srv_keycache_init(&t->kc, 64), MAYDAY_OK);
 	assert_int_equal(srv_ratelimit_init(&t->rl, 64, 1, 2, 100, 100), MAYDAY_OK);
 	t->ing = (struct srv_ingest){.keys = &t->kc, .limit = &t->rl, .stats = &t->stats,
@@ -52,6 +56,8 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 	srv_keycache_fini(&t->kc);
+	mayday_cose_verifier_free(t->ver);
+	mayday_signer_close(&t->hems_signer);
 	srv_ratelimit_fini(&t->rl);
 	EVP_PKEY_free(t->dev);
 	EVP_PKEY_free(t->other);
@@ -109,7 +115,7 @@ static void test_verified(void **state)
 	struct srv_slot *s = &t->slot[0];
 	struct mayday_ack ack;
 	make(s, t->dev, "hnb-1", 1, 0, 5000);
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	assert_int_equal(s->rec.trust, STORE_TRUST_SIGNED);
 	assert_string_equal(s->peer_text, "127.0.0.1:5000");
 	commit_and_ack(t, s, &ack);
@@ -130,7 +136,7 @@ static void test_unknown_and_bad_signature(void **state)
 	struct mayday_ack ack;
 
 	make(s, t->other, "stranger", 1, 0, 5001);
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	assert_int_equal(s->rec.trust, STORE_TRUST_UNVERIFIED);
 	commit_and_ack(t, s, &ack);
 	assert_int_equal(ack.status, MAYDAY_ACK_STORED_UNVERIFIED);
@@ -139,7 +145,7 @@ static void test_unknown_and_bad_signature(void **state)
 
 	/* Claims to be the enrolled device, signed with another key. */
 	make(s, t->other, "hnb-1", 1, 0, 5002);
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	assert_int_equal(s->rec.trust, STORE_TRUST_UNVERIFIED);
 	commit_and_ack(t, s, &ack);
 	assert_int_equal(ack.status, MAYDAY_ACK_STORED_UNVERIFIED);
@@ -163,24 +169,24 @@ static void test_malformed(void **state)
 	good_len = s->len;
 	for (size_t l = 0; l < good_len; l += 7) {   /* truncations */
 		s->len = l;
-		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_DROP_MALFORMED);
+		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
 	}
 	s->len = good_len;
 	s->buf[0] ^= 0x40;                              /* not a COSE_Sign1 tag */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_DROP_MALFORMED);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
 	s->buf[0] ^= 0x40;
 	s->len = good_len + 1;                          /* trailing byte */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_DROP_MALFORMED);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
 	s->len = MAYDAY_INDICATION_MAX + 1;             /* oversized */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_DROP_MALFORMED);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
 	s->len = good_len;
 	s->truncated = 1;                               /* the kernel cut it */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_DROP_MALFORMED);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
 	s->truncated = 0;
 	t->ing.max_datagram = (unsigned)good_len - 1;   /* a configured lower limit */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_DROP_MALFORMED);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
 	t->ing.max_datagram = MAYDAY_INDICATION_MAX;
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 
 	assert_true(atomic_load(&t->stats.malformed) >= 3);
 	assert_int_equal(atomic_load(&t->stats.oversized), 3);
@@ -194,12 +200,12 @@ static void test_replay(void **state)
 	struct srv_slot *s = &t->slot[0];
 	struct mayday_ack first, again;
 	make(s, t->dev, "hnb-1", 7, 0, 5004);
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	commit_and_ack(t, s, &first);
 	struct store_counts before = counts(t);
 
 	/* The identical datagram: the same ack, no second row. */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	commit_and_ack(t, s, &again);
 	assert_int_equal(s->rec.outcome, STORE_DUPLICATE);
 	assert_int_equal(again.status, first.status);
@@ -207,7 +213,7 @@ static void test_replay(void **state)
 
 	/* Authentic, but different claims under a stored counter: REJECTED. */
 	make(s, t->dev, "hnb-1", 7, 30, 5004);
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	commit_and_ack(t, s, &again);
 	assert_int_equal(s->rec.outcome, STORE_CONFLICT);
 	assert_int_equal(again.status, MAYDAY_ACK_REJECTED);
@@ -225,21 +231,21 @@ static void test_rate_limit_unverified_only(void **state)
 	/* burst 2 per source: the third unverified one from the same address is dropped */
 	for (uint64_t i = 1; i <= 2; i++) {
 		make(s, t->other, "stranger", i, 0, 6000);
-		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	}
 	make(s, t->other, "stranger", 3, 0, 6000);
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_DROP_LIMITED);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_LIMITED);
 	assert_int_equal(atomic_load(&t->stats.limited), 1);
 	/* verified traffic from the same source is never limited */
 	for (uint64_t i = 1; i <= 5; i++) {
 		make(s, t->dev, "hnb-1", i, 0, 6000);
-		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 		assert_int_equal(s->rec.trust, STORE_TRUST_SIGNED);
 	}
 	/* another source has its own bucket */
 	make(s, t->other, "stranger", 4, 0, 6000);
 	((struct sockaddr_in *)&s->peer)->sin_addr.s_addr = htonl(0x7f000002);
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 }
 
 static void test_writer_drops_only_the_bad_row(void **state)
@@ -250,7 +256,7 @@ static void test_writer_drops_only_the_bad_row(void **state)
 	make(s[1], t->dev, "hnb-1", 41, 0, 7000);
 	make(s[2], t->dev, "hnb-1", 42, 0, 7000);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s[i]), SRV_STORE);
+		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s[i]), SRV_STORE);
 	/* A row the store can never take (signed, but for no enrolled device). */
 	strcpy(s[1]->ind.device_id, "gone");
 	assert_int_equal(srv_writer_commit(t->fx.st, s, 3, &t->stats), MAYDAY_OK);
@@ -270,23 +276,23 @@ static void test_enrolment_while_running(void **state)
 	EVP_PKEY *newkey = fx_key(pem, sizeof(pem));
 
 	make(s, newkey, "late", 1, 0, 8000);            /* not enrolled yet: cached as unknown */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	assert_int_equal(s->rec.trust, STORE_TRUST_UNVERIFIED);
 	make(s, t->dev, "hnb-1", 50, 0, 8000);          /* cache the old key of hnb-1 */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 
 	assert_int_equal(store_enrol(t->fx.st, "late", "femto-a", pem), MAYDAY_OK);
 	assert_int_equal(store_enrol(t->fx.st, "hnb-1", "femto-a", pem), MAYDAY_OK); /* new key */
 	usleep((SRV_KEYCACHE_NEG_MS > SRV_KEYCACHE_REFRESH_MS ? SRV_KEYCACHE_NEG_MS
 							       : SRV_KEYCACHE_REFRESH_MS) * 1000 + 100000);
 	make(s, newkey, "late", 2, 0, 8000);
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	assert_int_equal(s->rec.trust, STORE_TRUST_SIGNED);
 	make(s, newkey, "hnb-1", 51, 0, 8000);
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	assert_int_equal(s->rec.trust, STORE_TRUST_SIGNED);
 	make(s, t->dev, "hnb-1", 52, 0, 8000);          /* the replaced key no longer verifies */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, s), SRV_STORE);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 	assert_int_equal(s->rec.trust, STORE_TRUST_UNVERIFIED);
 	EVP_PKEY_free(newkey);
 }

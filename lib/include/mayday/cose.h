@@ -37,6 +37,17 @@ MAYDAY_NODISCARD enum mayday_err
 mayday_signer_from_pkey(struct mayday_signer *signer, EVP_PKEY *pkey,
 			const uint8_t *kid, size_t kid_len);
 
+/* A signer like mayday_signer_from_pkey that keeps its OpenSSL contexts
+ * between signatures, for signing many messages (maydayd's acks). It is for
+ * one thread at a time. `pkey` is borrowed and must outlive the signer.
+ * Release with mayday_signer_close. */
+MAYDAY_NODISCARD enum mayday_err
+mayday_signer_open(struct mayday_signer *signer, EVP_PKEY *pkey,
+		   const uint8_t *kid, size_t kid_len);
+/* Frees what mayday_signer_open allocated and clears the signer. Does
+ * nothing for a NULL signer or one not made by mayday_signer_open. */
+void mayday_signer_close(struct mayday_signer *signer);
+
 /* Sign `payload` into a tagged COSE_Sign1 written to `out` (caller's buffer).
  * MAYDAY_E_TOOBIG if it does not fit in out_cap. */
 MAYDAY_NODISCARD enum mayday_err
@@ -65,5 +76,22 @@ mayday_cose_sign1_decode(const uint8_t *in, size_t in_len, size_t max_len,
 /* Verify the signature with a P-256 public key. MAYDAY_E_SIGNATURE if bad. */
 MAYDAY_NODISCARD enum mayday_err
 mayday_cose_sign1_verify(const struct mayday_cose_sign1 *msg, EVP_PKEY *pub);
+
+/* A verifier for hot paths: the same check as mayday_cose_sign1_verify,
+ * without OpenSSL's per-call set-up. It keeps a SHA-256 context and, for up
+ * to `keys` public keys (rounded up to a power of two, direct-mapped by the
+ * key's address), a verification context holding a reference to the key.
+ * Such a key stays allocated until its entry is replaced or the verifier
+ * freed. For one thread at a time. Caller owns *out. */
+#define MAYDAY_COSE_VERIFIER_KEYS_MAX (1u << 20)
+struct mayday_cose_verifier;
+MAYDAY_NODISCARD enum mayday_err mayday_cose_verifier_new(struct mayday_cose_verifier **out,
+							  size_t keys);
+void mayday_cose_verifier_free(struct mayday_cose_verifier *v); /* NULL-safe */
+/* As mayday_cose_sign1_verify: MAYDAY_OK, MAYDAY_E_SIGNATURE if bad,
+ * MAYDAY_E_KEY if `pub` is not a P-256 key. */
+MAYDAY_NODISCARD enum mayday_err
+mayday_cose_verifier_verify(struct mayday_cose_verifier *v,
+			    const struct mayday_cose_sign1 *msg, EVP_PKEY *pub);
 
 #endif
