@@ -81,6 +81,16 @@ enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_rot_anchor which, E
 	return rot->ops->anchor(rot->state, which, out);
 }
 
+enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out)
+{
+	if (rot == NULL || out == NULL)
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	if (rot->ops->tls_key == NULL)
+		return MAYDAY_E_UNSUPPORTED;
+	return rot->ops->tls_key(rot->state, out);
+}
+
 enum mayday_err hal_rot_counter_read(struct hal_rot *rot, enum hal_rot_counter which,
 				     uint64_t *value)
 {

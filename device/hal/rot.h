@@ -54,6 +54,16 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_signer(struct hal_rot *rot, struct mayd
 MAYDAY_NODISCARD enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_rot_anchor which,
 						EVP_PKEY **out);
 
+/* The distress key as an OpenSSL key handle, for the DCF's TLS client (the
+ * DCF partition's dcf-cert.pem certifies this key). Caller owns *out
+ * (EVP_PKEY_free). This is a handle, not a copy of the key bytes: the file
+ * backend hands a reference to the key it already holds in memory (wiped
+ * when the last reference is freed); a TPM backend would hand a key object of
+ * OpenSSL's tpm2 provider, so the TLS handshake signature is made inside the
+ * TPM and the key never leaves it. Callers give it only to OpenSSL.
+ * MAYDAY_E_UNSUPPORTED from a backend that offers no TLS key. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out);
+
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_read(struct hal_rot *rot,
 						      enum hal_rot_counter which, uint64_t *value);
 /* value+1, durably stored before it is returned in *value. Every counter call

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hal/flash.h"
+#include "hal/flash_fault_spec.h"
 
 #define OLD_LEN 5000
 #define NEW_LEN 7001
@@ -421,6 +422,74 @@ static void test_flip(void **state)
 	hal_flash_close(f);
 }
 
+/* The option parser itself (device/hal/flash_fault_spec.h): what it reads
+ * out of an accepted spec, and that a refused one leaves nothing behind. */
+static void test_spec_parse_values(void **state)
+{
+	static const char *const bad[] = {
+		"", ",", "cut=1,,flip=a/b@1", "cut=000000000000000000001", /* 21 digits */
+		"flip=a/b@18446744073709551616", "flip=a/b@1,cut=", "flip=a/b@1,flip=a/b",
+		"flip=a/b@ 1", "flip=a@b/1", "flip=a/b/@1", "flip=a/.@1", "flip=../b@1",
+		"flip=ppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp/b@1",
+		"cut=1\n", "Cut=1", "cut =1",
+	};
+	struct flash_fault_spec sp, untouched;
+	char spec[512];
+
+	(void)state;
+	assert_int_equal(flash_fault_spec_parse(NULL, &sp), MAYDAY_OK);
+	assert_false(sp.has_cut);
+	assert_int_equal(sp.n_flips, 0);
+
+	assert_int_equal(flash_fault_spec_parse("cut=0", &sp), MAYDAY_OK);
+	assert_true(sp.has_cut);
+	assert_int_equal(sp.cut, 0);
+	assert_int_equal(flash_fault_spec_parse("cut=00000000000000000042", &sp), MAYDAY_OK);
+	assert_int_equal(sp.cut, 42);
+
+	assert_int_equal(flash_fault_spec_parse("flip=rot/counters@13,cut=18446744073709551615,"
+						"flip=slot_a/x.bin@18446744073709551615",
+						&sp),
+			 MAYDAY_OK);
+	assert_true(sp.has_cut);
+	assert_true(sp.cut == UINT64_MAX);
+	assert_int_equal(sp.n_flips, 2);
+	assert_string_equal(sp.flips[0].part, "rot");
+	assert_string_equal(sp.flips[0].name, "counters");
+	assert_int_equal(sp.flips[0].bit, 13);
+	assert_string_equal(sp.flips[1].part, "slot_a");
+	assert_string_equal(sp.flips[1].name, "x.bin");
+	assert_true(sp.flips[1].bit == UINT64_MAX);
+
+	/* Names of exactly HAL_FLASH_NAME_MAX bytes fit. */
+	fmt(spec, sizeof(spec), "flip=%.*s/%.*s@7", HAL_FLASH_NAME_MAX,
+	    "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp", HAL_FLASH_NAME_MAX,
+	    "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn");
+	assert_int_equal(flash_fault_spec_parse(spec, &sp), MAYDAY_OK);
+	assert_int_equal(strlen(sp.flips[0].part), HAL_FLASH_NAME_MAX);
+	assert_int_equal(strlen(sp.flips[0].name), HAL_FLASH_NAME_MAX);
+	assert_false(sp.has_cut);
+
+	/* The limit of flips, in order. */
+	assert_int_equal(flash_fault_spec_parse(EIGHT_FLIPS + strlen("fault:"), &sp), MAYDAY_OK);
+	assert_int_equal(sp.n_flips, FLASH_FAULT_SPEC_MAX_FLIPS);
+	for (size_t i = 0; i < sp.n_flips; i++)
+		assert_int_equal(sp.flips[i].bit, i + 1);
+
+	memset(&untouched, 0x5a, sizeof(untouched));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(&sp, &untouched, sizeof(sp));
+		if (flash_fault_spec_parse(bad[i], &sp) != MAYDAY_E_INVALID)
+			fail_msg("options \"%s\" were not rejected", bad[i]);
+		assert_memory_equal(&sp, &untouched, sizeof(sp));
+	}
+	/* A ninth flip is refused after eight good ones were read. */
+	fmt(spec, sizeof(spec), "%s,flip=a/b@9", EIGHT_FLIPS + strlen("fault:"));
+	memcpy(&sp, &untouched, sizeof(sp));
+	assert_int_equal(flash_fault_spec_parse(spec, &sp), MAYDAY_E_INVALID);
+	assert_memory_equal(&sp, &untouched, sizeof(sp));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +499,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_power_off_touches_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_during_open_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flip, setup, teardown),
+		cmocka_unit_test(test_spec_parse_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

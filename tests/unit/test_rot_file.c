@@ -19,6 +19,10 @@
 #include <openssl/sha.h>
 
 #include "hal/rot.h"
+#include "hal/rot_counters.h"
+#include "hal/rot_device_id.h"
+#include "hal/rot_keys.h"
+#include <openssl/x509.h>
 
 #define DEVICE_ID "femto-0001"
 /* The longest device ID: it doubles as the COSE kid. */
@@ -602,6 +606,278 @@ static void test_bad_args(void **state)
 	assert_int_equal(unsetenv("MAYDAY_ROT"), 0);
 }
 
+/* The decoders behind the RoT items, called directly (device/hal/rot_*.h). */
+
+/* Recompute the check of a record whose body was edited. */
+static void seal(uint8_t rec[32])
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+
+	SHA256(rec, 24, digest);
+	memcpy(rec + 24, digest, 8);
+}
+
+static enum mayday_err decode_counters(const uint8_t *rec, size_t len, uint64_t v[2])
+{
+	v[0] = 0x1111;
+	v[1] = 0x2222;
+	return rot_counters_decode(rec, len, v);
+}
+
+static void test_counters_decode(void **state)
+{
+	static const uint64_t values[][2] = {
+		{ 0, 0 }, { 1, 0 }, { 0, 1 }, { UINT64_MAX, UINT64_MAX }, { 0x8000000000000000ull, 255 },
+	};
+	uint8_t rec[32], enc[32];
+	uint64_t v[2];
+
+	(void)state;
+	/* Round trip, and the encoder writes the documented layout. */
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		build_record(rec, 1, values[i][0], values[i][1]);
+		rot_counters_encode(values[i], enc);
+		assert_memory_equal(enc, rec, 32);
+		assert_int_equal(decode_counters(rec, 32, v), MAYDAY_OK);
+		assert_true(v[0] == values[i][0] && v[1] == values[i][1]);
+	}
+
+	/* Errors leave the output alone. */
+	build_record(rec, 1, 5, 6);
+	assert_int_equal(decode_counters(rec, 31, v), MAYDAY_E_MALFORMED);
+	assert_true(v[0] == 0x1111 && v[1] == 0x2222);
+	assert_int_equal(decode_counters(rec, 0, v), MAYDAY_E_MALFORMED);
+
+	/* Reserved bytes set under a correct check: damage, not a new format. */
+	rec[7] = 1;
+	seal(rec);
+	assert_int_equal(decode_counters(rec, 32, v), MAYDAY_E_MALFORMED);
+	assert_true(v[0] == 0x1111 && v[1] == 0x2222);
+	rec[6] = 0x80;
+	rec[7] = 0;
+	seal(rec);
+	assert_int_equal(decode_counters(rec, 32, v), MAYDAY_E_MALFORMED);
+	/* An unknown version is reported as such, whatever else it holds. */
+	rec[5] = 2;
+	seal(rec);
+	assert_int_equal(decode_counters(rec, 32, v), MAYDAY_E_UNSUPPORTED);
+	build_record(rec, 0x0101, 5, 6);
+	assert_int_equal(decode_counters(rec, 32, v), MAYDAY_E_UNSUPPORTED);
+	build_record(rec, 0, 5, 6);
+	assert_int_equal(decode_counters(rec, 32, v), MAYDAY_E_UNSUPPORTED);
+	/* ...but only once the check holds: a damaged version byte is damage. */
+	build_record(rec, 1, 5, 6);
+	rec[5] = 2;
+	assert_int_equal(decode_counters(rec, 32, v), MAYDAY_E_MALFORMED);
+	/* Another magic, even sealed. */
+	build_record(rec, 1, 5, 6);
+	rec[3] = 'c';
+	seal(rec);
+	assert_int_equal(decode_counters(rec, 32, v), MAYDAY_E_MALFORMED);
+	/* Only 8 check bytes count; each of them does. */
+	for (int i = 24; i < 32; i++) {
+		build_record(rec, 1, 5, 6);
+		rec[i] ^= 0x80;
+		assert_int_equal(decode_counters(rec, 32, v), MAYDAY_E_MALFORMED);
+	}
+	assert_true(v[0] == 0x1111 && v[1] == 0x2222);
+}
+
+static enum mayday_err decode_id(const char *item, size_t len, char out[MAYDAY_DEVICE_ID_MAX + 1],
+				 size_t *out_len)
+{
+	memset(out, '#', MAYDAY_DEVICE_ID_MAX + 1);
+	*out_len = 999;
+	return rot_device_id_decode((const uint8_t *)item, len, out, out_len);
+}
+
+static void test_device_id_decode(void **state)
+{
+	char out[MAYDAY_DEVICE_ID_MAX + 1];
+	char untouched[MAYDAY_DEVICE_ID_MAX + 1];
+	char one[2] = { 0, 0 };
+	size_t len;
+
+	(void)state;
+	memset(untouched, '#', sizeof(untouched));
+	assert_int_equal(decode_id("femto-1\n", 8, out, &len), MAYDAY_OK);
+	assert_int_equal(len, 7);
+	assert_string_equal(out, "femto-1");
+	assert_int_equal(decode_id(LONG_ID "\n", sizeof(LONG_ID), out, &len), MAYDAY_OK);
+	assert_int_equal(len, MAYDAY_DEVICE_ID_MAX);
+	assert_string_equal(out, LONG_ID);
+	assert_int_equal(decode_id("!~", 2, out, &len), MAYDAY_OK); /* the printable edges */
+	assert_string_equal(out, "!~");
+
+	/* Every byte outside 0x21..0x7e is refused, as the only byte of an ID. */
+	for (unsigned c = 0; c < 256; c++) {
+		one[0] = (char)c;
+		if (c >= 0x21 && c <= 0x7e) {
+			assert_int_equal(decode_id(one, 1, out, &len), MAYDAY_OK);
+			assert_int_equal(len, 1);
+			assert_true(rot_device_id_ok(one, 1));
+		} else if (decode_id(one, 1, out, &len) != MAYDAY_E_MALFORMED) {
+			fail_msg("byte 0x%02x accepted as a device ID", c);
+		} else {
+			assert_int_equal(len, 999);
+			assert_memory_equal(out, untouched, sizeof(out));
+			assert_false(rot_device_id_ok(one, 1));
+		}
+	}
+	/* Only one "\n", and only at the end; "\r\n" is not a newline here. */
+	assert_int_equal(decode_id("femto-1\r\n", 9, out, &len), MAYDAY_E_MALFORMED);
+	assert_int_equal(decode_id("\nfemto-1", 8, out, &len), MAYDAY_E_MALFORMED);
+	assert_int_equal(decode_id("femto-1\n\n", 9, out, &len), MAYDAY_E_MALFORMED);
+	assert_int_equal(decode_id(LONG_ID "X\n", sizeof(LONG_ID) + 1, out, &len),
+			 MAYDAY_E_MALFORMED);
+	assert_int_equal(decode_id("", 0, out, &len), MAYDAY_E_MALFORMED);
+	assert_int_equal(len, 999);
+	assert_memory_equal(out, untouched, sizeof(out));
+	/* The length is what counts, not a NUL. */
+	assert_false(rot_device_id_ok("femto\0-1", 8));
+	assert_true(rot_device_id_ok("femto\0-1", 5));
+}
+
+/* PEM of `key` as written by OpenSSL: private (PKCS#8, encrypted with
+ * `pass` if not NULL, or the traditional EC form) or public. */
+enum pem_kind { PEM_PKCS8, PEM_TRADITIONAL, PEM_PUBLIC };
+
+static size_t key_pem(EVP_PKEY *key, enum pem_kind kind, const char *pass, char *out,
+		      size_t cap)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	const EVP_CIPHER *enc = pass != NULL ? EVP_aes_128_cbc() : NULL;
+	int plen = pass != NULL ? (int)strlen(pass) : 0;
+	char *p = NULL;
+	long n;
+	int ok;
+
+	assert_non_null(bio);
+	if (kind == PEM_PUBLIC)
+		ok = PEM_write_bio_PUBKEY(bio, key);
+	else if (kind == PEM_TRADITIONAL)
+		ok = PEM_write_bio_PrivateKey_traditional(bio, key, enc, (unsigned char *)pass,
+							  plen, NULL, NULL);
+	else
+		ok = PEM_write_bio_PKCS8PrivateKey(bio, key, enc, (char *)pass, plen, NULL, NULL);
+	assert_int_equal(ok, 1);
+	n = BIO_get_mem_data(bio, &p);
+	assert_true(n > 0 && (size_t)n <= cap);
+	memcpy(out, p, (size_t)n);
+	BIO_free(bio);
+	return (size_t)n;
+}
+
+static size_t cert_pem(EVP_PKEY *key, char *out, size_t cap)
+{
+	X509 *x = X509_new();
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long n;
+
+	assert_non_null(x);
+	assert_non_null(bio);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 1), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+	assert_int_equal(X509_set_pubkey(x, key), 1);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	assert_int_equal(PEM_write_bio_X509(bio, x), 1);
+	n = BIO_get_mem_data(bio, &p);
+	assert_true(n > 0 && (size_t)n <= cap);
+	memcpy(out, p, (size_t)n);
+	BIO_free(bio);
+	X509_free(x);
+	return (size_t)n;
+}
+
+static enum mayday_err try_private(const char *pem, size_t len, EVP_PKEY *want)
+{
+	EVP_PKEY *k = (void *)1;
+	enum mayday_err err = rot_keys_private_decode((const uint8_t *)pem, len, &k);
+
+	if (err != MAYDAY_OK) {
+		assert_ptr_equal(k, (void *)1);
+		return err;
+	}
+	assert_int_equal(EVP_PKEY_eq(k, want), 1);
+	EVP_PKEY_free(k);
+	return err;
+}
+
+static enum mayday_err try_public(const char *pem, size_t len, EVP_PKEY *want)
+{
+	EVP_PKEY *k = (void *)1;
+	enum mayday_err err = rot_keys_public_decode((const uint8_t *)pem, len, &k);
+
+	if (err != MAYDAY_OK) {
+		assert_ptr_equal(k, (void *)1);
+		return err;
+	}
+	assert_int_equal(EVP_PKEY_eq(k, want), 1);
+	EVP_PKEY_free(k);
+	return err;
+}
+
+static void test_keys_decode(void **state)
+{
+	struct fixture *fx = *state;
+	EVP_PKEY *p384 = gen("P-384");
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	static char pem[ROT_KEYS_PEM_MAX + 2];
+	size_t len;
+
+	assert_non_null(ed);
+	/* P-256 private keys in both PEM forms; as an anchor they are refused. */
+	len = key_pem(fx->distress, PEM_PKCS8, NULL, pem, sizeof(pem));
+	assert_int_equal(try_private(pem, len, fx->distress), MAYDAY_OK);
+	assert_int_equal(try_public(pem, len, fx->distress), MAYDAY_E_KEY);
+	len = key_pem(fx->distress, PEM_TRADITIONAL, NULL, pem, sizeof(pem));
+	assert_int_equal(try_private(pem, len, fx->distress), MAYDAY_OK);
+
+	/* The bound: trailing bytes after the PEM block are ignored up to
+	 * ROT_KEYS_PEM_MAX bytes in all; one more and the item is refused. */
+	memset(pem + len, ' ', sizeof(pem) - len);
+	assert_int_equal(try_private(pem, ROT_KEYS_PEM_MAX, fx->distress), MAYDAY_OK);
+	assert_int_equal(try_private(pem, ROT_KEYS_PEM_MAX + 1, fx->distress), MAYDAY_E_KEY);
+
+	/* Encrypted keys are refused without prompting for a passphrase. */
+	len = key_pem(fx->distress, PEM_PKCS8, "secret", pem, sizeof(pem));
+	assert_int_equal(try_private(pem, len, fx->distress), MAYDAY_E_KEY);
+	len = key_pem(fx->distress, PEM_TRADITIONAL, "secret", pem, sizeof(pem));
+	assert_int_equal(try_private(pem, len, fx->distress), MAYDAY_E_KEY);
+
+	/* Anchors: a public key or a certificate's; never a private key PEM. */
+	len = key_pem(fx->vendor, PEM_PUBLIC, NULL, pem, sizeof(pem));
+	assert_int_equal(try_public(pem, len, fx->vendor), MAYDAY_OK);
+	assert_int_equal(try_private(pem, len, fx->vendor), MAYDAY_E_KEY);
+	assert_int_equal(try_public(pem, ROT_KEYS_PEM_MAX + 1, fx->vendor), MAYDAY_E_KEY);
+	len = cert_pem(fx->hems, pem, sizeof(pem));
+	assert_int_equal(try_public(pem, len, fx->hems), MAYDAY_OK);
+
+	/* Other curves and key types, private or public. */
+	len = key_pem(p384, PEM_PKCS8, NULL, pem, sizeof(pem));
+	assert_int_equal(try_private(pem, len, p384), MAYDAY_E_KEY);
+	len = key_pem(p384, PEM_PUBLIC, NULL, pem, sizeof(pem));
+	assert_int_equal(try_public(pem, len, p384), MAYDAY_E_KEY);
+	len = cert_pem(p384, pem, sizeof(pem));
+	assert_int_equal(try_public(pem, len, p384), MAYDAY_E_KEY);
+	len = key_pem(ed, PEM_PKCS8, NULL, pem, sizeof(pem));
+	assert_int_equal(try_private(pem, len, ed), MAYDAY_E_KEY);
+	len = key_pem(ed, PEM_PUBLIC, NULL, pem, sizeof(pem));
+	assert_int_equal(try_public(pem, len, ed), MAYDAY_E_KEY);
+
+	/* Nothing at all. */
+	assert_int_equal(try_private("", 0, fx->distress), MAYDAY_E_KEY);
+	assert_int_equal(try_public("", 0, fx->vendor), MAYDAY_E_KEY);
+
+	assert_true(rot_keys_is_p256(fx->distress));
+	assert_false(rot_keys_is_p256(p384));
+	assert_false(rot_keys_is_p256(ed));
+	EVP_PKEY_free(p384);
+	EVP_PKEY_free(ed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +892,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_items, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_provision_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
+		cmocka_unit_test(test_counters_decode),
+		cmocka_unit_test(test_device_id_decode),
+		cmocka_unit_test_setup_teardown(test_keys_decode, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
