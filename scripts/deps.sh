@@ -12,8 +12,13 @@ build_pkgs=(
   libjansson-dev      # JSON for maydayctl --json
   libevent-dev        # maydayd event loop
   libsqlite3-dev sqlite3   # incident store (WAL)
+  libcurl4-openssl-dev     # DCF's HTTP(S) client: TLS 1.3 mutual auth and plain HTTP POSTs
 )
-run_pkgs=(openssl iproute2 procps jq bc)   # jq: the demo reads maydayctl --json; bc: bench arithmetic
+run_pkgs=(openssl iproute2 procps jq bc   # jq: the demo reads maydayctl --json; bc: bench arithmetic
+  strongswan-charon strongswan-swanctl     # ipsec method: the IKE daemon the DCF drives over VICI, and swanctl
+  libstrongswan-standard-plugins libcharon-extra-plugins   # openssl/gcm/vici; kernel-libipsec (ESP without kernel ESP)
+  strongswan-pki socat tcpdump             # ipsec integration test: its IKE PKI, probe datagrams, wire capture
+)
 
 missing=()
 for p in "${build_pkgs[@]}" "${run_pkgs[@]}"; do

@@ -1,5 +1,6 @@
 /*
- * dcf.conf parsing: libinih does the INI syntax, this file the strictness.
+ * dcf.conf parsing: libinih does the INI syntax, libcurl's URL API the URLs,
+ * this file the strictness.
  *
  * inih calls one handler per key=value; the handler matches the key against
  * a table of (section, key, parser) rows and remembers which rows were seen,
@@ -8,17 +9,26 @@
  * buffer would silently split an over-long line into two, so line lengths
  * and NUL bytes are checked before inih sees the text. The first rejection
  * is kept; inih keeps going but nothing after it is used.
+ *
+ * Method names are those of the protocol (mayday_transport_name); a name the
+ * protocol knows but this build has no transport for is rejected with its
+ * own message, so "psk" on a DCF without PSK support reads as exactly that
+ * and not as a typo. Whether a listed method has what it needs is the
+ * transport's call (dcf_tx_ops.configured), checked once everything is read.
  */
 #include "dcf_config.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <curl/curl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hal/flash.h"
+#include "mayday/indication.h"
+#include "mayday/manifest.h"
 #include "tx/dcf_tx.h"
 
 struct parse_ctx;
@@ -38,6 +48,21 @@ struct parse_ctx {
 	unsigned seen;          /* bit i: key_rows[i] was set */
 	int failed;
 };
+
+/* Every method of the protocol, with the static message for a build that
+ * lacks its transport. */
+static const struct {
+	uint32_t transport;
+	const char *no_transport;
+} known_methods[] = {
+	{ MAYDAY_TRANSPORT_TLS, "method tls: no transport in this build" },
+	{ MAYDAY_TRANSPORT_IPSEC, "method ipsec: no transport in this build" },
+	{ MAYDAY_TRANSPORT_PSK, "method psk: no transport in this build" },
+	{ MAYDAY_TRANSPORT_PLAIN_UDP, "method plain-udp: no transport in this build" },
+	{ MAYDAY_TRANSPORT_PLAIN_HTTP, "method plain-http: no transport in this build" },
+};
+_Static_assert(sizeof(known_methods) / sizeof(known_methods[0]) == DCF_METHODS_MAX,
+	       "DCF_METHODS_MAX is every method once");
 
 static int fail(struct parse_ctx *ctx, const char *section, const char *key, const char *what)
 {
@@ -96,6 +121,32 @@ static int parse_u32(const char *value, uint32_t min, uint32_t max, uint32_t *ou
 	return 1;
 }
 
+/* A DNS name in letter-digit-hyphen form (RFC 1035 §2.3.1, digits first
+ * allowed as in RFC 1123): labels of 1..63, 1..253 bytes in all, no trailing
+ * dot. Names reach certificate checks and SNI, so nothing else is allowed. */
+static int hostname_ok(const char *name)
+{
+	size_t n = strlen(name), label = 0;
+
+	if (n == 0 || n > DCF_HOSTNAME_MAX)
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		char c = name[i];
+		if (c == '.' || c == '\0') {
+			if (label == 0 || label > 63 || name[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (c == '-' && label == 0)
+			return 0;
+		if (!isalnum((unsigned char)c) && c != '-')
+			return 0;
+		label++;
+	}
+	return 1;
+}
+
 static const char *v_version(struct parse_ctx *ctx, const char *value)
 {
 	return copy_token(ctx->cfg->version, MAYDAY_VERSION_STR_MAX, value) ? NULL
@@ -114,6 +165,15 @@ static const char *v_max_image(struct parse_ctx *ctx, const char *value)
 		: "not a number in 1..2^40";
 }
 
+/* NULL if `name` is a method this build can use, else why not. */
+static const char *method_usable(const char *name)
+{
+	for (size_t i = 0; i < sizeof(known_methods) / sizeof(known_methods[0]); i++)
+		if (strcmp(mayday_transport_name(known_methods[i].transport), name) == 0)
+			return dcf_tx_find(name) ? NULL : known_methods[i].no_transport;
+	return "unknown method";
+}
+
 static const char *v_methods(struct parse_ctx *ctx, const char *value)
 {
 	struct dcf_config *cfg = ctx->cfg;
@@ -128,16 +188,17 @@ static const char *v_methods(struct parse_ctx *ctx, const char *value)
 			return "empty method name";
 		if (n > DCF_METHOD_NAME_MAX)
 			return "unknown method";
-		if (cfg->n_methods == DCF_METHODS_MAX)
-			return "too many methods";
 		char name[DCF_METHOD_NAME_MAX + 1];
 		memcpy(name, p, n);
 		name[n] = '\0';
-		if (!dcf_tx_find(name))
-			return "unknown method";
+		const char *why = method_usable(name);
+		if (why)
+			return why;
 		for (unsigned i = 0; i < cfg->n_methods; i++)
 			if (strcmp(cfg->methods[i], name) == 0)
 				return "method listed twice";
+		/* Cannot overflow: every usable name is distinct and there are
+		 * DCF_METHODS_MAX of them. */
 		memcpy(cfg->methods[cfg->n_methods++], name, n + 1);
 		p += n;
 		while (*p == ' ' || *p == '\t')
@@ -150,7 +211,8 @@ static const char *v_methods(struct parse_ctx *ctx, const char *value)
 	}
 }
 
-/* "A.B.C.D:PORT" or "[IPv6]:PORT", numeric only: the DCF does no name lookups. */
+/* "A.B.C.D:PORT" or "[IPv6]:PORT", numeric only: the DCF does no name lookups
+ * for datagram endpoints. */
 static int parse_endpoint(const char *value, struct dcf_endpoint *ep)
 {
 	const char *host = value, *colon;
@@ -185,10 +247,179 @@ static int parse_endpoint(const char *value, struct dcf_endpoint *ep)
 	return 1;
 }
 
-static const char *v_udp(struct parse_ctx *ctx, const char *value)
+#define ENDPOINT_WHY "not a numeric ADDRESS:PORT (port 1..65535)"
+
+/* The host libcurl found (IPv6 in brackets): an address or a DNS name. */
+static const char *url_host(struct dcf_url *u, char *host)
 {
-	return parse_endpoint(value, &ctx->cfg->udp) ? NULL
-		: "not a numeric ADDRESS:PORT (port 1..65535)";
+	unsigned char addr[16];
+	size_t n = strlen(host);
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		host++;
+		n -= 2;
+		if (n > DCF_HOST_MAX || inet_pton(AF_INET6, host, addr) != 1)
+			return "host is not a plain IPv6 address";
+		u->host_is_ip = u->host_is_ip6 = 1;
+	} else if (inet_pton(AF_INET, host, addr) == 1) {
+		u->host_is_ip = 1;
+	} else if (!hostname_ok(host)) {
+		return "host is neither an address nor a DNS name";
+	}
+	memcpy(u->host, host, n + 1);
+	return NULL;
+}
+
+/* libcurl parses; what a distress POST needs is then required of the parts. */
+static const char *parse_url(const char *value, const char *scheme, struct dcf_url *u)
+{
+	CURLU *h = curl_url();
+	char *part = NULL;
+	const char *why = NULL;
+	uint64_t port;
+
+	memset(u, 0, sizeof(*u));
+	if (!h)
+		return "out of memory";
+	if (curl_url_set(h, CURLUPART_URL, value, CURLU_DISALLOW_USER) != CURLUE_OK) {
+		why = "not a URL";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_SCHEME, &part, 0) != CURLUE_OK || strcmp(part, scheme) != 0) {
+		why = strcmp(scheme, "https") == 0 ? "URL scheme must be https"
+						   : "URL scheme must be http";
+		goto out;
+	}
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(h, CURLUPART_QUERY, &part, 0) != CURLUE_NO_QUERY ||
+	    curl_url_get(h, CURLUPART_FRAGMENT, &part, 0) != CURLUE_NO_FRAGMENT ||
+	    curl_url_get(h, CURLUPART_ZONEID, &part, 0) != CURLUE_NO_ZONEID) {
+		why = "URL must not have a query, fragment or zone ID";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_HOST, &part, 0) != CURLUE_OK) {
+		why = "URL has no host";
+		goto out;
+	}
+	if ((why = url_host(u, part)) != NULL)
+		goto out;
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(h, CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    !parse_u64(part, 1, 65535, &port)) {
+		why = "URL port must be 1..65535";
+		goto out;
+	}
+	u->port = (uint16_t)port;
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(h, CURLUPART_PATH, &part, 0) != CURLUE_OK || part[0] != '/' ||
+	    !copy_token(u->path, DCF_URL_PATH_MAX, part)) {
+		why = "URL path must be 1..128 printable characters";
+		goto out;
+	}
+	u->set = 1;
+out:
+	curl_free(part);
+	curl_url_cleanup(h);
+	return why;
+}
+
+static const char *v_tls_url(struct parse_ctx *ctx, const char *value)
+{
+	return parse_url(value, "https", &ctx->cfg->tls_url);
+}
+
+static const char *v_tls_ca(struct parse_ctx *ctx, const char *value)
+{
+	if (strlen(value) > MAYDAY_NAME_MAX || !mayday_name_is_safe(value))
+		return "not a file name of the DCF partition ([A-Za-z0-9._-], 1..64)";
+	strcpy(ctx->cfg->tls_ca, value);
+	return NULL;
+}
+
+static const char *v_tls_cert(struct parse_ctx *ctx, const char *value)
+{
+	if (strlen(value) > MAYDAY_NAME_MAX || !mayday_name_is_safe(value))
+		return "not a file name of the DCF partition ([A-Za-z0-9._-], 1..64)";
+	strcpy(ctx->cfg->tls_cert, value);
+	return NULL;
+}
+
+static const char *v_tls_server_name(struct parse_ctx *ctx, const char *value)
+{
+	if (!hostname_ok(value))
+		return "not a DNS name";
+	strcpy(ctx->cfg->tls_server_name, value);
+	return NULL;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static const char *v_tls_pin(struct parse_ctx *ctx, const char *value)
+{
+	if (strlen(value) != 2 * MAYDAY_DIGEST_LEN)
+		return "not 64 hexadecimal digits";
+	for (size_t i = 0; i < MAYDAY_DIGEST_LEN; i++) {
+		int hi = hex_digit(value[2 * i]), lo = hex_digit(value[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return "not 64 hexadecimal digits";
+		ctx->cfg->tls_pin_sha256[i] = (uint8_t)(hi << 4 | lo);
+	}
+	ctx->cfg->tls_pin_set = 1;
+	return NULL;
+}
+
+static const char *v_http_url(struct parse_ctx *ctx, const char *value)
+{
+	return parse_url(value, "http", &ctx->cfg->http_url);
+}
+
+static const char *v_udp_endpoint(struct parse_ctx *ctx, const char *value)
+{
+	return parse_endpoint(value, &ctx->cfg->udp_endpoint) ? NULL : ENDPOINT_WHY;
+}
+
+static const char *v_psk_endpoint(struct parse_ctx *ctx, const char *value)
+{
+	return parse_endpoint(value, &ctx->cfg->psk_endpoint) ? NULL : ENDPOINT_WHY;
+}
+
+static const char *v_ipsec_vici(struct parse_ctx *ctx, const char *value)
+{
+	if (value[0] != '/' || !copy_token(ctx->cfg->ipsec_vici, DCF_VICI_PATH_MAX, value))
+		return "not an absolute path of 1..107 printable characters";
+	return NULL;
+}
+
+static const char *v_ipsec_child(struct parse_ctx *ctx, const char *value)
+{
+	if (strlen(value) > DCF_CHILD_MAX || !mayday_name_is_safe(value))
+		return "not 1..64 characters of [A-Za-z0-9._-]";
+	strcpy(ctx->cfg->ipsec_child, value);
+	return NULL;
+}
+
+static const char *v_ipsec_endpoint(struct parse_ctx *ctx, const char *value)
+{
+	return parse_endpoint(value, &ctx->cfg->ipsec_endpoint) ? NULL : ENDPOINT_WHY;
+}
+
+static const char *v_ipsec_timeout(struct parse_ctx *ctx, const char *value)
+{
+	return parse_u32(value, DCF_INITIATE_MS_MIN, DCF_INITIATE_MS_MAX,
+			 &ctx->cfg->ipsec_initiate_timeout_ms) ? NULL : "not a number in 100..60000";
 }
 
 static const char *v_initial(struct parse_ctx *ctx, const char *value)
@@ -215,16 +446,48 @@ static const char *v_deadline(struct parse_ctx *ctx, const char *value)
 		? NULL : "not a number in 10..86400000";
 }
 
+static const char *v_attempts(struct parse_ctx *ctx, const char *value)
+{
+	return parse_u32(value, DCF_ATTEMPTS_MIN, DCF_ATTEMPTS_MAX,
+			 &ctx->cfg->attempts_per_method) ? NULL : "not a number in 1..100";
+}
+
+static const char *v_reannounce_s(struct parse_ctx *ctx, const char *value)
+{
+	return parse_u32(value, 0, DCF_REANNOUNCE_S_MAX, &ctx->cfg->reannounce_s)
+		? NULL : "not a number in 0..86400";
+}
+
+static const char *v_reannounce_max(struct parse_ctx *ctx, const char *value)
+{
+	return parse_u32(value, 0, DCF_REANNOUNCE_MAX_MAX, &ctx->cfg->reannounce_max)
+		? NULL : "not a number in 0..1000";
+}
+
 static const struct key_row key_rows[] = {
 	{ "dcf", "version", 1, v_version },
 	{ "dcf", "product_class", 1, v_class },
 	{ "dcf", "max_image_size", 1, v_max_image },
 	{ "hems", "methods", 1, v_methods },
-	{ "hems", "udp", 0, v_udp },
+	{ "tls", "url", 0, v_tls_url },
+	{ "tls", "ca", 0, v_tls_ca },
+	{ "tls", "cert", 0, v_tls_cert },
+	{ "tls", "server_name", 0, v_tls_server_name },
+	{ "tls", "pin_sha256", 0, v_tls_pin },
+	{ "http", "url", 0, v_http_url },
+	{ "udp", "endpoint", 0, v_udp_endpoint },
+	{ "psk", "endpoint", 0, v_psk_endpoint },
+	{ "ipsec", "vici", 0, v_ipsec_vici },
+	{ "ipsec", "child", 0, v_ipsec_child },
+	{ "ipsec", "endpoint", 0, v_ipsec_endpoint },
+	{ "ipsec", "initiate_timeout_ms", 0, v_ipsec_timeout },
 	{ "retry", "initial_ms", 0, v_initial },
 	{ "retry", "max_ms", 0, v_max },
 	{ "retry", "attempt_timeout_ms", 0, v_attempt },
 	{ "retry", "deadline_ms", 0, v_deadline },
+	{ "retry", "attempts_per_method", 0, v_attempts },
+	{ "retry", "reannounce_s", 0, v_reannounce_s },
+	{ "retry", "reannounce_max", 0, v_reannounce_max },
 };
 _Static_assert(sizeof(key_rows) / sizeof(key_rows[0]) <= 32, "seen is a 32-bit mask");
 
@@ -266,7 +529,8 @@ static int check_whole(struct parse_ctx *ctx)
 	for (unsigned i = 0; i < cfg->n_methods; i++) {
 		const struct dcf_tx_ops *ops = dcf_tx_find(cfg->methods[i]);
 		if (!ops->configured(cfg))
-			return fail(ctx, "hems", cfg->methods[i], "method has no endpoint configured");
+			return fail(ctx, "hems", cfg->methods[i],
+				    "method listed, but its section lacks a required key");
 	}
 	return 1;
 }
@@ -290,6 +554,20 @@ static int check_lines(const char *text, size_t len, struct parse_ctx *ctx)
 	return 1;
 }
 
+static void set_defaults(struct dcf_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->ipsec_child, "distress");
+	cfg->ipsec_initiate_timeout_ms = 5000;
+	cfg->initial_ms = 200;
+	cfg->max_ms = 5000;
+	cfg->attempt_timeout_ms = 500;
+	cfg->deadline_ms = 30000;
+	cfg->attempts_per_method = 4;
+	cfg->reannounce_s = 0;
+	cfg->reannounce_max = 24;
+}
+
 enum mayday_err dcf_config_parse(const char *text, size_t len, struct dcf_config *cfg,
 				 struct dcf_config_error *err)
 {
@@ -297,11 +575,7 @@ enum mayday_err dcf_config_parse(const char *text, size_t len, struct dcf_config
 	char *copy = NULL;
 	enum mayday_err rc = MAYDAY_E_INVALID;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->initial_ms = 200;
-	cfg->max_ms = 5000;
-	cfg->attempt_timeout_ms = 500;
-	cfg->deadline_ms = 30000;
+	set_defaults(cfg);
 	err->what = NULL;
 	err->key[0] = '\0';
 

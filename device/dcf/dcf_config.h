@@ -4,13 +4,24 @@
  * the DCF starts; it is still parsed as hostile input).
  *
  *   [dcf]   version = 0.1.0 ; product_class = femto-a ; max_image_size = 268435456
- *   [hems]  methods = plain-udp            (ordered, comma-separated, known transports only)
- *           udp = 127.0.0.1:7701           (numeric IPv4, or [IPv6]:port)
- *   [retry] initial_ms = 200 ; max_ms = 5000 ; attempt_timeout_ms = 500 ; deadline_ms = 30000
+ *   [hems]  methods = tls, plain-udp   (ordered, comma-separated, each at most once)
+ *   [tls]   url = https://127.0.0.1:7443/v1/distress ; ca = operator-ca.pem ;
+ *           cert = dcf-cert.pem ; server_name = hems.mayday.test ; pin_sha256 = HEX
+ *   [http]  url = http://127.0.0.1:7080/v1/distress
+ *   [udp]   endpoint = 127.0.0.1:7701   (numeric IPv4, or [IPv6]:port)
+ *   [psk]   endpoint = 127.0.0.1:7702
+ *   [ipsec] vici = /run/charon.vici ; child = distress ; endpoint = 10.9.0.1:7701 ;
+ *           initiate_timeout_ms = 5000
+ *   [retry] initial_ms = 200 ; max_ms = 5000 ; attempt_timeout_ms = 500 ;
+ *           deadline_ms = 30000 ; attempts_per_method = 4 ; reannounce_s = 0 ;
+ *           reannounce_max = 24
  *
- * Strict: unknown sections or keys, duplicate keys, missing required keys,
- * values out of their bounds, lines longer than DCF_CONFIG_LINE_MAX and NUL
- * bytes are all rejected. The [retry] keys are optional (defaults above).
+ * docs/dcf.conf.example documents every key. Strict: unknown sections or
+ * keys, duplicate keys, missing required keys, values out of their bounds,
+ * lines longer than DCF_CONFIG_LINE_MAX and NUL bytes are all rejected. A
+ * method is accepted only if this build has its transport (tx/dcf_tx.h) and
+ * its section holds what that transport needs; sections of methods that are
+ * not listed are checked but unused.
  */
 #ifndef MAYDAY_DCF_CONFIG_H
 #define MAYDAY_DCF_CONFIG_H
@@ -24,11 +35,15 @@
 struct hal_flash;
 
 #define DCF_CONFIG_NAME      "dcf.conf"
-#define DCF_CONFIG_MAX       4096  /* bytes of dcf.conf */
+#define DCF_CONFIG_MAX       8192  /* bytes of dcf.conf */
 #define DCF_CONFIG_LINE_MAX  160   /* characters per line, without the newline */
-#define DCF_METHODS_MAX      4
+#define DCF_METHODS_MAX      5     /* every method of TR 33.820 §7.12.3, once each */
 #define DCF_METHOD_NAME_MAX  15
 #define DCF_HOST_MAX         45    /* textual IPv6 address */
+#define DCF_HOSTNAME_MAX     253   /* DNS name (RFC 1035), or an address */
+#define DCF_URL_PATH_MAX     128
+#define DCF_VICI_PATH_MAX    107   /* sun_path of a Unix socket, without the NUL */
+#define DCF_CHILD_MAX        64    /* strongSwan CHILD_SA name */
 
 /* Bounds of the numeric values (inclusive). */
 #define DCF_MAX_IMAGE_SIZE_MAX  (UINT64_C(1) << 40)
@@ -39,11 +54,28 @@ struct hal_flash;
 #define DCF_ATTEMPT_MS_MAX      60000u
 #define DCF_DEADLINE_MS_MIN     10u
 #define DCF_DEADLINE_MS_MAX     86400000u  /* one day */
+#define DCF_ATTEMPTS_MIN        1u
+#define DCF_ATTEMPTS_MAX        100u
+#define DCF_REANNOUNCE_S_MAX    86400u     /* one day */
+#define DCF_REANNOUNCE_MAX_MAX  1000u
+#define DCF_INITIATE_MS_MIN     100u
+#define DCF_INITIATE_MS_MAX     60000u
 
 struct dcf_endpoint {
 	char host[DCF_HOST_MAX + 1];   /* numeric address, without brackets */
 	uint16_t port;
 	int set;                       /* 1 when configured */
+};
+
+/* An http:// or https:// URL, as parsed by libcurl's URL API and then
+ * restricted: no user, password, query or fragment. */
+struct dcf_url {
+	char host[DCF_HOSTNAME_MAX + 1]; /* DNS name or numeric address (IPv6 without brackets) */
+	int host_is_ip;                  /* 1 for an IPv4 or IPv6 address */
+	int host_is_ip6;
+	uint16_t port;                   /* explicit, or the scheme's default */
+	char path[DCF_URL_PATH_MAX + 1]; /* starts with '/' */
+	int set;
 };
 
 struct dcf_config {
@@ -52,11 +84,30 @@ struct dcf_config {
 	uint64_t max_image_size;
 	unsigned n_methods;
 	char methods[DCF_METHODS_MAX][DCF_METHOD_NAME_MAX + 1]; /* in the order to try */
-	struct dcf_endpoint udp;
+
+	struct dcf_url tls_url;
+	char tls_ca[MAYDAY_NAME_MAX + 1];       /* file in the DCF partition; "" if unset */
+	char tls_cert[MAYDAY_NAME_MAX + 1];     /* file in the DCF partition; "" if unset */
+	char tls_server_name[DCF_HOSTNAME_MAX + 1]; /* "" : the URL's host */
+	int tls_pin_set;
+	uint8_t tls_pin_sha256[MAYDAY_DIGEST_LEN];  /* SHA-256 of the server's SPKI (DER) */
+
+	struct dcf_url http_url;
+	struct dcf_endpoint udp_endpoint;
+	struct dcf_endpoint psk_endpoint;
+
+	char ipsec_vici[DCF_VICI_PATH_MAX + 1]; /* absolute path of charon's VICI socket */
+	char ipsec_child[DCF_CHILD_MAX + 1];    /* CHILD_SA to initiate; default "distress" */
+	struct dcf_endpoint ipsec_endpoint;     /* the H(e)MS, reached through the tunnel */
+	uint32_t ipsec_initiate_timeout_ms;
+
 	uint32_t initial_ms;
 	uint32_t max_ms;
 	uint32_t attempt_timeout_ms;
 	uint32_t deadline_ms;
+	uint32_t attempts_per_method;  /* unanswered sends before the next method */
+	uint32_t reannounce_s;         /* 0: no re-announcement after an ack */
+	uint32_t reannounce_max;       /* re-announcements per run (0: none) */
 };
 
 /* Why a configuration was rejected: `what` is static text, `key` names the

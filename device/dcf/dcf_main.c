@@ -1,4 +1,5 @@
 /* mayday-dcf: command line only; the procedure is dcf_run(). */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,12 @@ static void usage(FILE *to)
 		"  --device DIR       the device (its flash directory)\n"
 		"  --evidence NAME    the TrE's evidence file in the run partition (evidence.cbor)\n"
 		"  --flash SPEC       flash backend (default: $MAYDAY_FLASH or \"host\")\n"
-		"  --deadline-ms N    give up after N ms (default: [retry] deadline_ms of dcf.conf)\n"
-		"exit: %d acknowledged, %d not acknowledged, %d configuration or RoT unusable\n",
-		MAYDAY_EXIT_DCF_ACKED, MAYDAY_EXIT_DCF_UNACKED, MAYDAY_EXIT_DCF_CONFIG);
+		"  --deadline-ms N    give up an announcement after N ms (default: [retry]\n"
+		"                     deadline_ms of dcf.conf)\n"
+		"exit: %d acknowledged, %d not acknowledged, %d only unauthenticated acks,\n"
+		"      %d configuration or RoT unusable\n",
+		MAYDAY_EXIT_DCF_ACKED, MAYDAY_EXIT_DCF_UNACKED, MAYDAY_EXIT_DCF_ACK_UNAUTH,
+		MAYDAY_EXIT_DCF_CONFIG);
 }
 
 int main(int argc, char **argv)
@@ -73,5 +77,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return MAYDAY_EXIT_DCF_CONFIG;
 	}
-	return dcf_run(&opts, NULL);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_warnx("cannot initialise libcurl");
+		return MAYDAY_EXIT_DCF_CONFIG;
+	}
+	int exit_code = dcf_run(&opts, NULL);
+	curl_global_cleanup();
+	return exit_code;
 }

@@ -15,6 +15,7 @@
 #include "exit_codes.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
+#include "tx/dcf_tx.h"
 
 int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 {
@@ -68,9 +69,14 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 		log_info("no usable evidence in %s/%s (%s); reporting reason %s", HAL_PART_RUN,
 			ev_name, mayday_strerror(rc), mayday_reason_name(ev.reason));
 
+	const struct dcf_tx_ops *methods[DCF_METHODS_MAX];
+	for (unsigned i = 0; i < cfg.n_methods; i++)
+		methods[i] = dcf_tx_find(cfg.methods[i]); /* dcf_config_load checked each */
+	struct dcf_tx_env env = { .cfg = &cfg, .flash = flash, .rot = rot };
 	struct dcf_session session = {
-		.cfg = &cfg,
-		.rot = rot,
+		.env = &env,
+		.methods = methods,
+		.n_methods = cfg.n_methods,
 		.signer = &signer,
 		.hems_pub = hems,
 		.device_id = device_id,

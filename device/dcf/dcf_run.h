@@ -21,7 +21,9 @@ struct dcf_run_opts {
 	uint32_t deadline_ms;       /* 0: [retry] deadline_ms from dcf.conf */
 };
 
-/* Returns an enum mayday_exit (MAYDAY_EXIT_DCF_*); fills *stats (may be NULL). */
+/* Returns an enum mayday_exit (MAYDAY_EXIT_DCF_*); fills *stats (may be NULL).
+ * The process must have called curl_global_init (the HTTP(S) transports use
+ * libcurl, whose global set-up is not for libraries to do). */
 int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats);
 
 #endif

@@ -6,59 +6,76 @@
  * indications ever carry the same counter, even across power cuts. A
  * retransmission sends the very same bytes, which the H(e)MS treats as
  * idempotent per (device, counter). A new message (new counter) is built
- * only when the method changes (the indication names its transport) or the
- * H(e)MS rejected the counter (status REJECTED). An ack with action
- * RETRY_AFTER (server busy) is not a verdict on the counter, whatever its
- * status: the same bytes are sent again, no sooner than retry_after.
+ * when the method changes (the indication names its transport), when the
+ * H(e)MS rejected the counter, when an unauthenticated ack ended it, and for
+ * every re-announcement.
  *
  * After each send the loop listens for answers until the next send is due:
- * attempt_timeout_ms plus a fully jittered backoff delay, never before a
- * server's retry-after, never past the deadline. Every answer is untrusted
- * until dcf_ack_check says it is signed by the H(e)MS anchor and echoes this
- * device and counter; anything else is counted and dropped.
+ * attempt_timeout_ms plus a fully jittered backoff delay whose window grows
+ * with every attempt of the announcement (it does not restart when the
+ * method changes, so a device cycling through its methods still slows down
+ * to the low rate max_ms sets), never before a server's retry-after, never
+ * past the deadline. Every answer is untrusted until dcf_ack_check says it
+ * is signed by the H(e)MS anchor and echoes this device and counter.
+ *
+ * Request/response transports (HTTP, TLS) answer inside send; the same loop
+ * then collects that answer at once and sleeps out the rest of the window.
  */
 #include "dcf_session.h"
 
 #include <inttypes.h>
 #include <openssl/rand.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "dcf_ack.h"
 #include "dcf_config.h"
-#include "log.h"
 #include "dcf_report.h"
 #include "dcf_retry.h"
 #include "exit_codes.h"
 #include "hal/clock.h"
 #include "hal/rot.h"
+#include "log.h"
 #include "tx/dcf_tx.h"
 
-#define ATTEMPTS_PER_METHOD 4 /* unanswered sends before the next method (if several) */
-#define MESSAGES_MAX        8 /* counters one run may use: bounds a reject loop */
-#define IGNORED_LOG_MAX     5 /* ignored answers logged one by one; the rest counted */
+#define REJECTS_MAX      8 /* counters the H(e)MS may refuse per announcement */
+#define IGNORED_LOG_MAX  5 /* ignored answers logged one by one; the rest counted */
 
 enum wait_result {
 	WAIT_CONTINUE, /* keep listening until the next send is due */
 	WAIT_DUE,      /* the next send is due */
-	WAIT_ACKED,    /* a valid ack ended the procedure */
+	WAIT_ACKED,    /* a valid ack ended the announcement */
 	WAIT_GIVE_UP   /* nothing more may be sent before the deadline */
+};
+
+enum outcome {
+	OUT_ACKED,
+	OUT_UNAUTH,    /* only unauthenticated acks */
+	OUT_UNACKED,
+	OUT_ROT        /* no counter or signature from the RoT */
 };
 
 struct run {
 	const struct dcf_session *s;
+	const struct dcf_config *cfg;
 	struct dcf_stats *st;
 	struct dcf_retry_policy policy;
 	uint64_t deadline;               /* absolute, monotonic ms */
-	unsigned method;                 /* index into cfg->methods */
-	const struct dcf_tx_ops *ops;
+	unsigned method;                 /* index into s->methods */
+	const struct dcf_tx_ops *ops;    /* s->methods[method] once a message exists */
 	void *tx;                        /* open channel, or NULL */
 	int have_msg;
 	uint8_t msg[MAYDAY_INDICATION_MAX];
 	size_t msg_len;
-	uint32_t attempt;                /* unanswered sends of this message */
+	uint32_t tries;                  /* unanswered sends of this message */
+	uint32_t attempts;               /* sends of this announcement: the backoff exponent */
+	uint32_t rejects;                /* counters refused in this announcement */
 	uint64_t not_before;             /* server's retry-after, absolute ms */
+	int answered;                    /* the last send got an answer (busy or rejected) */
 	int rejected;                    /* the H(e)MS refused this counter */
+	int unauth;                      /* an unauthenticated ack ended this counter */
+	int unauth_seen;                 /* ... at least once in this announcement */
 };
 
 static uint64_t random_u64(void)
@@ -76,6 +93,12 @@ static void sleep_ms(uint64_t ms)
 	if (ms > 60000)
 		ms = 60000;
 	poll(NULL, 0, (int)ms);
+}
+
+static void sleep_until(uint64_t at)
+{
+	for (uint64_t now = hal_clock_mono_ms(); now < at; now = hal_clock_mono_ms())
+		sleep_ms(at - now);
 }
 
 static const char *ack_status_name(uint32_t status)
@@ -105,6 +128,15 @@ static void close_tx(struct run *r)
 	r->tx = NULL;
 }
 
+/* The next attempt goes to method `next` with a new message. */
+static void change_method(struct run *r, unsigned next)
+{
+	if (next != r->method)
+		close_tx(r);
+	r->method = next;
+	r->have_msg = 0;
+}
+
 static enum mayday_err new_message(struct run *r)
 {
 	const struct dcf_session *s = r->s;
@@ -112,8 +144,8 @@ static enum mayday_err new_message(struct run *r)
 	uint64_t counter;
 	enum mayday_err rc;
 
-	r->ops = dcf_tx_find(s->cfg->methods[r->method]);
-	rc = hal_rot_counter_next(s->rot, HAL_ROT_COUNTER_MESSAGE, &counter);
+	r->ops = s->methods[r->method];
+	rc = hal_rot_counter_next(s->env->rot, HAL_ROT_COUNTER_MESSAGE, &counter);
 	if (rc != MAYDAY_OK) {
 		log_info("cannot advance the RoT message counter: %s", mayday_strerror(rc));
 		return rc;
@@ -124,7 +156,7 @@ static enum mayday_err new_message(struct run *r)
 		.time = hal_clock_wall_s(),
 		.transport = r->ops->transport,
 		.free_space = s->free_space,
-		.cfg = s->cfg,
+		.cfg = r->cfg,
 		.ev = s->ev,
 	};
 	rc = dcf_report_build(&in, &ind);
@@ -135,8 +167,9 @@ static enum mayday_err new_message(struct run *r)
 		return rc;
 	}
 	r->have_msg = 1;
-	r->attempt = 0;
+	r->tries = 0;
 	r->rejected = 0;
+	r->unauth = 0;
 	r->st->counter = counter;
 	r->st->messages++;
 	log_info("indication for device %s, counter %" PRIu64 ", reason %s, via %s (%zu bytes)",
@@ -144,27 +177,49 @@ static enum mayday_err new_message(struct run *r)
 	return MAYDAY_OK;
 }
 
-static void send_message(struct run *r)
+/* A server's request to wait; false if that is past the deadline. */
+static bool postpone(struct run *r, uint32_t seconds, uint64_t now)
+{
+	uint64_t at = now + (uint64_t)seconds * 1000;
+
+	r->st->retry_after++;
+	r->answered = 1;
+	if (at > r->not_before)
+		r->not_before = at;
+	if (r->not_before >= r->deadline) {
+		log_info("H(e)MS asks to retry after %" PRIu32 " s, beyond the deadline", seconds);
+		return false;
+	}
+	return true;
+}
+
+/* false if a retry-after leaves no room before the deadline. */
+static bool send_message(struct run *r)
 {
 	enum mayday_err rc;
 
+	r->answered = 0;
 	if (!r->tx) {
-		rc = r->ops->open(r->s->cfg, &r->tx);
+		rc = r->ops->open(r->s->env, &r->tx);
 		if (rc != MAYDAY_OK) {
 			r->tx = NULL;
+			r->st->failed++;
 			log_info("%s: cannot open: %s", r->ops->name, mayday_strerror(rc));
-			return;
+			return true;
 		}
 	}
+	if (r->tries > 0)
+		log_info("retransmission %" PRIu32 " of counter %" PRIu64 " via %s", r->tries,
+			r->st->counter, r->ops->name);
 	rc = r->ops->send(r->tx, r->msg, r->msg_len);
 	if (rc != MAYDAY_OK) {
+		r->st->failed++;
 		log_info("%s: send failed: %s", r->ops->name, mayday_strerror(rc));
-		return;
+		return true;
 	}
 	r->st->sends++;
-	if (r->attempt > 0)
-		log_info("retransmission %" PRIu32 " of counter %" PRIu64, r->attempt,
-			r->st->counter);
+	uint32_t busy = r->ops->retry_after_s ? r->ops->retry_after_s(r->tx) : 0;
+	return busy == 0 || postpone(r, busy, hal_clock_mono_ms());
 }
 
 /* `why` is used when the decoder's diagnosis (more precise) is absent. */
@@ -180,25 +235,29 @@ static void ignore(struct run *r, const char *why, const struct mayday_diag *dia
 		log_info("ignoring further invalid messages silently (counted)");
 }
 
+static void on_unauth(struct run *r, const struct mayday_ack *ack)
+{
+	r->st->unauth++;
+	if (!r->unauth)
+		log_info("an ack for counter %" PRIu64 " fails authentication with the H(e)MS "
+			"anchor: no authority; this counter is not retransmitted", ack->counter);
+	r->unauth = 1;
+	r->unauth_seen = 1;
+}
+
 /* A validly signed, matching ack arrived: decide what it means. */
-static enum wait_result on_ack(struct run *r, const struct mayday_ack *ack, uint64_t now,
-			       uint64_t *due)
+static enum wait_result on_ack(struct run *r, const struct mayday_ack *ack, uint64_t *due)
 {
 	struct dcf_stats *st = r->st;
 
 	st->ack = *ack;
-	log_info("ack for counter %" PRIu64 ": incident %" PRIu64 ", status %s, action %s",
-		ack->counter, ack->incident_id, ack_status_name(ack->status),
+	log_info("ack for counter %" PRIu64 " via %s: incident %" PRIu64 ", status %s, action %s",
+		ack->counter, r->ops->name, ack->incident_id, ack_status_name(ack->status),
 		ack_action_name(ack->action));
 	if (ack->action == MAYDAY_ACTION_RETRY_AFTER) {
-		st->retry_after++;
-		r->not_before = now + (uint64_t)ack->retry_after * 1000;
-		if (r->not_before >= r->deadline) {
-			log_info("H(e)MS asks to retry after %" PRIu32 " s, beyond the deadline",
-				ack->retry_after);
-			return WAIT_GIVE_UP;
-		}
 		/* A busy server has not judged this counter: the same bytes go again. */
+		if (!postpone(r, ack->retry_after, hal_clock_mono_ms()))
+			return WAIT_GIVE_UP;
 		if (*due < r->not_before)
 			*due = r->not_before;
 		return WAIT_CONTINUE;
@@ -206,30 +265,33 @@ static enum wait_result on_ack(struct run *r, const struct mayday_ack *ack, uint
 	if (ack->status == MAYDAY_ACK_REJECTED) {
 		st->rejected++;
 		r->rejected = 1;
-		return WAIT_CONTINUE;
-	}
-	if (ack->status != MAYDAY_ACK_STORED && ack->status != MAYDAY_ACK_STORED_UNVERIFIED) {
-		ignore(r, "unknown ack status", NULL);
+		r->answered = 1;
 		return WAIT_CONTINUE;
 	}
 	if (ack->action == MAYDAY_ACTION_REMEDIATE)
 		log_info("remediation offered at %s: not supported by this DCF", ack->acs_url);
 	st->acked = 1;
+	st->method = r->method;
 	log_info("distress acknowledged: incident %" PRIu64, ack->incident_id);
 	return WAIT_ACKED;
 }
 
-/* Listen for answers until *due (which a retry-after may push back). */
+/* Listen for answers until *due (which a retry-after may push back). What
+ * has already arrived when *due passes is still read, once: a request/response
+ * transport may have spent the whole window inside send, and its answer
+ * must not be lost for that. */
 static enum wait_result wait_for_ack(struct run *r, uint64_t *due)
 {
 	const struct dcf_session *s = r->s;
 	uint8_t buf[MAYDAY_ACK_MAX];
+	int last_look = 0;
 
 	for (;;) {
 		uint64_t now = hal_clock_mono_ms();
-		if (now >= *due)
+		if (now >= *due && last_look)
 			return WAIT_DUE;
-		uint64_t left = *due - now;
+		last_look = now >= *due;
+		uint64_t left = last_look ? 0 : *due - now;
 		if (!r->tx) {
 			sleep_ms(left);
 			continue;
@@ -250,74 +312,135 @@ static enum wait_result wait_for_ack(struct run *r, uint64_t *due)
 		}
 		struct mayday_ack ack;
 		struct mayday_diag diag;
-		rc = dcf_ack_check(buf, len, s->hems_pub, s->device_id, r->st->counter, &ack, &diag);
-		if (rc == MAYDAY_E_MISMATCH) {
+		enum mayday_err why;
+		switch (dcf_ack_check(buf, len, s->hems_pub, s->device_id, r->st->counter, &ack,
+				      &why, &diag)) {
+		case DCF_ACK_VALID: {
+			enum wait_result w = on_ack(r, &ack, due);
+			if (w != WAIT_CONTINUE)
+				return w;
+			break;
+		}
+		case DCF_ACK_UNAUTH:
+			/* Keep listening: the genuine ack may still come for this counter. */
+			on_unauth(r, &ack);
+			break;
+		case DCF_ACK_OTHER:
 			ignore(r, "ack for another device or counter", NULL);
-			continue;
+			break;
+		case DCF_ACK_INVALID:
+			ignore(r, mayday_strerror(why), &diag);
+			break;
 		}
-		if (rc != MAYDAY_OK) {
-			ignore(r, mayday_strerror(rc), &diag);
-			continue;
-		}
-		enum wait_result w = on_ack(r, &ack, hal_clock_mono_ms(), due);
-		if (w != WAIT_CONTINUE)
-			return w;
 	}
+}
+
+/* After an attempt that did not end the announcement: what goes next. */
+static void next_attempt(struct run *r)
+{
+	const struct dcf_session *s = r->s;
+
+	r->attempts++;
+	if (r->unauth) {
+		change_method(r, (r->method + 1) % s->n_methods);
+	} else if (r->rejected) {
+		log_info("H(e)MS rejected counter %" PRIu64 "; a new indication follows",
+			r->st->counter);
+		r->rejects++;
+		r->have_msg = 0;
+	} else if (!r->answered && ++r->tries >= r->cfg->attempts_per_method &&
+		   s->n_methods > 1) {
+		unsigned next = (r->method + 1) % s->n_methods;
+		log_info("%s: %" PRIu32 " attempts unanswered; falling back to %s", r->ops->name,
+			r->tries, s->methods[next]->name);
+		r->st->fallbacks++;
+		change_method(r, next);
+	}
+}
+
+static enum outcome announce(struct run *r)
+{
+	const struct dcf_session *s = r->s;
+
+	r->deadline = hal_clock_mono_ms() + s->deadline_ms;
+	r->have_msg = 0;
+	r->attempts = 0;
+	r->rejects = 0;
+	r->not_before = 0;
+	r->unauth_seen = 0;
+	r->st->announcements++;
+	for (;;) {
+		/* Checked before a message is built: no counter is spent on a
+		 * message that could not be sent anyway. */
+		uint64_t start = hal_clock_mono_ms();
+		if (start >= r->deadline)
+			break;
+		if (!r->have_msg) {
+			if (r->rejects >= REJECTS_MAX) {
+				log_info("giving up after %d rejected indications", REJECTS_MAX);
+				break;
+			}
+			if (new_message(r) != MAYDAY_OK)
+				return OUT_ROT;
+		}
+		start = hal_clock_mono_ms(); /* the attempt's time runs from its send */
+		if (start >= r->deadline || !send_message(r))
+			break;
+		uint64_t due;
+		if (!dcf_retry_next(&r->policy, r->attempts, random_u64(),
+				    start + r->cfg->attempt_timeout_ms, r->not_before, r->deadline,
+				    &due))
+			due = r->deadline; /* no further send fits: listen until the deadline */
+		enum wait_result w = wait_for_ack(r, &due);
+		if (w == WAIT_ACKED) {
+			r->st->acked_announcements++;
+			return OUT_ACKED;
+		}
+		if (w == WAIT_GIVE_UP || hal_clock_mono_ms() >= r->deadline)
+			break;
+		next_attempt(r);
+	}
+	close_tx(r);
+	log_info("no valid acknowledgement before the deadline (%" PRIu32 " sends, %" PRIu32
+		" failed attempts, %" PRIu32 " ignored answers, %" PRIu32 " unauthenticated acks, "
+		"last counter %" PRIu64 ")", r->st->sends, r->st->failed, r->st->ignored,
+		r->st->unauth, r->st->counter);
+	return r->unauth_seen ? OUT_UNAUTH : OUT_UNACKED;
 }
 
 int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 {
+	const struct dcf_config *cfg = s->env->cfg;
 	struct run r = {
 		.s = s,
+		.cfg = cfg,
 		.st = stats,
-		.policy = { .initial_ms = s->cfg->initial_ms, .max_ms = s->cfg->max_ms },
-		.deadline = hal_clock_mono_ms() + s->deadline_ms,
+		.policy = { .initial_ms = cfg->initial_ms, .max_ms = cfg->max_ms },
 	};
-	int exit_code = MAYDAY_EXIT_DCF_UNACKED;
+	enum outcome first;
 
 	memset(stats, 0, sizeof(*stats));
-	for (;;) {
-		if (!r.have_msg) {
-			if (r.st->messages == MESSAGES_MAX) {
-				log_info("giving up after %d indications", MESSAGES_MAX);
-				break;
-			}
-			if (new_message(&r) != MAYDAY_OK) {
-				exit_code = MAYDAY_EXIT_DCF_CONFIG;
-				break;
-			}
-		}
-		uint64_t now = hal_clock_mono_ms();
-		if (now >= r.deadline)
+	first = announce(&r);
+	for (uint32_t i = 1; first == OUT_ACKED && cfg->reannounce_s > 0 && i <= cfg->reannounce_max;
+	     i++) {
+		/* No channel idles through the period; the next one starts fresh. */
+		close_tx(&r);
+		log_info("still in distress: re-announcement %" PRIu32 " of %" PRIu32 " in %" PRIu32
+			" s", i, cfg->reannounce_max, cfg->reannounce_s);
+		sleep_until(hal_clock_mono_ms() + (uint64_t)cfg->reannounce_s * 1000);
+		/* The method that carried the last ack goes first. */
+		change_method(&r, stats->method);
+		if (announce(&r) == OUT_ROT) {
+			first = OUT_ROT;
 			break;
-		send_message(&r);
-
-		uint64_t due;
-		if (!dcf_retry_next(&r.policy, r.attempt, random_u64(),
-				    now + s->cfg->attempt_timeout_ms, r.not_before, r.deadline, &due))
-			due = r.deadline; /* no further send fits: listen until the deadline */
-		enum wait_result w = wait_for_ack(&r, &due);
-		if (w == WAIT_ACKED) {
-			exit_code = MAYDAY_EXIT_DCF_ACKED;
-			break;
-		}
-		if (w == WAIT_GIVE_UP || hal_clock_mono_ms() >= r.deadline)
-			break;
-		r.attempt++;
-		if (r.rejected) {
-			log_info("H(e)MS rejected counter %" PRIu64 "; a new indication follows",
-				r.st->counter);
-			r.have_msg = 0;
-		} else if (s->cfg->n_methods > 1 && r.attempt >= ATTEMPTS_PER_METHOD) {
-			close_tx(&r);
-			r.method = (r.method + 1) % s->cfg->n_methods;
-			r.have_msg = 0;
 		}
 	}
 	close_tx(&r);
-	if (exit_code == MAYDAY_EXIT_DCF_UNACKED)
-		log_info("no valid acknowledgement before the deadline (%" PRIu32 " sends, "
-			"%" PRIu32 " ignored answers, last counter %" PRIu64 ")",
-			stats->sends, stats->ignored, stats->counter);
-	return exit_code;
+	switch (first) {
+	case OUT_ACKED: return MAYDAY_EXIT_DCF_ACKED;
+	case OUT_UNAUTH: return MAYDAY_EXIT_DCF_ACK_UNAUTH;
+	case OUT_UNACKED: return MAYDAY_EXIT_DCF_UNACKED;
+	case OUT_ROT: break;
+	}
+	return MAYDAY_EXIT_DCF_CONFIG;
 }

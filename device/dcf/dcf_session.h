@@ -1,8 +1,15 @@
 /*
- * One distress procedure: take a fresh RoT counter, build and sign the
- * indication, send it over the configured methods and retransmit the same
- * bytes with backoff until an authenticated acknowledgement arrives or the
- * deadline passes.
+ * The distress procedure: announce the distress over the configured
+ * methods, in order, until an authenticated acknowledgement arrives or the
+ * deadline passes; once acknowledged, re-announce periodically while the
+ * device stays in distress (i.e. while the DCF runs).
+ *
+ * One announcement: take a fresh RoT counter, build and sign the indication
+ * for the current method (its `transport` claim names the method, so every
+ * method gets its own indication and counter), send it and retransmit the
+ * same bytes with backoff; after attempts_per_method unanswered attempts,
+ * fall back to the next method (wrapping around). The transports are passed
+ * in as a table (dcf_tx_ops), so tests drive the procedure with their own.
  */
 #ifndef MAYDAY_DCF_SESSION_H
 #define MAYDAY_DCF_SESSION_H
@@ -12,41 +19,61 @@
 
 #include "mayday/indication.h"
 
-struct hal_rot;
-struct dcf_config;
+struct dcf_tx_env;
+struct dcf_tx_ops;
 
-/* What happened, for the log and for tests. */
+/* What happened, for the log and for tests; counts are over the whole run. */
 struct dcf_stats {
 	uint64_t counter;        /* RoT message counter of the last indication built */
 	uint32_t messages;       /* indications built (a new counter each) */
-	uint32_t sends;          /* datagrams/messages handed to a transport */
-	uint32_t ignored;        /* received messages that were not a valid ack */
+	uint32_t sends;          /* messages handed to a transport */
+	uint32_t failed;         /* attempts whose channel could not be opened or used */
+	uint32_t fallbacks;      /* moves to the next method after attempts_per_method */
+	uint32_t ignored;        /* received messages that were not a usable ack */
+	uint32_t unauth;         /* ack-like answers that failed authentication */
 	uint32_t rejected;       /* valid acks with status REJECTED */
-	uint32_t retry_after;    /* valid acks asking to retry later */
-	int acked;               /* 1 once a valid ack ended the procedure */
+	uint32_t retry_after;    /* answers asking to retry later (acks or transport) */
+	uint32_t announcements;  /* the first announcement plus re-announcements */
+	uint32_t acked_announcements;
+	int acked;               /* 1 once a valid ack ended an announcement */
+	unsigned method;         /* index of the method that carried the last valid ack */
 	struct mayday_ack ack;   /* the last valid ack */
 };
 
 struct dcf_session {
-	const struct dcf_config *cfg;
-	struct hal_rot *rot;                /* counter; borrowed */
-	const struct mayday_signer *signer; /* the RoT's distress key; borrowed */
-	EVP_PKEY *hems_pub;                 /* the RoT's H(e)MS anchor; borrowed */
+	/* env->cfg: retry and re-announce settings; env->rot: the message
+	 * counter. The whole env is handed to every transport's open. Borrowed. */
+	const struct dcf_tx_env *env;
+	const struct dcf_tx_ops *const *methods; /* in the order to try; borrowed */
+	unsigned n_methods;                      /* at least 1 */
+	const struct mayday_signer *signer;      /* the RoT's distress key; borrowed */
+	EVP_PKEY *hems_pub;                      /* the RoT's H(e)MS anchor; borrowed */
 	const char *device_id;
 	const struct mayday_evidence *ev;
 	uint64_t free_space;
-	uint32_t deadline_ms;               /* from the start of dcf_session_run */
+	uint32_t deadline_ms;                    /* per announcement, from its start */
 };
 
-/* Runs the procedure. A valid ack (H(e)MS anchor, this device, this counter)
- * with status STORED or STORED_UNVERIFIED ends it; action RETRY_AFTER
- * postpones the next retransmission of the same bytes (the run ends early if
- * that is past the deadline); status REJECTED makes the next attempt a new
- * indication with a new counter (at most 8 per run). Anything else received
- * is counted in stats->ignored and dropped.
- * Returns an enum mayday_exit: MAYDAY_EXIT_DCF_ACKED,
- * MAYDAY_EXIT_DCF_UNACKED (deadline, or nothing more may be sent), or
- * MAYDAY_EXIT_DCF_CONFIG (the RoT could not give a counter or a signature). */
+/* Runs the procedure.
+ *
+ * Answers are verified with dcf_ack_check. A valid ack with status STORED or
+ * STORED_UNVERIFIED ends the announcement. Action RETRY_AFTER (from a valid
+ * ack, or a transport's own busy signal such as HTTP 503 + Retry-After)
+ * postpones the next send and is not a verdict on the counter: the same
+ * bytes go again (the announcement ends early if that is past the deadline).
+ * Status REJECTED makes the next attempt a new indication with a new counter
+ * (at most 8 per announcement). An ack that echoes this device and counter
+ * but fails authentication ends the retransmission of that counter (the
+ * H(e)MS evidently has it, or someone on the path pretends so) and the next
+ * attempt moves on to the next method with a new counter; it never counts as
+ * an acknowledgement. Anything else received is counted and dropped.
+ *
+ * Returns an enum mayday_exit: MAYDAY_EXIT_DCF_ACKED if an announcement was
+ * acknowledged (re-announcements that go unanswered do not undo that),
+ * MAYDAY_EXIT_DCF_ACK_UNAUTH if the first announcement got only
+ * unauthenticated acks, MAYDAY_EXIT_DCF_UNACKED if it got nothing usable
+ * before its deadline, MAYDAY_EXIT_DCF_CONFIG if the RoT could not give a
+ * counter or a signature. */
 int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats);
 
 #endif

@@ -31,7 +31,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!ops || !ops->configured(&cfg))
 			abort();
 	}
-	if (cfg.udp.set && (cfg.udp.port == 0 || strlen(cfg.udp.host) == 0))
+	const struct dcf_endpoint *eps[] = { &cfg.udp_endpoint, &cfg.psk_endpoint,
+					     &cfg.ipsec_endpoint };
+	for (size_t i = 0; i < sizeof(eps) / sizeof(eps[0]); i++)
+		if (eps[i]->set && (eps[i]->port == 0 || strlen(eps[i]->host) == 0))
+			abort();
+	const struct dcf_url *urls[] = { &cfg.tls_url, &cfg.http_url };
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+		if (urls[i]->set && (urls[i]->port == 0 || urls[i]->host[0] == '\0' ||
+				     urls[i]->path[0] != '/'))
+			abort();
+	if (cfg.attempts_per_method < DCF_ATTEMPTS_MIN || cfg.attempts_per_method > DCF_ATTEMPTS_MAX ||
+	    cfg.reannounce_s > DCF_REANNOUNCE_S_MAX || cfg.reannounce_max > DCF_REANNOUNCE_MAX_MAX)
 		abort();
 	return 0;
 }

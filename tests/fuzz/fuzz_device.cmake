@@ -4,6 +4,18 @@
 mayday_fuzz_target(fuzz_boot_state ${CMAKE_SOURCE_DIR}/device/boot/boot_state.c)
 target_include_directories(fuzz_boot_state PRIVATE ${CMAKE_SOURCE_DIR}/device/boot)
 target_link_libraries(fuzz_boot_state PRIVATE mayday_hal mayday)
-mayday_fuzz_target(fuzz_dcf_config ${CMAKE_SOURCE_DIR}/device/dcf/dcf_config.c ${CMAKE_SOURCE_DIR}/device/dcf/tx/dcf_tx.c ${CMAKE_SOURCE_DIR}/device/dcf/tx/tx_plain_udp.c)
-target_include_directories(fuzz_dcf_config PRIVATE ${CMAKE_SOURCE_DIR}/device/dcf)
-target_link_libraries(fuzz_dcf_config PRIVATE mayday_hal mayday PkgConfig::INIH)
+# dcf_config needs the transport table (which methods this build has), and
+# with it every transport and libcurl: it links mayday_dcf_core, which the
+# fuzz build instruments like every library.
+mayday_fuzz_target(fuzz_dcf_config)
+target_link_libraries(fuzz_dcf_config PRIVATE mayday_dcf_core)
+# Parsers of the RoT partition's items and of the fault backend's options
+# (device/hal/), each exposed through its private header.
+mayday_fuzz_target(fuzz_hal_rot_counters ${CMAKE_SOURCE_DIR}/device/hal/rot_counters.c)
+target_link_libraries(fuzz_hal_rot_counters PRIVATE mayday_hal mayday)
+mayday_fuzz_target(fuzz_hal_rot_device_id ${CMAKE_SOURCE_DIR}/device/hal/rot_device_id.c)
+target_link_libraries(fuzz_hal_rot_device_id PRIVATE mayday_hal mayday)
+mayday_fuzz_target(fuzz_hal_rot_keys ${CMAKE_SOURCE_DIR}/device/hal/rot_keys.c)
+target_link_libraries(fuzz_hal_rot_keys PRIVATE mayday_hal mayday)
+mayday_fuzz_target(fuzz_hal_flash_fault_spec ${CMAKE_SOURCE_DIR}/device/hal/flash_fault_spec.c)
+target_link_libraries(fuzz_hal_flash_fault_spec PRIVATE mayday_hal mayday)

@@ -1,7 +1,8 @@
 # Unit tests of mayday-dcf (device/dcf) and mayday-provision (tools/provision).
 # Listed one by one; each is its own executable and CTest test, label "unit".
 
-set(MAYDAY_DCF_TESTS test_dcf_config test_dcf_retry test_dcf_ack test_dcf_report test_dcf_run)
+set(MAYDAY_DCF_TESTS test_dcf_config test_dcf_retry test_dcf_ack test_dcf_report test_dcf_run
+    test_dcf_session)
 foreach(t ${MAYDAY_DCF_TESTS})
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
   target_compile_definitions(${t} PRIVATE _GNU_SOURCE)   # nftw, mkdtemp
@@ -12,10 +13,27 @@ endforeach()
 target_compile_definitions(test_dcf_config PRIVATE
   DCF_CONF_EXAMPLE="${CMAKE_SOURCE_DIR}/docs/dcf.conf.example")
 
+# The HTTP(S) transports against an in-test H(e)MS on 127.0.0.1 (plain, or
+# OpenSSL TLS 1.3 with client certificates made by mayday-provision's X.509
+# code). test_dcf_httpd.c is the server, test_dcf_txfx.c the shared fixture.
+set(MAYDAY_DCF_TX_TESTS test_dcf_http test_dcf_tls)
+foreach(t ${MAYDAY_DCF_TX_TESTS})
+  add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c
+    ${CMAKE_CURRENT_LIST_DIR}/test_dcf_httpd.c ${CMAKE_CURRENT_LIST_DIR}/test_dcf_txfx.c)
+  target_compile_definitions(${t} PRIVATE _GNU_SOURCE)
+  target_link_libraries(${t} PRIVATE mayday_dcf_core PkgConfig::CMOCKA Threads::Threads
+                        OpenSSL::SSL)
+  add_test(NAME ${t} COMMAND ${t})
+  set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
+endforeach()
+target_sources(test_dcf_tls PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision/prov_x509.c)
+target_include_directories(test_dcf_tls PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision)
+
 # The provisioning tests run the real mayday-provision (and copy the real
 # mayday-dcf into the devices they make), then check the result with
 # libmayday and plain hashing, not with mayday-boot.
-set(MAYDAY_PROVISION_TESTS test_provision_init test_provision_device test_provision_tamper)
+set(MAYDAY_PROVISION_TESTS test_provision_init test_provision_device test_provision_tamper
+    test_provision_dcf_conf)
 foreach(t ${MAYDAY_PROVISION_TESTS})
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_provision_util.c)
   target_compile_definitions(${t} PRIVATE _GNU_SOURCE

@@ -1,5 +1,6 @@
 /* dcf_ack_check: only an ack signed by the H(e)MS anchor, for this device
- * and this counter, is accepted. */
+ * and this counter, is valid; a well-formed one for this device and counter
+ * under another key is told apart (UNAUTH), and everything else is noise. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,29 +47,50 @@ static size_t make_ack(EVP_PKEY *key, const char *id, uint64_t counter, uint8_t 
 	return len;
 }
 
+static enum dcf_ack_verdict check(const uint8_t *buf, size_t len, EVP_PKEY *anchor,
+				  const char *id, uint64_t counter, struct mayday_ack *ack,
+				  enum mayday_err *err)
+{
+	struct mayday_diag diag;
+
+	return dcf_ack_check(buf, len, anchor, id, counter, ack, err, &diag);
+}
+
 static void test_valid(void **state)
 {
 	struct keys *k = *state;
 	uint8_t buf[MAYDAY_ACK_MAX];
 	struct mayday_ack ack;
-	struct mayday_diag diag;
+	enum mayday_err err = MAYDAY_E_INTERNAL;
 	size_t len = make_ack(k->hems, "femto-1", 5, buf, sizeof(buf));
 
-	assert_int_equal(dcf_ack_check(buf, len, k->hems, "femto-1", 5, &ack, &diag), MAYDAY_OK);
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_VALID);
+	assert_int_equal(err, MAYDAY_OK);
 	assert_int_equal(ack.incident_id, 77);
 	assert_int_equal(ack.status, MAYDAY_ACK_STORED);
 }
 
-static void test_wrong_key(void **state)
+/* Signed by another key, but otherwise an answer to exactly this indication. */
+static void test_wrong_key_is_unauthenticated(void **state)
 {
 	struct keys *k = *state;
 	uint8_t buf[MAYDAY_ACK_MAX];
 	struct mayday_ack ack;
-	struct mayday_diag diag;
+	enum mayday_err err = MAYDAY_E_INTERNAL;
 	size_t len = make_ack(k->other, "femto-1", 5, buf, sizeof(buf));
 
-	assert_int_equal(dcf_ack_check(buf, len, k->hems, "femto-1", 5, &ack, &diag),
-			 MAYDAY_E_SIGNATURE);
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_UNAUTH);
+	assert_int_equal(ack.counter, 5);
+	assert_string_equal(ack.device_id, "femto-1");
+	/* for another counter or device it is just noise */
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 6, &ack, &err), DCF_ACK_INVALID);
+	assert_int_equal(err, MAYDAY_E_SIGNATURE);
+	assert_int_equal(check(buf, len, k->hems, "femto-2", 5, &ack, &err), DCF_ACK_INVALID);
+	assert_int_equal(err, MAYDAY_E_SIGNATURE);
+	/* a damaged signature over the right claims: unauthenticated too */
+	len = make_ack(k->hems, "femto-1", 5, buf, sizeof(buf));
+	buf[len - 1] ^= 0x80;
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_UNAUTH);
 }
 
 static void test_wrong_echo(void **state)
@@ -76,14 +98,12 @@ static void test_wrong_echo(void **state)
 	struct keys *k = *state;
 	uint8_t buf[MAYDAY_ACK_MAX];
 	struct mayday_ack ack;
-	struct mayday_diag diag;
+	enum mayday_err err;
 	size_t len = make_ack(k->hems, "femto-1", 4, buf, sizeof(buf));
 
-	assert_int_equal(dcf_ack_check(buf, len, k->hems, "femto-1", 5, &ack, &diag),
-			 MAYDAY_E_MISMATCH);
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_OTHER);
 	len = make_ack(k->hems, "femto-2", 5, buf, sizeof(buf));
-	assert_int_equal(dcf_ack_check(buf, len, k->hems, "femto-1", 5, &ack, &diag),
-			 MAYDAY_E_MISMATCH);
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_OTHER);
 }
 
 static void test_garbage(void **state)
@@ -91,27 +111,33 @@ static void test_garbage(void **state)
 	struct keys *k = *state;
 	uint8_t buf[MAYDAY_ACK_MAX];
 	struct mayday_ack ack;
-	struct mayday_diag diag;
+	enum mayday_err err;
 	size_t len = make_ack(k->hems, "femto-1", 5, buf, sizeof(buf));
 
-	/* Every truncation and every single-byte flip is refused. */
-	for (size_t n = 0; n < len; n++)
-		assert_int_not_equal(dcf_ack_check(buf, n, k->hems, "femto-1", 5, &ack, &diag),
-				     MAYDAY_OK);
+	/* Every truncation and every single-byte flip is refused: at best it is
+	 * an unauthenticated look-alike, never valid. */
+	for (size_t n = 0; n < len; n++) {
+		assert_int_equal(check(buf, n, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_INVALID);
+		assert_int_not_equal(err, MAYDAY_OK);
+	}
 	for (size_t i = 0; i < len; i++) {
 		buf[i] ^= 0x01;
-		assert_int_not_equal(dcf_ack_check(buf, len, k->hems, "femto-1", 5, &ack, &diag),
-				     MAYDAY_OK);
+		assert_int_not_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err),
+				     DCF_ACK_VALID);
 		buf[i] ^= 0x01;
 	}
-	assert_int_equal(dcf_ack_check(buf, len, k->hems, "femto-1", 5, &ack, &diag), MAYDAY_OK);
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_VALID);
+	/* not an ack at all */
+	static const uint8_t junk[] = { 0xd2, 0x84, 0x40, 0xa0, 0x40, 0x40 };
+	assert_int_equal(check(junk, sizeof(junk), k->hems, "femto-1", 5, &ack, &err),
+			 DCF_ACK_INVALID);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_wrong_key),
+		cmocka_unit_test(test_wrong_key_is_unauthenticated),
 		cmocka_unit_test(test_wrong_echo),
 		cmocka_unit_test(test_garbage),
 	};

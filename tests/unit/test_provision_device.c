@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -48,7 +49,7 @@ static void test_dcf_partition(void **state)
 	struct mayday_manifest m;
 	char path[TP_PATH_MAX];
 	static const char *const files[] = { "mayday-dcf", "dcf.conf", "hems.pub.pem",
-					     "dcf-cert.pem" };
+					     "dcf-cert.pem", "operator-ca.pem" };
 	(void)state;
 
 	tp_world_init(&w, 1, 1);
@@ -56,8 +57,8 @@ static void test_dcf_partition(void **state)
 	assert_int_equal(m.kind, MAYDAY_MANIFEST_DCF);
 	assert_string_equal(m.entry, "mayday-dcf");
 	assert_string_equal(m.product_class, TP_CLASS);
-	assert_int_equal(m.n_trv, 4);
-	for (size_t i = 0; i < 4; i++) {
+	assert_int_equal(m.n_trv, 5);
+	for (size_t i = 0; i < 5; i++) {
 		const struct mayday_trv *t = mayday_manifest_find(&m, files[i]);
 		assert_non_null(t);
 		assert_true(t->designated);
@@ -76,10 +77,17 @@ static void test_dcf_partition(void **state)
 	assert_non_null(conf);
 	assert_int_equal(dcf_config_parse((const char *)conf, len, &cfg, &err), MAYDAY_OK);
 	free(conf);
-	assert_string_equal(cfg.udp.host, "127.0.0.1");
-	assert_int_equal(cfg.udp.port, 7701);
+	assert_string_equal(cfg.udp_endpoint.host, "127.0.0.1");
+	assert_int_equal(cfg.udp_endpoint.port, 7701);
 	assert_string_equal(cfg.product_class, TP_CLASS);
+	assert_int_equal(cfg.n_methods, 1);
 	assert_string_equal(cfg.methods[0], "plain-udp");
+	assert_int_equal(cfg.reannounce_s, 0);
+	/* the operator CA the DCF trusts for TLS is the PKI's */
+	char pki_ca[TP_PATH_MAX];
+	tp_path(path, w.dev, "dcf", "operator-ca.pem");
+	tp_path(pki_ca, w.pki, NULL, "operator-ca.pem");
+	assert_same_file(path, pki_ca);
 
 	/* A manifest does not verify with another key. */
 	EVP_PKEY *other = NULL;
@@ -254,14 +262,121 @@ static void test_ipv6_and_enrol(void **state)
 	assert_non_null(conf);
 	assert_int_equal(dcf_config_parse((const char *)conf, len, &cfg, &err), MAYDAY_OK);
 	free(conf);
-	assert_string_equal(cfg.udp.host, "::1");
-	assert_int_equal(cfg.udp.port, 7702);
+	assert_string_equal(cfg.udp_endpoint.host, "::1");
+	assert_int_equal(cfg.udp_endpoint.port, 7702);
 
 	assert_int_equal(store_open(&st, spec), MAYDAY_OK);
 	assert_int_equal(store_get_device(st, "femto-v6", &row), MAYDAY_OK);
 	assert_string_equal(row.product_class, "femto-b");
 	assert_int_equal(store_get_device(st, "femto-other", &row), MAYDAY_E_NOTFOUND);
 	store_close(st);
+	tp_world_free(&w);
+}
+
+static int make_with(struct tp_world *w, const char *a1, const char *v1, const char *a2,
+		     const char *v2, const char *a3, const char *v3, const char *a4)
+{
+	return tp_provision("device", "--pki", w->pki, "--out", w->dev, "--id", "femto-m",
+			    "--class", TP_CLASS, "--dcf-bin", DCF_BIN, "--normal-bin", w->normal,
+			    "--components", "1", a1, v1, a2, v2, a3, v3, a4, NULL);
+}
+
+static void read_conf(const struct tp_world *w, struct dcf_config *cfg)
+{
+	char path[TP_PATH_MAX];
+	struct dcf_config_error err;
+	size_t len = 0;
+	uint8_t *conf;
+
+	tp_path(path, w->dev, "dcf", "dcf.conf");
+	conf = tp_read(path, &len);
+	assert_non_null(conf);
+	assert_int_equal(dcf_config_parse((const char *)conf, len, cfg, &err), MAYDAY_OK);
+	free(conf);
+}
+
+/* Several methods: sections for each, the order given, the PKI's H(e)MS key pinned. */
+static void test_methods(void **state)
+{
+	struct tp_world w;
+	struct dcf_config cfg;
+	char path[TP_PATH_MAX];
+	EVP_PKEY *hems = NULL;
+	unsigned char *der = NULL;
+	uint8_t pin[MAYDAY_DIGEST_LEN];
+	(void)state;
+
+	tp_world_init(&w, 1, 0);
+	assert_int_equal(make_with(&w, "--hems-tls", "https://127.0.0.1:7443/v1/distress",
+				   "--hems-http", "http://127.0.0.1:7080/v1/distress",
+				   "--methods", "plain-http,tls", "--tls-pin"), 0);
+	read_conf(&w, &cfg);
+	assert_int_equal(cfg.n_methods, 2);
+	assert_string_equal(cfg.methods[0], "plain-http");
+	assert_string_equal(cfg.methods[1], "tls");
+	assert_int_equal(cfg.tls_url.port, 7443);
+	assert_string_equal(cfg.tls_ca, "operator-ca.pem");
+	assert_string_equal(cfg.tls_cert, "dcf-cert.pem");
+	assert_string_equal(cfg.tls_server_name, "hems.mayday.test");
+	assert_int_equal(cfg.http_url.port, 7080);
+	assert_false(cfg.udp_endpoint.set);
+	tp_path(path, w.pki, NULL, "hems.pub.pem");
+	assert_int_equal(mayday_key_load_public(path, &hems), MAYDAY_OK);
+	int n = i2d_PUBKEY(hems, &der);
+	assert_true(n > 0);
+	mayday_sha256(der, (size_t)n, pin);
+	OPENSSL_free(der);
+	EVP_PKEY_free(hems);
+	assert_true(cfg.tls_pin_set);
+	assert_memory_equal(cfg.tls_pin_sha256, pin, sizeof(pin));
+	tp_world_free(&w);
+
+	/* Without --methods: every method given, in the canonical order. */
+	tp_world_init(&w, 1, 0);
+	assert_int_equal(make_with(&w, "--hems-http", "http://[::1]:7080/x", "--hems-udp",
+				   "[::1]:7701", "--hems-tls", "https://[::1]:7443/x",
+				   "--tls-server-name=other.test"), 0);
+	read_conf(&w, &cfg);
+	assert_int_equal(cfg.n_methods, 3);
+	assert_string_equal(cfg.methods[0], "tls");
+	assert_string_equal(cfg.methods[1], "plain-udp");
+	assert_string_equal(cfg.methods[2], "plain-http");
+	assert_string_equal(cfg.tls_server_name, "other.test");
+	assert_false(cfg.tls_pin_set);
+	tp_world_free(&w);
+}
+
+/* Combinations the DCF would reject, or that make no sense, make no device. */
+static void test_method_errors(void **state)
+{
+	struct tp_world w;
+	struct stat st;
+	(void)state;
+
+	tp_world_init(&w, 1, 0);
+	/* tls listed, but no [tls] url */
+	assert_int_equal(make_with(&w, "--hems-udp", "127.0.0.1:1", "--methods", "tls",
+				   "--components", "1", NULL), 1);
+	/* no endpoint at all */
+	assert_int_equal(make_with(&w, "--components", "1", "--methods", "plain-udp",
+				   "--components", "1", NULL), 1);
+	/* a value that would smuggle a line into dcf.conf */
+	assert_int_equal(make_with(&w, "--hems-udp", "127.0.0.1:1\n[retry]\ndeadline_ms=10",
+				   "--components", "1", "--components", "1", NULL), 1);
+	assert_int_equal(make_with(&w, "--hems-http", "http://127.0.0.1:1/x;y", "--components",
+				   "1", "--components", "1", NULL), 1);
+	/* the wrong scheme for the method */
+	assert_int_equal(make_with(&w, "--hems-tls", "http://127.0.0.1:1/x", "--components",
+				   "1", "--components", "1", NULL), 1);
+	assert_int_not_equal(stat(w.dev, &st), 0);
+	/* usage errors */
+	assert_int_equal(make_with(&w, "--hems-udp", "127.0.0.1:1", "--hems", "udp:127.0.0.1:2",
+				   "--components", "1", NULL), 2);
+	assert_int_equal(make_with(&w, "--hems-udp", "127.0.0.1:1", "--components", "1",
+				   "--components", "1", "--tls-pin"), 2);
+	assert_int_equal(make_with(&w, "--hems-udp", "127.0.0.1:1", "--methods", "a",
+				   "--methods", "b", NULL), 2);
+	assert_int_not_equal(stat(w.dev, &st), 0);
 	tp_world_free(&w);
 }
 
@@ -274,6 +389,8 @@ int main(void)
 		cmocka_unit_test(test_refuses_existing_device),
 		cmocka_unit_test(test_bad_hems_leaves_nothing),
 		cmocka_unit_test(test_ipv6_and_enrol),
+		cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_method_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

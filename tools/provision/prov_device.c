@@ -3,15 +3,18 @@
  *
  *   rot/     identity, a freshly generated distress key (it exists nowhere
  *            else), anchors: vendor key, H(e)MS key (hal_rot_file_provision)
- *   dcf/     mayday-dcf, dcf.conf, hems.pub.pem, dcf-cert.pem, manifest.cose
+ *   dcf/     mayday-dcf, dcf.conf, hems.pub.pem, dcf-cert.pem (the device's
+ *            TLS client certificate), operator-ca.pem (the CA that vouches
+ *            for the H(e)MS's TLS server), manifest.cose
  *            (MAYDAY_MANIFEST_DCF, every file designated)
  *   slot_a/  comp-<i>.bin, normal, notes.txt, manifest.cose
  *            (MAYDAY_MANIFEST_IMAGE with the TRVs; notes.txt not designated)
  *
  * Every device file is written through the flash HAL and hashed as it is
  * written, so the TRVs are the digests of exactly the bytes on flash.
- * dcf.conf is checked with the DCF's own parser before it is written: a
- * device is never made with a configuration its DCF would reject. The
+ * dcf.conf (prov_conf_text.c) is checked with the DCF's own parser before
+ * it is written: a device is never made with a configuration its DCF would
+ * reject. The
  * device's public key and certificate are also left in PKI/devices/ for
  * enrolment, with --enrol done here directly.
  */
@@ -23,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/x509.h>
+#include <openssl/crypto.h>
 
 #include "dcf_config.h"
 #include "hal/flash.h"
@@ -31,9 +35,11 @@
 #include "mayday/manifest.h"
 #include "prov_args.h"
 #include "prov_cmd.h"
+#include "prov_conf_text.h"
 #include "prov_flash.h"
 #include "prov_fs.h"
 #include "prov_log.h"
+#include "prov_manifest.h"
 #include "prov_pki.h"
 #include "prov_x509.h"
 #include "store.h"
@@ -50,15 +56,15 @@
 
 #define DCF_PROGRAM   "mayday-dcf"
 #define DCF_HEMS_PUB  "hems.pub.pem"
-#define DCF_CERT      "dcf-cert.pem"
-#define MANIFEST_NAME "manifest.cose"
 #define NORMAL_ENTRY  "normal"
 #define NOTES_NAME    "notes.txt"
 
 struct device_args {
-	const char *pki, *out, *id, *class_, *hems, *dcf_bin, *normal_bin;
+	const char *pki, *out, *id, *class_, *dcf_bin, *normal_bin;
 	const char *image_version, *enrol;
 	uint64_t components, component_size, rollback, max_image_size;
+	int tls_pin;
+	struct prov_conf conf;   /* the dcf.conf options */
 };
 
 struct keys {
@@ -74,26 +80,63 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: mayday-provision device --pki DIR --out DEVDIR --id ID --class CLASS\n"
-		"         --hems udp:HOST:PORT --dcf-bin PATH --normal-bin PATH\n"
-		"         [--components N] [--component-size BYTES] [--image-version V]\n"
-		"         [--rollback R] [--max-image-size BYTES] [--enrol sqlite:DBPATH]\n"
+		"         --dcf-bin PATH --normal-bin PATH  H(E)MS...\n"
+		"         [--methods LIST] [--components N] [--component-size BYTES]\n"
+		"         [--image-version V] [--rollback R] [--max-image-size BYTES]\n"
+		"         [--enrol sqlite:DBPATH]\n"
 		"  Makes the device DEVDIR (which must not exist or be empty): RoT with a new\n"
-		"  distress key, the DCF partition (PATH of mayday-dcf, its dcf.conf, signed\n"
-		"  manifest) and slot A (the normal entry program, N random components of\n"
-		"  BYTES each, signed TRV manifest). HOST is a numeric address ([v6] in brackets).\n"
-		"  Defaults: N=%d, BYTES=%d, V=%s, R=%d. --enrol enrols the device's key.\n",
+		"  distress key, the DCF partition (PATH of mayday-dcf, its dcf.conf, the\n"
+		"  device's TLS certificate and the operator CA, signed manifest) and slot A\n"
+		"  (the normal entry program, N random components of BYTES each, signed TRV\n"
+		"  manifest). Defaults: N=%d, BYTES=%d, V=%s, R=%d. --enrol enrols the key.\n"
+		"  H(E)MS: where the DCF sends its distress indication, one or more of\n"
+		"    --hems-tls URL             https://ADDRESS:PORT/v1/distress (mutual TLS 1.3)\n"
+		"      --tls-server-name NAME   name the server certificate must carry (%s)\n"
+		"      --tls-pin                also pin the PKI's H(e)MS key (SHA-256 of its SPKI)\n"
+		"    --hems-ipsec-endpoint A:P  through the CHILD_SA, with --ipsec-vici PATH\n"
+		"      [--ipsec-child NAME]     (default distress)\n"
+		"    --hems-psk A:P             PSK-sealed datagrams\n"
+		"    --hems-udp A:P             plain UDP   (--hems udp:A:P is the same)\n"
+		"    --hems-http URL            http://ADDRESS:PORT/v1/distress\n"
+		"  --methods LIST  the order to try them, e.g. tls,plain-udp (default: the order\n"
+		"  above). Addresses are numeric; [v6] in brackets.\n",
 		DEFAULT_COMPONENTS, DEFAULT_COMPONENT_SIZE, DEFAULT_IMAGE_VERSION,
-		DEFAULT_ROLLBACK);
+		DEFAULT_ROLLBACK, PROV_HEMS_DNS);
+}
+
+/* Each option at most once: a second value would silently win otherwise. */
+static int set_once(const char *option, const char **slot, const char *value)
+{
+	if (*slot) {
+		prov_log_error("%s given twice", option);
+		return 0;
+	}
+	*slot = value;
+	return 1;
 }
 
 static int parse_args(int argc, char **argv, struct device_args *a)
 {
+	enum {
+		OPT_METHODS = 256, OPT_TLS, OPT_TLS_NAME, OPT_TLS_PIN, OPT_HTTP, OPT_UDP, OPT_PSK,
+		OPT_IPSEC_EP, OPT_IPSEC_VICI, OPT_IPSEC_CHILD
+	};
 	static const struct option longopts[] = {
 		{ "pki", required_argument, NULL, 'p' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "class", required_argument, NULL, 'c' },
 		{ "hems", required_argument, NULL, 'H' },
+		{ "methods", required_argument, NULL, OPT_METHODS },
+		{ "hems-tls", required_argument, NULL, OPT_TLS },
+		{ "tls-server-name", required_argument, NULL, OPT_TLS_NAME },
+		{ "tls-pin", no_argument, NULL, OPT_TLS_PIN },
+		{ "hems-http", required_argument, NULL, OPT_HTTP },
+		{ "hems-udp", required_argument, NULL, OPT_UDP },
+		{ "hems-psk", required_argument, NULL, OPT_PSK },
+		{ "hems-ipsec-endpoint", required_argument, NULL, OPT_IPSEC_EP },
+		{ "ipsec-vici", required_argument, NULL, OPT_IPSEC_VICI },
+		{ "ipsec-child", required_argument, NULL, OPT_IPSEC_CHILD },
 		{ "dcf-bin", required_argument, NULL, 'd' },
 		{ "normal-bin", required_argument, NULL, 'n' },
 		{ "components", required_argument, NULL, 'N' },
@@ -105,7 +148,8 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	struct prov_conf *conf = &a->conf;
+	int c, ok = 1;
 
 	*a = (struct device_args){
 		.image_version = DEFAULT_IMAGE_VERSION,
@@ -115,17 +159,42 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		.max_image_size = DEFAULT_MAX_IMAGE,
 	};
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while (ok && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': a->pki = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'i': a->id = optarg; break;
 		case 'c': a->class_ = optarg; break;
-		case 'H': a->hems = optarg; break;
 		case 'd': a->dcf_bin = optarg; break;
 		case 'n': a->normal_bin = optarg; break;
 		case 'v': a->image_version = optarg; break;
 		case 'e': a->enrol = optarg; break;
+		case 'H':
+			/* The original spelling, kept for scripts: udp:A:P = --hems-udp A:P. */
+			if (strncmp(optarg, "udp:", 4) != 0) {
+				prov_log_error("--hems must be udp:HOST:PORT, not \"%s\" (see "
+					       "--hems-tls, --hems-http, ... for the other methods)",
+					       optarg);
+				return PROV_EXIT_USAGE;
+			}
+			ok = set_once("--hems-udp/--hems", &conf->udp, optarg + 4);
+			break;
+		case OPT_METHODS: ok = set_once("--methods", &conf->methods, optarg); break;
+		case OPT_TLS: ok = set_once("--hems-tls", &conf->tls_url, optarg); break;
+		case OPT_TLS_NAME:
+			ok = set_once("--tls-server-name", &conf->tls_server_name, optarg);
+			break;
+		case OPT_TLS_PIN: a->tls_pin = 1; break;
+		case OPT_HTTP: ok = set_once("--hems-http", &conf->http_url, optarg); break;
+		case OPT_UDP: ok = set_once("--hems-udp/--hems", &conf->udp, optarg); break;
+		case OPT_PSK: ok = set_once("--hems-psk", &conf->psk, optarg); break;
+		case OPT_IPSEC_EP:
+			ok = set_once("--hems-ipsec-endpoint", &conf->ipsec_endpoint, optarg);
+			break;
+		case OPT_IPSEC_VICI: ok = set_once("--ipsec-vici", &conf->ipsec_vici, optarg); break;
+		case OPT_IPSEC_CHILD:
+			ok = set_once("--ipsec-child", &conf->ipsec_child, optarg);
+			break;
 		case 'N':
 			if (!prov_args_u64("components", optarg, 1, MAX_COMPONENTS, &a->components))
 				return PROV_EXIT_USAGE;
@@ -148,13 +217,15 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		default: usage(stderr); return PROV_EXIT_USAGE;
 		}
 	}
-	if (optind != argc || !a->pki || !a->out || !a->id || !a->class_ || !a->hems ||
-	    !a->dcf_bin || !a->normal_bin) {
+	if (!ok)
+		return PROV_EXIT_USAGE;
+	if (optind != argc || !a->pki || !a->out || !a->id || !a->class_ || !a->dcf_bin ||
+	    !a->normal_bin) {
 		if (optind != argc)
 			prov_log_error("unexpected argument \"%s\"", argv[optind]);
 		else
-			prov_log_error("--pki, --out, --id, --class, --hems, --dcf-bin and "
-				       "--normal-bin are required");
+			prov_log_error("--pki, --out, --id, --class, --dcf-bin and --normal-bin "
+				       "are required");
 		usage(stderr);
 		return PROV_EXIT_USAGE;
 	}
@@ -162,48 +233,31 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 	    !prov_args_name("class", a->class_, MAYDAY_CLASS_MAX) ||
 	    !prov_args_name("image-version", a->image_version, MAYDAY_VERSION_STR_MAX))
 		return PROV_EXIT_USAGE;
-	if (strncmp(a->hems, "udp:", 4) != 0) {
-		prov_log_error("--hems must be udp:HOST:PORT (the only method so far), not \"%s\"",
-			       a->hems);
+	if ((conf->tls_server_name || a->tls_pin) && !conf->tls_url) {
+		prov_log_error("--tls-server-name and --tls-pin need --hems-tls");
 		return PROV_EXIT_USAGE;
 	}
+	if (conf->tls_url && !conf->tls_server_name)
+		conf->tls_server_name = PROV_HEMS_DNS; /* what `init` certifies */
+	conf->device_id = a->id;
+	conf->version = MAYDAY_VERSION;
+	conf->product_class = a->class_;
+	conf->max_image_size = a->max_image_size;
 	return PROV_EXIT_OK;
 }
 
-/* The dcf.conf text, checked by the DCF's parser. */
-static int make_dcf_conf(const struct device_args *a, char *out, size_t cap, size_t *len)
+/* SHA-256 of the DER SubjectPublicKeyInfo: what [tls] pin_sha256 holds. */
+static int spki_sha256(EVP_PKEY *key, uint8_t digest[MAYDAY_DIGEST_LEN])
 {
-	struct dcf_config cfg;
-	struct dcf_config_error err;
-	int n = snprintf(out, cap,
-			 "; DCF configuration of device %s, written by mayday-provision.\n"
-			 "; Signed with the DCF partition (manifest.cose): edit = re-provision.\n"
-			 "[dcf]\n"
-			 "version = %s\n"
-			 "product_class = %s\n"
-			 "max_image_size = %" PRIu64 "\n"
-			 "\n"
-			 "[hems]\n"
-			 "methods = plain-udp\n"
-			 "udp = %s\n"
-			 "\n"
-			 "[retry]\n"
-			 "initial_ms = 200\n"
-			 "max_ms = 5000\n"
-			 "attempt_timeout_ms = 500\n"
-			 "deadline_ms = 30000\n",
-			 a->id, MAYDAY_VERSION, a->class_, a->max_image_size, a->hems + 4);
+	unsigned char *der = NULL;
+	int n = i2d_PUBKEY(key, &der);
 
-	if (n < 0 || (size_t)n >= cap) {
-		prov_log_error("--hems value too long");
+	if (n <= 0) {
+		prov_log_error("cannot encode the H(e)MS public key for --tls-pin");
 		return 0;
 	}
-	if (dcf_config_parse(out, (size_t)n, &cfg, &err) != MAYDAY_OK) {
-		prov_log_error("the DCF would reject this configuration: %s at %s (check --hems %s)",
-			       err.what, err.key, a->hems);
-		return 0;
-	}
-	*len = (size_t)n;
+	mayday_sha256(der, (size_t)n, digest);
+	OPENSSL_free(der);
 	return 1;
 }
 
@@ -214,25 +268,6 @@ static int load_keys(const struct device_args *a, struct keys *k)
 	       prov_pki_load_public(a->pki, PROV_PKI_HEMS_PUB, &k->hems_pub) == MAYDAY_OK &&
 	       prov_pki_load_private(a->pki, PROV_PKI_CA_KEY, &k->ca_key) == MAYDAY_OK &&
 	       prov_pki_load_cert(a->pki, PROV_PKI_CA_CERT, &k->ca_cert) == MAYDAY_OK;
-}
-
-static int sign_manifest(struct hal_flash *f, const char *part, const struct mayday_manifest *m,
-			 EVP_PKEY *vendor)
-{
-	struct mayday_signer signer;
-	uint8_t buf[MAYDAY_MANIFEST_MAX];
-	size_t len = 0;
-	enum mayday_err rc;
-
-	rc = mayday_signer_from_pkey(&signer, vendor, NULL, 0);
-	if (rc == MAYDAY_OK)
-		rc = mayday_manifest_sign(m, &signer, buf, sizeof(buf), &len);
-	if (rc == MAYDAY_OK)
-		rc = hal_flash_write_atomic(f, part, MANIFEST_NAME, buf, len);
-	if (rc != MAYDAY_OK)
-		prov_log_error("cannot sign or write %s/%s: %s", part, MANIFEST_NAME,
-			       mayday_strerror(rc));
-	return rc == MAYDAY_OK;
 }
 
 /* Logs the failure of writing PART/NAME once. */
@@ -257,15 +292,21 @@ static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
 {
 	struct mayday_manifest m = { .kind = MAYDAY_MANIFEST_DCF, .rollback = 0 };
 	char hems_pem[1024];
-	size_t hems_len = 0;
+	size_t hems_len = 0, ca_len = 0;
+	char *ca_pem = NULL;
 	enum mayday_err rc;
+	int ok;
 
 	snprintf(m.product_class, sizeof(m.product_class), "%s", a->class_);
 	snprintf(m.image_version, sizeof(m.image_version), "%s", MAYDAY_VERSION);
 	snprintf(m.entry, sizeof(m.entry), "%s", DCF_PROGRAM);
 	rc = mayday_key_public_to_pem(k->hems_pub, hems_pem, sizeof(hems_pem), &hems_len);
+	if (rc == MAYDAY_OK)
+		rc = prov_x509_to_pem(k->ca_cert, &ca_pem, &ca_len);
 	if (rc != MAYDAY_OK) {
-		prov_log_error("cannot encode the H(e)MS key: %s", mayday_strerror(rc));
+		prov_log_error("cannot encode the H(e)MS key or the operator CA: %s",
+			       mayday_strerror(rc));
+		free(ca_pem);
 		return 0;
 	}
 	rc = prov_flash_copy_in(f, HAL_PART_DCF, DCF_PROGRAM, a->dcf_bin, 0755,
@@ -273,15 +314,20 @@ static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
 	if (rc != MAYDAY_OK) {
 		prov_log_error("cannot copy --dcf-bin %s into %s/%s: %s", a->dcf_bin, HAL_PART_DCF,
 			       DCF_PROGRAM, mayday_strerror(rc));
+		free(ca_pem);
 		return 0;
 	}
-	return wrote(prov_flash_put(f, HAL_PART_DCF, DCF_CONFIG_NAME, conf, conf_len,
-				    next_trv(&m, true)), HAL_PART_DCF, DCF_CONFIG_NAME) &&
-	       wrote(prov_flash_put(f, HAL_PART_DCF, DCF_HEMS_PUB, hems_pem, hems_len,
-				    next_trv(&m, true)), HAL_PART_DCF, DCF_HEMS_PUB) &&
-	       wrote(prov_flash_put(f, HAL_PART_DCF, DCF_CERT, cert_pem, cert_len,
-				    next_trv(&m, true)), HAL_PART_DCF, DCF_CERT) &&
-	       sign_manifest(f, HAL_PART_DCF, &m, k->vendor);
+	ok = wrote(prov_flash_put(f, HAL_PART_DCF, DCF_CONFIG_NAME, conf, conf_len,
+				  next_trv(&m, true)), HAL_PART_DCF, DCF_CONFIG_NAME) &&
+	     wrote(prov_flash_put(f, HAL_PART_DCF, DCF_HEMS_PUB, hems_pem, hems_len,
+				  next_trv(&m, true)), HAL_PART_DCF, DCF_HEMS_PUB) &&
+	     wrote(prov_flash_put(f, HAL_PART_DCF, PROV_DCF_CERT_NAME, cert_pem, cert_len,
+				  next_trv(&m, true)), HAL_PART_DCF, PROV_DCF_CERT_NAME) &&
+	     wrote(prov_flash_put(f, HAL_PART_DCF, PROV_DCF_CA_NAME, ca_pem, ca_len,
+				  next_trv(&m, true)), HAL_PART_DCF, PROV_DCF_CA_NAME) &&
+	     prov_manifest_write(f, HAL_PART_DCF, &m, k->vendor) == MAYDAY_OK;
+	free(ca_pem);
+	return ok;
 }
 
 static int make_slot_a(struct hal_flash *f, const struct device_args *a, const struct keys *k)
@@ -311,7 +357,7 @@ static int make_slot_a(struct hal_flash *f, const struct device_args *a, const s
 	}
 	return wrote(prov_flash_put(f, HAL_PART_SLOT_A, NOTES_NAME, notes, sizeof(notes) - 1,
 				    next_trv(&m, false)), HAL_PART_SLOT_A, NOTES_NAME) &&
-	       sign_manifest(f, HAL_PART_SLOT_A, &m, k->vendor);
+	       prov_manifest_write(f, HAL_PART_SLOT_A, &m, k->vendor) == MAYDAY_OK;
 }
 
 /* PKI/devices/<ID>.pub.pem and <ID>.pem, for enrolment later or elsewhere. */
@@ -423,6 +469,7 @@ int prov_device_main(int argc, char **argv)
 	struct device_args a;
 	struct keys k = { 0 };
 	char conf[DCF_CONFIG_MAX];
+	uint8_t pin[MAYDAY_DIGEST_LEN];
 	size_t conf_len = 0;
 	int rc = parse_args(argc, argv, &a);
 	int exit_code = PROV_EXIT_ERROR;
@@ -435,14 +482,20 @@ int prov_device_main(int argc, char **argv)
 		return PROV_EXIT_ERROR;
 	}
 	if (!readable("dcf-bin", a.dcf_bin) || !readable("normal-bin", a.normal_bin) ||
-	    !make_dcf_conf(&a, conf, sizeof(conf), &conf_len))
-		return PROV_EXIT_ERROR;
-	if (!load_keys(&a, &k) || !make_device(&a, &k, conf, conf_len))
+	    !load_keys(&a, &k))
+		goto out;
+	if (a.tls_pin) {
+		if (!spki_sha256(k.hems_pub, pin))
+			goto out;
+		a.conf.tls_pin = pin;
+	}
+	if (!prov_conf_text_build(&a.conf, conf, sizeof(conf), &conf_len) ||
+	    !make_device(&a, &k, conf, conf_len))
 		goto out;
 	prov_log_info("device %s (class %s) made in %s: %" PRIu64 " components of %" PRIu64
-		      " bytes, image %s, DCF to %s%s%s",
+		      " bytes, image %s%s%s",
 		      a.id, a.class_, a.out, a.components, a.component_size, a.image_version,
-		      a.hems, a.enrol ? ", enrolled in " : "", a.enrol ? a.enrol : "");
+		      a.enrol ? ", enrolled in " : "", a.enrol ? a.enrol : "");
 	exit_code = PROV_EXIT_OK;
 out:
 	EVP_PKEY_free(k.vendor);

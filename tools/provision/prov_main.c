@@ -13,6 +13,7 @@ static const struct {
 	{ "init", prov_init_main, "create the vendor key, operator CA and H(e)MS credentials" },
 	{ "device", prov_device_main, "make a device (RoT, DCF partition, signed slot A)" },
 	{ "tamper", prov_tamper_main, "make a device fail one integrity check (tests, demos)" },
+	{ "dcf-conf", prov_dcf_conf_main, "replace a device's dcf.conf and re-sign its DCF partition" },
 };
 
 static void usage(FILE *to)

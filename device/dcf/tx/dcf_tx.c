@@ -5,7 +5,10 @@
 #include <string.h>
 
 static const struct dcf_tx_ops *const transports[] = {
+	&tx_tls_ops,
+	&tx_ipsec_ops,
 	&tx_plain_udp_ops,
+	&tx_plain_http_ops,
 };
 
 const struct dcf_tx_ops *dcf_tx_find(const char *name)

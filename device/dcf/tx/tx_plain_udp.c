@@ -1,13 +1,15 @@
 /*
  * "plain-udp": the signed indication as one UDP datagram, no channel
- * security (the COSE signature authenticates it end to end).
+ * security (the COSE signature authenticates it end to end). The datagram
+ * calls are shared (tx_plain_udp.h) with transports that send the same
+ * datagram over a channel someone else secured (ipsec).
  *
  * The socket is connect()ed to the H(e)MS endpoint, so the kernel drops
  * datagrams from any other source; what remains is still unauthenticated and
  * is verified by the caller. ICMP errors surfacing as ECONNREFUSED (nobody
  * listening yet) are transient: the caller retries with backoff.
  */
-#include "dcf_tx.h"
+#include "tx_plain_udp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,10 +30,10 @@ struct udp_state {
 
 static int udp_configured(const struct dcf_config *cfg)
 {
-	return cfg->udp.set;
+	return cfg->udp_endpoint.set;
 }
 
-static enum mayday_err udp_open(const struct dcf_config *cfg, void **state)
+enum mayday_err tx_plain_udp_open_to(const struct dcf_endpoint *ep, void **state)
 {
 	struct sockaddr_storage ss;
 	socklen_t ss_len;
@@ -39,16 +41,16 @@ static enum mayday_err udp_open(const struct dcf_config *cfg, void **state)
 	int fd = -1;
 
 	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, cfg->udp.host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+	if (inet_pton(AF_INET, ep->host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons(cfg->udp.port);
+		sin->sin_port = htons(ep->port);
 		ss_len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, cfg->udp.host,
+	} else if (inet_pton(AF_INET6, ep->host,
 			     &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(cfg->udp.port);
+		sin6->sin6_port = htons(ep->port);
 		ss_len = sizeof(*sin6);
 	} else {
 		return MAYDAY_E_INVALID;
@@ -70,7 +72,7 @@ fail:
 	return MAYDAY_E_IO;
 }
 
-static enum mayday_err udp_send(void *state, const uint8_t *msg, size_t len)
+enum mayday_err tx_plain_udp_send(void *state, const uint8_t *msg, size_t len)
 {
 	struct udp_state *st = state;
 	ssize_t n;
@@ -81,8 +83,8 @@ static enum mayday_err udp_send(void *state, const uint8_t *msg, size_t len)
 	return n == (ssize_t)len ? MAYDAY_OK : MAYDAY_E_IO;
 }
 
-static enum mayday_err udp_recv(void *state, uint8_t *buf, size_t cap, size_t *len,
-				uint32_t timeout_ms)
+enum mayday_err tx_plain_udp_recv(void *state, uint8_t *buf, size_t cap, size_t *len,
+				  uint32_t timeout_ms)
 {
 	struct udp_state *st = state;
 	uint64_t end = hal_clock_mono_ms() + timeout_ms;
@@ -114,7 +116,7 @@ static enum mayday_err udp_recv(void *state, uint8_t *buf, size_t cap, size_t *l
 	}
 }
 
-static void udp_close(void *state)
+void tx_plain_udp_close(void *state)
 {
 	struct udp_state *st = state;
 
@@ -124,12 +126,17 @@ static void udp_close(void *state)
 	free(st);
 }
 
+static enum mayday_err udp_open(const struct dcf_tx_env *env, void **state)
+{
+	return tx_plain_udp_open_to(&env->cfg->udp_endpoint, state);
+}
+
 const struct dcf_tx_ops tx_plain_udp_ops = {
 	.name = "plain-udp",
 	.transport = MAYDAY_TRANSPORT_PLAIN_UDP,
 	.configured = udp_configured,
 	.open = udp_open,
-	.send = udp_send,
-	.recv = udp_recv,
-	.close = udp_close,
+	.send = tx_plain_udp_send,
+	.recv = tx_plain_udp_recv,
+	.close = tx_plain_udp_close,
 };

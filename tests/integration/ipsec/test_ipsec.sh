@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# The IKEv2/IPsec distress method end to end, with real strongSwan:
+#
+#   usage: test_ipsec.sh psk|cert BUILD_DIR IPSEC_IKE_LOOKUP
+#
+# (the last: maydayd's srv_ike as a small program, ipsec_ike_lookup.c,
+# built by tests/integration/ipsec.cmake)
+#
+# A provisioned device whose secure start-up fails boots in the dev
+# namespace; its DCF asks the device's charon over VICI for the distress
+# CHILD_SA and sends the signed indication through the tunnel to maydayd on
+# the SeGW side's inner address. Checked: the DCF exits ACKED, the
+# indication is stored (transport ipsec, signed, from the tunnel's virtual
+# IP), maydayd's srv_ike maps that inner address to the device's IKE
+# identity, and the veth carried only IKE and ESP-in-UDP, never the device
+# ID in clear. Then credentials the SeGW must refuse (wrong PSK, an identity
+# it does not admit, a certificate from a rogue CA): no CHILD_SA, the DCF
+# exits UNACKED at its deadline and nothing more is stored.
+#
+# Exit 77 (skipped) without root or strongSwan; see ipsec_env.sh.
+set -euo pipefail
+
+mode=${1:-}
+build=${2:-}
+lookup=${3:-}
+usage() { echo "usage: $0 psk|cert BUILD_DIR IPSEC_IKE_LOOKUP" >&2; exit 2; }
+case $mode in psk|cert) ;; *) usage ;; esac
+[ -n "$build" ] && [ -n "$lookup" ] || usage
+build=$(cd "$build" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+
+provision=$build/tools/provision/mayday-provision
+boot=$build/device/boot/mayday-boot
+dcf=$build/device/dcf/mayday-dcf
+normal=$build/device/normal/mayday-normal
+maydayd=$build/server/maydayd
+for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$lookup"; do
+  [ -x "$b" ] || { echo "missing $b (build first)" >&2; exit 1; }
+done
+
+# Short: the VICI socket paths must fit sun_path (and dcf.conf's 107 bytes).
+W=$(mktemp -d /tmp/mayday-ipsec.XXXXXX)
+. "$here/ipsec_env.sh"
+
+DEVICE_ID=hnb-0001
+DB=$W/hems.db
+fail() {
+  echo "FAIL ($mode): $*" >&2
+  for f in "$W"/dcf*.log "$W/maydayd.log" "$W/dev/charon.log" "$W/net/charon.log"; do
+    [ -f "$f" ] && { echo "---- tail $f" >&2; tail -15 "$f" >&2; }
+  done
+  exit 1
+}
+on_exit() {
+  local rc=$?
+  set +e
+  ipsec_teardown
+  # KEEP=1: keep configurations, logs and capture of a failed run.
+  if [ $rc -ne 0 ] && [ "${KEEP:-0}" = 1 ]; then echo "kept $W" >&2; else rm -rf "$W"; fi
+  exit $rc
+}
+trap on_exit EXIT
+
+ipsec_require
+t_start=$(now_ms)
+log "mode $mode, ESP backend $IPSEC_BACKEND, namespaces $NS_DEV $NS_NET"
+
+# ---- the device and the H(e)MS's records ------------------------------------
+"$provision" init --pki "$W/pki" >/dev/null
+# The vendor ships this device's DCF configured for the ipsec method only.
+"$provision" device --pki "$W/pki" --out "$W/device" --id "$DEVICE_ID" --class femto-x1 \
+  --hems-ipsec-endpoint "$HEMS_INNER:$HEMS_PORT" --ipsec-vici "$W/dev/charon.vici" \
+  --ipsec-child distress --methods ipsec --dcf-bin "$dcf" --normal-bin "$normal" \
+  --enrol "sqlite:$DB" >/dev/null
+grep -q '^methods = ipsec$' "$W/device/dcf/dcf.conf" || fail "the provisioned dcf.conf does not use ipsec"
+"$provision" tamper --pki "$W/pki" --device "$W/device" --what component >/dev/null
+
+# ---- namespaces, both charons -----------------------------------------------
+t0=$(now_ms)
+ipsec_netns_up
+ipsec_write_strongswan_conf dev
+ipsec_write_strongswan_conf net
+if [ "$mode" = psk ]; then
+  psk=$(openssl rand -hex 32)
+  ipsec_write_segw_conf psk
+  ipsec_write_psk net "$DEVICE_ID" "$psk"
+  ipsec_write_device_conf psk "$DEVICE_ID"
+  ipsec_write_psk dev "$DEVICE_ID" "$psk"
+else
+  # Distress credentials come from their own CA, and carry the distress
+  # certificate policy; the SeGW demands both for the distress connection.
+  ipsec_ca "$W/ca" "mayday distress CA" policy
+  ipsec_issue "$W/segw" "$SEGW_ID" "$W/ca.pem" "$W/ca.key" policy
+  ipsec_issue "$W/device" "$DEVICE_ID" "$W/ca.pem" "$W/ca.key" policy
+  cp "$W/ca.pem" "$W/net/swanctl/x509ca/distress-ca.pem"
+  cp "$W/segw.pem" "$W/net/swanctl/x509/segw.pem"
+  cp "$W/segw.key" "$W/net/swanctl/ecdsa/segw.key"
+  cp "$W/ca.pem" "$W/dev/swanctl/x509ca/distress-ca.pem"
+  cp "$W/device.pem" "$W/dev/swanctl/x509/device.pem"
+  cp "$W/device.key" "$W/dev/swanctl/ecdsa/device.key"
+  ipsec_write_segw_conf pubkey
+  ipsec_write_device_conf pubkey "$DEVICE_ID"
+fi
+ipsec_start_charon net || fail "charon (net) did not start"
+ipsec_start_charon dev || fail "charon (dev) did not start"
+ipsec_load net || fail "swanctl --load-all (net)"
+ipsec_load dev || fail "swanctl --load-all (dev)"
+t1=$(now_ms)
+log "namespaces, charons and configurations: $((t1 - t0)) ms"
+
+# ---- maydayd on the distress endpoint, a capture on the veth ------------------
+cat > "$W/maydayd.conf" <<EOF
+[server]
+db = sqlite:$DB
+hems_key = $W/pki/hems.key.pem
+workers = 1
+
+[udp]
+listen = $HEMS_INNER:$HEMS_PORT
+EOF
+start_maydayd() {
+  : >"$W/maydayd.log"
+  nsbg net "$maydayd" -c "$W/maydayd.conf" -f 2>>"$W/maydayd.log" &
+  BG_PIDS+=($!)
+  maydayd_pid=$!
+  for _ in $(seq 200); do
+    grep -q "listening on udp $HEMS_INNER:$HEMS_PORT" "$W/maydayd.log" 2>/dev/null && return 0
+    kill -0 "$maydayd_pid" 2>/dev/null || fail "maydayd exited at start"
+    sleep 0.025
+  done
+  fail "maydayd is not on $HEMS_INNER:$HEMS_PORT"
+}
+wait_log() {   # file, pattern, what
+  for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
+  fail "$3"
+}
+start_maydayd
+
+nsbg net tcpdump -i vnet -n -U --immediate-mode -s 0 -w "$W/wire.pcap" >"$W/tcpdump.log" 2>&1 &
+BG_PIDS+=($!)
+tcpdump_pid=$!
+for _ in $(seq 100); do grep -q listening "$W/tcpdump.log" 2>/dev/null && break; sleep 0.05; done
+grep -q listening "$W/tcpdump.log" || fail "tcpdump did not start"
+
+indications() { sqlite3 "$DB" "SELECT count(*) FROM indications"; }
+
+# ---- the distress loop through the tunnel ---------------------------------------
+t2=$(now_ms)
+rc=0
+nsx dev "$boot" --device "$W/device" >"$W/dcf.log" 2>&1 || rc=$?
+t3=$(now_ms)
+[ "$rc" = 10 ] || fail "mayday-boot -> DCF exited $rc, expected 10 (MAYDAY_EXIT_DCF_ACKED)"
+log "secure start-up failed, DCF: CHILD_SA up + indication + ack in $((t3 - t2)) ms"
+grep -q "CHILD_SA distress established" "$W/dcf.log" || fail "the DCF did not bring up the CHILD_SA"
+
+row=$(sqlite3 -separator ' ' "$DB" "SELECT device_id, transport, trust, peer FROM indications")
+[ "$(indications)" = 1 ] || fail "expected 1 stored indication, have $(indications)"
+read -r got_id got_transport got_trust got_peer <<<"$row"
+[ "$got_id" = "$DEVICE_ID" ] || fail "stored device '$got_id'"
+# The DCF claims ipsec inside the signed indication; the column is the
+# network's own view: 4 (ipsec) once maydayd attributes tunnel traffic with
+# srv_ike, 1 (its plain UDP listener) until then.
+grep -q "via ipsec" "$W/dcf.log" || fail "the indication does not name the ipsec transport"
+case $got_transport in 1|4) ;; *) fail "stored transport $got_transport, expected 4 (ipsec) or 1 (udp listener)" ;; esac
+[ "$got_trust" = signed ] || fail "stored trust '$got_trust', expected signed"
+vip=$(nsx dev ip -4 -o addr show | awk '$4 ~ /^10\.99\.1\./ { sub(/\/.*/, "", $4); print $4; exit }')
+[ -n "$vip" ] || fail "the device has no virtual IP from $POOL"
+case $got_peer in
+  "$vip":*|"$vip") ;;
+  *) fail "stored peer '$got_peer' is not the tunnel's inner address $vip" ;;
+esac
+log "stored: $row (virtual IP $vip)"
+
+# ---- the SeGW's side of the tunnel: narrow, and only the distress endpoint -------
+swctl net --list-sas --raw >"$W/net/sas.raw"
+grep -q 'state=ESTABLISHED' "$W/net/sas.raw" || fail "the SeGW shows no established IKE SA"
+grep -qF "local-ts=[$HEMS_INNER/32[udp/$HEMS_PORT]]" "$W/net/sas.raw" ||
+  { cat "$W/net/sas.raw"; fail "the SeGW's CHILD_SA is not narrowed to $HEMS_INNER udp/$HEMS_PORT"; }
+# The device asked for 10.99.0.0/16; what it got is the distress endpoint only.
+swctl dev --list-sas --raw >"$W/dev/sas.raw"
+grep -qF "remote-ts=[$HEMS_INNER/32[udp/$HEMS_PORT]]" "$W/dev/sas.raw" ||
+  { cat "$W/dev/sas.raw"; fail "the device's CHILD_SA reaches more than the distress endpoint"; }
+# Anything else towards the operator side goes nowhere, even the endpoint's
+# own address on another port.
+: >"$W/probe.out"
+nsbg net socat -u UDP-RECVFROM:$((HEMS_PORT + 1)),bind=$HEMS_INNER OPEN:"$W/probe.out",creat,append &
+BG_PIDS+=($!)
+probe_pid=$!
+sleep 0.2
+nsx dev bash -c "echo probe >/dev/udp/$HEMS_INNER/$((HEMS_PORT + 1))" 2>/dev/null || true
+sleep 0.3
+[ -s "$W/probe.out" ] && fail "a datagram to $HEMS_INNER:$((HEMS_PORT + 1)) got through the distress tunnel"
+kill -0 "$probe_pid" 2>/dev/null || fail "the probe listener did not run"
+stop_pid "$probe_pid"
+log "SeGW narrowed the CHILD_SA (device asked 10.99.0.0/16) to $HEMS_INNER udp/$HEMS_PORT; port $((HEMS_PORT + 1)) unreachable"
+
+# ---- maydayd's view: inner address -> authenticated IKE identity ----------------
+t4=$(now_ms)
+ike_id=$("$lookup" "$W/net/charon.vici" distress "$vip") || fail "srv_ike lookup of $vip failed"
+t5=$(now_ms)
+[ "$ike_id" = "$DEVICE_ID" ] || fail "srv_ike says $vip is '$ike_id', expected $DEVICE_ID"
+log "srv_ike: $vip -> $ike_id in $((t5 - t4)) ms"
+lrc=0
+"$lookup" "$W/net/charon.vici" distress 10.99.1.250 >/dev/null 2>&1 || lrc=$?
+[ "$lrc" = 3 ] || fail "srv_ike attributed an address no tunnel owns (exit $lrc)"
+lrc=0
+"$lookup" "$W/net/charon.vici" other-connection "$vip" >/dev/null 2>&1 || lrc=$?
+[ "$lrc" = 3 ] || fail "srv_ike matched an IKE SA of another connection (exit $lrc)"
+
+# A second run while the tunnel is up reuses it and is acknowledged again.
+rc=0
+nsx dev "$dcf" --device "$W/device" --deadline-ms 5000 >"$W/dcf-again.log" 2>&1 || rc=$?
+[ "$rc" = 10 ] || fail "second DCF run exited $rc, expected 10"
+log "second run acknowledged; device has $(swctl dev --list-sas --raw | grep -o 'state=INSTALLED' | wc -l) installed CHILD_SA(s)"
+
+# ---- the tunnel lost in the middle of a run -----------------------------------------
+# With maydayd down the DCF keeps retransmitting; the SeGW then drops the
+# tunnel (as after its own restart). The DCF's next send finds no route,
+# brings the CHILD_SA up again and retransmits; maydayd back: acknowledged.
+stop_pid "$maydayd_pid"
+t6=$(now_ms)
+nsbg dev "$dcf" --device "$W/device" --deadline-ms 10000 >"$W/dcf-lost.log" 2>&1 &
+dcf_pid=$!
+BG_PIDS+=($dcf_pid)
+wait_log "$W/dcf-lost.log" "already established" "the DCF did not start on the existing tunnel"
+sleep 0.3
+swctl net --terminate --ike distress --timeout 3 >/dev/null 2>&1 || fail "the SeGW could not drop the tunnel"
+wait_log "$W/dcf-lost.log" "CHILD_SA distress established" "the DCF did not bring the lost tunnel up again"
+start_maydayd
+rc=0
+wait "$dcf_pid" || rc=$?
+t7=$(now_ms)
+[ "$rc" = 10 ] || fail "DCF run across a lost tunnel exited $rc, expected 10"
+grep -q "send failed, the tunnel may be gone" "$W/dcf-lost.log" || fail "the DCF did not notice the lost tunnel"
+log "tunnel dropped by the SeGW mid-run: DCF re-established it and was acknowledged ($((t7 - t6)) ms)"
+
+# ---- what the wire carried --------------------------------------------------------
+sleep 0.2
+stop_pid "$tcpdump_pid"
+tcpdump -n -r "$W/wire.pcap" >"$W/wire.txt" 2>/dev/null || fail "cannot read the capture"
+n_all=$(wc -l <"$W/wire.txt")
+n_esp=$(grep -c 'ESP(spi=' "$W/wire.txt" || true)
+n_other=$(grep -vE "^[0-9:.]+ IP $OUT_DEV\.(500|4500) > $OUT_NET\.(500|4500): |^[0-9:.]+ IP $OUT_NET\.(500|4500) > $OUT_DEV\.(500|4500): " "$W/wire.txt" | grep -vc '^[0-9:.]* ARP' || true)
+[ "$n_esp" -ge 4 ] || { cat "$W/wire.txt"; fail "expected ESP packets on the veth, saw $n_esp"; }
+[ "$n_other" = 0 ] || { cat "$W/wire.txt"; fail "$n_other packets on the veth were not IKE or ESP between the outer addresses"; }
+grep -q "$HEMS_INNER" "$W/wire.txt" && { cat "$W/wire.txt"; fail "the inner address appeared in clear on the veth"; }
+if grep -aqF "$DEVICE_ID" "$W/wire.pcap"; then
+  fail "the device ID '$DEVICE_ID' is readable in the capture"
+fi
+log "veth: $n_all packets, $n_esp ESP-in-UDP, the rest IKE on 500/4500; device ID never in clear"
+
+# ---- credentials the SeGW must refuse ------------------------------------------------
+# Each: drop the tunnel, load the bad credentials on the device, run the DCF
+# with a short deadline. It must give up (UNACKED) and store nothing.
+refused() {   # label
+  local label=$1 rc=0 before t
+  before=$(indications)
+  t=$(now_ms)
+  nsx dev "$dcf" --device "$W/device" --deadline-ms 1500 >"$W/dcf-$label.log" 2>&1 || rc=$?
+  [ "$rc" = 11 ] || fail "$label: DCF exited $rc, expected 11 (MAYDAY_EXIT_DCF_UNACKED)"
+  grep -q "CHILD_SA distress not established" "$W/dcf-$label.log" ||
+    fail "$label: the DCF log does not show the refused CHILD_SA"
+  grep -q "CHILD_SA distress established" "$W/dcf-$label.log" &&
+    fail "$label: a CHILD_SA came up"
+  [ "$(indications)" = "$before" ] || fail "$label: an indication was stored"
+  [ -z "$(swctl net --list-sas --raw | grep -o 'state=ESTABLISHED')" ] ||
+    fail "$label: the SeGW holds an established IKE SA"
+  log "refused: $label (DCF gave up after $(( $(now_ms) - t )) ms, nothing stored)"
+}
+reset_tunnels() { ipsec_terminate_all dev; ipsec_terminate_all net; }
+
+reset_tunnels
+if [ "$mode" = psk ]; then
+  ipsec_write_device_conf psk "$DEVICE_ID"
+  ipsec_write_psk dev "$DEVICE_ID" "$(openssl rand -hex 32)"
+  ipsec_load dev || fail "load wrong PSK"
+  refused wrong-psk
+  # An identity the SeGW has no distress PSK for (not enrolled for distress).
+  ipsec_write_device_conf psk hnb-0999
+  ipsec_write_psk dev hnb-0999 "$psk"
+  ipsec_load dev || fail "load unknown identity"
+  refused unknown-identity
+else
+  # A certificate of the right CA for the device, but not a distress
+  # credential (no distress policy): the SeGW does not admit it here.
+  ipsec_issue "$W/plain" "$DEVICE_ID" "$W/ca.pem" "$W/ca.key"
+  cp "$W/plain.pem" "$W/dev/swanctl/x509/device.pem"
+  cp "$W/plain.key" "$W/dev/swanctl/ecdsa/device.key"
+  ipsec_load dev || fail "load non-distress certificate"
+  refused identity-without-distress-policy
+  # The right identity and policy, from a CA the SeGW does not trust.
+  ipsec_ca "$W/rogue-ca" "rogue CA" policy
+  ipsec_issue "$W/rogue" "$DEVICE_ID" "$W/rogue-ca.pem" "$W/rogue-ca.key" policy
+  cp "$W/rogue.pem" "$W/dev/swanctl/x509/device.pem"
+  cp "$W/rogue.key" "$W/dev/swanctl/ecdsa/device.key"
+  ipsec_load dev || fail "load rogue certificate"
+  refused rogue-ca
+fi
+grep -qE "AUTH_FAILED|MAC mismatch|no shared key|signature validation failed|no trusted|constraint check failed|policy" "$W/net/charon.log" ||
+  fail "the SeGW's log does not show authentication failures"
+
+t_end=$(now_ms)
+log "PASS ($mode): total $((t_end - t_start)) ms"

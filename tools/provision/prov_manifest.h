@@ -1,0 +1,25 @@
+/* Signed manifests of a device's partitions (MAYDAY_MANIFEST_DCF in dcf/,
+ * MAYDAY_MANIFEST_IMAGE in slot_a/): reading one back verified, and signing
+ * one into place. Each failure is reported once, naming the partition. */
+#ifndef MAYDAY_PROV_MANIFEST_H
+#define MAYDAY_PROV_MANIFEST_H
+
+#include <openssl/evp.h>
+
+#include "mayday/manifest.h"
+
+struct hal_flash;
+
+#define PROV_MANIFEST_NAME "manifest.cose"
+
+/* Read PART/manifest.cose and verify it with the vendor's public key. */
+MAYDAY_NODISCARD enum mayday_err prov_manifest_read(struct hal_flash *f, const char *part,
+						    EVP_PKEY *vendor_pub,
+						    struct mayday_manifest *m);
+
+/* Sign *m with the vendor key and write it as PART/manifest.cose (atomic). */
+MAYDAY_NODISCARD enum mayday_err prov_manifest_write(struct hal_flash *f, const char *part,
+						     const struct mayday_manifest *m,
+						     EVP_PKEY *vendor);
+
+#endif
