@@ -11,9 +11,9 @@
  * is kept; inih keeps going but nothing after it is used.
  *
  * Method names are those of the protocol (mayday_transport_name); a name the
- * protocol knows but this build has no transport for is rejected with its
- * own message, so "psk" on a DCF without PSK support reads as exactly that
- * and not as a typo. Whether a listed method has what it needs is the
+ * protocol knows but this build has no transport for (none, today: every
+ * method is in tx/dcf_tx.c) would be rejected with its own message, so it
+ * reads as exactly that and not as a typo. Whether a listed method has what it needs is the
  * transport's call (dcf_tx_ops.configured), checked once everything is read.
  */
 #include "dcf_config.h"

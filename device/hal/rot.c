@@ -91,6 +91,24 @@ enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out)
 	return rot->ops->tls_key(rot->state, out);
 }
 
+enum mayday_err hal_rot_psk_keys(struct hal_rot *rot, struct mayday_psk_keys *out)
+{
+	enum mayday_err err;
+
+	if (out == NULL)
+		return MAYDAY_E_INVALID;
+	if (rot == NULL)
+		err = MAYDAY_E_INVALID;
+	else if (rot->ops->psk_keys == NULL)
+		err = MAYDAY_E_UNSUPPORTED;
+	else
+		err = rot->ops->psk_keys(rot->state, out);
+	/* Whatever a failing backend left there must not look like keys. */
+	if (err != MAYDAY_OK)
+		mayday_psk_keys_wipe(out);
+	return err;
+}
+
 enum mayday_err hal_rot_counter_read(struct hal_rot *rot, enum hal_rot_counter which,
 				     uint64_t *value)
 {

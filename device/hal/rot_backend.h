@@ -17,6 +17,8 @@ struct hal_rot_ops {
 	enum mayday_err (*signer)(void *state, struct mayday_signer *out);
 	enum mayday_err (*anchor)(void *state, enum hal_rot_anchor which, EVP_PKEY **out);
 	enum mayday_err (*tls_key)(void *state, EVP_PKEY **out); /* optional (NULL) */
+	/* optional (NULL); derives inside the backend, the PSK stays there */
+	enum mayday_err (*psk_keys)(void *state, struct mayday_psk_keys *out);
 	enum mayday_err (*counter_read)(void *state, enum hal_rot_counter which, uint64_t *value);
 	enum mayday_err (*counter_next)(void *state, enum hal_rot_counter which, uint64_t *value);
 	enum mayday_err (*counter_advance)(void *state, enum hal_rot_counter which, uint64_t to);

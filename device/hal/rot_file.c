@@ -8,9 +8,15 @@
  *   vendor.pub.pem    trust anchor: vendor image/DCF signing key, P-256
  *   hems.pub.pem      trust anchor: H(e)MS acknowledgement key, P-256
  *   counters          the monotonic counters record (rot_counters.h)
+ *   psk, psk_kid      optional, both or neither: the PSK method's key, exactly
+ *                     MAYDAY_PSK_LEN raw bytes, and its key identifier,
+ *                     MAYDAY_PSK_KID_MIN..MAX raw bytes
  *
  * Open loads and checks every item, so a RoT that opened is complete; a
- * missing or damaged item fails the open and the TrE halts. Counters are
+ * missing or damaged item fails the open and the TrE halts. The PSK items
+ * are raw bytes whose only structure is their length, so a length check is
+ * their whole decoder. A device without them is a device provisioned
+ * without the PSK method, not a damaged one. Counters are
  * not cached: each counter call reads the record, checks it, and an update
  * replaces the whole record with hal_flash_write_atomic, so after a power cut
  * the record holds the old value or the new one. A damaged record is an
@@ -33,6 +39,8 @@
 #define ROT_VENDOR    "vendor.pub.pem"
 #define ROT_HEMS      "hems.pub.pem"
 #define ROT_COUNTERS  "counters"
+#define ROT_PSK       "psk"
+#define ROT_PSK_KID   "psk_kid"
 
 #define ROT_PEM_MAX   ROT_KEYS_PEM_MAX /* a P-256 key in PEM is a few hundred bytes */
 
@@ -42,6 +50,10 @@ struct rot_file {
 	EVP_PKEY *anchor[HAL_ROT_ANCHOR__COUNT];
 	size_t id_len;
 	char id[MAYDAY_DEVICE_ID_MAX + 1];
+	int has_psk;
+	uint8_t psk[MAYDAY_PSK_LEN];             /* wiped on close */
+	uint8_t psk_kid[MAYDAY_PSK_KID_MAX];
+	size_t psk_kid_len;
 };
 
 /* A stored item that does not fit its bound is damaged, not "too big". */
@@ -101,6 +113,36 @@ static enum mayday_err load_device_id(struct rot_file *st)
 	return err != MAYDAY_OK ? err : rot_device_id_decode(buf, len, st->id, &st->id_len);
 }
 
+/* Both PSK items or neither; each exactly its size. */
+static enum mayday_err load_psk(struct rot_file *st)
+{
+	size_t psk_len = 0;
+	enum mayday_err kid_err = read_item(st->flash, ROT_PSK_KID, st->psk_kid,
+					    sizeof(st->psk_kid), &st->psk_kid_len);
+	enum mayday_err psk_err = read_item(st->flash, ROT_PSK, st->psk, sizeof(st->psk),
+					    &psk_len);
+	enum mayday_err err = MAYDAY_OK;
+
+	if (kid_err == MAYDAY_E_NOTFOUND && psk_err == MAYDAY_E_NOTFOUND)
+		goto out;
+	if (kid_err == MAYDAY_E_NOTFOUND || psk_err == MAYDAY_E_NOTFOUND)
+		err = MAYDAY_E_MALFORMED; /* half a PSK: provisioning did not finish */
+	else if (kid_err != MAYDAY_OK)
+		err = kid_err;
+	else if (psk_err != MAYDAY_OK)
+		err = psk_err;
+	else if (psk_len != MAYDAY_PSK_LEN || st->psk_kid_len < MAYDAY_PSK_KID_MIN)
+		err = MAYDAY_E_MALFORMED;
+	else
+		st->has_psk = 1;
+out:
+	if (!st->has_psk) {
+		OPENSSL_cleanse(st->psk, sizeof(st->psk));
+		st->psk_kid_len = 0;
+	}
+	return err;
+}
+
 static void file_close(void *state)
 {
 	struct rot_file *st = state;
@@ -133,6 +175,8 @@ static enum mayday_err file_open(void **state, struct hal_flash *flash)
 		err = load_public(flash, ROT_HEMS, &st->anchor[HAL_ROT_ANCHOR_HEMS]);
 	if (err == MAYDAY_OK)
 		err = ctr_load(flash, value);
+	if (err == MAYDAY_OK)
+		err = load_psk(st);
 	if (err != MAYDAY_OK) {
 		file_close(st);
 		return err;
@@ -175,6 +219,15 @@ static enum mayday_err file_tls_key(void *state, EVP_PKEY **out)
 		return MAYDAY_E_INTERNAL;
 	*out = st->key;
 	return MAYDAY_OK;
+}
+
+static enum mayday_err file_psk_keys(void *state, struct mayday_psk_keys *out)
+{
+	struct rot_file *st = state;
+
+	if (!st->has_psk)
+		return MAYDAY_E_NOTFOUND;
+	return mayday_psk_derive(st->psk, sizeof(st->psk), st->psk_kid, st->psk_kid_len, out);
 }
 
 static enum mayday_err file_counter_read(void *state, enum hal_rot_counter which,
@@ -231,6 +284,7 @@ const struct hal_rot_ops hal_rot_file_ops = {
 	.signer = file_signer,
 	.anchor = file_anchor,
 	.tls_key = file_tls_key,
+	.psk_keys = file_psk_keys,
 	.counter_read = file_counter_read,
 	.counter_next = file_counter_next,
 	.counter_advance = file_counter_advance,
@@ -292,5 +346,22 @@ enum mayday_err hal_rot_file_provision(struct hal_flash *flash, const char *devi
 		err = write_public(flash, ROT_HEMS, hems_pub);
 	if (err == MAYDAY_OK)
 		err = ctr_store(flash, zero);
+	return err;
+}
+
+enum mayday_err hal_rot_file_provision_psk(struct hal_flash *flash,
+					   const uint8_t psk[MAYDAY_PSK_LEN], const uint8_t *kid,
+					   size_t kid_len)
+{
+	enum mayday_err err;
+
+	if (flash == NULL || psk == NULL || kid == NULL || kid_len < MAYDAY_PSK_KID_MIN ||
+	    kid_len > MAYDAY_PSK_KID_MAX)
+		return MAYDAY_E_INVALID;
+	/* The kid first: interrupted before the PSK, a first provisioning leaves
+	 * half a PSK, which open rejects, rather than a PSK nobody can name. */
+	err = hal_flash_write_atomic(flash, HAL_PART_ROT, ROT_PSK_KID, kid, kid_len);
+	if (err == MAYDAY_OK)
+		err = hal_flash_write_atomic(flash, HAL_PART_ROT, ROT_PSK, psk, MAYDAY_PSK_LEN);
 	return err;
 }

@@ -6,3 +6,4 @@ add_test(NAME integration-distress-loop
 set_tests_properties(integration-distress-loop PROPERTIES LABELS integration TIMEOUT 180)
 
 include(${MAYDAY_INTEGRATION_DIR}/server.cmake OPTIONAL)
+include(${MAYDAY_INTEGRATION_DIR}/psk.cmake OPTIONAL)

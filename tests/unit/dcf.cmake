@@ -44,3 +44,14 @@ foreach(t ${MAYDAY_PROVISION_TESTS})
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 300)
 endforeach()
+
+# "psk" against an in-test UDP responder that holds the device's PSK; the
+# transport fixture (a device with a RoT, dcf.conf from text) is the HTTP
+# tests' test_dcf_txfx.c, which needs their test_dcf_httpd.c to link.
+add_executable(test_tx_psk ${CMAKE_CURRENT_LIST_DIR}/test_tx_psk.c
+  ${CMAKE_CURRENT_LIST_DIR}/test_dcf_txfx.c ${CMAKE_CURRENT_LIST_DIR}/test_dcf_httpd.c)
+target_compile_definitions(test_tx_psk PRIVATE _GNU_SOURCE)   # memmem, nftw, mkdtemp
+target_link_libraries(test_tx_psk PRIVATE mayday_dcf_core PkgConfig::CMOCKA Threads::Threads
+                      OpenSSL::SSL)
+add_test(NAME test_tx_psk COMMAND test_tx_psk)
+set_tests_properties(test_tx_psk PROPERTIES LABELS unit TIMEOUT 120)

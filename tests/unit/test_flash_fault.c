@@ -471,7 +471,7 @@ static void test_spec_parse_values(void **state)
 	assert_false(sp.has_cut);
 
 	/* The limit of flips, in order. */
-	assert_int_equal(flash_fault_spec_parse(EIGHT_FLIPS + strlen("fault:"), &sp), MAYDAY_OK);
+	assert_int_equal(flash_fault_spec_parse(&EIGHT_FLIPS[strlen("fault:")], &sp), MAYDAY_OK);
 	assert_int_equal(sp.n_flips, FLASH_FAULT_SPEC_MAX_FLIPS);
 	for (size_t i = 0; i < sp.n_flips; i++)
 		assert_int_equal(sp.flips[i].bit, i + 1);
@@ -484,7 +484,7 @@ static void test_spec_parse_values(void **state)
 		assert_memory_equal(&sp, &untouched, sizeof(sp));
 	}
 	/* A ninth flip is refused after eight good ones were read. */
-	fmt(spec, sizeof(spec), "%s,flip=a/b@9", EIGHT_FLIPS + strlen("fault:"));
+	fmt(spec, sizeof(spec), "%s,flip=a/b@9", &EIGHT_FLIPS[strlen("fault:")]);
 	memcpy(&sp, &untouched, sizeof(sp));
 	assert_int_equal(flash_fault_spec_parse(spec, &sp), MAYDAY_E_INVALID);
 	assert_memory_equal(&sp, &untouched, sizeof(sp));

@@ -2,7 +2,10 @@
  * `device`: make one device directory from the PKI and two programs.
  *
  *   rot/     identity, a freshly generated distress key (it exists nowhere
- *            else), anchors: vendor key, H(e)MS key (hal_rot_file_provision)
+ *            else), anchors: vendor key, H(e)MS key (hal_rot_file_provision),
+ *            and a fresh PSK with its random psk_kid for the PSK method
+ *            (hal_rot_file_provision_psk), whichever methods dcf.conf lists,
+ *            so the method can be switched on later by a new dcf.conf alone
  *   dcf/     mayday-dcf, dcf.conf, hems.pub.pem, dcf-cert.pem (the device's
  *            TLS client certificate), operator-ca.pem (the CA that vouches
  *            for the H(e)MS's TLS server), manifest.cose
@@ -16,7 +19,10 @@
  * it is written: a device is never made with a configuration its DCF would
  * reject. The
  * device's public key and certificate are also left in PKI/devices/ for
- * enrolment, with --enrol done here directly.
+ * enrolment, with --enrol done here directly. The PSK is not: it is in the
+ * device's RoT and, with --enrol, in the H(e)MS store, and nowhere else (a
+ * device made without --enrol can only use the PSK method once provisioned
+ * again with it).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -33,6 +39,7 @@
 #include "hal/rot.h"
 #include "mayday/keys.h"
 #include "mayday/manifest.h"
+#include "mayday/psk.h"
 #include "prov_args.h"
 #include "prov_cmd.h"
 #include "prov_conf_text.h"
@@ -74,6 +81,8 @@ struct keys {
 	EVP_PKEY *ca_key;
 	X509 *ca_cert;
 	EVP_PKEY *device;    /* the new distress key */
+	uint8_t psk[MAYDAY_PSK_LEN];      /* the new PSK; wiped before exit */
+	uint8_t kid[MAYDAY_PSK_KID_GEN];  /* its psk_kid */
 };
 
 static void usage(FILE *to)
@@ -88,7 +97,8 @@ static void usage(FILE *to)
 		"  distress key, the DCF partition (PATH of mayday-dcf, its dcf.conf, the\n"
 		"  device's TLS certificate and the operator CA, signed manifest) and slot A\n"
 		"  (the normal entry program, N random components of BYTES each, signed TRV\n"
-		"  manifest). Defaults: N=%d, BYTES=%d, V=%s, R=%d. --enrol enrols the key.\n"
+		"  manifest). Defaults: N=%d, BYTES=%d, V=%s, R=%d. Every device gets a PSK\n"
+		"  for the PSK method in its RoT. --enrol enrols the key and the PSK.\n"
 		"  H(E)MS: where the DCF sends its distress indication, one or more of\n"
 		"    --hems-tls URL             https://ADDRESS:PORT/v1/distress (mutual TLS 1.3)\n"
 		"      --tls-server-name NAME   name the server certificate must carry (%s)\n"
@@ -386,23 +396,33 @@ static int save_device_credentials(const struct device_args *a, EVP_PKEY *key,
 	return rc == MAYDAY_OK;
 }
 
-static int enrol(const struct device_args *a, EVP_PKEY *key)
+static int enrol(const struct device_args *a, const struct keys *k)
 {
 	struct store *st = NULL;
 	char pem[1024];
 	size_t len = 0;
 	enum mayday_err rc;
 
-	rc = mayday_key_public_to_pem(key, pem, sizeof(pem), &len);
+	rc = mayday_key_public_to_pem(k->device, pem, sizeof(pem), &len);
 	if (rc == MAYDAY_OK && (rc = store_open(&st, a->enrol)) != MAYDAY_OK) {
 		prov_log_error("cannot open the store %s: %s", a->enrol, mayday_strerror(rc));
 		return 0;
 	}
 	if (rc == MAYDAY_OK)
 		rc = store_enrol(st, a->id, a->class_, pem);
-	store_close(st);
-	if (rc != MAYDAY_OK)
+	if (rc != MAYDAY_OK) {
 		prov_log_error("cannot enrol %s in %s: %s", a->id, a->enrol, mayday_strerror(rc));
+		goto out;
+	}
+	rc = store_enrol_psk(st, a->id, k->kid, sizeof(k->kid), k->psk, sizeof(k->psk));
+	if (rc == MAYDAY_E_MISMATCH)
+		prov_log_error("cannot enrol the PSK of %s in %s: its random psk_kid is taken "
+			       "by another device; provision the device again", a->id, a->enrol);
+	else if (rc != MAYDAY_OK)
+		prov_log_error("cannot enrol the PSK of %s in %s: %s", a->id, a->enrol,
+			       mayday_strerror(rc));
+out:
+	store_close(st);
 	return rc == MAYDAY_OK;
 }
 
@@ -435,6 +455,10 @@ static int make_device(const struct device_args *a, struct keys *k, const char *
 		goto out;
 	}
 	rc = hal_rot_file_provision(f, a->id, k->device, k->vendor_pub, k->hems_pub);
+	if (rc == MAYDAY_OK)
+		rc = mayday_psk_generate(k->psk, k->kid);
+	if (rc == MAYDAY_OK)
+		rc = hal_rot_file_provision_psk(f, k->psk, k->kid, sizeof(k->kid));
 	if (rc != MAYDAY_OK) {
 		prov_log_error("cannot provision the RoT: %s", mayday_strerror(rc));
 		goto out;
@@ -443,7 +467,7 @@ static int make_device(const struct device_args *a, struct keys *k, const char *
 	    !make_slot_a(f, a, k) ||
 	    !save_device_credentials(a, k->device, cert_pem, cert_len))
 		goto out;
-	if (a->enrol && !enrol(a, k->device))
+	if (a->enrol && !enrol(a, k))
 		goto out;
 	ok = 1;
 out:
@@ -470,6 +494,7 @@ int prov_device_main(int argc, char **argv)
 	struct keys k = { 0 };
 	char conf[DCF_CONFIG_MAX];
 	uint8_t pin[MAYDAY_DIGEST_LEN];
+	char kid_hex[2 * MAYDAY_PSK_KID_GEN + 1];
 	size_t conf_len = 0;
 	int rc = parse_args(argc, argv, &a);
 	int exit_code = PROV_EXIT_ERROR;
@@ -492,10 +517,12 @@ int prov_device_main(int argc, char **argv)
 	if (!prov_conf_text_build(&a.conf, conf, sizeof(conf), &conf_len) ||
 	    !make_device(&a, &k, conf, conf_len))
 		goto out;
+	for (size_t i = 0; i < sizeof(k.kid); i++)
+		snprintf(kid_hex + 2 * i, 3, "%02x", k.kid[i]);
 	prov_log_info("device %s (class %s) made in %s: %" PRIu64 " components of %" PRIu64
-		      " bytes, image %s%s%s",
+		      " bytes, image %s, psk kid %s%s%s",
 		      a.id, a.class_, a.out, a.components, a.component_size, a.image_version,
-		      a.enrol ? ", enrolled in " : "", a.enrol ? a.enrol : "");
+		      kid_hex, a.enrol ? ", enrolled in " : "", a.enrol ? a.enrol : "");
 	exit_code = PROV_EXIT_OK;
 out:
 	EVP_PKEY_free(k.vendor);
@@ -504,5 +531,6 @@ out:
 	EVP_PKEY_free(k.ca_key);
 	X509_free(k.ca_cert);
 	EVP_PKEY_free(k.device);
+	OPENSSL_cleanse(k.psk, sizeof(k.psk));
 	return exit_code;
 }

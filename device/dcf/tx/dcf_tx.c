@@ -7,6 +7,7 @@
 static const struct dcf_tx_ops *const transports[] = {
 	&tx_tls_ops,
 	&tx_ipsec_ops,
+	&tx_psk_ops,
 	&tx_plain_udp_ops,
 	&tx_plain_http_ops,
 };

@@ -66,5 +66,6 @@ extern const struct dcf_tx_ops tx_plain_udp_ops;   /* tx_plain_udp.c */
 extern const struct dcf_tx_ops tx_ipsec_ops;       /* tx_ipsec.c */
 extern const struct dcf_tx_ops tx_plain_http_ops;  /* tx_http.c */
 extern const struct dcf_tx_ops tx_tls_ops;         /* tx_tls.c */
+extern const struct dcf_tx_ops tx_psk_ops;         /* tx_psk.c */
 
 #endif

@@ -89,12 +89,11 @@ enum mayday_err tx_plain_udp_recv(void *state, uint8_t *buf, size_t cap, size_t 
 	struct udp_state *st = state;
 	uint64_t end = hal_clock_mono_ms() + timeout_ms;
 
+	/* A timeout of 0 still reads what has already arrived: poll once. */
 	for (;;) {
 		uint64_t now = hal_clock_mono_ms();
-		if (now >= end)
-			return MAYDAY_E_TIMEOUT;
 		struct pollfd pfd = { .fd = st->fd, .events = POLLIN };
-		int pr = poll(&pfd, 1, (int)(end - now));
+		int pr = poll(&pfd, 1, now < end ? (int)(end - now) : 0);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr < 0)
