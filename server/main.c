@@ -19,7 +19,6 @@
 #include "srv_config.h"
 #include "log.h"
 #include "srv_pipeline.h"
-#include "srv_udp.h"
 
 #define EXIT_USAGE 2
 
@@ -54,9 +53,9 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *pidfile = NULL;
-	int foreground = 0, verbose = 0, c, rc = 1, fd = -1;
+	int foreground = 0, verbose = 0, c, rc = 1;
 	struct srv_config cfg;
-	char err[256], bound[SRV_ADDR_TEXT_MAX + 1] = "";
+	char err[256];
 	EVP_PKEY *hems = NULL;
 	struct srv_pipeline *pl = NULL;
 	enum mayday_err e;
@@ -85,10 +84,8 @@ int main(int argc, char **argv)
 		log_warnx("hems_key %s: %s", cfg.hems_key, mayday_strerror(e));
 		goto out;
 	}
-	if (srv_udp_open(&cfg.udp_listen, cfg.udp_listen_len, cfg.rcvbuf, &fd, bound,
-			 sizeof(bound)) != MAYDAY_OK)
-		goto out;
-	if (srv_pipeline_create(&pl, &cfg, fd, hems) != MAYDAY_OK)
+	/* Sockets, store and TLS context open here, while errors reach the terminal. */
+	if (srv_pipeline_create(&pl, &cfg, hems) != MAYDAY_OK)
 		goto out;
 	if (!foreground && daemon(1, 1) != 0) {
 		log_warn("daemon");
@@ -103,14 +100,13 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGPIPE);
+	sigaddset(&sigs, SIGPIPE);   /* a client gone mid-answer is not a reason to die */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if (srv_pipeline_run(pl) != MAYDAY_OK) {
 		log_warnx("cannot start threads");
 		goto out;
 	}
-	log_info("listening on udp %s (db %s, %u workers, batch %u)", bound, cfg.db, cfg.workers,
-		 cfg.batch);
+	log_info("running (db %s, %u workers, batch %u)", cfg.db, cfg.workers, cfg.batch);
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&sigs, &sig) != 0)
@@ -130,8 +126,6 @@ out:
 			srv_stats_log(srv_pipeline_stats(pl));
 		srv_pipeline_destroy(pl);
 	}
-	if (fd >= 0)
-		close(fd);
 	EVP_PKEY_free(hems);
 	if (pidfile != NULL && rc == 0)
 		(void)unlink(pidfile);

@@ -1,7 +1,9 @@
-/* Ack claims from a slot's store outcome, then one ES256 signature. */
+/* Ack claims from a slot's store outcome, then one ES256 signature, then
+ * (PSK) the seal. */
 #include <string.h>
 
 #include "srv_ack.h"
+#include "srv_psk.h"
 
 void srv_ack_claims(const struct srv_slot *slot, struct mayday_ack *ack)
 {
@@ -23,9 +25,25 @@ void srv_ack_claims(const struct srv_slot *slot, struct mayday_ack *ack)
 enum mayday_err srv_ack_build(const struct mayday_signer *hems, struct srv_slot *slot)
 {
 	struct mayday_ack ack;
+	uint8_t signed_ack[MAYDAY_ACK_MAX];
+	size_t len = 0;
+	enum mayday_err err;
 	slot->ack_len = 0;
-	if (!slot->committed)
-		return MAYDAY_E_INVALID;
+	if (!slot->committed) {
+		err = MAYDAY_E_INVALID;
+		goto out;
+	}
+	if (slot->rec.outcome == STORE_REPLAY) {
+		err = MAYDAY_E_REPLAY;
+		goto out;
+	}
 	srv_ack_claims(slot, &ack);
-	return mayday_ack_sign(&ack, hems, slot->ack, sizeof(slot->ack), &slot->ack_len);
+	if (slot->method != MAYDAY_TRANSPORT_PSK)
+		return mayday_ack_sign(&ack, hems, slot->ack, MAYDAY_ACK_MAX, &slot->ack_len);
+	err = mayday_ack_sign(&ack, hems, signed_ack, sizeof(signed_ack), &len);
+	if (err == MAYDAY_OK)
+		return srv_psk_seal(slot, signed_ack, len);   /* wipes the keys */
+out:
+	srv_psk_forget(slot);
+	return err;
 }

@@ -1,9 +1,11 @@
 /*
- * Acknowledgements: built from a committed slot, signed with the H(e)MS key.
+ * Acknowledgements: built from a committed slot, signed with the H(e)MS key
+ * (and for the PSK method sealed with the device's response key).
  *
  *   new or identical retransmission, signed     -> STORED, the device's incident
  *   new or identical retransmission, unverified -> STORED_UNVERIFIED, incident 0
  *   replay conflict (same device+counter+trust, other claims) -> REJECTED, incident 0
+ *   PSK replay (STORE_REPLAY)                   -> no answer at all
  *
  * The action is always NONE in this release (remediation comes later); an
  * unverified sender could never be told to remediate anyway.
@@ -16,7 +18,9 @@
 
 /* Fills the ack claims for a committed slot. */
 void srv_ack_claims(const struct srv_slot *slot, struct mayday_ack *ack);
-/* Fills slot->ack / ack_len; slot must be committed. */
+/* Fills slot->ack / ack_len with the answer for the slot's method; slot
+ * must be committed (else MAYDAY_E_INVALID). MAYDAY_E_REPLAY: the store
+ * refused it as a PSK replay, nothing to answer (ack_len 0). */
 MAYDAY_NODISCARD enum mayday_err srv_ack_build(const struct mayday_signer *hems,
 					       struct srv_slot *slot);
 

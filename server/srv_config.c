@@ -37,6 +37,18 @@ static const struct key keys[] = {
 	{"server", "batch", K_UINT, 1, SRV_BATCH_MAX, F(batch), 0},
 	{"udp", "listen", K_ADDR, 0, 0, F(udp_listen), 0},
 	{"udp", "rcvbuf", K_UINT, 4096, SRV_RCVBUF_MAX, F(rcvbuf), 0},
+	{"http", "listen", K_ADDR, 0, 0, F(http_listen), 0},
+	{"https", "listen", K_ADDR, 0, 0, F(https_listen), 0},
+	{"https", "cert", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(https_cert), 0},
+	{"https", "key", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(https_key), 0},
+	{"https", "ca", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(https_ca), 0},
+	{"psk", "listen", K_ADDR, 0, 0, F(psk_listen), 0},
+	{"ipsec", "listen", K_ADDR, 0, 0, F(ipsec_listen), 0},
+	{"ipsec", "vici", K_STR, 1, SRV_IKE_VICI_MAX, F(ipsec_vici), 0},
+	{"ipsec", "connection", K_STR, 1, SRV_IKE_CONN_MAX, F(ipsec_conn), 0},
+	{"ipsec", "lookup_timeout_ms", K_UINT, SRV_IKE_TIMEOUT_MIN, SRV_IKE_TIMEOUT_MAX,
+	 F(ipsec_timeout_ms), 0},
+	{"ipsec", "identity_ttl_ms", K_UINT, 0, SRV_IKE_TTL_MAX, F(ipsec_identity_ttl_ms), 0},
 	{"limits", "max_datagram", K_UINT, 1, MAYDAY_INDICATION_MAX, F(max_datagram), 0},
 	{"limits", "unverified_per_source", K_UINT, 0, SRV_RATE_MAX, F(unverified_per_source), 0},
 	{"limits", "unverified_per_source_burst", K_UINT, 0, SRV_RATE_MAX,
@@ -45,6 +57,10 @@ static const struct key keys[] = {
 	{"limits", "unverified_global_burst", K_UINT, 0, SRV_RATE_MAX,
 	 F(unverified_global_burst), 0},
 	{"limits", "sources", K_UINT, 16, SRV_SOURCES_MAX, F(sources), 0},
+	{"limits", "http_timeout", K_UINT, 1, SRV_HTTP_TIMEOUT_MAX, F(http_timeout), 0},
+	{"limits", "http_connections", K_UINT, 1, SRV_HTTP_CONNS_MAX, F(http_connections), 0},
+	{"limits", "http_header_max", K_UINT, SRV_HTTP_HEADER_MIN, SRV_HTTP_HEADER_MAX,
+	 F(http_header_max), 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -180,15 +196,21 @@ static int handler(void *user, const char *section, const char *name, const char
 				return fail(p, line, "[%s] %s: '%s' is not an integer in %u..%u",
 					    section, name, value, k->min, k->max);
 			return 1;
-		case K_ADDR:
+		case K_ADDR: {
+			struct srv_addr *a = (struct srv_addr *)(base + k->off);
+			memset(a, 0, sizeof(*a));
+			if (strcmp(value, "none") == 0)
+				return 1;
 			if (strlen(value) > SRV_ADDR_TEXT_MAX ||
-			    srv_config_parse_addr(value, &p->cfg->udp_listen,
-						  &p->cfg->udp_listen_len) != MAYDAY_OK)
+			    srv_config_parse_addr(value, &a->ss, &a->len) != MAYDAY_OK) {
+				a->len = 0;
 				return fail(p, line,
-					    "[%s] %s: '%s' is not IPv4:port or [IPv6]:port",
+					    "[%s] %s: '%s' is not IPv4:port, [IPv6]:port or none",
 					    section, name, value);
-			strcpy(p->cfg->udp_listen_text, value);
+			}
+			strcpy(a->text, value);
 			return 1;
+		}
 		}
 	}
 	return fail(p, line, "unknown key '%s' in section [%s]", name, section);
@@ -200,9 +222,9 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->workers = 2;
 	cfg->queue = 2048;
 	cfg->batch = 256;
-	strcpy(cfg->udp_listen_text, "127.0.0.1:7701");
-	if (srv_config_parse_addr(cfg->udp_listen_text, &cfg->udp_listen, &cfg->udp_listen_len))
-		cfg->udp_listen_len = 0; /* cannot happen: the default is a literal */
+	strcpy(cfg->udp_listen.text, "127.0.0.1:7701");
+	if (srv_config_parse_addr(cfg->udp_listen.text, &cfg->udp_listen.ss, &cfg->udp_listen.len))
+		cfg->udp_listen.len = 0; /* cannot happen: the default is a literal */
 	cfg->rcvbuf = 4u << 20;
 	cfg->max_datagram = MAYDAY_INDICATION_MAX;
 	cfg->unverified_per_source = 10;
@@ -210,6 +232,27 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->unverified_global = 200;
 	cfg->unverified_global_burst = 400;
 	cfg->sources = 4096;
+	cfg->http_timeout = 10;
+	cfg->http_connections = 1024;
+	cfg->http_header_max = 8192;
+	cfg->ipsec_timeout_ms = 1000;
+	cfg->ipsec_identity_ttl_ms = 1000;
+}
+
+/* What a listener needs beyond its address, checked once the file is read. */
+static const char *listeners_incomplete(const struct srv_config *cfg)
+{
+	if (cfg->https_listen.len &&
+	    (!cfg->https_cert[0] || !cfg->https_key[0] || !cfg->https_ca[0]))
+		return "[https] listen needs cert, key and ca";
+	if (cfg->ipsec_listen.len && !cfg->ipsec_vici[0])
+		return "[ipsec] listen needs vici";
+	if (cfg->ipsec_vici[0] && cfg->ipsec_vici[0] != '/')
+		return "[ipsec] vici must be an absolute path";
+	if (!cfg->udp_listen.len && !cfg->http_listen.len && !cfg->https_listen.len &&
+	    !cfg->psk_listen.len && !cfg->ipsec_listen.len)
+		return "no listener: every listen is none";
+	return NULL;
 }
 
 enum mayday_err srv_config_parse(const char *text, size_t len, struct srv_config *cfg, char *err,
@@ -249,6 +292,11 @@ enum mayday_err srv_config_parse(const char *text, size_t len, struct srv_config
 	}
 	if (cfg->batch > cfg->queue / 2) {
 		snprintf(err, err_cap, "[server] batch must be at most half of queue");
+		return MAYDAY_E_INVALID;
+	}
+	const char *why = listeners_incomplete(cfg);
+	if (why != NULL) {
+		snprintf(err, err_cap, "%s", why);
 		return MAYDAY_E_INVALID;
 	}
 	return MAYDAY_OK;

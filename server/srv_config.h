@@ -4,8 +4,16 @@
  *
  * Strict: unknown sections or keys, duplicate keys, missing required keys
  * ([server] db, hems_key), values out of bounds, lines longer than
- * SRV_CONFIG_LINE_MAX and NUL bytes are rejected with the line number.
- * The caller owns the struct; nothing is global.
+ * SRV_CONFIG_LINE_MAX and NUL bytes are rejected with the line number; a
+ * listener without what it needs ([https] cert/key/ca, [ipsec] vici) or no
+ * listener at all is rejected after parsing. The caller owns the struct;
+ * nothing is global.
+ *
+ * One listener per distress method, each on when its `listen` has an
+ * address: [udp] (plain UDP; on by default at 127.0.0.1:7701), [http]
+ * (plain HTTP), [https] (TLS 1.3 with client certificates), [psk] (sealed
+ * UDP datagrams), [ipsec] (UDP on the SeGW's inner side). "none" turns a
+ * listener off.
  */
 #ifndef MAYDAY_SRV_CONFIG_H
 #define MAYDAY_SRV_CONFIG_H
@@ -15,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "mayday/error.h"
+#include "srv_ike.h"
 
 #define SRV_CONFIG_MAX        65536  /* bytes of the file */
 #define SRV_CONFIG_LINE_MAX   190    /* inih's line buffer is 200 */
@@ -28,6 +37,18 @@
 #define SRV_RCVBUF_MAX    (64u << 20)
 #define SRV_RATE_MAX      1000000u   /* per second */
 #define SRV_SOURCES_MAX   (1u << 20)
+#define SRV_HTTP_TIMEOUT_MAX 3600    /* seconds */
+#define SRV_HTTP_CONNS_MAX   65536
+#define SRV_HTTP_HEADER_MIN  1024
+#define SRV_HTTP_HEADER_MAX  65536
+#define SRV_IKE_TTL_MAX      60000   /* ms */
+
+/* A listener's address; len 0 when the listener is off. */
+struct srv_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[SRV_ADDR_TEXT_MAX + 1];         /* as configured; "" when off */
+};
 
 struct srv_config {
 	/* [server] */
@@ -37,10 +58,23 @@ struct srv_config {
 	unsigned queue;                           /* datagram slots in flight, default 2048 */
 	unsigned batch;                           /* rows per transaction, 1..1000, default 256 */
 	/* [udp] */
-	struct sockaddr_storage udp_listen;       /* default 127.0.0.1:7701; port 0 = ephemeral */
-	socklen_t udp_listen_len;
-	char udp_listen_text[SRV_ADDR_TEXT_MAX + 1];
-	unsigned rcvbuf;                          /* SO_RCVBUF bytes, default 4 MiB */
+	struct srv_addr udp_listen;               /* default 127.0.0.1:7701; port 0 = ephemeral */
+	unsigned rcvbuf;                          /* SO_RCVBUF bytes of every UDP listener, default 4 MiB */
+	/* [http] */
+	struct srv_addr http_listen;              /* default off */
+	/* [https] */
+	struct srv_addr https_listen;             /* default off */
+	char https_cert[SRV_CONFIG_VALUE_MAX + 1];  /* PEM server certificate (chain) */
+	char https_key[SRV_CONFIG_VALUE_MAX + 1];   /* PEM private key of the certificate */
+	char https_ca[SRV_CONFIG_VALUE_MAX + 1];    /* PEM operator CA: devices' client certificates */
+	/* [psk] */
+	struct srv_addr psk_listen;               /* default off */
+	/* [ipsec] */
+	struct srv_addr ipsec_listen;             /* default off; an inner address behind the SeGW */
+	char ipsec_vici[SRV_CONFIG_VALUE_MAX + 1];  /* the SeGW charon's VICI socket, absolute */
+	char ipsec_conn[SRV_IKE_CONN_MAX + 1]; /* only IKE SAs of this connection; "" any */
+	unsigned ipsec_timeout_ms;                /* per VICI lookup, default 1000 */
+	unsigned ipsec_identity_ttl_ms;           /* cached inner address -> identity, default 1000 */
 	/* [limits] */
 	unsigned max_datagram;                    /* 1..MAYDAY_INDICATION_MAX, default MAYDAY_INDICATION_MAX */
 	unsigned unverified_per_source;           /* unverified rows stored per second per source IP */
@@ -48,6 +82,9 @@ struct srv_config {
 	unsigned unverified_global;               /* ... from all sources together */
 	unsigned unverified_global_burst;
 	unsigned sources;                         /* source IPs tracked by the limiter */
+	unsigned http_timeout;                    /* seconds a connection may idle or take, default 10 */
+	unsigned http_connections;                /* open HTTP(S) connections per listener, default 1024 */
+	unsigned http_header_max;                 /* bytes of request line and headers, default 8192 */
 };
 
 /* Defaults for everything optional; db and hems_key empty. */
@@ -62,7 +99,8 @@ MAYDAY_NODISCARD enum mayday_err srv_config_parse(const char *text, size_t len,
 MAYDAY_NODISCARD enum mayday_err srv_config_load(const char *path, struct srv_config *cfg,
 						 char *err, size_t err_cap);
 
-/* Numeric "IPv4:port" or "[IPv6]:port" into a sockaddr. */
+/* Numeric "IPv4:port" or "[IPv6]:port" into a sockaddr. ("none" is the
+ * config file's business, not this function's.) */
 MAYDAY_NODISCARD enum mayday_err srv_config_parse_addr(const char *text,
 						       struct sockaddr_storage *ss,
 						       socklen_t *len);

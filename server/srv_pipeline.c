@@ -1,43 +1,51 @@
 /*
  * Threads and hand-over. Every slot is always in exactly one place: the
- * free pool, a thread's hands, the work queue (lane 0: committed, to ack;
- * lane 1: received, to verify) or the commit queue. That makes shutdown
- * simple and lossless: stop the receiver, wait until the pool holds every
- * slot again (everything received was committed and acked, or dropped),
- * then close the queues so the other threads leave their loops.
+ * free pool, a listener's or a thread's hands, the work queue (lane 0:
+ * committed, to ack; lane 1: received, to verify) or the commit queue.
+ * That makes shutdown simple and lossless: stop the listeners, wait until
+ * the pool holds every slot again (everything received was committed and
+ * answered, or dropped), then close the queues so the other threads leave
+ * their loops.
  *
- * Workers prefer lane 0, so committed rows are acked before new datagrams
- * are verified, which keeps latency flat under load. The writer takes
- * whatever has accumulated (up to `batch`) while the previous COMMIT ran,
- * so batches grow with load. Under load (a backlog of at least
+ * The stages do not know the methods: listeners (srv_listener.h) fill
+ * slots and answer them, the verify stage (srv_ingest) and the writer see
+ * only slots. Workers prefer lane 0, so committed rows are acked before new
+ * indications are verified, which keeps latency flat under load. The
+ * writer takes whatever has accumulated (up to `batch`) while the previous
+ * COMMIT ran, so batches grow with load. Under load (a backlog of at least
  * GATHER_BACKLOG rows) it also waits up to GATHER_US for more before it
  * commits: a COMMIT's fsync and page writes cost CPU per transaction, not
  * per row, and the CPU is shared with verification. A lone indication
  * never waits.
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "srv_ack.h"
+#include "srv_dgram.h"
+#include "srv_http.h"
+#include "srv_ikemap.h"
 #include "srv_ingest.h"
 #include "srv_keycache.h"
-#include "log.h"
+#include "srv_listener.h"
 #include "srv_pipeline.h"
+#include "srv_psk.h"
 #include "srv_queue.h"
 #include "srv_ratelimit.h"
-#include "srv_udp.h"
+#include "srv_tls.h"
 #include "srv_writer.h"
 #include "store.h"
 
-enum { LANE_ACK = 0, LANE_VERIFY = 1 };
-#define VERIFY_TAKE 8    /* datagrams a worker takes at once */
+#define VERIFY_TAKE 8    /* slots a worker takes at once */
 #define GATHER_BACKLOG VERIFY_TAKE
 #define GATHER_US 4000
 #define KEYCACHE_MIN 65536
 #define VERIFIER_KEYS 8192 /* device keys whose verify contexts a worker keeps */
+#define IKEMAP_ENTRIES 4096
+#define LISTENERS_MAX 5
 
 struct srv_pipeline;
 
@@ -52,75 +60,57 @@ struct worker {
 
 struct srv_pipeline {
 	const struct srv_config *cfg;
-	int fd;
 	struct srv_slot *slots;
 	size_t n_slots;
 	struct srv_queue pool, work, commit;
+	struct srv_intake intake;
 	struct srv_keycache keys;
 	struct srv_ratelimit limit;
 	struct srv_stats stats;
+	struct srv_ikemap *ike;
 	struct srv_ingest ingest;
 	struct store *writer_st;
 	struct worker *workers;
 	unsigned n_workers;
-	pthread_t receiver, writer;
-	int receiver_started, writer_started;
-	atomic_int stop;
+	struct srv_listener *listeners[LISTENERS_MAX];
+	unsigned n_listeners;
+	int listening;
+	pthread_t writer;
+	int writer_started;
 };
 
-static struct log_limit lim_recv, lim_ack;
+static struct log_limit lim_ack;
 
-static void *receiver_main(void *arg)
+/* Hands finished slots to their listeners, grouped by listener. */
+static void finish(struct srv_slot **s, size_t n)
 {
-	struct srv_pipeline *p = arg;
-	struct srv_slot *held[SRV_UDP_BATCH];
-	size_t n_held = 0;
-	while (!atomic_load(&p->stop)) {
-		if (n_held < SRV_UDP_BATCH)
-			n_held += srv_queue_pop(&p->pool, held + n_held, SRV_UDP_BATCH - n_held,
-						n_held ? 0 : 100, NULL);
-		if (n_held == 0)
-			continue;   /* every slot is busy: the socket buffer holds the rest */
-		int got = srv_udp_recv(p->fd, held, n_held);
-		if (got < 0) {
-			log_limited(&lim_recv, "udp receive failed");
-			got = 0;
+	struct srv_slot *group[VERIFY_TAKE];
+	while (n > 0) {
+		struct srv_listener *l = s[0]->via;
+		size_t k = 0, rest = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (s[i]->via == l && k < VERIFY_TAKE)
+				group[k++] = s[i];
+			else
+				s[rest++] = s[i];
 		}
-		if (got == 0) {
-			srv_udp_wait(p->fd, 100);
-			continue;
-		}
-		int64_t now = (int64_t)time(NULL);
-		for (int i = 0; i < got; i++)
-			held[i]->received_at = now;
-		srv_stats_add(&p->stats.received, (uint64_t)got);
-		srv_queue_push(&p->work, LANE_VERIFY, held, (size_t)got);
-		n_held -= (size_t)got;
-		memmove(held, held + got, n_held * sizeof(held[0]));
+		l->ops->finish(l, group, k);
+		n = rest;
 	}
-	srv_queue_push(&p->pool, 0, held, n_held);
-	return NULL;
 }
 
 static void do_acks(struct worker *w, struct srv_slot **s, size_t n)
 {
 	struct srv_pipeline *p = w->p;
 	for (size_t i = 0; i < n; i++) {
-		s[i]->ack_len = 0;
-		if (!s[i]->committed)
-			continue;
-		if (srv_ack_build(&w->signer, s[i]) != MAYDAY_OK) {
+		/* Not committed: no answer but the method's error (keys wiped). */
+		enum mayday_err err = srv_ack_build(&w->signer, s[i]);
+		if (err != MAYDAY_OK && s[i]->committed && err != MAYDAY_E_REPLAY) {
 			srv_stats_add(&p->stats.ack_errors, 1);
-			log_limited(&lim_ack, "signing an ack failed");
+			log_limited(&lim_ack, "building an ack failed: %s", mayday_strerror(err));
 		}
 	}
-	size_t want = 0;
-	for (size_t i = 0; i < n; i++)
-		want += s[i]->ack_len > 0;
-	size_t sent = srv_udp_send_acks(p->fd, s, n);
-	srv_stats_add(&p->stats.acks_sent, sent);
-	srv_stats_add(&p->stats.ack_errors, want - sent);
-	srv_queue_push(&p->pool, 0, s, n);
+	finish(s, n);
 }
 
 static void do_verify(struct worker *w, struct srv_slot **s, size_t n)
@@ -129,23 +119,25 @@ static void do_verify(struct worker *w, struct srv_slot **s, size_t n)
 	struct srv_slot *keep[VERIFY_TAKE], *drop[VERIFY_TAKE];
 	size_t nk = 0, nd = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (srv_ingest_check(&p->ingest, w->st, w->ver, s[i]) == SRV_STORE)
+		if (srv_ingest_check(&p->ingest, w->st, w->ver, s[i]) == SRV_STORE) {
 			keep[nk++] = s[i];
-		else
+		} else {
+			srv_psk_forget(s[i]);
 			drop[nd++] = s[i];
+		}
 	}
 	srv_queue_push(&p->commit, 0, keep, nk);
-	srv_queue_push(&p->pool, 0, drop, nd);
+	finish(drop, nd);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct srv_slot *s[SRV_UDP_BATCH];
+	struct srv_slot *s[VERIFY_TAKE];
 	unsigned lane = 0;
 	size_t n;
 	while ((n = srv_queue_pop(&w->p->work, s, VERIFY_TAKE, -1, &lane)) > 0) {
-		if (lane == LANE_ACK)
+		if (lane == SRV_LANE_ACK)
 			do_acks(w, s, n);
 		else
 			do_verify(w, s, n);
@@ -171,7 +163,7 @@ static void *writer_main(void *arg)
 		/* On failure it logged, and no slot is committed: none is acked. */
 		enum mayday_err err = srv_writer_commit(p->writer_st, s, n, &p->stats);
 		(void)err;
-		srv_queue_push(&p->work, LANE_ACK, s, n);
+		srv_queue_push(&p->work, SRV_LANE_ACK, s, n);
 	}
 	free(s);
 	return NULL;
@@ -182,8 +174,89 @@ struct srv_stats *srv_pipeline_stats(struct srv_pipeline *p)
 	return &p->stats;
 }
 
+/* Keeps a listener just opened (err tells whether it was). */
+static enum mayday_err keep(struct srv_pipeline *p, enum mayday_err err, struct srv_listener **l)
+{
+	if (err == MAYDAY_OK)
+		p->listeners[p->n_listeners++] = *l;
+	*l = NULL;
+	return err;
+}
+
+static struct srv_http_opts http_opts(const struct srv_config *cfg, const char *name,
+				      uint32_t method, const struct srv_addr *addr)
+{
+	return (struct srv_http_opts){
+		.name = name,
+		.method = method,
+		.addr = addr,
+		.max_body = cfg->max_datagram,
+		.max_header = cfg->http_header_max,
+		.timeout_s = cfg->http_timeout,
+		.max_connections = cfg->http_connections,
+	};
+}
+
+/* Opens every configured listener (sockets bound, TLS context loaded). */
+static enum mayday_err open_listeners(struct srv_pipeline *p)
+{
+	const struct srv_config *cfg = p->cfg;
+	struct srv_listener *l = NULL;
+	enum mayday_err err;
+	char why[256];
+
+	if (cfg->udp_listen.len) {
+		err = srv_dgram_open(&l, "udp", MAYDAY_TRANSPORT_PLAIN_UDP, &cfg->udp_listen,
+				     cfg->rcvbuf, &p->intake);
+		if (keep(p, err, &l) != MAYDAY_OK)
+			return err;
+	}
+	if (cfg->http_listen.len) {
+		struct srv_http_opts o = http_opts(cfg, "http", MAYDAY_TRANSPORT_PLAIN_HTTP,
+						   &cfg->http_listen);
+		if (keep(p, srv_http_open(&l, &o, &p->intake), &l) != MAYDAY_OK)
+			return MAYDAY_E_IO;
+	}
+	if (cfg->https_listen.len) {
+		struct srv_http_opts o = http_opts(cfg, "https", MAYDAY_TRANSPORT_TLS,
+						   &cfg->https_listen);
+		err = srv_tls_server_ctx(cfg->https_cert, cfg->https_key, cfg->https_ca, &p->stats,
+					 &o.tls, why, sizeof(why));
+		if (err != MAYDAY_OK) {
+			log_warnx("[https]: %s", why);
+			return err;
+		}
+		if (keep(p, srv_http_open(&l, &o, &p->intake), &l) != MAYDAY_OK)
+			return MAYDAY_E_IO;
+	}
+	if (cfg->psk_listen.len) {
+		err = srv_dgram_open(&l, "psk", MAYDAY_TRANSPORT_PSK, &cfg->psk_listen, cfg->rcvbuf,
+				     &p->intake);
+		if (keep(p, err, &l) != MAYDAY_OK)
+			return err;
+	}
+	if (cfg->ipsec_listen.len) {
+		struct srv_ike ike;
+		err = srv_ike_init(&ike, cfg->ipsec_vici, cfg->ipsec_conn[0] ? cfg->ipsec_conn : NULL,
+				   cfg->ipsec_timeout_ms);
+		if (err == MAYDAY_OK)
+			err = srv_ikemap_new(&p->ike, &ike, cfg->ipsec_identity_ttl_ms,
+					     IKEMAP_ENTRIES);
+		if (err != MAYDAY_OK) {
+			log_warnx("[ipsec] vici %s: %s", cfg->ipsec_vici, mayday_strerror(err));
+			return err;
+		}
+		p->ingest.ike = p->ike;
+		err = srv_dgram_open(&l, "ipsec", MAYDAY_TRANSPORT_IPSEC, &cfg->ipsec_listen,
+				     cfg->rcvbuf, &p->intake);
+		if (keep(p, err, &l) != MAYDAY_OK)
+			return err;
+	}
+	return MAYDAY_OK;
+}
+
 enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_config *cfg,
-				    int fd, EVP_PKEY *hems_key)
+				    EVP_PKEY *hems_key)
 {
 	enum mayday_err err;
 	struct srv_pipeline *p = calloc(1, sizeof(*p));
@@ -191,7 +264,6 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	if (p == NULL)
 		return MAYDAY_E_NOMEM;
 	p->cfg = cfg;
-	p->fd = fd;
 	p->n_slots = cfg->queue;
 	p->n_workers = cfg->workers;
 	p->slots = calloc(p->n_slots, sizeof(*p->slots));
@@ -212,6 +284,8 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 		struct srv_slot *s = &p->slots[i];
 		srv_queue_push(&p->pool, 0, &s, 1);
 	}
+	p->intake = (struct srv_intake){.pool = &p->pool, .work = &p->work, .stats = &p->stats,
+					.n_slots = p->n_slots};
 	p->ingest = (struct srv_ingest){.keys = &p->keys, .limit = &p->limit,
 					.stats = &p->stats, .max_datagram = cfg->max_datagram};
 	if ((err = store_open(&p->writer_st, cfg->db)) != MAYDAY_OK) {
@@ -228,6 +302,8 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 			goto fail;
 		}
 	}
+	if ((err = open_listeners(p)) != MAYDAY_OK)
+		goto fail;
 	*out = p;
 	return MAYDAY_OK;
 fail:
@@ -245,19 +321,27 @@ enum mayday_err srv_pipeline_run(struct srv_pipeline *p)
 			return MAYDAY_E_INTERNAL;
 		p->workers[i].started = 1;
 	}
-	if (pthread_create(&p->receiver, NULL, receiver_main, p) != 0)
-		return MAYDAY_E_INTERNAL;
-	p->receiver_started = 1;
+	p->listening = 1;
+	for (unsigned i = 0; i < p->n_listeners; i++) {
+		struct srv_listener *l = p->listeners[i];
+		enum mayday_err err = l->ops->start(l);
+		if (err != MAYDAY_OK) {
+			log_warnx("%s listener on %s: %s", l->name, l->bound, mayday_strerror(err));
+			return err;
+		}
+		log_info("listening on %s %s", l->name, l->bound);
+	}
 	return MAYDAY_OK;
 }
 
 void srv_pipeline_stop(struct srv_pipeline *p)
 {
-	atomic_store(&p->stop, 1);
-	if (p->receiver_started)
-		pthread_join(p->receiver, NULL);
-	p->receiver_started = 0;
-	/* Everything received is now in flight: let it commit and be acked. */
+	if (p->listening) {
+		for (unsigned i = 0; i < p->n_listeners; i++)
+			p->listeners[i]->ops->stop(p->listeners[i]);
+		p->listening = 0;
+	}
+	/* Everything received is now in flight: let it commit and be answered. */
 	if (p->writer_started && p->slots != NULL)
 		srv_queue_wait_count(&p->pool, p->n_slots);
 	if (p->work.inited)
@@ -279,12 +363,16 @@ void srv_pipeline_destroy(struct srv_pipeline *p)
 	if (p == NULL)
 		return;
 	srv_pipeline_stop(p);
+	for (unsigned i = 0; i < p->n_listeners; i++)
+		p->listeners[i]->ops->destroy(p->listeners[i]);
+	p->n_listeners = 0;
 	for (unsigned i = 0; p->workers != NULL && i < p->n_workers; i++) {
 		store_close(p->workers[i].st);
 		mayday_signer_close(&p->workers[i].signer);
 		mayday_cose_verifier_free(p->workers[i].ver);
 	}
 	store_close(p->writer_st);
+	srv_ikemap_free(p->ike);
 	srv_ratelimit_fini(&p->limit);
 	srv_keycache_fini(&p->keys);
 	srv_queue_fini(&p->commit);

@@ -1,7 +1,7 @@
 /*
  * UDP socket calls. The receive buffer of each slot is one byte larger than
- * the largest indication, so a datagram over the limit is seen (and
- * counted) rather than silently cut to a size that might parse.
+ * the largest input (a sealed PSK request), so a datagram over the limit is
+ * seen (and counted) rather than silently cut to a size that might parse.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -73,10 +73,10 @@ int srv_udp_recv(int fd, struct srv_slot **slots, size_t n)
 	return got;
 }
 
-void srv_udp_wait(int fd, int timeout_ms)
+int srv_udp_wait(int fd, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	(void)poll(&pfd, 1, timeout_ms);
+	return poll(&pfd, 1, timeout_ms) > 0;
 }
 
 size_t srv_udp_send_acks(int fd, struct srv_slot **slots, size_t n)

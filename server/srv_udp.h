@@ -1,7 +1,7 @@
 /*
- * The plain-UDP listener's socket calls: batched receive (recvmmsg) into
+ * The datagram listeners' socket calls: batched receive (recvmmsg) into
  * slots, batched send (sendmmsg) of their acks. No threads here; the
- * pipeline decides who calls what.
+ * listener (srv_dgram.c) decides who calls what.
  */
 #ifndef MAYDAY_SRV_UDP_H
 #define MAYDAY_SRV_UDP_H
@@ -24,8 +24,8 @@ MAYDAY_NODISCARD enum mayday_err srv_udp_open(const struct sockaddr_storage *add
  * none is waiting; -1 on a socket error (errno set). */
 int srv_udp_recv(int fd, struct srv_slot **slots, size_t n);
 
-/* Waits up to timeout_ms for a datagram. */
-void srv_udp_wait(int fd, int timeout_ms);
+/* Waits up to timeout_ms for a datagram; 1 if one (or an error) waits. */
+int srv_udp_wait(int fd, int timeout_ms);
 
 /* Sends the acks (ack_len > 0) of slots[0..n) to their peers. Returns the
  * number the kernel took. */

@@ -57,6 +57,7 @@ enum mayday_err srv_writer_commit(struct store *st, struct srv_slot **slots, siz
 		case STORE_NEW: srv_stats_add(&stats->stored, 1); break;
 		case STORE_DUPLICATE: srv_stats_add(&stats->duplicates, 1); break;
 		case STORE_CONFLICT: srv_stats_add(&stats->conflicts, 1); break;
+		case STORE_REPLAY: srv_stats_add(&stats->psk_replays, 1); break;
 		}
 	}
 	return MAYDAY_OK;

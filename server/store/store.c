@@ -4,6 +4,7 @@
  * Arguments common to every backend are checked here once.
  */
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "store_backend.h"
 
@@ -41,6 +42,33 @@ enum mayday_err store_enrol(struct store *st, const char *device_id, const char 
 	return st->be->enrol(st, device_id, product_class, pubkey_pem);
 }
 
+enum mayday_err store_enrol_psk(struct store *st, const char *device_id, const uint8_t *kid,
+				size_t kid_len, const uint8_t *psk, size_t psk_len)
+{
+	if (device_id == NULL || kid == NULL || psk == NULL || kid_len < MAYDAY_PSK_KID_MIN ||
+	    kid_len > MAYDAY_PSK_KID_MAX || psk_len != MAYDAY_PSK_LEN)
+		return MAYDAY_E_INVALID;
+	return st->be->enrol_psk(st, device_id, kid, kid_len, psk);
+}
+
+enum mayday_err store_psk_get(struct store *st, const uint8_t *kid, size_t kid_len,
+			      struct store_psk *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (kid == NULL || kid_len < MAYDAY_PSK_KID_MIN || kid_len > MAYDAY_PSK_KID_MAX)
+		return MAYDAY_E_INVALID;
+	enum mayday_err err = st->be->psk_get(st, kid, kid_len, out);
+	if (err != MAYDAY_OK)
+		store_psk_wipe(out);
+	return err;
+}
+
+void store_psk_wipe(struct store_psk *p)
+{
+	if (p != NULL)
+		OPENSSL_cleanse(p, sizeof(*p));
+}
+
 enum mayday_err store_device_key(struct store *st, const char *device_id, char *pem, size_t cap,
 				 size_t *len)
 {
@@ -55,7 +83,14 @@ enum mayday_err store_ingest_begin(struct store *st)
 enum mayday_err store_ingest_put(struct store *st, struct store_ingest_rec *rec)
 {
 	if (rec->ind == NULL || rec->peer == NULL || rec->raw == NULL ||
-	    (rec->trust != STORE_TRUST_SIGNED && rec->trust != STORE_TRUST_UNVERIFIED))
+	    rec->peer_identity == NULL ||
+	    (rec->trust != STORE_TRUST_SIGNED && rec->trust != STORE_TRUST_UNVERIFIED) ||
+	    (unsigned)rec->channel_auth > STORE_CHANNEL_PSK)
+		return MAYDAY_E_INVALID;
+	/* A PSK record always carries the kid whose window it must pass. */
+	if (rec->channel_auth == STORE_CHANNEL_PSK &&
+	    (rec->psk_kid == NULL || rec->psk_kid_len < MAYDAY_PSK_KID_MIN ||
+	     rec->psk_kid_len > MAYDAY_PSK_KID_MAX))
 		return MAYDAY_E_INVALID;
 	return st->be->ingest_put(st, rec);
 }
@@ -102,6 +137,17 @@ enum mayday_err store_count(struct store *st, struct store_counts *out)
 const char *store_errmsg(struct store *st)
 {
 	return st->be->errmsg(st);
+}
+
+const char *store_channel_name(enum store_channel_auth c)
+{
+	switch (c) {
+	case STORE_CHANNEL_NONE: return "none";
+	case STORE_CHANNEL_MTLS: return "mtls";
+	case STORE_CHANNEL_IKE: return "ike";
+	case STORE_CHANNEL_PSK: return "psk";
+	}
+	return "unknown";
 }
 
 const char *store_trust_name(enum store_trust t)

@@ -6,6 +6,9 @@
 #ifndef MAYDAY_STORE_H
 #define MAYDAY_STORE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "mayday/error.h"
 
 struct store;
@@ -17,5 +20,19 @@ void store_close(struct store *st); /* NULL-safe */
 /* Enrol (or re-enrol) a device: its ID, product class and distress public key (PEM). */
 MAYDAY_NODISCARD enum mayday_err store_enrol(struct store *st, const char *device_id,
 					     const char *product_class, const char *pubkey_pem);
+
+/* Give an enrolled device its pre-shared key for the PSK method
+ * (docs/protocol.md §12.1): `kid` 8..16 bytes (MAYDAY_PSK_KID_MIN..MAX),
+ * unique within the store; `psk` exactly MAYDAY_PSK_LEN bytes. A device has
+ * at most one PSK: a new kid or key replaces the old one and starts a fresh
+ * replay window (requests sealed under the old key no longer open anyway);
+ * enrolling the same kid and key again changes nothing, so the window it
+ * has is kept. The store keeps its own copy of `psk`; the caller wipes
+ * theirs. MAYDAY_E_INVALID: bad lengths or device ID, or a batch is open on
+ * this handle; MAYDAY_E_NOTFOUND: the device is not enrolled;
+ * MAYDAY_E_MISMATCH: the kid already belongs to another device. */
+MAYDAY_NODISCARD enum mayday_err store_enrol_psk(struct store *st, const char *device_id,
+						 const uint8_t *kid, size_t kid_len,
+						 const uint8_t *psk, size_t psk_len);
 
 #endif

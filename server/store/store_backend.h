@@ -20,6 +20,10 @@ struct store_backend {
 				 const char *product_class, const char *pubkey_pem);
 	enum mayday_err (*device_key)(struct store *st, const char *device_id, char *pem,
 				      size_t cap, size_t *len);
+	enum mayday_err (*enrol_psk)(struct store *st, const char *device_id, const uint8_t *kid,
+				     size_t kid_len, const uint8_t *psk);
+	enum mayday_err (*psk_get)(struct store *st, const uint8_t *kid, size_t kid_len,
+				   struct store_psk *out);
 	enum mayday_err (*ingest_begin)(struct store *st);
 	enum mayday_err (*ingest_put)(struct store *st, struct store_ingest_rec *rec);
 	enum mayday_err (*ingest_commit)(struct store *st);

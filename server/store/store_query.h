@@ -27,6 +27,7 @@ struct store_device_row {
 	uint32_t last_reason;     /* enum mayday_reason of the latest signed indication */
 	uint64_t n_signed;        /* indications stored as signed */
 	uint64_t n_unverified;    /* indications naming this device that did not verify */
+	char psk_kid_hex[2 * MAYDAY_PSK_KID_MAX + 1]; /* "" without a PSK */
 };
 
 struct store_incident_row {
@@ -53,8 +54,10 @@ struct store_indication_row {
 	uint64_t counter;
 	int64_t received_at;
 	uint64_t device_time;
-	uint32_t transport;       /* enum mayday_transport: how it arrived */
-	enum store_trust trust;
+	uint32_t transport;       /* enum mayday_transport: how it arrived (the method) */
+	enum store_trust trust;   /* message authentication (msg_auth) */
+	enum store_channel_auth channel_auth;
+	char peer_identity[STORE_IDENTITY_MAX + 1];
 	char peer[STORE_PEER_MAX + 1];
 	uint32_t reason;
 	char image_version[MAYDAY_VERSION_STR_MAX + 1];
@@ -70,7 +73,7 @@ struct store_indication_row {
 /* Row counts of every table (tests, metrics). */
 struct store_counts {
 	uint64_t devices, indications, indications_signed, indications_unverified,
-		failed_components, incidents, incident_events;
+		failed_components, incidents, incident_events, psks;
 };
 
 typedef int (*store_device_cb)(void *ctx, const struct store_device_row *row);

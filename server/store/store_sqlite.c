@@ -70,7 +70,8 @@ static void sqlite_close(struct store *st)
 {
 	struct store_sqlite *s = store_sqlite_of(st);
 	sqlite3_stmt **all[] = {
-		&s->enrol, &s->key, &s->sel_dup, &s->sel_dev_state, &s->sel_open_inc, &s->ins_inc,
+		&s->enrol, &s->key, &s->psk_of_dev, &s->psk_of_kid, &s->psk_del, &s->psk_ins,
+		&s->psk_get, &s->psk_win_set, &s->sel_dup, &s->sel_dev_state, &s->sel_open_inc, &s->ins_inc,
 		&s->upd_inc_state, &s->upd_dev_state, &s->ins_event, &s->ins_ind, &s->ins_comp,
 		&s->q_device, &s->q_devices, &s->q_incidents, &s->q_indications, &s->q_components,
 	};
@@ -135,8 +136,7 @@ fail:
 	return err;
 }
 
-/* Printable ASCII without spaces: IDs end up in logs, tables and URLs. */
-static int id_ok(const char *id, size_t max)
+int store_sqlite_id_ok(const char *id, size_t max)
 {
 	size_t n = strnlen(id, max + 1);
 	if (n == 0 || n > max)
@@ -155,7 +155,8 @@ static enum mayday_err sqlite_enrol(struct store *st, const char *device_id,
 	EVP_PKEY *pub = NULL;
 	enum mayday_err err;
 	size_t pem_len = strnlen(pubkey_pem, STORE_PEM_MAX + 1);
-	if (!id_ok(device_id, MAYDAY_DEVICE_ID_MAX) || !id_ok(product_class, MAYDAY_CLASS_MAX) ||
+	if (!store_sqlite_id_ok(device_id, MAYDAY_DEVICE_ID_MAX) ||
+	    !store_sqlite_id_ok(product_class, MAYDAY_CLASS_MAX) ||
 	    pem_len > STORE_PEM_MAX)
 		return MAYDAY_E_INVALID;
 	/* Only a key the daemon can use is accepted. */
@@ -218,6 +219,8 @@ const struct store_backend store_sqlite_backend = {
 	.close = sqlite_close,
 	.enrol = sqlite_enrol,
 	.device_key = sqlite_device_key,
+	.enrol_psk = store_sqlite_psk_enrol,
+	.psk_get = store_sqlite_psk_get,
 	.ingest_begin = store_sqlite_ingest_begin,
 	.ingest_put = store_sqlite_ingest_put,
 	.ingest_commit = store_sqlite_ingest_commit,

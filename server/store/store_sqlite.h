@@ -11,7 +11,7 @@
 
 #include "store_backend.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 1
+#define STORE_SQLITE_SCHEMA_VERSION 2
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -19,6 +19,8 @@ struct store_sqlite {
 	int in_batch;
 	/* enrol / key lookup */
 	sqlite3_stmt *enrol, *key;
+	/* PSKs and their replay windows */
+	sqlite3_stmt *psk_of_dev, *psk_of_kid, *psk_del, *psk_ins, *psk_get, *psk_win_set;
 	/* ingest */
 	sqlite3_stmt *sel_dup, *sel_dev_state, *sel_open_inc, *ins_inc, *upd_inc_state,
 		*upd_dev_state, *ins_event, *ins_ind, *ins_comp;
@@ -42,6 +44,20 @@ MAYDAY_NODISCARD enum mayday_err store_sqlite_stmt(struct store_sqlite *s, sqlit
 enum mayday_err store_sqlite_err(int rc);
 /* Copies column text into a fixed buffer, truncating; "" for NULL. */
 void store_sqlite_text(sqlite3_stmt *stmt, int col, char *out, size_t cap);
+
+/* Printable ASCII without spaces, 1..max bytes: IDs end up in logs, tables and URLs. */
+int store_sqlite_id_ok(const char *id, size_t max);
+
+enum mayday_err store_sqlite_psk_enrol(struct store *st, const char *device_id,
+				       const uint8_t *kid, size_t kid_len, const uint8_t *psk);
+enum mayday_err store_sqlite_psk_get(struct store *st, const uint8_t *kid, size_t kid_len,
+				     struct store_psk *out);
+/* Inside an open batch: record `counter` in the replay window of `kid`,
+ * which must be enrolled to `device_id`. MAYDAY_E_REPLAY if the window
+ * refuses it (nothing changed), MAYDAY_E_INVALID if no such kid for that
+ * device (re-enrolled meanwhile): the row can never be stored. */
+enum mayday_err store_sqlite_psk_advance(struct store_sqlite *s, const uint8_t *kid,
+					 size_t kid_len, const char *device_id, uint64_t counter);
 
 enum mayday_err store_sqlite_ingest_begin(struct store *st);
 enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_rec *rec);

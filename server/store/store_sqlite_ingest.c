@@ -8,6 +8,10 @@
  * (with an 'opened' event recording the state change); every new signed row
  * also appends an 'indication' event, so the incident's history shows each
  * distinct report but never a retransmission.
+ *
+ * A PSK row first looks for its stored twin (an identical retransmission is
+ * answered again, whatever the window says), then must pass the device's
+ * replay window, which it advances in this same transaction.
  */
 #include <string.h>
 
@@ -63,7 +67,9 @@ static int rec_ok(const struct store_ingest_rec *rec)
 	if (!TERMINATED(ind->device_id) || ind->device_id[0] == '\0' ||
 	    !TERMINATED(ind->dcf_version) || !TERMINATED(ind->evidence.image_version) ||
 	    ind->evidence.n_failed > MAYDAY_MAX_COMPONENTS ||
-	    strnlen(rec->peer, STORE_PEER_MAX + 1) > STORE_PEER_MAX || rec->raw_len == 0 ||
+	    strnlen(rec->peer, STORE_PEER_MAX + 1) > STORE_PEER_MAX ||
+	    strnlen(rec->peer_identity, STORE_IDENTITY_MAX + 1) > STORE_IDENTITY_MAX ||
+	    rec->raw_len == 0 ||
 	    rec->raw_len > MAYDAY_INDICATION_MAX)
 		return 0;
 	for (uint32_t i = 0; i < ind->evidence.n_failed; i++) {
@@ -99,7 +105,8 @@ static int find_dup(struct store_sqlite *s, struct store_ingest_rec *rec, enum m
 		rec->indication_id = sqlite3_column_int64(s->sel_dup, 0);
 		rec->incident_id = sqlite3_column_int64(s->sel_dup, 2);
 	} else {
-		rec->outcome = STORE_CONFLICT;
+		/* Under PSK a counter seals one plaintext: another is a replay to drop. */
+		rec->outcome = rec->channel_auth == STORE_CHANNEL_PSK ? STORE_REPLAY : STORE_CONFLICT;
 		rec->indication_id = 0;
 		rec->incident_id = 0;
 	}
@@ -213,9 +220,10 @@ static enum mayday_err insert_indication(struct store_sqlite *s, const struct st
 	enum mayday_err err = store_sqlite_stmt(s, &s->ins_ind,
 		"INSERT INTO indications (device_id, counter, received_at, device_time, transport,"
 		" trust, peer, reason, image_version, manifest_rollback, dcf_version, slot,"
-		" boot_attempts, free_space, max_image_size, incident_id, raw, digest)"
+		" boot_attempts, free_space, max_image_size, incident_id, raw, digest, channel_auth,"
+		" peer_identity)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18)");
+		" ?17, ?18, ?19, ?20)");
 	if (err != MAYDAY_OK)
 		return err;
 	sqlite3_stmt *q = s->ins_ind;
@@ -238,6 +246,8 @@ static enum mayday_err insert_indication(struct store_sqlite *s, const struct st
 		sqlite3_bind_int64(q, 16, incident);
 	sqlite3_bind_blob(q, 17, rec->raw, (int)rec->raw_len, SQLITE_STATIC);
 	sqlite3_bind_blob(q, 18, rec->digest, MAYDAY_DIGEST_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(q, 19, store_channel_name(rec->channel_auth), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 20, rec->peer_identity, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
 	if (rc != SQLITE_DONE)
 		return store_sqlite_err(rc);
@@ -281,6 +291,18 @@ enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_re
 	int found = find_dup(s, rec, &err);
 	if (found != 0)
 		return found < 0 ? err : MAYDAY_OK;
+	if (rec->channel_auth == STORE_CHANNEL_PSK) {
+		err = store_sqlite_psk_advance(s, rec->psk_kid, rec->psk_kid_len,
+					       rec->ind->device_id, rec->ind->counter);
+		if (err == MAYDAY_E_REPLAY) {
+			rec->outcome = STORE_REPLAY;
+			rec->indication_id = 0;
+			rec->incident_id = 0;
+			return MAYDAY_OK;
+		}
+		if (err != MAYDAY_OK)
+			return err;
+	}
 	if (rec->trust == STORE_TRUST_SIGNED) {
 		err = incident_for(s, rec->ind->device_id, rec->received_at, &incident);
 		/* Verified against a key the device no longer has: cannot be stored signed. */

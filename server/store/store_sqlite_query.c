@@ -14,7 +14,8 @@
 	" (SELECT reason FROM indications WHERE device_id = d.id AND trust = 'signed'"       \
 	"  ORDER BY id DESC LIMIT 1),"                                                        \
 	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'signed'),"   \
-	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'unverified')" \
+	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'unverified')," \
+	" (SELECT hex(kid) FROM psk_keys WHERE device_id = d.id)"                              \
 	" FROM devices d"
 
 static void device_row(sqlite3_stmt *q, struct store_device_row *r)
@@ -29,6 +30,10 @@ static void device_row(sqlite3_stmt *q, struct store_device_row *r)
 	r->last_reason = (uint32_t)sqlite3_column_int64(q, 5);
 	r->n_signed = (uint64_t)sqlite3_column_int64(q, 6);
 	r->n_unverified = (uint64_t)sqlite3_column_int64(q, 7);
+	store_sqlite_text(q, 8, r->psk_kid_hex, sizeof(r->psk_kid_hex));
+	for (char *c = r->psk_kid_hex; *c; c++)   /* SQLite's hex() is upper case */
+		if (*c >= 'A' && *c <= 'F')
+			*c = (char)(*c - 'A' + 'a');
 }
 
 enum mayday_err store_sqlite_query_device(struct store *st, const char *device_id,
@@ -142,6 +147,16 @@ static void hex_of(const void *blob, int n, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+static enum store_channel_auth channel_of(const char *name)
+{
+	static const enum store_channel_auth all[] = {STORE_CHANNEL_MTLS, STORE_CHANNEL_IKE,
+						      STORE_CHANNEL_PSK};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(name, store_channel_name(all[i])) == 0)
+			return all[i];
+	return STORE_CHANNEL_NONE;   /* the CHECK constraint allows nothing else */
+}
+
 enum mayday_err store_sqlite_query_indications(struct store *st, const char *device_id,
 					       store_indication_cb cb, void *ctx)
 {
@@ -153,7 +168,7 @@ enum mayday_err store_sqlite_query_indications(struct store *st, const char *dev
 	enum mayday_err err = store_sqlite_stmt(s, &s->q_indications,
 		"SELECT id, device_id, counter, received_at, device_time, transport, trust, peer,"
 		" reason, image_version, dcf_version, slot, boot_attempts,"
-		" coalesce(incident_id, 0), digest"
+		" coalesce(incident_id, 0), digest, channel_auth, peer_identity"
 		" FROM indications WHERE device_id = ?1 ORDER BY id DESC");
 	if (err != MAYDAY_OK)
 		return err;
@@ -179,6 +194,10 @@ enum mayday_err store_sqlite_query_indications(struct store *st, const char *dev
 		r->incident_id = sqlite3_column_int64(q, 13);
 		hex_of(sqlite3_column_blob(q, 14), sqlite3_column_bytes(q, 14), r->digest_hex,
 		       sizeof(r->digest_hex));
+		char channel[16];
+		store_sqlite_text(q, 15, channel, sizeof(channel));
+		r->channel_auth = channel_of(channel);
+		store_sqlite_text(q, 16, r->peer_identity, sizeof(r->peer_identity));
 		if ((err = components(s, r)) != MAYDAY_OK)
 			break;
 		if (cb(ctx, r) != 0)
@@ -215,7 +234,8 @@ enum mayday_err store_sqlite_query_count(struct store *st, struct store_counts *
 			     &out->failed_components)) ||
 	    (err = count_one(s->db, "SELECT count(*) FROM incidents", &out->incidents)) ||
 	    (err = count_one(s->db, "SELECT count(*) FROM incident_events",
-			     &out->incident_events)))
+			     &out->incident_events)) ||
+	    (err = count_one(s->db, "SELECT count(*) FROM psk_keys", &out->psks)))
 		return err;
 	return MAYDAY_OK;
 }

@@ -1,13 +1,24 @@
 /*
- * The SQLite schema, version STORE_SQLITE_SCHEMA_VERSION.
+ * The SQLite schema, version STORE_SQLITE_SCHEMA_VERSION, built as a chain
+ * of migrations: a fresh file runs all of them, an older file the ones it
+ * lacks, each step in the same IMMEDIATE transaction as the version bump.
+ * So a migrated database and a fresh one are the same schema by
+ * construction, and a failed step leaves the old version intact.
  *
  * indications has no foreign key to devices on purpose: unverified rows may
  * name devices that were never enrolled. Rows are unique per
  * (device_id, counter, trust) so an unverified forgery can never occupy the
  * place of a device's authentic record. History tables (indications, their
  * failed components, incident_events) are append-only, enforced by triggers.
- * Times are seconds since the epoch; 64-bit counters are stored as their
- * two's-complement INTEGER bit pattern.
+ * Times are seconds since the epoch; 64-bit counters (and the replay
+ * bitmap) are stored as their two's-complement INTEGER bit pattern.
+ *
+ * Version 2 (the four distress methods): indications.transport is the
+ * method the row arrived by and trust its message authentication, as
+ * before; channel_auth and peer_identity record how the channel
+ * authenticated the sender (rows of version 1 came over plain UDP: 'none',
+ * ''). psk_keys holds each device's PSK and the replay window of the PSK
+ * method, advanced in the transaction that stores the indication.
  */
 #include <string.h>
 
@@ -85,6 +96,22 @@ static const char schema_v1[] =
 	" BEGIN SELECT RAISE(ABORT, 'incident history is append-only'); END;"
 	"INSERT INTO schema_version (version) VALUES (1);";
 
+static const char migrate_v2[] =
+	"ALTER TABLE indications ADD COLUMN channel_auth TEXT NOT NULL DEFAULT 'none'"
+	" CHECK (channel_auth IN ('none', 'mtls', 'ike', 'psk'));"
+	"ALTER TABLE indications ADD COLUMN peer_identity TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE psk_keys ("
+	" kid BLOB PRIMARY KEY NOT NULL CHECK (length(kid) BETWEEN 8 AND 16),"
+	" device_id TEXT NOT NULL UNIQUE REFERENCES devices(id),"
+	" psk BLOB NOT NULL CHECK (length(psk) = 32),"
+	" replay_highest INTEGER NOT NULL DEFAULT 0,"
+	" replay_bitmap INTEGER NOT NULL DEFAULT 0,"
+	" enrolled_at INTEGER NOT NULL);"
+	"UPDATE schema_version SET version = 2;";
+
+/* migrations[i] takes a database from version i to i + 1. */
+static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {schema_v1, migrate_v2};
+
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -129,15 +156,16 @@ enum mayday_err store_sqlite_schema_apply(sqlite3 *db)
 	err = version_of(db, &version);
 	if (err != MAYDAY_OK)
 		goto out;
-	if (version == 0) {
-		rc = sqlite3_exec(db, schema_v1, NULL, NULL, NULL);
+	if (version < 0 || version > STORE_SQLITE_SCHEMA_VERSION) {
+		err = MAYDAY_E_UNSUPPORTED;
+		goto out;
+	}
+	for (int v = version; v < STORE_SQLITE_SCHEMA_VERSION; v++) {
+		rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
 			err = store_sqlite_err(rc);
 			goto out;
 		}
-	} else if (version != STORE_SQLITE_SCHEMA_VERSION) {
-		err = MAYDAY_E_UNSUPPORTED;
-		goto out;
 	}
 	rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)

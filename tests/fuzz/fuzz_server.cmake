@@ -1,3 +1,5 @@
 # Fuzz targets of maydayd's own parsers (the wire decoders are libmayday's).
 mayday_fuzz_target(fuzz_srv_config)
 target_link_libraries(fuzz_srv_config PRIVATE maydayd_core)
+mayday_fuzz_target(fuzz_srv_ikemap)
+target_link_libraries(fuzz_srv_ikemap PRIVATE maydayd_core)

@@ -23,7 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* What parsed must be within the documented bounds. */
 		if (cfg.workers < 1 || cfg.workers > SRV_WORKERS_MAX || cfg.batch < 1 ||
 		    cfg.batch > cfg.queue / 2 || cfg.db[0] == '\0' || cfg.hems_key[0] == '\0' ||
-		    cfg.max_datagram < 1 || cfg.udp_listen_len == 0)
+		    cfg.max_datagram < 1 ||
+		    (!cfg.udp_listen.len && !cfg.http_listen.len && !cfg.https_listen.len &&
+		     !cfg.psk_listen.len && !cfg.ipsec_listen.len) ||
+		    (cfg.https_listen.len && (!cfg.https_cert[0] || !cfg.https_ca[0])))
 			abort();
 	} else if (err[0] == '\0') {
 		abort();   /* every rejection says why */

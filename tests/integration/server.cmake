@@ -1,6 +1,11 @@
 # Integration tests of maydayd, maydayctl and mayday-sim: the real binaries
 # on 127.0.0.1 (ports picked by the kernel), checked with sqlite3 and jq.
-set(MAYDAY_SERVER_IT ingest hostile sigterm)
+# srv_itool plays the device side where mayday-sim does not (signed
+# indications for curl, the PSK method's sealed datagrams, ack checks).
+add_executable(srv_itool ${CMAKE_CURRENT_LIST_DIR}/srv_itool.c)
+target_link_libraries(srv_itool PRIVATE mayday_store mayday)
+
+set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk)
 foreach(t ${MAYDAY_SERVER_IT})
   add_test(NAME integration-server-${t}
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_server_${t}.sh ${CMAKE_BINARY_DIR})

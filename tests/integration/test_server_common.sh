@@ -1,21 +1,27 @@
 # Sourced by the test_server_*.sh integration tests: a temporary work dir,
-# an H(e)MS key pair, and a real maydayd on 127.0.0.1 with a port the kernel
-# picks (listen = 127.0.0.1:0; the daemon logs the bound port), so parallel
-# tests never race for a port.
+# an H(e)MS key pair, and a real maydayd on 127.0.0.1 with ports the kernel
+# picks (listen = 127.0.0.1:0; the daemon logs each bound port), so parallel
+# tests never race for a port. Also an operator PKI made with openssl(1).
 set -euo pipefail
 build=$1
 maydayd=$build/server/maydayd
 sim=$build/tools/sim/mayday-sim
 ctl=$build/tools/maydayctl/maydayctl
-for b in "$maydayd" "$sim" "$ctl"; do [ -x "$b" ] || { echo "missing $b" >&2; exit 1; }; done
+itool=$build/tests/srv_itool
+for b in "$maydayd" "$sim" "$ctl" "$itool"; do [ -x "$b" ] || { echo "missing $b" >&2; exit 1; }; done
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-srv-it.XXXXXX")
 db="$work/hems.db"
 store="sqlite:$db"
 daemon_pid=
+capture_pid=
 port=
+http_port=
+https_port=
+psk_port=
 cleanup() {
+  [ -n "$capture_pid" ] && kill "$capture_pid" 2>/dev/null
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
     kill -KILL "$daemon_pid" 2>/dev/null || true
     wait "$daemon_pid" 2>/dev/null || true
@@ -29,18 +35,22 @@ fail() { echo "FAIL: $*" >&2; [ -f "$work/maydayd.log" ] && tail -20 "$work/mayd
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/hems.key" 2>/dev/null
 openssl pkey -in "$work/hems.key" -pubout -out "$work/hems.pub"
 
-# start_daemon [extra config lines for [limits]]
+# start_daemon [lines for [limits]] [more sections]: waits until it runs,
+# then sets port (udp), http_port, https_port, psk_port for the listeners on.
+# QUEUE and BATCH (environment) override the slots and the batch size.
 start_daemon() {
   cat > "$work/maydayd.conf" <<CONF
 [server]
 db = $store
 hems_key = $work/hems.key
 workers = 2
-queue = 1024
-batch = 256
+queue = ${QUEUE:-1024}
+batch = ${BATCH:-256}
 
 [udp]
 listen = 127.0.0.1:0
+
+${2:-}
 
 [limits]
 ${1:-}
@@ -48,15 +58,21 @@ CONF
   : > "$work/maydayd.log"
   "$maydayd" -c "$work/maydayd.conf" -f 2>>"$work/maydayd.log" &
   daemon_pid=$!
-  port=
   for _ in $(seq 200); do
-    port=$(sed -n 's/.*listening on udp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/maydayd.log")
-    [ -n "$port" ] && return 0
+    if grep -q 'info: running (' "$work/maydayd.log"; then
+      port=$(listen_port udp)
+      http_port=$(listen_port http)
+      https_port=$(listen_port https)
+      psk_port=$(listen_port psk)
+      return 0
+    fi
     kill -0 "$daemon_pid" 2>/dev/null || fail "maydayd exited at start"
     sleep 0.05
   done
-  fail "maydayd did not report its port"
+  fail "maydayd did not report its ports"
 }
+
+listen_port() { sed -n "s/.*listening on $1 127\.0\.0\.1:\([0-9]*\).*/\1/p" "$work/maydayd.log"; }
 
 # stop_daemon: SIGTERM, must exit 0
 stop_daemon() {
@@ -80,3 +96,89 @@ rows() {
 }
 
 run_sim() { "$sim" --port "$port" --hems-pub "$work/hems.pub" --db "$store" "$@"; }
+
+# q SQL: one value from the store
+q() { sqlite3 "$db" "$1"; }
+
+# ---- packet capture on lo (needs root and tcpdump; else skipped) ----------------
+# capture_start NAME FILTER: $work/NAME.pcap; returns 1 when it cannot capture
+capture_start() {
+  if [ "$(id -u)" != 0 ] || ! command -v tcpdump >/dev/null; then
+    echo "note: no root or tcpdump: the wire is not checked" >&2
+    return 1
+  fi
+  tcpdump -i lo -n -U --immediate-mode -s 0 -w "$work/$1.pcap" "$2" >"$work/$1.tcpdump" 2>&1 &
+  capture_pid=$!
+  for _ in $(seq 100); do
+    grep -q 'listening on' "$work/$1.tcpdump" && return 0
+    sleep 0.05
+  done
+  fail "tcpdump did not start: $(cat "$work/$1.tcpdump")"
+}
+
+# capture_stop: ends the capture (call it in this shell, not in $(...))
+capture_stop() {
+  sleep 0.2
+  kill -INT "$capture_pid"
+  wait "$capture_pid" 2>/dev/null || true
+  capture_pid=
+}
+
+# packets NAME: how many the capture holds
+packets() { tcpdump -r "$work/$1.pcap" -n 2>/dev/null | wc -l; }
+
+# on_wire NAME TEXT: true if TEXT appears in clear in the capture
+on_wire() { LC_ALL=C grep -q -a -F -- "$2" "$work/$1.pcap"; }
+# hex_on_wire NAME HEX: true if these bytes appear in the capture
+hex_on_wire() { od -An -tx1 -v "$work/$1.pcap" | tr -d ' \n' | grep -q -- "$2"; }
+
+# ---- operator PKI (openssl(1)) -------------------------------------------------
+ec_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+
+# make_ca NAME CN: $work/NAME.key, $work/NAME.pem
+make_ca() {
+  ec_key "$work/$1.key"
+  openssl req -x509 -new -key "$work/$1.key" -subj "/CN=$2" -days 30 -out "$work/$1.pem" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    2>/dev/null || fail "make_ca $1"
+}
+
+# issue NAME CA SUBJECT EKU DAYS [SAN]: $work/NAME.pem for $work/NAME.key (made
+# if missing) signed by $work/CA.{pem,key}. DAYS -1 makes it already expired.
+issue() {
+  local name=$1 ca=$2 subj=$3 eku=$4 days=$5 san=${6:-}
+  [ -f "$work/$name.key" ] || ec_key "$work/$name.key"
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\n' \
+    "$eku" >"$work/$name.ext"
+  [ -n "$san" ] && printf 'subjectAltName=%s\n' "$san" >>"$work/$name.ext"
+  openssl req -new -key "$work/$name.key" -subj "$subj" -out "$work/$name.csr" 2>/dev/null &&
+    openssl x509 -req -in "$work/$name.csr" -CA "$work/$ca.pem" -CAkey "$work/$ca.key" \
+      -CAcreateserial -days "$days" -extfile "$work/$name.ext" -out "$work/$name.pem" 2>/dev/null ||
+    fail "issue $name"
+}
+
+# enrol ID: a device key $work/ID.key (the distress key, also its TLS key),
+# enrolled with maydayctl
+enrol() {
+  [ -f "$work/$1.key" ] || ec_key "$work/$1.key"
+  openssl pkey -in "$work/$1.key" -pubout -out "$work/$1.pub" 2>/dev/null
+  "$ctl" -d "$store" enrol --device "$1" --class femto-it --pubkey "$work/$1.pub" >/dev/null ||
+    fail "enrol $1"
+}
+
+# sign ID COUNTER TRANSPORT [TIME_ADD] -> prints the path of the signed indication
+sign() {
+  local out="$work/ind-$1-$2-${4:-0}.cose"
+  "$itool" sign --key "$work/$1.key" --device "$1" --counter "$2" --transport "$3" \
+    --time-add "${4:-0}" --out "$out" || fail "sign $1 $2"
+  echo "$out"
+}
+
+# ack_of FILE [ID COUNTER]: checks the signed ack, prints "status=... incident=..."
+ack_of() {
+  if [ $# -ge 3 ]; then
+    "$itool" ack --hems-pub "$work/hems.pub" --in "$1" --device "$2" --counter "$3"
+  else
+    "$itool" ack --hems-pub "$work/hems.pub" --in "$1"
+  fi
+}

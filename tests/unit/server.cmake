@@ -1,7 +1,8 @@
 # Unit tests of maydayd and its store (server/): one file per unit, each its
 # own executable and CTest test, label "unit". They run against real
 # temporary SQLite stores under $TMPDIR, never mocks.
-set(MAYDAY_SERVER_TESTS test_store test_store_ingest test_ingest test_srvconf)
+set(MAYDAY_SERVER_TESTS test_store test_store_ingest test_store_psk test_ingest test_ingest_psk
+    test_srvconf test_srv_tls)
 foreach(t ${MAYDAY_SERVER_TESTS})
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
   target_link_libraries(${t} PRIVATE maydayd_core mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3)
@@ -10,3 +11,12 @@ foreach(t ${MAYDAY_SERVER_TESTS})
 endforeach()
 target_compile_definitions(test_srvconf PRIVATE
   MAYDAY_CONF_EXAMPLE="${CMAKE_SOURCE_DIR}/docs/maydayd.conf.example")
+
+# The ipsec method's identity map, against the scripted fake charon that
+# tests/unit/ipsec_unit.cmake's tests use too.
+add_executable(test_srv_ikemap ${CMAKE_CURRENT_LIST_DIR}/test_srv_ikemap.c
+               ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c ${CMAKE_CURRENT_LIST_DIR}/vici_fake.c)
+target_link_libraries(test_srv_ikemap PRIVATE maydayd_core mayday_vici PkgConfig::CMOCKA
+                      Threads::Threads)
+add_test(NAME test_srv_ikemap COMMAND test_srv_ikemap)
+set_tests_properties(test_srv_ikemap PROPERTIES LABELS unit TIMEOUT 120)

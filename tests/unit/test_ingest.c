@@ -80,6 +80,7 @@ static void make(struct srv_slot *s, EVP_PKEY *key, const char *id, uint64_t cou
 	assert_int_equal(mayday_signer_from_pkey(&signer, key, NULL, 0), MAYDAY_OK);
 	assert_int_equal(mayday_indication_sign(&ind, &signer, s->buf, MAYDAY_INDICATION_MAX, &s->len),
 			 MAYDAY_OK);
+	s->method = MAYDAY_TRANSPORT_PLAIN_UDP;
 	struct sockaddr_in *a = (struct sockaddr_in *)&s->peer;
 	a->sin_family = AF_INET;
 	a->sin_port = htons(port);
@@ -178,13 +179,13 @@ static void test_malformed(void **state)
 	s->len = good_len + 1;                          /* trailing byte */
 	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
 	s->len = MAYDAY_INDICATION_MAX + 1;             /* oversized */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_OVERSIZED);
 	s->len = good_len;
 	s->truncated = 1;                               /* the kernel cut it */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_OVERSIZED);
 	s->truncated = 0;
 	t->ing.max_datagram = (unsigned)good_len - 1;   /* a configured lower limit */
-	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_OVERSIZED);
 	t->ing.max_datagram = MAYDAY_INDICATION_MAX;
 	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 

@@ -48,9 +48,9 @@ static void test_good(void **state)
 	assert_int_equal(cfg.max_datagram, 2048);
 	assert_int_equal(cfg.unverified_per_source, 0);
 	assert_int_equal(cfg.unverified_global, 50);
-	assert_int_equal(cfg.udp_listen.ss_family, AF_INET6);
-	assert_int_equal(ntohs(((struct sockaddr_in6 *)&cfg.udp_listen)->sin6_port), 7801);
-	assert_string_equal(cfg.udp_listen_text, "[::1]:7801");
+	assert_int_equal(cfg.udp_listen.ss.ss_family, AF_INET6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&cfg.udp_listen.ss)->sin6_port), 7801);
+	assert_string_equal(cfg.udp_listen.text, "[::1]:7801");
 }
 
 static void test_defaults(void **state)
@@ -62,8 +62,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.workers, 2);
 	assert_int_equal(cfg.batch, 256);
 	assert_int_equal(cfg.max_datagram, MAYDAY_INDICATION_MAX);
-	assert_int_equal(cfg.udp_listen.ss_family, AF_INET);
-	struct sockaddr_in *a = (struct sockaddr_in *)&cfg.udp_listen;
+	assert_int_equal(cfg.udp_listen.ss.ss_family, AF_INET);
+	struct sockaddr_in *a = (struct sockaddr_in *)&cfg.udp_listen.ss;
 	assert_int_equal(ntohs(a->sin_port), 7701);
 	assert_int_equal(ntohl(a->sin_addr.s_addr), INADDR_LOOPBACK);
 	assert_true(cfg.unverified_global > 0 && cfg.unverified_per_source > 0);
@@ -149,7 +149,7 @@ static void test_load_file(void **state)
 	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
 	close(fd);
 	assert_int_equal(srv_config_load(path, &cfg, err, sizeof(err)), MAYDAY_OK);
-	assert_int_equal(ntohs(((struct sockaddr_in *)&cfg.udp_listen)->sin_port), 0);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&cfg.udp_listen.ss)->sin_port), 0);
 
 	/* Over the size limit. */
 	FILE *f = fopen(path, "w");
@@ -161,6 +161,72 @@ static void test_load_file(void **state)
 	unlink(path);
 	assert_int_equal(srv_config_load(path, &cfg, err, sizeof(err)), MAYDAY_E_IO);
 	assert_non_null(strstr(err, path));
+}
+
+static void test_listeners(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256];
+	const char *text = BASE "[udp]\nlisten = none\n"
+			   "[http]\nlisten = 127.0.0.1:7780\n"
+			   "[https]\nlisten = [::1]:7743\ncert = s.pem\nkey = s.key\nca = ca.pem\n"
+			   "[psk]\nlisten = 127.0.0.1:0\n"
+			   "[ipsec]\nlisten = 10.99.0.1:7710\nvici = /run/charon.vici\n"
+			   "connection = distress\nlookup_timeout_ms = 250\nidentity_ttl_ms = 0\n"
+			   "[limits]\nhttp_timeout = 3\nhttp_connections = 7\nhttp_header_max = 2048\n";
+	if (parse(text, &cfg, err) != MAYDAY_OK)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.udp_listen.len, 0);
+	assert_string_equal(cfg.udp_listen.text, "");
+	assert_int_equal(cfg.http_listen.ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&cfg.http_listen.ss)->sin_port), 7780);
+	assert_int_equal(cfg.https_listen.ss.ss_family, AF_INET6);
+	assert_string_equal(cfg.https_listen.text, "[::1]:7743");
+	assert_string_equal(cfg.https_cert, "s.pem");
+	assert_string_equal(cfg.https_key, "s.key");
+	assert_string_equal(cfg.https_ca, "ca.pem");
+	assert_true(cfg.psk_listen.len > 0);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&cfg.psk_listen.ss)->sin_port), 0);
+	assert_string_equal(cfg.ipsec_listen.text, "10.99.0.1:7710");
+	assert_string_equal(cfg.ipsec_vici, "/run/charon.vici");
+	assert_string_equal(cfg.ipsec_conn, "distress");
+	assert_int_equal(cfg.ipsec_timeout_ms, 250);
+	assert_int_equal(cfg.ipsec_identity_ttl_ms, 0);
+	assert_int_equal(cfg.http_timeout, 3);
+	assert_int_equal(cfg.http_connections, 7);
+	assert_int_equal(cfg.http_header_max, 2048);
+
+	/* Defaults: only udp on. */
+	assert_int_equal(parse(BASE, &cfg, err), MAYDAY_OK);
+	assert_true(cfg.udp_listen.len > 0);
+	assert_int_equal(cfg.http_listen.len + cfg.https_listen.len + cfg.psk_listen.len +
+			 cfg.ipsec_listen.len, 0);
+	assert_int_equal(cfg.http_timeout, 10);
+	assert_int_equal(cfg.http_connections, 1024);
+	assert_int_equal(cfg.ipsec_identity_ttl_ms, 1000);
+
+	/* What a listener needs, and at least one listener. */
+	expect_bad(BASE "[https]\nlisten = 127.0.0.1:1\ncert = s.pem\nkey = s.key\n",
+		   "[https] listen needs cert, key and ca");
+	expect_bad(BASE "[https]\nlisten = 127.0.0.1:1\nca = c\nkey = s.key\n", "cert");
+	expect_bad(BASE "[ipsec]\nlisten = 127.0.0.1:1\n", "[ipsec] listen needs vici");
+	expect_bad(BASE "[ipsec]\nvici = run/charon.vici\n", "absolute");
+	expect_bad(BASE "[udp]\nlisten = none\n", "no listener");
+	expect_bad(BASE "[http]\nlisten = nowhere\n", "listen");
+	expect_bad(BASE "[psk]\nlisten = 127.0.0.1:99999\n", "listen");
+	expect_bad(BASE "[psk]\nrcvbuf = 4096\n", "unknown key 'rcvbuf'");
+	expect_bad(BASE "[ipsec]\nlookup_timeout_ms = 5\n", "lookup_timeout_ms");
+	expect_bad(BASE "[ipsec]\nidentity_ttl_ms = 60001\n", "identity_ttl_ms");
+	expect_bad(BASE "[limits]\nhttp_timeout = 0\n", "http_timeout");
+	expect_bad(BASE "[limits]\nhttp_connections = 0\n", "http_connections");
+	expect_bad(BASE "[limits]\nhttp_header_max = 100\n", "http_header_max");
+	char vici[200];
+	memset(vici, 0, sizeof(vici));
+	memcpy(vici, BASE "[ipsec]\nvici = /", sizeof(BASE "[ipsec]\nvici = /") - 1);
+	memset(vici + strlen(vici), 'v', 108);
+	strcat(vici, "\n");
+	expect_bad(vici, "vici");
 }
 
 /* The documented example is a valid configuration with the defaults it states. */
@@ -180,7 +246,16 @@ static void test_example_file(void **state)
 	assert_int_equal(cfg.unverified_per_source, def.unverified_per_source);
 	assert_int_equal(cfg.unverified_global_burst, def.unverified_global_burst);
 	assert_int_equal(cfg.sources, def.sources);
-	assert_string_equal(cfg.udp_listen_text, def.udp_listen_text);
+	assert_string_equal(cfg.udp_listen.text, def.udp_listen.text);
+	/* Every listener is described, and off as by default. */
+	assert_int_equal(cfg.http_listen.len + cfg.https_listen.len + cfg.psk_listen.len +
+			 cfg.ipsec_listen.len, 0);
+	assert_int_equal(cfg.http_timeout, def.http_timeout);
+	assert_int_equal(cfg.http_connections, def.http_connections);
+	assert_int_equal(cfg.http_header_max, def.http_header_max);
+	assert_int_equal(cfg.ipsec_timeout_ms, def.ipsec_timeout_ms);
+	assert_int_equal(cfg.ipsec_identity_ttl_ms, def.ipsec_identity_ttl_ms);
+	assert_true(cfg.https_cert[0] && cfg.https_key[0] && cfg.https_ca[0]);
 }
 
 int main(void)
@@ -191,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_example_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

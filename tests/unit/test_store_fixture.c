@@ -77,6 +77,8 @@ void fx_rec(struct store_ingest_rec *rec, const struct mayday_indication *ind,
 	rec->transport = MAYDAY_TRANSPORT_PLAIN_UDP;
 	rec->received_at = 1700000100;
 	rec->peer = "127.0.0.1:4000";
+	rec->channel_auth = STORE_CHANNEL_NONE;
+	rec->peer_identity = "";
 	rec->raw = raw_buf;
 	rec->raw_len = len;
 	mayday_sha256(raw_buf, len, rec->digest);

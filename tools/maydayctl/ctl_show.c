@@ -56,8 +56,15 @@ static json_t *indication_json(const struct store_indication_row *r)
 	json_object_set_new(o, "id", json_integer(r->id));
 	/* as a string: a 64-bit counter does not fit every JSON reader's numbers */
 	json_object_set_new(o, "counter", json_string(counter));
+	/* "trust" and "transport" are the names of version 1; the issue's
+	 * vocabulary (method, msg_auth) says the same. */
 	json_object_set_new(o, "trust", json_string(store_trust_name(r->trust)));
+	json_object_set_new(o, "msg_auth", json_string(store_trust_name(r->trust)));
 	json_object_set_new(o, "transport", json_string(mayday_transport_name(r->transport)));
+	json_object_set_new(o, "method", json_string(mayday_transport_name(r->transport)));
+	json_object_set_new(o, "channel_auth", json_string(store_channel_name(r->channel_auth)));
+	json_object_set_new(o, "peer_identity", r->peer_identity[0] ? json_string(r->peer_identity)
+								 : json_null());
 	json_object_set_new(o, "peer", json_string(r->peer));
 	json_object_set_new(o, "received_at", ctl_json_time(r->received_at));
 	json_object_set_new(o, "device_time", ctl_json_time((int64_t)r->device_time));
@@ -97,6 +104,9 @@ static int indication(void *ctx, const struct store_indication_row *r)
 	printf("  #%lld counter %llu  %s  %-10s via %s from %s\n", (long long)r->id,
 	       (unsigned long long)r->counter, rx, store_trust_name(r->trust),
 	       mayday_transport_name(r->transport), r->peer);
+	if (r->channel_auth != STORE_CHANNEL_NONE)
+		printf("      channel authenticated (%s): %s\n", store_channel_name(r->channel_auth),
+		       r->peer_identity);
 	printf("      reason %s; image %s, dcf %s, slot %s, boot attempts %u",
 	       mayday_reason_name(r->reason), r->image_version[0] ? r->image_version : "-",
 	       r->dcf_version, r->slot == 0 ? "A" : r->slot == 1 ? "B" : "?", r->boot_attempts);
@@ -173,6 +183,9 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 			json_object_set_new(d, "state", json_string(dev.state));
 			json_object_set_new(d, "state_since", ctl_json_time(dev.state_since));
 			json_object_set_new(d, "enrolled_at", ctl_json_time(dev.enrolled_at));
+			json_object_set_new(d, "psk_kid", dev.psk_kid_hex[0]
+							     ? json_string(dev.psk_kid_hex)
+							     : json_null());
 		}
 		json_object_set_new(root, "device_id", json_string(id));
 		json_object_set_new(root, "device", d);
@@ -184,6 +197,8 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 		ctl_time(dev.enrolled_at, enrolled);
 		printf("device %s  class %s  enrolled %s\n  state %s since %s\n", dev.id,
 		       dev.product_class, enrolled, dev.state, since);
+		if (dev.psk_kid_hex[0])
+			printf("  psk kid %s\n", dev.psk_kid_hex);
 	} else {
 		printf("device %s  (not enrolled)\n", id);
 	}

@@ -1,0 +1,482 @@
+/*
+ * An evhttp listener on its own event base and thread.
+ *
+ * Connections: every connection's bufferevent comes from make_bev (evhttp's
+ * bevcb): a socket or OpenSSL bufferevent under a pass-through filter whose
+ * free callback tells us the connection is gone. That is how open
+ * connections are counted (evhttp 2.1 has no limit of its own), and at the
+ * limit the listening socket is disabled until one closes. libevent 2.1's
+ * filter only moves output on while writing is enabled, and evhttp enables
+ * writing after it queued a response: our answers enable it first
+ * (writable), anything else evhttp queues is flushed from the event loop
+ * right after (output_added).
+ *
+ * Requests: checked on the loop thread (path, method, type, size), copied
+ * into a free slot with what the channel proved (the client certificate),
+ * and pushed to the verify lane; the request object waits in the slot.
+ * Workers give finished slots back through `done` and make `wake` active;
+ * the loop thread answers them and returns them to the pool. A client that
+ * closed meanwhile costs nothing: evhttp keeps a request the user has not
+ * answered and frees it when the answer finds no connection.
+ */
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+
+#include "log.h"
+#include "srv_http.h"
+#include "srv_ingest.h"
+#include "srv_tls.h"
+
+#define LISTEN_BACKLOG 1024
+/* evhttp itself cuts bodies above this many times max_body (closing the
+ * connection); between max_body and that, on_distress answers 413. */
+#define BODY_READ_FACTOR 4
+
+struct http {
+	struct srv_listener base;   /* first: the public handle */
+	struct event_base *evb;
+	struct evhttp *http;
+	struct evconnlistener *lev;
+	struct event *wake, *halt;
+	struct srv_queue done;      /* finished slots for the loop thread to answer */
+	SSL_CTX *tls;
+	unsigned max_body, max_conns;
+	unsigned conns;             /* loop thread only */
+	int paused;                 /* loop thread only: lev disabled at max_conns */
+	int freeing;                /* evhttp_free is running: connections go, the listener too */
+	atomic_int stopping;
+	pthread_t thread;
+	int started;
+};
+
+static struct log_limit lim_peer, lim_bev;
+
+static void conn_gone(void *arg)
+{
+	struct http *h = arg;
+	h->conns--;
+	if (h->paused && !h->freeing && h->conns < h->max_conns) {
+		evconnlistener_enable(h->lev);
+		h->paused = 0;
+	}
+}
+
+static void flush_later(evutil_socket_t fd, short what, void *arg)
+{
+	struct bufferevent *bev = arg;
+	(void)fd;
+	(void)what;
+	bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
+	bufferevent_decref(bev);
+}
+
+/* Output queued while writing is off: flush once evhttp has turned it on.
+ * The reference keeps the bufferevent (and its socket) until then, even if
+ * evhttp frees the connection meanwhile. */
+static void output_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct bufferevent *bev = arg;
+	const struct timeval now = {0, 0};
+	(void)buf;
+	if (info->n_added == 0 || (bufferevent_get_enabled(bev) & EV_WRITE))
+		return;
+	bufferevent_incref(bev);
+	if (event_base_once(bufferevent_get_base(bev), -1, EV_TIMEOUT, flush_later, bev, &now) != 0)
+		bufferevent_decref(bev);
+}
+
+static struct bufferevent *make_bev(struct event_base *evb, void *arg)
+{
+	struct http *h = arg;
+	struct bufferevent *under = NULL, *bev;
+	if (h->tls != NULL) {
+		SSL *ssl = SSL_new(h->tls);
+		if (ssl != NULL)
+			under = bufferevent_openssl_socket_new(evb, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+								BEV_OPT_CLOSE_ON_FREE);
+		if (under == NULL)
+			SSL_free(ssl);
+		else
+			bufferevent_openssl_set_allow_dirty_shutdown(under, 1);
+	} else {
+		under = bufferevent_socket_new(evb, -1, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if (under == NULL) {
+		/* evhttp then makes a plain bufferevent itself; on the https
+		 * listener such a connection finds no certificate and gets 403. */
+		log_limited(&lim_bev, "%s: cannot create a connection buffer", h->base.name);
+		return NULL;
+	}
+	bev = bufferevent_filter_new(under, NULL, NULL, BEV_OPT_CLOSE_ON_FREE, conn_gone, h);
+	if (bev == NULL) {
+		bufferevent_free(under);
+		return NULL;
+	}
+	if (evbuffer_add_cb(bufferevent_get_output(bev), output_added, bev) == NULL) {
+		h->conns++;              /* conn_gone will count it out */
+		bufferevent_free(bev);
+		return NULL;
+	}
+	if (++h->conns >= h->max_conns && !h->paused) {
+		evconnlistener_disable(h->lev);
+		h->paused = 1;
+	}
+	return bev;
+}
+
+/* Writing on before evhttp queues our answer: the filter (see make_bev)
+ * then moves it to the socket as it is queued. */
+static void writable(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	if (bev != NULL)
+		bufferevent_enable(bev, EV_WRITE);
+}
+
+static void reply(struct evhttp_request *req, int code, const char *reason, const char *text,
+		  int retry)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer *body = evbuffer_new();
+	evhttp_add_header(hdr, "Content-Type", "text/plain; charset=us-ascii");
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	if (retry)
+		evhttp_add_header(hdr, "Retry-After", SRV_HTTP_RETRY_AFTER);
+	if (body != NULL)
+		evbuffer_add_printf(body, "%s\n", text);
+	writable(req);
+	evhttp_send_reply(req, code, reason, body);
+	evbuffer_free(body);
+}
+
+static void refuse(struct http *h, struct evhttp_request *req, int code, const char *reason,
+		   const char *text)
+{
+	srv_stats_add(&h->base.in->stats->http_refused, 1);
+	reply(req, code, reason, text, 0);
+}
+
+/* "application/cose", any case, optionally followed by parameters. */
+static int is_cose(const char *type)
+{
+	size_t n = strlen(SRV_HTTP_MEDIA_TYPE);
+	if (type == NULL || strncasecmp(type, SRV_HTTP_MEDIA_TYPE, n) != 0)
+		return 0;
+	type += n;
+	while (*type == ' ' || *type == '\t')
+		type++;
+	return *type == '\0' || *type == ';';
+}
+
+static void peer_of(struct evhttp_request *req, struct srv_slot *s)
+{
+	const struct sockaddr *sa = evhttp_connection_get_addr(evhttp_request_get_connection(req));
+	memset(&s->peer, 0, sizeof(s->peer));
+	if (sa != NULL && sa->sa_family == AF_INET)
+		s->peer_len = sizeof(struct sockaddr_in);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		s->peer_len = sizeof(struct sockaddr_in6);
+	else
+		return;
+	memcpy(&s->peer, sa, s->peer_len);
+}
+
+/* The client certificate of the request's connection into the slot. */
+static enum mayday_err channel_of(struct evhttp_request *req, struct srv_slot *s)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(
+		evhttp_request_get_connection(req));
+	struct bufferevent *under = bev ? bufferevent_get_underlying(bev) : NULL;
+	SSL *ssl = under ? bufferevent_openssl_get_ssl(under) : NULL;
+	if (ssl == NULL)
+		return MAYDAY_E_NOTFOUND;
+	enum mayday_err err = srv_tls_peer(ssl, s->peer_identity, sizeof(s->peer_identity),
+					   s->channel_id);
+	if (err == MAYDAY_OK)
+		s->channel = STORE_CHANNEL_MTLS;
+	return err;
+}
+
+static void on_distress(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	const struct srv_intake *in = h->base.in;
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(body);
+	struct srv_slot *s = NULL;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+		refuse(h, req, 405, "Method Not Allowed", "use POST");
+		return;
+	}
+	if (!is_cose(evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type"))) {
+		refuse(h, req, 415, "Unsupported Media Type", "Content-Type must be "
+		       SRV_HTTP_MEDIA_TYPE);
+		return;
+	}
+	if (len > h->max_body) {
+		refuse(h, req, 413, "Payload Too Large", "indication too large");
+		return;
+	}
+	if (len == 0) {
+		refuse(h, req, 400, "Bad Request", "empty body");
+		return;
+	}
+	if (atomic_load(&h->stopping) || srv_queue_pop(in->pool, &s, 1, 0, NULL) == 0) {
+		srv_stats_add(&in->stats->http_busy, 1);
+		reply(req, 503, "Service Unavailable", "busy, retry later", 1);
+		return;
+	}
+	srv_slot_reset(s, &h->base, h->base.method);
+	peer_of(req, s);
+	if (h->tls != NULL) {
+		enum mayday_err err = channel_of(req, s);
+		if (err != MAYDAY_OK) {
+			char peer[STORE_PEER_MAX + 1];
+			srv_ingest_peer_text(&s->peer, peer, sizeof(peer));
+			log_limited(&lim_peer, "https request from %s: client certificate unusable "
+				    "(%s): refused", peer, mayday_strerror(err));
+			srv_queue_push(in->pool, 0, &s, 1);
+			refuse(h, req, 403, "Forbidden", "client certificate unusable");
+			return;
+		}
+	}
+	s->len = (size_t)evbuffer_remove(body, s->buf, len);
+	s->received_at = (int64_t)time(NULL);
+	s->req = req;
+	srv_stats_add(&in->stats->received, 1);
+	srv_stats_add(&in->stats->received_by[h->base.method % SRV_STATS_METHODS], 1);
+	srv_queue_push(in->work, SRV_LANE_VERIFY, &s, 1);
+}
+
+static void on_other(struct evhttp_request *req, void *arg)
+{
+	refuse(arg, req, 404, "Not Found", "the distress endpoint is POST " SRV_HTTP_PATH);
+}
+
+/* Loop thread: the answer to one finished slot. */
+static void answer(struct http *h, struct srv_slot *s)
+{
+	struct evhttp_request *req = s->req;
+	s->req = NULL;
+	if (s->committed && s->ack_len > 0) {
+		struct evbuffer *body = evbuffer_new();
+		if (body != NULL && evbuffer_add(body, s->ack, s->ack_len) == 0) {
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+					  SRV_HTTP_MEDIA_TYPE);
+			writable(req);
+			evhttp_send_reply(req, 200, "OK", body);
+			srv_stats_add(&h->base.in->stats->acks_sent, 1);
+		} else {
+			srv_stats_add(&h->base.in->stats->ack_errors, 1);
+			reply(req, 500, "Internal Server Error", "out of memory", 0);
+		}
+		evbuffer_free(body);
+		return;
+	}
+	switch (s->verdict) {
+	case SRV_DROP_OVERSIZED:
+		reply(req, 413, "Payload Too Large", "indication too large", 0);
+		break;
+	case SRV_DROP_LIMITED:
+		reply(req, 429, "Too Many Requests", "unverified indications over the rate limit", 1);
+		break;
+	case SRV_DROP_BUSY:
+		reply(req, 503, "Service Unavailable", "busy, retry later", 1);
+		break;
+	case SRV_DROP_IDENTITY:
+		reply(req, 403, "Forbidden", "the client certificate is not the indication's device",
+		      0);
+		break;
+	case SRV_STORE:
+		/* Verified but not committed (store error), or the ack failed. */
+		if (s->committed)
+			reply(req, 500, "Internal Server Error", "cannot sign the acknowledgement", 0);
+		else
+			reply(req, 503, "Service Unavailable", "not stored, retry later", 1);
+		break;
+	default:
+		reply(req, 400, "Bad Request", "not a well-formed signed indication", 0);
+		break;
+	}
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+	struct srv_slot *s[64];
+	size_t n;
+	(void)fd;
+	(void)what;
+	while ((n = srv_queue_pop(&h->done, s, 64, 0, NULL)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			answer(h, s[i]);
+		srv_queue_push(h->base.in->pool, 0, s, n);
+	}
+}
+
+static void on_halt(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(h->evb);
+}
+
+static void *loop_main(void *arg)
+{
+	struct http *h = arg;
+	event_base_dispatch(h->evb);
+	return NULL;
+}
+
+static enum mayday_err http_start(struct srv_listener *l)
+{
+	struct http *h = (struct http *)l;
+	/* After daemon(3)'s fork the base needs its kernel state renewed. */
+	if (event_reinit(h->evb) != 0 || pthread_create(&h->thread, NULL, loop_main, h) != 0)
+		return MAYDAY_E_INTERNAL;
+	h->started = 1;
+	return MAYDAY_OK;
+}
+
+static void http_stop(struct srv_listener *l)
+{
+	struct http *h = (struct http *)l;
+	atomic_store(&h->stopping, 1);   /* new requests: 503; answers still go out */
+}
+
+static void http_finish(struct srv_listener *l, struct srv_slot **s, size_t n)
+{
+	struct http *h = (struct http *)l;
+	srv_queue_push(&h->done, 0, s, n);
+	event_active(h->wake, EV_READ, 0);
+}
+
+static void http_destroy(struct srv_listener *l)
+{
+	struct http *h = (struct http *)l;
+	if (h == NULL)
+		return;
+	if (h->started) {
+		event_active(h->halt, EV_READ, 0);
+		pthread_join(h->thread, NULL);
+		h->started = 0;
+	}
+	h->freeing = 1;
+	if (h->http != NULL)
+		evhttp_free(h->http);   /* closes the listening socket and every connection */
+	if (h->wake != NULL)
+		event_free(h->wake);
+	if (h->halt != NULL)
+		event_free(h->halt);
+	if (h->evb != NULL)
+		event_base_free(h->evb);
+	SSL_CTX_free(h->tls);
+	srv_queue_fini(&h->done);
+	free(h);
+}
+
+static const struct srv_listener_ops http_ops = {
+	.start = http_start,
+	.stop = http_stop,
+	.finish = http_finish,
+	.destroy = http_destroy,
+};
+
+/* A listening TCP socket; `bound` gets its address with the port resolved. */
+static enum mayday_err listen_on(const struct srv_addr *addr, int *fd, char *bound, size_t cap)
+{
+	struct sockaddr_storage got;
+	socklen_t got_len = sizeof(got);
+	int one = 1;
+	int s = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	*fd = -1;
+	if (s < 0) {
+		log_warn("tcp socket");
+		return MAYDAY_E_IO;
+	}
+	(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr->ss.ss_family == AF_INET6)
+		(void)setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(s, (const struct sockaddr *)&addr->ss, addr->len) != 0 ||
+	    listen(s, LISTEN_BACKLOG) != 0) {
+		log_warn("tcp bind/listen %s", addr->text);
+		close(s);
+		return MAYDAY_E_IO;
+	}
+	if (getsockname(s, (struct sockaddr *)&got, &got_len) == 0)
+		srv_ingest_peer_text(&got, bound, cap);
+	else
+		srv_ingest_peer_text(&addr->ss, bound, cap);
+	*fd = s;
+	return MAYDAY_OK;
+}
+
+enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_opts *o,
+			      const struct srv_intake *in)
+{
+	struct evhttp_bound_socket *bound;
+	enum mayday_err err = MAYDAY_E_NOMEM;
+	int fd = -1;
+	struct http *h = calloc(1, sizeof(*h));
+	*out = NULL;
+	if (h == NULL) {
+		SSL_CTX_free(o->tls);
+		return MAYDAY_E_NOMEM;
+	}
+	h->base = (struct srv_listener){.ops = &http_ops, .method = o->method, .name = o->name,
+					.in = in};
+	h->tls = o->tls;
+	h->max_body = o->max_body;
+	h->max_conns = o->max_connections;
+	if ((err = srv_queue_init(&h->done, in->n_slots, 1)) != MAYDAY_OK)
+		goto fail;
+	err = MAYDAY_E_INTERNAL;
+	/* Workers make events active on this base from their threads. */
+	if (evthread_use_pthreads() != 0 || (h->evb = event_base_new()) == NULL ||
+	    (h->http = evhttp_new(h->evb)) == NULL ||
+	    (h->wake = event_new(h->evb, -1, 0, on_wake, h)) == NULL ||
+	    (h->halt = event_new(h->evb, -1, 0, on_halt, h)) == NULL)
+		goto fail;
+	evhttp_set_bevcb(h->http, make_bev, h);
+	evhttp_set_max_body_size(h->http, (ev_ssize_t)o->max_body * BODY_READ_FACTOR);
+	evhttp_set_max_headers_size(h->http, (ev_ssize_t)o->max_header);
+	evhttp_set_timeout(h->http, (int)o->timeout_s);
+	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+						    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+						    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	if (evhttp_set_cb(h->http, SRV_HTTP_PATH, on_distress, h) != 0)
+		goto fail;
+	evhttp_set_gencb(h->http, on_other, h);
+	if ((err = listen_on(o->addr, &fd, h->base.bound, sizeof(h->base.bound))) != MAYDAY_OK)
+		goto fail;
+	if ((bound = evhttp_accept_socket_with_handle(h->http, fd)) == NULL) {
+		close(fd);
+		err = MAYDAY_E_INTERNAL;
+		goto fail;
+	}
+	h->lev = evhttp_bound_socket_get_listener(bound);
+	*out = &h->base;
+	return MAYDAY_OK;
+fail:
+	log_warnx("%s listener on %s: %s", o->name, o->addr->text, mayday_strerror(err));
+	http_destroy(&h->base);
+	return err;
+}

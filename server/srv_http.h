@@ -1,0 +1,54 @@
+/*
+ * HTTP listeners: plain HTTP and HTTPS (TLS 1.3 with client certificates,
+ * srv_tls.h), libevent's evhttp on one event-loop thread per listener.
+ *
+ *   POST /v1/distress, Content-Type: application/cose, body = the signed
+ *   indication (COSE_Sign1, at most max_body bytes)
+ *     -> 200, Content-Type: application/cose, body = the signed ack, sent
+ *        once the indication is committed (idempotent per device and counter)
+ *     -> 400 not a well-formed indication     -> 403 the client certificate
+ *        is not the indication's device (or has no usable CN)
+ *     -> 404 other paths   -> 405 other methods (Allow: POST)
+ *     -> 413 body too big  -> 415 other content types
+ *     -> 429 unverified and over the rate limit (Retry-After)
+ *     -> 503 busy: no free slot, a store error, shutting down (Retry-After)
+ *
+ * The loop thread only parses, copies the body into a slot and answers;
+ * verification and commits happen on the pipeline's threads, which hand the
+ * finished slot back through a queue and an event made active from their
+ * thread (evthread), so evhttp is only ever touched by the loop thread.
+ * Limits: request line and headers (max_header), body (max_body), idle and
+ * slow connections (timeout_s, the TLS handshake included), and open
+ * connections (max_connections; beyond it the listening socket is paused and
+ * new connections wait in the kernel's backlog).
+ */
+#ifndef MAYDAY_SRV_HTTP_H
+#define MAYDAY_SRV_HTTP_H
+
+#include <openssl/ssl.h>
+
+#include "srv_listener.h"
+
+#define SRV_HTTP_PATH        "/v1/distress"
+#define SRV_HTTP_MEDIA_TYPE  "application/cose"
+#define SRV_HTTP_RETRY_AFTER "2"   /* seconds, in 429 and 503 answers */
+
+struct srv_http_opts {
+	const char *name;               /* static: "http", "https" */
+	uint32_t method;                /* MAYDAY_TRANSPORT_PLAIN_HTTP or _TLS */
+	const struct srv_addr *addr;
+	SSL_CTX *tls;                   /* NULL: plain HTTP; else the listener takes it over
+					 * (SSL_CTX_free with the listener, also on failure) */
+	unsigned max_body;
+	unsigned max_header;
+	unsigned timeout_s;
+	unsigned max_connections;
+};
+
+/* Binds and listens (port 0: the kernel picks; l->bound says which).
+ * Caller owns *out (ops->destroy). */
+MAYDAY_NODISCARD enum mayday_err srv_http_open(struct srv_listener **out,
+					       const struct srv_http_opts *o,
+					       const struct srv_intake *in);
+
+#endif

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The plain-HTTP method ("no communications security") with curl: a signed
+# indication from an enrolled device is stored signed with channel "none"
+# and answered 200 with a signed ack after commit; retransmissions get the
+# same incident; unknown or badly signed senders are stored unverified,
+# rate-limited per source, and never touch a device. Wrong requests get
+# 4xx and change nothing. Open connections are bounded and idle ones time
+# out. The plain UDP listener keeps working beside it.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/test_server_common.sh"
+command -v curl >/dev/null || fail "curl missing"
+
+start_daemon "unverified_per_source = 1
+unverified_per_source_burst = 3
+http_timeout = 2
+http_connections = 4" "[http]
+listen = 127.0.0.1:0"
+[ -n "$http_port" ] || fail "no http listener"
+url="http://127.0.0.1:$http_port/v1/distress"
+
+# post FILE [curl args]: prints the HTTP status; the body goes to $work/body
+post() {
+  local f=$1
+  shift
+  curl -sS -o "$work/body" -D "$work/headers" -w '%{http_code}' --max-time 10 \
+    -H 'Content-Type: application/cose' --data-binary @"$f" "$@" "$url"
+}
+
+enrol hnb-1
+enrol hnb-9
+ind=$(sign hnb-1 1 2)
+
+# ---- an enrolled device: stored signed, channel none -------------------------
+captured=0
+capture_start http "tcp port $http_port" && captured=1
+[ "$(post "$ind")" = 200 ] || fail "signed indication: HTTP $(cat "$work/body")"
+if [ "$captured" = 1 ]; then
+  # The control for the TLS and PSK tests' checks: in clear, the ID shows.
+  capture_stop
+  on_wire http hnb-1 || fail "the capture check cannot see a device ID sent in clear"
+fi
+grep -qi '^content-type: application/cose' "$work/headers" || fail "ack content type"
+a1=$(ack_of "$work/body" hnb-1 1) || fail "ack does not verify"
+grep -q '^status=stored incident=[1-9]' <<<"$a1" || fail "ack: $a1"
+row=$(q "SELECT transport, trust, channel_auth, peer_identity FROM indications WHERE device_id = 'hnb-1'")
+[ "$row" = "2|signed|none|" ] || fail "row: $row"
+json=$("$ctl" -d "$store" --json show hnb-1)
+[ "$(jq -r '.indications[0].method + " " + .indications[0].channel_auth + " " + .indications[0].msg_auth' <<<"$json")" = "plain-http none signed" ] ||
+  fail "maydayctl: $json"
+[ "$(jq -r .device.state <<<"$json")" = in_distress ] || fail "device not in distress"
+
+# The identical retransmission: the same incident, no second row.
+[ "$(post "$ind")" = 200 ] || fail "retransmission"
+a2=$(ack_of "$work/body" hnb-1 1) || fail "second ack"
+[ "$a1" = "$a2" ] || fail "retransmission answered differently: $a1 / $a2"
+[ "$(q 'SELECT count(*) FROM indications')" = 1 ] || fail "retransmission stored twice"
+
+# ---- unverified senders ----------------------------------------------------------
+# Signed by a key that is not hnb-9's: stored unverified, hnb-9 stays healthy.
+cp "$work/hnb-1.key" "$work/forger.key"
+forged="$work/forged.cose"
+"$itool" sign --key "$work/forger.key" --device hnb-9 --counter 1 --transport 2 --out "$forged"
+[ "$(post "$forged")" = 200 ] || fail "forged: $(cat "$work/body")"
+ack_of "$work/body" | grep -q '^status=stored-unverified incident=0' || fail "forged ack"
+[ "$("$ctl" -d "$store" --json show hnb-9 | jq -r .device.state)" = healthy ] || fail "forgery marked hnb-9"
+# Unknown devices, from the same source: the per-source burst (3) runs out.
+ec_key "$work/ghost.key"
+codes=
+for c in 1 2 3; do
+  g=$("$itool" sign --key "$work/ghost.key" --device ghost --counter "$c" --transport 2 \
+      --out "$work/ghost-$c.cose" && echo "$work/ghost-$c.cose")
+  codes="$codes $(post "$g")"
+done
+[ "$codes" = " 200 200 429" ] || fail "rate limit: codes$codes"
+grep -qi '^retry-after: [0-9]' "$work/headers" || fail "429 without Retry-After"
+[ "$(q "SELECT count(*) FROM indications WHERE trust = 'unverified'")" = 3 ] ||
+  fail "unverified rows: $(q "SELECT count(*) FROM indications WHERE trust = 'unverified'")"
+# Verified traffic from the same source is never limited.
+[ "$(post "$(sign hnb-1 2 2)")" = 200 ] || fail "verified after the limit"
+
+# ---- wrong requests: 4xx, store unchanged -------------------------------------------
+before=$(rows)
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$ind" "$url")
+[ "$code" = 415 ] || fail "wrong content type: $code"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -D "$work/headers" "$url")
+[ "$code" = 405 ] && grep -qi '^allow: POST' "$work/headers" || fail "GET: $code"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/cose' --data-binary @"$ind" \
+  "http://127.0.0.1:$http_port/v1/other")
+[ "$code" = 404 ] || fail "other path: $code"
+head -c 200 /dev/urandom >"$work/garbage"
+[ "$(post "$work/garbage")" = 400 ] || fail "garbage body"
+head -c 100 "$ind" >"$work/cut"
+[ "$(post "$work/cut")" = 400 ] || fail "truncated body"
+head -c 8193 /dev/zero >"$work/big"
+[ "$(post "$work/big")" = 413 ] || fail "oversized body"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/cose' -X POST "$url")
+[ "$code" = 400 ] || fail "empty body: $code"
+[ "$(rows)" = "$before" ] || fail "wrong requests changed the store: $before -> $(rows)"
+
+# ---- connections: at most 4 open, idle ones closed after 2 s ------------------------
+exec 5<>"/dev/tcp/127.0.0.1/$http_port" 6<>"/dev/tcp/127.0.0.1/$http_port" \
+     7<>"/dev/tcp/127.0.0.1/$http_port" 8<>"/dev/tcp/127.0.0.1/$http_port"
+sleep 0.3
+code=$(post "$(sign hnb-1 3 2)" --max-time 1 || true)
+[ "$code" = 000 ] || fail "a fifth connection was served at once ($code)"
+t0=$(date +%s%N)
+code=$(post "$(sign hnb-1 3 2)" --max-time 8)
+t1=$(date +%s%N)
+[ "$code" = 200 ] || fail "not served after the idle connections timed out ($code)"
+[ $(( (t1 - t0) / 1000000 )) -ge 300 ] || fail "served while 4 connections were open"
+timeout 1 cat <&5 >/dev/null || fail "an idle connection was not closed"
+exec 5>&- 6>&- 7>&- 8>&-
+
+# ---- acks only after commit; 503 when every slot is taken -------------------------
+# Another process holds the store's write lock: 64 requests take the 64
+# slots and wait (none is answered before its row is committed), the 65th
+# is told to come back later.
+stop_daemon
+grep -Eq 'http: refused [1-9]' "$work/maydayd.log" || fail "refusals not counted"
+grep -Eq 'rate-limited 1,' "$work/maydayd.log" || fail "rate limit not counted"
+QUEUE=64 BATCH=32 start_daemon "" "[http]
+listen = 127.0.0.1:0"
+url="http://127.0.0.1:$http_port/v1/distress"
+rows0=$(q 'SELECT count(*) FROM indications')
+mkfifo "$work/lock"
+sqlite3 "$db" <"$work/lock" &
+lock_pid=$!
+exec 9>"$work/lock"
+echo "BEGIN IMMEDIATE;" >&9
+for _ in $(seq 50); do   # the lock is taken once a writer cannot start a transaction
+  timeout 1 sqlite3 -cmd ".timeout 0" "$db" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null || break
+  sleep 0.05
+done
+for c in $(seq 100 163); do
+  f=$(sign hnb-1 "$c" 2)
+  curl -sS -o /dev/null -w '%{http_code}' --max-time 30 -H 'Content-Type: application/cose' \
+    --data-binary @"$f" "$url" >"$work/code-$c" 2>/dev/null &
+done
+sleep 1.5
+answered=$(cat "$work"/code-1?? | wc -c)
+[ "$answered" = 0 ] || fail "answers before the commit: $(cat "$work"/code-1??)"
+[ "$(post "$(sign hnb-1 164 2)")" = 503 ] || fail "the 65th request was not told 503"
+grep -qi '^retry-after: [0-9]' "$work/headers" || fail "503 without Retry-After"
+echo "COMMIT;" >&9
+exec 9>&-
+wait "$lock_pid"
+for _ in $(seq 100); do
+  [ "$(cat "$work"/code-1?? | wc -c)" = 192 ] && break
+  sleep 0.1
+done
+[ "$(cat "$work"/code-1?? | tr -d '\n' | sed 's/200//g')" = "" ] || fail "after the commit: $(cat "$work"/code-1??)"
+[ "$(q 'SELECT count(*) FROM indications')" = $((rows0 + 64)) ] || fail "rows after the commit"
+
+# The UDP listener beside it.
+out=$(run_sim --prefix udp --devices 2 --count 10) || fail "udp beside http: $out"
+
+alive
+stop_daemon
+grep -Eq 'http 64, https 0,' "$work/maydayd.log" || fail "per-method count: $(grep 'by method' "$work/maydayd.log")"
+grep -Eq 'http: refused 0, busy 1;' "$work/maydayd.log" || fail "503 not counted"
+echo "PASS"

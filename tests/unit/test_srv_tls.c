@@ -1,0 +1,285 @@
+/*
+ * server/srv_tls.c: the https listener's context (files, TLS 1.3 only, no
+ * tickets, client certificates required and counted) and the identity a
+ * finished handshake yields (subject, exactly one CN that is a device ID).
+ * Handshakes run in memory (a BIO pair) with certificates made here.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "srv_tls.h"
+
+struct pki {
+	char dir[256];
+	EVP_PKEY *ca_key, *srv_key, *dev_key;
+	X509 *ca, *srv;
+	char ca_pem[300], srv_pem[300], srv_key_pem[300], other_pem[300];
+};
+
+static EVP_PKEY *p256(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	assert_non_null(k);
+	return k;
+}
+
+static void ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	assert_non_null(e);
+	assert_int_equal(X509_add_ext(cert, e, -1), 1);
+	X509_EXTENSION_free(e);
+}
+
+/* A certificate for `key` with the given subject entries ("CN", value pairs,
+ * NULL-terminated), issued by issuer/issuer_key (NULL: self-signed CA). */
+static X509 *cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, const char *eku,
+		  const char *const *subject)
+{
+	X509 *c = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	assert_non_null(c);
+	assert_int_equal(X509_set_version(c, X509_VERSION_3), 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(c), (long)(random() & 0x7fffffff));
+	X509_gmtime_adj(X509_getm_notBefore(c), -60);
+	X509_gmtime_adj(X509_getm_notAfter(c), 3600);
+	for (size_t i = 0; subject[i] != NULL; i += 2)
+		assert_int_equal(X509_NAME_add_entry_by_txt(name, subject[i], MBSTRING_UTF8,
+							    (const unsigned char *)subject[i + 1],
+							    -1, -1, 0), 1);
+	X509_set_subject_name(c, name);
+	X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
+	X509_set_pubkey(c, key);
+	if (issuer == NULL) {
+		ext(c, c, NID_basic_constraints, "critical,CA:TRUE");
+		ext(c, c, NID_key_usage, "critical,keyCertSign");
+	} else {
+		ext(c, issuer, NID_basic_constraints, "critical,CA:FALSE");
+		ext(c, issuer, NID_ext_key_usage, eku);
+	}
+	assert_true(X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()) > 0);
+	X509_NAME_free(name);
+	return c;
+}
+
+static void save_cert(const char *path, X509 *c)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_X509(f, c), 1);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	static struct pki p;
+	const char *tmp = getenv("TMPDIR");
+	static const char *const ca_name[] = {"CN", "test operator CA", NULL};
+	static const char *const srv_name[] = {"CN", "hems.mayday.test", NULL};
+	snprintf(p.dir, sizeof(p.dir), "%s/mayday-tls.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(p.dir));
+	p.ca_key = p256();
+	p.srv_key = p256();
+	p.dev_key = p256();
+	p.ca = cert(p.ca_key, NULL, NULL, NULL, ca_name);
+	p.srv = cert(p.srv_key, p.ca, p.ca_key, "serverAuth", srv_name);
+	snprintf(p.ca_pem, sizeof(p.ca_pem), "%s/ca.pem", p.dir);
+	snprintf(p.srv_pem, sizeof(p.srv_pem), "%s/srv.pem", p.dir);
+	snprintf(p.srv_key_pem, sizeof(p.srv_key_pem), "%s/srv.key", p.dir);
+	snprintf(p.other_pem, sizeof(p.other_pem), "%s/other.key", p.dir);
+	save_cert(p.ca_pem, p.ca);
+	save_cert(p.srv_pem, p.srv);
+	FILE *f = fopen(p.srv_key_pem, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PrivateKey(f, p.srv_key, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+	f = fopen(p.other_pem, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PrivateKey(f, p.dev_key, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+	*state = &p;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct pki *p = *state;
+	unlink(p->ca_pem);
+	unlink(p->srv_pem);
+	unlink(p->srv_key_pem);
+	unlink(p->other_pem);
+	rmdir(p->dir);
+	X509_free(p->ca);
+	X509_free(p->srv);
+	EVP_PKEY_free(p->ca_key);
+	EVP_PKEY_free(p->srv_key);
+	EVP_PKEY_free(p->dev_key);
+	return 0;
+}
+
+static void test_ctx(void **state)
+{
+	struct pki *p = *state;
+	struct srv_stats stats;
+	SSL_CTX *ctx = NULL;
+	char err[256];
+	memset(&stats, 0, sizeof(stats));
+	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+					    err, sizeof(err)), MAYDAY_OK);
+	assert_int_equal(SSL_CTX_get_min_proto_version(ctx), TLS1_3_VERSION);
+	assert_int_equal(SSL_CTX_get_max_proto_version(ctx), TLS1_3_VERSION);
+	assert_int_equal(SSL_CTX_get_num_tickets(ctx), 0);
+	assert_true(SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET);
+	assert_int_equal(SSL_CTX_get_verify_mode(ctx),
+			 SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT);
+	assert_int_equal(SSL_CTX_get_session_cache_mode(ctx), SSL_SESS_CACHE_OFF);
+	SSL_CTX_free(ctx);
+
+	assert_int_equal(srv_tls_server_ctx("/nonexistent.pem", p->srv_key_pem, p->ca_pem, &stats,
+					    &ctx, err, sizeof(err)), MAYDAY_E_KEY);
+	assert_null(ctx);
+	assert_non_null(strstr(err, "/nonexistent.pem"));
+	/* A key that is not the certificate's. */
+	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->other_pem, p->ca_pem, &stats, &ctx,
+					    err, sizeof(err)), MAYDAY_E_KEY);
+	assert_non_null(strstr(err, p->other_pem));
+	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->srv_key_pem, &stats,
+					    &ctx, err, sizeof(err)), MAYDAY_E_KEY);
+	assert_non_null(strstr(err, "ca"));
+}
+
+/* A client with `c` (or none) and the device key handshakes with the
+ * server context in memory. Returns the server's SSL, finished or failed. */
+static SSL *handshake(SSL_CTX *sctx, X509 *c, EVP_PKEY *key, X509 *trust, int *ok)
+{
+	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+	SSL *s = SSL_new(sctx), *cl;
+	BIO *sb, *cb;
+	assert_non_null(cctx);
+	X509_STORE_add_cert(SSL_CTX_get_cert_store(cctx), trust);
+	SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+	if (c != NULL) {
+		assert_int_equal(SSL_CTX_use_certificate(cctx, c), 1);
+		assert_int_equal(SSL_CTX_use_PrivateKey(cctx, key), 1);
+	}
+	cl = SSL_new(cctx);
+	assert_int_equal(BIO_new_bio_pair(&sb, 0, &cb, 0), 1);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_bio(cl, cb, cb);
+	SSL_set_accept_state(s);
+	SSL_set_connect_state(cl);
+	int sdone = 0, cdone = 0;
+	for (int i = 0; i < 50 && !(sdone && cdone); i++) {
+		if (!cdone) {
+			int r = SSL_do_handshake(cl);
+			cdone = r == 1;
+			if (r <= 0 && SSL_get_error(cl, r) != SSL_ERROR_WANT_READ)
+				break;
+		}
+		if (!sdone) {
+			int r = SSL_do_handshake(s);
+			sdone = r == 1;
+			if (r <= 0 && SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
+				break;
+		}
+	}
+	/* TLS 1.3: the server sees the client certificate in the client's last
+	 * flight, after the client considers itself done. */
+	for (int i = 0; i < 5 && !sdone; i++) {
+		int r = SSL_do_handshake(s);
+		sdone = r == 1;
+		if (r <= 0 && SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
+			break;
+	}
+	*ok = sdone;
+	SSL_free(cl);
+	SSL_CTX_free(cctx);
+	return s;
+}
+
+static void test_peer(void **state)
+{
+	struct pki *p = *state;
+	struct srv_stats stats;
+	SSL_CTX *ctx = NULL;
+	char err[256], subject[256], cn[MAYDAY_DEVICE_ID_MAX + 1];
+	int ok;
+	memset(&stats, 0, sizeof(stats));
+	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+					    err, sizeof(err)), MAYDAY_OK);
+
+	static const char *const good[] = {"O", "operator", "CN", "hnb-1", NULL};
+	X509 *c = cert(p->dev_key, p->ca, p->ca_key, "clientAuth", good);
+	SSL *s = handshake(ctx, c, p->dev_key, p->ca, &ok);
+	assert_true(ok);
+	assert_int_equal(srv_tls_peer(s, subject, sizeof(subject), cn), MAYDAY_OK);
+	assert_string_equal(cn, "hnb-1");
+	assert_string_equal(subject, "CN=hnb-1,O=operator");
+	assert_int_equal(srv_tls_peer(s, subject, 8, cn), MAYDAY_E_TOOBIG);
+	assert_string_equal(cn, "");
+	SSL_free(s);
+	X509_free(c);
+	assert_int_equal(atomic_load(&stats.tls_handshakes), 1);
+
+	/* Handshakes fine, identity unusable: two CNs, a CN with a space, none. */
+	static const char *const two[] = {"CN", "hnb-1", "CN", "hnb-2", NULL};
+	static const char *const spaced[] = {"CN", "hnb 1", NULL};
+	static const char *const none[] = {"O", "operator", NULL};
+	static const char *const *bad[] = {two, spaced, none};
+	for (size_t i = 0; i < 3; i++) {
+		c = cert(p->dev_key, p->ca, p->ca_key, "clientAuth", bad[i]);
+		s = handshake(ctx, c, p->dev_key, p->ca, &ok);
+		assert_true(ok);
+		strcpy(cn, "stale");
+		assert_int_equal(srv_tls_peer(s, subject, sizeof(subject), cn), MAYDAY_E_MALFORMED);
+		assert_string_equal(cn, "");
+		assert_string_equal(subject, "");
+		SSL_free(s);
+		X509_free(c);
+	}
+
+	/* Refused handshakes: counted, and no identity. */
+	uint64_t failed = atomic_load(&stats.tls_failed);
+	s = handshake(ctx, NULL, NULL, p->ca, &ok);            /* no certificate */
+	assert_false(ok);
+	assert_int_equal(srv_tls_peer(s, subject, sizeof(subject), cn), MAYDAY_E_NOTFOUND);
+	SSL_free(s);
+	EVP_PKEY *rogue_key = p256();
+	static const char *const rogue_name[] = {"CN", "rogue", NULL};
+	X509 *rogue = cert(rogue_key, NULL, NULL, NULL, rogue_name);
+	c = cert(p->dev_key, rogue, rogue_key, "clientAuth", good);   /* foreign CA */
+	s = handshake(ctx, c, p->dev_key, p->ca, &ok);
+	assert_false(ok);
+	assert_int_equal(srv_tls_peer(s, subject, sizeof(subject), cn), MAYDAY_E_NOTFOUND);
+	SSL_free(s);
+	X509_free(c);
+	c = cert(p->dev_key, p->ca, p->ca_key, "serverAuth", good);   /* not for clients */
+	s = handshake(ctx, c, p->dev_key, p->ca, &ok);
+	assert_false(ok);
+	SSL_free(s);
+	X509_free(c);
+	assert_int_equal(atomic_load(&stats.tls_failed), failed + 3);
+	X509_free(rogue);
+	EVP_PKEY_free(rogue_key);
+	SSL_CTX_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ctx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
