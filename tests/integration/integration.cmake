@@ -7,3 +7,7 @@ set_tests_properties(integration-distress-loop PROPERTIES LABELS integration TIM
 
 include(${MAYDAY_INTEGRATION_DIR}/server.cmake OPTIONAL)
 include(${MAYDAY_INTEGRATION_DIR}/psk.cmake OPTIONAL)
+
+add_test(NAME integration-methods-fallback
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_methods_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-methods-fallback PROPERTIES LABELS integration TIMEOUT 240)
