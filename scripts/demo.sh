@@ -31,7 +31,9 @@ db="sqlite:$out/hems.db"
 log="$out/maydayd.log"
 
 # A UDP port that nothing listens on: ask the kernel for an ephemeral one.
-port=$("$here/scripts/free-port.sh" udp)
+port=$("$here/scripts/free-port.sh" udp)       # plain UDP
+psk_port=$("$here/scripts/free-port.sh" udp)   # PSK-sealed UDP
+tls_port=$("$here/scripts/free-port.sh" tcp)   # HTTPS, mutual TLS 1.3
 
 daemon_pid=
 cleanup() {
@@ -47,12 +49,17 @@ say() { printf '\n== %s\n' "$*"; }
 say "Provisioning: vendor key, operator CA, H(e)MS credentials"
 "$provision" init --pki "$out/pki" >/dev/null
 
-# name:what-happens-to-it
-fleet=(hnb-0001:healthy hnb-0002:tampered-component hnb-0003:trvs-out-of-step hnb-0004:corrupt-dcf)
+# name:what-happens-to-it:distress methods in order (each falls back to plain UDP)
+fleet=(hnb-0001:healthy:plain-udp hnb-0002:tampered-component:tls hnb-0003:trvs-out-of-step:psk
+       hnb-0004:corrupt-dcf:plain-udp)
 for entry in "${fleet[@]}"; do
-  id=${entry%%:*}
+  IFS=: read -r id _ method <<<"$entry"
+  methods=$method
+  [ "$method" = plain-udp ] || methods="$method,plain-udp"
   "$provision" device --pki "$out/pki" --out "$out/devices/$id" --id "$id" --class femto-x1 \
-    --hems "udp:127.0.0.1:$port" --dcf-bin "$dcf" --normal-bin "$normal" \
+    --hems-udp "127.0.0.1:$port" --hems-psk "127.0.0.1:$psk_port" \
+    --hems-tls "https://127.0.0.1:$tls_port/v1/distress" --methods "$methods" \
+    --dcf-bin "$dcf" --normal-bin "$normal" \
     --components 3 --component-size 65536 --enrol "$db" >/dev/null
 done
 "$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0002" --what component >/dev/null
@@ -68,17 +75,27 @@ workers = 2
 
 [udp]
 listen = 127.0.0.1:$port
+
+[psk]
+listen = 127.0.0.1:$psk_port
+
+[https]
+listen = 127.0.0.1:$tls_port
+cert = $out/pki/hems.pem
+key = $out/pki/hems.key.pem
+ca = $out/pki/operator-ca.pem
 CONF
 
-say "Starting maydayd (the pre-designated H(e)MS) on 127.0.0.1:$port/udp"
+say "Starting maydayd (the pre-designated H(e)MS): plain UDP :$port, PSK :$psk_port, mutual TLS :$tls_port"
 "$maydayd" -c "$out/maydayd.conf" -f 2>"$log" &
 daemon_pid=$!
+listening() { grep -c 'listening' "$log" 2>/dev/null || true; }
 for _ in $(seq 100); do
-  grep -q 'listening' "$log" 2>/dev/null && break
+  [ "$(listening)" -ge 3 ] && break
   kill -0 "$daemon_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
   sleep 0.05
 done
-grep -q 'listening' "$log" || { echo "demo: maydayd did not start" >&2; cat "$log" >&2; exit 1; }
+[ "$(listening)" -ge 3 ] || { echo "demo: maydayd did not start its listeners" >&2; cat "$log" >&2; exit 1; }
 
 say "Powering on every device (secure start-up)"
 declare -A got
@@ -96,7 +113,8 @@ for entry in "${fleet[@]}"; do
     20|21|22) what="TrE failure -> halted locally (code $rc), nothing sent" ;;
     *)  what="unexpected exit $rc" ;;
   esac
-  printf '  %-10s %-22s exit %-3s %s\n' "$id" "(${entry#*:})" "$rc" "$what"
+  IFS=: read -r _ damage method <<<"$entry"
+  printf '  %-10s %-22s %-10s exit %-3s %s\n' "$id" "($damage)" "$method" "$rc" "$what"
 done
 
 say "What the network knows: devices requiring maintenance"
@@ -117,6 +135,11 @@ expect_rc hnb-0004 21
 json=$("$ctl" -d "$db" --json devices --maintenance)
 need=$(jq -r '[.[] | .device_id] | sort | join(",")' <<<"$json")
 [ "$need" = "hnb-0002,hnb-0003" ] || { echo "MISMATCH: network says needing maintenance: '$need', expected hnb-0002,hnb-0003" >&2; fail=1; }
+for pair in hnb-0002:tls:mtls hnb-0003:psk:psk; do
+  IFS=: read -r id method chan <<<"$pair"
+  rec=$("$ctl" -d "$db" --json show "$id" | jq -r '.indications[0] | "\(.transport) \(.channel_auth) \(.trust)"')
+  [ "$rec" = "$method $chan signed" ] || { echo "MISMATCH: $id recorded as '$rec', expected '$method $chan signed'" >&2; fail=1; }
+done
 for id in hnb-0001 hnb-0004; do
   n=$("$ctl" -d "$db" --json show "$id" | jq '.indications | length')
   [ "$n" = 0 ] || { echo "MISMATCH: network holds $n indications from $id, expected none" >&2; fail=1; }
