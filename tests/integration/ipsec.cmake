@@ -1,8 +1,8 @@
 # The IKEv2/IPsec method end to end with real strongSwan (charon + swanctl)
 # in two network namespaces: label "ipsec". Needs root and Debian's
 # strongswan-charon, strongswan-swanctl, strongswan-pki,
-# libstrongswan-standard-plugins, libcharon-extra-plugins, tcpdump and socat;
-# without them the tests report "skipped" (exit 77). A few seconds each.
+# libstrongswan-standard-plugins, libcharon-extra-plugins, tcpdump, socat and
+# jq; without them the tests report "skipped" (exit 77). About 9 s each.
 set(MAYDAY_IPSEC_IT_DIR ${CMAKE_CURRENT_LIST_DIR}/ipsec)
 
 # Test helper: maydayd's srv_ike lookup against the SeGW's charon.

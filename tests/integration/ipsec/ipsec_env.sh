@@ -63,8 +63,8 @@ nsbg() { local side=$1; shift; local ns=$NS_DEV; [ "$side" = net ] && ns=$NS_NET
 ipsec_require() {
   [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, a TUN device, charon)"
   local b
-  for b in $CHARON swanctl pki ip tcpdump socat sqlite3 openssl; do
-    command -v "$b" >/dev/null 2>&1 || skip "missing $b (apt-get install strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins libcharon-extra-plugins tcpdump socat sqlite3)"
+  for b in $CHARON swanctl pki ip tcpdump socat sqlite3 openssl jq; do
+    command -v "$b" >/dev/null 2>&1 || skip "missing $b (apt-get install strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins libcharon-extra-plugins tcpdump socat sqlite3 jq)"
   done
   for b in libstrongswan-vici.so libstrongswan-kernel-libipsec.so libstrongswan-openssl.so; do
     [ -e /usr/lib/ipsec/plugins/$b ] || skip "missing strongSwan plugin $b (libstrongswan-standard-plugins, libcharon-extra-plugins)"

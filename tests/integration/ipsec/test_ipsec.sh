@@ -9,13 +9,17 @@
 # A provisioned device whose secure start-up fails boots in the dev
 # namespace; its DCF asks the device's charon over VICI for the distress
 # CHILD_SA and sends the signed indication through the tunnel to maydayd on
-# the SeGW side's inner address. Checked: the DCF exits ACKED, the
-# indication is stored (transport ipsec, signed, from the tunnel's virtual
-# IP), maydayd's srv_ike maps that inner address to the device's IKE
-# identity, and the veth carried only IKE and ESP-in-UDP, never the device
-# ID in clear. Then credentials the SeGW must refuse (wrong PSK, an identity
-# it does not admit, a certificate from a rogue CA): no CHILD_SA, the DCF
-# exits UNACKED at its deadline and nothing more is stored.
+# the SeGW side's inner address, maydayd's [ipsec] listener. Checked: the
+# DCF exits ACKED, the indication is stored (method ipsec, channel_auth ike,
+# peer_identity the device's IKE identity, signed, from the tunnel's virtual
+# IP), srv_ike maps that inner address to the device's IKE identity, and the
+# veth carried only IKE and ESP-in-UDP, never a device ID in clear. A second
+# device's tunnel carrying the first device's indication (wrong IKE
+# identity): the CHILD_SA is up but maydayd drops the datagrams, the DCF
+# exits UNACKED, nothing is stored. Then credentials the SeGW must refuse
+# (wrong PSK, an identity it does not admit, a certificate from a rogue
+# CA): no CHILD_SA, the DCF exits UNACKED at its deadline and nothing more
+# is stored.
 #
 # Exit 77 (skipped) without root or strongSwan; see ipsec_env.sh.
 set -euo pipefail
@@ -34,7 +38,8 @@ boot=$build/device/boot/mayday-boot
 dcf=$build/device/dcf/mayday-dcf
 normal=$build/device/normal/mayday-normal
 maydayd=$build/server/maydayd
-for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$lookup"; do
+maydayctl=$build/tools/maydayctl/maydayctl
+for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$maydayctl" "$lookup"; do
   [ -x "$b" ] || { echo "missing $b (build first)" >&2; exit 1; }
 done
 
@@ -43,6 +48,9 @@ W=$(mktemp -d /tmp/mayday-ipsec.XXXXXX)
 . "$here/ipsec_env.sh"
 
 DEVICE_ID=hnb-0001
+# A second device with distress credentials of its own, whose tunnel carries
+# DEVICE_ID's indication: the IKE identity and the device ID disagree.
+OTHER_ID=hnb-0002
 DB=$W/hems.db
 fail() {
   echo "FAIL ($mode): $*" >&2
@@ -82,8 +90,10 @@ ipsec_write_strongswan_conf dev
 ipsec_write_strongswan_conf net
 if [ "$mode" = psk ]; then
   psk=$(openssl rand -hex 32)
+  psk_other=$(openssl rand -hex 32)
   ipsec_write_segw_conf psk
   ipsec_write_psk net "$DEVICE_ID" "$psk"
+  ipsec_write_psk net "$OTHER_ID" "$psk_other"
   ipsec_write_device_conf psk "$DEVICE_ID"
   ipsec_write_psk dev "$DEVICE_ID" "$psk"
 else
@@ -92,6 +102,7 @@ else
   ipsec_ca "$W/ca" "mayday distress CA" policy
   ipsec_issue "$W/segw" "$SEGW_ID" "$W/ca.pem" "$W/ca.key" policy
   ipsec_issue "$W/device" "$DEVICE_ID" "$W/ca.pem" "$W/ca.key" policy
+  ipsec_issue "$W/ike-$OTHER_ID" "$OTHER_ID" "$W/ca.pem" "$W/ca.key" policy
   cp "$W/ca.pem" "$W/net/swanctl/x509ca/distress-ca.pem"
   cp "$W/segw.pem" "$W/net/swanctl/x509/segw.pem"
   cp "$W/segw.key" "$W/net/swanctl/ecdsa/segw.key"
@@ -109,6 +120,8 @@ t1=$(now_ms)
 log "namespaces, charons and configurations: $((t1 - t0)) ms"
 
 # ---- maydayd on the distress endpoint, a capture on the veth ------------------
+# Its only listener is [ipsec]: the distress endpoint behind the SeGW, each
+# datagram attributed to the IKE identity of the tunnel it came through.
 cat > "$W/maydayd.conf" <<EOF
 [server]
 db = sqlite:$DB
@@ -116,15 +129,22 @@ hems_key = $W/pki/hems.key.pem
 workers = 1
 
 [udp]
+listen = none
+
+[ipsec]
 listen = $HEMS_INNER:$HEMS_PORT
+vici = $W/net/charon.vici
+connection = distress
 EOF
 start_maydayd() {
-  : >"$W/maydayd.log"
+  # Appends: the log of every maydayd run of this test is kept.
+  echo "---- maydayd start" >>"$W/maydayd.log"
   nsbg net "$maydayd" -c "$W/maydayd.conf" -f 2>>"$W/maydayd.log" &
   BG_PIDS+=($!)
   maydayd_pid=$!
   for _ in $(seq 200); do
-    grep -q "listening on udp $HEMS_INNER:$HEMS_PORT" "$W/maydayd.log" 2>/dev/null && return 0
+    [ "$(grep -c "listening on ipsec $HEMS_INNER:$HEMS_PORT" "$W/maydayd.log" 2>/dev/null)" = "$1" ] &&
+      return 0
     kill -0 "$maydayd_pid" 2>/dev/null || fail "maydayd exited at start"
     sleep 0.025
   done
@@ -134,7 +154,7 @@ wait_log() {   # file, pattern, what
   for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.025; done
   fail "$3"
 }
-start_maydayd
+start_maydayd 1
 
 nsbg net tcpdump -i vnet -n -U --immediate-mode -s 0 -w "$W/wire.pcap" >"$W/tcpdump.log" 2>&1 &
 BG_PIDS+=($!)
@@ -153,23 +173,29 @@ t3=$(now_ms)
 log "secure start-up failed, DCF: CHILD_SA up + indication + ack in $((t3 - t2)) ms"
 grep -q "CHILD_SA distress established" "$W/dcf.log" || fail "the DCF did not bring up the CHILD_SA"
 
-row=$(sqlite3 -separator ' ' "$DB" "SELECT device_id, transport, trust, peer FROM indications")
 [ "$(indications)" = 1 ] || fail "expected 1 stored indication, have $(indications)"
-read -r got_id got_transport got_trust got_peer <<<"$row"
-[ "$got_id" = "$DEVICE_ID" ] || fail "stored device '$got_id'"
-# The DCF claims ipsec inside the signed indication; the column is the
-# network's own view: 4 (ipsec) once maydayd attributes tunnel traffic with
-# srv_ike, 1 (its plain UDP listener) until then.
 grep -q "via ipsec" "$W/dcf.log" || fail "the indication does not name the ipsec transport"
-case $got_transport in 1|4) ;; *) fail "stored transport $got_transport, expected 4 (ipsec) or 1 (udp listener)" ;; esac
-[ "$got_trust" = signed ] || fail "stored trust '$got_trust', expected signed"
 vip=$(nsx dev ip -4 -o addr show | awk '$4 ~ /^10\.99\.1\./ { sub(/\/.*/, "", $4); print $4; exit }')
 [ -n "$vip" ] || fail "the device has no virtual IP from $POOL"
+# What the operator sees: the method is the network's view (the [ipsec]
+# listener), the channel authenticated by IKE, and the IKE identity the SeGW
+# authenticated for the tunnel the datagram came through.
+"$maydayctl" -d "sqlite:$DB" --json show "$DEVICE_ID" >"$W/show.json" || fail "maydayctl show $DEVICE_ID"
+row=$(jq -r '.indications | length as $n | .[0] |
+  "\($n) \(.transport) \(.method) \(.channel_auth) \(.peer_identity) \(.trust) \(.peer)"' "$W/show.json") ||
+  fail "cannot read maydayctl's JSON"
+read -r got_n got_transport got_method got_channel got_identity got_trust got_peer <<<"$row"
+[ "$got_n" = 1 ] || fail "maydayctl shows $got_n indications of $DEVICE_ID, expected 1"
+[ "$got_transport" = ipsec ] && [ "$got_method" = ipsec ] ||
+  fail "stored transport/method '$got_transport'/'$got_method', expected ipsec"
+[ "$got_channel" = ike ] || fail "stored channel_auth '$got_channel', expected ike"
+[ "$got_identity" = "$DEVICE_ID" ] || fail "stored peer_identity '$got_identity', expected $DEVICE_ID"
+[ "$got_trust" = signed ] || fail "stored trust '$got_trust', expected signed"
 case $got_peer in
   "$vip":*|"$vip") ;;
   *) fail "stored peer '$got_peer' is not the tunnel's inner address $vip" ;;
 esac
-log "stored: $row (virtual IP $vip)"
+log "stored: method $got_method, channel $got_channel '$got_identity', $got_trust, from $got_peer (virtual IP $vip)"
 
 # ---- the SeGW's side of the tunnel: narrow, and only the distress endpoint -------
 swctl net --list-sas --raw >"$W/net/sas.raw"
@@ -226,13 +252,84 @@ wait_log "$W/dcf-lost.log" "already established" "the DCF did not start on the e
 sleep 0.3
 swctl net --terminate --ike distress --timeout 3 >/dev/null 2>&1 || fail "the SeGW could not drop the tunnel"
 wait_log "$W/dcf-lost.log" "CHILD_SA distress established" "the DCF did not bring the lost tunnel up again"
-start_maydayd
+start_maydayd 2
 rc=0
 wait "$dcf_pid" || rc=$?
 t7=$(now_ms)
 [ "$rc" = 10 ] || fail "DCF run across a lost tunnel exited $rc, expected 10"
 grep -q "send failed, the tunnel may be gone" "$W/dcf-lost.log" || fail "the DCF did not notice the lost tunnel"
 log "tunnel dropped by the SeGW mid-run: DCF re-established it and was acknowledged ($((t7 - t6)) ms)"
+
+# ---- a tunnel that vouches for another device ---------------------------------------
+# OTHER_ID is enrolled and has distress credentials the SeGW admits. Its
+# tunnel carries DEVICE_ID's indication: DEVICE_ID's DCF runs with
+# OTHER_ID's IKE credentials in the device's charon (as if OTHER_ID relayed
+# or replayed another device's report). Signature and tunnel are both
+# genuine, but the IKE identity is not the indication's device: maydayd
+# drops every such datagram. Nothing stored, no ack, the DCF gives up at its
+# deadline. Then OTHER_ID's own indication through the same tunnel is
+# accepted: the refusal is about the mismatch, not the tunnel.
+use_device_creds() {   # id: that identity's distress IKE credentials on the device
+  local id=$1
+  if [ "$mode" = psk ]; then
+    ipsec_write_device_conf psk "$id"
+    if [ "$id" = "$DEVICE_ID" ]; then ipsec_write_psk dev "$id" "$psk"; else ipsec_write_psk dev "$id" "$psk_other"; fi
+  else
+    local src=$W/device
+    [ "$id" = "$DEVICE_ID" ] || src=$W/ike-$id
+    cp "$src.pem" "$W/dev/swanctl/x509/device.pem"
+    cp "$src.key" "$W/dev/swanctl/ecdsa/device.key"
+    ipsec_write_device_conf pubkey "$id"
+  fi
+  ipsec_load dev || fail "load the IKE credentials of $id"
+}
+reset_tunnels() { ipsec_terminate_all dev; ipsec_terminate_all net; }
+
+"$provision" device --pki "$W/pki" --out "$W/device-$OTHER_ID" --id "$OTHER_ID" --class femto-x1 \
+  --hems-ipsec-endpoint "$HEMS_INNER:$HEMS_PORT" --ipsec-vici "$W/dev/charon.vici" \
+  --ipsec-child distress --methods ipsec --dcf-bin "$dcf" --normal-bin "$normal" \
+  --enrol "sqlite:$DB" >/dev/null
+"$provision" tamper --pki "$W/pki" --device "$W/device-$OTHER_ID" --what component >/dev/null
+reset_tunnels
+use_device_creds "$OTHER_ID"
+before=$(indications)
+rc=0
+nsx dev "$dcf" --device "$W/device" --deadline-ms 1500 >"$W/dcf-wrong-identity.log" 2>&1 || rc=$?
+[ "$rc" = 11 ] || fail "wrong IKE identity: DCF exited $rc, expected 11 (MAYDAY_EXIT_DCF_UNACKED)"
+grep -q "CHILD_SA distress established" "$W/dcf-wrong-identity.log" ||
+  fail "wrong IKE identity: the SeGW did not admit $OTHER_ID's tunnel"
+[ "$(indications)" = "$before" ] || fail "wrong IKE identity: an indication was stored"
+swctl net --list-sas --raw >"$W/net/sas-other.raw"
+grep -qF "remote-id=$OTHER_ID " "$W/net/sas-other.raw" ||
+  { cat "$W/net/sas-other.raw"; fail "the SeGW's IKE SA is not $OTHER_ID's"; }
+vip_other=$(grep -o 'remote-vips=\[[0-9.]*\]' "$W/net/sas-other.raw" | head -1 | tr -d '[]' | cut -d= -f2)
+[ -n "$vip_other" ] || { cat "$W/net/sas-other.raw"; fail "$OTHER_ID's tunnel has no virtual IP"; }
+ike_id=$("$lookup" "$W/net/charon.vici" distress "$vip_other") || fail "srv_ike lookup of $vip_other failed"
+[ "$ike_id" = "$OTHER_ID" ] || fail "srv_ike says $vip_other is '$ike_id', expected $OTHER_ID"
+grep -qF "names device $DEVICE_ID, but the channel authenticated ike '$OTHER_ID': dropped" "$W/maydayd.log" ||
+  fail "maydayd did not report the identity mismatch"
+"$maydayctl" -d "sqlite:$DB" --json show "$DEVICE_ID" >"$W/show.json" || fail "maydayctl show $DEVICE_ID"
+[ "$(jq --arg id "$DEVICE_ID" '[.indications[] | select(.peer_identity != $id)] | length' "$W/show.json")" = 0 ] ||
+  fail "an indication of $DEVICE_ID is recorded with another IKE identity"
+log "wrong IKE identity: $DEVICE_ID's indication through $OTHER_ID's tunnel ($vip_other) dropped, DCF unacked, nothing stored"
+
+rc=0
+nsx dev "$boot" --device "$W/device-$OTHER_ID" >"$W/dcf-$OTHER_ID.log" 2>&1 || rc=$?
+[ "$rc" = 10 ] || fail "$OTHER_ID: mayday-boot -> DCF exited $rc, expected 10 (MAYDAY_EXIT_DCF_ACKED)"
+[ "$(indications)" = $((before + 1)) ] || fail "$OTHER_ID: expected one more stored indication"
+"$maydayctl" -d "sqlite:$DB" --json show "$OTHER_ID" >"$W/show-other.json" || fail "maydayctl show $OTHER_ID"
+row=$(jq -r '.indications | length as $n | .[0] |
+  "\($n) \(.method) \(.channel_auth) \(.peer_identity) \(.trust)"' "$W/show-other.json")
+[ "$row" = "1 ipsec ike $OTHER_ID signed" ] ||
+  fail "$OTHER_ID's indication stored as '$row', expected '1 ipsec ike $OTHER_ID signed'"
+got_peer=$(jq -r '.indications[0].peer' "$W/show-other.json")
+case $got_peer in
+  "$vip_other":*|"$vip_other") ;;
+  *) fail "$OTHER_ID's indication stored from '$got_peer', not its tunnel's $vip_other" ;;
+esac
+log "$OTHER_ID's own indication through the same tunnel: acknowledged, stored ($row)"
+reset_tunnels
+use_device_creds "$DEVICE_ID"
 
 # ---- what the wire carried --------------------------------------------------------
 sleep 0.2
@@ -244,10 +341,10 @@ n_other=$(grep -vE "^[0-9:.]+ IP $OUT_DEV\.(500|4500) > $OUT_NET\.(500|4500): |^
 [ "$n_esp" -ge 4 ] || { cat "$W/wire.txt"; fail "expected ESP packets on the veth, saw $n_esp"; }
 [ "$n_other" = 0 ] || { cat "$W/wire.txt"; fail "$n_other packets on the veth were not IKE or ESP between the outer addresses"; }
 grep -q "$HEMS_INNER" "$W/wire.txt" && { cat "$W/wire.txt"; fail "the inner address appeared in clear on the veth"; }
-if grep -aqF "$DEVICE_ID" "$W/wire.pcap"; then
-  fail "the device ID '$DEVICE_ID' is readable in the capture"
-fi
-log "veth: $n_all packets, $n_esp ESP-in-UDP, the rest IKE on 500/4500; device ID never in clear"
+for id in "$DEVICE_ID" "$OTHER_ID"; do
+  grep -aqF "$id" "$W/wire.pcap" && fail "the device ID '$id' is readable in the capture"
+done
+log "veth: $n_all packets, $n_esp ESP-in-UDP, the rest IKE on 500/4500; device IDs never in clear"
 
 # ---- credentials the SeGW must refuse ------------------------------------------------
 # Each: drop the tunnel, load the bad credentials on the device, run the DCF
@@ -267,8 +364,6 @@ refused() {   # label
     fail "$label: the SeGW holds an established IKE SA"
   log "refused: $label (DCF gave up after $(( $(now_ms) - t )) ms, nothing stored)"
 }
-reset_tunnels() { ipsec_terminate_all dev; ipsec_terminate_all net; }
-
 reset_tunnels
 if [ "$mode" = psk ]; then
   ipsec_write_device_conf psk "$DEVICE_ID"
@@ -298,6 +393,18 @@ else
 fi
 grep -qE "AUTH_FAILED|MAC mismatch|no shared key|signature validation failed|no trusted|constraint check failed|policy" "$W/net/charon.log" ||
   fail "the SeGW's log does not show authentication failures"
+
+# maydayd's counters at shutdown (its second run: since the lost tunnel).
+stop_pid "$maydayd_pid"
+stats=$(grep 'received [0-9]*: stored' "$W/maydayd.log" | tail -1)
+by_method=$(grep 'by method: ' "$W/maydayd.log" | tail -1)
+[ -n "$stats" ] && [ -n "$by_method" ] || fail "maydayd logged no counters at shutdown"
+mism=$(grep -o 'identity mismatches [0-9]*' <<<"$stats" | awk '{print $3}')
+[ "${mism:-0}" -ge 1 ] || fail "maydayd counted no identity mismatch: $stats"
+grep -q 'ipsec: identity lookups failed 0;' <<<"$by_method" || fail "maydayd counted failed IKE identity lookups: $by_method"
+grep -q 'by method: udp 0, http 0, https 0, ipsec [1-9][0-9]*, psk 0;' <<<"$by_method" ||
+  fail "maydayd's per-method counters are not all ipsec: $by_method"
+log "maydayd: $mism identity mismatch(es) counted, every datagram via ipsec"
 
 t_end=$(now_ms)
 log "PASS ($mode): total $((t_end - t_start)) ms"
