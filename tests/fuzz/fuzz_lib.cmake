@@ -8,3 +8,6 @@ endforeach()
 # docs/protocol.md §12.8 test keys.
 mayday_fuzz_target(fuzz_psk_open)
 target_link_libraries(fuzz_psk_open PRIVATE mayday)
+# Remediation bundles (mayday/bundle.h): header, manifest, payloads.
+mayday_fuzz_target(fuzz_bundle)
+target_link_libraries(fuzz_bundle PRIVATE mayday_test_vectors)

@@ -14,6 +14,7 @@ static const struct {
 	{ "device", prov_device_main, "make a device (RoT, DCF partition, signed slot A)" },
 	{ "tamper", prov_tamper_main, "make a device fail one integrity check (tests, demos)" },
 	{ "dcf-conf", prov_dcf_conf_main, "replace a device's dcf.conf and re-sign its DCF partition" },
+	{ "bundle", prov_bundle_main, "sign a device slot's image into a remediation bundle" },
 };
 
 static void usage(FILE *to)

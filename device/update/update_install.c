@@ -1,0 +1,334 @@
+/*
+ * The streaming installer (contract in update_install.h). One job struct of
+ * fixed size holds every buffer, so memory does not depend on the image.
+ * Each step returns an update_status and fills the detail once; the caller
+ * of the steps only sequences them. Until the slot is prepared nothing has
+ * been written; after that, a failure empties the slot again (best effort:
+ * without its manifest it can never verify anyway).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "boot_state.h"
+#include "boot_verify.h"
+#include "mayday/bundle.h"
+#include "update_install.h"
+#include "update_slot.h"
+
+struct job {
+	struct hal_flash *f;
+	struct hal_rot *rot;
+	const struct update_params *p;
+	update_read_fn rd;
+	void *ctx;
+	struct update_result *res;
+	const char *part;
+	EVP_MD_CTX *md;
+	size_t man_len;
+	uint8_t man[MAYDAY_MANIFEST_MAX];
+	uint8_t buf[UPDATE_COPY_BUF];
+};
+
+static enum update_status fail(struct job *j, enum update_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum update_status fail(struct job *j, enum update_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(j->res->detail, sizeof j->res->detail, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+/* A HAL or RoT error while writing: power, a full medium, or internal. */
+static enum update_status fail_hal(struct job *j, enum mayday_err rc, const char *what)
+{
+	enum update_status st = UPDATE_E_INTERNAL;
+
+	if (rc == MAYDAY_E_POWER)
+		st = UPDATE_E_POWER;
+	else if (rc == MAYDAY_E_TOOBIG)
+		st = UPDATE_E_TOO_BIG;
+	return fail(j, st, "%s: %s", what, mayday_strerror(rc));
+}
+
+/* Read exactly `len` bytes, or fewer only at the end of the stream. */
+static enum update_status read_some(struct job *j, uint8_t *buf, size_t len, size_t *got)
+{
+	enum mayday_err rc;
+	size_t n;
+
+	*got = 0;
+	while (*got < len) {
+		n = 0;
+		rc = j->rd(j->ctx, buf + *got, len - *got, &n);
+		if (rc != MAYDAY_OK)
+			return fail(j, rc == MAYDAY_E_POWER ? UPDATE_E_POWER : UPDATE_E_STREAM,
+				    "stream failed at byte %llu: %s",
+				    (unsigned long long)j->res->offset, mayday_strerror(rc));
+		if (n > len - *got)
+			return fail(j, UPDATE_E_INTERNAL, "reader returned more than asked");
+		if (n == 0)
+			break;
+		*got += n;
+		j->res->offset += n;
+	}
+	return UPDATE_OK;
+}
+
+static enum update_status read_exact(struct job *j, uint8_t *buf, size_t len, const char *what)
+{
+	enum update_status st;
+	size_t got;
+
+	st = read_some(j, buf, len, &got);
+	if (st == UPDATE_OK && got != len)
+		st = fail(j, UPDATE_E_CORRUPTED, "bundle ends in the %s (byte %llu)", what,
+			  (unsigned long long)j->res->offset);
+	return st;
+}
+
+static enum update_status read_manifest(struct job *j)
+{
+	uint8_t hdr[MAYDAY_BUNDLE_HEADER_LEN];
+	struct mayday_diag diag = { 0, NULL };
+	EVP_PKEY *vendor = NULL;
+	uint32_t mlen = 0;
+	enum update_status st;
+	enum mayday_err rc;
+
+	st = read_exact(j, hdr, sizeof hdr, "header");
+	if (st != UPDATE_OK)
+		return st;
+	rc = mayday_bundle_header_decode(hdr, sizeof hdr, &mlen, &diag);
+	if (rc != MAYDAY_OK)
+		return fail(j, UPDATE_E_CORRUPTED, "bundle header: %s at byte %zu", diag.what,
+			    diag.offset);
+	st = read_exact(j, j->man, mlen, "manifest");
+	if (st != UPDATE_OK)
+		return st;
+	j->man_len = mlen;
+	rc = hal_rot_anchor(j->rot, HAL_ROT_ANCHOR_VENDOR, &vendor);
+	if (rc != MAYDAY_OK)
+		return fail_hal(j, rc, "vendor anchor");
+	diag.what = NULL;
+	rc = mayday_manifest_verify(j->man, mlen, vendor, &j->res->manifest, &diag);
+	EVP_PKEY_free(vendor);
+	if (rc == MAYDAY_E_SIGNATURE)
+		return fail(j, UPDATE_E_AUTH, "manifest signature does not verify with the vendor anchor");
+	if (rc != MAYDAY_OK)
+		return fail(j, UPDATE_E_CORRUPTED, "manifest: %s: %s at byte %zu",
+			    mayday_strerror(rc), diag.what ? diag.what : "", diag.offset);
+	return UPDATE_OK;
+}
+
+/* Everything about the manifest that can refuse the bundle. */
+static enum update_status check_manifest(struct job *j)
+{
+	const struct mayday_manifest *m = &j->res->manifest;
+	const struct mayday_trv *entry = mayday_manifest_find(m, m->entry);
+	uint64_t counter = 0, total = 0;
+	enum mayday_err rc;
+
+	if (m->kind != MAYDAY_MANIFEST_IMAGE)
+		return fail(j, UPDATE_E_CORRUPTED, "manifest kind %u is not an image", m->kind);
+	if (!entry || !entry->designated)
+		return fail(j, UPDATE_E_CORRUPTED, "entry %s is not a designated component", m->entry);
+	for (uint32_t i = 0; i < m->n_trv; i++)
+		if (strcmp(m->trv[i].name, BOOT_MANIFEST_NAME) == 0 ||
+		    strncmp(m->trv[i].name, ".tmp-", 5) == 0)
+			return fail(j, UPDATE_E_CORRUPTED, "component name %s is reserved",
+				    m->trv[i].name);
+	if (strcmp(m->product_class, j->p->product_class) != 0)
+		return fail(j, UPDATE_E_PRODUCT_CLASS, "image for product class \"%s\", device is \"%s\"",
+			    m->product_class, j->p->product_class);
+	rc = hal_rot_counter_read(j->rot, HAL_ROT_COUNTER_ROLLBACK, &counter);
+	if (rc != MAYDAY_OK)
+		return fail_hal(j, rc, "anti-rollback counter");
+	if (m->rollback < counter)
+		return fail(j, UPDATE_E_ROLLBACK, "image anti-rollback %llu below the device's %llu",
+			    (unsigned long long)m->rollback, (unsigned long long)counter);
+	rc = mayday_bundle_payload_size(m, &total);
+	if (rc != MAYDAY_OK || total > j->p->max_image_size)
+		return fail(j, UPDATE_E_TOO_BIG, "image of %llu bytes exceeds the maximum of %llu",
+			    (unsigned long long)total, (unsigned long long)j->p->max_image_size);
+	return UPDATE_OK;
+}
+
+/* Withdraw a pending trial of the inactive slot, then empty it. */
+static enum update_status prepare_slot(struct job *j)
+{
+	struct mayday_diag diag = { 0, NULL };
+	struct boot_state st;
+	enum mayday_err rc;
+
+	rc = boot_state_load(j->f, &st, NULL, &diag);
+	if (rc == MAYDAY_E_MALFORMED || rc == MAYDAY_E_UNSUPPORTED)
+		return fail(j, UPDATE_E_DENIED, "boot state unusable: %s at byte %zu",
+			    diag.what ? diag.what : "", diag.offset);
+	if (rc != MAYDAY_OK)
+		return fail_hal(j, rc, "boot state");
+	j->res->slot = st.active == BOOT_SLOT_A ? BOOT_SLOT_B : BOOT_SLOT_A;
+	j->part = boot_state_slot_part(j->res->slot);
+	if (st.pending == j->res->slot) {
+		st.pending = BOOT_SLOT_NONE;
+		st.tries_left = 0;
+		st.attempts = 0;
+		rc = boot_state_store(j->f, &st);
+		if (rc != MAYDAY_OK)
+			return fail_hal(j, rc, "boot state");
+	}
+	rc = update_slot_clean(j->f, j->part);
+	if (rc != MAYDAY_OK)
+		return fail_hal(j, rc, "emptying the inactive slot");
+	return UPDATE_OK;
+}
+
+/* Copy one payload into its component, hashing as it goes. */
+static enum update_status copy_payload(struct job *j, struct hal_flash_writer *w,
+				       const struct mayday_trv *t, uint8_t digest[MAYDAY_DIGEST_LEN])
+{
+	uint64_t left = t->size;
+	enum update_status st;
+	enum mayday_err rc;
+	size_t want, got;
+
+	if (EVP_DigestInit_ex(j->md, EVP_sha256(), NULL) != 1)
+		return fail(j, UPDATE_E_INTERNAL, "SHA-256 unavailable");
+	while (left > 0) {
+		want = left < sizeof j->buf ? (size_t)left : sizeof j->buf;
+		st = read_some(j, j->buf, want, &got);
+		if (st != UPDATE_OK)
+			return st;
+		if (got == 0)
+			return fail(j, UPDATE_E_CORRUPTED,
+				    "bundle ends in %s: %llu of %llu bytes missing (byte %llu)",
+				    t->name, (unsigned long long)left, (unsigned long long)t->size,
+				    (unsigned long long)j->res->offset);
+		if (EVP_DigestUpdate(j->md, j->buf, got) != 1)
+			return fail(j, UPDATE_E_INTERNAL, "SHA-256 failed");
+		rc = hal_flash_writer_write(w, j->buf, got);
+		if (rc != MAYDAY_OK)
+			return fail_hal(j, rc, t->name);
+		left -= got;
+	}
+	if (EVP_DigestFinal_ex(j->md, digest, NULL) != 1)
+		return fail(j, UPDATE_E_INTERNAL, "SHA-256 failed");
+	return UPDATE_OK;
+}
+
+static enum update_status write_component(struct job *j, const struct mayday_trv *t)
+{
+	uint8_t digest[MAYDAY_DIGEST_LEN];
+	struct hal_flash_writer *w = NULL;
+	enum update_status st;
+	enum mayday_err rc;
+
+	rc = hal_flash_writer_open(j->f, j->part, t->name, &w);
+	if (rc != MAYDAY_OK)
+		return fail_hal(j, rc, t->name);
+	st = copy_payload(j, w, t, digest);
+	if (st == UPDATE_OK && memcmp(digest, t->digest, sizeof digest) != 0)
+		st = fail(j, UPDATE_E_CORRUPTED, "%s does not match its TRV (digest)", t->name);
+	if (st != UPDATE_OK) {
+		hal_flash_writer_abort(w);
+		return st;
+	}
+	rc = hal_flash_writer_commit(w);
+	if (rc != MAYDAY_OK)
+		return fail_hal(j, rc, t->name);
+	return UPDATE_OK;
+}
+
+static enum update_status write_slot(struct job *j)
+{
+	const struct mayday_manifest *m = &j->res->manifest;
+	enum update_status st = UPDATE_OK;
+	enum mayday_err rc;
+	size_t got = 0;
+
+	for (uint32_t i = 0; i < m->n_trv && st == UPDATE_OK; i++)
+		st = write_component(j, &m->trv[i]);
+	if (st != UPDATE_OK)
+		return st;
+	st = read_some(j, j->buf, 1, &got);
+	if (st != UPDATE_OK)
+		return st;
+	if (got != 0)
+		return fail(j, UPDATE_E_CORRUPTED, "bytes after the last payload (byte %llu)",
+			    (unsigned long long)j->res->offset - 1);
+	rc = hal_flash_write_atomic(j->f, j->part, BOOT_MANIFEST_NAME, j->man, j->man_len);
+	if (rc != MAYDAY_OK)
+		return fail_hal(j, rc, "slot manifest");
+	rc = boot_state_mark_pending(j->f, j->res->slot, j->p->tries);
+	if (rc != MAYDAY_OK)
+		return fail_hal(j, rc, "marking the slot pending");
+	return UPDATE_OK;
+}
+
+enum update_status update_install(struct hal_flash *f, struct hal_rot *rot,
+				  const struct update_params *p, update_read_fn rd, void *ctx,
+				  struct update_result *res)
+{
+	struct job *j = NULL;
+	enum update_status st;
+	bool written = false;
+
+	memset(res, 0, sizeof *res);
+	res->slot = BOOT_SLOT_NONE;
+	if (!p || !p->product_class || p->tries < 1 || p->tries > BOOT_STATE_TRIES_MAX) {
+		snprintf(res->detail, sizeof res->detail, "invalid installation parameters");
+		res->status = UPDATE_E_INTERNAL;
+		return res->status;
+	}
+	j = calloc(1, sizeof *j);
+	if (!j || !(j->md = EVP_MD_CTX_new())) {
+		snprintf(res->detail, sizeof res->detail, "out of memory");
+		st = UPDATE_E_INTERNAL;
+		goto out;
+	}
+	j->f = f;
+	j->rot = rot;
+	j->p = p;
+	j->rd = rd;
+	j->ctx = ctx;
+	j->res = res;
+	st = read_manifest(j);
+	if (st == UPDATE_OK)
+		st = check_manifest(j);
+	if (st == UPDATE_OK) {
+		written = true;
+		st = prepare_slot(j);
+	}
+	if (st == UPDATE_OK)
+		st = write_slot(j);
+	/* Leave no half image behind (a power cut cannot clean up: the slot
+	 * lacks its manifest then and never verifies). */
+	if (st != UPDATE_OK && st != UPDATE_E_POWER && written && j->part &&
+	    update_slot_clean(f, j->part) != MAYDAY_OK) {
+		size_t used = strlen(res->detail);
+
+		snprintf(res->detail + used, sizeof res->detail - used, "; slot not emptied");
+	}
+out:
+	if (j)
+		EVP_MD_CTX_free(j->md);
+	free(j);
+	res->status = st;
+	return st;
+}
+
+enum mayday_err update_read_file(void *ctx, uint8_t *buf, size_t cap, size_t *n)
+{
+	FILE *fp = ctx;
+
+	*n = fread(buf, 1, cap, fp);
+	if (*n == 0 && ferror(fp))
+		return MAYDAY_E_IO;
+	return MAYDAY_OK;
+}
