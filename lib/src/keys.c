@@ -19,7 +19,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "durable_file.h"
+#include "mayday/file.h"
 #include "es256.h"
 #include "mayday/keys.h"
 
@@ -200,7 +200,7 @@ static enum mayday_err save_pem(EVP_PKEY *key, const char *path, bool private_ke
 	n = BIO_get_mem_data(b, &data);
 	if (n <= 0)
 		goto out;
-	err = durable_file_write(path, data, (size_t)n, mode);
+	err = mayday_file_write_durable(path, data, (size_t)n, mode);
 out:
 	if (data && n > 0)
 		OPENSSL_cleanse(data, (size_t)n);

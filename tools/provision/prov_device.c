@@ -37,6 +37,7 @@
 #include "dcf_config.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
+#include "mayday/file.h"
 #include "mayday/keys.h"
 #include "mayday/manifest.h"
 #include "mayday/psk.h"
@@ -389,7 +390,7 @@ static int save_device_credentials(const struct device_args *a, EVP_PKEY *key,
 	if (rc == MAYDAY_OK)
 		rc = prov_fs_join(path, sizeof(path), dir, name);
 	if (rc == MAYDAY_OK)
-		rc = prov_fs_write_durable(path, cert_pem, cert_len, 0644);
+		rc = mayday_file_write_durable(path, cert_pem, cert_len, 0644);
 	if (rc != MAYDAY_OK)
 		prov_log_error("cannot save the device key/certificate in %s: %s", dir,
 			       mayday_strerror(rc));

@@ -1,19 +1,15 @@
 /*
- * Host files of the PKI directory. Durable writes follow the usual recipe
- * (temporary in the same directory, fsync, rename over, fsync the directory)
- * so a crash leaves the old file or the new one.
+ * Host files of the PKI directory. Durable writes go through libmayday's
+ * mayday_file_write_durable, so a crash leaves the old file or the new one.
  */
 #include "prov_fs.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 enum mayday_err prov_fs_join(char *out, size_t cap, const char *dir, const char *name)
 {
@@ -66,62 +62,6 @@ bool prov_fs_dir_nonempty(const char *dir)
 		found = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
 	closedir(d);
 	return found;
-}
-
-static enum mayday_err fsync_dir_of(const char *path)
-{
-	char buf[PROV_PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return MAYDAY_E_TOOBIG;
-	memcpy(buf, path, n + 1);
-	int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return MAYDAY_E_IO;
-	int rc = fsync(fd);
-	close(fd);
-	return rc == 0 ? MAYDAY_OK : MAYDAY_E_IO;
-}
-
-enum mayday_err prov_fs_write_durable(const char *path, const void *data, size_t len,
-				      unsigned mode)
-{
-	char tmp[PROV_PATH_MAX];
-	const uint8_t *p = data;
-	enum mayday_err rc = MAYDAY_E_IO;
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return MAYDAY_E_TOOBIG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return MAYDAY_E_IO;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		p += w;
-		len -= (size_t)w;
-	}
-	/* The umask may have narrowed `mode`; the caller's mode is the contract. */
-	if (fchmod(fd, mode) != 0 || fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	return fsync_dir_of(path);
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rc;
 }
 
 enum mayday_err prov_fs_read_all(const char *path, size_t max, uint8_t **out, size_t *len)

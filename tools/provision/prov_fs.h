@@ -20,9 +20,6 @@ MAYDAY_NODISCARD enum mayday_err prov_fs_mkdirs(const char *dir, unsigned mode);
 bool prov_fs_exists(const char *path);
 /* true if `dir` exists and holds any entry besides "." and "..". */
 bool prov_fs_dir_nonempty(const char *dir);
-/* Write `data` to `path` with `mode`, durably: temporary, fsync, rename, fsync dir. */
-MAYDAY_NODISCARD enum mayday_err prov_fs_write_durable(const char *path, const void *data,
-						       size_t len, unsigned mode);
 /* Whole file into a malloc'd buffer (caller frees), at most `max` bytes. */
 MAYDAY_NODISCARD enum mayday_err prov_fs_read_all(const char *path, size_t max, uint8_t **out,
 						  size_t *len);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <openssl/x509.h>
 
+#include "mayday/file.h"
 #include "mayday/keys.h"
 #include "prov_cmd.h"
 #include "prov_fs.h"
@@ -75,7 +76,7 @@ static enum mayday_err write_cert(const char *dir, const char *name, X509 *cert)
 	if (rc == MAYDAY_OK)
 		rc = prov_x509_to_pem(cert, &pem, &len);
 	if (rc == MAYDAY_OK)
-		rc = prov_fs_write_durable(path, pem, len, 0644);
+		rc = mayday_file_write_durable(path, pem, len, 0644);
 	free(pem);
 	return rc;
 }

@@ -1,6 +1,6 @@
-/* Power-safe whole-file replacement on a POSIX file system. Private to libmayday. */
-#ifndef MAYDAY_DURABLE_FILE_H
-#define MAYDAY_DURABLE_FILE_H
+/* Power-safe whole-file replacement on a POSIX file system (host tools and keys). */
+#ifndef MAYDAY_FILE_H
+#define MAYDAY_FILE_H
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -11,7 +11,7 @@
  * temporary in the same directory, fsync it, rename it over `path`, fsync
  * the directory. Afterwards `path` holds the old contents or the new ones,
  * never a mix; on error the temporary is removed. */
-MAYDAY_NODISCARD enum mayday_err durable_file_write(const char *path, const void *data,
-						    size_t len, mode_t mode);
+MAYDAY_NODISCARD enum mayday_err mayday_file_write_durable(const char *path, const void *data,
+							   size_t len, mode_t mode);
 
 #endif

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "durable_file.h"
+#include "mayday/file.h"
 
 static enum mayday_err write_all(int fd, const unsigned char *p, size_t len)
 {
@@ -57,7 +57,7 @@ static enum mayday_err fsync_dir_of(const char *path)
 	return err;
 }
 
-enum mayday_err durable_file_write(const char *path, const void *data, size_t len, mode_t mode)
+enum mayday_err mayday_file_write_durable(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
 	enum mayday_err err = MAYDAY_E_IO;
