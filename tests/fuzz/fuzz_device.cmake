@@ -19,3 +19,7 @@ mayday_fuzz_target(fuzz_hal_rot_keys ${CMAKE_SOURCE_DIR}/device/hal/rot_keys.c)
 target_link_libraries(fuzz_hal_rot_keys PRIVATE mayday_hal mayday)
 mayday_fuzz_target(fuzz_hal_flash_fault_spec ${CMAKE_SOURCE_DIR}/device/hal/flash_fault_spec.c)
 target_link_libraries(fuzz_hal_flash_fault_spec PRIVATE mayday_hal mayday)
+# The remediation command persisted in the state partition (device/cpe/).
+mayday_fuzz_target(fuzz_cpe_record ${CMAKE_SOURCE_DIR}/device/cpe/cpe_record.c)
+target_include_directories(fuzz_cpe_record PRIVATE ${CMAKE_SOURCE_DIR}/device/cpe)
+target_link_libraries(fuzz_cpe_record PRIVATE mayday_cwmp mayday_hal mayday)
