@@ -6,3 +6,7 @@ build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/boot_measure.sh" "$build"
 "$here/ingest_udp.sh" "$build"
+"$here/ingest_psk.sh" "$build"
+"$here/ingest_tls.sh" "$build"
+"$here/ingest_http.sh" "$build"
+echo "== IPsec ingest: not measured (the SeGW tunnel runs user-space ESP, kernel-libipsec; its rate would be strongSwan's, not maydayd's)"

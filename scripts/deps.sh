@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages mayday needs, only those that are missing.
+# usage: scripts/deps.sh [bench]   (bench: also the benchmarks' baseline servers)
 # Each package and why it is here is listed in README.md ("Dependencies").
 set -euo pipefail
 
@@ -13,15 +14,21 @@ build_pkgs=(
   libevent-dev        # maydayd event loop
   libsqlite3-dev sqlite3   # incident store (WAL)
   libcurl4-openssl-dev     # DCF's HTTP(S) client: TLS 1.3 mutual auth and plain HTTP POSTs
+  libxml2-dev libxml2-utils   # CWMP (TR-069) envelopes: libxml2 parser/writer; xmllint validates them in tests
 )
 run_pkgs=(openssl iproute2 procps jq bc   # jq: the demo reads maydayctl --json; bc: bench arithmetic
   strongswan-charon strongswan-swanctl     # ipsec method: the IKE daemon the DCF drives over VICI, and swanctl
   libstrongswan-standard-plugins libcharon-extra-plugins   # openssl/gcm/vici; kernel-libipsec (ESP without kernel ESP)
   strongswan-pki socat tcpdump             # ipsec integration test: its IKE PKI, probe datagrams, wire capture
 )
+# Only for `make bench` (scripts/deps.sh bench): the baseline servers.
+bench_pkgs=(nginx   # the TLS/HTTP baseline: nginx answering the same POST with mutual TLS 1.3
+)
 
 missing=()
-for p in "${build_pkgs[@]}" "${run_pkgs[@]}"; do
+wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
+[ "${1:-}" = bench ] && wanted+=("${bench_pkgs[@]}")
+for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then

@@ -16,9 +16,25 @@
  *              never be acked as STORED (unverified records may be, by design)
  * The devices are enrolled into --db first unless --no-enrol is given (then
  * good runs expect STORED_UNVERIFIED).
+ *
+ * Methods (--method; the modes above are for udp, the others run "good"):
+ *   udp     signed indications as datagrams, a window of them outstanding
+ *   tls     POST /v1/distress over a new mutual TLS 1.3 connection each, every
+ *           device with its own certificate issued by --ca-cert/--ca-key
+ *           (which also verifies the server's); --conns connections at once
+ *   http    the same POST over plain HTTP; --per-conn N requests per
+ *           keep-alive connection (default 1: a new connection each)
+ *   psk     sealed datagrams (COSE_Encrypt0), a PSK enrolled per device, one
+ *           outstanding indication per device
+ *   sqlite  no server: the batched SQLite insert ceiling into --db
+ *           (--count rows, --batch rows per transaction, --duration)
+ * --baseline (tls/http): the server is not maydayd (nginx answering 200):
+ * the --count pre-signed bodies are sent round and round for --duration;
+ * prints answered requests/s; nothing is enrolled, no ack is expected.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +59,13 @@ static void usage(void)
 		"  --linger-ms T      hostile modes: wait for acks (default 1000)\n"
 		"  --prefix ID        device ID prefix (default sim<pid>)\n"
 		"  --no-enrol         do not enrol the devices\n"
-		"  --acked FILE       write 'device,counter,status,incident' per acked indication\n");
+		"  --acked FILE       write 'device,counter,status,incident' per acked indication\n"
+		"  --method M         udp|tls|http|psk|sqlite (default udp)\n"
+		"  --ca-cert F --ca-key F   tls: operator CA issuing device certificates\n"
+		"  --conns N          tls/http: concurrent connections (default 32)\n"
+		"  --per-conn N       http: requests per connection (default 1)\n"
+		"  --baseline         tls/http: count any 200 (a server that is not maydayd)\n"
+		"  --batch N          sqlite: rows per transaction (default 256)\n");
 }
 
 static int parse_server(const char *host, const char *port, struct sim_opts *o)
@@ -81,7 +103,14 @@ static size_t count_status(const struct sim_fleet *f, const struct sim_result *r
 static int one_run(const struct sim_opts *o, struct sim_fleet *f, struct sim_result *res,
 		   uint8_t *arena, EVP_PKEY *hems, size_t *lost, size_t *bad)
 {
-	double el = sim_run(o, f, res, arena);
+	double el;
+	struct sim_tally tally;
+	if (strcmp(o->method, "tls") == 0 || strcmp(o->method, "http") == 0)
+		el = sim_http_run(o, f, res, arena, &tally);
+	else if (strcmp(o->method, "psk") == 0)
+		el = sim_psk_run(o, f, res, arena);
+	else
+		el = sim_run(o, f, res, arena);
 	if (el < 0)
 		return -1;
 	*bad = sim_verify_acks(f, res, arena, hems);
@@ -114,6 +143,18 @@ out:
 	free(res);
 	free(arena);
 	return rc;
+}
+
+/* tls/http against another server: completed POSTs per second. */
+static int mode_baseline(const struct sim_opts *o, struct sim_fleet *f)
+{
+	struct sim_tally t;
+	double el = sim_http_run(o, f, NULL, NULL, &t);
+	if (el >= 0)
+		printf("method=%s baseline bodies=%zu answered_200=%zu lost=%zu elapsed=%.3f s "
+		       "requests/s=%.1f\n", o->method, f->n_msg, t.done, t.lost, el,
+		       el > 0 ? (double)t.done / el : 0.0);
+	return el >= 0 && t.lost == 0 && t.done > 0 ? 0 : 1;
 }
 
 static int mode_replay(const struct sim_opts *o, struct sim_fleet *f, EVP_PKEY *hems)
@@ -221,11 +262,17 @@ int main(int argc, char **argv)
 		{"linger-ms", required_argument, NULL, 'l'},
 		{"prefix", required_argument, NULL, 'P'}, {"no-enrol", no_argument, NULL, 'N'},
 		{"acked", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+		{"method", required_argument, NULL, 'M'}, {"ca-cert", required_argument, NULL, 'C'},
+		{"ca-key", required_argument, NULL, 'K'}, {"conns", required_argument, NULL, 'o'},
+		{"per-conn", required_argument, NULL, 'R'}, {"baseline", no_argument, NULL, 'B'},
+		{"batch", required_argument, NULL, 'b'},
 		{NULL, 0, NULL, 0},
 	};
 	struct sim_opts o = {.mode = "good", .devices = 100, .count = 1000, .duration = 10,
 			     .window = 256, .timeout_ms = 500, .retries = 10, .threads = 2,
-			     .linger_ms = 1000, .enrol = true};
+			     .linger_ms = 1000, .enrol = true, .method = "udp", .conns = 32,
+			     .per_conn = 1};
+	uint32_t batch = 256;
 	const char *host = "127.0.0.1", *port = NULL;
 	struct sim_fleet f;
 	EVP_PKEY *hems = NULL;
@@ -249,14 +296,43 @@ int main(int argc, char **argv)
 		case 'P': snprintf(o.prefix, sizeof(o.prefix), "%s", optarg); break;
 		case 'N': o.enrol = false; break;
 		case 'a': o.acked_path = optarg; break;
+		case 'M': o.method = optarg; break;
+		case 'C': o.ca_cert = optarg; break;
+		case 'K': o.ca_key = optarg; break;
+		case 'o': o.conns = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'R': o.per_conn = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'B': o.baseline = true; o.enrol = false; break;
+		case 'b': batch = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
 	}
+	if (strcmp(o.method, "sqlite") == 0) {
+		if (optind != argc || o.db == NULL || o.count == 0 || o.duration <= 0) {
+			usage();
+			return 2;
+		}
+		const char *path = strncmp(o.db, "sqlite:", 7) == 0 ? o.db + 7 : o.db;
+		return sim_sqlite_ceiling(path, o.count, batch, o.duration) == 0 ? 0 : 1;
+	}
+	bool tls = strcmp(o.method, "tls") == 0, http = strcmp(o.method, "http") == 0;
+	bool psk = strcmp(o.method, "psk") == 0, udp = strcmp(o.method, "udp") == 0;
+	if (tls)
+		o.per_conn = 1;  /* each indication needs its own device's certificate */
+	if (!tls && !http && !psk && !udp) {
+		usage();
+		return 2;
+	}
+	if ((!udp && strcmp(o.mode, "good") != 0) || (tls && (o.ca_cert == NULL ||
+	    o.ca_key == NULL)) || (o.baseline && !tls && !http) || o.conns == 0 ||
+	    o.per_conn == 0) {
+		usage();
+		return 2;
+	}
 	int hostile = strcmp(o.mode, "truncated") == 0 || strcmp(o.mode, "oversized") == 0 ||
 		      strcmp(o.mode, "bitflip") == 0;
 	int known = hostile || strcmp(o.mode, "good") == 0 || strcmp(o.mode, "replay") == 0;
-	if (optind != argc || port == NULL || o.hems_pub == NULL || !known ||
+	if (optind != argc || port == NULL || (o.hems_pub == NULL && !o.baseline) || !known ||
 	    (o.enrol && o.db == NULL) || o.devices == 0 || o.devices > 1000000 || o.count == 0 ||
 	    o.window == 0 || o.timeout_ms == 0 || o.duration <= 0 || o.prefix[0] == '\0' ||
 	    parse_server(host, port, &o) != 0) {
@@ -269,22 +345,30 @@ int main(int argc, char **argv)
 	}
 	if (o.count < o.devices)
 		o.devices = (uint32_t)o.count;
-	if (mayday_key_load_public(o.hems_pub, &hems) != MAYDAY_OK) {
+	if (!o.baseline && mayday_key_load_public(o.hems_pub, &hems) != MAYDAY_OK) {
 		fprintf(stderr, "mayday-sim: %s: not a P-256 public key\n", o.hems_pub);
 		return 2;
 	}
 	rc = 1;
+	signal(SIGPIPE, SIG_IGN);   /* a server closing mid-request is an error return */
 	uint64_t t0 = sim_now_ns();
 	if (sim_fleet_make(&f, &o) != 0 || (o.enrol && sim_fleet_enrol(&f, o.db) != 0))
 		goto out;
+	if (tls && sim_pki_issue(&f, o.ca_cert, o.ca_key) != 0)
+		goto out;
 	uint64_t t1 = sim_now_ns();
-	if (sim_fleet_sign(&f, o.count, 0, o.threads) != 0)
+	f.transport = tls ? MAYDAY_TRANSPORT_TLS : http ? MAYDAY_TRANSPORT_PLAIN_HTTP
+		    : psk ? MAYDAY_TRANSPORT_PSK : MAYDAY_TRANSPORT_PLAIN_UDP;
+	if (sim_fleet_sign(&f, o.count, 0, o.threads) != 0 ||
+	    (psk && sim_psk_prepare(&f, o.db, o.enrol) != 0))
 		goto out;
 	uint64_t t2 = sim_now_ns();
 	fprintf(stderr, "mayday-sim: %u devices %s in %.2f s, %zu indications signed in %.2f s\n",
 		f.n_dev, o.enrol ? "made and enrolled" : "made", (double)(t1 - t0) / 1e9, f.n_msg,
 		(double)(t2 - t1) / 1e9);
-	if (hostile)
+	if (o.baseline)
+		rc = mode_baseline(&o, &f);
+	else if (hostile)
 		rc = mode_hostile(&o, &f, hems);
 	else if (strcmp(o.mode, "replay") == 0)
 		rc = mode_replay(&o, &f, hems);

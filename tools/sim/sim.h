@@ -15,6 +15,7 @@
 #define MAYDAY_SIM_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,12 +23,14 @@
 #include <sys/socket.h>
 
 #include "mayday/indication.h"
+#include "mayday/psk.h"
 
 #define SIM_ACK_SLOT 384    /* bytes kept per ack for the check after the run */
 
 struct sim_device {
 	char id[MAYDAY_DEVICE_ID_MAX + 1];
 	EVP_PKEY *key;
+	X509 *cert;             /* TLS method: issued by the operator CA, CN = id */
 };
 
 struct sim_msg {
@@ -54,6 +57,9 @@ struct sim_fleet {
 	size_t n_msg;
 	uint8_t *arena;
 	size_t arena_len;
+	struct mayday_psk_keys *psk;   /* PSK method: one per device, wiped on free */
+	uint8_t *sealed;               /* PSK method: sealed copies msg[].buf points into */
+	uint32_t transport;            /* the claim in every indication (0: plain UDP) */
 	char prefix[32];
 };
 
@@ -64,6 +70,11 @@ struct sim_opts {
 	const char *hems_pub;
 	const char *acked_path;
 	const char *mode;
+	const char *method;     /* udp|tls|http|psk|sqlite */
+	const char *ca_cert, *ca_key;
+	uint32_t conns;         /* tls/http: concurrent connections (one thread each) */
+	uint32_t per_conn;      /* http: requests per connection (keep-alive); tls: 1 */
+	bool baseline;          /* tls/http: any 200 counts, no ack expected (nginx) */
 	uint32_t devices;
 	size_t count;
 	double duration;
@@ -109,5 +120,28 @@ size_t sim_verify_acks(const struct sim_fleet *f, struct sim_result *res, const 
 void sim_report(const struct sim_opts *o, const struct sim_fleet *f,
 		const struct sim_result *res, double elapsed, size_t bad_acks);
 int sim_write_acked(const char *path, const struct sim_fleet *f, const struct sim_result *res);
+
+/* Records the ack `buf` of message m received at `now` (claims decoded,
+ * bytes kept for sim_verify_acks). Returns 0, or -1 if it is not m's. */
+int sim_record_ack(const struct sim_fleet *f, struct sim_result *res, uint8_t *arena, size_t m,
+		   const uint8_t *buf, size_t len, uint64_t now);
+
+/* TLS/HTTP: certificates for every device (sim_pki.c); the run: `conns`
+ * threads, each one blocking connection at a time (sim_http.c). */
+int sim_pki_issue(struct sim_fleet *f, const char *ca_cert, const char *ca_key);
+struct sim_tally {
+	size_t done, lost;      /* baseline: requests answered 200, given up */
+};
+double sim_http_run(const struct sim_opts *o, const struct sim_fleet *f, struct sim_result *res,
+		    uint8_t *ack_arena, struct sim_tally *tally);
+
+/* PSK: a key per device, enrolled; every signed message sealed; the run:
+ * one socket and one outstanding indication per device (sim_psk.c). */
+int sim_psk_prepare(struct sim_fleet *f, const char *db, bool enrol);
+double sim_psk_run(const struct sim_opts *o, const struct sim_fleet *f, struct sim_result *res,
+		   uint8_t *ack_arena);
+
+/* The SQLite ceiling: rows like maydayd's in batches (sim_sqlite.c). */
+int sim_sqlite_ceiling(const char *path, size_t rows, uint32_t batch, double duration);
 
 #endif

@@ -64,14 +64,14 @@ struct sign_job {
 };
 
 static void fill(struct mayday_indication *ind, const struct sim_device *d, uint64_t counter,
-		 uint64_t t)
+		 uint64_t t, uint32_t transport)
 {
 	memset(ind, 0, sizeof(*ind));
 	snprintf(ind->device_id, sizeof(ind->device_id), "%s", d->id);
 	ind->counter = counter;
 	ind->time = t;
 	snprintf(ind->dcf_version, sizeof(ind->dcf_version), "sim-0.1");
-	ind->transport = MAYDAY_TRANSPORT_PLAIN_UDP;
+	ind->transport = transport ? transport : MAYDAY_TRANSPORT_PLAIN_UDP;
 	ind->free_space = 64u << 20;
 	ind->max_image_size = 256u << 20;
 	struct mayday_evidence *ev = &ind->evidence;
@@ -100,7 +100,7 @@ static void *sign_main(void *arg)
 		const struct sim_device *d = &f->dev[m->dev];
 		struct mayday_signer signer;
 		size_t len = 0;
-		fill(&ind, d, m->counter, j->time);
+		fill(&ind, d, m->counter, j->time, f->transport);
 		if (mayday_signer_from_pkey(&signer, d->key, NULL, 0) != MAYDAY_OK ||
 		    mayday_indication_sign(&ind, &signer, m->buf, MSG_MAX, &len) != MAYDAY_OK)
 			j->failed = 1;
@@ -150,9 +150,15 @@ int sim_fleet_sign(struct sim_fleet *f, size_t count, uint64_t time_delta, uint3
 
 void sim_fleet_free(struct sim_fleet *f)
 {
-	for (uint32_t i = 0; f->dev != NULL && i < f->n_dev; i++)
+	for (uint32_t i = 0; f->dev != NULL && i < f->n_dev; i++) {
 		EVP_PKEY_free(f->dev[i].key);
+		X509_free(f->dev[i].cert);
+		if (f->psk != NULL)
+			mayday_psk_keys_wipe(&f->psk[i]);
+	}
 	free(f->dev);
+	free(f->psk);
+	free(f->sealed);
 	free(f->msg);
 	free(f->arena);
 	memset(f, 0, sizeof(*f));

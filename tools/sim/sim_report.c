@@ -97,3 +97,26 @@ int sim_write_acked(const char *path, const struct sim_fleet *f, const struct si
 	}
 	return fclose(out) == 0 ? 0 : -1;
 }
+
+int sim_record_ack(const struct sim_fleet *f, struct sim_result *res, uint8_t *arena, size_t m,
+		   const uint8_t *buf, size_t len, uint64_t now)
+{
+	struct mayday_cose_sign1 cose;
+	struct mayday_ack ack;
+	struct mayday_diag diag;
+	if (mayday_cose_sign1_decode(buf, len, MAYDAY_ACK_MAX, &cose, &diag) != MAYDAY_OK ||
+	    mayday_ack_decode_claims(cose.payload, cose.payload_len, &ack, &diag) != MAYDAY_OK ||
+	    sim_fleet_lookup(f, ack.device_id, ack.counter) != (long)m)
+		return -1;
+	struct sim_result *r = &res[m];
+	r->acked = 1;
+	r->lost = 0;
+	r->ack_ns = now;
+	r->status = ack.status;
+	r->incident = ack.incident_id;
+	if (len <= SIM_ACK_SLOT) {
+		memcpy(arena + m * SIM_ACK_SLOT, buf, len);
+		r->ack_len = (uint16_t)len;
+	}
+	return 0;
+}
