@@ -9,7 +9,9 @@ build=$1
 src=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-methods.XXXXXX")
 pids=()
+hole_pgid=
 cleanup() {
+  [ -n "$hole_pgid" ] && kill -TERM -- "-$hole_pgid" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
@@ -61,9 +63,12 @@ for _ in $(seq 100); do
 done
 [ "$(grep -c 'listening' "$work/maydayd.log")" -ge 2 ] || fail "maydayd did not start both listeners"
 
-# The blackhole: a TCP listener that accepts and never says a word.
-socat "TCP-LISTEN:$hole_port,bind=127.0.0.1,reuseaddr,fork" SYSTEM:'sleep 60' &
-pids+=($!)
+# The blackhole: a TCP listener that accepts and never says a word. In its
+# own process group (killed whole at exit) and off our stdout, so neither
+# its forked children nor their sleeps outlive the test or hold ctest's pipe.
+setsid socat "TCP-LISTEN:$hole_port,bind=127.0.0.1,reuseaddr,fork" SYSTEM:'sleep 60' \
+  </dev/null >/dev/null 2>&1 &
+hole_pgid=$!
 
 capture=
 if command -v tcpdump >/dev/null && [ "$(id -u)" = 0 ]; then
