@@ -1,5 +1,6 @@
 /* Ack claims from a slot's store outcome, then one ES256 signature, then
  * (PSK) the seal. */
+#include <stdio.h>
 #include <string.h>
 
 #include "srv_ack.h"
@@ -17,6 +18,10 @@ void srv_ack_claims(const struct srv_slot *slot, struct mayday_ack *ack)
 	} else if (rec->trust == STORE_TRUST_SIGNED) {
 		ack->status = MAYDAY_ACK_STORED;
 		ack->incident_id = (uint64_t)rec->incident_id;
+		if (slot->acs_url != NULL && rec->outcome != STORE_REPLAY) {
+			ack->action = MAYDAY_ACTION_REMEDIATE;
+			snprintf(ack->acs_url, sizeof(ack->acs_url), "%s", slot->acs_url);
+		}
 	} else {
 		ack->status = MAYDAY_ACK_STORED_UNVERIFIED;
 	}

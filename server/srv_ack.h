@@ -7,8 +7,9 @@
  *   replay conflict (same device+counter+trust, other claims) -> REJECTED, incident 0
  *   PSK replay (STORE_REPLAY)                   -> no answer at all
  *
- * The action is always NONE in this release (remediation comes later); an
- * unverified sender could never be told to remediate anyway.
+ * The action is NONE, except REMEDIATE with the ACS URL for a signed row
+ * the writer scheduled remediation for (slot->acs_url, srv_acs_policy.h);
+ * an unverified sender is never told to remediate.
  */
 #ifndef MAYDAY_SRV_ACK_H
 #define MAYDAY_SRV_ACK_H

@@ -49,6 +49,11 @@ static const struct key keys[] = {
 	{"ipsec", "lookup_timeout_ms", K_UINT, SRV_IKE_TIMEOUT_MIN, SRV_IKE_TIMEOUT_MAX,
 	 F(ipsec_timeout_ms), 0},
 	{"ipsec", "identity_ttl_ms", K_UINT, 0, SRV_IKE_TTL_MAX, F(ipsec_identity_ttl_ms), 0},
+	{"acs", "url", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_url), 0},
+	{"acs", "policy", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_policy), 0},
+	{"acs", "max_in_flight", K_UINT, 1, SRV_ACS_IN_FLIGHT_MAX, F(acs_max_in_flight), 0},
+	{"acs", "max_attempts", K_UINT, 1, SRV_ACS_ATTEMPTS_MAX, F(acs_max_attempts), 0},
+	{"acs", "bundle_dir", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_bundle_dir), 0},
 	{"limits", "max_datagram", K_UINT, 1, MAYDAY_INDICATION_MAX, F(max_datagram), 0},
 	{"limits", "unverified_per_source", K_UINT, 0, SRV_RATE_MAX, F(unverified_per_source), 0},
 	{"limits", "unverified_per_source_burst", K_UINT, 0, SRV_RATE_MAX,
@@ -237,6 +242,9 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->http_header_max = 8192;
 	cfg->ipsec_timeout_ms = 1000;
 	cfg->ipsec_identity_ttl_ms = 1000;
+	strcpy(cfg->acs_policy, "auto");
+	cfg->acs_max_in_flight = 16;
+	cfg->acs_max_attempts = 3;
 }
 
 /* What a listener needs beyond its address, checked once the file is read. */
@@ -249,6 +257,18 @@ static const char *listeners_incomplete(const struct srv_config *cfg)
 		return "[ipsec] listen needs vici";
 	if (cfg->ipsec_vici[0] && cfg->ipsec_vici[0] != '/')
 		return "[ipsec] vici must be an absolute path";
+	if (strcmp(cfg->acs_policy, "auto") != 0 && strcmp(cfg->acs_policy, "approve") != 0)
+		return "[acs] policy must be auto or approve";
+	if (cfg->acs_url[0] && (strncmp(cfg->acs_url, "https://", 8) != 0 ||
+				strchr(cfg->acs_url + 8, '/') == NULL ||
+				strcmp(strchr(cfg->acs_url + 8, '/'), "/cwmp") != 0))
+		return "[acs] url must be https://HOST:PORT/cwmp";
+	if (cfg->acs_url[0] && (!cfg->https_listen.len || !cfg->acs_bundle_dir[0]))
+		return "[acs] url needs an [https] listener and [acs] bundle_dir";
+	/* The remediation policy and store are here, the CWMP session that
+	 * would serve /cwmp is not: advertising it would send devices to a 404. */
+	if (cfg->acs_url[0])
+		return "[acs] url: the ACS session is not in this build yet; remediation cannot be enabled";
 	if (!cfg->udp_listen.len && !cfg->http_listen.len && !cfg->https_listen.len &&
 	    !cfg->psk_listen.len && !cfg->ipsec_listen.len)
 		return "no listener: every listen is none";

@@ -42,6 +42,8 @@
 #define SRV_HTTP_HEADER_MIN  1024
 #define SRV_HTTP_HEADER_MAX  65536
 #define SRV_IKE_TTL_MAX      60000   /* ms */
+#define SRV_ACS_IN_FLIGHT_MAX 65536
+#define SRV_ACS_ATTEMPTS_MAX  100
 
 /* A listener's address; len 0 when the listener is off. */
 struct srv_addr {
@@ -75,6 +77,12 @@ struct srv_config {
 	char ipsec_conn[SRV_IKE_CONN_MAX + 1]; /* only IKE SAs of this connection; "" any */
 	unsigned ipsec_timeout_ms;                /* per VICI lookup, default 1000 */
 	unsigned ipsec_identity_ttl_ms;           /* cached inner address -> identity, default 1000 */
+	/* [acs] remediation (issue 4): on when url is set; needs [https] */
+	char acs_url[SRV_CONFIG_VALUE_MAX + 1];     /* https://HOST:PORT/cwmp, what acks advertise */
+	char acs_policy[SRV_CONFIG_VALUE_MAX + 1];  /* "auto" (default) or "approve" */
+	unsigned acs_max_in_flight;               /* downloads in progress at once, default 16 */
+	unsigned acs_max_attempts;                /* failed attempts before remediation_failed, default 3 */
+	char acs_bundle_dir[SRV_CONFIG_VALUE_MAX + 1]; /* golden bundles <product_class>.bundle */
 	/* [limits] */
 	unsigned max_datagram;                    /* 1..MAYDAY_INDICATION_MAX, default MAYDAY_INDICATION_MAX */
 	unsigned unverified_per_source;           /* unverified rows stored per second per source IP */

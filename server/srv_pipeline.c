@@ -69,6 +69,7 @@ struct srv_pipeline {
 	struct srv_stats stats;
 	struct srv_ikemap *ike;
 	struct srv_ingest ingest;
+	struct srv_acs_policy acs_policy;
 	struct store *writer_st;
 	struct worker *workers;
 	unsigned n_workers;
@@ -161,7 +162,8 @@ static void *writer_main(void *arg)
 			n += srv_queue_pop(&p->commit, s + n, p->cfg->batch - n, 0, NULL);
 		}
 		/* On failure it logged, and no slot is committed: none is acked. */
-		enum mayday_err err = srv_writer_commit(p->writer_st, s, n, &p->stats);
+		enum mayday_err err = srv_writer_commit_remed(p->writer_st, s, n, &p->stats,
+							      &p->acs_policy);
 		(void)err;
 		srv_queue_push(&p->work, SRV_LANE_ACK, s, n);
 	}
@@ -264,6 +266,7 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	if (p == NULL)
 		return MAYDAY_E_NOMEM;
 	p->cfg = cfg;
+	srv_acs_policy_from_config(&p->acs_policy, cfg);
 	p->n_slots = cfg->queue;
 	p->n_workers = cfg->workers;
 	p->slots = calloc(p->n_slots, sizeof(*p->slots));

@@ -64,6 +64,8 @@ struct srv_slot {
 	struct mayday_psk_header psk_hdr;       /* PSK: kid and counter of the request */
 	/* writer */
 	int committed;                          /* rec outputs are durable: may be acked */
+	const char *acs_url;                    /* non-NULL: the ack says REMEDIATE (durable
+						 * with the row); borrowed from the config */
 	/* ack stage */
 	uint8_t ack[SRV_ANSWER_MAX];
 	size_t ack_len;
@@ -83,6 +85,7 @@ static inline void srv_slot_reset(struct srv_slot *s, struct srv_listener *via, 
 	s->peer_identity[0] = '\0';
 	s->verdict = SRV_DROP_MALFORMED;
 	s->committed = 0;
+	s->acs_url = NULL;
 	s->ack_len = 0;
 }
 

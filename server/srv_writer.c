@@ -4,20 +4,45 @@
  * A row that can never be stored must not hold the others hostage, so on
  * MAYDAY_E_INVALID the batch is rolled back and redone without that row
  * (at most n redos; it never happens with rows that passed the verify stage).
+ * The remediation decision of a signed row is made in the same transaction,
+ * so an ack never advertises a schedule that was not committed.
  */
 #include "log.h"
 #include "srv_writer.h"
 
 static struct log_limit lim_invalid, lim_failed;
 
+/* Remediation is decided for signed rows that joined an incident. */
+static enum mayday_err remed(struct store *st, struct srv_slot *s,
+			     const struct srv_acs_policy *pol)
+{
+	bool yes = false;
+	const struct store_ingest_rec *r = &s->rec;
+	if (!srv_acs_policy_on(pol) || r->trust != STORE_TRUST_SIGNED || r->incident_id == 0 ||
+	    (r->outcome != STORE_NEW && r->outcome != STORE_DUPLICATE))
+		return MAYDAY_OK;
+	enum mayday_err err = srv_acs_policy_apply(pol, st, s->ind.device_id, r->received_at, &yes);
+	if (err == MAYDAY_OK && yes)
+		s->acs_url = pol->acs_url;
+	return err;
+}
+
 enum mayday_err srv_writer_commit(struct store *st, struct srv_slot **slots, size_t n,
 				  struct srv_stats *stats)
+{
+	return srv_writer_commit_remed(st, slots, n, stats, NULL);
+}
+
+enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slots, size_t n,
+					struct srv_stats *stats, const struct srv_acs_policy *pol)
 {
 	enum mayday_err err = MAYDAY_OK;
 	for (size_t i = 0; i < n; i++)
 		slots[i]->committed = 0;
 	for (;;) {
 		size_t bad = n;
+		for (size_t i = 0; i < n; i++)
+			slots[i]->acs_url = NULL;
 		err = store_ingest_begin(st);
 		if (err != MAYDAY_OK)
 			goto failed;
@@ -29,6 +54,8 @@ enum mayday_err srv_writer_commit(struct store *st, struct srv_slot **slots, siz
 				bad = i;
 				break;
 			}
+			if (err == MAYDAY_OK)
+				err = remed(st, slots[i], pol);
 			if (err != MAYDAY_OK) {
 				store_ingest_rollback(st);
 				goto failed;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "srv_acs_policy.h"
 #include "srv_slot.h"
 #include "srv_stats.h"
 
@@ -18,5 +19,10 @@
  * the store's error if the whole batch failed, else MAYDAY_OK. */
 MAYDAY_NODISCARD enum mayday_err srv_writer_commit(struct store *st, struct srv_slot **slots,
 						   size_t n, struct srv_stats *stats);
+/* The same, deciding remediation (srv_acs_policy_apply) for every signed
+ * row inside the batch: slot->acs_url is set for those to remediate. */
+MAYDAY_NODISCARD enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slots,
+							 size_t n, struct srv_stats *stats,
+							 const struct srv_acs_policy *pol);
 
 #endif

@@ -158,3 +158,69 @@ const char *store_trust_name(enum store_trust t)
 	}
 	return "unknown";
 }
+
+enum mayday_err store_remed_status(struct store *st, const char *device_id,
+				   struct store_remed_status *out)
+{
+	return st->be->remed_status(st, device_id, out);
+}
+
+enum mayday_err store_remed_approve(struct store *st, const char *device_id, int64_t now)
+{
+	return st->be->remed_approve(st, device_id, now);
+}
+
+enum mayday_err store_remed_schedule(struct store *st, const char *device_id, bool need_approval,
+				     uint32_t max_attempts, int64_t now, bool *remediate)
+{
+	return st->be->remed_schedule(st, device_id, need_approval, max_attempts, now, remediate);
+}
+
+enum mayday_err store_remed_in_flight(struct store *st, uint32_t *n)
+{
+	return st->be->remed_in_flight(st, n);
+}
+
+enum mayday_err store_remed_begin(struct store *st, const char *device_id,
+				  struct store_remed_attempt *a, int64_t now)
+{
+	if (strnlen(a->token, sizeof(a->token)) == sizeof(a->token) ||
+	    strnlen(a->bundle, sizeof(a->bundle)) == sizeof(a->bundle))
+		return MAYDAY_E_INVALID;
+	return st->be->remed_begin(st, device_id, a, now);
+}
+
+enum mayday_err store_remed_fail(struct store *st, const char *device_id, const char *command_key,
+				 uint32_t fault_code, const char *detail, uint32_t max_attempts,
+				 int64_t now, bool *gave_up)
+{
+	if (detail == NULL || strlen(detail) > STORE_DETAIL_MAX)
+		return MAYDAY_E_INVALID;
+	return st->be->remed_fail(st, device_id, command_key, fault_code, detail, max_attempts,
+				  now, gave_up);
+}
+
+enum mayday_err store_remed_installed(struct store *st, const char *device_id,
+				      const char *command_key, int64_t now)
+{
+	return st->be->remed_installed(st, device_id, command_key, now);
+}
+
+enum mayday_err store_remed_recovered(struct store *st, const char *device_id,
+				      const char *command_key, int64_t now)
+{
+	return st->be->remed_recovered(st, device_id, command_key, now);
+}
+
+enum mayday_err store_remed_take_token(struct store *st, const char *token,
+					      const char *device_id,
+				       struct store_remed_attempt *out)
+{
+	return st->be->remed_take_token(st, token, device_id, out);
+}
+
+enum mayday_err store_remed_list(struct store *st, const char *device_id, store_remed_cb cb,
+				 void *ctx)
+{
+	return st->be->remed_list(st, device_id, cb, ctx);
+}

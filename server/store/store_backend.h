@@ -11,6 +11,7 @@
 #include "store.h"
 #include "store_ingest.h"
 #include "store_query.h"
+#include "store_remed.h"
 
 struct store_backend {
 	const char *scheme; /* "sqlite" for "sqlite:PATH" */
@@ -38,6 +39,29 @@ struct store_backend {
 					    store_indication_cb cb, void *ctx);
 	enum mayday_err (*count)(struct store *st, struct store_counts *out);
 	const char *(*errmsg)(struct store *st);
+	/* remediation (store_remed.h) */
+	enum mayday_err (*remed_status)(struct store *st, const char *device_id,
+					struct store_remed_status *out);
+	enum mayday_err (*remed_approve)(struct store *st, const char *device_id, int64_t now);
+	enum mayday_err (*remed_schedule)(struct store *st, const char *device_id,
+					  bool need_approval, uint32_t max_attempts, int64_t now,
+					  bool *remediate);
+	enum mayday_err (*remed_in_flight)(struct store *st, uint32_t *n);
+	enum mayday_err (*remed_begin)(struct store *st, const char *device_id,
+				       struct store_remed_attempt *a, int64_t now);
+	enum mayday_err (*remed_fail)(struct store *st, const char *device_id,
+				      const char *command_key, uint32_t fault_code,
+				      const char *detail, uint32_t max_attempts, int64_t now,
+				      bool *gave_up);
+	enum mayday_err (*remed_installed)(struct store *st, const char *device_id,
+					   const char *command_key, int64_t now);
+	enum mayday_err (*remed_recovered)(struct store *st, const char *device_id,
+					   const char *command_key, int64_t now);
+	enum mayday_err (*remed_take_token)(struct store *st, const char *token,
+					    const char *device_id,
+					    struct store_remed_attempt *out);
+	enum mayday_err (*remed_list)(struct store *st, const char *device_id, store_remed_cb cb,
+				      void *ctx);
 };
 
 struct store {

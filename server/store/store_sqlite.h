@@ -11,7 +11,7 @@
 
 #include "store_backend.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 2
+#define STORE_SQLITE_SCHEMA_VERSION 3
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -73,5 +73,28 @@ enum mayday_err store_sqlite_query_incidents(struct store *st, const char *devic
 enum mayday_err store_sqlite_query_indications(struct store *st, const char *device_id,
 					       store_indication_cb cb, void *ctx);
 enum mayday_err store_sqlite_query_count(struct store *st, struct store_counts *out);
+
+enum mayday_err store_sqlite_remed_status(struct store *st, const char *device_id,
+					  struct store_remed_status *out);
+enum mayday_err store_sqlite_remed_approve(struct store *st, const char *device_id, int64_t now);
+enum mayday_err store_sqlite_remed_schedule(struct store *st, const char *device_id,
+					    bool need_approval, uint32_t max_attempts, int64_t now,
+					    bool *remediate);
+enum mayday_err store_sqlite_remed_in_flight(struct store *st, uint32_t *n);
+enum mayday_err store_sqlite_remed_begin(struct store *st, const char *device_id,
+					 struct store_remed_attempt *a, int64_t now);
+enum mayday_err store_sqlite_remed_fail(struct store *st, const char *device_id,
+					const char *command_key, uint32_t fault_code,
+					const char *detail, uint32_t max_attempts, int64_t now,
+					bool *gave_up);
+enum mayday_err store_sqlite_remed_installed(struct store *st, const char *device_id,
+					     const char *command_key, int64_t now);
+enum mayday_err store_sqlite_remed_recovered(struct store *st, const char *device_id,
+					     const char *command_key, int64_t now);
+enum mayday_err store_sqlite_remed_take_token(struct store *st, const char *token,
+					      const char *device_id,
+					      struct store_remed_attempt *out);
+enum mayday_err store_sqlite_remed_list(struct store *st, const char *device_id,
+					store_remed_cb cb, void *ctx);
 
 #endif

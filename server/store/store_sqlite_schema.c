@@ -109,8 +109,39 @@ static const char migrate_v2[] =
 	" enrolled_at INTEGER NOT NULL);"
 	"UPDATE schema_version SET version = 2;";
 
+/* Version 3 (remediation, store_remed.h): operator approvals per incident
+ * and the ACS's attempts. Attempts are updated in place (result, token
+ * use); the history of state changes stays in incident_events. */
+static const char migrate_v3[] =
+	"CREATE TABLE remediation_approvals ("
+	" incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),"
+	" approved_at INTEGER NOT NULL);"
+	"CREATE TABLE remediation_attempts ("
+	" id INTEGER PRIMARY KEY,"
+	" incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	" device_id TEXT NOT NULL REFERENCES devices(id),"
+	" attempt INTEGER NOT NULL,"
+	" command_key TEXT NOT NULL UNIQUE,"
+	" token TEXT NOT NULL,"
+	" token_used INTEGER NOT NULL DEFAULT 0,"
+	" bundle TEXT NOT NULL,"
+	" bundle_size INTEGER NOT NULL,"
+	" free_space INTEGER NOT NULL,"
+	" max_image_size INTEGER NOT NULL,"
+	" started_at INTEGER NOT NULL,"
+	" finished_at INTEGER,"
+	" result TEXT NOT NULL CHECK (result IN"
+	"  ('in_progress', 'installed', 'recovered', 'failed')),"
+	" fault_code INTEGER NOT NULL DEFAULT 0,"
+	" detail TEXT NOT NULL DEFAULT '',"
+	" UNIQUE (incident_id, attempt));"
+	"CREATE INDEX remediation_attempts_device ON remediation_attempts(device_id);"
+	"CREATE INDEX remediation_attempts_token ON remediation_attempts(token) WHERE token != '';"
+	"UPDATE schema_version SET version = 3;";
+
 /* migrations[i] takes a database from version i to i + 1. */
-static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {schema_v1, migrate_v2};
+static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {schema_v1, migrate_v2,
+								   migrate_v3};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

@@ -13,7 +13,7 @@ static const char *const names[STORE_STATE__COUNT] = {
 	[STORE_STATE_REMEDIATION_IN_PROGRESS] = "remediation_in_progress",
 	[STORE_STATE_INSTALLED] = "installed",
 	[STORE_STATE_RECOVERED] = "recovered",
-	[STORE_STATE_FAILED] = "failed",
+	[STORE_STATE_FAILED] = "remediation_failed",
 	[STORE_STATE_UNREACHABLE] = "unreachable",
 };
 
@@ -42,6 +42,9 @@ enum store_state store_state_on_distress(enum store_state cur)
 	case STORE_STATE_REMEDIATION_IN_PROGRESS:
 	case STORE_STATE_INSTALLED:
 		/* Expected while remediation runs: history records it, state stays. */
+		return cur;
+	case STORE_STATE_FAILED:
+		/* Left for a human: more distress must not restart remediation. */
 		return cur;
 	default:
 		return STORE_STATE_IN_DISTRESS;

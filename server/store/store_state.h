@@ -17,7 +17,7 @@ enum store_state {
 	STORE_STATE_REMEDIATION_IN_PROGRESS,
 	STORE_STATE_INSTALLED,
 	STORE_STATE_RECOVERED,
-	STORE_STATE_FAILED,
+	STORE_STATE_FAILED,                  /* "remediation_failed": max_attempts used up */
 	STORE_STATE_UNREACHABLE,
 	STORE_STATE__COUNT
 };

@@ -407,7 +407,7 @@ static void test_migrate_v1(void **state)
 	fx.st = NULL;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(scalar(db, "SELECT max(version) FROM schema_version"), 2);
+	assert_int_equal(scalar(db, "SELECT max(version) FROM schema_version"), 3);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM schema_version"), 1);
 	/* The migrated table keeps its guards: append-only, checked channel. */
 	assert_int_not_equal(sqlite3_exec(db, "UPDATE indications SET peer_identity = 'x'", NULL,

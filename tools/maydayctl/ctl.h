@@ -23,6 +23,7 @@ struct ctl {
 int ctl_devices(struct ctl *c, int argc, char **argv);
 int ctl_show(struct ctl *c, int argc, char **argv);
 int ctl_enrol(struct ctl *c, int argc, char **argv);
+int ctl_approve(struct ctl *c, int argc, char **argv);
 
 /* "2024-05-01T12:00:00Z"; "-" for 0. */
 void ctl_time(int64_t t, char out[32]);

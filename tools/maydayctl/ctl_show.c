@@ -1,7 +1,8 @@
 /*
  * maydayctl show DEVICE: the device, its incidents and every indication
  * naming it (signed and unverified, newest first) with the evidence: failed
- * components with expected (TRV) and measured digests.
+ * components with expected (TRV) and measured digests; and its remediation
+ * attempts (the incident's state says where remediation stands).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,11 +10,46 @@
 
 #include "ctl.h"
 #include "mayday/indication.h"
+#include "store_remed.h"
 
 struct show {
 	bool json;
-	json_t *incidents, *indications;
+	json_t *incidents, *indications, *attempts;
 };
+
+static int attempt(void *ctx, const struct store_remed_attempt *a)
+{
+	struct show *s = ctx;
+	if (s->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "incident_id", json_integer(a->incident_id));
+		json_object_set_new(o, "attempt", json_integer(a->attempt));
+		json_object_set_new(o, "command_key", json_string(a->command_key));
+		json_object_set_new(o, "result", json_string(a->result));
+		json_object_set_new(o, "fault_code", json_integer(a->fault_code));
+		json_object_set_new(o, "detail", json_string(a->detail));
+		json_object_set_new(o, "bundle", json_string(a->bundle));
+		json_object_set_new(o, "bundle_size", json_integer((json_int_t)a->bundle_size));
+		json_object_set_new(o, "free_space", json_integer((json_int_t)a->free_space));
+		json_object_set_new(o, "max_image_size",
+				    json_integer((json_int_t)a->max_image_size));
+		json_object_set_new(o, "downloaded", json_boolean(a->token_used));
+		json_object_set_new(o, "started_at", ctl_json_time(a->started_at));
+		json_object_set_new(o, "finished_at", ctl_json_time(a->finished_at));
+		json_array_append_new(s->attempts, o);
+		return 0;
+	}
+	char started[32];
+	ctl_time(a->started_at, started);
+	printf("  %-14s incident %lld attempt %u  %-11s started %s", a->command_key,
+	       (long long)a->incident_id, a->attempt, a->result, started);
+	if (a->fault_code)
+		printf("  fault %u", a->fault_code);
+	if (a->detail[0])
+		printf("  (%s)", a->detail);
+	printf("\n");
+	return 0;
+}
 
 static int incident(void *ctx, const struct store_incident_row *r)
 {
@@ -175,6 +211,7 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 		root = json_object();
 		s.incidents = json_array();
 		s.indications = json_array();
+		s.attempts = json_array();
 		json_t *d = json_null();
 		if (has_device) {
 			d = json_object();
@@ -191,6 +228,7 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 		json_object_set_new(root, "device", d);
 		json_object_set_new(root, "incidents", s.incidents);
 		json_object_set_new(root, "indications", s.indications);
+		json_object_set_new(root, "remediation_attempts", s.attempts);
 	} else if (has_device) {
 		char since[32], enrolled[32];
 		ctl_time(dev.state_since, since);
@@ -205,6 +243,10 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 	if (has_device && !c->json)
 		printf("incidents:\n");
 	if (has_device && (err = store_list_incidents(c->st, id, incident, &s)) != MAYDAY_OK)
+		goto fail;
+	if (has_device && !c->json)
+		printf("remediation attempts (newest first):\n");
+	if (has_device && (err = store_remed_list(c->st, id, attempt, &s)) != MAYDAY_OK)
 		goto fail;
 	if (!c->json)
 		printf("indications (newest first):\n");

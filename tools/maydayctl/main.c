@@ -3,6 +3,7 @@
  *   maydayctl -d sqlite:PATH [--json] devices [--maintenance]
  *   maydayctl -d sqlite:PATH [--json] show DEVICE
  *   maydayctl -d sqlite:PATH [--json] enrol --device ID --class C --pubkey FILE
+ *   maydayctl -d sqlite:PATH [--json] approve DEVICE
  * Global options come before the command; --json is also accepted after it.
  */
 #include <getopt.h>
@@ -21,6 +22,7 @@ static void usage(void)
 		"  devices [--maintenance]                       enrolled devices (and those needing maintenance)\n"
 		"  show DEVICE                                   a device, its incidents and indications\n"
 		"  enrol --device ID --class C --pubkey FILE     enrol or re-enrol a device\n"
+		"  approve DEVICE                                approve remediation of its open incident\n"
 		"exit: 0 ok, 1 error, 2 usage, 3 device not found\n");
 }
 
@@ -54,6 +56,8 @@ int main(int argc, char **argv)
 		run = ctl_show;
 	else if (strcmp(cmd, "enrol") == 0 || strcmp(cmd, "enroll") == 0)
 		run = ctl_enrol;
+	else if (strcmp(cmd, "approve") == 0)
+		run = ctl_approve;
 	if (run == NULL) {
 		fprintf(stderr, "maydayctl: unknown command '%s'\n", cmd);
 		usage();

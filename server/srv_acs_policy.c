@@ -1,0 +1,66 @@
+/* Remediation policy: the bundle lookup by product class and the
+ * scheduling decision made inside the ingest batch (srv_acs_policy.h). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "srv_acs_policy.h"
+#include "srv_config.h"
+#include "store_remed.h"
+
+void srv_acs_policy_from_config(struct srv_acs_policy *pol, const struct srv_config *cfg)
+{
+	pol->acs_url = cfg->acs_url;
+	pol->bundle_dir = cfg->acs_bundle_dir;
+	pol->need_approval = strcmp(cfg->acs_policy, "approve") == 0;
+	pol->max_attempts = cfg->acs_max_attempts;
+	pol->max_in_flight = cfg->acs_max_in_flight;
+}
+
+/* A class names a file in bundle_dir: no path separators, no dot files. */
+static bool class_ok(const char *c)
+{
+	if (c[0] == '\0' || c[0] == '.')
+		return false;
+	for (; *c; c++) {
+		if (*c == '/' || *c <= ' ' || *c > '~')
+			return false;
+	}
+	return true;
+}
+
+enum mayday_err srv_acs_policy_bundle(const struct srv_acs_policy *pol, const char *product_class,
+				      char *path, size_t cap, uint64_t *size)
+{
+	struct stat sb;
+	*size = 0;
+	if (!class_ok(product_class))
+		return MAYDAY_E_INVALID;
+	int n = snprintf(path, cap, "%s/%s.bundle", pol->bundle_dir, product_class);
+	if (n < 0 || (size_t)n >= cap)
+		return MAYDAY_E_INVALID;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || access(path, R_OK) != 0)
+		return MAYDAY_E_NOTFOUND;
+	*size = (uint64_t)sb.st_size;
+	return MAYDAY_OK;
+}
+
+enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol, struct store *st,
+				     const char *device_id, int64_t now, bool *remediate)
+{
+	struct store_remed_status rs;
+	char path[STORE_BUNDLE_MAX + 1];
+	uint64_t size;
+	*remediate = false;
+	if (!srv_acs_policy_on(pol))
+		return MAYDAY_OK;
+	enum mayday_err err = store_remed_status(st, device_id, &rs);
+	if (err != MAYDAY_OK)
+		return err == MAYDAY_E_NOTFOUND ? MAYDAY_OK : err;
+	if (srv_acs_policy_bundle(pol, rs.product_class, path, sizeof(path), &size) != MAYDAY_OK)
+		return MAYDAY_OK;
+	return store_remed_schedule(st, device_id, pol->need_approval, pol->max_attempts, now,
+				    remediate);
+}

@@ -1,0 +1,52 @@
+/*
+ * Remediation policy (issue 4, [acs] in maydayd.conf): which distress
+ * indications are answered with action REMEDIATE.
+ *
+ * Only a signed indication (verified against the enrolled key, whatever the
+ * channel) of a device whose product class has a golden bundle
+ * (bundle_dir/<product_class>.bundle) may schedule remediation, and only
+ * with policy auto or once an operator approved the incident; never after
+ * max_attempts failed attempts. The decision is written in the same
+ * transaction as the indication, so an ack saying REMEDIATE is durable.
+ */
+#ifndef MAYDAY_SRV_ACS_POLICY_H
+#define MAYDAY_SRV_ACS_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mayday/error.h"
+#include "store.h"
+
+struct srv_config;
+
+struct srv_acs_policy {
+	const char *acs_url;       /* "" : remediation off */
+	const char *bundle_dir;
+	bool need_approval;        /* policy = approve */
+	uint32_t max_attempts;
+	uint32_t max_in_flight;
+};
+
+/* From the configuration; the strings are borrowed from cfg. */
+void srv_acs_policy_from_config(struct srv_acs_policy *pol, const struct srv_config *cfg);
+static inline bool srv_acs_policy_on(const struct srv_acs_policy *pol)
+{
+	return pol != NULL && pol->acs_url != NULL && pol->acs_url[0] != '\0';
+}
+
+/* The golden bundle of a product class: its path into path[cap] and its
+ * size. MAYDAY_E_NOTFOUND: none (or not a readable regular file);
+ * MAYDAY_E_INVALID: a class that cannot name a file. */
+MAYDAY_NODISCARD enum mayday_err srv_acs_policy_bundle(const struct srv_acs_policy *pol,
+						       const char *product_class, char *path,
+						       size_t cap, uint64_t *size);
+
+/* Inside the writer's open batch, after the device's signed indication was
+ * put: *remediate says whether its ack carries REMEDIATE. */
+MAYDAY_NODISCARD enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol,
+						      struct store *st, const char *device_id,
+						      int64_t now, bool *remediate);
+
+#endif

@@ -1,0 +1,224 @@
+/* Remediation policy end to end on a real temporary store: verify stage,
+ * group commit with the policy (srv_writer_commit_remed), signed ack. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "mayday/keys.h"
+#include "srv_ack.h"
+#include "srv_acs_policy.h"
+#include "srv_ingest.h"
+#include "srv_writer.h"
+#include "store_remed.h"
+#include "test_store_fixture.h"
+
+#define URL "https://127.0.0.1:7443/cwmp"
+
+struct t {
+	struct fx fx;
+	EVP_PKEY *dev, *other, *hems;
+	struct mayday_signer hems_signer;
+	struct mayday_cose_verifier *ver;
+	struct srv_keycache kc;
+	struct srv_ratelimit rl;
+	struct srv_stats stats;
+	struct srv_ingest ing;
+	struct srv_acs_policy pol;
+	char bundle[400];
+	struct srv_slot *slot;
+};
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	char pem[1024], unused[1024];
+	assert_non_null(t);
+	t->slot = calloc(1, sizeof(*t->slot));
+	assert_non_null(t->slot);
+	fx_open(&t->fx);
+	t->dev = fx_key(pem, sizeof(pem));
+	t->other = fx_key(unused, sizeof(unused));
+	t->hems = fx_key(unused, sizeof(unused));
+	assert_int_equal(store_enrol(t->fx.st, "hnb-1", "femto-a", pem), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->fx.st, "hnb-9", "femto-z", pem), MAYDAY_OK);
+	assert_int_equal(mayday_signer_open(&t->hems_signer, t->hems, NULL, 0), MAYDAY_OK);
+	assert_int_equal(mayday_cose_verifier_new(&t->ver, 4), MAYDAY_OK);
+	assert_int_equal(srv_keycache_init(&t->kc, 64), MAYDAY_OK);
+	assert_int_equal(srv_ratelimit_init(&t->rl, 64, 100, 100, 100, 100), MAYDAY_OK);
+	t->ing = (struct srv_ingest){.keys = &t->kc, .limit = &t->rl, .stats = &t->stats,
+				     .max_datagram = MAYDAY_INDICATION_MAX};
+	snprintf(t->bundle, sizeof(t->bundle), "%s/femto-a.bundle", t->fx.dir);
+	FILE *f = fopen(t->bundle, "wb");
+	assert_non_null(f);
+	fputs("MDYB bundle bytes", f);
+	fclose(f);
+	t->pol = (struct srv_acs_policy){.acs_url = URL, .bundle_dir = t->fx.dir,
+					 .max_attempts = 3, .max_in_flight = 4};
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+	unlink(t->bundle);
+	srv_keycache_fini(&t->kc);
+	mayday_cose_verifier_free(t->ver);
+	mayday_signer_close(&t->hems_signer);
+	srv_ratelimit_fini(&t->rl);
+	EVP_PKEY_free(t->dev);
+	EVP_PKEY_free(t->other);
+	EVP_PKEY_free(t->hems);
+	fx_close(&t->fx);
+	free(t->slot);
+	free(t);
+	return 0;
+}
+
+/* One indication of `id` signed with `key` through verify, commit, ack. */
+static void deliver(struct t *t, EVP_PKEY *key, const char *id, uint64_t counter,
+		    struct mayday_ack *ack)
+{
+	struct srv_slot *s = t->slot;
+	struct mayday_indication ind;
+	struct mayday_signer signer;
+	struct mayday_diag diag;
+	memset(s, 0, sizeof(*s));
+	fx_indication(&ind, id, counter);
+	assert_int_equal(mayday_signer_from_pkey(&signer, key, NULL, 0), MAYDAY_OK);
+	assert_int_equal(mayday_indication_sign(&ind, &signer, s->buf, MAYDAY_INDICATION_MAX,
+						&s->len), MAYDAY_OK);
+	s->method = MAYDAY_TRANSPORT_PLAIN_UDP;
+	struct sockaddr_in *a = (struct sockaddr_in *)&s->peer;
+	a->sin_family = AF_INET;
+	a->sin_port = htons(4000);
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->peer_len = sizeof(*a);
+	s->received_at = 1700000500 + (int64_t)counter;
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
+	assert_int_equal(srv_writer_commit_remed(t->fx.st, &s, 1, &t->stats, &t->pol), MAYDAY_OK);
+	assert_int_equal(s->committed, 1);
+	assert_int_equal(srv_ack_build(&t->hems_signer, s), MAYDAY_OK);
+	assert_int_equal(mayday_ack_verify(s->ack, s->ack_len, t->hems, ack, &diag), MAYDAY_OK);
+}
+
+static const char *state_of(struct t *t, const char *id, char out[STORE_STATE_NAME_MAX + 1])
+{
+	struct store_device_row d;
+	assert_int_equal(store_get_device(t->fx.st, id, &d), MAYDAY_OK);
+	memcpy(out, d.state, sizeof(d.state));
+	return out;
+}
+
+static void test_auto(void **state)
+{
+	struct t *t = *state;
+	struct mayday_ack ack;
+	char st[STORE_STATE_NAME_MAX + 1];
+	deliver(t, t->dev, "hnb-1", 1, &ack);
+	assert_int_equal(ack.status, MAYDAY_ACK_STORED);
+	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
+	assert_string_equal(ack.acs_url, URL);
+	assert_string_equal(state_of(t, "hnb-1", st), "remediation_scheduled");
+	/* the identical retransmission gets the same answer */
+	deliver(t, t->dev, "hnb-1", 1, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
+}
+
+static void test_unverified_never(void **state)
+{
+	struct t *t = *state;
+	struct mayday_ack ack;
+	char st[STORE_STATE_NAME_MAX + 1];
+	deliver(t, t->other, "hnb-1", 1, &ack);
+	assert_int_equal(ack.status, MAYDAY_ACK_STORED_UNVERIFIED);
+	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	assert_string_equal(ack.acs_url, "");
+	assert_string_equal(state_of(t, "hnb-1", st), "healthy");
+}
+
+static void test_no_bundle_or_off(void **state)
+{
+	struct t *t = *state;
+	struct mayday_ack ack;
+	char st[STORE_STATE_NAME_MAX + 1];
+	deliver(t, t->dev, "hnb-9", 1, &ack);          /* femto-z: no golden bundle */
+	assert_int_equal(ack.status, MAYDAY_ACK_STORED);
+	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	assert_string_equal(state_of(t, "hnb-9", st), "in_distress");
+	t->pol.acs_url = "";                           /* [acs] off */
+	deliver(t, t->dev, "hnb-1", 1, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	assert_string_equal(state_of(t, "hnb-1", st), "in_distress");
+}
+
+static void test_approve(void **state)
+{
+	struct t *t = *state;
+	struct mayday_ack ack;
+	char st[STORE_STATE_NAME_MAX + 1];
+	t->pol.need_approval = true;
+	deliver(t, t->dev, "hnb-1", 1, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	assert_string_equal(state_of(t, "hnb-1", st), "in_distress");
+	assert_int_equal(store_remed_approve(t->fx.st, "hnb-1", 1700000600), MAYDAY_OK);
+	deliver(t, t->dev, "hnb-1", 2, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
+	assert_string_equal(state_of(t, "hnb-1", st), "remediation_scheduled");
+}
+
+static void test_max_attempts(void **state)
+{
+	struct t *t = *state;
+	struct mayday_ack ack;
+	bool gave_up = false;
+	char st[STORE_STATE_NAME_MAX + 1];
+	t->pol.max_attempts = 1;
+	deliver(t, t->dev, "hnb-1", 1, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
+	assert_int_equal(store_remed_fail(t->fx.st, "hnb-1", NULL, 9010, "download-failure", 1,
+					  1700000600, &gave_up), MAYDAY_OK);
+	assert_true(gave_up);
+	deliver(t, t->dev, "hnb-1", 2, &ack);
+	assert_int_equal(ack.status, MAYDAY_ACK_STORED);
+	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	assert_string_equal(state_of(t, "hnb-1", st), "remediation_failed");
+}
+
+static void test_bundle_names(void **state)
+{
+	struct t *t = *state;
+	char path[300];
+	uint64_t size = 1;
+	assert_int_equal(srv_acs_policy_bundle(&t->pol, "femto-a", path, sizeof(path), &size),
+			 MAYDAY_OK);
+	assert_int_equal(size, strlen("MDYB bundle bytes"));
+	assert_int_equal(srv_acs_policy_bundle(&t->pol, "../femto-a", path, sizeof(path), &size),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(srv_acs_policy_bundle(&t->pol, "a/b", path, sizeof(path), &size),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(srv_acs_policy_bundle(&t->pol, "femto-q", path, sizeof(path), &size),
+			 MAYDAY_E_NOTFOUND);
+	assert_int_equal(srv_acs_policy_bundle(&t->pol, "femto-a", path, 8, &size),
+			 MAYDAY_E_INVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_auto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unverified_never, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_bundle_or_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_approve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_attempts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bundle_names, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
