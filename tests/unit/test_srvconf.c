@@ -107,6 +107,11 @@ static void test_bad_values(void **state)
 	expect_bad(BASE "[udp]\nlisten = [::1]7701\n", "listen");
 	expect_bad(BASE "[udp]\nlisten = [127.0.0.1]:7701\n", "listen");
 	expect_bad(BASE "[udp]\nrcvbuf = 1\n", "rcvbuf");
+	/* Remediation cannot be switched on before the ACS session exists. */
+	expect_bad(BASE "[https]\nlisten = 127.0.0.1:7443\ncert = c\nkey = k\nca = a\n"
+		   "[acs]\nurl = https://127.0.0.1:7443/cwmp\nbundle_dir = /tmp\n",
+		   "not in this build");
+	expect_bad(BASE "[acs]\npolicy = sometimes\n", "policy");
 }
 
 static void test_bad_structure(void **state)
