@@ -21,15 +21,17 @@
 
 #include "cbor_det.h"
 #include "cose_encrypt0.h"
+#include "cose_hdr.h"
 
 #define COSE_TAG_ENCRYPT0 16
-#define HDR_ALG           1
-#define HDR_CRIT          2
+#define HDR_CRIT          COSE_HDR_CRIT
 #define HDR_KID           4
 #define HDR_IV            5
 #define HDR_PIV           6
 #define ALG_A256GCM       3
 #define HEAD_MAX          64  /* tag, array, headers, ciphertext bstr head: at most 46 */
+
+static const struct cose_hdr_alg a256gcm_alg = { CBOR_DET_UINT, ALG_A256GCM, "algorithm is not A256GCM" };
 #define AAD_MAX           32  /* Enc_structure: at most 23 */
 
 /* The serialized protected header {1: 3}. */
@@ -155,54 +157,6 @@ enum mayday_err cose_encrypt0_seal(const uint8_t key[MAYDAY_PSK_KEY_LEN],
 	return MAYDAY_OK;
 }
 
-/* The serialized protected header: exactly {1: 3}. */
-static enum mayday_err parse_protected(const uint8_t *p, size_t len, size_t base,
-				       struct mayday_diag *diag)
-{
-	struct cbor_det_reader r;
-	struct cbor_det_item map, key, it;
-	const uint8_t *prev = NULL;
-	size_t prev_len = 0;
-	bool have_alg = false;
-	enum mayday_err err;
-
-	cbor_det_reader_init(&r, p, len, base, diag);
-	if (len == 0)
-		return cbor_det_fail(&r, base, MAYDAY_E_UNSUPPORTED, "no algorithm in protected header");
-	err = cbor_det_next(&r, &map);
-	if (err)
-		return err;
-	if (map.kind != CBOR_DET_MAP)
-		return cbor_det_fail(&r, map.off, MAYDAY_E_MALFORMED, "protected header is not a map");
-	for (uint64_t i = 0; i < map.val; i++) {
-		size_t start = r.pos;
-
-		err = cbor_det_next(&r, &key);
-		if (err)
-			return err;
-		err = cbor_det_key_order(&r, key.off, prev, prev_len, p + start, r.pos - start);
-		if (err)
-			return err;
-		prev = p + start;
-		prev_len = r.pos - start;
-		if (key.kind == CBOR_DET_UINT && key.val == HDR_CRIT)
-			return cbor_det_fail(&r, key.off, MAYDAY_E_CRITICAL, "crit header present");
-		if (key.kind != CBOR_DET_UINT || key.val != HDR_ALG)
-			return cbor_det_fail(&r, key.off, MAYDAY_E_UNSUPPORTED,
-					     "protected header label not in profile");
-		err = cbor_det_next(&r, &it);
-		if (err)
-			return err;
-		if (it.kind != CBOR_DET_UINT || it.val != ALG_A256GCM)
-			return cbor_det_fail(&r, it.off, MAYDAY_E_UNSUPPORTED,
-					     "algorithm is not A256GCM");
-		have_alg = true;
-	}
-	if (!have_alg)
-		return cbor_det_fail(&r, base, MAYDAY_E_UNSUPPORTED, "no algorithm in protected header");
-	return cbor_det_end(&r);
-}
-
 static enum mayday_err get_kid(struct cbor_det_reader *r, struct cose_encrypt0 *msg)
 {
 	size_t off = cbor_det_offset(r);
@@ -324,7 +278,7 @@ static enum mayday_err decode(struct cbor_det_reader *r, size_t pt_max,
 	err = cbor_det_get_bstr(r, &p, &len);
 	if (err)
 		return err;
-	err = parse_protected(p, len, cbor_det_offset(r) - len, r->diag);
+	err = cose_hdr_parse_protected(p, len, cbor_det_offset(r) - len, r->diag, &a256gcm_alg);
 	if (err)
 		return err;
 	msg->protected_hdr = p;

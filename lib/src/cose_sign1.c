@@ -23,13 +23,15 @@
 
 #include "cbor_det.h"
 #include "es256.h"
+#include "cose_hdr.h"
 #include "cose_sign1.h"
 
 #define COSE_TAG_SIGN1   18
-#define HDR_ALG          1
-#define HDR_CRIT         2
+#define HDR_CRIT         COSE_HDR_CRIT
 #define HDR_KID          4
 #define ALG_ES256_N      6   /* alg -7 is encoded as CBOR negative integer n = 6 */
+
+static const struct cose_hdr_alg es256_alg = { CBOR_DET_NINT, ALG_ES256_N, "algorithm is not ES256" };
 #define PREFIX_MAX       96  /* generous bound for the heads around the payload */
 
 /* The serialized protected header {1: -7}. */
@@ -109,53 +111,6 @@ enum mayday_err mayday_cose_sign1_encode(const struct mayday_signer *signer,
 	return MAYDAY_OK;
 }
 
-/* The serialized protected header: exactly {1: -7}. */
-static enum mayday_err parse_protected(const uint8_t *p, size_t len, size_t base,
-				       struct mayday_diag *diag)
-{
-	struct cbor_det_reader r;
-	struct cbor_det_item map, key, it;
-	const uint8_t *prev = NULL;
-	size_t prev_len = 0;
-	bool have_alg = false;
-	enum mayday_err err;
-
-	cbor_det_reader_init(&r, p, len, base, diag);
-	if (len == 0)
-		return cbor_det_fail(&r, base, MAYDAY_E_UNSUPPORTED, "no algorithm in protected header");
-	err = cbor_det_next(&r, &map);
-	if (err)
-		return err;
-	if (map.kind != CBOR_DET_MAP)
-		return cbor_det_fail(&r, map.off, MAYDAY_E_MALFORMED, "protected header is not a map");
-	for (uint64_t i = 0; i < map.val; i++) {
-		size_t start = r.pos;
-
-		err = cbor_det_next(&r, &key);
-		if (err)
-			return err;
-		err = cbor_det_key_order(&r, key.off, prev, prev_len, p + start, r.pos - start);
-		if (err)
-			return err;
-		prev = p + start;
-		prev_len = r.pos - start;
-		if (key.kind == CBOR_DET_UINT && key.val == HDR_CRIT)
-			return cbor_det_fail(&r, key.off, MAYDAY_E_CRITICAL, "crit header present");
-		if (key.kind != CBOR_DET_UINT || key.val != HDR_ALG)
-			return cbor_det_fail(&r, key.off, MAYDAY_E_UNSUPPORTED,
-					     "protected header label not in profile");
-		err = cbor_det_next(&r, &it);
-		if (err)
-			return err;
-		if (it.kind != CBOR_DET_NINT || it.val != ALG_ES256_N)
-			return cbor_det_fail(&r, it.off, MAYDAY_E_UNSUPPORTED, "algorithm is not ES256");
-		have_alg = true;
-	}
-	if (!have_alg)
-		return cbor_det_fail(&r, base, MAYDAY_E_UNSUPPORTED, "no algorithm in protected header");
-	return cbor_det_end(&r);
-}
-
 /* The unprotected header: {} or {4: kid}. */
 static enum mayday_err parse_unprotected(struct cbor_det_reader *r, struct mayday_cose_sign1 *out)
 {
@@ -220,7 +175,7 @@ static enum mayday_err decode(struct cbor_det_reader *r, struct mayday_cose_sign
 	err = cbor_det_get_bstr(r, &p, &len);
 	if (err)
 		return err;
-	err = parse_protected(p, len, cbor_det_offset(r) - len, r->diag);
+	err = cose_hdr_parse_protected(p, len, cbor_det_offset(r) - len, r->diag, &es256_alg);
 	if (err)
 		return err;
 	out->protected_hdr = p;
