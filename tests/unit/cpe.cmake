@@ -9,3 +9,16 @@ add_executable(test_cpe_session ${CMAKE_CURRENT_LIST_DIR}/test_cpe_session.c)
 target_link_libraries(test_cpe_session PRIVATE mayday_cpe PkgConfig::CMOCKA)
 add_test(NAME test_cpe_session COMMAND test_cpe_session)
 set_tests_properties(test_cpe_session PROPERTIES LABELS unit)
+
+# The session's HTTPS transport against an in-test ACS (test_cpe_acs.c:
+# OpenSSL TLS 1.3 demanding a client certificate, keep-alive, a cookie); the
+# device fixture is the DCF transport tests' (test_dcf_txfx.c).
+add_executable(test_cpe_http ${CMAKE_CURRENT_LIST_DIR}/test_cpe_http.c
+  ${CMAKE_CURRENT_LIST_DIR}/test_cpe_acs.c ${CMAKE_CURRENT_LIST_DIR}/test_dcf_txfx.c
+  ${CMAKE_CURRENT_LIST_DIR}/test_dcf_httpd.c ${CMAKE_SOURCE_DIR}/tools/provision/prov_x509.c)
+target_compile_definitions(test_cpe_http PRIVATE _GNU_SOURCE)
+target_include_directories(test_cpe_http PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision)
+target_link_libraries(test_cpe_http PRIVATE mayday_cpe_http mayday_dcf_core PkgConfig::CMOCKA
+                      Threads::Threads OpenSSL::SSL)
+add_test(NAME test_cpe_http COMMAND test_cpe_http)
+set_tests_properties(test_cpe_http PROPERTIES LABELS unit TIMEOUT 120)
