@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cwmp.h"
 #include "mayday/keys.h"
 #include "srv_config.h"
 #include "log.h"
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_init("maydayd", verbose);
+	cwmp_global_init();   /* before any thread parses an envelope */
 	if (srv_config_load(config, &cfg, err, sizeof(err)) != MAYDAY_OK) {
 		log_warnx("%s: %s", config, err);
 		return EXIT_USAGE;

@@ -265,10 +265,6 @@ static const char *listeners_incomplete(const struct srv_config *cfg)
 		return "[acs] url must be https://HOST:PORT/cwmp";
 	if (cfg->acs_url[0] && (!cfg->https_listen.len || !cfg->acs_bundle_dir[0]))
 		return "[acs] url needs an [https] listener and [acs] bundle_dir";
-	/* The remediation policy and store are here, the CWMP session that
-	 * would serve /cwmp is not: advertising it would send devices to a 404. */
-	if (cfg->acs_url[0])
-		return "[acs] url: the ACS session is not in this build yet; remediation cannot be enabled";
 	if (!cfg->udp_listen.len && !cfg->http_listen.len && !cfg->https_listen.len &&
 	    !cfg->psk_listen.len && !cfg->ipsec_listen.len)
 		return "no listener: every listen is none";

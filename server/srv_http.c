@@ -18,8 +18,14 @@
  * the loop thread answers them and returns them to the pool. A client that
  * closed meanwhile costs nothing: evhttp keeps a request the user has not
  * answered and frees it when the answer finds no connection.
+ *
+ * ACS (issue 4): /cwmp and /bundles/ are answered on the loop thread itself
+ * (srv_acs_session, srv_bundle) with the listener's own store connection;
+ * a bundle goes out as a libevent file segment (mapped, not copied).
  */
+#include <inttypes.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -37,7 +43,10 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
+#include "cwmp.h"
 #include "log.h"
+#include "srv_acs_session.h"
+#include "srv_bundle.h"
 #include "srv_http.h"
 #include "srv_ingest.h"
 #include "srv_tls.h"
@@ -62,6 +71,13 @@ struct http {
 	atomic_int stopping;
 	pthread_t thread;
 	int started;
+	/* ACS, loop thread only; acs_tab NULL when off */
+	const struct srv_acs_policy *acs;
+	struct srv_acs_table *acs_tab;
+	struct store *acs_st;
+	char acs_base[SRV_ACS_BASE_MAX + 1];
+	char *acs_out;                /* CWMP_ENVELOPE_MAX bytes */
+	char *acs_in;                 /* CWMP_ENVELOPE_MAX bytes */
 };
 
 static struct log_limit lim_peer, lim_bev;
@@ -266,9 +282,164 @@ static void on_distress(struct evhttp_request *req, void *arg)
 	srv_queue_push(in->work, SRV_LANE_VERIFY, &s, 1);
 }
 
+/* The device ID proven by the request's client certificate. */
+static enum mayday_err identity_of(struct evhttp_request *req, char cn[MAYDAY_DEVICE_ID_MAX + 1])
+{
+	char subject[STORE_PEER_MAX + 1];
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(
+		evhttp_request_get_connection(req));
+	struct bufferevent *under = bev ? bufferevent_get_underlying(bev) : NULL;
+	SSL *ssl = under ? bufferevent_openssl_get_ssl(under) : NULL;
+	if (ssl == NULL)
+		return MAYDAY_E_NOTFOUND;
+	return srv_tls_peer(ssl, subject, sizeof(subject), cn);
+}
+
+/* "text/xml", any case, optionally with parameters; an empty POST may have none. */
+static int is_xml(const char *type, size_t len)
+{
+	static const char xml[] = "text/xml";
+	if (type == NULL)
+		return len == 0;
+	if (strncasecmp(type, xml, sizeof(xml) - 1) != 0)
+		return 0;
+	type += sizeof(xml) - 1;
+	while (*type == ' ' || *type == '\t')
+		type++;
+	return *type == '\0' || *type == ';';
+}
+
+static void on_cwmp(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	size_t len = evbuffer_get_length(body);
+	char cn[MAYDAY_DEVICE_ID_MAX + 1], cookie[SRV_ACS_SID_LEN + 64];
+	struct srv_acs_reply r = {.body = h->acs_out, .cap = CWMP_ENVELOPE_MAX};
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_add_header(hdr, "Allow", "POST");
+		refuse(h, req, 405, "Method Not Allowed", "use POST");
+		return;
+	}
+	if (identity_of(req, cn) != MAYDAY_OK) {
+		refuse(h, req, 403, "Forbidden", "client certificate unusable");
+		return;
+	}
+	if (len > CWMP_ENVELOPE_MAX) {
+		refuse(h, req, 413, "Payload Too Large", "envelope too large");
+		return;
+	}
+	if (!is_xml(evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type"),
+		    len)) {
+		refuse(h, req, 415, "Unsupported Media Type", "Content-Type must be text/xml");
+		return;
+	}
+	len = (size_t)evbuffer_remove(body, h->acs_in, len);
+	const struct srv_acs_env env = {.st = h->acs_st, .pol = h->acs, .base = h->acs_base,
+					.now = (int64_t)time(NULL)};
+	enum mayday_err err = srv_acs_post(h->acs_tab, &env, cn,
+					   evhttp_find_header(evhttp_request_get_input_headers(req),
+							      "Cookie"),
+					   h->acs_in, len, &r);
+	if (err == MAYDAY_E_TOOBIG) {
+		reply(req, 503, "Service Unavailable", "too many CWMP sessions, retry later", 1);
+		return;
+	}
+	if (err != MAYDAY_OK) {
+		reply(req, 500, "Internal Server Error", "ACS error", 0);
+		return;
+	}
+	if (r.cookie[0]) {
+		snprintf(cookie, sizeof(cookie), SRV_ACS_COOKIE "=%s; Path=/; Secure; HttpOnly",
+			 r.cookie);
+		evhttp_add_header(hdr, "Set-Cookie", cookie);
+	}
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	writable(req);
+	if (r.status == 204) {
+		evhttp_send_reply(req, 204, "No Content", NULL);
+		return;
+	}
+	struct evbuffer *out = evbuffer_new();
+	if (out == NULL || evbuffer_add(out, r.body, r.len) != 0) {
+		if (out != NULL)
+			evbuffer_free(out);
+		reply(req, 500, "Internal Server Error", "out of memory", 0);
+		return;
+	}
+	evhttp_add_header(hdr, "Content-Type", "text/xml; charset=\"utf-8\"");
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+static void on_bundle(struct http *h, struct evhttp_request *req, const char *token)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char cn[MAYDAY_DEVICE_ID_MAX + 1], len_text[24];
+	uint64_t size = 0;
+	int fd = -1;
+
+	if (cmd != EVHTTP_REQ_GET) {
+		evhttp_add_header(hdr, "Allow", "GET");
+		refuse(h, req, 405, "Method Not Allowed", "use GET");
+		return;
+	}
+	if (identity_of(req, cn) != MAYDAY_OK) {
+		refuse(h, req, 403, "Forbidden", "client certificate unusable");
+		return;
+	}
+	enum mayday_err err = srv_bundle_open(h->acs_st, token, cn, &fd, &size);
+	if (err == MAYDAY_E_MISMATCH) {
+		log_limited(&lim_peer, "bundle token of another device asked for by %s", cn);
+		refuse(h, req, 403, "Forbidden", "not your download");
+		return;
+	}
+	if (err == MAYDAY_E_NOTFOUND) {
+		refuse(h, req, 404, "Not Found", "no such download");
+		return;
+	}
+	struct evbuffer *out = err == MAYDAY_OK ? evbuffer_new() : NULL;
+	/* The segment owns fd from here; the buffer takes its own reference. */
+	struct evbuffer_file_segment *seg =
+		out != NULL ? evbuffer_file_segment_new(fd, 0, (ev_off_t)size,
+							EVBUF_FS_CLOSE_ON_FREE) : NULL;
+	if (seg == NULL && fd >= 0)
+		close(fd);
+	int added = seg != NULL && evbuffer_add_file_segment(out, seg, 0, (ev_off_t)size) == 0;
+	if (seg != NULL)
+		evbuffer_file_segment_free(seg);
+	if (!added) {
+		if (err == MAYDAY_OK)
+			err = MAYDAY_E_NOMEM;
+		if (out != NULL)
+			evbuffer_free(out);
+		log_warnx("bundle for %s: %s", cn, mayday_strerror(err));
+		reply(req, 500, "Internal Server Error", "bundle unavailable", 0);
+		return;
+	}
+	log_info("bundle: %" PRIu64 " bytes to %s", size, cn);
+	snprintf(len_text, sizeof(len_text), "%" PRIu64, size);
+	evhttp_add_header(hdr, "Content-Type", "application/octet-stream");
+	evhttp_add_header(hdr, "Content-Length", len_text);
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	writable(req);
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
 static void on_other(struct evhttp_request *req, void *arg)
 {
-	refuse(arg, req, 404, "Not Found", "the distress endpoint is POST " SRV_HTTP_PATH);
+	struct http *h = arg;
+	const char *uri = evhttp_request_get_uri(req);
+	const size_t n = strlen(SRV_ACS_BUNDLES_PATH);
+	if (h->acs_tab != NULL && uri != NULL && strncmp(uri, SRV_ACS_BUNDLES_PATH, n) == 0) {
+		on_bundle(h, req, uri + n);
+		return;
+	}
+	refuse(h, req, 404, "Not Found", "the distress endpoint is POST " SRV_HTTP_PATH);
 }
 
 /* Loop thread: the answer to one finished slot. */
@@ -391,6 +562,10 @@ static void http_destroy(struct srv_listener *l)
 		event_base_free(h->evb);
 	SSL_CTX_free(h->tls);
 	srv_queue_fini(&h->done);
+	srv_acs_table_free(h->acs_tab);
+	store_close(h->acs_st);
+	free(h->acs_out);
+	free(h->acs_in);
 	free(h);
 }
 
@@ -433,6 +608,26 @@ static enum mayday_err listen_on(const struct srv_addr *addr, int *fd, char *bou
 	return MAYDAY_OK;
 }
 
+static enum mayday_err acs_open(struct http *h, const struct srv_http_opts *o)
+{
+	enum mayday_err err = srv_acs_base(o->acs->acs_url, h->acs_base);
+	if (err != MAYDAY_OK) {
+		log_warnx("[acs] url %s: not https://HOST:PORT/cwmp", o->acs->acs_url);
+		return err;
+	}
+	if ((err = store_open(&h->acs_st, o->db)) != MAYDAY_OK) {
+		log_warnx("ACS store %s: %s", o->db, mayday_strerror(err));
+		return err;
+	}
+	h->acs = o->acs;
+	h->acs_out = malloc(CWMP_ENVELOPE_MAX);
+	h->acs_in = malloc(CWMP_ENVELOPE_MAX);
+	if (h->acs_out == NULL || h->acs_in == NULL)
+		return MAYDAY_E_NOMEM;
+	/* One session per connection at most: the connection limit bounds them. */
+	return srv_acs_table_new(&h->acs_tab, o->max_connections, o->timeout_s);
+}
+
 enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_opts *o,
 			      const struct srv_intake *in)
 {
@@ -460,13 +655,22 @@ enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_o
 	    (h->halt = event_new(h->evb, -1, 0, on_halt, h)) == NULL)
 		goto fail;
 	evhttp_set_bevcb(h->http, make_bev, h);
-	evhttp_set_max_body_size(h->http, (ev_ssize_t)o->max_body * BODY_READ_FACTOR);
+	if (h->tls != NULL && srv_acs_policy_on(o->acs) &&
+	    (err = acs_open(h, o)) != MAYDAY_OK)
+		goto fail;
+	err = MAYDAY_E_INTERNAL;
+	size_t max_read = (size_t)o->max_body * BODY_READ_FACTOR;
+	if (h->acs_tab != NULL && max_read < CWMP_ENVELOPE_MAX * 2)
+		max_read = CWMP_ENVELOPE_MAX * 2;   /* so on_cwmp sees oversized envelopes */
+	evhttp_set_max_body_size(h->http, (ev_ssize_t)max_read);
 	evhttp_set_max_headers_size(h->http, (ev_ssize_t)o->max_header);
 	evhttp_set_timeout(h->http, (int)o->timeout_s);
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 						    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 						    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	if (evhttp_set_cb(h->http, SRV_HTTP_PATH, on_distress, h) != 0)
+		goto fail;
+	if (h->acs_tab != NULL && evhttp_set_cb(h->http, "/cwmp", on_cwmp, h) != 0)
 		goto fail;
 	evhttp_set_gencb(h->http, on_other, h);
 	if ((err = listen_on(o->addr, &fd, h->base.bound, sizeof(h->base.bound))) != MAYDAY_OK)

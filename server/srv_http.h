@@ -17,6 +17,15 @@
  * verification and commits happen on the pipeline's threads, which hand the
  * finished slot back through a queue and an event made active from their
  * thread (evthread), so evhttp is only ever touched by the loop thread.
+ * With `acs` on (HTTPS only), the same listener is the remediation ACS:
+ *   POST /cwmp (text/xml; charset="utf-8")  one CWMP exchange
+ *     (srv_acs_session.h) of the client certificate's device; 200 with an
+ *     envelope (Set-Cookie MAYDAYSESSION on the InformResponse) or 204
+ *     -> 403 no usable client certificate -> 405 -> 413 over
+ *        CWMP_ENVELOPE_MAX -> 415 -> 503 session table full (Retry-After)
+ *   GET /bundles/TOKEN  the attempt's golden bundle, Content-Length = its
+ *     size; 403 the token was issued to another device, 404 unknown or used.
+ * The ACS runs on the loop thread with its own store connection.
  * Limits: request line and headers (max_header), body (max_body), idle and
  * slow connections (timeout_s, the TLS handshake included), and open
  * connections (max_connections; beyond it the listening socket is paused and
@@ -27,6 +36,7 @@
 
 #include <openssl/ssl.h>
 
+#include "srv_acs_policy.h"
 #include "srv_listener.h"
 
 #define SRV_HTTP_PATH        "/v1/distress"
@@ -43,6 +53,8 @@ struct srv_http_opts {
 	unsigned max_header;
 	unsigned timeout_s;
 	unsigned max_connections;
+	const struct srv_acs_policy *acs; /* NULL or off: no ACS (ignored without tls) */
+	const char *db;                   /* store spec the ACS opens for itself */
 };
 
 /* Binds and listens (port 0: the kernel picks; l->bound says which).

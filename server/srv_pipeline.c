@@ -222,6 +222,8 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 	if (cfg->https_listen.len) {
 		struct srv_http_opts o = http_opts(cfg, "https", MAYDAY_TRANSPORT_TLS,
 						   &cfg->https_listen);
+		o.acs = &p->acs_policy;   /* the ACS shares the HTTPS listener */
+		o.db = cfg->db;
 		err = srv_tls_server_ctx(cfg->https_cert, cfg->https_key, cfg->https_ca, &p->stats,
 					 &o.tls, why, sizeof(why));
 		if (err != MAYDAY_OK) {

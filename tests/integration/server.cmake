@@ -11,3 +11,11 @@ foreach(t ${MAYDAY_SERVER_IT})
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_server_${t}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(integration-server-${t} PROPERTIES LABELS integration TIMEOUT 300)
 endforeach()
+
+# The ACS (POST /cwmp, GET /bundles/TOKEN) with curl as the CPE; acs_itool
+# makes and reads the envelopes.
+add_executable(acs_itool ${CMAKE_CURRENT_LIST_DIR}/acs_itool.c)
+target_link_libraries(acs_itool PRIVATE mayday_cwmp)
+add_test(NAME integration-acs-session
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_acs_session.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(integration-acs-session PROPERTIES LABELS integration TIMEOUT 300)

@@ -20,3 +20,11 @@ target_link_libraries(test_srv_ikemap PRIVATE maydayd_core mayday_vici PkgConfig
                       Threads::Threads)
 add_test(NAME test_srv_ikemap COMMAND test_srv_ikemap)
 set_tests_properties(test_srv_ikemap PROPERTIES LABELS unit TIMEOUT 120)
+
+# The ACS session against the device's own CWMP session (device/cpe).
+add_executable(test_acs_session ${CMAKE_CURRENT_LIST_DIR}/test_acs_session.c
+               ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
+target_link_libraries(test_acs_session PRIVATE maydayd_core mayday_cpe mayday_store mayday
+                      PkgConfig::CMOCKA SQLite::SQLite3)
+add_test(NAME test_acs_session COMMAND test_acs_session)
+set_tests_properties(test_acs_session PROPERTIES LABELS unit TIMEOUT 120)

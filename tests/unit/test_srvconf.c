@@ -69,6 +69,24 @@ static void test_defaults(void **state)
 	assert_true(cfg.unverified_global > 0 && cfg.unverified_per_source > 0);
 }
 
+/* With the ACS session in the build, [acs] url switches remediation on. */
+static void test_acs_on(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256];
+	const char *text = "[server]\ndb=sqlite:x.db\nhems_key=k.pem\n"
+			   "[https]\nlisten = 127.0.0.1:7443\ncert = c\nkey = k\nca = a\n"
+			   "[acs]\nurl = https://127.0.0.1:7443/cwmp\nbundle_dir = /srv/bundles\n"
+			   "policy = approve\nmax_in_flight = 2\nmax_attempts = 5\n";
+	assert_int_equal(parse(text, &cfg, err), MAYDAY_OK);
+	assert_string_equal(cfg.acs_url, "https://127.0.0.1:7443/cwmp");
+	assert_string_equal(cfg.acs_bundle_dir, "/srv/bundles");
+	assert_string_equal(cfg.acs_policy, "approve");
+	assert_int_equal(cfg.acs_max_in_flight, 2);
+	assert_int_equal(cfg.acs_max_attempts, 5);
+}
+
 static void expect_bad(const char *text, const char *needle)
 {
 	struct srv_config cfg;
@@ -107,10 +125,11 @@ static void test_bad_values(void **state)
 	expect_bad(BASE "[udp]\nlisten = [::1]7701\n", "listen");
 	expect_bad(BASE "[udp]\nlisten = [127.0.0.1]:7701\n", "listen");
 	expect_bad(BASE "[udp]\nrcvbuf = 1\n", "rcvbuf");
-	/* Remediation cannot be switched on before the ACS session exists. */
+	/* Remediation needs the HTTPS listener the ACS runs on, and bundles. */
+	expect_bad(BASE "[acs]\nurl = https://127.0.0.1:7443/cwmp\nbundle_dir = /tmp\n",
+		   "needs an [https] listener");
 	expect_bad(BASE "[https]\nlisten = 127.0.0.1:7443\ncert = c\nkey = k\nca = a\n"
-		   "[acs]\nurl = https://127.0.0.1:7443/cwmp\nbundle_dir = /tmp\n",
-		   "not in this build");
+		   "[acs]\nurl = https://127.0.0.1:7443/acs\nbundle_dir = /tmp\n", "url must be");
 	expect_bad(BASE "[acs]\npolicy = sometimes\n", "policy");
 }
 
@@ -268,6 +287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_acs_on),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_load_file),

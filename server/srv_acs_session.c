@@ -1,0 +1,450 @@
+/*
+ * ACS session state machine (srv_acs_session.h). The table is a fixed
+ * array searched linearly: it is small (bounded by configuration) and only
+ * the HTTP loop thread touches it. Each POST is parsed into one heap
+ * message, the session decides on a second, which is emitted into the
+ * caller's buffer; answers echo the request's cwmp:ID and namespace.
+ * Store outcomes that concern one device only (an unknown CommandKey, a
+ * device not enrolled) are logged and do not break the session's protocol.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/rand.h>
+
+#include "cwmp.h"
+#include "log.h"
+#include "srv_acs_session.h"
+#include "store_remed.h"
+
+#define P_SOFTWARE_VERSION "Device.DeviceInfo.SoftwareVersion"
+#define P_FREE_SPACE       "Device.DeviceInfo.X_A1B2C3_FreeSpace"
+#define P_MAX_IMAGE_SIZE   "Device.DeviceInfo.X_A1B2C3_MaxImageSize"
+#define P_DCF_VERSION      "Device.DeviceInfo.X_A1B2C3_DCFVersion"
+
+enum phase {
+	PH_FREE = 0,
+	PH_INFORMED,      /* InformResponse sent: TransferComplete or the empty POST */
+	PH_GPV_SENT,      /* GetParameterValues sent */
+	PH_DOWNLOAD_SENT, /* Download sent */
+};
+
+struct sess {
+	enum phase phase;
+	char sid[SRV_ACS_SID_LEN + 1];
+	char device[MAYDAY_DEVICE_ID_MAX + 1];
+	int64_t last;
+	bool boot;                                  /* the Inform carried "1 BOOT" */
+	char command_key[STORE_COMMANDKEY_MAX + 1]; /* of the Download pushed */
+};
+
+struct srv_acs_table {
+	unsigned max, idle_s;
+	struct sess *s;
+	struct cwmp_msg in, out;
+};
+
+static struct log_limit lim_peer, lim_store;
+
+enum mayday_err srv_acs_table_new(struct srv_acs_table **out, unsigned max, unsigned idle_s)
+{
+	struct srv_acs_table *t = calloc(1, sizeof(*t));
+	*out = NULL;
+	if (t == NULL || max == 0 || (t->s = calloc(max, sizeof(*t->s))) == NULL) {
+		free(t);
+		return max == 0 ? MAYDAY_E_INVALID : MAYDAY_E_NOMEM;
+	}
+	t->max = max;
+	t->idle_s = idle_s;
+	*out = t;
+	return MAYDAY_OK;
+}
+
+void srv_acs_table_free(struct srv_acs_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->s);
+	free(t);
+}
+
+static void expire(struct srv_acs_table *t, int64_t now)
+{
+	for (unsigned i = 0; i < t->max; i++) {
+		if (t->s[i].phase != PH_FREE && now - t->s[i].last > (int64_t)t->idle_s)
+			memset(&t->s[i], 0, sizeof(t->s[i]));
+	}
+}
+
+unsigned srv_acs_table_count(struct srv_acs_table *t, int64_t now)
+{
+	unsigned n = 0;
+	expire(t, now);
+	for (unsigned i = 0; i < t->max; i++)
+		n += t->s[i].phase != PH_FREE;
+	return n;
+}
+
+enum mayday_err srv_acs_base(const char *acs_url, char base[SRV_ACS_BASE_MAX + 1])
+{
+	const char *slash;
+	if (strncmp(acs_url, "https://", 8) != 0 || (slash = strchr(acs_url + 8, '/')) == NULL ||
+	    strcmp(slash, "/cwmp") != 0 || slash == acs_url + 8 ||
+	    (size_t)(slash - acs_url) > SRV_ACS_BASE_MAX)
+		return MAYDAY_E_INVALID;
+	memcpy(base, acs_url, (size_t)(slash - acs_url));
+	base[slash - acs_url] = '\0';
+	return MAYDAY_OK;
+}
+
+static bool random_hex(char *out, size_t hex_len)
+{
+	unsigned char raw[32];
+	if (hex_len / 2 > sizeof(raw) || RAND_bytes(raw, (int)(hex_len / 2)) != 1)
+		return false;
+	for (size_t i = 0; i < hex_len / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	out[hex_len] = '\0';
+	return true;
+}
+
+/* The MAYDAYSESSION value of a Cookie header into sid; false if absent. */
+static bool cookie_sid(const char *cookie, char sid[SRV_ACS_SID_LEN + 1])
+{
+	const size_t n = strlen(SRV_ACS_COOKIE);
+	for (const char *p = cookie; p != NULL && *p != '\0';) {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		size_t len = strcspn(p, ";");
+		if (len == n + 1 + SRV_ACS_SID_LEN && strncmp(p, SRV_ACS_COOKIE "=", n + 1) == 0) {
+			memcpy(sid, p + n + 1, SRV_ACS_SID_LEN);
+			sid[SRV_ACS_SID_LEN] = '\0';
+			return true;
+		}
+		p += len;
+	}
+	return false;
+}
+
+static struct sess *find(struct srv_acs_table *t, const char *device)
+{
+	for (unsigned i = 0; i < t->max; i++) {
+		if (t->s[i].phase != PH_FREE && strcmp(t->s[i].device, device) == 0)
+			return &t->s[i];
+	}
+	return NULL;
+}
+
+static struct sess *claim(struct srv_acs_table *t, const char *device)
+{
+	struct sess *s = find(t, device);   /* a new Inform replaces the device's old session */
+	for (unsigned i = 0; s == NULL && i < t->max; i++) {
+		if (t->s[i].phase == PH_FREE)
+			s = &t->s[i];
+	}
+	if (s != NULL)
+		memset(s, 0, sizeof(*s));
+	return s;
+}
+
+/* An answer in the request's namespace, echoing its cwmp:ID. */
+static struct cwmp_msg *answer(struct srv_acs_table *t, enum cwmp_kind kind)
+{
+	memset(&t->out, 0, sizeof(t->out));
+	t->out.kind = kind;
+	t->out.ns = t->in.ns;
+	memcpy(t->out.id, t->in.id, sizeof(t->out.id));
+	return &t->out;
+}
+
+static void fault(struct srv_acs_table *t, uint32_t code, const char *why)
+{
+	struct cwmp_msg *m = answer(t, CWMP_FAULT);
+	m->u.fault.code = code;
+	snprintf(m->u.fault.string, sizeof(m->u.fault.string), "%s", why);
+}
+
+static void end(struct sess *s)
+{
+	if (s != NULL)
+		memset(s, 0, sizeof(*s));
+}
+
+static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_env *env,
+				 const char *identity, struct srv_acs_reply *r)
+{
+	const struct cwmp_inform *inf = &t->in.u.inform;
+	if (strcmp(inf->serial_number, identity) != 0) {
+		log_limited(&lim_peer, "cwmp: Inform of %.64s over the channel of %s: refused",
+			    inf->serial_number, identity);
+		fault(t, CWMP_ACS_REQUEST_DENIED, "SerialNumber is not the client certificate's");
+		return MAYDAY_OK;
+	}
+	expire(t, env->now);
+	struct sess *s = claim(t, identity);
+	if (s == NULL)
+		return MAYDAY_E_TOOBIG;
+	if (!random_hex(s->sid, SRV_ACS_SID_LEN))
+		return MAYDAY_E_INTERNAL;
+	s->phase = PH_INFORMED;
+	snprintf(s->device, sizeof(s->device), "%s", identity);
+	s->last = env->now;
+	s->boot = cwmp_inform_has_event(inf, CWMP_EV_BOOT);
+	memcpy(r->cookie, s->sid, sizeof(r->cookie));
+	answer(t, CWMP_INFORM_RESPONSE)->u.inform_response_max_envelopes = 1;
+	log_info("cwmp: session of %s (%u event(s)%s)", identity, inf->n_events,
+		 s->boot ? ", BOOT" : "");
+	return MAYDAY_OK;
+}
+
+static void on_transfer_complete(struct srv_acs_table *t, const struct srv_acs_env *env,
+				 struct sess *s)
+{
+	const struct cwmp_transfer_complete *tc = &t->in.u.transfer_complete;
+	enum mayday_err err;
+	const char *what;
+	if (tc->fault.code == 0 && s->boot) {
+		err = store_remed_installed(env->st, s->device, tc->command_key, env->now);
+		if (err == MAYDAY_OK)
+			err = store_remed_recovered(env->st, s->device, tc->command_key, env->now);
+		what = "recovered";
+	} else if (tc->fault.code == 0) {
+		err = store_remed_installed(env->st, s->device, tc->command_key, env->now);
+		what = "installed";
+	} else {
+		bool gave_up = false;
+		err = store_remed_fail(env->st, s->device, tc->command_key, tc->fault.code,
+				       tc->fault.string, env->pol->max_attempts, env->now,
+				       &gave_up);
+		what = gave_up ? "failed, remediation given up" : "failed";
+	}
+	if (err == MAYDAY_OK)
+		log_info("cwmp: %s %s: %s (fault %" PRIu32 ")", s->device, tc->command_key, what,
+			 tc->fault.code);
+	else
+		log_limited(&lim_store, "cwmp: TransferComplete %.32s of %s: %s", tc->command_key,
+			    s->device, mayday_strerror(err));
+	answer(t, CWMP_TRANSFER_COMPLETE_RESPONSE);
+}
+
+/* The empty POST: the ACS's turn. */
+static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, struct sess *s)
+{
+	struct store_remed_status rs;
+	char path[STORE_BUNDLE_MAX + 1];
+	uint64_t size;
+	uint32_t n = 0;
+	if (store_remed_status(env->st, s->device, &rs) != MAYDAY_OK ||
+	    strcmp(rs.state, "remediation_scheduled") != 0 ||
+	    srv_acs_policy_bundle(env->pol, rs.product_class, path, sizeof(path), &size) !=
+		    MAYDAY_OK)
+		return;
+	enum mayday_err err = store_remed_in_flight(env->st, &n);
+	if (err != MAYDAY_OK || n >= env->pol->max_in_flight) {
+		/* The device asks again with its next distress indication. */
+		log_info("cwmp: %s scheduled, %u download(s) in flight: later", s->device, n);
+		return;
+	}
+	struct cwmp_msg *m = answer(t, CWMP_GET_PARAMETER_VALUES);
+	static const char *const names[] = {P_SOFTWARE_VERSION, P_FREE_SPACE, P_MAX_IMAGE_SIZE,
+					    P_DCF_VERSION};
+	for (unsigned i = 0; i < 4; i++)
+		snprintf(m->u.gpv.names[i], sizeof(m->u.gpv.names[i]), "%s", names[i]);
+	m->u.gpv.n_names = 4;
+	snprintf(m->id, sizeof(m->id), "acs-gpv");
+	s->phase = PH_GPV_SENT;
+}
+
+static bool param_u64(const struct cwmp_gpv_response *g, const char *name, uint64_t *v)
+{
+	for (uint32_t i = 0; i < g->n_params && i < CWMP_PARAMS_MAX; i++) {
+		if (strcmp(g->params[i].name, name) != 0)
+			continue;
+		char *end = NULL;
+		const char *txt = g->params[i].value;
+		if (txt[0] < '0' || txt[0] > '9')
+			return false;
+		unsigned long long x = strtoull(txt, &end, 10);
+		if (*end != '\0')
+			return false;
+		*v = x;
+		return true;
+	}
+	return false;
+}
+
+static void fail_unoffered(const struct srv_acs_env *env, struct sess *s, uint32_t code,
+			   const char *detail)
+{
+	bool gave_up = false;
+	enum mayday_err err = store_remed_fail(env->st, s->device, NULL, code, detail,
+					       env->pol->max_attempts, env->now, &gave_up);
+	if (err != MAYDAY_OK)
+		log_limited(&lim_store, "cwmp: %s: recording a failed attempt: %s", s->device,
+			    mayday_strerror(err));
+	else
+		log_info("cwmp: %s: %s%s", s->device, detail, gave_up ? "; remediation given up" : "");
+}
+
+static void on_gpv_response(struct srv_acs_table *t, const struct srv_acs_env *env,
+			    struct sess *s)
+{
+	struct store_remed_status rs;
+	struct store_remed_attempt a;
+	uint64_t free_space = 0, max_image = 0, room;
+	char detail[STORE_DETAIL_MAX + 1];
+	enum mayday_err err;
+
+	memset(&a, 0, sizeof(a));
+	s->phase = PH_INFORMED;   /* answered: only 204 or a Download follow */
+	if (!param_u64(&t->in.u.gpv_response, P_FREE_SPACE, &free_space) ||
+	    !param_u64(&t->in.u.gpv_response, P_MAX_IMAGE_SIZE, &max_image)) {
+		fail_unoffered(env, s, CWMP_CPE_INVALID_PARAMETER_NAME,
+			       "free space or max image size not announced");
+		return;
+	}
+	if ((err = store_remed_status(env->st, s->device, &rs)) != MAYDAY_OK ||
+	    strcmp(rs.state, "remediation_scheduled") != 0 ||
+	    srv_acs_policy_bundle(env->pol, rs.product_class, a.bundle, sizeof(a.bundle),
+				  &a.bundle_size) != MAYDAY_OK)
+		return;
+	room = free_space < max_image ? free_space : max_image;
+	if (a.bundle_size > room || a.bundle_size > UINT32_MAX) {
+		snprintf(detail, sizeof(detail), "bundle of %" PRIu64 " bytes exceeds the %" PRIu64
+			 " the device can take", a.bundle_size, room);
+		fail_unoffered(env, s, CWMP_CPE_RESOURCES_EXCEEDED, detail);
+		return;
+	}
+	a.free_space = free_space;
+	a.max_image_size = max_image;
+	if (!random_hex(a.token, SRV_ACS_TOKEN_LEN))
+		return;
+	if ((err = store_remed_begin(env->st, s->device, &a, env->now)) != MAYDAY_OK) {
+		log_limited(&lim_store, "cwmp: %s: cannot begin an attempt: %s", s->device,
+			    mayday_strerror(err));
+		return;
+	}
+	struct cwmp_msg *m = answer(t, CWMP_DOWNLOAD);
+	struct cwmp_download *d = &m->u.download;
+	snprintf(m->id, sizeof(m->id), "acs-download");
+	snprintf(d->command_key, sizeof(d->command_key), "%s", a.command_key);
+	snprintf(d->file_type, sizeof(d->file_type), "%s", CWMP_FILETYPE_FIRMWARE);
+	snprintf(d->url, sizeof(d->url), "%s%s%s", env->base, SRV_ACS_BUNDLES_PATH, a.token);
+	d->file_size = (uint32_t)a.bundle_size;
+	snprintf(s->command_key, sizeof(s->command_key), "%s", a.command_key);
+	s->phase = PH_DOWNLOAD_SENT;
+	log_info("cwmp: %s: Download %s (%" PRIu64 " bytes)", s->device, a.command_key,
+		 a.bundle_size);
+}
+
+static void on_cpe_fault(struct srv_acs_table *t, const struct srv_acs_env *env, struct sess *s)
+{
+	const struct cwmp_fault *f = &t->in.u.fault;
+	char detail[STORE_DETAIL_MAX + 1];
+	snprintf(detail, sizeof(detail), "CPE Fault %" PRIu32 ": %.200s", f->code, f->string);
+	if (s->phase == PH_DOWNLOAD_SENT) {
+		bool gave_up = false;
+		enum mayday_err err = store_remed_fail(env->st, s->device, s->command_key,
+						       f->code ? f->code : CWMP_CPE_INTERNAL_ERROR,
+						       detail, env->pol->max_attempts, env->now,
+						       &gave_up);
+		if (err != MAYDAY_OK)
+			log_limited(&lim_store, "cwmp: %s: recording the fault: %s", s->device,
+				    mayday_strerror(err));
+	} else {
+		log_limited(&lim_peer, "cwmp: %s: %s", s->device, detail);
+	}
+}
+
+/* One message of a live session; leaves t->out empty for a 204. */
+static void step(struct srv_acs_table *t, const struct srv_acs_env *env, struct sess *s)
+{
+	enum cwmp_kind k = t->in.kind;
+	memset(&t->out, 0, sizeof(t->out));
+	s->last = env->now;
+	if (k == CWMP_TRANSFER_COMPLETE && s->phase == PH_INFORMED) {
+		on_transfer_complete(t, env, s);
+		return;
+	}
+	if (k == CWMP_EMPTY && s->phase == PH_INFORMED) {
+		on_empty(t, env, s);
+	} else if (k == CWMP_GET_PARAMETER_VALUES_RESPONSE && s->phase == PH_GPV_SENT) {
+		on_gpv_response(t, env, s);
+	} else if (k == CWMP_FAULT && (s->phase == PH_GPV_SENT || s->phase == PH_DOWNLOAD_SENT)) {
+		on_cpe_fault(t, env, s);
+	} else if (k == CWMP_OTHER) {
+		fault(t, CWMP_ACS_METHOD_NOT_SUPPORTED, "Method not supported");
+		return;
+	} else if (!(k == CWMP_DOWNLOAD_RESPONSE && s->phase == PH_DOWNLOAD_SENT) &&
+		   !(k == CWMP_EMPTY)) {
+		log_limited(&lim_peer, "cwmp: %s: %s out of turn", s->device, cwmp_kind_name(k));
+		fault(t, CWMP_ACS_INVALID_ARGUMENTS, "unexpected message");
+	}
+	if (t->out.kind == CWMP_EMPTY || t->out.kind == CWMP_FAULT)
+		end(s);
+}
+
+static uint32_t parse_fault_code(enum mayday_err err)
+{
+	switch (err) {
+	case MAYDAY_E_TOOBIG: return CWMP_ACS_RESOURCES_EXCEEDED;
+	case MAYDAY_E_UNSUPPORTED: return CWMP_ACS_VERSION_INCOMPATIBLE;
+	case MAYDAY_E_NOMEM: return CWMP_ACS_INTERNAL_ERROR;
+	default: return CWMP_ACS_INVALID_ARGUMENTS;
+	}
+}
+
+enum mayday_err srv_acs_post(struct srv_acs_table *t, const struct srv_acs_env *env,
+			     const char *identity, const char *cookie, const char *body,
+			     size_t len, struct srv_acs_reply *r)
+{
+	struct mayday_diag diag = {0};
+	char sid[SRV_ACS_SID_LEN + 1];
+	enum mayday_err err = MAYDAY_OK;
+
+	r->status = 204;
+	r->len = 0;
+	r->cookie[0] = '\0';
+	if (r->cap < CWMP_ENVELOPE_MAX)
+		return MAYDAY_E_INVALID;
+	struct sess *s = find(t, identity);
+	if (s != NULL && (env->now - s->last > (int64_t)t->idle_s ||
+			  !cookie_sid(cookie, sid) || strcmp(sid, s->sid) != 0))
+		s = NULL;
+	err = cwmp_parse(body, len, &t->in, &diag);
+	if (err != MAYDAY_OK) {
+		log_limited(&lim_peer, "cwmp: envelope of %s at byte %zu: %s (%s)", identity,
+			    diag.offset, mayday_strerror(err), diag.what ? diag.what : "-");
+		memset(&t->in, 0, sizeof(t->in));
+		fault(t, parse_fault_code(err), "envelope not understood");
+		end(s);
+		err = MAYDAY_OK;
+	} else if (t->in.kind == CWMP_INFORM) {
+		memset(&t->out, 0, sizeof(t->out));
+		err = on_inform(t, env, identity, r);
+	} else if (s != NULL) {
+		step(t, env, s);
+	} else if (t->in.kind == CWMP_EMPTY) {
+		memset(&t->out, 0, sizeof(t->out));  /* no session: nothing to say */
+	} else {
+		log_limited(&lim_peer, "cwmp: %s: %s outside a session", identity,
+			    cwmp_kind_name(t->in.kind));
+		fault(t, CWMP_ACS_REQUEST_DENIED, "no session: start with an Inform");
+	}
+	if (err != MAYDAY_OK)
+		return err;
+	if (t->out.kind == CWMP_EMPTY)
+		return MAYDAY_OK;
+	err = cwmp_emit(&t->out, r->body, r->cap, &r->len, &diag);
+	if (err != MAYDAY_OK) {
+		log_warnx("cwmp: cannot emit %s for %s: %s (%s)", cwmp_kind_name(t->out.kind),
+			  identity, mayday_strerror(err), diag.what ? diag.what : "-");
+		end(find(t, identity));
+		r->len = 0;
+		r->cookie[0] = '\0';
+		return MAYDAY_E_INTERNAL;
+	}
+	r->status = 200;
+	return MAYDAY_OK;
+}

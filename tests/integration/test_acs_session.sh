@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The ACS on maydayd's HTTPS listener, with curl as the CPE over mTLS and
+# acs_itool making and reading the envelopes: a signed distress indication
+# schedules remediation; the distress session (Inform, empty POST,
+# GetParameterValues, Download, 204) hands out a token URL; the bundle comes
+# back byte for byte with the device's certificate, 403 with another
+# device's, 404 once used; the BOOT / TRANSFER COMPLETE session with fault 0
+# makes the incident recovered (maydayctl --json show). Also: a session
+# without its cookie, a malformed envelope (Fault 8003), wrong methods and
+# media types, and a device whose distress is not scheduled (204 at once).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/test_server_common.sh"
+command -v curl >/dev/null || fail "curl missing"
+command -v jq >/dev/null || fail "jq missing"
+acs=$build/tests/acs_itool
+[ -x "$acs" ] || fail "missing $acs"
+
+make_ca opca "mayday test operator CA"
+issue server opca "/CN=hems.mayday.test" serverAuth 30 "DNS:hems.mayday.test,IP:127.0.0.1"
+for d in hnb-1 hnb-2 hnb-3; do
+  enrol $d
+  issue $d opca "/O=operator/CN=$d" clientAuth 30
+done
+mkdir "$work/bundles"
+head -c 1500000 /dev/urandom > "$work/bundles/femto-it.bundle"
+
+# The ACS URL is advertised in acks, so the port is fixed before maydayd starts.
+aport=$("$here/../../scripts/free-port.sh" tcp)
+start_daemon "http_timeout = 5" "[https]
+listen = 127.0.0.1:$aport
+cert = $work/server.pem
+key = $work/server.key
+ca = $work/opca.pem
+
+[acs]
+url = https://127.0.0.1:$aport/cwmp
+bundle_dir = $work/bundles"
+[ "$https_port" = "$aport" ] || fail "https on $https_port, not $aport"
+base="https://127.0.0.1:$aport"
+
+# tls CERT [curl args] URL: prints the HTTP status; the body goes to $work/resp
+tls() {
+  local c=$1
+  shift
+  curl -sS -o "$work/resp" -w '%{http_code}' --max-time 10 --cacert "$work/opca.pem" \
+    --cert "$work/$c.pem" --key "$work/$c.key" "$@" 2>>"$work/curl.err" || true
+}
+# cwmp CERT FILE: one CWMP POST with the cookie jar of CERT ("" FILE: the empty POST)
+cwmp() {
+  tls "$1" -b "$work/$1.jar" -c "$work/$1.jar" -H 'Content-Type: text/xml; charset="utf-8"' \
+    --data-binary @"$2" "$base/cwmp"
+}
+kind() { "$acs" parse "$work/resp" | sed -n 's/^kind=//p'; }
+field() { "$acs" parse "$work/resp" | sed -n "s/^$1=//p"; }
+state() { "$ctl" -d "$store" --json show "$1" | jq -r .device.state; }
+: > "$work/empty"
+
+# ---- a signed distress indication schedules remediation ------------------------------
+for d in hnb-1 hnb-3; do
+  ind=$(sign $d 1 3)
+  [ "$(tls $d -H 'Content-Type: application/cose' --data-binary @"$ind" "$base/v1/distress")" = 200 ] ||
+    fail "distress of $d: $(tail -1 "$work/curl.err")"
+done
+[ "$(state hnb-1)" = remediation_scheduled ] || fail "hnb-1 is $(state hnb-1)"
+
+# ---- the distress session -----------------------------------------------------------
+"$acs" inform hnb-1 "X A1B2C3 DISTRESS" > "$work/inform"
+[ "$(cwmp hnb-1 "$work/inform")" = 200 ] || fail "Inform: $(tail -1 "$work/curl.err")"
+[ "$(kind)" = InformResponse ] || fail "Inform answered with $(kind)"
+grep -q 'MAYDAYSESSION' "$work/hnb-1.jar" || fail "no session cookie"
+[ "$(cwmp hnb-1 "$work/empty")" = 200 ] || fail "empty POST"
+[ "$(kind)" = GetParameterValues ] && [ "$(field names)" = 4 ] || fail "expected GPV: $(kind)"
+"$acs" gpvr 2000000 4000000 > "$work/gpvr"
+[ "$(cwmp hnb-1 "$work/gpvr")" = 200 ] || fail "GPVResponse"
+[ "$(kind)" = Download ] || fail "expected Download: $(kind)"
+url=$(field url)
+key=$(field key)
+[ "$(field size)" = 1500000 ] || fail "FileSize $(field size)"
+[ "$(field filetype)" = "1 Firmware Upgrade Image" ] || fail "FileType"
+[[ "$url" =~ ^$base/bundles/[0-9a-f]{32}$ ]] || fail "url $url"
+[[ "$key" =~ ^rem-[0-9]+-1$ ]] || fail "CommandKey $key"
+"$acs" dlr > "$work/dlr"
+[ "$(cwmp hnb-1 "$work/dlr")" = 204 ] || fail "DownloadResponse not answered with 204"
+[ "$(state hnb-1)" = remediation_in_progress ] || fail "hnb-1 is $(state hnb-1)"
+
+# ---- the bundle: the owner's only, once -----------------------------------------------
+[ "$(tls hnb-2 "$url")" = 403 ] || fail "another device's certificate got the bundle"
+[ "$(tls hnb-1 "$base/bundles/00000000000000000000000000000000")" = 404 ] || fail "unknown token"
+[ "$(tls hnb-1 "$base/bundles/..%2fhems.db")" = 404 ] || fail "not a token"
+[ "$(tls hnb-1 -X POST "$url")" = 405 ] || fail "POST to a bundle"
+[ "$(tls hnb-1 -D "$work/hdr" "$url")" = 200 ] || fail "bundle: $(tail -1 "$work/curl.err")"
+cmp "$work/resp" "$work/bundles/femto-it.bundle" || fail "bundle differs from the golden one"
+grep -qi '^content-length: 1500000' "$work/hdr" || fail "Content-Length: $(cat "$work/hdr")"
+[ "$(tls hnb-1 "$url")" = 404 ] || fail "a used token served again"
+
+# ---- the new image booted: recovered -------------------------------------------------
+rm -f "$work/hnb-1.jar"
+"$acs" inform hnb-1 "1 BOOT" "7 TRANSFER COMPLETE" "M Download" > "$work/inform-boot"
+"$acs" tc "$key" 0 > "$work/tc"
+[ "$(cwmp hnb-1 "$work/tc")" = 200 ] && [ "$(kind)" = Fault ] && [ "$(field fault)" = 8001 ] ||
+  fail "TransferComplete outside a session accepted"
+[ "$(cwmp hnb-1 "$work/inform-boot")" = 200 ] && [ "$(kind)" = InformResponse ] || fail "BOOT Inform"
+[ "$(cwmp hnb-1 "$work/tc")" = 200 ] || fail "TransferComplete"
+[ "$(kind)" = TransferCompleteResponse ] || fail "TransferComplete answered with $(kind)"
+[ "$(cwmp hnb-1 "$work/empty")" = 204 ] || fail "empty POST after recovery"
+json=$("$ctl" -d "$store" --json show hnb-1)
+[ "$(jq -r .device.state <<<"$json")" = healthy ] || fail "device: $json"
+[ "$(jq -r '.remediation_attempts[0].result' <<<"$json")" = recovered ] || fail "attempt: $json"
+[ "$(jq -r '.remediation_attempts[0].command_key' <<<"$json")" = "$key" ] || fail "key: $json"
+
+# ---- no remediation scheduled: 204 right after the empty POST --------------------------
+"$acs" inform hnb-2 "X A1B2C3 DISTRESS" > "$work/inform2"
+[ "$(cwmp hnb-2 "$work/inform2")" = 200 ] && [ "$(kind)" = InformResponse ] || fail "hnb-2 Inform"
+[ "$(cwmp hnb-2 "$work/empty")" = 204 ] || fail "hnb-2: nothing to do, yet $(kind)"
+
+# ---- hostile or wrong requests -----------------------------------------------------------
+[ "$(cwmp hnb-3 "$work/inform")" = 200 ] && [ "$(field fault)" = 8001 ] ||
+  fail "an Inform for another device than the certificate's"
+printf '<x' > "$work/bad"
+[ "$(cwmp hnb-3 "$work/bad")" = 200 ] && [ "$(field fault)" = 8003 ] || fail "malformed envelope"
+[ "$(tls hnb-3 "$base/cwmp")" = 405 ] || fail "GET /cwmp"
+[ "$(tls hnb-3 -H 'Content-Type: application/json' --data-binary @"$work/inform" "$base/cwmp")" = 415 ] ||
+  fail "wrong media type"
+[ "$(state hnb-3)" = remediation_scheduled ] || fail "hnb-3 changed: $(state hnb-3)"
+alive
+stop_daemon
+echo "PASS"

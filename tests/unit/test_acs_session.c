@@ -1,0 +1,408 @@
+/* The ACS session (srv_acs_session.c) and bundle lookup (srv_bundle.c) on a
+ * real temporary store. The CPE is the device's own state machine
+ * (device/cpe/cpe_session.c), its posts handed straight to srv_acs_post
+ * with the cookie it was given, so the two sides' contract is what is
+ * tested; single messages test the rules the CPE never breaks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cpe_session.h"
+#include "cwmp.h"
+#include "srv_acs_session.h"
+#include "srv_bundle.h"
+#include "store_remed.h"
+#include "test_store_fixture.h"
+
+#define NOW 1700000600
+#define BUNDLE_SIZE 3000u
+
+struct t {
+	struct fx fx;
+	char bundle_dir[300];
+	char bundle[400];
+	struct srv_acs_policy pol;
+	struct srv_acs_env env;
+	struct srv_acs_table *tab;
+	/* the CPE's transport */
+	const char *identity;
+	char cookie[64];
+	int posts, last_status;
+	char body[CWMP_ENVELOPE_MAX];
+};
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	char pem[1024];
+	assert_non_null(t);
+	fx_open(&t->fx);
+	EVP_PKEY_free(fx_key(pem, sizeof(pem)));
+	assert_int_equal(store_enrol(t->fx.st, "hnb-1", "femto-a", pem), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->fx.st, "hnb-2", "femto-a", pem), MAYDAY_OK);
+	snprintf(t->bundle_dir, sizeof(t->bundle_dir), "%s", t->fx.dir);
+	snprintf(t->bundle, sizeof(t->bundle), "%s/femto-a.bundle", t->fx.dir);
+	FILE *f = fopen(t->bundle, "wb");
+	assert_non_null(f);
+	for (unsigned i = 0; i < BUNDLE_SIZE; i++)
+		fputc((int)(i * 7u & 0xff), f);
+	assert_int_equal(fclose(f), 0);
+	t->pol = (struct srv_acs_policy){.acs_url = "https://127.0.0.1:7443/cwmp",
+					 .bundle_dir = t->bundle_dir, .max_attempts = 2,
+					 .max_in_flight = 4};
+	t->env = (struct srv_acs_env){.st = t->fx.st, .pol = &t->pol,
+				      .base = "https://127.0.0.1:7443", .now = NOW};
+	assert_int_equal(srv_acs_table_new(&t->tab, 4, 30), MAYDAY_OK);
+	t->identity = "hnb-1";
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+	srv_acs_table_free(t->tab);
+	unlink(t->bundle);
+	fx_close(&t->fx);
+	free(t);
+	return 0;
+}
+
+static void distress_scheduled(struct t *t, const char *id, uint64_t counter)
+{
+	struct mayday_indication ind;
+	struct store_ingest_rec rec;
+	uint8_t raw[4096];
+	bool yes = false;
+	fx_indication(&ind, id, counter);
+	fx_rec(&rec, &ind, STORE_TRUST_SIGNED, raw, sizeof(raw));
+	rec.received_at = NOW;
+	assert_int_equal(fx_put1(t->fx.st, &rec), MAYDAY_OK);
+	assert_int_equal(store_ingest_begin(t->fx.st), MAYDAY_OK);
+	assert_int_equal(store_remed_schedule(t->fx.st, id, false, t->pol.max_attempts, NOW, &yes),
+			 MAYDAY_OK);
+	assert_int_equal(store_ingest_commit(t->fx.st), MAYDAY_OK);
+	assert_true(yes);
+}
+
+static void expect_state(struct t *t, const char *id, const char *state)
+{
+	struct store_device_row d;
+	assert_int_equal(store_get_device(t->fx.st, id, &d), MAYDAY_OK);
+	assert_string_equal(d.state, state);
+}
+
+/* cpe_post_fn: one POST to the ACS, carrying the cookie like libcurl would. */
+static enum mayday_err post(void *ctx, const char *body, size_t len, char *reply, size_t cap,
+			    size_t *reply_len)
+{
+	struct t *t = ctx;
+	struct srv_acs_reply r = {.body = t->body, .cap = sizeof(t->body)};
+	enum mayday_err err = srv_acs_post(t->tab, &t->env, t->identity,
+					   t->cookie[0] ? t->cookie : NULL, body, len, &r);
+	t->posts++;
+	t->last_status = r.status;
+	if (err != MAYDAY_OK)
+		return err;
+	if (r.cookie[0])
+		snprintf(t->cookie, sizeof(t->cookie), "other=1; %s=%s", SRV_ACS_COOKIE, r.cookie);
+	assert_true(r.status == 204 ? r.len == 0 : r.status == 200 && r.len > 0);
+	assert_true(r.len <= cap);
+	memcpy(reply, r.body, r.len);
+	*reply_len = r.len;
+	return MAYDAY_OK;
+}
+
+static enum mayday_err run_cpe(struct t *t, const char *const *events, unsigned n,
+			       const struct cwmp_transfer_complete *tc, uint64_t free_space,
+			       struct cpe_outcome *out)
+{
+	const struct cpe_info info = {.product_class = "femto-a", .serial_number = t->identity,
+				      .software_version = "1.0", .dcf_version = "1",
+				      .free_space = free_space, .max_image_size = 1u << 20};
+	const struct cpe_session_params p = {.info = &info, .events = events, .n_events = n,
+					     .event_command_key = tc ? tc->command_key : NULL,
+					     .tc = tc, .now = NOW, .post = post, .post_ctx = t};
+	struct mayday_diag diag;
+	t->cookie[0] = '\0';
+	t->posts = 0;
+	return cpe_session_run(&p, out, &diag);
+}
+
+static const char *const distress_ev[] = {"X A1B2C3 DISTRESS"};
+static const char *const boot_ev[] = {CWMP_EV_BOOT, CWMP_EV_TRANSFER_COMPLETE,
+				      CWMP_EV_M_DOWNLOAD};
+
+/* Distress session -> Download of a token URL; the token serves the owner once. */
+static void test_distress_download_then_recovered(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	int fd = -1;
+	uint64_t size = 0;
+	distress_scheduled(t, "hnb-1", 1);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	/* Inform, empty, GPVResponse, DownloadResponse */
+	assert_int_equal(t->posts, 4);
+	assert_true(out.download);
+	assert_int_equal(out.requests, 2);
+	assert_int_equal(out.faults_sent, 0);
+	assert_string_equal(out.dl.file_type, CWMP_FILETYPE_FIRMWARE);
+	assert_int_equal(out.dl.file_size, BUNDLE_SIZE);
+	assert_int_equal(strncmp(out.dl.url, "https://127.0.0.1:7443/bundles/", 31), 0);
+	assert_int_equal(strlen(out.dl.url + 31), SRV_ACS_TOKEN_LEN);
+	assert_int_equal(strncmp(out.dl.command_key, "rem-", 4), 0);
+	expect_state(t, "hnb-1", "remediation_in_progress");
+	assert_int_equal(srv_acs_table_count(t->tab, NOW), 0);  /* ended with 204 */
+
+	const char *token = out.dl.url + 31;
+	assert_int_equal(srv_bundle_open(t->fx.st, token, "hnb-2", &fd, &size),
+			 MAYDAY_E_MISMATCH);
+	assert_int_equal(fd, -1);
+	assert_int_equal(srv_bundle_open(t->fx.st, "0123", "hnb-1", &fd, &size),
+			 MAYDAY_E_NOTFOUND);
+	assert_int_equal(srv_bundle_open(t->fx.st, token, "hnb-1", &fd, &size), MAYDAY_OK);
+	assert_true(fd >= 0);
+	assert_int_equal(size, BUNDLE_SIZE);
+	close(fd);
+	assert_int_equal(srv_bundle_open(t->fx.st, token, "hnb-1", &fd, &size),
+			 MAYDAY_E_NOTFOUND);
+
+	/* The new image booted and reports fault 0 against the CommandKey. */
+	struct cwmp_transfer_complete tc = {.start_time = NOW, .complete_time = NOW};
+	snprintf(tc.command_key, sizeof(tc.command_key), "%s", out.dl.command_key);
+	assert_int_equal(run_cpe(t, boot_ev, 3, &tc, 1u << 20, &out), MAYDAY_OK);
+	assert_false(out.download);
+	assert_int_equal(t->posts, 3);   /* Inform, TransferComplete, empty -> 204 */
+	expect_state(t, "hnb-1", "healthy");
+}
+
+/* TransferComplete with fault 0 but no BOOT: installed, not recovered. */
+static void test_installed_without_boot(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	static const char *const tc_ev[] = {CWMP_EV_TRANSFER_COMPLETE, CWMP_EV_M_DOWNLOAD};
+	distress_scheduled(t, "hnb-1", 1);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	struct cwmp_transfer_complete tc = {.start_time = NOW, .complete_time = NOW};
+	snprintf(tc.command_key, sizeof(tc.command_key), "%s", out.dl.command_key);
+	assert_int_equal(run_cpe(t, tc_ev, 2, &tc, 1u << 20, &out), MAYDAY_OK);
+	expect_state(t, "hnb-1", "installed");
+}
+
+/* A failed install, reported twice: back to distress, then given up. */
+static void test_transfer_fault_counts(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	struct cwmp_transfer_complete tc = {.fault = {.code = CWMP_CPE_FILE_AUTH_FAILURE},
+					    .start_time = NOW, .complete_time = NOW};
+	snprintf(tc.fault.string, sizeof(tc.fault.string), "bad signature");
+	for (uint64_t i = 1; i <= 2; i++) {
+		distress_scheduled(t, "hnb-1", i);
+		assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+		assert_true(out.download);
+		snprintf(tc.command_key, sizeof(tc.command_key), "%s", out.dl.command_key);
+		assert_int_equal(run_cpe(t, boot_ev, 3, &tc, 1u << 20, &out), MAYDAY_OK);
+		assert_false(out.download);  /* never a Download in the session reporting failure */
+		expect_state(t, "hnb-1", i == 1 ? "in_distress" : "remediation_failed");
+	}
+}
+
+/* Nothing scheduled: 204 right after the empty POST. */
+static void test_nothing_scheduled(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_false(out.download);
+	assert_int_equal(out.requests, 0);
+	assert_int_equal(t->posts, 2);
+	assert_int_equal(t->last_status, 204);
+}
+
+/* A bundle larger than the device can take: a failed attempt, no Download. */
+static void test_too_big(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	struct store_remed_status rs;
+	distress_scheduled(t, "hnb-1", 1);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, BUNDLE_SIZE - 1, &out), MAYDAY_OK);
+	assert_false(out.download);
+	assert_int_equal(out.requests, 1);   /* the GetParameterValues only */
+	expect_state(t, "hnb-1", "in_distress");
+	assert_int_equal(store_remed_status(t->fx.st, "hnb-1", &rs), MAYDAY_OK);
+	assert_int_equal(rs.failures, 1);
+}
+
+/* At max_in_flight a scheduled device is told nothing (204) and stays scheduled. */
+static void test_in_flight_limit(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	t->pol.max_in_flight = 1;
+	distress_scheduled(t, "hnb-1", 1);
+	distress_scheduled(t, "hnb-2", 1);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	t->identity = "hnb-2";
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_false(out.download);
+	assert_int_equal(out.requests, 0);
+	expect_state(t, "hnb-2", "remediation_scheduled");
+}
+
+/* Emits m and posts it as `identity` with `cookie`; parses the answer into *got. */
+static struct srv_acs_reply post_msg(struct t *t, const struct cwmp_msg *m, const char *identity,
+				     const char *cookie, struct cwmp_msg *got)
+{
+	static char env[CWMP_ENVELOPE_MAX];
+	struct mayday_diag diag;
+	size_t len = 0;
+	struct srv_acs_reply r = {.body = t->body, .cap = sizeof(t->body)};
+	assert_int_equal(cwmp_emit(m, env, sizeof(env), &len, &diag), MAYDAY_OK);
+	assert_int_equal(srv_acs_post(t->tab, &t->env, identity, cookie, env, len, &r), MAYDAY_OK);
+	assert_int_equal(cwmp_parse(r.body, r.len, got, &diag), MAYDAY_OK);
+	return r;
+}
+
+static void inform_of(struct cwmp_msg *m, const char *serial, enum cwmp_ns ns)
+{
+	memset(m, 0, sizeof(*m));
+	m->kind = CWMP_INFORM;
+	m->ns = ns;
+	snprintf(m->id, sizeof(m->id), "i-1");
+	snprintf(m->u.inform.manufacturer, sizeof(m->u.inform.manufacturer), "mayday");
+	snprintf(m->u.inform.oui, sizeof(m->u.inform.oui), "A1B2C3");
+	snprintf(m->u.inform.product_class, sizeof(m->u.inform.product_class), "femto-a");
+	snprintf(m->u.inform.serial_number, sizeof(m->u.inform.serial_number), "%s", serial);
+	snprintf(m->u.inform.events[0].code, sizeof(m->u.inform.events[0].code), "1 BOOT");
+	m->u.inform.n_events = 1;
+	m->u.inform.max_envelopes = 1;
+	m->u.inform.current_time = NOW;
+}
+
+static void test_rules(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg m, got;
+	struct srv_acs_reply r;
+	char cookie[80];
+
+	/* The Inform must name the certificate's device. */
+	inform_of(&m, "hnb-2", CWMP_NS_1_2);
+	r = post_msg(t, &m, "hnb-1", NULL, &got);
+	assert_int_equal(got.kind, CWMP_FAULT);
+	assert_int_equal(got.u.fault.code, CWMP_ACS_REQUEST_DENIED);
+	assert_string_equal(r.cookie, "");
+	/* Answers echo the ID and the peer's namespace. */
+	inform_of(&m, "hnb-1", CWMP_NS_1_0);
+	r = post_msg(t, &m, "hnb-1", NULL, &got);
+	assert_int_equal(got.kind, CWMP_INFORM_RESPONSE);
+	assert_int_equal(got.ns, CWMP_NS_1_0);
+	assert_string_equal(got.id, "i-1");
+	assert_int_equal(strlen(r.cookie), SRV_ACS_SID_LEN);
+	snprintf(cookie, sizeof(cookie), "%s=%s", SRV_ACS_COOKIE, r.cookie);
+	/* Without the cookie (or from another device) a TransferComplete finds no session. */
+	memset(&m, 0, sizeof(m));
+	m.kind = CWMP_TRANSFER_COMPLETE;
+	snprintf(m.u.transfer_complete.command_key, sizeof(m.u.transfer_complete.command_key),
+		 "rem-1-1");
+	post_msg(t, &m, "hnb-1", NULL, &got);
+	assert_int_equal(got.kind, CWMP_FAULT);
+	assert_int_equal(got.u.fault.code, CWMP_ACS_REQUEST_DENIED);
+	post_msg(t, &m, "hnb-2", cookie, &got);
+	assert_int_equal(got.u.fault.code, CWMP_ACS_REQUEST_DENIED);
+	/* Malformed: 8003, and the session is over. */
+	struct srv_acs_reply r2 = {.body = t->body, .cap = sizeof(t->body)};
+	struct mayday_diag diag;
+	assert_int_equal(srv_acs_post(t->tab, &t->env, "hnb-1", cookie, "<x", 2, &r2), MAYDAY_OK);
+	assert_int_equal(r2.status, 200);
+	assert_int_equal(cwmp_parse(r2.body, r2.len, &got, &diag), MAYDAY_OK);
+	assert_int_equal(got.u.fault.code, CWMP_ACS_INVALID_ARGUMENTS);
+	assert_int_equal(srv_acs_table_count(t->tab, NOW), 0);
+	/* A method we do not implement: 8000. */
+	inform_of(&m, "hnb-1", CWMP_NS_1_2);
+	r = post_msg(t, &m, "hnb-1", NULL, &got);
+	snprintf(cookie, sizeof(cookie), "%s=%s", SRV_ACS_COOKIE, r.cookie);
+	static const char other[] =
+		"<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\""
+		" xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soap:Body><cwmp:GetRPCMethods/>"
+		"</soap:Body></soap:Envelope>";
+	assert_int_equal(srv_acs_post(t->tab, &t->env, "hnb-1", cookie, other, sizeof(other) - 1,
+				      &r2), MAYDAY_OK);
+	assert_int_equal(cwmp_parse(r2.body, r2.len, &got, &diag), MAYDAY_OK);
+	assert_int_equal(got.u.fault.code, CWMP_ACS_METHOD_NOT_SUPPORTED);
+	/* The reply buffer must hold an envelope. */
+	r2.cap = 100;
+	assert_int_equal(srv_acs_post(t->tab, &t->env, "hnb-1", cookie, "", 0, &r2),
+			 MAYDAY_E_INVALID);
+}
+
+/* The table is bounded; idle sessions make room. */
+static void test_table_bounds(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg m, got;
+	char id[16];
+	for (int i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "dev-%d", i);
+		inform_of(&m, id, CWMP_NS_1_2);
+		post_msg(t, &m, id, NULL, &got);
+		assert_int_equal(got.kind, CWMP_INFORM_RESPONSE);
+	}
+	assert_int_equal(srv_acs_table_count(t->tab, NOW), 4);
+	static char env[CWMP_ENVELOPE_MAX];
+	struct mayday_diag diag;
+	size_t len = 0;
+	struct srv_acs_reply r = {.body = t->body, .cap = sizeof(t->body)};
+	inform_of(&m, "dev-9", CWMP_NS_1_2);
+	assert_int_equal(cwmp_emit(&m, env, sizeof(env), &len, &diag), MAYDAY_OK);
+	assert_int_equal(srv_acs_post(t->tab, &t->env, "dev-9", NULL, env, len, &r),
+			 MAYDAY_E_TOOBIG);
+	/* the same device again replaces its own session */
+	inform_of(&m, "dev-1", CWMP_NS_1_2);
+	post_msg(t, &m, "dev-1", NULL, &got);
+	assert_int_equal(got.kind, CWMP_INFORM_RESPONSE);
+	t->env.now = NOW + 31;
+	assert_int_equal(srv_acs_table_count(t->tab, t->env.now), 0);
+	assert_int_equal(srv_acs_post(t->tab, &t->env, "dev-9", NULL, env, len, &r), MAYDAY_OK);
+	assert_int_equal(r.status, 200);
+}
+
+static void test_base(void **state)
+{
+	char base[SRV_ACS_BASE_MAX + 1];
+	(void)state;
+	assert_int_equal(srv_acs_base("https://127.0.0.1:7443/cwmp", base), MAYDAY_OK);
+	assert_string_equal(base, "https://127.0.0.1:7443");
+	assert_int_equal(srv_acs_base("http://h/cwmp", base), MAYDAY_E_INVALID);
+	assert_int_equal(srv_acs_base("https:///cwmp", base), MAYDAY_E_INVALID);
+	assert_int_equal(srv_acs_base("https://h/cwmpx", base), MAYDAY_E_INVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_distress_download_then_recovered, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_installed_without_boot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transfer_fault_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_scheduled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_in_flight_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_bounds, setup, teardown),
+		cmocka_unit_test(test_base),
+	};
+	cwmp_global_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
