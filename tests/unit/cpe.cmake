@@ -22,3 +22,14 @@ target_link_libraries(test_cpe_http PRIVATE mayday_cpe_http mayday_dcf_core PkgC
                       Threads::Threads OpenSSL::SSL)
 add_test(NAME test_cpe_http COMMAND test_cpe_http)
 set_tests_properties(test_cpe_http PROPERTIES LABELS unit TIMEOUT 120)
+
+# The bundle download streamed into the installer, against the test ACS
+# serving a bundle built by the installer tests' fixture.
+add_executable(test_cpe_download ${CMAKE_CURRENT_LIST_DIR}/test_cpe_download.c
+  ${CMAKE_CURRENT_LIST_DIR}/test_cpe_acs.c ${CMAKE_SOURCE_DIR}/tools/provision/prov_x509.c)
+target_compile_definitions(test_cpe_download PRIVATE _GNU_SOURCE)
+target_include_directories(test_cpe_download PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision)
+target_link_libraries(test_cpe_download PRIVATE mayday_cpe_download update_fixture
+                      PkgConfig::CMOCKA Threads::Threads OpenSSL::SSL)
+add_test(NAME test_cpe_download COMMAND test_cpe_download)
+set_tests_properties(test_cpe_download PROPERTIES LABELS unit TIMEOUT 120)

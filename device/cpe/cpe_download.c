@@ -1,0 +1,187 @@
+/*
+ * Download into the installer in constant memory: libcurl pushes the body
+ * (write callback) while update_install pulls its stream (read callback).
+ * The two are joined by a local socket pair: libcurl runs on the calling
+ * thread and sends each chunk into one end (blocking, so the kernel's socket
+ * buffer is all that is ever held in flight), the installer runs on its own
+ * thread and reads the other end. A socket pair rather than a pipe so a send
+ * to an installer that stopped reading fails with EPIPE (MSG_NOSIGNAL)
+ * instead of raising SIGPIPE.
+ *
+ * Ending: when the installer returns, its thread closes its end, so the next
+ * send fails and libcurl aborts. When libcurl returns, the sender records
+ * whether the transfer failed and then shuts its end down; the reader turns
+ * end-of-stream into an error in that case, so a cut download is reported
+ * as a download failure (9010), not as a truncated (corrupted) bundle.
+ */
+#include "cpe_download.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "cpe_record.h"
+#include "tx_mtls.h"
+
+struct pump {
+	int fd[2];                      /* [0] libcurl sends, [1] the installer reads */
+	uint64_t received, limit;       /* body bytes so far, FileSize */
+	int too_big;
+	atomic_int transfer_failed;     /* set before fd[0] is shut down */
+	/* the installer's side */
+	const struct cpe_download_params *p;
+	struct update_result *res;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct pump *pu = user;
+	size_t n = size * nmemb, done = 0;
+
+	if (n > pu->limit - pu->received) {
+		pu->too_big = 1;
+		return 0; /* anything but n aborts the transfer */
+	}
+	pu->received += n;
+	while (done < n) {
+		ssize_t k = send(pu->fd[0], data + done, n - done, MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return 0; /* the installer has stopped reading */
+		done += (size_t)k;
+	}
+	return n;
+}
+
+static enum mayday_err read_pipe(void *ctx, uint8_t *buf, size_t cap, size_t *n)
+{
+	struct pump *pu = ctx;
+	ssize_t k;
+
+	do
+		k = recv(pu->fd[1], buf, cap, 0);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return MAYDAY_E_IO;
+	if (k == 0 && atomic_load(&pu->transfer_failed))
+		return MAYDAY_E_IO;
+	*n = (size_t)k;
+	return MAYDAY_OK;
+}
+
+static void *install_thread(void *arg)
+{
+	struct pump *pu = arg;
+
+	update_install(pu->p->flash, pu->p->rot, pu->p->install, read_pipe, pu, pu->res);
+	close(pu->fd[1]);
+	pu->fd[1] = -1;
+	return NULL;
+}
+
+static enum mayday_err set_up(CURL *e, struct tx_mtls *tls, const struct cpe_download_params *p,
+			      struct pump *pu, char *errbuf)
+{
+	if (curl_easy_setopt(e, CURLOPT_URL, p->dl->url) ||
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https") ||
+	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https") ||
+	    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) ||
+	    curl_easy_setopt(e, CURLOPT_PROXY, "") ||
+	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) ||
+	    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) ||
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms) ||
+	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->timeout_ms) ||
+	    curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L) ||
+	    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)pu->limit) ||
+	    curl_easy_setopt(e, CURLOPT_USERAGENT, "mayday-cpe") ||
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) ||
+	    curl_easy_setopt(e, CURLOPT_WRITEDATA, pu) ||
+	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf))
+		return MAYDAY_E_INTERNAL;
+	return tx_mtls_apply(tls, e, p->pin_sha256, NULL);
+}
+
+static enum update_status fail(struct update_result *res, enum update_status st,
+			       const char *what)
+{
+	res->status = st;
+	snprintf(res->detail, sizeof(res->detail), "%s", what);
+	return st;
+}
+
+/* Runs the transfer into the installer thread; *res is the installer's,
+ * or says which set-up step failed. */
+static enum update_status pump_run(const struct cpe_download_params *p,
+				   struct update_result *res)
+{
+	struct pump pu = { .fd = { -1, -1 }, .limit = p->dl->file_size, .p = p, .res = res };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct tx_mtls *tls = NULL;
+	CURL *e = NULL;
+	pthread_t th;
+	CURLcode cc;
+
+	atomic_init(&pu.transfer_failed, 0);
+	if (tx_mtls_load("cpe", p->flash, p->rot, p->ca, p->cert, &tls) != MAYDAY_OK) {
+		fail(res, UPDATE_E_STREAM, "cannot load the TLS credentials");
+		goto out;
+	}
+	e = curl_easy_init();
+	if (!e || set_up(e, tls, p, &pu, errbuf) != MAYDAY_OK) {
+		fail(res, UPDATE_E_INTERNAL, "cannot set up the HTTP client");
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pu.fd) != 0) {
+		fail(res, UPDATE_E_INTERNAL, "cannot create the stream socket pair");
+		goto out;
+	}
+	if (pthread_create(&th, NULL, install_thread, &pu) != 0) {
+		close(pu.fd[1]);
+		fail(res, UPDATE_E_INTERNAL, "cannot start the installer thread");
+		goto out;
+	}
+	cc = curl_easy_perform(e);
+	if (cc != CURLE_OK)
+		atomic_store(&pu.transfer_failed, 1);
+	shutdown(pu.fd[0], SHUT_WR);
+	pthread_join(th, NULL);
+	if (cc != CURLE_OK && res->status == UPDATE_E_STREAM)
+		snprintf(res->detail, sizeof(res->detail), "download failed: %.140s",
+			 pu.too_big || cc == CURLE_FILESIZE_EXCEEDED
+				 ? "more bytes than the announced FileSize"
+				 : errbuf[0] ? errbuf : curl_easy_strerror(cc));
+out:
+	if (pu.fd[0] >= 0)
+		close(pu.fd[0]);
+	if (e)
+		curl_easy_cleanup(e); /* before tls: the handle's TLS set-up points into it */
+	tx_mtls_free(tls);
+	return res->status;
+}
+
+enum update_status cpe_download_run(const struct cpe_download_params *p,
+				    struct update_result *res)
+{
+	struct cpe_record rec;
+
+	memset(res, 0, sizeof(*res));
+	if (strncasecmp(p->dl->url, "https://", 8) != 0)
+		return fail(res, UPDATE_E_STREAM, "the download URL is not https://");
+	if (p->dl->file_size == 0)
+		return fail(res, UPDATE_E_STREAM, "the Download announces no FileSize");
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.command_key, sizeof(rec.command_key), "%s", p->dl->command_key);
+	snprintf(rec.acs_url, sizeof(rec.acs_url), "%s", p->acs_url);
+	rec.start_time = p->start_time;
+	if (cpe_record_save(p->flash, &rec) != MAYDAY_OK)
+		return fail(res, UPDATE_E_INTERNAL, "cannot save the remediation record");
+	return pump_run(p, res);
+}
