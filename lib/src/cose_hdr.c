@@ -7,6 +7,27 @@
 
 #include "cose_hdr.h"
 
+/* Reads the next header label of a map: in deterministic order after the
+ * previous one (*prev and *prev_len track it; start them at NULL and 0), and never
+ * crit (MAYDAY_E_CRITICAL). */
+enum mayday_err cose_hdr_next_label(struct cbor_det_reader *r, const uint8_t **prev,
+				    size_t *prev_len, struct cbor_det_item *key)
+{
+	size_t start = r->pos;
+	enum mayday_err err = cbor_det_next(r, key);
+
+	if (err)
+		return err;
+	err = cbor_det_key_order(r, key->off, *prev, *prev_len, r->buf + start, r->pos - start);
+	if (err)
+		return err;
+	*prev = r->buf + start;
+	*prev_len = r->pos - start;
+	if (key->kind == CBOR_DET_UINT && key->val == COSE_HDR_CRIT)
+		return cbor_det_fail(r, key->off, MAYDAY_E_CRITICAL, "crit header present");
+	return MAYDAY_OK;
+}
+
 enum mayday_err cose_hdr_parse_protected(const uint8_t *p, size_t len, size_t base,
 					 struct mayday_diag *diag, const struct cose_hdr_alg *alg)
 {
@@ -26,18 +47,9 @@ enum mayday_err cose_hdr_parse_protected(const uint8_t *p, size_t len, size_t ba
 	if (map.kind != CBOR_DET_MAP)
 		return cbor_det_fail(&r, map.off, MAYDAY_E_MALFORMED, "protected header is not a map");
 	for (uint64_t i = 0; i < map.val; i++) {
-		size_t start = r.pos;
-
-		err = cbor_det_next(&r, &key);
+		err = cose_hdr_next_label(&r, &prev, &prev_len, &key);
 		if (err)
 			return err;
-		err = cbor_det_key_order(&r, key.off, prev, prev_len, p + start, r.pos - start);
-		if (err)
-			return err;
-		prev = p + start;
-		prev_len = r.pos - start;
-		if (key.kind == CBOR_DET_UINT && key.val == COSE_HDR_CRIT)
-			return cbor_det_fail(&r, key.off, MAYDAY_E_CRITICAL, "crit header present");
 		if (key.kind != CBOR_DET_UINT || key.val != COSE_HDR_ALG)
 			return cbor_det_fail(&r, key.off, MAYDAY_E_UNSUPPORTED,
 					     "protected header label not in profile");

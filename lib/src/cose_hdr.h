@@ -18,6 +18,13 @@ struct cose_hdr_alg {
 	const char *wrong;        /* diagnostic when another algorithm is named */
 };
 
+/* Reads the next header label of a map: in deterministic order after the
+ * previous one (*prev and *prev_len track it; start them at NULL and 0), and never
+ * crit (MAYDAY_E_CRITICAL). */
+MAYDAY_NODISCARD enum mayday_err cose_hdr_next_label(struct cbor_det_reader *r,
+						     const uint8_t **prev, size_t *prev_len,
+						     struct cbor_det_item *key);
+
 /* The serialized protected header `p` must be exactly {1: alg}: deterministic,
  * no crit (MAYDAY_E_CRITICAL), no other label, nothing after it. `base` is
  * p[0]'s offset in the whole message, for diag. */

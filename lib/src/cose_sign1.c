@@ -27,7 +27,6 @@
 #include "cose_sign1.h"
 
 #define COSE_TAG_SIGN1   18
-#define HDR_CRIT         COSE_HDR_CRIT
 #define HDR_KID          4
 #define ALG_ES256_N      6   /* alg -7 is encoded as CBOR negative integer n = 6 */
 
@@ -125,18 +124,9 @@ static enum mayday_err parse_unprotected(struct cbor_det_reader *r, struct mayda
 	if (it.kind != CBOR_DET_MAP)
 		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "unprotected header is not a map");
 	for (uint64_t i = 0; i < it.val; i++) {
-		size_t start = r->pos;
-
-		err = cbor_det_next(r, &key);
+		err = cose_hdr_next_label(r, &prev, &prev_len, &key);
 		if (err)
 			return err;
-		err = cbor_det_key_order(r, key.off, prev, prev_len, r->buf + start, r->pos - start);
-		if (err)
-			return err;
-		prev = r->buf + start;
-		prev_len = r->pos - start;
-		if (key.kind == CBOR_DET_UINT && key.val == HDR_CRIT)
-			return cbor_det_fail(r, key.off, MAYDAY_E_CRITICAL, "crit header present");
 		if (key.kind != CBOR_DET_UINT || key.val != HDR_KID)
 			return cbor_det_fail(r, key.off, MAYDAY_E_UNSUPPORTED,
 					     "unprotected header label not in profile");
