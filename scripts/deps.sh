@@ -21,8 +21,9 @@ run_pkgs=(openssl iproute2 procps jq bc   # jq: the demo reads maydayctl --json;
   libstrongswan-standard-plugins libcharon-extra-plugins   # openssl/gcm/vici; kernel-libipsec (ESP without kernel ESP)
   strongswan-pki socat tcpdump             # ipsec integration test: its IKE PKI, probe datagrams, wire capture
 )
-# Only for `make bench` (scripts/deps.sh bench): the baseline servers.
+# Only for `make bench` (scripts/deps.sh bench): the baseline servers and tools.
 bench_pkgs=(nginx   # the TLS/HTTP baseline: nginx answering the same POST with mutual TLS 1.3
+  time              # GNU time: the installer's peak memory (max RSS)
 )
 
 missing=()

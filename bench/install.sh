@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Remediation install (mayday-install, a signed bundle into the inactive
+# slot): throughput on a 256 MiB image, as a ratio to what the installer
+# must at least do to the same bundle file in the same run, `openssl dgst
+# -sha256` (hash) plus `dd conv=fsync` (copy into the same filesystem, made
+# durable as the installer's commits are); and its peak memory (max RSS,
+# GNU time) on a 16 MiB and a 256 MiB image, whose ratio must stay ~1.0:
+# the installer streams in constant memory.
+#
+# Page cache: caches cannot be dropped without root, so the bundle is read
+# once to warm it, and every figure is the best of RUNS on a warm cache.
+# Every install starts from a pristine copy of the device (empty slot B, no
+# boot state), so each one is a full install.
+#
+# Exits non-zero if an install fails or the RSS ratio exceeds 1.5.
+# usage: bench/install.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+runs=${BENCH_RUNS:-3}
+provision=$build/tools/provision/mayday-provision
+install=$build/device/update/mayday-install
+dcf=$build/device/dcf/mayday-dcf
+normal=$build/device/normal/mayday-normal
+gnutime=/usr/bin/time
+for b in "$provision" "$install" "$dcf" "$normal"; do
+  [ -x "$b" ] || { echo "install bench: missing $b (build first)" >&2; exit 1; }
+done
+"$gnutime" -f %M true >/dev/null 2>&1 ||
+  { echo "install bench: GNU time missing at $gnutime (Debian package: time)" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# The 256 MiB golden slot, its bundle, one installed slot and one baseline
+# copy at once, plus the 16 MiB set.
+need_kib=$((1024 * 1024))
+avail_kib=$(df -Pk "$work" | awk 'NR == 2 { print $4 }')
+if [ "$avail_kib" -lt "$need_kib" ]; then
+  echo "== install: skipped, $((avail_kib / 1024)) MiB free in $work, needs $((need_kib / 1024)) MiB"
+  exit 0
+fi
+
+"$provision" init --pki "$work/pki" >/dev/null
+max_image=$((1024 * 1024 * 1024))   # the default (256 MiB) is below a 256 MiB image plus its entry
+make_device() {  # DIR ID COMPONENT-BYTES...: device of class femto-x1 under the bench PKI
+  local dir=$1 id=$2
+  shift 2
+  "$provision" device --pki "$work/pki" --out "$dir" --id "$id" --class femto-x1 \
+    --hems udp:127.0.0.1:9 --dcf-bin "$dcf" --normal-bin "$normal" \
+    --max-image-size "$max_image" "$@" >/dev/null 2>"$work/provision.log" ||
+    { cat "$work/provision.log" >&2; exit 1; }
+}
+
+# A golden device per size, bundled from its slot A and then dropped.
+make_bundle() {  # MiB: writes $work/image-MiB.bundle
+  local mib=$1 gold=$work/gold-$1
+  make_device "$gold" "bench-gold-$mib" --components 2 --component-size $((mib * 1024 * 1024 / 2))
+  "$provision" bundle --pki "$work/pki" --out "$work/image-$mib.bundle" --class femto-x1 \
+    --image-version 2.0.0 --rollback 2 --from-slot "$gold/slot_a" >/dev/null 2>"$work/provision.log" ||
+    { cat "$work/provision.log" >&2; exit 1; }
+  rm -rf "$gold"
+}
+make_bundle 16
+make_bundle 256
+# The device installed into: a small slot A, an empty slot B.
+make_device "$work/pristine" bench-0001
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
+lesser() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+mibps() { awk -v s="$1" -v t="$2" 'BEGIN { printf "%.1f", s / 1048576 / t }'; }
+
+# Installs BUNDLE RUNS times into a fresh device each; sets t_best (s) and
+# rss_max (KiB, peak RSS of the installer over the runs).
+install_runs() {  # BUNDLE
+  local t0 t1 out rc rss
+  t_best='' rss_max=0
+  for _ in $(seq "$runs"); do
+    rm -rf "${work:?}/dev"
+    cp -a "$work/pristine" "$work/dev"
+    t0=$(now)
+    set +e
+    out=$("$gnutime" -o "$work/rss" -f %M "$install" --device "$work/dev" --bundle "$1" 2>&1)
+    rc=$?
+    set -e
+    t1=$(now)
+    if [ "$rc" -ne 13 ]; then
+      echo "install bench: mayday-install exited $rc (expected 13, installed):" >&2
+      echo "$out" >&2
+      exit 1
+    fi
+    t_best=$(lesser "$t_best" "$(elapsed "$t0" "$t1")")
+    rss=$(tail -n 1 "$work/rss")
+    if [ "$rss" -gt "$rss_max" ]; then rss_max=$rss; fi
+  done
+  rm -rf "${work:?}/dev"
+}
+
+best() {  # best wall time in seconds of RUNS runs of "$@" (output dropped)
+  local b='' t0 t1
+  for _ in $(seq "$runs"); do
+    rm -f "$work/copy"
+    t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
+    b=$(lesser "$b" "$(elapsed "$t0" "$t1")")
+  done
+  rm -f "$work/copy"
+  echo "$b"
+}
+
+big=$work/image-256.bundle
+size=$(stat -c %s "$big")
+cat "$big" "$work/image-16.bundle" >/dev/null   # warm the page cache once
+install_runs "$work/image-16.bundle"
+rss_16=$rss_max
+install_runs "$big"
+t_inst=$t_best rss_256=$rss_max
+t_hash=$(best openssl dgst -sha256 "$big")
+t_copy=$(best dd if="$big" of="$work/copy" bs=64K conv=fsync)
+t_base=$(awk -v a="$t_hash" -v b="$t_copy" 'BEGIN { printf "%.6f", a + b }')
+mb_inst=$(mibps "$size" "$t_inst")
+mb_base=$(mibps "$size" "$t_base")
+
+printf 'remediation install: %.1f MiB bundle (2 x 128 MiB components, entry, notes; warm page cache, best of %d)\n' \
+  "$(awk -v s="$size" 'BEGIN { print s / 1048576 }')" "$runs"
+printf '  mayday-install (verify, hash, write, fsync, mark pending): %8.1f MiB/s (%.3f s)\n' \
+  "$mb_inst" "$t_inst"
+printf '  baseline openssl dgst -sha256 (same file):                 %8.1f MiB/s (%.3f s)\n' \
+  "$(mibps "$size" "$t_hash")" "$t_hash"
+printf '  baseline dd bs=64K conv=fsync (same file, same fs):        %8.1f MiB/s (%.3f s)\n' \
+  "$(mibps "$size" "$t_copy")" "$t_copy"
+printf '  baseline hash + copy:                                      %8.1f MiB/s (%.3f s)\n' \
+  "$mb_base" "$t_base"
+printf '  ratio: %sx (installer / hash + copy; target >= 1.0x)\n' "$(ratio "$mb_inst" "$mb_base")"
+rss_ratio=$(ratio "$rss_256" "$rss_16")
+printf 'mayday-install peak memory (max RSS): 16 MiB image %d KiB, 256 MiB image %d KiB\n' \
+  "$rss_16" "$rss_256"
+printf '  ratio 256/16: %sx (target ~1.0x: streaming in constant memory; fails above 1.5x)\n' \
+  "$rss_ratio"
+if awk -v r="$rss_ratio" 'BEGIN { exit !(r > 1.5) }'; then
+  echo "install bench: peak memory grows with the image (ratio $rss_ratio > 1.5)" >&2
+  exit 1
+fi
