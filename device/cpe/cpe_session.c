@@ -103,6 +103,10 @@ static void answer(struct sess *s)
 		s->msg.u.gpv_response.n_params = in->u.gpv.n_names;
 		return;
 	case CWMP_DOWNLOAD:
+		if (s->p->refuse_download) {
+			reply_fault(s, CWMP_CPE_REQUEST_DENIED, "no remediation was asked for");
+			return;
+		}
 		if (strcmp(in->u.download.file_type, CWMP_FILETYPE_FIRMWARE) != 0) {
 			reply_fault(s, CWMP_CPE_INVALID_ARGUMENTS, "unsupported FileType");
 			return;

@@ -16,7 +16,8 @@
  *                           name is unknown
  *     Download           -> DownloadResponse Status 1 (remembered in the
  *                           outcome; FileType other than firmware: 9003;
- *                           a second Download in one session: 9004)
+ *                           a second Download in one session: 9004;
+ *                           refused with 9001 when the caller says so)
  *     Reboot             -> RebootResponse (remembered)
  *     anything else      -> Fault 9000
  *   An ACS Fault, an unexpected answer to Inform/TransferComplete, or an
@@ -64,6 +65,10 @@ struct cpe_session_params {
 	unsigned n_events;
 	const char *event_command_key;  /* CommandKey of "M Download" (NULL: "") */
 	const struct cwmp_transfer_complete *tc; /* NULL: no TransferComplete */
+	/* Answer every Download with Fault 9001 (request denied): a session
+	 * that does not follow an authenticated distress acknowledgement asking
+	 * for remediation must not take an image from whoever answers. */
+	bool refuse_download;
 	int64_t now;                    /* CurrentTime of the Inform */
 	cpe_post_fn post;
 	void *post_ctx;

@@ -332,20 +332,22 @@ static const char *v_tls_url(struct parse_ctx *ctx, const char *value)
 	return parse_url(value, "https", &ctx->cfg->tls_url);
 }
 
-static const char *v_tls_ca(struct parse_ctx *ctx, const char *value)
+static const char *dcf_file(char dst[MAYDAY_NAME_MAX + 1], const char *value)
 {
 	if (strlen(value) > MAYDAY_NAME_MAX || !mayday_name_is_safe(value))
 		return "not a file name of the DCF partition ([A-Za-z0-9._-], 1..64)";
-	strcpy(ctx->cfg->tls_ca, value);
+	strcpy(dst, value);
 	return NULL;
+}
+
+static const char *v_tls_ca(struct parse_ctx *ctx, const char *value)
+{
+	return dcf_file(ctx->cfg->tls_ca, value);
 }
 
 static const char *v_tls_cert(struct parse_ctx *ctx, const char *value)
 {
-	if (strlen(value) > MAYDAY_NAME_MAX || !mayday_name_is_safe(value))
-		return "not a file name of the DCF partition ([A-Za-z0-9._-], 1..64)";
-	strcpy(ctx->cfg->tls_cert, value);
-	return NULL;
+	return dcf_file(ctx->cfg->tls_cert, value);
 }
 
 static const char *v_tls_server_name(struct parse_ctx *ctx, const char *value)
@@ -367,7 +369,7 @@ static int hex_digit(char c)
 	return -1;
 }
 
-static const char *v_tls_pin(struct parse_ctx *ctx, const char *value)
+static const char *parse_pin(const char *value, uint8_t pin[MAYDAY_DIGEST_LEN], int *set)
 {
 	if (strlen(value) != 2 * MAYDAY_DIGEST_LEN)
 		return "not 64 hexadecimal digits";
@@ -375,10 +377,15 @@ static const char *v_tls_pin(struct parse_ctx *ctx, const char *value)
 		int hi = hex_digit(value[2 * i]), lo = hex_digit(value[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return "not 64 hexadecimal digits";
-		ctx->cfg->tls_pin_sha256[i] = (uint8_t)(hi << 4 | lo);
+		pin[i] = (uint8_t)(hi << 4 | lo);
 	}
-	ctx->cfg->tls_pin_set = 1;
+	*set = 1;
 	return NULL;
+}
+
+static const char *v_tls_pin(struct parse_ctx *ctx, const char *value)
+{
+	return parse_pin(value, ctx->cfg->tls_pin_sha256, &ctx->cfg->tls_pin_set);
 }
 
 static const char *v_http_url(struct parse_ctx *ctx, const char *value)
@@ -464,6 +471,51 @@ static const char *v_reannounce_max(struct parse_ctx *ctx, const char *value)
 		? NULL : "not a number in 0..1000";
 }
 
+static const char *v_cwmp_remediation(struct parse_ctx *ctx, const char *value)
+{
+	if (strcmp(value, "on") == 0)
+		ctx->cfg->cwmp_enabled = 1;
+	else if (strcmp(value, "off") == 0)
+		ctx->cfg->cwmp_enabled = 0;
+	else
+		return "not on or off";
+	return NULL;
+}
+
+static const char *v_cwmp_ca(struct parse_ctx *ctx, const char *value)
+{
+	return dcf_file(ctx->cfg->cwmp_ca, value);
+}
+
+static const char *v_cwmp_cert(struct parse_ctx *ctx, const char *value)
+{
+	return dcf_file(ctx->cfg->cwmp_cert, value);
+}
+
+static const char *v_cwmp_pin(struct parse_ctx *ctx, const char *value)
+{
+	return parse_pin(value, ctx->cfg->cwmp_pin_sha256, &ctx->cfg->cwmp_pin_set);
+}
+
+static const char *v_cwmp_timeout(struct parse_ctx *ctx, const char *value)
+{
+	return parse_u32(value, DCF_CWMP_MS_MIN, DCF_CWMP_MS_MAX, &ctx->cfg->cwmp_timeout_ms)
+		? NULL : "not a number in 100..600000";
+}
+
+static const char *v_download_timeout(struct parse_ctx *ctx, const char *value)
+{
+	return parse_u32(value, DCF_DOWNLOAD_MS_MIN, DCF_DOWNLOAD_MS_MAX,
+			 &ctx->cfg->download_timeout_ms)
+		? NULL : "not a number in 1000..86400000";
+}
+
+static const char *v_boot_tries(struct parse_ctx *ctx, const char *value)
+{
+	return parse_u32(value, 1, DCF_BOOT_TRIES_MAX, &ctx->cfg->boot_tries)
+		? NULL : "not a number in 1..16";
+}
+
 static const struct key_row key_rows[] = {
 	{ "dcf", "version", 1, v_version },
 	{ "dcf", "product_class", 1, v_class },
@@ -488,6 +540,13 @@ static const struct key_row key_rows[] = {
 	{ "retry", "attempts_per_method", 0, v_attempts },
 	{ "retry", "reannounce_s", 0, v_reannounce_s },
 	{ "retry", "reannounce_max", 0, v_reannounce_max },
+	{ "cwmp", "remediation", 0, v_cwmp_remediation },
+	{ "cwmp", "ca", 0, v_cwmp_ca },
+	{ "cwmp", "cert", 0, v_cwmp_cert },
+	{ "cwmp", "pin_sha256", 0, v_cwmp_pin },
+	{ "cwmp", "timeout_ms", 0, v_cwmp_timeout },
+	{ "cwmp", "download_timeout_ms", 0, v_download_timeout },
+	{ "cwmp", "boot_tries", 0, v_boot_tries },
 };
 _Static_assert(sizeof(key_rows) / sizeof(key_rows[0]) <= 32, "seen is a 32-bit mask");
 
@@ -532,6 +591,14 @@ static int check_whole(struct parse_ctx *ctx)
 			return fail(ctx, "hems", cfg->methods[i],
 				    "method listed, but its section lacks a required key");
 	}
+	/* The CWMP client trusts what the distress channel trusts unless told
+	 * otherwise; without both files there is nothing to authenticate with. */
+	if (!cfg->cwmp_ca[0])
+		strcpy(cfg->cwmp_ca, cfg->tls_ca);
+	if (!cfg->cwmp_cert[0])
+		strcpy(cfg->cwmp_cert, cfg->tls_cert);
+	if (!cfg->cwmp_ca[0] || !cfg->cwmp_cert[0])
+		cfg->cwmp_enabled = 0;
 	return 1;
 }
 
@@ -566,6 +633,10 @@ static void set_defaults(struct dcf_config *cfg)
 	cfg->attempts_per_method = 4;
 	cfg->reannounce_s = 0;
 	cfg->reannounce_max = 24;
+	cfg->cwmp_enabled = 1;
+	cfg->cwmp_timeout_ms = 10000;
+	cfg->download_timeout_ms = 600000;
+	cfg->boot_tries = 3;
 }
 
 enum mayday_err dcf_config_parse(const char *text, size_t len, struct dcf_config *cfg,

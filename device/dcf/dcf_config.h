@@ -15,6 +15,9 @@
  *   [retry] initial_ms = 200 ; max_ms = 5000 ; attempt_timeout_ms = 500 ;
  *           deadline_ms = 30000 ; attempts_per_method = 4 ; reannounce_s = 0 ;
  *           reannounce_max = 24
+ *   [cwmp]  remediation = on ; ca = operator-ca.pem ; cert = dcf-cert.pem ;
+ *           pin_sha256 = HEX ; timeout_ms = 10000 ; download_timeout_ms = 600000 ;
+ *           boot_tries = 3      (ca and cert default to [tls]'s)
  *
  * docs/dcf.conf.example documents every key. Strict: unknown sections or
  * keys, duplicate keys, missing required keys, values out of their bounds,
@@ -60,6 +63,11 @@ struct hal_flash;
 #define DCF_REANNOUNCE_MAX_MAX  1000u
 #define DCF_INITIATE_MS_MIN     100u
 #define DCF_INITIATE_MS_MAX     60000u
+#define DCF_CWMP_MS_MIN         100u
+#define DCF_CWMP_MS_MAX         600000u    /* ten minutes per CWMP request */
+#define DCF_DOWNLOAD_MS_MIN     1000u
+#define DCF_DOWNLOAD_MS_MAX     86400000u  /* one day for a whole download */
+#define DCF_BOOT_TRIES_MAX      16u        /* BOOT_STATE_TRIES_MAX */
 
 struct dcf_endpoint {
 	char host[DCF_HOST_MAX + 1];   /* numeric address, without brackets */
@@ -108,6 +116,19 @@ struct dcf_config {
 	uint32_t attempts_per_method;  /* unanswered sends before the next method */
 	uint32_t reannounce_s;         /* 0: no re-announcement after an ack */
 	uint32_t reannounce_max;       /* re-announcements per run (0: none) */
+
+	/* Remediation (DESIGN §7): the CWMP session and download an
+	 * authenticated REMEDIATE ack asks for. cwmp_ca / cwmp_cert are files of
+	 * the DCF partition, [tls]'s when not given; remediation is possible
+	 * only when cwmp_enabled (remediation = on and both files named). */
+	int cwmp_enabled;
+	char cwmp_ca[MAYDAY_NAME_MAX + 1];
+	char cwmp_cert[MAYDAY_NAME_MAX + 1];
+	int cwmp_pin_set;
+	uint8_t cwmp_pin_sha256[MAYDAY_DIGEST_LEN];
+	uint32_t cwmp_timeout_ms;      /* per CWMP request */
+	uint32_t download_timeout_ms;  /* the whole bundle download */
+	uint32_t boot_tries;           /* start-ups of a new image before it is given up */
 };
 
 /* Why a configuration was rejected: `what` is static text, `key` names the

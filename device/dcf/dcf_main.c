@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cwmp.h"
 #include "log.h"
 #include "dcf_config.h"
 #include "dcf_run.h"
@@ -23,9 +24,10 @@ static void usage(FILE *to)
 		"  --deadline-ms N    give up an announcement after N ms (default: [retry]\n"
 		"                     deadline_ms of dcf.conf)\n"
 		"exit: %d acknowledged, %d not acknowledged, %d only unauthenticated acks,\n"
-		"      %d configuration or RoT unusable\n",
+		"      %d configuration or RoT unusable, %d remediated: a new image is pending,\n"
+		"      reboot so secure start-up verifies it\n",
 		MAYDAY_EXIT_DCF_ACKED, MAYDAY_EXIT_DCF_UNACKED, MAYDAY_EXIT_DCF_ACK_UNAUTH,
-		MAYDAY_EXIT_DCF_CONFIG);
+		MAYDAY_EXIT_DCF_CONFIG, MAYDAY_EXIT_REBOOT);
 }
 
 int main(int argc, char **argv)
@@ -81,6 +83,7 @@ int main(int argc, char **argv)
 		log_warnx("cannot initialise libcurl");
 		return MAYDAY_EXIT_DCF_CONFIG;
 	}
+	cwmp_global_init();
 	int exit_code = dcf_run(&opts, NULL);
 	curl_global_cleanup();
 	return exit_code;

@@ -11,11 +11,17 @@
 
 #include "dcf_config.h"
 #include "log.h"
+#include "dcf_remediate.h"
 #include "dcf_report.h"
 #include "exit_codes.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
 #include "tx/dcf_tx.h"
+
+static int on_acked(void *ctx, const struct mayday_ack *ack)
+{
+	return dcf_remediate_run(ctx, ack) == DCF_REMEDIATE_REBOOT ? MAYDAY_EXIT_REBOOT : 0;
+}
 
 int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 {
@@ -73,6 +79,15 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 	for (unsigned i = 0; i < cfg.n_methods; i++)
 		methods[i] = dcf_tx_find(cfg.methods[i]); /* dcf_config_load checked each */
 	struct dcf_tx_env env = { .cfg = &cfg, .flash = flash, .rot = rot };
+	uint64_t free_space = dcf_report_free_space(hal_flash_device_dir(flash));
+	struct dcf_remediate remediation = {
+		.flash = flash,
+		.rot = rot,
+		.cfg = &cfg,
+		.device_id = device_id,
+		.ev = &ev,
+		.free_space = free_space,
+	};
 	struct dcf_session session = {
 		.env = &env,
 		.methods = methods,
@@ -81,8 +96,10 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 		.hems_pub = hems,
 		.device_id = device_id,
 		.ev = &ev,
-		.free_space = dcf_report_free_space(hal_flash_device_dir(flash)),
+		.free_space = free_space,
 		.deadline_ms = opts->deadline_ms ? opts->deadline_ms : cfg.deadline_ms,
+		.on_acked = on_acked,
+		.on_acked_ctx = &remediation,
 	};
 	exit_code = dcf_session_run(&session, stats);
 out:

@@ -268,8 +268,6 @@ static enum wait_result on_ack(struct run *r, const struct mayday_ack *ack, uint
 		r->answered = 1;
 		return WAIT_CONTINUE;
 	}
-	if (ack->action == MAYDAY_ACTION_REMEDIATE)
-		log_info("remediation offered at %s: not supported by this DCF", ack->acs_url);
 	st->acked = 1;
 	st->method = r->method;
 	log_info("distress acknowledged: incident %" PRIu64, ack->incident_id);
@@ -408,6 +406,16 @@ static enum outcome announce(struct run *r)
 	return r->unauth_seen ? OUT_UNAUTH : OUT_UNACKED;
 }
 
+/* An announcement was acknowledged: hand its ack on, channel closed first
+ * (what the hook does may take long and opens its own connections). */
+static int acked(struct run *r)
+{
+	if (!r->s->on_acked)
+		return 0;
+	close_tx(r);
+	return r->s->on_acked(r->s->on_acked_ctx, &r->st->ack);
+}
+
 int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 {
 	const struct dcf_config *cfg = s->env->cfg;
@@ -421,8 +429,9 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 
 	memset(stats, 0, sizeof(*stats));
 	first = announce(&r);
-	for (uint32_t i = 1; first == OUT_ACKED && cfg->reannounce_s > 0 && i <= cfg->reannounce_max;
-	     i++) {
+	int hooked = first == OUT_ACKED ? acked(&r) : 0;
+	for (uint32_t i = 1; !hooked && first == OUT_ACKED && cfg->reannounce_s > 0 &&
+	     i <= cfg->reannounce_max; i++) {
 		/* No channel idles through the period; the next one starts fresh. */
 		close_tx(&r);
 		log_info("still in distress: re-announcement %" PRIu32 " of %" PRIu32 " in %" PRIu32
@@ -430,12 +439,17 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 		sleep_until(hal_clock_mono_ms() + (uint64_t)cfg->reannounce_s * 1000);
 		/* The method that carried the last ack goes first. */
 		change_method(&r, stats->method);
-		if (announce(&r) == OUT_ROT) {
+		enum outcome o = announce(&r);
+		if (o == OUT_ROT) {
 			first = OUT_ROT;
 			break;
 		}
+		if (o == OUT_ACKED)
+			hooked = acked(&r);
 	}
 	close_tx(&r);
+	if (hooked)
+		return hooked;
 	switch (first) {
 	case OUT_ACKED: return MAYDAY_EXIT_DCF_ACKED;
 	case OUT_UNAUTH: return MAYDAY_EXIT_DCF_ACK_UNAUTH;

@@ -52,6 +52,13 @@ struct dcf_session {
 	const struct mayday_evidence *ev;
 	uint64_t free_space;
 	uint32_t deadline_ms;                    /* per announcement, from its start */
+	/* Called after every acknowledged announcement, with the channel
+	 * closed, with that announcement's ack -- always one that passed
+	 * dcf_ack_check as DCF_ACK_VALID, never an unauthenticated one. A
+	 * non-zero return (an enum mayday_exit) ends the procedure with it.
+	 * NULL: nothing is done with acks (remediation, dcf_remediate.h). */
+	int (*on_acked)(void *ctx, const struct mayday_ack *ack);
+	void *on_acked_ctx;
 };
 
 /* Runs the procedure.
@@ -68,7 +75,8 @@ struct dcf_session {
  * attempt moves on to the next method with a new counter; it never counts as
  * an acknowledgement. Anything else received is counted and dropped.
  *
- * Returns an enum mayday_exit: MAYDAY_EXIT_DCF_ACKED if an announcement was
+ * Returns an enum mayday_exit: on_acked's non-zero answer; else
+ * MAYDAY_EXIT_DCF_ACKED if an announcement was
  * acknowledged (re-announcements that go unanswered do not undo that),
  * MAYDAY_EXIT_DCF_ACK_UNAUTH if the first announcement got only
  * unauthenticated acks, MAYDAY_EXIT_DCF_UNACKED if it got nothing usable

@@ -2,15 +2,20 @@
  * mayday-normal: the stand-in for the femtocell's normal code. It does what
  * real normal code must do for the secure start-up loop: find out who and
  * what it is (device ID from the RoT, image version from its slot's
- * verified manifest) and, once it knows it works (--confirm), confirm its
- * slot so a pending update becomes the active image and the anti-rollback
- * counter advances.
+ * verified manifest); once it knows it works -- for the stand-in, having
+ * got this far -- confirm a slot that is on trial, so the pending update
+ * becomes the active image and the anti-rollback counter advances; then
+ * report a remediation that brought it here (normal_report.h).
  */
+#include <curl/curl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "boot_confirm.h"
+#include "cwmp.h"
+#include "normal_report.h"
 #include "log.h"
 #include "boot_state.h"
 #include "boot_verify.h"
@@ -24,18 +29,25 @@ struct opts {
 	const char *rot_spec;
 	const char *slot;
 	int confirm;
+	int no_confirm;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mayday-normal --device DIR --slot a|b [--flash SPEC] [--rot SPEC] [--confirm]\n"
+		"usage: mayday-normal --device DIR --slot a|b [--flash SPEC] [--rot SPEC]\n"
+		"         [--confirm | --no-confirm]\n"
 		"  --device DIR   the device (its flash directory)\n"
 		"  --slot a|b     the slot this image was started from\n"
 		"  --flash SPEC   flash backend (default: $MAYDAY_FLASH or \"host\")\n"
 		"  --rot SPEC     RoT backend (default: $MAYDAY_ROT or \"file\")\n"
-		"  --confirm      confirm the slot: a pending image becomes the active one and\n"
-		"                 the anti-rollback counter advances to its manifest's value\n"
+		"  --confirm      confirm the slot even if it is not on trial (the anti-rollback\n"
+		"                 counter advances to its manifest's value); a slot on trial is\n"
+		"                 always confirmed: the pending image becomes the active one\n"
+		"  --no-confirm   confirm nothing (an image that never proves itself: secure\n"
+		"                 start-up gives it up once its tries are spent)\n"
+		"Once its slot is the active one, a remediation that brought this image is\n"
+		"reported to the ACS (1 BOOT, 7 TRANSFER COMPLETE, TransferComplete fault 0).\n"
 		"Exit status: %d healthy, %d failed.\n",
 		MAYDAY_EXIT_NORMAL_OK, MAYDAY_EXIT_NORMAL_FAILED);
 }
@@ -48,6 +60,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "flash", required_argument, NULL, 'f' },
 		{ "rot", required_argument, NULL, 'r' },
 		{ "confirm", no_argument, NULL, 'c' },
+		{ "no-confirm", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +83,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'c':
 			o->confirm = 1;
 			break;
+		case 'n':
+			o->no_confirm = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -78,7 +94,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (optind != argc || !o->device || !o->slot) {
+	if (optind != argc || !o->device || !o->slot || (o->confirm && o->no_confirm)) {
 		usage(stderr);
 		return -1;
 	}
@@ -100,6 +116,11 @@ int main(int argc, char **argv)
 	log_init("mayday-normal", 0);
 	if (parse(argc, argv, &o) != 0)
 		return MAYDAY_EXIT_NORMAL_FAILED;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_info("cannot initialise libcurl");
+		return MAYDAY_EXIT_NORMAL_FAILED;
+	}
+	cwmp_global_init();
 	if (boot_state_parse_slot(o.slot, &slot) != MAYDAY_OK) {
 		log_info("--slot must be a or b, not \"%s\"", o.slot);
 		return MAYDAY_EXIT_NORMAL_FAILED;
@@ -118,9 +139,22 @@ int main(int argc, char **argv)
 		log_info("cannot open the device %s: %s", o.device, mayday_strerror(rc));
 		goto out;
 	}
-	if (o.confirm) {
+	bool confirm = o.confirm, active = false;
+	if (!o.no_confirm && !confirm) {
+		struct boot_state st;
+		struct mayday_diag diag;
+		rc = boot_state_load(f, &st, NULL, &diag);
+		if (rc != MAYDAY_OK) {
+			log_info("boot state unreadable: %s", mayday_strerror(rc));
+			goto out;
+		}
+		confirm = st.pending == slot;
+		active = st.active == slot;
+	}
+	if (confirm) {
 		/* Verifies the manifest itself before anything is written. */
 		rc = boot_confirm(f, rot, slot, m);
+		active = rc == MAYDAY_OK;
 	} else {
 		rc = hal_rot_anchor(rot, HAL_ROT_ANCHOR_VENDOR, &vendor);
 		if (rc == MAYDAY_OK)
@@ -132,13 +166,16 @@ int main(int argc, char **argv)
 			 o.confirm ? "confirmation" : "reading the manifest", mayday_strerror(rc));
 		goto out;
 	}
-	printf("mayday-normal: device %s running image %s from slot %s\n", id, m->image_version,
-	       boot_state_slot_name(slot));
+	printf("mayday-normal: device %s running image %s from slot %s%s\n", id, m->image_version,
+	       boot_state_slot_name(slot), confirm ? " (confirmed)" : "");
+	if (active)
+		(void)normal_report_run(f, rot, id, m->image_version); /* logged; retried next start */
 	code = fflush(stdout) == 0 ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED;
 out:
 	EVP_PKEY_free(vendor);
 	hal_rot_close(rot);
 	hal_flash_close(f);
 	free(m);
+	curl_global_cleanup();
 	return code;
 }

@@ -207,6 +207,28 @@ static void test_second_download_refused(void **state)
 	free(a);
 }
 
+/* A session that no authenticated REMEDIATE ack asked for takes no image. */
+static void test_download_refused_when_not_asked(void **state)
+{
+	struct acs *a = acs_new();
+	struct cpe_session_params p = distress_params(a);
+	struct cpe_outcome out;
+	struct mayday_diag d;
+
+	(void)state;
+	p.refuse_download = true;
+	push(a, CWMP_INFORM_RESPONSE)->u.inform_response_max_envelopes = 1;
+	push_download(a, CWMP_FILETYPE_FIRMWARE);
+	assert_int_equal(cpe_session_run(&p, &out, &d), MAYDAY_OK);
+	assert_false(out.download);
+	assert_int_equal(out.faults_sent, 1);
+	assert_int_equal(a->n_seen, 3);
+	assert_int_equal(a->seen[2].kind, CWMP_FAULT);
+	assert_int_equal(a->seen[2].u.fault.code, CWMP_CPE_REQUEST_DENIED);
+	assert_string_equal(a->seen[2].id, "acs-2");
+	free(a);
+}
+
 static void test_transfer_complete_session(void **state)
 {
 	struct acs *a = acs_new();
@@ -333,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_full_session),
 		cmocka_unit_test(test_unknown_parameter),
 		cmocka_unit_test(test_second_download_refused),
+		cmocka_unit_test(test_download_refused_when_not_asked),
 		cmocka_unit_test(test_transfer_complete_session),
 		cmocka_unit_test(test_acs_fault_ends_session),
 		cmocka_unit_test(test_garbage_answered_with_fault),

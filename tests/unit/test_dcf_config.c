@@ -459,6 +459,57 @@ static void test_duplicates_and_missing(void **state)
 	expect_rejected("[hems]", "[hems", NULL);
 }
 
+/* [cwmp]: files default to [tls]'s; without both files there is no client. */
+static void test_cwmp_keys(void **state)
+{
+	struct dcf_config cfg;
+	struct dcf_config_error err;
+	(void)state;
+
+	/* No [tls] files and no [cwmp]: remediation impossible, not an error. */
+	assert_int_equal(parse(good, &cfg, &err), MAYDAY_OK);
+	assert_false(cfg.cwmp_enabled);
+	assert_int_equal(cfg.cwmp_timeout_ms, 10000);
+	assert_int_equal(cfg.download_timeout_ms, 600000);
+	assert_int_equal(cfg.boot_tries, 3);
+
+	/* [tls]'s files are the client's unless [cwmp] names its own. */
+	assert_int_equal(parse(full, &cfg, &err), MAYDAY_OK);
+	assert_true(cfg.cwmp_enabled);
+	assert_string_equal(cfg.cwmp_ca, "operator-ca.pem");
+	assert_string_equal(cfg.cwmp_cert, "dcf-cert.pem");
+	assert_false(cfg.cwmp_pin_set);
+
+	static const char cwmp[] = "[cwmp]\nremediation = on\nca = acs-ca.pem\ncert = acs.pem\n"
+		"pin_sha256 = 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+		"timeout_ms = 250\ndownload_timeout_ms = 5000\nboot_tries = 16\n[retry]";
+	expect_accepted_in(good, "[retry]", cwmp, &cfg);
+	assert_true(cfg.cwmp_enabled);
+	assert_string_equal(cfg.cwmp_ca, "acs-ca.pem");
+	assert_string_equal(cfg.cwmp_cert, "acs.pem");
+	assert_true(cfg.cwmp_pin_set);
+	assert_int_equal(cfg.cwmp_pin_sha256[31], 0xff);
+	assert_int_equal(cfg.cwmp_timeout_ms, 250);
+	assert_int_equal(cfg.download_timeout_ms, 5000);
+	assert_int_equal(cfg.boot_tries, 16);
+
+	expect_accepted_in(full, "[retry]", "[cwmp]\nremediation = off\n[retry]", &cfg);
+	assert_false(cfg.cwmp_enabled);
+	expect_accepted_in(good, "[retry]", "[cwmp]\nca = a.pem\n[retry]", &cfg);
+	assert_false(cfg.cwmp_enabled); /* a CA without a certificate */
+
+	expect_rejected("[retry]", "[cwmp]\nremediation = yes\n[retry]", "cwmp.remediation");
+	expect_rejected("[retry]", "[cwmp]\nca = ../x.pem\n[retry]", "cwmp.ca");
+	expect_rejected("[retry]", "[cwmp]\ncert = \n[retry]", "cwmp.cert");
+	expect_rejected("[retry]", "[cwmp]\npin_sha256 = 00\n[retry]", "cwmp.pin_sha256");
+	expect_rejected("[retry]", "[cwmp]\ntimeout_ms = 99\n[retry]", "cwmp.timeout_ms");
+	expect_rejected("[retry]", "[cwmp]\ndownload_timeout_ms = 86400001\n[retry]",
+			"cwmp.download_timeout_ms");
+	expect_rejected("[retry]", "[cwmp]\nboot_tries = 0\n[retry]", "cwmp.boot_tries");
+	expect_rejected("[retry]", "[cwmp]\nboot_tries = 17\n[retry]", "cwmp.boot_tries");
+	expect_rejected("[retry]", "[cwmp]\nurl = https://x/\n[retry]", "cwmp.url");
+}
+
 /* docs/dcf.conf.example documents every key: it must stay a valid file. */
 static void test_documented_example(void **state)
 {
@@ -478,6 +529,8 @@ static void test_documented_example(void **state)
 	assert_true(cfg.tls_url.set && cfg.http_url.set && cfg.udp_endpoint.set &&
 		    cfg.psk_endpoint.set && cfg.ipsec_endpoint.set);
 	assert_int_equal(cfg.deadline_ms, 30000);
+	assert_true(cfg.cwmp_enabled);
+	assert_int_equal(cfg.boot_tries, 3);
 }
 
 int main(void)
@@ -497,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_oversized_values),
 		cmocka_unit_test(test_long_line_and_nul),
 		cmocka_unit_test(test_duplicates_and_missing),
+		cmocka_unit_test(test_cwmp_keys),
 		cmocka_unit_test(test_documented_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

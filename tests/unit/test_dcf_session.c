@@ -75,7 +75,13 @@ static struct world {
 	int opens[N_FAKES], closes[N_FAKES];
 	int n;
 	struct sent log[LOG_MAX];
+	int remediate;                   /* every ack (forged or not) says REMEDIATE */
+	int hooked;                      /* run with the on_acked hook */
+	int hook_ret, hook_calls, hook_open_channels;
+	struct mayday_ack hook_ack;
 } *W;
+
+#define ACS_URL "https://127.0.0.1:7548/cwmp"
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -97,6 +103,9 @@ static void make_ack(struct chan *c, const struct mayday_indication *ind, enum r
 		ack.retry_after = 1;
 	} else if (how == R_REJECT) {
 		ack.status = MAYDAY_ACK_REJECTED;
+	} else if (W->remediate) {
+		ack.action = MAYDAY_ACTION_REMEDIATE;
+		snprintf(ack.acs_url, sizeof(ack.acs_url), "%s", ACS_URL);
 	}
 	assert_int_equal(mayday_signer_from_pkey(&signer, how == R_FORGED ? W->forger : W->hems,
 						 NULL, 0), MAYDAY_OK);
@@ -264,6 +273,17 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int on_acked(void *ctx, const struct mayday_ack *ack)
+{
+	struct world *w = ctx;
+
+	w->hook_calls++;
+	w->hook_ack = *ack;
+	for (int i = 0; i < N_FAKES; i++)
+		w->hook_open_channels += w->opens[i] - w->closes[i];
+	return w->hook_ret;
+}
+
 /* Run over the first n_methods fakes (or the given order). */
 static int run_order(struct world *w, const int *order, unsigned n_methods,
 		     uint32_t deadline_ms, struct dcf_stats *st)
@@ -285,6 +305,8 @@ static int run_order(struct world *w, const int *order, unsigned n_methods,
 		.ev = &w->ev,
 		.free_space = 12345,
 		.deadline_ms = deadline_ms,
+		.on_acked = w->hooked ? on_acked : NULL,
+		.on_acked_ctx = w,
 	};
 	int rc = dcf_session_run(&s, st);
 	EVP_PKEY_free(hems_pub);
@@ -435,6 +457,63 @@ static void test_unauthenticated_then_valid(void **state)
 	assert_int_equal(st.ack.counter, 2);
 }
 
+/* An ack that fails authentication never reaches the hook, whatever it
+ * asks for: no remediation on the word of a forger. */
+static void test_hook_never_sees_unauthenticated(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	w->remediate = 1;
+	w->hooked = 1;
+	w->hook_ret = MAYDAY_EXIT_REBOOT;
+	for (int i = 0; i < LOG_MAX; i++)
+		w->script[i] = R_FORGED;
+	assert_int_equal(run(w, 2, 300, &st), MAYDAY_EXIT_DCF_ACK_UNAUTH);
+	assert_true(st.unauth >= 1);
+	assert_int_equal(w->hook_calls, 0);
+}
+
+/* The authenticated ack reaches the hook with the channel closed, and the
+ * hook's exit code (a pending image: reboot) ends the procedure. */
+static void test_hook_ends_with_its_exit(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	w->remediate = 1;
+	w->hooked = 1;
+	w->hook_ret = MAYDAY_EXIT_REBOOT;
+	w->cfg.reannounce_s = 1;
+	w->cfg.reannounce_max = 3;
+	w->script[0] = R_FORGED;
+	w->script[1] = R_ACK;
+	assert_int_equal(run(w, 2, 5000, &st), MAYDAY_EXIT_REBOOT);
+	assert_int_equal(w->hook_calls, 1);
+	assert_int_equal(w->hook_open_channels, 0);
+	assert_int_equal(w->hook_ack.counter, 2);
+	assert_int_equal(w->hook_ack.action, MAYDAY_ACTION_REMEDIATE);
+	assert_string_equal(w->hook_ack.acs_url, ACS_URL);
+	assert_int_equal(st.announcements, 1); /* no re-announcement after the reboot */
+}
+
+/* A hook that lets the procedure go on is called for every acknowledged
+ * re-announcement too (an operator may approve remediation meanwhile). */
+static void test_hook_on_every_ack(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	w->hooked = 1;
+	w->cfg.reannounce_s = 1;
+	w->cfg.reannounce_max = 1;
+	w->method_reply[0] = R_ACK;
+	assert_int_equal(run(w, 1, 5000, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_int_equal(w->hook_calls, 2);
+	assert_int_equal(w->hook_ack.action, MAYDAY_ACTION_NONE);
+	assert_int_equal(w->hook_ack.counter, 2);
+}
+
 /* A transport's own busy signal (HTTP 503 + Retry-After): the same bytes
  * again, no sooner than asked, and it does not count toward the fallback. */
 static void test_transport_retry_after(void **state)
@@ -574,6 +653,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failures_fall_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unauthenticated_acks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unauthenticated_then_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hook_never_sees_unauthenticated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hook_ends_with_its_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hook_on_every_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_retry_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_retry_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_beyond_deadline, setup, teardown),

@@ -145,6 +145,10 @@ int prov_conf_text_build(const struct prov_conf *c, char *out, size_t cap, size_
 		"deadline_ms = 30000\nattempts_per_method = 4\n"
 		"; no re-announcement: the DCF exits once acknowledged\n"
 		"reannounce_s = 0\n");
+	/* Every device carries its certificate and the operator CA, so every
+	 * DCF can take part in remediation, whichever methods it reports by. */
+	put(&t, "\n[cwmp]\n; remediation: the CWMP client an authenticated REMEDIATE ack starts\n"
+		"remediation = on\nca = %s\ncert = %s\n", PROV_DCF_CA_NAME, PROV_DCF_CERT_NAME);
 	if (t.overflow) {
 		prov_log_error("the DCF configuration would exceed %zu bytes", cap);
 		return 0;

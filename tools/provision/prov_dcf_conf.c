@@ -129,7 +129,8 @@ static int replace_conf(const struct dcf_conf_args *a, const uint8_t *text, size
 		prov_log_error("the DCF partition's manifest does not list %s", DCF_CONFIG_NAME);
 		goto out;
 	}
-	if (!listed(&m, "[tls] ca", cfg->tls_ca) || !listed(&m, "[tls] cert", cfg->tls_cert))
+	if (!listed(&m, "[tls] ca", cfg->tls_ca) || !listed(&m, "[tls] cert", cfg->tls_cert) ||
+	    !listed(&m, "[cwmp] ca", cfg->cwmp_ca) || !listed(&m, "[cwmp] cert", cfg->cwmp_cert))
 		goto out;
 	rc = prov_flash_put(f, HAL_PART_DCF, DCF_CONFIG_NAME, text, len, trv);
 	if (rc != MAYDAY_OK) {

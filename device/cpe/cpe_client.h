@@ -1,0 +1,56 @@
+/*
+ * The device's CWMP client as its programs use it: one session per call,
+ * each over a fresh mutual-TLS connection (cpe_http) to the ACS URL, with
+ * the device described by `info`. The DCF runs its remediation through it
+ * (device/dcf/dcf_remediate.c) and normal code its recovery report
+ * (device/normal/normal_report.c).
+ */
+#ifndef MAYDAY_CPE_CLIENT_H
+#define MAYDAY_CPE_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpe_session.h"
+#include "cwmp.h"
+#include "hal/flash.h"
+#include "hal/rot.h"
+
+/* Borrowed, all of it. */
+struct cpe_client {
+	struct hal_flash *flash;     /* the CA and certificate files; the remediation record */
+	struct hal_rot *rot;         /* the TLS key handle */
+	const char *ca;              /* file names in the DCF partition */
+	const char *cert;
+	const uint8_t *pin_sha256;   /* NULL, or the ACS key's SPKI SHA-256 */
+	uint32_t timeout_ms;         /* per CWMP request */
+	struct cpe_info info;
+};
+
+/* What one session says. */
+struct cpe_client_session {
+	const char *url;                          /* the ACS, https:// */
+	const char *const *events;
+	unsigned n_events;
+	const char *command_key;                  /* of "M Download"; NULL: none */
+	const struct cwmp_transfer_complete *tc;  /* NULL: none */
+	bool refuse_download;
+};
+
+/* Runs the session; *out as cpe_session_run fills it. Failures are logged
+ * once (here or by the transport) and returned. */
+MAYDAY_NODISCARD enum mayday_err cpe_client_run(const struct cpe_client *c,
+						const struct cpe_client_session *q,
+						struct cpe_outcome *out);
+
+/* Reports `tc` to `url` in a session of its own -- Inform events
+ * ["1 BOOT",] "7 TRANSFER COMPLETE", "M Download" with tc's CommandKey,
+ * then TransferComplete, Downloads refused -- and, once the ACS has
+ * answered it, removes the remediation record (cpe_record.h), so the
+ * command is reported exactly until an ACS took the report. Failures are
+ * logged once; a caller may ignore them, since the record staying IS the
+ * retry (the next start-up reports again). */
+enum mayday_err cpe_client_report(const struct cpe_client *c, const char *url,
+				  const struct cwmp_transfer_complete *tc, bool boot);
+
+#endif
