@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# make demo: the distress loop on the embedded defaults.
+# make demo: the distress-and-recovery loop on the embedded defaults.
 #
-# Provisions a PKI and a small fleet, starts maydayd on loopback, boots every
-# device through secure start-up, and prints what the network knows. Exits
-# non-zero if the network's view differs from what happened on the devices.
-# Leaves nothing running.
+# Provisions a PKI, a small fleet and a golden image, starts maydayd on
+# loopback (H(e)MS and ACS), boots every device through secure start-up and
+# prints what the network knows. The damaged devices report distress and are
+# remediated over CWMP (Download of the signed golden bundle, installed into
+# the inactive slot); the harness reboots them, secure start-up verifies the
+# new slot, normal code confirms it and reports, and the network marks them
+# recovered. Exits non-zero if the network's view differs from what happened
+# on the devices. Leaves nothing running.
 #
 # usage: scripts/demo.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
@@ -67,6 +71,17 @@ done
 "$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0004" --what dcf >/dev/null
 echo "4 devices provisioned and enrolled; 3 of them damaged (component, TRVs, DCF)"
 
+# The golden image of the class: the slot of a reference device, signed by
+# the vendor as image 1.1.0 with anti-rollback 2 (the fleet runs 1.0.0 / 1).
+"$provision" device --pki "$out/pki" --out "$out/reference" --id reference --class femto-x1 \
+  --hems-udp "127.0.0.1:$port" --dcf-bin "$dcf" --normal-bin "$normal" \
+  --components 3 --component-size 65536 >/dev/null
+mkdir -p "$out/bundles"
+"$provision" bundle --pki "$out/pki" --out "$out/bundles/femto-x1.bundle" --class femto-x1 \
+  --image-version 1.1.0 --rollback 2 --from-slot "$out/reference/slot_a" >/dev/null
+rm -rf "$out/reference"
+echo "golden bundle for femto-x1: image 1.1.0, anti-rollback 2, $(stat -c %s "$out/bundles/femto-x1.bundle") bytes"
+
 cat > "$out/maydayd.conf" <<CONF
 [server]
 db = $db
@@ -84,9 +99,13 @@ listen = 127.0.0.1:$tls_port
 cert = $out/pki/hems.pem
 key = $out/pki/hems.key.pem
 ca = $out/pki/operator-ca.pem
+
+[acs]
+url = https://127.0.0.1:$tls_port/cwmp
+bundle_dir = $out/bundles
 CONF
 
-say "Starting maydayd (the pre-designated H(e)MS): plain UDP :$port, PSK :$psk_port, mutual TLS :$tls_port"
+say "Starting maydayd (the pre-designated H(e)MS and its ACS): plain UDP :$port, PSK :$psk_port, mutual TLS + CWMP :$tls_port"
 "$maydayd" -c "$out/maydayd.conf" -f 2>"$log" &
 daemon_pid=$!
 listening() { grep -c 'listening' "$log" 2>/dev/null || true; }
@@ -97,12 +116,12 @@ for _ in $(seq 100); do
 done
 [ "$(listening)" -ge 3 ] || { echo "demo: maydayd did not start its listeners" >&2; cat "$log" >&2; exit 1; }
 
-say "Powering on every device (secure start-up)"
+# boot ID: one start-up of the device; its exit status in got[ID], a line printed
 declare -A got
-for entry in "${fleet[@]}"; do
-  id=${entry%%:*}
+boot_device() {
+  local id=$1 damage=$2 method=$3 rc what
   set +e
-  "$boot" --device "$out/devices/$id" >"$out/$id.boot.log" 2>&1
+  "$boot" --device "$out/devices/$id" >>"$out/$id.boot.log" 2>&1
   rc=$?
   set -e
   got[$id]=$rc
@@ -110,15 +129,33 @@ for entry in "${fleet[@]}"; do
     0)  what="normal code running" ;;
     10) what="integrity failed -> DCF sent distress indication, acknowledged" ;;
     11) what="integrity failed -> DCF sent distress indication, NOT acknowledged" ;;
+    13) what="integrity failed -> distress acknowledged -> remediated over CWMP: new image pending, reboot" ;;
     20|21|22) what="TrE failure -> halted locally (code $rc), nothing sent" ;;
     *)  what="unexpected exit $rc" ;;
   esac
-  IFS=: read -r _ damage method <<<"$entry"
   printf '  %-10s %-22s %-10s exit %-3s %s\n' "$id" "($damage)" "$method" "$rc" "$what"
+}
+
+say "Powering on every device (secure start-up)"
+for entry in "${fleet[@]}"; do
+  IFS=: read -r id damage method <<<"$entry"
+  boot_device "$id" "$damage" "$method"
+done
+first=$(declare -p got)
+
+say "What the network knows before the remediated devices restart"
+"$ctl" -d "$db" devices
+
+say "Rebooting the remediated devices (secure start-up verifies the new slot)"
+for entry in "${fleet[@]}"; do
+  IFS=: read -r id damage method <<<"$entry"
+  [ "${got[$id]}" = 13 ] && boot_device "$id" "$damage" "$method"
 done
 
-say "What the network knows: devices requiring maintenance"
+say "What the network knows after: devices requiring maintenance (none expected)"
 "$ctl" -d "$db" devices --maintenance
+say "All devices"
+"$ctl" -d "$db" devices
 for id in hnb-0002 hnb-0003; do
   say "maydayctl show $id"
   "$ctl" -d "$db" show "$id"
@@ -127,14 +164,29 @@ done
 # The check: the devices' own outcomes and the network's view must agree.
 fail=0
 expect_rc() { [ "${got[$1]}" = "$2" ] || { echo "MISMATCH: $1 exited ${got[$1]}, expected $2" >&2; fail=1; }; }
-expect_rc hnb-0001 0
-expect_rc hnb-0002 10
-expect_rc hnb-0003 10
-expect_rc hnb-0004 21
+expect_first() {
+  local rc
+  rc=$(eval "$first"; echo "${got[$1]}")
+  [ "$rc" = "$2" ] || { echo "MISMATCH: $1 first exited $rc, expected $2" >&2; fail=1; }
+}
+expect_first hnb-0001 0
+expect_first hnb-0002 13
+expect_first hnb-0003 13
+expect_first hnb-0004 21
+expect_rc hnb-0002 0
+expect_rc hnb-0003 0
 
 json=$("$ctl" -d "$db" --json devices --maintenance)
 need=$(jq -r '[.[] | .device_id] | sort | join(",")' <<<"$json")
-[ "$need" = "hnb-0002,hnb-0003" ] || { echo "MISMATCH: network says needing maintenance: '$need', expected hnb-0002,hnb-0003" >&2; fail=1; }
+[ "$need" = "hnb-0004" ] || [ -z "$need" ] || { echo "MISMATCH: network says needing maintenance: '$need', expected none of the remediated devices" >&2; fail=1; }
+for id in hnb-0002 hnb-0003; do
+  json=$("$ctl" -d "$db" --json show "$id")
+  state=$(jq -r .device.state <<<"$json")
+  result=$(jq -r '.remediation_attempts[0].result' <<<"$json")
+  [ "$state $result" = "healthy recovered" ] || { echo "MISMATCH: $id is '$state', its remediation '$result', expected healthy / recovered" >&2; fail=1; }
+  running=$(sed -n 's/^mayday-normal: device .* running image \([^ ]*\) from slot \([ab]\).*/\1 \2/p' "$out/$id.boot.log" | tail -1)
+  [ "$running" = "1.1.0 b" ] || { echo "MISMATCH: $id runs '$running', expected image 1.1.0 from slot b" >&2; fail=1; }
+done
 for pair in hnb-0002:tls:mtls hnb-0003:psk:psk; do
   IFS=: read -r id method chan <<<"$pair"
   rec=$("$ctl" -d "$db" --json show "$id" | jq -r '.indications[0] | "\(.transport) \(.channel_auth) \(.trust)"')
@@ -152,4 +204,4 @@ if [ $fail -ne 0 ]; then
   say "demo: FAILED — the network's view differs from what happened (logs in $out)"
   exit 1
 fi
-say "demo: OK — healthy device runs, 2 distressed devices known to the network, TrE failure halted silently"
+say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently"

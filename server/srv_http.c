@@ -7,9 +7,10 @@
  * connections are counted (evhttp 2.1 has no limit of its own), and at the
  * limit the listening socket is disabled until one closes. libevent 2.1's
  * filter only moves output on while writing is enabled, and evhttp enables
- * writing after it queued a response: our answers enable it first
- * (writable), anything else evhttp queues is flushed from the event loop
- * right after (output_added).
+ * writing after it queued a response: what it queues is flushed from the
+ * event loop right after (output_added). Enabling writing any earlier would
+ * move the answer before evhttp has set what to do once it is out, and a
+ * kept-alive connection (a CWMP session) would never be read again.
  *
  * Requests: checked on the loop thread (path, method, type, size), copied
  * into a free slot with what the channel proved (the client certificate),
@@ -101,9 +102,12 @@ static void flush_later(evutil_socket_t fd, short what, void *arg)
 	bufferevent_decref(bev);
 }
 
-/* Output queued while writing is off: flush once evhttp has turned it on.
- * The reference keeps the bufferevent (and its socket) until then, even if
- * evhttp frees the connection meanwhile. */
+/* Output queued while writing is off -- every answer: evhttp queues it,
+ * then enables writing -- is flushed from the event loop right after. The
+ * flush moves it to the socket and runs the filter's write callback once,
+ * which tells evhttp the answer is out (on a kept-alive connection it then
+ * reads the next request). The reference keeps the bufferevent (and its
+ * socket) until then, even if evhttp frees the connection meanwhile. */
 static void output_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct bufferevent *bev = arg;
@@ -155,16 +159,6 @@ static struct bufferevent *make_bev(struct event_base *evb, void *arg)
 	return bev;
 }
 
-/* Writing on before evhttp queues our answer: the filter (see make_bev)
- * then moves it to the socket as it is queued. */
-static void writable(struct evhttp_request *req)
-{
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
-	if (bev != NULL)
-		bufferevent_enable(bev, EV_WRITE);
-}
-
 static void reply(struct evhttp_request *req, int code, const char *reason, const char *text,
 		  int retry)
 {
@@ -176,7 +170,6 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 		evhttp_add_header(hdr, "Retry-After", SRV_HTTP_RETRY_AFTER);
 	if (body != NULL)
 		evbuffer_add_printf(body, "%s\n", text);
-	writable(req);
 	evhttp_send_reply(req, code, reason, body);
 	evbuffer_free(body);
 }
@@ -357,7 +350,6 @@ static void on_cwmp(struct evhttp_request *req, void *arg)
 		evhttp_add_header(hdr, "Set-Cookie", cookie);
 	}
 	evhttp_add_header(hdr, "Cache-Control", "no-store");
-	writable(req);
 	if (r.status == 204) {
 		evhttp_send_reply(req, 204, "No Content", NULL);
 		return;
@@ -425,7 +417,6 @@ static void on_bundle(struct http *h, struct evhttp_request *req, const char *to
 	evhttp_add_header(hdr, "Content-Type", "application/octet-stream");
 	evhttp_add_header(hdr, "Content-Length", len_text);
 	evhttp_add_header(hdr, "Cache-Control", "no-store");
-	writable(req);
 	evhttp_send_reply(req, 200, "OK", out);
 	evbuffer_free(out);
 }
@@ -452,7 +443,6 @@ static void answer(struct http *h, struct srv_slot *s)
 		if (body != NULL && evbuffer_add(body, s->ack, s->ack_len) == 0) {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 					  SRV_HTTP_MEDIA_TYPE);
-			writable(req);
 			evhttp_send_reply(req, 200, "OK", body);
 			srv_stats_add(&h->base.in->stats->acks_sent, 1);
 		} else {
