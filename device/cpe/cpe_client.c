@@ -46,7 +46,11 @@ enum mayday_err cpe_client_run(const struct cpe_client *c, const struct cpe_clie
 		return rc;
 	p.post_ctx = h;
 	rc = cpe_session_run(&p, out, &diag);
+	long conns = cpe_http_connections(h);
 	cpe_http_close(h);
+	if (rc == MAYDAY_OK)
+		log_info("CWMP session with %s done: %" PRIu32 " ACS request(s) answered over %ld "
+			 "connection(s)", q->url, out->requests, conns);
 	/* Transport errors were logged by cpe_http_post; the session's own here. */
 	if (rc != MAYDAY_OK && diag.what)
 		log_info("CWMP session with %s ended: %s (%s)", q->url, diag.what,

@@ -11,3 +11,7 @@ include(${MAYDAY_INTEGRATION_DIR}/psk.cmake OPTIONAL)
 add_test(NAME integration-methods-fallback
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_methods_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(integration-methods-fallback PROPERTIES LABELS integration TIMEOUT 240)
+
+add_test(NAME integration-remediation-loop
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_remediation_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-remediation-loop PROPERTIES LABELS integration TIMEOUT 300)
