@@ -209,6 +209,13 @@ refused() {
 mkdev it-sig tls
 "$provision" tamper --pki "$pki" --device "$(dev it-sig)" --what component >/dev/null
 refused it-sig badsig 9019
+# and a tampered slot never becomes a golden bundle
+if "$provision" bundle --pki "$pki" --out "$work/tampered.bundle" --class femto-it \
+  --image-version 9.0.0 --rollback 9 --from-slot "$(dev it-sig)/slot_a" 2>"$work/tampered.err"; then
+  fail "a tampered slot was bundled"
+fi
+grep -q "comp-0.bin does not match its TRV" "$work/tampered.err" || fail "tampered slot: $(cat "$work/tampered.err")"
+[ ! -e "$work/tampered.bundle" ] && [ ! -e "$work/tampered.bundle.tmp" ] || fail "tampered slot: a bundle file was left"
 mkdev it-class tls
 "$provision" tamper --pki "$pki" --device "$(dev it-class)" --what component >/dev/null
 refused it-class class 9018

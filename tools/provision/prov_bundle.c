@@ -4,10 +4,12 @@
  * and anti-rollback value: this is how the golden image of a product class
  * is made from a factory device.
  *
- * The slot must verify against its own manifest (vendor key) first, so a
- * tampered device can never become a golden image. The components are then
- * streamed from the slot into the bundle (never held in memory), and the
- * bundle appears under its name only when complete (temporary + rename).
+ * The slot's manifest must verify (vendor key) and every component must
+ * match its TRV, so a tampered device can never become a golden image. The
+ * components are streamed from the slot into the bundle (never held in
+ * memory) and hashed on the way, so what is checked is what is bundled; the
+ * bundle appears under its name only when complete and checked (temporary +
+ * rename).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 #include "hal/flash.h"
 #include "mayday/bundle.h"
@@ -84,48 +87,43 @@ static int parse(int argc, char **argv, struct bundle_args *a)
 	       prov_args_name("--image-version", a->version, MAYDAY_VERSION_STR_MAX);
 }
 
-/* Every component of PART must match its TRV. */
-static int slot_verifies(struct hal_flash *f, const char *part, const struct mayday_manifest *m)
-{
-	uint8_t digest[MAYDAY_DIGEST_LEN];
-	uint64_t size = 0;
-	enum mayday_err rc;
-
-	for (uint32_t i = 0; i < m->n_trv; i++) {
-		rc = prov_flash_digest(f, part, m->trv[i].name, PROV_NO_FLIP, digest, &size);
-		if (rc != MAYDAY_OK || size != m->trv[i].size ||
-		    memcmp(digest, m->trv[i].digest, sizeof digest) != 0) {
-			prov_log_error("%s/%s does not match its TRV (%s): refusing to bundle it",
-				       part, m->trv[i].name,
-				       rc == MAYDAY_OK ? "size or digest" : mayday_strerror(rc));
-			return 0;
-		}
-	}
-	return 1;
-}
-
+/* Streams PART/t->name into `out`, hashing what it copies: the bytes that
+ * go into the bundle are the bytes checked against the TRV (one read; a
+ * component changed meanwhile cannot slip in). MAYDAY_E_MISMATCH when size
+ * or digest differ from the TRV. */
 static enum mayday_err copy_component(struct hal_flash *f, const char *part,
 				      const struct mayday_trv *t, FILE *out, uint8_t *buf,
 				      size_t cap)
 {
 	struct hal_flash_reader *r = NULL;
+	uint8_t digest[MAYDAY_DIGEST_LEN];
+	unsigned int dlen = 0;
 	uint64_t size = 0, done = 0;
-	enum mayday_err rc;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	enum mayday_err rc = md ? MAYDAY_OK : MAYDAY_E_NOMEM;
 	size_t n = 0;
 
-	rc = hal_flash_reader_open(f, part, t->name, &r, &size);
+	if (rc == MAYDAY_OK && EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		rc = MAYDAY_E_INTERNAL;
+	if (rc == MAYDAY_OK)
+		rc = hal_flash_reader_open(f, part, t->name, &r, &size);
 	while (rc == MAYDAY_OK) {
 		rc = hal_flash_reader_read(r, buf, cap, &n);
 		if (rc != MAYDAY_OK || n == 0)
 			break;
 		done += n;
-		if (fwrite(buf, 1, n, out) != n)
+		if (EVP_DigestUpdate(md, buf, n) != 1)
+			rc = MAYDAY_E_INTERNAL;
+		else if (fwrite(buf, 1, n, out) != n)
 			rc = MAYDAY_E_IO;
 	}
 	hal_flash_reader_close(r);
-	/* The slot changed under us since it was verified. */
-	if (rc == MAYDAY_OK && done != t->size)
+	if (rc == MAYDAY_OK && EVP_DigestFinal_ex(md, digest, &dlen) != 1)
+		rc = MAYDAY_E_INTERNAL;
+	if (rc == MAYDAY_OK &&
+	    (done != t->size || dlen != sizeof digest || memcmp(digest, t->digest, sizeof digest)))
 		rc = MAYDAY_E_MISMATCH;
+	EVP_MD_CTX_free(md);
 	return rc;
 }
 
@@ -150,8 +148,14 @@ static int write_bundle(struct hal_flash *f, const char *part, const struct mayd
 	if (rc == MAYDAY_OK && (fwrite(hdr, 1, sizeof hdr, out) != sizeof hdr ||
 				fwrite(signed_m, 1, signed_len, out) != signed_len))
 		rc = MAYDAY_E_IO;
-	for (uint32_t i = 0; i < m->n_trv && rc == MAYDAY_OK; i++)
+	for (uint32_t i = 0; i < m->n_trv && rc == MAYDAY_OK; i++) {
 		rc = copy_component(f, part, &m->trv[i], out, buf, 64 * 1024);
+		if (rc == MAYDAY_E_MISMATCH || rc == MAYDAY_E_NOTFOUND) {
+			prov_log_error("%s/%s does not match its TRV (%s): refusing to bundle it",
+				       part, m->trv[i].name, mayday_strerror(rc));
+			goto discard;
+		}
+	}
 	if (rc == MAYDAY_OK && (fflush(out) != 0 || fsync(fileno(out)) != 0))
 		rc = MAYDAY_E_IO;
 	if (out && fclose(out) != 0 && rc == MAYDAY_OK)
@@ -165,6 +169,9 @@ static int write_bundle(struct hal_flash *f, const char *part, const struct mayd
 	}
 fail:
 	prov_log_error("cannot write bundle %s: %s", path, mayday_strerror(rc));
+discard:
+	if (out)
+		fclose(out);
 	unlink(tmp);
 out:
 	free(buf);
@@ -219,7 +226,7 @@ int prov_bundle_main(int argc, char **argv)
 		prov_log_error("cannot open device %s: %s", dev, mayday_strerror(rc));
 		goto out;
 	}
-	if (prov_manifest_read(f, part, vendor, m) != MAYDAY_OK || !slot_verifies(f, part, m))
+	if (prov_manifest_read(f, part, vendor, m) != MAYDAY_OK)
 		goto out;
 	if (m->kind != MAYDAY_MANIFEST_IMAGE) {
 		prov_log_error("%s/%s is not an image manifest", dev, part);
