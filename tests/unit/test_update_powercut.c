@@ -5,7 +5,9 @@
  * device must start the old image (slot A, 1.0), the new one (slot B, 2.0,
  * verified against its new TRVs), or -- when slot B was already pending
  * before the install -- that old trial (0.9); never anything else, never the
- * DCF, never a halt.
+ * DCF, never a halt. A device in distress (a component of slot A tampered:
+ * the remediation case) starts its DCF with that same evidence, or the new
+ * image: a cut never leaves TRVs and code out of step undetected.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +22,7 @@
 
 #define MAX (1u << 20)
 
-enum scenario { EMPTY_B, OLD_B, PENDING_B };
+enum scenario { EMPTY_B, OLD_B, PENDING_B, DISTRESSED_A };
 
 static struct fx *fresh(enum scenario sc)
 {
@@ -33,6 +35,8 @@ static struct fx *fresh(enum scenario sc)
 		fx_slot_install(fx, BOOT_SLOT_B, "0.9", 1);
 	if (sc == PENDING_B)
 		fx_state_set(fx, BOOT_SLOT_A, BOOT_SLOT_B, 3, 0);
+	if (sc == DISTRESSED_A)
+		fx_write(fx, HAL_PART_SLOT_A, "radio.bin", "tampered", 8);
 	return fx;
 }
 
@@ -89,10 +93,21 @@ static void run(enum scenario sc)
 			assert_int_equal(st, UPDATE_E_POWER);
 		fx_reopen(fx, "host");
 		fx_decide(fx, &d);
+		if (sc == DISTRESSED_A && d.action == BOOT_START_DCF) {
+			/* The old state: distress about the tampered component. */
+			assert_int_equal(d.evidence.reason, MAYDAY_REASON_COMPONENT_MISMATCH);
+			assert_int_equal(d.evidence.slot, BOOT_SLOT_A);
+			assert_int_equal(d.evidence.n_failed, 1);
+			assert_string_equal(d.evidence.failed[0].name, "radio.bin");
+			n_old++;
+			gone(fx);
+			continue;
+		}
 		if (d.action != BOOT_START_NORMAL)
 			fail_msg("cut after op %llu of %llu: no normal start (action %d)",
 				 (unsigned long long)n, (unsigned long long)total, d.action);
 		if (d.slot == BOOT_SLOT_A) {
+			assert_int_not_equal(sc, DISTRESSED_A);
 			assert_string_equal(d.image_version, "1.0");
 			n_old++;
 		} else if (strcmp(d.image_version, "2.0") == 0) {
@@ -132,12 +147,19 @@ static void test_cut_pending_b(void **state)
 	run(PENDING_B);
 }
 
+static void test_cut_distressed_a(void **state)
+{
+	(void)state;
+	run(DISTRESSED_A);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cut_empty_b),
 		cmocka_unit_test(test_cut_old_b),
 		cmocka_unit_test(test_cut_pending_b),
+		cmocka_unit_test(test_cut_distressed_a),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
