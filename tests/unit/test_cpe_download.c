@@ -3,8 +3,18 @@
  * installer) against the test ACS (test_cpe_acs.c) serving a bundle built
  * like the installer tests build theirs: a good bundle lands in slot B,
  * pending, with the remediation record saved; a corrupted byte (9018), more
- * bytes than FileSize (9010) and an HTTP error (9010) activate nothing.
+ * bytes than FileSize (9010), an HTTP error (9010) and a server that drops
+ * the connection part-way through the body it announced (9010) activate
+ * nothing.
+ *
+ * The dropping server is its own small thread here (struct dropper): the
+ * test ACS answers whole responses only, and a cut needs the full
+ * Content-Length announced, part of the body sent, and the TCP connection
+ * closed without a TLS close_notify -- what a crashed server or a cut link
+ * does.
  */
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,12 +26,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "cpe_download.h"
 #include "boot_verify.h"
 #include "cpe_record.h"
+#include "mayday/bundle.h"
 #include "mayday/keys.h"
 #include "prov_x509.h"
 #include "test_cpe_acs.h"
@@ -30,6 +46,25 @@
 #define ACS_URL "https://acs.mayday.test/cwmp"
 #define START   1767225600
 
+/* Serves one connection: reads the GET, announces `announced` body bytes,
+ * sends body[0..cut), then ends the TCP connection (FIN, no close_notify).
+ * It runs on its own thread, so it never asserts; the test checks what it
+ * recorded after drop_join. */
+struct dropper {
+	SSL_CTX *tls;              /* borrowed */
+	const uint8_t *body;       /* borrowed */
+	size_t announced, cut;
+	uint16_t port;
+	/* what it saw */
+	char request[96];          /* the request line */
+	char client_cn[80];
+	size_t sent;               /* body bytes written before the drop */
+	int dropped;               /* 1: it got as far as dropping the connection */
+	/* private */
+	int fd;
+	pthread_t thread;
+};
+
 struct th {
 	struct fx *fx;
 	EVP_PKEY *ca_key, *srv_key;
@@ -37,9 +72,94 @@ struct th {
 	SSL_CTX *ctx;
 	struct acs acs;
 	int serving;
+	struct dropper drop;
+	int dropping;
 	uint8_t *bundle;
 	size_t len;
+	struct mayday_manifest manifest; /* of bundle */
 };
+
+/* The request head, byte by byte up to the blank line (a GET has no body),
+ * NUL-terminated; 0 if it did not come whole. */
+static int drop_read_head(SSL *ssl, char *head, size_t cap)
+{
+	size_t n = 0, k;
+
+	while (n + 1 < cap) {
+		if (SSL_read_ex(ssl, head + n, 1, &k) != 1)
+			return 0;
+		head[++n] = '\0';
+		if (n >= 4 && memcmp(head + n - 4, "\r\n\r\n", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void *drop_main(void *arg)
+{
+	struct dropper *d = arg;
+	struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+	struct timeval tv = { .tv_sec = 5 };
+	char head[4096], resp[160], sink[512];
+	size_t w = 0;
+	SSL *ssl = NULL;
+	X509 *peer;
+	int c, n;
+
+	if (poll(&pfd, 1, 10000) != 1 || (c = accept(d->fd, NULL, NULL)) < 0)
+		return NULL;
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssl = SSL_new(d->tls);
+	if (!ssl || SSL_set_fd(ssl, c) != 1 || SSL_accept(ssl) != 1)
+		goto out;
+	peer = SSL_get0_peer_certificate(ssl);
+	if (peer)
+		X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName,
+					  d->client_cn, sizeof(d->client_cn));
+	if (!drop_read_head(ssl, head, sizeof(head)))
+		goto out;
+	snprintf(d->request, sizeof(d->request), "%.*s", (int)strcspn(head, "\r"), head);
+	n = snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\n"
+		     "Content-Type: application/octet-stream\r\nContent-Length: %zu\r\n\r\n",
+		     d->announced);
+	if (SSL_write_ex(ssl, resp, (size_t)n, &w) != 1)
+		goto out;
+	if (d->cut > 0 && SSL_write_ex(ssl, d->body, d->cut, &w) != 1)
+		goto out;
+	d->sent = d->cut;
+	/* The drop: FIN right after the last byte, no close_notify. Then wait
+	 * for the client to hang up, so closing never turns into a reset that
+	 * could discard bytes still in flight. */
+	shutdown(c, SHUT_WR);
+	while (recv(c, sink, sizeof(sink), 0) > 0)
+		;
+	d->dropped = 1;
+out:
+	SSL_free(ssl); /* never SSL_shutdown: that would send close_notify */
+	close(c);
+	return NULL;
+}
+
+static void drop_start(struct dropper *d)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(d->fd >= 0);
+	assert_int_equal(bind(d->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(d->fd, 1), 0);
+	assert_int_equal(getsockname(d->fd, (struct sockaddr *)&sa, &sl), 0);
+	d->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&d->thread, NULL, drop_main, d), 0);
+}
+
+static void drop_join(struct dropper *d)
+{
+	pthread_join(d->thread, NULL);
+	close(d->fd);
+}
 
 static void put_cert(struct fx *fx, const char *name, X509 *cert)
 {
@@ -68,7 +188,7 @@ static int setup(void **state)
 					 PROV_X509_CLIENT, 30, &dev), MAYDAY_OK);
 	put_cert(t->fx, "dcf-cert.pem", dev);
 	X509_free(dev);
-	t->bundle = tu_bundle(TU_CLASS, "2.0", 2, t->fx->vendor, &t->len, NULL);
+	t->bundle = tu_bundle(TU_CLASS, "2.0", 2, t->fx->vendor, &t->len, &t->manifest);
 	*state = t;
 	return 0;
 }
@@ -80,6 +200,8 @@ static int teardown(void **state)
 
 	if (t->serving)
 		acs_stop(&t->acs);
+	if (t->dropping)
+		drop_join(&t->drop);
 	acs_clear(&t->acs);
 	SSL_CTX_free(t->ctx);
 	EVP_PKEY_free(t->ca_key);
@@ -91,8 +213,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Answer the one request with `status` and body[0..len). */
-static void serve(struct th *t, int status, const uint8_t *body, size_t len)
+/* The server side of the mutual TLS (TLS 1.3, client certificate required),
+ * kept in t->ctx for teardown. */
+static SSL_CTX *server_ctx(struct th *t)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	X509 *cert = NULL;
@@ -108,7 +231,13 @@ static void serve(struct th *t, int status, const uint8_t *body, size_t len)
 	SSL_CTX_set_num_tickets(ctx, 0);
 	X509_free(cert);
 	t->ctx = ctx;
-	t->acs.tls = ctx;
+	return ctx;
+}
+
+/* Answer the one request with `status` and body[0..len). */
+static void serve(struct th *t, int status, const uint8_t *body, size_t len)
+{
+	t->acs.tls = server_ctx(t);
 	t->acs.script[0] = (struct acs_step){ .status = status, .body = (const char *)body,
 					      .len = len };
 	t->acs.n_script = 1;
@@ -116,7 +245,8 @@ static void serve(struct th *t, int status, const uint8_t *body, size_t len)
 	t->serving = 1;
 }
 
-static enum update_status download(struct th *t, uint32_t file_size, struct update_result *res)
+static enum update_status download_from(struct th *t, uint16_t port, uint32_t file_size,
+					struct update_result *res)
 {
 	struct cwmp_download dl;
 	const struct update_params ip = { TU_CLASS, 1u << 20, 3 };
@@ -127,7 +257,7 @@ static enum update_status download(struct th *t, uint32_t file_size, struct upda
 	snprintf(dl.command_key, sizeof(dl.command_key), "fix-7");
 	snprintf(dl.file_type, sizeof(dl.file_type), CWMP_FILETYPE_FIRMWARE);
 	snprintf(dl.url, sizeof(dl.url), "https://127.0.0.1:%u/bundle/femto-test",
-		 (unsigned)t->acs.port);
+		 (unsigned)port);
 	dl.file_size = file_size;
 	assert_int_equal(hal_rot_open(&rot, "file", t->fx->flash), MAYDAY_OK);
 	const struct cpe_download_params p = {
@@ -137,9 +267,16 @@ static enum update_status download(struct th *t, uint32_t file_size, struct upda
 	};
 	st = cpe_download_run(&p, res);
 	hal_rot_close(rot);
+	assert_int_equal(st, res->status);
+	return st;
+}
+
+static enum update_status download(struct th *t, uint32_t file_size, struct update_result *res)
+{
+	enum update_status st = download_from(t, t->acs.port, file_size, res);
+
 	acs_stop(&t->acs);
 	t->serving = 0;
-	assert_int_equal(st, res->status);
 	return st;
 }
 
@@ -226,6 +363,100 @@ static void test_http_error_9010(void **state)
 	assert_record_saved(t);
 }
 
+/* The next start-up boots the old image: slot A, "1.0". */
+static void assert_boots_old_image(struct th *t)
+{
+	struct boot_decision d;
+
+	fx_decide(t->fx, &d);
+	assert_int_equal(d.action, BOOT_START_NORMAL);
+	assert_int_equal(d.slot, BOOT_SLOT_A);
+	assert_string_equal(d.image_version, "1.0");
+}
+
+/* Download the bundle (FileSize = its length) from a server that announces
+ * all of it and drops the connection after body[0..cut): a download failure
+ * (9010) blamed on the transfer, not a truncated bundle (9018), with the
+ * installer having consumed exactly the bytes that arrived. */
+static void download_dropped_at(struct th *t, size_t cut, struct update_result *res)
+{
+	t->drop = (struct dropper){ .tls = server_ctx(t), .body = t->bundle,
+				    .announced = t->len, .cut = cut };
+	drop_start(&t->drop);
+	t->dropping = 1;
+	assert_int_equal(download_from(t, t->drop.port, (uint32_t)t->len, res), UPDATE_E_STREAM);
+	drop_join(&t->drop);
+	t->dropping = 0;
+	assert_int_equal(update_fault_code(res->status), 9010);
+	assert_non_null(strstr(res->detail, "download failed"));
+	assert_int_equal(res->offset, cut);
+	/* the server really cut it: one GET, from the device's certificate,
+	 * answered with the full length and only `cut` bytes of it */
+	assert_string_equal(t->drop.request, "GET /bundle/femto-test HTTP/1.1");
+	assert_string_equal(t->drop.client_cn, FX_DEVICE_ID);
+	assert_int_equal(t->drop.dropped, 1);
+	assert_int_equal(t->drop.sent, cut);
+	assert_true(t->drop.sent < t->drop.announced);
+}
+
+/* Dropped after the manifest and half the first payload: the installer had
+ * verified the manifest and emptied slot B (its 0.9 image) and was writing;
+ * the slot is left without a manifest and without the half component. */
+static void test_dropped_mid_payload_9010(void **state)
+{
+	struct th *t = *state;
+	struct update_result res;
+	struct mayday_diag d = { 0, NULL };
+	uint32_t mlen = 0;
+	size_t n = 0, cut;
+
+	fx_slot_install(t->fx, BOOT_SLOT_B, "0.9", 1);
+	assert_int_equal(mayday_bundle_header_decode(t->bundle, MAYDAY_BUNDLE_HEADER_LEN, &mlen,
+						     &d), MAYDAY_OK);
+	assert_true(t->manifest.n_trv > 0 && t->manifest.trv[0].size >= 2);
+	cut = MAYDAY_BUNDLE_HEADER_LEN + mlen + t->manifest.trv[0].size / 2;
+	assert_true(cut < t->len);
+
+	download_dropped_at(t, cut, &res);
+	assert_string_equal(res.manifest.image_version, "2.0");
+	assert_int_equal(res.slot, BOOT_SLOT_B);
+	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &n));
+	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, t->manifest.trv[0].name, &n));
+	assert_int_equal(tu_count(t->fx, HAL_PART_SLOT_B), 0);
+	assert_nothing_pending(t);
+	assert_record_saved(t);
+	assert_boots_old_image(t);
+}
+
+/* Dropped inside the bundle header: refused before anything is written, so
+ * slot B (its 0.9 image) and the boot state are untouched. */
+static void test_dropped_in_header_9010(void **state)
+{
+	struct th *t = *state;
+	struct update_result res;
+	size_t before_len = 0, after_len = 0, n = 0;
+	uint8_t *before, *after;
+	unsigned files;
+
+	fx_slot_install(t->fx, BOOT_SLOT_B, "0.9", 1);
+	before = fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &before_len);
+	assert_non_null(before);
+	files = tu_count(t->fx, HAL_PART_SLOT_B);
+
+	download_dropped_at(t, 5, &res);
+	after = fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &after_len);
+	assert_non_null(after);
+	assert_int_equal(after_len, before_len);
+	assert_memory_equal(after, before, before_len);
+	free(before);
+	free(after);
+	assert_int_equal(tu_count(t->fx, HAL_PART_SLOT_B), files);
+	assert_null(fx_read(t->fx, HAL_PART_STATE, BOOT_STATE_NAME, &n));
+	assert_nothing_pending(t);
+	assert_record_saved(t);
+	assert_boots_old_image(t);
+}
+
 static void test_plain_url_refused_before_anything(void **state)
 {
 	struct th *t = *state;
@@ -257,6 +488,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupted_byte_9018, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_than_file_size_9010, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_error_9010, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_mid_payload_9010, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_in_header_9010, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_url_refused_before_anything, setup,
 						teardown),
 	};
