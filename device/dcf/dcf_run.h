@@ -4,7 +4,9 @@
  *
  * It reads only the RoT (device ID, distress key, H(e)MS anchor, message
  * counter), its own partition (dcf.conf) and the TrE's evidence in the run
- * partition; nothing of the normal-code slots.
+ * partition; nothing of the normal-code slots. Remediation (dcf_remediate.h),
+ * which only an authenticated acknowledgement starts, writes the inactive
+ * slot, the boot state and the remediation record; it reads no slot either.
  */
 #ifndef MAYDAY_DCF_RUN_H
 #define MAYDAY_DCF_RUN_H
@@ -21,7 +23,8 @@ struct dcf_run_opts {
 	uint32_t deadline_ms;       /* 0: [retry] deadline_ms from dcf.conf */
 };
 
-/* Returns an enum mayday_exit (MAYDAY_EXIT_DCF_*); fills *stats (may be NULL).
+/* Returns an enum mayday_exit (MAYDAY_EXIT_DCF_*, or MAYDAY_EXIT_REBOOT once a
+ * remediated image is pending); fills *stats (may be NULL).
  * The process must have called curl_global_init (the HTTP(S) transports use
  * libcurl, whose global set-up is not for libraries to do). */
 int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats);
