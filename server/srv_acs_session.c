@@ -6,6 +6,12 @@
  * caller's buffer; answers echo the request's cwmp:ID and namespace.
  * Store outcomes that concern one device only (an unknown CommandKey, a
  * device not enrolled) are logged and do not break the session's protocol.
+ * Requests the ACS starts (GetParameterValues, Reboot) go in the namespace
+ * of the session's Inform, since the empty POST that prompts them has none.
+ * The Reboot of an installed attempt needs no state of its own: the
+ * attempt stays "installed" in the store until the device comes back with
+ * "1 BOOT" + "M Reboot", so every session of such a device until then is
+ * offered the Reboot once (the session ends with its answer).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,6 +34,7 @@ enum phase {
 	PH_INFORMED,      /* InformResponse sent: TransferComplete or the empty POST */
 	PH_GPV_SENT,      /* GetParameterValues sent */
 	PH_DOWNLOAD_SENT, /* Download sent */
+	PH_REBOOT_SENT,   /* Reboot sent for the installed attempt command_key */
 };
 
 struct sess {
@@ -36,7 +43,8 @@ struct sess {
 	char device[MAYDAY_DEVICE_ID_MAX + 1];
 	int64_t last;
 	bool boot;                                  /* the Inform carried "1 BOOT" */
-	char command_key[STORE_COMMANDKEY_MAX + 1]; /* of the Download pushed */
+	enum cwmp_ns ns;                            /* the Inform's namespace */
+	char command_key[STORE_COMMANDKEY_MAX + 1]; /* of the Download / Reboot pushed */
 };
 
 struct srv_acs_table {
@@ -158,6 +166,17 @@ static struct cwmp_msg *answer(struct srv_acs_table *t, enum cwmp_kind kind)
 	return &t->out;
 }
 
+/* A request of ours, in the session's namespace. */
+static struct cwmp_msg *request(struct srv_acs_table *t, const struct sess *s,
+				enum cwmp_kind kind, const char *id)
+{
+	memset(&t->out, 0, sizeof(t->out));
+	t->out.kind = kind;
+	t->out.ns = s->ns;
+	snprintf(t->out.id, sizeof(t->out.id), "%s", id);
+	return &t->out;
+}
+
 static void fault(struct srv_acs_table *t, uint32_t code, const char *why)
 {
 	struct cwmp_msg *m = answer(t, CWMP_FAULT);
@@ -169,6 +188,73 @@ static void end(struct sess *s)
 {
 	if (s != NULL)
 		memset(s, 0, sizeof(*s));
+}
+
+struct find_installed {
+	const char *key;              /* NULL: any key */
+	int64_t incident;             /* 0: any incident */
+	struct store_remed_attempt a; /* the attempt found */
+	bool found;
+};
+
+static int find_installed_cb(void *ctx, const struct store_remed_attempt *a)
+{
+	struct find_installed *f = ctx;
+	if (strcmp(a->result, "installed") != 0 || (f->key && strcmp(a->command_key, f->key) != 0) ||
+	    (f->incident != 0 && a->incident_id != f->incident))
+		return 0;
+	f->a = *a;
+	f->found = true;
+	return 1;
+}
+
+/* The device's installed attempt named `key` (or of `incident`); false if
+ * none or the store failed (logged). */
+static bool installed_attempt(const struct srv_acs_env *env, const char *device, const char *key,
+			      int64_t incident, struct store_remed_attempt *out)
+{
+	struct find_installed f = {.key = key, .incident = incident};
+	enum mayday_err err = store_remed_list(env->st, device, find_installed_cb, &f);
+	if (err != MAYDAY_OK) {
+		log_limited(&lim_store, "cwmp: %s: reading attempts: %s", device,
+			    mayday_strerror(err));
+		return false;
+	}
+	if (f.found)
+		*out = f.a;
+	return f.found;
+}
+
+/* "1 BOOT" with "M Reboot": the device restarted on our Reboot and talks
+ * from the image it installed, which is the recovery (as a TransferComplete
+ * after BOOT is for a device that reboots by itself). Only a key naming an
+ * installed attempt of this very device counts. */
+static void on_reboot_events(const struct srv_acs_env *env, const struct cwmp_inform *inf,
+			     const struct sess *s)
+{
+	struct store_remed_attempt a;
+	for (uint32_t i = 0; i < inf->n_events && i < CWMP_EVENTS_MAX; i++) {
+		const char *key = inf->events[i].command_key;
+		if (strcmp(inf->events[i].code, CWMP_EV_M_REBOOT) != 0)
+			continue;
+		if (!s->boot) {
+			log_limited(&lim_peer, "cwmp: %s: M Reboot %.32s without 1 BOOT: ignored",
+				    s->device, key);
+			continue;
+		}
+		if (!installed_attempt(env, s->device, key, 0, &a)) {
+			log_limited(&lim_store, "cwmp: %s: M Reboot %.32s names no installed attempt"
+				    " of it: ignored", s->device, key);
+			continue;
+		}
+		enum mayday_err err = store_remed_recovered(env->st, s->device, key, env->now);
+		if (err == MAYDAY_OK)
+			log_info("cwmp: %s %s: recovered (rebooted into the installed image)",
+				 s->device, key);
+		else
+			log_limited(&lim_store, "cwmp: M Reboot %.32s of %s: %s", key, s->device,
+				    mayday_strerror(err));
+	}
 }
 
 static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_env *env,
@@ -191,10 +277,12 @@ static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_e
 	snprintf(s->device, sizeof(s->device), "%s", identity);
 	s->last = env->now;
 	s->boot = cwmp_inform_has_event(inf, CWMP_EV_BOOT);
+	s->ns = t->in.ns;
 	memcpy(r->cookie, s->sid, sizeof(r->cookie));
 	answer(t, CWMP_INFORM_RESPONSE)->u.inform_response_max_envelopes = 1;
 	log_info("cwmp: session of %s (%u event(s)%s)", identity, inf->n_events,
 		 s->boot ? ", BOOT" : "");
+	on_reboot_events(env, inf, s);
 	return MAYDAY_OK;
 }
 
@@ -228,15 +316,27 @@ static void on_transfer_complete(struct srv_acs_table *t, const struct srv_acs_e
 	answer(t, CWMP_TRANSFER_COMPLETE_RESPONSE);
 }
 
-/* The empty POST: the ACS's turn. */
+/* The empty POST: the ACS's turn. An installed image is booted first
+ * (Reboot); otherwise a scheduled remediation starts (GetParameterValues). */
 static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, struct sess *s)
 {
 	struct store_remed_status rs;
+	struct store_remed_attempt a;
 	char path[STORE_BUNDLE_MAX + 1];
 	uint64_t size;
 	uint32_t n = 0;
-	if (store_remed_status(env->st, s->device, &rs) != MAYDAY_OK ||
-	    strcmp(rs.state, "remediation_scheduled") != 0 ||
+	if (store_remed_status(env->st, s->device, &rs) != MAYDAY_OK || rs.incident_id == 0)
+		return;
+	if (installed_attempt(env, s->device, NULL, rs.incident_id, &a)) {
+		struct cwmp_msg *m = request(t, s, CWMP_REBOOT, "acs-reboot");
+		snprintf(m->u.reboot_command_key, sizeof(m->u.reboot_command_key), "%s",
+			 a.command_key);
+		snprintf(s->command_key, sizeof(s->command_key), "%s", a.command_key);
+		s->phase = PH_REBOOT_SENT;
+		log_info("cwmp: %s: Reboot %s (installed)", s->device, a.command_key);
+		return;
+	}
+	if (strcmp(rs.state, "remediation_scheduled") != 0 ||
 	    srv_acs_policy_bundle(env->pol, rs.product_class, path, sizeof(path), &size) !=
 		    MAYDAY_OK)
 		return;
@@ -246,13 +346,12 @@ static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, str
 		log_info("cwmp: %s scheduled, %u download(s) in flight: later", s->device, n);
 		return;
 	}
-	struct cwmp_msg *m = answer(t, CWMP_GET_PARAMETER_VALUES);
+	struct cwmp_msg *m = request(t, s, CWMP_GET_PARAMETER_VALUES, "acs-gpv");
 	static const char *const names[] = {P_SOFTWARE_VERSION, P_FREE_SPACE, P_MAX_IMAGE_SIZE,
 					    P_DCF_VERSION};
 	for (unsigned i = 0; i < 4; i++)
 		snprintf(m->u.gpv.names[i], sizeof(m->u.gpv.names[i]), "%s", names[i]);
 	m->u.gpv.n_names = 4;
-	snprintf(m->id, sizeof(m->id), "acs-gpv");
 	s->phase = PH_GPV_SENT;
 }
 
@@ -325,9 +424,8 @@ static void on_gpv_response(struct srv_acs_table *t, const struct srv_acs_env *e
 			    mayday_strerror(err));
 		return;
 	}
-	struct cwmp_msg *m = answer(t, CWMP_DOWNLOAD);
+	struct cwmp_msg *m = request(t, s, CWMP_DOWNLOAD, "acs-download");
 	struct cwmp_download *d = &m->u.download;
-	snprintf(m->id, sizeof(m->id), "acs-download");
 	snprintf(d->command_key, sizeof(d->command_key), "%s", a.command_key);
 	snprintf(d->file_type, sizeof(d->file_type), "%s", CWMP_FILETYPE_FIRMWARE);
 	snprintf(d->url, sizeof(d->url), "%s%s%s", env->base, SRV_ACS_BUNDLES_PATH, a.token);
@@ -342,8 +440,12 @@ static void on_cpe_fault(struct srv_acs_table *t, const struct srv_acs_env *env,
 {
 	const struct cwmp_fault *f = &t->in.u.fault;
 	char detail[STORE_DETAIL_MAX + 1];
-	snprintf(detail, sizeof(detail), "CPE Fault %" PRIu32 ": %.200s", f->code, f->string);
-	if (s->phase == PH_DOWNLOAD_SENT) {
+	const char *to = s->phase == PH_REBOOT_SENT ? "Reboot"
+			 : s->phase == PH_DOWNLOAD_SENT ? "Download" : "GetParameterValues";
+	snprintf(detail, sizeof(detail), "CPE Fault %" PRIu32 " to %s: %.200s", f->code, to,
+		 f->string);
+	/* A refused Download or Reboot ends the attempt; a refused question does not. */
+	if (s->phase == PH_DOWNLOAD_SENT || s->phase == PH_REBOOT_SENT) {
 		bool gave_up = false;
 		enum mayday_err err = store_remed_fail(env->st, s->device, s->command_key,
 						       f->code ? f->code : CWMP_CPE_INTERNAL_ERROR,
@@ -352,6 +454,9 @@ static void on_cpe_fault(struct srv_acs_table *t, const struct srv_acs_env *env,
 		if (err != MAYDAY_OK)
 			log_limited(&lim_store, "cwmp: %s: recording the fault: %s", s->device,
 				    mayday_strerror(err));
+		else
+			log_info("cwmp: %s %s: %s%s", s->device, s->command_key, detail,
+				 gave_up ? "; remediation given up" : "");
 	} else {
 		log_limited(&lim_peer, "cwmp: %s: %s", s->device, detail);
 	}
@@ -371,7 +476,10 @@ static void step(struct srv_acs_table *t, const struct srv_acs_env *env, struct 
 		on_empty(t, env, s);
 	} else if (k == CWMP_GET_PARAMETER_VALUES_RESPONSE && s->phase == PH_GPV_SENT) {
 		on_gpv_response(t, env, s);
-	} else if (k == CWMP_FAULT && (s->phase == PH_GPV_SENT || s->phase == PH_DOWNLOAD_SENT)) {
+	} else if (k == CWMP_REBOOT_RESPONSE && s->phase == PH_REBOOT_SENT) {
+		log_info("cwmp: %s: Reboot %s accepted", s->device, s->command_key);
+	} else if (k == CWMP_FAULT && (s->phase == PH_GPV_SENT || s->phase == PH_DOWNLOAD_SENT ||
+				       s->phase == PH_REBOOT_SENT)) {
 		on_cpe_fault(t, env, s);
 	} else if (k == CWMP_OTHER) {
 		fault(t, CWMP_ACS_METHOD_NOT_SUPPORTED, "Method not supported");

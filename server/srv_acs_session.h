@@ -5,20 +5,30 @@
  * device/cpe/cpe_session.c follows:
  *
  *   Inform -> InformResponse (a new session; its id goes in the
- *             MAYDAYSESSION cookie)
+ *             MAYDAYSESSION cookie). "1 BOOT" with "M Reboot" whose
+ *             CommandKey names an "installed" attempt of this device is
+ *             the recovery after our Reboot (store_remed_recovered); any
+ *             other "M Reboot" key is logged and changes nothing.
  *   [TransferComplete -> TransferCompleteResponse: fault 0 after "1 BOOT"
  *             is the recovery (store_remed_installed + _recovered), fault 0
  *             without it "installed", any other fault a failed attempt]
- *   empty POST -> 204, unless the device's incident is
- *             remediation_scheduled, has a golden bundle, and fewer than
- *             max_in_flight downloads are in progress:
+ *   empty POST -> 204, unless
+ *     the device's open incident has an "installed" attempt (a CPE that
+ *             reports before it reboots): Reboot (cwmp:ID "acs-reboot",
+ *             the attempt's CommandKey) -> RebootResponse -> 204, once per
+ *             session and again in every session until the device is back
+ *             with "1 BOOT" + "M Reboot"; or
+ *     the incident is remediation_scheduled, has a golden bundle, and fewer
+ *             than max_in_flight downloads are in progress:
  *     GetParameterValues (software version, free space, max image size,
  *             DCF version) -> GetParameterValuesResponse; a bundle larger
  *             than min(free, max) is a failed attempt (9004) and 204
  *     Download (CommandKey from store_remed_begin, firmware FileType,
  *             URL <base>/bundles/<token>, FileSize) -> DownloadResponse -> 204
- *   A CPE Fault to our request is a failed attempt (when a Download was
- *   pushed) and ends the session with 204. An envelope that does not parse:
+ *   Our requests go in the namespace of the session's Inform; answers echo
+ *   the request's. A CPE Fault to our request is a failed attempt (when a
+ *   Download or Reboot was pushed: store_remed_fail with the CPE's code and
+ *   string) and ends the session with 204. An envelope that does not parse:
  *   Fault 8003 (8006 for an unknown namespace), and the session ends; a
  *   method we do not implement: Fault 8000.
  *

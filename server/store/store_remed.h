@@ -9,7 +9,9 @@
  *   in_progress -> in_distress | remediation_failed   store_remed_fail (fault, refused)
  *   in_progress -> installed                     store_remed_installed (TC fault 0, no BOOT)
  *   in_progress | installed -> recovered         store_remed_recovered (TC fault 0 after
- *                  (incident closed, device healthy)  BOOT: the new image proved itself)
+ *                  (incident closed, device healthy)  BOOT, or BOOT + "M Reboot" of an
+ *                                                     installed attempt: the new image
+ *                                                     proved itself)
  *
  * An attempt's result: "in_progress", "installed", "recovered", "failed".
  * A failure counts against max_attempts; when the incident has used them

@@ -2,13 +2,17 @@
  * The CPE's envelopes for tests/integration/test_acs_session.sh, which
  * posts them with curl over mTLS:
  *
- *   acs_itool inform SERIAL EVENT...      Inform (OUI A1B2C3, class femto-it)
+ *   acs_itool inform SERIAL EVENT...      Inform (OUI A1B2C3, class femto-it);
+ *                                         an EVENT "CODE=KEY" carries CommandKey KEY
+ *                                         (e.g. "M Reboot=rem-1-1")
  *   acs_itool gpvr FREE MAX               GetParameterValuesResponse
  *   acs_itool dlr                         DownloadResponse, Status 1
+ *   acs_itool rebootr                     RebootResponse
+ *   acs_itool fault CODE STRING           a CPE Fault (9000-9899)
  *   acs_itool tc COMMANDKEY FAULTCODE     TransferComplete
  *   acs_itool parse FILE                  the ACS's answer as key=value lines:
  *       kind=NAME [id=ID] and, by kind, url= key= size= (Download),
- *       fault= (Fault), names= (GetParameterValues)
+ *       key= (Reboot), fault= (Fault), names= (GetParameterValues)
  *
  * Envelopes go to stdout. Exit: 0 ok, 1 failure, 2 usage.
  */
@@ -24,8 +28,8 @@ static char buf[CWMP_ENVELOPE_MAX];
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: acs_itool inform SERIAL EVENT... | gpvr FREE MAX | dlr |"
-			" tc KEY FAULT | parse FILE\n");
+	fprintf(stderr, "usage: acs_itool inform SERIAL EVENT[=KEY]... | gpvr FREE MAX | dlr |"
+			" rebootr | fault CODE STRING | tc KEY FAULT | parse FILE\n");
 	exit(2);
 }
 
@@ -64,6 +68,8 @@ static int parse(const char *path)
 		printf("url=%s\nkey=%s\nsize=%" PRIu32 "\nfiletype=%s\n", msg.u.download.url,
 		       msg.u.download.command_key, msg.u.download.file_size,
 		       msg.u.download.file_type);
+	else if (msg.kind == CWMP_REBOOT)
+		printf("key=%s\n", msg.u.reboot_command_key);
 	else if (msg.kind == CWMP_FAULT)
 		printf("fault=%" PRIu32 "\n", msg.u.fault.code);
 	else if (msg.kind == CWMP_GET_PARAMETER_VALUES)
@@ -88,8 +94,15 @@ int main(int argc, char **argv)
 		set(inf->oui, sizeof(inf->oui), "A1B2C3");
 		set(inf->product_class, sizeof(inf->product_class), "femto-it");
 		set(inf->serial_number, sizeof(inf->serial_number), argv[2]);
-		for (int i = 3; i < argc; i++)
-			set(inf->events[i - 3].code, sizeof(inf->events[i - 3].code), argv[i]);
+		for (int i = 3; i < argc; i++) {
+			struct cwmp_event *ev = &inf->events[i - 3];
+			char *eq = strchr(argv[i], '=');
+			if (eq != NULL) {
+				*eq = '\0';
+				set(ev->command_key, sizeof(ev->command_key), eq + 1);
+			}
+			set(ev->code, sizeof(ev->code), argv[i]);
+		}
 		inf->n_events = (uint32_t)(argc - 3);
 		inf->max_envelopes = 1;
 		inf->current_time = CWMP_TIME_UNKNOWN;
@@ -106,6 +119,13 @@ int main(int argc, char **argv)
 		msg.u.download_response.status = 1;
 		msg.u.download_response.start_time = CWMP_TIME_UNKNOWN;
 		msg.u.download_response.complete_time = CWMP_TIME_UNKNOWN;
+	} else if (strcmp(argv[1], "rebootr") == 0 && argc == 2) {
+		msg.kind = CWMP_REBOOT_RESPONSE;
+		set(msg.id, sizeof(msg.id), "acs-reboot");
+	} else if (strcmp(argv[1], "fault") == 0 && argc == 4) {
+		msg.kind = CWMP_FAULT;
+		msg.u.fault.code = (uint32_t)strtoul(argv[2], NULL, 10);
+		set(msg.u.fault.string, sizeof(msg.u.fault.string), argv[3]);
 	} else if (strcmp(argv[1], "tc") == 0 && argc == 4) {
 		msg.kind = CWMP_TRANSFER_COMPLETE;
 		set(msg.u.transfer_complete.command_key,

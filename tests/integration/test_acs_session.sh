@@ -5,7 +5,11 @@
 # GetParameterValues, Download, 204) hands out a token URL; the bundle comes
 # back byte for byte with the device's certificate, 403 with another
 # device's, 404 once used; the BOOT / TRANSFER COMPLETE session with fault 0
-# makes the incident recovered (maydayctl --json show). Also: a session
+# makes the incident recovered (maydayctl --json show). A standard CPE that
+# reports TransferComplete fault 0 before rebooting (hnb-4) is "installed",
+# is sent a Reboot with the attempt's CommandKey, and is recovered when it
+# comes back with "1 BOOT" + "M Reboot" naming that key (another key changes
+# nothing, and the Reboot is asked again). Also: a session
 # without its cookie, a malformed envelope (Fault 8003), wrong methods and
 # media types, and a device whose distress is not scheduled (204 at once).
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +21,7 @@ acs=$build/tests/acs_itool
 
 make_ca opca "mayday test operator CA"
 issue server opca "/CN=hems.mayday.test" serverAuth 30 "DNS:hems.mayday.test,IP:127.0.0.1"
-for d in hnb-1 hnb-2 hnb-3; do
+for d in hnb-1 hnb-2 hnb-3 hnb-4; do
   enrol $d
   issue $d opca "/O=operator/CN=$d" clientAuth 30
 done
@@ -56,7 +60,7 @@ state() { "$ctl" -d "$store" --json show "$1" | jq -r .device.state; }
 : > "$work/empty"
 
 # ---- a signed distress indication schedules remediation ------------------------------
-for d in hnb-1 hnb-3; do
+for d in hnb-1 hnb-3 hnb-4; do
   ind=$(sign $d 1 3)
   [ "$(tls $d -H 'Content-Type: application/cose' --data-binary @"$ind" "$base/v1/distress")" = 200 ] ||
     fail "distress of $d: $(tail -1 "$work/curl.err")"
@@ -107,6 +111,56 @@ json=$("$ctl" -d "$store" --json show hnb-1)
 [ "$(jq -r .device.state <<<"$json")" = healthy ] || fail "device: $json"
 [ "$(jq -r '.remediation_attempts[0].result' <<<"$json")" = recovered ] || fail "attempt: $json"
 [ "$(jq -r '.remediation_attempts[0].command_key' <<<"$json")" = "$key" ] || fail "key: $json"
+
+# ---- a CPE that reports the install first and waits for the ACS's Reboot ---------------
+attempt4() { "$ctl" -d "$store" --json show hnb-4 | jq -r ".remediation_attempts[0].$1"; }
+"$acs" inform hnb-4 "X A1B2C3 DISTRESS" > "$work/inform4"
+[ "$(cwmp hnb-4 "$work/inform4")" = 200 ] && [ "$(kind)" = InformResponse ] || fail "hnb-4 Inform"
+[ "$(cwmp hnb-4 "$work/empty")" = 200 ] && [ "$(kind)" = GetParameterValues ] ||
+  fail "hnb-4: expected GPV: $(kind)"
+[ "$(cwmp hnb-4 "$work/gpvr")" = 200 ] && [ "$(kind)" = Download ] || fail "hnb-4: expected Download"
+key4=$(field key)
+[[ "$key4" =~ ^rem-[0-9]+-1$ ]] && [ "$key4" != "$key" ] || fail "hnb-4 CommandKey $key4"
+[ "$(cwmp hnb-4 "$work/dlr")" = 204 ] || fail "hnb-4 DownloadResponse"
+# fault 0 without "1 BOOT": installed, and the ACS's turn is a Reboot with the attempt's key
+rm -f "$work/hnb-4.jar"
+"$acs" inform hnb-4 "7 TRANSFER COMPLETE" "M Download=$key4" > "$work/inform4-tc"
+"$acs" tc "$key4" 0 > "$work/tc4"
+[ "$(cwmp hnb-4 "$work/inform4-tc")" = 200 ] && [ "$(kind)" = InformResponse ] || fail "hnb-4 TC Inform"
+[ "$(cwmp hnb-4 "$work/tc4")" = 200 ] && [ "$(kind)" = TransferCompleteResponse ] ||
+  fail "hnb-4 TransferComplete answered with $(kind)"
+[ "$(state hnb-4)" = installed ] && [ "$(attempt4 result)" = installed ] ||
+  fail "hnb-4 after TransferComplete: $(state hnb-4), attempt $(attempt4 result)"
+[ "$(cwmp hnb-4 "$work/empty")" = 200 ] && [ "$(kind)" = Reboot ] || fail "expected Reboot: $(kind)"
+[ "$(field key)" = "$key4" ] && [ "$(field id)" = acs-reboot ] ||
+  fail "Reboot CommandKey $(field key), ID $(field id)"
+"$acs" rebootr > "$work/rebootr"
+[ "$(cwmp hnb-4 "$work/rebootr")" = 204 ] || fail "RebootResponse not answered with 204"
+[ "$(state hnb-4)" = installed ] || fail "hnb-4 after RebootResponse: $(state hnb-4)"
+# "M Reboot" with a key that is not its installed attempt: nothing, and the Reboot is asked again
+rm -f "$work/hnb-4.jar"
+"$acs" inform hnb-4 "1 BOOT" "M Reboot=rem-999-1" > "$work/inform4-wrong"
+[ "$(cwmp hnb-4 "$work/inform4-wrong")" = 200 ] && [ "$(kind)" = InformResponse ] || fail "wrong-key Inform"
+[ "$(state hnb-4)" = installed ] && [ "$(attempt4 result)" = installed ] ||
+  fail "an unknown M Reboot key changed hnb-4: $(state hnb-4)"
+[ "$(cwmp hnb-4 "$work/empty")" = 200 ] && [ "$(kind)" = Reboot ] && [ "$(field key)" = "$key4" ] ||
+  fail "Reboot not asked again: $(kind)"
+[ "$(cwmp hnb-4 "$work/rebootr")" = 204 ] || fail "second RebootResponse"
+# hnb-1's key from hnb-4 is not hnb-4's attempt either
+rm -f "$work/hnb-4.jar"
+"$acs" inform hnb-4 "1 BOOT" "M Reboot=$key" > "$work/inform4-other"
+[ "$(cwmp hnb-4 "$work/inform4-other")" = 200 ] && [ "$(state hnb-4)" = installed ] ||
+  fail "another device's key changed hnb-4: $(state hnb-4)"
+# rebooted into the installed image: recovered at the Inform, nothing left to ask
+rm -f "$work/hnb-4.jar"
+"$acs" inform hnb-4 "1 BOOT" "M Reboot=$key4" > "$work/inform4-boot"
+[ "$(cwmp hnb-4 "$work/inform4-boot")" = 200 ] && [ "$(kind)" = InformResponse ] || fail "hnb-4 BOOT Inform"
+[ "$(cwmp hnb-4 "$work/empty")" = 204 ] || fail "empty POST after the reboot: $(kind)"
+json=$("$ctl" -d "$store" --json show hnb-4)
+[ "$(jq -r .device.state <<<"$json")" = healthy ] || fail "hnb-4 device: $json"
+[ "$(jq -r '.remediation_attempts[0].result' <<<"$json")" = recovered ] || fail "hnb-4 attempt: $json"
+[ "$(jq -r '.remediation_attempts[0].command_key' <<<"$json")" = "$key4" ] || fail "hnb-4 key: $json"
+[ "$(jq -r '.remediation_attempts | length' <<<"$json")" = 1 ] || fail "hnb-4 attempts: $json"
 
 # ---- no remediation scheduled: 204 right after the empty POST --------------------------
 "$acs" inform hnb-2 "X A1B2C3 DISTRESS" > "$work/inform2"

@@ -150,6 +150,7 @@ static void test_distress_download_then_recovered(void **state)
 	/* Inform, empty, GPVResponse, DownloadResponse */
 	assert_int_equal(t->posts, 4);
 	assert_true(out.download);
+	assert_false(out.reboot);
 	assert_int_equal(out.requests, 2);
 	assert_int_equal(out.faults_sent, 0);
 	assert_string_equal(out.dl.file_type, CWMP_FILETYPE_FIRMWARE);
@@ -178,23 +179,71 @@ static void test_distress_download_then_recovered(void **state)
 	snprintf(tc.command_key, sizeof(tc.command_key), "%s", out.dl.command_key);
 	assert_int_equal(run_cpe(t, boot_ev, 3, &tc, 1u << 20, &out), MAYDAY_OK);
 	assert_false(out.download);
+	assert_false(out.reboot);        /* it rebooted by itself: no Reboot */
 	assert_int_equal(t->posts, 3);   /* Inform, TransferComplete, empty -> 204 */
 	expect_state(t, "hnb-1", "healthy");
 }
 
-/* TransferComplete with fault 0 but no BOOT: installed, not recovered. */
+static const char *const tc_ev[] = {CWMP_EV_TRANSFER_COMPLETE, CWMP_EV_M_DOWNLOAD};
+
+/* Remediates t->identity up to "installed": a Download, then a TransferComplete
+ * with fault 0 and no BOOT, whose session ends with the ACS's Reboot
+ * (accepted). The attempt's CommandKey goes to key. */
+static void installed(struct t *t, uint64_t counter, char key[CWMP_COMMANDKEY_MAX + 1])
+{
+	struct cpe_outcome out;
+	distress_scheduled(t, t->identity, counter);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	assert_false(out.reboot);
+	snprintf(key, CWMP_COMMANDKEY_MAX + 1, "%s", out.dl.command_key);
+	struct cwmp_transfer_complete tc = {.start_time = NOW, .complete_time = NOW};
+	snprintf(tc.command_key, sizeof(tc.command_key), "%s", key);
+	assert_int_equal(run_cpe(t, tc_ev, 2, &tc, 1u << 20, &out), MAYDAY_OK);
+	/* Inform, TransferComplete, empty -> Reboot, RebootResponse -> 204 */
+	assert_false(out.download);
+	assert_true(out.reboot);
+	assert_int_equal(out.requests, 1);
+	assert_int_equal(out.faults_sent, 0);
+	assert_int_equal(t->posts, 4);
+	assert_int_equal(t->last_status, 204);
+	assert_int_equal(srv_acs_table_count(t->tab, NOW), 0);
+	expect_state(t, t->identity, "installed");
+}
+
+struct attempt_of {
+	const char *key;
+	struct store_remed_attempt a;
+	int n;
+};
+
+static int attempt_cb(void *ctx, const struct store_remed_attempt *a)
+{
+	struct attempt_of *f = ctx;
+	if (strcmp(a->command_key, f->key) == 0) {
+		f->a = *a;
+		f->n++;
+	}
+	return 0;
+}
+
+/* The device's attempt `key`, which must exist once. */
+static struct store_remed_attempt attempt(struct t *t, const char *id, const char *key)
+{
+	struct attempt_of f = {.key = key};
+	assert_int_equal(store_remed_list(t->fx.st, id, attempt_cb, &f), MAYDAY_OK);
+	assert_int_equal(f.n, 1);
+	return f.a;
+}
+
+/* TransferComplete with fault 0 but no BOOT: installed, not recovered; the
+ * ACS asks the device to reboot into it. */
 static void test_installed_without_boot(void **state)
 {
 	struct t *t = *state;
-	struct cpe_outcome out;
-	static const char *const tc_ev[] = {CWMP_EV_TRANSFER_COMPLETE, CWMP_EV_M_DOWNLOAD};
-	distress_scheduled(t, "hnb-1", 1);
-	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
-	assert_true(out.download);
-	struct cwmp_transfer_complete tc = {.start_time = NOW, .complete_time = NOW};
-	snprintf(tc.command_key, sizeof(tc.command_key), "%s", out.dl.command_key);
-	assert_int_equal(run_cpe(t, tc_ev, 2, &tc, 1u << 20, &out), MAYDAY_OK);
-	expect_state(t, "hnb-1", "installed");
+	char key[CWMP_COMMANDKEY_MAX + 1];
+	installed(t, 1, key);
+	assert_string_equal(attempt(t, "hnb-1", key).result, "installed");
 }
 
 /* A failed install, reported twice: back to distress, then given up. */
@@ -223,9 +272,20 @@ static void test_nothing_scheduled(void **state)
 	struct cpe_outcome out;
 	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
 	assert_false(out.download);
+	assert_false(out.reboot);
 	assert_int_equal(out.requests, 0);
 	assert_int_equal(t->posts, 2);
 	assert_int_equal(t->last_status, 204);
+	/* A download in progress (no TransferComplete yet): nothing to ask either. */
+	distress_scheduled(t, "hnb-1", 1);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_false(out.download);
+	assert_false(out.reboot);
+	assert_int_equal(t->posts, 2);
+	assert_int_equal(t->last_status, 204);
+	expect_state(t, "hnb-1", "remediation_in_progress");
 }
 
 /* A bundle larger than the device can take: a failed attempt, no Download. */
@@ -288,6 +348,196 @@ static void inform_of(struct cwmp_msg *m, const char *serial, enum cwmp_ns ns)
 	m->u.inform.n_events = 1;
 	m->u.inform.max_envelopes = 1;
 	m->u.inform.current_time = NOW;
+}
+
+/* An Inform of `serial` whose events are codes, or "CODE=COMMANDKEY". */
+static void inform_events(struct cwmp_msg *m, const char *serial, enum cwmp_ns ns,
+			  const char *const *ev, unsigned n)
+{
+	inform_of(m, serial, ns);
+	for (unsigned i = 0; i < n; i++) {
+		struct cwmp_event *e = &m->u.inform.events[i];
+		const char *eq = strchr(ev[i], '=');
+		snprintf(e->code, sizeof(e->code), "%.*s",
+			 eq ? (int)(eq - ev[i]) : (int)strlen(ev[i]), ev[i]);
+		snprintf(e->command_key, sizeof(e->command_key), "%s", eq ? eq + 1 : "");
+	}
+	m->u.inform.n_events = n;
+}
+
+/* Opens a session of `id` with those events; its cookie goes to cookie. */
+static void open_session(struct t *t, const char *id, enum cwmp_ns ns, const char *const *ev,
+			 unsigned n, char cookie[80])
+{
+	static struct cwmp_msg m, got;
+	inform_events(&m, id, ns, ev, n);
+	struct srv_acs_reply r = post_msg(t, &m, id, NULL, &got);
+	assert_int_equal(got.kind, CWMP_INFORM_RESPONSE);
+	assert_int_equal(strlen(r.cookie), SRV_ACS_SID_LEN);
+	snprintf(cookie, 80, "%s=%s", SRV_ACS_COOKIE, r.cookie);
+}
+
+static struct srv_acs_reply post_empty(struct t *t, const char *id, const char *cookie,
+				       struct cwmp_msg *got)
+{
+	static struct cwmp_msg m;
+	memset(&m, 0, sizeof(m));
+	return post_msg(t, &m, id, cookie, got);
+}
+
+/* The Reboot goes in the session's namespace with the installed attempt's
+ * CommandKey; its RebootResponse ends the session with 204, and every new
+ * session is asked again until the device is back. */
+static void test_reboot_request(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg m, got;
+	static const char *const periodic[] = {"2 PERIODIC"};
+	char key[CWMP_COMMANDKEY_MAX + 1], cookie[80];
+	struct srv_acs_reply r;
+	installed(t, 1, key);
+	for (int round = 0; round < 2; round++) {
+		open_session(t, "hnb-1", round ? CWMP_NS_1_2 : CWMP_NS_1_0, periodic, 1, cookie);
+		r = post_empty(t, "hnb-1", cookie, &got);
+		assert_int_equal(r.status, 200);
+		assert_int_equal(got.kind, CWMP_REBOOT);
+		assert_int_equal(got.ns, round ? CWMP_NS_1_2 : CWMP_NS_1_0);
+		assert_string_equal(got.id, "acs-reboot");
+		assert_string_equal(got.u.reboot_command_key, key);
+		memset(&m, 0, sizeof(m));
+		m.kind = CWMP_REBOOT_RESPONSE;
+		m.ns = got.ns;
+		snprintf(m.id, sizeof(m.id), "acs-reboot");
+		r = post_msg(t, &m, "hnb-1", cookie, &got);
+		assert_int_equal(r.status, 204);
+		assert_int_equal(got.kind, CWMP_EMPTY);
+		assert_int_equal(srv_acs_table_count(t->tab, NOW), 0);
+		expect_state(t, "hnb-1", "installed");
+	}
+	/* The session is over: a second RebootResponse finds none. */
+	post_msg(t, &m, "hnb-1", cookie, &got);
+	assert_int_equal(got.kind, CWMP_FAULT);
+	assert_int_equal(got.u.fault.code, CWMP_ACS_REQUEST_DENIED);
+	/* Another device of the same class, nothing installed: 204. */
+	open_session(t, "hnb-2", CWMP_NS_1_2, periodic, 1, cookie);
+	r = post_empty(t, "hnb-2", cookie, &got);
+	assert_int_equal(r.status, 204);
+	assert_int_equal(got.kind, CWMP_EMPTY);
+}
+
+/* A CPE Fault to the Reboot fails the attempt with that code and string. */
+static void test_reboot_fault(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg m, got;
+	static const char *const periodic[] = {"2 PERIODIC"};
+	char key[CWMP_COMMANDKEY_MAX + 1], cookie[80];
+	struct store_remed_status rs;
+	installed(t, 1, key);
+	open_session(t, "hnb-1", CWMP_NS_1_2, periodic, 1, cookie);
+	post_empty(t, "hnb-1", cookie, &got);
+	assert_int_equal(got.kind, CWMP_REBOOT);
+	memset(&m, 0, sizeof(m));
+	m.kind = CWMP_FAULT;
+	snprintf(m.id, sizeof(m.id), "acs-reboot");
+	m.u.fault.code = CWMP_CPE_REQUEST_DENIED;
+	snprintf(m.u.fault.string, sizeof(m.u.fault.string), "calls in progress");
+	struct srv_acs_reply r = post_msg(t, &m, "hnb-1", cookie, &got);
+	assert_int_equal(r.status, 204);
+	assert_int_equal(srv_acs_table_count(t->tab, NOW), 0);
+	struct store_remed_attempt a = attempt(t, "hnb-1", key);
+	assert_string_equal(a.result, "failed");
+	assert_int_equal(a.fault_code, CWMP_CPE_REQUEST_DENIED);
+	assert_non_null(strstr(a.detail, "calls in progress"));
+	assert_non_null(strstr(a.detail, "Reboot"));
+	expect_state(t, "hnb-1", "in_distress");   /* 1 of max_attempts 2 failed */
+	assert_int_equal(store_remed_status(t->fx.st, "hnb-1", &rs), MAYDAY_OK);
+	assert_int_equal(rs.failures, 1);
+	/* Nothing installed any more: the next session gets no Reboot. */
+	open_session(t, "hnb-1", CWMP_NS_1_2, periodic, 1, cookie);
+	r = post_empty(t, "hnb-1", cookie, &got);
+	assert_int_equal(r.status, 204);
+}
+
+/* "1 BOOT" + "M Reboot" naming the installed attempt: recovered at the
+ * Inform; the empty POST then has nothing left to do. */
+static void test_reboot_recovered(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg got;
+	char key[CWMP_COMMANDKEY_MAX + 1], cookie[80], ev1[80];
+	struct store_remed_status rs;
+	installed(t, 1, key);
+	snprintf(ev1, sizeof(ev1), "%s=%s", CWMP_EV_M_REBOOT, key);
+	const char *const ev[] = {CWMP_EV_BOOT, ev1};
+	open_session(t, "hnb-1", CWMP_NS_1_2, ev, 2, cookie);
+	expect_state(t, "hnb-1", "healthy");
+	struct store_remed_attempt a = attempt(t, "hnb-1", key);
+	assert_string_equal(a.result, "recovered");
+	assert_int_equal(a.finished_at, NOW);
+	assert_int_equal(store_remed_status(t->fx.st, "hnb-1", &rs), MAYDAY_OK);
+	assert_int_equal(rs.incident_id, 0);        /* the incident is closed */
+	struct srv_acs_reply r = post_empty(t, "hnb-1", cookie, &got);
+	assert_int_equal(r.status, 204);
+	/* Reported again (a lost InformResponse): nothing left to change. */
+	open_session(t, "hnb-1", CWMP_NS_1_2, ev, 2, cookie);
+	expect_state(t, "hnb-1", "healthy");
+	assert_string_equal(attempt(t, "hnb-1", key).result, "recovered");
+}
+
+/* "M Reboot" that names no installed attempt of this device changes nothing. */
+static void test_reboot_wrong_key(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg got;
+	char key1[CWMP_COMMANDKEY_MAX + 1], key2[CWMP_COMMANDKEY_MAX + 1], cookie[80];
+	char ev1[80];
+	const char *const ev[] = {CWMP_EV_BOOT, ev1};
+	installed(t, 1, key1);
+	t->identity = "hnb-2";
+	distress_scheduled(t, "hnb-2", 1);
+	struct cpe_outcome out;
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	snprintf(key2, sizeof(key2), "%s", out.dl.command_key);
+	expect_state(t, "hnb-2", "remediation_in_progress");
+
+	/* unknown key; hnb-1's key from hnb-2; hnb-2's own key, still in progress */
+	const char *const keys[] = {"rem-999-1", key1, key2};
+	const char *const who[] = {"hnb-1", "hnb-2", "hnb-2"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(ev1, sizeof(ev1), "%s=%s", CWMP_EV_M_REBOOT, keys[i]);
+		open_session(t, who[i], CWMP_NS_1_2, ev, 2, cookie);
+		expect_state(t, "hnb-1", "installed");
+		expect_state(t, "hnb-2", "remediation_in_progress");
+		assert_string_equal(attempt(t, "hnb-1", key1).result, "installed");
+		assert_string_equal(attempt(t, "hnb-2", key2).result, "in_progress");
+	}
+	/* The right key without "1 BOOT" is not a reboot either. */
+	snprintf(ev1, sizeof(ev1), "%s=%s", CWMP_EV_M_REBOOT, key1);
+	open_session(t, "hnb-1", CWMP_NS_1_2, ev + 1, 1, cookie);
+	expect_state(t, "hnb-1", "installed");
+	/* ... and hnb-1 is still asked to reboot, hnb-2 (in progress) is not. */
+	post_empty(t, "hnb-1", cookie, &got);
+	assert_int_equal(got.kind, CWMP_REBOOT);
+	assert_string_equal(got.u.reboot_command_key, key1);
+	open_session(t, "hnb-2", CWMP_NS_1_2, distress_ev, 1, cookie);
+	struct srv_acs_reply r = post_empty(t, "hnb-2", cookie, &got);
+	assert_int_equal(r.status, 204);
+}
+
+/* Requests of the ACS go in the namespace of the session's Inform. */
+static void test_request_namespace(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg got;
+	char cookie[80];
+	distress_scheduled(t, "hnb-1", 1);
+	open_session(t, "hnb-1", CWMP_NS_1_0, distress_ev, 1, cookie);
+	post_empty(t, "hnb-1", cookie, &got);
+	assert_int_equal(got.kind, CWMP_GET_PARAMETER_VALUES);
+	assert_int_equal(got.ns, CWMP_NS_1_0);
+	assert_string_equal(got.id, "acs-gpv");
 }
 
 static void test_rules(void **state)
@@ -395,6 +645,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_distress_download_then_recovered, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_installed_without_boot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot_recovered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot_wrong_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transfer_fault_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_scheduled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
