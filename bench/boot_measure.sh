@@ -14,7 +14,8 @@ trap 'rm -rf "$work"' EXIT
 "$build/tools/provision/mayday-provision" device --pki "$work/pki" --out "$work/dev" --id bench-0001 \
   --class femto-x1 --hems udp:127.0.0.1:9 --dcf-bin "$build/device/dcf/mayday-dcf" \
   --normal-bin "$build/device/normal/mayday-normal" \
-  --components "$count" --component-size $((size_mib * 1024 * 1024)) >/dev/null
+  --components "$count" --component-size $((size_mib * 1024 * 1024)) \
+  --max-image-size $(((size_mib * count + 64) * 1024 * 1024)) >/dev/null
 files=("$work"/dev/slot_a/comp-*.bin)
 total_mib=$((size_mib * count))
 

@@ -236,6 +236,14 @@ static void test_bad_hems_leaves_nothing(void **state)
 				      "--dcf-bin", "/nonexistent/mayday-dcf", "--normal-bin",
 				      w.normal, NULL), 1);
 	assert_int_not_equal(stat(w.dev, &st), 0);
+	/* an image larger than its own device may take: 2 x 1000 bytes of
+	 * components alone exceed 1999 */
+	assert_int_equal(tp_provision("device", "--pki", w.pki, "--out", w.dev, "--id", "x",
+				      "--class", TP_CLASS, "--hems-udp", "127.0.0.1:7701",
+				      "--components", "2", "--component-size", "1000",
+				      "--max-image-size", "1999", "--dcf-bin", DCF_BIN,
+				      "--normal-bin", w.normal, NULL), 1);
+	assert_int_not_equal(stat(w.dev, &st), 0);
 	tp_world_free(&w);
 }
 

@@ -341,11 +341,29 @@ static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
 	return ok;
 }
 
+static const char notes[] =
+	"Release notes of this image. Not designated: a change here is measured\n"
+	"and reported, but does not fail secure start-up.\n";
+
+/* An image its own device could not take again is no factory image: a
+ * golden bundle made from it would be refused by its whole class. */
+static int image_fits(const struct device_args *a)
+{
+	struct stat st;
+
+	if (stat(a->normal_bin, &st) != 0)
+		return 0; /* readable() has said why */
+	uint64_t total = a->components * a->component_size + (uint64_t)st.st_size +
+			 (sizeof(notes) - 1);
+	if (total <= a->max_image_size)
+		return 1;
+	prov_log_error("the image (%" PRIu64 " bytes: components, normal-bin, notes) exceeds "
+		       "--max-image-size %" PRIu64, total, a->max_image_size);
+	return 0;
+}
+
 static int make_slot_a(struct hal_flash *f, const struct device_args *a, const struct keys *k)
 {
-	static const char notes[] =
-		"Release notes of this image. Not designated: a change here is measured\n"
-		"and reported, but does not fail secure start-up.\n";
 	struct mayday_manifest m = { .kind = MAYDAY_MANIFEST_IMAGE, .rollback = a->rollback };
 	char name[MAYDAY_NAME_MAX + 1];
 	enum mayday_err rc;
@@ -508,7 +526,7 @@ int prov_device_main(int argc, char **argv)
 		return PROV_EXIT_ERROR;
 	}
 	if (!readable("dcf-bin", a.dcf_bin) || !readable("normal-bin", a.normal_bin) ||
-	    !load_keys(&a, &k))
+	    !image_fits(&a) || !load_keys(&a, &k))
 		goto out;
 	if (a.tls_pin) {
 		if (!spki_sha256(k.hems_pub, pin))
