@@ -17,6 +17,7 @@ void srv_acs_policy_from_config(struct srv_acs_policy *pol, const struct srv_con
 	pol->need_approval = strcmp(cfg->acs_policy, "approve") == 0;
 	pol->max_attempts = cfg->acs_max_attempts;
 	pol->max_in_flight = cfg->acs_max_in_flight;
+	pol->download_window_s = cfg->acs_download_window;
 }
 
 /* A class names a file in bundle_dir: no path separators, no dot files. */

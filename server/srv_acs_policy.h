@@ -27,6 +27,7 @@ struct srv_acs_policy {
 	bool need_approval;        /* policy = approve */
 	uint32_t max_attempts;
 	uint32_t max_in_flight;
+	uint32_t download_window_s; /* an attempt older than this holds no download slot */
 };
 
 /* From the configuration; the strings are borrowed from cfg. */

@@ -340,7 +340,9 @@ static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, str
 	    srv_acs_policy_bundle(env->pol, rs.product_class, path, sizeof(path), &size) !=
 		    MAYDAY_OK)
 		return;
-	enum mayday_err err = store_remed_in_flight(env->st, &n);
+	enum mayday_err err = store_remed_in_flight(env->st,
+						    env->now - (int64_t)env->pol->download_window_s,
+						    &n);
 	if (err != MAYDAY_OK || n >= env->pol->max_in_flight) {
 		/* The device asks again with its next distress indication. */
 		log_info("cwmp: %s scheduled, %u download(s) in flight: later", s->device, n);

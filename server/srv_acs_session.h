@@ -19,7 +19,8 @@
  *             session and again in every session until the device is back
  *             with "1 BOOT" + "M Reboot"; or
  *     the incident is remediation_scheduled, has a golden bundle, and fewer
- *             than max_in_flight downloads are in progress:
+ *             than max_in_flight downloads are in progress (pushed within
+ *             download_window_s):
  *     GetParameterValues (software version, free space, max image size,
  *             DCF version) -> GetParameterValuesResponse; a bundle larger
  *             than min(free, max) is a failed attempt (9004) and 204

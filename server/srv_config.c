@@ -52,6 +52,8 @@ static const struct key keys[] = {
 	{"acs", "url", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_url), 0},
 	{"acs", "policy", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_policy), 0},
 	{"acs", "max_in_flight", K_UINT, 1, SRV_ACS_IN_FLIGHT_MAX, F(acs_max_in_flight), 0},
+	{"acs", "download_window", K_UINT, SRV_ACS_WINDOW_MIN, SRV_ACS_WINDOW_MAX,
+	 F(acs_download_window), 0},
 	{"acs", "max_attempts", K_UINT, 1, SRV_ACS_ATTEMPTS_MAX, F(acs_max_attempts), 0},
 	{"acs", "bundle_dir", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_bundle_dir), 0},
 	{"limits", "max_datagram", K_UINT, 1, MAYDAY_INDICATION_MAX, F(max_datagram), 0},
@@ -244,6 +246,7 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->ipsec_identity_ttl_ms = 1000;
 	strcpy(cfg->acs_policy, "auto");
 	cfg->acs_max_in_flight = 16;
+	cfg->acs_download_window = 3600;
 	cfg->acs_max_attempts = 3;
 }
 

@@ -43,6 +43,8 @@
 #define SRV_HTTP_HEADER_MAX  65536
 #define SRV_IKE_TTL_MAX      60000   /* ms */
 #define SRV_ACS_IN_FLIGHT_MAX 65536
+#define SRV_ACS_WINDOW_MIN    60        /* seconds */
+#define SRV_ACS_WINDOW_MAX    604800    /* a week */
 #define SRV_ACS_ATTEMPTS_MAX  100
 
 /* A listener's address; len 0 when the listener is off. */
@@ -81,6 +83,7 @@ struct srv_config {
 	char acs_url[SRV_CONFIG_VALUE_MAX + 1];     /* https://HOST:PORT/cwmp, what acks advertise */
 	char acs_policy[SRV_CONFIG_VALUE_MAX + 1];  /* "auto" (default) or "approve" */
 	unsigned acs_max_in_flight;               /* downloads in progress at once, default 16 */
+	unsigned acs_download_window;             /* s an attempt counts as in flight, default 3600 */
 	unsigned acs_max_attempts;                /* failed attempts before remediation_failed, default 3 */
 	char acs_bundle_dir[SRV_CONFIG_VALUE_MAX + 1]; /* golden bundles <product_class>.bundle */
 	/* [limits] */

@@ -176,9 +176,9 @@ enum mayday_err store_remed_schedule(struct store *st, const char *device_id, bo
 	return st->be->remed_schedule(st, device_id, need_approval, max_attempts, now, remediate);
 }
 
-enum mayday_err store_remed_in_flight(struct store *st, uint32_t *n)
+enum mayday_err store_remed_in_flight(struct store *st, int64_t since, uint32_t *n)
 {
-	return st->be->remed_in_flight(st, n);
+	return st->be->remed_in_flight(st, since, n);
 }
 
 enum mayday_err store_remed_begin(struct store *st, const char *device_id,

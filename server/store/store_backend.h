@@ -46,7 +46,7 @@ struct store_backend {
 	enum mayday_err (*remed_schedule)(struct store *st, const char *device_id,
 					  bool need_approval, uint32_t max_attempts, int64_t now,
 					  bool *remediate);
-	enum mayday_err (*remed_in_flight)(struct store *st, uint32_t *n);
+	enum mayday_err (*remed_in_flight)(struct store *st, int64_t since, uint32_t *n);
 	enum mayday_err (*remed_begin)(struct store *st, const char *device_id,
 				       struct store_remed_attempt *a, int64_t now);
 	enum mayday_err (*remed_fail)(struct store *st, const char *device_id,

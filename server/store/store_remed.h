@@ -80,8 +80,11 @@ MAYDAY_NODISCARD enum mayday_err store_remed_approve(struct store *st, const cha
 MAYDAY_NODISCARD enum mayday_err store_remed_schedule(struct store *st, const char *device_id,
 						      bool need_approval, uint32_t max_attempts,
 						      int64_t now, bool *remediate);
-/* Attempts with result in_progress, store-wide (the concurrency limit). */
-MAYDAY_NODISCARD enum mayday_err store_remed_in_flight(struct store *st, uint32_t *n);
+/* Attempts with result in_progress started at or after `since`, store-wide
+ * (the concurrency limit: an attempt whose device never came back stops
+ * holding a download slot once it is older than the window). */
+MAYDAY_NODISCARD enum mayday_err store_remed_in_flight(struct store *st, int64_t since,
+						       uint32_t *n);
 /* Records a new attempt on the device's open incident (which must be
  * remediation_scheduled) from a->token, bundle and sizes; fills id,
  * incident_id, attempt and command_key ("rem-<incident>-<attempt>"), and

@@ -80,7 +80,7 @@ enum mayday_err store_sqlite_remed_approve(struct store *st, const char *device_
 enum mayday_err store_sqlite_remed_schedule(struct store *st, const char *device_id,
 					    bool need_approval, uint32_t max_attempts, int64_t now,
 					    bool *remediate);
-enum mayday_err store_sqlite_remed_in_flight(struct store *st, uint32_t *n);
+enum mayday_err store_sqlite_remed_in_flight(struct store *st, int64_t since, uint32_t *n);
 enum mayday_err store_sqlite_remed_begin(struct store *st, const char *device_id,
 					 struct store_remed_attempt *a, int64_t now);
 enum mayday_err store_sqlite_remed_fail(struct store *st, const char *device_id,

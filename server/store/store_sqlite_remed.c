@@ -238,12 +238,12 @@ enum mayday_err store_sqlite_remed_schedule(struct store *st, const char *device
 	return err;
 }
 
-enum mayday_err store_sqlite_remed_in_flight(struct store *st, uint32_t *n)
+enum mayday_err store_sqlite_remed_in_flight(struct store *st, int64_t since, uint32_t *n)
 {
 	int64_t v = 0;
 	enum mayday_err err = scalar(store_sqlite_of(st), "SELECT count(*) FROM"
-				     " remediation_attempts WHERE result = 'in_progress'", "", NULL,
-				     &v);
+				     " remediation_attempts WHERE result = 'in_progress'"
+				     " AND started_at >= ?1", "i", &since, &v);
 	*n = (uint32_t)v;
 	return err;
 }

@@ -60,7 +60,8 @@ static int setup(void **state)
 	fputs("MDYB bundle bytes", f);
 	fclose(f);
 	t->pol = (struct srv_acs_policy){.acs_url = URL, .bundle_dir = t->fx.dir,
-					 .max_attempts = 3, .max_in_flight = 4};
+					 .max_attempts = 3, .max_in_flight = 4,
+					 .download_window_s = 3600};
 	*state = t;
 	return 0;
 }

@@ -54,7 +54,7 @@ static int setup(void **state)
 	assert_int_equal(fclose(f), 0);
 	t->pol = (struct srv_acs_policy){.acs_url = "https://127.0.0.1:7443/cwmp",
 					 .bundle_dir = t->bundle_dir, .max_attempts = 2,
-					 .max_in_flight = 4};
+					 .max_in_flight = 4, .download_window_s = 3600};
 	t->env = (struct srv_acs_env){.st = t->fx.st, .pol = &t->pol,
 				      .base = "https://127.0.0.1:7443", .now = NOW};
 	assert_int_equal(srv_acs_table_new(&t->tab, 4, 30), MAYDAY_OK);
@@ -318,6 +318,13 @@ static void test_in_flight_limit(void **state)
 	assert_false(out.download);
 	assert_int_equal(out.requests, 0);
 	expect_state(t, "hnb-2", "remediation_scheduled");
+	/* hnb-1 never comes back: after the download window its attempt no
+	 * longer holds the slot, and hnb-2 is served */
+	t->env.now = NOW + 3601;
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	expect_state(t, "hnb-2", "remediation_in_progress");
+	expect_state(t, "hnb-1", "remediation_in_progress");
 }
 
 /* Emits m and posts it as `identity` with `cookie`; parses the answer into *got. */

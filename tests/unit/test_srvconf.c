@@ -78,13 +78,15 @@ static void test_acs_on(void **state)
 	const char *text = "[server]\ndb=sqlite:x.db\nhems_key=k.pem\n"
 			   "[https]\nlisten = 127.0.0.1:7443\ncert = c\nkey = k\nca = a\n"
 			   "[acs]\nurl = https://127.0.0.1:7443/cwmp\nbundle_dir = /srv/bundles\n"
-			   "policy = approve\nmax_in_flight = 2\nmax_attempts = 5\n";
+			   "policy = approve\nmax_in_flight = 2\nmax_attempts = 5\n"
+			   "download_window = 600\n";
 	assert_int_equal(parse(text, &cfg, err), MAYDAY_OK);
 	assert_string_equal(cfg.acs_url, "https://127.0.0.1:7443/cwmp");
 	assert_string_equal(cfg.acs_bundle_dir, "/srv/bundles");
 	assert_string_equal(cfg.acs_policy, "approve");
 	assert_int_equal(cfg.acs_max_in_flight, 2);
 	assert_int_equal(cfg.acs_max_attempts, 5);
+	assert_int_equal(cfg.acs_download_window, 600);
 }
 
 static void expect_bad(const char *text, const char *needle)
@@ -102,6 +104,8 @@ static void expect_bad(const char *text, const char *needle)
 static void test_bad_values(void **state)
 {
 	(void)state;
+	expect_bad(BASE "[acs]\ndownload_window = 59\n", "download_window");
+	expect_bad(BASE "[acs]\ndownload_window = 604801\n", "download_window");
 	expect_bad(BASE "workers = 0\n", "line 4");
 	expect_bad(BASE "workers = 65\n", "workers");
 	expect_bad(BASE "workers = two\n", "workers");

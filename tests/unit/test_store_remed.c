@@ -138,8 +138,11 @@ static void test_recovered(void **state)
 	snprintf(key, sizeof(key), "rem-%lld-1", (long long)a.incident_id);
 	assert_string_equal(a.command_key, key);
 	expect_state(fx, "hnb-1", "remediation_in_progress");
-	assert_int_equal(store_remed_in_flight(fx->st, &n), MAYDAY_OK);
+	assert_int_equal(store_remed_in_flight(fx->st, NOW - 3600, &n), MAYDAY_OK);
 	assert_int_equal(n, 1);
+	/* started before the window: no longer holds a download slot */
+	assert_int_equal(store_remed_in_flight(fx->st, NOW + 1, &n), MAYDAY_OK);
+	assert_int_equal(n, 0);
 
 	/* the token serves its own device once; another identity gets nothing */
 	assert_int_equal(store_remed_take_token(fx->st, "tok1", "hnb-2", &got), MAYDAY_E_MISMATCH);
@@ -156,7 +159,7 @@ static void test_recovered(void **state)
 	expect_state(fx, "hnb-1", "installed");
 	assert_int_equal(store_remed_recovered(fx->st, "hnb-1", a.command_key, NOW + 5), MAYDAY_OK);
 	expect_state(fx, "hnb-1", "healthy");
-	assert_int_equal(store_remed_in_flight(fx->st, &n), MAYDAY_OK);
+	assert_int_equal(store_remed_in_flight(fx->st, NOW - 3600, &n), MAYDAY_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_remed_recovered(fx->st, "hnb-1", a.command_key, NOW),
 			 MAYDAY_E_NOTFOUND);
