@@ -33,6 +33,7 @@ enum mayday_err cpe_client_run(const struct cpe_client *c, const struct cpe_clie
 		.event_command_key = q->command_key,
 		.tc = q->tc,
 		.refuse_download = q->refuse_download,
+		.refuse_reboot = q->refuse_reboot,
 		.now = (int64_t)hal_clock_wall_s(),
 		.post = cpe_http_post,
 	};
@@ -72,17 +73,18 @@ enum mayday_err cpe_client_report(const struct cpe_client *c, const char *url,
 		.command_key = tc->command_key,
 		.tc = tc,
 		.refuse_download = true,
+		.refuse_reboot = true,
 	};
 	struct cpe_outcome out;
 	enum mayday_err rc = cpe_client_run(c, &q, &out);
 
-	if (rc != MAYDAY_OK)
-		return rc;
+	if (!out.tc_acked)
+		return rc != MAYDAY_OK ? rc : MAYDAY_E_IO;
 	log_info("reported remediation %s to %s: fault %" PRIu32, tc->command_key, url,
 		 tc->fault.code);
 	rc = cpe_record_remove(c->flash);
 	if (rc != MAYDAY_OK)
 		log_info("remediation %s reported, but its record stays: %s (it will be "
 			 "reported again)", tc->command_key, mayday_strerror(rc));
-	return rc;
+	return MAYDAY_OK;
 }

@@ -35,6 +35,7 @@ struct cpe_client_session {
 	const char *command_key;                  /* of "M Download"; NULL: none */
 	const struct cwmp_transfer_complete *tc;  /* NULL: none */
 	bool refuse_download;
+	bool refuse_reboot;
 };
 
 /* Runs the session; *out as cpe_session_run fills it. Failures are logged
@@ -45,11 +46,12 @@ MAYDAY_NODISCARD enum mayday_err cpe_client_run(const struct cpe_client *c,
 
 /* Reports `tc` to `url` in a session of its own -- Inform events
  * ["1 BOOT",] "7 TRANSFER COMPLETE", "M Download" with tc's CommandKey,
- * then TransferComplete, Downloads refused -- and, once the ACS has
- * answered it, removes the remediation record (cpe_record.h), so the
- * command is reported exactly until an ACS took the report. Failures are
- * logged once; a caller may ignore them, since the record staying IS the
- * retry (the next start-up reports again). */
+ * then TransferComplete, Downloads and Reboots refused -- and, once the ACS
+ * has answered the TransferComplete (even if the session fails after
+ * that), removes the remediation record (cpe_record.h), so the command is
+ * reported exactly until an ACS took the report. MAYDAY_OK iff the ACS took
+ * it. Failures are logged once; a caller may ignore them, since the record
+ * staying IS the retry (the next start-up reports again). */
 enum mayday_err cpe_client_report(const struct cpe_client *c, const char *url,
 				  const struct cwmp_transfer_complete *tc, bool boot);
 

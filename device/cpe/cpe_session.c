@@ -123,6 +123,10 @@ static void answer(struct sess *s)
 		s->msg.u.download_response.complete_time = CWMP_TIME_UNKNOWN;
 		return;
 	case CWMP_REBOOT:
+		if (s->p->refuse_reboot) {
+			reply_fault(s, CWMP_CPE_REQUEST_DENIED, "no reboot on request");
+			return;
+		}
 		s->out->reboot = true;
 		s->msg.kind = CWMP_REBOOT_RESPONSE;
 		return;
@@ -194,6 +198,7 @@ static enum mayday_err run(struct sess *s)
 		rc = exchange(s);
 		if (rc == MAYDAY_OK)
 			rc = expect(s, CWMP_TRANSFER_COMPLETE_RESPONSE);
+		s->out->tc_acked = rc == MAYDAY_OK;
 	}
 	if (rc != MAYDAY_OK)
 		return rc;

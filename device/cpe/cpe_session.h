@@ -18,7 +18,8 @@
  *                           outcome; FileType other than firmware: 9003;
  *                           a second Download in one session: 9004;
  *                           refused with 9001 when the caller says so)
- *     Reboot             -> RebootResponse (remembered)
+ *     Reboot             -> RebootResponse (remembered), or Fault 9001
+ *                           when the caller will not reboot on request
  *     anything else      -> Fault 9000
  *   An ACS Fault, an unexpected answer to Inform/TransferComplete, or an
  *   envelope that does not parse (answered with Fault 9003 first, as far as
@@ -69,6 +70,9 @@ struct cpe_session_params {
 	 * that does not follow an authenticated distress acknowledgement asking
 	 * for remediation must not take an image from whoever answers. */
 	bool refuse_download;
+	/* Answer Reboot with Fault 9001: a caller that will not restart on
+	 * request (and report "M Reboot" after it) must not promise to. */
+	bool refuse_reboot;
 	int64_t now;                    /* CurrentTime of the Inform */
 	cpe_post_fn post;
 	void *post_ctx;
@@ -78,6 +82,7 @@ struct cpe_outcome {
 	bool download;                  /* a Download was accepted (Status 1) */
 	struct cwmp_download dl;        /* valid when download */
 	bool reboot;                    /* a Reboot was accepted */
+	bool tc_acked;                  /* the ACS answered our TransferComplete */
 	uint32_t requests;              /* ACS requests answered */
 	uint32_t faults_sent;           /* of those, answered with a CWMP Fault */
 	uint32_t acs_fault;             /* code of a Fault from the ACS (0: none) */

@@ -133,7 +133,8 @@ static enum dcf_remediate_result remediate(const struct dcf_remediate *r, const 
 {
 	const char *events[3] = { DISTRESS_EVENT, CWMP_EV_TRANSFER_COMPLETE, CWMP_EV_M_DOWNLOAD };
 	struct cwmp_transfer_complete tc;
-	struct cpe_client_session q = { .url = url, .events = events, .n_events = 1 };
+	struct cpe_client_session q = { .url = url, .events = events, .n_events = 1,
+					.refuse_reboot = true };
 	struct cpe_outcome out;
 	struct cpe_client c;
 
@@ -156,10 +157,6 @@ static enum dcf_remediate_result remediate(const struct dcf_remediate *r, const 
 	}
 	if (out.download)
 		return install(r, &c, url, &out.dl);
-	if (out.reboot) {
-		log_info("the ACS asked for a reboot");
-		return DCF_REMEDIATE_REBOOT;
-	}
 	log_info("CWMP session with %s: no download offered (%" PRIu32 " request(s))", url,
 		 out.requests);
 	return DCF_REMEDIATE_NONE;

@@ -22,7 +22,8 @@
  *     must reboot so secure start-up verifies the new slot against its new
  *     TRVs. Refused or failed: TransferComplete with the 90xx fault in a new
  *     session ("7 TRANSFER COMPLETE", "M Download"), record removed once the
- *     ACS has it. A Reboot the ACS asked for is also a reboot.
+ *     ACS has it. A Reboot request is refused (9001): the DCF reboots only
+ *     into an image it installed, and would not report "M Reboot" after.
  *
  * The mutual TLS of both the sessions and the download uses dcf.conf's
  * [cwmp] files (CA and certificate of the DCF partition) and the RoT's key.
@@ -51,7 +52,7 @@ struct dcf_remediate {
 
 enum dcf_remediate_result {
 	DCF_REMEDIATE_NONE,    /* nothing to do, or nothing came of it: stay in distress */
-	DCF_REMEDIATE_REBOOT   /* a new image is pending (or the ACS asked): reboot now */
+	DCF_REMEDIATE_REBOOT   /* a new image is pending: reboot now */
 };
 
 /* Acts on the authenticated acknowledgement `ack` as above. Every failure is

@@ -270,8 +270,50 @@ static void test_transfer_complete_session(void **state)
 	assert_int_equal(cpe_session_run(&p, &out, &d), MAYDAY_OK);
 	assert_int_equal(b->seen[1].u.transfer_complete.fault.code, 9018);
 	assert_string_equal(b->seen[1].u.transfer_complete.fault.string, "file-corrupted");
+	assert_true(out.tc_acked);
+
+	/* Acknowledged, then the session breaks: the report still counts. */
+	struct acs *c = acs_new();
+	p.post_ctx = c;
+	push(c, CWMP_INFORM_RESPONSE)->u.inform_response_max_envelopes = 1;
+	push(c, CWMP_TRANSFER_COMPLETE_RESPONSE);
+	c->raw = "<not xml";
+	c->raw_at = 2;
+	assert_int_equal(cpe_session_run(&p, &out, &d), MAYDAY_E_MALFORMED);
+	assert_true(out.tc_acked);
+
+	/* Answered with something else: not taken. */
+	struct acs *e = acs_new();
+	p.post_ctx = e;
+	push(e, CWMP_INFORM_RESPONSE)->u.inform_response_max_envelopes = 1;
+	push(e, CWMP_FAULT)->u.fault.code = 8002;
+	assert_int_equal(cpe_session_run(&p, &out, &d), MAYDAY_E_MALFORMED);
+	assert_false(out.tc_acked);
+	assert_int_equal(out.acs_fault, 8002);
 	free(a);
 	free(b);
+	free(c);
+	free(e);
+}
+
+/* A caller that will not restart on request refuses Reboot with 9001. */
+static void test_reboot_refused(void **state)
+{
+	struct acs *a = acs_new();
+	struct cpe_session_params p = distress_params(a);
+	struct cpe_outcome out;
+	struct mayday_diag d;
+
+	(void)state;
+	p.refuse_reboot = true;
+	push(a, CWMP_INFORM_RESPONSE)->u.inform_response_max_envelopes = 1;
+	push(a, CWMP_REBOOT);
+	assert_int_equal(cpe_session_run(&p, &out, &d), MAYDAY_OK);
+	assert_false(out.reboot);
+	assert_int_equal(out.faults_sent, 1);
+	assert_int_equal(a->seen[2].kind, CWMP_FAULT);
+	assert_int_equal(a->seen[2].u.fault.code, CWMP_CPE_REQUEST_DENIED);
+	free(a);
 }
 
 static void test_acs_fault_ends_session(void **state)
@@ -356,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_parameter),
 		cmocka_unit_test(test_second_download_refused),
 		cmocka_unit_test(test_download_refused_when_not_asked),
+		cmocka_unit_test(test_reboot_refused),
 		cmocka_unit_test(test_transfer_complete_session),
 		cmocka_unit_test(test_acs_fault_ends_session),
 		cmocka_unit_test(test_garbage_answered_with_fault),
