@@ -5,12 +5,15 @@
  * bevcb): a socket or OpenSSL bufferevent under a pass-through filter whose
  * free callback tells us the connection is gone. That is how open
  * connections are counted (evhttp 2.1 has no limit of its own), and at the
- * limit the listening socket is disabled until one closes. libevent 2.1's
- * filter only moves output on while writing is enabled, and evhttp enables
- * writing after it queued a response: what it queues is flushed from the
- * event loop right after (output_added). Enabling writing any earlier would
- * move the answer before evhttp has set what to do once it is out, and a
- * kept-alive connection (a CWMP session) would never be read again.
+ * limit the listening socket is disabled until one closes. evhttp takes the
+ * filter's write callback for "the answer is written", but the filter runs
+ * it as soon as it has moved bytes down, not once they reached the kernel:
+ * evhttp would then free a closing connection (Connection: close, HTTP/1.0)
+ * and shut the socket down with the answer still in the bufferevent below,
+ * or -- when the answer left before evhttp set its completion -- never read
+ * a kept-alive connection (a CWMP session) again. So answers are moved down
+ * by us (output_added, move_down) and evhttp is told only once the
+ * bufferevent below has written them all (under_written, answer_out).
  *
  * Requests: checked on the loop thread (path, method, type, size), copied
  * into a free slot with what the channel proved (the client certificate),
@@ -56,6 +59,9 @@
 /* evhttp itself cuts bodies above this many times max_body (closing the
  * connection); between max_body and that, on_distress answers 413. */
 #define BODY_READ_FACTOR 4
+/* Slowest download a bundle is given time for: 64 KiB/s (a 256 MiB image:
+ * 68 min plus http_timeout). */
+#define BUNDLE_MIN_RATE (64u * 1024u)
 
 struct http {
 	struct srv_listener base;   /* first: the public handle */
@@ -69,6 +75,7 @@ struct http {
 	unsigned conns;             /* loop thread only */
 	int paused;                 /* loop thread only: lev disabled at max_conns */
 	int freeing;                /* evhttp_free is running: connections go, the listener too */
+	unsigned timeout_s;         /* evhttp's idle / read / write timeout */
 	atomic_int stopping;
 	pthread_t thread;
 	int started;
@@ -83,9 +90,23 @@ struct http {
 
 static struct log_limit lim_peer, lim_bev;
 
+/* One connection: the filter evhttp talks to and the socket or TLS
+ * bufferevent under it (see the top of this file). Loop thread only; lives
+ * as long as the filter. */
+struct conn {
+	struct http *h;
+	struct bufferevent *bev, *under;
+	struct evbuffer_cb_entry *under_cb;
+	int move_pending, out_pending;
+};
+
 static void conn_gone(void *arg)
 {
-	struct http *h = arg;
+	struct conn *c = arg;
+	struct http *h = c->h;
+	if (c->under_cb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(c->under), c->under_cb);
+	free(c);
 	h->conns--;
 	if (h->paused && !h->freeing && h->conns < h->max_conns) {
 		evconnlistener_enable(h->lev);
@@ -93,31 +114,71 @@ static void conn_gone(void *arg)
 	}
 }
 
-static void flush_later(evutil_socket_t fd, short what, void *arg)
+/* Run fn(c) from the event loop's next turn; the reference keeps the filter
+ * (and c) until then, even if evhttp frees the connection meanwhile. */
+static int later(struct conn *c, event_callback_fn fn)
 {
-	struct bufferevent *bev = arg;
+	const struct timeval now = {0, 0};
+	bufferevent_incref(c->bev);
+	if (event_base_once(c->h->evb, -1, EV_TIMEOUT, fn, c, &now) == 0)
+		return 1;
+	bufferevent_decref(c->bev);
+	log_limited(&lim_bev, "%s: cannot schedule an event", c->h->base.name);
+	return 0;
+}
+
+/* evhttp queued an answer and enabled writing: move it down as it is. */
+static void move_down(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *bev = c->bev;
 	(void)fd;
 	(void)what;
-	bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
+	c->move_pending = 0;
+	if (bufferevent_get_enabled(bev) & EV_WRITE)
+		evbuffer_add_buffer(bufferevent_get_output(c->under), bufferevent_get_output(bev));
+	bufferevent_decref(bev);   /* may free the filter, and with it c */
+}
+
+/* The answer is in the kernel: now evhttp may learn it is out. */
+static void answer_out(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *bev = c->bev;
+	(void)fd;
+	(void)what;
+	c->out_pending = 0;
+	if ((bufferevent_get_enabled(bev) & EV_WRITE) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(c->under)) == 0)
+		bufferevent_trigger(bev, EV_WRITE, 0);
 	bufferevent_decref(bev);
 }
 
-/* Output queued while writing is off -- every answer: evhttp queues it,
- * then enables writing -- is flushed from the event loop right after. The
- * flush moves it to the socket and runs the filter's write callback once,
- * which tells evhttp the answer is out (on a kept-alive connection it then
- * reads the next request). The reference keeps the bufferevent (and its
- * socket) until then, even if evhttp frees the connection meanwhile. */
+/* Additions to the filter's output while writing is off -- every answer:
+ * evhttp queues it, then enables writing -- are moved down from the next
+ * loop turn, once per burst, by us rather than by the filter: the filter
+ * would run its write callback as soon as the bytes are moved, and evhttp
+ * takes that as "written" (it then frees a closing connection, shutting
+ * the socket down with the answer still in the bufferevent below). */
 static void output_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
-	struct bufferevent *bev = arg;
-	const struct timeval now = {0, 0};
+	struct conn *c = arg;
 	(void)buf;
-	if (info->n_added == 0 || (bufferevent_get_enabled(bev) & EV_WRITE))
+	if (info->n_added == 0 || c->move_pending)
 		return;
-	bufferevent_incref(bev);
-	if (event_base_once(bufferevent_get_base(bev), -1, EV_TIMEOUT, flush_later, bev, &now) != 0)
-		bufferevent_decref(bev);
+	c->move_pending = later(c, move_down);
+}
+
+/* Bytes left the bufferevent under the filter for the kernel; once all of
+ * an answer is written evhttp is told (answer_out). */
+static void under_written(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	if (info->n_deleted == 0)
+		return;
+	if (evbuffer_get_length(buf) == 0 && !c->out_pending)
+		c->out_pending = later(c, answer_out);
 }
 
 static struct bufferevent *make_bev(struct event_base *evb, void *arg)
@@ -142,17 +203,24 @@ static struct bufferevent *make_bev(struct event_base *evb, void *arg)
 		log_limited(&lim_bev, "%s: cannot create a connection buffer", h->base.name);
 		return NULL;
 	}
-	bev = bufferevent_filter_new(under, NULL, NULL, BEV_OPT_CLOSE_ON_FREE, conn_gone, h);
+	struct conn *c = calloc(1, sizeof(*c));
+	bev = c != NULL ? bufferevent_filter_new(under, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
+						 conn_gone, c)
+			: NULL;
 	if (bev == NULL) {
+		free(c);
 		bufferevent_free(under);
 		return NULL;
 	}
-	if (evbuffer_add_cb(bufferevent_get_output(bev), output_added, bev) == NULL) {
-		h->conns++;              /* conn_gone will count it out */
+	*c = (struct conn){.h = h, .bev = bev, .under = under};
+	h->conns++;              /* conn_gone counts it out */
+	c->under_cb = evbuffer_add_cb(bufferevent_get_output(under), under_written, c);
+	if (c->under_cb == NULL ||
+	    evbuffer_add_cb(bufferevent_get_output(bev), output_added, c) == NULL) {
 		bufferevent_free(bev);
 		return NULL;
 	}
-	if (++h->conns >= h->max_conns && !h->paused) {
+	if (h->conns >= h->max_conns && !h->paused) {
 		evconnlistener_disable(h->lev);
 		h->paused = 1;
 	}
@@ -412,6 +480,13 @@ static void on_bundle(struct http *h, struct evhttp_request *req, const char *to
 		reply(req, 500, "Internal Server Error", "bundle unavailable", 0);
 		return;
 	}
+	/* The answer is one file segment that leaves evhttp's hands at once:
+	 * the connection's timeout (evhttp's, http_timeout) is stretched for
+	 * the download to take as long as BUNDLE_MIN_RATE allows. */
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	if (evcon != NULL)
+		evhttp_connection_set_timeout(evcon,
+					      (int)(h->timeout_s + size / BUNDLE_MIN_RATE));
 	log_info("bundle: %" PRIu64 " bytes to %s", size, cn);
 	snprintf(len_text, sizeof(len_text), "%" PRIu64, size);
 	evhttp_add_header(hdr, "Content-Type", "application/octet-stream");
@@ -635,6 +710,7 @@ enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_o
 	h->tls = o->tls;
 	h->max_body = o->max_body;
 	h->max_conns = o->max_connections;
+	h->timeout_s = o->timeout_s;
 	if ((err = srv_queue_init(&h->done, in->n_slots, 1)) != MAYDAY_OK)
 		goto fail;
 	err = MAYDAY_E_INTERNAL;

@@ -26,7 +26,10 @@ for d in hnb-1 hnb-2 hnb-3 hnb-4; do
   issue $d opca "/O=operator/CN=$d" clientAuth 30
 done
 mkdir "$work/bundles"
-head -c 1500000 /dev/urandom > "$work/bundles/femto-it.bundle"
+# 48 MiB: more than the kernel's socket buffers hold, so a slow reader keeps
+# the server writing for seconds (below)
+bundle_size=$((48 * 1024 * 1024))
+head -c $bundle_size /dev/urandom > "$work/bundles/femto-it.bundle"
 
 # The ACS URL is advertised in acks, so the port is fixed before maydayd starts.
 aport=$("$here/../../scripts/free-port.sh" tcp)
@@ -74,12 +77,12 @@ done
 grep -q 'MAYDAYSESSION' "$work/hnb-1.jar" || fail "no session cookie"
 [ "$(cwmp hnb-1 "$work/empty")" = 200 ] || fail "empty POST"
 [ "$(kind)" = GetParameterValues ] && [ "$(field names)" = 4 ] || fail "expected GPV: $(kind)"
-"$acs" gpvr 2000000 4000000 > "$work/gpvr"
+"$acs" gpvr 100000000 200000000 > "$work/gpvr"
 [ "$(cwmp hnb-1 "$work/gpvr")" = 200 ] || fail "GPVResponse"
 [ "$(kind)" = Download ] || fail "expected Download: $(kind)"
 url=$(field url)
 key=$(field key)
-[ "$(field size)" = 1500000 ] || fail "FileSize $(field size)"
+[ "$(field size)" = $bundle_size ] || fail "FileSize $(field size)"
 [ "$(field filetype)" = "1 Firmware Upgrade Image" ] || fail "FileType"
 [[ "$url" =~ ^$base/bundles/[0-9a-f]{32}$ ]] || fail "url $url"
 [[ "$key" =~ ^rem-[0-9]+-1$ ]] || fail "CommandKey $key"
@@ -92,9 +95,13 @@ key=$(field key)
 [ "$(tls hnb-1 "$base/bundles/00000000000000000000000000000000")" = 404 ] || fail "unknown token"
 [ "$(tls hnb-1 "$base/bundles/..%2fhems.db")" = 404 ] || fail "not a token"
 [ "$(tls hnb-1 -X POST "$url")" = 405 ] || fail "POST to a bundle"
-[ "$(tls hnb-1 -D "$work/hdr" "$url")" = 200 ] || fail "bundle: $(tail -1 "$work/curl.err")"
-cmp "$work/resp" "$work/bundles/femto-it.bundle" || fail "bundle differs from the golden one"
-grep -qi '^content-length: 1500000' "$work/hdr" || fail "Content-Length: $(cat "$work/hdr")"
+# At 7 MiB/s the bundle takes ~7 s, longer than http_timeout (5 s): a slow
+# link must not cut it.
+t0=$(date +%s)
+[ "$(tls hnb-1 --limit-rate 7M -D "$work/hdr" "$url")" = 200 ] || fail "bundle: $(tail -1 "$work/curl.err")"
+[ $(($(date +%s) - t0)) -gt 5 ] || fail "the slow download was not slower than http_timeout"
+cmp "$work/resp" "$work/bundles/femto-it.bundle" || fail "bundle differs from the golden one: $(stat -c %s "$work/resp") bytes; $(tail -1 "$work/curl.err")"
+grep -qi "^content-length: $bundle_size" "$work/hdr" || fail "Content-Length: $(cat "$work/hdr")"
 [ "$(tls hnb-1 "$url")" = 404 ] || fail "a used token served again"
 
 # ---- the new image booted: recovered -------------------------------------------------
@@ -173,6 +180,12 @@ json=$("$ctl" -d "$store" --json show hnb-4)
 printf '<x' > "$work/bad"
 [ "$(cwmp hnb-3 "$work/bad")" = 200 ] && [ "$(field fault)" = 8003 ] || fail "malformed envelope"
 [ "$(tls hnb-3 "$base/cwmp")" = 405 ] || fail "GET /cwmp"
+# Answers on connections that close after them are written before the close.
+[ "$(tls hnb-3 -H 'Connection: close' "$base/cwmp")" = 405 ] || fail "GET /cwmp, Connection: close"
+[ "$(tls hnb-3 --http1.0 "$base/cwmp")" = 405 ] || fail "GET /cwmp, HTTP/1.0"
+[ "$(tls hnb-3 -H 'Connection: close' -H 'Content-Type: text/xml; charset="utf-8"' \
+  --data-binary @"$work/bad" "$base/cwmp")" = 200 ] && [ "$(field fault)" = 8003 ] ||
+  fail "malformed envelope, Connection: close"
 [ "$(tls hnb-3 -H 'Content-Type: application/json' --data-binary @"$work/inform" "$base/cwmp")" = 415 ] ||
   fail "wrong media type"
 [ "$(state hnb-3)" = remediation_scheduled ] || fail "hnb-3 changed: $(state hnb-3)"
