@@ -313,7 +313,13 @@ static void on_transfer_complete(struct srv_acs_table *t, const struct srv_acs_e
 	else
 		log_limited(&lim_store, "cwmp: TransferComplete %.32s of %s: %s", tc->command_key,
 			    s->device, mayday_strerror(err));
-	answer(t, CWMP_TRANSFER_COMPLETE_RESPONSE);
+	/* The device forgets a report we acknowledge: acknowledge only what is
+	 * recorded, or can never be (a key with no attempt open: a repeat, or
+	 * not ours). Anything else is a Fault, and the device reports again. */
+	if (err == MAYDAY_OK || err == MAYDAY_E_NOTFOUND)
+		answer(t, CWMP_TRANSFER_COMPLETE_RESPONSE);
+	else
+		fault(t, CWMP_ACS_INTERNAL_ERROR, "TransferComplete not recorded; report it again");
 }
 
 /* The empty POST: the ACS's turn. An installed image is booted first

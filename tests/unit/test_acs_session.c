@@ -265,6 +265,34 @@ static void test_transfer_fault_counts(void **state)
 	}
 }
 
+/* A report the store cannot take is not acknowledged (the device keeps it
+ * and reports again); one whose attempt is no longer open is (a repeat). */
+static void test_transfer_not_recorded(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	struct cwmp_transfer_complete tc = {.fault = {.code = CWMP_CPE_FILE_CORRUPTED},
+					    .start_time = NOW, .complete_time = NOW};
+	distress_scheduled(t, "hnb-1", 1);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	snprintf(tc.command_key, sizeof(tc.command_key), "%s", out.dl.command_key);
+	/* an ingest batch left open on the ACS's connection: its writes fail */
+	assert_int_equal(store_ingest_begin(t->fx.st), MAYDAY_OK);
+	assert_int_equal(run_cpe(t, boot_ev, 3, &tc, 1u << 20, &out), MAYDAY_E_MALFORMED);
+	assert_false(out.tc_acked);
+	assert_int_equal(out.acs_fault, CWMP_ACS_INTERNAL_ERROR);
+	assert_int_equal(store_ingest_commit(t->fx.st), MAYDAY_OK);
+	expect_state(t, "hnb-1", "remediation_in_progress");
+	/* reported again: recorded and acknowledged; and once more: a repeat */
+	assert_int_equal(run_cpe(t, boot_ev, 3, &tc, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.tc_acked);
+	expect_state(t, "hnb-1", "in_distress");
+	assert_int_equal(run_cpe(t, boot_ev, 3, &tc, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.tc_acked);
+	assert_string_equal(attempt(t, "hnb-1", tc.command_key).result, "failed");
+}
+
 /* Nothing scheduled: 204 right after the empty POST. */
 static void test_nothing_scheduled(void **state)
 {
@@ -658,6 +686,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reboot_wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transfer_fault_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transfer_not_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_scheduled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_in_flight_limit, setup, teardown),
