@@ -107,6 +107,7 @@ enum cwmp_ptype {
 	CWMP_T_STRING = 0,
 	CWMP_T_UINT,
 	CWMP_T_INT,
+	CWMP_T_ULONG,                 /* xsd:unsignedLong (TR-069 1.4 data type), 64 bits */
 	CWMP_T_BOOL,
 	CWMP_T_DATETIME,
 };

@@ -269,6 +269,8 @@ static const char *ptype_name(enum cwmp_ptype t)
 		return "xsd:unsignedInt";
 	case CWMP_T_INT:
 		return "xsd:int";
+	case CWMP_T_ULONG:
+		return "xsd:unsignedLong";
 	case CWMP_T_BOOL:
 		return "xsd:boolean";
 	case CWMP_T_DATETIME:

@@ -221,6 +221,8 @@ static enum cwmp_ptype ptype_of(const xmlNode *value)
 			return CWMP_T_UINT;
 		if (strcmp(t, "int") == 0)
 			return CWMP_T_INT;
+		if (strcmp(t, "unsignedLong") == 0)
+			return CWMP_T_ULONG;
 		if (strcmp(t, "boolean") == 0)
 			return CWMP_T_BOOL;
 		if (strcmp(t, "dateTime") == 0)

@@ -25,6 +25,7 @@ enum mayday_err cpe_client_run(const struct cpe_client *c, const struct cpe_clie
 		.url = q->url,
 		.pin_sha256 = c->pin_sha256,
 		.timeout_ms = c->timeout_ms,
+		.session_ms = c->timeout_ms * CPE_CLIENT_SESSION_REQUESTS,
 	};
 	struct cpe_session_params p = {
 		.info = &c->info,

@@ -16,6 +16,11 @@
 #include "hal/flash.h"
 #include "hal/rot.h"
 
+/* A session is Inform, TransferComplete, the empty POST and two or three
+ * answers: a whole session may take this many request timeouts, however
+ * many requests the ACS makes (at most CPE_ROUNDS_MAX). */
+#define CPE_CLIENT_SESSION_REQUESTS 8u
+
 /* Borrowed, all of it. */
 struct cpe_client {
 	struct hal_flash *flash;     /* the CA and certificate files; the remediation record */
@@ -23,7 +28,8 @@ struct cpe_client {
 	const char *ca;              /* file names in the DCF partition */
 	const char *cert;
 	const uint8_t *pin_sha256;   /* NULL, or the ACS key's SPKI SHA-256 */
-	uint32_t timeout_ms;         /* per CWMP request */
+	uint32_t timeout_ms;         /* per CWMP request; a session gets CPE_CLIENT_SESSION_REQUESTS
+				      * times that in all */
 	struct cpe_info info;
 };
 

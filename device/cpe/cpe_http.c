@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <curl/curl.h>
 
+#include "hal/clock.h"
 #include "log.h"
 #include "tx_mtls.h"
 
@@ -21,6 +22,8 @@ struct cpe_http {
 	struct tx_mtls *tls;
 	struct curl_slist *xml_headers, *empty_headers;
 	long connections;
+	uint32_t timeout_ms;
+	uint64_t deadline_ms;           /* monotonic; 0: none */
 	char errbuf[CURL_ERROR_SIZE];
 	/* the answer being received */
 	char *reply;
@@ -96,16 +99,23 @@ enum mayday_err cpe_http_open(const struct cpe_http_params *p, struct cpe_http *
 		return MAYDAY_E_INVALID;
 	}
 	h = calloc(1, sizeof(*h));
-	if (!h)
+	if (!h) {
+		log_info("cpe: out of memory");
 		return MAYDAY_E_NOMEM;
+	}
+	h->timeout_ms = p->timeout_ms;
+	if (p->session_ms)
+		h->deadline_ms = hal_clock_mono_ms() + p->session_ms;
 	rc = tx_mtls_load("cpe", p->flash, p->rot, p->ca, p->cert, &h->tls);
 	if (rc != MAYDAY_OK)
 		goto out;
 	rc = MAYDAY_E_NOMEM;
 	h->easy = curl_easy_init();
 	if (!h->easy || headers(&h->xml_headers, xml, 3) != MAYDAY_OK ||
-	    headers(&h->empty_headers, empty, 2) != MAYDAY_OK)
+	    headers(&h->empty_headers, empty, 2) != MAYDAY_OK) {
+		log_info("cpe: out of memory");
 		goto out;
+	}
 	rc = options(h, p);
 	if (rc == MAYDAY_OK) {
 		*out = h;
@@ -121,9 +131,19 @@ enum mayday_err cpe_http_post(void *ctx, const char *body, size_t len, char *rep
 {
 	struct cpe_http *h = ctx;
 	long status = 0, opened = 0;
+	uint64_t timeout = h->timeout_ms;
 	CURLcode rc;
 
 	*reply_len = 0;
+	if (h->deadline_ms) {
+		uint64_t now = hal_clock_mono_ms();
+		if (now >= h->deadline_ms) {
+			log_info("cpe: the CWMP session took longer than allowed");
+			return MAYDAY_E_TIMEOUT;
+		}
+		if (h->deadline_ms - now < timeout)
+			timeout = h->deadline_ms - now;
+	}
 	h->reply = reply;
 	h->cap = cap;
 	h->len = 0;
@@ -133,12 +153,17 @@ enum mayday_err cpe_http_post(void *ctx, const char *body, size_t len, char *rep
 			     len ? h->xml_headers : h->empty_headers) != CURLE_OK ||
 	    curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, len ? body : "") != CURLE_OK ||
 	    curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK ||
-	    curl_easy_setopt(h->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap) != CURLE_OK)
+	    curl_easy_setopt(h->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap) != CURLE_OK ||
+	    curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, (long)timeout) != CURLE_OK) {
+		log_info("cpe: cannot set up the request");
 		return MAYDAY_E_INTERNAL;
+	}
 	rc = curl_easy_perform(h->easy);
 	/* The body must not outlive the caller's buffer inside the handle. */
-	if (curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, NULL) != CURLE_OK)
+	if (curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, NULL) != CURLE_OK) {
+		log_info("cpe: cannot reset the request");
 		return MAYDAY_E_INTERNAL;
+	}
 	if (curl_easy_getinfo(h->easy, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
 		h->connections += opened;
 	if (rc != CURLE_OK) {
@@ -149,8 +174,10 @@ enum mayday_err cpe_http_post(void *ctx, const char *body, size_t len, char *rep
 		log_info("cpe: %s", h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
 		return rc == CURLE_OPERATION_TIMEDOUT ? MAYDAY_E_TIMEOUT : MAYDAY_E_IO;
 	}
-	if (curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+	if (curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
+		log_info("cpe: no HTTP status");
 		return MAYDAY_E_INTERNAL;
+	}
 	if (status == 204 || (status == 200 && h->len == 0))
 		return MAYDAY_OK;
 	if (status != 200) {

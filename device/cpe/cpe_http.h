@@ -33,6 +33,7 @@ struct cpe_http_params {
 	const char *url;           /* https:// only */
 	const uint8_t *pin_sha256; /* NULL, or the server key's SPKI SHA-256 */
 	uint32_t timeout_ms;       /* per request (connect included) */
+	uint32_t session_ms;       /* all requests of the session together; 0: no limit */
 };
 
 /* Opens the channel (nothing is sent yet). MAYDAY_E_INVALID for a URL that is
@@ -41,9 +42,11 @@ struct cpe_http_params {
 MAYDAY_NODISCARD enum mayday_err cpe_http_open(const struct cpe_http_params *p,
 					       struct cpe_http **out);
 
-/* cpe_post_fn over the channel (ctx: struct cpe_http). Errors:
- * MAYDAY_E_TIMEOUT, MAYDAY_E_TOOBIG (answer larger than cap),
- * MAYDAY_E_IO (connection, TLS, other HTTP status). Logged once. */
+/* cpe_post_fn over the channel (ctx: struct cpe_http). Each request gets
+ * timeout_ms, or what is left of session_ms if that is less. Errors:
+ * MAYDAY_E_TIMEOUT (also once session_ms has passed), MAYDAY_E_TOOBIG
+ * (answer larger than cap), MAYDAY_E_IO (connection, TLS, other HTTP
+ * status), MAYDAY_E_INTERNAL. Logged once. */
 MAYDAY_NODISCARD enum mayday_err cpe_http_post(void *ctx, const char *body, size_t len,
 					       char *reply, size_t cap, size_t *reply_len);
 

@@ -56,10 +56,10 @@ static bool param_value(const struct cpe_info *info, const char *name, struct cw
 		set_param(pa, name, info->dcf_version, CWMP_T_STRING);
 	} else if (strcmp(name, CPE_P_FREE_SPACE) == 0) {
 		snprintf(num, sizeof(num), "%" PRIu64, info->free_space);
-		set_param(pa, name, num, CWMP_T_UINT);
+		set_param(pa, name, num, CWMP_T_ULONG);   /* bytes: more than 32 bits */
 	} else if (strcmp(name, CPE_P_MAX_IMAGE_SIZE) == 0) {
 		snprintf(num, sizeof(num), "%" PRIu64, info->max_image_size);
-		set_param(pa, name, num, CWMP_T_UINT);
+		set_param(pa, name, num, CWMP_T_ULONG);
 	} else {
 		return false;
 	}

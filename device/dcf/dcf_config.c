@@ -593,8 +593,14 @@ static int check_whole(struct parse_ctx *ctx)
 	}
 	/* The CWMP client trusts what the distress channel trusts unless told
 	 * otherwise; without both files there is nothing to authenticate with. */
-	if (!cfg->cwmp_ca[0])
+	if (!cfg->cwmp_ca[0]) {
 		strcpy(cfg->cwmp_ca, cfg->tls_ca);
+		if (!cfg->cwmp_pin_set && cfg->tls_pin_set) {
+			/* the same trust as the distress channel, pin included */
+			memcpy(cfg->cwmp_pin_sha256, cfg->tls_pin_sha256, MAYDAY_DIGEST_LEN);
+			cfg->cwmp_pin_set = 1;
+		}
+	}
 	if (!cfg->cwmp_cert[0])
 		strcpy(cfg->cwmp_cert, cfg->tls_cert);
 	if (!cfg->cwmp_ca[0] || !cfg->cwmp_cert[0])

@@ -119,7 +119,8 @@ struct dcf_config {
 
 	/* Remediation (DESIGN §7): the CWMP session and download an
 	 * authenticated REMEDIATE ack asks for. cwmp_ca / cwmp_cert are files of
-	 * the DCF partition, [tls]'s when not given; remediation is possible
+	 * the DCF partition, [tls]'s when not given (with [tls]'s pin when the
+	 * CA is [tls]'s and [cwmp] has no pin of its own); remediation is possible
 	 * only when cwmp_enabled (remediation = on and both files named). */
 	int cwmp_enabled;
 	char cwmp_ca[MAYDAY_NAME_MAX + 1];

@@ -60,7 +60,7 @@ void cwmp_sample(enum cwmp_kind kind, struct cwmp_msg *m)
 	case CWMP_GET_PARAMETER_VALUES_RESPONSE: {
 		struct cwmp_gpv_response *r = &m->u.gpv_response;
 		param(&r->params[0], "Device.DeviceInfo.SoftwareVersion", "1.0", CWMP_T_STRING);
-		param(&r->params[1], "Device.X_A1B2C3_Mayday.FreeSpace", "1048576", CWMP_T_UINT);
+		param(&r->params[1], "Device.X_A1B2C3_Mayday.FreeSpace", "5368709120", CWMP_T_ULONG);
 		param(&r->params[2], "Device.X_A1B2C3_Mayday.Offset", "-3", CWMP_T_INT);
 		param(&r->params[3], "Device.X_A1B2C3_Mayday.Distress", "true", CWMP_T_BOOL);
 		param(&r->params[4], "Device.X_A1B2C3_Mayday.Since", "2023-11-14T22:13:20Z", CWMP_T_DATETIME);

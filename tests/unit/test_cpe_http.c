@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -119,18 +120,23 @@ static void stop_serving(struct th *t)
 	t->serving = 0;
 }
 
-static struct cpe_http *open_http(struct th *t)
+static struct cpe_http *open_http_session(struct th *t, uint32_t session_ms)
 {
 	char url[128];
 	struct cpe_http *h = NULL;
 	struct cpe_http_params p = {
 		.flash = t->fx->flash, .rot = t->fx->rot, .ca = "ca.pem",
-		.cert = "dcf-cert.pem", .url = url, .timeout_ms = 3000,
+		.cert = "dcf-cert.pem", .url = url, .timeout_ms = 3000, .session_ms = session_ms,
 	};
 
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u/cwmp", (unsigned)t->acs.port);
 	assert_int_equal(cpe_http_open(&p, &h), MAYDAY_OK);
 	return h;
+}
+
+static struct cpe_http *open_http(struct th *t)
+{
+	return open_http_session(t, 0);
 }
 
 /* Script step i: `msg` emitted into t->env[i], answered with 200. */
@@ -280,6 +286,26 @@ static void test_error_status(void **state)
 	assert_int_equal(post_once(t, 1024, &len), MAYDAY_E_IO);
 }
 
+/* Past the session's time, no further request goes out. */
+static void test_session_deadline(void **state)
+{
+	struct th *t = *state;
+	char reply[64];
+	size_t len;
+
+	t->acs.script[0] = (struct acs_step){ .status = 204 };
+	t->acs.script[1] = (struct acs_step){ .status = 204 };
+	t->acs.n_script = 2;
+	serve(t, 0);
+	struct cpe_http *h = open_http_session(t, 1500);
+	assert_int_equal(cpe_http_post(h, "", 0, reply, sizeof(reply), &len), MAYDAY_OK);
+	usleep(1600 * 1000);
+	assert_int_equal(cpe_http_post(h, "", 0, reply, sizeof(reply), &len), MAYDAY_E_TIMEOUT);
+	cpe_http_close(h);
+	stop_serving(t);
+	assert_int_equal(t->acs.requests, 1);
+}
+
 static void test_no_content_is_empty(void **state)
 {
 	struct th *t = *state;
@@ -328,6 +354,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversized_unannounced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fits_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_content_is_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rogue_server_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_url_refused, setup, teardown),

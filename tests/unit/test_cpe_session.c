@@ -154,7 +154,7 @@ static void test_full_session(void **state)
 	assert_int_equal(g->u.gpv_response.n_params, 4);
 	assert_string_equal(g->u.gpv_response.params[0].value, "1.0");
 	assert_string_equal(g->u.gpv_response.params[1].value, "1000000");
-	assert_int_equal(g->u.gpv_response.params[1].type, CWMP_T_UINT);
+	assert_int_equal(g->u.gpv_response.params[1].type, CWMP_T_ULONG);
 	assert_string_equal(g->u.gpv_response.params[2].value, "268435456");
 	assert_string_equal(g->u.gpv_response.params[3].value, "0.1.0");
 

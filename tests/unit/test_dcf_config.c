@@ -478,6 +478,10 @@ static void test_cwmp_keys(void **state)
 	assert_true(cfg.cwmp_enabled);
 	assert_string_equal(cfg.cwmp_ca, "operator-ca.pem");
 	assert_string_equal(cfg.cwmp_cert, "dcf-cert.pem");
+	assert_true(cfg.cwmp_pin_set);   /* [tls]'s, with [tls]'s CA */
+	assert_memory_equal(cfg.cwmp_pin_sha256, cfg.tls_pin_sha256, MAYDAY_DIGEST_LEN);
+	/* a CA of its own: no pin inherited */
+	expect_accepted_in(full, "[retry]", "[cwmp]\nca = acs-ca.pem\n[retry]", &cfg);
 	assert_false(cfg.cwmp_pin_set);
 
 	static const char cwmp[] = "[cwmp]\nremediation = on\nca = acs-ca.pem\ncert = acs.pem\n"
