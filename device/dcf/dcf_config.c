@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot_state.h"
 #include "hal/flash.h"
 #include "mayday/indication.h"
 #include "mayday/manifest.h"
@@ -63,6 +64,8 @@ static const struct {
 };
 _Static_assert(sizeof(known_methods) / sizeof(known_methods[0]) == DCF_METHODS_MAX,
 	       "DCF_METHODS_MAX is every method once");
+_Static_assert(DCF_BOOT_TRIES_MAX == BOOT_STATE_TRIES_MAX,
+	       "[cwmp] boot_tries is bounded by what the boot state can hold");
 
 static int fail(struct parse_ctx *ctx, const char *section, const char *key, const char *what)
 {

@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "dcf_config.h"
-#include "log.h"
 #include "dcf_remediate.h"
 #include "dcf_report.h"
 #include "exit_codes.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
+#include "log.h"
 #include "tx/dcf_tx.h"
 
 static int on_acked(void *ctx, const struct mayday_ack *ack)
