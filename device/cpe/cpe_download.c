@@ -13,6 +13,12 @@
  * whether the transfer failed and then shuts its end down; the reader turns
  * end-of-stream into an error in that case, so a cut download is reported
  * as a download failure (9010), not as a truncated (corrupted) bundle.
+ *
+ * The remediation record moves with the command (cpe_record.h): saved
+ * DOWNLOADING first, then INSTALLED or FAILED once the installer returned.
+ * The installed image is identified by its slot manifest read back through
+ * the HAL, so the digest is of the bytes on flash -- the ones normal code
+ * hashes to recognise its own image -- not of what went over the wire.
  */
 #include "cpe_download.h"
 
@@ -20,14 +26,21 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "boot_state.h"
+#include "boot_verify.h"
 #include "cpe_record.h"
+#include "mayday/keys.h"
 #include "tx_mtls.h"
+
+_Static_assert(BOOT_SLOT_A == 0 && BOOT_SLOT_B == 1 && BOOT_SLOT_NONE == CPE_RECORD_SLOT_NONE,
+	       "the record keeps boot slots as boot_state numbers them");
 
 struct pump {
 	int fd[2];                      /* [0] libcurl sends, [1] the installer reads */
@@ -167,21 +180,91 @@ out:
 	return res->status;
 }
 
+void cpe_download_fault(const struct update_result *res, struct cwmp_fault *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->code = update_fault_code(res->status);
+	if (res->status != UPDATE_OK)
+		snprintf(f->string, sizeof(f->string), "%s: %s", update_status_name(res->status),
+			 res->detail);
+}
+
+enum mayday_err cpe_download_manifest_digest(struct hal_flash *f, uint8_t slot,
+					     uint8_t out[MAYDAY_DIGEST_LEN])
+{
+	const char *part = boot_state_slot_part(slot);
+	uint8_t *buf;
+	size_t len = 0;
+	enum mayday_err rc;
+
+	if (!part)
+		return MAYDAY_E_INVALID;
+	buf = malloc(MAYDAY_MANIFEST_MAX);
+	if (!buf)
+		return MAYDAY_E_NOMEM;
+	rc = hal_flash_read(f, part, BOOT_MANIFEST_NAME, buf, MAYDAY_MANIFEST_MAX, &len);
+	if (rc == MAYDAY_OK)
+		mayday_sha256(buf, len, out);
+	free(buf);
+	return rc;
+}
+
+/* Appends `what` to res->detail, as far as it fits. */
+static void note(struct update_result *res, const char *what, enum mayday_err rc)
+{
+	size_t used = strnlen(res->detail, sizeof(res->detail));
+
+	snprintf(res->detail + used, sizeof(res->detail) - used, "%s%s: %s", used ? "; " : "",
+		 what, mayday_strerror(rc));
+}
+
+/* The record after the installer returned: INSTALLED with the image's
+ * identity read back from the slot, or FAILED with the fault. */
+static void record_outcome(const struct cpe_download_params *p, struct cpe_record *rec,
+			   struct update_result *res)
+{
+	struct cwmp_fault fault;
+	enum mayday_err rc;
+
+	if (res->status == UPDATE_E_POWER)
+		return; /* nothing more is written without power */
+	if (res->status == UPDATE_OK) {
+		rec->phase = CPE_RECORD_INSTALLED;
+		rec->slot = res->slot;
+		rc = cpe_download_manifest_digest(p->flash, res->slot, rec->manifest_sha256);
+		if (rc == MAYDAY_OK)
+			rc = cpe_record_save(p->flash, rec);
+		if (rc != MAYDAY_OK)
+			note(res, "installed, but the remediation record still says downloading", rc);
+		return;
+	}
+	cpe_download_fault(res, &fault);
+	cpe_record_set_failed(rec, fault.code, fault.string);
+	rc = cpe_record_save(p->flash, rec);
+	if (rc != MAYDAY_OK)
+		note(res, "the failure could not be saved in the remediation record", rc);
+}
+
 enum update_status cpe_download_run(const struct cpe_download_params *p,
 				    struct update_result *res)
 {
 	struct cpe_record rec;
 
 	memset(res, 0, sizeof(*res));
-	if (strncasecmp(p->dl->url, "https://", 8) != 0)
-		return fail(res, UPDATE_E_STREAM, "the download URL is not https://");
-	if (p->dl->file_size == 0)
-		return fail(res, UPDATE_E_STREAM, "the Download announces no FileSize");
 	memset(&rec, 0, sizeof(rec));
+	rec.phase = CPE_RECORD_DOWNLOADING;
+	rec.slot = CPE_RECORD_SLOT_NONE;
 	snprintf(rec.command_key, sizeof(rec.command_key), "%s", p->dl->command_key);
 	snprintf(rec.acs_url, sizeof(rec.acs_url), "%s", p->acs_url);
 	rec.start_time = p->start_time;
 	if (cpe_record_save(p->flash, &rec) != MAYDAY_OK)
 		return fail(res, UPDATE_E_INTERNAL, "cannot save the remediation record");
-	return pump_run(p, res);
+	if (strncasecmp(p->dl->url, "https://", 8) != 0)
+		fail(res, UPDATE_E_STREAM, "the download URL is not https://");
+	else if (p->dl->file_size == 0)
+		fail(res, UPDATE_E_STREAM, "the Download announces no FileSize");
+	else
+		pump_run(p, res);
+	record_outcome(p, &rec, res);
+	return res->status;
 }

@@ -5,10 +5,15 @@
  * RoT's handle) and streamed straight into update_install, in constant
  * memory whatever the image size.
  *
- * Before the first byte is requested the command (CommandKey, ACS URL, start
- * time) is saved as the cpe_record, so that whatever happens next -- a
- * failure, a power cut, the reboot into the new slot -- the device reports
- * TransferComplete against the same CommandKey.
+ * The remediation record (cpe_record.h) follows the command: DOWNLOADING is
+ * saved before anything else is done (even before the URL and FileSize are
+ * checked), INSTALLED with the slot and its manifest's digest once the slot
+ * is pending, FAILED with the fault before this returns a failure -- so
+ * that whatever happens next (a lost report, a power cut, the reboot into
+ * the new slot) the device reports the right outcome against the same
+ * CommandKey. A power cut after the installer marked the slot pending but
+ * before INSTALLED is on flash leaves DOWNLOADING: reported as interrupted
+ * (9010), never as a success that cannot be proven.
  *
  * The server may send at most FileSize bytes (more aborts the transfer);
  * an HTTP error status, a lost connection or a timeout is a download failure
@@ -23,6 +28,8 @@
 #include "cwmp.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
+#include "mayday/error.h"
+#include "mayday/limits.h"
 #include "update_install.h"
 
 struct cpe_download_params {
@@ -40,12 +47,28 @@ struct cpe_download_params {
 
 /* Saves the record, downloads and installs. Fills *res (caller's storage;
  * res->detail says what failed) and returns res->status; the TR-069 fault
- * code is update_fault_code(res->status). UPDATE_OK: the inactive slot is
- * complete and pending. A record that cannot be saved: UPDATE_E_INTERNAL,
- * nothing downloaded. A URL that is not https:// or a FileSize of 0:
- * UPDATE_E_STREAM, nothing downloaded. Needs curl_global_init. Logs only
- * what tx_mtls_load logs: the caller reports *res once. */
-enum update_status cpe_download_run(const struct cpe_download_params *p,
-				    struct update_result *res);
+ * is cpe_download_fault(res). UPDATE_OK: the inactive slot res->slot is
+ * complete and pending (and the record INSTALLED; if that save failed,
+ * res->detail says so and the record stays DOWNLOADING). A record that
+ * cannot be saved at all: UPDATE_E_INTERNAL, nothing downloaded. A URL that
+ * is not https:// or a FileSize of 0: UPDATE_E_STREAM, nothing downloaded.
+ * Any failure but UPDATE_E_POWER (a device without power writes nothing)
+ * leaves the record FAILED with cpe_download_fault(res); if that save
+ * fails, res->detail says so. Needs curl_global_init. Logs only what
+ * tx_mtls_load logs: the caller reports *res once. */
+MAYDAY_NODISCARD enum update_status cpe_download_run(const struct cpe_download_params *p,
+						     struct update_result *res);
+
+/* The TransferComplete fault of *res: update_fault_code(res->status) and
+ * "<status name>: <detail>" (code 0 and "" for UPDATE_OK). */
+void cpe_download_fault(const struct update_result *res, struct cwmp_fault *f);
+
+/* The identity of the image in `slot` (BOOT_SLOT_A/B) as the record keeps
+ * it: the SHA-256 of the slot's signed manifest (BOOT_MANIFEST_NAME) as it
+ * is stored. MAYDAY_E_INVALID for another slot, MAYDAY_E_NOTFOUND without a
+ * manifest, MAYDAY_E_TOOBIG for one over MAYDAY_MANIFEST_MAX, else the
+ * HAL's error. */
+MAYDAY_NODISCARD enum mayday_err cpe_download_manifest_digest(struct hal_flash *f, uint8_t slot,
+							      uint8_t out[MAYDAY_DIGEST_LEN]);
 
 #endif

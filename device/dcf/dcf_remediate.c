@@ -2,9 +2,12 @@
  * The DCF's remediation (see dcf_remediate.h). One CWMP session per step
  * (cpe_client: a fresh mutual-TLS connection each), so a session never
  * outlives what it was opened for. The record of the command is written by
- * cpe_download_run before the first byte is fetched and removed here only
- * once an ACS has acknowledged the TransferComplete for it: whatever
- * fails in between, the same CommandKey is reported again later.
+ * cpe_download_run (DOWNLOADING before anything else, then INSTALLED or
+ * FAILED) and by normal code (CONFIRMED), and removed only once an ACS has
+ * answered the TransferComplete for it (here, or in cpe_client_report):
+ * whatever fails in between, the same CommandKey is reported again later,
+ * with the outcome its phase proves, and no new Download is taken on while
+ * it is outstanding.
  */
 #include "dcf_remediate.h"
 
@@ -16,6 +19,7 @@
 #include "cpe_client.h"
 #include "cpe_download.h"
 #include "cpe_record.h"
+#include "cpe_session.h"
 #include "hal/clock.h"
 #include "log.h"
 #include "update_install.h"
@@ -68,14 +72,33 @@ void dcf_remediate_leftover_fault(const struct mayday_evidence *ev, struct cwmp_
 		 ev->image_version[0] ? ev->image_version : "unknown", ev->boot_attempts);
 }
 
-static void leftover_transfer(const struct dcf_remediate *r, const struct cpe_record *rec,
-			      struct cwmp_transfer_complete *tc)
+bool dcf_remediate_leftover_tc(const struct cpe_record *rec, const struct mayday_evidence *ev,
+			       int64_t now, struct cwmp_transfer_complete *tc)
 {
+	bool booted = false;
+
 	memset(tc, 0, sizeof(*tc));
 	snprintf(tc->command_key, sizeof(tc->command_key), "%s", rec->command_key);
-	dcf_remediate_leftover_fault(r->ev, &tc->fault);
 	tc->start_time = rec->start_time;
-	tc->complete_time = (int64_t)hal_clock_wall_s();
+	tc->complete_time = now;
+	switch (rec->phase) {
+	case CPE_RECORD_INSTALLED:
+		dcf_remediate_leftover_fault(ev, &tc->fault);
+		break;
+	case CPE_RECORD_FAILED:
+		tc->fault = rec->fault;
+		break;
+	case CPE_RECORD_CONFIRMED:
+		booted = true; /* fault 0 */
+		break;
+	case CPE_RECORD_DOWNLOADING:
+	default:
+		tc->fault.code = CWMP_CPE_DOWNLOAD_FAILURE;
+		snprintf(tc->fault.string, sizeof(tc->fault.string),
+			 "interrupted (restart or power loss) before the image was installed");
+		break;
+	}
+	return booted;
 }
 
 static enum dcf_remediate_result install(const struct dcf_remediate *r,
@@ -108,8 +131,9 @@ static enum dcf_remediate_result install(const struct dcf_remediate *r,
 	enum update_status st = cpe_download_run(&dp, &res);
 	if (st == UPDATE_OK) {
 		log_info("remediation %s: image %s installed in slot %c, pending: rebooting so "
-			 "secure start-up verifies it", dl->command_key, res.manifest.image_version,
-			 res.slot ? 'b' : 'a');
+			 "secure start-up verifies it%s%s", dl->command_key,
+			 res.manifest.image_version, res.slot ? 'b' : 'a', res.detail[0] ? "; " : "",
+			 res.detail);
 		return DCF_REMEDIATE_REBOOT;
 	}
 	log_info("remediation %s failed: fault %u %s: %s", dl->command_key, update_fault_code(st),
@@ -118,21 +142,21 @@ static enum dcf_remediate_result install(const struct dcf_remediate *r,
 		return DCF_REMEDIATE_NONE; /* a device without power reports nothing */
 	memset(&tc, 0, sizeof(tc));
 	snprintf(tc.command_key, sizeof(tc.command_key), "%s", dl->command_key);
-	tc.fault.code = update_fault_code(st);
-	snprintf(tc.fault.string, sizeof(tc.fault.string), "%s: %s", update_status_name(st),
-		 res.detail);
+	cpe_download_fault(&res, &tc.fault);
 	tc.start_time = dp.start_time;
 	tc.complete_time = (int64_t)hal_clock_wall_s();
-	(void)cpe_client_report(c, url, &tc, false); /* logged; the record stays on failure */
+	/* Logged; on failure the FAILED record stays and is reported later. */
+	(void)cpe_client_report(c, url, &tc, false);
 	return DCF_REMEDIATE_NONE;
 }
 
-/* The session the ack asked for; `rec` (NULL: none) is reported inside it. */
+/* The session the ack asked for; `rec` (NULL: none) is a leftover whose
+ * failure report `tc` is made inside it. */
 static enum dcf_remediate_result remediate(const struct dcf_remediate *r, const char *url,
-					   const struct cpe_record *rec)
+					   const struct cpe_record *rec,
+					   const struct cwmp_transfer_complete *tc)
 {
 	const char *events[3] = { DISTRESS_EVENT, CWMP_EV_TRANSFER_COMPLETE, CWMP_EV_M_DOWNLOAD };
-	struct cwmp_transfer_complete tc;
 	struct cpe_client_session q = { .url = url, .events = events, .n_events = 1,
 					.refuse_reboot = true };
 	struct cpe_outcome out;
@@ -140,26 +164,61 @@ static enum dcf_remediate_result remediate(const struct dcf_remediate *r, const 
 
 	client(r, &c);
 	if (rec) {
-		leftover_transfer(r, rec, &tc);
 		q.n_events = 3;
 		q.command_key = rec->command_key;
-		q.tc = &tc;
+		q.tc = tc;
 	}
 	log_info("remediation offered: CWMP session with %s", url);
-	if (cpe_client_run(&c, &q, &out) != MAYDAY_OK)
-		return DCF_REMEDIATE_NONE;
-	if (rec) {
-		log_info("reported remediation %s to %s: fault %" PRIu32, rec->command_key, url,
-			 tc.fault.code);
-		if (cpe_record_remove(r->flash) != MAYDAY_OK)
-			log_info("remediation %s reported, but its record stays (it will be "
-				 "reported again)", rec->command_key);
+	enum mayday_err rc = cpe_client_run(&c, &q, &out); /* failures logged */
+	if (rec && out.tc_acked) {
+		enum mayday_err rm = cpe_record_remove(r->flash);
+		log_info("reported remediation %s to %s: fault %" PRIu32 "%s%s", rec->command_key,
+			 url, tc->fault.code, rm != MAYDAY_OK ? "; its record stays: " : "",
+			 rm != MAYDAY_OK ? mayday_strerror(rm) : "");
 	}
-	if (out.download)
+	if (out.download && rec && !out.tc_acked) {
+		/* The session takes no request before the TransferComplete is
+		 * answered; should one come, the unreported record wins. */
+		log_info("CWMP session with %s: Download %s not carried out: remediation %s is "
+			 "not reported yet", url, out.dl.command_key, rec->command_key);
+		return DCF_REMEDIATE_NONE;
+	}
+	if (out.download) {
+		if (rc != MAYDAY_OK)
+			log_info("CWMP session with %s failed after Download %s was accepted: "
+				 "carrying it out", url, out.dl.command_key);
 		return install(r, &c, url, &out.dl);
-	log_info("CWMP session with %s: no download offered (%" PRIu32 " request(s))", url,
-		 out.requests);
+	}
+	if (rc == MAYDAY_OK)
+		log_info("CWMP session with %s: no download offered (%" PRIu32 " request(s))", url,
+			 out.requests);
 	return DCF_REMEDIATE_NONE;
+}
+
+/* Loads the leftover record into *rec. true: there is one; false: none, or
+ * one that cannot be decoded (removed). *blocked: it exists but cannot be
+ * read now, so nothing may overwrite it. */
+static bool leftover(const struct dcf_remediate *r, struct cpe_record *rec, bool *blocked)
+{
+	struct mayday_diag diag = { 0, NULL };
+	enum mayday_err rc = cpe_record_load(r->flash, rec, &diag);
+
+	*blocked = false;
+	if (rc == MAYDAY_OK || rc == MAYDAY_E_NOTFOUND)
+		return rc == MAYDAY_OK;
+	if (rc == MAYDAY_E_MALFORMED || rc == MAYDAY_E_UNSUPPORTED) {
+		/* Without a readable CommandKey there is nothing to report against. */
+		enum mayday_err rm = cpe_record_remove(r->flash);
+		log_info("remediation record unusable (%s: %s at byte %zu): %s%s",
+			 mayday_strerror(rc), diag.what ? diag.what : "?", diag.offset,
+			 rm == MAYDAY_OK ? "removed" : "could not be removed: ",
+			 rm == MAYDAY_OK ? "" : mayday_strerror(rm));
+		return false;
+	}
+	log_info("remediation record unreadable (%s%s%s): kept; no new remediation until it is "
+		 "reported", mayday_strerror(rc), diag.what ? ": " : "", diag.what ? diag.what : "");
+	*blocked = true;
+	return false;
 }
 
 enum dcf_remediate_result dcf_remediate_run(const struct dcf_remediate *r,
@@ -167,8 +226,7 @@ enum dcf_remediate_result dcf_remediate_run(const struct dcf_remediate *r,
 {
 	bool asked = ack->action == MAYDAY_ACTION_REMEDIATE;
 	struct cpe_record rec;
-	struct mayday_diag diag;
-	bool have = false;
+	bool blocked = false;
 
 	if (!r->cfg->cwmp_enabled) {
 		if (asked)
@@ -176,25 +234,27 @@ enum dcf_remediate_result dcf_remediate_run(const struct dcf_remediate *r,
 				 "without a CWMP client", ack->acs_url, DCF_CONFIG_NAME);
 		return DCF_REMEDIATE_NONE;
 	}
-	enum mayday_err rc = cpe_record_load(r->flash, &rec, &diag);
-	if (rc == MAYDAY_OK) {
-		have = true;
-	} else if (rc != MAYDAY_E_NOTFOUND) {
-		/* Without a readable CommandKey there is nothing to report against. */
-		log_info("remediation record unreadable (%s%s%s): removed", mayday_strerror(rc),
-			 diag.what ? ": " : "", diag.what ? diag.what : "");
-		if (cpe_record_remove(r->flash) != MAYDAY_OK)
-			log_info("the unreadable remediation record could not be removed");
-	}
-	bool same = have && asked && strcmp(rec.acs_url, ack->acs_url) == 0;
-	if (have && !same) {
-		struct cwmp_transfer_complete tc;
+	bool have = leftover(r, &rec, &blocked);
+	if (blocked)
+		return DCF_REMEDIATE_NONE;
+	struct cwmp_transfer_complete tc;
+	bool booted = have && dcf_remediate_leftover_tc(&rec, r->ev,
+							(int64_t)hal_clock_wall_s(), &tc);
+	/* A success needs "1 BOOT", which a distress session must not carry. */
+	bool inside = have && asked && !booted && strcmp(rec.acs_url, ack->acs_url) == 0;
+	if (have && !inside) {
 		struct cpe_client c;
 		client(r, &c);
-		leftover_transfer(r, &rec, &tc);
-		(void)cpe_client_report(&c, rec.acs_url, &tc, false); /* logged */
+		if (cpe_client_report(&c, rec.acs_url, &tc, booted) != MAYDAY_OK) {
+			if (asked)
+				log_info("remediation offered at %s not taken: remediation %s (%s) "
+					 "is not reported yet, and a new Download would replace it",
+					 ack->acs_url, rec.command_key,
+					 cpe_record_phase_name(rec.phase));
+			return DCF_REMEDIATE_NONE;
+		}
 	}
 	if (!asked)
 		return DCF_REMEDIATE_NONE;
-	return remediate(r, ack->acs_url, same ? &rec : NULL);
+	return remediate(r, ack->acs_url, inside ? &rec : NULL, &tc);
 }

@@ -1,29 +1,38 @@
 /*
- * Remediation as the DCF carries it out (DESIGN §7, docs/cwmp.md): what an
- * authenticated acknowledgement leads to.
+ * Remediation as the DCF carries it out (DESIGN §7, docs/cwmp.md): what a
+ * valid acknowledgement leads to.
  *
  * Only an ack that dcf_ack_check classified DCF_ACK_VALID ever gets here
  * (signed by the RoT's H(e)MS anchor, echoing this device and counter): an
- * unauthenticated one confers no authority, so no ACS URL it carries is
- * ever contacted.
+ * unauthenticated one leads to no contact at all. A valid ack of any action
+ * leads to (1): the ACS URL contacted there is the leftover record's, read
+ * from the state partition, where an earlier run wrote it after an
+ * authenticated ack asked for remediation -- never a URL of this ack. Only
+ * an ack asking for remediation leads to (2), at its own ACS URL.
  *
- *  1. A remediation record left from an earlier run (cpe_record.h) means the
- *     device came back into the DCF after a Download it accepted: the new
- *     slot failed verification, was never confirmed, or power was lost
- *     before it was complete. That is reported to the record's ACS as
- *     TransferComplete against the SAME CommandKey with a fault derived
- *     from the TrE's evidence (dcf_remediate_leftover_fault), then the
- *     record is removed. When the ack asks for remediation at the same ACS
- *     this happens inside that session; otherwise in a session of its own,
- *     in which Downloads are refused.
+ *  1. A remediation record left from an earlier run (cpe_record.h) means a
+ *     Download the device accepted was not yet reported (or its report was
+ *     lost). It is reported to the record's ACS as TransferComplete against
+ *     the SAME CommandKey, with the fault its phase calls for
+ *     (dcf_remediate_leftover_tc), and removed once the ACS answered the
+ *     TransferComplete. When the ack asks for remediation at the same ACS
+ *     and the report is a failure, this happens inside that session;
+ *     otherwise in a session of its own, in which Downloads are refused. If
+ *     the report does not get through, no session that could accept a new
+ *     Download (and overwrite the record) is run: the device stays in
+ *     distress. A record that cannot be decoded is removed (nothing can be
+ *     reported against it); one that cannot be read (I/O) is kept, and
+ *     likewise nothing new is accepted.
  *  2. Action REMEDIATE: a CWMP session to the ack's ACS URL with Inform
  *     "X A1B2C3 DISTRESS". A Download accepted there is streamed into the
- *     inactive slot (cpe_download_run). Installed and pending: the device
- *     must reboot so secure start-up verifies the new slot against its new
- *     TRVs. Refused or failed: TransferComplete with the 90xx fault in a new
- *     session ("7 TRANSFER COMPLETE", "M Download"), record removed once the
- *     ACS has it. A Reboot request is refused (9001): the DCF reboots only
- *     into an image it installed, and would not report "M Reboot" after.
+ *     inactive slot (cpe_download_run), even if the session failed after
+ *     the DownloadResponse (an accepted Download is the CPE's to complete).
+ *     Installed and pending: the device must reboot so secure start-up
+ *     verifies the new slot against its new TRVs. Refused or failed:
+ *     TransferComplete with the 90xx fault in a new session ("7 TRANSFER
+ *     COMPLETE", "M Download"), record removed once the ACS has it. A
+ *     Reboot request is refused (9001): the DCF reboots only into an image
+ *     it installed, and would not report "M Reboot" after.
  *
  * The mutual TLS of both the sessions and the download uses dcf.conf's
  * [cwmp] files (CA and certificate of the DCF partition) and the RoT's key.
@@ -31,8 +40,10 @@
 #ifndef MAYDAY_DCF_REMEDIATE_H
 #define MAYDAY_DCF_REMEDIATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "cpe_record.h"
 #include "cwmp.h"
 #include "dcf_config.h"
 #include "hal/flash.h"
@@ -55,10 +66,12 @@ enum dcf_remediate_result {
 	DCF_REMEDIATE_REBOOT   /* a new image is pending: reboot now */
 };
 
-/* Acts on the authenticated acknowledgement `ack` as above. Every failure is
- * logged once (here or by the transport) and leaves the device in distress:
- * the next acknowledged announcement tries again. Needs curl_global_init
- * and cwmp_global_init. */
+/* Acts on the valid acknowledgement `ack` as above. Every failure is
+ * logged once (here or by the transport) and leaves the device in distress;
+ * what is left (a record, a Download not offered) is tried again at the
+ * next start-up of the DCF, or at this run's next acknowledged
+ * re-announcement when dcf.conf [retry] reannounce_s > 0. Needs
+ * curl_global_init and cwmp_global_init. */
 enum dcf_remediate_result dcf_remediate_run(const struct dcf_remediate *r,
 					    const struct mayday_ack *ack);
 
@@ -68,5 +81,17 @@ enum dcf_remediate_result dcf_remediate_run(const struct dcf_remediate *r,
  * anti-rollback refusal, 9002 (internal error) when it verified but never
  * confirmed; FaultString says what the TrE found. */
 void dcf_remediate_leftover_fault(const struct mayday_evidence *ev, struct cwmp_fault *f);
+
+/* The TransferComplete the DCF reports for the leftover record *rec, with
+ * what secure start-up found this time (*ev) and CompleteTime `now`:
+ * CommandKey and StartTime from the record, and the fault by its phase:
+ *   DOWNLOADING  9010, interrupted before the image was installed
+ *   INSTALLED    dcf_remediate_leftover_fault(ev): the image did not come up
+ *   FAILED       the fault stored in the record
+ *   CONFIRMED    0: the image booted and confirmed itself; its report was lost
+ * Returns true when the report is that success: its Inform must then carry
+ * "1 BOOT" (with "7 TRANSFER COMPLETE", "M Download"). */
+bool dcf_remediate_leftover_tc(const struct cpe_record *rec, const struct mayday_evidence *ev,
+			       int64_t now, struct cwmp_transfer_complete *tc);
 
 #endif

@@ -5,7 +5,8 @@
  * verified manifest); once it knows it works -- for the stand-in, having
  * got this far -- confirm a slot that is on trial, so the pending update
  * becomes the active image and the anti-rollback counter advances; then
- * report a remediation that brought it here (normal_report.h).
+ * report how a remediation left on record ended (normal_report.h): a
+ * success only if it installed the image now running.
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -14,13 +15,13 @@
 #include <stdlib.h>
 
 #include "boot_confirm.h"
-#include "cwmp.h"
-#include "normal_report.h"
-#include "log.h"
 #include "boot_state.h"
 #include "boot_verify.h"
+#include "cwmp.h"
 #include "exit_codes.h"
 #include "flash.h"
+#include "log.h"
+#include "normal_report.h"
 #include "rot.h"
 
 struct opts {
@@ -46,8 +47,9 @@ static void usage(FILE *out)
 		"                 always confirmed: the pending image becomes the active one\n"
 		"  --no-confirm   confirm nothing (an image that never proves itself: secure\n"
 		"                 start-up gives it up once its tries are spent)\n"
-		"Once its slot is the active one, a remediation that brought this image is\n"
-		"reported to the ACS (1 BOOT, 7 TRANSFER COMPLETE, TransferComplete fault 0).\n"
+		"Once its slot is the active one, a remediation left on record is reported to\n"
+		"the ACS (1 BOOT, 7 TRANSFER COMPLETE, M Download): fault 0 if it installed\n"
+		"this very image (slot and manifest), else the fault it ended with.\n"
 		"Exit status: %d healthy, %d failed.\n",
 		MAYDAY_EXIT_NORMAL_OK, MAYDAY_EXIT_NORMAL_FAILED);
 }
@@ -163,13 +165,14 @@ int main(int argc, char **argv)
 	}
 	if (rc != MAYDAY_OK) {
 		log_info("slot %s: %s failed: %s", boot_state_slot_name(slot),
-			 o.confirm ? "confirmation" : "reading the manifest", mayday_strerror(rc));
+			 confirm ? "confirmation" : "reading the manifest", mayday_strerror(rc));
 		goto out;
 	}
 	printf("mayday-normal: device %s running image %s from slot %s%s\n", id, m->image_version,
 	       boot_state_slot_name(slot), confirm ? " (confirmed)" : "");
 	if (active)
-		(void)normal_report_run(f, rot, id, m->image_version); /* logged; retried next start */
+		/* logged; the record stays and is reported at the next start */
+		(void)normal_report_run(f, rot, id, slot, m->image_version);
 	code = fflush(stdout) == 0 ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED;
 out:
 	EVP_PKEY_free(vendor);

@@ -17,7 +17,15 @@
 #     device still in distress; after max_attempts failures the incident is
 #     remediation_failed and the device is not sent round again;
 #  4. a device whose distress does not verify is never offered remediation,
-#     and an ACS session it opens itself gets no Download.
+#     and an ACS session it opens itself gets no Download;
+#  5. the new image comes up while the ACS is down: its report is lost, but
+#     the remediation record (state/remediation.bin, phase byte at offset 5:
+#     2 INSTALLED after the install, 4 CONFIRMED once the image confirmed
+#     itself) keeps the success, and the next start-up reports it: recovered.
+# A failed install whose immediate report is lost, a Download whose session
+# breaks after the DownloadResponse, and the DCF reporting a leftover of each
+# phase are covered by the unit tests (test_dcf_remediate, test_normal_report,
+# test_cpe_download): here they would need an ACS that fails on cue.
 set -euo pipefail
 build=$1
 src=$2
@@ -81,16 +89,30 @@ ca = $pki/operator-ca.pem
 url = https://127.0.0.1:$https/cwmp
 bundle_dir = $work/bundles
 max_attempts = 3
+; section 3 pushes a dozen bad bundles to one class on purpose: no pause here
+; (tests/integration/test_acs_pause.sh tests it)
+pause_after_failures = 0
 CONF
 : > "$work/maydayd.log"
-"$maydayd" -c "$work/maydayd.conf" -f 2>>"$work/maydayd.log" &
-daemon_pid=$!
-for _ in $(seq 200); do
-  grep -q 'info: running (' "$work/maydayd.log" && break
-  kill -0 "$daemon_pid" 2>/dev/null || fail "maydayd exited at start"
-  sleep 0.05
-done
-grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd did not start"
+# start_daemon / stop_daemon: maydayd on the same database, its log appended
+start_daemon() {
+  local from
+  from=$(($(wc -l < "$work/maydayd.log") + 1))
+  "$maydayd" -c "$work/maydayd.conf" -f 2>>"$work/maydayd.log" &
+  daemon_pid=$!
+  for _ in $(seq 200); do
+    tail -n "+$from" "$work/maydayd.log" | grep -q 'info: running (' && return 0
+    kill -0 "$daemon_pid" 2>/dev/null || fail "maydayd exited at start"
+    sleep 0.05
+  done
+  fail "maydayd did not start"
+}
+stop_daemon() {
+  kill -TERM "$daemon_pid"
+  wait "$daemon_pid" || fail "maydayd did not exit cleanly"
+  daemon_pid=
+}
+start_daemon
 
 # mkdev ID METHOD [provision args]: a device of class femto-it, enrolled
 mkdev() {
@@ -119,6 +141,12 @@ nind() { show "$1" | jq '.indications | length'; }
 golden() { cp "$1" "$work/bundles/.next" && mv "$work/bundles/.next" "$work/bundles/femto-it.bundle"; }
 last_boot() { awk '/^--- boot/{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$work/$1.log"; }
 sessions() { grep -c "cwmp: session of $1 " "$work/maydayd.log" || true; }
+# phase ID: the phase byte of the device's remediation record ("none" without one)
+phase() {
+  local rec
+  rec="$(dev "$1")/state/remediation.bin"
+  if [ -e "$rec" ]; then od -An -tu1 -j5 -N1 "$rec" | tr -d ' '; else echo none; fi
+}
 
 # The golden image: a reference device's slot, signed as 2.0.0, anti-rollback 2.
 mkdev reference plain-udp
@@ -158,6 +186,7 @@ echo "ok: whole loop, tampered component (mTLS) and TRVs out of step (PSK)"
 mkdev it-revert tls
 "$provision" tamper --pki "$pki" --device "$(dev it-revert)" --what component >/dev/null
 [ "$(boot it-revert)" = 13 ] || fail "it-revert: no install: $(last_boot it-revert)"
+[ "$(phase it-revert)" = 2 ] || fail "it-revert: record after the install: phase $(phase it-revert), not INSTALLED"
 key=$(attempt it-revert 0 command_key)
 printf '\xff' | dd of="$(dev it-revert)/slot_b/comp-1.bin" bs=1 seek=100 conv=notrunc status=none
 [ "$(boot it-revert)" = 10 ] || fail "it-revert: a broken new slot did not end in distress: $(last_boot it-revert)"
@@ -200,6 +229,7 @@ refused() {
     fail "$id ($bundle): something was activated: $(decision "$id")"
   [ ! -e "$(dev "$id")/slot_b/manifest.cose" ] || fail "$id ($bundle): slot b has a manifest"
   [ "$(state "$id")" = in_distress ] || fail "$id ($bundle): state $(state "$id")"
+  [ "$(phase "$id")" = none ] || fail "$id ($bundle): record kept after the report: phase $(phase "$id")"
   # still in distress, and reported so again
   local n
   n=$(nind "$id")
@@ -275,7 +305,28 @@ codes=$(curl -sS --max-time 10 --cacert "$pki/operator-ca.pem" --cert "$d/dcf/dc
 [ "$(nattempts it-unauth)" = 0 ] || fail "it-unauth: a Download was pushed"
 echo "ok: distress that does not verify gets no remediation, even in a session the device opens"
 
-kill -TERM "$daemon_pid"
-wait "$daemon_pid" || fail "maydayd did not exit cleanly"
-daemon_pid=
+# ---- 5. the new image's report is lost: CONFIRMED on record, reported at the next start ----
+mkdev it-lost tls
+"$provision" tamper --pki "$pki" --device "$(dev it-lost)" --what component >/dev/null
+[ "$(boot it-lost)" = 13 ] || fail "it-lost: no install: $(last_boot it-lost)"
+[ "$(phase it-lost)" = 2 ] || fail "it-lost: record after the install: phase $(phase it-lost)"
+key=$(attempt it-lost 0 command_key)
+n=$(sessions it-lost)
+stop_daemon
+[ "$(boot it-lost)" = 0 ] || fail "it-lost: the new image did not start: $(last_boot it-lost)"
+last_boot it-lost | grep -q "running image 2.0.0 from slot b (confirmed)" || fail "it-lost: $(last_boot it-lost)"
+last_boot it-lost | grep -q "reported remediation" && fail "it-lost: reported with the ACS down"
+[ "$(phase it-lost)" = 4 ] || fail "it-lost: record after the confirmation: phase $(phase it-lost), not CONFIRMED"
+start_daemon
+[ "$(attempt it-lost 0 result)" = in_progress ] || fail "it-lost: attempt $(attempt it-lost 0 result) before the report"
+[ "$(boot it-lost)" = 0 ] || fail "it-lost: second start-up of the new image: $(last_boot it-lost)"
+last_boot it-lost | grep -q "reported remediation $key to https://127.0.0.1:$https/cwmp: fault 0" ||
+  fail "it-lost: the success was not reported later: $(last_boot it-lost)"
+[ "$(state it-lost)" = healthy ] && [ "$(attempt it-lost 0 result)" = recovered ] ||
+  fail "it-lost: $(state it-lost) / $(attempt it-lost 0 result) after the late report"
+[ "$(phase it-lost)" = none ] || fail "it-lost: record left after the report"
+[ "$(sessions it-lost)" = $((n + 1)) ] || fail "it-lost: $(sessions it-lost) sessions, expected $((n + 1))"
+echo "ok: a success whose report was lost (ACS down) is reported at the next start-up"
+
+stop_daemon
 echo PASS

@@ -55,3 +55,23 @@ target_link_libraries(test_tx_psk PRIVATE mayday_dcf_core PkgConfig::CMOCKA Thre
                       OpenSSL::SSL)
 add_test(NAME test_tx_psk COMMAND test_tx_psk)
 set_tests_properties(test_tx_psk PROPERTIES LABELS unit TIMEOUT 120)
+
+# The remediation tests (dcf_remediate; mayday-normal's report, its source
+# compiled in) against the CPE tests' ACS (test_cpe_acs.c) on the transport
+# tests' device fixture (test_dcf_txfx.c, which needs its H(e)MS), shared
+# through test_remed_fx.c.
+set(MAYDAY_REMED_FX ${CMAKE_CURRENT_LIST_DIR}/test_remed_fx.c
+  ${CMAKE_CURRENT_LIST_DIR}/test_cpe_acs.c ${CMAKE_CURRENT_LIST_DIR}/test_dcf_txfx.c
+  ${CMAKE_CURRENT_LIST_DIR}/test_dcf_httpd.c ${CMAKE_SOURCE_DIR}/tools/provision/prov_x509.c)
+target_sources(test_dcf_remediate PRIVATE ${MAYDAY_REMED_FX})
+target_include_directories(test_dcf_remediate PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision)
+target_link_libraries(test_dcf_remediate PRIVATE OpenSSL::SSL)
+add_executable(test_normal_report ${CMAKE_CURRENT_LIST_DIR}/test_normal_report.c
+  ${CMAKE_SOURCE_DIR}/device/normal/normal_report.c ${MAYDAY_REMED_FX})
+target_compile_definitions(test_normal_report PRIVATE _GNU_SOURCE)
+target_include_directories(test_normal_report PRIVATE ${CMAKE_SOURCE_DIR}/device/normal
+  ${CMAKE_SOURCE_DIR}/tools/provision)
+target_link_libraries(test_normal_report PRIVATE mayday_dcf_core mayday_bootcore
+                      PkgConfig::CMOCKA Threads::Threads OpenSSL::SSL)
+add_test(NAME test_normal_report COMMAND test_normal_report)
+set_tests_properties(test_normal_report PROPERTIES LABELS unit TIMEOUT 120)

@@ -2,10 +2,16 @@
  * cpe_download (the bundle fetched over mutual TLS and streamed into the
  * installer) against the test ACS (test_cpe_acs.c) serving a bundle built
  * like the installer tests build theirs: a good bundle lands in slot B,
- * pending, with the remediation record saved; a corrupted byte (9018), more
- * bytes than FileSize (9010), an HTTP error (9010) and a server that drops
- * the connection part-way through the body it announced (9010) activate
- * nothing.
+ * pending, with the remediation record INSTALLED (slot B, the digest of the
+ * manifest as written there); a corrupted byte (9018), more bytes than
+ * FileSize (9010), an HTTP error (9010) and a server that drops the
+ * connection part-way through the body it announced (9010) activate nothing
+ * and leave the record FAILED with that fault, and so do the refusals
+ * before any request (not https://, no FileSize): the record is saved
+ * before them. A power cut at every flash operation of a good download
+ * leaves no record (the first save did not land), DOWNLOADING, or INSTALLED
+ * with its slot pending and its digest right -- never a success the flash
+ * cannot prove.
  *
  * The dropping server is its own small thread here (struct dropper): the
  * test ACS answers whole responses only, and a cut needs the full
@@ -42,6 +48,7 @@
 #include "prov_x509.h"
 #include "test_cpe_acs.h"
 #include "test_update_fixture.h"
+#include "update_slot.h"
 
 #define ACS_URL "https://acs.mayday.test/cwmp"
 #define START   1767225600
@@ -230,6 +237,7 @@ static SSL_CTX *server_ctx(struct th *t)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	SSL_CTX_set_num_tickets(ctx, 0);
 	X509_free(cert);
+	SSL_CTX_free(t->ctx);
 	t->ctx = ctx;
 	return ctx;
 }
@@ -280,15 +288,57 @@ static enum update_status download(struct th *t, uint32_t file_size, struct upda
 	return st;
 }
 
-static void assert_record_saved(struct th *t)
+/* The record as saved: the command, and phase `phase`. */
+static void load_record(struct th *t, enum cpe_record_phase phase, struct cpe_record *r)
 {
-	struct cpe_record r;
 	struct mayday_diag d = { 0, NULL };
 
-	assert_int_equal(cpe_record_load(t->fx->flash, &r, &d), MAYDAY_OK);
-	assert_string_equal(r.command_key, "fix-7");
-	assert_string_equal(r.acs_url, ACS_URL);
-	assert_int_equal(r.start_time, START);
+	assert_int_equal(cpe_record_load(t->fx->flash, r, &d), MAYDAY_OK);
+	assert_string_equal(r->command_key, "fix-7");
+	assert_string_equal(r->acs_url, ACS_URL);
+	assert_int_equal(r->start_time, START);
+	if (r->phase != phase)
+		fail_msg("record %s, expected %s", cpe_record_phase_name(r->phase),
+			 cpe_record_phase_name(phase));
+}
+
+/* FAILED with `code` and a FaultString naming the status and saying `what`,
+ * the same fault cpe_download_fault gives for *res. */
+static void assert_record_failed(struct th *t, const struct update_result *res, uint32_t code,
+				 const char *what)
+{
+	struct cpe_record r;
+	struct cwmp_fault f;
+	char head[64];
+
+	load_record(t, CPE_RECORD_FAILED, &r);
+	assert_int_equal(r.fault.code, code);
+	snprintf(head, sizeof(head), "%s: ", update_status_name(res->status));
+	assert_memory_equal(r.fault.string, head, strlen(head));
+	assert_non_null(strstr(r.fault.string, what));
+	cpe_download_fault(res, &f);
+	assert_int_equal(f.code, code);
+	assert_string_equal(f.string, r.fault.string);
+	assert_int_equal(r.slot, CPE_RECORD_SLOT_NONE);
+}
+
+/* INSTALLED for slot B with the SHA-256 of slot B's manifest as stored. */
+static void assert_record_installed(struct th *t)
+{
+	struct cpe_record r;
+	uint8_t want[MAYDAY_DIGEST_LEN], got[MAYDAY_DIGEST_LEN];
+	size_t len = 0;
+	uint8_t *man = fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &len);
+
+	load_record(t, CPE_RECORD_INSTALLED, &r);
+	assert_int_equal(r.slot, BOOT_SLOT_B);
+	assert_non_null(man);
+	mayday_sha256(man, len, want);
+	free(man);
+	assert_memory_equal(r.manifest_sha256, want, sizeof(want));
+	assert_int_equal(cpe_download_manifest_digest(t->fx->flash, BOOT_SLOT_B, got), MAYDAY_OK);
+	assert_memory_equal(got, want, sizeof(want));
+	assert_int_equal(r.fault.code, 0);
 }
 
 static void assert_nothing_pending(struct th *t)
@@ -319,7 +369,8 @@ static void test_good_bundle_pending_in_slot_b(void **state)
 	assert_int_equal(t->acs.requests, 1);
 	assert_string_equal(t->acs.seen[0].method, "GET");
 	assert_string_equal(t->acs.client_cn, FX_DEVICE_ID);
-	assert_record_saved(t);
+	assert_string_equal(res.detail, "");
+	assert_record_installed(t);
 }
 
 static void test_corrupted_byte_9018(void **state)
@@ -334,7 +385,7 @@ static void test_corrupted_byte_9018(void **state)
 	assert_true(res.detail[0] != '\0');
 	assert_nothing_pending(t);
 	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &res.offset));
-	assert_record_saved(t);
+	assert_record_failed(t, &res, 9018, res.detail);
 }
 
 static void test_more_than_file_size_9010(void **state)
@@ -348,6 +399,7 @@ static void test_more_than_file_size_9010(void **state)
 	assert_non_null(strstr(res.detail, "FileSize"));
 	assert_nothing_pending(t);
 	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &res.offset));
+	assert_record_failed(t, &res, 9010, "more bytes than the announced FileSize");
 }
 
 static void test_http_error_9010(void **state)
@@ -360,7 +412,7 @@ static void test_http_error_9010(void **state)
 	assert_int_equal(update_fault_code(res.status), 9010);
 	assert_nothing_pending(t);
 	/* saved before the request, so the failure is reported against it */
-	assert_record_saved(t);
+	assert_record_failed(t, &res, 9010, "download failed");
 }
 
 /* The next start-up boots the old image: slot A, "1.0". */
@@ -424,7 +476,7 @@ static void test_dropped_mid_payload_9010(void **state)
 	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, t->manifest.trv[0].name, &n));
 	assert_int_equal(tu_count(t->fx, HAL_PART_SLOT_B), 0);
 	assert_nothing_pending(t);
-	assert_record_saved(t);
+	assert_record_failed(t, &res, 9010, "download failed");
 	assert_boots_old_image(t);
 }
 
@@ -453,29 +505,199 @@ static void test_dropped_in_header_9010(void **state)
 	assert_int_equal(tu_count(t->fx, HAL_PART_SLOT_B), files);
 	assert_null(fx_read(t->fx, HAL_PART_STATE, BOOT_STATE_NAME, &n));
 	assert_nothing_pending(t);
-	assert_record_saved(t);
+	assert_record_failed(t, &res, 9010, "download failed");
 	assert_boots_old_image(t);
 }
 
-static void test_plain_url_refused_before_anything(void **state)
+/* Refused before any request, but after the record is saved: the refusal
+ * is reported against the CommandKey like any other failure. */
+static void refused_before_anything(struct th *t, const char *url, uint32_t file_size,
+				    const char *what)
 {
-	struct th *t = *state;
 	struct update_result res;
 	struct cwmp_download dl;
 	const struct update_params ip = { TU_CLASS, 1u << 20, 3 };
-	struct cpe_record r;
-	struct mayday_diag d = { 0, NULL };
 
 	memset(&dl, 0, sizeof(dl));
-	snprintf(dl.url, sizeof(dl.url), "http://127.0.0.1:1/bundle");
-	dl.file_size = 100;
+	snprintf(dl.command_key, sizeof(dl.command_key), "fix-7");
+	snprintf(dl.url, sizeof(dl.url), "%s", url);
+	dl.file_size = file_size;
 	const struct cpe_download_params p = {
 		.flash = t->fx->flash, .ca = "ca.pem", .cert = "dcf-cert.pem", .timeout_ms = 1000,
 		.dl = &dl, .acs_url = ACS_URL, .start_time = START, .install = &ip,
 	};
 	assert_int_equal(cpe_download_run(&p, &res), UPDATE_E_STREAM);
 	assert_int_equal(update_fault_code(res.status), 9010);
+	assert_non_null(strstr(res.detail, what));
+	assert_nothing_pending(t);
+	assert_record_failed(t, &res, 9010, what);
+}
+
+static void test_plain_url_refused_after_saving(void **state)
+{
+	refused_before_anything(*state, "http://127.0.0.1:1/bundle", 100, "not https://");
+}
+
+static void test_no_file_size_refused_after_saving(void **state)
+{
+	refused_before_anything(*state, "https://127.0.0.1:1/bundle", 0, "no FileSize");
+}
+
+/* A record that cannot be saved at all: nothing is fetched. */
+static void test_unsavable_record_fetches_nothing(void **state)
+{
+	struct th *t = *state;
+	struct update_result res;
+	struct cpe_record r;
+	struct mayday_diag d = { 0, NULL };
+	struct cwmp_download dl;
+	const struct update_params ip = { TU_CLASS, 1u << 20, 3 };
+
+	serve(t, 200, t->bundle, t->len);
+	memset(&dl, 0, sizeof(dl));
+	snprintf(dl.command_key, sizeof(dl.command_key), "bad\x01key"); /* not printable */
+	snprintf(dl.url, sizeof(dl.url), "https://127.0.0.1:%u/b", (unsigned)t->acs.port);
+	dl.file_size = (uint32_t)t->len;
+	const struct cpe_download_params p = {
+		.flash = t->fx->flash, .ca = "ca.pem", .cert = "dcf-cert.pem", .timeout_ms = 1000,
+		.dl = &dl, .acs_url = ACS_URL, .start_time = START, .install = &ip,
+	};
+	assert_int_equal(cpe_download_run(&p, &res), UPDATE_E_INTERNAL);
+	assert_int_equal(update_fault_code(res.status), 9002);
+	acs_stop(&t->acs);
+	t->serving = 0;
+	assert_int_equal(t->acs.requests, 0);
 	assert_int_equal(cpe_record_load(t->fx->flash, &r, &d), MAYDAY_E_NOTFOUND);
+}
+
+static void test_fault_and_digest_helpers(void **state)
+{
+	struct th *t = *state;
+	struct update_result res;
+	struct cwmp_fault f;
+	uint8_t d[MAYDAY_DIGEST_LEN], want[MAYDAY_DIGEST_LEN];
+	size_t len = 0;
+
+	memset(&res, 0, sizeof(res));
+	memset(&f, 0x5a, sizeof(f));
+	cpe_download_fault(&res, &f);
+	assert_int_equal(f.code, 0);
+	assert_string_equal(f.string, "");
+	res.status = UPDATE_E_ROLLBACK;
+	snprintf(res.detail, sizeof(res.detail), "below the counter");
+	cpe_download_fault(&res, &f);
+	assert_int_equal(f.code, 9019);
+	assert_string_equal(f.string, "rollback-refused: below the counter");
+
+	assert_int_equal(cpe_download_manifest_digest(t->fx->flash, 2, d), MAYDAY_E_INVALID);
+	assert_int_equal(cpe_download_manifest_digest(t->fx->flash, BOOT_SLOT_NONE, d),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(cpe_download_manifest_digest(t->fx->flash, BOOT_SLOT_B, d),
+			 MAYDAY_E_NOTFOUND);
+	uint8_t *man = fx_read(t->fx, HAL_PART_SLOT_A, BOOT_MANIFEST_NAME, &len);
+	assert_non_null(man);
+	mayday_sha256(man, len, want);
+	free(man);
+	assert_int_equal(cpe_download_manifest_digest(t->fx->flash, BOOT_SLOT_A, d), MAYDAY_OK);
+	assert_memory_equal(d, want, sizeof(d));
+}
+
+/* Back to the fixture's device: slot B empty, fresh boot state, no record. */
+static void reset_device(struct th *t)
+{
+	enum mayday_err rc;
+
+	fx_reopen(t->fx, NULL);
+	assert_int_equal(cpe_record_remove(t->fx->flash), MAYDAY_OK);
+	rc = hal_flash_remove(t->fx->flash, HAL_PART_STATE, BOOT_STATE_NAME);
+	assert_true(rc == MAYDAY_OK || rc == MAYDAY_E_NOTFOUND);
+	assert_int_equal(update_slot_clean(t->fx->flash, HAL_PART_SLOT_B), MAYDAY_OK);
+}
+
+/* One good download on a flash opened with `spec`; its flash operations
+ * (opening excluded) into *ops. The flash is "host" again after. */
+static enum update_status download_with(struct th *t, const char *spec,
+					struct update_result *res, uint64_t *ops)
+{
+	enum update_status st;
+	uint64_t before;
+
+	reset_device(t);
+	fx_reopen(t->fx, spec);
+	before = hal_flash_ops_count(t->fx->flash);
+	serve(t, 200, t->bundle, t->len);
+	st = download(t, (uint32_t)t->len, res);
+	*ops = hal_flash_ops_count(t->fx->flash) - before;
+	fx_reopen(t->fx, NULL);
+	acs_clear(&t->acs);
+	memset(&t->acs, 0, sizeof(t->acs));
+	return st;
+}
+
+static void test_power_cut_at_every_step(void **state)
+{
+	struct th *t = *state;
+	struct update_result res;
+	struct cpe_record r;
+	struct mayday_diag d = { 0, NULL };
+	struct boot_state bs;
+	uint64_t total = 0, ops = 0, open_ops, seen[4] = { 0 };
+	char spec[64];
+
+	assert_int_equal(download_with(t, "fault", &res, &total), UPDATE_OK);
+	assert_record_installed(t);
+	fx_reopen(t->fx, "fault");
+	open_ops = hal_flash_ops_count(t->fx->flash);
+	for (uint64_t cut = 1; cut < total; cut++) {
+		snprintf(spec, sizeof(spec), "fault:cut=%llu", (unsigned long long)(open_ops + cut));
+		enum update_status st = download_with(t, spec, &res, &ops);
+		enum mayday_err rc = cpe_record_load(t->fx->flash, &r, &d);
+		assert_int_equal(boot_state_load(t->fx->flash, &bs, NULL, &d), MAYDAY_OK);
+		if (rc == MAYDAY_E_NOTFOUND) {
+			/* the first save did not land: nothing fetched, nothing pending */
+			assert_int_equal(st, UPDATE_E_INTERNAL);
+			assert_int_equal(bs.pending, BOOT_SLOT_NONE);
+			seen[0]++;
+			continue;
+		}
+		assert_int_equal(rc, MAYDAY_OK);
+		assert_string_equal(r.command_key, "fix-7");
+		if (r.phase == CPE_RECORD_INSTALLED) {
+			assert_int_equal(st, UPDATE_OK);
+			assert_int_equal(bs.pending, BOOT_SLOT_B);
+			assert_record_installed(t);
+			seen[2]++;
+			continue;
+		}
+		/* DOWNLOADING: whatever was cut, the record claims nothing. A
+		 * slot pending: the power went as the installer marked it (the
+		 * rename landed), or only the INSTALLED save was lost, which the
+		 * detail says. Either way the new image reports "interrupted". */
+		assert_int_equal(r.phase, CPE_RECORD_DOWNLOADING);
+		if (bs.pending == BOOT_SLOT_B) {
+			if (st == UPDATE_OK)
+				assert_non_null(strstr(res.detail, "still says downloading"));
+			else
+				assert_int_equal(st, UPDATE_E_POWER);
+			seen[3]++;
+		} else {
+			assert_int_not_equal(st, UPDATE_OK);
+			assert_int_equal(bs.pending, BOOT_SLOT_NONE);
+			seen[1]++;
+		}
+	}
+	print_message("power cut after each of %llu operations: no record %llu, downloading "
+		      "%llu, installed %llu, pending but downloading %llu\n",
+		      (unsigned long long)total - 1, (unsigned long long)seen[0],
+		      (unsigned long long)seen[1], (unsigned long long)seen[2],
+		      (unsigned long long)seen[3]);
+	/* every outcome was met: no record, DOWNLOADING (failed, and installed
+	 * with INSTALLED lost), INSTALLED */
+	if (!(seen[0] > 0 && seen[1] > 0 && seen[2] > 0 && seen[3] > 0))
+		fail_msg("outcomes over %llu cuts: none %llu, downloading %llu, installed %llu, "
+			 "installed but downloading %llu", (unsigned long long)total,
+			 (unsigned long long)seen[0], (unsigned long long)seen[1],
+			 (unsigned long long)seen[2], (unsigned long long)seen[3]);
 }
 
 int main(void)
@@ -490,8 +712,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_error_9010, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dropped_mid_payload_9010, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dropped_in_header_9010, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plain_url_refused_before_anything, setup,
+		cmocka_unit_test_setup_teardown(test_plain_url_refused_after_saving, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_no_file_size_refused_after_saving, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unsavable_record_fetches_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fault_and_digest_helpers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_power_cut_at_every_step, setup, teardown),
 	};
 	int rc;
 
