@@ -49,6 +49,7 @@ struct pump {
 	atomic_int transfer_failed;     /* set before fd[0] is shut down */
 	/* the installer's side */
 	const struct cpe_download_params *p;
+	const struct update_params *install;
 	struct update_result *res;
 };
 
@@ -94,7 +95,7 @@ static void *install_thread(void *arg)
 {
 	struct pump *pu = arg;
 
-	update_install(pu->p->flash, pu->p->rot, pu->p->install, read_pipe, pu, pu->res);
+	update_install(pu->p->flash, pu->p->rot, pu->install, read_pipe, pu, pu->res);
 	close(pu->fd[1]);
 	pu->fd[1] = -1;
 	return NULL;
@@ -133,9 +134,10 @@ static enum update_status fail(struct update_result *res, enum update_status st,
 /* Runs the transfer into the installer thread; *res is the installer's,
  * or says which set-up step failed. */
 static enum update_status pump_run(const struct cpe_download_params *p,
-				   struct update_result *res)
+				   const struct update_params *install, struct update_result *res)
 {
-	struct pump pu = { .fd = { -1, -1 }, .limit = p->dl->file_size, .p = p, .res = res };
+	struct pump pu = { .fd = { -1, -1 }, .limit = p->dl->file_size, .p = p,
+			   .install = install, .res = res };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct tx_mtls *tls = NULL;
 	CURL *e = NULL;
@@ -144,7 +146,7 @@ static enum update_status pump_run(const struct cpe_download_params *p,
 
 	atomic_init(&pu.transfer_failed, 0);
 	if (tx_mtls_load("cpe", p->flash, p->rot, p->ca, p->cert, &tls) != MAYDAY_OK) {
-		fail(res, UPDATE_E_STREAM, "cannot load the TLS credentials");
+		fail(res, UPDATE_E_INTERNAL, "cannot load the TLS credentials");
 		goto out;
 	}
 	e = curl_easy_init();
@@ -218,26 +220,39 @@ static void note(struct update_result *res, const char *what, enum mayday_err rc
 		 what, mayday_strerror(rc));
 }
 
-/* The record after the installer returned: INSTALLED with the image's
- * identity read back from the slot, or FAILED with the fault. */
+struct installed {
+	struct hal_flash *flash;
+	struct cpe_record *rec;
+};
+
+/* The installer's before_pending: INSTALLED, with the slot and the digest
+ * of the manifest it holds, is on flash before the slot can be started. */
+static enum mayday_err record_installed(void *ctx, uint8_t slot, const uint8_t *manifest,
+					size_t len)
+{
+	struct installed *in = ctx;
+	struct cpe_record r = *in->rec;
+	enum mayday_err rc;
+
+	r.phase = CPE_RECORD_INSTALLED;
+	r.slot = slot;
+	mayday_sha256(manifest, len, r.manifest_sha256);
+	rc = cpe_record_save(in->flash, &r);
+	if (rc == MAYDAY_OK)
+		*in->rec = r;
+	return rc;
+}
+
+/* The record after a failed installation: FAILED with the fault (a pending
+ * image is INSTALLED already, see record_installed). */
 static void record_outcome(const struct cpe_download_params *p, struct cpe_record *rec,
 			   struct update_result *res)
 {
 	struct cwmp_fault fault;
 	enum mayday_err rc;
 
-	if (res->status == UPDATE_E_POWER)
-		return; /* nothing more is written without power */
-	if (res->status == UPDATE_OK) {
-		rec->phase = CPE_RECORD_INSTALLED;
-		rec->slot = res->slot;
-		rc = cpe_download_manifest_digest(p->flash, res->slot, rec->manifest_sha256);
-		if (rc == MAYDAY_OK)
-			rc = cpe_record_save(p->flash, rec);
-		if (rc != MAYDAY_OK)
-			note(res, "installed, but the remediation record still says downloading", rc);
-		return;
-	}
+	if (res->status == UPDATE_E_POWER || res->status == UPDATE_OK)
+		return; /* nothing is written without power; INSTALLED is on flash */
 	cpe_download_fault(res, &fault);
 	cpe_record_set_failed(rec, fault.code, fault.string);
 	rc = cpe_record_save(p->flash, rec);
@@ -257,6 +272,10 @@ enum update_status cpe_download_run(const struct cpe_download_params *p,
 	snprintf(rec.command_key, sizeof(rec.command_key), "%s", p->dl->command_key);
 	snprintf(rec.acs_url, sizeof(rec.acs_url), "%s", p->acs_url);
 	rec.start_time = p->start_time;
+	struct installed in = { .flash = p->flash, .rec = &rec };
+	struct update_params install = *p->install;
+	install.before_pending = record_installed;
+	install.before_pending_ctx = &in;
 	if (cpe_record_save(p->flash, &rec) != MAYDAY_OK)
 		return fail(res, UPDATE_E_INTERNAL, "cannot save the remediation record");
 	if (strncasecmp(p->dl->url, "https://", 8) != 0)
@@ -264,7 +283,7 @@ enum update_status cpe_download_run(const struct cpe_download_params *p,
 	else if (p->dl->file_size == 0)
 		fail(res, UPDATE_E_STREAM, "the Download announces no FileSize");
 	else
-		pump_run(p, res);
+		pump_run(p, &install, res);
 	record_outcome(p, &rec, res);
 	return res->status;
 }

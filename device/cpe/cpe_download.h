@@ -7,13 +7,14 @@
  *
  * The remediation record (cpe_record.h) follows the command: DOWNLOADING is
  * saved before anything else is done (even before the URL and FileSize are
- * checked), INSTALLED with the slot and its manifest's digest once the slot
- * is pending, FAILED with the fault before this returns a failure -- so
- * that whatever happens next (a lost report, a power cut, the reboot into
+ * checked), INSTALLED with the slot and its manifest's digest once the image
+ * is complete and BEFORE the slot is marked pending (the installer's
+ * before_pending), FAILED with the fault before this returns a failure --
+ * so that whatever happens next (a lost report, a power cut, the reboot into
  * the new slot) the device reports the right outcome against the same
- * CommandKey. A power cut after the installer marked the slot pending but
- * before INSTALLED is on flash leaves DOWNLOADING: reported as interrupted
- * (9010), never as a success that cannot be proven.
+ * CommandKey, and no slot is ever pending that the record does not name. A
+ * power cut between INSTALLED and the pending mark leaves an image that
+ * never starts: reported as one that did not come up.
  *
  * The server may send at most FileSize bytes (more aborts the transfer);
  * an HTTP error status, a lost connection or a timeout is a download failure

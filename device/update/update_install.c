@@ -265,6 +265,11 @@ static enum update_status write_slot(struct job *j)
 	rc = hal_flash_write_atomic(j->f, j->part, BOOT_MANIFEST_NAME, j->man, j->man_len);
 	if (rc != MAYDAY_OK)
 		return fail_hal(j, rc, "slot manifest");
+	if (j->p->before_pending) {
+		rc = j->p->before_pending(j->p->before_pending_ctx, j->res->slot, j->man, j->man_len);
+		if (rc != MAYDAY_OK)
+			return fail_hal(j, rc, "recording the installed image");
+	}
 	rc = boot_state_mark_pending(j->f, j->res->slot, j->p->tries);
 	if (rc != MAYDAY_OK)
 		return fail_hal(j, rc, "marking the slot pending");

@@ -15,7 +15,8 @@
  *      is hashed; it is committed only when size and digest match its TRV;
  *   4. exactly the announced bytes, nothing after: then the manifest is
  *      written into the slot LAST, so a partly written slot never verifies;
- *   5. the slot is marked pending with `tries` start-ups.
+ *   5. before_pending, if given, then the slot is marked pending with
+ *      `tries` start-ups.
  * A failure at any step leaves the inactive slot without a manifest (or
  * untouched, before step 2) and the boot state without a pending slot for
  * it: nothing is activated. A power cut at any write leaves the old image
@@ -40,10 +41,21 @@
  * MAYDAY_E_POWER). */
 typedef enum mayday_err (*update_read_fn)(void *ctx, uint8_t *buf, size_t cap, size_t *n);
 
+/* Called once the slot is complete -- every payload verified, its manifest
+ * written -- just before it is marked pending, with the slot and the signed
+ * manifest's bytes: a caller that must know of an image before it can be
+ * started (the remediation record) records it here, so that no power cut
+ * leaves a pending slot it does not know of. An error stops the
+ * installation: the slot is emptied, nothing is activated. */
+typedef enum mayday_err (*update_pending_fn)(void *ctx, uint8_t slot, const uint8_t *manifest,
+					     size_t len);
+
 struct update_params {
 	const char *product_class;  /* the device's (dcf.conf [dcf] product_class) */
 	uint64_t max_image_size;    /* payload bytes the device accepts (dcf.conf) */
 	uint8_t tries;              /* 1..BOOT_STATE_TRIES_MAX start-ups of the new slot */
+	update_pending_fn before_pending; /* NULL: none */
+	void *before_pending_ctx;
 };
 
 struct update_result {

@@ -78,7 +78,9 @@ enum update_status tu_install(struct fx *fx, const uint8_t *data, size_t len, ui
 			      struct update_result *res)
 {
 	struct tu_stream s = { data, len, 0, 1000, SIZE_MAX };
-	const struct update_params p = { TU_CLASS, max, 3 };
+	const struct update_params p = {
+		.product_class = TU_CLASS, .max_image_size = max, .tries = 3,
+	};
 	struct hal_rot *rot = NULL;
 	enum update_status st;
 

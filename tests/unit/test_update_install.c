@@ -223,7 +223,9 @@ static void test_trailing_bytes(void **state)
 static void test_stream_error(void **state)
 {
 	struct fx *fx = *state;
-	const struct update_params p = { TU_CLASS, MAX, 3 };
+	const struct update_params p = {
+		.product_class = TU_CLASS, .max_image_size = MAX, .tries = 3,
+	};
 	struct update_result res;
 	struct hal_rot *rot = NULL;
 	size_t len = 0, n = 0;

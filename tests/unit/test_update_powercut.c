@@ -53,7 +53,9 @@ static uint64_t install(struct fx *fx, const char *spec, enum update_status *st,
 			uint64_t *opened)
 {
 	struct update_result res;
-	const struct update_params p = { TU_CLASS, MAX, 3 };
+	const struct update_params p = {
+		.product_class = TU_CLASS, .max_image_size = MAX, .tries = 3,
+	};
 	struct hal_rot *rot = NULL;
 	uint64_t base;
 	size_t len = 0;
