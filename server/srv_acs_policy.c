@@ -1,11 +1,13 @@
-/* Remediation policy: the bundle lookup by product class and the
- * scheduling decision made inside the ingest batch (srv_acs_policy.h). */
+/* Remediation policy: the bundle lookup by product class, the scheduling
+ * decision made inside the ingest batch, and the pause of a class after
+ * failures in a row (srv_acs_policy.h). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "srv_acs_policy.h"
 #include "srv_config.h"
 #include "store_remed.h"
@@ -18,6 +20,7 @@ void srv_acs_policy_from_config(struct srv_acs_policy *pol, const struct srv_con
 	pol->max_attempts = cfg->acs_max_attempts;
 	pol->max_in_flight = cfg->acs_max_in_flight;
 	pol->download_window_s = cfg->acs_download_window;
+	pol->pause_after_failures = cfg->acs_pause_after_failures;
 }
 
 /* A class names a file in bundle_dir: no path separators, no dot files. */
@@ -64,4 +67,25 @@ enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol, struct st
 		return MAYDAY_OK;
 	return store_remed_schedule(st, device_id, pol->need_approval, pol->max_attempts, now,
 				    remediate);
+}
+
+bool srv_acs_policy_paused(const struct srv_acs_policy *pol, struct store *st,
+			   const char *product_class, int64_t now)
+{
+	static struct log_limit lim_store;
+	bool paused = false, newly = false;
+	if (pol->pause_after_failures == 0)
+		return false;
+	enum mayday_err err = store_remed_class_paused(st, product_class, pol->pause_after_failures,
+						       now, &paused, &newly);
+	if (err != MAYDAY_OK) {
+		log_limited(&lim_store, "cwmp: pause state of class %.32s: %s", product_class,
+			    mayday_strerror(err));
+		return true;
+	}
+	if (newly)
+		log_warnx("cwmp: remediation of class %s paused after %u failed attempts in a row;"
+			  " resume with maydayctl resume %s", product_class,
+			  pol->pause_after_failures, product_class);
+	return paused;
 }

@@ -8,6 +8,11 @@
  * with policy auto or once an operator approved the incident; never after
  * max_attempts failed attempts. The decision is written in the same
  * transaction as the indication, so an ack saying REMEDIATE is durable.
+ *
+ * A product class whose pause_after_failures most recent finished attempts
+ * all failed is paused (store_remed.h): the ACS starts nothing new on its
+ * devices (they stay scheduled) until an operator resumes the class. Acks
+ * may still say REMEDIATE; the device's session then just ends.
  */
 #ifndef MAYDAY_SRV_ACS_POLICY_H
 #define MAYDAY_SRV_ACS_POLICY_H
@@ -28,6 +33,7 @@ struct srv_acs_policy {
 	uint32_t max_attempts;
 	uint32_t max_in_flight;
 	uint32_t download_window_s; /* an attempt older than this holds no download slot */
+	uint32_t pause_after_failures; /* 0: classes are never paused */
 };
 
 /* From the configuration; the strings are borrowed from cfg. */
@@ -49,5 +55,13 @@ MAYDAY_NODISCARD enum mayday_err srv_acs_policy_bundle(const struct srv_acs_poli
 MAYDAY_NODISCARD enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol,
 						      struct store *st, const char *device_id,
 						      int64_t now, bool *remediate);
+
+/* Whether the ACS holds off on devices of product_class: the class is
+ * paused (checked, and recorded once it has pause_after_failures failed
+ * attempts in a row), or its state cannot be read (fail closed; logged,
+ * rate-limited). The call that records the pause logs it, once per pause.
+ * Never true when pause_after_failures is 0. */
+bool srv_acs_policy_paused(const struct srv_acs_policy *pol, struct store *st,
+			   const char *product_class, int64_t now);
 
 #endif

@@ -257,6 +257,17 @@ static void on_reboot_events(const struct srv_acs_env *env, const struct cwmp_in
 	}
 }
 
+/* After a failed attempt: if it completes a run that pauses the device's
+ * class, the pause is recorded and logged now rather than at the class's
+ * next session. */
+static void after_failure(const struct srv_acs_env *env, const struct sess *s)
+{
+	struct store_remed_status rs;
+	if (env->pol->pause_after_failures != 0 &&
+	    store_remed_status(env->st, s->device, &rs) == MAYDAY_OK)
+		(void)srv_acs_policy_paused(env->pol, env->st, rs.product_class, env->now);
+}
+
 static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_env *env,
 				 const char *identity, struct srv_acs_reply *r)
 {
@@ -292,6 +303,7 @@ static void on_transfer_complete(struct srv_acs_table *t, const struct srv_acs_e
 	const struct cwmp_transfer_complete *tc = &t->in.u.transfer_complete;
 	enum mayday_err err;
 	const char *what;
+	bool failed = false;
 	if (tc->fault.code == 0 && s->boot) {
 		err = store_remed_installed(env->st, s->device, tc->command_key, env->now);
 		if (err == MAYDAY_OK)
@@ -306,13 +318,17 @@ static void on_transfer_complete(struct srv_acs_table *t, const struct srv_acs_e
 				       tc->fault.string, env->pol->max_attempts, env->now,
 				       &gave_up);
 		what = gave_up ? "failed, remediation given up" : "failed";
+		failed = true;
 	}
-	if (err == MAYDAY_OK)
+	if (err == MAYDAY_OK) {
 		log_info("cwmp: %s %s: %s (fault %" PRIu32 ")", s->device, tc->command_key, what,
 			 tc->fault.code);
-	else
+		if (failed)
+			after_failure(env, s);
+	} else {
 		log_limited(&lim_store, "cwmp: TransferComplete %.32s of %s: %s", tc->command_key,
 			    s->device, mayday_strerror(err));
+	}
 	/* The device forgets a report we acknowledge: acknowledge only what is
 	 * recorded, or can never be (a key with no attempt open: a repeat, or
 	 * not ours). Anything else is a Fault, and the device reports again. */
@@ -323,7 +339,8 @@ static void on_transfer_complete(struct srv_acs_table *t, const struct srv_acs_e
 }
 
 /* The empty POST: the ACS's turn. An installed image is booted first
- * (Reboot); otherwise a scheduled remediation starts (GetParameterValues). */
+ * (Reboot); otherwise a scheduled remediation starts (GetParameterValues)
+ * unless the device's class is paused. */
 static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, struct sess *s)
 {
 	struct store_remed_status rs;
@@ -346,6 +363,12 @@ static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, str
 	    srv_acs_policy_bundle(env->pol, rs.product_class, path, sizeof(path), &size) !=
 		    MAYDAY_OK)
 		return;
+	if (srv_acs_policy_paused(env->pol, env->st, rs.product_class, env->now)) {
+		/* It stays scheduled and is served once an operator resumes the class. */
+		log_debug("cwmp: %s scheduled, class %s paused: nothing pushed", s->device,
+			  rs.product_class);
+		return;
+	}
 	enum mayday_err err = store_remed_in_flight(env->st,
 						    env->now - (int64_t)env->pol->download_window_s,
 						    &n);
@@ -387,11 +410,13 @@ static void fail_unoffered(const struct srv_acs_env *env, struct sess *s, uint32
 	bool gave_up = false;
 	enum mayday_err err = store_remed_fail(env->st, s->device, NULL, code, detail,
 					       env->pol->max_attempts, env->now, &gave_up);
-	if (err != MAYDAY_OK)
+	if (err != MAYDAY_OK) {
 		log_limited(&lim_store, "cwmp: %s: recording a failed attempt: %s", s->device,
 			    mayday_strerror(err));
-	else
-		log_info("cwmp: %s: %s%s", s->device, detail, gave_up ? "; remediation given up" : "");
+		return;
+	}
+	log_info("cwmp: %s: %s%s", s->device, detail, gave_up ? "; remediation given up" : "");
+	after_failure(env, s);
 }
 
 static void on_gpv_response(struct srv_acs_table *t, const struct srv_acs_env *env,
@@ -414,8 +439,9 @@ static void on_gpv_response(struct srv_acs_table *t, const struct srv_acs_env *e
 	if ((err = store_remed_status(env->st, s->device, &rs)) != MAYDAY_OK ||
 	    strcmp(rs.state, "remediation_scheduled") != 0 ||
 	    srv_acs_policy_bundle(env->pol, rs.product_class, a.bundle, sizeof(a.bundle),
-				  &a.bundle_size) != MAYDAY_OK)
-		return;
+				  &a.bundle_size) != MAYDAY_OK ||
+	    srv_acs_policy_paused(env->pol, env->st, rs.product_class, env->now))
+		return;   /* no longer scheduled, no bundle, or the class paused meanwhile */
 	room = free_space < max_image ? free_space : max_image;
 	if (a.bundle_size > room || a.bundle_size > UINT32_MAX) {
 		snprintf(detail, sizeof(detail), "bundle of %" PRIu64 " bytes exceeds the %" PRIu64
@@ -459,12 +485,14 @@ static void on_cpe_fault(struct srv_acs_table *t, const struct srv_acs_env *env,
 						       f->code ? f->code : CWMP_CPE_INTERNAL_ERROR,
 						       detail, env->pol->max_attempts, env->now,
 						       &gave_up);
-		if (err != MAYDAY_OK)
+		if (err != MAYDAY_OK) {
 			log_limited(&lim_store, "cwmp: %s: recording the fault: %s", s->device,
 				    mayday_strerror(err));
-		else
+		} else {
 			log_info("cwmp: %s %s: %s%s", s->device, s->command_key, detail,
 				 gave_up ? "; remediation given up" : "");
+			after_failure(env, s);
+		}
 	} else {
 		log_limited(&lim_peer, "cwmp: %s: %s", s->device, detail);
 	}

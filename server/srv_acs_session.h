@@ -18,7 +18,8 @@
  *             the attempt's CommandKey) -> RebootResponse -> 204, once per
  *             session and again in every session until the device is back
  *             with "1 BOOT" + "M Reboot"; or
- *     the incident is remediation_scheduled, has a golden bundle, and fewer
+ *     the incident is remediation_scheduled, has a golden bundle, its
+ *             product class is not paused (srv_acs_policy_paused), and fewer
  *             than max_in_flight downloads are in progress (pushed within
  *             download_window_s):
  *     GetParameterValues (software version, free space, max image size,
@@ -29,7 +30,10 @@
  *   Our requests go in the namespace of the session's Inform; answers echo
  *   the request's. A CPE Fault to our request is a failed attempt (when a
  *   Download or Reboot was pushed: store_remed_fail with the CPE's code and
- *   string) and ends the session with 204. An envelope that does not parse:
+ *   string) and ends the session with 204. Every failed attempt is
+ *   followed by the pause check of the device's class, so the pause is
+ *   recorded and logged when the failure that completes it is reported.
+ *   An envelope that does not parse:
  *   Fault 8003 (8006 for an unknown namespace), and the session ends; a
  *   method we do not implement: Fault 8000.
  *

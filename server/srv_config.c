@@ -55,6 +55,8 @@ static const struct key keys[] = {
 	{"acs", "download_window", K_UINT, SRV_ACS_WINDOW_MIN, SRV_ACS_WINDOW_MAX,
 	 F(acs_download_window), 0},
 	{"acs", "max_attempts", K_UINT, 1, SRV_ACS_ATTEMPTS_MAX, F(acs_max_attempts), 0},
+	{"acs", "pause_after_failures", K_UINT, 0, SRV_ACS_PAUSE_MAX,
+	 F(acs_pause_after_failures), 0},
 	{"acs", "bundle_dir", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_bundle_dir), 0},
 	{"limits", "max_datagram", K_UINT, 1, MAYDAY_INDICATION_MAX, F(max_datagram), 0},
 	{"limits", "unverified_per_source", K_UINT, 0, SRV_RATE_MAX, F(unverified_per_source), 0},
@@ -248,6 +250,7 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->acs_max_in_flight = 16;
 	cfg->acs_download_window = 3600;
 	cfg->acs_max_attempts = 3;
+	cfg->acs_pause_after_failures = 5;
 }
 
 /* What a listener needs beyond its address, checked once the file is read. */

@@ -46,6 +46,7 @@
 #define SRV_ACS_WINDOW_MIN    60        /* seconds */
 #define SRV_ACS_WINDOW_MAX    604800    /* a week */
 #define SRV_ACS_ATTEMPTS_MAX  100
+#define SRV_ACS_PAUSE_MAX     1000      /* pause_after_failures */
 
 /* A listener's address; len 0 when the listener is off. */
 struct srv_addr {
@@ -85,6 +86,7 @@ struct srv_config {
 	unsigned acs_max_in_flight;               /* downloads in progress at once, default 16 */
 	unsigned acs_download_window;             /* s an attempt counts as in flight, default 3600 */
 	unsigned acs_max_attempts;                /* failed attempts before remediation_failed, default 3 */
+	unsigned acs_pause_after_failures;        /* failures in a row pausing a class; 0 off, default 5 */
 	char acs_bundle_dir[SRV_CONFIG_VALUE_MAX + 1]; /* golden bundles <product_class>.bundle */
 	/* [limits] */
 	unsigned max_datagram;                    /* 1..MAYDAY_INDICATION_MAX, default MAYDAY_INDICATION_MAX */

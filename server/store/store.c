@@ -224,3 +224,50 @@ enum mayday_err store_remed_list(struct store *st, const char *device_id, store_
 {
 	return st->be->remed_list(st, device_id, cb, ctx);
 }
+
+/* A class names what devices were enrolled with: the same printable,
+ * bounded text (anything else cannot match one, and would end up in logs). */
+static bool class_ok(const char *c)
+{
+	size_t n = c != NULL ? strnlen(c, MAYDAY_CLASS_MAX + 1) : 0;
+	if (n == 0 || n > MAYDAY_CLASS_MAX)
+		return false;
+	for (; *c; c++) {
+		if (*c <= ' ' || *c > '~')
+			return false;
+	}
+	return true;
+}
+
+enum mayday_err store_remed_class_paused(struct store *st, const char *product_class, uint32_t n,
+					 int64_t now, bool *paused, bool *newly)
+{
+	*paused = *newly = false;
+	if (!class_ok(product_class))
+		return MAYDAY_E_INVALID;
+	if (n == 0)
+		return MAYDAY_OK;
+	return st->be->remed_class_paused(st, product_class, n, now, paused, newly);
+}
+
+enum mayday_err store_remed_class_resume(struct store *st, const char *product_class, int64_t now,
+					 bool *was_paused)
+{
+	*was_paused = false;
+	if (!class_ok(product_class))
+		return MAYDAY_E_INVALID;
+	return st->be->remed_class_resume(st, product_class, now, was_paused);
+}
+
+enum mayday_err store_remed_classes(struct store *st, store_remed_class_cb cb, void *ctx)
+{
+	return st->be->remed_classes(st, cb, ctx);
+}
+
+enum mayday_err store_remed_class_failures(struct store *st, const char *product_class,
+					   store_remed_cb cb, void *ctx)
+{
+	if (!class_ok(product_class))
+		return MAYDAY_E_INVALID;
+	return st->be->remed_class_failures(st, product_class, cb, ctx);
+}

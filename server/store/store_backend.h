@@ -62,6 +62,13 @@ struct store_backend {
 					    struct store_remed_attempt *out);
 	enum mayday_err (*remed_list)(struct store *st, const char *device_id, store_remed_cb cb,
 				      void *ctx);
+	enum mayday_err (*remed_class_paused)(struct store *st, const char *product_class,
+					      uint32_t n, int64_t now, bool *paused, bool *newly);
+	enum mayday_err (*remed_class_resume)(struct store *st, const char *product_class,
+					      int64_t now, bool *was_paused);
+	enum mayday_err (*remed_classes)(struct store *st, store_remed_class_cb cb, void *ctx);
+	enum mayday_err (*remed_class_failures)(struct store *st, const char *product_class,
+						store_remed_cb cb, void *ctx);
 };
 
 struct store {

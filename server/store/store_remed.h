@@ -18,6 +18,14 @@
  * all it is remediation_failed and left for a human (further distress does
  * not restart it). Calls other than store_remed_schedule run their own
  * transaction and must not be called while an ingest batch is open.
+ *
+ * Product classes (a bad golden bundle must not reach a whole fleet): a
+ * class is paused once the N most recent finished attempts (result failed
+ * or recovered) of its devices, counting only those finished after its
+ * last resume, are all failed. The pause is recorded (remediation_class_events,
+ * append-only) and stays until an operator resumes the class, even if an
+ * attempt in progress recovers meanwhile; a resume is recorded the same way
+ * and gives the class N fresh tries.
  */
 #ifndef MAYDAY_STORE_REMED_H
 #define MAYDAY_STORE_REMED_H
@@ -63,7 +71,19 @@ struct store_remed_status {
 	uint32_t attempts;                      /* all attempts of the open incident */
 };
 
+/* A product class of the enrolled devices, for the operator. */
+struct store_remed_class {
+	char product_class[MAYDAY_CLASS_MAX + 1];
+	uint32_t devices;                       /* enrolled with this class */
+	uint32_t in_distress, scheduled, in_progress, installed, failed; /* devices per state */
+	bool paused;
+	int64_t paused_at;                      /* when the pause was recorded; 0 not paused */
+	uint32_t pause_failures;                /* failed attempts in a row that paused it */
+	int64_t resumed_at;                     /* the newest resume; 0 never */
+};
+
 typedef int (*store_remed_cb)(void *ctx, const struct store_remed_attempt *a);
+typedef int (*store_remed_class_cb)(void *ctx, const struct store_remed_class *c);
 
 /* MAYDAY_E_NOTFOUND: not enrolled. */
 MAYDAY_NODISCARD enum mayday_err store_remed_status(struct store *st, const char *device_id,
@@ -120,5 +140,32 @@ MAYDAY_NODISCARD enum mayday_err store_remed_take_token(struct store *st, const 
 /* The device's attempts, newest first. */
 MAYDAY_NODISCARD enum mayday_err store_remed_list(struct store *st, const char *device_id,
 						  store_remed_cb cb, void *ctx);
+
+/* Whether remediation of `product_class` is paused, pausing it first when
+ * its n most recent finished attempts since the last resume all failed
+ * (n 0: no automatic pause, and a recorded pause is not enforced either).
+ * *newly: this call recorded the pause (at `now`, with the failures in a
+ * row), so the caller reports it once; concurrent callers record it once.
+ * Reads only, unless it has to record. */
+MAYDAY_NODISCARD enum mayday_err store_remed_class_paused(struct store *st,
+							  const char *product_class, uint32_t n,
+							  int64_t now, bool *paused, bool *newly);
+/* Resumes a class: records a resume at `now` (a class that is not paused
+ * may be resumed too: its count starts again). *was_paused tells whether it
+ * was paused. MAYDAY_E_NOTFOUND: no device is enrolled with that class;
+ * MAYDAY_E_INVALID: not a class name. */
+MAYDAY_NODISCARD enum mayday_err store_remed_class_resume(struct store *st,
+							  const char *product_class, int64_t now,
+							  bool *was_paused);
+/* The product classes of the enrolled devices, by name, with their pause
+ * state as recorded. */
+MAYDAY_NODISCARD enum mayday_err store_remed_classes(struct store *st, store_remed_class_cb cb,
+						     void *ctx);
+/* The failed attempts of a paused class that paused it (finished after the
+ * resume before the pause, up to the pause), newest first; nothing for a
+ * class that is not paused. */
+MAYDAY_NODISCARD enum mayday_err store_remed_class_failures(struct store *st,
+							    const char *product_class,
+							    store_remed_cb cb, void *ctx);
 
 #endif

@@ -241,4 +241,8 @@ const struct store_backend store_sqlite_backend = {
 	.remed_recovered = store_sqlite_remed_recovered,
 	.remed_take_token = store_sqlite_remed_take_token,
 	.remed_list = store_sqlite_remed_list,
+	.remed_class_paused = store_sqlite_remed_class_paused,
+	.remed_class_resume = store_sqlite_remed_class_resume,
+	.remed_classes = store_sqlite_remed_classes,
+	.remed_class_failures = store_sqlite_remed_class_failures,
 };

@@ -11,7 +11,7 @@
 
 #include "store_backend.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 3
+#define STORE_SQLITE_SCHEMA_VERSION 4
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -96,5 +96,25 @@ enum mayday_err store_sqlite_remed_take_token(struct store *st, const char *toke
 					      struct store_remed_attempt *out);
 enum mayday_err store_sqlite_remed_list(struct store *st, const char *device_id,
 					store_remed_cb cb, void *ctx);
+enum mayday_err store_sqlite_remed_class_paused(struct store *st, const char *product_class,
+					       uint32_t n, int64_t now, bool *paused, bool *newly);
+enum mayday_err store_sqlite_remed_class_resume(struct store *st, const char *product_class,
+					       int64_t now, bool *was_paused);
+enum mayday_err store_sqlite_remed_classes(struct store *st, store_remed_class_cb cb, void *ctx);
+enum mayday_err store_sqlite_remed_class_failures(struct store *st, const char *product_class,
+						 store_remed_cb cb, void *ctx);
+
+/* Shared by the remediation files: BEGIN IMMEDIATE (MAYDAY_E_INVALID while
+ * an ingest batch is open), and its end, which commits on MAYDAY_OK and
+ * rolls back otherwise, returning the outcome. */
+MAYDAY_NODISCARD enum mayday_err store_sqlite_remed_tx(struct store_sqlite *s);
+MAYDAY_NODISCARD enum mayday_err store_sqlite_remed_tx_end(struct store_sqlite *s,
+							   enum mayday_err err);
+/* An attempt from a row of STORE_SQLITE_ATTEMPT_COLS. */
+void store_sqlite_remed_row(sqlite3_stmt *q, struct store_remed_attempt *a);
+#define STORE_SQLITE_ATTEMPT_COLS \
+	"SELECT id, incident_id, device_id, attempt, command_key, token, token_used, bundle," \
+	" bundle_size, free_space, max_image_size, started_at, finished_at, result, fault_code," \
+	" detail FROM remediation_attempts "
 
 #endif

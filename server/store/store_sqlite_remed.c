@@ -2,8 +2,9 @@
  * SQLite backend of store_remed.h. Remediation is rare next to ingest, so
  * statements are prepared per call (no cached handles) through one small
  * binder, `prep` ("i" int64, "t" text per argument). Every call but
- * schedule runs in its own IMMEDIATE transaction; schedule joins the open
- * ingest batch so the ack that says REMEDIATE is durable with its decision.
+ * schedule runs in its own IMMEDIATE transaction (store_sqlite_remed_tx,
+ * shared with store_sqlite_remed_class.c); schedule joins the open ingest
+ * batch so the ack that says REMEDIATE is durable with its decision.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,14 +52,14 @@ static enum mayday_err exec(struct store_sqlite *s, const char *sql, const char 
 	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
 }
 
-static enum mayday_err begin(struct store_sqlite *s)
+enum mayday_err store_sqlite_remed_tx(struct store_sqlite *s)
 {
 	if (s->in_batch)
 		return MAYDAY_E_INVALID;
 	return store_sqlite_err(sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
 }
 
-static enum mayday_err end(struct store_sqlite *s, enum mayday_err err)
+enum mayday_err store_sqlite_remed_tx_end(struct store_sqlite *s, enum mayday_err err)
 {
 	if (err == MAYDAY_OK) {
 		int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
@@ -196,7 +197,7 @@ enum mayday_err store_sqlite_remed_approve(struct store *st, const char *device_
 	struct store_sqlite *s = store_sqlite_of(st);
 	int64_t incident = 0;
 	enum store_state state;
-	enum mayday_err err = begin(s);
+	enum mayday_err err = store_sqlite_remed_tx(s);
 	if (err != MAYDAY_OK)
 		return err;
 	err = open_incident(s, device_id, &incident, &state);
@@ -206,7 +207,7 @@ enum mayday_err store_sqlite_remed_approve(struct store *st, const char *device_
 	if (err == MAYDAY_OK)
 		err = exec(s, "INSERT INTO incident_events (incident_id, at, kind)"
 			   " VALUES (?1, ?2, 'approved')", "ii", incident, now);
-	return end(s, err);
+	return store_sqlite_remed_tx_end(s, err);
 }
 
 enum mayday_err store_sqlite_remed_schedule(struct store *st, const char *device_id,
@@ -255,7 +256,7 @@ enum mayday_err store_sqlite_remed_begin(struct store *st, const char *device_id
 	int64_t incident = 0;
 	enum store_state state;
 	uint32_t all = 0, failed = 0;
-	enum mayday_err err = begin(s);
+	enum mayday_err err = store_sqlite_remed_tx(s);
 	if (err != MAYDAY_OK)
 		return err;
 	err = open_incident(s, device_id, &incident, &state);
@@ -287,7 +288,7 @@ enum mayday_err store_sqlite_remed_begin(struct store *st, const char *device_id
 		err = move(s, device_id, incident, state, STORE_STATE_REMEDIATION_IN_PROGRESS,
 			   STORE_STATE_REMEDIATION_IN_PROGRESS, 0, now);
 	}
-	return end(s, err);
+	return store_sqlite_remed_tx_end(s, err);
 }
 
 enum mayday_err store_sqlite_remed_fail(struct store *st, const char *device_id,
@@ -300,7 +301,7 @@ enum mayday_err store_sqlite_remed_fail(struct store *st, const char *device_id,
 	enum store_state state;
 	uint32_t all = 0, failed = 0;
 	*gave_up = false;
-	enum mayday_err err = begin(s);
+	enum mayday_err err = store_sqlite_remed_tx(s);
 	if (err != MAYDAY_OK)
 		return err;
 	err = open_incident(s, device_id, &incident, &state);
@@ -334,7 +335,7 @@ enum mayday_err store_sqlite_remed_fail(struct store *st, const char *device_id,
 		*gave_up = to == STORE_STATE_FAILED;
 		err = move(s, device_id, incident, state, to, to, 0, now);
 	}
-	return end(s, err);
+	return store_sqlite_remed_tx_end(s, err);
 }
 
 /* The attempt `command_key` of the device in one of the two live results. */
@@ -362,7 +363,7 @@ static enum mayday_err finish_ok(struct store *st, const char *device_id, const 
 	struct store_sqlite *s = store_sqlite_of(st);
 	int64_t incident = 0, id = 0;
 	enum store_state state;
-	enum mayday_err err = begin(s);
+	enum mayday_err err = store_sqlite_remed_tx(s);
 	if (err != MAYDAY_OK)
 		return err;
 	err = open_incident(s, device_id, &incident, &state);
@@ -377,7 +378,7 @@ static enum mayday_err finish_ok(struct store *st, const char *device_id, const 
 	else if (err == MAYDAY_OK && state != STORE_STATE_INSTALLED)
 		err = move(s, device_id, incident, state, STORE_STATE_INSTALLED,
 			   STORE_STATE_INSTALLED, 0, now);
-	return end(s, err);
+	return store_sqlite_remed_tx_end(s, err);
 }
 
 enum mayday_err store_sqlite_remed_installed(struct store *st, const char *device_id,
@@ -392,7 +393,7 @@ enum mayday_err store_sqlite_remed_recovered(struct store *st, const char *devic
 	return finish_ok(st, device_id, command_key, now, 1);
 }
 
-static void attempt_of(sqlite3_stmt *q, struct store_remed_attempt *a)
+void store_sqlite_remed_row(sqlite3_stmt *q, struct store_remed_attempt *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(q, 0);
@@ -413,11 +414,6 @@ static void attempt_of(sqlite3_stmt *q, struct store_remed_attempt *a)
 	store_sqlite_text(q, 15, a->detail, sizeof(a->detail));
 }
 
-#define ATTEMPT_COLS \
-	"SELECT id, incident_id, device_id, attempt, command_key, token, token_used, bundle," \
-	" bundle_size, free_space, max_image_size, started_at, finished_at, result, fault_code," \
-	" detail FROM remediation_attempts "
-
 enum mayday_err store_sqlite_remed_take_token(struct store *st, const char *token,
 					      const char *device_id,
 					      struct store_remed_attempt *out)
@@ -427,15 +423,15 @@ enum mayday_err store_sqlite_remed_take_token(struct store *st, const char *toke
 	memset(out, 0, sizeof(*out));
 	if (token[0] == '\0')
 		return MAYDAY_E_NOTFOUND;
-	enum mayday_err err = begin(s);
+	enum mayday_err err = store_sqlite_remed_tx(s);
 	if (err != MAYDAY_OK)
 		return err;
-	err = prep(s, &q, ATTEMPT_COLS "WHERE token = ?1 AND token_used = 0"
+	err = prep(s, &q, STORE_SQLITE_ATTEMPT_COLS "WHERE token = ?1 AND token_used = 0"
 		   " AND result = 'in_progress'", "t", token);
 	if (err == MAYDAY_OK) {
 		int rc = sqlite3_step(q);
 		if (rc == SQLITE_ROW)
-			attempt_of(q, out);
+			store_sqlite_remed_row(q, out);
 		else
 			err = rc == SQLITE_DONE ? MAYDAY_E_NOTFOUND : store_sqlite_err(rc);
 	}
@@ -445,7 +441,7 @@ enum mayday_err store_sqlite_remed_take_token(struct store *st, const char *toke
 	if (err == MAYDAY_OK)
 		err = exec(s, "UPDATE remediation_attempts SET token_used = 1 WHERE id = ?1", "i",
 			   out->id);
-	return end(s, err);
+	return store_sqlite_remed_tx_end(s, err);
 }
 
 enum mayday_err store_sqlite_remed_list(struct store *st, const char *device_id,
@@ -455,12 +451,12 @@ enum mayday_err store_sqlite_remed_list(struct store *st, const char *device_id,
 	struct store_remed_attempt a;
 	sqlite3_stmt *q = NULL;
 	int rc;
-	enum mayday_err err = prep(s, &q, ATTEMPT_COLS "WHERE device_id = ?1 ORDER BY id DESC",
-				   "t", device_id);
+	enum mayday_err err = prep(s, &q, STORE_SQLITE_ATTEMPT_COLS "WHERE device_id = ?1"
+				   " ORDER BY id DESC", "t", device_id);
 	if (err != MAYDAY_OK)
 		return err;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		attempt_of(q, &a);
+		store_sqlite_remed_row(q, &a);
 		if (cb(ctx, &a) != 0) {
 			rc = SQLITE_DONE;
 			break;

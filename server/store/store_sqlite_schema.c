@@ -139,9 +139,35 @@ static const char migrate_v3[] =
 	"CREATE INDEX remediation_attempts_token ON remediation_attempts(token) WHERE token != '';"
 	"UPDATE schema_version SET version = 3;";
 
+/* Version 4 (the automatic pause of remediation per product class,
+ * store_remed.h): pauses and the operators' resumes, append-only like the
+ * rest of the history. failures: the failed attempts in a row that paused
+ * the class (0 for a resume). The indexes serve the pause rule, which looks
+ * at a class's newest finished attempts. A database migrated with failed
+ * attempts already in it pauses a class whose newest ones all failed. */
+static const char migrate_v4[] =
+	"CREATE TABLE remediation_class_events ("
+	" id INTEGER PRIMARY KEY,"
+	" product_class TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('paused', 'resumed')),"
+	" failures INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX remediation_class_events_class"
+	" ON remediation_class_events(product_class, id);"
+	"CREATE TRIGGER remediation_class_events_append_only_u"
+	" BEFORE UPDATE ON remediation_class_events"
+	" BEGIN SELECT RAISE(ABORT, 'class history is append-only'); END;"
+	"CREATE TRIGGER remediation_class_events_append_only_d"
+	" BEFORE DELETE ON remediation_class_events"
+	" BEGIN SELECT RAISE(ABORT, 'class history is append-only'); END;"
+	"CREATE INDEX devices_class ON devices(product_class);"
+	"CREATE INDEX remediation_attempts_finished ON remediation_attempts(finished_at)"
+	" WHERE result IN ('failed', 'recovered');"
+	"UPDATE schema_version SET version = 4;";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {schema_v1, migrate_v2,
-								   migrate_v3};
+								   migrate_v3, migrate_v4};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

@@ -19,3 +19,8 @@ target_link_libraries(acs_itool PRIVATE mayday_cwmp)
 add_test(NAME integration-acs-session
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_acs_session.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(integration-acs-session PROPERTIES LABELS integration TIMEOUT 300)
+# The automatic pause of a product class after failed attempts in a row,
+# and maydayctl classes / resume.
+add_test(NAME integration-acs-pause
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_acs_pause.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(integration-acs-pause PROPERTIES LABELS integration TIMEOUT 300)

@@ -45,21 +45,6 @@ bundle_dir = $work/bundles"
 [ "$https_port" = "$aport" ] || fail "https on $https_port, not $aport"
 base="https://127.0.0.1:$aport"
 
-# tls CERT [curl args] URL: prints the HTTP status; the body goes to $work/resp
-tls() {
-  local c=$1
-  shift
-  curl -sS -o "$work/resp" -w '%{http_code}' --max-time 10 --cacert "$work/opca.pem" \
-    --cert "$work/$c.pem" --key "$work/$c.key" "$@" 2>>"$work/curl.err" || true
-}
-# cwmp CERT FILE: one CWMP POST with the cookie jar of CERT ("" FILE: the empty POST)
-cwmp() {
-  tls "$1" -b "$work/$1.jar" -c "$work/$1.jar" -H 'Content-Type: text/xml; charset="utf-8"' \
-    --data-binary @"$2" "$base/cwmp"
-}
-kind() { "$acs" parse "$work/resp" | sed -n 's/^kind=//p'; }
-field() { "$acs" parse "$work/resp" | sed -n "s/^$1=//p"; }
-state() { "$ctl" -d "$store" --json show "$1" | jq -r .device.state; }
 : > "$work/empty"
 
 # ---- a signed distress indication schedules remediation ------------------------------

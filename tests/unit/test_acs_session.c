@@ -26,6 +26,7 @@ struct t {
 	struct fx fx;
 	char bundle_dir[300];
 	char bundle[400];
+	char bundle_b[400];                 /* femto-b's, made by the tests that need it */
 	struct srv_acs_policy pol;
 	struct srv_acs_env env;
 	struct srv_acs_table *tab;
@@ -47,6 +48,7 @@ static int setup(void **state)
 	assert_int_equal(store_enrol(t->fx.st, "hnb-2", "femto-a", pem), MAYDAY_OK);
 	snprintf(t->bundle_dir, sizeof(t->bundle_dir), "%s", t->fx.dir);
 	snprintf(t->bundle, sizeof(t->bundle), "%s/femto-a.bundle", t->fx.dir);
+	snprintf(t->bundle_b, sizeof(t->bundle_b), "%s/femto-b.bundle", t->fx.dir);
 	FILE *f = fopen(t->bundle, "wb");
 	assert_non_null(f);
 	for (unsigned i = 0; i < BUNDLE_SIZE; i++)
@@ -68,6 +70,7 @@ static int teardown(void **state)
 	struct t *t = *state;
 	srv_acs_table_free(t->tab);
 	unlink(t->bundle);
+	unlink(t->bundle_b);
 	fx_close(&t->fx);
 	free(t);
 	return 0;
@@ -663,6 +666,165 @@ static void test_table_bounds(void **state)
 	assert_int_equal(r.status, 200);
 }
 
+/* ---- the pause of a product class ---------------------------------------- */
+
+/* hnb-3 of femto-a and hnb-9 of femto-b, whose golden bundle is t->bundle_b. */
+static void more_devices(struct t *t)
+{
+	char pem[1024];
+	EVP_PKEY_free(fx_key(pem, sizeof(pem)));
+	assert_int_equal(store_enrol(t->fx.st, "hnb-3", "femto-a", pem), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->fx.st, "hnb-9", "femto-b", pem), MAYDAY_OK);
+	FILE *f = fopen(t->bundle_b, "wb");
+	assert_non_null(f);
+	fputs("femto-b bundle", f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* `id` gets a Download (the distress session); its command key to key. */
+static void downloading(struct t *t, const char *id, uint64_t counter,
+			char key[CWMP_COMMANDKEY_MAX + 1])
+{
+	struct cpe_outcome out;
+	t->identity = id;
+	distress_scheduled(t, id, counter);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	snprintf(key, CWMP_COMMANDKEY_MAX + 1, "%s", out.dl.command_key);
+	expect_state(t, id, "remediation_in_progress");
+}
+
+/* `id` reports its attempt `key` failed (the new image did not verify). */
+static void report_failed(struct t *t, const char *id, const char *key)
+{
+	struct cpe_outcome out;
+	struct cwmp_transfer_complete tc = {.fault = {.code = CWMP_CPE_FILE_CORRUPTED},
+					    .start_time = NOW, .complete_time = NOW};
+	snprintf(tc.fault.string, sizeof(tc.fault.string), "component mismatch");
+	snprintf(tc.command_key, sizeof(tc.command_key), "%s", key);
+	t->identity = id;
+	assert_int_equal(run_cpe(t, boot_ev, 3, &tc, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.tc_acked);
+	assert_false(out.download);
+	expect_state(t, id, "in_distress");
+}
+
+static int class_cb(void *ctx, const struct store_remed_class *c)
+{
+	struct store_remed_class *want = ctx;
+	if (strcmp(c->product_class, want->product_class) == 0)
+		*want = *c;
+	return 0;
+}
+
+static struct store_remed_class class_of(struct t *t, const char *cls)
+{
+	struct store_remed_class c;
+	memset(&c, 0, sizeof(c));
+	snprintf(c.product_class, sizeof(c.product_class), "%s", cls);
+	assert_int_equal(store_remed_classes(t->fx.st, class_cb, &c), MAYDAY_OK);
+	return c;
+}
+
+/* Two failed attempts in a row pause femto-a (recorded when the second is
+ * reported): a scheduled device of the class gets 204 after its empty POST
+ * and stays scheduled, a download under way still reports, another class is
+ * served, and after a resume the class is served again. */
+static void test_class_paused(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	char k1[CWMP_COMMANDKEY_MAX + 1], k2[CWMP_COMMANDKEY_MAX + 1], k3[CWMP_COMMANDKEY_MAX + 1];
+	bool was = false;
+	t->pol.pause_after_failures = 2;
+	t->pol.max_attempts = 3;
+	more_devices(t);
+	downloading(t, "hnb-1", 1, k1);
+	downloading(t, "hnb-2", 1, k2);
+	downloading(t, "hnb-3", 1, k3);
+	report_failed(t, "hnb-1", k1);
+	assert_false(class_of(t, "femto-a").paused);
+	report_failed(t, "hnb-2", k2);
+	struct store_remed_class c = class_of(t, "femto-a");
+	assert_true(c.paused);
+	assert_int_equal(c.paused_at, NOW);
+	assert_int_equal(c.pause_failures, 2);
+
+	/* hnb-1 is scheduled again (its ack says REMEDIATE): nothing is pushed */
+	t->identity = "hnb-1";
+	distress_scheduled(t, "hnb-1", 2);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_false(out.download);
+	assert_int_equal(out.requests, 0);     /* no GetParameterValues either */
+	assert_int_equal(t->posts, 2);         /* Inform, empty -> 204 */
+	assert_int_equal(t->last_status, 204);
+	expect_state(t, "hnb-1", "remediation_scheduled");
+	/* the attempt under way goes on: its report is recorded */
+	report_failed(t, "hnb-3", k3);
+	assert_true(class_of(t, "femto-a").paused);
+	/* another class is not held back */
+	t->identity = "hnb-9";
+	distress_scheduled(t, "hnb-9", 1);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	assert_false(class_of(t, "femto-b").paused);
+
+	/* resumed (after the failures): served again */
+	t->env.now = NOW + 60;
+	assert_int_equal(store_remed_class_resume(t->fx.st, "femto-a", NOW + 30, &was), MAYDAY_OK);
+	assert_true(was);
+	t->identity = "hnb-1";
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	assert_int_equal(out.requests, 2);
+	expect_state(t, "hnb-1", "remediation_in_progress");
+	c = class_of(t, "femto-a");
+	assert_false(c.paused);
+	assert_int_equal(c.resumed_at, NOW + 30);
+}
+
+/* The class is paused between the GetParameterValues and its answer
+ * (another device's failure completes the run): no Download follows. */
+static void test_class_paused_meanwhile(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg m, got;
+	char k1[CWMP_COMMANDKEY_MAX + 1], k2[CWMP_COMMANDKEY_MAX + 1], cookie[80];
+	uint32_t n = 9;
+	t->pol.pause_after_failures = 2;
+	more_devices(t);
+	downloading(t, "hnb-1", 1, k1);
+	downloading(t, "hnb-2", 1, k2);
+	report_failed(t, "hnb-1", k1);
+	distress_scheduled(t, "hnb-3", 1);
+	open_session(t, "hnb-3", CWMP_NS_1_2, distress_ev, 1, cookie);
+	post_empty(t, "hnb-3", cookie, &got);
+	assert_int_equal(got.kind, CWMP_GET_PARAMETER_VALUES);
+	report_failed(t, "hnb-2", k2);
+	assert_true(class_of(t, "femto-a").paused);
+
+	memset(&m, 0, sizeof(m));
+	m.kind = CWMP_GET_PARAMETER_VALUES_RESPONSE;
+	m.ns = CWMP_NS_1_2;
+	snprintf(m.id, sizeof(m.id), "acs-gpv");
+	static const char *const names[] = {"Device.DeviceInfo.X_A1B2C3_FreeSpace",
+					    "Device.DeviceInfo.X_A1B2C3_MaxImageSize"};
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(m.u.gpv_response.params[i].name, sizeof(m.u.gpv_response.params[i].name),
+			 "%s", names[i]);
+		snprintf(m.u.gpv_response.params[i].value,
+			 sizeof(m.u.gpv_response.params[i].value), "%u", 1u << 20);
+		m.u.gpv_response.params[i].type = CWMP_T_ULONG;
+	}
+	m.u.gpv_response.n_params = 2;
+	struct srv_acs_reply r = post_msg(t, &m, "hnb-3", cookie, &got);
+	assert_int_equal(r.status, 204);
+	assert_int_equal(got.kind, CWMP_EMPTY);
+	expect_state(t, "hnb-3", "remediation_scheduled");
+	assert_int_equal(store_remed_in_flight(t->fx.st, 0, &n), MAYDAY_OK);
+	assert_int_equal(n, 0);
+}
+
 static void test_base(void **state)
 {
 	char base[SRV_ACS_BASE_MAX + 1];
@@ -692,6 +854,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_in_flight_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_class_paused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_class_paused_meanwhile, setup, teardown),
 		cmocka_unit_test(test_base),
 	};
 	cwmp_global_init();

@@ -67,7 +67,10 @@ static void test_defaults(void **state)
 	assert_int_equal(ntohs(a->sin_port), 7701);
 	assert_int_equal(ntohl(a->sin_addr.s_addr), INADDR_LOOPBACK);
 	assert_true(cfg.unverified_global > 0 && cfg.unverified_per_source > 0);
+	assert_int_equal(cfg.acs_pause_after_failures, 5);
 }
+
+#define BASE_ACS_OFF "[server]\ndb=sqlite:x.db\nhems_key=k.pem\n[acs]\n"
 
 /* With the ACS session in the build, [acs] url switches remediation on. */
 static void test_acs_on(void **state)
@@ -79,7 +82,7 @@ static void test_acs_on(void **state)
 			   "[https]\nlisten = 127.0.0.1:7443\ncert = c\nkey = k\nca = a\n"
 			   "[acs]\nurl = https://127.0.0.1:7443/cwmp\nbundle_dir = /srv/bundles\n"
 			   "policy = approve\nmax_in_flight = 2\nmax_attempts = 5\n"
-			   "download_window = 600\n";
+			   "download_window = 600\npause_after_failures = 1000\n";
 	assert_int_equal(parse(text, &cfg, err), MAYDAY_OK);
 	assert_string_equal(cfg.acs_url, "https://127.0.0.1:7443/cwmp");
 	assert_string_equal(cfg.acs_bundle_dir, "/srv/bundles");
@@ -87,6 +90,10 @@ static void test_acs_on(void **state)
 	assert_int_equal(cfg.acs_max_in_flight, 2);
 	assert_int_equal(cfg.acs_max_attempts, 5);
 	assert_int_equal(cfg.acs_download_window, 600);
+	assert_int_equal(cfg.acs_pause_after_failures, 1000);
+	/* 0 turns the automatic pause off */
+	assert_int_equal(parse(BASE_ACS_OFF "pause_after_failures = 0\n", &cfg, err), MAYDAY_OK);
+	assert_int_equal(cfg.acs_pause_after_failures, 0);
 }
 
 static void expect_bad(const char *text, const char *needle)
@@ -135,6 +142,11 @@ static void test_bad_values(void **state)
 	expect_bad(BASE "[https]\nlisten = 127.0.0.1:7443\ncert = c\nkey = k\nca = a\n"
 		   "[acs]\nurl = https://127.0.0.1:7443/acs\nbundle_dir = /tmp\n", "url must be");
 	expect_bad(BASE "[acs]\npolicy = sometimes\n", "policy");
+	expect_bad(BASE "[acs]\npause_after_failures = 1001\n", "pause_after_failures");
+	expect_bad(BASE "[acs]\npause_after_failures = -1\n", "pause_after_failures");
+	expect_bad(BASE "[acs]\npause_after_failures = five\n", "pause_after_failures");
+	expect_bad(BASE "[acs]\npause_after_failures = 5\npause_after_failures = 6\n",
+		   "given twice");
 }
 
 static void test_bad_structure(void **state)
@@ -283,6 +295,7 @@ static void test_example_file(void **state)
 	assert_int_equal(cfg.http_header_max, def.http_header_max);
 	assert_int_equal(cfg.ipsec_timeout_ms, def.ipsec_timeout_ms);
 	assert_int_equal(cfg.ipsec_identity_ttl_ms, def.ipsec_identity_ttl_ms);
+	assert_int_equal(cfg.acs_pause_after_failures, def.acs_pause_after_failures);
 	assert_true(cfg.https_cert[0] && cfg.https_key[0] && cfg.https_ca[0]);
 }
 

@@ -34,16 +34,6 @@ static sqlite3 *raw_db(struct fx *fx)
 	return db;
 }
 
-static long long scalar(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *q = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	long long v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
-
 static void test_open_bad_spec(void **state)
 {
 	(void)state;
@@ -60,8 +50,8 @@ static void test_schema_and_pragmas(void **state)
 {
 	struct fx *fx = *state;
 	sqlite3 *db = raw_db(fx);
-	assert_int_equal(scalar(db, "SELECT max(version) FROM schema_version"), 3);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 4);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
 				    " ('devices','indications','failed_components','incidents',"
 				    "'incident_events','psk_keys')"), 6);
 	sqlite3_stmt *q;
@@ -81,7 +71,7 @@ static void test_newer_schema_refused(void **state)
 {
 	struct fx *fx = *state;
 	sqlite3 *db = raw_db(fx);
-	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES (4)", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES (5)", NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
 	struct store *st = NULL;
@@ -239,7 +229,7 @@ static void test_history_append_only(void **state)
 			     SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM failed_components", NULL, NULL, NULL),
 			     SQLITE_OK);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM incident_events"), 2);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM incident_events"), 2);
 	sqlite3_close(db);
 	EVP_PKEY_free(k);
 }

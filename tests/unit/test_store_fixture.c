@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "mayday/keys.h"
 #include "test_store_fixture.h"
@@ -95,4 +96,14 @@ enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec)
 		return err;
 	}
 	return store_ingest_commit(st);
+}
+
+long long fx_scalar(struct sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	long long v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
 }

@@ -34,4 +34,8 @@ void fx_rec(struct store_ingest_rec *rec, const struct mayday_indication *ind,
 /* Puts one record in its own batch and commits. */
 enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec);
 
+struct sqlite3;
+/* The one value `sql` selects on a raw connection; asserts there is one. */
+long long fx_scalar(struct sqlite3 *db, const char *sql);
+
 #endif

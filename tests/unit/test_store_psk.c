@@ -361,16 +361,6 @@ static const char schema_v1[] =
 	" BEGIN SELECT RAISE(ABORT, 'incident history is append-only'); END;"
 	"INSERT INTO schema_version (version) VALUES (1);";
 
-static long long scalar(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *q = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	long long v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
-
 static void test_migrate_v1(void **state)
 {
 	(void)state;
@@ -407,8 +397,8 @@ static void test_migrate_v1(void **state)
 	fx.st = NULL;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(scalar(db, "SELECT max(version) FROM schema_version"), 3);
-	assert_int_equal(scalar(db, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 4);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM schema_version"), 1);
 	/* The migrated table keeps its guards: append-only, checked channel. */
 	assert_int_not_equal(sqlite3_exec(db, "UPDATE indications SET peer_identity = 'x'", NULL,
 					  NULL, NULL), SQLITE_OK);

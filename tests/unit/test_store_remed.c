@@ -1,11 +1,14 @@
 /* Remediation records (store_remed.h) on a real temporary store: the
- * incident state machine of remediation, attempts, tokens, approvals. */
+ * incident state machine of remediation, attempts, tokens, approvals; the
+ * pause of a product class after failures in a row, its resume, and the
+ * migration that adds it to a version 3 store. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "store_remed.h"
 #include "test_store_fixture.h"
@@ -224,6 +227,265 @@ static void test_failures_until_given_up(void **state)
 	assert_int_equal(inc.closed_at, 0);
 }
 
+/* ---- the pause of a product class ---------------------------------------- */
+
+static void enrol_more(struct fx *fx)
+{
+	char pem[1024];
+	EVP_PKEY_free(fx_key(pem, sizeof(pem)));
+	assert_int_equal(store_enrol(fx->st, "hnb-3", "femto-a", pem), MAYDAY_OK);
+	assert_int_equal(store_enrol(fx->st, "hnb-9", "femto-b", pem), MAYDAY_OK);
+}
+
+/* A new attempt of `id` (a fresh signed distress, scheduled, Download
+ * pushed); its command key goes to key. */
+static void started(struct fx *fx, const char *id, char key[STORE_COMMANDKEY_MAX + 1])
+{
+	static uint64_t counter = 100;
+	distress(fx, id, ++counter, STORE_TRUST_SIGNED);
+	assert_true(schedule(fx, id, false, 100));
+	struct store_remed_attempt a = begin(fx, id, "");
+	snprintf(key, STORE_COMMANDKEY_MAX + 1, "%s", a.command_key);
+}
+
+/* An attempt of `id` that fails at `at`. */
+static void failed_at(struct fx *fx, const char *id, int64_t at)
+{
+	char key[STORE_COMMANDKEY_MAX + 1];
+	bool gave_up = true;
+	started(fx, id, key);
+	assert_int_equal(store_remed_fail(fx->st, id, key, 9018, "bad image", 100, at, &gave_up),
+			 MAYDAY_OK);
+	assert_false(gave_up);
+}
+
+/* An attempt of `id` that recovers at `at`. */
+static void recovered_at(struct fx *fx, const char *id, int64_t at)
+{
+	char key[STORE_COMMANDKEY_MAX + 1];
+	started(fx, id, key);
+	assert_int_equal(store_remed_recovered(fx->st, id, key, at), MAYDAY_OK);
+}
+
+/* store_remed_class_paused with pause_after_failures n at `now`; *newly to newly. */
+static bool paused(struct fx *fx, const char *cls, uint32_t n, int64_t now, bool *newly)
+{
+	bool p = true, nw = true;
+	assert_int_equal(store_remed_class_paused(fx->st, cls, n, now, &p, &nw), MAYDAY_OK);
+	if (newly != NULL)
+		*newly = nw;
+	else
+		assert_false(nw);
+	return p;
+}
+
+static int class_cb(void *ctx, const struct store_remed_class *c)
+{
+	struct store_remed_class *want = ctx;
+	if (strcmp(c->product_class, want->product_class) == 0)
+		*want = *c;
+	return 0;
+}
+
+static struct store_remed_class class_of(struct fx *fx, const char *cls)
+{
+	struct store_remed_class c;
+	memset(&c, 0, sizeof(c));
+	snprintf(c.product_class, sizeof(c.product_class), "%s", cls);
+	assert_int_equal(store_remed_classes(fx->st, class_cb, &c), MAYDAY_OK);
+	return c;
+}
+
+struct failures {
+	int n;
+	char device[4][MAYDAY_DEVICE_ID_MAX + 1];
+	int64_t at[4];
+};
+
+static int failures_cb(void *ctx, const struct store_remed_attempt *a)
+{
+	struct failures *f = ctx;
+	assert_string_equal(a->result, "failed");
+	if (f->n < 4) {
+		snprintf(f->device[f->n], sizeof(f->device[0]), "%s", a->device_id);
+		f->at[f->n] = a->finished_at;
+	}
+	f->n++;
+	return 0;
+}
+
+/* N failed in a row pause; a recovered attempt in between breaks the run;
+ * attempts in progress do not count; other classes are not affected. */
+static void test_class_pause_rule(void **state)
+{
+	struct fx *fx = *state;
+	char key3[STORE_COMMANDKEY_MAX + 1];
+	bool newly = false;
+	enrol_more(fx);
+	assert_false(paused(fx, "femto-a", 3, NOW, NULL));
+	failed_at(fx, "hnb-1", NOW + 1);
+	failed_at(fx, "hnb-2", NOW + 2);
+	assert_false(paused(fx, "femto-a", 3, NOW + 2, NULL));
+	recovered_at(fx, "hnb-3", NOW + 3);
+	failed_at(fx, "hnb-1", NOW + 4);
+	failed_at(fx, "hnb-2", NOW + 5);
+	/* 4 of the 5 failed, but not the 3 newest: the recovery broke the run */
+	assert_false(paused(fx, "femto-a", 3, NOW + 5, NULL));
+	/* in progress (and installed) attempts are not finished: they do not count */
+	started(fx, "hnb-3", key3);
+	assert_false(paused(fx, "femto-a", 3, NOW + 5, NULL));
+	assert_int_equal(store_remed_installed(fx->st, "hnb-3", key3, NOW + 5), MAYDAY_OK);
+	assert_false(paused(fx, "femto-a", 3, NOW + 5, NULL));
+	/* another class's failures do not count either */
+	failed_at(fx, "hnb-9", NOW + 6);
+	assert_false(paused(fx, "femto-a", 3, NOW + 6, NULL));
+	assert_false(class_of(fx, "femto-a").paused);
+
+	failed_at(fx, "hnb-1", NOW + 7);
+	/* 0: no automatic pause */
+	assert_false(paused(fx, "femto-a", 0, NOW + 7, NULL));
+	assert_false(class_of(fx, "femto-a").paused);
+	assert_true(paused(fx, "femto-a", 3, NOW + 8, &newly));
+	assert_true(newly);
+	/* recorded once: later checks see it, none records it again */
+	assert_true(paused(fx, "femto-a", 3, NOW + 9, &newly));
+	assert_false(newly);
+	assert_true(paused(fx, "femto-a", 50, NOW + 9, &newly));
+	assert_false(newly);
+	assert_false(paused(fx, "femto-b", 3, NOW + 9, NULL));
+	struct store_remed_class c = class_of(fx, "femto-a");
+	assert_true(c.paused);
+	assert_int_equal(c.paused_at, NOW + 8);
+	assert_int_equal(c.pause_failures, 3);
+	assert_int_equal(c.resumed_at, 0);
+	assert_int_equal(c.devices, 3);
+	assert_int_equal(c.in_distress, 2);
+	assert_int_equal(c.installed, 1);
+	/* the failures that paused it, newest first */
+	struct failures f = {0};
+	assert_int_equal(store_remed_class_failures(fx->st, "femto-a", failures_cb, &f), MAYDAY_OK);
+	assert_int_equal(f.n, 3);
+	assert_string_equal(f.device[0], "hnb-1");
+	assert_int_equal(f.at[0], NOW + 7);
+	assert_string_equal(f.device[1], "hnb-2");
+	assert_int_equal(f.at[2], NOW + 4);
+	/* the pause stays until resumed, even when an attempt under way recovers */
+	assert_int_equal(store_remed_recovered(fx->st, "hnb-3", key3, NOW + 10), MAYDAY_OK);
+	assert_true(paused(fx, "femto-a", 3, NOW + 10, NULL));
+	assert_int_equal(store_remed_class_paused(fx->st, "", 3, NOW, &(bool){0}, &(bool){0}),
+			 MAYDAY_E_INVALID);
+}
+
+/* A resume is recorded; only failures finished after it count. */
+static void test_class_resume(void **state)
+{
+	struct fx *fx = *state;
+	bool was = true, newly = false;
+	struct store_counts c0, c1;
+	enrol_more(fx);
+	assert_int_equal(store_remed_class_resume(fx->st, "femto-z", NOW, &was), MAYDAY_E_NOTFOUND);
+	assert_int_equal(store_remed_class_resume(fx->st, "femto a", NOW, &was), MAYDAY_E_INVALID);
+	/* not paused: allowed, says so */
+	assert_int_equal(store_remed_class_resume(fx->st, "femto-a", NOW, &was), MAYDAY_OK);
+	assert_false(was);
+	assert_int_equal(class_of(fx, "femto-a").resumed_at, NOW);
+	failed_at(fx, "hnb-1", NOW + 1);
+	failed_at(fx, "hnb-2", NOW + 2);
+	assert_true(paused(fx, "femto-a", 2, NOW + 2, &newly));
+	assert_true(newly);
+	assert_int_equal(store_count(fx->st, &c0), MAYDAY_OK);
+	assert_int_equal(store_remed_class_resume(fx->st, "femto-a", NOW + 10, &was), MAYDAY_OK);
+	assert_true(was);
+	assert_int_equal(store_count(fx->st, &c1), MAYDAY_OK);
+	assert_memory_equal(&c0, &c1, sizeof(c0));   /* no device or incident touched */
+	struct store_remed_class c = class_of(fx, "femto-a");
+	assert_false(c.paused);
+	assert_int_equal(c.resumed_at, NOW + 10);
+	assert_int_equal(c.paused_at, 0);
+	struct failures f = {0};
+	assert_int_equal(store_remed_class_failures(fx->st, "femto-a", failures_cb, &f), MAYDAY_OK);
+	assert_int_equal(f.n, 0);
+	/* the failures before the resume (and in its very second) no longer count */
+	assert_false(paused(fx, "femto-a", 2, NOW + 10, NULL));
+	failed_at(fx, "hnb-1", NOW + 10);
+	assert_false(paused(fx, "femto-a", 2, NOW + 10, NULL));
+	failed_at(fx, "hnb-3", NOW + 11);
+	assert_false(paused(fx, "femto-a", 2, NOW + 11, NULL));
+	failed_at(fx, "hnb-2", NOW + 12);
+	assert_true(paused(fx, "femto-a", 2, NOW + 12, &newly));
+	assert_true(newly);
+	c = class_of(fx, "femto-a");
+	assert_int_equal(c.paused_at, NOW + 12);
+	assert_int_equal(c.pause_failures, 2);
+	assert_int_equal(c.resumed_at, NOW + 10);
+	/* what paused it this time: the two after the resume, not the ones before */
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_remed_class_failures(fx->st, "femto-a", failures_cb, &f), MAYDAY_OK);
+	assert_int_equal(f.n, 2);
+	assert_string_equal(f.device[0], "hnb-2");
+	assert_string_equal(f.device[1], "hnb-3");
+	assert_false(class_of(fx, "femto-b").paused);
+
+	/* the class history is append-only */
+	char path[400];
+	sqlite3 *db = NULL;
+	snprintf(path, sizeof(path), "%s/hems.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM remediation_class_events", NULL, NULL,
+					  NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE remediation_class_events"
+					  " SET kind = 'resumed'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_true(paused(fx, "femto-a", 2, NOW + 13, NULL));
+}
+
+/* A version 3 store (the migration chain without its step 4, as a store of
+ * the previous release is) with failed attempts in it opens, migrates once,
+ * and its history counts toward the pause. */
+static void test_migrate_v3(void **state)
+{
+	struct fx *fx = *state;
+	char path[400];
+	sqlite3 *db = NULL;
+	failed_at(fx, "hnb-1", NOW + 1);
+	failed_at(fx, "hnb-2", NOW + 2);
+	store_close(fx->st);
+	fx->st = NULL;
+	snprintf(path, sizeof(path), "%s/hems.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE remediation_class_events;"
+				      " DROP INDEX devices_class;"
+				      " DROP INDEX remediation_attempts_finished;"
+				      " UPDATE schema_version SET version = 3;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE"
+				    " 'remediation_class_events%'"), 0);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(&fx->st, fx->spec), MAYDAY_OK);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 4);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM schema_version"), 1);
+	/* the table, its two append-only triggers and index, and both new indexes */
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE"
+				    " 'remediation_class_events%'"), 4);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				    " ('devices_class', 'remediation_attempts_finished')"), 2);
+	sqlite3_close(db);
+	struct store_remed_class c = class_of(fx, "femto-a");
+	assert_false(c.paused);
+	assert_int_equal(c.devices, 2);
+	assert_int_equal(c.in_distress, 2);
+	bool newly = false;
+	assert_true(paused(fx, "femto-a", 2, NOW + 3, &newly));
+	assert_true(newly);
+	/* opening again migrates nothing and keeps the pause */
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(store_open(&fx->st, fx->spec), MAYDAY_OK);
+	assert_true(class_of(fx, "femto-a").paused);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +494,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_last_indication_unverified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_until_given_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_class_pause_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_class_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v3, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

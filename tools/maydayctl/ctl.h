@@ -1,6 +1,7 @@
 /*
  * maydayctl internals: one file per command, sharing these helpers.
- * Exit codes: CTL_OK, CTL_FAIL (store or I/O error), CTL_USAGE, CTL_NOTFOUND.
+ * Exit codes: CTL_OK, CTL_FAIL (store or I/O error), CTL_USAGE, CTL_NOTFOUND
+ * (no such device, or no device of that class).
  */
 #ifndef MAYDAY_CTL_H
 #define MAYDAY_CTL_H
@@ -24,6 +25,8 @@ int ctl_devices(struct ctl *c, int argc, char **argv);
 int ctl_show(struct ctl *c, int argc, char **argv);
 int ctl_enrol(struct ctl *c, int argc, char **argv);
 int ctl_approve(struct ctl *c, int argc, char **argv);
+int ctl_classes(struct ctl *c, int argc, char **argv);
+int ctl_resume(struct ctl *c, int argc, char **argv);
 
 /* "2024-05-01T12:00:00Z"; "-" for 0. */
 void ctl_time(int64_t t, char out[32]);

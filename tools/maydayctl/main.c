@@ -4,6 +4,8 @@
  *   maydayctl -d sqlite:PATH [--json] show DEVICE
  *   maydayctl -d sqlite:PATH [--json] enrol --device ID --class C --pubkey FILE
  *   maydayctl -d sqlite:PATH [--json] approve DEVICE
+ *   maydayctl -d sqlite:PATH [--json] classes
+ *   maydayctl -d sqlite:PATH [--json] resume CLASS
  * Global options come before the command; --json is also accepted after it.
  */
 #include <getopt.h>
@@ -23,7 +25,9 @@ static void usage(void)
 		"  show DEVICE                                   a device, its incidents and indications\n"
 		"  enrol --device ID --class C --pubkey FILE     enrol or re-enrol a device\n"
 		"  approve DEVICE                                approve remediation of its open incident\n"
-		"exit: 0 ok, 1 error, 2 usage, 3 device not found\n");
+		"  classes                                       product classes, their devices and remediation pause\n"
+		"  resume CLASS                                  resume remediation of a paused product class\n"
+		"exit: 0 ok, 1 error, 2 usage, 3 device (or class) not found\n");
 }
 
 int main(int argc, char **argv)
@@ -58,6 +62,10 @@ int main(int argc, char **argv)
 		run = ctl_enrol;
 	else if (strcmp(cmd, "approve") == 0)
 		run = ctl_approve;
+	else if (strcmp(cmd, "classes") == 0)
+		run = ctl_classes;
+	else if (strcmp(cmd, "resume") == 0)
+		run = ctl_resume;
 	if (run == NULL) {
 		fprintf(stderr, "maydayctl: unknown command '%s'\n", cmd);
 		usage();
