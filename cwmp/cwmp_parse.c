@@ -591,6 +591,7 @@ static enum mayday_err envelope(struct pctx *pc, const xmlNode *env, struct cwmp
 {
 	enum mayday_err err;
 	const xmlNode *body = NULL;
+	uint32_t seen = 0;
 
 	if (!env || !named(env, "Envelope") || !in_ns(env, SOAPENV_NS))
 		return fail(pc, env, MAYDAY_E_MALFORMED, "root is not a SOAP 1.1 Envelope");
@@ -599,10 +600,14 @@ static enum mayday_err envelope(struct pctx *pc, const xmlNode *env, struct cwmp
 	for (const xmlNode *c = env->children; c; c = c->next) {
 		if (!is_elem(c) || !in_ns(c, SOAPENV_NS))
 			continue;
-		if (named(c, "Header"))
+		/* SOAP 1.1: at most one Header, exactly one Body */
+		if (named(c, "Header")) {
+			TRY(once(pc, c, &seen, 0));
 			TRY(header(pc, c, msg));
-		else if (named(c, "Body") && !body)
+		} else if (named(c, "Body")) {
+			TRY(once(pc, c, &seen, 1));
 			body = c;
+		}
 	}
 	if (!body)
 		return fail(pc, env, MAYDAY_E_MALFORMED, "Envelope without Body");

@@ -336,6 +336,13 @@ static void test_rejects_bad_fields(void **state)
 	expect_rejected("<Envelope><Body/></Envelope>", MAYDAY_E_MALFORMED, "SOAP");
 	expect_rejected(ENV_OPEN "<soap:Body><cwmp:Reboot><CommandKey>a<b/></CommandKey></cwmp:Reboot>"
 	                "</soap:Body>" ENV_CLOSE, MAYDAY_E_MALFORMED, "inside");
+	/* SOAP 1.1: one Header at most, one Body (a second one was parsed over
+	 * the first: found by fuzz_cwmp) */
+	expect_rejected(ENV_OPEN "<soap:Header><cwmp:ID>a</cwmp:ID></soap:Header><soap:Header>"
+	                "<cwmp:ID>b</cwmp:ID></soap:Header><soap:Body/>" ENV_CLOSE,
+	                MAYDAY_E_MALFORMED, "duplicate");
+	expect_rejected(ENV_OPEN "<soap:Body><cwmp:RebootResponse/></soap:Body><soap:Body/>"
+	                ENV_CLOSE, MAYDAY_E_MALFORMED, "duplicate");
 }
 
 static void test_rejects_too_many_items(void **state)
