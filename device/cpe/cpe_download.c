@@ -133,6 +133,36 @@ static enum update_status fail(struct update_result *res, enum update_status st,
 
 /* Runs the transfer into the installer thread; *res is the installer's,
  * or says which set-up step failed. */
+/* What a failed transfer tells the ACS (TR-069 A.5.1), beyond "download
+ * failure" (9010): the file server could not be reached or is not the one
+ * the device trusts (9015), it did not accept the device (9012), it has no
+ * such file (9016), or the transfer broke off once under way (9017). */
+static unsigned transfer_fault(CURLcode cc, long http, uint64_t received)
+{
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return CWMP_CPE_CONTACT_FAILURE;
+	case CURLE_SSL_CONNECT_ERROR:
+		return CWMP_CPE_SERVER_AUTH_FAILURE;
+	case CURLE_HTTP_RETURNED_ERROR:
+		if (http == 401 || http == 403 || http == 407)
+			return CWMP_CPE_SERVER_AUTH_FAILURE;
+		if (http == 404 || http == 410)
+			return CWMP_CPE_ACCESS_FAILURE;
+		return 0;
+	case CURLE_OPERATION_TIMEDOUT:
+		return received ? CWMP_CPE_COMPLETE_FAILURE : CWMP_CPE_CONTACT_FAILURE;
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		return received ? CWMP_CPE_COMPLETE_FAILURE : 0;
+	default:
+		return 0;
+	}
+}
+
 static enum update_status pump_run(const struct cpe_download_params *p,
 				   const struct update_params *install, struct update_result *res)
 {
@@ -168,11 +198,16 @@ static enum update_status pump_run(const struct cpe_download_params *p,
 		atomic_store(&pu.transfer_failed, 1);
 	shutdown(pu.fd[0], SHUT_WR);
 	pthread_join(th, NULL);
-	if (cc != CURLE_OK && res->status == UPDATE_E_STREAM)
+	if (cc != CURLE_OK && res->status == UPDATE_E_STREAM) {
+		long http = 0;
+		if (curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http) != CURLE_OK)
+			http = 0;
+		res->transfer_fault = pu.too_big ? 0 : transfer_fault(cc, http, pu.received);
 		snprintf(res->detail, sizeof(res->detail), "download failed: %.140s",
 			 pu.too_big || cc == CURLE_FILESIZE_EXCEEDED
 				 ? "more bytes than the announced FileSize"
 				 : errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	}
 out:
 	if (pu.fd[0] >= 0)
 		close(pu.fd[0]);
@@ -185,7 +220,8 @@ out:
 void cpe_download_fault(const struct update_result *res, struct cwmp_fault *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->code = update_fault_code(res->status);
+	f->code = res->status == UPDATE_E_STREAM && res->transfer_fault
+			  ? res->transfer_fault : update_fault_code(res->status);
 	if (res->status != UPDATE_OK)
 		snprintf(f->string, sizeof(f->string), "%s: %s", update_status_name(res->status),
 			 res->detail);
@@ -278,8 +314,10 @@ enum update_status cpe_download_run(const struct cpe_download_params *p,
 	install.before_pending_ctx = &in;
 	if (cpe_record_save(p->flash, &rec) != MAYDAY_OK)
 		return fail(res, UPDATE_E_INTERNAL, "cannot save the remediation record");
-	if (strncasecmp(p->dl->url, "https://", 8) != 0)
+	if (strncasecmp(p->dl->url, "https://", 8) != 0) {
 		fail(res, UPDATE_E_STREAM, "the download URL is not https://");
+		res->transfer_fault = CWMP_CPE_UNSUPPORTED_PROTOCOL;
+	}
 	else if (p->dl->file_size == 0)
 		fail(res, UPDATE_E_STREAM, "the Download announces no FileSize");
 	else

@@ -136,13 +136,13 @@ static enum dcf_remediate_result install(const struct dcf_remediate *r,
 			 res.detail);
 		return DCF_REMEDIATE_REBOOT;
 	}
-	log_info("remediation %s failed: fault %u %s: %s", dl->command_key, update_fault_code(st),
+	memset(&tc, 0, sizeof(tc));
+	cpe_download_fault(&res, &tc.fault);
+	log_info("remediation %s failed: fault %" PRIu32 " %s: %s", dl->command_key, tc.fault.code,
 		 update_status_name(st), res.detail);
 	if (st == UPDATE_E_POWER)
 		return DCF_REMEDIATE_NONE; /* a device without power reports nothing */
-	memset(&tc, 0, sizeof(tc));
 	snprintf(tc.command_key, sizeof(tc.command_key), "%s", dl->command_key);
-	cpe_download_fault(&res, &tc.fault);
 	tc.start_time = dp.start_time;
 	tc.complete_time = (int64_t)hal_clock_wall_s();
 	/* Logged; on failure the FAILED record stays and is reported later. */

@@ -7,7 +7,9 @@
  *   status                   code  TR-069 meaning / why this code
  *   UPDATE_OK                0     no fault
  *   UPDATE_E_STREAM          9010  download failure: the stream failed (I/O,
- *                                  connection lost) before the bundle ended
+ *                                  connection lost) before the bundle ended;
+ *                                  a download tells 9012/9013/9015-9017
+ *                                  apart (update_result.transfer_fault)
  *   UPDATE_E_CORRUPTED       9018  file corrupted: bad header or manifest
  *                                  encoding, payload shorter or longer than
  *                                  announced, digest mismatch

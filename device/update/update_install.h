@@ -63,6 +63,10 @@ struct update_result {
 	uint8_t slot;                    /* the inactive slot written (BOOT_SLOT_A/B) */
 	uint64_t offset;                 /* bytes of the stream consumed when it ended */
 	char detail[160];                /* what failed, for logs and the FaultString */
+	/* The TR-069 fault when the stream's provider knows better than the
+	 * status (a download: 9012, 9013, 9015-9017); 0: update_fault_code. Never
+	 * set by update_install. */
+	unsigned transfer_fault;
 	struct mayday_manifest manifest; /* valid from step 1 on */
 };
 

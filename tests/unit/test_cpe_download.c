@@ -4,8 +4,9 @@
  * like the installer tests build theirs: a good bundle lands in slot B,
  * pending, with the remediation record INSTALLED (slot B, the digest of the
  * manifest as written there); a corrupted byte (9018), more bytes than
- * FileSize (9010), an HTTP error (9010) and a server that drops the
- * connection part-way through the body it announced (9010) activate nothing
+ * FileSize (9010), an HTTP error (9016 no such file, 9012 refused, else
+ * 9010) and a server that drops the connection part-way through the body
+ * it announced (9017) activate nothing
  * and leave the record FAILED with that fault, and so do the refusals
  * before any request (not https://, no FileSize): the record is saved
  * before them. A power cut at every flash operation of a good download
@@ -405,17 +406,34 @@ static void test_more_than_file_size_9010(void **state)
 	assert_record_failed(t, &res, 9010, "more bytes than the announced FileSize");
 }
 
-static void test_http_error_9010(void **state)
+/* An HTTP error status: a download failure, told apart where TR-069 can --
+ * no such file 9016, the device not accepted 9012, else 9010. */
+static void http_error(struct th *t, int status, uint32_t code)
 {
-	struct th *t = *state;
 	struct update_result res;
 
-	serve(t, 404, NULL, 0);
+	serve(t, status, NULL, 0);
 	assert_int_equal(download(t, (uint32_t)t->len, &res), UPDATE_E_STREAM);
 	assert_int_equal(update_fault_code(res.status), 9010);
+	assert_int_equal(res.transfer_fault, code == 9010 ? 0 : code);
 	assert_nothing_pending(t);
 	/* saved before the request, so the failure is reported against it */
-	assert_record_failed(t, &res, 9010, "download failed");
+	assert_record_failed(t, &res, code, "download failed");
+}
+
+static void test_http_404_9016(void **state)
+{
+	http_error(*state, 404, 9016);
+}
+
+static void test_http_403_9012(void **state)
+{
+	http_error(*state, 403, 9012);
+}
+
+static void test_http_500_9010(void **state)
+{
+	http_error(*state, 500, 9010);
 }
 
 /* The next start-up boots the old image: slot A, "1.0". */
@@ -430,9 +448,10 @@ static void assert_boots_old_image(struct th *t)
 }
 
 /* Download the bundle (FileSize = its length) from a server that announces
- * all of it and drops the connection after body[0..cut): a download failure
- * (9010) blamed on the transfer, not a truncated bundle (9018), with the
- * installer having consumed exactly the bytes that arrived. */
+ * all of it and drops the connection after body[0..cut): a download that
+ * could not be completed (9017, a kind of 9010) blamed on the transfer, not
+ * a truncated bundle (9018), with the installer having consumed exactly the
+ * bytes that arrived. */
 static void download_dropped_at(struct th *t, size_t cut, struct update_result *res)
 {
 	t->drop = (struct dropper){ .tls = server_ctx(t), .body = t->bundle,
@@ -443,6 +462,7 @@ static void download_dropped_at(struct th *t, size_t cut, struct update_result *
 	drop_join(&t->drop);
 	t->dropping = 0;
 	assert_int_equal(update_fault_code(res->status), 9010);
+	assert_int_equal(res->transfer_fault, 9017);
 	assert_non_null(strstr(res->detail, "download failed"));
 	assert_int_equal(res->offset, cut);
 	/* the server really cut it: one GET, from the device's certificate,
@@ -457,7 +477,7 @@ static void download_dropped_at(struct th *t, size_t cut, struct update_result *
 /* Dropped after the manifest and half the first payload: the installer had
  * verified the manifest and emptied slot B (its 0.9 image) and was writing;
  * the slot is left without a manifest and without the half component. */
-static void test_dropped_mid_payload_9010(void **state)
+static void test_dropped_mid_payload_9017(void **state)
 {
 	struct th *t = *state;
 	struct update_result res;
@@ -479,13 +499,13 @@ static void test_dropped_mid_payload_9010(void **state)
 	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, t->manifest.trv[0].name, &n));
 	assert_int_equal(tu_count(t->fx, HAL_PART_SLOT_B), 0);
 	assert_nothing_pending(t);
-	assert_record_failed(t, &res, 9010, "download failed");
+	assert_record_failed(t, &res, 9017, "download failed");
 	assert_boots_old_image(t);
 }
 
 /* Dropped inside the bundle header: refused before anything is written, so
  * slot B (its 0.9 image) and the boot state are untouched. */
-static void test_dropped_in_header_9010(void **state)
+static void test_dropped_in_header_9017(void **state)
 {
 	struct th *t = *state;
 	struct update_result res;
@@ -508,14 +528,14 @@ static void test_dropped_in_header_9010(void **state)
 	assert_int_equal(tu_count(t->fx, HAL_PART_SLOT_B), files);
 	assert_null(fx_read(t->fx, HAL_PART_STATE, BOOT_STATE_NAME, &n));
 	assert_nothing_pending(t);
-	assert_record_failed(t, &res, 9010, "download failed");
+	assert_record_failed(t, &res, 9017, "download failed");
 	assert_boots_old_image(t);
 }
 
 /* Refused before any request, but after the record is saved: the refusal
  * is reported against the CommandKey like any other failure. */
 static void refused_before_anything(struct th *t, const char *url, uint32_t file_size,
-				    const char *what)
+				    const char *what, uint32_t code)
 {
 	struct update_result res;
 	struct cwmp_download dl;
@@ -535,17 +555,17 @@ static void refused_before_anything(struct th *t, const char *url, uint32_t file
 	assert_int_equal(update_fault_code(res.status), 9010);
 	assert_non_null(strstr(res.detail, what));
 	assert_nothing_pending(t);
-	assert_record_failed(t, &res, 9010, what);
+	assert_record_failed(t, &res, code, what);
 }
 
 static void test_plain_url_refused_after_saving(void **state)
 {
-	refused_before_anything(*state, "http://127.0.0.1:1/bundle", 100, "not https://");
+	refused_before_anything(*state, "http://127.0.0.1:1/bundle", 100, "not https://", 9013);
 }
 
 static void test_no_file_size_refused_after_saving(void **state)
 {
-	refused_before_anything(*state, "https://127.0.0.1:1/bundle", 0, "no FileSize");
+	refused_before_anything(*state, "https://127.0.0.1:1/bundle", 0, "no FileSize", 9010);
 }
 
 /* A record that cannot be saved at all: nothing is fetched. */
@@ -715,9 +735,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_good_bundle_pending_in_slot_b, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupted_byte_9018, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_than_file_size_9010, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_error_9010, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dropped_mid_payload_9010, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dropped_in_header_9010, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_404_9016, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_403_9012, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_500_9010, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_mid_payload_9017, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_in_header_9017, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_url_refused_after_saving, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_file_size_refused_after_saving, setup,

@@ -267,7 +267,8 @@ static void test_unreported_leftover_blocks_new_remediation(void **state)
 
 /* The session fails after the DownloadResponse (the ACS hangs up instead
  * of answering it): the accepted Download is still carried out. Its URL
- * refuses connections, so it fails with 9010 and is left on record. */
+ * refuses connections, so it fails with 9015 (file server unreachable) and
+ * is left on record. */
 static void test_download_accepted_then_session_failed(void **state)
 {
 	static const char *const distress[] = { DISTRESS };
@@ -286,7 +287,7 @@ static void test_download_accepted_then_session_failed(void **state)
 	assert_string_equal(r.command_key, RFX_DOWNLOAD_KEY);
 	assert_string_equal(r.acs_url, t->url);
 	assert_int_equal(r.phase, CPE_RECORD_FAILED);
-	assert_int_equal(r.fault.code, CWMP_CPE_DOWNLOAD_FAILURE);
+	assert_int_equal(r.fault.code, CWMP_CPE_CONTACT_FAILURE);
 	assert_non_null(strstr(r.fault.string, "download-failure: download failed"));
 	/* and its immediate report was tried too (the ACS hung up again) */
 	static const char *const report[] = { CWMP_EV_TRANSFER_COMPLETE, CWMP_EV_M_DOWNLOAD };
