@@ -6,6 +6,7 @@ build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/boot_measure.sh" "$build"
 "$here/install.sh" "$build"
+"$here/remediate.sh" "$build"
 "$here/ingest_udp.sh" "$build"
 "$here/ingest_psk.sh" "$build"
 "$here/ingest_tls.sh" "$build"
