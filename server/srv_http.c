@@ -150,14 +150,36 @@ static void answer_out(evutil_socket_t fd, short what, void *arg)
 	c->out_pending = 0;
 	if ((bufferevent_get_enabled(bev) & EV_WRITE) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(c->under)) == 0)
+	    evbuffer_get_length(bufferevent_get_output(c->under)) == 0) {
+		/* A bundle stretched the timeouts (on_bundle); the connection
+		 * idles with http_timeout again. */
+		const struct timeval tv = {(time_t)c->h->timeout_s, 0};
+		bufferevent_set_timeouts(bev, &tv, &tv);
 		bufferevent_trigger(bev, EV_WRITE, 0);
+	}
 	bufferevent_decref(bev);
 }
 
-/* Additions to the filter's output while writing is off -- every answer:
- * evhttp queues it, then enables writing -- are moved down from the next
- * loop turn, once per burst, by us rather than by the filter: the filter
+/* The filter's own output path, which moves nothing: with writing on it
+ * would move bytes at once and run evhttp's write callback there and then
+ * -- for a "100 Continue" evhttp queues with writing on, that completed the
+ * previous answer a second time and freed the request being read. Only
+ * move_down moves output, and only answer_out says it is written. */
+static enum bufferevent_filter_result hold_output(struct evbuffer *src, struct evbuffer *dst,
+						  ev_ssize_t limit,
+						  enum bufferevent_flush_mode mode, void *ctx)
+{
+	(void)src;
+	(void)dst;
+	(void)limit;
+	(void)mode;
+	(void)ctx;
+	return BEV_NEED_MORE;
+}
+
+/* Additions to the filter's output -- an answer: evhttp queues it with
+ * writing off, then enables writing -- are moved down from the next loop
+ * turn, once per burst, by us rather than by the filter: the filter
  * would run its write callback as soon as the bytes are moved, and evhttp
  * takes that as "written" (it then frees a closing connection, shutting
  * the socket down with the answer still in the bufferevent below). */
@@ -204,7 +226,7 @@ static struct bufferevent *make_bev(struct event_base *evb, void *arg)
 		return NULL;
 	}
 	struct conn *c = calloc(1, sizeof(*c));
-	bev = c != NULL ? bufferevent_filter_new(under, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
+	bev = c != NULL ? bufferevent_filter_new(under, NULL, hold_output, BEV_OPT_CLOSE_ON_FREE,
 						 conn_gone, c)
 			: NULL;
 	if (bev == NULL) {

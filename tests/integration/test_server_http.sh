@@ -96,6 +96,15 @@ head -c 8193 /dev/zero >"$work/big"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/cose' -X POST "$url")
 [ "$code" = 400 ] || fail "empty body: $code"
 [ "$(rows)" = "$before" ] || fail "wrong requests changed the store: $before -> $(rows)"
+# A kept-alive connection whose second request waits for "100 Continue": both
+# answered, on the one connection, at once (this used to free the request
+# being read and leave the client waiting for the timeout).
+codes=$(curl -sS -o /dev/null -w '%{http_code} ' --max-time 5 -H 'Content-Type: application/cose' \
+  --data-binary @"$work/garbage" "$url" --next -o /dev/null -w '%{http_code} %{num_connects}' \
+  --max-time 5 -H 'Content-Type: application/cose' -H 'Expect: 100-continue' \
+  --data-binary @"$work/garbage" "$url" 2>&1 || true)
+[ "$codes" = "400 400 0" ] || fail "keep-alive with Expect: 100-continue: '$codes'"
+alive
 
 # ---- connections: at most 4 open, idle ones closed after 2 s ------------------------
 exec 5<>"/dev/tcp/127.0.0.1/$http_port" 6<>"/dev/tcp/127.0.0.1/$http_port" \
