@@ -43,6 +43,8 @@ struct sess {
 	char device[MAYDAY_DEVICE_ID_MAX + 1];
 	int64_t last;
 	bool boot;                                  /* the Inform carried "1 BOOT" */
+	bool distress;                              /* ... "X <OUI> DISTRESS" */
+	bool reported;                              /* a TransferComplete came in this session */
 	enum cwmp_ns ns;                            /* the Inform's namespace */
 	char command_key[STORE_COMMANDKEY_MAX + 1]; /* of the Download / Reboot pushed */
 };
@@ -190,17 +192,18 @@ static void end(struct sess *s)
 		memset(s, 0, sizeof(*s));
 }
 
-struct find_installed {
+struct find_attempt {
+	const char *result;           /* "installed" or "in_progress" */
 	const char *key;              /* NULL: any key */
 	int64_t incident;             /* 0: any incident */
 	struct store_remed_attempt a; /* the attempt found */
 	bool found;
 };
 
-static int find_installed_cb(void *ctx, const struct store_remed_attempt *a)
+static int find_attempt_cb(void *ctx, const struct store_remed_attempt *a)
 {
-	struct find_installed *f = ctx;
-	if (strcmp(a->result, "installed") != 0 || (f->key && strcmp(a->command_key, f->key) != 0) ||
+	struct find_attempt *f = ctx;
+	if (strcmp(a->result, f->result) != 0 || (f->key && strcmp(a->command_key, f->key) != 0) ||
 	    (f->incident != 0 && a->incident_id != f->incident))
 		return 0;
 	f->a = *a;
@@ -208,13 +211,13 @@ static int find_installed_cb(void *ctx, const struct store_remed_attempt *a)
 	return 1;
 }
 
-/* The device's installed attempt named `key` (or of `incident`); false if
- * none or the store failed (logged). */
-static bool installed_attempt(const struct srv_acs_env *env, const char *device, const char *key,
-			      int64_t incident, struct store_remed_attempt *out)
+/* The device's attempt with `result` named `key` (or of `incident`); false
+ * if none or the store failed (logged). */
+static bool attempt_in(const struct srv_acs_env *env, const char *device, const char *result,
+		       const char *key, int64_t incident, struct store_remed_attempt *out)
 {
-	struct find_installed f = {.key = key, .incident = incident};
-	enum mayday_err err = store_remed_list(env->st, device, find_installed_cb, &f);
+	struct find_attempt f = {.result = result, .key = key, .incident = incident};
+	enum mayday_err err = store_remed_list(env->st, device, find_attempt_cb, &f);
 	if (err != MAYDAY_OK) {
 		log_limited(&lim_store, "cwmp: %s: reading attempts: %s", device,
 			    mayday_strerror(err));
@@ -242,7 +245,7 @@ static void on_reboot_events(const struct srv_acs_env *env, const struct cwmp_in
 				    s->device, key);
 			continue;
 		}
-		if (!installed_attempt(env, s->device, key, 0, &a)) {
+		if (!attempt_in(env, s->device, "installed", key, 0, &a)) {
 			log_limited(&lim_store, "cwmp: %s: M Reboot %.32s names no installed attempt"
 				    " of it: ignored", s->device, key);
 			continue;
@@ -288,6 +291,10 @@ static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_e
 	snprintf(s->device, sizeof(s->device), "%s", identity);
 	s->last = env->now;
 	s->boot = cwmp_inform_has_event(inf, CWMP_EV_BOOT);
+	char distress[CWMP_EVENTCODE_MAX + 1];
+	s->distress = cwmp_distress_event(inf->oui, distress) == MAYDAY_OK &&
+		      cwmp_inform_has_event(inf, distress);
+	s->reported = false;
 	s->ns = t->in.ns;
 	memcpy(r->cookie, s->sid, sizeof(r->cookie));
 	answer(t, CWMP_INFORM_RESPONSE)->u.inform_response_max_envelopes = 1;
@@ -297,26 +304,42 @@ static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_e
 	return MAYDAY_OK;
 }
 
+/* src into dst[cap], cut short if need be at a character boundary (the
+ * device's text is UTF-8; half a character would not be). */
+static void clip_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= cap) {
+		n = cap - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void on_transfer_complete(struct srv_acs_table *t, const struct srv_acs_env *env,
 				 struct sess *s)
 {
 	const struct cwmp_transfer_complete *tc = &t->in.u.transfer_complete;
+	char detail[STORE_DETAIL_MAX + 1];
 	enum mayday_err err;
 	const char *what;
 	bool failed = false;
+	s->reported = true;
 	if (tc->fault.code == 0 && s->boot) {
-		err = store_remed_installed(env->st, s->device, tc->command_key, env->now);
-		if (err == MAYDAY_OK)
-			err = store_remed_recovered(env->st, s->device, tc->command_key, env->now);
+		/* one transaction: from in progress (or installed) to recovered */
+		err = store_remed_recovered(env->st, s->device, tc->command_key, env->now);
 		what = "recovered";
 	} else if (tc->fault.code == 0) {
 		err = store_remed_installed(env->st, s->device, tc->command_key, env->now);
 		what = "installed";
 	} else {
 		bool gave_up = false;
+		/* a FaultString may be longer than the store keeps */
+		clip_text(detail, sizeof(detail), tc->fault.string);
 		err = store_remed_fail(env->st, s->device, tc->command_key, tc->fault.code,
-				       tc->fault.string, env->pol->max_attempts, env->now,
-				       &gave_up);
+				       detail, env->pol->max_attempts, env->now, &gave_up);
 		what = gave_up ? "failed, remediation given up" : "failed";
 		failed = true;
 	}
@@ -350,7 +373,28 @@ static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, str
 	uint32_t n = 0;
 	if (store_remed_status(env->st, s->device, &rs) != MAYDAY_OK || rs.incident_id == 0)
 		return;
-	if (installed_attempt(env, s->device, NULL, rs.incident_id, &a)) {
+	if (s->distress && !s->reported &&
+	    attempt_in(env, s->device, "in_progress", NULL, rs.incident_id, &a)) {
+		/* Back in distress, and no word on the Download it took: a
+		 * device reports that first (even inside this session), so it
+		 * has lost it (a record it could not keep). The attempt ends
+		 * here, or it would hold the incident for ever. */
+		bool gave_up = false;
+		enum mayday_err err = store_remed_fail(
+			env->st, s->device, a.command_key, CWMP_CPE_DOWNLOAD_FAILURE,
+			"the device reported distress again without reporting this Download",
+			env->pol->max_attempts, env->now, &gave_up);
+		if (err == MAYDAY_OK) {
+			log_info("cwmp: %s %s: failed, not reported by the device%s", s->device,
+				 a.command_key, gave_up ? "; remediation given up" : "");
+			after_failure(env, s);
+		} else {
+			log_limited(&lim_store, "cwmp: %s %s: ending an unreported attempt: %s",
+				    s->device, a.command_key, mayday_strerror(err));
+		}
+		return;
+	}
+	if (attempt_in(env, s->device, "installed", NULL, rs.incident_id, &a)) {
 		struct cwmp_msg *m = request(t, s, CWMP_REBOOT, "acs-reboot");
 		snprintf(m->u.reboot_command_key, sizeof(m->u.reboot_command_key), "%s",
 			 a.command_key);
@@ -476,8 +520,9 @@ static void on_cpe_fault(struct srv_acs_table *t, const struct srv_acs_env *env,
 	char detail[STORE_DETAIL_MAX + 1];
 	const char *to = s->phase == PH_REBOOT_SENT ? "Reboot"
 			 : s->phase == PH_DOWNLOAD_SENT ? "Download" : "GetParameterValues";
-	snprintf(detail, sizeof(detail), "CPE Fault %" PRIu32 " to %s: %.200s", f->code, to,
-		 f->string);
+	char text[201];
+	clip_text(text, sizeof(text), f->string);
+	snprintf(detail, sizeof(detail), "CPE Fault %" PRIu32 " to %s: %s", f->code, to, text);
 	/* A refused Download or Reboot ends the attempt; a refused question does not. */
 	if (s->phase == PH_DOWNLOAD_SENT || s->phase == PH_REBOOT_SENT) {
 		bool gave_up = false;

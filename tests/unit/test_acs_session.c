@@ -268,6 +268,28 @@ static void test_transfer_fault_counts(void **state)
 	}
 }
 
+/* The longest FaultString a CPE may send (256) is kept as far as the store
+ * holds it, not refused for ever; cut at a character boundary. */
+static void test_long_fault_string(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	struct cwmp_transfer_complete tc = {.fault = {.code = CWMP_CPE_FILE_CORRUPTED},
+					    .start_time = NOW, .complete_time = NOW};
+	memset(tc.fault.string, 'x', CWMP_STR256_MAX - 2);
+	memcpy(tc.fault.string + CWMP_STR256_MAX - 2, "\xc3\xa9", 2);   /* 'é' across the cut */
+	tc.fault.string[CWMP_STR256_MAX] = '\0';
+	distress_scheduled(t, "hnb-1", 1);
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.download);
+	snprintf(tc.command_key, sizeof(tc.command_key), "%s", out.dl.command_key);
+	assert_int_equal(run_cpe(t, boot_ev, 3, &tc, 1u << 20, &out), MAYDAY_OK);
+	assert_true(out.tc_acked);
+	struct store_remed_attempt a = attempt(t, "hnb-1", tc.command_key);
+	assert_string_equal(a.result, "failed");
+	assert_int_equal(strlen(a.detail), CWMP_STR256_MAX - 2);   /* no half 'é' */
+}
+
 /* A report the store cannot take is not acknowledged (the device keeps it
  * and reports again); one whose attempt is no longer open is (a repeat). */
 static void test_transfer_not_recorded(void **state)
@@ -308,15 +330,28 @@ static void test_nothing_scheduled(void **state)
 	assert_int_equal(t->posts, 2);
 	assert_int_equal(t->last_status, 204);
 	/* A download in progress (no TransferComplete yet): nothing to ask either. */
+	static const char *const periodic[] = {"2 PERIODIC"};
 	distress_scheduled(t, "hnb-1", 1);
 	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
 	assert_true(out.download);
-	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	char key[CWMP_COMMANDKEY_MAX + 1];
+	snprintf(key, sizeof(key), "%s", out.dl.command_key);
+	assert_int_equal(run_cpe(t, periodic, 1, NULL, 1u << 20, &out), MAYDAY_OK);
 	assert_false(out.download);
 	assert_false(out.reboot);
 	assert_int_equal(t->posts, 2);
 	assert_int_equal(t->last_status, 204);
 	expect_state(t, "hnb-1", "remediation_in_progress");
+	/* Back in distress without a word on that Download: the device lost it,
+	 * and the attempt ends (or it would hold the incident for ever). */
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_false(out.download);
+	assert_int_equal(t->last_status, 204);
+	expect_state(t, "hnb-1", "in_distress");
+	struct store_remed_attempt a = attempt(t, "hnb-1", key);
+	assert_string_equal(a.result, "failed");
+	assert_int_equal(a.fault_code, CWMP_CPE_DOWNLOAD_FAILURE);
+	assert_non_null(strstr(a.detail, "without reporting"));
 }
 
 /* A bundle larger than the device can take: a failed attempt, no Download. */
@@ -849,6 +884,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transfer_fault_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transfer_not_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_fault_string, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_scheduled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_in_flight_limit, setup, teardown),
