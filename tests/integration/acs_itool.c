@@ -29,7 +29,7 @@ static char buf[CWMP_ENVELOPE_MAX];
 static void usage(void)
 {
 	fprintf(stderr, "usage: acs_itool inform SERIAL EVENT[=KEY]... | gpvr FREE MAX | dlr |"
-			" rebootr | fault CODE STRING | tc KEY FAULT | parse FILE\n");
+			" rebootr | fault CODE STRING | tc KEY FAULT [STRING] | parse FILE\n");
 	exit(2);
 }
 
@@ -126,14 +126,15 @@ int main(int argc, char **argv)
 		msg.kind = CWMP_FAULT;
 		msg.u.fault.code = (uint32_t)strtoul(argv[2], NULL, 10);
 		set(msg.u.fault.string, sizeof(msg.u.fault.string), argv[3]);
-	} else if (strcmp(argv[1], "tc") == 0 && argc == 4) {
+	} else if (strcmp(argv[1], "tc") == 0 && (argc == 4 || argc == 5)) {
 		msg.kind = CWMP_TRANSFER_COMPLETE;
 		set(msg.u.transfer_complete.command_key,
 		    sizeof(msg.u.transfer_complete.command_key), argv[2]);
 		msg.u.transfer_complete.fault.code = (uint32_t)strtoul(argv[3], NULL, 10);
 		if (msg.u.transfer_complete.fault.code != 0)
 			set(msg.u.transfer_complete.fault.string,
-			    sizeof(msg.u.transfer_complete.fault.string), "install failed");
+			    sizeof(msg.u.transfer_complete.fault.string),
+			    argc == 5 ? argv[4] : "install failed");
 		msg.u.transfer_complete.start_time = CWMP_TIME_UNKNOWN;
 		msg.u.transfer_complete.complete_time = CWMP_TIME_UNKNOWN;
 	} else {

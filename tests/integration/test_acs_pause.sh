@@ -82,11 +82,11 @@ held() {
   session "$1"
   [ "$(cat "$work/status")" = 204 ] || fail "$1: paused class, yet $(cat "$work/status") $(kind)"
 }
-# report ID KEY FAULT: the new image reports the attempt (BOOT, TRANSFER COMPLETE)
+# report ID KEY FAULT [STRING]: the new image reports the attempt (BOOT, TRANSFER COMPLETE)
 report() {
   rm -f "$work/$1.jar"
   "$acs" inform "$1" "1 BOOT" "7 TRANSFER COMPLETE" "M Download=$2" > "$work/inform-boot-$1"
-  "$acs" tc "$2" "$3" > "$work/tc-$1"
+  "$acs" tc "$2" "$3" ${4:+"$4"} > "$work/tc-$1"
   [ "$(cwmp "$1" "$work/inform-boot-$1")" = 200 ] && [ "$(kind)" = InformResponse ] ||
     fail "$1: BOOT Inform"
   [ "$(cwmp "$1" "$work/tc-$1")" = 200 ] && [ "$(kind)" = TransferCompleteResponse ] ||
@@ -106,7 +106,11 @@ key4=$(download hnb-4)
 report hnb-1 "$key1" 9018
 [ "$(state hnb-1)" = in_distress ] || fail "hnb-1 after its failure: $(state hnb-1)"
 [ "$(klass femto-it .paused)" = false ] && [ "$(pauses)" = 0 ] || fail "paused after one failure"
-report hnb-2 "$key2" 9018
+# a FaultString with a line break in it: the device's text cannot forge table rows
+report hnb-2 "$key2" 9018 $'bad\nhnb-9 FORGED ROW'
+"$ctl" -d "$store" classes > "$work/classes.txt"
+! grep -q '^hnb-9 FORGED ROW' "$work/classes.txt" && grep -q 'bad?hnb-9 FORGED ROW' "$work/classes.txt" ||
+  fail "a device's line break reached the table: $(cat "$work/classes.txt")"
 [ "$(pauses)" = 1 ] || fail "the pause was logged $(pauses) times: $(grep -c paused "$work/maydayd.log")"
 json=$("$ctl" -d "$store" --json classes)
 [ "$(jq -r '.[] | select(.product_class == "femto-it") | .paused' <<<"$json")" = true ] || fail "not paused: $json"

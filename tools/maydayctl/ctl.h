@@ -30,6 +30,9 @@ int ctl_resume(struct ctl *c, int argc, char **argv);
 
 /* "2024-05-01T12:00:00Z"; "-" for 0. */
 void ctl_time(int64_t t, char out[32]);
+/* Text a device sent (a FaultString) for a table row: control characters
+ * shown as '?', so a line break in it cannot forge rows. */
+void ctl_print_text(const char *s);
 /* A JSON time string, or null for 0. */
 json_t *ctl_json_time(int64_t t);
 /* Prints a JSON value to stdout (and frees it); CTL_FAIL if it cannot. */

@@ -35,8 +35,11 @@ static int failure(void *ctx, const struct store_remed_attempt *a)
 	char at[32];
 	ctl_time(a->finished_at, at);
 	printf("    %-20s %-24s %-14s fault %u", at, a->device_id, a->command_key, a->fault_code);
-	if (a->detail[0])
-		printf("  (%s)", a->detail);
+	if (a->detail[0]) {
+		printf("  (");
+		ctl_print_text(a->detail);
+		printf(")");
+	}
 	printf("\n");
 	return ++l->shown >= TABLE_FAILURES;
 }

@@ -45,8 +45,11 @@ static int attempt(void *ctx, const struct store_remed_attempt *a)
 	       (long long)a->incident_id, a->attempt, a->result, started);
 	if (a->fault_code)
 		printf("  fault %u", a->fault_code);
-	if (a->detail[0])
-		printf("  (%s)", a->detail);
+	if (a->detail[0]) {
+		printf("  (");
+		ctl_print_text(a->detail);
+		printf(")");
+	}
 	printf("\n");
 	return 0;
 }
