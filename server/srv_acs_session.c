@@ -266,9 +266,14 @@ static void on_reboot_events(const struct srv_acs_env *env, const struct cwmp_in
 static void after_failure(const struct srv_acs_env *env, const struct sess *s)
 {
 	struct store_remed_status rs;
-	if (env->pol->pause_after_failures != 0 &&
-	    store_remed_status(env->st, s->device, &rs) == MAYDAY_OK)
+	if (env->pol->pause_after_failures == 0)
+		return;
+	enum mayday_err err = store_remed_status(env->st, s->device, &rs);
+	if (err == MAYDAY_OK)
 		(void)srv_acs_policy_paused(env->pol, env->st, rs.product_class, env->now);
+	else
+		log_limited(&lim_store, "cwmp: %s: checking its class for a pause: %s", s->device,
+			    mayday_strerror(err));
 }
 
 static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_env *env,
