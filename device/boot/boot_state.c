@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "boot_state.h"
+#include "mayday/byteorder.h"
 #include "mayday/keys.h"
 
 #define OFF_MAGIC    0
@@ -67,10 +68,7 @@ enum mayday_err boot_state_encode(const struct boot_state *st, uint8_t out[BOOT_
 	out[OFF_ACTIVE] = st->active;
 	out[OFF_PENDING] = st->pending;
 	out[OFF_TRIES] = st->tries_left;
-	out[OFF_ATTEMPTS + 0] = (uint8_t)(st->attempts >> 24);
-	out[OFF_ATTEMPTS + 1] = (uint8_t)(st->attempts >> 16);
-	out[OFF_ATTEMPTS + 2] = (uint8_t)(st->attempts >> 8);
-	out[OFF_ATTEMPTS + 3] = (uint8_t)st->attempts;
+	mayday_put_be(out + OFF_ATTEMPTS, st->attempts, 4);
 	check_value(out, out + OFF_CHECK);
 	return MAYDAY_OK;
 }
@@ -108,8 +106,7 @@ enum mayday_err boot_state_decode(const uint8_t *in, size_t len, struct boot_sta
 	tmp.active = in[OFF_ACTIVE];
 	tmp.pending = in[OFF_PENDING];
 	tmp.tries_left = in[OFF_TRIES];
-	tmp.attempts = (uint32_t)in[OFF_ATTEMPTS] << 24 | (uint32_t)in[OFF_ATTEMPTS + 1] << 16 |
-		       (uint32_t)in[OFF_ATTEMPTS + 2] << 8 | (uint32_t)in[OFF_ATTEMPTS + 3];
+	tmp.attempts = (uint32_t)mayday_get_be(in + OFF_ATTEMPTS, 4);
 	if (!slot_valid(tmp.active))
 		return reject(diag, MAYDAY_E_MALFORMED, OFF_ACTIVE, "active slot out of range");
 	if (tmp.pending != BOOT_SLOT_NONE && !slot_valid(tmp.pending))

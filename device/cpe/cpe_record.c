@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "mayday/byteorder.h"
+
 #define MAGIC "MDYR"
 
 /* Field offsets (cpe_record.h). */
@@ -91,21 +93,6 @@ void cpe_record_set_failed(struct cpe_record *r, uint32_t code, const char *stri
 	}
 }
 
-static void put_be(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-}
-
-static uint64_t get_be(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 enum mayday_err cpe_record_encode(const struct cpe_record *r, uint8_t out[CPE_RECORD_MAX],
 				  size_t *len)
 {
@@ -132,10 +119,10 @@ enum mayday_err cpe_record_encode(const struct cpe_record *r, uint8_t out[CPE_RE
 	out[OFF_PHASE] = (uint8_t)r->phase;
 	out[OFF_SLOT] = r->slot;
 	out[OFF_KLEN] = (uint8_t)kl;
-	put_be(out + OFF_ULEN, ul, 2);
-	put_be(out + OFF_SLEN, sl, 2);
-	put_be(out + OFF_CODE, r->fault.code, 4);
-	put_be(out + OFF_START, (uint64_t)r->start_time, 8);
+	mayday_put_be(out + OFF_ULEN, ul, 2);
+	mayday_put_be(out + OFF_SLEN, sl, 2);
+	mayday_put_be(out + OFF_CODE, r->fault.code, 4);
+	mayday_put_be(out + OFF_START, (uint64_t)r->start_time, 8);
 	memcpy(out + OFF_DIGEST, r->manifest_sha256, MAYDAY_DIGEST_LEN);
 	memcpy(out + CPE_RECORD_HEADER, r->command_key, kl);
 	memcpy(out + CPE_RECORD_HEADER + kl, r->acs_url, ul);
@@ -180,19 +167,19 @@ static enum mayday_err header(const uint8_t *in, struct cpe_record *r, size_t *k
 	*kl = in[OFF_KLEN];
 	if (*kl > CWMP_COMMANDKEY_MAX)
 		return bad(diag, OFF_KLEN, "CommandKey too long", MAYDAY_E_MALFORMED);
-	*ul = (size_t)get_be(in + OFF_ULEN, 2);
+	*ul = (size_t)mayday_get_be(in + OFF_ULEN, 2);
 	if (*ul == 0 || *ul > CWMP_STR256_MAX)
 		return bad(diag, OFF_ULEN, "ACS URL length out of range", MAYDAY_E_MALFORMED);
-	*sl = (size_t)get_be(in + OFF_SLEN, 2);
+	*sl = (size_t)mayday_get_be(in + OFF_SLEN, 2);
 	if (uses_fault(r->phase) ? *sl > CWMP_STR256_MAX : *sl != 0)
 		return bad(diag, OFF_SLEN, "FaultString length does not fit the phase",
 			   MAYDAY_E_MALFORMED);
-	r->fault.code = (uint32_t)get_be(in + OFF_CODE, 4);
+	r->fault.code = (uint32_t)mayday_get_be(in + OFF_CODE, 4);
 	if (uses_fault(r->phase) ? r->fault.code < CPE_RECORD_FAULT_MIN ||
 					   r->fault.code > CPE_RECORD_FAULT_MAX
 				 : r->fault.code != 0)
 		return bad(diag, OFF_CODE, "fault code does not fit the phase", MAYDAY_E_MALFORMED);
-	r->start_time = (int64_t)get_be(in + OFF_START, 8);
+	r->start_time = (int64_t)mayday_get_be(in + OFF_START, 8);
 	if (!uses_image(r->phase) && !all_zero(in + OFF_DIGEST, MAYDAY_DIGEST_LEN, &at))
 		return bad(diag, OFF_DIGEST + at, "manifest digest in a phase without an image",
 			   MAYDAY_E_MALFORMED);

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "mayday/byteorder.h"
 #include "mayday/keys.h"
 #include "rot_counters.h"
 
@@ -19,31 +20,16 @@ _Static_assert(CTR_OFF_CHECK + CTR_CHECK_LEN == ROT_COUNTERS_RECORD_LEN,
 	       "counters record layout is pinned at 32 bytes");
 _Static_assert(sizeof(CTR_MAGIC) - 1 == CTR_OFF_VERSION, "magic fills bytes 0..3");
 
-static void put_be(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-}
-
-static uint64_t get_be(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 void rot_counters_encode(const uint64_t value[HAL_ROT_COUNTER__COUNT],
 			 uint8_t rec[ROT_COUNTERS_RECORD_LEN])
 {
 	uint8_t digest[MAYDAY_DIGEST_LEN];
 
 	memcpy(rec, CTR_MAGIC, CTR_OFF_VERSION);
-	put_be(rec + CTR_OFF_VERSION, ROT_COUNTERS_VERSION, 2);
-	put_be(rec + CTR_OFF_RESERVED, 0, 2);
+	mayday_put_be(rec + CTR_OFF_VERSION, ROT_COUNTERS_VERSION, 2);
+	mayday_put_be(rec + CTR_OFF_RESERVED, 0, 2);
 	for (unsigned i = 0; i < HAL_ROT_COUNTER__COUNT; i++)
-		put_be(rec + CTR_OFF_COUNTERS + 8 * i, value[i], 8);
+		mayday_put_be(rec + CTR_OFF_COUNTERS + 8 * i, value[i], 8);
 	mayday_sha256(rec, CTR_OFF_CHECK, digest);
 	memcpy(rec + CTR_OFF_CHECK, digest, CTR_CHECK_LEN);
 }
@@ -58,11 +44,11 @@ enum mayday_err rot_counters_decode(const uint8_t *rec, size_t len,
 	mayday_sha256(rec, CTR_OFF_CHECK, digest);
 	if (!mayday_ct_equal(digest, rec + CTR_OFF_CHECK, CTR_CHECK_LEN))
 		return MAYDAY_E_MALFORMED;
-	if (get_be(rec + CTR_OFF_VERSION, 2) != ROT_COUNTERS_VERSION)
+	if (mayday_get_be(rec + CTR_OFF_VERSION, 2) != ROT_COUNTERS_VERSION)
 		return MAYDAY_E_UNSUPPORTED;
-	if (get_be(rec + CTR_OFF_RESERVED, 2) != 0)
+	if (mayday_get_be(rec + CTR_OFF_RESERVED, 2) != 0)
 		return MAYDAY_E_MALFORMED;
 	for (unsigned i = 0; i < HAL_ROT_COUNTER__COUNT; i++)
-		value[i] = get_be(rec + CTR_OFF_COUNTERS + 8 * i, 8);
+		value[i] = mayday_get_be(rec + CTR_OFF_COUNTERS + 8 * i, 8);
 	return MAYDAY_OK;
 }

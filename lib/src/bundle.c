@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mayday/bundle.h"
+#include "mayday/byteorder.h"
 
 #define OFF_FORMAT   4
 #define OFF_RESERVED 5
@@ -22,10 +23,7 @@ enum mayday_err mayday_bundle_header_encode(size_t manifest_len,
 	memcpy(out, MAYDAY_BUNDLE_MAGIC, 4);
 	out[OFF_FORMAT] = MAYDAY_BUNDLE_FORMAT;
 	memset(out + OFF_RESERVED, 0, OFF_LEN - OFF_RESERVED);
-	out[OFF_LEN] = (uint8_t)(manifest_len >> 24);
-	out[OFF_LEN + 1] = (uint8_t)(manifest_len >> 16);
-	out[OFF_LEN + 2] = (uint8_t)(manifest_len >> 8);
-	out[OFF_LEN + 3] = (uint8_t)manifest_len;
+	mayday_put_be(out + OFF_LEN, manifest_len, 4);
 	return MAYDAY_OK;
 }
 
@@ -56,8 +54,7 @@ enum mayday_err mayday_bundle_header_decode(const uint8_t *in, size_t len, uint3
 	for (size_t i = OFF_RESERVED; i < OFF_LEN; i++)
 		if (in[i] != 0)
 			return reject(diag, MAYDAY_E_MALFORMED, i, "reserved byte not zero");
-	n = (uint32_t)in[OFF_LEN] << 24 | (uint32_t)in[OFF_LEN + 1] << 16 |
-	    (uint32_t)in[OFF_LEN + 2] << 8 | in[OFF_LEN + 3];
+	n = (uint32_t)mayday_get_be(in + OFF_LEN, 4);
 	if (n == 0)
 		return reject(diag, MAYDAY_E_MALFORMED, OFF_LEN, "empty manifest");
 	if (n > MAYDAY_MANIFEST_MAX)
