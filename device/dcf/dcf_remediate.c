@@ -26,27 +26,35 @@
 
 #define DISTRESS_EVENT "X " CPE_OUI " " CWMP_EV_DISTRESS_NAME
 
-static void client(const struct dcf_remediate *r, struct cpe_client *c)
+void dcf_remediate_client(const struct dcf_config *cfg, struct hal_flash *flash,
+			  struct hal_rot *rot, const char *device_id,
+			  const char *software_version, uint64_t free_space,
+			  struct cpe_client *c)
 {
-	const struct dcf_config *cfg = r->cfg;
-
 	*c = (struct cpe_client){
-		.flash = r->flash,
-		.rot = r->rot,
+		.flash = flash,
+		.rot = rot,
 		.ca = cfg->cwmp_ca,
 		.cert = cfg->cwmp_cert,
 		.pin_sha256 = cfg->cwmp_pin_set ? cfg->cwmp_pin_sha256 : NULL,
 		.timeout_ms = cfg->cwmp_timeout_ms,
 		.info = {
 			.product_class = cfg->product_class,
-			.serial_number = r->device_id,
-			.software_version = r->ev->image_version[0] ? r->ev->image_version
-								    : "unknown",
+			.serial_number = device_id,
+			.software_version = software_version,
 			.dcf_version = cfg->version,
-			.free_space = r->free_space,
+			.free_space = free_space,
 			.max_image_size = cfg->max_image_size,
 		},
 	};
+}
+
+/* The DCF's: the image it reports is the one secure start-up found. */
+static void client(const struct dcf_remediate *r, struct cpe_client *c)
+{
+	dcf_remediate_client(r->cfg, r->flash, r->rot, r->device_id,
+			     r->ev->image_version[0] ? r->ev->image_version : "unknown",
+			     r->free_space, c);
 }
 
 void dcf_remediate_leftover_fault(const struct mayday_evidence *ev, struct cwmp_fault *f)

@@ -43,6 +43,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpe_client.h"
 #include "cpe_record.h"
 #include "cwmp.h"
 #include "dcf_config.h"
@@ -93,5 +94,13 @@ void dcf_remediate_leftover_fault(const struct mayday_evidence *ev, struct cwmp_
  * "1 BOOT" (with "7 TRANSFER COMPLETE", "M Download"). */
 bool dcf_remediate_leftover_tc(const struct cpe_record *rec, const struct mayday_evidence *ev,
 			       int64_t now, struct cwmp_transfer_complete *tc);
+
+/* The device's CWMP client as dcf.conf's [cwmp] describes it (files, pin,
+ * timeout) for the device `device_id` running `software_version`; all
+ * borrowed. Normal code's recovery report uses it too. */
+void dcf_remediate_client(const struct dcf_config *cfg, struct hal_flash *flash,
+			  struct hal_rot *rot, const char *device_id,
+			  const char *software_version, uint64_t free_space,
+			  struct cpe_client *c);
 
 #endif

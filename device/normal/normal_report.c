@@ -16,6 +16,7 @@
 #include "cpe_client.h"
 #include "cpe_download.h"
 #include "dcf_config.h"
+#include "dcf_remediate.h"
 #include "dcf_report.h"
 #include "hal/clock.h"
 #include "log.h"
@@ -116,21 +117,8 @@ enum mayday_err normal_report_run(struct hal_flash *f, struct hal_rot *rot,
 			 rec.command_key, DCF_CONFIG_NAME);
 		return MAYDAY_E_INVALID;
 	}
-	struct cpe_client c = {
-		.flash = f,
-		.rot = rot,
-		.ca = cfg.cwmp_ca,
-		.cert = cfg.cwmp_cert,
-		.pin_sha256 = cfg.cwmp_pin_set ? cfg.cwmp_pin_sha256 : NULL,
-		.timeout_ms = cfg.cwmp_timeout_ms,
-		.info = {
-			.product_class = cfg.product_class,
-			.serial_number = device_id,
-			.software_version = image_version,
-			.dcf_version = cfg.version,
-			.free_space = dcf_report_free_space(hal_flash_device_dir(f)),
-			.max_image_size = cfg.max_image_size,
-		},
-	};
+	struct cpe_client c;
+	dcf_remediate_client(&cfg, f, rot, device_id, image_version,
+			     dcf_report_free_space(hal_flash_device_dir(f)), &c);
 	return cpe_client_report(&c, rec.acs_url, &tc, true);
 }
