@@ -15,6 +15,7 @@ build_pkgs=(
   libsqlite3-dev sqlite3   # incident store (WAL)
   libcurl4-openssl-dev     # DCF's HTTP(S) client: TLS 1.3 mutual auth and plain HTTP POSTs
   libxml2-dev libxml2-utils   # CWMP (TR-069) envelopes: libxml2 parser/writer; xmllint validates them in tests
+  libcap-dev          # maydayd keeps CAP_NET_BIND_SERVICE until its sockets are bound, then none
 )
 run_pkgs=(openssl iproute2 procps jq bc   # jq: the demo reads maydayctl --json; bc: bench arithmetic
   strongswan-charon strongswan-swanctl     # ipsec method: the IKE daemon the DCF drives over VICI, and swanctl

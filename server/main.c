@@ -1,10 +1,20 @@
 /*
  * maydayd: the pre-designated network entity (H(e)MS) that receives
- * distress indications. This file is the lifecycle only: arguments,
- * configuration, opening everything that can fail while errors still reach
- * the terminal, detaching, then waiting for a signal. SIGTERM/SIGINT stop
+ * distress indications. This file is the lifecycle only:
+ *
+ *   arguments, configuration             errors to the terminal
+ *   detach (fork, before anything opens) srv_detach.h: the parent waits
+ *   become the configured user           srv_privs.h
+ *   keys, sockets, store, TLS contexts   srv_pipeline_create
+ *   drop every capability                srv_privs.h
+ *   log destination, pidfile, threads
+ *   ready                                the parent exits 0; READY=1 to a
+ *                                        service manager (srv_notify.h)
+ *
+ * Nothing that holds the store is ever forked. SIGTERM/SIGINT stop
  * receiving, let every indication in flight commit and be acked, close the
- * store and exit 0.
+ * store and exit 0. SIGHUP reopens the log file and reloads what can change
+ * without a restart (srv_pipeline_reload).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,17 +29,22 @@
 #include "mayday/keys.h"
 #include "srv_config.h"
 #include "log.h"
+#include "srv_detach.h"
+#include "srv_notify.h"
 #include "srv_pipeline.h"
+#include "srv_privs.h"
 
 #define EXIT_USAGE 2
 
-static void usage(void)
+static void usage(FILE *to)
 {
-	fprintf(stderr, "usage: maydayd -c FILE [-f] [-v] [--pidfile FILE]\n"
-			"  -c, --config FILE   configuration (see maydayd.conf.example)\n"
-			"  -f, --foreground    do not detach\n"
-			"  -v, --verbose       debug logging\n"
-			"  -p, --pidfile FILE  write the daemon's pid to FILE\n");
+	fprintf(to, "usage: maydayd -c FILE [-f] [-v] [--pidfile FILE]\n"
+		    "  -c, --config FILE   configuration (see maydayd.conf(5))\n"
+		    "  -f, --foreground    do not detach (under a service manager)\n"
+		    "  -v, --verbose       debug logging\n"
+		    "  -p, --pidfile FILE  write the daemon's pid to FILE\n"
+		    "  -V, --version       print the version and exit\n"
+		    "  -h, --help          this text\n");
 }
 
 static int write_pidfile(const char *path)
@@ -43,6 +58,23 @@ static int write_pidfile(const char *path)
 	return (close(fd) == 0 && ok) ? 0 : -1;
 }
 
+/* The configured destination, or the mode's default. */
+static const char *log_dest(const struct srv_config *cfg, int foreground)
+{
+	if (cfg->log[0])
+		return cfg->log;
+	return foreground ? "stderr" : "syslog";
+}
+
+static void reload(struct srv_pipeline *pl)
+{
+	(void)srv_notify("RELOADING=1");
+	if (log_reopen() != 0)
+		log_warn("SIGHUP: reopening the log");
+	srv_pipeline_reload(pl);
+	(void)srv_notify("READY=1");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -50,30 +82,33 @@ int main(int argc, char **argv)
 		{"foreground", no_argument, NULL, 'f'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"pidfile", required_argument, NULL, 'p'},
+		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *pidfile = NULL;
 	int foreground = 0, verbose = 0, c, rc = 1;
 	struct srv_config cfg;
-	char err[256];
+	struct srv_detach detach = {.fd = -1};
+	char err[512];
 	EVP_PKEY *hems = NULL;
 	struct srv_pipeline *pl = NULL;
 	enum mayday_err e;
 	sigset_t sigs;
 
-	while ((c = getopt_long(argc, argv, "c:fvp:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fvp:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'f': foreground = 1; break;
 		case 'v': verbose = 1; break;
 		case 'p': pidfile = optarg; break;
-		case 'h': usage(); return 0;
-		default: usage(); return EXIT_USAGE;
+		case 'V': printf("maydayd (mayday) %s\n", MAYDAY_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (config == NULL || optind != argc) {
-		usage();
+		usage(stderr);
 		return EXIT_USAGE;
 	}
 	log_init("maydayd", verbose);
@@ -82,15 +117,28 @@ int main(int argc, char **argv)
 		log_warnx("%s: %s", config, err);
 		return EXIT_USAGE;
 	}
+	if (!foreground && srv_detach_begin(&detach) != MAYDAY_OK)
+		goto out;
+	if (srv_privs_switch(cfg.user, err, sizeof(err)) != MAYDAY_OK) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if (geteuid() == 0)
+		log_warnx("running as root: set [server] user to run as an unprivileged user");
 	if ((e = mayday_key_load_private(cfg.hems_key, &hems)) != MAYDAY_OK) {
 		log_warnx("hems_key %s: %s", cfg.hems_key, mayday_strerror(e));
 		goto out;
 	}
-	/* Sockets, store and TLS context open here, while errors reach the terminal. */
+	/* Sockets, store and TLS contexts open here, in the process that uses
+	 * them, while errors still reach the terminal. */
 	if (srv_pipeline_create(&pl, &cfg, hems) != MAYDAY_OK)
 		goto out;
-	if (!foreground && daemon(1, 1) != 0) {
-		log_warn("daemon");
+	if (srv_privs_done(err, sizeof(err)) != MAYDAY_OK) {
+		log_warnx("dropping capabilities: %s", err);
+		goto out;
+	}
+	if (log_open(log_dest(&cfg, foreground), err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
 		goto out;
 	}
 	if (pidfile != NULL && write_pidfile(pidfile) != 0) {
@@ -109,16 +157,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_info("running (db %s, %u workers, batch %u)", cfg.db, cfg.workers, cfg.batch);
+	srv_detach_ready(&detach, log_to_stderr());
+	(void)srv_notify("READY=1");
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_info("signal %d: draining in-flight indications", sig);
+			(void)srv_notify("STOPPING=1");
 			break;
 		}
 		if (sig == SIGHUP)
-			log_info("SIGHUP ignored: restart to reload the configuration");
+			reload(pl);
 	}
 	rc = 0;
 out:

@@ -35,6 +35,8 @@ static const struct key keys[] = {
 	{"server", "workers", K_UINT, 1, SRV_WORKERS_MAX, F(workers), 0},
 	{"server", "queue", K_UINT, SRV_QUEUE_MIN, SRV_QUEUE_MAX, F(queue), 0},
 	{"server", "batch", K_UINT, 1, SRV_BATCH_MAX, F(batch), 0},
+	{"server", "user", K_STR, 1, SRV_USER_MAX, F(user), 0},
+	{"server", "log", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(log), 0},
 	{"udp", "listen", K_ADDR, 0, 0, F(udp_listen), 0},
 	{"udp", "rcvbuf", K_UINT, 4096, SRV_RCVBUF_MAX, F(rcvbuf), 0},
 	{"http", "listen", K_ADDR, 0, 0, F(http_listen), 0},
@@ -256,6 +258,9 @@ void srv_config_defaults(struct srv_config *cfg)
 /* What a listener needs beyond its address, checked once the file is read. */
 static const char *listeners_incomplete(const struct srv_config *cfg)
 {
+	if (cfg->log[0] && strcmp(cfg->log, "stderr") != 0 && strcmp(cfg->log, "syslog") != 0 &&
+	    cfg->log[0] != '/')
+		return "[server] log must be stderr, syslog or an absolute path";
 	if (cfg->https_listen.len &&
 	    (!cfg->https_cert[0] || !cfg->https_key[0] || !cfg->https_ca[0]))
 		return "[https] listen needs cert, key and ca";

@@ -30,6 +30,7 @@
 #define SRV_CONFIG_VALUE_MAX  160
 #define SRV_ADDR_TEXT_MAX     64     /* "[IPv6]:port" */
 
+#define SRV_USER_MAX      32         /* a login name, as useradd allows */
 #define SRV_WORKERS_MAX   64
 #define SRV_QUEUE_MIN     64
 #define SRV_QUEUE_MAX     65536
@@ -62,6 +63,9 @@ struct srv_config {
 	unsigned workers;                         /* verify/ack threads, 1..64, default 2 */
 	unsigned queue;                           /* datagram slots in flight, default 2048 */
 	unsigned batch;                           /* rows per transaction, 1..1000, default 256 */
+	char user[SRV_USER_MAX + 1];              /* started as root: become this user; "" stay */
+	char log[SRV_CONFIG_VALUE_MAX + 1];       /* stderr, syslog or /path; "" = stderr in the
+						     foreground, syslog when detached */
 	/* [udp] */
 	struct srv_addr udp_listen;               /* default 127.0.0.1:7701; port 0 = ephemeral */
 	unsigned rcvbuf;                          /* SO_RCVBUF bytes of every UDP listener, default 4 MiB */

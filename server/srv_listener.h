@@ -53,6 +53,11 @@ struct srv_listener_ops {
 	/* Once every slot is back: join threads, close sockets, free. Also
 	 * right after a failed open or without start. */
 	void (*destroy)(struct srv_listener *l);
+	/* Optional (NULL: nothing to reload). SIGHUP: read again what may
+	 * change without a restart (certificates, keys, CRL) and use it for new
+	 * connections; on failure keep what it had and say why, once. Called
+	 * from the main thread while the listener runs. */
+	MAYDAY_NODISCARD enum mayday_err (*reload)(struct srv_listener *l);
 };
 
 struct srv_listener {

@@ -293,8 +293,12 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 					.n_slots = p->n_slots};
 	p->ingest = (struct srv_ingest){.keys = &p->keys, .limit = &p->limit,
 					.stats = &p->stats, .max_datagram = cfg->max_datagram};
-	if ((err = store_open(&p->writer_st, cfg->db)) != MAYDAY_OK) {
-		log_warnx("store %s: %s", cfg->db, mayday_strerror(err));
+	/* The first connection creates or migrates the store and checks it
+	 * whole: a damaged file is refused before anything is acknowledged. */
+	char why[512];
+	if ((err = store_open_ex(&p->writer_st, cfg->db, STORE_OPEN_CREATE | STORE_OPEN_CHECK, why,
+				 sizeof(why))) != MAYDAY_OK) {
+		log_warnx("store: %s", why[0] ? why : mayday_strerror(err));
 		goto fail;
 	}
 	for (unsigned i = 0; i < p->n_workers; i++) {
@@ -337,6 +341,21 @@ enum mayday_err srv_pipeline_run(struct srv_pipeline *p)
 		log_info("listening on %s %s", l->name, l->bound);
 	}
 	return MAYDAY_OK;
+}
+
+void srv_pipeline_reload(struct srv_pipeline *p)
+{
+	unsigned failed = 0;
+	for (unsigned i = 0; i < p->n_listeners; i++) {
+		struct srv_listener *l = p->listeners[i];
+		enum mayday_err err = l->ops->reload != NULL ? l->ops->reload(l) : MAYDAY_OK;
+		if (err != MAYDAY_OK) {
+			log_warnx("SIGHUP: %s listener keeps its old configuration: %s", l->name,
+				  mayday_strerror(err));
+			failed++;
+		}
+	}
+	log_info("SIGHUP: reloaded%s", failed ? " (with failures, see above)" : "");
 }
 
 void srv_pipeline_stop(struct srv_pipeline *p)

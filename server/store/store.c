@@ -1,8 +1,10 @@
 /*
  * Store front end: picks a backend by the spec's scheme ("sqlite:PATH")
  * from a table and forwards every call through the backend's function table.
- * Arguments common to every backend are checked here once.
+ * A spec that names no known scheme is a path for the embedded default,
+ * SQLite. Arguments common to every backend are checked here once.
  */
+#include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
@@ -12,20 +14,41 @@ static const struct store_backend *const backends[] = {
 	&store_sqlite_backend,
 };
 
-enum mayday_err store_open(struct store **out, const char *spec)
+enum mayday_err store_open_ex(struct store **out, const char *spec, unsigned flags, char *why,
+			      size_t why_cap)
 {
+	char none[1];
+	if (why == NULL || why_cap == 0) {
+		why = none;
+		why_cap = sizeof(none);
+	}
+	why[0] = '\0';
 	*out = NULL;
-	if (spec == NULL)
+	if (spec == NULL || spec[0] == '\0') {
+		snprintf(why, why_cap, "no store named");
 		return MAYDAY_E_INVALID;
+	}
+	/* A path: absolute, relative to here, or with no scheme in front. */
 	const char *colon = strchr(spec, ':');
-	if (colon == NULL || colon[1] == '\0')
-		return MAYDAY_E_INVALID;
+	if (spec[0] == '/' || spec[0] == '.' || colon == NULL)
+		return store_sqlite_backend.open(out, spec, flags, why, why_cap);
 	size_t n = (size_t)(colon - spec);
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		if (strlen(backends[i]->scheme) == n && memcmp(backends[i]->scheme, spec, n) == 0)
-			return backends[i]->open(out, colon + 1);
+		if (strlen(backends[i]->scheme) != n || memcmp(backends[i]->scheme, spec, n) != 0)
+			continue;
+		if (colon[1] == '\0') {
+			snprintf(why, why_cap, "'%s' names no path", spec);
+			return MAYDAY_E_INVALID;
+		}
+		return backends[i]->open(out, colon + 1, flags, why, why_cap);
 	}
+	snprintf(why, why_cap, "'%.*s' is not a store type (sqlite:PATH, or a path)", (int)n, spec);
 	return MAYDAY_E_UNSUPPORTED;
+}
+
+enum mayday_err store_open(struct store **out, const char *spec)
+{
+	return store_open_ex(out, spec, STORE_OPEN_CREATE, NULL, 0);
 }
 
 void store_close(struct store *st)

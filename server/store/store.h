@@ -13,7 +13,25 @@
 
 struct store;
 
-/* Creates the schema if missing. Caller owns *out. */
+enum store_open_flags {
+	/* Create the store, and its schema, when missing; migrate an older
+	 * schema. Only maydayd (and the tools that stand in for it in tests)
+	 * create: an operator's typo must not become an empty store. */
+	STORE_OPEN_CREATE = 1u << 0,
+	/* Check the whole file (PRAGMA quick_check) before use and refuse a
+	 * damaged one. Costs a read of the file: once, at a daemon's start. */
+	STORE_OPEN_CHECK = 1u << 1,
+};
+
+/* Opens the store named by `spec`: "sqlite:PATH", or a plain PATH (SQLite).
+ * Without STORE_OPEN_CREATE a missing store, a file with no mayday schema
+ * or one with an older schema is refused (MAYDAY_E_NOTFOUND,
+ * MAYDAY_E_UNSUPPORTED). A damaged file is MAYDAY_E_MALFORMED. On failure
+ * `why` (when not NULL) says in words which store, what is wrong and what
+ * to do. Caller owns *out. */
+MAYDAY_NODISCARD enum mayday_err store_open_ex(struct store **out, const char *spec,
+					       unsigned flags, char *why, size_t why_cap);
+/* store_open_ex with STORE_OPEN_CREATE and no explanation. */
 MAYDAY_NODISCARD enum mayday_err store_open(struct store **out, const char *spec);
 void store_close(struct store *st); /* NULL-safe */
 

@@ -15,7 +15,9 @@
 
 struct store_backend {
 	const char *scheme; /* "sqlite" for "sqlite:PATH" */
-	enum mayday_err (*open)(struct store **out, const char *arg);
+	/* flags: enum store_open_flags; `why` is never NULL (may be cap 0). */
+	enum mayday_err (*open)(struct store **out, const char *arg, unsigned flags, char *why,
+				size_t why_cap);
 	void (*close)(struct store *st);
 	enum mayday_err (*enrol)(struct store *st, const char *device_id,
 				 const char *product_class, const char *pubkey_pem);

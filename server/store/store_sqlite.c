@@ -4,6 +4,8 @@
  * file), enrolment and key lookup, and the backend's function table. Ingest
  * and queries live in store_sqlite_ingest.c and store_sqlite_query.c.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -107,27 +109,75 @@ out:
 	return err;
 }
 
-static enum mayday_err sqlite_open(struct store **out, const char *path)
+/* PRAGMA quick_check: "ok", or the first problem it found, into `why`. */
+static enum mayday_err quick_check(sqlite3 *db, const char *path, char *why, size_t why_cap)
+{
+	sqlite3_stmt *stmt = NULL;
+	enum mayday_err err = MAYDAY_OK;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	const char *got = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
+	if (got == NULL || strcmp(got, "ok") != 0) {
+		snprintf(why, why_cap,
+			 "%s is damaged (quick_check: %s). Stop every program using it, keep a "
+			 "copy of it and its -wal file, then restore it from a backup, or salvage "
+			 "what is readable with: sqlite3 %s .recover | sqlite3 NEW.db",
+			 path, got != NULL ? got : sqlite3_errmsg(db), path);
+		err = MAYDAY_E_MALFORMED;
+	}
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+/* Words for a failed open: which file, what went wrong, what to do. */
+static void explain_open(sqlite3 *db, int rc, const char *path, unsigned flags, char *why,
+			 size_t why_cap)
+{
+	int sys = db != NULL ? sqlite3_system_errno(db) : 0;
+	if ((rc & 0xff) == SQLITE_CANTOPEN && !(flags & STORE_OPEN_CREATE) && sys == ENOENT)
+		snprintf(why, why_cap, "%s: no such store (only maydayd creates one, at its first "
+			 "start: check the path)", path);
+	else if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+		snprintf(why, why_cap, "%s is not an intact SQLite database (%s): restore it "
+			 "from a backup", path, sqlite3_errstr(rc));
+	else if (sys != 0)
+		snprintf(why, why_cap, "%s: %s (%s)", path, sqlite3_errstr(rc), strerror(sys));
+	else
+		snprintf(why, why_cap, "%s: %s", path, db != NULL ? sqlite3_errmsg(db) :
+			 sqlite3_errstr(rc));
+}
+
+static enum mayday_err sqlite_open(struct store **out, const char *path, unsigned flags,
+				   char *why, size_t why_cap)
 {
 	enum mayday_err err = MAYDAY_OK;
 	struct store_sqlite *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return MAYDAY_E_NOMEM;
 	s->base.be = &store_sqlite_backend;
-	int rc = sqlite3_open_v2(path, &s->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+	int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (flags & STORE_OPEN_CREATE)
+		open_flags |= SQLITE_OPEN_CREATE;
+	int rc = sqlite3_open_v2(path, &s->db, open_flags, NULL);
 	if (rc != SQLITE_OK) {
-		err = MAYDAY_E_IO;
+		explain_open(s->db, rc, path, flags, why, why_cap);
+		err = (rc & 0xff) == SQLITE_CANTOPEN && !(flags & STORE_OPEN_CREATE) ?
+			MAYDAY_E_NOTFOUND : MAYDAY_E_IO;
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if ((err = pragma_expect(s->db, "PRAGMA journal_mode = WAL", "wal")) != MAYDAY_OK ||
 	    (err = pragma_expect(s->db, "PRAGMA synchronous = FULL", NULL)) != MAYDAY_OK ||
-	    (err = pragma_expect(s->db, "PRAGMA foreign_keys = ON", NULL)) != MAYDAY_OK)
+	    (err = pragma_expect(s->db, "PRAGMA foreign_keys = ON", NULL)) != MAYDAY_OK) {
+		explain_open(s->db, sqlite3_errcode(s->db), path, flags, why, why_cap);
 		goto fail;
-	if ((err = store_sqlite_schema_apply(s->db)) != MAYDAY_OK)
+	}
+	if ((flags & STORE_OPEN_CHECK) && (err = quick_check(s->db, path, why, why_cap)) != MAYDAY_OK)
+		goto fail;
+	if ((err = store_sqlite_schema_apply(s->db, flags & STORE_OPEN_CREATE, path, why,
+					     why_cap)) != MAYDAY_OK)
 		goto fail;
 	*out = &s->base;
 	return MAYDAY_OK;

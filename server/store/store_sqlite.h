@@ -8,6 +8,7 @@
 #define MAYDAY_STORE_SQLITE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store_backend.h"
 
@@ -34,8 +35,13 @@ static inline struct store_sqlite *store_sqlite_of(struct store *st)
 	return (struct store_sqlite *)st;
 }
 
-/* Creates or checks the schema; MAYDAY_E_UNSUPPORTED for a newer version. */
-MAYDAY_NODISCARD enum mayday_err store_sqlite_schema_apply(sqlite3 *db);
+/* Checks the schema version and, when `create`, creates or migrates the
+ * schema. MAYDAY_E_UNSUPPORTED for a newer version, or (without `create`) an
+ * older one; MAYDAY_E_NOTFOUND (without `create`) for a file with no mayday
+ * schema. `why` says which and what to do. */
+MAYDAY_NODISCARD enum mayday_err store_sqlite_schema_apply(sqlite3 *db, bool create,
+							   const char *path, char *why,
+							   size_t why_cap);
 
 /* Prepares `sql` into *stmt unless already prepared; resets it for reuse. */
 MAYDAY_NODISCARD enum mayday_err store_sqlite_stmt(struct store_sqlite *s, sqlite3_stmt **stmt,

@@ -20,6 +20,7 @@
  * ''). psk_keys holds each device's PSK and the replay window of the PSK
  * method, advanced in the transaction that stores the indication.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "store_sqlite.h"
@@ -202,31 +203,57 @@ out:
 	return err;
 }
 
-enum mayday_err store_sqlite_schema_apply(sqlite3 *db)
+enum mayday_err store_sqlite_schema_apply(sqlite3 *db, bool create, const char *path, char *why,
+					  size_t why_cap)
 {
 	enum mayday_err err = MAYDAY_OK;
 	int version = 0;
-	/* IMMEDIATE: two processes opening a fresh file create the schema once. */
-	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	/* IMMEDIATE: two processes opening a fresh file create the schema once.
+	 * A reader that may not create takes no write lock. */
+	int rc = sqlite3_exec(db, create ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(why, why_cap, "%s: %s", path, sqlite3_errmsg(db));
 		return store_sqlite_err(rc);
+	}
 	err = version_of(db, &version);
-	if (err != MAYDAY_OK)
+	if (err != MAYDAY_OK) {
+		snprintf(why, why_cap, "%s: cannot read its schema version: %s", path,
+			 sqlite3_errmsg(db));
 		goto out;
+	}
 	if (version < 0 || version > STORE_SQLITE_SCHEMA_VERSION) {
+		snprintf(why, why_cap, "%s has schema version %d; this program knows %d at most: "
+			 "use the release that wrote it", path, version, STORE_SQLITE_SCHEMA_VERSION);
+		err = MAYDAY_E_UNSUPPORTED;
+		goto out;
+	}
+	if (!create && version == 0) {
+		snprintf(why, why_cap, "%s is not a mayday store (no schema): check the path",
+			 path);
+		err = MAYDAY_E_NOTFOUND;
+		goto out;
+	}
+	if (!create && version < STORE_SQLITE_SCHEMA_VERSION) {
+		snprintf(why, why_cap, "%s has schema version %d, older than this program's %d: "
+			 "start maydayd of this release once, which migrates it", path, version,
+			 STORE_SQLITE_SCHEMA_VERSION);
 		err = MAYDAY_E_UNSUPPORTED;
 		goto out;
 	}
 	for (int v = version; v < STORE_SQLITE_SCHEMA_VERSION; v++) {
 		rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
+			snprintf(why, why_cap, "%s: migrating schema %d to %d: %s", path, v, v + 1,
+				 sqlite3_errmsg(db));
 			err = store_sqlite_err(rc);
 			goto out;
 		}
 	}
 	rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		snprintf(why, why_cap, "%s: %s", path, sqlite3_errmsg(db));
 		err = store_sqlite_err(rc);
+	}
 out:
 	if (err != MAYDAY_OK)
 		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

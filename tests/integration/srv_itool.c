@@ -173,6 +173,24 @@ static int cmd_ack(const struct opts *o)
 	return rc;
 }
 
+/* init-store --db SPEC: what maydayd's first start does to a store, for
+ * tests that enrol devices before they start the daemon (maydayctl never
+ * creates a store). */
+static int cmd_init_store(const struct opts *o)
+{
+	struct store *st = NULL;
+	char why[512];
+	if (o->db == NULL)
+		return USAGE;
+	if (store_open_ex(&st, o->db, STORE_OPEN_CREATE | STORE_OPEN_CHECK, why, sizeof(why)) !=
+	    MAYDAY_OK) {
+		fprintf(stderr, "init-store: %s\n", why);
+		return FAIL;
+	}
+	store_close(st);
+	return OK;
+}
+
 static int cmd_enrol_psk(const struct opts *o)
 {
 	uint8_t kid[MAYDAY_PSK_KID_MAX], psk[MAYDAY_PSK_LEN];
@@ -333,7 +351,7 @@ int main(int argc, char **argv)
 	struct opts o = {.transport = MAYDAY_TRANSPORT_PLAIN_HTTP, .wait_ms = 1000};
 	int c;
 	if (argc < 2) {
-		fprintf(stderr, "usage: srv_itool sign|ack|enrol-psk|psk [options] (see the source)\n");
+		fprintf(stderr, "usage: srv_itool sign|ack|init-store|enrol-psk|psk [options] (see the source)\n");
 		return USAGE;
 	}
 	const char *cmd = argv[1];
@@ -362,6 +380,8 @@ int main(int argc, char **argv)
 		rc = cmd_sign(&o);
 	else if (strcmp(cmd, "ack") == 0)
 		rc = cmd_ack(&o);
+	else if (strcmp(cmd, "init-store") == 0)
+		rc = cmd_init_store(&o);
 	else if (strcmp(cmd, "enrol-psk") == 0)
 		rc = cmd_enrol_psk(&o);
 	else if (strcmp(cmd, "psk") == 0)

@@ -158,8 +158,10 @@ issue() {
 }
 
 # enrol ID: a device key $work/ID.key (the distress key, also its TLS key),
-# enrolled with maydayctl
+# enrolled with maydayctl (into a store made as maydayd's first start would,
+# when the daemon has not run yet: maydayctl never creates one)
 enrol() {
+  [ -f "$db" ] || "$itool" init-store --db "$store" || fail "init-store"
   [ -f "$work/$1.key" ] || ec_key "$work/$1.key"
   openssl pkey -in "$work/$1.key" -pubout -out "$work/$1.pub" 2>/dev/null
   "$ctl" -d "$store" enrol --device "$1" --class femto-it --pubkey "$work/$1.pub" >/dev/null ||

@@ -17,8 +17,8 @@ command -v curl >/dev/null || fail "curl missing"
 make_ca opca "mayday test operator CA"
 make_ca rogue "rogue CA"
 issue server opca "/CN=hems.mayday.test" serverAuth 30 "DNS:hems.mayday.test,IP:127.0.0.1"
-enrol hnb-1
-enrol hnb-2
+ec_key "$work/hnb-1.key"
+ec_key "$work/hnb-2.key"
 issue hnb-1 opca "/O=operator/CN=hnb-1" clientAuth 30
 issue hnb-2 opca "/O=operator/CN=hnb-2" clientAuth 30
 cp "$work/hnb-1.key" "$work/rogue-hnb-1.key"
@@ -35,6 +35,8 @@ cert = $work/server.pem
 key = $work/server.key
 ca = $work/opca.pem"
 [ -n "$https_port" ] || fail "no https listener"
+enrol hnb-1   # maydayctl needs the store maydayd created
+enrol hnb-2
 url="https://127.0.0.1:$https_port/v1/distress"
 
 # post CERT_NAME FILE [curl args]: prints the HTTP status (000: no HTTP answer)

@@ -1,5 +1,7 @@
 /*
  * maydayctl: the operator's view of the incident store.
+ * The store is one maydayd created (sqlite:PATH, or the PATH alone);
+ * maydayctl never creates one.
  *   maydayctl -d sqlite:PATH [--json] devices [--maintenance]
  *   maydayctl -d sqlite:PATH [--json] show DEVICE
  *   maydayctl -d sqlite:PATH [--json] enrol --device ID --class C --pubkey FILE
@@ -19,7 +21,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: maydayctl -d STORE [--json] COMMAND [ARGS]\n"
-		"  STORE: sqlite:PATH (or $MAYDAY_DB)\n"
+		"  STORE: sqlite:PATH or a PATH (or $MAYDAY_DB); maydayctl never creates a store\n"
 		"commands:\n"
 		"  devices [--maintenance]                       enrolled devices (and those needing maintenance)\n"
 		"  show DEVICE                                   a device, its incidents and indications\n"
@@ -71,10 +73,13 @@ int main(int argc, char **argv)
 		usage();
 		return CTL_USAGE;
 	}
-	enum mayday_err err = store_open(&c.st, c.db);
+	/* Never create: a mistyped path must not become an empty store. */
+	char why[512];
+	enum mayday_err err = store_open_ex(&c.st, c.db, 0, why, sizeof(why));
 	if (err != MAYDAY_OK) {
-		fprintf(stderr, "maydayctl: cannot open store '%s': %s\n", c.db, mayday_strerror(err));
-		return err == MAYDAY_E_INVALID || err == MAYDAY_E_UNSUPPORTED ? CTL_USAGE : CTL_FAIL;
+		fprintf(stderr, "maydayctl: cannot open store '%s': %s\n", c.db,
+			why[0] ? why : mayday_strerror(err));
+		return err == MAYDAY_E_INVALID ? CTL_USAGE : CTL_FAIL;
 	}
 	rc = run(&c, argc - optind, argv + optind);
 	store_close(c.st);
