@@ -109,21 +109,33 @@ out:
 	return err;
 }
 
+/* The words for a damaged file: what is wrong and what an operator does. */
+static void damaged(char *why, size_t why_cap, const char *path, const char *detail)
+{
+	snprintf(why, why_cap,
+		 "%s is damaged (%s). Stop every program using it, keep a copy of it and its "
+		 "-wal file, then restore it from a backup, or salvage what is readable with: "
+		 "sqlite3 %s .recover | sqlite3 NEW.db", path, detail, path);
+}
+
 /* PRAGMA quick_check: "ok", or the first problem it found, into `why`. */
 static enum mayday_err quick_check(sqlite3 *db, const char *path, char *why, size_t why_cap)
 {
 	sqlite3_stmt *stmt = NULL;
 	enum mayday_err err = MAYDAY_OK;
+	char detail[256];
 	int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	const char *got = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
 	if (got == NULL || strcmp(got, "ok") != 0) {
-		snprintf(why, why_cap,
-			 "%s is damaged (quick_check: %s). Stop every program using it, keep a "
-			 "copy of it and its -wal file, then restore it from a backup, or salvage "
-			 "what is readable with: sqlite3 %s .recover | sqlite3 NEW.db",
-			 path, got != NULL ? got : sqlite3_errmsg(db), path);
+		snprintf(detail, sizeof(detail), "quick_check: %s",
+			 got != NULL ? got : sqlite3_errmsg(db));
+		for (char *c = detail; *c; c++) {   /* one log line */
+			if (*c == '\n')
+				*c = ' ';
+		}
+		damaged(why, why_cap, path, detail);
 		err = MAYDAY_E_MALFORMED;
 	}
 	sqlite3_finalize(stmt);
@@ -139,8 +151,7 @@ static void explain_open(sqlite3 *db, int rc, const char *path, unsigned flags, 
 		snprintf(why, why_cap, "%s: no such store (only maydayd creates one, at its first "
 			 "start: check the path)", path);
 	else if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
-		snprintf(why, why_cap, "%s is not an intact SQLite database (%s): restore it "
-			 "from a backup", path, sqlite3_errstr(rc));
+		damaged(why, why_cap, path, sqlite3_errstr(rc));
 	else if (sys != 0)
 		snprintf(why, why_cap, "%s: %s (%s)", path, sqlite3_errstr(rc), strerror(sys));
 	else

@@ -35,10 +35,10 @@ fail() { echo "FAIL: $*" >&2; [ -f "$work/maydayd.log" ] && tail -20 "$work/mayd
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/hems.key" 2>/dev/null
 openssl pkey -in "$work/hems.key" -pubout -out "$work/hems.pub"
 
-# start_daemon [lines for [limits]] [more sections]: waits until it runs,
-# then sets port (udp), http_port, https_port, psk_port for the listeners on.
-# QUEUE and BATCH (environment) override the slots and the batch size.
-start_daemon() {
+# write_conf [lines for [limits]] [more sections]: $work/maydayd.conf.
+# QUEUE and BATCH (environment) override the slots and the batch size;
+# SERVER_LINES adds lines to [server].
+write_conf() {
   cat > "$work/maydayd.conf" <<CONF
 [server]
 db = $store
@@ -46,6 +46,7 @@ hems_key = $work/hems.key
 workers = 2
 queue = ${QUEUE:-1024}
 batch = ${BATCH:-256}
+${SERVER_LINES:-}
 
 [udp]
 listen = 127.0.0.1:0
@@ -55,21 +56,62 @@ ${2:-}
 [limits]
 ${1:-}
 CONF
+}
+
+# ports_from_log: sets port (udp), http_port, https_port, psk_port
+ports_from_log() {
+  port=$(listen_port udp)
+  http_port=$(listen_port http)
+  https_port=$(listen_port https)
+  psk_port=$(listen_port psk)
+}
+
+# start_daemon [lines for [limits]] [more sections]: maydayd -f, waits until
+# it runs, then sets the ports of the listeners that are on.
+start_daemon() {
+  write_conf "$@"
   : > "$work/maydayd.log"
   "$maydayd" -c "$work/maydayd.conf" -f 2>>"$work/maydayd.log" &
   daemon_pid=$!
   for _ in $(seq 200); do
     if grep -q 'info: running (' "$work/maydayd.log"; then
-      port=$(listen_port udp)
-      http_port=$(listen_port http)
-      https_port=$(listen_port https)
-      psk_port=$(listen_port psk)
+      ports_from_log
       return 0
     fi
     kill -0 "$daemon_pid" 2>/dev/null || fail "maydayd exited at start"
     sleep 0.05
   done
   fail "maydayd did not report its ports"
+}
+
+# start_detached [lines for [limits]] [more sections]: maydayd as an operator
+# starts it by default (it detaches; log and pidfile in $work). The command
+# returns only once the daemon serves, so the ports are in the log by then.
+start_detached() {
+  SERVER_LINES="log = $work/maydayd.log
+${SERVER_LINES:-}" write_conf "$@"
+  : > "$work/maydayd.log"
+  "$maydayd" -c "$work/maydayd.conf" --pidfile "$work/maydayd.pid" 2>"$work/maydayd.start" ||
+    fail "maydayd did not start: $(cat "$work/maydayd.start")"
+  [ -s "$work/maydayd.pid" ] || fail "no pidfile once maydayd returned"
+  daemon_pid=$(cat "$work/maydayd.pid")
+  kill -0 "$daemon_pid" || fail "the detached maydayd is not running"
+  grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd returned before it served"
+  ports_from_log
+}
+
+# stop_detached: SIGTERM to the detached daemon (not our child), waits for it
+# to go and for the pidfile to be removed, its sign of a clean exit.
+stop_detached() {
+  kill -TERM "$daemon_pid"
+  for _ in $(seq 600); do
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -0 "$daemon_pid" 2>/dev/null && fail "maydayd still running 30 s after SIGTERM"
+  daemon_pid=
+  [ ! -e "$work/maydayd.pid" ] || fail "maydayd did not exit cleanly (pidfile left)"
+  grep -q 'info: stopped' "$work/maydayd.log" || fail "maydayd did not log its stop"
 }
 
 listen_port() { sed -n "s/.*listening on $1 127\.0\.0\.1:\([0-9]*\).*/\1/p" "$work/maydayd.log"; }
