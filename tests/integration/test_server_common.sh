@@ -20,8 +20,10 @@ port=
 http_port=
 https_port=
 psk_port=
+bg_pids=   # helpers a test started in the background, ended on exit
 cleanup() {
   [ -n "$capture_pid" ] && kill "$capture_pid" 2>/dev/null
+  [ -n "$bg_pids" ] && kill $bg_pids 2>/dev/null
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
     kill -KILL "$daemon_pid" 2>/dev/null || true
     wait "$daemon_pid" 2>/dev/null || true

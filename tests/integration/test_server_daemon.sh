@@ -117,4 +117,32 @@ rc=0
 grep -q 'not a mayday store' "$work/empty.err" || fail "empty file: $(cat "$work/empty.err")"
 # A plain path names the store too.
 [ "$("$ctl" -d "$db" --json devices | jq length)" = 3 ] || fail "maydayctl -d PATH"
+
+# ---- under a service manager: -f, readiness and reload over $NOTIFY_SOCKET --------
+command -v socat >/dev/null || fail "socat missing"
+# The datagrams carry no newline: the file holds them back to back.
+socat -u UNIX-RECV:"$work/notify" OPEN:"$work/notified",creat,append &
+socat_pid=$!
+bg_pids="$socat_pid"
+for _ in $(seq 100); do [ -S "$work/notify" ] && break; sleep 0.05; done
+: >"$work/maydayd.log"
+NOTIFY_SOCKET="$work/notify" "$maydayd" -c "$work/maydayd.conf" -f 2>>"$work/maydayd.log" &
+daemon_pid=$!
+# until_notified WHAT: waits (20 s at most) until WHAT is all that was sent
+until_notified() {
+  local got
+  for _ in $(seq 400); do
+    got=$(cat "$work/notified" 2>/dev/null || true)
+    [ "$got" = "$1" ] && return 0
+    sleep 0.05
+  done
+  fail "notifications: '$got', expected '$1'"
+}
+until_notified "READY=1"
+grep -q 'info: running (' "$work/maydayd.log" || fail "READY=1 before it ran"
+kill -HUP "$daemon_pid"
+until_notified "READY=1RELOADING=1READY=1"
+stop_daemon
+until_notified "READY=1RELOADING=1READY=1STOPPING=1"
+kill "$socat_pid" 2>/dev/null || true
 echo "PASS"
