@@ -7,6 +7,7 @@
  *   maydayctl -d sqlite:PATH [--json] classes
  *   maydayctl -d sqlite:PATH [--json] resume CLASS
  * Global options come before the command; --json is also accepted after it.
+ * --help prints the usage to stdout and --version the version, both exit 0.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,11 +15,14 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "mayday_version.h"
 
-static void usage(void)
+/* To stdout when asked for (--help), else to stderr beside the error. */
+static void usage(FILE *to)
 {
-	fprintf(stderr,
+	fprintf(to,
 		"usage: maydayctl -d STORE [--json] COMMAND [ARGS]\n"
+		"       maydayctl --help | --version\n"
 		"  STORE: sqlite:PATH (or $MAYDAY_DB)\n"
 		"commands:\n"
 		"  devices [--maintenance]                       enrolled devices (and those needing maintenance)\n"
@@ -36,6 +40,7 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ctl c = {.db = getenv("MAYDAY_DB")};
@@ -44,12 +49,15 @@ int main(int argc, char **argv)
 		switch (o) {
 		case 'd': c.db = optarg; break;
 		case 'j': c.json = true; break;
-		case 'h': usage(); return CTL_OK;
-		default: usage(); return CTL_USAGE;
+		case 'h': usage(stdout); return fflush(stdout) == 0 ? CTL_OK : CTL_FAIL;
+		case 'V':
+			fputs(MAYDAY_VERSION_LINE("maydayctl"), stdout);
+			return fflush(stdout) == 0 ? CTL_OK : CTL_FAIL;
+		default: usage(stderr); return CTL_USAGE;
 		}
 	}
 	if (optind >= argc || c.db == NULL) {
-		usage();
+		usage(stderr);
 		return CTL_USAGE;
 	}
 	const char *cmd = argv[optind];
@@ -68,7 +76,7 @@ int main(int argc, char **argv)
 		run = ctl_resume;
 	if (run == NULL) {
 		fprintf(stderr, "maydayctl: unknown command '%s'\n", cmd);
-		usage();
+		usage(stderr);
 		return CTL_USAGE;
 	}
 	enum mayday_err err = store_open(&c.st, c.db);
@@ -79,7 +87,7 @@ int main(int argc, char **argv)
 	rc = run(&c, argc - optind, argv + optind);
 	store_close(c.st);
 	if (rc == CTL_USAGE)
-		usage();
+		usage(stderr);
 	fflush(stdout);
 	if (ferror(stdout))
 		rc = CTL_FAIL;
