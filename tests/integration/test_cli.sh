@@ -45,9 +45,12 @@ for arg in "$@"; do
   # used, and for a program with commands each command's --help.
   "$bin" --help >"$work/usage" 2>&1
   if [ "$name" = mayday-provision ]; then
-    for cmd in $(sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p' "$work/usage"); do
-      "$bin" "$cmd" --help >>"$work/usage" 2>&1
+    ncmd=0
+    for cmd in $(sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' "$work/usage"); do
+      ncmd=$((ncmd + 1))
+      "$bin" "$cmd" --help >>"$work/usage" 2>&1 || fail "$name $cmd --help: exit $?"
     done
+    [ $ncmd -ge 5 ] || fail "$name: only $ncmd commands found in its usage"
   fi
   sed 's/\\-/-/g' "$page" >"$work/page"
   n=0
