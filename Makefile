@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all build deps configure check check-unit check-asan fuzz fuzz-smoke demo bench clean
+.PHONY: all build deps configure check check-unit check-asan fuzz fuzz-smoke demo bench install clean
 
 all: build
 
@@ -53,6 +53,15 @@ demo: build
 bench: build
 	@scripts/deps.sh bench
 	bench/run.sh $(BUILD)
+
+# Install the programs, man pages, examples, systemd unit and sysusers.d entry
+# (cmake/install.cmake): under DESTDIR when given (a package build), into
+# PREFIX when given, else the configured prefix (/usr/local).
+#   make install DESTDIR=/tmp/stage PREFIX=/usr
+DESTDIR ?=
+PREFIX  ?=
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) $(if $(PREFIX),--prefix "$(PREFIX)")
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

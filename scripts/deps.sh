@@ -22,16 +22,22 @@ run_pkgs=(openssl iproute2 procps jq bc   # jq: the demo reads maydayctl --json;
   libstrongswan-standard-plugins libcharon-extra-plugins   # openssl/gcm/vici; kernel-libipsec (ESP without kernel ESP)
   strongswan-pki socat tcpdump             # ipsec integration test: its IKE PKI, probe datagrams, wire capture
 )
+# The tests of what `make install` installs (tests/integration/install.cmake):
+check_pkgs=(systemd      # systemd-analyze verify/security on the unit, systemd-sysusers on its user
+  man-db groff-base      # man --warnings and groff -ww lint the man pages
+)
 # Only for `make bench` (scripts/deps.sh bench): the baseline servers and tools.
 bench_pkgs=(nginx   # the TLS/HTTP baseline: nginx answering the same POST with mutual TLS 1.3
   time              # GNU time: the installer's peak memory (max RSS)
 )
 
 missing=()
-wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
+wanted=("${build_pkgs[@]}" "${run_pkgs[@]}" "${check_pkgs[@]}")
 [ "${1:-}" = bench ] && wanted+=("${bench_pkgs[@]}")
 for p in "${wanted[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  # triggers-pending (man-db after a package install) is installed too
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -Eq 'install ok (installed|triggers-pending)' ||
+    missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

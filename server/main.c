@@ -27,6 +27,7 @@
 
 #include "cwmp.h"
 #include "mayday/keys.h"
+#include "mayday_version.h"
 #include "srv_config.h"
 #include "log.h"
 #include "srv_detach.h"
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
 		case 'f': foreground = 1; break;
 		case 'v': verbose = 1; break;
 		case 'p': pidfile = optarg; break;
-		case 'V': printf("maydayd (mayday) %s\n", MAYDAY_VERSION); return 0;
+		case 'V': fputs(MAYDAY_VERSION_LINE("maydayd"), stdout); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -27,6 +27,7 @@
 #include "exit_codes.h"
 #include "flash.h"
 #include "mayday/evidence.h"
+#include "mayday_version.h"
 
 #define EVIDENCE_NAME "evidence.cbor"   /* in HAL_PART_RUN, read by mayday-dcf --evidence */
 
@@ -41,6 +42,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: mayday-boot --device DIR [--flash SPEC] [--rot SPEC] [--dry-run]\n"
+		"       mayday-boot --help | --version\n"
 		"Secure start-up: verify the DCF partition and the normal-code slots against\n"
 		"their signed manifests, then start normal code, the distress communication\n"
 		"function, or halt.\n"
@@ -61,6 +63,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "rot", required_argument, NULL, 'r' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -81,7 +84,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			usage(stdout);
-			exit(0);
+			exit(fflush(stdout) == 0 ? 0 : MAYDAY_EXIT_HALT_INTERNAL);
+		case 'V':
+			fputs(MAYDAY_VERSION_LINE("mayday-boot"), stdout);
+			exit(fflush(stdout) == 0 ? 0 : MAYDAY_EXIT_HALT_INTERNAL);
 		default:
 			usage(stderr);
 			return -1;

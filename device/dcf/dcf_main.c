@@ -10,11 +10,13 @@
 #include "dcf_config.h"
 #include "dcf_run.h"
 #include "exit_codes.h"
+#include "mayday_version.h"
 
 static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: mayday-dcf --device DIR [--evidence NAME] [--flash SPEC] [--deadline-ms N]\n"
+		"       mayday-dcf --help | --version\n"
 		"\n"
 		"Sends a signed distress indication to the H(e)MS named in DIR's DCF partition\n"
 		"and retransmits it until an authenticated acknowledgement arrives.\n"
@@ -38,6 +40,7 @@ int main(int argc, char **argv)
 		{ "flash", required_argument, NULL, 'f' },
 		{ "deadline-ms", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dcf_run_opts opts = { 0 };
@@ -69,7 +72,10 @@ int main(int argc, char **argv)
 		}
 		case 'h':
 			usage(stdout);
-			return 0;
+			return fflush(stdout) == 0 ? 0 : MAYDAY_EXIT_DCF_CONFIG;
+		case 'V':
+			fputs(MAYDAY_VERSION_LINE("mayday-dcf"), stdout);
+			return fflush(stdout) == 0 ? 0 : MAYDAY_EXIT_DCF_CONFIG;
 		default:
 			usage(stderr);
 			return MAYDAY_EXIT_DCF_CONFIG;

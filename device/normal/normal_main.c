@@ -21,6 +21,7 @@
 #include "exit_codes.h"
 #include "flash.h"
 #include "log.h"
+#include "mayday_version.h"
 #include "normal_report.h"
 #include "rot.h"
 
@@ -38,6 +39,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: mayday-normal --device DIR --slot a|b [--flash SPEC] [--rot SPEC]\n"
 		"         [--confirm | --no-confirm]\n"
+		"       mayday-normal --help | --version\n"
 		"  --device DIR   the device (its flash directory)\n"
 		"  --slot a|b     the slot this image was started from\n"
 		"  --flash SPEC   flash backend (default: $MAYDAY_FLASH or \"host\")\n"
@@ -64,6 +66,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "confirm", no_argument, NULL, 'c' },
 		{ "no-confirm", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -90,7 +93,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			usage(stdout);
-			exit(0);
+			exit(fflush(stdout) == 0 ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED);
+		case 'V':
+			fputs(MAYDAY_VERSION_LINE("mayday-normal"), stdout);
+			exit(fflush(stdout) == 0 ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED);
 		default:
 			usage(stderr);
 			return -1;

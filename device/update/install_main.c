@@ -22,6 +22,7 @@
 #include "exit_codes.h"
 #include "flash.h"
 #include "log.h"
+#include "mayday_version.h"
 #include "rot.h"
 #include "update_install.h"
 
@@ -40,6 +41,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: mayday-install --device DIR --bundle FILE [--flash SPEC] [--rot SPEC]\n"
 		"         [--class CLASS] [--max-size BYTES] [--tries N]\n"
+		"       mayday-install --help | --version\n"
 		"Install a signed bundle into the device's inactive slot and mark it pending.\n"
 		"  --class, --max-size   default: the device's dcf.conf ([dcf] product_class,\n"
 		"                        max_image_size)\n"
@@ -76,6 +78,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "tries", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v = 0;
@@ -105,7 +108,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			usage(stdout);
-			exit(0);
+			exit(fflush(stdout) == 0 ? 0 : EXIT_REFUSED);
+		case 'V':
+			fputs(MAYDAY_VERSION_LINE("mayday-install"), stdout);
+			exit(fflush(stdout) == 0 ? 0 : EXIT_REFUSED);
 		default:
 			return 0;
 		}

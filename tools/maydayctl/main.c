@@ -9,6 +9,7 @@
  *   maydayctl -d sqlite:PATH [--json] classes
  *   maydayctl -d sqlite:PATH [--json] resume CLASS
  * Global options come before the command; --json is also accepted after it.
+ * --help prints the usage to stdout and --version the version, both exit 0.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,11 +17,14 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "mayday_version.h"
 
-static void usage(void)
+/* To stdout when asked for (--help), else to stderr beside the error. */
+static void usage(FILE *to)
 {
-	fprintf(stderr,
+	fprintf(to,
 		"usage: maydayctl -d STORE [--json] COMMAND [ARGS]\n"
+		"       maydayctl --help | --version\n"
 		"  STORE: sqlite:PATH or a PATH (or $MAYDAY_DB); maydayctl never creates a store\n"
 		"commands:\n"
 		"  devices [--maintenance]                       enrolled devices (and those needing maintenance)\n"
@@ -38,6 +42,7 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ctl c = {.db = getenv("MAYDAY_DB")};
@@ -46,12 +51,15 @@ int main(int argc, char **argv)
 		switch (o) {
 		case 'd': c.db = optarg; break;
 		case 'j': c.json = true; break;
-		case 'h': usage(); return CTL_OK;
-		default: usage(); return CTL_USAGE;
+		case 'h': usage(stdout); return fflush(stdout) == 0 ? CTL_OK : CTL_FAIL;
+		case 'V':
+			fputs(MAYDAY_VERSION_LINE("maydayctl"), stdout);
+			return fflush(stdout) == 0 ? CTL_OK : CTL_FAIL;
+		default: usage(stderr); return CTL_USAGE;
 		}
 	}
 	if (optind >= argc || c.db == NULL) {
-		usage();
+		usage(stderr);
 		return CTL_USAGE;
 	}
 	const char *cmd = argv[optind];
@@ -70,7 +78,7 @@ int main(int argc, char **argv)
 		run = ctl_resume;
 	if (run == NULL) {
 		fprintf(stderr, "maydayctl: unknown command '%s'\n", cmd);
-		usage();
+		usage(stderr);
 		return CTL_USAGE;
 	}
 	/* Never create: a mistyped path must not become an empty store. */
@@ -84,7 +92,7 @@ int main(int argc, char **argv)
 	rc = run(&c, argc - optind, argv + optind);
 	store_close(c.st);
 	if (rc == CTL_USAGE)
-		usage();
+		usage(stderr);
 	fflush(stdout);
 	if (ferror(stdout))
 		rc = CTL_FAIL;

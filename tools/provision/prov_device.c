@@ -41,6 +41,7 @@
 #include "mayday/keys.h"
 #include "mayday/manifest.h"
 #include "mayday/psk.h"
+#include "mayday_version.h"
 #include "prov_args.h"
 #include "prov_cmd.h"
 #include "prov_conf_text.h"

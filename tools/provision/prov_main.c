@@ -1,9 +1,11 @@
-/* mayday-provision: dispatch to the subcommand named by argv[1]. */
+/* mayday-provision: dispatch to the subcommand named by argv[1]; --help and
+ * --version (to stdout, exit 0) stand in its place. */
 #include <stdio.h>
 #include <string.h>
 
 #include "prov_cmd.h"
 #include "prov_log.h"
+#include "mayday_version.h"
 
 static const struct {
 	const char *name;
@@ -19,7 +21,8 @@ static const struct {
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: mayday-provision COMMAND [OPTIONS]   (COMMAND --help for its options)\n");
+	fprintf(to, "usage: mayday-provision COMMAND [OPTIONS]   (COMMAND --help for its options)\n"
+		    "       mayday-provision --help | --version\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(to, "exit: %d ok, %d error, %d usage\n", PROV_EXIT_OK, PROV_EXIT_ERROR,
@@ -35,7 +38,11 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return PROV_EXIT_OK;
+		return fflush(stdout) == 0 ? PROV_EXIT_OK : PROV_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		fputs(MAYDAY_VERSION_LINE("mayday-provision"), stdout);
+		return fflush(stdout) == 0 ? PROV_EXIT_OK : PROV_EXIT_ERROR;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)

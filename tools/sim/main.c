@@ -41,12 +41,15 @@
 #include <unistd.h>
 
 #include "mayday/keys.h"
+#include "mayday_version.h"
 #include "sim.h"
 
-static void usage(void)
+/* To stdout when asked for (--help), else to stderr beside the error. */
+static void usage(FILE *to)
 {
-	fprintf(stderr,
+	fprintf(to,
 		"usage: mayday-sim --port P --hems-pub FILE --db sqlite:PATH [options]\n"
+		"       mayday-sim --help | --version\n"
 		"  --host ADDR        server address (default 127.0.0.1; numeric)\n"
 		"  --mode M           good|replay|truncated|oversized|bitflip (default good)\n"
 		"  --devices N        simulated devices (default 100)\n"
@@ -266,6 +269,7 @@ int main(int argc, char **argv)
 		{"ca-key", required_argument, NULL, 'K'}, {"conns", required_argument, NULL, 'o'},
 		{"per-conn", required_argument, NULL, 'R'}, {"baseline", no_argument, NULL, 'B'},
 		{"batch", required_argument, NULL, 'b'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	struct sim_opts o = {.mode = "good", .devices = 100, .count = 1000, .duration = 10,
@@ -303,13 +307,16 @@ int main(int argc, char **argv)
 		case 'R': o.per_conn = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'B': o.baseline = true; o.enrol = false; break;
 		case 'b': batch = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'h': usage(); return 0;
-		default: usage(); return 2;
+		case 'h': usage(stdout); return fflush(stdout) == 0 ? 0 : 1;
+		case 'V':
+			fputs(MAYDAY_VERSION_LINE("mayday-sim"), stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (strcmp(o.method, "sqlite") == 0) {
 		if (optind != argc || o.db == NULL || o.count == 0 || o.duration <= 0) {
-			usage();
+			usage(stderr);
 			return 2;
 		}
 		const char *path = strncmp(o.db, "sqlite:", 7) == 0 ? o.db + 7 : o.db;
@@ -320,13 +327,13 @@ int main(int argc, char **argv)
 	if (tls)
 		o.per_conn = 1;  /* each indication needs its own device's certificate */
 	if (!tls && !http && !psk && !udp) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if ((!udp && strcmp(o.mode, "good") != 0) || (tls && (o.ca_cert == NULL ||
 	    o.ca_key == NULL)) || (o.baseline && !tls && !http) || o.conns == 0 ||
 	    o.per_conn == 0) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	int hostile = strcmp(o.mode, "truncated") == 0 || strcmp(o.mode, "oversized") == 0 ||
@@ -336,7 +343,7 @@ int main(int argc, char **argv)
 	    (o.enrol && o.db == NULL) || o.devices == 0 || o.devices > 1000000 || o.count == 0 ||
 	    o.window == 0 || o.timeout_ms == 0 || o.duration <= 0 || o.prefix[0] == '\0' ||
 	    parse_server(host, port, &o) != 0) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (hostile) {
