@@ -305,8 +305,10 @@ static void test_admin(void **state)
 			fail_msg("%s with allow_non_loopback: %s", remote[i], err);
 		assert_true(cfg.admin_listen.len > 0);
 	}
-	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:9101\nallow_non_loopback = true\n",
+	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:9101\nallow_non_loopback = on\n",
 		   "allow_non_loopback must be yes or no");
+	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:9101\nallow_non_loopback = true\n",
+		   "[admin] allow_non_loopback");
 	expect_bad(BASE "[admin]\nlisten = localhost:9101\n", "[admin] listen");
 	expect_bad(BASE "[admin]\nport = 9101\n", "unknown key 'port' in section [admin]");
 	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:1\nlisten = 127.0.0.1:2\n", "given twice");
