@@ -1,5 +1,5 @@
 /*
- * Rendering only: no state but one counter of failed store reads. Label
+ * Rendering only: no state of its own. Label
  * sets are written in full (every method with every outcome, zeros
  * included), so a series exists from the first scrape and a rate over it
  * never starts in the middle. Label values are fixed strings of ours, so
@@ -23,7 +23,6 @@ static const uint32_t methods[] = {MAYDAY_TRANSPORT_PLAIN_UDP, MAYDAY_TRANSPORT_
 				   MAYDAY_TRANSPORT_PSK};
 #define N_METHODS (sizeof(methods) / sizeof(methods[0]))
 
-static _Atomic uint64_t store_read_errors;
 static struct log_limit lim_store;
 
 struct out {
@@ -156,14 +155,14 @@ static void queues(struct out *o, const struct srv_metrics_src *src)
 	    srv_queue_lane_count(src->work, SRV_LANE_ACK));
 }
 
-static void remediation(struct out *o, struct store *st)
+static void remediation(struct out *o, struct srv_stats *stats, struct store *st)
 {
 	struct store_remed_counts c;
 	if (st == NULL)
 		return;
 	enum mayday_err err = store_count_remed(st, &c);
 	if (err != MAYDAY_OK) {
-		srv_stats_add(&store_read_errors, 1);
+		srv_stats_add(&stats->scrape_store_errors, 1);
 		log_limited(&lim_store, "metrics: remediation attempts not read: %s (%s)",
 			    mayday_strerror(err), store_errmsg(st));
 		return;
@@ -193,9 +192,9 @@ enum mayday_err srv_metrics_render(const struct srv_metrics_src *src, struct sto
 		hist(&o, &srv_stats_hist[h], &stats->hist[h]);
 	transport(&o, stats);
 	queues(&o, src);
-	remediation(&o, st);
+	remediation(&o, stats, st);
 	one(&o, "scrape_store_errors_total", "counter",
 	    "Scrapes whose store read failed (the remediation family was left out).",
-	    srv_stats_get(&store_read_errors));
+	    srv_stats_get(&stats->scrape_store_errors));
 	return o.failed ? MAYDAY_E_NOMEM : MAYDAY_OK;
 }

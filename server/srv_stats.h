@@ -89,6 +89,7 @@ struct srv_stats {
 	_Atomic uint64_t tls_no_close_notify; /* after the handshake, the peer closed without
 					       * close_notify: not a failure */
 	_Atomic uint64_t tls_errors;    /* other fatal alerts after the handshake */
+	_Atomic uint64_t scrape_store_errors; /* metrics scrapes whose store read failed */
 	struct srv_hist hist[SRV_HISTS];
 };
 
