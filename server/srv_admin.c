@@ -138,6 +138,7 @@ static enum mayday_err bind_listener(struct srv_admin *a, const struct srv_addr 
 	}
 	if (evhttp_bind_listener(a->http, lev) == NULL) {
 		evconnlistener_free(lev);
+		log_warnx("admin listener on %s: evhttp refused the socket", addr->text);
 		return MAYDAY_E_INTERNAL;
 	}
 	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&got, &got_len) == 0)
@@ -152,8 +153,10 @@ enum mayday_err srv_admin_open(struct srv_admin **out, const struct srv_admin_op
 	enum mayday_err err = MAYDAY_E_NOMEM;
 	struct srv_admin *a = calloc(1, sizeof(*a));
 	*out = NULL;
-	if (a == NULL)
+	if (a == NULL) {
+		log_warnx("admin listener: out of memory");
 		return err;
+	}
 	a->src = o->src;
 	if ((err = store_open(&a->st, o->db)) != MAYDAY_OK) {
 		log_warnx("admin listener: store %s: %s", o->db, mayday_strerror(err));
@@ -163,8 +166,11 @@ enum mayday_err srv_admin_open(struct srv_admin **out, const struct srv_admin_op
 	/* The stopping thread makes `halt` active on this base. */
 	if (evthread_use_pthreads() != 0 || (a->evb = event_base_new()) == NULL ||
 	    (a->http = evhttp_new(a->evb)) == NULL ||
-	    (a->halt = event_new(a->evb, -1, 0, on_halt, a)) == NULL)
+	    (a->halt = event_new(a->evb, -1, 0, on_halt, a)) == NULL ||
+	    evhttp_set_cb(a->http, SRV_ADMIN_PATH, on_metrics, a) != 0) {
+		log_warnx("admin listener: cannot set up its event loop");
 		goto fail;
+	}
 	evhttp_set_max_headers_size(a->http, (ev_ssize_t)o->max_header);
 	evhttp_set_max_body_size(a->http, SRV_ADMIN_BODY_MAX);
 	evhttp_set_timeout(a->http, (int)o->timeout_s);
@@ -172,15 +178,12 @@ enum mayday_err srv_admin_open(struct srv_admin **out, const struct srv_admin_op
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 						    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 						    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	if (evhttp_set_cb(a->http, SRV_ADMIN_PATH, on_metrics, a) != 0)
-		goto fail;
 	evhttp_set_gencb(a->http, on_other, a);
 	if ((err = bind_listener(a, o->addr)) != MAYDAY_OK)
 		goto fail;
 	*out = a;
 	return MAYDAY_OK;
-fail:
-	log_warnx("admin listener on %s: %s", o->addr->text, mayday_strerror(err));
+fail:   /* each failure above was logged where it happened */
 	srv_admin_destroy(a);
 	return err;
 }
