@@ -72,6 +72,8 @@ static const struct key keys[] = {
 	{"limits", "http_connections", K_UINT, 1, SRV_HTTP_CONNS_MAX, F(http_connections), 0},
 	{"limits", "http_header_max", K_UINT, SRV_HTTP_HEADER_MIN, SRV_HTTP_HEADER_MAX,
 	 F(http_header_max), 0},
+	{"admin", "listen", K_ADDR, 0, 0, F(admin_listen), 0},
+	{"admin", "allow_non_loopback", K_STR, 2, 3, F(admin_allow_non_loopback), 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -253,6 +255,20 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->acs_download_window = 3600;
 	cfg->acs_max_attempts = 3;
 	cfg->acs_pause_after_failures = 5;
+	strcpy(cfg->admin_allow_non_loopback, "no");
+}
+
+/* 127.0.0.0/8, ::1, or an IPv4-mapped 127.0.0.0/8. */
+static int is_loopback(const struct srv_addr *a)
+{
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->ss;
+		return (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+	}
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->ss;
+	if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr))
+		return a6->sin6_addr.s6_addr[12] == 127;
+	return IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
 }
 
 /* What a listener needs beyond its address, checked once the file is read. */
@@ -276,6 +292,15 @@ static const char *listeners_incomplete(const struct srv_config *cfg)
 		return "[acs] url must be https://HOST:PORT/cwmp";
 	if (cfg->acs_url[0] && (!cfg->https_listen.len || !cfg->acs_bundle_dir[0]))
 		return "[acs] url needs an [https] listener and [acs] bundle_dir";
+	if (strcmp(cfg->admin_allow_non_loopback, "yes") != 0 &&
+	    strcmp(cfg->admin_allow_non_loopback, "no") != 0)
+		return "[admin] allow_non_loopback must be yes or no";
+	/* The metrics tell anyone who can connect how the service is doing:
+	 * beyond this host only when the operator says so. */
+	if (cfg->admin_listen.len && !is_loopback(&cfg->admin_listen) &&
+	    strcmp(cfg->admin_allow_non_loopback, "yes") != 0)
+		return "[admin] listen is not a loopback address (127.0.0.0/8, ::1); "
+		       "set allow_non_loopback = yes to mean it";
 	if (!cfg->udp_listen.len && !cfg->http_listen.len && !cfg->https_listen.len &&
 	    !cfg->psk_listen.len && !cfg->ipsec_listen.len)
 		return "no listener: every listen is none";

@@ -14,6 +14,10 @@
  * (plain HTTP), [https] (TLS 1.3 with client certificates), [psk] (sealed
  * UDP datagrams), [ipsec] (UDP on the SeGW's inner side). "none" turns a
  * listener off.
+ *
+ * [admin] listen is the metrics endpoint (srv_admin.h): off unless given,
+ * and refused on an address other than loopback (127.0.0.0/8, ::1) unless
+ * allow_non_loopback = yes says the operator means it.
  */
 #ifndef MAYDAY_SRV_CONFIG_H
 #define MAYDAY_SRV_CONFIG_H
@@ -102,6 +106,9 @@ struct srv_config {
 	unsigned http_timeout;                    /* seconds a connection may idle or take, default 10 */
 	unsigned http_connections;                /* open HTTP(S) connections per listener, default 1024 */
 	unsigned http_header_max;                 /* bytes of request line and headers, default 8192 */
+	/* [admin] */
+	struct srv_addr admin_listen;             /* GET /metrics; default off */
+	char admin_allow_non_loopback[4];         /* "yes" or "no" (default) */
 };
 
 /* Defaults for everything optional; db and hems_key empty. */

@@ -17,6 +17,11 @@
  * commits: a COMMIT's fsync and page writes cost CPU per transaction, not
  * per row, and the CPU is shared with verification. A lone indication
  * never waits.
+ *
+ * Every slot leaving the pipeline passes finish(), where its outcome is
+ * counted (srv_stats_finished). The admin listener (srv_admin.h, off by
+ * default) reads the stats and the queues' depths; it is not a distress
+ * listener and lives from create to destroy.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,6 +30,7 @@
 
 #include "log.h"
 #include "srv_ack.h"
+#include "srv_admin.h"
 #include "srv_dgram.h"
 #include "srv_http.h"
 #include "srv_ikemap.h"
@@ -76,16 +82,21 @@ struct srv_pipeline {
 	struct srv_listener *listeners[LISTENERS_MAX];
 	unsigned n_listeners;
 	int listening;
+	struct srv_admin *admin;       /* NULL when [admin] is off */
 	pthread_t writer;
 	int writer_started;
 };
 
 static struct log_limit lim_ack;
 
-/* Hands finished slots to their listeners, grouped by listener. */
-static void finish(struct srv_slot **s, size_t n)
+/* Counts finished slots, then hands them to their listeners, grouped by
+ * listener. */
+static void finish(struct srv_stats *st, struct srv_slot **s, size_t n)
 {
 	struct srv_slot *group[VERIFY_TAKE];
+	uint64_t now = srv_stats_now_ns();
+	for (size_t i = 0; i < n; i++)
+		srv_stats_finished(st, s[i], now);
 	while (n > 0) {
 		struct srv_listener *l = s[0]->via;
 		size_t k = 0, rest = 0;
@@ -111,7 +122,7 @@ static void do_acks(struct worker *w, struct srv_slot **s, size_t n)
 			log_limited(&lim_ack, "building an ack failed: %s", mayday_strerror(err));
 		}
 	}
-	finish(s, n);
+	finish(&p->stats, s, n);
 }
 
 static void do_verify(struct worker *w, struct srv_slot **s, size_t n)
@@ -128,7 +139,7 @@ static void do_verify(struct worker *w, struct srv_slot **s, size_t n)
 		}
 	}
 	srv_queue_push(&p->commit, 0, keep, nk);
-	finish(drop, nd);
+	finish(&p->stats, drop, nd);
 }
 
 static void *worker_main(void *arg)
@@ -259,6 +270,19 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 	return MAYDAY_OK;
 }
 
+static enum mayday_err open_admin(struct srv_pipeline *p)
+{
+	const struct srv_admin_opts o = {
+		.addr = &p->cfg->admin_listen,
+		.max_header = p->cfg->http_header_max,
+		.timeout_s = p->cfg->http_timeout,
+		.db = p->cfg->db,
+		.src = {.stats = &p->stats, .pool = &p->pool, .work = &p->work,
+			.commit = &p->commit, .n_slots = p->n_slots},
+	};
+	return srv_admin_open(&p->admin, &o);
+}
+
 enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_config *cfg,
 				    EVP_PKEY *hems_key)
 {
@@ -313,6 +337,8 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	}
 	if ((err = open_listeners(p)) != MAYDAY_OK)
 		goto fail;
+	if (cfg->admin_listen.len && (err = open_admin(p)) != MAYDAY_OK)
+		goto fail;
 	*out = p;
 	return MAYDAY_OK;
 fail:
@@ -339,6 +365,11 @@ enum mayday_err srv_pipeline_run(struct srv_pipeline *p)
 			return err;
 		}
 		log_info("listening on %s %s", l->name, l->bound);
+	}
+	if (p->admin != NULL) {
+		if (srv_admin_start(p->admin) != MAYDAY_OK)
+			return MAYDAY_E_INTERNAL;
+		log_info("listening on admin %s (GET " SRV_ADMIN_PATH ")", srv_admin_bound(p->admin));
 	}
 	return MAYDAY_OK;
 }
@@ -387,6 +418,8 @@ void srv_pipeline_destroy(struct srv_pipeline *p)
 	if (p == NULL)
 		return;
 	srv_pipeline_stop(p);
+	srv_admin_destroy(p->admin);   /* first: it reads the queues */
+	p->admin = NULL;
 	for (unsigned i = 0; i < p->n_listeners; i++)
 		p->listeners[i]->ops->destroy(p->listeners[i]);
 	p->n_listeners = 0;

@@ -117,6 +117,14 @@ size_t srv_queue_count(struct srv_queue *q)
 	return n;
 }
 
+size_t srv_queue_lane_count(struct srv_queue *q, unsigned lane)
+{
+	pthread_mutex_lock(&q->mu);
+	size_t n = lane < q->lanes ? q->lane[lane].count : 0;
+	pthread_mutex_unlock(&q->mu);
+	return n;
+}
+
 void srv_queue_wait_count(struct srv_queue *q, size_t n)
 {
 	pthread_mutex_lock(&q->mu);

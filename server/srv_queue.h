@@ -44,6 +44,8 @@ size_t srv_queue_pop(struct srv_queue *q, struct srv_slot **s, size_t max, int t
 		     unsigned *lane);
 /* Slots in all lanes. */
 size_t srv_queue_count(struct srv_queue *q);
+/* Slots in one lane (0 for a lane the queue does not have). */
+size_t srv_queue_lane_count(struct srv_queue *q, unsigned lane);
 /* Waits until the queue holds `n` slots (used on the free pool to see that
  * every slot came back, i.e. all in-flight work is done). */
 void srv_queue_wait_count(struct srv_queue *q, size_t n);

@@ -18,6 +18,7 @@
 
 #include "mayday/indication.h"
 #include "mayday/psk.h"
+#include "srv_stats.h"
 #include "store_ingest.h"
 
 /* Received bytes: a sealed PSK request is the largest input; one byte more
@@ -48,6 +49,8 @@ struct srv_slot {
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	int64_t received_at;                    /* seconds since the epoch */
+	uint64_t received_ns;                   /* srv_stats_now_ns at reset: for the
+						 * ingest-to-ack latency */
 	struct srv_listener *via;               /* where the answer goes */
 	uint32_t method;                        /* enum mayday_transport: via's method */
 	void *req;                              /* HTTP: the request awaiting its answer */
@@ -71,9 +74,12 @@ struct srv_slot {
 	size_t ack_len;
 };
 
-/* Clears what a listener fills, before it fills a slot taken from the pool. */
+/* Clears what a listener fills, before it fills a slot taken from the pool
+ * (right before the read, or once a request is complete): the moment of
+ * receipt for the latency histogram. */
 static inline void srv_slot_reset(struct srv_slot *s, struct srv_listener *via, uint32_t method)
 {
+	s->received_ns = srv_stats_now_ns();
 	s->method = method;
 	s->len = 0;
 	s->truncated = 0;

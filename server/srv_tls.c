@@ -4,9 +4,17 @@
  * handshake failure is seen in two places: the verify callback knows why a
  * certificate was refused (expired, unknown CA), the info callback sees
  * every fatal alert we send (including "certificate required" for a client
- * without one), which is what is counted.
+ * without one), which is what is counted -- but only before the handshake
+ * is done. Afterwards, a peer that closes the TCP connection without
+ * close_notify makes OpenSSL 3 send a fatal alert too ("unexpected EOF"),
+ * which after a complete HTTP exchange is an ordinary end (curl, most
+ * devices): counted apart, not logged, and never as a failed handshake.
+ * Whether the handshake finished is a flag on the SSL (ex data), set once
+ * at SSL_CB_HANDSHAKE_DONE, which also counts each connection's handshake
+ * once when TLS 1.3 post-handshake messages run the callback again.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,6 +26,13 @@
 #include "srv_tls.h"
 
 static struct log_limit lim_verify, lim_alert;
+static pthread_once_t done_once = PTHREAD_ONCE_INIT;
+static int done_idx = -1;   /* SSL ex data: non-NULL once the handshake finished */
+
+static void done_index(void)
+{
+	done_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
 
 static void peer_of(SSL *ssl, char *out, size_t cap)
 {
@@ -50,14 +65,23 @@ static void info_cb(const SSL *ssl, int where, int ret)
 	struct srv_stats *stats = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	if (stats == NULL)
 		return;
-	if (where & SSL_CB_HANDSHAKE_DONE)
+	int done = done_idx >= 0 && SSL_get_ex_data(ssl, done_idx) != NULL;
+	if ((where & SSL_CB_HANDSHAKE_DONE) && !done) {
 		srv_stats_add(&stats->tls_handshakes, 1);
+		if (done_idx >= 0)
+			(void)SSL_set_ex_data((SSL *)ssl, done_idx, (void *)1);
+	}
 	if ((where & SSL_CB_WRITE_ALERT) == SSL_CB_WRITE_ALERT && (ret >> 8) == SSL3_AL_FATAL) {
 		char peer[64];
-		srv_stats_add(&stats->tls_failed, 1);
+		if (done && ERR_GET_LIB(ERR_peek_last_error()) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			srv_stats_add(&stats->tls_no_close_notify, 1);
+			return;
+		}
+		srv_stats_add(done ? &stats->tls_errors : &stats->tls_failed, 1);
 		peer_of((SSL *)ssl, peer, sizeof(peer));
-		log_limited(&lim_alert, "tls: handshake with %s failed: %s", peer,
-			    SSL_alert_desc_string_long(ret));
+		log_limited(&lim_alert, "tls: %s with %s failed: %s",
+			    done ? "connection" : "handshake", peer, SSL_alert_desc_string_long(ret));
 	}
 }
 
@@ -108,6 +132,10 @@ enum mayday_err srv_tls_server_ctx(const char *cert, const char *key, const char
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);   /* takes `names` */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	if (pthread_once(&done_once, done_index) != 0 || done_idx < 0) {
+		snprintf(err, err_cap, "cannot allocate TLS ex data");
+		goto fail;
+	}
 	SSL_CTX_set_app_data(ctx, stats);
 	SSL_CTX_set_info_callback(ctx, info_cb);
 	*out = ctx;

@@ -8,8 +8,10 @@
  * certificate fails the handshake. No session tickets and no session cache:
  * every connection proves its certificate again (a device connects once
  * per indication; resumption would only skip that proof). Handshakes done
- * and failed (a fatal alert sent) are counted in the stats given, failures
- * logged rate-limited with the reason.
+ * (once per connection) and failed (a fatal alert sent before the handshake
+ * finished) are counted in the stats given, failures logged rate-limited
+ * with the reason. After the handshake, a peer closing without close_notify
+ * is counted apart (tls_no_close_notify), other fatal alerts as tls_errors.
  */
 #ifndef MAYDAY_SRV_TLS_H
 #define MAYDAY_SRV_TLS_H

@@ -6,6 +6,8 @@
  * (at most n redos; it never happens with rows that passed the verify stage).
  * The remediation decision of a signed row is made in the same transaction,
  * so an ack never advertises a schedule that was not committed.
+ * A committed batch is observed in two histograms (srv_stats.h): its rows,
+ * and the time from BEGIN to the returned COMMIT, redos included.
  */
 #include "log.h"
 #include "srv_writer.h"
@@ -37,6 +39,7 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 					struct srv_stats *stats, const struct srv_acs_policy *pol)
 {
 	enum mayday_err err = MAYDAY_OK;
+	uint64_t t0 = srv_stats_now_ns(), rows = 0;
 	for (size_t i = 0; i < n; i++)
 		slots[i]->committed = 0;
 	for (;;) {
@@ -80,6 +83,7 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 		if (s->verdict != SRV_STORE)
 			continue;
 		s->committed = 1;
+		rows++;
 		switch (s->rec.outcome) {
 		case STORE_NEW: srv_stats_add(&stats->stored, 1); break;
 		case STORE_DUPLICATE: srv_stats_add(&stats->duplicates, 1); break;
@@ -87,6 +91,8 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 		case STORE_REPLAY: srv_stats_add(&stats->psk_replays, 1); break;
 		}
 	}
+	srv_stats_observe(stats, SRV_HIST_COMMIT, srv_stats_now_ns() - t0);
+	srv_stats_observe(stats, SRV_HIST_BATCH_ROWS, rows);
 	return MAYDAY_OK;
 failed:
 	srv_stats_add(&stats->store_errors, 1);

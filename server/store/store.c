@@ -157,6 +157,11 @@ enum mayday_err store_count(struct store *st, struct store_counts *out)
 	return st->be->count(st, out);
 }
 
+enum mayday_err store_count_remed(struct store *st, struct store_remed_counts *out)
+{
+	return st->be->count_remed(st, out);
+}
+
 const char *store_errmsg(struct store *st)
 {
 	return st->be->errmsg(st);

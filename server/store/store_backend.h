@@ -40,6 +40,7 @@ struct store_backend {
 	enum mayday_err (*list_indications)(struct store *st, const char *device_id,
 					    store_indication_cb cb, void *ctx);
 	enum mayday_err (*count)(struct store *st, struct store_counts *out);
+	enum mayday_err (*count_remed)(struct store *st, struct store_remed_counts *out);
 	const char *(*errmsg)(struct store *st);
 	/* remediation (store_remed.h) */
 	enum mayday_err (*remed_status)(struct store *st, const char *device_id,

@@ -70,6 +70,12 @@ struct store_indication_row {
 	struct store_component_row failed[MAYDAY_MAX_COMPONENTS];
 };
 
+/* Remediation attempts by result ("in_progress", "installed", "recovered",
+ * "failed"), as the metrics expose them. */
+struct store_remed_counts {
+	uint64_t in_progress, installed, recovered, failed;
+};
+
 /* Row counts of every table (tests, metrics). */
 struct store_counts {
 	uint64_t devices, indications, indications_signed, indications_unverified,
@@ -95,6 +101,10 @@ MAYDAY_NODISCARD enum mayday_err store_list_incidents(struct store *st, const ch
 MAYDAY_NODISCARD enum mayday_err store_list_indications(struct store *st, const char *device_id,
 							store_indication_cb cb, void *ctx);
 MAYDAY_NODISCARD enum mayday_err store_count(struct store *st, struct store_counts *out);
+/* One grouped read of remediation_attempts: cheap enough per scrape (one
+ * row per attempt the ACS ever made). */
+MAYDAY_NODISCARD enum mayday_err store_count_remed(struct store *st,
+						   struct store_remed_counts *out);
 
 /* "signed" / "unverified" / "unknown". */
 const char *store_trust_name(enum store_trust t);

@@ -291,6 +291,7 @@ const struct store_backend store_sqlite_backend = {
 	.list_incidents = store_sqlite_query_incidents,
 	.list_indications = store_sqlite_query_indications,
 	.count = store_sqlite_query_count,
+	.count_remed = store_sqlite_query_count_remed,
 	.errmsg = sqlite_errmsg,
 	.remed_status = store_sqlite_remed_status,
 	.remed_approve = store_sqlite_remed_approve,

@@ -79,6 +79,7 @@ enum mayday_err store_sqlite_query_incidents(struct store *st, const char *devic
 enum mayday_err store_sqlite_query_indications(struct store *st, const char *device_id,
 					       store_indication_cb cb, void *ctx);
 enum mayday_err store_sqlite_query_count(struct store *st, struct store_counts *out);
+enum mayday_err store_sqlite_query_count_remed(struct store *st, struct store_remed_counts *out);
 
 enum mayday_err store_sqlite_remed_status(struct store *st, const char *device_id,
 					  struct store_remed_status *out);

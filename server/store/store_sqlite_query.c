@@ -239,3 +239,28 @@ enum mayday_err store_sqlite_query_count(struct store *st, struct store_counts *
 		return err;
 	return MAYDAY_OK;
 }
+
+enum mayday_err store_sqlite_query_count_remed(struct store *st, struct store_remed_counts *out)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	sqlite3_stmt *q = NULL;
+	memset(out, 0, sizeof(*out));
+	int rc = sqlite3_prepare_v2(s->db, "SELECT result, count(*) FROM remediation_attempts"
+				    " GROUP BY result", -1, &q, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(q, 0);
+		uint64_t n = (uint64_t)sqlite3_column_int64(q, 1);
+		r = r != NULL ? r : "";   /* the schema's CHECK allows only the four */
+		if (strcmp(r, "in_progress") == 0)
+			out->in_progress = n;
+		else if (strcmp(r, "installed") == 0)
+			out->installed = n;
+		else if (strcmp(r, "recovered") == 0)
+			out->recovered = n;
+		else if (strcmp(r, "failed") == 0)
+			out->failed = n;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
+}

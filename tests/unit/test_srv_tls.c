@@ -1,8 +1,10 @@
 /*
  * server/srv_tls.c: the https listener's context (files, TLS 1.3 only, no
  * tickets, client certificates required and counted) and the identity a
- * finished handshake yields (subject, exactly one CN that is a device ID).
- * Handshakes run in memory (a BIO pair) with certificates made here.
+ * finished handshake yields (subject, exactly one CN that is a device ID),
+ * and how connection ends are counted: a peer closing without close_notify
+ * after a complete exchange is no failed handshake. Handshakes run in
+ * memory (a BIO pair) with certificates made here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -275,11 +278,145 @@ static void test_peer(void **state)
 	SSL_CTX_free(ctx);
 }
 
+/* Client and server in memory over a BIO pair, handshake done both ways. */
+struct pair {
+	SSL_CTX *cctx;
+	SSL *s, *c;
+	BIO *cb;   /* the client's end of the pair */
+};
+
+static void pair_open(struct pair *pr, SSL_CTX *sctx, X509 *c, EVP_PKEY *key, X509 *trust)
+{
+	BIO *sb;
+	pr->cctx = SSL_CTX_new(TLS_client_method());
+	assert_non_null(pr->cctx);
+	X509_STORE_add_cert(SSL_CTX_get_cert_store(pr->cctx), trust);
+	SSL_CTX_set_verify(pr->cctx, SSL_VERIFY_PEER, NULL);
+	assert_int_equal(SSL_CTX_use_certificate(pr->cctx, c), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(pr->cctx, key), 1);
+	pr->s = SSL_new(sctx);
+	pr->c = SSL_new(pr->cctx);
+	assert_int_equal(BIO_new_bio_pair(&sb, 0, &pr->cb, 0), 1);
+	SSL_set_bio(pr->s, sb, sb);
+	SSL_set_bio(pr->c, pr->cb, pr->cb);
+	SSL_set_accept_state(pr->s);
+	SSL_set_connect_state(pr->c);
+	int sdone = 0, cdone = 0;
+	for (int i = 0; i < 50 && !(sdone && cdone); i++) {
+		if (!cdone)
+			cdone = SSL_do_handshake(pr->c) == 1;
+		if (!sdone)
+			sdone = SSL_do_handshake(pr->s) == 1;
+	}
+	assert_true(sdone && cdone);
+}
+
+static void pair_close(struct pair *pr)
+{
+	SSL_free(pr->s);
+	SSL_free(pr->c);
+	SSL_CTX_free(pr->cctx);
+}
+
+/* One request and one answer, as an HTTP exchange would have. */
+static void exchange(struct pair *pr)
+{
+	char buf[64];
+	assert_int_equal(SSL_write(pr->c, "request", 7), 7);
+	assert_int_equal(SSL_read(pr->s, buf, sizeof(buf)), 7);
+	assert_int_equal(SSL_write(pr->s, "answer", 6), 6);
+	assert_int_equal(SSL_read(pr->c, buf, sizeof(buf)), 6);
+}
+
+static void test_ends(void **state)
+{
+	struct pki *p = *state;
+	struct srv_stats stats;
+	SSL_CTX *ctx = NULL;
+	struct pair pr;
+	char err[256], buf[16];
+	memset(&stats, 0, sizeof(stats));
+	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+					    err, sizeof(err)), MAYDAY_OK);
+	static const char *const good[] = {"CN", "hnb-1", NULL};
+	X509 *c = cert(p->dev_key, p->ca, p->ca_key, "clientAuth", good);
+
+	/* A complete exchange, then the client's TCP FIN without close_notify:
+	 * the server's read sees an unexpected EOF (and OpenSSL sends a fatal
+	 * alert), which is no failed handshake and no error. */
+	pair_open(&pr, ctx, c, p->dev_key, p->ca);
+	exchange(&pr);
+	assert_int_equal(BIO_shutdown_wr(pr.cb), 1);
+	int r = SSL_read(pr.s, buf, sizeof(buf));
+	assert_true(r <= 0);
+	assert_int_equal(SSL_get_error(pr.s, r), SSL_ERROR_SSL);
+	pair_close(&pr);
+	ERR_clear_error();
+	assert_int_equal(atomic_load(&stats.tls_handshakes), 1);
+	assert_int_equal(atomic_load(&stats.tls_failed), 0);
+	assert_int_equal(atomic_load(&stats.tls_errors), 0);
+	assert_int_equal(atomic_load(&stats.tls_no_close_notify), 1);
+
+	/* The clean end: close_notify, then EOF. Nothing but the handshake. */
+	pair_open(&pr, ctx, c, p->dev_key, p->ca);
+	exchange(&pr);
+	assert_true(SSL_shutdown(pr.c) >= 0);
+	assert_int_equal(BIO_shutdown_wr(pr.cb), 1);
+	assert_int_equal(SSL_read(pr.s, buf, sizeof(buf)), 0);
+	assert_int_equal(SSL_get_error(pr.s, 0), SSL_ERROR_ZERO_RETURN);
+	pair_close(&pr);
+	assert_int_equal(atomic_load(&stats.tls_handshakes), 2);
+	assert_int_equal(atomic_load(&stats.tls_failed), 0);
+	assert_int_equal(atomic_load(&stats.tls_no_close_notify), 1);
+
+	/* Garbage after the handshake: an error on the connection, still not a
+	 * failed handshake. */
+	pair_open(&pr, ctx, c, p->dev_key, p->ca);
+	exchange(&pr);
+	static const unsigned char junk[] = {23, 3, 3, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+					     11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
+	assert_int_equal(BIO_write(pr.cb, junk, sizeof(junk)), (int)sizeof(junk));
+	assert_true(SSL_read(pr.s, buf, sizeof(buf)) <= 0);
+	pair_close(&pr);
+	ERR_clear_error();
+	assert_int_equal(atomic_load(&stats.tls_handshakes), 3);
+	assert_int_equal(atomic_load(&stats.tls_failed), 0);
+	assert_int_equal(atomic_load(&stats.tls_errors), 1);
+	assert_int_equal(atomic_load(&stats.tls_no_close_notify), 1);
+
+	/* A client that gives up inside the handshake (EOF after its hello) is a
+	 * failed handshake. */
+	SSL *s = SSL_new(ctx), *cl;
+	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+	BIO *sb, *cb;
+	assert_non_null(cctx);
+	cl = SSL_new(cctx);
+	assert_int_equal(BIO_new_bio_pair(&sb, 0, &cb, 0), 1);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_bio(cl, cb, cb);
+	SSL_set_accept_state(s);
+	SSL_set_connect_state(cl);
+	assert_true(SSL_do_handshake(cl) <= 0);   /* ClientHello out */
+	assert_int_equal(BIO_shutdown_wr(cb), 1);
+	assert_true(SSL_do_handshake(s) <= 0);
+	assert_true(SSL_do_handshake(s) <= 0);
+	SSL_free(s);
+	SSL_free(cl);
+	SSL_CTX_free(cctx);
+	ERR_clear_error();
+	assert_int_equal(atomic_load(&stats.tls_handshakes), 3);
+	assert_int_equal(atomic_load(&stats.tls_failed), 1);
+
+	X509_free(c);
+	SSL_CTX_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ctx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ends, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,6 +68,7 @@ static void test_defaults(void **state)
 	assert_int_equal(ntohl(a->sin_addr.s_addr), INADDR_LOOPBACK);
 	assert_true(cfg.unverified_global > 0 && cfg.unverified_per_source > 0);
 	assert_int_equal(cfg.acs_pause_after_failures, 5);
+	assert_int_equal(cfg.admin_listen.len, 0);   /* no metrics unless asked for */
 }
 
 #define BASE_ACS_OFF "[server]\ndb=sqlite:x.db\nhems_key=k.pem\n[acs]\n"
@@ -270,6 +271,49 @@ static void test_listeners(void **state)
 }
 
 /* The documented example is a valid configuration with the defaults it states. */
+/* [admin]: off by default, loopback only unless allow_non_loopback = yes. */
+static void test_admin(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256];
+	static const char *const loopback[] = {"127.0.0.1:9101", "127.1.2.3:0", "[::1]:9101",
+					       "[::ffff:127.0.0.1]:9101"};
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), BASE "[admin]\nlisten = %s\n", loopback[i]);
+		if (parse(text, &cfg, err) != MAYDAY_OK)
+			fail_msg("%s: %s", loopback[i], err);
+		assert_true(cfg.admin_listen.len > 0);
+		assert_string_equal(cfg.admin_listen.text, loopback[i]);
+	}
+	assert_int_equal(parse(BASE "[admin]\nlisten = none\n", &cfg, err), MAYDAY_OK);
+	assert_int_equal(cfg.admin_listen.len, 0);
+	/* Anything else (the wildcard included) only when the operator says so. */
+	static const char *const remote[] = {"0.0.0.0:9101", "192.0.2.7:9101", "[::]:9101",
+					     "[2001:db8::1]:9101", "[::ffff:192.0.2.7]:9101"};
+	for (size_t i = 0; i < sizeof(remote) / sizeof(remote[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), BASE "[admin]\nlisten = %s\n", remote[i]);
+		expect_bad(text, "[admin] listen is not a loopback address");
+		snprintf(text, sizeof(text), BASE "[admin]\nlisten = %s\nallow_non_loopback = no\n",
+			 remote[i]);
+		expect_bad(text, "allow_non_loopback = yes");
+		snprintf(text, sizeof(text), BASE "[admin]\nlisten = %s\nallow_non_loopback = yes\n",
+			 remote[i]);
+		if (parse(text, &cfg, err) != MAYDAY_OK)
+			fail_msg("%s with allow_non_loopback: %s", remote[i], err);
+		assert_true(cfg.admin_listen.len > 0);
+	}
+	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:9101\nallow_non_loopback = on\n",
+		   "allow_non_loopback must be yes or no");
+	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:9101\nallow_non_loopback = true\n",
+		   "[admin] allow_non_loopback");
+	expect_bad(BASE "[admin]\nlisten = localhost:9101\n", "[admin] listen");
+	expect_bad(BASE "[admin]\nport = 9101\n", "unknown key 'port' in section [admin]");
+	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:1\nlisten = 127.0.0.1:2\n", "given twice");
+}
+
 static void test_example_file(void **state)
 {
 	(void)state;
@@ -297,6 +341,8 @@ static void test_example_file(void **state)
 	assert_int_equal(cfg.ipsec_identity_ttl_ms, def.ipsec_identity_ttl_ms);
 	assert_int_equal(cfg.acs_pause_after_failures, def.acs_pause_after_failures);
 	assert_true(cfg.https_cert[0] && cfg.https_key[0] && cfg.https_ca[0]);
+	assert_int_equal(cfg.admin_listen.len, 0);   /* described, and off */
+	assert_string_equal(cfg.admin_allow_non_loopback, "no");
 }
 
 int main(void)
@@ -309,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_admin),
 		cmocka_unit_test(test_example_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

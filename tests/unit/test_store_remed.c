@@ -135,7 +135,12 @@ static void test_recovered(void **state)
 	distress(fx, "hnb-1", 1, STORE_TRUST_SIGNED);
 	assert_true(schedule(fx, "hnb-1", false, 3));
 	assert_int_equal(store_count(fx->st, &c0), MAYDAY_OK);
+	struct store_remed_counts rc;
+	assert_int_equal(store_count_remed(fx->st, &rc), MAYDAY_OK);
+	assert_int_equal(rc.in_progress + rc.installed + rc.recovered + rc.failed, 0);
 	a = begin(fx, "hnb-1", "tok1");
+	assert_int_equal(store_count_remed(fx->st, &rc), MAYDAY_OK);
+	assert_int_equal(rc.in_progress, 1);
 	assert_int_equal(a.attempt, 1);
 	char key[40];
 	snprintf(key, sizeof(key), "rem-%lld-1", (long long)a.incident_id);
@@ -162,6 +167,10 @@ static void test_recovered(void **state)
 	expect_state(fx, "hnb-1", "installed");
 	assert_int_equal(store_remed_recovered(fx->st, "hnb-1", a.command_key, NOW + 5), MAYDAY_OK);
 	expect_state(fx, "hnb-1", "healthy");
+	assert_int_equal(store_count_remed(fx->st, &rc), MAYDAY_OK);
+	assert_int_equal(rc.in_progress, 0);
+	assert_int_equal(rc.recovered, 1);
+	assert_int_equal(rc.installed + rc.failed, 0);
 	assert_int_equal(store_remed_in_flight(fx->st, NOW - 3600, &n), MAYDAY_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_remed_recovered(fx->st, "hnb-1", a.command_key, NOW),
@@ -222,6 +231,10 @@ static void test_failures_until_given_up(void **state)
 	assert_int_equal(list[1].attempt, 1);
 	assert_int_equal(list[1].fault_code, 9019);
 	assert_int_equal(list[2].id, 0);
+	struct store_remed_counts rc;
+	assert_int_equal(store_count_remed(fx->st, &rc), MAYDAY_OK);
+	assert_int_equal(rc.failed, 2);
+	assert_int_equal(rc.in_progress + rc.installed + rc.recovered, 0);
 	assert_int_equal(store_list_incidents(fx->st, "hnb-1", first_incident, &inc), MAYDAY_OK);
 	assert_string_equal(inc.state, "remediation_failed");
 	assert_int_equal(inc.closed_at, 0);
