@@ -35,6 +35,7 @@
 #include "srv_psk.h"
 #include "srv_queue.h"
 #include "srv_ratelimit.h"
+#include "srv_sigguard.h"
 #include "srv_tls.h"
 #include "srv_writer.h"
 #include "store.h"
@@ -66,6 +67,7 @@ struct srv_pipeline {
 	struct srv_intake intake;
 	struct srv_keycache keys;
 	struct srv_ratelimit limit;
+	struct srv_sigguard guard;
 	struct srv_stats stats;
 	struct srv_ikemap *ike;
 	struct srv_ingest ingest;
@@ -283,7 +285,10 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	    (err = srv_keycache_init(&p->keys, KEYCACHE_MIN)) != MAYDAY_OK ||
 	    (err = srv_ratelimit_init(&p->limit, cfg->sources, cfg->unverified_per_source,
 				      cfg->unverified_per_source_burst, cfg->unverified_global,
-				      cfg->unverified_global_burst)) != MAYDAY_OK)
+				      cfg->unverified_global_burst)) != MAYDAY_OK ||
+	    (err = srv_sigguard_init(&p->guard, cfg->sources, cfg->bad_signature_rate,
+				     cfg->bad_signature_burst, cfg->bad_signature_probes)) !=
+		    MAYDAY_OK)
 		goto fail;
 	for (size_t i = 0; i < p->n_slots; i++) {
 		struct srv_slot *s = &p->slots[i];
@@ -291,7 +296,7 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	}
 	p->intake = (struct srv_intake){.pool = &p->pool, .work = &p->work, .stats = &p->stats,
 					.n_slots = p->n_slots};
-	p->ingest = (struct srv_ingest){.keys = &p->keys, .limit = &p->limit,
+	p->ingest = (struct srv_ingest){.keys = &p->keys, .limit = &p->limit, .guard = &p->guard,
 					.stats = &p->stats, .max_datagram = cfg->max_datagram};
 	if ((err = store_open(&p->writer_st, cfg->db)) != MAYDAY_OK) {
 		log_warnx("store %s: %s", cfg->db, mayday_strerror(err));
@@ -379,6 +384,7 @@ void srv_pipeline_destroy(struct srv_pipeline *p)
 	store_close(p->writer_st);
 	srv_ikemap_free(p->ike);
 	srv_ratelimit_fini(&p->limit);
+	srv_sigguard_fini(&p->guard);
 	srv_keycache_fini(&p->keys);
 	srv_queue_fini(&p->commit);
 	srv_queue_fini(&p->work);
