@@ -255,7 +255,7 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->http_header_max = 8192;
 	cfg->http_request_timeout_ms = 5000;
 	cfg->tls_handshake_timeout_ms = 5000;
-	cfg->http_connections_per_source = 64;
+	cfg->http_connections_per_source = 256;
 	cfg->bad_signature_burst = 5;
 	cfg->bad_signature_rate = 1;
 	cfg->bad_signature_probes = 10;

@@ -102,7 +102,7 @@ struct srv_config {
 	unsigned http_header_max;                 /* bytes of request line and headers, default 8192 */
 	unsigned http_request_timeout_ms;         /* a request's headers and body from its first byte, default 5000 */
 	unsigned tls_handshake_timeout_ms;        /* accept to the first request byte over TLS, default 5000 */
-	unsigned http_connections_per_source;     /* open connections per source IP and listener, default 64 */
+	unsigned http_connections_per_source;     /* open connections per source IP and listener, default 256 */
 	unsigned bad_signature_burst;             /* failed verifications of a device or source before the guard, default 5 */
 	unsigned bad_signature_rate;              /* ... regained per second, default 1 */
 	unsigned bad_signature_probes;            /* verifications per second of a failing device from new sources, default 10 */

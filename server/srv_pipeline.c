@@ -197,7 +197,10 @@ static struct srv_http_opts http_opts(const struct srv_config *cfg, const char *
 		.max_body = cfg->max_datagram,
 		.max_header = cfg->http_header_max,
 		.timeout_s = cfg->http_timeout,
+		.request_timeout_ms = cfg->http_request_timeout_ms,
+		.handshake_timeout_ms = cfg->tls_handshake_timeout_ms,
 		.max_connections = cfg->http_connections,
+		.max_per_source = cfg->http_connections_per_source,
 	};
 }
 

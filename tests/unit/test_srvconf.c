@@ -256,7 +256,7 @@ static void test_listeners(void **state)
 	assert_int_equal(cfg.ipsec_identity_ttl_ms, 1000);
 	assert_int_equal(cfg.http_request_timeout_ms, 5000);
 	assert_int_equal(cfg.tls_handshake_timeout_ms, 5000);
-	assert_int_equal(cfg.http_connections_per_source, 64);
+	assert_int_equal(cfg.http_connections_per_source, 256);
 	assert_int_equal(cfg.bad_signature_burst, 5);
 
 	/* What a listener needs, and at least one listener. */
