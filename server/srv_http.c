@@ -98,7 +98,7 @@ struct http {
 	SSL_CTX *tls;
 	unsigned max_body, max_conns;
 	unsigned conns;             /* loop thread only */
-	int paused;                 /* loop thread only: lev disabled at max_conns */
+	int paused;                 /* loop thread only: lev disabled (update_pause) */
 	int freeing;                /* evhttp_free is running: connections go, the listener too */
 	unsigned timeout_s;         /* evhttp's idle / read / write timeout */
 	struct timeval request_tv, handshake_tv;
@@ -380,7 +380,9 @@ static void admit(evutil_socket_t fd_unused, short what, void *arg)
 	bufferevent_decref(bev);   /* may free the filter, and with it c */
 }
 
-/* Run fn(c) from the event loop's next turn; the reference keeps the filter
+/* Run fn(c) once the callback running now has returned (event_base_once
+ * without a delay is made active at once: it runs on this loop turn,
+ * before the loop polls the sockets again); the reference keeps the filter
  * (and c) until then, even if evhttp frees the connection meanwhile. */
 static int later(struct conn *c, event_callback_fn fn)
 {
@@ -522,7 +524,8 @@ static struct bufferevent *make_bev(struct event_base *evb, void *arg)
 		return NULL;
 	}
 	/* evhttp sets the socket once we return; admit runs right after, on
-	 * this loop turn, before any byte is read. */
+	 * this loop turn, before any byte can be read (conn_busy relies on
+	 * that: a handler never sees a connection not yet admitted). */
 	if (!later(c, admit)) {
 		bufferevent_free(bev);
 		return NULL;
