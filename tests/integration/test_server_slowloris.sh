@@ -13,18 +13,30 @@
 # with 40 connections from one address, over its own cap. Then a few
 # slow clients under the caps are closed by the deadlines alone
 # (http_request_timeout_ms, tls_handshake_timeout_ms; http_timeout, the idle
-# timer, is 30 s and never fires).
+# timer, is 30 s and never fires). The ACS shares the HTTPS listener: a CWMP
+# session and a bundle download slower than the request deadline (3 s against
+# 2 s) complete while the slow clients run, the bundle byte for byte: an
+# answer being written is never evicted nor timed by the request deadline.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/test_server_common.sh"
 command -v curl >/dev/null || fail "curl missing"
 slow=$build/tests/srv_slowloris
-[ -x "$slow" ] || fail "missing $slow"
+acs=$build/tests/acs_itool
+[ -x "$slow" ] && [ -x "$acs" ] || fail "missing $slow or $acs"
 
 make_ca opca "mayday test operator CA"
 issue server opca "/CN=hems.mayday.test" serverAuth 30 "DNS:hems.mayday.test,IP:127.0.0.1"
-enrol hnb-1
-issue hnb-1 opca "/O=operator/CN=hnb-1" clientAuth 30
+for d in hnb-1 hnb-2; do
+  enrol $d
+  issue $d opca "/O=operator/CN=$d" clientAuth 30
+done
+mkdir "$work/bundles"
+bundle_size=$((6 * 1024 * 1024))
+head -c $bundle_size /dev/urandom > "$work/bundles/femto-it.bundle"
+: > "$work/empty"
 
+# The ACS URL is advertised in acks, so the port is fixed before maydayd starts.
+aport=$("$here/../../scripts/free-port.sh" tcp)
 start_daemon "http_timeout = 30
 http_request_timeout_ms = 2000
 tls_handshake_timeout_ms = 2000
@@ -32,11 +44,16 @@ http_connections = 64
 http_connections_per_source = 16" "[http]
 listen = 127.0.0.1:0
 [https]
-listen = 127.0.0.1:0
+listen = 127.0.0.1:$aport
 cert = $work/server.pem
 key = $work/server.key
-ca = $work/opca.pem"
-[ -n "$http_port" ] && [ -n "$https_port" ] || fail "no http or https listener"
+ca = $work/opca.pem
+
+[acs]
+url = https://127.0.0.1:$aport/cwmp
+bundle_dir = $work/bundles"
+[ -n "$http_port" ] && [ "$https_port" = "$aport" ] || fail "no http or https listener"
+base="https://127.0.0.1:$aport"
 
 counter=0
 # legit http|https: one POST of a new indication within 1 s, 200 and a
@@ -95,10 +112,42 @@ deadline() {
     fail "$mode: slow connections outlived the deadline: $out"
 }
 
+# remediation: hnb-2's CWMP session and a bundle download that takes
+# longer than the request deadline, over mTLS while the slow clients run
+remediation() {
+  local ind
+  ind=$(sign hnb-2 1 3)
+  [ "$(tls hnb-2 -H 'Content-Type: application/cose' --data-binary @"$ind" "$base/v1/distress")" = 200 ] ||
+    fail "distress of hnb-2 under attack"
+  "$acs" inform hnb-2 "X A1B2C3 DISTRESS" > "$work/inform"
+  [ "$(cwmp hnb-2 "$work/inform")" = 200 ] && [ "$(kind)" = InformResponse ] || fail "Inform under attack"
+  [ "$(cwmp hnb-2 "$work/empty")" = 200 ] && [ "$(kind)" = GetParameterValues ] || fail "GPV under attack"
+  "$acs" gpvr 100000000 200000000 > "$work/gpvr"
+  [ "$(cwmp hnb-2 "$work/gpvr")" = 200 ] && [ "$(kind)" = Download ] || fail "Download under attack"
+  local url
+  url=$(field url)
+  "$acs" dlr > "$work/dlr"
+  [ "$(cwmp hnb-2 "$work/dlr")" = 204 ] || fail "DownloadResponse under attack"
+  # 6 MiB at 2 MiB/s: 3 s, beyond http_request_timeout_ms (2 s)
+  local t0=$SECONDS
+  [ "$(tls hnb-2 --limit-rate 2M "$url")" = 200 ] ||
+    fail "bundle download under attack: $(tail -1 "$work/curl.err")"
+  cmp -s "$work/resp" "$work/bundles/femto-it.bundle" || fail "the bundle came back altered"
+  echo "bundle: $bundle_size bytes in about $((SECONDS - t0)) s while under attack"
+}
+
 attack http "$http_port"
 attack http "$http_port" 40 1   # one address: its own cap (16)
 attack tls "$https_port"
 attack mtls "$https_port"
+"$slow" --port "$https_port" --mode mtls --conns 200 --sources 8 --interval-ms 200 \
+  --duration-ms 9000 --cert "$work/hnb-1.pem" --key "$work/hnb-1.key" \
+  --cacert "$work/opca.pem" >"$work/slow-acs.out" &
+slow_pid=$!
+sleep 1.5
+remediation
+wait "$slow_pid" || fail "srv_slowloris beside the ACS failed"
+echo "mtls attack beside the ACS: $(cat "$work/slow-acs.out")"
 deadline http "$http_port"
 deadline tls "$https_port"
 deadline mtls "$https_port"
@@ -115,6 +164,6 @@ for l in http https; do
   [ "$l" = http ] && { [ "${src:-0}" -ge 24 ] || fail "per-source evictions not counted: $line"; }
 done
 [ "${hs:-0}" -ge 10 ] || fail "https: handshake deadlines not counted"
-[ "$(q "SELECT count(*) FROM indications WHERE trust = 'signed'")" = 12 ] ||
+[ "$(q "SELECT count(*) FROM indications WHERE trust = 'signed'")" = 13 ] ||
   fail "the legitimate indications were not all stored"
 echo "PASS"
