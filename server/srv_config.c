@@ -72,6 +72,15 @@ static const struct key keys[] = {
 	{"limits", "http_connections", K_UINT, 1, SRV_HTTP_CONNS_MAX, F(http_connections), 0},
 	{"limits", "http_header_max", K_UINT, SRV_HTTP_HEADER_MIN, SRV_HTTP_HEADER_MAX,
 	 F(http_header_max), 0},
+	{"limits", "http_request_timeout_ms", K_UINT, SRV_HTTP_DEADLINE_MIN_MS,
+	 SRV_HTTP_DEADLINE_MAX_MS, F(http_request_timeout_ms), 0},
+	{"limits", "tls_handshake_timeout_ms", K_UINT, SRV_HTTP_DEADLINE_MIN_MS,
+	 SRV_HTTP_DEADLINE_MAX_MS, F(tls_handshake_timeout_ms), 0},
+	{"limits", "http_connections_per_source", K_UINT, 1, SRV_HTTP_CONNS_MAX,
+	 F(http_connections_per_source), 0},
+	{"limits", "bad_signature_burst", K_UINT, 1, SRV_RATE_MAX, F(bad_signature_burst), 0},
+	{"limits", "bad_signature_rate", K_UINT, 0, SRV_RATE_MAX, F(bad_signature_rate), 0},
+	{"limits", "bad_signature_probes", K_UINT, 0, SRV_RATE_MAX, F(bad_signature_probes), 0},
 	{"admin", "listen", K_ADDR, 0, 0, F(admin_listen), 0},
 	{"admin", "allow_non_loopback", K_STR, 2, 3, F(admin_allow_non_loopback), 0},
 };
@@ -248,6 +257,12 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->http_timeout = 10;
 	cfg->http_connections = 1024;
 	cfg->http_header_max = 8192;
+	cfg->http_request_timeout_ms = 5000;
+	cfg->tls_handshake_timeout_ms = 5000;
+	cfg->http_connections_per_source = 256;
+	cfg->bad_signature_burst = 5;
+	cfg->bad_signature_rate = 1;
+	cfg->bad_signature_probes = 10;
 	cfg->ipsec_timeout_ms = 1000;
 	cfg->ipsec_identity_ttl_ms = 1000;
 	strcpy(cfg->acs_policy, "auto");

@@ -46,6 +46,8 @@
 #define SRV_HTTP_CONNS_MAX   65536
 #define SRV_HTTP_HEADER_MIN  1024
 #define SRV_HTTP_HEADER_MAX  65536
+#define SRV_HTTP_DEADLINE_MIN_MS 100      /* request and handshake deadlines */
+#define SRV_HTTP_DEADLINE_MAX_MS 3600000
 #define SRV_IKE_TTL_MAX      60000   /* ms */
 #define SRV_ACS_IN_FLIGHT_MAX 65536
 #define SRV_ACS_WINDOW_MIN    60        /* seconds */
@@ -106,6 +108,12 @@ struct srv_config {
 	unsigned http_timeout;                    /* seconds a connection may idle or take, default 10 */
 	unsigned http_connections;                /* open HTTP(S) connections per listener, default 1024 */
 	unsigned http_header_max;                 /* bytes of request line and headers, default 8192 */
+	unsigned http_request_timeout_ms;         /* a request's headers and body from its first byte, default 5000 */
+	unsigned tls_handshake_timeout_ms;        /* accept to the first request byte over TLS, default 5000 */
+	unsigned http_connections_per_source;     /* open connections per source IP and listener, default 256 */
+	unsigned bad_signature_burst;             /* failed verifications of a device or source before the guard, default 5 */
+	unsigned bad_signature_rate;              /* ... regained per second, default 1 */
+	unsigned bad_signature_probes;            /* verifications per second of a failing device from new sources, default 10 */
 	/* [admin] */
 	struct srv_addr admin_listen;             /* GET /metrics; default off */
 	char admin_allow_non_loopback[4];         /* "yes" or "no" (default) */

@@ -4,8 +4,27 @@
  * Connections: every connection's bufferevent comes from make_bev (evhttp's
  * bevcb): a socket or OpenSSL bufferevent under a pass-through filter whose
  * free callback tells us the connection is gone. That is how open
- * connections are counted (evhttp 2.1 has no limit of its own), and at the
- * limit the listening socket is disabled until one closes. evhttp takes the
+ * connections are counted (evhttp 2.1 has no limit of its own); the input
+ * side of the filter sees every byte of a request arrive (for TLS: after the
+ * handshake), which is how progress is known.
+ *
+ * Slow clients (admit, on_deadline, evict): a connection is admitted on the
+ * loop turn it was accepted in, once evhttp gave it its socket: its source
+ * address is known then. From then on it is in one of four states:
+ * handshake (TLS, until the first byte of a request), request (its bytes
+ * arriving: the request deadline runs from the first one -- for plain HTTP
+ * from the accept), busy (a handler took the request; its answer is being
+ * made or written, however long a bundle takes), idle (kept alive between
+ * two requests: http_timeout). All but busy are "waiting", in one list in
+ * the order they started waiting. Over the per-source cap, the source's
+ * connection waiting longest is evicted; over the global cap, the one
+ * waiting longest of all: a new connection is never refused while some
+ * connection waits, and slow ones cannot hold the listener. Only when every
+ * connection is busy does the listening socket pause (the kernel's backlog
+ * holds new ones) until one closes or starts waiting. Eviction frees the
+ * evhttp connection (evhttp_connection_free, with the evhttp connection
+ * found as the filter's callback argument) -- never one whose request a
+ * slot holds. evhttp takes the
  * filter's write callback for "the answer is written", but the filter runs
  * it as soon as it has moved bytes down, not once they reached the kernel:
  * evhttp would then free a closing connection (Connection: close, HTTP/1.0)
@@ -33,6 +52,8 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,6 +84,10 @@
  * 68 min plus http_timeout). */
 #define BUNDLE_MIN_RATE (64u * 1024u)
 
+struct conn;
+TAILQ_HEAD(conn_list, conn);
+LIST_HEAD(conn_bucket, conn);
+
 struct http {
 	struct srv_listener base;   /* first: the public handle */
 	struct event_base *evb;
@@ -73,9 +98,18 @@ struct http {
 	SSL_CTX *tls;
 	unsigned max_body, max_conns;
 	unsigned conns;             /* loop thread only */
-	int paused;                 /* loop thread only: lev disabled at max_conns */
+	int paused;                 /* loop thread only: lev disabled (update_pause) */
 	int freeing;                /* evhttp_free is running: connections go, the listener too */
 	unsigned timeout_s;         /* evhttp's idle / read / write timeout */
+	struct timeval request_tv, handshake_tv;
+	unsigned max_per_source;
+	/* loop thread only: the slow-client bookkeeping (top of this file) */
+	struct conn_list waiting;   /* not busy, longest waiting first */
+	struct conn_bucket *by_src; /* src_buckets lists, by source address */
+	unsigned src_buckets;       /* a power of two */
+	struct conn **by_fd;        /* admitted connections by socket */
+	size_t by_fd_cap;
+	uint64_t evicted_cap, evicted_source, late_requests, late_handshakes;
 	atomic_int stopping;
 	pthread_t thread;
 	int started;
@@ -88,7 +122,9 @@ struct http {
 	char *acs_in;                 /* CWMP_ENVELOPE_MAX bytes */
 };
 
-static struct log_limit lim_peer, lim_bev;
+static struct log_limit lim_peer, lim_bev, lim_evict;
+
+enum conn_state { C_NEW, C_HANDSHAKE, C_REQUEST, C_BUSY, C_IDLE, C_EVICTED };
 
 /* One connection: the filter evhttp talks to and the socket or TLS
  * bufferevent under it (see the top of this file). Loop thread only; lives
@@ -98,7 +134,53 @@ struct conn {
 	struct bufferevent *bev, *under;
 	struct evbuffer_cb_entry *under_cb;
 	int move_pending, out_pending;
+	enum conn_state state;
+	struct event *deadline;     /* handshake or request deadline */
+	uint64_t since_ms;          /* started waiting (accept, end of an answer) */
+	int fd;                     /* -1 until admitted */
+	uint8_t src[16];            /* source address (IPv4 mapped) */
+	int in_waiting, in_src;
+	TAILQ_ENTRY(conn) wait_link;
+	LIST_ENTRY(conn) src_link;
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Pause the listening socket exactly when the cap is reached and no
+ * connection could be evicted for a new one. */
+static void update_pause(struct http *h)
+{
+	int full = h->conns >= h->max_conns && TAILQ_EMPTY(&h->waiting);
+	if (h->freeing || h->lev == NULL)
+		return;
+	if (full && !h->paused) {
+		evconnlistener_disable(h->lev);
+		h->paused = 1;
+	} else if (!full && h->paused) {
+		evconnlistener_enable(h->lev);
+		h->paused = 0;
+	}
+}
+
+static void wait_start(struct conn *c)
+{
+	c->since_ms = mono_ms();
+	if (!c->in_waiting)
+		TAILQ_INSERT_TAIL(&c->h->waiting, c, wait_link);
+	c->in_waiting = 1;
+}
+
+static void wait_end(struct conn *c)
+{
+	if (c->in_waiting)
+		TAILQ_REMOVE(&c->h->waiting, c, wait_link);
+	c->in_waiting = 0;
+}
 
 static void conn_gone(void *arg)
 {
@@ -106,15 +188,201 @@ static void conn_gone(void *arg)
 	struct http *h = c->h;
 	if (c->under_cb != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_output(c->under), c->under_cb);
+	wait_end(c);
+	if (c->in_src)
+		LIST_REMOVE(c, src_link);
+	if (c->fd >= 0 && (size_t)c->fd < h->by_fd_cap && h->by_fd[c->fd] == c)
+		h->by_fd[c->fd] = NULL;
+	if (c->deadline != NULL)
+		event_free(c->deadline);
 	free(c);
 	h->conns--;
-	if (h->paused && !h->freeing && h->conns < h->max_conns) {
-		evconnlistener_enable(h->lev);
-		h->paused = 0;
+	update_pause(h);
+}
+
+/* Closes a connection evhttp still holds, now (c is freed with it). Never
+ * for a busy one: a slot may hold its request. */
+static void evict(struct conn *c, const char *why)
+{
+	struct http *h = c->h;
+	void *arg = NULL;
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &arg);
+	struct evhttp_connection *evcon = arg;
+	if (c->state == C_BUSY || c->state == C_EVICTED || evcon == NULL ||
+	    evhttp_connection_get_bufferevent(evcon) != c->bev)
+		return;   /* evhttp let it go already: it is closing */
+	/* Out of the running at once: a pending event may keep c a while. */
+	c->state = C_EVICTED;
+	event_del(c->deadline);
+	wait_end(c);
+	if (c->in_src)
+		LIST_REMOVE(c, src_link);
+	c->in_src = 0;
+	srv_stats_add(&h->base.in->stats->http_evicted, 1);
+	log_limited(&lim_evict, "%s: connection evicted: %s", h->base.name, why);
+	evhttp_connection_free(evcon);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct http *h = c->h;
+	(void)fd;
+	(void)what;
+	if (c->state == C_HANDSHAKE) {
+		h->late_handshakes++;
+		srv_stats_add(&h->base.in->stats->http_deadlines, 1);
+		evict(c, "no request within tls_handshake_timeout_ms of the accept");
+	} else if (c->state == C_REQUEST) {
+		h->late_requests++;
+		srv_stats_add(&h->base.in->stats->http_deadlines, 1);
+		evict(c, "request not complete within http_request_timeout_ms");
 	}
 }
 
-/* Run fn(c) from the event loop's next turn; the reference keeps the filter
+/* A request starts arriving: its deadline runs from now. */
+static void request_started(struct conn *c)
+{
+	c->state = C_REQUEST;
+	event_add(c->deadline, &c->h->request_tv);
+}
+
+/* The input side of the filter: moves everything up as it comes, and
+ * notes that a request is on its way. */
+static enum bufferevent_filter_result pass_input(struct evbuffer *src, struct evbuffer *dst,
+						 ev_ssize_t limit,
+						 enum bufferevent_flush_mode mode, void *ctx)
+{
+	struct conn *c = ctx;
+	size_t n = evbuffer_get_length(src);
+	(void)mode;
+	if (limit >= 0 && (size_t)limit < n)
+		n = (size_t)limit;
+	if (n > 0 && (c->state == C_HANDSHAKE || c->state == C_IDLE))
+		request_started(c);
+	evbuffer_remove_buffer(src, dst, n);
+	return BEV_OK;
+}
+
+static struct conn_bucket *bucket_of(struct http *h, const uint8_t src[16])
+{
+	uint32_t x = 2166136261u;   /* FNV-1a */
+	for (int i = 0; i < 16; i++)
+		x = (x ^ src[i]) * 16777619u;
+	return &h->by_src[x & (h->src_buckets - 1)];
+}
+
+static int remember_fd(struct http *h, struct conn *c)
+{
+	if ((size_t)c->fd >= h->by_fd_cap) {
+		size_t cap = h->by_fd_cap ? h->by_fd_cap : 256;
+		while (cap <= (size_t)c->fd)
+			cap *= 2;
+		struct conn **n = realloc(h->by_fd, cap * sizeof(*n));
+		if (n == NULL)
+			return -1;
+		memset(n + h->by_fd_cap, 0, (cap - h->by_fd_cap) * sizeof(*n));
+		h->by_fd = n;
+		h->by_fd_cap = cap;
+	}
+	h->by_fd[c->fd] = c;
+	return 0;
+}
+
+/* The connection a request came on; NULL if not (or no longer) admitted. */
+static struct conn *conn_of(struct http *h, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	if (fd < 0 || (size_t)fd >= h->by_fd_cap || h->by_fd[fd] == NULL ||
+	    h->by_fd[fd]->bev != bev)
+		return NULL;
+	return h->by_fd[fd];
+}
+
+/* A handler has the request: the connection is busy until its answer is
+ * out (answer_out). */
+static void conn_busy(struct http *h, struct evhttp_request *req)
+{
+	struct conn *c = conn_of(h, req);
+	if (c == NULL)
+		return;
+	c->state = C_BUSY;
+	event_del(c->deadline);
+	wait_end(c);
+}
+
+/* Admission, on the loop turn of the accept, once evhttp set the socket. */
+static void admit(evutil_socket_t fd_unused, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct http *h = c->h;
+	struct bufferevent *bev = c->bev;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	void *alive = NULL;
+	(void)fd_unused;
+	(void)what;
+	bufferevent_getcb(bev, NULL, NULL, NULL, &alive);
+	c->fd = (int)bufferevent_getfd(bev);
+	memset(&ss, 0, sizeof(ss));
+	if (alive == NULL || c->fd < 0 ||
+	    getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0 || remember_fd(h, c) != 0) {
+		c->fd = -1;
+		c->state = C_IDLE;   /* evictable */
+		evict(c, "no peer address");
+		bufferevent_decref(bev);
+		return;
+	}
+	memset(c->src, 0, sizeof(c->src));
+	if (ss.ss_family == AF_INET6)
+		memcpy(c->src, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	else if (ss.ss_family == AF_INET)
+		memcpy(c->src + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	struct conn_bucket *b = bucket_of(h, c->src);
+	LIST_INSERT_HEAD(b, c, src_link);
+	c->in_src = 1;
+	wait_start(c);
+	if (h->tls != NULL) {
+		c->state = C_HANDSHAKE;
+		event_add(c->deadline, &h->handshake_tv);
+	} else {
+		request_started(c);   /* the first request's start is the connection's */
+	}
+
+	/* The source's own connection waiting longest, if over its cap. */
+	unsigned same = 0;
+	struct conn *x, *victim = NULL;
+	LIST_FOREACH(x, b, src_link) {
+		if (memcmp(x->src, c->src, 16) != 0)
+			continue;
+		same++;
+		if (x->in_waiting && (victim == NULL || x->since_ms < victim->since_ms ||
+				      (x->since_ms == victim->since_ms && victim == c)))
+			victim = x;
+	}
+	if (same > h->max_per_source && victim != NULL) {
+		h->evicted_source++;
+		int self = victim == c;
+		evict(victim, "over the per-source cap (http_connections_per_source)");
+		if (self) {
+			bufferevent_decref(bev);
+			return;
+		}
+	}
+	/* Then the global cap: the longest waiting of all. */
+	if (h->conns > h->max_conns && (victim = TAILQ_FIRST(&h->waiting)) != NULL) {
+		h->evicted_cap++;
+		evict(victim, "at the connection cap (http_connections)");
+	}
+	update_pause(h);
+	bufferevent_decref(bev);   /* may free the filter, and with it c */
+}
+
+/* Run fn(c) once the callback running now has returned (event_base_once
+ * without a delay is made active at once: it runs on this loop turn,
+ * before the loop polls the sockets again); the reference keeps the filter
  * (and c) until then, even if evhttp frees the connection meanwhile. */
 static int later(struct conn *c, event_callback_fn fn)
 {
@@ -155,6 +423,16 @@ static void answer_out(evutil_socket_t fd, short what, void *arg)
 		 * idles with http_timeout again. */
 		const struct timeval tv = {(time_t)c->h->timeout_s, 0};
 		bufferevent_set_timeouts(bev, &tv, &tv);
+		if (c->state == C_BUSY) {
+			/* Kept alive: it waits for the next request (evhttp
+			 * frees it here instead if the answer closes it). */
+			c->state = C_IDLE;
+			wait_start(c);
+			if (evbuffer_get_length(bufferevent_get_input(bev)) > 0 ||
+			    evbuffer_get_length(bufferevent_get_input(c->under)) > 0)
+				request_started(c);
+			update_pause(c->h);
+		}
 		bufferevent_trigger(bev, EV_WRITE, 0);
 	}
 	bufferevent_decref(bev);
@@ -226,15 +504,18 @@ static struct bufferevent *make_bev(struct event_base *evb, void *arg)
 		return NULL;
 	}
 	struct conn *c = calloc(1, sizeof(*c));
-	bev = c != NULL ? bufferevent_filter_new(under, NULL, hold_output, BEV_OPT_CLOSE_ON_FREE,
-						 conn_gone, c)
-			: NULL;
+	struct event *deadline = c != NULL ? evtimer_new(evb, on_deadline, c) : NULL;
+	bev = deadline != NULL ? bufferevent_filter_new(under, pass_input, hold_output,
+							BEV_OPT_CLOSE_ON_FREE, conn_gone, c)
+			       : NULL;
 	if (bev == NULL) {
+		if (deadline != NULL)
+			event_free(deadline);
 		free(c);
 		bufferevent_free(under);
 		return NULL;
 	}
-	*c = (struct conn){.h = h, .bev = bev, .under = under};
+	*c = (struct conn){.h = h, .bev = bev, .under = under, .deadline = deadline, .fd = -1};
 	h->conns++;              /* conn_gone counts it out */
 	c->under_cb = evbuffer_add_cb(bufferevent_get_output(under), under_written, c);
 	if (c->under_cb == NULL ||
@@ -242,9 +523,12 @@ static struct bufferevent *make_bev(struct event_base *evb, void *arg)
 		bufferevent_free(bev);
 		return NULL;
 	}
-	if (h->conns >= h->max_conns && !h->paused) {
-		evconnlistener_disable(h->lev);
-		h->paused = 1;
+	/* evhttp sets the socket once we return; admit runs right after, on
+	 * this loop turn, before any byte can be read (conn_busy relies on
+	 * that: a handler never sees a connection not yet admitted). */
+	if (!later(c, admit)) {
+		bufferevent_free(bev);
+		return NULL;
 	}
 	return bev;
 }
@@ -320,6 +604,7 @@ static void on_distress(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(body);
 	struct srv_slot *s = NULL;
 
+	conn_busy(h, req);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
 		refuse(h, req, 405, "Method Not Allowed", "use POST");
@@ -401,6 +686,7 @@ static void on_cwmp(struct evhttp_request *req, void *arg)
 	char cn[MAYDAY_DEVICE_ID_MAX + 1], cookie[SRV_ACS_SID_LEN + 64];
 	struct srv_acs_reply r = {.body = h->acs_out, .cap = CWMP_ENVELOPE_MAX};
 
+	conn_busy(h, req);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		evhttp_add_header(hdr, "Allow", "POST");
 		refuse(h, req, 405, "Method Not Allowed", "use POST");
@@ -523,6 +809,7 @@ static void on_other(struct evhttp_request *req, void *arg)
 	struct http *h = arg;
 	const char *uri = evhttp_request_get_uri(req);
 	const size_t n = strlen(SRV_ACS_BUNDLES_PATH);
+	conn_busy(h, req);
 	if (h->acs_tab != NULL && uri != NULL && strncmp(uri, SRV_ACS_BUNDLES_PATH, n) == 0) {
 		on_bundle(h, req, uri + n);
 		return;
@@ -639,6 +926,11 @@ static void http_destroy(struct srv_listener *l)
 		h->started = 0;
 	}
 	h->freeing = 1;
+	if (h->started || h->evicted_cap + h->evicted_source + h->late_requests + h->late_handshakes)
+		log_info("%s: connections evicted: %llu at the cap, %llu over the per-source cap; "
+			 "deadlines missed: %llu requests, %llu handshakes", h->base.name,
+			 (unsigned long long)h->evicted_cap, (unsigned long long)h->evicted_source,
+			 (unsigned long long)h->late_requests, (unsigned long long)h->late_handshakes);
 	if (h->http != NULL)
 		evhttp_free(h->http);   /* closes the listening socket and every connection */
 	if (h->wake != NULL)
@@ -653,6 +945,8 @@ static void http_destroy(struct srv_listener *l)
 	store_close(h->acs_st);
 	free(h->acs_out);
 	free(h->acs_in);
+	free(h->by_src);
+	free(h->by_fd);
 	free(h);
 }
 
@@ -733,6 +1027,17 @@ enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_o
 	h->max_body = o->max_body;
 	h->max_conns = o->max_connections;
 	h->timeout_s = o->timeout_s;
+	h->request_tv = (struct timeval){o->request_timeout_ms / 1000,
+					 (o->request_timeout_ms % 1000) * 1000};
+	h->handshake_tv = (struct timeval){o->handshake_timeout_ms / 1000,
+					   (o->handshake_timeout_ms % 1000) * 1000};
+	h->max_per_source = o->max_per_source;
+	TAILQ_INIT(&h->waiting);
+	for (h->src_buckets = 64; h->src_buckets < h->max_conns && h->src_buckets < (1u << 16);)
+		h->src_buckets *= 2;
+	h->by_src = calloc(h->src_buckets, sizeof(*h->by_src));
+	if (h->by_src == NULL)
+		goto fail;
 	if ((err = srv_queue_init(&h->done, in->n_slots, 1)) != MAYDAY_OK)
 		goto fail;
 	err = MAYDAY_E_INTERNAL;

@@ -26,10 +26,15 @@
  *   GET /bundles/TOKEN  the attempt's golden bundle, Content-Length = its
  *     size; 403 the token was issued to another device, 404 unknown or used.
  * The ACS runs on the loop thread with its own store connection.
- * Limits: request line and headers (max_header), body (max_body), idle and
- * slow connections (timeout_s, the TLS handshake included), and open
- * connections (max_connections; beyond it the listening socket is paused and
- * new connections wait in the kernel's backlog).
+ * Limits: request line and headers (max_header), body (max_body), idle
+ * connections and single reads and writes (timeout_s), a request's line,
+ * headers and body from its first byte (request_timeout_ms), accept to the
+ * first request byte over TLS (handshake_timeout_ms), and open connections
+ * per source address (max_per_source) and in all (max_connections): over
+ * either cap the connection waiting longest without a request being
+ * answered is evicted (srv_http.c); only when every connection has one is
+ * the listening socket paused, new connections waiting in the kernel's
+ * backlog.
  */
 #ifndef MAYDAY_SRV_HTTP_H
 #define MAYDAY_SRV_HTTP_H
@@ -52,7 +57,10 @@ struct srv_http_opts {
 	unsigned max_body;
 	unsigned max_header;
 	unsigned timeout_s;
+	unsigned request_timeout_ms;
+	unsigned handshake_timeout_ms;  /* TLS only */
 	unsigned max_connections;
+	unsigned max_per_source;
 	const struct srv_acs_policy *acs; /* NULL or off: no ACS (ignored without tls) */
 	const char *db;                   /* store spec the ACS opens for itself */
 };

@@ -1,7 +1,11 @@
 /*
  * Verify stage. Checks run cheapest first so hostile input costs little:
  * size, then (PSK) the seal, then the COSE decode, then the channel's
- * identity against the device ID, and only then a signature verification.
+ * identity against the device ID, then the key lookup (an unknown device
+ * costs no verification), then -- for channels that authenticate nobody
+ * -- the bad-signature guard (srv_sigguard.h: a device whose recent
+ * verifications failed is verified from failing sources no more), and
+ * only then a signature verification.
  * The key comes from the cache, and a failed verification gets one retry
  * with a freshly read key so a device re-enrolled with a new key is
  * accepted without a restart. Only after a message is known to be
@@ -20,7 +24,7 @@
 #include "log.h"
 
 static struct log_limit lim_malformed, lim_oversized, lim_badsig, lim_limited, lim_store,
-	lim_identity, lim_ike;
+	lim_identity, lim_ike, lim_guard;
 
 uint64_t srv_ingest_now_ns(void)
 {
@@ -112,6 +116,19 @@ static enum srv_verdict verify(const struct srv_ingest *ing, struct store *st,
 	char id[MAYDAY_DEVICE_ID_MAX + 1];
 	uint64_t now_ms = srv_ingest_now_ns() / 1000000u;
 	enum mayday_err err = srv_keycache_get(ing->keys, st, slot->ind.device_id, 0, now_ms, &key);
+	/* Only a channel that authenticates nobody can carry a forgery from
+	 * anyone: the guard is for those. */
+	int guarded = ing->guard != NULL && slot->channel == STORE_CHANNEL_NONE;
+	if (err == MAYDAY_OK && guarded &&
+	    !srv_sigguard_allow(ing->guard, slot->ind.device_id, &slot->peer, now_ms * 1000000u)) {
+		srv_stats_add(&ing->stats->limited, 1);
+		srv_ingest_safe(slot->ind.device_id, id, sizeof(id));
+		log_limited(&lim_guard, "%s indication for enrolled device %s from %s: the device's "
+			    "and the source's recent signatures failed; dropped unverified",
+			    method_name(slot), id, slot->peer_text);
+		EVP_PKEY_free(key);
+		return SRV_DROP_LIMITED;
+	}
 	if (err == MAYDAY_OK) {
 		if (mayday_cose_verifier_verify(ver, &slot->msg, key) == MAYDAY_OK) {
 			rec->trust = STORE_TRUST_SIGNED;
@@ -124,6 +141,9 @@ static enum srv_verdict verify(const struct srv_ingest *ing, struct store *st,
 				rec->trust = STORE_TRUST_SIGNED;
 			EVP_PKEY_free(fresh);
 		}
+		if (guarded)
+			srv_sigguard_result(ing->guard, slot->ind.device_id, &slot->peer,
+					    rec->trust == STORE_TRUST_SIGNED, now_ms * 1000000u);
 		if (rec->trust == STORE_TRUST_SIGNED) {
 			srv_stats_add(&ing->stats->verified, 1);
 		} else {

@@ -11,6 +11,8 @@
  *   IPsec: the SeGW cannot say who owns the address    -> SRV_DROP_IDENTITY
  *     (no tunnel) or SRV_DROP_BUSY (SeGW unreachable)
  *   device enrolled and signature verifies            -> SRV_STORE, trust signed
+ *   enrolled, plain channel, the device's and the
+ *     source's recent signatures failed (srv_sigguard) -> SRV_DROP_LIMITED, not verified
  *   unknown device, or enrolled but bad signature     -> SRV_STORE, trust unverified,
  *     if the unverified rate limits allow it, else SRV_DROP_LIMITED
  *   key lookup failed (store error)                   -> SRV_DROP_BUSY (the device retries)
@@ -34,12 +36,14 @@
 #include "srv_ikemap.h"
 #include "srv_keycache.h"
 #include "srv_ratelimit.h"
+#include "srv_sigguard.h"
 #include "srv_slot.h"
 #include "srv_stats.h"
 
 struct srv_ingest {
 	struct srv_keycache *keys;
 	struct srv_ratelimit *limit;
+	struct srv_sigguard *guard;   /* NULL: every enrolled device's indication is verified */
 	struct srv_stats *stats;
 	struct srv_ikemap *ike;       /* NULL without an ipsec listener */
 	unsigned max_datagram;        /* signed indication bytes (PSK: the plaintext) */

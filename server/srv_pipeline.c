@@ -41,6 +41,7 @@
 #include "srv_psk.h"
 #include "srv_queue.h"
 #include "srv_ratelimit.h"
+#include "srv_sigguard.h"
 #include "srv_tls.h"
 #include "srv_writer.h"
 #include "store.h"
@@ -72,6 +73,7 @@ struct srv_pipeline {
 	struct srv_intake intake;
 	struct srv_keycache keys;
 	struct srv_ratelimit limit;
+	struct srv_sigguard guard;
 	struct srv_stats stats;
 	struct srv_ikemap *ike;
 	struct srv_ingest ingest;
@@ -206,7 +208,10 @@ static struct srv_http_opts http_opts(const struct srv_config *cfg, const char *
 		.max_body = cfg->max_datagram,
 		.max_header = cfg->http_header_max,
 		.timeout_s = cfg->http_timeout,
+		.request_timeout_ms = cfg->http_request_timeout_ms,
+		.handshake_timeout_ms = cfg->tls_handshake_timeout_ms,
 		.max_connections = cfg->http_connections,
+		.max_per_source = cfg->http_connections_per_source,
 	};
 }
 
@@ -307,7 +312,10 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	    (err = srv_keycache_init(&p->keys, KEYCACHE_MIN)) != MAYDAY_OK ||
 	    (err = srv_ratelimit_init(&p->limit, cfg->sources, cfg->unverified_per_source,
 				      cfg->unverified_per_source_burst, cfg->unverified_global,
-				      cfg->unverified_global_burst)) != MAYDAY_OK)
+				      cfg->unverified_global_burst)) != MAYDAY_OK ||
+	    (err = srv_sigguard_init(&p->guard, cfg->sources, cfg->bad_signature_rate,
+				     cfg->bad_signature_burst, cfg->bad_signature_probes)) !=
+		    MAYDAY_OK)
 		goto fail;
 	for (size_t i = 0; i < p->n_slots; i++) {
 		struct srv_slot *s = &p->slots[i];
@@ -315,7 +323,7 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	}
 	p->intake = (struct srv_intake){.pool = &p->pool, .work = &p->work, .stats = &p->stats,
 					.n_slots = p->n_slots};
-	p->ingest = (struct srv_ingest){.keys = &p->keys, .limit = &p->limit,
+	p->ingest = (struct srv_ingest){.keys = &p->keys, .limit = &p->limit, .guard = &p->guard,
 					.stats = &p->stats, .max_datagram = cfg->max_datagram};
 	/* The first connection creates or migrates the store and checks it
 	 * whole: a damaged file is refused before anything is acknowledged. */
@@ -431,6 +439,7 @@ void srv_pipeline_destroy(struct srv_pipeline *p)
 	store_close(p->writer_st);
 	srv_ikemap_free(p->ike);
 	srv_ratelimit_fini(&p->limit);
+	srv_sigguard_fini(&p->guard);
 	srv_keycache_fini(&p->keys);
 	srv_queue_fini(&p->commit);
 	srv_queue_fini(&p->work);

@@ -84,6 +84,8 @@ struct srv_stats {
 	/* HTTP(S) */
 	_Atomic uint64_t http_refused;  /* 4xx before any slot: path, method, type, size */
 	_Atomic uint64_t http_busy;     /* 503: no free slot, or shutting down */
+	_Atomic uint64_t http_evicted;  /* connections closed for a new one, or late */
+	_Atomic uint64_t http_deadlines; /* ... of them: request or handshake deadline missed */
 	_Atomic uint64_t tls_handshakes; /* completed, once per connection */
 	_Atomic uint64_t tls_failed;    /* handshakes we ended with a fatal alert */
 	_Atomic uint64_t tls_no_close_notify; /* after the handshake, the peer closed without

@@ -5,7 +5,18 @@
 add_executable(srv_itool ${CMAKE_CURRENT_LIST_DIR}/srv_itool.c)
 target_link_libraries(srv_itool PRIVATE mayday_store mayday)
 
-set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk daemon ctl_load privs metrics)
+# srv_flood: forgeries naming an enrolled device at a bounded rate while the
+# device itself sends (test_server_badsig.sh).
+add_executable(srv_flood ${CMAKE_CURRENT_LIST_DIR}/srv_flood.c)
+target_link_libraries(srv_flood PRIVATE mayday Threads::Threads)
+
+# srv_slowloris: slow HTTP, TLS-handshake and mTLS clients, many at once
+# (test_server_slowloris.sh).
+add_executable(srv_slowloris ${CMAKE_CURRENT_LIST_DIR}/srv_slowloris.c)
+target_link_libraries(srv_slowloris PRIVATE OpenSSL::SSL)
+
+set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk daemon ctl_load privs metrics badsig
+                     slowloris)
 foreach(t ${MAYDAY_SERVER_IT})
   add_test(NAME integration-server-${t}
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_server_${t}.sh ${CMAKE_BINARY_DIR})

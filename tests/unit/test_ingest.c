@@ -249,6 +249,63 @@ static void test_rate_limit_unverified_only(void **state)
 	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
 }
 
+static void from(struct srv_slot *s, uint32_t addr)
+{
+	((struct sockaddr_in *)&s->peer)->sin_addr.s_addr = htonl(addr);
+}
+
+/* Forgeries naming an enrolled device cost a verification only until the
+ * device's and their source's failure budgets are spent; the device itself
+ * still gets through (srv_sigguard.h). */
+static void test_bad_signature_guard(void **state)
+{
+	struct t *t = *state;
+	struct srv_slot *s = &t->slot[0];
+	struct srv_sigguard g;
+	assert_int_equal(srv_sigguard_init(&g, 64, 0, 3, 1), MAYDAY_OK);
+	t->ing.guard = &g;
+	for (uint64_t i = 1; i <= 3; i++) {
+		make(s, t->other, "hnb-1", i, 0, 6000);
+		from(s, 0x7f000002);
+		assert_int_not_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
+	}
+	assert_int_equal(atomic_load(&t->stats.bad_signature), 3);
+	uint64_t limited = atomic_load(&t->stats.limited);
+	for (uint64_t i = 4; i <= 20; i++) {
+		make(s, t->other, "hnb-1", i, 0, 6000);
+		from(s, 0x7f000002);
+		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_LIMITED);
+	}
+	/* dropped before any verification */
+	assert_int_equal(atomic_load(&t->stats.bad_signature), 3);
+	assert_int_equal(atomic_load(&t->stats.limited), limited + 17);
+	/* the device, from a source with a clean record: the one probe */
+	make(s, t->dev, "hnb-1", 100, 0, 6001);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
+	assert_int_equal(s->rec.trust, STORE_TRUST_SIGNED);
+	/* ... and from there again and again: its last good address */
+	for (uint64_t i = 101; i <= 105; i++) {
+		make(s, t->dev, "hnb-1", i, 0, 6001);
+		assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
+		assert_int_equal(s->rec.trust, STORE_TRUST_SIGNED);
+	}
+	/* probes spent: a third source with a clean record waits */
+	make(s, t->dev, "hnb-1", 106, 0, 6002);
+	from(s, 0x7f000003);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_LIMITED);
+	/* the trade-off: a forgery spoofing the good address is verified */
+	make(s, t->other, "hnb-1", 200, 0, 6000);
+	assert_int_not_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_DROP_MALFORMED);
+	assert_int_equal(atomic_load(&t->stats.bad_signature), 4);
+	/* a source's record is only held against a failing device: an unknown
+	 * device is not verified, and the unverified limiter alone decides */
+	make(s, t->other, "stranger", 1, 0, 6000);
+	from(s, 0x7f000004);
+	assert_int_equal(srv_ingest_check(&t->ing, t->fx.st, t->ver, s), SRV_STORE);
+	t->ing.guard = NULL;
+	srv_sigguard_fini(&g);
+}
+
 static void test_writer_drops_only_the_bad_row(void **state)
 {
 	struct t *t = *state;
@@ -306,6 +363,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit_unverified_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_signature_guard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_drops_only_the_bad_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrolment_while_running, setup, teardown),
 	};

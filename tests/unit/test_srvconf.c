@@ -215,7 +215,10 @@ static void test_listeners(void **state)
 			   "[psk]\nlisten = 127.0.0.1:0\n"
 			   "[ipsec]\nlisten = 10.99.0.1:7710\nvici = /run/charon.vici\n"
 			   "connection = distress\nlookup_timeout_ms = 250\nidentity_ttl_ms = 0\n"
-			   "[limits]\nhttp_timeout = 3\nhttp_connections = 7\nhttp_header_max = 2048\n";
+			   "[limits]\nhttp_timeout = 3\nhttp_connections = 7\nhttp_header_max = 2048\n"
+			   "http_request_timeout_ms = 700\ntls_handshake_timeout_ms = 900\n"
+			   "http_connections_per_source = 3\nbad_signature_burst = 2\n"
+			   "bad_signature_rate = 0\nbad_signature_probes = 4\n";
 	if (parse(text, &cfg, err) != MAYDAY_OK)
 		fail_msg("%s", err);
 	assert_int_equal(cfg.udp_listen.len, 0);
@@ -237,6 +240,12 @@ static void test_listeners(void **state)
 	assert_int_equal(cfg.http_timeout, 3);
 	assert_int_equal(cfg.http_connections, 7);
 	assert_int_equal(cfg.http_header_max, 2048);
+	assert_int_equal(cfg.http_request_timeout_ms, 700);
+	assert_int_equal(cfg.tls_handshake_timeout_ms, 900);
+	assert_int_equal(cfg.http_connections_per_source, 3);
+	assert_int_equal(cfg.bad_signature_burst, 2);
+	assert_int_equal(cfg.bad_signature_rate, 0);
+	assert_int_equal(cfg.bad_signature_probes, 4);
 
 	/* Defaults: only udp on. */
 	assert_int_equal(parse(BASE, &cfg, err), MAYDAY_OK);
@@ -246,6 +255,10 @@ static void test_listeners(void **state)
 	assert_int_equal(cfg.http_timeout, 10);
 	assert_int_equal(cfg.http_connections, 1024);
 	assert_int_equal(cfg.ipsec_identity_ttl_ms, 1000);
+	assert_int_equal(cfg.http_request_timeout_ms, 5000);
+	assert_int_equal(cfg.tls_handshake_timeout_ms, 5000);
+	assert_int_equal(cfg.http_connections_per_source, 256);
+	assert_int_equal(cfg.bad_signature_burst, 5);
 
 	/* What a listener needs, and at least one listener. */
 	expect_bad(BASE "[https]\nlisten = 127.0.0.1:1\ncert = s.pem\nkey = s.key\n",
@@ -262,6 +275,17 @@ static void test_listeners(void **state)
 	expect_bad(BASE "[limits]\nhttp_timeout = 0\n", "http_timeout");
 	expect_bad(BASE "[limits]\nhttp_connections = 0\n", "http_connections");
 	expect_bad(BASE "[limits]\nhttp_header_max = 100\n", "http_header_max");
+	expect_bad(BASE "[limits]\nhttp_request_timeout_ms = 99\n", "http_request_timeout_ms");
+	expect_bad(BASE "[limits]\nhttp_request_timeout_ms = 3600001\n",
+		   "http_request_timeout_ms");
+	expect_bad(BASE "[limits]\ntls_handshake_timeout_ms = 0\n", "tls_handshake_timeout_ms");
+	expect_bad(BASE "[limits]\nhttp_connections_per_source = 0\n",
+		   "http_connections_per_source");
+	expect_bad(BASE "[limits]\nhttp_connections_per_source = 65537\n",
+		   "http_connections_per_source");
+	expect_bad(BASE "[limits]\nbad_signature_burst = 0\n", "bad_signature_burst");
+	expect_bad(BASE "[limits]\nbad_signature_rate = 1000001\n", "bad_signature_rate");
+	expect_bad(BASE "[limits]\nbad_signature_probes = -1\n", "bad_signature_probes");
 	char vici[200];
 	memset(vici, 0, sizeof(vici));
 	memcpy(vici, BASE "[ipsec]\nvici = /", sizeof(BASE "[ipsec]\nvici = /") - 1);
@@ -337,6 +361,12 @@ static void test_example_file(void **state)
 	assert_int_equal(cfg.http_timeout, def.http_timeout);
 	assert_int_equal(cfg.http_connections, def.http_connections);
 	assert_int_equal(cfg.http_header_max, def.http_header_max);
+	assert_int_equal(cfg.http_request_timeout_ms, def.http_request_timeout_ms);
+	assert_int_equal(cfg.tls_handshake_timeout_ms, def.tls_handshake_timeout_ms);
+	assert_int_equal(cfg.http_connections_per_source, def.http_connections_per_source);
+	assert_int_equal(cfg.bad_signature_burst, def.bad_signature_burst);
+	assert_int_equal(cfg.bad_signature_rate, def.bad_signature_rate);
+	assert_int_equal(cfg.bad_signature_probes, def.bad_signature_probes);
 	assert_int_equal(cfg.ipsec_timeout_ms, def.ipsec_timeout_ms);
 	assert_int_equal(cfg.ipsec_identity_ttl_ms, def.ipsec_identity_ttl_ms);
 	assert_int_equal(cfg.acs_pause_after_failures, def.acs_pause_after_failures);
