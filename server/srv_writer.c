@@ -8,11 +8,30 @@
  * so an ack never advertises a schedule that was not committed.
  * A committed batch is observed in two histograms (srv_stats.h): its rows,
  * and the time from BEGIN to the returned COMMIT, redos included.
+ *
+ * Each new signed row opened or joined an incident: that is logged once,
+ * at notice level, after its COMMIT (a retransmission is a duplicate and
+ * is not logged again). Device IDs and component names are printable by
+ * the time they get here (the store and the evidence decoder check them).
  */
 #include "log.h"
+#include "mayday/evidence.h"
 #include "srv_writer.h"
+#include "store_query.h"
 
 static struct log_limit lim_invalid, lim_failed;
+
+static void log_incident(const struct srv_slot *s)
+{
+	const struct store_ingest_rec *r = &s->rec;
+	const struct mayday_evidence *ev = &s->ind.evidence;
+	log_notice("distress: device %s, incident %lld, method %s, trust %s, channel %s, "
+		   "reason %s, first failed component %s (%u failed)%s", s->ind.device_id,
+		   (long long)r->incident_id, mayday_transport_name(r->transport),
+		   store_trust_name(r->trust), store_channel_name(r->channel_auth),
+		   mayday_reason_name(ev->reason), ev->n_failed > 0 ? ev->failed[0].name : "-",
+		   ev->n_failed, s->acs_url != NULL ? ", remediation scheduled" : "");
+}
 
 /* Remediation is decided for signed rows that joined an incident. */
 static enum mayday_err remed(struct store *st, struct srv_slot *s,
@@ -84,6 +103,8 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 			continue;
 		s->committed = 1;
 		rows++;
+		if (s->rec.outcome == STORE_NEW && s->rec.incident_id != 0)
+			log_incident(s);
 		switch (s->rec.outcome) {
 		case STORE_NEW: srv_stats_add(&stats->stored, 1); break;
 		case STORE_DUPLICATE: srv_stats_add(&stats->duplicates, 1); break;

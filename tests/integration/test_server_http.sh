@@ -57,6 +57,10 @@ json=$("$ctl" -d "$store" --json show hnb-1)
 a2=$(ack_of "$work/body" hnb-1 1) || fail "second ack"
 [ "$a1" = "$a2" ] || fail "retransmission answered differently: $a1 / $a2"
 [ "$(q 'SELECT count(*) FROM indications')" = 1 ] || fail "retransmission stored twice"
+# Logged once at notice level (not again for the retransmission), with what
+# an operator needs first.
+[ "$(grep -c 'notice: distress: device hnb-1, incident [1-9][0-9]*, method plain-http, trust signed, channel none, reason [a-z-]*, first failed component rootfs.img (1 failed)' "$work/maydayd.log")" = 1 ] ||
+  fail "notice lines: $(grep -c 'notice: distress' "$work/maydayd.log")"
 
 # ---- unverified senders ----------------------------------------------------------
 # Signed by a key that is not hnb-9's: stored unverified, hnb-9 stays healthy.
