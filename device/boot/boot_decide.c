@@ -156,10 +156,16 @@ static bool step_rot(struct run *r, const char *rot_spec, struct boot_decision *
 		what = "distress key self-test";
 		rc = hal_rot_self_test(r->rot);
 	}
+	if (rc == MAYDAY_E_KEY) {
+		log_info("rot: %s failed: a key in the RoT is damaged or not the one provisioned; "
+			 "the distress key could not be trusted to be heard: re-provision the RoT",
+			 what);
+		halt(d, MAYDAY_EXIT_HALT_ROT, "rot-key-invalid");
+		return false;
+	}
 	if (rc != MAYDAY_OK) {
 		log_info("rot: %s failed: %s", what, mayday_strerror(rc));
-		halt_for(d, rc, MAYDAY_EXIT_HALT_ROT,
-			 rc == MAYDAY_E_KEY ? "rot-key-invalid" : "rot-invalid");
+		halt_for(d, rc, MAYDAY_EXIT_HALT_ROT, "rot-invalid");
 		return false;
 	}
 	log_info("rot: device %s, anti-rollback counter %llu", id,
