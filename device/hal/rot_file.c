@@ -29,8 +29,9 @@
  * distress.pub.pem (the older layout; both layouts open) only the pairwise
  * check runs. The item is written right after the private key, so an
  * interrupted re-provisioning can leave a new key beside the old public
- * one: that RoT does not open; provision the device again. The PSK items
- * are raw bytes whose only structure is their length, so a length check is
+ * one: that RoT does not open; provision the device again.
+ *
+ * The PSK items are raw bytes whose only structure is their length, so a length check is
  * their whole decoder. A device without them is a device provisioned
  * without the PSK method, not a damaged one. Counters are
  * not cached: each counter call reads the record, checks it, and an update
