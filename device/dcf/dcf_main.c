@@ -17,7 +17,7 @@ static void usage(FILE *to)
 		"usage: mayday-dcf --device DIR [--evidence NAME] [--flash SPEC] [--deadline-ms N]\n"
 		"\n"
 		"Sends a signed distress indication to the H(e)MS named in DIR's DCF partition\n"
-		"and retransmits it until an authenticated acknowledgement arrives.\n"
+		"and retransmits it until it is acknowledged.\n"
 		"  --device DIR       the device (its flash directory)\n"
 		"  --evidence NAME    the TrE's evidence file in the run partition (evidence.cbor)\n"
 		"  --flash SPEC       flash backend (default: $MAYDAY_FLASH or \"host\")\n"
