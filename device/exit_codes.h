@@ -11,11 +11,18 @@
 
 enum mayday_exit {
 	MAYDAY_EXIT_NORMAL_OK      = 0,  /* normal code ran and reported healthy */
-	MAYDAY_EXIT_DCF_ACKED      = 10, /* DCF: distress indication acknowledged (authenticated ack) */
-	MAYDAY_EXIT_DCF_UNACKED    = 11, /* DCF: deadline passed without a valid acknowledgement */
+	/* DCF: acknowledged -- an authenticated ack said the H(e)MS verified
+	 * the indication's signature and stored it */
+	MAYDAY_EXIT_DCF_ACKED      = 10,
+	MAYDAY_EXIT_DCF_UNACKED    = 11, /* DCF: deadline passed without any usable answer */
 	MAYDAY_EXIT_DCF_CONFIG     = 12, /* DCF: own config/credentials unusable */
 	MAYDAY_EXIT_REBOOT         = 13, /* device asks to be rebooted (harness runs mayday-boot again) */
-	MAYDAY_EXIT_DCF_ACK_UNAUTH = 14, /* DCF: stopped on an acknowledgement it could not authenticate */
+	/* DCF: deadline passed; answers came, but never an acknowledgement:
+	 * only acks that failed authentication, said stored-unverified (the
+	 * H(e)MS could not verify what reached it: tampering on the path, or
+	 * keys out of step) or rejected. Each was a failed attempt; the DCF
+	 * went on trying until the deadline. */
+	MAYDAY_EXIT_DCF_NOT_STORED = 14,
 	MAYDAY_EXIT_HALT_ROT       = 20, /* TrE halt: RoT unreadable or inconsistent */
 	MAYDAY_EXIT_HALT_DCF       = 21, /* TrE halt: DCF partition missing or fails verification */
 	MAYDAY_EXIT_HALT_INTERNAL  = 22, /* TrE halt: usage error or internal failure */

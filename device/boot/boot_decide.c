@@ -149,6 +149,20 @@ static bool step_rot(struct run *r, const char *rot_spec, struct boot_decision *
 		what = "anti-rollback counter";
 		rc = hal_rot_counter_read(r->rot, HAL_ROT_COUNTER_ROLLBACK, &r->min_rollback);
 	}
+	if (rc == MAYDAY_OK) {
+		/* The DCF's only way to be heard: a device whose distress key
+		 * cannot make a verifiable signature must not start as if all
+		 * were well (README.md, "A damaged distress key"). */
+		what = "distress key self-test";
+		rc = hal_rot_self_test(r->rot);
+	}
+	if (rc == MAYDAY_E_KEY) {
+		log_info("rot: %s failed: a key in the RoT is damaged or not the one provisioned; "
+			 "the distress key could not be trusted to be heard: re-provision the RoT",
+			 what);
+		halt(d, MAYDAY_EXIT_HALT_ROT, "rot-key-invalid");
+		return false;
+	}
 	if (rc != MAYDAY_OK) {
 		log_info("rot: %s failed: %s", what, mayday_strerror(rc));
 		halt_for(d, rc, MAYDAY_EXIT_HALT_ROT, "rot-invalid");

@@ -9,8 +9,10 @@
  *                 verdict could be reached: start nothing, claim nothing
  *
  * Fail closed: there is no path that ends anywhere else. The procedure:
- *  1. RoT: open, device ID, vendor anchor, anti-rollback counter — any
- *     failure: HALT MAYDAY_EXIT_HALT_ROT.
+ *  1. RoT: open (which checks every key), device ID, vendor anchor,
+ *     anti-rollback counter, distress key self-test — any failure: HALT
+ *     MAYDAY_EXIT_HALT_ROT ("rot-key-invalid" when a key is damaged,
+ *     "rot-invalid" otherwise).
  *  2. DCF partition against its MAYDAY_MANIFEST_DCF manifest, every listed
  *     component required — any failure: HALT MAYDAY_EXIT_HALT_DCF.
  *  3. Boot state. Malformed: START_DCF (NO_BOOTABLE_SLOT), see README.md.
@@ -57,7 +59,8 @@ struct boot_decision {
 
 	/* BOOT_HALT */
 	int halt_code;                   /* enum mayday_exit */
-	const char *halt_reason;         /* static: "rot-invalid", "dcf-invalid", "power-lost", "internal" */
+	const char *halt_reason;         /* static: "rot-invalid", "rot-key-invalid", "dcf-invalid",
+					  * "power-lost", "internal" */
 };
 
 /* Run the procedure on an open flash. `rot_spec` selects the RoT backend

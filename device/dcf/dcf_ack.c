@@ -8,6 +8,12 @@
  * (UNAUTH: the H(e)MS has the indication, or someone on the path wants us to
  * believe so) from noise. The session uses that to stop retransmitting the
  * counter, never to believe anything the claims say.
+ *
+ * dcf_ack_meaning then says what the session does with it. Its one rule:
+ * only "authenticated, and the H(e)MS verified and stored the indication"
+ * is success. STORED_UNVERIFIED is what an on-path attacker earns by
+ * flipping one bit of our signature; taking it as success would let him end
+ * a device's distress report with the H(e)MS's own, correctly signed, words.
  */
 #include "dcf_ack.h"
 
@@ -53,4 +59,32 @@ enum dcf_ack_verdict dcf_ack_check(const uint8_t *msg, size_t len, EVP_PKEY *hem
 		return DCF_ACK_UNAUTH;
 	}
 	return DCF_ACK_INVALID;
+}
+
+enum dcf_ack_meaning dcf_ack_meaning(enum dcf_ack_verdict verdict, const struct mayday_ack *ack)
+{
+	switch (verdict) {
+	case DCF_ACK_VALID:
+		break;
+	case DCF_ACK_UNAUTH:
+		return DCF_ACK_NO_AUTHORITY;
+	case DCF_ACK_OTHER:
+	case DCF_ACK_INVALID:
+	default:
+		return DCF_ACK_IGNORED;
+	}
+	/* A busy server has not judged the counter, whatever the status says. */
+	if (ack->action == MAYDAY_ACTION_RETRY_AFTER)
+		return DCF_ACK_WAIT;
+	switch (ack->status) {
+	case MAYDAY_ACK_STORED:
+		return DCF_ACK_STORED;
+	case MAYDAY_ACK_REJECTED:
+		return DCF_ACK_REFUSED;
+	case MAYDAY_ACK_STORED_UNVERIFIED:
+	default:
+		/* mayday_ack_verify admits no other status; should one ever get
+		 * here, it is not success either. */
+		return DCF_ACK_NOT_VERIFIED;
+	}
 }

@@ -31,4 +31,27 @@ enum dcf_ack_verdict dcf_ack_check(const uint8_t *msg, size_t len, EVP_PKEY *hem
 				   struct mayday_ack *ack, enum mayday_err *err,
 				   struct mayday_diag *diag);
 
+/* What an answer means for the distress procedure (docs/protocol.md §7.1).
+ * Only DCF_ACK_STORED ends a method (and the announcement): an ack that
+ * verifies with the anchor, echoes this device and counter, and says the
+ * H(e)MS verified the indication's signature and committed it. */
+enum dcf_ack_meaning {
+	DCF_ACK_STORED,     /* authenticated, status STORED: acknowledged */
+	DCF_ACK_WAIT,       /* authenticated, action RETRY_AFTER: the same bytes
+			     * again after ack->retry_after s; not a verdict */
+	DCF_ACK_REFUSED,    /* authenticated, status REJECTED: a failed attempt;
+			     * this counter is not sent again */
+	DCF_ACK_NOT_VERIFIED, /* authenticated, status STORED_UNVERIFIED: the
+			     * H(e)MS holds a copy it could not verify (altered on the
+			     * path, or a forgery under this counter): a failed attempt */
+	DCF_ACK_NO_AUTHORITY, /* an answer to this counter that fails
+			     * authentication (DCF_ACK_UNAUTH): a failed attempt; its
+			     * claims are never acted upon */
+	DCF_ACK_IGNORED     /* not an answer to this counter (OTHER, INVALID) */
+};
+
+/* The meaning of a dcf_ack_check verdict with the ack it filled (`ack` is
+ * read for DCF_ACK_VALID only). Pure: no I/O, no state. */
+enum dcf_ack_meaning dcf_ack_meaning(enum dcf_ack_verdict verdict, const struct mayday_ack *ack);
+
 #endif

@@ -113,7 +113,7 @@ struct dcf_config {
 	uint32_t max_ms;
 	uint32_t attempt_timeout_ms;
 	uint32_t deadline_ms;
-	uint32_t attempts_per_method;  /* unanswered sends before the next method */
+	uint32_t attempts_per_method;  /* failed attempts (unanswered, rejected) per method */
 	uint32_t reannounce_s;         /* 0: no re-announcement after an ack */
 	uint32_t reannounce_max;       /* re-announcements per run (0: none) */
 

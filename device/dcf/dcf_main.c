@@ -19,16 +19,19 @@ static void usage(FILE *to)
 		"       mayday-dcf --help | --version\n"
 		"\n"
 		"Sends a signed distress indication to the H(e)MS named in DIR's DCF partition\n"
-		"and retransmits it until an authenticated acknowledgement arrives.\n"
+		"and retransmits it until it is acknowledged.\n"
 		"  --device DIR       the device (its flash directory)\n"
 		"  --evidence NAME    the TrE's evidence file in the run partition (evidence.cbor)\n"
 		"  --flash SPEC       flash backend (default: $MAYDAY_FLASH or \"host\")\n"
 		"  --deadline-ms N    give up an announcement after N ms (default: [retry]\n"
 		"                     deadline_ms of dcf.conf)\n"
-		"exit: %d acknowledged, %d not acknowledged, %d only unauthenticated acks,\n"
+		"Only an authenticated acknowledgement saying the H(e)MS verified and stored\n"
+		"the indication counts; stored-unverified, rejected or unauthenticated answers\n"
+		"are failed attempts, and the DCF goes on (next method, backoff, retries).\n"
+		"exit: %d acknowledged, %d no answer, %d answers but none verified and stored,\n"
 		"      %d configuration or RoT unusable, %d remediated: a new image is pending,\n"
 		"      reboot so secure start-up verifies it\n",
-		MAYDAY_EXIT_DCF_ACKED, MAYDAY_EXIT_DCF_UNACKED, MAYDAY_EXIT_DCF_ACK_UNAUTH,
+		MAYDAY_EXIT_DCF_ACKED, MAYDAY_EXIT_DCF_UNACKED, MAYDAY_EXIT_DCF_NOT_STORED,
 		MAYDAY_EXIT_DCF_CONFIG, MAYDAY_EXIT_REBOOT);
 }
 

@@ -2,9 +2,11 @@
  * Remediation as the DCF carries it out (DESIGN §7, docs/cwmp.md): what a
  * valid acknowledgement leads to.
  *
- * Only an ack that dcf_ack_check classified DCF_ACK_VALID ever gets here
- * (signed by the RoT's H(e)MS anchor, echoing this device and counter): an
- * unauthenticated one leads to no contact at all. A valid ack of any action
+ * Only an ack that dcf_ack_check classified DCF_ACK_VALID with status
+ * STORED ever gets here (signed by the RoT's H(e)MS anchor, echoing this
+ * device and counter, the indication verified and stored): an
+ * unauthenticated, stored-unverified or rejected one leads to no contact at
+ * all. A valid ack of any action
  * leads to (1): the ACS URL contacted there is the leftover record's, read
  * from the state partition, where an earlier run wrote it after an
  * authenticated ack asked for remediation -- never a URL of this ack. Only

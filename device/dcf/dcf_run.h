@@ -5,7 +5,8 @@
  * It reads only the RoT (device ID, distress key, H(e)MS anchor, message
  * counter), its own partition (dcf.conf) and the TrE's evidence in the run
  * partition; nothing of the normal-code slots. Remediation (dcf_remediate.h),
- * which only an authenticated acknowledgement starts, writes the inactive
+ * which only an authenticated acknowledgement of a verified and stored
+ * indication starts, writes the inactive
  * slot, the boot state and the remediation record; it reads no slot either.
  */
 #ifndef MAYDAY_DCF_RUN_H

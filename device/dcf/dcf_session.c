@@ -6,9 +6,25 @@
  * indications ever carry the same counter, even across power cuts. A
  * retransmission sends the very same bytes, which the H(e)MS treats as
  * idempotent per (device, counter). A new message (new counter) is built
- * when the method changes (the indication names its transport), when the
- * H(e)MS rejected the counter, when an unauthenticated ack ended it, and for
+ * when the method changes (the indication names its transport), after every
+ * answer that ended the counter without acknowledging it (below), and for
  * every re-announcement.
+ *
+ * Only an ack that verifies with the H(e)MS anchor, echoes this device and
+ * counter and says STORED (the H(e)MS verified the indication's signature
+ * and committed it) ends an announcement. Every other answer is a failed
+ * attempt, logged and counted, and the procedure goes on:
+ *   STORED_UNVERIFIED  the H(e)MS has a copy it could not verify: the bytes
+ *                      were altered on the way (or someone sent a forgery
+ *                      under our counter first). The network does not know
+ *                      this device is in distress, so this is no success;
+ *                      the path of this method is suspect: next method.
+ *   unauthenticated    an answer to this counter that fails the anchor: the
+ *                      path is suspect too: next method.
+ *   REJECTED           the H(e)MS refuses this counter: a new counter on the
+ *                      same method, counted toward attempts_per_method.
+ * In each case the loop keeps listening until the next send is due, so the
+ * genuine STORED ack still wins when it comes after an attacker's answer.
  *
  * After each send the loop listens for answers until the next send is due:
  * attempt_timeout_ms plus a fully jittered backoff delay whose window grows
@@ -39,7 +55,6 @@
 #include "log.h"
 #include "tx/dcf_tx.h"
 
-#define REJECTS_MAX      8 /* counters the H(e)MS may refuse per announcement */
 #define IGNORED_LOG_MAX  5 /* ignored answers logged one by one; the rest counted */
 
 enum wait_result {
@@ -51,7 +66,7 @@ enum wait_result {
 
 enum outcome {
 	OUT_ACKED,
-	OUT_UNAUTH,    /* only unauthenticated acks */
+	OUT_NOT_STORED, /* answers came, none was an authenticated STORED */
 	OUT_UNACKED,
 	OUT_ROT        /* no counter or signature from the RoT */
 };
@@ -68,14 +83,16 @@ struct run {
 	int have_msg;
 	uint8_t msg[MAYDAY_INDICATION_MAX];
 	size_t msg_len;
-	uint32_t tries;                  /* unanswered sends of this message */
+	uint32_t resends;                /* retransmissions of this message (for the log) */
+	uint32_t tries;                  /* failed attempts on this method since it was chosen */
 	uint32_t attempts;               /* sends of this announcement: the backoff exponent */
-	uint32_t rejects;                /* counters refused in this announcement */
 	uint64_t not_before;             /* server's retry-after, absolute ms */
-	int answered;                    /* the last send got an answer (busy or rejected) */
-	int rejected;                    /* the H(e)MS refused this counter */
-	int unauth;                      /* an unauthenticated ack ended this counter */
-	int unauth_seen;                 /* ... at least once in this announcement */
+	int answered;                    /* the last send got a retry-after (not a verdict) */
+	/* What the answers to this counter said; each ends the counter. */
+	int rejected;                    /* the H(e)MS refused it */
+	int unverified;                  /* the H(e)MS stored a copy it could not verify */
+	int unauth;                      /* an answer failed authentication */
+	int failed_seen;                 /* any of the three in this announcement */
 };
 
 static uint64_t random_u64(void)
@@ -135,6 +152,7 @@ static void change_method(struct run *r, unsigned next)
 		close_tx(r);
 	r->method = next;
 	r->have_msg = 0;
+	r->tries = 0;
 }
 
 static enum mayday_err new_message(struct run *r)
@@ -167,8 +185,9 @@ static enum mayday_err new_message(struct run *r)
 		return rc;
 	}
 	r->have_msg = 1;
-	r->tries = 0;
+	r->resends = 0;
 	r->rejected = 0;
+	r->unverified = 0;
 	r->unauth = 0;
 	r->st->counter = counter;
 	r->st->messages++;
@@ -208,9 +227,10 @@ static bool send_message(struct run *r)
 			return true;
 		}
 	}
-	if (r->tries > 0)
-		log_info("retransmission %" PRIu32 " of counter %" PRIu64 " via %s", r->tries,
+	if (r->resends > 0)
+		log_info("retransmission %" PRIu32 " of counter %" PRIu64 " via %s", r->resends,
 			r->st->counter, r->ops->name);
+	r->resends++;
 	rc = r->ops->send(r->tx, r->msg, r->msg_len);
 	if (rc != MAYDAY_OK) {
 		r->st->failed++;
@@ -235,18 +255,43 @@ static void ignore(struct run *r, const char *why, const struct mayday_diag *dia
 		log_info("ignoring further invalid messages silently (counted)");
 }
 
-static void on_unauth(struct run *r, const struct mayday_ack *ack)
+/* An answer to this counter that did not acknowledge it: recorded (stats,
+ * log, st->ack for an authenticated one) and remembered, so that the next
+ * attempt takes a new counter; the loop keeps listening meanwhile, since
+ * the genuine STORED may still come (after an attacker's forgery, say). */
+static void on_failed(struct run *r, enum dcf_ack_meaning m, const struct mayday_ack *ack)
 {
-	r->st->unauth++;
-	if (!r->unauth)
-		log_info("an ack for counter %" PRIu64 " fails authentication with the H(e)MS "
-			"anchor: no authority; this counter is not retransmitted", ack->counter);
-	r->unauth = 1;
-	r->unauth_seen = 1;
+	struct dcf_stats *st = r->st;
+
+	r->failed_seen = 1;
+	switch (m) {
+	case DCF_ACK_NO_AUTHORITY:
+		st->unauth++;
+		if (!r->unauth)
+			log_info("an ack for counter %" PRIu64 " via %s fails authentication with "
+				"the H(e)MS anchor: no authority, a failed attempt; this counter "
+				"is not retransmitted", ack->counter, r->ops->name);
+		r->unauth = 1;
+		break;
+	case DCF_ACK_REFUSED:
+		st->rejected++;
+		r->rejected = 1;
+		break;
+	default: /* DCF_ACK_NOT_VERIFIED */
+		st->unverified++;
+		if (!r->unverified)
+			log_info("the H(e)MS could not verify counter %" PRIu64 " via %s (altered "
+				"on the way, or forged under this counter): not acknowledged, a "
+				"failed attempt", ack->counter, r->ops->name);
+		r->unverified = 1;
+		break;
+	}
 }
 
-/* A validly signed, matching ack arrived: decide what it means. */
-static enum wait_result on_ack(struct run *r, const struct mayday_ack *ack, uint64_t *due)
+/* An authenticated ack for this counter: log what it says, then act on its
+ * meaning. */
+static enum wait_result on_ack(struct run *r, enum dcf_ack_meaning m,
+			       const struct mayday_ack *ack, uint64_t *due)
 {
 	struct dcf_stats *st = r->st;
 
@@ -254,24 +299,23 @@ static enum wait_result on_ack(struct run *r, const struct mayday_ack *ack, uint
 	log_info("ack for counter %" PRIu64 " via %s: incident %" PRIu64 ", status %s, action %s",
 		ack->counter, r->ops->name, ack->incident_id, ack_status_name(ack->status),
 		ack_action_name(ack->action));
-	if (ack->action == MAYDAY_ACTION_RETRY_AFTER) {
+	switch (m) {
+	case DCF_ACK_WAIT:
 		/* A busy server has not judged this counter: the same bytes go again. */
 		if (!postpone(r, ack->retry_after, hal_clock_mono_ms()))
 			return WAIT_GIVE_UP;
 		if (*due < r->not_before)
 			*due = r->not_before;
 		return WAIT_CONTINUE;
-	}
-	if (ack->status == MAYDAY_ACK_REJECTED) {
-		st->rejected++;
-		r->rejected = 1;
-		r->answered = 1;
+	case DCF_ACK_STORED:
+		st->acked = 1;
+		st->method = r->method;
+		log_info("distress acknowledged: incident %" PRIu64, ack->incident_id);
+		return WAIT_ACKED;
+	default:
+		on_failed(r, m, ack);
 		return WAIT_CONTINUE;
 	}
-	st->acked = 1;
-	st->method = r->method;
-	log_info("distress acknowledged: incident %" PRIu64, ack->incident_id);
-	return WAIT_ACKED;
 }
 
 /* Listen for answers until *due (which a retry-after may push back). What
@@ -311,24 +355,19 @@ static enum wait_result wait_for_ack(struct run *r, uint64_t *due)
 		struct mayday_ack ack;
 		struct mayday_diag diag;
 		enum mayday_err why;
-		switch (dcf_ack_check(buf, len, s->hems_pub, s->device_id, r->st->counter, &ack,
-				      &why, &diag)) {
-		case DCF_ACK_VALID: {
-			enum wait_result w = on_ack(r, &ack, due);
+		enum dcf_ack_verdict v = dcf_ack_check(buf, len, s->hems_pub, s->device_id,
+						       r->st->counter, &ack, &why, &diag);
+		enum dcf_ack_meaning m = dcf_ack_meaning(v, &ack);
+		if (m == DCF_ACK_NO_AUTHORITY) {
+			on_failed(r, m, &ack);
+		} else if (m != DCF_ACK_IGNORED) {
+			enum wait_result w = on_ack(r, m, &ack, due);
 			if (w != WAIT_CONTINUE)
 				return w;
-			break;
-		}
-		case DCF_ACK_UNAUTH:
-			/* Keep listening: the genuine ack may still come for this counter. */
-			on_unauth(r, &ack);
-			break;
-		case DCF_ACK_OTHER:
+		} else if (v == DCF_ACK_OTHER) {
 			ignore(r, "ack for another device or counter", NULL);
-			break;
-		case DCF_ACK_INVALID:
+		} else {
 			ignore(r, mayday_strerror(why), &diag);
-			break;
 		}
 	}
 }
@@ -337,18 +376,31 @@ static enum wait_result wait_for_ack(struct run *r, uint64_t *due)
 static void next_attempt(struct run *r)
 {
 	const struct dcf_session *s = r->s;
+	unsigned next = (r->method + 1) % s->n_methods;
 
 	r->attempts++;
-	if (r->unauth) {
-		change_method(r, (r->method + 1) % s->n_methods);
+	if (r->unverified || r->unauth) {
+		/* Someone on this method's path alters the indication or answers
+		 * for the H(e)MS: the same bytes over it would meet the same fate. */
+		log_info("%s: counter %" PRIu64 " %s; moving on to %s with a new indication",
+			r->ops->name, r->st->counter,
+			r->unverified ? "was stored unverified" : "got only unauthenticated answers",
+			s->methods[next]->name);
+		change_method(r, next);
 	} else if (r->rejected) {
-		log_info("H(e)MS rejected counter %" PRIu64 "; a new indication follows",
-			r->st->counter);
-		r->rejects++;
 		r->have_msg = 0;
+		if (++r->tries >= r->cfg->attempts_per_method && s->n_methods > 1) {
+			log_info("%s: H(e)MS rejected counter %" PRIu64 ", %" PRIu32 " failed "
+				"attempts; falling back to %s", r->ops->name, r->st->counter,
+				r->tries, s->methods[next]->name);
+			r->st->fallbacks++;
+			change_method(r, next);
+		} else {
+			log_info("H(e)MS rejected counter %" PRIu64 "; a new indication follows",
+				r->st->counter);
+		}
 	} else if (!r->answered && ++r->tries >= r->cfg->attempts_per_method &&
 		   s->n_methods > 1) {
-		unsigned next = (r->method + 1) % s->n_methods;
 		log_info("%s: %" PRIu32 " attempts unanswered; falling back to %s", r->ops->name,
 			r->tries, s->methods[next]->name);
 		r->st->fallbacks++;
@@ -363,9 +415,8 @@ static enum outcome announce(struct run *r)
 	r->deadline = hal_clock_mono_ms() + s->deadline_ms;
 	r->have_msg = 0;
 	r->attempts = 0;
-	r->rejects = 0;
 	r->not_before = 0;
-	r->unauth_seen = 0;
+	r->failed_seen = 0;
 	r->st->announcements++;
 	for (;;) {
 		/* Checked before a message is built: no counter is spent on a
@@ -373,14 +424,8 @@ static enum outcome announce(struct run *r)
 		uint64_t start = hal_clock_mono_ms();
 		if (start >= r->deadline)
 			break;
-		if (!r->have_msg) {
-			if (r->rejects >= REJECTS_MAX) {
-				log_info("giving up after %d rejected indications", REJECTS_MAX);
-				break;
-			}
-			if (new_message(r) != MAYDAY_OK)
-				return OUT_ROT;
-		}
+		if (!r->have_msg && new_message(r) != MAYDAY_OK)
+			return OUT_ROT;
 		start = hal_clock_mono_ms(); /* the attempt's time runs from its send */
 		if (start >= r->deadline || !send_message(r))
 			break;
@@ -401,9 +446,10 @@ static enum outcome announce(struct run *r)
 	close_tx(r);
 	log_info("no valid acknowledgement before the deadline (%" PRIu32 " sends, %" PRIu32
 		" failed attempts, %" PRIu32 " ignored answers, %" PRIu32 " unauthenticated acks, "
-		"last counter %" PRIu64 ")", r->st->sends, r->st->failed, r->st->ignored,
-		r->st->unauth, r->st->counter);
-	return r->unauth_seen ? OUT_UNAUTH : OUT_UNACKED;
+		"%" PRIu32 " stored unverified, %" PRIu32 " rejected, last counter %" PRIu64 ")",
+		r->st->sends, r->st->failed, r->st->ignored, r->st->unauth, r->st->unverified,
+		r->st->rejected, r->st->counter);
+	return r->failed_seen ? OUT_NOT_STORED : OUT_UNACKED;
 }
 
 /* An announcement was acknowledged: hand its ack on, channel closed first
@@ -452,7 +498,7 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 		return hooked;
 	switch (first) {
 	case OUT_ACKED: return MAYDAY_EXIT_DCF_ACKED;
-	case OUT_UNAUTH: return MAYDAY_EXIT_DCF_ACK_UNAUTH;
+	case OUT_NOT_STORED: return MAYDAY_EXIT_DCF_NOT_STORED;
 	case OUT_UNACKED: return MAYDAY_EXIT_DCF_UNACKED;
 	case OUT_ROT: break;
 	}

@@ -1,14 +1,16 @@
 /*
  * The distress procedure: announce the distress over the configured
- * methods, in order, until an authenticated acknowledgement arrives or the
- * deadline passes; once acknowledged, re-announce periodically while the
- * device stays in distress (i.e. while the DCF runs).
+ * methods, in order, until an authenticated acknowledgement that the
+ * indication was verified and stored arrives or the deadline passes; once
+ * acknowledged, re-announce periodically while the device stays in distress
+ * (i.e. while the DCF runs).
  *
  * One announcement: take a fresh RoT counter, build and sign the indication
  * for the current method (its `transport` claim names the method, so every
  * method gets its own indication and counter), send it and retransmit the
- * same bytes with backoff; after attempts_per_method unanswered attempts,
- * fall back to the next method (wrapping around). The transports are passed
+ * same bytes with backoff; after attempts_per_method failed attempts
+ * (unanswered or rejected), fall back to the next method (wrapping around);
+ * an indication the H(e)MS could not verify moves on at once. The transports are passed
  * in as a table (dcf_tx_ops), so tests drive the procedure with their own.
  */
 #ifndef MAYDAY_DCF_SESSION_H
@@ -30,14 +32,16 @@ struct dcf_stats {
 	uint32_t failed;         /* attempts whose channel could not be opened or used */
 	uint32_t fallbacks;      /* moves to the next method after attempts_per_method */
 	uint32_t ignored;        /* received messages that were not a usable ack */
+	/* Answers that were failed attempts (each ended its counter): */
 	uint32_t unauth;         /* ack-like answers that failed authentication */
+	uint32_t unverified;     /* valid acks with status STORED_UNVERIFIED */
 	uint32_t rejected;       /* valid acks with status REJECTED */
 	uint32_t retry_after;    /* answers asking to retry later (acks or transport) */
 	uint32_t announcements;  /* the first announcement plus re-announcements */
 	uint32_t acked_announcements;
-	int acked;               /* 1 once a valid ack ended an announcement */
-	unsigned method;         /* index of the method that carried the last valid ack */
-	struct mayday_ack ack;   /* the last valid ack */
+	int acked;               /* 1 once a STORED ack ended an announcement */
+	unsigned method;         /* index of the method that carried the last STORED ack */
+	struct mayday_ack ack;   /* the last authenticated ack, whatever it said */
 };
 
 struct dcf_session {
@@ -54,7 +58,8 @@ struct dcf_session {
 	uint32_t deadline_ms;                    /* per announcement, from its start */
 	/* Called after every acknowledged announcement, with the channel
 	 * closed, with that announcement's ack -- always one that passed
-	 * dcf_ack_check as DCF_ACK_VALID, never an unauthenticated one. A
+	 * dcf_ack_check as DCF_ACK_VALID with status STORED, never an
+	 * unauthenticated, stored-unverified or rejected one. A
 	 * non-zero return (an enum mayday_exit) ends the procedure with it.
 	 * NULL: nothing is done with acks (remediation, dcf_remediate.h). */
 	int (*on_acked)(void *ctx, const struct mayday_ack *ack);
@@ -63,23 +68,27 @@ struct dcf_session {
 
 /* Runs the procedure.
  *
- * Answers are verified with dcf_ack_check. A valid ack with status STORED or
- * STORED_UNVERIFIED ends the announcement. Action RETRY_AFTER (from a valid
- * ack, or a transport's own busy signal such as HTTP 503 + Retry-After)
- * postpones the next send and is not a verdict on the counter: the same
- * bytes go again (the announcement ends early if that is past the deadline).
- * Status REJECTED makes the next attempt a new indication with a new counter
- * (at most 8 per announcement). An ack that echoes this device and counter
- * but fails authentication ends the retransmission of that counter (the
- * H(e)MS evidently has it, or someone on the path pretends so) and the next
- * attempt moves on to the next method with a new counter; it never counts as
- * an acknowledgement. Anything else received is counted and dropped.
+ * Answers are verified with dcf_ack_check and judged by dcf_ack_meaning.
+ * Only a valid ack with status STORED ends the announcement. Action
+ * RETRY_AFTER (from a valid ack, or a transport's own busy signal such as
+ * HTTP 503 + Retry-After) postpones the next send and is not a verdict on
+ * the counter: the same bytes go again (the announcement ends early if that
+ * is past the deadline). Every other answer to the counter in flight is a
+ * failed attempt that ends the counter (the loop still listens until the
+ * next send is due, for the genuine STORED):
+ *   STORED_UNVERIFIED, or an ack that fails authentication: the path of
+ *   this method is suspect; the next attempt moves on to the next method
+ *   with a new counter (not counted in stats->fallbacks);
+ *   REJECTED: the next attempt is a new counter on the same method, and
+ *   counts toward attempts_per_method like an unanswered attempt.
+ * Anything else received is counted and dropped. Nothing but the deadline
+ * ends an announcement that was not acknowledged.
  *
  * Returns an enum mayday_exit: on_acked's non-zero answer; else
  * MAYDAY_EXIT_DCF_ACKED if an announcement was
  * acknowledged (re-announcements that go unanswered do not undo that),
- * MAYDAY_EXIT_DCF_ACK_UNAUTH if the first announcement got only
- * unauthenticated acks, MAYDAY_EXIT_DCF_UNACKED if it got nothing usable
+ * MAYDAY_EXIT_DCF_NOT_STORED if the first announcement got answers but
+ * only failed attempts, MAYDAY_EXIT_DCF_UNACKED if it got nothing usable
  * before its deadline, MAYDAY_EXIT_DCF_CONFIG if the RoT could not give a
  * counter or a signature. */
 int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mayday/cose.h"
 #include "rot_backend.h"
 
 struct hal_rot {
@@ -71,6 +72,46 @@ enum mayday_err hal_rot_signer(struct hal_rot *rot, struct mayday_signer *out)
 	if (rot == NULL || out == NULL)
 		return MAYDAY_E_INVALID;
 	return rot->ops->signer(rot->state, out);
+}
+
+enum mayday_err hal_rot_distress_public(struct hal_rot *rot, EVP_PKEY **out)
+{
+	if (rot == NULL || out == NULL)
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	return rot->ops->distress_public(rot->state, out);
+}
+
+/* Through the same signer and COSE code the DCF signs its indications with,
+ * so what passes here is what the H(e)MS will be able to verify. */
+enum mayday_err hal_rot_self_test(struct hal_rot *rot)
+{
+	static const uint8_t payload[] = "mayday RoT distress key self-test";
+	uint8_t msg[256];
+	size_t len = 0;
+	struct mayday_signer signer;
+	struct mayday_cose_sign1 cose;
+	struct mayday_diag diag;
+	EVP_PKEY *pub = NULL;
+	enum mayday_err err;
+
+	if (rot == NULL)
+		return MAYDAY_E_INVALID;
+	err = hal_rot_signer(rot, &signer);
+	if (err == MAYDAY_OK)
+		err = hal_rot_distress_public(rot, &pub);
+	if (err == MAYDAY_OK)
+		err = mayday_cose_sign1_encode(&signer, payload, sizeof(payload) - 1, msg,
+					       sizeof(msg), &len);
+	if (err == MAYDAY_OK)
+		err = mayday_cose_sign1_decode(msg, len, sizeof(msg), &cose, &diag);
+	if (err == MAYDAY_OK) {
+		err = mayday_cose_sign1_verify(&cose, pub);
+		if (err == MAYDAY_E_SIGNATURE)
+			err = MAYDAY_E_KEY;
+	}
+	EVP_PKEY_free(pub);
+	return err;
 }
 
 enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_rot_anchor which, EVP_PKEY **out)

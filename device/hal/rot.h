@@ -43,8 +43,9 @@ struct hal_rot;
  * `flash` is borrowed and must outlive the RoT. Every item is loaded and
  * checked here: MAYDAY_E_NOTFOUND if one is missing, MAYDAY_E_MALFORMED if
  * the device ID, the counters record or the PSK is damaged, MAYDAY_E_KEY if
- * a key is unreadable or not P-256, MAYDAY_E_UNSUPPORTED for an unknown
- * counters format. The PSK is the one optional item: a RoT without it opens
+ * a key is unreadable, not P-256 or fails its check (the distress key: its
+ * private and public halves disagree, or it is not the key it was
+ * provisioned with), MAYDAY_E_UNSUPPORTED for an unknown counters format. The PSK is the one optional item: a RoT without it opens
  * (hal_rot_psk_keys then says MAYDAY_E_NOTFOUND), one with half of it (a
  * psk_kid without a PSK, or the reverse) or with a PSK or kid of the wrong
  * size does not. A corrupted counters record is never reset: the TrE halts. */
@@ -57,6 +58,15 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_device_id(struct hal_rot *rot,
 						   char out[MAYDAY_DEVICE_ID_MAX + 1]);
 /* A signer over the distress key; kid = device ID. Valid while rot is open. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_signer(struct hal_rot *rot, struct mayday_signer *out);
+/* The distress key's public half as provisioned (the key the H(e)MS
+ * enrolled). Caller owns *out (EVP_PKEY_free). */
+MAYDAY_NODISCARD enum mayday_err hal_rot_distress_public(struct hal_rot *rot, EVP_PKEY **out);
+/* Known-answer test of the distress key, whatever the backend: one COSE
+ * signature made through hal_rot_signer over a fixed payload must verify
+ * with hal_rot_distress_public. MAYDAY_E_KEY if it does not (a device
+ * whose indications nobody could verify), other errors as the calls it
+ * makes. mayday-boot runs it at every start-up (device/boot/README.md). */
+MAYDAY_NODISCARD enum mayday_err hal_rot_self_test(struct hal_rot *rot);
 /* Caller owns *out (EVP_PKEY_free). */
 MAYDAY_NODISCARD enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_rot_anchor which,
 						EVP_PKEY **out);
@@ -100,7 +110,8 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_counter_advance(struct hal_rot *rot,
 							 enum hal_rot_counter which, uint64_t to);
 
 /* Provisioning of the file backend (mayday-provision only): writes the RoT
- * partition with the given identity, key and anchors, counters at zero
+ * partition with the given identity, key (and its public half, which open
+ * checks the key against) and anchors, counters at zero
  * (each item with hal_flash_write_atomic; an existing RoT is overwritten).
  * The device ID doubles as the COSE kid, so it must be 1..MAYDAY_KID_MAX
  * bytes of printable ASCII without spaces (else MAYDAY_E_INVALID); all keys

@@ -15,6 +15,8 @@ struct hal_rot_ops {
 	void (*close)(void *state); /* wipes key material */
 	enum mayday_err (*device_id)(void *state, char out[MAYDAY_DEVICE_ID_MAX + 1]);
 	enum mayday_err (*signer)(void *state, struct mayday_signer *out);
+	/* the distress key's public half as provisioned; *out the caller's */
+	enum mayday_err (*distress_public)(void *state, EVP_PKEY **out);
 	enum mayday_err (*anchor)(void *state, enum hal_rot_anchor which, EVP_PKEY **out);
 	enum mayday_err (*tls_key)(void *state, EVP_PKEY **out); /* optional (NULL) */
 	/* optional (NULL); derives inside the backend, the PSK stays there */

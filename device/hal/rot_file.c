@@ -5,6 +5,8 @@
  *   device_id         the device ID, printable ASCII, no newline (one
  *                     trailing "\n" is tolerated on read)
  *   distress.key.pem  the distress signing key, PKCS#8 PEM, P-256, unencrypted
+ *   distress.pub.pem  its public half as provisioned, PEM; optional: a RoT
+ *                     provisioned before this item existed has none
  *   vendor.pub.pem    trust anchor: vendor image/DCF signing key, P-256
  *   hems.pub.pem      trust anchor: H(e)MS acknowledgement key, P-256
  *   counters          the monotonic counters record (rot_counters.h)
@@ -13,8 +15,23 @@
  *                     MAYDAY_PSK_KID_MIN..MAX raw bytes
  *
  * Open loads and checks every item, so a RoT that opened is complete; a
- * missing or damaged item fails the open and the TrE halts. The PSK items
- * are raw bytes whose only structure is their length, so a length check is
+ * missing or damaged item fails the open and the TrE halts.
+ *
+ * The distress key is checked twice: pairwise (rot_keys.c: its scalar and
+ * the public point stored with it agree) and against distress.pub.pem, the
+ * public key it was provisioned with (which the H(e)MS enrolled and the
+ * DCF certificate certifies). The second check catches what the first
+ * cannot: a private key item that carries no public point, or one replaced
+ * whole by another valid key. One flipped bit in the scalar fails both, and
+ * the open with MAYDAY_E_KEY: a device whose distress key is damaged could
+ * never be heard (every indication would fail verification), so that is a
+ * TrE failure, found at start-up (device/boot/README.md). Without
+ * distress.pub.pem (the older layout; both layouts open) only the pairwise
+ * check runs. The item is written right after the private key, so an
+ * interrupted re-provisioning can leave a new key beside the old public
+ * one: that RoT does not open; provision the device again.
+ *
+ * The PSK items are raw bytes whose only structure is their length, so a length check is
  * their whole decoder. A device without them is a device provisioned
  * without the PSK method, not a damaged one. Counters are
  * not cached: each counter call reads the record, checks it, and an update
@@ -36,6 +53,7 @@
 
 #define ROT_DEVICE_ID "device_id"
 #define ROT_KEY       "distress.key.pem"
+#define ROT_KEY_PUB   "distress.pub.pem"
 #define ROT_VENDOR    "vendor.pub.pem"
 #define ROT_HEMS      "hems.pub.pem"
 #define ROT_COUNTERS  "counters"
@@ -47,6 +65,7 @@
 struct rot_file {
 	struct hal_flash *flash;                 /* borrowed */
 	EVP_PKEY *key;                           /* distress key */
+	EVP_PKEY *key_pub;                       /* its public half as provisioned */
 	EVP_PKEY *anchor[HAL_ROT_ANCHOR__COUNT];
 	size_t id_len;
 	char id[MAYDAY_DEVICE_ID_MAX + 1];
@@ -104,6 +123,25 @@ static enum mayday_err load_public(struct hal_flash *flash, const char *name, EV
 	return err != MAYDAY_OK ? err : rot_keys_public_decode(pem, len, out);
 }
 
+/* The provisioned public key, or for a RoT of the older layout (none
+ * stored) the public half of the loaded key; the key must match it. */
+static enum mayday_err load_key_public(struct rot_file *st)
+{
+	char pem[ROT_PEM_MAX];
+	size_t len;
+	enum mayday_err err = load_public(st->flash, ROT_KEY_PUB, &st->key_pub);
+
+	if (err == MAYDAY_E_NOTFOUND) {
+		err = mayday_key_public_to_pem(st->key, pem, sizeof(pem), &len);
+		if (err == MAYDAY_OK)
+			err = rot_keys_public_decode((const uint8_t *)pem, len, &st->key_pub);
+		return err;
+	}
+	if (err == MAYDAY_OK && EVP_PKEY_eq(st->key, st->key_pub) != 1)
+		err = MAYDAY_E_KEY; /* not the key the network enrolled */
+	return err;
+}
+
 static enum mayday_err load_device_id(struct rot_file *st)
 {
 	uint8_t buf[MAYDAY_DEVICE_ID_MAX + 1];
@@ -151,6 +189,7 @@ static void file_close(void *state)
 		return;
 	/* EVP_PKEY_free clears the private scalar (BN_clear_free). */
 	EVP_PKEY_free(st->key);
+	EVP_PKEY_free(st->key_pub);
 	for (unsigned i = 0; i < HAL_ROT_ANCHOR__COUNT; i++)
 		EVP_PKEY_free(st->anchor[i]);
 	OPENSSL_cleanse(st, sizeof(*st));
@@ -169,6 +208,8 @@ static enum mayday_err file_open(void **state, struct hal_flash *flash)
 	err = load_device_id(st);
 	if (err == MAYDAY_OK)
 		err = load_private(flash, &st->key);
+	if (err == MAYDAY_OK)
+		err = load_key_public(st);
 	if (err == MAYDAY_OK)
 		err = load_public(flash, ROT_VENDOR, &st->anchor[HAL_ROT_ANCHOR_VENDOR]);
 	if (err == MAYDAY_OK)
@@ -207,6 +248,16 @@ static enum mayday_err file_anchor(void *state, enum hal_rot_anchor which, EVP_P
 	if (EVP_PKEY_up_ref(st->anchor[which]) != 1)
 		return MAYDAY_E_INTERNAL;
 	*out = st->anchor[which];
+	return MAYDAY_OK;
+}
+
+static enum mayday_err file_distress_public(void *state, EVP_PKEY **out)
+{
+	struct rot_file *st = state;
+
+	if (EVP_PKEY_up_ref(st->key_pub) != 1)
+		return MAYDAY_E_INTERNAL;
+	*out = st->key_pub;
 	return MAYDAY_OK;
 }
 
@@ -282,6 +333,7 @@ const struct hal_rot_ops hal_rot_file_ops = {
 	.close = file_close,
 	.device_id = file_device_id,
 	.signer = file_signer,
+	.distress_public = file_distress_public,
 	.anchor = file_anchor,
 	.tls_key = file_tls_key,
 	.psk_keys = file_psk_keys,
@@ -340,6 +392,8 @@ enum mayday_err hal_rot_file_provision(struct hal_flash *flash, const char *devi
 	err = hal_flash_write_atomic(flash, HAL_PART_ROT, ROT_DEVICE_ID, device_id, id_len);
 	if (err == MAYDAY_OK)
 		err = write_private(flash, distress_key);
+	if (err == MAYDAY_OK)
+		err = write_public(flash, ROT_KEY_PUB, distress_key);
 	if (err == MAYDAY_OK)
 		err = write_public(flash, ROT_VENDOR, vendor_pub);
 	if (err == MAYDAY_OK)

@@ -1,8 +1,10 @@
 /*
  * The file RoT's key items (device/hal/rot_keys.c): every input is tried as
  * the distress key and as a trust anchor. Whatever is accepted must be a
- * P-256 key, with a private scalar when it is the distress key; every
- * rejection is MAYDAY_E_KEY (or an allocation failure) and writes nothing.
+ * P-256 key that passes OpenSSL's checks -- as the distress key, with a
+ * private scalar and a consistent key pair (a damaged scalar is never
+ * accepted), as an anchor, a valid public point; every rejection is
+ * MAYDAY_E_KEY (or an allocation failure) and writes nothing.
  * ASan's leak check holds the decoders to their ownership rules.
  *
  * An input that starts like PEM ("-----") is used as it is. Any other input
@@ -58,6 +60,12 @@ static void check(enum mayday_err err, EVP_PKEY *key, int want_private)
 	BN_clear_free(priv);
 	if (want_private && !has_private)
 		abort();
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (ctx == NULL)
+		abort();
+	if ((want_private ? EVP_PKEY_pairwise_check(ctx) : EVP_PKEY_public_check(ctx)) != 1)
+		abort();
+	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(key);
 }
 

@@ -15,3 +15,11 @@ set_tests_properties(integration-methods-fallback PROPERTIES LABELS integration 
 add_test(NAME integration-remediation-loop
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_remediation_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(integration-remediation-loop PROPERTIES LABELS integration TIMEOUT 300)
+
+# An on-path bit flip on the first method must not silence the device: the
+# DCF moves on and the report is verified and stored over the next one.
+# flip_relay is the attacker (test-only; see its head comment).
+add_executable(flip_relay ${MAYDAY_INTEGRATION_DIR}/flip_relay.c)
+add_test(NAME integration-flip-fallback
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_flip_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-flip-fallback PROPERTIES LABELS integration TIMEOUT 180)

@@ -191,6 +191,47 @@ static void test_halts(void **state)
 	assert_string_equal(out, "");
 }
 
+/* The distress key damaged as it is read (the flash fault backend's
+ * flip=PART/NAME@BIT): the case of one base64 letter of the scalar's part of
+ * the PEM inverted, which changes scalar bits and nothing else. mayday-boot
+ * halts with 20 and says why, starts nothing, at every place tried. */
+static void test_damaged_distress_key(void **state)
+{
+	static const char header[] = "-----BEGIN PRIVATE KEY-----\n";
+	struct fx *fx = *state;
+	char out[4096], spec[128];
+	size_t len = 0;
+	uint8_t *pem = fx_read(fx, HAL_PART_ROT, "distress.key.pem", &len);
+	int tried = 0;
+
+	assert_non_null(pem);
+	assert_true(len > sizeof header && memcmp(pem, header, sizeof header - 1) == 0);
+	install_host_file(fx, HAL_PART_SLOT_A, &fx->slot[BOOT_SLOT_A], "mayday-normal",
+			  normal_prog);
+	/* Base64 characters 49..63 of the first line encode DER bytes 36..47:
+	 * inside the 32-byte scalar of a PKCS#8 P-256 key (bytes 36..67). */
+	for (size_t c = 49; c <= 63 && tried < 4; c++) {
+		size_t at = sizeof header - 1 + c;
+		uint8_t ch = pem[at];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')))
+			continue; /* inverting bit 5 of a letter gives another letter */
+		snprintf(spec, sizeof spec, "fault:flip=rot/distress.key.pem@%zu", at * 8 + 5);
+		char *argv[] = { (char *)boot_prog, "--device", fx->dir, "--dry-run", "--flash",
+				 spec, NULL };
+		assert_int_equal(run(argv, out, sizeof out), 0);
+		assert_string_equal(out, "decision: halt code=20 reason=rot-key-invalid\n");
+		char *real[] = { (char *)boot_prog, "--device", fx->dir, "--flash", spec, NULL };
+		assert_int_equal(run(real, out, sizeof out), MAYDAY_EXIT_HALT_ROT);
+		assert_string_equal(out, ""); /* nothing started */
+		tried++;
+	}
+	assert_true(tried >= 2);
+	/* The same key read intact: normal code starts. */
+	assert_int_equal(boot(fx, NULL, NULL, out, sizeof out), MAYDAY_EXIT_NORMAL_OK);
+	free(pem);
+}
+
 /* A slot on trial: normal code started from it confirms it (the stand-in's
  * self-test is getting that far); --no-confirm leaves the trial running. */
 static void test_pending_slot_started_and_confirmed(void **state)
@@ -232,6 +273,7 @@ int main(int argc, char **argv)
 		T(test_starts_normal_code),
 		T(test_starts_dcf_with_evidence),
 		T(test_halts),
+		T(test_damaged_distress_key),
 		T(test_pending_slot_started_and_confirmed),
 	};
 

@@ -1,6 +1,9 @@
 /* dcf_ack_check: only an ack signed by the H(e)MS anchor, for this device
  * and this counter, is valid; a well-formed one for this device and counter
- * under another key is told apart (UNAUTH), and everything else is noise. */
+ * under another key is told apart (UNAUTH), and everything else is noise.
+ * dcf_ack_meaning: of all those, only a valid ack saying STORED (verified
+ * and stored) is an acknowledgement; stored-unverified, rejected and
+ * unauthenticated answers are failed attempts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,17 +37,27 @@ static int teardown(void **state)
 	return 0;
 }
 
-static size_t make_ack(EVP_PKEY *key, const char *id, uint64_t counter, uint8_t *out, size_t cap)
+static size_t make_ack_as(EVP_PKEY *key, const char *id, uint64_t counter, uint32_t status,
+			  uint32_t action, uint8_t *out, size_t cap)
 {
 	struct mayday_signer signer;
-	struct mayday_ack ack = { .counter = counter, .incident_id = 77,
-				  .status = MAYDAY_ACK_STORED, .action = MAYDAY_ACTION_NONE };
+	struct mayday_ack ack = { .counter = counter, .incident_id = 77, .status = status,
+				  .action = action };
 	size_t len = 0;
 
+	if (action == MAYDAY_ACTION_RETRY_AFTER)
+		ack.retry_after = 3;
+	if (action == MAYDAY_ACTION_REMEDIATE)
+		strcpy(ack.acs_url, "https://127.0.0.1:7548/cwmp");
 	strcpy(ack.device_id, id);
 	assert_int_equal(mayday_signer_from_pkey(&signer, key, NULL, 0), MAYDAY_OK);
 	assert_int_equal(mayday_ack_sign(&ack, &signer, out, cap, &len), MAYDAY_OK);
 	return len;
+}
+
+static size_t make_ack(EVP_PKEY *key, const char *id, uint64_t counter, uint8_t *out, size_t cap)
+{
+	return make_ack_as(key, id, counter, MAYDAY_ACK_STORED, MAYDAY_ACTION_NONE, out, cap);
 }
 
 static enum dcf_ack_verdict check(const uint8_t *buf, size_t len, EVP_PKEY *anchor,
@@ -133,6 +146,79 @@ static void test_garbage(void **state)
 			 DCF_ACK_INVALID);
 }
 
+/* Received bytes all the way to their meaning. */
+static enum dcf_ack_meaning meaning_of(const uint8_t *buf, size_t len, EVP_PKEY *anchor)
+{
+	struct mayday_ack ack;
+	enum mayday_err err;
+	struct mayday_diag diag;
+	enum dcf_ack_verdict v = dcf_ack_check(buf, len, anchor, "femto-1", 5, &ack, &err, &diag);
+
+	return dcf_ack_meaning(v, &ack);
+}
+
+/* Every status and action, signed by the anchor and by another key: only
+ * (anchor, STORED) is an acknowledgement, whatever the action (a busy
+ * server's retry-after excepted, which judges nothing). */
+static void test_meaning_only_verified_and_stored(void **state)
+{
+	struct keys *k = *state;
+	static const uint32_t statuses[] = { MAYDAY_ACK_STORED, MAYDAY_ACK_STORED_UNVERIFIED,
+					     MAYDAY_ACK_REJECTED };
+	static const uint32_t actions[] = { MAYDAY_ACTION_NONE, MAYDAY_ACTION_RETRY_AFTER,
+					    MAYDAY_ACTION_REMEDIATE };
+	uint8_t buf[MAYDAY_ACK_MAX];
+
+	for (size_t i = 0; i < 3; i++) {
+		for (size_t j = 0; j < 3; j++) {
+			uint32_t st = statuses[i], act = actions[j];
+			enum dcf_ack_meaning want;
+			size_t len = make_ack_as(k->hems, "femto-1", 5, st, act, buf, sizeof(buf));
+
+			if (act == MAYDAY_ACTION_RETRY_AFTER)
+				want = DCF_ACK_WAIT;
+			else if (st == MAYDAY_ACK_STORED)
+				want = DCF_ACK_STORED;
+			else if (st == MAYDAY_ACK_REJECTED)
+				want = DCF_ACK_REFUSED;
+			else
+				want = DCF_ACK_NOT_VERIFIED;
+			assert_int_equal(meaning_of(buf, len, k->hems), want);
+			/* the same claims under another key confer nothing */
+			len = make_ack_as(k->other, "femto-1", 5, st, act, buf, sizeof(buf));
+			assert_int_equal(meaning_of(buf, len, k->hems), DCF_ACK_NO_AUTHORITY);
+		}
+	}
+	/* a late ack of another counter, and junk: ignored, not failures */
+	size_t len = make_ack(k->hems, "femto-1", 4, buf, sizeof(buf));
+	assert_int_equal(meaning_of(buf, len, k->hems), DCF_ACK_IGNORED);
+	assert_int_equal(meaning_of(buf, 3, k->hems), DCF_ACK_IGNORED);
+}
+
+/* The table itself, status by status, including a status no decoder
+ * admits today: nothing but STORED is ever success. */
+static void test_meaning_table(void **state)
+{
+	struct mayday_ack ack = { .counter = 5, .action = MAYDAY_ACTION_NONE };
+	(void)state;
+
+	strcpy(ack.device_id, "femto-1");
+	ack.status = MAYDAY_ACK_STORED;
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_VALID, &ack), DCF_ACK_STORED);
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_UNAUTH, &ack), DCF_ACK_NO_AUTHORITY);
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_OTHER, &ack), DCF_ACK_IGNORED);
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_INVALID, &ack), DCF_ACK_IGNORED);
+	ack.status = MAYDAY_ACK_STORED_UNVERIFIED;
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_VALID, &ack), DCF_ACK_NOT_VERIFIED);
+	ack.status = MAYDAY_ACK_REJECTED;
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_VALID, &ack), DCF_ACK_REFUSED);
+	ack.status = 7;
+	assert_int_not_equal(dcf_ack_meaning(DCF_ACK_VALID, &ack), DCF_ACK_STORED);
+	ack.status = MAYDAY_ACK_STORED_UNVERIFIED;
+	ack.action = MAYDAY_ACTION_REMEDIATE;
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_VALID, &ack), DCF_ACK_NOT_VERIFIED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +226,8 @@ int main(void)
 		cmocka_unit_test(test_wrong_key_is_unauthenticated),
 		cmocka_unit_test(test_wrong_echo),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_meaning_only_verified_and_stored),
+		cmocka_unit_test(test_meaning_table),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

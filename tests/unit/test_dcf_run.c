@@ -3,7 +3,7 @@
  * in a temporary directory, dcf_run() against a small UDP responder thread
  * on 127.0.0.1 that verifies each indication with the device's public key,
  * reads the RoT counter from disk, and answers as told (signed ack, silence,
- * forged ack, retry-after, rejection, junk).
+ * forged ack, stored-unverified, retry-after, rejection, junk).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,6 +43,7 @@ enum reply {
 	REPLY_FORGED,       /* signed by a key the device does not trust */
 	REPLY_RETRY_AFTER,  /* signed, action RETRY_AFTER, retry_after 1 s */
 	REPLY_REJECT,       /* signed, status REJECTED */
+	REPLY_UNVERIFIED,   /* signed, status STORED_UNVERIFIED (as for a bit-flipped copy) */
 	REPLY_OLD_COUNTER,  /* signed, but for counter - 1 */
 	REPLY_JUNK          /* not CBOR at all, and an oversized datagram */
 };
@@ -144,6 +145,10 @@ static void reply(struct responder *r, enum reply how, const struct mayday_indic
 		break;
 	case REPLY_REJECT:
 		ack.status = MAYDAY_ACK_REJECTED;
+		break;
+	case REPLY_UNVERIFIED:
+		ack.status = MAYDAY_ACK_STORED_UNVERIFIED;
+		ack.incident_id = 0;
 		break;
 	case REPLY_OLD_COUNTER:
 		ack.counter = ind->counter - 1;
@@ -379,7 +384,7 @@ static void test_retransmits_identical_bytes(void **state)
 
 /* Acks for this very indication under a key the device does not trust:
  * each ends its counter (no retransmission of it), none counts, and the
- * run ends with MAYDAY_EXIT_DCF_ACK_UNAUTH. */
+ * run ends with MAYDAY_EXIT_DCF_NOT_STORED. */
 static void test_forged_acks_confer_nothing(void **state)
 {
 	struct fx *fx = *state;
@@ -388,7 +393,7 @@ static void test_forged_acks_confer_nothing(void **state)
 
 	for (int i = 0; i < RX_MAX; i++)
 		fx->r.script[i] = REPLY_FORGED;
-	assert_int_equal(run_dcf(fx, 1200, &st), MAYDAY_EXIT_DCF_ACK_UNAUTH);
+	assert_int_equal(run_dcf(fx, 1200, &st), MAYDAY_EXIT_DCF_NOT_STORED);
 	uint64_t took = hal_clock_mono_ms() - t0;
 	assert_false(st.acked);
 	assert_true(took >= 1150);
@@ -485,6 +490,25 @@ static void test_rejected_counter_replaced(void **state)
 	assert_int_equal(fx->r.disk_counter[last], 2);
 }
 
+/* The H(e)MS could not verify what reached it: a failed attempt, not an
+ * acknowledgement. The DCF goes on with a new indication and counter, and
+ * only that one's STORED ends the run. */
+static void test_unverified_is_not_acknowledged(void **state)
+{
+	struct fx *fx = *state;
+	struct dcf_stats st;
+
+	fx->r.script[0] = REPLY_UNVERIFIED;
+	assert_int_equal(run_dcf(fx, 5000, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_int_equal(fx->r.n, 2);
+	assert_int_equal(st.unverified, 1);
+	assert_int_equal(st.messages, 2);
+	assert_int_equal(fx->r.counter[0], 1);
+	assert_int_equal(fx->r.counter[1], 2);
+	assert_int_equal(st.ack.counter, 2);
+	assert_int_equal(st.ack.status, MAYDAY_ACK_STORED);
+}
+
 static int rm_tree(const char *dir)
 {
 	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -556,6 +580,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_beyond_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_counter_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unverified_is_not_acknowledged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_normal_code_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_evidence_still_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_or_rot, setup, teardown),

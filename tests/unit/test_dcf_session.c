@@ -2,7 +2,8 @@
  * dcf_session_run with fake transports passed in through its methods table:
  * the order of methods and the fallback after attempts_per_method, which
  * counter each method's indication carries, identical bytes for
- * retransmissions, unauthenticated acks, a transport's own retry-after,
+ * retransmissions, unauthenticated, stored-unverified and rejecting acks
+ * (failed attempts, never an acknowledgement), a transport's own retry-after,
  * re-announcement, and the RoT failing. The RoT is the real file backend in
  * a temporary directory; every indication a fake transport gets is verified
  * with the device key before it is recorded.
@@ -38,7 +39,10 @@ enum reply {
 	R_FORGED,     /* an ack for this indication, signed by a key the device does not trust */
 	R_RETRY,      /* valid ack, RETRY_AFTER 1 s */
 	R_REJECT,     /* valid ack, REJECTED */
-	R_BUSY        /* no ack, but the transport reports a retry-after of busy_s */
+	R_BUSY,       /* no ack, but the transport reports a retry-after of busy_s */
+	R_UNVERIFIED, /* valid ack, STORED_UNVERIFIED: what an on-path bit flip earns */
+	R_UNVERIFIED_THEN_ACK /* STORED_UNVERIFIED, then STORED, for the same counter (a
+			       * forgery under our counter reached the H(e)MS first) */
 };
 
 struct sent {
@@ -51,9 +55,9 @@ struct sent {
 
 struct chan {
 	int method;
-	int have_reply;
-	uint8_t reply[MAYDAY_ACK_MAX];
-	size_t reply_len;
+	int have_reply;                  /* replies queued, at most 2 */
+	uint8_t reply[2][MAYDAY_ACK_MAX];
+	size_t reply_len[2];
 	uint32_t busy;
 };
 
@@ -103,15 +107,23 @@ static void make_ack(struct chan *c, const struct mayday_indication *ind, enum r
 		ack.retry_after = 1;
 	} else if (how == R_REJECT) {
 		ack.status = MAYDAY_ACK_REJECTED;
-	} else if (W->remediate) {
+	} else if (how == R_UNVERIFIED) {
+		ack.status = MAYDAY_ACK_STORED_UNVERIFIED;
+		ack.incident_id = 0;
+	}
+	if (W->remediate && how != R_RETRY && how != R_REJECT) {
+		/* a stored-unverified one too: maydayd never sends that, but were
+		 * one to come, the device must still not act on it */
 		ack.action = MAYDAY_ACTION_REMEDIATE;
 		snprintf(ack.acs_url, sizeof(ack.acs_url), "%s", ACS_URL);
 	}
 	assert_int_equal(mayday_signer_from_pkey(&signer, how == R_FORGED ? W->forger : W->hems,
 						 NULL, 0), MAYDAY_OK);
-	assert_int_equal(mayday_ack_sign(&ack, &signer, c->reply, sizeof(c->reply), &c->reply_len),
+	int i = c->have_reply++;
+	assert_true(i < 2);
+	assert_int_equal(mayday_ack_sign(&ack, &signer, c->reply[i], sizeof(c->reply[i]),
+					 &c->reply_len[i]),
 			 MAYDAY_OK);
-	c->have_reply = 1;
 }
 
 static int fake_configured(const struct dcf_config *cfg)
@@ -174,10 +186,14 @@ static enum mayday_err fake_send(void *state, const uint8_t *msg, size_t len)
 	mayday_sha256(msg, len, s->digest);
 	enum reply how = W->method_reply[c->method] ? W->method_reply[c->method] : W->script[W->n];
 	W->n++;
-	if (how == R_BUSY)
+	if (how == R_BUSY) {
 		c->busy = W->busy_s;
-	else if (how != R_NONE)
+	} else if (how == R_UNVERIFIED_THEN_ACK) {
+		make_ack(c, &ind, R_UNVERIFIED);
+		make_ack(c, &ind, R_ACK);
+	} else if (how != R_NONE) {
 		make_ack(c, &ind, how);
+	}
 	return MAYDAY_OK;
 }
 
@@ -190,10 +206,13 @@ static enum mayday_err fake_recv(void *state, uint8_t *buf, size_t cap, size_t *
 		poll(NULL, 0, timeout_ms > 1000 ? 1000 : (int)timeout_ms);
 		return MAYDAY_E_TIMEOUT;
 	}
-	c->have_reply = 0;
-	assert_true(c->reply_len <= cap);
-	memcpy(buf, c->reply, c->reply_len);
-	*len = c->reply_len;
+	assert_true(c->reply_len[0] <= cap);
+	memcpy(buf, c->reply[0], c->reply_len[0]);
+	*len = c->reply_len[0];
+	if (--c->have_reply > 0) {
+		memcpy(c->reply[0], c->reply[1], c->reply_len[1]);
+		c->reply_len[0] = c->reply_len[1];
+	}
 	return MAYDAY_OK;
 }
 
@@ -428,7 +447,7 @@ static void test_unauthenticated_acks(void **state)
 
 	for (int i = 0; i < LOG_MAX; i++)
 		w->script[i] = R_FORGED;
-	assert_int_equal(run(w, 2, 300, &st), MAYDAY_EXIT_DCF_ACK_UNAUTH);
+	assert_int_equal(run(w, 2, 300, &st), MAYDAY_EXIT_DCF_NOT_STORED);
 	assert_true(hal_clock_mono_ms() - t0 >= 300);
 	/* At least one move on and back; how many more fit in 300 ms depends on
 	 * the machine (each counter is fsynced), so it is not counted. */
@@ -471,7 +490,7 @@ static void test_hook_never_sees_unauthenticated(void **state)
 	w->hook_ret = MAYDAY_EXIT_REBOOT;
 	for (int i = 0; i < LOG_MAX; i++)
 		w->script[i] = R_FORGED;
-	assert_int_equal(run(w, 2, 300, &st), MAYDAY_EXIT_DCF_ACK_UNAUTH);
+	assert_int_equal(run(w, 2, 300, &st), MAYDAY_EXIT_DCF_NOT_STORED);
 	assert_true(st.unauth >= 1);
 	assert_int_equal(w->hook_calls, 0);
 }
@@ -566,18 +585,109 @@ static void test_retry_after_beyond_deadline(void **state)
 	assert_true(hal_clock_mono_ms() - t0 < 800); /* gave up before the deadline */
 }
 
-static void test_rejections_bounded(void **state)
+/* The H(e)MS refuses every counter: each refusal is a failed attempt with a
+ * new counter, attempts_per_method (2) of them per method before falling
+ * back; the DCF goes on until the deadline and never calls it acknowledged. */
+static void test_rejections_fall_back(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+	uint64_t t0 = hal_clock_mono_ms();
+
+	for (int i = 0; i < LOG_MAX; i++)
+		w->script[i] = R_REJECT;
+	assert_int_equal(run(w, 2, 300, &st), MAYDAY_EXIT_DCF_NOT_STORED);
+	assert_true(hal_clock_mono_ms() - t0 >= 300);
+	/* how many fit in 300 ms depends on the machine (every counter is
+	 * fsynced), but at least one fallback and back */
+	assert_true(w->n >= 3);
+	for (int i = 0; i < w->n; i++)
+		assert_sent(w, i, (i / 2) % 2, (uint64_t)i + 1);
+	assert_true(st.fallbacks >= 1);
+	assert_true(st.rejected + 1 >= (uint32_t)w->n && st.rejected <= (uint32_t)w->n);
+	assert_int_equal(st.ack.status, MAYDAY_ACK_REJECTED); /* what it was told, recorded */
+	assert_false(st.acked);
+}
+
+/* The H(e)MS stored the indication but could not verify it (one bit of its
+ * signature flipped on the path): not acknowledged. The counter ends, the
+ * next method carries a new indication, and that one's STORED ends it. */
+static void test_unverified_moves_on(void **state)
 {
 	struct world *w = *state;
 	struct dcf_stats st;
 
+	w->hooked = 1;
+	w->script[0] = R_UNVERIFIED;
+	w->script[1] = R_ACK;
+	assert_int_equal(run(w, 2, 5000, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_int_equal(w->n, 2);
+	assert_sent(w, 0, 0, 1);
+	assert_sent(w, 1, 1, 2);
+	assert_int_equal(st.unverified, 1);
+	assert_int_equal(st.messages, 2);
+	assert_int_equal(st.fallbacks, 0); /* moving on after a verdict is not a fallback */
+	assert_int_equal(st.method, 1);
+	assert_int_equal(st.ack.counter, 2);
+	assert_int_equal(st.ack.status, MAYDAY_ACK_STORED);
+	assert_int_equal(w->hook_calls, 1);
+	assert_int_equal(w->hook_ack.counter, 2);
+}
+
+/* With one method the next attempt is a new indication over the same one. */
+static void test_unverified_single_method(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	w->script[0] = R_UNVERIFIED;
+	w->script[1] = R_UNVERIFIED;
+	w->script[2] = R_ACK;
+	assert_int_equal(run(w, 1, 5000, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_int_equal(w->n, 3);
+	for (int i = 0; i < 3; i++)
+		assert_sent(w, i, 0, (uint64_t)i + 1);
+	assert_int_equal(st.unverified, 2);
+}
+
+/* Only stored-unverified answers, each even asking for remediation: the
+ * DCF never stops before the deadline, never remediates, and says so. */
+static void test_unverified_only(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+	uint64_t t0 = hal_clock_mono_ms();
+
+	w->remediate = 1;
+	w->hooked = 1;
+	w->hook_ret = MAYDAY_EXIT_REBOOT;
 	for (int i = 0; i < LOG_MAX; i++)
-		w->script[i] = R_REJECT;
-	assert_int_equal(run(w, 2, 5000, &st), MAYDAY_EXIT_DCF_UNACKED);
-	assert_int_equal(st.rejected, 8);
-	assert_int_equal(st.messages, 8);
+		w->script[i] = R_UNVERIFIED;
+	assert_int_equal(run(w, 2, 300, &st), MAYDAY_EXIT_DCF_NOT_STORED);
+	assert_true(hal_clock_mono_ms() - t0 >= 300);
+	assert_true(w->n >= 3);
 	for (int i = 0; i < w->n; i++)
-		assert_sent(w, i, 0, (uint64_t)i + 1); /* a rejection does not change the method */
+		assert_sent(w, i, i % 2, (uint64_t)i + 1);
+	assert_true(st.unverified + 1 >= (uint32_t)w->n && st.unverified <= (uint32_t)w->n);
+	assert_int_equal(st.ack.status, MAYDAY_ACK_STORED_UNVERIFIED);
+	assert_false(st.acked);
+	assert_int_equal(w->hook_calls, 0);
+}
+
+/* A forgery under our counter got its stored-unverified answer first; the
+ * genuine STORED for the same counter follows and wins. */
+static void test_unverified_then_stored(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	w->script[0] = R_UNVERIFIED_THEN_ACK;
+	assert_int_equal(run(w, 2, 5000, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_int_equal(w->n, 1);
+	assert_int_equal(st.messages, 1);
+	assert_int_equal(st.unverified, 1);
+	assert_int_equal(st.ack.counter, 1);
+	assert_int_equal(st.ack.status, MAYDAY_ACK_STORED);
 }
 
 static void test_deadline(void **state)
@@ -663,7 +773,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transport_retry_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_retry_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_beyond_deadline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rejections_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejections_fall_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unverified_moves_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unverified_single_method, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unverified_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unverified_then_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reannounce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reannounce_unanswered, setup, teardown),

@@ -178,6 +178,16 @@ static void test_rot(void **state)
 	assert_int_equal(mayday_cose_sign1_decode(msg, len, sizeof(msg), &cose, &diag), MAYDAY_OK);
 	assert_int_equal(mayday_cose_sign1_verify(&cose, device), MAYDAY_OK);
 	assert_int_equal(mayday_cose_sign1_verify(&cose, hems), MAYDAY_E_SIGNATURE);
+	/* ... and the public key the RoT stores as provisioned, which every
+	 * start-up checks the key against (docs/rot.md). */
+	tp_path(path, w.dev, "rot", "distress.pub.pem");
+	assert_int_equal(mayday_key_load_public(path, &anchor), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(anchor, device), 1);
+	EVP_PKEY_free(anchor);
+	assert_int_equal(hal_rot_distress_public(rot, &anchor), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(anchor, device), 1);
+	EVP_PKEY_free(anchor);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
 
 	tp_path(path, w.dev, "dcf", "dcf-cert.pem");
 	FILE *fp = fopen(path, "r");

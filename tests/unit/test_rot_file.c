@@ -1,6 +1,7 @@
-/* Unit tests of the "file" RoT backend: provisioning, up-front validation,
- * signing, trust anchors, and counters that never go backwards, including
- * across a power cut at every operation of an update. */
+/* Unit tests of the "file" RoT backend: provisioning, up-front validation
+ * (including a distress key damaged bit by bit), signing, trust anchors,
+ * and counters that never go backwards, including across a power cut at
+ * every operation of an update. */
 #define _GNU_SOURCE /* nftw */
 #include <ftw.h>
 #include <limits.h>
@@ -22,6 +23,7 @@
 #include "hal/rot_counters.h"
 #include "hal/rot_device_id.h"
 #include "hal/rot_keys.h"
+#include "rot_damage.h"
 #include <openssl/x509.h>
 
 #define DEVICE_ID "femto-0001"
@@ -36,9 +38,13 @@ struct fixture {
 	struct hal_flash *f;    /* "host", for set-up and raw inspection */
 };
 
+/* The required items; distress.pub.pem is optional (the older layout). */
 static const char *const items[] = {
 	"device_id", "distress.key.pem", "vendor.pub.pem", "hems.pub.pem", "counters",
 };
+
+/* Scalar bits to flip: both ends, and bits inside every byte range. */
+static const unsigned scalar_bits[] = { 0, 1, 7, 8, 63, 100, 128, 191, 200, 254, 255 };
 
 __attribute__((format(printf, 3, 4))) static void fmt(char *out, size_t cap, const char *f, ...)
 {
@@ -462,6 +468,102 @@ static void test_missing_items(void **state)
 		if (try_open(fx->f) != MAYDAY_E_NOTFOUND)
 			fail_msg("RoT opened without %s", items[i]);
 	}
+}
+
+/* The public key the RoT was provisioned with: stored beside the private
+ * key, handed out as provisioned, and the key must match it. */
+static void test_provisioned_public_key(void **state)
+{
+	struct fixture *fx = *state;
+	EVP_PKEY *other = gen("P-256"), *pub = NULL;
+	uint8_t buf[4096];
+	size_t len;
+	struct hal_rot *rot;
+
+	len = get_item(fx, "distress.pub.pem", buf, sizeof(buf));
+	assert_non_null(memmem(buf, len, "-----BEGIN PUBLIC KEY-----", 26));
+	assert_null(memmem(buf, len, "PRIVATE", 7));
+	rot = open_rot(fx->f);
+	assert_int_equal(hal_rot_distress_public(rot, &pub), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(pub, fx->distress), 1);
+	EVP_PKEY_free(pub);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+
+	/* A valid key that is not the provisioned one: replaced whole, or the
+	 * public item replaced. Each half is a sound key; together they fail. */
+	assert_int_equal(hal_rot_file_provision(fx->f, DEVICE_ID, other, fx->vendor, fx->hems),
+			 MAYDAY_OK);
+	put_item(fx, "distress.pub.pem", buf, len); /* fx->distress's */
+	assert_int_equal(try_open(fx->f), MAYDAY_E_KEY);
+	provision(fx);
+	put_item(fx, "distress.pub.pem", "-----BEGIN PUBLIC KEY-----\n", 27);
+	assert_int_equal(try_open(fx->f), MAYDAY_E_KEY);
+
+	/* The older layout (no distress.pub.pem) still opens; the key's own
+	 * public half then stands for the provisioned one. */
+	provision(fx);
+	assert_int_equal(hal_flash_remove(fx->f, HAL_PART_ROT, "distress.pub.pem"), MAYDAY_OK);
+	rot = open_rot(fx->f);
+	assert_int_equal(hal_rot_distress_public(rot, &pub), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(pub, fx->distress), 1);
+	EVP_PKEY_free(pub);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+	assert_int_equal(hal_rot_distress_public(NULL, &pub), MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_self_test(NULL), MAYDAY_E_INVALID);
+	EVP_PKEY_free(other);
+}
+
+/* One flipped bit of the stored scalar, anywhere: the RoT does not open
+ * (MAYDAY_E_KEY), in both layouts -- the pairwise check sees it against the
+ * point stored with the key, the provisioned public key sees it too. */
+static void test_damaged_scalar(void **state)
+{
+	struct fixture *fx = *state;
+
+	for (size_t i = 0; i < sizeof(scalar_bits) / sizeof(scalar_bits[0]); i++) {
+		provision(fx);
+		rot_damage_flip_scalar(fx->f, scalar_bits[i]);
+		if (try_open(fx->f) != MAYDAY_E_KEY)
+			fail_msg("scalar bit %u flipped: the RoT opened", scalar_bits[i]);
+		assert_int_equal(hal_flash_remove(fx->f, HAL_PART_ROT, "distress.pub.pem"),
+				 MAYDAY_OK);
+		if (try_open(fx->f) != MAYDAY_E_KEY)
+			fail_msg("scalar bit %u flipped, older layout: the RoT opened",
+				 scalar_bits[i]);
+	}
+	/* and flipped back, it is the key again */
+	provision(fx);
+	rot_damage_flip_scalar(fx->f, 77);
+	rot_damage_flip_scalar(fx->f, 77);
+	assert_int_equal(try_open(fx->f), MAYDAY_OK);
+}
+
+/* A key stored without its public point: OpenSSL computes the point from
+ * whatever scalar it reads, so the pairwise check passes on a damaged one.
+ * The provisioned public key is what catches it. Without that item (the
+ * older layout) nothing can: a residual risk of old RoTs, pinned here. */
+static void test_damaged_scalar_without_point(void **state)
+{
+	struct fixture *fx = *state;
+
+	provision(fx);
+	rot_damage_drop_point(fx->f);
+	assert_int_equal(try_open(fx->f), MAYDAY_OK); /* an intact key without its point is fine */
+	for (size_t i = 0; i < sizeof(scalar_bits) / sizeof(scalar_bits[0]); i++) {
+		provision(fx);
+		rot_damage_drop_point(fx->f);
+		rot_damage_flip_scalar(fx->f, scalar_bits[i]);
+		if (try_open(fx->f) != MAYDAY_E_KEY)
+			fail_msg("scalar bit %u flipped (no point stored): the RoT opened",
+				 scalar_bits[i]);
+	}
+	provision(fx);
+	rot_damage_drop_point(fx->f);
+	rot_damage_flip_scalar(fx->f, 3);
+	assert_int_equal(hal_flash_remove(fx->f, HAL_PART_ROT, "distress.pub.pem"), MAYDAY_OK);
+	assert_int_equal(try_open(fx->f), MAYDAY_OK);
 }
 
 static size_t pem_public(EVP_PKEY *k, char *out, size_t cap)
@@ -890,6 +992,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_items, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_provisioned_public_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_scalar, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_scalar_without_point, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_provision_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
 		cmocka_unit_test(test_counters_decode),

@@ -509,7 +509,7 @@ static void test_forged_inner_ack(void **state)
 	f->r->answer = A_FORGED;
 	responder_start(f->r);
 	fx_config(f, 100, 700);
-	assert_int_equal(run_session(f, &stats), MAYDAY_EXIT_DCF_ACK_UNAUTH);
+	assert_int_equal(run_session(f, &stats), MAYDAY_EXIT_DCF_NOT_STORED);
 	responder_stop(f->r);
 	assert_false(stats.acked);
 	assert_true(stats.unauth >= 1);
