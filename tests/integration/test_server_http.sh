@@ -134,9 +134,17 @@ stop_daemon
 grep -Eq 'http: refused [1-9]' "$work/maydayd.log" || fail "refusals not counted"
 grep -Eq 'rate-limited 1,' "$work/maydayd.log" || fail "rate limit not counted"
 QUEUE=64 BATCH=32 start_daemon "" "[http]
+listen = 127.0.0.1:0
+
+[admin]
 listen = 127.0.0.1:0"
 url="http://127.0.0.1:$http_port/v1/distress"
+admin_port=$(listen_port admin)
+[ -n "$admin_port" ] || fail "no admin listener"
 rows0=$(q 'SELECT count(*) FROM indications')
+# Signed before the lock is taken: the lock must be held for less than the
+# store's busy timeout (10 s) however slow signing is on a busy machine.
+for c in $(seq 100 164); do sign hnb-1 "$c" 2 >/dev/null; done
 mkfifo "$work/lock"
 sqlite3 "$db" <"$work/lock" &
 lock_pid=$!
@@ -147,14 +155,23 @@ for _ in $(seq 50); do   # the lock is taken once a writer cannot start a transa
   sleep 0.05
 done
 for c in $(seq 100 163); do
-  f=$(sign hnb-1 "$c" 2)
+  f="$work/ind-hnb-1-$c-0.cose"
   curl -sS -o /dev/null -w '%{http_code}' --max-time 30 -H 'Content-Type: application/cose' \
     --data-binary @"$f" "$url" >"$work/code-$c" 2>/dev/null &
 done
-sleep 1.5
+# Until every slot holds one of them (the daemon's own figure, not a sleep).
+free_slots() {
+  curl -sS --max-time 5 "http://127.0.0.1:$admin_port/metrics" |
+    sed -n 's/^maydayd_queue_slots{queue="free"} \([0-9]*\)$/\1/p'
+}
+for _ in $(seq 300); do
+  [ "$(free_slots)" = 0 ] && break
+  sleep 0.05
+done
+[ "$(free_slots)" = 0 ] || fail "the 64 requests did not take the 64 slots: $(free_slots) free"
 answered=$(cat "$work"/code-1?? | wc -c)
 [ "$answered" = 0 ] || fail "answers before the commit: $(cat "$work"/code-1??)"
-[ "$(post "$(sign hnb-1 164 2)")" = 503 ] || fail "the 65th request was not told 503"
+[ "$(post "$work/ind-hnb-1-164-0.cose")" = 503 ] || fail "the 65th request was not told 503"
 grep -qi '^retry-after: [0-9]' "$work/headers" || fail "503 without Retry-After"
 echo "COMMIT;" >&9
 exec 9>&-
