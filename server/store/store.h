@@ -13,7 +13,9 @@
 
 struct store;
 
-/* Creates the schema if missing. Caller owns *out. */
+/* Creates the schema if missing. Caller owns *out. The SQLite backend
+ * creates its files (the database, -wal, -shm) mode 0640 whatever the
+ * umask, and takes away any wider mode an existing database has. */
 MAYDAY_NODISCARD enum mayday_err store_open(struct store **out, const char *spec);
 void store_close(struct store *st); /* NULL-safe */
 
@@ -30,9 +32,21 @@ MAYDAY_NODISCARD enum mayday_err store_enrol(struct store *st, const char *devic
  * has is kept. The store keeps its own copy of `psk`; the caller wipes
  * theirs. MAYDAY_E_INVALID: bad lengths or device ID, or a batch is open on
  * this handle; MAYDAY_E_NOTFOUND: the device is not enrolled;
- * MAYDAY_E_MISMATCH: the kid already belongs to another device. */
+ * MAYDAY_E_MISMATCH: the kid already belongs to another device;
+ * MAYDAY_E_KEY: the handle has no KEK (store_psk_kek). The PSK is stored
+ * sealed under the KEK, never in plaintext. */
 MAYDAY_NODISCARD enum mayday_err store_enrol_psk(struct store *st, const char *device_id,
 						 const uint8_t *kid, size_t kid_len,
 						 const uint8_t *psk, size_t psk_len);
+
+/* Give this handle the key-encryption key that keeps PSKs sealed at rest
+ * (mayday/kek.h), read from `kek_path` (errors of mayday_kek_load: a file
+ * group or others may read is refused with MAYDAY_E_PERM). Without it
+ * store_enrol_psk and store_psk_get answer MAYDAY_E_KEY. PSK rows still in
+ * plaintext (stores made before schema version 5) are sealed here, in one
+ * transaction, and the WAL is then truncated so no old copy stays on disk:
+ * the first open with the KEK migrates. The handle keeps a copy of the key,
+ * wiped by store_close. */
+MAYDAY_NODISCARD enum mayday_err store_psk_kek(struct store *st, const char *kek_path);
 
 #endif

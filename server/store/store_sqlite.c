@@ -3,8 +3,22 @@
  * timeout so the daemon's connections and maydayctl/provision can share the
  * file), enrolment and key lookup, and the backend's function table. Ingest
  * and queries live in store_sqlite_ingest.c and store_sqlite_query.c.
+ *
+ * The files are the operator's secrets too (device keys, sealed PSKs,
+ * history): the database is created 0640 whatever the umask before SQLite
+ * opens it, and SQLite gives its -wal and -shm the database's mode. A wider
+ * mode left by an older version is narrowed at open. secure_delete makes
+ * SQLite zero what it frees, so a replaced value leaves no copy in free
+ * pages.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
 #include <string.h>
 #include <time.h>
 
@@ -81,7 +95,42 @@ static void sqlite_close(struct store *st)
 		sqlite3_finalize(*all[i]);
 	sqlite3_close(s->db);
 	free(s->ind_row);
+	OPENSSL_cleanse(s->kek, sizeof(s->kek));
 	free(s);
+}
+
+#define STORE_FILE_MODE 0640
+
+/* Narrows an existing file to STORE_FILE_MODE; absent is fine. */
+static enum mayday_err narrow_mode(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? MAYDAY_OK : MAYDAY_E_IO;
+	if ((st.st_mode & 07777 & ~(mode_t)STORE_FILE_MODE) == 0)
+		return MAYDAY_OK;
+	return chmod(path, st.st_mode & STORE_FILE_MODE) == 0 ? MAYDAY_OK : MAYDAY_E_IO;
+}
+
+/* The database file exists with a mode no wider than STORE_FILE_MODE before
+ * SQLite opens it (SQLite's own default is 0644 less the umask), and so do
+ * any -wal and -shm already there. In-memory and URI names are SQLite's. */
+static enum mayday_err prepare_files(const char *path)
+{
+	static const char *const sfx[] = {"-wal", "-shm"};
+	char side[PATH_MAX];
+	if (path[0] == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return MAYDAY_OK;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, STORE_FILE_MODE);
+	if (fd < 0)
+		return MAYDAY_E_IO;
+	close(fd);
+	enum mayday_err err = narrow_mode(path);
+	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		int n = snprintf(side, sizeof(side), "%s%s", path, sfx[i]);
+		err = n < 0 || (size_t)n >= sizeof(side) ? MAYDAY_E_TOOBIG : narrow_mode(side);
+	}
+	return err;
 }
 
 static enum mayday_err pragma_expect(sqlite3 *db, const char *sql, const char *want)
@@ -114,6 +163,10 @@ static enum mayday_err sqlite_open(struct store **out, const char *path)
 	if (s == NULL)
 		return MAYDAY_E_NOMEM;
 	s->base.be = &store_sqlite_backend;
+	if ((err = prepare_files(path)) != MAYDAY_OK) {
+		free(s);
+		return err;
+	}
 	int rc = sqlite3_open_v2(path, &s->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 NULL);
@@ -125,7 +178,8 @@ static enum mayday_err sqlite_open(struct store **out, const char *path)
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if ((err = pragma_expect(s->db, "PRAGMA journal_mode = WAL", "wal")) != MAYDAY_OK ||
 	    (err = pragma_expect(s->db, "PRAGMA synchronous = FULL", NULL)) != MAYDAY_OK ||
-	    (err = pragma_expect(s->db, "PRAGMA foreign_keys = ON", NULL)) != MAYDAY_OK)
+	    (err = pragma_expect(s->db, "PRAGMA foreign_keys = ON", NULL)) != MAYDAY_OK ||
+	    (err = pragma_expect(s->db, "PRAGMA secure_delete = ON", NULL)) != MAYDAY_OK)
 		goto fail;
 	if ((err = store_sqlite_schema_apply(s->db)) != MAYDAY_OK)
 		goto fail;
@@ -221,6 +275,7 @@ const struct store_backend store_sqlite_backend = {
 	.device_key = sqlite_device_key,
 	.enrol_psk = store_sqlite_psk_enrol,
 	.psk_get = store_sqlite_psk_get,
+	.set_kek = store_sqlite_psk_set_kek,
 	.ingest_begin = store_sqlite_ingest_begin,
 	.ingest_put = store_sqlite_ingest_put,
 	.ingest_commit = store_sqlite_ingest_commit,
