@@ -226,6 +226,8 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 		o.db = cfg->db;
 		err = srv_tls_server_ctx(cfg->https_cert, cfg->https_key, cfg->https_ca, &p->stats,
 					 &o.tls, why, sizeof(why));
+		if (err == MAYDAY_OK && cfg->https_crl[0])
+			err = srv_tls_crl(o.tls, cfg->https_crl, why, sizeof(why));
 		if (err != MAYDAY_OK) {
 			log_warnx("[https]: %s", why);
 			return err;
@@ -297,10 +299,16 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 		log_warnx("store %s: %s", cfg->db, mayday_strerror(err));
 		goto fail;
 	}
+	/* The writer's handle first: it seals any plaintext PSK rows. */
+	if (cfg->psk_kek[0] && (err = store_psk_kek(p->writer_st, cfg->psk_kek)) != MAYDAY_OK) {
+		log_warnx("psk_kek %s: %s", cfg->psk_kek, mayday_strerror(err));
+		goto fail;
+	}
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		struct worker *w = &p->workers[i];
 		w->p = p;
 		if ((err = store_open(&w->st, cfg->db)) != MAYDAY_OK ||
+		    (cfg->psk_kek[0] && (err = store_psk_kek(w->st, cfg->psk_kek)) != MAYDAY_OK) ||
 		    (err = mayday_signer_open(&w->signer, hems_key, NULL, 0)) != MAYDAY_OK ||
 		    (err = mayday_cose_verifier_new(&w->ver, VERIFIER_KEYS)) != MAYDAY_OK) {
 			log_warnx("worker %u: %s", i, mayday_strerror(err));
