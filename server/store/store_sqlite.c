@@ -121,10 +121,15 @@ static enum mayday_err prepare_files(const char *path)
 	char side[PATH_MAX];
 	if (path[0] == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
 		return MAYDAY_OK;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, STORE_FILE_MODE);
-	if (fd < 0)
+	/* Created here only if new: closing a descriptor of a database this
+	 * process already has open would drop SQLite's POSIX locks on it (they
+	 * are per process, not per descriptor), and another process would then
+	 * see no reader and remove the WAL. An existing file is only chmod-ed. */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
 		return MAYDAY_E_IO;
-	close(fd);
 	enum mayday_err err = narrow_mode(path);
 	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		int n = snprintf(side, sizeof(side), "%s%s", path, sfx[i]);

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
@@ -571,6 +573,25 @@ static void test_file_modes(void **state)
 	assert_private(fx.dir, "hems.db");
 	assert_private(fx.dir, "hems.db-wal");
 	assert_private(fx.dir, "hems.db-shm");
+	/* Opening the store again in this process must leave the first
+	 * handle's locks alone: another process that closes the database
+	 * would otherwise take itself for the last user and remove the WAL. */
+	struct store *again = NULL;
+	assert_int_equal(store_open(&again, fx.spec), MAYDAY_OK);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* A fresh process (the sqlite3 CLI): a forked child would share
+		 * this process's SQLite lock bookkeeping. */
+		snprintf(path, sizeof(path), "%s/hems.db", fx.dir);
+		execlp("sqlite3", "sqlite3", path, "SELECT count(*) FROM devices", (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_private(fx.dir, "hems.db-wal");   /* still there */
+	store_close(again);
 	store_close(fx.st);
 	snprintf(path, sizeof(path), "%s/hems.db", fx.dir);
 	assert_int_equal(chmod(path, 0644), 0);

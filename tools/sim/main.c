@@ -59,6 +59,7 @@ static void usage(void)
 		"  --linger-ms T      hostile modes: wait for acks (default 1000)\n"
 		"  --prefix ID        device ID prefix (default sim<pid>)\n"
 		"  --no-enrol         do not enrol the devices\n"
+		"  --psk-kek FILE     psk: the KEK maydayd's psk_kek names (PSKs are sealed under it)\n"
 		"  --acked FILE       write 'device,counter,status,incident' per acked indication\n"
 		"  --method M         udp|tls|http|psk|sqlite (default udp)\n"
 		"  --ca-cert F --ca-key F   tls: operator CA issuing device certificates\n"
@@ -265,7 +266,7 @@ int main(int argc, char **argv)
 		{"method", required_argument, NULL, 'M'}, {"ca-cert", required_argument, NULL, 'C'},
 		{"ca-key", required_argument, NULL, 'K'}, {"conns", required_argument, NULL, 'o'},
 		{"per-conn", required_argument, NULL, 'R'}, {"baseline", no_argument, NULL, 'B'},
-		{"batch", required_argument, NULL, 'b'},
+		{"batch", required_argument, NULL, 'b'}, {"psk-kek", required_argument, NULL, 'E'},
 		{NULL, 0, NULL, 0},
 	};
 	struct sim_opts o = {.mode = "good", .devices = 100, .count = 1000, .duration = 10,
@@ -303,6 +304,7 @@ int main(int argc, char **argv)
 		case 'R': o.per_conn = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'B': o.baseline = true; o.enrol = false; break;
 		case 'b': batch = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'E': o.psk_kek = optarg; break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
@@ -360,7 +362,7 @@ int main(int argc, char **argv)
 	f.transport = tls ? MAYDAY_TRANSPORT_TLS : http ? MAYDAY_TRANSPORT_PLAIN_HTTP
 		    : psk ? MAYDAY_TRANSPORT_PSK : MAYDAY_TRANSPORT_PLAIN_UDP;
 	if (sim_fleet_sign(&f, o.count, 0, o.threads) != 0 ||
-	    (psk && sim_psk_prepare(&f, o.db, o.enrol) != 0))
+	    (psk && sim_psk_prepare(&f, o.db, o.psk_kek, o.enrol) != 0))
 		goto out;
 	uint64_t t2 = sim_now_ns();
 	fprintf(stderr, "mayday-sim: %u devices %s in %.2f s, %zu indications signed in %.2f s\n",
