@@ -71,6 +71,7 @@ struct srv_pipeline {
 	struct srv_ingest ingest;
 	struct srv_acs_policy acs_policy;
 	struct store *writer_st;
+	SSL_CTX *tls;   /* the https listener's, borrowed (the listener frees it): reload */
 	struct worker *workers;
 	unsigned n_workers;
 	struct srv_listener *listeners[LISTENERS_MAX];
@@ -226,14 +227,20 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 		o.db = cfg->db;
 		err = srv_tls_server_ctx(cfg->https_cert, cfg->https_key, cfg->https_ca, &p->stats,
 					 &o.tls, why, sizeof(why));
-		if (err == MAYDAY_OK && cfg->https_crl[0])
-			err = srv_tls_crl(o.tls, cfg->https_crl, why, sizeof(why));
+		if (err == MAYDAY_OK && cfg->https_crl[0] &&
+		    (err = srv_tls_crl(o.tls, cfg->https_crl, why, sizeof(why))) != MAYDAY_OK) {
+			SSL_CTX_free(o.tls);
+			o.tls = NULL;
+		}
 		if (err != MAYDAY_OK) {
 			log_warnx("[https]: %s", why);
 			return err;
 		}
-		if (keep(p, srv_http_open(&l, &o, &p->intake), &l) != MAYDAY_OK)
+		p->tls = o.tls;
+		if (keep(p, srv_http_open(&l, &o, &p->intake), &l) != MAYDAY_OK) {
+			p->tls = NULL;
 			return MAYDAY_E_IO;
+		}
 	}
 	if (cfg->psk_listen.len) {
 		err = srv_dgram_open(&l, "psk", MAYDAY_TRANSPORT_PSK, &cfg->psk_listen, cfg->rcvbuf,
@@ -321,6 +328,19 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	return MAYDAY_OK;
 fail:
 	srv_pipeline_destroy(p);
+	return err;
+}
+
+enum mayday_err srv_pipeline_reload(struct srv_pipeline *p)
+{
+	char why[256];
+	if (p->tls == NULL || !p->cfg->https_crl[0])
+		return MAYDAY_OK;
+	enum mayday_err err = srv_tls_reload(p->tls, why, sizeof(why));
+	if (err != MAYDAY_OK)
+		log_warnx("[https] crl not reloaded, the previous one stays: %s", why);
+	else
+		log_info("[https] crl %s reloaded", p->cfg->https_crl);
 	return err;
 }
 
