@@ -5,7 +5,7 @@
 add_executable(srv_itool ${CMAKE_CURRENT_LIST_DIR}/srv_itool.c)
 target_link_libraries(srv_itool PRIVATE mayday_store mayday)
 
-set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk secrets)
+set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk secrets ctl)
 foreach(t ${MAYDAY_SERVER_IT})
   add_test(NAME integration-server-${t}
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_server_${t}.sh ${CMAKE_BINARY_DIR})
