@@ -35,8 +35,8 @@ void srv_pipeline_destroy(struct srv_pipeline *p);
 struct srv_stats *srv_pipeline_stats(struct srv_pipeline *p);
 /* Re-reads what can change while running: the https listener's CRL
  * ([https] crl, srv_tls_reload). Safe from the signal-handling thread while
- * the pipeline runs; on failure the old CRL stays in force and the reason
- * is logged. For SIGHUP. */
-MAYDAY_NODISCARD enum mayday_err srv_pipeline_reload(struct srv_pipeline *p);
+ * the pipeline runs; on failure the old CRL stays in force. The outcome is
+ * logged here (the result is only for callers that want it): for SIGHUP. */
+enum mayday_err srv_pipeline_reload(struct srv_pipeline *p);
 
 #endif
