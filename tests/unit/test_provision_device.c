@@ -153,7 +153,20 @@ static void test_rot(void **state)
 	struct mayday_diag diag;
 	(void)state;
 
+	/* Made under umask 0: the RoT's secrets are still 0600 in 0700
+	 * directories, as is the device directory. */
+	mode_t old_umask = umask(0);
 	tp_world_init(&w, 1, 1);
+	umask(old_umask);
+	struct stat st;
+	assert_int_equal(stat(w.dev, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	tp_path(path, w.dev, NULL, "rot");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	static const char *const rot_secrets[] = {"distress.key.pem", "psk", "psk_kid"};
+	for (size_t i = 0; i < sizeof(rot_secrets) / sizeof(rot_secrets[0]); i++)
+		assert_mode(w.dev, "rot", rot_secrets[i], 0600);
 	assert_int_equal(hal_flash_open(&f, w.dev, "host"), MAYDAY_OK);
 	assert_int_equal(hal_rot_open(&rot, "file", f), MAYDAY_OK);
 	assert_int_equal(hal_rot_device_id(rot, id), MAYDAY_OK);
