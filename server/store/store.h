@@ -41,7 +41,8 @@ MAYDAY_NODISCARD enum mayday_err store_enrol_psk(struct store *st, const char *d
 
 /* Give this handle the key-encryption key that keeps PSKs sealed at rest
  * (mayday/kek.h), read from `kek_path` (errors of mayday_kek_load: a file
- * group or others may read is refused with MAYDAY_E_PERM). Without it
+ * group or others may read is refused with MAYDAY_E_PERM; MAYDAY_E_KEY if
+ * the store's sealed PSKs do not open under it: another KEK). Without it
  * store_enrol_psk and store_psk_get answer MAYDAY_E_KEY. PSK rows still in
  * plaintext (stores made before schema version 5) are sealed here, in one
  * transaction, and the WAL is then truncated so no old copy stays on disk:

@@ -5,8 +5,8 @@
  * and queries live in store_sqlite_ingest.c and store_sqlite_query.c.
  *
  * The files are the operator's secrets too (device keys, sealed PSKs,
- * history): the database is created 0640 whatever the umask before SQLite
- * opens it, and SQLite gives its -wal and -shm the database's mode. A wider
+ * history): a new database is created 0640 whatever the umask before
+ * SQLite opens it, and SQLite gives its -wal and -shm the database's mode. A wider
  * mode left by an older version is narrowed at open. secure_delete makes
  * SQLite zero what it frees, so a replaced value leaves no copy in free
  * pages.
@@ -16,11 +16,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
-#include <string.h>
-#include <time.h>
 
 #include "mayday/keys.h"
 #include "store_sqlite.h"

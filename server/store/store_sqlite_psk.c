@@ -282,6 +282,40 @@ out:
 	return err;
 }
 
+#define KEK_PROBE_ROWS 8
+
+/* Whether `kek` is the store's: some of the first sealed rows open under
+ * it (all of them failing means another KEK, e.g. a PKI made anew with
+ * init --force; one damaged row alone does not stop the daemon). A store
+ * without sealed rows accepts any KEK. */
+static enum mayday_err kek_matches(struct store_sqlite *s)
+{
+	sqlite3_stmt *q = NULL;
+	uint8_t psk[MAYDAY_PSK_LEN];
+	char device_id[MAYDAY_DEVICE_ID_MAX + 1];
+	int tried = 0, opened = 0, rc = sqlite3_prepare_v2(s->db,
+		"SELECT kid, device_id, psk_sealed FROM psk_keys WHERE psk_sealed IS NOT NULL"
+		" ORDER BY rowid LIMIT ?1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return store_sqlite_err(rc);
+	sqlite3_bind_int(q, 1, KEK_PROBE_ROWS);
+	while (!opened && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		size_t kid_len = (size_t)sqlite3_column_bytes(q, 0);
+		const void *kid = sqlite3_column_blob(q, 0);
+		tried++;
+		if (kid == NULL || kid_len > MAYDAY_PSK_KID_MAX)
+			continue;
+		store_sqlite_text(q, 1, device_id, sizeof(device_id));
+		opened = psk_unseal(s, kid, kid_len, device_id, sqlite3_column_blob(q, 2),
+				    sqlite3_column_bytes(q, 2), psk) == MAYDAY_OK;
+	}
+	OPENSSL_cleanse(psk, sizeof(psk));
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_err(rc);
+	return opened || tried == 0 ? MAYDAY_OK : MAYDAY_E_KEY;
+}
+
 enum mayday_err store_sqlite_psk_set_kek(struct store *st, const uint8_t *kek)
 {
 	struct store_sqlite *s = store_sqlite_of(st);
@@ -291,9 +325,13 @@ enum mayday_err store_sqlite_psk_set_kek(struct store *st, const uint8_t *kek)
 	memcpy(s->kek, kek, MAYDAY_KEK_LEN);
 	s->has_kek = 1;
 	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		s->has_kek = 0;
 		return store_sqlite_err(rc);
-	enum mayday_err err = seal_plaintext_rows(s, &sealed_rows);
+	}
+	enum mayday_err err = kek_matches(s);
+	if (err == MAYDAY_OK)
+		err = seal_plaintext_rows(s, &sealed_rows);
 	if (err == MAYDAY_OK) {
 		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
@@ -302,6 +340,8 @@ enum mayday_err store_sqlite_psk_set_kek(struct store *st, const uint8_t *kek)
 	if (err != MAYDAY_OK) {
 		if (sqlite3_get_autocommit(s->db) == 0)
 			(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		OPENSSL_cleanse(s->kek, sizeof(s->kek));
+		s->has_kek = 0;
 		return err;
 	}
 	/* secure_delete zeroed the plaintext in the pages; the WAL still has

@@ -487,11 +487,13 @@ static void test_sealed_at_rest(void **state)
 	assert_int_equal(store_psk_get(t->fx.st, kid_a, sizeof(kid_a), &p), MAYDAY_OK);
 	store_psk_wipe(&p);
 
-	/* Another KEK opens nothing; a KEK file others may read is refused. */
+	/* Another KEK is refused: the store's PSKs do not open under it (the
+	 * handle keeps none then); a KEK file others may read is refused. */
 	assert_int_equal(mayday_kek_create(t->fx.kek), MAYDAY_OK);
-	assert_int_equal(store_psk_kek(t->fx.st, t->fx.kek), MAYDAY_OK);
+	assert_int_equal(store_psk_kek(t->fx.st, t->fx.kek), MAYDAY_E_KEY);
+	assert_int_equal(store_psk_get(t->fx.st, kid_a, sizeof(kid_a), &p), MAYDAY_E_KEY);
 	assert_int_equal(store_enrol_psk(t->fx.st, "hnb-1", kid_a, sizeof(kid_a), secret, 32),
-			 MAYDAY_OK);
+			 MAYDAY_E_KEY);
 	assert_int_equal(chmod(t->fx.kek, 0644), 0);
 	assert_int_equal(store_psk_kek(t->fx.st, t->fx.kek), MAYDAY_E_PERM);
 }
