@@ -24,7 +24,8 @@
  *           (which also verifies the server's); --conns connections at once
  *   http    the same POST over plain HTTP; --per-conn N requests per
  *           keep-alive connection (default 1: a new connection each)
- *   psk     sealed datagrams (COSE_Encrypt0), a PSK enrolled per device, one
+ *   psk     sealed datagrams (COSE_Encrypt0), a PSK enrolled per device
+ *           (sealed in the store under --psk-kek, maydayd's psk_kek), one
  *           outstanding indication per device
  *   sqlite  no server: the batched SQLite insert ceiling into --db
  *           (--count rows, --batch rows per transaction, --duration)
