@@ -20,6 +20,7 @@ count=${COUNT:-150000}
 echo "== PSK ingest: $devices devices (own PSK each, one outstanding each), ${seconds} s, same $(nproc)-core box"
 start_maydayd psk
 "$sim" --method psk --port "$mport" --hems-pub "$work/pki/hems.pub.pem" --db "sqlite:$mdb" \
+  --psk-kek "$work/pki/psk.kek" \
   --devices "$devices" --count "$count" --duration "$seconds" --timeout-ms 1000 --retries 10 \
   >"$work/sim.out" 2>"$work/sim.err" || true
 cat "$work/sim.out"

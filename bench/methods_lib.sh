@@ -38,14 +38,15 @@ start_maydayd() {  # SECTION (http|https|psk)
   mdb=$work/hems-$section.db
   rm -f "$mdb" "$mdb-wal" "$mdb-shm"
   if [ "$section" = https ]; then
-    extra="cert = $work/pki/hems.pem
-key = $work/pki/hems.key.pem
+    extra="cert = $work/pki/hems-tls.pem
+key = $work/pki/hems-tls.key.pem
 ca = $work/pki/operator-ca.pem"
   fi
   cat > "$work/maydayd-$section.conf" <<CONF
 [server]
 db = sqlite:$mdb
 hems_key = $work/pki/hems.key.pem
+psk_kek = $work/pki/psk.kek
 workers = 2
 queue = 4096
 batch = 256
@@ -108,8 +109,8 @@ nginx_try() {  # MODE: 0 when nginx listens on nport
   local mode=$1 listen="127.0.0.1:$nport" tlsconf=
   if [ "$mode" = tls ]; then
     listen="$listen ssl"
-    tlsconf="ssl_certificate $work/pki/hems.pem;
-    ssl_certificate_key $work/pki/hems.key.pem;
+    tlsconf="ssl_certificate $work/pki/hems-tls.pem;
+    ssl_certificate_key $work/pki/hems-tls.key.pem;
     ssl_client_certificate $work/pki/operator-ca.pem;
     ssl_verify_client on;
     ssl_protocols TLSv1.3;

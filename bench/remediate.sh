@@ -73,14 +73,15 @@ cat > "$work/maydayd.conf" <<CONF
 [server]
 db = $db
 hems_key = $work/pki/hems.key.pem
+psk_kek = $work/pki/psk.kek
 
 [udp]
 listen = 127.0.0.1:$udp
 
 [https]
 listen = 127.0.0.1:$https
-cert = $work/pki/hems.pem
-key = $work/pki/hems.key.pem
+cert = $work/pki/hems-tls.pem
+key = $work/pki/hems-tls.key.pem
 ca = $work/pki/operator-ca.pem
 
 [acs]

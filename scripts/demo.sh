@@ -86,6 +86,7 @@ cat > "$out/maydayd.conf" <<CONF
 [server]
 db = $db
 hems_key = $out/pki/hems.key.pem
+psk_kek = $out/pki/psk.kek
 workers = 2
 
 [udp]
@@ -96,8 +97,8 @@ listen = 127.0.0.1:$psk_port
 
 [https]
 listen = 127.0.0.1:$tls_port
-cert = $out/pki/hems.pem
-key = $out/pki/hems.key.pem
+cert = $out/pki/hems-tls.pem
+key = $out/pki/hems-tls.key.pem
 ca = $out/pki/operator-ca.pem
 
 [acs]

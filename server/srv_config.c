@@ -32,6 +32,7 @@ struct key {
 static const struct key keys[] = {
 	{"server", "db", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(db), 1},
 	{"server", "hems_key", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(hems_key), 1},
+	{"server", "psk_kek", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(psk_kek), 0},
 	{"server", "workers", K_UINT, 1, SRV_WORKERS_MAX, F(workers), 0},
 	{"server", "queue", K_UINT, SRV_QUEUE_MIN, SRV_QUEUE_MAX, F(queue), 0},
 	{"server", "batch", K_UINT, 1, SRV_BATCH_MAX, F(batch), 0},
@@ -44,6 +45,7 @@ static const struct key keys[] = {
 	{"https", "cert", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(https_cert), 0},
 	{"https", "key", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(https_key), 0},
 	{"https", "ca", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(https_ca), 0},
+	{"https", "crl", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(https_crl), 0},
 	{"psk", "listen", K_ADDR, 0, 0, F(psk_listen), 0},
 	{"ipsec", "listen", K_ADDR, 0, 0, F(ipsec_listen), 0},
 	{"ipsec", "vici", K_STR, 1, SRV_IKE_VICI_MAX, F(ipsec_vici), 0},
@@ -295,6 +297,8 @@ static const char *listeners_incomplete(const struct srv_config *cfg)
 	if (cfg->https_listen.len &&
 	    (!cfg->https_cert[0] || !cfg->https_key[0] || !cfg->https_ca[0]))
 		return "[https] listen needs cert, key and ca";
+	if (cfg->psk_listen.len && !cfg->psk_kek[0])
+		return "[psk] listen needs [server] psk_kek (the PSKs are sealed under it)";
 	if (cfg->ipsec_listen.len && !cfg->ipsec_vici[0])
 		return "[ipsec] listen needs vici";
 	if (cfg->ipsec_vici[0] && cfg->ipsec_vici[0] != '/')

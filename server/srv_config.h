@@ -5,7 +5,8 @@
  * Strict: unknown sections or keys, duplicate keys, missing required keys
  * ([server] db, hems_key), values out of bounds, lines longer than
  * SRV_CONFIG_LINE_MAX and NUL bytes are rejected with the line number; a
- * listener without what it needs ([https] cert/key/ca, [ipsec] vici) or no
+ * listener without what it needs ([https] cert/key/ca, [ipsec] vici, [psk]
+ * needs [server] psk_kek) or no
  * listener at all is rejected after parsing. The caller owns the struct;
  * nothing is global.
  *
@@ -66,6 +67,7 @@ struct srv_config {
 	/* [server] */
 	char db[SRV_CONFIG_VALUE_MAX + 1];        /* store spec, e.g. sqlite:/var/lib/mayday/hems.db */
 	char hems_key[SRV_CONFIG_VALUE_MAX + 1];  /* PEM P-256 private key signing the acks */
+	char psk_kek[SRV_CONFIG_VALUE_MAX + 1];   /* KEK sealing PSKs in the store; needed by [psk] */
 	unsigned workers;                         /* verify/ack threads, 1..64, default 2 */
 	unsigned queue;                           /* datagram slots in flight, default 2048 */
 	unsigned batch;                           /* rows per transaction, 1..1000, default 256 */
@@ -82,6 +84,7 @@ struct srv_config {
 	char https_cert[SRV_CONFIG_VALUE_MAX + 1];  /* PEM server certificate (chain) */
 	char https_key[SRV_CONFIG_VALUE_MAX + 1];   /* PEM private key of the certificate */
 	char https_ca[SRV_CONFIG_VALUE_MAX + 1];    /* PEM operator CA: devices' client certificates */
+	char https_crl[SRV_CONFIG_VALUE_MAX + 1];   /* PEM CRL of that CA; "" none; re-read on reload */
 	/* [psk] */
 	struct srv_addr psk_listen;               /* default off */
 	/* [ipsec] */

@@ -79,6 +79,7 @@ struct srv_pipeline {
 	struct srv_ingest ingest;
 	struct srv_acs_policy acs_policy;
 	struct store *writer_st;
+	SSL_CTX *tls;   /* the https listener's, borrowed (the listener frees it): reload */
 	struct worker *workers;
 	unsigned n_workers;
 	struct srv_listener *listeners[LISTENERS_MAX];
@@ -242,12 +243,20 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 		o.db = cfg->db;
 		err = srv_tls_server_ctx(cfg->https_cert, cfg->https_key, cfg->https_ca, &p->stats,
 					 &o.tls, why, sizeof(why));
+		if (err == MAYDAY_OK && cfg->https_crl[0] &&
+		    (err = srv_tls_crl(o.tls, cfg->https_crl, why, sizeof(why))) != MAYDAY_OK) {
+			SSL_CTX_free(o.tls);
+			o.tls = NULL;
+		}
 		if (err != MAYDAY_OK) {
 			log_warnx("[https]: %s", why);
 			return err;
 		}
-		if (keep(p, srv_http_open(&l, &o, &p->intake), &l) != MAYDAY_OK)
+		p->tls = o.tls;
+		if (keep(p, srv_http_open(&l, &o, &p->intake), &l) != MAYDAY_OK) {
+			p->tls = NULL;
 			return MAYDAY_E_IO;
+		}
 	}
 	if (cfg->psk_listen.len) {
 		err = srv_dgram_open(&l, "psk", MAYDAY_TRANSPORT_PSK, &cfg->psk_listen, cfg->rcvbuf,
@@ -333,10 +342,16 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 		log_warnx("store: %s", why[0] ? why : mayday_strerror(err));
 		goto fail;
 	}
+	/* The writer's handle first: it seals any plaintext PSK rows. */
+	if (cfg->psk_kek[0] && (err = store_psk_kek(p->writer_st, cfg->psk_kek)) != MAYDAY_OK) {
+		log_warnx("psk_kek %s: %s", cfg->psk_kek, mayday_strerror(err));
+		goto fail;
+	}
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		struct worker *w = &p->workers[i];
 		w->p = p;
 		if ((err = store_open(&w->st, cfg->db)) != MAYDAY_OK ||
+		    (cfg->psk_kek[0] && (err = store_psk_kek(w->st, cfg->psk_kek)) != MAYDAY_OK) ||
 		    (err = mayday_signer_open(&w->signer, hems_key, NULL, 0)) != MAYDAY_OK ||
 		    (err = mayday_cose_verifier_new(&w->ver, VERIFIER_KEYS)) != MAYDAY_OK) {
 			log_warnx("worker %u: %s", i, mayday_strerror(err));
@@ -385,6 +400,15 @@ enum mayday_err srv_pipeline_run(struct srv_pipeline *p)
 void srv_pipeline_reload(struct srv_pipeline *p)
 {
 	unsigned failed = 0;
+	char why[256];
+	if (p->tls != NULL && p->cfg->https_crl[0]) {
+		if (srv_tls_reload(p->tls, why, sizeof(why)) != MAYDAY_OK) {
+			log_warnx("SIGHUP: [https] crl not reloaded, the previous one stays: %s", why);
+			failed++;
+		} else {
+			log_info("SIGHUP: [https] crl %s reloaded", p->cfg->https_crl);
+		}
+	}
 	for (unsigned i = 0; i < p->n_listeners; i++) {
 		struct srv_listener *l = p->listeners[i];
 		enum mayday_err err = l->ops->reload != NULL ? l->ops->reload(l) : MAYDAY_OK;

@@ -26,9 +26,12 @@ MAYDAY_NODISCARD enum mayday_err srv_pipeline_create(struct srv_pipeline **out,
 						     EVP_PKEY *hems_key);
 /* Starts the threads. Call after any fork (daemon(3)). */
 MAYDAY_NODISCARD enum mayday_err srv_pipeline_run(struct srv_pipeline *p);
-/* SIGHUP: every listener reloads what it can (srv_listener_ops.reload);
- * one failing keeps its old state and the others still reload. Golden
- * bundles need nothing: they are looked up on disk at each decision. */
+/* SIGHUP: re-reads what can change while running: the https listener's CRL
+ * ([https] crl, srv_tls_reload) and whatever each listener reloads
+ * (srv_listener_ops.reload). Safe from the signal-handling thread while the
+ * pipeline runs; what fails to reload keeps its old state, says why in the
+ * log, and the rest still reloads. Golden bundles need nothing: they are
+ * looked up on disk at each decision. */
 void srv_pipeline_reload(struct srv_pipeline *p);
 /* Stops receiving, lets everything in flight commit and be answered, joins
  * the threads. Idempotent. */

@@ -12,20 +12,112 @@
  * Whether the handshake finished is a flag on the SSL (ex data), set once
  * at SSL_CB_HANDSHAKE_DONE, which also counts each connection's handshake
  * once when TLS 1.3 post-handshake messages run the callback again.
+ *
+ * Two checks OpenSSL's chain verification does not make live in the verify
+ * callback, on the device's own certificate (depth 0): the extended key
+ * usage must name clientAuth (OpenSSL's purpose check accepts a certificate
+ * without any EKU), and the certificate must not be on the operator CA's
+ * CRL. The CRL is held in a small revocation record hung on the context
+ * (ex_data), behind a mutex, so srv_tls_reload can swap it while handshakes
+ * run: a handshake takes a reference to the CRL of the moment and checks
+ * against it. OpenSSL's own CRL checking is not used because its store
+ * cannot be replaced safely under live connections, and because it fails
+ * every device once the CRL's nextUpdate passes: a device in distress must
+ * still be heard, so a stale CRL is logged and still enforced instead.
  */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "mayday/file.h"
 #include "log.h"
 #include "srv_ingest.h"
 #include "srv_tls.h"
 
-static struct log_limit lim_verify, lim_alert;
+static struct log_limit lim_verify, lim_alert, lim_crl_stale;
+
+/* The revocation record of one context (see the head of the file). */
+struct revocation {
+	pthread_mutex_t mu;
+	STACK_OF(X509) *cas;   /* the operator CA file's certificates: CRL signers */
+	X509_CRL *crl;         /* NULL: none configured */
+	char path[4096];       /* the CRL file, re-read by srv_tls_reload */
+};
+
+static int rev_index = -1;
+static pthread_once_t rev_once = PTHREAD_ONCE_INIT;
+
+static void rev_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	struct revocation *r = ptr;
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	if (r == NULL)
+		return;
+	pthread_mutex_destroy(&r->mu);
+	sk_X509_pop_free(r->cas, X509_free);
+	X509_CRL_free(r->crl);
+	free(r);
+}
+
+static void rev_index_init(void)
+{
+	rev_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, rev_free);
+}
+
+static struct revocation *rev_of(SSL_CTX *ctx)
+{
+	return rev_index < 0 ? NULL : SSL_CTX_get_ex_data(ctx, rev_index);
+}
+
+/* The CRL in force now, a new reference (NULL: none). */
+static X509_CRL *crl_now(struct revocation *r)
+{
+	X509_CRL *crl;
+	pthread_mutex_lock(&r->mu);
+	crl = r->crl;
+	if (crl != NULL && X509_CRL_up_ref(crl) != 1)
+		crl = NULL;
+	pthread_mutex_unlock(&r->mu);
+	return crl;
+}
+
+/* The device's own certificate: clientAuth in its EKU, not revoked. On
+ * refusal the store context's error says why (it is what gets logged). */
+static int leaf_ok(X509_STORE_CTX *x)
+{
+	X509 *cert = X509_STORE_CTX_get_current_cert(x);
+	if (cert == NULL)
+		return 0;
+	if (!(X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) ||
+	    !(X509_get_extended_key_usage(cert) & XKU_SSL_CLIENT)) {
+		X509_STORE_CTX_set_error(x, X509_V_ERR_INVALID_PURPOSE);
+		return 0;
+	}
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct revocation *r = ssl != NULL ? rev_of(SSL_get_SSL_CTX(ssl)) : NULL;
+	X509_CRL *crl = r != NULL ? crl_now(r) : NULL;
+	if (crl == NULL)
+		return 1;
+	X509_REVOKED *rev = NULL;
+	int revoked = X509_CRL_get0_by_cert(crl, &rev, cert) == 1;
+	const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+	if (next != NULL && X509_cmp_current_time(next) < 0)
+		log_limited(&lim_crl_stale, "tls: the CRL %s is past its nextUpdate: still "
+			    "enforced; publish a new one (mayday-provision revoke)", r->path);
+	X509_CRL_free(crl);
+	if (revoked) {
+		X509_STORE_CTX_set_error(x, X509_V_ERR_CERT_REVOKED);
+		return 0;
+	}
+	return 1;
+}
+
 static pthread_once_t done_once = PTHREAD_ONCE_INIT;
 static int done_idx = -1;   /* SSL ex data: non-NULL once the handshake finished */
 
@@ -48,6 +140,8 @@ static void peer_of(SSL *ssl, char *out, size_t cap)
 
 static int verify_cb(int ok, X509_STORE_CTX *x)
 {
+	if (ok && X509_STORE_CTX_get_error_depth(x) == 0)
+		ok = leaf_ok(x);
 	if (!ok) {
 		SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
 		char peer[64] = "?";
@@ -95,6 +189,68 @@ static enum mayday_err fail(char *err, size_t cap, const char *what, const char 
 	return MAYDAY_E_KEY;
 }
 
+/* Refuse encrypted PEM instead of prompting on a terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf; (void)size; (void)rwflag; (void)u;
+	return -1;
+}
+
+/* The server's private key, read only from a file no one else may read. */
+static enum mayday_err use_key(SSL_CTX *ctx, const char *key, char *err, size_t err_cap)
+{
+	FILE *f = NULL;
+	enum mayday_err rc = mayday_file_open_secret(key, &f);
+	if (rc != MAYDAY_OK) {
+		snprintf(err, err_cap, "key %s: %s", key, mayday_strerror(rc));
+		return rc;
+	}
+	EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
+	fclose(f);
+	if (pk == NULL || SSL_CTX_use_PrivateKey(ctx, pk) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		EVP_PKEY_free(pk);
+		return fail(err, err_cap, "key (or it does not match cert)", key);
+	}
+	EVP_PKEY_free(pk);
+	return MAYDAY_OK;
+}
+
+/* A revocation record for ctx with the CA file's certificates (the CRL's
+ * possible signers); no CRL yet. */
+static enum mayday_err rev_attach(SSL_CTX *ctx, const char *ca, char *err, size_t err_cap)
+{
+	pthread_once(&rev_once, rev_index_init);
+	struct revocation *r = calloc(1, sizeof(*r));
+	BIO *b = NULL;
+	X509 *c;
+	if (rev_index < 0 || r == NULL || pthread_mutex_init(&r->mu, NULL) != 0) {
+		free(r);
+		snprintf(err, err_cap, "cannot set up revocation checking");
+		return MAYDAY_E_NOMEM;
+	}
+	if ((r->cas = sk_X509_new_null()) == NULL || (b = BIO_new_file(ca, "r")) == NULL)
+		goto fail;
+	while ((c = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_push(r->cas, c) <= 0) {
+			X509_free(c);
+			goto fail;
+		}
+	}
+	ERR_clear_error();   /* the end of the file */
+	BIO_free(b);
+	if (SSL_CTX_set_ex_data(ctx, rev_index, r) != 1) {
+		rev_free(NULL, r, NULL, 0, 0, NULL);
+		snprintf(err, err_cap, "cannot set up revocation checking");
+		return MAYDAY_E_NOMEM;
+	}
+	return MAYDAY_OK;
+fail:
+	BIO_free(b);
+	rev_free(NULL, r, NULL, 0, 0, NULL);
+	return fail(err, err_cap, "ca", ca);
+}
+
 enum mayday_err srv_tls_server_ctx(const char *cert, const char *key, const char *ca,
 				   struct srv_stats *stats, SSL_CTX **out, char *err,
 				   size_t err_cap)
@@ -120,16 +276,15 @@ enum mayday_err srv_tls_server_ctx(const char *cert, const char *key, const char
 		rc = fail(err, err_cap, "cert", cert);
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		rc = fail(err, err_cap, "key (or it does not match cert)", key);
+	if ((rc = use_key(ctx, key, err, err_cap)) != MAYDAY_OK)
 		goto fail;
-	}
 	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1 ||
 	    (names = SSL_load_client_CA_file(ca)) == NULL) {
 		rc = fail(err, err_cap, "ca", ca);
 		goto fail;
 	}
+	if ((rc = rev_attach(ctx, ca, err, err_cap)) != MAYDAY_OK)
+		goto fail;
 	SSL_CTX_set_client_CA_list(ctx, names);   /* takes `names` */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
 	if (pthread_once(&done_once, done_index) != 0 || done_idx < 0) {
@@ -143,6 +298,68 @@ enum mayday_err srv_tls_server_ctx(const char *cert, const char *key, const char
 fail:
 	SSL_CTX_free(ctx);
 	return rc;
+}
+
+/* Reads the CRL at r->path, checks it is a CRL signed by one of r->cas. */
+static enum mayday_err crl_read(struct revocation *r, X509_CRL **out, char *err, size_t err_cap)
+{
+	X509_CRL *crl = NULL;
+	FILE *f = fopen(r->path, "re");
+	*out = NULL;
+	if (f == NULL) {
+		snprintf(err, err_cap, "crl %s: cannot open", r->path);
+		return MAYDAY_E_NOTFOUND;
+	}
+	crl = PEM_read_X509_CRL(f, NULL, NULL, NULL);
+	fclose(f);
+	if (crl == NULL)
+		return fail(err, err_cap, "crl (not a PEM CRL)", r->path);
+	for (int i = 0; i < sk_X509_num(r->cas); i++) {
+		X509 *ca = sk_X509_value(r->cas, i);
+		if (X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
+		    X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1) {
+			*out = crl;
+			return MAYDAY_OK;
+		}
+	}
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	snprintf(err, err_cap, "crl %s: not signed by a CA of [https] ca", r->path);
+	return MAYDAY_E_SIGNATURE;
+}
+
+enum mayday_err srv_tls_crl(SSL_CTX *ctx, const char *crl_path, char *err, size_t err_cap)
+{
+	struct revocation *r = rev_of(ctx);
+	if (r == NULL || crl_path == NULL || strlen(crl_path) >= sizeof(r->path)) {
+		snprintf(err, err_cap, "crl: not set up");
+		return MAYDAY_E_INVALID;
+	}
+	pthread_mutex_lock(&r->mu);
+	snprintf(r->path, sizeof(r->path), "%s", crl_path);
+	pthread_mutex_unlock(&r->mu);
+	return srv_tls_reload(ctx, err, err_cap);
+}
+
+enum mayday_err srv_tls_reload(SSL_CTX *ctx, char *err, size_t err_cap)
+{
+	struct revocation *r = rev_of(ctx);
+	X509_CRL *crl = NULL, *old;
+	if (r == NULL) {
+		snprintf(err, err_cap, "crl: not set up");
+		return MAYDAY_E_INVALID;
+	}
+	if (r->path[0] == '\0')
+		return MAYDAY_OK;   /* no CRL configured: nothing to re-read */
+	enum mayday_err rc = crl_read(r, &crl, err, err_cap);
+	if (rc != MAYDAY_OK)
+		return rc;   /* the CRL in force stays */
+	pthread_mutex_lock(&r->mu);
+	old = r->crl;
+	r->crl = crl;
+	pthread_mutex_unlock(&r->mu);
+	X509_CRL_free(old);   /* handshakes still using it hold their own reference */
+	return MAYDAY_OK;
 }
 
 static int device_id_ok(const unsigned char *s, int n)

@@ -3,6 +3,10 @@
  * The temporary is created with mkostemp, so it starts out as 0600 and
  * secret contents are never readable by others even for a moment; the
  * final mode is set with fchmod before any byte is written.
+ *
+ * Secrets are read through mayday_file_open_secret, which refuses a file
+ * others may read: a daemon that quietly uses a world-readable key has
+ * already lost it.
  */
 #define _GNU_SOURCE /* mkostemp */
 #include <errno.h>
@@ -92,4 +96,27 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return err;
+}
+
+enum mayday_err mayday_file_open_secret(const char *path, FILE **out)
+{
+	struct stat st;
+	FILE *f;
+
+	if (!path || !out)
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? MAYDAY_E_NOTFOUND : MAYDAY_E_KEY;
+	if (fstat(fileno(f), &st) != 0) {
+		fclose(f);
+		return MAYDAY_E_KEY;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		fclose(f);
+		return MAYDAY_E_PERM;
+	}
+	*out = f;
+	return MAYDAY_OK;
 }

@@ -56,9 +56,9 @@ enum mayday_err mayday_key_load_private(const char *path, EVP_PKEY **out)
 	if (!path || !out)
 		return MAYDAY_E_INVALID;
 	*out = NULL;
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? MAYDAY_E_NOTFOUND : MAYDAY_E_KEY;
+	enum mayday_err err = mayday_file_open_secret(path, &f);
+	if (err != MAYDAY_OK)
+		return err;
 	k = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
 	fclose(f);
 	return accept_key(k, out);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+#include "mayday/kek.h"
 #include "store_backend.h"
 
 static const struct store_backend *const backends[] = {
@@ -72,6 +73,18 @@ enum mayday_err store_enrol_psk(struct store *st, const char *device_id, const u
 	    kid_len > MAYDAY_PSK_KID_MAX || psk_len != MAYDAY_PSK_LEN)
 		return MAYDAY_E_INVALID;
 	return st->be->enrol_psk(st, device_id, kid, kid_len, psk);
+}
+
+enum mayday_err store_psk_kek(struct store *st, const char *kek_path)
+{
+	uint8_t kek[MAYDAY_KEK_LEN];
+	if (kek_path == NULL)
+		return MAYDAY_E_INVALID;
+	enum mayday_err err = mayday_kek_load(kek_path, kek);
+	if (err == MAYDAY_OK)
+		err = st->be->set_kek(st, kek);
+	OPENSSL_cleanse(kek, sizeof(kek));
+	return err;
 }
 
 enum mayday_err store_psk_get(struct store *st, const uint8_t *kid, size_t kid_len,

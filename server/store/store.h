@@ -31,6 +31,9 @@ enum store_open_flags {
  * to do. Caller owns *out. */
 MAYDAY_NODISCARD enum mayday_err store_open_ex(struct store **out, const char *spec,
 					       unsigned flags, char *why, size_t why_cap);
+/* The SQLite backend creates its files (the database, -wal, -shm) mode 0640
+ * whatever the umask, and takes away any wider mode an existing database
+ * has. */
 /* store_open_ex with STORE_OPEN_CREATE and no explanation. */
 MAYDAY_NODISCARD enum mayday_err store_open(struct store **out, const char *spec);
 void store_close(struct store *st); /* NULL-safe */
@@ -48,9 +51,22 @@ MAYDAY_NODISCARD enum mayday_err store_enrol(struct store *st, const char *devic
  * has is kept. The store keeps its own copy of `psk`; the caller wipes
  * theirs. MAYDAY_E_INVALID: bad lengths or device ID, or a batch is open on
  * this handle; MAYDAY_E_NOTFOUND: the device is not enrolled;
- * MAYDAY_E_MISMATCH: the kid already belongs to another device. */
+ * MAYDAY_E_MISMATCH: the kid already belongs to another device;
+ * MAYDAY_E_KEY: the handle has no KEK (store_psk_kek). The PSK is stored
+ * sealed under the KEK, never in plaintext. */
 MAYDAY_NODISCARD enum mayday_err store_enrol_psk(struct store *st, const char *device_id,
 						 const uint8_t *kid, size_t kid_len,
 						 const uint8_t *psk, size_t psk_len);
+
+/* Give this handle the key-encryption key that keeps PSKs sealed at rest
+ * (mayday/kek.h), read from `kek_path` (errors of mayday_kek_load: a file
+ * group or others may read is refused with MAYDAY_E_PERM; MAYDAY_E_KEY if
+ * the store's sealed PSKs do not open under it: another KEK). Without it
+ * store_enrol_psk and store_psk_get answer MAYDAY_E_KEY. PSK rows still in
+ * plaintext (stores made before schema version 5) are sealed here, in one
+ * transaction, and the WAL is then truncated so no old copy stays on disk:
+ * the first open with the KEK migrates. The handle keeps a copy of the key,
+ * wiped by store_close. */
+MAYDAY_NODISCARD enum mayday_err store_psk_kek(struct store *st, const char *kek_path);
 
 #endif

@@ -25,6 +25,7 @@ struct store_backend {
 				      size_t cap, size_t *len);
 	enum mayday_err (*enrol_psk)(struct store *st, const char *device_id, const uint8_t *kid,
 				     size_t kid_len, const uint8_t *psk);
+	enum mayday_err (*set_kek)(struct store *st, const uint8_t *kek);
 	enum mayday_err (*psk_get)(struct store *st, const uint8_t *kid, size_t kid_len,
 				   struct store_psk *out);
 	enum mayday_err (*ingest_begin)(struct store *st);

@@ -3,12 +3,24 @@
  * timeout so the daemon's connections and maydayctl/provision can share the
  * file), enrolment and key lookup, and the backend's function table. Ingest
  * and queries live in store_sqlite_ingest.c and store_sqlite_query.c.
+ *
+ * The files are the operator's secrets too (device keys, sealed PSKs,
+ * history): a new database is created 0640 whatever the umask before
+ * SQLite opens it, and SQLite gives its -wal and -shm the database's mode. A wider
+ * mode left by an older version is narrowed at open. secure_delete makes
+ * SQLite zero what it frees, so a replaced value leaves no copy in free
+ * pages.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
 
 #include "mayday/keys.h"
 #include "store_sqlite.h"
@@ -83,7 +95,52 @@ static void sqlite_close(struct store *st)
 		sqlite3_finalize(*all[i]);
 	sqlite3_close(s->db);
 	free(s->ind_row);
+	OPENSSL_cleanse(s->kek, sizeof(s->kek));
 	free(s);
+}
+
+#define STORE_FILE_MODE 0640
+
+/* Narrows an existing file to STORE_FILE_MODE; absent is fine. */
+static enum mayday_err narrow_mode(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? MAYDAY_OK : MAYDAY_E_IO;
+	if ((st.st_mode & 07777 & ~(mode_t)STORE_FILE_MODE) == 0)
+		return MAYDAY_OK;
+	if (chmod(path, st.st_mode & STORE_FILE_MODE) == 0)
+		return MAYDAY_OK;
+	/* Not the owner (an operator's maydayctl): the owner's open narrows it. */
+	return errno == EPERM ? MAYDAY_OK : MAYDAY_E_IO;
+}
+
+/* When it may create (`create`), the database file exists with a mode no
+ * wider than STORE_FILE_MODE before
+ * SQLite opens it (SQLite's own default is 0644 less the umask); an
+ * existing one, and
+ * any -wal and -shm already there. In-memory and URI names are SQLite's. */
+static enum mayday_err prepare_files(const char *path, bool create)
+{
+	static const char *const sfx[] = {"-wal", "-shm"};
+	char side[PATH_MAX];
+	if (path[0] == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return MAYDAY_OK;
+	/* Created here only if new: closing a descriptor of a database this
+	 * process already has open would drop SQLite's POSIX locks on it (they
+	 * are per process, not per descriptor), and another process would then
+	 * see no reader and remove the WAL. An existing file is only chmod-ed. */
+	int fd = create ? open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE) : -1;
+	if (fd >= 0)
+		close(fd);
+	else if (create && errno != EEXIST)
+		return MAYDAY_E_IO;
+	enum mayday_err err = narrow_mode(path);
+	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		int n = snprintf(side, sizeof(side), "%s%s", path, sfx[i]);
+		err = n < 0 || (size_t)n >= sizeof(side) ? MAYDAY_E_TOOBIG : narrow_mode(side);
+	}
+	return err;
 }
 
 static enum mayday_err pragma_expect(sqlite3 *db, const char *sql, const char *want)
@@ -167,6 +224,11 @@ static enum mayday_err sqlite_open(struct store **out, const char *path, unsigne
 	if (s == NULL)
 		return MAYDAY_E_NOMEM;
 	s->base.be = &store_sqlite_backend;
+	if ((err = prepare_files(path, flags & STORE_OPEN_CREATE)) != MAYDAY_OK) {
+		snprintf(why, why_cap, "%s: cannot prepare its files: %s", path, strerror(errno));
+		free(s);
+		return err;
+	}
 	int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	if (flags & STORE_OPEN_CREATE)
 		open_flags |= SQLITE_OPEN_CREATE;
@@ -181,7 +243,8 @@ static enum mayday_err sqlite_open(struct store **out, const char *path, unsigne
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if ((err = pragma_expect(s->db, "PRAGMA journal_mode = WAL", "wal")) != MAYDAY_OK ||
 	    (err = pragma_expect(s->db, "PRAGMA synchronous = FULL", NULL)) != MAYDAY_OK ||
-	    (err = pragma_expect(s->db, "PRAGMA foreign_keys = ON", NULL)) != MAYDAY_OK) {
+	    (err = pragma_expect(s->db, "PRAGMA foreign_keys = ON", NULL)) != MAYDAY_OK ||
+	    (err = pragma_expect(s->db, "PRAGMA secure_delete = ON", NULL)) != MAYDAY_OK) {
 		explain_open(s->db, sqlite3_errcode(s->db), path, flags, why, why_cap);
 		goto fail;
 	}
@@ -282,6 +345,7 @@ const struct store_backend store_sqlite_backend = {
 	.device_key = sqlite_device_key,
 	.enrol_psk = store_sqlite_psk_enrol,
 	.psk_get = store_sqlite_psk_get,
+	.set_kek = store_sqlite_psk_set_kek,
 	.ingest_begin = store_sqlite_ingest_begin,
 	.ingest_put = store_sqlite_ingest_put,
 	.ingest_commit = store_sqlite_ingest_commit,

@@ -10,14 +10,17 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "mayday/kek.h"
 #include "store_backend.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 4
+#define STORE_SQLITE_SCHEMA_VERSION 5
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
 	sqlite3 *db;
 	int in_batch;
+	int has_kek;
+	uint8_t kek[MAYDAY_KEK_LEN];   /* seals PSKs at rest; wiped on close */
 	/* enrol / key lookup */
 	sqlite3_stmt *enrol, *key;
 	/* PSKs and their replay windows */
@@ -58,6 +61,8 @@ enum mayday_err store_sqlite_psk_enrol(struct store *st, const char *device_id,
 				       const uint8_t *kid, size_t kid_len, const uint8_t *psk);
 enum mayday_err store_sqlite_psk_get(struct store *st, const uint8_t *kid, size_t kid_len,
 				     struct store_psk *out);
+/* Keeps a copy of `kek` and seals every PSK row still in plaintext. */
+enum mayday_err store_sqlite_psk_set_kek(struct store *st, const uint8_t *kek);
 /* Inside an open batch: record `counter` in the replay window of `kid`,
  * which must be enrolled to `device_id`. MAYDAY_E_REPLAY if the window
  * refuses it (nothing changed), MAYDAY_E_INVALID if no such kid for that

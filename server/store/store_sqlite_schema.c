@@ -19,6 +19,12 @@
  * authenticated the sender (rows of version 1 came over plain UDP: 'none',
  * ''). psk_keys holds each device's PSK and the replay window of the PSK
  * method, advanced in the transaction that stores the indication.
+ *
+ * Version 5 (secrets at rest): psk_keys.psk_sealed holds the PSK sealed
+ * under the key-encryption key (mayday/kek.h), bound to its kid and device
+ * ID. The plaintext column psk stays only for rows of older versions, until
+ * the first open with the KEK seals them (store_psk_kek): the migration
+ * cannot, since the KEK is not the store's. Exactly one of the two is set.
  */
 #include <stdio.h>
 #include <string.h>
@@ -166,9 +172,27 @@ static const char migrate_v4[] =
 	" WHERE result IN ('failed', 'recovered');"
 	"UPDATE schema_version SET version = 4;";
 
+/* Version 5: psk_keys rebuilt (SQLite cannot alter a column's CHECK) with
+ * psk_sealed beside the old plaintext column, now nullable. */
+static const char migrate_v5[] =
+	"CREATE TABLE psk_keys_v5 ("
+	" kid BLOB PRIMARY KEY NOT NULL CHECK (length(kid) BETWEEN 8 AND 16),"
+	" device_id TEXT NOT NULL UNIQUE REFERENCES devices(id),"
+	" psk BLOB CHECK (psk IS NULL OR length(psk) = 32),"
+	" psk_sealed BLOB CHECK (psk_sealed IS NULL OR length(psk_sealed) = 60),"
+	" replay_highest INTEGER NOT NULL DEFAULT 0,"
+	" replay_bitmap INTEGER NOT NULL DEFAULT 0,"
+	" enrolled_at INTEGER NOT NULL,"
+	" CHECK ((psk IS NULL) <> (psk_sealed IS NULL)));"
+	"INSERT INTO psk_keys_v5 (kid, device_id, psk, replay_highest, replay_bitmap, enrolled_at)"
+	" SELECT kid, device_id, psk, replay_highest, replay_bitmap, enrolled_at FROM psk_keys;"
+	"DROP TABLE psk_keys;"
+	"ALTER TABLE psk_keys_v5 RENAME TO psk_keys;"
+	"UPDATE schema_version SET version = 5;";
+
 /* migrations[i] takes a database from version i to i + 1. */
-static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {schema_v1, migrate_v2,
-								   migrate_v3, migrate_v4};
+static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {
+	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

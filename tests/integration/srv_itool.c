@@ -7,7 +7,8 @@
  *       a signed indication (COSE_Sign1) as a device would send it
  *   srv_itool ack --hems-pub PUB.pem --in FILE [--device ID] [--counter N]
  *       verifies a signed ack; prints "status=S incident=I device=D counter=C"
- *   srv_itool enrol-psk --db STORE --device ID --kid HEX --psk HEX
+ *   srv_itool enrol-psk --db STORE --kek FILE --device ID --kid HEX --psk HEX
+ *       the PSK sealed in the store under the KEK FILE, as maydayd reads it
  *   srv_itool psk --port P --kid HEX --psk HEX --in FILE --hems-pub PUB.pem
  *                 [--counter N] [--mode good|bitflip|truncated|oversized]
  *                 [--wait-ms T]
@@ -40,7 +41,7 @@
 enum { OK = 0, FAIL = 1, USAGE = 2, NO_ANSWER = 3 };
 
 struct opts {
-	const char *key, *device, *out, *in, *hems_pub, *db, *kid_hex, *psk_hex, *mode;
+	const char *key, *device, *out, *in, *hems_pub, *db, *kek, *kid_hex, *psk_hex, *mode;
 	uint64_t counter;
 	int have_counter;
 	uint32_t transport;
@@ -196,11 +197,13 @@ static int cmd_enrol_psk(const struct opts *o)
 	uint8_t kid[MAYDAY_PSK_KID_MAX], psk[MAYDAY_PSK_LEN];
 	size_t kid_len, psk_len;
 	struct store *st = NULL;
-	if (o->db == NULL || o->device == NULL || o->kid_hex == NULL || o->psk_hex == NULL ||
-	    unhex(o->kid_hex, kid, sizeof(kid), &kid_len) != 0 ||
+	if (o->db == NULL || o->kek == NULL || o->device == NULL || o->kid_hex == NULL ||
+	    o->psk_hex == NULL || unhex(o->kid_hex, kid, sizeof(kid), &kid_len) != 0 ||
 	    unhex(o->psk_hex, psk, sizeof(psk), &psk_len) != 0)
 		return USAGE;
 	enum mayday_err err = store_open(&st, o->db);
+	if (err == MAYDAY_OK)
+		err = store_psk_kek(st, o->kek);
 	if (err == MAYDAY_OK)
 		err = store_enrol_psk(st, o->device, kid, kid_len, psk, psk_len);
 	store_close(st);
@@ -346,7 +349,7 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, 'D'}, {"kid", required_argument, NULL, 'K'},
 		{"psk", required_argument, NULL, 'P'}, {"port", required_argument, NULL, 'p'},
 		{"mode", required_argument, NULL, 'm'}, {"wait-ms", required_argument, NULL, 'w'},
-		{NULL, 0, NULL, 0},
+		{"kek", required_argument, NULL, 'E'}, {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.transport = MAYDAY_TRANSPORT_PLAIN_HTTP, .wait_ms = 1000};
 	int c;
@@ -367,6 +370,7 @@ int main(int argc, char **argv)
 		case 'i': o.in = optarg; break;
 		case 'h': o.hems_pub = optarg; break;
 		case 'D': o.db = optarg; break;
+		case 'E': o.kek = optarg; break;
 		case 'K': o.kid_hex = optarg; break;
 		case 'P': o.psk_hex = optarg; break;
 		case 'p': o.port = (unsigned)strtoul(optarg, NULL, 10); break;

@@ -109,7 +109,7 @@ report hnb-1 "$key1" 9018
 # a FaultString with a line break in it: the device's text cannot forge table rows
 report hnb-2 "$key2" 9018 $'bad\nhnb-9 FORGED ROW'
 "$ctl" -d "$store" classes > "$work/classes.txt"
-! grep -q '^hnb-9 FORGED ROW' "$work/classes.txt" && grep -q 'bad?hnb-9 FORGED ROW' "$work/classes.txt" ||
+! grep -q '^hnb-9 FORGED ROW' "$work/classes.txt" && grep -qF 'bad\x0ahnb-9 FORGED ROW' "$work/classes.txt" ||
   fail "a device's line break reached the table: $(cat "$work/classes.txt")"
 [ "$(pauses)" = 1 ] || fail "the pause was logged $(pauses) times: $(grep -c paused "$work/maydayd.log")"
 json=$("$ctl" -d "$store" --json classes)

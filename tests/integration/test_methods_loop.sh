@@ -45,14 +45,15 @@ cat > "$work/maydayd.conf" <<CONF
 [server]
 db = $db
 hems_key = $pki/hems.key.pem
+psk_kek = $pki/psk.kek
 
 [udp]
 listen = 127.0.0.1:$udp_port
 
 [https]
 listen = 127.0.0.1:$tls_port
-cert = $pki/hems.pem
-key = $pki/hems.key.pem
+cert = $pki/hems-tls.pem
+key = $pki/hems-tls.key.pem
 ca = $pki/operator-ca.pem
 CONF
 "$build/server/maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &

@@ -59,8 +59,11 @@ port=$("$src/scripts/free-port.sh" udp)
 [ "$(stat -c %s "$dev/rot/psk")" = 32 ] || fail "rot/psk is not 32 bytes"
 [ "$(stat -c %s "$dev/rot/psk_kid")" = 8 ] || fail "rot/psk_kid is not 8 bytes"
 kid=$(hex "$dev/rot/psk_kid")
-row=$(sqlite3 "$db" "SELECT lower(hex(kid)) || ' ' || lower(hex(psk)) FROM psk_keys WHERE device_id = '$id'")
-[ "$row" = "$kid $(hex "$dev/rot/psk")" ] || fail "store holds '$row', RoT kid $kid and another PSK"
+# The store has the kid and the PSK sealed under the PKI's KEK: never its bytes.
+row=$(sqlite3 "$db" "SELECT lower(hex(kid)) || ' ' || (psk IS NULL) || ' ' || length(psk_sealed) FROM psk_keys WHERE device_id = '$id'")
+[ "$row" = "$kid 1 60" ] || fail "store holds '$row', expected RoT kid $kid and a sealed PSK"
+od -An -tx1 -v "$db" "$db-wal" 2>/dev/null | tr -d ' \n' | grep -q "$(hex "$dev/rot/psk")" &&
+  fail "the PSK is in the store's files in plaintext"
 grep -q "psk kid $kid" "$work/provision.log" || fail "provisioning did not report psk kid $kid"
 grep -qx 'methods = psk' "$dev/dcf/dcf.conf" || fail "dcf.conf does not list psk alone"
 grep -qx "endpoint = 127.0.0.1:$port" "$dev/dcf/dcf.conf" || fail "dcf.conf lacks [psk] endpoint"
@@ -72,6 +75,7 @@ cat > "$work/maydayd.conf" <<CONF
 [server]
 db = sqlite:$db
 hems_key = $work/pki/hems.key.pem
+psk_kek = $work/pki/psk.kek
 workers = 2
 
 [udp]

@@ -71,6 +71,7 @@ cat > "$work/maydayd.conf" <<CONF
 [server]
 db = $db
 hems_key = $pki/hems.key.pem
+psk_kek = $pki/psk.kek
 workers = 2
 
 [udp]
@@ -81,8 +82,8 @@ listen = 127.0.0.1:$psk
 
 [https]
 listen = 127.0.0.1:$https
-cert = $pki/hems.pem
-key = $pki/hems.key.pem
+cert = $pki/hems-tls.pem
+key = $pki/hems-tls.key.pem
 ca = $pki/operator-ca.pem
 
 [acs]

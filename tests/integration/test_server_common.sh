@@ -1,7 +1,8 @@
 # Sourced by the test_server_*.sh integration tests: a temporary work dir,
 # an H(e)MS key pair, and a real maydayd on 127.0.0.1 with ports the kernel
 # picks (listen = 127.0.0.1:0; the daemon logs each bound port), so parallel
-# tests never race for a port. Also an operator PKI made with openssl(1).
+# tests never race for a port. Also an operator PKI made with openssl(1),
+# and the KEK that seals PSKs in the store ($work/psk.kek, mode 0600).
 set -euo pipefail
 build=$1
 maydayd=$build/server/maydayd
@@ -36,6 +37,7 @@ fail() { echo "FAIL: $*" >&2; [ -f "$work/maydayd.log" ] && tail -20 "$work/mayd
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/hems.key" 2>/dev/null
 openssl pkey -in "$work/hems.key" -pubout -out "$work/hems.pub"
+(umask 077 && head -c 32 /dev/urandom > "$work/psk.kek")
 
 # write_conf [lines for [limits]] [more sections]: $work/maydayd.conf.
 # QUEUE and BATCH (environment) override the slots and the batch size;
@@ -45,6 +47,7 @@ write_conf() {
 [server]
 db = $store
 hems_key = $work/hems.key
+psk_kek = $work/psk.kek
 workers = 2
 queue = ${QUEUE:-1024}
 batch = ${BATCH:-256}
@@ -139,7 +142,7 @@ rows() {
     (SELECT count(*) FROM incident_events)"
 }
 
-run_sim() { "$sim" --port "$port" --hems-pub "$work/hems.pub" --db "$store" "$@"; }
+run_sim() { "$sim" --port "$port" --hems-pub "$work/hems.pub" --db "$store" --psk-kek "$work/psk.kek" "$@"; }
 
 # q SQL: one value from the store
 q() { sqlite3 "$db" "$1"; }

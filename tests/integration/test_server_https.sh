@@ -128,11 +128,12 @@ cp "$DEV/rot/distress.key.pem" "$work/hnb-0007.key"
 sign hnb-0007 1 3 >/dev/null
 cp "$work/ind-hnb-0007-1-0.cose" "$work/ind.cose"
 cp "$PKI/hems.key.pem" "$work/hems.key"   # the acks are signed with the PKI's H(e)MS key
+cp "$PKI/psk.kek" "$work/psk.kek"          # the device's PSK is sealed under the PKI's KEK
 openssl pkey -in "$work/hems.key" -pubout -out "$work/hems.pub" 2>/dev/null
 start_daemon "" "[https]
 listen = 127.0.0.1:0
-cert = $PKI/hems.pem
-key = $PKI/hems.key.pem
+cert = $PKI/hems-tls.pem
+key = $PKI/hems-tls.key.pem
 ca = $PKI/operator-ca.pem"
 PORT=$https_port
 example=$(sed -n 's/^ *\(curl --cacert.*\)$/\1/p' "$here/../../docs/operations.md" | head -1)

@@ -18,8 +18,9 @@ PSK=$(openssl rand -hex 32)
 OTHER=$(openssl rand -hex 32)
 enrol hnb-1
 enrol hnb-2
-"$itool" enrol-psk --db "$store" --device hnb-1 --kid "$KID" --psk "$PSK" || fail "enrol-psk"
-"$itool" enrol-psk --db "$store" --device hnb-2 --kid 0102030405060708 --psk "$OTHER" ||
+"$itool" enrol-psk --db "$store" --kek "$work/psk.kek" --device hnb-1 --kid "$KID" --psk "$PSK" ||
+  fail "enrol-psk"
+"$itool" enrol-psk --db "$store" --kek "$work/psk.kek" --device hnb-2 --kid 0102030405060708 --psk "$OTHER" ||
   fail "enrol-psk hnb-2"
 [ "$("$ctl" -d "$store" --json show hnb-1 | jq -r .device.psk_kid)" = "$KID" ] || fail "maydayctl psk_kid"
 

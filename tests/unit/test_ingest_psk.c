@@ -187,8 +187,7 @@ static void test_good_and_retransmission(void **state)
 	assert_int_equal(atomic_load(&t->stats.psk_replays), 1);
 
 	/* The window is the store's: a new connection (a restart) sees it. */
-	store_close(t->fx.st);
-	assert_int_equal(store_open(&t->fx.st, t->fx.spec), MAYDAY_OK);
+	fx_reopen(&t->fx);
 	sealed(s, &t->keys1, t->dev1, "hnb-1", 5, 5, 31);
 	assert_int_equal(check(t), SRV_STORE);
 	assert_int_equal(commit_and_answer(t, &again), MAYDAY_E_REPLAY);

@@ -206,6 +206,7 @@ static void test_public_sources(void **state)
 	write_file(in(d, "priv.pem"), tv_key_pem, strlen(tv_key_pem));
 	assert_int_equal(mayday_key_load_public(in(d, "priv.pem"), &p), MAYDAY_E_KEY);
 	assert_null(p);
+	assert_int_equal(chmod(in(d, "pub.pem"), 0600), 0);
 	assert_int_equal(mayday_key_load_private(in(d, "pub.pem"), &p), MAYDAY_E_KEY);
 	assert_null(p);
 
@@ -231,6 +232,7 @@ static void test_refusals(void **state)
 	assert_int_equal(mayday_key_load_public(in(d, "nope.pem"), &p), MAYDAY_E_NOTFOUND);
 
 	write_file(in(d, "junk.pem"), "hello\n", 6);
+	assert_int_equal(chmod(in(d, "junk.pem"), 0600), 0);
 	assert_int_equal(mayday_key_load_private(in(d, "junk.pem"), &p), MAYDAY_E_KEY);
 	assert_int_equal(mayday_key_load_public(in(d, "junk.pem"), &p), MAYDAY_E_KEY);
 
@@ -239,6 +241,7 @@ static void test_refusals(void **state)
 	assert_non_null(f);
 	assert_int_equal(PEM_write_PrivateKey(f, p384, NULL, NULL, 0, NULL, NULL), 1);
 	fclose(f);
+	assert_int_equal(chmod(in(d, "p384.pem"), 0600), 0);
 	assert_int_equal(mayday_key_load_private(in(d, "p384.pem"), &p), MAYDAY_E_KEY);
 	f = fopen(in(d, "p384.pub"), "w");
 	assert_non_null(f);
@@ -253,8 +256,24 @@ static void test_refusals(void **state)
 	assert_int_equal(PEM_write_PKCS8PrivateKey(f, k, EVP_aes_256_cbc(), NULL, 0, NULL,
 						   (void *)"secret"), 1);
 	fclose(f);
+	assert_int_equal(chmod(in(d, "enc.pem"), 0600), 0);
 	assert_int_equal(mayday_key_load_private(in(d, "enc.pem"), &p), MAYDAY_E_KEY);
 	assert_null(p);
+
+	/* A private key group or others may access is refused, whatever it
+	 * holds (the fix is in the message: chmod 600); 0400 is fine. */
+	static const mode_t open_modes[] = {0644, 0640, 0604, 0620, 0602, 0660};
+	assert_int_equal(mayday_key_save_private(k, in(d, "open.pem")), MAYDAY_OK);
+	for (size_t i = 0; i < sizeof(open_modes) / sizeof(open_modes[0]); i++) {
+		assert_int_equal(chmod(in(d, "open.pem"), open_modes[i]), 0);
+		assert_int_equal(mayday_key_load_private(in(d, "open.pem"), &p), MAYDAY_E_PERM);
+		assert_null(p);
+	}
+	assert_non_null(strstr(mayday_strerror(MAYDAY_E_PERM), "chmod 600"));
+	assert_int_equal(chmod(in(d, "open.pem"), 0400), 0);
+	assert_int_equal(mayday_key_load_private(in(d, "open.pem"), &p), MAYDAY_OK);
+	EVP_PKEY_free(p);
+	p = NULL;
 
 	/* Public PEM larger than any key or certificate. */
 	big = malloc(70000);

@@ -19,6 +19,7 @@
 #include "hal/flash.h"
 #include "hal/rot.h"
 #include "mayday/keys.h"
+#include "store_ingest.h"
 #include "store_query.h"
 #include "test_provision_util.h"
 
@@ -152,7 +153,20 @@ static void test_rot(void **state)
 	struct mayday_diag diag;
 	(void)state;
 
+	/* Made under umask 0: the RoT's secrets are still 0600 in 0700
+	 * directories, as is the device directory. */
+	mode_t old_umask = umask(0);
 	tp_world_init(&w, 1, 1);
+	umask(old_umask);
+	struct stat st;
+	assert_int_equal(stat(w.dev, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	tp_path(path, w.dev, NULL, "rot");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	static const char *const rot_secrets[] = {"distress.key.pem", "psk", "psk_kid"};
+	for (size_t i = 0; i < sizeof(rot_secrets) / sizeof(rot_secrets[0]); i++)
+		assert_mode(w.dev, "rot", rot_secrets[i], 0600);
 	assert_int_equal(hal_flash_open(&f, w.dev, "host"), MAYDAY_OK);
 	assert_int_equal(hal_rot_open(&rot, "file", f), MAYDAY_OK);
 	assert_int_equal(hal_rot_device_id(rot, id), MAYDAY_OK);
@@ -287,7 +301,30 @@ static void test_ipv6_and_enrol(void **state)
 	assert_int_equal(store_get_device(st, "femto-v6", &row), MAYDAY_OK);
 	assert_string_equal(row.product_class, "femto-b");
 	assert_int_equal(store_get_device(st, "femto-other", &row), MAYDAY_E_NOTFOUND);
+
+	/* The PSK: in the RoT, sealed in the store under the PKI's KEK. */
+	size_t psk_len = 0, kid_len = 0, db_len = 0;
+	tp_path(path, w.dev, "rot", "psk");
+	uint8_t *psk = tp_read(path, &psk_len);
+	tp_path(path, w.dev, "rot", "psk_kid");
+	uint8_t *kid = tp_read(path, &kid_len);
+	assert_non_null(psk);
+	assert_non_null(kid);
+	assert_int_equal(psk_len, MAYDAY_PSK_LEN);
+	struct store_psk p;
+	assert_int_equal(store_psk_get(st, kid, kid_len, &p), MAYDAY_E_KEY);
+	tp_path(path, w.pki, NULL, "psk.kek");
+	assert_int_equal(store_psk_kek(st, path), MAYDAY_OK);
+	assert_int_equal(store_psk_get(st, kid, kid_len, &p), MAYDAY_OK);
+	assert_memory_equal(p.psk, psk, MAYDAY_PSK_LEN);
+	store_psk_wipe(&p);
 	store_close(st);
+	uint8_t *raw = tp_read(db, &db_len);
+	assert_non_null(raw);
+	assert_null(memmem(raw, db_len, psk, psk_len));
+	free(raw);
+	free(psk);
+	free(kid);
 	tp_world_free(&w);
 }
 
@@ -338,7 +375,7 @@ static void test_methods(void **state)
 	assert_string_equal(cfg.tls_server_name, "hems.mayday.test");
 	assert_int_equal(cfg.http_url.port, 7080);
 	assert_false(cfg.udp_endpoint.set);
-	tp_path(path, w.pki, NULL, "hems.pub.pem");
+	tp_path(path, w.pki, NULL, "hems-tls.pem");   /* the TLS server's key, not the ack key */
 	assert_int_equal(mayday_key_load_public(path, &hems), MAYDAY_OK);
 	int n = i2d_PUBKEY(hems, &der);
 	assert_true(n > 0);

@@ -5,6 +5,9 @@
  * and how connection ends are counted: a peer closing without close_notify
  * after a complete exchange is no failed handshake. Handshakes run in
  * memory (a BIO pair) with certificates made here.
+ * Also: a server key others may read is refused, a device certificate
+ * without the clientAuth EKU is refused, and the CRL: a revoked device is
+ * refused while another is not, and a reload swaps the CRL.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <openssl/err.h>
@@ -24,7 +28,7 @@ struct pki {
 	char dir[256];
 	EVP_PKEY *ca_key, *srv_key, *dev_key;
 	X509 *ca, *srv;
-	char ca_pem[300], srv_pem[300], srv_key_pem[300], other_pem[300];
+	char ca_pem[300], srv_pem[300], srv_key_pem[300], other_pem[300], crl_pem[300];
 };
 
 static EVP_PKEY *p256(void)
@@ -69,7 +73,8 @@ static X509 *cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, const char 
 		ext(c, c, NID_key_usage, "critical,keyCertSign");
 	} else {
 		ext(c, issuer, NID_basic_constraints, "critical,CA:FALSE");
-		ext(c, issuer, NID_ext_key_usage, eku);
+		if (eku != NULL)   /* NULL: no extended key usage at all */
+			ext(c, issuer, NID_ext_key_usage, eku);
 	}
 	assert_true(X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()) > 0);
 	X509_NAME_free(name);
@@ -111,6 +116,9 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(PEM_write_PrivateKey(f, p.dev_key, NULL, NULL, 0, NULL, NULL), 1);
 	fclose(f);
+	assert_int_equal(chmod(p.srv_key_pem, 0600), 0);
+	assert_int_equal(chmod(p.other_pem, 0600), 0);
+	snprintf(p.crl_pem, sizeof(p.crl_pem), "%s/ca.crl", p.dir);
 	*state = &p;
 	return 0;
 }
@@ -122,6 +130,7 @@ static int teardown(void **state)
 	unlink(p->srv_pem);
 	unlink(p->srv_key_pem);
 	unlink(p->other_pem);
+	unlink(p->crl_pem);
 	rmdir(p->dir);
 	X509_free(p->ca);
 	X509_free(p->srv);
@@ -160,6 +169,17 @@ static void test_ctx(void **state)
 	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->srv_key_pem, &stats,
 					    &ctx, err, sizeof(err)), MAYDAY_E_KEY);
 	assert_non_null(strstr(err, "ca"));
+	/* A private key group or others may read: refused, naming file and fix. */
+	assert_int_equal(chmod(p->srv_key_pem, 0644), 0);
+	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+					    err, sizeof(err)), MAYDAY_E_PERM);
+	assert_null(ctx);
+	assert_non_null(strstr(err, p->srv_key_pem));
+	assert_non_null(strstr(err, "chmod 600"));
+	assert_int_equal(chmod(p->srv_key_pem, 0640), 0);
+	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+					    err, sizeof(err)), MAYDAY_E_PERM);
+	assert_int_equal(chmod(p->srv_key_pem, 0600), 0);
 }
 
 /* A client with `c` (or none) and the device key handshakes with the
@@ -275,7 +295,96 @@ static void test_peer(void **state)
 	assert_int_equal(atomic_load(&stats.tls_failed), failed + 3);
 	X509_free(rogue);
 	EVP_PKEY_free(rogue_key);
+	/* No extended key usage at all: OpenSSL's purpose check would let it
+	 * through; the listener requires clientAuth. */
+	c = cert(p->dev_key, p->ca, p->ca_key, NULL, good);
+	s = handshake(ctx, c, p->dev_key, p->ca, &ok);
+	assert_false(ok);
+	assert_int_equal(SSL_get_verify_result(s), X509_V_ERR_INVALID_PURPOSE);
+	SSL_free(s);
+	X509_free(c);
+	assert_int_equal(atomic_load(&stats.tls_failed), failed + 4);
 	SSL_CTX_free(ctx);
+}
+
+/* A CRL of the test CA revoking the certificates given (NULL-terminated). */
+static void write_crl(struct pki *p, X509 *const *revoked)
+{
+	X509_CRL *crl = X509_CRL_new();
+	assert_non_null(crl);
+	assert_int_equal(X509_CRL_set_version(crl, X509_CRL_VERSION_2), 1);
+	assert_int_equal(X509_CRL_set_issuer_name(crl, X509_get_subject_name(p->ca)), 1);
+	ASN1_TIME *now = X509_gmtime_adj(NULL, 0), *next = X509_gmtime_adj(NULL, 3600);
+	X509_CRL_set1_lastUpdate(crl, now);
+	X509_CRL_set1_nextUpdate(crl, next);
+	for (size_t i = 0; revoked[i] != NULL; i++) {
+		X509_REVOKED *r = X509_REVOKED_new();
+		X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked[i]));
+		X509_REVOKED_set_revocationDate(r, now);
+		assert_int_equal(X509_CRL_add0_revoked(crl, r), 1);
+	}
+	ASN1_TIME_free(now);
+	ASN1_TIME_free(next);
+	X509_CRL_sort(crl);
+	assert_true(X509_CRL_sign(crl, p->ca_key, EVP_sha256()) > 0);
+	FILE *f = fopen(p->crl_pem, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_X509_CRL(f, crl), 1);
+	fclose(f);
+	X509_CRL_free(crl);
+}
+
+static int accepted(SSL_CTX *ctx, struct pki *p, X509 *c)
+{
+	int ok;
+	SSL_free(handshake(ctx, c, p->dev_key, p->ca, &ok));
+	return ok;
+}
+
+static void test_crl(void **state)
+{
+	struct pki *p = *state;
+	struct srv_stats stats;
+	SSL_CTX *ctx = NULL;
+	char err[256];
+	memset(&stats, 0, sizeof(stats));
+	static const char *const n1[] = {"CN", "hnb-1", NULL};
+	static const char *const n2[] = {"CN", "hnb-2", NULL};
+	X509 *c1 = cert(p->dev_key, p->ca, p->ca_key, "clientAuth", n1);
+	X509 *c2 = cert(p->dev_key, p->ca, p->ca_key, "clientAuth", n2);
+	X509 *const none[] = {NULL}, *const one[] = {c1, NULL};
+	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+					    err, sizeof(err)), MAYDAY_OK);
+	write_crl(p, one);
+	assert_int_equal(srv_tls_crl(ctx, p->crl_pem, err, sizeof(err)), MAYDAY_OK);
+	assert_false(accepted(ctx, p, c1));
+	assert_true(accepted(ctx, p, c2));
+
+	/* A reload with hnb-1 no longer listed lets it in; one that cannot be
+	 * read, or is signed by another key, leaves the CRL in force. */
+	write_crl(p, none);
+	assert_int_equal(srv_tls_reload(ctx, err, sizeof(err)), MAYDAY_OK);
+	assert_true(accepted(ctx, p, c1));
+	write_crl(p, one);
+	assert_int_equal(srv_tls_reload(ctx, err, sizeof(err)), MAYDAY_OK);
+	assert_false(accepted(ctx, p, c1));
+	FILE *f = fopen(p->crl_pem, "w");
+	assert_non_null(f);
+	fputs("not a CRL\n", f);
+	fclose(f);
+	assert_int_not_equal(srv_tls_reload(ctx, err, sizeof(err)), MAYDAY_OK);
+	assert_non_null(strstr(err, p->crl_pem));
+	assert_false(accepted(ctx, p, c1));
+	EVP_PKEY *ca_key = p->ca_key;
+	p->ca_key = p->dev_key;   /* same issuer name, wrong key */
+	write_crl(p, none);
+	p->ca_key = ca_key;
+	assert_int_equal(srv_tls_reload(ctx, err, sizeof(err)), MAYDAY_E_SIGNATURE);
+	assert_false(accepted(ctx, p, c1));
+	assert_true(accepted(ctx, p, c2));
+	SSL_CTX_free(ctx);
+	X509_free(c1);
+	X509_free(c2);
 }
 
 /* Client and server in memory over a BIO pair, handshake done both ways. */
@@ -416,6 +525,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ctx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ends, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

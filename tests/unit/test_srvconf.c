@@ -209,9 +209,11 @@ static void test_listeners(void **state)
 	(void)state;
 	struct srv_config cfg;
 	char err[256];
-	const char *text = BASE "[udp]\nlisten = none\n"
+	const char *text = BASE "psk_kek = /etc/mayday/psk.kek\n"
+			   "[udp]\nlisten = none\n"
 			   "[http]\nlisten = 127.0.0.1:7780\n"
 			   "[https]\nlisten = [::1]:7743\ncert = s.pem\nkey = s.key\nca = ca.pem\n"
+			   "crl = ca.crl\n"
 			   "[psk]\nlisten = 127.0.0.1:0\n"
 			   "[ipsec]\nlisten = 10.99.0.1:7710\nvici = /run/charon.vici\n"
 			   "connection = distress\nlookup_timeout_ms = 250\nidentity_ttl_ms = 0\n"
@@ -230,6 +232,8 @@ static void test_listeners(void **state)
 	assert_string_equal(cfg.https_cert, "s.pem");
 	assert_string_equal(cfg.https_key, "s.key");
 	assert_string_equal(cfg.https_ca, "ca.pem");
+	assert_string_equal(cfg.https_crl, "ca.crl");
+	assert_string_equal(cfg.psk_kek, "/etc/mayday/psk.kek");
 	assert_true(cfg.psk_listen.len > 0);
 	assert_int_equal(ntohs(((struct sockaddr_in *)&cfg.psk_listen.ss)->sin_port), 0);
 	assert_string_equal(cfg.ipsec_listen.text, "10.99.0.1:7710");
@@ -265,6 +269,7 @@ static void test_listeners(void **state)
 		   "[https] listen needs cert, key and ca");
 	expect_bad(BASE "[https]\nlisten = 127.0.0.1:1\nca = c\nkey = s.key\n", "cert");
 	expect_bad(BASE "[ipsec]\nlisten = 127.0.0.1:1\n", "[ipsec] listen needs vici");
+	expect_bad(BASE "[psk]\nlisten = 127.0.0.1:1\n", "[psk] listen needs [server] psk_kek");
 	expect_bad(BASE "[ipsec]\nvici = run/charon.vici\n", "absolute");
 	expect_bad(BASE "[udp]\nlisten = none\n", "no listener");
 	expect_bad(BASE "[http]\nlisten = nowhere\n", "listen");

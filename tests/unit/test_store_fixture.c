@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "mayday/kek.h"
 #include "mayday/keys.h"
 #include "test_store_fixture.h"
 
@@ -18,12 +19,22 @@ void fx_open(struct fx *fx)
 	snprintf(fx->dir, sizeof(fx->dir), "%s/mayday-store.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(fx->dir));
 	snprintf(fx->spec, sizeof(fx->spec), "sqlite:%s/hems.db", fx->dir);
+	snprintf(fx->kek, sizeof(fx->kek), "%s/psk.kek", fx->dir);
+	assert_int_equal(mayday_kek_create(fx->kek), MAYDAY_OK);
 	assert_int_equal(store_open(&fx->st, fx->spec), MAYDAY_OK);
+	assert_int_equal(store_psk_kek(fx->st, fx->kek), MAYDAY_OK);
+}
+
+void fx_reopen(struct fx *fx)
+{
+	store_close(fx->st);
+	assert_int_equal(store_open(&fx->st, fx->spec), MAYDAY_OK);
+	assert_int_equal(store_psk_kek(fx->st, fx->kek), MAYDAY_OK);
 }
 
 void fx_close(struct fx *fx)
 {
-	static const char *const files[] = {"hems.db", "hems.db-wal", "hems.db-shm"};
+	static const char *const files[] = {"hems.db", "hems.db-wal", "hems.db-shm", "psk.kek"};
 	char path[400];
 	store_close(fx->st);
 	fx->st = NULL;

@@ -16,11 +16,15 @@
 struct fx {
 	char dir[256];
 	char spec[300];      /* "sqlite:<dir>/hems.db" */
+	char kek[300];       /* "<dir>/psk.kek", mode 0600 */
 	struct store *st;
 };
 
-/* mkdtemp under $TMPDIR and store_open; asserts on failure. */
+/* mkdtemp under $TMPDIR, a new KEK, store_open and store_psk_kek; asserts
+ * on failure. */
 void fx_open(struct fx *fx);
+/* store_close, then store_open and store_psk_kek again (a restart). */
+void fx_reopen(struct fx *fx);
 /* store_close and remove the directory. */
 void fx_close(struct fx *fx);
 

@@ -4,15 +4,28 @@
  * transaction (docs/protocol.md §12.6): it survives reopening, a rolled-back
  * batch leaves it alone, an identical retransmission still finds its row.
  * Also the migration of a version 1 database.
+ *
+ * Version 5, secrets at rest: the PSK is sealed under the KEK (never its
+ * bytes in the database or WAL files, a row swapped to another device does
+ * not open, nothing without the KEK), plaintext rows of version 4 are sealed
+ * at the first open with the KEK, and the files are 0640 whatever the umask.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
+#include <openssl/rand.h>
 #include <sqlite3.h>
+
+#include "mayday/kek.h"
+#include "mayday/keys.h"
 
 #include "test_store_fixture.h"
 
@@ -199,8 +212,7 @@ static void test_window_in_transaction(void **state)
 	assert_int_equal(store_ingest_commit(st), MAYDAY_OK);
 
 	/* The window survives closing and reopening the store. */
-	store_close(st);
-	assert_int_equal(store_open(&t->fx.st, t->fx.spec), MAYDAY_OK);
+	fx_reopen(&t->fx);
 	st = t->fx.st;
 	w = window_of(st, kid_a, sizeof(kid_a));
 	assert_int_equal(w.highest, 101);
@@ -397,7 +409,7 @@ static void test_migrate_v1(void **state)
 	fx.st = NULL;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 4);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 5);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM schema_version"), 1);
 	/* The migrated table keeps its guards: append-only, checked channel. */
 	assert_int_not_equal(sqlite3_exec(db, "UPDATE indications SET peer_identity = 'x'", NULL,
@@ -408,6 +420,189 @@ static void test_migrate_v1(void **state)
 	fx_close(&fx);
 }
 
+/* Whether `needle` occurs in DIR/NAME's bytes (absent file: no). */
+static bool file_has(const struct fx *fx, const char *name, const uint8_t *needle, size_t n)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return false;
+	static uint8_t buf[8 << 20];
+	size_t len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_true(len < sizeof(buf));
+	return len >= n && memmem(buf, len, needle, n) != NULL;
+}
+
+static bool store_has(const struct fx *fx, const uint8_t *psk)
+{
+	return file_has(fx, "hems.db", psk, MAYDAY_PSK_LEN) ||
+	       file_has(fx, "hems.db-wal", psk, MAYDAY_PSK_LEN);
+}
+
+static void test_sealed_at_rest(void **state)
+{
+	struct t *t = *state;
+	uint8_t secret[MAYDAY_PSK_LEN], other[MAYDAY_PSK_LEN];
+	struct store_psk p;
+	char path[400];
+	sqlite3 *db;
+	assert_int_equal(RAND_bytes(secret, sizeof(secret)), 1);
+	assert_int_equal(RAND_bytes(other, sizeof(other)), 1);
+	assert_int_equal(store_enrol_psk(t->fx.st, "hnb-1", kid_a, sizeof(kid_a), secret, 32),
+			 MAYDAY_OK);
+	assert_int_equal(store_enrol_psk(t->fx.st, "hnb-2", kid_b, sizeof(kid_b), other, 32),
+			 MAYDAY_OK);
+	/* Neither while the daemon runs (WAL) nor after a checkpoint (database). */
+	assert_false(store_has(&t->fx, secret));
+	store_close(t->fx.st);
+	t->fx.st = NULL;
+	assert_false(store_has(&t->fx, secret));
+	assert_false(store_has(&t->fx, other));
+
+	/* Without the KEK: no PSK in, none out. */
+	assert_int_equal(store_open(&t->fx.st, t->fx.spec), MAYDAY_OK);
+	assert_int_equal(store_psk_get(t->fx.st, kid_a, sizeof(kid_a), &p), MAYDAY_E_KEY);
+	assert_int_equal(store_enrol_psk(t->fx.st, "hnb-1", kid_a, sizeof(kid_a), secret, 32),
+			 MAYDAY_E_KEY);
+	/* With it, the same key comes back. */
+	assert_int_equal(store_psk_kek(t->fx.st, t->fx.kek), MAYDAY_OK);
+	assert_int_equal(store_psk_get(t->fx.st, kid_a, sizeof(kid_a), &p), MAYDAY_OK);
+	assert_memory_equal(p.psk, secret, sizeof(secret));
+	assert_string_equal(p.device_id, "hnb-1");
+	store_psk_wipe(&p);
+
+	/* hnb-1's sealed PSK copied into hnb-2's row does not open there. */
+	snprintf(path, sizeof(path), "%s/hems.db", t->fx.dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM psk_keys WHERE psk IS NULL"
+				       " AND length(psk_sealed) = 60"), 2);
+	assert_int_equal(sqlite3_exec(db,
+		"UPDATE psk_keys SET psk_sealed = (SELECT psk_sealed FROM psk_keys"
+		" WHERE device_id = 'hnb-1') WHERE device_id = 'hnb-2'", NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_psk_get(t->fx.st, kid_b, sizeof(kid_b), &p), MAYDAY_E_IO);
+	assert_int_equal(store_psk_get(t->fx.st, kid_a, sizeof(kid_a), &p), MAYDAY_OK);
+	store_psk_wipe(&p);
+
+	/* Another KEK is refused: the store's PSKs do not open under it (the
+	 * handle keeps none then); a KEK file others may read is refused. */
+	assert_int_equal(mayday_kek_create(t->fx.kek), MAYDAY_OK);
+	assert_int_equal(store_psk_kek(t->fx.st, t->fx.kek), MAYDAY_E_KEY);
+	assert_int_equal(store_psk_get(t->fx.st, kid_a, sizeof(kid_a), &p), MAYDAY_E_KEY);
+	assert_int_equal(store_enrol_psk(t->fx.st, "hnb-1", kid_a, sizeof(kid_a), secret, 32),
+			 MAYDAY_E_KEY);
+	assert_int_equal(chmod(t->fx.kek, 0644), 0);
+	assert_int_equal(store_psk_kek(t->fx.st, t->fx.kek), MAYDAY_E_PERM);
+}
+
+/* A version 4 store with a plaintext PSK: the schema migrates at open, the
+ * row is sealed at the first open with the KEK, and the bytes are gone. */
+static void test_migrate_plaintext(void **state)
+{
+	struct t *t = *state;
+	uint8_t secret[MAYDAY_PSK_LEN];
+	char path[400], sql[1024], hex[2 * MAYDAY_PSK_LEN + 1];
+	struct store_psk p;
+	sqlite3 *db;
+	assert_int_equal(RAND_bytes(secret, sizeof(secret)), 1);
+	mayday_hex(secret, sizeof(secret), hex);
+	store_close(t->fx.st);
+	t->fx.st = NULL;
+	snprintf(path, sizeof(path), "%s/hems.db", t->fx.dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+		 "DROP TABLE psk_keys;"
+		 "CREATE TABLE psk_keys ("
+		 " kid BLOB PRIMARY KEY NOT NULL CHECK (length(kid) BETWEEN 8 AND 16),"
+		 " device_id TEXT NOT NULL UNIQUE REFERENCES devices(id),"
+		 " psk BLOB NOT NULL CHECK (length(psk) = 32),"
+		 " replay_highest INTEGER NOT NULL DEFAULT 0,"
+		 " replay_bitmap INTEGER NOT NULL DEFAULT 0,"
+		 " enrolled_at INTEGER NOT NULL);"
+		 "INSERT INTO psk_keys (kid, device_id, psk, replay_highest, enrolled_at)"
+		 " VALUES (x'a0b1c2d3e4f50617', 'hnb-1', x'%s', 42, 1);"
+		 "UPDATE schema_version SET version = 4;", hex);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_true(store_has(&t->fx, secret));   /* the test can see plaintext */
+
+	/* Migrated without the KEK: still plaintext, and not handed out. */
+	assert_int_equal(store_open(&t->fx.st, t->fx.spec), MAYDAY_OK);
+	assert_int_equal(store_psk_get(t->fx.st, kid_a, sizeof(kid_a), &p), MAYDAY_E_KEY);
+	/* The first open with the KEK seals it, window kept. */
+	assert_int_equal(store_psk_kek(t->fx.st, t->fx.kek), MAYDAY_OK);
+	assert_int_equal(store_psk_get(t->fx.st, kid_a, sizeof(kid_a), &p), MAYDAY_OK);
+	assert_memory_equal(p.psk, secret, sizeof(secret));
+	assert_int_equal(p.window.highest, 42);
+	store_psk_wipe(&p);
+	assert_false(store_has(&t->fx, secret));
+	store_close(t->fx.st);
+	t->fx.st = NULL;
+	assert_false(store_has(&t->fx, secret));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 5);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM psk_keys WHERE psk IS NULL"), 1);
+	sqlite3_close(db);
+	fx_reopen(&t->fx);
+}
+
+static void assert_private(const char *dir, const char *name)
+{
+	char path[400];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(stat(path, &st), 0);
+	if ((st.st_mode & 0137) != 0)
+		fail_msg("%s has mode %04o, wider than 0640", name, (unsigned)(st.st_mode & 07777));
+}
+
+/* Under the usual umask (022) the files are still 0640 or stricter, and an
+ * existing 0644 database is narrowed at open. */
+static void test_file_modes(void **state)
+{
+	(void)state;
+	struct fx fx;
+	char path[400];
+	mode_t old = umask(022);
+	fx_open(&fx);
+	char pem[1024];
+	EVP_PKEY *k = fx_key(pem, sizeof(pem));
+	EVP_PKEY_free(k);
+	assert_int_equal(store_enrol(fx.st, "hnb-1", "femto-a", pem), MAYDAY_OK);
+	assert_private(fx.dir, "hems.db");
+	assert_private(fx.dir, "hems.db-wal");
+	assert_private(fx.dir, "hems.db-shm");
+	/* Opening the store again in this process must leave the first
+	 * handle's locks alone: another process that closes the database
+	 * would otherwise take itself for the last user and remove the WAL. */
+	struct store *again = NULL;
+	assert_int_equal(store_open(&again, fx.spec), MAYDAY_OK);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* A fresh process (the sqlite3 CLI): a forked child would share
+		 * this process's SQLite lock bookkeeping. */
+		snprintf(path, sizeof(path), "%s/hems.db", fx.dir);
+		execlp("sqlite3", "sqlite3", path, "SELECT count(*) FROM devices", (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_private(fx.dir, "hems.db-wal");   /* still there */
+	store_close(again);
+	store_close(fx.st);
+	snprintf(path, sizeof(path), "%s/hems.db", fx.dir);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(store_open(&fx.st, fx.spec), MAYDAY_OK);
+	assert_private(fx.dir, "hems.db");
+	umask(old);
+	fx_close(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +610,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_window_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_channel_recorded, setup, teardown),
 		cmocka_unit_test(test_migrate_v1),
+		cmocka_unit_test_setup_teardown(test_sealed_at_rest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_plaintext, setup, teardown),
+		cmocka_unit_test(test_file_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

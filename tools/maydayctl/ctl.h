@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "store.h"
 #include "store_query.h"
@@ -30,9 +31,14 @@ int ctl_resume(struct ctl *c, int argc, char **argv);
 
 /* "2024-05-01T12:00:00Z"; "-" for 0. */
 void ctl_time(int64_t t, char out[32]);
-/* Text a device sent (a FaultString) for a table row: control characters
- * shown as '?', so a line break in it cannot forge rows. */
-void ctl_print_text(const char *s);
+/* One line of text output (ctl_out.c): formatted like printf, then every
+ * byte that is not printable ASCII written as \xNN and a backslash as \\,
+ * then '\n'. Every line maydayctl prints to stdout goes through here, so
+ * text a device sent (versions, peers, FaultStrings) can neither drive the
+ * operator's terminal nor forge rows. `fmt` holds no '\n' of its own. */
+void ctl_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The escaping ctl_line applies, of s[0..n). */
+void ctl_escape(const char *s, size_t n, FILE *out);
 /* A JSON time string, or null for 0. */
 json_t *ctl_json_time(int64_t t);
 /* Prints a JSON value to stdout (and frees it); CTL_FAIL if it cannot. */

@@ -29,6 +29,6 @@ int ctl_approve(struct ctl *c, int argc, char **argv)
 		json_object_set_new(o, "approved", json_true());
 		return ctl_json_print(o);
 	}
-	printf("remediation approved for %s\n", argv[1]);
+	ctl_line("remediation approved for %s", argv[1]);
 	return CTL_OK;
 }

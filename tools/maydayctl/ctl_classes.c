@@ -34,13 +34,8 @@ static int failure(void *ctx, const struct store_remed_attempt *a)
 	}
 	char at[32];
 	ctl_time(a->finished_at, at);
-	printf("    %-20s %-24s %-14s fault %u", at, a->device_id, a->command_key, a->fault_code);
-	if (a->detail[0]) {
-		printf("  (");
-		ctl_print_text(a->detail);
-		printf(")");
-	}
-	printf("\n");
+	ctl_line("    %-20s %-24s %-14s fault %u%s%s%s", at, a->device_id, a->command_key,
+		 a->fault_code, a->detail[0] ? "  (" : "", a->detail, a->detail[0] ? ")" : "");
 	return ++l->shown >= TABLE_FAILURES;
 }
 
@@ -67,21 +62,24 @@ static int row(void *ctx, const struct store_remed_class *k)
 	} else {
 		ctl_time(k->paused_at, since);
 		ctl_time(k->resumed_at, resumed);
-		printf("%-14s %7u %8u %9u %11u %9u %7u  ", k->product_class, k->devices,
-		       k->in_distress, k->scheduled, k->in_progress, k->installed, k->failed);
+		char state[96];
 		if (k->paused)
-			printf("PAUSED since %s after %u failed in a row\n", since,
-			       k->pause_failures);
+			snprintf(state, sizeof(state), "PAUSED since %s after %u failed in a row",
+				 since, k->pause_failures);
 		else
-			printf("active%s%s%s\n", k->resumed_at ? " (resumed " : "",
-			       k->resumed_at ? resumed : "", k->resumed_at ? ")" : "");
+			snprintf(state, sizeof(state), "active%s%s%s",
+				 k->resumed_at ? " (resumed " : "", k->resumed_at ? resumed : "",
+				 k->resumed_at ? ")" : "");
+		ctl_line("%-14s %7u %8u %9u %11u %9u %7u  %s", k->product_class, k->devices,
+			 k->in_distress, k->scheduled, k->in_progress, k->installed, k->failed,
+			 state);
 	}
 	if (!k->paused)
 		return 0;
 	l->shown = 0;
 	l->err = store_remed_class_failures(l->c->st, k->product_class, failure, l);
 	if (l->err == MAYDAY_OK && !l->c->json && k->pause_failures > l->shown)
-		printf("    ... %u more (--json lists them)\n", k->pause_failures - l->shown);
+		ctl_line("    ... %u more (--json lists them)", k->pause_failures - l->shown);
 	return l->err != MAYDAY_OK;
 }
 
@@ -104,7 +102,7 @@ int ctl_classes(struct ctl *c, int argc, char **argv)
 	}
 	struct list l = {.c = c, .arr = c->json ? json_array() : NULL};
 	if (!c->json)
-		printf("%-14s %7s %8s %9s %11s %9s %7s  %s\n", "CLASS", "DEVICES", "DISTRESS",
+		ctl_line("%-14s %7s %8s %9s %11s %9s %7s  %s", "CLASS", "DEVICES", "DISTRESS",
 		       "SCHEDULED", "IN-PROGRESS", "INSTALLED", "FAILED", "REMEDIATION");
 	enum mayday_err err = store_remed_classes(c->st, row, &l);
 	if (err == MAYDAY_OK)

@@ -32,7 +32,7 @@ static int row(void *ctx, const struct store_device_row *d)
 	}
 	char since[32];
 	ctl_time(d->state_since, since);
-	printf("%-24s %-14s %-23s %-20s %-20s %11llu %10llu\n", d->id, d->product_class, d->state,
+	ctl_line("%-24s %-14s %-23s %-20s %-20s %11llu %10llu", d->id, d->product_class, d->state,
 	       since, reason ? reason : "-", (unsigned long long)d->n_signed,
 	       (unsigned long long)d->n_unverified);
 	return 0;
@@ -62,7 +62,7 @@ int ctl_devices(struct ctl *c, int argc, char **argv)
 	struct list l = {.json = c->json, .arr = c->json ? json_array() : NULL};
 	if (!c->json)
 		/* STATE: wide enough for remediation_in_progress, the longest state. */
-		printf("%-24s %-14s %-23s %-20s %-20s %11s %10s\n", "DEVICE", "CLASS", "STATE",
+		ctl_line("%-24s %-14s %-23s %-20s %-20s %11s %10s", "DEVICE", "CLASS", "STATE",
 		       "SINCE", "LAST REASON", "INDICATIONS", "UNVERIFIED");
 	enum mayday_err err = store_list_devices(c->st, maintenance, row, &l);
 	if (err != MAYDAY_OK) {

@@ -76,6 +76,6 @@ int ctl_enrol(struct ctl *c, int argc, char **argv)
 		json_object_set_new(o2, "enrolled", json_true());
 		return ctl_json_print(o2);
 	}
-	printf("enrolled %s (class %s)\n", id, cls);
+	ctl_line("enrolled %s (class %s)", id, cls);
 	return CTL_OK;
 }

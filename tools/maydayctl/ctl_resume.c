@@ -32,7 +32,7 @@ int ctl_resume(struct ctl *c, int argc, char **argv)
 		json_object_set_new(o, "was_paused", json_boolean(was_paused));
 		return ctl_json_print(o);
 	}
-	printf("remediation of class %s resumed%s\n", argv[1],
+	ctl_line("remediation of class %s resumed%s", argv[1],
 	       was_paused ? "" : " (it was not paused; its failure count starts again)");
 	return CTL_OK;
 }

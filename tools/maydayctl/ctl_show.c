@@ -41,16 +41,12 @@ static int attempt(void *ctx, const struct store_remed_attempt *a)
 	}
 	char started[32];
 	ctl_time(a->started_at, started);
-	printf("  %-14s incident %lld attempt %u  %-11s started %s", a->command_key,
-	       (long long)a->incident_id, a->attempt, a->result, started);
+	char fault[24] = "";
 	if (a->fault_code)
-		printf("  fault %u", a->fault_code);
-	if (a->detail[0]) {
-		printf("  (");
-		ctl_print_text(a->detail);
-		printf(")");
-	}
-	printf("\n");
+		snprintf(fault, sizeof(fault), "  fault %u", a->fault_code);
+	ctl_line("  %-14s incident %lld attempt %u  %-11s started %s%s%s%s%s", a->command_key,
+		 (long long)a->incident_id, a->attempt, a->result, started, fault,
+		 a->detail[0] ? "  (" : "", a->detail, a->detail[0] ? ")" : "");
 	return 0;
 }
 
@@ -70,8 +66,8 @@ static int incident(void *ctx, const struct store_incident_row *r)
 	char opened[32], closed[32];
 	ctl_time(r->opened_at, opened);
 	ctl_time(r->closed_at, closed);
-	printf("  incident %lld  %-14s opened %s  closed %s  indications %llu\n",
-	       (long long)r->id, r->state, opened, closed, (unsigned long long)r->n_indications);
+	ctl_line("  incident %lld  %-14s opened %s  closed %s  indications %llu",
+		 (long long)r->id, r->state, opened, closed, (unsigned long long)r->n_indications);
 	return 0;
 }
 
@@ -140,28 +136,30 @@ static int indication(void *ctx, const struct store_indication_row *r)
 	}
 	char rx[32];
 	ctl_time(r->received_at, rx);
-	printf("  #%lld counter %llu  %s  %-10s via %s from %s\n", (long long)r->id,
-	       (unsigned long long)r->counter, rx, store_trust_name(r->trust),
-	       mayday_transport_name(r->transport), r->peer);
+	ctl_line("  #%lld counter %llu  %s  %-10s via %s from %s", (long long)r->id,
+		 (unsigned long long)r->counter, rx, store_trust_name(r->trust),
+		 mayday_transport_name(r->transport), r->peer);
 	if (r->channel_auth != STORE_CHANNEL_NONE)
-		printf("      channel authenticated (%s): %s\n", store_channel_name(r->channel_auth),
-		       r->peer_identity);
-	printf("      reason %s; image %s, dcf %s, slot %s, boot attempts %u",
-	       mayday_reason_name(r->reason), r->image_version[0] ? r->image_version : "-",
-	       r->dcf_version, r->slot == 0 ? "A" : r->slot == 1 ? "B" : "?", r->boot_attempts);
+		ctl_line("      channel authenticated (%s): %s", store_channel_name(r->channel_auth),
+			 r->peer_identity);
+	char incident[32] = "";
 	if (r->incident_id)
-		printf(", incident %lld", (long long)r->incident_id);
-	printf("\n");
+		snprintf(incident, sizeof(incident), ", incident %lld", (long long)r->incident_id);
+	ctl_line("      reason %s; image %s, dcf %s, slot %s, boot attempts %u%s",
+		 mayday_reason_name(r->reason), r->image_version[0] ? r->image_version : "-",
+		 r->dcf_version, r->slot == 0 ? "A" : r->slot == 1 ? "B" : "?", r->boot_attempts,
+		 incident);
 	if (r->trust != STORE_TRUST_SIGNED)
-		printf("      (not authenticated: evidence below is the sender's claim only)\n");
+		ctl_line("      (not authenticated: evidence below is the sender's claim only)");
 	for (uint32_t i = 0; i < r->n_failed; i++) {
 		const struct store_component_row *c = &r->failed[i];
-		printf("      failed %-20s %s%s%s size expected %llu measured %llu\n", c->name,
-		       c->flags & MAYDAY_COMP_MISSING ? "[missing] " : "",
-		       c->flags & MAYDAY_COMP_SIZE_MISMATCH ? "[size] " : "",
-		       c->flags & MAYDAY_COMP_DIGEST_MISMATCH ? "[digest] " : "",
-		       (unsigned long long)c->expected_size, (unsigned long long)c->measured_size);
-		printf("        expected %s\n        measured %s\n", c->expected_hex, c->measured_hex);
+		ctl_line("      failed %-20s %s%s%s size expected %llu measured %llu", c->name,
+			 c->flags & MAYDAY_COMP_MISSING ? "[missing] " : "",
+			 c->flags & MAYDAY_COMP_SIZE_MISMATCH ? "[size] " : "",
+			 c->flags & MAYDAY_COMP_DIGEST_MISMATCH ? "[digest] " : "",
+			 (unsigned long long)c->expected_size, (unsigned long long)c->measured_size);
+		ctl_line("        expected %s", c->expected_hex);
+		ctl_line("        measured %s", c->measured_hex);
 	}
 	return 0;
 }
@@ -236,23 +234,23 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 		char since[32], enrolled[32];
 		ctl_time(dev.state_since, since);
 		ctl_time(dev.enrolled_at, enrolled);
-		printf("device %s  class %s  enrolled %s\n  state %s since %s\n", dev.id,
-		       dev.product_class, enrolled, dev.state, since);
+		ctl_line("device %s  class %s  enrolled %s", dev.id, dev.product_class, enrolled);
+		ctl_line("  state %s since %s", dev.state, since);
 		if (dev.psk_kid_hex[0])
-			printf("  psk kid %s\n", dev.psk_kid_hex);
+			ctl_line("  psk kid %s", dev.psk_kid_hex);
 	} else {
-		printf("device %s  (not enrolled)\n", id);
+		ctl_line("device %s  (not enrolled)", id);
 	}
 	if (has_device && !c->json)
-		printf("incidents:\n");
+		ctl_line("incidents:");
 	if (has_device && (err = store_list_incidents(c->st, id, incident, &s)) != MAYDAY_OK)
 		goto fail;
 	if (has_device && !c->json)
-		printf("remediation attempts (newest first):\n");
+		ctl_line("remediation attempts (newest first):");
 	if (has_device && (err = store_remed_list(c->st, id, attempt, &s)) != MAYDAY_OK)
 		goto fail;
 	if (!c->json)
-		printf("indications (newest first):\n");
+		ctl_line("indications (newest first):");
 	if ((err = store_list_indications(c->st, id, indication, &s)) != MAYDAY_OK)
 		goto fail;
 	return c->json ? ctl_json_print(root) : CTL_OK;

@@ -38,9 +38,3 @@ int ctl_store_fail(struct ctl *c, const char *what, enum mayday_err err)
 	fprintf(stderr, "maydayctl: %s: %s (%s)\n", what, mayday_strerror(err), store_errmsg(c->st));
 	return CTL_FAIL;
 }
-
-void ctl_print_text(const char *s)
-{
-	for (; *s; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
-}

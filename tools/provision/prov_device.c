@@ -20,9 +20,12 @@
  * reject. The
  * device's public key and certificate are also left in PKI/devices/ for
  * enrolment, with --enrol done here directly. The PSK is not: it is in the
- * device's RoT and, with --enrol, in the H(e)MS store, and nowhere else (a
- * device made without --enrol can only use the PSK method once provisioned
- * again with it).
+ * device's RoT and, with --enrol, in the H(e)MS store sealed under the
+ * PKI's KEK (PKI/psk.kek, the file maydayd's psk_kek names), and nowhere
+ * else (a device made without --enrol can only use the PSK method once
+ * provisioned again with it). Provisioning holds the KEK anyway, as it holds
+ * the CA key: handing the PSK to maydayd instead would mean an enrolment
+ * API on the daemon for a secret the tool already has.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -79,7 +82,8 @@ struct device_args {
 struct keys {
 	EVP_PKEY *vendor;    /* private: signs the manifests */
 	EVP_PKEY *vendor_pub;
-	EVP_PKEY *hems_pub;
+	EVP_PKEY *hems_pub;  /* verifies acknowledgements: the RoT anchor */
+	X509 *tls_cert;      /* the H(e)MS TLS server's: --tls-pin pins its key */
 	EVP_PKEY *ca_key;
 	X509 *ca_cert;
 	EVP_PKEY *device;    /* the new distress key */
@@ -100,11 +104,12 @@ static void usage(FILE *to)
 		"  device's TLS certificate and the operator CA, signed manifest) and slot A\n"
 		"  (the normal entry program, N random components of BYTES each, signed TRV\n"
 		"  manifest). Defaults: N=%d, BYTES=%d, V=%s, R=%d. Every device gets a PSK\n"
-		"  for the PSK method in its RoT. --enrol enrols the key and the PSK.\n"
+		"  for the PSK method in its RoT. --enrol enrols the key and the PSK (sealed\n"
+		"  under the PKI's psk.kek).\n"
 		"  H(E)MS: where the DCF sends its distress indication, one or more of\n"
 		"    --hems-tls URL             https://ADDRESS:PORT/v1/distress (mutual TLS 1.3)\n"
 		"      --tls-server-name NAME   name the server certificate must carry (%s)\n"
-		"      --tls-pin                also pin the PKI's H(e)MS key (SHA-256 of its SPKI)\n"
+		"      --tls-pin                also pin the PKI's H(e)MS TLS key (SHA-256 of its SPKI)\n"
 		"    --hems-ipsec-endpoint A:P  through the CHILD_SA, with --ipsec-vici PATH\n"
 		"      [--ipsec-child NAME]     (default distress)\n"
 		"    --hems-psk A:P             PSK-sealed datagrams\n"
@@ -265,7 +270,7 @@ static int spki_sha256(EVP_PKEY *key, uint8_t digest[MAYDAY_DIGEST_LEN])
 	int n = i2d_PUBKEY(key, &der);
 
 	if (n <= 0) {
-		prov_log_error("cannot encode the H(e)MS public key for --tls-pin");
+		prov_log_error("cannot encode the H(e)MS TLS key for --tls-pin");
 		return 0;
 	}
 	mayday_sha256(der, (size_t)n, digest);
@@ -279,7 +284,9 @@ static int load_keys(const struct device_args *a, struct keys *k)
 	       prov_pki_load_public(a->pki, PROV_PKI_VENDOR_PUB, &k->vendor_pub) == MAYDAY_OK &&
 	       prov_pki_load_public(a->pki, PROV_PKI_HEMS_PUB, &k->hems_pub) == MAYDAY_OK &&
 	       prov_pki_load_private(a->pki, PROV_PKI_CA_KEY, &k->ca_key) == MAYDAY_OK &&
-	       prov_pki_load_cert(a->pki, PROV_PKI_CA_CERT, &k->ca_cert) == MAYDAY_OK;
+	       prov_pki_load_cert(a->pki, PROV_PKI_CA_CERT, &k->ca_cert) == MAYDAY_OK &&
+	       (!a->tls_pin ||
+		prov_pki_load_cert(a->pki, PROV_PKI_TLS_CERT, &k->tls_cert) == MAYDAY_OK);
 }
 
 /* Logs the failure of writing PART/NAME once. */
@@ -419,7 +426,7 @@ static int save_device_credentials(const struct device_args *a, EVP_PKEY *key,
 static int enrol(const struct device_args *a, const struct keys *k)
 {
 	struct store *st = NULL;
-	char pem[1024];
+	char pem[1024], kek[PROV_PATH_MAX];
 	size_t len = 0;
 	enum mayday_err rc;
 
@@ -432,6 +439,14 @@ static int enrol(const struct device_args *a, const struct keys *k)
 		rc = store_enrol(st, a->id, a->class_, pem);
 	if (rc != MAYDAY_OK) {
 		prov_log_error("cannot enrol %s in %s: %s", a->id, a->enrol, mayday_strerror(rc));
+		goto out;
+	}
+	rc = prov_fs_join(kek, sizeof(kek), a->pki, PROV_PKI_PSK_KEK);
+	if (rc == MAYDAY_OK)
+		rc = store_psk_kek(st, kek);
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot use the PSK key-encryption key %s: %s", kek,
+			       mayday_strerror(rc));
 		goto out;
 	}
 	rc = store_enrol_psk(st, a->id, k->kid, sizeof(k->kid), k->psk, sizeof(k->psk));
@@ -530,7 +545,7 @@ int prov_device_main(int argc, char **argv)
 	    !image_fits(&a) || !load_keys(&a, &k))
 		goto out;
 	if (a.tls_pin) {
-		if (!spki_sha256(k.hems_pub, pin))
+		if (!spki_sha256(X509_get0_pubkey(k.tls_cert), pin))
 			goto out;
 		a.conf.tls_pin = pin;
 	}
@@ -548,6 +563,7 @@ out:
 	EVP_PKEY_free(k.vendor);
 	EVP_PKEY_free(k.vendor_pub);
 	EVP_PKEY_free(k.hems_pub);
+	X509_free(k.tls_cert);
 	EVP_PKEY_free(k.ca_key);
 	X509_free(k.ca_cert);
 	EVP_PKEY_free(k.device);

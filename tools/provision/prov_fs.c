@@ -40,6 +40,8 @@ enum mayday_err prov_fs_mkdirs(const char *dir, unsigned mode)
 	struct stat st;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return MAYDAY_E_IO;
+	if ((st.st_mode & 0777 & ~(mode_t)mode) != 0 && chmod(dir, st.st_mode & mode & 0777) != 0)
+		return MAYDAY_E_IO;
 	return MAYDAY_OK;
 }
 

@@ -15,7 +15,9 @@
 /* dir + "/" + name into out; MAYDAY_E_TOOBIG if it does not fit. */
 MAYDAY_NODISCARD enum mayday_err prov_fs_join(char *out, size_t cap, const char *dir,
 					      const char *name);
-/* Create `dir` (and missing parents) with `mode`; an existing directory is fine. */
+/* Create `dir` (and missing parents) with `mode`; an existing directory is
+ * fine, but `dir` itself is narrowed to `mode` if it allows more (the
+ * directories provisioning makes hold keys: never world-readable). */
 MAYDAY_NODISCARD enum mayday_err prov_fs_mkdirs(const char *dir, unsigned mode);
 bool prov_fs_exists(const char *path);
 /* true if `dir` exists and holds any entry besides "." and "..". */

@@ -1,9 +1,14 @@
 /*
- * `init --pki DIR [--force]`: the vendor signing key, the operator CA and the
- * H(e)MS server key + certificate. Everything is generated in memory first
- * and written only when all of it succeeded; an existing PKI is never
- * replaced without --force, since that would orphan every device made with
- * it (their RoT anchors name the old keys).
+ * `init --pki DIR [--force]`: the vendor signing key, the operator CA with
+ * its (empty) CRL, the H(e)MS acknowledgement key, the H(e)MS TLS server
+ * key + certificate (a key of its own: see prov_pki.h), and the KEK that
+ * seals PSKs in the store. Everything is generated in memory first and
+ * written only when all of it succeeded; an existing PKI is never replaced
+ * without --force, since that would orphan every device made with it (their
+ * RoT anchors name the old keys) and every PSK sealed under the old KEK.
+ *
+ * DIR and DIR/devices are 0700; private keys and the KEK 0600, written
+ * through mayday_file_write_durable (created 0600 from the start).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "mayday/file.h"
+#include "mayday/kek.h"
 #include "mayday/keys.h"
 #include "prov_cmd.h"
 #include "prov_fs.h"
@@ -27,15 +33,20 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: mayday-provision init --pki DIR [--force]\n"
 		"  Creates in DIR: %s/%s (vendor manifest signing key), %s/%s\n"
-		"  (operator CA), %s/%s/%s (H(e)MS key and certificate, SAN %s).\n"
+		"  (operator CA) and %s (its CRL), %s/%s (H(e)MS key signing\n"
+		"  acknowledgements: maydayd's hems_key), %s/%s (the H(e)MS TLS server's\n"
+		"  own key and certificate, SAN %s), %s (the KEK sealing PSKs in the\n"
+		"  store: maydayd's psk_kek).\n"
 		"  --force  replace an existing PKI (devices made with it stop verifying)\n",
 		PROV_PKI_VENDOR_KEY, PROV_PKI_VENDOR_PUB, PROV_PKI_CA_KEY, PROV_PKI_CA_CERT,
-		PROV_PKI_HEMS_KEY, PROV_PKI_HEMS_CERT, PROV_PKI_HEMS_PUB, PROV_HEMS_SAN);
+		PROV_PKI_CA_CRL, PROV_PKI_HEMS_KEY, PROV_PKI_HEMS_PUB, PROV_PKI_TLS_KEY,
+		PROV_PKI_TLS_CERT, PROV_HEMS_SAN, PROV_PKI_PSK_KEK);
 }
 
 struct pki {
-	EVP_PKEY *vendor, *ca, *hems;
-	X509 *ca_cert, *hems_cert;
+	EVP_PKEY *vendor, *ca, *hems, *tls;
+	X509 *ca_cert, *tls_cert;
+	X509_CRL *crl;
 };
 
 static void pki_free(struct pki *p)
@@ -43,8 +54,10 @@ static void pki_free(struct pki *p)
 	EVP_PKEY_free(p->vendor);
 	EVP_PKEY_free(p->ca);
 	EVP_PKEY_free(p->hems);
+	EVP_PKEY_free(p->tls);
 	X509_free(p->ca_cert);
-	X509_free(p->hems_cert);
+	X509_free(p->tls_cert);
+	X509_CRL_free(p->crl);
 }
 
 static enum mayday_err generate(struct pki *p)
@@ -53,14 +66,17 @@ static enum mayday_err generate(struct pki *p)
 
 	if ((rc = mayday_key_generate(&p->vendor)) != MAYDAY_OK ||
 	    (rc = mayday_key_generate(&p->ca)) != MAYDAY_OK ||
-	    (rc = mayday_key_generate(&p->hems)) != MAYDAY_OK) {
+	    (rc = mayday_key_generate(&p->hems)) != MAYDAY_OK ||
+	    (rc = mayday_key_generate(&p->tls)) != MAYDAY_OK) {
 		prov_log_error("key generation failed: %s", mayday_strerror(rc));
 		return rc;
 	}
 	rc = prov_x509_make_ca(p->ca, "mayday operator CA", CA_DAYS, &p->ca_cert);
 	if (rc == MAYDAY_OK)
-		rc = prov_x509_issue(p->ca_cert, p->ca, p->hems, PROV_HEMS_DNS, PROV_HEMS_SAN,
-				     PROV_X509_SERVER, HEMS_DAYS, &p->hems_cert);
+		rc = prov_x509_issue(p->ca_cert, p->ca, p->tls, PROV_HEMS_DNS, PROV_HEMS_SAN,
+				     PROV_X509_SERVER, HEMS_DAYS, &p->tls_cert);
+	if (rc == MAYDAY_OK)
+		rc = prov_x509_crl(p->ca_cert, p->ca, NULL, NULL, PROV_CRL_DAYS, &p->crl);
 	if (rc != MAYDAY_OK)
 		prov_log_error("certificate creation failed: %s", mayday_strerror(rc));
 	return rc;
@@ -93,6 +109,7 @@ static enum mayday_err write_key(const char *dir, const char *name, EVP_PKEY *ke
 
 static enum mayday_err write_all(const char *dir, const struct pki *p)
 {
+	char path[PROV_PATH_MAX];
 	enum mayday_err rc;
 	const char *what;
 
@@ -101,8 +118,13 @@ static enum mayday_err write_all(const char *dir, const struct pki *p)
 	    (rc = write_key(dir, what = PROV_PKI_CA_KEY, p->ca, 1)) != MAYDAY_OK ||
 	    (rc = write_cert(dir, what = PROV_PKI_CA_CERT, p->ca_cert)) != MAYDAY_OK ||
 	    (rc = write_key(dir, what = PROV_PKI_HEMS_KEY, p->hems, 1)) != MAYDAY_OK ||
-	    (rc = write_cert(dir, what = PROV_PKI_HEMS_CERT, p->hems_cert)) != MAYDAY_OK ||
-	    (rc = write_key(dir, what = PROV_PKI_HEMS_PUB, p->hems, 0)) != MAYDAY_OK)
+	    (rc = write_key(dir, what = PROV_PKI_HEMS_PUB, p->hems, 0)) != MAYDAY_OK ||
+	    (rc = write_key(dir, what = PROV_PKI_TLS_KEY, p->tls, 1)) != MAYDAY_OK ||
+	    (rc = write_cert(dir, what = PROV_PKI_TLS_CERT, p->tls_cert)) != MAYDAY_OK ||
+	    (rc = prov_fs_join(path, sizeof(path), dir, what = PROV_PKI_CA_CRL)) != MAYDAY_OK ||
+	    (rc = prov_x509_crl_save(p->crl, path)) != MAYDAY_OK ||
+	    (rc = prov_fs_join(path, sizeof(path), dir, what = PROV_PKI_PSK_KEK)) != MAYDAY_OK ||
+	    (rc = mayday_kek_create(path)) != MAYDAY_OK)
 		prov_log_error("cannot write %s/%s: %s", dir, what, mayday_strerror(rc));
 	return rc;
 }
@@ -117,7 +139,8 @@ int prov_init_main(int argc, char **argv)
 	};
 	static const char *const files[] = {
 		PROV_PKI_VENDOR_KEY, PROV_PKI_VENDOR_PUB, PROV_PKI_CA_KEY, PROV_PKI_CA_CERT,
-		PROV_PKI_HEMS_KEY, PROV_PKI_HEMS_CERT, PROV_PKI_HEMS_PUB,
+		PROV_PKI_CA_CRL, PROV_PKI_HEMS_KEY, PROV_PKI_HEMS_PUB, PROV_PKI_TLS_KEY,
+		PROV_PKI_TLS_CERT, PROV_PKI_PSK_KEK,
 	};
 	const char *dir = NULL;
 	int force = 0, c;
@@ -157,7 +180,8 @@ int prov_init_main(int argc, char **argv)
 	}
 	if (generate(&p) != MAYDAY_OK || write_all(dir, &p) != MAYDAY_OK)
 		goto out;
-	prov_log_info("PKI created in %s: vendor key, operator CA, H(e)MS key and certificate", dir);
+	prov_log_info("PKI created in %s: vendor key, operator CA and CRL, H(e)MS ack key, "
+		      "H(e)MS TLS key and certificate, PSK KEK", dir);
 	exit_code = PROV_EXIT_OK;
 out:
 	pki_free(&p);

@@ -17,6 +17,7 @@ static const struct {
 	{ "tamper", prov_tamper_main, "make a device fail one integrity check (tests, demos)" },
 	{ "dcf-conf", prov_dcf_conf_main, "replace a device's dcf.conf and re-sign its DCF partition" },
 	{ "bundle", prov_bundle_main, "sign a device slot's image into a remediation bundle" },
+	{ "revoke", prov_revoke_main, "put a device's certificate on the operator CA's CRL" },
 };
 
 static void usage(FILE *to)

@@ -14,6 +14,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "mayday/file.h"
+
 static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 {
 	X509V3_CTX ctx;
@@ -147,4 +149,91 @@ enum mayday_err prov_x509_load(const char *path, X509 **out)
 		return MAYDAY_E_KEY;
 	*out = cert;
 	return MAYDAY_OK;
+}
+
+/* The CRL's number, or -1 without one. */
+static long crl_number(const X509_CRL *crl)
+{
+	ASN1_INTEGER *n = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	long v = n ? ASN1_INTEGER_get(n) : -1;
+	ASN1_INTEGER_free(n);
+	return v;
+}
+
+static int add_revoked(X509_CRL *crl, const ASN1_INTEGER *serial, const ASN1_TIME *when)
+{
+	X509_REVOKED *r = X509_REVOKED_new();
+
+	if (!r || !X509_REVOKED_set_serialNumber(r, (ASN1_INTEGER *)serial) ||
+	    !X509_REVOKED_set_revocationDate(r, (ASN1_TIME *)when) || !X509_CRL_add0_revoked(crl, r)) {
+		X509_REVOKED_free(r);
+		return 0;
+	}
+	return 1;
+}
+
+enum mayday_err prov_x509_crl(X509 *ca, EVP_PKEY *ca_key, const X509_CRL *prev, X509 *revoke,
+			      int days, X509_CRL **out)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *now = X509_gmtime_adj(NULL, 0), *next = X509_time_adj_ex(NULL, days, 0, NULL);
+	ASN1_INTEGER *num = ASN1_INTEGER_new();
+	const ASN1_INTEGER *serial = revoke ? X509_get0_serialNumber(revoke) : NULL;
+	STACK_OF(X509_REVOKED) *old = prev ? X509_CRL_get_REVOKED((X509_CRL *)prev) : NULL;
+	int ok = crl && now && next && num && X509_CRL_set_version(crl, X509_CRL_VERSION_2) &&
+		 X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) &&
+		 X509_CRL_set1_lastUpdate(crl, now) && X509_CRL_set1_nextUpdate(crl, next) &&
+		 ASN1_INTEGER_set(num, prev ? crl_number(prev) + 1 : 1) &&
+		 X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1;
+
+	for (int i = 0; ok && i < sk_X509_REVOKED_num(old); i++) {
+		const X509_REVOKED *r = sk_X509_REVOKED_value(old, i);
+		const ASN1_INTEGER *sn = X509_REVOKED_get0_serialNumber(r);
+
+		if (serial && ASN1_INTEGER_cmp(sn, serial) == 0)
+			serial = NULL; /* already listed: keep its first date */
+		ok = add_revoked(crl, sn, X509_REVOKED_get0_revocationDate(r));
+	}
+	if (ok && serial)
+		ok = add_revoked(crl, serial, now);
+	ok = ok && X509_CRL_sort(crl) && X509_CRL_sign(crl, ca_key, EVP_sha256()) > 0;
+	ASN1_TIME_free(now);
+	ASN1_TIME_free(next);
+	ASN1_INTEGER_free(num);
+	if (!ok) {
+		X509_CRL_free(crl);
+		return MAYDAY_E_INTERNAL;
+	}
+	*out = crl;
+	return MAYDAY_OK;
+}
+
+enum mayday_err prov_x509_crl_load(const char *path, X509_CRL **out)
+{
+	FILE *f = fopen(path, "r");
+	X509_CRL *crl;
+
+	if (!f)
+		return MAYDAY_E_NOTFOUND;
+	crl = PEM_read_X509_CRL(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!crl)
+		return MAYDAY_E_MALFORMED;
+	*out = crl;
+	return MAYDAY_OK;
+}
+
+enum mayday_err prov_x509_crl_save(X509_CRL *crl, const char *path)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+	enum mayday_err rc = MAYDAY_E_INTERNAL;
+
+	if (!bio)
+		return MAYDAY_E_NOMEM;
+	if (PEM_write_bio_X509_CRL(bio, crl) && (n = BIO_get_mem_data(bio, &data)) > 0)
+		rc = mayday_file_write_durable(path, data, (size_t)n, 0644);
+	BIO_free(bio);
+	return rc;
 }

@@ -34,4 +34,13 @@ MAYDAY_NODISCARD enum mayday_err prov_x509_to_pem(X509 *cert, char **pem, size_t
 /* Load a PEM certificate. */
 MAYDAY_NODISCARD enum mayday_err prov_x509_load(const char *path, X509 **out);
 
+/* A CRL of `ca` signed with ca_key: the entries of `prev` (NULL: none)
+ * plus `revoke` (NULL: none; already listed: kept once), crlNumber one
+ * above prev's, lastUpdate now, nextUpdate `days` later. Caller frees *out. */
+MAYDAY_NODISCARD enum mayday_err prov_x509_crl(X509 *ca, EVP_PKEY *ca_key, const X509_CRL *prev,
+					       X509 *revoke, int days, X509_CRL **out);
+/* Load a PEM CRL (MAYDAY_E_NOTFOUND if absent); write one durably, 0644. */
+MAYDAY_NODISCARD enum mayday_err prov_x509_crl_load(const char *path, X509_CRL **out);
+MAYDAY_NODISCARD enum mayday_err prov_x509_crl_save(X509_CRL *crl, const char *path);
+
 #endif

@@ -24,7 +24,8 @@
  *           (which also verifies the server's); --conns connections at once
  *   http    the same POST over plain HTTP; --per-conn N requests per
  *           keep-alive connection (default 1: a new connection each)
- *   psk     sealed datagrams (COSE_Encrypt0), a PSK enrolled per device, one
+ *   psk     sealed datagrams (COSE_Encrypt0), a PSK enrolled per device
+ *           (sealed in the store under --psk-kek, maydayd's psk_kek), one
  *           outstanding indication per device
  *   sqlite  no server: the batched SQLite insert ceiling into --db
  *           (--count rows, --batch rows per transaction, --duration)
@@ -62,6 +63,7 @@ static void usage(FILE *to)
 		"  --linger-ms T      hostile modes: wait for acks (default 1000)\n"
 		"  --prefix ID        device ID prefix (default sim<pid>)\n"
 		"  --no-enrol         do not enrol the devices\n"
+		"  --psk-kek FILE     psk: the KEK maydayd's psk_kek names (PSKs are sealed under it)\n"
 		"  --acked FILE       write 'device,counter,status,incident' per acked indication\n"
 		"  --method M         udp|tls|http|psk|sqlite (default udp)\n"
 		"  --ca-cert F --ca-key F   tls: operator CA issuing device certificates\n"
@@ -268,7 +270,7 @@ int main(int argc, char **argv)
 		{"method", required_argument, NULL, 'M'}, {"ca-cert", required_argument, NULL, 'C'},
 		{"ca-key", required_argument, NULL, 'K'}, {"conns", required_argument, NULL, 'o'},
 		{"per-conn", required_argument, NULL, 'R'}, {"baseline", no_argument, NULL, 'B'},
-		{"batch", required_argument, NULL, 'b'},
+		{"batch", required_argument, NULL, 'b'}, {"psk-kek", required_argument, NULL, 'E'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
@@ -307,6 +309,7 @@ int main(int argc, char **argv)
 		case 'R': o.per_conn = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'B': o.baseline = true; o.enrol = false; break;
 		case 'b': batch = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'E': o.psk_kek = optarg; break;
 		case 'h': usage(stdout); return fflush(stdout) == 0 ? 0 : 1;
 		case 'V':
 			fputs(MAYDAY_VERSION_LINE("mayday-sim"), stdout);
@@ -367,7 +370,7 @@ int main(int argc, char **argv)
 	f.transport = tls ? MAYDAY_TRANSPORT_TLS : http ? MAYDAY_TRANSPORT_PLAIN_HTTP
 		    : psk ? MAYDAY_TRANSPORT_PSK : MAYDAY_TRANSPORT_PLAIN_UDP;
 	if (sim_fleet_sign(&f, o.count, 0, o.threads) != 0 ||
-	    (psk && sim_psk_prepare(&f, o.db, o.enrol) != 0))
+	    (psk && sim_psk_prepare(&f, o.db, o.psk_kek, o.enrol) != 0))
 		goto out;
 	uint64_t t2 = sim_now_ns();
 	fprintf(stderr, "mayday-sim: %u devices %s in %.2f s, %zu indications signed in %.2f s\n",

@@ -72,6 +72,7 @@ struct sim_opts {
 	const char *mode;
 	const char *method;     /* udp|tls|http|psk|sqlite */
 	const char *ca_cert, *ca_key;
+	const char *psk_kek;    /* psk: the KEK the store seals PSKs under (maydayd's psk_kek) */
 	uint32_t conns;         /* tls/http: concurrent connections (one thread each) */
 	uint32_t per_conn;      /* http: requests per connection (keep-alive); tls: 1 */
 	bool baseline;          /* tls/http: any 200 counts, no ack expected (nginx) */
@@ -137,7 +138,7 @@ double sim_http_run(const struct sim_opts *o, const struct sim_fleet *f, struct 
 
 /* PSK: a key per device, enrolled; every signed message sealed; the run:
  * one socket and one outstanding indication per device (sim_psk.c). */
-int sim_psk_prepare(struct sim_fleet *f, const char *db, bool enrol);
+int sim_psk_prepare(struct sim_fleet *f, const char *db, const char *kek, bool enrol);
 double sim_psk_run(const struct sim_opts *o, const struct sim_fleet *f, struct sim_result *res,
 		   uint8_t *ack_arena);
 

@@ -24,7 +24,7 @@
 #define EVENTS 256
 #define SCAN_NS 5000000u   /* timeout scan period */
 
-int sim_psk_prepare(struct sim_fleet *f, const char *db, bool enrol)
+int sim_psk_prepare(struct sim_fleet *f, const char *db, const char *kek, bool enrol)
 {
 	struct store *st = NULL;
 	uint8_t psk[MAYDAY_PSK_LEN], kid[MAYDAY_PSK_KID_GEN];
@@ -35,6 +35,12 @@ int sim_psk_prepare(struct sim_fleet *f, const char *db, bool enrol)
 		return -1;
 	if (enrol && (err = store_open(&st, db)) != MAYDAY_OK) {
 		fprintf(stderr, "mayday-sim: store %s: %s\n", db, mayday_strerror(err));
+		return -1;
+	}
+	if (enrol && (kek == NULL || (err = store_psk_kek(st, kek)) != MAYDAY_OK)) {
+		fprintf(stderr, "mayday-sim: --psk-kek %s: %s\n", kek ? kek : "missing",
+			kek ? mayday_strerror(err) : "the store seals PSKs under maydayd's psk_kek");
+		store_close(st);
 		return -1;
 	}
 	for (uint32_t i = 0; i < f->n_dev && err == MAYDAY_OK; i++) {

@@ -13,7 +13,8 @@
 #include "mayday/limits.h"
 
 /* Load a PEM private key (P-256 only; anything else: MAYDAY_E_KEY; no such
- * file: MAYDAY_E_NOTFOUND). Encrypted PEM is refused, never prompted for. */
+ * file: MAYDAY_E_NOTFOUND; a file group or others may access: MAYDAY_E_PERM,
+ * see mayday_file_open_secret). Encrypted PEM is refused, never prompted for. */
 MAYDAY_NODISCARD enum mayday_err mayday_key_load_private(const char *path, EVP_PKEY **out);
 /* Load a PEM public key ("PUBLIC KEY") or the key of a PEM certificate;
  * P-256 only, like the private key (errors as mayday_key_load_private). */

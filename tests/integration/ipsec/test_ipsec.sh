@@ -126,6 +126,7 @@ cat > "$W/maydayd.conf" <<EOF
 [server]
 db = sqlite:$DB
 hems_key = $W/pki/hems.key.pem
+psk_kek = $W/pki/psk.kek
 workers = 1
 
 [udp]
