@@ -144,5 +144,4 @@ kill -HUP "$daemon_pid"
 until_notified "READY=1RELOADING=1READY=1"
 stop_daemon
 until_notified "READY=1RELOADING=1READY=1STOPPING=1"
-kill "$socat_pid" 2>/dev/null || true
 echo "PASS"

@@ -118,6 +118,9 @@ for _ in $(seq 200); do
 done
 grep -q 'crl .* reloaded' "$work/maydayd.log" || fail "SIGHUP: the CRL was not reloaded"
 before=$(rows)
+# Refusals are logged at most once a second (log_limited): let the second of
+# the earlier refusals pass, so this one is the line logged.
+sleep 1.1
 [ "$(post hnb-a 3)" = 000 ] || fail "the revoked hnb-a was let in"
 [ "$(rows)" = "$before" ] || fail "the revoked device stored something"
 grep -q 'certificate revoked' "$work/maydayd.log" || fail "revocation not logged"
