@@ -123,6 +123,14 @@ static void transport(struct out *o, struct srv_stats *st)
 	one(o, "http_requests_busy_total", "counter",
 	    "HTTP(S) requests answered 503 for want of a free slot or while stopping.",
 	    srv_stats_get(&st->http_busy));
+	one(o, "http_connections_evicted_total", "counter",
+	    "HTTP(S) connections closed without a complete request: for a newer one at the "
+	    "global or per-source cap, or past a deadline.",
+	    srv_stats_get(&st->http_evicted));
+	one(o, "http_deadlines_missed_total", "counter",
+	    "Of those, connections that missed http_request_timeout_ms or "
+	    "tls_handshake_timeout_ms.",
+	    srv_stats_get(&st->http_deadlines));
 	family(o, "tls_handshakes_total", "counter",
 	       "TLS handshakes on the https listener: ok once per connection, failed when we "
 	       "ended one with a fatal alert.");
