@@ -78,6 +78,53 @@ static void test_newer_schema_refused(void **state)
 	assert_null(st);
 }
 
+/* Opening without STORE_OPEN_CREATE (maydayctl): nothing is created, and
+ * every refusal says which file and what to do. */
+static void test_open_existing_only(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = (struct store *)1;
+	char why[512], path[400], spec[420];
+
+	snprintf(path, sizeof(path), "%s/typo.db", fx->dir);
+	assert_int_equal(store_open_ex(&st, path, 0, why, sizeof(why)), MAYDAY_E_NOTFOUND);
+	assert_null(st);
+	assert_non_null(strstr(why, "typo.db: no such store"));
+	FILE *f = fopen(path, "r");
+	assert_null(f);   /* not created */
+
+	/* An empty file is not a store; it stays empty. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(store_open_ex(&st, path, 0, why, sizeof(why)), MAYDAY_E_NOTFOUND);
+	assert_non_null(strstr(why, "not a mayday store"));
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master"), 0);
+	sqlite3_close(db);
+
+	/* The daemon's store opens, by spec and by plain path, and is checked. */
+	snprintf(spec, sizeof(spec), "%s/hems.db", fx->dir);
+	assert_int_equal(store_open_ex(&st, fx->spec, STORE_OPEN_CHECK, why, sizeof(why)),
+			 MAYDAY_OK);
+	store_close(st);
+	assert_int_equal(store_open_ex(&st, spec, 0, why, sizeof(why)), MAYDAY_OK);
+	store_close(st);
+
+	/* An older schema is migrated by maydayd only. */
+	db = raw_db(fx);
+	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 3", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open_ex(&st, fx->spec, 0, why, sizeof(why)),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_non_null(strstr(why, "start maydayd"));
+	assert_int_equal(store_open_ex(&st, "nosuch:/x", 0, why, sizeof(why)),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_non_null(strstr(why, "not a store type"));
+}
+
 static void test_enrol(void **state)
 {
 	struct fx *fx = *state;
@@ -239,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_open_bad_spec),
 		cmocka_unit_test_setup_teardown(test_schema_and_pragmas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_existing_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrol, setup, teardown),
 		cmocka_unit_test(test_state_machine),
 		cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
