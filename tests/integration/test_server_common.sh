@@ -43,7 +43,8 @@ openssl pkey -in "$work/hems.key" -pubout -out "$work/hems.pub"
 (umask 077 && head -c 32 /dev/urandom > "$work/psk.kek")
 
 # write_conf [lines for [limits]] [more sections]: $work/maydayd.conf.
-# QUEUE and BATCH (environment) override the slots and the batch size;
+# WORKERS, QUEUE and BATCH (environment) override the verify threads, the
+# slots and the batch size;
 # SERVER_LINES adds lines to [server].
 write_conf() {
   cat > "$work/maydayd.conf" <<CONF
@@ -51,7 +52,7 @@ write_conf() {
 db = $store
 hems_key = $work/hems.key
 psk_kek = $work/psk.kek
-workers = 2
+workers = ${WORKERS:-2}
 queue = ${QUEUE:-1024}
 batch = ${BATCH:-256}
 ${SERVER_LINES:-}
