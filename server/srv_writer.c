@@ -19,7 +19,22 @@
 #include "srv_writer.h"
 #include "store_query.h"
 
-static struct log_limit lim_invalid, lim_failed;
+static struct log_limit lim_invalid, lim_failed, lim_refused;
+
+/* A signed record the counter rule refused (store_ingest.h): the device's
+ * own counter went back, or someone replays what it sent. */
+static void log_refused(const struct srv_slot *s)
+{
+	const struct store_ingest_rec *r = &s->rec;
+	log_limited(&lim_refused, "%s indication from %s for device %s, counter %llu: %s; the "
+		    "device's highest accepted counter is %llu: refused (rejected)",
+		    mayday_transport_name(r->transport), s->peer_text, s->ind.device_id,
+		    (unsigned long long)s->ind.counter,
+		    r->outcome == STORE_STALE ? "not above the highest accepted, not a "
+						"retransmission of it"
+					      : "another message under a stored counter",
+		    (unsigned long long)r->high);
+}
 
 static void log_incident(const struct srv_slot *s)
 {
@@ -108,7 +123,15 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 		switch (s->rec.outcome) {
 		case STORE_NEW: srv_stats_add(&stats->stored, 1); break;
 		case STORE_DUPLICATE: srv_stats_add(&stats->duplicates, 1); break;
-		case STORE_CONFLICT: srv_stats_add(&stats->conflicts, 1); break;
+		case STORE_CONFLICT:
+			srv_stats_add(&stats->conflicts, 1);
+			if (s->rec.trust == STORE_TRUST_SIGNED)
+				log_refused(s);
+			break;
+		case STORE_STALE:
+			srv_stats_add(&stats->stale, 1);
+			log_refused(s);
+			break;
 		case STORE_REPLAY: srv_stats_add(&stats->psk_replays, 1); break;
 		}
 	}

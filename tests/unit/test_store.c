@@ -49,7 +49,7 @@ static void test_schema_and_pragmas(void **state)
 {
 	struct fx *fx = *state;
 	sqlite3 *db = raw_db(fx);
-	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 4);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 5);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
 				    " ('devices','indications','failed_components','incidents',"
 				    "'incident_events','psk_keys')"), 6);
@@ -70,7 +70,7 @@ static void test_newer_schema_refused(void **state)
 {
 	struct fx *fx = *state;
 	sqlite3 *db = raw_db(fx);
-	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES (5)", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES (6)", NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
 	struct store *st = NULL;
