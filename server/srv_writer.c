@@ -48,14 +48,18 @@ static void log_incident(const struct srv_slot *s)
 		   ev->n_failed, s->acs_url != NULL ? ", remediation scheduled" : "");
 }
 
-/* Remediation is decided for signed rows that joined an incident. */
+/* Remediation is decided for signed rows that joined an incident: a new
+ * one, or the retransmission of the device's latest. An older row
+ * retransmitted (or replayed) is answered as stored, but decides nothing:
+ * the device has moved on since. */
 static enum mayday_err remed(struct store *st, struct srv_slot *s,
 			     const struct srv_acs_policy *pol)
 {
 	bool yes = false;
 	const struct store_ingest_rec *r = &s->rec;
 	if (!srv_acs_policy_on(pol) || r->trust != STORE_TRUST_SIGNED || r->incident_id == 0 ||
-	    (r->outcome != STORE_NEW && r->outcome != STORE_DUPLICATE))
+	    (r->outcome != STORE_NEW && r->outcome != STORE_DUPLICATE) ||
+	    (r->outcome == STORE_DUPLICATE && s->ind.counter != r->high))
 		return MAYDAY_OK;
 	enum mayday_err err = srv_acs_policy_apply(pol, st, s->ind.device_id, r->received_at, &yes);
 	if (err == MAYDAY_OK && yes)

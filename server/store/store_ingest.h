@@ -26,11 +26,11 @@
  *    channel identity that names another device.
  *  - counter rule, every method (docs/protocol.md §6.1): a signed row is
  *    accepted only above the highest counter of the device's signed rows
- *    (its high-water mark, advanced in the same transaction). The identical
- *    retransmission of the row at the mark is STORE_DUPLICATE; a signed
- *    record at or below the mark that is not -- a lower counter, a
- *    retransmission of an older row -- is STORE_STALE: nothing written,
- *    no state moved, answered `rejected` so the device takes a new counter.
+ *    (its high-water mark, advanced in the same transaction). An identical
+ *    retransmission of a stored row is STORE_DUPLICATE as before (rec->high
+ *    says whether it is the row at the mark); any other signed record at or
+ *    below the mark is STORE_STALE: nothing written, no state moved,
+ *    answered `rejected` so the device takes a new counter.
  *    Unverified rows neither obey nor move the mark. Rows of one batch see
  *    the mark their predecessors left, so out-of-order counters in a batch
  *    are refused like those of separate batches.
@@ -84,7 +84,7 @@ enum store_outcome {
 	STORE_REPLAY,    /* PSK: refused by the device's replay window, not a retransmission of
 			  * a stored row: nothing written, not to be answered */
 	STORE_STALE      /* signed, at or below the device's highest accepted counter and not
-			  * the retransmission of the row there: nothing written, REJECTED */
+			  * a retransmission of a stored row: nothing written, REJECTED */
 };
 
 /* One indication to store. Input fields are borrowed for the put call only. */
@@ -106,8 +106,8 @@ struct store_ingest_rec {
 	enum store_outcome outcome;
 	int64_t indication_id;               /* the new or the original row; 0 on conflict/replay */
 	int64_t incident_id;                 /* 0: none (unverified rows never join incidents) */
-	uint64_t high;                       /* STORE_STALE, STORE_CONFLICT: the device's highest
-					      * accepted counter (for the log) */
+	uint64_t high;                       /* signed, not STORE_NEW: the device's highest
+					      * accepted counter before this record */
 };
 
 /* The enrolled public key PEM of a device, NUL-terminated into `pem`.

@@ -12,9 +12,8 @@
  * A signed row must be above the device's high-water mark (devices.
  * signed_counter), which a new signed row advances in this transaction; the
  * mark costs one read and one write by primary key per signed row, however
- * many unverified rows the device has. The one record at or below it that
- * is answered as before is the identical retransmission of the row at the
- * mark.
+ * many unverified rows the device has. The only records at or below it
+ * that are answered as before are identical retransmissions of stored rows.
  *
  * A PSK row first looks for its stored twin (an identical retransmission is
  * answered again, whatever the window says), then must pass the counter
@@ -188,8 +187,8 @@ static int psk_window_refuses(struct store_sqlite *s, const struct store_ingest_
 }
 
 /* The counter rule for a signed record (`found`: find_dup's answer). 1 when
- * the record is refused or answered from its stored twin (outputs set),
- * 0 when it is new and above the mark, <0 on error. */
+ * the record is refused or answered from its stored twin (outputs set,
+ * rec->high too), 0 when it is new and above the mark, <0 on error. */
 static int counter_rule(struct store_sqlite *s, struct store_ingest_rec *rec, int found,
 			enum mayday_err *err)
 {
@@ -202,17 +201,16 @@ static int counter_rule(struct store_sqlite *s, struct store_ingest_rec *rec, in
 		return -1;
 	}
 	rec->high = high;
-	/* The twin of the row at the mark keeps its answer (as do a conflict
-	 * there and a PSK replay, refused already); any other record at or
-	 * below the mark is stale. */
-	if (found && (rec->outcome != STORE_DUPLICATE || (has && c == high)))
+	/* A stored twin keeps its answer, as a conflict or a PSK replay is
+	 * refused already; any other record at or below the mark is stale. */
+	if (found)
 		return 1;
-	if (!found && (!has || c > high))
+	if (!has || c > high)
 		return 0;
 	/* PSK keeps its window: what it refuses (and is no stored twin) is
 	 * dropped unanswered, not answered stale. */
 	int refused = 0;
-	if (!found && rec->channel_auth == STORE_CHANNEL_PSK &&
+	if (rec->channel_auth == STORE_CHANNEL_PSK &&
 	    (refused = psk_window_refuses(s, rec, err)) < 0)
 		return -1;
 	rec->outcome = refused ? STORE_REPLAY : STORE_STALE;

@@ -273,7 +273,7 @@ static void put_signed(struct t *t, struct mayday_indication *ind, uint64_t coun
 }
 
 /* Below the mark: refused with nothing changed, even for a device that
- * recovered meanwhile; the twin of the row at the mark keeps its answer. */
+ * recovered meanwhile; an identical retransmission keeps its answer. */
 static void test_counter_rule(void **state)
 {
 	struct t *t = *state;
@@ -322,8 +322,10 @@ static void test_counter_rule(void **state)
 	after = snap_of(t);
 	same_snap(&before, &after);
 
-	/* Above the mark: a new report, a new incident; then the twin of the
-	 * older row at 10 is no longer answered as stored. */
+	/* Above the mark: a new report, a new incident; the twin of the older
+	 * row at 10 still gets its own answer (its closed incident), with a
+	 * mark above it (the writer takes no remediation decision for it) and
+	 * nothing changed. */
 	put_signed(t, &ind, 11, 0, &rec, raw);
 	assert_int_equal(rec.outcome, STORE_NEW);
 	assert_true(rec.incident_id > first.incident_id);
@@ -331,7 +333,9 @@ static void test_counter_rule(void **state)
 	before = snap_of(t);
 	assert_string_equal(before.state, "in_distress");
 	put_signed(t, &ind, 10, 0, &rec, raw);
-	assert_int_equal(rec.outcome, STORE_STALE);
+	assert_int_equal(rec.outcome, STORE_DUPLICATE);
+	assert_int_equal(rec.indication_id, first.indication_id);
+	assert_int_equal(rec.incident_id, first.incident_id);
 	assert_int_equal(rec.high, 11);
 	after = snap_of(t);
 	same_snap(&before, &after);
