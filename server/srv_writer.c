@@ -11,8 +11,11 @@
  *
  * Each new signed row opened or joined an incident: that is logged once,
  * at notice level, after its COMMIT (a retransmission is a duplicate and
- * is not logged again). Device IDs and component names are printable by
- * the time they get here (the store and the evidence decoder check them).
+ * is not logged again). A signed record the counter rule refused (stale,
+ * or other claims under a stored counter) is logged too, rate limited, with
+ * its counter and the device's highest accepted one. Device IDs and
+ * component names are printable by the time they get here (the store and
+ * the evidence decoder check them).
  */
 #include "log.h"
 #include "mayday/evidence.h"
@@ -30,8 +33,7 @@ static void log_refused(const struct srv_slot *s)
 		    "device's highest accepted counter is %llu: refused (rejected)",
 		    mayday_transport_name(r->transport), s->peer_text, s->ind.device_id,
 		    (unsigned long long)s->ind.counter,
-		    r->outcome == STORE_STALE ? "not above the highest accepted, not a "
-						"retransmission of it"
+		    r->outcome == STORE_STALE ? "not above the highest accepted, never stored"
 					      : "another message under a stored counter",
 		    (unsigned long long)r->high);
 }
