@@ -13,7 +13,7 @@ void srv_ack_claims(const struct srv_slot *slot, struct mayday_ack *ack)
 	memcpy(ack->device_id, slot->ind.device_id, sizeof(ack->device_id));
 	ack->counter = slot->ind.counter;
 	ack->action = MAYDAY_ACTION_NONE;
-	if (rec->outcome == STORE_CONFLICT) {
+	if (rec->outcome == STORE_CONFLICT || rec->outcome == STORE_STALE) {
 		ack->status = MAYDAY_ACK_REJECTED;
 	} else if (rec->trust == STORE_TRUST_SIGNED) {
 		ack->status = MAYDAY_ACK_STORED;

@@ -5,6 +5,8 @@
  *   new or identical retransmission, signed     -> STORED, the device's incident
  *   new or identical retransmission, unverified -> STORED_UNVERIFIED, incident 0
  *   replay conflict (same device+counter+trust, other claims) -> REJECTED, incident 0
+ *   stale (signed, at or below the device's highest accepted counter,
+ *          not the retransmission of the row there)            -> REJECTED, incident 0
  *   PSK replay (STORE_REPLAY)                   -> no answer at all
  *
  * The action is NONE, except REMEDIATE with the ACS URL for a signed row

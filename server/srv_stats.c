@@ -38,6 +38,7 @@ static const char *const outcome_names[SRV_OUTCOMES] = {
 	[SRV_OUT_DUPLICATE] = "duplicate",
 	[SRV_OUT_REJECTED] = "rejected",
 	[SRV_OUT_REPLAY] = "replay",
+	[SRV_OUT_STALE] = "stale",
 	[SRV_OUT_MALFORMED] = "malformed",
 	[SRV_OUT_OVERSIZED] = "oversized",
 	[SRV_OUT_RATE_LIMITED] = "rate-limited",
@@ -83,6 +84,7 @@ static enum srv_outcome outcome_of(const struct srv_slot *s)
 	case STORE_DUPLICATE: return SRV_OUT_DUPLICATE;
 	case STORE_CONFLICT: return SRV_OUT_REJECTED;
 	case STORE_REPLAY: return SRV_OUT_REPLAY;
+	case STORE_STALE: return SRV_OUT_STALE;
 	}
 	return SRV_OUT_NOT_STORED;
 }
@@ -100,11 +102,12 @@ void srv_stats_finished(struct srv_stats *st, const struct srv_slot *s, uint64_t
 void srv_stats_log(struct srv_stats *st)
 {
 	log_info("received %llu: stored %llu (signed %llu, unknown device %llu, bad signature "
-		 "%llu), duplicates %llu, replay conflicts %llu, malformed %llu, oversized %llu, "
+		 "%llu), duplicates %llu, replay conflicts %llu, stale counters %llu, malformed %llu, "
+		 "oversized %llu, "
 		 "rate-limited %llu, identity mismatches %llu, store errors %llu; %llu batches, "
 		 "%llu acks sent, %llu ack errors",
 		 V(received), V(stored), V(verified), V(unknown_device), V(bad_signature),
-		 V(duplicates), V(conflicts), V(malformed), V(oversized), V(limited),
+		 V(duplicates), V(conflicts), V(stale), V(malformed), V(oversized), V(limited),
 		 V(identity_mismatch), V(store_errors), V(batches), V(acks_sent), V(ack_errors));
 	log_info("by method: udp %llu, http %llu, https %llu, ipsec %llu, psk %llu; psk: unknown "
 		 "kid %llu, bad seal %llu, replays %llu; ipsec: identity lookups failed %llu; "

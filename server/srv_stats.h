@@ -25,6 +25,8 @@ enum srv_outcome {
 	SRV_OUT_DUPLICATE,              /* an identical retransmission: acked again */
 	SRV_OUT_REJECTED,               /* replay conflict: answered REJECTED */
 	SRV_OUT_REPLAY,                 /* PSK replay window: dropped */
+	SRV_OUT_STALE,                  /* signed, counter not above the device's highest
+					 * accepted: answered REJECTED, nothing stored */
 	SRV_OUT_MALFORMED,
 	SRV_OUT_OVERSIZED,
 	SRV_OUT_RATE_LIMITED,
@@ -71,6 +73,7 @@ struct srv_stats {
 	_Atomic uint64_t stored;        /* new rows committed */
 	_Atomic uint64_t duplicates;    /* identical retransmissions: acked again */
 	_Atomic uint64_t conflicts;     /* replay conflicts: REJECTED */
+	_Atomic uint64_t stale;         /* counter not above the device's highest: REJECTED */
 	_Atomic uint64_t store_errors;  /* lookups/batches that failed: dropped, not acked */
 	_Atomic uint64_t batches;       /* committed transactions */
 	_Atomic uint64_t acks_sent;     /* answers carrying an ack (datagrams, HTTP 200) */

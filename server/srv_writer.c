@@ -11,15 +11,32 @@
  *
  * Each new signed row opened or joined an incident: that is logged once,
  * at notice level, after its COMMIT (a retransmission is a duplicate and
- * is not logged again). Device IDs and component names are printable by
- * the time they get here (the store and the evidence decoder check them).
+ * is not logged again). A signed record the counter rule refused (stale,
+ * or other claims under a stored counter) is logged too, rate limited, with
+ * its counter and the device's highest accepted one. Device IDs and
+ * component names are printable by the time they get here (the store and
+ * the evidence decoder check them).
  */
 #include "log.h"
 #include "mayday/evidence.h"
 #include "srv_writer.h"
 #include "store_query.h"
 
-static struct log_limit lim_invalid, lim_failed;
+static struct log_limit lim_invalid, lim_failed, lim_refused;
+
+/* A signed record the counter rule refused (store_ingest.h): the device's
+ * own counter went back, or someone replays what it sent. */
+static void log_refused(const struct srv_slot *s)
+{
+	const struct store_ingest_rec *r = &s->rec;
+	log_limited(&lim_refused, "%s indication from %s for device %s, counter %llu: %s; the "
+		    "device's highest accepted counter is %llu: refused (rejected)",
+		    mayday_transport_name(r->transport), s->peer_text, s->ind.device_id,
+		    (unsigned long long)s->ind.counter,
+		    r->outcome == STORE_STALE ? "not above the highest accepted, never stored"
+					      : "another message under a stored counter",
+		    (unsigned long long)r->high);
+}
 
 static void log_incident(const struct srv_slot *s)
 {
@@ -33,14 +50,18 @@ static void log_incident(const struct srv_slot *s)
 		   ev->n_failed, s->acs_url != NULL ? ", remediation scheduled" : "");
 }
 
-/* Remediation is decided for signed rows that joined an incident. */
+/* Remediation is decided for signed rows that joined an incident: a new
+ * one, or the retransmission of the device's latest. An older row
+ * retransmitted (or replayed) is answered as stored, but decides nothing:
+ * the device has moved on since. */
 static enum mayday_err remed(struct store *st, struct srv_slot *s,
 			     const struct srv_acs_policy *pol)
 {
 	bool yes = false;
 	const struct store_ingest_rec *r = &s->rec;
 	if (!srv_acs_policy_on(pol) || r->trust != STORE_TRUST_SIGNED || r->incident_id == 0 ||
-	    (r->outcome != STORE_NEW && r->outcome != STORE_DUPLICATE))
+	    (r->outcome != STORE_NEW && r->outcome != STORE_DUPLICATE) ||
+	    (r->outcome == STORE_DUPLICATE && s->ind.counter != r->high))
 		return MAYDAY_OK;
 	enum mayday_err err = srv_acs_policy_apply(pol, st, s->ind.device_id, r->received_at, &yes);
 	if (err == MAYDAY_OK && yes)
@@ -108,7 +129,15 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 		switch (s->rec.outcome) {
 		case STORE_NEW: srv_stats_add(&stats->stored, 1); break;
 		case STORE_DUPLICATE: srv_stats_add(&stats->duplicates, 1); break;
-		case STORE_CONFLICT: srv_stats_add(&stats->conflicts, 1); break;
+		case STORE_CONFLICT:
+			srv_stats_add(&stats->conflicts, 1);
+			if (s->rec.trust == STORE_TRUST_SIGNED)
+				log_refused(s);
+			break;
+		case STORE_STALE:
+			srv_stats_add(&stats->stale, 1);
+			log_refused(s);
+			break;
 		case STORE_REPLAY: srv_stats_add(&stats->psk_replays, 1); break;
 		}
 	}

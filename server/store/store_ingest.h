@@ -24,6 +24,16 @@
  *    (channel_auth, peer_identity) is recorded beside it as evidence; it
  *    never replaces the signature check. The caller has already rejected a
  *    channel identity that names another device.
+ *  - counter rule, every method (docs/protocol.md §6.1): a signed row is
+ *    accepted only above the highest counter of the device's signed rows
+ *    (its high-water mark, advanced in the same transaction). An identical
+ *    retransmission of a stored row is STORE_DUPLICATE as before (rec->high
+ *    says whether it is the row at the mark); any other signed record at or
+ *    below the mark is STORE_STALE: nothing written, no state moved,
+ *    answered `rejected` so the device takes a new counter.
+ *    Unverified rows neither obey nor move the mark. Rows of one batch see
+ *    the mark their predecessors left, so out-of-order counters in a batch
+ *    are refused like those of separate batches.
  *  - PSK method: the device's replay window (docs/protocol.md §12.6) lives
  *    in the store and a new row advances it in the same transaction, so it
  *    survives restarts and a failed commit leaves the counter acceptable.
@@ -31,7 +41,10 @@
  *    it is the identical retransmission of a stored row, else STORE_REPLAY
  *    (nothing written; the caller must not answer). A different message
  *    under a stored PSK counter is also STORE_REPLAY, never a conflict
- *    answer: the protocol says to drop it.
+ *    answer: the protocol says to drop it. The window is per PSK, checked
+ *    after the counter rule, which is per device and spans all methods: a
+ *    PSK record inside the window but at or below the mark is STORE_STALE
+ *    and leaves the window as it was.
  */
 #ifndef MAYDAY_STORE_INGEST_H
 #define MAYDAY_STORE_INGEST_H
@@ -68,8 +81,10 @@ enum store_outcome {
 	STORE_NEW = 0,   /* a new row */
 	STORE_DUPLICATE, /* identical to a stored row: nothing written */
 	STORE_CONFLICT,  /* same (device, counter, trust), different claims: nothing written */
-	STORE_REPLAY     /* PSK: refused by the device's replay window, not a retransmission of
+	STORE_REPLAY,    /* PSK: refused by the device's replay window, not a retransmission of
 			  * a stored row: nothing written, not to be answered */
+	STORE_STALE      /* signed, at or below the device's highest accepted counter and not
+			  * a retransmission of a stored row: nothing written, REJECTED */
 };
 
 /* One indication to store. Input fields are borrowed for the put call only. */
@@ -91,6 +106,8 @@ struct store_ingest_rec {
 	enum store_outcome outcome;
 	int64_t indication_id;               /* the new or the original row; 0 on conflict/replay */
 	int64_t incident_id;                 /* 0: none (unverified rows never join incidents) */
+	uint64_t high;                       /* signed, not STORE_NEW: the device's highest
+					      * accepted counter before this record */
 };
 
 /* The enrolled public key PEM of a device, NUL-terminated into `pem`.

@@ -13,7 +13,7 @@
 #include "mayday/kek.h"
 #include "store_backend.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 5
+#define STORE_SQLITE_SCHEMA_VERSION 6
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -27,7 +27,8 @@ struct store_sqlite {
 	sqlite3_stmt *psk_of_dev, *psk_of_kid, *psk_del, *psk_ins, *psk_get, *psk_win_set;
 	/* ingest */
 	sqlite3_stmt *sel_dup, *sel_dev_state, *sel_open_inc, *ins_inc, *upd_inc_state,
-		*upd_dev_state, *ins_event, *ins_ind, *ins_comp;
+		*upd_dev_state, *ins_event, *ins_ind, *ins_comp, *sel_dev_high, *upd_dev_high,
+		*sel_psk_win;
 	/* queries */
 	sqlite3_stmt *q_device, *q_devices, *q_incidents, *q_indications, *q_components;
 	struct store_indication_row *ind_row; /* reused by list_indications */

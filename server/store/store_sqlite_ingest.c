@@ -9,9 +9,16 @@
  * also appends an 'indication' event, so the incident's history shows each
  * distinct report but never a retransmission.
  *
+ * A signed row must be above the device's high-water mark (devices.
+ * signed_counter), which a new signed row advances in this transaction; the
+ * mark costs one read and one write by primary key per signed row, however
+ * many unverified rows the device has. The only records at or below it
+ * that are answered as before are identical retransmissions of stored rows.
+ *
  * A PSK row first looks for its stored twin (an identical retransmission is
- * answered again, whatever the window says), then must pass the device's
- * replay window, which it advances in this same transaction.
+ * answered again, whatever the window says), then must pass the counter
+ * rule and the device's replay window, which it advances in this same
+ * transaction.
  */
 #include <string.h>
 
@@ -111,6 +118,104 @@ static int find_dup(struct store_sqlite *s, struct store_ingest_rec *rec, enum m
 		rec->incident_id = 0;
 	}
 	sqlite3_reset(s->sel_dup);
+	return 1;
+}
+
+/* The device's high-water mark into *high: 1 if it has one, 0 if it has
+ * none yet, <0 on error (*err MAYDAY_E_NOTFOUND: not enrolled). Counters
+ * are stored as their bit pattern and compared unsigned. */
+static int high_of(struct store_sqlite *s, const char *device_id, uint64_t *high,
+		   enum mayday_err *err)
+{
+	*err = store_sqlite_stmt(s, &s->sel_dev_high,
+		"SELECT signed_counter FROM devices WHERE id = ?1");
+	if (*err != MAYDAY_OK)
+		return -1;
+	sqlite3_bind_text(s->sel_dev_high, 1, device_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s->sel_dev_high), has = -1;
+	if (rc == SQLITE_ROW) {
+		has = sqlite3_column_type(s->sel_dev_high, 0) != SQLITE_NULL;
+		*high = (uint64_t)sqlite3_column_int64(s->sel_dev_high, 0);
+	} else {
+		*err = rc == SQLITE_DONE ? MAYDAY_E_NOTFOUND : store_sqlite_err(rc);
+	}
+	sqlite3_reset(s->sel_dev_high);
+	return has;
+}
+
+static enum mayday_err set_high(struct store_sqlite *s, const char *device_id, uint64_t counter)
+{
+	enum mayday_err err = store_sqlite_stmt(s, &s->upd_dev_high,
+		"UPDATE devices SET signed_counter = ?2 WHERE id = ?1");
+	if (err != MAYDAY_OK)
+		return err;
+	sqlite3_bind_text(s->upd_dev_high, 1, device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->upd_dev_high, 2, (int64_t)counter);
+	int rc = sqlite3_step(s->upd_dev_high);
+	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
+}
+
+/* Whether the PSK replay window of the record's kid refuses its counter,
+ * without touching the window: 1 refuses, 0 admits, <0 on error (a kid
+ * that is not the device's is MAYDAY_E_INVALID, as when advancing it). */
+static int psk_window_refuses(struct store_sqlite *s, const struct store_ingest_rec *rec,
+			      enum mayday_err *err)
+{
+	if (rec->psk_kid == NULL) {   /* store_ingest_put checked its length */
+		*err = MAYDAY_E_INVALID;
+		return -1;
+	}
+	*err = store_sqlite_stmt(s, &s->sel_psk_win,
+		"SELECT replay_highest, replay_bitmap FROM psk_keys"
+		" WHERE kid = ?1 AND device_id = ?2");
+	if (*err != MAYDAY_OK)
+		return -1;
+	sqlite3_bind_blob(s->sel_psk_win, 1, rec->psk_kid, (int)rec->psk_kid_len, SQLITE_STATIC);
+	sqlite3_bind_text(s->sel_psk_win, 2, rec->ind->device_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s->sel_psk_win), refuses = -1;
+	if (rc == SQLITE_ROW) {
+		struct mayday_replay_window w = {
+			.highest = (uint64_t)sqlite3_column_int64(s->sel_psk_win, 0),
+			.bitmap = (uint64_t)sqlite3_column_int64(s->sel_psk_win, 1),
+		};
+		refuses = mayday_replay_check(&w, rec->ind->counter) != MAYDAY_OK;
+	} else {
+		*err = rc == SQLITE_DONE ? MAYDAY_E_INVALID : store_sqlite_err(rc);
+	}
+	sqlite3_reset(s->sel_psk_win);
+	return refuses;
+}
+
+/* The counter rule for a signed record (`found`: find_dup's answer). 1 when
+ * the record is refused or answered from its stored twin (outputs set,
+ * rec->high too), 0 when it is new and above the mark, <0 on error. */
+static int counter_rule(struct store_sqlite *s, struct store_ingest_rec *rec, int found,
+			enum mayday_err *err)
+{
+	uint64_t high = 0, c = rec->ind->counter;
+	int has = high_of(s, rec->ind->device_id, &high, err);
+	if (has < 0) {
+		/* Verified against a key the device no longer has: cannot be stored signed. */
+		if (*err == MAYDAY_E_NOTFOUND)
+			*err = MAYDAY_E_INVALID;
+		return -1;
+	}
+	rec->high = high;
+	/* A stored twin keeps its answer, as a conflict or a PSK replay is
+	 * refused already; any other record at or below the mark is stale. */
+	if (found)
+		return 1;
+	if (!has || c > high)
+		return 0;
+	/* PSK keeps its window: what it refuses (and is no stored twin) is
+	 * dropped unanswered, not answered stale. */
+	int refused = 0;
+	if (rec->channel_auth == STORE_CHANNEL_PSK &&
+	    (refused = psk_window_refuses(s, rec, err)) < 0)
+		return -1;
+	rec->outcome = refused ? STORE_REPLAY : STORE_STALE;
+	rec->indication_id = 0;
+	rec->incident_id = 0;
 	return 1;
 }
 
@@ -289,6 +394,10 @@ enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_re
 	if (!rec_ok(rec))
 		return MAYDAY_E_INVALID;
 	int found = find_dup(s, rec, &err);
+	if (found < 0)
+		return err;
+	if (rec->trust == STORE_TRUST_SIGNED)
+		found = counter_rule(s, rec, found, &err);
 	if (found != 0)
 		return found < 0 ? err : MAYDAY_OK;
 	if (rec->channel_auth == STORE_CHANNEL_PSK) {
@@ -312,6 +421,9 @@ enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_re
 			return err;
 	}
 	if ((err = insert_indication(s, rec, incident, &id)) != MAYDAY_OK)
+		return err;
+	if (rec->trust == STORE_TRUST_SIGNED &&
+	    (err = set_high(s, rec->ind->device_id, rec->ind->counter)) != MAYDAY_OK)
 		return err;
 	if (incident && (err = add_event(s, incident, rec->received_at, "indication", NULL, NULL,
 					 id)) != MAYDAY_OK)

@@ -190,9 +190,27 @@ static const char migrate_v5[] =
 	"ALTER TABLE psk_keys_v5 RENAME TO psk_keys;"
 	"UPDATE schema_version SET version = 5;";
 
+/* Version 6 (the counter rule, store_ingest.h): each device's high-water
+ * mark, the highest counter of its signed rows (NULL: none yet), advanced
+ * by ingest in the transaction that stores a row above it. A column rather
+ * than max() over indications: the unique index orders counters as signed
+ * integers and passes over every unverified row above the mark, which a
+ * forger can pile up. Counters are compared unsigned, so the mark of an
+ * existing database is the largest bit pattern taken as unsigned: the
+ * largest negative one if any (counters of 2^63 and above), else the
+ * largest. */
+static const char migrate_v6[] =
+	"ALTER TABLE devices ADD COLUMN signed_counter INTEGER;"
+	"UPDATE devices SET signed_counter = coalesce("
+	" (SELECT max(counter) FROM indications"
+	"  WHERE device_id = devices.id AND trust = 'signed' AND counter < 0),"
+	" (SELECT max(counter) FROM indications"
+	"  WHERE device_id = devices.id AND trust = 'signed'));"
+	"UPDATE schema_version SET version = 6;";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {
-	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5};
+	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

@@ -6,7 +6,8 @@
  *                  [--time-add S] --out FILE
  *       a signed indication (COSE_Sign1) as a device would send it
  *   srv_itool ack --hems-pub PUB.pem --in FILE [--device ID] [--counter N]
- *       verifies a signed ack; prints "status=S incident=I device=D counter=C"
+ *       verifies a signed ack; prints "status=S incident=I device=D counter=C",
+ *       followed by " action=remediate" when it says so
  *   srv_itool enrol-psk --db STORE --kek FILE --device ID --kid HEX --psk HEX
  *       the PSK sealed in the store under the KEK FILE, as maydayd reads it
  *   srv_itool psk --port P --kid HEX --psk HEX --in FILE --hems-pub PUB.pem
@@ -18,6 +19,10 @@
  *       does (exit 0), or prints "no answer" (exit 3). The hostile modes
  *       send every one-bit flip / every strict prefix / padded copies of the
  *       sealed datagram and count the answers that open (expected: none).
+ *   srv_itool udp --port P --in FILE --hems-pub PUB.pem [--wait-ms T]
+ *       sends the signed indication FILE to 127.0.0.1:P (plain UDP), waits
+ *       for the first answer and prints it as `ack` does (exit 0), or
+ *       prints "no answer" (exit 3).
  *
  * Exit: 0 ok, 1 failure, 2 usage, 3 no answer.
  */
@@ -137,11 +142,12 @@ static int check_ack(const struct opts *o, EVP_PKEY *hems, const uint8_t *buf, s
 		fprintf(stderr, "srv_itool: ack does not verify: %s\n", mayday_strerror(err));
 		return FAIL;
 	}
-	printf("status=%s incident=%llu device=%s counter=%llu\n",
+	printf("status=%s incident=%llu device=%s counter=%llu%s\n",
 	       ack.status == MAYDAY_ACK_STORED ? "stored"
 	       : ack.status == MAYDAY_ACK_STORED_UNVERIFIED ? "stored-unverified" : "rejected",
 	       (unsigned long long)ack.incident_id, ack.device_id,
-	       (unsigned long long)ack.counter);
+	       (unsigned long long)ack.counter,
+	       ack.action == MAYDAY_ACTION_REMEDIATE ? " action=remediate" : "");
 	if ((o->device != NULL && strcmp(o->device, ack.device_id) != 0) ||
 	    (o->have_counter && o->counter != ack.counter)) {
 		fprintf(stderr, "srv_itool: ack for another device or counter\n");
@@ -339,6 +345,38 @@ out:
 	return rc;
 }
 
+/* udp --port P --in FILE --hems-pub PUB.pem [--wait-ms T]: the plain UDP
+ * method: sends the signed indication FILE, waits up to T ms for the first
+ * answer and checks it as `ack` does (exit 3: no answer). */
+static int cmd_udp(const struct opts *o)
+{
+	uint8_t ind[MAYDAY_INDICATION_MAX + 1], ack[MAYDAY_ACK_MAX + 1];
+	size_t ind_len;
+	int rc = FAIL, fd = -1;
+	EVP_PKEY *hems = NULL;
+	if (o->port == 0 || o->in == NULL || (hems = load_hems(o->hems_pub)) == NULL)
+		return USAGE;
+	if (read_file(o->in, ind, sizeof(ind), &ind_len) != 0 || (fd = udp_socket(o->port)) < 0)
+		goto out;
+	if (send(fd, ind, ind_len, 0) != (ssize_t)ind_len) {
+		perror("srv_itool: send");
+		goto out;
+	}
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	ssize_t n = poll(&p, 1, (int)o->wait_ms) == 1 ? recv(fd, ack, sizeof(ack), 0) : -1;
+	if (n <= 0) {
+		printf("no answer\n");
+		rc = NO_ANSWER;
+		goto out;
+	}
+	rc = check_ack(o, hems, ack, (size_t)n);
+out:
+	if (fd >= 0)
+		close(fd);
+	EVP_PKEY_free(hems);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -354,7 +392,7 @@ int main(int argc, char **argv)
 	struct opts o = {.transport = MAYDAY_TRANSPORT_PLAIN_HTTP, .wait_ms = 1000};
 	int c;
 	if (argc < 2) {
-		fprintf(stderr, "usage: srv_itool sign|ack|init-store|enrol-psk|psk [options] (see the source)\n");
+		fprintf(stderr, "usage: srv_itool sign|ack|init-store|enrol-psk|psk|udp [options] (see the source)\n");
 		return USAGE;
 	}
 	const char *cmd = argv[1];
@@ -390,6 +428,8 @@ int main(int argc, char **argv)
 		rc = cmd_enrol_psk(&o);
 	else if (strcmp(cmd, "psk") == 0)
 		rc = cmd_psk(&o);
+	else if (strcmp(cmd, "udp") == 0)
+		rc = cmd_udp(&o);
 	if (rc == USAGE)
 		fprintf(stderr, "srv_itool %s: bad or missing arguments\n", cmd);
 	return rc;

@@ -129,7 +129,9 @@ exec 5>&- 6>&- 7>&- 8>&-
 # ---- acks only after commit; 503 when every slot is taken -------------------------
 # Another process holds the store's write lock: 64 requests take the 64
 # slots and wait (none is answered before its row is committed), the 65th
-# is told to come back later.
+# is told to come back later. 64 devices, one request each: a device has one
+# in flight, and of one device's, those overtaken would be refused.
+for c in $(seq 100 164); do enrol "lock-$c"; done
 stop_daemon
 grep -Eq 'http: refused [1-9]' "$work/maydayd.log" || fail "refusals not counted"
 grep -Eq 'rate-limited 1,' "$work/maydayd.log" || fail "rate limit not counted"
@@ -144,7 +146,7 @@ admin_port=$(listen_port admin)
 rows0=$(q 'SELECT count(*) FROM indications')
 # Signed before the lock is taken: the lock must be held for less than the
 # store's busy timeout (10 s) however slow signing is on a busy machine.
-for c in $(seq 100 164); do sign hnb-1 "$c" 2 >/dev/null; done
+for c in $(seq 100 164); do sign "lock-$c" 1 2 >/dev/null; done
 mkfifo "$work/lock"
 sqlite3 "$db" <"$work/lock" &
 lock_pid=$!
@@ -155,7 +157,7 @@ for _ in $(seq 50); do   # the lock is taken once a writer cannot start a transa
   sleep 0.05
 done
 for c in $(seq 100 163); do
-  f="$work/ind-hnb-1-$c-0.cose"
+  f="$work/ind-lock-$c-1-0.cose"
   curl -sS -o /dev/null -w '%{http_code}' --max-time 30 -H 'Content-Type: application/cose' \
     --data-binary @"$f" "$url" >"$work/code-$c" 2>/dev/null &
 done
@@ -171,7 +173,7 @@ done
 [ "$(free_slots)" = 0 ] || fail "the 64 requests did not take the 64 slots: $(free_slots) free"
 answered=$(cat "$work"/code-1?? | wc -c)
 [ "$answered" = 0 ] || fail "answers before the commit: $(cat "$work"/code-1??)"
-[ "$(post "$work/ind-hnb-1-164-0.cose")" = 503 ] || fail "the 65th request was not told 503"
+[ "$(post "$work/ind-lock-164-1-0.cose")" = 503 ] || fail "the 65th request was not told 503"
 grep -qi '^retry-after: [0-9]' "$work/headers" || fail "503 without Retry-After"
 echo "COMMIT;" >&9
 exec 9>&-

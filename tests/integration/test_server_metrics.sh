@@ -78,7 +78,7 @@ scrape before
 [ "$(m before 'maydayd_build_info{version="0.1.0"}')" = 1 ] || fail "build info"
 # Every method with every outcome is there from the start.
 for meth in plain-udp plain-http tls ipsec psk; do
-  for out in stored stored-unverified duplicate rejected replay malformed oversized \
+  for out in stored stored-unverified duplicate rejected stale replay malformed oversized \
              rate-limited identity-mismatch bad-key busy not-stored; do
     m before "maydayd_indications_total{method=\"$meth\",outcome=\"$out\"}" >/dev/null
   done

@@ -79,12 +79,18 @@ alive
 # None of it used up counter 2.
 send "$ind2" | grep -q '^status=stored .*counter=2$' || fail "counter 2 after the rejects"
 
-# ---- the window: out of order inside it, refused beyond it, across restarts -------------
+# ---- the window and the counter rule (protocol.md §6.1), across restarts ------------------
 send "$(sign hnb-1 100 5)" | grep -q '^status=stored' || fail "counter 100"
-send "$(sign hnb-1 90 5)" | grep -q '^status=stored' || fail "counter 90 (inside the window)"
 before=$(rows)
+# Inside the window but below the highest accepted counter: the counter rule
+# refuses it (answered rejected, so the device moves on), and the window
+# stays as it was.
+out=$(send "$(sign hnb-1 90 5)") || fail "counter 90 (inside the window) unanswered: $out"
+grep -q '^status=rejected incident=0 .*counter=90$' <<<"$out" || fail "counter 90: $out"
+[ "$(q "SELECT replay_bitmap FROM psk_keys WHERE device_id = 'hnb-1'")" = 1 ] ||
+  fail "a refused counter moved the window"
 out=$(send "$(sign hnb-1 30 5)") && fail "counter 30 (64 or more below 100) answered: $out"
-out=$(send "$(sign hnb-1 90 5 7)") && fail "other claims under counter 90 answered: $out"
+out=$(send "$(sign hnb-1 100 5 7)") && fail "other claims under counter 100 answered: $out"
 [ "$(rows)" = "$before" ] || fail "refused counters changed the store"
 stop_daemon
 grep -Eq 'psk: unknown kid [1-9][0-9]*, bad seal [1-9][0-9]*, replays [2-9]' "$work/maydayd.log" ||

@@ -175,6 +175,38 @@ static void test_approve(void **state)
 	assert_string_equal(state_of(t, "hnb-1", st), "remediation_scheduled");
 }
 
+/* The counter rule with the policy: an older row retransmitted (or
+ * replayed) is answered as stored but decides nothing; a lower counter
+ * never stored is rejected and moves nothing; the retransmission of the
+ * latest row decides as a new one would. */
+static void test_counter_rule(void **state)
+{
+	struct t *t = *state;
+	struct mayday_ack ack;
+	char st[STORE_STATE_NAME_MAX + 1];
+	t->pol.need_approval = true;
+	deliver(t, t->dev, "hnb-1", 5, &ack);
+	uint64_t incident = ack.incident_id;
+	deliver(t, t->dev, "hnb-1", 6, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	assert_string_equal(state_of(t, "hnb-1", st), "in_distress");
+	assert_int_equal(store_remed_approve(t->fx.st, "hnb-1", 1700000600), MAYDAY_OK);
+	deliver(t, t->dev, "hnb-1", 5, &ack);
+	assert_int_equal(ack.status, MAYDAY_ACK_STORED);
+	assert_int_equal(ack.incident_id, incident);
+	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	assert_string_equal(state_of(t, "hnb-1", st), "in_distress");
+	deliver(t, t->dev, "hnb-1", 3, &ack);
+	assert_int_equal(ack.status, MAYDAY_ACK_REJECTED);
+	assert_int_equal(ack.incident_id, 0);
+	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	assert_string_equal(state_of(t, "hnb-1", st), "in_distress");
+	assert_int_equal(t->stats.stale, 1);
+	deliver(t, t->dev, "hnb-1", 6, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
+	assert_string_equal(state_of(t, "hnb-1", st), "remediation_scheduled");
+}
+
 static void test_max_attempts(void **state)
 {
 	struct t *t = *state;
@@ -218,6 +250,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unverified_never, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_bundle_or_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counter_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_names, setup, teardown),
 	};

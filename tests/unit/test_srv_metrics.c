@@ -134,6 +134,11 @@ static void test_outcomes(void **state)
 	srv_stats_finished(t->stats, slot(t, 6, MAYDAY_TRANSPORT_PSK, SRV_DROP_KEY), now);
 	srv_stats_finished(t->stats, slot(t, 7, MAYDAY_TRANSPORT_PLAIN_UDP, SRV_DROP_MALFORMED),
 			   now);
+	s = slot(t, 2, MAYDAY_TRANSPORT_PLAIN_HTTP, SRV_STORE);  /* below the device's highest */
+	s->committed = 1;                                        /* counter: stale, REJECTED */
+	s->rec.outcome = STORE_STALE;
+	s->rec.trust = STORE_TRUST_SIGNED;
+	srv_stats_finished(t->stats, s, now);
 
 	const char *m = render(t, NULL);
 	has(m, "maydayd_indications_total{method=\"plain-udp\",outcome=\"stored\"} 1");
@@ -142,6 +147,8 @@ static void test_outcomes(void **state)
 	has(m, "maydayd_indications_total{method=\"plain-http\",outcome=\"stored-unverified\"} 1");
 	has(m, "maydayd_indications_total{method=\"plain-http\",outcome=\"rate-limited\"} 1");
 	has(m, "maydayd_indications_total{method=\"tls\",outcome=\"rejected\"} 1");
+	has(m, "maydayd_indications_total{method=\"plain-http\",outcome=\"stale\"} 1");
+	has(m, "maydayd_indications_total{method=\"tls\",outcome=\"stale\"} 0");
 	has(m, "maydayd_indications_total{method=\"psk\",outcome=\"replay\"} 1");
 	has(m, "maydayd_indications_total{method=\"psk\",outcome=\"bad-key\"} 1");
 	has(m, "maydayd_indications_total{method=\"ipsec\",outcome=\"not-stored\"} 1");

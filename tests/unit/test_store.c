@@ -49,7 +49,7 @@ static void test_schema_and_pragmas(void **state)
 {
 	struct fx *fx = *state;
 	sqlite3 *db = raw_db(fx);
-	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 5);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 6);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
 				    " ('devices','indications','failed_components','incidents',"
 				    "'incident_events','psk_keys')"), 6);

@@ -469,6 +469,7 @@ static void test_migrate_v3(void **state)
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE remediation_class_events;"
 				      " DROP INDEX devices_class;"
 				      " DROP INDEX remediation_attempts_finished;"
+				      " ALTER TABLE devices DROP COLUMN signed_counter;"
 				      " UPDATE schema_version SET version = 3;", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE"
@@ -477,7 +478,7 @@ static void test_migrate_v3(void **state)
 
 	assert_int_equal(store_open(&fx->st, fx->spec), MAYDAY_OK);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 5);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 6);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM schema_version"), 1);
 	/* the table, its two append-only triggers and index, and both new indexes */
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE"

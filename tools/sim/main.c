@@ -56,7 +56,7 @@ static void usage(FILE *to)
 		"  --devices N        simulated devices (default 100)\n"
 		"  --count N          indications to send at most (default 1000)\n"
 		"  --duration S       stop sending new ones after S seconds (default 10)\n"
-		"  --window W         outstanding indications (default 256)\n"
+		"  --window W         outstanding indications, one per device at most (default 256)\n"
 		"  --timeout-ms T     retransmit after T ms (default 500)\n"
 		"  --retries R        retransmissions before 'lost' (default 10)\n"
 		"  --threads T        signing threads before the run (default 2)\n"

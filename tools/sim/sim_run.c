@@ -1,5 +1,6 @@
 /*
- * The timed phase: keep `window` indications outstanding, send in batches
+ * The timed phase: keep `window` indications outstanding (at most one per
+ * device), send in batches
  * (sendmmsg), receive acks in batches (recvmmsg), and retransmit the
  * identical bytes of anything unacknowledged after timeout_ms, up to
  * `retries` times. Retransmission timeouts are all equal, so outstanding
@@ -130,6 +131,16 @@ static size_t receive_acks(int fd, const struct sim_fleet *f, struct sim_result 
 	return newly;
 }
 
+/* A device has one indication outstanding at a time, as a real one does:
+ * a receiver refuses a counter below one it accepted (protocol.md §6.1),
+ * so a second in flight could overtake the first. Messages cycle through
+ * the devices (sim_fleet.c), so the device's previous one is m - n_dev;
+ * sending stops at the first message whose device is busy. */
+static int device_free(const struct sim_fleet *f, const struct sim_result *res, size_t m)
+{
+	return m < f->n_dev || res[m - f->n_dev].acked || res[m - f->n_dev].lost;
+}
+
 double sim_run(const struct sim_opts *o, const struct sim_fleet *f, struct sim_result *res,
 	       uint8_t *arena)
 {
@@ -155,9 +166,11 @@ double sim_run(const struct sim_opts *o, const struct sim_fleet *f, struct sim_r
 		uint64_t now = sim_now_ns();
 		int progress = 0;
 		/* new indications, while the window and the time allow */
-		while (inflight < o->window && next < n && now < deadline) {
+		while (inflight < o->window && next < n && now < deadline &&
+		       device_free(f, res, next)) {
 			size_t k = 0;
-			while (k < BATCH && inflight + k < o->window && next < n) {
+			while (k < BATCH && inflight + k < o->window && next < n &&
+			       device_free(f, res, next)) {
 				res[next].first_ns = res[next].last_ns = now;
 				res[next].sent = 1;
 				res[next].tries = 1;
