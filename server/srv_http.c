@@ -50,10 +50,10 @@
  * context from the [https] files (srv_tls_server_ctx, the same checks as at
  * start), leaves it in `next` and makes `swap` active; the loop thread puts
  * it in place of `tls` between two callbacks, so make_bev (SSL_new) never
- * sees a context change under it. `swap` is active before the reload is
- * logged, and libevent runs active events of one priority in the order
- * they became active: a connection accepted after "SIGHUP: reloaded" gets
- * the new context. Open connections keep the old one (SSL_new took a
+ * sees a context change under it, and says so (next_cv). The main thread
+ * waits for that (at most SWAP_WAIT_S: the loop thread's callbacks are
+ * bounded), so once "SIGHUP: reloaded" is logged every connection accepted
+ * gets the new context. Open connections keep the old one (SSL_new took a
  * reference); it goes when the last of them does. The ACS and bundle
  * downloads use the connections as they are and are not touched.
  */
@@ -94,6 +94,8 @@
 /* Slowest download a bundle is given time for: 64 KiB/s (a 256 MiB image:
  * 68 min plus http_timeout). */
 #define BUNDLE_MIN_RATE (64u * 1024u)
+/* How long a reload waits for the loop thread to take the new context. */
+#define SWAP_WAIT_S 10
 
 struct conn;
 TAILQ_HEAD(conn_list, conn);
@@ -110,6 +112,7 @@ struct http {
 	const struct srv_tls_files *files;   /* what tls is built from; NULL: plain */
 	struct event *swap;         /* on_swap: put `next` in place of `tls` */
 	pthread_mutex_t next_mu;
+	pthread_cond_t next_cv;     /* signalled when on_swap took `next` */
 	SSL_CTX *next;              /* under next_mu: a reloaded context not yet in place */
 	unsigned max_body, max_conns;
 	unsigned conns;             /* loop thread only */
@@ -901,11 +904,15 @@ static void on_swap(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&h->next_mu);
 	SSL_CTX *ctx = h->next;
 	h->next = NULL;
-	pthread_mutex_unlock(&h->next_mu);
-	if (ctx == NULL)
+	if (ctx != NULL) {
+		SSL_CTX *old = h->tls;
+		h->tls = ctx;
+		pthread_cond_broadcast(&h->next_cv);
+		pthread_mutex_unlock(&h->next_mu);
+		SSL_CTX_free(old);   /* open connections hold their own references */
 		return;
-	SSL_CTX_free(h->tls);   /* open connections hold their own references */
-	h->tls = ctx;
+	}
+	pthread_mutex_unlock(&h->next_mu);
 }
 
 static void on_halt(evutil_socket_t fd, short what, void *arg)
@@ -962,13 +969,25 @@ static enum mayday_err https_reload(struct srv_listener *l, char *why, size_t wh
 	h->next = ctx;
 	pthread_mutex_unlock(&h->next_mu);
 	SSL_CTX_free(unused);
-	if (h->started)
+	int pending = 0;
+	if (h->started) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += SWAP_WAIT_S;
 		event_active(h->swap, EV_READ, 0);
-	else
+		pthread_mutex_lock(&h->next_mu);
+		while (h->next == ctx &&
+		       pthread_cond_timedwait(&h->next_cv, &h->next_mu, &until) == 0)
+			;
+		pending = h->next == ctx;   /* still queued: the loop thread takes it later */
+		pthread_mutex_unlock(&h->next_mu);
+	} else {
 		on_swap(-1, 0, h);   /* no loop thread yet: this thread owns tls */
-	snprintf(why, why_cap, "[https] cert %s (%s), key %s, ca %s%s%s", f->cert, desc, f->key,
+	}
+	snprintf(why, why_cap, "[https] cert %s (%s), key %s, ca %s%s%s%s", f->cert, desc, f->key,
 		 f->ca, f->crl != NULL && f->crl[0] ? ", crl " : "",
-		 f->crl != NULL ? f->crl : "");
+		 f->crl != NULL ? f->crl : "",
+		 pending ? " (not yet in force: the listener's thread is busy)" : "");
 	return MAYDAY_OK;
 }
 
@@ -1000,6 +1019,7 @@ static void http_destroy(struct srv_listener *l)
 		event_base_free(h->evb);
 	SSL_CTX_free(h->tls);
 	SSL_CTX_free(h->next);
+	pthread_cond_destroy(&h->next_cv);
 	pthread_mutex_destroy(&h->next_mu);
 	srv_queue_fini(&h->done);
 	srv_acs_table_free(h->acs_tab);
@@ -1088,7 +1108,18 @@ enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_o
 	*out = NULL;
 	if (h == NULL)
 		return MAYDAY_E_NOMEM;
+	pthread_condattr_t ca;
+	int cv = pthread_condattr_init(&ca) == 0;
+	if (!cv || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&h->next_cv, &ca) != 0) {
+		if (cv)
+			pthread_condattr_destroy(&ca);
+		free(h);
+		return MAYDAY_E_INTERNAL;
+	}
+	pthread_condattr_destroy(&ca);
 	if (pthread_mutex_init(&h->next_mu, NULL) != 0) {
+		pthread_cond_destroy(&h->next_cv);
 		free(h);
 		return MAYDAY_E_INTERNAL;
 	}
