@@ -12,6 +12,7 @@
 # - a broken replacement (a key that is not the certificate's; a key file
 #   mode 0644) is refused: the log says why once per SIGHUP, and new
 #   connections still get B; once fixed, the next SIGHUP takes it;
+# - reloads while connections keep coming make none of them fail;
 # - the TLS handshakes on the new context are counted (GET /metrics).
 # The reload is waited for in the log ("SIGHUP: reloaded"), never slept for.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -202,6 +203,24 @@ hup
 [ "$(grep -c 'keeps its old configuration' "$work/maydayd.log")" = 2 ] || fail "the fix was refused"
 [ "$(served)" = "$A" ] || fail "not served A after rotating back"
 ask_old   # the first connection, on A all along, still answers
+
+# ---- reloads while connections keep coming: none of them fails --------------------------------
+failed0=$(metric 'maydayd_tls_handshakes_total{result="failed"}')
+( for i in $(seq 40); do tls hnb-2 "$base/load-$i"; echo; done ) >"$work/load.codes" &
+load_pid=$!
+bg_pids="$bg_pids $load_pid"
+for c in srv-b srv-a srv-b srv-a; do
+  install_cert $c
+  hup
+done
+wait "$load_pid" || fail "the load loop failed"
+bg_pids=$old_pid
+[ "$(grep -c '^404$' "$work/load.codes")" = 40 ] ||
+  fail "connections during reloads: $(sort "$work/load.codes" | uniq -c | tr '\n' ' ')"
+[ "$(metric 'maydayd_tls_handshakes_total{result="failed"}')" = "$failed0" ] ||
+  fail "handshakes failed during reloads"
+[ "$(grep -c 'keeps its old configuration' "$work/maydayd.log")" = 2 ] || fail "a reload under load failed"
+[ "$(served)" = "$A" ] || fail "not served A after the last reload"
 alive
 kill "$old_pid"
 wait "$old_pid" 2>/dev/null || true
