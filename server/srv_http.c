@@ -45,6 +45,17 @@
  * ACS (issue 4): /cwmp and /bundles/ are answered on the loop thread itself
  * (srv_acs_session, srv_bundle) with the listener's own store connection;
  * a bundle goes out as a libevent file segment (mapped, not copied).
+ *
+ * TLS reload (https_reload, on_swap): the main thread builds a complete new
+ * context from the [https] files (srv_tls_server_ctx, the same checks as at
+ * start), leaves it in `next` and makes `swap` active; the loop thread puts
+ * it in place of `tls` between two callbacks, so make_bev (SSL_new) never
+ * sees a context change under it, and says so (next_cv). The main thread
+ * waits for that (at most SWAP_WAIT_S: the loop thread's callbacks are
+ * bounded), so once "SIGHUP: reloaded" is logged every connection accepted
+ * gets the new context. Open connections keep the old one (SSL_new took a
+ * reference); it goes when the last of them does. The ACS and bundle
+ * downloads use the connections as they are and are not touched.
  */
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -83,6 +94,8 @@
 /* Slowest download a bundle is given time for: 64 KiB/s (a 256 MiB image:
  * 68 min plus http_timeout). */
 #define BUNDLE_MIN_RATE (64u * 1024u)
+/* How long a reload waits for the loop thread to take the new context. */
+#define SWAP_WAIT_S 10
 
 struct conn;
 TAILQ_HEAD(conn_list, conn);
@@ -95,7 +108,12 @@ struct http {
 	struct evconnlistener *lev;
 	struct event *wake, *halt;
 	struct srv_queue done;      /* finished slots for the loop thread to answer */
-	SSL_CTX *tls;
+	SSL_CTX *tls;               /* new connections' (NULL: plain); loop thread once started */
+	const struct srv_tls_files *files;   /* what tls is built from; NULL: plain */
+	struct event *swap;         /* on_swap: put `next` in place of `tls` */
+	pthread_mutex_t next_mu;
+	pthread_cond_t next_cv;     /* signalled when on_swap took `next` */
+	SSL_CTX *next;              /* under next_mu: a reloaded context not yet in place */
 	unsigned max_body, max_conns;
 	unsigned conns;             /* loop thread only */
 	int paused;                 /* loop thread only: lev disabled (update_pause) */
@@ -877,6 +895,26 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Loop thread: the reloaded context in place of the one in force. */
+static void on_swap(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&h->next_mu);
+	SSL_CTX *ctx = h->next;
+	h->next = NULL;
+	if (ctx != NULL) {
+		SSL_CTX *old = h->tls;
+		h->tls = ctx;
+		pthread_cond_broadcast(&h->next_cv);
+		pthread_mutex_unlock(&h->next_mu);
+		SSL_CTX_free(old);   /* open connections hold their own references */
+		return;
+	}
+	pthread_mutex_unlock(&h->next_mu);
+}
+
 static void on_halt(evutil_socket_t fd, short what, void *arg)
 {
 	struct http *h = arg;
@@ -915,6 +953,44 @@ static void http_finish(struct srv_listener *l, struct srv_slot **s, size_t n)
 	event_active(h->wake, EV_READ, 0);
 }
 
+/* Main thread: a new context from the files, handed to the loop thread. */
+static enum mayday_err https_reload(struct srv_listener *l, char *why, size_t why_cap)
+{
+	struct http *h = (struct http *)l;
+	const struct srv_tls_files *f = h->files;
+	SSL_CTX *ctx = NULL, *unused;
+	char desc[400];
+	enum mayday_err err = srv_tls_server_ctx(f, &ctx, why, why_cap);
+	if (err != MAYDAY_OK)
+		return err;   /* the context in force stays */
+	srv_tls_describe(ctx, desc, sizeof(desc));
+	pthread_mutex_lock(&h->next_mu);
+	unused = h->next;   /* one the loop thread has not taken yet */
+	h->next = ctx;
+	pthread_mutex_unlock(&h->next_mu);
+	SSL_CTX_free(unused);
+	int pending = 0;
+	if (h->started) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += SWAP_WAIT_S;
+		event_active(h->swap, EV_READ, 0);
+		pthread_mutex_lock(&h->next_mu);
+		while (h->next == ctx &&
+		       pthread_cond_timedwait(&h->next_cv, &h->next_mu, &until) == 0)
+			;
+		pending = h->next == ctx;   /* still queued: the loop thread takes it later */
+		pthread_mutex_unlock(&h->next_mu);
+	} else {
+		on_swap(-1, 0, h);   /* no loop thread yet: this thread owns tls */
+	}
+	snprintf(why, why_cap, "[https] cert %s (%s), key %s, ca %s%s%s%s", f->cert, desc, f->key,
+		 f->ca, f->crl != NULL && f->crl[0] ? ", crl " : "",
+		 f->crl != NULL ? f->crl : "",
+		 pending ? " (not yet in force: the listener's thread is busy)" : "");
+	return MAYDAY_OK;
+}
+
 static void http_destroy(struct srv_listener *l)
 {
 	struct http *h = (struct http *)l;
@@ -937,9 +1013,14 @@ static void http_destroy(struct srv_listener *l)
 		event_free(h->wake);
 	if (h->halt != NULL)
 		event_free(h->halt);
+	if (h->swap != NULL)
+		event_free(h->swap);
 	if (h->evb != NULL)
 		event_base_free(h->evb);
 	SSL_CTX_free(h->tls);
+	SSL_CTX_free(h->next);
+	pthread_cond_destroy(&h->next_cv);
+	pthread_mutex_destroy(&h->next_mu);
 	srv_queue_fini(&h->done);
 	srv_acs_table_free(h->acs_tab);
 	store_close(h->acs_st);
@@ -955,6 +1036,14 @@ static const struct srv_listener_ops http_ops = {
 	.stop = http_stop,
 	.finish = http_finish,
 	.destroy = http_destroy,
+};
+
+static const struct srv_listener_ops https_ops = {
+	.start = http_start,
+	.stop = http_stop,
+	.finish = http_finish,
+	.destroy = http_destroy,
+	.reload = https_reload,
 };
 
 /* A listening TCP socket; `bound` gets its address with the port resolved. */
@@ -1017,13 +1106,34 @@ enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_o
 	int fd = -1;
 	struct http *h = calloc(1, sizeof(*h));
 	*out = NULL;
-	if (h == NULL) {
-		SSL_CTX_free(o->tls);
+	if (h == NULL)
 		return MAYDAY_E_NOMEM;
+	pthread_condattr_t ca;
+	int cv = pthread_condattr_init(&ca) == 0;
+	if (!cv || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&h->next_cv, &ca) != 0) {
+		if (cv)
+			pthread_condattr_destroy(&ca);
+		free(h);
+		return MAYDAY_E_INTERNAL;
 	}
-	h->base = (struct srv_listener){.ops = &http_ops, .method = o->method, .name = o->name,
-					.in = in};
-	h->tls = o->tls;
+	pthread_condattr_destroy(&ca);
+	if (pthread_mutex_init(&h->next_mu, NULL) != 0) {
+		pthread_cond_destroy(&h->next_cv);
+		free(h);
+		return MAYDAY_E_INTERNAL;
+	}
+	h->base = (struct srv_listener){.ops = o->tls != NULL ? &https_ops : &http_ops,
+					.method = o->method, .name = o->name, .in = in};
+	h->files = o->tls;
+	if (h->files != NULL) {
+		char why[512];
+		if ((err = srv_tls_server_ctx(h->files, &h->tls, why, sizeof(why))) != MAYDAY_OK) {
+			log_warnx("[%s]: %s", o->name, why);
+			http_destroy(&h->base);
+			return err;
+		}
+	}
 	h->max_body = o->max_body;
 	h->max_conns = o->max_connections;
 	h->timeout_s = o->timeout_s;
@@ -1045,7 +1155,8 @@ enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_o
 	if (evthread_use_pthreads() != 0 || (h->evb = event_base_new()) == NULL ||
 	    (h->http = evhttp_new(h->evb)) == NULL ||
 	    (h->wake = event_new(h->evb, -1, 0, on_wake, h)) == NULL ||
-	    (h->halt = event_new(h->evb, -1, 0, on_halt, h)) == NULL)
+	    (h->halt = event_new(h->evb, -1, 0, on_halt, h)) == NULL ||
+	    (h->swap = event_new(h->evb, -1, 0, on_swap, h)) == NULL)
 		goto fail;
 	evhttp_set_bevcb(h->http, make_bev, h);
 	if (h->tls != NULL && srv_acs_policy_on(o->acs) &&

@@ -26,6 +26,12 @@
  *   GET /bundles/TOKEN  the attempt's golden bundle, Content-Length = its
  *     size; 403 the token was issued to another device, 404 unknown or used.
  * The ACS runs on the loop thread with its own store connection.
+ * HTTPS reload (SIGHUP, srv_listener_ops.reload): a new TLS context is
+ * built from the same files with the same checks (srv_tls_server_ctx) and
+ * swapped in by the loop thread for connections accepted from then on;
+ * connections already open keep theirs (each SSL holds a reference), so a
+ * CWMP session or a bundle download carries on. On failure the context in
+ * force stays.
  * Limits: request line and headers (max_header), body (max_body), idle
  * connections and single reads and writes (timeout_s), a request's line,
  * headers and body from its first byte (request_timeout_ms), accept to the
@@ -43,6 +49,7 @@
 
 #include "srv_acs_policy.h"
 #include "srv_listener.h"
+#include "srv_tls.h"
 
 #define SRV_HTTP_PATH        "/v1/distress"
 #define SRV_HTTP_MEDIA_TYPE  "application/cose"
@@ -52,8 +59,9 @@ struct srv_http_opts {
 	const char *name;               /* static: "http", "https" */
 	uint32_t method;                /* MAYDAY_TRANSPORT_PLAIN_HTTP or _TLS */
 	const struct srv_addr *addr;
-	SSL_CTX *tls;                   /* NULL: plain HTTP; else the listener takes it over
-					 * (SSL_CTX_free with the listener, also on failure) */
+	const struct srv_tls_files *tls; /* NULL: plain HTTP; else the files the listener
+					  * builds its TLS context from, at open and again
+					  * on reload (borrowed: must outlive the listener) */
 	unsigned max_body;
 	unsigned max_header;
 	unsigned timeout_s;

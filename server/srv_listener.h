@@ -55,9 +55,12 @@ struct srv_listener_ops {
 	void (*destroy)(struct srv_listener *l);
 	/* Optional (NULL: nothing to reload). SIGHUP: read again what may
 	 * change without a restart (certificates, keys, CRL) and use it for new
-	 * connections; on failure keep what it had and say why, once. Called
-	 * from the main thread while the listener runs. */
-	MAYDAY_NODISCARD enum mayday_err (*reload)(struct srv_listener *l);
+	 * connections. On success `why` says what is now in force; on failure
+	 * the listener keeps what it had and `why` says why (the caller logs
+	 * it, once). Called from the main thread while the listener runs, or
+	 * before it starts. */
+	MAYDAY_NODISCARD enum mayday_err (*reload)(struct srv_listener *l, char *why,
+						   size_t why_cap);
 };
 
 struct srv_listener {

@@ -79,7 +79,8 @@ struct srv_pipeline {
 	struct srv_ingest ingest;
 	struct srv_acs_policy acs_policy;
 	struct store *writer_st;
-	SSL_CTX *tls;   /* the https listener's, borrowed (the listener frees it): reload */
+	struct srv_tls_files tls_files;   /* [https]: the https listener builds and owns its
+					   * TLS context from these, at open and on reload */
 	struct worker *workers;
 	unsigned n_workers;
 	struct srv_listener *listeners[LISTENERS_MAX];
@@ -222,7 +223,6 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 	const struct srv_config *cfg = p->cfg;
 	struct srv_listener *l = NULL;
 	enum mayday_err err;
-	char why[256];
 
 	if (cfg->udp_listen.len) {
 		err = srv_dgram_open(&l, "udp", MAYDAY_TRANSPORT_PLAIN_UDP, &cfg->udp_listen,
@@ -241,22 +241,13 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 						   &cfg->https_listen);
 		o.acs = &p->acs_policy;   /* the ACS shares the HTTPS listener */
 		o.db = cfg->db;
-		err = srv_tls_server_ctx(cfg->https_cert, cfg->https_key, cfg->https_ca, &p->stats,
-					 &o.tls, why, sizeof(why));
-		if (err == MAYDAY_OK && cfg->https_crl[0] &&
-		    (err = srv_tls_crl(o.tls, cfg->https_crl, why, sizeof(why))) != MAYDAY_OK) {
-			SSL_CTX_free(o.tls);
-			o.tls = NULL;
-		}
-		if (err != MAYDAY_OK) {
-			log_warnx("[https]: %s", why);
+		p->tls_files = (struct srv_tls_files){.cert = cfg->https_cert, .key = cfg->https_key,
+						      .ca = cfg->https_ca, .crl = cfg->https_crl,
+						      .stats = &p->stats};
+		o.tls = &p->tls_files;
+		/* It logs why its TLS context cannot be built. */
+		if ((err = keep(p, srv_http_open(&l, &o, &p->intake), &l)) != MAYDAY_OK)
 			return err;
-		}
-		p->tls = o.tls;
-		if (keep(p, srv_http_open(&l, &o, &p->intake), &l) != MAYDAY_OK) {
-			p->tls = NULL;
-			return MAYDAY_E_IO;
-		}
 	}
 	if (cfg->psk_listen.len) {
 		err = srv_dgram_open(&l, "psk", MAYDAY_TRANSPORT_PSK, &cfg->psk_listen, cfg->rcvbuf,
@@ -400,22 +391,19 @@ enum mayday_err srv_pipeline_run(struct srv_pipeline *p)
 void srv_pipeline_reload(struct srv_pipeline *p)
 {
 	unsigned failed = 0;
-	char why[256];
-	if (p->tls != NULL && p->cfg->https_crl[0]) {
-		if (srv_tls_reload(p->tls, why, sizeof(why)) != MAYDAY_OK) {
-			log_warnx("SIGHUP: [https] crl not reloaded, the previous one stays: %s", why);
-			failed++;
-		} else {
-			log_info("SIGHUP: [https] crl %s reloaded", p->cfg->https_crl);
-		}
-	}
+	char why[1024];
 	for (unsigned i = 0; i < p->n_listeners; i++) {
 		struct srv_listener *l = p->listeners[i];
-		enum mayday_err err = l->ops->reload != NULL ? l->ops->reload(l) : MAYDAY_OK;
+		if (l->ops->reload == NULL)
+			continue;
+		why[0] = '\0';
+		enum mayday_err err = l->ops->reload(l, why, sizeof(why));
 		if (err != MAYDAY_OK) {
 			log_warnx("SIGHUP: %s listener keeps its old configuration: %s", l->name,
-				  mayday_strerror(err));
+				  why[0] ? why : mayday_strerror(err));
 			failed++;
+		} else {
+			log_info("SIGHUP: %s listener: %s reloaded", l->name, why);
 		}
 	}
 	log_info("SIGHUP: reloaded%s", failed ? " (with failures, see above)" : "");

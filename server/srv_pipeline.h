@@ -5,7 +5,7 @@
  * them from stage to stage.
  *
  * Create opens everything that can fail (slots, store connections, key
- * cache, listening sockets, the TLS context), so a daemon can report errors
+ * cache, listening sockets, the https listener's TLS context), so a daemon can report errors
  * before it detaches; run starts the threads and logs "listening on NAME
  * ADDR" per listener; stop stops the listeners, lets every slot in flight
  * finish (commit, answer) and joins the threads.
@@ -26,12 +26,13 @@ MAYDAY_NODISCARD enum mayday_err srv_pipeline_create(struct srv_pipeline **out,
 						     EVP_PKEY *hems_key);
 /* Starts the threads. Call after any fork (daemon(3)). */
 MAYDAY_NODISCARD enum mayday_err srv_pipeline_run(struct srv_pipeline *p);
-/* SIGHUP: re-reads what can change while running: the https listener's CRL
- * ([https] crl, srv_tls_reload) and whatever each listener reloads
- * (srv_listener_ops.reload). Safe from the signal-handling thread while the
- * pipeline runs; what fails to reload keeps its old state, says why in the
- * log, and the rest still reloads. Golden bundles need nothing: they are
- * looked up on disk at each decision. */
+/* SIGHUP: re-reads what can change while running: whatever each listener
+ * reloads (srv_listener_ops.reload) -- for https its whole TLS context:
+ * certificate, key, CA and CRL, used for new connections. Safe from the
+ * signal-handling thread while the pipeline runs; a listener that fails to
+ * reload keeps its old state, its reason is logged once, and the rest
+ * still reload; then "SIGHUP: reloaded" is logged. Golden bundles need
+ * nothing: they are looked up on disk at each decision. */
 void srv_pipeline_reload(struct srv_pipeline *p);
 /* Stops receiving, lets everything in flight commit and be answered, joins
  * the threads. Idempotent. */

@@ -18,15 +18,18 @@
  * usage must name clientAuth (OpenSSL's purpose check accepts a certificate
  * without any EKU), and the certificate must not be on the operator CA's
  * CRL. The CRL is held in a small revocation record hung on the context
- * (ex_data), behind a mutex, so srv_tls_reload can swap it while handshakes
- * run: a handshake takes a reference to the CRL of the moment and checks
- * against it. OpenSSL's own CRL checking is not used because its store
- * cannot be replaced safely under live connections, and because it fails
- * every device once the CRL's nextUpdate passes: a device in distress must
- * still be heard, so a stale CRL is logged and still enforced instead.
+ * (ex_data), read once when the context is built and never changed: a
+ * reload (SIGHUP) builds a whole new context from the files -- certificate,
+ * key, CA and CRL together -- and the listener swaps it in for new
+ * connections (srv_http.c), so there is one way files become the policy in
+ * force, and a handshake checks against the CRL of the context it started
+ * on. OpenSSL's own CRL checking is not used because it fails every device
+ * once the CRL's nextUpdate passes: a device in distress must still be
+ * heard, so a stale CRL is logged and still enforced instead.
  */
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <openssl/bn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +45,12 @@
 
 static struct log_limit lim_verify, lim_alert, lim_crl_stale;
 
-/* The revocation record of one context (see the head of the file). */
+/* The revocation record of one context (see the head of the file);
+ * immutable once attached. */
 struct revocation {
-	pthread_mutex_t mu;
 	STACK_OF(X509) *cas;   /* the operator CA file's certificates: CRL signers */
 	X509_CRL *crl;         /* NULL: none configured */
-	char path[4096];       /* the CRL file, re-read by srv_tls_reload */
+	char path[4096];       /* the CRL file, for the log */
 };
 
 static int rev_index = -1;
@@ -59,7 +62,6 @@ static void rev_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long 
 	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
 	if (r == NULL)
 		return;
-	pthread_mutex_destroy(&r->mu);
 	sk_X509_pop_free(r->cas, X509_free);
 	X509_CRL_free(r->crl);
 	free(r);
@@ -73,18 +75,6 @@ static void rev_index_init(void)
 static struct revocation *rev_of(SSL_CTX *ctx)
 {
 	return rev_index < 0 ? NULL : SSL_CTX_get_ex_data(ctx, rev_index);
-}
-
-/* The CRL in force now, a new reference (NULL: none). */
-static X509_CRL *crl_now(struct revocation *r)
-{
-	X509_CRL *crl;
-	pthread_mutex_lock(&r->mu);
-	crl = r->crl;
-	if (crl != NULL && X509_CRL_up_ref(crl) != 1)
-		crl = NULL;
-	pthread_mutex_unlock(&r->mu);
-	return crl;
 }
 
 /* The device's own certificate: clientAuth in its EKU, not revoked. On
@@ -101,7 +91,7 @@ static int leaf_ok(X509_STORE_CTX *x)
 	}
 	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
 	struct revocation *r = ssl != NULL ? rev_of(SSL_get_SSL_CTX(ssl)) : NULL;
-	X509_CRL *crl = r != NULL ? crl_now(r) : NULL;
+	X509_CRL *crl = r != NULL ? r->crl : NULL;   /* lives as long as the context */
 	if (crl == NULL)
 		return 1;
 	X509_REVOKED *rev = NULL;
@@ -110,7 +100,6 @@ static int leaf_ok(X509_STORE_CTX *x)
 	if (next != NULL && X509_cmp_current_time(next) < 0)
 		log_limited(&lim_crl_stale, "tls: the CRL %s is past its nextUpdate: still "
 			    "enforced; publish a new one (mayday-provision revoke)", r->path);
-	X509_CRL_free(crl);
 	if (revoked) {
 		X509_STORE_CTX_set_error(x, X509_V_ERR_CERT_REVOKED);
 		return 0;
@@ -216,90 +205,6 @@ static enum mayday_err use_key(SSL_CTX *ctx, const char *key, char *err, size_t 
 	return MAYDAY_OK;
 }
 
-/* A revocation record for ctx with the CA file's certificates (the CRL's
- * possible signers); no CRL yet. */
-static enum mayday_err rev_attach(SSL_CTX *ctx, const char *ca, char *err, size_t err_cap)
-{
-	pthread_once(&rev_once, rev_index_init);
-	struct revocation *r = calloc(1, sizeof(*r));
-	BIO *b = NULL;
-	X509 *c;
-	if (rev_index < 0 || r == NULL || pthread_mutex_init(&r->mu, NULL) != 0) {
-		free(r);
-		snprintf(err, err_cap, "cannot set up revocation checking");
-		return MAYDAY_E_NOMEM;
-	}
-	if ((r->cas = sk_X509_new_null()) == NULL || (b = BIO_new_file(ca, "r")) == NULL)
-		goto fail;
-	while ((c = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		if (sk_X509_push(r->cas, c) <= 0) {
-			X509_free(c);
-			goto fail;
-		}
-	}
-	ERR_clear_error();   /* the end of the file */
-	BIO_free(b);
-	if (SSL_CTX_set_ex_data(ctx, rev_index, r) != 1) {
-		rev_free(NULL, r, NULL, 0, 0, NULL);
-		snprintf(err, err_cap, "cannot set up revocation checking");
-		return MAYDAY_E_NOMEM;
-	}
-	return MAYDAY_OK;
-fail:
-	BIO_free(b);
-	rev_free(NULL, r, NULL, 0, 0, NULL);
-	return fail(err, err_cap, "ca", ca);
-}
-
-enum mayday_err srv_tls_server_ctx(const char *cert, const char *key, const char *ca,
-				   struct srv_stats *stats, SSL_CTX **out, char *err,
-				   size_t err_cap)
-{
-	enum mayday_err rc = MAYDAY_E_INTERNAL;
-	STACK_OF(X509_NAME) *names = NULL;
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	*out = NULL;
-	if (ctx == NULL) {
-		snprintf(err, err_cap, "cannot create a TLS context");
-		goto fail;
-	}
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_num_tickets(ctx, 0) != 1 ||
-	    SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) != 1) {
-		snprintf(err, err_cap, "cannot restrict the TLS context to TLS 1.3");
-		goto fail;
-	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		rc = fail(err, err_cap, "cert", cert);
-		goto fail;
-	}
-	if ((rc = use_key(ctx, key, err, err_cap)) != MAYDAY_OK)
-		goto fail;
-	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1 ||
-	    (names = SSL_load_client_CA_file(ca)) == NULL) {
-		rc = fail(err, err_cap, "ca", ca);
-		goto fail;
-	}
-	if ((rc = rev_attach(ctx, ca, err, err_cap)) != MAYDAY_OK)
-		goto fail;
-	SSL_CTX_set_client_CA_list(ctx, names);   /* takes `names` */
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
-	if (pthread_once(&done_once, done_index) != 0 || done_idx < 0) {
-		snprintf(err, err_cap, "cannot allocate TLS ex data");
-		goto fail;
-	}
-	SSL_CTX_set_app_data(ctx, stats);
-	SSL_CTX_set_info_callback(ctx, info_cb);
-	*out = ctx;
-	return MAYDAY_OK;
-fail:
-	SSL_CTX_free(ctx);
-	return rc;
-}
-
 /* Reads the CRL at r->path, checks it is a CRL signed by one of r->cas. */
 static enum mayday_err crl_read(struct revocation *r, X509_CRL **out, char *err, size_t err_cap)
 {
@@ -328,38 +233,132 @@ static enum mayday_err crl_read(struct revocation *r, X509_CRL **out, char *err,
 	return MAYDAY_E_SIGNATURE;
 }
 
-enum mayday_err srv_tls_crl(SSL_CTX *ctx, const char *crl_path, char *err, size_t err_cap)
+/* A revocation record for ctx with the CA file's certificates (the CRL's
+ * possible signers) and the CRL at `crl` (NULL or "": none). */
+static enum mayday_err rev_attach(SSL_CTX *ctx, const char *ca, const char *crl, char *err,
+				  size_t err_cap)
 {
-	struct revocation *r = rev_of(ctx);
-	if (r == NULL || crl_path == NULL || strlen(crl_path) >= sizeof(r->path)) {
-		snprintf(err, err_cap, "crl: not set up");
-		return MAYDAY_E_INVALID;
+	pthread_once(&rev_once, rev_index_init);
+	struct revocation *r = calloc(1, sizeof(*r));
+	BIO *b = NULL;
+	X509 *c;
+	enum mayday_err rc;
+	if (rev_index < 0 || r == NULL) {
+		free(r);
+		snprintf(err, err_cap, "cannot set up revocation checking");
+		return MAYDAY_E_NOMEM;
 	}
-	pthread_mutex_lock(&r->mu);
-	snprintf(r->path, sizeof(r->path), "%s", crl_path);
-	pthread_mutex_unlock(&r->mu);
-	return srv_tls_reload(ctx, err, err_cap);
+	if ((r->cas = sk_X509_new_null()) == NULL || (b = BIO_new_file(ca, "r")) == NULL)
+		goto fail;
+	while ((c = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_push(r->cas, c) <= 0) {
+			X509_free(c);
+			goto fail;
+		}
+	}
+	ERR_clear_error();   /* the end of the file */
+	BIO_free(b);
+	if (crl != NULL && crl[0] != '\0') {
+		if (strlen(crl) >= sizeof(r->path)) {
+			rev_free(NULL, r, NULL, 0, 0, NULL);
+			snprintf(err, err_cap, "crl: path too long");
+			return MAYDAY_E_INVALID;
+		}
+		snprintf(r->path, sizeof(r->path), "%s", crl);
+		if ((rc = crl_read(r, &r->crl, err, err_cap)) != MAYDAY_OK) {
+			rev_free(NULL, r, NULL, 0, 0, NULL);
+			return rc;
+		}
+	}
+	if (SSL_CTX_set_ex_data(ctx, rev_index, r) != 1) {
+		rev_free(NULL, r, NULL, 0, 0, NULL);
+		snprintf(err, err_cap, "cannot set up revocation checking");
+		return MAYDAY_E_NOMEM;
+	}
+	return MAYDAY_OK;
+fail:
+	BIO_free(b);
+	rev_free(NULL, r, NULL, 0, 0, NULL);
+	return fail(err, err_cap, "ca", ca);
 }
 
-enum mayday_err srv_tls_reload(SSL_CTX *ctx, char *err, size_t err_cap)
+enum mayday_err srv_tls_server_ctx(const struct srv_tls_files *f, SSL_CTX **out, char *err,
+				   size_t err_cap)
 {
-	struct revocation *r = rev_of(ctx);
-	X509_CRL *crl = NULL, *old;
-	if (r == NULL) {
-		snprintf(err, err_cap, "crl: not set up");
-		return MAYDAY_E_INVALID;
+	const char *cert = f->cert, *key = f->key, *ca = f->ca;
+	enum mayday_err rc = MAYDAY_E_INTERNAL;
+	STACK_OF(X509_NAME) *names = NULL;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	*out = NULL;
+	if (ctx == NULL) {
+		snprintf(err, err_cap, "cannot create a TLS context");
+		goto fail;
 	}
-	if (r->path[0] == '\0')
-		return MAYDAY_OK;   /* no CRL configured: nothing to re-read */
-	enum mayday_err rc = crl_read(r, &crl, err, err_cap);
-	if (rc != MAYDAY_OK)
-		return rc;   /* the CRL in force stays */
-	pthread_mutex_lock(&r->mu);
-	old = r->crl;
-	r->crl = crl;
-	pthread_mutex_unlock(&r->mu);
-	X509_CRL_free(old);   /* handshakes still using it hold their own reference */
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_num_tickets(ctx, 0) != 1 ||
+	    SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) != 1) {
+		snprintf(err, err_cap, "cannot restrict the TLS context to TLS 1.3");
+		goto fail;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		rc = fail(err, err_cap, "cert", cert);
+		goto fail;
+	}
+	if ((rc = use_key(ctx, key, err, err_cap)) != MAYDAY_OK)
+		goto fail;
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1 ||
+	    (names = SSL_load_client_CA_file(ca)) == NULL) {
+		rc = fail(err, err_cap, "ca", ca);
+		goto fail;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);   /* takes `names` */
+	names = NULL;
+	if ((rc = rev_attach(ctx, ca, f->crl, err, err_cap)) != MAYDAY_OK)
+		goto fail;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	if (pthread_once(&done_once, done_index) != 0 || done_idx < 0) {
+		snprintf(err, err_cap, "cannot allocate TLS ex data");
+		goto fail;
+	}
+	SSL_CTX_set_app_data(ctx, f->stats);
+	SSL_CTX_set_info_callback(ctx, info_cb);
+	*out = ctx;
 	return MAYDAY_OK;
+fail:
+	sk_X509_NAME_pop_free(names, X509_NAME_free);
+	SSL_CTX_free(ctx);
+	return rc;
+}
+
+void srv_tls_describe(SSL_CTX *ctx, char *out, size_t cap)
+{
+	X509 *c = SSL_CTX_get0_certificate(ctx);
+	BIGNUM *bn = c != NULL ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(c), NULL) : NULL;
+	char *serial = bn != NULL ? BN_bn2hex(bn) : NULL;
+	char subject[256] = "?", until[64] = "?";
+	BIO *b = BIO_new(BIO_s_mem());
+	if (c != NULL && b != NULL) {
+		int n;
+		if (X509_NAME_print_ex(b, X509_get_subject_name(c), 0, XN_FLAG_RFC2253) >= 0 &&
+		    (n = BIO_read(b, subject, (int)sizeof(subject) - 1)) > 0)
+			subject[n] = '\0';
+		(void)BIO_reset(b);
+		if (ASN1_TIME_print(b, X509_get0_notAfter(c)) == 1 &&
+		    (n = BIO_read(b, until, (int)sizeof(until) - 1)) > 0)
+			until[n] = '\0';
+	}
+	for (char *q = subject; *q; q++)   /* RFC 2253 escaping leaves ASCII; be sure */
+		if (*q < ' ' || *q > '~')
+			*q = '?';
+	snprintf(out, cap, "subject %s, serial %s, notAfter %s", subject,
+		 serial != NULL ? serial : "?", until);
+	OPENSSL_free(serial);
+	BN_free(bn);
+	BIO_free(b);
+	ERR_clear_error();
 }
 
 static int device_id_ok(const unsigned char *s, int n)

@@ -25,28 +25,32 @@
 #include "mayday/limits.h"
 #include "srv_stats.h"
 
-/* The context from PEM files: `cert` (server certificate, chain allowed),
- * `key` (its private key, refused with MAYDAY_E_PERM if group or others
- * may access the file), `ca` (the operator CA devices' certificates chain
- * to). `stats` must outlive the context. Caller owns *out (SSL_CTX_free).
- * On failure a message naming the file is in err. */
-MAYDAY_NODISCARD enum mayday_err srv_tls_server_ctx(const char *cert, const char *key,
-						    const char *ca, struct srv_stats *stats,
+/* What a server context is made of: the [https] files and the counters.
+ * All borrowed; the strings are read at each srv_tls_server_ctx, `stats`
+ * must outlive every context made from it. */
+struct srv_tls_files {
+	const char *cert;          /* server certificate, PEM, chain allowed */
+	const char *key;           /* its private key, PEM, 0600 or stricter */
+	const char *ca;            /* the operator CA devices' certificates chain to */
+	const char *crl;           /* NULL or "": none; else PEM, signed by a CA of `ca` */
+	struct srv_stats *stats;
+};
+
+/* A complete server context from the files as they are now: at start and
+ * again on every reload (SIGHUP), so both pass the same checks. The key is
+ * refused with MAYDAY_E_PERM if group or others may access its file, and
+ * with MAYDAY_E_KEY if it does not match the certificate; a CRL that is
+ * unreadable, not a CRL or not signed by a CA of `ca` fails the build. A
+ * context never changes once built: new files make a new context, and each
+ * connection keeps the one it started with (SSL_new holds a reference).
+ * Caller owns *out (SSL_CTX_free). On failure *out is NULL and a message
+ * naming the file is in err. */
+MAYDAY_NODISCARD enum mayday_err srv_tls_server_ctx(const struct srv_tls_files *f,
 						    SSL_CTX **out, char *err, size_t err_cap);
 
-/* Check device certificates against the PEM CRL at `crl_path` ([https]
- * crl), which must be signed by a certificate of the context's `ca` file;
- * the path is kept for srv_tls_reload. Call once after srv_tls_server_ctx,
- * before the listener runs. */
-MAYDAY_NODISCARD enum mayday_err srv_tls_crl(SSL_CTX *ctx, const char *crl_path, char *err,
-					     size_t err_cap);
-
-/* Re-reads the context's CRL file (a no-op without one): for SIGHUP. Safe
- * while connections are live and handshakes run on other threads: the new
- * CRL replaces the old one under a lock, each handshake keeps the CRL it
- * started checking with. If the file is unreadable, not a CRL or not signed
- * by the CA, the CRL in force stays and err says why. */
-MAYDAY_NODISCARD enum mayday_err srv_tls_reload(SSL_CTX *ctx, char *err, size_t err_cap);
+/* One line on the context's certificate for the log: subject, serial and
+ * notAfter. */
+void srv_tls_describe(SSL_CTX *ctx, char *out, size_t cap);
 
 /* The verified client certificate of `ssl`: its subject as RFC 2253 text
  * (printable ASCII; non-ASCII escaped) into subject, and its common name

@@ -25,7 +25,7 @@ bg_pids=   # helpers a test started in the background, ended on exit
 cleanup() {
   [ -n "$capture_pid" ] && kill "$capture_pid" 2>/dev/null
   if [ -n "$bg_pids" ]; then
-    kill $bg_pids 2>/dev/null
+    kill $bg_pids 2>/dev/null || true   # some may have ended already
     wait $bg_pids 2>/dev/null || true   # nothing writes into $work while it goes
   fi
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then

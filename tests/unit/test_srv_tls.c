@@ -7,7 +7,9 @@
  * memory (a BIO pair) with certificates made here.
  * Also: a server key others may read is refused, a device certificate
  * without the clientAuth EKU is refused, and the CRL: a revoked device is
- * refused while another is not, and a reload swaps the CRL.
+ * refused while another is not; a rebuilt context (the reload) has the
+ * CRL and certificate of the files at its build, and a connection on the
+ * old context outlives the old context's release.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -140,6 +142,15 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The listener's way to a context: the files as a struct. */
+static enum mayday_err ctx_new(const char *cert, const char *key, const char *ca, const char *crl,
+			       struct srv_stats *stats, SSL_CTX **out, char *err, size_t cap)
+{
+	const struct srv_tls_files f = {.cert = cert, .key = key, .ca = ca, .crl = crl,
+					.stats = stats};
+	return srv_tls_server_ctx(&f, out, err, cap);
+}
+
 static void test_ctx(void **state)
 {
 	struct pki *p = *state;
@@ -147,7 +158,7 @@ static void test_ctx(void **state)
 	SSL_CTX *ctx = NULL;
 	char err[256];
 	memset(&stats, 0, sizeof(stats));
-	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, NULL, &stats, &ctx,
 					    err, sizeof(err)), MAYDAY_OK);
 	assert_int_equal(SSL_CTX_get_min_proto_version(ctx), TLS1_3_VERSION);
 	assert_int_equal(SSL_CTX_get_max_proto_version(ctx), TLS1_3_VERSION);
@@ -158,26 +169,26 @@ static void test_ctx(void **state)
 	assert_int_equal(SSL_CTX_get_session_cache_mode(ctx), SSL_SESS_CACHE_OFF);
 	SSL_CTX_free(ctx);
 
-	assert_int_equal(srv_tls_server_ctx("/nonexistent.pem", p->srv_key_pem, p->ca_pem, &stats,
+	assert_int_equal(ctx_new("/nonexistent.pem", p->srv_key_pem, p->ca_pem, NULL, &stats,
 					    &ctx, err, sizeof(err)), MAYDAY_E_KEY);
 	assert_null(ctx);
 	assert_non_null(strstr(err, "/nonexistent.pem"));
 	/* A key that is not the certificate's. */
-	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->other_pem, p->ca_pem, &stats, &ctx,
+	assert_int_equal(ctx_new(p->srv_pem, p->other_pem, p->ca_pem, NULL, &stats, &ctx,
 					    err, sizeof(err)), MAYDAY_E_KEY);
 	assert_non_null(strstr(err, p->other_pem));
-	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->srv_key_pem, &stats,
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->srv_key_pem, NULL, &stats,
 					    &ctx, err, sizeof(err)), MAYDAY_E_KEY);
 	assert_non_null(strstr(err, "ca"));
 	/* A private key group or others may read: refused, naming file and fix. */
 	assert_int_equal(chmod(p->srv_key_pem, 0644), 0);
-	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, NULL, &stats, &ctx,
 					    err, sizeof(err)), MAYDAY_E_PERM);
 	assert_null(ctx);
 	assert_non_null(strstr(err, p->srv_key_pem));
 	assert_non_null(strstr(err, "chmod 600"));
 	assert_int_equal(chmod(p->srv_key_pem, 0640), 0);
-	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, NULL, &stats, &ctx,
 					    err, sizeof(err)), MAYDAY_E_PERM);
 	assert_int_equal(chmod(p->srv_key_pem, 0600), 0);
 }
@@ -239,7 +250,7 @@ static void test_peer(void **state)
 	char err[256], subject[256], cn[MAYDAY_DEVICE_ID_MAX + 1];
 	int ok;
 	memset(&stats, 0, sizeof(stats));
-	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, NULL, &stats, &ctx,
 					    err, sizeof(err)), MAYDAY_OK);
 
 	static const char *const good[] = {"O", "operator", "CN", "hnb-1", NULL};
@@ -353,33 +364,41 @@ static void test_crl(void **state)
 	X509 *c1 = cert(p->dev_key, p->ca, p->ca_key, "clientAuth", n1);
 	X509 *c2 = cert(p->dev_key, p->ca, p->ca_key, "clientAuth", n2);
 	X509 *const none[] = {NULL}, *const one[] = {c1, NULL};
-	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
-					    err, sizeof(err)), MAYDAY_OK);
 	write_crl(p, one);
-	assert_int_equal(srv_tls_crl(ctx, p->crl_pem, err, sizeof(err)), MAYDAY_OK);
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, p->crl_pem, &stats, &ctx,
+				 err, sizeof(err)), MAYDAY_OK);
 	assert_false(accepted(ctx, p, c1));
 	assert_true(accepted(ctx, p, c2));
 
-	/* A reload with hnb-1 no longer listed lets it in; one that cannot be
-	 * read, or is signed by another key, leaves the CRL in force. */
+	/* A rebuild (the reload) with hnb-1 no longer listed lets it in on the
+	 * new context; the old one keeps its CRL. One that cannot be read, or
+	 * is signed by another key, fails the build, naming the file. */
+	SSL_CTX *ctx2 = NULL;
 	write_crl(p, none);
-	assert_int_equal(srv_tls_reload(ctx, err, sizeof(err)), MAYDAY_OK);
-	assert_true(accepted(ctx, p, c1));
-	write_crl(p, one);
-	assert_int_equal(srv_tls_reload(ctx, err, sizeof(err)), MAYDAY_OK);
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, p->crl_pem, &stats, &ctx2,
+				 err, sizeof(err)), MAYDAY_OK);
+	assert_true(accepted(ctx2, p, c1));
 	assert_false(accepted(ctx, p, c1));
+	SSL_CTX_free(ctx2);
+	ctx2 = NULL;
 	FILE *f = fopen(p->crl_pem, "w");
 	assert_non_null(f);
 	fputs("not a CRL\n", f);
 	fclose(f);
-	assert_int_not_equal(srv_tls_reload(ctx, err, sizeof(err)), MAYDAY_OK);
+	assert_int_not_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, p->crl_pem, &stats,
+				     &ctx2, err, sizeof(err)), MAYDAY_OK);
+	assert_null(ctx2);
 	assert_non_null(strstr(err, p->crl_pem));
-	assert_false(accepted(ctx, p, c1));
 	EVP_PKEY *ca_key = p->ca_key;
 	p->ca_key = p->dev_key;   /* same issuer name, wrong key */
 	write_crl(p, none);
 	p->ca_key = ca_key;
-	assert_int_equal(srv_tls_reload(ctx, err, sizeof(err)), MAYDAY_E_SIGNATURE);
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, p->crl_pem, &stats, &ctx2,
+				 err, sizeof(err)), MAYDAY_E_SIGNATURE);
+	assert_null(ctx2);
+	unlink(p->crl_pem);
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, p->crl_pem, &stats, &ctx2,
+				 err, sizeof(err)), MAYDAY_E_NOTFOUND);
 	assert_false(accepted(ctx, p, c1));
 	assert_true(accepted(ctx, p, c2));
 	SSL_CTX_free(ctx);
@@ -445,7 +464,7 @@ static void test_ends(void **state)
 	struct pair pr;
 	char err[256], buf[16];
 	memset(&stats, 0, sizeof(stats));
-	assert_int_equal(srv_tls_server_ctx(p->srv_pem, p->srv_key_pem, p->ca_pem, &stats, &ctx,
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, NULL, &stats, &ctx,
 					    err, sizeof(err)), MAYDAY_OK);
 	static const char *const good[] = {"CN", "hnb-1", NULL};
 	X509 *c = cert(p->dev_key, p->ca, p->ca_key, "clientAuth", good);
@@ -520,6 +539,68 @@ static void test_ends(void **state)
 	SSL_CTX_free(ctx);
 }
 
+/* What a reload relies on: a context built after the files changed serves
+ * the new certificate, while a connection opened on the old context goes on
+ * after the old context's last outside reference is dropped (SSL_new holds
+ * its own), counted in the same stats. */
+static void test_rebuild(void **state)
+{
+	struct pki *p = *state;
+	struct srv_stats stats;
+	SSL_CTX *old = NULL, *neu = NULL;
+	struct pair pr;
+	char err[256], desc[400];
+	memset(&stats, 0, sizeof(stats));
+	static const char *const dev[] = {"CN", "hnb-1", NULL};
+	static const char *const srv_b[] = {"CN", "hems-b.mayday.test", NULL};
+	X509 *c = cert(p->dev_key, p->ca, p->ca_key, "clientAuth", dev);
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, NULL, &stats, &old, err,
+				 sizeof(err)), MAYDAY_OK);
+	pair_open(&pr, old, c, p->dev_key, p->ca);
+
+	/* Certificate B with its own key replaces A's files. */
+	EVP_PKEY *kb = p256();
+	X509 *b = cert(kb, p->ca, p->ca_key, "serverAuth", srv_b);
+	save_cert(p->srv_pem, b);
+	FILE *f = fopen(p->srv_key_pem, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PrivateKey(f, kb, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, NULL, &stats, &neu, err,
+				 sizeof(err)), MAYDAY_OK);
+	assert_int_equal(X509_cmp(SSL_CTX_get0_certificate(neu), b), 0);
+	srv_tls_describe(neu, desc, sizeof(desc));
+	assert_non_null(strstr(desc, "CN=hems-b.mayday.test"));
+	assert_non_null(strstr(desc, "serial "));
+
+	SSL_CTX_free(old);   /* the listener's swap */
+	exchange(&pr);       /* the connection on A carries on */
+	assert_int_equal(X509_cmp(SSL_get_certificate(pr.s), p->srv), 0);
+	pair_close(&pr);
+	pair_open(&pr, neu, c, p->dev_key, p->ca);
+	assert_int_equal(X509_cmp(SSL_get0_peer_certificate(pr.c), b), 0);
+	exchange(&pr);
+	pair_close(&pr);
+	assert_int_equal(atomic_load(&stats.tls_handshakes), 2);
+
+	/* A key that does not match, or that others may read: no context. */
+	f = fopen(p->srv_key_pem, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PrivateKey(f, p->srv_key, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+	SSL_CTX *bad = NULL;
+	assert_int_equal(ctx_new(p->srv_pem, p->srv_key_pem, p->ca_pem, NULL, &stats, &bad, err,
+				 sizeof(err)), MAYDAY_E_KEY);
+	assert_null(bad);
+	assert_non_null(strstr(err, "does not match"));
+	SSL_CTX_free(neu);
+	X509_free(b);
+	X509_free(c);
+	EVP_PKEY_free(kb);
+	/* setup's files for the next test */
+	save_cert(p->srv_pem, p->srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +608,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rebuild, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
