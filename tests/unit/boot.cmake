@@ -19,3 +19,11 @@ target_link_libraries(test_boot_cli PRIVATE boot_fixture)
 add_test(NAME test_boot_cli
          COMMAND test_boot_cli $<TARGET_FILE:mayday-boot> $<TARGET_FILE:mayday-normal>)
 set_tests_properties(test_boot_cli PROPERTIES LABELS unit)
+
+# mayday-normal's attach step against SeGW stand-ins on loopback.
+add_executable(test_normal_attach unit/test_normal_attach.c
+  ${CMAKE_SOURCE_DIR}/device/normal/normal_attach.c)
+target_include_directories(test_normal_attach PRIVATE ${CMAKE_SOURCE_DIR}/device/normal)
+target_link_libraries(test_normal_attach PRIVATE boot_fixture Threads::Threads)
+add_test(NAME test_normal_attach COMMAND test_normal_attach)
+set_tests_properties(test_normal_attach PROPERTIES LABELS unit TIMEOUT 120)
