@@ -280,7 +280,7 @@ static void test_segw_silent_times_out(void **state)
 	(void)state;
 	segw_start(&s, NULL);
 	cfg_for(&c, s.port, 1);
-	c.timeout_s = 1;
+	c.timeout_s = 2;
 	normal_attach_try(&c, c.tries, FX_DEVICE_ID, &r);
 	segw_stop(&s);
 	assert_false(r.attached);
