@@ -15,7 +15,9 @@
 #     runs the DCF with episode 2;
 #  4. a SeGW that refuses the device: auth-refused with its answer;
 #  5. the SeGW answers OK: normal code attaches (exit 0) and stays normal
-#     over further start-ups; the network holds exactly the three reports.
+#     over further start-ups; the network holds exactly the three reports;
+#  6. normal code that dies before attaching: crash-loop after 3 start-ups,
+#     then fixed, it stays normal.
 set -euo pipefail
 build=$1
 src=$2
@@ -155,4 +157,18 @@ for _ in 1 2 3 4; do
 done
 grep -q "attached (try 1 of" "$work/boot.log" || fail "normal code did not attach"
 [ "$(count)" = 3 ] || fail "recovered device sent more: $(count) indications"
-echo "ok: attach failures reported (3 episodes), recovered device stays normal"
+
+# 6. Normal code that dies before it attaches (here: a setting it rejects)
+#    is a crash loop: 3 start-ups, then the DCF says so; then it is fixed.
+good_segw=$MAYDAY_SEGW
+export MAYDAY_SEGW="no-port-here"
+for _ in 1 2 3; do start_up 30; done
+want="decision: dcf reason=attach-failed slot=a stage=crash-loop tries=3 episode=1"
+[ "$(dry)" = "$want" ] || fail "crash loop: '$(dry)'"
+start_up 10
+[ "$(latest | jq -c '[.attach.stage, .attach.tries, .attach.episodes]')" = \
+  '["crash-loop",3,1]' ] || fail "crash-loop report: $(latest)"
+export MAYDAY_SEGW=$good_segw
+for _ in 1 2 3; do start_up 0; done
+[ "$(count)" = 4 ] || fail "expected 4 indications, network has $(count)"
+echo "ok: attach failures and a crash loop reported, recovered device stays normal"
