@@ -14,6 +14,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 
+#include "boot_attach.h"
 #include "boot_decide.h"
 #include "log.h"
 #include "boot_measure.h"
@@ -281,6 +282,92 @@ static bool try_pending(struct run *r, struct boot_state *st, struct boot_decisi
 	return false;
 }
 
+static uint8_t inc_sat8(uint8_t v)
+{
+	return v == UINT8_MAX ? v : (uint8_t)(v + 1);
+}
+
+/* Store the attach state if committing; false (and a halt) only when the
+ * power failed, other failures are logged. */
+static bool store_attach(struct run *r, const struct boot_attach *a, struct boot_decision *d)
+{
+	enum mayday_err rc = MAYDAY_OK;
+
+	if (r->commit)
+		rc = boot_attach_store(r->flash, a);
+	if (rc != MAYDAY_OK)
+		log_info("attach state: write failed: %s", mayday_strerror(rc));
+	if (rc == MAYDAY_E_POWER) {
+		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "power-lost");
+		return false;
+	}
+	return true;
+}
+
+/* The active slot verified. If its normal code recorded that it could not
+ * attach, or keeps starting without ever attaching (a crash loop), the DCF
+ * runs instead, with that evidence (README.md, "When normal code cannot
+ * attach"). true: *d is decided (the DCF, or a halt). */
+static bool attach_diverts(struct run *r, uint8_t slot, uint32_t attempts,
+			   struct boot_decision *d)
+{
+	struct mayday_diag diag = { 0, "" };
+	struct boot_attach a, next;
+	uint32_t stage = 0, tries = 0, limit;
+	enum mayday_err rc = boot_attach_load(r->flash, &a, &diag);
+
+	if (rc == MAYDAY_E_POWER) {
+		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "power-lost");
+		return true;
+	}
+	if (rc == MAYDAY_E_MALFORMED || rc == MAYDAY_E_UNSUPPORTED) {
+		log_info("attach state unusable: %s at byte %zu (%s); watching afresh",
+			 mayday_strerror(rc), diag.offset, diag.what ? diag.what : "");
+	} else if (rc != MAYDAY_OK) {
+		log_info("attach state unreadable: %s; not watched at this start-up",
+			 mayday_strerror(rc));
+		return false;
+	}
+	if (!(a.flags & BOOT_ATTACH_WATCH))
+		return false; /* normal code never said it attaches: nothing to watch */
+	limit = boot_attach_backoff(BOOT_ATTACH_CRASH_BOOTS, a.episodes);
+	if (limit > UINT8_MAX)
+		limit = UINT8_MAX;
+	if (a.flags & BOOT_ATTACH_FAILED) {
+		stage = a.stage;
+		tries = a.tries;
+	} else if (a.unattached >= limit) {
+		stage = MAYDAY_ATTACH_CRASH_LOOP;
+		tries = a.unattached;
+	}
+	next = a;
+	if (stage == 0) {
+		/* Durably before normal code starts: a start-up that crashes or
+		 * hangs before attaching still counts. */
+		next.unattached = inc_sat8(a.unattached);
+		log_info("slot %s: normal code start-up %u of %u without attaching before the DCF is told",
+			 boot_state_slot_name(slot), next.unattached, limit);
+		return !store_attach(r, &next, d);
+	}
+	/* Reported once: cleared before the DCF starts, so the next start-up
+	 * gives normal code another chance (after a longer backoff). */
+	boot_attach_init(&next);
+	next.flags = BOOT_ATTACH_WATCH;
+	next.episodes = inc_sat8(a.episodes);
+	if (!store_attach(r, &next, d))
+		return true;
+	to_dcf(d, MAYDAY_REASON_ATTACH_FAILED, slot, attempts, r->rep.manifest.image_version,
+	       r->rep.manifest.rollback, NULL, 0);
+	d->evidence.attach.stage = stage;
+	d->evidence.attach.tries = tries;
+	d->evidence.attach.episodes = next.episodes;
+	memcpy(d->evidence.attach.last_error, a.last_error, sizeof a.last_error);
+	log_info("slot %s: verified, but normal code could not attach (%s after %u tr%s, \"%s\"; episode %u)",
+		 boot_state_slot_name(slot), mayday_attach_stage_name(stage), tries,
+		 tries == 1 ? "y" : "ies", a.last_error, next.episodes);
+	return true;
+}
+
 static void use_active(struct run *r, struct boot_state *st, struct boot_decision *d)
 {
 	uint8_t slot = st->active;
@@ -298,6 +385,10 @@ static void use_active(struct run *r, struct boot_state *st, struct boot_decisio
 			if (!store_state(r, st, NULL, d))
 				return;
 		}
+		/* A slot on trial has its own bound (tries); attachment is
+		 * watched once it is the active slot with nothing pending. */
+		if (own_count && attach_diverts(r, slot, attempts, d))
+			return;
 		to_normal(d, slot, attempts, &r->rep);
 		return;
 	}
@@ -379,6 +470,14 @@ void boot_decide_summary(const struct boot_decision *d, char *out, size_t cap)
 		snprintf(out, cap, "decision: normal slot=%s", boot_state_slot_name(d->slot));
 		break;
 	case BOOT_START_DCF:
+		if (d->evidence.reason == MAYDAY_REASON_ATTACH_FAILED) {
+			snprintf(out, cap, "decision: dcf reason=%s slot=%s stage=%s tries=%u episode=%u",
+				 mayday_reason_name(d->evidence.reason),
+				 boot_state_slot_name(d->evidence.slot),
+				 mayday_attach_stage_name(d->evidence.attach.stage),
+				 d->evidence.attach.tries, d->evidence.attach.episodes);
+			break;
+		}
 		snprintf(out, cap, "decision: dcf reason=%s slot=%s failed=%u",
 			 mayday_reason_name(d->evidence.reason),
 			 boot_state_slot_name(d->evidence.slot), d->evidence.n_failed);

@@ -3,7 +3,8 @@
  * function that turns a device's flash and RoT into a decision:
  *
  *   START_NORMAL  a slot verified: start its entry program
- *   START_DCF     normal code failed verification: start the distress
+ *   START_DCF     normal code failed verification, or verified normal code
+ *                 could not attach to its network: start the distress
  *                 communication function with this evidence
  *   HALT          the TrE's own foundation failed (RoT, DCF partition) or no
  *                 verdict could be reached: start nothing, claim nothing
@@ -22,7 +23,10 @@
  *     never confirmed): pending cleared, START_DCF (NORMAL_START_FAILED).
  *     If the tries cannot be stored, the pending slot is not tried (an
  *     unbounded trial could loop forever) and the active slot is used.
- *  4. Active slot: good: START_NORMAL; bad: START_DCF with its evidence.
+ *  4. Active slot: good: START_NORMAL, unless its normal code recorded that
+ *     it could not attach or keeps starting without attaching
+ *     (boot_attach.h): START_DCF (ATTACH_FAILED, with what failed); bad:
+ *     START_DCF with its evidence.
  *
  * Logs every step (log.h).
  */
@@ -78,6 +82,7 @@ void boot_decide_demote(struct boot_decision *d, uint32_t reason,
 
 /* The stable one-line summary, e.g. "decision: normal slot=a",
  * "decision: dcf reason=component-mismatch slot=a failed=2",
+ * "decision: dcf reason=attach-failed slot=a stage=crash-loop tries=3 episode=1",
  * "decision: halt code=21 reason=dcf-invalid". NUL-terminated, truncated to cap. */
 void boot_decide_summary(const struct boot_decision *d, char *out, size_t cap);
 

@@ -5,8 +5,10 @@
  * verified manifest); once it knows it works -- for the stand-in, having
  * got this far -- confirm a slot that is on trial, so the pending update
  * becomes the active image and the anti-rollback counter advances; then
- * report how a remediation left on record ended (normal_report.h): a
- * success only if it installed the image now running.
+ * attach to its network (normal_attach.h: a failure is recorded for the
+ * TrE, which runs the DCF at the next start-up); then report how a
+ * remediation left on record ended (normal_report.h): a success only if it
+ * installed the image now running.
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -22,6 +24,7 @@
 #include "flash.h"
 #include "log.h"
 #include "mayday_version.h"
+#include "normal_attach.h"
 #include "normal_report.h"
 #include "rot.h"
 
@@ -49,11 +52,18 @@ static void usage(FILE *out)
 		"                 always confirmed: the pending image becomes the active one\n"
 		"  --no-confirm   confirm nothing (an image that never proves itself: secure\n"
 		"                 start-up gives it up once its tries are spent)\n"
-		"Once its slot is the active one, a remediation left on record is reported to\n"
+		"Once its slot is the active one it attaches to the SeGW named by $MAYDAY_SEGW\n"
+		"(see mayday-normal(8), ENVIRONMENT; a failure is recorded, and the next\n"
+		"start-up runs the DCF), then a remediation left on record is reported to\n"
 		"the ACS (1 BOOT, 7 TRANSFER COMPLETE, M Download): fault 0 if it installed\n"
 		"this very image (slot and manifest), else the fault it ended with.\n"
 		"Exit status: %d healthy, %d failed.\n",
 		MAYDAY_EXIT_NORMAL_OK, MAYDAY_EXIT_NORMAL_FAILED);
+}
+
+static const char *env_get(const char *name)
+{
+	return getenv(name);
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -129,6 +139,12 @@ int main(int argc, char **argv)
 		return MAYDAY_EXIT_NORMAL_FAILED;
 	}
 	cwmp_global_init();
+	struct normal_attach_cfg acfg;
+	char aerr[128];
+	if (normal_attach_cfg_parse(&acfg, env_get, aerr, sizeof aerr) != MAYDAY_OK) {
+		log_info("%s", aerr);
+		return MAYDAY_EXIT_NORMAL_FAILED;
+	}
 	if (boot_state_parse_slot(o.slot, &slot) != MAYDAY_OK) {
 		log_info("--slot must be a or b, not \"%s\"", o.slot);
 		return MAYDAY_EXIT_NORMAL_FAILED;
@@ -176,10 +192,11 @@ int main(int argc, char **argv)
 	}
 	printf("mayday-normal: device %s running image %s from slot %s%s\n", id, m->image_version,
 	       boot_state_slot_name(slot), confirm ? " (confirmed)" : "");
-	if (active)
+	bool attached = !active || normal_attach_run(f, &acfg, id);
+	if (active && attached)
 		/* logged; the record stays and is reported at the next start */
 		(void)normal_report_run(f, rot, id, slot, m->image_version);
-	code = fflush(stdout) == 0 ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED;
+	code = fflush(stdout) == 0 && attached ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED;
 out:
 	EVP_PKEY_free(vendor);
 	hal_rot_close(rot);

@@ -20,7 +20,16 @@ enum {
 	EV_SLOT = 4,
 	EV_BOOT_ATTEMPTS = 5,
 	EV_FAILED = 6,
-	EV__COUNT
+	EV__COUNT,              /* the keys every evidence map has */
+	EV_ATTACH = EV__COUNT   /* present exactly when the reason is ATTACH_FAILED */
+};
+
+enum {
+	ATT_STAGE = 0,
+	ATT_TRIES = 1,
+	ATT_EPISODES = 2,
+	ATT_LAST_ERROR = 3,
+	ATT__COUNT
 };
 
 enum {
@@ -44,14 +53,21 @@ static bool evidence_valid(const struct mayday_evidence *ev)
 	for (uint32_t i = 0; i < ev->n_failed; i++)
 		if (!mayday_name_is_safe(ev->failed[i].name))
 			return false;
+	if (ev->reason == MAYDAY_REASON_ATTACH_FAILED)
+		return utf8_field_ok(ev->attach.last_error, 0, MAYDAY_ATTACH_ERROR_MAX);
 	return true;
+}
+
+static bool has_attach(const struct mayday_evidence *ev)
+{
+	return ev->reason == MAYDAY_REASON_ATTACH_FAILED;
 }
 
 enum mayday_err evidence_put_map(struct cbor_det_writer *w, const struct mayday_evidence *ev)
 {
 	if (!evidence_valid(ev))
 		return MAYDAY_E_INVALID;
-	cbor_det_put_map(w, EV__COUNT);
+	cbor_det_put_map(w, has_attach(ev) ? EV__COUNT + 1 : EV__COUNT);
 	cbor_det_put_uint(w, EV_VERSION);
 	cbor_det_put_uint(w, MAYDAY_PROTOCOL_VERSION);
 	cbor_det_put_uint(w, EV_REASON);
@@ -83,7 +99,53 @@ enum mayday_err evidence_put_map(struct cbor_det_writer *w, const struct mayday_
 		cbor_det_put_uint(w, COMP_MEASURED);
 		cbor_det_put_bstr(w, c->measured, MAYDAY_DIGEST_LEN);
 	}
+	if (has_attach(ev)) {
+		cbor_det_put_uint(w, EV_ATTACH);
+		cbor_det_put_map(w, ATT__COUNT);
+		cbor_det_put_uint(w, ATT_STAGE);
+		cbor_det_put_uint(w, ev->attach.stage);
+		cbor_det_put_uint(w, ATT_TRIES);
+		cbor_det_put_uint(w, ev->attach.tries);
+		cbor_det_put_uint(w, ATT_EPISODES);
+		cbor_det_put_uint(w, ev->attach.episodes);
+		cbor_det_put_uint(w, ATT_LAST_ERROR);
+		cbor_det_put_tstr(w, ev->attach.last_error);
+	}
 	return MAYDAY_OK;
+}
+
+static enum mayday_err get_attach(struct cbor_det_reader *r, struct mayday_attach_evidence *a)
+{
+	struct cbor_det_map m;
+	uint64_t key;
+	bool more;
+	enum mayday_err err = cbor_det_map_open(r, &m);
+
+	while (!err) {
+		err = cbor_det_map_next(r, &m, &more, &key);
+		if (err || !more)
+			break;
+		switch (key) {
+		case ATT_STAGE:
+			err = cbor_det_get_u32(r, &a->stage);
+			break;
+		case ATT_TRIES:
+			err = cbor_det_get_u32(r, &a->tries);
+			break;
+		case ATT_EPISODES:
+			err = cbor_det_get_u32(r, &a->episodes);
+			break;
+		case ATT_LAST_ERROR:
+			err = cbor_det_get_tstr(r, a->last_error, 0, MAYDAY_ATTACH_ERROR_MAX);
+			break;
+		default:
+			err = cbor_det_map_unknown(r, &m);
+			break;
+		}
+	}
+	if (!err)
+		err = cbor_det_map_require(r, &m, ALL_KEYS(ATT__COUNT));
+	return err;
 }
 
 static enum mayday_err get_component(struct cbor_det_reader *r,
@@ -184,6 +246,15 @@ enum mayday_err evidence_get_map(struct cbor_det_reader *r, struct mayday_eviden
 		case EV_FAILED:
 			err = get_failed(r, ev);
 			break;
+		case EV_ATTACH:
+			/* Keys arrive sorted, so the reason (key 1) is known. */
+			off = cbor_det_offset(r);
+			if (!has_attach(ev))
+				err = cbor_det_fail(r, off, MAYDAY_E_MALFORMED,
+						    "attach detail without reason attach-failed");
+			else
+				err = get_attach(r, &ev->attach);
+			break;
 		default:
 			err = cbor_det_map_unknown(r, &m);
 			break;
@@ -191,6 +262,8 @@ enum mayday_err evidence_get_map(struct cbor_det_reader *r, struct mayday_eviden
 	}
 	if (!err)
 		err = cbor_det_map_require(r, &m, ALL_KEYS(EV__COUNT));
+	if (!err && has_attach(ev))
+		err = cbor_det_map_require(r, &m, UINT64_C(1) << EV_ATTACH);
 	if (err)
 		memset(ev, 0, sizeof(*ev));
 	return err;
@@ -247,6 +320,21 @@ const char *mayday_reason_name(uint32_t reason)
 		return "no-bootable-slot";
 	case MAYDAY_REASON_NORMAL_START_FAILED:
 		return "normal-start-failed";
+	case MAYDAY_REASON_ATTACH_FAILED:
+		return "attach-failed";
+	}
+	return "unknown";
+}
+
+const char *mayday_attach_stage_name(uint32_t stage)
+{
+	switch (stage) {
+	case MAYDAY_ATTACH_SEGW_UNREACHABLE:
+		return "segw-unreachable";
+	case MAYDAY_ATTACH_AUTH_REFUSED:
+		return "auth-refused";
+	case MAYDAY_ATTACH_CRASH_LOOP:
+		return "crash-loop";
 	}
 	return "unknown";
 }

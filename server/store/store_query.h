@@ -68,6 +68,10 @@ struct store_indication_row {
 	char digest_hex[2 * MAYDAY_DIGEST_LEN + 1];
 	uint32_t n_failed;
 	struct store_component_row failed[MAYDAY_MAX_COMPONENTS];
+	/* Reason attach-failed: the attach detail, read back from the stored
+	 * indication (has_attach false if it could not be decoded). */
+	bool has_attach;
+	struct mayday_attach_evidence attach;
 };
 
 /* Remediation attempts by result ("in_progress", "installed", "recovered",

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mayday/indication.h"
 #include "store_sqlite.h"
 #include "store_state.h"
 
@@ -157,6 +158,27 @@ static enum store_channel_auth channel_of(const char *name)
 	return STORE_CHANNEL_NONE;   /* the CHECK constraint allows nothing else */
 }
 
+/* The attach detail has no column of its own: it is read back from the
+ * stored indication, decoded (not verified again: the trust column says
+ * what the signature was found to be when it arrived). */
+static enum mayday_err attach_detail(sqlite3_stmt *q, int col, struct store_indication_row *r)
+{
+	struct mayday_cose_sign1 msg;
+	struct mayday_indication *ind = malloc(sizeof(*ind));
+	const uint8_t *raw = sqlite3_column_blob(q, col);
+	int len = sqlite3_column_bytes(q, col);
+
+	if (!ind)
+		return MAYDAY_E_NOMEM;
+	if (raw && len > 0 &&
+	    mayday_indication_open(raw, (size_t)len, &msg, ind, NULL) == MAYDAY_OK) {
+		r->has_attach = true;
+		r->attach = ind->evidence.attach;
+	}
+	free(ind);
+	return MAYDAY_OK;
+}
+
 enum mayday_err store_sqlite_query_indications(struct store *st, const char *device_id,
 					       store_indication_cb cb, void *ctx)
 {
@@ -168,7 +190,7 @@ enum mayday_err store_sqlite_query_indications(struct store *st, const char *dev
 	enum mayday_err err = store_sqlite_stmt(s, &s->q_indications,
 		"SELECT id, device_id, counter, received_at, device_time, transport, trust, peer,"
 		" reason, image_version, dcf_version, slot, boot_attempts,"
-		" coalesce(incident_id, 0), digest, channel_auth, peer_identity"
+		" coalesce(incident_id, 0), digest, channel_auth, peer_identity, raw"
 		" FROM indications WHERE device_id = ?1 ORDER BY id DESC");
 	if (err != MAYDAY_OK)
 		return err;
@@ -198,6 +220,9 @@ enum mayday_err store_sqlite_query_indications(struct store *st, const char *dev
 		store_sqlite_text(q, 15, channel, sizeof(channel));
 		r->channel_auth = channel_of(channel);
 		store_sqlite_text(q, 16, r->peer_identity, sizeof(r->peer_identity));
+		if (r->reason == MAYDAY_REASON_ATTACH_FAILED &&
+		    (err = attach_detail(q, 17, r)) != MAYDAY_OK)
+			break;
 		if ((err = components(s, r)) != MAYDAY_OK)
 			break;
 		if (cb(ctx, r) != 0)

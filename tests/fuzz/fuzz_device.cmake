@@ -4,6 +4,16 @@
 mayday_fuzz_target(fuzz_boot_state ${CMAKE_SOURCE_DIR}/device/boot/boot_state.c)
 target_include_directories(fuzz_boot_state PRIVATE ${CMAKE_SOURCE_DIR}/device/boot)
 target_link_libraries(fuzz_boot_state PRIVATE mayday_hal mayday)
+mayday_fuzz_target(fuzz_attach_state ${CMAKE_SOURCE_DIR}/device/boot/boot_attach.c)
+target_include_directories(fuzz_attach_state PRIVATE ${CMAKE_SOURCE_DIR}/device/boot)
+target_link_libraries(fuzz_attach_state PRIVATE mayday_hal mayday)
+# mayday-normal's attach settings (from the environment); the probe itself
+# and the record it writes come along, uncalled.
+mayday_fuzz_target(fuzz_normal_attach_cfg ${CMAKE_SOURCE_DIR}/device/normal/normal_attach.c
+  ${CMAKE_SOURCE_DIR}/device/boot/boot_attach.c)
+target_include_directories(fuzz_normal_attach_cfg PRIVATE ${CMAKE_SOURCE_DIR}/device/boot
+  ${CMAKE_SOURCE_DIR}/device/normal)
+target_link_libraries(fuzz_normal_attach_cfg PRIVATE mayday_hal mayday mayday_log)
 # dcf_config needs the transport table (which methods this build has), and
 # with it every transport and libcurl: it links mayday_dcf_core, which the
 # fuzz build instruments like every library.

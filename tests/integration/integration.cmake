@@ -23,3 +23,9 @@ add_executable(flip_relay ${MAYDAY_INTEGRATION_DIR}/flip_relay.c)
 add_test(NAME integration-flip-fallback
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_flip_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(integration-flip-fallback PROPERTIES LABELS integration TIMEOUT 180)
+
+# A verified image whose normal code cannot attach to its SeGW falls back
+# to the DCF with reason attach-failed; once it attaches it stays normal.
+add_test(NAME integration-attach-loop
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_attach_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-attach-loop PROPERTIES LABELS integration TIMEOUT 180)

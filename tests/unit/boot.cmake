@@ -6,7 +6,7 @@ target_link_libraries(boot_fixture PUBLIC mayday_bootcore rot_damage PkgConfig::
 target_compile_definitions(boot_fixture PUBLIC _GNU_SOURCE)
 
 foreach(t test_boot_state test_boot_measure test_boot_decide test_boot_pending
-          test_boot_confirm test_boot_load)
+          test_boot_confirm test_boot_load test_boot_attach)
   add_executable(${t} unit/${t}.c)
   target_link_libraries(${t} PRIVATE boot_fixture)
   add_test(NAME ${t} COMMAND ${t})
@@ -19,3 +19,11 @@ target_link_libraries(test_boot_cli PRIVATE boot_fixture)
 add_test(NAME test_boot_cli
          COMMAND test_boot_cli $<TARGET_FILE:mayday-boot> $<TARGET_FILE:mayday-normal>)
 set_tests_properties(test_boot_cli PROPERTIES LABELS unit)
+
+# mayday-normal's attach step against SeGW stand-ins on loopback.
+add_executable(test_normal_attach unit/test_normal_attach.c
+  ${CMAKE_SOURCE_DIR}/device/normal/normal_attach.c)
+target_include_directories(test_normal_attach PRIVATE ${CMAKE_SOURCE_DIR}/device/normal)
+target_link_libraries(test_normal_attach PRIVATE boot_fixture Threads::Threads)
+add_test(NAME test_normal_attach COMMAND test_normal_attach)
+set_tests_properties(test_normal_attach PROPERTIES LABELS unit TIMEOUT 120)

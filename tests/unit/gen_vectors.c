@@ -277,7 +277,7 @@ static void write_seed(const char *dir, const char *sub, const char *name, const
 
 int main(int argc, char **argv)
 {
-	static struct vec ev, ind, ind_cose, ack, ackr, ackr_cose, man, man_cose;
+	static struct vec ev, aev, ind, ind_cose, ack, ackr, ackr_cose, man, man_cose;
 	struct mayday_evidence e;
 	struct mayday_indication i;
 	struct mayday_ack a;
@@ -286,6 +286,8 @@ int main(int argc, char **argv)
 
 	tv_example_evidence(&e);
 	check(mayday_evidence_encode(&e, ev.bytes, sizeof(ev.bytes), &ev.len), "evidence");
+	tv_example_attach_evidence(&e);
+	check(mayday_evidence_encode(&e, aev.bytes, sizeof(aev.bytes), &aev.len), "attach evidence");
 	tv_example_indication(&i);
 	check(mayday_indication_encode_claims(&i, ind.bytes, sizeof(ind.bytes), &ind.len),
 	      "indication");
@@ -303,6 +305,7 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--c") == 0) {
 		c_line("tv_evidence_hex", &ev);
+		c_line("tv_attach_evidence_hex", &aev);
 		c_line("tv_indication_claims_hex", &ind);
 		c_line("tv_indication_cose_hex", &ind_cose);
 		c_line("tv_ack_claims_hex", &ack);
@@ -312,6 +315,7 @@ int main(int argc, char **argv)
 		c_line("tv_manifest_cose_hex", &man_cose);
 	} else if (argc == 2 && strcmp(argv[1], "--md") == 0) {
 		md_claims("Evidence", &ev);
+		md_claims("Evidence, attach-failed", &aev);
 		md_claims("Indication claims", &ind);
 		md_signed("Signed indication", &ind_cose, "indication claims above");
 		md_claims("Acknowledgement claims, retry-after", &ack);
@@ -322,6 +326,7 @@ int main(int argc, char **argv)
 		md_signed("Signed manifest", &man_cose, "manifest claims above");
 	} else if (argc == 3 && strcmp(argv[1], "--corpus") == 0) {
 		write_seed(argv[2], "fuzz_evidence", "example", &ev);
+		write_seed(argv[2], "fuzz_evidence", "attach", &aev);
 		write_seed(argv[2], "fuzz_indication", "claims", &ind);
 		write_seed(argv[2], "fuzz_indication", "signed", &ind_cose);
 		write_seed(argv[2], "fuzz_ack", "claims-retry", &ack);

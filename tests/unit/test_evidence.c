@@ -18,7 +18,7 @@
 
 enum fault {
 	F_NONE,
-	F_CRITICAL_KEY,    /* extra key 7 at the end */
+	F_CRITICAL_KEY,    /* extra key 8 at the end */
 	F_NEGATIVE_KEY,    /* extra key -1 with a nested value at the end */
 	F_VERSION_2,
 	F_SLOT_2,
@@ -73,7 +73,7 @@ static void build(struct tv_cbor *b, const struct mayday_evidence *ev, enum faul
 	for (uint32_t i = 0; i < n; i++)
 		put_component(b, &ev->failed[i % (ev->n_failed ? ev->n_failed : 1)], f);
 	if (f == F_CRITICAL_KEY) {
-		tvc_uint(b, 7);
+		tvc_uint(b, 8);
 		tvc_uint(b, 0);
 	}
 	if (f == F_NEGATIVE_KEY) {
@@ -90,7 +90,12 @@ static void build(struct tv_cbor *b, const struct mayday_evidence *ev, enum faul
 static void max_evidence(struct mayday_evidence *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->reason = UINT32_MAX;
+	/* attach-failed: the only reason with a detail, at its largest */
+	ev->reason = MAYDAY_REASON_ATTACH_FAILED;
+	ev->attach.stage = UINT32_MAX;
+	ev->attach.tries = UINT32_MAX;
+	ev->attach.episodes = UINT32_MAX;
+	memset(ev->attach.last_error, 'e', MAYDAY_ATTACH_ERROR_MAX);
 	memset(ev->image_version, 'v', MAYDAY_VERSION_STR_MAX);
 	ev->manifest_rollback = UINT64_MAX;
 	ev->slot = 1;
@@ -389,6 +394,169 @@ static void test_non_deterministic(void **state)
 	}
 }
 
+/* The attach-failed vector, the independent encoder, and the rules for the
+ * attach detail (key 7): present exactly with reason attach-failed, every
+ * key required, unknown keys critical. */
+static void put_attach(struct tv_cbor *b, const struct mayday_attach_evidence *a, int keys,
+		       bool extra)
+{
+	tvc_uint(b, 7);
+	tvc_map(b, (size_t)keys + (extra ? 1 : 0));
+	if (keys > 0) {
+		tvc_uint(b, 0);
+		tvc_uint(b, a->stage);
+	}
+	if (keys > 1) {
+		tvc_uint(b, 1);
+		tvc_uint(b, a->tries);
+	}
+	if (keys > 2) {
+		tvc_uint(b, 2);
+		tvc_uint(b, a->episodes);
+	}
+	if (keys > 3) {
+		tvc_uint(b, 3);
+		tvc_tstr(b, a->last_error);
+	}
+	if (extra) {
+		tvc_uint(b, 4);
+		tvc_uint(b, 0);
+	}
+}
+
+static void build_attach(struct tv_cbor *b, const struct mayday_evidence *ev, uint32_t reason,
+			 bool with_attach, int keys, bool extra)
+{
+	tvc_init(b);
+	tvc_map(b, with_attach ? 8 : 7);
+	tvc_uint(b, 0);
+	tvc_uint(b, 1);
+	tvc_uint(b, 1);
+	tvc_uint(b, reason);
+	tvc_uint(b, 2);
+	tvc_tstr(b, ev->image_version);
+	tvc_uint(b, 3);
+	tvc_uint(b, ev->manifest_rollback);
+	tvc_uint(b, 4);
+	tvc_uint(b, ev->slot);
+	tvc_uint(b, 5);
+	tvc_uint(b, ev->boot_attempts);
+	tvc_uint(b, 6);
+	tvc_array(b, 0);
+	if (with_attach)
+		put_attach(b, &ev->attach, keys, extra);
+}
+
+static void test_attach_vector(void **state)
+{
+	struct mayday_evidence ev, got;
+	struct mayday_diag diag = { 0 };
+	uint8_t out[MAYDAY_EVIDENCE_MAX];
+	size_t vlen, len;
+	uint8_t *v = tv_unhex(tv_attach_evidence_hex, &vlen);
+	struct tv_cbor b;
+
+	(void)state;
+	tv_example_attach_evidence(&ev);
+	assert_int_equal(mayday_evidence_encode(&ev, out, sizeof(out), &len), MAYDAY_OK);
+	assert_int_equal(len, vlen);
+	assert_memory_equal(out, v, vlen);
+	assert_int_equal(mayday_evidence_decode(v, vlen, &got, &diag), MAYDAY_OK);
+	assert_memory_equal(&got, &ev, sizeof(ev));
+	assert_string_equal(got.attach.last_error, "connection refused");
+	build_attach(&b, &ev, MAYDAY_REASON_ATTACH_FAILED, true, 4, false);
+	assert_int_equal(b.len, vlen);
+	assert_memory_equal(b.buf, v, vlen);
+	free(v);
+
+	/* Other reasons encode exactly as before (no key 7), whatever the
+	 * attach fields hold. */
+	tv_example_evidence(&ev);
+	ev.attach.stage = 1;
+	v = tv_unhex(tv_evidence_hex, &vlen);
+	assert_int_equal(mayday_evidence_encode(&ev, out, sizeof(out), &len), MAYDAY_OK);
+	assert_int_equal(len, vlen);
+	assert_memory_equal(out, v, vlen);
+	free(v);
+}
+
+static void test_attach_rules(void **state)
+{
+	struct mayday_evidence ev, got;
+	struct mayday_diag diag = { 0 };
+	uint8_t out[MAYDAY_EVIDENCE_MAX];
+	size_t len;
+	struct tv_cbor b;
+
+	(void)state;
+	tv_example_attach_evidence(&ev);
+	/* Detail with another reason. */
+	build_attach(&b, &ev, MAYDAY_REASON_ROLLBACK, true, 4, false);
+	assert_int_equal(mayday_evidence_decode(b.buf, b.len, &got, &diag), MAYDAY_E_MALFORMED);
+	assert_string_equal(diag.what, "attach detail without reason attach-failed");
+	/* attach-failed without its detail. */
+	build_attach(&b, &ev, MAYDAY_REASON_ATTACH_FAILED, false, 0, false);
+	assert_int_equal(mayday_evidence_decode(b.buf, b.len, &got, &diag), MAYDAY_E_MALFORMED);
+	assert_string_equal(diag.what, "required key missing");
+	/* A detail key missing. */
+	build_attach(&b, &ev, MAYDAY_REASON_ATTACH_FAILED, true, 3, false);
+	assert_int_equal(mayday_evidence_decode(b.buf, b.len, &got, &diag), MAYDAY_E_MALFORMED);
+	/* An unknown detail key is critical. */
+	build_attach(&b, &ev, MAYDAY_REASON_ATTACH_FAILED, true, 4, true);
+	assert_int_equal(mayday_evidence_decode(b.buf, b.len, &got, &diag), MAYDAY_E_CRITICAL);
+	/* Unknown stage values are carried (receivers record "unknown"). */
+	ev.attach.stage = 99;
+	assert_int_equal(mayday_evidence_encode(&ev, out, sizeof(out), &len), MAYDAY_OK);
+	assert_int_equal(mayday_evidence_decode(out, len, &got, &diag), MAYDAY_OK);
+	assert_int_equal(got.attach.stage, 99);
+	assert_string_equal(mayday_attach_stage_name(99), "unknown");
+	/* last_error: at most 32 bytes of valid UTF-8. */
+	tv_example_attach_evidence(&ev);
+	memset(ev.attach.last_error, 'x', MAYDAY_ATTACH_ERROR_MAX);
+	assert_int_equal(mayday_evidence_encode(&ev, out, sizeof(out), &len), MAYDAY_OK);
+	strcpy(ev.attach.last_error, "\xc0\xaf");
+	assert_int_equal(mayday_evidence_encode(&ev, out, sizeof(out), &len), MAYDAY_E_INVALID);
+	/* 32 bytes decode; 33 are too big. */
+	tv_example_attach_evidence(&ev);
+	memset(ev.attach.last_error, 'y', MAYDAY_ATTACH_ERROR_MAX);
+	ev.attach.last_error[MAYDAY_ATTACH_ERROR_MAX] = '\0';
+	build_attach(&b, &ev, MAYDAY_REASON_ATTACH_FAILED, true, 4, false);
+	assert_int_equal(mayday_evidence_decode(b.buf, b.len, &got, &diag), MAYDAY_OK);
+	{
+		char longer[MAYDAY_ATTACH_ERROR_MAX + 2];
+
+		memset(longer, 'y', sizeof longer - 1);
+		longer[sizeof longer - 1] = '\0';
+		tvc_init(&b);
+		tvc_map(&b, 8);
+		tvc_uint(&b, 0);
+		tvc_uint(&b, 1);
+		tvc_uint(&b, 1);
+		tvc_uint(&b, MAYDAY_REASON_ATTACH_FAILED);
+		tvc_uint(&b, 2);
+		tvc_tstr(&b, "");
+		tvc_uint(&b, 3);
+		tvc_uint(&b, 0);
+		tvc_uint(&b, 4);
+		tvc_uint(&b, 0);
+		tvc_uint(&b, 5);
+		tvc_uint(&b, 1);
+		tvc_uint(&b, 6);
+		tvc_array(&b, 0);
+		tvc_uint(&b, 7);
+		tvc_map(&b, 4);
+		tvc_uint(&b, 0);
+		tvc_uint(&b, 1);
+		tvc_uint(&b, 1);
+		tvc_uint(&b, 1);
+		tvc_uint(&b, 2);
+		tvc_uint(&b, 1);
+		tvc_uint(&b, 3);
+		tvc_tstr(&b, longer);
+		assert_int_equal(mayday_evidence_decode(b.buf, b.len, &got, &diag), MAYDAY_E_TOOBIG);
+	}
+}
+
 static void test_reason_names(void **state)
 {
 	(void)state;
@@ -396,6 +564,11 @@ static void test_reason_names(void **state)
 			    "component-mismatch");
 	assert_string_equal(mayday_reason_name(MAYDAY_REASON_NORMAL_START_FAILED),
 			    "normal-start-failed");
+	assert_string_equal(mayday_reason_name(MAYDAY_REASON_ATTACH_FAILED), "attach-failed");
+	assert_string_equal(mayday_attach_stage_name(MAYDAY_ATTACH_SEGW_UNREACHABLE),
+			    "segw-unreachable");
+	assert_string_equal(mayday_attach_stage_name(MAYDAY_ATTACH_AUTH_REFUSED), "auth-refused");
+	assert_string_equal(mayday_attach_stage_name(MAYDAY_ATTACH_CRASH_LOOP), "crash-loop");
 	assert_string_equal(mayday_reason_name(0), "unknown");
 	assert_string_equal(mayday_reason_name(99), "unknown");
 	assert_string_equal(mayday_strerror(MAYDAY_E_CRITICAL), "unknown critical field");
@@ -416,6 +589,8 @@ int main(void)
 		cmocka_unit_test(test_encoder_refuses_invalid),
 		cmocka_unit_test(test_non_deterministic),
 		cmocka_unit_test(test_reason_names),
+		cmocka_unit_test(test_attach_vector),
+		cmocka_unit_test(test_attach_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

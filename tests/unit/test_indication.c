@@ -127,7 +127,11 @@ static void test_largest(void **state)
 	ind.counter = ind.time = ind.free_space = ind.max_image_size = UINT64_MAX;
 	memset(ind.dcf_version, 'v', MAYDAY_VERSION_STR_MAX);
 	ind.transport = UINT32_MAX;
-	ind.evidence.reason = UINT32_MAX;
+	/* attach-failed: the only reason with a detail, at its largest */
+	ind.evidence.reason = MAYDAY_REASON_ATTACH_FAILED;
+	ind.evidence.attach.stage = ind.evidence.attach.tries = UINT32_MAX;
+	ind.evidence.attach.episodes = UINT32_MAX;
+	memset(ind.evidence.attach.last_error, 'e', MAYDAY_ATTACH_ERROR_MAX);
 	memset(ind.evidence.image_version, 'i', MAYDAY_VERSION_STR_MAX);
 	ind.evidence.manifest_rollback = UINT64_MAX;
 	ind.evidence.slot = 1;

@@ -124,6 +124,15 @@ static json_t *indication_json(const struct store_indication_row *r)
 		json_array_append_new(comps, co);
 	}
 	json_object_set_new(o, "failed_components", comps);
+	if (r->has_attach) {
+		json_t *a = json_object();
+		json_object_set_new(a, "stage", json_string(mayday_attach_stage_name(r->attach.stage)));
+		json_object_set_new(a, "stage_code", json_integer(r->attach.stage));
+		json_object_set_new(a, "tries", json_integer(r->attach.tries));
+		json_object_set_new(a, "episodes", json_integer(r->attach.episodes));
+		json_object_set_new(a, "last_error", json_string(r->attach.last_error));
+		json_object_set_new(o, "attach", a);
+	}
 	return o;
 }
 
@@ -151,6 +160,11 @@ static int indication(void *ctx, const struct store_indication_row *r)
 		 incident);
 	if (r->trust != STORE_TRUST_SIGNED)
 		ctl_line("      (not authenticated: evidence below is the sender's claim only)");
+	if (r->has_attach)
+		ctl_line("      attach failed: %s after %u tr%s, episode %u, last error \"%s\"",
+			 mayday_attach_stage_name(r->attach.stage), r->attach.tries,
+			 r->attach.tries == 1 ? "y" : "ies", r->attach.episodes,
+			 r->attach.last_error);
 	for (uint32_t i = 0; i < r->n_failed; i++) {
 		const struct store_component_row *c = &r->failed[i];
 		ctl_line("      failed %-20s %s%s%s size expected %llu measured %llu", c->name,

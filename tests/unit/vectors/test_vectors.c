@@ -31,6 +31,9 @@ const char tv_evidence_hex[] =
 	"0300045820000102030405060708090a0b0c0d0e0f101112131415161718191a"
 	"1b1c1d1e1f055820000000000000000000000000000000000000000000000000"
 	"0000000000000000";
+const char tv_attach_evidence_hex[] =
+	"a8000101070265322e342e31030704010501068007a40001010302010372636f"
+	"6e6e656374696f6e2072656675736564";
 const char tv_indication_claims_hex[] =
 	"a90001016f686e622d61636d652d30303031323302182a031a6955b900046531"
 	"2e302e300503061a10000000071a0800000008a7000101010265322e342e3103"
@@ -122,6 +125,20 @@ void tv_example_evidence(struct mayday_evidence *ev)
 	c->measured_size = 0;
 	for (int i = 0; i < MAYDAY_DIGEST_LEN; i++)
 		c->expected[i] = (uint8_t)i;
+}
+
+void tv_example_attach_evidence(struct mayday_evidence *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->reason = MAYDAY_REASON_ATTACH_FAILED;
+	strcpy(ev->image_version, "2.4.1");
+	ev->manifest_rollback = 7;
+	ev->slot = 1;
+	ev->boot_attempts = 1;
+	ev->attach.stage = MAYDAY_ATTACH_SEGW_UNREACHABLE;
+	ev->attach.tries = 3;
+	ev->attach.episodes = 1;
+	strcpy(ev->attach.last_error, "connection refused");
 }
 
 void tv_example_indication(struct mayday_indication *ind)

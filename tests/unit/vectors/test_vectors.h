@@ -25,6 +25,7 @@ extern const char tv_pub_pem[];
 
 /* The vectors (lowercase hex). */
 extern const char tv_evidence_hex[];
+extern const char tv_attach_evidence_hex[];  /* reason attach-failed with its detail */
 extern const char tv_indication_claims_hex[];
 extern const char tv_indication_cose_hex[];
 extern const char tv_ack_claims_hex[];       /* RETRY_AFTER, no ACS URL */
@@ -38,6 +39,7 @@ extern const char tv_manifest_cose_hex[];
 
 /* The example structs the vectors encode. */
 void tv_example_evidence(struct mayday_evidence *ev);
+void tv_example_attach_evidence(struct mayday_evidence *ev); /* = tv_attach_evidence_hex */
 void tv_example_indication(struct mayday_indication *ind);
 void tv_example_ack(struct mayday_ack *ack);            /* = tv_ack_claims_hex */
 void tv_example_ack_remediate(struct mayday_ack *ack);  /* = tv_ack_remediate_* */
