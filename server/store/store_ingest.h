@@ -36,6 +36,7 @@
 #ifndef MAYDAY_STORE_INGEST_H
 #define MAYDAY_STORE_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,7 @@ struct store_ingest_rec {
 	enum store_outcome outcome;
 	int64_t indication_id;               /* the new or the original row; 0 on conflict/replay */
 	int64_t incident_id;                 /* 0: none (unverified rows never join incidents) */
+	bool back_from_silence;              /* a new signed row of an unreachable device */
 };
 
 /* The enrolled public key PEM of a device, NUL-terminated into `pem`.

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store_sqlite.h"   /* STORE_SQLITE_SCHEMA_VERSION */
 #include "test_store_fixture.h"
 
 static const uint8_t kid_a[8] = {0xa0, 0xb1, 0xc2, 0xd3, 0xe4, 0xf5, 0x06, 0x17};
@@ -397,7 +398,8 @@ static void test_migrate_v1(void **state)
 	fx.st = NULL;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 4);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"),
+			 STORE_SQLITE_SCHEMA_VERSION);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM schema_version"), 1);
 	/* The migrated table keeps its guards: append-only, checked channel. */
 	assert_int_not_equal(sqlite3_exec(db, "UPDATE indications SET peer_identity = 'x'", NULL,
