@@ -11,7 +11,8 @@
  *
  * Each new signed row opened or joined an incident: that is logged once,
  * at notice level, after its COMMIT (a retransmission is a duplicate and
- * is not logged again). Device IDs and component names are printable by
+ * is not logged again), and so is a device's return from unreachable
+ * (store_silence.h). Device IDs and component names are printable by
  * the time they get here (the store and the evidence decoder check them).
  */
 #include "log.h"
@@ -103,6 +104,10 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 			continue;
 		s->committed = 1;
 		rows++;
+		if (s->rec.outcome == STORE_NEW && s->rec.back_from_silence)
+			log_notice("silence: device %s heard from again (distress indication), "
+				   "incident %lld", s->ind.device_id,
+				   (long long)s->rec.incident_id);
 		if (s->rec.outcome == STORE_NEW && s->rec.incident_id != 0)
 			log_incident(s);
 		switch (s->rec.outcome) {
