@@ -30,6 +30,9 @@ int ctl_resume(struct ctl *c, int argc, char **argv);
 
 /* "2024-05-01T12:00:00Z"; "-" for 0. */
 void ctl_time(int64_t t, char out[32]);
+/* How long before `now` t was, for a table: "12s ago", "5m ago", "3h ago",
+ * "2d ago"; "never" for 0 (a device never heard from). */
+void ctl_ago(int64_t t, int64_t now, char out[32]);
 /* Text a device sent (a FaultString) for a table row: control characters
  * shown as '?', so a line break in it cannot forge rows. */
 void ctl_print_text(const char *s);
