@@ -74,7 +74,8 @@ enum mayday_err store_sqlite_event(struct store_sqlite *s, int64_t incident, int
 				   int64_t indication);
 
 /* Silence (store_sqlite_silence.c). Inside an open transaction: contact
- * at `now` (MAYDAY_E_NOTFOUND if not enrolled); and the way back of an
+ * at `now` (nothing happens for a device not enrolled: the caller finds
+ * that out by reading its state); and the way back of an
  * unreachable device to the state its latest 'silent' event left, closing
  * a healthy device's silence incident when `close_if_healthy`. */
 enum mayday_err store_sqlite_silence_touch(struct store_sqlite *s, const char *device_id,

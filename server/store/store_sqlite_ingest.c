@@ -8,8 +8,8 @@
  * (with an 'opened' event recording the state change); every new signed row
  * also appends an 'indication' event, so the incident's history shows each
  * distinct report but never a retransmission. A new signed row is also the
- * device's contact (store_silence.h): last_seen, one UPDATE by primary key,
- * and the way back from unreachable. A retransmission of a stored row is
+ * device's contact (store_silence.h): last_seen, one UPDATE by primary key
+ * that writes only a newer second, and the way back from unreachable. A retransmission of a stored row is
  * not contact: anyone who captured it can send it again.
  *
  * A PSK row first looks for its stored twin (an identical retransmission is

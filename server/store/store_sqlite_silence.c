@@ -60,19 +60,19 @@ static enum mayday_err exec(struct store_sqlite *s, const char *sql, const char 
 	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
 }
 
+/* Writes only a newer time: a device heard from again within the same
+ * second costs a primary-key lookup, not a row and two index updates. */
 enum mayday_err store_sqlite_silence_touch(struct store_sqlite *s, const char *device_id,
 					   int64_t now)
 {
 	enum mayday_err err = store_sqlite_stmt(s, &s->upd_seen,
-		"UPDATE devices SET last_seen = max(coalesce(last_seen, 0), ?2) WHERE id = ?1");
+		"UPDATE devices SET last_seen = ?2 WHERE id = ?1 AND coalesce(last_seen, 0) < ?2");
 	if (err != MAYDAY_OK)
 		return err;
 	sqlite3_bind_text(s->upd_seen, 1, device_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->upd_seen, 2, now);
 	int rc = sqlite3_step(s->upd_seen);
-	if (rc != SQLITE_DONE)
-		return store_sqlite_err(rc);
-	return sqlite3_changes(s->db) == 1 ? MAYDAY_OK : MAYDAY_E_NOTFOUND;
+	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
 }
 
 enum mayday_err store_sqlite_silence_back(struct store_sqlite *s, const char *device_id,

@@ -20,10 +20,8 @@ acs=$build/tests/acs_itool
 
 make_ca opca "mayday test operator CA"
 issue server opca "/CN=hems.mayday.test" serverAuth 30 "DNS:hems.mayday.test,IP:127.0.0.1"
-for d in hnb-1 hnb-2 hnb-3; do
-  enrol $d
-  issue $d opca "/O=operator/CN=$d" clientAuth 30
-done
+for d in hnb-1 hnb-2 hnb-3; do issue $d opca "/O=operator/CN=$d" clientAuth 30; done
+for d in hnb-1 hnb-2 hnb-3; do enrol $d; done
 # hnb-5: a class whose interval is an hour
 ec_key "$work/hnb-5.key"
 openssl pkey -in "$work/hnb-5.key" -pubout -out "$work/hnb-5.pub" 2>/dev/null
@@ -92,20 +90,30 @@ done
 [ "$(seen_s hnb-3)" = null ] || fail "hnb-3 seen"
 
 # ---- silence: all three unreachable; the long class not -------------------------------------
+# (A device may already have been silent once, from its enrolment, by the time
+# the daemon started on a busy machine: the checks hold either way.)
 for d in hnb-1 hnb-2 hnb-3; do wait_state $d unreachable; done
-[ "$(events hnb-1 silent "AND e.from_state = 'healthy' AND e.to_state = 'unreachable'")" = 1 ] ||
-  fail "hnb-1: no silent event"
-[ "$(events hnb-2 silent "AND e.from_state != 'healthy'")" = 1 ] || fail "hnb-2: no silent event from its distress"
-[ "$(events hnb-3 silent "")" = 1 ] || fail "hnb-3: no silent event"
+latest_silent() { q "SELECT e.from_state || ' ' || (e.at >= $2) FROM incident_events e JOIN incidents i
+                     ON i.id = e.incident_id WHERE i.device_id = '$1' AND e.kind = 'silent'
+                     ORDER BY e.id DESC LIMIT 1"; }
+[ "$(latest_silent hnb-1 "$t0")" = "healthy 1" ] || fail "hnb-1: silent event $(latest_silent hnb-1 "$t0")"
+case "$(latest_silent hnb-2 "$t0")" in
+  "in_distress 1"|"remediation_scheduled 1") ;;
+  *) fail "hnb-2: silent event $(latest_silent hnb-2 "$t0")" ;;
+esac
+[ "$(events hnb-3 silent "")" = 1 ] || fail "hnb-3: not one silent event"
 [ "$(q "SELECT count(*) FROM incidents WHERE device_id = 'hnb-3' AND state = 'unreachable'
         AND closed_at IS NULL")" = 1 ] || fail "hnb-3: no open silence incident"
-# More sweeps (one a second) move nobody twice and log nothing again.
+# More sweeps (one a second) move nobody twice and log nothing again: one
+# notice line per silent event.
 sleep 3
 for d in hnb-1 hnb-2 hnb-3; do
-  [ "$(grep -c "notice: silence: device $d (class femto-it) unreachable" "$work/maydayd.log")" = 1 ] ||
-    fail "$d: not one notice line: $(grep "silence: device $d" "$work/maydayd.log")"
-  [ "$(events $d silent "")" = 1 ] || fail "$d: moved twice"
+  n=$(events $d silent "")
+  [ "$(grep -c "notice: silence: device $d (class femto-it) unreachable" "$work/maydayd.log")" = "$n" ] ||
+    fail "$d: not one notice line per move ($n): $(grep "silence: device $d" "$work/maydayd.log")"
+  [ "$(state $d)" = unreachable ] || fail "$d: $(state $d) while silent"
 done
+[ "$(events hnb-3 silent "")" = 1 ] || fail "hnb-3 moved twice"
 [ "$(state hnb-5)" = healthy ] || fail "hnb-5 (an hour's interval) is $(state hnb-5)"
 
 # ---- what operators see ------------------------------------------------------------------------
@@ -135,18 +143,19 @@ tls hnb-3 -H 'Content-Type: application/cose' --data-binary @"$work/forged.cose"
 # ---- back: an Inform, a signed indication ------------------------------------------------------
 # (The 2 s interval may make them silent again at once: the history and the
 # log say what happened, whatever the state by the time we look.)
+t1=$(date +%s)
 inform hnb-1
-[ "$(events hnb-1 heard "AND e.from_state = 'unreachable' AND e.to_state = 'healthy'")" = 1 ] ||
+[ "$(events hnb-1 heard "AND e.from_state = 'unreachable' AND e.to_state = 'healthy' AND e.at >= $t1")" = 1 ] ||
   fail "hnb-1: no heard event"
-[ "$(q "SELECT count(*) FROM incidents WHERE device_id = 'hnb-1' AND closed_at IS NOT NULL
+[ "$(q "SELECT count(*) FROM incidents WHERE device_id = 'hnb-1' AND closed_at >= $t1
         AND state = 'healthy'")" = 1 ] || fail "hnb-1: its silence incident was not closed"
 grep -q 'notice: silence: device hnb-1 heard from again (CWMP Inform): healthy' "$work/maydayd.log" ||
   fail "hnb-1: no notice of its return"
-before=$(state hnb-2)
+left=$(latest_silent hnb-2 0)
+left=${left% *}
 distress hnb-2 2
-[ "$(events hnb-2 heard "AND e.to_state = '$(q "SELECT from_state FROM incident_events e JOIN incidents i
-      ON i.id = e.incident_id WHERE i.device_id = 'hnb-2' AND e.kind = 'silent'")'")" = 1 ] ||
-  fail "hnb-2 (was $before): no heard event back to the state it left"
+[ "$(events hnb-2 heard "AND e.to_state = '$left' AND e.at >= $t1")" = 1 ] ||
+  fail "hnb-2: no heard event back to the state it left ($left)"
 [ "$(q "SELECT count(*) FROM incidents WHERE device_id = 'hnb-2'")" = 1 ] ||
   fail "hnb-2: its report opened another incident"
 grep -q 'notice: silence: device hnb-2 heard from again (distress indication)' "$work/maydayd.log" ||
