@@ -9,8 +9,9 @@
  * also appends an 'indication' event, so the incident's history shows each
  * distinct report but never a retransmission. A new signed row is also the
  * device's contact (store_silence.h): last_seen, one UPDATE by primary key
- * that writes only a newer second, and the way back from unreachable. A retransmission of a stored row is
- * not contact: anyone who captured it can send it again.
+ * that writes only a newer second, and the way back from unreachable. A
+ * retransmission of a stored row is not contact: anyone who captured it
+ * can send it again.
  *
  * A PSK row first looks for its stored twin (an identical retransmission is
  * answered again, whatever the window says), then must pass the device's
@@ -223,7 +224,7 @@ static enum mayday_err incident_for(struct store_sqlite *s, const char *device_i
 	}
 	if (opened || next != cur)
 		return store_sqlite_event(s, *incident, now, opened ? "opened" : "state",
-				 store_state_name(cur), store_state_name(next), 0);
+					  store_state_name(cur), store_state_name(next), 0);
 	return MAYDAY_OK;
 }
 
@@ -330,8 +331,8 @@ enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_re
 	}
 	if ((err = insert_indication(s, rec, incident, &id)) != MAYDAY_OK)
 		return err;
-	if (incident && (err = store_sqlite_event(s, incident, rec->received_at, "indication", NULL, NULL,
-					 id)) != MAYDAY_OK)
+	if (incident && (err = store_sqlite_event(s, incident, rec->received_at, "indication",
+						  NULL, NULL, id)) != MAYDAY_OK)
 		return err;
 	rec->outcome = STORE_NEW;
 	rec->back_from_silence = back;
