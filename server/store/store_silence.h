@@ -8,8 +8,11 @@
  * the ingest batch, store_ingest.h) or a CWMP Inform over the device's own
  * client certificate (store_seen). An unverified indication naming a device
  * is not contact from it. A device never heard from counts as seen at its
- * enrolment, so one enrolled and never booted becomes unreachable after the
- * interval too.
+ * enrolment (re-enrolling it restarts that clock; an operator's enrolment
+ * is never contact once the device has spoken), so one enrolled and never
+ * booted becomes unreachable after the interval too. "unreachable" is not
+ * a maintenance state (store_state_needs_maintenance): nothing on the
+ * device is known to be wrong, only that it is silent.
  *
  * Silence applies to any state: the 'silent' event of the device's incident
  * (opened if it had none) records the state it left, and the first contact
