@@ -7,7 +7,10 @@
 # remediated over CWMP (Download of the signed golden bundle, installed into
 # the inactive slot); the harness reboots them, secure start-up verifies the
 # new slot, normal code confirms it and reports, and the network marks them
-# recovered. Exits non-zero if the network's view differs from what happened
+# recovered. The healthy devices' normal code keeps sending its periodic
+# Inform; the device whose TrE halted says nothing, and the network marks it
+# unreachable once its silence exceeds the (short, for the demo) [silence]
+# interval. Exits non-zero if the network's view differs from what happened
 # on the devices. Leaves nothing running.
 #
 # usage: scripts/demo.sh [BUILD_DIR] [OUT_DIR]
@@ -34,13 +37,24 @@ out=$(cd "$out" && pwd)
 db="sqlite:$out/hems.db"
 log="$out/maydayd.log"
 
+# [silence] interval of the demo and the healthy devices' Inform period (s)
+silence_s=8
+inform_s=1
+
 # A UDP port that nothing listens on: ask the kernel for an ephemeral one.
 port=$("$here/scripts/free-port.sh" udp)       # plain UDP
 psk_port=$("$here/scripts/free-port.sh" udp)   # PSK-sealed UDP
 tls_port=$("$here/scripts/free-port.sh" tcp)   # HTTPS, mutual TLS 1.3
 
 daemon_pid=
+alive_pids=   # the healthy devices' normal code, informing periodically
+stop_alive() {
+  local p
+  for p in $alive_pids; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  alive_pids=
+}
 cleanup() {
+  stop_alive
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
     kill -TERM "$daemon_pid"
     wait "$daemon_pid" || true
@@ -104,6 +118,11 @@ ca = $out/pki/operator-ca.pem
 [acs]
 url = https://127.0.0.1:$tls_port/cwmp
 bundle_dir = $out/bundles
+
+[silence]
+; seconds without contact before a device is unreachable: short for the
+; demo (the default is 10800, three missed hourly Informs)
+default = $silence_s
 CONF
 
 say "Starting maydayd (the pre-designated H(e)MS and its ACS): plain UDP :$port, PSK :$psk_port, mutual TLS + CWMP :$tls_port"
@@ -116,6 +135,10 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 [ "$(listening)" -ge 3 ] || { echo "demo: maydayd did not start its listeners" >&2; cat "$log" >&2; exit 1; }
+
+# Normal code sends one Inform when it starts (mayday-normal --inform defaults
+# to $MAYDAY_ACS_URL), so a device that boots healthy is heard from.
+export MAYDAY_ACS_URL="https://127.0.0.1:$tls_port/cwmp"
 
 # boot ID: one start-up of the device; its exit status in got[ID], a line printed
 declare -A got
@@ -153,11 +176,30 @@ for entry in "${fleet[@]}"; do
   [ "${got[$id]}" = 13 ] && boot_device "$id" "$damage" "$method"
 done
 
+# The stand-in's normal code exits after start-up; a real one keeps running
+# and informs periodically. Run that for every device that runs normal code.
+for entry in "${fleet[@]}"; do
+  IFS=: read -r id _ _ <<<"$entry"
+  [ "${got[$id]}" = 0 ] || continue
+  slot=$(sed -n 's/^mayday-normal: device .* from slot \([ab]\).*/\1/p' "$out/$id.boot.log" | tail -1)
+  "$normal" --device "$out/devices/$id" --slot "$slot" --no-confirm --inform-every "$inform_s" \
+    >>"$out/$id.normal.log" 2>&1 &
+  alive_pids="$alive_pids $!"
+done
+
+say "Waiting for the network to notice the silent device ([silence] default = ${silence_s}s)"
+state_of() { "$ctl" -d "$db" --json show "$1" | jq -r .device.state; }
+for _ in $(seq 600); do
+  [ "$(state_of hnb-0004)" = unreachable ] && break
+  sleep 0.1
+done
+grep 'silence: ' "$log" | sed 's/^/  /' || true
+
 say "What the network knows after: devices requiring maintenance (none expected)"
 "$ctl" -d "$db" devices --maintenance
 say "All devices"
 "$ctl" -d "$db" devices
-for id in hnb-0002 hnb-0003; do
+for id in hnb-0002 hnb-0003 hnb-0004; do
   say "maydayctl show $id"
   "$ctl" -d "$db" show "$id"
 done
@@ -197,7 +239,19 @@ for id in hnb-0001 hnb-0004; do
   n=$("$ctl" -d "$db" --json show "$id" | jq '.indications | length')
   [ "$n" = 0 ] || { echo "MISMATCH: network holds $n indications from $id, expected none" >&2; fail=1; }
 done
+# Silence: the halted device is unreachable, the healthy ones (which inform) are not.
+for pair in hnb-0001:healthy hnb-0002:healthy hnb-0003:healthy hnb-0004:unreachable; do
+  IFS=: read -r id want <<<"$pair"
+  json=$("$ctl" -d "$db" --json show "$id")
+  state=$(jq -r .device.state <<<"$json")
+  [ "$state" = "$want" ] || { echo "MISMATCH: $id is '$state', expected $want" >&2; fail=1; }
+  [ "$want" = unreachable ] || [ "$(jq -r .device.last_seen <<<"$json")" != null ] ||
+    { echo "MISMATCH: the network never heard from $id, which informs" >&2; fail=1; }
+done
+[ "$(grep -c 'silence: device hnb-0004 .* unreachable' "$log")" = 1 ] ||
+  { echo "MISMATCH: maydayd did not log hnb-0004 unreachable exactly once" >&2; fail=1; }
 
+stop_alive
 kill -TERM "$daemon_pid"; wait "$daemon_pid" || { echo "MISMATCH: maydayd did not exit cleanly" >&2; fail=1; }
 daemon_pid=
 
@@ -205,4 +259,4 @@ if [ $fail -ne 0 ]; then
   say "demo: FAILED — the network's view differs from what happened (logs in $out)"
   exit 1
 fi
-say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently"
+say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable"

@@ -6,6 +6,7 @@
  * caller's buffer; answers echo the request's cwmp:ID and namespace.
  * Store outcomes that concern one device only (an unknown CommandKey, a
  * device not enrolled) are logged and do not break the session's protocol.
+ * Every Inform that gets a session is the device's contact (store_seen).
  * Requests the ACS starts (GetParameterValues, Reboot) go in the namespace
  * of the session's Inform, since the empty POST that prompts them has none.
  * The Reboot of an installed attempt needs no state of its own: the
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "srv_acs_session.h"
 #include "store_remed.h"
+#include "store_silence.h"
 
 #define P_SOFTWARE_VERSION "Device.DeviceInfo.SoftwareVersion"
 #define P_FREE_SPACE       "Device.DeviceInfo.X_A1B2C3_FreeSpace"
@@ -276,6 +278,21 @@ static void after_failure(const struct srv_acs_env *env, const struct sess *s)
 			    mayday_strerror(err));
 }
 
+/* An Inform over the device's own certificate is contact (store_silence.h):
+ * before the events, so a device back from silence is in the state the
+ * rest of the session expects. */
+static void seen(const struct srv_acs_env *env, const char *device)
+{
+	struct store_seen_out o;
+	enum mayday_err err = store_seen(env->st, device, env->now, &o);
+	if (err == MAYDAY_OK && o.back)
+		log_notice("silence: device %s heard from again (CWMP Inform): %s, incident %lld",
+			   device, o.state, (long long)o.incident_id);
+	else if (err != MAYDAY_OK && err != MAYDAY_E_NOTFOUND)
+		log_limited(&lim_store, "cwmp: %s: recording the contact: %s", device,
+			    mayday_strerror(err));
+}
+
 static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_env *env,
 				 const char *identity, struct srv_acs_reply *r)
 {
@@ -305,6 +322,7 @@ static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_e
 	answer(t, CWMP_INFORM_RESPONSE)->u.inform_response_max_envelopes = 1;
 	log_info("cwmp: session of %s (%u event(s)%s)", identity, inf->n_events,
 		 s->boot ? ", BOOT" : "");
+	seen(env, identity);
 	on_reboot_events(env, inf, s);
 	return MAYDAY_OK;
 }

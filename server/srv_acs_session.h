@@ -5,7 +5,10 @@
  * device/cpe/cpe_session.c follows:
  *
  *   Inform -> InformResponse (a new session; its id goes in the
- *             MAYDAYSESSION cookie). "1 BOOT" with "M Reboot" whose
+ *             MAYDAYSESSION cookie). Every such Inform ("2 PERIODIC" of
+ *             healthy normal code included) is the device's contact
+ *             (store_seen): last seen, and back from unreachable to the
+ *             state it left, before anything else. "1 BOOT" with "M Reboot" whose
  *             CommandKey names an "installed" attempt of this device is
  *             the recovery after our Reboot (store_remed_recovered); any
  *             other "M Reboot" key is logged and changes nothing.

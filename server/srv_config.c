@@ -3,7 +3,9 @@
  * up in one table (section, key, kind, bounds, destination offset) and
  * records it as seen, so duplicates and unknown keys are rejected in one
  * place. Lines are pre-checked for length and NUL bytes because inih would
- * silently split an over-long line.
+ * silently split an over-long line. [silence] class.NAME is the one key
+ * whose name is data (a product class): it has its own small handler with
+ * the same rules (bounded, no duplicates).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,6 +87,8 @@ static const struct key keys[] = {
 	{"limits", "bad_signature_probes", K_UINT, 0, SRV_RATE_MAX, F(bad_signature_probes), 0},
 	{"admin", "listen", K_ADDR, 0, 0, F(admin_listen), 0},
 	{"admin", "allow_non_loopback", K_STR, 2, 3, F(admin_allow_non_loopback), 0},
+	{"silence", "default", K_UINT, 0, SRV_SILENCE_MAX, F(silence_default), 0},
+	/* and "class.NAME" (silence_class): a key per product class */
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -193,6 +197,35 @@ enum mayday_err srv_config_parse_addr(const char *text, struct sockaddr_storage 
 	return MAYDAY_OK;
 }
 
+/* [silence] class.NAME = SECONDS: NAME as the store accepts a product
+ * class (printable ASCII, no spaces, 1..MAYDAY_CLASS_MAX). */
+static int silence_class(struct parse *p, int line, const char *name, const char *value)
+{
+	struct srv_config *cfg = p->cfg;
+	const char *cls = name + strlen(SRV_SILENCE_CLASS_PREFIX);
+	size_t n = strlen(cls);
+	if (n == 0 || n > MAYDAY_CLASS_MAX)
+		return fail(p, line, "[silence] %s: the product class must have 1..%d characters",
+			    name, MAYDAY_CLASS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (cls[i] <= ' ' || cls[i] > '~')
+			return fail(p, line, "[silence] %s: not a product class", name);
+	}
+	for (unsigned i = 0; i < cfg->silence_n_classes; i++) {
+		if (strcmp(cfg->silence_classes[i].product_class, cls) == 0)
+			return fail(p, line, "[silence] %s given twice", name);
+	}
+	if (cfg->silence_n_classes >= SRV_SILENCE_CLASSES_MAX)
+		return fail(p, line, "[silence] more than %u classes", SRV_SILENCE_CLASSES_MAX);
+	unsigned v;
+	if (!parse_uint(value, 0, SRV_SILENCE_MAX, &v))
+		return fail(p, line, "[silence] %s: '%s' is not an integer in 0..%u", name, value,
+			    SRV_SILENCE_MAX);
+	memcpy(cfg->silence_classes[cfg->silence_n_classes].product_class, cls, n + 1);
+	cfg->silence_classes[cfg->silence_n_classes++].interval = v;
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -200,6 +233,9 @@ static int handler(void *user, const char *section, const char *name, const char
 	char *base = (char *)p->cfg;
 	if (name == NULL)       /* a section header on its own */
 		return 1;
+	if (strcmp(section, "silence") == 0 &&
+	    strncmp(name, SRV_SILENCE_CLASS_PREFIX, strlen(SRV_SILENCE_CLASS_PREFIX)) == 0)
+		return silence_class(p, line, name, value);
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)
@@ -273,6 +309,7 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->acs_max_attempts = 3;
 	cfg->acs_pause_after_failures = 5;
 	strcpy(cfg->admin_allow_non_loopback, "no");
+	cfg->silence_default = SRV_SILENCE_DEFAULT;
 }
 
 /* 127.0.0.0/8, ::1, or an IPv4-mapped 127.0.0.0/8. */

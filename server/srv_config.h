@@ -16,6 +16,10 @@
  * UDP datagrams), [ipsec] (UDP on the SeGW's inner side). "none" turns a
  * listener off.
  *
+ * [silence] default and class.NAME (one key per product class, at most
+ * SRV_SILENCE_CLASSES_MAX) say how long a device may stay silent before it
+ * is unreachable (srv_silence.h).
+ *
  * [admin] listen is the metrics endpoint (srv_admin.h): off unless given,
  * and refused on an address other than loopback (127.0.0.0/8, ::1) unless
  * allow_non_loopback = yes says the operator means it.
@@ -28,6 +32,7 @@
 #include <sys/socket.h>
 
 #include "mayday/error.h"
+#include "mayday/limits.h"
 #include "srv_ike.h"
 
 #define SRV_CONFIG_MAX        65536  /* bytes of the file */
@@ -55,6 +60,12 @@
 #define SRV_ACS_WINDOW_MAX    604800    /* a week */
 #define SRV_ACS_ATTEMPTS_MAX  100
 #define SRV_ACS_PAUSE_MAX     1000      /* pause_after_failures */
+/* [silence]: three periodic Informs of an hour (TR-069's usual
+ * PeriodicInformInterval) missed make a device unreachable. */
+#define SRV_SILENCE_DEFAULT     10800u
+#define SRV_SILENCE_MAX         31536000u  /* a year */
+#define SRV_SILENCE_CLASSES_MAX 16u        /* = STORE_SILENCE_CLASSES_MAX */
+#define SRV_SILENCE_CLASS_PREFIX "class."
 
 /* A listener's address; len 0 when the listener is off. */
 struct srv_addr {
@@ -120,6 +131,14 @@ struct srv_config {
 	/* [admin] */
 	struct srv_addr admin_listen;             /* GET /metrics; default off */
 	char admin_allow_non_loopback[4];         /* "yes" or "no" (default) */
+	/* [silence] (srv_silence.h): seconds without authenticated contact
+	 * before a device is unreachable; 0 never */
+	unsigned silence_default;                 /* every class not listed, default 10800 */
+	unsigned silence_n_classes;               /* class.NAME keys given */
+	struct {
+		char product_class[MAYDAY_CLASS_MAX + 1];
+		unsigned interval;
+	} silence_classes[SRV_SILENCE_CLASSES_MAX];
 };
 
 /* Defaults for everything optional; db and hems_key empty. */

@@ -14,6 +14,7 @@
 #include "srv_listener.h"
 #include "srv_metrics.h"
 #include "store_query.h"
+#include "store_silence.h"
 
 
 static const uint32_t methods[] = {MAYDAY_TRANSPORT_PLAIN_UDP, MAYDAY_TRANSPORT_PLAIN_HTTP,
@@ -186,6 +187,27 @@ static void remediation(struct out *o, struct srv_stats *stats, struct store *st
 	    (unsigned long long)c.failed);
 }
 
+/* One grouped read of devices per scrape, like the attempts above: every
+ * state is written, zeros included. */
+static void devices(struct out *o, struct srv_stats *stats, struct store *st)
+{
+	struct store_state_counts c;
+	if (st == NULL)
+		return;
+	enum mayday_err err = store_count_states(st, &c);
+	if (err != MAYDAY_OK) {
+		srv_stats_add(&stats->scrape_store_errors, 1);
+		log_limited(&lim_store, "metrics: device states not read: %s (%s)",
+			    mayday_strerror(err), store_errmsg(st));
+		return;
+	}
+	family(o, "devices", "gauge",
+	       "Enrolled devices by state (unreachable: not heard from within [silence]).");
+	for (unsigned s = 0; s < STORE_STATE__COUNT; s++)
+		put(o, "maydayd_devices{state=\"%s\"} %llu\n", store_state_name(s),
+		    (unsigned long long)c.n[s]);
+}
+
 enum mayday_err srv_metrics_render(const struct srv_metrics_src *src, struct store *st,
 				   struct evbuffer *out)
 {
@@ -199,8 +221,9 @@ enum mayday_err srv_metrics_render(const struct srv_metrics_src *src, struct sto
 	transport(&o, stats);
 	queues(&o, src);
 	remediation(&o, stats, st);
+	devices(&o, stats, st);
 	one(&o, "scrape_store_errors_total", "counter",
-	    "Scrapes whose store read failed (the remediation family was left out).",
+	    "Scrapes whose store read failed (the remediation or devices family was left out).",
 	    srv_stats_get(&stats->scrape_store_errors));
 	return o.failed ? MAYDAY_E_NOMEM : MAYDAY_OK;
 }

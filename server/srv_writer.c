@@ -11,7 +11,8 @@
  *
  * Each new signed row opened or joined an incident: that is logged once,
  * at notice level, after its COMMIT (a retransmission is a duplicate and
- * is not logged again). A signed record the counter rule refused (stale,
+ * is not logged again), and so is a device's return from unreachable
+ * (store_silence.h). A signed record the counter rule refused (stale,
  * or other claims under a stored counter) is logged too, rate limited, with
  * its counter and the device's highest accepted one. Device IDs and
  * component names are printable by the time they get here (the store and
@@ -124,6 +125,10 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 			continue;
 		s->committed = 1;
 		rows++;
+		if (s->rec.outcome == STORE_NEW && s->rec.back_from_silence)
+			log_notice("silence: device %s heard from again (distress indication), "
+				   "incident %lld", s->ind.device_id,
+				   (long long)s->rec.incident_id);
 		if (s->rec.outcome == STORE_NEW && s->rec.incident_id != 0)
 			log_incident(s);
 		switch (s->rec.outcome) {

@@ -8,13 +8,17 @@
  * attach to its network (normal_attach.h: a failure is recorded for the
  * TrE, which runs the DCF at the next start-up); then report how a
  * remediation left on record ended (normal_report.h): a success only if it
- * installed the image now running.
+ * installed the image now running; and, given an ACS, send the periodic
+ * Inform that tells the network it is alive (normal_inform.h), once or
+ * every --inform-every seconds.
  */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "boot_confirm.h"
 #include "boot_state.h"
@@ -25,6 +29,7 @@
 #include "log.h"
 #include "mayday_version.h"
 #include "normal_attach.h"
+#include "normal_inform.h"
 #include "normal_report.h"
 #include "rot.h"
 
@@ -35,13 +40,15 @@ struct opts {
 	const char *slot;
 	int confirm;
 	int no_confirm;
+	const char *inform_url;   /* NULL: no periodic Inform */
+	unsigned inform_every_s;  /* 0: once */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: mayday-normal --device DIR --slot a|b [--flash SPEC] [--rot SPEC]\n"
-		"         [--confirm | --no-confirm]\n"
+		"         [--confirm | --no-confirm] [--inform URL [--inform-every SECONDS]]\n"
 		"       mayday-normal --help | --version\n"
 		"  --device DIR   the device (its flash directory)\n"
 		"  --slot a|b     the slot this image was started from\n"
@@ -52,6 +59,10 @@ static void usage(FILE *out)
 		"                 always confirmed: the pending image becomes the active one\n"
 		"  --no-confirm   confirm nothing (an image that never proves itself: secure\n"
 		"                 start-up gives it up once its tries are spent)\n"
+		"  --inform URL   send the ACS at URL (https://HOST:PORT/cwmp) a periodic Inform\n"
+		"                 (2 PERIODIC), so the network knows the device is alive\n"
+		"                 (default: $MAYDAY_ACS_URL; none without it)\n"
+		"  --inform-every SECONDS  and again every SECONDS (1..86400) until stopped\n"
 		"Once its slot is the active one it attaches to the SeGW named by $MAYDAY_SEGW\n"
 		"(see mayday-normal(8), ENVIRONMENT; a failure is recorded, and the next\n"
 		"start-up runs the DCF), then a remediation left on record is reported to\n"
@@ -75,6 +86,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "rot", required_argument, NULL, 'r' },
 		{ "confirm", no_argument, NULL, 'c' },
 		{ "no-confirm", no_argument, NULL, 'n' },
+		{ "inform", required_argument, NULL, 'i' },
+		{ "inform-every", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -101,6 +114,19 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'n':
 			o->no_confirm = 1;
 			break;
+		case 'i':
+			o->inform_url = optarg;
+			break;
+		case 'e': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || v < 1 || v > 86400) {
+				log_info("--inform-every must be 1..86400 seconds, not \"%s\"", optarg);
+				return -1;
+			}
+			o->inform_every_s = (unsigned)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(fflush(stdout) == 0 ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED);
@@ -112,8 +138,15 @@ static int parse(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (optind != argc || !o->device || !o->slot || (o->confirm && o->no_confirm)) {
+	if (o->inform_url == NULL && getenv("MAYDAY_ACS_URL") && getenv("MAYDAY_ACS_URL")[0])
+		o->inform_url = getenv("MAYDAY_ACS_URL");
+	if (optind != argc || !o->device || !o->slot || (o->confirm && o->no_confirm) ||
+	    (o->inform_every_s && !o->inform_url)) {
 		usage(stderr);
+		return -1;
+	}
+	if (o->inform_url && strncmp(o->inform_url, "https://", 8) != 0) {
+		log_info("--inform must be an https:// URL, not \"%.64s\"", o->inform_url);
 		return -1;
 	}
 	return 0;
@@ -197,6 +230,15 @@ int main(int argc, char **argv)
 		/* logged; the record stays and is reported at the next start */
 		(void)normal_report_run(f, rot, id, slot, m->image_version);
 	code = fflush(stdout) == 0 && attached ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED;
+	/* Alive: a failed Inform is logged and tried again next period; it
+	 * never makes the running image unhealthy. A device that could not
+	 * attach is not alive to its network, and says nothing. */
+	while (attached && o.inform_url != NULL) {
+		(void)normal_inform_run(f, rot, id, m->image_version, o.inform_url);
+		if (o.inform_every_s == 0)
+			break;
+		sleep(o.inform_every_s);
+	}
 out:
 	EVP_PKEY_free(vendor);
 	hal_rot_close(rot);

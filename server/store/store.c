@@ -175,6 +175,24 @@ enum mayday_err store_count_remed(struct store *st, struct store_remed_counts *o
 	return st->be->count_remed(st, out);
 }
 
+enum mayday_err store_seen(struct store *st, const char *device_id, int64_t now,
+			   struct store_seen_out *out)
+{
+	return st->be->seen(st, device_id, now, out);
+}
+
+enum mayday_err store_silence_sweep(struct store *st, const struct store_silence_rules *rules,
+				    int64_t now, struct store_silent_row *out, size_t cap,
+				    size_t *n)
+{
+	return st->be->silence_sweep(st, rules, now, out, cap, n);
+}
+
+enum mayday_err store_count_states(struct store *st, struct store_state_counts *out)
+{
+	return st->be->count_states(st, out);
+}
+
 const char *store_errmsg(struct store *st)
 {
 	return st->be->errmsg(st);

@@ -12,6 +12,7 @@
 #include "store_ingest.h"
 #include "store_query.h"
 #include "store_remed.h"
+#include "store_silence.h"
 
 struct store_backend {
 	const char *scheme; /* "sqlite" for "sqlite:PATH" */
@@ -73,6 +74,13 @@ struct store_backend {
 	enum mayday_err (*remed_classes)(struct store *st, store_remed_class_cb cb, void *ctx);
 	enum mayday_err (*remed_class_failures)(struct store *st, const char *product_class,
 						store_remed_cb cb, void *ctx);
+	/* silence (store_silence.h) */
+	enum mayday_err (*seen)(struct store *st, const char *device_id, int64_t now,
+				struct store_seen_out *out);
+	enum mayday_err (*silence_sweep)(struct store *st, const struct store_silence_rules *rules,
+					 int64_t now, struct store_silent_row *out, size_t cap,
+					 size_t *n);
+	enum mayday_err (*count_states)(struct store *st, struct store_state_counts *out);
 };
 
 struct store {

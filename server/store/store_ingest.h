@@ -49,6 +49,7 @@
 #ifndef MAYDAY_STORE_INGEST_H
 #define MAYDAY_STORE_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -108,6 +109,7 @@ struct store_ingest_rec {
 	int64_t incident_id;                 /* 0: none (unverified rows never join incidents) */
 	uint64_t high;                       /* signed, not STORE_NEW: the device's highest
 					      * accepted counter before this record */
+	bool back_from_silence;              /* a new signed row of an unreachable device */
 };
 
 /* The enrolled public key PEM of a device, NUL-terminated into `pem`.

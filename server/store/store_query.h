@@ -23,6 +23,7 @@ struct store_device_row {
 	char state[STORE_STATE_NAME_MAX + 1];
 	int64_t state_since;
 	int64_t enrolled_at;
+	int64_t last_seen;        /* latest authenticated contact; 0: never (store_silence.h) */
 	bool has_reason;          /* false until a signed indication arrived */
 	uint32_t last_reason;     /* enum mayday_reason of the latest signed indication */
 	uint64_t n_signed;        /* indications stored as signed */

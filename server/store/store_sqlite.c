@@ -87,7 +87,7 @@ static void sqlite_close(struct store *st)
 		&s->enrol, &s->key, &s->psk_of_dev, &s->psk_of_kid, &s->psk_del, &s->psk_ins,
 		&s->psk_get, &s->psk_win_set, &s->sel_dup, &s->sel_dev_state, &s->sel_open_inc, &s->ins_inc,
 		&s->upd_inc_state, &s->upd_dev_state, &s->ins_event, &s->ins_ind, &s->ins_comp,
-		&s->sel_dev_high, &s->upd_dev_high, &s->sel_psk_win,
+		&s->sel_dev_high, &s->upd_dev_high, &s->sel_psk_win, &s->upd_seen,
 		&s->q_device, &s->q_devices, &s->q_incidents, &s->q_indications, &s->q_components,
 	};
 	if (s->in_batch)
@@ -372,4 +372,7 @@ const struct store_backend store_sqlite_backend = {
 	.remed_class_resume = store_sqlite_remed_class_resume,
 	.remed_classes = store_sqlite_remed_classes,
 	.remed_class_failures = store_sqlite_remed_class_failures,
+	.seen = store_sqlite_seen,
+	.silence_sweep = store_sqlite_silence_sweep,
+	.count_states = store_sqlite_count_states,
 };

@@ -12,8 +12,10 @@
 
 #include "mayday/kek.h"
 #include "store_backend.h"
+#include "store_silence.h"
+#include "store_state.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 6
+#define STORE_SQLITE_SCHEMA_VERSION 7
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -28,7 +30,7 @@ struct store_sqlite {
 	/* ingest */
 	sqlite3_stmt *sel_dup, *sel_dev_state, *sel_open_inc, *ins_inc, *upd_inc_state,
 		*upd_dev_state, *ins_event, *ins_ind, *ins_comp, *sel_dev_high, *upd_dev_high,
-		*sel_psk_win;
+		*sel_psk_win, *upd_seen;
 	/* queries */
 	sqlite3_stmt *q_device, *q_devices, *q_incidents, *q_indications, *q_components;
 	struct store_indication_row *ind_row; /* reused by list_indications */
@@ -70,6 +72,29 @@ enum mayday_err store_sqlite_psk_set_kek(struct store *st, const uint8_t *kek);
  * device (re-enrolled meanwhile): the row can never be stored. */
 enum mayday_err store_sqlite_psk_advance(struct store_sqlite *s, const uint8_t *kid,
 					 size_t kid_len, const char *device_id, uint64_t counter);
+
+/* Inside an open transaction: appends an incident_events row (from, to
+ * NULL: none; indication 0: none). */
+enum mayday_err store_sqlite_event(struct store_sqlite *s, int64_t incident, int64_t at,
+				   const char *kind, const char *from, const char *to,
+				   int64_t indication);
+
+/* Silence (store_sqlite_silence.c). Inside an open transaction: contact
+ * at `now` (nothing happens for a device not enrolled: the caller finds
+ * that out by reading its state); and the way back of an
+ * unreachable device to the state its latest 'silent' event left, closing
+ * a healthy device's silence incident when `close_if_healthy`. */
+enum mayday_err store_sqlite_silence_touch(struct store_sqlite *s, const char *device_id,
+					   int64_t now);
+enum mayday_err store_sqlite_silence_back(struct store_sqlite *s, const char *device_id,
+					  int64_t now, bool close_if_healthy,
+					  enum store_state *restored, int64_t *incident);
+enum mayday_err store_sqlite_seen(struct store *st, const char *device_id, int64_t now,
+				  struct store_seen_out *out);
+enum mayday_err store_sqlite_silence_sweep(struct store *st,
+					   const struct store_silence_rules *rules, int64_t now,
+					   struct store_silent_row *out, size_t cap, size_t *n);
+enum mayday_err store_sqlite_count_states(struct store *st, struct store_state_counts *out);
 
 enum mayday_err store_sqlite_ingest_begin(struct store *st);
 enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_rec *rec);

@@ -7,7 +7,11 @@
  * For a signed row the device's open incident is joined or a new one opened
  * (with an 'opened' event recording the state change); every new signed row
  * also appends an 'indication' event, so the incident's history shows each
- * distinct report but never a retransmission.
+ * distinct report but never a retransmission. A new signed row is also the
+ * device's contact (store_silence.h): last_seen, one UPDATE by primary key
+ * that writes only a newer second, and the way back from unreachable. A
+ * retransmission of a stored row is not contact: anyone who captured it
+ * can send it again.
  *
  * A signed row must be above the device's high-water mark (devices.
  * signed_counter), which a new signed row advances in this transaction; the
@@ -219,9 +223,9 @@ static int counter_rule(struct store_sqlite *s, struct store_ingest_rec *rec, in
 	return 1;
 }
 
-static enum mayday_err add_event(struct store_sqlite *s, int64_t incident, int64_t at,
-				 const char *kind, const char *from, const char *to,
-				 int64_t indication)
+enum mayday_err store_sqlite_event(struct store_sqlite *s, int64_t incident, int64_t at,
+				   const char *kind, const char *from, const char *to,
+				   int64_t indication)
 {
 	enum mayday_err err = store_sqlite_stmt(s, &s->ins_event,
 		"INSERT INTO incident_events (incident_id, at, kind, from_state, to_state,"
@@ -241,12 +245,16 @@ static enum mayday_err add_event(struct store_sqlite *s, int64_t incident, int64
 	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
 }
 
-/* Joins the device's open incident or opens one, moving the device's state
+/* Records the contact, brings an unreachable device back (*back), then
+ * joins the device's open incident or opens one, moving the device's state
  * as the state machine says. MAYDAY_E_NOTFOUND if not enrolled. */
 static enum mayday_err incident_for(struct store_sqlite *s, const char *device_id, int64_t now,
-				    int64_t *incident)
+				    int64_t *incident, bool *back)
 {
-	enum mayday_err err = store_sqlite_stmt(s, &s->sel_dev_state,
+	enum mayday_err err = store_sqlite_silence_touch(s, device_id, now);
+	if (err != MAYDAY_OK)
+		return err;
+	err = store_sqlite_stmt(s, &s->sel_dev_state,
 		"SELECT state FROM devices WHERE id = ?1");
 	if (err != MAYDAY_OK)
 		return err;
@@ -260,6 +268,14 @@ static enum mayday_err incident_for(struct store_sqlite *s, const char *device_i
 	sqlite3_reset(s->sel_dev_state);
 	if (!store_state_parse(name, &cur))
 		cur = STORE_STATE_HEALTHY;
+	if (cur == STORE_STATE_UNREACHABLE) {
+		/* Its silence incident stays open: this report moves it on. */
+		int64_t silent = 0;
+		if ((err = store_sqlite_silence_back(s, device_id, now, false, &cur, &silent)) !=
+		    MAYDAY_OK)
+			return err;
+		*back = true;
+	}
 	enum store_state next = store_state_on_distress(cur);
 
 	err = store_sqlite_stmt(s, &s->sel_open_inc,
@@ -312,8 +328,8 @@ static enum mayday_err incident_for(struct store_sqlite *s, const char *device_i
 		}
 	}
 	if (opened || next != cur)
-		return add_event(s, *incident, now, opened ? "opened" : "state",
-				 store_state_name(cur), store_state_name(next), 0);
+		return store_sqlite_event(s, *incident, now, opened ? "opened" : "state",
+					  store_state_name(cur), store_state_name(next), 0);
 	return MAYDAY_OK;
 }
 
@@ -389,6 +405,8 @@ enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_re
 	struct store_sqlite *s = store_sqlite_of(st);
 	enum mayday_err err = MAYDAY_OK;
 	int64_t incident = 0, id = 0;
+	bool back = false;
+	rec->back_from_silence = false;
 	if (!s->in_batch)
 		return MAYDAY_E_INVALID;
 	if (!rec_ok(rec))
@@ -413,7 +431,7 @@ enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_re
 			return err;
 	}
 	if (rec->trust == STORE_TRUST_SIGNED) {
-		err = incident_for(s, rec->ind->device_id, rec->received_at, &incident);
+		err = incident_for(s, rec->ind->device_id, rec->received_at, &incident, &back);
 		/* Verified against a key the device no longer has: cannot be stored signed. */
 		if (err == MAYDAY_E_NOTFOUND)
 			return MAYDAY_E_INVALID;
@@ -425,10 +443,11 @@ enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_re
 	if (rec->trust == STORE_TRUST_SIGNED &&
 	    (err = set_high(s, rec->ind->device_id, rec->ind->counter)) != MAYDAY_OK)
 		return err;
-	if (incident && (err = add_event(s, incident, rec->received_at, "indication", NULL, NULL,
-					 id)) != MAYDAY_OK)
+	if (incident && (err = store_sqlite_event(s, incident, rec->received_at, "indication",
+						  NULL, NULL, id)) != MAYDAY_OK)
 		return err;
 	rec->outcome = STORE_NEW;
+	rec->back_from_silence = back;
 	rec->indication_id = id;
 	rec->incident_id = incident;
 	return MAYDAY_OK;

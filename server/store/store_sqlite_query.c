@@ -16,7 +16,8 @@
 	"  ORDER BY id DESC LIMIT 1),"                                                        \
 	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'signed'),"   \
 	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'unverified')," \
-	" (SELECT hex(kid) FROM psk_keys WHERE device_id = d.id)"                              \
+	" (SELECT hex(kid) FROM psk_keys WHERE device_id = d.id),"                             \
+	" coalesce(d.last_seen, 0)"                                                            \
 	" FROM devices d"
 
 static void device_row(sqlite3_stmt *q, struct store_device_row *r)
@@ -32,6 +33,7 @@ static void device_row(sqlite3_stmt *q, struct store_device_row *r)
 	r->n_signed = (uint64_t)sqlite3_column_int64(q, 6);
 	r->n_unverified = (uint64_t)sqlite3_column_int64(q, 7);
 	store_sqlite_text(q, 8, r->psk_kid_hex, sizeof(r->psk_kid_hex));
+	r->last_seen = sqlite3_column_int64(q, 9);
 	for (char *c = r->psk_kid_hex; *c; c++)   /* SQLite's hex() is upper case */
 		if (*c >= 'A' && *c <= 'F')
 			*c = (char)(*c - 'A' + 'a');

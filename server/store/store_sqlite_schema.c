@@ -208,9 +208,25 @@ static const char migrate_v6[] =
 	"  WHERE device_id = devices.id AND trust = 'signed'));"
 	"UPDATE schema_version SET version = 6;";
 
+/* Version 7 (silence, store_silence.h): devices.last_seen, the time of
+ * the device's latest authenticated contact (a signed indication, a CWMP
+ * Inform over mTLS); NULL until it is first heard from, when enrolled_at
+ * stands in for it. The partial index on that expression is what the
+ * silence sweep reads: devices not yet unreachable, oldest contact first,
+ * per class and over all classes. Self-contained, so a merge that puts
+ * another migration before it only renumbers the last line. */
+static const char migrate_v7[] =
+	"ALTER TABLE devices ADD COLUMN last_seen INTEGER;"
+	"CREATE INDEX devices_silence ON devices(coalesce(last_seen, enrolled_at))"
+	" WHERE state != 'unreachable';"
+	"CREATE INDEX devices_class_silence"
+	" ON devices(product_class, coalesce(last_seen, enrolled_at))"
+	" WHERE state != 'unreachable';"
+	"UPDATE schema_version SET version = 7;";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {
-	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6};
+	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6, migrate_v7};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -17,6 +18,7 @@
 #include "srv_acs_session.h"
 #include "srv_bundle.h"
 #include "store_remed.h"
+#include "store_silence.h"
 #include "test_store_fixture.h"
 
 #define NOW 1700000600
@@ -140,6 +142,45 @@ static enum mayday_err run_cpe(struct t *t, const char *const *events, unsigned 
 static const char *const distress_ev[] = {"X A1B2C3 DISTRESS"};
 static const char *const boot_ev[] = {CWMP_EV_BOOT, CWMP_EV_TRANSFER_COMPLETE,
 				      CWMP_EV_M_DOWNLOAD};
+
+/* Every Inform is contact (store_silence.h): a periodic Inform sets
+ * last_seen and brings a silent healthy device back; a silent device whose
+ * remediation was scheduled comes back to it, and its session goes on to
+ * the Download as before. */
+static void test_inform_is_contact(void **state)
+{
+	struct t *t = *state;
+	struct cpe_outcome out;
+	struct store_device_row d;
+	struct store_silent_row rows[4];
+	static const char *const periodic_ev[] = {"2 PERIODIC"};
+	const int64_t now = (int64_t)time(NULL);   /* enrolment used the real clock */
+	struct store_silence_rules r = {.default_s = 100};
+	size_t n = 0;
+	distress_scheduled(t, "hnb-2", 1);         /* received at NOW, long ago */
+	assert_int_equal(store_silence_sweep(t->fx.st, &r, now + 500, rows, 4, &n), MAYDAY_OK);
+	assert_int_equal(n, 2);
+	expect_state(t, "hnb-1", "unreachable");
+	expect_state(t, "hnb-2", "unreachable");
+
+	t->env.now = now + 600;
+	assert_int_equal(run_cpe(t, periodic_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_int_equal(t->posts, 2);             /* Inform, empty POST: 204 */
+	assert_false(out.download);
+	expect_state(t, "hnb-1", "healthy");
+	assert_int_equal(store_get_device(t->fx.st, "hnb-1", &d), MAYDAY_OK);
+	assert_int_equal(d.last_seen, now + 600);
+
+	t->identity = "hnb-2";
+	assert_int_equal(run_cpe(t, distress_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+	assert_int_equal(t->posts, 4);             /* Inform, empty, GPVResponse, DownloadResponse */
+	assert_true(out.download);
+	expect_state(t, "hnb-2", "remediation_in_progress");
+
+	/* A device not enrolled is no contact of anyone's, and no failure. */
+	t->identity = "hnb-9";
+	assert_int_equal(run_cpe(t, periodic_ev, 1, NULL, 1u << 20, &out), MAYDAY_OK);
+}
 
 /* Distress session -> Download of a token URL; the token serves the owner once. */
 static void test_distress_download_then_recovered(void **state)
@@ -892,6 +933,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_table_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class_paused_meanwhile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inform_is_contact, setup, teardown),
 		cmocka_unit_test(test_base),
 	};
 	cwmp_global_init();

@@ -212,6 +212,11 @@ static void test_exposition(void **state)
 		" VALUES (1, 'x', 1, 'k1', '', 'b', 1, 1, 1, 0, 'in_progress'),"
 		" (1, 'x', 2, 'k2', '', 'b', 1, 1, 1, 0, 'failed'),"
 		" (2, 'y', 1, 'k3', '', 'b', 1, 1, 1, 0, 'failed')", NULL, NULL, NULL), SQLITE_OK);
+	/* Devices by state: two silent, one healthy. */
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO devices (id, product_class, pubkey_pem, state, state_since, enrolled_at)"
+		" VALUES ('a', 'c', 'p', 'unreachable', 0, 0), ('b', 'c', 'p', 'healthy', 0, 0),"
+		" ('d', 'c', 'p', 'unreachable', 0, 0)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
 	const char *m = render(t, t->fx.st);
@@ -230,6 +235,11 @@ static void test_exposition(void **state)
 	has(m, "maydayd_remediation_attempts{result=\"in_progress\"} 1");
 	has(m, "maydayd_remediation_attempts{result=\"failed\"} 2");
 	has(m, "maydayd_remediation_attempts{result=\"recovered\"} 0");
+	has(m, "# TYPE maydayd_devices gauge");
+	has(m, "maydayd_devices{state=\"unreachable\"} 2");
+	has(m, "maydayd_devices{state=\"healthy\"} 1");
+	has(m, "maydayd_devices{state=\"in_distress\"} 0");
+	has(m, "maydayd_devices{state=\"remediation_failed\"} 0");
 	has(m, "maydayd_scrape_store_errors_total 0");
 	/* Every counter family is a _total, and every family has HELP and TYPE. */
 	for (const char *p = m; (p = strstr(p, "# TYPE ")) != NULL; p++) {

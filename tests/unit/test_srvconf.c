@@ -13,6 +13,7 @@
 
 #include "mayday/limits.h"
 #include "srv_config.h"
+#include "srv_silence.h"
 
 static enum mayday_err parse(const char *text, struct srv_config *cfg, char *err)
 {
@@ -343,6 +344,59 @@ static void test_admin(void **state)
 	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:1\nlisten = 127.0.0.1:2\n", "given twice");
 }
 
+static void test_silence(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	struct store_silence_rules r;
+	char err[256];
+	assert_int_equal(parse(BASE, &cfg, err), MAYDAY_OK);
+	assert_int_equal(cfg.silence_default, SRV_SILENCE_DEFAULT);
+	assert_int_equal(cfg.silence_n_classes, 0);
+	assert_int_equal(srv_silence_period_s(&cfg), 60);         /* 10800 / 4, at most 60 */
+
+	assert_int_equal(parse(BASE "[silence]\ndefault = 0\n", &cfg, err), MAYDAY_OK);
+	assert_int_equal(srv_silence_period_s(&cfg), 0);          /* off: no sweeper */
+
+	assert_int_equal(parse(BASE "[silence]\ndefault = 2\nclass.femto-b = 86400\n"
+			       "class.FAP_2.0 = 0\n", &cfg, err), MAYDAY_OK);
+	assert_int_equal(cfg.silence_default, 2);
+	assert_int_equal(cfg.silence_n_classes, 2);
+	assert_string_equal(cfg.silence_classes[0].product_class, "femto-b");
+	assert_int_equal(cfg.silence_classes[0].interval, 86400);
+	assert_string_equal(cfg.silence_classes[1].product_class, "FAP_2.0");
+	assert_int_equal(cfg.silence_classes[1].interval, 0);
+	assert_int_equal(srv_silence_period_s(&cfg), 1);          /* 2 / 4, at least 1 */
+	srv_silence_rules(&cfg, &r);
+	assert_int_equal(r.default_s, 2);
+	assert_int_equal(r.n_classes, 2);
+	assert_string_equal(r.classes[0].product_class, "femto-b");
+	assert_int_equal(r.classes[0].interval_s, 86400);
+
+	/* A class alone switches the sweeper on: 200 / 4. */
+	assert_int_equal(parse(BASE "[silence]\ndefault = 0\nclass.a = 200\n", &cfg, err),
+			 MAYDAY_OK);
+	assert_int_equal(srv_silence_period_s(&cfg), 50);
+
+	expect_bad(BASE "[silence]\ndefault = -1\n", "[silence] default");
+	expect_bad(BASE "[silence]\ndefault = 31536001\n", "0..31536000");
+	expect_bad(BASE "[silence]\ndefault = 1\ndefault = 2\n", "given twice");
+	expect_bad(BASE "[silence]\nclass.a = 1\nclass.a = 2\n", "[silence] class.a given twice");
+	expect_bad(BASE "[silence]\nclass. = 1\n", "1..32 characters");
+	expect_bad(BASE "[silence]\nclass.abcdefghijabcdefghijabcdefghijabc = 1\n",
+		   "1..32 characters");
+	expect_bad(BASE "[silence]\nclass.a = 1h\n", "not an integer in 0..31536000");
+	expect_bad(BASE "[silence]\nclass.a = 31536001\n", "[silence] class.a");
+	expect_bad(BASE "[silence]\nclasses = 1\n", "unknown key 'classes' in section [silence]");
+	/* class. keys belong to [silence] only */
+	expect_bad(BASE "[acs]\nclass.a = 1\n", "unknown key");
+	char text[2048];
+	int n = snprintf(text, sizeof(text), BASE "[silence]\n");
+	for (unsigned i = 0; i <= SRV_SILENCE_CLASSES_MAX; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "class.c%u = 10\n", i);
+	expect_bad(text, "more than 16 classes");
+}
+
 static void test_example_file(void **state)
 {
 	(void)state;
@@ -378,6 +432,8 @@ static void test_example_file(void **state)
 	assert_true(cfg.https_cert[0] && cfg.https_key[0] && cfg.https_ca[0]);
 	assert_int_equal(cfg.admin_listen.len, 0);   /* described, and off */
 	assert_string_equal(cfg.admin_allow_non_loopback, "no");
+	assert_int_equal(cfg.silence_default, def.silence_default);
+	assert_int_equal(cfg.silence_n_classes, 0);   /* described, none set */
 }
 
 int main(void)
@@ -391,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_admin),
+		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_example_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

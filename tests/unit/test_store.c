@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store_sqlite.h"   /* STORE_SQLITE_SCHEMA_VERSION */
 #include "store_state.h"
 #include "test_store_fixture.h"
 
@@ -49,7 +50,8 @@ static void test_schema_and_pragmas(void **state)
 {
 	struct fx *fx = *state;
 	sqlite3 *db = raw_db(fx);
-	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 6);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"),
+			 STORE_SQLITE_SCHEMA_VERSION);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
 				    " ('devices','indications','failed_components','incidents',"
 				    "'incident_events','psk_keys')"), 6);
@@ -70,8 +72,10 @@ static void test_newer_schema_refused(void **state)
 {
 	struct fx *fx = *state;
 	sqlite3 *db = raw_db(fx);
-	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES (99)", NULL, NULL, NULL),
-			 SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES (%d)",
+		 STORE_SQLITE_SCHEMA_VERSION + 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	struct store *st = NULL;
 	assert_int_equal(store_open(&st, fx->spec), MAYDAY_E_UNSUPPORTED);

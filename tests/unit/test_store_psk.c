@@ -27,6 +27,7 @@
 #include "mayday/kek.h"
 #include "mayday/keys.h"
 
+#include "store_sqlite.h"   /* STORE_SQLITE_SCHEMA_VERSION */
 #include "test_store_fixture.h"
 
 static const uint8_t kid_a[8] = {0xa0, 0xb1, 0xc2, 0xd3, 0xe4, 0xf5, 0x06, 0x17};
@@ -422,7 +423,8 @@ static void test_migrate_v1(void **state)
 	fx.st = NULL;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 6);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"),
+			 STORE_SQLITE_SCHEMA_VERSION);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM schema_version"), 1);
 	/* The migrated table keeps its guards: append-only, checked channel. */
 	assert_int_not_equal(sqlite3_exec(db, "UPDATE indications SET peer_identity = 'x'", NULL,
@@ -538,6 +540,9 @@ static void test_migrate_plaintext(void **state)
 		 "INSERT INTO psk_keys (kid, device_id, psk, replay_highest, enrolled_at)"
 		 " VALUES (x'a0b1c2d3e4f50617', 'hnb-1', x'%s', 42, 1);"
 		 "ALTER TABLE devices DROP COLUMN signed_counter;"
+		 "DROP INDEX devices_silence;"
+		 "DROP INDEX devices_class_silence;"
+		 "ALTER TABLE devices DROP COLUMN last_seen;"
 		 "UPDATE schema_version SET version = 4;", hex);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -557,7 +562,8 @@ static void test_migrate_plaintext(void **state)
 	t->fx.st = NULL;
 	assert_false(store_has(&t->fx, secret));
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 6);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"),
+			 STORE_SQLITE_SCHEMA_VERSION);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM psk_keys WHERE psk IS NULL"), 1);
 	sqlite3_close(db);
 	fx_reopen(&t->fx);

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "store_remed.h"
+#include "store_sqlite.h"   /* STORE_SQLITE_SCHEMA_VERSION */
 #include "test_store_fixture.h"
 
 #define NOW 1700000600
@@ -470,6 +471,10 @@ static void test_migrate_v3(void **state)
 				      " DROP INDEX devices_class;"
 				      " DROP INDEX remediation_attempts_finished;"
 				      " ALTER TABLE devices DROP COLUMN signed_counter;"
+				      /* and version 7's silence (test_store_silence.c) */
+				      " DROP INDEX devices_silence;"
+				      " DROP INDEX devices_class_silence;"
+				      " ALTER TABLE devices DROP COLUMN last_seen;"
 				      " UPDATE schema_version SET version = 3;", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE"
@@ -478,7 +483,8 @@ static void test_migrate_v3(void **state)
 
 	assert_int_equal(store_open(&fx->st, fx->spec), MAYDAY_OK);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 6);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"),
+			 STORE_SQLITE_SCHEMA_VERSION);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM schema_version"), 1);
 	/* the table, its two append-only triggers and index, and both new indexes */
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE"

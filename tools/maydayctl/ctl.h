@@ -39,6 +39,9 @@ void ctl_time(int64_t t, char out[32]);
 void ctl_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The escaping ctl_line applies, of s[0..n). */
 void ctl_escape(const char *s, size_t n, FILE *out);
+/* How long before `now` t was, for a table: "12s ago", "5m ago", "3h ago",
+ * "2d ago"; "never" for 0 (a device never heard from). */
+void ctl_ago(int64_t t, int64_t now, char out[32]);
 /* A JSON time string, or null for 0. */
 json_t *ctl_json_time(int64_t t);
 /* Prints a JSON value to stdout (and frees it); CTL_FAIL if it cannot. */

@@ -1,6 +1,9 @@
-/* maydayctl devices [--maintenance]: one row per enrolled device. */
+/* maydayctl devices [--maintenance]: one row per enrolled device. LAST
+ * SEEN (the latest authenticated contact, store_silence.h) is the last
+ * column, relative to now, so the columns before it keep their places. */
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "mayday/evidence.h"
@@ -23,6 +26,9 @@ static int row(void *ctx, const struct store_device_row *d)
 		json_object_set_new(o, "state", json_string(d->state));
 		json_object_set_new(o, "state_since", ctl_json_time(d->state_since));
 		json_object_set_new(o, "enrolled_at", ctl_json_time(d->enrolled_at));
+		json_object_set_new(o, "last_seen", ctl_json_time(d->last_seen));
+		json_object_set_new(o, "last_seen_s", d->last_seen ? json_integer(d->last_seen)
+								    : json_null());
 		json_object_set_new(o, "last_reason", reason ? json_string(reason) : json_null());
 		json_object_set_new(o, "indications", json_integer((json_int_t)d->n_signed));
 		json_object_set_new(o, "unverified_indications",
@@ -30,11 +36,12 @@ static int row(void *ctx, const struct store_device_row *d)
 		json_array_append_new(l->arr, o);
 		return 0;
 	}
-	char since[32];
+	char since[32], seen[32];
 	ctl_time(d->state_since, since);
-	ctl_line("%-24s %-14s %-23s %-20s %-20s %11llu %10llu", d->id, d->product_class, d->state,
-	       since, reason ? reason : "-", (unsigned long long)d->n_signed,
-	       (unsigned long long)d->n_unverified);
+	ctl_ago(d->last_seen, (int64_t)time(NULL), seen);
+	ctl_line("%-24s %-14s %-23s %-20s %-20s %11llu %10llu %s", d->id, d->product_class,
+		 d->state, since, reason ? reason : "-", (unsigned long long)d->n_signed,
+		 (unsigned long long)d->n_unverified, seen);
 	return 0;
 }
 
@@ -62,8 +69,8 @@ int ctl_devices(struct ctl *c, int argc, char **argv)
 	struct list l = {.json = c->json, .arr = c->json ? json_array() : NULL};
 	if (!c->json)
 		/* STATE: wide enough for remediation_in_progress, the longest state. */
-		ctl_line("%-24s %-14s %-23s %-20s %-20s %11s %10s", "DEVICE", "CLASS", "STATE",
-		       "SINCE", "LAST REASON", "INDICATIONS", "UNVERIFIED");
+		ctl_line("%-24s %-14s %-23s %-20s %-20s %11s %10s %s", "DEVICE", "CLASS", "STATE",
+			 "SINCE", "LAST REASON", "INDICATIONS", "UNVERIFIED", "LAST SEEN");
 	enum mayday_err err = store_list_devices(c->st, maintenance, row, &l);
 	if (err != MAYDAY_OK) {
 		json_decref(l.arr);

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "mayday/indication.h"
@@ -235,6 +236,9 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 			json_object_set_new(d, "state", json_string(dev.state));
 			json_object_set_new(d, "state_since", ctl_json_time(dev.state_since));
 			json_object_set_new(d, "enrolled_at", ctl_json_time(dev.enrolled_at));
+			json_object_set_new(d, "last_seen", ctl_json_time(dev.last_seen));
+			json_object_set_new(d, "last_seen_s", dev.last_seen ? json_integer(dev.last_seen)
+									   : json_null());
 			json_object_set_new(d, "psk_kid", dev.psk_kid_hex[0]
 							     ? json_string(dev.psk_kid_hex)
 							     : json_null());
@@ -250,6 +254,11 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 		ctl_time(dev.enrolled_at, enrolled);
 		ctl_line("device %s  class %s  enrolled %s", dev.id, dev.product_class, enrolled);
 		ctl_line("  state %s since %s", dev.state, since);
+		char seen[32], ago[32];
+		ctl_time(dev.last_seen, seen);
+		ctl_ago(dev.last_seen, (int64_t)time(NULL), ago);
+		ctl_line("  last seen %s%s%s%s", dev.last_seen ? seen : "never (counts from enrolment)",
+			 dev.last_seen ? " (" : "", dev.last_seen ? ago : "", dev.last_seen ? ")" : "");
 		if (dev.psk_kid_hex[0])
 			ctl_line("  psk kid %s", dev.psk_kid_hex);
 	} else {

@@ -12,6 +12,23 @@ void ctl_time(int64_t t, char out[32])
 		snprintf(out, 32, "-");
 }
 
+void ctl_ago(int64_t t, int64_t now, char out[32])
+{
+	int64_t d = now - t;
+	if (t == 0)
+		snprintf(out, 32, "never");
+	else if (d < 0)
+		snprintf(out, 32, "just now");    /* another host's clock ahead of ours */
+	else if (d < 120)
+		snprintf(out, 32, "%llds ago", (long long)d);
+	else if (d < 7200)
+		snprintf(out, 32, "%lldm ago", (long long)(d / 60));
+	else if (d < 172800)
+		snprintf(out, 32, "%lldh ago", (long long)(d / 3600));
+	else
+		snprintf(out, 32, "%lldd ago", (long long)(d / 86400));
+}
+
 json_t *ctl_json_time(int64_t t)
 {
 	char buf[32];
