@@ -21,6 +21,7 @@ void srv_acs_policy_from_config(struct srv_acs_policy *pol, const struct srv_con
 	pol->max_in_flight = cfg->acs_max_in_flight;
 	pol->download_window_s = cfg->acs_download_window;
 	pol->pause_after_failures = cfg->acs_pause_after_failures;
+	pol->wait_s = cfg->acs_wait_s;
 }
 
 /* A class names a file in bundle_dir: no path separators, no dot files. */
@@ -52,12 +53,13 @@ enum mayday_err srv_acs_policy_bundle(const struct srv_acs_policy *pol, const ch
 }
 
 enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol, struct store *st,
-				     const char *device_id, int64_t now, bool *remediate)
+				     const char *device_id, int64_t now, bool *remediate, bool *pending)
 {
 	struct store_remed_status rs;
 	char path[STORE_BUNDLE_MAX + 1];
 	uint64_t size;
 	*remediate = false;
+	*pending = false;
 	if (!srv_acs_policy_on(pol))
 		return MAYDAY_OK;
 	enum mayday_err err = store_remed_status(st, device_id, &rs);
@@ -65,8 +67,15 @@ enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol, struct st
 		return err == MAYDAY_E_NOTFOUND ? MAYDAY_OK : err;
 	if (srv_acs_policy_bundle(pol, rs.product_class, path, sizeof(path), &size) != MAYDAY_OK)
 		return MAYDAY_OK;
-	return store_remed_schedule(st, device_id, pol->need_approval, pol->max_attempts, now,
-				    remediate);
+	err = store_remed_schedule(st, device_id, pol->need_approval, pol->max_attempts, now,
+				   remediate);
+	/* Read before scheduling: an in_distress incident with attempts left
+	 * that only the approval holds back. */
+	if (err == MAYDAY_OK && !*remediate && pol->need_approval && !rs.approved &&
+	    rs.failures < pol->max_attempts && rs.incident_id != 0 && rs.last_signed &&
+	    strcmp(rs.state, "in_distress") == 0)
+		*pending = true;
+	return err;
 }
 
 bool srv_acs_policy_paused(const struct srv_acs_policy *pol, struct store *st,

@@ -54,6 +54,7 @@
 #define SRV_ACS_WINDOW_MAX    604800    /* a week */
 #define SRV_ACS_ATTEMPTS_MAX  100
 #define SRV_ACS_PAUSE_MAX     1000      /* pause_after_failures */
+#define SRV_ACS_WAIT_MAX       86400   /* a day */
 
 /* A listener's address; len 0 when the listener is off. */
 struct srv_addr {
@@ -97,6 +98,7 @@ struct srv_config {
 	unsigned acs_download_window;             /* s an attempt counts as in flight, default 3600 */
 	unsigned acs_max_attempts;                /* failed attempts before remediation_failed, default 3 */
 	unsigned acs_pause_after_failures;        /* failures in a row pausing a class; 0 off, default 5 */
+	unsigned acs_wait_s;                      /* "wait" acks: announce again after s, default 300 */
 	char acs_bundle_dir[SRV_CONFIG_VALUE_MAX + 1]; /* golden bundles <product_class>.bundle */
 	/* [limits] */
 	unsigned max_datagram;                    /* 1..MAYDAY_INDICATION_MAX, default MAYDAY_INDICATION_MAX */

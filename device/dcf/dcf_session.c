@@ -41,7 +41,6 @@
 
 #include <inttypes.h>
 #include <openssl/rand.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -105,16 +104,18 @@ static uint64_t random_u64(void)
 	return v;
 }
 
+/* Every wait goes through the clock HAL, so a simulated clock runs the
+ * whole schedule (hours of outage) at once. */
 static void sleep_ms(uint64_t ms)
 {
-	if (ms > 60000)
-		ms = 60000;
-	poll(NULL, 0, (int)ms);
+	hal_clock_sleep_ms(ms);
 }
 
 static void sleep_until(uint64_t at)
 {
-	for (uint64_t now = hal_clock_mono_ms(); now < at; now = hal_clock_mono_ms())
+	uint64_t now = hal_clock_mono_ms();
+
+	if (now < at)
 		sleep_ms(at - now);
 }
 
@@ -134,6 +135,8 @@ static const char *ack_action_name(uint32_t action)
 	case MAYDAY_ACTION_NONE: return "none";
 	case MAYDAY_ACTION_RETRY_AFTER: return "retry-after";
 	case MAYDAY_ACTION_REMEDIATE: return "remediate";
+	case MAYDAY_ACTION_WAIT: return "wait";
+	case MAYDAY_ACTION_STAND_DOWN: return "stand-down";
 	default: return "unknown";
 	}
 }
@@ -378,7 +381,8 @@ static void next_attempt(struct run *r)
 	const struct dcf_session *s = r->s;
 	unsigned next = (r->method + 1) % s->n_methods;
 
-	r->attempts++;
+	if (r->attempts < UINT32_MAX)
+		r->attempts++; /* the window stops growing at the cap anyway */
 	if (r->unverified || r->unauth) {
 		/* Someone on this method's path alters the indication or answers
 		 * for the H(e)MS: the same bytes over it would meet the same fate. */
@@ -412,7 +416,9 @@ static enum outcome announce(struct run *r)
 {
 	const struct dcf_session *s = r->s;
 
-	r->deadline = hal_clock_mono_ms() + s->deadline_ms;
+	/* No deadline (0): the device keeps trying, at the capped low rate,
+	 * for as long as it is powered. */
+	r->deadline = s->deadline_ms ? hal_clock_mono_ms() + s->deadline_ms : UINT64_MAX;
 	r->have_msg = 0;
 	r->attempts = 0;
 	r->not_before = 0;
@@ -462,6 +468,46 @@ static int acked(struct run *r)
 	return r->s->on_acked(r->s->on_acked_ctx, &r->st->ack);
 }
 
+/* A pause of `base` ms plus up to an eighth more, drawn at random: devices
+ * told to wait the same time by one busy H(e)MS come back spread out. */
+static uint64_t jittered(uint64_t base)
+{
+	return base + random_u64() % (base / 8 + 1);
+}
+
+/* What the acknowledged announcement's decision asks before the next one:
+ * how long to wait (ms) and false if the procedure ends here. */
+static bool decision_wait(struct run *r, uint32_t *reannounced, uint64_t *wait_ms)
+{
+	const struct dcf_config *cfg = r->cfg;
+	const struct mayday_ack *ack = &r->st->ack;
+
+	switch (ack->action) {
+	case MAYDAY_ACTION_WAIT: {
+		uint32_t n = ack->retry_after;
+		if (n > cfg->wait_max_s)
+			n = cfg->wait_max_s;
+		log_info("the H(e)MS asks to wait: announcing again in %" PRIu32 " s (asked %"
+			PRIu32 " s)", n, ack->retry_after);
+		*wait_ms = jittered((uint64_t)n * 1000);
+		return true;
+	}
+	case MAYDAY_ACTION_NONE:
+	case MAYDAY_ACTION_REMEDIATE: /* started, but no new image is pending */
+	default:
+		/* Recorded, nothing (more) asked: an H(e)MS without remediation,
+		 * or a remediation that ended without a new image. The
+		 * configured low-rate re-announcement, if any. */
+		if (cfg->reannounce_s == 0 || *reannounced >= cfg->reannounce_max)
+			return false;
+		++*reannounced;
+		log_info("still in distress: re-announcement %" PRIu32 " of %" PRIu32 " in %" PRIu32
+			" s", *reannounced, cfg->reannounce_max, cfg->reannounce_s);
+		*wait_ms = (uint64_t)cfg->reannounce_s * 1000;
+		return true;
+	}
+}
+
 int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 {
 	const struct dcf_config *cfg = s->env->cfg;
@@ -471,27 +517,33 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 		.st = stats,
 		.policy = { .initial_ms = cfg->initial_ms, .max_ms = cfg->max_ms },
 	};
-	enum outcome first;
+	enum outcome first = OUT_UNACKED;
+	uint32_t reannounced = 0;
+	int hooked = 0;
 
 	memset(stats, 0, sizeof(*stats));
-	first = announce(&r);
-	int hooked = first == OUT_ACKED ? acked(&r) : 0;
-	for (uint32_t i = 1; !hooked && first == OUT_ACKED && cfg->reannounce_s > 0 &&
-	     i <= cfg->reannounce_max; i++) {
-		/* No channel idles through the period; the next one starts fresh. */
-		close_tx(&r);
-		log_info("still in distress: re-announcement %" PRIu32 " of %" PRIu32 " in %" PRIu32
-			" s", i, cfg->reannounce_max, cfg->reannounce_s);
-		sleep_until(hal_clock_mono_ms() + (uint64_t)cfg->reannounce_s * 1000);
-		/* The method that carried the last ack goes first. */
-		change_method(&r, stats->method);
+	for (;;) {
 		enum outcome o = announce(&r);
-		if (o == OUT_ROT) {
-			first = OUT_ROT;
-			break;
+		if (stats->announcements == 1 || o == OUT_ROT)
+			first = o;
+		if (o != OUT_ACKED)
+			break; /* re-announcements that go unanswered do not undo an ack */
+		if (stats->ack.action == MAYDAY_ACTION_STAND_DOWN) {
+			log_info("the H(e)MS asks to stand down: no more announcements until "
+				"the next boot (incident %" PRIu64 ")", stats->ack.incident_id);
+			close_tx(&r);
+			return MAYDAY_EXIT_DCF_STAND_DOWN;
 		}
-		if (o == OUT_ACKED)
-			hooked = acked(&r);
+		hooked = acked(&r);
+		uint64_t wait_ms;
+		if (hooked || !decision_wait(&r, &reannounced, &wait_ms))
+			break;
+		/* No channel idles through the pause; the next one starts fresh. */
+		close_tx(&r);
+		sleep_until(hal_clock_mono_ms() + wait_ms);
+		/* The method that carried the last ack goes first, with a new
+		 * counter: the H(e)MS joins it to the device's open incident. */
+		change_method(&r, stats->method);
 	}
 	close_tx(&r);
 	if (hooked)

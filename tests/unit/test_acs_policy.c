@@ -166,9 +166,17 @@ static void test_approve(void **state)
 	struct mayday_ack ack;
 	char st[STORE_STATE_NAME_MAX + 1];
 	t->pol.need_approval = true;
+	t->pol.wait_s = 600;
 	deliver(t, t->dev, "hnb-1", 1, &ack);
-	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	/* Pending approval: the device is told to come back, not let go. */
+	assert_int_equal(ack.status, MAYDAY_ACK_STORED);
+	assert_int_equal(ack.action, MAYDAY_ACTION_WAIT);
+	assert_int_equal(ack.retry_after, 600);
+	assert_string_equal(ack.acs_url, "");
 	assert_string_equal(state_of(t, "hnb-1", st), "in_distress");
+	/* Its retransmission gets the same answer. */
+	deliver(t, t->dev, "hnb-1", 1, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_WAIT);
 	assert_int_equal(store_remed_approve(t->fx.st, "hnb-1", 1700000600), MAYDAY_OK);
 	deliver(t, t->dev, "hnb-1", 2, &ack);
 	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
