@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "dcf_ack.h"
+#include "dcf_attempt.h"
 #include "dcf_config.h"
 #include "dcf_report.h"
 #include "dcf_retry.h"
@@ -92,6 +93,10 @@ struct run {
 	int unverified;                  /* the H(e)MS stored a copy it could not verify */
 	int unauth;                      /* an answer failed authentication */
 	int failed_seen;                 /* any of the three in this announcement */
+	/* Attempt state on flash (dcf_attempt.h). */
+	uint32_t resume_step;            /* backoff step restored at start, for announce */
+	int saved;                       /* a record is on flash */
+	int save_failed;                 /* logged once */
 };
 
 static uint64_t random_u64(void)
@@ -375,13 +380,85 @@ static enum wait_result wait_for_ack(struct run *r, uint64_t *due)
 	}
 }
 
+/* Writes what a restart would resume from: the method and backoff step,
+ * and not_before_s (wall seconds) after a "wait". A failure is logged once
+ * and does not stop the procedure: at worst a restart begins at step 0. */
+static void persist(struct run *r, uint64_t not_before_s)
+{
+	struct hal_flash *f = r->s->env->flash;
+	struct dcf_attempt a = {
+		.method = (uint8_t)r->method,
+		.step = r->attempts,
+		.counter = r->st->counter,
+		.not_before_s = not_before_s,
+	};
+	enum mayday_err rc;
+
+	if (!f)
+		return;
+	rc = dcf_attempt_save(f, &a);
+	if (rc == MAYDAY_OK) {
+		r->saved = 1;
+	} else if (!r->save_failed) {
+		r->save_failed = 1;
+		log_info("cannot save the attempt state: %s", mayday_strerror(rc));
+	}
+}
+
+/* Acknowledged: nothing to resume from. */
+static void forget_attempts(struct run *r)
+{
+	if (!r->saved || !r->s->env->flash)
+		return;
+	if (dcf_attempt_clear(r->s->env->flash) == MAYDAY_OK)
+		r->saved = 0;
+}
+
+/* The record a previous run left (a power cut during an outage or a wait):
+ * resume its method and backoff step, and honour its wait (bounded). */
+static void resume(struct run *r)
+{
+	struct hal_flash *f = r->s->env->flash;
+	struct dcf_attempt a;
+	enum mayday_err rc;
+
+	if (!f)
+		return;
+	rc = dcf_attempt_load(f, &a);
+	if (rc == MAYDAY_E_NOTFOUND)
+		return;
+	r->saved = 1; /* whatever it holds, it is replaced or cleared later */
+	if (rc != MAYDAY_OK) {
+		log_info("ignoring the attempt state on flash: %s", mayday_strerror(rc));
+		return;
+	}
+	if (a.method < r->s->n_methods)
+		change_method(r, a.method);
+	r->resume_step = a.step;
+	log_info("resuming after a restart: backoff step %" PRIu32 ", method %s (last counter %"
+		PRIu64 ")", a.step, r->s->methods[r->method]->name, a.counter);
+	uint64_t now = hal_clock_wall_s();
+	if (a.not_before_s > now) {
+		uint64_t left = a.not_before_s - now;
+		if (left > r->cfg->wait_max_s)
+			left = r->cfg->wait_max_s;
+		log_info("the H(e)MS asked to wait: announcing in %" PRIu64 " s", left);
+		sleep_ms(left * 1000);
+	}
+}
+
 /* After an attempt that did not end the announcement: what goes next. */
 static void next_attempt(struct run *r)
 {
 	const struct dcf_session *s = r->s;
 	unsigned next = (r->method + 1) % s->n_methods;
 
-	if (r->attempts < UINT32_MAX)
+	unsigned was = r->method;
+	/* Saved while the window still grows: at the cap the step no longer
+	 * changes anything, and the flash is spared a write per retry. */
+	bool growing = dcf_retry_window_ms(&r->policy, r->attempts) < r->cfg->max_ms;
+
+	if (r->attempts < DCF_ATTEMPT_STEP_MAX)
 		r->attempts++; /* the window stops growing at the cap anyway */
 	if (r->unverified || r->unauth) {
 		/* Someone on this method's path alters the indication or answers
@@ -410,6 +487,8 @@ static void next_attempt(struct run *r)
 		r->st->fallbacks++;
 		change_method(r, next);
 	}
+	if (growing || r->method != was)
+		persist(r, 0);
 }
 
 static enum outcome announce(struct run *r)
@@ -420,7 +499,8 @@ static enum outcome announce(struct run *r)
 	 * for as long as it is powered. */
 	r->deadline = s->deadline_ms ? hal_clock_mono_ms() + s->deadline_ms : UINT64_MAX;
 	r->have_msg = 0;
-	r->attempts = 0;
+	r->attempts = r->resume_step; /* 0 but for the first announcement after a restart */
+	r->resume_step = 0;
 	r->not_before = 0;
 	r->failed_seen = 0;
 	r->st->announcements++;
@@ -522,12 +602,15 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 	int hooked = 0;
 
 	memset(stats, 0, sizeof(*stats));
+	resume(&r);
 	for (;;) {
 		enum outcome o = announce(&r);
 		if (stats->announcements == 1 || o == OUT_ROT)
 			first = o;
 		if (o != OUT_ACKED)
 			break; /* re-announcements that go unanswered do not undo an ack */
+		if (stats->ack.action != MAYDAY_ACTION_WAIT)
+			forget_attempts(&r);
 		if (stats->ack.action == MAYDAY_ACTION_STAND_DOWN) {
 			log_info("the H(e)MS asks to stand down: no more announcements until "
 				"the next boot (incident %" PRIu64 ")", stats->ack.incident_id);
@@ -538,6 +621,8 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 		uint64_t wait_ms;
 		if (hooked || !decision_wait(&r, &reannounced, &wait_ms))
 			break;
+		if (stats->ack.action == MAYDAY_ACTION_WAIT)
+			persist(&r, hal_clock_wall_s() + (wait_ms + 999) / 1000);
 		/* No channel idles through the pause; the next one starts fresh. */
 		close_tx(&r);
 		sleep_until(hal_clock_mono_ms() + wait_ms);

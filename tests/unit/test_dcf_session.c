@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dcf_attempt.h"
 #include "dcf_config.h"
 #include "dcf_session.h"
 #include "exit_codes.h"
@@ -828,6 +829,9 @@ static void test_outage_hour(void **state)
 	assert_true(w->n >= 10 && w->n <= 120);
 	/* Retransmissions: one counter for the whole outage. */
 	assert_int_equal(last->counter, w->log[0].counter);
+	/* Acknowledged: no attempt state is left to resume from. */
+	struct dcf_attempt a;
+	assert_int_equal(dcf_attempt_load(w->flash, &a), MAYDAY_E_NOTFOUND);
 	print_message("outage 1 h: %d sends; H(e)MS back to acknowledged: %.1f s (simulated); "
 		      "the cap bounds it at %.1f s\n", w->n,
 		      (double)(last->at_ms - w->up_at_ms) / 1000.0, (double)cap / 1000.0);
@@ -859,6 +863,39 @@ static void test_wait_then_approve(void **state)
 	assert_true(w->log[w->n - 2].at_ms < w->approved_at_ms);
 	assert_int_equal(st.announcements, (uint32_t)w->n);
 	assert_int_equal(w->hook_calls, w->n);
+}
+
+/* The attempt state survives a restart: an unanswered run leaves its
+ * backoff step on flash; a run that starts with a record (here: method 1,
+ * step 20, and a wait of 100 s still to go) resumes from it, and the ack
+ * clears it. */
+static void test_resume(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+	struct dcf_attempt a;
+
+	simulate(w);
+	w->by_time = NULL;
+	w->hooked = 0;
+	/* nobody answers for 10 simulated minutes (a deadline, to end the run) */
+	assert_int_equal(run(w, 2, 600 * 1000, &st), MAYDAY_EXIT_DCF_UNACKED);
+	assert_int_equal(dcf_attempt_load(w->flash, &a), MAYDAY_OK);
+	assert_true(a.step >= 5);
+	assert_true(a.counter >= 1 && a.counter <= st.counter);
+	/* a power cut later: the record says method 1, step 20, wait 100 s more */
+	a.method = 1;
+	a.step = 20;
+	a.not_before_s = hal_clock_wall_s() + 100;
+	assert_int_equal(dcf_attempt_save(w->flash, &a), MAYDAY_OK);
+	uint64_t start = hal_clock_mono_ms();
+	w->n = 0;
+	w->method_reply[1] = R_ACK;
+	assert_int_equal(run(w, 2, 0, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_int_equal(w->log[0].method, 1);
+	assert_true(w->log[0].at_ms - start >= 100 * 1000);
+	assert_true(w->log[0].at_ms - start <= 101 * 1000);
+	assert_int_equal(dcf_attempt_load(w->flash, &a), MAYDAY_E_NOTFOUND);
 }
 
 /* "Stand down" ends the procedure with its own exit code, at once. */
@@ -934,6 +971,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outage_hour, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_then_approve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stand_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rot_failure, setup, teardown),
 	};
