@@ -9,12 +9,12 @@
  */
 #include "tx_curl.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "hal/clock.h"
 #include "log.h"
 #include "mayday/limits.h"
 
@@ -194,8 +194,9 @@ enum mayday_err tx_curl_recv(void *state, uint8_t *buf, size_t cap, size_t *len,
 	struct tx_curl *c = state;
 
 	if (!c->have_reply) {
-		/* Request/response: nothing more will arrive on this exchange. */
-		poll(NULL, 0, timeout_ms > 60000 ? 60000 : (int)timeout_ms);
+		/* Request/response: nothing more will arrive on this exchange;
+		 * a plain sleep, so it goes through the clock HAL. */
+		hal_clock_sleep_ms(timeout_ms > 60000 ? 60000 : timeout_ms);
 		return MAYDAY_E_TIMEOUT;
 	}
 	c->have_reply = 0;
