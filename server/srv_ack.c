@@ -22,7 +22,8 @@ void srv_ack_claims(const struct srv_slot *slot, struct mayday_ack *ack)
 			ack->action = MAYDAY_ACTION_REMEDIATE;
 			snprintf(ack->acs_url, sizeof(ack->acs_url), "%s", slot->acs_url);
 		} else if (slot->wait_s != 0 && rec->outcome != STORE_REPLAY) {
-			/* Approval pending: come back then, the decision may have changed. */
+			/* Held back (approval, pause, downloads busy): come back
+			 * then, the decision may have changed. */
 			ack->action = MAYDAY_ACTION_WAIT;
 			ack->retry_after = slot->wait_s;
 		}

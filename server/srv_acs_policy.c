@@ -52,6 +52,26 @@ enum mayday_err srv_acs_policy_bundle(const struct srv_acs_policy *pol, const ch
 	return MAYDAY_OK;
 }
 
+/* A remediation the ACS would hold off on if the device came now (the
+ * checks of srv_acs_session): better tell the device to wait. Only for an
+ * incident not yet started (an attempt in progress holds its own slot).
+ * Inside the batch a class's pause is seen once recorded; recording it is
+ * left to the ACS (a failed check here means "not held back"). */
+static bool held_back(const struct srv_acs_policy *pol, struct store *st,
+		      const struct store_remed_status *rs, int64_t now)
+{
+	bool paused = false, newly = false;
+	uint32_t n = 0;
+	if (strcmp(rs->state, "in_distress") != 0 && strcmp(rs->state, "remediation_scheduled") != 0)
+		return false;
+	if (pol->pause_after_failures > 0 &&
+	    store_remed_class_paused(st, rs->product_class, pol->pause_after_failures, now,
+				     &paused, &newly) == MAYDAY_OK && paused)
+		return true;
+	return store_remed_in_flight(st, now - (int64_t)pol->download_window_s, &n) == MAYDAY_OK &&
+	       n >= pol->max_in_flight;
+}
+
 enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol, struct store *st,
 				     const char *device_id, int64_t now, bool *remediate, bool *pending)
 {
@@ -71,6 +91,10 @@ enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol, struct st
 				   remediate);
 	/* Read before scheduling: an in_distress incident with attempts left
 	 * that only the approval holds back. */
+	if (err == MAYDAY_OK && *remediate && held_back(pol, st, &rs, now)) {
+		*remediate = false;
+		*pending = true;
+	}
 	if (err == MAYDAY_OK && !*remediate && pol->need_approval && !rs.approved &&
 	    rs.failures < pol->max_attempts && rs.incident_id != 0 && rs.last_signed &&
 	    strcmp(rs.state, "in_distress") == 0)

@@ -53,9 +53,11 @@ MAYDAY_NODISCARD enum mayday_err srv_acs_policy_bundle(const struct srv_acs_poli
 
 /* Inside the writer's open batch, after the device's signed indication was
  * put: *remediate says whether its ack carries REMEDIATE; *pending whether
- * remediation would be scheduled but for an operator's approval (policy
- * approve), so the ack says WAIT pol->wait_s and the device comes back to
- * learn of the approval. Both false: the ack says NONE. */
+ * remediation is held back for now, so the ack says WAIT pol->wait_s and
+ * the device comes back to learn of the decision: an operator's approval
+ * not yet given (policy approve), or a scheduled remediation the ACS would
+ * not start now -- its class's pause already recorded, or max_in_flight
+ * downloads under way. Both false: the ack says NONE. */
 MAYDAY_NODISCARD enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol,
 						      struct store *st, const char *device_id,
 						      int64_t now, bool *remediate, bool *pending);

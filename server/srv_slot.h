@@ -69,7 +69,7 @@ struct srv_slot {
 	int committed;                          /* rec outputs are durable: may be acked */
 	const char *acs_url;                    /* non-NULL: the ack says REMEDIATE (durable
 						 * with the row); borrowed from the config */
-	uint32_t wait_s;                        /* non-zero: the ack says WAIT (approval pending) */
+	uint32_t wait_s;                        /* non-zero: the ack says WAIT (remediation held back) */
 	/* ack stage */
 	uint8_t ack[SRV_ANSWER_MAX];
 	size_t ack_len;

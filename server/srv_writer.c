@@ -31,7 +31,7 @@ static void log_incident(const struct srv_slot *s)
 		   store_trust_name(r->trust), store_channel_name(r->channel_auth),
 		   mayday_reason_name(ev->reason), ev->n_failed > 0 ? ev->failed[0].name : "-",
 		   ev->n_failed, s->acs_url != NULL ? ", remediation scheduled"
-		   : s->wait_s != 0 ? ", remediation awaits approval" : "");
+		   : s->wait_s != 0 ? ", remediation waits (device told to come back)" : "");
 }
 
 /* Remediation is decided for signed rows that joined an incident. */

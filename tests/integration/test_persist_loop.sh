@@ -151,7 +151,7 @@ mkdev it-approve femto-it
 boot_bg it-approve
 wait_log "$work/it-approve.log" "asks to wait" 2 60
 grep -q "action wait" "$work/it-approve.log" || fail "it-approve: no wait ack"
-grep -q "remediation awaits approval" "$work/maydayd.log" || fail "maydayd did not log the pending approval"
+grep -q "remediation waits" "$work/maydayd.log" || fail "maydayd did not log the wait"
 kill -0 "$boot_pid" 2>/dev/null || fail "it-approve: the DCF exited while waiting"
 "$ctl" -d "$db" approve it-approve >/dev/null || fail "maydayctl approve"
 boot_wait
