@@ -247,6 +247,12 @@ static bool send_message(struct run *r)
 	}
 	r->st->sends++;
 	uint32_t busy = r->ops->retry_after_s ? r->ops->retry_after_s(r->tx) : 0;
+	/* A transport's busy signal (HTTP 503 + Retry-After) is not signed:
+	 * with no deadline, a forged one must not silence the device for
+	 * longer than its own backoff cap would. */
+	uint32_t cap_s = r->cfg->max_ms / 1000 ? r->cfg->max_ms / 1000 : 1;
+	if (busy > cap_s)
+		busy = cap_s;
 	return busy == 0 || postpone(r, busy, hal_clock_mono_ms());
 }
 
@@ -309,8 +315,11 @@ static enum wait_result on_ack(struct run *r, enum dcf_ack_meaning m,
 		ack_action_name(ack->action));
 	switch (m) {
 	case DCF_ACK_WAIT:
-		/* A busy server has not judged this counter: the same bytes go again. */
-		if (!postpone(r, ack->retry_after, hal_clock_mono_ms()))
+		/* A busy server has not judged this counter: the same bytes go
+		 * again, after at most wait_max_s. */
+		if (!postpone(r, ack->retry_after < r->cfg->wait_max_s ? ack->retry_after
+								       : r->cfg->wait_max_s,
+			      hal_clock_mono_ms()))
 			return WAIT_GIVE_UP;
 		if (*due < r->not_before)
 			*due = r->not_before;

@@ -79,7 +79,8 @@ struct dcf_session {
  * RETRY_AFTER (from a valid ack, or a transport's own busy signal such as
  * HTTP 503 + Retry-After) postpones the next send and is not a verdict on
  * the counter: the same bytes go again (the announcement ends early if that
- * is past the deadline). Every other answer to the counter in flight is a
+ * is past the deadline), no later than [retry] wait_max_s for a signed ack
+ * and the backoff cap max_ms for a transport's unsigned signal. Every other answer to the counter in flight is a
  * failed attempt that ends the counter (the loop still listens until the
  * next send is due, for the genuine STORED):
  *   STORED_UNVERIFIED, or an ack that fails authentication: the path of

@@ -898,6 +898,26 @@ static void test_resume(void **state)
 	assert_int_equal(dcf_attempt_load(w->flash, &a), MAYDAY_E_NOTFOUND);
 }
 
+/* With no deadline nothing else bounds a server's "retry after": an
+ * unsigned one (HTTP 503, which anyone on a plain-HTTP path can forge) is
+ * held to the backoff cap, a signed one to wait_max_s. */
+static void test_retry_after_bounded(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	simulate(w);
+	w->by_time = NULL;
+	w->hooked = 0;
+	w->cfg.max_ms = 2000;
+	w->busy_s = 86400;
+	w->script[0] = R_BUSY;
+	w->script[1] = R_ACK;
+	assert_int_equal(run(w, 1, 0, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_int_equal(w->n, 2);
+	assert_true(w->log[1].at_ms - w->log[0].at_ms <= 2000 + 2000 + w->cfg.attempt_timeout_ms);
+}
+
 /* "Stand down" ends the procedure with its own exit code, at once. */
 static void test_stand_down(void **state)
 {
@@ -972,6 +992,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wait_then_approve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stand_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rot_failure, setup, teardown),
 	};

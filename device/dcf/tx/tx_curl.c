@@ -18,7 +18,7 @@
 #include "log.h"
 #include "mayday/limits.h"
 
-#define RETRY_AFTER_MAX_S 86400u  /* longer than any deadline: the caller gives up */
+#define RETRY_AFTER_MAX_S 86400u  /* the session bounds it further (unsigned: its backoff cap) */
 #define MEDIA_TYPE        "application/cose"
 
 struct tx_curl {
