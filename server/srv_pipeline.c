@@ -67,6 +67,7 @@ struct worker {
 
 struct srv_pipeline {
 	const struct srv_config *cfg;
+	EVP_PKEY *hems_key;          /* borrowed: the listeners sign busy answers with it */
 	struct srv_slot *slots;
 	size_t n_slots;
 	struct srv_queue pool, work, commit;
@@ -232,6 +233,7 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 	if (cfg->http_listen.len) {
 		struct srv_http_opts o = http_opts(cfg, "http", MAYDAY_TRANSPORT_PLAIN_HTTP,
 						   &cfg->http_listen);
+		o.busy_key = p->hems_key;   /* admission control: signed 503 answers */
 		if (keep(p, srv_http_open(&l, &o, &p->intake), &l) != MAYDAY_OK)
 			return MAYDAY_E_IO;
 	}
@@ -239,6 +241,7 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 		struct srv_http_opts o = http_opts(cfg, "https", MAYDAY_TRANSPORT_TLS,
 						   &cfg->https_listen);
 		o.acs = &p->acs_policy;   /* the ACS shares the HTTPS listener */
+		o.busy_key = p->hems_key;
 		o.db = cfg->db;
 		err = srv_tls_server_ctx(cfg->https_cert, cfg->https_key, cfg->https_ca, &p->stats,
 					 &o.tls, why, sizeof(why));
@@ -297,6 +300,7 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	if (p == NULL)
 		return MAYDAY_E_NOMEM;
 	p->cfg = cfg;
+	p->hems_key = hems_key;
 	srv_acs_policy_from_config(&p->acs_policy, cfg);
 	p->n_slots = cfg->queue;
 	p->n_workers = cfg->workers;

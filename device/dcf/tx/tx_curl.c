@@ -150,7 +150,12 @@ static enum mayday_err judge_answer(struct tx_curl *c)
 	if (status == 503 && curl_easy_getinfo(c->easy, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK &&
 	    retry > 0) {
 		c->retry_after_s = retry > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : (uint32_t)retry;
-		log_info("%s: server busy (503), retry after %u s", c->method, c->retry_after_s);
+		/* A COSE body is maydayd's signed RETRY_AFTER ack (admission
+		 * control): handed on like any answer, the session verifies it and
+		 * may then honour a longer wait than the unsigned header gets. */
+		c->have_reply = is_cose(type);
+		log_info("%s: server busy (503%s), retry after %u s", c->method,
+			 c->have_reply ? ", signed answer" : "", c->retry_after_s);
 		return MAYDAY_OK;
 	}
 	if (status == 200)
