@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dcf_attempt.h"
 #include "dcf_config.h"
@@ -815,7 +816,10 @@ static void test_outage_hour(void **state)
 	w->up_at_ms = 3600 * 1000;
 	w->approved_at_ms = 0; /* once up, it says remediate */
 	w->reboot_on_remediate = 1;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);   /* real time, for the report only */
 	assert_int_equal(run(w, 1, 0, &st), MAYDAY_EXIT_REBOOT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_true(st.acked);
 	assert_int_equal(w->hook_ack.action, MAYDAY_ACTION_REMEDIATE);
 	const struct sent *last = &w->log[w->n - 1];
@@ -833,8 +837,9 @@ static void test_outage_hour(void **state)
 	struct dcf_attempt a;
 	assert_int_equal(dcf_attempt_load(w->flash, &a), MAYDAY_E_NOTFOUND);
 	print_message("outage 1 h: %d sends; H(e)MS back to acknowledged: %.1f s (simulated); "
-		      "the cap bounds it at %.1f s\n", w->n,
-		      (double)(last->at_ms - w->up_at_ms) / 1000.0, (double)cap / 1000.0);
+		      "the cap bounds it at %.1f s; %.0f ms of real time\n", w->n,
+		      (double)(last->at_ms - w->up_at_ms) / 1000.0, (double)cap / 1000.0,
+		      (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 /* policy = approve: the acks say "wait 60 s" until an operator approves,
