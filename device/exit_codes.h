@@ -14,7 +14,7 @@ enum mayday_exit {
 	/* DCF: acknowledged -- an authenticated ack said the H(e)MS verified
 	 * the indication's signature and stored it */
 	MAYDAY_EXIT_DCF_ACKED      = 10,
-	MAYDAY_EXIT_DCF_UNACKED    = 11, /* DCF: deadline passed without any usable answer */
+	MAYDAY_EXIT_DCF_UNACKED    = 11, /* DCF: deadline (if one is set) passed without any usable answer */
 	MAYDAY_EXIT_DCF_CONFIG     = 12, /* DCF: own config/credentials unusable */
 	MAYDAY_EXIT_REBOOT         = 13, /* device asks to be rebooted (harness runs mayday-boot again) */
 	/* DCF: deadline passed; answers came, but never an acknowledgement:
@@ -23,6 +23,11 @@ enum mayday_exit {
 	 * keys out of step) or rejected. Each was a failed attempt; the DCF
 	 * went on trying until the deadline. */
 	MAYDAY_EXIT_DCF_NOT_STORED = 14,
+	/* DCF: an authenticated ack of a verified and stored indication said
+	 * "stand down" (action 4): the network has the report and takes it from
+	 * here; no more announcements until the next boot. The harness does not
+	 * restart the DCF on this code. */
+	MAYDAY_EXIT_DCF_STAND_DOWN = 15,
 	MAYDAY_EXIT_HALT_ROT       = 20, /* TrE halt: RoT unreadable or inconsistent */
 	MAYDAY_EXIT_HALT_DCF       = 21, /* TrE halt: DCF partition missing or fails verification */
 	MAYDAY_EXIT_HALT_INTERNAL  = 22, /* TrE halt: usage error or internal failure */

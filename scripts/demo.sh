@@ -252,6 +252,46 @@ done
   { echo "MISMATCH: maydayd did not log hnb-0004 unreachable exactly once" >&2; fail=1; }
 
 stop_alive
+# ---- Approval after a wait: the operator decides, the device is not lost --------------------
+# maydayd restarts with [acs] policy = approve and wait_s = 1 (short, for the
+# demo): a damaged device's first ack says "wait 1 s"; its DCF announces
+# again every second and is told to wait, until `maydayctl approve`; the
+# next ack says "remediate" and the same DCF run installs the image -- no
+# reboot by hand -- and the rebooted device proves it.
+say "Policy approve: a damaged device waits for the operator, then is remediated without a hand reboot"
+kill -TERM "$daemon_pid"; wait "$daemon_pid" || { echo "MISMATCH: maydayd did not exit cleanly" >&2; fail=1; }
+sed -i 's/^\[acs\]$/[acs]\npolicy = approve\nwait_s = 1/' "$out/maydayd.conf"
+"$maydayd" -c "$out/maydayd.conf" -f 2>>"$log" &
+daemon_pid=$!
+for _ in $(seq 100); do
+  [ "$(listening)" -ge 6 ] && break
+  sleep 0.05
+done
+"$provision" device --pki "$out/pki" --out "$out/devices/hnb-0005" --id hnb-0005 --class femto-x1 \
+  --hems-tls "https://127.0.0.1:$tls_port/v1/distress" --methods tls \
+  --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 65536 --enrol "$db" >/dev/null
+"$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0005" --what component >/dev/null
+"$boot" --device "$out/devices/hnb-0005" >>"$out/hnb-0005.boot.log" 2>&1 &
+approve_pid=$!
+waits() { grep -c "asks to wait" "$out/hnb-0005.boot.log" 2>/dev/null || true; }
+for _ in $(seq 600); do
+  [ "$(waits)" -ge 2 ] && break
+  sleep 0.05
+done
+echo "  hnb-0005 (tampered-component) tls: $(waits) acks said 'wait' (approval pending); maydayctl approve hnb-0005"
+"$ctl" -d "$db" approve hnb-0005 >/dev/null
+set +e
+wait "$approve_pid"
+got[hnb-0005]=$?
+set -e
+echo "  hnb-0005 the DCF's next announcement: $(grep -c "action remediate" "$out/hnb-0005.boot.log") ack said 'remediate' -> exit ${got[hnb-0005]} (new image pending)"
+boot_device hnb-0005 tampered-component tls
+expect_rc hnb-0005 0
+grep -q "action wait" "$out/hnb-0005.boot.log" || { echo "MISMATCH: hnb-0005 got no wait ack" >&2; fail=1; }
+state=$("$ctl" -d "$db" --json show hnb-0005 | jq -r .device.state)
+[ "$state" = healthy ] || { echo "MISMATCH: hnb-0005 is '$state' after approval, expected healthy" >&2; fail=1; }
+# ---- end of approval after a wait -----------------------------------------------------------
+
 kill -TERM "$daemon_pid"; wait "$daemon_pid" || { echo "MISMATCH: maydayd did not exit cleanly" >&2; fail=1; }
 daemon_pid=
 
@@ -259,4 +299,4 @@ if [ $fail -ne 0 ]; then
   say "demo: FAILED — the network's view differs from what happened (logs in $out)"
   exit 1
 fi
-say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable"
+say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable; a device under policy approve waited, was approved and remediated without a hand reboot"

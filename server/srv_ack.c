@@ -21,6 +21,11 @@ void srv_ack_claims(const struct srv_slot *slot, struct mayday_ack *ack)
 		if (slot->acs_url != NULL && rec->outcome != STORE_REPLAY) {
 			ack->action = MAYDAY_ACTION_REMEDIATE;
 			snprintf(ack->acs_url, sizeof(ack->acs_url), "%s", slot->acs_url);
+		} else if (slot->wait_s != 0 && rec->outcome != STORE_REPLAY) {
+			/* Held back (approval, pause, downloads busy): come back
+			 * then, the decision may have changed. */
+			ack->action = MAYDAY_ACTION_WAIT;
+			ack->retry_after = slot->wait_s;
 		}
 	} else {
 		ack->status = MAYDAY_ACK_STORED_UNVERIFIED;

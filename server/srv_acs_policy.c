@@ -21,6 +21,7 @@ void srv_acs_policy_from_config(struct srv_acs_policy *pol, const struct srv_con
 	pol->max_in_flight = cfg->acs_max_in_flight;
 	pol->download_window_s = cfg->acs_download_window;
 	pol->pause_after_failures = cfg->acs_pause_after_failures;
+	pol->wait_s = cfg->acs_wait_s;
 }
 
 /* A class names a file in bundle_dir: no path separators, no dot files. */
@@ -51,13 +52,34 @@ enum mayday_err srv_acs_policy_bundle(const struct srv_acs_policy *pol, const ch
 	return MAYDAY_OK;
 }
 
+/* A remediation the ACS would hold off on if the device came now (the
+ * checks of srv_acs_session): better tell the device to wait. Only for an
+ * incident not yet started (an attempt in progress holds its own slot).
+ * Inside the batch a class's pause is seen once recorded; recording it is
+ * left to the ACS (a failed check here means "not held back"). */
+static bool held_back(const struct srv_acs_policy *pol, struct store *st,
+		      const struct store_remed_status *rs, int64_t now)
+{
+	bool paused = false, newly = false;
+	uint32_t n = 0;
+	if (strcmp(rs->state, "in_distress") != 0 && strcmp(rs->state, "remediation_scheduled") != 0)
+		return false;
+	if (pol->pause_after_failures > 0 &&
+	    store_remed_class_paused(st, rs->product_class, pol->pause_after_failures, now,
+				     &paused, &newly) == MAYDAY_OK && paused)
+		return true;
+	return store_remed_in_flight(st, now - (int64_t)pol->download_window_s, &n) == MAYDAY_OK &&
+	       n >= pol->max_in_flight;
+}
+
 enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol, struct store *st,
-				     const char *device_id, int64_t now, bool *remediate)
+				     const char *device_id, int64_t now, bool *remediate, bool *pending)
 {
 	struct store_remed_status rs;
 	char path[STORE_BUNDLE_MAX + 1];
 	uint64_t size;
 	*remediate = false;
+	*pending = false;
 	if (!srv_acs_policy_on(pol))
 		return MAYDAY_OK;
 	enum mayday_err err = store_remed_status(st, device_id, &rs);
@@ -65,8 +87,19 @@ enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol, struct st
 		return err == MAYDAY_E_NOTFOUND ? MAYDAY_OK : err;
 	if (srv_acs_policy_bundle(pol, rs.product_class, path, sizeof(path), &size) != MAYDAY_OK)
 		return MAYDAY_OK;
-	return store_remed_schedule(st, device_id, pol->need_approval, pol->max_attempts, now,
-				    remediate);
+	err = store_remed_schedule(st, device_id, pol->need_approval, pol->max_attempts, now,
+				   remediate);
+	/* Read before scheduling: an in_distress incident with attempts left
+	 * that only the approval holds back. */
+	if (err == MAYDAY_OK && *remediate && held_back(pol, st, &rs, now)) {
+		*remediate = false;
+		*pending = true;
+	}
+	if (err == MAYDAY_OK && !*remediate && pol->need_approval && !rs.approved &&
+	    rs.failures < pol->max_attempts && rs.incident_id != 0 && rs.last_signed &&
+	    strcmp(rs.state, "in_distress") == 0)
+		*pending = true;
+	return err;
 }
 
 bool srv_acs_policy_paused(const struct srv_acs_policy *pol, struct store *st,

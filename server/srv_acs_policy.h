@@ -34,6 +34,7 @@ struct srv_acs_policy {
 	uint32_t max_in_flight;
 	uint32_t download_window_s; /* an attempt older than this holds no download slot */
 	uint32_t pause_after_failures; /* 0: classes are never paused */
+	uint32_t wait_s;           /* what a "wait" ack asks of the device */
 };
 
 /* From the configuration; the strings are borrowed from cfg. */
@@ -51,10 +52,15 @@ MAYDAY_NODISCARD enum mayday_err srv_acs_policy_bundle(const struct srv_acs_poli
 						       size_t cap, uint64_t *size);
 
 /* Inside the writer's open batch, after the device's signed indication was
- * put: *remediate says whether its ack carries REMEDIATE. */
+ * put: *remediate says whether its ack carries REMEDIATE; *pending whether
+ * remediation is held back for now, so the ack says WAIT pol->wait_s and
+ * the device comes back to learn of the decision: an operator's approval
+ * not yet given (policy approve), or a scheduled remediation the ACS would
+ * not start now -- its class's pause already recorded, or max_in_flight
+ * downloads under way. Both false: the ack says NONE. */
 MAYDAY_NODISCARD enum mayday_err srv_acs_policy_apply(const struct srv_acs_policy *pol,
 						      struct store *st, const char *device_id,
-						      int64_t now, bool *remediate);
+						      int64_t now, bool *remediate, bool *pending);
 
 /* Whether the ACS holds off on devices of product_class: the class is
  * paused (checked, and recorded once it has pause_after_failures failed

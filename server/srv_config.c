@@ -63,6 +63,7 @@ static const struct key keys[] = {
 	{"acs", "max_attempts", K_UINT, 1, SRV_ACS_ATTEMPTS_MAX, F(acs_max_attempts), 0},
 	{"acs", "pause_after_failures", K_UINT, 0, SRV_ACS_PAUSE_MAX,
 	 F(acs_pause_after_failures), 0},
+	{"acs", "wait_s", K_UINT, 1, SRV_ACS_WAIT_MAX, F(acs_wait_s), 0},
 	{"acs", "bundle_dir", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_bundle_dir), 0},
 	{"limits", "max_datagram", K_UINT, 1, MAYDAY_INDICATION_MAX, F(max_datagram), 0},
 	{"limits", "unverified_per_source", K_UINT, 0, SRV_RATE_MAX, F(unverified_per_source), 0},
@@ -308,6 +309,7 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->acs_download_window = 3600;
 	cfg->acs_max_attempts = 3;
 	cfg->acs_pause_after_failures = 5;
+	cfg->acs_wait_s = 300;
 	strcpy(cfg->admin_allow_non_loopback, "no");
 	cfg->silence_default = SRV_SILENCE_DEFAULT;
 }

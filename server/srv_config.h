@@ -66,6 +66,7 @@
 #define SRV_SILENCE_MAX         31536000u  /* a year */
 #define SRV_SILENCE_CLASSES_MAX 16u        /* = STORE_SILENCE_CLASSES_MAX */
 #define SRV_SILENCE_CLASS_PREFIX "class."
+#define SRV_ACS_WAIT_MAX       86400   /* a day */
 
 /* A listener's address; len 0 when the listener is off. */
 struct srv_addr {
@@ -111,6 +112,7 @@ struct srv_config {
 	unsigned acs_download_window;             /* s an attempt counts as in flight, default 3600 */
 	unsigned acs_max_attempts;                /* failed attempts before remediation_failed, default 3 */
 	unsigned acs_pause_after_failures;        /* failures in a row pausing a class; 0 off, default 5 */
+	unsigned acs_wait_s;                      /* "wait" acks: announce again after s, default 300 */
 	char acs_bundle_dir[SRV_CONFIG_VALUE_MAX + 1]; /* golden bundles <product_class>.bundle */
 	/* [limits] */
 	unsigned max_datagram;                    /* 1..MAYDAY_INDICATION_MAX, default MAYDAY_INDICATION_MAX */

@@ -83,6 +83,7 @@
 #include "log.h"
 #include "srv_acs_session.h"
 #include "srv_bundle.h"
+#include "srv_busy.h"
 #include "srv_http.h"
 #include "srv_ingest.h"
 #include "srv_tls.h"
@@ -138,6 +139,7 @@ struct http {
 	char acs_base[SRV_ACS_BASE_MAX + 1];
 	char *acs_out;                /* CWMP_ENVELOPE_MAX bytes */
 	char *acs_in;                 /* CWMP_ENVELOPE_MAX bytes */
+	struct srv_busy busy;         /* loop thread only: signed 503 answers */
 };
 
 static struct log_limit lim_peer, lim_bev, lim_evict;
@@ -566,6 +568,31 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 	evbuffer_free(body);
 }
 
+/* No free slot: 503 + Retry-After for plain clients, and for a device the
+ * signed RETRY_AFTER ack echoing its indication when srv_busy allows (else
+ * the plain text). */
+static void busy_reply(struct http *h, struct evhttp_request *req, struct evbuffer *body,
+		       size_t len)
+{
+	uint8_t ack[MAYDAY_ACK_MAX];
+	size_t ack_len = 0;
+	const uint8_t *msg = evbuffer_pullup(body, (ev_ssize_t)len);
+	if (msg == NULL || srv_busy_answer(&h->busy, msg, len, (int64_t)time(NULL), ack,
+					   sizeof(ack), &ack_len) != MAYDAY_OK) {
+		reply(req, 503, "Service Unavailable", "busy, retry later", 1);
+		return;
+	}
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer *out = evbuffer_new();
+	evhttp_add_header(hdr, "Content-Type", SRV_HTTP_MEDIA_TYPE);
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	evhttp_add_header(hdr, "Retry-After", SRV_HTTP_RETRY_AFTER);
+	if (out != NULL)
+		evbuffer_add(out, ack, ack_len);
+	evhttp_send_reply(req, 503, "Service Unavailable", out);
+	evbuffer_free(out);
+}
+
 static void refuse(struct http *h, struct evhttp_request *req, int code, const char *reason,
 		   const char *text)
 {
@@ -643,7 +670,7 @@ static void on_distress(struct evhttp_request *req, void *arg)
 	}
 	if (atomic_load(&h->stopping) || srv_queue_pop(in->pool, &s, 1, 0, NULL) == 0) {
 		srv_stats_add(&in->stats->http_busy, 1);
-		reply(req, 503, "Service Unavailable", "busy, retry later", 1);
+		busy_reply(h, req, body, len);
 		return;
 	}
 	srv_slot_reset(s, &h->base, h->base.method);
@@ -1023,6 +1050,7 @@ static void http_destroy(struct srv_listener *l)
 	pthread_mutex_destroy(&h->next_mu);
 	srv_queue_fini(&h->done);
 	srv_acs_table_free(h->acs_tab);
+	srv_busy_fini(&h->busy);
 	store_close(h->acs_st);
 	free(h->acs_out);
 	free(h->acs_in);
@@ -1161,6 +1189,9 @@ enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_o
 	evhttp_set_bevcb(h->http, make_bev, h);
 	if (h->tls != NULL && srv_acs_policy_on(o->acs) &&
 	    (err = acs_open(h, o)) != MAYDAY_OK)
+		goto fail;
+	if ((err = srv_busy_init(&h->busy, o->busy_key, (uint32_t)atoi(SRV_HTTP_RETRY_AFTER),
+				 SRV_BUSY_PER_S)) != MAYDAY_OK)
 		goto fail;
 	err = MAYDAY_E_INTERNAL;
 	size_t max_read = (size_t)o->max_body * BODY_READ_FACTOR;

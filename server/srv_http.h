@@ -71,6 +71,8 @@ struct srv_http_opts {
 	unsigned max_per_source;
 	const struct srv_acs_policy *acs; /* NULL or off: no ACS (ignored without tls) */
 	const char *db;                   /* store spec the ACS opens for itself */
+	EVP_PKEY *busy_key;               /* NULL: a 503 for want of a slot is unsigned;
+					   * else signed with it (srv_busy.h); borrowed */
 };
 
 /* Binds and listens (port 0: the kernel picks; l->bound says which).

@@ -70,6 +70,7 @@ struct worker {
 
 struct srv_pipeline {
 	const struct srv_config *cfg;
+	EVP_PKEY *hems_key;          /* borrowed: the listeners sign busy answers with it */
 	struct srv_slot *slots;
 	size_t n_slots;
 	struct srv_queue pool, work, commit;
@@ -237,6 +238,7 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 	if (cfg->http_listen.len) {
 		struct srv_http_opts o = http_opts(cfg, "http", MAYDAY_TRANSPORT_PLAIN_HTTP,
 						   &cfg->http_listen);
+		o.busy_key = p->hems_key;   /* admission control: signed 503 answers */
 		if (keep(p, srv_http_open(&l, &o, &p->intake), &l) != MAYDAY_OK)
 			return MAYDAY_E_IO;
 	}
@@ -244,6 +246,7 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 		struct srv_http_opts o = http_opts(cfg, "https", MAYDAY_TRANSPORT_TLS,
 						   &cfg->https_listen);
 		o.acs = &p->acs_policy;   /* the ACS shares the HTTPS listener */
+		o.busy_key = p->hems_key;
 		o.db = cfg->db;
 		p->tls_files = (struct srv_tls_files){.cert = cfg->https_cert, .key = cfg->https_key,
 						      .ca = cfg->https_ca, .crl = cfg->https_crl,
@@ -301,6 +304,7 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	if (p == NULL)
 		return MAYDAY_E_NOMEM;
 	p->cfg = cfg;
+	p->hems_key = hems_key;
 	srv_acs_policy_from_config(&p->acs_policy, cfg);
 	p->n_slots = cfg->queue;
 	p->n_workers = cfg->workers;

@@ -69,6 +69,7 @@ struct srv_slot {
 	int committed;                          /* rec outputs are durable: may be acked */
 	const char *acs_url;                    /* non-NULL: the ack says REMEDIATE (durable
 						 * with the row); borrowed from the config */
+	uint32_t wait_s;                        /* non-zero: the ack says WAIT (remediation held back) */
 	/* ack stage */
 	uint8_t ack[SRV_ANSWER_MAX];
 	size_t ack_len;
@@ -92,6 +93,7 @@ static inline void srv_slot_reset(struct srv_slot *s, struct srv_listener *via, 
 	s->verdict = SRV_DROP_MALFORMED;
 	s->committed = 0;
 	s->acs_url = NULL;
+	s->wait_s = 0;
 	s->ack_len = 0;
 }
 

@@ -48,7 +48,8 @@ static void log_incident(const struct srv_slot *s)
 		   (long long)r->incident_id, mayday_transport_name(r->transport),
 		   store_trust_name(r->trust), store_channel_name(r->channel_auth),
 		   mayday_reason_name(ev->reason), ev->n_failed > 0 ? ev->failed[0].name : "-",
-		   ev->n_failed, s->acs_url != NULL ? ", remediation scheduled" : "");
+		   ev->n_failed, s->acs_url != NULL ? ", remediation scheduled"
+		   : s->wait_s != 0 ? ", remediation waits (device told to come back)" : "");
 }
 
 /* Remediation is decided for signed rows that joined an incident: a new
@@ -58,15 +59,18 @@ static void log_incident(const struct srv_slot *s)
 static enum mayday_err remed(struct store *st, struct srv_slot *s,
 			     const struct srv_acs_policy *pol)
 {
-	bool yes = false;
+	bool yes = false, pending = false;
 	const struct store_ingest_rec *r = &s->rec;
 	if (!srv_acs_policy_on(pol) || r->trust != STORE_TRUST_SIGNED || r->incident_id == 0 ||
 	    (r->outcome != STORE_NEW && r->outcome != STORE_DUPLICATE) ||
 	    (r->outcome == STORE_DUPLICATE && s->ind.counter != r->high))
 		return MAYDAY_OK;
-	enum mayday_err err = srv_acs_policy_apply(pol, st, s->ind.device_id, r->received_at, &yes);
+	enum mayday_err err = srv_acs_policy_apply(pol, st, s->ind.device_id, r->received_at, &yes,
+						   &pending);
 	if (err == MAYDAY_OK && yes)
 		s->acs_url = pol->acs_url;
+	else if (err == MAYDAY_OK && pending)
+		s->wait_s = pol->wait_s;
 	return err;
 }
 
@@ -85,8 +89,10 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 		slots[i]->committed = 0;
 	for (;;) {
 		size_t bad = n;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			slots[i]->acs_url = NULL;
+			slots[i]->wait_s = 0;
+		}
 		err = store_ingest_begin(st);
 		if (err != MAYDAY_OK)
 			goto failed;

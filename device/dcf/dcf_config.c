@@ -452,8 +452,19 @@ static const char *v_attempt(struct parse_ctx *ctx, const char *value)
 
 static const char *v_deadline(struct parse_ctx *ctx, const char *value)
 {
+	/* 0: no deadline, the default (a device in distress keeps trying). */
+	if (strcmp(value, "0") == 0) {
+		ctx->cfg->deadline_ms = 0;
+		return NULL;
+	}
 	return parse_u32(value, DCF_DEADLINE_MS_MIN, DCF_DEADLINE_MS_MAX, &ctx->cfg->deadline_ms)
-		? NULL : "not a number in 10..86400000";
+		? NULL : "not 0 nor a number in 10..86400000";
+}
+
+static const char *v_wait_max_s(struct parse_ctx *ctx, const char *value)
+{
+	return parse_u32(value, 1, DCF_WAIT_MAX_S_MAX, &ctx->cfg->wait_max_s)
+		? NULL : "not a number in 1..86400";
 }
 
 static const char *v_attempts(struct parse_ctx *ctx, const char *value)
@@ -543,6 +554,7 @@ static const struct key_row key_rows[] = {
 	{ "retry", "attempts_per_method", 0, v_attempts },
 	{ "retry", "reannounce_s", 0, v_reannounce_s },
 	{ "retry", "reannounce_max", 0, v_reannounce_max },
+	{ "retry", "wait_max_s", 0, v_wait_max_s },
 	{ "cwmp", "remediation", 0, v_cwmp_remediation },
 	{ "cwmp", "ca", 0, v_cwmp_ca },
 	{ "cwmp", "cert", 0, v_cwmp_cert },
@@ -636,12 +648,13 @@ static void set_defaults(struct dcf_config *cfg)
 	strcpy(cfg->ipsec_child, "distress");
 	cfg->ipsec_initiate_timeout_ms = 5000;
 	cfg->initial_ms = 200;
-	cfg->max_ms = 5000;
+	cfg->max_ms = 300000;
 	cfg->attempt_timeout_ms = 500;
-	cfg->deadline_ms = 30000;
+	cfg->deadline_ms = 0;
 	cfg->attempts_per_method = 4;
 	cfg->reannounce_s = 0;
 	cfg->reannounce_max = 24;
+	cfg->wait_max_s = 3600;
 	cfg->cwmp_enabled = 1;
 	cfg->cwmp_timeout_ms = 10000;
 	cfg->download_timeout_ms = 600000;

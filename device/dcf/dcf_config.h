@@ -12,9 +12,9 @@
  *   [psk]   endpoint = 127.0.0.1:7702
  *   [ipsec] vici = /run/charon.vici ; child = distress ; endpoint = 10.9.0.1:7701 ;
  *           initiate_timeout_ms = 5000
- *   [retry] initial_ms = 200 ; max_ms = 5000 ; attempt_timeout_ms = 500 ;
- *           deadline_ms = 30000 ; attempts_per_method = 4 ; reannounce_s = 0 ;
- *           reannounce_max = 24
+ *   [retry] initial_ms = 200 ; max_ms = 300000 ; attempt_timeout_ms = 500 ;
+ *           deadline_ms = 0 (none) ; attempts_per_method = 4 ; reannounce_s = 0 ;
+ *           reannounce_max = 24 ; wait_max_s = 3600
  *   [cwmp]  remediation = on ; ca = operator-ca.pem ; cert = dcf-cert.pem ;
  *           pin_sha256 = HEX ; timeout_ms = 10000 ; download_timeout_ms = 600000 ;
  *           boot_tries = 3      (ca and cert default to [tls]'s)
@@ -56,7 +56,8 @@ struct hal_flash;
 #define DCF_ATTEMPT_MS_MIN      10u
 #define DCF_ATTEMPT_MS_MAX      60000u
 #define DCF_DEADLINE_MS_MIN     10u
-#define DCF_DEADLINE_MS_MAX     86400000u  /* one day */
+#define DCF_DEADLINE_MS_MAX     86400000u  /* one day; 0 is also allowed: no deadline */
+#define DCF_WAIT_MAX_S_MAX      86400u     /* one day */
 #define DCF_ATTEMPTS_MIN        1u
 #define DCF_ATTEMPTS_MAX        100u
 #define DCF_REANNOUNCE_S_MAX    86400u     /* one day */
@@ -112,10 +113,11 @@ struct dcf_config {
 	uint32_t initial_ms;
 	uint32_t max_ms;
 	uint32_t attempt_timeout_ms;
-	uint32_t deadline_ms;
+	uint32_t deadline_ms;          /* 0: none, keep trying while powered */
 	uint32_t attempts_per_method;  /* failed attempts (unanswered, rejected) per method */
 	uint32_t reannounce_s;         /* 0: no re-announcement after an ack */
 	uint32_t reannounce_max;       /* re-announcements per run (0: none) */
+	uint32_t wait_max_s;           /* longest "wait" of an ack the DCF honours */
 
 	/* Remediation (DESIGN §7): the CWMP session and download an
 	 * authenticated REMEDIATE ack asks for. cwmp_ca / cwmp_cert are files of

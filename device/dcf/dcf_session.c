@@ -41,11 +41,11 @@
 
 #include <inttypes.h>
 #include <openssl/rand.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "dcf_ack.h"
+#include "dcf_attempt.h"
 #include "dcf_config.h"
 #include "dcf_report.h"
 #include "dcf_retry.h"
@@ -93,6 +93,10 @@ struct run {
 	int unverified;                  /* the H(e)MS stored a copy it could not verify */
 	int unauth;                      /* an answer failed authentication */
 	int failed_seen;                 /* any of the three in this announcement */
+	/* Attempt state on flash (dcf_attempt.h). */
+	uint32_t resume_step;            /* backoff step restored at start, for announce */
+	int saved;                       /* a record is on flash */
+	int save_failed;                 /* logged once */
 };
 
 static uint64_t random_u64(void)
@@ -105,16 +109,18 @@ static uint64_t random_u64(void)
 	return v;
 }
 
+/* Every wait goes through the clock HAL, so a simulated clock runs the
+ * whole schedule (hours of outage) at once. */
 static void sleep_ms(uint64_t ms)
 {
-	if (ms > 60000)
-		ms = 60000;
-	poll(NULL, 0, (int)ms);
+	hal_clock_sleep_ms(ms);
 }
 
 static void sleep_until(uint64_t at)
 {
-	for (uint64_t now = hal_clock_mono_ms(); now < at; now = hal_clock_mono_ms())
+	uint64_t now = hal_clock_mono_ms();
+
+	if (now < at)
 		sleep_ms(at - now);
 }
 
@@ -134,6 +140,8 @@ static const char *ack_action_name(uint32_t action)
 	case MAYDAY_ACTION_NONE: return "none";
 	case MAYDAY_ACTION_RETRY_AFTER: return "retry-after";
 	case MAYDAY_ACTION_REMEDIATE: return "remediate";
+	case MAYDAY_ACTION_WAIT: return "wait";
+	case MAYDAY_ACTION_STAND_DOWN: return "stand-down";
 	default: return "unknown";
 	}
 }
@@ -239,6 +247,12 @@ static bool send_message(struct run *r)
 	}
 	r->st->sends++;
 	uint32_t busy = r->ops->retry_after_s ? r->ops->retry_after_s(r->tx) : 0;
+	/* A transport's busy signal (HTTP 503 + Retry-After) is not signed:
+	 * with no deadline, a forged one must not silence the device for
+	 * longer than its own backoff cap would. */
+	uint32_t cap_s = r->cfg->max_ms / 1000 ? r->cfg->max_ms / 1000 : 1;
+	if (busy > cap_s)
+		busy = cap_s;
 	return busy == 0 || postpone(r, busy, hal_clock_mono_ms());
 }
 
@@ -301,8 +315,11 @@ static enum wait_result on_ack(struct run *r, enum dcf_ack_meaning m,
 		ack_action_name(ack->action));
 	switch (m) {
 	case DCF_ACK_WAIT:
-		/* A busy server has not judged this counter: the same bytes go again. */
-		if (!postpone(r, ack->retry_after, hal_clock_mono_ms()))
+		/* A busy server has not judged this counter: the same bytes go
+		 * again, after at most wait_max_s. */
+		if (!postpone(r, ack->retry_after < r->cfg->wait_max_s ? ack->retry_after
+								       : r->cfg->wait_max_s,
+			      hal_clock_mono_ms()))
 			return WAIT_GIVE_UP;
 		if (*due < r->not_before)
 			*due = r->not_before;
@@ -372,13 +389,86 @@ static enum wait_result wait_for_ack(struct run *r, uint64_t *due)
 	}
 }
 
+/* Writes what a restart would resume from: the method and backoff step,
+ * and not_before_s (wall seconds) after a "wait". A failure is logged once
+ * and does not stop the procedure: at worst a restart begins at step 0. */
+static void persist(struct run *r, uint64_t not_before_s)
+{
+	struct hal_flash *f = r->s->env->flash;
+	struct dcf_attempt a = {
+		.method = (uint8_t)r->method,
+		.step = r->attempts,
+		.counter = r->st->counter,
+		.not_before_s = not_before_s,
+	};
+	enum mayday_err rc;
+
+	if (!f)
+		return;
+	rc = dcf_attempt_save(f, &a);
+	if (rc == MAYDAY_OK) {
+		r->saved = 1;
+	} else if (!r->save_failed) {
+		r->save_failed = 1;
+		log_info("cannot save the attempt state: %s", mayday_strerror(rc));
+	}
+}
+
+/* Acknowledged: nothing to resume from. */
+static void forget_attempts(struct run *r)
+{
+	if (!r->saved || !r->s->env->flash)
+		return;
+	if (dcf_attempt_clear(r->s->env->flash) == MAYDAY_OK)
+		r->saved = 0;
+}
+
+/* The record a previous run left (a power cut during an outage or a wait):
+ * resume its method and backoff step, and honour its wait (bounded). */
+static void resume(struct run *r)
+{
+	struct hal_flash *f = r->s->env->flash;
+	struct dcf_attempt a;
+	enum mayday_err rc;
+
+	if (!f)
+		return;
+	rc = dcf_attempt_load(f, &a);
+	if (rc == MAYDAY_E_NOTFOUND)
+		return;
+	r->saved = 1; /* whatever it holds, it is replaced or cleared later */
+	if (rc != MAYDAY_OK) {
+		log_info("ignoring the attempt state on flash: %s", mayday_strerror(rc));
+		return;
+	}
+	if (a.method < r->s->n_methods)
+		change_method(r, a.method);
+	r->resume_step = a.step;
+	log_info("resuming after a restart: backoff step %" PRIu32 ", method %s (last counter %"
+		PRIu64 ")", a.step, r->s->methods[r->method]->name, a.counter);
+	uint64_t now = hal_clock_wall_s();
+	if (a.not_before_s > now) {
+		uint64_t left = a.not_before_s - now;
+		if (left > r->cfg->wait_max_s)
+			left = r->cfg->wait_max_s;
+		log_info("the H(e)MS asked to wait: announcing in %" PRIu64 " s", left);
+		sleep_ms(left * 1000);
+	}
+}
+
 /* After an attempt that did not end the announcement: what goes next. */
 static void next_attempt(struct run *r)
 {
 	const struct dcf_session *s = r->s;
 	unsigned next = (r->method + 1) % s->n_methods;
 
-	r->attempts++;
+	unsigned was = r->method;
+	/* Saved while the window still grows: at the cap the step no longer
+	 * changes anything, and the flash is spared a write per retry. */
+	bool growing = dcf_retry_window_ms(&r->policy, r->attempts) < r->cfg->max_ms;
+
+	if (r->attempts < DCF_ATTEMPT_STEP_MAX)
+		r->attempts++; /* the window stops growing at the cap anyway */
 	if (r->unverified || r->unauth) {
 		/* Someone on this method's path alters the indication or answers
 		 * for the H(e)MS: the same bytes over it would meet the same fate. */
@@ -406,15 +496,20 @@ static void next_attempt(struct run *r)
 		r->st->fallbacks++;
 		change_method(r, next);
 	}
+	if (growing || r->method != was)
+		persist(r, 0);
 }
 
 static enum outcome announce(struct run *r)
 {
 	const struct dcf_session *s = r->s;
 
-	r->deadline = hal_clock_mono_ms() + s->deadline_ms;
+	/* No deadline (0): the device keeps trying, at the capped low rate,
+	 * for as long as it is powered. */
+	r->deadline = s->deadline_ms ? hal_clock_mono_ms() + s->deadline_ms : UINT64_MAX;
 	r->have_msg = 0;
-	r->attempts = 0;
+	r->attempts = r->resume_step; /* 0 but for the first announcement after a restart */
+	r->resume_step = 0;
 	r->not_before = 0;
 	r->failed_seen = 0;
 	r->st->announcements++;
@@ -462,6 +557,46 @@ static int acked(struct run *r)
 	return r->s->on_acked(r->s->on_acked_ctx, &r->st->ack);
 }
 
+/* A pause of `base` ms plus up to an eighth more, drawn at random: devices
+ * told to wait the same time by one busy H(e)MS come back spread out. */
+static uint64_t jittered(uint64_t base)
+{
+	return base + random_u64() % (base / 8 + 1);
+}
+
+/* What the acknowledged announcement's decision asks before the next one:
+ * how long to wait (ms) and false if the procedure ends here. */
+static bool decision_wait(struct run *r, uint32_t *reannounced, uint64_t *wait_ms)
+{
+	const struct dcf_config *cfg = r->cfg;
+	const struct mayday_ack *ack = &r->st->ack;
+
+	switch (ack->action) {
+	case MAYDAY_ACTION_WAIT: {
+		uint32_t n = ack->retry_after;
+		if (n > cfg->wait_max_s)
+			n = cfg->wait_max_s;
+		log_info("the H(e)MS asks to wait: announcing again in %" PRIu32 " s (asked %"
+			PRIu32 " s)", n, ack->retry_after);
+		*wait_ms = jittered((uint64_t)n * 1000);
+		return true;
+	}
+	case MAYDAY_ACTION_NONE:
+	case MAYDAY_ACTION_REMEDIATE: /* started, but no new image is pending */
+	default:
+		/* Recorded, nothing (more) asked: an H(e)MS without remediation,
+		 * or a remediation that ended without a new image. The
+		 * configured low-rate re-announcement, if any. */
+		if (cfg->reannounce_s == 0 || *reannounced >= cfg->reannounce_max)
+			return false;
+		++*reannounced;
+		log_info("still in distress: re-announcement %" PRIu32 " of %" PRIu32 " in %" PRIu32
+			" s", *reannounced, cfg->reannounce_max, cfg->reannounce_s);
+		*wait_ms = (uint64_t)cfg->reannounce_s * 1000;
+		return true;
+	}
+}
+
 int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 {
 	const struct dcf_config *cfg = s->env->cfg;
@@ -471,27 +606,38 @@ int dcf_session_run(const struct dcf_session *s, struct dcf_stats *stats)
 		.st = stats,
 		.policy = { .initial_ms = cfg->initial_ms, .max_ms = cfg->max_ms },
 	};
-	enum outcome first;
+	enum outcome first = OUT_UNACKED;
+	uint32_t reannounced = 0;
+	int hooked = 0;
 
 	memset(stats, 0, sizeof(*stats));
-	first = announce(&r);
-	int hooked = first == OUT_ACKED ? acked(&r) : 0;
-	for (uint32_t i = 1; !hooked && first == OUT_ACKED && cfg->reannounce_s > 0 &&
-	     i <= cfg->reannounce_max; i++) {
-		/* No channel idles through the period; the next one starts fresh. */
-		close_tx(&r);
-		log_info("still in distress: re-announcement %" PRIu32 " of %" PRIu32 " in %" PRIu32
-			" s", i, cfg->reannounce_max, cfg->reannounce_s);
-		sleep_until(hal_clock_mono_ms() + (uint64_t)cfg->reannounce_s * 1000);
-		/* The method that carried the last ack goes first. */
-		change_method(&r, stats->method);
+	resume(&r);
+	for (;;) {
 		enum outcome o = announce(&r);
-		if (o == OUT_ROT) {
-			first = OUT_ROT;
-			break;
+		if (stats->announcements == 1 || o == OUT_ROT)
+			first = o;
+		if (o != OUT_ACKED)
+			break; /* re-announcements that go unanswered do not undo an ack */
+		if (stats->ack.action != MAYDAY_ACTION_WAIT)
+			forget_attempts(&r);
+		if (stats->ack.action == MAYDAY_ACTION_STAND_DOWN) {
+			log_info("the H(e)MS asks to stand down: no more announcements until "
+				"the next boot (incident %" PRIu64 ")", stats->ack.incident_id);
+			close_tx(&r);
+			return MAYDAY_EXIT_DCF_STAND_DOWN;
 		}
-		if (o == OUT_ACKED)
-			hooked = acked(&r);
+		hooked = acked(&r);
+		uint64_t wait_ms;
+		if (hooked || !decision_wait(&r, &reannounced, &wait_ms))
+			break;
+		if (stats->ack.action == MAYDAY_ACTION_WAIT)
+			persist(&r, hal_clock_wall_s() + (wait_ms + 999) / 1000);
+		/* No channel idles through the pause; the next one starts fresh. */
+		close_tx(&r);
+		sleep_until(hal_clock_mono_ms() + wait_ms);
+		/* The method that carried the last ack goes first, with a new
+		 * counter: the H(e)MS joins it to the device's open incident. */
+		change_method(&r, stats->method);
 	}
 	close_tx(&r);
 	if (hooked)

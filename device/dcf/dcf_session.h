@@ -1,9 +1,15 @@
 /*
  * The distress procedure: announce the distress over the configured
  * methods, in order, until an authenticated acknowledgement that the
- * indication was verified and stored arrives or the deadline passes; once
- * acknowledged, re-announce periodically while the device stays in distress
- * (i.e. while the DCF runs).
+ * indication was verified and stored arrives -- for as long as the device
+ * is powered, or until the deadline if one is set -- then do what the
+ * acknowledgement's decision says: remediate (on_acked), wait and announce
+ * again with a new counter (pending approval...), stand down, or (action
+ * none) re-announce at the configured low rate, if any.
+ *
+ * The attempt state (backoff step, method, a wait's end) is kept on flash
+ * (dcf_attempt.h) so a restart resumes it; an acknowledgement clears it.
+ * Every wait goes through the clock HAL.
  *
  * One announcement: take a fresh RoT counter, build and sign the indication
  * for the current method (its `transport` claim names the method, so every
@@ -55,7 +61,7 @@ struct dcf_session {
 	const char *device_id;
 	const struct mayday_evidence *ev;
 	uint64_t free_space;
-	uint32_t deadline_ms;                    /* per announcement, from its start */
+	uint32_t deadline_ms;                    /* per announcement, from its start; 0: none */
 	/* Called after every acknowledged announcement, with the channel
 	 * closed, with that announcement's ack -- always one that passed
 	 * dcf_ack_check as DCF_ACK_VALID with status STORED, never an
@@ -73,7 +79,8 @@ struct dcf_session {
  * RETRY_AFTER (from a valid ack, or a transport's own busy signal such as
  * HTTP 503 + Retry-After) postpones the next send and is not a verdict on
  * the counter: the same bytes go again (the announcement ends early if that
- * is past the deadline). Every other answer to the counter in flight is a
+ * is past the deadline), no later than [retry] wait_max_s for a signed ack
+ * and the backoff cap max_ms for a transport's unsigned signal. Every other answer to the counter in flight is a
  * failed attempt that ends the counter (the loop still listens until the
  * next send is due, for the genuine STORED):
  *   STORED_UNVERIFIED, or an ack that fails authentication: the path of
@@ -82,7 +89,15 @@ struct dcf_session {
  *   REJECTED: the next attempt is a new counter on the same method, and
  *   counts toward attempts_per_method like an unanswered attempt.
  * Anything else received is counted and dropped. Nothing but the deadline
- * ends an announcement that was not acknowledged.
+ * (none when deadline_ms is 0) ends an announcement that was not
+ * acknowledged.
+ *
+ * After an acknowledged announcement, by its action: WAIT sleeps
+ * retry_after s (at most [retry] wait_max_s, plus up to an eighth at
+ * random) and announces again; STAND_DOWN returns
+ * MAYDAY_EXIT_DCF_STAND_DOWN (on_acked is not called); NONE, or a
+ * REMEDIATE whose on_acked returned 0, re-announces per reannounce_s /
+ * reannounce_max, else ends.
  *
  * Returns an enum mayday_exit: on_acked's non-zero answer; else
  * MAYDAY_EXIT_DCF_ACKED if an announcement was

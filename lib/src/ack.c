@@ -5,7 +5,9 @@
  * The ACS URL is present exactly when it is non-empty, so every ack struct
  * has one encoding. An action or status this version does not know is
  * rejected (MAYDAY_E_UNSUPPORTED): a device must never guess what the
- * network asked of it. REMEDIATE without an ACS URL is malformed.
+ * network asked of it. REMEDIATE without an ACS URL is malformed, and so is
+ * WAIT without a retry_after (a device told to wait 0 s would announce in a
+ * loop).
  */
 #include <string.h>
 
@@ -39,10 +41,11 @@ enum mayday_err mayday_ack_encode_claims(const struct mayday_ack *ack, uint8_t *
 		return MAYDAY_E_INVALID;
 	if (!utf8_field_ok(ack->device_id, 1, MAYDAY_DEVICE_ID_MAX) ||
 	    !utf8_field_ok(ack->acs_url, 0, MAYDAY_URL_MAX) ||
-	    ack->status > MAYDAY_ACK_REJECTED || ack->action > MAYDAY_ACTION_REMEDIATE)
+	    ack->status > MAYDAY_ACK_REJECTED || ack->action > MAYDAY_ACTION_MAX)
 		return MAYDAY_E_INVALID;
 	has_url = ack->acs_url[0] != '\0';
-	if (ack->action == MAYDAY_ACTION_REMEDIATE && !has_url)
+	if ((ack->action == MAYDAY_ACTION_REMEDIATE && !has_url) ||
+	    (ack->action == MAYDAY_ACTION_WAIT && ack->retry_after == 0))
 		return MAYDAY_E_INVALID;
 
 	cbor_det_writer_init(&w, out, out_cap);
@@ -116,7 +119,7 @@ static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t ba
 			err = get_enum(&r, &ack->status, MAYDAY_ACK_REJECTED, "unknown ack status");
 			break;
 		case ACK_ACTION:
-			err = get_enum(&r, &ack->action, MAYDAY_ACTION_REMEDIATE, "unknown action");
+			err = get_enum(&r, &ack->action, MAYDAY_ACTION_MAX, "unknown action");
 			break;
 		case ACK_RETRY_AFTER:
 			err = cbor_det_get_u32(&r, &ack->retry_after);
@@ -134,6 +137,9 @@ static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t ba
 	if (!err && ack->action == MAYDAY_ACTION_REMEDIATE && ack->acs_url[0] == '\0')
 		err = cbor_det_fail(&r, cbor_det_offset(&r), MAYDAY_E_MALFORMED,
 				    "remediate without ACS URL");
+	if (!err && ack->action == MAYDAY_ACTION_WAIT && ack->retry_after == 0)
+		err = cbor_det_fail(&r, cbor_det_offset(&r), MAYDAY_E_MALFORMED,
+				    "wait without retry_after");
 	if (!err)
 		err = cbor_det_end(&r);
 	if (err)

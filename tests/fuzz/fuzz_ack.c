@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_rules(const struct mayday_ack *a)
 {
-	if (a->status > MAYDAY_ACK_REJECTED || a->action > MAYDAY_ACTION_REMEDIATE ||
+	if (a->status > MAYDAY_ACK_REJECTED || a->action > MAYDAY_ACTION_MAX ||
+	    (a->action == MAYDAY_ACTION_WAIT && a->retry_after == 0) ||
 	    (a->action == MAYDAY_ACTION_REMEDIATE && a->acs_url[0] == '\0') ||
 	    a->device_id[0] == '\0')
 		abort();

@@ -23,8 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    cfg.version[0] == '\0' || cfg.product_class[0] == '\0' ||
 	    cfg.max_image_size == 0 || cfg.max_image_size > DCF_MAX_IMAGE_SIZE_MAX ||
 	    cfg.initial_ms < DCF_INITIAL_MS_MIN || cfg.max_ms < cfg.initial_ms ||
-	    cfg.attempt_timeout_ms < DCF_ATTEMPT_MS_MIN || cfg.deadline_ms < DCF_DEADLINE_MS_MIN ||
-	    cfg.deadline_ms > DCF_DEADLINE_MS_MAX)
+	    cfg.attempt_timeout_ms < DCF_ATTEMPT_MS_MIN ||
+	    (cfg.deadline_ms != 0 && cfg.deadline_ms < DCF_DEADLINE_MS_MIN) || /* 0: none */
+	    cfg.deadline_ms > DCF_DEADLINE_MS_MAX ||
+	    cfg.wait_max_s == 0 || cfg.wait_max_s > DCF_WAIT_MAX_S_MAX)
 		abort();
 	for (unsigned i = 0; i < cfg.n_methods; i++) {
 		const struct dcf_tx_ops *ops = dcf_tx_find(cfg.methods[i]);

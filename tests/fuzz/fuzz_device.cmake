@@ -19,6 +19,10 @@ target_link_libraries(fuzz_normal_attach_cfg PRIVATE mayday_hal mayday mayday_lo
 # fuzz build instruments like every library.
 mayday_fuzz_target(fuzz_dcf_config)
 target_link_libraries(fuzz_dcf_config PRIVATE mayday_dcf_core)
+# The DCF's attempt state, read back from the state partition.
+mayday_fuzz_target(fuzz_dcf_attempt ${CMAKE_SOURCE_DIR}/device/dcf/dcf_attempt.c)
+target_include_directories(fuzz_dcf_attempt PRIVATE ${CMAKE_SOURCE_DIR}/device/dcf)
+target_link_libraries(fuzz_dcf_attempt PRIVATE mayday_hal mayday)
 # Parsers of the RoT partition's items and of the fault backend's options
 # (device/hal/), each exposed through its private header.
 mayday_fuzz_target(fuzz_hal_rot_counters ${CMAKE_SOURCE_DIR}/device/hal/rot_counters.c)

@@ -16,6 +16,13 @@ add_test(NAME integration-remediation-loop
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_remediation_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(integration-remediation-loop PROPERTIES LABELS integration TIMEOUT 300)
 
+# A device in trouble is never lost: maydayd down at power-on, then back;
+# policy approve: "wait" acks until the approval, then remediated in the
+# same DCF run.
+add_test(NAME integration-distress-persists
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_persist_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-distress-persists PROPERTIES LABELS integration TIMEOUT 300)
+
 # An on-path bit flip on the first method must not silence the device: the
 # DCF moves on and the report is verified and stored over the next one.
 # flip_relay is the attacker (test-only; see its head comment).

@@ -7,7 +7,8 @@
  *       a signed indication (COSE_Sign1) as a device would send it
  *   srv_itool ack --hems-pub PUB.pem --in FILE [--device ID] [--counter N]
  *       verifies a signed ack; prints "status=S incident=I device=D counter=C",
- *       followed by " action=remediate" when it says so
+ *       followed by " action=remediate" when it says so, and on a second line
+ *       "action=A retry_after=R" (numbers)
  *   srv_itool enrol-psk --db STORE --kek FILE --device ID --kid HEX --psk HEX
  *       the PSK sealed in the store under the KEK FILE, as maydayd reads it
  *   srv_itool psk --port P --kid HEX --psk HEX --in FILE --hems-pub PUB.pem
@@ -148,6 +149,7 @@ static int check_ack(const struct opts *o, EVP_PKEY *hems, const uint8_t *buf, s
 	       (unsigned long long)ack.incident_id, ack.device_id,
 	       (unsigned long long)ack.counter,
 	       ack.action == MAYDAY_ACTION_REMEDIATE ? " action=remediate" : "");
+	printf("action=%u retry_after=%u\n", (unsigned)ack.action, (unsigned)ack.retry_after);
 	if ((o->device != NULL && strcmp(o->device, ack.device_id) != 0) ||
 	    (o->have_counter && o->counter != ack.counter)) {
 		fprintf(stderr, "srv_itool: ack for another device or counter\n");

@@ -126,7 +126,7 @@ timeout 1 cat <&5 >/dev/null || fail "the connection waiting longest was not evi
 timeout 5 cat <&6 >/dev/null || fail "a silent connection outlived the request deadline"
 exec 5>&- 6>&- 7>&- 8>&-
 
-# ---- acks only after commit; 503 when every slot is taken -------------------------
+# ---- acks only after commit; 503 (signed) when every slot is taken ----------------
 # Another process holds the store's write lock: 64 requests take the 64
 # slots and wait (none is answered before its row is committed), the 65th
 # is told to come back later. 64 devices, one request each: a device has one
@@ -175,6 +175,11 @@ answered=$(cat "$work"/code-1?? | wc -c)
 [ "$answered" = 0 ] || fail "answers before the commit: $(cat "$work"/code-1??)"
 [ "$(post "$work/ind-lock-164-1-0.cose")" = 503 ] || fail "the 65th request was not told 503"
 grep -qi '^retry-after: [0-9]' "$work/headers" || fail "503 without Retry-After"
+# Admission control: the 503 carries the signed RETRY_AFTER ack echoing the
+# device and counter, which a device can authenticate (srv_busy.h).
+grep -qi '^content-type: application/cose' "$work/headers" || fail "503 without a signed answer"
+ack_of "$work/body" hnb-1 164 | grep -q '^action=1 retry_after=2$' ||
+  fail "503 answer: $(ack_of "$work/body" hnb-1 164)"
 echo "COMMIT;" >&9
 exec 9>&-
 wait "$lock_pid"

@@ -2,7 +2,7 @@
 # Listed one by one; each is its own executable and CTest test, label "unit".
 
 set(MAYDAY_DCF_TESTS test_dcf_config test_dcf_retry test_dcf_ack test_dcf_report test_dcf_run
-    test_dcf_session test_dcf_remediate)
+    test_dcf_session test_dcf_remediate test_dcf_attempt)
 foreach(t ${MAYDAY_DCF_TESTS})
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
   target_compile_definitions(${t} PRIVATE _GNU_SOURCE)   # nftw, mkdtemp

@@ -277,7 +277,7 @@ static void write_seed(const char *dir, const char *sub, const char *name, const
 
 int main(int argc, char **argv)
 {
-	static struct vec ev, aev, ind, ind_cose, ack, ackr, ackr_cose, man, man_cose;
+	static struct vec ev, aev, ind, ind_cose, ack, ackw, ackr, ackr_cose, man, man_cose;
 	struct mayday_evidence e;
 	struct mayday_indication i;
 	struct mayday_ack a;
@@ -293,6 +293,8 @@ int main(int argc, char **argv)
 	      "indication");
 	tv_example_ack(&a);
 	check(mayday_ack_encode_claims(&a, ack.bytes, sizeof(ack.bytes), &ack.len), "ack");
+	tv_example_ack_wait(&a);
+	check(mayday_ack_encode_claims(&a, ackw.bytes, sizeof(ackw.bytes), &ackw.len), "ack");
 	tv_example_ack_remediate(&a);
 	check(mayday_ack_encode_claims(&a, ackr.bytes, sizeof(ackr.bytes), &ackr.len), "ack");
 	tv_example_manifest(&m);
@@ -309,6 +311,7 @@ int main(int argc, char **argv)
 		c_line("tv_indication_claims_hex", &ind);
 		c_line("tv_indication_cose_hex", &ind_cose);
 		c_line("tv_ack_claims_hex", &ack);
+		c_line("tv_ack_wait_claims_hex", &ackw);
 		c_line("tv_ack_remediate_claims_hex", &ackr);
 		c_line("tv_ack_remediate_cose_hex", &ackr_cose);
 		c_line("tv_manifest_claims_hex", &man);
@@ -319,6 +322,7 @@ int main(int argc, char **argv)
 		md_claims("Indication claims", &ind);
 		md_signed("Signed indication", &ind_cose, "indication claims above");
 		md_claims("Acknowledgement claims, retry-after", &ack);
+		md_claims("Acknowledgement claims, wait", &ackw);
 		md_claims("Acknowledgement claims, remediate", &ackr);
 		md_signed("Signed acknowledgement, remediate", &ackr_cose,
 			  "remediate claims above");
@@ -330,6 +334,7 @@ int main(int argc, char **argv)
 		write_seed(argv[2], "fuzz_indication", "claims", &ind);
 		write_seed(argv[2], "fuzz_indication", "signed", &ind_cose);
 		write_seed(argv[2], "fuzz_ack", "claims-retry", &ack);
+		write_seed(argv[2], "fuzz_ack", "claims-wait", &ackw);
 		write_seed(argv[2], "fuzz_ack", "claims-remediate", &ackr);
 		write_seed(argv[2], "fuzz_ack", "signed-remediate", &ackr_cose);
 		write_seed(argv[2], "fuzz_manifest", "claims", &man);

@@ -9,6 +9,12 @@ foreach(t ${MAYDAY_SERVER_TESTS})
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+# Admission control's signed busy answer, checked against the protocol's
+# example indication.
+add_executable(test_srv_busy ${CMAKE_CURRENT_LIST_DIR}/test_srv_busy.c)
+target_link_libraries(test_srv_busy PRIVATE maydayd_core mayday_test_vectors PkgConfig::CMOCKA)
+add_test(NAME test_srv_busy COMMAND test_srv_busy)
+set_tests_properties(test_srv_busy PROPERTIES LABELS unit TIMEOUT 120)
 target_compile_definitions(test_srvconf PRIVATE
   MAYDAY_CONF_EXAMPLE="${CMAKE_SOURCE_DIR}/docs/maydayd.conf.example")
 

@@ -20,7 +20,7 @@
 enum fault {
 	F_NONE,
 	F_STATUS_3,
-	F_ACTION_3,
+	F_ACTION_5,
 	F_EMPTY_URL,      /* acs_url present but "" */
 	F_NO_URL,         /* acs_url left out even if set */
 	F_CRITICAL_KEY,   /* extra key 8 */
@@ -49,7 +49,7 @@ static void build(struct tv_cbor *b, const struct mayday_ack *a, enum fault f)
 	tvc_uint(b, 4);
 	tvc_uint(b, f == F_STATUS_3 ? 3 : a->status);
 	tvc_uint(b, 5);
-	tvc_uint(b, f == F_ACTION_3 ? 3 : a->action);
+	tvc_uint(b, f == F_ACTION_5 ? 5 : a->action);
 	tvc_uint(b, 6);
 	tvc_uint(b, a->retry_after);
 	if (url) {
@@ -112,6 +112,7 @@ static void test_vectors(void **state)
 
 	(void)state;
 	check_claims_vector(tv_ack_claims_hex, tv_example_ack);
+	check_claims_vector(tv_ack_wait_claims_hex, tv_example_ack_wait);
 	check_claims_vector(tv_ack_remediate_claims_hex, tv_example_ack_remediate);
 
 	tv_example_ack_remediate(&ex);
@@ -191,7 +192,7 @@ static void test_rules(void **state)
 	expect(&b, MAYDAY_E_MALFORMED, "text too short");
 	build(&b, &a, F_STATUS_3);
 	expect(&b, MAYDAY_E_UNSUPPORTED, "unknown ack status");
-	build(&b, &a, F_ACTION_3);
+	build(&b, &a, F_ACTION_5);
 	expect(&b, MAYDAY_E_UNSUPPORTED, "unknown action");
 	build(&b, &a, F_CRITICAL_KEY);
 	expect(&b, MAYDAY_E_CRITICAL, "unknown critical key");
@@ -216,8 +217,20 @@ static void test_rules(void **state)
 	a.status = 3;
 	assert_int_equal(mayday_ack_encode_claims(&a, out, sizeof(out), &len), MAYDAY_E_INVALID);
 	tv_example_ack(&a);
-	a.action = 3;
+	a.action = MAYDAY_ACTION_MAX + 1;
 	assert_int_equal(mayday_ack_encode_claims(&a, out, sizeof(out), &len), MAYDAY_E_INVALID);
+	/* WAIT 0 s would have a device announce in a loop. */
+	tv_example_ack_wait(&a);
+	a.retry_after = 0;
+	assert_int_equal(mayday_ack_encode_claims(&a, out, sizeof(out), &len), MAYDAY_E_INVALID);
+	build(&b, &a, F_NONE);
+	expect(&b, MAYDAY_E_MALFORMED, "wait without retry_after");
+	/* The decisions added to version 1 round-trip. */
+	tv_example_ack(&a);
+	a.action = MAYDAY_ACTION_STAND_DOWN;
+	a.retry_after = 0;
+	build(&b, &a, F_NONE);
+	expect(&b, MAYDAY_OK, NULL);
 	tv_example_ack(&a);
 	memset(a.acs_url, 'u', sizeof(a.acs_url)); /* 256 bytes, unterminated */
 	assert_int_equal(mayday_ack_encode_claims(&a, out, sizeof(out), &len), MAYDAY_E_INVALID);

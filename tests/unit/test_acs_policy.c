@@ -48,6 +48,7 @@ static int setup(void **state)
 	t->hems = fx_key(unused, sizeof(unused));
 	assert_int_equal(store_enrol(t->fx.st, "hnb-1", "femto-a", pem), MAYDAY_OK);
 	assert_int_equal(store_enrol(t->fx.st, "hnb-9", "femto-z", pem), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->fx.st, "hnb-2", "femto-a", pem), MAYDAY_OK);
 	assert_int_equal(mayday_signer_open(&t->hems_signer, t->hems, NULL, 0), MAYDAY_OK);
 	assert_int_equal(mayday_cose_verifier_new(&t->ver, 4), MAYDAY_OK);
 	assert_int_equal(srv_keycache_init(&t->kc, 64), MAYDAY_OK);
@@ -166,9 +167,17 @@ static void test_approve(void **state)
 	struct mayday_ack ack;
 	char st[STORE_STATE_NAME_MAX + 1];
 	t->pol.need_approval = true;
+	t->pol.wait_s = 600;
 	deliver(t, t->dev, "hnb-1", 1, &ack);
-	assert_int_equal(ack.action, MAYDAY_ACTION_NONE);
+	/* Pending approval: the device is told to come back, not let go. */
+	assert_int_equal(ack.status, MAYDAY_ACK_STORED);
+	assert_int_equal(ack.action, MAYDAY_ACTION_WAIT);
+	assert_int_equal(ack.retry_after, 600);
+	assert_string_equal(ack.acs_url, "");
 	assert_string_equal(state_of(t, "hnb-1", st), "in_distress");
+	/* Its retransmission gets the same answer. */
+	deliver(t, t->dev, "hnb-1", 1, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_WAIT);
 	assert_int_equal(store_remed_approve(t->fx.st, "hnb-1", 1700000600), MAYDAY_OK);
 	deliver(t, t->dev, "hnb-1", 2, &ack);
 	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
@@ -225,6 +234,50 @@ static void test_max_attempts(void **state)
 	assert_string_equal(state_of(t, "hnb-1", st), "remediation_failed");
 }
 
+/* A remediation the ACS would not start now is answered "wait": downloads
+ * at max_in_flight, or the class paused; an attempt under way is not held
+ * back; once the class is resumed the device is told to remediate. */
+static void test_held_back(void **state)
+{
+	struct t *t = *state;
+	struct mayday_ack ack;
+	struct store_remed_attempt a;
+	bool gave_up = false, was = false;
+	char st[STORE_STATE_NAME_MAX + 1];
+	t->pol.max_in_flight = 1;
+	t->pol.wait_s = 120;
+	deliver(t, t->dev, "hnb-1", 1, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
+	memset(&a, 0, sizeof(a));
+	snprintf(a.token, sizeof(a.token), "tok-1");
+	snprintf(a.bundle, sizeof(a.bundle), "/b/femto-a.bundle");
+	a.bundle_size = 17;
+	a.free_space = a.max_image_size = 1 << 20;
+	assert_int_equal(store_remed_begin(t->fx.st, "hnb-1", &a, 1700000550), MAYDAY_OK);
+	/* one download in flight: hnb-2 waits, though scheduled */
+	deliver(t, t->dev, "hnb-2", 1, &ack);
+	assert_int_equal(ack.status, MAYDAY_ACK_STORED);
+	assert_int_equal(ack.action, MAYDAY_ACTION_WAIT);
+	assert_int_equal(ack.retry_after, 120);
+	assert_string_equal(state_of(t, "hnb-2", st), "remediation_scheduled");
+	/* hnb-1's own attempt is not held back by itself */
+	deliver(t, t->dev, "hnb-1", 2, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
+	/* it fails; one failure pauses the class (recorded by the ACS's check) */
+	assert_int_equal(store_remed_fail(t->fx.st, "hnb-1", a.command_key, 9010,
+					  "download-failure", 1, 1700000600, &gave_up), MAYDAY_OK);
+	t->pol.pause_after_failures = 1;
+	assert_true(srv_acs_policy_paused(&t->pol, t->fx.st, "femto-a", 1700000600));
+	deliver(t, t->dev, "hnb-2", 2, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_WAIT);
+	/* resumed: remediate */
+	assert_int_equal(store_remed_class_resume(t->fx.st, "femto-a", 1700000700, &was), MAYDAY_OK);
+	assert_true(was);
+	deliver(t, t->dev, "hnb-2", 3, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
+	assert_string_equal(ack.acs_url, URL);
+}
+
 static void test_bundle_names(void **state)
 {
 	struct t *t = *state;
@@ -251,6 +304,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_bundle_or_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_names, setup, teardown),
 	};

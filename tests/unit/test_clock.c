@@ -1,5 +1,7 @@
 /* Unit tests of the clock HAL: wall time agrees with time(2), monotonic
- * time never goes backwards and measures a sleep. */
+ * time never goes backwards and measures a sleep (the host's, also through
+ * hal_clock_sleep_ms); the simulated backend moves only when slept on, and
+ * uninstalling it brings the host's clock back. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +10,7 @@
 #include <cmocka.h>
 
 #include "hal/clock.h"
+#include "hal/clock_sim.h"
 
 static void test_wall(void **state)
 {
@@ -43,11 +46,52 @@ static void test_monotonic(void **state)
 	assert_true(t1 - t0 < 30 * 1000); /* milliseconds, not microseconds */
 }
 
+static void test_host_sleep(void **state)
+{
+	(void)state;
+	assert_string_equal(hal_clock_name(), "host");
+	uint64_t t0 = hal_clock_mono_ms();
+	hal_clock_sleep_ms(20);
+	assert_true(hal_clock_mono_ms() - t0 >= 20);
+}
+
+static void on_advance(void *ctx, uint64_t now_ms)
+{
+	*(uint64_t *)ctx = now_ms;
+}
+
+static void test_sim(void **state)
+{
+	struct hal_clock_sim sim = { .mono_ms = 5, .wall_base_s = 1000 };
+	uint64_t seen = 0;
+
+	(void)state;
+	sim.on_advance = on_advance;
+	sim.ctx = &seen;
+	hal_clock_sim_install(&sim);
+	assert_string_equal(hal_clock_name(), "sim");
+	assert_int_equal(hal_clock_mono_ms(), 5);
+	assert_int_equal(hal_clock_mono_ms(), 5); /* time stands still unless slept on */
+	hal_clock_sleep_ms(3600 * 1000);          /* an hour, at once */
+	assert_int_equal(hal_clock_mono_ms(), 3600 * 1000 + 5);
+	assert_int_equal(hal_clock_wall_s(), 1000 + 3600);
+	assert_int_equal(seen, 3600 * 1000 + 5);
+	hal_clock_sim_advance(&sim, 1000);
+	assert_int_equal(hal_clock_wall_s(), 1000 + 3601);
+	assert_int_equal(sim.slept_ms, 3601 * 1000);
+	assert_int_equal(sim.sleeps, 2);
+	hal_clock_use(NULL);
+	assert_string_equal(hal_clock_name(), "host");
+	assert_true(hal_clock_wall_s() > 1700000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wall),
 		cmocka_unit_test(test_monotonic),
+		cmocka_unit_test(test_host_sleep),
+		cmocka_unit_test(test_sim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

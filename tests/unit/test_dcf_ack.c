@@ -45,7 +45,7 @@ static size_t make_ack_as(EVP_PKEY *key, const char *id, uint64_t counter, uint3
 				  .action = action };
 	size_t len = 0;
 
-	if (action == MAYDAY_ACTION_RETRY_AFTER)
+	if (action == MAYDAY_ACTION_RETRY_AFTER || action == MAYDAY_ACTION_WAIT)
 		ack.retry_after = 3;
 	if (action == MAYDAY_ACTION_REMEDIATE)
 		strcpy(ack.acs_url, "https://127.0.0.1:7548/cwmp");
@@ -159,18 +159,20 @@ static enum dcf_ack_meaning meaning_of(const uint8_t *buf, size_t len, EVP_PKEY 
 
 /* Every status and action, signed by the anchor and by another key: only
  * (anchor, STORED) is an acknowledgement, whatever the action (a busy
- * server's retry-after excepted, which judges nothing). */
+ * server's retry-after excepted, which judges nothing). A "wait" or "stand
+ * down" that does not say STORED is a failed attempt like any other. */
 static void test_meaning_only_verified_and_stored(void **state)
 {
 	struct keys *k = *state;
 	static const uint32_t statuses[] = { MAYDAY_ACK_STORED, MAYDAY_ACK_STORED_UNVERIFIED,
 					     MAYDAY_ACK_REJECTED };
 	static const uint32_t actions[] = { MAYDAY_ACTION_NONE, MAYDAY_ACTION_RETRY_AFTER,
-					    MAYDAY_ACTION_REMEDIATE };
+					    MAYDAY_ACTION_REMEDIATE, MAYDAY_ACTION_WAIT,
+					    MAYDAY_ACTION_STAND_DOWN };
 	uint8_t buf[MAYDAY_ACK_MAX];
 
 	for (size_t i = 0; i < 3; i++) {
-		for (size_t j = 0; j < 3; j++) {
+		for (size_t j = 0; j < sizeof(actions) / sizeof(actions[0]); j++) {
 			uint32_t st = statuses[i], act = actions[j];
 			enum dcf_ack_meaning want;
 			size_t len = make_ack_as(k->hems, "femto-1", 5, st, act, buf, sizeof(buf));

@@ -328,9 +328,10 @@ static void test_retry_defaults_and_ipv6(void **state)
 	assert_string_equal(cfg.udp_endpoint.host, "::1");
 	assert_int_equal(cfg.udp_endpoint.port, 65535);
 	assert_int_equal(cfg.initial_ms, 200);
-	assert_int_equal(cfg.max_ms, 5000);
+	assert_int_equal(cfg.max_ms, 300000);  /* minutes, not hours */
 	assert_int_equal(cfg.attempt_timeout_ms, 500);
-	assert_int_equal(cfg.deadline_ms, 30000);
+	assert_int_equal(cfg.deadline_ms, 0);   /* none: keep trying while powered */
+	assert_int_equal(cfg.wait_max_s, 3600);
 }
 
 static void test_unknown_key(void **state)
@@ -411,6 +412,11 @@ static void test_oversized_values(void **state)
 			"retry.reannounce_max");
 	expect_rejected("deadline_ms = 20000", "deadline_ms = 20000\nreannounce_max = -1",
 			"retry.reannounce_max");
+	expect_rejected("deadline_ms = 20000", "deadline_ms = 5", "retry.deadline_ms");
+	expect_rejected("deadline_ms = 20000", "deadline_ms = 20000\nwait_max_s = 0",
+			"retry.wait_max_s");
+	expect_rejected("deadline_ms = 20000", "deadline_ms = 20000\nwait_max_s = 86401",
+			"retry.wait_max_s");
 }
 
 static void test_long_line_and_nul(void **state)
@@ -532,7 +538,9 @@ static void test_documented_example(void **state)
 	assert_string_equal(cfg.methods[0], "tls");
 	assert_true(cfg.tls_url.set && cfg.http_url.set && cfg.udp_endpoint.set &&
 		    cfg.psk_endpoint.set && cfg.ipsec_endpoint.set);
-	assert_int_equal(cfg.deadline_ms, 30000);
+	assert_int_equal(cfg.deadline_ms, 0);
+	assert_int_equal(cfg.max_ms, 300000);
+	assert_int_equal(cfg.wait_max_s, 3600);
 	assert_true(cfg.cwmp_enabled);
 	assert_int_equal(cfg.boot_tries, 3);
 }

@@ -131,6 +131,37 @@ static void test_nobody_listening(void **state)
 	assert_int_equal(fx->srv.requests, 0);
 }
 
+/* maydayd's signed 503 (admission control): the session verifies the body
+ * and honours its wait (3 s), longer than the unsigned header's 1 s, which
+ * alone would be held to the backoff cap. */
+static void test_session_honours_signed_busy(void **state)
+{
+	struct txfx *fx = *state;
+	const struct dcf_tx_ops *methods[] = { dcf_tx_find("plain-http") };
+	struct mayday_signer signer;
+	struct mayday_evidence ev = { .reason = MAYDAY_REASON_COMPONENT_MISSING };
+	struct dcf_stats st;
+	EVP_PKEY *anchor = NULL;
+
+	fx->srv.script[0] = HTTPD_BUSY_SIGNED;
+	fx->srv.retry_after = 1;
+	fx->srv.signed_retry_after = 3;
+	assert_int_equal(hal_rot_signer(fx->rot, &signer), MAYDAY_OK);
+	assert_int_equal(hal_rot_anchor(fx->rot, HAL_ROT_ANCHOR_HEMS, &anchor), MAYDAY_OK);
+	struct dcf_session s = {
+		.env = &fx->env, .methods = methods, .n_methods = 1, .signer = &signer,
+		.hems_pub = anchor, .device_id = TXFX_DEVICE_ID, .ev = &ev, .deadline_ms = 20000,
+	};
+	uint64_t t0 = hal_clock_mono_ms();
+	assert_int_equal(dcf_session_run(&s, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_true(hal_clock_mono_ms() - t0 >= 3000);
+	EVP_PKEY_free(anchor);
+	assert_int_equal(st.sends, 2);
+	assert_int_equal(st.messages, 1);   /* the same bytes again: no verdict */
+	assert_true(st.retry_after >= 2);   /* the header and the signed ack */
+	assert_int_equal(st.ack.action, MAYDAY_ACTION_NONE); /* the final, stored ack */
+}
+
 /* The session over the real transport: busy (1 s), then acknowledged. */
 static void test_session_honours_retry_after(void **state)
 {
@@ -171,6 +202,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nobody_listening, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_honours_retry_after, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_honours_signed_busy, setup, teardown),
 	};
 	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);

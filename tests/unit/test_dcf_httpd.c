@@ -101,6 +101,23 @@ static void respond(struct httpd *h, struct conn *c, enum httpd_answer how,
 			type = "Application/COSE; cose-type=\"cose-sign1\"";
 		break;
 	}
+	case HTTPD_BUSY_SIGNED: {
+		struct mayday_ack ack = { .counter = ind->counter, .status = MAYDAY_ACK_STORED,
+					  .action = MAYDAY_ACTION_RETRY_AFTER,
+					  .retry_after = h->signed_retry_after };
+		struct mayday_signer signer;
+		memcpy(ack.device_id, ind->device_id, sizeof(ack.device_id));
+		if (mayday_signer_from_pkey(&signer, h->hems, NULL, 0) != MAYDAY_OK ||
+		    mayday_ack_sign(&ack, &signer, body, sizeof(body), &len) != MAYDAY_OK)
+			return;
+		n = snprintf(head, sizeof(head),
+			     "HTTP/1.1 503 Service Unavailable\r\nRetry-After: %u\r\n"
+			     "Content-Type: application/cose\r\nContent-Length: %zu\r\n"
+			     "Connection: close\r\n\r\n", h->retry_after, len);
+		conn_write(c, head, (size_t)n);
+		conn_write(c, body, len);
+		return;
+	}
 	case HTTPD_BUSY:
 		n = snprintf(head, sizeof(head),
 			     "HTTP/1.1 503 Service Unavailable\r\nRetry-After: %u\r\n"

@@ -26,7 +26,10 @@ enum httpd_answer {
 	HTTPD_WRONG_TYPE,    /* 200, text/plain */
 	HTTPD_TOO_BIG,       /* 200, application/cose, MAYDAY_ACK_MAX + 1 bytes */
 	HTTPD_TOO_BIG_UNANNOUNCED, /* the same without Content-Length (ends at close) */
-	HTTPD_SILENT         /* reads the request, never answers (until stopped) */
+	HTTPD_SILENT,        /* reads the request, never answers (until stopped) */
+	HTTPD_BUSY_SIGNED    /* 503, Retry-After: retry_after, and the body maydayd's
+			      * admission control sends: a RETRY_AFTER ack signed by
+			      * `hems` asking for signed_retry_after s */
 };
 
 struct httpd {
@@ -35,6 +38,7 @@ struct httpd {
 	EVP_PKEY *hems, *device_pub;  /* borrowed */
 	enum httpd_answer script[HTTPD_SCRIPT_MAX]; /* answer to request i */
 	unsigned retry_after;
+	unsigned signed_retry_after;
 	/* set by httpd_start */
 	uint16_t port;
 	/* what it saw (read after httpd_stop, or under the test's own timing) */

@@ -4,7 +4,10 @@
  * counter each method's indication carries, identical bytes for
  * retransmissions, unauthenticated, stored-unverified and rejecting acks
  * (failed attempts, never an acknowledgement), a transport's own retry-after,
- * re-announcement, and the RoT failing. The RoT is the real file backend in
+ * re-announcement, and the RoT failing. With the simulated clock HAL
+ * (hal/clock_sim.h): an hour of H(e)MS outage at power-on, an operator's
+ * approval ten minutes after a "wait" ack, "stand down", and the bound on a
+ * wait -- hours of schedule in milliseconds of real time. The RoT is the real file backend in
  * a temporary directory; every indication a fake transport gets is verified
  * with the device key before it is recorded.
  */
@@ -19,18 +22,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dcf_attempt.h"
 #include "dcf_config.h"
 #include "dcf_session.h"
 #include "exit_codes.h"
 #include "hal/clock.h"
+#include "hal/clock_sim.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
 #include "mayday/keys.h"
 #include "tx/dcf_tx.h"
 
 #define DEVICE_ID "femto-session-1"
-#define LOG_MAX   64
+#define LOG_MAX   256
 #define N_FAKES   3
 
 enum reply {
@@ -41,8 +47,11 @@ enum reply {
 	R_REJECT,     /* valid ack, REJECTED */
 	R_BUSY,       /* no ack, but the transport reports a retry-after of busy_s */
 	R_UNVERIFIED, /* valid ack, STORED_UNVERIFIED: what an on-path bit flip earns */
-	R_UNVERIFIED_THEN_ACK /* STORED_UNVERIFIED, then STORED, for the same counter (a
+	R_UNVERIFIED_THEN_ACK, /* STORED_UNVERIFIED, then STORED, for the same counter (a
 			       * forgery under our counter reached the H(e)MS first) */
+	R_WAIT,       /* valid ack, STORED, WAIT wait_s */
+	R_STAND_DOWN, /* valid ack, STORED, STAND_DOWN */
+	R_REMEDIATE   /* valid ack, STORED, REMEDIATE */
 };
 
 struct sent {
@@ -83,6 +92,13 @@ static struct world {
 	int hooked;                      /* run with the on_acked hook */
 	int hook_ret, hook_calls, hook_open_channels;
 	struct mayday_ack hook_ack;
+	uint32_t wait_s;                 /* retry_after of R_WAIT */
+	/* If set, the reply by (simulated) time of the send, over the script. */
+	enum reply (*by_time)(const struct world *w, uint64_t now_ms);
+	uint64_t up_at_ms;               /* by_time: the H(e)MS answers from then on */
+	uint64_t approved_at_ms;         /* by_time: the operator approves then */
+	int reboot_on_remediate;         /* the hook returns REBOOT for a REMEDIATE ack */
+	struct hal_clock_sim sim;
 } *W;
 
 #define ACS_URL "https://127.0.0.1:7548/cwmp"
@@ -110,6 +126,14 @@ static void make_ack(struct chan *c, const struct mayday_indication *ind, enum r
 	} else if (how == R_UNVERIFIED) {
 		ack.status = MAYDAY_ACK_STORED_UNVERIFIED;
 		ack.incident_id = 0;
+	} else if (how == R_WAIT) {
+		ack.action = MAYDAY_ACTION_WAIT;
+		ack.retry_after = W->wait_s;
+	} else if (how == R_STAND_DOWN) {
+		ack.action = MAYDAY_ACTION_STAND_DOWN;
+	} else if (how == R_REMEDIATE) {
+		ack.action = MAYDAY_ACTION_REMEDIATE;
+		snprintf(ack.acs_url, sizeof(ack.acs_url), "%s", ACS_URL);
 	}
 	if (W->remediate && how != R_RETRY && how != R_REJECT) {
 		/* a stored-unverified one too: maydayd never sends that, but were
@@ -185,6 +209,8 @@ static enum mayday_err fake_send(void *state, const uint8_t *msg, size_t len)
 	s->at_ms = hal_clock_mono_ms();
 	mayday_sha256(msg, len, s->digest);
 	enum reply how = W->method_reply[c->method] ? W->method_reply[c->method] : W->script[W->n];
+	if (W->by_time)
+		how = W->by_time(W, s->at_ms);
 	W->n++;
 	if (how == R_BUSY) {
 		c->busy = W->busy_s;
@@ -203,7 +229,9 @@ static enum mayday_err fake_recv(void *state, uint8_t *buf, size_t cap, size_t *
 	struct chan *c = state;
 
 	if (!c->have_reply) {
-		poll(NULL, 0, timeout_ms > 1000 ? 1000 : (int)timeout_ms);
+		/* Through the clock HAL: under the simulated clock, waiting for
+		 * an answer that does not come takes no real time. */
+		hal_clock_sleep_ms(timeout_ms > 1000 ? 1000 : timeout_ms);
 		return MAYDAY_E_TIMEOUT;
 	}
 	assert_true(c->reply_len[0] <= cap);
@@ -289,6 +317,7 @@ static int teardown(void **state)
 	EVP_PKEY_free(w->forger);
 	free(w);
 	W = NULL;
+	hal_clock_use(NULL);
 	return 0;
 }
 
@@ -298,6 +327,8 @@ static int on_acked(void *ctx, const struct mayday_ack *ack)
 
 	w->hook_calls++;
 	w->hook_ack = *ack;
+	if (w->reboot_on_remediate && ack->action == MAYDAY_ACTION_REMEDIATE)
+		return MAYDAY_EXIT_REBOOT;
 	for (int i = 0; i < N_FAKES; i++)
 		w->hook_open_channels += w->opens[i] - w->closes[i];
 	return w->hook_ret;
@@ -745,6 +776,187 @@ static void test_reannounce_unanswered(void **state)
 	assert_int_equal(w->log[w->n - 1].counter, 2);
 }
 
+
+/* The H(e)MS of the simulated-time tests: down until up_at_ms; then, until
+ * approved_at_ms, "wait" (approval pending); then "remediate". */
+static enum reply hems_by_time(const struct world *w, uint64_t now_ms)
+{
+	if (now_ms < w->up_at_ms)
+		return R_NONE;
+	return now_ms < w->approved_at_ms ? R_WAIT : R_REMEDIATE;
+}
+
+/* Production retry settings (dcf_config defaults: no deadline, 5-minute
+ * cap) and the simulated clock. */
+static void simulate(struct world *w)
+{
+	static const char conf[] =
+		"[dcf]\nversion = 0.1.0\nproduct_class = femto-test\nmax_image_size = 1048576\n"
+		"[hems]\nmethods = plain-udp\n[udp]\nendpoint = 127.0.0.1:9\n";
+	struct dcf_config_error err;
+
+	assert_int_equal(dcf_config_parse(conf, sizeof(conf) - 1, &w->cfg, &err), MAYDAY_OK);
+	assert_int_equal(w->cfg.deadline_ms, 0);
+	w->sim.wall_base_s = 1796083200; /* 2026-12-01 */
+	hal_clock_sim_install(&w->sim);
+	w->by_time = hems_by_time;
+	w->approved_at_ms = UINT64_MAX;
+	w->hooked = 1;
+}
+
+/* The H(e)MS is down for an hour after power-on: the DCF keeps trying with
+ * capped backoff (no deadline), and is acknowledged within one capped
+ * window of the H(e)MS coming back. */
+static void test_outage_hour(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	simulate(w);
+	w->up_at_ms = 3600 * 1000;
+	w->approved_at_ms = 0; /* once up, it says remediate */
+	w->reboot_on_remediate = 1;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);   /* real time, for the report only */
+	assert_int_equal(run(w, 1, 0, &st), MAYDAY_EXIT_REBOOT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(st.acked);
+	assert_int_equal(w->hook_ack.action, MAYDAY_ACTION_REMEDIATE);
+	const struct sent *last = &w->log[w->n - 1];
+	assert_true(last->at_ms >= w->up_at_ms);
+	/* Every gap is at most one capped window plus the listening time. */
+	uint64_t cap = w->cfg.max_ms + w->cfg.attempt_timeout_ms;
+	for (int i = 1; i < w->n; i++)
+		assert_true(w->log[i].at_ms - w->log[i - 1].at_ms <= cap);
+	assert_true(last->at_ms - w->up_at_ms <= cap);
+	/* Backoff, not hammering: an hour at a 5-minute cap is a few dozen sends. */
+	assert_true(w->n >= 10 && w->n <= 120);
+	/* Retransmissions: one counter for the whole outage. */
+	assert_int_equal(last->counter, w->log[0].counter);
+	/* Acknowledged: no attempt state is left to resume from. */
+	struct dcf_attempt a;
+	assert_int_equal(dcf_attempt_load(w->flash, &a), MAYDAY_E_NOTFOUND);
+	print_message("outage 1 h: %d sends; H(e)MS back to acknowledged: %.1f s (simulated); "
+		      "the cap bounds it at %.1f s; %.0f ms of real time\n", w->n,
+		      (double)(last->at_ms - w->up_at_ms) / 1000.0, (double)cap / 1000.0,
+		      (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+}
+
+/* policy = approve: the acks say "wait 60 s" until an operator approves,
+ * ten minutes in; the next announcement gets "remediate", without a reboot. */
+static void test_wait_then_approve(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	simulate(w);
+	w->up_at_ms = 0;
+	w->wait_s = 60;
+	w->approved_at_ms = 600 * 1000;
+	w->reboot_on_remediate = 1;
+	assert_int_equal(run(w, 1, 0, &st), MAYDAY_EXIT_REBOOT);
+	assert_int_equal(w->hook_ack.action, MAYDAY_ACTION_REMEDIATE);
+	assert_string_equal(w->hook_ack.acs_url, ACS_URL);
+	/* One send per announcement, each with a new counter, 60..67.5 s apart. */
+	assert_true(w->n >= 9 && w->n <= 12);
+	for (int i = 1; i < w->n; i++) {
+		uint64_t gap = w->log[i].at_ms - w->log[i - 1].at_ms;
+		assert_int_equal(w->log[i].counter, w->log[i - 1].counter + 1);
+		assert_true(gap >= 60000 && gap <= 60000 + 7500 + w->cfg.attempt_timeout_ms);
+	}
+	assert_true(w->log[w->n - 1].at_ms >= w->approved_at_ms);
+	assert_true(w->log[w->n - 2].at_ms < w->approved_at_ms);
+	assert_int_equal(st.announcements, (uint32_t)w->n);
+	assert_int_equal(w->hook_calls, w->n);
+}
+
+/* The attempt state survives a restart: an unanswered run leaves its
+ * backoff step on flash; a run that starts with a record (here: method 1,
+ * step 20, and a wait of 100 s still to go) resumes from it, and the ack
+ * clears it. */
+static void test_resume(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+	struct dcf_attempt a;
+
+	simulate(w);
+	w->by_time = NULL;
+	w->hooked = 0;
+	/* nobody answers for 10 simulated minutes (a deadline, to end the run) */
+	assert_int_equal(run(w, 2, 600 * 1000, &st), MAYDAY_EXIT_DCF_UNACKED);
+	assert_int_equal(dcf_attempt_load(w->flash, &a), MAYDAY_OK);
+	assert_true(a.step >= 5);
+	assert_true(a.counter >= 1 && a.counter <= st.counter);
+	/* a power cut later: the record says method 1, step 20, wait 100 s more */
+	a.method = 1;
+	a.step = 20;
+	a.not_before_s = hal_clock_wall_s() + 100;
+	assert_int_equal(dcf_attempt_save(w->flash, &a), MAYDAY_OK);
+	uint64_t start = hal_clock_mono_ms();
+	w->n = 0;
+	w->method_reply[1] = R_ACK;
+	assert_int_equal(run(w, 2, 0, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_int_equal(w->log[0].method, 1);
+	assert_true(w->log[0].at_ms - start >= 100 * 1000);
+	assert_true(w->log[0].at_ms - start <= 101 * 1000);
+	assert_int_equal(dcf_attempt_load(w->flash, &a), MAYDAY_E_NOTFOUND);
+}
+
+/* With no deadline nothing else bounds a server's "retry after": an
+ * unsigned one (HTTP 503, which anyone on a plain-HTTP path can forge) is
+ * held to the backoff cap, a signed one to wait_max_s. */
+static void test_retry_after_bounded(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	simulate(w);
+	w->by_time = NULL;
+	w->hooked = 0;
+	w->cfg.max_ms = 2000;
+	w->busy_s = 86400;
+	w->script[0] = R_BUSY;
+	w->script[1] = R_ACK;
+	assert_int_equal(run(w, 1, 0, &st), MAYDAY_EXIT_DCF_ACKED);
+	assert_int_equal(w->n, 2);
+	assert_true(w->log[1].at_ms - w->log[0].at_ms <= 2000 + 2000 + w->cfg.attempt_timeout_ms);
+}
+
+/* "Stand down" ends the procedure with its own exit code, at once. */
+static void test_stand_down(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	simulate(w);
+	w->by_time = NULL;
+	w->script[0] = R_STAND_DOWN;
+	assert_int_equal(run(w, 1, 0, &st), MAYDAY_EXIT_DCF_STAND_DOWN);
+	assert_int_equal(w->n, 1);
+	assert_int_equal(st.ack.action, MAYDAY_ACTION_STAND_DOWN);
+	assert_int_equal(w->hook_calls, 0);
+}
+
+/* A wait longer than wait_max_s is cut to it. */
+static void test_wait_bounded(void **state)
+{
+	struct world *w = *state;
+	struct dcf_stats st;
+
+	simulate(w);
+	w->by_time = NULL;
+	w->cfg.wait_max_s = 120;
+	w->wait_s = 86400;
+	w->script[0] = R_WAIT;
+	w->script[1] = R_STAND_DOWN;
+	assert_int_equal(run(w, 1, 0, &st), MAYDAY_EXIT_DCF_STAND_DOWN);
+	assert_int_equal(w->n, 2);
+	uint64_t gap = w->log[1].at_ms - w->log[0].at_ms;
+	assert_true(gap >= 120000 && gap <= 135000 + w->cfg.attempt_timeout_ms);
+	assert_int_equal(w->log[1].counter, w->log[0].counter + 1);
+}
+
 static void test_rot_failure(void **state)
 {
 	struct world *w = *state;
@@ -781,6 +993,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reannounce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reannounce_unanswered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outage_hour, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_then_approve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stand_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rot_failure, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

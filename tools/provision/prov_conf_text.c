@@ -141,8 +141,9 @@ int prov_conf_text_build(const struct prov_conf *c, char *out, size_t cap, size_
 	    c->device_id, c->version, c->product_class, c->max_image_size);
 	put_methods(&t, c);
 	put_sections(&t, c);
-	put(&t, "\n[retry]\ninitial_ms = 200\nmax_ms = 5000\nattempt_timeout_ms = 500\n"
-		"deadline_ms = 30000\nattempts_per_method = 4\n"
+	put(&t, "\n[retry]\ninitial_ms = 200\nmax_ms = 60000\nattempt_timeout_ms = 500\n"
+		"; no deadline: a device in distress keeps trying while powered\n"
+		"deadline_ms = 0\nattempts_per_method = 4\n"
 		"; no re-announcement: the DCF exits once acknowledged\n"
 		"reannounce_s = 0\n");
 	/* Every device carries its certificate and the operator CA, so every

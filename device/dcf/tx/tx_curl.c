@@ -9,16 +9,16 @@
  */
 #include "tx_curl.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "hal/clock.h"
 #include "log.h"
 #include "mayday/limits.h"
 
-#define RETRY_AFTER_MAX_S 86400u  /* longer than any deadline: the caller gives up */
+#define RETRY_AFTER_MAX_S 86400u  /* the session bounds it further (unsigned: its backoff cap) */
 #define MEDIA_TYPE        "application/cose"
 
 struct tx_curl {
@@ -150,7 +150,12 @@ static enum mayday_err judge_answer(struct tx_curl *c)
 	if (status == 503 && curl_easy_getinfo(c->easy, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK &&
 	    retry > 0) {
 		c->retry_after_s = retry > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : (uint32_t)retry;
-		log_info("%s: server busy (503), retry after %u s", c->method, c->retry_after_s);
+		/* A COSE body is maydayd's signed RETRY_AFTER ack (admission
+		 * control): handed on like any answer, the session verifies it and
+		 * may then honour a longer wait than the unsigned header gets. */
+		c->have_reply = is_cose(type);
+		log_info("%s: server busy (503%s), retry after %u s", c->method,
+			 c->have_reply ? ", signed answer" : "", c->retry_after_s);
 		return MAYDAY_OK;
 	}
 	if (status == 200)
@@ -194,8 +199,9 @@ enum mayday_err tx_curl_recv(void *state, uint8_t *buf, size_t cap, size_t *len,
 	struct tx_curl *c = state;
 
 	if (!c->have_reply) {
-		/* Request/response: nothing more will arrive on this exchange. */
-		poll(NULL, 0, timeout_ms > 60000 ? 60000 : (int)timeout_ms);
+		/* Request/response: nothing more will arrive on this exchange;
+		 * a plain sleep, so it goes through the clock HAL. */
+		hal_clock_sleep_ms(timeout_ms > 60000 ? 60000 : timeout_ms);
 		return MAYDAY_E_TIMEOUT;
 	}
 	c->have_reply = 0;

@@ -56,12 +56,20 @@ MAYDAY_NODISCARD enum mayday_err
 mayday_indication_open(const uint8_t *in, size_t in_len, struct mayday_cose_sign1 *msg,
 		       struct mayday_indication *ind, struct mayday_diag *diag);
 
-/* What the device should do next. Values are on the wire. */
+/* What the device should do next: the H(e)MS's decision. Values are on the
+ * wire (docs/protocol.md §7); 3 and 4 were added in the same version 1 (a
+ * decoder that predates them rejects them as unsupported, so an older
+ * device keeps retrying the counter, never takes them for "acknowledged"). */
 enum mayday_action {
 	MAYDAY_ACTION_NONE        = 0, /* recorded; keep re-announcing at the configured low rate */
 	MAYDAY_ACTION_RETRY_AFTER = 1, /* server busy: retry no sooner than retry_after seconds */
-	MAYDAY_ACTION_REMEDIATE   = 2  /* open a CWMP session to acs_url */
+	MAYDAY_ACTION_REMEDIATE   = 2, /* open a CWMP session to acs_url */
+	MAYDAY_ACTION_WAIT        = 3, /* recorded, no remediation yet (pending approval...):
+					* re-announce (new counter) after retry_after seconds */
+	MAYDAY_ACTION_STAND_DOWN  = 4  /* recorded; the network takes it from here: stop
+					* announcing until the next boot */
 };
+#define MAYDAY_ACTION_MAX MAYDAY_ACTION_STAND_DOWN
 
 /* Acknowledgement status. Values are on the wire. */
 enum mayday_ack_status {

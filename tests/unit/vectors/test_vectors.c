@@ -58,6 +58,9 @@ const char tv_indication_cose_hex[] =
 const char tv_ack_claims_hex[] =
 	"a70001016f686e622d61636d652d30303031323302182a031903e90400050106"
 	"19012c";
+const char tv_ack_wait_claims_hex[] =
+	"a70001016f686e622d61636d652d30303031323302182a031903e90400050306"
+	"190258";
 const char tv_ack_remediate_claims_hex[] =
 	"a80001016f686e622d61636d652d30303031323302182a031903e90400050206"
 	"0007781a68747470733a2f2f3132372e302e302e313a373534372f616373";
@@ -171,6 +174,13 @@ void tv_example_ack_remediate(struct mayday_ack *ack)
 	ack->action = MAYDAY_ACTION_REMEDIATE;
 	ack->retry_after = 0;
 	strcpy(ack->acs_url, "https://127.0.0.1:7547/acs");
+}
+
+void tv_example_ack_wait(struct mayday_ack *ack)
+{
+	tv_example_ack(ack);
+	ack->action = MAYDAY_ACTION_WAIT;
+	ack->retry_after = 600;
 }
 
 void tv_example_manifest(struct mayday_manifest *m)
