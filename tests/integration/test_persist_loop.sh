@@ -61,8 +61,8 @@ workers = 2
 
 [https]
 listen = 127.0.0.1:$https
-cert = $pki/hems.pem
-key = $pki/hems.key.pem
+cert = $pki/hems-tls.pem
+key = $pki/hems-tls.key.pem
 ca = $pki/operator-ca.pem
 
 [acs]

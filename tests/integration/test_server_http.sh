@@ -178,8 +178,8 @@ grep -qi '^retry-after: [0-9]' "$work/headers" || fail "503 without Retry-After"
 # Admission control: the 503 carries the signed RETRY_AFTER ack echoing the
 # device and counter, which a device can authenticate (srv_busy.h).
 grep -qi '^content-type: application/cose' "$work/headers" || fail "503 without a signed answer"
-ack_of "$work/body" hnb-1 164 | grep -q '^action=1 retry_after=2$' ||
-  fail "503 answer: $(ack_of "$work/body" hnb-1 164)"
+ack_of "$work/body" lock-164 1 | grep -q '^action=1 retry_after=2$' ||
+  fail "503 answer: $(ack_of "$work/body" lock-164 1)"
 echo "COMMIT;" >&9
 exec 9>&-
 wait "$lock_pid"
