@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Thin wrapper around CMake/CTest. Every target does its own set-up (deps, configure),
 # so `make demo` and `make check` work on a fresh Debian 12 machine.
 BUILD      ?= build

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Secure start-up measurement throughput on large components, as a ratio to
 # `openssl dgst -sha256` over the same files in the same run (warm page cache
 # for both: each is run once to warm, then best of RUNS is taken).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Signed indications stored per second over plain HTTP, POST /v1/distress on
 # a new TCP connection per indication (what a device does; PER_CONN=N for
 # N requests per keep-alive connection), against nginx answering the same

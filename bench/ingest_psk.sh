@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # PSK-sealed signed indications (COSE_Encrypt0 over UDP) stored per second,
 # against this machine's batched SQLite insert ceiling measured in the same
 # run (mayday-sim --method sqlite: WAL, synchronous=FULL, batches of 256

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Signed indications stored per second over mutual TLS 1.3, a new
 # connection per indication (full handshake with the device's certificate,
 # no tickets, no resumption: what a device in distress does), against nginx

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Signed indications verified and durably stored over UDP, against the ES256
 # verify rate of both cores measured in the same run (DESIGN §9: >= 0.7x).
 #

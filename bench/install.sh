@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Remediation install (mayday-install, a signed bundle into the inactive
 # slot): throughput on a 256 MiB image, as a ratio to what the installer
 # must at least do to the same bundle file in the same run, `openssl dgst

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by bench/ingest_{tls,http,psk}.sh: a temporary PKI, maydayd with
 # one listener on a kernel-chosen loopback port, nginx as the baseline
 # server, and clean-up by PID (trap) so nothing is left running.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Remediation as the device does it, end to end on loopback: mayday-boot
 # finds a tampered component, starts the DCF, which reports distress over
 # mutual TLS, runs the CWMP session with maydayd's ACS and streams the

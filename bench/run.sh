@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make bench: every benchmark, each printing its figure next to a baseline
 # measured in the same run on the same machine.
 set -euo pipefail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Logging: one write(2) per line so lines from several threads never
  * interleave. A file destination keeps one descriptor number for its whole

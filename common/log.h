@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Logging for every mayday program. Lines go to one destination:
  *   stderr  "PROG[pid]: LEVEL: ..." (the default; what a service manager

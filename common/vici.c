@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * VICI wire codec (format in vici.h): messages and packets, no I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small client of strongSwan's VICI protocol: the control socket of the
  * IKE daemon (charon). The DCF uses it to bring up its distress CHILD_SA;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The VICI commands mayday needs, as visitors over the decoder.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A VICI connection: charon's unix socket, for one exchange.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared tables of the CWMP codec: namespace URIs and method names, which
  * the emitter writes and the parser matches, so the two cannot drift.

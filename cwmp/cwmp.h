@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CWMP (TR-069) codec: the subset the remediation path needs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CWMP envelope emitter. Two passes: first every field of the message is
  * checked against what the CWMP schema allows (so nothing we emit can fail

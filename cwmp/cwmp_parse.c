@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CWMP envelope parser. libxml2 builds a tree under a locked-down context:
  * no network, no DTD (the internalSubset SAX hook stops the parser at the

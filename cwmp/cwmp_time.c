@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * xs:dateTime conversion with civil-calendar arithmetic of our own rather
  * than timegm/gmtime_r, so hostile years cannot reach libc's range limits

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * xs:dateTime <-> seconds since the epoch (UTC), private to the codec.
  * Years 0001..9999; year 0001 (TR-069's "unknown") maps to CWMP_TIME_UNKNOWN.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Process exit codes of the device programs. The simulation harness (demo,
  * integration tests) reads them as a real board would read a reset reason.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: the distress-and-recovery loop on the embedded defaults.
 #
 # Provisions a PKI, a small fleet and a golden image, starts maydayd on

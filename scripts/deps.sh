@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages mayday needs, only those that are missing.
 # usage: scripts/deps.sh [bench]   (bench: also the benchmarks' baseline servers)
 # Each package and why it is here is listed in README.md ("Dependencies").

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Prints a loopback port (udp or tcp) that no socket uses right now, below
 # the kernel's ephemeral range (ip_local_port_range) so that no outgoing
 # connection of a test running alongside takes it before our daemon binds it.

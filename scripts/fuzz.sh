@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every libFuzzer target in BUILD_DIR/tests/fuzz for SECONDS each, seeded
 # from tests/corpus/<target>/ (read-only) with new inputs kept in a work
 # corpus under BUILD_DIR. A crash leaves its input as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maydayd: the pre-designated network entity (H(e)MS) that receives
  * distress indications. This file is the lifecycle only:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Ack claims from a slot's store outcome, then one ES256 signature, then
  * (PSK) the seal. */
 #include <stdio.h>

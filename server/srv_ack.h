@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Acknowledgements: built from a committed slot, signed with the H(e)MS key
  * (and for the PSK method sealed with the device's response key).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Remediation policy: the bundle lookup by product class, the scheduling
  * decision made inside the ingest batch, and the pause of a class after
  * failures in a row (srv_acs_policy.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Remediation policy (issue 4, [acs] in maydayd.conf): which distress
  * indications are answered with action REMEDIATE.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ACS session state machine (srv_acs_session.h). The table is a fixed
  * array searched linearly: it is small (bounded by configuration) and only

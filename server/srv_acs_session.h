@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ACS side of a CWMP session (issue 4, docs/cwmp.md, docs/operations.md
  * "Remediation"), independent of HTTP: srv_acs_post takes one POST body of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One event base, one evhttp, one thread. Each scrape renders into a fresh
  * evbuffer on the loop thread (the only allocation, and off the ingest

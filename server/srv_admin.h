@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The admin listener: GET /metrics (srv_metrics.h) over plain HTTP, with
  * libevent's evhttp on its own event base and thread, so a slow scraper

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bundle download by token (srv_bundle.h): the token's syntax is checked
  * before the store is asked, the file is opened and its size compared with
  * what the attempt recorded, so a device never gets bytes it was not told

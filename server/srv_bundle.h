@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GET /bundles/<token> (issue 4): the golden bundle of one remediation
  * attempt, for the device it was issued to only. A token serves one

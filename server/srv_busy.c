@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signed busy answers with a per-second cap (srv_busy.h). */
 #include <string.h>
 

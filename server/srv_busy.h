@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Admission control's signed answer (docs/protocol.md §7.1, "Busy"): when
  * the pipeline has no free slot for an indication, the listener answers at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Config parsing: inih calls handler() per key; the handler looks the key
  * up in one table (section, key, kind, bounds, destination offset) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maydayd's configuration file (INI, parsed with inih). Documented with
  * every key, default and bound in docs/maydayd.conf.example.

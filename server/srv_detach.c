@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The readiness pipe: one byte 'R' from the child means "serving". The
  * parent reads until it gets it or the pipe closes (the child exited, or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Detaching from the terminal without ever forking a process that holds
  * the store. daemon(3) after opening the store handed SQLite's connections

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A datagram listener: a socket and a receiver thread. The receiver waits
  * on the socket, then takes up to SRV_UDP_BATCH free slots, reads as many

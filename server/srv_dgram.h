@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Datagram listeners: plain UDP, PSK (sealed datagrams) and IPsec (plain
  * datagrams arriving through the SeGW's tunnels) are the same socket work

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP listeners: plain HTTP and HTTPS (TLS 1.3 with client certificates,
  * srv_tls.h), libevent's evhttp on one event-loop thread per listener.

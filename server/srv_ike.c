@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Inner source address -> IKE identity, by asking the SeGW's charon
  * (common/vici: "list-sas", matched per IKE SA). This file adds what the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Which IKE identity sent this datagram? For indications that arrive
  * through the SeGW's IPsec tunnels (the ipsec method), maydayd asks the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Inner address -> IKE identity cache. Entries are keyed by the 16-byte
  * address (IPv4 mapped into ::ffff:0:0/96) and family; a miss asks charon

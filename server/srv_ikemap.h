@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ipsec method's channel identity: which IKE identity owns a tunnel's
  * inner source address (srv_ike over VICI to the SeGW's charon), cached per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Verify stage. Checks run cheapest first so hostile input costs little:
  * size, then (PSK) the seal, then the COSE decode, then the channel's

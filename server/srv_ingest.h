@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The verify stage of the pipeline: decide what one received indication
  * is, whatever method brought it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The key cache: the mutex covers only the table; the store query and PEM
  * parsing of a miss run outside it, so one slow miss never stalls other

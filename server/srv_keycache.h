@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Enrolled device keys, cached for the verify workers. Enrolment may happen
  * while the daemon runs: a miss (or an expired "not enrolled" entry) asks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A listener is one distress method's way in and out of the pipeline,
  * behind one small table of functions (like the store's backends): plain

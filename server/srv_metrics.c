@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Rendering only: no state of its own. Label
  * sets are written in full (every method with every outcome, zeros

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon's figures as Prometheus text exposition (format 0.0.4), for
  * GET /metrics on the admin listener (srv_admin.h). Every name starts with

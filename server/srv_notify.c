@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * See srv_notify.h. A datagram socket per call: the daemon notifies a
  * handful of times in its life, so there is nothing to keep open.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Service-manager notification (the sd_notify protocol): one datagram with
  * "READY=1", "RELOADING=1", "STOPPING=1" ... to the AF_UNIX socket named in

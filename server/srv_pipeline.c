@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Threads and hand-over. Every slot is always in exactly one place: the
  * free pool, a listener's or a thread's hands, the work queue (lane 0:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ingest pipeline: the configured listeners (srv_listener.h: each with
  * its own receiving thread), N worker threads (verify; sign and answer),

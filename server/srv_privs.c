@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * See srv_privs.h. The order matters: supplementary groups and the gid go
  * first (they need root), PR_SET_KEEPCAPS keeps the permitted set across

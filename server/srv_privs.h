@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Least privilege. maydayd started as root becomes the configured user
  * ([server] user) before it reads a key or opens a file, keeping only

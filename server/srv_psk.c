@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSK requests: the header is decoded without the key (mayday_psk_peek_kid)
  * so the kid selects the device's PSK from the store; the window check

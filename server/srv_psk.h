@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PSK method's own steps in the verify and ack stages
  * (docs/protocol.md §12.5): opening a sealed request before the common

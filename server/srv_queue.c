@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_queue: rings under one mutex. Waiters are woken with broadcast
  * because lanes and the "count reached n" wait share one condition

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A bounded, blocking FIFO of slot pointers with priority lanes, shared by
  * threads (one mutex, one condition variable). Pops take the lowest-numbered

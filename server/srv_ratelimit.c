@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Token buckets refilled lazily on use from a monotonic clock given by the
  * caller (so tests control time). Only the unverified path calls this, so a

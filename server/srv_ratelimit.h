@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Token buckets for unverified senders: one per source IP (a fixed table,
  * hashed; a new source takes over a colliding entry with a full bucket)

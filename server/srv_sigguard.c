@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Two fixed tables behind one mutex (see srv_sigguard.h for the policy).
  * Entries are taken over on collision with full buckets: a flood naming

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The bad-signature guard: keeps a flood of forged indications naming an
  * enrolled device from costing a signature verification each. It runs

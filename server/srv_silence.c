@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The silence sweeper (srv_silence.h). The thread sleeps on a condition
  * variable against CLOCK_MONOTONIC, so stopping it is a signal rather than

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The silence sweeper (DESIGN §6, store_silence.h): a thread of maydayd
  * that, every period, moves the devices not heard from within their class's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A slot: everything one indication needs from receipt to answer,
  * preallocated at start (srv_pipeline), so the hot path never allocates.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The counters' two readers share the names here: the shutdown log lines
  * (srv_stats_log) and the metrics (srv_metrics.c). The outcome of a slot is

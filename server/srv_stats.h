@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Counters and histograms of what the daemon did with its input, updated
  * by every stage with relaxed atomic adds (no lock, no allocation), logged

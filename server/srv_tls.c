@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The https listener's OpenSSL set-up. The stats pointer rides on the
  * context (SSL_CTX app data), so the callbacks need no global state. A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TLS for the https listener (OpenSSL): the server context and the client
  * identity a finished handshake proved.

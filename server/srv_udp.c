@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * UDP socket calls. The receive buffer of each slot is one byte larger than
  * the largest input (a sealed PSK request), so a datagram over the limit is

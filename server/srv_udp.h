@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The datagram listeners' socket calls: batched receive (recvmmsg) into
  * slots, batched send (sendmmsg) of their acks. No threads here; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Group commit. One transaction per batch: the cost of the fsync at COMMIT
  * is shared by every row in it, which is where the throughput comes from.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The writer stage: the one thread that writes to the store. It commits
  * batches (group commit) and only marks a slot `committed` once the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The attach state record (layout and contract in boot_attach.h). Encoded
  * byte by byte like the boot state record; the decoder checks magic,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Attach state: whether verified normal code reached its network, kept next
  * to the boot state so that a failure which prevents normal communications

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Slot confirmation (contract and ordering argument in boot_confirm.h). */
 #include <stdlib.h>
 

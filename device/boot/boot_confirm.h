@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Confirmation by normal code that the slot it runs from works: the pending
  * slot becomes the active one, and only then the RoT anti-rollback counter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The secure start-up procedure (contract in boot_decide.h). Each step is a
  * function that either fills the decision and returns false (the procedure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The secure start-up procedure (TR 33.820 §7.12.3; DESIGN §1, §3) as one
  * function that turns a device's flash and RoT into a decision:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Copy-while-measuring into a memfd, then seal it against any change, so the
  * file that is executed cannot differ from the file that was measured. The

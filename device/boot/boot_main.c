@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-boot: the TrE's secure start-up on the host.
  *

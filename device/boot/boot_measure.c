@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Streaming SHA-256 over HAL readers. The digest is fetched once per context
  * (EVP_MD_fetch) rather than per component, and reads go straight into one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The boot state record (layout in boot_state.h). Encoding is explicit,
  * byte by byte, so the flash format does not depend on struct layout or

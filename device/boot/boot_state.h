@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Boot state: which normal-code slot is active, which one (if any) is on
  * trial after an update, and how many start-ups the trial has left.

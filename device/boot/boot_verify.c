@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Partition verification. The manifest is checked completely before any
  * component is looked at; then every listed component is measured, failures

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Verification of one partition against its signed manifest: the manifest's
  * COSE_Sign1 under the vendor anchor, its kind, its anti-rollback value, and

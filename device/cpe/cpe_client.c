@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One CWMP session per call (see cpe_client.h): the transport is opened and
  * closed around the session, so no connection idles between the steps of a

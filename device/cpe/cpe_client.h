@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The device's CWMP client as its programs use it: one session per call,
  * each over a fresh mutual-TLS connection (cpe_http) to the ACS URL, with

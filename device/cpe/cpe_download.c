@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Download into the installer in constant memory: libcurl pushes the body
  * (write callback) while update_install pulls its stream (read callback).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Download of a remediation (DESIGN §7): the bundle named by an accepted
  * CWMP Download is fetched over HTTPS with the same mutual TLS as the CWMP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One libcurl easy handle per session: libcurl keeps the connection alive
  * between performs on the same handle, and its cookie engine (enabled with

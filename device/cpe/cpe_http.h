@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The CPE's HTTP transport for a CWMP session (a cpe_post_fn): POSTs over
  * libcurl with mutual TLS 1.3 (tx_mtls.h: CA and client certificate from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The persisted remediation command (see cpe_record.h for the phases and the
  * layout). The record is small and fixed, so it is encoded by hand rather

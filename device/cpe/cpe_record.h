@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The remediation command the device is carrying out, persisted in the state
  * partition (CPE_RECORD_NAME) from the moment a Download is taken on until an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CPE session state machine (see cpe_session.h). Everything large -- the
  * two envelope buffers and the decoded message -- lives in one heap block

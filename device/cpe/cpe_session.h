@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The CPE side of a CWMP session (TR-069 subset, docs/cwmp.md), independent
  * of the HTTP transport: the session hands each envelope it sends to a

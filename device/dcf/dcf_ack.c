@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * An ack counts only when signed by the RoT's H(e)MS anchor and bound to the
  * exact (device, counter) in flight: a replayed ack of an earlier indication

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Deciding whether a received message is the acknowledgement we wait for. */
 #ifndef MAYDAY_DCF_ACK_H
 #define MAYDAY_DCF_ACK_H

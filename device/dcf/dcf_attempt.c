@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The attempt-state record (dcf_attempt.h): a fixed 32-byte layout with a
  * truncated SHA-256 as its check, so a record damaged on the medium is

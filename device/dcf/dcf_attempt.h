@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The DCF's attempt state on flash (state/dcf_attempt.bin), so a power cut
  * during a long H(e)MS outage or a "wait" does not start the device over:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcf.conf parsing: libinih does the INI syntax, libcurl's URL API the URLs,
  * this file the strictness.

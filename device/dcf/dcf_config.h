@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The DCF's own configuration: dcf.conf in the DCF partition (INI, signed
  * with the partition by the vendor key, so the TrE has verified it before

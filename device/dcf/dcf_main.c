@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mayday-dcf: command line only; the procedure is dcf_run(). */
 #include <curl/curl.h>
 #include <getopt.h>

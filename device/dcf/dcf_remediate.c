@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The DCF's remediation (see dcf_remediate.h). One CWMP session per step
  * (cpe_client: a fresh mutual-TLS connection each), so a session never

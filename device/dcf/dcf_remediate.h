@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Remediation as the DCF carries it out (DESIGN §7, docs/cwmp.md): what a
  * valid acknowledgement leads to.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Building the indication. Everything it reports is read here, once, into
  * plain values; building and signing are then pure with respect to the

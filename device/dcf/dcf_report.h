@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The distress indication: gathering what it reports (evidence from the
  * TrE, free space) and building + signing it with the RoT's distress key.

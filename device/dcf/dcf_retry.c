@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Backoff with full jitter (delay uniform in [0, min(cap, base * 2^n)]):
  * devices of a fleet that failed at the same moment spread their retries

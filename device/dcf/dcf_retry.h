@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The DCF's retransmission schedule: exponential backoff with full jitter,
  * bounded by a cap, a server's retry-after and the overall deadline.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Start-up of the DCF: open the flash and the RoT, load dcf.conf, gather
  * device ID, evidence and free space, then hand over to dcf_session_run.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The DCF program as a function: everything mayday-dcf does between parsing
  * its command line and exiting, so tests drive it in-process.

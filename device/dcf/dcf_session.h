@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The distress procedure: announce the distress over the configured
  * methods, in order, until an authenticated acknowledgement that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Clock HAL: the backend switch and the host backend, CLOCK_REALTIME for
  * the wall time that goes into claims, CLOCK_MONOTONIC for deadlines

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Clock HAL: wall time for claims, monotonic time for timeouts, and sleep.
  *

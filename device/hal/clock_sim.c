@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simulated clock backend (clock_sim.h): sleeping advances the clock. */
 #include "clock.h"
 #include "clock_sim.h"

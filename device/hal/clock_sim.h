@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A simulated clock backend for the clock HAL: time moves only when the
  * device sleeps (or the harness advances it), so schedules of hours run in

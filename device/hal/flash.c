@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Flash HAL: partitions as directories, files replaced atomically.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Flash HAL: a device's partitions, accessed only through this interface.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fault-injection flash backend: the host primitives, plus a power switch
  * and bit flips.

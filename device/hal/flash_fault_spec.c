@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Parser of the fault backend's options (syntax in flash_fault_spec.h). It
  * works on (pointer, length) slices of the one NUL-terminated string and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the flash HAL: the options of the fault-injection backend, the
  * text after "fault:" in a flash spec (which may come from the MAYDAY_FLASH

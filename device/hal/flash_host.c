@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Host flash backend: each primitive is one system call on a file of the
  * device directory. Counted primitives bump the handle's operation count

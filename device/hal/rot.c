@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * RoT HAL front end: picks the backend by name from `backends` and checks
  * arguments once, so each backend (rot_file.c, later tpm2) only implements

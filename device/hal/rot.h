@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Root of Trust HAL: secure storage for the device ID, the distress signing
  * key, the PSK of the PSK distress method, the trust anchors and the

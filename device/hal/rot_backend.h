@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the RoT HAL: the interface every RoT backend implements.
  * rot.c checks the arguments once; a backend may assume `which` is in range

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The file RoT's counters record (layout in rot_counters.h). The check (a
  * truncated SHA-256) catches a damaged record; it is compared before the

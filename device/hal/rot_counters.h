@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the file RoT backend: the monotonic counters record,
  * HAL_PART_ROT/"counters", exactly ROT_COUNTERS_RECORD_LEN bytes, integers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The file RoT's device ID item (rules in rot_device_id.h). One trailing
  * newline is tolerated on read because the item is plain text an operator may

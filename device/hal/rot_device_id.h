@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the file RoT backend: the device ID item, HAL_PART_ROT/"device_id".
  * The ID is used as the COSE kid, so it must fit one (MAYDAY_KID_MAX); printable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "file" RoT backend: the RoT's secure storage is the HAL_PART_ROT partition
  * of the flash HAL (so flash fault injection reaches it too).

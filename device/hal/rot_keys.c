@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The file RoT's key items (rules in rot_keys.h). OpenSSL parses the PEM;
  * this file only bounds the input, refuses to prompt, and pins the curve, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the file RoT backend: the key items (PEM text read from flash,
  * so hostile). Only P-256 keys that pass OpenSSL's key checks are accepted;

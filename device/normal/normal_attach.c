@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The stand-in's attach probe and its record (contract in normal_attach.h).
  * Every wait is bounded by the configured timeout (poll on a non-blocking

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Attaching to the network, as the normal-code stand-in does it (DESIGN §5;
  * device/boot/README.md, "When normal code cannot attach").

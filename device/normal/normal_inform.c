@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Periodic Inform of normal code (see normal_inform.h): the dcf.conf the
  * remediation report uses, one cpe_client_run with "2 PERIODIC", and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The periodic Inform of normal code (DESIGN §6): a healthy device tells
  * the ACS it is alive, in a CWMP session of its own with the event

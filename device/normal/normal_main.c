@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-normal: the stand-in for the femtocell's normal code. It does what
  * real normal code must do for the secure start-up loop: find out who and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Remediation report of normal code (see normal_report.h). The decision
  * (normal_report_transfer) is a pure function of the record and the running

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The remediation report of normal code (DESIGN §7, docs/cwmp.md): a device
  * that runs normal code with a remediation record (cpe_record.h) left tells

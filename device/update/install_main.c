@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-install: install a signed bundle from a file into a device's
  * inactive slot, as the DCF will from an HTTPS download (simulation and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Installation outcomes to TR-069 fault codes (table in update_fault.h). */
 #include "update_fault.h"
 

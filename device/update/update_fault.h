@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Outcomes of an installation and the TR-069 fault codes they are reported
  * with (TR-069 Amendment 6, A.5.1: Download/TransferComplete faults). The

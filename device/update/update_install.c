@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The streaming installer (contract in update_install.h). One job struct of
  * fixed size holds every buffer, so memory does not depend on the image.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Streaming installer of a signed bundle (mayday/bundle.h) into the inactive
  * normal-code slot (DESIGN §7).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Emptying a slot. hal_flash_list forbids changing the partition during the
  * listing, so names are collected in batches of a fixed size and removed

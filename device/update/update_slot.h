@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Emptying a normal-code slot before (and after a failed) installation. */
 #ifndef MAYDAY_UPDATE_SLOT_H
 #define MAYDAY_UPDATE_SLOT_H

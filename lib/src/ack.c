@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The acknowledgement's claims map (docs/protocol.md §Acknowledgement) and
  * its COSE_Sign1 wrapping, signed by the H(e)MS key.

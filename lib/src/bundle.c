@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bundle header codec (mayday/bundle.h, docs/protocol.md §13). The header is
  * fixed-size so a streaming receiver can read it with one bounded read; every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Deterministic CBOR reader and writer (design: cbor_det.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Deterministic CBOR (RFC 8949 §4.2.1) for the mayday profile: a bounded
  * pull reader over libcbor's streaming decoder, and a writer over libcbor's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * COSE_Encrypt0 with A256GCM in the PSK profile (cose_encrypt0.h,
  * docs/protocol.md §12).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * COSE_Encrypt0 (RFC 9052 §5.2), tagged (16), with A256GCM (RFC 9053 §4.1),
  * in the two shapes of the PSK method (docs/protocol.md §12). Private to

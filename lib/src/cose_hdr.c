@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * COSE header pieces shared by COSE_Sign1 and COSE_Encrypt0 (RFC 9052 §3):
  * the protected header of our profiles is exactly {1: alg}, so one strict

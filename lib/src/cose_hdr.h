@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* COSE protected-header parsing shared by the COSE_Sign1 and COSE_Encrypt0 layers. Private. */
 #ifndef MAYDAY_COSE_HDR_H
 #define MAYDAY_COSE_HDR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * COSE_Sign1 in the mayday profile (cose.h, docs/protocol.md).
  *

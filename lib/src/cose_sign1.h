@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* COSE_Sign1 helpers shared by the signed messages. Private to libmayday. */
 #ifndef MAYDAY_COSE_SIGN1_H
 #define MAYDAY_COSE_SIGN1_H

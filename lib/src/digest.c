@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-256, hex and constant-time comparison: small helpers over OpenSSL. */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ES256 over OpenSSL: the P-256 key check, the conversion between COSE's
  * fixed-size r||s signature and the DER form OpenSSL speaks, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ES256 (ECDSA P-256 with SHA-256) helpers over OpenSSL. Private to libmayday. */
 #ifndef MAYDAY_ES256_H
 #define MAYDAY_ES256_H

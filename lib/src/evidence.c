@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Evidence: the TrE's findings as a deterministic CBOR map (docs/protocol.md
  * §Evidence). The map codec here is the only one: the standalone evidence

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The evidence map, shared by the standalone evidence (TrE -> DCF) and the
  * indication, which carries the same map under its evidence key. Private to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Durable file replacement: temporary, fsync, rename, fsync directory.
  * The temporary is created with mkostemp, so it starts out as 0600 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The distress indication's claims map (docs/protocol.md §Indication) and
  * its COSE_Sign1 wrapping. The evidence claim reuses the evidence map codec,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSKs at rest under a key-encryption key (kek.h): AES-256-GCM over
  * OpenSSL's EVP interface, a random nonce per seal (a KEK seals few values,

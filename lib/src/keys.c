@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * P-256 keys in PEM over OpenSSL 3 (keys.h).
  *

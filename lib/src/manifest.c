@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signed manifests (docs/protocol.md §Manifest): the TRV manifest of a slot
  * and the DCF partition's manifest, one claims map told apart by `kind`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Component names: one safe path component, checked on every decode. */
 #include <string.h>
 

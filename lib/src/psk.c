@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PSK method (design: psk.h; wire format: docs/protocol.md §12).
  *

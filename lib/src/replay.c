@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sliding anti-replay window (design: replay.h). The bitmap is anchored at
  * the highest counter, so a new highest shifts it left by the jump; a jump

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Strict UTF-8 validation. Written out as the RFC 3629 table (§4) rather
  * than via iconv or locale functions, so the result never depends on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Strict UTF-8 (RFC 3629) checks for text on the wire. Private to libmayday. */
 #ifndef MAYDAY_UTF8_H
 #define MAYDAY_UTF8_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Store front end: picks a backend by the spec's scheme ("sqlite:PATH")
  * from a table and forwards every call through the backend's function table.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The incident store: devices, indications, incidents. Backends by name
  * ("sqlite:PATH"; PostgreSQL later). Only the calls other parts need are

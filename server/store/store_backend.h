@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private: the table of functions every store backend provides. The public
  * calls in store.h, store_ingest.h and store_query.h dispatch through it, so

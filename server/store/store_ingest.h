@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon's calls into the incident store: key lookup for verification,
  * and group-committed ingest of indications.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Remediation records (issue 4, DESIGN §6): operator approvals and the
  * attempts the ACS makes on an incident. Every state change moves the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Silence (DESIGN §6): every authenticated contact of an enrolled device
  * sets its last-seen time, and a device not heard from within its product

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SQLite backend: opening (WAL, synchronous=FULL, foreign keys, a busy
  * timeout so the daemon's connections and maydayctl/provision can share the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the SQLite backend: its handle, shared by the files that make
  * up the backend (open/enrol, schema, ingest, queries). Statements are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SQLite ingest: one transaction per batch (group commit), the decisions of
  * store_ingest.h made with prepared statements inside it. Rows put earlier

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SQLite: the PSK method's per-device keys and replay windows (psk_keys).
  *

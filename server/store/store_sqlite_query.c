@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SQLite read-only queries for operators. Every listing steps one prepared
  * statement and hands each row to the caller's callback in a struct owned by

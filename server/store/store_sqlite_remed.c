@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SQLite backend of store_remed.h. Remediation is rare next to ingest, so
  * statements are prepared per call (no cached handles) through one small

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SQLite backend of the product-class pause (store_remed.h). The state of a
  * class is its newest row in remediation_class_events: "paused" or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The SQLite schema, version STORE_SQLITE_SCHEMA_VERSION, built as a chain
  * of migrations: a fresh file runs all of them, an older file the ones it

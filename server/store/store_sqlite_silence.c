@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SQLite silence (store_silence.h). The hot path is one UPDATE by primary
  * key per signed row inside the writer's batch (a prepared statement kept

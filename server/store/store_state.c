@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The device state machine's names and transitions, kept apart from any
  * backend so every backend (and the tests) agree on them.

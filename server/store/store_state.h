@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Device states of the incident state machine (DESIGN §6). Stored as text
  * in devices.state and incidents.state; the list is open so later issues add

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz the acknowledgement decoders: claims alone and signed (verified with
  * the protocol.md test key, so the signed seeds reach the claims decoder).

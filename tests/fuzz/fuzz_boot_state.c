@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Boot state record decoder: never crashes, and whatever it accepts
  * re-encodes to the very same bytes (one encoding per state). */
 #include <stdint.h>

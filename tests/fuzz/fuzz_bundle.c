@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz the bundle as a receiver reads it: the header, then the announced
  * manifest (verified with the protocol.md test key), then the payloads

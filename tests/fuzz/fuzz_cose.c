@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz mayday_cose_sign1_decode/verify. Beyond "no crash": every accepted
  * message points into the input, and re-encoding its parts reproduces the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Persisted remediation record decoder (v2): never crashes, reports an
  * offset within the input and a reason, keeps nothing of what it refuses,
  * and whatever it accepts re-encodes to the same bytes (one encoding per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz the CWMP parser. An accepted envelope must be internally sane, and
  * if the emitter accepts the decoded message, its envelope must parse back

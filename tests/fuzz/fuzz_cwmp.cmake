@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The CWMP (TR-069) envelope parser, fed from tests/corpus/fuzz_cwmp/
 # (valid envelopes of every kind in cwmp-1-2 and cwmp-1-0, plus peer quirks).
 mayday_fuzz_target(fuzz_cwmp)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz dcf_attempt_decode (the DCF's attempt state read back from flash):
  * never crash; anything accepted re-encodes to the same bytes, its step
  * within DCF_ATTEMPT_STEP_MAX. */

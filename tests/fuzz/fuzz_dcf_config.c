@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz dcf_config_parse: never crash, and anything accepted is within the
  * bounds the DCF relies on. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fuzz targets for parsers of flash bytes on the device side. The parser's
 # own source is compiled into the target (not linked from its library) so
 # libFuzzer's coverage instrumentation sees it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz mayday_evidence_decode. An accepted input re-encodes to itself, or
  * (when it carried skipped extension keys) to something shorter that

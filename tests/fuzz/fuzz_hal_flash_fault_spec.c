@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fault backend's option parser (device/hal/flash_fault_spec.c), fed the
  * text after "fault:" (as MAYDAY_FLASH could carry it), against a reference

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The file RoT's counters record decoder (device/hal/rot_counters.c).
  * Two inputs per run: the bytes as they are, which must decode only if they

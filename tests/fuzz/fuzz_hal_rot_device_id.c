@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The file RoT's device ID item (device/hal/rot_device_id.c), checked
  * against the rule as written in rot_device_id.h: one optional trailing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The file RoT's key items (device/hal/rot_keys.c): every input is tried as
  * the distress key and as a trust anchor. Whatever is accepted must be a

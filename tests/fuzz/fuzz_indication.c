@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz the indication decoders: the claims alone and a whole signed
  * indication (mayday_indication_open). Accepted claims re-encode to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # libFuzzer targets for every libmayday decoder. Seeds: tests/corpus/<target>/
 # (regenerate the valid ones with `mayday_gen_vectors --corpus tests/corpus`).
 foreach(t IN ITEMS fuzz_cose fuzz_indication fuzz_ack fuzz_manifest fuzz_evidence)

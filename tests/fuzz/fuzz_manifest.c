@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz the manifest decoders: claims alone and signed (verified with the
  * protocol.md test key). Every accepted manifest is usable as is: at least

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mayday-normal's attach settings: the input is split at NUL bytes into the
  * values of MAYDAY_SEGW, MAYDAY_ATTACH_TRIES, MAYDAY_ATTACH_TIMEOUT_S and
  * MAYDAY_ATTACH_INTERVAL_S. The parser never crashes, and what it accepts

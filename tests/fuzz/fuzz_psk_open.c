@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz the PSK datagram decoders (docs/protocol.md §12) with the §12.8 test
  * keys: mayday_psk_peek_kid, mayday_psk_open_request and

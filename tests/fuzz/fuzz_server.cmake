@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fuzz targets of maydayd's own parsers (the wire decoders are libmayday's).
 mayday_fuzz_target(fuzz_srv_config)
 target_link_libraries(fuzz_srv_config PRIVATE maydayd_core)

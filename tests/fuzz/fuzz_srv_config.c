@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: maydayd's configuration parser (INI text from a file). */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer: srv_ikemap_names, which decides whether an IKE identity (text
  * from the SeGW's charon: an FQDN, key ID or distinguished name) names a

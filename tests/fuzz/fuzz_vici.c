@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer: the VICI decoder (common/vici.c), which reads whatever charon's
  * socket delivers. The input is tried as a packet body and as a message.

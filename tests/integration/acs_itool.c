@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The CPE's envelopes for tests/integration/test_acs_session.sh, which
  * posts them with curl over mTLS:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Checks a scrape of maydayd's GET /metrics against the Prometheus text
 # exposition format 0.0.4 as maydayd promises it (srv_metrics.h): every
 # family has HELP then TYPE, names start with maydayd_, counters end in

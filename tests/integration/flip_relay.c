@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * flip_relay: the on-path attacker of test_flip_loop.sh. A UDP relay on
  * 127.0.0.1 between one device and maydayd that inverts one bit of every

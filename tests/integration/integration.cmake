@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Integration tests: the real binaries, on loopback only.
 set(MAYDAY_INTEGRATION_DIR ${CMAKE_CURRENT_LIST_DIR})
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The IKEv2/IPsec method end to end with real strongSwan (charon + swanctl)
 # in two network namespaces: label "ipsec". Needs root and Debian's
 # strongswan-charon, strongswan-swanctl, strongswan-pki,

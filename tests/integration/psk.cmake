@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The PSK distress method end to end: mayday-provision (PSK in the RoT and
 # the store), maydayd's [psk] listener, a tampered device booted through
 # mayday-boot, and a tcpdump capture of loopback (that part is skipped with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Integration tests of maydayd, maydayctl and mayday-sim: the real binaries
 # on 127.0.0.1 (ports picked by the kernel), checked with sqlite3 and jq.
 # srv_itool plays the device side where mayday-sim does not (signed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_flood: a forger and a device at once, against maydayd's plain UDP
  * listener on 127.0.0.1 (bounded in rate, count and time; loopback only).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_itool: the device side of maydayd's integration tests, small enough
  * to check by reading.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_slowloris: slow clients against maydayd's HTTP(S) listeners on
  * 127.0.0.1, bounded in connections and time (loopback only).

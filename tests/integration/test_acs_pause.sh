@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The automatic pause of remediation per product class ([acs]
 # pause_after_failures = 2), with curl as the CPE over mTLS and acs_itool
 # making and reading the envelopes. Two devices of femto-it get a Download

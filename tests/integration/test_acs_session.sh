@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The ACS on maydayd's HTTPS listener, with curl as the CPE over mTLS and
 # acs_itool making and reading the envelopes: a signed distress indication
 # schedules remediation; the distress session (Inform, empty POST,

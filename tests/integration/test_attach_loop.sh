@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A verified image that cannot attach falls back to the DCF (DESIGN §5), with
 # the real programs: mayday-provision makes a device, maydayd is its H(e)MS
 # (plain UDP), and each "start-up" is one run of mayday-boot. The SeGW is a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The demo scenario against the real binaries, plus what the demo does not
 # check itself: the evidence the network holds matches what was tampered,
 # and a TrE failure sends nothing.

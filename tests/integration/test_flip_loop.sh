@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # An on-path attacker flips one bit of the indication's signature on the
 # device's first method (plain UDP, through tests/integration/flip_relay.c);
 # maydayd stores that copy as unverified and answers, correctly signed,

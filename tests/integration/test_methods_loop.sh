@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The TLS method end to end against the real binaries, and fallback between
 # methods: a tampered device configured "tls, plain-udp" reports over mutual
 # TLS when it can, and over plain UDP when the TLS endpoint is down or

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A device in trouble is never lost -- real binaries (mayday-provision,
 # mayday-boot, mayday-dcf, maydayd, maydayctl), over HTTPS with mutual TLS:
 #

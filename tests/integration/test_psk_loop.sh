@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The PSK distress method end to end, real binaries on 127.0.0.1:
 # mayday-provision makes a device with --methods psk and enrols its key and
 # PSK, maydayd listens with its [psk] listener only, the device is tampered

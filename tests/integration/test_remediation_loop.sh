@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Remediation against the real binaries over HTTPS (issue 4): mayday-boot,
 # mayday-dcf, mayday-normal and maydayd (H(e)MS + ACS, golden bundle served
 # per device and once), devices made by mayday-provision.

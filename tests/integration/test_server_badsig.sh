@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Forgeries naming an enrolled device (signed with another key) flood the
 # plain UDP listener from 127.0.0.2 at 25,000 datagrams a second, while the
 # device itself sends twenty indications from 127.0.0.1: each must be acked

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the test_server_*.sh integration tests: a temporary work dir,
 # an H(e)MS key pair, and a real maydayd on 127.0.0.1 with ports the kernel
 # picks (listen = 127.0.0.1:0; the daemon logs each bound port), so parallel

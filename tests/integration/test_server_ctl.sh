@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # maydayctl's text output escapes what devices sent: an unauthenticated
 # indication naming an enrolled device with ESC[2J, an OSC title and BEL in
 # its versions, peer, identity and a component name must reach the operator's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile input: truncated, oversized and bit-flipped indications. Malformed
 # ones get no ack and change no row; a bit flip that still parses can only
 # ever be recorded as unverified (by design: bad signature -> unverified),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The plain-HTTP method ("no communications security") with curl: a signed
 # indication from an enrolled device is stored signed with channel "none"
 # and answered 200 with a signed ack after commit; retransmissions get the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The TLS method with curl: TLS 1.3 with a client certificate from the
 # operator CA. A device's certificate and key get 200 and a signed ack
 # (checked against the H(e)MS public key); the row records method tls,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Signed indications from enrolled devices are stored, acked with a
 # verifiable signed ack (mayday-sim verifies every one against hems.pub),
 # and visible to maydayctl; unknown devices are stored unverified without

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The admin listener's GET /metrics with curl, against a real maydayd with
 # UDP, plain HTTP and HTTPS listeners: off by default; refused on an
 # address other than loopback; the exposition format checked line by line

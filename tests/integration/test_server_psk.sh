@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The PSK method: the signed indication sealed in COSE_Encrypt0 under the
 # device's PSK, over UDP (srv_itool plays the device). A good datagram is
 # stored (method psk, channel psk, the kid as identity) and answered with a

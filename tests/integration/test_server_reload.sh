@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Certificate rotation without a restart, with the real maydayd, curl and
 # openssl(1) on 127.0.0.1: maydayd starts with server certificate A; its
 # cert and key files are replaced by certificate B (another key, serial and

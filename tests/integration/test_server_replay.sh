@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The counter rule (protocol.md §6.1), one for every method: a signed
 # indication is accepted only above the highest counter maydayd accepted for
 # its device; an identical retransmission gets its stored answer again;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Secrets at rest and device revocation, with the real maydayd and a PKI
 # made by mayday-provision:
 # - the store's files (database, -wal, -shm) are 0640 or stricter under

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SIGTERM under load: maydayd drains (commits, acks what is in flight) and
 # exits 0; every indication the client saw acked has its row afterwards.
 here=$(cd "$(dirname "$0")" && pwd)

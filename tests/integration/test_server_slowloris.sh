@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Slow clients cannot starve legitimate ones. srv_slowloris holds 200
 # connections from 8 addresses (127.0.0.2-9), trickling a byte every 200 ms
 # and reopening what the server closes, against small caps (64 connections

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Secure start-up (device/boot, device/normal): one test program per unit,
 # all built on the boot_fixture helper (a complete device in a temp dir).
 add_library(boot_fixture STATIC unit/boot_fixture.c)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Boot test fixture (see boot_fixture.h). Keys are generated per fixture, so
  * no test depends on another's state; the device directory lives under

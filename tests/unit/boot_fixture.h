@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Test fixture for the secure start-up tests: a complete device built in a
  * temporary directory directly through the HAL and libmayday APIs (no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests of the CPE side of remediation (device/cpe): the persisted
 # command and the CWMP session against a scripted in-test ACS.
 add_executable(test_cpe_record ${CMAKE_CURRENT_LIST_DIR}/test_cpe_record.c)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The CWMP codec (cwmp/): unit tests and schema validation of every envelope
 # the project emits. cwmp_samples.c holds the sample messages both use.
 add_library(mayday_cwmp_samples STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/cwmp_samples.c)

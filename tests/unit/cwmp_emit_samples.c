@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Writes one envelope per message kind the project emits into DIR (for
  * cwmp_schema.sh, which validates each with xmllint), and with --seeds also

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sample messages shared by test_cwmp, cwmp_emit_samples and the fuzz seeds. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Representative CWMP messages of every kind the project emits (tests only). */
 #ifndef MAYDAY_CWMP_SAMPLES_H
 #define MAYDAY_CWMP_SAMPLES_H

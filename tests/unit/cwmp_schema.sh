@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Every envelope the project emits validates against the CWMP schema.
 # usage: cwmp_schema.sh <cwmp_emit_samples> <all.xsd>
 # Exit 77 (skipped) when the shared schema directory or xmllint is absent.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests of mayday-dcf (device/dcf) and mayday-provision (tools/provision).
 # Listed one by one; each is its own executable and CTest test, label "unit".
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday_gen_vectors: prints the docs/protocol.md test vectors, so the
  * document and the unit tests carry the same bytes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests of the device HAL (device/hal/): one test file per unit.
 function(mayday_hal_unit_test name)
   add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.c)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The hardening flags of the top-level CMakeLists.txt reach the binaries:
 # readelf on the daemon, the operator tools and the device programs.
 # (Not in the fuzz build, which does not use them.)

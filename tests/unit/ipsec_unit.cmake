@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests of the IKEv2/IPsec method's own code: the VICI client
 # (common/vici*.c) and maydayd's inner-address -> IKE identity lookup
 # (server/srv_ike.c), both against a scripted fake charon socket

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # libmayday unit tests (cmocka), one file per unit, listed explicitly.
 # mayday_test_vectors holds the docs/protocol.md vectors and shared helpers;
 # mayday_gen_vectors prints them (see tests/unit/gen_vectors.c).

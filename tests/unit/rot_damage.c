@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Damage to the stored distress key (rot_damage.h). Works on the DER inside
  * the PEM, so the change is exactly the bits named, not a re-encoding of a
  * different key. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Test helper: damage the file RoT's distress key the way a failing flash
  * cell would, in place (HAL_PART_ROT/distress.key.pem), for the tests of

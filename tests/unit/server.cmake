@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests of maydayd and its store (server/): one file per unit, each its
 # own executable and CTest test, label "unit". They run against real
 # temporary SQLite stores under $TMPDIR, never mocks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The acknowledgement: the protocol.md vectors, sign/verify round trips, the
  * rules a device relies on (known action and status only, REMEDIATE always

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Remediation policy end to end on a real temporary store: verify stage,
  * group commit with the policy (srv_writer_commit_remed), signed ack. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ACS session (srv_acs_session.c) and bundle lookup (srv_bundle.c) on a
  * real temporary store. The CPE is the device's own state machine
  * (device/cpe/cpe_session.c), its posts handed straight to srv_acs_post

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Attach state (boot_attach.h) and the start-up decisions it drives: a
  * verified image whose normal code cannot attach, or crashes in a loop,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-boot and mayday-normal as programs: --dry-run lines, exit codes,
  * and real starts (fexecve of the measured copy) of normal code and of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Confirmation: pending becomes active, then the anti-rollback counter
  * advances; never the other way round, never downwards, never for an

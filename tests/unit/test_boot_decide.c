@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * boot_decide: one test per branch of the secure start-up procedure, each on
  * a complete device built by boot_fixture. The evidence is checked field by

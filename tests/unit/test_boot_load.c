@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Loading for execution: the memfd holds exactly the measured bytes, is
  * sealed, runs, and a file changed after verification is caught.

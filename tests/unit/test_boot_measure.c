@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Streaming measurement: digests equal a one-shot SHA-256 at every size that
  * matters (empty, one chunk, exactly one buffer, several buffers), the sink
  * sees every byte, missing files are reported. */

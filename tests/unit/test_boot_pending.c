@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Trial of a pending slot: tries are spent durably before each trial, a bad
  * pending image is reported and given up, an unconfirmed one runs out of

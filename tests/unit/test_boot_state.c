@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Boot state record: encoding, the decoder's rejections, load/store. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the clock HAL: wall time agrees with time(2), monotonic
  * time never goes backwards and measures a sleep (the host's, also through
  * hal_clock_sleep_ms); the simulated backend moves only when slept on, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * COSE_Sign1 in the mayday profile: exact encoding (with a deterministic
  * fake signer), ES256 round trips with real keys, the protocol.md signed

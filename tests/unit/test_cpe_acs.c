@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Test ACS (see test_cpe_acs.h): accept, TLS handshake, then read requests
  * on the connection (header block, Content-Length body) and answer them from

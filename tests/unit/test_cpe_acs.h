@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * An ACS stand-in for the CPE transport tests: one thread on 127.0.0.1
  * serving HTTPS (OpenSSL server context set by the test, which should demand

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cpe_download (the bundle fetched over mutual TLS and streamed into the
  * installer) against the test ACS (test_cpe_acs.c) serving a bundle built

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cpe_http (the CWMP session's HTTPS transport) against the test ACS
  * (test_cpe_acs.c: OpenSSL TLS 1.3, client certificate demanded from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The persisted remediation command (record v2): a round trip of every
  * phase, every field at both ends of its bounds, every field the encoder
  * refuses, every malformed form the decoder refuses with its code and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The CPE session against a scripted ACS: the post function parses every
  * envelope the CPE sends with the codec (so it must be a valid CWMP message),

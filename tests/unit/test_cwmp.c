@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CWMP codec: round trips of every message kind, the emitter's refusals,
  * the peer quirks of FACTS.md, and hostile input (entity bombs, XXE,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dcf_ack_check: only an ack signed by the H(e)MS anchor, for this device
  * and this counter, is valid; a well-formed one for this device and counter
  * under another key is told apart (UNAUTH), and everything else is noise.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The DCF's attempt-state record (dcf_attempt.h): the byte layout, the
  * rejection of damaged or foreign records, and a power cut at every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dcf.conf parsing: what is accepted in every section, and that everything
  * else is rejected with the offending key named. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "plain-http" against the test H(e)MS on 127.0.0.1: the POST it makes, the
  * answers it accepts (200 + application/cose, bounded) and refuses, 503 +

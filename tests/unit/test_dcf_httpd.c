@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The test H(e)MS (see test_dcf_httpd.h). Deliberately small: requests are
  * read up to the blank line, Content-Length is the only header whose value

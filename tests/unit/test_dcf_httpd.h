@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * An H(e)MS stand-in for the DCF's HTTP and TLS transport tests: one thread
  * on 127.0.0.1 answering POSTs one connection at a time (Connection: close),

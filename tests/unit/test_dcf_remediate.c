@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcf_remediate: what a leftover remediation record is reported with, per
  * phase and, for an image that did not come up, per reason secure start-up

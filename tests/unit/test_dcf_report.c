@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dcf_report: evidence handover (present, absent, damaged), the indication's
  * fields, and that the signed bytes verify with the device key. */
 #include <setjmp.h>

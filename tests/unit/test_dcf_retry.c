@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The backoff schedule: bounded by [0, cap], growing, honouring retry-after
  * and the deadline, and spread over its whole window (full jitter). */
 #include <setjmp.h>

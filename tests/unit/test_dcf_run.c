@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-dcf end to end, in-process: a device provisioned through the HAL
  * in a temporary directory, dcf_run() against a small UDP responder thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcf_session_run with fake transports passed in through its methods table:
  * the order of methods and the fallback after attempts_per_method, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "tls" against an OpenSSL TLS 1.3 server on 127.0.0.1 that demands a client
  * certificate from the test's CA: the mutual handshake with the RoT's key,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The transport tests' fixture (see test_dcf_txfx.h). */
 #include "test_dcf_txfx.h"
 

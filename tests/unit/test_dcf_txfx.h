@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fixture of the transport tests (test_dcf_http.c, test_dcf_tls.c): a device
  * in a temporary directory (RoT provisioned with a fresh distress key), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Evidence (TrE -> DCF): the protocol.md vector, round trips up to the
  * limits, and rejection of every non-deterministic or out-of-profile input.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the flash HAL (host backend): names, bounds, atomic replace,
  * streaming, temporaries, operation counting. */
 #define _GNU_SOURCE /* nftw */

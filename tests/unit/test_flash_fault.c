@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the fault-injection flash backend: spec parsing, a power cut
  * at every counted operation of a replace, and bit flips on read. */
 #define _GNU_SOURCE /* nftw */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Each binary given is hardened as Debian's packages are: full RELRO (a
 # GNU_RELRO segment and BIND_NOW, or FLAGS NOW / FLAGS_1 NOW), a PIE
 # (ELF type DYN), the stack protector and _FORTIFY_SOURCE's checked calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The distress indication: the protocol.md vectors (claims and signed),
  * sign/open/verify round trips up to the limits, the kid == device ID rule,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemon's ingest decisions end to end on a real temporary store:
  * verify stage (srv_ingest), group commit (srv_writer), acks (srv_ack). */
 #include <setjmp.h>

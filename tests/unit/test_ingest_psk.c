@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PSK method's ingest decisions on a real temporary store: opening the
  * seal (srv_psk via srv_ingest_check), the writer's window decision

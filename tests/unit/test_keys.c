@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Keys, certificates and digests: P-256 only, PEM in and out, private keys
  * written 0600 and durably (no temporary left behind, old file replaced as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signed manifests: the protocol.md vectors, component name safety, the
  * semantic checks every decoded manifest passes (at least one TRV, unique

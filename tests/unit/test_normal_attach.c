@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-normal's attach step (normal_attach.h) against SeGW stand-ins on
  * loopback: a closed port, one that answers OK, one that refuses, one that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-normal's remediation report (device/normal/normal_report.c): every
  * reporting rule as a pure function -- success only for the image the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mayday-provision dcf-conf`: a device gets the new dcf.conf and a DCF
  * manifest, re-signed by the vendor, that covers it; a configuration the DCF
  * would reject, one naming unlisted files, or the wrong vendor key change

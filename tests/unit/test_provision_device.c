@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mayday-provision device`: the device it makes verifies (manifests with the
  * vendor key, every file against its TRV), its RoT holds the right identity,
  * anchors and key, its dcf.conf is what the DCF accepts, and enrolment works. */

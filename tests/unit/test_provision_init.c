@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mayday-provision init` and the command line: the PKI's keys and
  * certificates (two H(e)MS keys: one for acknowledgements, one for the TLS
  * server), the KEK and the CRL, file and directory modes under any umask,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mayday-provision tamper`: each kind makes exactly its intended check
  * fail, and nothing else, checked with libmayday and hashing. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers of the mayday-provision tests (see test_provision_util.h). */
 #include "test_provision_util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the mayday-provision tests: running the tool, temporary
  * directories, and checking a device with libmayday and plain hashing. */
 #ifndef MAYDAY_TEST_PROVISION_UTIL_H

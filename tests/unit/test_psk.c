@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PSK method (mayday/psk.h, docs/protocol.md §12): the documented
  * vectors (computed with an independent implementation when they were

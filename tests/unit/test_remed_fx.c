@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The remediation tests' fixture (see test_remed_fx.h). */
 #include "test_remed_fx.h"
 

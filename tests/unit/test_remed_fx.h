@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fixture of the remediation tests (test_dcf_remediate.c,
  * test_normal_report.c): a device (test_dcf_txfx.h) with a client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The anti-replay window (mayday/replay.h): duplicates, reordering within
  * the window accepted once, counters beyond the window, big jumps, counter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the "file" RoT backend: provisioning, up-front validation
  * (including a distress key damaged bit by bit), signing, trust anchors,
  * and counters that never go backwards, including across a power cut at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the RoT's PSK items (file backend): the keys handed out are
  * those derived from the provisioned PSK (checked against the test vectors
  * of docs/protocol.md §12.8 and against mayday_psk_derive), a RoT without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Admission control's signed answer (srv_busy.h): it verifies with the
  * H(e)MS key and echoes the indication's device and counter with action

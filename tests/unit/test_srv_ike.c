@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of server/srv_ike.c: configuration checks and the inner
  * address -> IKE identity lookup against a scripted fake charon. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server/srv_ikemap.c: which identities name a device, the per-address
  * cache in front of the VICI lookup (against the scripted fake charon of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server/srv_stats.c and srv_metrics.c: what a slot leaving the pipeline
  * counts (outcome by method, ack latency), the histograms' buckets and

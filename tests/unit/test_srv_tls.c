@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server/srv_tls.c: the https listener's context (files, TLS 1.3 only, no
  * tickets, client certificates required and counted) and the identity a

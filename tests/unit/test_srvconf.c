@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* maydayd's configuration parser: good files, defaults, and every kind of
  * bad value rejected with its line. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Store: opening and schema, enrolment, the state machine, queries. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fixture helpers for the server's unit tests (see test_store_fixture.h). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the server's unit tests: a temporary directory with a fresh
  * SQLite store, device keys, and indications to feed the store or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Store ingest: new, duplicate, conflict, trust separation, incidents,
  * batches and rollback; the counter rule (protocol.md §6.1) and its
  * migration. */

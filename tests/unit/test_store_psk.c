@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Store, version 2: channel authentication recorded with each indication,
  * PSK enrolment, and the PSK replay window advanced in the ingest

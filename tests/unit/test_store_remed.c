@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Remediation records (store_remed.h) on a real temporary store: the
  * incident state machine of remediation, attempts, tokens, approvals; the
  * pause of a product class after failures in a row, its resume, and the

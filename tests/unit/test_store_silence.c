@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Silence (store_silence.h) on a real temporary store, with times passed
  * in: last_seen set by authenticated contact only, the sweep per class,
  * its idempotence and bound, the way back by Inform and by distress, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of device/dcf/tx/tx_ipsec.c against a scripted fake charon
  * (vici_fake.c) and a UDP endpoint on 127.0.0.1 standing in for the H(e)MS's
  * inner address: the CHILD_SA is asked for before anything is sent, an

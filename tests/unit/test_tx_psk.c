@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "psk" against an in-test H(e)MS on 127.0.0.1 (a UDP responder thread that
  * holds the device's PSK, opens each request, verifies the signed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bundle header codec and the docs/protocol.md §13 test vector: header,
  * the §10 signed manifest, payloads "abc", "abc", "".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-install as a program: exit codes, and constant memory -- the peak
  * RSS of installing a 64 MiB image is not larger than that of a 16 MiB one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Installer test helpers (see test_update_fixture.h). */
 #include <stdarg.h>
 #include <stddef.h>

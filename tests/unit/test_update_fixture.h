@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers for the installer tests, on top of boot_fixture: bundles built in
  * memory from the fixture's standard components, a memory stream to feed

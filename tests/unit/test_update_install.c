@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The streaming installer: a good bundle lands in slot B, pending, boots and
  * is confirmed; every kind of bad bundle is refused with its TR-069 fault

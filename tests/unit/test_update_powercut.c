@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Power cut at every write of an installation: count the flash operations of
  * a clean install, then for every N cut the power after operation N on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of common/vici*.c: the wire codec against hand-written bytes,
  * strict rejections with their offsets, the list-sa matcher, and the two
  * commands against a scripted fake charon. */

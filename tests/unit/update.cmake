@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Remediation installer (device/update) and the bundle codec (lib).
 # Paths are relative to this file, so it works wherever it is included from.
 add_library(update_fixture STATIC ${CMAKE_CURRENT_LIST_DIR}/test_update_fixture.c)

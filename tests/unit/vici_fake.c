@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The scripted VICI peer of the unit tests. It frames and splits packets
  * with the codec under test, which test_vici checks separately against

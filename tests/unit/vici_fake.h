@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A scripted stand-in for charon's VICI socket, for unit tests: a thread
  * that serves one connection on a unix socket in a fresh temporary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maydayctl internals: one file per command, sharing these helpers.
  * Exit codes: CTL_OK, CTL_FAIL (store or I/O error), CTL_USAGE, CTL_NOTFOUND

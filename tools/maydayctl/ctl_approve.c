@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maydayctl approve DEVICE: operator approval of remediation for the
  * device's open incident ([acs] policy = approve). The device is told to

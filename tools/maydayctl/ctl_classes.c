@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maydayctl classes: one row per product class of the enrolled devices:
  * how many devices, how many per remediation state, and whether remediation

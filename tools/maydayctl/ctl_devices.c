@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* maydayctl devices [--maintenance]: one row per enrolled device. LAST
  * SEEN (the latest authenticated contact, store_silence.h) is the last
  * column, relative to now, so the columns before it keep their places. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* maydayctl enrol --device ID --class C --pubkey FILE: (re-)enrol a device. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maydayctl's text output: every line of every table goes through
  * ctl_line, and every byte of it through ctl_escape. Versions, peers,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maydayctl resume CLASS: an operator resumes remediation of a product
  * class that maydayd paused after failed attempts in a row ([acs]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maydayctl show DEVICE: the device, its incidents and every indication
  * naming it (signed and unverified, newest first) with the evidence: failed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Formatting helpers shared by maydayctl's commands. */
 #include <stdio.h>
 #include <time.h>

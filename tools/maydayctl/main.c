@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maydayctl: the operator's view of the incident store.
  * The store is one maydayd created (sqlite:PATH, or the PATH alone);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Command-line value checks shared by the subcommands. */
 #include "prov_args.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Checking command-line values; each failure is reported once, naming the option. */
 #ifndef MAYDAY_PROV_ARGS_H
 #define MAYDAY_PROV_ARGS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `bundle`: make a signed remediation bundle (docs/protocol.md §13) from the
  * image in a device slot, re-signed with a new product class, image version

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mayday-provision's subcommands, one file each. argv[0] is the subcommand
  * name; each returns an enum prov_exit and reports its own errors once. */
 #ifndef MAYDAY_PROV_CMD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcf.conf from options. Values are pasted into INI lines, so each is first
  * required to be one printable token without ';' or '#' (which would start

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The text of a device's dcf.conf, composed from command-line values and
  * checked with the DCF's own parser before anything is written. */
 #ifndef MAYDAY_PROV_CONF_TEXT_H

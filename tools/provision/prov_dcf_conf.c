@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `dcf-conf --device DEVDIR --pki DIR --conf FILE`: give a device another
  * dcf.conf. The DCF partition is signed, so the new file only counts once

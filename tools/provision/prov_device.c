@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `device`: make one device directory from the PKI and two programs.
  *

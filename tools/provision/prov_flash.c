@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Streaming copies through the flash HAL with SHA-256 computed on the fly.
  * One loop (copy_stream) serves copying in, generating random components

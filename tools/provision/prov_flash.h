@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Writing and altering a device's files through the flash HAL, computing
  * the TRV (size + SHA-256) of what was written in the same pass, so large

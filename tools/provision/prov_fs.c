@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Host files of the PKI directory. Durable writes go through libmayday's
  * mayday_file_write_durable, so a crash leaves the old file or the new one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host file helpers for the PKI directory (the device itself is written only
  * through the flash HAL). Paths are NUL-terminated; errors are returned, not
  * logged. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `init --pki DIR [--force]`: the vendor signing key, the operator CA with
  * its (empty) CRL, the H(e)MS acknowledgement key, the H(e)MS TLS server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Messages of mayday-provision, prefixed with the program name. */
 #include "prov_log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mayday-provision's exit codes and messages: errors on stderr, reported
  * once by whoever detects them; progress on stdout. */
 #ifndef MAYDAY_PROV_LOG_H

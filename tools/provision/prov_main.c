@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mayday-provision: dispatch to the subcommand named by argv[1]; --help and
  * --version (to stdout, exit 0) stand in its place. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading and signing partition manifests through the flash HAL. */
 #include "prov_manifest.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signed manifests of a device's partitions (MAYDAY_MANIFEST_DCF in dcf/,
  * MAYDAY_MANIFEST_IMAGE in slot_a/): reading one back verified, and signing
  * one into place. Each failure is reported once, naming the partition. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading the PKI's files, each failure reported once with its path. */
 #include "prov_pki.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The PKI directory made by `mayday-provision init`: its file names, and
  * loading its keys with one error message per failure. */
 #ifndef MAYDAY_PROV_PKI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `revoke --pki DIR (--device ID | --cert FILE)`: put a device certificate
  * on the operator CA's CRL (DIR/operator-ca.crl.pem), which maydayd's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `tamper`: make a device fail exactly one check, for demos and tests.
  *

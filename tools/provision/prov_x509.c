@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Certificates built field by field with the X509 API; extensions through
  * X509V3_EXT_conf_nid so their encodings are OpenSSL's, not ours. Serial

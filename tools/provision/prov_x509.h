@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * X.509 certificates for the operator PKI (OpenSSL's X509 API): the
  * operator CA, the H(e)MS server certificate, device certificates.

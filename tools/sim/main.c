@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-sim: fleet simulator and load generator for maydayd.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-sim internals. A run has three phases:
  *   1. fleet: N device keys made in memory, enrolled into the store (or not,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Hostile-input modes: every datagram is sent once, paced lightly so the
  * server's socket buffer is not what drops them, then the socket listens

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The simulated fleet: device keys in memory, enrolment through the store
  * API (what mayday-provision does), and indications signed ahead of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The timed phase of the TLS and plain-HTTP methods: `conns` threads, each
  * with one blocking connection at a time, take the next pre-signed

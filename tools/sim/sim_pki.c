@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Device certificates for the TLS method, issued in memory by the operator
  * CA (what mayday-provision device does on disk): CN = device ID, EKU

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PSK method: every device gets a fresh PSK and kid, enrolled with the
  * store API as mayday-provision does, and every pre-signed indication is

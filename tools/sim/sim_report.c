@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * After the clock stopped: ack signatures, figures, the acked list.
  * Latency is first send to first ack (so it includes retransmissions).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The timed phase: keep `window` indications outstanding (at most one per
  * device), send in batches

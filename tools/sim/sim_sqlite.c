@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PSK baseline: how many rows per second this machine's SQLite stores
  * durably when batched, measured the way maydayd's writer stores (one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The transport table: every method the DCF can be configured with. A method
  * exists for dcf.conf exactly when it is listed here. */
 #include "dcf_tx.h"

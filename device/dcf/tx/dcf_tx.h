@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * DCF transports: one file per method behind this table of function
  * pointers, chosen by the method name written in dcf.conf ([hems] methods).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libcurl easy handle per channel, one blocking exchange per send (the DCF
  * does one thing at a time, so the multi interface would buy nothing).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The distress POST over libcurl, shared by the request/response transports
  * (tx_http.c: plain-http, tx_tls.c: tls). Its send/recv/retry_after_s/close

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "plain-http": the signed indication as the body of an HTTP POST, no
  * channel security (the COSE signatures authenticate both directions end to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "ipsec": the signed indication as the very datagram plain-udp sends, but
  * through an IKEv2/IPsec tunnel to the H(e)MS's inner address.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Mutual TLS set-up for libcurl (see tx_mtls.h). The credentials are parsed
  * once into OpenSSL objects held by struct tx_mtls; libcurl copies the CA

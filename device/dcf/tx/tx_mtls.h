@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Mutual TLS for a libcurl easy handle, shared by the DCF's "tls" transport
  * (tx_tls.c) and the CPE's CWMP client (device/cpe/cpe_http.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "plain-udp": the signed indication as one UDP datagram, no channel
  * security (the COSE signature authenticates it end to end). The datagram

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The datagram half of tx_plain_udp.c, for transports that send the same
  * UDP datagram to an endpoint of their own (ipsec: through the tunnel to the

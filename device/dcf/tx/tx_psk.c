@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "psk": the signed indication sealed in a COSE_Encrypt0 under keys derived
  * from the device's pre-shared key (docs/protocol.md §12), one UDP datagram

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * "tls": the distress POST over TLS 1.3 with mutual certificate
  * authentication (libcurl over OpenSSL; the exchange is tx_curl.c's, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signed bundle: how a whole normal-code image travels to a device for
  * remediation (docs/protocol.md §13). A bundle is a stream of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Big-endian (network order) integers of the project's fixed binary records. */
 #ifndef MAYDAY_BYTEORDER_H
 #define MAYDAY_BYTEORDER_H

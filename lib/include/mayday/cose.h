@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * COSE_Sign1 (RFC 9052 §4.2) with ES256 (RFC 9053 §2.1), tagged (18).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Error values shared by libmayday, the device code and the daemon.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Evidence: what the TrE (mayday-boot) found, handed to the DCF.
  *

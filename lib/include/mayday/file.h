@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Power-safe whole-file replacement on a POSIX file system (host tools and keys). */
 #ifndef MAYDAY_FILE_H
 #define MAYDAY_FILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The distress indication (device -> H(e)MS) and its acknowledgement
  * (H(e)MS -> device): CBOR claims maps inside COSE_Sign1.

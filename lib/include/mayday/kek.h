@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The key-encryption key (KEK) that keeps the H(e)MS's per-device PSKs
  * encrypted at rest (docs/operations.md, "Secrets at rest").

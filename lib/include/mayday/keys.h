@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Key, certificate and digest helpers over OpenSSL 3.
  * Every EVP_PKEY returned is owned by the caller (EVP_PKEY_free).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Limits that cross a boundary (wire, flash). Every decoder enforces them;
  * docs/protocol.md states them. Changing one is a protocol change.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signed manifests: the TRV manifest of a normal-code slot, and the manifest
  * of the DCF partition. One format, told apart by `kind`, both signed by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PSK distress method: the signed indication (COSE_Sign1 bytes,
  * unchanged) sealed in a COSE_Encrypt0 (RFC 9052 §5.2) with AES-256-GCM

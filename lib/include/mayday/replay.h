@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Anti-replay window over a per-device message counter (the partial IV of
  * the PSK method, docs/protocol.md §12.6). Pure logic: no I/O, no clock, no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by test_ipsec.sh: a two-namespace IKEv2/IPsec test bed with real
 # strongSwan. Nothing here leaves the two namespaces it creates.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ipsec_ike_lookup VICI_SOCKET CONNECTION ADDRESS
  *

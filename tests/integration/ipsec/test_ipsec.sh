@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The IKEv2/IPsec distress method end to end, with real strongSwan:
 #
 #   usage: test_ipsec.sh psk|cert BUILD_DIR IPSEC_IKE_LOOKUP
