@@ -38,7 +38,7 @@ void srv_ratelimit_fini(struct srv_ratelimit *rl)
 	pthread_mutex_destroy(&rl->mu);
 }
 
-static void refill(struct srv_bucket *b, double rate, double burst, uint64_t now)
+void srv_bucket_refill(struct srv_bucket *b, double rate, double burst, uint64_t now)
 {
 	if (now > b->last_ns) {
 		b->tokens += rate * (double)(now - b->last_ns) / 1e9;
@@ -48,7 +48,7 @@ static void refill(struct srv_bucket *b, double rate, double burst, uint64_t now
 	b->last_ns = now;
 }
 
-static void key_of(const struct sockaddr_storage *peer, uint8_t key[16])
+void srv_ratelimit_key(const struct sockaddr_storage *peer, uint8_t key[16])
 {
 	memset(key, 0, 16);
 	if (peer->ss_family == AF_INET6)
@@ -70,7 +70,7 @@ bool srv_ratelimit_allow(struct srv_ratelimit *rl, const struct sockaddr_storage
 {
 	uint8_t key[16];
 	bool ok = false;
-	key_of(peer, key);
+	srv_ratelimit_key(peer, key);
 	pthread_mutex_lock(&rl->mu);
 	struct srv_ratelimit_src *e = &rl->src[hash16(key) % rl->n_src];
 	if (!e->used || memcmp(e->addr, key, 16) != 0) {
@@ -79,8 +79,8 @@ bool srv_ratelimit_allow(struct srv_ratelimit *rl, const struct sockaddr_storage
 		e->b.tokens = rl->src_burst;
 		e->b.last_ns = now_ns;
 	}
-	refill(&e->b, rl->src_rate, rl->src_burst, now_ns);
-	refill(&rl->global, rl->glob_rate, rl->glob_burst, now_ns);
+	srv_bucket_refill(&e->b, rl->src_rate, rl->src_burst, now_ns);
+	srv_bucket_refill(&rl->global, rl->glob_rate, rl->glob_burst, now_ns);
 	if (e->b.tokens >= 1.0 && rl->global.tokens >= 1.0) {
 		e->b.tokens -= 1.0;
 		rl->global.tokens -= 1.0;

@@ -20,6 +20,13 @@ struct srv_bucket {
 	uint64_t last_ns;
 };
 
+/* Adds what `rate` tokens a second earned since the bucket was last used,
+ * up to `burst`; a clock that went back earns nothing. */
+void srv_bucket_refill(struct srv_bucket *b, double rate, double burst, uint64_t now_ns);
+/* A source address as the 16-byte key of the per-source tables (IPv4 in
+ * the last four bytes, the rest zero). */
+void srv_ratelimit_key(const struct sockaddr_storage *peer, uint8_t key[16]);
+
 struct srv_ratelimit_src {
 	uint8_t addr[16];
 	uint8_t used;

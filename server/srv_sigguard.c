@@ -45,25 +45,6 @@ void srv_sigguard_fini(struct srv_sigguard *g)
 	pthread_mutex_destroy(&g->mu);
 }
 
-static void refill(struct srv_bucket *b, double rate, double burst, uint64_t now)
-{
-	if (now > b->last_ns) {
-		b->tokens += rate * (double)(now - b->last_ns) / 1e9;
-		if (b->tokens > burst)
-			b->tokens = burst;
-	}
-	b->last_ns = now;
-}
-
-static void key_of(const struct sockaddr_storage *peer, uint8_t key[16])
-{
-	memset(key, 0, 16);
-	if (peer->ss_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
-	else if (peer->ss_family == AF_INET)
-		memcpy(key + 12, &((const struct sockaddr_in *)peer)->sin_addr, 4);
-}
-
 static uint32_t fnv(const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -86,8 +67,8 @@ static struct srv_sigguard_dev *dev_of(struct srv_sigguard *g, const char *devic
 		d->fail = (struct srv_bucket){g->fail_burst, now};
 		d->probe = (struct srv_bucket){g->probe_rate, now};
 	}
-	refill(&d->fail, g->fail_rate, g->fail_burst, now);
-	refill(&d->probe, g->probe_rate, g->probe_rate, now);
+	srv_bucket_refill(&d->fail, g->fail_rate, g->fail_burst, now);
+	srv_bucket_refill(&d->probe, g->probe_rate, g->probe_rate, now);
 	return d;
 }
 
@@ -100,7 +81,7 @@ static struct srv_sigguard_src *src_of(struct srv_sigguard *g, const uint8_t key
 		s->used = 1;
 		s->fail = (struct srv_bucket){g->fail_burst, now};
 	}
-	refill(&s->fail, g->fail_rate, g->fail_burst, now);
+	srv_bucket_refill(&s->fail, g->fail_rate, g->fail_burst, now);
 	return s;
 }
 
@@ -109,7 +90,7 @@ bool srv_sigguard_allow(struct srv_sigguard *g, const char *device,
 {
 	uint8_t key[16];
 	bool ok = true;
-	key_of(peer, key);
+	srv_ratelimit_key(peer, key);
 	pthread_mutex_lock(&g->mu);
 	struct srv_sigguard_dev *d = dev_of(g, device, now_ns);
 	if (d->fail.tokens < 1.0 && !(d->has_good && memcmp(d->good, key, 16) == 0)) {
@@ -126,7 +107,7 @@ void srv_sigguard_result(struct srv_sigguard *g, const char *device,
 			 const struct sockaddr_storage *peer, bool ok, uint64_t now_ns)
 {
 	uint8_t key[16];
-	key_of(peer, key);
+	srv_ratelimit_key(peer, key);
 	pthread_mutex_lock(&g->mu);
 	struct srv_sigguard_dev *d = dev_of(g, device, now_ns);
 	if (ok) {
