@@ -92,8 +92,7 @@ static void *loop_main(void *arg)
 
 enum mayday_err srv_admin_start(struct srv_admin *a)
 {
-	/* After daemon(3)'s fork the base needs its kernel state renewed. */
-	if (event_reinit(a->evb) != 0 || pthread_create(&a->thread, NULL, loop_main, a) != 0)
+	if (pthread_create(&a->thread, NULL, loop_main, a) != 0)
 		return MAYDAY_E_INTERNAL;
 	a->started = 1;
 	return MAYDAY_OK;

@@ -37,7 +37,7 @@ struct srv_admin;
  * and opens the store connection. Caller owns *out (srv_admin_destroy). */
 MAYDAY_NODISCARD enum mayday_err srv_admin_open(struct srv_admin **out,
 						const struct srv_admin_opts *o);
-/* Starts the loop thread. Call after any fork (daemon(3)). */
+/* Starts the loop thread. */
 MAYDAY_NODISCARD enum mayday_err srv_admin_start(struct srv_admin *a);
 /* "127.0.0.1:9101": the address it listens on, port resolved. */
 const char *srv_admin_bound(const struct srv_admin *a);

@@ -961,8 +961,7 @@ static void *loop_main(void *arg)
 static enum mayday_err http_start(struct srv_listener *l)
 {
 	struct http *h = (struct http *)l;
-	/* After daemon(3)'s fork the base needs its kernel state renewed. */
-	if (event_reinit(h->evb) != 0 || pthread_create(&h->thread, NULL, loop_main, h) != 0)
+	if (pthread_create(&h->thread, NULL, loop_main, h) != 0)
 		return MAYDAY_E_INTERNAL;
 	h->started = 1;
 	return MAYDAY_OK;

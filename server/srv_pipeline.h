@@ -6,8 +6,9 @@
  * them from stage to stage.
  *
  * Create opens everything that can fail (slots, store connections, key
- * cache, listening sockets, the https listener's TLS context), so a daemon can report errors
- * before it detaches; run starts the threads and logs "listening on NAME
+ * cache, listening sockets, the https listener's TLS context), in the
+ * process that will use them (maydayd forks before, never after: see
+ * srv_detach.h), while errors still reach the terminal; run starts the threads and logs "listening on NAME
  * ADDR" per listener; stop stops the listeners, lets every slot in flight
  * finish (commit, answer) and joins the threads.
  */
@@ -25,7 +26,7 @@ struct srv_pipeline;
 MAYDAY_NODISCARD enum mayday_err srv_pipeline_create(struct srv_pipeline **out,
 						     const struct srv_config *cfg,
 						     EVP_PKEY *hems_key);
-/* Starts the threads. Call after any fork (daemon(3)). */
+/* Starts the threads. */
 MAYDAY_NODISCARD enum mayday_err srv_pipeline_run(struct srv_pipeline *p);
 /* SIGHUP: re-reads what can change while running: whatever each listener
  * reloads (srv_listener_ops.reload) -- for https its whole TLS context:
