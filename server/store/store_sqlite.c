@@ -13,6 +13,7 @@
  * pages.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -68,6 +69,44 @@ enum mayday_err store_sqlite_stmt(struct store_sqlite *s, sqlite3_stmt **stmt, c
 		sqlite3_clear_bindings(*stmt);
 	}
 	return MAYDAY_OK;
+}
+
+static void bind_all(sqlite3_stmt *q, const char *fmt, va_list ap)
+{
+	for (int i = 0; fmt[i]; i++) {
+		if (fmt[i] == 'i')
+			sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
+		else
+			sqlite3_bind_text(q, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+	}
+}
+
+enum mayday_err store_sqlite_prep(struct store_sqlite *s, sqlite3_stmt **q, const char *sql,
+				  const char *fmt, ...)
+{
+	va_list ap;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, q, NULL);
+	if (rc != SQLITE_OK)
+		return store_sqlite_err(rc);
+	va_start(ap, fmt);
+	bind_all(*q, fmt, ap);
+	va_end(ap);
+	return MAYDAY_OK;
+}
+
+enum mayday_err store_sqlite_exec(struct store_sqlite *s, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		va_start(ap, fmt);
+		bind_all(q, fmt, ap);
+		va_end(ap);
+		rc = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
 }
 
 void store_sqlite_text(sqlite3_stmt *stmt, int col, char *out, size_t cap)

@@ -53,6 +53,14 @@ MAYDAY_NODISCARD enum mayday_err store_sqlite_schema_apply(sqlite3 *db, bool cre
 /* Prepares `sql` into *stmt unless already prepared; resets it for reuse. */
 MAYDAY_NODISCARD enum mayday_err store_sqlite_stmt(struct store_sqlite *s, sqlite3_stmt **stmt,
 						   const char *sql);
+/* Prepares `sql` into *q (the caller finalizes it, also on failure) and
+ * binds the arguments fmt names, in order: 'i' an int64_t, 't' a text
+ * (copied). For statements run once, unlike store_sqlite_stmt's. */
+MAYDAY_NODISCARD enum mayday_err store_sqlite_prep(struct store_sqlite *s, sqlite3_stmt **q,
+						   const char *sql, const char *fmt, ...);
+/* store_sqlite_prep, one step that must return no row, finalize. */
+MAYDAY_NODISCARD enum mayday_err store_sqlite_exec(struct store_sqlite *s, const char *sql,
+						   const char *fmt, ...);
 /* Maps an SQLite result code to a mayday error. */
 enum mayday_err store_sqlite_err(int rc);
 /* Copies column text into a fixed buffer, truncating; "" for NULL. */

@@ -7,51 +7,11 @@
  * shared with store_sqlite_remed_class.c); schedule joins the open ingest
  * batch so the ack that says REMEDIATE is durable with its decision.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "store_sqlite.h"
 #include "store_state.h"
-
-static enum mayday_err prep(struct store_sqlite *s, sqlite3_stmt **q, const char *sql,
-			    const char *fmt, ...)
-{
-	va_list ap;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, q, NULL);
-	if (rc != SQLITE_OK)
-		return store_sqlite_err(rc);
-	va_start(ap, fmt);
-	for (int i = 0; fmt[i]; i++) {
-		if (fmt[i] == 'i')
-			sqlite3_bind_int64(*q, i + 1, va_arg(ap, int64_t));
-		else
-			sqlite3_bind_text(*q, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-	}
-	va_end(ap);
-	return MAYDAY_OK;
-}
-
-/* Runs a statement that returns no rows. */
-static enum mayday_err exec(struct store_sqlite *s, const char *sql, const char *fmt, ...)
-{
-	va_list ap;
-	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return store_sqlite_err(rc);
-	va_start(ap, fmt);
-	for (int i = 0; fmt[i]; i++) {
-		if (fmt[i] == 'i')
-			sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
-		else
-			sqlite3_bind_text(q, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-	}
-	va_end(ap);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
-}
 
 enum mayday_err store_sqlite_remed_tx(struct store_sqlite *s)
 {
@@ -78,7 +38,7 @@ static enum mayday_err open_incident(struct store_sqlite *s, const char *device_
 {
 	sqlite3_stmt *q = NULL;
 	char name[STORE_STATE_NAME_MAX + 1];
-	enum mayday_err err = prep(s, &q, "SELECT id, state FROM incidents"
+	enum mayday_err err = store_sqlite_prep(s, &q, "SELECT id, state FROM incidents"
 				   " WHERE device_id = ?1 AND closed_at IS NULL", "t", device_id);
 	if (err != MAYDAY_OK)
 		return err;
@@ -101,15 +61,15 @@ static enum mayday_err move(struct store_sqlite *s, const char *device_id, int64
 			    enum store_state from, enum store_state to, enum store_state dev_to,
 			    int close, int64_t now)
 {
-	enum mayday_err err = close ? exec(s, "UPDATE incidents SET state = ?2, closed_at = ?3"
+	enum mayday_err err = close ? store_sqlite_exec(s, "UPDATE incidents SET state = ?2, closed_at = ?3"
 					   " WHERE id = ?1", "iti", incident, store_state_name(to), now)
-				    : exec(s, "UPDATE incidents SET state = ?2 WHERE id = ?1", "it",
+				    : store_sqlite_exec(s, "UPDATE incidents SET state = ?2 WHERE id = ?1", "it",
 					   incident, store_state_name(to));
 	if (err == MAYDAY_OK)
-		err = exec(s, "UPDATE devices SET state = ?2, state_since = ?3 WHERE id = ?1", "tti",
+		err = store_sqlite_exec(s, "UPDATE devices SET state = ?2, state_since = ?3 WHERE id = ?1", "tti",
 			   device_id, store_state_name(dev_to), now);
 	if (err == MAYDAY_OK)
-		err = exec(s, "INSERT INTO incident_events (incident_id, at, kind, from_state,"
+		err = store_sqlite_exec(s, "INSERT INTO incident_events (incident_id, at, kind, from_state,"
 			   " to_state) VALUES (?1, ?2, 'remediation', ?3, ?4)", "iitt", incident,
 			   now, store_state_name(from), store_state_name(to));
 	return err;
@@ -119,7 +79,7 @@ static enum mayday_err count_attempts(struct store_sqlite *s, int64_t incident, 
 				      uint32_t *failed)
 {
 	sqlite3_stmt *q = NULL;
-	enum mayday_err err = prep(s, &q, "SELECT count(*), coalesce(sum(result = 'failed'), 0)"
+	enum mayday_err err = store_sqlite_prep(s, &q, "SELECT count(*), coalesce(sum(result = 'failed'), 0)"
 				   " FROM remediation_attempts WHERE incident_id = ?1", "i",
 				   incident);
 	if (err != MAYDAY_OK)
@@ -139,9 +99,9 @@ static enum mayday_err scalar(struct store_sqlite *s, const char *sql, const cha
 			      const void *a, int64_t *out)
 {
 	sqlite3_stmt *q = NULL;
-	enum mayday_err err = fmt[0] == 'i' ? prep(s, &q, sql, fmt, *(const int64_t *)a)
-			      : fmt[0] == 't' ? prep(s, &q, sql, fmt, (const char *)a)
-					      : prep(s, &q, sql, "");
+	enum mayday_err err = fmt[0] == 'i' ? store_sqlite_prep(s, &q, sql, fmt, *(const int64_t *)a)
+			      : fmt[0] == 't' ? store_sqlite_prep(s, &q, sql, fmt, (const char *)a)
+					      : store_sqlite_prep(s, &q, sql, "");
 	if (err != MAYDAY_OK)
 		return err;
 	int rc = sqlite3_step(q);
@@ -161,7 +121,7 @@ enum mayday_err store_sqlite_remed_status(struct store *st, const char *device_i
 	enum store_state state;
 	int64_t v = 0;
 	memset(out, 0, sizeof(*out));
-	enum mayday_err err = prep(s, &q, "SELECT product_class, state FROM devices WHERE id = ?1",
+	enum mayday_err err = store_sqlite_prep(s, &q, "SELECT product_class, state FROM devices WHERE id = ?1",
 				   "t", device_id);
 	if (err != MAYDAY_OK)
 		return err;
@@ -203,10 +163,10 @@ enum mayday_err store_sqlite_remed_approve(struct store *st, const char *device_
 		return err;
 	err = open_incident(s, device_id, &incident, &state);
 	if (err == MAYDAY_OK)
-		err = exec(s, "INSERT OR IGNORE INTO remediation_approvals (incident_id, approved_at)"
+		err = store_sqlite_exec(s, "INSERT OR IGNORE INTO remediation_approvals (incident_id, approved_at)"
 			   " VALUES (?1, ?2)", "ii", incident, now);
 	if (err == MAYDAY_OK)
-		err = exec(s, "INSERT INTO incident_events (incident_id, at, kind)"
+		err = store_sqlite_exec(s, "INSERT INTO incident_events (incident_id, at, kind)"
 			   " VALUES (?1, ?2, 'approved')", "ii", incident, now);
 	return store_sqlite_remed_tx_end(s, err);
 }
@@ -276,7 +236,7 @@ enum mayday_err store_sqlite_remed_begin(struct store *st, const char *device_id
 		a->finished_at = 0;
 		a->fault_code = 0;
 		a->token_used = false;
-		err = exec(s, "INSERT INTO remediation_attempts (incident_id, device_id, attempt,"
+		err = store_sqlite_exec(s, "INSERT INTO remediation_attempts (incident_id, device_id, attempt,"
 			   " command_key, token, bundle, bundle_size, free_space, max_image_size,"
 			   " started_at, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 			   " 'in_progress')", "ititttiiii", incident, device_id,
@@ -310,7 +270,7 @@ enum mayday_err store_sqlite_remed_fail(struct store *st, const char *device_id,
 		err = scalar(s, "SELECT id FROM remediation_attempts WHERE command_key = ?1"
 			     " AND result IN ('in_progress', 'installed')", "t", command_key, &v);
 		if (err == MAYDAY_OK)
-			err = exec(s, "UPDATE remediation_attempts SET result = 'failed',"
+			err = store_sqlite_exec(s, "UPDATE remediation_attempts SET result = 'failed',"
 				   " fault_code = ?2, detail = ?3, finished_at = ?4 WHERE id = ?1"
 				   " AND device_id = ?5", "iitit", v, (int64_t)fault_code, detail,
 				   now, device_id);
@@ -321,7 +281,7 @@ enum mayday_err store_sqlite_remed_fail(struct store *st, const char *device_id,
 		char key[STORE_COMMANDKEY_MAX + 1];
 		snprintf(key, sizeof(key), "rem-%lld-%u", (long long)incident, all + 1);
 		if (err == MAYDAY_OK)
-			err = exec(s, "INSERT INTO remediation_attempts (incident_id, device_id,"
+			err = store_sqlite_exec(s, "INSERT INTO remediation_attempts (incident_id, device_id,"
 				   " attempt, command_key, token, bundle, bundle_size, free_space,"
 				   " max_image_size, started_at, finished_at, result, fault_code,"
 				   " detail) VALUES (?1, ?2, ?3, ?4, '', '', 0, 0, 0, ?5, ?5,"
@@ -344,7 +304,7 @@ static enum mayday_err live_attempt(struct store_sqlite *s, const char *device_i
 				    const char *command_key, int64_t *id)
 {
 	sqlite3_stmt *q = NULL;
-	enum mayday_err err = prep(s, &q, "SELECT id FROM remediation_attempts WHERE"
+	enum mayday_err err = store_sqlite_prep(s, &q, "SELECT id FROM remediation_attempts WHERE"
 				   " command_key = ?1 AND device_id = ?2 AND result IN"
 				   " ('in_progress', 'installed')", "tt", command_key, device_id);
 	if (err != MAYDAY_OK)
@@ -371,7 +331,7 @@ static enum mayday_err finish_ok(struct store *st, const char *device_id, const 
 	if (err == MAYDAY_OK)
 		err = live_attempt(s, device_id, command_key, &id);
 	if (err == MAYDAY_OK)
-		err = exec(s, "UPDATE remediation_attempts SET result = ?2, finished_at = ?3"
+		err = store_sqlite_exec(s, "UPDATE remediation_attempts SET result = ?2, finished_at = ?3"
 			   " WHERE id = ?1", "iti", id, recovered ? "recovered" : "installed", now);
 	if (err == MAYDAY_OK && recovered)
 		err = move(s, device_id, incident, state, STORE_STATE_RECOVERED,
@@ -427,7 +387,7 @@ enum mayday_err store_sqlite_remed_take_token(struct store *st, const char *toke
 	enum mayday_err err = store_sqlite_remed_tx(s);
 	if (err != MAYDAY_OK)
 		return err;
-	err = prep(s, &q, STORE_SQLITE_ATTEMPT_COLS "WHERE token = ?1 AND token_used = 0"
+	err = store_sqlite_prep(s, &q, STORE_SQLITE_ATTEMPT_COLS "WHERE token = ?1 AND token_used = 0"
 		   " AND result = 'in_progress'", "t", token);
 	if (err == MAYDAY_OK) {
 		int rc = sqlite3_step(q);
@@ -440,7 +400,7 @@ enum mayday_err store_sqlite_remed_take_token(struct store *st, const char *toke
 	if (err == MAYDAY_OK && strcmp(out->device_id, device_id) != 0)
 		err = MAYDAY_E_MISMATCH;
 	if (err == MAYDAY_OK)
-		err = exec(s, "UPDATE remediation_attempts SET token_used = 1 WHERE id = ?1", "i",
+		err = store_sqlite_exec(s, "UPDATE remediation_attempts SET token_used = 1 WHERE id = ?1", "i",
 			   out->id);
 	return store_sqlite_remed_tx_end(s, err);
 }
@@ -452,7 +412,7 @@ enum mayday_err store_sqlite_remed_list(struct store *st, const char *device_id,
 	struct store_remed_attempt a;
 	sqlite3_stmt *q = NULL;
 	int rc;
-	enum mayday_err err = prep(s, &q, STORE_SQLITE_ATTEMPT_COLS "WHERE device_id = ?1"
+	enum mayday_err err = store_sqlite_prep(s, &q, STORE_SQLITE_ATTEMPT_COLS "WHERE device_id = ?1"
 				   " ORDER BY id DESC", "t", device_id);
 	if (err != MAYDAY_OK)
 		return err;

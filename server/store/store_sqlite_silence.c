@@ -7,59 +7,16 @@
  * files.
  *
  * The sweep reads its candidates outside any transaction (through the
- * partial indexes of schema version 5, so an idle sweep takes no write
+ * partial indexes of schema version 7, so an idle sweep takes no write
  * lock), then moves them in one IMMEDIATE transaction, each UPDATE guarded
  * by the state and contact time it was read with: a device heard from in
  * between is left alone.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "store_silence.h"
 #include "store_sqlite.h"
-
-/* Prepares `sql` and binds fmt's arguments: 'i' int64_t, 't' text. */
-static enum mayday_err prep(struct store_sqlite *s, sqlite3_stmt **q, const char *sql,
-			    const char *fmt, ...)
-{
-	va_list ap;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, q, NULL);
-	if (rc != SQLITE_OK)
-		return store_sqlite_err(rc);
-	va_start(ap, fmt);
-	for (int i = 0; fmt[i]; i++) {
-		if (fmt[i] == 'i')
-			sqlite3_bind_int64(*q, i + 1, va_arg(ap, int64_t));
-		else
-			sqlite3_bind_text(*q, i + 1, va_arg(ap, const char *), -1,
-					  SQLITE_TRANSIENT);
-	}
-	va_end(ap);
-	return MAYDAY_OK;
-}
-
-/* One statement that returns no rows. */
-static enum mayday_err exec(struct store_sqlite *s, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
-	if (rc == SQLITE_OK) {
-		va_list ap;
-		va_start(ap, fmt);
-		for (int i = 0; fmt[i]; i++) {
-			if (fmt[i] == 'i')
-				sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
-			else
-				sqlite3_bind_text(q, i + 1, va_arg(ap, const char *), -1,
-						  SQLITE_TRANSIENT);
-		}
-		va_end(ap);
-		rc = sqlite3_step(q);
-	}
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
-}
 
 /* Writes only a newer time: a device heard from again within the same
  * second costs a primary-key lookup, not a row and two index updates. */
@@ -84,7 +41,7 @@ enum mayday_err store_sqlite_silence_back(struct store_sqlite *s, const char *de
 	*restored = STORE_STATE_HEALTHY;
 	*incident = 0;
 	/* The state it had is the one its latest 'silent' event left. */
-	enum mayday_err err = prep(s, &q,
+	enum mayday_err err = store_sqlite_prep(s, &q,
 		"SELECT i.id, (SELECT e.from_state FROM incident_events e"
 		"  WHERE e.incident_id = i.id AND e.kind = 'silent' ORDER BY e.id DESC LIMIT 1)"
 		" FROM incidents i WHERE i.device_id = ?1 AND i.closed_at IS NULL", "t", device_id);
@@ -105,15 +62,15 @@ enum mayday_err store_sqlite_silence_back(struct store_sqlite *s, const char *de
 	if (err != MAYDAY_OK)
 		return err;
 	const char *to = store_state_name(*restored);
-	err = exec(s, "UPDATE devices SET state = ?2, state_since = ?3 WHERE id = ?1", "tti",
+	err = store_sqlite_exec(s, "UPDATE devices SET state = ?2, state_since = ?3 WHERE id = ?1", "tti",
 		   device_id, to, now);
 	if (err != MAYDAY_OK || *incident == 0)
 		return err;
 	if (*restored == STORE_STATE_HEALTHY && close_if_healthy)
-		err = exec(s, "UPDATE incidents SET state = ?2, closed_at = ?3 WHERE id = ?1", "iti",
+		err = store_sqlite_exec(s, "UPDATE incidents SET state = ?2, closed_at = ?3 WHERE id = ?1", "iti",
 			   *incident, to, now);
 	else
-		err = exec(s, "UPDATE incidents SET state = ?2 WHERE id = ?1", "it", *incident, to);
+		err = store_sqlite_exec(s, "UPDATE incidents SET state = ?2 WHERE id = ?1", "it", *incident, to);
 	if (err != MAYDAY_OK)
 		return err;
 	return store_sqlite_event(s, *incident, now, "heard", "unreachable", to, 0);
@@ -135,7 +92,7 @@ enum mayday_err store_sqlite_seen(struct store *st, const char *device_id, int64
 		return err;
 	err = store_sqlite_silence_touch(s, device_id, now);
 	if (err == MAYDAY_OK)
-		err = prep(s, &q, "SELECT state FROM devices WHERE id = ?1", "t", device_id);
+		err = store_sqlite_prep(s, &q, "SELECT state FROM devices WHERE id = ?1", "t", device_id);
 	if (err == MAYDAY_OK) {
 		int rc = sqlite3_step(q);
 		if (rc == SQLITE_ROW)
@@ -187,7 +144,7 @@ static enum mayday_err candidates(struct store_sqlite *s, const struct store_sil
 	for (unsigned i = 0; i < r->n_classes && err == MAYDAY_OK && *n < cap; i++) {
 		if (r->classes[i].interval_s <= 0)
 			continue;
-		err = prep(s, &q, CANDIDATE_COLS " WHERE product_class = ?1"
+		err = store_sqlite_prep(s, &q, CANDIDATE_COLS " WHERE product_class = ?1"
 			   " AND state != 'unreachable' AND " SEEN " < ?2"
 			   " ORDER BY " SEEN " LIMIT ?3", "tii", r->classes[i].product_class,
 			   now - r->classes[i].interval_s, (int64_t)(cap - *n));
@@ -231,13 +188,13 @@ static enum mayday_err mark(struct store_sqlite *s, struct store_silent_row *r, 
 {
 	sqlite3_stmt *q = NULL;
 	*moved = false;
-	enum mayday_err err = exec(s, "UPDATE devices SET state = 'unreachable', state_since = ?2"
+	enum mayday_err err = store_sqlite_exec(s, "UPDATE devices SET state = 'unreachable', state_since = ?2"
 				   " WHERE id = ?1 AND state = ?3 AND " SEEN " = ?4", "titi",
 				   r->device_id, now, r->from_state, r->last_seen);
 	if (err != MAYDAY_OK || sqlite3_changes(s->db) != 1)
 		return err;
 	*moved = true;
-	err = prep(s, &q, "SELECT id FROM incidents WHERE device_id = ?1 AND closed_at IS NULL",
+	err = store_sqlite_prep(s, &q, "SELECT id FROM incidents WHERE device_id = ?1 AND closed_at IS NULL",
 		   "t", r->device_id);
 	if (err == MAYDAY_OK) {
 		int rc = sqlite3_step(q);
@@ -250,10 +207,10 @@ static enum mayday_err mark(struct store_sqlite *s, struct store_silent_row *r, 
 	if (err != MAYDAY_OK)
 		return err;
 	if (r->incident_id != 0) {
-		err = exec(s, "UPDATE incidents SET state = 'unreachable' WHERE id = ?1", "i",
+		err = store_sqlite_exec(s, "UPDATE incidents SET state = 'unreachable' WHERE id = ?1", "i",
 			   r->incident_id);
 	} else {
-		err = exec(s, "INSERT INTO incidents (device_id, opened_at, state)"
+		err = store_sqlite_exec(s, "INSERT INTO incidents (device_id, opened_at, state)"
 			   " VALUES (?1, ?2, 'unreachable')", "ti", r->device_id, now);
 		r->incident_id = sqlite3_last_insert_rowid(s->db);
 	}
