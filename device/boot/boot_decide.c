@@ -178,6 +178,7 @@ static bool step_rot(struct run *r, const char *rot_spec, struct boot_decision *
 static bool step_dcf(struct run *r, struct boot_decision *d)
 {
 	const struct boot_verify_policy policy = { MAYDAY_MANIFEST_DCF, 0, true };
+	char extra[BOOT_NAME_CAP];
 	enum mayday_err rc;
 
 	/* The DCF partition is not subject to the image anti-rollback counter:
@@ -191,6 +192,16 @@ static bool step_dcf(struct run *r, struct boot_decision *d)
 	if (r->rep.reason != 0) {
 		log_info("dcf: partition fails verification (%s)", mayday_reason_name(r->rep.reason));
 		halt(d, MAYDAY_EXIT_HALT_DCF, "dcf-invalid");
+		return false;
+	}
+	/* What the DCF reads is what was signed: nothing unlisted beside it. */
+	rc = boot_verify_listing(r->flash, HAL_PART_DCF, &r->rep.manifest, extra);
+	if (rc == MAYDAY_E_MISMATCH) {
+		halt(d, MAYDAY_EXIT_HALT_DCF, "dcf-unlisted-file");
+		return false;
+	}
+	if (rc != MAYDAY_OK) {
+		halt_for(d, rc, MAYDAY_EXIT_HALT_DCF, "dcf-invalid");
 		return false;
 	}
 	d->dcf_entry = *mayday_manifest_find(&r->rep.manifest, BOOT_DCF_ENTRY);

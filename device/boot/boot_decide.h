@@ -65,7 +65,7 @@ struct boot_decision {
 	/* BOOT_HALT */
 	int halt_code;                   /* enum mayday_exit */
 	const char *halt_reason;         /* static: "rot-invalid", "rot-key-invalid", "dcf-invalid",
-					  * "power-lost", "internal" */
+					  * "dcf-unlisted-file", "power-lost", "internal" */
 };
 
 /* Run the procedure on an open flash. `rot_spec` selects the RoT backend

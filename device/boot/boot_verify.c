@@ -8,6 +8,7 @@
  * component was present but different (the stronger sign of tampering or
  * out-of-step TRVs), else COMPONENT_MISSING.
  */
+#include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
@@ -166,4 +167,38 @@ enum mayday_err boot_verify_partition(struct boot_measure *meas, struct hal_flas
 		rep->reason = mismatch ? MAYDAY_REASON_COMPONENT_MISMATCH
 				       : MAYDAY_REASON_COMPONENT_MISSING;
 	return MAYDAY_OK;
+}
+
+struct listing {
+	const struct mayday_manifest *m;
+	char *extra;
+};
+
+static enum mayday_err listed(void *ctx, const char *name, uint64_t size)
+{
+	struct listing *l = ctx;
+
+	(void)size;
+	if (strcmp(name, BOOT_MANIFEST_NAME) == 0 || mayday_manifest_find(l->m, name) != NULL)
+		return MAYDAY_OK;
+	/* hal_flash_list passes valid names only: at most 64 bytes. */
+	snprintf(l->extra, BOOT_NAME_CAP, "%s", name);
+	return MAYDAY_E_MISMATCH; /* the first one is enough: stop listing */
+}
+
+enum mayday_err boot_verify_listing(struct hal_flash *f, const char *part,
+				    const struct mayday_manifest *m,
+				    char extra[BOOT_NAME_CAP])
+{
+	struct listing l = { m, extra };
+	enum mayday_err rc;
+
+	extra[0] = '\0';
+	rc = hal_flash_list(f, part, listed, &l);
+	if (rc == MAYDAY_E_MISMATCH)
+		log_info("%s/%s: file not listed in %s; the partition holds more than was signed",
+			 part, extra, BOOT_MANIFEST_NAME);
+	else if (rc != MAYDAY_OK)
+		log_info("%s: cannot list the partition: %s", part, mayday_strerror(rc));
+	return rc;
 }

@@ -23,6 +23,7 @@
 
 #define BOOT_MANIFEST_NAME "manifest.cose"   /* in every verified partition */
 #define BOOT_DCF_ENTRY     "mayday-dcf"      /* the DCF program, listed in the DCF manifest */
+#define BOOT_NAME_CAP      65                /* a flash file name (64 bytes) and its NUL */
 
 struct boot_verify_policy {
 	uint32_t kind;               /* required enum mayday_manifest_kind */
@@ -58,6 +59,17 @@ MAYDAY_NODISCARD enum mayday_err boot_verify_partition(struct boot_measure *meas
 						       EVP_PKEY *vendor,
 						       const struct boot_verify_policy *policy,
 						       struct boot_verify_report *rep);
+
+/* The DCF partition holds exactly what its manifest lists: every regular
+ * file in PART (hal_flash_list) must be BOOT_MANIFEST_NAME or named in `m`.
+ * MAYDAY_OK if so; MAYDAY_E_MISMATCH with the first unlisted file's name in
+ * `extra` (logged once here); E_POWER or E_IO when the partition could not
+ * be listed. Missing listed files are boot_verify_partition's business
+ * (MAYDAY_COMP_MISSING). HAL temporaries and non-regular entries are not
+ * listed: no HAL name reaches them, so nothing on the device can read them. */
+MAYDAY_NODISCARD enum mayday_err boot_verify_listing(struct hal_flash *f, const char *part,
+						     const struct mayday_manifest *m,
+						     char extra[BOOT_NAME_CAP]);
 
 /* Compare one component against its TRV. `measured_ok` false means it could
  * not be read (MISSING). Fills `ev` and returns the MAYDAY_COMP_* flags

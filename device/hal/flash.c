@@ -16,6 +16,9 @@
  * - Reads are bounded by the caller's capacity and accept regular files only.
  * - Every public call first asks the backend whether the device has power,
  *   so after a simulated power cut nothing at all is touched.
+ * - The DCF partition is write-protected unless the handle was opened for
+ *   provisioning: every change there (replace, writer, remove, and the sweep
+ *   of its temporaries) is refused before the backend is asked to touch it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "flash_backend.h"
+#include "log.h"
 
 #define TMP_NAME_MAX 128
 
@@ -138,6 +142,17 @@ static enum mayday_err remove_temporaries(struct hal_flash *f, int pfd)
 	return err;
 }
 
+/* MAYDAY_OK if this handle may change PART, else MAYDAY_E_INVALID, logged
+ * here so every refused attempt leaves one line whoever made it. */
+static enum mayday_err writable(const struct hal_flash *f, const char *part, const char *name)
+{
+	if (f->provisioning || strcmp(part, HAL_PART_DCF) != 0)
+		return MAYDAY_OK;
+	log_info("flash: %s/%s: the %s partition is write-protected outside provisioning; "
+		 "change refused", part, name, HAL_PART_DCF);
+	return MAYDAY_E_INVALID;
+}
+
 /* The directory fd of `part`, opened (created, cleaned) on first use. */
 static enum mayday_err part_fd(struct hal_flash *f, const char *part, int *out)
 {
@@ -167,7 +182,10 @@ static enum mayday_err part_fd(struct hal_flash *f, const char *part, int *out)
 	fd = openat(f->dev_fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno_to_err(errno);
-	err = remove_temporaries(f, fd);
+	/* A write-protected partition is not swept: its temporaries are
+	 * provisioning's debris, unreachable by name, removed by its next open. */
+	if (f->provisioning || strcmp(part, HAL_PART_DCF) != 0)
+		err = remove_temporaries(f, fd);
 	if (err != MAYDAY_OK) {
 		close_fd(fd);
 		return err;
@@ -193,7 +211,8 @@ static const struct hal_flash_ops *find_backend(const char *spec, const char **a
 	return NULL;
 }
 
-enum mayday_err hal_flash_open(struct hal_flash **out, const char *device_dir, const char *spec)
+static enum mayday_err flash_open(struct hal_flash **out, const char *device_dir, const char *spec,
+			      bool provisioning)
 {
 	const struct hal_flash_ops *ops;
 	struct hal_flash *f = NULL;
@@ -221,6 +240,7 @@ enum mayday_err hal_flash_open(struct hal_flash **out, const char *device_dir, c
 	if (f == NULL)
 		return MAYDAY_E_NOMEM;
 	f->dev_fd = -1;
+	f->provisioning = provisioning;
 	memcpy(f->dir, device_dir, dlen + 1);
 	err = ops->init(f, args);
 	if (err != MAYDAY_OK) {
@@ -254,6 +274,17 @@ out:
 	}
 	*out = f;
 	return MAYDAY_OK;
+}
+
+enum mayday_err hal_flash_open(struct hal_flash **out, const char *device_dir, const char *spec)
+{
+	return flash_open(out, device_dir, spec, false);
+}
+
+enum mayday_err hal_flash_open_provisioning(struct hal_flash **out, const char *device_dir,
+					    const char *spec)
+{
+	return flash_open(out, device_dir, spec, true);
 }
 
 void hal_flash_close(struct hal_flash *f)
@@ -410,6 +441,8 @@ enum mayday_err hal_flash_write_atomic(struct hal_flash *f, const char *part, co
 		return MAYDAY_E_INVALID;
 	err = f->ops->powered(f);
 	if (err == MAYDAY_OK)
+		err = writable(f, part, name);
+	if (err == MAYDAY_OK)
 		err = part_fd(f, part, &pfd);
 	if (err == MAYDAY_OK)
 		err = create_temporary(f, pfd, name, tmp, &fd);
@@ -432,6 +465,8 @@ enum mayday_err hal_flash_remove(struct hal_flash *f, const char *part, const ch
 	if (!hal_flash_name_ok(part) || !hal_flash_name_ok(name))
 		return MAYDAY_E_INVALID;
 	err = f->ops->powered(f);
+	if (err == MAYDAY_OK)
+		err = writable(f, part, name);
 	if (err == MAYDAY_OK)
 		err = part_fd(f, part, &pfd);
 	if (err == MAYDAY_OK)
@@ -556,6 +591,8 @@ enum mayday_err hal_flash_writer_open(struct hal_flash *f, const char *part, con
 	if (!hal_flash_name_ok(part) || !hal_flash_name_ok(name))
 		return MAYDAY_E_INVALID;
 	err = f->ops->powered(f);
+	if (err == MAYDAY_OK)
+		err = writable(f, part, name);
 	if (err == MAYDAY_OK)
 		err = part_fd(f, part, &pfd);
 	if (err != MAYDAY_OK)

@@ -32,6 +32,15 @@
  * medium is MAYDAY_E_TOOBIG, other failures of the medium MAYDAY_E_IO.
  * A handle is used by one thread; readers and writers must be closed before
  * hal_flash_close.
+ *
+ * Write protection: the DCF partition is written at provisioning only. A
+ * handle from hal_flash_open may read it but every change there
+ * (hal_flash_write_atomic, hal_flash_writer_open, hal_flash_remove) fails
+ * with MAYDAY_E_INVALID, logged once by the HAL, before anything on the
+ * medium is touched (nothing is counted), and opening does not sweep its
+ * temporaries. Only hal_flash_open_provisioning (mayday-provision) yields a
+ * handle that may change it. Device programs (mayday-boot, the normal code,
+ * the installer, the DCF) use hal_flash_open.
  */
 #ifndef MAYDAY_HAL_FLASH_H
 #define MAYDAY_HAL_FLASH_H
@@ -58,6 +67,11 @@ struct hal_flash_writer;
  * Other partition names are created on first use. The caller owns *out. */
 MAYDAY_NODISCARD enum mayday_err hal_flash_open(struct hal_flash **out, const char *device_dir,
 						const char *spec);
+/* As hal_flash_open, but the DCF partition is writable: for provisioning
+ * (tools/provision) only, never called by a program that runs on the device. */
+MAYDAY_NODISCARD enum mayday_err hal_flash_open_provisioning(struct hal_flash **out,
+							     const char *device_dir,
+							     const char *spec);
 void hal_flash_close(struct hal_flash *f);     /* NULL-safe */
 uint64_t hal_flash_ops_count(const struct hal_flash *f);
 const char *hal_flash_device_dir(const struct hal_flash *f);

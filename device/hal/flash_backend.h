@@ -55,6 +55,7 @@ struct hal_flash {
 	uint64_t ops_count; /* counted operations so far; maintained by the backend */
 	int dev_fd;         /* the device directory */
 	uint64_t tmp_seq;   /* makes temporary names unique within this handle */
+	bool provisioning;  /* opened by hal_flash_open_provisioning: DCF writable */
 	size_t n_parts;
 	struct hal_flash_part parts[HAL_FLASH_MAX_PARTS];
 	char dir[PATH_MAX];

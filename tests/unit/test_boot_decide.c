@@ -8,8 +8,11 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "boot_decide.h"
@@ -426,6 +429,40 @@ static void test_dcf_non_designated_flag_is_not_an_escape(void **state)
 	expect_dcf_halt(fx);
 }
 
+/* The DCF partition holds exactly what its manifest lists (README, "DCF partition"). */
+static void test_dcf_partition_exact(void **state)
+{
+	struct fx *fx = *state;
+	struct boot_decision *d = decide(fx);
+	char sub[sizeof fx->dir + 32];
+
+	assert_int_not_equal(d->action, BOOT_HALT); /* intact: accepted */
+	free(d);
+
+	fx_write(fx, HAL_PART_DCF, "extra.pem", "planted", 7);
+	d = decide(fx);
+	expect_halt(d, MAYDAY_EXIT_HALT_DCF, "dcf-unlisted-file");
+	summary_is(d, "decision: halt code=21 reason=dcf-unlisted-file");
+	free(d);
+	fx_remove(fx, HAL_PART_DCF, "extra.pem");
+
+	/* A directory is not a file any HAL name reaches: not refused. */
+	snprintf(sub, sizeof sub, "%s/%s/sub", fx->dir, HAL_PART_DCF);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	d = decide(fx);
+	assert_int_not_equal(d->action, BOOT_HALT);
+	free(d);
+	assert_int_equal(rmdir(sub), 0);
+
+	/* A listed file missing: refused as a corrupt DCF. */
+	fx_remove(fx, HAL_PART_DCF, "dcf.conf");
+	expect_dcf_halt(fx);
+	fx_dcf_install(fx);
+	d = decide(fx);
+	assert_int_not_equal(d->action, BOOT_HALT);
+	free(d);
+}
+
 struct rot_files {
 	char names[16][80];
 	int n;
@@ -659,6 +696,7 @@ int main(void)
 		T(test_dcf_config_changed_or_missing),
 		T(test_dcf_manifest_bad),
 		T(test_dcf_non_designated_flag_is_not_an_escape),
+		T(test_dcf_partition_exact),
 		T(test_rot_missing_or_corrupt),
 		T(test_damaged_distress_key),
 		T(test_wrong_vendor_anchor),

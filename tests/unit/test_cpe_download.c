@@ -178,6 +178,9 @@ static void put_cert(struct fx *fx, const char *name, X509 *cert)
 
 	assert_int_equal(prov_x509_to_pem(cert, &pem, &len), MAYDAY_OK);
 	fx_write(fx, HAL_PART_DCF, name, pem, len);
+	/* As provisioning does: the DCF manifest lists everything in the partition. */
+	fx_manifest_add(&fx->dcf, name, pem, len, true);
+	fx_manifest_install(fx, HAL_PART_DCF, &fx->dcf, fx->vendor);
 	free(pem);
 }
 

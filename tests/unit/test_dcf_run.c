@@ -273,7 +273,7 @@ static int setup(void **state)
 	fx->r.device_pub = fx->device;
 	fx->r.device_dir = fx->dir;
 
-	assert_int_equal(hal_flash_open(&f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open_provisioning(&f, fx->dir, "host"), MAYDAY_OK);
 	assert_int_equal(hal_rot_file_provision(f, DEVICE_ID, fx->device, fx->vendor, fx->hems),
 			 MAYDAY_OK);
 	write_conf(fx, f, fx->r.port);
@@ -556,7 +556,7 @@ static void test_bad_config_or_rot(void **state)
 	struct hal_flash *f = NULL;
 	static const char bad[] = "[dcf]\nversion = 0.1.0\nsurprise = 1\n";
 
-	assert_int_equal(hal_flash_open(&f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open_provisioning(&f, fx->dir, "host"), MAYDAY_OK);
 	assert_int_equal(hal_flash_write_atomic(f, HAL_PART_DCF, "dcf.conf", bad, sizeof(bad) - 1),
 			 MAYDAY_OK);
 	assert_int_equal(run_dcf(fx, 2000, &st), MAYDAY_EXIT_DCF_CONFIG);

@@ -37,7 +37,7 @@ struct txfx *txfx_new(void)
 	assert_int_equal(mayday_key_generate(&fx->device), MAYDAY_OK);
 	assert_int_equal(mayday_key_generate(&fx->vendor), MAYDAY_OK);
 	assert_int_equal(mayday_key_generate(&fx->hems), MAYDAY_OK);
-	assert_int_equal(hal_flash_open(&fx->flash, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open_provisioning(&fx->flash, fx->dir, "host"), MAYDAY_OK);
 	assert_int_equal(hal_rot_file_provision(fx->flash, TXFX_DEVICE_ID, fx->device, fx->vendor,
 						fx->hems), MAYDAY_OK);
 	assert_int_equal(hal_rot_open(&fx->rot, "file", fx->flash), MAYDAY_OK);

@@ -168,22 +168,22 @@ static void test_toobig_notfound(void **state)
 	size_t len = 123;
 
 	fill(data, sizeof(data), 3);
-	assert_int_equal(hal_flash_write_atomic(fx->f, HAL_PART_DCF, "conf", data, sizeof(data)),
+	assert_int_equal(hal_flash_write_atomic(fx->f, HAL_PART_STATE, "conf", data, sizeof(data)),
 			 MAYDAY_OK);
-	assert_int_equal(hal_flash_read(fx->f, HAL_PART_DCF, "conf", out, 99, &len),
+	assert_int_equal(hal_flash_read(fx->f, HAL_PART_STATE, "conf", out, 99, &len),
 			 MAYDAY_E_TOOBIG);
 	assert_int_equal(len, 0);
-	assert_int_equal(hal_flash_read(fx->f, HAL_PART_DCF, "conf", out, 0, &len), MAYDAY_E_TOOBIG);
+	assert_int_equal(hal_flash_read(fx->f, HAL_PART_STATE, "conf", out, 0, &len), MAYDAY_E_TOOBIG);
 
-	assert_int_equal(hal_flash_read(fx->f, HAL_PART_DCF, "absent", out, sizeof(out), &len),
+	assert_int_equal(hal_flash_read(fx->f, HAL_PART_STATE, "absent", out, sizeof(out), &len),
 			 MAYDAY_E_NOTFOUND);
-	assert_int_equal(hal_flash_remove(fx->f, HAL_PART_DCF, "absent"), MAYDAY_E_NOTFOUND);
-	assert_int_equal(hal_flash_reader_open(fx->f, HAL_PART_DCF, "absent", &r, &size),
+	assert_int_equal(hal_flash_remove(fx->f, HAL_PART_STATE, "absent"), MAYDAY_E_NOTFOUND);
+	assert_int_equal(hal_flash_reader_open(fx->f, HAL_PART_STATE, "absent", &r, &size),
 			 MAYDAY_E_NOTFOUND);
 	assert_null(r);
 
-	assert_int_equal(hal_flash_remove(fx->f, HAL_PART_DCF, "conf"), MAYDAY_OK);
-	assert_int_equal(hal_flash_read(fx->f, HAL_PART_DCF, "conf", out, sizeof(out), &len),
+	assert_int_equal(hal_flash_remove(fx->f, HAL_PART_STATE, "conf"), MAYDAY_OK);
+	assert_int_equal(hal_flash_read(fx->f, HAL_PART_STATE, "conf", out, sizeof(out), &len),
 			 MAYDAY_E_NOTFOUND);
 }
 
@@ -429,6 +429,81 @@ static void test_open_creates_layout(void **state)
 	hal_flash_close(NULL);
 }
 
+/* Counts the regular files of PART and sums their bytes. */
+struct tally {
+	int n;
+	uint64_t bytes;
+};
+
+static enum mayday_err tally_cb(void *ctx, const char *name, uint64_t size)
+{
+	struct tally *t = ctx;
+
+	(void)name;
+	t->n++;
+	t->bytes += size;
+	return MAYDAY_OK;
+}
+
+/* The DCF partition changes only through a provisioning handle; a device
+ * handle (the boot, normal code, installer, DCF) reads it and nothing more. */
+static void test_dcf_write_protected(void **state)
+{
+	struct fixture *fx = *state;
+	struct hal_flash *p = NULL, *g = NULL;
+	struct hal_flash_writer *w = (void *)1;
+	struct tally t = { 0, 0 };
+	uint8_t out[16];
+	size_t len = 0;
+	uint64_t before;
+
+	/* Provisioning writes, replaces and removes. */
+	assert_int_equal(hal_flash_open_provisioning(&p, fx->dir, "fault"), MAYDAY_OK);
+	assert_int_equal(hal_flash_write_atomic(p, HAL_PART_DCF, "dcf.conf", "one", 3), MAYDAY_OK);
+	assert_int_equal(hal_flash_write_atomic(p, HAL_PART_DCF, "gone", "x", 1), MAYDAY_OK);
+	assert_int_equal(hal_flash_remove(p, HAL_PART_DCF, "gone"), MAYDAY_OK);
+	assert_int_equal(hal_flash_writer_open(p, HAL_PART_DCF, "ca.pem", &w), MAYDAY_OK);
+	assert_int_equal(hal_flash_writer_write(w, "pem", 3), MAYDAY_OK);
+	assert_int_equal(hal_flash_writer_commit(w), MAYDAY_OK);
+	hal_flash_close(p);
+
+	/* A device handle: every change is refused before the medium is touched. */
+	assert_int_equal(hal_flash_open(&g, fx->dir, "fault"), MAYDAY_OK);
+	before = hal_flash_ops_count(g);
+	assert_int_equal(hal_flash_write_atomic(g, HAL_PART_DCF, "dcf.conf", "two", 3),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(hal_flash_write_atomic(g, HAL_PART_DCF, "new", "two", 3),
+			 MAYDAY_E_INVALID);
+	assert_int_equal(hal_flash_remove(g, HAL_PART_DCF, "dcf.conf"), MAYDAY_E_INVALID);
+	w = (void *)1;
+	assert_int_equal(hal_flash_writer_open(g, HAL_PART_DCF, "ca.pem", &w), MAYDAY_E_INVALID);
+	assert_null(w);
+	assert_int_equal(hal_flash_ops_count(g), before);
+	/* Nothing changed: the same two files, the same bytes, no temporary. */
+	assert_int_equal(hal_flash_read(g, HAL_PART_DCF, "dcf.conf", out, sizeof out, &len),
+			 MAYDAY_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(out, "one", 3);
+	assert_int_equal(hal_flash_list(g, HAL_PART_DCF, tally_cb, &t), MAYDAY_OK);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(t.bytes, 6);
+	assert_int_equal(count_entries(fx, HAL_PART_DCF, ".tmp-"), 0);
+	assert_int_equal(count_entries(fx, HAL_PART_DCF, NULL), 2);
+	/* Other partitions stay writable through the same handle. */
+	assert_int_equal(hal_flash_write_atomic(g, HAL_PART_STATE, "s", "x", 1), MAYDAY_OK);
+	hal_flash_close(g);
+
+	/* A device handle leaves provisioning's debris in the DCF partition alone
+	 * (it is a change there); the next provisioning open sweeps it. */
+	put_host_file(fx, HAL_PART_DCF, ".tmp-1-1-dcf.conf", "half");
+	assert_int_equal(hal_flash_open(&g, fx->dir, "host"), MAYDAY_OK);
+	hal_flash_close(g);
+	assert_int_equal(count_entries(fx, HAL_PART_DCF, ".tmp-"), 1);
+	assert_int_equal(hal_flash_open_provisioning(&p, fx->dir, "host"), MAYDAY_OK);
+	hal_flash_close(p);
+	assert_int_equal(count_entries(fx, HAL_PART_DCF, ".tmp-"), 0);
+}
+
 static void test_env_spec(void **state)
 {
 	struct fixture *fx = *state;
@@ -618,6 +693,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_temporaries_cleaned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_creates_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_spec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dcf_write_protected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streaming, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_abort, setup, teardown),

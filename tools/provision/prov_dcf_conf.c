@@ -111,7 +111,7 @@ static int replace_conf(const struct dcf_conf_args *a, const uint8_t *text, size
 	if (prov_pki_load_private(a->pki, PROV_PKI_VENDOR_KEY, &vendor) != MAYDAY_OK ||
 	    prov_pki_load_public(a->pki, PROV_PKI_VENDOR_PUB, &vendor_pub) != MAYDAY_OK)
 		goto out;
-	rc = hal_flash_open(&f, a->device, "host");
+	rc = hal_flash_open_provisioning(&f, a->device, "host");
 	if (rc != MAYDAY_OK) {
 		prov_log_error("cannot open the device %s: %s", a->device, mayday_strerror(rc));
 		goto out;

@@ -485,7 +485,7 @@ static int make_device(const struct device_args *a, struct keys *k, const char *
 	}
 	rc = prov_fs_mkdirs(a->out, 0700);
 	if (rc == MAYDAY_OK)
-		rc = hal_flash_open(&f, a->out, "host");
+		rc = hal_flash_open_provisioning(&f, a->out, "host");
 	if (rc != MAYDAY_OK) {
 		prov_log_error("cannot open %s as a device: %s", a->out, mayday_strerror(rc));
 		goto out;

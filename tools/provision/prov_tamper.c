@@ -13,7 +13,9 @@
  *   rot        invert one byte of the RoT counters record (the message
  *              counter's low byte): its check fails and the RoT is unusable
  *
- * Alterations go through the flash HAL like every other device write.
+ * Alterations go through the flash HAL like every other device write, on a
+ * provisioning handle (hal_flash_open_provisioning): the tamperer has
+ * provisioning's access, which is what an attacker with the medium has.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -225,7 +227,7 @@ int prov_tamper_main(int argc, char **argv)
 	}
 	if (a.name && !prov_args_name("name", a.name, MAYDAY_NAME_MAX))
 		return PROV_EXIT_USAGE;
-	rc = hal_flash_open(&f, a.device, "host");
+	rc = hal_flash_open_provisioning(&f, a.device, "host");
 	if (rc != MAYDAY_OK) {
 		prov_log_error("cannot open the device %s: %s", a.device, mayday_strerror(rc));
 		return PROV_EXIT_ERROR;
