@@ -41,6 +41,7 @@ enum mayday_err mayday_ack_encode_claims(const struct mayday_ack *ack, uint8_t *
 	if (!ack || !out_len)
 		return MAYDAY_E_INVALID;
 	if (!utf8_field_ok(ack->device_id, 1, MAYDAY_DEVICE_ID_MAX) ||
+	    !mayday_device_id_ok(ack->device_id, strlen(ack->device_id)) ||
 	    !utf8_field_ok(ack->acs_url, 0, MAYDAY_URL_MAX) ||
 	    ack->status > MAYDAY_ACK_REJECTED || ack->action > MAYDAY_ACTION_MAX)
 		return MAYDAY_E_INVALID;
@@ -107,9 +108,15 @@ static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t ba
 		case ACK_VERSION:
 			err = cbor_det_get_version(&r);
 			break;
-		case ACK_DEVICE_ID:
+		case ACK_DEVICE_ID: {
+			size_t at = cbor_det_offset(&r);
+
 			err = cbor_det_get_tstr(&r, ack->device_id, 1, MAYDAY_DEVICE_ID_MAX);
+			if (!err && !mayday_device_id_ok(ack->device_id, strlen(ack->device_id)))
+				err = cbor_det_fail(&r, at, MAYDAY_E_MALFORMED,
+						    "device ID not printable ASCII without spaces");
 			break;
+		}
 		case ACK_COUNTER:
 			err = cbor_det_get_uint(&r, &ack->counter);
 			break;

@@ -30,6 +30,16 @@ enum {
 	IND__COUNT
 };
 
+bool mayday_device_id_ok(const char *id, size_t len)
+{
+	if (!id || len == 0 || len > MAYDAY_DEVICE_ID_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (id[i] < 0x21 || id[i] > 0x7e)
+			return false;
+	return true;
+}
+
 #define ALL_KEYS ((UINT64_C(1) << IND__COUNT) - 1)
 
 enum mayday_err mayday_indication_encode_claims(const struct mayday_indication *ind, uint8_t *out,
@@ -41,6 +51,7 @@ enum mayday_err mayday_indication_encode_claims(const struct mayday_indication *
 	if (!ind || !out_len)
 		return MAYDAY_E_INVALID;
 	if (!utf8_field_ok(ind->device_id, 1, MAYDAY_DEVICE_ID_MAX) ||
+	    !mayday_device_id_ok(ind->device_id, strlen(ind->device_id)) ||
 	    !utf8_field_ok(ind->dcf_version, 0, MAYDAY_VERSION_STR_MAX))
 		return MAYDAY_E_INVALID;
 	cbor_det_writer_init(&w, out, out_cap);
@@ -92,9 +103,15 @@ static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t ba
 		case IND_VERSION:
 			err = cbor_det_get_version(&r);
 			break;
-		case IND_DEVICE_ID:
+		case IND_DEVICE_ID: {
+			size_t at = cbor_det_offset(&r);
+
 			err = cbor_det_get_tstr(&r, ind->device_id, 1, MAYDAY_DEVICE_ID_MAX);
+			if (!err && !mayday_device_id_ok(ind->device_id, strlen(ind->device_id)))
+				err = cbor_det_fail(&r, at, MAYDAY_E_MALFORMED,
+						    "device ID not printable ASCII without spaces");
 			break;
+		}
 		case IND_COUNTER:
 			err = cbor_det_get_uint(&r, &ind->counter);
 			break;

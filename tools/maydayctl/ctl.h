@@ -26,6 +26,7 @@ struct ctl {
 int ctl_devices(struct ctl *c, int argc, char **argv);
 int ctl_show(struct ctl *c, int argc, char **argv);
 int ctl_enrol(struct ctl *c, int argc, char **argv);
+int ctl_export(struct ctl *c, int argc, char **argv);
 int ctl_approve(struct ctl *c, int argc, char **argv);
 int ctl_classes(struct ctl *c, int argc, char **argv);
 int ctl_resume(struct ctl *c, int argc, char **argv);

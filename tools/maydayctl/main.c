@@ -6,6 +6,8 @@
  *   maydayctl -d sqlite:PATH [--json] devices [--maintenance]
  *   maydayctl -d sqlite:PATH [--json] show DEVICE
  *   maydayctl -d sqlite:PATH [--json] enrol --device ID --class C --pubkey FILE
+ *   maydayctl -d sqlite:PATH [--json] enrol --from RECORD [--psk-kek KEK]
+ *   maydayctl -d sqlite:PATH export DEVICE [--psk-kek KEK [--plaintext-psk]] [--out FILE]
  *   maydayctl -d sqlite:PATH [--json] approve DEVICE
  *   maydayctl -d sqlite:PATH [--json] classes
  *   maydayctl -d sqlite:PATH [--json] resume CLASS
@@ -31,6 +33,9 @@ static void usage(FILE *to)
 		"  devices [--maintenance]                       enrolled devices (and those needing maintenance)\n"
 		"  show DEVICE                                   a device, its incidents and indications\n"
 		"  enrol --device ID --class C --pubkey FILE     enrol or re-enrol a device\n"
+		"  enrol --from RECORD [--psk-kek KEK]           the same from an enrolment record (JSON)\n"
+		"  export DEVICE [--psk-kek KEK [--plaintext-psk]] [--out FILE]\n"
+		"                                                a device's enrolment record (PSK sealed)\n"
 		"  approve DEVICE                                approve remediation of its open incident\n"
 		"  classes                                       product classes, their devices and remediation pause\n"
 		"  resume CLASS                                  resume remediation of a paused product class\n"
@@ -71,6 +76,8 @@ int main(int argc, char **argv)
 		run = ctl_show;
 	else if (strcmp(cmd, "enrol") == 0 || strcmp(cmd, "enroll") == 0)
 		run = ctl_enrol;
+	else if (strcmp(cmd, "export") == 0)
+		run = ctl_export;
 	else if (strcmp(cmd, "approve") == 0)
 		run = ctl_approve;
 	else if (strcmp(cmd, "classes") == 0)

@@ -20,11 +20,13 @@
  * it is written: a device is never made with a configuration its DCF would
  * reject. The
  * device's public key and certificate are also left in PKI/devices/ for
- * enrolment, with --enrol done here directly. The PSK is not: it is in the
- * device's RoT and, with --enrol, in the H(e)MS store sealed under the
- * PKI's KEK (PKI/psk.kek, the file maydayd's psk_kek names), and nowhere
- * else (a device made without --enrol can only use the PSK method once
- * provisioned again with it). Provisioning holds the KEK anyway, as it holds
+ * enrolment, with --enrol done here directly, and so is its enrolment
+ * record, PKI/devices/<ID>.enrolment.json (docs/protocol.md §14: ID, class,
+ * distress key, and the PSK with its kid sealed under the PKI's KEK,
+ * PKI/psk.kek, the file maydayd's psk_kek names), which `maydayctl enrol
+ * --from` imports into any store kept under that KEK. The PSK is in clear
+ * only in the device's RoT: the store holds it sealed under the same KEK,
+ * and so does the record. Provisioning holds the KEK anyway, as it holds
  * the CA key: handing the PSK to maydayd instead would mean an enrolment
  * API on the daemon for a secret the tool already has.
  */
@@ -55,6 +57,8 @@
 #include "prov_manifest.h"
 #include "prov_pki.h"
 #include "prov_x509.h"
+#include "enrol_rec.h"
+#include "mayday/kek.h"
 #include "store.h"
 
 #define DEFAULT_COMPONENTS     3
@@ -106,7 +110,8 @@ static void usage(FILE *to)
 		"  (the normal entry program, N random components of BYTES each, signed TRV\n"
 		"  manifest). Defaults: N=%d, BYTES=%d, V=%s, R=%d. Every device gets a PSK\n"
 		"  for the PSK method in its RoT. --enrol enrols the key and the PSK (sealed\n"
-		"  under the PKI's psk.kek).\n"
+		"  under the PKI's psk.kek). The enrolment record (maydayctl enrol --from)\n"
+		"  is left in DIR/devices/ID.enrolment.json, its PSK sealed the same way.\n"
 		"  H(E)MS: where the DCF sends its distress indication, one or more of\n"
 		"    --hems-tls URL             https://ADDRESS:PORT/v1/distress (mutual TLS 1.3)\n"
 		"      --tls-server-name NAME   name the server certificate must carry (%s)\n"
@@ -424,6 +429,44 @@ static int save_device_credentials(const struct device_args *a, EVP_PKEY *key,
 	return rc == MAYDAY_OK;
 }
 
+/* PKI/devices/<ID>.enrolment.json, mode 0600: the record `maydayctl enrol
+ * --from` imports, its PSK sealed under PKI/psk.kek. */
+static int save_enrolment_record(const struct device_args *a, const struct keys *k)
+{
+	char path[PROV_PATH_MAX], dir[PROV_PATH_MAX], name[MAYDAY_DEVICE_ID_MAX + 32];
+	uint8_t kek[MAYDAY_KEK_LEN];
+	struct enrol_rec r = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	enum mayday_err rc;
+
+	snprintf(r.device_id, sizeof(r.device_id), "%s", a->id);
+	snprintf(r.product_class, sizeof(r.product_class), "%s", a->class_);
+	rc = enrol_rec_set_key(&r, k->device);
+	if (rc == MAYDAY_OK)
+		rc = prov_fs_join(path, sizeof(path), a->pki, PROV_PKI_PSK_KEK);
+	if (rc == MAYDAY_OK)
+		rc = mayday_kek_load(path, kek);
+	if (rc == MAYDAY_OK)
+		rc = enrol_rec_put_psk(&r, k->kid, sizeof(k->kid), k->psk, kek);
+	OPENSSL_cleanse(kek, sizeof(kek));
+	if (rc == MAYDAY_OK)
+		rc = enrol_rec_format(&r, &text, &len);
+	snprintf(name, sizeof(name), "%s.enrolment.json", a->id);
+	if (rc == MAYDAY_OK)
+		rc = prov_fs_join(dir, sizeof(dir), a->pki, PROV_PKI_DEVICES);
+	if (rc == MAYDAY_OK)
+		rc = prov_fs_join(path, sizeof(path), dir, name);
+	if (rc == MAYDAY_OK)
+		rc = mayday_file_write_durable(path, text, len, 0600);
+	if (rc != MAYDAY_OK)
+		prov_log_error("cannot write the enrolment record of %s: %s", a->id,
+			       mayday_strerror(rc));
+	free(text);
+	enrol_rec_wipe(&r);
+	return rc == MAYDAY_OK;
+}
+
 static int enrol(const struct device_args *a, const struct keys *k)
 {
 	struct store *st = NULL;
@@ -501,7 +544,8 @@ static int make_device(const struct device_args *a, struct keys *k, const char *
 	}
 	if (!make_dcf_partition(f, a, k, conf, conf_len, cert_pem, cert_len) ||
 	    !make_slot_a(f, a, k) ||
-	    !save_device_credentials(a, k->device, cert_pem, cert_len))
+	    !save_device_credentials(a, k->device, cert_pem, cert_len) ||
+	    !save_enrolment_record(a, k))
 		goto out;
 	if (a->enrol && !enrol(a, k))
 		goto out;

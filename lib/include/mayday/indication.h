@@ -11,6 +11,8 @@
 #ifndef MAYDAY_INDICATION_H
 #define MAYDAY_INDICATION_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
 
@@ -36,6 +38,13 @@ struct mayday_indication {
 	uint64_t max_image_size;                    /* bytes */
 	struct mayday_evidence evidence;            /* reason, versions, slot, failed components */
 };
+
+/* The one device-ID alphabet (docs/protocol.md §1): 1..MAYDAY_DEVICE_ID_MAX
+ * bytes, each printable ASCII other than space (0x21..0x7e). It is what a
+ * certificate's CN, an IKE identity, the kid, the store and the RoT all
+ * carry; encoders refuse and decoders reject (MAYDAY_E_MALFORMED) anything
+ * else. `id` need not be NUL-terminated within `len`. */
+bool mayday_device_id_ok(const char *id, size_t len);
 
 /* Encode the claims and sign them. kid = device ID bytes. */
 MAYDAY_NODISCARD enum mayday_err
