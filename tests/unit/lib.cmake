@@ -43,3 +43,12 @@ target_link_libraries(test_replay PRIVATE mayday PkgConfig::CMOCKA)
 add_test(NAME lib-test_replay COMMAND test_replay)
 set_tests_properties(lib-test_replay PROPERTIES LABELS unit)
 add_dependencies(mayday_lib_tests test_psk test_replay)
+
+# docs/protocol.md §10.1: the negative vectors, read from the document, each
+# refused with the error it names (a receiver model of §15 judges them).
+add_executable(test_negative_vectors ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_negative_vectors.c)
+target_link_libraries(test_negative_vectors PRIVATE mayday_test_vectors PkgConfig::CMOCKA)
+add_test(NAME lib-test_negative_vectors
+         COMMAND test_negative_vectors ${CMAKE_CURRENT_SOURCE_DIR}/../docs/protocol.md)
+set_tests_properties(lib-test_negative_vectors PROPERTIES LABELS unit)
+add_dependencies(mayday_lib_tests test_negative_vectors)

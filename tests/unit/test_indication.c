@@ -483,6 +483,42 @@ static void test_encoder_refuses_invalid(void **state)
 	EVP_PKEY_free(key);
 }
 
+/* docs/protocol.md §1: one device-ID alphabet, printable ASCII without space. */
+static void test_device_id_alphabet(void **state)
+{
+	struct mayday_indication ind;
+	struct mayday_ack ack;
+	uint8_t out[MAYDAY_INDICATION_MAX];
+	size_t len;
+	static const char *const bad[] = {"has space", "tab\there", "caf\xc3\xa9", "del\x7f",
+					   "nl\n"};
+
+	(void)state;
+	assert_true(mayday_device_id_ok("!~", 2));
+	assert_true(mayday_device_id_ok("hnb-acme-000123", 15));
+	assert_false(mayday_device_id_ok("", 0));
+	assert_false(mayday_device_id_ok("a", MAYDAY_DEVICE_ID_MAX + 1));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_false(mayday_device_id_ok(bad[i], strlen(bad[i])));
+		tv_example_indication(&ind);
+		strcpy(ind.device_id, bad[i]);
+		assert_int_equal(mayday_indication_encode_claims(&ind, out, sizeof(out), &len),
+				 MAYDAY_E_INVALID);
+		tv_example_ack(&ack);
+		strcpy(ack.device_id, bad[i]);
+		assert_int_equal(mayday_ack_encode_claims(&ack, out, sizeof(out), &len),
+				 MAYDAY_E_INVALID);
+	}
+	/* Decoders: the ack vector with its device ID's '-' turned into ' '. */
+	uint8_t *claims = tv_unhex(tv_ack_claims_hex, &len);
+	struct mayday_diag diag = {0, NULL};
+	assert_int_equal(mayday_ack_decode_claims(claims, len, &ack, &diag), MAYDAY_OK);
+	claims[8] = ' ';   /* a7 00 01 01 6f 'h' 'n' 'b' '-' */
+	assert_int_equal(mayday_ack_decode_claims(claims, len, &ack, &diag), MAYDAY_E_MALFORMED);
+	assert_int_equal(diag.offset, 4);   /* the text string's head */
+	free(claims);
+}
+
 static void test_transport_names(void **state)
 {
 	(void)state;
@@ -508,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_field_faults),
 		cmocka_unit_test(test_too_many_components),
 		cmocka_unit_test(test_encoder_refuses_invalid),
+		cmocka_unit_test(test_device_id_alphabet),
 		cmocka_unit_test(test_transport_names),
 	};
 
