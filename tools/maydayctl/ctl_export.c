@@ -81,7 +81,9 @@ int ctl_export(struct ctl *c, int argc, char **argv)
 	EVP_PKEY *key = NULL;
 	int o, rc = CTL_FAIL;
 
-	optind = 1;
+	/* 0, not 1: glibc then starts afresh, in permuting order (main's
+	 * getopt stopped at the command word), so options may follow DEVICE. */
+	optind = 0;
 	while ((o = getopt_long(argc, argv, "K:Po:j", opts, NULL)) != -1) {
 		switch (o) {
 		case 'K': kek = optarg; break;
