@@ -4,3 +4,6 @@ mayday_fuzz_target(fuzz_srv_config)
 target_link_libraries(fuzz_srv_config PRIVATE maydayd_core)
 mayday_fuzz_target(fuzz_srv_ikemap)
 target_link_libraries(fuzz_srv_ikemap PRIVATE maydayd_core)
+# The enrolment record (maydayctl enrol --from reads it from a file).
+mayday_fuzz_target(fuzz_enrol_rec)
+target_link_libraries(fuzz_enrol_rec PRIVATE mayday_enrol_rec)

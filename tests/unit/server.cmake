@@ -35,3 +35,10 @@ target_link_libraries(test_acs_session PRIVATE maydayd_core mayday_cpe mayday_st
                       PkgConfig::CMOCKA SQLite::SQLite3)
 add_test(NAME test_acs_session COMMAND test_acs_session)
 set_tests_properties(test_acs_session PROPERTIES LABELS unit TIMEOUT 120)
+
+# The enrolment record that maydayctl and mayday-provision read and write
+# (tools/enrolment, docs/protocol.md §14): round trips and hostile records.
+add_executable(test_enrol_rec ${CMAKE_CURRENT_LIST_DIR}/test_enrol_rec.c)
+target_link_libraries(test_enrol_rec PRIVATE mayday_enrol_rec mayday_test_vectors PkgConfig::CMOCKA)
+add_test(NAME test_enrol_rec COMMAND test_enrol_rec)
+set_tests_properties(test_enrol_rec PROPERTIES LABELS unit)

@@ -414,6 +414,7 @@ enum mayday_err enrol_rec_put_psk(struct enrol_rec *r, const uint8_t *kid, size_
 	memcpy(r->psk_kid, kid, kid_len);
 	r->psk_kid_len = kid_len;
 	if (kek == NULL) {
+		memset(r->psk_sealed, 0, sizeof(r->psk_sealed));
 		memcpy(r->psk, psk, MAYDAY_PSK_LEN);
 		r->psk_form = ENROL_PSK_PLAIN;
 		return MAYDAY_OK;
