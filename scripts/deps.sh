@@ -11,7 +11,7 @@ build_pkgs=(
   libcbor-dev         # CBOR (RFC 8949) for messages and manifests
   libcmocka-dev       # unit tests
   libinih-dev         # INI parser for device and daemon configuration
-  libjansson-dev      # JSON for maydayctl --json
+  libjansson-dev      # JSON for maydayctl --json and enrolment records
   libevent-dev        # maydayd event loop
   libsqlite3-dev sqlite3   # incident store (WAL)
   libcurl4-openssl-dev     # DCF's HTTP(S) client: TLS 1.3 mutual auth and plain HTTP POSTs
