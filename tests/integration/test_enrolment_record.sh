@@ -162,6 +162,29 @@ set +e
 set -e
 [ "$rc" = 2 ] || fail "--plaintext-psk without --psk-kek exited $rc, expected 2"
 
+# --- the schema agrees: every record written validates, the hostile ones do not --
+if python3 -c 'import jsonschema' 2>/dev/null; then
+  python3 - "$src/docs/schema/enrolment.schema.json" "$work" <<'PY' || fail "schema check"
+import json, sys
+from jsonschema import Draft202012Validator as V
+schema = json.load(open(sys.argv[1]))
+V.check_schema(schema)
+v, w = V(schema), sys.argv[2]
+import glob
+good = glob.glob(w + "/pki/devices/*.enrolment.json") + [w + "/" + n for n in
+        ("nopsk.json", "sealed.json", "plain.json")]
+bad = [w + "/" + n + ".json" for n in ("unknown-member", "space-id", "two-forms", "version-2")]
+for f in good:
+    v.validate(json.load(open(f)))
+for f in bad:
+    if v.is_valid(json.load(open(f))):
+        sys.exit("schema accepts " + f)
+print("schema: %d records valid, %d hostile ones invalid" % (len(good), len(bad)))
+PY
+else
+  echo "SKIP (schema part): python3 jsonschema is not installed (scripts/deps.sh: python3-jsonschema)"
+fi
+
 # --- store B: fresh, a running maydayd; the exported record; the device ----------
 "$provision" tamper --pki "$work/pki" --device "$dev" --what component >/dev/null
 mkconf "$work/b.db" "127.0.0.1:$port" > "$work/b.conf"
