@@ -66,7 +66,8 @@ static void roundtrip(const struct enrol_rec *r, struct enrol_rec *back)
 static void test_roundtrip(void **state)
 {
 	struct enrol_rec r, back;
-	uint8_t kek[MAYDAY_KEK_LEN], other[MAYDAY_KEK_LEN], psk[MAYDAY_PSK_LEN], got[MAYDAY_PSK_LEN];
+	uint8_t kek[MAYDAY_KEK_LEN], other[MAYDAY_KEK_LEN];
+	uint8_t psk[MAYDAY_PSK_LEN], got[MAYDAY_PSK_LEN];
 	char pem[1024];
 	size_t len;
 
@@ -214,7 +215,8 @@ static void test_hostile(void **state)
 		{HEAD "\"distress_key\": \"MFkw\\nEwYH\"}", MAYDAY_E_MALFORMED},
 		{HEAD "\"distress_key\": \"\"}", MAYDAY_E_MALFORMED},
 		{HEAD "\"distress_key\": \"AAAA\"}", MAYDAY_E_KEY},
-		{HEAD "\"distress_key\": \"" TV_SPKI_B64 "AAAA\"}", MAYDAY_E_MALFORMED}, /* padding mid-way */
+		/* padding mid-way */
+		{HEAD "\"distress_key\": \"" TV_SPKI_B64 "AAAA\"}", MAYDAY_E_MALFORMED},
 		{HEAD KEY ", \"psk\": 1}", MAYDAY_E_MALFORMED},
 		{HEAD KEY ", \"psk\": {}}", MAYDAY_E_MALFORMED},
 		{HEAD KEY ", \"psk\": {\"kid\": \"a0b1c2d3e4f50617\"}}", MAYDAY_E_MALFORMED},

@@ -84,7 +84,8 @@ MAYDAY_NODISCARD enum mayday_err enrol_rec_key_pem(const struct enrol_rec *r, ch
 /* Puts kid and psk in the record, sealed under kek (ENROL_PSK_SEALED) or,
  * with kek NULL, in clear (ENROL_PSK_PLAIN). device_id must be set first. */
 MAYDAY_NODISCARD enum mayday_err enrol_rec_put_psk(struct enrol_rec *r, const uint8_t *kid,
-						   size_t kid_len, const uint8_t psk[MAYDAY_PSK_LEN],
+						   size_t kid_len,
+						   const uint8_t psk[MAYDAY_PSK_LEN],
 						   const uint8_t *kek);
 /* The PSK of the record into psk: opened under kek when sealed
  * (MAYDAY_E_SIGNATURE: another KEK, or the seal was moved or altered;
