@@ -40,6 +40,7 @@
 #include <openssl/x509v3.h>
 
 #include "mayday/file.h"
+#include "mayday/indication.h"
 #include "log.h"
 #include "srv_ingest.h"
 #include "srv_tls.h"
@@ -362,16 +363,6 @@ void srv_tls_describe(SSL_CTX *ctx, char *out, size_t cap)
 	ERR_clear_error();
 }
 
-static int device_id_ok(const unsigned char *s, int n)
-{
-	if (n < 1 || n > MAYDAY_DEVICE_ID_MAX)
-		return 0;
-	for (int i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] > '~')
-			return 0;
-	return 1;
-}
-
 enum mayday_err srv_tls_peer(SSL *ssl, char *subject, size_t subject_cap,
 			     char cn[MAYDAY_DEVICE_ID_MAX + 1])
 {
@@ -388,7 +379,8 @@ enum mayday_err srv_tls_peer(SSL *ssl, char *subject, size_t subject_cap,
 	if (at < 0 || X509_NAME_get_index_by_NID(name, NID_commonName, at) >= 0)
 		goto out;
 	int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at)));
-	if (!device_id_ok(utf8, n))
+	/* The CN is a device ID: the one alphabet of docs/protocol.md §1. */
+	if (n < 1 || !mayday_device_id_ok((const char *)utf8, (size_t)n))
 		goto out;
 	memcpy(cn, utf8, (size_t)n);
 	cn[n] = '\0';
