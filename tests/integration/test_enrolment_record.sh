@@ -157,6 +157,13 @@ grep -q "$psk" "$work/sealed.json" && fail "the sealed export holds the PSK in c
   fail "export --plaintext-psk"
 [ "$(jq -r .psk.key "$work/plain.json")" = "$psk" ] || fail "--plaintext-psk did not write the RoT's PSK"
 grep -q "in clear" "$work/ctl.err" || fail "--plaintext-psk did not warn"
+# The clear form imports too (the same kid and key again: nothing changes).
+"$ctl" -d "$A" enrol --from "$work/plain.json" --psk-kek "$kek" >/dev/null 2>"$work/ctl.err" ||
+  fail "enrol --from the --plaintext-psk export"
+row=$(sqlite3 "$work/a.db" "SELECT lower(hex(kid)) || ' ' || length(psk_sealed) FROM psk_keys WHERE device_id = '$id'")
+[ "$row" = "$kid 60" ] || fail "after the clear import store A holds PSK row '$row'"
+od -An -tx1 -v "$work/a.db" "$work/a.db-wal" 2>/dev/null | tr -d ' \n' | grep -q "$psk" &&
+  fail "the PSK is in store A's files in clear"
 set +e
 "$ctl" -d "$A" export "$id" --plaintext-psk >/dev/null 2>&1; rc=$?
 set -e
