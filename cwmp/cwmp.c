@@ -5,8 +5,6 @@
  */
 #include <string.h>
 
-#include <libxml/parser.h>
-
 #include "cwmp.h"
 
 static const char *const ns_uris[CWMP_NS__COUNT] = {
@@ -35,7 +33,7 @@ static const char *const kind_names[CWMP_KIND__COUNT] = {
 
 void cwmp_global_init(void)
 {
-	xmlInitParser();
+	/* nothing to do: expat keeps no global state (kept for callers, see cwmp.h) */
 }
 
 const char *cwmp_ns_uri(enum cwmp_ns ns)

@@ -12,9 +12,12 @@
  * Namespaces: we emit urn:dslforum-org:cwmp-1-2 unless told to answer in
  * the peer's (msg->ns); we accept cwmp-1-0 .. cwmp-1-4.
  *
- * Thread-safety: call cwmp_global_init() once from the main thread before
- * any thread uses the codec (libxml2's own initialisation is not
- * thread-safe); after that, calls on distinct messages may run in parallel.
+ * Built on expat (parsing) and a bounded writer of its own (emitting), both
+ * small enough to link statically into the DCF.
+ *
+ * Thread-safety: calls on distinct messages may run in parallel; the codec
+ * keeps no global state. cwmp_global_init() is kept for callers that call
+ * it once from the main thread, and does nothing.
  */
 #ifndef MAYDAY_CWMP_H
 #define MAYDAY_CWMP_H
@@ -199,7 +202,7 @@ struct cwmp_msg {
 	} u;
 };
 
-/* Once, from the main thread, before the codec is used by several threads. */
+/* Does nothing (expat needs no global initialisation); kept so callers need not change. */
 void cwmp_global_init(void);
 
 /* Static strings, never NULL. */
@@ -212,9 +215,11 @@ const char *cwmp_kind_name(enum cwmp_kind kind);
  * is checked before anything is written: strings must be NUL-terminated
  * within their arrays, valid UTF-8 without control characters; codes,
  * event codes, FileType, OUI and fault codes must be what the schema
- * allows, so an emitted envelope always validates. Errors: MAYDAY_E_INVALID
- * (a field the schema would refuse; diag->what says which), MAYDAY_E_TOOBIG
- * (the envelope exceeds cap or CWMP_ENVELOPE_MAX), MAYDAY_E_NOMEM.
+ * allows, so an emitted envelope always validates. Nothing is allocated:
+ * the envelope is written straight into out, whose contents are unspecified
+ * after an error. Errors: MAYDAY_E_INVALID (a field the schema would refuse;
+ * diag->what says which), MAYDAY_E_TOOBIG (the envelope exceeds cap or
+ * CWMP_ENVELOPE_MAX).
  */
 MAYDAY_NODISCARD enum mayday_err cwmp_emit(const struct cwmp_msg *msg, char *out, size_t cap,
                                            size_t *len, struct mayday_diag *diag);

@@ -15,7 +15,8 @@ build_pkgs=(
   libevent-dev        # maydayd event loop
   libsqlite3-dev sqlite3   # incident store (WAL)
   libcurl4-openssl-dev     # DCF's HTTP(S) client: TLS 1.3 mutual auth and plain HTTP POSTs
-  libxml2-dev libxml2-utils   # CWMP (TR-069) envelopes: libxml2 parser/writer; xmllint validates them in tests
+  libexpat1-dev       # CWMP (TR-069) envelopes: expat parses them; a small static archive the DCF can link
+  libxml2-utils       # xmllint validates every emitted CWMP envelope against the schema in the tests
   libcap-dev          # maydayd keeps CAP_NET_BIND_SERVICE until its sockets are bound, then none
 )
 run_pkgs=(openssl iproute2 procps jq bc curl   # jq: the demo reads maydayctl --json; bc: bench arithmetic; curl: HTTP(S) tests

@@ -15,7 +15,7 @@
 #include "cbor_det.h"
 #include "cose_sign1.h"
 #include "mayday/indication.h"
-#include "utf8.h"
+#include "mayday/utf8.h"
 
 enum {
 	ACK_VERSION = 0,

@@ -16,7 +16,7 @@
 
 #include "cbor_det.h"
 #include "mayday/limits.h"
-#include "utf8.h"
+#include "mayday/utf8.h"
 
 struct decode_ctx {
 	struct cbor_det_item *it;

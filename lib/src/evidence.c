@@ -11,7 +11,7 @@
 
 #include "evidence_map.h"
 #include "mayday/manifest.h"
-#include "utf8.h"
+#include "mayday/utf8.h"
 
 enum {
 	EV_VERSION = 0,

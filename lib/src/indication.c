@@ -15,7 +15,7 @@
 #include "cbor_det.h"
 #include "evidence_map.h"
 #include "mayday/indication.h"
-#include "utf8.h"
+#include "mayday/utf8.h"
 
 enum {
 	IND_VERSION = 0,

@@ -13,7 +13,7 @@
 #include "cbor_det.h"
 #include "cose_sign1.h"
 #include "mayday/manifest.h"
-#include "utf8.h"
+#include "mayday/utf8.h"
 
 enum {
 	MAN_VERSION = 0,

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "utf8.h"
+#include "mayday/utf8.h"
 
 /* Length of the sequence starting at p (1..4) or 0 if it is invalid. */
 static size_t seq_len(const uint8_t *p, size_t left)

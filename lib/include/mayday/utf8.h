@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Strict UTF-8 (RFC 3629) checks for text on the wire. Private to libmayday. */
+/* Strict UTF-8 (RFC 3629) checks for text on the wire: libmayday's encoders
+ * and the CWMP codec (cwmp/), which must not each carry their own. */
 #ifndef MAYDAY_UTF8_H
 #define MAYDAY_UTF8_H
 
