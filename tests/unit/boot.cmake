@@ -7,7 +7,7 @@ target_link_libraries(boot_fixture PUBLIC mayday_bootcore rot_damage PkgConfig::
 target_compile_definitions(boot_fixture PUBLIC _GNU_SOURCE)
 
 foreach(t test_boot_state test_boot_measure test_boot_decide test_boot_pending
-          test_boot_confirm test_boot_load test_boot_attach)
+          test_boot_confirm test_boot_load test_boot_attach test_boot_creds)
   add_executable(${t} unit/${t}.c)
   target_link_libraries(${t} PRIVATE boot_fixture)
   add_test(NAME ${t} COMMAND ${t})
