@@ -40,7 +40,8 @@ foreach(t ${MAYDAY_PROVISION_TESTS})
   target_compile_definitions(${t} PRIVATE _GNU_SOURCE
     PROVISION_BIN="$<TARGET_FILE:mayday-provision>"
     DCF_BIN="$<TARGET_FILE:mayday-dcf>")
-  target_link_libraries(${t} PRIVATE mayday_dcf_core mayday_store PkgConfig::CMOCKA)
+  target_link_libraries(${t} PRIVATE mayday_dcf_core mayday_normal_core mayday_version
+                        mayday_store PkgConfig::CMOCKA)
   add_dependencies(${t} mayday-provision mayday-dcf)
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 300)
