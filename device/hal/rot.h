@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Root of Trust HAL: secure storage for the device ID, the distress signing
- * key, the PSK of the PSK distress method, the trust anchors and the
- * monotonic counters.
+ * key, the PSK of the PSK distress method, the trust anchors, the
+ * monotonic counters, and normal code's device credentials, sealed (see
+ * "Roles" and "Measurement register" below; docs/rot.md).
  *
  * The signing key never leaves the RoT: callers get a mayday_signer whose
  * callback signs inside the backend (a TPM backend signs in the TPM).

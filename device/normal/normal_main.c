@@ -16,7 +16,8 @@
  * Its RoT role is HAL_ROT_ROLE_NORMAL (no distress key, no PSK); its device
  * credentials are the ones mayday-boot handed over after a verified
  * start-up (--creds-fd, normal_creds.h), its CWMP settings its own
- * (normal.conf in the state partition). It links no DCF code.
+ * (normal.conf in the state partition). It links no dcf_* code (the TLS
+ * set-up tx_mtls, shared with the CPE library, aside: device/normal/CMakeLists.txt).
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -200,6 +201,8 @@ int main(int argc, char **argv)
 		if (rc != MAYDAY_OK)
 			log_info("device credentials (--creds-fd %d) unusable: %s", o.creds_fd,
 				 mayday_strerror(rc));
+		else
+			log_info("device credentials handed over by the TrE");
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_info("cannot initialise libcurl");
