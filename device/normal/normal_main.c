@@ -74,6 +74,7 @@ static void usage(FILE *out)
 		"                 (2 PERIODIC), so the network knows the device is alive\n"
 		"                 (default: $MAYDAY_ACS_URL; none without it)\n"
 		"  --inform-every SECONDS  and again every SECONDS (1..86400) until stopped\n"
+		"                 (default: $MAYDAY_INFORM_EVERY; once without it)\n"
 		"  --creds-fd N   the device credentials mayday-boot hands over after a\n"
 		"                 verified start-up (an inherited descriptor); without them\n"
 		"                 there is no CWMP session (no Inform, no report)\n"
@@ -166,6 +167,18 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->inform_url == NULL && getenv("MAYDAY_ACS_URL") && getenv("MAYDAY_ACS_URL")[0])
 		o->inform_url = getenv("MAYDAY_ACS_URL");
+	/* mayday-boot starts normal code with a fixed command line: a running
+	 * device's period comes from the environment, like its ACS URL. */
+	const char *every = getenv("MAYDAY_INFORM_EVERY");
+	if (o->inform_every_s == 0 && every && every[0]) {
+		char *end;
+		unsigned long v = strtoul(every, &end, 10);
+		if (*every < '0' || *every > '9' || *end != '\0' || v < 1 || v > 86400) {
+			log_info("MAYDAY_INFORM_EVERY must be 1..86400 seconds, not \"%.32s\"", every);
+			return -1;
+		}
+		o->inform_every_s = (unsigned)v;
+	}
 	if (optind != argc || !o->device || !o->slot || (o->confirm && o->no_confirm) ||
 	    (o->inform_every_s && !o->inform_url)) {
 		usage(stderr);
