@@ -10,6 +10,10 @@
  * host "firmware", not to the device partitions), and whoever can ptrace this
  * process can change anything; a real TrE loads into protected memory.
  *
+ * Normal code, and only normal code of a verified start-up, also gets the
+ * device credentials: boot_creds_handoff's sealed memfd, --creds-fd N. The
+ * DCF never inherits it (closed when normal code could not be started).
+ *
  * A verified program that cannot be started becomes distress
  * (NORMAL_START_FAILED); a DCF that cannot be started is a halt: the exit
  * code is the only record, nothing is claimed to the network.
