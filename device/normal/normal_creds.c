@@ -6,11 +6,13 @@
  */
 #include "normal_creds.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -28,6 +30,16 @@ void normal_creds_free(struct normal_creds *c)
 	free(c->cert_pem);
 	free(c->ca_pem);
 	memset(c, 0, sizeof(*c));
+}
+
+static bool is_p256(EVP_PKEY *key)
+{
+	char group[32];
+
+	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+	       EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+					      sizeof(group), NULL) == 1 &&
+	       strcmp(group, "prime256v1") == 0;
 }
 
 /* The PEM of `cert` appended to *pem. */
@@ -67,8 +79,7 @@ enum mayday_err normal_creds_parse(const uint8_t *buf, size_t len, struct normal
 		return MAYDAY_E_NOMEM;
 	out->key = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"");
 	cert = out->key ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	if (cert == NULL || EVP_PKEY_get_base_id(out->key) != EVP_PKEY_EC ||
-	    X509_check_private_key(cert, out->key) != 1)
+	if (cert == NULL || !is_p256(out->key) || X509_check_private_key(cert, out->key) != 1)
 		goto out;
 	rc = append_pem(cert, &out->cert_pem, &out->cert_len);
 	while (rc == MAYDAY_OK && (ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {

@@ -154,6 +154,12 @@ static void test_incomplete_or_foreign_bundles_refused(void **state)
 	/* a certificate of another key */
 	len = bundle(p->other, p->cert, p->ca, 1, buf, sizeof(buf));
 	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	/* a key of another curve */
+	EVP_PKEY *p384 = EVP_EC_gen("P-384");
+	assert_non_null(p384);
+	len = bundle(p384, p->cert, p->ca, 1, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	EVP_PKEY_free(p384);
 	/* no key */
 	len = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
 	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
