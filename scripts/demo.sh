@@ -178,12 +178,14 @@ for entry in "${fleet[@]}"; do
 done
 
 # The stand-in's normal code exits after start-up; a real one keeps running
-# and informs periodically. Run that for every device that runs normal code.
+# and informs periodically. Start every device that runs normal code once
+# more, through secure start-up (only a verified start-up hands normal code
+# its device credentials), with the period in its environment; the process
+# that mayday-boot becomes is normal code.
 for entry in "${fleet[@]}"; do
   IFS=: read -r id _ _ <<<"$entry"
   [ "${got[$id]}" = 0 ] || continue
-  slot=$(sed -n 's/^mayday-normal: device .* from slot \([ab]\).*/\1/p' "$out/$id.boot.log" | tail -1)
-  "$normal" --device "$out/devices/$id" --slot "$slot" --no-confirm --inform-every "$inform_s" \
+  MAYDAY_INFORM_EVERY="$inform_s" "$boot" --device "$out/devices/$id" \
     >>"$out/$id.normal.log" 2>&1 &
   alive_pids="$alive_pids $!"
 done

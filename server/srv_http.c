@@ -635,6 +635,9 @@ static enum mayday_err channel_of(struct evhttp_request *req, struct srv_slot *s
 	SSL *ssl = under ? bufferevent_openssl_get_ssl(under) : NULL;
 	if (ssl == NULL)
 		return MAYDAY_E_NOTFOUND;
+	/* Normal code's certificate: it must never speak for the DCF. */
+	if (srv_tls_peer_is_device_cert(ssl))
+		return MAYDAY_E_DENIED;
 	enum mayday_err err = srv_tls_peer(ssl, s->peer_identity, sizeof(s->peer_identity),
 					   s->channel_id);
 	if (err == MAYDAY_OK)

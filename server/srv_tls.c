@@ -41,6 +41,7 @@
 
 #include "mayday/file.h"
 #include "mayday/indication.h"
+#include "mayday/keys.h"
 #include "log.h"
 #include "srv_ingest.h"
 #include "srv_tls.h"
@@ -407,4 +408,22 @@ out:
 	OPENSSL_free(utf8);
 	BIO_free(bio);
 	return rc;
+}
+
+bool srv_tls_peer_is_device_cert(SSL *ssl)
+{
+	X509 *cert = SSL_get0_peer_certificate(ssl);
+	const X509_NAME *name = cert != NULL ? X509_get_subject_name(cert) : NULL;
+	bool device = false;
+
+	for (int at = -1; name != NULL &&
+	     (at = X509_NAME_get_index_by_NID(name, NID_organizationalUnitName, at)) >= 0;) {
+		const ASN1_STRING *ou = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+		size_t n = sizeof(MAYDAY_DEVICE_CERT_OU) - 1;
+
+		if ((size_t)ASN1_STRING_length(ou) == n &&
+		    memcmp(ASN1_STRING_get0_data(ou), MAYDAY_DEVICE_CERT_OU, n) == 0)
+			device = true;
+	}
+	return device;
 }

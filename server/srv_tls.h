@@ -19,6 +19,7 @@
 #ifndef MAYDAY_SRV_TLS_H
 #define MAYDAY_SRV_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <openssl/ssl.h>
 
@@ -61,5 +62,10 @@ void srv_tls_describe(SSL_CTX *ctx, char *out, size_t cap);
  * subject does not fit. */
 MAYDAY_NODISCARD enum mayday_err srv_tls_peer(SSL *ssl, char *subject, size_t subject_cap,
 					      char cn[MAYDAY_DEVICE_ID_MAX + 1]);
+
+/* true if the peer's certificate is a device certificate (an OU
+ * MAYDAY_DEVICE_CERT_OU in its subject): normal code's, good for CWMP,
+ * never for a distress indication (docs/rot.md). */
+bool srv_tls_peer_is_device_cert(SSL *ssl);
 
 #endif

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "boot_attach.h"
+#include "boot_creds.h"
 #include "boot_decide.h"
 #include "log.h"
 #include "boot_measure.h"
@@ -138,7 +139,7 @@ static bool step_rot(struct run *r, const char *rot_spec, struct boot_decision *
 	const char *what = "open";
 	enum mayday_err rc;
 
-	rc = hal_rot_open(&r->rot, rot_spec, r->flash);
+	rc = hal_rot_open_role(&r->rot, rot_spec, r->flash, HAL_ROT_ROLE_TRE);
 	if (rc == MAYDAY_OK) {
 		what = "device ID";
 		rc = hal_rot_device_id(r->rot, id);
@@ -442,9 +443,17 @@ static void step_slots(struct run *r, struct boot_decision *d)
 void boot_decide(struct hal_flash *flash, const char *rot_spec, bool commit,
 		 struct boot_decision *d)
 {
+	boot_decide_rot(flash, rot_spec, commit, d, NULL);
+}
+
+void boot_decide_rot(struct hal_flash *flash, const char *rot_spec, bool commit,
+		     struct boot_decision *d, struct hal_rot **rot_out)
+{
 	struct run *r = NULL;
 	enum mayday_err rc;
 
+	if (rot_out != NULL)
+		*rot_out = NULL;
 	memset(d, 0, sizeof *d);
 	r = calloc(1, sizeof *r);
 	if (!r) {
@@ -461,6 +470,19 @@ void boot_decide(struct hal_flash *flash, const char *rot_spec, bool commit,
 	}
 	if (step_rot(r, rot_spec, d) && step_dcf(r, d))
 		step_slots(r, d);
+	/* The outcome goes into the register whatever it is, so a failed
+	 * start-up can never unseal the device credentials. A register that
+	 * cannot record it leaves a handle nobody may use. */
+	if (r->rot != NULL && boot_creds_measure(r->rot, r->vendor, d) != MAYDAY_OK) {
+		log_info("rot: the start-up's outcome could not be measured; no device "
+			 "credentials");
+		hal_rot_close(r->rot);
+		r->rot = NULL;
+	}
+	if (rot_out != NULL) {
+		*rot_out = r->rot;
+		r->rot = NULL;
+	}
 out:
 	boot_measure_free(r->meas);
 	EVP_PKEY_free(r->vendor);

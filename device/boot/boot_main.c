@@ -10,6 +10,10 @@
  * host "firmware", not to the device partitions), and whoever can ptrace this
  * process can change anything; a real TrE loads into protected memory.
  *
+ * Normal code, and only normal code of a verified start-up, also gets the
+ * device credentials: boot_creds_handoff's sealed memfd, --creds-fd N. The
+ * DCF never inherits it (closed when normal code could not be started).
+ *
  * A verified program that cannot be started becomes distress
  * (NORMAL_START_FAILED); a DCF that cannot be started is a halt: the exit
  * code is the only record, nothing is claimed to the network.
@@ -20,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boot_creds.h"
 #include "boot_decide.h"
 #include "boot_load.h"
 #include "log.h"
@@ -181,14 +186,36 @@ static int run_dcf(struct hal_flash **f, const struct opts *o, struct boot_decis
 	return rc == MAYDAY_E_POWER ? MAYDAY_EXIT_HALT_INTERNAL : MAYDAY_EXIT_HALT_DCF;
 }
 
-static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_decision *d)
+/* Normal code gets the device credentials (boot_creds.h) when they
+ * unsealed; without them it still starts (it verified), and cannot
+ * authenticate as the device. The RoT handle is closed before the exec. */
+static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_decision *d,
+		      struct hal_rot *rot)
 {
+	char fd_arg[16];
 	const char *args[] = { "--device", o->device, "--slot", boot_state_slot_name(d->slot),
-			       o->flash_spec ? "--flash" : NULL, o->flash_spec, NULL };
+			       "--creds-fd", fd_arg, o->flash_spec ? "--flash" : NULL,
+			       o->flash_spec, NULL };
 	struct mayday_component_evidence ev;
 	enum mayday_err rc;
+	int creds = -1;
 
+	rc = rot ? boot_creds_handoff(rot, d, &creds) : MAYDAY_E_NOTFOUND;
+	hal_rot_close(rot);
+	if (rc != MAYDAY_OK)
+		log_info("normal code starts without device credentials: %s",
+			 mayday_strerror(rc));
+	if (creds < 0) {
+		args[4] = args[6]; /* drop --creds-fd */
+		args[5] = args[7];
+		args[6] = NULL;
+	} else {
+		snprintf(fd_arg, sizeof fd_arg, "%d", creds);
+	}
 	rc = start(f, o, boot_state_slot_part(d->slot), &d->normal_entry, args, &ev);
+	/* Not started: the DCF must not inherit them. */
+	if (creds >= 0)
+		close(creds);
 	if (!*f || rc == MAYDAY_E_POWER) {
 		log_info("halt: flash unavailable after a failed start: %s", mayday_strerror(rc));
 		return MAYDAY_EXIT_HALT_INTERNAL;
@@ -207,6 +234,7 @@ int main(int argc, char **argv)
 	struct opts o = { 0 };
 	struct hal_flash *f = NULL;
 	struct boot_decision *d = NULL;
+	struct hal_rot *rot = NULL;
 	char line[160];
 	enum mayday_err rc;
 	int code = MAYDAY_EXIT_HALT_INTERNAL;
@@ -224,7 +252,7 @@ int main(int argc, char **argv)
 		log_info("halt: out of memory");
 		goto out;
 	}
-	boot_decide(f, o.rot_spec, !o.dry_run, d);
+	boot_decide_rot(f, o.rot_spec, !o.dry_run, d, &rot);
 	boot_decide_summary(d, line, sizeof line);
 	if (o.dry_run) {
 		printf("%s\n", line);
@@ -234,9 +262,12 @@ int main(int argc, char **argv)
 	log_info("%s", line);
 	switch (d->action) {
 	case BOOT_START_NORMAL:
-		code = run_normal(&f, &o, d);
+		code = run_normal(&f, &o, d, rot);
+		rot = NULL; /* closed there */
 		break;
 	case BOOT_START_DCF:
+		hal_rot_close(rot); /* nothing of the TrE's handle goes on */
+		rot = NULL;
 		code = run_dcf(&f, &o, d);
 		break;
 	case BOOT_HALT:
@@ -245,6 +276,7 @@ int main(int argc, char **argv)
 		break;
 	}
 out:
+	hal_rot_close(rot);
 	free(d);
 	hal_flash_close(f);
 	return code;

@@ -23,6 +23,7 @@ enum mayday_err cpe_client_run(const struct cpe_client *c, const struct cpe_clie
 		.rot = c->rot,
 		.ca = c->ca,
 		.cert = c->cert,
+		.tls = c->tls,
 		.url = q->url,
 		.pin_sha256 = c->pin_sha256,
 		.timeout_ms = c->timeout_ms,

@@ -17,6 +17,8 @@
 #include "hal/flash.h"
 #include "hal/rot.h"
 
+struct tx_mtls;
+
 /* A session is Inform, TransferComplete, the empty POST and two or three
  * answers: a whole session may take this many request timeouts, however
  * many requests the ACS makes (at most CPE_ROUNDS_MAX). */
@@ -28,6 +30,7 @@ struct cpe_client {
 	struct hal_rot *rot;         /* the TLS key handle */
 	const char *ca;              /* file names in the DCF partition */
 	const char *cert;
+	const struct tx_mtls *tls;   /* ADAPTER: set, it replaces rot/ca/cert (normal code) */
 	const uint8_t *pin_sha256;   /* NULL, or the ACS key's SPKI SHA-256 */
 	uint32_t timeout_ms;         /* per CWMP request; a session gets CPE_CLIENT_SESSION_REQUESTS
 				      * times that in all */

@@ -107,7 +107,8 @@ enum mayday_err cpe_http_open(const struct cpe_http_params *p, struct cpe_http *
 	h->timeout_ms = p->timeout_ms;
 	if (p->session_ms)
 		h->deadline_ms = hal_clock_mono_ms() + p->session_ms;
-	rc = tx_mtls_load("cpe", p->flash, p->rot, p->ca, p->cert, &h->tls);
+	rc = p->tls ? tx_mtls_dup(p->tls, &h->tls) /* ADAPTER: normal code's credentials */
+		    : tx_mtls_load("cpe", p->flash, p->rot, p->ca, p->cert, &h->tls);
 	if (rc != MAYDAY_OK)
 		goto out;
 	rc = MAYDAY_E_NOMEM;

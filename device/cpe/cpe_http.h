@@ -25,6 +25,7 @@
 #define CPE_HTTP_URL_MAX 257 /* the ACS URL (CWMP string(256)) */
 
 struct cpe_http;
+struct tx_mtls;
 
 struct cpe_http_params {
 	struct hal_flash *flash;   /* the DCF partition's CA and certificate */
@@ -35,6 +36,7 @@ struct cpe_http_params {
 	const uint8_t *pin_sha256; /* NULL, or the server key's SPKI SHA-256 */
 	uint32_t timeout_ms;       /* per request (connect included) */
 	uint32_t session_ms;       /* all requests of the session together; 0: no limit */
+	const struct tx_mtls *tls; /* ADAPTER: set, it replaces flash/rot/ca/cert (borrowed) */
 };
 
 /* Opens the channel (nothing is sent yet). MAYDAY_E_INVALID for a URL that is

@@ -100,7 +100,7 @@ bool dcf_remediate_leftover_tc(const struct cpe_record *rec, const struct mayday
 
 /* The device's CWMP client as dcf.conf's [cwmp] describes it (files, pin,
  * timeout) for the device `device_id` running `software_version`; all
- * borrowed. Normal code's recovery report uses it too. */
+ * borrowed. The DCF's own: normal code has its own (device/normal/normal_cwmp.h). */
 void dcf_remediate_client(const struct dcf_config *cfg, struct hal_flash *flash,
 			  struct hal_rot *rot, const char *device_id,
 			  const char *software_version, uint64_t free_space,

@@ -7,7 +7,6 @@
 #include "dcf_report.h"
 
 #include <string.h>
-#include <sys/statvfs.h>
 
 #include "dcf_config.h"
 #include "hal/flash.h"
@@ -42,15 +41,6 @@ enum mayday_err dcf_report_load_evidence(struct hal_flash *flash, const char *na
 fail:
 	dcf_report_default_evidence(ev);
 	return rc;
-}
-
-uint64_t dcf_report_free_space(const char *dir)
-{
-	struct statvfs sv;
-
-	if (statvfs(dir, &sv) != 0)
-		return 0;
-	return (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
 }
 
 static int copy_str(char *dst, size_t cap, const char *src)

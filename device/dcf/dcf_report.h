@@ -29,16 +29,12 @@ MAYDAY_NODISCARD enum mayday_err dcf_report_load_evidence(struct hal_flash *flas
 							  struct mayday_evidence *ev,
 							  struct mayday_diag *diag);
 
-/* Bytes available to an unprivileged writer on the filesystem holding `dir`
- * (0 if it cannot be determined). */
-uint64_t dcf_report_free_space(const char *dir);
-
 struct dcf_report_input {
 	const char *device_id;            /* from the RoT */
 	uint64_t counter;                 /* already advanced and durable in the RoT */
 	uint64_t time;                    /* wall clock, seconds */
 	uint32_t transport;               /* enum mayday_transport */
-	uint64_t free_space;
+	uint64_t free_space;              /* cpe_info_free_space */
 	const struct dcf_config *cfg;     /* dcf_version, max_image_size */
 	const struct mayday_evidence *ev;
 };

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "cpe_info.h"
+
 #include "dcf_config.h"
 #include "dcf_remediate.h"
 #include "dcf_report.h"
@@ -80,7 +82,7 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 	for (unsigned i = 0; i < cfg.n_methods; i++)
 		methods[i] = dcf_tx_find(cfg.methods[i]); /* dcf_config_load checked each */
 	struct dcf_tx_env env = { .cfg = &cfg, .flash = flash, .rot = rot };
-	uint64_t free_space = dcf_report_free_space(hal_flash_device_dir(flash));
+	uint64_t free_space = cpe_info_free_space(hal_flash_device_dir(flash));
 	struct dcf_remediate remediation = {
 		.flash = flash,
 		.rot = rot,

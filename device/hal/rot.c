@@ -4,6 +4,7 @@
  * arguments once, so each backend (rot_file.c, later tpm2) only implements
  * storage.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,13 +14,31 @@
 struct hal_rot {
 	const struct hal_rot_ops *ops;
 	void *state;
+	enum hal_rot_role role;
 };
+
+/* What a role may have beyond the device ID, anchors and counters. */
+static bool has_distress(const struct hal_rot *rot)
+{
+	return rot->role == HAL_ROT_ROLE_TRE || rot->role == HAL_ROT_ROLE_DCF;
+}
 
 static const struct hal_rot_ops *const backends[] = {
 	&hal_rot_file_ops,
 };
 
 enum mayday_err hal_rot_open(struct hal_rot **out, const char *spec, struct hal_flash *flash)
+{
+	return hal_rot_open_role(out, spec, flash, HAL_ROT_ROLE_DCF);
+}
+
+enum hal_rot_role hal_rot_role_of(const struct hal_rot *rot)
+{
+	return rot->role;
+}
+
+enum mayday_err hal_rot_open_role(struct hal_rot **out, const char *spec, struct hal_flash *flash,
+				  enum hal_rot_role role)
 {
 	const struct hal_rot_ops *ops = NULL;
 	struct hal_rot *rot;
@@ -28,7 +47,8 @@ enum mayday_err hal_rot_open(struct hal_rot **out, const char *spec, struct hal_
 	if (out == NULL)
 		return MAYDAY_E_INVALID;
 	*out = NULL;
-	if (flash == NULL)
+	if (flash == NULL || (role != HAL_ROT_ROLE_TRE && role != HAL_ROT_ROLE_DCF &&
+			      role != HAL_ROT_ROLE_NORMAL))
 		return MAYDAY_E_INVALID;
 	if (spec == NULL) {
 		spec = getenv("MAYDAY_ROT");
@@ -44,7 +64,8 @@ enum mayday_err hal_rot_open(struct hal_rot **out, const char *spec, struct hal_
 	if (rot == NULL)
 		return MAYDAY_E_NOMEM;
 	rot->ops = ops;
-	err = ops->open(&rot->state, flash);
+	rot->role = role;
+	err = ops->open(&rot->state, flash, role);
 	if (err != MAYDAY_OK) {
 		free(rot);
 		return err;
@@ -72,6 +93,8 @@ enum mayday_err hal_rot_signer(struct hal_rot *rot, struct mayday_signer *out)
 {
 	if (rot == NULL || out == NULL)
 		return MAYDAY_E_INVALID;
+	if (!has_distress(rot))
+		return MAYDAY_E_DENIED;
 	return rot->ops->signer(rot->state, out);
 }
 
@@ -80,6 +103,8 @@ enum mayday_err hal_rot_distress_public(struct hal_rot *rot, EVP_PKEY **out)
 	if (rot == NULL || out == NULL)
 		return MAYDAY_E_INVALID;
 	*out = NULL;
+	if (!has_distress(rot))
+		return MAYDAY_E_DENIED;
 	return rot->ops->distress_public(rot->state, out);
 }
 
@@ -128,6 +153,8 @@ enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out)
 	if (rot == NULL || out == NULL)
 		return MAYDAY_E_INVALID;
 	*out = NULL;
+	if (!has_distress(rot))
+		return MAYDAY_E_DENIED;
 	if (rot->ops->tls_key == NULL)
 		return MAYDAY_E_UNSUPPORTED;
 	return rot->ops->tls_key(rot->state, out);
@@ -141,6 +168,8 @@ enum mayday_err hal_rot_psk_keys(struct hal_rot *rot, struct mayday_psk_keys *ou
 		return MAYDAY_E_INVALID;
 	if (rot == NULL)
 		err = MAYDAY_E_INVALID;
+	else if (!has_distress(rot))
+		err = MAYDAY_E_DENIED;
 	else if (rot->ops->psk_keys == NULL)
 		err = MAYDAY_E_UNSUPPORTED;
 	else
@@ -149,6 +178,26 @@ enum mayday_err hal_rot_psk_keys(struct hal_rot *rot, struct mayday_psk_keys *ou
 	if (err != MAYDAY_OK)
 		mayday_psk_keys_wipe(out);
 	return err;
+}
+
+enum mayday_err hal_rot_extend(struct hal_rot *rot, const uint8_t event[HAL_ROT_REG_LEN])
+{
+	if (rot == NULL || event == NULL)
+		return MAYDAY_E_INVALID;
+	if (rot->role != HAL_ROT_ROLE_TRE)
+		return MAYDAY_E_DENIED;
+	return rot->ops->extend(rot->state, event);
+}
+
+enum mayday_err hal_rot_unseal_creds(struct hal_rot *rot, uint8_t *out, size_t cap, size_t *len)
+{
+	if (rot == NULL || out == NULL || len == NULL)
+		return MAYDAY_E_INVALID;
+	if (rot->role != HAL_ROT_ROLE_TRE)
+		return MAYDAY_E_DENIED;
+	if (rot->ops->unseal_creds == NULL)
+		return MAYDAY_E_UNSUPPORTED;
+	return rot->ops->unseal_creds(rot->state, out, cap, len);
 }
 
 enum mayday_err hal_rot_counter_read(struct hal_rot *rot, enum hal_rot_counter which,

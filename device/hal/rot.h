@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Root of Trust HAL: secure storage for the device ID, the distress signing
- * key, the PSK of the PSK distress method, the trust anchors and the
- * monotonic counters.
+ * key, the PSK of the PSK distress method, the trust anchors, the
+ * monotonic counters, and normal code's device credentials, sealed (see
+ * "Roles" and "Measurement register" below; docs/rot.md).
  *
  * The signing key never leaves the RoT: callers get a mayday_signer whose
  * callback signs inside the backend (a TPM backend signs in the TPM).
@@ -13,6 +14,39 @@
  *
  * Backends by name: "file" (embedded default; the HAL_PART_ROT partition of
  * the flash HAL, so flash fault injection applies to it too).
+ *
+ * Roles (hal_rot_open_role). The distress key is the DCF's; the device
+ * credentials (normal code's TLS key and certificate) are normal code's,
+ * and released only in a start-up that verified (TR 33.820 §7.12: device
+ * authentication "if and only if" the designated components verify):
+ *   HAL_ROT_ROLE_TRE     mayday-boot: everything the DCF role has, plus the
+ *                        measurement register and the sealed device
+ *                        credentials (hal_rot_extend, hal_rot_unseal_creds)
+ *   HAL_ROT_ROLE_DCF     the DCF (and hal_rot_open): distress key, PSK,
+ *                        anchors, counters; the sealed credentials and the
+ *                        seal secret are never loaded
+ *   HAL_ROT_ROLE_NORMAL  normal code: device ID, anchors, counters; the
+ *                        distress key and the PSK are never loaded, and
+ *                        hal_rot_signer, hal_rot_tls_key, hal_rot_psk_keys,
+ *                        hal_rot_distress_public and hal_rot_self_test say
+ *                        MAYDAY_E_DENIED. Normal code gets its credentials
+ *                        from the TrE (an inherited descriptor), not here.
+ * A call the role does not have fails with MAYDAY_E_DENIED before the
+ * backend is asked. The backend gets the role at open too, so it loads
+ * only what the role may use (the file backend) or opens only the objects
+ * the role may use (a TPM backend: docs/rot.md).
+ *
+ * Measurement register (HAL_ROT_REG_LEN bytes, a PCR's model): all zeros
+ * when the TrE's handle opens, changed only by extending,
+ * reg = SHA-256(reg || event). A verified start-up extends exactly one
+ * hal_rot_event_verified (bound to the vendor anchor: what makes a
+ * start-up verified is that the vendor key's manifests and TRVs passed --
+ * not an image digest, which remediation changes); a failed one extends
+ * hal_rot_event_failed. The device credentials are sealed to the one value
+ * a verified start-up produces (hal_rot_policy_verified), so they unseal
+ * only then, and once a failure (or hal_rot_event_released, which the TrE
+ * extends right after unsealing) is in the register, nothing can bring it
+ * back to that value.
  */
 #ifndef MAYDAY_HAL_ROT_H
 #define MAYDAY_HAL_ROT_H
@@ -38,6 +72,15 @@ enum hal_rot_anchor {
 	HAL_ROT_ANCHOR__COUNT
 };
 
+enum hal_rot_role {
+	HAL_ROT_ROLE_TRE    = 1,
+	HAL_ROT_ROLE_DCF    = 2,
+	HAL_ROT_ROLE_NORMAL = 3
+};
+
+#define HAL_ROT_REG_LEN   32    /* the measurement register: SHA-256 */
+#define HAL_ROT_CREDS_MAX 16384 /* the sealed device credentials' plaintext, bytes */
+
 struct hal_rot;
 
 /* `spec`: "file"; NULL means the MAYDAY_ROT environment variable, else "file".
@@ -52,6 +95,18 @@ struct hal_rot;
  * size does not. A corrupted counters record is never reset: the TrE halts. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_open(struct hal_rot **out, const char *spec,
 					      struct hal_flash *flash);
+/* hal_rot_open in `role` (above); hal_rot_open is HAL_ROT_ROLE_DCF. A role
+ * loads only its items, so only their absence or damage fails its open:
+ * the DCF role never reads the seal secret or the sealed credentials, the
+ * normal role never reads the distress key or the PSK. The TRE role also
+ * loads the seal secret when the RoT has one (a RoT provisioned without
+ * device credentials opens; hal_rot_unseal_creds then says
+ * MAYDAY_E_NOTFOUND); one of the wrong size fails with MAYDAY_E_MALFORMED.
+ * MAYDAY_E_INVALID for an unknown role. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_open_role(struct hal_rot **out, const char *spec,
+						   struct hal_flash *flash,
+						   enum hal_rot_role role);
+enum hal_rot_role hal_rot_role_of(const struct hal_rot *rot);
 void hal_rot_close(struct hal_rot *rot); /* NULL-safe; wipes key material */
 
 /* NUL-terminated; `out` holds MAYDAY_DEVICE_ID_MAX + 1 bytes. */
@@ -99,6 +154,32 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY *
 MAYDAY_NODISCARD enum mayday_err hal_rot_psk_keys(struct hal_rot *rot,
 						  struct mayday_psk_keys *out);
 
+/* TRE role only (else MAYDAY_E_DENIED): reg = SHA-256(reg || event). */
+MAYDAY_NODISCARD enum mayday_err hal_rot_extend(struct hal_rot *rot,
+						const uint8_t event[HAL_ROT_REG_LEN]);
+/* TRE role only (else MAYDAY_E_DENIED): the device credentials unsealed
+ * with the register's current value into out (HAL_ROT_CREDS_MAX bytes are
+ * enough): a PEM bundle, the device's private key, its certificate, then
+ * the CA certificate(s) that vouch for the ACS. MAYDAY_E_NOTFOUND if the
+ * RoT holds none; MAYDAY_E_SIGNATURE if the register does not hold the
+ * value they were sealed to (the start-up did not verify, or the
+ * credentials were already released) or the blob is damaged. The caller
+ * wipes out (OPENSSL_cleanse); on error it is wiped here. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_unseal_creds(struct hal_rot *rot, uint8_t *out,
+						      size_t cap, size_t *len);
+
+/* The register's events and the policy value (rot_measure.c; pure). The
+ * vendor key is borrowed. MAYDAY_E_KEY if it cannot be encoded. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_event_verified(EVP_PKEY *vendor,
+							uint8_t ev[HAL_ROT_REG_LEN]);
+void hal_rot_event_failed(uint32_t reason, uint8_t ev[HAL_ROT_REG_LEN]); /* MAYDAY_REASON_* */
+void hal_rot_event_released(uint8_t ev[HAL_ROT_REG_LEN]);
+void hal_rot_reg_extend(uint8_t reg[HAL_ROT_REG_LEN], const uint8_t ev[HAL_ROT_REG_LEN]);
+/* zeros extended with hal_rot_event_verified(vendor): the value the device
+ * credentials are sealed to. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_policy_verified(EVP_PKEY *vendor,
+							 uint8_t policy[HAL_ROT_REG_LEN]);
+
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_read(struct hal_rot *rot,
 						      enum hal_rot_counter which, uint64_t *value);
 /* value+1, durably stored before it is returned in *value. Every counter call
@@ -132,5 +213,16 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision(struct hal_flash *flash,
 MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision_psk(struct hal_flash *flash,
 							    const uint8_t psk[MAYDAY_PSK_LEN],
 							    const uint8_t *kid, size_t kid_len);
+
+/* Provisioning of the file backend, after hal_rot_file_provision: a fresh
+ * random seal secret and the device credentials `plain` (the PEM bundle
+ * hal_rot_unseal_creds returns, 1..HAL_ROT_CREDS_MAX bytes) sealed to
+ * hal_rot_policy_verified(vendor_pub), each with hal_flash_write_atomic
+ * (the secret first: interrupted between the two, the old blob no longer
+ * unseals and the device gets no credentials until provisioned again).
+ * Borrowed; the caller wipes `plain`. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision_creds(struct hal_flash *flash,
+							      EVP_PKEY *vendor_pub,
+							      const uint8_t *plain, size_t len);
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the RoT HAL: the interface every RoT backend implements.
- * rot.c checks the arguments once; a backend may assume `which` is in range
- * and every pointer is valid.
+ * rot.c checks the arguments and the role once; a backend may assume
+ * `which` is in range, every pointer is valid, and a call comes only in a
+ * role that may make it (rot.h, "Roles").
  */
 #ifndef MAYDAY_HAL_ROT_BACKEND_H
 #define MAYDAY_HAL_ROT_BACKEND_H
@@ -11,8 +12,9 @@
 
 struct hal_rot_ops {
 	const char *name; /* the spec's backend name */
-	/* Validates everything the RoT holds before it succeeds. `flash` is borrowed. */
-	enum mayday_err (*open)(void **state, struct hal_flash *flash);
+	/* Validates everything `role` may use before it succeeds, and loads
+	 * nothing else (rot.h, "Roles"). `flash` is borrowed. */
+	enum mayday_err (*open)(void **state, struct hal_flash *flash, enum hal_rot_role role);
 	void (*close)(void *state); /* wipes key material */
 	enum mayday_err (*device_id)(void *state, char out[MAYDAY_DEVICE_ID_MAX + 1]);
 	enum mayday_err (*signer)(void *state, struct mayday_signer *out);
@@ -22,6 +24,12 @@ struct hal_rot_ops {
 	enum mayday_err (*tls_key)(void *state, EVP_PKEY **out); /* optional (NULL) */
 	/* optional (NULL); derives inside the backend, the PSK stays there */
 	enum mayday_err (*psk_keys)(void *state, struct mayday_psk_keys *out);
+	/* TRE role. The register starts at zeros with the open (a TPM: the
+	 * PCR reset at power-on); extend is reg = SHA-256(reg || event). */
+	enum mayday_err (*extend)(void *state, const uint8_t event[HAL_ROT_REG_LEN]);
+	/* TRE role; optional (NULL: MAYDAY_E_UNSUPPORTED). Releases the
+	 * credentials only while the register holds the sealing policy value. */
+	enum mayday_err (*unseal_creds)(void *state, uint8_t *out, size_t cap, size_t *len);
 	enum mayday_err (*counter_read)(void *state, enum hal_rot_counter which, uint64_t *value);
 	enum mayday_err (*counter_next)(void *state, enum hal_rot_counter which, uint64_t *value);
 	enum mayday_err (*counter_advance)(void *state, enum hal_rot_counter which, uint64_t to);

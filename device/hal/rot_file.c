@@ -14,9 +14,20 @@
  *   psk, psk_kid      optional, both or neither: the PSK method's key, exactly
  *                     MAYDAY_PSK_LEN raw bytes, and its key identifier,
  *                     MAYDAY_PSK_KID_MIN..MAX raw bytes
+ *   seal.key          optional: the seal secret, ROT_SEAL_SECRET_LEN raw bytes
+ *   device-creds.sealed  optional: normal code's device credentials, sealed
+ *                     (rot_seal.h) to the register value of a verified
+ *                     start-up
  *
- * Open loads and checks every item, so a RoT that opened is complete; a
- * missing or damaged item fails the open and the TrE halts.
+ * Open loads and checks every item its role may use (rot.h, "Roles"), so a
+ * RoT that opened is complete for that role; a missing or damaged item
+ * fails the open and the TrE halts. The DCF role never reads seal.key or
+ * device-creds.sealed; the normal role never reads the distress key or the
+ * PSK. That is the file backend's model of the split: whoever can read the
+ * partition's files directly can read everything, which a TPM backend (the
+ * credentials a sealed object with a PCR policy, docs/rot.md) does not
+ * allow. The sealed blob is read at hal_rot_unseal_creds only, by the TRE
+ * role, and its key exists only while the register holds the policy value.
  *
  * The distress key is checked twice: pairwise (rot_keys.c: its scalar and
  * the public point stored with it agree) and against distress.pub.pem, the
@@ -40,17 +51,20 @@
  * the record holds the old value or the new one. A damaged record is an
  * error, never a silent reset to zero (that would move counters backwards).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 
 #include "mayday/keys.h"
 #include "rot_backend.h"
 #include "rot_counters.h"
 #include "rot_device_id.h"
 #include "rot_keys.h"
+#include "rot_seal.h"
 
 #define ROT_DEVICE_ID "device_id"
 #define ROT_KEY       "distress.key.pem"
@@ -60,6 +74,8 @@
 #define ROT_COUNTERS  "counters"
 #define ROT_PSK       "psk"
 #define ROT_PSK_KID   "psk_kid"
+#define ROT_SEAL_KEY  "seal.key"
+#define ROT_CREDS     "device-creds.sealed"
 
 #define ROT_PEM_MAX   ROT_KEYS_PEM_MAX /* a P-256 key in PEM is a few hundred bytes */
 
@@ -74,6 +90,9 @@ struct rot_file {
 	uint8_t psk[MAYDAY_PSK_LEN];             /* wiped on close */
 	uint8_t psk_kid[MAYDAY_PSK_KID_MAX];
 	size_t psk_kid_len;
+	int has_seal;                            /* TRE role, seal.key present */
+	uint8_t seal[ROT_SEAL_SECRET_LEN];       /* wiped on close */
+	uint8_t reg[HAL_ROT_REG_LEN];            /* the measurement register */
 };
 
 /* A stored item that does not fit its bound is damaged, not "too big". */
@@ -182,6 +201,22 @@ out:
 	return err;
 }
 
+/* TRE role: the seal secret, if the device was provisioned with credentials. */
+static enum mayday_err load_seal(struct rot_file *st)
+{
+	size_t len = 0;
+	enum mayday_err err = read_item(st->flash, ROT_SEAL_KEY, st->seal, sizeof(st->seal), &len);
+
+	if (err == MAYDAY_E_NOTFOUND)
+		return MAYDAY_OK;
+	if (err == MAYDAY_OK && len != ROT_SEAL_SECRET_LEN)
+		err = MAYDAY_E_MALFORMED;
+	if (err != MAYDAY_OK)
+		OPENSSL_cleanse(st->seal, sizeof(st->seal));
+	st->has_seal = err == MAYDAY_OK;
+	return err;
+}
+
 static void file_close(void *state)
 {
 	struct rot_file *st = state;
@@ -197,19 +232,20 @@ static void file_close(void *state)
 	free(st);
 }
 
-static enum mayday_err file_open(void **state, struct hal_flash *flash)
+static enum mayday_err file_open(void **state, struct hal_flash *flash, enum hal_rot_role role)
 {
 	uint64_t value[HAL_ROT_COUNTER__COUNT];
 	struct rot_file *st = calloc(1, sizeof(*st));
+	bool distress = role != HAL_ROT_ROLE_NORMAL;
 	enum mayday_err err;
 
 	if (st == NULL)
 		return MAYDAY_E_NOMEM;
 	st->flash = flash;
 	err = load_device_id(st);
-	if (err == MAYDAY_OK)
+	if (err == MAYDAY_OK && distress)
 		err = load_private(flash, &st->key);
-	if (err == MAYDAY_OK)
+	if (err == MAYDAY_OK && distress)
 		err = load_key_public(st);
 	if (err == MAYDAY_OK)
 		err = load_public(flash, ROT_VENDOR, &st->anchor[HAL_ROT_ANCHOR_VENDOR]);
@@ -217,8 +253,10 @@ static enum mayday_err file_open(void **state, struct hal_flash *flash)
 		err = load_public(flash, ROT_HEMS, &st->anchor[HAL_ROT_ANCHOR_HEMS]);
 	if (err == MAYDAY_OK)
 		err = ctr_load(flash, value);
-	if (err == MAYDAY_OK)
+	if (err == MAYDAY_OK && distress)
 		err = load_psk(st);
+	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE)
+		err = load_seal(st);
 	if (err != MAYDAY_OK) {
 		file_close(st);
 		return err;
@@ -282,6 +320,33 @@ static enum mayday_err file_psk_keys(void *state, struct mayday_psk_keys *out)
 	return mayday_psk_derive(st->psk, sizeof(st->psk), st->psk_kid, st->psk_kid_len, out);
 }
 
+static enum mayday_err file_extend(void *state, const uint8_t event[HAL_ROT_REG_LEN])
+{
+	struct rot_file *st = state;
+
+	hal_rot_reg_extend(st->reg, event);
+	return MAYDAY_OK;
+}
+
+static enum mayday_err file_unseal_creds(void *state, uint8_t *out, size_t cap, size_t *len)
+{
+	struct rot_file *st = state;
+	uint8_t *blob;
+	size_t blob_len = 0;
+	enum mayday_err err;
+
+	if (!st->has_seal)
+		return MAYDAY_E_NOTFOUND;
+	blob = malloc(ROT_SEAL_BLOB_MAX);
+	if (blob == NULL)
+		return MAYDAY_E_NOMEM;
+	err = read_item(st->flash, ROT_CREDS, blob, ROT_SEAL_BLOB_MAX, &blob_len);
+	if (err == MAYDAY_OK)
+		err = rot_unseal(st->seal, st->reg, blob, blob_len, out, cap, len);
+	free(blob); /* ciphertext: nothing to wipe */
+	return err;
+}
+
 static enum mayday_err file_counter_read(void *state, enum hal_rot_counter which,
 					 uint64_t *value)
 {
@@ -338,6 +403,8 @@ const struct hal_rot_ops hal_rot_file_ops = {
 	.anchor = file_anchor,
 	.tls_key = file_tls_key,
 	.psk_keys = file_psk_keys,
+	.extend = file_extend,
+	.unseal_creds = file_unseal_creds,
 	.counter_read = file_counter_read,
 	.counter_next = file_counter_next,
 	.counter_advance = file_counter_advance,
@@ -418,5 +485,34 @@ enum mayday_err hal_rot_file_provision_psk(struct hal_flash *flash,
 	err = hal_flash_write_atomic(flash, HAL_PART_ROT, ROT_PSK_KID, kid, kid_len);
 	if (err == MAYDAY_OK)
 		err = hal_flash_write_atomic(flash, HAL_PART_ROT, ROT_PSK, psk, MAYDAY_PSK_LEN);
+	return err;
+}
+
+enum mayday_err hal_rot_file_provision_creds(struct hal_flash *flash, EVP_PKEY *vendor_pub,
+					     const uint8_t *plain, size_t len)
+{
+	uint8_t secret[ROT_SEAL_SECRET_LEN], policy[HAL_ROT_REG_LEN];
+	uint8_t *blob = NULL;
+	size_t blob_len = 0;
+	enum mayday_err err;
+
+	if (flash == NULL || vendor_pub == NULL || plain == NULL || len == 0 ||
+	    len > HAL_ROT_CREDS_MAX)
+		return MAYDAY_E_INVALID;
+	blob = malloc(ROT_SEAL_BLOB_MAX);
+	if (blob == NULL)
+		return MAYDAY_E_NOMEM;
+	err = hal_rot_policy_verified(vendor_pub, policy);
+	if (err == MAYDAY_OK && RAND_priv_bytes(secret, sizeof(secret)) != 1)
+		err = MAYDAY_E_INTERNAL;
+	if (err == MAYDAY_OK)
+		err = rot_seal(secret, policy, plain, len, blob, ROT_SEAL_BLOB_MAX, &blob_len);
+	if (err == MAYDAY_OK)
+		err = hal_flash_write_atomic(flash, HAL_PART_ROT, ROT_SEAL_KEY, secret,
+					     sizeof(secret));
+	if (err == MAYDAY_OK)
+		err = hal_flash_write_atomic(flash, HAL_PART_ROT, ROT_CREDS, blob, blob_len);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	free(blob);
 	return err;
 }

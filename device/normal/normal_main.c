@@ -12,6 +12,12 @@
  * installed the image now running; and, given an ACS, send the periodic
  * Inform that tells the network it is alive (normal_inform.h), once or
  * every --inform-every seconds.
+ *
+ * Its RoT role is HAL_ROT_ROLE_NORMAL (no distress key, no PSK); its device
+ * credentials are the ones mayday-boot handed over after a verified
+ * start-up (--creds-fd, normal_creds.h), its CWMP settings its own
+ * (normal.conf in the state partition). It links no dcf_* code (the TLS
+ * set-up tx_mtls, shared with the CPE library, aside: device/normal/CMakeLists.txt).
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -30,9 +36,11 @@
 #include "log.h"
 #include "mayday_version.h"
 #include "normal_attach.h"
+#include "normal_creds.h"
 #include "normal_inform.h"
 #include "normal_report.h"
 #include "rot.h"
+#include "tx_mtls.h"
 
 struct opts {
 	const char *device;
@@ -43,6 +51,7 @@ struct opts {
 	int no_confirm;
 	const char *inform_url;   /* NULL: no periodic Inform */
 	unsigned inform_every_s;  /* 0: once */
+	int creds_fd;             /* -1: no device credentials handed over */
 };
 
 static void usage(FILE *out)
@@ -50,6 +59,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: mayday-normal --device DIR --slot a|b [--flash SPEC] [--rot SPEC]\n"
 		"         [--confirm | --no-confirm] [--inform URL [--inform-every SECONDS]]\n"
+		"         [--creds-fd N]\n"
 		"       mayday-normal --help | --version\n"
 		"  --device DIR   the device (its flash directory)\n"
 		"  --slot a|b     the slot this image was started from\n"
@@ -64,6 +74,10 @@ static void usage(FILE *out)
 		"                 (2 PERIODIC), so the network knows the device is alive\n"
 		"                 (default: $MAYDAY_ACS_URL; none without it)\n"
 		"  --inform-every SECONDS  and again every SECONDS (1..86400) until stopped\n"
+		"                 (default: $MAYDAY_INFORM_EVERY; once without it)\n"
+		"  --creds-fd N   the device credentials mayday-boot hands over after a\n"
+		"                 verified start-up (an inherited descriptor); without them\n"
+		"                 there is no CWMP session (no Inform, no report)\n"
 		"Once its slot is the active one it attaches to the SeGW named by $MAYDAY_SEGW\n"
 		"(see mayday-normal(8), ENVIRONMENT; a failure is recorded, and the next\n"
 		"start-up runs the DCF), then a remediation left on record is reported to\n"
@@ -89,6 +103,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "no-confirm", no_argument, NULL, 'n' },
 		{ "inform", required_argument, NULL, 'i' },
 		{ "inform-every", required_argument, NULL, 'e' },
+		{ "creds-fd", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +143,17 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->inform_every_s = (unsigned)v;
 			break;
 		}
+		case 'C': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || v < 3 || v > 65535) {
+				log_info("--creds-fd must be a descriptor number 3..65535, not \"%s\"",
+					 optarg);
+				return -1;
+			}
+			o->creds_fd = (int)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(fflush(stdout) == 0 ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED);
@@ -141,6 +167,18 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->inform_url == NULL && getenv("MAYDAY_ACS_URL") && getenv("MAYDAY_ACS_URL")[0])
 		o->inform_url = getenv("MAYDAY_ACS_URL");
+	/* mayday-boot starts normal code with a fixed command line: a running
+	 * device's period comes from the environment, like its ACS URL. */
+	const char *every = getenv("MAYDAY_INFORM_EVERY");
+	if (o->inform_every_s == 0 && every && every[0]) {
+		char *end;
+		unsigned long v = strtoul(every, &end, 10);
+		if (*every < '0' || *every > '9' || *end != '\0' || v < 1 || v > 86400) {
+			log_info("MAYDAY_INFORM_EVERY must be 1..86400 seconds, not \"%.32s\"", every);
+			return -1;
+		}
+		o->inform_every_s = (unsigned)v;
+	}
 	if (optind != argc || !o->device || !o->slot || (o->confirm && o->no_confirm) ||
 	    (o->inform_every_s && !o->inform_url)) {
 		usage(stderr);
@@ -155,9 +193,11 @@ static int parse(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = { .creds_fd = -1 };
 	struct hal_flash *f = NULL;
 	struct hal_rot *rot = NULL;
+	struct normal_creds creds = { 0 };
+	struct tx_mtls *tls = NULL;
 	struct mayday_manifest *m = NULL;
 	EVP_PKEY *vendor = NULL;
 	char id[MAYDAY_DEVICE_ID_MAX + 1];
@@ -168,6 +208,15 @@ int main(int argc, char **argv)
 	log_init("mayday-normal", 0);
 	if (parse(argc, argv, &o) != 0)
 		return MAYDAY_EXIT_NORMAL_FAILED;
+	/* First, so no child of ours inherits the descriptor. */
+	if (o.creds_fd >= 0) {
+		rc = normal_creds_read(o.creds_fd, &creds);
+		if (rc != MAYDAY_OK)
+			log_info("device credentials (--creds-fd %d) unusable: %s", o.creds_fd,
+				 mayday_strerror(rc));
+		else
+			log_info("device credentials handed over by the TrE");
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_info("cannot initialise libcurl");
 		return MAYDAY_EXIT_NORMAL_FAILED;
@@ -190,7 +239,7 @@ int main(int argc, char **argv)
 	}
 	rc = hal_flash_open(&f, o.device, o.flash_spec);
 	if (rc == MAYDAY_OK)
-		rc = hal_rot_open(&rot, o.rot_spec, f);
+		rc = hal_rot_open_role(&rot, o.rot_spec, f, HAL_ROT_ROLE_NORMAL);
 	if (rc == MAYDAY_OK)
 		rc = hal_rot_device_id(rot, id);
 	if (rc != MAYDAY_OK) {
@@ -227,20 +276,33 @@ int main(int argc, char **argv)
 	printf("mayday-normal: device %s running image %s from slot %s%s\n", id, m->image_version,
 	       boot_state_slot_name(slot), confirm ? " (confirmed)" : "");
 	bool attached = !active || normal_attach_run(f, &acfg, id);
+	if (creds.key != NULL &&
+	    tx_mtls_from_pem("normal", creds.key, creds.cert_pem, creds.cert_len, creds.ca_pem,
+			     creds.ca_len, &tls) != MAYDAY_OK)
+		tls = NULL; /* logged; no CWMP session without them */
+	const struct normal_cwmp me = {
+		.flash = f,
+		.tls = tls,
+		.device_id = id,
+		.image_version = m->image_version,
+		.product_class = m->product_class,
+	};
 	if (active && attached)
 		/* logged; the record stays and is reported at the next start */
-		(void)normal_report_run(f, rot, id, slot, m->image_version);
+		(void)normal_report_run(&me, slot);
 	code = fflush(stdout) == 0 && attached ? MAYDAY_EXIT_NORMAL_OK : MAYDAY_EXIT_NORMAL_FAILED;
 	/* Alive: a failed Inform is logged and tried again next period; it
 	 * never makes the running image unhealthy. A device that could not
 	 * attach is not alive to its network, and says nothing. */
 	while (attached && o.inform_url != NULL) {
-		(void)normal_inform_run(f, rot, id, m->image_version, o.inform_url);
+		(void)normal_inform_run(&me, o.inform_url);
 		if (o.inform_every_s == 0)
 			break;
 		sleep(o.inform_every_s);
 	}
 out:
+	tx_mtls_free(tls);
+	normal_creds_free(&creds);
 	EVP_PKEY_free(vendor);
 	hal_rot_close(rot);
 	hal_flash_close(f);

@@ -16,11 +16,9 @@
 #include "boot_state.h"
 #include "cpe_client.h"
 #include "cpe_download.h"
-#include "dcf_config.h"
-#include "dcf_remediate.h"
-#include "dcf_report.h"
 #include "hal/clock.h"
 #include "log.h"
+#include "normal_cwmp.h"
 
 bool normal_report_transfer(const struct cpe_record *rec, uint8_t slot,
 			    const uint8_t digest[MAYDAY_DIGEST_LEN], const char *image_version,
@@ -72,12 +70,12 @@ static enum mayday_err load(struct hal_flash *f, struct cpe_record *rec)
 	return rc;
 }
 
-enum mayday_err normal_report_run(struct hal_flash *f, struct hal_rot *rot,
-				  const char *device_id, uint8_t slot, const char *image_version)
+enum mayday_err normal_report_run(const struct normal_cwmp *n, uint8_t slot)
 {
+	struct hal_flash *f = n->flash;
+	const char *image_version = n->image_version;
 	struct cpe_record rec;
-	struct dcf_config cfg;
-	struct dcf_config_error cerr;
+	struct normal_config cfg;
 	struct cwmp_transfer_complete tc;
 	uint8_t digest[MAYDAY_DIGEST_LEN];
 	enum mayday_err rc = load(f, &rec);
@@ -106,20 +104,11 @@ enum mayday_err normal_report_run(struct hal_flash *f, struct hal_rot *rot,
 		log_info("remediation %s (%s) did not bring this image: reporting fault %" PRIu32
 			 " %s", rec.command_key, cpe_record_phase_name(rec.phase), tc.fault.code,
 			 tc.fault.string);
-	rc = dcf_config_load(f, &cfg, &cerr);
-	if (rc != MAYDAY_OK) {
-		log_info("cannot report remediation %s: %s rejected: %s%s%s", rec.command_key,
-			 DCF_CONFIG_NAME, cerr.what ? cerr.what : "", cerr.key[0] ? " at " : "",
-			 cerr.key);
-		return rc;
-	}
-	if (!cfg.cwmp_enabled) {
-		log_info("cannot report remediation %s: no CWMP client in %s [cwmp]",
-			 rec.command_key, DCF_CONFIG_NAME);
-		return MAYDAY_E_INVALID;
-	}
 	struct cpe_client c;
-	dcf_remediate_client(&cfg, f, rot, device_id, image_version,
-			     dcf_report_free_space(hal_flash_device_dir(f)), &c);
+	char what[96];
+	snprintf(what, sizeof(what), "cannot report remediation %s", rec.command_key);
+	rc = normal_cwmp_client(n, what, &cfg, &c);
+	if (rc != MAYDAY_OK)
+		return rc;
 	return cpe_client_report(&c, rec.acs_url, &tc, true);
 }

@@ -17,9 +17,8 @@
  * image that is not the one running 9002 (the device runs its previous
  * image).
  *
- * The stand-in takes its CWMP client settings from the DCF partition's
- * dcf.conf ([cwmp] files, product class; read only): real normal code
- * has its own TR-069 client and credentials.
+ * It runs normal code's own CWMP client (normal_cwmp.h: normal.conf, the
+ * device credentials the TrE handed over), never the DCF's.
  */
 #ifndef MAYDAY_NORMAL_REPORT_H
 #define MAYDAY_NORMAL_REPORT_H
@@ -29,10 +28,9 @@
 
 #include "cpe_record.h"
 #include "cwmp.h"
-#include "hal/flash.h"
-#include "hal/rot.h"
 #include "mayday/error.h"
 #include "mayday/limits.h"
+#include "normal_cwmp.h"
 
 /* The TransferComplete for *rec, reported by normal code running from
  * `slot` (BOOT_SLOT_A/B), whose manifest has SHA-256 `digest` and image
@@ -42,14 +40,13 @@ bool normal_report_transfer(const struct cpe_record *rec, uint8_t slot,
 			    const uint8_t digest[MAYDAY_DIGEST_LEN], const char *image_version,
 			    int64_t now, struct cwmp_transfer_complete *tc);
 
-/* Reports the remediation record if there is one (MAYDAY_OK, doing
+/* Reports the remediation record of the device *n if there is one (MAYDAY_OK, doing
  * nothing, if there is none), and removes it once the ACS answered the
  * TransferComplete. Call only once the running `slot` (image
- * `image_version`) is confirmed: its manifest is read back to identify it.
+ * n->image_version) is confirmed: its manifest is read back to identify it.
  * A record that cannot be decoded is removed (nothing can be reported
  * against it). Failures are logged once; the record then stays, so the
  * next start-up reports again. */
-enum mayday_err normal_report_run(struct hal_flash *f, struct hal_rot *rot,
-				  const char *device_id, uint8_t slot, const char *image_version);
+enum mayday_err normal_report_run(const struct normal_cwmp *n, uint8_t slot);
 
 #endif

@@ -182,8 +182,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rc = hal_flash_open(&f, o.device, o.flash_spec);
+	/* The vendor anchor and the anti-rollback counter are all it needs:
+	 * normal code's role, which never loads the distress key. */
 	if (rc == MAYDAY_OK)
-		rc = hal_rot_open(&rot, o.rot_spec, f);
+		rc = hal_rot_open_role(&rot, o.rot_spec, f, HAL_ROT_ROLE_NORMAL);
 	if (rc != MAYDAY_OK) {
 		log_warnx("device %s: %s", o.device, mayday_strerror(rc));
 		goto out;

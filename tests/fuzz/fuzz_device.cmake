@@ -15,6 +15,10 @@ mayday_fuzz_target(fuzz_normal_attach_cfg ${CMAKE_SOURCE_DIR}/device/normal/norm
 target_include_directories(fuzz_normal_attach_cfg PRIVATE ${CMAKE_SOURCE_DIR}/device/boot
   ${CMAKE_SOURCE_DIR}/device/normal)
 target_link_libraries(fuzz_normal_attach_cfg PRIVATE mayday_hal mayday mayday_log)
+# mayday-normal's own settings, normal.conf (inih + this parser's checks).
+mayday_fuzz_target(fuzz_normal_config ${CMAKE_SOURCE_DIR}/device/normal/normal_config.c)
+target_include_directories(fuzz_normal_config PRIVATE ${CMAKE_SOURCE_DIR}/device/normal)
+target_link_libraries(fuzz_normal_config PRIVATE mayday_hal mayday PkgConfig::INIH)
 # dcf_config needs the transport table (which methods this build has), and
 # with it every transport and libcurl: it links mayday_dcf_core, which the
 # fuzz build instruments like every library.

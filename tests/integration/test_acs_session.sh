@@ -13,6 +13,8 @@
 # nothing, and the Reboot is asked again). Also: a session
 # without its cookie, a malformed envelope (Fault 8003), wrong methods and
 # media types, and a device whose distress is not scheduled (204 at once).
+# Normal code's device certificate (OU mayday-device-credentials) gets its
+# periodic Inform answered and is refused (403) for a distress indication.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/test_server_common.sh"
 command -v curl >/dev/null || fail "curl missing"
@@ -26,6 +28,10 @@ for d in hnb-1 hnb-2 hnb-3 hnb-4; do
   enrol $d
   issue $d opca "/O=operator/CN=$d" clientAuth 30
 done
+# Normal code's device certificate (mayday-provision: OU mayday-device-credentials,
+# its own key, not the enrolled distress key): good for CWMP, never for distress.
+enrol hnb-5
+issue dev-hnb-5 opca "/OU=mayday-device-credentials/O=operator/CN=hnb-5" clientAuth 30
 mkdir "$work/bundles"
 # 48 MiB: more than the kernel's socket buffers hold, so a slow reader keeps
 # the server writing for seconds (below)
@@ -159,6 +165,19 @@ json=$("$ctl" -d "$store" --json show hnb-4)
 "$acs" inform hnb-2 "X A1B2C3 DISTRESS" > "$work/inform2"
 [ "$(cwmp hnb-2 "$work/inform2")" = 200 ] && [ "$(kind)" = InformResponse ] || fail "hnb-2 Inform"
 [ "$(cwmp hnb-2 "$work/empty")" = 204 ] || fail "hnb-2: nothing to do, yet $(kind)"
+
+# ---- normal code's device certificate: its periodic Inform, never a distress -----------
+before5=$(state hnb-5)
+"$acs" inform hnb-5 "2 PERIODIC" > "$work/inform5"
+[ "$(cwmp dev-hnb-5 "$work/inform5")" = 200 ] && [ "$(kind)" = InformResponse ] ||
+  fail "device certificate: periodic Inform: $(tail -1 "$work/curl.err")"
+[ "$(cwmp dev-hnb-5 "$work/empty")" = 204 ] || fail "device certificate: session end"
+ind5=$(sign hnb-5 1 3)   # validly signed with the enrolled distress key
+[ "$(tls dev-hnb-5 -H 'Content-Type: application/cose' --data-binary @"$ind5" "$base/v1/distress")" = 403 ] ||
+  fail "a device certificate carried a distress indication"
+[ "$(state hnb-5)" = "$before5" ] || fail "hnb-5 changed to $(state hnb-5)"
+grep -q 'client certificate unusable (not allowed in this role)' "$work/maydayd.log" ||
+  fail "the refusal of the device certificate is not logged"
 
 # ---- hostile or wrong requests -----------------------------------------------------------
 [ "$(cwmp hnb-3 "$work/inform")" = 200 ] && [ "$(field fault)" = 8001 ] ||

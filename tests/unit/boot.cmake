@@ -7,7 +7,7 @@ target_link_libraries(boot_fixture PUBLIC mayday_bootcore rot_damage PkgConfig::
 target_compile_definitions(boot_fixture PUBLIC _GNU_SOURCE)
 
 foreach(t test_boot_state test_boot_measure test_boot_decide test_boot_pending
-          test_boot_confirm test_boot_load test_boot_attach)
+          test_boot_confirm test_boot_load test_boot_attach test_boot_creds)
   add_executable(${t} unit/${t}.c)
   target_link_libraries(${t} PRIVATE boot_fixture)
   add_test(NAME ${t} COMMAND ${t})
@@ -28,3 +28,12 @@ target_include_directories(test_normal_attach PRIVATE ${CMAKE_SOURCE_DIR}/device
 target_link_libraries(test_normal_attach PRIVATE boot_fixture Threads::Threads)
 add_test(NAME test_normal_attach COMMAND test_normal_attach)
 set_tests_properties(test_normal_attach PROPERTIES LABELS unit TIMEOUT 120)
+
+# mayday-normal's credentials from the TrE and its normal.conf.
+add_executable(test_normal_creds unit/test_normal_creds.c
+  ${CMAKE_SOURCE_DIR}/tools/provision/prov_x509.c)
+target_include_directories(test_normal_creds PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision)
+target_link_libraries(test_normal_creds PRIVATE mayday_normal_core PkgConfig::CMOCKA
+                      OpenSSL::Crypto)
+add_test(NAME test_normal_creds COMMAND test_normal_creds)
+set_tests_properties(test_normal_creds PROPERTIES LABELS unit)

@@ -40,7 +40,8 @@ foreach(t ${MAYDAY_PROVISION_TESTS})
   target_compile_definitions(${t} PRIVATE _GNU_SOURCE
     PROVISION_BIN="$<TARGET_FILE:mayday-provision>"
     DCF_BIN="$<TARGET_FILE:mayday-dcf>")
-  target_link_libraries(${t} PRIVATE mayday_dcf_core mayday_store PkgConfig::CMOCKA)
+  target_link_libraries(${t} PRIVATE mayday_dcf_core mayday_normal_core mayday_version
+                        mayday_store PkgConfig::CMOCKA)
   add_dependencies(${t} mayday-provision mayday-dcf)
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 300)
@@ -68,11 +69,11 @@ target_sources(test_dcf_remediate PRIVATE ${MAYDAY_REMED_FX})
 target_include_directories(test_dcf_remediate PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision)
 target_link_libraries(test_dcf_remediate PRIVATE OpenSSL::SSL)
 add_executable(test_normal_report ${CMAKE_CURRENT_LIST_DIR}/test_normal_report.c
-  ${CMAKE_SOURCE_DIR}/device/normal/normal_report.c ${MAYDAY_REMED_FX})
+  ${MAYDAY_REMED_FX})
 target_compile_definitions(test_normal_report PRIVATE _GNU_SOURCE)
 target_include_directories(test_normal_report PRIVATE ${CMAKE_SOURCE_DIR}/device/normal
   ${CMAKE_SOURCE_DIR}/tools/provision)
-target_link_libraries(test_normal_report PRIVATE mayday_dcf_core mayday_bootcore
+target_link_libraries(test_normal_report PRIVATE mayday_normal_core mayday_dcf_core
                       PkgConfig::CMOCKA Threads::Threads OpenSSL::SSL)
 add_test(NAME test_normal_report COMMAND test_normal_report)
 set_tests_properties(test_normal_report PROPERTIES LABELS unit TIMEOUT 120)

@@ -16,3 +16,5 @@ target_link_libraries(rot_damage PUBLIC mayday_hal PkgConfig::CMOCKA)
 target_link_libraries(test_rot_file PRIVATE rot_damage)
 mayday_hal_unit_test(test_clock)
 mayday_hal_unit_test(test_rot_psk)
+# Roles and the sealed device credentials (docs/rot.md).
+mayday_hal_unit_test(test_rot_roles)

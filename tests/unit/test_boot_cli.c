@@ -3,7 +3,8 @@
  * mayday-boot and mayday-normal as programs: --dry-run lines, exit codes,
  * and real starts (fexecve of the measured copy) of normal code and of a
  * stand-in DCF (/bin/echo, which prints the arguments it was given) with the
- * evidence it is handed. Paths of the two programs come from argv.
+ * evidence it is handed; the device credentials' descriptor (--creds-fd)
+ * given to verified normal code only. Paths of the two programs come from argv.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 #include "exit_codes.h"
 #include "mayday/evidence.h"
 #include "mayday/keys.h"
+#include "rot.h"
 
 static const char *boot_prog;
 static const char *normal_prog;
@@ -176,6 +178,33 @@ static void test_starts_dcf_with_evidence(void **state)
 	assert_string_equal(out, want);
 }
 
+/* A verified start-up passes normal code --creds-fd (the stand-in,
+ * /bin/echo, prints it); a failed one starts the DCF without it. */
+static void test_creds_fd_only_for_verified(void **state)
+{
+	struct fx *fx = *state;
+	static const char creds[] = "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n";
+	char out[8192], want[8192];
+	int fd = -1;
+
+	assert_int_equal(hal_rot_file_provision_creds(fx->flash, fx->vendor,
+						      (const uint8_t *)creds, sizeof(creds) - 1),
+			 MAYDAY_OK);
+	install_host_file(fx, HAL_PART_SLOT_A, &fx->slot[BOOT_SLOT_A], "mayday-normal",
+			  "/bin/echo");
+	install_host_file(fx, HAL_PART_DCF, &fx->dcf, BOOT_DCF_ENTRY, "/bin/echo");
+	assert_int_equal(boot(fx, NULL, NULL, out, sizeof out), 0);
+	snprintf(want, sizeof want, "--device %s --slot a --creds-fd ", fx->dir);
+	assert_int_equal(strncmp(out, want, strlen(want)), 0);
+	assert_int_equal(sscanf(out + strlen(want), "%d", &fd), 1);
+	assert_true(fd >= 3);
+
+	fx_write(fx, HAL_PART_SLOT_A, "config.db", "changed", 7);
+	assert_int_equal(boot(fx, NULL, NULL, out, sizeof out), 0);
+	snprintf(want, sizeof want, "--device %s --evidence evidence.cbor\n", fx->dir);
+	assert_string_equal(out, want);
+}
+
 static void test_halts(void **state)
 {
 	struct fx *fx = *state;
@@ -273,6 +302,7 @@ int main(int argc, char **argv)
 		T(test_usage_errors),
 		T(test_starts_normal_code),
 		T(test_starts_dcf_with_evidence),
+		T(test_creds_fd_only_for_verified),
 		T(test_halts),
 		T(test_damaged_distress_key),
 		T(test_pending_slot_started_and_confirmed),

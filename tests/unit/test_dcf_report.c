@@ -12,6 +12,8 @@
 #include <ftw.h>
 #include <unistd.h>
 
+#include "cpe_info.h"
+
 #include "dcf_config.h"
 #include "dcf_report.h"
 #include "hal/flash.h"
@@ -138,10 +140,10 @@ static void test_build_and_sign(void **state)
 	struct dcf_report_input in = {
 		.device_id = "femto-9", .counter = 42, .time = 1700000000,
 		.transport = MAYDAY_TRANSPORT_PLAIN_UDP,
-		.free_space = dcf_report_free_space(fx->dir), .cfg = &cfg, .ev = &ev,
+		.free_space = cpe_info_free_space(fx->dir), .cfg = &cfg, .ev = &ev,
 	};
 	assert_true(in.free_space > 0);
-	assert_int_equal(dcf_report_free_space("/nonexistent/dir"), 0);
+	assert_int_equal(cpe_info_free_space("/nonexistent/dir"), 0);
 	assert_int_equal(dcf_report_build(&in, &ind), MAYDAY_OK);
 	assert_string_equal(ind.device_id, "femto-9");
 	assert_int_equal(ind.counter, 42);

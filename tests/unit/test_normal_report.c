@@ -28,6 +28,7 @@
 #include "mayday/keys.h"
 #include "normal_report.h"
 #include "test_remed_fx.h"
+#include "tx_mtls.h"
 
 #define NOW (RFX_START + 300)
 
@@ -104,9 +105,31 @@ static void slot_manifest(struct rfx *t, uint8_t slot, const char *text,
 	mayday_sha256(text, strlen(text), digest);
 }
 
+/* Normal code's client: its own normal.conf in the state partition and a
+ * TLS object standing for the credentials the TrE hands over (here the
+ * fixture's key and certificate, which the test ACS accepts). */
 static enum mayday_err report(struct rfx *t, uint8_t slot, const char *version)
 {
-	return normal_report_run(t->fx->flash, t->fx->rot, TXFX_DEVICE_ID, slot, version);
+	static const char conf[] = "[cwmp]\ntimeout_ms = 5000\n[device]\ndcf_version = 0.9\n";
+	struct tx_mtls *tls = NULL;
+	enum mayday_err rc;
+
+	assert_int_equal(hal_flash_write_atomic(t->fx->flash, HAL_PART_STATE, NORMAL_CONFIG_NAME,
+						conf, sizeof(conf) - 1),
+			 MAYDAY_OK);
+	assert_int_equal(tx_mtls_load("test", t->fx->flash, t->fx->rot, t->fx->cfg.cwmp_ca,
+				      t->fx->cfg.cwmp_cert, &tls),
+			 MAYDAY_OK);
+	const struct normal_cwmp me = {
+		.flash = t->fx->flash,
+		.tls = tls,
+		.device_id = TXFX_DEVICE_ID,
+		.image_version = version,
+		.product_class = t->fx->cfg.product_class,
+	};
+	rc = normal_report_run(&me, slot);
+	tx_mtls_free(tls);
+	return rc;
 }
 
 /* The ACS takes one report: Inform, TransferComplete, empty POST. */

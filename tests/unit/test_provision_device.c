@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -19,7 +20,11 @@
 #include "dcf_config.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
+#include "mayday/evidence.h"
 #include "mayday/keys.h"
+#include "mayday_version.h"
+#include "normal_config.h"
+#include "normal_creds.h"
 #include "store_ingest.h"
 #include "store_query.h"
 #include "test_provision_util.h"
@@ -165,7 +170,8 @@ static void test_rot(void **state)
 	tp_path(path, w.dev, NULL, "rot");
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	static const char *const rot_secrets[] = {"distress.key.pem", "psk", "psk_kid"};
+	static const char *const rot_secrets[] = {"distress.key.pem", "psk", "psk_kid",
+						  "seal.key", "device-creds.sealed"};
 	for (size_t i = 0; i < sizeof(rot_secrets) / sizeof(rot_secrets[0]); i++)
 		assert_mode(w.dev, "rot", rot_secrets[i], 0600);
 	assert_int_equal(hal_flash_open(&f, w.dev, "host"), MAYDAY_OK);
@@ -224,6 +230,72 @@ static void test_rot(void **state)
 	EVP_PKEY_free(device);
 	EVP_PKEY_free(hems);
 	hal_rot_close(rot);
+	hal_flash_close(f);
+	tp_world_free(&w);
+}
+
+/* Normal code's device credentials: sealed in the RoT, released only to
+ * the register value of a verified start-up, a key of their own (not the
+ * distress key), certified by the operator CA as the device with the
+ * device-credentials OU; and normal code's own normal.conf. */
+static void test_device_credentials(void **state)
+{
+	struct tp_world w;
+	struct hal_flash *f = NULL;
+	struct hal_rot *rot = NULL;
+	struct normal_creds c;
+	struct normal_config cfg;
+	struct normal_config_error cerr;
+	uint8_t ev[HAL_ROT_REG_LEN];
+	static uint8_t buf[HAL_ROT_CREDS_MAX];
+	EVP_PKEY *distress = NULL;
+	char path[TP_PATH_MAX];
+	size_t len = 0;
+	(void)state;
+
+	tp_world_init(&w, 1, 1);
+	assert_int_equal(hal_flash_open(&f, w.dev, "host"), MAYDAY_OK);
+	/* a failed start-up: nothing */
+	assert_int_equal(hal_rot_open_role(&rot, "file", f, HAL_ROT_ROLE_TRE), MAYDAY_OK);
+	hal_rot_event_failed(MAYDAY_REASON_COMPONENT_MISMATCH, ev);
+	assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_OK);
+	assert_int_equal(hal_rot_unseal_creds(rot, buf, sizeof(buf), &len), MAYDAY_E_SIGNATURE);
+	hal_rot_close(rot);
+	/* a verified one: the bundle */
+	assert_int_equal(hal_rot_open_role(&rot, "file", f, HAL_ROT_ROLE_TRE), MAYDAY_OK);
+	assert_int_equal(hal_rot_event_verified(w.vendor_pub, ev), MAYDAY_OK);
+	assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_OK);
+	assert_int_equal(hal_rot_unseal_creds(rot, buf, sizeof(buf), &len), MAYDAY_OK);
+	assert_int_equal(normal_creds_parse(buf, len, &c), MAYDAY_OK);
+	assert_int_equal(hal_rot_distress_public(rot, &distress), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(c.key, distress), 0); /* its own key */
+	assert_non_null(memmem(c.cert_pem, c.cert_len, "BEGIN CERTIFICATE", 17));
+	tp_path(path, w.pki, NULL, "operator-ca.pem");
+	uint8_t *ca = tp_read(path, &len);
+	assert_non_null(ca);
+	assert_int_equal(c.ca_len, len);
+	assert_memory_equal(c.ca_pem, ca, len);
+	free(ca);
+	BIO *b = BIO_new_mem_buf(c.cert_pem, (int)c.cert_len);
+	X509 *cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	char subject[256];
+	X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
+	assert_string_equal(subject, "/OU=" MAYDAY_DEVICE_CERT_OU "/CN=" TP_DEVICE_ID);
+	X509_free(cert);
+	BIO_free(b);
+	normal_creds_free(&c);
+	EVP_PKEY_free(distress);
+	hal_rot_close(rot);
+	/* normal.conf: in the state partition, and normal code's parser takes it */
+	tp_path(path, w.dev, "state", "normal.conf");
+	uint8_t *conf = tp_read(path, &len);
+	assert_non_null(conf);
+	assert_int_equal(normal_config_parse((const char *)conf, len, &cfg, &cerr), MAYDAY_OK);
+	assert_string_equal(cfg.dcf_version, MAYDAY_VERSION);
+	free(conf);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	tp_path(path, w.dev, "dcf", "normal.conf");
+	assert_int_equal(access(path, F_OK), -1); /* nothing of it in the DCF partition */
 	hal_flash_close(f);
 	tp_world_free(&w);
 }
@@ -442,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_dcf_partition),
 		cmocka_unit_test(test_slot_a),
 		cmocka_unit_test(test_rot),
+		cmocka_unit_test(test_device_credentials),
 		cmocka_unit_test(test_refuses_existing_device),
 		cmocka_unit_test(test_bad_hems_leaves_nothing),
 		cmocka_unit_test(test_ipv6_and_enrol),

@@ -4,6 +4,7 @@
  *
  *   rot/     identity, a freshly generated distress key (it exists nowhere
  *            else), anchors: vendor key, H(e)MS key (hal_rot_file_provision),
+ *            normal code's device credentials, sealed (prov_normal.h),
  *            and a fresh PSK with its random psk_kid for the PSK method
  *            (hal_rot_file_provision_psk), whichever methods dcf.conf lists,
  *            so the method can be switched on later by a new dcf.conf alone
@@ -11,6 +12,7 @@
  *            TLS client certificate), operator-ca.pem (the CA that vouches
  *            for the H(e)MS's TLS server), manifest.cose
  *            (MAYDAY_MANIFEST_DCF, every file designated)
+ *   state/   normal.conf, normal code's own settings (prov_normal.h)
  *   slot_a/  comp-<i>.bin, normal, notes.txt, manifest.cose
  *            (MAYDAY_MANIFEST_IMAGE with the TRVs; notes.txt not designated)
  *
@@ -55,6 +57,7 @@
 #include "prov_fs.h"
 #include "prov_log.h"
 #include "prov_manifest.h"
+#include "prov_normal.h"
 #include "prov_pki.h"
 #include "prov_x509.h"
 #include "enrol_rec.h"
@@ -108,7 +111,9 @@ static void usage(FILE *to)
 		"  distress key, the DCF partition (PATH of mayday-dcf, its dcf.conf, the\n"
 		"  device's TLS certificate and the operator CA, signed manifest) and slot A\n"
 		"  (the normal entry program, N random components of BYTES each, signed TRV\n"
-		"  manifest). Defaults: N=%d, BYTES=%d, V=%s, R=%d. Every device gets a PSK\n"
+		"  manifest). Defaults: N=%d, BYTES=%d, V=%s, R=%d. Normal code gets its own\n"
+		"  device key and certificate (OU " MAYDAY_DEVICE_CERT_OU "), sealed in the RoT\n"
+		"  for verified start-ups only, and state/normal.conf. Every device gets a PSK\n"
 		"  for the PSK method in its RoT. --enrol enrols the key and the PSK (sealed\n"
 		"  under the PKI's psk.kek). The enrolment record (maydayctl enrol --from)\n"
 		"  is left in DIR/devices/ID.enrolment.json, its PSK sealed the same way.\n"
@@ -542,7 +547,18 @@ static int make_device(const struct device_args *a, struct keys *k, const char *
 		prov_log_error("cannot provision the RoT: %s", mayday_strerror(rc));
 		goto out;
 	}
-	if (!make_dcf_partition(f, a, k, conf, conf_len, cert_pem, cert_len) ||
+	const struct prov_normal normal = {
+		.device_id = a->id,
+		.ca_cert = k->ca_cert,
+		.ca_key = k->ca_key,
+		.vendor_pub = k->vendor_pub,
+		.pin = a->conf.tls_pin,
+		.max_image_size = a->max_image_size,
+		.dcf_version = MAYDAY_VERSION,
+		.cert_days = DEVICE_CERT_DAYS,
+	};
+	if (!prov_normal_make(f, &normal) ||
+	    !make_dcf_partition(f, a, k, conf, conf_len, cert_pem, cert_len) ||
 	    !make_slot_a(f, a, k) ||
 	    !save_device_credentials(a, k->device, cert_pem, cert_len) ||
 	    !save_enrolment_record(a, k))

@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "mayday/file.h"
+#include "mayday/keys.h"
 
 static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 {
@@ -34,7 +35,7 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 }
 
 /* Everything but issuer, extensions and signature. */
-static X509 *new_cert(EVP_PKEY *subject_key, const char *cn, int days)
+static X509 *new_cert(EVP_PKEY *subject_key, const char *cn, const char *ou, int days)
 {
 	X509 *cert = X509_new();
 	X509_NAME *name = NULL;
@@ -54,6 +55,8 @@ static X509 *new_cert(EVP_PKEY *subject_key, const char *cn, int days)
 	     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) &&
 	     X509_gmtime_adj(X509_getm_notBefore(cert), 0) &&
 	     X509_time_adj_ex(X509_getm_notAfter(cert), days, 0, NULL) &&
+	     (!ou || X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_UTF8,
+						(const unsigned char *)ou, -1, -1, 0)) &&
 	     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1,
 					-1, 0) &&
 	     X509_set_subject_name(cert, name) && X509_set_pubkey(cert, subject_key);
@@ -69,7 +72,7 @@ out:
 
 enum mayday_err prov_x509_make_ca(EVP_PKEY *key, const char *cn, int days, X509 **out)
 {
-	X509 *cert = new_cert(key, cn, days);
+	X509 *cert = new_cert(key, cn, NULL, days);
 
 	if (!cert)
 		return MAYDAY_E_INTERNAL;
@@ -90,7 +93,8 @@ enum mayday_err prov_x509_issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *subject_ke
 				const char *cn, const char *san, enum prov_x509_role role,
 				int days, X509 **out)
 {
-	X509 *cert = new_cert(subject_key, cn, days);
+	const char *ou = role == PROV_X509_DEVICE ? MAYDAY_DEVICE_CERT_OU : NULL;
+	X509 *cert = new_cert(subject_key, cn, ou, days);
 
 	if (!cert)
 		return MAYDAY_E_INTERNAL;

@@ -15,7 +15,9 @@
 
 enum prov_x509_role {
 	PROV_X509_SERVER, /* extendedKeyUsage serverAuth */
-	PROV_X509_CLIENT  /* extendedKeyUsage clientAuth */
+	PROV_X509_CLIENT, /* extendedKeyUsage clientAuth */
+	PROV_X509_DEVICE  /* clientAuth, and OU MAYDAY_DEVICE_CERT_OU: normal code's
+			   * device certificate, never good for distress */
 };
 
 /* Self-signed CA certificate (basicConstraints CA:TRUE, keyCertSign) for `key`. */

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -121,6 +122,67 @@ enum mayday_err tx_mtls_load(const char *who, struct hal_flash *flash, struct ha
 out:
 	tx_mtls_free(m);
 	return rc;
+}
+
+/* ADAPTER (normal code's device credentials, until device/net's net_tls
+ * replaces libcurl): the same object from PEM in memory and a key handle. */
+enum mayday_err tx_mtls_from_pem(const char *who, EVP_PKEY *key, const char *cert_pem,
+				 size_t cert_len, const char *ca_pem, size_t ca_len,
+				 struct tx_mtls **out)
+{
+	struct tx_mtls *m = calloc(1, sizeof(*m));
+	BIO *bio = NULL;
+	enum mayday_err rc = MAYDAY_E_NOMEM;
+
+	*out = NULL;
+	if (!m || cert_len == 0 || cert_len > CERT_MAX || ca_len == 0 || ca_len > CA_MAX)
+		goto out;
+	m->who = who;
+	m->ca = malloc(ca_len);
+	bio = BIO_new_mem_buf(cert_pem, (int)cert_len);
+	if (!m->ca || !bio)
+		goto out;
+	memcpy(m->ca, ca_pem, ca_len);
+	m->ca_len = ca_len;
+	rc = MAYDAY_E_KEY;
+	m->cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	if (!m->cert || EVP_PKEY_up_ref(key) != 1)
+		goto out;
+	m->key = key;
+	if (X509_check_private_key(m->cert, m->key) != 1)
+		goto out;
+	*out = m;
+	m = NULL;
+	rc = MAYDAY_OK;
+out:
+	if (rc != MAYDAY_OK)
+		log_info("%s: unusable TLS credentials: %s", who, mayday_strerror(rc));
+	BIO_free(bio);
+	tx_mtls_free(m);
+	return rc;
+}
+
+enum mayday_err tx_mtls_dup(const struct tx_mtls *src, struct tx_mtls **out)
+{
+	struct tx_mtls *m = calloc(1, sizeof(*m));
+
+	*out = NULL;
+	if (!m || !(m->ca = malloc(src->ca_len))) {
+		free(m);
+		return MAYDAY_E_NOMEM;
+	}
+	memcpy(m->ca, src->ca, src->ca_len);
+	m->ca_len = src->ca_len;
+	m->who = src->who;
+	if (X509_up_ref(src->cert) != 1 || EVP_PKEY_up_ref(src->key) != 1) {
+		free(m->ca);
+		free(m);
+		return MAYDAY_E_INTERNAL;
+	}
+	m->cert = src->cert;
+	m->key = src->key;
+	*out = m;
+	return MAYDAY_OK;
 }
 
 /* "sha256//" + base64 of the digest, as CURLOPT_PINNEDPUBLICKEY wants it. */

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "hal/flash.h"
 #include "hal/rot.h"
@@ -33,6 +34,18 @@ struct tx_mtls;
 MAYDAY_NODISCARD enum mayday_err tx_mtls_load(const char *who, struct hal_flash *flash,
 					      struct hal_rot *rot, const char *ca_name,
 					      const char *cert_name, struct tx_mtls **out);
+
+/* ADAPTER, to be replaced by device/net's net_tls_new: the same object
+ * from a key handle (a reference is taken) and PEM text in memory: the
+ * client certificate, which must certify `key` (MAYDAY_E_KEY), and the CA
+ * bundle. For normal code, whose device credentials come from the TrE
+ * (device/normal/normal_creds.h), not from the DCF partition. */
+MAYDAY_NODISCARD enum mayday_err tx_mtls_from_pem(const char *who, EVP_PKEY *key,
+						  const char *cert_pem, size_t cert_len,
+						  const char *ca_pem, size_t ca_len,
+						  struct tx_mtls **out);
+/* ADAPTER: a copy sharing src's certificate and key (references taken). */
+MAYDAY_NODISCARD enum mayday_err tx_mtls_dup(const struct tx_mtls *src, struct tx_mtls **out);
 
 /* Sets the TLS options on `easy`. pin_sha256 (NULL: none) additionally
  * requires the server key's SubjectPublicKeyInfo to have that SHA-256;

@@ -33,6 +33,7 @@ enum mayday_err {
 	MAYDAY_E_REPLAY,      /* already seen (device, counter) with different content */
 	MAYDAY_E_INTERNAL,    /* a library call failed in a way the input cannot explain */
 	MAYDAY_E_PERM,        /* a secret's file is open to group or others */
+	MAYDAY_E_DENIED,      /* the caller's role may not have this (a RoT role, hal/rot.h) */
 	MAYDAY_E__COUNT
 };
 

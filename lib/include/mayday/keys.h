@@ -13,6 +13,12 @@
 #include "mayday/error.h"
 #include "mayday/limits.h"
 
+/* The organizationalUnitName of a device's *device* certificate (normal
+ * code's TLS client certificate, docs/rot.md), which the DCF's distress
+ * certificate never carries: the H(e)MS accepts it for CWMP only, never for
+ * a distress indication, so normal code cannot act for the DCF. */
+#define MAYDAY_DEVICE_CERT_OU "mayday-device-credentials"
+
 /* Load a PEM private key (P-256 only; anything else: MAYDAY_E_KEY; no such
  * file: MAYDAY_E_NOTFOUND; a file group or others may access: MAYDAY_E_PERM,
  * see mayday_file_open_secret). Encrypted PEM is refused, never prompted for. */

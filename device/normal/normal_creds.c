@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The hand-over of the device credentials (see normal_creds.h). The bundle
+ * is split by OpenSSL's PEM readers, each certificate re-encoded, so what
+ * reaches the TLS client is exactly what parsed; no hand-written parser.
+ */
+#include "normal_creds.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "hal/rot.h"
+
+#define CA_CERTS_MAX 8
+
+void normal_creds_free(struct normal_creds *c)
+{
+	if (c == NULL)
+		return;
+	EVP_PKEY_free(c->key);
+	free(c->cert_pem);
+	free(c->ca_pem);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool is_p256(EVP_PKEY *key)
+{
+	char group[32];
+
+	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+	       EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+					      sizeof(group), NULL) == 1 &&
+	       strcmp(group, "prime256v1") == 0;
+}
+
+/* The PEM of `cert` appended to *pem. */
+static enum mayday_err append_pem(X509 *cert, char **pem, size_t *len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *text, *grown;
+	long n;
+	enum mayday_err rc = MAYDAY_E_NOMEM;
+
+	if (b == NULL || PEM_write_bio_X509(b, cert) != 1)
+		goto out;
+	n = BIO_get_mem_data(b, &text);
+	if (n <= 0 || (grown = realloc(*pem, *len + (size_t)n)) == NULL)
+		goto out;
+	memcpy(grown + *len, text, (size_t)n);
+	*pem = grown;
+	*len += (size_t)n;
+	rc = MAYDAY_OK;
+out:
+	BIO_free(b);
+	return rc;
+}
+
+enum mayday_err normal_creds_parse(const uint8_t *buf, size_t len, struct normal_creds *out)
+{
+	BIO *b = NULL;
+	X509 *cert = NULL, *ca = NULL;
+	unsigned n_ca = 0;
+	enum mayday_err rc = MAYDAY_E_KEY;
+
+	memset(out, 0, sizeof(*out));
+	if (len > HAL_ROT_CREDS_MAX)
+		return MAYDAY_E_TOOBIG;
+	b = BIO_new_mem_buf(buf, (int)len);
+	if (b == NULL)
+		return MAYDAY_E_NOMEM;
+	out->key = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"");
+	cert = out->key ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	if (cert == NULL || !is_p256(out->key) || X509_check_private_key(cert, out->key) != 1)
+		goto out;
+	rc = append_pem(cert, &out->cert_pem, &out->cert_len);
+	while (rc == MAYDAY_OK && (ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		rc = ++n_ca > CA_CERTS_MAX ? MAYDAY_E_TOOBIG
+					   : append_pem(ca, &out->ca_pem, &out->ca_len);
+		X509_free(ca);
+	}
+	if (rc == MAYDAY_OK && n_ca == 0)
+		rc = MAYDAY_E_KEY; /* no CA: nothing could vouch for the ACS */
+out:
+	ERR_clear_error();
+	X509_free(cert);
+	BIO_free(b);
+	if (rc != MAYDAY_OK)
+		normal_creds_free(out);
+	return rc;
+}
+
+enum mayday_err normal_creds_read(int fd, struct normal_creds *out)
+{
+	uint8_t *buf = malloc(HAL_ROT_CREDS_MAX + 1);
+	size_t len = 0;
+	enum mayday_err rc = MAYDAY_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (buf == NULL) {
+		close(fd);
+		return MAYDAY_E_NOMEM;
+	}
+	while (len <= HAL_ROT_CREDS_MAX) {
+		ssize_t n = pread(fd, buf + len, HAL_ROT_CREDS_MAX + 1 - len, (off_t)len);
+
+		if (n < 0) {
+			rc = MAYDAY_E_IO;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (rc == MAYDAY_OK)
+		rc = len > HAL_ROT_CREDS_MAX ? MAYDAY_E_TOOBIG : normal_creds_parse(buf, len, out);
+	OPENSSL_cleanse(buf, HAL_ROT_CREDS_MAX + 1);
+	free(buf);
+	return rc;
+}

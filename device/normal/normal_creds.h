@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Normal code's device credentials, as the TrE hands them over after a
+ * verified start-up (device/boot/boot_creds.h; docs/rot.md): a descriptor
+ * inherited across the exec, whose number mayday-boot passes as
+ * --creds-fd N. Normal code never reads them from the RoT (its RoT role
+ * cannot) and never gets the distress key.
+ *
+ * The descriptor holds a PEM bundle (hal_rot_unseal_creds): the device's
+ * private key (P-256), its certificate (which must certify the key), then
+ * one or more CA certificates vouching for the ACS. Hostile like any input:
+ * at most HAL_ROT_CREDS_MAX bytes, parsed by OpenSSL's PEM readers only,
+ * anything else refused with MAYDAY_E_KEY (MAYDAY_E_TOOBIG when larger).
+ */
+#ifndef MAYDAY_NORMAL_CREDS_H
+#define MAYDAY_NORMAL_CREDS_H
+
+#include <stddef.h>
+#include <openssl/evp.h>
+
+#include "mayday/error.h"
+
+struct normal_creds {
+	EVP_PKEY *key;     /* the device key */
+	char *cert_pem;    /* its certificate, PEM (malloc'd) */
+	size_t cert_len;
+	char *ca_pem;      /* the CA certificate(s), PEM (malloc'd) */
+	size_t ca_len;
+};
+
+/* Reads `fd` from offset 0 to its end into *out and closes it (so nothing
+ * this process starts inherits it). The plaintext read is wiped. Owned by
+ * the caller until normal_creds_free. */
+MAYDAY_NODISCARD enum mayday_err normal_creds_read(int fd, struct normal_creds *out);
+
+/* The same from a buffer (the parser, for the tests and the fuzz target). */
+MAYDAY_NODISCARD enum mayday_err normal_creds_parse(const uint8_t *buf, size_t len,
+						    struct normal_creds *out);
+
+void normal_creds_free(struct normal_creds *c); /* NULL-safe; frees the key (clears it) */
+
+#endif

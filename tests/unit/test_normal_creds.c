@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Normal code's side of the credential split (device/normal/normal_creds.c,
+ * normal_config.c): the bundle the TrE hands over is read from the
+ * inherited descriptor (which is closed after) and accepted only whole --
+ * a key, the certificate that certifies it, at least one CA -- and the
+ * TLS object built from it carries the device certificate (OU
+ * MAYDAY_DEVICE_CERT_OU), not the distress one; normal.conf is strict.
+ */
+#define _GNU_SOURCE /* memfd_create */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+
+#include "hal/rot.h"
+#include "mayday/keys.h"
+#include "normal_config.h"
+#include "normal_creds.h"
+#include "prov_x509.h"
+#include "tx_mtls.h"
+
+struct pki {
+	EVP_PKEY *ca_key, *key, *other;
+	X509 *ca, *cert;
+};
+
+static EVP_PKEY *gen(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+
+	assert_non_null(k);
+	return k;
+}
+
+static int setup(void **state)
+{
+	struct pki *p = calloc(1, sizeof(*p));
+
+	assert_non_null(p);
+	p->ca_key = gen();
+	p->key = gen();
+	p->other = gen();
+	assert_int_equal(prov_x509_make_ca(p->ca_key, "test CA", 30, &p->ca), MAYDAY_OK);
+	assert_int_equal(prov_x509_issue(p->ca, p->ca_key, p->key, "hnb-7", NULL, PROV_X509_DEVICE,
+					 30, &p->cert), MAYDAY_OK);
+	*state = p;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct pki *p = *state;
+
+	EVP_PKEY_free(p->ca_key);
+	EVP_PKEY_free(p->key);
+	EVP_PKEY_free(p->other);
+	X509_free(p->ca);
+	X509_free(p->cert);
+	free(p);
+	return 0;
+}
+
+/* key, cert, n_ca CA certificates, as PEM into buf. */
+static size_t bundle(EVP_PKEY *key, X509 *cert, X509 *ca, int n_ca, char *buf, size_t cap)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *text;
+	long n;
+
+	assert_non_null(b);
+	if (key)
+		assert_int_equal(PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL), 1);
+	if (cert)
+		assert_int_equal(PEM_write_bio_X509(b, cert), 1);
+	for (int i = 0; i < n_ca; i++)
+		assert_int_equal(PEM_write_bio_X509(b, ca), 1);
+	n = BIO_get_mem_data(b, &text);
+	assert_true(n > 0 && (size_t)n <= cap);
+	memcpy(buf, text, (size_t)n);
+	BIO_free(b);
+	return (size_t)n;
+}
+
+static void test_bundle_read_from_descriptor(void **state)
+{
+	struct pki *p = *state;
+	static char buf[16384];
+	size_t len = bundle(p->key, p->cert, p->ca, 1, buf, sizeof(buf));
+	struct normal_creds c;
+	struct tx_mtls *tls = NULL;
+	int fd = memfd_create("creds", 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	assert_int_equal(normal_creds_read(fd, &c), MAYDAY_OK);
+	/* closed: nothing this process starts inherits it */
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(EVP_PKEY_eq(c.key, p->key), 1);
+	assert_non_null(memmem(c.cert_pem, c.cert_len, "BEGIN CERTIFICATE", 17));
+	assert_non_null(memmem(c.ca_pem, c.ca_len, "BEGIN CERTIFICATE", 17));
+	/* the TLS object of the CWMP client takes it */
+	assert_int_equal(tx_mtls_from_pem("test", c.key, c.cert_pem, c.cert_len, c.ca_pem,
+					  c.ca_len, &tls), MAYDAY_OK);
+	tx_mtls_free(tls);
+	normal_creds_free(&c);
+	assert_null(c.key);
+}
+
+/* The device certificate says what it is: the H(e)MS refuses it for distress. */
+static void test_device_certificate_is_marked(void **state)
+{
+	struct pki *p = *state;
+	X509_NAME *name = X509_get_subject_name(p->cert);
+	int at = X509_NAME_get_index_by_NID(name, NID_organizationalUnitName, -1);
+	X509 *distress = NULL;
+
+	assert_true(at >= 0);
+	const ASN1_STRING *ou = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+	assert_int_equal(ASN1_STRING_length(ou), strlen(MAYDAY_DEVICE_CERT_OU));
+	assert_memory_equal(ASN1_STRING_get0_data(ou), MAYDAY_DEVICE_CERT_OU,
+			    strlen(MAYDAY_DEVICE_CERT_OU));
+	/* the DCF's client certificate carries no OU */
+	assert_int_equal(prov_x509_issue(p->ca, p->ca_key, p->other, "hnb-7", NULL,
+					 PROV_X509_CLIENT, 30, &distress), MAYDAY_OK);
+	assert_int_equal(X509_NAME_get_index_by_NID(X509_get_subject_name(distress),
+						    NID_organizationalUnitName, -1), -1);
+	X509_free(distress);
+}
+
+static void test_incomplete_or_foreign_bundles_refused(void **state)
+{
+	struct pki *p = *state;
+	static char buf[HAL_ROT_CREDS_MAX + 16];
+	struct normal_creds c;
+	size_t len;
+
+	/* no CA: nothing could vouch for the ACS */
+	len = bundle(p->key, p->cert, NULL, 0, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	assert_null(c.key);
+	/* a certificate of another key */
+	len = bundle(p->other, p->cert, p->ca, 1, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	/* a key of another curve */
+	EVP_PKEY *p384 = EVP_EC_gen("P-384");
+	assert_non_null(p384);
+	len = bundle(p384, p->cert, p->ca, 1, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	EVP_PKEY_free(p384);
+	/* no key */
+	len = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	/* nothing, garbage */
+	assert_int_equal(normal_creds_parse((const uint8_t *)"", 0, &c), MAYDAY_E_KEY);
+	assert_int_equal(normal_creds_parse((const uint8_t *)"-----BEGIN", 10, &c), MAYDAY_E_KEY);
+	/* too many CAs, too many bytes */
+	len = bundle(p->key, p->cert, p->ca, 9, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_TOOBIG);
+	memset(buf, 'A', sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, HAL_ROT_CREDS_MAX + 1, &c),
+			 MAYDAY_E_TOOBIG);
+	int fd = memfd_create("big", 0);
+	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	assert_int_equal(normal_creds_read(fd, &c), MAYDAY_E_TOOBIG);
+	assert_null(c.key);
+}
+
+static void test_config(void **state)
+{
+	struct normal_config cfg;
+	struct normal_config_error err;
+	static const char full[] =
+		"# comment\n[cwmp]\ntimeout_ms = 2500\nmax_image_size = 1048576\n"
+		"pin_sha256 = 00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF\n"
+		"[device]\ndcf_version = 1.2.3\n";
+	(void)state;
+
+	assert_int_equal(normal_config_parse("", 0, &cfg, &err), MAYDAY_OK);
+	assert_int_equal(cfg.timeout_ms, 10000);
+	assert_false(cfg.pin_set);
+	assert_string_equal(cfg.dcf_version, "unknown");
+	assert_int_equal(normal_config_parse(full, sizeof(full) - 1, &cfg, &err), MAYDAY_OK);
+	assert_int_equal(cfg.timeout_ms, 2500);
+	assert_int_equal(cfg.max_image_size, 1048576);
+	assert_true(cfg.pin_set);
+	assert_int_equal(cfg.pin_sha256[31], 0xff);
+	assert_string_equal(cfg.dcf_version, "1.2.3");
+#define BAD(text, where)                                                                      \
+	do {                                                                                \
+		assert_int_equal(normal_config_parse(text, strlen(text), &cfg, &err),        \
+				 MAYDAY_E_INVALID);                                         \
+		assert_non_null(err.what);                                                  \
+		assert_string_equal(err.key, where);                                        \
+	} while (0)
+	BAD("[cwmp]\ntimeout_ms = 99\n", "cwmp.timeout_ms");
+	BAD("[cwmp]\ntimeout_ms = 600001\n", "cwmp.timeout_ms");
+	BAD("[cwmp]\ntimeout_ms = 1000\ntimeout_ms = 2000\n", "cwmp.timeout_ms");
+	BAD("[cwmp]\ntimeout_ms = -5\n", "cwmp.timeout_ms");
+	BAD("[cwmp]\npin_sha256 = 0011\n", "cwmp.pin_sha256");
+	BAD("[cwmp]\nmax_image_size = 0\n", "cwmp.max_image_size");
+	BAD("[cwmp]\nca = operator-ca.pem\n", "cwmp.ca"); /* no trust anchors here */
+	BAD("[dcf]\nversion = 1\n", "dcf.version");
+	BAD("[device]\ndcf_version = a b\n", "device.dcf_version");
+	assert_int_equal(normal_config_parse("[cwmp\n", 6, &cfg, &err), MAYDAY_E_INVALID);
+	assert_int_equal(normal_config_parse("a\0b", 3, &cfg, &err), MAYDAY_E_INVALID);
+	static char big[NORMAL_CONFIG_MAX + 1];
+	memset(big, '#', sizeof(big));
+	assert_int_equal(normal_config_parse(big, sizeof(big), &cfg, &err), MAYDAY_E_TOOBIG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bundle_read_from_descriptor),
+		cmocka_unit_test(test_device_certificate_is_marked),
+		cmocka_unit_test(test_incomplete_or_foreign_bundles_refused),
+		cmocka_unit_test(test_config),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

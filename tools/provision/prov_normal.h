@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Normal code's part of a new device (docs/rot.md, "Device credentials"):
+ * a fresh P-256 device key, distinct from the distress key, with a device
+ * certificate from the operator CA (CN = the device ID, OU =
+ * MAYDAY_DEVICE_CERT_OU), sealed with the operator CA certificate into the
+ * RoT (hal_rot_file_provision_creds: released only in a verified
+ * start-up), and normal code's own settings, state/normal.conf
+ * (device/normal/normal_config.h).
+ */
+#ifndef MAYDAY_PROV_NORMAL_H
+#define MAYDAY_PROV_NORMAL_H
+
+#include <stdint.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "hal/flash.h"
+
+struct prov_normal {
+	const char *device_id;
+	X509 *ca_cert;            /* the operator CA: issues, and vouches for the ACS */
+	EVP_PKEY *ca_key;
+	EVP_PKEY *vendor_pub;     /* the sealing policy is bound to it */
+	const uint8_t *pin;       /* NULL, or the ACS key's SPKI SHA-256 */
+	uint64_t max_image_size;
+	const char *dcf_version;
+	int cert_days;
+};
+
+/* Writes both through `f` (a provisioning handle whose RoT is already
+ * provisioned); 1 on success, else 0 with the failure logged once. All
+ * borrowed; the private key exists only in memory here (wiped) and sealed
+ * in the RoT. */
+int prov_normal_make(struct hal_flash *f, const struct prov_normal *p);
+
+#endif
