@@ -32,7 +32,11 @@ enum mayday_err normal_inform_run(struct hal_flash *f, struct hal_rot *rot,
 		log_info("no periodic Inform: no CWMP client in %s [cwmp]", DCF_CONFIG_NAME);
 		return MAYDAY_E_INVALID;
 	}
-	dcf_remediate_client(&cfg, f, rot, device_id, image_version,
+	struct net_tls *tls = NULL;
+	rc = dcf_remediate_tls(&cfg, f, rot, &tls); /* logged */
+	if (rc != MAYDAY_OK)
+		return rc;
+	dcf_remediate_client(&cfg, f, tls, device_id, image_version,
 			     dcf_report_free_space(hal_flash_device_dir(f)), &c);
 	const struct cpe_client_session q = {
 		.url = url,
@@ -41,5 +45,7 @@ enum mayday_err normal_inform_run(struct hal_flash *f, struct hal_rot *rot,
 		.refuse_download = true,
 		.refuse_reboot = true,
 	};
-	return cpe_client_run(&c, &q, &out); /* logs the session's end */
+	rc = cpe_client_run(&c, &q, &out); /* logs the session's end */
+	net_tls_free(tls);
+	return rc;
 }

@@ -13,7 +13,6 @@
  * Inform that tells the network it is alive (normal_inform.h), once or
  * every --inform-every seconds.
  */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -168,10 +167,6 @@ int main(int argc, char **argv)
 	log_init("mayday-normal", 0);
 	if (parse(argc, argv, &o) != 0)
 		return MAYDAY_EXIT_NORMAL_FAILED;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_info("cannot initialise libcurl");
-		return MAYDAY_EXIT_NORMAL_FAILED;
-	}
 	cwmp_global_init();
 	struct normal_attach_cfg acfg;
 	char aerr[128];
@@ -245,6 +240,5 @@ out:
 	hal_rot_close(rot);
 	hal_flash_close(f);
 	free(m);
-	curl_global_cleanup();
 	return code;
 }

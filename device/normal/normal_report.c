@@ -118,8 +118,14 @@ enum mayday_err normal_report_run(struct hal_flash *f, struct hal_rot *rot,
 			 rec.command_key, DCF_CONFIG_NAME);
 		return MAYDAY_E_INVALID;
 	}
+	struct net_tls *tls = NULL;
+	rc = dcf_remediate_tls(&cfg, f, rot, &tls); /* logged */
+	if (rc != MAYDAY_OK)
+		return rc;
 	struct cpe_client c;
-	dcf_remediate_client(&cfg, f, rot, device_id, image_version,
+	dcf_remediate_client(&cfg, f, tls, device_id, image_version,
 			     dcf_report_free_space(hal_flash_device_dir(f)), &c);
-	return cpe_client_report(&c, rec.acs_url, &tc, true);
+	rc = cpe_client_report(&c, rec.acs_url, &tc, true);
+	net_tls_free(tls);
+	return rc;
 }
