@@ -93,8 +93,9 @@ enum mayday_err cpe_http_post(void *ctx, const char *body, size_t len, char *rep
 	};
 	rc = net_http_exchange(h->http, &r, (uint8_t *)reply, cap, reply_len, &hd);
 	if (rc != MAYDAY_OK) {
-		*reply_len = 0;
-		return rc; /* logged by the client */
+		*reply_len = 0; /* logged by the client */
+		return rc == MAYDAY_E_TIMEOUT || rc == MAYDAY_E_TOOBIG || rc == MAYDAY_E_NOMEM
+			       ? rc : MAYDAY_E_IO;
 	}
 	if (hd.status == 204 || (hd.status == 200 && *reply_len == 0)) {
 		*reply_len = 0;

@@ -43,9 +43,9 @@ MAYDAY_NODISCARD enum mayday_err cpe_http_open(const struct cpe_http_params *p,
 /* cpe_post_fn over the channel (ctx: struct cpe_http). Each request gets
  * timeout_ms, or what is left of session_ms if that is less. Errors:
  * MAYDAY_E_TIMEOUT (also once session_ms has passed), MAYDAY_E_TOOBIG
- * (answer larger than cap), MAYDAY_E_IO (connection, TLS, other HTTP
- * status), MAYDAY_E_MALFORMED (an answer that is not HTTP), MAYDAY_E_KEY
- * (the server's certificate). Logged once. */
+ * (answer larger than cap), MAYDAY_E_IO (connection, TLS, the server's
+ * certificate, an answer that is not HTTP, another HTTP status). Logged
+ * once. */
 MAYDAY_NODISCARD enum mayday_err cpe_http_post(void *ctx, const char *body, size_t len,
 					       char *reply, size_t cap, size_t *reply_len);
 
