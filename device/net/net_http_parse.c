@@ -424,13 +424,19 @@ static enum mayday_err line_byte(struct net_http_parse *p, uint8_t c)
 		return fail(p, MAYDAY_E_TOOBIG, p->state == S_TRAILER ? "trailers too large"
 								  : "head too large");
 	if (c == '\n') {
-		size_t n = p->line_len;
+		size_t n = p->line_len, at = p->offset;
+		enum mayday_err rc;
 		if (n > 0 && p->line[n - 1] == '\r')
 			n--;
+		/* a line's errors are reported at its first byte */
+		p->offset -= p->line_len;
 		p->line_len = 0;
 		if (memchr(p->line, '\r', n))
-			return fail(p, MAYDAY_E_MALFORMED, "CR not followed by LF");
-		return line_done(p, p->line, n);
+			rc = fail(p, MAYDAY_E_MALFORMED, "CR not followed by LF");
+		else
+			rc = line_done(p, p->line, n);
+		p->offset = at;
+		return rc;
 	}
 	if (c == '\0')
 		return fail(p, MAYDAY_E_MALFORMED, "NUL byte in a line");
@@ -478,6 +484,8 @@ enum mayday_err net_http_parse_feed(struct net_http_parse *p, const uint8_t *in,
 		p->offset++;
 	}
 	*used = i;
+	if (rc != MAYDAY_OK)
+		*body_len = 0; /* nothing of a failed answer is handed out */
 	return rc;
 }
 

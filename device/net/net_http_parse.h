@@ -95,7 +95,7 @@ void net_http_parse_init(struct net_http_parse *p, int head_request);
 /* Feeds `len` bytes. *used is how many were consumed (the rest is for the
  * next call: it is only short of len when one body span was returned or
  * the answer is complete). *body / *body_len: body bytes found in this call
- * (a pointer into `in`; *body_len 0 if none). Returns MAYDAY_OK, or
+ * (a pointer into `in`; *body_len 0 if none, or on error). Returns MAYDAY_OK, or
  * MAYDAY_E_MALFORMED / MAYDAY_E_TOOBIG / MAYDAY_E_UNSUPPORTED with
  * net_http_parse_diag saying where and why; after an error every further
  * call fails the same way. */

@@ -38,3 +38,7 @@ target_link_libraries(fuzz_hal_flash_fault_spec PRIVATE mayday_hal mayday)
 mayday_fuzz_target(fuzz_cpe_record ${CMAKE_SOURCE_DIR}/device/cpe/cpe_record.c)
 target_include_directories(fuzz_cpe_record PRIVATE ${CMAKE_SOURCE_DIR}/device/cpe)
 target_link_libraries(fuzz_cpe_record PRIVATE mayday_cwmp mayday_hal mayday)
+# The device's HTTP response parser (device/net/), fed whole and in pieces.
+mayday_fuzz_target(fuzz_net_http ${CMAKE_SOURCE_DIR}/device/net/net_http_parse.c)
+target_include_directories(fuzz_net_http PRIVATE ${CMAKE_SOURCE_DIR}/device/net)
+target_link_libraries(fuzz_net_http PRIVATE mayday)
