@@ -16,8 +16,8 @@ target_include_directories(fuzz_normal_attach_cfg PRIVATE ${CMAKE_SOURCE_DIR}/de
   ${CMAKE_SOURCE_DIR}/device/normal)
 target_link_libraries(fuzz_normal_attach_cfg PRIVATE mayday_hal mayday mayday_log)
 # dcf_config needs the transport table (which methods this build has), and
-# with it every transport and libcurl: it links mayday_dcf_core, which the
-# fuzz build instruments like every library.
+# with it every transport and the URL parser (device/net/net_url.c): it links
+# mayday_dcf_core, which the fuzz build instruments like every library.
 mayday_fuzz_target(fuzz_dcf_config)
 target_link_libraries(fuzz_dcf_config PRIVATE mayday_dcf_core)
 # The DCF's attempt state, read back from the state partition.
