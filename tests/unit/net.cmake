@@ -9,3 +9,8 @@ foreach(t ${MAYDAY_NET_TESTS})
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+
+add_executable(test_net_http ${CMAKE_CURRENT_LIST_DIR}/test_net_http.c)
+target_link_libraries(test_net_http PRIVATE mayday_net PkgConfig::CMOCKA Threads::Threads)
+add_test(NAME test_net_http COMMAND test_net_http)
+set_tests_properties(test_net_http PROPERTIES LABELS unit TIMEOUT 120)

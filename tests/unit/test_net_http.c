@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * net_http, the device's HTTP client, against a scripted server on
+ * 127.0.0.1 (a thread writing raw answers, so the answers can be anything:
+ * chunked in odd pieces, cut off, too large, silent). What a caller relies
+ * on: one connection reused for several requests, a cookie sent back, a new
+ * connection when the server closes, a request retried once when the server
+ * dropped the idle connection, bodies bounded (announced or not), a cut
+ * answer and a silent server reported as such, a streamed GET within its
+ * maximum, a refused connection. Time is only ever a deadline that must
+ * pass (a silent server), never a duration to beat. TLS is exercised with
+ * real credentials by test_dcf_tls and test_cpe_http (same client).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net_conn.h"
+#include "net_http.h"
+
+#define STEPS_MAX 8
+
+struct step {
+	const char *answer;   /* written whole, in pieces of `piece` bytes (0: at once) */
+	size_t piece;
+	int close_after;      /* close the connection after answering */
+	int silent;           /* read the request, answer nothing, wait for the client to go */
+};
+
+struct server {
+	struct step steps[STEPS_MAX];
+	unsigned n_steps;
+	int lfd;
+	uint16_t port;
+	pthread_t th;
+	/* seen */
+	int connections;
+	int requests;
+	char last_head[1024];
+	char cookie[256];
+};
+
+/* One request head (and its Content-Length body) from fd; 0 at EOF. */
+static int read_request(struct server *s, int fd)
+{
+	char buf[4096];
+	size_t n = 0;
+	char *end = NULL;
+
+	while (!end) {
+		ssize_t k = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
+		if (k <= 0)
+			return 0;
+		n += (size_t)k;
+		buf[n] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+	}
+	size_t head = (size_t)(end + 4 - buf);
+	snprintf(s->last_head, sizeof(s->last_head), "%.*s", (int)head, buf);
+	const char *cl = strstr(s->last_head, "Content-Length: ");
+	size_t body = cl ? strtoul(cl + 16, NULL, 10) : 0;
+	const char *ck = strstr(s->last_head, "Cookie: ");
+	if (ck)
+		snprintf(s->cookie, sizeof(s->cookie), "%.*s", (int)strcspn(ck + 8, "\r"), ck + 8);
+	size_t have = n - head;
+	while (have < body) {
+		ssize_t k = recv(fd, buf, sizeof(buf), 0);
+		if (k <= 0)
+			return 0;
+		have += (size_t)k;
+	}
+	return 1;
+}
+
+static void *serve(void *arg)
+{
+	struct server *s = arg;
+	unsigned i = 0;
+
+	while (i < s->n_steps) {
+		int fd = accept(s->lfd, NULL, NULL);
+		if (fd < 0)
+			break;
+		s->connections++;
+		while (i < s->n_steps && read_request(s, fd)) {
+			const struct step *st = &s->steps[i++];
+			s->requests++;
+			if (st->silent) {
+				char c;
+				while (recv(fd, &c, 1, 0) > 0)
+					;
+				break;
+			}
+			size_t len = strlen(st->answer), piece = st->piece ? st->piece : len;
+			for (size_t at = 0; at < len; at += piece) {
+				if (send(fd, st->answer + at, len - at < piece ? len - at : piece,
+					 MSG_NOSIGNAL) < 0)
+					break;
+				if (st->piece)
+					usleep(1000);
+			}
+			if (st->close_after)
+				break;
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static void server_start(struct server *s)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int one = 1;
+
+	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s->lfd >= 0);
+	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(s->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s->lfd, 4), 0);
+	assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&a, &al), 0);
+	s->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&s->th, NULL, serve, s), 0);
+}
+
+static void server_join(struct server *s)
+{
+	shutdown(s->lfd, SHUT_RDWR);
+	pthread_join(s->th, NULL);
+	close(s->lfd);
+}
+
+static struct net_http *client(struct server *s)
+{
+	struct net_http *h = NULL;
+	const struct net_http_params p = { .who = "test", .addr = "127.0.0.1", .port = s->port,
+					   .host = "hems.example", .user_agent = "t" };
+
+	assert_int_equal(net_http_new(&p, &h), MAYDAY_OK);
+	return h;
+}
+
+static enum mayday_err post(struct net_http *h, uint8_t *buf, size_t cap, size_t *len,
+			    struct net_http_head *hd)
+{
+	const struct net_http_request r = { .method = "POST", .path = "/x",
+					    .content_type = "application/cose",
+					    .body = (const uint8_t *)"abc", .body_len = 3,
+					    .deadline_ms = net_conn_deadline(20000) };
+
+	return net_http_exchange(h, &r, buf, cap, len, hd);
+}
+
+#define OK_ANSWER(body) "HTTP/1.1 200 OK\r\nContent-Length: " #body "\r\n\r\n"
+
+static void test_keep_alive_and_cookie(void **state)
+{
+	struct server s = { .n_steps = 3 };
+	struct net_http_head hd;
+	uint8_t buf[64];
+	size_t len;
+
+	(void)state;
+	s.steps[0].answer = "HTTP/1.1 200 OK\r\nSet-Cookie: sid=42; Path=/\r\nContent-Length: 2\r\n"
+			    "\r\nhi";
+	s.steps[1].answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+	s.steps[1].piece = 3; /* the chunks split across reads */
+	s.steps[2].answer = "HTTP/1.1 204 No Content\r\n\r\n";
+	server_start(&s);
+	struct net_http *h = client(&s);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_OK);
+	assert_int_equal(hd.status, 200);
+	assert_int_equal(len, 2);
+	assert_memory_equal(buf, "hi", 2);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_OK);
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "abcde", 5);
+	assert_string_equal(s.cookie, "sid=42");
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_OK);
+	assert_int_equal(hd.status, 204);
+	assert_int_equal(len, 0);
+	assert_int_equal(net_http_connections(h), 1);
+	net_http_free(h);
+	server_join(&s);
+	assert_int_equal(s.connections, 1);
+	assert_int_equal(s.requests, 3);
+	assert_non_null(strstr(s.last_head, "POST /x HTTP/1.1\r\n"));
+	assert_non_null(strstr(s.last_head, "Host: hems.example:"));
+	assert_non_null(strstr(s.last_head, "Content-Length: 3\r\n"));
+	assert_null(strstr(s.last_head, "Expect"));
+}
+
+/* Connection: close -> the next request opens a new connection; a server
+ * that drops an idle kept-alive connection gets the request again. */
+static void test_reconnects(void **state)
+{
+	struct server s = { .n_steps = 3 };
+	struct net_http_head hd;
+	uint8_t buf[64];
+	size_t len;
+
+	(void)state;
+	s.steps[0].answer = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na";
+	s.steps[0].close_after = 1;
+	s.steps[1].answer = OK_ANSWER(1) "b";
+	s.steps[1].close_after = 1; /* closes without saying so */
+	s.steps[2].answer = OK_ANSWER(1) "c";
+	server_start(&s);
+	struct net_http *h = client(&s);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_OK);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_OK);
+	assert_memory_equal(buf, "b", 1);
+	usleep(100000); /* let the close arrive; with or without, the answer is "c" */
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_OK);
+	assert_memory_equal(buf, "c", 1);
+	assert_int_equal(net_http_connections(h), 3);
+	net_http_free(h);
+	server_join(&s);
+	assert_int_equal(s.requests, 3);
+}
+
+static void test_bounded_bodies(void **state)
+{
+	struct server s = { .n_steps = 3 };
+	struct net_http_head hd;
+	uint8_t buf[4];
+	size_t len;
+
+	(void)state;
+	s.steps[0].answer = OK_ANSWER(5) "12345"; /* announced too large */
+	s.steps[0].close_after = 1;
+	s.steps[1].answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "3\r\n123\r\n2\r\n45\r\n0\r\n\r\n"; /* unannounced */
+	s.steps[1].close_after = 1;
+	s.steps[2].answer = OK_ANSWER(4) "1234"; /* fits exactly */
+	server_start(&s);
+	struct net_http *h = client(&s);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_E_TOOBIG);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_E_TOOBIG);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_OK);
+	assert_int_equal(len, 4);
+	net_http_free(h);
+	server_join(&s);
+}
+
+static void test_cut_and_malformed(void **state)
+{
+	struct server s = { .n_steps = 2 };
+	struct net_http_head hd;
+	uint8_t buf[64];
+	size_t len;
+
+	(void)state;
+	s.steps[0].answer = OK_ANSWER(10) "12345";
+	s.steps[0].close_after = 1;
+	s.steps[1].answer = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na";
+	server_start(&s);
+	struct net_http *h = client(&s);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_E_MALFORMED);
+	assert_int_equal(net_http_failed_at(h), NET_HTTP_STAGE_EXCHANGE);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_E_MALFORMED);
+	net_http_free(h);
+	server_join(&s);
+}
+
+static void test_silent_server_times_out(void **state)
+{
+	struct server s = { .n_steps = 1 };
+	struct net_http_head hd;
+	uint8_t buf[8];
+	size_t len;
+
+	(void)state;
+	s.steps[0].silent = 1;
+	server_start(&s);
+	struct net_http *h = client(&s);
+	const struct net_http_request r = { .method = "GET", .path = "/",
+					    .deadline_ms = net_conn_deadline(300) };
+	assert_int_equal(net_http_exchange(h, &r, buf, sizeof(buf), &len, &hd), MAYDAY_E_TIMEOUT);
+	net_http_free(h); /* closes: the server's read ends */
+	server_join(&s);
+}
+
+struct sink {
+	size_t total;
+	int calls;
+};
+
+static enum mayday_err count(void *ctx, const uint8_t *data, size_t len)
+{
+	struct sink *k = ctx;
+
+	(void)data;
+	k->total += len;
+	k->calls++;
+	return MAYDAY_OK;
+}
+
+static void test_streamed_get(void **state)
+{
+	static char big[40000];
+	struct server s = { .n_steps = 3 };
+	struct net_http_head hd;
+	struct sink k = { 0 };
+	int n = snprintf(big, sizeof(big), "HTTP/1.1 200 OK\r\nContent-Length: 30000\r\n\r\n");
+
+	(void)state;
+	memset(big + n, 'z', 30000);
+	big[n + 30000] = '\0';
+	s.steps[0].answer = big;
+	s.steps[1].answer = big; /* more than the maximum: refused when announced */
+	s.steps[1].close_after = 1;
+	s.steps[2].answer = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!";
+	server_start(&s);
+	struct net_http *h = client(&s);
+	const struct net_http_request r = { .method = "GET", .path = "/bundle",
+					    .deadline_ms = net_conn_deadline(20000) };
+	assert_int_equal(net_http_get(h, &r, 30000, count, &k, &hd), MAYDAY_OK);
+	assert_int_equal(k.total, 30000);
+	assert_true(k.calls >= 8); /* in pieces of at most 4 KiB: constant memory */
+	k.total = 0;
+	assert_int_equal(net_http_get(h, &r, 29999, count, &k, &hd), MAYDAY_E_TOOBIG);
+	assert_int_equal(k.total, 0);
+	assert_int_equal(net_http_get(h, &r, 30000, count, &k, &hd), MAYDAY_OK);
+	assert_int_equal(hd.status, 404);
+	assert_int_equal(k.total, 0);
+	net_http_free(h);
+	server_join(&s);
+}
+
+static void test_refused_and_invalid(void **state)
+{
+	struct server s = { .n_steps = 0 };
+	struct net_http_head hd;
+	struct net_http *h = NULL;
+	uint8_t buf[8];
+	size_t len;
+
+	(void)state;
+	server_start(&s); /* serves nothing: its port is then free */
+	uint16_t port = s.port;
+	server_join(&s);
+	const struct net_http_params p = { .who = "test", .addr = "127.0.0.1", .port = port };
+	assert_int_equal(net_http_new(&p, &h), MAYDAY_OK);
+	assert_int_equal(post(h, buf, sizeof(buf), &len, &hd), MAYDAY_E_IO);
+	assert_int_equal(net_http_failed_at(h), NET_HTTP_STAGE_CONNECT);
+	assert_int_equal(net_http_connections(h), 0);
+	net_http_free(h);
+
+	int fd = -1;
+	const char *why = NULL;
+	assert_int_equal(net_conn_open("localhost", 80, net_conn_deadline(1000), &fd, &why),
+			 MAYDAY_E_INVALID); /* no name lookups */
+	assert_int_equal(fd, -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keep_alive_and_cookie),
+		cmocka_unit_test(test_reconnects),
+		cmocka_unit_test(test_bounded_bodies),
+		cmocka_unit_test(test_cut_and_malformed),
+		cmocka_unit_test(test_silent_server_times_out),
+		cmocka_unit_test(test_streamed_get),
+		cmocka_unit_test(test_refused_and_invalid),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
