@@ -14,7 +14,6 @@ build_pkgs=(
   libjansson-dev      # JSON for maydayctl --json
   libevent-dev        # maydayd event loop
   libsqlite3-dev sqlite3   # incident store (WAL)
-  libcurl4-openssl-dev     # DCF's HTTP(S) client: TLS 1.3 mutual auth and plain HTTP POSTs
   libxml2-dev libxml2-utils   # CWMP (TR-069) envelopes: libxml2 parser/writer; xmllint validates them in tests
   libcap-dev          # maydayd keeps CAP_NET_BIND_SERVICE until its sockets are bound, then none
 )
