@@ -5,11 +5,21 @@
  * per connection over the caller's socket (OpenSSL's socket BIO), driven
  * non-blocking: every WANT_READ / WANT_WRITE waits on the socket for what
  * is left of the deadline.
+ *
+ * OpenSSL's socket BIO writes with write(2), which raises SIGPIPE when the
+ * server has gone: that would kill the DCF. Every SSL call that may write
+ * runs with SIGPIPE blocked in the calling thread, and a SIGPIPE it raised
+ * is taken off the pending set before the mask is restored (the caller's
+ * disposition of SIGPIPE is left alone; the error comes back as EPIPE).
  */
 #include "net_tls.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +163,38 @@ out:
 	return rc;
 }
 
+struct pipe_guard {
+	sigset_t old;
+	int was_pending;
+};
+
+static void pipe_block(struct pipe_guard *g)
+{
+	sigset_t pipe, pending;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigemptyset(&pending);
+	g->was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+	pthread_sigmask(SIG_BLOCK, &pipe, &g->old);
+}
+
+static void pipe_restore(struct pipe_guard *g)
+{
+	sigset_t pipe, pending;
+	const struct timespec zero = { 0, 0 };
+	int saved = errno;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigemptyset(&pending);
+	if (!g->was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1)
+		while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+	errno = saved;
+}
+
 static int is_ip_literal(const char *host)
 {
 	unsigned char a[16];
@@ -230,8 +272,11 @@ enum mayday_err net_tls_connect(const struct net_tls *t, int fd, const char *hos
 		goto internal;
 	}
 	for (;;) {
+		struct pipe_guard g;
 		ERR_clear_error();
+		pipe_block(&g);
 		ret = SSL_connect(ssl);
+		pipe_restore(&g);
 		if (ret == 1)
 			break;
 		rc = wait_for(ssl, fd, ret, deadline_ms, &err);
@@ -270,8 +315,11 @@ enum mayday_err net_tls_read(SSL *ssl, int fd, void *buf, size_t cap, size_t *n,
 		int ret, err;
 		enum mayday_err rc;
 
+		struct pipe_guard g;
 		ERR_clear_error();
-		ret = SSL_read_ex(ssl, buf, cap, &got);
+		pipe_block(&g);
+		ret = SSL_read_ex(ssl, buf, cap, &got); /* may write: a key update */
+		pipe_restore(&g);
 		if (ret == 1) {
 			*n = got;
 			return MAYDAY_OK;
@@ -301,8 +349,11 @@ enum mayday_err net_tls_write(SSL *ssl, int fd, const void *buf, size_t len,
 		int ret, err;
 		enum mayday_err rc;
 
+		struct pipe_guard g;
 		ERR_clear_error();
+		pipe_block(&g);
 		ret = SSL_write_ex(ssl, p, len, &put);
+		pipe_restore(&g);
 		if (ret == 1) {
 			p += put;
 			len -= put;

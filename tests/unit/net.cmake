@@ -11,6 +11,7 @@ foreach(t ${MAYDAY_NET_TESTS})
 endforeach()
 
 add_executable(test_net_http ${CMAKE_CURRENT_LIST_DIR}/test_net_http.c)
-target_link_libraries(test_net_http PRIVATE mayday_net PkgConfig::CMOCKA Threads::Threads)
+target_link_libraries(test_net_http PRIVATE mayday_net PkgConfig::CMOCKA Threads::Threads
+                      OpenSSL::SSL OpenSSL::Crypto)
 add_test(NAME test_net_http COMMAND test_net_http)
 set_tests_properties(test_net_http PROPERTIES LABELS unit TIMEOUT 120)

@@ -8,8 +8,11 @@
  * dropped the idle connection, bodies bounded (announced or not), a cut
  * answer and a silent server reported as such, a streamed GET within its
  * maximum, a refused connection. Time is only ever a deadline that must
- * pass (a silent server), never a duration to beat. TLS is exercised with
- * real credentials by test_dcf_tls and test_cpe_http (same client).
+ * pass (a silent server), never a duration to beat. Over TLS (a self-signed
+ * certificate for 127.0.0.1 made here; the device's mutual TLS is exercised
+ * by test_dcf_tls and test_cpe_http): the address verified, a wrong name or
+ * pin refused, and a server that hangs up while the client writes does not
+ * kill the process with SIGPIPE (which this test leaves at its default).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +29,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "net_conn.h"
 #include "net_http.h"
@@ -367,6 +376,174 @@ static void test_refused_and_invalid(void **state)
 	assert_int_equal(fd, -1);
 }
 
+/* A TLS server: one connection, handshake, then either one answer to one
+ * request, or (hang_up) a close right after the handshake. */
+struct tls_server {
+	SSL_CTX *ctx;
+	int lfd, hang_up, handshakes;
+	uint16_t port;
+	pthread_t th;
+};
+
+static void *tls_serve(void *arg)
+{
+	struct tls_server *s = arg;
+	int fd = accept(s->lfd, NULL, NULL);
+	SSL *ssl;
+	char buf[4096];
+	size_t n;
+	static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	sigset_t pipe;
+
+	/* the server's own writes to a client that left: not what is tested */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
+	if (fd < 0)
+		return NULL;
+	ssl = SSL_new(s->ctx);
+	SSL_set_fd(ssl, fd);
+	if (SSL_accept(ssl) == 1) {
+		s->handshakes++;
+		if (!s->hang_up && SSL_read_ex(ssl, buf, sizeof(buf), &n) == 1)
+			(void)SSL_write_ex(ssl, answer, sizeof(answer) - 1, &n);
+		if (!s->hang_up)
+			while (SSL_read_ex(ssl, buf, sizeof(buf), &n) == 1)
+				;
+	}
+	SSL_free(ssl);
+	close(fd);
+	return NULL;
+}
+
+/* A P-256 key and a self-signed certificate for IP 127.0.0.1, as PEM. */
+static void self_signed(EVP_PKEY **key, char **pem, size_t *len)
+{
+	X509 *x = X509_new();
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p;
+
+	*key = EVP_EC_gen("P-256");
+	assert_non_null(*key);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)"test server", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_set_pubkey(x, *key);
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1");
+	assert_non_null(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(x, *key, EVP_sha256()) > 0);
+	assert_int_equal(PEM_write_bio_X509(bio, x), 1);
+	*len = (size_t)BIO_get_mem_data(bio, &p);
+	*pem = malloc(*len);
+	memcpy(*pem, p, *len);
+	BIO_free(bio);
+	X509_free(x);
+}
+
+static void tls_start(struct tls_server *s, EVP_PKEY *key, const char *pem, size_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+
+	BIO_free(bio);
+	s->ctx = SSL_CTX_new(TLS_server_method());
+	assert_int_equal(SSL_CTX_use_certificate(s->ctx, x), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(s->ctx, key), 1);
+	X509_free(x);
+	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(s->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s->lfd, 4), 0);
+	assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&a, &al), 0);
+	s->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&s->th, NULL, tls_serve, s), 0);
+}
+
+static void tls_join(struct tls_server *s)
+{
+	shutdown(s->lfd, SHUT_RDWR);
+	pthread_join(s->th, NULL);
+	close(s->lfd);
+	SSL_CTX_free(s->ctx);
+}
+
+static enum mayday_err tls_post(struct tls_server *s, const char *host, const uint8_t *pin,
+				const char *pem, size_t len, size_t body_len,
+				enum net_http_stage *stage)
+{
+	struct net_tls *tls = NULL;
+	struct net_http *h = NULL;
+	struct net_http_head hd;
+	uint8_t buf[16];
+	size_t n = 0;
+	static uint8_t body[4u << 20];
+
+	assert_int_equal(net_tls_new("test", NULL, NULL, 0, pem, len, pin, &tls), MAYDAY_OK);
+	const struct net_http_params p = { .who = "test", .addr = "127.0.0.1", .port = s->port,
+					   .host = host, .tls = tls };
+	assert_int_equal(net_http_new(&p, &h), MAYDAY_OK);
+	const struct net_http_request r = { .method = "POST", .path = "/", .body = body,
+					    .body_len = body_len,
+					    .deadline_ms = net_conn_deadline(20000) };
+	enum mayday_err rc = net_http_exchange(h, &r, buf, sizeof(buf), &n, &hd);
+	if (rc == MAYDAY_OK)
+		assert_memory_equal(buf, "ok", 2);
+	*stage = net_http_failed_at(h);
+	net_http_free(h);
+	net_tls_free(tls);
+	return rc;
+}
+
+static void test_tls(void **state)
+{
+	EVP_PKEY *key;
+	char *pem;
+	size_t len;
+	enum net_http_stage stage;
+	uint8_t wrong_pin[32] = { 1 };
+	struct tls_server s = { 0 };
+
+	(void)state;
+	self_signed(&key, &pem, &len);
+	tls_start(&s, key, pem, len);
+	assert_int_equal(tls_post(&s, NULL, NULL, pem, len, 3, &stage), MAYDAY_OK);
+	tls_join(&s);
+	assert_int_equal(s.handshakes, 1);
+
+	memset(&s, 0, sizeof(s));
+	tls_start(&s, key, pem, len);
+	assert_int_equal(tls_post(&s, "hems.example", NULL, pem, len, 3, &stage), MAYDAY_E_KEY);
+	assert_int_equal(stage, NET_HTTP_STAGE_TLS);
+	tls_join(&s);
+
+	memset(&s, 0, sizeof(s));
+	tls_start(&s, key, pem, len);
+	assert_int_equal(tls_post(&s, NULL, wrong_pin, pem, len, 3, &stage), MAYDAY_E_KEY);
+	assert_int_equal(stage, NET_HTTP_STAGE_TLS);
+	tls_join(&s);
+
+	/* the server hangs up while 4 MiB are being written: an error, no SIGPIPE */
+	memset(&s, 0, sizeof(s));
+	s.hang_up = 1;
+	tls_start(&s, key, pem, len);
+	assert_int_equal(tls_post(&s, NULL, NULL, pem, len, 4u << 20, &stage), MAYDAY_E_IO);
+	assert_int_equal(stage, NET_HTTP_STAGE_EXCHANGE);
+	tls_join(&s);
+
+	EVP_PKEY_free(key);
+	free(pem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,8 +554,9 @@ int main(void)
 		cmocka_unit_test(test_silent_server_times_out),
 		cmocka_unit_test(test_streamed_get),
 		cmocka_unit_test(test_refused_and_invalid),
+		cmocka_unit_test(test_tls),
 	};
 
-	signal(SIGPIPE, SIG_IGN);
+	/* SIGPIPE stays at its default: the client must never raise it */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
