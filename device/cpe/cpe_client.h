@@ -3,9 +3,9 @@
  * The device's CWMP client as its programs use it: one session per call,
  * each over a fresh mutual-TLS connection (cpe_http) to the ACS URL, with
  * the device described by `info` and the credentials the caller built
- * (the DCF: its own, from the DCF partition and the RoT's TLS key). The DCF runs its remediation through it
- * (device/dcf/dcf_remediate.c) and normal code its recovery report
- * (device/normal/normal_report.c).
+ * (the DCF: its own, from the DCF partition and the RoT's TLS key). The
+ * DCF runs its remediation through it (device/dcf/dcf_remediate.c) and
+ * normal code its recovery report (device/normal/normal_report.c).
  */
 #ifndef MAYDAY_CPE_CLIENT_H
 #define MAYDAY_CPE_CLIENT_H

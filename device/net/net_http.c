@@ -10,6 +10,7 @@
 #include "net_http.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,15 +183,25 @@ static void keep_cookies(struct net_http *h, const struct net_http_head *hd)
 	}
 }
 
-static int append(char *buf, size_t cap, size_t *at, const char *fmt, const char *a,
-		  const char *b)
+/* Appends the strings up to the NULL; 0 if they do not fit. */
+static int put(char *buf, size_t cap, size_t *at, ...)
 {
-	int n = snprintf(buf + *at, cap - *at, fmt, a, b);
+	va_list ap;
+	const char *s;
+	int ok = 1;
 
-	if (n < 0 || (size_t)n >= cap - *at)
-		return 0;
-	*at += (size_t)n;
-	return 1;
+	va_start(ap, at);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		size_t n = strlen(s);
+		if (n >= cap - *at) {
+			ok = 0;
+			break;
+		}
+		memcpy(buf + *at, s, n + 1);
+		*at += n;
+	}
+	va_end(ap);
+	return ok;
 }
 
 static enum mayday_err format_head(struct net_http *h, const struct net_http_request *r,
@@ -203,20 +214,19 @@ static enum mayday_err format_head(struct net_http *h, const struct net_http_req
 
 	snprintf(port, sizeof(port), "%u", (unsigned)h->port);
 	snprintf(clen, sizeof(clen), "%zu", r->body_len);
-	ok = append(buf, cap, &at, "%s %s HTTP/1.1\r\n", r->method, r->path) &&
-	     append(buf, cap, &at, is_ip6 ? "Host: [%s]:%s\r\n" : "Host: %s:%s\r\n", h->host,
-		    port) &&
+	ok = put(buf, cap, &at, r->method, " ", r->path, " HTTP/1.1\r\nHost: ",
+		 is_ip6 ? "[" : "", h->host, is_ip6 ? "]:" : ":", port, "\r\n", NULL) &&
 	     (!h->user_agent[0] ||
-	      append(buf, cap, &at, "User-Agent: %s%s\r\n", h->user_agent, "")) &&
+	      put(buf, cap, &at, "User-Agent: ", h->user_agent, "\r\n", NULL)) &&
 	     (!r->content_type ||
-	      append(buf, cap, &at, "Content-Type: %s%s\r\n", r->content_type, "")) &&
-	     (!r->accept || append(buf, cap, &at, "Accept: %s%s\r\n", r->accept, "")) &&
-	     (r->body_len == 0 && strcmp(r->method, "POST") != 0 ? 1
-	      : append(buf, cap, &at, "Content-Length: %s%s\r\n", clen, ""));
+	      put(buf, cap, &at, "Content-Type: ", r->content_type, "\r\n", NULL)) &&
+	     (!r->accept || put(buf, cap, &at, "Accept: ", r->accept, "\r\n", NULL)) &&
+	     ((r->body_len == 0 && strcmp(r->method, "POST") != 0) ||
+	      put(buf, cap, &at, "Content-Length: ", clen, "\r\n", NULL));
 	for (unsigned i = 0; ok && i < h->n_cookies; i++)
-		ok = append(buf, cap, &at, "%s%s", i ? "; " : "Cookie: ", h->cookies[i]);
-	ok = ok && (!h->n_cookies || append(buf, cap, &at, "%s%s", "\r\n", "")) &&
-	     append(buf, cap, &at, "%s%s", "\r\n", "");
+		ok = put(buf, cap, &at, i ? "; " : "Cookie: ", h->cookies[i], NULL);
+	ok = ok && (!h->n_cookies || put(buf, cap, &at, "\r\n", NULL)) &&
+	     put(buf, cap, &at, "\r\n", NULL);
 	if (!ok) {
 		log_info("%s: request head too long", h->who);
 		return MAYDAY_E_TOOBIG;
