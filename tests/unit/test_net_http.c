@@ -544,6 +544,32 @@ static void test_tls(void **state)
 	free(pem);
 }
 
+/* The credentials: a certificate that does not certify the key, or a CA
+ * bundle without a certificate, are refused (and the key's reference is
+ * taken either way: ASan's leak check would see it otherwise). */
+static void test_tls_credentials(void **state)
+{
+	EVP_PKEY *key, *other;
+	char *pem, *other_pem;
+	size_t len, other_len;
+	struct net_tls *t = (struct net_tls *)1;
+
+	(void)state;
+	self_signed(&key, &pem, &len);
+	self_signed(&other, &other_pem, &other_len);
+	assert_int_equal(net_tls_new("test", other, pem, len, pem, len, NULL, &t), MAYDAY_E_KEY);
+	assert_null(t);
+	assert_true(EVP_PKEY_up_ref(key));
+	assert_int_equal(net_tls_new("test", key, pem, len, "not PEM", 7, NULL, &t), MAYDAY_E_KEY);
+	assert_int_equal(net_tls_new("test", key, "junk", 4, pem, len, NULL, &t), MAYDAY_E_KEY);
+	assert_int_equal(net_tls_new("test", NULL, NULL, 0, other_pem, other_len, NULL, &t),
+			 MAYDAY_OK);
+	net_tls_free(t);
+	net_tls_free(NULL);
+	free(pem);
+	free(other_pem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_streamed_get),
 		cmocka_unit_test(test_refused_and_invalid),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_tls_credentials),
 	};
 
 	/* SIGPIPE stays at its default: the client must never raise it */
