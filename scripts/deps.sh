@@ -14,7 +14,6 @@ build_pkgs=(
   libjansson-dev      # JSON for maydayctl --json and enrolment records
   libevent-dev        # maydayd event loop
   libsqlite3-dev sqlite3   # incident store (WAL)
-  libcurl4-openssl-dev     # DCF's HTTP(S) client: TLS 1.3 mutual auth and plain HTTP POSTs
   libexpat1-dev       # CWMP (TR-069) envelopes: expat parses them; a small static archive the DCF can link
   libxml2-utils       # xmllint validates every emitted CWMP envelope against the schema in the tests
   libcap-dev          # maydayd keeps CAP_NET_BIND_SERVICE until its sockets are bound, then none

@@ -19,13 +19,9 @@ enum mayday_err cpe_client_run(const struct cpe_client *c, const struct cpe_clie
 			       struct cpe_outcome *out)
 {
 	struct cpe_http_params hp = {
-		.flash = c->flash,
-		.rot = c->rot,
-		.ca = c->ca,
-		.cert = c->cert,
 		.tls = c->tls,
 		.url = q->url,
-		.pin_sha256 = c->pin_sha256,
+		.server = &c->server,
 		.timeout_ms = c->timeout_ms,
 		.session_ms = c->timeout_ms * CPE_CLIENT_SESSION_REQUESTS,
 	};

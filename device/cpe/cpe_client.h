@@ -2,9 +2,10 @@
 /*
  * The device's CWMP client as its programs use it: one session per call,
  * each over a fresh mutual-TLS connection (cpe_http) to the ACS URL, with
- * the device described by `info`. The DCF runs its remediation through it
- * (device/dcf/dcf_remediate.c) and normal code its recovery report
- * (device/normal/normal_report.c).
+ * the device described by `info` and the credentials the caller built
+ * (the DCF: its own, from the DCF partition and the RoT's TLS key). The
+ * DCF runs its remediation through it (device/dcf/dcf_remediate.c) and
+ * normal code its recovery report (device/normal/normal_report.c).
  */
 #ifndef MAYDAY_CPE_CLIENT_H
 #define MAYDAY_CPE_CLIENT_H
@@ -14,10 +15,9 @@
 
 #include "cpe_session.h"
 #include "cwmp.h"
+#include "cpe_target.h"
 #include "hal/flash.h"
-#include "hal/rot.h"
-
-struct tx_mtls;
+#include "net_tls.h"
 
 /* A session is Inform, TransferComplete, the empty POST and two or three
  * answers: a whole session may take this many request timeouts, however
@@ -26,12 +26,9 @@ struct tx_mtls;
 
 /* Borrowed, all of it. */
 struct cpe_client {
-	struct hal_flash *flash;     /* the CA and certificate files; the remediation record */
-	struct hal_rot *rot;         /* the TLS key handle */
-	const char *ca;              /* file names in the DCF partition */
-	const char *cert;
-	const struct tx_mtls *tls;   /* ADAPTER: set, it replaces rot/ca/cert (normal code) */
-	const uint8_t *pin_sha256;   /* NULL, or the ACS key's SPKI SHA-256 */
+	struct hal_flash *flash;     /* the remediation record */
+	const struct net_tls *tls;   /* mutual-TLS credentials (CA, certificate, key, pin) */
+	struct cpe_server server;    /* the ACS's name and address (cpe_target.h) */
 	uint32_t timeout_ms;         /* per CWMP request; a session gets CPE_CLIENT_SESSION_REQUESTS
 				      * times that in all */
 	struct cpe_info info;

@@ -1,19 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Download into the installer in constant memory: libcurl pushes the body
- * (write callback) while update_install pulls its stream (read callback).
- * The two are joined by a local socket pair: libcurl runs on the calling
- * thread and sends each chunk into one end (blocking, so the kernel's socket
- * buffer is all that is ever held in flight), the installer runs on its own
- * thread and reads the other end. A socket pair rather than a pipe so a send
- * to an installer that stopped reading fails with EPIPE (MSG_NOSIGNAL)
- * instead of raising SIGPIPE.
- *
- * Ending: when the installer returns, its thread closes its end, so the next
- * send fails and libcurl aborts. When libcurl returns, the sender records
- * whether the transfer failed and then shuts its end down; the reader turns
- * end-of-stream into an error in that case, so a cut download is reported
- * as a download failure (9010), not as a truncated (corrupted) bundle.
+ * Download into the installer in constant memory: update_install pulls its
+ * stream through a read callback, which pulls the body from the HTTP client
+ * (net_http_read) -- one thread, no copy beyond the client's 4 KiB receive
+ * buffer, nothing read from the network that the installer did not ask for.
+ * The answer's status is judged before the installer starts, so an error
+ * page never reaches it; a body that ends early (the connection cut, the
+ * deadline passed) or runs past FileSize is an error of the read callback,
+ * which the installer turns into UPDATE_E_STREAM, and which is then
+ * reported as a download failure (9010, or 9017 once bytes arrived), not as
+ * a truncated (corrupted) bundle.
  *
  * The remediation record moves with the command (cpe_record.h): saved
  * DOWNLOADING first, then INSTALLED or FAILED once the installer returned.
@@ -23,105 +19,54 @@
  */
 #include "cpe_download.h"
 
-#include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <curl/curl.h>
 
 #include "boot_state.h"
 #include "boot_verify.h"
 #include "cpe_record.h"
+#include "cpe_target.h"
 #include "mayday/keys.h"
-#include "tx_mtls.h"
+#include "net_conn.h"
+#include "net_http.h"
 
 _Static_assert(BOOT_SLOT_A == 0 && BOOT_SLOT_B == 1 && BOOT_SLOT_NONE == CPE_RECORD_SLOT_NONE,
 	       "the record keeps boot slots as boot_state numbers them");
 
 struct pump {
-	int fd[2];                      /* [0] libcurl sends, [1] the installer reads */
+	struct net_http *http;
 	uint64_t received, limit;       /* body bytes so far, FileSize */
 	int too_big;
-	atomic_int transfer_failed;     /* set before fd[0] is shut down */
-	/* the installer's side */
-	const struct cpe_download_params *p;
-	const struct update_params *install;
-	struct update_result *res;
+	enum mayday_err failed;         /* the transfer's error; MAYDAY_OK: none */
 };
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
-{
-	struct pump *pu = user;
-	size_t n = size * nmemb, done = 0;
-
-	if (n > pu->limit - pu->received) {
-		pu->too_big = 1;
-		return 0; /* anything but n aborts the transfer */
-	}
-	pu->received += n;
-	while (done < n) {
-		ssize_t k = send(pu->fd[0], data + done, n - done, MSG_NOSIGNAL);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return 0; /* the installer has stopped reading */
-		done += (size_t)k;
-	}
-	return n;
-}
-
-static enum mayday_err read_pipe(void *ctx, uint8_t *buf, size_t cap, size_t *n)
+/* update_read_fn: the body, at most FileSize bytes of it. */
+static enum mayday_err read_body(void *ctx, uint8_t *buf, size_t cap, size_t *n)
 {
 	struct pump *pu = ctx;
-	ssize_t k;
+	enum mayday_err rc;
 
-	do
-		k = recv(pu->fd[1], buf, cap, 0);
-	while (k < 0 && errno == EINTR);
-	if (k < 0)
+	*n = 0;
+	if (pu->failed != MAYDAY_OK)
 		return MAYDAY_E_IO;
-	if (k == 0 && atomic_load(&pu->transfer_failed))
+	if (cap > pu->limit - pu->received + 1)
+		cap = (size_t)(pu->limit - pu->received + 1); /* one more shows an overrun */
+	rc = net_http_read(pu->http, buf, cap, n);
+	if (rc != MAYDAY_OK) {
+		pu->failed = rc; /* logged by the client */
+		*n = 0;
 		return MAYDAY_E_IO;
-	*n = (size_t)k;
+	}
+	if (*n > pu->limit - pu->received) {
+		pu->too_big = 1;
+		pu->failed = MAYDAY_E_TOOBIG;
+		*n = 0;
+		return MAYDAY_E_IO;
+	}
+	pu->received += *n;
 	return MAYDAY_OK;
-}
-
-static void *install_thread(void *arg)
-{
-	struct pump *pu = arg;
-
-	update_install(pu->p->flash, pu->p->rot, pu->install, read_pipe, pu, pu->res);
-	close(pu->fd[1]);
-	pu->fd[1] = -1;
-	return NULL;
-}
-
-static enum mayday_err set_up(CURL *e, struct tx_mtls *tls, const struct cpe_download_params *p,
-			      struct pump *pu, char *errbuf)
-{
-	if (curl_easy_setopt(e, CURLOPT_URL, p->dl->url) ||
-	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https") ||
-	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https") ||
-	    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) ||
-	    curl_easy_setopt(e, CURLOPT_PROXY, "") ||
-	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) ||
-	    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) ||
-	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms) ||
-	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->timeout_ms) ||
-	    curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L) ||
-	    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)pu->limit) ||
-	    curl_easy_setopt(e, CURLOPT_USERAGENT, "mayday-cpe") ||
-	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) ||
-	    curl_easy_setopt(e, CURLOPT_WRITEDATA, pu) ||
-	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf))
-		return MAYDAY_E_INTERNAL;
-	return tx_mtls_apply(tls, e, p->pin_sha256, NULL);
 }
 
 static enum update_status fail(struct update_result *res, enum update_status st,
@@ -132,89 +77,90 @@ static enum update_status fail(struct update_result *res, enum update_status st,
 	return st;
 }
 
-/* Runs the transfer into the installer thread; *res is the installer's,
- * or says which set-up step failed. */
 /* What a failed transfer tells the ACS (TR-069 A.5.1), beyond "download
  * failure" (9010): the file server could not be reached or is not the one
  * the device trusts (9015), it did not accept the device (9012), it has no
  * such file (9016), or the transfer broke off once under way (9017). */
-static unsigned transfer_fault(CURLcode cc, long http, uint64_t received)
+static unsigned transfer_fault(enum net_http_stage stage, enum mayday_err rc, int http,
+			       uint64_t received)
 {
-	switch (cc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_PEER_FAILED_VERIFICATION:
-		return CWMP_CPE_CONTACT_FAILURE;
-	case CURLE_SSL_CONNECT_ERROR:
-		return CWMP_CPE_SERVER_AUTH_FAILURE;
-	case CURLE_HTTP_RETURNED_ERROR:
+	if (http) {
 		if (http == 401 || http == 403 || http == 407)
 			return CWMP_CPE_SERVER_AUTH_FAILURE;
 		if (http == 404 || http == 410)
 			return CWMP_CPE_ACCESS_FAILURE;
 		return 0;
-	case CURLE_OPERATION_TIMEDOUT:
-		return received ? CWMP_CPE_COMPLETE_FAILURE : CWMP_CPE_CONTACT_FAILURE;
-	case CURLE_PARTIAL_FILE:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-		return received ? CWMP_CPE_COMPLETE_FAILURE : 0;
-	default:
-		return 0;
 	}
+	if (stage == NET_HTTP_STAGE_CONNECT)
+		return CWMP_CPE_CONTACT_FAILURE;
+	if (stage == NET_HTTP_STAGE_TLS)
+		return rc == MAYDAY_E_KEY || rc == MAYDAY_E_TIMEOUT ? CWMP_CPE_CONTACT_FAILURE
+								     : CWMP_CPE_SERVER_AUTH_FAILURE;
+	if (rc == MAYDAY_E_TIMEOUT)
+		return received ? CWMP_CPE_COMPLETE_FAILURE : CWMP_CPE_CONTACT_FAILURE;
+	return received ? CWMP_CPE_COMPLETE_FAILURE : 0;
 }
 
+static void transfer_failed(struct update_result *res, const struct pump *pu, int http,
+			    enum mayday_err rc)
+{
+	res->status = UPDATE_E_STREAM;
+	res->transfer_fault = pu->too_big ? 0 : transfer_fault(net_http_failed_at(pu->http), rc,
+								 http, pu->received);
+	if (pu->too_big)
+		snprintf(res->detail, sizeof(res->detail),
+			 "download failed: more bytes than the announced FileSize");
+	else if (http)
+		snprintf(res->detail, sizeof(res->detail), "download failed: HTTP status %d", http);
+	else
+		snprintf(res->detail, sizeof(res->detail), "download failed: %s after %llu bytes",
+			 mayday_strerror(rc), (unsigned long long)pu->received);
+}
+
+/* Runs the transfer into the installer; *res is the installer's, or says
+ * which step failed. */
 static enum update_status pump_run(const struct cpe_download_params *p,
 				   const struct update_params *install, struct update_result *res)
 {
-	struct pump pu = { .fd = { -1, -1 }, .limit = p->dl->file_size, .p = p,
-			   .install = install, .res = res };
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct tx_mtls *tls = NULL;
-	CURL *e = NULL;
-	pthread_t th;
-	CURLcode cc;
+	struct pump pu = { .limit = p->dl->file_size };
+	struct net_http_head hd;
+	struct cpe_target t;
+	const char *why = cpe_target_find(p->dl->url, p->server, &t);
+	enum mayday_err rc;
 
-	atomic_init(&pu.transfer_failed, 0);
-	if (tx_mtls_load("cpe", p->flash, p->rot, p->ca, p->cert, &tls) != MAYDAY_OK) {
-		fail(res, UPDATE_E_INTERNAL, "cannot load the TLS credentials");
-		goto out;
+	if (why) {
+		snprintf(res->detail, sizeof(res->detail), "download failed: the URL: %.120s", why);
+		res->status = UPDATE_E_STREAM;
+		res->transfer_fault = CWMP_CPE_CONTACT_FAILURE;
+		return res->status;
 	}
-	e = curl_easy_init();
-	if (!e || set_up(e, tls, p, &pu, errbuf) != MAYDAY_OK) {
-		fail(res, UPDATE_E_INTERNAL, "cannot set up the HTTP client");
-		goto out;
+	const struct net_http_params hp = {
+		.who = "cpe", .addr = t.addr, .port = t.url.port, .host = t.url.host,
+		.tls = p->tls, .user_agent = "mayday-cpe",
+	};
+	if (net_http_new(&hp, &pu.http) != MAYDAY_OK)
+		return fail(res, UPDATE_E_INTERNAL, "cannot set up the HTTP client");
+	const struct net_http_request r = {
+		.method = "GET", .path = t.url.path,
+		.deadline_ms = net_conn_deadline(p->timeout_ms),
+	};
+	rc = net_http_begin(pu.http, &r, &hd);
+	if (rc != MAYDAY_OK) {
+		transfer_failed(res, &pu, 0, rc);
+	} else if (hd.status != 200) {
+		transfer_failed(res, &pu, hd.status, MAYDAY_E_IO);
+	} else if (hd.has_length && hd.content_length > pu.limit) {
+		pu.too_big = 1;
+		transfer_failed(res, &pu, 0, MAYDAY_E_TOOBIG);
+	} else {
+		update_install(p->flash, p->rot, install, read_body, &pu, res);
+		if (pu.failed != MAYDAY_OK && res->status == UPDATE_E_STREAM) {
+			uint64_t offset = res->offset;
+			transfer_failed(res, &pu, 0, pu.failed);
+			res->offset = offset;
+		}
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pu.fd) != 0) {
-		fail(res, UPDATE_E_INTERNAL, "cannot create the stream socket pair");
-		goto out;
-	}
-	if (pthread_create(&th, NULL, install_thread, &pu) != 0) {
-		close(pu.fd[1]);
-		fail(res, UPDATE_E_INTERNAL, "cannot start the installer thread");
-		goto out;
-	}
-	cc = curl_easy_perform(e);
-	if (cc != CURLE_OK)
-		atomic_store(&pu.transfer_failed, 1);
-	shutdown(pu.fd[0], SHUT_WR);
-	pthread_join(th, NULL);
-	if (cc != CURLE_OK && res->status == UPDATE_E_STREAM) {
-		long http = 0;
-		if (curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http) != CURLE_OK)
-			http = 0;
-		res->transfer_fault = pu.too_big ? 0 : transfer_fault(cc, http, pu.received);
-		snprintf(res->detail, sizeof(res->detail), "download failed: %.140s",
-			 pu.too_big || cc == CURLE_FILESIZE_EXCEEDED
-				 ? "more bytes than the announced FileSize"
-				 : errbuf[0] ? errbuf : curl_easy_strerror(cc));
-	}
-out:
-	if (pu.fd[0] >= 0)
-		close(pu.fd[0]);
-	if (e)
-		curl_easy_cleanup(e); /* before tls: the handle's TLS set-up points into it */
-	tx_mtls_free(tls);
+	net_http_free(pu.http);
 	return res->status;
 }
 

@@ -2,9 +2,9 @@
 /*
  * The Download of a remediation (DESIGN §7): the bundle named by an accepted
  * CWMP Download is fetched over HTTPS with the same mutual TLS as the CWMP
- * session (tx_mtls.h: CA and certificate from the DCF partition, key = the
- * RoT's handle) and streamed straight into update_install, in constant
- * memory whatever the image size.
+ * session (the caller's net_tls credentials; the URL mapped to an address
+ * by cpe_target.h's rule, no DNS) and streamed straight into update_install,
+ * in constant memory whatever the image size.
  *
  * The remediation record (cpe_record.h) follows the command: DOWNLOADING is
  * saved before anything else is done (even before the URL and FileSize are
@@ -18,28 +18,29 @@
  * never starts: reported as one that did not come up.
  *
  * The server may send at most FileSize bytes (more aborts the transfer);
- * an HTTP error status, a lost connection or a timeout is a download failure
- * (9010), unless the installer had already refused what it read (its own
- * status and fault code then).
+ * a status other than 200, a lost connection or a timeout is a download
+ * failure (9010), unless the installer had already refused what it read
+ * (its own status and fault code then).
  */
 #ifndef MAYDAY_CPE_DOWNLOAD_H
 #define MAYDAY_CPE_DOWNLOAD_H
 
 #include <stdint.h>
 
+#include "cpe_target.h"
 #include "cwmp.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
+#include "net_tls.h"
 #include "mayday/error.h"
 #include "mayday/limits.h"
 #include "update_install.h"
 
 struct cpe_download_params {
 	struct hal_flash *flash;           /* the device: DCF partition, state, slots */
-	struct hal_rot *rot;               /* TLS key, vendor anchor, anti-rollback */
-	const char *ca;                    /* file names in the DCF partition */
-	const char *cert;
-	const uint8_t *pin_sha256;         /* NULL, or the server key's SPKI SHA-256 */
+	struct hal_rot *rot;               /* vendor anchor, anti-rollback (the installer) */
+	const struct net_tls *tls;         /* mutual-TLS credentials; borrowed */
+	const struct cpe_server *server;   /* the ACS's name and address; NULL: none */
 	uint32_t timeout_ms;               /* the whole transfer (connect included) */
 	const struct cwmp_download *dl;    /* the accepted Download (URL, FileSize, key) */
 	const char *acs_url;               /* the ACS to report to (saved in the record) */
@@ -56,8 +57,8 @@ struct cpe_download_params {
  * is not https:// or a FileSize of 0: UPDATE_E_STREAM, nothing downloaded.
  * Any failure but UPDATE_E_POWER (a device without power writes nothing)
  * leaves the record FAILED with cpe_download_fault(res); if that save
- * fails, res->detail says so. Needs curl_global_init. Logs only what
- * tx_mtls_load logs: the caller reports *res once. */
+ * fails, res->detail says so. Logs only what the HTTP client logs (the
+ * transport's failure, once): the caller reports *res once. */
 MAYDAY_NODISCARD enum update_status cpe_download_run(const struct cpe_download_params *p,
 						     struct update_result *res);
 

@@ -3,7 +3,8 @@
  * The CPE side of a CWMP session (TR-069 subset, docs/cwmp.md), independent
  * of the HTTP transport: the session hands each envelope it sends to a
  * `post` function and gets the ACS's answer back, so the same state machine
- * runs over libcurl on the device and over a scripted exchange in tests.
+ * runs over mayday_net (cpe_http.c) on the device and over a scripted
+ * exchange in tests.
  *
  * One session:
  *   Inform (DeviceId: Manufacturer "mayday", OUI CPE_OUI, ProductClass,

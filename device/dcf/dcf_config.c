@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * dcf.conf parsing: libinih does the INI syntax, libcurl's URL API the URLs,
- * this file the strictness.
+ * dcf.conf parsing: libinih does the INI syntax, net_url (device/net) the
+ * URLs, this file the strictness.
  *
  * inih calls one handler per key=value; the handler matches the key against
  * a table of (section, key, parser) rows and remembers which rows were seen,
@@ -21,7 +21,6 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include "hal/flash.h"
 #include "mayday/indication.h"
 #include "mayday/manifest.h"
+#include "net_url.h"
 #include "tx/dcf_tx.h"
 
 struct parse_ctx;
@@ -122,32 +122,6 @@ static int parse_u32(const char *value, uint32_t min, uint32_t max, uint32_t *ou
 	if (!parse_u64(value, min, max, &v))
 		return 0;
 	*out = (uint32_t)v;
-	return 1;
-}
-
-/* A DNS name in letter-digit-hyphen form (RFC 1035 §2.3.1, digits first
- * allowed as in RFC 1123): labels of 1..63, 1..253 bytes in all, no trailing
- * dot. Names reach certificate checks and SNI, so nothing else is allowed. */
-static int hostname_ok(const char *name)
-{
-	size_t n = strlen(name), label = 0;
-
-	if (n == 0 || n > DCF_HOSTNAME_MAX)
-		return 0;
-	for (size_t i = 0; i <= n; i++) {
-		char c = name[i];
-		if (c == '.' || c == '\0') {
-			if (label == 0 || label > 63 || name[i - 1] == '-')
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (c == '-' && label == 0)
-			return 0;
-		if (!isalnum((unsigned char)c) && c != '-')
-			return 0;
-		label++;
-	}
 	return 1;
 }
 
@@ -253,82 +227,28 @@ static int parse_endpoint(const char *value, struct dcf_endpoint *ep)
 
 #define ENDPOINT_WHY "not a numeric ADDRESS:PORT (port 1..65535)"
 
-/* The host libcurl found (IPv6 in brackets): an address or a DNS name. */
-static const char *url_host(struct dcf_url *u, char *host)
-{
-	unsigned char addr[16];
-	size_t n = strlen(host);
-
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-		host[n - 1] = '\0';
-		host++;
-		n -= 2;
-		if (n > DCF_HOST_MAX || inet_pton(AF_INET6, host, addr) != 1)
-			return "host is not a plain IPv6 address";
-		u->host_is_ip = u->host_is_ip6 = 1;
-	} else if (inet_pton(AF_INET, host, addr) == 1) {
-		u->host_is_ip = 1;
-	} else if (!hostname_ok(host)) {
-		return "host is neither an address nor a DNS name";
-	}
-	memcpy(u->host, host, n + 1);
-	return NULL;
-}
-
-/* libcurl parses; what a distress POST needs is then required of the parts. */
+/* net_url parses (the same parser the CPE uses for ACS and Download
+ * URLs); what a distress POST needs is then required of the parts. */
 static const char *parse_url(const char *value, const char *scheme, struct dcf_url *u)
 {
-	CURLU *h = curl_url();
-	char *part = NULL;
-	const char *why = NULL;
-	uint64_t port;
+	struct net_url nu;
+	const char *why = net_url_parse(value, scheme, &nu);
 
 	memset(u, 0, sizeof(*u));
-	if (!h)
-		return "out of memory";
-	if (curl_url_set(h, CURLUPART_URL, value, CURLU_DISALLOW_USER) != CURLUE_OK) {
-		why = "not a URL";
-		goto out;
-	}
-	if (curl_url_get(h, CURLUPART_SCHEME, &part, 0) != CURLUE_OK || strcmp(part, scheme) != 0) {
-		why = strcmp(scheme, "https") == 0 ? "URL scheme must be https"
-						   : "URL scheme must be http";
-		goto out;
-	}
-	curl_free(part);
-	part = NULL;
-	if (curl_url_get(h, CURLUPART_QUERY, &part, 0) != CURLUE_NO_QUERY ||
-	    curl_url_get(h, CURLUPART_FRAGMENT, &part, 0) != CURLUE_NO_FRAGMENT ||
-	    curl_url_get(h, CURLUPART_ZONEID, &part, 0) != CURLUE_NO_ZONEID) {
-		why = "URL must not have a query, fragment or zone ID";
-		goto out;
-	}
-	if (curl_url_get(h, CURLUPART_HOST, &part, 0) != CURLUE_OK) {
-		why = "URL has no host";
-		goto out;
-	}
-	if ((why = url_host(u, part)) != NULL)
-		goto out;
-	curl_free(part);
-	part = NULL;
-	if (curl_url_get(h, CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) != CURLUE_OK ||
-	    !parse_u64(part, 1, 65535, &port)) {
-		why = "URL port must be 1..65535";
-		goto out;
-	}
-	u->port = (uint16_t)port;
-	curl_free(part);
-	part = NULL;
-	if (curl_url_get(h, CURLUPART_PATH, &part, 0) != CURLUE_OK || part[0] != '/' ||
-	    !copy_token(u->path, DCF_URL_PATH_MAX, part)) {
-		why = "URL path must be 1..128 printable characters";
-		goto out;
-	}
+	if (why && strncmp(why, "URL path", 8) == 0)
+		return "URL path must be 1..128 printable characters";
+	if (why)
+		return why;
+	if (strlen(nu.path) > DCF_URL_PATH_MAX)
+		return "URL path must be 1..128 printable characters";
+	_Static_assert(sizeof(u->host) == sizeof(nu.host), "a URL's host fits dcf_url");
+	memcpy(u->host, nu.host, sizeof(u->host));
+	memcpy(u->path, nu.path, strlen(nu.path) + 1);
+	u->host_is_ip = nu.host_is_ip;
+	u->host_is_ip6 = nu.host_is_ip6;
+	u->port = nu.port;
 	u->set = 1;
-out:
-	curl_free(part);
-	curl_url_cleanup(h);
-	return why;
+	return NULL;
 }
 
 static const char *v_tls_url(struct parse_ctx *ctx, const char *value)
@@ -356,7 +276,7 @@ static const char *v_tls_cert(struct parse_ctx *ctx, const char *value)
 
 static const char *v_tls_server_name(struct parse_ctx *ctx, const char *value)
 {
-	if (!hostname_ok(value))
+	if (!net_url_hostname_ok(value))
 		return "not a DNS name";
 	strcpy(ctx->cfg->tls_server_name, value);
 	return NULL;

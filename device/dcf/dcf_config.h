@@ -77,7 +77,7 @@ struct dcf_endpoint {
 	int set;                       /* 1 when configured */
 };
 
-/* An http:// or https:// URL, as parsed by libcurl's URL API and then
+/* An http:// or https:// URL, as parsed by net_url_parse and then
  * restricted: no user, password, query or fragment. */
 struct dcf_url {
 	char host[DCF_HOSTNAME_MAX + 1]; /* DNS name or numeric address (IPv6 without brackets) */

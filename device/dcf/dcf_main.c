@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mayday-dcf: command line only; the procedure is dcf_run(). */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,12 +88,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return MAYDAY_EXIT_DCF_CONFIG;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_warnx("cannot initialise libcurl");
-		return MAYDAY_EXIT_DCF_CONFIG;
-	}
 	cwmp_global_init();
 	int exit_code = dcf_run(&opts, NULL);
-	curl_global_cleanup();
 	return exit_code;
 }

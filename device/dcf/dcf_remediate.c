@@ -23,21 +23,32 @@
 #include "cpe_session.h"
 #include "hal/clock.h"
 #include "log.h"
+#include "tx_mtls.h"
 #include "update_install.h"
 
 #define DISTRESS_EVENT "X " CPE_OUI " " CWMP_EV_DISTRESS_NAME
 
+enum mayday_err dcf_remediate_tls(const struct dcf_config *cfg, struct hal_flash *flash,
+				  struct hal_rot *rot, struct net_tls **out)
+{
+	return tx_mtls_load("cpe", flash, rot, cfg->cwmp_ca, cfg->cwmp_cert,
+			    cfg->cwmp_pin_set ? cfg->cwmp_pin_sha256 : NULL, out);
+}
+
 void dcf_remediate_client(const struct dcf_config *cfg, struct hal_flash *flash,
-			  struct hal_rot *rot, const char *device_id,
+			  const struct net_tls *tls, const char *device_id,
 			  const char *software_version, uint64_t free_space,
 			  struct cpe_client *c)
 {
 	*c = (struct cpe_client){
 		.flash = flash,
-		.rot = rot,
-		.ca = cfg->cwmp_ca,
-		.cert = cfg->cwmp_cert,
-		.pin_sha256 = cfg->cwmp_pin_set ? cfg->cwmp_pin_sha256 : NULL,
+		.tls = tls,
+		/* the ACS shares the H(e)MS's HTTPS listener: its name, where it is */
+		.server = {
+			.name = cfg->tls_server_name,
+			.addr = cfg->tls_url.set && cfg->tls_url.host_is_ip ? cfg->tls_url.host
+									    : NULL,
+		},
 		.timeout_ms = cfg->cwmp_timeout_ms,
 		.info = {
 			.product_class = cfg->product_class,
@@ -51,9 +62,10 @@ void dcf_remediate_client(const struct dcf_config *cfg, struct hal_flash *flash,
 }
 
 /* The DCF's: the image it reports is the one secure start-up found. */
-static void client(const struct dcf_remediate *r, struct cpe_client *c)
+static void client(const struct dcf_remediate *r, const struct net_tls *tls,
+		   struct cpe_client *c)
 {
-	dcf_remediate_client(r->cfg, r->flash, r->rot, r->device_id,
+	dcf_remediate_client(r->cfg, r->flash, tls, r->device_id,
 			     r->ev->image_version[0] ? r->ev->image_version : "unknown",
 			     r->free_space, c);
 }
@@ -123,9 +135,8 @@ static enum dcf_remediate_result install(const struct dcf_remediate *r,
 	struct cpe_download_params dp = {
 		.flash = r->flash,
 		.rot = r->rot,
-		.ca = cfg->cwmp_ca,
-		.cert = cfg->cwmp_cert,
-		.pin_sha256 = cfg->cwmp_pin_set ? cfg->cwmp_pin_sha256 : NULL,
+		.tls = c->tls,
+		.server = &c->server,
 		.timeout_ms = cfg->download_timeout_ms,
 		.dl = dl,
 		.acs_url = url,
@@ -161,7 +172,8 @@ static enum dcf_remediate_result install(const struct dcf_remediate *r,
 
 /* The session the ack asked for; `rec` (NULL: none) is a leftover whose
  * failure report `tc` is made inside it. */
-static enum dcf_remediate_result remediate(const struct dcf_remediate *r, const char *url,
+static enum dcf_remediate_result remediate(const struct dcf_remediate *r,
+					   const struct net_tls *tls, const char *url,
 					   const struct cpe_record *rec,
 					   const struct cwmp_transfer_complete *tc)
 {
@@ -171,7 +183,7 @@ static enum dcf_remediate_result remediate(const struct dcf_remediate *r, const 
 	struct cpe_outcome out;
 	struct cpe_client c;
 
-	client(r, &c);
+	client(r, tls, &c);
 	if (rec) {
 		q.n_events = 3;
 		q.command_key = rec->command_key;
@@ -230,6 +242,35 @@ static bool leftover(const struct dcf_remediate *r, struct cpe_record *rec, bool
 	return false;
 }
 
+/* The leftover record `rec` (NULL: none) and the ack's request, with the
+ * credentials `tls`. */
+static enum dcf_remediate_result run(const struct dcf_remediate *r, const struct net_tls *tls,
+				     const struct mayday_ack *ack, const struct cpe_record *rec)
+{
+	bool asked = ack->action == MAYDAY_ACTION_REMEDIATE;
+	bool have = rec != NULL;
+	struct cwmp_transfer_complete tc;
+	bool booted = have && dcf_remediate_leftover_tc(rec, r->ev,
+							(int64_t)hal_clock_wall_s(), &tc);
+	/* A success needs "1 BOOT", which a distress session must not carry. */
+	bool inside = have && asked && !booted && strcmp(rec->acs_url, ack->acs_url) == 0;
+	if (have && !inside) {
+		struct cpe_client c;
+		client(r, tls, &c);
+		if (cpe_client_report(&c, rec->acs_url, &tc, booted) != MAYDAY_OK) {
+			if (asked)
+				log_info("remediation offered at %s not taken: remediation %s (%s) "
+					 "is not reported yet, and a new Download would replace it",
+					 ack->acs_url, rec->command_key,
+					 cpe_record_phase_name(rec->phase));
+			return DCF_REMEDIATE_NONE;
+		}
+	}
+	if (!asked)
+		return DCF_REMEDIATE_NONE;
+	return remediate(r, tls, ack->acs_url, inside ? rec : NULL, &tc);
+}
+
 enum dcf_remediate_result dcf_remediate_run(const struct dcf_remediate *r,
 					    const struct mayday_ack *ack)
 {
@@ -244,26 +285,15 @@ enum dcf_remediate_result dcf_remediate_run(const struct dcf_remediate *r,
 		return DCF_REMEDIATE_NONE;
 	}
 	bool have = leftover(r, &rec, &blocked);
-	if (blocked)
+	if (blocked || (!have && !asked))
 		return DCF_REMEDIATE_NONE;
-	struct cwmp_transfer_complete tc;
-	bool booted = have && dcf_remediate_leftover_tc(&rec, r->ev,
-							(int64_t)hal_clock_wall_s(), &tc);
-	/* A success needs "1 BOOT", which a distress session must not carry. */
-	bool inside = have && asked && !booted && strcmp(rec.acs_url, ack->acs_url) == 0;
-	if (have && !inside) {
-		struct cpe_client c;
-		client(r, &c);
-		if (cpe_client_report(&c, rec.acs_url, &tc, booted) != MAYDAY_OK) {
-			if (asked)
-				log_info("remediation offered at %s not taken: remediation %s (%s) "
-					 "is not reported yet, and a new Download would replace it",
-					 ack->acs_url, rec.command_key,
-					 cpe_record_phase_name(rec.phase));
-			return DCF_REMEDIATE_NONE;
-		}
+	struct net_tls *tls = NULL;
+	if (dcf_remediate_tls(r->cfg, r->flash, r->rot, &tls) != MAYDAY_OK) {
+		log_info("remediation%s%s not possible: no TLS credentials for the ACS",
+			 asked ? " offered at " : "", asked ? ack->acs_url : "");
+		return DCF_REMEDIATE_NONE;
 	}
-	if (!asked)
-		return DCF_REMEDIATE_NONE;
-	return remediate(r, ack->acs_url, inside ? &rec : NULL, &tc);
+	enum dcf_remediate_result res = run(r, tls, ack, have ? &rec : NULL);
+	net_tls_free(tls);
+	return res;
 }

@@ -38,7 +38,10 @@
  *     it installed, and would not report "M Reboot" after.
  *
  * The mutual TLS of both the sessions and the download uses dcf.conf's
- * [cwmp] files (CA and certificate of the DCF partition) and the RoT's key.
+ * [cwmp] files (CA and certificate of the DCF partition) and the RoT's key,
+ * loaded once per run (tx_mtls_load). An ACS or Download URL that names a
+ * host rather than an address is connected to [tls] url's address, and only
+ * if the name is [tls] server_name (cpe_target.h; the DCF resolves no names).
  */
 #ifndef MAYDAY_DCF_REMEDIATE_H
 #define MAYDAY_DCF_REMEDIATE_H
@@ -54,6 +57,7 @@
 #include "hal/rot.h"
 #include "mayday/evidence.h"
 #include "mayday/indication.h"
+#include "net_tls.h"
 
 /* Everything borrowed from the DCF's start-up. */
 struct dcf_remediate {
@@ -75,7 +79,7 @@ enum dcf_remediate_result {
  * what is left (a record, a Download not offered) is tried again at the
  * next start-up of the DCF, or at this run's next acknowledged
  * re-announcement when dcf.conf [retry] reannounce_s > 0. Needs
- * curl_global_init and cwmp_global_init. */
+ * cwmp_global_init. */
 enum dcf_remediate_result dcf_remediate_run(const struct dcf_remediate *r,
 					    const struct mayday_ack *ack);
 
@@ -98,12 +102,20 @@ void dcf_remediate_leftover_fault(const struct mayday_evidence *ev, struct cwmp_
 bool dcf_remediate_leftover_tc(const struct cpe_record *rec, const struct mayday_evidence *ev,
 			       int64_t now, struct cwmp_transfer_complete *tc);
 
-/* The device's CWMP client as dcf.conf's [cwmp] describes it (files, pin,
- * timeout) for the device `device_id` running `software_version`; all
- * borrowed. The DCF's own: normal code has its own (device/normal/normal_cwmp.h). */
+/* The device's CWMP client as dcf.conf describes it (timeout, the ACS's
+ * name and address) over the credentials `tls` (dcf_remediate_tls), for the
+ * device `device_id` running `software_version`; all borrowed. The DCF's own:
+ * normal code has its own (device/normal/normal_cwmp.h). */
 void dcf_remediate_client(const struct dcf_config *cfg, struct hal_flash *flash,
-			  struct hal_rot *rot, const char *device_id,
+			  const struct net_tls *tls, const char *device_id,
 			  const char *software_version, uint64_t free_space,
 			  struct cpe_client *c);
+
+/* The credentials of dcf.conf's [cwmp] (CA and certificate files of the DCF
+ * partition, pin) with the RoT's TLS key: tx_mtls_load("cpe", ...). Logged
+ * on failure. Owned by the caller until net_tls_free. */
+MAYDAY_NODISCARD enum mayday_err dcf_remediate_tls(const struct dcf_config *cfg,
+						   struct hal_flash *flash, struct hal_rot *rot,
+						   struct net_tls **out);
 
 #endif

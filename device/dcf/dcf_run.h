@@ -27,8 +27,8 @@ struct dcf_run_opts {
 
 /* Returns an enum mayday_exit (MAYDAY_EXIT_DCF_*, or MAYDAY_EXIT_REBOOT once a
  * remediated image is pending); fills *stats (may be NULL).
- * The process must have called curl_global_init (the HTTP(S) transports use
- * libcurl, whose global set-up is not for libraries to do). */
+ * The HTTP(S) transports need no global set-up (mayday_net, OpenSSL's
+ * own initialisation). */
 int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats);
 
 #endif

@@ -2,16 +2,21 @@
 /* Normal code's CWMP client set-up (see normal_cwmp.h). */
 #include "normal_cwmp.h"
 
+#include <openssl/evp.h>
+
 #include "cpe_info.h"
 #include "log.h"
 
 enum mayday_err normal_cwmp_client(const struct normal_cwmp *n, const char *what,
-				   struct normal_config *cfg, struct cpe_client *c)
+				   struct normal_config *cfg, struct net_tls **tls,
+				   struct cpe_client *c)
 {
+	const struct normal_creds *k = n->creds;
 	struct normal_config_error err;
 	enum mayday_err rc;
 
-	if (n->tls == NULL) {
+	*tls = NULL;
+	if (k == NULL || k->key == NULL) {
 		log_info("%s: the TrE handed over no device credentials", what);
 		return MAYDAY_E_KEY;
 	}
@@ -22,10 +27,16 @@ enum mayday_err normal_cwmp_client(const struct normal_cwmp *n, const char *what
 			 err.key);
 		return rc;
 	}
+	/* net_tls_new takes a reference (ours stays with *k); logs its own failures */
+	if (EVP_PKEY_up_ref(k->key) != 1)
+		return MAYDAY_E_INTERNAL;
+	rc = net_tls_new("normal", k->key, k->cert_pem, k->cert_len, k->ca_pem, k->ca_len,
+			 cfg->pin_set ? cfg->pin_sha256 : NULL, tls);
+	if (rc != MAYDAY_OK)
+		return rc;
 	*c = (struct cpe_client){
 		.flash = n->flash,
-		.tls = n->tls,
-		.pin_sha256 = cfg->pin_set ? cfg->pin_sha256 : NULL,
+		.tls = *tls,
 		.timeout_ms = cfg->timeout_ms,
 		.info = {
 			.product_class = n->product_class,

@@ -15,10 +15,13 @@ enum mayday_err normal_inform_run(const struct normal_cwmp *n, const char *url)
 	struct normal_config cfg;
 	struct cpe_outcome out;
 	struct cpe_client c;
-	enum mayday_err rc = normal_cwmp_client(n, "no periodic Inform", &cfg, &c);
+	struct net_tls *tls = NULL;
+	enum mayday_err rc = normal_cwmp_client(n, "no periodic Inform", &cfg, &tls, &c);
 
-	if (rc != MAYDAY_OK)
+	if (rc != MAYDAY_OK) {
+		net_tls_free(tls);
 		return rc;
+	}
 	const struct cpe_client_session q = {
 		.url = url,
 		.events = events,
@@ -26,5 +29,7 @@ enum mayday_err normal_inform_run(const struct normal_cwmp *n, const char *url)
 		.refuse_download = true,
 		.refuse_reboot = true,
 	};
-	return cpe_client_run(&c, &q, &out); /* logs the session's end */
+	rc = cpe_client_run(&c, &q, &out); /* logs the session's end */
+	net_tls_free(tls);
+	return rc;
 }

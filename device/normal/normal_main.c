@@ -16,10 +16,8 @@
  * Its RoT role is HAL_ROT_ROLE_NORMAL (no distress key, no PSK); its device
  * credentials are the ones mayday-boot handed over after a verified
  * start-up (--creds-fd, normal_creds.h), its CWMP settings its own
- * (normal.conf in the state partition). It links no dcf_* code (the TLS
- * set-up tx_mtls, shared with the CPE library, aside: device/normal/CMakeLists.txt).
+ * (normal.conf in the state partition). It links no dcf_* code.
  */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,7 +38,6 @@
 #include "normal_inform.h"
 #include "normal_report.h"
 #include "rot.h"
-#include "tx_mtls.h"
 
 struct opts {
 	const char *device;
@@ -197,7 +194,6 @@ int main(int argc, char **argv)
 	struct hal_flash *f = NULL;
 	struct hal_rot *rot = NULL;
 	struct normal_creds creds = { 0 };
-	struct tx_mtls *tls = NULL;
 	struct mayday_manifest *m = NULL;
 	EVP_PKEY *vendor = NULL;
 	char id[MAYDAY_DEVICE_ID_MAX + 1];
@@ -216,10 +212,6 @@ int main(int argc, char **argv)
 				 mayday_strerror(rc));
 		else
 			log_info("device credentials handed over by the TrE");
-	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_info("cannot initialise libcurl");
-		return MAYDAY_EXIT_NORMAL_FAILED;
 	}
 	cwmp_global_init();
 	struct normal_attach_cfg acfg;
@@ -276,13 +268,9 @@ int main(int argc, char **argv)
 	printf("mayday-normal: device %s running image %s from slot %s%s\n", id, m->image_version,
 	       boot_state_slot_name(slot), confirm ? " (confirmed)" : "");
 	bool attached = !active || normal_attach_run(f, &acfg, id);
-	if (creds.key != NULL &&
-	    tx_mtls_from_pem("normal", creds.key, creds.cert_pem, creds.cert_len, creds.ca_pem,
-			     creds.ca_len, &tls) != MAYDAY_OK)
-		tls = NULL; /* logged; no CWMP session without them */
 	const struct normal_cwmp me = {
 		.flash = f,
-		.tls = tls,
+		.creds = creds.key != NULL ? &creds : NULL,
 		.device_id = id,
 		.image_version = m->image_version,
 		.product_class = m->product_class,
@@ -301,12 +289,10 @@ int main(int argc, char **argv)
 		sleep(o.inform_every_s);
 	}
 out:
-	tx_mtls_free(tls);
 	normal_creds_free(&creds);
 	EVP_PKEY_free(vendor);
 	hal_rot_close(rot);
 	hal_flash_close(f);
 	free(m);
-	curl_global_cleanup();
 	return code;
 }

@@ -107,8 +107,10 @@ enum mayday_err normal_report_run(const struct normal_cwmp *n, uint8_t slot)
 	struct cpe_client c;
 	char what[96];
 	snprintf(what, sizeof(what), "cannot report remediation %s", rec.command_key);
-	rc = normal_cwmp_client(n, what, &cfg, &c);
-	if (rc != MAYDAY_OK)
-		return rc;
-	return cpe_client_report(&c, rec.acs_url, &tc, true);
+	struct net_tls *tls = NULL;
+	rc = normal_cwmp_client(n, what, &cfg, &tls, &c);
+	if (rc == MAYDAY_OK)
+		rc = cpe_client_report(&c, rec.acs_url, &tc, true);
+	net_tls_free(tls);
+	return rc;
 }

@@ -20,8 +20,8 @@ mayday_fuzz_target(fuzz_normal_config ${CMAKE_SOURCE_DIR}/device/normal/normal_c
 target_include_directories(fuzz_normal_config PRIVATE ${CMAKE_SOURCE_DIR}/device/normal)
 target_link_libraries(fuzz_normal_config PRIVATE mayday_hal mayday PkgConfig::INIH)
 # dcf_config needs the transport table (which methods this build has), and
-# with it every transport and libcurl: it links mayday_dcf_core, which the
-# fuzz build instruments like every library.
+# with it every transport and the URL parser (device/net/net_url.c): it links
+# mayday_dcf_core, which the fuzz build instruments like every library.
 mayday_fuzz_target(fuzz_dcf_config)
 target_link_libraries(fuzz_dcf_config PRIVATE mayday_dcf_core)
 # The DCF's attempt state, read back from the state partition.
@@ -42,3 +42,7 @@ target_link_libraries(fuzz_hal_flash_fault_spec PRIVATE mayday_hal mayday)
 mayday_fuzz_target(fuzz_cpe_record ${CMAKE_SOURCE_DIR}/device/cpe/cpe_record.c)
 target_include_directories(fuzz_cpe_record PRIVATE ${CMAKE_SOURCE_DIR}/device/cpe)
 target_link_libraries(fuzz_cpe_record PRIVATE mayday_cwmp mayday_hal mayday)
+# The device's HTTP response parser (device/net/), fed whole and in pieces.
+mayday_fuzz_target(fuzz_net_http ${CMAKE_SOURCE_DIR}/device/net/net_http_parse.c)
+target_include_directories(fuzz_net_http PRIVATE ${CMAKE_SOURCE_DIR}/device/net)
+target_link_libraries(fuzz_net_http PRIVATE mayday)

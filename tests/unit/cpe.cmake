@@ -34,3 +34,9 @@ target_link_libraries(test_cpe_download PRIVATE mayday_cpe_download update_fixtu
                       PkgConfig::CMOCKA Threads::Threads OpenSSL::SSL)
 add_test(NAME test_cpe_download COMMAND test_cpe_download)
 set_tests_properties(test_cpe_download PROPERTIES LABELS unit TIMEOUT 120)
+
+# Where the CPE connects for an ACS or Download URL (no DNS).
+add_executable(test_cpe_target ${CMAKE_CURRENT_LIST_DIR}/test_cpe_target.c)
+target_link_libraries(test_cpe_target PRIVATE mayday_cpe_http PkgConfig::CMOCKA)
+add_test(NAME test_cpe_target COMMAND test_cpe_target)
+set_tests_properties(test_cpe_target PROPERTIES LABELS unit)

@@ -103,7 +103,7 @@ static void expect_state(struct t *t, const char *id, const char *state)
 	assert_string_equal(d.state, state);
 }
 
-/* cpe_post_fn: one POST to the ACS, carrying the cookie like libcurl would. */
+/* cpe_post_fn: one POST to the ACS, carrying the cookie like the device's client does. */
 static enum mayday_err post(void *ctx, const char *body, size_t len, char *reply, size_t cap,
 			    size_t *reply_len)
 {

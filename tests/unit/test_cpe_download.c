@@ -31,7 +31,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +79,8 @@ struct th {
 	EVP_PKEY *ca_key, *srv_key;
 	X509 *ca;
 	SSL_CTX *ctx;
+	char *ca_pem, *dev_pem;           /* the device's CA bundle and certificate */
+	size_t ca_len, dev_len;
 	struct acs acs;
 	int serving;
 	struct dropper drop;
@@ -200,6 +201,8 @@ static int setup(void **state)
 	assert_int_equal(prov_x509_issue(t->ca, t->ca_key, t->fx->device_key, FX_DEVICE_ID, NULL,
 					 PROV_X509_CLIENT, 30, &dev), MAYDAY_OK);
 	put_cert(t->fx, "dcf-cert.pem", dev);
+	assert_int_equal(prov_x509_to_pem(t->ca, &t->ca_pem, &t->ca_len), MAYDAY_OK);
+	assert_int_equal(prov_x509_to_pem(dev, &t->dev_pem, &t->dev_len), MAYDAY_OK);
 	X509_free(dev);
 	t->bundle = tu_bundle(TU_CLASS, "2.0", 2, t->fx->vendor, &t->len, &t->manifest);
 	*state = t;
@@ -217,6 +220,8 @@ static int teardown(void **state)
 		drop_join(&t->drop);
 	acs_clear(&t->acs);
 	SSL_CTX_free(t->ctx);
+	free(t->ca_pem);
+	free(t->dev_pem);
 	EVP_PKEY_free(t->ca_key);
 	EVP_PKEY_free(t->srv_key);
 	X509_free(t->ca);
@@ -276,12 +281,19 @@ static enum update_status download_from(struct th *t, uint16_t port, uint32_t fi
 		 (unsigned)port);
 	dl.file_size = file_size;
 	assert_int_equal(hal_rot_open(&rot, "file", t->fx->flash), MAYDAY_OK);
+	/* the credentials as the DCF builds them: the RoT's key handle */
+	EVP_PKEY *key = NULL;
+	struct net_tls *tls = NULL;
+	assert_int_equal(hal_rot_tls_key(rot, &key), MAYDAY_OK);
+	assert_int_equal(net_tls_new("cpe", key, t->dev_pem, t->dev_len, t->ca_pem, t->ca_len,
+				     NULL, &tls), MAYDAY_OK);
 	const struct cpe_download_params p = {
-		.flash = t->fx->flash, .rot = rot, .ca = "ca.pem", .cert = "dcf-cert.pem",
+		.flash = t->fx->flash, .rot = rot, .tls = tls,
 		.timeout_ms = 5000, .dl = &dl, .acs_url = ACS_URL, .start_time = START,
 		.install = &ip,
 	};
 	st = cpe_download_run(&p, res);
+	net_tls_free(tls);
 	hal_rot_close(rot);
 	assert_int_equal(st, res->status);
 	return st;
@@ -552,7 +564,7 @@ static void refused_before_anything(struct th *t, const char *url, uint32_t file
 	snprintf(dl.url, sizeof(dl.url), "%s", url);
 	dl.file_size = file_size;
 	const struct cpe_download_params p = {
-		.flash = t->fx->flash, .ca = "ca.pem", .cert = "dcf-cert.pem", .timeout_ms = 1000,
+		.flash = t->fx->flash, .timeout_ms = 1000,
 		.dl = &dl, .acs_url = ACS_URL, .start_time = START, .install = &ip,
 	};
 	assert_int_equal(cpe_download_run(&p, &res), UPDATE_E_STREAM);
@@ -590,7 +602,7 @@ static void test_unsavable_record_fetches_nothing(void **state)
 	snprintf(dl.url, sizeof(dl.url), "https://127.0.0.1:%u/b", (unsigned)t->acs.port);
 	dl.file_size = (uint32_t)t->len;
 	const struct cpe_download_params p = {
-		.flash = t->fx->flash, .ca = "ca.pem", .cert = "dcf-cert.pem", .timeout_ms = 1000,
+		.flash = t->fx->flash, .timeout_ms = 1000,
 		.dl = &dl, .acs_url = ACS_URL, .start_time = START, .install = &ip,
 	};
 	assert_int_equal(cpe_download_run(&p, &res), UPDATE_E_INTERNAL);
@@ -755,8 +767,6 @@ int main(void)
 	};
 	int rc;
 
-	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
 	return rc;
 }

@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +28,14 @@
 #include "prov_x509.h"
 #include "test_cpe_acs.h"
 #include "test_dcf_txfx.h"
+#include "tx_mtls.h"
 
 struct th {
 	struct txfx *fx;
 	EVP_PKEY *ca_key, *rogue_key, *srv_key;
 	X509 *ca, *rogue_ca;
 	SSL_CTX *ctx;
+	struct net_tls *tls;             /* the device's credentials */
 	struct acs acs;
 	int serving;
 	char env[4][CWMP_ENVELOPE_MAX]; /* scripted answers */
@@ -68,6 +69,8 @@ static int setup(void **state)
 					 PROV_X509_CLIENT, 30, &dev), MAYDAY_OK);
 	put_cert(t->fx, "dcf-cert.pem", dev);
 	X509_free(dev);
+	assert_int_equal(tx_mtls_load("cpe", t->fx->flash, t->fx->rot, "ca.pem", "dcf-cert.pem",
+				      NULL, &t->tls), MAYDAY_OK);
 	*state = t;
 	return 0;
 }
@@ -80,6 +83,7 @@ static int teardown(void **state)
 		acs_stop(&t->acs);
 	acs_clear(&t->acs);
 	SSL_CTX_free(t->ctx);
+	net_tls_free(t->tls);
 	txfx_free(t->fx);
 	EVP_PKEY_free(t->ca_key);
 	EVP_PKEY_free(t->rogue_key);
@@ -126,8 +130,7 @@ static struct cpe_http *open_http_session(struct th *t, uint32_t session_ms)
 	char url[128];
 	struct cpe_http *h = NULL;
 	struct cpe_http_params p = {
-		.flash = t->fx->flash, .rot = t->fx->rot, .ca = "ca.pem",
-		.cert = "dcf-cert.pem", .url = url, .timeout_ms = 3000, .session_ms = session_ms,
+		.tls = t->tls, .url = url, .timeout_ms = 3000, .session_ms = session_ms,
 	};
 
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u/cwmp", (unsigned)t->acs.port);
@@ -335,8 +338,7 @@ static void test_plain_url_refused(void **state)
 {
 	struct th *t = *state;
 	struct cpe_http *h = (struct cpe_http *)1;
-	struct cpe_http_params p = { .flash = t->fx->flash, .rot = t->fx->rot, .ca = "ca.pem",
-				     .cert = "dcf-cert.pem", .url = "http://127.0.0.1:1/cwmp",
+	struct cpe_http_params p = { .tls = t->tls, .url = "http://127.0.0.1:1/cwmp",
 				     .timeout_ms = 1000 };
 
 	assert_int_equal(cpe_http_open(&p, &h), MAYDAY_E_INVALID);
@@ -363,8 +365,6 @@ int main(void)
 	int rc;
 
 	cwmp_global_init();
-	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
 	return rc;
 }

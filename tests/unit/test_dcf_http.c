@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
 #include <string.h>
 
 #include "dcf_ack.h"
@@ -205,8 +204,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_honours_retry_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_honours_signed_busy, setup, teardown),
 	};
-	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
 	return failed;
 }

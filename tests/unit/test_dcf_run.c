@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -586,8 +585,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_evidence_still_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config_or_rot, setup, teardown),
 	};
-	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
 	return failed;
 }

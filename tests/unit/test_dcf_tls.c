@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -365,8 +364,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_ca, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session, setup, teardown),
 	};
-	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
 	return failed;
 }

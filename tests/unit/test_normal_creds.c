@@ -29,7 +29,7 @@
 #include "normal_config.h"
 #include "normal_creds.h"
 #include "prov_x509.h"
-#include "tx_mtls.h"
+#include "net_tls.h"
 
 struct pki {
 	EVP_PKEY *ca_key, *key, *other;
@@ -99,7 +99,7 @@ static void test_bundle_read_from_descriptor(void **state)
 	static char buf[16384];
 	size_t len = bundle(p->key, p->cert, p->ca, 1, buf, sizeof(buf));
 	struct normal_creds c;
-	struct tx_mtls *tls = NULL;
+	struct net_tls *tls = NULL;
 	int fd = memfd_create("creds", 0);
 
 	assert_true(fd >= 0);
@@ -111,10 +111,11 @@ static void test_bundle_read_from_descriptor(void **state)
 	assert_int_equal(EVP_PKEY_eq(c.key, p->key), 1);
 	assert_non_null(memmem(c.cert_pem, c.cert_len, "BEGIN CERTIFICATE", 17));
 	assert_non_null(memmem(c.ca_pem, c.ca_len, "BEGIN CERTIFICATE", 17));
-	/* the TLS object of the CWMP client takes it */
-	assert_int_equal(tx_mtls_from_pem("test", c.key, c.cert_pem, c.cert_len, c.ca_pem,
-					  c.ca_len, &tls), MAYDAY_OK);
-	tx_mtls_free(tls);
+	/* the TLS object of the CWMP client takes a reference of its own */
+	assert_int_equal(EVP_PKEY_up_ref(c.key), 1);
+	assert_int_equal(net_tls_new("test", c.key, c.cert_pem, c.cert_len, c.ca_pem, c.ca_len,
+				     NULL, &tls), MAYDAY_OK);
+	net_tls_free(tls);
 	normal_creds_free(&c);
 	assert_null(c.key);
 }

@@ -17,18 +17,18 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boot_state.h"
 #include "boot_verify.h"
 #include "cpe_record.h"
 #include "cwmp.h"
+#include "hal/rot.h"
 #include "mayday/keys.h"
 #include "normal_report.h"
 #include "test_remed_fx.h"
-#include "tx_mtls.h"
 
 #define NOW (RFX_START + 300)
 
@@ -105,30 +105,41 @@ static void slot_manifest(struct rfx *t, uint8_t slot, const char *text,
 	mayday_sha256(text, strlen(text), digest);
 }
 
-/* Normal code's client: its own normal.conf in the state partition and a
- * TLS object standing for the credentials the TrE hands over (here the
- * fixture's key and certificate, which the test ACS accepts). */
+/* A part file of the fixture's flash as a malloc'd buffer. */
+static char *part_file(struct rfx *t, const char *part, const char *name, size_t *len)
+{
+	char *buf = malloc(16384);
+
+	assert_non_null(buf);
+	assert_int_equal(hal_flash_read(t->fx->flash, part, name, (uint8_t *)buf, 16384, len),
+			 MAYDAY_OK);
+	return buf;
+}
+
+/* Normal code's client: its own normal.conf in the state partition and
+ * credentials standing for the ones the TrE hands over (here the fixture's
+ * key and certificate, which the test ACS accepts). */
 static enum mayday_err report(struct rfx *t, uint8_t slot, const char *version)
 {
 	static const char conf[] = "[cwmp]\ntimeout_ms = 5000\n[device]\ndcf_version = 0.9\n";
-	struct tx_mtls *tls = NULL;
+	struct normal_creds creds = { 0 };
 	enum mayday_err rc;
 
 	assert_int_equal(hal_flash_write_atomic(t->fx->flash, HAL_PART_STATE, NORMAL_CONFIG_NAME,
 						conf, sizeof(conf) - 1),
 			 MAYDAY_OK);
-	assert_int_equal(tx_mtls_load("test", t->fx->flash, t->fx->rot, t->fx->cfg.cwmp_ca,
-				      t->fx->cfg.cwmp_cert, &tls),
-			 MAYDAY_OK);
+	assert_int_equal(hal_rot_tls_key(t->fx->rot, &creds.key), MAYDAY_OK);
+	creds.cert_pem = part_file(t, HAL_PART_DCF, t->fx->cfg.cwmp_cert, &creds.cert_len);
+	creds.ca_pem = part_file(t, HAL_PART_DCF, t->fx->cfg.cwmp_ca, &creds.ca_len);
 	const struct normal_cwmp me = {
 		.flash = t->fx->flash,
-		.tls = tls,
+		.creds = &creds,
 		.device_id = TXFX_DEVICE_ID,
 		.image_version = version,
 		.product_class = t->fx->cfg.product_class,
 	};
 	rc = normal_report_run(&me, slot);
-	tx_mtls_free(tls);
+	normal_creds_free(&creds);
 	return rc;
 }
 
@@ -320,8 +331,6 @@ int main(void)
 	int rc;
 
 	cwmp_global_init();
-	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
 	return rc;
 }

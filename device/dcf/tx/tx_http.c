@@ -2,13 +2,13 @@
 /*
  * "plain-http": the signed indication as the body of an HTTP POST, no
  * channel security (the COSE signatures authenticate both directions end to
- * end). The exchange itself is tx_curl.c's.
+ * end). The exchange itself is tx_post.c's.
  */
 #include "dcf_tx.h"
 
 #include "dcf_config.h"
 #include "mayday/indication.h"
-#include "tx_curl.h"
+#include "tx_post.h"
 
 static int http_configured(const struct dcf_config *cfg)
 {
@@ -17,14 +17,10 @@ static int http_configured(const struct dcf_config *cfg)
 
 static enum mayday_err http_open(const struct dcf_tx_env *env, void **state)
 {
-	const struct dcf_url *u = &env->cfg->http_url;
-	char url[TX_CURL_URL_MAX];
-	struct tx_curl *c = NULL;
-	enum mayday_err rc;
+	struct tx_post *c = NULL;
+	enum mayday_err rc = tx_post_open("plain-http", &env->cfg->http_url, NULL, NULL,
+					  env->cfg->attempt_timeout_ms, &c);
 
-	rc = tx_curl_url(url, sizeof(url), "http", u->host, u->host_is_ip6, u->port, u->path);
-	if (rc == MAYDAY_OK)
-		rc = tx_curl_open("plain-http", "http", url, env->cfg->attempt_timeout_ms, &c);
 	if (rc == MAYDAY_OK)
 		*state = c;
 	return rc;
@@ -35,8 +31,8 @@ const struct dcf_tx_ops tx_plain_http_ops = {
 	.transport = MAYDAY_TRANSPORT_PLAIN_HTTP,
 	.configured = http_configured,
 	.open = http_open,
-	.send = tx_curl_send,
-	.recv = tx_curl_recv,
-	.retry_after_s = tx_curl_retry_after_s,
-	.close = tx_curl_close,
+	.send = tx_post_send,
+	.recv = tx_post_recv,
+	.retry_after_s = tx_post_retry_after_s,
+	.close = tx_post_close,
 };
