@@ -206,6 +206,16 @@ static void child_exec(const struct spawn *s)
 			child_fail("making / private");
 		if (mount(s->bind_over_piddir, PIDFILE_DIR, NULL, MS_BIND, NULL) != 0)
 			child_fail("bind-mounting the run directory over " PIDFILE_DIR);
+		/* An empty /etc: charon names protocols and ports (getprotobynumber,
+		 * getservbyport when it prints a traffic selector, in logs and in
+		 * VICI answers), and glibc would read the host's nsswitch.conf,
+		 * protocols and services and load the NSS modules nsswitch.conf
+		 * names, code of the normal code's file system. With nothing there
+		 * glibc uses its built-in "files" and finds no names: charon prints
+		 * numbers. */
+		if (mount("tmpfs", "/etc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=4k,mode=0555") != 0)
+			child_fail("mounting an empty /etc");
 	}
 	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 		child_fail("dup2");

@@ -26,7 +26,9 @@
  * environment of STRONGSWAN_CONF and OPENSSL_CONF=/dev/null only, in a private
  * mount namespace where that run directory is bind-mounted over /var/run,
  * charon's compiled-in place for its pid file (and the VICI socket's, by
- * strongswan.conf). Preloaded plugins are found by charon's plugin loader
+ * strongswan.conf), and /etc is an empty read-only tmpfs (glibc's NSS would
+ * otherwise read the host's nsswitch.conf, protocols, services and load the
+ * modules named there when charon prints a traffic selector). Preloaded plugins are found by charon's plugin loader
  * without opening its compiled-in plugin directory: it looks a plugin's
  * constructor up in the process first. Then the partition's swanctl, started
  * the same way, loads swanctl.conf and the credentials over the socket.

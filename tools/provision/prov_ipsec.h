@@ -27,7 +27,7 @@ struct hal_flash;
 
 #define PROV_IPSEC_AUTO_DIR      "/usr/lib/ipsec"     /* Debian's charon and plugins/ */
 #define PROV_IPSEC_AUTO_SWANCTL  "/usr/sbin/swanctl"
-#define PROV_IPSEC_DEFAULT_PLUGINS "nonce x509 openssl pem kernel-netlink socket-default vici"
+#define PROV_IPSEC_DEFAULT_PLUGINS "nonce x509 openssl pem kdf kernel-netlink socket-default vici"
 #define PROV_IPSEC_CREDS_MAX     8
 
 struct prov_ipsec {
