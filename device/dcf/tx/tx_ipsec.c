@@ -20,8 +20,10 @@
  * addition: the route into the tunnel lives and dies with its CHILD_SA, so
  * when a send fails (the SeGW deleted the SA, dead-peer detection removed
  * it) the CHILD_SA is brought up again and the send retried once. The
- * CHILD_SA is left up on close: the next method or run reuses it, and the
- * SeGW's dead-peer detection removes it after the device reboots.
+ * CHILD_SA is left up on close: the next method or attempt reuses it. The
+ * partition's daemon ends it when the DCF stops that daemon; an external
+ * one keeps it for the next run, and the SeGW's dead-peer detection
+ * removes it after the device reboots.
  */
 #include "tx_plain_udp.h"
 
