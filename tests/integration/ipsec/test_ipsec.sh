@@ -325,7 +325,9 @@ rc=0
 nsx dev "$dcf" --device "$W/device" --deadline-ms 5000 >"$W/dcf-again.log" 2>&1 || rc=$?
 [ "$rc" = 10 ] || fail "second DCF run exited $rc, expected 10"
 ike_gone "$W/device" "second run"
-log "second run: IKE daemon started again, acknowledged, stopped"
+rss=$(grep -o 'peak RSS of the DCF.s children [0-9]* kB' "$W/dcf-again.log" | awk '{print $(NF-1)}')
+[ -n "$rss" ] || fail "second run: no peak RSS of the IKE daemon"
+log "second run: IKE daemon started again, acknowledged, stopped; its peak RSS (untraced) $rss kB"
 
 # ---- the tunnel lost in the middle of a run -----------------------------------------
 # With maydayd down the DCF keeps retransmitting; the SeGW then drops the
