@@ -395,6 +395,7 @@ enum mayday_err ipsec_daemon_start(struct hal_flash *f, struct dcf_config *cfg,
 	d->pid = -1;
 	rc = paths(f, d);
 	if (rc != MAYDAY_OK) {
+		d->run[0] = '\0';   /* maybe half-written: never remove a guess */
 		log_info("ipsec: partition or run paths unusable for the IKE daemon: %s",
 			 mayday_strerror(rc));
 		goto fail;
