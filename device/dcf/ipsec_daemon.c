@@ -415,7 +415,12 @@ enum mayday_err ipsec_daemon_start(struct hal_flash *f, struct dcf_config *cfg,
 		rc = load_config(d, loader, swanctl_preload, conf_env);
 	if (rc != MAYDAY_OK)
 		goto fail;
-	snprintf(cfg->ipsec_vici, sizeof(cfg->ipsec_vici), "%s", d->sock);
+	size_t sock_len = strlen(d->sock);   /* paths() bounded it by DCF_VICI_PATH_MAX */
+	if (sock_len >= sizeof(cfg->ipsec_vici)) {
+		rc = MAYDAY_E_TOOBIG;
+		goto fail;
+	}
+	memcpy(cfg->ipsec_vici, d->sock, sock_len + 1);
 	log_info("ipsec: IKE daemon of the DCF partition running (pid %ld), VICI socket %s",
 		 (long)d->pid, d->sock);
 	free(charon_preload);

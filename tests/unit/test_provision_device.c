@@ -525,8 +525,12 @@ static void test_ipsec_daemon(void **state)
 	assert_string_equal(cfg.ipsec_swanctl_plugins, "nonce openssl");
 	size_t len = 0;
 	tp_path(path, w.dev, "dcf", "strongswan.conf");
-	char *ss = (char *)tp_read(path, &len);
+	uint8_t *raw = tp_read(path, &len);
+	assert_non_null(raw);
+	char *ss = calloc(1, len + 1);   /* tp_read's buffer has no NUL */
 	assert_non_null(ss);
+	memcpy(ss, raw, len);
+	free(raw);
 	assert_non_null(strstr(ss, "  load = nonce openssl vici\n"));
 	assert_non_null(strstr(ss, "socket = unix:///var/run/charon.vici"));
 	assert_null(strstr(ss, "\ninclude"));   /* no include statement: nothing of the host */
