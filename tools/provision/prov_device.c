@@ -9,8 +9,9 @@
  *            so the method can be switched on later by a new dcf.conf alone
  *   dcf/     mayday-dcf, dcf.conf, hems.pub.pem, dcf-cert.pem (the device's
  *            TLS client certificate), operator-ca.pem (the CA that vouches
- *            for the H(e)MS's TLS server), manifest.cose
- *            (MAYDAY_MANIFEST_DCF, every file designated)
+ *            for the H(e)MS's TLS server), with --ipsec-daemon the IKE
+ *            daemon the DCF starts for the ipsec method (prov_ipsec.h),
+ *            manifest.cose (MAYDAY_MANIFEST_DCF, every file designated)
  *   slot_a/  comp-<i>.bin, normal, notes.txt, manifest.cose
  *            (MAYDAY_MANIFEST_IMAGE with the TRVs; notes.txt not designated)
  *
