@@ -27,7 +27,7 @@ static enum mayday_err check_manifest(const struct mayday_manifest *m, uint32_t 
 		return MAYDAY_E_INVALID;
 	}
 	/* The decoder guarantees the rest (mayday/manifest.h, lib/src/manifest.c):
-	 * 1..MAYDAY_MAX_COMPONENTS TRVs, each name a safe single path component,
+	 * 1..MAYDAY_MANIFEST_FILES_MAX TRVs, each name a safe single path component,
 	 * no name twice, the entry listed. */
 	e = mayday_manifest_find(m, entry);
 	if (!e) {
