@@ -454,9 +454,17 @@ int prov_ipsec_write(struct hal_flash *f, const struct prov_ipsec *ip, struct ma
 	}
 	if (!make_plan(ip, p, loader, sizeof(loader)))
 		goto out;
-	for (unsigned i = 0; i < p->n; i++)
+	for (unsigned i = 0; i < p->n; i++) {
+		/* A library the partition holds already (one soname, one file: the
+		 * DCF's own, resolved by the same loader) serves the daemon too. */
+		if (mayday_manifest_find(m, p->files[i].name)) {
+			prov_log_info("%s/%s: already in the partition, shared with the IKE daemon",
+				      HAL_PART_DCF, p->files[i].name);
+			continue;
+		}
 		if (!copy(f, m, p->files[i].name, p->files[i].src, p->files[i].mode, &bytes))
 			goto out;
+	}
 	struct mayday_trv *t = next(m);
 	if (!t || !conf_text(ip, conf, sizeof(conf), &len))
 		goto out;
