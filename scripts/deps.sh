@@ -22,6 +22,7 @@ run_pkgs=(openssl iproute2 procps jq bc curl   # jq: the demo reads maydayctl --
   strongswan-charon strongswan-swanctl     # ipsec method: the IKE daemon the DCF drives over VICI, and swanctl
   libstrongswan-standard-plugins libcharon-extra-plugins   # openssl/gcm/vici; kernel-libipsec (ESP without kernel ESP)
   strongswan-pki socat tcpdump             # ipsec integration test: its IKE PKI, probe datagrams, wire capture
+  strace                                   # trace tests: what the DCF and its IKE daemon open, map, execute
 )
 # The tests of what `make install` installs (tests/integration/install.cmake):
 check_pkgs=(systemd      # systemd-analyze verify/security on the unit, systemd-sysusers on its user

@@ -27,7 +27,7 @@ static enum mayday_err check_manifest(const struct mayday_manifest *m, uint32_t 
 		return MAYDAY_E_INVALID;
 	}
 	/* The decoder guarantees the rest (mayday/manifest.h, lib/src/manifest.c):
-	 * 1..MAYDAY_MAX_COMPONENTS TRVs, each name a safe single path component,
+	 * 1..MAYDAY_MANIFEST_FILES_MAX TRVs, each name a safe single path component,
 	 * no name twice, the entry listed. */
 	e = mayday_manifest_find(m, entry);
 	if (!e) {
@@ -158,8 +158,9 @@ enum mayday_err boot_verify_partition(struct boot_measure *meas, struct hal_flas
 		}
 		if (!(ev.flags & MAYDAY_COMP_MISSING))
 			mismatch = true;
-		/* n_trv <= MAYDAY_MAX_COMPONENTS (checked), so this cannot overflow;
-		 * the bound stays as the evidence array's own guard. */
+		/* A DCF manifest may list more files than an indication carries
+		 * failures (MAYDAY_MANIFEST_FILES_MAX > MAYDAY_MAX_COMPONENTS): the
+		 * first ones are reported, the partition fails either way. */
 		if (rep->n_failed < MAYDAY_MAX_COMPONENTS)
 			rep->failed[rep->n_failed++] = ev;
 	}

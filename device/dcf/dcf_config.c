@@ -47,7 +47,7 @@ struct key_row {
 struct parse_ctx {
 	struct dcf_config *cfg;
 	struct dcf_config_error *err;
-	unsigned seen;          /* bit i: key_rows[i] was set */
+	uint64_t seen;          /* bit i: key_rows[i] was set */
 	int failed;
 };
 
@@ -353,6 +353,52 @@ static const char *v_ipsec_timeout(struct parse_ctx *ctx, const char *value)
 			 &ctx->cfg->ipsec_initiate_timeout_ms) ? NULL : "not a number in 100..60000";
 }
 
+static const char *v_ipsec_daemon(struct parse_ctx *ctx, const char *value)
+{
+	if (strcmp(value, "partition") == 0)
+		ctx->cfg->ipsec_daemon_partition = 1;
+	else if (strcmp(value, "external") != 0)
+		return "not \"partition\" or \"external\"";
+	return NULL;
+}
+
+/* Space-separated strongSwan plugin names, each 1..32 of [a-z0-9-]: they
+ * become file names (libstrongswan-NAME.so) the DCF preloads. */
+static const char *parse_plugins(const char *value, char *out)
+{
+	static const char why[] = "not 1..255 bytes of plugin names ([a-z0-9-], up to 32 each) "
+				  "separated by single spaces";
+	size_t n = strlen(value), word = 0;
+
+	if (n == 0 || n > DCF_PLUGINS_MAX)
+		return why;
+	for (size_t i = 0; i <= n; i++) {
+		char c = value[i];
+		if (c == ' ' || c == '\0') {
+			if (word == 0)
+				return why;
+			word = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+			if (++word > 32)
+				return why;
+		} else {
+			return why;
+		}
+	}
+	memcpy(out, value, n + 1);
+	return NULL;
+}
+
+static const char *v_ipsec_plugins(struct parse_ctx *ctx, const char *value)
+{
+	return parse_plugins(value, ctx->cfg->ipsec_plugins);
+}
+
+static const char *v_ipsec_swanctl_plugins(struct parse_ctx *ctx, const char *value)
+{
+	return parse_plugins(value, ctx->cfg->ipsec_swanctl_plugins);
+}
+
 static const char *v_initial(struct parse_ctx *ctx, const char *value)
 {
 	return parse_u32(value, DCF_INITIAL_MS_MIN, DCF_INITIAL_MS_MAX, &ctx->cfg->initial_ms)
@@ -468,6 +514,9 @@ static const struct key_row key_rows[] = {
 	{ "ipsec", "child", 0, v_ipsec_child },
 	{ "ipsec", "endpoint", 0, v_ipsec_endpoint },
 	{ "ipsec", "initiate_timeout_ms", 0, v_ipsec_timeout },
+	{ "ipsec", "daemon", 0, v_ipsec_daemon },
+	{ "ipsec", "plugins", 0, v_ipsec_plugins },
+	{ "ipsec", "swanctl_plugins", 0, v_ipsec_swanctl_plugins },
 	{ "retry", "initial_ms", 0, v_initial },
 	{ "retry", "max_ms", 0, v_max },
 	{ "retry", "attempt_timeout_ms", 0, v_attempt },
@@ -484,7 +533,7 @@ static const struct key_row key_rows[] = {
 	{ "cwmp", "download_timeout_ms", 0, v_download_timeout },
 	{ "cwmp", "boot_tries", 0, v_boot_tries },
 };
-_Static_assert(sizeof(key_rows) / sizeof(key_rows[0]) <= 32, "seen is a 32-bit mask");
+_Static_assert(sizeof(key_rows) / sizeof(key_rows[0]) <= 64, "seen is a 64-bit mask");
 
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
@@ -500,9 +549,9 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		known_section = 1;
 		if (strcmp(row->key, key) != 0)
 			continue;
-		if (ctx->seen & (1u << i))
+		if (ctx->seen & (UINT64_C(1) << i))
 			return fail(ctx, section, key, "duplicate key");
-		ctx->seen |= 1u << i;
+		ctx->seen |= UINT64_C(1) << i;
 		const char *why = row->parse(ctx, value);
 		if (why)
 			return fail(ctx, section, key, why);
@@ -516,9 +565,18 @@ static int check_whole(struct parse_ctx *ctx)
 	struct dcf_config *cfg = ctx->cfg;
 
 	for (size_t i = 0; i < sizeof(key_rows) / sizeof(key_rows[0]); i++)
-		if (key_rows[i].required && !(ctx->seen & (1u << i)))
+		if (key_rows[i].required && !(ctx->seen & (UINT64_C(1) << i)))
 			return fail(ctx, key_rows[i].section, key_rows[i].key,
 				    "required key missing");
+	/* Either the DCF's own IKE daemon (which needs its plugin lists) or a
+	 * socket of one already running, never both: which daemon the DCF
+	 * trusts must not depend on which key happens to win. */
+	if (cfg->ipsec_daemon_partition && cfg->ipsec_vici[0])
+		return fail(ctx, "ipsec", "vici", "not with daemon = partition");
+	if (cfg->ipsec_daemon_partition && !cfg->ipsec_plugins[0])
+		return fail(ctx, "ipsec", "plugins", "required with daemon = partition");
+	if (!cfg->ipsec_daemon_partition && (cfg->ipsec_plugins[0] || cfg->ipsec_swanctl_plugins[0]))
+		return fail(ctx, "ipsec", "plugins", "only with daemon = partition");
 	if (cfg->max_ms < cfg->initial_ms)
 		return fail(ctx, "retry", "max_ms", "must not be below initial_ms");
 	for (unsigned i = 0; i < cfg->n_methods; i++) {

@@ -12,7 +12,8 @@
  *   [udp]   endpoint = 127.0.0.1:7701   (numeric IPv4, or [IPv6]:port)
  *   [psk]   endpoint = 127.0.0.1:7702
  *   [ipsec] vici = /run/charon.vici ; child = distress ; endpoint = 10.9.0.1:7701 ;
- *           initiate_timeout_ms = 5000
+ *           initiate_timeout_ms = 5000 ; daemon = partition (instead of vici) ;
+ *           plugins = nonce openssl ... ; swanctl_plugins = pem x509 openssl
  *   [retry] initial_ms = 200 ; max_ms = 300000 ; attempt_timeout_ms = 500 ;
  *           deadline_ms = 0 (none) ; attempts_per_method = 4 ; reannounce_s = 0 ;
  *           reannounce_max = 24 ; wait_max_s = 3600
@@ -48,6 +49,7 @@ struct hal_flash;
 #define DCF_URL_PATH_MAX     128
 #define DCF_VICI_PATH_MAX    107   /* sun_path of a Unix socket, without the NUL */
 #define DCF_CHILD_MAX        64    /* strongSwan CHILD_SA name */
+#define DCF_PLUGINS_MAX      255   /* [ipsec] plugins / swanctl_plugins, bytes */
 
 /* Bounds of the numeric values (inclusive). */
 #define DCF_MAX_IMAGE_SIZE_MAX  (UINT64_C(1) << 40)
@@ -110,6 +112,15 @@ struct dcf_config {
 	char ipsec_child[DCF_CHILD_MAX + 1];    /* CHILD_SA to initiate; default "distress" */
 	struct dcf_endpoint ipsec_endpoint;     /* the H(e)MS, reached through the tunnel */
 	uint32_t ipsec_initiate_timeout_ms;
+	/* daemon = partition: the DCF starts the IKE daemon of its own partition
+	 * (device/dcf/ipsec_daemon.h) and ipsec_vici is where that daemon's
+	 * socket is, filled in by the DCF when it starts it; the plugin lists
+	 * are the names (space-separated, [a-z0-9-]) that charon and swanctl
+	 * load, in strongswan.conf's order, which the DCF preloads from the
+	 * partition. Without it, ipsec_vici names a daemon already running. */
+	int ipsec_daemon_partition;
+	char ipsec_plugins[DCF_PLUGINS_MAX + 1];
+	char ipsec_swanctl_plugins[DCF_PLUGINS_MAX + 1];
 
 	uint32_t initial_ms;
 	uint32_t max_ms;

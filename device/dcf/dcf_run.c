@@ -18,6 +18,7 @@
 #include "exit_codes.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
+#include "ipsec_daemon.h"
 #include "log.h"
 #include "tx/dcf_tx.h"
 
@@ -31,6 +32,7 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 	struct dcf_stats local;
 	struct hal_flash *flash = NULL;
 	struct hal_rot *rot = NULL;
+	struct ipsec_daemon *ike = NULL;
 	EVP_PKEY *hems = NULL;
 	struct dcf_config cfg;
 	struct dcf_config_error cerr;
@@ -78,6 +80,11 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 		log_info("no usable evidence in %s/%s (%s); reporting reason %s", HAL_PART_RUN,
 			ev_name, mayday_strerror(rc), mayday_reason_name(ev.reason));
 
+	/* The partition's IKE daemon, if [ipsec] wants it: a failure leaves the
+	 * ipsec method without a tunnel (it says so at each try), the others work. */
+	if (ipsec_daemon_start(flash, &cfg, &ike) != MAYDAY_OK)
+		ike = NULL;
+
 	const struct dcf_tx_ops *methods[DCF_METHODS_MAX];
 	for (unsigned i = 0; i < cfg.n_methods; i++)
 		methods[i] = dcf_tx_find(cfg.methods[i]); /* dcf_config_load checked each */
@@ -106,6 +113,7 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 	};
 	exit_code = dcf_session_run(&session, stats);
 out:
+	ipsec_daemon_stop(ike);
 	EVP_PKEY_free(hems);
 	hal_rot_close(rot);
 	hal_flash_close(flash);

@@ -68,7 +68,7 @@ enum mayday_err mayday_bundle_payload_size(const struct mayday_manifest *m, uint
 {
 	uint64_t sum = 0;
 
-	for (uint32_t i = 0; i < m->n_trv && i < MAYDAY_MAX_COMPONENTS; i++) {
+	for (uint32_t i = 0; i < m->n_trv && i < MAYDAY_MANIFEST_FILES_MAX; i++) {
 		if (m->trv[i].size > UINT64_MAX - sum)
 			return MAYDAY_E_TOOBIG;
 		sum += m->trv[i].size;

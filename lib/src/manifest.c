@@ -52,7 +52,7 @@ static int find_before(const struct mayday_manifest *m, uint32_t n, const char *
 
 static bool manifest_valid(const struct mayday_manifest *m)
 {
-	if (!kind_known(m->kind) || m->n_trv < 1 || m->n_trv > MAYDAY_MAX_COMPONENTS)
+	if (!kind_known(m->kind) || m->n_trv < 1 || m->n_trv > MAYDAY_MANIFEST_FILES_MAX)
 		return false;
 	if (!utf8_field_ok(m->product_class, 0, MAYDAY_CLASS_MAX) ||
 	    !utf8_field_ok(m->image_version, 0, MAYDAY_VERSION_STR_MAX) ||
@@ -154,7 +154,7 @@ static enum mayday_err get_trvs(struct cbor_det_reader *r, struct mayday_manifes
 {
 	size_t off = cbor_det_offset(r);
 	uint64_t n;
-	enum mayday_err err = cbor_det_get_array(r, &n, MAYDAY_MAX_COMPONENTS);
+	enum mayday_err err = cbor_det_get_array(r, &n, MAYDAY_MANIFEST_FILES_MAX);
 
 	if (!err && n == 0)
 		err = cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "manifest lists no component");
@@ -273,7 +273,7 @@ enum mayday_err mayday_manifest_verify(const uint8_t *in, size_t in_len, EVP_PKE
 
 const struct mayday_trv *mayday_manifest_find(const struct mayday_manifest *m, const char *name)
 {
-	if (!m || !name || m->n_trv > MAYDAY_MAX_COMPONENTS)
+	if (!m || !name || m->n_trv > MAYDAY_MANIFEST_FILES_MAX)
 		return NULL;
 	for (uint32_t i = 0; i < m->n_trv; i++)
 		if (strncmp(m->trv[i].name, name, MAYDAY_NAME_MAX + 1) == 0)

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_rules(const struct mayday_manifest *m)
 {
-	if (m->n_trv < 1 || m->n_trv > MAYDAY_MAX_COMPONENTS || !mayday_name_is_safe(m->entry) ||
+	if (m->n_trv < 1 || m->n_trv > MAYDAY_MANIFEST_FILES_MAX || !mayday_name_is_safe(m->entry) ||
 	    !mayday_manifest_find(m, m->entry))
 		abort();
 	for (uint32_t i = 0; i < m->n_trv; i++) {

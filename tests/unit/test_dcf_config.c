@@ -283,6 +283,49 @@ static void test_ipsec_and_psk_keys(void **state)
 	expect_rejected_in(full, "[psk]", "[psk]\nkey = 1", "psk.key");
 }
 
+/* [ipsec] daemon = partition: the DCF's own IKE daemon, with its plugin
+ * lists; never together with vici, which names a daemon already running. */
+static void test_ipsec_daemon_keys(void **state)
+{
+	static const char own[] = "daemon = partition\nplugins = nonce openssl kernel-netlink "
+				  "socket-default vici\nswanctl_plugins = nonce openssl";
+	struct dcf_config cfg;
+	(void)state;
+	expect_accepted_in(full, "vici = /run/charon-dcf/charon.vici", own, &cfg);
+	assert_true(cfg.ipsec_daemon_partition);
+	assert_string_equal(cfg.ipsec_vici, "");
+	assert_string_equal(cfg.ipsec_plugins, "nonce openssl kernel-netlink socket-default vici");
+	assert_string_equal(cfg.ipsec_swanctl_plugins, "nonce openssl");
+	/* the ipsec method is configured by the daemon, without vici */
+	char *ipsec_only = variant_of(full, "methods = tls, plain-http,plain-udp", "methods = ipsec");
+	expect_accepted_in(ipsec_only, "vici = /run/charon-dcf/charon.vici", own, &cfg);
+	assert_int_equal(cfg.n_methods, 1);
+	free(ipsec_only);
+	expect_accepted_in(full, "child = distress-1", "child = distress-1\ndaemon = external", &cfg);
+	assert_false(cfg.ipsec_daemon_partition);
+	/* both: which daemon is trusted must not depend on which key wins */
+	expect_rejected_in(full, "child = distress-1", "child = distress-1\ndaemon = partition\n"
+			   "plugins = vici", "ipsec.vici");
+	expect_rejected_in(full, "vici = /run/charon-dcf/charon.vici", "daemon = partition",
+			   "ipsec.plugins");
+	expect_rejected_in(full, "child = distress-1", "child = distress-1\nplugins = vici",
+			   "ipsec.plugins");
+	expect_rejected_in(full, "vici = /run/charon-dcf/charon.vici", "daemon = host",
+			   "ipsec.daemon");
+	/* plugin names become file names: no paths, no separators but one space */
+	static const char *const bad[] = {
+		"plugins = ../x", "plugins = a/b", "plugins = vici  nonce", "plugins = vici,nonce",
+		"plugins = Vici",
+		"plugins = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",   /* 33 */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char line[128];
+		snprintf(line, sizeof(line), "daemon = partition\n%s", bad[i]);
+		expect_rejected_in(full, "vici = /run/charon-dcf/charon.vici", line,
+				   "ipsec.plugins");
+	}
+}
+
 /* A method the protocol knows but this build has no transport for is
  * rejected as exactly that; with a transport, it is accepted once configured. */
 static void test_methods_and_transports(void **state)
@@ -554,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_tls_keys),
 		cmocka_unit_test(test_ipsec_and_psk_keys),
+		cmocka_unit_test(test_ipsec_daemon_keys),
 		cmocka_unit_test(test_methods_and_transports),
 		cmocka_unit_test(test_retry_defaults_and_ipv6),
 		cmocka_unit_test(test_unknown_key),

@@ -236,7 +236,7 @@ static void test_semantic_rules(void **state)
 	assert_int_equal(mayday_manifest_encode_claims(&m, out, sizeof(out), &len),
 			 MAYDAY_E_INVALID);
 	tv_example_manifest(&m);
-	m.n_trv = MAYDAY_MAX_COMPONENTS + 1;
+	m.n_trv = MAYDAY_MANIFEST_FILES_MAX + 1;
 	assert_int_equal(mayday_manifest_encode_claims(&m, out, sizeof(out), &len),
 			 MAYDAY_E_INVALID);
 }
@@ -277,8 +277,8 @@ static void test_limits(void **state)
 	memset(m.product_class, 'p', MAYDAY_CLASS_MAX);
 	memset(m.image_version, 'v', MAYDAY_VERSION_STR_MAX);
 	m.rollback = UINT64_MAX;
-	m.n_trv = MAYDAY_MAX_COMPONENTS;
-	for (int i = 0; i < MAYDAY_MAX_COMPONENTS; i++) {
+	m.n_trv = MAYDAY_MANIFEST_FILES_MAX;
+	for (int i = 0; i < MAYDAY_MANIFEST_FILES_MAX; i++) {
 		memset(m.trv[i].name, 'c', MAYDAY_NAME_MAX);
 		m.trv[i].name[0] = (char)('a' + i % 26);
 		m.trv[i].name[1] = (char)('a' + i / 26);
@@ -286,7 +286,7 @@ static void test_limits(void **state)
 		memset(m.trv[i].digest, i, MAYDAY_DIGEST_LEN);
 		m.trv[i].designated = i % 2;
 	}
-	strcpy(m.entry, m.trv[31].name);
+	strcpy(m.entry, m.trv[MAYDAY_MANIFEST_FILES_MAX - 1].name);
 	assert_int_equal(mayday_signer_from_pkey(&vendor, key, NULL, 0), MAYDAY_OK);
 	assert_int_equal(mayday_manifest_sign(&m, &vendor, out, sizeof(out), &len), MAYDAY_OK);
 	print_message("largest signed manifest: %zu bytes\n", len);

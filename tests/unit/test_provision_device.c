@@ -508,6 +508,108 @@ static void test_method_errors(void **state)
 	tp_world_free(&w);
 }
 
+/* --ipsec-daemon: the IKE daemon, only the plugins asked for, their closure,
+ * the loader, strongswan.conf, swanctl.conf and credentials, each in the
+ * signed DCF manifest; dcf.conf starts it. Needs Debian's strongSwan. */
+static int make_ipsec(struct tp_world *w, const char *conf, const char *extra1,
+		      const char *extra2)
+{
+	char ca[TP_PATH_MAX];
+
+	tp_path(ca, w->pki, NULL, "operator-ca.pem");
+	char cred[TP_PATH_MAX + 16];
+	snprintf(cred, sizeof(cred), "x509ca:%s", ca);
+	return tp_provision("device", "--pki", w->pki, "--out", w->dev, "--id", "femto-i",
+			    "--class", TP_CLASS, "--dcf-bin", DCF_BIN, "--normal-bin", w->normal,
+			    "--components", "1", "--methods", "ipsec", "--hems-ipsec-endpoint",
+			    "10.9.0.1:7701", "--ipsec-daemon", "auto", "--ipsec-conf", conf,
+			    "--ipsec-plugins", "nonce,openssl vici", "--ipsec-cred", cred,
+			    extra1, extra2, NULL);
+}
+
+static void test_ipsec_daemon(void **state)
+{
+	static const char *const present[] = {
+		"ld.so", "charon", "swanctl", "libc.so.6", "libstrongswan.so.0", "libcharon.so.0",
+		"libcrypto.so.3", "libgcc_s.so.1", "libstrongswan-nonce.so",
+		"libstrongswan-openssl.so", "libstrongswan-vici.so", "strongswan.conf",
+		"swanctl.conf", "swanctl.x509ca.operator-ca.pem",
+	};
+	struct tp_world w;
+	struct mayday_manifest m;
+	struct dcf_config cfg;
+	struct stat st;
+	char conf[TP_PATH_MAX], path[TP_PATH_MAX];
+	FILE *fp;
+	(void)state;
+
+	if (stat("/usr/lib/ipsec/charon", &st) != 0 ||
+	    stat("/usr/lib/ipsec/plugins/libstrongswan-vici.so", &st) != 0)
+		skip();
+	tp_world_init(&w, 1, 0);
+	tp_path(conf, w.root, NULL, "swanctl.conf");
+	fp = fopen(conf, "w");
+	assert_non_null(fp);
+	fputs("connections { distress { remote_addrs = 192.0.2.2 } }\n", fp);
+	fclose(fp);
+
+	/* refused before anything is made */
+	assert_int_equal(make_ipsec(&w, conf, "--ipsec-vici", "/run/charon.vici"), 2);
+	assert_int_equal(make_ipsec(&w, conf, "--ipsec-cred", "secret:/etc/hostname"), 1);
+	assert_int_equal(make_ipsec(&w, conf, "--ipsec-plugins", "nonce"), 2); /* twice */
+	assert_int_equal(tp_provision("device", "--pki", w.pki, "--out", w.dev, "--id", "femto-i",
+				      "--class", TP_CLASS, "--dcf-bin", DCF_BIN, "--normal-bin",
+				      w.normal, "--hems-udp", "127.0.0.1:1", "--ipsec-conf", conf,
+				      NULL), 1);
+	assert_int_equal(tp_provision("device", "--pki", w.pki, "--out", w.dev, "--id", "femto-i",
+				      "--class", TP_CLASS, "--dcf-bin", DCF_BIN, "--normal-bin",
+				      w.normal, "--hems-udp", "127.0.0.1:1", "--ipsec-daemon",
+				      "auto", "--ipsec-conf", conf, "--ipsec-plugins",
+				      "no-such-plugin", NULL), 1);
+	assert_int_not_equal(stat(w.dev, &st), 0);
+
+	assert_int_equal(make_ipsec(&w, conf, NULL, NULL), 0);
+	assert_int_equal(tp_manifest(w.dev, "dcf", w.vendor_pub, &m), MAYDAY_OK);
+	assert_true(m.n_trv > 5 + sizeof(present) / sizeof(present[0]));
+	assert_true(m.n_trv <= MAYDAY_MANIFEST_FILES_MAX);
+	for (uint32_t i = 0; i < m.n_trv; i++) {
+		assert_true(m.trv[i].designated);
+		assert_true(tp_trv_matches(w.dev, "dcf", &m.trv[i]));
+	}
+	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++)
+		assert_non_null(mayday_manifest_find(&m, present[i]));
+	/* only the plugins asked for */
+	assert_null(mayday_manifest_find(&m, "libstrongswan-x509.so"));
+	assert_null(mayday_manifest_find(&m, "libstrongswan-kernel-netlink.so"));
+	tp_path(path, w.dev, "dcf", "libstrongswan-x509.so");
+	assert_int_not_equal(stat(path, &st), 0);
+	assert_mode(w.dev, "dcf", "ld.so", 0755);
+	assert_mode(w.dev, "dcf", "charon", 0755);
+	assert_mode(w.dev, "dcf", "swanctl.conf", 0600);
+	assert_mode(w.dev, "dcf", "swanctl.x509ca.operator-ca.pem", 0600);
+	tp_path(path, w.dev, "dcf", "swanctl.conf");
+	assert_same_file(path, conf);
+
+	read_conf(&w, &cfg);
+	assert_true(cfg.ipsec_daemon_partition);
+	assert_string_equal(cfg.ipsec_vici, "");
+	assert_string_equal(cfg.ipsec_plugins, "nonce openssl vici");
+	assert_string_equal(cfg.ipsec_swanctl_plugins, "nonce openssl");
+	size_t len = 0;
+	tp_path(path, w.dev, "dcf", "strongswan.conf");
+	uint8_t *raw = tp_read(path, &len);
+	assert_non_null(raw);
+	char *ss = calloc(1, len + 1);   /* tp_read's buffer has no NUL */
+	assert_non_null(ss);
+	memcpy(ss, raw, len);
+	free(raw);
+	assert_non_null(strstr(ss, "  load = nonce openssl vici\n"));
+	assert_non_null(strstr(ss, "socket = unix:///var/run/charon.vici"));
+	assert_null(strstr(ss, "\ninclude"));   /* no include statement: nothing of the host */
+	free(ss);
+	tp_world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_and_enrol),
 		cmocka_unit_test(test_methods),
 		cmocka_unit_test(test_method_errors),
+		cmocka_unit_test(test_ipsec_daemon),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

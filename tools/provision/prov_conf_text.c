@@ -106,10 +106,15 @@ static void put_sections(struct text *t, const struct prov_conf *c)
 		put(t, "\n[udp]\nendpoint = %s\n", c->udp);
 	if (c->psk)
 		put(t, "\n[psk]\nendpoint = %s\n", c->psk);
-	if (c->ipsec_endpoint || c->ipsec_vici || c->ipsec_child) {
+	if (c->ipsec_endpoint || c->ipsec_vici || c->ipsec_child || c->ipsec_plugins) {
 		put(t, "\n[ipsec]\n");
 		if (c->ipsec_vici)
 			put(t, "vici = %s\n", c->ipsec_vici);
+		if (c->ipsec_plugins) {
+			put(t, "daemon = partition\nplugins = %s\n", c->ipsec_plugins);
+			if (c->ipsec_swanctl_plugins && c->ipsec_swanctl_plugins[0])
+				put(t, "swanctl_plugins = %s\n", c->ipsec_swanctl_plugins);
+		}
 		if (c->ipsec_child)
 			put(t, "child = %s\n", c->ipsec_child);
 		if (c->ipsec_endpoint)

@@ -32,6 +32,10 @@ struct prov_conf {
 	const char *ipsec_endpoint;
 	const char *ipsec_vici;
 	const char *ipsec_child;
+	/* The DCF partition's own IKE daemon (prov_ipsec.h): daemon = partition
+	 * and these plugin lists, instead of ipsec_vici. */
+	const char *ipsec_plugins;
+	const char *ipsec_swanctl_plugins;
 };
 
 /* Compose the text into out (cap bytes; DCF_CONFIG_MAX is enough). 1 if the

@@ -10,8 +10,9 @@
  *            so the method can be switched on later by a new dcf.conf alone
  *   dcf/     mayday-dcf, dcf.conf, hems.pub.pem, dcf-cert.pem (the device's
  *            TLS client certificate), operator-ca.pem (the CA that vouches
- *            for the H(e)MS's TLS server), manifest.cose
- *            (MAYDAY_MANIFEST_DCF, every file designated)
+ *            for the H(e)MS's TLS server), with --ipsec-daemon the IKE
+ *            daemon the DCF starts for the ipsec method (prov_ipsec.h),
+ *            manifest.cose (MAYDAY_MANIFEST_DCF, every file designated)
  *   state/   normal.conf, normal code's own settings (prov_normal.h)
  *   slot_a/  comp-<i>.bin, normal, notes.txt, manifest.cose
  *            (MAYDAY_MANIFEST_IMAGE with the TRVs; notes.txt not designated)
@@ -54,6 +55,7 @@
 #include "prov_cmd.h"
 #include "prov_conf_text.h"
 #include "prov_flash.h"
+#include "prov_ipsec.h"
 #include "prov_fs.h"
 #include "prov_log.h"
 #include "prov_manifest.h"
@@ -85,6 +87,7 @@ struct device_args {
 	uint64_t components, component_size, rollback, max_image_size;
 	int tls_pin;
 	struct prov_conf conf;   /* the dcf.conf options */
+	struct prov_ipsec ipsec; /* the IKE daemon of the partition (--ipsec-daemon ...) */
 };
 
 struct keys {
@@ -123,13 +126,20 @@ static void usage(FILE *to)
 		"      --tls-pin                also pin the PKI's H(e)MS TLS key (SHA-256 of its SPKI)\n"
 		"    --hems-ipsec-endpoint A:P  through the CHILD_SA, with --ipsec-vici PATH\n"
 		"      [--ipsec-child NAME]     (default distress)\n"
+		"      or the IKE daemon in the DCF partition, which the DCF starts itself:\n"
+		"      --ipsec-daemon DIR|auto  charon and plugins/ (auto: %s)\n"
+		"      --ipsec-conf FILE        swanctl.conf: the distress connection, secrets\n"
+		"      [--ipsec-cred TYPE:FILE] a credential for swanctl/TYPE/ (repeatable)\n"
+		"      [--ipsec-plugins LIST]   charon's plugins (%s)\n"
+		"      [--ipsec-swanctl PATH]   (DIR/swanctl, else %s)\n"
 		"    --hems-psk A:P             PSK-sealed datagrams\n"
 		"    --hems-udp A:P             plain UDP   (--hems udp:A:P is the same)\n"
 		"    --hems-http URL            http://ADDRESS:PORT/v1/distress\n"
 		"  --methods LIST  the order to try them, e.g. tls,plain-udp (default: the order\n"
 		"  above). Addresses are numeric; [v6] in brackets.\n",
 		DEFAULT_COMPONENTS, DEFAULT_COMPONENT_SIZE, DEFAULT_IMAGE_VERSION,
-		DEFAULT_ROLLBACK, PROV_HEMS_DNS);
+		DEFAULT_ROLLBACK, PROV_HEMS_DNS, PROV_IPSEC_AUTO_DIR, PROV_IPSEC_DEFAULT_PLUGINS,
+		PROV_IPSEC_AUTO_SWANCTL);
 }
 
 /* Each option at most once: a second value would silently win otherwise. */
@@ -147,7 +157,8 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 {
 	enum {
 		OPT_METHODS = 256, OPT_TLS, OPT_TLS_NAME, OPT_TLS_PIN, OPT_HTTP, OPT_UDP, OPT_PSK,
-		OPT_IPSEC_EP, OPT_IPSEC_VICI, OPT_IPSEC_CHILD
+		OPT_IPSEC_EP, OPT_IPSEC_VICI, OPT_IPSEC_CHILD, OPT_IPSEC_DAEMON, OPT_IPSEC_CONF,
+		OPT_IPSEC_CRED, OPT_IPSEC_PLUGINS, OPT_IPSEC_SWANCTL
 	};
 	static const struct option longopts[] = {
 		{ "pki", required_argument, NULL, 'p' },
@@ -165,6 +176,11 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		{ "hems-ipsec-endpoint", required_argument, NULL, OPT_IPSEC_EP },
 		{ "ipsec-vici", required_argument, NULL, OPT_IPSEC_VICI },
 		{ "ipsec-child", required_argument, NULL, OPT_IPSEC_CHILD },
+		{ "ipsec-daemon", required_argument, NULL, OPT_IPSEC_DAEMON },
+		{ "ipsec-conf", required_argument, NULL, OPT_IPSEC_CONF },
+		{ "ipsec-cred", required_argument, NULL, OPT_IPSEC_CRED },
+		{ "ipsec-plugins", required_argument, NULL, OPT_IPSEC_PLUGINS },
+		{ "ipsec-swanctl", required_argument, NULL, OPT_IPSEC_SWANCTL },
 		{ "dcf-bin", required_argument, NULL, 'd' },
 		{ "normal-bin", required_argument, NULL, 'n' },
 		{ "components", required_argument, NULL, 'N' },
@@ -223,6 +239,23 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		case OPT_IPSEC_CHILD:
 			ok = set_once("--ipsec-child", &conf->ipsec_child, optarg);
 			break;
+		case OPT_IPSEC_DAEMON:
+			ok = set_once("--ipsec-daemon", &a->ipsec.daemon, optarg);
+			break;
+		case OPT_IPSEC_CONF: ok = set_once("--ipsec-conf", &a->ipsec.conf, optarg); break;
+		case OPT_IPSEC_PLUGINS:
+			ok = set_once("--ipsec-plugins", &a->ipsec.plugins, optarg);
+			break;
+		case OPT_IPSEC_SWANCTL:
+			ok = set_once("--ipsec-swanctl", &a->ipsec.swanctl, optarg);
+			break;
+		case OPT_IPSEC_CRED:
+			if (a->ipsec.n_creds == PROV_IPSEC_CREDS_MAX) {
+				prov_log_error("--ipsec-cred at most %d times", PROV_IPSEC_CREDS_MAX);
+				return PROV_EXIT_USAGE;
+			}
+			a->ipsec.creds[a->ipsec.n_creds++] = optarg;
+			break;
 		case 'N':
 			if (!prov_args_u64("components", optarg, 1, MAX_COMPONENTS, &a->components))
 				return PROV_EXIT_USAGE;
@@ -263,6 +296,11 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		return PROV_EXIT_USAGE;
 	if ((conf->tls_server_name || a->tls_pin) && !conf->tls_url) {
 		prov_log_error("--tls-server-name and --tls-pin need --hems-tls");
+		return PROV_EXIT_USAGE;
+	}
+	if (a->ipsec.daemon && conf->ipsec_vici) {
+		prov_log_error("--ipsec-vici names a daemon already running; --ipsec-daemon puts "
+			       "one into the DCF partition: not both");
 		return PROV_EXIT_USAGE;
 	}
 	if (conf->tls_url && !conf->tls_server_name)
@@ -355,7 +393,15 @@ static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
 				  next_trv(&m, true)), HAL_PART_DCF, PROV_DCF_CERT_NAME) &&
 	     wrote(prov_flash_put(f, HAL_PART_DCF, PROV_DCF_CA_NAME, ca_pem, ca_len,
 				  next_trv(&m, true)), HAL_PART_DCF, PROV_DCF_CA_NAME) &&
+	     prov_ipsec_write(f, &a->ipsec, &m) &&
 	     prov_manifest_write(f, HAL_PART_DCF, &m, k->vendor) == MAYDAY_OK;
+	if (ok) {
+		uint64_t total = 0;
+		for (uint32_t i = 0; i < m.n_trv; i++)
+			total += m.trv[i].size;
+		prov_log_info("DCF partition: %" PRIu32 " files, %" PRIu64 " bytes, manifest "
+			      "not counted", m.n_trv, total);
+	}
 	free(ca_pem);
 	return ok;
 }
@@ -603,12 +649,16 @@ int prov_device_main(int argc, char **argv)
 		return PROV_EXIT_ERROR;
 	}
 	if (!readable("dcf-bin", a.dcf_bin) || !readable("normal-bin", a.normal_bin) ||
-	    !image_fits(&a) || !load_keys(&a, &k))
+	    !image_fits(&a) || !prov_ipsec_check(&a.ipsec) || !load_keys(&a, &k))
 		goto out;
 	if (a.tls_pin) {
 		if (!spki_sha256(X509_get0_pubkey(k.tls_cert), pin))
 			goto out;
 		a.conf.tls_pin = pin;
+	}
+	if (a.ipsec.daemon) {
+		a.conf.ipsec_plugins = a.ipsec.plugin_list;
+		a.conf.ipsec_swanctl_plugins = a.ipsec.swanctl_plugin_list;
 	}
 	if (!prov_conf_text_build(&a.conf, conf, sizeof(conf), &conf_len) ||
 	    !make_device(&a, &k, conf, conf_len))

@@ -4,7 +4,8 @@
  * through an IKEv2/IPsec tunnel to the H(e)MS's inner address.
  *
  * The DCF speaks no IKE itself. The device's IKE daemon (strongSwan's
- * charon) holds the distress-only IKE credentials and the CHILD_SA
+ * charon: with [ipsec] daemon = partition the DCF partition's own, which
+ * the DCF started before its session, ipsec_daemon.h) holds the distress-only IKE credentials and the CHILD_SA
  * configuration ([ipsec] child); open asks it over VICI whether that
  * CHILD_SA is up (charon will not initiate a duplicate) and, if not, to
  * bring it up, waiting at most initiate_timeout_ms; only then it opens the
@@ -19,8 +20,10 @@
  * addition: the route into the tunnel lives and dies with its CHILD_SA, so
  * when a send fails (the SeGW deleted the SA, dead-peer detection removed
  * it) the CHILD_SA is brought up again and the send retried once. The
- * CHILD_SA is left up on close: the next method or run reuses it, and the
- * SeGW's dead-peer detection removes it after the device reboots.
+ * CHILD_SA is left up on close: the next method or attempt reuses it. The
+ * partition's daemon ends it when the DCF stops that daemon; an external
+ * one keeps it for the next run, and the SeGW's dead-peer detection
+ * removes it after the device reboots.
  */
 #include "tx_plain_udp.h"
 
@@ -38,8 +41,8 @@ struct ipsec_state {
 
 static int ipsec_configured(const struct dcf_config *cfg)
 {
-	return cfg->ipsec_vici[0] != '\0' && cfg->ipsec_child[0] != '\0' &&
-	       cfg->ipsec_endpoint.set;
+	return (cfg->ipsec_vici[0] != '\0' || cfg->ipsec_daemon_partition) &&
+	       cfg->ipsec_child[0] != '\0' && cfg->ipsec_endpoint.set;
 }
 
 /* Make sure the distress CHILD_SA is up; logs the outcome once. */
@@ -49,6 +52,12 @@ static enum mayday_err bring_up(const struct dcf_config *cfg)
 	int up = 0;
 	enum mayday_err rc;
 
+	if (!cfg->ipsec_vici[0]) {
+		/* daemon = partition, and ipsec_daemon_start failed (it said why). */
+		log_info("ipsec: no IKE daemon running: CHILD_SA %s not established",
+			 cfg->ipsec_child);
+		return MAYDAY_E_IO;
+	}
 	/* charon refuses a duplicate of an installed CHILD_SA: reuse it. */
 	rc = vici_cmd_child_up(cfg->ipsec_vici, cfg->ipsec_child, cfg->ipsec_initiate_timeout_ms,
 			       &up);

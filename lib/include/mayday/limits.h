@@ -14,13 +14,19 @@
 #define MAYDAY_CLASS_MAX       32   /* product class */
 #define MAYDAY_URL_MAX         255
 #define MAYDAY_KID_MAX         64   /* = MAYDAY_DEVICE_ID_MAX: an indication's kid is its device ID */
-#define MAYDAY_MAX_COMPONENTS  32   /* per manifest, and failed components per indication */
+#define MAYDAY_MAX_COMPONENTS  32   /* per image manifest, and failed components per indication */
+/* Files one manifest may list. A DCF partition that carries its IKE daemon
+ * (docs/ipsec.md: charon, its libraries, plugins and credentials) needs more
+ * than an image's components; an image manifest stays within
+ * MAYDAY_MAX_COMPONENTS (mayday-provision), so its failures always fit an
+ * indication. */
+#define MAYDAY_MANIFEST_FILES_MAX 64
 #define MAYDAY_DIGEST_LEN      32   /* SHA-256 */
 #define MAYDAY_ES256_SIG_LEN   64   /* r || s, big-endian, 32 bytes each (RFC 9053) */
 
 #define MAYDAY_INDICATION_MAX  8192 /* encoded COSE_Sign1 indication, bytes (the largest valid one: 5659) */
 #define MAYDAY_ACK_MAX         1024 /* encoded COSE_Sign1 acknowledgement, bytes */
-#define MAYDAY_MANIFEST_MAX    8192 /* encoded COSE_Sign1 manifest, bytes */
+#define MAYDAY_MANIFEST_MAX    8192 /* encoded COSE_Sign1 manifest, bytes (the largest valid one: 7591) */
 #define MAYDAY_PSK_DATAGRAM_MAX (MAYDAY_INDICATION_MAX + 64) /* COSE_Encrypt0 datagram, either direction (mayday/psk.h) */
 #define MAYDAY_EVIDENCE_MAX    8192 /* encoded evidence (TrE -> DCF), bytes (the largest valid one: 5364) */
 

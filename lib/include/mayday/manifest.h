@@ -35,7 +35,7 @@ struct mayday_manifest {
 	uint64_t rollback;                              /* anti-rollback counter */
 	char entry[MAYDAY_NAME_MAX + 1];                /* component that is executed; must be listed */
 	uint32_t n_trv;
-	struct mayday_trv trv[MAYDAY_MAX_COMPONENTS];
+	struct mayday_trv trv[MAYDAY_MANIFEST_FILES_MAX];
 };
 
 MAYDAY_NODISCARD enum mayday_err

@@ -4,8 +4,8 @@
 #
 #   dev namespace (the femtocell)          net namespace (operator side)
 #   vdev 192.0.2.1/24  <---- veth ---->   vnet 192.0.2.2/24
-#   charon: initiator, distress CHILD_SA  charon: the SeGW, pool 10.99.1.0/24
-#   mayday-boot / mayday-dcf              maydayd on 10.99.0.1 (on lo)
+#   mayday-boot / mayday-dcf, and the     charon: the SeGW, pool 10.99.1.0/24
+#   DCF's own charon (from its partition) maydayd on 10.99.0.1 (on lo)
 #
 # Addresses: TEST-NET-1 outside, 10.99.0.0/16 inside, both only in the
 # namespaces. Namespace names carry the caller's PID ($$), so parallel runs
@@ -64,8 +64,8 @@ nsbg() { local side=$1; shift; local ns=$NS_DEV; [ "$side" = net ] && ns=$NS_NET
 ipsec_require() {
   [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, a TUN device, charon)"
   local b
-  for b in $CHARON swanctl pki ip tcpdump socat sqlite3 openssl jq; do
-    command -v "$b" >/dev/null 2>&1 || skip "missing $b (apt-get install strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins libcharon-extra-plugins tcpdump socat sqlite3 jq)"
+  for b in $CHARON swanctl pki ip tcpdump socat sqlite3 openssl jq strace od; do
+    command -v "$b" >/dev/null 2>&1 || skip "missing $b (apt-get install strongswan-charon strongswan-swanctl strongswan-pki libstrongswan-standard-plugins libcharon-extra-plugins tcpdump socat sqlite3 jq strace)"
   done
   for b in libstrongswan-vici.so libstrongswan-kernel-libipsec.so libstrongswan-openssl.so; do
     [ -e /usr/lib/ipsec/plugins/$b ] || skip "missing strongSwan plugin $b (libstrongswan-standard-plugins, libcharon-extra-plugins)"
@@ -173,10 +173,14 @@ pki {
 EOF
 }
 
+# The host's swanctl as the test's inspection tool; on the dev side it talks
+# to the DCF's charon, whose socket the caller names in DEV_VICI.
 swctl() {   # side, swanctl command (first), options...
-  local side=$1 cmd=$2; shift 2
+  local side=$1 cmd=$2 uri; shift 2
+  uri=unix://$W/$side/charon.vici
+  [ "$side" = dev ] && uri=unix://$DEV_VICI
   STRONGSWAN_CONF=$W/$side/strongswan.conf SWANCTL_DIR=$W/$side/swanctl \
-    swanctl "$cmd" --uri "unix://$W/$side/charon.vici" "$@"
+    swanctl "$cmd" --uri "$uri" "$@"
 }
 
 ipsec_start_charon() {
