@@ -2,6 +2,7 @@
 /* mayday-dcf: command line only; the procedure is dcf_run(). */
 #include <curl/curl.h>
 #include <getopt.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,20 @@ static void usage(FILE *to)
 		MAYDAY_EXIT_DCF_CONFIG, MAYDAY_EXIT_REBOOT);
 }
 
+/*
+ * OpenSSL is initialised here, before any library may do it, and told not to
+ * load a configuration file: the DCF reads nothing outside its partitions and
+ * the RoT, and the host's openssl.cnf (normal code's file system) could name
+ * providers or engines to load as shared objects. Initialisation is once per
+ * process, so a later call asking for the configuration loads nothing.
+ * Logging needs no set-up of its own: its lines carry no local time, so no
+ * time-zone file is read.
+ */
+static int dcf_openssl_init(void)
+{
+	return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) == 1 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -51,6 +66,10 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init("mayday-dcf", 0);
+	if (dcf_openssl_init() != 0) {
+		log_warnx("cannot initialise OpenSSL");
+		return MAYDAY_EXIT_DCF_CONFIG;
+	}
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
