@@ -220,5 +220,7 @@ function(mayday_dcf_static tgt)
       "uses the host's shared libraries (not for a device: see docs/dcf-partition.md).")
   endif()
   set_target_properties(${tgt} PROPERTIES MAYDAY_STATIC_LINK ON)
-  target_link_options(${tgt} PRIVATE -static-pie)
+  # A link item, not a link option: it must come after the -pie CMake adds
+  # for position-independent executables (the last one wins).
+  target_link_libraries(${tgt} PRIVATE -static-pie)
 endfunction()
