@@ -43,8 +43,8 @@ option(MAYDAY_DCF_STATIC
        ${mayday_dcf_static_default})
 
 # Libraries (file names without lib/.a/.so) the static DCF may link: OpenSSL,
-# inih (dcf.conf), expat (CWMP on the device side), libcbor (libmayday).
-set(MAYDAY_DCF_STATIC_ALLOWED ssl crypto inih expat cbor)
+# inih (dcf.conf), expat (CWMP on the device side).
+set(MAYDAY_DCF_STATIC_ALLOWED ssl crypto inih expat)
 # Linker flags that name only glibc (in libc.a since glibc 2.34).
 set(MAYDAY_DCF_STATIC_FLAGS -pthread -lpthread -ldl -lm -lrt)
 
@@ -205,6 +205,10 @@ endfunction()
 function(mayday_dcf_static tgt)
   if(NOT MAYDAY_DCF_STATIC)
     return()
+  endif()
+  if(MAYDAY_SANITIZE OR MAYDAY_FUZZ)
+    message(FATAL_ERROR "MAYDAY_DCF_STATIC cannot be combined with MAYDAY_SANITIZE or "
+            "MAYDAY_FUZZ (their runtimes are shared objects): configure with -DMAYDAY_DCF_STATIC=OFF")
   endif()
   set(walked ${tgt})
   set(found "")
