@@ -6,6 +6,7 @@ set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/boot_measure.sh" "$build"
+"$here/footprint.sh" "$build"
 "$here/install.sh" "$build"
 "$here/remediate.sh" "$build"
 "$here/ingest_udp.sh" "$build"

@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libssl-dev          # OpenSSL 3: ECDSA P-256, SHA-256, HKDF, AEAD, TLS 1.3
-  libcbor-dev         # CBOR (RFC 8949) for messages and manifests
+  libcbor-dev         # CBOR (RFC 8949): the unit tests' independent encoder of the test vectors
   libcmocka-dev       # unit tests
   libinih-dev         # INI parser for device and daemon configuration
   libjansson-dev      # JSON for maydayctl --json and enrolment records

@@ -29,7 +29,7 @@
  * PSK, slot->psk holds the keys for the answer); on a drop no key is left
  * in the slot. Runs on any
  * number of worker threads at once; `st` is the calling thread's own store
- * connection. Never allocates itself (OpenSSL and libcbor may inside).
+ * connection. Never allocates itself (OpenSSL may inside).
  */
 #ifndef MAYDAY_SRV_INGEST_H
 #define MAYDAY_SRV_INGEST_H

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mayday-dcf: command line only; the procedure is dcf_run(). */
 #include <getopt.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cwmp.h"
 #include "log.h"
@@ -35,6 +37,34 @@ static void usage(FILE *to)
 		MAYDAY_EXIT_DCF_CONFIG, MAYDAY_EXIT_REBOOT);
 }
 
+/*
+ * Time in UTC without the host's time-zone files: glibc reads /etc/localtime
+ * (normal code's file system, parsed by libc) on the first time conversion,
+ * even for gmtime_r, which OpenSSL calls to check certificates. With TZ a
+ * POSIX rule and TZDIR no directory, its one look-up (/dev/null/UTC0) fails
+ * without touching a file and the rule gives UTC. Set before anything runs
+ * that may convert a time; inherited by what the DCF starts.
+ */
+static int dcf_utc_init(void)
+{
+	if (setenv("TZDIR", "/dev/null", 1) != 0 || setenv("TZ", "UTC0", 1) != 0)
+		return -1;
+	tzset();
+	return 0;
+}
+
+/*
+ * OpenSSL is initialised here, before any library may do it, and told not to
+ * load a configuration file: the DCF reads nothing outside its partitions and
+ * the RoT, and the host's openssl.cnf (normal code's file system) could name
+ * providers or engines to load as shared objects. Initialisation is once per
+ * process, so a later call asking for the configuration loads nothing.
+ */
+static int dcf_openssl_init(void)
+{
+	return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) == 1 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -50,6 +80,14 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init("mayday-dcf", 0);
+	if (dcf_utc_init() != 0) {
+		log_warn("cannot set the time zone to UTC");
+		return MAYDAY_EXIT_DCF_CONFIG;
+	}
+	if (dcf_openssl_init() != 0) {
+		log_warnx("cannot initialise OpenSSL");
+		return MAYDAY_EXIT_DCF_CONFIG;
+	}
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':

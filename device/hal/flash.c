@@ -12,7 +12,9 @@
  *   (O_EXCL, 0600), write all of it, fsync, rename over the target, fsync
  *   the directory. A power cut leaves the old file or the new one; the only
  *   debris is a temporary, which is removed when the partition is next
- *   opened and is never listed or readable by name.
+ *   opened and is never listed or readable by name. A handle opens a
+ *   partition when it first uses it, so a program never holds (or sweeps)
+ *   a partition it does not use.
  * - Reads are bounded by the caller's capacity and accept regular files only.
  * - Every public call first asks the backend whether the device has power,
  *   so after a simulated power cut nothing at all is touched.
@@ -153,7 +155,17 @@ static enum mayday_err writable(const struct hal_flash *f, const char *part, con
 	return MAYDAY_E_INVALID;
 }
 
-/* The directory fd of `part`, opened (created, cleaned) on first use. */
+/* Creates the directory of `part` if it is missing, durably. */
+static enum mayday_err part_make(struct hal_flash *f, const char *part)
+{
+	if (mkdirat(f->dev_fd, part, 0700) == 0)
+		return f->ops->fsync(f, f->dev_fd); /* the new directory entry is durable */
+	return errno == EEXIST ? MAYDAY_OK : errno_to_err(errno);
+}
+
+/* The directory fd of `part`, opened (created, cleaned) on first use: a
+ * program opens only the partitions it uses (the DCF never opens the
+ * normal code's slots, tests/integration/test_dcf_trace.sh). */
 static enum mayday_err part_fd(struct hal_flash *f, const char *part, int *out)
 {
 	enum mayday_err err;
@@ -172,13 +184,9 @@ static enum mayday_err part_fd(struct hal_flash *f, const char *part, int *out)
 	err = f->ops->powered(f);
 	if (err != MAYDAY_OK)
 		return err;
-	if (mkdirat(f->dev_fd, part, 0700) == 0) {
-		err = f->ops->fsync(f, f->dev_fd); /* the new directory entry is durable */
-		if (err != MAYDAY_OK)
-			return err;
-	} else if (errno != EEXIST) {
-		return errno_to_err(errno);
-	}
+	err = part_make(f, part);
+	if (err != MAYDAY_OK)
+		return err;
 	fd = openat(f->dev_fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno_to_err(errno);
@@ -260,10 +268,10 @@ static enum mayday_err flash_open(struct hal_flash **out, const char *device_dir
 		err = errno_to_err(errno);
 		goto out;
 	}
+	/* The layout is made here; each partition is opened (and swept) when
+	 * first used, see part_fd. */
 	for (size_t i = 0; i < sizeof(standard_parts) / sizeof(standard_parts[0]); i++) {
-		int fd;
-
-		err = part_fd(f, standard_parts[i], &fd);
+		err = part_make(f, standard_parts[i]);
 		if (err != MAYDAY_OK)
 			goto out;
 	}

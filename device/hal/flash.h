@@ -7,7 +7,8 @@
  * must survive power loss goes through hal_flash_write_atomic or a
  * hal_flash_writer: write a temporary file, fsync it, rename it over the
  * target, fsync the directory. A power cut therefore leaves the old file or
- * the new one, never a mix (leftover temporaries are removed on open).
+ * the new one, never a mix (leftover temporaries are removed when the
+ * partition is next opened: by a handle, on its first use of it).
  *
  * Backends are chosen by name (hal_flash_open's `spec`):
  *   "host"                       plain files
@@ -63,8 +64,10 @@ struct hal_flash_writer;
 
 /* `spec` NULL means the MAYDAY_FLASH environment variable, else "host".
  * Creates the device directory (one level) and the standard partition
- * directories if missing (mode 0700), and removes leftover temporaries.
- * Other partition names are created on first use. The caller owns *out. */
+ * directories if missing (mode 0700). Each partition is opened, and its
+ * leftover temporaries removed, on the handle's first use of it, so a
+ * program touches no partition it does not use. Other partition names are
+ * created on first use. The caller owns *out. */
 MAYDAY_NODISCARD enum mayday_err hal_flash_open(struct hal_flash **out, const char *device_dir,
 						const char *spec);
 /* As hal_flash_open, but the DCF partition is writable: for provisioning

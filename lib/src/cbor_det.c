@@ -2,79 +2,96 @@
 /*
  * Deterministic CBOR reader and writer (design: cbor_det.h).
  *
- * The reader calls cbor_stream_decode on the remaining input; the callbacks
- * only record what the item head said. Deterministic form is then checked
- * from the number of bytes libcbor consumed: a head is shortest exactly when
- * its length equals the length the argument needs (1, 2, 3, 5 or 9 bytes).
+ * The item heads are decoded and encoded here, not by libcbor: a head is
+ * one byte plus at most eight of argument (RFC 8949 §3), and this is the
+ * whole CBOR codec the DCF needs, which must link statically -- Debian 12
+ * ships no static libcbor (docs/dcf-partition.md). Bounded by construction:
+ * decode_item reads at most the 9-byte head and checks a string's content
+ * is all there, never allocating. Fuzzed through every decoder built on it
+ * (tests/fuzz: fuzz_cose, fuzz_evidence, fuzz_indication, fuzz_manifest,
+ * fuzz_ack, ...). Deterministic form is then checked from the head's
+ * length: it is shortest exactly when it equals the length the argument
+ * needs (1, 2, 3, 5 or 9 bytes).
  * Map key order is checked by comparing the raw encodings of consecutive
  * keys, which is precisely the RFC 8949 §4.2.1 rule and also catches
  * duplicates.
  */
 #include <string.h>
 
-#include <cbor.h>
-
 #include "cbor_det.h"
 #include "mayday/limits.h"
 #include "mayday/utf8.h"
 
-struct decode_ctx {
-	struct cbor_det_item *it;
-	bool got;
-	const char *bad;
-};
+/* What decode_item found wrong, if anything. */
+enum head_status { HEAD_OK, HEAD_TRUNCATED, HEAD_MALFORMED, HEAD_REFUSED };
 
-static void set_item(void *ctx, enum cbor_det_kind kind, uint64_t val, const uint8_t *ptr)
+/*
+ * One data item's head (RFC 8949 §3): initial byte, then the argument in 0,
+ * 1, 2, 4 or 8 big-endian bytes; for byte and text strings also the
+ * content, which must be all there. Sets it->kind, it->val (argument or
+ * length), it->ptr (string content) and *read (bytes of the item, content
+ * included). HEAD_REFUSED (with *why) is a well-formed item no mayday
+ * message has: indefinite lengths, floats, undefined, a stray break.
+ * Never reads past p + n.
+ */
+static enum head_status decode_item(const uint8_t *p, size_t n, struct cbor_det_item *it,
+				    size_t *read, const char **why)
 {
-	struct decode_ctx *c = ctx;
+	unsigned mt = p[0] >> 5, ai = p[0] & 0x1fu;
+	uint64_t v = ai;
+	size_t head = 1;
 
-	c->it->kind = kind;
-	c->it->val = val;
-	c->it->ptr = ptr;
-	c->got = true;
+	if (ai == 31) {
+		switch (mt) {
+		case 2: case 3: case 4: case 5:
+			*why = "indefinite length";
+			return HEAD_REFUSED;
+		case 7:
+			*why = "unexpected break";
+			return HEAD_REFUSED;
+		default:
+			return HEAD_MALFORMED;
+		}
+	}
+	if (ai >= 28)
+		return HEAD_MALFORMED;
+	if (ai >= 24) {
+		head = 1 + ((size_t)1 << (ai - 24));
+		if (n < head)
+			return HEAD_TRUNCATED;
+		v = 0;
+		for (size_t i = 1; i < head; i++)
+			v = v << 8 | p[i];
+	}
+	*read = head;
+	it->val = v;
+	switch (mt) {
+	case 0: it->kind = CBOR_DET_UINT; return HEAD_OK;
+	case 1: it->kind = CBOR_DET_NINT; return HEAD_OK;
+	case 2:
+	case 3:
+		if (v > n - head)
+			return HEAD_TRUNCATED;
+		it->kind = mt == 2 ? CBOR_DET_BSTR : CBOR_DET_TSTR;
+		it->ptr = p + head;
+		*read = head + (size_t)v;
+		return HEAD_OK;
+	case 4: it->kind = CBOR_DET_ARRAY; return HEAD_OK;
+	case 5: it->kind = CBOR_DET_MAP; return HEAD_OK;
+	case 6:
+		it->kind = CBOR_DET_TAG;
+		return HEAD_OK;
+	default: /* 7: simple values and floats */
+		switch (ai) {
+		case 20: it->kind = CBOR_DET_FALSE; it->val = 0; return HEAD_OK;
+		case 21: it->kind = CBOR_DET_TRUE; it->val = 0; return HEAD_OK;
+		case 22: it->kind = CBOR_DET_NULL; it->val = 0; return HEAD_OK;
+		case 23: *why = "undefined value"; return HEAD_REFUSED;
+		case 25: case 26: case 27: *why = "floating-point value"; return HEAD_REFUSED;
+		default: return HEAD_MALFORMED; /* unassigned simple values */
+		}
+	}
 }
-
-static void on_uint8(void *c, uint8_t v) { set_item(c, CBOR_DET_UINT, v, NULL); }
-static void on_uint16(void *c, uint16_t v) { set_item(c, CBOR_DET_UINT, v, NULL); }
-static void on_uint32(void *c, uint32_t v) { set_item(c, CBOR_DET_UINT, v, NULL); }
-static void on_uint64(void *c, uint64_t v) { set_item(c, CBOR_DET_UINT, v, NULL); }
-static void on_nint8(void *c, uint8_t v) { set_item(c, CBOR_DET_NINT, v, NULL); }
-static void on_nint16(void *c, uint16_t v) { set_item(c, CBOR_DET_NINT, v, NULL); }
-static void on_nint32(void *c, uint32_t v) { set_item(c, CBOR_DET_NINT, v, NULL); }
-static void on_nint64(void *c, uint64_t v) { set_item(c, CBOR_DET_NINT, v, NULL); }
-static void on_bstr(void *c, cbor_data p, size_t n) { set_item(c, CBOR_DET_BSTR, n, p); }
-static void on_tstr(void *c, cbor_data p, size_t n) { set_item(c, CBOR_DET_TSTR, n, p); }
-static void on_array(void *c, size_t n) { set_item(c, CBOR_DET_ARRAY, n, NULL); }
-static void on_map(void *c, size_t n) { set_item(c, CBOR_DET_MAP, n, NULL); }
-static void on_tag(void *c, uint64_t v) { set_item(c, CBOR_DET_TAG, v, NULL); }
-static void on_null(void *c) { set_item(c, CBOR_DET_NULL, 0, NULL); }
-static void on_bool(void *c, bool v) { set_item(c, v ? CBOR_DET_TRUE : CBOR_DET_FALSE, 0, NULL); }
-
-static void reject(void *ctx, const char *why)
-{
-	struct decode_ctx *c = ctx;
-
-	c->bad = why;
-}
-
-static void on_indef(void *c) { reject(c, "indefinite length"); }
-static void on_float(void *c, float v) { (void)v; reject(c, "floating-point value"); }
-static void on_double(void *c, double v) { (void)v; reject(c, "floating-point value"); }
-static void on_undef(void *c) { reject(c, "undefined value"); }
-static void on_break(void *c) { reject(c, "unexpected break"); }
-
-static const struct cbor_callbacks callbacks = {
-	.uint8 = on_uint8, .uint16 = on_uint16, .uint32 = on_uint32, .uint64 = on_uint64,
-	.negint8 = on_nint8, .negint16 = on_nint16, .negint32 = on_nint32, .negint64 = on_nint64,
-	.byte_string_start = on_indef, .byte_string = on_bstr,
-	.string = on_tstr, .string_start = on_indef,
-	.indef_array_start = on_indef, .array_start = on_array,
-	.indef_map_start = on_indef, .map_start = on_map,
-	.tag = on_tag,
-	.float2 = on_float, .float4 = on_float, .float8 = on_double,
-	.undefined = on_undef, .null = on_null, .boolean = on_bool,
-	.indef_break = on_break,
-};
 
 /* Bytes of the shortest head carrying argument v (RFC 8949 §4.2.1). */
 static size_t shortest_head(uint64_t v)
@@ -117,9 +134,9 @@ size_t cbor_det_offset(const struct cbor_det_reader *r)
 
 enum mayday_err cbor_det_next(struct cbor_det_reader *r, struct cbor_det_item *it)
 {
-	struct decode_ctx c = { .it = it };
-	struct cbor_decoder_result res;
 	size_t off = cbor_det_offset(r);
+	const char *why = NULL;
+	size_t read = 0;
 	size_t head;
 
 	it->off = off;
@@ -128,47 +145,47 @@ enum mayday_err cbor_det_next(struct cbor_det_reader *r, struct cbor_det_item *i
 	if (r->pos >= r->len)
 		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "truncated");
 	if (r->buf[r->pos] >= 0xc6 && r->buf[r->pos] <= 0xd4) {
-		/* libcbor 0.8's streaming decoder refuses the one-byte tags 6..20
-		 * as "unassigned", but they are well-formed, and COSE_Sign1 is
-		 * tag 18 (0xd2). Their head is the whole item head. */
+		/* The one-byte tags 6..20 (COSE_Sign1 is tag 18, 0xd2): their
+		 * head is the whole item head. */
 		it->kind = CBOR_DET_TAG;
 		it->val = r->buf[r->pos] - 0xc0u;
 		r->pos++;
 		return MAYDAY_OK;
 	}
-	res = cbor_stream_decode(r->buf + r->pos, r->len - r->pos, &callbacks, &c);
-	if (res.status == CBOR_DECODER_NEDATA)
+	switch (decode_item(r->buf + r->pos, r->len - r->pos, it, &read, &why)) {
+	case HEAD_OK:
+		break;
+	case HEAD_TRUNCATED:
 		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "truncated");
-	if (res.status != CBOR_DECODER_FINISHED)
+	case HEAD_REFUSED:
+		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, why);
+	default:
 		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "not well-formed CBOR");
-	if (c.bad)
-		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, c.bad);
-	if (!c.got)
-		return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "unsupported CBOR item");
-	if (res.read == 0 || res.read > r->len - r->pos)
+	}
+	if (read == 0 || read > r->len - r->pos)
 		return cbor_det_fail(r, off, MAYDAY_E_INTERNAL, "decoder overran its input");
 
 	switch (it->kind) {
 	case CBOR_DET_FALSE:
 	case CBOR_DET_TRUE:
 	case CBOR_DET_NULL:
-		head = res.read;
+		head = read;
 		if (head != 1)
 			return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "non-shortest encoding");
 		break;
 	case CBOR_DET_BSTR:
 	case CBOR_DET_TSTR:
-		head = res.read - (size_t)it->val;
+		head = read - (size_t)it->val;
 		if (head != shortest_head(it->val))
 			return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "non-shortest length");
 		break;
 	default:
-		head = res.read;
+		head = read;
 		if (head != shortest_head(it->val))
 			return cbor_det_fail(r, off, MAYDAY_E_MALFORMED, "non-shortest integer");
 		break;
 	}
-	r->pos += res.read;
+	r->pos += read;
 	return MAYDAY_OK;
 }
 
@@ -456,54 +473,60 @@ void cbor_det_writer_init(struct cbor_det_writer *w, uint8_t *buf, size_t cap)
 	w->full = buf == NULL; /* no buffer: nothing fits, done() says TOOBIG */
 }
 
-/* Appends what an encoder wrote; libcbor's encoders return 0 when out of room. */
-static void advance(struct cbor_det_writer *w, size_t n)
-{
-	if (n == 0)
-		w->full = true;
-	else
-		w->len += n;
-}
-
 static unsigned char *room(struct cbor_det_writer *w)
 {
 	return w->buf + w->len;
 }
 
+/* Appends the shortest head of major type mt with argument v, or marks the
+ * writer full when it does not fit. */
+static void put_head(struct cbor_det_writer *w, unsigned mt, uint64_t v)
+{
+	size_t n = shortest_head(v);
+	unsigned char *b;
+
+	if (w->full)
+		return;
+	if (n > w->cap - w->len) {
+		w->full = true;
+		return;
+	}
+	b = room(w);
+	b[0] = (unsigned char)(mt << 5 | (n == 1 ? (unsigned)v : n == 2 ? 24u : n == 3 ? 25u :
+					  n == 5 ? 26u : 27u));
+	for (size_t i = 1; i < n; i++)
+		b[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+	w->len += n;
+}
+
 void cbor_det_put_uint(struct cbor_det_writer *w, uint64_t v)
 {
-	if (!w->full)
-		advance(w, cbor_encode_uint(v, room(w), w->cap - w->len));
+	put_head(w, 0, v);
 }
 
 void cbor_det_put_nint(struct cbor_det_writer *w, uint64_t n)
 {
-	if (!w->full)
-		advance(w, cbor_encode_negint(n, room(w), w->cap - w->len));
+	put_head(w, 1, n);
 }
 
 void cbor_det_put_bool(struct cbor_det_writer *w, bool v)
 {
-	if (!w->full)
-		advance(w, cbor_encode_bool(v, room(w), w->cap - w->len));
+	put_head(w, 7, v ? 21 : 20);
 }
 
 void cbor_det_put_tag(struct cbor_det_writer *w, uint64_t tag)
 {
-	if (!w->full)
-		advance(w, cbor_encode_tag(tag, room(w), w->cap - w->len));
+	put_head(w, 6, tag);
 }
 
 void cbor_det_put_array(struct cbor_det_writer *w, size_t n)
 {
-	if (!w->full)
-		advance(w, cbor_encode_array_start(n, room(w), w->cap - w->len));
+	put_head(w, 4, n);
 }
 
 void cbor_det_put_map(struct cbor_det_writer *w, size_t n)
 {
-	if (!w->full)
-		advance(w, cbor_encode_map_start(n, room(w), w->cap - w->len));
+	put_head(w, 5, n);
 }
 
 void cbor_det_put_raw(struct cbor_det_writer *w, const uint8_t *p, size_t len)
@@ -527,16 +550,14 @@ void cbor_det_put_bstr(struct cbor_det_writer *w, const uint8_t *p, size_t len)
 
 void cbor_det_put_bstr_head(struct cbor_det_writer *w, size_t len)
 {
-	if (!w->full)
-		advance(w, cbor_encode_bytestring_start(len, room(w), w->cap - w->len));
+	put_head(w, 2, len);
 }
 
 void cbor_det_put_tstr(struct cbor_det_writer *w, const char *s)
 {
 	size_t len = strlen(s);
 
-	if (!w->full)
-		advance(w, cbor_encode_string_start(len, room(w), w->cap - w->len));
+	put_head(w, 3, len);
 	cbor_det_put_raw(w, (const uint8_t *)s, len);
 }
 

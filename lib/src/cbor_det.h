@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Deterministic CBOR (RFC 8949 §4.2.1) for the mayday profile: a bounded
- * pull reader over libcbor's streaming decoder, and a writer over libcbor's
- * encoders. Private to libmayday.
+ * pull reader and a writer of item heads (cbor_det.c says why they are not
+ * libcbor's). Private to libmayday.
  *
- * Reader: decodes one item head at a time (cbor_stream_decode never
- * allocates), so memory use is constant whatever the input claims. Every
+ * Reader: decodes one item head at a time (never allocating), so memory
+ * use is constant whatever the input claims. Every
  * item is checked to be in its deterministic form: definite length, the
  * shortest head for its argument. Floats, undefined, simple values and
  * indefinite lengths are rejected outright: no mayday message has them.

@@ -37,3 +37,6 @@ set_tests_properties(integration-flip-fallback PROPERTIES LABELS integration TIM
 add_test(NAME integration-attach-loop
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_attach_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(integration-attach-loop PROPERTIES LABELS integration TIMEOUT 180)
+
+# The DCF under strace, per method, and with broken host libraries (issue 11).
+include(${MAYDAY_INTEGRATION_DIR}/dcf_trace.cmake)

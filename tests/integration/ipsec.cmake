@@ -20,4 +20,8 @@ foreach(mode psk cert)
                    $<TARGET_FILE:ipsec_ike_lookup>)
   set_tests_properties(integration-ipsec-${mode} PROPERTIES
                        LABELS ipsec SKIP_RETURN_CODE 77 TIMEOUT 120)
+  if(MAYDAY_DCF_STATIC)
+    # The whole DCF run under the trace check, not only the IKE daemon.
+    set_tests_properties(integration-ipsec-${mode} PROPERTIES ENVIRONMENT DCF_TRACE_ALL=1)
+  endif()
 endforeach()

@@ -4,7 +4,7 @@
 # mayday_gen_vectors prints them (see tests/unit/gen_vectors.c).
 add_library(mayday_test_vectors STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/vectors/test_vectors.c)
 target_include_directories(mayday_test_vectors PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/vectors)
-target_link_libraries(mayday_test_vectors PUBLIC mayday)
+target_link_libraries(mayday_test_vectors PUBLIC mayday PkgConfig::CBOR)   # an independent CBOR encoder for the vectors
 
 add_executable(mayday_gen_vectors ${CMAKE_CURRENT_SOURCE_DIR}/unit/gen_vectors.c)
 target_link_libraries(mayday_gen_vectors PRIVATE mayday_test_vectors)

@@ -371,16 +371,25 @@ static void test_stale_temporaries_cleaned(void **state)
 	put_host_file(fx, "extra", ".tmp-4-1-y", "x");
 	assert_int_equal(count_entries(fx, HAL_PART_STATE, ".tmp-"), 2);
 
+	put_host_file(fx, HAL_PART_SLOT_A, ".tmp-5-1-comp", "x");
+	/* Opening the device opens no partition: each is opened, and swept,
+	 * when the handle first uses it. */
 	assert_int_equal(hal_flash_open(&fx->f, fx->dir, "host"), MAYDAY_OK);
-	assert_int_equal(count_entries(fx, HAL_PART_STATE, ".tmp-"), 0);
-	assert_int_equal(count_entries(fx, HAL_PART_ROT, ".tmp-"), 0);
-	assert_int_equal(count_entries(fx, HAL_PART_STATE, NULL), 1);
-	host_path(fx, HAL_PART_STATE, "boot", path, sizeof(path));
-	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(count_entries(fx, HAL_PART_STATE, ".tmp-"), 2);
 	assert_int_equal(hal_flash_read(fx->f, HAL_PART_STATE, "boot", buf, sizeof(buf), &len),
 			 MAYDAY_OK);
 	assert_int_equal(len, 4);
 	assert_memory_equal(buf, "kept", 4);
+	assert_int_equal(count_entries(fx, HAL_PART_STATE, ".tmp-"), 0);
+	assert_int_equal(count_entries(fx, HAL_PART_STATE, NULL), 1);
+	host_path(fx, HAL_PART_STATE, "boot", path, sizeof(path));
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(count_entries(fx, HAL_PART_ROT, ".tmp-"), 1);
+	assert_int_equal(hal_flash_read(fx->f, HAL_PART_ROT, "counters", buf, sizeof(buf), &len),
+			 MAYDAY_E_NOTFOUND);
+	assert_int_equal(count_entries(fx, HAL_PART_ROT, ".tmp-"), 0);
+	/* A partition the handle never used is never touched. */
+	assert_int_equal(count_entries(fx, HAL_PART_SLOT_A, ".tmp-"), 1);
 
 	/* A non-standard partition is cleaned when it is first used. */
 	assert_int_equal(count_entries(fx, "extra", ".tmp-"), 1);
@@ -497,9 +506,11 @@ static void test_dcf_write_protected(void **state)
 	 * (it is a change there); the next provisioning open sweeps it. */
 	put_host_file(fx, HAL_PART_DCF, ".tmp-1-1-dcf.conf", "half");
 	assert_int_equal(hal_flash_open(&g, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_read(g, HAL_PART_DCF, "dcf.conf", out, sizeof(out), &len), MAYDAY_OK);
 	hal_flash_close(g);
 	assert_int_equal(count_entries(fx, HAL_PART_DCF, ".tmp-"), 1);
 	assert_int_equal(hal_flash_open_provisioning(&p, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_read(p, HAL_PART_DCF, "dcf.conf", out, sizeof(out), &len), MAYDAY_OK);
 	hal_flash_close(p);
 	assert_int_equal(count_entries(fx, HAL_PART_DCF, ".tmp-"), 0);
 }

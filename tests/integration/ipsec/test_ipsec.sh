@@ -14,8 +14,9 @@
 # credentials), and the DCF starts that daemon itself: there is no charon of
 # the host on the device side, only on the SeGW side. The first run is
 # traced (strace): every file the IKE daemon's processes open, map or
-# execute must lie in the DCF, RoT or run partition (DCF_TRACE_ALL=1: every
-# process of the run, the DCF included, once it is a static executable).
+# execute must lie in the DCF, RoT or run partition (DCF_TRACE_ALL=1, set by
+# ipsec.cmake when mayday-dcf is static: every process of the run, the DCF
+# included, which may also use its records in the state partition).
 # The DCF asks its charon over VICI for the distress CHILD_SA and sends the signed indication through the tunnel to maydayd on
 # the SeGW side's inner address, maydayd's [ipsec] listener. Checked: the
 # DCF exits ACKED, the indication is stored (method ipsec, channel_auth ike,
@@ -291,8 +292,11 @@ trace_check=$here/../dcf_trace_check.sh
   { cat "$W/trace-check.out" >&2; fail "the IKE daemon used files outside the DCF, RoT and run partitions"; }
 log "strace, IKE daemon (charon, swanctl): $(tail -1 "$W/trace-check.out")"
 if [ "${DCF_TRACE_ALL:-0}" = 1 ]; then
-  DCF_TRACE_AFTER_EXEC=1 "$trace_check" "$TRACE" "${allowed[@]}" >"$W/trace-check-all.out" 2>&1 ||
-    { cat "$W/trace-check-all.out" >&2; fail "the DCF run used files outside the DCF, RoT and run partitions"; }
+  # The DCF itself also keeps its attempt record in the state partition
+  # (as in test_dcf_trace.sh); never the slots.
+  DCF_TRACE_AFTER_EXEC=1 "$trace_check" "$TRACE" "${allowed[@]}" "$W/device/state" \
+    >"$W/trace-check-all.out" 2>&1 ||
+    { cat "$W/trace-check-all.out" >&2; fail "the DCF run used files outside the DCF, RoT, run and state partitions"; }
   log "strace, the whole DCF run: $(tail -1 "$W/trace-check-all.out")"
 fi
 log "IKE daemon peak RSS (VmHWM of the DCF's largest child, traced run): $rss kB"
