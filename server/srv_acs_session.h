@@ -70,6 +70,8 @@ struct srv_acs_env {
 	struct store *st;                 /* not inside an ingest batch */
 	const struct srv_acs_policy *pol;
 	const char *base;                 /* "https://HOST:PORT": bundle URLs */
+	const char *auth;                 /* how the CPE authenticated, for the history;
+	                                     NULL: its client certificate */
 	int64_t now;
 };
 
