@@ -58,7 +58,7 @@ int ctl_cwmp_credentials(struct ctl *c, int argc, char **argv)
 	char pw[SRV_ACS_AUTH_FIELD_MAX + 2], hex[SRV_ACS_HEX_MAX + 1];
 	const char *user = NULL;
 	int o, rc;
-	optind = 1;
+	optind = 0;   /* 0: glibc starts afresh, so options may follow DEVICE (main's "+" stopped) */
 	while ((o = getopt_long(argc, argv, "u:j", opts, NULL)) != -1) {
 		if (o == 'u')
 			user = optarg;
