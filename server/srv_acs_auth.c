@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "srv_acs_auth.h"
 
@@ -210,6 +211,55 @@ enum mayday_err srv_acs_auth_parse(const char *header, struct srv_acs_authz *out
 	return err;
 }
 
+enum mayday_err srv_acs_challenge_parse(const char *header, struct srv_acs_authz *out)
+{
+	char name[16], value[SRV_ACS_AUTH_FIELD_MAX + 1];
+	unsigned seen = 0;
+	enum mayday_err err = MAYDAY_OK;
+	memset(out, 0, sizeof(*out));
+	if (strnlen(header, SRV_ACS_AUTH_HEADER_MAX + 1) > SRV_ACS_AUTH_HEADER_MAX)
+		return MAYDAY_E_TOOBIG;
+	while (is_space(*header))
+		header++;
+	if (strncasecmp(header, "Digest", 6) != 0 || !is_space(header[6]))
+		return MAYDAY_E_UNSUPPORTED;
+	const char *p = header + 7;
+	while (is_space(*p))
+		p++;
+	while (err == MAYDAY_OK && *p != '\0') {
+		if ((err = next_param(&p, name, sizeof(name), value, sizeof(value))) != MAYDAY_OK)
+			break;
+		if (strcasecmp(name, "realm") == 0 && !(seen & 1)) {
+			seen |= 1;
+			strcpy(out->realm, value);
+		} else if (strcasecmp(name, "nonce") == 0 && !(seen & 2)) {
+			seen |= 2;
+			strcpy(out->nonce, value);
+		} else if (strcasecmp(name, "qop") == 0 && !(seen & 4)) {
+			seen |= 4;
+			/* a list: "auth" must be one of its items */
+			char *save = NULL;
+			for (char *t = strtok_r(value, ", \t", &save); t != NULL;
+			     t = strtok_r(NULL, ", \t", &save))
+				if (strcmp(t, "auth") == 0)
+					strcpy(out->qop, "auth");
+		} else if (strcasecmp(name, "algorithm") == 0 && !(seen & 8)) {
+			seen |= 8;
+			if (strcasecmp(value, "SHA-256") == 0)
+				out->alg = SRV_ACS_SHA256;
+			else if (strcasecmp(value, "MD5") != 0)
+				err = MAYDAY_E_UNSUPPORTED;
+		}
+	}
+	if (err == MAYDAY_OK && ((seen & 3) != 3 || strcmp(out->qop, "auth") != 0))
+		err = (seen & 3) != 3 ? MAYDAY_E_MALFORMED : MAYDAY_E_UNSUPPORTED;
+	if (err != MAYDAY_OK)
+		memset(out, 0, sizeof(*out));
+	else
+		out->scheme = SRV_ACS_AUTH_DIGEST;
+	return err;
+}
+
 static void to_hex(const unsigned char *raw, size_t n, char *hex)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -330,4 +380,27 @@ int srv_acs_nonce_check(const uint8_t key[SRV_ACS_NONCE_KEY_LEN], const char *no
 	if ((int64_t)t > now)
 		return -1;
 	return now - (int64_t)t > SRV_ACS_NONCE_TTL ? 0 : 1;
+}
+
+void srv_acs_auth_cr_key(const uint8_t *kek, size_t kek_len, uint8_t key[SRV_ACS_CR_KEY_LEN])
+{
+	static const char label[] = "mayday cwmp connection request";
+	unsigned int len = 0;
+	if (HMAC(EVP_sha256(), kek, (int)kek_len, (const unsigned char *)label, sizeof(label) - 1,
+		 key, &len) == NULL || len != SRV_ACS_CR_KEY_LEN)
+		RAND_bytes(key, SRV_ACS_CR_KEY_LEN);   /* no derivable password: none works */
+}
+
+void srv_acs_auth_cr_password(const uint8_t key[SRV_ACS_CR_KEY_LEN], const char *device_id,
+			      char pw[SRV_ACS_CR_PW_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	memset(md, 0, sizeof(md));
+	(void)HMAC(EVP_sha256(), key, SRV_ACS_CR_KEY_LEN, (const unsigned char *)device_id,
+		   strlen(device_id), md, &len);
+	for (unsigned i = 0; i < SRV_ACS_CR_PW_LEN / 2; i++)
+		snprintf(pw + 2 * i, 3, "%02x", md[i]);
+	pw[SRV_ACS_CR_PW_LEN] = '\0';
+	OPENSSL_cleanse(md, sizeof(md));
 }

@@ -59,6 +59,13 @@ struct srv_acs_authz {
 MAYDAY_NODISCARD enum mayday_err srv_acs_auth_parse(const char *header,
 						    struct srv_acs_authz *out);
 
+/* A Digest challenge (a WWW-Authenticate value) the ACS got as a client,
+ * for a Connection Request: realm, nonce and qop ("auth" must be offered)
+ * and the algorithm into *out (scheme SRV_ACS_AUTH_DIGEST). Errors as
+ * srv_acs_auth_parse. */
+MAYDAY_NODISCARD enum mayday_err srv_acs_challenge_parse(const char *header,
+							 struct srv_acs_authz *out);
+
 /* HA1 = H(username ":" realm ":" password) as lowercase hex into
  * hex[SRV_ACS_HEX_MAX + 1]. */
 MAYDAY_NODISCARD enum mayday_err srv_acs_digest_ha1(enum srv_acs_digest_alg alg,
@@ -88,5 +95,18 @@ void srv_acs_nonce_make(const uint8_t key[SRV_ACS_NONCE_KEY_LEN], int64_t now, c
  * -1: not ours (or from the future). */
 int srv_acs_nonce_check(const uint8_t key[SRV_ACS_NONCE_KEY_LEN], const char *nonce,
 			int64_t now);
+
+/* Connection Requests (srv_acs_connreq.h): the ACS logs in to a CPE as
+ * SRV_ACS_CR_USERNAME with a password derived from the KEK and the device
+ * ID, so nothing is stored and maydayd and maydayctl agree. */
+#define SRV_ACS_CR_USERNAME "mayday-acs"
+#define SRV_ACS_CR_KEY_LEN  32u
+#define SRV_ACS_CR_PW_LEN   32u   /* hex characters */
+/* The Connection Request key of a KEK: HMAC-SHA-256(kek, label). */
+void srv_acs_auth_cr_key(const uint8_t *kek, size_t kek_len, uint8_t key[SRV_ACS_CR_KEY_LEN]);
+/* The device's password: hex(HMAC-SHA-256(key, device ID)), first
+ * SRV_ACS_CR_PW_LEN digits, into pw[SRV_ACS_CR_PW_LEN + 1]. */
+void srv_acs_auth_cr_password(const uint8_t key[SRV_ACS_CR_KEY_LEN], const char *device_id,
+			      char pw[SRV_ACS_CR_PW_LEN + 1]);
 
 #endif

@@ -249,6 +249,25 @@ static void note(const struct srv_acs_env *env, const char *device, const char *
 			    mayday_strerror(err));
 }
 
+/* The ConnectionRequestURL the Inform announces under its root, kept for
+ * srv_acs_connreq (written only when it changed). */
+static void record_connreq_url(const struct srv_acs_env *env, const struct cwmp_inform *inf,
+			       const struct sess *s)
+{
+	char name[CWMP_STR256_MAX + 1];
+	snprintf(name, sizeof(name), "%sManagementServer.ConnectionRequestURL", s->root);
+	for (uint32_t i = 0; i < inf->n_params && i < CWMP_PARAMS_MAX; i++) {
+		if (strcmp(inf->params[i].name, name) != 0)
+			continue;
+		enum mayday_err err = store_acs_connreq_url(env->st, s->device,
+							    inf->params[i].value);
+		if (err != MAYDAY_OK)
+			log_limited(&lim_store, "cwmp: %s: recording its ConnectionRequestURL: %s",
+				    s->device, mayday_strerror(err));
+		return;
+	}
+}
+
 /* "1 BOOT" with "M Reboot": the device restarted on our Reboot and talks
  * from the image it installed, which is the recovery (as a TransferComplete
  * after BOOT is for a device that reboots by itself). Only a key naming an
@@ -344,6 +363,7 @@ static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_e
 	log_info("cwmp: session of %s (%u event(s)%s)", identity, inf->n_events,
 		 s->boot ? ", BOOT" : "");
 	seen(env, identity);
+	record_connreq_url(env, inf, s);
 	if (s->distress || s->boot || cwmp_inform_has_event(inf, CWMP_EV_TRANSFER_COMPLETE))
 		note(env, identity, "Inform (%s%s%s) in %s, authenticated by %s: data model %s%s",
 		     s->distress ? "DISTRESS " : "", s->boot ? "1 BOOT " : "",

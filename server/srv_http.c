@@ -79,10 +79,13 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "cwmp.h"
 #include "log.h"
+#include "mayday/kek.h"
+#include "srv_acs_connreq.h"
 #include "srv_acs_login.h"
 #include "srv_acs_session.h"
 #include "srv_bundle.h"
@@ -141,6 +144,7 @@ struct http {
 	struct store *acs_st;
 	char acs_base[SRV_ACS_BASE_MAX + 1];
 	uint8_t acs_nonce_key[SRV_ACS_NONCE_KEY_LEN]; /* Digest nonces (srv_acs_login.h) */
+	struct srv_acs_connreq *acs_cr;  /* NULL: no KEK, no Connection Requests */
 	char *acs_out;                /* CWMP_ENVELOPE_MAX bytes */
 	char *acs_in;                 /* CWMP_ENVELOPE_MAX bytes */
 	struct srv_busy busy;         /* loop thread only: signed 503 answers */
@@ -1073,6 +1077,7 @@ static void http_destroy(struct srv_listener *l)
 			 (unsigned long long)h->late_requests, (unsigned long long)h->late_handshakes);
 	if (h->http != NULL)
 		evhttp_free(h->http);   /* closes the listening socket and every connection */
+	srv_acs_connreq_free(h->acs_cr);   /* its events and connections are evb's */
 	if (h->wake != NULL)
 		event_free(h->wake);
 	if (h->halt != NULL)
@@ -1157,6 +1162,21 @@ static enum mayday_err acs_open(struct http *h, const struct srv_http_opts *o)
 	h->acs = o->acs;
 	if (RAND_bytes(h->acs_nonce_key, (int)sizeof(h->acs_nonce_key)) != 1)
 		return MAYDAY_E_INTERNAL;
+	if (o->kek != NULL && o->kek[0] != '\0') {
+		uint8_t kek[MAYDAY_KEK_LEN], key[SRV_ACS_CR_KEY_LEN];
+		err = mayday_kek_load(o->kek, kek);
+		if (err == MAYDAY_OK) {
+			srv_acs_auth_cr_key(kek, sizeof(kek), key);
+			err = srv_acs_connreq_new(&h->acs_cr, h->evb, h->acs_st, key);
+		}
+		OPENSSL_cleanse(kek, sizeof(kek));
+		OPENSSL_cleanse(key, sizeof(key));
+		if (err != MAYDAY_OK) {
+			log_warnx("[acs] Connection Requests: KEK %s: %s", o->kek,
+				  mayday_strerror(err));
+			return err;
+		}
+	}
 	h->acs_out = malloc(CWMP_ENVELOPE_MAX);
 	h->acs_in = malloc(CWMP_ENVELOPE_MAX);
 	if (h->acs_out == NULL || h->acs_in == NULL)

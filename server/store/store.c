@@ -363,3 +363,16 @@ enum mayday_err store_acs_reboot_refused(struct store *st, const char *device_id
 {
 	return st->be->acs_reboot_refused(st, device_id, command_key, fault_code, detail);
 }
+
+enum mayday_err store_acs_connreq_url(struct store *st, const char *device_id, const char *url)
+{
+	if (strnlen(url, STORE_ACS_URL_MAX + 1) > STORE_ACS_URL_MAX)
+		return MAYDAY_E_INVALID;
+	return st->be->acs_connreq_url(st, device_id, url);
+}
+
+enum mayday_err store_acs_connreq_due(struct store *st, int64_t before, int64_t now, unsigned max,
+				      store_acs_connreq_cb cb, void *ctx)
+{
+	return st->be->acs_connreq_due(st, before, now, max, cb, ctx);
+}

@@ -66,6 +66,17 @@ MAYDAY_NODISCARD enum mayday_err store_acs_note(struct store *st, const char *de
 MAYDAY_NODISCARD enum mayday_err store_acs_reboot_refused(struct store *st, const char *device_id,
 							  const char *command_key,
 							  uint32_t fault_code, const char *detail);
+/* The ConnectionRequestURL the device's Inform announced ("" forgets it). */
+MAYDAY_NODISCARD enum mayday_err store_acs_connreq_url(struct store *st, const char *device_id,
+						       const char *url);
+#define STORE_ACS_URL_MAX 256u
+typedef int (*store_acs_connreq_cb)(void *ctx, const char *device_id, const char *url);
+/* Devices remediation_scheduled with a ConnectionRequestURL not used since
+ * `before`, at most `max`, least recently asked first; each is marked asked
+ * at `now` before cb sees it (so a failing CPE is retried only after the gap). */
+MAYDAY_NODISCARD enum mayday_err store_acs_connreq_due(struct store *st, int64_t before,
+						       int64_t now, unsigned max,
+						       store_acs_connreq_cb cb, void *ctx);
 /* The device's decisions, oldest first. */
 MAYDAY_NODISCARD enum mayday_err store_acs_notes(struct store *st, const char *device_id,
 						 store_acs_note_cb cb, void *ctx);

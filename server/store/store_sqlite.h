@@ -159,6 +159,10 @@ enum mayday_err store_sqlite_acs_note(struct store *st, const char *device_id, i
 enum mayday_err store_sqlite_acs_reboot_refused(struct store *st, const char *device_id,
 						const char *command_key, uint32_t fault_code,
 						const char *detail);
+enum mayday_err store_sqlite_acs_connreq_url(struct store *st, const char *device_id,
+					     const char *url);
+enum mayday_err store_sqlite_acs_connreq_due(struct store *st, int64_t before, int64_t now,
+					     unsigned max, store_acs_connreq_cb cb, void *ctx);
 enum mayday_err store_sqlite_acs_notes(struct store *st, const char *device_id,
 				       store_acs_note_cb cb, void *ctx);
 

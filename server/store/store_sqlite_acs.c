@@ -112,6 +112,55 @@ enum mayday_err store_sqlite_acs_reboot_refused(struct store *st, const char *de
 	return err;
 }
 
+enum mayday_err store_sqlite_acs_connreq_url(struct store *st, const char *device_id,
+					     const char *url)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	if (url[0] == '\0')
+		return store_sqlite_exec(s, "DELETE FROM cwmp_connreq WHERE device_id = ?1", "t",
+					 device_id);
+	/* unchanged URL: no write (every Inform of the CPE calls this) */
+	return store_sqlite_exec(s, "INSERT INTO cwmp_connreq (device_id, url)"
+				 " SELECT id, ?2 FROM devices WHERE id = ?1"
+				 " ON CONFLICT (device_id) DO UPDATE SET url = excluded.url"
+				 " WHERE url != excluded.url", "tt", device_id, url);
+}
+
+enum mayday_err store_sqlite_acs_connreq_due(struct store *st, int64_t before, int64_t now,
+					     unsigned max, store_acs_connreq_cb cb, void *ctx)
+{
+	struct store_sqlite *s = store_sqlite_of(st);
+	char ids[16][MAYDAY_DEVICE_ID_MAX + 1], urls[16][STORE_ACS_URL_MAX + 1];
+	unsigned n = 0;
+	sqlite3_stmt *q = NULL;
+	int rc = SQLITE_DONE;
+	if (max > 16)
+		max = 16;
+	enum mayday_err err = store_sqlite_remed_tx(s);
+	if (err != MAYDAY_OK)
+		return err;
+	err = store_sqlite_prep(s, &q, "SELECT c.device_id, c.url FROM cwmp_connreq c"
+				" JOIN devices d ON d.id = c.device_id"
+				" WHERE d.state = 'remediation_scheduled' AND c.requested_at < ?1"
+				" ORDER BY c.requested_at LIMIT ?2", "ii", before, (int64_t)max);
+	while (err == MAYDAY_OK && (rc = sqlite3_step(q)) == SQLITE_ROW && n < max) {
+		store_sqlite_text(q, 0, ids[n], sizeof(ids[n]));
+		store_sqlite_text(q, 1, urls[n], sizeof(urls[n]));
+		n++;
+	}
+	if (err == MAYDAY_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = store_sqlite_err(rc);
+	sqlite3_finalize(q);
+	for (unsigned i = 0; err == MAYDAY_OK && i < n; i++)
+		err = store_sqlite_exec(s, "UPDATE cwmp_connreq SET requested_at = ?2"
+					" WHERE device_id = ?1", "ti", ids[i], now);
+	err = store_sqlite_remed_tx_end(s, err);
+	for (unsigned i = 0; err == MAYDAY_OK && i < n; i++)
+		if (cb(ctx, ids[i], urls[i]) != 0)
+			break;
+	return err;
+}
+
 enum mayday_err store_sqlite_acs_notes(struct store *st, const char *device_id,
 				       store_acs_note_cb cb, void *ctx)
 {

@@ -227,7 +227,8 @@ static const char migrate_v7[] =
 
 /* Version 8 (issue 12, store_acs.h): HTTP credentials of CPEs without a
  * client certificate, as HA1s only (never the password), and the ACS's
- * decisions per device, append-only like the rest of the history. */
+ * decisions per device, append-only like the rest of the history; the
+ * ConnectionRequestURL each CPE last announced and when the ACS last used it. */
 static const char migrate_v8[] =
 	"CREATE TABLE cwmp_credentials ("
 	" device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id),"
@@ -242,6 +243,10 @@ static const char migrate_v8[] =
 	" at INTEGER NOT NULL,"
 	" text TEXT NOT NULL);"
 	"CREATE INDEX acs_decisions_device ON acs_decisions(device_id, id);"
+	"CREATE TABLE cwmp_connreq ("
+	" device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id),"
+	" url TEXT NOT NULL,"
+	" requested_at INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TRIGGER acs_decisions_append_only_u BEFORE UPDATE ON acs_decisions"
 	" BEGIN SELECT RAISE(ABORT, 'ACS decisions are append-only'); END;"
 	"CREATE TRIGGER acs_decisions_append_only_d BEFORE DELETE ON acs_decisions"

@@ -12,8 +12,10 @@ own realm), which it answers 200 and follows with a "6 CONNECTION REQUEST"
 session.
 
 The script, run as one process by test_acs_thirdparty.sh:
-  remediate   session 1 ("2 PERIODIC", or "6 CONNECTION REQUEST" when a
-              Connection Request came first): GetRPCMethods to the ACS, then
+  remediate   with --cr-wait: a "1 BOOT" session first (so the ACS learns its
+              ConnectionRequestURL), "READY" printed, then a Connection
+              Request awaited; session 1 ("6 CONNECTION REQUEST", or
+              "2 PERIODIC" without --cr-wait): GetRPCMethods to the ACS, then
               whatever the ACS asks; a Download is accepted (Status 1) and
               its URL fetched over HTTPS with the same Digest login, the
               image "installed" (its SHA-256 checked against --expect-sha256);
@@ -380,8 +382,8 @@ def main():
     ap.add_argument("--password-file", required=True)
     ap.add_argument("--oui", default="00D09E")
     ap.add_argument("--product-class", default="femto-it")
-    ap.add_argument("--cr-username", default="acs")
-    ap.add_argument("--cr-password", default="cr-secret-1")
+    ap.add_argument("--cr-username", default="mayday-acs")
+    ap.add_argument("--cr-password", default="")
     ap.add_argument("--cr-wait", type=float, default=0,
                     help="seconds to wait for a Connection Request before session 1")
     ap.add_argument("--expect-sha256", default="")
@@ -400,7 +402,15 @@ def main():
             print("RESULT refused-gpv")
             return 0
         first = "2 PERIODIC"
-        if a.cr_wait > 0 and cpe.cr_event.wait(a.cr_wait):
+        if a.cr_wait > 0:
+            # booted before its distress: the ACS learns the ConnectionRequestURL
+            s0 = {}
+            cpe.session([("1 BOOT", "")], s0)
+            if s0.get("asked"):
+                raise Fail("boot session: ACS asked %r" % s0.get("asked"))
+            print("READY", flush=True)
+            if not cpe.cr_event.wait(a.cr_wait):
+                raise Fail("no Connection Request within %g s" % a.cr_wait)
             first = "6 CONNECTION REQUEST"
         rpc = cpe.envelope("<cwmp:GetRPCMethods></cwmp:GetRPCMethods>")
         s1 = {"requests": [rpc]}

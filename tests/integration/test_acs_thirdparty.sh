@@ -36,8 +36,11 @@ sha=$(sha256sum "$work/bundles/femto-it.bundle" | cut -d' ' -f1)
 for d in igd-10 igd-12 igd-gpv; do
   enrol $d
   printf 'pw-of-%s-%s\n' "$d" "$RANDOM$RANDOM" > "$work/$d.pw"
-  "$ctl" -d "$store" cwmp-credentials "$d" --username "user-$d" < "$work/$d.pw" >/dev/null ||
-    fail "cwmp-credentials $d"
+  "$ctl" -d "$store" --json cwmp-credentials "$d" --username "user-$d" --psk-kek "$work/psk.kek" \
+    < "$work/$d.pw" > "$work/$d.cred" || fail "cwmp-credentials $d"
+  jq -r .connection_request_password "$work/$d.cred" > "$work/$d.crpw"
+  [ "$(jq -r .connection_request_username "$work/$d.cred")" = mayday-acs ] &&
+    [ "$(wc -c < "$work/$d.crpw")" = 33 ] || fail "Connection Request login: $(cat "$work/$d.cred")"
 done
 # the password is not in the store, only its HA1s
 ! grep -a -q -F "$(cat "$work/igd-10.pw")" "$db" || fail "a password is in the store"
@@ -90,18 +93,34 @@ distress() {
     --data-binary @"$ind" "http://127.0.0.1:$http_port/v1/distress")" = 200 ] || fail "distress of $1"
   [ "$(state "$1")" = remediation_scheduled ] || fail "$1 is $(state "$1")"
 }
-run_cpe() {  # run_cpe DEVICE NS ALG SCENARIO
-  python3 "$cpe" "$4" --acs "$base/cwmp" --ca "$work/opca.pem" --ns "$2" --alg "$3" \
+cpe_args() {  # cpe_args DEVICE NS ALG SCENARIO
+  echo "$4" --acs "$base/cwmp" --ca "$work/opca.pem" --ns "$2" --alg "$3" \
     --serial "$1" --username "user-$1" --password-file "$work/$1.pw" \
-    --expect-sha256 "$sha" --log-dir "$work/env" > "$work/cpe-$1.out" 2>&1 ||
+    --cr-password "$(cat "$work/$1.crpw")" --expect-sha256 "$sha" --log-dir "$work/env"
+}
+run_cpe() {  # run_cpe DEVICE NS ALG SCENARIO
+  python3 "$cpe" $(cpe_args "$@") > "$work/cpe-$1.out" 2>&1 ||
     fail "cpe $1: $(tail -5 "$work/cpe-$1.out")"
   cat "$work/cpe-$1.out"
 }
+# The CPE boots (its Inform announces its ConnectionRequestURL), reports
+# distress, and is reached by a Connection Request rather than waiting for
+# its next periodic Inform.
 for v in "igd-10 1-0 MD5" "igd-12 1-2 SHA-256"; do
   set -- $v
+  python3 "$cpe" $(cpe_args "$1" "$2" "$3" remediate) --cr-wait ${CR_WAIT:-60} > "$work/cpe-$1.out" 2>&1 &
+  cpid=$!
+  for _ in $(seq 300); do
+    grep -q '^READY' "$work/cpe-$1.out" && break
+    kill -0 $cpid 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q '^READY' "$work/cpe-$1.out" || fail "cpe $1 not ready: $(cat "$work/cpe-$1.out")"
   distress "$1" 1
-  run_cpe "$1" "$2" "$3" remediate
-  grep -q '^RESULT recovered rem-' "$work/cpe-$1.out" || fail "cpe $1 did not recover"
+  wait $cpid || fail "cpe $1: $(tail -5 "$work/cpe-$1.out")"
+  cat "$work/cpe-$1.out"
+  grep -q '^RESULT recovered rem-.* via 6 CONNECTION REQUEST' "$work/cpe-$1.out" ||
+    fail "cpe $1 did not recover through a Connection Request"
   json=$("$ctl" -d "$store" --json show "$1")
   [ "$(jq -r .device.state <<<"$json")" = healthy ] || fail "$1: $json"
   [ "$(jq -r '.remediation_attempts | length' <<<"$json")" = 1 ] || fail "$1 attempts: $json"
@@ -114,7 +133,9 @@ for v in "igd-10 1-0 MD5" "igd-12 1-2 SHA-256"; do
   grep -q "Inform (1 BOOT 7 TRANSFER COMPLETE) in urn:dslforum-org:cwmp-$2, authenticated by HTTP Digest $3" <<<"$notes" &&
     grep -q "no free space or max image size announced" <<<"$notes" &&
     grep -q "CPE Fault 9001 to Reboot.*stays installed, left to reboot by itself" <<<"$notes" &&
-    grep -q "after 1 BOOT: recovered" <<<"$notes" || fail "$1 decisions: $notes"
+    grep -q "after 1 BOOT: recovered" <<<"$notes" &&
+    grep -q "Connection Request to http://127.0.0.1:[0-9]*/cr: 200 (the CPE will open a session)" <<<"$notes" ||
+    fail "$1 decisions: $notes"
 done
 
 # ---- a Fault to GetParameterValues ends the attempt ------------------------------------------

@@ -7,6 +7,11 @@
  * users could read it), and only its HA1s under the ACS realm are stored
  * (store_acs.h). USER defaults to the device ID. Exit 3 if the device is
  * not enrolled.
+ *
+ * With --psk-kek KEK (the file maydayd's [server] psk_kek names) it also
+ * prints the Connection Request login the ACS will use towards this CPE
+ * (srv_acs_auth_cr_password: derived, never stored), for the operator to
+ * set as the CPE's ManagementServer.ConnectionRequestUsername/Password.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "ctl.h"
+#include "mayday/kek.h"
 #include "srv_acs_auth.h"
 #include "store_acs.h"
 
@@ -51,17 +57,21 @@ int ctl_cwmp_credentials(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"username", required_argument, NULL, 'u'},
+		{"psk-kek", required_argument, NULL, 'k'},
 		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	struct store_acs_cred cred;
 	char pw[SRV_ACS_AUTH_FIELD_MAX + 2], hex[SRV_ACS_HEX_MAX + 1];
-	const char *user = NULL;
+	const char *user = NULL, *kek_path = NULL;
+	char cr_pw[SRV_ACS_CR_PW_LEN + 1] = "";
 	int o, rc;
 	optind = 0;   /* 0: glibc starts afresh, so options may follow DEVICE (main's "+" stopped) */
-	while ((o = getopt_long(argc, argv, "u:j", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "u:k:j", opts, NULL)) != -1) {
 		if (o == 'u')
 			user = optarg;
+		else if (o == 'k')
+			kek_path = optarg;
 		else if (o == 'j')
 			c->json = true;
 		else
@@ -83,6 +93,20 @@ int ctl_cwmp_credentials(struct ctl *c, int argc, char **argv)
 	strcpy(cred.username, user);
 	if ((rc = read_password(pw, sizeof(pw))) != CTL_OK)
 		goto out;
+	if (kek_path != NULL) {
+		uint8_t kek[MAYDAY_KEK_LEN], key[SRV_ACS_CR_KEY_LEN];
+		enum mayday_err kerr = mayday_kek_load(kek_path, kek);
+		if (kerr != MAYDAY_OK) {
+			fprintf(stderr, "maydayctl cwmp-credentials: KEK %s: %s\n", kek_path,
+				mayday_strerror(kerr));
+			rc = CTL_FAIL;
+			goto out;
+		}
+		srv_acs_auth_cr_key(kek, sizeof(kek), key);
+		srv_acs_auth_cr_password(key, cred.device_id, cr_pw);
+		OPENSSL_cleanse(kek, sizeof(kek));
+		OPENSSL_cleanse(key, sizeof(key));
+	}
 	rc = CTL_FAIL;
 	if (srv_acs_digest_ha1(SRV_ACS_MD5, cred.username, STORE_ACS_REALM, pw, hex) != MAYDAY_OK)
 		goto out;
@@ -115,14 +139,23 @@ int ctl_cwmp_credentials(struct ctl *c, int argc, char **argv)
 		json_object_set_new(j, "device_id", json_string(cred.device_id));
 		json_object_set_new(j, "username", json_string(cred.username));
 		json_object_set_new(j, "realm", json_string(STORE_ACS_REALM));
+		if (cr_pw[0]) {
+			json_object_set_new(j, "connection_request_username",
+					    json_string(SRV_ACS_CR_USERNAME));
+			json_object_set_new(j, "connection_request_password", json_string(cr_pw));
+		}
 		rc = ctl_json_print(j);
 	} else {
 		ctl_line("CWMP credentials of %s set: username %s, realm %s (stored as HA1 only)",
 			 cred.device_id, cred.username, STORE_ACS_REALM);
+		if (cr_pw[0])
+			ctl_line("Connection Request login to set on the CPE: username %s, password %s",
+				 SRV_ACS_CR_USERNAME, cr_pw);
 		rc = CTL_OK;
 	}
 out:
 	OPENSSL_cleanse(pw, sizeof(pw));
 	OPENSSL_cleanse(hex, sizeof(hex));
+	OPENSSL_cleanse(cr_pw, sizeof(cr_pw));
 	return rc;
 }
