@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the ACS's Authorization header parser (srv_acs_auth.c), which
- * reads what any TLS client sends before it is authenticated. Whatever
+ * reads what any TLS client sends before it is authenticated, and the
+ * challenge parser, which reads what a CPE answers a Connection Request. Whatever
  * parses must be a scheme with NUL-terminated, bounded fields, and checking
  * it must neither crash nor accept a response computed from nothing. */
 #include <stddef.h>
@@ -21,6 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(header, data, size);
 	header[size] = '\0';
+	/* the same text as a CPE's challenge to a Connection Request */
+	if (srv_acs_challenge_parse(header, &a) == MAYDAY_OK &&
+	    (a.scheme != SRV_ACS_AUTH_DIGEST || strcmp(a.qop, "auth") != 0 ||
+	     strnlen(a.realm, sizeof(a.realm)) == sizeof(a.realm) ||
+	     strnlen(a.nonce, sizeof(a.nonce)) == sizeof(a.nonce)))
+		abort();
 	if (srv_acs_auth_parse(header, &a) != MAYDAY_OK) {
 		if (a.scheme != 0 || a.username[0] != '\0')
 			abort();   /* no partial state */

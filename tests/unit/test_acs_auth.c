@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "srv_acs_auth.h"
+#include "srv_acs_connreq.h"
 #include "srv_acs_login.h"
 #include "srv_acs_model.h"
 #include "store_acs.h"
@@ -320,12 +321,61 @@ static void test_model_root(void **state)
 	assert_null(srv_acs_model_text(&r, "Device.", SRV_ACS_P_SOFTWARE_VERSION));
 }
 
+/* Connection Requests: the URLs accepted, the CPE's challenge, the derived password. */
+static void test_connreq(void **state)
+{
+	char host[16], path[257], pw[SRV_ACS_CR_PW_LEN + 1], pw2[SRV_ACS_CR_PW_LEN + 1];
+	uint8_t kek[32] = {1}, key[SRV_ACS_CR_KEY_LEN], key2[SRV_ACS_CR_KEY_LEN];
+	uint16_t port = 0;
+	struct srv_acs_authz a;
+	(void)state;
+	assert_true(srv_acs_connreq_url("http://127.0.0.1:7547/cr", host, &port, path));
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 7547);
+	assert_string_equal(path, "/cr");
+	static const char *const bad[] = {
+		"https://127.0.0.1:7547/cr", "http://cpe.example:7547/cr", "http://127.0.0.1/cr",
+		"http://127.0.0.1:0/cr", "http://127.0.0.1:65536/cr", "http://127.0.0.1:80",
+		"http://127.0.0.1:80/a b", "http://[::1]:80/", "http://127.0.0.1:080/",
+		"http://1.2.3.4.5:80/", "",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (srv_acs_connreq_url(bad[i], host, &port, path))
+			fail_msg("URL accepted: %s", bad[i]);
+	/* challenges: qop lists, algorithms, what is refused */
+	assert_int_equal(srv_acs_challenge_parse("Digest realm=\"cpe\", qop=\"auth,auth-int\","
+						 " nonce=\"abc\", algorithm=SHA-256", &a), MAYDAY_OK);
+	assert_string_equal(a.realm, "cpe");
+	assert_string_equal(a.qop, "auth");
+	assert_int_equal(a.alg, SRV_ACS_SHA256);
+	assert_int_equal(srv_acs_challenge_parse("Digest realm=\"cpe\", nonce=\"abc\"", &a),
+			 MAYDAY_E_UNSUPPORTED);   /* RFC 2069: no qop */
+	assert_int_equal(srv_acs_challenge_parse("Digest realm=\"cpe\", qop=auth, nonce=n,"
+						 " algorithm=SHA-512-256", &a), MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(srv_acs_challenge_parse("Basic realm=\"cpe\"", &a), MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(srv_acs_challenge_parse("Digest qop=auth", &a), MAYDAY_E_MALFORMED);
+	/* the password: per device, per KEK, 32 hex digits, the same every time */
+	srv_acs_auth_cr_key(kek, sizeof(kek), key);
+	srv_acs_auth_cr_password(key, "cpe-1", pw);
+	srv_acs_auth_cr_password(key, "cpe-1", pw2);
+	assert_string_equal(pw, pw2);
+	assert_int_equal(strlen(pw), SRV_ACS_CR_PW_LEN);
+	assert_int_equal(strspn(pw, "0123456789abcdef"), SRV_ACS_CR_PW_LEN);
+	srv_acs_auth_cr_password(key, "cpe-2", pw2);
+	assert_string_not_equal(pw, pw2);
+	kek[0] = 2;
+	srv_acs_auth_cr_key(kek, sizeof(kek), key2);
+	srv_acs_auth_cr_password(key2, "cpe-1", pw2);
+	assert_string_not_equal(pw, pw2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc7616_vectors), cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_hostile_headers), cmocka_unit_test(test_nonce),
 		cmocka_unit_test(test_login),           cmocka_unit_test(test_model_root),
+		cmocka_unit_test(test_connreq),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
