@@ -45,7 +45,10 @@
  *
  * ACS (issue 4): /cwmp and /bundles/ are answered on the loop thread itself
  * (srv_acs_session, srv_bundle) with the listener's own store connection;
- * a bundle goes out as a libevent file segment (mapped, not copied).
+ * a bundle goes out as a libevent file segment (mapped, not copied). The
+ * client is its certificate's device or, with [acs] http_auth, the one its
+ * Authorization header proves (acs_identity, srv_acs_login); Connection
+ * Requests go out from the same loop (srv_acs_connreq).
  *
  * TLS reload (https_reload, on_swap): the main thread builds a complete new
  * context from the [https] files (srv_tls_server_ctx, the same checks as at

@@ -14,6 +14,9 @@
  * when there is one) of what the ACS decided and why -- the data-model root
  * it read, what it asked, a CPE fault and what it did about it -- so an
  * operator sees every step of an attempt (maydayctl show).
+ *
+ * Connection Requests: the ConnectionRequestURL each CPE last announced,
+ * and when the ACS last used it (srv_acs_connreq.h).
  */
 #ifndef MAYDAY_STORE_ACS_H
 #define MAYDAY_STORE_ACS_H
