@@ -131,19 +131,20 @@ enum mayday_err store_sqlite_acs_connreq_due(struct store *st, int64_t before, i
 {
 	struct store_sqlite *s = store_sqlite_of(st);
 	char ids[16][MAYDAY_DEVICE_ID_MAX + 1], urls[16][STORE_ACS_URL_MAX + 1];
+	bool mine[16] = {false};
 	unsigned n = 0;
 	sqlite3_stmt *q = NULL;
 	int rc = SQLITE_DONE;
 	if (max > 16)
 		max = 16;
-	enum mayday_err err = store_sqlite_remed_tx(s);
-	if (err != MAYDAY_OK)
-		return err;
-	err = store_sqlite_prep(s, &q, "SELECT c.device_id, c.url FROM cwmp_connreq c"
-				" JOIN devices d ON d.id = c.device_id"
-				" WHERE d.state = 'remediation_scheduled' AND c.requested_at < ?1"
-				" ORDER BY c.requested_at LIMIT ?2", "ii", before, (int64_t)max);
-	while (err == MAYDAY_OK && (rc = sqlite3_step(q)) == SQLITE_ROW && n < max) {
+	/* Read outside a transaction: the timer asks every few seconds, and
+	 * mostly nothing is due, so no write lock is taken for nothing. */
+	enum mayday_err err = store_sqlite_prep(
+		s, &q, "SELECT c.device_id, c.url FROM cwmp_connreq c"
+		       " JOIN devices d ON d.id = c.device_id"
+		       " WHERE d.state = 'remediation_scheduled' AND c.requested_at < ?1"
+		       " ORDER BY c.requested_at LIMIT ?2", "ii", before, (int64_t)max);
+	while (err == MAYDAY_OK && n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		store_sqlite_text(q, 0, ids[n], sizeof(ids[n]));
 		store_sqlite_text(q, 1, urls[n], sizeof(urls[n]));
 		n++;
@@ -151,12 +152,20 @@ enum mayday_err store_sqlite_acs_connreq_due(struct store *st, int64_t before, i
 	if (err == MAYDAY_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		err = store_sqlite_err(rc);
 	sqlite3_finalize(q);
-	for (unsigned i = 0; err == MAYDAY_OK && i < n; i++)
+	if (err != MAYDAY_OK || n == 0)
+		return err;
+	if ((err = store_sqlite_remed_tx(s)) != MAYDAY_OK)
+		return err;
+	/* marked only if still due: another process may have asked meanwhile */
+	for (unsigned i = 0; err == MAYDAY_OK && i < n; i++) {
 		err = store_sqlite_exec(s, "UPDATE cwmp_connreq SET requested_at = ?2"
-					" WHERE device_id = ?1", "ti", ids[i], now);
+					" WHERE device_id = ?1 AND requested_at < ?3", "tii", ids[i],
+					now, before);
+		mine[i] = err == MAYDAY_OK && sqlite3_changes(s->db) == 1;
+	}
 	err = store_sqlite_remed_tx_end(s, err);
 	for (unsigned i = 0; err == MAYDAY_OK && i < n; i++)
-		if (cb(ctx, ids[i], urls[i]) != 0)
+		if (mine[i] && cb(ctx, ids[i], urls[i]) != 0)
 			break;
 	return err;
 }

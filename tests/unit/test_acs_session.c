@@ -648,6 +648,51 @@ static void test_reboot_refused_then_distress(void **state)
 	expect_state(t, "hnb-1", "in_distress");
 }
 
+static int due_cb(void *ctx, const char *device_id, const char *url)
+{
+	char *got = ctx;
+	size_t len = strlen(got);
+	snprintf(got + len, 1024 - len, "%s %s;", device_id, url);
+	return 0;
+}
+
+/* The ConnectionRequestURL of an Inform is kept; a scheduled device with
+ * one is due once per gap, and a device not scheduled never. */
+static void test_connreq_due(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg m, got;
+	char due[1024] = "";
+	for (int i = 0; i < 2; i++) {
+		const char *id = i == 0 ? "hnb-1" : "hnb-2";
+		inform_of(&m, id, CWMP_NS_1_2);
+		snprintf(m.u.inform.params[0].name, sizeof(m.u.inform.params[0].name),
+			 "Device.ManagementServer.ConnectionRequestURL");
+		snprintf(m.u.inform.params[0].value, sizeof(m.u.inform.params[0].value),
+			 "http://127.0.0.1:%d/cr", 7000 + i);
+		m.u.inform.n_params = 1;
+		post_msg(t, &m, id, NULL, &got);
+		assert_int_equal(got.kind, CWMP_INFORM_RESPONSE);
+	}
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW, NOW, 4, due_cb, due), MAYDAY_OK);
+	assert_string_equal(due, "");   /* nothing scheduled */
+	distress_scheduled(t, "hnb-2", 1);
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW, NOW, 4, due_cb, due), MAYDAY_OK);
+	assert_string_equal(due, "hnb-2 http://127.0.0.1:7001/cr;");
+	due[0] = '\0';
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW, NOW + 1, 4, due_cb, due), MAYDAY_OK);
+	assert_string_equal(due, "");   /* asked at NOW: not before the gap */
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW + 1, NOW + 61, 4, due_cb, due),
+			 MAYDAY_OK);
+	assert_string_equal(due, "hnb-2 http://127.0.0.1:7001/cr;");
+	/* an Inform without the parameter leaves it; "" forgets it */
+	assert_int_equal(store_acs_connreq_url(t->fx.st, "hnb-2", ""), MAYDAY_OK);
+	due[0] = '\0';
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW + 100, NOW + 100, 4, due_cb, due),
+			 MAYDAY_OK);
+	assert_string_equal(due, "");
+}
+
 /* A CPE whose Inform names "InternetGatewayDevice." parameters and whose
  * OUI is not ours: GetRPCMethods is answered, GetParameterValues asks the
  * TR-098 SoftwareVersion only, and a Download follows without sizes; a
@@ -1067,6 +1112,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reboot_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_refused_then_distress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_igd_root_and_gpv_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connreq_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_namespace, setup, teardown),
