@@ -136,6 +136,8 @@ for v in "igd-10 1-0 MD5" "igd-12 1-2 SHA-256"; do
     grep -q "after 1 BOOT: recovered" <<<"$notes" &&
     grep -q "Connection Request to http://127.0.0.1:[0-9]*/cr: 200 (the CPE will open a session)" <<<"$notes" ||
     fail "$1 decisions: $notes"
+  "$ctl" -d "$store" show "$1" | grep -A30 '^ACS decisions' | grep -q 'Reboot refused\|CPE Fault 9001 to Reboot' ||
+    fail "$1: no ACS decisions in maydayctl show"
 done
 
 # ---- a Fault to GetParameterValues ends the attempt ------------------------------------------
