@@ -27,6 +27,8 @@ static const char *const kind_names[CWMP_KIND__COUNT] = {
 	[CWMP_REBOOT_RESPONSE] = "RebootResponse",
 	[CWMP_TRANSFER_COMPLETE] = "TransferComplete",
 	[CWMP_TRANSFER_COMPLETE_RESPONSE] = "TransferCompleteResponse",
+	[CWMP_GET_RPC_METHODS] = "GetRPCMethods",
+	[CWMP_GET_RPC_METHODS_RESPONSE] = "GetRPCMethodsResponse",
 	[CWMP_FAULT] = "Fault",
 	[CWMP_OTHER] = "",
 };

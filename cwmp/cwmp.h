@@ -101,6 +101,8 @@ enum cwmp_kind {
 	CWMP_REBOOT_RESPONSE,
 	CWMP_TRANSFER_COMPLETE,       /* CPE -> ACS */
 	CWMP_TRANSFER_COMPLETE_RESPONSE,
+	CWMP_GET_RPC_METHODS,         /* either way; the ACS answers the CPE's */
+	CWMP_GET_RPC_METHODS_RESPONSE,
 	CWMP_FAULT,                   /* either way, SOAP Fault + cwmp:Fault detail */
 	CWMP_OTHER,                   /* parse only: a method we do not implement
 	                                 (see msg->method); answer with 8000/9000 */
@@ -193,6 +195,7 @@ struct cwmp_msg {
 		struct cwmp_inform inform;
 		uint32_t inform_response_max_envelopes;
 		struct cwmp_gpv gpv;
+		struct cwmp_gpv rpc_methods;  /* GetRPCMethodsResponse's MethodList (names <= 64) */
 		struct cwmp_gpv_response gpv_response;
 		struct cwmp_download download;
 		struct cwmp_download_response download_response;

@@ -32,7 +32,7 @@ enum role {
 	R_EVENT,           /* msg->u.inform.events[n_events] */
 	R_PARAM_LIST,
 	R_PARAM,           /* the list's params[n] */
-	R_NAMES,           /* GetParameterValues' ParameterNames */
+	R_NAMES,           /* ParameterNames, or GetRPCMethodsResponse's MethodList */
 	R_FAULT_STRUCT,    /* TransferComplete's FaultStruct or the cwmp:Fault detail */
 	R_LEAF,            /* d->leaf says which kind */
 };
@@ -294,6 +294,11 @@ static enum mayday_err method_child(struct cwmp_decode *d, struct cwmp_decode_fr
 			break;
 		TRY(once(d, parent, f, 0));
 		return open_as(f, R_PARAM_LIST);
+	case CWMP_GET_RPC_METHODS_RESPONSE:
+		if (!named(n, "MethodList"))
+			break;
+		TRY(once(d, parent, f, 0));
+		return open_as(f, R_NAMES);
 	case CWMP_DOWNLOAD_RESPONSE: {
 		static const char *const names[] = { "Status", "StartTime", "CompleteTime" };
 		struct cwmp_download_response *r = &m->u.download_response;
@@ -435,13 +440,17 @@ static enum mayday_err child(struct cwmp_decode *d, struct cwmp_decode_frame *pa
 		}
 		break;
 	}
-	case R_NAMES:
+	case R_NAMES: {
+		/* ParameterNames, or GetRPCMethodsResponse's MethodList (names of 64 at most) */
+		bool methods = m->kind == CWMP_GET_RPC_METHODS_RESPONSE;
+		struct cwmp_gpv *g = methods ? &m->u.rpc_methods : &m->u.gpv;
 		if (!named(n, "string"))
 			break;
-		if (m->u.gpv.n_names == CWMP_PARAMS_MAX)
-			return fail(d, f->at, MAYDAY_E_TOOBIG, "too many parameter names");
-		return leaf(d, f, L_TEXT, m->u.gpv.names[m->u.gpv.n_names], sizeof(m->u.gpv.names[0]),
-		            &m->u.gpv.n_names);
+		if (g->n_names == CWMP_PARAMS_MAX)
+			return fail(d, f->at, MAYDAY_E_TOOBIG, "too many names");
+		return leaf(d, f, L_TEXT, g->names[g->n_names],
+		            methods ? CWMP_METHOD_MAX + 1 : sizeof(g->names[0]), &g->n_names);
+	}
 	case R_FAULT_STRUCT: {
 		struct cwmp_fault *flt = fault_of(m);
 		if (named(n, "FaultCode")) {

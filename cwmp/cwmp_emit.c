@@ -214,7 +214,13 @@ static const char *check(const struct cwmp_msg *m)
 		CHECK(fault_code_ok(m->u.fault.code), "FaultCode");
 		CHECK(text_ok(m->u.fault.string, sizeof(m->u.fault.string)), "FaultString");
 		return NULL;
+	case CWMP_GET_RPC_METHODS_RESPONSE:
+		CHECK(m->u.rpc_methods.n_names <= CWMP_PARAMS_MAX, "MethodList count");
+		for (uint32_t k = 0; k < m->u.rpc_methods.n_names; k++)
+			CHECK(text_ok(m->u.rpc_methods.names[k], CWMP_METHOD_MAX + 1), "MethodList");
+		return NULL;
 	case CWMP_INFORM_RESPONSE:
+	case CWMP_GET_RPC_METHODS:
 	case CWMP_REBOOT_RESPONSE:
 	case CWMP_TRANSFER_COMPLETE_RESPONSE:
 	case CWMP_EMPTY:
@@ -341,6 +347,16 @@ static bool body_gpv(struct cwmp_writer *w, const struct cwmp_gpv *g)
 	return end(w);
 }
 
+static bool body_methods(struct cwmp_writer *w, const struct cwmp_gpv *g)
+{
+	if (!array_start(w, "MethodList", "xsd:string", g->n_names))
+		return false;
+	for (uint32_t k = 0; k < g->n_names; k++)
+		if (!leaf(w, "string", g->names[k]))
+			return false;
+	return end(w);
+}
+
 static bool body_transfer_complete(struct cwmp_writer *w, const struct cwmp_transfer_complete *t)
 {
 	return leaf(w, "CommandKey", t->command_key) && start(w, "FaultStruct") &&
@@ -402,6 +418,9 @@ static bool body(struct cwmp_writer *w, const struct cwmp_msg *m)
 		break;
 	case CWMP_TRANSFER_COMPLETE:
 		ok = body_transfer_complete(w, &m->u.transfer_complete);
+		break;
+	case CWMP_GET_RPC_METHODS_RESPONSE:
+		ok = body_methods(w, &m->u.rpc_methods);
 		break;
 	default:        /* empty responses */
 		break;

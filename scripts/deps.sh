@@ -19,6 +19,7 @@ build_pkgs=(
   libcap-dev          # maydayd keeps CAP_NET_BIND_SERVICE until its sockets are bound, then none
 )
 run_pkgs=(openssl iproute2 procps jq bc curl   # jq: the demo reads maydayctl --json; bc: bench arithmetic; curl: HTTP(S) tests
+  python3                                  # integration-acs-thirdparty: the scripted third-party CPE (standard library only)
   strongswan-charon strongswan-swanctl     # ipsec method: the IKE daemon the DCF drives over VICI, and swanctl
   libstrongswan-standard-plugins libcharon-extra-plugins   # openssl/gcm/vici; kernel-libipsec (ESP without kernel ESP)
   strongswan-pki socat tcpdump             # ipsec integration test: its IKE PKI, probe datagrams, wire capture

@@ -23,6 +23,7 @@ void srv_acs_policy_from_config(struct srv_acs_policy *pol, const struct srv_con
 	pol->download_window_s = cfg->acs_download_window;
 	pol->pause_after_failures = cfg->acs_pause_after_failures;
 	pol->wait_s = cfg->acs_wait_s;
+	pol->http_auth = cfg->acs_http_auth != 0;
 }
 
 /* A class names a file in bundle_dir: no path separators, no dot files. */

@@ -36,6 +36,7 @@ struct srv_acs_policy {
 	uint32_t download_window_s; /* an attempt older than this holds no download slot */
 	uint32_t pause_after_failures; /* 0: classes are never paused */
 	uint32_t wait_s;           /* what a "wait" ack asks of the device */
+	bool http_auth;            /* CPEs may log in by HTTP Digest/Basic (srv_acs_login.h) */
 };
 
 /* From the configuration; the strings are borrowed from cfg. */

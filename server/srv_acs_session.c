@@ -16,6 +16,7 @@
  * offered the Reboot once (the session ends with its answer).
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +24,12 @@
 
 #include "cwmp.h"
 #include "log.h"
+#include "srv_acs_model.h"
 #include "srv_acs_session.h"
+#include "store_acs.h"
 #include "store_remed.h"
 #include "store_silence.h"
 
-#define P_SOFTWARE_VERSION "Device.DeviceInfo.SoftwareVersion"
-#define P_FREE_SPACE       "Device.DeviceInfo.X_A1B2C3_FreeSpace"
-#define P_MAX_IMAGE_SIZE   "Device.DeviceInfo.X_A1B2C3_MaxImageSize"
-#define P_DCF_VERSION      "Device.DeviceInfo.X_A1B2C3_DCFVersion"
 
 enum phase {
 	PH_FREE = 0,
@@ -49,6 +48,8 @@ struct sess {
 	bool distress;                              /* ... "X <OUI> DISTRESS" */
 	bool reported;                              /* a TransferComplete came in this session */
 	enum cwmp_ns ns;                            /* the Inform's namespace */
+	const char *root;                           /* its data-model root (srv_acs_model.h) */
+	bool vendor;                                /* it may have our vendor parameters */
 	char command_key[STORE_COMMANDKEY_MAX + 1]; /* of the Download / Reboot pushed */
 };
 
@@ -231,6 +232,42 @@ static bool attempt_in(const struct srv_acs_env *env, const char *device, const 
 	return f.found;
 }
 
+/* An ACS decision into the device's history (store_acs.h); a store
+ * failure is logged and does not change the decision. */
+static void note(const struct srv_acs_env *env, const char *device, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void note(const struct srv_acs_env *env, const char *device, const char *fmt, ...)
+{
+	char text[STORE_ACS_NOTE_MAX + 1];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	enum mayday_err err = store_acs_note(env->st, device, env->now, text);
+	if (err != MAYDAY_OK && err != MAYDAY_E_NOTFOUND)
+		log_limited(&lim_store, "cwmp: %s: recording \"%s\": %s", device, text,
+			    mayday_strerror(err));
+}
+
+/* The ConnectionRequestURL the Inform announces under its root, kept for
+ * srv_acs_connreq (written only when it changed). */
+static void record_connreq_url(const struct srv_acs_env *env, const struct cwmp_inform *inf,
+			       const struct sess *s)
+{
+	char name[CWMP_STR256_MAX + 1];
+	snprintf(name, sizeof(name), "%sManagementServer.ConnectionRequestURL", s->root);
+	for (uint32_t i = 0; i < inf->n_params && i < CWMP_PARAMS_MAX; i++) {
+		if (strcmp(inf->params[i].name, name) != 0)
+			continue;
+		enum mayday_err err = store_acs_connreq_url(env->st, s->device,
+							    inf->params[i].value);
+		if (err != MAYDAY_OK)
+			log_limited(&lim_store, "cwmp: %s: recording its ConnectionRequestURL: %s",
+				    s->device, mayday_strerror(err));
+		return;
+	}
+}
+
 /* "1 BOOT" with "M Reboot": the device restarted on our Reboot and talks
  * from the image it installed, which is the recovery (as a TransferComplete
  * after BOOT is for a device that reboots by itself). Only a key naming an
@@ -319,11 +356,21 @@ static enum mayday_err on_inform(struct srv_acs_table *t, const struct srv_acs_e
 		      cwmp_inform_has_event(inf, distress);
 	s->reported = false;
 	s->ns = t->in.ns;
+	s->root = srv_acs_model_root(inf);
+	s->vendor = srv_acs_model_vendor(inf);
 	memcpy(r->cookie, s->sid, sizeof(r->cookie));
 	answer(t, CWMP_INFORM_RESPONSE)->u.inform_response_max_envelopes = 1;
 	log_info("cwmp: session of %s (%u event(s)%s)", identity, inf->n_events,
 		 s->boot ? ", BOOT" : "");
 	seen(env, identity);
+	record_connreq_url(env, inf, s);
+	if (s->distress || s->boot || cwmp_inform_has_event(inf, CWMP_EV_TRANSFER_COMPLETE))
+		note(env, identity, "Inform (%s%s%s) in %s, authenticated by %s: data model %s%s",
+		     s->distress ? "DISTRESS " : "", s->boot ? "1 BOOT " : "",
+		     cwmp_inform_has_event(inf, CWMP_EV_TRANSFER_COMPLETE) ? "7 TRANSFER COMPLETE"
+									    : "",
+		     cwmp_ns_uri(s->ns), env->auth != NULL ? env->auth : "client certificate",
+		     s->root, s->vendor ? ", vendor parameters asked" : ", standard parameters only");
 	on_reboot_events(env, inf, s);
 	return MAYDAY_OK;
 }
@@ -370,6 +417,8 @@ static void on_transfer_complete(struct srv_acs_table *t, const struct srv_acs_e
 	if (err == MAYDAY_OK) {
 		log_info("cwmp: %s %s: %s (fault %" PRIu32 ")", s->device, tc->command_key, what,
 			 tc->fault.code);
+		note(env, s->device, "TransferComplete %s fault %" PRIu32 "%s: %s", tc->command_key,
+		     tc->fault.code, s->boot ? " after 1 BOOT" : "", what);
 		if (failed)
 			after_failure(env, s);
 	} else {
@@ -384,6 +433,9 @@ static void on_transfer_complete(struct srv_acs_table *t, const struct srv_acs_e
 	else
 		fault(t, CWMP_ACS_INTERNAL_ERROR, "TransferComplete not recorded; report it again");
 }
+
+static void fail_attempt(const struct srv_acs_env *env, struct sess *s, const char *key,
+			 uint32_t code, const char *detail);
 
 /* The empty POST: the ACS's turn. An installed image is booted first
  * (Reboot); otherwise a scheduled remediation starts (GetParameterValues)
@@ -411,11 +463,23 @@ static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, str
 		if (err == MAYDAY_OK) {
 			log_info("cwmp: %s %s: failed, not reported by the device%s", s->device,
 				 a.command_key, gave_up ? "; remediation given up" : "");
+			note(env, s->device, "attempt %s failed: distress again without a report of"
+			     " its Download%s", a.command_key, gave_up ? "; remediation given up" : "");
 			after_failure(env, s);
 		} else {
 			log_limited(&lim_store, "cwmp: %s %s: ending an unreported attempt: %s",
 				    s->device, a.command_key, mayday_strerror(err));
 		}
+		return;
+	}
+	if (attempt_in(env, s->device, "installed", NULL, rs.incident_id, &a) && a.fault_code != 0) {
+		/* Its Reboot was refused: it reboots when it will. Distress
+		 * again means it never came up in the image; that attempt is
+		 * over, or the incident would wait for a reboot for ever. */
+		if (s->distress)
+			fail_attempt(env, s, a.command_key, CWMP_CPE_INTERNAL_ERROR,
+				     "distress again after the install; the CPE never rebooted"
+				     " into the image (it had refused the Reboot)");
 		return;
 	}
 	if (attempt_in(env, s->device, "installed", NULL, rs.incident_id, &a)) {
@@ -425,6 +489,8 @@ static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, str
 		snprintf(s->command_key, sizeof(s->command_key), "%s", a.command_key);
 		s->phase = PH_REBOOT_SENT;
 		log_info("cwmp: %s: Reboot %s (installed)", s->device, a.command_key);
+		note(env, s->device, "Reboot %s asked (TransferComplete reported the install)",
+		     a.command_key);
 		return;
 	}
 	if (strcmp(rs.state, "remediation_scheduled") != 0 ||
@@ -446,37 +512,20 @@ static void on_empty(struct srv_acs_table *t, const struct srv_acs_env *env, str
 		return;
 	}
 	struct cwmp_msg *m = request(t, s, CWMP_GET_PARAMETER_VALUES, "acs-gpv");
-	static const char *const names[] = {P_SOFTWARE_VERSION, P_FREE_SPACE, P_MAX_IMAGE_SIZE,
-					    P_DCF_VERSION};
-	for (unsigned i = 0; i < 4; i++)
-		snprintf(m->u.gpv.names[i], sizeof(m->u.gpv.names[i]), "%s", names[i]);
-	m->u.gpv.n_names = 4;
+	srv_acs_model_gpv(s->root, s->vendor, &m->u.gpv);
 	s->phase = PH_GPV_SENT;
+	note(env, s->device, "remediation scheduled: session in %s, authenticated by %s, data model"
+	     " %s: GetParameterValues of %u parameter(s) under it%s", cwmp_ns_uri(s->ns),
+	     env->auth != NULL ? env->auth : "client certificate", s->root, m->u.gpv.n_names,
+	     s->vendor ? " (with the vendor extras)" : " (standard only: not our OUI)");
 }
 
-static bool param_u64(const struct cwmp_gpv_response *g, const char *name, uint64_t *v)
-{
-	for (uint32_t i = 0; i < g->n_params && i < CWMP_PARAMS_MAX; i++) {
-		if (strcmp(g->params[i].name, name) != 0)
-			continue;
-		char *end = NULL;
-		const char *txt = g->params[i].value;
-		if (txt[0] < '0' || txt[0] > '9')
-			return false;
-		unsigned long long x = strtoull(txt, &end, 10);
-		if (*end != '\0')
-			return false;
-		*v = x;
-		return true;
-	}
-	return false;
-}
-
-static void fail_unoffered(const struct srv_acs_env *env, struct sess *s, uint32_t code,
-			   const char *detail)
+/* The attempt `key` (NULL: one that never got a Download) fails with code and detail. */
+static void fail_attempt(const struct srv_acs_env *env, struct sess *s, const char *key,
+			 uint32_t code, const char *detail)
 {
 	bool gave_up = false;
-	enum mayday_err err = store_remed_fail(env->st, s->device, NULL, code, detail,
+	enum mayday_err err = store_remed_fail(env->st, s->device, key, code, detail,
 					       env->pol->max_attempts, env->now, &gave_up);
 	if (err != MAYDAY_OK) {
 		log_limited(&lim_store, "cwmp: %s: recording a failed attempt: %s", s->device,
@@ -484,7 +533,15 @@ static void fail_unoffered(const struct srv_acs_env *env, struct sess *s, uint32
 		return;
 	}
 	log_info("cwmp: %s: %s%s", s->device, detail, gave_up ? "; remediation given up" : "");
+	note(env, s->device, "attempt %s failed (%" PRIu32 "): %s%s", key != NULL ? key : "-", code,
+	     detail, gave_up ? "; remediation given up" : "");
 	after_failure(env, s);
+}
+
+static void fail_unoffered(const struct srv_acs_env *env, struct sess *s, uint32_t code,
+			   const char *detail)
+{
+	fail_attempt(env, s, NULL, code, detail);
 }
 
 static void on_gpv_response(struct srv_acs_table *t, const struct srv_acs_env *env,
@@ -498,19 +555,27 @@ static void on_gpv_response(struct srv_acs_table *t, const struct srv_acs_env *e
 
 	memset(&a, 0, sizeof(a));
 	s->phase = PH_INFORMED;   /* answered: only 204 or a Download follow */
-	if (!param_u64(&t->in.u.gpv_response, P_FREE_SPACE, &free_space) ||
-	    !param_u64(&t->in.u.gpv_response, P_MAX_IMAGE_SIZE, &max_image)) {
-		fail_unoffered(env, s, CWMP_CPE_INVALID_PARAMETER_NAME,
-			       "free space or max image size not announced");
-		return;
-	}
+	const struct cwmp_gpv_response *g = &t->in.u.gpv_response;
+	const char *version = srv_acs_model_text(g, s->root, SRV_ACS_P_SOFTWARE_VERSION);
+	/* The sizes are vendor extras: without both, the bundle's size is not
+	 * checked here and the CPE, told FileSize, may refuse the Download. */
+	bool sized = srv_acs_model_u64(g, s->root, SRV_ACS_P_FREE_SPACE, &free_space) &&
+		     srv_acs_model_u64(g, s->root, SRV_ACS_P_MAX_IMAGE_SIZE, &max_image);
+	char shown[65];
+	clip_text(shown, sizeof(shown), version != NULL ? version : "(not announced)");
+	if (sized)
+		note(env, s->device, "GetParameterValuesResponse: software %s, free %" PRIu64
+		     ", max image %" PRIu64, shown, free_space, max_image);
+	else
+		note(env, s->device, "GetParameterValuesResponse: software %s; no free space or"
+		     " max image size announced: the bundle size is left to the CPE", shown);
 	if ((err = store_remed_status(env->st, s->device, &rs)) != MAYDAY_OK ||
 	    strcmp(rs.state, "remediation_scheduled") != 0 ||
 	    srv_acs_policy_bundle(env->pol, rs.product_class, a.bundle, sizeof(a.bundle),
 				  &a.bundle_size) != MAYDAY_OK ||
 	    srv_acs_policy_paused(env->pol, env->st, rs.product_class, env->now))
 		return;   /* no longer scheduled, no bundle, or the class paused meanwhile */
-	room = free_space < max_image ? free_space : max_image;
+	room = !sized ? UINT32_MAX : free_space < max_image ? free_space : max_image;
 	if (a.bundle_size > room || a.bundle_size > UINT32_MAX) {
 		snprintf(detail, sizeof(detail), "bundle of %" PRIu64 " bytes exceeds the %" PRIu64
 			 " the device can take", a.bundle_size, room);
@@ -536,35 +601,47 @@ static void on_gpv_response(struct srv_acs_table *t, const struct srv_acs_env *e
 	s->phase = PH_DOWNLOAD_SENT;
 	log_info("cwmp: %s: Download %s (%" PRIu64 " bytes)", s->device, a.command_key,
 		 a.bundle_size);
+	note(env, s->device, "Download %s pushed (%" PRIu64 " bytes)", a.command_key, a.bundle_size);
 }
 
+/* A CPE Fault ends what it answers, never leaving a state that waits:
+ * to GetParameterValues, a failed attempt that never got a Download; to
+ * the Download, the attempt fails; to the Reboot of an installed image,
+ * the attempt stays installed and is left to the CPE to reboot by itself
+ * (its "1 BOOT" + TransferComplete recovers it). */
 static void on_cpe_fault(struct srv_acs_table *t, const struct srv_acs_env *env, struct sess *s)
 {
 	const struct cwmp_fault *f = &t->in.u.fault;
 	char detail[STORE_DETAIL_MAX + 1];
 	const char *to = s->phase == PH_REBOOT_SENT ? "Reboot"
 			 : s->phase == PH_DOWNLOAD_SENT ? "Download" : "GetParameterValues";
+	uint32_t code = f->code ? f->code : CWMP_CPE_INTERNAL_ERROR;
 	char text[201];
 	clip_text(text, sizeof(text), f->string);
 	snprintf(detail, sizeof(detail), "CPE Fault %" PRIu32 " to %s: %s", f->code, to, text);
-	/* A refused Download or Reboot ends the attempt; a refused question does not. */
-	if (s->phase == PH_DOWNLOAD_SENT || s->phase == PH_REBOOT_SENT) {
-		bool gave_up = false;
-		enum mayday_err err = store_remed_fail(env->st, s->device, s->command_key,
-						       f->code ? f->code : CWMP_CPE_INTERNAL_ERROR,
-						       detail, env->pol->max_attempts, env->now,
-						       &gave_up);
-		if (err != MAYDAY_OK) {
-			log_limited(&lim_store, "cwmp: %s: recording the fault: %s", s->device,
-				    mayday_strerror(err));
-		} else {
-			log_info("cwmp: %s %s: %s%s", s->device, s->command_key, detail,
-				 gave_up ? "; remediation given up" : "");
-			after_failure(env, s);
-		}
-	} else {
-		log_limited(&lim_peer, "cwmp: %s: %s", s->device, detail);
+	if (s->phase == PH_REBOOT_SENT) {
+		enum mayday_err err = store_acs_reboot_refused(env->st, s->device, s->command_key,
+							       code, detail);
+		if (err != MAYDAY_OK)
+			log_limited(&lim_store, "cwmp: %s: recording the refused Reboot: %s",
+				    s->device, mayday_strerror(err));
+		log_info("cwmp: %s %s: %s; left to reboot by itself", s->device, s->command_key,
+			 detail);
+		note(env, s->device, "%s; attempt %s stays installed, left to reboot by itself"
+		     " (1 BOOT + TransferComplete recovers it)", detail, s->command_key);
+		return;
 	}
+	fail_attempt(env, s, s->phase == PH_DOWNLOAD_SENT ? s->command_key : NULL, code, detail);
+}
+
+/* GetRPCMethods from the CPE: what this ACS implements of what a CPE may call. */
+static void on_get_rpc_methods(struct srv_acs_table *t)
+{
+	static const char *const methods[] = {"Inform", "GetRPCMethods", "TransferComplete"};
+	struct cwmp_msg *m = answer(t, CWMP_GET_RPC_METHODS_RESPONSE);
+	for (unsigned i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		snprintf(m->u.rpc_methods.names[m->u.rpc_methods.n_names++], CWMP_METHOD_MAX + 1,
+			 "%s", methods[i]);
 }
 
 /* One message of a live session; leaves t->out empty for a 204. */
@@ -577,12 +654,17 @@ static void step(struct srv_acs_table *t, const struct srv_acs_env *env, struct 
 		on_transfer_complete(t, env, s);
 		return;
 	}
+	if (k == CWMP_GET_RPC_METHODS && s->phase == PH_INFORMED) {
+		on_get_rpc_methods(t);
+		return;
+	}
 	if (k == CWMP_EMPTY && s->phase == PH_INFORMED) {
 		on_empty(t, env, s);
 	} else if (k == CWMP_GET_PARAMETER_VALUES_RESPONSE && s->phase == PH_GPV_SENT) {
 		on_gpv_response(t, env, s);
 	} else if (k == CWMP_REBOOT_RESPONSE && s->phase == PH_REBOOT_SENT) {
 		log_info("cwmp: %s: Reboot %s accepted", s->device, s->command_key);
+		note(env, s->device, "Reboot %s accepted", s->command_key);
 	} else if (k == CWMP_FAULT && (s->phase == PH_GPV_SENT || s->phase == PH_DOWNLOAD_SENT ||
 				       s->phase == PH_REBOOT_SENT)) {
 		on_cpe_fault(t, env, s);

@@ -21,28 +21,41 @@
  *             reports before it reboots): Reboot (cwmp:ID "acs-reboot",
  *             the attempt's CommandKey) -> RebootResponse -> 204, once per
  *             session and again in every session until the device is back
- *             with "1 BOOT" + "M Reboot"; or
+ *             with "1 BOOT" + "M Reboot", unless it refused the Reboot; or
  *     the incident is remediation_scheduled, has a golden bundle, its
  *             product class is not paused (srv_acs_policy_paused), and fewer
  *             than max_in_flight downloads are in progress (pushed within
  *             download_window_s):
- *     GetParameterValues (software version, free space, max image size,
- *             DCF version) -> GetParameterValuesResponse; a bundle larger
- *             than min(free, max) is a failed attempt (9004) and 204
+ *     GetParameterValues (<root>DeviceInfo.SoftwareVersion under the
+ *             Inform's data-model root, and the vendor free space, max
+ *             image size and DCF version of a CPE with our OUI:
+ *             srv_acs_model.h) -> GetParameterValuesResponse; a bundle
+ *             larger than min(free, max), when both are announced, is a
+ *             failed attempt (9004) and 204
  *     Download (CommandKey from store_remed_begin, firmware FileType,
  *             URL <base>/bundles/<token>, FileSize) -> DownloadResponse -> 204
+ *   [GetRPCMethods -> GetRPCMethodsResponse (Inform, GetRPCMethods,
+ *             TransferComplete), whenever the CPE asks in its turn]
  *   Our requests go in the namespace of the session's Inform; answers echo
- *   the request's. A CPE Fault to our request is a failed attempt (when a
- *   Download or Reboot was pushed: store_remed_fail with the CPE's code and
- *   string) and ends the session with 204. Every failed attempt is
+ *   the request's. A CPE Fault to GetParameterValues or Download is a
+ *   failed attempt (store_remed_fail with the CPE's code and string); to
+ *   the Reboot, the attempt stays installed, marked refused
+ *   (store_acs_reboot_refused), and is not asked again: the CPE's own
+ *   "1 BOOT" + TransferComplete recovers it, distress again fails it. The
+ *   session ends with 204 either way. Every decision is appended to the
+ *   device's history (store_acs_note). Every failed attempt is
  *   followed by the pause check of the device's class, so the pause is
  *   recorded and logged when the failure that completes it is reported.
  *   An envelope that does not parse:
  *   Fault 8003 (8006 for an unknown namespace), and the session ends; a
  *   method we do not implement: Fault 8000.
  *
- * Sessions: one per device identity (the client certificate's CN, which
- * must equal the Inform's SerialNumber), at most `max` at once, each
+ * Every Inform's ConnectionRequestURL is kept (store_acs_connreq_url) for
+ * srv_acs_connreq.
+ *
+ * Sessions: one per device identity (the client certificate's CN, or the
+ * device an HTTP login proved: srv_acs_login.h; it must equal the Inform's
+ * SerialNumber), at most `max` at once, each
  * forgotten after idle_s without a POST or when it ends. A POST whose
  * cookie names another session (or none while the body is not an Inform)
  * finds no session. Not thread-safe: one table per event loop.
@@ -70,6 +83,8 @@ struct srv_acs_env {
 	struct store *st;                 /* not inside an ingest batch */
 	const struct srv_acs_policy *pol;
 	const char *base;                 /* "https://HOST:PORT": bundle URLs */
+	const char *auth;                 /* how the CPE authenticated, for the history;
+	                                     NULL: its client certificate */
 	int64_t now;
 };
 
@@ -89,7 +104,7 @@ void srv_acs_table_free(struct srv_acs_table *t); /* NULL-safe */
 /* Sessions alive at `now` (expired ones are dropped). */
 unsigned srv_acs_table_count(struct srv_acs_table *t, int64_t now);
 
-/* One POST of `identity` (the mTLS CN). cookie: the request's Cookie
+/* One POST of `identity` (the mTLS CN, or the device of the HTTP login). cookie: the request's Cookie
  * header or NULL. Fills *r on MAYDAY_OK; store errors are logged and end
  * the session with an ACS Fault 8002. MAYDAY_E_TOOBIG: the table is full
  * (answer 503); MAYDAY_E_INVALID: r->cap below CWMP_ENVELOPE_MAX. */

@@ -115,6 +115,8 @@ struct srv_config {
 	unsigned acs_pause_after_failures;        /* failures in a row pausing a class; 0 off, default 5 */
 	unsigned acs_wait_s;                      /* "wait" acks: announce again after s, default 300 */
 	char acs_bundle_dir[SRV_CONFIG_VALUE_MAX + 1]; /* golden bundles <product_class>.bundle */
+	unsigned acs_http_auth;                   /* 1: CPEs without a client certificate may
+	                                             log in by HTTP Digest/Basic; default 0 */
 	/* [limits] */
 	unsigned max_datagram;                    /* 1..MAYDAY_INDICATION_MAX, default MAYDAY_INDICATION_MAX */
 	unsigned unverified_per_source;           /* unverified rows stored per second per source IP */

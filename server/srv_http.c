@@ -45,7 +45,10 @@
  *
  * ACS (issue 4): /cwmp and /bundles/ are answered on the loop thread itself
  * (srv_acs_session, srv_bundle) with the listener's own store connection;
- * a bundle goes out as a libevent file segment (mapped, not copied).
+ * a bundle goes out as a libevent file segment (mapped, not copied). The
+ * client is its certificate's device or, with [acs] http_auth, the one its
+ * Authorization header proves (acs_identity, srv_acs_login); Connection
+ * Requests go out from the same loop (srv_acs_connreq).
  *
  * TLS reload (https_reload, on_swap): the main thread builds a complete new
  * context from the [https] files (srv_tls_server_ctx, the same checks as at
@@ -79,9 +82,14 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "cwmp.h"
 #include "log.h"
+#include "mayday/kek.h"
+#include "srv_acs_connreq.h"
+#include "srv_acs_login.h"
 #include "srv_acs_session.h"
 #include "srv_bundle.h"
 #include "srv_busy.h"
@@ -138,6 +146,8 @@ struct http {
 	struct srv_acs_table *acs_tab;
 	struct store *acs_st;
 	char acs_base[SRV_ACS_BASE_MAX + 1];
+	uint8_t acs_nonce_key[SRV_ACS_NONCE_KEY_LEN]; /* Digest nonces (srv_acs_login.h) */
+	struct srv_acs_connreq *acs_cr;  /* NULL: no KEK, no Connection Requests */
 	char *acs_out;                /* CWMP_ENVELOPE_MAX bytes */
 	char *acs_in;                 /* CWMP_ENVELOPE_MAX bytes */
 	struct srv_busy busy;         /* loop thread only: signed 503 answers */
@@ -712,6 +722,42 @@ static enum mayday_err identity_of(struct evhttp_request *req, char cn[MAYDAY_DE
 	return srv_tls_peer(ssl, subject, sizeof(subject), cn);
 }
 
+/* The device a request to the ACS comes from: its client certificate's,
+ * or with [acs] http_auth and no certificate, the one its Authorization
+ * header proves (*how says how). Otherwise the request is answered here
+ * (403, or 401 with the Digest challenges) and false returned. */
+static bool acs_identity(struct http *h, struct evhttp_request *req,
+			 char cn[MAYDAY_DEVICE_ID_MAX + 1], const char **how)
+{
+	char challenge[SRV_ACS_CHALLENGE_MAX + 1];
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	int64_t now = (int64_t)time(NULL);
+	enum mayday_err err = identity_of(req, cn);
+	*how = NULL;
+	if (err == MAYDAY_OK)
+		return true;
+	if (err != MAYDAY_E_NOTFOUND || !h->acs->http_auth) {
+		refuse(h, req, 403, "Forbidden", "client certificate unusable");
+		return false;
+	}
+	enum srv_acs_login rc = srv_acs_login(
+		h->acs_st, h->acs_nonce_key, now,
+		evhttp_request_get_command(req) == EVHTTP_REQ_GET ? "GET" : "POST",
+		evhttp_request_get_uri(req),
+		evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization"), cn,
+		how);
+	if (rc == SRV_ACS_LOGIN_OK)
+		return true;
+	srv_acs_login_challenge(h->acs_nonce_key, now, SRV_ACS_SHA256,
+				rc == SRV_ACS_LOGIN_STALE, challenge);
+	evhttp_add_header(hdr, "WWW-Authenticate", challenge);
+	srv_acs_login_challenge(h->acs_nonce_key, now, SRV_ACS_MD5, rc == SRV_ACS_LOGIN_STALE,
+				challenge);
+	evhttp_add_header(hdr, "WWW-Authenticate", challenge);
+	reply(req, 401, "Unauthorized", "authentication required", 0);
+	return false;
+}
+
 /* "text/xml", any case, optionally with parameters; an empty POST may have none. */
 static int is_xml(const char *type, size_t len)
 {
@@ -734,6 +780,7 @@ static void on_cwmp(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(body);
 	char cn[MAYDAY_DEVICE_ID_MAX + 1], cookie[SRV_ACS_SID_LEN + 64];
 	struct srv_acs_reply r = {.body = h->acs_out, .cap = CWMP_ENVELOPE_MAX};
+	const char *how = NULL;
 
 	conn_busy(h, req);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
@@ -741,10 +788,8 @@ static void on_cwmp(struct evhttp_request *req, void *arg)
 		refuse(h, req, 405, "Method Not Allowed", "use POST");
 		return;
 	}
-	if (identity_of(req, cn) != MAYDAY_OK) {
-		refuse(h, req, 403, "Forbidden", "client certificate unusable");
+	if (!acs_identity(h, req, cn, &how))
 		return;
-	}
 	if (len > CWMP_ENVELOPE_MAX) {
 		refuse(h, req, 413, "Payload Too Large", "envelope too large");
 		return;
@@ -756,7 +801,7 @@ static void on_cwmp(struct evhttp_request *req, void *arg)
 	}
 	len = (size_t)evbuffer_remove(body, h->acs_in, len);
 	const struct srv_acs_env env = {.st = h->acs_st, .pol = h->acs, .base = h->acs_base,
-					.now = (int64_t)time(NULL)};
+					.auth = how, .now = (int64_t)time(NULL)};
 	enum mayday_err err = srv_acs_post(h->acs_tab, &env, cn,
 					   evhttp_find_header(evhttp_request_get_input_headers(req),
 							      "Cookie"),
@@ -804,10 +849,9 @@ static void on_bundle(struct http *h, struct evhttp_request *req, const char *to
 		refuse(h, req, 405, "Method Not Allowed", "use GET");
 		return;
 	}
-	if (identity_of(req, cn) != MAYDAY_OK) {
-		refuse(h, req, 403, "Forbidden", "client certificate unusable");
+	const char *how = NULL;
+	if (!acs_identity(h, req, cn, &how))
 		return;
-	}
 	enum mayday_err err = srv_bundle_open(h->acs_st, token, cn, &fd, &size);
 	if (err == MAYDAY_E_MISMATCH) {
 		log_limited(&lim_peer, "bundle token of another device asked for by %s", cn);
@@ -1039,6 +1083,7 @@ static void http_destroy(struct srv_listener *l)
 			 (unsigned long long)h->late_requests, (unsigned long long)h->late_handshakes);
 	if (h->http != NULL)
 		evhttp_free(h->http);   /* closes the listening socket and every connection */
+	srv_acs_connreq_free(h->acs_cr);   /* its events and connections are evb's */
 	if (h->wake != NULL)
 		event_free(h->wake);
 	if (h->halt != NULL)
@@ -1121,6 +1166,23 @@ static enum mayday_err acs_open(struct http *h, const struct srv_http_opts *o)
 		return err;
 	}
 	h->acs = o->acs;
+	if (RAND_bytes(h->acs_nonce_key, (int)sizeof(h->acs_nonce_key)) != 1)
+		return MAYDAY_E_INTERNAL;
+	if (o->kek != NULL && o->kek[0] != '\0') {
+		uint8_t kek[MAYDAY_KEK_LEN], key[SRV_ACS_CR_KEY_LEN];
+		err = mayday_kek_load(o->kek, kek);
+		if (err == MAYDAY_OK) {
+			srv_acs_auth_cr_key(kek, sizeof(kek), key);
+			err = srv_acs_connreq_new(&h->acs_cr, h->evb, h->acs_st, key);
+		}
+		OPENSSL_cleanse(kek, sizeof(kek));
+		OPENSSL_cleanse(key, sizeof(key));
+		if (err != MAYDAY_OK) {
+			log_warnx("[acs] Connection Requests: KEK %s: %s", o->kek,
+				  mayday_strerror(err));
+			return err;
+		}
+	}
 	h->acs_out = malloc(CWMP_ENVELOPE_MAX);
 	h->acs_in = malloc(CWMP_ENVELOPE_MAX);
 	if (h->acs_out == NULL || h->acs_in == NULL)

@@ -72,6 +72,9 @@ struct srv_http_opts {
 	unsigned max_per_source;
 	const struct srv_acs_policy *acs; /* NULL or off: no ACS (ignored without tls) */
 	const char *db;                   /* store spec the ACS opens for itself */
+	const char *kek;                  /* NULL or "": no Connection Requests; else the
+					     KEK file their passwords derive from
+					     (srv_acs_connreq.h) */
 	EVP_PKEY *busy_key;               /* NULL: a 503 for want of a slot is unsigned;
 					   * else signed with it (srv_busy.h); borrowed */
 };

@@ -249,8 +249,11 @@ static enum mayday_err open_listeners(struct srv_pipeline *p)
 		o.acs = &p->acs_policy;   /* the ACS shares the HTTPS listener */
 		o.busy_key = p->hems_key;
 		o.db = cfg->db;
+		o.kek = cfg->psk_kek;
 		p->tls_files = (struct srv_tls_files){.cert = cfg->https_cert, .key = cfg->https_key,
 						      .ca = cfg->https_ca, .crl = cfg->https_crl,
+						      .cert_optional = cfg->acs_url[0] &&
+								       cfg->acs_http_auth,
 						      .stats = &p->stats};
 		o.tls = &p->tls_files;
 		/* It logs why its TLS context cannot be built. */

@@ -321,7 +321,9 @@ enum mayday_err srv_tls_server_ctx(const struct srv_tls_files *f, SSL_CTX **out,
 	names = NULL;
 	if ((rc = rev_attach(ctx, ca, f->crl, err, err_cap)) != MAYDAY_OK)
 		goto fail;
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	SSL_CTX_set_verify(ctx, f->cert_optional ? SSL_VERIFY_PEER
+						 : SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+			   verify_cb);
 	if (pthread_once(&done_once, done_index) != 0 || done_idx < 0) {
 		snprintf(err, err_cap, "cannot allocate TLS ex data");
 		goto fail;

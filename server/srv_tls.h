@@ -8,7 +8,8 @@
  * purpose "TLS client") and whose extended key usage names clientAuth, and
  * that is not on the operator CA's CRL when one is configured, so a
  * missing, expired, not-yet-valid, foreign, EKU-less or revoked
- * certificate fails the handshake. No session tickets and no session cache:
+ * certificate fails the handshake (with cert_optional, a missing one does
+ * not: see srv_tls_files). No session tickets and no session cache:
  * every connection proves its certificate again (a device connects once
  * per indication; resumption would only skip that proof). Handshakes done
  * (once per connection) and failed (a fatal alert sent before the handshake
@@ -35,6 +36,10 @@ struct srv_tls_files {
 	const char *key;           /* its private key, PEM, 0600 or stricter */
 	const char *ca;            /* the operator CA devices' certificates chain to */
 	const char *crl;           /* NULL or "": none; else PEM, signed by a CA of `ca` */
+	bool cert_optional;        /* a client may come without a certificate (the ACS's
+	                              HTTP login, [acs] http_auth): one it presents is
+	                              still verified in full, and the distress endpoint
+	                              refuses a request without one (403) */
 	struct srv_stats *stats;
 };
 

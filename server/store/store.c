@@ -331,3 +331,48 @@ enum mayday_err store_remed_class_failures(struct store *st, const char *product
 		return MAYDAY_E_INVALID;
 	return st->be->remed_class_failures(st, product_class, cb, ctx);
 }
+
+enum mayday_err store_acs_cred_set(struct store *st, const struct store_acs_cred *c)
+{
+	return st->be->acs_cred_set(st, c);
+}
+
+enum mayday_err store_acs_cred_get(struct store *st, const char *username,
+				   struct store_acs_cred *out)
+{
+	if (strnlen(username, STORE_ACS_USERNAME_MAX + 1) > STORE_ACS_USERNAME_MAX)
+		return MAYDAY_E_NOTFOUND;
+	return st->be->acs_cred_get(st, username, out);
+}
+
+enum mayday_err store_acs_note(struct store *st, const char *device_id, int64_t now,
+			       const char *text)
+{
+	return st->be->acs_note(st, device_id, now, text);
+}
+
+enum mayday_err store_acs_notes(struct store *st, const char *device_id, store_acs_note_cb cb,
+				void *ctx)
+{
+	return st->be->acs_notes(st, device_id, cb, ctx);
+}
+
+enum mayday_err store_acs_reboot_refused(struct store *st, const char *device_id,
+					 const char *command_key, uint32_t fault_code,
+					 const char *detail)
+{
+	return st->be->acs_reboot_refused(st, device_id, command_key, fault_code, detail);
+}
+
+enum mayday_err store_acs_connreq_url(struct store *st, const char *device_id, const char *url)
+{
+	if (strnlen(url, STORE_ACS_URL_MAX + 1) > STORE_ACS_URL_MAX)
+		return MAYDAY_E_INVALID;
+	return st->be->acs_connreq_url(st, device_id, url);
+}
+
+enum mayday_err store_acs_connreq_due(struct store *st, int64_t before, int64_t now, unsigned max,
+				      store_acs_connreq_cb cb, void *ctx)
+{
+	return st->be->acs_connreq_due(st, before, now, max, cb, ctx);
+}

@@ -12,6 +12,7 @@
 #include "store.h"
 #include "store_ingest.h"
 #include "store_query.h"
+#include "store_acs.h"
 #include "store_remed.h"
 #include "store_silence.h"
 
@@ -82,6 +83,21 @@ struct store_backend {
 					 int64_t now, struct store_silent_row *out, size_t cap,
 					 size_t *n);
 	enum mayday_err (*count_states)(struct store *st, struct store_state_counts *out);
+	/* CPE credentials and ACS decisions (store_acs.h) */
+	enum mayday_err (*acs_cred_set)(struct store *st, const struct store_acs_cred *c);
+	enum mayday_err (*acs_cred_get)(struct store *st, const char *username,
+					struct store_acs_cred *out);
+	enum mayday_err (*acs_note)(struct store *st, const char *device_id, int64_t now,
+				    const char *text);
+	enum mayday_err (*acs_reboot_refused)(struct store *st, const char *device_id,
+					      const char *command_key, uint32_t fault_code,
+					      const char *detail);
+	enum mayday_err (*acs_connreq_url)(struct store *st, const char *device_id,
+					   const char *url);
+	enum mayday_err (*acs_connreq_due)(struct store *st, int64_t before, int64_t now,
+					   unsigned max, store_acs_connreq_cb cb, void *ctx);
+	enum mayday_err (*acs_notes)(struct store *st, const char *device_id,
+				     store_acs_note_cb cb, void *ctx);
 };
 
 struct store {

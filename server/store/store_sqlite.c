@@ -415,4 +415,11 @@ const struct store_backend store_sqlite_backend = {
 	.seen = store_sqlite_seen,
 	.silence_sweep = store_sqlite_silence_sweep,
 	.count_states = store_sqlite_count_states,
+	.acs_cred_set = store_sqlite_acs_cred_set,
+	.acs_cred_get = store_sqlite_acs_cred_get,
+	.acs_note = store_sqlite_acs_note,
+	.acs_connreq_url = store_sqlite_acs_connreq_url,
+	.acs_connreq_due = store_sqlite_acs_connreq_due,
+	.acs_reboot_refused = store_sqlite_acs_reboot_refused,
+	.acs_notes = store_sqlite_acs_notes,
 };

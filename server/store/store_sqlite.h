@@ -16,7 +16,7 @@
 #include "store_silence.h"
 #include "store_state.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 7
+#define STORE_SQLITE_SCHEMA_VERSION 8
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -150,6 +150,21 @@ enum mayday_err store_sqlite_remed_class_resume(struct store *st, const char *pr
 enum mayday_err store_sqlite_remed_classes(struct store *st, store_remed_class_cb cb, void *ctx);
 enum mayday_err store_sqlite_remed_class_failures(struct store *st, const char *product_class,
 						 store_remed_cb cb, void *ctx);
+
+enum mayday_err store_sqlite_acs_cred_set(struct store *st, const struct store_acs_cred *c);
+enum mayday_err store_sqlite_acs_cred_get(struct store *st, const char *username,
+					  struct store_acs_cred *out);
+enum mayday_err store_sqlite_acs_note(struct store *st, const char *device_id, int64_t now,
+				      const char *text);
+enum mayday_err store_sqlite_acs_reboot_refused(struct store *st, const char *device_id,
+						const char *command_key, uint32_t fault_code,
+						const char *detail);
+enum mayday_err store_sqlite_acs_connreq_url(struct store *st, const char *device_id,
+					     const char *url);
+enum mayday_err store_sqlite_acs_connreq_due(struct store *st, int64_t before, int64_t now,
+					     unsigned max, store_acs_connreq_cb cb, void *ctx);
+enum mayday_err store_sqlite_acs_notes(struct store *st, const char *device_id,
+				       store_acs_note_cb cb, void *ctx);
 
 /* Shared by the remediation files: BEGIN IMMEDIATE (MAYDAY_E_INVALID while
  * an ingest batch is open), and its end, which commits on MAYDAY_OK and

@@ -225,9 +225,38 @@ static const char migrate_v7[] =
 	" WHERE state != 'unreachable';"
 	"UPDATE schema_version SET version = 7;";
 
+/* Version 8 (issue 12, store_acs.h): HTTP credentials of CPEs without a
+ * client certificate, as HA1s only (never the password), and the ACS's
+ * decisions per device, append-only like the rest of the history; the
+ * ConnectionRequestURL each CPE last announced and when the ACS last used it. */
+static const char migrate_v8[] =
+	"CREATE TABLE cwmp_credentials ("
+	" device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id),"
+	" username TEXT NOT NULL UNIQUE,"
+	" ha1_md5 TEXT NOT NULL CHECK (length(ha1_md5) = 32),"
+	" ha1_sha256 TEXT NOT NULL CHECK (length(ha1_sha256) = 64),"
+	" set_at INTEGER NOT NULL);"
+	"CREATE TABLE acs_decisions ("
+	" id INTEGER PRIMARY KEY,"
+	" device_id TEXT NOT NULL REFERENCES devices(id),"
+	" incident_id INTEGER REFERENCES incidents(id),"
+	" at INTEGER NOT NULL,"
+	" text TEXT NOT NULL);"
+	"CREATE INDEX acs_decisions_device ON acs_decisions(device_id, id);"
+	"CREATE TABLE cwmp_connreq ("
+	" device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices(id),"
+	" url TEXT NOT NULL,"
+	" requested_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TRIGGER acs_decisions_append_only_u BEFORE UPDATE ON acs_decisions"
+	" BEGIN SELECT RAISE(ABORT, 'ACS decisions are append-only'); END;"
+	"CREATE TRIGGER acs_decisions_append_only_d BEFORE DELETE ON acs_decisions"
+	" BEGIN SELECT RAISE(ABORT, 'ACS decisions are append-only'); END;"
+	"UPDATE schema_version SET version = 8;";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {
-	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6, migrate_v7};
+	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6, migrate_v7,
+	migrate_v8};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

@@ -7,3 +7,7 @@ target_link_libraries(fuzz_srv_ikemap PRIVATE maydayd_core)
 # The enrolment record (maydayctl enrol --from reads it from a file).
 mayday_fuzz_target(fuzz_enrol_rec)
 target_link_libraries(fuzz_enrol_rec PRIVATE mayday_enrol_rec)
+# The ACS's Authorization header (Digest / Basic), read before the client is
+# authenticated.
+mayday_fuzz_target(fuzz_acs_auth)
+target_link_libraries(fuzz_acs_auth PRIVATE maydayd_core)

@@ -11,6 +11,7 @@ const enum cwmp_kind cwmp_sample_kinds[] = {
 	CWMP_DOWNLOAD,        CWMP_DOWNLOAD_RESPONSE,
 	CWMP_REBOOT,          CWMP_REBOOT_RESPONSE,
 	CWMP_TRANSFER_COMPLETE, CWMP_TRANSFER_COMPLETE_RESPONSE,
+	CWMP_GET_RPC_METHODS, CWMP_GET_RPC_METHODS_RESPONSE,
 	CWMP_FAULT,
 };
 const size_t cwmp_sample_count = sizeof(cwmp_sample_kinds) / sizeof(cwmp_sample_kinds[0]);
@@ -95,6 +96,13 @@ void cwmp_sample(enum cwmp_kind kind, struct cwmp_msg *m)
 		snprintf(t->fault.string, sizeof(t->fault.string), "manifest signature <invalid>");
 		t->start_time = 1700000000;
 		t->complete_time = 1700000060;
+		break;
+	}
+	case CWMP_GET_RPC_METHODS_RESPONSE: {
+		static const char *const names[] = {"Inform", "GetRPCMethods", "TransferComplete"};
+		for (unsigned k = 0; k < 3; k++)
+			snprintf(m->u.rpc_methods.names[k], CWMP_METHOD_MAX + 1, "%s", names[k]);
+		m->u.rpc_methods.n_names = 3;
 		break;
 	}
 	case CWMP_FAULT:

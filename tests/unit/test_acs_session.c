@@ -18,6 +18,7 @@
 #include "cwmp.h"
 #include "srv_acs_session.h"
 #include "srv_bundle.h"
+#include "store_acs.h"
 #include "store_remed.h"
 #include "store_silence.h"
 #include "test_store_fixture.h"
@@ -270,6 +271,21 @@ static int attempt_cb(void *ctx, const struct store_remed_attempt *a)
 		f->n++;
 	}
 	return 0;
+}
+
+static int newest_cb(void *ctx, const struct store_remed_attempt *a)
+{
+	*(struct store_remed_attempt *)ctx = *a;
+	return 1;
+}
+
+/* The device's newest attempt. */
+static struct store_remed_attempt newest_attempt(struct t *t, const char *id)
+{
+	struct store_remed_attempt a;
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(store_remed_list(t->fx.st, id, newest_cb, &a), MAYDAY_OK);
+	return a;
 }
 
 /* The device's attempt `key`, which must exist once. */
@@ -540,7 +556,24 @@ static void test_reboot_request(void **state)
 	assert_int_equal(got.kind, CWMP_EMPTY);
 }
 
-/* A CPE Fault to the Reboot fails the attempt with that code and string. */
+static int note_cb(void *ctx, const struct store_acs_note *n)
+{
+	char *all = ctx;
+	size_t len = strlen(all);
+	snprintf(all + len, 8192 - len, "%s\n", n->text);
+	return 0;
+}
+
+/* The device's ACS decisions, one a line, into all[8192]. */
+static void notes(struct t *t, const char *id, char *all)
+{
+	all[0] = '\0';
+	assert_int_equal(store_acs_notes(t->fx.st, id, note_cb, all), MAYDAY_OK);
+}
+
+/* A CPE Fault to the Reboot (9001, refused) leaves the attempt installed,
+ * with the code and string, and the CPE to reboot by itself: no Reboot is
+ * asked again; its "1 BOOT" + TransferComplete recovers it. */
 static void test_reboot_fault(void **state)
 {
 	struct t *t = *state;
@@ -561,17 +594,173 @@ static void test_reboot_fault(void **state)
 	assert_int_equal(r.status, 204);
 	assert_int_equal(srv_acs_table_count(t->tab, NOW), 0);
 	struct store_remed_attempt a = attempt(t, "hnb-1", key);
-	assert_string_equal(a.result, "failed");
+	assert_string_equal(a.result, "installed");
 	assert_int_equal(a.fault_code, CWMP_CPE_REQUEST_DENIED);
 	assert_non_null(strstr(a.detail, "calls in progress"));
 	assert_non_null(strstr(a.detail, "Reboot"));
-	expect_state(t, "hnb-1", "in_distress");   /* 1 of max_attempts 2 failed */
+	expect_state(t, "hnb-1", "installed");
 	assert_int_equal(store_remed_status(t->fx.st, "hnb-1", &rs), MAYDAY_OK);
-	assert_int_equal(rs.failures, 1);
-	/* Nothing installed any more: the next session gets no Reboot. */
+	assert_int_equal(rs.failures, 0);
+	char all[8192];
+	notes(t, "hnb-1", all);
+	assert_non_null(strstr(all, "left to reboot by itself"));
+	/* Not asked again: the next session ends at once. */
 	open_session(t, "hnb-1", CWMP_NS_1_2, periodic, 1, cookie);
 	r = post_empty(t, "hnb-1", cookie, &got);
 	assert_int_equal(r.status, 204);
+	/* It rebooted by itself: "1 BOOT" + TransferComplete fault 0 recovers it. */
+	static const char *const boot[] = {"1 BOOT", "7 TRANSFER COMPLETE"};
+	open_session(t, "hnb-1", CWMP_NS_1_2, boot, 2, cookie);
+	memset(&m, 0, sizeof(m));
+	m.kind = CWMP_TRANSFER_COMPLETE;
+	snprintf(m.u.transfer_complete.command_key, sizeof(m.u.transfer_complete.command_key), "%s",
+		 key);
+	post_msg(t, &m, "hnb-1", cookie, &got);
+	assert_int_equal(got.kind, CWMP_TRANSFER_COMPLETE_RESPONSE);
+	a = attempt(t, "hnb-1", key);
+	assert_string_equal(a.result, "recovered");
+	expect_state(t, "hnb-1", "healthy");
+}
+
+/* A device whose Reboot was refused and that reports distress again never
+ * came up in the image: the attempt fails rather than waiting for ever. */
+static void test_reboot_refused_then_distress(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg m, got;
+	static const char *const periodic[] = {"2 PERIODIC"};
+	static const char *const distress[] = {"X A1B2C3 DISTRESS"};
+	char key[CWMP_COMMANDKEY_MAX + 1], cookie[80];
+	installed(t, 1, key);
+	open_session(t, "hnb-1", CWMP_NS_1_2, periodic, 1, cookie);
+	post_empty(t, "hnb-1", cookie, &got);
+	assert_int_equal(got.kind, CWMP_REBOOT);
+	memset(&m, 0, sizeof(m));
+	m.kind = CWMP_FAULT;
+	m.u.fault.code = CWMP_CPE_METHOD_NOT_SUPPORTED;
+	post_msg(t, &m, "hnb-1", cookie, &got);
+	open_session(t, "hnb-1", CWMP_NS_1_2, distress, 1, cookie);
+	struct srv_acs_reply r = post_empty(t, "hnb-1", cookie, &got);
+	assert_int_equal(r.status, 204);
+	struct store_remed_attempt a = attempt(t, "hnb-1", key);
+	assert_string_equal(a.result, "failed");
+	assert_non_null(strstr(a.detail, "never rebooted"));
+	expect_state(t, "hnb-1", "in_distress");
+}
+
+static int due_cb(void *ctx, const char *device_id, const char *url)
+{
+	char *got = ctx;
+	size_t len = strlen(got);
+	snprintf(got + len, 1024 - len, "%s %s;", device_id, url);
+	return 0;
+}
+
+/* The ConnectionRequestURL of an Inform is kept; a scheduled device with
+ * one is due once per gap, and a device not scheduled never. */
+static void test_connreq_due(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg m, got;
+	char due[1024] = "";
+	for (int i = 0; i < 2; i++) {
+		const char *id = i == 0 ? "hnb-1" : "hnb-2";
+		inform_of(&m, id, CWMP_NS_1_2);
+		snprintf(m.u.inform.params[0].name, sizeof(m.u.inform.params[0].name),
+			 "Device.ManagementServer.ConnectionRequestURL");
+		snprintf(m.u.inform.params[0].value, sizeof(m.u.inform.params[0].value),
+			 "http://127.0.0.1:%d/cr", 7000 + i);
+		m.u.inform.n_params = 1;
+		post_msg(t, &m, id, NULL, &got);
+		assert_int_equal(got.kind, CWMP_INFORM_RESPONSE);
+	}
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW, NOW, 4, due_cb, due), MAYDAY_OK);
+	assert_string_equal(due, "");   /* nothing scheduled */
+	distress_scheduled(t, "hnb-2", 1);
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW, NOW, 4, due_cb, due), MAYDAY_OK);
+	assert_string_equal(due, "hnb-2 http://127.0.0.1:7001/cr;");
+	due[0] = '\0';
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW, NOW + 1, 4, due_cb, due), MAYDAY_OK);
+	assert_string_equal(due, "");   /* asked at NOW: not before the gap */
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW + 1, NOW + 61, 4, due_cb, due),
+			 MAYDAY_OK);
+	assert_string_equal(due, "hnb-2 http://127.0.0.1:7001/cr;");
+	/* an Inform without the parameter leaves it; "" forgets it */
+	assert_int_equal(store_acs_connreq_url(t->fx.st, "hnb-2", ""), MAYDAY_OK);
+	due[0] = '\0';
+	assert_int_equal(store_acs_connreq_due(t->fx.st, NOW + 100, NOW + 100, 4, due_cb, due),
+			 MAYDAY_OK);
+	assert_string_equal(due, "");
+}
+
+/* A CPE whose Inform names "InternetGatewayDevice." parameters and whose
+ * OUI is not ours: GetRPCMethods is answered, GetParameterValues asks the
+ * TR-098 SoftwareVersion only, and a Download follows without sizes; a
+ * CPE Fault to GetParameterValues ends the attempt with its reason. */
+static void test_igd_root_and_gpv_fault(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg m, got;
+	char cookie[80], all[8192];
+	distress_scheduled(t, "hnb-2", 1);
+	for (int round = 0; round < 2; round++) {
+		inform_of(&m, "hnb-2", CWMP_NS_1_0);
+		snprintf(m.u.inform.oui, sizeof(m.u.inform.oui), "00D09E");
+		snprintf(m.u.inform.events[0].code, sizeof(m.u.inform.events[0].code), "2 PERIODIC");
+		snprintf(m.u.inform.params[0].name, sizeof(m.u.inform.params[0].name),
+			 "InternetGatewayDevice.DeviceInfo.SoftwareVersion");
+		snprintf(m.u.inform.params[0].value, sizeof(m.u.inform.params[0].value), "1.0");
+		m.u.inform.n_params = 1;
+		struct srv_acs_reply r = post_msg(t, &m, "hnb-2", NULL, &got);
+		assert_int_equal(got.kind, CWMP_INFORM_RESPONSE);
+		snprintf(cookie, sizeof(cookie), "%s=%s", SRV_ACS_COOKIE, r.cookie);
+		memset(&m, 0, sizeof(m));
+		m.kind = CWMP_GET_RPC_METHODS;
+		m.ns = CWMP_NS_1_0;
+		snprintf(m.id, sizeof(m.id), "rpc-1");
+		post_msg(t, &m, "hnb-2", cookie, &got);
+		assert_int_equal(got.kind, CWMP_GET_RPC_METHODS_RESPONSE);
+		assert_int_equal(got.ns, CWMP_NS_1_0);
+		assert_string_equal(got.id, "rpc-1");
+		assert_int_equal(got.u.rpc_methods.n_names, 3);
+		assert_string_equal(got.u.rpc_methods.names[0], "Inform");
+		post_empty(t, "hnb-2", cookie, &got);
+		assert_int_equal(got.kind, CWMP_GET_PARAMETER_VALUES);
+		assert_int_equal(got.ns, CWMP_NS_1_0);
+		assert_int_equal(got.u.gpv.n_names, 1);
+		assert_string_equal(got.u.gpv.names[0],
+				    "InternetGatewayDevice.DeviceInfo.SoftwareVersion");
+		memset(&m, 0, sizeof(m));
+		if (round == 0) {
+			m.kind = CWMP_FAULT;
+			m.u.fault.code = CWMP_CPE_INVALID_PARAMETER_NAME;
+			snprintf(m.u.fault.string, sizeof(m.u.fault.string), "no such name");
+			r = post_msg(t, &m, "hnb-2", cookie, &got);
+			assert_int_equal(r.status, 204);
+			struct store_remed_attempt a = newest_attempt(t, "hnb-2");
+			assert_string_equal(a.result, "failed");
+			assert_int_equal(a.fault_code, CWMP_CPE_INVALID_PARAMETER_NAME);
+			assert_non_null(strstr(a.detail, "to GetParameterValues: no such name"));
+			expect_state(t, "hnb-2", "in_distress");
+			distress_scheduled(t, "hnb-2", 2);   /* attempts left: scheduled again */
+			continue;
+		}
+		m.kind = CWMP_GET_PARAMETER_VALUES_RESPONSE;
+		snprintf(m.u.gpv_response.params[0].name, sizeof(m.u.gpv_response.params[0].name),
+			 "InternetGatewayDevice.DeviceInfo.SoftwareVersion");
+		snprintf(m.u.gpv_response.params[0].value, sizeof(m.u.gpv_response.params[0].value),
+			 "1.0");
+		m.u.gpv_response.n_params = 1;
+		post_msg(t, &m, "hnb-2", cookie, &got);
+		assert_int_equal(got.kind, CWMP_DOWNLOAD);
+		assert_int_equal(got.u.download.file_size, BUNDLE_SIZE);
+	}
+	notes(t, "hnb-2", all);
+	assert_non_null(strstr(all, "session in urn:dslforum-org:cwmp-1-0, authenticated by client"
+				    " certificate, data model InternetGatewayDevice.: GetParameterValues"
+				    " of 1 parameter(s) under it (standard only: not our OUI)"));
+	assert_non_null(strstr(all, "no free space or max image size announced"));
+	assert_non_null(strstr(all, "Download rem-"));
 }
 
 /* "1 BOOT" + "M Reboot" naming the installed attempt: recovered at the
@@ -700,7 +889,7 @@ static void test_rules(void **state)
 	snprintf(cookie, sizeof(cookie), "%s=%s", SRV_ACS_COOKIE, r.cookie);
 	static const char other[] =
 		"<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\""
-		" xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soap:Body><cwmp:GetRPCMethods/>"
+		" xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soap:Body><cwmp:ScheduleInform/>"
 		"</soap:Body></soap:Envelope>";
 	assert_int_equal(srv_acs_post(t->tab, &t->env, "hnb-1", cookie, other, sizeof(other) - 1,
 				      &r2), MAYDAY_OK);
@@ -921,6 +1110,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_installed_without_boot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reboot_refused_then_distress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_igd_root_and_gpv_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connreq_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reboot_wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_namespace, setup, teardown),

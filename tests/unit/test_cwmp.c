@@ -331,8 +331,18 @@ static void test_unknown_method_and_bare_soap_fault(void **state)
 	assert_int_equal(parse_str(ENV_OPEN "<soap:Body><cwmp:GetRPCMethods/></soap:Body>" ENV_CLOSE,
 	                           &msg, &d),
 	                 MAYDAY_OK);
+	assert_int_equal(msg.kind, CWMP_GET_RPC_METHODS);
+	assert_int_equal(parse_str(ENV_OPEN "<soap:Body><cwmp:ScheduleInform/></soap:Body>" ENV_CLOSE,
+	                           &msg, &d),
+	                 MAYDAY_OK);
 	assert_int_equal(msg.kind, CWMP_OTHER);
-	assert_string_equal(msg.method, "GetRPCMethods");
+	assert_string_equal(msg.method, "ScheduleInform");
+	/* a method name in MethodList longer than 64 is not a method name */
+	assert_int_equal(parse_str(ENV_OPEN "<soap:Body><cwmp:GetRPCMethodsResponse><MethodList>"
+	                           "<string>0123456789012345678901234567890123456789"
+	                           "01234567890123456789012345</string></MethodList>"
+	                           "</cwmp:GetRPCMethodsResponse></soap:Body>" ENV_CLOSE, &msg, &d),
+	                 MAYDAY_E_TOOBIG);
 	assert_int_equal(parse_str(ENV_OPEN "<soap:Body><soap:Fault><faultcode>soap:Server</faultcode>"
 	                           "<faultstring>boom</faultstring></soap:Fault></soap:Body>" ENV_CLOSE,
 	                           &msg, &d),

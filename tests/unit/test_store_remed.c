@@ -476,6 +476,9 @@ static void test_migrate_v3(void **state)
 				      " DROP INDEX devices_silence;"
 				      " DROP INDEX devices_class_silence;"
 				      " ALTER TABLE devices DROP COLUMN last_seen;"
+				      /* and version 8's ACS tables (store_acs.h) */
+				      " DROP TABLE cwmp_credentials; DROP TABLE acs_decisions;"
+				      " DROP TABLE cwmp_connreq;"
 				      " UPDATE schema_version SET version = 3;", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE"

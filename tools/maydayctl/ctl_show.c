@@ -12,12 +12,31 @@
 
 #include "ctl.h"
 #include "mayday/indication.h"
+#include "store_acs.h"
 #include "store_remed.h"
 
 struct show {
 	bool json;
-	json_t *incidents, *indications, *attempts;
+	json_t *incidents, *indications, *attempts, *decisions;
 };
+
+static int decision(void *ctx, const struct store_acs_note *n)
+{
+	struct show *s = ctx;
+	char at[32];
+	if (s->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "at", ctl_json_time(n->at));
+		json_object_set_new(o, "incident_id", n->incident_id ? json_integer(n->incident_id)
+								     : json_null());
+		json_object_set_new(o, "text", json_string(n->text));
+		json_array_append_new(s->decisions, o);
+		return 0;
+	}
+	ctl_time(n->at, at);
+	ctl_line("  %s  %s", at, n->text);
+	return 0;
+}
 
 static int attempt(void *ctx, const struct store_remed_attempt *a)
 {
@@ -229,6 +248,7 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 		s.incidents = json_array();
 		s.indications = json_array();
 		s.attempts = json_array();
+		s.decisions = json_array();
 		json_t *d = json_null();
 		if (has_device) {
 			d = json_object();
@@ -249,6 +269,7 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 		json_object_set_new(root, "incidents", s.incidents);
 		json_object_set_new(root, "indications", s.indications);
 		json_object_set_new(root, "remediation_attempts", s.attempts);
+		json_object_set_new(root, "acs_decisions", s.decisions);
 	} else if (has_device) {
 		char since[32], enrolled[32];
 		ctl_time(dev.state_since, since);
@@ -272,6 +293,10 @@ int ctl_show(struct ctl *c, int argc, char **argv)
 	if (has_device && !c->json)
 		ctl_line("remediation attempts (newest first):");
 	if (has_device && (err = store_remed_list(c->st, id, attempt, &s)) != MAYDAY_OK)
+		goto fail;
+	if (has_device && !c->json)
+		ctl_line("ACS decisions (oldest first):");
+	if (has_device && (err = store_acs_notes(c->st, id, decision, &s)) != MAYDAY_OK)
 		goto fail;
 	if (!c->json)
 		ctl_line("indications (newest first):");

@@ -11,6 +11,8 @@
  *   maydayctl -d sqlite:PATH [--json] approve DEVICE
  *   maydayctl -d sqlite:PATH [--json] classes
  *   maydayctl -d sqlite:PATH [--json] resume CLASS
+ *   maydayctl -d sqlite:PATH [--json] cwmp-credentials DEVICE [--username USER]
+ *             [--psk-kek KEK] < password
  * Global options come before the command; --json is also accepted after it.
  * --help prints the usage to stdout and --version the version, both exit 0.
  */
@@ -39,6 +41,9 @@ static void usage(FILE *to)
 		"  approve DEVICE                                approve remediation of its open incident\n"
 		"  classes                                       product classes, their devices and remediation pause\n"
 		"  resume CLASS                                  resume remediation of a paused product class\n"
+		"  cwmp-credentials DEVICE [--username USER] [--psk-kek KEK]\n"
+		"                                                set a CPE's HTTP login to the ACS (password on stdin);\n"
+		"                                                with the KEK, print the ACS's Connection Request login\n"
 		"exit: 0 ok, 1 error, 2 usage, 3 device (or class) not found\n");
 }
 
@@ -84,6 +89,8 @@ int main(int argc, char **argv)
 		run = ctl_classes;
 	else if (strcmp(cmd, "resume") == 0)
 		run = ctl_resume;
+	else if (strcmp(cmd, "cwmp-credentials") == 0)
+		run = ctl_cwmp_credentials;
 	if (run == NULL) {
 		fprintf(stderr, "maydayctl: unknown command '%s'\n", cmd);
 		usage(stderr);
