@@ -278,7 +278,7 @@ static void write_seed(const char *dir, const char *sub, const char *name, const
 
 int main(int argc, char **argv)
 {
-	static struct vec ev, aev, ind, ind_cose, ack, ackw, ackr, ackr_cose, man, man_cose;
+	static struct vec ev, aev, ind, ind_cose, eat, eat_cose, ack, ackw, ackr, ackr_cose, man, man_cose;
 	struct mayday_evidence e;
 	struct mayday_indication i;
 	struct mayday_ack a;
@@ -292,6 +292,9 @@ int main(int argc, char **argv)
 	tv_example_indication(&i);
 	check(mayday_indication_encode_claims(&i, ind.bytes, sizeof(ind.bytes), &ind.len),
 	      "indication");
+	tv_example_indication_eat(&i);
+	check(mayday_indication_encode_claims(&i, eat.bytes, sizeof(eat.bytes), &eat.len),
+	      "EAT indication");
 	tv_example_ack(&a);
 	check(mayday_ack_encode_claims(&a, ack.bytes, sizeof(ack.bytes), &ack.len), "ack");
 	tv_example_ack_wait(&a);
@@ -302,6 +305,7 @@ int main(int argc, char **argv)
 	check(mayday_manifest_encode_claims(&m, man.bytes, sizeof(man.bytes), &man.len),
 	      "manifest");
 	signed_vec(&ind_cose, tv_indication_cose_hex, &ind, key, i.device_id);
+	signed_vec(&eat_cose, tv_indication_eat_cose_hex, &eat, key, i.device_id);
 	signed_vec(&ackr_cose, tv_ack_remediate_cose_hex, &ackr, key, TV_ACK_KID);
 	signed_vec(&man_cose, tv_manifest_cose_hex, &man, key, NULL);
 	EVP_PKEY_free(key);
@@ -311,6 +315,8 @@ int main(int argc, char **argv)
 		c_line("tv_attach_evidence_hex", &aev);
 		c_line("tv_indication_claims_hex", &ind);
 		c_line("tv_indication_cose_hex", &ind_cose);
+		c_line("tv_indication_eat_claims_hex", &eat);
+		c_line("tv_indication_eat_cose_hex", &eat_cose);
 		c_line("tv_ack_claims_hex", &ack);
 		c_line("tv_ack_wait_claims_hex", &ackw);
 		c_line("tv_ack_remediate_claims_hex", &ackr);
@@ -322,6 +328,9 @@ int main(int argc, char **argv)
 		md_claims("Evidence, attach-failed", &aev);
 		md_claims("Indication claims", &ind);
 		md_signed("Signed indication", &ind_cose, "indication claims above");
+		md_claims("Indication claims, version 2 (EAT)", &eat);
+		md_signed("Signed indication, version 2 (EAT)", &eat_cose,
+			  "version 2 claims above");
 		md_claims("Acknowledgement claims, retry-after", &ack);
 		md_claims("Acknowledgement claims, wait", &ackw);
 		md_claims("Acknowledgement claims, remediate", &ackr);
@@ -334,6 +343,8 @@ int main(int argc, char **argv)
 		write_seed(argv[2], "fuzz_evidence", "attach", &aev);
 		write_seed(argv[2], "fuzz_indication", "claims", &ind);
 		write_seed(argv[2], "fuzz_indication", "signed", &ind_cose);
+		write_seed(argv[2], "fuzz_indication", "claims-eat", &eat);
+		write_seed(argv[2], "fuzz_indication", "signed-eat", &eat_cose);
 		write_seed(argv[2], "fuzz_ack", "claims-retry", &ack);
 		write_seed(argv[2], "fuzz_ack", "claims-wait", &ackw);
 		write_seed(argv[2], "fuzz_ack", "claims-remediate", &ackr);

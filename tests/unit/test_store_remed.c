@@ -476,6 +476,8 @@ static void test_migrate_v3(void **state)
 				      " DROP INDEX devices_silence;"
 				      " DROP INDEX devices_class_silence;"
 				      " ALTER TABLE devices DROP COLUMN last_seen;"
+				      /* and version 8's message version */
+				      " ALTER TABLE indications DROP COLUMN msg_version;"
 				      " UPDATE schema_version SET version = 3;", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE"

@@ -356,6 +356,7 @@ static void test_migrate_v6(void **state)
 	assert_int_equal(sqlite3_exec(db, "DROP INDEX devices_silence;"
 				      " DROP INDEX devices_class_silence;"
 				      " ALTER TABLE devices DROP COLUMN last_seen;"
+				      " ALTER TABLE indications DROP COLUMN msg_version;"
 				      " UPDATE schema_version SET version = 6;", NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
