@@ -134,8 +134,15 @@ static enum mayday_err get_profile(struct cbor_det_reader *r)
 {
 	char profile[sizeof(MAYDAY_EAT_PROFILE)];
 	size_t off = cbor_det_offset(r);
-	enum mayday_err err = cbor_det_get_tstr(r, profile, 0, sizeof(profile) - 1);
+	struct cbor_det_reader look = *r;
+	struct cbor_det_item it;
+	enum mayday_err err;
 
+	/* An OID (a byte string, RFC 9711 §4.3.2) names another profile too. */
+	look.diag = NULL;
+	if (cbor_det_next(&look, &it) == MAYDAY_OK && it.kind == CBOR_DET_BSTR)
+		return cbor_det_fail(r, off, MAYDAY_E_UNSUPPORTED, "unsupported EAT profile");
+	err = cbor_det_get_tstr(r, profile, 0, sizeof(profile) - 1);
 	/* Another profile is another protocol, whatever its length. */
 	if (err == MAYDAY_E_TOOBIG || (!err && strcmp(profile, MAYDAY_EAT_PROFILE) != 0))
 		return cbor_det_fail(r, off, MAYDAY_E_UNSUPPORTED, "unsupported EAT profile");

@@ -27,6 +27,7 @@ enum fault {
 	F_UEID_SHORT,       /* ueid without its last byte */
 	F_PROFILE_OTHER,    /* another eat_profile */
 	F_PROFILE_LONG,     /* a profile longer than ours */
+	F_PROFILE_OID,      /* a profile named by an OID (byte string) */
 	F_NO_PROFILE,
 	F_CTI_SHORT,        /* cti of 7 bytes */
 	F_IAT_LONG_HEAD,    /* iat with a non-shortest head */
@@ -83,8 +84,12 @@ static void build(struct tv_cbor *b, enum fault f)
 	tvc_bstr(b, ueid, f == F_UEID_SHORT ? 32 : 33);
 	if (f != F_NO_PROFILE) {
 		tvc_uint(b, 265);
-		tvc_tstr(b, f == F_PROFILE_OTHER ? "tag:mayday,2026:eat/3" :
-			    f == F_PROFILE_LONG ? "tag:mayday,2026:eat/2/x" : MAYDAY_EAT_PROFILE);
+		if (f == F_PROFILE_OID)
+			tvc_bstr(b, "\x2b\x06\x01\x04\x01", 5);
+		else
+			tvc_tstr(b, f == F_PROFILE_OTHER ? "tag:mayday,2026:eat/3" :
+				    f == F_PROFILE_LONG ? "tag:mayday,2026:eat/2/x" :
+				    MAYDAY_EAT_PROFILE);
 	}
 	tvc_uint(b, 271);
 	tvc_array(b, f == F_SWVERSION_SCHEME ? 2 : 1);
@@ -274,6 +279,7 @@ static void test_hostile(void **state)
 		{ F_UEID_SHORT, MAYDAY_E_MALFORMED, "byte string of wrong length" },
 		{ F_PROFILE_OTHER, MAYDAY_E_UNSUPPORTED, "unsupported EAT profile" },
 		{ F_PROFILE_LONG, MAYDAY_E_UNSUPPORTED, "unsupported EAT profile" },
+		{ F_PROFILE_OID, MAYDAY_E_UNSUPPORTED, "unsupported EAT profile" },
 		{ F_NO_PROFILE, MAYDAY_E_UNSUPPORTED, "no eat_profile: not a mayday indication" },
 		{ F_CTI_SHORT, MAYDAY_E_MALFORMED, "byte string of wrong length" },
 		{ F_IAT_LONG_HEAD, MAYDAY_E_MALFORMED, NULL },
