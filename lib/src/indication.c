@@ -111,14 +111,67 @@ static bool first_key_is_version(const struct cbor_det_reader *r)
 	       (it.kind == CBOR_DET_UINT && it.val == 0);
 }
 
+/* The version 1 claims map (§6). */
+static enum mayday_err get_v1(struct cbor_det_reader *r, struct mayday_indication *ind)
+{
+	struct cbor_det_map m;
+	uint64_t key;
+	bool more;
+	enum mayday_err err = cbor_det_map_open(r, &m);
+
+	while (!err) {
+		err = cbor_det_map_next(r, &m, &more, &key);
+		if (err || !more)
+			break;
+		switch (key) {
+		case IND_VERSION:
+			err = cbor_det_get_version(r);
+			break;
+		case IND_DEVICE_ID: {
+			size_t at = cbor_det_offset(r);
+
+			err = cbor_det_get_tstr(r, ind->device_id, 1, MAYDAY_DEVICE_ID_MAX);
+			if (!err && !mayday_device_id_ok(ind->device_id, strlen(ind->device_id)))
+				err = cbor_det_fail(r, at, MAYDAY_E_MALFORMED,
+						    "device ID not printable ASCII without spaces");
+			break;
+		}
+		case IND_COUNTER:
+			err = cbor_det_get_uint(r, &ind->counter);
+			break;
+		case IND_TIME:
+			err = cbor_det_get_uint(r, &ind->time);
+			break;
+		case IND_DCF_VERSION:
+			err = cbor_det_get_tstr(r, ind->dcf_version, 0, MAYDAY_VERSION_STR_MAX);
+			break;
+		case IND_TRANSPORT:
+			err = cbor_det_get_u32(r, &ind->transport);
+			break;
+		case IND_FREE_SPACE:
+			err = cbor_det_get_uint(r, &ind->free_space);
+			break;
+		case IND_MAX_IMAGE_SIZE:
+			err = cbor_det_get_uint(r, &ind->max_image_size);
+			break;
+		case IND_EVIDENCE:
+			err = evidence_get_map(r, &ind->evidence);
+			break;
+		default:
+			err = cbor_det_map_unknown(r, &m);
+			break;
+		}
+	}
+	if (!err)
+		err = cbor_det_map_require(r, &m, ALL_KEYS);
+	return err;
+}
+
 /* `base`: offset of in[0] within the whole message, for diagnostics. */
 static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t base,
 				     struct mayday_indication *ind, struct mayday_diag *diag)
 {
 	struct cbor_det_reader r;
-	struct cbor_det_map m = { 0 };
-	uint64_t key;
-	bool more;
 	enum mayday_err err;
 
 	memset(ind, 0, sizeof(*ind));
@@ -127,54 +180,9 @@ static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t ba
 		return cbor_det_fail(&r, base + MAYDAY_INDICATION_MAX, MAYDAY_E_TOOBIG,
 				     "claims larger than their limit");
 	if (first_key_is_version(&r))
-		err = cbor_det_map_open(&r, &m);
+		err = get_v1(&r, ind);
 	else
 		err = indication_eat_get(&r, ind);
-	while (!err && ind->claims == MAYDAY_CLAIMS_MAYDAY1) {
-		err = cbor_det_map_next(&r, &m, &more, &key);
-		if (err || !more)
-			break;
-		switch (key) {
-		case IND_VERSION:
-			err = cbor_det_get_version(&r);
-			break;
-		case IND_DEVICE_ID: {
-			size_t at = cbor_det_offset(&r);
-
-			err = cbor_det_get_tstr(&r, ind->device_id, 1, MAYDAY_DEVICE_ID_MAX);
-			if (!err && !mayday_device_id_ok(ind->device_id, strlen(ind->device_id)))
-				err = cbor_det_fail(&r, at, MAYDAY_E_MALFORMED,
-						    "device ID not printable ASCII without spaces");
-			break;
-		}
-		case IND_COUNTER:
-			err = cbor_det_get_uint(&r, &ind->counter);
-			break;
-		case IND_TIME:
-			err = cbor_det_get_uint(&r, &ind->time);
-			break;
-		case IND_DCF_VERSION:
-			err = cbor_det_get_tstr(&r, ind->dcf_version, 0, MAYDAY_VERSION_STR_MAX);
-			break;
-		case IND_TRANSPORT:
-			err = cbor_det_get_u32(&r, &ind->transport);
-			break;
-		case IND_FREE_SPACE:
-			err = cbor_det_get_uint(&r, &ind->free_space);
-			break;
-		case IND_MAX_IMAGE_SIZE:
-			err = cbor_det_get_uint(&r, &ind->max_image_size);
-			break;
-		case IND_EVIDENCE:
-			err = evidence_get_map(&r, &ind->evidence);
-			break;
-		default:
-			err = cbor_det_map_unknown(&r, &m);
-			break;
-		}
-	}
-	if (!err && ind->claims == MAYDAY_CLAIMS_MAYDAY1)
-		err = cbor_det_map_require(&r, &m, ALL_KEYS);
 	if (!err)
 		err = cbor_det_end(&r);
 	if (err)
