@@ -205,6 +205,7 @@ enum srv_verdict srv_ingest_check(const struct srv_ingest *ing, struct store *st
 			    diag.what ? ": " : "", diag.what ? diag.what : "");
 		goto out;
 	}
+	srv_stats_add(&ing->stats->msg_version[mayday_claims_version(slot->ind.claims) % 3], 1);
 	if (slot->method == MAYDAY_TRANSPORT_IPSEC)
 		slot->channel = STORE_CHANNEL_IKE;
 	if ((v = check_channel(ing, slot)) != SRV_STORE)

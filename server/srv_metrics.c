@@ -90,6 +90,11 @@ static void indications(struct out *o, struct srv_stats *st)
 			put(o, "maydayd_indications_total{method=\"%s\",outcome=\"%s\"} %llu\n",
 			    mayday_transport_name(methods[m]), srv_stats_outcome_name(k),
 			    (unsigned long long)srv_stats_get(&st->outcome[methods[m]][k]));
+	family(o, "indication_versions_total", "counter",
+	       "Well-formed indications by message version: 1 mayday claims, 2 EAT claims.");
+	for (unsigned v = 1; v <= 2; v++)
+		put(o, "maydayd_indication_versions_total{version=\"%u\"} %llu\n", v,
+		    (unsigned long long)srv_stats_get(&st->msg_version[v]));
 	family(o, "verifications_total", "counter",
 	       "Signature checks of well-formed indications, by result.");
 	put(o, "maydayd_verifications_total{result=\"signed\"} %llu\n",

@@ -66,6 +66,8 @@ struct srv_stats {
 	_Atomic uint64_t outcome[SRV_STATS_METHODS][SRV_OUTCOMES]; /* per method, once per slot */
 	_Atomic uint64_t oversized;     /* > limit: dropped */
 	_Atomic uint64_t malformed;     /* not a well-formed indication: dropped */
+	_Atomic uint64_t msg_version[3]; /* well-formed ones by message version, [1] mayday
+					  * claims, [2] EAT claims (docs/protocol.md §6.2) */
 	_Atomic uint64_t verified;      /* signature verified with the enrolled key */
 	_Atomic uint64_t unknown_device;
 	_Atomic uint64_t bad_signature; /* enrolled device, signature did not verify */

@@ -143,6 +143,19 @@ static const char *v_max_image(struct parse_ctx *ctx, const char *value)
 		: "not a number in 1..2^40";
 }
 
+/* The message version of the indications (docs/protocol.md §6.2), by the
+ * names mayday_claims_name gives. Self-contained: nothing else reads it. */
+static const char *v_claims(struct parse_ctx *ctx, const char *value)
+{
+	if (strcmp(value, "mayday1") == 0)
+		ctx->cfg->claims = MAYDAY_CLAIMS_MAYDAY1;
+	else if (strcmp(value, "eat") == 0)
+		ctx->cfg->claims = MAYDAY_CLAIMS_EAT;
+	else
+		return "not mayday1 or eat";
+	return NULL;
+}
+
 /* NULL if `name` is a method this build can use, else why not. */
 static const char *method_usable(const char *name)
 {
@@ -501,6 +514,7 @@ static const struct key_row key_rows[] = {
 	{ "dcf", "version", 1, v_version },
 	{ "dcf", "product_class", 1, v_class },
 	{ "dcf", "max_image_size", 1, v_max_image },
+	{ "dcf", "claims", 0, v_claims },
 	{ "hems", "methods", 1, v_methods },
 	{ "tls", "url", 0, v_tls_url },
 	{ "tls", "ca", 0, v_tls_ca },

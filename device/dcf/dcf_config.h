@@ -94,6 +94,9 @@ struct dcf_config {
 	char version[MAYDAY_VERSION_STR_MAX + 1];
 	char product_class[MAYDAY_CLASS_MAX + 1];
 	uint64_t max_image_size;
+	uint32_t claims;                 /* enum mayday_claims ([dcf] claims = mayday1 | eat):
+					  * the message version the DCF signs; default
+					  * mayday1 (version 1), which every receiver takes */
 	unsigned n_methods;
 	char methods[DCF_METHODS_MAX][DCF_METHOD_NAME_MAX + 1]; /* in the order to try */
 

@@ -64,6 +64,7 @@ enum mayday_err dcf_report_build(const struct dcf_report_input *in, struct mayda
 	ind->transport = in->transport;
 	ind->free_space = in->free_space;
 	ind->max_image_size = in->cfg->max_image_size;
+	ind->claims = in->cfg->claims;
 	ind->evidence = *in->ev;
 	return MAYDAY_OK;
 }

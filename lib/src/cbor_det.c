@@ -399,42 +399,50 @@ enum mayday_err cbor_det_map_open(struct cbor_det_reader *r, struct cbor_det_map
 	return MAYDAY_OK;
 }
 
+enum mayday_err cbor_det_map_next_any(struct cbor_det_reader *r, struct cbor_det_map *m,
+				      bool *more, bool *neg, uint64_t *key)
+{
+	struct cbor_det_item it;
+	size_t start = r->pos;
+	enum mayday_err err;
+
+	if (m->left == 0) {
+		*more = false;
+		return MAYDAY_OK;
+	}
+	m->left--;
+	err = cbor_det_next(r, &it);
+	if (err)
+		return err;
+	m->key_off = it.off;
+	if (it.kind != CBOR_DET_UINT && it.kind != CBOR_DET_NINT)
+		return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "key is not an integer");
+	err = cbor_det_key_order(r, it.off, m->prev_key, m->prev_len, r->buf + start,
+				 r->pos - start);
+	if (err)
+		return err;
+	m->prev_key = r->buf + start;
+	m->prev_len = r->pos - start;
+	*neg = it.kind == CBOR_DET_NINT;
+	if (!*neg && it.val < 64)
+		m->seen |= UINT64_C(1) << it.val;
+	*key = it.val;
+	*more = true;
+	return MAYDAY_OK;
+}
+
 enum mayday_err cbor_det_map_next(struct cbor_det_reader *r, struct cbor_det_map *m, bool *more,
 				  uint64_t *key)
 {
 	for (;;) {
-		struct cbor_det_item it;
-		size_t start = r->pos;
-		enum mayday_err err;
+		bool neg;
+		enum mayday_err err = cbor_det_map_next_any(r, m, more, &neg, key);
 
-		if (m->left == 0) {
-			*more = false;
-			return MAYDAY_OK;
-		}
-		m->left--;
-		err = cbor_det_next(r, &it);
+		if (err || !*more || !neg)
+			return err;
+		err = cbor_det_skip(r, CBOR_DET_SKIP_DEPTH);
 		if (err)
 			return err;
-		m->key_off = it.off;
-		if (it.kind != CBOR_DET_UINT && it.kind != CBOR_DET_NINT)
-			return cbor_det_fail(r, it.off, MAYDAY_E_MALFORMED, "key is not an integer");
-		err = cbor_det_key_order(r, it.off, m->prev_key, m->prev_len, r->buf + start,
-				      r->pos - start);
-		if (err)
-			return err;
-		m->prev_key = r->buf + start;
-		m->prev_len = r->pos - start;
-		if (it.kind == CBOR_DET_NINT) {
-			err = cbor_det_skip(r, CBOR_DET_SKIP_DEPTH);
-			if (err)
-				return err;
-			continue;
-		}
-		if (it.val < 64)
-			m->seen |= UINT64_C(1) << it.val;
-		*key = it.val;
-		*more = true;
-		return MAYDAY_OK;
 	}
 }
 

@@ -113,6 +113,13 @@ MAYDAY_NODISCARD enum mayday_err cbor_det_map_open(struct cbor_det_reader *r,
 MAYDAY_NODISCARD enum mayday_err cbor_det_map_next(struct cbor_det_reader *r,
 						   struct cbor_det_map *m, bool *more,
 						   uint64_t *key);
+/* Like map_next, but yields negative keys too (*neg = true, *key = n for the
+ * integer -1 - n) for maps whose table has negative keys (the EAT claims
+ * map); the caller skips the value of a negative key it does not know
+ * (cbor_det_skip with CBOR_DET_SKIP_DEPTH). */
+MAYDAY_NODISCARD enum mayday_err cbor_det_map_next_any(struct cbor_det_reader *r,
+						       struct cbor_det_map *m, bool *more,
+						       bool *neg, uint64_t *key);
 /* The current key is not in the message's table: MAYDAY_E_CRITICAL. */
 MAYDAY_NODISCARD enum mayday_err cbor_det_map_unknown(struct cbor_det_reader *r,
 						      const struct cbor_det_map *m);

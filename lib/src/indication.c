@@ -5,6 +5,11 @@
  * so the TrE's findings reach the network byte for byte as the TrE wrote
  * them.
  *
+ * Two claims maps share the struct: version 1 (mayday's keys, here) and
+ * version 2 (EAT claims, indication_eat.c). Decoders tell them apart by the
+ * first key: version 1 starts with its version claim, key 0, which no EAT
+ * claims set has.
+ *
  * The kid of a signed indication is always the device ID: signing overrides
  * the signer's kid, and opening rejects a kid that differs from the claims,
  * so the unsigned kid a server uses to find the key cannot name a different
@@ -14,6 +19,7 @@
 
 #include "cbor_det.h"
 #include "evidence_map.h"
+#include "indication_eat.h"
 #include "mayday/indication.h"
 #include "mayday/utf8.h"
 
@@ -55,6 +61,14 @@ enum mayday_err mayday_indication_encode_claims(const struct mayday_indication *
 	    !utf8_field_ok(ind->dcf_version, 0, MAYDAY_VERSION_STR_MAX))
 		return MAYDAY_E_INVALID;
 	cbor_det_writer_init(&w, out, out_cap);
+	if (ind->claims == MAYDAY_CLAIMS_EAT) {
+		err = indication_eat_put(&w, ind);
+		if (err)
+			return err;
+		return cbor_det_writer_done(&w, out_len);
+	}
+	if (ind->claims != MAYDAY_CLAIMS_MAYDAY1)
+		return MAYDAY_E_INVALID;
 	cbor_det_put_map(&w, IND__COUNT);
 	cbor_det_put_uint(&w, IND_VERSION);
 	cbor_det_put_uint(&w, MAYDAY_PROTOCOL_VERSION);
@@ -79,14 +93,85 @@ enum mayday_err mayday_indication_encode_claims(const struct mayday_indication *
 	return cbor_det_writer_done(&w, out_len);
 }
 
+/* Whether the map at the reader is version 1: its first key is 0. Looks
+ * ahead on a copy of the reader. Input that is no map, an empty map or a
+ * broken first key stays with the version 1 decoder, which reports it as
+ * it always did; only a map with another first key is read as version 2. */
+static bool first_key_is_version(const struct cbor_det_reader *r)
+{
+	struct cbor_det_reader look = *r;
+	struct cbor_det_item it;
+
+	look.diag = NULL;
+	if (cbor_det_next(&look, &it) != MAYDAY_OK || it.kind != CBOR_DET_MAP)
+		return true;    /* not a map: version 1 reports it as before */
+	if (it.val == 0)
+		return true;
+	return cbor_det_next(&look, &it) != MAYDAY_OK ||
+	       (it.kind == CBOR_DET_UINT && it.val == 0);
+}
+
+/* The version 1 claims map (§6). */
+static enum mayday_err get_v1(struct cbor_det_reader *r, struct mayday_indication *ind)
+{
+	struct cbor_det_map m;
+	uint64_t key;
+	bool more;
+	enum mayday_err err = cbor_det_map_open(r, &m);
+
+	while (!err) {
+		err = cbor_det_map_next(r, &m, &more, &key);
+		if (err || !more)
+			break;
+		switch (key) {
+		case IND_VERSION:
+			err = cbor_det_get_version(r);
+			break;
+		case IND_DEVICE_ID: {
+			size_t at = cbor_det_offset(r);
+
+			err = cbor_det_get_tstr(r, ind->device_id, 1, MAYDAY_DEVICE_ID_MAX);
+			if (!err && !mayday_device_id_ok(ind->device_id, strlen(ind->device_id)))
+				err = cbor_det_fail(r, at, MAYDAY_E_MALFORMED,
+						    "device ID not printable ASCII without spaces");
+			break;
+		}
+		case IND_COUNTER:
+			err = cbor_det_get_uint(r, &ind->counter);
+			break;
+		case IND_TIME:
+			err = cbor_det_get_uint(r, &ind->time);
+			break;
+		case IND_DCF_VERSION:
+			err = cbor_det_get_tstr(r, ind->dcf_version, 0, MAYDAY_VERSION_STR_MAX);
+			break;
+		case IND_TRANSPORT:
+			err = cbor_det_get_u32(r, &ind->transport);
+			break;
+		case IND_FREE_SPACE:
+			err = cbor_det_get_uint(r, &ind->free_space);
+			break;
+		case IND_MAX_IMAGE_SIZE:
+			err = cbor_det_get_uint(r, &ind->max_image_size);
+			break;
+		case IND_EVIDENCE:
+			err = evidence_get_map(r, &ind->evidence);
+			break;
+		default:
+			err = cbor_det_map_unknown(r, &m);
+			break;
+		}
+	}
+	if (!err)
+		err = cbor_det_map_require(r, &m, ALL_KEYS);
+	return err;
+}
+
 /* `base`: offset of in[0] within the whole message, for diagnostics. */
 static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t base,
 				     struct mayday_indication *ind, struct mayday_diag *diag)
 {
 	struct cbor_det_reader r;
-	struct cbor_det_map m;
-	uint64_t key;
-	bool more;
 	enum mayday_err err;
 
 	memset(ind, 0, sizeof(*ind));
@@ -94,52 +179,10 @@ static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t ba
 	if (in_len > MAYDAY_INDICATION_MAX)
 		return cbor_det_fail(&r, base + MAYDAY_INDICATION_MAX, MAYDAY_E_TOOBIG,
 				     "claims larger than their limit");
-	err = cbor_det_map_open(&r, &m);
-	while (!err) {
-		err = cbor_det_map_next(&r, &m, &more, &key);
-		if (err || !more)
-			break;
-		switch (key) {
-		case IND_VERSION:
-			err = cbor_det_get_version(&r);
-			break;
-		case IND_DEVICE_ID: {
-			size_t at = cbor_det_offset(&r);
-
-			err = cbor_det_get_tstr(&r, ind->device_id, 1, MAYDAY_DEVICE_ID_MAX);
-			if (!err && !mayday_device_id_ok(ind->device_id, strlen(ind->device_id)))
-				err = cbor_det_fail(&r, at, MAYDAY_E_MALFORMED,
-						    "device ID not printable ASCII without spaces");
-			break;
-		}
-		case IND_COUNTER:
-			err = cbor_det_get_uint(&r, &ind->counter);
-			break;
-		case IND_TIME:
-			err = cbor_det_get_uint(&r, &ind->time);
-			break;
-		case IND_DCF_VERSION:
-			err = cbor_det_get_tstr(&r, ind->dcf_version, 0, MAYDAY_VERSION_STR_MAX);
-			break;
-		case IND_TRANSPORT:
-			err = cbor_det_get_u32(&r, &ind->transport);
-			break;
-		case IND_FREE_SPACE:
-			err = cbor_det_get_uint(&r, &ind->free_space);
-			break;
-		case IND_MAX_IMAGE_SIZE:
-			err = cbor_det_get_uint(&r, &ind->max_image_size);
-			break;
-		case IND_EVIDENCE:
-			err = evidence_get_map(&r, &ind->evidence);
-			break;
-		default:
-			err = cbor_det_map_unknown(&r, &m);
-			break;
-		}
-	}
-	if (!err)
-		err = cbor_det_map_require(&r, &m, ALL_KEYS);
+	if (first_key_is_version(&r))
+		err = get_v1(&r, ind);
+	else
+		err = indication_eat_get(&r, ind);
 	if (!err)
 		err = cbor_det_end(&r);
 	if (err)
@@ -205,6 +248,28 @@ enum mayday_err mayday_indication_open(const uint8_t *in, size_t in_len,
 		memset(ind, 0, sizeof(*ind));
 	}
 	return err;
+}
+
+unsigned mayday_claims_version(uint32_t claims)
+{
+	switch (claims) {
+	case MAYDAY_CLAIMS_MAYDAY1:
+		return 1;
+	case MAYDAY_CLAIMS_EAT:
+		return 2;
+	}
+	return 0;
+}
+
+const char *mayday_claims_name(uint32_t claims)
+{
+	switch (claims) {
+	case MAYDAY_CLAIMS_MAYDAY1:
+		return "mayday1";
+	case MAYDAY_CLAIMS_EAT:
+		return "eat";
+	}
+	return "unknown";
 }
 
 const char *mayday_transport_name(uint32_t transport)

@@ -29,6 +29,8 @@ struct store_device_row {
 	uint32_t last_reason;     /* enum mayday_reason of the latest signed indication */
 	uint64_t n_signed;        /* indications stored as signed */
 	uint64_t n_unverified;    /* indications naming this device that did not verify */
+	unsigned last_msg_version; /* message version of the latest signed indication
+				    * (1 or 2, docs/protocol.md §6.2); 0 without one */
 	char psk_kid_hex[2 * MAYDAY_PSK_KID_MAX + 1]; /* "" without a PSK */
 };
 
@@ -57,6 +59,7 @@ struct store_indication_row {
 	int64_t received_at;
 	uint64_t device_time;
 	uint32_t transport;       /* enum mayday_transport: how it arrived (the method) */
+	unsigned msg_version;     /* 1 mayday claims, 2 EAT claims (docs/protocol.md §6.2) */
 	enum store_trust trust;   /* message authentication (msg_auth) */
 	enum store_channel_auth channel_auth;
 	char peer_identity[STORE_IDENTITY_MAX + 1];
@@ -85,6 +88,7 @@ struct store_remed_counts {
 /* Row counts of every table (tests, metrics). */
 struct store_counts {
 	uint64_t devices, indications, indications_signed, indications_unverified,
+		indications_v2,       /* rows whose claims came as message version 2 (EAT) */
 		failed_components, incidents, incident_events, psks;
 };
 

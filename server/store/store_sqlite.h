@@ -16,7 +16,7 @@
 #include "store_silence.h"
 #include "store_state.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 8
+#define STORE_SQLITE_SCHEMA_VERSION 9
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */

@@ -343,9 +343,9 @@ static enum mayday_err insert_indication(struct store_sqlite *s, const struct st
 		"INSERT INTO indications (device_id, counter, received_at, device_time, transport,"
 		" trust, peer, reason, image_version, manifest_rollback, dcf_version, slot,"
 		" boot_attempts, free_space, max_image_size, incident_id, raw, digest, channel_auth,"
-		" peer_identity)"
+		" peer_identity, msg_version)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20)");
+		" ?17, ?18, ?19, ?20, ?21)");
 	if (err != MAYDAY_OK)
 		return err;
 	sqlite3_stmt *q = s->ins_ind;
@@ -370,6 +370,7 @@ static enum mayday_err insert_indication(struct store_sqlite *s, const struct st
 	sqlite3_bind_blob(q, 18, rec->digest, MAYDAY_DIGEST_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(q, 19, store_channel_name(rec->channel_auth), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 20, rec->peer_identity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 21, mayday_claims_version(ind->claims));
 	int rc = sqlite3_step(q);
 	if (rc != SQLITE_DONE)
 		return store_sqlite_err(rc);

@@ -18,7 +18,9 @@
 	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'signed'),"   \
 	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'unverified')," \
 	" (SELECT hex(kid) FROM psk_keys WHERE device_id = d.id),"                             \
-	" coalesce(d.last_seen, 0)"                                                            \
+	" coalesce(d.last_seen, 0),"                                                           \
+	" (SELECT msg_version FROM indications WHERE device_id = d.id AND trust = 'signed'"  \
+	"  ORDER BY id DESC LIMIT 1)"                                                          \
 	" FROM devices d"
 
 static void device_row(sqlite3_stmt *q, struct store_device_row *r)
@@ -35,6 +37,7 @@ static void device_row(sqlite3_stmt *q, struct store_device_row *r)
 	r->n_unverified = (uint64_t)sqlite3_column_int64(q, 7);
 	store_sqlite_text(q, 8, r->psk_kid_hex, sizeof(r->psk_kid_hex));
 	r->last_seen = sqlite3_column_int64(q, 9);
+	r->last_msg_version = (unsigned)sqlite3_column_int64(q, 10); /* NULL reads as 0 */
 	for (char *c = r->psk_kid_hex; *c; c++)   /* SQLite's hex() is upper case */
 		if (*c >= 'A' && *c <= 'F')
 			*c = (char)(*c - 'A' + 'a');
@@ -193,7 +196,7 @@ enum mayday_err store_sqlite_query_indications(struct store *st, const char *dev
 	enum mayday_err err = store_sqlite_stmt(s, &s->q_indications,
 		"SELECT id, device_id, counter, received_at, device_time, transport, trust, peer,"
 		" reason, image_version, dcf_version, slot, boot_attempts,"
-		" coalesce(incident_id, 0), digest, channel_auth, peer_identity, raw"
+		" coalesce(incident_id, 0), digest, channel_auth, peer_identity, raw, msg_version"
 		" FROM indications WHERE device_id = ?1 ORDER BY id DESC");
 	if (err != MAYDAY_OK)
 		return err;
@@ -223,6 +226,7 @@ enum mayday_err store_sqlite_query_indications(struct store *st, const char *dev
 		store_sqlite_text(q, 15, channel, sizeof(channel));
 		r->channel_auth = channel_of(channel);
 		store_sqlite_text(q, 16, r->peer_identity, sizeof(r->peer_identity));
+		r->msg_version = (unsigned)sqlite3_column_int64(q, 18);
 		if (r->reason == MAYDAY_REASON_ATTACH_FAILED &&
 		    (err = attach_detail(q, 17, r)) != MAYDAY_OK)
 			break;
@@ -258,6 +262,8 @@ enum mayday_err store_sqlite_query_count(struct store *st, struct store_counts *
 			     &out->indications_signed)) ||
 	    (err = count_one(s->db, "SELECT count(*) FROM indications WHERE trust = 'unverified'",
 			     &out->indications_unverified)) ||
+	    (err = count_one(s->db, "SELECT count(*) FROM indications WHERE msg_version = 2",
+			     &out->indications_v2)) ||
 	    (err = count_one(s->db, "SELECT count(*) FROM failed_components",
 			     &out->failed_components)) ||
 	    (err = count_one(s->db, "SELECT count(*) FROM incidents", &out->incidents)) ||

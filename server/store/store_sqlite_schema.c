@@ -253,10 +253,20 @@ static const char migrate_v8[] =
 	" BEGIN SELECT RAISE(ABORT, 'ACS decisions are append-only'); END;"
 	"UPDATE schema_version SET version = 8;";
 
+/* Version 9 (EAT claims, docs/protocol.md §6.2): indications.msg_version,
+ * the message version the row's claims came in: 1 (mayday's own keys) or 2
+ * (an EAT claims set). Rows of older versions were all version 1. Self-
+ * contained, like v7, so a merge that puts another migration before it only
+ * renumbers the last line. */
+static const char migrate_v9[] =
+	"ALTER TABLE indications ADD COLUMN msg_version INTEGER NOT NULL DEFAULT 1"
+	" CHECK (msg_version IN (1, 2));"
+	"UPDATE schema_version SET version = 9;";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {
 	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6, migrate_v7,
-	migrate_v8};
+	migrate_v8, migrate_v9};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz the indication decoders: the claims alone and a whole signed
- * indication (mayday_indication_open). Accepted claims re-encode to
- * themselves or, with extension keys skipped, to a shorter equivalent;
- * an opened indication always has kid == device ID.
+ * indication (mayday_indication_open), both message versions (the seeds
+ * hold a version 1 and a version 2 map). Accepted claims re-encode to
+ * themselves or, with extension keys skipped, to a shorter equivalent, in
+ * the version they came in; the same claims in the other version decode to
+ * the same values; an opened indication always has kid == device ID.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void claims(const uint8_t *data, size_t size)
 {
-	static struct mayday_indication ind, again;
+	static struct mayday_indication ind, again, other;
 	static uint8_t out[MAYDAY_INDICATION_MAX];
 	struct mayday_diag diag = { 0 };
 	size_t len;
@@ -30,6 +32,15 @@ static void claims(const uint8_t *data, size_t size)
 		abort();
 	if (mayday_indication_decode_claims(out, len, &again, &diag) != MAYDAY_OK ||
 	    memcmp(&ind, &again, sizeof(ind)) != 0)
+		abort();
+	if (ind.claims != MAYDAY_CLAIMS_MAYDAY1 && ind.claims != MAYDAY_CLAIMS_EAT)
+		abort();
+	/* Across versions: what one version carries, the other carries too. */
+	other = ind;
+	other.claims = ind.claims == MAYDAY_CLAIMS_EAT ? MAYDAY_CLAIMS_MAYDAY1 : MAYDAY_CLAIMS_EAT;
+	if (mayday_indication_encode_claims(&other, out, sizeof(out), &len) != MAYDAY_OK ||
+	    mayday_indication_decode_claims(out, len, &again, &diag) != MAYDAY_OK ||
+	    memcmp(&other, &again, sizeof(other)) != 0)
 		abort();
 }
 

@@ -9,6 +9,11 @@ set_tests_properties(integration-distress-loop PROPERTIES LABELS integration TIM
 include(${MAYDAY_INTEGRATION_DIR}/server.cmake OPTIONAL)
 include(${MAYDAY_INTEGRATION_DIR}/psk.cmake OPTIONAL)
 
+# [dcf] claims: a version 1 and a version 2 DCF against one maydayd.
+add_test(NAME integration-claims-loop
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_claims_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-claims-loop PROPERTIES LABELS integration TIMEOUT 180)
+
 add_test(NAME integration-methods-fallback
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_methods_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(integration-methods-fallback PROPERTIES LABELS integration TIMEOUT 240)

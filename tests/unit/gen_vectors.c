@@ -6,6 +6,10 @@
  *   mayday_gen_vectors --c            the C block for vectors/test_vectors.c
  *   mayday_gen_vectors --md           the Markdown for docs/protocol.md
  *   mayday_gen_vectors --corpus DIR   seed inputs for the fuzz targets
+ *   mayday_gen_vectors --neg-eat N    negative vectors of message version 2,
+ *                                     numbered from N, freshly signed, for
+ *                                     docs/protocol.md §10.1 (pasted once:
+ *                                     test_negative_vectors reads them there)
  *
  * Claims are encoded from the example structs every time. ECDSA signatures
  * are randomized, so a signed vector is made once: when test_vectors.c
@@ -276,9 +280,75 @@ static void write_seed(const char *dir, const char *sub, const char *name, const
 		die("write seed");
 }
 
+/* Replaces the first `n` bytes equal to `from` in v with `to` (len_to
+ * bytes), shifting the rest. */
+static void patch(struct vec *v, const void *from, size_t n, const void *to, size_t len_to)
+{
+	uint8_t *at = NULL;
+
+	for (size_t i = 0; i + n <= v->len && !at; i++)
+		if (memcmp(v->bytes + i, from, n) == 0)
+			at = v->bytes + i;
+	if (!at || v->len - n + len_to > sizeof(v->bytes))
+		die("patch: pattern not found");
+	memmove(at + len_to, at + n, v->len - (size_t)(at - v->bytes) - n);
+	memcpy(at, to, len_to);
+	v->len = v->len - n + len_to;
+}
+
+static void neg_vec(unsigned *n, const char *title, const char *err, const char *how,
+		    const struct vec *claims, EVP_PKEY *key)
+{
+	static struct vec s;
+
+	signed_vec(&s, "", claims, key, "hnb-acme-000123");
+	printf("#### N%u. %s → `%s`\n\n%s\n\n```\n", (*n)++, title, err, how);
+	hex_block(stdout, &s);
+	printf("```\n\n");
+}
+
+/* Negative vectors of message version 2 (§10.1), each one deviation from
+ * the §10 version 2 indication, validly signed. */
+static void neg_eat(unsigned n, const struct vec *eat, EVP_PKEY *key)
+{
+	static struct vec v;
+	struct mayday_indication i;
+	uint8_t ueid[33], other[33];
+
+	ueid[0] = other[0] = 0x01;
+	mayday_sha256("hnb-acme-000123", 15, ueid + 1);
+	mayday_sha256("hnb-acme-000124", 15, other + 1);
+	v = *eat;
+	patch(&v, ueid, sizeof(ueid), other, sizeof(other));
+	neg_vec(&n, "Version 2: ueid of another device", "MAYDAY_E_MALFORMED",
+		"The §10 version 2 claims with `ueid` = `01` ‖ SHA-256(\"hnb-acme-000124\"), "
+		"device ID `hnb-acme-000123`; validly signed.", &v, key);
+	v = *eat;
+	patch(&v, "eat/2", 5, "eat/3", 5);
+	neg_vec(&n, "Version 2: another EAT profile", "MAYDAY_E_UNSUPPORTED",
+		"`eat_profile` = `\"tag:mayday,2026:eat/3\"`; validly signed.", &v, key);
+	v = *eat;
+	patch(&v, "\x07\x48\x00\x00\x00\x00\x00\x00\x00\x2a", 10,
+	      "\x07\x47\x00\x00\x00\x00\x00\x00\x2a", 9);
+	neg_vec(&n, "Version 2: cti of 7 bytes", "MAYDAY_E_MALFORMED",
+		"`cti` of 7 bytes (`47 0000000000002a`) instead of 8 (`48 000000000000002a`); "
+		"validly signed.",
+		&v, key);
+	tv_example_indication_eat(&i);
+	i.counter = 41;
+	check(mayday_indication_encode_claims(&i, v.bytes, sizeof(v.bytes), &v.len), "neg");
+	neg_vec(&n, "Version 2: counter below the mark", "REJECTED",
+		"The §10 version 2 claims with counter 41; validly signed. The receiver holds the "
+		"§10 (version 1) indication, mark 42: the counter rule spans both versions.", &v, key);
+	neg_vec(&n, "Version 2 under a counter stored as version 1", "REJECTED",
+		"The §10 version 2 claims (counter 42), freshly signed. The receiver holds the §10 "
+		"version 1 indication under counter 42: the same indication in the other version is "
+		"other claims under a stored counter.", eat, key);
+}
+
 int main(int argc, char **argv)
 {
-	static struct vec ev, aev, ind, ind_cose, ack, ackw, ackr, ackr_cose, man, man_cose;
+	static struct vec ev, aev, ind, ind_cose, eat, eat_cose, ack, ackw, ackr, ackr_cose, man, man_cose;
 	struct mayday_evidence e;
 	struct mayday_indication i;
 	struct mayday_ack a;
@@ -292,6 +362,9 @@ int main(int argc, char **argv)
 	tv_example_indication(&i);
 	check(mayday_indication_encode_claims(&i, ind.bytes, sizeof(ind.bytes), &ind.len),
 	      "indication");
+	tv_example_indication_eat(&i);
+	check(mayday_indication_encode_claims(&i, eat.bytes, sizeof(eat.bytes), &eat.len),
+	      "EAT indication");
 	tv_example_ack(&a);
 	check(mayday_ack_encode_claims(&a, ack.bytes, sizeof(ack.bytes), &ack.len), "ack");
 	tv_example_ack_wait(&a);
@@ -302,6 +375,7 @@ int main(int argc, char **argv)
 	check(mayday_manifest_encode_claims(&m, man.bytes, sizeof(man.bytes), &man.len),
 	      "manifest");
 	signed_vec(&ind_cose, tv_indication_cose_hex, &ind, key, i.device_id);
+	signed_vec(&eat_cose, tv_indication_eat_cose_hex, &eat, key, i.device_id);
 	signed_vec(&ackr_cose, tv_ack_remediate_cose_hex, &ackr, key, TV_ACK_KID);
 	signed_vec(&man_cose, tv_manifest_cose_hex, &man, key, NULL);
 	EVP_PKEY_free(key);
@@ -311,6 +385,8 @@ int main(int argc, char **argv)
 		c_line("tv_attach_evidence_hex", &aev);
 		c_line("tv_indication_claims_hex", &ind);
 		c_line("tv_indication_cose_hex", &ind_cose);
+		c_line("tv_indication_eat_claims_hex", &eat);
+		c_line("tv_indication_eat_cose_hex", &eat_cose);
 		c_line("tv_ack_claims_hex", &ack);
 		c_line("tv_ack_wait_claims_hex", &ackw);
 		c_line("tv_ack_remediate_claims_hex", &ackr);
@@ -322,6 +398,9 @@ int main(int argc, char **argv)
 		md_claims("Evidence, attach-failed", &aev);
 		md_claims("Indication claims", &ind);
 		md_signed("Signed indication", &ind_cose, "indication claims above");
+		md_claims("Indication claims, version 2 (EAT)", &eat);
+		md_signed("Signed indication, version 2 (EAT)", &eat_cose,
+			  "version 2 claims above");
 		md_claims("Acknowledgement claims, retry-after", &ack);
 		md_claims("Acknowledgement claims, wait", &ackw);
 		md_claims("Acknowledgement claims, remediate", &ackr);
@@ -329,11 +408,17 @@ int main(int argc, char **argv)
 			  "remediate claims above");
 		md_claims("Manifest claims", &man);
 		md_signed("Signed manifest", &man_cose, "manifest claims above");
+	} else if (argc == 3 && strcmp(argv[1], "--neg-eat") == 0) {
+		key = tv_key();
+		neg_eat((unsigned)strtoul(argv[2], NULL, 10), &eat, key);
+		EVP_PKEY_free(key);
 	} else if (argc == 3 && strcmp(argv[1], "--corpus") == 0) {
 		write_seed(argv[2], "fuzz_evidence", "example", &ev);
 		write_seed(argv[2], "fuzz_evidence", "attach", &aev);
 		write_seed(argv[2], "fuzz_indication", "claims", &ind);
 		write_seed(argv[2], "fuzz_indication", "signed", &ind_cose);
+		write_seed(argv[2], "fuzz_indication", "claims-eat", &eat);
+		write_seed(argv[2], "fuzz_indication", "signed-eat", &eat_cose);
 		write_seed(argv[2], "fuzz_ack", "claims-retry", &ack);
 		write_seed(argv[2], "fuzz_ack", "claims-wait", &ackw);
 		write_seed(argv[2], "fuzz_ack", "claims-remediate", &ackr);
@@ -344,7 +429,7 @@ int main(int argc, char **argv)
 		write_seed(argv[2], "fuzz_cose", "ack", &ackr_cose);
 		write_seed(argv[2], "fuzz_cose", "manifest", &man_cose);
 	} else {
-		fprintf(stderr, "usage: %s --c | --md | --corpus DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s --c | --md | --corpus DIR | --neg-eat N\n", argv[0]);
 		return 2;
 	}
 	return 0;

@@ -13,6 +13,7 @@ set(MAYDAY_LIB_TESTS
   test_cose
   test_evidence
   test_indication
+  test_indication_eat
   test_ack
   test_manifest
   test_keys

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "dcf_config.h"
+#include "mayday/indication.h"
 #include "tx/dcf_tx.h"
 
 static const char good[] =
@@ -565,6 +566,29 @@ static void test_cwmp_keys(void **state)
 }
 
 /* docs/dcf.conf.example documents every key: it must stay a valid file. */
+/* [dcf] claims names the message version (docs/protocol.md §6.2). */
+static void test_claims(void **state)
+{
+	struct dcf_config cfg;
+	struct dcf_config_error err;
+	(void)state;
+
+	assert_int_equal(parse(good, &cfg, &err), MAYDAY_OK);
+	assert_int_equal(cfg.claims, MAYDAY_CLAIMS_MAYDAY1);   /* the default: version 1 */
+	expect_accepted_in(good, "max_image_size = 268435456\n",
+			   "max_image_size = 268435456\nclaims = eat\n", &cfg);
+	assert_int_equal(cfg.claims, MAYDAY_CLAIMS_EAT);
+	expect_accepted_in(good, "max_image_size = 268435456\n",
+			   "max_image_size = 268435456\nclaims = mayday1\n", &cfg);
+	assert_int_equal(cfg.claims, MAYDAY_CLAIMS_MAYDAY1);
+	expect_rejected("max_image_size = 268435456\n",
+			"max_image_size = 268435456\nclaims = EAT\n", "dcf.claims");
+	expect_rejected("max_image_size = 268435456\n",
+			"max_image_size = 268435456\nclaims = 2\n", "dcf.claims");
+	expect_rejected("max_image_size = 268435456\n",
+			"max_image_size = 268435456\nclaims = eat\nclaims = eat\n", "dcf.claims");
+}
+
 static void test_documented_example(void **state)
 {
 	struct dcf_config cfg;
@@ -600,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_ipsec_daemon_keys),
 		cmocka_unit_test(test_methods_and_transports),
 		cmocka_unit_test(test_retry_defaults_and_ipv6),
+		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_unknown_section),
 		cmocka_unit_test(test_unknown_method),

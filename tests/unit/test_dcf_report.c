@@ -160,6 +160,19 @@ static void test_build_and_sign(void **state)
 	assert_int_equal(got.counter, 42);
 	assert_int_equal(got.free_space, in.free_space);
 	assert_string_equal(got.evidence.failed[0].name, "comp-0.bin");
+	assert_int_equal(got.claims, MAYDAY_CLAIMS_MAYDAY1);
+
+	/* [dcf] claims = eat: the same report as message version 2. */
+	cfg.claims = MAYDAY_CLAIMS_EAT;
+	assert_int_equal(dcf_report_build(&in, &ind), MAYDAY_OK);
+	assert_int_equal(dcf_report_sign(&ind, &signer, out, sizeof(out), &len), MAYDAY_OK);
+	assert_int_equal(mayday_indication_open(out, len, &msg, &got, &diag), MAYDAY_OK);
+	assert_int_equal(mayday_cose_sign1_verify(&msg, key), MAYDAY_OK);
+	assert_int_equal(got.claims, MAYDAY_CLAIMS_EAT);
+	assert_int_equal(got.counter, 42);
+	assert_string_equal(got.device_id, "femto-9");
+	assert_string_equal(got.evidence.failed[0].name, "comp-0.bin");
+	cfg.claims = MAYDAY_CLAIMS_MAYDAY1;
 	EVP_PKEY_free(key);
 
 	char long_id[MAYDAY_DEVICE_ID_MAX + 2];

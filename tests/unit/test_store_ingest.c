@@ -421,6 +421,51 @@ static void test_unverified_and_the_mark(void **state)
 
 /* A version 4 store (signed rows, no mark) gets its marks from its rows,
  * the largest counter taken as unsigned; unverified rows do not count. */
+static int version_row(void *ctx, const struct store_indication_row *r)
+{
+	unsigned *by_counter = ctx;
+	if (r->counter < 4)
+		by_counter[r->counter] = r->msg_version;
+	return 0;
+}
+
+/* Both message versions are stored side by side, each row recording the
+ * one it came in; the device shows its latest; a counter taken by one
+ * version is a conflict for the other (other payload bytes). */
+static void test_message_versions(void **state)
+{
+	struct t *t = *state;
+	uint8_t raw[MAYDAY_INDICATION_MAX];
+	struct mayday_indication ind;
+	struct store_ingest_rec rec;
+	struct store_device_row d;
+	unsigned got[4] = {0};
+
+	put_signed(t, &ind, 1, 0, &rec, raw);
+	assert_int_equal(rec.outcome, STORE_NEW);
+	assert_int_equal(store_get_device(t->fx.st, "hnb-1", &d), MAYDAY_OK);
+	assert_int_equal(d.last_msg_version, 1);
+	fx_indication(&ind, "hnb-1", 2);
+	ind.claims = MAYDAY_CLAIMS_EAT;
+	fx_rec(&rec, &ind, STORE_TRUST_SIGNED, raw, sizeof(raw));
+	assert_int_equal(fx_put1(t->fx.st, &rec), MAYDAY_OK);
+	assert_int_equal(rec.outcome, STORE_NEW);
+	assert_int_equal(store_get_device(t->fx.st, "hnb-1", &d), MAYDAY_OK);
+	assert_int_equal(d.last_msg_version, 2);
+	assert_int_equal(counts(t->fx.st).indications_v2, 1);
+
+	/* counter 2 again, as version 1: other claims bytes under a stored counter */
+	fx_indication(&ind, "hnb-1", 2);
+	fx_rec(&rec, &ind, STORE_TRUST_SIGNED, raw, sizeof(raw));
+	assert_int_equal(fx_put1(t->fx.st, &rec), MAYDAY_OK);
+	assert_int_not_equal(rec.outcome, STORE_NEW);
+	assert_int_equal(counts(t->fx.st).indications_v2, 1);
+
+	assert_int_equal(store_list_indications(t->fx.st, "hnb-1", version_row, got), MAYDAY_OK);
+	assert_int_equal(got[1], 1);
+	assert_int_equal(got[2], 2);
+}
+
 static void test_migrate_v5(void **state)
 {
 	struct t *t = *state;
@@ -447,12 +492,17 @@ static void test_migrate_v5(void **state)
 		 " ALTER TABLE devices DROP COLUMN last_seen;"
 		 /* and version 8's ACS tables (store_acs.h) */
 		 " DROP TABLE cwmp_credentials; DROP TABLE acs_decisions; DROP TABLE cwmp_connreq;"
+		 " ALTER TABLE indications DROP COLUMN msg_version;"
 		 " UPDATE schema_version SET version = 5;");
 
 	assert_int_equal(store_open(&t->fx.st, t->fx.spec), MAYDAY_OK);
 	sqlite3 *db = raw_db(&t->fx);
 	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"),
 			 STORE_SQLITE_SCHEMA_VERSION);
+	/* version 9: every older row was a version 1 message */
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM indications WHERE msg_version != 1"),
+			 0);
+	assert_true(fx_scalar(db, "SELECT count(*) FROM indications") > 0);
 	sqlite3_close(db);
 	assert_int_equal(mark_of(&t->fx, "hnb-1"), (long long)((UINT64_C(1) << 63) + 5));
 	assert_int_equal(mark_of(&t->fx, "hnb-2"), 4);
@@ -472,6 +522,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counter_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_rule_in_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unverified_and_the_mark, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v5, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -479,6 +479,8 @@ static void test_migrate_v3(void **state)
 				      /* and version 8's ACS tables (store_acs.h) */
 				      " DROP TABLE cwmp_credentials; DROP TABLE acs_decisions;"
 				      " DROP TABLE cwmp_connreq;"
+				      /* and version 9's message version */
+				      " ALTER TABLE indications DROP COLUMN msg_version;"
 				      " UPDATE schema_version SET version = 3;", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE"

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* maydayctl devices [--maintenance]: one row per enrolled device. LAST
  * SEEN (the latest authenticated contact, store_silence.h) is the last
- * column, relative to now, so the columns before it keep their places. */
+ * column, relative to now, so the columns before it keep their places.
+ * MSG is the message version of the latest signed indication (v1 mayday
+ * claims, v2 EAT claims, docs/protocol.md §6.2). */
 #include <getopt.h>
 #include <stdio.h>
 #include <time.h>
@@ -34,15 +36,19 @@ static int row(void *ctx, const struct store_device_row *d)
 		json_object_set_new(o, "indications", json_integer((json_int_t)d->n_signed));
 		json_object_set_new(o, "unverified_indications",
 				    json_integer((json_int_t)d->n_unverified));
+		json_object_set_new(o, "last_msg_version", d->last_msg_version
+				    ? json_integer(d->last_msg_version) : json_null());
 		json_array_append_new(l->arr, o);
 		return 0;
 	}
-	char since[32], seen[32];
+	char since[32], seen[32], msg[16] = "-";
 	ctl_time(d->state_since, since);
 	ctl_ago(d->last_seen, (int64_t)time(NULL), seen);
-	ctl_line("%-24s %-14s %-23s %-20s %-20s %11llu %10llu %s", d->id, d->product_class,
+	if (d->last_msg_version)
+		snprintf(msg, sizeof(msg), "v%u", d->last_msg_version);
+	ctl_line("%-24s %-14s %-23s %-20s %-20s %11llu %10llu %-3s %s", d->id, d->product_class,
 		 d->state, since, reason ? reason : "-", (unsigned long long)d->n_signed,
-		 (unsigned long long)d->n_unverified, seen);
+		 (unsigned long long)d->n_unverified, msg, seen);
 	return 0;
 }
 
@@ -70,8 +76,9 @@ int ctl_devices(struct ctl *c, int argc, char **argv)
 	struct list l = {.json = c->json, .arr = c->json ? json_array() : NULL};
 	if (!c->json)
 		/* STATE: wide enough for remediation_in_progress, the longest state. */
-		ctl_line("%-24s %-14s %-23s %-20s %-20s %11s %10s %s", "DEVICE", "CLASS", "STATE",
-			 "SINCE", "LAST REASON", "INDICATIONS", "UNVERIFIED", "LAST SEEN");
+		ctl_line("%-24s %-14s %-23s %-20s %-20s %11s %10s %-3s %s", "DEVICE", "CLASS",
+			 "STATE", "SINCE", "LAST REASON", "INDICATIONS", "UNVERIFIED", "MSG",
+			 "LAST SEEN");
 	enum mayday_err err = store_list_devices(c->st, maintenance, row, &l);
 	if (err != MAYDAY_OK) {
 		json_decref(l.arr);

@@ -118,6 +118,8 @@ static json_t *indication_json(const struct store_indication_row *r)
 	json_object_set_new(o, "msg_auth", json_string(store_trust_name(r->trust)));
 	json_object_set_new(o, "transport", json_string(mayday_transport_name(r->transport)));
 	json_object_set_new(o, "method", json_string(mayday_transport_name(r->transport)));
+	json_object_set_new(o, "msg_version", json_integer(r->msg_version));
+	json_object_set_new(o, "claims", json_string(r->msg_version == 2 ? "eat" : "mayday1"));
 	json_object_set_new(o, "channel_auth", json_string(store_channel_name(r->channel_auth)));
 	json_object_set_new(o, "peer_identity", r->peer_identity[0] ? json_string(r->peer_identity)
 								 : json_null());
@@ -169,6 +171,8 @@ static int indication(void *ctx, const struct store_indication_row *r)
 	ctl_line("  #%lld counter %llu  %s  %-10s via %s from %s", (long long)r->id,
 		 (unsigned long long)r->counter, rx, store_trust_name(r->trust),
 		 mayday_transport_name(r->transport), r->peer);
+	ctl_line("      message version %u (%s claims)", r->msg_version,
+		 r->msg_version == 2 ? "EAT" : "mayday");
 	if (r->channel_auth != STORE_CHANNEL_NONE)
 		ctl_line("      channel authenticated (%s): %s", store_channel_name(r->channel_auth),
 			 r->peer_identity);

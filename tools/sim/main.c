@@ -63,6 +63,7 @@ static void usage(FILE *to)
 		"  --threads T        signing threads before the run (default 2)\n"
 		"  --linger-ms T      hostile modes: wait for acks (default 1000)\n"
 		"  --prefix ID        device ID prefix (default sim<pid>)\n"
+		"  --claims C         mayday1|eat: message version 1 or 2 (default mayday1)\n"
 		"  --no-enrol         do not enrol the devices\n"
 		"  --psk-kek FILE     psk: the KEK maydayd's psk_kek names (PSKs are sealed under it)\n"
 		"  --acked FILE       write 'device,counter,status,incident' per acked indication\n"
@@ -272,7 +273,7 @@ int main(int argc, char **argv)
 		{"ca-key", required_argument, NULL, 'K'}, {"conns", required_argument, NULL, 'o'},
 		{"per-conn", required_argument, NULL, 'R'}, {"baseline", no_argument, NULL, 'B'},
 		{"batch", required_argument, NULL, 'b'}, {"psk-kek", required_argument, NULL, 'E'},
-		{"version", no_argument, NULL, 'V'},
+		{"version", no_argument, NULL, 'V'}, {"claims", required_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0},
 	};
 	struct sim_opts o = {.mode = "good", .devices = 100, .count = 1000, .duration = 10,
@@ -280,6 +281,7 @@ int main(int argc, char **argv)
 			     .linger_ms = 1000, .enrol = true, .method = "udp", .conns = 32,
 			     .per_conn = 1};
 	uint32_t batch = 256;
+	uint32_t claims = MAYDAY_CLAIMS_MAYDAY1;
 	const char *host = "127.0.0.1", *port = NULL;
 	struct sim_fleet f;
 	EVP_PKEY *hems = NULL;
@@ -311,6 +313,14 @@ int main(int argc, char **argv)
 		case 'B': o.baseline = true; o.enrol = false; break;
 		case 'b': batch = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'E': o.psk_kek = optarg; break;
+		case 'A':
+			if (strcmp(optarg, "eat") == 0)
+				claims = MAYDAY_CLAIMS_EAT;
+			else if (strcmp(optarg, "mayday1") != 0) {
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return fflush(stdout) == 0 ? 0 : 1;
 		case 'V':
 			fputs(MAYDAY_VERSION_LINE("mayday-sim"), stdout);
@@ -368,6 +378,7 @@ int main(int argc, char **argv)
 	if (tls && sim_pki_issue(&f, o.ca_cert, o.ca_key) != 0)
 		goto out;
 	uint64_t t1 = sim_now_ns();
+	f.claims = claims;
 	f.transport = tls ? MAYDAY_TRANSPORT_TLS : http ? MAYDAY_TRANSPORT_PLAIN_HTTP
 		    : psk ? MAYDAY_TRANSPORT_PSK : MAYDAY_TRANSPORT_PLAIN_UDP;
 	if (sim_fleet_sign(&f, o.count, 0, o.threads) != 0 ||

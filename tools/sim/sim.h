@@ -61,6 +61,7 @@ struct sim_fleet {
 	struct mayday_psk_keys *psk;   /* PSK method: one per device, wiped on free */
 	uint8_t *sealed;               /* PSK method: sealed copies msg[].buf points into */
 	uint32_t transport;            /* the claim in every indication (0: plain UDP) */
+	uint32_t claims;               /* enum mayday_claims: the message version signed */
 	char prefix[32];
 };
 

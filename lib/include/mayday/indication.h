@@ -28,6 +28,21 @@ enum mayday_transport {
 	MAYDAY_TRANSPORT_PSK        = 5
 };
 
+/* Which claims map a signed indication carries (docs/protocol.md §6 and
+ * §6.2). Both are accepted by every decoder; an encoder writes the one the
+ * struct names. Zero is version 1, so a zeroed struct keeps today's wire. */
+enum mayday_claims {
+	MAYDAY_CLAIMS_MAYDAY1 = 0, /* message version 1: mayday's own claim keys (§6) */
+	MAYDAY_CLAIMS_EAT     = 1  /* message version 2: EAT claims (RFC 9711), §6.2 */
+};
+
+/* The EAT profile (claim eat_profile, 265) of message version 2, and the
+ * CoAP Content-Format (experimental range) under which its measurements
+ * claim carries the evidence map. On the wire: changing one is a protocol
+ * change. */
+#define MAYDAY_EAT_PROFILE "tag:mayday,2026:eat/2"
+#define MAYDAY_EAT_EVIDENCE_CF 65000
+
 struct mayday_indication {
 	char device_id[MAYDAY_DEVICE_ID_MAX + 1];   /* from RoT secure storage */
 	uint64_t counter;                           /* RoT message counter, persisted before use */
@@ -37,7 +52,15 @@ struct mayday_indication {
 	uint64_t free_space;                        /* bytes available for a new image */
 	uint64_t max_image_size;                    /* bytes */
 	struct mayday_evidence evidence;            /* reason, versions, slot, failed components */
+	uint32_t claims;                            /* enum mayday_claims: set by decoders,
+						     * read by encoders */
 };
+
+/* The message version of `claims`: 1 (MAYDAY1), 2 (EAT), 0 for a value that
+ * is neither. And its name as dcf.conf spells it: "mayday1", "eat" (static;
+ * "unknown" otherwise). */
+unsigned mayday_claims_version(uint32_t claims);
+const char *mayday_claims_name(uint32_t claims);
 
 /* The one device-ID alphabet (docs/protocol.md §1): 1..MAYDAY_DEVICE_ID_MAX
  * bytes, each printable ASCII other than space (0x21..0x7e). It is what a
@@ -51,7 +74,11 @@ MAYDAY_NODISCARD enum mayday_err
 mayday_indication_sign(const struct mayday_indication *ind, const struct mayday_signer *signer,
 		       uint8_t *out, size_t out_cap, size_t *out_len);
 
-/* Claims only (the COSE payload), for callers that already decoded the COSE layer. */
+/* Claims only (the COSE payload), for callers that already decoded the COSE
+ * layer. Encoding writes the claims map `ind->claims` names (MAYDAY_E_INVALID
+ * for another value); decoding takes either version — a map whose first key
+ * is 0 is version 1, any other map is read as version 2 — and sets
+ * `ind->claims` to the one it found. */
 MAYDAY_NODISCARD enum mayday_err
 mayday_indication_encode_claims(const struct mayday_indication *ind, uint8_t *out,
 				size_t out_cap, size_t *out_len);

@@ -24,7 +24,7 @@
 #define MAYDAY_DIGEST_LEN      32   /* SHA-256 */
 #define MAYDAY_ES256_SIG_LEN   64   /* r || s, big-endian, 32 bytes each (RFC 9053) */
 
-#define MAYDAY_INDICATION_MAX  8192 /* encoded COSE_Sign1 indication, bytes (the largest valid one: 5659) */
+#define MAYDAY_INDICATION_MAX  8192 /* encoded COSE_Sign1 indication, bytes (the largest valid one: 5659, version 2: 5749) */
 #define MAYDAY_ACK_MAX         1024 /* encoded COSE_Sign1 acknowledgement, bytes */
 #define MAYDAY_MANIFEST_MAX    8192 /* encoded COSE_Sign1 manifest, bytes (the largest valid one: 7591) */
 #define MAYDAY_PSK_DATAGRAM_MAX (MAYDAY_INDICATION_MAX + 64) /* COSE_Encrypt0 datagram, either direction (mayday/psk.h) */

@@ -28,6 +28,8 @@ extern const char tv_evidence_hex[];
 extern const char tv_attach_evidence_hex[];  /* reason attach-failed with its detail */
 extern const char tv_indication_claims_hex[];
 extern const char tv_indication_cose_hex[];
+extern const char tv_indication_eat_claims_hex[]; /* the same indication, version 2 (EAT) */
+extern const char tv_indication_eat_cose_hex[];
 extern const char tv_ack_claims_hex[];       /* RETRY_AFTER, no ACS URL */
 extern const char tv_ack_wait_claims_hex[];  /* WAIT 600 s (pending approval) */
 extern const char tv_ack_remediate_claims_hex[];
@@ -42,6 +44,7 @@ extern const char tv_manifest_cose_hex[];
 void tv_example_evidence(struct mayday_evidence *ev);
 void tv_example_attach_evidence(struct mayday_evidence *ev); /* = tv_attach_evidence_hex */
 void tv_example_indication(struct mayday_indication *ind);
+void tv_example_indication_eat(struct mayday_indication *ind); /* = tv_indication_eat_* */
 void tv_example_ack(struct mayday_ack *ack);            /* = tv_ack_claims_hex */
 void tv_example_ack_wait(struct mayday_ack *ack);       /* = tv_ack_wait_claims_hex */
 void tv_example_ack_remediate(struct mayday_ack *ack);  /* = tv_ack_remediate_* */

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The claims map of message version 2: an EAT (RFC 9711) claims set in the
+ * mayday profile (docs/protocol.md §6.2). Private to libmayday; indication.c
+ * chooses between this and the version 1 map.
+ */
+#ifndef MAYDAY_INDICATION_EAT_H
+#define MAYDAY_INDICATION_EAT_H
+
+#include "cbor_det.h"
+#include "mayday/indication.h"
+
+/* Writes the whole map. The caller has checked the device ID and the DCF
+ * version; the evidence is checked here (MAYDAY_E_INVALID). */
+MAYDAY_NODISCARD enum mayday_err indication_eat_put(struct cbor_det_writer *w,
+						    const struct mayday_indication *ind);
+/* Reads one version 2 claims map into `ind` (the caller zeroed it). */
+MAYDAY_NODISCARD enum mayday_err indication_eat_get(struct cbor_det_reader *r,
+						    struct mayday_indication *ind);
+
+#endif
