@@ -40,7 +40,7 @@
 struct hal_flash;
 
 #define DCF_CONFIG_NAME      "dcf.conf"
-#define DCF_CONFIG_MAX       8192  /* bytes of dcf.conf */
+#define DCF_CONFIG_MAX       16384 /* bytes of dcf.conf (its commented example is over 8 KiB) */
 #define DCF_CONFIG_LINE_MAX  160   /* characters per line, without the newline */
 #define DCF_METHODS_MAX      5     /* every method of TR 33.820 §7.12.3, once each */
 #define DCF_METHOD_NAME_MAX  15

@@ -78,10 +78,13 @@ done
 cp "$db" "$work/good.db"
 pages=$(q 'PRAGMA page_count')
 [ "$pages" -ge 4 ] || fail "store has only $pages pages"
-# The last page (a table or index, not the schema) gets garbage in its
-# header: the file opens, and only a check of the whole file finds it.
+# The root page of the indications table (data, not the schema, which
+# spans several pages and is read at every open) gets garbage in its header:
+# the file opens, and only a check of the whole file finds it.
+root=$(q "SELECT rootpage FROM sqlite_master WHERE name = 'indications'")
+[ "$root" -ge 2 ] || fail "no root page for indications: $root"
 printf '\377\377\377\377\377\377\377\377' |
-  dd of="$db" bs=1 seek=$(( (pages - 1) * 4096 + 2 )) conv=notrunc status=none
+  dd of="$db" bs=1 seek=$(( (root - 1) * 4096 + 2 )) conv=notrunc status=none
 [ "$(q 'PRAGMA quick_check' 2>&1 | head -1)" != ok ] || fail "the damage did not damage"
 rm -f "$work/maydayd.pid"
 if "$maydayd" -c "$work/maydayd.conf" --pidfile "$work/maydayd.pid" 2>"$work/damaged.err"; then
