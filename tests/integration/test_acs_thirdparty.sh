@@ -99,7 +99,7 @@ cpe_args() {  # cpe_args DEVICE NS ALG SCENARIO
     --cr-password "$(cat "$work/$1.crpw")" --expect-sha256 "$sha" --log-dir "$work/env"
 }
 run_cpe() {  # run_cpe DEVICE NS ALG SCENARIO
-  python3 "$cpe" $(cpe_args "$@") > "$work/cpe-$1.out" 2>&1 ||
+  python3 -B "$cpe" $(cpe_args "$@") > "$work/cpe-$1.out" 2>&1 ||
     fail "cpe $1: $(tail -5 "$work/cpe-$1.out")"
   cat "$work/cpe-$1.out"
 }
@@ -108,7 +108,7 @@ run_cpe() {  # run_cpe DEVICE NS ALG SCENARIO
 # its next periodic Inform.
 for v in "igd-10 1-0 MD5" "igd-12 1-2 SHA-256"; do
   set -- $v
-  python3 "$cpe" $(cpe_args "$1" "$2" "$3" remediate) --cr-wait ${CR_WAIT:-60} > "$work/cpe-$1.out" 2>&1 &
+  python3 -B "$cpe" $(cpe_args "$1" "$2" "$3" remediate) --cr-wait ${CR_WAIT:-60} > "$work/cpe-$1.out" 2>&1 &
   cpid=$!
   for _ in $(seq 300); do
     grep -q '^READY' "$work/cpe-$1.out" && break
