@@ -6,10 +6,10 @@
 # maydayd the DCF reports to.
 #
 # Printed, one table:
-#   - the DCF partition (every file mayday-provision puts in dcf/, bytes)
-#     with the default methods, and with IPsec: measured when provisioning
-#     for ipsec puts the IKE daemon into the partition (the partition then
-#     holds a charon), else n/a;
+#   - the DCF partition (every file mayday-provision puts in dcf/, bytes,
+#     with the DCF stripped as a vendor ships it) with the default methods,
+#     and with IPsec (mayday-provision --ipsec-daemon auto: this machine's
+#     charon, swanctl, plugins and their ELF closure; n/a without strongSwan);
 #   - the DCF executable, stripped (strip -o, the build's file untouched);
 #   - peak RSS (VmHWM, GNU time's %M of the DCF process alone) of one full
 #     DCF run per method, acknowledged: plain UDP, plain HTTP, TLS, PSK
@@ -102,33 +102,54 @@ mkdev() {  # ID [provision args]: a device of class femto-fp, enrolled
   local id=$1
   shift
   "$provision" device --pki "$pki" --out "$work/$id" --id "$id" --class femto-fp \
-    --dcf-bin "$dcf" --normal-bin "$normal" --max-image-size $(((image_mib + 16) * 1024 * 1024)) \
+    --dcf-bin "$work/dcf.stripped" --normal-bin "$normal" --max-image-size $(((image_mib + 16) * 1024 * 1024)) \
     --enrol "$db" "$@" >/dev/null 2>"$work/provision.log" || die "provisioning $id: $(cat "$work/provision.log")"
 }
 part_bytes() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f MiB", b / 1048576 }'; }
 
 # ---- the DCF partition ------------------------------------------------------
+# Devices get the DCF as a vendor ships it: stripped (docs/dcf-partition.md).
+strip -o "$work/dcf.stripped" "$dcf"
 mkdev fp-default "${endpoints[@]}"
 part_default=$(part_bytes "$work/fp-default/dcf")
-# IPsec: measured once provisioning puts the IKE daemon into the partition.
+# IPsec: the same device with the IKE daemon in its partition (charon,
+# swanctl, the plugins the IPsec tests use, their ELF closure and loader,
+# strongswan.conf and a swanctl.conf), as mayday-provision --ipsec-daemon
+# copies it from this machine's strongSwan; n/a without strongSwan.
 part_ipsec=n/a
-vici=$work/no-charon.vici
-if "$provision" device --pki "$pki" --out "$work/fp-ipsec" --id fp-ipsec --class femto-fp \
-     --dcf-bin "$dcf" --normal-bin "$normal" "${endpoints[@]}" \
-     --hems-ipsec-endpoint 10.99.0.1:4433 --ipsec-vici "$vici" >/dev/null 2>&1 ||
-   "$provision" device --pki "$pki" --out "$work/fp-ipsec2" --id fp-ipsec2 --class femto-fp \
-     --dcf-bin "$dcf" --normal-bin "$normal" "${endpoints[@]}" \
-     --hems-ipsec-endpoint 10.99.0.1:4433 >/dev/null 2>&1; then
-  d=$work/fp-ipsec
-  [ -d "$d/dcf" ] || d=$work/fp-ipsec2
-  if find "$d/dcf" -name '*charon*' | grep -q .; then
-    part_ipsec=$(part_bytes "$d/dcf")
+ipsec_plugins="nonce x509 openssl pem kdf kernel-netlink socket-default vici"
+if [ -x /usr/lib/ipsec/charon ]; then
+  cat >"$work/swanctl.conf" <<'CONF'
+connections {
+  distress {
+    version = 2
+    remote_addrs = 192.0.2.2
+    local { auth = psk
+            id = fp-ipsec }
+    remote { auth = psk
+             id = segw.example }
+    children { distress { remote_ts = 10.99.0.1/32[udp/4433]
+                          start_action = none } }
+  }
+}
+secrets { ike-distress { id = fp-ipsec
+                         secret = 0x00112233445566778899aabbccddeeff } }
+CONF
+  if "$provision" device --pki "$pki" --out "$work/fp-ipsec" --id fp-ipsec --class femto-fp \
+       --dcf-bin "$work/dcf.stripped" --normal-bin "$normal" "${endpoints[@]}" \
+       --hems-ipsec-endpoint 10.99.0.1:4433 --ipsec-daemon auto \
+       --ipsec-plugins "$ipsec_plugins" --ipsec-conf "$work/swanctl.conf" \
+       >"$work/fp-ipsec.log" 2>&1; then
+    part_ipsec=$(part_bytes "$work/fp-ipsec/dcf")
+  else
+    echo "footprint bench: provisioning with --ipsec-daemon failed:" >&2
+    cat "$work/fp-ipsec.log" >&2
+    exit 1
   fi
 fi
 
 # ---- executable sizes ---------------------------------------------------------
-strip -o "$work/dcf.stripped" "$dcf"
 dcf_size=$(stat -c %s "$work/dcf.stripped")
 # A dynamic DCF's code is also every shared library it loads: counted too.
 dcf_kind=static
@@ -227,4 +248,4 @@ for m in plain-udp plain-http tls psk remediation; do
   printf '%-44s %14s %10s  %s\n' "$what" "$(mib "${rss[$m]}")" "$(ratio "${rss[$m]}" "$base_rss")" \
     "<= 8 MiB: $(goal "${rss[$m]}" "$limit8")"
 done
-printf '%-44s %14s %10s  %s\n' "DCF peak RSS, ipsec" "n/a" "" "(needs the IPsec test's namespaces and SeGW)"
+printf '%-44s %14s %10s  %s\n' "DCF peak RSS, ipsec" "n/a" "" "(needs namespaces and a SeGW: integration-ipsec-* logs the IKE daemon's)"

@@ -3,3 +3,8 @@
 # its licence in an SPDX header (data and prose excepted).
 add_test(NAME lint-licence COMMAND ${CMAKE_CURRENT_LIST_DIR}/licence.sh ${CMAKE_SOURCE_DIR})
 set_tests_properties(lint-licence PROPERTIES LABELS unit TIMEOUT 60)
+
+# mayday-normal links no DCF code (issue 11; normal_links.sh).
+add_test(NAME lint-normal-links-no-dcf
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/normal_links.sh $<TARGET_FILE:mayday-normal>)
+set_tests_properties(lint-normal-links-no-dcf PROPERTIES LABELS unit TIMEOUT 60)
