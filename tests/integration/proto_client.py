@@ -298,8 +298,11 @@ def ack_fields(claims):
         if isinstance(k, int) and k >= 0 and k > 7:
             raise Malformed("unknown critical claim %d" % k)
     for k in range(7):
-        if k not in claims:
-            raise Malformed("claim %d missing" % k)
+        want = str if k == 1 else int
+        if k not in claims or type(claims[k]) is not want:  # bool is no int here
+            raise Malformed("claim %d missing or of the wrong type" % k)
+    if 7 in claims and (type(claims[7]) is not str or not 1 <= len(claims[7].encode()) <= 255):
+        raise Malformed("acs_url of the wrong type or size")
     if claims[4] not in (0, 1, 2) or claims[5] not in (0, 1, 2, 3, 4):
         raise Malformed("status or action unsupported")
     if claims[5] == 2 and 7 not in claims:
@@ -346,7 +349,7 @@ def cmd_post(a):
         return 1
     if a.ack_out:
         with open(a.ack_out, "wb") as f:
-            f.write(answer[:MAX_ACK])
+            f.write(answer)  # up to 1025 bytes: verify-ack refuses what is over 1024
     print(status)
     return 0
 
