@@ -6,6 +6,14 @@ add_test(NAME integration-distress-loop
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_distress_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(integration-distress-loop PROPERTIES LABELS integration TIMEOUT 180)
 
+# proto_client.py, an indication client written from docs/protocol.md alone
+# (Python standard library and the openssl command), byte-exact against the
+# §10 vectors; test_acs_thirdparty.sh sends its indications (issue 12).
+add_test(NAME integration-proto-client
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_proto_client.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-proto-client PROPERTIES LABELS integration TIMEOUT 60
+                     SKIP_RETURN_CODE 77)
+
 include(${MAYDAY_INTEGRATION_DIR}/server.cmake OPTIONAL)
 include(${MAYDAY_INTEGRATION_DIR}/psk.cmake OPTIONAL)
 

@@ -5,10 +5,13 @@
 # once per namespace (cwmp-1-0 with Digest MD5, cwmp-1-2 with Digest SHA-256),
 # no client certificate, root "InternetGatewayDevice.", no vendor
 # parameters, a Reboot it refuses, a Connection Request listener.
-# Each device goes from distress (a signed indication over plain HTTP, made
-# by srv_itool) to recovered: GetRPCMethods answered; GetParameterValues of
-# standard names only; Download of the golden bundle fetched over HTTPS with
-# Digest; TransferComplete, Reboot refused (the attempt stays "installed");
+# Each device goes from distress (a signed indication over plain HTTP, made,
+# posted and its signed acknowledgement checked by proto_client.py, a client
+# written from docs/protocol.md alone with the standard library and the
+# openssl command: no mayday code) to recovered: GetRPCMethods answered;
+# GetParameterValues of standard names only; Download of the golden bundle
+# fetched over HTTPS with Digest; TransferComplete, Reboot refused (the
+# attempt stays "installed");
 # its own reboot, "1 BOOT" + TransferComplete: recovered. A third device
 # faults GetParameterValues: the attempt fails with that reason at once (no
 # state that waits). The ACS decisions are in maydayctl show. Every envelope
@@ -26,7 +29,9 @@ if ! command -v xmllint >/dev/null || [ ! -f "$xsd" ]; then
   echo "SKIP: xmllint or $xsd missing"
   exit 77
 fi
+command -v openssl >/dev/null || fail "openssl missing"
 cpe=$here/cwmp_cpe.py
+client="python3 -B $here/proto_client.py"
 
 make_ca opca "mayday test operator CA"
 issue server opca "/CN=hems.mayday.test" serverAuth 30 "DNS:hems.mayday.test,IP:127.0.0.1"
@@ -86,12 +91,22 @@ grep -qi '^www-authenticate: Digest realm="mayday-acs".*algorithm=SHA-256' "$wor
   fail "distress without a client certificate"
 
 # ---- distress -> recovered, per namespace ---------------------------------------------------
+# distress ID COUNTER: the device's indication (its enrolled key), signed and
+# posted by proto_client.py; the signed ack must say stored, remediate at the
+# ACS. (The device's state is the caller's to check: a CPE already waiting
+# for its Connection Request may be recovered by the time the ack is read.)
 distress() {
-  local ind
-  ind=$(sign "$1" "$2" 2)
-  [ "$(curl -sS -o "$work/ack" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/cose' \
-    --data-binary @"$ind" "http://127.0.0.1:$http_port/v1/distress")" = 200 ] || fail "distress of $1"
-  [ "$(state "$1")" = remediation_scheduled ] || fail "$1 is $(state "$1")"
+  local ind="$work/ind-$1-$2.cose" ack
+  $client indication --key "$work/$1.key" --device-id "$1" --counter "$2" --time 1700000000 \
+    --transport 2 --out "$ind" || fail "proto_client indication $1 $2"
+  [ "$($client post --url "http://127.0.0.1:$http_port/v1/distress" --ack-out "$work/ack" "$ind")" = 200 ] ||
+    fail "distress of $1"
+  ack=$($client verify-ack --pub "$work/hems.pub" --in "$work/ack" --device-id "$1" --counter "$2") ||
+    fail "ack of $1"
+  case $ack in
+    "status=0 action=2 "*" acs_url=$base/cwmp") ;;
+    *) fail "ack of $1: $ack" ;;
+  esac
 }
 cpe_args() {  # cpe_args DEVICE NS ALG SCENARIO
   echo "$4" --acs "$base/cwmp" --ca "$work/opca.pem" --ns "$2" --alg "$3" \
@@ -108,8 +123,10 @@ run_cpe() {  # run_cpe DEVICE NS ALG SCENARIO
 # its next periodic Inform.
 for v in "igd-10 1-0 MD5" "igd-12 1-2 SHA-256"; do
   set -- $v
+  : > "$work/cpe-$1.out"   # there before the loop below reads it
   python3 -B "$cpe" $(cpe_args "$1" "$2" "$3" remediate) --cr-wait ${CR_WAIT:-60} > "$work/cpe-$1.out" 2>&1 &
   cpid=$!
+  bg_pids="$bg_pids $cpid"
   for _ in $(seq 300); do
     grep -q '^READY' "$work/cpe-$1.out" && break
     kill -0 $cpid 2>/dev/null || break
@@ -142,6 +159,7 @@ done
 
 # ---- a Fault to GetParameterValues ends the attempt ------------------------------------------
 distress igd-gpv 1
+[ "$(state igd-gpv)" = remediation_scheduled ] || fail "igd-gpv is $(state igd-gpv)"
 run_cpe igd-gpv 1-2 SHA-256 refuse-gpv
 json=$("$ctl" -d "$store" --json show igd-gpv)
 [ "$(jq -r .device.state <<<"$json")" = in_distress ] || fail "igd-gpv: $json"
