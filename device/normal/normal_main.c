@@ -218,11 +218,11 @@ int main(int argc, char **argv)
 	char aerr[128];
 	if (normal_attach_cfg_parse(&acfg, env_get, aerr, sizeof aerr) != MAYDAY_OK) {
 		log_info("%s", aerr);
-		return MAYDAY_EXIT_NORMAL_FAILED;
+		goto out;
 	}
 	if (boot_state_parse_slot(o.slot, &slot) != MAYDAY_OK) {
 		log_info("--slot must be a or b, not \"%s\"", o.slot);
-		return MAYDAY_EXIT_NORMAL_FAILED;
+		goto out;
 	}
 	m = calloc(1, sizeof *m);
 	if (!m) {
