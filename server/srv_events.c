@@ -36,7 +36,7 @@ struct consumer {
 	const char *name;              /* the cursor's key: the URL, or "syslog" */
 	bool is_syslog;
 	struct evhttp_uri *uri;        /* webhooks */
-	struct evhttp_connection *conn;
+	struct evhttp_connection *conn; /* during a POST only */
 	char host_header[SRV_CONFIG_VALUE_MAX + 1];
 	unsigned backoff_ms;           /* 0: not failing */
 	int64_t next_ms;               /* monotonic ms of the next try */
@@ -121,7 +121,6 @@ static bool post_event(struct srv_events *e, struct consumer *c, const struct st
 	evhttp_add_header(h, "X-Mayday-Event-Id", id);
 	evhttp_add_header(h, "X-Mayday-Event-Type", ev->type);
 	evhttp_add_header(h, "X-Mayday-Signature", sig);
-	evhttp_add_header(h, "Connection", "keep-alive");
 	evbuffer_add(evhttp_request_get_output_buffer(req), ev->json, ev->json_len);
 	const char *path = evhttp_uri_get_path(c->uri);
 	char target[SRV_CONFIG_VALUE_MAX + 2];
@@ -134,11 +133,11 @@ static bool post_event(struct srv_events *e, struct consumer *c, const struct st
 	while (p.code < 0)
 		if (event_base_dispatch(e->base) < 0)
 			break;
-	if (p.code < 200 || p.code > 299) {
-		/* A fresh connection next time: the old one may be half dead. */
-		evhttp_connection_free(c->conn);
-		c->conn = NULL;
-	}
+	/* A connection per event: a receiver that closes after each answer
+	 * (HTTP/1.0, Connection: close) would otherwise fail the next POST on
+	 * the stale one. Keep-alive is left for later. */
+	evhttp_connection_free(c->conn);
+	c->conn = NULL;
 	return p.code >= 200 && p.code <= 299;
 }
 
