@@ -108,6 +108,10 @@ static bool post_event(struct srv_events *e, struct consumer *c, const struct st
 			return false;
 		evhttp_connection_set_timeout(c->conn, SRV_EVENTS_TIMEOUT_S);
 		evhttp_connection_set_retries(c->conn, 0);
+		/* The answer is not read, only its status: a receiver cannot make
+		 * maydayd buffer much. */
+		evhttp_connection_set_max_headers_size(c->conn, SRV_EVENTS_ANSWER_MAX);
+		evhttp_connection_set_max_body_size(c->conn, SRV_EVENTS_ANSWER_MAX);
 	}
 	struct evhttp_request *req = evhttp_request_new(post_done, &p);
 	if (req == NULL)
@@ -340,7 +344,7 @@ void srv_events_free(struct srv_events *e)
 		if (e->c[i].uri)
 			evhttp_uri_free(e->c[i].uri);
 	}
-	if (e->c[e->n].uri)   /* a webhook that failed to parse */
+	if (e->n < sizeof(e->c) / sizeof(e->c[0]) && e->c[e->n].uri)   /* one that failed to parse */
 		evhttp_uri_free(e->c[e->n].uri);
 	if (e->base)
 		event_base_free(e->base);

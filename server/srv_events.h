@@ -32,6 +32,7 @@
 #define SRV_EVENTS_POLL_MS     250   /* new events are looked for this often */
 #define SRV_EVENTS_KEY_MAX     256   /* bytes of the HMAC key */
 #define SRV_EVENTS_KEY_MIN     16
+#define SRV_EVENTS_ANSWER_MAX  16384 /* bytes of a webhook's answer headers, and body */
 #define SRV_EVENTS_ROUND       64    /* events per consumer before the others' turn */
 
 struct srv_events;
