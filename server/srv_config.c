@@ -92,6 +92,16 @@ static const struct key keys[] = {
 	{"admin", "allow_non_loopback", K_STR, 2, 3, F(admin_allow_non_loopback), 0},
 	{"silence", "default", K_UINT, 0, SRV_SILENCE_MAX, F(silence_default), 0},
 	/* and "class.NAME" (silence_class): a key per product class */
+	{"events", "webhook_1", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(events_webhook[0]), 0},
+	{"events", "webhook_2", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(events_webhook[1]), 0},
+	{"events", "webhook_3", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(events_webhook[2]), 0},
+	{"events", "webhook_4", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(events_webhook[3]), 0},
+	{"events", "secret_file", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(events_secret_file), 0},
+	{"events", "syslog", K_STR, 2, 3, F(events_syslog), 0},
+	{"events", "retry_min_ms", K_UINT, SRV_EVENTS_RETRY_MIN_MS, SRV_EVENTS_RETRY_MAX_MS,
+	 F(events_retry_min_ms), 0},
+	{"events", "retry_max_ms", K_UINT, SRV_EVENTS_RETRY_MIN_MS, SRV_EVENTS_RETRY_MAX_MS,
+	 F(events_retry_max_ms), 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -314,6 +324,9 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->acs_wait_s = 300;
 	strcpy(cfg->admin_allow_non_loopback, "no");
 	cfg->silence_default = SRV_SILENCE_DEFAULT;
+	strcpy(cfg->events_syslog, "no");
+	cfg->events_retry_min_ms = 500;
+	cfg->events_retry_max_ms = 60000;
 }
 
 /* 127.0.0.0/8, ::1, or an IPv4-mapped 127.0.0.0/8. */
@@ -327,6 +340,29 @@ static int is_loopback(const struct srv_addr *a)
 	if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr))
 		return a6->sin6_addr.s6_addr[12] == 127;
 	return IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+}
+
+/* [events]: webhooks are plain http:// (TLS to a webhook is not done yet)
+ * and signed, so they need the key; the backoff's bounds in order. */
+static const char *events_check(const struct srv_config *cfg)
+{
+	int any = 0;
+	for (unsigned i = 0; i < SRV_EVENTS_WEBHOOKS_MAX; i++) {
+		const char *u = cfg->events_webhook[i];
+		if (!u[0])
+			continue;
+		any = 1;
+		if (strncmp(u, "http://", 7) != 0 || u[7] == '\0' || u[7] == '/')
+			return "[events] webhook_N must be http://HOST[:PORT][/PATH] "
+			       "(https:// is not supported yet)";
+	}
+	if (any && !cfg->events_secret_file[0])
+		return "[events] a webhook needs secret_file (the HMAC-SHA256 key)";
+	if (strcmp(cfg->events_syslog, "yes") != 0 && strcmp(cfg->events_syslog, "no") != 0)
+		return "[events] syslog must be yes or no";
+	if (cfg->events_retry_min_ms > cfg->events_retry_max_ms)
+		return "[events] retry_min_ms is above retry_max_ms";
+	return NULL;
 }
 
 /* What a listener needs beyond its address, checked once the file is read. */
@@ -361,6 +397,9 @@ static const char *listeners_incomplete(const struct srv_config *cfg)
 	    strcmp(cfg->admin_allow_non_loopback, "yes") != 0)
 		return "[admin] listen is not a loopback address (127.0.0.0/8, ::1); "
 		       "set allow_non_loopback = yes to mean it";
+	const char *events_why = events_check(cfg);
+	if (events_why != NULL)
+		return events_why;
 	if (!cfg->udp_listen.len && !cfg->http_listen.len && !cfg->https_listen.len &&
 	    !cfg->psk_listen.len && !cfg->ipsec_listen.len)
 		return "no listener: every listen is none";

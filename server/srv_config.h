@@ -21,6 +21,10 @@
  * SRV_SILENCE_CLASSES_MAX) say how long a device may stay silent before it
  * is unreachable (srv_silence.h).
  *
+ * [events] (srv_events.h): webhook_1..webhook_4 (http:// URLs; needs
+ * secret_file, the HMAC key, a secret file like the others), syslog = yes
+ * logs every event once, retry_min_ms/retry_max_ms bound the backoff.
+ *
  * [admin] listen is the metrics endpoint (srv_admin.h): off unless given,
  * and refused on an address other than loopback (127.0.0.0/8, ::1) unless
  * allow_non_loopback = yes says the operator means it.
@@ -68,6 +72,9 @@
 #define SRV_SILENCE_CLASSES_MAX 16u        /* = STORE_SILENCE_CLASSES_MAX */
 #define SRV_SILENCE_CLASS_PREFIX "class."
 #define SRV_ACS_WAIT_MAX       86400   /* a day */
+#define SRV_EVENTS_WEBHOOKS_MAX 4      /* [events] webhook_1 .. webhook_4 */
+#define SRV_EVENTS_RETRY_MIN_MS 10
+#define SRV_EVENTS_RETRY_MAX_MS 3600000  /* an hour */
 
 /* A listener's address; len 0 when the listener is off. */
 struct srv_addr {
@@ -144,6 +151,12 @@ struct srv_config {
 		char product_class[MAYDAY_CLASS_MAX + 1];
 		unsigned interval;
 	} silence_classes[SRV_SILENCE_CLASSES_MAX];
+	/* [events] (srv_events.h): the outbox's consumers; off unless given */
+	char events_webhook[SRV_EVENTS_WEBHOOKS_MAX][SRV_CONFIG_VALUE_MAX + 1]; /* "" none */
+	char events_secret_file[SRV_CONFIG_VALUE_MAX + 1]; /* HMAC-SHA256 key, 0600 */
+	char events_syslog[4];                    /* "yes" or "no" (default) */
+	unsigned events_retry_min_ms;             /* first retry after, default 500 */
+	unsigned events_retry_max_ms;             /* backoff doubles up to, default 60000 */
 };
 
 /* Defaults for everything optional; db and hems_key empty. */

@@ -194,6 +194,17 @@ enum mayday_err store_count_states(struct store *st, struct store_state_counts *
 	return st->be->count_states(st, out);
 }
 
+enum mayday_err store_events_next(struct store *st, const char *consumer,
+				  struct store_event *out)
+{
+	return st->be->events_next(st, consumer, out);
+}
+
+enum mayday_err store_events_ack(struct store *st, const char *consumer, int64_t id)
+{
+	return st->be->events_ack(st, consumer, id);
+}
+
 const char *store_errmsg(struct store *st)
 {
 	return st->be->errmsg(st);

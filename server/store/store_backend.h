@@ -15,6 +15,7 @@
 #include "store_acs.h"
 #include "store_remed.h"
 #include "store_silence.h"
+#include "store_events.h"
 
 struct store_backend {
 	const char *scheme; /* "sqlite" for "sqlite:PATH" */
@@ -98,6 +99,10 @@ struct store_backend {
 					   unsigned max, store_acs_connreq_cb cb, void *ctx);
 	enum mayday_err (*acs_notes)(struct store *st, const char *device_id,
 				     store_acs_note_cb cb, void *ctx);
+	/* the events outbox (store_events.h) */
+	enum mayday_err (*events_next)(struct store *st, const char *consumer,
+				       struct store_event *out);
+	enum mayday_err (*events_ack)(struct store *st, const char *consumer, int64_t id);
 };
 
 struct store {

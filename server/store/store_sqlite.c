@@ -422,4 +422,6 @@ const struct store_backend store_sqlite_backend = {
 	.acs_connreq_due = store_sqlite_acs_connreq_due,
 	.acs_reboot_refused = store_sqlite_acs_reboot_refused,
 	.acs_notes = store_sqlite_acs_notes,
+	.events_next = store_sqlite_events_next,
+	.events_ack = store_sqlite_events_ack,
 };

@@ -16,7 +16,7 @@
 #include "store_silence.h"
 #include "store_state.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 9
+#define STORE_SQLITE_SCHEMA_VERSION 10
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -178,5 +178,9 @@ void store_sqlite_remed_row(sqlite3_stmt *q, struct store_remed_attempt *a);
 	"SELECT id, incident_id, device_id, attempt, command_key, token, token_used, bundle," \
 	" bundle_size, free_space, max_image_size, started_at, finished_at, result, fault_code," \
 	" detail FROM remediation_attempts "
+
+enum mayday_err store_sqlite_events_next(struct store *st, const char *consumer,
+					 struct store_event *out);
+enum mayday_err store_sqlite_events_ack(struct store *st, const char *consumer, int64_t id);
 
 #endif

@@ -263,10 +263,58 @@ static const char migrate_v9[] =
 	" CHECK (msg_version IN (1, 2));"
 	"UPDATE schema_version SET version = 9;";
 
+/* Version 10 (issue 13 point 3, store_events.h): the outbox. Every change
+ * an operator's systems hear about leaves an events row, written by a
+ * trigger on the history row that records the change, so the event is in
+ * the same transaction by construction: a rolled-back change leaves none.
+ * incident_events gives incident.opened, incident.state_changed (every
+ * other kind but 'indication'), device.unreachable ('silent') and
+ * device.reachable ('heard'); remediation_class_events gives class.paused
+ * and class.resumed; an attempt leaving in_progress gives
+ * remediation.attempt_result. Append-only: ids are never reused, and a
+ * consumer's cursor (event_cursors.delivered_up_to, the highest id it
+ * acknowledged) is all delivery needs. Self-contained, like v7. */
+static const char migrate_v10[] =
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" created_at INTEGER NOT NULL,"
+	" type TEXT NOT NULL,"
+	" device_id TEXT,"
+	" payload TEXT NOT NULL CHECK (json_valid(payload)));"
+	"CREATE TABLE event_cursors ("
+	" endpoint TEXT PRIMARY KEY NOT NULL,"
+	" delivered_up_to INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events"
+	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"CREATE TRIGGER events_append_only_d BEFORE DELETE ON events"
+	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"CREATE TRIGGER events_of_incident AFTER INSERT ON incident_events"
+	" WHEN new.kind != 'indication' BEGIN"
+	" INSERT INTO events (created_at, type, device_id, payload)"
+	"  SELECT new.at, CASE new.kind WHEN 'opened' THEN 'incident.opened'"
+	"   WHEN 'silent' THEN 'device.unreachable' WHEN 'heard' THEN 'device.reachable'"
+	"   ELSE 'incident.state_changed' END, i.device_id,"
+	"   json_object('incident_id', new.incident_id, 'kind', new.kind,"
+	"    'from_state', new.from_state, 'to_state', new.to_state,"
+	"    'indication_id', new.indication_id)"
+	"  FROM incidents i WHERE i.id = new.incident_id; END;"
+	"CREATE TRIGGER events_of_class AFTER INSERT ON remediation_class_events BEGIN"
+	" INSERT INTO events (created_at, type, device_id, payload)"
+	"  VALUES (new.at, 'class.' || new.kind, NULL,"
+	"   json_object('product_class', new.product_class, 'failures', new.failures)); END;"
+	"CREATE TRIGGER events_of_attempt AFTER UPDATE OF result ON remediation_attempts"
+	" WHEN old.result = 'in_progress' AND new.result != 'in_progress' BEGIN"
+	" INSERT INTO events (created_at, type, device_id, payload)"
+	"  VALUES (coalesce(new.finished_at, new.started_at), 'remediation.attempt_result',"
+	"   new.device_id, json_object('incident_id', new.incident_id, 'attempt', new.attempt,"
+	"    'command_key', new.command_key, 'result', new.result,"
+	"    'fault_code', new.fault_code, 'detail', new.detail)); END;"
+	"UPDATE schema_version SET version = 10;";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {
 	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6, migrate_v7,
-	migrate_v8, migrate_v9};
+	migrate_v8, migrate_v9, migrate_v10};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

@@ -151,6 +151,12 @@ out=$("$ctl" -d "$store" --json resume femto-it) || fail "resume femto-it"
   fail "after resume: $("$ctl" -d "$store" --json classes)"
 [ "$(q "SELECT group_concat(kind) FROM (SELECT kind FROM remediation_class_events
        WHERE product_class = 'femto-it' ORDER BY id)")" = paused,resumed ] || fail "class history"
+# the outbox (docs/operations.md "Events") has each, in the same order, and the failed attempts
+[ "$(q "SELECT group_concat(type) FROM (SELECT type FROM events WHERE type LIKE 'class.%'
+       AND json_extract(payload, '\$.product_class') = 'femto-it' ORDER BY id)")" = \
+  class.paused,class.resumed ] || fail "class events: $(q "SELECT type FROM events")"
+[ "$(q "SELECT count(*) FROM events WHERE type = 'remediation.attempt_result'
+       AND json_extract(payload, '\$.result') = 'failed'")" -ge 2 ] || fail "no attempt_result events"
 # Failures count only when they finish after the resume (second resolution).
 sleep 1.1
 key3=$(download hnb-3)

@@ -179,5 +179,13 @@ class.femto-long = 3600"
 sleep 2
 [ "$(state hnb-3)" = unreachable ] || fail "hnb-3 after a restart: $(state hnb-3)"
 grep -q "silence: device hnb-3" "$work/maydayd.log" && fail "hnb-3 moved again after a restart"
+# each move is in the outbox (docs/operations.md "Events") with the state it left
+[ "$(q "SELECT count(*) FROM events WHERE type = 'device.unreachable' AND device_id = 'hnb-3'
+       AND json_extract(payload, '\$.to_state') = 'unreachable'")" = 1 ] ||
+  fail "hnb-3's unreachable event: $(q "SELECT type, device_id, payload FROM events")"
+[ "$(q "SELECT count(*) FROM events WHERE type = 'device.reachable'")" -ge 1 ] ||
+  fail "no device.reachable event: $(q "SELECT type, device_id FROM events")"
+[ "$(q "SELECT count(*) FROM events WHERE type = 'device.unreachable' AND device_id = 'hnb-5'")" = 0 ] ||
+  fail "hnb-5 (an hour's interval) has an unreachable event"
 stop_daemon
 echo "ok: silence -> unreachable (Inform, distress, never heard), back by contact, not by a forgery"

@@ -111,6 +111,33 @@ static void expect_bad(const char *text, const char *needle)
 
 #define BASE "[server]\ndb=sqlite:x.db\nhems_key=k.pem\n"
 
+/* [events]: defaults off, webhooks http:// with a key, bounds in order. */
+static void test_events(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256];
+	assert_int_equal(parse(BASE, &cfg, err), MAYDAY_OK);
+	assert_string_equal(cfg.events_webhook[0], "");
+	assert_string_equal(cfg.events_syslog, "no");
+	assert_int_equal(cfg.events_retry_min_ms, 500);
+	assert_int_equal(cfg.events_retry_max_ms, 60000);
+	assert_int_equal(parse(BASE "[events]\nwebhook_1 = http://127.0.0.1:9/h\n"
+			       "webhook_4 = http://hooks.example/x\nsecret_file = /k\n"
+			       "syslog = yes\nretry_min_ms = 10\nretry_max_ms = 10\n", &cfg, err),
+			 MAYDAY_OK);
+	assert_string_equal(cfg.events_webhook[0], "http://127.0.0.1:9/h");
+	assert_string_equal(cfg.events_webhook[3], "http://hooks.example/x");
+	assert_string_equal(cfg.events_syslog, "yes");
+	expect_bad(BASE "[events]\nwebhook_1 = http://a/\n", "secret_file");
+	expect_bad(BASE "[events]\nwebhook_1 = https://a/\nsecret_file = /k\n", "http://");
+	expect_bad(BASE "[events]\nwebhook_1 = http:///x\nsecret_file = /k\n", "http://");
+	expect_bad(BASE "[events]\nwebhook_5 = http://a/\n", "webhook_5");
+	expect_bad(BASE "[events]\nsyslog = maybe\n", "syslog");
+	expect_bad(BASE "[events]\nretry_min_ms = 9\n", "retry_min_ms");
+	expect_bad(BASE "[events]\nretry_min_ms = 600\nretry_max_ms = 500\n", "above");
+}
+
 static void test_bad_values(void **state)
 {
 	(void)state;
@@ -449,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_admin),
 		cmocka_unit_test(test_silence),
+		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_example_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

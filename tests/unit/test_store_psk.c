@@ -545,6 +545,8 @@ static void test_migrate_plaintext(void **state)
 		 "DROP INDEX devices_class_silence;"
 		 "ALTER TABLE devices DROP COLUMN last_seen;"
 		 "DROP TABLE cwmp_credentials; DROP TABLE acs_decisions; DROP TABLE cwmp_connreq;"
+		 /* and version 10's outbox (store_events.h) */
+		 "DROP TRIGGER IF EXISTS events_of_incident; DROP TRIGGER IF EXISTS events_of_class; DROP TRIGGER IF EXISTS events_of_attempt; DROP TABLE events; DROP TABLE event_cursors;"
 		 "ALTER TABLE indications DROP COLUMN msg_version;"
 		 "UPDATE schema_version SET version = 4;", hex);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);

@@ -480,6 +480,8 @@ static void test_migrate_v3(void **state)
 				      " DROP TABLE cwmp_credentials; DROP TABLE acs_decisions;"
 				      " DROP TABLE cwmp_connreq;"
 				      /* and version 9's message version */
+				      /* and version 10's outbox (store_events.h) */
+				      " DROP TRIGGER IF EXISTS events_of_incident; DROP TRIGGER IF EXISTS events_of_class; DROP TRIGGER IF EXISTS events_of_attempt; DROP TABLE events; DROP TABLE event_cursors;"
 				      " ALTER TABLE indications DROP COLUMN msg_version;"
 				      " UPDATE schema_version SET version = 3;", NULL, NULL, NULL),
 			 SQLITE_OK);

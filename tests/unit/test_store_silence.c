@@ -359,6 +359,8 @@ static void test_migrate_v6(void **state)
 				      /* and version 8's ACS tables (store_acs.h) */
 				      " DROP TABLE cwmp_credentials; DROP TABLE acs_decisions;"
 				      " DROP TABLE cwmp_connreq;"
+				      /* and version 10's outbox (store_events.h) */
+				      " DROP TRIGGER IF EXISTS events_of_incident; DROP TRIGGER IF EXISTS events_of_class; DROP TRIGGER IF EXISTS events_of_attempt; DROP TABLE events; DROP TABLE event_cursors;"
 				      " ALTER TABLE indications DROP COLUMN msg_version;"
 				      " UPDATE schema_version SET version = 6;", NULL, NULL, NULL),
 			 SQLITE_OK);

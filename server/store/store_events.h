@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The events outbox (issue 13 point 3, docs/operations.md "Events"): the
+ * store writes an event in the same transaction as the change it describes
+ * (the schema's triggers do, so no code path can forget); consumers --
+ * maydayd's webhook and syslog delivery, srv_events.h -- read them in id
+ * order past their own cursor and move the cursor once an event is
+ * delivered. Events are never deleted, so a consumer that was down, or a
+ * daemon killed between commit and delivery, picks up where its cursor
+ * stands: at-least-once, in order, per consumer.
+ *
+ * Types: incident.opened, incident.state_changed, device.unreachable,
+ * device.reachable, class.paused, class.resumed,
+ * remediation.attempt_result.
+ */
+#ifndef MAYDAY_STORE_EVENTS_H
+#define MAYDAY_STORE_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mayday/error.h"
+#include "store.h"
+
+#define STORE_EVENT_JSON_MAX   4096  /* bytes of an event's JSON document */
+#define STORE_EVENT_TYPE_MAX   40
+#define STORE_EVENT_CONSUMER_MAX 200 /* bytes of a consumer's name (a URL) */
+
+struct store_event {
+	int64_t id;                          /* increasing, never reused */
+	char type[STORE_EVENT_TYPE_MAX + 1];
+	/* {"id":..,"type":..,"created_at":..,"device_id":..|null,"data":{..}},
+	 * NUL-terminated; an event whose document does not fit is refused
+	 * (MAYDAY_E_INTERNAL: the schema's payloads are small and bounded). */
+	char json[STORE_EVENT_JSON_MAX + 1];
+	size_t json_len;
+};
+
+/* The first event past `consumer`'s cursor (a consumer never seen before
+ * starts at the beginning) into *out; MAYDAY_E_NOTFOUND when there is none.
+ * Not inside an ingest batch. */
+MAYDAY_NODISCARD enum mayday_err store_events_next(struct store *st, const char *consumer,
+						   struct store_event *out);
+/* Moves `consumer`'s cursor to `id` (never back). */
+MAYDAY_NODISCARD enum mayday_err store_events_ack(struct store *st, const char *consumer,
+						  int64_t id);
+
+#endif
