@@ -263,10 +263,19 @@ static const char migrate_v9[] =
 	" CHECK (msg_version IN (1, 2));"
 	"UPDATE schema_version SET version = 9;";
 
+/* Version 10 (the fleet view, store_fleet.h): a partial index of signed
+ * indications by arrival, carrying the device and image version, so a
+ * window of the fleet is read from the index alone. Self-contained, so a
+ * merge that puts another migration before it only renumbers the last line. */
+static const char migrate_v10[] =
+	"CREATE INDEX indications_fleet"
+	" ON indications(received_at, device_id, image_version) WHERE trust = 'signed';"
+	"UPDATE schema_version SET version = 10;";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {
 	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6, migrate_v7,
-	migrate_v8, migrate_v9};
+	migrate_v8, migrate_v9, migrate_v10};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {
