@@ -195,6 +195,13 @@ enum mayday_err store_fleet(struct store *st, const struct store_fleet_query *q,
 	return st->be->fleet(st, q, cb, ctx);
 }
 
+enum mayday_err store_fleet_anomalies(struct store *st, const struct store_fleet_rule *rule,
+				      int64_t now, struct store_fleet_anomaly *out, size_t cap,
+				      size_t *n)
+{
+	return st->be->fleet_anomalies(st, rule, now, out, cap, n);
+}
+
 static const char *const fleet_by_names[] = {
 	[STORE_FLEET_CLASS] = "class",
 	[STORE_FLEET_IMAGE] = "image",

@@ -87,6 +87,9 @@ struct store_backend {
 	/* the fleet view (store_fleet.h) */
 	enum mayday_err (*fleet)(struct store *st, const struct store_fleet_query *q,
 				 store_fleet_cb cb, void *ctx);
+	enum mayday_err (*fleet_anomalies)(struct store *st, const struct store_fleet_rule *rule,
+					   int64_t now, struct store_fleet_anomaly *out, size_t cap,
+					   size_t *n);
 	/* CPE credentials and ACS decisions (store_acs.h) */
 	enum mayday_err (*acs_cred_set)(struct store *st, const struct store_acs_cred *c);
 	enum mayday_err (*acs_cred_get)(struct store *st, const char *username,

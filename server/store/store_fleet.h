@@ -16,6 +16,7 @@
 #define MAYDAY_STORE_FLEET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mayday/limits.h"
@@ -56,6 +57,40 @@ typedef int (*store_fleet_cb)(void *ctx, const struct store_fleet_row *row);
 /* MAYDAY_E_INVALID for an unknown `by` or a limit out of range. */
 MAYDAY_NODISCARD enum mayday_err store_fleet(struct store *st, const struct store_fleet_query *q,
 					     store_fleet_cb cb, void *ctx);
+
+/* The fleet anomaly: at least `devices` devices of one product class
+ * reporting the same failed component in signed indications of the last
+ * `window_s` seconds. Each finding is recorded in fleet_anomalies, once per
+ * (class, component, window): a finding suppresses the same pair until
+ * window_s after it. With auto_pause, a finding also pauses remediation of
+ * the class (a 'paused' row in the class history, store_remed.h, with 0
+ * failures; `maydayctl resume` lifts it), unless it is already paused.
+ * Borrowed strings. */
+struct store_fleet_rule {
+	const char *product_class;  /* non-empty */
+	uint32_t devices;           /* >= 1 */
+	int64_t window_s;           /* >= 1 */
+	bool auto_pause;
+};
+
+/* One new finding. */
+struct store_fleet_anomaly {
+	int64_t id;                               /* its fleet_anomalies row */
+	char product_class[MAYDAY_CLASS_MAX + 1];
+	char component[MAYDAY_NAME_MAX + 1];      /* device text: escape before printing */
+	uint64_t devices;                         /* distinct devices in the window */
+	bool paused;                              /* this finding paused the class */
+};
+
+/* Evaluates `rule` at `now` and records the new findings, all in one
+ * IMMEDIATE transaction (two callers never record one finding twice); at
+ * most `cap` of them (the largest first), copied to out[0..*n). Findings
+ * beyond `cap` are found again by the next call. MAYDAY_E_INVALID for a
+ * rule out of range. */
+MAYDAY_NODISCARD enum mayday_err store_fleet_anomalies(struct store *st,
+						       const struct store_fleet_rule *rule,
+						       int64_t now, struct store_fleet_anomaly *out,
+						       size_t cap, size_t *n);
 
 /* "class" / "image" / "component" / "digest"; NULL out of range. */
 const char *store_fleet_by_name(enum store_fleet_by by);

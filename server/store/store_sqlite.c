@@ -416,6 +416,7 @@ const struct store_backend store_sqlite_backend = {
 	.silence_sweep = store_sqlite_silence_sweep,
 	.count_states = store_sqlite_count_states,
 	.fleet = store_sqlite_fleet,
+	.fleet_anomalies = store_sqlite_fleet_anomalies,
 	.acs_cred_set = store_sqlite_acs_cred_set,
 	.acs_cred_get = store_sqlite_acs_cred_get,
 	.acs_note = store_sqlite_acs_note,

@@ -91,6 +91,9 @@ enum mayday_err store_sqlite_event(struct store_sqlite *s, int64_t incident, int
 /* The fleet view (store_sqlite_fleet.c). */
 enum mayday_err store_sqlite_fleet(struct store *st, const struct store_fleet_query *q,
 				   store_fleet_cb cb, void *ctx);
+enum mayday_err store_sqlite_fleet_anomalies(struct store *st, const struct store_fleet_rule *rule,
+					     int64_t now, struct store_fleet_anomaly *out,
+					     size_t cap, size_t *n);
 
 /* Silence (store_sqlite_silence.c). Inside an open transaction: contact
  * at `now` (nothing happens for a device not enrolled: the caller finds

@@ -265,11 +265,26 @@ static const char migrate_v9[] =
 
 /* Version 10 (the fleet view, store_fleet.h): a partial index of signed
  * indications by arrival, carrying the device and image version, so a
- * window of the fleet is read from the index alone. Self-contained, so a
+ * window of the fleet is read from the index alone; and the fleet
+ * anomalies found, append-only like the rest of the history. Self-contained, so a
  * merge that puts another migration before it only renumbers the last line. */
 static const char migrate_v10[] =
 	"CREATE INDEX indications_fleet"
 	" ON indications(received_at, device_id, image_version) WHERE trust = 'signed';"
+	"CREATE TABLE fleet_anomalies ("
+	" id INTEGER PRIMARY KEY,"
+	" product_class TEXT NOT NULL,"
+	" component TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" devices INTEGER NOT NULL,"
+	" threshold INTEGER NOT NULL,"
+	" window_s INTEGER NOT NULL,"
+	" paused INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX fleet_anomalies_pair ON fleet_anomalies(product_class, component, at);"
+	"CREATE TRIGGER fleet_anomalies_append_only_u BEFORE UPDATE ON fleet_anomalies"
+	" BEGIN SELECT RAISE(ABORT, 'fleet anomalies are append-only'); END;"
+	"CREATE TRIGGER fleet_anomalies_append_only_d BEFORE DELETE ON fleet_anomalies"
+	" BEGIN SELECT RAISE(ABORT, 'fleet anomalies are append-only'); END;"
 	"UPDATE schema_version SET version = 10;";
 
 /* migrations[i] takes a database from version i to i + 1. */

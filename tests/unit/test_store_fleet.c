@@ -3,7 +3,8 @@
  * counts distinct devices and indications of the window, unverified rows
  * and rows before the window never count, the class filter, the order
  * (largest first) and the limit, the rejected arguments, and the index the
- * window is read through. */
+ * window is read through; the anomaly rule: its threshold, its window,
+ * once per (class, component, window), and the automatic pause. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,7 +171,124 @@ static void test_rejects(void **state)
 	assert_null(store_fleet_by_name((enum store_fleet_by)4));
 }
 
-/* The window is read through the fleet index, not a scan of indications. */
+static long long raw_scalar(struct fx *fx, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char path[400];
+	snprintf(path, sizeof(path), "%s/hems.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	long long v = fx_scalar(db, sql);
+	sqlite3_close(db);
+	return v;
+}
+
+static size_t anomalies(struct fx *fx, const char *cls, uint32_t devices, int64_t window_s,
+			bool pause, int64_t now, struct store_fleet_anomaly *out)
+{
+	struct store_fleet_rule r = {.product_class = cls, .devices = devices,
+				     .window_s = window_s, .auto_pause = pause};
+	size_t n = 99;
+	assert_int_equal(store_fleet_anomalies(fx->st, &r, now, out, 4, &n), MAYDAY_OK);
+	return n;
+}
+
+static void test_anomaly_threshold(void **state)
+{
+	struct fx *fx = *state;
+	struct store_fleet_anomaly a[4];
+	/* femto-a: three devices failing kernel.img within 940..1040. */
+	assert_int_equal(anomalies(fx, "femto-a", 4, 100, false, 1040, a), 0);
+	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM fleet_anomalies"), 0);
+	assert_int_equal(anomalies(fx, "femto-a", 3, 100, false, 1040, a), 1);
+	assert_string_equal(a[0].product_class, "femto-a");
+	assert_string_equal(a[0].component, "kernel.img");
+	assert_int_equal(a[0].devices, 3);
+	assert_false(a[0].paused);
+	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM fleet_anomalies WHERE"
+				    " product_class = 'femto-a' AND component = 'kernel.img'"
+				    " AND devices = 3 AND threshold = 3 AND window_s = 100"
+				    " AND at = 1040"), 1);
+	/* femto-b: its one signed failure counts, the unverified flood
+	 * naming hnb-4 ("forged") never does (its kernel.img at 999 is
+	 * before this window, 1000..1100). */
+	assert_int_equal(anomalies(fx, "femto-b", 1, 100, false, 1100, a), 1);
+	assert_string_equal(a[0].component, "rootfs");
+	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM remediation_class_events"), 0);
+}
+
+static void test_anomaly_window(void **state)
+{
+	struct fx *fx = *state;
+	struct store_fleet_anomaly a[4];
+	/* Window 1020..1040: only hnb-2 and hnb-3. */
+	assert_int_equal(anomalies(fx, "femto-a", 3, 20, false, 1040, a), 0);
+	assert_int_equal(anomalies(fx, "femto-a", 2, 20, false, 1040, a), 1);
+	assert_int_equal(a[0].devices, 2);
+}
+
+static void test_anomaly_once(void **state)
+{
+	struct fx *fx = *state;
+	struct store_fleet_anomaly a[4];
+	assert_int_equal(anomalies(fx, "femto-a", 3, 100, false, 1040, a), 1);
+	assert_int_equal(anomalies(fx, "femto-a", 3, 100, false, 1040, a), 0);
+	assert_int_equal(anomalies(fx, "femto-a", 3, 100, false, 1100, a), 0);
+	/* A new wave after the window: found again, once. */
+	put(fx, "hnb-1", 10, 1200, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
+	put(fx, "hnb-2", 10, 1201, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
+	put(fx, "hnb-3", 10, 1202, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
+	assert_int_equal(anomalies(fx, "femto-a", 3, 100, false, 1210, a), 1);
+	assert_int_equal(anomalies(fx, "femto-a", 3, 100, false, 1211, a), 0);
+	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM fleet_anomalies"), 2);
+}
+
+static void test_anomaly_pause(void **state)
+{
+	struct fx *fx = *state;
+	struct store_fleet_anomaly a[4];
+	assert_int_equal(anomalies(fx, "femto-a", 3, 100, true, 1040, a), 1);
+	assert_true(a[0].paused);
+	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM remediation_class_events WHERE"
+				    " product_class = 'femto-a' AND kind = 'paused' AND at = 1040"), 1);
+	assert_int_equal(raw_scalar(fx, "SELECT paused FROM fleet_anomalies"), 1);
+	/* Already paused: the next finding records, and pauses nothing more. */
+	put(fx, "hnb-1", 10, 1200, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
+	put(fx, "hnb-2", 10, 1201, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
+	put(fx, "hnb-3", 10, 1202, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
+	assert_int_equal(anomalies(fx, "femto-a", 3, 100, true, 1210, a), 1);
+	assert_false(a[0].paused);
+	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM remediation_class_events"), 1);
+}
+
+static void test_anomaly_rejects(void **state)
+{
+	struct fx *fx = *state;
+	struct store_fleet_anomaly a[1];
+	struct store_fleet_rule r = {.product_class = "femto-a", .devices = 0, .window_s = 100};
+	size_t n = 7;
+	assert_int_equal(store_fleet_anomalies(fx->st, &r, 1040, a, 1, &n), MAYDAY_E_INVALID);
+	r.devices = 1;
+	r.window_s = 0;
+	assert_int_equal(store_fleet_anomalies(fx->st, &r, 1040, a, 1, &n), MAYDAY_E_INVALID);
+	r.window_s = 100;
+	r.product_class = "";
+	assert_int_equal(store_fleet_anomalies(fx->st, &r, 1040, a, 1, &n), MAYDAY_E_INVALID);
+	r.product_class = "femto-a";
+	assert_int_equal(store_fleet_anomalies(fx->st, &r, 1040, a, 0, &n), MAYDAY_E_INVALID);
+	assert_int_equal(n, 0);
+	/* cap bounds what one call records; the rest is found by the next. */
+	put(fx, "hnb-4", 10, 1035, "1.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
+	r.product_class = "femto-b";
+	assert_int_equal(store_fleet_anomalies(fx->st, &r, 1040, a, 1, &n), MAYDAY_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_fleet_anomalies(fx->st, &r, 1040, a, 1, &n), MAYDAY_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_fleet_anomalies(fx->st, &r, 1040, a, 1, &n), MAYDAY_OK);
+	assert_int_equal(n, 0);
+}
+
+/* The window is read through the fleet index, not a scan of indications
+ * (the query's shape as store_sqlite_fleet.c builds it). */
 static void test_uses_index(void **state)
 {
 	struct fx *fx = *state;
@@ -182,7 +300,7 @@ static void test_uses_index(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
 		"EXPLAIN QUERY PLAN SELECT d.product_class, count(DISTINCT i.device_id)"
-		" FROM indications i JOIN devices d ON d.id = i.device_id"
+		" FROM indications i CROSS JOIN devices d ON d.id = i.device_id"
 		" WHERE i.trust = 'signed' AND i.received_at >= 1000 GROUP BY 1",
 		-1, &q, NULL), SQLITE_OK);
 	while (sqlite3_step(q) == SQLITE_ROW)
@@ -203,6 +321,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_class_filter_and_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uses_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anomaly_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anomaly_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anomaly_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anomaly_pause, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anomaly_rejects, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -492,7 +492,7 @@ static void test_migrate_v5(void **state)
 		 " ALTER TABLE devices DROP COLUMN last_seen;"
 		 /* and version 8's ACS tables (store_acs.h) */
 		 " DROP TABLE cwmp_credentials; DROP TABLE acs_decisions; DROP TABLE cwmp_connreq;"
-		 " DROP INDEX indications_fleet;"
+		 " DROP INDEX indications_fleet; DROP TABLE fleet_anomalies;"
 		 " ALTER TABLE indications DROP COLUMN msg_version;"
 		 " UPDATE schema_version SET version = 5;");
 

@@ -545,7 +545,7 @@ static void test_migrate_plaintext(void **state)
 		 "DROP INDEX devices_class_silence;"
 		 "ALTER TABLE devices DROP COLUMN last_seen;"
 		 "DROP TABLE cwmp_credentials; DROP TABLE acs_decisions; DROP TABLE cwmp_connreq;"
-		 "DROP INDEX indications_fleet;"
+		 "DROP INDEX indications_fleet; DROP TABLE fleet_anomalies;"
 		 "ALTER TABLE indications DROP COLUMN msg_version;"
 		 "UPDATE schema_version SET version = 4;", hex);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);

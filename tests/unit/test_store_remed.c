@@ -480,7 +480,7 @@ static void test_migrate_v3(void **state)
 				      " DROP TABLE cwmp_credentials; DROP TABLE acs_decisions;"
 				      " DROP TABLE cwmp_connreq;"
 				      /* and version 9's message version */
-				      " DROP INDEX indications_fleet;"
+				      " DROP INDEX indications_fleet; DROP TABLE fleet_anomalies;"
 				      " ALTER TABLE indications DROP COLUMN msg_version;"
 				      " UPDATE schema_version SET version = 3;", NULL, NULL, NULL),
 			 SQLITE_OK);

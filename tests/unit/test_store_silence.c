@@ -359,7 +359,7 @@ static void test_migrate_v6(void **state)
 				      /* and version 8's ACS tables (store_acs.h) */
 				      " DROP TABLE cwmp_credentials; DROP TABLE acs_decisions;"
 				      " DROP TABLE cwmp_connreq;"
-				      " DROP INDEX indications_fleet;"
+				      " DROP INDEX indications_fleet; DROP TABLE fleet_anomalies;"
 				      " ALTER TABLE indications DROP COLUMN msg_version;"
 				      " UPDATE schema_version SET version = 6;", NULL, NULL, NULL),
 			 SQLITE_OK);
