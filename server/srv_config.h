@@ -28,6 +28,7 @@
 #ifndef MAYDAY_SRV_CONFIG_H
 #define MAYDAY_SRV_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -67,6 +68,7 @@
 #define SRV_SILENCE_MAX         31536000u  /* a year */
 #define SRV_SILENCE_CLASSES_MAX 16u        /* = STORE_SILENCE_CLASSES_MAX */
 #define SRV_SILENCE_CLASS_PREFIX "class."
+#define SRV_FLEET_DEVICES_MAX   10000000u  /* [fleet] N */
 #define SRV_ACS_WAIT_MAX       86400   /* a day */
 
 /* A listener's address; len 0 when the listener is off. */
@@ -144,6 +146,15 @@ struct srv_config {
 		char product_class[MAYDAY_CLASS_MAX + 1];
 		unsigned interval;
 	} silence_classes[SRV_SILENCE_CLASSES_MAX];
+	/* [fleet] (srv_fleet.h): class.NAME = N/T [pause], the fleet anomaly
+	 * rule of a product class; none by default */
+	unsigned fleet_n_classes;
+	struct {
+		char product_class[MAYDAY_CLASS_MAX + 1];
+		unsigned devices;                 /* N: 1..SRV_FLEET_DEVICES_MAX */
+		unsigned window;                  /* T seconds: 1..SRV_SILENCE_MAX */
+		bool pause;                       /* pause the class's remediation */
+	} fleet_classes[SRV_SILENCE_CLASSES_MAX];
 };
 
 /* Defaults for everything optional; db and hems_key empty. */

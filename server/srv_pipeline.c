@@ -22,9 +22,9 @@
  * Every slot leaving the pipeline passes finish(), where its outcome is
  * counted (srv_stats_finished). The admin listener (srv_admin.h, off by
  * default) reads the stats and the queues' depths; it is not a distress
- * listener and lives from create to destroy. Nor is the silence sweeper
- * (srv_silence.h, its own thread and store handle), started with the
- * writer and stopped after it.
+ * listener and lives from create to destroy. Nor are the silence and the
+ * fleet anomaly sweepers (srv_silence.h, srv_fleet.h, each its own thread
+ * and store handle), started with the writer and stopped after it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -46,6 +46,7 @@
 #include "srv_ratelimit.h"
 #include "srv_sigguard.h"
 #include "srv_tls.h"
+#include "srv_fleet.h"
 #include "srv_silence.h"
 #include "srv_writer.h"
 #include "store.h"
@@ -93,6 +94,7 @@ struct srv_pipeline {
 	int listening;
 	struct srv_admin *admin;       /* NULL when [admin] is off */
 	struct srv_silence *silence;   /* NULL when [silence] is off */
+	struct srv_fleet *fleet;       /* NULL without a [fleet] rule */
 	pthread_t writer;
 	int writer_started;
 };
@@ -365,6 +367,10 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 		log_warnx("silence sweeper: %s", mayday_strerror(err));
 		goto fail;
 	}
+	if ((err = srv_fleet_new(&p->fleet, cfg)) != MAYDAY_OK) {
+		log_warnx("fleet anomaly sweeper: %s", mayday_strerror(err));
+		goto fail;
+	}
 	if ((err = open_listeners(p)) != MAYDAY_OK)
 		goto fail;
 	if (cfg->admin_listen.len && (err = open_admin(p)) != MAYDAY_OK)
@@ -381,7 +387,7 @@ enum mayday_err srv_pipeline_run(struct srv_pipeline *p)
 	if (pthread_create(&p->writer, NULL, writer_main, p) != 0)
 		return MAYDAY_E_INTERNAL;
 	p->writer_started = 1;
-	if (srv_silence_start(p->silence) != MAYDAY_OK)
+	if (srv_silence_start(p->silence) != MAYDAY_OK || srv_fleet_start(p->fleet) != MAYDAY_OK)
 		return MAYDAY_E_INTERNAL;
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		if (pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]) != 0)
@@ -450,6 +456,7 @@ void srv_pipeline_stop(struct srv_pipeline *p)
 		pthread_join(p->writer, NULL);
 	p->writer_started = 0;
 	srv_silence_stop(p->silence);
+	srv_fleet_stop(p->fleet);
 }
 
 void srv_pipeline_destroy(struct srv_pipeline *p)
@@ -468,6 +475,7 @@ void srv_pipeline_destroy(struct srv_pipeline *p)
 		mayday_cose_verifier_free(p->workers[i].ver);
 	}
 	srv_silence_free(p->silence);
+	srv_fleet_free(p->fleet);
 	store_close(p->writer_st);
 	srv_ikemap_free(p->ike);
 	srv_ratelimit_fini(&p->limit);
