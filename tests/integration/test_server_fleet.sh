@@ -62,6 +62,16 @@ alive
 "$ctl" -d "$store" --json fleet --by component --since 1h > "$work/fleet.json" || fail "maydayctl fleet"
 [ "$(jq -r '.[0].component + " " + (.[0].devices | tostring)' "$work/fleet.json")" = "rootfs.img 4" ] ||
   fail "maydayctl fleet: $(cat "$work/fleet.json")"
+"$ctl" -d "$store" --json fleet --by digest > "$work/digest.json" || fail "maydayctl fleet --by digest"
+[ "$(jq -r '.[0].component + " " + .[0].measured_digest + " " + (.[0].indications | tostring)' \
+      "$work/digest.json")" = "rootfs.img $(printf 'bb%.0s' $(seq 32)) 4" ] ||
+  fail "maydayctl fleet --by digest: $(cat "$work/digest.json")"
+rc=0; "$ctl" -d "$store" fleet --since 1x >/dev/null 2>&1 || rc=$?
+[ $rc = 2 ] || fail "--since 1x: exit $rc, not a usage error"
+rc=0; "$ctl" -d "$store" fleet --by device >/dev/null 2>&1 || rc=$?
+[ $rc = 2 ] || fail "--by device: exit $rc, not a usage error"
+rc=0; "$ctl" -d "$store" fleet --limit 0 >/dev/null 2>&1 || rc=$?
+[ $rc = 2 ] || fail "--limit 0: exit $rc, not a usage error"
 "$ctl" -d "$store" resume femto-it >/dev/null || fail "resume"
 [ "$(paused)" = false ] || fail "resume did not lift the pause"
 stop_daemon

@@ -35,7 +35,7 @@ static int parse_duration(const char *s, int64_t *out)
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	int64_t unit = 1;
-	if (errno != 0 || end == s || v <= 0 || s[0] == '+' || s[0] == ' ')
+	if (s[0] < '0' || s[0] > '9' || errno != 0 || end == s || v <= 0)
 		return -1;
 	switch (*end) {
 	case '\0': case 's': unit = 1; break;
@@ -58,7 +58,10 @@ static int row(void *ctx, const struct store_fleet_row *r)
 	l->rows++;
 	if (l->c->json) {
 		json_t *o = json_object();
-		json_object_set_new(o, store_fleet_by_name(l->by), json_string(r->key));
+		/* the names `maydayctl devices --json` uses */
+		json_object_set_new(o, l->by == STORE_FLEET_CLASS ? "product_class"
+				    : l->by == STORE_FLEET_IMAGE ? "image_version" : "component",
+				    json_string(r->key));
 		if (l->by == STORE_FLEET_DIGEST)
 			json_object_set_new(o, "measured_digest", json_string(r->digest_hex));
 		json_object_set_new(o, "devices", json_integer((json_int_t)r->devices));
