@@ -4,15 +4,19 @@
  * grouping, run once per call (an operator's query, not a hot path).
  *
  * The window is read through indications_fleet, a partial index on
- * (received_at, device_id, image_version) of signed rows only: the class
- * and image groupings are answered from the index and devices' primary key
- * without touching the wide indication rows, and the component groupings
- * reach failed_components by its primary key (indication_id, idx).
- * CROSS JOIN pins that loop order: left to itself, the planner walks
- * devices by class (for the GROUP BY) and looks every device's indications
- * up, which read all 1M rows of the benchmark (bench/fleet.sh) for a
- * window of 33k. Distinct counts, because an indication may name a component twice and a
- * device may send many indications.
+ * (received_at, device_id, image_version, trust) of signed rows only: the
+ * class and image groupings are answered from that covering index and
+ * devices' primary key without touching the wide indication rows, and the
+ * component groupings reach failed_components by its primary key
+ * (indication_id, idx). CROSS JOIN pins that loop order: left to itself,
+ * the planner walks devices by class (for the GROUP BY) and looks every
+ * device's indications up, which read all 1M rows of the benchmark
+ * (bench/fleet.sh) for a window of 33k. Distinct counts, because an
+ * indication may name a component twice and a device may send many.
+ *
+ * The anomaly rule (store_fleet_anomalies) is the component grouping of
+ * one class with a HAVING, evaluated and recorded in one IMMEDIATE
+ * transaction.
  */
 #include <stdio.h>
 #include <string.h>

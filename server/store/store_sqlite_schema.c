@@ -264,13 +264,15 @@ static const char migrate_v9[] =
 	"UPDATE schema_version SET version = 9;";
 
 /* Version 10 (the fleet view, store_fleet.h): a partial index of signed
- * indications by arrival, carrying the device and image version, so a
- * window of the fleet is read from the index alone; and the fleet
+ * indications by arrival, carrying the device and image version (and
+ * trust, without which SQLite reads each row to test the partial index's
+ * own condition), so a window of the fleet is read from the index alone;
+ * and the fleet
  * anomalies found, append-only like the rest of the history. Self-contained, so a
  * merge that puts another migration before it only renumbers the last line. */
 static const char migrate_v10[] =
 	"CREATE INDEX indications_fleet"
-	" ON indications(received_at, device_id, image_version) WHERE trust = 'signed';"
+	" ON indications(received_at, device_id, image_version, trust) WHERE trust = 'signed';"
 	"CREATE TABLE fleet_anomalies ("
 	" id INTEGER PRIMARY KEY,"
 	" product_class TEXT NOT NULL,"
