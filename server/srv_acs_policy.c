@@ -59,6 +59,16 @@ enum mayday_err srv_acs_policy_bundle(const struct srv_acs_policy *pol, const ch
  * incident not yet started (an attempt in progress holds its own slot).
  * Inside the batch a class's pause is seen once recorded; recording it is
  * left to the ACS (a failed check here means "not held back"). */
+/* The run of failed attempts that pauses a class. With the rule off
+ * (pause_after_failures 0) a pause recorded otherwise -- by a fleet anomaly
+ * rule with "pause" (srv_fleet.h) -- still holds: no run reaches
+ * UINT32_MAX, and a class whose newest history row is a pause is paused
+ * whatever n. */
+static uint32_t pause_run(const struct srv_acs_policy *pol)
+{
+	return pol->pause_after_failures > 0 ? pol->pause_after_failures : UINT32_MAX;
+}
+
 static bool held_back(const struct srv_acs_policy *pol, struct store *st,
 		      const struct store_remed_status *rs, int64_t now)
 {
@@ -66,9 +76,8 @@ static bool held_back(const struct srv_acs_policy *pol, struct store *st,
 	uint32_t n = 0;
 	if (strcmp(rs->state, "in_distress") != 0 && strcmp(rs->state, "remediation_scheduled") != 0)
 		return false;
-	if (pol->pause_after_failures > 0 &&
-	    store_remed_class_paused(st, rs->product_class, pol->pause_after_failures, now,
-				     &paused, &newly) == MAYDAY_OK && paused)
+	if (store_remed_class_paused(st, rs->product_class, pause_run(pol), now, &paused,
+				     &newly) == MAYDAY_OK && paused)
 		return true;
 	return store_remed_in_flight(st, now - (int64_t)pol->download_window_s, &n) == MAYDAY_OK &&
 	       n >= pol->max_in_flight;
@@ -109,10 +118,8 @@ bool srv_acs_policy_paused(const struct srv_acs_policy *pol, struct store *st,
 {
 	static struct log_limit lim_store;
 	bool paused = false, newly = false;
-	if (pol->pause_after_failures == 0)
-		return false;
-	enum mayday_err err = store_remed_class_paused(st, product_class, pol->pause_after_failures,
-						       now, &paused, &newly);
+	enum mayday_err err = store_remed_class_paused(st, product_class, pause_run(pol), now,
+						       &paused, &newly);
 	if (err != MAYDAY_OK) {
 		log_limited(&lim_store, "cwmp: pause state of class %.32s: %s", product_class,
 			    mayday_strerror(err));

@@ -13,7 +13,8 @@
  * A product class whose pause_after_failures most recent finished attempts
  * all failed is paused (store_remed.h): the ACS starts nothing new on its
  * devices (they stay scheduled) until an operator resumes the class. Acks
- * may still say REMEDIATE; the device's session then just ends.
+ * may still say REMEDIATE; the device's session then just ends. A class
+ * paused by a fleet anomaly rule (srv_fleet.h) is held back the same way.
  */
 #ifndef MAYDAY_SRV_ACS_POLICY_H
 #define MAYDAY_SRV_ACS_POLICY_H
@@ -34,7 +35,7 @@ struct srv_acs_policy {
 	uint32_t max_attempts;
 	uint32_t max_in_flight;
 	uint32_t download_window_s; /* an attempt older than this holds no download slot */
-	uint32_t pause_after_failures; /* 0: classes are never paused */
+	uint32_t pause_after_failures; /* 0: failures never pause a class */
 	uint32_t wait_s;           /* what a "wait" ack asks of the device */
 	bool http_auth;            /* CPEs may log in by HTTP Digest/Basic (srv_acs_login.h) */
 };
@@ -68,7 +69,8 @@ MAYDAY_NODISCARD enum mayday_err srv_acs_policy_apply(const struct srv_acs_polic
  * paused (checked, and recorded once it has pause_after_failures failed
  * attempts in a row), or its state cannot be read (fail closed; logged,
  * rate-limited). The call that records the pause logs it, once per pause.
- * Never true when pause_after_failures is 0. */
+ * With pause_after_failures 0 no run of failures pauses a class, but a
+ * pause recorded by a fleet anomaly rule (srv_fleet.h) still holds. */
 bool srv_acs_policy_paused(const struct srv_acs_policy *pol, struct store *st,
 			   const char *product_class, int64_t now);
 

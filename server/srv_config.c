@@ -239,6 +239,52 @@ static int silence_class(struct parse *p, int line, const char *name, const char
 	return 1;
 }
 
+/* [fleet] class.NAME = N/T [pause]: the fleet anomaly rule of a class
+ * (srv_fleet.h); NAME as for [silence]. */
+static int fleet_class(struct parse *p, int line, const char *name, const char *value)
+{
+	struct srv_config *cfg = p->cfg;
+	const char *cls = name + strlen(SRV_SILENCE_CLASS_PREFIX);
+	size_t n = strlen(cls);
+	char num[16], win[16];
+	const char *slash = strchr(value, '/'), *sp;
+	if (n == 0 || n > MAYDAY_CLASS_MAX)
+		return fail(p, line, "[fleet] %s: the product class must have 1..%d characters",
+			    name, MAYDAY_CLASS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (cls[i] <= ' ' || cls[i] > '~')
+			return fail(p, line, "[fleet] %s: not a product class", name);
+	}
+	for (unsigned i = 0; i < cfg->fleet_n_classes; i++) {
+		if (strcmp(cfg->fleet_classes[i].product_class, cls) == 0)
+			return fail(p, line, "[fleet] %s given twice", name);
+	}
+	if (cfg->fleet_n_classes >= SRV_SILENCE_CLASSES_MAX)
+		return fail(p, line, "[fleet] more than %u classes", SRV_SILENCE_CLASSES_MAX);
+	sp = slash != NULL ? strchr(slash, ' ') : NULL;
+	bool pause = sp != NULL && strcmp(sp, " pause") == 0;
+	size_t ln = slash != NULL ? (size_t)(slash - value) : 0;
+	size_t lw = slash != NULL ? (sp != NULL ? (size_t)(sp - slash - 1) : strlen(slash + 1)) : 0;
+	unsigned d, w;
+	if (slash == NULL || (sp != NULL && !pause) || ln == 0 || ln >= sizeof(num) || lw == 0 ||
+	    lw >= sizeof(win))
+		goto bad;
+	memcpy(num, value, ln);
+	num[ln] = '\0';
+	memcpy(win, slash + 1, lw);
+	win[lw] = '\0';
+	if (!parse_uint(num, 1, SRV_FLEET_DEVICES_MAX, &d) || !parse_uint(win, 1, SRV_SILENCE_MAX, &w))
+		goto bad;
+	memcpy(cfg->fleet_classes[cfg->fleet_n_classes].product_class, cls, n + 1);
+	cfg->fleet_classes[cfg->fleet_n_classes].devices = d;
+	cfg->fleet_classes[cfg->fleet_n_classes].window = w;
+	cfg->fleet_classes[cfg->fleet_n_classes++].pause = pause;
+	return 1;
+bad:
+	return fail(p, line, "[fleet] %s: '%s' is not DEVICES/SECONDS [pause] "
+		    "(1..%u devices, 1..%u s)", name, value, SRV_FLEET_DEVICES_MAX, SRV_SILENCE_MAX);
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -249,6 +295,9 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (strcmp(section, "silence") == 0 &&
 	    strncmp(name, SRV_SILENCE_CLASS_PREFIX, strlen(SRV_SILENCE_CLASS_PREFIX)) == 0)
 		return silence_class(p, line, name, value);
+	if (strcmp(section, "fleet") == 0 &&
+	    strncmp(name, SRV_SILENCE_CLASS_PREFIX, strlen(SRV_SILENCE_CLASS_PREFIX)) == 0)
+		return fleet_class(p, line, name, value);
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)

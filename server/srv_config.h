@@ -32,6 +32,7 @@
 #ifndef MAYDAY_SRV_CONFIG_H
 #define MAYDAY_SRV_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -71,6 +72,7 @@
 #define SRV_SILENCE_MAX         31536000u  /* a year */
 #define SRV_SILENCE_CLASSES_MAX 16u        /* = STORE_SILENCE_CLASSES_MAX */
 #define SRV_SILENCE_CLASS_PREFIX "class."
+#define SRV_FLEET_DEVICES_MAX   10000000u  /* [fleet] N */
 #define SRV_ACS_WAIT_MAX       86400   /* a day */
 #define SRV_EVENTS_WEBHOOKS_MAX 4      /* [events] webhook_1 .. webhook_4 */
 #define SRV_EVENTS_RETRY_MIN_MS 10
@@ -157,6 +159,15 @@ struct srv_config {
 	char events_syslog[4];                    /* "yes" or "no" (default) */
 	unsigned events_retry_min_ms;             /* first retry after, default 500 */
 	unsigned events_retry_max_ms;             /* backoff doubles up to, default 60000 */
+	/* [fleet] (srv_fleet.h): class.NAME = N/T [pause], the fleet anomaly
+	 * rule of a product class; none by default */
+	unsigned fleet_n_classes;
+	struct {
+		char product_class[MAYDAY_CLASS_MAX + 1];
+		unsigned devices;                 /* N: 1..SRV_FLEET_DEVICES_MAX */
+		unsigned window;                  /* T seconds: 1..SRV_SILENCE_MAX */
+		bool pause;                       /* pause the class's remediation */
+	} fleet_classes[SRV_SILENCE_CLASSES_MAX];
 };
 
 /* Defaults for everything optional; db and hems_key empty. */

@@ -22,9 +22,10 @@
  * Every slot leaving the pipeline passes finish(), where its outcome is
  * counted (srv_stats_finished). The admin listener (srv_admin.h, off by
  * default) reads the stats and the queues' depths; it is not a distress
- * listener and lives from create to destroy. Nor is the silence sweeper
- * (srv_silence.h, its own thread and store handle), started with the
- * writer and stopped after it, nor event delivery (srv_events.h, likewise).
+ * listener and lives from create to destroy. Nor are the silence and the
+ * fleet anomaly sweepers (srv_silence.h, srv_fleet.h) or event delivery
+ * (srv_events.h), each its own thread and store handle, started with the
+ * writer and stopped after it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@
 #include "srv_ratelimit.h"
 #include "srv_sigguard.h"
 #include "srv_tls.h"
+#include "srv_fleet.h"
 #include "srv_silence.h"
 #include "srv_events.h"
 #include "srv_writer.h"
@@ -95,6 +97,7 @@ struct srv_pipeline {
 	struct srv_admin *admin;       /* NULL when [admin] is off */
 	struct srv_silence *silence;   /* NULL when [silence] is off */
 	struct srv_events *events;     /* NULL when [events] has no consumer */
+	struct srv_fleet *fleet;       /* NULL without a [fleet] rule */
 	pthread_t writer;
 	int writer_started;
 };
@@ -371,6 +374,10 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 		log_warnx("event delivery: %s", mayday_strerror(err));
 		goto fail;
 	}
+	if ((err = srv_fleet_new(&p->fleet, cfg)) != MAYDAY_OK) {
+		log_warnx("fleet anomaly sweeper: %s", mayday_strerror(err));
+		goto fail;
+	}
 	if ((err = open_listeners(p)) != MAYDAY_OK)
 		goto fail;
 	if (cfg->admin_listen.len && (err = open_admin(p)) != MAYDAY_OK)
@@ -387,7 +394,7 @@ enum mayday_err srv_pipeline_run(struct srv_pipeline *p)
 	if (pthread_create(&p->writer, NULL, writer_main, p) != 0)
 		return MAYDAY_E_INTERNAL;
 	p->writer_started = 1;
-	if (srv_silence_start(p->silence) != MAYDAY_OK)
+	if (srv_silence_start(p->silence) != MAYDAY_OK || srv_fleet_start(p->fleet) != MAYDAY_OK)
 		return MAYDAY_E_INTERNAL;
 	if (srv_events_start(p->events) != MAYDAY_OK)
 		return MAYDAY_E_INTERNAL;
@@ -459,6 +466,7 @@ void srv_pipeline_stop(struct srv_pipeline *p)
 	p->writer_started = 0;
 	srv_silence_stop(p->silence);
 	srv_events_stop(p->events);
+	srv_fleet_stop(p->fleet);
 }
 
 void srv_pipeline_destroy(struct srv_pipeline *p)
@@ -478,6 +486,7 @@ void srv_pipeline_destroy(struct srv_pipeline *p)
 	}
 	srv_silence_free(p->silence);
 	srv_events_free(p->events);
+	srv_fleet_free(p->fleet);
 	store_close(p->writer_st);
 	srv_ikemap_free(p->ike);
 	srv_ratelimit_fini(&p->limit);

@@ -189,6 +189,41 @@ enum mayday_err store_silence_sweep(struct store *st, const struct store_silence
 	return st->be->silence_sweep(st, rules, now, out, cap, n);
 }
 
+enum mayday_err store_fleet(struct store *st, const struct store_fleet_query *q,
+			    store_fleet_cb cb, void *ctx)
+{
+	return st->be->fleet(st, q, cb, ctx);
+}
+
+enum mayday_err store_fleet_anomalies(struct store *st, const struct store_fleet_rule *rule,
+				      int64_t now, struct store_fleet_anomaly *out, size_t cap,
+				      size_t *n)
+{
+	return st->be->fleet_anomalies(st, rule, now, out, cap, n);
+}
+
+static const char *const fleet_by_names[] = {
+	[STORE_FLEET_CLASS] = "class",
+	[STORE_FLEET_IMAGE] = "image",
+	[STORE_FLEET_COMPONENT] = "component",
+	[STORE_FLEET_DIGEST] = "digest",
+};
+
+const char *store_fleet_by_name(enum store_fleet_by by)
+{
+	return (unsigned)by <= STORE_FLEET_DIGEST ? fleet_by_names[by] : NULL;
+}
+
+bool store_fleet_by_parse(const char *name, enum store_fleet_by *out)
+{
+	for (unsigned i = 0; i <= STORE_FLEET_DIGEST; i++)
+		if (strcmp(name, fleet_by_names[i]) == 0) {
+			*out = (enum store_fleet_by)i;
+			return true;
+		}
+	return false;
+}
+
 enum mayday_err store_count_states(struct store *st, struct store_state_counts *out)
 {
 	return st->be->count_states(st, out);

@@ -16,6 +16,7 @@
 #include "store_remed.h"
 #include "store_silence.h"
 #include "store_events.h"
+#include "store_fleet.h"
 
 struct store_backend {
 	const char *scheme; /* "sqlite" for "sqlite:PATH" */
@@ -84,6 +85,12 @@ struct store_backend {
 					 int64_t now, struct store_silent_row *out, size_t cap,
 					 size_t *n);
 	enum mayday_err (*count_states)(struct store *st, struct store_state_counts *out);
+	/* the fleet view (store_fleet.h) */
+	enum mayday_err (*fleet)(struct store *st, const struct store_fleet_query *q,
+				 store_fleet_cb cb, void *ctx);
+	enum mayday_err (*fleet_anomalies)(struct store *st, const struct store_fleet_rule *rule,
+					   int64_t now, struct store_fleet_anomaly *out, size_t cap,
+					   size_t *n);
 	/* CPE credentials and ACS decisions (store_acs.h) */
 	enum mayday_err (*acs_cred_set)(struct store *st, const struct store_acs_cred *c);
 	enum mayday_err (*acs_cred_get)(struct store *st, const char *username,

@@ -11,7 +11,7 @@
  *
  * Types: incident.opened, incident.state_changed, device.unreachable,
  * device.reachable, class.paused, class.resumed,
- * remediation.attempt_result.
+ * remediation.attempt_result, fleet.anomaly.
  */
 #ifndef MAYDAY_STORE_EVENTS_H
 #define MAYDAY_STORE_EVENTS_H

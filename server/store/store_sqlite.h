@@ -16,7 +16,7 @@
 #include "store_silence.h"
 #include "store_state.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 10
+#define STORE_SQLITE_SCHEMA_VERSION 11
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -87,6 +87,13 @@ enum mayday_err store_sqlite_psk_advance(struct store_sqlite *s, const uint8_t *
 enum mayday_err store_sqlite_event(struct store_sqlite *s, int64_t incident, int64_t at,
 				   const char *kind, const char *from, const char *to,
 				   int64_t indication);
+
+/* The fleet view (store_sqlite_fleet.c). */
+enum mayday_err store_sqlite_fleet(struct store *st, const struct store_fleet_query *q,
+				   store_fleet_cb cb, void *ctx);
+enum mayday_err store_sqlite_fleet_anomalies(struct store *st, const struct store_fleet_rule *rule,
+					     int64_t now, struct store_fleet_anomaly *out,
+					     size_t cap, size_t *n);
 
 /* Silence (store_sqlite_silence.c). Inside an open transaction: contact
  * at `now` (nothing happens for a device not enrolled: the caller finds

@@ -311,10 +311,44 @@ static const char migrate_v10[] =
 	"    'fault_code', new.fault_code, 'detail', new.detail)); END;"
 	"UPDATE schema_version SET version = 10;";
 
+/* Version 11 (the fleet view, store_fleet.h): a partial index of signed
+ * indications by arrival, carrying the device and image version (and
+ * trust, without which SQLite reads each row to test the partial index's
+ * own condition), so a window of the fleet is read from the index alone;
+ * and the fleet
+ * anomalies found, append-only like the rest of the history, each also an
+ * outbox event (fleet.anomaly, version 10's events) written by a trigger in
+ * the same transaction. Self-contained, so a merge that puts another
+ * migration before it only renumbers the last line. */
+static const char migrate_v11[] =
+	"CREATE INDEX indications_fleet"
+	" ON indications(received_at, device_id, image_version, trust) WHERE trust = 'signed';"
+	"CREATE TABLE fleet_anomalies ("
+	" id INTEGER PRIMARY KEY,"
+	" product_class TEXT NOT NULL,"
+	" component TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" devices INTEGER NOT NULL,"
+	" threshold INTEGER NOT NULL,"
+	" window_s INTEGER NOT NULL,"
+	" paused INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX fleet_anomalies_pair ON fleet_anomalies(product_class, component, at);"
+	"CREATE TRIGGER fleet_anomalies_append_only_u BEFORE UPDATE ON fleet_anomalies"
+	" BEGIN SELECT RAISE(ABORT, 'fleet anomalies are append-only'); END;"
+	"CREATE TRIGGER fleet_anomalies_append_only_d BEFORE DELETE ON fleet_anomalies"
+	" BEGIN SELECT RAISE(ABORT, 'fleet anomalies are append-only'); END;"
+	"CREATE TRIGGER events_of_fleet_anomaly AFTER INSERT ON fleet_anomalies BEGIN"
+	" INSERT INTO events (created_at, type, device_id, payload)"
+	"  VALUES (new.at, 'fleet.anomaly', NULL,"
+	"   json_object('anomaly_id', new.id, 'product_class', new.product_class,"
+	"    'component', new.component, 'devices', new.devices, 'threshold', new.threshold,"
+	"    'window_s', new.window_s, 'paused', new.paused)); END;"
+	"UPDATE schema_version SET version = 11;";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {
 	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6, migrate_v7,
-	migrate_v8, migrate_v9, migrate_v10};
+	migrate_v8, migrate_v9, migrate_v10, migrate_v11};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

@@ -17,6 +17,7 @@
 #include "srv_acs_policy.h"
 #include "srv_ingest.h"
 #include "srv_writer.h"
+#include "store_fleet.h"
 #include "store_remed.h"
 #include "test_store_fixture.h"
 
@@ -277,6 +278,19 @@ static void test_held_back(void **state)
 	deliver(t, t->dev, "hnb-2", 3, &ack);
 	assert_int_equal(ack.action, MAYDAY_ACTION_REMEDIATE);
 	assert_string_equal(ack.acs_url, URL);
+	/* With failures never pausing, a fleet anomaly's pause still holds. */
+	t->pol.pause_after_failures = 0;
+	assert_false(srv_acs_policy_paused(&t->pol, t->fx.st, "femto-a", 1700000800));
+	struct store_fleet_rule r = {.product_class = "femto-a", .devices = 1,
+				     .window_s = 1700000800, .auto_pause = true};
+	struct store_fleet_anomaly an[2];
+	size_t n = 0;
+	assert_int_equal(store_fleet_anomalies(t->fx.st, &r, 1700000800, an, 2, &n), MAYDAY_OK);
+	assert_true(n >= 1);
+	assert_true(an[0].paused);
+	assert_true(srv_acs_policy_paused(&t->pol, t->fx.st, "femto-a", 1700000800));
+	deliver(t, t->dev, "hnb-2", 4, &ack);
+	assert_int_equal(ack.action, MAYDAY_ACTION_WAIT);
 }
 
 static void test_bundle_names(void **state)

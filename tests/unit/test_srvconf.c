@@ -14,6 +14,7 @@
 
 #include "mayday/limits.h"
 #include "srv_config.h"
+#include "srv_fleet.h"
 #include "srv_silence.h"
 
 static enum mayday_err parse(const char *text, struct srv_config *cfg, char *err)
@@ -372,6 +373,49 @@ static void test_admin(void **state)
 	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:1\nlisten = 127.0.0.1:2\n", "given twice");
 }
 
+static void test_fleet(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256];
+	assert_int_equal(parse(BASE, &cfg, err), MAYDAY_OK);
+	assert_int_equal(cfg.fleet_n_classes, 0);
+	assert_int_equal(srv_fleet_period_s(&cfg), 0);            /* no rule: no sweeper */
+	assert_int_equal(parse(BASE "[fleet]\nclass.femto-a = 500/3600 pause\n"
+			       "class.FAP_2.0 = 1/8\n", &cfg, err), MAYDAY_OK);
+	assert_int_equal(cfg.fleet_n_classes, 2);
+	assert_string_equal(cfg.fleet_classes[0].product_class, "femto-a");
+	assert_int_equal(cfg.fleet_classes[0].devices, 500);
+	assert_int_equal(cfg.fleet_classes[0].window, 3600);
+	assert_true(cfg.fleet_classes[0].pause);
+	assert_string_equal(cfg.fleet_classes[1].product_class, "FAP_2.0");
+	assert_int_equal(cfg.fleet_classes[1].devices, 1);
+	assert_int_equal(cfg.fleet_classes[1].window, 8);
+	assert_false(cfg.fleet_classes[1].pause);
+	assert_int_equal(srv_fleet_period_s(&cfg), 2);            /* 8 / 4 */
+	assert_int_equal(parse(BASE "[fleet]\nclass.a = 5/3600\n", &cfg, err), MAYDAY_OK);
+	assert_int_equal(srv_fleet_period_s(&cfg), 60);           /* at most 60 */
+
+	expect_bad(BASE "[fleet]\nclass.a = 5\n", "not DEVICES/SECONDS");
+	expect_bad(BASE "[fleet]\nclass.a = 0/60\n", "not DEVICES/SECONDS");
+	expect_bad(BASE "[fleet]\nclass.a = 5/0\n", "not DEVICES/SECONDS");
+	expect_bad(BASE "[fleet]\nclass.a = 5/31536001\n", "not DEVICES/SECONDS");
+	expect_bad(BASE "[fleet]\nclass.a = /60\n", "not DEVICES/SECONDS");
+	expect_bad(BASE "[fleet]\nclass.a = 5/\n", "not DEVICES/SECONDS");
+	expect_bad(BASE "[fleet]\nclass.a = 5/60 stop\n", "not DEVICES/SECONDS");
+	expect_bad(BASE "[fleet]\nclass.a = 5/60 pause now\n", "not DEVICES/SECONDS");
+	expect_bad(BASE "[fleet]\nclass.a = -5/60\n", "not DEVICES/SECONDS");
+	expect_bad(BASE "[fleet]\nclass.a = 5/60\nclass.a = 6/60\n",
+		   "[fleet] class.a given twice");
+	expect_bad(BASE "[fleet]\nclass. = 5/60\n", "1..32 characters");
+	expect_bad(BASE "[fleet]\nthreshold = 5\n", "unknown key 'threshold' in section [fleet]");
+	char text[2048];
+	int n = snprintf(text, sizeof(text), BASE "[fleet]\n");
+	for (unsigned i = 0; i <= SRV_SILENCE_CLASSES_MAX; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "class.c%u = 1/10\n", i);
+	expect_bad(text, "more than 16 classes");
+}
+
 static void test_silence(void **state)
 {
 	(void)state;
@@ -416,7 +460,7 @@ static void test_silence(void **state)
 	expect_bad(BASE "[silence]\nclass.a = 1h\n", "not an integer in 0..31536000");
 	expect_bad(BASE "[silence]\nclass.a = 31536001\n", "[silence] class.a");
 	expect_bad(BASE "[silence]\nclasses = 1\n", "unknown key 'classes' in section [silence]");
-	/* class. keys belong to [silence] only */
+	/* class. keys belong to [silence] and [fleet] only */
 	expect_bad(BASE "[acs]\nclass.a = 1\n", "unknown key");
 	char text[2048];
 	int n = snprintf(text, sizeof(text), BASE "[silence]\n");
@@ -477,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_admin),
 		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_fleet),
 		cmocka_unit_test(test_example_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -520,7 +520,7 @@ static void test_migrate_plaintext(void **state)
 {
 	struct t *t = *state;
 	uint8_t secret[MAYDAY_PSK_LEN];
-	char path[400], sql[1024], hex[2 * MAYDAY_PSK_LEN + 1];
+	char path[400], sql[2048], hex[2 * MAYDAY_PSK_LEN + 1];
 	struct store_psk p;
 	sqlite3 *db;
 	assert_int_equal(RAND_bytes(secret, sizeof(secret)), 1);
@@ -547,6 +547,7 @@ static void test_migrate_plaintext(void **state)
 		 "DROP TABLE cwmp_credentials; DROP TABLE acs_decisions; DROP TABLE cwmp_connreq;"
 		 /* and version 10's outbox (store_events.h) */
 		 "DROP TRIGGER IF EXISTS events_of_incident; DROP TRIGGER IF EXISTS events_of_class; DROP TRIGGER IF EXISTS events_of_attempt; DROP TABLE events; DROP TABLE event_cursors;"
+		 "DROP INDEX indications_fleet; DROP TABLE fleet_anomalies;"
 		 "ALTER TABLE indications DROP COLUMN msg_version;"
 		 "UPDATE schema_version SET version = 4;", hex);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);

@@ -361,6 +361,7 @@ static void test_migrate_v6(void **state)
 				      " DROP TABLE cwmp_connreq;"
 				      /* and version 10's outbox (store_events.h) */
 				      " DROP TRIGGER IF EXISTS events_of_incident; DROP TRIGGER IF EXISTS events_of_class; DROP TRIGGER IF EXISTS events_of_attempt; DROP TABLE events; DROP TABLE event_cursors;"
+				      " DROP INDEX indications_fleet; DROP TABLE fleet_anomalies;"
 				      " ALTER TABLE indications DROP COLUMN msg_version;"
 				      " UPDATE schema_version SET version = 6;", NULL, NULL, NULL),
 			 SQLITE_OK);

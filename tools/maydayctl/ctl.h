@@ -30,6 +30,7 @@ int ctl_export(struct ctl *c, int argc, char **argv);
 int ctl_approve(struct ctl *c, int argc, char **argv);
 int ctl_classes(struct ctl *c, int argc, char **argv);
 int ctl_resume(struct ctl *c, int argc, char **argv);
+int ctl_fleet(struct ctl *c, int argc, char **argv);
 int ctl_cwmp_credentials(struct ctl *c, int argc, char **argv);
 
 /* "2024-05-01T12:00:00Z"; "-" for 0. */

@@ -11,6 +11,8 @@
  *   maydayctl -d sqlite:PATH [--json] approve DEVICE
  *   maydayctl -d sqlite:PATH [--json] classes
  *   maydayctl -d sqlite:PATH [--json] resume CLASS
+ *   maydayctl -d sqlite:PATH [--json] fleet [--since DURATION]
+ *             [--by class|image|component|digest] [--class C] [--limit N]
  *   maydayctl -d sqlite:PATH [--json] cwmp-credentials DEVICE [--username USER]
  *             [--psk-kek KEK] < password
  * Global options come before the command; --json is also accepted after it.
@@ -41,6 +43,8 @@ static void usage(FILE *to)
 		"  approve DEVICE                                approve remediation of its open incident\n"
 		"  classes                                       product classes, their devices and remediation pause\n"
 		"  resume CLASS                                  resume remediation of a paused product class\n"
+		"  fleet [--since DURATION] [--by class|image|component|digest] [--class C] [--limit N]\n"
+		"                                                signed indications of a window, grouped\n"
 		"  cwmp-credentials DEVICE [--username USER] [--psk-kek KEK]\n"
 		"                                                set a CPE's HTTP login to the ACS (password on stdin);\n"
 		"                                                with the KEK, print the ACS's Connection Request login\n"
@@ -89,6 +93,8 @@ int main(int argc, char **argv)
 		run = ctl_classes;
 	else if (strcmp(cmd, "resume") == 0)
 		run = ctl_resume;
+	else if (strcmp(cmd, "fleet") == 0)
+		run = ctl_fleet;
 	else if (strcmp(cmd, "cwmp-credentials") == 0)
 		run = ctl_cwmp_credentials;
 	if (run == NULL) {
