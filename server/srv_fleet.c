@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The fleet anomaly sweeper (srv_fleet.h), built like the silence sweeper:
- * the thread sleeps on a condition variable against CLOCK_MONOTONIC, so
- * stopping it is a signal; the rules read wall-clock time, which is what
+ * The fleet anomaly sweeper (srv_fleet.h), a srv_sweeper thread like the
+ * silence sweeper; the rules read wall-clock time, which is what
  * received_at is stored in. The component name in the log line is device
  * text (authenticated, yet any bytes a compromised device chose), so it
  * is logged with every byte outside printable ASCII as '?': it can neither
@@ -10,23 +9,18 @@
  */
 #include "srv_fleet.h"
 
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "log.h"
+#include "srv_sweeper.h"
 #include "store.h"
 #include "store_ingest.h"   /* store_errmsg */
 
 struct srv_fleet {
 	const struct srv_config *cfg;
 	unsigned period_s;
-	struct store *st;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stop, started;
-	pthread_t thread;
+	struct srv_sweeper *sweeper;
 };
 
 static struct log_limit lim_store;
@@ -85,25 +79,13 @@ enum mayday_err srv_fleet_sweep(struct store *st, const struct srv_config *cfg, 
 	return first;
 }
 
-static void *run(void *arg)
+static void sweep(struct store *st, void *ctx)
 {
-	struct srv_fleet *f = arg;
-	pthread_mutex_lock(&f->mu);
-	while (!f->stop) {
-		pthread_mutex_unlock(&f->mu);
-		enum mayday_err err = srv_fleet_sweep(f->st, f->cfg, (int64_t)time(NULL));
-		if (err != MAYDAY_OK)
-			log_limited(&lim_store, "fleet: anomaly sweep failed: %s (%s); again in %us",
-				    mayday_strerror(err), store_errmsg(f->st), f->period_s);
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += f->period_s;
-		pthread_mutex_lock(&f->mu);
-		while (!f->stop && pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
-			;
-	}
-	pthread_mutex_unlock(&f->mu);
-	return NULL;
+	struct srv_fleet *f = ctx;
+	enum mayday_err err = srv_fleet_sweep(st, f->cfg, (int64_t)time(NULL));
+	if (err != MAYDAY_OK)
+		log_limited(&lim_store, "fleet: anomaly sweep failed: %s (%s); again in %us",
+			    mayday_strerror(err), store_errmsg(st), f->period_s);
 }
 
 enum mayday_err srv_fleet_new(struct srv_fleet **out, const struct srv_config *cfg)
@@ -117,22 +99,9 @@ enum mayday_err srv_fleet_new(struct srv_fleet **out, const struct srv_config *c
 		return MAYDAY_E_NOMEM;
 	f->cfg = cfg;
 	f->period_s = period;
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	int bad = pthread_mutex_init(&f->mu, NULL) != 0;
-	if (!bad && pthread_cond_init(&f->cv, &ca) != 0) {
-		pthread_mutex_destroy(&f->mu);
-		bad = 1;
-	}
-	pthread_condattr_destroy(&ca);
-	if (bad) {
-		free(f);
-		return MAYDAY_E_INTERNAL;
-	}
-	enum mayday_err err = store_open(&f->st, cfg->db);
+	enum mayday_err err = srv_sweeper_new(cfg->db, period, sweep, f, &f->sweeper);
 	if (err != MAYDAY_OK) {
-		srv_fleet_free(f);
+		free(f);
 		return err;
 	}
 	*out = f;
@@ -141,12 +110,11 @@ enum mayday_err srv_fleet_new(struct srv_fleet **out, const struct srv_config *c
 
 enum mayday_err srv_fleet_start(struct srv_fleet *f)
 {
-	if (f == NULL || f->started)
+	if (f == NULL)
 		return MAYDAY_OK;
-	f->stop = false;
-	if (pthread_create(&f->thread, NULL, run, f) != 0)
-		return MAYDAY_E_INTERNAL;
-	f->started = true;
+	enum mayday_err err = srv_sweeper_start(f->sweeper);
+	if (err != MAYDAY_OK)
+		return err;
 	log_info("fleet: anomaly rules for %u product classes; evaluated every %us",
 		 f->cfg->fleet_n_classes, f->period_s);
 	return MAYDAY_OK;
@@ -154,23 +122,14 @@ enum mayday_err srv_fleet_start(struct srv_fleet *f)
 
 void srv_fleet_stop(struct srv_fleet *f)
 {
-	if (f == NULL || !f->started)
-		return;
-	pthread_mutex_lock(&f->mu);
-	f->stop = true;
-	pthread_cond_signal(&f->cv);
-	pthread_mutex_unlock(&f->mu);
-	pthread_join(f->thread, NULL);
-	f->started = false;
+	if (f != NULL)
+		srv_sweeper_stop(f->sweeper);
 }
 
 void srv_fleet_free(struct srv_fleet *f)
 {
 	if (f == NULL)
 		return;
-	srv_fleet_stop(f);
-	store_close(f->st);
-	pthread_cond_destroy(&f->cv);
-	pthread_mutex_destroy(&f->mu);
+	srv_sweeper_free(f->sweeper);
 	free(f);
 }

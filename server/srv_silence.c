@@ -1,29 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The silence sweeper (srv_silence.h). The thread sleeps on a condition
- * variable against CLOCK_MONOTONIC, so stopping it is a signal rather than
- * a wait for the period to end; the sweeps themselves read wall-clock
- * time, which is what last_seen is stored in.
+ * The silence sweeper (srv_silence.h), a srv_sweeper thread. The sweeps
+ * read wall-clock time, which is what last_seen is stored in.
  */
 #include "srv_silence.h"
 
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "log.h"
+#include "srv_sweeper.h"
 #include "store.h"
 
 struct srv_silence {
 	const struct srv_config *cfg;
 	struct store_silence_rules rules;
 	unsigned period_s;
-	struct store *st;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stop, started;
-	pthread_t thread;
+	struct srv_sweeper *sweeper;
 };
 
 static struct log_limit lim_store;
@@ -77,25 +70,13 @@ enum mayday_err srv_silence_sweep(struct store *st, const struct store_silence_r
 	return err;
 }
 
-static void *run(void *arg)
+static void sweep(struct store *st, void *ctx)
 {
-	struct srv_silence *s = arg;
-	pthread_mutex_lock(&s->mu);
-	while (!s->stop) {
-		pthread_mutex_unlock(&s->mu);
-		enum mayday_err err = srv_silence_sweep(s->st, &s->rules, (int64_t)time(NULL), NULL);
-		if (err != MAYDAY_OK)
-			log_limited(&lim_store, "silence: sweep failed: %s (%s); again in %us",
-				    mayday_strerror(err), store_errmsg(s->st), s->period_s);
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += s->period_s;
-		pthread_mutex_lock(&s->mu);
-		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &until) == 0)
-			;
-	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
+	struct srv_silence *s = ctx;
+	enum mayday_err err = srv_silence_sweep(st, &s->rules, (int64_t)time(NULL), NULL);
+	if (err != MAYDAY_OK)
+		log_limited(&lim_store, "silence: sweep failed: %s (%s); again in %us",
+			    mayday_strerror(err), store_errmsg(st), s->period_s);
 }
 
 enum mayday_err srv_silence_new(struct srv_silence **out, const struct srv_config *cfg)
@@ -110,22 +91,9 @@ enum mayday_err srv_silence_new(struct srv_silence **out, const struct srv_confi
 	s->cfg = cfg;
 	s->period_s = period;
 	srv_silence_rules(cfg, &s->rules);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	int bad = pthread_mutex_init(&s->mu, NULL) != 0;
-	if (!bad && pthread_cond_init(&s->cv, &ca) != 0) {
-		pthread_mutex_destroy(&s->mu);
-		bad = 1;
-	}
-	pthread_condattr_destroy(&ca);
-	if (bad) {
-		free(s);
-		return MAYDAY_E_INTERNAL;
-	}
-	enum mayday_err err = store_open(&s->st, cfg->db);
+	enum mayday_err err = srv_sweeper_new(cfg->db, period, sweep, s, &s->sweeper);
 	if (err != MAYDAY_OK) {
-		srv_silence_free(s);
+		free(s);
 		return err;
 	}
 	*out = s;
@@ -134,12 +102,11 @@ enum mayday_err srv_silence_new(struct srv_silence **out, const struct srv_confi
 
 enum mayday_err srv_silence_start(struct srv_silence *s)
 {
-	if (s == NULL || s->started)
+	if (s == NULL)
 		return MAYDAY_OK;
-	s->stop = false;
-	if (pthread_create(&s->thread, NULL, run, s) != 0)
-		return MAYDAY_E_INTERNAL;
-	s->started = true;
+	enum mayday_err err = srv_sweeper_start(s->sweeper);
+	if (err != MAYDAY_OK)
+		return err;
 	log_info("silence: devices unheard for %us (class overrides: %u) become unreachable; "
 		 "swept every %us", s->cfg->silence_default, s->cfg->silence_n_classes,
 		 s->period_s);
@@ -148,23 +115,14 @@ enum mayday_err srv_silence_start(struct srv_silence *s)
 
 void srv_silence_stop(struct srv_silence *s)
 {
-	if (s == NULL || !s->started)
-		return;
-	pthread_mutex_lock(&s->mu);
-	s->stop = true;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
-	s->started = false;
+	if (s != NULL)
+		srv_sweeper_stop(s->sweeper);
 }
 
 void srv_silence_free(struct srv_silence *s)
 {
 	if (s == NULL)
 		return;
-	srv_silence_stop(s);
-	store_close(s->st);
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
+	srv_sweeper_free(s->sweeper);
 	free(s);
 }
