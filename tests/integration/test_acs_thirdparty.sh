@@ -25,10 +25,12 @@ xsd=$here/../../../shared/cwmp/all.xsd
 command -v python3 >/dev/null || fail "python3 missing"
 command -v curl >/dev/null || fail "curl missing"
 command -v jq >/dev/null || fail "jq missing"
-if ! command -v xmllint >/dev/null || [ ! -f "$xsd" ]; then
-  echo "SKIP: xmllint or $xsd missing"
-  exit 77
-fi
+command -v xmllint >/dev/null || fail "xmllint missing (Debian: libxml2-utils)"
+# The CWMP schema lives beside the project (../shared/cwmp), not in it: a
+# checkout without it still runs the whole session, and only the schema
+# check of the envelopes is skipped, saying so.
+have_xsd=1
+[ -f "$xsd" ] || have_xsd=0
 command -v openssl >/dev/null || fail "openssl missing"
 cpe=$here/cwmp_cpe.py
 client="python3 -B $here/proto_client.py"
@@ -173,11 +175,13 @@ json=$("$ctl" -d "$store" --json show igd-gpv)
 # are the same elements, so they are checked with the namespace renamed.
 n=0
 for f in "$work"/env/*.xml; do
+  [ "$have_xsd" = 1 ] || break
   sed 's/urn:dslforum-org:cwmp-1-0/urn:dslforum-org:cwmp-1-2/' "$f" > "$work/check.xml"
   xmllint --noout --nonet --schema "$xsd" "$work/check.xml" 2>"$work/xmllint.err" ||
     fail "$(basename "$f") does not validate: $(cat "$work/xmllint.err"; cat "$f")"
   n=$((n + 1))
 done
+[ "$have_xsd" = 1 ] || echo "NOTE: $xsd missing: the envelopes were not checked against the CWMP schema"
 sent=$(ls "$work"/env/*-sent.xml | wc -l)
 recv=$(ls "$work"/env/*-recv.xml | wc -l)
 [ "$sent" -ge 16 ] && [ "$recv" -ge 16 ] || fail "only $sent sent and $recv received envelopes"
@@ -189,7 +193,7 @@ for k in InformResponse GetRPCMethodsResponse GetParameterValues Download Transf
   grep -l "<cwmp:$k[ />]" "$work"/env/1-2-*-recv.xml >/dev/null || fail "no cwmp-1-2 $k received"
 done
 grep -l "urn:dslforum-org:cwmp-1-0" "$work"/env/1-0-*-recv.xml >/dev/null || fail "ACS did not answer in cwmp-1-0"
-echo "$n envelopes validate ($sent sent, $recv received)"
+[ "$have_xsd" = 1 ] && echo "$n envelopes validate ($sent sent, $recv received)"
 alive
 stop_daemon
 echo "PASS"
