@@ -102,6 +102,11 @@ static const struct key keys[] = {
 	 F(events_retry_min_ms), 0},
 	{"events", "retry_max_ms", K_UINT, SRV_EVENTS_RETRY_MIN_MS, SRV_EVENTS_RETRY_MAX_MS,
 	 F(events_retry_max_ms), 0},
+	{"ves", "collector", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(ves_collector), 0},
+	{"ves", "batch", K_UINT, 1, SRV_VES_BATCH_MAX, F(ves_batch), 0},
+	{"ves", "username", K_STR, 1, SRV_VES_NAME_MAX, F(ves_username), 0},
+	{"ves", "password_file", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(ves_password_file), 0},
+	{"ves", "reporting_entity", K_STR, 1, SRV_VES_NAME_MAX, F(ves_reporting_entity), 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -376,6 +381,7 @@ void srv_config_defaults(struct srv_config *cfg)
 	strcpy(cfg->events_syslog, "no");
 	cfg->events_retry_min_ms = 500;
 	cfg->events_retry_max_ms = 60000;
+	cfg->ves_batch = 1;
 }
 
 /* 127.0.0.0/8, ::1, or an IPv4-mapped 127.0.0.0/8. */
@@ -414,6 +420,28 @@ static const char *events_check(const struct srv_config *cfg)
 	return NULL;
 }
 
+/* [ves]: the collector is plain http:// like the webhooks, at the VES
+ * resource (the batch one is derived from it); a user name only with its
+ * password. */
+static const char *ves_check(const struct srv_config *cfg)
+{
+	static const char res[] = "/eventListener/v7";
+	const char *u = cfg->ves_collector;
+	size_t n = strlen(u), r = sizeof(res) - 1;
+	if (u[0] && (strncmp(u, "http://", 7) != 0 || u[7] == '\0' || u[7] == '/' ||
+		     strchr(u, '?') != NULL || strchr(u, '#') != NULL || n < 7 + r + 1 ||
+		     strcmp(u + n - r, res) != 0))
+		return "[ves] collector must be http://HOST[:PORT][/PREFIX]/eventListener/v7 "
+		       "(https:// is not supported yet)";
+	if (!u[0] && (cfg->ves_username[0] || cfg->ves_password_file[0]))
+		return "[ves] username and password_file need a collector";
+	if (!cfg->ves_username[0] != !cfg->ves_password_file[0])
+		return "[ves] username and password_file go together";
+	if (strchr(cfg->ves_username, ':') != NULL)
+		return "[ves] username cannot contain ':' (HTTP Basic authentication)";
+	return NULL;
+}
+
 /* What a listener needs beyond its address, checked once the file is read. */
 static const char *listeners_incomplete(const struct srv_config *cfg)
 {
@@ -447,6 +475,8 @@ static const char *listeners_incomplete(const struct srv_config *cfg)
 		return "[admin] listen is not a loopback address (127.0.0.0/8, ::1); "
 		       "set allow_non_loopback = yes to mean it";
 	const char *events_why = events_check(cfg);
+	if (events_why == NULL)
+		events_why = ves_check(cfg);
 	if (events_why != NULL)
 		return events_why;
 	if (!cfg->udp_listen.len && !cfg->http_listen.len && !cfg->https_listen.len &&

@@ -25,6 +25,12 @@
  * secret_file, the HMAC key, a secret file like the others), syslog = yes
  * logs every event once, retry_min_ms/retry_max_ms bound the backoff.
  *
+ * [ves] (srv_events.h, srv_ves.h): collector (an http:// URL ending in
+ * /eventListener/v7) gets the outbox's faults as VES 7.2 events; batch > 1
+ * posts up to that many at once to its /eventBatch; username and
+ * password_file (a secret file) add HTTP Basic authentication;
+ * reporting_entity names maydayd in them (default: the host name).
+ *
  * [admin] listen is the metrics endpoint (srv_admin.h): off unless given,
  * and refused on an address other than loopback (127.0.0.0/8, ::1) unless
  * allow_non_loopback = yes says the operator means it.
@@ -77,6 +83,8 @@
 #define SRV_EVENTS_WEBHOOKS_MAX 4      /* [events] webhook_1 .. webhook_4 */
 #define SRV_EVENTS_RETRY_MIN_MS 10
 #define SRV_EVENTS_RETRY_MAX_MS 3600000  /* an hour */
+#define SRV_VES_BATCH_MAX       100    /* [ves] batch */
+#define SRV_VES_NAME_MAX        64     /* [ves] username, reporting_entity */
 
 /* A listener's address; len 0 when the listener is off. */
 struct srv_addr {
@@ -159,6 +167,13 @@ struct srv_config {
 	char events_syslog[4];                    /* "yes" or "no" (default) */
 	unsigned events_retry_min_ms;             /* first retry after, default 500 */
 	unsigned events_retry_max_ms;             /* backoff doubles up to, default 60000 */
+	/* [ves] (srv_ves.h): faults to a VES collector; off unless collector is
+	 * given. Retries as [events] says. */
+	char ves_collector[SRV_CONFIG_VALUE_MAX + 1]; /* http://HOST:PORT/.../eventListener/v7 */
+	unsigned ves_batch;                       /* events per POST, 1..100, default 1 */
+	char ves_username[SRV_VES_NAME_MAX + 1];  /* HTTP Basic; "" none */
+	char ves_password_file[SRV_CONFIG_VALUE_MAX + 1]; /* its password, a secret file */
+	char ves_reporting_entity[SRV_VES_NAME_MAX + 1]; /* "" = the host name */
 	/* [fleet] (srv_fleet.h): class.NAME = N/T [pause], the fleet anomaly
 	 * rule of a product class; none by default */
 	unsigned fleet_n_classes;

@@ -13,6 +13,10 @@
  * doubling up to retry_max_ms, then retries the same event: a webhook that
  * is down holds back only its own events, never another consumer's.
  * syslog (the daemon's log, [server] log) gets one notice line per event.
+ * A VES collector ([ves] collector, srv_ves.h) gets the events that are
+ * faults as VES 7.2 events (POST {"event":..} to the collector's URL, or
+ * {"eventList":[..]} to its /eventBatch with [ves] batch above 1), with the
+ * same 2xx rule, timeout and backoff, and its own cursor.
  *
  * At-least-once: a daemon killed after a delivery and before its cursor
  * moved sends that event again after restart; receivers drop duplicates

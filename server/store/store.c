@@ -240,6 +240,17 @@ enum mayday_err store_events_ack(struct store *st, const char *consumer, int64_t
 	return st->be->events_ack(st, consumer, id);
 }
 
+enum mayday_err store_events_after(struct store *st, int64_t after, struct store_event *out)
+{
+	return st->be->events_after(st, after, out);
+}
+
+enum mayday_err store_events_context(struct store *st, const char *device_id, int64_t incident_id,
+				     struct store_event_context *out)
+{
+	return st->be->events_context(st, device_id, incident_id, out);
+}
+
 const char *store_errmsg(struct store *st)
 {
 	return st->be->errmsg(st);

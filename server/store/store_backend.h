@@ -110,6 +110,9 @@ struct store_backend {
 	enum mayday_err (*events_next)(struct store *st, const char *consumer,
 				       struct store_event *out);
 	enum mayday_err (*events_ack)(struct store *st, const char *consumer, int64_t id);
+	enum mayday_err (*events_after)(struct store *st, int64_t after, struct store_event *out);
+	enum mayday_err (*events_context)(struct store *st, const char *device_id,
+					  int64_t incident_id, struct store_event_context *out);
 };
 
 struct store {

@@ -16,10 +16,12 @@
 #ifndef MAYDAY_STORE_EVENTS_H
 #define MAYDAY_STORE_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mayday/error.h"
+#include "mayday/limits.h"
 #include "store.h"
 
 #define STORE_EVENT_JSON_MAX   4096  /* bytes of an event's JSON document */
@@ -41,6 +43,29 @@ struct store_event {
  * Not inside an ingest batch. */
 MAYDAY_NODISCARD enum mayday_err store_events_next(struct store *st, const char *consumer,
 						   struct store_event *out);
+/* The first event with an id above `after`, whatever any cursor says (a
+ * consumer reading a batch past its own cursor); MAYDAY_E_NOTFOUND when
+ * there is none. Not inside an ingest batch. */
+MAYDAY_NODISCARD enum mayday_err store_events_after(struct store *st, int64_t after,
+						    struct store_event *out);
+
+/* What an incident event's document does not carry and a fault manager
+ * wants (srv_ves.h), read at delivery time: read-only, and the rows it
+ * reads were committed with the event or before it. */
+struct store_event_context {
+	char product_class[MAYDAY_CLASS_MAX + 1]; /* the device's; "" if not enrolled */
+	int64_t opened_at;                        /* the incident's; 0 unknown */
+	bool has_reason;                          /* the incident has a signed indication */
+	uint32_t reason;                          /* enum mayday_reason of its first one */
+	char component[MAYDAY_NAME_MAX + 1];      /* that one's first failed component; "" none */
+};
+
+/* The context of `device_id` and, when incident_id is not 0, of that
+ * incident. MAYDAY_OK with an empty class when the device is not enrolled.
+ * Not inside an ingest batch. */
+MAYDAY_NODISCARD enum mayday_err store_events_context(struct store *st, const char *device_id,
+						      int64_t incident_id,
+						      struct store_event_context *out);
 /* Moves `consumer`'s cursor to `id` (never back). */
 MAYDAY_NODISCARD enum mayday_err store_events_ack(struct store *st, const char *consumer,
 						  int64_t id);

@@ -426,4 +426,6 @@ const struct store_backend store_sqlite_backend = {
 	.acs_notes = store_sqlite_acs_notes,
 	.events_next = store_sqlite_events_next,
 	.events_ack = store_sqlite_events_ack,
+	.events_after = store_sqlite_events_after,
+	.events_context = store_sqlite_events_context,
 };

@@ -189,5 +189,9 @@ void store_sqlite_remed_row(sqlite3_stmt *q, struct store_remed_attempt *a);
 enum mayday_err store_sqlite_events_next(struct store *st, const char *consumer,
 					 struct store_event *out);
 enum mayday_err store_sqlite_events_ack(struct store *st, const char *consumer, int64_t id);
+enum mayday_err store_sqlite_events_after(struct store *st, int64_t after,
+					  struct store_event *out);
+enum mayday_err store_sqlite_events_context(struct store *st, const char *device_id,
+					    int64_t incident_id, struct store_event_context *out);
 
 #endif

@@ -139,6 +139,40 @@ static void test_events(void **state)
 	expect_bad(BASE "[events]\nretry_min_ms = 600\nretry_max_ms = 500\n", "above");
 }
 
+/* [ves]: off by default; the collector http:// at the VES resource; Basic
+ * authentication's two keys together; batch within its bounds. */
+static void test_ves(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256];
+	assert_int_equal(parse(BASE, &cfg, err), MAYDAY_OK);
+	assert_string_equal(cfg.ves_collector, "");
+	assert_int_equal(cfg.ves_batch, 1);
+	assert_int_equal(parse(BASE "[ves]\ncollector = http://127.0.0.1:8443/eventListener/v7\n"
+			       "batch = 100\nusername = sample1\npassword_file = /p\n"
+			       "reporting_entity = hems-1\n", &cfg, err), MAYDAY_OK);
+	assert_string_equal(cfg.ves_collector, "http://127.0.0.1:8443/eventListener/v7");
+	assert_int_equal(cfg.ves_batch, 100);
+	assert_string_equal(cfg.ves_reporting_entity, "hems-1");
+	assert_int_equal(parse(BASE "[ves]\ncollector = http://ves.example/onap/eventListener/v7\n",
+			       &cfg, err), MAYDAY_OK);
+	expect_bad(BASE "[ves]\ncollector = https://a/eventListener/v7\n", "http://");
+	expect_bad(BASE "[ves]\ncollector = http://a/eventListener/v5\n", "eventListener/v7");
+	expect_bad(BASE "[ves]\ncollector = http:///eventListener/v7\n", "http://");
+	expect_bad(BASE "[ves]\ncollector = http://a/eventListener/v7?x=1\n", "http://");
+	expect_bad(BASE "[ves]\ncollector = http://a/eventListener/v7\nbatch = 0\n", "batch");
+	expect_bad(BASE "[ves]\ncollector = http://a/eventListener/v7\nbatch = 101\n", "batch");
+	expect_bad(BASE "[ves]\ncollector = http://a/eventListener/v7\nusername = u\n",
+		   "together");
+	expect_bad(BASE "[ves]\ncollector = http://a/eventListener/v7\npassword_file = /p\n",
+		   "together");
+	expect_bad(BASE "[ves]\ncollector = http://a/eventListener/v7\nusername = a:b\n"
+		   "password_file = /p\n", "':'");
+	expect_bad(BASE "[ves]\nusername = u\npassword_file = /p\n", "collector");
+	expect_bad(BASE "[ves]\nurl = http://a/eventListener/v7\n", "url");
+}
+
 static void test_bad_values(void **state)
 {
 	(void)state;
@@ -521,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_admin),
 		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_ves),
 		cmocka_unit_test(test_fleet),
 		cmocka_unit_test(test_example_file),
 	};
