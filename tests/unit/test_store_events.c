@@ -4,13 +4,17 @@
  * transaction of the change (a rolled-back batch leaves none, a committed
  * one its incident.opened), read in id order past each consumer's cursor,
  * the cursor never moves back, consumers are independent, and the outbox
- * survives a reopen (a restart). And the webhook signature (srv_events.h).
+ * survives a reopen (a restart); a batch reads past an id whatever the
+ * cursor; an incident's context (class, opening time, reason and first
+ * failed component of its first signed indication) is read back for VES.
+ * And the webhook signature (srv_events.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -85,6 +89,40 @@ static void test_outbox(void **state)
 	assert_int_equal(store_events_next(fx.st, "b", &ev), MAYDAY_OK);
 	assert_int_equal(ev.id, ids[2]);
 
+	/* past an id, whatever the cursors say */
+	assert_int_equal(store_events_after(fx.st, 0, &ev), MAYDAY_OK);
+	assert_int_equal(ev.id, ids[0]);
+	assert_int_equal(store_events_after(fx.st, ids[0], &ev), MAYDAY_OK);
+	assert_int_equal(ev.id, ids[1]);
+	assert_int_equal(store_events_after(fx.st, ids[2], &ev), MAYDAY_E_NOTFOUND);
+
+	/* the context of hnb-1's incident, as the fixture's indication says */
+	struct store_event_context ctx;
+	int64_t incident = 0;
+	assert_int_equal(store_events_after(fx.st, 0, &ev), MAYDAY_OK);
+	const char *at = strstr(ev.json, "\"incident_id\":");
+	assert_non_null(at);
+	incident = strtoll(at + strlen("\"incident_id\":"), NULL, 10);
+	assert_true(incident > 0);
+	assert_int_equal(store_events_context(fx.st, "hnb-1", incident, &ctx), MAYDAY_OK);
+	assert_string_equal(ctx.product_class, "femto-a");
+	assert_true(ctx.opened_at > 0);
+	assert_true(ctx.has_reason);
+	assert_int_equal(ctx.reason, MAYDAY_REASON_COMPONENT_MISMATCH);
+	assert_string_equal(ctx.component, "kernel.img");
+	/* another device's incident is not hnb-1's; no incident: the class only */
+	assert_int_equal(store_events_context(fx.st, "hnb-2", incident, &ctx), MAYDAY_OK);
+	assert_string_equal(ctx.product_class, "femto-a");
+	assert_false(ctx.has_reason);
+	assert_int_equal(ctx.opened_at, 0);
+	assert_int_equal(store_events_context(fx.st, "hnb-1", 0, &ctx), MAYDAY_OK);
+	assert_false(ctx.has_reason);
+	assert_string_equal(ctx.component, "");
+	/* not enrolled: empty, not an error */
+	assert_int_equal(store_events_context(fx.st, "nobody", incident, &ctx), MAYDAY_OK);
+	assert_string_equal(ctx.product_class, "");
+	assert_false(ctx.has_reason);
+
 	/* a restart keeps the outbox and the cursors */
 	fx_reopen(&fx);
 	assert_int_equal(store_events_next(fx.st, "a", &ev), MAYDAY_E_NOTFOUND);
@@ -94,6 +132,8 @@ static void test_outbox(void **state)
 	/* not inside an ingest batch */
 	assert_int_equal(store_ingest_begin(fx.st), MAYDAY_OK);
 	assert_int_equal(store_events_next(fx.st, "b", &ev), MAYDAY_E_INVALID);
+	assert_int_equal(store_events_after(fx.st, 0, &ev), MAYDAY_E_INVALID);
+	assert_int_equal(store_events_context(fx.st, "hnb-1", 1, &ctx), MAYDAY_E_INVALID);
 	store_ingest_rollback(fx.st);
 
 	EVP_PKEY_free(k1);
