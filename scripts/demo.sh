@@ -11,8 +11,11 @@
 # recovered. The healthy devices' normal code keeps sending its periodic
 # Inform; the device whose TrE halted says nothing, and the network marks it
 # unreachable once its silence exceeds the (short, for the demo) [silence]
-# interval. Exits non-zero if the network's view differs from what happened
-# on the devices. Leaves nothing running.
+# interval. Every change is also pushed as a signed event to a webhook
+# receiver the demo starts (scripts/webhook-receiver.py, [events] webhook_1),
+# which checks each signature and prints what it got. Exits non-zero if the
+# network's view differs from what happened on the devices, or if the
+# receiver gets no event. Leaves nothing running.
 #
 # usage: scripts/demo.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
@@ -46,8 +49,10 @@ inform_s=1
 port=$("$here/scripts/free-port.sh" udp)       # plain UDP
 psk_port=$("$here/scripts/free-port.sh" udp)   # PSK-sealed UDP
 tls_port=$("$here/scripts/free-port.sh" tcp)   # HTTPS, mutual TLS 1.3
+hook_port=$("$here/scripts/free-port.sh" tcp)  # the webhook receiver
 
 daemon_pid=
+hook_pid=
 alive_pids=   # the healthy devices' normal code, informing periodically
 stop_alive() {
   local p
@@ -59,6 +64,10 @@ cleanup() {
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
     kill -TERM "$daemon_pid"
     wait "$daemon_pid" || true
+  fi
+  if [ -n "$hook_pid" ]; then
+    kill -TERM "$hook_pid" 2>/dev/null || true
+    wait "$hook_pid" 2>/dev/null || true
   fi
 }
 trap cleanup EXIT
@@ -124,7 +133,20 @@ bundle_dir = $out/bundles
 ; seconds without contact before a device is unreachable: short for the
 ; demo (the default is 10800, three missed hourly Informs)
 default = $silence_s
+
+[events]
+; every change, pushed to the demo's webhook receiver, HMAC-signed
+webhook_1 = http://127.0.0.1:$hook_port/mayday
+secret_file = $out/events.key
+retry_min_ms = 100
+retry_max_ms = 1000
 CONF
+
+# The webhook receiver: checks each event's HMAC-SHA256 signature under the
+# shared key and prints one line per event it takes.
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' > "$out/events.key")
+python3 -B "$here/scripts/webhook-receiver.py" "$hook_port" "$out/events.key" "$out/webhook.log" &
+hook_pid=$!
 
 say "Starting maydayd (the pre-designated H(e)MS and its ACS): plain UDP :$port, PSK :$psk_port, mutual TLS + CWMP :$tls_port"
 "$maydayd" -c "$out/maydayd.conf" -f 2>"$log" &
@@ -207,6 +229,15 @@ for id in hnb-0002 hnb-0003 hnb-0004; do
   "$ctl" -d "$db" show "$id"
 done
 
+# Delivered in order: once hnb-0004's device.unreachable is in, so is
+# everything before it. A generous deadline: a busy machine is only slower.
+say "Events pushed to the webhook receiver (http://127.0.0.1:$hook_port/mayday, signatures checked)"
+for _ in $(seq 600); do
+  grep -q 'device.unreachable device hnb-0004' "$out/webhook.log" 2>/dev/null && break
+  sleep 0.1
+done
+sed 's/^/  /' "$out/webhook.log" 2>/dev/null || true
+
 # The check: the devices' own outcomes and the network's view must agree.
 fail=0
 expect_rc() { [ "${got[$1]}" = "$2" ] || { echo "MISMATCH: $1 exited ${got[$1]}, expected $2" >&2; fail=1; }; }
@@ -253,6 +284,14 @@ for pair in hnb-0001:healthy hnb-0002:healthy hnb-0003:healthy hnb-0004:unreacha
 done
 [ "$(grep -c 'silence: device hnb-0004 .* unreachable' "$log")" = 1 ] ||
   { echo "MISMATCH: maydayd did not log hnb-0004 unreachable exactly once" >&2; fail=1; }
+# The webhook: each distress, remediation and the silence arrived signed.
+for want in 'incident.opened device hnb-0002' 'incident.opened device hnb-0003' \
+            'incident.state_changed device hnb-0002 -> recovered' 'device.unreachable device hnb-0004'; do
+  grep -q " $want" "$out/webhook.log" 2>/dev/null ||
+    { echo "MISMATCH: the webhook receiver got no '$want' within 60 s" >&2; fail=1; }
+done
+! grep -q REJECTED "$out/webhook.log" 2>/dev/null ||
+  { echo "MISMATCH: the webhook receiver rejected a POST" >&2; fail=1; }
 
 stop_alive
 # ---- Approval after a wait: the operator decides, the device is not lost --------------------
@@ -302,4 +341,4 @@ if [ $fail -ne 0 ]; then
   say "demo: FAILED — the network's view differs from what happened (logs in $out)"
   exit 1
 fi
-say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable; a device under policy approve waited, was approved and remediated without a hand reboot"
+say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable; a device under policy approve waited, was approved and remediated without a hand reboot; $(grep -c ' (signature ok)$' "$out/webhook.log") signed events reached the webhook receiver"
