@@ -11,3 +11,6 @@ target_link_libraries(fuzz_enrol_rec PRIVATE mayday_enrol_rec)
 # authenticated.
 mayday_fuzz_target(fuzz_acs_auth)
 target_link_libraries(fuzz_acs_auth PRIVATE maydayd_core)
+# An outbox document as a VES fault (srv_ves.c).
+mayday_fuzz_target(fuzz_srv_ves)
+target_link_libraries(fuzz_srv_ves PRIVATE maydayd_core)
