@@ -9,7 +9,7 @@
 #                      (CRITICAL), remediation is scheduled and pushed
 #                      (MAJOR), the new image boots: recovered (NORMAL).
 #   fleetAnomaly:      hnb-1 and hnb-2 report the same failed component:
-#                      [fleet] class.femto-it = 2/8 finds it (CRITICAL);
+#                      [fleet] class.femto-it = 2/20 finds it (CRITICAL);
 #                      maydayctl resume femto-it clears it (NORMAL).
 #   deviceUnreachable: hnb-3 (class femto-quiet, [silence] 2 s) is never
 #                      heard from (MAJOR); its periodic Inform brings it
@@ -195,7 +195,7 @@ default = 0
 $3
 
 [fleet]
-class.femto-it = 2/8
+class.femto-it = 2/20
 
 [events]
 retry_min_ms = 50
@@ -233,7 +233,9 @@ wait_for grep -q 'fleet: anomaly [0-9]*: 2 devices of class femto-it' "$work/may
 [ "$(cwmp hnb-3 "$work/inform-3")" = 200 ] && [ "$(kind)" = InformResponse ] ||
   fail "Inform of hnb-3: $(tail -1 "$work/curl.err")"
 [ "$(cwmp hnb-3 "$work/empty")" = 204 ] || fail "empty POST of hnb-3"
-state_is hnb-3 healthy || fail "hnb-3 is $(state hnb-3) after its Inform"
+# (its state, not checked: 2 s later it may be silent again)
+[ "$(q "SELECT count(*) FROM events WHERE type = 'device.reachable' AND device_id = 'hnb-3'")" -ge 1 ] ||
+  fail "hnb-3's Inform did not bring it back"
 
 # hnb-1's remediation: Download pushed, the new image boots and reports
 "$acs" inform hnb-1 "X A1B2C3 DISTRESS" > "$work/inform"
