@@ -51,7 +51,7 @@ enum consumer_kind { C_SYSLOG, C_WEBHOOK, C_VES };
 struct consumer {
 	const char *name;              /* the cursor's key: the URL, "syslog", "ves:URL" */
 	enum consumer_kind kind;
-	struct evhttp_uri *uri;        /* webhooks */
+	struct evhttp_uri *uri;        /* webhooks and the VES collector */
 	struct evhttp_connection *conn; /* during a POST only */
 	char host_header[SRV_CONFIG_VALUE_MAX + 1];
 	unsigned backoff_ms;           /* 0: not failing */
