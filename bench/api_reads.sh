@@ -7,7 +7,8 @@
 # distress; then GET /v1/devices (first page, a page deep in the listing,
 # each filter), /v1/devices/counts, /v1/indications pages and one device's
 # detail, timed in-process through api_handle (bench/api_get.c: median of
-# 3, milliseconds, JSON encoding included; no transport).
+# 3, milliseconds, JSON encoding included; no transport). The baseline:
+# the whole fleet as `maydayctl devices --json` lists it, in the same run.
 # usage: bench/api_reads.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -72,3 +73,12 @@ row /v1/indications "limit=1000"
 row /v1/indications "trust=unverified"
 row /v1/indications "device=hnb-0000042"
 row /v1/indications "since=$((now - 3600))"
+# The baseline, in the same run: the whole fleet as one listing, as
+# `maydayctl devices --json` printed it before the API (no filter, no paging).
+ctl=$build/tools/maydayctl/maydayctl
+if [ -x "$ctl" ]; then
+  s=$(date +%s%N)
+  bytes=$("$ctl" -d "$db" devices --json 2>/dev/null | wc -c || true)
+  e=$(date +%s%N)
+  printf '%-60s %9s %6s %9s\n' "baseline: maydayctl -d devices --json" "$(( (e - s) / 1000000 ))" "-" "$bytes"
+fi
