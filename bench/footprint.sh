@@ -37,11 +37,10 @@ boot=$build/device/boot/mayday-boot
 dcf=$build/device/dcf/mayday-dcf
 normal=$build/device/normal/mayday-normal
 maydayd=$build/server/maydayd
-ctl=$build/tools/maydayctl/maydayctl
 baseline=$build/bench/bench_tls_baseline
 gnutime=/usr/bin/time
 image_mib=${BENCH_IMAGE_MIB:-64}
-for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$ctl"; do
+for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd"; do
   [ -x "$b" ] || { echo "footprint bench: missing $b (build first)" >&2; exit 1; }
 done
 "$gnutime" -f %M true >/dev/null 2>&1 ||
@@ -104,11 +103,7 @@ mkdev() {  # ID [provision args]: a device of class femto-fp, enrolled
   shift
   "$provision" device --pki "$pki" --out "$work/$id" --id "$id" --class femto-fp \
     --dcf-bin "$work/dcf.stripped" --normal-bin "$normal" --max-image-size $(((image_mib + 16) * 1024 * 1024)) \
-    "$@" >/dev/null 2>"$work/provision.log" || die "provisioning $id: $(cat "$work/provision.log")"
-  # --enrol refuses while maydayd runs (it holds the store's writer lock):
-  # the enrolment record provisioning left is enrolled on its own.
-  "$ctl" -d "$db" enrol --from "$pki/devices/$id.enrolment.json" --psk-kek "$pki/psk.kek" \
-    >/dev/null || die "enrolling $id"
+    --enrol "$db" "$@" >/dev/null 2>"$work/provision.log" || die "provisioning $id: $(cat "$work/provision.log")"
 }
 part_bytes() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f MiB", b / 1048576 }'; }

@@ -116,20 +116,13 @@ done
 grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd did not start"
 
 # mkdev ID METHODS: a device of class femto-tr, enrolled, every endpoint known
-# --enrol refuses while maydayd runs (it holds the store's writer lock):
-# the enrolment record provisioning left is enrolled on its own.
-enrol_record() {
-  "$ctl" -d "$db" enrol --from "$pki/devices/$1.enrolment.json" --psk-kek "$pki/psk.kek" \
-    >/dev/null || fail "enrolling $1"
-}
 mkdev() {
   "$provision" device --pki "$pki" --out "$work/$1" --id "$1" --class femto-tr \
     --hems-udp "127.0.0.1:$udp" --hems-psk "127.0.0.1:$psk" \
     --hems-http "http://127.0.0.1:$http/v1/distress" \
     --hems-tls "https://127.0.0.1:$https/v1/distress" --methods "$2" \
     --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 40000 \
-    >/dev/null || fail "provisioning $1"
-  enrol_record "$1"
+    --enrol "$db" >/dev/null || fail "provisioning $1"
 }
 record() { "$ctl" -d "$db" --json show "$1" | jq -r ".indications[0].$2"; }
 

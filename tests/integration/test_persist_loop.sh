@@ -87,23 +87,14 @@ start_daemon() {
   fail "maydayd did not start"
 }
 
-# --enrol refuses while maydayd runs (it holds the store's writer lock):
-# then the enrolment record provisioning left is enrolled on its own.
-enrol_record() {
-  "$ctl" -d "$db" enrol --from "$pki/devices/$1.enrolment.json" --psk-kek "$pki/psk.kek" \
-    >/dev/null || fail "enrolling $1"
-}
 # mkdev ID CLASS [clean]: a tampered (unless "clean") device over TLS, enrolled,
 # its backoff cap 1 s
 mkdev() {
   local id=$1 class=$2
-  local enrol=(--enrol "$db")
-  [ -n "${daemon_pid:-}" ] && kill -0 "$daemon_pid" 2>/dev/null && enrol=()
   "$provision" device --pki "$pki" --out "$work/devices/$id" --id "$id" --class "$class" \
     --hems-tls "https://127.0.0.1:$https/v1/distress" --methods tls \
     --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 40000 \
-    "${enrol[@]}" >/dev/null || fail "provisioning $id"
-  [ "${#enrol[@]}" -gt 0 ] || enrol_record "$id"
+    --enrol "$db" >/dev/null || fail "provisioning $id"
   sed -e 's/^max_ms = .*/max_ms = 1000/' -e 's/^deadline_ms = .*/deadline_ms = 0/' \
     "$work/devices/$id/dcf/dcf.conf" > "$work/$id.conf"
   "$provision" dcf-conf --device "$work/devices/$id" --pki "$pki" --conf "$work/$id.conf" \

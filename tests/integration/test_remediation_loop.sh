@@ -117,12 +117,6 @@ stop_daemon() {
 start_daemon
 
 # mkdev ID METHOD [provision args]: a device of class femto-it, enrolled
-# --enrol refuses while maydayd runs (it holds the store's writer lock):
-# the enrolment record provisioning left is enrolled on its own.
-enrol_record() {
-  "$ctl" -d "$db" enrol --from "$pki/devices/$1.enrolment.json" --psk-kek "$pki/psk.kek" \
-    >/dev/null || fail "enrolling $1"
-}
 mkdev() {
   local id=$1 method=$2
   shift 2
@@ -130,8 +124,7 @@ mkdev() {
     --hems-udp "127.0.0.1:$udp" --hems-psk "127.0.0.1:$psk" \
     --hems-tls "https://127.0.0.1:$https/v1/distress" --methods "$method" \
     --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 40000 \
-    "$@" >/dev/null || fail "provisioning $id"
-  enrol_record "$id"
+    --enrol "$db" "$@" >/dev/null || fail "provisioning $id"
 }
 dev() { echo "$work/devices/$1"; }
 # boot ID: one start-up; the exit status is echoed, the log kept in ID.log
