@@ -17,7 +17,7 @@ add_executable(srv_slowloris ${CMAKE_CURRENT_LIST_DIR}/srv_slowloris.c)
 target_link_libraries(srv_slowloris PRIVATE OpenSSL::SSL)
 
 set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk daemon ctl_load privs metrics badsig
-                     slowloris secrets ctl replay reload silence claims events fleet ves)
+                     slowloris secrets ctl replay reload silence claims events fleet ves writer)
 foreach(t ${MAYDAY_SERVER_IT})
   add_test(NAME integration-server-${t}
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_server_${t}.sh ${CMAKE_BINARY_DIR})

@@ -2,7 +2,7 @@
 # Unit tests of maydayd and its store (server/): one file per unit, each its
 # own executable and CTest test, label "unit". They run against real
 # temporary SQLite stores under $TMPDIR, never mocks.
-set(MAYDAY_SERVER_TESTS test_store test_store_ingest test_store_psk test_ingest test_ingest_psk test_store_remed test_store_silence test_store_events test_store_fleet test_acs_policy
+set(MAYDAY_SERVER_TESTS test_store test_store_ingest test_store_psk test_ingest test_ingest_psk test_store_remed test_store_silence test_store_events test_store_fleet test_store_api_write test_acs_policy
     test_srvconf test_srv_tls test_srv_metrics test_acs_auth test_srv_ves)
 foreach(t ${MAYDAY_SERVER_TESTS})
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
@@ -18,7 +18,7 @@ add_test(NAME test_srv_busy COMMAND test_srv_busy)
 set_tests_properties(test_srv_busy PROPERTIES LABELS unit TIMEOUT 120)
 # The REST API's router and read routes, in-process on real stores
 # (server/api/, docs/api.md).
-foreach(t test_api_router test_api_read)
+foreach(t test_api_router test_api_read test_api_write)
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
   target_link_libraries(${t} PRIVATE mayday_api mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3)
   add_test(NAME ${t} COMMAND ${t})
@@ -33,6 +33,11 @@ add_test(NAME test_api_openapi
          COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/test_api_openapi.py $<TARGET_FILE:api_dump>
                  ${CMAKE_SOURCE_DIR}/docs/openapi.json)
 set_tests_properties(test_api_openapi PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77)
+# And every answer of the write routes' unit test (test_api_write).
+add_test(NAME test_api_write_openapi
+         COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/test_api_write_openapi.py
+                 $<TARGET_FILE:test_api_write> ${CMAKE_SOURCE_DIR}/docs/openapi.json)
+set_tests_properties(test_api_write_openapi PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77)
 target_compile_definitions(test_srvconf PRIVATE
   MAYDAY_CONF_EXAMPLE="${CMAKE_SOURCE_DIR}/docs/maydayd.conf.example")
 

@@ -7,6 +7,9 @@
 #ifndef MAYDAY_TEST_STORE_FIXTURE_H
 #define MAYDAY_TEST_STORE_FIXTURE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <openssl/evp.h>
 
 #include "mayday/indication.h"
@@ -38,6 +41,22 @@ void fx_rec(struct store_ingest_rec *rec, const struct mayday_indication *ind,
 	    enum store_trust trust, uint8_t *raw_buf, size_t raw_cap);
 /* Puts one record in its own batch and commits. */
 enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec);
+
+/* SQL that takes away schema version 12 (store_api.h), for the tests that
+ * roll a store back to an older version and migrate it again: first in
+ * their script, since its triggers name columns older steps drop. */
+#define FX_DROP_V12 \
+	"DROP TRIGGER events_of_enrol; DROP TRIGGER events_of_reenrol;" \
+	" DROP TRIGGER events_of_revoke; DROP TRIGGER events_of_class;" \
+	" DROP TABLE api_tokens; DROP TABLE operator_actions;" \
+	" ALTER TABLE devices DROP COLUMN revoked_at; ALTER TABLE devices DROP COLUMN revoked_by;" \
+	" ALTER TABLE remediation_approvals DROP COLUMN approved_by;" \
+	" ALTER TABLE remediation_class_events DROP COLUMN by_identity; "
+
+/* A golden bundle (docs/protocol.md §13) of one small component for
+ * `klass`, its manifest signed by `key`, malloc'ed (the caller frees it);
+ * `flip` corrupts the payload's first byte after signing. */
+uint8_t *fx_bundle(EVP_PKEY *key, const char *klass, uint64_t rollback, bool flip, size_t *len);
 
 struct sqlite3;
 /* The one value `sql` selects on a raw connection; asserts there is one. */
