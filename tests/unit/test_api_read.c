@@ -486,11 +486,13 @@ static void test_events(void **state)
 	struct t *t = *state;
 	json_t *b = get(t, "/v1/events", NULL, 200);
 	json_t *ev = json_object_get(b, "events");
-	/* six incidents opened */
-	assert_int_equal(json_array_size(ev), 6);
+	/* 25 devices enrolled, then six incidents opened */
+	assert_int_equal(json_array_size(ev), 31);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "type")),
+			    "device.enrolled");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 25), "type")),
 			    "incident.opened");
-	int64_t first = json_integer_value(json_object_get(json_array_get(ev, 0), "id"));
+	int64_t first = json_integer_value(json_object_get(json_array_get(ev, 25), "id"));
 	json_decref(b);
 	char q[64];
 	snprintf(q, sizeof(q), "after=%lld&limit=2", (long long)first);

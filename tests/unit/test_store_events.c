@@ -102,6 +102,8 @@ static void test_outbox(void **state)
 
 	/* past an id, whatever the cursors say */
 	assert_int_equal(store_events_after(fx.st, 0, &ev), MAYDAY_OK);
+	assert_int_equal(ev.id, enrolled[0]);
+	assert_int_equal(store_events_after(fx.st, enrolled[1], &ev), MAYDAY_OK);
 	assert_int_equal(ev.id, ids[0]);
 	assert_int_equal(store_events_after(fx.st, ids[0], &ev), MAYDAY_OK);
 	assert_int_equal(ev.id, ids[1]);
@@ -110,7 +112,7 @@ static void test_outbox(void **state)
 	/* the context of hnb-1's incident, as the fixture's indication says */
 	struct store_event_context ctx;
 	int64_t incident = 0;
-	assert_int_equal(store_events_after(fx.st, 0, &ev), MAYDAY_OK);
+	assert_int_equal(store_events_after(fx.st, enrolled[1], &ev), MAYDAY_OK);
 	const char *at = strstr(ev.json, "\"incident_id\":");
 	assert_non_null(at);
 	incident = strtoll(at + strlen("\"incident_id\":"), NULL, 10);
