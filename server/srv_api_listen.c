@@ -566,6 +566,7 @@ static int tls_ctx(const struct srv_api_listen_opts *o, SSL_CTX **out, char *err
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
 				 SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);   /* TLS 1.3 would send stateful ones */
 	if (SSL_CTX_use_certificate_chain_file(ctx, o->tls_cert) != 1) {
 		tls_fail(err, cap, "tls_cert", o->tls_cert);
 		goto fail;
