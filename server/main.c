@@ -39,6 +39,7 @@
 #include "srv_pipeline.h"
 #include "srv_privs.h"
 #include "store_acs.h"
+#include "store_api.h"
 
 #define EXIT_USAGE 2
 
@@ -81,7 +82,7 @@ static enum mayday_err open_api(struct srv_api_listen **out, const struct srv_co
 	*ac = (struct api_config){
 		.psk_kek = cfg->psk_kek,
 		.bundle_dir = cfg->acs_bundle_dir,
-		.vendor_key = "",
+		.vendor_key = cfg->acs_vendor_key,
 		.acs_realm = STORE_ACS_REALM,
 		.bundle_max = cfg->api_bundle_max,
 	};
@@ -135,6 +136,7 @@ int main(int argc, char **argv)
 	struct srv_pipeline *pl = NULL;
 	struct srv_api_listen *api = NULL;
 	struct api_config api_cfg;
+	int writer = -1;
 	enum mayday_err e;
 	sigset_t sigs;
 
@@ -167,6 +169,13 @@ int main(int argc, char **argv)
 	}
 	if (geteuid() == 0)
 		log_warnx("running as root: set [server] user to run as an unprivileged user");
+	/* maydayd is the store's only writer (issue 13): held until exit, so
+	 * a second maydayd and the offline writers refuse instead of writing
+	 * behind this one's back. Before any listener opens. */
+	if ((e = store_writer_lock(cfg.db, &writer, err, sizeof(err))) != MAYDAY_OK) {
+		log_warnx("%s", err);
+		goto out;
+	}
 	if ((e = mayday_key_load_private(cfg.hems_key, &hems)) != MAYDAY_OK) {
 		log_warnx("hems_key %s: %s", cfg.hems_key, mayday_strerror(e));
 		goto out;
@@ -235,6 +244,7 @@ out:
 		srv_pipeline_destroy(pl);
 	}
 	EVP_PKEY_free(hems);
+	store_writer_unlock(&writer);
 	if (pidfile != NULL && rc == 0)
 		(void)unlink(pidfile);
 	if (rc == 0)

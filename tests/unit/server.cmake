@@ -2,7 +2,7 @@
 # Unit tests of maydayd and its store (server/): one file per unit, each its
 # own executable and CTest test, label "unit". They run against real
 # temporary SQLite stores under $TMPDIR, never mocks.
-set(MAYDAY_SERVER_TESTS test_store test_store_ingest test_store_psk test_ingest test_ingest_psk test_store_remed test_store_silence test_store_events test_store_fleet test_acs_policy
+set(MAYDAY_SERVER_TESTS test_store test_store_ingest test_store_psk test_ingest test_ingest_psk test_store_remed test_store_silence test_store_events test_store_fleet test_store_api_write test_acs_policy
     test_srvconf test_srv_tls test_srv_metrics test_acs_auth)
 foreach(t ${MAYDAY_SERVER_TESTS})
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
@@ -18,7 +18,7 @@ add_test(NAME test_srv_busy COMMAND test_srv_busy)
 set_tests_properties(test_srv_busy PROPERTIES LABELS unit TIMEOUT 120)
 # The REST API's router and read routes, in-process on real stores
 # (server/api/, docs/api.md).
-foreach(t test_api_router test_api_read)
+foreach(t test_api_router test_api_read test_api_write)
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
   target_link_libraries(${t} PRIVATE mayday_api mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3)
   add_test(NAME ${t} COMMAND ${t})
