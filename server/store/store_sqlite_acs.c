@@ -52,7 +52,7 @@ enum mayday_err store_sqlite_acs_cred_set(struct store *st, const struct store_a
 	if (err == MAYDAY_OK)
 		err = store_sqlite_exec(s, "INSERT OR REPLACE INTO cwmp_credentials"
 					" (device_id, username, ha1_md5, ha1_sha256, set_at)"
-					" VALUES (?1, ?2, ?3, ?4, ?5)", "ttttii", c->device_id,
+					" VALUES (?1, ?2, ?3, ?4, ?5)", "tttti", c->device_id,
 					c->username, c->ha1_md5, c->ha1_sha256, c->set_at);
 	return store_sqlite_remed_tx_end(s, err);
 }

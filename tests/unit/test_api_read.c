@@ -166,6 +166,8 @@ static void test_devices_filters(void **state)
 	static const char *const bad[] = {
 		"state=sleeping", "limit=0", "limit=1001", "limit=-1", "limit=1x", "limit=01",
 		"seen_after=yesterday", "seen_after=2026-12-07T08:00:00+01:00", "maintenance=yes",
+		"seen_after=2026-02-31T00:00:00Z", "seen_after=2026-12-07T08:00:00.5Z",
+		"seen_after=2026-12-07t08:00:00z", "seen_after=1969-12-31T23:59:59Z",
 		"colour=red", "class=", "class=a&class=b", "state=%zz", "cursor=!!",
 		"image=%00", NULL};
 	for (size_t i = 0; bad[i] != NULL; i++) {
