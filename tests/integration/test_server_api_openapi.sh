@@ -52,8 +52,9 @@ jq -n --arg pem "$(cat "$work/hnb-new.pub")" \
 python3 "$here/openapi_check.py" "$work/api.sock" "$spec" "$work/facts.json" ||
   fail "answers do not match docs/openapi.json"
 # what the writes did is in the store, with who did it
-[ "$(q "SELECT count(*) FROM devices WHERE device_id = 'hnb-new'")" = 1 ] || fail "not enrolled"
-[ -n "$(q "SELECT revoked_at FROM devices WHERE device_id = 'hnb-3'")" ] || fail "not revoked"
+[ "$(q "SELECT count(*) FROM devices WHERE id = 'hnb-new'")" = 1 ] ||
+  fail "POST /v1/devices did not enrol hnb-new"
+[ -n "$(q "SELECT revoked_at FROM devices WHERE id = 'hnb-3'")" ] || fail "not revoked"
 [ "$(q "SELECT count(*) FROM operator_actions WHERE identity = 'unix:$(id -un)($(id -u))'")" -ge 4 ] ||
   fail "the writes are not recorded as the socket's peer"
 alive
