@@ -17,9 +17,9 @@
  * closes its connection, so the deadline bounds a connection's whole life
  * and the cap is never held by idle keep-alives.
  *
- * Identity (identify) comes from the transport only: the kernel's peer
+ * Identity (identify_*) comes from the transport only: the kernel's peer
  * credentials on the socket; on TCP a bearer token (api_token_verify) or a
- * verified client certificate. The handlers never see a request whose
+ * verified client certificate (srv_api_tls.h). The handlers never see a request whose
  * caller is not established.
  */
 #include <arpa/inet.h>
@@ -44,18 +44,15 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "api/api_token.h"
 #include "log.h"
 #include "srv_api_listen.h"
+#include "srv_api_tls.h"
 #include "srv_ingest.h"
 
 #define API_BACKLOG 64
-#define API_CERT_FIELD_MAX 64        /* bytes of a client certificate's CN or OU */
 
 enum kind { K_UNIX, K_TCP };
 
@@ -96,6 +93,8 @@ struct srv_api_listen {
 };
 
 static struct log_limit lim_conn, lim_fail;
+
+enum verdict { V_OK, V_NONE, V_BAD, V_FORBIDDEN, V_ERROR };
 
 /* ---- answers ------------------------------------------------------------ */
 
@@ -255,54 +254,6 @@ static int peer_is_loopback(int fd)
 	return 0;
 }
 
-/* The one entry of `nid` in `name` as printable ASCII without spaces at the
- * ends, 1..API_CERT_FIELD_MAX bytes: 1; none, several or another text: 0. */
-static int cert_field(const X509_NAME *name, int nid, char out[API_CERT_FIELD_MAX + 1])
-{
-	int i = X509_NAME_get_index_by_NID(name, nid, -1);
-	if (i < 0 || X509_NAME_get_index_by_NID(name, nid, i) >= 0)
-		return 0;
-	const ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
-	const unsigned char *d = s != NULL ? ASN1_STRING_get0_data(s) : NULL;
-	int n = s != NULL ? ASN1_STRING_length(s) : 0;
-	if (d == NULL || n < 1 || n > API_CERT_FIELD_MAX || d[0] == ' ' || d[n - 1] == ' ')
-		return 0;
-	for (int k = 0; k < n; k++) {
-		if (d[k] < ' ' || d[k] > '~')
-			return 0;
-	}
-	memcpy(out, d, (size_t)n);
-	out[n] = '\0';
-	return 1;
-}
-
-enum verdict { V_OK, V_NONE, V_BAD, V_FORBIDDEN, V_ERROR };
-
-/* A verified client certificate: "cert:CN" with its OU's role. V_NONE:
- * no verified certificate; V_FORBIDDEN: one whose OU names no role. */
-static enum verdict identify_cert(SSL *ssl, struct api_identity *who, char *why, size_t cap)
-{
-	X509 *cert = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
-	if (cert == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
-		return V_NONE;
-	const X509_NAME *subj = X509_get_subject_name(cert);
-	char cn[API_CERT_FIELD_MAX + 1], ou[API_CERT_FIELD_MAX + 1];
-	if (!cert_field(subj, NID_commonName, cn)) {
-		snprintf(why, cap, "the client certificate has not exactly one usable CN");
-		return V_FORBIDDEN;
-	}
-	enum api_role r = cert_field(subj, NID_organizationalUnitName, ou) ? api_role_parse(ou)
-									     : API_ROLE_NONE;
-	if (r == API_ROLE_NONE) {
-		snprintf(why, cap, "the client certificate's OU names no role "
-			 "(viewer, operator or admin)");
-		return V_FORBIDDEN;
-	}
-	snprintf(who->name, sizeof(who->name), "cert:%s", cn);
-	who->role = r;
-	return V_OK;
-}
-
 /* The TCP listener: a bearer token if one is given (it must be good), else
  * a client certificate. */
 static enum verdict identify_tcp(struct srv_api_listen *a, struct evhttp_request *req,
@@ -334,10 +285,13 @@ static enum verdict identify_tcp(struct srv_api_listen *a, struct evhttp_request
 		log_limited(&lim_fail, "api: checking a token: %s", mayday_strerror(e));
 		return V_ERROR;
 	}
-	enum verdict v = identify_cert(ssl, who, why, cap);
-	if (v == V_NONE)
+	switch (srv_api_tls_peer(ssl, who, why, cap)) {
+	case SRV_API_PEER_OK: return V_OK;
+	case SRV_API_PEER_FORBIDDEN: return V_FORBIDDEN;
+	default:
 		snprintf(why, cap, "give a bearer token or a client certificate");
-	return v;
+		return V_NONE;
+	}
 }
 
 /* ---- requests ------------------------------------------------------------- */
@@ -536,74 +490,6 @@ fail:
 	return NULL;
 }
 
-/* ---- TLS ---------------------------------------------------------------- */
-
-static int tls_fail(char *err, size_t cap, const char *what, const char *file)
-{
-	unsigned long e = ERR_get_error();
-	char text[160] = "";
-	if (e != 0)
-		ERR_error_string_n(e, text, sizeof(text));
-	ERR_clear_error();
-	snprintf(err, cap, "[api] %s %s: %s", what, file, e != 0 ? text : "refused");
-	return -1;
-}
-
-/* TLS 1.2 or 1.3, the [api] certificate and key; with client_ca, a client
- * certificate is asked for and verified (chain, validity, clientAuth
- * purpose) but not required: a token may come instead. No session
- * resumption, so every connection proves its certificate. */
-static int tls_ctx(const struct srv_api_listen_opts *o, SSL_CTX **out, char *err, size_t cap)
-{
-	struct stat st;
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	*out = NULL;
-	if (ctx == NULL)
-		return tls_fail(err, cap, "TLS", "context");
-	if (stat(o->tls_key, &st) == 0 && (st.st_mode & 077) != 0) {
-		snprintf(err, cap, "[api] tls_key %s: group or others may read it (chmod 600)",
-			 o->tls_key);
-		goto fail;
-	}
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
-		tls_fail(err, cap, "TLS", "1.2");
-		goto fail;
-	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
-				 SSL_OP_CIPHER_SERVER_PREFERENCE);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_num_tickets(ctx, 0);   /* TLS 1.3 would send stateful ones */
-	if (SSL_CTX_use_certificate_chain_file(ctx, o->tls_cert) != 1) {
-		tls_fail(err, cap, "tls_cert", o->tls_cert);
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, o->tls_key, SSL_FILETYPE_PEM) != 1) {
-		tls_fail(err, cap, "tls_key", o->tls_key);
-		goto fail;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		tls_fail(err, cap, "tls_key", "does not match tls_cert");
-		goto fail;
-	}
-	if (o->client_ca[0]) {
-		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(o->client_ca);
-		if (names == NULL || SSL_CTX_load_verify_locations(ctx, o->client_ca, NULL) != 1) {
-			sk_X509_NAME_pop_free(names, X509_NAME_free);
-			tls_fail(err, cap, "client_ca", o->client_ca);
-			goto fail;
-		}
-		SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-		SSL_CTX_set_verify_depth(ctx, 4);
-	}
-	*out = ctx;
-	return 0;
-fail:
-	SSL_CTX_free(ctx);
-	return -1;
-}
-
 /* ---- sockets ------------------------------------------------------------ */
 
 static int bind_ep(struct ep *ep, struct evconnlistener *lev, char *err, size_t cap,
@@ -676,7 +562,8 @@ static int open_tcp(struct srv_api_listen *a, const struct srv_api_listen_opts *
 {
 	struct sockaddr_storage got;
 	socklen_t got_len = sizeof(got);
-	if (o->tls_cert[0] && tls_ctx(o, &a->tcp_ep.tls, err, cap) != 0)
+	if (o->tls_cert[0] && srv_api_tls_ctx(o->tls_cert, o->tls_key, o->client_ca,
+					      &a->tcp_ep.tls, err, cap) != MAYDAY_OK)
 		return -1;
 	struct evconnlistener *lev = evconnlistener_new_bind(
 		a->evb, NULL, NULL,
