@@ -12,7 +12,8 @@
 #    token creates a token (201) that then works;
 #  - bounds: a JSON body over 1 MiB gets 413 (the API's JSON error), a bundle
 #    upload may be larger, one over [api] bundle_max gets 413 too; a
-#    connection over [api] connections is closed unanswered;
+#    connection over [api] connections is closed unanswered, one trickling
+#    a request is cut off at [api] timeout;
 #  - TLS (1.2+) with operator client certificates from an openssl-made CA:
 #    the OU is the role (viewer reads, cannot approve; operator approves;
 #    an OU naming no role: 403), no credential: 401, a foreign CA's
@@ -200,6 +201,40 @@ grep -q 'api: 2 connections open: closing a new one' "$work/maydayd.log" ||
 alive
 stop_daemon
 [ ! -e "$sock" ] || fail "maydayd left its socket behind"
+
+# ---- a connection's life is bounded ------------------------------------------------
+# A client that trickles a request (a header byte every 0.3 s: never idle
+# long enough for a read timeout) is cut off at [api] timeout from its
+# accept; the bound here is only how long the trickle may go on (100 s).
+cat >"$work/trickle.py" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"GET /v1/whoami HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+s.settimeout(0.3)
+for _ in range(330):
+    try:
+        if s.recv(4096) == b"":
+            print("closed")
+            sys.exit(0)
+    except socket.timeout:
+        pass
+    except OSError:
+        print("closed")
+        sys.exit(0)
+    try:
+        s.sendall(b"a")
+    except OSError:
+        print("closed")
+        sys.exit(0)
+print("still open")
+PY
+API_LINES="timeout = 2" start_daemon
+[ "$(python3 "$work/trickle.py" "$sock")" = closed ] ||
+  fail "a trickling client outlived [api] timeout = 2 by far"
+expect 200 "$(ux http://localhost/v1/whoami)" "the socket after a connection timed out"
+alive
+stop_daemon
 
 # ---- TLS with operator client certificates ------------------------------------------
 make_ca opsca "mayday test operators CA"
