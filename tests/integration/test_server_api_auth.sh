@@ -3,7 +3,8 @@
 # The API's transports and who they say the caller is (issue 13, docs/api.md
 # "Transports and authentication"), with a real maydayd and curl on
 # loopback:
-#  - the config refuses a management listener off loopback without TLS;
+#  - the config refuses a management listener off loopback without TLS, and
+#    the start a socket in a missing directory or over a file;
 #  - the UNIX socket (0660): root is admin "unix:root(0)"; another user the
 #    mode lets in has [api] socket_role (as root only: it runs curl as nobody);
 #  - bearer tokens over plain HTTP on loopback: none, malformed, unknown and
@@ -47,6 +48,20 @@ rc=0
 grep -q '\[api\] listen is not a loopback address' "$work/refused.err" ||
   fail "refusal: $(cat "$work/refused.err")"
 [ ! -e "$sock" ] || fail "a refused start left a socket"
+# a socket whose directory does not exist, or a path that is not a socket
+write_conf
+sed -i "s#^socket = .*#socket = $work/no-such-dir/api.sock#" "$work/maydayd.conf"
+rc=0
+"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/nodir.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "no-such-dir/api.sock: bind/listen" "$work/nodir.err" ||
+  fail "a socket in a missing directory: rc $rc: $(cat "$work/nodir.err")"
+: >"$work/plain-file"
+sed -i "s#^socket = .*#socket = $work/plain-file#" "$work/maydayd.conf"
+rc=0
+"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/notsock.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "exists and is not a socket" "$work/notsock.err" ||
+  fail "a plain file as the socket: rc $rc: $(cat "$work/notsock.err")"
+[ -f "$work/plain-file" ] && [ ! -S "$work/plain-file" ] || fail "the plain file was touched"
 
 # ---- plain HTTP on loopback, and the socket --------------------------------------------
 mkdir -p "$work/bundles"
