@@ -34,8 +34,8 @@ bool api_write_known(json_t *body, const char *const *known, struct api_response
 /* Answers `status` with the Device object of device_id (404 if gone). */
 enum mayday_err api_write_device(struct api_ctx *ctx, const char *device_id, int status,
 				 struct api_response *rs);
-/* store_operator_action(who, action, target, detail) at rq->now; a failure
- * is logged by nobody and answered 500 by the caller. */
+/* store_operator_action(who, action, target, detail) at rq->now; the
+ * caller answers a failure (api_store_error: 500). */
 enum mayday_err api_write_action(struct api_ctx *ctx, const struct api_request *rq,
 				 const char *action, const char *target, const char *detail);
 

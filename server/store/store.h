@@ -39,7 +39,9 @@ MAYDAY_NODISCARD enum mayday_err store_open_ex(struct store **out, const char *s
 MAYDAY_NODISCARD enum mayday_err store_open(struct store **out, const char *spec);
 void store_close(struct store *st); /* NULL-safe */
 
-/* Enrol (or re-enrol) a device: its ID, product class and distress public key (PEM). */
+/* Enrol (or re-enrol) a device: its ID, product class and distress public key (PEM).
+ * Re-enrolling with another key lifts a revocation (store_api.h); with the
+ * same key the device stays revoked. */
 MAYDAY_NODISCARD enum mayday_err store_enrol(struct store *st, const char *device_id,
 					     const char *product_class, const char *pubkey_pem);
 

@@ -334,7 +334,10 @@ static enum mayday_err sqlite_enrol(struct store *st, const char *device_id,
 		"INSERT INTO devices (id, product_class, pubkey_pem, state, state_since, enrolled_at)"
 		" VALUES (?1, ?2, ?3, 'healthy', ?4, ?4)"
 		" ON CONFLICT (id) DO UPDATE SET product_class = excluded.product_class,"
-		" pubkey_pem = excluded.pubkey_pem, enrolled_at = excluded.enrolled_at");
+		" pubkey_pem = excluded.pubkey_pem, enrolled_at = excluded.enrolled_at,"
+		/* a new key lifts a revocation of the old one (store_api.h) */
+		" revoked_at = CASE WHEN pubkey_pem = excluded.pubkey_pem THEN revoked_at END,"
+		" revoked_by = CASE WHEN pubkey_pem = excluded.pubkey_pem THEN revoked_by END");
 	if (err != MAYDAY_OK)
 		return err;
 	int64_t now = (int64_t)time(NULL);

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
+#include "mayday/file.h"
 #include "mayday/keys.h"
 #include "srv_ack.h"
 #include "srv_acs_policy.h"
@@ -311,6 +312,64 @@ static void test_bundle_names(void **state)
 			 MAYDAY_E_INVALID);
 }
 
+/* With [acs] vendor_key only a bundle that passes the check is offered,
+ * and a changed file is checked again. */
+static void test_bundle_checked(void **state)
+{
+	struct t *t = *state;
+	char path[300], vendor_pub[400], why[256];
+	uint64_t size = 0;
+	size_t len = 0;
+	EVP_PKEY *vendor = NULL;
+	assert_int_equal(mayday_key_generate(&vendor), MAYDAY_OK);
+	snprintf(vendor_pub, sizeof(vendor_pub), "%s/vendor.pub", t->fx.dir);
+	assert_int_equal(mayday_key_save_public(vendor, vendor_pub), MAYDAY_OK);
+	t->pol.vendor_key = vendor_pub;
+	/* the setup's bundle is no bundle at all */
+	assert_int_equal(srv_acs_policy_bundle(&t->pol, "femto-a", path, sizeof(path), &size),
+			 MAYDAY_E_INVALID);
+	uint8_t *good = fx_bundle(vendor, "femto-a", 2, false, &len);
+	assert_int_equal(mayday_file_write_durable(t->bundle, good, len, 0644), MAYDAY_OK);
+	assert_int_equal(srv_acs_policy_bundle(&t->pol, "femto-a", path, sizeof(path), &size),
+			 MAYDAY_OK);
+	assert_int_equal(size, len);
+	assert_int_equal(srv_acs_policy_check_bundles(&t->pol, why, sizeof(why)), MAYDAY_OK);
+	/* replaced by one signed with another key: refused from then on */
+	uint8_t *bad = fx_bundle(t->other, "femto-a", 3, false, &len);
+	assert_int_equal(mayday_file_write_durable(t->bundle, bad, len, 0644), MAYDAY_OK);
+	assert_int_equal(srv_acs_policy_bundle(&t->pol, "femto-a", path, sizeof(path), &size),
+			 MAYDAY_E_INVALID);
+	/* and nothing is scheduled with it; with the good one back, it is */
+	struct mayday_indication ind;
+	struct store_ingest_rec rec;
+	uint8_t raw[4096];
+	bool remediate = true, pending = true;
+	fx_indication(&ind, "hnb-1", 1);
+	fx_rec(&rec, &ind, STORE_TRUST_SIGNED, raw, sizeof(raw));
+	assert_int_equal(fx_put1(t->fx.st, &rec), MAYDAY_OK);
+	assert_true(rec.incident_id > 0);
+	assert_int_equal(store_ingest_begin(t->fx.st), MAYDAY_OK);
+	assert_int_equal(srv_acs_policy_apply(&t->pol, t->fx.st, "hnb-1", 1700000000, &remediate,
+					      &pending), MAYDAY_OK);
+	assert_int_equal(store_ingest_commit(t->fx.st), MAYDAY_OK);
+	assert_false(remediate);
+	uint8_t *again = fx_bundle(vendor, "femto-a", 2, false, &len);
+	assert_int_equal(mayday_file_write_durable(t->bundle, again, len, 0644), MAYDAY_OK);
+	free(again);
+	assert_int_equal(store_ingest_begin(t->fx.st), MAYDAY_OK);
+	assert_int_equal(srv_acs_policy_apply(&t->pol, t->fx.st, "hnb-1", 1700000001, &remediate,
+					      &pending), MAYDAY_OK);
+	assert_int_equal(store_ingest_commit(t->fx.st), MAYDAY_OK);
+	assert_true(remediate);
+	/* an unreadable vendor key stops maydayd at start */
+	t->pol.vendor_key = "/nonexistent/vendor.pub";
+	assert_int_equal(srv_acs_policy_check_bundles(&t->pol, why, sizeof(why)), MAYDAY_E_KEY);
+	assert_non_null(strstr(why, "vendor_key"));
+	free(good);
+	free(bad);
+	EVP_PKEY_free(vendor);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bundle_checked, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

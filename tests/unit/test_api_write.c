@@ -444,39 +444,10 @@ static void test_cwmp_credentials(void **state)
 			       " 'device.cwmp_credentials'"), 1);
 }
 
-/* A bundle of one component for `klass`, signed by `key`, into a malloc'ed
- * buffer; `flip` corrupts the payload's first byte after signing. */
 static uint8_t *bundle(EVP_PKEY *key, const char *klass, uint64_t rollback, bool flip,
 		       size_t *len)
 {
-	static const char payload[] = "the golden image, every byte of it";
-	struct mayday_manifest *m = calloc(1, sizeof(*m));
-	struct mayday_signer signer;
-	uint8_t man[MAYDAY_MANIFEST_MAX];
-	size_t mlen = 0;
-	assert_non_null(m);
-	m->kind = MAYDAY_MANIFEST_IMAGE;
-	snprintf(m->product_class, sizeof(m->product_class), "%s", klass);
-	snprintf(m->image_version, sizeof(m->image_version), "2.1");
-	m->rollback = rollback;
-	snprintf(m->entry, sizeof(m->entry), "app");
-	m->n_trv = 1;
-	snprintf(m->trv[0].name, sizeof(m->trv[0].name), "app");
-	m->trv[0].size = sizeof(payload);
-	m->trv[0].designated = true;
-	mayday_sha256(payload, sizeof(payload), m->trv[0].digest);
-	assert_int_equal(mayday_signer_from_pkey(&signer, key, NULL, 0), MAYDAY_OK);
-	assert_int_equal(mayday_manifest_sign(m, &signer, man, sizeof(man), &mlen), MAYDAY_OK);
-	free(m);
-	*len = MAYDAY_BUNDLE_HEADER_LEN + mlen + sizeof(payload);
-	uint8_t *b = malloc(*len);
-	assert_non_null(b);
-	assert_int_equal(mayday_bundle_header_encode(mlen, b), MAYDAY_OK);
-	memcpy(b + MAYDAY_BUNDLE_HEADER_LEN, man, mlen);
-	memcpy(b + MAYDAY_BUNDLE_HEADER_LEN + mlen, payload, sizeof(payload));
-	if (flip)
-		b[MAYDAY_BUNDLE_HEADER_LEN + mlen] ^= 1;
-	return b;
+	return fx_bundle(key, klass, rollback, flip, len);
 }
 
 static int put_bundle(struct t *t, const struct api_identity *who, const char *klass,

@@ -235,6 +235,15 @@ static void test_revoke(void **state)
 			 MAYDAY_OK);
 	assert_int_equal(r, STORE_ENROL_CHANGED);
 	assert_int_equal(count(t, "SELECT revoked_at IS NULL FROM devices WHERE id = 'hnb-1'"), 1);
+	/* store_enrol (mayday-provision --enrol, maydayctl -d) alike */
+	assert_int_equal(store_device_revoke(t->fx.st, "hnb-1", OPS, NULL, NOW, &already),
+			 MAYDAY_OK);
+	assert_int_equal(store_enrol(t->fx.st, "hnb-1", "femto-a", pem2), MAYDAY_OK);
+	assert_int_equal(count(t, "SELECT revoked_at IS NOT NULL FROM devices WHERE id = 'hnb-1'"),
+			 1);
+	assert_int_equal(store_enrol(t->fx.st, "hnb-1", "femto-a", t->pem), MAYDAY_OK);
+	assert_int_equal(count(t, "SELECT revoked_at IS NULL AND revoked_by IS NULL FROM devices"
+			       " WHERE id = 'hnb-1'"), 1);
 }
 
 /* A revoked device with an incident scheduled before it: no attempt begins. */

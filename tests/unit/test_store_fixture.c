@@ -10,8 +10,11 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "mayday/bundle.h"
+#include "mayday/cose.h"
 #include "mayday/kek.h"
 #include "mayday/keys.h"
+#include "mayday/manifest.h"
 #include "test_store_fixture.h"
 
 void fx_open(struct fx *fx)
@@ -35,7 +38,8 @@ void fx_reopen(struct fx *fx)
 
 void fx_close(struct fx *fx)
 {
-	static const char *const files[] = {"hems.db", "hems.db-wal", "hems.db-shm", "psk.kek"};
+	static const char *const files[] = {"hems.db", "hems.db-wal", "hems.db-shm", "psk.kek",
+					    "hems.db.writer", "vendor.pub"};
 	char path[400];
 	store_close(fx->st);
 	fx->st = NULL;
@@ -118,4 +122,36 @@ long long fx_scalar(struct sqlite3 *db, const char *sql)
 	long long v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	return v;
+}
+
+uint8_t *fx_bundle(EVP_PKEY *key, const char *klass, uint64_t rollback, bool flip, size_t *len)
+{
+	static const char payload[] = "the golden image, every byte of it";
+	struct mayday_manifest *m = calloc(1, sizeof(*m));
+	struct mayday_signer signer;
+	uint8_t man[MAYDAY_MANIFEST_MAX];
+	size_t mlen = 0;
+	assert_non_null(m);
+	m->kind = MAYDAY_MANIFEST_IMAGE;
+	snprintf(m->product_class, sizeof(m->product_class), "%s", klass);
+	snprintf(m->image_version, sizeof(m->image_version), "2.1");
+	m->rollback = rollback;
+	snprintf(m->entry, sizeof(m->entry), "app");
+	m->n_trv = 1;
+	snprintf(m->trv[0].name, sizeof(m->trv[0].name), "app");
+	m->trv[0].size = sizeof(payload);
+	m->trv[0].designated = true;
+	mayday_sha256(payload, sizeof(payload), m->trv[0].digest);
+	assert_int_equal(mayday_signer_from_pkey(&signer, key, NULL, 0), MAYDAY_OK);
+	assert_int_equal(mayday_manifest_sign(m, &signer, man, sizeof(man), &mlen), MAYDAY_OK);
+	free(m);
+	*len = MAYDAY_BUNDLE_HEADER_LEN + mlen + sizeof(payload);
+	uint8_t *b = malloc(*len);
+	assert_non_null(b);
+	assert_int_equal(mayday_bundle_header_encode(mlen, b), MAYDAY_OK);
+	memcpy(b + MAYDAY_BUNDLE_HEADER_LEN, man, mlen);
+	memcpy(b + MAYDAY_BUNDLE_HEADER_LEN + mlen, payload, sizeof(payload));
+	if (flip)
+		b[MAYDAY_BUNDLE_HEADER_LEN + mlen] ^= 1;
+	return b;
 }

@@ -7,6 +7,9 @@
 #ifndef MAYDAY_TEST_STORE_FIXTURE_H
 #define MAYDAY_TEST_STORE_FIXTURE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <openssl/evp.h>
 
 #include "mayday/indication.h"
@@ -49,6 +52,11 @@ enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec);
 	" ALTER TABLE devices DROP COLUMN revoked_at; ALTER TABLE devices DROP COLUMN revoked_by;" \
 	" ALTER TABLE remediation_approvals DROP COLUMN approved_by;" \
 	" ALTER TABLE remediation_class_events DROP COLUMN by_identity; "
+
+/* A golden bundle (docs/protocol.md §13) of one small component for
+ * `klass`, its manifest signed by `key`, malloc'ed (the caller frees it);
+ * `flip` corrupts the payload's first byte after signing. */
+uint8_t *fx_bundle(EVP_PKEY *key, const char *klass, uint64_t rollback, bool flip, size_t *len);
 
 struct sqlite3;
 /* The one value `sql` selects on a raw connection; asserts there is one. */
