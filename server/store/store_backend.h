@@ -17,6 +17,7 @@
 #include "store_silence.h"
 #include "store_events.h"
 #include "store_fleet.h"
+#include "store_api_query.h"
 
 struct store_backend {
 	const char *scheme; /* "sqlite" for "sqlite:PATH" */
@@ -91,6 +92,22 @@ struct store_backend {
 	enum mayday_err (*fleet_anomalies)(struct store *st, const struct store_fleet_rule *rule,
 					   int64_t now, struct store_fleet_anomaly *out, size_t cap,
 					   size_t *n);
+	/* the REST API's reads (store_api_query.h) */
+	enum mayday_err (*devices_page)(struct store *st, const struct store_device_filter *f,
+					store_api_device_cb cb, void *ctx, uint64_t *count);
+	enum mayday_err (*api_device)(struct store *st, const char *device_id,
+				      struct store_api_device *out);
+	enum mayday_err (*device_counts)(struct store *st, struct store_device_counts *out,
+					 store_count_cb cb, void *ctx);
+	enum mayday_err (*indications_page)(struct store *st,
+					    const struct store_indication_filter *f,
+					    store_api_indication_cb cb, void *ctx);
+	enum mayday_err (*get_indication)(struct store *st, int64_t id,
+					  struct store_indication_row *out, bool *enrolled);
+	enum mayday_err (*anomalies_list)(struct store *st, unsigned limit, store_anomaly_cb cb,
+					  void *ctx);
+	enum mayday_err (*events_page)(struct store *st, int64_t after_id, unsigned limit,
+				       store_event_doc_cb cb, void *ctx);
 	/* CPE credentials and ACS decisions (store_acs.h) */
 	enum mayday_err (*acs_cred_set)(struct store *st, const struct store_acs_cred *c);
 	enum mayday_err (*acs_cred_get)(struct store *st, const char *username,

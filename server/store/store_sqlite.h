@@ -95,6 +95,48 @@ enum mayday_err store_sqlite_fleet_anomalies(struct store *st, const struct stor
 					     int64_t now, struct store_fleet_anomaly *out,
 					     size_t cap, size_t *n);
 
+/* The REST API's reads (store_sqlite_api_query.c). */
+enum mayday_err store_sqlite_devices_page(struct store *st, const struct store_device_filter *f,
+					  store_api_device_cb cb, void *ctx, uint64_t *count);
+enum mayday_err store_sqlite_api_device(struct store *st, const char *device_id,
+					struct store_api_device *out);
+enum mayday_err store_sqlite_device_counts(struct store *st, struct store_device_counts *out,
+					   store_count_cb cb, void *ctx);
+enum mayday_err store_sqlite_indications_page(struct store *st,
+					      const struct store_indication_filter *f,
+					      store_api_indication_cb cb, void *ctx);
+enum mayday_err store_sqlite_get_indication(struct store *st, int64_t id,
+					    struct store_indication_row *out, bool *enrolled);
+enum mayday_err store_sqlite_anomalies_list(struct store *st, unsigned limit,
+					    store_anomaly_cb cb, void *ctx);
+enum mayday_err store_sqlite_events_page(struct store *st, int64_t after_id, unsigned limit,
+					 store_event_doc_cb cb, void *ctx);
+/* Shared by the operator queries (store_sqlite_query.c) and the API's:
+ * the columns of a device row (from "devices d", STORE_SQLITE_DEVICE_NCOLS
+ * of them) and of an indication row (from "indications i"), and their
+ * readers. store_sqlite_indication_row also reads the failed components. */
+#define STORE_SQLITE_DEVICE_SELECT                                                           \
+	"SELECT d.id, d.product_class, d.state, d.state_since, d.enrolled_at,"               \
+	" (SELECT reason FROM indications WHERE device_id = d.id AND trust = 'signed'"       \
+	"  ORDER BY id DESC LIMIT 1),"                                                        \
+	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'signed'),"   \
+	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'unverified')," \
+	" (SELECT hex(kid) FROM psk_keys WHERE device_id = d.id),"                             \
+	" coalesce(d.last_seen, 0),"                                                           \
+	" (SELECT msg_version FROM indications WHERE device_id = d.id AND trust = 'signed'"  \
+	"  ORDER BY id DESC LIMIT 1)"
+#define STORE_SQLITE_DEVICE_NCOLS 11
+void store_sqlite_device_row(sqlite3_stmt *q, struct store_device_row *r);
+#define STORE_SQLITE_INDICATION_SELECT                                                       \
+	"SELECT i.id, i.device_id, i.counter, i.received_at, i.device_time, i.transport,"    \
+	" i.trust, i.peer, i.reason, i.image_version, i.dcf_version, i.slot,"                \
+	" i.boot_attempts, coalesce(i.incident_id, 0), i.digest, i.channel_auth,"            \
+	" i.peer_identity, i.raw, i.msg_version"
+#define STORE_SQLITE_INDICATION_NCOLS 19
+MAYDAY_NODISCARD enum mayday_err store_sqlite_indication_row(struct store_sqlite *s,
+							     sqlite3_stmt *q,
+							     struct store_indication_row *r);
+
 /* Silence (store_sqlite_silence.c). Inside an open transaction: contact
  * at `now` (nothing happens for a device not enrolled: the caller finds
  * that out by reading its state); and the way back of an

@@ -11,19 +11,9 @@
 #include "store_sqlite.h"
 #include "store_state.h"
 
-#define DEVICE_COLS                                                                          \
-	"SELECT d.id, d.product_class, d.state, d.state_since, d.enrolled_at,"               \
-	" (SELECT reason FROM indications WHERE device_id = d.id AND trust = 'signed'"       \
-	"  ORDER BY id DESC LIMIT 1),"                                                        \
-	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'signed'),"   \
-	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'unverified')," \
-	" (SELECT hex(kid) FROM psk_keys WHERE device_id = d.id),"                             \
-	" coalesce(d.last_seen, 0),"                                                           \
-	" (SELECT msg_version FROM indications WHERE device_id = d.id AND trust = 'signed'"  \
-	"  ORDER BY id DESC LIMIT 1)"                                                          \
-	" FROM devices d"
+#define DEVICE_COLS STORE_SQLITE_DEVICE_SELECT " FROM devices d"
 
-static void device_row(sqlite3_stmt *q, struct store_device_row *r)
+void store_sqlite_device_row(sqlite3_stmt *q, struct store_device_row *r)
 {
 	memset(r, 0, sizeof(*r));
 	store_sqlite_text(q, 0, r->id, sizeof(r->id));
@@ -53,7 +43,7 @@ enum mayday_err store_sqlite_query_device(struct store *st, const char *device_i
 	sqlite3_bind_text(s->q_device, 1, device_id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s->q_device);
 	if (rc == SQLITE_ROW)
-		device_row(s->q_device, out);
+		store_sqlite_device_row(s->q_device, out);
 	else
 		err = rc == SQLITE_DONE ? MAYDAY_E_NOTFOUND : store_sqlite_err(rc);
 	sqlite3_reset(s->q_device);
@@ -70,7 +60,7 @@ enum mayday_err store_sqlite_query_devices(struct store *st, bool maintenance_on
 	if (err != MAYDAY_OK)
 		return err;
 	while ((rc = sqlite3_step(s->q_devices)) == SQLITE_ROW) {
-		device_row(s->q_devices, &row);
+		store_sqlite_device_row(s->q_devices, &row);
 		enum store_state state;
 		if (maintenance_only &&
 		    !(store_state_parse(row.state, &state) && store_state_needs_maintenance(state)))
@@ -185,6 +175,38 @@ static enum mayday_err attach_detail(sqlite3_stmt *q, int col, struct store_indi
 	return MAYDAY_OK;
 }
 
+enum mayday_err store_sqlite_indication_row(struct store_sqlite *s, sqlite3_stmt *q,
+					    struct store_indication_row *r)
+{
+	enum mayday_err err;
+	char trust[16], channel[16];
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(q, 0);
+	store_sqlite_text(q, 1, r->device_id, sizeof(r->device_id));
+	r->counter = (uint64_t)sqlite3_column_int64(q, 2);
+	r->received_at = sqlite3_column_int64(q, 3);
+	r->device_time = (uint64_t)sqlite3_column_int64(q, 4);
+	r->transport = (uint32_t)sqlite3_column_int64(q, 5);
+	store_sqlite_text(q, 6, trust, sizeof(trust));
+	r->trust = strcmp(trust, "signed") == 0 ? STORE_TRUST_SIGNED : STORE_TRUST_UNVERIFIED;
+	store_sqlite_text(q, 7, r->peer, sizeof(r->peer));
+	r->reason = (uint32_t)sqlite3_column_int64(q, 8);
+	store_sqlite_text(q, 9, r->image_version, sizeof(r->image_version));
+	store_sqlite_text(q, 10, r->dcf_version, sizeof(r->dcf_version));
+	r->slot = (uint32_t)sqlite3_column_int64(q, 11);
+	r->boot_attempts = (uint32_t)sqlite3_column_int64(q, 12);
+	r->incident_id = sqlite3_column_int64(q, 13);
+	hex_of(sqlite3_column_blob(q, 14), sqlite3_column_bytes(q, 14), r->digest_hex,
+	       sizeof(r->digest_hex));
+	store_sqlite_text(q, 15, channel, sizeof(channel));
+	r->channel_auth = channel_of(channel);
+	store_sqlite_text(q, 16, r->peer_identity, sizeof(r->peer_identity));
+	r->msg_version = (unsigned)sqlite3_column_int64(q, 18);
+	if (r->reason == MAYDAY_REASON_ATTACH_FAILED && (err = attach_detail(q, 17, r)) != MAYDAY_OK)
+		return err;
+	return components(s, r);
+}
+
 enum mayday_err store_sqlite_query_indications(struct store *st, const char *device_id,
 					       store_indication_cb cb, void *ctx)
 {
@@ -194,43 +216,13 @@ enum mayday_err store_sqlite_query_indications(struct store *st, const char *dev
 		return MAYDAY_E_NOMEM;
 	struct store_indication_row *r = s->ind_row;
 	enum mayday_err err = store_sqlite_stmt(s, &s->q_indications,
-		"SELECT id, device_id, counter, received_at, device_time, transport, trust, peer,"
-		" reason, image_version, dcf_version, slot, boot_attempts,"
-		" coalesce(incident_id, 0), digest, channel_auth, peer_identity, raw, msg_version"
-		" FROM indications WHERE device_id = ?1 ORDER BY id DESC");
+		STORE_SQLITE_INDICATION_SELECT
+		" FROM indications i WHERE i.device_id = ?1 ORDER BY i.id DESC");
 	if (err != MAYDAY_OK)
 		return err;
 	sqlite3_bind_text(s->q_indications, 1, device_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s->q_indications)) == SQLITE_ROW) {
-		sqlite3_stmt *q = s->q_indications;
-		char trust[16];
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(q, 0);
-		store_sqlite_text(q, 1, r->device_id, sizeof(r->device_id));
-		r->counter = (uint64_t)sqlite3_column_int64(q, 2);
-		r->received_at = sqlite3_column_int64(q, 3);
-		r->device_time = (uint64_t)sqlite3_column_int64(q, 4);
-		r->transport = (uint32_t)sqlite3_column_int64(q, 5);
-		store_sqlite_text(q, 6, trust, sizeof(trust));
-		r->trust = strcmp(trust, "signed") == 0 ? STORE_TRUST_SIGNED : STORE_TRUST_UNVERIFIED;
-		store_sqlite_text(q, 7, r->peer, sizeof(r->peer));
-		r->reason = (uint32_t)sqlite3_column_int64(q, 8);
-		store_sqlite_text(q, 9, r->image_version, sizeof(r->image_version));
-		store_sqlite_text(q, 10, r->dcf_version, sizeof(r->dcf_version));
-		r->slot = (uint32_t)sqlite3_column_int64(q, 11);
-		r->boot_attempts = (uint32_t)sqlite3_column_int64(q, 12);
-		r->incident_id = sqlite3_column_int64(q, 13);
-		hex_of(sqlite3_column_blob(q, 14), sqlite3_column_bytes(q, 14), r->digest_hex,
-		       sizeof(r->digest_hex));
-		char channel[16];
-		store_sqlite_text(q, 15, channel, sizeof(channel));
-		r->channel_auth = channel_of(channel);
-		store_sqlite_text(q, 16, r->peer_identity, sizeof(r->peer_identity));
-		r->msg_version = (unsigned)sqlite3_column_int64(q, 18);
-		if (r->reason == MAYDAY_REASON_ATTACH_FAILED &&
-		    (err = attach_detail(q, 17, r)) != MAYDAY_OK)
-			break;
-		if ((err = components(s, r)) != MAYDAY_OK)
+		if ((err = store_sqlite_indication_row(s, s->q_indications, r)) != MAYDAY_OK)
 			break;
 		if (cb(ctx, r) != 0)
 			break;

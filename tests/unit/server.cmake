@@ -16,6 +16,14 @@ add_executable(test_srv_busy ${CMAKE_CURRENT_LIST_DIR}/test_srv_busy.c)
 target_link_libraries(test_srv_busy PRIVATE maydayd_core mayday_test_vectors PkgConfig::CMOCKA)
 add_test(NAME test_srv_busy COMMAND test_srv_busy)
 set_tests_properties(test_srv_busy PROPERTIES LABELS unit TIMEOUT 120)
+# The REST API's router and read routes, in-process on real stores
+# (server/api/, docs/api.md).
+foreach(t test_api_router test_api_read)
+  add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
+  target_link_libraries(${t} PRIVATE mayday_api mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3)
+  add_test(NAME ${t} COMMAND ${t})
+  set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
+endforeach()
 target_compile_definitions(test_srvconf PRIVATE
   MAYDAY_CONF_EXAMPLE="${CMAKE_SOURCE_DIR}/docs/maydayd.conf.example")
 
