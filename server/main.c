@@ -35,6 +35,7 @@
 #include "srv_notify.h"
 #include "srv_pipeline.h"
 #include "srv_privs.h"
+#include "store_api.h"
 
 #define EXIT_USAGE 2
 
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
 	char err[512];
 	EVP_PKEY *hems = NULL;
 	struct srv_pipeline *pl = NULL;
+	int writer = -1;
 	enum mayday_err e;
 	sigset_t sigs;
 
@@ -127,6 +129,13 @@ int main(int argc, char **argv)
 	}
 	if (geteuid() == 0)
 		log_warnx("running as root: set [server] user to run as an unprivileged user");
+	/* maydayd is the store's only writer (issue 13): held until exit, so
+	 * a second maydayd and the offline writers refuse instead of writing
+	 * behind this one's back. Before any listener opens. */
+	if ((e = store_writer_lock(cfg.db, &writer, err, sizeof(err))) != MAYDAY_OK) {
+		log_warnx("%s", err);
+		goto out;
+	}
 	if ((e = mayday_key_load_private(cfg.hems_key, &hems)) != MAYDAY_OK) {
 		log_warnx("hems_key %s: %s", cfg.hems_key, mayday_strerror(e));
 		goto out;
@@ -182,6 +191,7 @@ out:
 		srv_pipeline_destroy(pl);
 	}
 	EVP_PKEY_free(hems);
+	store_writer_unlock(&writer);
 	if (pidfile != NULL && rc == 0)
 		(void)unlink(pidfile);
 	if (rc == 0)

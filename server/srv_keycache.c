@@ -94,7 +94,8 @@ enum mayday_err srv_keycache_get(struct srv_keycache *kc, struct store *st, cons
 	struct srv_keycache_entry *e = find(kc, device_id, h);
 	if (e != NULL) {
 		uint64_t age = now_ms - e->fetched_ms;
-		int fresh = e->key != NULL ? (!refresh || age < SRV_KEYCACHE_REFRESH_MS)
+		int fresh = e->key != NULL ? age < SRV_KEYCACHE_TTL_MS &&
+						     (!refresh || age < SRV_KEYCACHE_REFRESH_MS)
 					   : age < SRV_KEYCACHE_NEG_MS;
 		if (fresh) {
 			e->used = ++kc->tick;

@@ -7,7 +7,11 @@
  * 4-way set-associative, fixed size: lookups never allocate once a key is
  * cached; the least recently used entry of a set is replaced. "Not enrolled"
  * answers are cached for SRV_KEYCACHE_NEG_MS so a flood naming unknown
- * devices does not turn into a flood of queries. Thread-safe.
+ * devices does not turn into a flood of queries. A key is re-read once it
+ * is SRV_KEYCACHE_TTL_MS old, so a revoked key (store_device_revoke) stops
+ * verifying here within that time; the store demotes a revoked device's
+ * records to unverified in the ingest transaction anyway, so the cache is
+ * never what decides trust. Thread-safe.
  */
 #ifndef MAYDAY_SRV_KEYCACHE_H
 #define MAYDAY_SRV_KEYCACHE_H
@@ -22,6 +26,7 @@
 #define SRV_KEYCACHE_WAYS    4
 #define SRV_KEYCACHE_NEG_MS  1000  /* how long "not enrolled" is believed */
 #define SRV_KEYCACHE_REFRESH_MS 1000 /* minimum age before a failed verify re-reads the key */
+#define SRV_KEYCACHE_TTL_MS  10000 /* a key older than this is re-read (revocation) */
 
 struct srv_keycache_entry {
 	char id[MAYDAY_DEVICE_ID_MAX + 1];

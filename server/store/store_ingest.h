@@ -17,7 +17,10 @@
  *    row, the original's incident is returned. A different message for a
  *    stored (device_id, counter, trust) is STORE_CONFLICT: nothing stored.
  *  - only STORE_TRUST_SIGNED rows of an enrolled device open or join an
- *    incident and move the device's state (healthy -> in_distress). An
+ *    incident and move the device's state (healthy -> in_distress). A
+ *    signed record of a revoked device (store_device_revoke) is stored as
+ *    STORE_TRUST_UNVERIFIED: put rewrites rec->trust, checked in the
+ *    transaction, so a key cached before the revocation trusts nothing. An
  *    unverified row never touches devices, incidents or signed rows, so a
  *    forger can neither mark a device nor pre-empt its authentic record.
  *  - `trust` is the message's own authentication (msg_auth: the COSE_Sign1
@@ -114,8 +117,9 @@ struct store_ingest_rec {
 };
 
 /* The enrolled public key PEM of a device, NUL-terminated into `pem`.
- * MAYDAY_E_NOTFOUND if the device is not enrolled, MAYDAY_E_TOOBIG if cap
- * is too small. */
+ * MAYDAY_E_NOTFOUND if the device is not enrolled or its key is revoked
+ * (store_api.h: nothing verifies against it any more), MAYDAY_E_TOOBIG if
+ * cap is too small. */
 MAYDAY_NODISCARD enum mayday_err store_device_key(struct store *st, const char *device_id,
 						  char *pem, size_t cap, size_t *len);
 

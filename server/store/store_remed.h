@@ -90,7 +90,9 @@ typedef int (*store_remed_class_cb)(void *ctx, const struct store_remed_class *c
 MAYDAY_NODISCARD enum mayday_err store_remed_status(struct store *st, const char *device_id,
 						    struct store_remed_status *out);
 /* Operator approval of the device's open incident. MAYDAY_E_NOTFOUND: not
- * enrolled or no open incident. Approving twice is fine. */
+ * enrolled or no open incident. Approving twice is one approval (one
+ * history row); the API's approval also records who (store_remed_approve_by,
+ * store_api.h). */
 MAYDAY_NODISCARD enum mayday_err store_remed_approve(struct store *st, const char *device_id,
 						     int64_t now);
 /* Inside an open ingest batch, after the device's signed indication was

@@ -26,6 +26,7 @@
 
 #include "mayday/keys.h"
 #include "store_sqlite.h"
+#include "store_sqlite_api.h"
 
 #define BUSY_TIMEOUT_MS 10000
 
@@ -127,7 +128,7 @@ static void sqlite_close(struct store *st)
 		&s->enrol, &s->key, &s->psk_of_dev, &s->psk_of_kid, &s->psk_del, &s->psk_ins,
 		&s->psk_get, &s->psk_win_set, &s->sel_dup, &s->sel_dev_state, &s->sel_open_inc, &s->ins_inc,
 		&s->upd_inc_state, &s->upd_dev_state, &s->ins_event, &s->ins_ind, &s->ins_comp,
-		&s->sel_dev_high, &s->upd_dev_high, &s->sel_psk_win, &s->upd_seen,
+		&s->sel_dev_high, &s->upd_dev_high, &s->sel_psk_win, &s->upd_seen, &s->sel_revoked,
 		&s->q_device, &s->q_devices, &s->q_incidents, &s->q_indications, &s->q_components,
 	};
 	if (s->in_batch)
@@ -351,7 +352,7 @@ static enum mayday_err sqlite_device_key(struct store *st, const char *device_id
 {
 	struct store_sqlite *s = store_sqlite_of(st);
 	enum mayday_err err = store_sqlite_stmt(s, &s->key,
-		"SELECT pubkey_pem FROM devices WHERE id = ?1");
+		"SELECT pubkey_pem FROM devices WHERE id = ?1 AND revoked_at IS NULL");
 	if (err != MAYDAY_OK)
 		return err;
 	sqlite3_bind_text(s->key, 1, device_id, -1, SQLITE_STATIC);
@@ -433,4 +434,18 @@ const struct store_backend store_sqlite_backend = {
 	.acs_notes = store_sqlite_acs_notes,
 	.events_next = store_sqlite_events_next,
 	.events_ack = store_sqlite_events_ack,
+	.token_create = store_sqlite_token_create,
+	.token_lookup = store_sqlite_token_lookup,
+	.token_touch = store_sqlite_token_touch,
+	.token_revoke = store_sqlite_token_revoke,
+	.token_list = store_sqlite_token_list,
+	.device_enrol_by = store_sqlite_device_enrol_by,
+	.device_revoke = store_sqlite_device_revoke,
+	.device_pubkey = store_sqlite_device_pubkey,
+	.remed_approve_by = store_sqlite_remed_approve_by,
+	.remed_approval = store_sqlite_remed_approval,
+	.remed_class_pause = store_sqlite_remed_class_pause,
+	.remed_class_resume_by = store_sqlite_remed_class_resume_by,
+	.operator_action = store_sqlite_operator_action,
+	.operator_actions = store_sqlite_operator_actions,
 };

@@ -16,7 +16,7 @@
 #include "store_silence.h"
 #include "store_state.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 11
+#define STORE_SQLITE_SCHEMA_VERSION 12
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -31,7 +31,7 @@ struct store_sqlite {
 	/* ingest */
 	sqlite3_stmt *sel_dup, *sel_dev_state, *sel_open_inc, *ins_inc, *upd_inc_state,
 		*upd_dev_state, *ins_event, *ins_ind, *ins_comp, *sel_dev_high, *upd_dev_high,
-		*sel_psk_win, *upd_seen;
+		*sel_psk_win, *upd_seen, *sel_revoked;
 	/* queries */
 	sqlite3_stmt *q_device, *q_devices, *q_incidents, *q_indications, *q_components;
 	struct store_indication_row *ind_row; /* reused by list_indications */

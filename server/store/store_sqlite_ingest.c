@@ -20,6 +20,10 @@
  * many unverified rows the device has. The only records at or below it
  * that are answered as before are identical retransmissions of stored rows.
  *
+ * A signed row of a revoked device is demoted to unverified before
+ * anything else is decided (demote_revoked), so it is treated exactly like
+ * a forgery naming that device.
+ *
  * A PSK row first looks for its stored twin (an identical retransmission is
  * answered again, whatever the window says), then must pass the counter
  * rule and the device's replay window, which it advances in this same
@@ -402,6 +406,24 @@ static enum mayday_err insert_indication(struct store_sqlite *s, const struct st
 	return MAYDAY_OK;
 }
 
+/* A revoked device's key verifies nothing: its record becomes unverified
+ * here, in the transaction, whatever key the caller verified with. */
+static enum mayday_err demote_revoked(struct store_sqlite *s, struct store_ingest_rec *rec)
+{
+	enum mayday_err err = store_sqlite_stmt(s, &s->sel_revoked,
+		"SELECT 1 FROM devices WHERE id = ?1 AND revoked_at IS NOT NULL");
+	if (err != MAYDAY_OK)
+		return err;
+	sqlite3_bind_text(s->sel_revoked, 1, rec->ind->device_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s->sel_revoked);
+	if (rc == SQLITE_ROW)
+		rec->trust = STORE_TRUST_UNVERIFIED;
+	else if (rc != SQLITE_DONE)
+		err = store_sqlite_err(rc);
+	sqlite3_reset(s->sel_revoked);
+	return err;
+}
+
 enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_rec *rec)
 {
 	struct store_sqlite *s = store_sqlite_of(st);
@@ -413,6 +435,8 @@ enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_re
 		return MAYDAY_E_INVALID;
 	if (!rec_ok(rec))
 		return MAYDAY_E_INVALID;
+	if (rec->trust == STORE_TRUST_SIGNED && (err = demote_revoked(s, rec)) != MAYDAY_OK)
+		return err;
 	int found = find_dup(s, rec, &err);
 	if (found < 0)
 		return err;

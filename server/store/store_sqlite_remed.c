@@ -165,7 +165,8 @@ enum mayday_err store_sqlite_remed_approve(struct store *st, const char *device_
 	if (err == MAYDAY_OK)
 		err = store_sqlite_exec(s, "INSERT OR IGNORE INTO remediation_approvals (incident_id, approved_at)"
 			   " VALUES (?1, ?2)", "ii", incident, now);
-	if (err == MAYDAY_OK)
+	/* Approving again is the same approval: its history row is written once. */
+	if (err == MAYDAY_OK && sqlite3_changes(s->db) == 1)
 		err = store_sqlite_exec(s, "INSERT INTO incident_events (incident_id, at, kind)"
 			   " VALUES (?1, ?2, 'approved')", "ii", incident, now);
 	return store_sqlite_remed_tx_end(s, err);
@@ -223,6 +224,15 @@ enum mayday_err store_sqlite_remed_begin(struct store *st, const char *device_id
 	err = open_incident(s, device_id, &incident, &state);
 	if (err == MAYDAY_OK && state != STORE_STATE_REMEDIATION_SCHEDULED)
 		err = MAYDAY_E_NOTFOUND;
+	/* A device revoked after its incident was scheduled gets no download:
+	 * whoever holds its key now is not to be handed an image. */
+	if (err == MAYDAY_OK) {
+		int64_t revoked = 0;
+		err = scalar(s, "SELECT 1 FROM devices WHERE id = ?1 AND revoked_at IS NOT NULL",
+			     "t", device_id, &revoked);
+		err = err == MAYDAY_OK ? MAYDAY_E_NOTFOUND
+		      : err == MAYDAY_E_NOTFOUND ? MAYDAY_OK : err;
+	}
 	if (err == MAYDAY_OK)
 		err = count_attempts(s, incident, &all, &failed);
 	if (err == MAYDAY_OK) {

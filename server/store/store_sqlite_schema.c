@@ -345,10 +345,69 @@ static const char migrate_v11[] =
 	"    'window_s', new.window_s, 'paused', new.paused)); END;"
 	"UPDATE schema_version SET version = 11;";
 
+/* Version 12 (issue 13 points 1 and 2, store_api.h): the operators' writes.
+ * api_tokens holds the API's bearer tokens, the SHA-256 of each secret
+ * only. devices.revoked_at/revoked_by: a revoked device's indications are
+ * still recorded, never trusted (store_ingest.h). Approvals and manual
+ * pauses record who (NULL: before this version, or the automatic rule).
+ * operator_actions is the append-only journal of every write an operator
+ * made through the API. The outbox (version 10) gains device.enrolled (a
+ * new device, or a new key), device.revoked, and the identity behind a
+ * class event ("by", null for the automatic pause). Self-contained, like
+ * v7, so a merge that puts another migration before it only renumbers the
+ * last line. */
+static const char migrate_v12[] =
+	"CREATE TABLE api_tokens ("
+	" id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 20 AND id GLOB 'mdt_*'),"
+	" name TEXT NOT NULL UNIQUE,"
+	" role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),"
+	" secret_sha256 BLOB NOT NULL CHECK (length(secret_sha256) = 32),"
+	" created_at INTEGER NOT NULL,"
+	" created_by TEXT NOT NULL,"
+	" last_used_at INTEGER,"
+	" revoked_at INTEGER);"
+	"ALTER TABLE devices ADD COLUMN revoked_at INTEGER;"
+	"ALTER TABLE devices ADD COLUMN revoked_by TEXT;"
+	"ALTER TABLE remediation_approvals ADD COLUMN approved_by TEXT;"
+	"ALTER TABLE remediation_class_events ADD COLUMN by_identity TEXT;"
+	"CREATE TABLE operator_actions ("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" identity TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" target TEXT NOT NULL,"
+	" detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX operator_actions_target ON operator_actions(target, id);"
+	"CREATE TRIGGER operator_actions_append_only_u BEFORE UPDATE ON operator_actions"
+	" BEGIN SELECT RAISE(ABORT, 'operator actions are append-only'); END;"
+	"CREATE TRIGGER operator_actions_append_only_d BEFORE DELETE ON operator_actions"
+	" BEGIN SELECT RAISE(ABORT, 'operator actions are append-only'); END;"
+	"CREATE TRIGGER events_of_enrol AFTER INSERT ON devices BEGIN"
+	" INSERT INTO events (created_at, type, device_id, payload)"
+	"  VALUES (new.enrolled_at, 'device.enrolled', new.id,"
+	"   json_object('product_class', new.product_class, 'new_key', json('false'))); END;"
+	"CREATE TRIGGER events_of_reenrol AFTER UPDATE OF pubkey_pem ON devices"
+	" WHEN old.pubkey_pem IS NOT new.pubkey_pem BEGIN"
+	" INSERT INTO events (created_at, type, device_id, payload)"
+	"  VALUES (new.enrolled_at, 'device.enrolled', new.id,"
+	"   json_object('product_class', new.product_class, 'new_key', json('true'))); END;"
+	"CREATE TRIGGER events_of_revoke AFTER UPDATE OF revoked_at ON devices"
+	" WHEN old.revoked_at IS NULL AND new.revoked_at IS NOT NULL BEGIN"
+	" INSERT INTO events (created_at, type, device_id, payload)"
+	"  VALUES (new.revoked_at, 'device.revoked', new.id,"
+	"   json_object('product_class', new.product_class, 'revoked_by', new.revoked_by)); END;"
+	"DROP TRIGGER events_of_class;"
+	"CREATE TRIGGER events_of_class AFTER INSERT ON remediation_class_events BEGIN"
+	" INSERT INTO events (created_at, type, device_id, payload)"
+	"  VALUES (new.at, 'class.' || new.kind, NULL,"
+	"   json_object('product_class', new.product_class, 'failures', new.failures,"
+	"    'by', new.by_identity)); END;"
+	"UPDATE schema_version SET version = 12;";
+
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION] = {
 	schema_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6, migrate_v7,
-	migrate_v8, migrate_v9, migrate_v10, migrate_v11};
+	migrate_v8, migrate_v9, migrate_v10, migrate_v11, migrate_v12};
 
 static enum mayday_err version_of(sqlite3 *db, int *version)
 {

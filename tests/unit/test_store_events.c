@@ -46,6 +46,14 @@ static void test_outbox(void **state)
 	assert_int_equal(store_enrol(fx.st, "hnb-1", "femto-a", pem), MAYDAY_OK);
 	EVP_PKEY *k2 = fx_key(pem, sizeof(pem));
 	assert_int_equal(store_enrol(fx.st, "hnb-2", "femto-a", pem), MAYDAY_OK);
+	/* each enrolment is an event (schema 12) */
+	int64_t enrolled[2];
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_events_next(fx.st, "a", &ev), MAYDAY_OK);
+		assert_string_equal(ev.type, "device.enrolled");
+		enrolled[i] = ev.id;
+		assert_int_equal(store_events_ack(fx.st, "a", ev.id), MAYDAY_OK);
+	}
 	assert_int_equal(store_events_next(fx.st, "a", &ev), MAYDAY_E_NOTFOUND);
 
 	/* rolled back: the incident and its event both gone */
@@ -77,6 +85,9 @@ static void test_outbox(void **state)
 	assert_int_equal(store_events_next(fx.st, "a", &ev), MAYDAY_E_NOTFOUND);
 
 	/* another consumer starts at the beginning; a cursor never moves back */
+	assert_int_equal(store_events_next(fx.st, "b", &ev), MAYDAY_OK);
+	assert_int_equal(ev.id, enrolled[0]);
+	assert_int_equal(store_events_ack(fx.st, "b", enrolled[1]), MAYDAY_OK);
 	assert_int_equal(store_events_next(fx.st, "b", &ev), MAYDAY_OK);
 	assert_int_equal(ev.id, ids[0]);
 	assert_non_null(strstr(ev.json, "\"device_id\":\"hnb-1\""));

@@ -39,6 +39,17 @@ void fx_rec(struct store_ingest_rec *rec, const struct mayday_indication *ind,
 /* Puts one record in its own batch and commits. */
 enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec);
 
+/* SQL that takes away schema version 12 (store_api.h), for the tests that
+ * roll a store back to an older version and migrate it again: first in
+ * their script, since its triggers name columns older steps drop. */
+#define FX_DROP_V12 \
+	"DROP TRIGGER events_of_enrol; DROP TRIGGER events_of_reenrol;" \
+	" DROP TRIGGER events_of_revoke; DROP TRIGGER events_of_class;" \
+	" DROP TABLE api_tokens; DROP TABLE operator_actions;" \
+	" ALTER TABLE devices DROP COLUMN revoked_at; ALTER TABLE devices DROP COLUMN revoked_by;" \
+	" ALTER TABLE remediation_approvals DROP COLUMN approved_by;" \
+	" ALTER TABLE remediation_class_events DROP COLUMN by_identity; "
+
 struct sqlite3;
 /* The one value `sql` selects on a raw connection; asserts there is one. */
 long long fx_scalar(struct sqlite3 *db, const char *sql);

@@ -486,7 +486,7 @@ static void test_migrate_v5(void **state)
 	assert_int_equal(fx_put1(t->fx.st, &rec), MAYDAY_OK);
 	store_close(t->fx.st);
 	t->fx.st = NULL;
-	exec_raw(&t->fx, "ALTER TABLE devices DROP COLUMN signed_counter;"
+	exec_raw(&t->fx, FX_DROP_V12 "ALTER TABLE devices DROP COLUMN signed_counter;"
 		 " DROP INDEX devices_silence;"
 		 " DROP INDEX devices_class_silence;"
 		 " ALTER TABLE devices DROP COLUMN last_seen;"

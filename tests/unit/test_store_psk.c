@@ -520,7 +520,7 @@ static void test_migrate_plaintext(void **state)
 {
 	struct t *t = *state;
 	uint8_t secret[MAYDAY_PSK_LEN];
-	char path[400], sql[2048], hex[2 * MAYDAY_PSK_LEN + 1];
+	char path[400], sql[4096], hex[2 * MAYDAY_PSK_LEN + 1];
 	struct store_psk p;
 	sqlite3 *db;
 	assert_int_equal(RAND_bytes(secret, sizeof(secret)), 1);
@@ -530,7 +530,7 @@ static void test_migrate_plaintext(void **state)
 	snprintf(path, sizeof(path), "%s/hems.db", t->fx.dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	snprintf(sql, sizeof(sql),
-		 "DROP TABLE psk_keys;"
+		 FX_DROP_V12 "DROP TABLE psk_keys;"
 		 "CREATE TABLE psk_keys ("
 		 " kid BLOB PRIMARY KEY NOT NULL CHECK (length(kid) BETWEEN 8 AND 16),"
 		 " device_id TEXT NOT NULL UNIQUE REFERENCES devices(id),"

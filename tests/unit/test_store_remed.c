@@ -468,7 +468,7 @@ static void test_migrate_v3(void **state)
 	fx->st = NULL;
 	snprintf(path, sizeof(path), "%s/hems.db", fx->dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE remediation_class_events;"
+	assert_int_equal(sqlite3_exec(db, FX_DROP_V12 "DROP TABLE remediation_class_events;"
 				      " DROP INDEX devices_class;"
 				      " DROP INDEX remediation_attempts_finished;"
 				      " ALTER TABLE devices DROP COLUMN signed_counter;"

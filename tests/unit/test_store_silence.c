@@ -353,7 +353,7 @@ static void test_migrate_v6(void **state)
 	store_close(fx->st);
 	fx->st = NULL;
 	sqlite3 *db = raw_db(fx);
-	assert_int_equal(sqlite3_exec(db, "DROP INDEX devices_silence;"
+	assert_int_equal(sqlite3_exec(db, FX_DROP_V12 "DROP INDEX devices_silence;"
 				      " DROP INDEX devices_class_silence;"
 				      " ALTER TABLE devices DROP COLUMN last_seen;"
 				      /* and version 8's ACS tables (store_acs.h) */

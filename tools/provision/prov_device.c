@@ -65,6 +65,7 @@
 #include "enrol_rec.h"
 #include "mayday/kek.h"
 #include "store.h"
+#include "store_api.h"
 
 #define DEFAULT_COMPONENTS     3
 #define DEFAULT_COMPONENT_SIZE 4096
@@ -637,15 +638,25 @@ int prov_device_main(int argc, char **argv)
 	char conf[DCF_CONFIG_MAX];
 	uint8_t pin[MAYDAY_DIGEST_LEN];
 	char kid_hex[2 * MAYDAY_PSK_KID_GEN + 1];
+	char why[512];
 	size_t conf_len = 0;
 	int rc = parse_args(argc, argv, &a);
-	int exit_code = PROV_EXIT_ERROR;
+	int exit_code = PROV_EXIT_ERROR, writer = -1;
 
 	if (rc != PROV_EXIT_OK)
 		return rc < 0 ? PROV_EXIT_OK : rc;
 	/* Everything that can be checked is checked before the device is touched. */
 	if (prov_fs_dir_nonempty(a.out)) {
 		prov_log_error("%s is not empty: refusing to overwrite a device", a.out);
+		return PROV_EXIT_ERROR;
+	}
+	/* maydayd is the store's only writer while it runs: --enrol then
+	 * refuses before anything is made (the enrolment record goes to the
+	 * API instead); held to the end so no maydayd starts in between. */
+	if (a.enrol && store_writer_try_lock(a.enrol, &writer, why, sizeof(why)) != MAYDAY_OK) {
+		prov_log_error("cannot --enrol in %s: %s; provision without --enrol and post "
+			       "DIR/devices/ID.enrolment.json to maydayd (maydayctl enrol --from)",
+			       a.enrol, why);
 		return PROV_EXIT_ERROR;
 	}
 	if (!readable("dcf-bin", a.dcf_bin) || !readable("normal-bin", a.normal_bin) ||
@@ -679,5 +690,6 @@ out:
 	X509_free(k.ca_cert);
 	EVP_PKEY_free(k.device);
 	OPENSSL_cleanse(k.psk, sizeof(k.psk));
+	store_writer_unlock(&writer);
 	return exit_code;
 }

@@ -34,6 +34,7 @@ enum mayday_err {
 	MAYDAY_E_INTERNAL,    /* a library call failed in a way the input cannot explain */
 	MAYDAY_E_PERM,        /* a secret's file is open to group or others */
 	MAYDAY_E_DENIED,      /* the caller's role may not have this (a RoT role, hal/rot.h) */
+	MAYDAY_E_EXISTS,      /* a name that must be unique is taken (an API token's) */
 	MAYDAY_E__COUNT
 };
 
