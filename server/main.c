@@ -7,6 +7,8 @@
  *   detach (fork, before anything opens) srv_detach.h: the parent waits
  *   become the configured user           srv_privs.h
  *   keys, sockets, store, TLS contexts   srv_pipeline_create
+ *   the API's socket and listener        srv_api_listen.h (as that user:
+ *                                        the socket file is maydayd's)
  *   drop every capability                srv_privs.h
  *   log destination, pidfile, threads
  *   ready                                the parent exits 0; READY=1 to a
@@ -29,12 +31,14 @@
 #include "cwmp.h"
 #include "mayday/keys.h"
 #include "mayday_version.h"
+#include "srv_api_listen.h"
 #include "srv_config.h"
 #include "log.h"
 #include "srv_detach.h"
 #include "srv_notify.h"
 #include "srv_pipeline.h"
 #include "srv_privs.h"
+#include "store_acs.h"
 #include "store_api.h"
 
 #define EXIT_USAGE 2
@@ -69,6 +73,40 @@ static const char *log_dest(const struct srv_config *cfg, int foreground)
 	return foreground ? "stderr" : "syslog";
 }
 
+/* The API's listeners ([api]); *ac is what its handlers need, filled here
+ * and borrowed by the listener for its whole life. */
+static enum mayday_err open_api(struct srv_api_listen **out, const struct srv_config *cfg,
+				struct api_config *ac)
+{
+	char err[512];
+	*ac = (struct api_config){
+		.psk_kek = cfg->psk_kek,
+		.bundle_dir = cfg->acs_bundle_dir,
+		.vendor_key = "",
+		.acs_realm = STORE_ACS_REALM,
+		.bundle_max = cfg->api_bundle_max,
+	};
+	const struct srv_api_listen_opts o = {
+		.socket_path = cfg->api_socket,
+		.socket_optional = !cfg->api_socket_given,
+		.socket_role = api_role_parse(cfg->api_socket_role),
+		.listen = &cfg->api_listen,
+		.tls_cert = cfg->api_tls_cert,
+		.tls_key = cfg->api_tls_key,
+		.client_ca = cfg->api_client_ca,
+		.max_header = cfg->http_header_max,
+		.timeout_s = cfg->api_timeout,
+		.max_conns = cfg->api_connections,
+		.db = cfg->db,
+		.psk_kek = cfg->psk_kek,
+		.api = ac,
+	};
+	enum mayday_err e = srv_api_listen_open(out, &o, err, sizeof(err));
+	if (e != MAYDAY_OK)
+		log_warnx("%s", err[0] ? err : mayday_strerror(e));
+	return e;
+}
+
 static void reload(struct srv_pipeline *pl)
 {
 	(void)srv_notify("RELOADING=1");
@@ -97,6 +135,8 @@ int main(int argc, char **argv)
 	EVP_PKEY *hems = NULL;
 	struct srv_pipeline *pl = NULL;
 	int writer = -1;
+	struct srv_api_listen *api = NULL;
+	struct api_config api_cfg;
 	enum mayday_err e;
 	sigset_t sigs;
 
@@ -144,6 +184,8 @@ int main(int argc, char **argv)
 	 * them, while errors still reach the terminal. */
 	if (srv_pipeline_create(&pl, &cfg, hems) != MAYDAY_OK)
 		goto out;
+	if (open_api(&api, &cfg, &api_cfg) != MAYDAY_OK)
+		goto out;
 	if (srv_privs_done(err, sizeof(err)) != MAYDAY_OK) {
 		log_warnx("dropping capabilities: %s", err);
 		goto out;
@@ -167,6 +209,16 @@ int main(int argc, char **argv)
 		log_warnx("cannot start threads");
 		goto out;
 	}
+	if (api != NULL) {
+		if (srv_api_listen_start(api) != MAYDAY_OK) {
+			log_warnx("cannot start the API's thread");
+			goto out;
+		}
+		if (srv_api_listen_socket(api)[0])
+			log_info("listening on api socket %s", srv_api_listen_socket(api));
+		if (srv_api_listen_bound(api)[0])
+			log_info("listening on api %s", srv_api_listen_bound(api));
+	}
 	log_info("running (db %s, %u workers, batch %u)", cfg.db, cfg.workers, cfg.batch);
 	srv_detach_ready(&detach, log_to_stderr());
 	(void)srv_notify("READY=1");
@@ -184,6 +236,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	srv_api_listen_destroy(api);   /* first: no write comes in while the pipeline drains */
 	if (pl != NULL) {
 		srv_pipeline_stop(pl);  /* drains: commits and acks what is in flight */
 		if (rc == 0)

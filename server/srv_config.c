@@ -90,6 +90,15 @@ static const struct key keys[] = {
 	{"limits", "bad_signature_probes", K_UINT, 0, SRV_RATE_MAX, F(bad_signature_probes), 0},
 	{"admin", "listen", K_ADDR, 0, 0, F(admin_listen), 0},
 	{"admin", "allow_non_loopback", K_STR, 2, 3, F(admin_allow_non_loopback), 0},
+	{"api", "socket", K_STR, 1, SRV_API_SOCKET_MAX, F(api_socket), 0},
+	{"api", "socket_role", K_STR, 1, 15, F(api_socket_role), 0},
+	{"api", "listen", K_ADDR, 0, 0, F(api_listen), 0},
+	{"api", "tls_cert", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(api_tls_cert), 0},
+	{"api", "tls_key", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(api_tls_key), 0},
+	{"api", "client_ca", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(api_client_ca), 0},
+	{"api", "bundle_max", K_UINT, SRV_API_BUNDLE_MIN, SRV_API_BUNDLE_MAX, F(api_bundle_max), 0},
+	{"api", "timeout", K_UINT, 1, SRV_HTTP_TIMEOUT_MAX, F(api_timeout), 0},
+	{"api", "connections", K_UINT, 1, SRV_HTTP_CONNS_MAX, F(api_connections), 0},
 	{"silence", "default", K_UINT, 0, SRV_SILENCE_MAX, F(silence_default), 0},
 	/* and "class.NAME" (silence_class): a key per product class */
 	{"events", "webhook_1", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(events_webhook[0]), 0},
@@ -372,6 +381,11 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->acs_pause_after_failures = 5;
 	cfg->acs_wait_s = 300;
 	strcpy(cfg->admin_allow_non_loopback, "no");
+	strcpy(cfg->api_socket, SRV_API_SOCKET_DEFAULT);
+	strcpy(cfg->api_socket_role, "operator");
+	cfg->api_bundle_max = 64u << 20;
+	cfg->api_timeout = 60;
+	cfg->api_connections = 32;
 	cfg->silence_default = SRV_SILENCE_DEFAULT;
 	strcpy(cfg->events_syslog, "no");
 	cfg->events_retry_min_ms = 500;
@@ -414,6 +428,29 @@ static const char *events_check(const struct srv_config *cfg)
 	return NULL;
 }
 
+/* [api]: the socket an absolute path; the management listener in clear
+ * only on loopback, where no one on the way can read a token; TLS files
+ * only with a listener to use them, and both or neither. */
+static const char *api_check(const struct srv_config *cfg)
+{
+	if (cfg->api_socket[0] && cfg->api_socket[0] != '/')
+		return "[api] socket must be an absolute path or off";
+	if (strcmp(cfg->api_socket_role, "viewer") != 0 &&
+	    strcmp(cfg->api_socket_role, "operator") != 0 &&
+	    strcmp(cfg->api_socket_role, "admin") != 0)
+		return "[api] socket_role must be viewer, operator or admin";
+	if (!cfg->api_tls_cert[0] != !cfg->api_tls_key[0])
+		return "[api] tls_cert and tls_key go together";
+	if ((cfg->api_tls_cert[0] || cfg->api_client_ca[0]) && !cfg->api_listen.len)
+		return "[api] tls_cert, tls_key and client_ca need listen";
+	if (cfg->api_client_ca[0] && !cfg->api_tls_cert[0])
+		return "[api] client_ca needs tls_cert and tls_key (client certificates need TLS)";
+	if (cfg->api_listen.len && !is_loopback(&cfg->api_listen) && !cfg->api_tls_cert[0])
+		return "[api] listen is not a loopback address (127.0.0.0/8, ::1): "
+		       "it needs TLS (tls_cert and tls_key)";
+	return NULL;
+}
+
 /* What a listener needs beyond its address, checked once the file is read. */
 static const char *listeners_incomplete(const struct srv_config *cfg)
 {
@@ -446,6 +483,9 @@ static const char *listeners_incomplete(const struct srv_config *cfg)
 	    strcmp(cfg->admin_allow_non_loopback, "yes") != 0)
 		return "[admin] listen is not a loopback address (127.0.0.0/8, ::1); "
 		       "set allow_non_loopback = yes to mean it";
+	const char *api_why = api_check(cfg);
+	if (api_why != NULL)
+		return api_why;
 	const char *events_why = events_check(cfg);
 	if (events_why != NULL)
 		return events_why;
@@ -490,6 +530,12 @@ enum mayday_err srv_config_parse(const char *text, size_t len, struct srv_config
 			return MAYDAY_E_INVALID;
 		}
 	}
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, "api") == 0 && strcmp(keys[i].name, "socket") == 0)
+			cfg->api_socket_given = p.seen[i] != 0;
+	}
+	if (strcmp(cfg->api_socket, "off") == 0 || strcmp(cfg->api_socket, "none") == 0)
+		cfg->api_socket[0] = '\0';
 	if (cfg->batch > cfg->queue / 2) {
 		snprintf(err, err_cap, "[server] batch must be at most half of queue");
 		return MAYDAY_E_INVALID;

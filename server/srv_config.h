@@ -25,6 +25,11 @@
  * secret_file, the HMAC key, a secret file like the others), syslog = yes
  * logs every event once, retry_min_ms/retry_max_ms bound the backoff.
  *
+ * [api] (srv_api_listen.h): the operators' API on a UNIX socket (on by
+ * default at SRV_API_SOCKET_DEFAULT, "off" turns it off) and on a TCP
+ * management listener (off unless listen is given), which needs tls_cert
+ * and tls_key on an address other than loopback.
+ *
  * [admin] listen is the metrics endpoint (srv_admin.h): off unless given,
  * and refused on an address other than loopback (127.0.0.0/8, ::1) unless
  * allow_non_loopback = yes says the operator means it.
@@ -77,6 +82,10 @@
 #define SRV_EVENTS_WEBHOOKS_MAX 4      /* [events] webhook_1 .. webhook_4 */
 #define SRV_EVENTS_RETRY_MIN_MS 10
 #define SRV_EVENTS_RETRY_MAX_MS 3600000  /* an hour */
+#define SRV_API_SOCKET_DEFAULT "/run/mayday/maydayd.sock"
+#define SRV_API_SOCKET_MAX     107         /* sun_path less its NUL */
+#define SRV_API_BUNDLE_MIN     1024u
+#define SRV_API_BUNDLE_MAX     (1u << 30)  /* 1 GiB */
 
 /* A listener's address; len 0 when the listener is off. */
 struct srv_addr {
@@ -145,6 +154,17 @@ struct srv_config {
 	/* [admin] */
 	struct srv_addr admin_listen;             /* GET /metrics; default off */
 	char admin_allow_non_loopback[4];         /* "yes" or "no" (default) */
+	/* [api] (srv_api_listen.h) */
+	char api_socket[SRV_API_SOCKET_MAX + 1];  /* absolute path; "" off ("off"/"none") */
+	bool api_socket_given;                    /* set in the file, not the default */
+	char api_socket_role[16];                 /* viewer, operator (default) or admin */
+	struct srv_addr api_listen;               /* the management listener; default off */
+	char api_tls_cert[SRV_CONFIG_VALUE_MAX + 1];  /* PEM; "" plain HTTP (loopback only) */
+	char api_tls_key[SRV_CONFIG_VALUE_MAX + 1];
+	char api_client_ca[SRV_CONFIG_VALUE_MAX + 1]; /* PEM CA of operator certificates; "" none */
+	unsigned api_bundle_max;                  /* bytes of a bundle upload, default 64 MiB */
+	unsigned api_timeout;                     /* s a connection may live, default 60 */
+	unsigned api_connections;                 /* open connections per listener, default 32 */
 	/* [silence] (srv_silence.h): seconds without authenticated contact
 	 * before a device is unreachable; 0 never */
 	unsigned silence_default;                 /* every class not listed, default 10800 */

@@ -11,3 +11,8 @@ target_link_libraries(fuzz_enrol_rec PRIVATE mayday_enrol_rec)
 # authenticated.
 mayday_fuzz_target(fuzz_acs_auth)
 target_link_libraries(fuzz_acs_auth PRIVATE maydayd_core)
+# The REST API's requests (server/api/: routing, parameters, query strings,
+# cursors, bodies) on a store seeded by tests/unit/api_seed.c.
+mayday_fuzz_target(fuzz_api_request ${CMAKE_SOURCE_DIR}/tests/unit/api_seed.c)
+target_include_directories(fuzz_api_request PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit)
+target_link_libraries(fuzz_api_request PRIVATE mayday_api OpenSSL::Crypto)

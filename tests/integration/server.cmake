@@ -17,10 +17,13 @@ add_executable(srv_slowloris ${CMAKE_CURRENT_LIST_DIR}/srv_slowloris.c)
 target_link_libraries(srv_slowloris PRIVATE OpenSSL::SSL)
 
 set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk daemon ctl_load privs metrics badsig
-                     slowloris secrets ctl replay reload silence claims events fleet)
+                     slowloris secrets ctl replay reload silence claims events fleet api-auth)
+# api-auth: the REST API's transports and authentication (test_server_api_auth.sh:
+# the script's name has _ where the test's has -).
 foreach(t ${MAYDAY_SERVER_IT})
+  string(REPLACE "-" "_" script ${t})
   add_test(NAME integration-server-${t}
-           COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_server_${t}.sh ${CMAKE_BINARY_DIR})
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_server_${script}.sh ${CMAKE_BINARY_DIR})
   set_tests_properties(integration-server-${t} PROPERTIES LABELS integration TIMEOUT 300
                        SKIP_RETURN_CODE 77)
 endforeach()

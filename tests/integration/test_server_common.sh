@@ -46,7 +46,8 @@ openssl pkey -in "$work/hems.key" -pubout -out "$work/hems.pub"
 # write_conf [lines for [limits]] [more sections]: $work/maydayd.conf.
 # WORKERS, QUEUE and BATCH (environment) override the verify threads, the
 # slots and the batch size;
-# SERVER_LINES adds lines to [server].
+# SERVER_LINES adds lines to [server]; the API's socket is $work/api.sock and
+# API_LINES adds lines to [api].
 write_conf() {
   cat > "$work/maydayd.conf" <<CONF
 [server]
@@ -60,6 +61,10 @@ ${SERVER_LINES:-}
 
 [udp]
 listen = 127.0.0.1:0
+
+[api]
+socket = $work/api.sock
+${API_LINES:-}
 
 ${2:-}
 

@@ -373,6 +373,40 @@ static void test_admin(void **state)
 	expect_bad(BASE "[admin]\nlisten = 127.0.0.1:1\nlisten = 127.0.0.1:2\n", "given twice");
 }
 
+/* [api]: the socket on by default at its place, "off" turns it off; the
+ * management listener off by default and in clear only on loopback. */
+static void test_api(void **state)
+{
+	(void)state;
+	struct srv_config cfg;
+	char err[256];
+	assert_int_equal(parse(BASE, &cfg, err), MAYDAY_OK);
+	assert_string_equal(cfg.api_socket, SRV_API_SOCKET_DEFAULT);
+	assert_false(cfg.api_socket_given);
+	assert_string_equal(cfg.api_socket_role, "operator");
+	assert_int_equal(cfg.api_listen.len, 0);
+	assert_int_equal(cfg.api_bundle_max, 64u << 20);
+	assert_int_equal(parse(BASE "[api]\nsocket = off\n", &cfg, err), MAYDAY_OK);
+	assert_string_equal(cfg.api_socket, "");
+	assert_true(cfg.api_socket_given);
+	assert_int_equal(parse(BASE "[api]\nsocket = /tmp/x.sock\nsocket_role = viewer\n"
+				    "listen = 127.0.0.1:0\n", &cfg, err), MAYDAY_OK);
+	assert_string_equal(cfg.api_socket, "/tmp/x.sock");
+	assert_true(cfg.api_listen.len > 0);
+	assert_int_equal(parse(BASE "[api]\nlisten = 0.0.0.0:8440\ntls_cert = /c.pem\n"
+				    "tls_key = /k.pem\nclient_ca = /ca.pem\n", &cfg, err), MAYDAY_OK);
+	expect_bad(BASE "[api]\nlisten = 0.0.0.0:8440\n", "[api] listen is not a loopback address");
+	expect_bad(BASE "[api]\nlisten = 192.0.2.1:8440\n", "it needs TLS");
+	expect_bad(BASE "[api]\nlisten = [2001:db8::1]:8440\n", "it needs TLS");
+	expect_bad(BASE "[api]\nlisten = 127.0.0.1:0\ntls_cert = /c.pem\n", "go together");
+	expect_bad(BASE "[api]\ntls_cert = /c.pem\ntls_key = /k.pem\n", "need listen");
+	expect_bad(BASE "[api]\nlisten = 127.0.0.1:0\nclient_ca = /ca.pem\n", "client_ca needs");
+	expect_bad(BASE "[api]\nsocket = relative.sock\n", "absolute path");
+	expect_bad(BASE "[api]\nsocket_role = root\n", "viewer, operator or admin");
+	expect_bad(BASE "[api]\nbundle_max = 10\n", "[api] bundle_max");
+	expect_bad(BASE "[api]\nconnections = 0\n", "[api] connections");
+}
+
 static void test_fleet(void **state)
 {
 	(void)state;
@@ -504,6 +538,9 @@ static void test_example_file(void **state)
 	assert_true(cfg.https_cert[0] && cfg.https_key[0] && cfg.https_ca[0]);
 	assert_int_equal(cfg.admin_listen.len, 0);   /* described, and off */
 	assert_string_equal(cfg.admin_allow_non_loopback, "no");
+	assert_string_equal(cfg.api_socket, SRV_API_SOCKET_DEFAULT);   /* as documented */
+	assert_int_equal(cfg.api_listen.len, 0);
+	assert_int_equal(cfg.api_bundle_max, def.api_bundle_max);
 	assert_int_equal(cfg.silence_default, def.silence_default);
 	assert_int_equal(cfg.silence_n_classes, 0);   /* described, none set */
 }
@@ -519,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_admin),
+		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_fleet),

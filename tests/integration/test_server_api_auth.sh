@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The API's transports and who they say the caller is (issue 13, docs/api.md
+# "Transports and authentication"), with a real maydayd and curl on
+# loopback:
+#  - the config refuses a management listener off loopback without TLS;
+#  - the UNIX socket (0660): root is admin "unix:root(0)"; another user the
+#    mode lets in has [api] socket_role (as root only: it runs curl as nobody);
+#  - bearer tokens over plain HTTP on loopback: none, malformed, unknown and
+#    revoked ones get 401 with WWW-Authenticate: Bearer; a viewer token may
+#    read and not approve (403), an operator token approves (200), an admin
+#    token creates a token (201) that then works;
+#  - bounds: a JSON body over 1 MiB gets 413 (the API's JSON error), a bundle
+#    upload may be larger, one over [api] bundle_max gets 413 too;
+#  - TLS (1.2+) with operator client certificates from an openssl-made CA:
+#    the OU is the role (viewer reads, cannot approve; operator approves;
+#    an OU naming no role: 403), no credential: 401, a foreign CA's
+#    certificate or TLS 1.1: no answer; a token over TLS works.
+# Nothing here depends on timing: every wait is for an event, with a
+# generous bound.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/test_server_common.sh"
+command -v curl >/dev/null || fail "curl missing"
+command -v jq >/dev/null || fail "jq missing"
+
+sock=$work/api.sock
+# api [curl args] URL: prints the status; body in $work/resp, headers in $work/hdr
+api() {
+  curl -sS -o "$work/resp" -D "$work/hdr" -w '%{http_code}' --max-time 30 "$@" \
+    2>>"$work/curl.err" || true
+}
+ux() { api --unix-socket "$sock" "$@"; }
+js() { jq -r "$1" "$work/resp"; }
+expect() {   # WANT GOT WHAT
+  [ "$2" = "$1" ] || fail "$3: status $2, want $1: $(head -c 300 "$work/resp" 2>/dev/null)"
+}
+
+for d in hnb-1 hnb-2; do enrol $d; done
+
+# ---- the configuration refuses a listener off loopback in clear -----------------
+API_LINES="listen = 0.0.0.0:0" write_conf
+rc=0
+"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/refused.err" || rc=$?
+[ "$rc" = 2 ] || fail "maydayd started (rc $rc) with [api] listen = 0.0.0.0:0 and no TLS"
+grep -q '\[api\] listen is not a loopback address' "$work/refused.err" ||
+  fail "refusal: $(cat "$work/refused.err")"
+[ ! -e "$sock" ] || fail "a refused start left a socket"
+
+# ---- plain HTTP on loopback, and the socket --------------------------------------------
+mkdir -p "$work/bundles"
+API_LINES="listen = 127.0.0.1:0
+bundle_max = 4194304" start_daemon "" "[acs]
+bundle_dir = $work/bundles"
+aport=$(listen_port api)
+[ -n "$aport" ] || fail "no api listener in the log"
+grep -q "listening on api socket $sock" "$work/maydayd.log" || fail "no socket in the log"
+tcp="http://127.0.0.1:$aport"
+
+[ -S "$sock" ] || fail "$sock is not a socket"
+[ "$(stat -c %a "$sock")" = 660 ] || fail "socket mode $(stat -c %a "$sock"), want 660"
+expect 200 "$(ux http://localhost/v1/whoami)" "whoami over the socket"
+[ "$(js .identity)" = "unix:root(0)" ] && [ "$(js .role)" = admin ] ||
+  fail "socket whoami as root: $(cat "$work/resp")"
+grep -qi '^content-type: application/json' "$work/hdr" || fail "not application/json"
+
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+  chmod 711 "$work"   # nobody may reach the socket; the mode decides
+  code=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    curl -sS -o /dev/null -w '%{http_code}' --unix-socket "$sock" http://localhost/v1/whoami \
+    2>/dev/null || true)
+  [ "$code" != 200 ] || fail "nobody, not in the socket's group, was served"
+  chgrp nogroup "$sock"
+  setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    curl -sS --max-time 30 --unix-socket "$sock" http://localhost/v1/whoami >"$work/resp" ||
+    fail "nobody in the socket's group: no answer"
+  [ "$(js .identity)" = "unix:nobody(65534)" ] && [ "$(js .role)" = operator ] ||
+    fail "socket whoami as nobody: $(cat "$work/resp")"
+  chmod 700 "$work"
+else
+  echo "note: not root (or no setpriv): the socket_role of another user is not checked" >&2
+fi
+
+# tokens, made by the admin on the socket
+mk_token() {   # NAME ROLE -> prints the secret
+  local c
+  c=$(ux -H 'Content-Type: application/json' \
+    --data "{\"name\":\"$1\",\"role\":\"$2\"}" http://localhost/v1/tokens)
+  expect 201 "$c" "creating token $1"
+  [ "$(js .role)" = "$2" ] || fail "token $1: $(cat "$work/resp")"
+  js .token
+}
+viewer=$(mk_token viewer-bot viewer)
+viewer_id=$(js .id)
+operator=$(mk_token operator-bot operator)
+admin=$(mk_token admin-bot admin)
+[[ $viewer == mdt_* ]] || fail "the token is not mdt_...: $viewer"
+for f in "$db" "$db-wal"; do
+  if [ -f "$f" ] && LC_ALL=C grep -a -q -F -- "${viewer#*.}" "$f"; then
+    fail "a token's secret is in $f"
+  fi
+done
+expect 409 "$(ux -H 'Content-Type: application/json' \
+  --data '{"name":"viewer-bot","role":"viewer"}' http://localhost/v1/tokens)" "a token name twice"
+
+expect 401 "$(api "$tcp/v1/whoami")" "no credential"
+grep -qi '^www-authenticate: bearer' "$work/hdr" || fail "401 without WWW-Authenticate: Bearer"
+[ "$(js .error.code)" = unauthenticated ] || fail "401 body: $(cat "$work/resp")"
+expect 401 "$(api -H 'Authorization: Bearer nonsense' "$tcp/v1/whoami")" "a malformed token"
+expect 401 "$(api -H "Authorization: Bearer ${viewer%%.*}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+  "$tcp/v1/whoami")" "a wrong secret"
+expect 401 "$(api -H 'Authorization: Basic dXNlcjpwYXNz' "$tcp/v1/whoami")" "Basic"
+expect 200 "$(api -H "Authorization: Bearer $viewer" "$tcp/v1/whoami")" "viewer token"
+[ "$(js .role)" = viewer ] && [[ "$(js .identity)" == *viewer-bot* ]] ||
+  fail "viewer whoami: $(cat "$work/resp")"
+expect 200 "$(api -H "Authorization: Bearer $viewer" "$tcp/v1/devices")" "viewer lists devices"
+[ "$(js .count)" = 2 ] || fail "devices: $(cat "$work/resp")"
+
+# an open incident to approve: hnb-1 in distress
+"$itool" udp --port "$port" --in "$(sign hnb-1 1 1)" --hems-pub "$work/hems.pub" --wait-ms 10000 \
+  >/dev/null || fail "hnb-1: no ack"
+[ "$(q "SELECT count(*) FROM incidents WHERE device_id = 'hnb-1'")" = 1 ] || fail "no incident"
+expect 403 "$(api -X POST -H "Authorization: Bearer $viewer" "$tcp/v1/devices/hnb-1/approve")" \
+  "viewer approves"
+[ "$(js .error.code)" = forbidden ] || fail "403 body: $(cat "$work/resp")"
+expect 200 "$(api -X POST -H "Authorization: Bearer $operator" "$tcp/v1/devices/hnb-1/approve")" \
+  "operator approves"
+[ "$(js .already)" = false ] && [[ "$(js .approved_by)" == *operator-bot* ]] ||
+  fail "approval: $(cat "$work/resp")"
+expect 200 "$(api -X POST -H "Authorization: Bearer $operator" "$tcp/v1/devices/hnb-1/approve")" \
+  "approving twice"
+[ "$(js .already)" = true ] || fail "the second approval was not 'already'"
+expect 403 "$(api -H "Authorization: Bearer $operator" -H 'Content-Type: application/json' \
+  --data '{"name":"x","role":"admin"}' "$tcp/v1/tokens")" "an operator makes a token"
+expect 201 "$(api -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  --data '{"name":"made-over-tcp","role":"viewer"}' "$tcp/v1/tokens")" "the admin makes a token"
+made=$(js .token)
+expect 200 "$(api -H "Authorization: Bearer $made" "$tcp/v1/whoami")" "the token made over TCP"
+
+# revoked: 401 from then on
+expect 204 "$(ux -X DELETE "http://localhost/v1/tokens/$viewer_id")" "revoking"
+expect 401 "$(api -H "Authorization: Bearer $viewer" "$tcp/v1/whoami")" "a revoked token"
+expect 204 "$(ux -X DELETE "http://localhost/v1/tokens/$viewer_id")" "revoking twice"
+
+# ---- bounds ------------------------------------------------------------------------
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' >"$work/big.json"
+expect 413 "$(ux -H 'Content-Type: application/json' --data-binary @"$work/big.json" \
+  http://localhost/v1/devices)" "a JSON body over 1 MiB"
+[ "$(js .error.code)" = too_large ] || fail "413 body: $(cat "$work/resp")"
+head -c $((2 * 1024 * 1024)) /dev/urandom >"$work/big.bundle"
+c=$(ux -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$work/big.bundle" \
+  http://localhost/v1/classes/femto-it/bundle)
+[ "$c" != 413 ] && [ "$c" != 000 ] || fail "a 2 MiB bundle upload (bundle_max 4 MiB): $c"
+[ "$c" = 422 ] || fail "random bytes as a bundle: $c, want 422 invalid: $(cat "$work/resp")"
+head -c $((5 * 1024 * 1024)) /dev/urandom >"$work/huge.bundle"
+expect 413 "$(ux -X PUT -H 'Content-Type: application/octet-stream' \
+  --data-binary @"$work/huge.bundle" http://localhost/v1/classes/femto-it/bundle)" \
+  "a bundle over bundle_max"
+alive
+stop_daemon
+[ ! -e "$sock" ] || fail "maydayd left its socket behind"
+
+# ---- TLS with operator client certificates ------------------------------------------
+make_ca opsca "mayday test operators CA"
+make_ca rogue "rogue CA"
+issue apisrv opsca "/CN=hems-api.mayday.test" serverAuth 30 "IP:127.0.0.1"
+issue alice opsca "/O=operator/OU=viewer/CN=alice" clientAuth 30
+issue bob opsca "/O=operator/OU=operator/CN=bob" clientAuth 30
+issue carol opsca "/O=operator/OU=admin/CN=carol" clientAuth 30
+issue mallory opsca "/O=operator/OU=root/CN=mallory" clientAuth 30
+issue eve rogue "/O=operator/OU=admin/CN=eve" clientAuth 30
+chmod 600 "$work/apisrv.key"
+rm -f "$sock"   # a socket nobody serves, as a crash leaves it:
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$sock"
+[ -S "$sock" ] || fail "could not make a stale socket"
+API_LINES="listen = 127.0.0.1:0
+tls_cert = $work/apisrv.pem
+tls_key = $work/apisrv.key
+client_ca = $work/opsca.pem" start_daemon
+grep -q "listening on api socket $sock" "$work/maydayd.log" || fail "the stale socket was not replaced"
+tport=$(listen_port api)
+[ -n "$tport" ] || fail "no TLS api listener"
+base="https://127.0.0.1:$tport"
+as() { local who=$1; shift; api --cacert "$work/opsca.pem" --cert "$work/$who.pem" --key "$work/$who.key" "$@"; }
+
+expect 200 "$(as alice "$base/v1/whoami")" "alice (OU viewer)"
+[ "$(js .identity)" = cert:alice ] && [ "$(js .role)" = viewer ] || fail "alice: $(cat "$work/resp")"
+expect 403 "$(as alice -X POST "$base/v1/devices/hnb-1/approve")" "alice approves"
+expect 200 "$(as bob -X POST "$base/v1/devices/hnb-1/approve")" "bob (OU operator) approves"
+[ "$(js .already)" = true ] || fail "bob's approval: $(cat "$work/resp")"
+expect 200 "$(as carol "$base/v1/tokens")" "carol (OU admin) lists tokens"
+expect 403 "$(as mallory "$base/v1/whoami")" "mallory (OU root)"
+[ "$(js .error.code)" = forbidden ] || fail "mallory: $(cat "$work/resp")"
+c=$(as eve "$base/v1/whoami")
+[ "$c" != 200 ] || fail "a certificate from a foreign CA was accepted"
+expect 401 "$(api --cacert "$work/opsca.pem" "$base/v1/whoami")" "TLS without a credential"
+expect 200 "$(api --cacert "$work/opsca.pem" -H "Authorization: Bearer $operator" \
+  "$base/v1/whoami")" "a token over TLS"
+[ "$(js .role)" = operator ] || fail "token over TLS: $(cat "$work/resp")"
+expect 200 "$(as alice --tlsv1.2 --tls-max 1.2 "$base/v1/whoami")" "TLS 1.2"
+c=$(as alice --tlsv1.1 --tls-max 1.1 "$base/v1/whoami")
+[ "$c" != 200 ] || fail "TLS 1.1 was accepted"
+# every write is recorded with who made it
+[ "$(q "SELECT count(*) FROM operator_actions WHERE identity LIKE '%operator-bot%'")" -ge 1 ] ||
+  fail "the operator token's approval is not recorded"
+alive
+stop_daemon
+echo "ok: api auth"
