@@ -23,14 +23,15 @@
 #include "ctl_call.h"
 #include "store.h"
 #include "store_acs.h"
-#include "store_writer.h"
+#include "store_api.h"
 
 #define LOCAL_BUNDLE_MAX (256u << 20)
 
 struct local_state {
 	const char *db;
 	struct store *st;
-	struct store_writer_lock *lock;  /* NULL until the first write */
+	int lock;                        /* the writer lock's handle, or -1 */
+	bool locked;                     /* taken (at the first write) */
 	struct api_config cfg;
 	struct api_identity who;
 };
@@ -41,7 +42,7 @@ static void local_close(void *state)
 	if (s == NULL)
 		return;
 	store_close(s->st);
-	store_writer_unlock(s->lock);
+	store_writer_unlock(&s->lock);
 	free(s);
 }
 
@@ -51,6 +52,7 @@ static enum mayday_err local_open(const struct ctl_target *t, void **state, char
 	if (s == NULL)
 		return MAYDAY_E_NOMEM;
 	s->db = t->db;
+	s->lock = -1;
 	enum mayday_err rc = store_open_ex(&s->st, t->db, 0, why, cap);
 	if (rc != MAYDAY_OK) {
 		char inner[CTL_WHY_MAX];
@@ -82,17 +84,12 @@ static enum mayday_err local_call(void *state, const struct ctl_request *r, stru
 	enum mayday_err rc;
 
 	memset(a, 0, sizeof(*a));
-	if (strcmp(r->method, "GET") != 0 && s->lock == NULL) {
-		rc = store_writer_try_lock(s->db, &s->lock);
-		if (rc == MAYDAY_E_BUSY) {
-			snprintf(why, cap, "maydayd is running: use the API (maydayctl without -d)");
+	if (strcmp(r->method, "GET") != 0 && s->lock < 0 && !s->locked) {
+		/* DENIED: "maydayd is running: use the API (maydayctl without -d)" */
+		rc = store_writer_try_lock(s->db, &s->lock, why, cap);
+		if (rc != MAYDAY_OK)
 			return rc;
-		}
-		if (rc != MAYDAY_OK) {
-			snprintf(why, cap, "cannot take the store's writer lock: %s",
-				 mayday_strerror(rc));
-			return rc;
-		}
+		s->locked = true;   /* (a backend without a lock file leaves the handle -1) */
 	}
 	if (strlen(r->path) > API_PATH_MAX) {
 		snprintf(why, cap, "request path longer than %u bytes", API_PATH_MAX);

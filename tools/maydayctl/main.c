@@ -176,6 +176,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[optind];
 	if (strcmp(cmd, "enroll") == 0)
 		cmd = "enrol";
+	else if (strcmp(cmd, "token") == 0)
+		cmd = "tokens";
 	const struct ctl_command *k = commands;
 	while (k->name != NULL && strcmp(k->name, cmd) != 0)
 		k++;
