@@ -60,12 +60,31 @@ int ctl_bad_option(struct ctl *c, char **argv)
 			 optind > 0 ? argv[optind - 1] : "?");
 }
 
+/* The API's code of a status, for an answer without a JSON error (one a
+ * proxy or the listener's HTTP layer made). */
+static const char *status_code(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 401: return "unauthenticated";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 409: return "conflict";
+	case 413: return "too_large";
+	case 415: return "unsupported_media_type";
+	case 422: return "invalid";
+	case 503: return "unavailable";
+	default: return "internal";
+	}
+}
+
 int ctl_api_error(struct ctl *c, const struct ctl_answer *a)
 {
 	const json_t *e = a->json ? json_object_get(a->json, "error") : NULL;
 	const char *code = ctl_jstr(e, "code"), *msg = ctl_jstr(e, "message");
-	return ctl_error(c, ctl_status_exit(a->status), code ? code : "internal", "%s (HTTP %d)",
-			 msg ? msg : "the API refused without saying why", a->status);
+	return ctl_error(c, ctl_status_exit(a->status), code ? code : status_code(a->status),
+			 "%s (HTTP %d)", msg ? msg : "the API refused without saying why", a->status);
 }
 
 static int open_transport(struct ctl *c)

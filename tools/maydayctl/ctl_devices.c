@@ -111,11 +111,7 @@ int ctl_devices(struct ctl *c, int argc, char **argv)
 	json_t *acc = c->json ? json_array() : NULL;
 	char next[512] = "";
 	int rc = CTL_OK;
-	if (!c->json)
-		/* STATE: wide enough for remediation_in_progress, the longest state. */
-		ctl_line("%-24s %-14s %-23s %-20s %-20s %11s %10s %-3s %s", "DEVICE", "CLASS",
-			 "STATE", "SINCE", "LAST REASON", "INDICATIONS", "UNVERIFIED", "MSG",
-			 "LAST SEEN");
+	bool header = false;
 	for (;;) {
 		struct ctl_url u;
 		struct ctl_answer a;
@@ -132,6 +128,13 @@ int ctl_devices(struct ctl *c, int argc, char **argv)
 		if ((rc = ctl_url_ok(c, &u)) != CTL_OK ||
 		    (rc = ctl_call(c, "GET", u.s, NULL, 0, NULL, 0, &a)) != CTL_OK)
 			break;
+		if (acc == NULL && !header) {
+			/* STATE: wide enough for remediation_in_progress, the longest state. */
+			ctl_line("%-24s %-14s %-23s %-20s %-20s %11s %10s %-3s %s", "DEVICE",
+				 "CLASS", "STATE", "SINCE", "LAST REASON", "INDICATIONS",
+				 "UNVERIFIED", "MSG", "LAST SEEN");
+			header = true;
+		}
 		size_t i;
 		json_t *d;
 		json_array_foreach(json_object_get(a.json, "devices"), i, d) {

@@ -91,7 +91,7 @@ static void command_usage(const struct ctl_command *k, FILE *to)
 	for (; *u; u++) {
 		fputc(*u, to);
 		if (*u == '\n')
-			fputs("                            ", to);
+			fputs("                           ", to);   /* under the command */
 	}
 	fprintf(to, "\n  %s\n", k->summary);
 }
