@@ -18,7 +18,7 @@ add_test(NAME test_srv_busy COMMAND test_srv_busy)
 set_tests_properties(test_srv_busy PROPERTIES LABELS unit TIMEOUT 120)
 # The REST API's router and read routes, in-process on real stores
 # (server/api/, docs/api.md).
-foreach(t test_api_router test_api_read)
+foreach(t test_api_router test_api_read test_api_write)
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
   target_link_libraries(${t} PRIVATE mayday_api mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3)
   add_test(NAME ${t} COMMAND ${t})
