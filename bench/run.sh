@@ -14,4 +14,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/ingest_tls.sh" "$build"
 "$here/ingest_http.sh" "$build"
 "$here/fleet.sh" "$build"
+"$here/api_reads.sh" "$build"
 echo "== IPsec ingest: not measured (the SeGW tunnel runs user-space ESP, kernel-libipsec; its rate would be strongSwan's, not maydayd's)"

@@ -28,7 +28,8 @@ run_pkgs=(openssl iproute2 procps jq bc curl   # jq: the demo reads maydayctl --
 # The tests of what `make install` installs (tests/integration/install.cmake):
 check_pkgs=(systemd      # systemd-analyze verify/security on the unit, systemd-sysusers on its user
   man-db groff-base      # man --warnings and groff -ww lint the man pages
-  python3-jsonschema     # the enrolment records written validate against docs/schema/enrolment.schema.json
+  python3-jsonschema     # the enrolment records written validate against docs/schema/enrolment.schema.json;
+                         # the API's answers against docs/openapi.json (test_api_openapi)
 )
 # Only for `make bench` (scripts/deps.sh bench): the baseline servers and tools.
 bench_pkgs=(nginx   # the TLS/HTTP baseline: nginx answering the same POST with mutual TLS 1.3

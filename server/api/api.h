@@ -136,7 +136,9 @@ MAYDAY_NODISCARD enum mayday_err api_json(struct api_response *rs, int status, j
 /* Maps a store error to its response (NOTFOUND 404, others 500) */
 MAYDAY_NODISCARD enum mayday_err api_store_error(struct api_response *rs, enum mayday_err err,
 						 const char *what);
-/* A query parameter's value, percent-decoded into out; false if absent. */
+/* A query parameter's value, percent-decoded into out ('+' a space); false
+ * if absent, and also if malformed (a bad %-escape, a NUL), given twice or
+ * longer than cap: a value is never guessed at. */
 bool api_query_get(const char *query, const char *name, char *out, size_t cap);
 
 #endif

@@ -9,10 +9,18 @@
  * a bundle's signature, class and version are checked where it is loaded
  * (the ACS, before offering it) and uploaded (PUT .../bundle); this page
  * says which file is there, and a hash an operator can compare.
+ *
+ * A bundle is an image of the whole normal code (megabytes to hundreds of
+ * them), and every GET /v1/classes shows each class's: the digests are
+ * kept in a small cache keyed by the file's device, inode, size and
+ * modification time, so a bundle is read once per version. A replaced
+ * bundle (an upload renames a new file over the old) is a new inode, so
+ * it is hashed afresh.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +41,75 @@ static void hex(const unsigned char *b, size_t n, char *out)
 		out[2 * i + 1] = d[b[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+#define CACHE_SLOTS 32
+
+struct cached {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	char hex[2 * 32 + 1];   /* "" unused */
+};
+
+static struct cached cache[CACHE_SLOTS];
+static unsigned cache_next;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool same_file(const struct cached *c, const struct stat *sb)
+{
+	return c->hex[0] != '\0' && c->dev == sb->st_dev && c->ino == sb->st_ino &&
+	       c->size == sb->st_size && c->mtime.tv_sec == sb->st_mtim.tv_sec &&
+	       c->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+static bool cache_get(const struct stat *sb, char hex[2 * 32 + 1])
+{
+	bool hit = false;
+	pthread_mutex_lock(&cache_lock);
+	for (unsigned i = 0; i < CACHE_SLOTS && !hit; i++) {
+		if (same_file(&cache[i], sb)) {
+			memcpy(hex, cache[i].hex, sizeof(cache[i].hex));
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return hit;
+}
+
+static void cache_put(const struct stat *sb, const char *hex)
+{
+	pthread_mutex_lock(&cache_lock);
+	struct cached *c = &cache[cache_next++ % CACHE_SLOTS];
+	c->dev = sb->st_dev;
+	c->ino = sb->st_ino;
+	c->size = sb->st_size;
+	c->mtime = sb->st_mtim;
+	snprintf(c->hex, sizeof(c->hex), "%s", hex);
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* SHA-256 of the open file, hex; false on a read error. */
+static bool digest(int fd, char hex_out[2 * 32 + 1])
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	ssize_t n = 0;
+	bool ok = false;
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	if (h == NULL || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
+		goto out;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (EVP_DigestUpdate(h, buf, (size_t)n) != 1)
+			goto out;
+	if (n == 0 && EVP_DigestFinal_ex(h, md, &mdlen) == 1 && mdlen == 32) {
+		hex(md, mdlen, hex_out);
+		ok = true;
+	}
+out:
+	EVP_MD_CTX_free(h);
+	return ok;
 }
 
 /* The manifest's versions, from the head of the open file (fd at 0). */
@@ -60,13 +137,9 @@ static void versions(int fd, json_t *o)
  * or null without a bundle (or a bundle_dir). */
 static json_t *bundle_json(const struct api_config *cfg, const char *klass)
 {
-	char path[4096], digest_hex[2 * EVP_MAX_MD_SIZE + 1];
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
+	char path[4096], digest_hex[2 * 32 + 1];
 	struct stat sb;
 	json_t *o = NULL;
-	EVP_MD_CTX *h = NULL;
-	ssize_t n = 0;
 	if (cfg == NULL || cfg->bundle_dir == NULL || cfg->bundle_dir[0] == '\0' ||
 	    strchr(klass, '/') != NULL || klass[0] == '.')
 		return json_null();
@@ -76,23 +149,20 @@ static json_t *bundle_json(const struct api_config *cfg, const char *klass)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return json_null();
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (h = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
-		goto out;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (EVP_DigestUpdate(h, buf, (size_t)n) != 1)
-			goto out;
-	if (n < 0 || EVP_DigestFinal_ex(h, md, &mdlen) != 1)
-		goto out;
-	hex(md, mdlen, digest_hex);
-	if ((o = json_object()) == NULL)
-		goto out;
-	versions(fd, o);
-	json_object_set_new(o, "size", json_integer((json_int_t)sb.st_size));
-	json_object_set_new(o, "sha256", json_string(digest_hex));
-	json_object_set_new(o, "loaded_at", api_json_time((int64_t)sb.st_mtime));
-out:
-	EVP_MD_CTX_free(h);
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		bool known = cache_get(&sb, digest_hex);
+		if (known || digest(fd, digest_hex)) {
+			if (!known)
+				cache_put(&sb, digest_hex);
+			o = json_object();
+		}
+	}
+	if (o != NULL) {
+		versions(fd, o);
+		json_object_set_new(o, "size", json_integer((json_int_t)sb.st_size));
+		json_object_set_new(o, "sha256", json_string(digest_hex));
+		json_object_set_new(o, "loaded_at", api_json_time((int64_t)sb.st_mtime));
+	}
 	close(fd);
 	return o != NULL ? o : json_null();
 }

@@ -25,7 +25,8 @@
 #include "store_query.h"
 #include "store_remed.h"
 
-/* "2026-12-07T08:00:00Z"; null for 0. */
+/* "2026-12-07T08:00:00Z"; null for 0, and for a time before 1970 or after
+ * 9999 (RFC 3339 cannot write it; a device's clock may say anything). */
 json_t *api_json_time(int64_t t);
 /* The same text into out ("-" for 0), for tables. */
 void api_json_time_text(int64_t t, char out[32]);

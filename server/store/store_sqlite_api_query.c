@@ -218,20 +218,27 @@ enum mayday_err store_sqlite_indications_page(struct store *st,
 		return MAYDAY_E_INVALID;
 	if ((r = malloc(sizeof(*r))) == NULL)
 		return MAYDAY_E_NOMEM;
-	rc = sqlite3_prepare_v2(s->db, STORE_SQLITE_INDICATION_SELECT ","
-		" EXISTS (SELECT 1 FROM devices WHERE id = i.device_id)"
-		" FROM indications i WHERE (?1 IS NULL OR i.trust = ?1)"
-		" AND (?2 IS NULL OR i.device_id = ?2) AND i.received_at >= ?3"
-		" AND (?4 = 0 OR i.id < ?4) ORDER BY i.id DESC LIMIT ?5", -1, &q, NULL);
-	if (rc == SQLITE_OK)
-		rc = f->trust == -1 ? sqlite3_bind_null(q, 1)
-				    : sqlite3_bind_text(q, 1, store_trust_name(f->trust), -1,
-							SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = bind_text_or_null(q, 2, f->device_id);
-	if (rc == SQLITE_OK)
+	/* Only the conditions asked for: "?N IS NULL OR ..." would keep SQLite
+	 * from reading one device's rows through its index. */
+	char sql[1024];
+	int n = snprintf(sql, sizeof(sql), "%s, EXISTS (SELECT 1 FROM devices WHERE id = i.device_id)"
+			 " FROM indications i WHERE 1%s%s%s%s ORDER BY i.id DESC LIMIT ?5",
+			 STORE_SQLITE_INDICATION_SELECT, f->trust != -1 ? " AND i.trust = ?1" : "",
+			 f->device_id != NULL ? " AND i.device_id = ?2" : "",
+			 f->since != 0 ? " AND i.received_at >= ?3" : "",
+			 f->before_id != 0 ? " AND i.id < ?4" : "");
+	if (n < 0 || (size_t)n >= sizeof(sql)) {
+		free(r);
+		return MAYDAY_E_INTERNAL;
+	}
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK && f->trust != -1)
+		rc = sqlite3_bind_text(q, 1, store_trust_name(f->trust), -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->device_id != NULL)
+		rc = sqlite3_bind_text(q, 2, f->device_id, -1, SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK && f->since != 0)
 		rc = sqlite3_bind_int64(q, 3, f->since);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && f->before_id != 0)
 		rc = sqlite3_bind_int64(q, 4, f->before_id);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(q, 5, f->limit);

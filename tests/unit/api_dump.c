@@ -9,6 +9,8 @@
  * cursor the API hands out is also fed back to it.
  */
 #include <jansson.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,45 @@
 
 #include "api.h"
 #include "api_seed.h"
+#include "mayday/bundle.h"
+#include "mayday/cose.h"
+#include "mayday/keys.h"
+#include "mayday/manifest.h"
 
 static int failures;
+
+/* A real bundle for `cls` (image 3.1.4, anti-rollback version 7, one
+ * component) at `path`, so the class shows its versions. */
+static int write_bundle(const char *path, const char *cls)
+{
+	static const char payload[] = "mayday-normal stand-in\n";
+	struct mayday_manifest m;
+	struct mayday_signer signer;
+	uint8_t signed_m[MAYDAY_MANIFEST_MAX], head[MAYDAY_BUNDLE_HEADER_LEN];
+	size_t len = 0;
+	EVP_PKEY *vendor = EVP_EC_gen("P-256");
+	memset(&m, 0, sizeof(m));
+	m.kind = MAYDAY_MANIFEST_IMAGE;
+	snprintf(m.product_class, sizeof(m.product_class), "%s", cls);
+	snprintf(m.image_version, sizeof(m.image_version), "3.1.4");
+	m.rollback = 7;
+	snprintf(m.entry, sizeof(m.entry), "mayday-normal");
+	m.n_trv = 1;
+	snprintf(m.trv[0].name, sizeof(m.trv[0].name), "mayday-normal");
+	m.trv[0].size = sizeof(payload) - 1;
+	m.trv[0].designated = true;
+	mayday_sha256(payload, sizeof(payload) - 1, m.trv[0].digest);
+	int ok = vendor != NULL && mayday_signer_from_pkey(&signer, vendor, NULL, 0) == MAYDAY_OK &&
+		 mayday_manifest_sign(&m, &signer, signed_m, sizeof(signed_m), &len) == MAYDAY_OK &&
+		 mayday_bundle_header_encode(len, head) == MAYDAY_OK;
+	EVP_PKEY_free(vendor);
+	FILE *f = ok ? fopen(path, "wb") : NULL;
+	if (f == NULL)
+		return -1;
+	ok = fwrite(head, sizeof(head), 1, f) == 1 && fwrite(signed_m, len, 1, f) == 1 &&
+	     fputs(payload, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
 
 /* Serves one request and prints its line; returns the body (the caller's)
  * or NULL. */
@@ -75,7 +114,7 @@ static void pages(struct api_ctx *ctx, const char *path, const char *filter, uns
 
 int main(int argc, char **argv)
 {
-	char spec[4200], bundles[4200], bundle[4300];
+	char spec[4200], bundles[4200], bundle[4300], other[4300];
 	struct store *st = NULL;
 	if (argc != 2) {
 		fprintf(stderr, "usage: api_dump DIR\n");
@@ -84,15 +123,19 @@ int main(int argc, char **argv)
 	snprintf(spec, sizeof(spec), "sqlite:%s/hems.db", argv[1]);
 	snprintf(bundles, sizeof(bundles), "%s/bundles", argv[1]);
 	snprintf(bundle, sizeof(bundle), "%s/femto-a.bundle", bundles);
+	snprintf(other, sizeof(other), "%s/femto-b.bundle", bundles);
 	if (store_open(&st, spec) != MAYDAY_OK || api_seed(st) != 0) {
 		fprintf(stderr, "api_dump: cannot seed %s\n", spec);
 		store_close(st);
 		return 1;
 	}
-	FILE *f = (mkdir(bundles, 0700) == 0) ? fopen(bundle, "wb") : NULL;
+	/* femto-a: a signed bundle; femto-b: a file that is no bundle (its
+	 * size and hash show, its versions are null) */
+	FILE *f = (mkdir(bundles, 0700) == 0 && write_bundle(bundle, "femto-a") == 0)
+		? fopen(other, "wb") : NULL;
 	if (f == NULL || fputs("not a bundle, but a file: its size and hash show", f) < 0 ||
 	    fclose(f) != 0) {
-		fprintf(stderr, "api_dump: cannot write %s\n", bundle);
+		fprintf(stderr, "api_dump: cannot write the bundles in %s\n", bundles);
 		store_close(st);
 		return 1;
 	}

@@ -154,6 +154,14 @@ def main():
     must_fail("/v1/classes", lambda b: b["classes"][0].__setitem__("paused", "no"),
               "paused as a string")
 
+    # The bundle a class shows, decoded from its manifest (api_dump writes
+    # femto-a's signed with version 7, image 3.1.4).
+    classes = [ln["body"] for ln in lines
+               if ln["path"] == "/v1/classes/femto-a" and ln["status"] == 200]
+    if not classes or (classes[0].get("bundle") or {}).get("version") != 7 or \
+            classes[0]["bundle"].get("image_version") != "3.1.4":
+        errors.append("GET /v1/classes/femto-a: the bundle's versions are not shown")
+
     for e in errors:
         print("FAIL:", e)
     if errors:

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "test_store_fixture.h"
@@ -390,6 +392,64 @@ static void test_classes(void **state)
 	json_decref(get(t, "/v1/classes/femto-z", NULL, 404));
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static const char *bundle_sha(struct t *t, const char *path)
+{
+	static char out[65];
+	json_t *b = get(t, path, NULL, 200);
+	json_t *bundle = json_object_get(b, "bundle");
+	out[0] = '\0';
+	if (json_is_object(bundle)) {
+		snprintf(out, sizeof(out), "%s",
+			 json_string_value(json_object_get(bundle, "sha256")));
+		/* not a bundle inside: no versions, but the file is shown */
+		assert_true(json_is_null(json_object_get(bundle, "version")));
+		assert_non_null(json_string_value(json_object_get(bundle, "loaded_at")));
+	} else {
+		assert_true(json_is_null(bundle));
+	}
+	json_decref(b);
+	return out;
+}
+
+static void test_class_bundle(void **state)
+{
+	struct t *t = *state;
+	char dir[400], path[500], tmp[500];
+	snprintf(dir, sizeof(dir), "%s/bundles", t->fx.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/femto-a.bundle", dir);
+	snprintf(tmp, sizeof(tmp), "%s/femto-a.bundle.new", dir);
+	t->cfg.bundle_dir = dir;
+	write_file(path, "abc");
+	assert_string_equal(bundle_sha(t, "/v1/classes/femto-a"),
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	/* asked again: the same (from the cache) */
+	assert_string_equal(bundle_sha(t, "/v1/classes/femto-a"),
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(bundle_sha(t, "/v1/classes/femto-b"), "");
+	/* replaced as an upload does (a new file renamed over it): hashed afresh */
+	write_file(tmp, "abcd");
+	assert_int_equal(rename(tmp, path), 0);
+	assert_string_equal(bundle_sha(t, "/v1/classes/femto-a"),
+			    "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589");
+	json_t *b = get(t, "/v1/classes", NULL, 200);
+	json_t *a = json_array_get(json_object_get(b, "classes"), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "bundle"), "size")), 4);
+	json_decref(b);
+	assert_int_equal(unlink(path), 0);
+	assert_string_equal(bundle_sha(t, "/v1/classes/femto-a"), "");
+	assert_int_equal(rmdir(dir), 0);
+	t->cfg.bundle_dir = "";
+}
+
 static void test_fleet(void **state)
 {
 	struct t *t = *state;
@@ -467,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_device_counts),
 		cmocka_unit_test(test_indications),
 		cmocka_unit_test(test_classes),
+		cmocka_unit_test(test_class_bundle),
 		cmocka_unit_test(test_fleet),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_whoami),
