@@ -12,7 +12,8 @@
  * connection and before any byte is read. admit finds the connection as
  * the argument of evhttp's callbacks on the bufferevent (NULL: evhttp
  * already gave up on it), sets the close callback that counts it out, and
- * closes it at once over the cap or else arms its deadline. Every answer
+ * closes it at once if it was over the cap when accepted, or else arms its
+ * deadline. Every answer
  * closes its connection, so the deadline bounds a connection's whole life
  * and the cap is never held by idle keep-alives.
  *
@@ -75,6 +76,7 @@ struct conn {
 	struct bufferevent *bev;     /* referenced until admit */
 	struct evhttp_connection *evcon;
 	struct event *deadline;
+	int over;                    /* accepted beyond the cap: closed by admit */
 };
 
 struct srv_api_listen {
@@ -479,7 +481,7 @@ static void admit(evutil_socket_t fd, short what, void *arg)
 	}
 	c->evcon = cbarg;
 	evhttp_connection_set_closecb(c->evcon, on_close, c);
-	if (ep->conns > ep->a->max_conns) {
+	if (c->over) {
 		log_limited(&lim_conn, "api: %u connections open: closing a new one",
 			    ep->a->max_conns);
 		evhttp_connection_free(c->evcon);
@@ -512,7 +514,9 @@ static struct bufferevent *make_bev(struct event_base *evb, void *arg)
 		goto fail;
 	*c = (struct conn){.ep = ep, .bev = bev};
 	bufferevent_incref(bev);
-	ep->conns++;
+	/* Decided here, in accept order: several accepted on one loop turn
+	 * are all counted before the first admit runs. */
+	c->over = ++ep->conns > ep->a->max_conns;
 	if (event_base_once(evb, -1, EV_TIMEOUT, admit, c, NULL) != 0) {
 		bufferevent_decref(bev);
 		ep->conns--;

@@ -11,7 +11,8 @@
 #    read and not approve (403), an operator token approves (200), an admin
 #    token creates a token (201) that then works;
 #  - bounds: a JSON body over 1 MiB gets 413 (the API's JSON error), a bundle
-#    upload may be larger, one over [api] bundle_max gets 413 too;
+#    upload may be larger, one over [api] bundle_max gets 413 too; a
+#    connection over [api] connections is closed unanswered;
 #  - TLS (1.2+) with operator client certificates from an openssl-made CA:
 #    the OU is the role (viewer reads, cannot approve; operator approves;
 #    an OU naming no role: 403), no credential: 401, a foreign CA's
@@ -49,7 +50,8 @@ grep -q '\[api\] listen is not a loopback address' "$work/refused.err" ||
 # ---- plain HTTP on loopback, and the socket --------------------------------------------
 mkdir -p "$work/bundles"
 API_LINES="listen = 127.0.0.1:0
-bundle_max = 4194304" start_daemon "" "[acs]
+bundle_max = 4194304
+connections = 2" start_daemon "" "[acs]
 bundle_dir = $work/bundles"
 aport=$(listen_port api)
 [ -n "$aport" ] || fail "no api listener in the log"
@@ -155,6 +157,43 @@ head -c $((5 * 1024 * 1024)) /dev/urandom >"$work/huge.bundle"
 expect 413 "$(ux -X PUT -H 'Content-Type: application/octet-stream' \
   --data-binary @"$work/huge.bundle" http://localhost/v1/classes/femto-it/bundle)" \
   "a bundle over bundle_max"
+
+# connections: two held open (a request begun, not finished) fill the cap;
+# the next one, accepted after them, is closed unanswered; once they are
+# gone the socket serves again (polled: their close reaches maydayd when it
+# does). Every answer above closed its connection, or the cap of 2 would
+# have refused the requests made one after the other.
+cat >"$work/hold.py" <<'PY'
+import os, socket, sys, time
+held = []
+for _ in range(2):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(b"GET /v1/whoami HTTP/1.1\r\nHost: x\r\n")
+    held.append(s)
+open(sys.argv[2], "w").close()
+for _ in range(1200):
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.1)
+PY
+python3 "$work/hold.py" "$sock" "$work/held" "$work/release" &
+hold_pid=$!
+bg_pids="$bg_pids $hold_pid"
+for _ in $(seq 600); do [ -e "$work/held" ] && break; sleep 0.1; done
+[ -e "$work/held" ] || fail "the holding client did not connect"
+c=$(ux http://localhost/v1/whoami)
+[ "$c" = 000 ] || fail "a third connection over the cap of 2 was served: $c"
+touch "$work/release"
+wait "$hold_pid" || true
+served=
+for _ in $(seq 600); do
+  [ "$(ux http://localhost/v1/whoami)" = 200 ] && { served=1; break; }
+  sleep 0.1
+done
+[ -n "$served" ] || fail "the socket did not serve again once the held connections closed"
+grep -q 'api: 2 connections open: closing a new one' "$work/maydayd.log" ||
+  fail "the refused connection was not logged"
 alive
 stop_daemon
 [ ! -e "$sock" ] || fail "maydayd left its socket behind"
