@@ -44,7 +44,7 @@ grep -q "maydayd is running: use the API (maydayctl without -d)" "$work/err" ||
   fail "-d write beside maydayd: $(cat "$work/err")"
 expect 1 "$ctl" -d "$store" approve hnb-1 --json
 [ "$(jcode)" = transport ] || fail "-d write under --json: $(cat "$work/out")"
-[ "$(q "SELECT count(*) FROM devices WHERE device_id = 'hnb-x'")" = 0 ] || fail "-d enrolled beside maydayd"
+[ "$(q "SELECT count(*) FROM devices WHERE id = 'hnb-x'")" = 0 ] || fail "-d enrolled beside maydayd"
 
 # ---- enrol, devices (filters, paging, counts), show ---------------------------------
 ec_key "$work/hnb-3.key"
