@@ -58,6 +58,7 @@ cat > "$work/maydayd.conf" <<CONF
 [server]
 db = $db
 hems_key = $pki/hems.key.pem
+psk_kek = $pki/psk.kek
 workers = 2
 
 [https]
