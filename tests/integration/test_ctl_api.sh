@@ -170,4 +170,31 @@ for cmd in $("$ctl" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
 done
 [ "$n" -ge 15 ] || fail "only $n commands in --help"
 stop_daemon
-echo "PASS: every command over the socket, -d refused beside maydayd, $n commands' --help"
+
+# ---- the management listener over TLS, an operator's client certificate ----------------
+make_ca opsca "mayday test operators CA"
+make_ca rogue "rogue CA"
+issue apisrv opsca "/CN=hems-api.mayday.test" serverAuth 30 "IP:127.0.0.1"
+issue bob opsca "/O=operator/OU=operator/CN=bob" clientAuth 30
+chmod 600 "$work/apisrv.key" "$work/bob.key"
+API_LINES="listen = 127.0.0.1:0
+tls_cert = $work/apisrv.pem
+tls_key = $work/apisrv.key
+client_ca = $work/opsca.pem" start_daemon
+tport=$(listen_port api)
+[ -n "$tport" ] || fail "no TLS api listener"
+bob=(--cacert "$work/opsca.pem" --cert "$work/bob.pem" --key "$work/bob.key")
+expect 0 "$ctl" --api "https://127.0.0.1:$tport" "${bob[@]}" --json whoami
+[ "$(jq -r .identity "$work/out")" = cert:bob ] && [ "$(jq -r .role "$work/out")" = operator ] ||
+  fail "whoami with bob's certificate: $(cat "$work/out")"
+expect 0 "$ctl" --api "https://127.0.0.1:$tport" "${bob[@]}" approve hnb-1
+grep -q "^remediation approved for hnb-1 (already, by unix:root" "$work/out" || fail "bob's approval: $(cat "$work/out")"
+# the server's certificate must chain to --cacert and name the host asked for
+expect 1 "$ctl" --api "https://127.0.0.1:$tport" --cacert "$work/rogue.pem" --json whoami
+[ "$(jcode)" = transport ] || fail "a server certificate of another CA: $(cat "$work/out")"
+expect 1 "$ctl" --api "https://localhost:$tport" "${bob[@]}" whoami
+grep -q "TLS with localhost" "$work/err" || fail "a certificate for 127.0.0.1 accepted as localhost: $(cat "$work/err")"
+expect 4 "$ctl" --api "https://127.0.0.1:$tport" --cacert "$work/opsca.pem" --json whoami
+[ "$(jcode)" = unauthenticated ] || fail "TLS without a credential: $(cat "$work/out")"
+stop_daemon
+echo "PASS: every command over the socket and the management listener (token, client certificate), -d refused beside maydayd, $n commands' --help"
