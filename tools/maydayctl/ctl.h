@@ -111,7 +111,8 @@ bool ctl_jbool(const json_t *o, const char *key);
 int64_t ctl_jtime(const json_t *o, const char *key);
 /* The time as the tables print it: the API's string, "-" for null. */
 const char *ctl_jtime_str(const json_t *o, const char *key);
-/* Reads a whole file of at most `max` bytes (malloc'd, NUL-terminated). */
+/* Reads a whole file of at most `max` bytes (malloc'd, NUL-terminated, the
+ * caller frees): CTL_OK, or CTL_FAIL reported (code "io"). */
 int ctl_read_file(struct ctl *c, const char *path, size_t max, char **out, size_t *len);
 
 /* ---- ctl_util.c / ctl_out.c: text output ---- */
@@ -130,8 +131,9 @@ void ctl_escape(const char *s, size_t n, FILE *out);
 void ctl_ago(int64_t t, int64_t now, char out[32]);
 /* Prints a JSON value to stdout (and frees it); CTL_FAIL if it cannot. */
 int ctl_json_print(json_t *v);
-/* Parses a command's options with getopt_long from argv[0] = the command
- * (options may come before or after the operands). */
+/* Before a command's getopt_long over its argv (argv[0] = the command):
+ * optind 0, not 1, makes glibc start afresh in permuting order (main's
+ * getopt stopped at the command word), so options may follow operands. */
 #define CTL_GETOPT_RESET() (optind = 0)
 
 #endif

@@ -45,7 +45,7 @@ static int enrol_from(struct ctl *c, const char *path)
 	struct ctl_answer a;
 	int rc = ctl_read_file(c, path, RECORD_MAX, &text, &len);
 	if (rc != CTL_OK)
-		return rc == CTL_FAIL ? rc : CTL_FAIL;
+		return rc;
 	json_t *rec = json_loadb(text, len, 0, &e);
 	if (!json_is_object(rec)) {
 		rc = ctl_error(c, CTL_FAIL, "bad_request", "%s: not an enrolment record: %s", path,

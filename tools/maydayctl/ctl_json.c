@@ -56,15 +56,32 @@ int ctl_read_file(struct ctl *c, const char *path, size_t max, char **out, size_
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
+	bool bad = false;
 	if (f == NULL)
 		return ctl_error(c, CTL_FAIL, "io", "%s: %s", path, strerror(errno));
-	buf = malloc(max + 1);
-	if (buf != NULL)
-		n = fread(buf, 1, max + 1, f);
-	int bad = buf == NULL || ferror(f);
+	/* grown as it is read: a bound of a gigabyte costs only what the file holds */
+	for (;;) {
+		if (n == cap) {
+			size_t want = cap ? cap * 2 : 65536;
+			if (want > max + 1)
+				want = max + 1;
+			char *p = want > cap ? realloc(buf, want + 1) : NULL;
+			if (p == NULL) {
+				bad = true;
+				break;
+			}
+			buf = p;
+			cap = want;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0 || n > max)
+			break;
+	}
+	bad = bad || ferror(f) || n > max;
 	fclose(f);
-	if (bad || n > max) {
+	if (bad) {
 		free(buf);
 		return ctl_error(c, CTL_FAIL, "io", "%s: unreadable or larger than %zu bytes", path,
 				 max);
