@@ -2,13 +2,17 @@
 /* Remediation policy: the bundle lookup by product class, the scheduling
  * decision made inside the ingest batch, and the pause of a class after
  * failures in a row (srv_acs_policy.h). */
+#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api_bundle.h"
 #include "log.h"
+#include "mayday/keys.h"
 #include "srv_acs_policy.h"
 #include "srv_config.h"
 #include "store_remed.h"
@@ -24,6 +28,7 @@ void srv_acs_policy_from_config(struct srv_acs_policy *pol, const struct srv_con
 	pol->pause_after_failures = cfg->acs_pause_after_failures;
 	pol->wait_s = cfg->acs_wait_s;
 	pol->http_auth = cfg->acs_http_auth != 0;
+	pol->vendor_key = cfg->acs_vendor_key;
 }
 
 /* A class names a file in bundle_dir: no path separators, no dot files. */
@@ -38,6 +43,91 @@ static bool class_ok(const char *c)
 	return true;
 }
 
+/* Verdicts of api_bundle_check per file version (device, inode, size,
+ * mtime), so a bundle is read whole once per change, not per remediation.
+ * A handful of classes: a small table, the oldest entry replaced. */
+#define VERDICTS 32
+static struct verdict {
+	char path[512];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	bool ok;
+	unsigned long used;
+} verdicts[VERDICTS];
+static unsigned long verdict_tick;
+static pthread_mutex_t verdict_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool same_version(const struct verdict *v, const char *path, const struct stat *sb)
+{
+	return v->used != 0 && strcmp(v->path, path) == 0 && v->dev == sb->st_dev &&
+	       v->ino == sb->st_ino && v->size == sb->st_size &&
+	       v->mtime.tv_sec == sb->st_mtim.tv_sec && v->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+/* The check itself, logged: true when the bundle may be offered. */
+static bool check(const struct srv_acs_policy *pol, const char *product_class, const char *path,
+		  bool quiet_ok)
+{
+	struct api_bundle_info info;
+	char why[256];
+	EVP_PKEY *vendor = NULL;
+	enum mayday_err err = mayday_key_load_public(pol->vendor_key, &vendor);
+	if (err != MAYDAY_OK) {
+		log_warnx("cwmp: [acs] vendor_key %s: %s: bundle %s not offered", pol->vendor_key,
+			  mayday_strerror(err), path);
+		return false;
+	}
+	err = api_bundle_check_file(path, vendor, product_class, &info, why, sizeof(why));
+	EVP_PKEY_free(vendor);
+	if (err != MAYDAY_OK) {
+		log_warnx("cwmp: bundle %s refused, not offered to class %s: %s", path,
+			  product_class, why);
+		return false;
+	}
+	if (!quiet_ok)
+		log_info("cwmp: bundle %s checked: class %s, version %llu (%s), %llu bytes, "
+			 "sha256 %s", path, product_class, (unsigned long long)info.version,
+			 info.image_version, (unsigned long long)info.size, info.sha256);
+	return true;
+}
+
+static bool verified(const struct srv_acs_policy *pol, const char *product_class,
+		     const char *path, const struct stat *sb)
+{
+	struct verdict *v = NULL, *oldest = &verdicts[0];
+	bool ok;
+	pthread_mutex_lock(&verdict_mu);
+	for (size_t i = 0; i < VERDICTS; i++) {
+		if (same_version(&verdicts[i], path, sb)) {
+			v = &verdicts[i];
+			v->used = ++verdict_tick;
+			ok = v->ok;
+			pthread_mutex_unlock(&verdict_mu);
+			return ok;
+		}
+		if (verdicts[i].used < oldest->used)
+			oldest = &verdicts[i];
+	}
+	pthread_mutex_unlock(&verdict_mu);
+	/* Outside the lock: reading a large bundle must not stall the others.
+	 * Two threads may both check a new version; both get the same answer. */
+	ok = check(pol, product_class, path, false);
+	pthread_mutex_lock(&verdict_mu);
+	if (strlen(path) < sizeof(oldest->path)) {
+		snprintf(oldest->path, sizeof(oldest->path), "%s", path);
+		oldest->dev = sb->st_dev;
+		oldest->ino = sb->st_ino;
+		oldest->size = sb->st_size;
+		oldest->mtime = sb->st_mtim;
+		oldest->ok = ok;
+		oldest->used = ++verdict_tick;
+	}
+	pthread_mutex_unlock(&verdict_mu);
+	return ok;
+}
+
 enum mayday_err srv_acs_policy_bundle(const struct srv_acs_policy *pol, const char *product_class,
 				      char *path, size_t cap, uint64_t *size)
 {
@@ -50,6 +140,8 @@ enum mayday_err srv_acs_policy_bundle(const struct srv_acs_policy *pol, const ch
 		return MAYDAY_E_INVALID;
 	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || access(path, R_OK) != 0)
 		return MAYDAY_E_NOTFOUND;
+	if (pol->vendor_key != NULL && pol->vendor_key[0] && !verified(pol, product_class, path, &sb))
+		return MAYDAY_E_INVALID;
 	*size = (uint64_t)sb.st_size;
 	return MAYDAY_OK;
 }
@@ -130,4 +222,47 @@ bool srv_acs_policy_paused(const struct srv_acs_policy *pol, struct store *st,
 			  " resume with maydayctl resume %s", product_class,
 			  pol->pause_after_failures, product_class);
 	return paused;
+}
+
+enum mayday_err srv_acs_policy_check_bundles(const struct srv_acs_policy *pol, char *why,
+					     size_t why_cap)
+{
+	char klass[MAYDAY_CLASS_MAX + 1], path[4096];
+	EVP_PKEY *vendor = NULL;
+	uint64_t size = 0;
+	struct dirent *de;
+	unsigned n = 0;
+	if (!srv_acs_policy_on(pol) || pol->bundle_dir == NULL || !pol->bundle_dir[0])
+		return MAYDAY_OK;
+	if (pol->vendor_key == NULL || !pol->vendor_key[0]) {
+		log_warnx("cwmp: no [acs] vendor_key: the golden bundles in %s are offered "
+			  "unchecked", pol->bundle_dir);
+		return MAYDAY_OK;
+	}
+	enum mayday_err err = mayday_key_load_public(pol->vendor_key, &vendor);
+	EVP_PKEY_free(vendor);
+	if (err != MAYDAY_OK) {
+		snprintf(why, why_cap, "[acs] vendor_key %s: %s", pol->vendor_key,
+			 mayday_strerror(err));
+		return MAYDAY_E_KEY;
+	}
+	DIR *d = opendir(pol->bundle_dir);
+	if (d == NULL) {
+		log_warn("cwmp: [acs] bundle_dir %s", pol->bundle_dir);
+		return MAYDAY_OK;   /* no bundle is offered; the directory may come later */
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len <= 7 || len - 7 > MAYDAY_CLASS_MAX ||
+		    strcmp(de->d_name + len - 7, ".bundle") != 0)
+			continue;
+		memcpy(klass, de->d_name, len - 7);
+		klass[len - 7] = '\0';
+		/* srv_acs_policy_bundle checks, logs and keeps the verdict */
+		if (srv_acs_policy_bundle(pol, klass, path, sizeof(path), &size) == MAYDAY_OK)
+			n++;
+	}
+	closedir(d);
+	log_info("cwmp: %u golden bundle(s) in %s passed the check", n, pol->bundle_dir);
+	return MAYDAY_OK;
 }

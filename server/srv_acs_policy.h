@@ -15,6 +15,13 @@
  * devices (they stay scheduled) until an operator resumes the class. Acks
  * may still say REMEDIATE; the device's session then just ends. A class
  * paused by a fleet anomaly rule (srv_fleet.h) is held back the same way.
+ *
+ * With [acs] vendor_key, a golden bundle is offered only once it passed
+ * api_bundle_check (the vendor's signature, its class, a version above 0,
+ * every component's digest): checked when maydayd loads its configuration
+ * (srv_acs_policy_check_bundles, logging each verdict) and again whenever
+ * the file changes (the verdict is kept per file version). A refused
+ * bundle is as good as none: no remediation is scheduled with it.
  */
 #ifndef MAYDAY_SRV_ACS_POLICY_H
 #define MAYDAY_SRV_ACS_POLICY_H
@@ -38,6 +45,7 @@ struct srv_acs_policy {
 	uint32_t pause_after_failures; /* 0: failures never pause a class */
 	uint32_t wait_s;           /* what a "wait" ack asks of the device */
 	bool http_auth;            /* CPEs may log in by HTTP Digest/Basic (srv_acs_login.h) */
+	const char *vendor_key;    /* "" : bundles are offered unchecked */
 };
 
 /* From the configuration; the strings are borrowed from cfg. */
@@ -49,10 +57,18 @@ static inline bool srv_acs_policy_on(const struct srv_acs_policy *pol)
 
 /* The golden bundle of a product class: its path into path[cap] and its
  * size. MAYDAY_E_NOTFOUND: none (or not a readable regular file);
- * MAYDAY_E_INVALID: a class that cannot name a file. */
+ * MAYDAY_E_INVALID: a class that cannot name a file, or (with a vendor
+ * key) a bundle that fails the check -- logged once per file version. */
 MAYDAY_NODISCARD enum mayday_err srv_acs_policy_bundle(const struct srv_acs_policy *pol,
 						       const char *product_class, char *path,
 						       size_t cap, uint64_t *size);
+
+/* Checks every <class>.bundle in bundle_dir against vendor_key and logs
+ * each verdict (nothing without a vendor key, or with remediation off).
+ * MAYDAY_E_KEY (why says so) if the vendor key cannot be read: the
+ * configuration is wrong, and maydayd should not start with it. */
+MAYDAY_NODISCARD enum mayday_err srv_acs_policy_check_bundles(const struct srv_acs_policy *pol,
+							      char *why, size_t why_cap);
 
 /* Inside the writer's open batch, after the device's signed indication was
  * put: *remediate says whether its ack carries REMEDIATE; *pending whether

@@ -66,6 +66,7 @@ static const struct key keys[] = {
 	 F(acs_pause_after_failures), 0},
 	{"acs", "wait_s", K_UINT, 1, SRV_ACS_WAIT_MAX, F(acs_wait_s), 0},
 	{"acs", "bundle_dir", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_bundle_dir), 0},
+	{"acs", "vendor_key", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(acs_vendor_key), 0},
 	{"acs", "http_auth", K_UINT, 0, 1, F(acs_http_auth), 0},
 	{"limits", "max_datagram", K_UINT, 1, MAYDAY_INDICATION_MAX, F(max_datagram), 0},
 	{"limits", "unverified_per_source", K_UINT, 0, SRV_RATE_MAX, F(unverified_per_source), 0},

@@ -133,6 +133,8 @@ struct srv_config {
 	unsigned acs_pause_after_failures;        /* failures in a row pausing a class; 0 off, default 5 */
 	unsigned acs_wait_s;                      /* "wait" acks: announce again after s, default 300 */
 	char acs_bundle_dir[SRV_CONFIG_VALUE_MAX + 1]; /* golden bundles <product_class>.bundle */
+	char acs_vendor_key[SRV_CONFIG_VALUE_MAX + 1]; /* PEM public key the bundles must verify
+							* under; "" none (bundles unchecked) */
 	unsigned acs_http_auth;                   /* 1: CPEs without a client certificate may
 	                                             log in by HTTP Digest/Basic; default 0 */
 	/* [limits] */

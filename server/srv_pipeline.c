@@ -315,6 +315,14 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 	p->cfg = cfg;
 	p->hems_key = hems_key;
 	srv_acs_policy_from_config(&p->acs_policy, cfg);
+	{
+		char why[512];
+		if ((err = srv_acs_policy_check_bundles(&p->acs_policy, why, sizeof(why))) !=
+		    MAYDAY_OK) {
+			log_warnx("%s", why);
+			goto fail;
+		}
+	}
 	p->n_slots = cfg->queue;
 	p->n_workers = cfg->workers;
 	p->slots = calloc(p->n_slots, sizeof(*p->slots));

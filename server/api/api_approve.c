@@ -3,7 +3,8 @@
  * POST /v1/devices/{device}/approve (operator): the operator's approval of
  * the remediation of the device's open incident (with [acs] policy =
  * approve, nothing is pushed without it). Approving twice is one approval:
- * the second answer names the first approver and says "already": true.
+ * the second answer names the first approver and says "already": true
+ * (approved_by "" for an approval recorded before the store knew who).
  * 409 when the device has no open incident, or is revoked.
  */
 #include "api_json.h"
@@ -43,7 +44,7 @@ enum mayday_err api_approve_post(struct api_ctx *ctx, const struct api_request *
 	}
 	err = api_json(rs, 200, json_pack("{s:s,s:I,s:o,s:o,s:b}", "device_id", p->v[0],
 					  "incident_id", (json_int_t)incident, "approved_by",
-					  by[0] ? api_json_str(by) : json_null(), "approved_at",
+					  api_json_str(by), "approved_at",
 					  api_json_time(at), "already", already));
 out:
 	json_decref(body);

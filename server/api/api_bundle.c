@@ -95,8 +95,7 @@ enum mayday_err api_bundle_put(struct api_ctx *ctx, const struct api_request *rq
 	err = api_write_action(ctx, rq, "class.bundle", klass, detail);
 	if (err != MAYDAY_OK)
 		return api_store_error(rs, err, "recording the upload (the bundle is in place)");
-	return api_json(rs, 200, json_pack("{s:s,s:I,s:s,s:I,s:s}", "class", klass, "version",
-					   (json_int_t)info.version, "image_version",
-					   info.image_version, "size", (json_int_t)info.size,
+	return api_json(rs, 200, json_pack("{s:s,s:I,s:I,s:s}", "class", klass, "version",
+					   (json_int_t)info.version, "size", (json_int_t)info.size,
 					   "sha256", info.sha256));
 }

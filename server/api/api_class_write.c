@@ -5,7 +5,7 @@
  * a resume, whatever the automatic rule says (store_remed.h); pausing a
  * paused class records nothing. A resume is recorded even when the class
  * was not paused (it gives the class a fresh count of failures) and says
- * "was_paused". Both answer the class object of GET /v1/classes/{class}.
+ * "was_paused". Both answer the Class object as GET /v1/classes lists it.
  */
 #include "api_page.h"
 #include "api_write.h"
@@ -27,20 +27,18 @@ static bool body_reason(const struct api_request *rq, json_t **body, const char 
 	return false;
 }
 
-/* The class object as GET shows it, plus `extra` (when not NULL) = `value`. */
-static enum mayday_err class_answer(struct api_ctx *ctx, const struct api_request *rq,
-				    const struct api_params *p, const char *extra, bool value,
-				    struct api_response *rs)
+/* The Class object (api_classes_object: as GET /v1/classes lists it), with
+ * "was_paused" for a resume (ClassResumed in docs/openapi.json). */
+static enum mayday_err class_answer(struct api_ctx *ctx, const char *product_class,
+				    const char *extra, bool value, struct api_response *rs)
 {
-	struct api_request get = *rq;
-	get.method = "GET";
-	get.query = NULL;
-	get.body = NULL;
-	get.body_len = 0;
-	enum mayday_err err = api_classes_get(ctx, &get, p, rs);
-	if (err == MAYDAY_OK && extra != NULL && rs->status == 200 && json_is_object(rs->body))
-		json_object_set_new(rs->body, extra, json_boolean(value));
-	return err;
+	json_t *o = NULL;
+	enum mayday_err err = api_classes_object(ctx, product_class, &o);
+	if (err != MAYDAY_OK)
+		return api_store_error(rs, err, "reading the class");
+	if (extra != NULL)
+		json_object_set_new(o, extra, json_boolean(value));
+	return api_json(rs, 200, o);
 }
 
 enum mayday_err api_class_pause_post(struct api_ctx *ctx, const struct api_request *rq,
@@ -60,7 +58,7 @@ enum mayday_err api_class_pause_post(struct api_ctx *ctx, const struct api_reque
 	if (err == MAYDAY_OK && !already && reason != NULL)
 		err = api_write_action(ctx, rq, "class.pause.reason", p->v[0], reason);
 	err = err != MAYDAY_OK ? api_store_error(rs, err, "pausing the class")
-			       : class_answer(ctx, rq, p, "already", already, rs);
+			       : class_answer(ctx, p->v[0], NULL, false, rs);
 out:
 	json_decref(body);
 	return err;
@@ -83,7 +81,7 @@ enum mayday_err api_class_resume_post(struct api_ctx *ctx, const struct api_requ
 	if (err == MAYDAY_OK && reason != NULL)
 		err = api_write_action(ctx, rq, "class.resume.reason", p->v[0], reason);
 	err = err != MAYDAY_OK ? api_store_error(rs, err, "resuming the class")
-			       : class_answer(ctx, rq, p, "was_paused", was, rs);
+			       : class_answer(ctx, p->v[0], "was_paused", was, rs);
 out:
 	json_decref(body);
 	return err;

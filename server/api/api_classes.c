@@ -239,6 +239,42 @@ static enum mayday_err classes(struct api_ctx *ctx, const struct api_request *rq
 	return api_json(rs, 200, one);
 }
 
+struct one {
+	struct api_ctx *ctx;
+	const char *name;
+	json_t *o;
+	bool nomem;
+};
+
+static int one_row(void *c, const struct store_remed_class *k)
+{
+	struct one *l = c;
+	if (strcmp(l->name, k->product_class) != 0)
+		return 0;
+	if ((l->o = api_json_class(k)) == NULL)
+		l->nomem = true;
+	else
+		json_object_set_new(l->o, "bundle", bundle_json(l->ctx->cfg, k->product_class));
+	return 1;
+}
+
+enum mayday_err api_classes_object(struct api_ctx *ctx, const char *product_class, json_t **out)
+{
+	struct one l = {.ctx = ctx, .name = product_class};
+	enum mayday_err err = store_remed_classes(ctx->st, one_row, &l);
+	*out = NULL;
+	if (err != MAYDAY_OK) {
+		json_decref(l.o);
+		return err;
+	}
+	if (l.nomem)
+		return MAYDAY_E_NOMEM;
+	if (l.o == NULL)
+		return MAYDAY_E_NOTFOUND;
+	*out = l.o;
+	return MAYDAY_OK;
+}
+
 enum mayday_err api_classes_list(struct api_ctx *ctx, const struct api_request *rq,
 				 const struct api_params *p, struct api_response *rs)
 {

@@ -54,12 +54,13 @@ enum mayday_err api_cwmp_cred_put(struct api_ctx *ctx, const struct api_request 
 		}
 	if (user == NULL)
 		user = p->v[0];
-	if (strlen(p->v[0]) >= sizeof(cred.device_id) || strlen(user) >= sizeof(cred.username)) {
+	if (snprintf(cred.device_id, sizeof(cred.device_id), "%s", p->v[0]) >=
+		    (int)sizeof(cred.device_id) ||
+	    snprintf(cred.username, sizeof(cred.username), "%s", user) >=
+		    (int)sizeof(cred.username)) {
 		err = api_error(rs, 400, API_E_BAD_REQUEST, "device ID or username too long");
 		goto out;
 	}
-	snprintf(cred.device_id, sizeof(cred.device_id), "%s", p->v[0]);
-	snprintf(cred.username, sizeof(cred.username), "%s", user);
 	if (srv_acs_digest_ha1(SRV_ACS_MD5, cred.username, realm, pw, hex) != MAYDAY_OK)
 		goto internal;
 	memcpy(cred.ha1_md5, hex, STORE_ACS_HA1_MD5_HEX + 1);

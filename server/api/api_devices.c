@@ -124,6 +124,17 @@ enum mayday_err api_devices_list(struct api_ctx *ctx, const struct api_request *
 	return api_json(rs, 200, body);
 }
 
+enum mayday_err api_devices_object(struct api_ctx *ctx, const char *device_id, json_t **out)
+{
+	struct store_api_device dev;
+	enum mayday_err err = store_api_device(ctx->st, device_id, &dev);
+	*out = NULL;
+	if (err != MAYDAY_OK)
+		return err;
+	*out = api_json_device(&dev);
+	return *out != NULL ? MAYDAY_OK : MAYDAY_E_NOMEM;
+}
+
 struct counts {
 	json_t *by_state, *by_class;
 };

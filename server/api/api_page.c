@@ -201,7 +201,12 @@ bool api_parse_time(const char *s, int64_t *out)
 	if (end == NULL || *end != '\0' || strlen(s) != 20)
 		return false;
 	time_t t = timegm(&tm);
-	if (t == (time_t)-1)
+	char back[32];
+	struct tm again;
+	/* written back the same, or it named no real time ("2026-02-31"
+	 * would otherwise become the 3rd of March) */
+	if (t == (time_t)-1 || t < 0 || gmtime_r(&t, &again) == NULL ||
+	    strftime(back, sizeof(back), "%Y-%m-%dT%H:%M:%SZ", &again) == 0 || strcmp(back, s) != 0)
 		return false;
 	*out = (int64_t)t;
 	return true;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Private to mayday_api: what the read handlers share: strict decoding of
- * the query string, paging (limit and the opaque cursor), times, and the
- * handlers the route table names.
+ * Private to mayday_api: what the handlers share: strict decoding of the
+ * query string, paging (limit and the opaque cursor), times, the objects
+ * the write routes answer with, and the read handlers the route table
+ * names.
  *
  * A cursor is base64url (no padding) of "<kind>:<last key>", kind 'd' a
  * device ID, 'i' an indication id, 'e' an event id. It is opaque to clients
@@ -46,6 +47,16 @@ json_t *api_cursor_json(char kind, const char *key);
 bool api_parse_time(const char *s, int64_t *out);
 /* A decimal int64 in 1..INT64_MAX without sign, spaces or leading zeros. */
 bool api_parse_id(const char *s, int64_t *out);
+
+/* For the write routes, whose answers are the objects the reads show:
+ * the Device object of `device_id`, and the Class object of
+ * `product_class` (with its bundle, without pause_failures_detail), new
+ * references in *out. MAYDAY_E_NOTFOUND: not enrolled / no enrolled device
+ * of that class; store errors. */
+MAYDAY_NODISCARD enum mayday_err api_devices_object(struct api_ctx *ctx, const char *device_id,
+						    json_t **out);
+MAYDAY_NODISCARD enum mayday_err api_classes_object(struct api_ctx *ctx,
+						    const char *product_class, json_t **out);
 
 /* The read handlers (api_devices.c, api_indications.c, ...). */
 enum mayday_err api_devices_list(struct api_ctx *ctx, const struct api_request *rq,

@@ -3,9 +3,9 @@
  * Every GET of the API (docs/api.md, docs/openapi.json): the route table
  * the router (api_router.c) reads. A literal segment listed before a
  * parameter in the same place wins ("/v1/devices/counts" before
- * "/v1/devices/{}"), so a device or class cannot be named "counts" or
- * "anomalies" through the API -- neither name passes enrolment's ID rules
- * of a real fleet's scheme, and docs/api.md says so.
+ * "/v1/devices/{}"). Literals compare before percent-decoding, so a device
+ * whose ID is "counts" is still reached, as "/v1/devices/%63ounts"
+ * (docs/api.md; test_api_router).
  */
 #include <stddef.h>
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api_json.h"
+#include "api_page.h"
 #include "api_write.h"
 #include "store_api.h"
 
@@ -86,11 +86,11 @@ bool api_write_known(json_t *body, const char *const *known, struct api_response
 enum mayday_err api_write_device(struct api_ctx *ctx, const char *device_id, int status,
 				 struct api_response *rs)
 {
-	struct store_api_device d;
-	enum mayday_err err = store_api_device(ctx->st, device_id, &d);
+	json_t *o = NULL;
+	enum mayday_err err = api_devices_object(ctx, device_id, &o);
 	if (err != MAYDAY_OK)
 		return api_store_error(rs, err, "reading the device");
-	return api_json(rs, status, api_json_device(&d));
+	return api_json(rs, status, o);
 }
 
 enum mayday_err api_write_action(struct api_ctx *ctx, const struct api_request *rq,

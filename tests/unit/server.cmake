@@ -33,6 +33,11 @@ add_test(NAME test_api_openapi
          COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/test_api_openapi.py $<TARGET_FILE:api_dump>
                  ${CMAKE_SOURCE_DIR}/docs/openapi.json)
 set_tests_properties(test_api_openapi PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77)
+# And every answer of the write routes' unit test (test_api_write).
+add_test(NAME test_api_write_openapi
+         COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/test_api_write_openapi.py
+                 $<TARGET_FILE:test_api_write> ${CMAKE_SOURCE_DIR}/docs/openapi.json)
+set_tests_properties(test_api_write_openapi PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77)
 target_compile_definitions(test_srvconf PRIVATE
   MAYDAY_CONF_EXAMPLE="${CMAKE_SOURCE_DIR}/docs/maydayd.conf.example")
 

@@ -9,7 +9,9 @@ answer, {method, path, query, status, body}. Each body is validated, with
 python3-jsonschema's Draft 2020-12 validator, against the schema the
 document gives for that path template, method and status (a status the
 document does not list for the operation fails, as does a 405 on a path
-with no such method answered with anything but the Error schema). Then:
+with no such method answered with anything but the Error schema). The
+document itself is checked with openapi-spec-validator when that is
+installed (it is not a dependency). Then:
 every GET of the read part answered 200 at least once, and the validator is
 shown to catch a field removed or mistyped (so the schemas are strict
 enough to matter). Exit 77 (skipped) without python3-jsonschema.
@@ -105,6 +107,12 @@ def main():
     with open(spec) as f:
         doc = json.load(f)
     assert doc["openapi"].startswith("3.1"), "OpenAPI 3.1"
+    try:   # the document itself, where the validator is installed (not a dependency)
+        from openapi_spec_validator import validate as validate_spec
+    except ImportError:
+        print("note: openapi-spec-validator not installed: the document's own structure is not checked")
+    else:
+        validate_spec(doc)
     for name in ("bearerAuth", "mutualTLS"):
         assert name in doc["components"]["securitySchemes"], name
     with tempfile.TemporaryDirectory() as d:

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "api_page.h"
 #include "test_store_fixture.h"
 
 #define DEVICES 25
@@ -165,6 +166,8 @@ static void test_devices_filters(void **state)
 	static const char *const bad[] = {
 		"state=sleeping", "limit=0", "limit=1001", "limit=-1", "limit=1x", "limit=01",
 		"seen_after=yesterday", "seen_after=2026-12-07T08:00:00+01:00", "maintenance=yes",
+		"seen_after=2026-02-31T00:00:00Z", "seen_after=2026-12-07T08:00:00.5Z",
+		"seen_after=2026-12-07t08:00:00z", "seen_after=1969-12-31T23:59:59Z",
 		"colour=red", "class=", "class=a&class=b", "state=%zz", "cursor=!!",
 		"image=%00", NULL};
 	for (size_t i = 0; bad[i] != NULL; i++) {
@@ -507,6 +510,26 @@ static void test_events(void **state)
 	json_decref(get(t, "/v1/events", "after=x", 400));
 }
 
+/* The objects the write routes answer with are the reads' objects. */
+static void test_objects_for_writes(void **state)
+{
+	struct t *t = *state;
+	json_t *o = NULL;
+	assert_int_equal(api_devices_object(&t->ctx, "dev-03", &o), MAYDAY_OK);
+	json_t *b = get(t, "/v1/devices", "limit=1&cursor=ZDpkZXYtMDI", 200);  /* after dev-02 */
+	assert_true(json_equal(o, json_array_get(json_object_get(b, "devices"), 0)));
+	json_decref(b);
+	json_decref(o);
+	assert_int_equal(api_devices_object(&t->ctx, "ghost", &o), MAYDAY_E_NOTFOUND);
+	assert_null(o);
+	assert_int_equal(api_classes_object(&t->ctx, "femto-b", &o), MAYDAY_OK);
+	b = get(t, "/v1/classes", NULL, 200);
+	assert_true(json_equal(o, json_array_get(json_object_get(b, "classes"), 1)));
+	json_decref(b);
+	json_decref(o);
+	assert_int_equal(api_classes_object(&t->ctx, "femto-z", &o), MAYDAY_E_NOTFOUND);
+}
+
 static void test_whoami(void **state)
 {
 	struct t *t = *state;
@@ -530,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_class_bundle),
 		cmocka_unit_test(test_fleet),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_objects_for_writes),
 		cmocka_unit_test(test_whoami),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -128,6 +128,10 @@ static void test_not_found(void **state)
 		expect(t, API_ROLE_ADMIN, "GET", paths[i], NULL, 404, "not_found");
 	/* a literal segment compares before decoding: %76 is not "v" */
 	expect(t, API_ROLE_ADMIN, "GET", "/%761/devices", NULL, 404, "not_found");
+	/* ... so a device named like a route is reached percent-encoded: the
+	 * device route answers (no such device), not the counts */
+	expect(t, API_ROLE_ADMIN, "GET", "/v1/devices/%63ounts", NULL, 404, "not_found");
+	expect(t, API_ROLE_ADMIN, "GET", "/v1/devices/counts", NULL, 200, NULL);
 }
 
 static void test_method_not_allowed(void **state)

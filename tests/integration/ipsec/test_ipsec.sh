@@ -435,8 +435,11 @@ if [ "$mode" = psk ]; then ike_creds "$OTHER_ID" "$OTHER_ID" "$psk_other"; else 
 ike_args "$OTHER_ID"
 "$provision" device --pki "$W/pki" --out "$W/device-$OTHER_ID" --id "$OTHER_ID" --class femto-x1 \
   --hems-ipsec-endpoint "$HEMS_INNER:$HEMS_PORT" "${IKE_ARGS[@]}" \
-  --ipsec-child distress --methods ipsec --dcf-bin "$dcf" --normal-bin "$normal" \
-  --enrol "sqlite:$DB" >/dev/null
+  --ipsec-child distress --methods ipsec --dcf-bin "$dcf" --normal-bin "$normal" >/dev/null
+# --enrol refuses while maydayd runs (it holds the store's writer lock): the
+# enrolment record provisioning left is enrolled on its own.
+"$maydayctl" -d "sqlite:$DB" enrol --from "$W/pki/devices/$OTHER_ID.enrolment.json" \
+  --psk-kek "$W/pki/psk.kek" >/dev/null || fail "enrolling $OTHER_ID"
 "$provision" tamper --pki "$W/pki" --device "$W/device-$OTHER_ID" --what component >/dev/null
 # DEVICE_ID's device, its partition carrying OTHER_ID's IKE credentials.
 cp -r "$W/ike-$OTHER_ID" "$W/ike-wrong-identity"
