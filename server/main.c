@@ -82,7 +82,7 @@ static enum mayday_err open_api(struct srv_api_listen **out, const struct srv_co
 	*ac = (struct api_config){
 		.psk_kek = cfg->psk_kek,
 		.bundle_dir = cfg->acs_bundle_dir,
-		.vendor_key = "",
+		.vendor_key = cfg->acs_vendor_key,
 		.acs_realm = STORE_ACS_REALM,
 		.bundle_max = cfg->api_bundle_max,
 	};
@@ -134,9 +134,9 @@ int main(int argc, char **argv)
 	char err[512];
 	EVP_PKEY *hems = NULL;
 	struct srv_pipeline *pl = NULL;
-	int writer = -1;
 	struct srv_api_listen *api = NULL;
 	struct api_config api_cfg;
+	int writer = -1;
 	enum mayday_err e;
 	sigset_t sigs;
 

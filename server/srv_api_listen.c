@@ -325,12 +325,14 @@ static enum verdict identify_tcp(struct srv_api_listen *a, struct evhttp_request
 		enum mayday_err e = api_token_verify(a->st, auth + 7, who);
 		if (e == MAYDAY_OK && who->role != API_ROLE_NONE)
 			return V_OK;
-		if (e == MAYDAY_E_IO || e == MAYDAY_E_INTERNAL || e == MAYDAY_E_NOMEM) {
-			log_limited(&lim_fail, "api: checking a token: %s", mayday_strerror(e));
-			return V_ERROR;
+		if (e == MAYDAY_OK || e == MAYDAY_E_DENIED || e == MAYDAY_E_MALFORMED ||
+		    e == MAYDAY_E_NOTFOUND) {
+			snprintf(why, cap, "the token is unknown, revoked or malformed");
+			return V_BAD;
 		}
-		snprintf(why, cap, "the token is unknown, revoked or malformed");
-		return V_BAD;
+		/* The store failed: not the caller's fault, not a 401. */
+		log_limited(&lim_fail, "api: checking a token: %s", mayday_strerror(e));
+		return V_ERROR;
 	}
 	enum verdict v = identify_cert(ssl, who, why, cap);
 	if (v == V_NONE)

@@ -49,10 +49,13 @@ grep -q '\[api\] listen is not a loopback address' "$work/refused.err" ||
 
 # ---- plain HTTP on loopback, and the socket --------------------------------------------
 mkdir -p "$work/bundles"
+ec_key "$work/vendor.key"   # uploads need the key bundles must verify under
+openssl pkey -in "$work/vendor.key" -pubout -out "$work/vendor.pub" 2>/dev/null
 API_LINES="listen = 127.0.0.1:0
 bundle_max = 4194304
 connections = 2" start_daemon "" "[acs]
-bundle_dir = $work/bundles"
+bundle_dir = $work/bundles
+vendor_key = $work/vendor.pub"
 aport=$(listen_port api)
 [ -n "$aport" ] || fail "no api listener in the log"
 grep -q "listening on api socket $sock" "$work/maydayd.log" || fail "no socket in the log"
