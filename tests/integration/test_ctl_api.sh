@@ -87,6 +87,19 @@ expect 0 c indications --device hnb-1 --signed
 grep -q '^  #[0-9]* counter 1 .* device hnb-1' "$work/out" || fail "indications: $(cat "$work/out")"
 expect 0 c indications --unverified --json
 [ "$(jq '.indications | length' "$work/out")" = 0 ] || fail "indications --unverified: $(cat "$work/out")"
+# a sender never enrolled: stored unverified, in no device list, but shown
+ec_key "$work/ghost-1.key"
+f=$(sign ghost-1 1 1)
+"$itool" udp --port "$port" --in "$f" --hems-pub "$work/hems.pub" --wait-ms 10000 >/dev/null 2>&1 || true
+for _ in $(seq 100); do
+  [ "$(q "SELECT count(*) FROM indications WHERE device_id = 'ghost-1'")" = 1 ] && break
+  sleep 0.1
+done
+expect 0 c show ghost-1
+grep -qx "device ghost-1  (not enrolled)" "$work/out" && grep -q "^  #[0-9]* counter 1 .* unverified " "$work/out" ||
+  fail "show of an unenrolled sender: $(cat "$work/out")"
+expect 0 c indications --unverified
+grep -q "device ghost-1" "$work/out" || fail "indications --unverified: $(cat "$work/out")"
 expect 0 c approve hnb-1
 grep -qx "remediation approved for hnb-1" "$work/out" || fail "approve: $(cat "$work/out")"
 expect 0 c approve hnb-1 --json
