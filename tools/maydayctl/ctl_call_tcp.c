@@ -14,6 +14,7 @@
  * bundle). The host name is resolved here (getaddrinfo; net_conn connects
  * to numeric addresses only), each address tried in turn.
  */
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,11 +45,14 @@ static enum mayday_err read_file(const char *path, char **out, size_t *len, char
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
 	size_t n = 0;
-	if (f == NULL || (buf = malloc(PEM_FILE_MAX + 1)) == NULL ||
+	if (f == NULL) {
+		snprintf(why, cap, "%s: %s", path, strerror(errno));
+		return MAYDAY_E_IO;
+	}
+	if ((buf = malloc(PEM_FILE_MAX + 1)) == NULL ||
 	    (n = fread(buf, 1, PEM_FILE_MAX + 1, f), ferror(f)) || n > PEM_FILE_MAX) {
 		snprintf(why, cap, "%s: unreadable or larger than %u bytes", path, PEM_FILE_MAX);
-		if (f != NULL)
-			fclose(f);
+		fclose(f);
 		free(buf);
 		return MAYDAY_E_IO;
 	}
