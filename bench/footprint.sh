@@ -37,10 +37,11 @@ boot=$build/device/boot/mayday-boot
 dcf=$build/device/dcf/mayday-dcf
 normal=$build/device/normal/mayday-normal
 maydayd=$build/server/maydayd
+ctl=$build/tools/maydayctl/maydayctl
 baseline=$build/bench/bench_tls_baseline
 gnutime=/usr/bin/time
 image_mib=${BENCH_IMAGE_MIB:-64}
-for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd"; do
+for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$ctl"; do
   [ -x "$b" ] || { echo "footprint bench: missing $b (build first)" >&2; exit 1; }
 done
 "$gnutime" -f %M true >/dev/null 2>&1 ||
@@ -85,6 +86,8 @@ ca = $pki/operator-ca.pem
 [acs]
 url = https://127.0.0.1:$https/cwmp
 bundle_dir = $work/bundles
+[api]
+socket = $work/api.sock
 CONF
 "$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &
 daemon_pid=$!
@@ -98,12 +101,14 @@ grep -q 'info: running (' "$work/maydayd.log" || die "maydayd did not start"
 endpoints=(--hems-udp "127.0.0.1:$udp" --hems-psk "127.0.0.1:$psk"
            --hems-http "http://127.0.0.1:$http/v1/distress"
            --hems-tls "https://127.0.0.1:$https/v1/distress")
-mkdev() {  # ID [provision args]: a device of class femto-fp, enrolled
+mkdev() {  # ID [provision args]: a device of class femto-fp, enrolled through maydayd's API
   local id=$1
   shift
   "$provision" device --pki "$pki" --out "$work/$id" --id "$id" --class femto-fp \
     --dcf-bin "$work/dcf.stripped" --normal-bin "$normal" --max-image-size $(((image_mib + 16) * 1024 * 1024)) \
-    --enrol "$db" "$@" >/dev/null 2>"$work/provision.log" || die "provisioning $id: $(cat "$work/provision.log")"
+    "$@" >/dev/null 2>"$work/provision.log" || die "provisioning $id: $(cat "$work/provision.log")"
+  "$ctl" --socket "$work/api.sock" enrol --from "$pki/devices/$id.enrolment.json" >/dev/null \
+    2>"$work/provision.log" || die "enrolling $id: $(cat "$work/provision.log")"
 }
 part_bytes() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f MiB", b / 1048576 }'; }

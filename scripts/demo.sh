@@ -140,6 +140,10 @@ webhook_1 = http://127.0.0.1:$hook_port/mayday
 secret_file = $out/events.key
 retry_min_ms = 100
 retry_max_ms = 1000
+
+[api]
+; the operators' API: maydayctl changes the store through it while maydayd runs
+socket = $out/api.sock
 CONF
 
 # The webhook receiver: checks each event's HMAC-SHA256 signature under the
@@ -306,12 +310,15 @@ sed -i 's/^\[acs\]$/[acs]\npolicy = approve\nwait_s = 1/' "$out/maydayd.conf"
 "$maydayd" -c "$out/maydayd.conf" -f 2>>"$log" &
 daemon_pid=$!
 for _ in $(seq 100); do
-  [ "$(listening)" -ge 6 ] && break
+  [ "$(grep -c 'info: running (' "$log")" -ge 2 ] && break
   sleep 0.05
 done
+# maydayd runs: it is the store's only writer, so the new device is enrolled
+# through its API, from the record mayday-provision leaves
 "$provision" device --pki "$out/pki" --out "$out/devices/hnb-0005" --id hnb-0005 --class femto-x1 \
   --hems-tls "https://127.0.0.1:$tls_port/v1/distress" --methods tls \
-  --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 65536 --enrol "$db" >/dev/null
+  --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 65536 >/dev/null
+"$ctl" --socket "$out/api.sock" enrol --from "$out/pki/devices/hnb-0005.enrolment.json" >/dev/null
 "$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0005" --what component >/dev/null
 "$boot" --device "$out/devices/hnb-0005" >>"$out/hnb-0005.boot.log" 2>&1 &
 approve_pid=$!
@@ -321,7 +328,7 @@ for _ in $(seq 600); do
   sleep 0.05
 done
 echo "  hnb-0005 (tampered-component) tls: $(waits) acks said 'wait' (approval pending); maydayctl approve hnb-0005"
-"$ctl" -d "$db" approve hnb-0005 >/dev/null
+"$ctl" --socket "$out/api.sock" approve hnb-0005 >/dev/null
 set +e
 wait "$approve_pid"
 got[hnb-0005]=$?

@@ -48,3 +48,9 @@ add_test(NAME integration-acs-thirdparty
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_acs_thirdparty.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(integration-acs-thirdparty PROPERTIES LABELS integration TIMEOUT 300
                      SKIP_RETURN_CODE 77)
+# maydayctl as the API's client (issue 13): every command over maydayd's
+# socket and the management listener, -d writes refused beside maydayd,
+# JSON errors and exit codes, each command's --help.
+add_test(NAME integration-ctl-api
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_ctl_api.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(integration-ctl-api PROPERTIES LABELS integration TIMEOUT 300)

@@ -143,9 +143,9 @@ session hnb-9
 
 # ---- resume ------------------------------------------------------------------------------------
 rc=0
-"$ctl" -d "$store" resume femto-nosuch 2>"$work/ctl.err" || rc=$?
+ctlw resume femto-nosuch 2>"$work/ctl.err" || rc=$?
 [ "$rc" = 3 ] || fail "resume of an unknown class exited $rc"
-out=$("$ctl" -d "$store" --json resume femto-it) || fail "resume femto-it"
+out=$(ctlw --json resume femto-it) || fail "resume femto-it"
 [ "$(jq -r .was_paused <<<"$out")" = true ] || fail "resume: $out"
 [ "$(klass femto-it .paused)" = false ] && [ "$(klass femto-it .resumed_at)" != null ] ||
   fail "after resume: $("$ctl" -d "$store" --json classes)"

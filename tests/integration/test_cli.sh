@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Every program answers --version ("NAME mayday VERSION" on stdout, exit 0)
 # and --help (its usage on stdout, nothing on stderr, exit 0), and its man
-# page documents every long option its --help (and, for mayday-provision,
-# each command's --help) offers: a page that falls behind the program fails.
+# page documents every long option its --help (and, for mayday-provision and
+# maydayctl, each command's --help; maydayctl's to stdout only, exit 0)
+# offers: a page that falls behind the program fails.
 #
 # usage: test_cli.sh VERSION MANDIR NAME=PATH...
 set -uo pipefail
@@ -38,11 +39,14 @@ for arg in "$@"; do
   # The usage texts to hold the page against: --help, whatever stream it
   # used, and for a program with commands each command's --help.
   "$bin" --help >"$work/usage" 2>&1
-  if [ "$name" = mayday-provision ]; then
+  if [ "$name" = mayday-provision ] || [ "$name" = maydayctl ]; then
     ncmd=0
     for cmd in $(sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' "$work/usage"); do
       ncmd=$((ncmd + 1))
-      "$bin" "$cmd" --help >>"$work/usage" 2>&1 || fail "$name $cmd --help: exit $?"
+      "$bin" "$cmd" --help >"$work/cmd-help" 2>"$work/err" || fail "$name $cmd --help: exit $?"
+      cat "$work/cmd-help" "$work/err" >>"$work/usage"
+      [ "$name" != maydayctl ] || [ ! -s "$work/err" ] ||
+        fail "$name $cmd --help wrote to stderr: $(head -c 200 "$work/err")"
     done
     [ $ncmd -ge 5 ] || fail "$name: only $ncmd commands found in its usage"
   fi

@@ -105,6 +105,9 @@ ca = $pki/operator-ca.pem
 [acs]
 url = https://127.0.0.1:$https/cwmp
 bundle_dir = $work/bundles
+
+[api]
+socket = $work/api.sock
 CONF
 "$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &
 daemon_pid=$!
@@ -115,14 +118,18 @@ for _ in $(seq 200); do
 done
 grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd did not start"
 
-# mkdev ID METHODS: a device of class femto-tr, enrolled, every endpoint known
+# mkdev ID METHODS: a device of class femto-tr, enrolled (through maydayd's
+# API from its enrolment record: maydayd runs, the store's only writer),
+# every endpoint known
 mkdev() {
   "$provision" device --pki "$pki" --out "$work/$1" --id "$1" --class femto-tr \
     --hems-udp "127.0.0.1:$udp" --hems-psk "127.0.0.1:$psk" \
     --hems-http "http://127.0.0.1:$http/v1/distress" \
     --hems-tls "https://127.0.0.1:$https/v1/distress" --methods "$2" \
     --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 40000 \
-    --enrol "$db" >/dev/null || fail "provisioning $1"
+    >/dev/null || fail "provisioning $1"
+  "$ctl" --socket "$work/api.sock" enrol --from "$pki/devices/$1.enrolment.json" >/dev/null ||
+    fail "enrolling $1"
 }
 record() { "$ctl" -d "$db" --json show "$1" | jq -r ".indications[0].$2"; }
 

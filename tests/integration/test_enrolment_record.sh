@@ -80,17 +80,19 @@ workers = 2
 listen = none
 [psk]
 listen = $2
+[api]
+socket = $work/api.sock
 CONF
 }
 start_daemon() { # start_daemon CONF
   "$maydayd" -c "$1" -f 2>"$work/maydayd.log" &
   daemon_pid=$!
   for _ in $(seq 200); do
-    grep -q 'listening on psk' "$work/maydayd.log" && return 0
+    grep -q 'listening on api socket' "$work/maydayd.log" && return 0
     kill -0 "$daemon_pid" 2>/dev/null || fail "maydayd exited at start"
     sleep 0.05
   done
-  fail "maydayd did not start its psk listener"
+  fail "maydayd did not start its API socket"
 }
 stop_daemon() {
   kill -TERM "$daemon_pid"
@@ -197,8 +199,14 @@ fi
 mkconf "$work/b.db" "127.0.0.1:$port" > "$work/b.conf"
 start_daemon "$work/b.conf"
 B="sqlite:$work/b.db"
-"$ctl" -d "$B" enrol --from "$work/sealed.json" --psk-kek "$kek" >/dev/null 2>"$work/ctl.err" ||
-  fail "enrol --from the exported record into store B"
+# maydayd runs on B: the record goes through its API (it opens the PSK with its
+# own KEK); maydayctl -d would refuse to write beside it.
+"$ctl" -d "$B" enrol --from "$work/sealed.json" --psk-kek "$kek" >/dev/null 2>"$work/ctl.err" &&
+  fail "maydayctl -d wrote store B beside its maydayd"
+grep -q "maydayd is running: use the API (maydayctl without -d)" "$work/ctl.err" ||
+  fail "-d beside maydayd said: $(cat "$work/ctl.err")"
+"$ctl" --socket "$work/api.sock" enrol --from "$work/sealed.json" >/dev/null 2>"$work/ctl.err" ||
+  fail "enrol --from the exported record into store B: $(cat "$work/ctl.err")"
 set +e
 "$boot" --device "$dev" >"$work/boot.log" 2>&1
 rc=$?

@@ -58,6 +58,7 @@ cat > "$work/maydayd.conf" <<CONF
 [server]
 db = $db
 hems_key = $pki/hems.key.pem
+psk_kek = $pki/psk.kek
 workers = 2
 
 [https]
@@ -71,9 +72,13 @@ url = https://127.0.0.1:$https/cwmp
 bundle_dir = $work/bundles
 policy = approve
 wait_s = 2
+
+[api]
+socket = $work/api.sock
 CONF
 : > "$work/maydayd.log"
 now() { date +%s.%N; }
+running() { [ -n "${daemon_pid:-}" ] && kill -0 "$daemon_pid" 2>/dev/null; }
 start_daemon() {
   local from
   from=$(($(wc -l < "$work/maydayd.log") + 1))
@@ -87,14 +92,21 @@ start_daemon() {
   fail "maydayd did not start"
 }
 
-# mkdev ID CLASS [clean]: a tampered (unless "clean") device over TLS, enrolled,
+# mkdev ID CLASS [clean]: a tampered (unless "clean") device over TLS, enrolled
+# (on the store while maydayd is down; through its API, from the device's
+# enrolment record, while it runs: it is then the store's only writer),
 # its backoff cap 1 s
 mkdev() {
-  local id=$1 class=$2
+  local id=$1 class=$2 enrol=(--enrol "$db")
+  running && enrol=()
   "$provision" device --pki "$pki" --out "$work/devices/$id" --id "$id" --class "$class" \
     --hems-tls "https://127.0.0.1:$https/v1/distress" --methods tls \
     --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 40000 \
-    --enrol "$db" >/dev/null || fail "provisioning $id"
+    "${enrol[@]}" >/dev/null || fail "provisioning $id"
+  if running; then
+    "$ctl" --socket "$work/api.sock" enrol --from "$pki/devices/$id.enrolment.json" >/dev/null ||
+      fail "enrolling $id through the API"
+  fi
   sed -e 's/^max_ms = .*/max_ms = 1000/' -e 's/^deadline_ms = .*/deadline_ms = 0/' \
     "$work/devices/$id/dcf/dcf.conf" > "$work/$id.conf"
   "$provision" dcf-conf --device "$work/devices/$id" --pki "$pki" --conf "$work/$id.conf" \
@@ -154,7 +166,7 @@ wait_log "$work/it-approve.log" "asks to wait" 2 60
 grep -q "action wait" "$work/it-approve.log" || fail "it-approve: no wait ack"
 grep -q "remediation waits" "$work/maydayd.log" || fail "maydayd did not log the wait"
 kill -0 "$boot_pid" 2>/dev/null || fail "it-approve: the DCF exited while waiting"
-"$ctl" -d "$db" approve it-approve >/dev/null || fail "maydayctl approve"
+"$ctl" --socket "$work/api.sock" approve it-approve >/dev/null || fail "maydayctl approve"
 boot_wait
 [ "$rc" = 13 ] || fail "it-approve: exit $rc, no remediated image after the approval: $(tail -8 "$work/it-approve.log")"
 waits=$(grep -c "asks to wait" "$work/it-approve.log")

@@ -94,6 +94,9 @@ max_attempts = 3
 ; section 3 pushes a dozen bad bundles to one class on purpose: no pause here
 ; (tests/integration/test_acs_pause.sh tests it)
 pause_after_failures = 0
+
+[api]
+socket = $work/api.sock
 CONF
 : > "$work/maydayd.log"
 # start_daemon / stop_daemon: maydayd on the same database, its log appended
@@ -117,6 +120,8 @@ stop_daemon() {
 start_daemon
 
 # mkdev ID METHOD [provision args]: a device of class femto-it, enrolled
+# through maydayd's API from its enrolment record (maydayd runs: it is the
+# store's only writer)
 mkdev() {
   local id=$1 method=$2
   shift 2
@@ -124,7 +129,9 @@ mkdev() {
     --hems-udp "127.0.0.1:$udp" --hems-psk "127.0.0.1:$psk" \
     --hems-tls "https://127.0.0.1:$https/v1/distress" --methods "$method" \
     --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 40000 \
-    --enrol "$db" "$@" >/dev/null || fail "provisioning $id"
+    "$@" >/dev/null || fail "provisioning $id"
+  "$ctl" --socket "$work/api.sock" enrol --from "$pki/devices/$id.enrolment.json" >/dev/null ||
+    fail "enrolling $id"
 }
 dev() { echo "$work/devices/$1"; }
 # boot ID: one start-up; the exit status is echoed, the log kept in ID.log
@@ -285,7 +292,7 @@ echo "ok: after 3 failed attempts the incident is remediation_failed and left fo
 golden "$work/good.bundle"
 mkdev it-unauth tls
 mkdev it-other plain-udp
-"$ctl" -d "$db" enrol --device it-unauth --class femto-it \
+"$ctl" --socket "$work/api.sock" enrol --device it-unauth --class femto-it \
   --pubkey "$pki/devices/it-other.pub.pem" >/dev/null || fail "re-enrolling it-unauth"
 "$provision" tamper --pki "$pki" --device "$(dev it-unauth)" --what component >/dev/null
 # The H(e)MS cannot verify it-unauth's indications: every answer says

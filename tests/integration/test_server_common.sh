@@ -16,6 +16,7 @@ command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-srv-it.XXXXXX")
 db="$work/hems.db"
 store="sqlite:$db"
+api_sock="$work/api.sock"   # maydayd's API socket ([api] socket; write_conf)
 daemon_pid=
 capture_pid=
 port=
@@ -214,14 +215,26 @@ issue() {
     fail "issue $name"
 }
 
+# ctlw ARGS: maydayctl for a change to the store: through maydayd's API
+# socket while maydayd runs (it is then the store's only writer, and
+# maydayctl -d refuses to write), on the store itself (-d) before it runs.
+ctlw() {
+  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+    "$ctl" --socket "$api_sock" "$@"
+  else
+    "$ctl" -d "$store" "$@"
+  fi
+}
+
 # enrol ID: a device key $work/ID.key (the distress key, also its TLS key),
 # enrolled with maydayctl (into a store made as maydayd's first start would,
-# when the daemon has not run yet: maydayctl never creates one)
+# when the daemon has not run yet: maydayctl never creates one; through
+# the API when it runs)
 enrol() {
   [ -f "$db" ] || "$itool" init-store --db "$store" || fail "init-store"
   [ -f "$work/$1.key" ] || ec_key "$work/$1.key"
   openssl pkey -in "$work/$1.key" -pubout -out "$work/$1.pub" 2>/dev/null
-  "$ctl" -d "$store" enrol --device "$1" --class femto-it --pubkey "$work/$1.pub" >/dev/null ||
+  ctlw enrol --device "$1" --class femto-it --pubkey "$work/$1.pub" >/dev/null ||
     fail "enrol $1"
 }
 

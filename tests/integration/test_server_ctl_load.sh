@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# An operator's maydayctl running in a loop (reads, and enrolments that
-# write) beside a detached maydayd under mayday-sim load. Afterwards, and
+# An operator's maydayctl running in a loop (reads, on the store itself
+# and over the API's socket, and enrolments that write, through the API:
+# maydayd is the store's only writer) beside a detached maydayd under
+# mayday-sim load. Afterwards, and
 # again after a restart: every indication the simulator saw acknowledged
 # has its signed row, every enrolment is there, integrity_check says ok.
 # Nothing here depends on speed: the load is bounded by count and time,
@@ -21,8 +23,9 @@ while kill -0 "$sim_pid" 2>/dev/null || [ "$rounds" -lt 5 ]; do
   rounds=$((rounds + 1))
   "$ctl" -d "$store" devices >/dev/null || fail "maydayctl devices (round $rounds)"
   "$ctl" -d "$store" --json show load-000001 >/dev/null 2>&1 || true   # enrolled by the sim soon
-  "$ctl" -d "$store" enrol --device "ctl-$rounds" --class femto-it --pubkey "$work/ctl.pub" \
-    >/dev/null || fail "maydayctl enrol (round $rounds)"
+  "$ctl" --socket "$api_sock" enrol --device "ctl-$rounds" --class femto-it \
+    --pubkey "$work/ctl.pub" >/dev/null || fail "maydayctl enrol (round $rounds)"
+  "$ctl" --socket "$api_sock" devices --all >/dev/null || fail "maydayctl devices over the API"
   "$ctl" -d "$store" --json devices --maintenance >/dev/null || fail "maydayctl devices --maintenance"
 done
 wait "$sim_pid" || true   # lost indications are the simulator's business; acked ones are ours

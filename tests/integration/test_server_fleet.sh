@@ -77,7 +77,7 @@ rc=0; "$ctl" -d "$store" fleet --by device >/dev/null 2>&1 || rc=$?
 [ $rc = 2 ] || fail "--by device: exit $rc, not a usage error"
 rc=0; "$ctl" -d "$store" fleet --limit 0 >/dev/null 2>&1 || rc=$?
 [ $rc = 2 ] || fail "--limit 0: exit $rc, not a usage error"
-"$ctl" -d "$store" resume femto-it >/dev/null || fail "resume"
+ctlw resume femto-it >/dev/null || fail "resume"
 [ "$(paused)" = false ] || fail "resume did not lift the pause"
 stop_daemon
 echo "ok"

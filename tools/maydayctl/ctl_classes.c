@@ -1,116 +1,121 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * maydayctl classes: one row per product class of the enrolled devices:
- * how many devices, how many per remediation state, and whether remediation
- * of the class is paused (since when, after how many failed attempts in a
- * row, and those attempts: the table shows the newest few, --json all).
+ * maydayctl classes: one row per product class (GET /v1/classes): how many
+ * devices, how many per remediation state, whether remediation of the class
+ * is paused (since when, after how many failed attempts in a row, and
+ * those attempts: GET /v1/classes/{class} for a paused one; the table shows
+ * the newest few, --json all), and its golden bundle.
+ *
+ * --json: the array of the API's class objects, a paused one with its
+ * "failures" (the attempts that paused it).
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "ctl.h"
-#include "store_remed.h"
 
 #define TABLE_FAILURES 5   /* failed attempts shown under a paused class */
 
-struct list {
-	struct ctl *c;
-	json_t *arr, *failures;
-	unsigned shown;
-	enum mayday_err err;
-};
-
-static int failure(void *ctx, const struct store_remed_attempt *a)
+static const char *name_of(const json_t *k)
 {
-	struct list *l = ctx;
-	if (l->c->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "device_id", json_string(a->device_id));
-		json_object_set_new(o, "command_key", json_string(a->command_key));
-		json_object_set_new(o, "fault_code", json_integer(a->fault_code));
-		json_object_set_new(o, "detail", json_string(a->detail));
-		json_object_set_new(o, "finished_at", ctl_json_time(a->finished_at));
-		json_array_append_new(l->failures, o);
-		return 0;
-	}
-	char at[32];
-	ctl_time(a->finished_at, at);
-	ctl_line("    %-20s %-24s %-14s fault %u%s%s%s", at, a->device_id, a->command_key,
-		 a->fault_code, a->detail[0] ? "  (" : "", a->detail, a->detail[0] ? ")" : "");
-	return ++l->shown >= TABLE_FAILURES;
+	const char *n = ctl_jstr(k, "product_class");
+	if (n == NULL)
+		n = ctl_jstr(k, "name");
+	return n ? n : "?";
 }
 
-static int row(void *ctx, const struct store_remed_class *k)
+/* The attempts that paused class k (the detail's "failures" or
+ * "pause_failures_detail"): a new reference, an empty array if none. */
+static int failures_of(struct ctl *c, const json_t *k, json_t **out)
 {
-	struct list *l = ctx;
-	char since[32], resumed[32];
-	if (l->c->json) {
-		json_t *o = json_object();
-		l->failures = json_array();
-		json_object_set_new(o, "product_class", json_string(k->product_class));
-		json_object_set_new(o, "devices", json_integer(k->devices));
-		json_object_set_new(o, "in_distress", json_integer(k->in_distress));
-		json_object_set_new(o, "remediation_scheduled", json_integer(k->scheduled));
-		json_object_set_new(o, "remediation_in_progress", json_integer(k->in_progress));
-		json_object_set_new(o, "installed", json_integer(k->installed));
-		json_object_set_new(o, "remediation_failed", json_integer(k->failed));
-		json_object_set_new(o, "paused", json_boolean(k->paused));
-		json_object_set_new(o, "paused_since", ctl_json_time(k->paused_at));
-		json_object_set_new(o, "pause_failures", json_integer(k->pause_failures));
-		json_object_set_new(o, "failures", l->failures);
-		json_object_set_new(o, "resumed_at", ctl_json_time(k->resumed_at));
-		json_array_append_new(l->arr, o);
-	} else {
-		ctl_time(k->paused_at, since);
-		ctl_time(k->resumed_at, resumed);
-		char state[96];
-		if (k->paused)
-			snprintf(state, sizeof(state), "PAUSED since %s after %u failed in a row",
-				 since, k->pause_failures);
-		else
-			snprintf(state, sizeof(state), "active%s%s%s",
-				 k->resumed_at ? " (resumed " : "", k->resumed_at ? resumed : "",
-				 k->resumed_at ? ")" : "");
-		ctl_line("%-14s %7u %8u %9u %11u %9u %7u  %s", k->product_class, k->devices,
-			 k->in_distress, k->scheduled, k->in_progress, k->installed, k->failed,
-			 state);
+	struct ctl_url u;
+	struct ctl_answer a;
+	int rc;
+	json_t *f = json_object_get(k, "failures");
+	if (json_is_array(f)) {
+		*out = json_incref(f);
+		return CTL_OK;
 	}
-	if (!k->paused)
-		return 0;
-	l->shown = 0;
-	l->err = store_remed_class_failures(l->c->st, k->product_class, failure, l);
-	if (l->err == MAYDAY_OK && !l->c->json && k->pause_failures > l->shown)
-		ctl_line("    ... %u more (--json lists them)", k->pause_failures - l->shown);
-	return l->err != MAYDAY_OK;
+	ctl_url_init(&u, "/v1/classes");
+	ctl_url_seg(&u, name_of(k));
+	if ((rc = ctl_url_ok(c, &u)) != CTL_OK ||
+	    (rc = ctl_call(c, "GET", u.s, NULL, 0, NULL, 0, &a)) != CTL_OK)
+		return rc;
+	f = json_object_get(a.json, "failures");
+	if (!json_is_array(f))
+		f = json_object_get(a.json, "pause_failures_detail");
+	*out = json_is_array(f) ? json_incref(f) : json_array();
+	ctl_answer_clear(&a);
+	return CTL_OK;
+}
+
+static void text_row(const json_t *k, const json_t *failures)
+{
+	char state[160];
+	const json_t *b = json_object_get(k, "bundle");
+	if (ctl_jbool(k, "paused"))
+		snprintf(state, sizeof(state), "PAUSED since %s after %lld failed in a row",
+			 ctl_jstr(k, "paused_since") ? ctl_jtime_str(k, "paused_since")
+						    : ctl_jtime_str(k, "paused_at"),
+			 ctl_jint(k, "pause_failures"));
+	else
+		snprintf(state, sizeof(state), "active%s%s%s",
+			 ctl_jstr(k, "resumed_at") ? " (resumed " : "",
+			 ctl_jstr(k, "resumed_at") ? ctl_jtime_str(k, "resumed_at") : "",
+			 ctl_jstr(k, "resumed_at") ? ")" : "");
+	ctl_line("%-14s %7lld %8lld %9lld %11lld %9lld %7lld  %s", name_of(k), ctl_jint(k, "devices"),
+		 ctl_jint(k, "in_distress"), ctl_jint(k, "remediation_scheduled"),
+		 ctl_jint(k, "remediation_in_progress"), ctl_jint(k, "installed"),
+		 ctl_jint(k, "remediation_failed"), state);
+	if (json_is_object(b))
+		ctl_line("    bundle version %lld, %lld bytes, sha256 %s", ctl_jint(b, "version"),
+			 ctl_jint(b, "size"), ctl_jstr(b, "sha256") ? ctl_jstr(b, "sha256") : "-");
+	size_t i, n = json_array_size(failures);
+	json_t *a;
+	json_array_foreach(failures, i, a) {
+		if (i == TABLE_FAILURES)
+			break;
+		const char *detail = ctl_jstr(a, "detail"), *dev = ctl_jstr(a, "device_id"),
+			   *key = ctl_jstr(a, "command_key");
+		ctl_line("    %-20s %-24s %-14s fault %lld%s%s%s", ctl_jtime_str(a, "finished_at"),
+			 dev ? dev : "?", key ? key : "?", ctl_jint(a, "fault_code"),
+			 detail && detail[0] ? "  (" : "", detail ? detail : "",
+			 detail && detail[0] ? ")" : "");
+	}
+	long long more = ctl_jint(k, "pause_failures") - (long long)(n < TABLE_FAILURES ? n : TABLE_FAILURES);
+	if (ctl_jbool(k, "paused") && more > 0)
+		ctl_line("    ... %lld more (--json lists them)", more);
 }
 
 int ctl_classes(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	int o;
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (o != 'j')
-			return CTL_USAGE;
-		c->json = true;
-	}
-	if (optind != argc) {
-		fprintf(stderr, "maydayctl classes: unexpected argument '%s'\n", argv[optind]);
-		return CTL_USAGE;
-	}
-	struct list l = {.c = c, .arr = c->json ? json_array() : NULL};
+	struct ctl_answer a;
+	int rc;
+	if (argc != 1)
+		return ctl_usage(c, "unexpected argument '%s'", argv[1]);
+	if ((rc = ctl_call(c, "GET", "/v1/classes", NULL, 0, NULL, 0, &a)) != CTL_OK)
+		return rc;
+	json_t *list = json_object_get(a.json, "classes"), *out = json_array(), *k;
+	size_t i;
 	if (!c->json)
 		ctl_line("%-14s %7s %8s %9s %11s %9s %7s  %s", "CLASS", "DEVICES", "DISTRESS",
-		       "SCHEDULED", "IN-PROGRESS", "INSTALLED", "FAILED", "REMEDIATION");
-	enum mayday_err err = store_remed_classes(c->st, row, &l);
-	if (err == MAYDAY_OK)
-		err = l.err;
-	if (err != MAYDAY_OK) {
-		json_decref(l.arr);
-		return ctl_store_fail(c, "listing classes", err);
+			 "SCHEDULED", "IN-PROGRESS", "INSTALLED", "FAILED", "REMEDIATION");
+	json_array_foreach(list, i, k) {
+		json_t *failures = NULL;
+		if (ctl_jbool(k, "paused") && (rc = failures_of(c, k, &failures)) != CTL_OK)
+			break;
+		if (c->json) {
+			json_t *o = json_copy(k);
+			json_object_set_new(o, "failures", failures ? failures : json_array());
+			json_array_append_new(out, o);
+		} else {
+			text_row(k, failures);
+			json_decref(failures);
+		}
 	}
-	return c->json ? ctl_json_print(l.arr) : CTL_OK;
+	ctl_answer_clear(&a);
+	if (rc != CTL_OK || !c->json) {
+		json_decref(out);
+		return rc;
+	}
+	return ctl_json_print(out);
 }

@@ -1,155 +1,133 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * maydayctl export DEVICE [--psk-kek KEK [--plaintext-psk]] [--out FILE]:
- * the device's enrolment record (docs/protocol.md §14) on stdout or into
- * FILE (mode 0600, written durably). The PSK is in the record only when
- * the store's KEK is given, and then sealed under that KEK; in clear only
- * with --plaintext-psk, for an H(e)MS that shares no KEK with this one.
- * Without --psk-kek a device's PSK is left out, and stderr says so.
+ * maydayctl export DEVICE [--psk sealed|plaintext] [--out FILE]: the
+ * device's enrolment record (docs/protocol.md §14; GET
+ * /v1/devices/{device}/record, an admin's) on stdout or into FILE (mode
+ * 0600, written durably: temp, fsync, rename, fsync the directory). The
+ * PSK is in the record only when asked for: sealed under maydayd's KEK, or
+ * in clear for an H(e)MS that shares no KEK with this one (stderr warns).
+ * Without --psk a device's PSK is left out, and stderr says so.
+ *
+ * The spellings of before the API still work: --psk-kek KEK is --psk
+ * sealed with that KEK (with -d, the KEK the API needs), --plaintext-psk is
+ * --psk plaintext. With -d either needs --psk-kek.
  */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 
 #include "ctl.h"
-#include "enrol_rec.h"
 #include "mayday/file.h"
-#include "mayday/kek.h"
-#include "mayday/keys.h"
-#include "store_ingest.h"
 
-static bool unhex(const char *s, uint8_t *out, size_t *len)
+/* Does the device have a PSK? (GET /v1/devices/{device}: psk_kid) */
+static int has_psk(struct ctl *c, const char *id, bool *psk)
 {
-	size_t n = strlen(s);
-
-	if (n % 2 != 0 || n / 2 > MAYDAY_PSK_KID_MAX)
-		return false;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return false;
-		out[i] = (uint8_t)v;
-	}
-	*len = n / 2;
-	return true;
-}
-
-/* The device's PSK from the store (opened with kek_path) into the record. */
-static enum mayday_err add_psk(struct ctl *c, const struct store_device_row *dev,
-			       const char *kek_path, bool plaintext, struct enrol_rec *r)
-{
-	uint8_t kid[MAYDAY_PSK_KID_MAX], kek[MAYDAY_KEK_LEN];
-	size_t kid_len = 0;
-	struct store_psk p;
-	enum mayday_err err;
-
-	memset(&p, 0, sizeof(p));
-	if (!unhex(dev->psk_kid_hex, kid, &kid_len))
-		return MAYDAY_E_MALFORMED;
-	err = store_psk_kek(c->st, kek_path);
-	if (err == MAYDAY_OK)
-		err = store_psk_get(c->st, kid, kid_len, &p);
-	if (err == MAYDAY_OK && strcmp(p.device_id, dev->id) != 0)
-		err = MAYDAY_E_MISMATCH;
-	if (err == MAYDAY_OK && !plaintext)
-		err = mayday_kek_load(kek_path, kek);
-	if (err == MAYDAY_OK)
-		err = enrol_rec_put_psk(r, kid, kid_len, p.psk, plaintext ? NULL : kek);
-	OPENSSL_cleanse(kek, sizeof(kek));
-	store_psk_wipe(&p);
-	return err;
+	struct ctl_url u;
+	struct ctl_answer a;
+	int rc;
+	ctl_url_init(&u, "/v1/devices");
+	ctl_url_seg(&u, id);
+	if ((rc = ctl_url_ok(c, &u)) != CTL_OK ||
+	    (rc = ctl_call(c, "GET", u.s, NULL, 0, NULL, 0, &a)) != CTL_OK)
+		return rc;
+	*psk = ctl_jstr(a.json, "psk_kid") != NULL;
+	ctl_answer_clear(&a);
+	return CTL_OK;
 }
 
 int ctl_export(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"psk", required_argument, NULL, 'p'},
 		{"psk-kek", required_argument, NULL, 'K'},
 		{"plaintext-psk", no_argument, NULL, 'P'},
 		{"out", required_argument, NULL, 'o'},
-		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *kek = NULL, *out = NULL;
-	bool plaintext = false;
-	struct store_device_row dev;
-	struct enrol_rec r;
-	char pem[STORE_PEM_MAX + 1];
+	const char *out = NULL, *psk = NULL;
+	bool legacy_plain = false;
 	char *text = NULL;
 	size_t len = 0;
-	EVP_PKEY *key = NULL;
-	int o, rc = CTL_FAIL;
+	int o, rc;
 
-	/* 0, not 1: glibc then starts afresh, in permuting order (main's
-	 * getopt stopped at the command word), so options may follow DEVICE. */
-	optind = 0;
-	while ((o = getopt_long(argc, argv, "K:Po:j", opts, NULL)) != -1) {
+	CTL_GETOPT_RESET();
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'K': kek = optarg; break;
-		case 'P': plaintext = true; break;
+		case 'p': psk = optarg; break;
+		case 'K': c->target.psk_kek = optarg; break;
+		case 'P': legacy_plain = true; break;
 		case 'o': out = optarg; break;
-		case 'j': break;   /* the record is JSON anyway */
-		default: return CTL_USAGE;
+		default: return ctl_bad_option(c, argv);
 		}
 	}
-	if (optind + 1 != argc || (plaintext && kek == NULL)) {
-		fprintf(stderr, "maydayctl export: needs one DEVICE (and --psk-kek with "
-				"--plaintext-psk)\n");
-		return CTL_USAGE;
-	}
+	if (optind + 1 != argc)
+		return ctl_usage(c, "needs one DEVICE");
+	if (legacy_plain && c->target.psk_kek == NULL)
+		return ctl_usage(c, "--plaintext-psk needs --psk-kek");
+	if (psk == NULL && (legacy_plain || c->target.psk_kek != NULL))
+		psk = legacy_plain ? "plaintext" : "sealed";
+	if (psk != NULL && strcmp(psk, "sealed") != 0 && strcmp(psk, "plaintext") != 0)
+		return ctl_usage(c, "--psk '%s': want sealed or plaintext", psk);
+	if (psk != NULL && c->target.db != NULL && c->target.psk_kek == NULL)
+		return ctl_usage(c, "with -d, --psk needs --psk-kek (the file maydayd's [server] "
+			       "psk_kek names)");
 	const char *id = argv[optind];
-	memset(&r, 0, sizeof(r));
-	enum mayday_err err = store_get_device(c->st, id, &dev);
-	if (err == MAYDAY_E_NOTFOUND || err == MAYDAY_E_INVALID) {
-		fprintf(stderr, "maydayctl: device '%s' is not enrolled\n", id);
-		return CTL_NOTFOUND;
+	bool device_psk = false;
+	if (psk == NULL && (rc = has_psk(c, id, &device_psk)) != CTL_OK)
+		return rc;
+
+	struct ctl_url u;
+	struct ctl_answer a;
+	ctl_url_init(&u, "/v1/devices");
+	ctl_url_seg(&u, id);
+	ctl_url_lit(&u, "/record");
+	ctl_url_param(&u, "psk", psk);
+	if ((rc = ctl_url_ok(c, &u)) != CTL_OK ||
+	    (rc = ctl_call(c, "GET", u.s, NULL, 0, NULL, 0, &a)) != CTL_OK)
+		return rc;
+	if (a.json != NULL) {
+		text = json_dumps(a.json, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+		len = text ? strlen(text) : 0;
+		if (text != NULL) {
+			/* one more byte for the newline: jansson allocated len + 1 */
+			char *t = OPENSSL_malloc(len + 2);
+			if (t != NULL) {
+				memcpy(t, text, len);
+				t[len++] = '\n';
+				t[len] = '\0';
+			}
+			OPENSSL_cleanse(text, strlen(text));
+			free(text);
+			text = t;
+		}
+	} else if (a.raw != NULL) {
+		text = OPENSSL_malloc(a.raw_len + 1);
+		if (text != NULL) {
+			memcpy(text, a.raw, a.raw_len + 1);
+			len = a.raw_len;
+		}
+		OPENSSL_cleanse(a.raw, a.raw_len);
 	}
-	if (err == MAYDAY_OK)
-		err = store_device_key(c->st, id, pem, sizeof(pem), &len);
-	if (err != MAYDAY_OK)
-		return ctl_store_fail(c, "exporting", err);
-	snprintf(r.device_id, sizeof(r.device_id), "%s", dev.id);
-	snprintf(r.product_class, sizeof(r.product_class), "%s", dev.product_class);
-	err = mayday_key_public_from_pem((const uint8_t *)pem, len, &key);
-	if (err == MAYDAY_OK)
-		err = enrol_rec_set_key(&r, key);
-	EVP_PKEY_free(key);
-	if (err != MAYDAY_OK) {
-		fprintf(stderr, "maydayctl export: the key enrolled for %s is unusable: %s\n", id,
-			mayday_strerror(err));
-		goto done;
-	}
-	if (dev.psk_kid_hex[0] != '\0' && kek == NULL) {
+	ctl_answer_clear(&a);
+	if (text == NULL)
+		return ctl_error(c, CTL_FAIL, "internal", "the API's record for %s is empty or too "
+			       "large for memory", id);
+	if (device_psk)
 		fprintf(stderr, "maydayctl export: %s has a PSK, left out of the record (give "
-				"--psk-kek to include it sealed)\n", id);
-	} else if (dev.psk_kid_hex[0] != '\0' &&
-		   (err = add_psk(c, &dev, kek, plaintext, &r)) != MAYDAY_OK) {
-		fprintf(stderr, "maydayctl export: cannot read the PSK of %s with %s: %s\n", id,
-			kek, mayday_strerror(err));
-		goto done;
-	}
-	if ((err = enrol_rec_format(&r, &text, &len)) != MAYDAY_OK) {
-		fprintf(stderr, "maydayctl export: %s: %s\n", id, mayday_strerror(err));
-		goto done;
-	}
-	if (plaintext)
+				"--psk sealed to include it sealed)\n", id);
+	if (psk != NULL && strcmp(psk, "plaintext") == 0)
 		fprintf(stderr, "maydayctl export: the record holds the PSK of %s in clear: "
 				"keep it secret, delete it once imported\n", id);
-	if (out != NULL) {
-		err = mayday_file_write_durable(out, text, len, 0600);
-		if (err != MAYDAY_OK) {
-			fprintf(stderr, "maydayctl export: cannot write %s: %s\n", out,
-				mayday_strerror(err));
-			goto done;
-		}
-	} else if (fwrite(text, 1, len, stdout) != len) {
-		goto done;
-	}
 	rc = CTL_OK;
-done:
-	if (text != NULL)
-		OPENSSL_clear_free(text, len + 1);
-	enrol_rec_wipe(&r);
+	if (out != NULL) {
+		enum mayday_err err = mayday_file_write_durable(out, text, len, 0600);
+		if (err != MAYDAY_OK)
+			rc = ctl_error(c, CTL_FAIL, "io", "cannot write %s: %s", out,
+				       mayday_strerror(err));
+	} else if (fwrite(text, 1, len, stdout) != len) {
+		rc = CTL_FAIL;
+	}
+	OPENSSL_clear_free(text, len + 1);
 	return rc;
 }

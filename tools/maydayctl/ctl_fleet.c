@@ -2,83 +2,99 @@
 /*
  * maydayctl fleet [--since DURATION] [--by class|image|component|digest]
  *                 [--class C] [--limit N]
- * The fleet view (store_fleet.h): signed indications of the last DURATION
- * (default 24h) grouped one way, largest groups first, at most N of them
- * (default 50), so the output stays bounded at any fleet size. The table's
- * last line says when groups were left off. DURATION is a number with an
- * optional unit s, m, h or d (seconds without one).
+ * The fleet view (GET /v1/fleet/{by}): signed indications of the last
+ * DURATION (default 24h) grouped one way, largest groups first, at most N
+ * of them (default 50), so the output stays bounded at any fleet size. The
+ * table's last line says when groups were left off. DURATION is a number
+ * with an optional unit s, m, h or d (seconds without one), checked here so
+ * a typo is a usage error before anything is asked.
+ *
+ * --json keeps the array it always printed: one object per group, its key
+ * under the name `maydayctl devices --json` uses (product_class,
+ * image_version, component; by digest: component and measured_digest).
+ *
+ * maydayctl fleet anomalies: GET /v1/fleet/anomalies, the fleet anomalies
+ * found (N devices of one class reporting the same failed component within
+ * T), newest first.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+#include <string.h>
 
 #include "ctl.h"
-#include "store_fleet.h"
 
-#define DEFAULT_SINCE_S (24 * 3600)
 #define DEFAULT_LIMIT 50u
-#define SINCE_MAX_S ((int64_t)100 * 365 * 86400)
-
-struct list {
-	struct ctl *c;
-	enum store_fleet_by by;
-	json_t *arr;
-	unsigned rows;
-};
+#define LIMIT_MAX 10000u   /* the store's STORE_FLEET_LIMIT_MAX */
+#define SINCE_MAX_S ((long long)100 * 365 * 86400)
 
 /* "90", "90s", "15m", "24h", "7d": 1 second .. 100 years. */
-static int parse_duration(const char *s, int64_t *out)
+static bool duration_ok(const char *s)
 {
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	int64_t unit = 1;
+	long long unit = 1;
 	if (s[0] < '0' || s[0] > '9' || errno != 0 || end == s || v <= 0)
-		return -1;
+		return false;
 	switch (*end) {
 	case '\0': case 's': unit = 1; break;
 	case 'm': unit = 60; break;
 	case 'h': unit = 3600; break;
 	case 'd': unit = 86400; break;
-	default: return -1;
+	default: return false;
 	}
 	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > SINCE_MAX_S / unit)
-		return -1;
-	*out = (int64_t)v * unit;
-	return 0;
+		return false;
+	return v <= SINCE_MAX_S / unit;
 }
 
-static int row(void *ctx, const struct store_fleet_row *r)
+static const char *key_name(const char *by)
 {
-	struct list *l = ctx;
-	l->rows++;
-	if (l->c->json) {
-		json_t *o = json_object();
-		/* the names `maydayctl devices --json` uses */
-		json_object_set_new(o, l->by == STORE_FLEET_CLASS ? "product_class"
-				    : l->by == STORE_FLEET_IMAGE ? "image_version" : "component",
-				    json_string(r->key));
-		if (l->by == STORE_FLEET_DIGEST)
-			json_object_set_new(o, "measured_digest", json_string(r->digest_hex));
-		json_object_set_new(o, "devices", json_integer((json_int_t)r->devices));
-		json_object_set_new(o, "indications", json_integer((json_int_t)r->indications));
-		json_object_set_new(o, "last_at", ctl_json_time(r->last_at));
-		json_array_append_new(l->arr, o);
-		return 0;
+	return strcmp(by, "class") == 0 ? "product_class"
+	       : strcmp(by, "image") == 0 ? "image_version" : "component";
+}
+
+static int anomalies(struct ctl *c)
+{
+	struct ctl_answer a;
+	int rc = ctl_call(c, "GET", "/v1/fleet/anomalies", NULL, 0, NULL, 0, &a);
+	if (rc != CTL_OK)
+		return rc;
+	if (c->json) {
+		rc = ctl_json_print(json_incref(a.json));
+		ctl_answer_clear(&a);
+		return rc;
 	}
-	char last[32];
-	ctl_time(r->last_at, last);
-	if (l->by == STORE_FLEET_DIGEST)
-		ctl_line("%-32s %-64s %9llu %11llu %s", r->key, r->digest_hex,
-			 (unsigned long long)r->devices, (unsigned long long)r->indications, last);
-	else
-		ctl_line("%-32s %9llu %11llu %s", r->key, (unsigned long long)r->devices,
-			 (unsigned long long)r->indications, last);
-	return 0;
+	ctl_line("%-8s %-14s %-32s %7s %9s %-20s %s", "ID", "CLASS", "COMPONENT", "DEVICES",
+		 "WINDOW", "DETECTED", "PAUSED");
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(a.json, "anomalies"), i, x) {
+		char window[24];
+		const char *cls = ctl_jstr(x, "class"), *comp = ctl_jstr(x, "component");
+		if (cls == NULL)
+			cls = ctl_jstr(x, "product_class");
+		snprintf(window, sizeof(window), "%llds", ctl_jint(x, "window_s"));
+		ctl_line("%-8lld %-14s %-32s %7lld %9s %-20s %s", ctl_jint(x, "id"), cls ? cls : "?",
+			 comp ? comp : "?", ctl_jint(x, "devices"), window,
+			 ctl_jtime_str(x, "detected_at"), ctl_jbool(x, "paused") ? "yes" : "no");
+	}
+	ctl_answer_clear(&a);
+	return CTL_OK;
+}
+
+/* One group in the shape of before the API: its "key" renamed. */
+static json_t *group_json(const json_t *g, const char *by)
+{
+	json_t *o = json_deep_copy(g);
+	json_t *key = json_object_get(o, "key");
+	if (key != NULL) {
+		json_object_set(o, key_name(by), key);
+		json_object_del(o, "key");
+	}
+	return o;
 }
 
 int ctl_fleet(struct ctl *c, int argc, char **argv)
@@ -88,70 +104,89 @@ int ctl_fleet(struct ctl *c, int argc, char **argv)
 		{"by", required_argument, NULL, 'b'},
 		{"class", required_argument, NULL, 'c'},
 		{"limit", required_argument, NULL, 'n'},
-		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
-	int64_t since_s = DEFAULT_SINCE_S;
-	struct store_fleet_query q = {.by = STORE_FLEET_CLASS, .limit = DEFAULT_LIMIT};
+	const char *since = "24h", *by = "class", *cls = NULL;
+	char limit[16];
 	char *end;
 	unsigned long n;
-	int o;
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "s:b:c:n:j", opts, NULL)) != -1) {
+	int o, rc;
+	snprintf(limit, sizeof(limit), "%u", DEFAULT_LIMIT);
+	if (argc == 2 && strcmp(argv[1], "anomalies") == 0)
+		return anomalies(c);
+	CTL_GETOPT_RESET();
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
-			if (parse_duration(optarg, &since_s) != 0) {
-				fprintf(stderr, "maydayctl fleet: --since '%s': want a duration "
-					"like 90s, 15m, 24h or 7d\n", optarg);
-				return CTL_USAGE;
-			}
+			if (!duration_ok(optarg))
+				return ctl_usage(c, "--since '%s': want a duration like 90s, 15m, 24h "
+						 "or 7d", optarg);
+			since = optarg;
 			break;
 		case 'b':
-			if (!store_fleet_by_parse(optarg, &q.by)) {
-				fprintf(stderr, "maydayctl fleet: --by '%s': want class, image, "
-					"component or digest\n", optarg);
-				return CTL_USAGE;
-			}
+			if (strcmp(optarg, "class") != 0 && strcmp(optarg, "image") != 0 &&
+			    strcmp(optarg, "component") != 0 && strcmp(optarg, "digest") != 0)
+				return ctl_usage(c, "--by '%s': want class, image, component or "
+						 "digest", optarg);
+			by = optarg;
 			break;
-		case 'c': q.product_class = optarg; break;
+		case 'c': cls = optarg; break;
 		case 'n':
 			errno = 0;
 			n = strtoul(optarg, &end, 10);
 			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
-			    n < 1 || n > STORE_FLEET_LIMIT_MAX) {
-				fprintf(stderr, "maydayctl fleet: --limit '%s': want 1..%u\n", optarg,
-					STORE_FLEET_LIMIT_MAX);
-				return CTL_USAGE;
-			}
-			q.limit = (unsigned)n;
+			    n < 1 || n > LIMIT_MAX)
+				return ctl_usage(c, "--limit '%s': want 1..%u", optarg, LIMIT_MAX);
+			snprintf(limit, sizeof(limit), "%lu", n);
 			break;
-		case 'j': c->json = true; break;
-		default: return CTL_USAGE;
+		default: return ctl_bad_option(c, argv);
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "maydayctl fleet: unexpected argument '%s'\n", argv[optind]);
-		return CTL_USAGE;
+	if (optind != argc)
+		return ctl_usage(c, "unexpected argument '%s'", argv[optind]);
+
+	struct ctl_url u;
+	struct ctl_answer a;
+	ctl_url_init(&u, "/v1/fleet");
+	ctl_url_seg(&u, by);
+	ctl_url_param(&u, "since", since);
+	ctl_url_param(&u, "class", cls);
+	ctl_url_param(&u, "limit", limit);
+	if ((rc = ctl_url_ok(c, &u)) != CTL_OK ||
+	    (rc = ctl_call(c, "GET", u.s, NULL, 0, NULL, 0, &a)) != CTL_OK)
+		return rc;
+	json_t *groups = json_object_get(a.json, "groups"), *g;
+	size_t i;
+	bool digest = strcmp(by, "digest") == 0;
+	if (c->json) {
+		json_t *arr = json_array();
+		json_array_foreach(groups, i, g)
+			json_array_append_new(arr, group_json(g, by));
+		ctl_answer_clear(&a);
+		return ctl_json_print(arr);
 	}
-	q.since = (int64_t)time(NULL) - since_s;
-	struct list l = {.c = c, .by = q.by, .arr = c->json ? json_array() : NULL};
-	if (!c->json) {
-		if (q.by == STORE_FLEET_DIGEST)
-			ctl_line("%-32s %-64s %9s %11s %s", "COMPONENT", "MEASURED DIGEST",
-				 "DEVICES", "INDICATIONS", "LAST");
+	if (digest)
+		ctl_line("%-32s %-64s %9s %11s %s", "COMPONENT", "MEASURED DIGEST", "DEVICES",
+			 "INDICATIONS", "LAST");
+	else
+		ctl_line("%-32s %9s %11s %s", strcmp(by, "class") == 0 ? "CLASS"
+			 : strcmp(by, "image") == 0 ? "IMAGE VERSION" : "COMPONENT",
+			 "DEVICES", "INDICATIONS", "LAST");
+	json_array_foreach(groups, i, g) {
+		const char *key = ctl_jstr(g, "key");
+		if (key == NULL)
+			key = ctl_jstr(g, key_name(by));
+		const char *dg = ctl_jstr(g, "measured_digest");
+		if (digest)
+			ctl_line("%-32s %-64s %9lld %11lld %s", key ? key : "?", dg ? dg : "?",
+				 ctl_jint(g, "devices"), ctl_jint(g, "indications"),
+				 ctl_jtime_str(g, "last_at"));
 		else
-			ctl_line("%-32s %9s %11s %s", q.by == STORE_FLEET_CLASS ? "CLASS"
-				 : q.by == STORE_FLEET_IMAGE ? "IMAGE VERSION" : "COMPONENT",
-				 "DEVICES", "INDICATIONS", "LAST");
+			ctl_line("%-32s %9lld %11lld %s", key ? key : "?", ctl_jint(g, "devices"),
+				 ctl_jint(g, "indications"), ctl_jtime_str(g, "last_at"));
 	}
-	enum mayday_err err = store_fleet(c->st, &q, row, &l);
-	if (err != MAYDAY_OK) {
-		json_decref(l.arr);
-		return ctl_store_fail(c, "reading the fleet view", err);
-	}
-	if (c->json)
-		return ctl_json_print(l.arr);
-	if (l.rows == q.limit)
-		ctl_line("(the %u largest groups; --limit shows more)", q.limit);
+	if (json_array_size(groups) == strtoul(limit, NULL, 10))
+		ctl_line("(the %s largest groups; --limit shows more)", limit);
+	ctl_answer_clear(&a);
 	return CTL_OK;
 }

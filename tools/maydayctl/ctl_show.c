@@ -1,313 +1,212 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * maydayctl show DEVICE: the device, its incidents and every indication
- * naming it (signed and unverified, newest first) with the evidence: failed
- * components with expected (TRV) and measured digests; and its remediation
- * attempts (the incident's state says where remediation stands).
+ * maydayctl show DEVICE: the device (GET /v1/devices/{device}: its
+ * incidents, remediation attempts and history), then every indication
+ * naming it, newest first, with the evidence: failed components with
+ * expected (TRV) and measured digests. A device never enrolled may still
+ * be named by unverified indications: those are shown (GET
+ * /v1/indications?device=) and only no device and no indication is "not
+ * found".
+ *
+ * --json keeps the shape scripts read: {"device_id", "device" (null when
+ * not enrolled), "incidents", "indications", "remediation_attempts",
+ * "acs_decisions"}, each element the API's own object. The indication
+ * block is also what `maydayctl indications` prints (ctl_show_indication).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "ctl.h"
-#include "mayday/indication.h"
-#include "store_acs.h"
-#include "store_remed.h"
+#include "ctl_show.h"
 
-struct show {
-	bool json;
-	json_t *incidents, *indications, *attempts, *decisions;
-};
-
-static int decision(void *ctx, const struct store_acs_note *n)
+static const char *str(const json_t *o, const char *key)
 {
-	struct show *s = ctx;
-	char at[32];
-	if (s->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "at", ctl_json_time(n->at));
-		json_object_set_new(o, "incident_id", n->incident_id ? json_integer(n->incident_id)
-								     : json_null());
-		json_object_set_new(o, "text", json_string(n->text));
-		json_array_append_new(s->decisions, o);
-		return 0;
-	}
-	ctl_time(n->at, at);
-	ctl_line("  %s  %s", at, n->text);
-	return 0;
+	const char *s = ctl_jstr(o, key);
+	return s ? s : "";
 }
 
-static int attempt(void *ctx, const struct store_remed_attempt *a)
+static bool has_flag(const json_t *flags, const char *name)
 {
-	struct show *s = ctx;
-	if (s->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "incident_id", json_integer(a->incident_id));
-		json_object_set_new(o, "attempt", json_integer(a->attempt));
-		json_object_set_new(o, "command_key", json_string(a->command_key));
-		json_object_set_new(o, "result", json_string(a->result));
-		json_object_set_new(o, "fault_code", json_integer(a->fault_code));
-		json_object_set_new(o, "detail", json_string(a->detail));
-		json_object_set_new(o, "bundle", json_string(a->bundle));
-		json_object_set_new(o, "bundle_size", json_integer((json_int_t)a->bundle_size));
-		json_object_set_new(o, "free_space", json_integer((json_int_t)a->free_space));
-		json_object_set_new(o, "max_image_size",
-				    json_integer((json_int_t)a->max_image_size));
-		json_object_set_new(o, "downloaded", json_boolean(a->token_used));
-		json_object_set_new(o, "started_at", ctl_json_time(a->started_at));
-		json_object_set_new(o, "finished_at", ctl_json_time(a->finished_at));
-		json_array_append_new(s->attempts, o);
-		return 0;
-	}
-	char started[32];
-	ctl_time(a->started_at, started);
-	char fault[24] = "";
-	if (a->fault_code)
-		snprintf(fault, sizeof(fault), "  fault %u", a->fault_code);
-	ctl_line("  %-14s incident %lld attempt %u  %-11s started %s%s%s%s%s", a->command_key,
-		 (long long)a->incident_id, a->attempt, a->result, started, fault,
-		 a->detail[0] ? "  (" : "", a->detail, a->detail[0] ? ")" : "");
-	return 0;
+	size_t i;
+	json_t *f;
+	json_array_foreach(flags, i, f)
+		if (json_is_string(f) && strcmp(json_string_value(f), name) == 0)
+			return true;
+	return false;
 }
 
-static int incident(void *ctx, const struct store_incident_row *r)
+void ctl_show_indication(const json_t *r, const char *device)
 {
-	struct show *s = ctx;
-	if (s->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "id", json_integer(r->id));
-		json_object_set_new(o, "state", json_string(r->state));
-		json_object_set_new(o, "opened_at", ctl_json_time(r->opened_at));
-		json_object_set_new(o, "closed_at", ctl_json_time(r->closed_at));
-		json_object_set_new(o, "indications", json_integer((json_int_t)r->n_indications));
-		json_array_append_new(s->incidents, o);
-		return 0;
-	}
-	char opened[32], closed[32];
-	ctl_time(r->opened_at, opened);
-	ctl_time(r->closed_at, closed);
-	ctl_line("  incident %lld  %-14s opened %s  closed %s  indications %llu",
-		 (long long)r->id, r->state, opened, closed, (unsigned long long)r->n_indications);
-	return 0;
-}
-
-static json_t *flags_json(uint32_t f)
-{
-	json_t *a = json_array();
-	if (f & MAYDAY_COMP_MISSING)
-		json_array_append_new(a, json_string("missing"));
-	if (f & MAYDAY_COMP_SIZE_MISMATCH)
-		json_array_append_new(a, json_string("size_mismatch"));
-	if (f & MAYDAY_COMP_DIGEST_MISMATCH)
-		json_array_append_new(a, json_string("digest_mismatch"));
-	return a;
-}
-
-static json_t *indication_json(const struct store_indication_row *r)
-{
-	char counter[24];
-	json_t *o = json_object(), *comps = json_array();
-	snprintf(counter, sizeof(counter), "%llu", (unsigned long long)r->counter);
-	json_object_set_new(o, "id", json_integer(r->id));
-	/* as a string: a 64-bit counter does not fit every JSON reader's numbers */
-	json_object_set_new(o, "counter", json_string(counter));
-	/* "trust" and "transport" are the names of version 1; the issue's
-	 * vocabulary (method, msg_auth) says the same. */
-	json_object_set_new(o, "trust", json_string(store_trust_name(r->trust)));
-	json_object_set_new(o, "msg_auth", json_string(store_trust_name(r->trust)));
-	json_object_set_new(o, "transport", json_string(mayday_transport_name(r->transport)));
-	json_object_set_new(o, "method", json_string(mayday_transport_name(r->transport)));
-	json_object_set_new(o, "msg_version", json_integer(r->msg_version));
-	json_object_set_new(o, "claims", json_string(r->msg_version == 2 ? "eat" : "mayday1"));
-	json_object_set_new(o, "channel_auth", json_string(store_channel_name(r->channel_auth)));
-	json_object_set_new(o, "peer_identity", r->peer_identity[0] ? json_string(r->peer_identity)
-								 : json_null());
-	json_object_set_new(o, "peer", json_string(r->peer));
-	json_object_set_new(o, "received_at", ctl_json_time(r->received_at));
-	json_object_set_new(o, "device_time", ctl_json_time((int64_t)r->device_time));
-	json_object_set_new(o, "reason", json_string(mayday_reason_name(r->reason)));
-	json_object_set_new(o, "reason_code", json_integer(r->reason));
-	json_object_set_new(o, "image_version", json_string(r->image_version));
-	json_object_set_new(o, "dcf_version", json_string(r->dcf_version));
-	json_object_set_new(o, "slot", json_string(r->slot == 0 ? "A" : r->slot == 1 ? "B" : "?"));
-	json_object_set_new(o, "boot_attempts", json_integer(r->boot_attempts));
-	json_object_set_new(o, "incident_id", r->incident_id ? json_integer(r->incident_id)
-							     : json_null());
-	json_object_set_new(o, "digest", json_string(r->digest_hex));
-	for (uint32_t i = 0; i < r->n_failed; i++) {
-		const struct store_component_row *c = &r->failed[i];
-		json_t *co = json_object();
-		json_object_set_new(co, "name", json_string(c->name));
-		json_object_set_new(co, "flags", flags_json(c->flags));
-		json_object_set_new(co, "expected_size", json_integer((json_int_t)c->expected_size));
-		json_object_set_new(co, "measured_size", json_integer((json_int_t)c->measured_size));
-		json_object_set_new(co, "expected_digest", json_string(c->expected_hex));
-		json_object_set_new(co, "measured_digest", json_string(c->measured_hex));
-		json_array_append_new(comps, co);
-	}
-	json_object_set_new(o, "failed_components", comps);
-	if (r->has_attach) {
-		json_t *a = json_object();
-		json_object_set_new(a, "stage", json_string(mayday_attach_stage_name(r->attach.stage)));
-		json_object_set_new(a, "stage_code", json_integer(r->attach.stage));
-		json_object_set_new(a, "tries", json_integer(r->attach.tries));
-		json_object_set_new(a, "episodes", json_integer(r->attach.episodes));
-		json_object_set_new(a, "last_error", json_string(r->attach.last_error));
-		json_object_set_new(o, "attach", a);
-	}
-	return o;
-}
-
-static int indication(void *ctx, const struct store_indication_row *r)
-{
-	struct show *s = ctx;
-	if (s->json) {
-		json_array_append_new(s->indications, indication_json(r));
-		return 0;
-	}
-	char rx[32];
-	ctl_time(r->received_at, rx);
-	ctl_line("  #%lld counter %llu  %s  %-10s via %s from %s", (long long)r->id,
-		 (unsigned long long)r->counter, rx, store_trust_name(r->trust),
-		 mayday_transport_name(r->transport), r->peer);
-	ctl_line("      message version %u (%s claims)", r->msg_version,
-		 r->msg_version == 2 ? "EAT" : "mayday");
-	if (r->channel_auth != STORE_CHANNEL_NONE)
-		ctl_line("      channel authenticated (%s): %s", store_channel_name(r->channel_auth),
-			 r->peer_identity);
+	long long v = ctl_jint(r, "msg_version");
+	const char *trust = str(r, "trust"), *chan = ctl_jstr(r, "channel_auth");
+	ctl_line("  #%lld counter %s  %s  %-10s via %s from %s%s%s", ctl_jint(r, "id"),
+		 str(r, "counter"), ctl_jtime_str(r, "received_at"), trust, str(r, "transport"),
+		 str(r, "peer"), device ? "  device " : "", device ? device : "");
+	ctl_line("      message version %lld (%s claims)", v, v == 2 ? "EAT" : "mayday");
+	if (chan != NULL && strcmp(chan, "none") != 0)
+		ctl_line("      channel authenticated (%s): %s", chan, str(r, "peer_identity"));
 	char incident[32] = "";
-	if (r->incident_id)
-		snprintf(incident, sizeof(incident), ", incident %lld", (long long)r->incident_id);
-	ctl_line("      reason %s; image %s, dcf %s, slot %s, boot attempts %u%s",
-		 mayday_reason_name(r->reason), r->image_version[0] ? r->image_version : "-",
-		 r->dcf_version, r->slot == 0 ? "A" : r->slot == 1 ? "B" : "?", r->boot_attempts,
-		 incident);
-	if (r->trust != STORE_TRUST_SIGNED)
+	if (ctl_jint(r, "incident_id"))
+		snprintf(incident, sizeof(incident), ", incident %lld", ctl_jint(r, "incident_id"));
+	const char *image = str(r, "image_version");
+	ctl_line("      reason %s; image %s, dcf %s, slot %s, boot attempts %lld%s", str(r, "reason"),
+		 image[0] ? image : "-", str(r, "dcf_version"), str(r, "slot"),
+		 ctl_jint(r, "boot_attempts"), incident);
+	if (strcmp(trust, "signed") != 0)
 		ctl_line("      (not authenticated: evidence below is the sender's claim only)");
-	if (r->has_attach)
-		ctl_line("      attach failed: %s after %u tr%s, episode %u, last error \"%s\"",
-			 mayday_attach_stage_name(r->attach.stage), r->attach.tries,
-			 r->attach.tries == 1 ? "y" : "ies", r->attach.episodes,
-			 r->attach.last_error);
-	for (uint32_t i = 0; i < r->n_failed; i++) {
-		const struct store_component_row *c = &r->failed[i];
-		ctl_line("      failed %-20s %s%s%s size expected %llu measured %llu", c->name,
-			 c->flags & MAYDAY_COMP_MISSING ? "[missing] " : "",
-			 c->flags & MAYDAY_COMP_SIZE_MISMATCH ? "[size] " : "",
-			 c->flags & MAYDAY_COMP_DIGEST_MISMATCH ? "[digest] " : "",
-			 (unsigned long long)c->expected_size, (unsigned long long)c->measured_size);
-		ctl_line("        expected %s", c->expected_hex);
-		ctl_line("        measured %s", c->measured_hex);
+	const json_t *at = json_object_get(r, "attach");
+	if (json_is_object(at)) {
+		long long tries = ctl_jint(at, "tries");
+		ctl_line("      attach failed: %s after %lld tr%s, episode %lld, last error \"%s\"",
+			 str(at, "stage"), tries, tries == 1 ? "y" : "ies", ctl_jint(at, "episodes"),
+			 str(at, "last_error"));
 	}
-	return 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(r, "failed_components"), i, c) {
+		const json_t *fl = json_object_get(c, "flags");
+		ctl_line("      failed %-20s %s%s%s size expected %lld measured %lld", str(c, "name"),
+			 has_flag(fl, "missing") ? "[missing] " : "",
+			 has_flag(fl, "size_mismatch") ? "[size] " : "",
+			 has_flag(fl, "digest_mismatch") ? "[digest] " : "",
+			 ctl_jint(c, "expected_size"), ctl_jint(c, "measured_size"));
+		ctl_line("        expected %s", str(c, "expected_digest"));
+		ctl_line("        measured %s", str(c, "measured_digest"));
+	}
 }
 
-static int any_row(void *ctx, const struct store_indication_row *r)
+static void show_device(const json_t *d)
 {
-	(void)r;
-	*(int *)ctx = 1;
-	return 1;
+	char ago[32];
+	int64_t seen = ctl_jint(d, "last_seen_s");
+	if (seen == 0)
+		seen = ctl_jtime(d, "last_seen");
+	ctl_line("device %s  class %s  enrolled %s", str(d, "device_id"), str(d, "product_class"),
+		 ctl_jtime_str(d, "enrolled_at"));
+	ctl_line("  state %s since %s", str(d, "state"), ctl_jtime_str(d, "state_since"));
+	ctl_ago(seen, (int64_t)time(NULL), ago);
+	ctl_line("  last seen %s%s%s%s", seen ? ctl_jtime_str(d, "last_seen")
+					      : "never (counts from enrolment)",
+		 seen ? " (" : "", seen ? ago : "", seen ? ")" : "");
+	if (ctl_jstr(d, "psk_kid"))
+		ctl_line("  psk kid %s", str(d, "psk_kid"));
+	if (ctl_jstr(d, "revoked_at"))
+		ctl_line("  REVOKED %s by %s: its indications are never trusted",
+			 ctl_jtime_str(d, "revoked_at"), str(d, "revoked_by"));
+	size_t i;
+	json_t *x;
+	ctl_line("incidents:");
+	json_array_foreach(json_object_get(d, "incidents"), i, x)
+		ctl_line("  incident %lld  %-14s opened %s  closed %s  indications %lld",
+			 ctl_jint(x, "id"), str(x, "state"), ctl_jtime_str(x, "opened_at"),
+			 ctl_jtime_str(x, "closed_at"), ctl_jint(x, "indications"));
+	ctl_line("remediation attempts (newest first):");
+	json_array_foreach(json_object_get(d, "remediation_attempts"), i, x) {
+		char fault[32] = "";
+		const char *detail = str(x, "detail");
+		if (ctl_jint(x, "fault_code"))
+			snprintf(fault, sizeof(fault), "  fault %lld", ctl_jint(x, "fault_code"));
+		ctl_line("  %-14s incident %lld attempt %lld  %-11s started %s%s%s%s%s",
+			 str(x, "command_key"), ctl_jint(x, "incident_id"), ctl_jint(x, "attempt"),
+			 str(x, "result"), ctl_jtime_str(x, "started_at"), fault,
+			 detail[0] ? "  (" : "", detail, detail[0] ? ")" : "");
+	}
+	ctl_line("ACS decisions (oldest first):");
+	json_array_foreach(json_object_get(d, "history"), i, x)
+		ctl_line("  %s  %s", ctl_jtime_str(x, "at"), str(x, "text"));
+}
+
+/* A new reference to d's array `key`, or an empty array. */
+static json_t *list(json_t *d, const char *key)
+{
+	json_t *v = json_is_object(d) ? json_object_get(d, key) : NULL;
+	return json_is_array(v) ? json_incref(v) : json_array();
+}
+
+int ctl_show_pages(struct ctl *c, const char *path, json_t *into)
+{
+	char next[512] = "";
+	for (;;) {
+		struct ctl_url u;
+		struct ctl_answer a;
+		int rc;
+		ctl_url_init(&u, path);
+		ctl_url_param(&u, "limit", "1000");
+		ctl_url_param(&u, "cursor", next[0] ? next : NULL);
+		if ((rc = ctl_url_ok(c, &u)) != CTL_OK ||
+		    (rc = ctl_call(c, "GET", u.s, NULL, 0, NULL, 0, &a)) != CTL_OK)
+			return rc;
+		json_array_extend(into, json_object_get(a.json, "indications"));
+		const char *nc = ctl_jstr(a.json, "next_cursor");
+		snprintf(next, sizeof(next), "%s", nc ? nc : "");
+		ctl_answer_clear(&a);
+		if (next[0] == '\0')
+			return CTL_OK;
+	}
 }
 
 int ctl_show(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	struct store_device_row dev;
-	int o, has_device;
-	enum mayday_err err;
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (o != 'j')
-			return CTL_USAGE;
-		c->json = true;
-	}
-	if (argc - optind != 1) {
-		fprintf(stderr, "maydayctl show: expected one DEVICE\n");
-		return CTL_USAGE;
-	}
-	const char *id = argv[optind];
-	err = store_get_device(c->st, id, &dev);
-	if (err != MAYDAY_OK && err != MAYDAY_E_NOTFOUND)
-		return ctl_store_fail(c, "reading device", err);
-	has_device = err == MAYDAY_OK;
-	if (!has_device) {
-		/* Unverified reports may name devices that were never enrolled. */
-		int any = 0;
-		if ((err = store_list_indications(c->st, id, any_row, &any)) != MAYDAY_OK)
-			return ctl_store_fail(c, "reading history", err);
-		if (!any) {
-			fprintf(stderr, "maydayctl: no device '%s' and no indication naming it\n", id);
-			return CTL_NOTFOUND;
-		}
-	}
+	if (argc != 2 || argv[1][0] == '-')
+		return ctl_usage(c, "expected one DEVICE");
+	const char *id = argv[1];
+	struct ctl_url u, ui;
+	struct ctl_answer dev;
+	json_t *inds = json_array();
+	int rc;
 
-	struct show s = {.json = c->json};
-	json_t *root = NULL;
-	if (c->json) {
-		root = json_object();
-		s.incidents = json_array();
-		s.indications = json_array();
-		s.attempts = json_array();
-		s.decisions = json_array();
-		json_t *d = json_null();
-		if (has_device) {
-			d = json_object();
-			json_object_set_new(d, "device_id", json_string(dev.id));
-			json_object_set_new(d, "product_class", json_string(dev.product_class));
-			json_object_set_new(d, "state", json_string(dev.state));
-			json_object_set_new(d, "state_since", ctl_json_time(dev.state_since));
-			json_object_set_new(d, "enrolled_at", ctl_json_time(dev.enrolled_at));
-			json_object_set_new(d, "last_seen", ctl_json_time(dev.last_seen));
-			json_object_set_new(d, "last_seen_s", dev.last_seen ? json_integer(dev.last_seen)
-									   : json_null());
-			json_object_set_new(d, "psk_kid", dev.psk_kid_hex[0]
-							     ? json_string(dev.psk_kid_hex)
-							     : json_null());
-		}
-		json_object_set_new(root, "device_id", json_string(id));
-		json_object_set_new(root, "device", d);
-		json_object_set_new(root, "incidents", s.incidents);
-		json_object_set_new(root, "indications", s.indications);
-		json_object_set_new(root, "remediation_attempts", s.attempts);
-		json_object_set_new(root, "acs_decisions", s.decisions);
-	} else if (has_device) {
-		char since[32], enrolled[32];
-		ctl_time(dev.state_since, since);
-		ctl_time(dev.enrolled_at, enrolled);
-		ctl_line("device %s  class %s  enrolled %s", dev.id, dev.product_class, enrolled);
-		ctl_line("  state %s since %s", dev.state, since);
-		char seen[32], ago[32];
-		ctl_time(dev.last_seen, seen);
-		ctl_ago(dev.last_seen, (int64_t)time(NULL), ago);
-		ctl_line("  last seen %s%s%s%s", dev.last_seen ? seen : "never (counts from enrolment)",
-			 dev.last_seen ? " (" : "", dev.last_seen ? ago : "", dev.last_seen ? ")" : "");
-		if (dev.psk_kid_hex[0])
-			ctl_line("  psk kid %s", dev.psk_kid_hex);
-	} else {
-		ctl_line("device %s  (not enrolled)", id);
+	ctl_url_init(&u, "/v1/devices");
+	ctl_url_seg(&u, id);
+	ctl_url_init(&ui, "/v1/devices");
+	ctl_url_seg(&ui, id);
+	ctl_url_lit(&ui, "/indications");
+	if ((rc = ctl_url_ok(c, &ui)) != CTL_OK ||
+	    (rc = ctl_call(c, "GET", u.s, NULL, 0, NULL, 404, &dev)) != CTL_OK) {
+		json_decref(inds);
+		return rc;
 	}
-	if (has_device && !c->json)
-		ctl_line("incidents:");
-	if (has_device && (err = store_list_incidents(c->st, id, incident, &s)) != MAYDAY_OK)
-		goto fail;
-	if (has_device && !c->json)
-		ctl_line("remediation attempts (newest first):");
-	if (has_device && (err = store_remed_list(c->st, id, attempt, &s)) != MAYDAY_OK)
-		goto fail;
-	if (has_device && !c->json)
-		ctl_line("ACS decisions (oldest first):");
-	if (has_device && (err = store_acs_notes(c->st, id, decision, &s)) != MAYDAY_OK)
-		goto fail;
-	if (!c->json)
-		ctl_line("indications (newest first):");
-	if ((err = store_list_indications(c->st, id, indication, &s)) != MAYDAY_OK)
-		goto fail;
-	return c->json ? ctl_json_print(root) : CTL_OK;
-fail:
-	json_decref(root);
-	return ctl_store_fail(c, "reading history", err);
+	bool enrolled = dev.status != 404;
+	if (!enrolled) {
+		/* unverified reports may name devices that were never enrolled */
+		ctl_url_init(&ui, "/v1/indications");
+		ctl_url_param(&ui, "device", id);
+	}
+	if ((rc = ctl_url_ok(c, &ui)) != CTL_OK || (rc = ctl_show_pages(c, ui.s, inds)) != CTL_OK)
+		goto out;
+	if (!enrolled && json_array_size(inds) == 0) {
+		rc = ctl_error(c, CTL_NOTFOUND, "not_found",
+			       "no device '%s' and no indication naming it", id);
+		goto out;
+	}
+	if (c->json) {
+		json_t *d = enrolled ? json_deep_copy(dev.json) : json_null();
+		json_t *root = json_object();
+		json_object_set_new(root, "device_id", json_string(id));
+		json_object_set_new(root, "incidents", list(d, "incidents"));
+		json_object_set(root, "indications", inds);
+		json_object_set_new(root, "remediation_attempts", list(d, "remediation_attempts"));
+		json_object_set_new(root, "acs_decisions", list(d, "history"));
+		if (enrolled) {
+			json_object_del(d, "incidents");
+			json_object_del(d, "remediation_attempts");
+			json_object_del(d, "history");
+		}
+		json_object_set_new(root, "device", d);
+		rc = ctl_json_print(root);
+		goto out;
+	}
+	if (enrolled)
+		show_device(dev.json);
+	else
+		ctl_line("device %s  (not enrolled)", id);
+	ctl_line("indications (newest first):");
+	size_t i;
+	json_t *r;
+	json_array_foreach(inds, i, r)
+		ctl_show_indication(r, NULL);
+out:
+	ctl_answer_clear(&dev);
+	json_decref(inds);
+	return rc;
 }

@@ -30,15 +30,6 @@ void ctl_ago(int64_t t, int64_t now, char out[32])
 		snprintf(out, 32, "%lldd ago", (long long)(d / 86400));
 }
 
-json_t *ctl_json_time(int64_t t)
-{
-	char buf[32];
-	if (t == 0)
-		return json_null();
-	ctl_time(t, buf);
-	return json_string(buf);
-}
-
 int ctl_json_print(json_t *v)
 {
 	int rc = v != NULL && json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 ? CTL_OK
@@ -49,10 +40,4 @@ int ctl_json_print(json_t *v)
 	else
 		fprintf(stderr, "maydayctl: cannot write JSON\n");
 	return rc;
-}
-
-int ctl_store_fail(struct ctl *c, const char *what, enum mayday_err err)
-{
-	fprintf(stderr, "maydayctl: %s: %s (%s)\n", what, mayday_strerror(err), store_errmsg(c->st));
-	return CTL_FAIL;
 }
