@@ -206,6 +206,9 @@ listen = none
 listen = $HEMS_INNER:$HEMS_PORT
 vici = $W/net/charon.vici
 connection = distress
+
+[api]
+socket = $W/api.sock
 EOF
 start_maydayd() {
   # Appends: the log of every maydayd run of this test is kept.
@@ -437,9 +440,9 @@ ike_args "$OTHER_ID"
   --hems-ipsec-endpoint "$HEMS_INNER:$HEMS_PORT" "${IKE_ARGS[@]}" \
   --ipsec-child distress --methods ipsec --dcf-bin "$dcf" --normal-bin "$normal" >/dev/null
 # --enrol refuses while maydayd runs (it holds the store's writer lock): the
-# enrolment record provisioning left is enrolled on its own.
-"$maydayctl" -d "sqlite:$DB" enrol --from "$W/pki/devices/$OTHER_ID.enrolment.json" \
-  --psk-kek "$W/pki/psk.kek" >/dev/null || fail "enrolling $OTHER_ID"
+# enrolment record provisioning left is enrolled through maydayd's API.
+"$maydayctl" --socket "$W/api.sock" enrol --from "$W/pki/devices/$OTHER_ID.enrolment.json" \
+  >/dev/null || fail "enrolling $OTHER_ID"
 "$provision" tamper --pki "$W/pki" --device "$W/device-$OTHER_ID" --what component >/dev/null
 # DEVICE_ID's device, its partition carrying OTHER_ID's IKE credentials.
 cp -r "$W/ike-$OTHER_ID" "$W/ike-wrong-identity"
