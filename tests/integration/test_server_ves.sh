@@ -256,7 +256,7 @@ rm -f "$work/hnb-1.jar"
 state_is hnb-1 healthy || fail "hnb-1 is $(state hnb-1) after the new image booted"
 
 # the operator resumes the class: the fleet anomaly clears
-"$ctl" -d "$store" resume femto-it >/dev/null || fail "maydayctl resume"
+"$ctl" --socket "$work/api.sock" resume femto-it >/dev/null || fail "maydayctl resume"
 
 # ---- batches: everything arrives, once per eventId ---------------------------------------------
 last=$(q "SELECT max(id) FROM events")
