@@ -31,6 +31,7 @@
 # usage: bench/footprint.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
+. "$(dirname "$0")/results_lib.sh"
 here=$(cd "$(dirname "$0")/.." && pwd)
 provision=$build/tools/provision/mayday-provision
 boot=$build/device/boot/mayday-boot
@@ -249,3 +250,19 @@ for m in plain-udp plain-http tls psk remediation; do
     "<= 8 MiB: $(goal "${rss[$m]}" "$limit8")"
 done
 printf '%-44s %14s %10s  %s\n' "DCF peak RSS, ipsec" "n/a" "" "(needs namespaces and a SeGW: integration-ipsec-* logs the IKE daemon's)"
+
+# The same figures as JSON (bench/results_lib.sh), in bytes.
+plain_ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo n/a; }
+if [ -n "$base_size" ]; then
+  bench_result footprint.dcf_code "$dcf_code" bytes "bench_tls_baseline, stripped" "$base_size" \
+    "$(plain_ratio "$dcf_code" "$base_size")" "<= 1.5"
+else
+  bench_result footprint.dcf_code "$dcf_code" bytes
+fi
+bench_result footprint.partition_default "$part_default" bytes "8 MiB" "$limit8" \
+  "$(plain_ratio "$part_default" "$limit8")" "<= 1.0"
+bench_result footprint.partition_ipsec "$part_ipsec" bytes
+for m in plain-udp plain-http tls psk remediation; do
+  bench_result "footprint.peak_rss.$m" "${rss[$m]}" bytes "bench_tls_baseline peak RSS" "${base_rss:-n/a}" \
+    "$(plain_ratio "${rss[$m]}" "$base_rss")" "<= 8 MiB"
+done

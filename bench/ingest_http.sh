@@ -26,6 +26,7 @@ start_maydayd http
   --per-conn "$per_conn" --timeout-ms 5000 --retries 3 >"$work/sim.out" 2>"$work/sim.err" || true
 cat "$work/sim.out"
 stop_maydayd http
+bench_result ingest_http.maydayd_cpu_per_indication "$cpu_us" us
 stored=$(sim_field 'stored indications/s' "$work/sim.out")
 lost=$(sim_field ' lost' "$work/sim.out")
 bad=$(sim_field 'bad_acks' "$work/sim.out")
@@ -41,6 +42,8 @@ base=$(sim_field 'requests/s' "$work/nginx.out")
 
 printf 'plain-HTTP stored indications/s: %s\nnginx plain-HTTP POSTs/s: %s\nratio: %s (no target in DESIGN §9; for comparison with TLS)\n' \
   "${stored:-0}" "$base" "$(ratio "${stored:-0}" "$base")"
+bench_result ingest_http.stored "${stored:-0}" indications/s "nginx plain-HTTP POSTs/s" "$base" \
+  "$(ratio "${stored:-0}" "$base")" "none"
 [ "${lost:-1}" = 0 ] || { echo "ingest_http: ${lost:-?} indications lost" >&2; head -5 "$work/sim.err" >&2; exit 1; }
 [ "${bad:-1}" = 0 ] || { echo "ingest_http: $bad acks did not verify" >&2; exit 1; }
 exit 0

@@ -12,6 +12,7 @@
 # usage: bench/ingest_udp.sh [BUILD_DIR]   (env: DEVICES, SECONDS_RUN, COUNT, WINDOW)
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
+. "$(dirname "$0")/results_lib.sh"
 maydayd=$build/server/maydayd
 sim=$build/tools/sim/mayday-sim
 for b in "$maydayd" "$sim"; do
@@ -73,6 +74,8 @@ acked=$(wc -l <"$work/acked.csv")
 echo "rows in store: $rows signed; acked by the server: $acked; lost: $lost"
 awk -v t="$cpu_ticks" -v hz="$(getconf CLK_TCK)" -v n="$rows" 'BEGIN {
   if (n > 0) printf "maydayd CPU: %.1f s, %.1f us per stored indication\n", t / hz, t / hz / n * 1e6 }'
+bench_result ingest_udp.maydayd_cpu_per_indication "$(awk -v t="$cpu_ticks" -v hz="$(getconf CLK_TCK)" \
+  -v n="$rows" 'BEGIN { if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "n/a" }')" us
 
 echo "== baseline: openssl speed -seconds 3 -multi 2 ecdsap256"
 openssl speed -seconds 3 -multi 2 ecdsap256 2>/dev/null >"$work/speed.out"
@@ -82,6 +85,7 @@ verify=$(awk '/ecdsa \(nistp256\)/ {v=$NF} END {print v}' "$work/speed.out")
 
 ratio=$(awk -v s="$stored" -v v="$verify" 'BEGIN { printf "%.2f", (v > 0 ? s / v : 0) }')
 printf 'stored indications/s: %s\nES256 verify/s (2 cores): %s\nratio: %s (target >= 0.70)\n' "$stored" "$verify" "$ratio"
+bench_result ingest_udp.stored "${stored:-0}" indications/s "ES256 verify/s, 2 cores" "$verify" "$ratio" ">= 0.70"
 [ "${lost:-1}" = 0 ] || { echo "ingest_udp: $lost indications lost" >&2; exit 1; }
 [ "$rows" -ge "$acked" ] || { echo "ingest_udp: fewer rows ($rows) than acks ($acked)" >&2; exit 1; }
 exit 0
