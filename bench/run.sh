@@ -27,6 +27,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$here/ingest_psk.sh" "$build"
 "$here/ingest_tls.sh" "$build"
 "$here/ingest_http.sh" "$build"
+"$here/device_latency.sh" "$build"
 "$here/fleet.sh" "$build"
 "$here/api_reads.sh" "$build"
 echo "== IPsec ingest: not measured (the SeGW tunnel runs user-space ESP, kernel-libipsec; its rate would be strongSwan's, not maydayd's)"
