@@ -13,6 +13,7 @@
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 . "$(dirname "$0")/results_lib.sh"
+. "$(dirname "$0")/profile_lib.sh"
 maydayd=$build/server/maydayd
 sim=$build/tools/sim/mayday-sim
 for b in "$maydayd" "$sim"; do
@@ -55,12 +56,14 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 [ -n "$port" ] || { echo "ingest_udp: maydayd did not start" >&2; cat "$work/maydayd.log" >&2; exit 1; }
+profile_start "$pid"
 
 echo "== UDP ingest: $devices devices, ${seconds} s, window $window (maydayd and mayday-sim on the same $(nproc)-core box)"
 "$sim" --port "$port" --hems-pub "$work/hems.pub" --db "sqlite:$work/hems.db" \
   --devices "$devices" --count "$count" --duration "$seconds" --window "$window" \
   --timeout-ms 1000 --retries 10 --threads "$(nproc)" --acked "$work/acked.csv" >"$work/sim.out" 2>"$work/sim.err" || true
 cat "$work/sim.out"
+profile_stop
 # maydayd's own CPU time (user + system, all threads): per stored indication
 # this does not depend on what else runs on the box, unlike the rate.
 cpu_ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")

@@ -6,6 +6,7 @@
 # Callers set: build (absolute), and call bench_init NAME first.
 
 . "$(dirname "${BASH_SOURCE[0]}")/results_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/profile_lib.sh"
 
 bench_init() {  # NAME
   bench_name=$1
@@ -76,12 +77,14 @@ CONF
     sleep 0.05
   done
   [ -n "$mport" ] || { echo "$bench_name: maydayd did not start" >&2; cat "$work/maydayd-$section.log" >&2; exit 1; }
+  profile_start "$mpid"
 }
 
 # Stops maydayd; prints its CPU time per stored row and its counters, and
 # sets stored_rows and cpu_us (maydayd's CPU microseconds per stored row).
 stop_maydayd() {  # SECTION
   local ticks rows
+  profile_stop
   ticks=$(awk '{print $14 + $15}' "/proc/$mpid/stat")
   kill -TERM "$mpid"
   wait "$mpid" || { echo "$bench_name: maydayd exited non-zero" >&2; exit 1; }
