@@ -87,15 +87,6 @@ ca = $pki/operator-ca.pem
 url = https://127.0.0.1:$https/cwmp
 bundle_dir = $work/bundles
 CONF
-"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &
-daemon_pid=$!
-for _ in $(seq 200); do
-  grep -q 'info: running (' "$work/maydayd.log" && break
-  kill -0 "$daemon_pid" 2>/dev/null || die "maydayd exited at start"
-  sleep 0.05
-done
-grep -q 'info: running (' "$work/maydayd.log" || die "maydayd did not start"
-
 endpoints=(--hems-udp "127.0.0.1:$udp" --hems-psk "127.0.0.1:$psk"
            --hems-http "http://127.0.0.1:$http/v1/distress"
            --hems-tls "https://127.0.0.1:$https/v1/distress")
@@ -185,12 +176,11 @@ first_boot() {  # ID: the TrE, then the DCF, acknowledged
   "$boot" --device "$work/$1" >"$work/$1.boot.log" 2>&1 || rc=$?
   [ "$rc" = 10 ] || die "$1: boot exited $rc, expected 10: $(tail -3 "$work/$1.boot.log")"
 }
-declare -A rss
+# Every device is provisioned and enrolled before maydayd starts: while it
+# runs it holds the store's writer lock, and --enrol refuses.
 for m in plain-udp plain-http tls psk; do
   mkdev "fp-$m" "${endpoints[@]}" --methods "$m"
   "$provision" tamper --pki "$pki" --device "$work/fp-$m" --what component >/dev/null
-  first_boot "fp-$m"
-  rss[$m]=$(dcf_rss "fp-$m" 10)
 done
 # The remediation: a golden image of image_mib MiB (two components).
 mkdev fp-gold "${endpoints[@]}" --methods plain-udp --components 2 \
@@ -201,6 +191,20 @@ rm -rf "$work/fp-gold"
 bundle_bytes=$(stat -c %s "$work/offer/femto-fp.bundle")
 mkdev fp-remediation "${endpoints[@]}" --methods tls
 "$provision" tamper --pki "$pki" --device "$work/fp-remediation" --what component >/dev/null
+
+"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &
+daemon_pid=$!
+for _ in $(seq 200); do
+  grep -q 'info: running (' "$work/maydayd.log" && break
+  kill -0 "$daemon_pid" 2>/dev/null || die "maydayd exited at start"
+  sleep 0.05
+done
+grep -q 'info: running (' "$work/maydayd.log" || die "maydayd did not start"
+declare -A rss
+for m in plain-udp plain-http tls psk; do
+  first_boot "fp-$m"
+  rss[$m]=$(dcf_rss "fp-$m" 10)
+done
 first_boot fp-remediation
 mv "$work/offer/femto-fp.bundle" "$work/bundles/femto-fp.bundle"
 rss[remediation]=$(dcf_rss fp-remediation 13)
