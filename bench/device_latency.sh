@@ -14,12 +14,16 @@
 #     of plain UDP and PSK, which are one datagram each way;
 #   - mutual TLS: curl's time_total for a TLS 1.3 handshake with the
 #     device's certificate plus one POST to maydayd's HTTPS listener
-#     (/v1/distress, an empty body: answered 400, no store write), RUNS times.
-# Printed per method: p50, p99, the baseline's p50 and p99, the ratio of the
-# p50s, and the goals: p99 <= 20 ms (plain UDP, PSK) and <= 50 ms (mutual
+#     (/v1/distress, an empty body: refused with a 4xx, no store write; the
+#     status is printed), RUNS times.
+# Printed per method: p50, p99, the device's CPU time per run (user +
+# system, which the machine's load hardly changes), the baseline's p50 and
+# p99, the ratio of the p50s, and the goals: p99 <= 20 ms (plain UDP, PSK) and <= 50 ms (mutual
 # TLS), and within 2x of the baseline (p50 / baseline p50 <= 2). Goals are
 # reported met or NOT met, never asserted: the machine may be busy. The
 # script fails only if a run does not end acknowledged (exit 10).
+# Context rows: the TrE alone (mayday-boot --dry-run) and each method's DCF
+# alone, started from its partition, so the time can be split between them.
 # usage: bench/device_latency.sh BUILD_DIR   (env: RUNS, default 100)
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
