@@ -12,6 +12,7 @@
 # usage: bench/api_reads.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
+. "$(dirname "$0")/results_lib.sh"
 get=$build/bench/api_get
 [ -x "$get" ] || { echo "api bench: missing $get (build first)" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "api bench: sqlite3 missing (Debian package: sqlite3)" >&2; exit 1; }
@@ -55,6 +56,9 @@ row() {
   local path=$1 query=$2
   read -r ms status bytes < <("$get" "$db" "$path" "$query" 3 || true)
   printf '%-60s %9s %6s %9s\n' "$path${query:+?$query}" "$ms" "$status" "$bytes"
+  # the query is named by its shape, not its values (the cursor and the
+  # times differ from run to run)
+  bench_result "api_reads.GET $path${query:+?${query%%=*}}" "$ms" ms
 }
 row /v1/devices ""
 row /v1/devices "limit=1000"
@@ -81,4 +85,5 @@ if [ -x "$ctl" ]; then
   bytes=$("$ctl" -d "$db" devices --json 2>/dev/null | wc -c || true)
   e=$(date +%s%N)
   printf '%-60s %9s %6s %9s\n' "baseline: maydayctl -d devices --json" "$(( (e - s) / 1000000 ))" "-" "$bytes"
+  bench_result "api_reads.baseline maydayctl devices --json" "$(( (e - s) / 1000000 ))" ms
 fi

@@ -38,3 +38,6 @@ printf 'secure start-up measurement: %d x %d MiB components\n' "$count" "$size_m
 printf '  mayday-boot (all checks, incl. DCF + manifest verify): %8.1f MiB/s (%.3f s)\n' "$mbps_boot" "$t_boot"
 printf '  baseline openssl dgst -sha256 (same files):           %8.1f MiB/s (%.3f s)\n' "$mbps_ssl" "$t_ssl"
 printf '  ratio: %.2fx (target >= 1.0x)\n' "$(echo "$mbps_boot / $mbps_ssl" | bc -l)"
+. "$(dirname "$0")/results_lib.sh"
+bench_result boot_measure.throughput "$(printf '%.1f' "$mbps_boot")" MiB/s \
+  "openssl dgst -sha256" "$(printf '%.1f' "$mbps_ssl")" "$(printf '%.2f' "$(echo "$mbps_boot / $mbps_ssl" | bc -l)")" ">= 1.8"

@@ -13,6 +13,7 @@
 # usage: bench/fleet.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
+. "$(dirname "$0")/results_lib.sh"
 maydayd=$build/server/maydayd
 ctl=$build/tools/maydayctl/maydayctl
 for b in "$maydayd" "$ctl"; do
@@ -94,15 +95,21 @@ timed() {
   printf '%s\n' "${t[@]}" | sort -n | sed -n 2p
 }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 printf '%-10s %-6s %12s %14s\n' "--by" "since" "indexed ms" "no index ms"
 for by in class image component digest; do
   for since in 24h 30d; do
-    printf '%-10s %-6s %12s %14s\n' "$by" "$since" "$(timed "$work/hems.db" --by "$by" --since "$since")" \
-      "$(timed "$work/base.db" --by "$by" --since "$since")"
+    ms=$(timed "$work/hems.db" --by "$by" --since "$since")
+    base_ms=$(timed "$work/base.db" --by "$by" --since "$since")
+    printf '%-10s %-6s %12s %14s\n' "$by" "$since" "$ms" "$base_ms"
+    bench_result "fleet.by_$by.$since" "$ms" ms "the same without the fleet index" "$base_ms" \
+      "$(ratio "$ms" "$base_ms")" "none"
   done
 done
 # And one class's view, as an operator narrowing a spike down.
-printf '%-10s %-6s %12s %14s   (--class femto-3)\n' component 24h \
-  "$(timed "$work/hems.db" --by component --since 24h --class femto-3)" \
-  "$(timed "$work/base.db" --by component --since 24h --class femto-3)"
+ms=$(timed "$work/hems.db" --by component --since 24h --class femto-3)
+base_ms=$(timed "$work/base.db" --by component --since 24h --class femto-3)
+printf '%-10s %-6s %12s %14s   (--class femto-3)\n' component 24h "$ms" "$base_ms"
+bench_result fleet.by_component.24h.class "$ms" ms "the same without the fleet index" "$base_ms" \
+  "$(ratio "$ms" "$base_ms")" "none"
 "$ctl" -d "sqlite:$work/hems.db" fleet --by digest --since 24h --limit 3 | sed 's/^/sample: /'

@@ -31,6 +31,7 @@
 # usage: bench/footprint.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
+. "$(dirname "$0")/results_lib.sh"
 here=$(cd "$(dirname "$0")/.." && pwd)
 provision=$build/tools/provision/mayday-provision
 boot=$build/device/boot/mayday-boot
@@ -89,15 +90,6 @@ bundle_dir = $work/bundles
 [api]
 socket = $work/api.sock
 CONF
-"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &
-daemon_pid=$!
-for _ in $(seq 200); do
-  grep -q 'info: running (' "$work/maydayd.log" && break
-  kill -0 "$daemon_pid" 2>/dev/null || die "maydayd exited at start"
-  sleep 0.05
-done
-grep -q 'info: running (' "$work/maydayd.log" || die "maydayd did not start"
-
 endpoints=(--hems-udp "127.0.0.1:$udp" --hems-psk "127.0.0.1:$psk"
            --hems-http "http://127.0.0.1:$http/v1/distress"
            --hems-tls "https://127.0.0.1:$https/v1/distress")
@@ -189,12 +181,11 @@ first_boot() {  # ID: the TrE, then the DCF, acknowledged
   "$boot" --device "$work/$1" >"$work/$1.boot.log" 2>&1 || rc=$?
   [ "$rc" = 10 ] || die "$1: boot exited $rc, expected 10: $(tail -3 "$work/$1.boot.log")"
 }
-declare -A rss
+# Every device is provisioned and enrolled before maydayd starts: while it
+# runs it holds the store's writer lock, and --enrol refuses.
 for m in plain-udp plain-http tls psk; do
   mkdev "fp-$m" "${endpoints[@]}" --methods "$m"
   "$provision" tamper --pki "$pki" --device "$work/fp-$m" --what component >/dev/null
-  first_boot "fp-$m"
-  rss[$m]=$(dcf_rss "fp-$m" 10)
 done
 # The remediation: a golden image of image_mib MiB (two components).
 mkdev fp-gold "${endpoints[@]}" --methods plain-udp --components 2 \
@@ -205,6 +196,20 @@ rm -rf "$work/fp-gold"
 bundle_bytes=$(stat -c %s "$work/offer/femto-fp.bundle")
 mkdev fp-remediation "${endpoints[@]}" --methods tls
 "$provision" tamper --pki "$pki" --device "$work/fp-remediation" --what component >/dev/null
+
+"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &
+daemon_pid=$!
+for _ in $(seq 200); do
+  grep -q 'info: running (' "$work/maydayd.log" && break
+  kill -0 "$daemon_pid" 2>/dev/null || die "maydayd exited at start"
+  sleep 0.05
+done
+grep -q 'info: running (' "$work/maydayd.log" || die "maydayd did not start"
+declare -A rss
+for m in plain-udp plain-http tls psk; do
+  first_boot "fp-$m"
+  rss[$m]=$(dcf_rss "fp-$m" 10)
+done
 first_boot fp-remediation
 mv "$work/offer/femto-fp.bundle" "$work/bundles/femto-fp.bundle"
 rss[remediation]=$(dcf_rss fp-remediation 13)
@@ -254,3 +259,19 @@ for m in plain-udp plain-http tls psk remediation; do
     "<= 8 MiB: $(goal "${rss[$m]}" "$limit8")"
 done
 printf '%-44s %14s %10s  %s\n' "DCF peak RSS, ipsec" "n/a" "" "(needs namespaces and a SeGW: integration-ipsec-* logs the IKE daemon's)"
+
+# The same figures as JSON (bench/results_lib.sh), in bytes.
+plain_ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo n/a; }
+if [ -n "$base_size" ]; then
+  bench_result footprint.dcf_code "$dcf_code" bytes "bench_tls_baseline, stripped" "$base_size" \
+    "$(plain_ratio "$dcf_code" "$base_size")" "<= 1.5"
+else
+  bench_result footprint.dcf_code "$dcf_code" bytes
+fi
+bench_result footprint.partition_default "$part_default" bytes "8 MiB" "$limit8" \
+  "$(plain_ratio "$part_default" "$limit8")" "<= 1.0"
+bench_result footprint.partition_ipsec "$part_ipsec" bytes
+for m in plain-udp plain-http tls psk remediation; do
+  bench_result "footprint.peak_rss.$m" "${rss[$m]}" bytes "bench_tls_baseline peak RSS" "${base_rss:-n/a}" \
+    "$(plain_ratio "${rss[$m]}" "$base_rss")" "<= 8 MiB"
+done

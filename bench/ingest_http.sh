@@ -26,6 +26,7 @@ start_maydayd http
   --per-conn "$per_conn" --timeout-ms 5000 --retries 3 >"$work/sim.out" 2>"$work/sim.err" || true
 cat "$work/sim.out"
 stop_maydayd http
+bench_result ingest_http.maydayd_cpu_per_indication "$cpu_us" us
 stored=$(sim_field 'stored indications/s' "$work/sim.out")
 lost=$(sim_field ' lost' "$work/sim.out")
 bad=$(sim_field 'bad_acks' "$work/sim.out")
@@ -39,8 +40,10 @@ sed 's/^/nginx: /' "$work/nginx.out"
 base=$(sim_field 'requests/s' "$work/nginx.out")
 [ -n "$base" ] || { echo "ingest_http: no nginx figure" >&2; cat "$work/nginx.err" >&2; exit 1; }
 
-printf 'plain-HTTP stored indications/s: %s\nnginx plain-HTTP POSTs/s: %s\nratio: %s (no target in DESIGN §9; for comparison with TLS)\n' \
+printf 'plain-HTTP stored indications/s: %s\nnginx plain-HTTP POSTs/s: %s\nratio: %s (target >= 0.50)\n' \
   "${stored:-0}" "$base" "$(ratio "${stored:-0}" "$base")"
+bench_result ingest_http.stored "${stored:-0}" indications/s "nginx plain-HTTP POSTs/s" "$base" \
+  "$(ratio "${stored:-0}" "$base")" ">= 0.50"
 [ "${lost:-1}" = 0 ] || { echo "ingest_http: ${lost:-?} indications lost" >&2; head -5 "$work/sim.err" >&2; exit 1; }
 [ "${bad:-1}" = 0 ] || { echo "ingest_http: $bad acks did not verify" >&2; exit 1; }
 exit 0

@@ -26,6 +26,7 @@ start_maydayd psk
   >"$work/sim.out" 2>"$work/sim.err" || true
 cat "$work/sim.out"
 stop_maydayd psk
+bench_result ingest_psk.maydayd_cpu_per_indication "$cpu_us" us
 stored=$(sim_field 'stored indications/s' "$work/sim.out")
 lost=$(sim_field ' lost' "$work/sim.out")
 bad=$(sim_field 'bad_acks' "$work/sim.out")
@@ -43,6 +44,8 @@ openssl speed -seconds 1 -evp aes-256-gcm 2>/dev/null | awk '/^AES-256-GCM/ {
 
 printf 'PSK stored indications/s: %s\nSQLite batched insert ceiling rows/s: %s\nratio: %s (target >= 0.85)\n' \
   "${stored:-0}" "$ceiling" "$(ratio "${stored:-0}" "$ceiling")"
+bench_result ingest_psk.stored "${stored:-0}" indications/s "SQLite batched insert ceiling, rows/s" "$ceiling" \
+  "$(ratio "${stored:-0}" "$ceiling")" ">= 0.85"
 [ "${lost:-1}" = 0 ] || { echo "ingest_psk: ${lost:-?} indications lost" >&2; head -5 "$work/sim.err" >&2; exit 1; }
 [ "${bad:-1}" = 0 ] || { echo "ingest_psk: $bad acks did not verify" >&2; exit 1; }
 exit 0

@@ -27,6 +27,7 @@ start_maydayd https
   --timeout-ms 5000 --retries 3 >"$work/sim.out" 2>"$work/sim.err" || true
 cat "$work/sim.out"
 stop_maydayd https
+bench_result ingest_tls.maydayd_cpu_per_indication "$cpu_us" us
 stored=$(sim_field 'stored indications/s' "$work/sim.out")
 lost=$(sim_field ' lost' "$work/sim.out")
 bad=$(sim_field 'bad_acks' "$work/sim.out")
@@ -48,6 +49,8 @@ awk '/ecdsa \(nistp256\)/ {printf "ECDSA P-256 sign/s: %s  verify/s: %s\n", $(NF
 
 printf 'TLS stored indications/s: %s\nnginx mutual-TLS POSTs/s: %s\nratio: %s (target >= 0.90)\n' \
   "${stored:-0}" "$base" "$(ratio "${stored:-0}" "$base")"
+bench_result ingest_tls.stored "${stored:-0}" indications/s "nginx mutual-TLS POSTs/s" "$base" \
+  "$(ratio "${stored:-0}" "$base")" ">= 0.90"
 [ "${lost:-1}" = 0 ] || { echo "ingest_tls: ${lost:-?} indications lost" >&2; head -5 "$work/sim.err" >&2; exit 1; }
 [ "${bad:-1}" = 0 ] || { echo "ingest_tls: $bad acks did not verify" >&2; exit 1; }
 exit 0

@@ -12,6 +12,8 @@
 # usage: bench/ingest_udp.sh [BUILD_DIR]   (env: DEVICES, SECONDS_RUN, COUNT, WINDOW)
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
+. "$(dirname "$0")/results_lib.sh"
+. "$(dirname "$0")/profile_lib.sh"
 maydayd=$build/server/maydayd
 sim=$build/tools/sim/mayday-sim
 for b in "$maydayd" "$sim"; do
@@ -54,12 +56,14 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 [ -n "$port" ] || { echo "ingest_udp: maydayd did not start" >&2; cat "$work/maydayd.log" >&2; exit 1; }
+profile_start "$pid"
 
 echo "== UDP ingest: $devices devices, ${seconds} s, window $window (maydayd and mayday-sim on the same $(nproc)-core box)"
 "$sim" --port "$port" --hems-pub "$work/hems.pub" --db "sqlite:$work/hems.db" \
   --devices "$devices" --count "$count" --duration "$seconds" --window "$window" \
   --timeout-ms 1000 --retries 10 --threads "$(nproc)" --acked "$work/acked.csv" >"$work/sim.out" 2>"$work/sim.err" || true
 cat "$work/sim.out"
+profile_stop
 # maydayd's own CPU time (user + system, all threads): per stored indication
 # this does not depend on what else runs on the box, unlike the rate.
 cpu_ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
@@ -73,6 +77,8 @@ acked=$(wc -l <"$work/acked.csv")
 echo "rows in store: $rows signed; acked by the server: $acked; lost: $lost"
 awk -v t="$cpu_ticks" -v hz="$(getconf CLK_TCK)" -v n="$rows" 'BEGIN {
   if (n > 0) printf "maydayd CPU: %.1f s, %.1f us per stored indication\n", t / hz, t / hz / n * 1e6 }'
+bench_result ingest_udp.maydayd_cpu_per_indication "$(awk -v t="$cpu_ticks" -v hz="$(getconf CLK_TCK)" \
+  -v n="$rows" 'BEGIN { if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "n/a" }')" us
 
 echo "== baseline: openssl speed -seconds 3 -multi 2 ecdsap256"
 openssl speed -seconds 3 -multi 2 ecdsap256 2>/dev/null >"$work/speed.out"
@@ -82,6 +88,7 @@ verify=$(awk '/ecdsa \(nistp256\)/ {v=$NF} END {print v}' "$work/speed.out")
 
 ratio=$(awk -v s="$stored" -v v="$verify" 'BEGIN { printf "%.2f", (v > 0 ? s / v : 0) }')
 printf 'stored indications/s: %s\nES256 verify/s (2 cores): %s\nratio: %s (target >= 0.70)\n' "$stored" "$verify" "$ratio"
+bench_result ingest_udp.stored "${stored:-0}" indications/s "ES256 verify/s, 2 cores" "$verify" "$ratio" ">= 0.70"
 [ "${lost:-1}" = 0 ] || { echo "ingest_udp: $lost indications lost" >&2; exit 1; }
 [ "$rows" -ge "$acked" ] || { echo "ingest_udp: fewer rows ($rows) than acks ($acked)" >&2; exit 1; }
 exit 0

@@ -132,11 +132,15 @@ printf '  baseline dd bs=64K conv=fsync (same file, same fs):        %8.1f MiB/s
 printf '  baseline hash + copy:                                      %8.1f MiB/s (%.3f s)\n' \
   "$mb_base" "$t_base"
 printf '  ratio: %sx (installer / hash + copy; target >= 1.0x)\n' "$(ratio "$mb_inst" "$mb_base")"
+. "$(dirname "$0")/results_lib.sh"
+bench_result install.throughput "$mb_inst" MiB/s "openssl dgst -sha256 + dd conv=fsync" "$mb_base" \
+  "$(ratio "$mb_inst" "$mb_base")" ">= 1.5"
 rss_ratio=$(ratio "$rss_256" "$rss_16")
 printf 'mayday-install peak memory (max RSS): 16 MiB image %d KiB, 256 MiB image %d KiB\n' \
   "$rss_16" "$rss_256"
 printf '  ratio 256/16: %sx (target ~1.0x: streaming in constant memory; fails above 1.5x)\n' \
   "$rss_ratio"
+bench_result install.peak_rss_256mib "$rss_256" KiB "peak RSS, 16 MiB image" "$rss_16" "$rss_ratio" "<= 1.5"
 if awk -v r="$rss_ratio" 'BEGIN { exit !(r > 1.5) }'; then
   echo "install bench: peak memory grows with the image (ratio $rss_ratio > 1.5)" >&2
   exit 1

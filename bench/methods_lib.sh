@@ -5,6 +5,9 @@
 #
 # Callers set: build (absolute), and call bench_init NAME first.
 
+. "$(dirname "${BASH_SOURCE[0]}")/results_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/profile_lib.sh"
+
 bench_init() {  # NAME
   bench_name=$1
   maydayd=$build/server/maydayd
@@ -74,11 +77,14 @@ CONF
     sleep 0.05
   done
   [ -n "$mport" ] || { echo "$bench_name: maydayd did not start" >&2; cat "$work/maydayd-$section.log" >&2; exit 1; }
+  profile_start "$mpid"
 }
 
-# Stops maydayd; prints its CPU time per stored row and its counters.
+# Stops maydayd; prints its CPU time per stored row and its counters, and
+# sets stored_rows and cpu_us (maydayd's CPU microseconds per stored row).
 stop_maydayd() {  # SECTION
   local ticks rows
+  profile_stop
   ticks=$(awk '{print $14 + $15}' "/proc/$mpid/stat")
   kill -TERM "$mpid"
   wait "$mpid" || { echo "$bench_name: maydayd exited non-zero" >&2; exit 1; }
@@ -88,6 +94,8 @@ stop_maydayd() {  # SECTION
     if (n > 0) printf "maydayd CPU: %.1f s, %.1f us per stored indication (%d rows)\n", t / hz, t / hz / n * 1e6, n }'
   grep -E 'received|handshakes|per method' "$work/maydayd-$1.log" | sed 's/^.*maydayd[^:]*: /maydayd: /' || true
   stored_rows=$rows
+  cpu_us=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$rows" 'BEGIN {
+    if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "n/a" }')
 }
 
 # nginx answering POST /v1/distress with 200 (MODE tls: mutual TLS 1.3 with

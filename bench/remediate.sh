@@ -125,9 +125,14 @@ printf '  256 MiB bundle: %.2f s from power-on to the image installed (%.0f MiB/
   "${secs[256]}" "$(echo "$size_mib / ${secs[256]}" | bc -l)"
 printf '    baseline sha256 + dd conv=fsync of the same bundle: %.2f s; ratio %.2fx (baseline / device)\n' \
   "$base" "$(echo "$base / ${secs[256]}" | bc -l)"
+. "$(dirname "$0")/results_lib.sh"
+bench_result remediate.power_on_to_installed_256mib "${secs[256]}" s "sha256 + dd conv=fsync" \
+  "$(printf '%.2f' "$base")" "$(printf '%.2f' "$(echo "$base / ${secs[256]}" | bc -l)")" ">= 0.8"
 ratio=$(echo "${rss[256]} / ${rss[16]}" | bc -l)
 printf '  device peak memory (max RSS): 16 MiB bundle %s KiB, 256 MiB bundle %s KiB; ratio %.2fx (target ~1.0)\n' \
   "${rss[16]}" "${rss[256]}" "$ratio"
+bench_result remediate.peak_rss_256mib "${rss[256]}" KiB "peak RSS, 16 MiB bundle" "${rss[16]}" \
+  "$(printf '%.2f' "$ratio")" "<= 1.5"
 if [ "$(echo "$ratio > 1.5" | bc -l)" = 1 ]; then
   echo "remediate bench: peak memory grows with the image" >&2
   exit 1

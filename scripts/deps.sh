@@ -34,6 +34,7 @@ check_pkgs=(systemd      # systemd-analyze verify/security on the unit, systemd-
 # Only for `make bench` (scripts/deps.sh bench): the baseline servers and tools.
 bench_pkgs=(nginx   # the TLS/HTTP baseline: nginx answering the same POST with mutual TLS 1.3
   time              # GNU time: the installer's peak memory (max RSS)
+  linux-perf        # perf: bench/profile_ingest.sh, where maydayd's CPU goes per indication
 )
 
 missing=()

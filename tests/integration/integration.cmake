@@ -51,5 +51,17 @@ add_test(NAME integration-attach-loop
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_attach_loop.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(integration-attach-loop PROPERTIES LABELS integration TIMEOUT 180)
 
+# make bench keeps its figures: bench/run.sh's latest.json and previous.json
+# and the comparison, with stub benches (bench/results_lib.sh).
+add_test(NAME integration-bench-results
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_bench_results.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-bench-results PROPERTIES LABELS integration TIMEOUT 60)
+
+# bench/device_latency.sh end to end with 3 runs per method: every run
+# acknowledged, every figure printed and kept (no timing asserted).
+add_test(NAME integration-bench-device-latency
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_bench_latency.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-bench-device-latency PROPERTIES LABELS integration TIMEOUT 300)
+
 # The DCF under strace, per method, and with broken host libraries (issue 11).
 include(${MAYDAY_INTEGRATION_DIR}/dcf_trace.cmake)
