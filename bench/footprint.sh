@@ -93,14 +93,12 @@ CONF
 endpoints=(--hems-udp "127.0.0.1:$udp" --hems-psk "127.0.0.1:$psk"
            --hems-http "http://127.0.0.1:$http/v1/distress"
            --hems-tls "https://127.0.0.1:$https/v1/distress")
-mkdev() {  # ID [provision args]: a device of class femto-fp, enrolled through maydayd's API
+mkdev() {  # ID [provision args]: a device of class femto-fp, enrolled (maydayd is not running yet)
   local id=$1
   shift
   "$provision" device --pki "$pki" --out "$work/$id" --id "$id" --class femto-fp \
     --dcf-bin "$work/dcf.stripped" --normal-bin "$normal" --max-image-size $(((image_mib + 16) * 1024 * 1024)) \
-    "$@" >/dev/null 2>"$work/provision.log" || die "provisioning $id: $(cat "$work/provision.log")"
-  "$ctl" --socket "$work/api.sock" enrol --from "$pki/devices/$id.enrolment.json" >/dev/null \
-    2>"$work/provision.log" || die "enrolling $id: $(cat "$work/provision.log")"
+    --enrol "$db" "$@" >/dev/null 2>"$work/provision.log" || die "provisioning $id: $(cat "$work/provision.log")"
 }
 part_bytes() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f MiB", b / 1048576 }'; }
