@@ -31,8 +31,11 @@
  * for the HAL's temporaries); anything else is MAYDAY_E_INVALID. Only
  * regular files are read or listed; symlinks are never followed. A full
  * medium is MAYDAY_E_TOOBIG, other failures of the medium MAYDAY_E_IO.
- * A handle is used by one thread; readers and writers must be closed before
- * hal_flash_close.
+ * A handle is used by one thread at a time, with one exception: distinct
+ * readers may be read (hal_flash_reader_read) from several threads at once
+ * while nothing else is called on the handle -- a read changes nothing in
+ * it (boot_measure_all hashes components so). Readers and writers must be
+ * closed before hal_flash_close.
  *
  * Write protection: the DCF partition is written at provisioning only. A
  * handle from hal_flash_open may read it but every change there
