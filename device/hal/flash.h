@@ -20,6 +20,10 @@
  *                                (bit 0 = least significant bit of byte 0)
  *   "fault" (no options)         host files, counted only (no cut)
  * Counted operations: each write(2) of data, each fsync, each rename, each unlink.
+ * (A writer also starts the medium's writeback of every
+ * HAL_FLASH_WRITEBACK_CHUNK bytes it wrote, so that its commit's fsync waits
+ * for little: a hint, not counted, nothing is durable before that fsync
+ * either way.)
  * Both backends count. hal_flash_ops_count() reports how many a run performed,
  * so a test can count a clean run, then cut at every step 1..N. cut=N lets
  * operation N complete; cut=0 means the device never has power. Opening
@@ -60,6 +64,8 @@
 #define HAL_PART_SLOT_B "slot_b"
 #define HAL_PART_STATE  "state"
 #define HAL_PART_RUN    "run"   /* volatile handover area (RAM on a real device) */
+
+#define HAL_FLASH_WRITEBACK_CHUNK (8u << 20) /* see "Counted operations" above */
 
 struct hal_flash;
 struct hal_flash_reader;

@@ -44,6 +44,12 @@ struct hal_flash_ops {
 	enum mayday_err (*rename)(struct hal_flash *f, int dirfd, const char *from,
 				  const char *to);                                  /* counted */
 	enum mayday_err (*unlink)(struct hal_flash *f, int dirfd, const char *name); /* counted */
+	/* Starts writing bytes [off, off + len) of fd to the medium, without
+	 * waiting: a hint, so that the fsync ending a large file finds little
+	 * left to do (the medium works while the writer goes on). Not counted:
+	 * it changes nothing a reader sees, and nothing is durable before the
+	 * fsync all the same. Failures are ignored (the fsync reports them). */
+	void (*writeback)(struct hal_flash *f, int fd, uint64_t off, uint64_t len);
 };
 
 struct hal_flash_part {
