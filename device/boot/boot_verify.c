@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Partition verification. The manifest is checked completely before any
- * component is looked at; then every listed component is measured, failures
+ * component is looked at; then every listed component is measured (on all
+ * CPUs at once, boot_measure_all; the results are read in manifest order, so
+ * the outcome is that of measuring one after the other), failures
  * of designated ones become evidence (all of them, not only the first, so
  * the network sees the whole picture) and failures of the others are only
  * logged. The verdict's reason is COMPONENT_MISMATCH when any designated
