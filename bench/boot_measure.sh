@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Secure start-up measurement throughput on large components, as a ratio to
 # `openssl dgst -sha256` over the same files in the same run (warm page cache
-# for both: each is run once to warm, then best of RUNS is taken).
+# for both: each is run once to warm, then best of RUNS is taken). The
+# components are hashed on every CPU at once (DESIGN §9: >= 1.8x); the same
+# run on one CPU (taskset -c 0) is printed beside it for reference.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 size_mib=${BENCH_COMPONENT_MIB:-256}
@@ -31,13 +33,17 @@ best() {  # best wall time in seconds of RUNS runs of "$@"
   echo "$b"
 }
 t_boot=$(best "$build/device/boot/mayday-boot" --device "$work/dev" --dry-run)
+t_one=$(best taskset -c 0 "$build/device/boot/mayday-boot" --device "$work/dev" --dry-run)
 t_ssl=$(best openssl dgst -sha256 "${files[@]}")
 mbps_boot=$(echo "$total_mib / $t_boot" | bc -l)
+mbps_one=$(echo "$total_mib / $t_one" | bc -l)
 mbps_ssl=$(echo "$total_mib / $t_ssl" | bc -l)
 printf 'secure start-up measurement: %d x %d MiB components\n' "$count" "$size_mib"
 printf '  mayday-boot (all checks, incl. DCF + manifest verify): %8.1f MiB/s (%.3f s)\n' "$mbps_boot" "$t_boot"
+printf '  mayday-boot on one CPU (taskset -c 0, for reference):  %8.1f MiB/s (%.3f s)\n' "$mbps_one" "$t_one"
 printf '  baseline openssl dgst -sha256 (same files):           %8.1f MiB/s (%.3f s)\n' "$mbps_ssl" "$t_ssl"
-printf '  ratio: %.2fx (target >= 1.0x)\n' "$(echo "$mbps_boot / $mbps_ssl" | bc -l)"
+printf '  ratio: %.2fx (target >= 1.8x: components hashed on both cores; one CPU: %.2fx)\n' \
+  "$(echo "$mbps_boot / $mbps_ssl" | bc -l)" "$(echo "$mbps_one / $mbps_ssl" | bc -l)"
 . "$(dirname "$0")/results_lib.sh"
 bench_result boot_measure.throughput "$(printf '%.1f' "$mbps_boot")" MiB/s \
   "openssl dgst -sha256" "$(printf '%.1f' "$mbps_ssl")" "$(printf '%.2f' "$(echo "$mbps_boot / $mbps_ssl" | bc -l)")" ">= 1.8"

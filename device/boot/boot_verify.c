@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Partition verification. The manifest is checked completely before any
- * component is looked at; then every listed component is measured, failures
+ * component is looked at; then every listed component is measured (on all
+ * CPUs at once, boot_measure_all; the results are read in manifest order, so
+ * the outcome is that of measuring one after the other), failures
  * of designated ones become evidence (all of them, not only the first, so
  * the network sees the whole picture) and failures of the others are only
  * logged. The verdict's reason is COMPONENT_MISMATCH when any designated
@@ -105,17 +107,12 @@ static void log_failure(const char *part, const struct mayday_component_evidence
 		 (unsigned long long)ev->measured_size, got);
 }
 
-/* Failures that mean "no verdict": the device lost power or memory. */
-static bool fatal_err(enum mayday_err rc)
-{
-	return rc == MAYDAY_E_POWER || rc == MAYDAY_E_NOMEM || rc == MAYDAY_E_INTERNAL;
-}
-
 enum mayday_err boot_verify_partition(struct boot_measure *meas, struct hal_flash *f,
 				      const char *part, EVP_PKEY *vendor,
 				      const struct boot_verify_policy *policy,
 				      struct boot_verify_report *rep)
 {
+	struct boot_measure_result measured[MAYDAY_MANIFEST_FILES_MAX];
 	const struct mayday_manifest *m = &rep->manifest;
 	bool mismatch = false;
 	enum mayday_err rc;
@@ -124,7 +121,7 @@ enum mayday_err boot_verify_partition(struct boot_measure *meas, struct hal_flas
 	rc = boot_verify_manifest(f, part, vendor, policy->kind, &rep->manifest);
 	if (rc != MAYDAY_OK) {
 		memset(&rep->manifest, 0, sizeof rep->manifest);
-		if (fatal_err(rc))
+		if (boot_measure_fatal(rc))
 			return rc;
 		rep->reason = MAYDAY_REASON_MANIFEST_INVALID;
 		return MAYDAY_OK;
@@ -137,19 +134,24 @@ enum mayday_err boot_verify_partition(struct boot_measure *meas, struct hal_flas
 		return MAYDAY_OK;
 	}
 
+	/* Hashed on all workers at once; the verdict below walks the results in
+	 * manifest order, so evidence, logs and the first fatal error are those
+	 * of measuring one component after the other. */
+	rc = boot_measure_all(meas, f, part, m->trv, m->n_trv, measured);
+	if (rc != MAYDAY_OK)
+		return rc; /* not reached: the decoder bounds n_trv */
 	for (uint32_t i = 0; i < m->n_trv; i++) {
 		const struct mayday_trv *trv = &m->trv[i];
+		const struct boot_measure_result *res = &measured[i];
 		bool designated = trv->designated || policy->all_designated;
 		struct mayday_component_evidence ev;
-		uint8_t digest[MAYDAY_DIGEST_LEN] = { 0 };
-		uint64_t size = 0;
 
-		rc = boot_measure_file(meas, f, part, trv->name, NULL, NULL, &size, digest);
-		if (fatal_err(rc))
+		rc = res->rc;
+		if (boot_measure_fatal(rc))
 			return rc;
 		if (rc != MAYDAY_OK)
 			log_info("%s/%s: cannot measure: %s", part, trv->name, mayday_strerror(rc));
-		if (boot_verify_compare(trv, rc == MAYDAY_OK, size, digest, &ev) == 0)
+		if (boot_verify_compare(trv, rc == MAYDAY_OK, res->size, res->digest, &ev) == 0)
 			continue;
 		log_failure(part, &ev, designated);
 		if (!designated) {

@@ -2,8 +2,11 @@
 /*
  * Download into the installer in constant memory: update_install pulls its
  * stream through a read callback, which pulls the body from the HTTP client
- * (net_http_read) -- one thread, no copy beyond the client's 4 KiB receive
- * buffer, nothing read from the network that the installer did not ask for.
+ * (net_http_read) -- no copy beyond the client's 64 KiB receive buffer,
+ * nothing read from the network that the installer did not ask for. The
+ * installer calls the callback from its payload reader's thread while it
+ * writes (update_pipe.h), one call at a time and never beside another use of
+ * the client: `pump` is that thread's until update_install returns.
  * The answer's status is judged before the installer starts, so an error
  * page never reaches it; a body that ends early (the connection cut, the
  * deadline passed) or runs past FileSize is an error of the read callback,

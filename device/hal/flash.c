@@ -58,6 +58,8 @@ struct hal_flash_writer {
 	int fd;
 	int dirfd;            /* borrowed from the partition cache */
 	enum mayday_err err;  /* sticky: a failed write poisons the writer */
+	uint64_t written;     /* bytes written so far */
+	uint64_t started;     /* of those, handed to the medium's writeback */
 	char tmp[TMP_NAME_MAX];
 	char name[HAL_FLASH_NAME_MAX + 1];
 };
@@ -629,7 +631,16 @@ enum mayday_err hal_flash_writer_write(struct hal_flash_writer *w, const void *d
 	w->err = w->f->ops->powered(w->f);
 	if (w->err == MAYDAY_OK)
 		w->err = write_all(w->f, w->fd, data, len);
-	return w->err;
+	if (w->err != MAYDAY_OK)
+		return w->err;
+	/* A large file is written back as it grows, not all at the commit's
+	 * fsync: the commit then waits for the last chunk only. */
+	w->written += len;
+	if (w->written - w->started >= HAL_FLASH_WRITEBACK_CHUNK) {
+		w->f->ops->writeback(w->f, w->fd, w->started, w->written - w->started);
+		w->started = w->written;
+	}
+	return MAYDAY_OK;
 }
 
 enum mayday_err hal_flash_writer_commit(struct hal_flash_writer *w)

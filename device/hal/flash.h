@@ -20,6 +20,10 @@
  *                                (bit 0 = least significant bit of byte 0)
  *   "fault" (no options)         host files, counted only (no cut)
  * Counted operations: each write(2) of data, each fsync, each rename, each unlink.
+ * (A writer also starts the medium's writeback of every
+ * HAL_FLASH_WRITEBACK_CHUNK bytes it wrote, so that its commit's fsync waits
+ * for little: a hint, not counted, nothing is durable before that fsync
+ * either way.)
  * Both backends count. hal_flash_ops_count() reports how many a run performed,
  * so a test can count a clean run, then cut at every step 1..N. cut=N lets
  * operation N complete; cut=0 means the device never has power. Opening
@@ -31,8 +35,11 @@
  * for the HAL's temporaries); anything else is MAYDAY_E_INVALID. Only
  * regular files are read or listed; symlinks are never followed. A full
  * medium is MAYDAY_E_TOOBIG, other failures of the medium MAYDAY_E_IO.
- * A handle is used by one thread; readers and writers must be closed before
- * hal_flash_close.
+ * A handle is used by one thread at a time, with one exception: distinct
+ * readers may be read (hal_flash_reader_read) from several threads at once
+ * while nothing else is called on the handle -- a read changes nothing in
+ * it (boot_measure_all hashes components so). Readers and writers must be
+ * closed before hal_flash_close.
  *
  * Write protection: the DCF partition is written at provisioning only. A
  * handle from hal_flash_open may read it but every change there
@@ -57,6 +64,8 @@
 #define HAL_PART_SLOT_B "slot_b"
 #define HAL_PART_STATE  "state"
 #define HAL_PART_RUN    "run"   /* volatile handover area (RAM on a real device) */
+
+#define HAL_FLASH_WRITEBACK_CHUNK (8u << 20) /* see "Counted operations" above */
 
 struct hal_flash;
 struct hal_flash_reader;

@@ -30,9 +30,11 @@ struct hal_flash_ops {
 	enum mayday_err (*init)(struct hal_flash *f, const char *args);
 	void (*fini)(struct hal_flash *f);
 	/* MAYDAY_OK while the device has power, else MAYDAY_E_POWER. Checked on
-	 * entry to every public call, so nothing is touched once power is gone. */
+	 * entry to every public call, so nothing is touched once power is gone.
+	 * Reads the handle only (concurrent readers call it, see flash.h). */
 	enum mayday_err (*powered)(const struct hal_flash *f);
-	/* One pread(2) of PART/NAME at `off` (not counted: reads change nothing). */
+	/* One pread(2) of PART/NAME at `off` (not counted: reads change nothing,
+	 * and may run on several threads at once, see flash.h). */
 	enum mayday_err (*read)(struct hal_flash *f, int fd, const char *part, const char *name,
 				uint64_t off, uint8_t *buf, size_t cap, size_t *n);
 	/* One write(2); *n bytes were written (possibly short). Counted. */
@@ -42,6 +44,12 @@ struct hal_flash_ops {
 	enum mayday_err (*rename)(struct hal_flash *f, int dirfd, const char *from,
 				  const char *to);                                  /* counted */
 	enum mayday_err (*unlink)(struct hal_flash *f, int dirfd, const char *name); /* counted */
+	/* Starts writing bytes [off, off + len) of fd to the medium, without
+	 * waiting: a hint, so that the fsync ending a large file finds little
+	 * left to do (the medium works while the writer goes on). Not counted:
+	 * it changes nothing a reader sees, and nothing is durable before the
+	 * fsync all the same. Failures are ignored (the fsync reports them). */
+	void (*writeback)(struct hal_flash *f, int fd, uint64_t off, uint64_t len);
 };
 
 struct hal_flash_part {

@@ -98,6 +98,12 @@ static enum mayday_err fault_unlink(struct hal_flash *f, int dirfd, const char *
 	return err != MAYDAY_OK ? err : hal_flash_host_ops.unlink(f, dirfd, name);
 }
 
+static void fault_writeback(struct hal_flash *f, int fd, uint64_t off, uint64_t len)
+{
+	if (fault_powered(f) == MAYDAY_OK)
+		hal_flash_host_ops.writeback(f, fd, off, len);
+}
+
 const struct hal_flash_ops hal_flash_fault_ops = {
 	.name = "fault",
 	.init = fault_init,
@@ -108,4 +114,5 @@ const struct hal_flash_ops hal_flash_fault_ops = {
 	.fsync = fault_fsync,
 	.rename = fault_rename,
 	.unlink = fault_unlink,
+	.writeback = fault_writeback,
 };

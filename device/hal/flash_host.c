@@ -6,7 +6,9 @@
  * EINTR is retried inside the primitive, so it never shows up as an extra
  * (or missing) operation.
  */
+#define _GNU_SOURCE /* sync_file_range */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -89,6 +91,13 @@ static enum mayday_err host_unlink(struct hal_flash *f, int dirfd, const char *n
 	return errno == ENOENT ? MAYDAY_E_NOTFOUND : MAYDAY_E_IO;
 }
 
+static void host_writeback(struct hal_flash *f, int fd, uint64_t off, uint64_t len)
+{
+	(void)f;
+	if (off <= (uint64_t)INT64_MAX && len <= (uint64_t)INT64_MAX - off)
+		(void)sync_file_range(fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+}
+
 const struct hal_flash_ops hal_flash_host_ops = {
 	.name = "host",
 	.init = host_init,
@@ -99,4 +108,5 @@ const struct hal_flash_ops hal_flash_host_ops = {
 	.fsync = host_fsync,
 	.rename = host_rename,
 	.unlink = host_unlink,
+	.writeback = host_writeback,
 };

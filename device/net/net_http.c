@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The client (see net_http.h). State: the connection (fd, and the SSL over
- * it for TLS), a 4 KiB receive buffer whose unparsed tail carries over
- * between parser calls, the parser of the answer in progress, and the
+ * it for TLS), a 64 KiB receive buffer whose unparsed tail carries over
+ * between parser calls (64 KiB: one read takes the TLS records read ahead,
+ * so a 256 MiB bundle costs a few thousand reads, not 65 thousand), the parser of the answer in progress, and the
  * body span the parser last handed out (a pointer into the receive buffer,
  * valid until the next read). A request is written as one head buffer and
  * then the body; nothing else is ever buffered, so memory is constant.
@@ -20,7 +21,7 @@
 #include "log.h"
 #include "net_conn.h"
 
-#define RBUF_SIZE  4096u
+#define RBUF_SIZE  65536u
 #define HEAD_SIZE  (1024u + NET_HTTP_COOKIES_MAX * (NET_HTTP_COOKIE_MAX + 2u))
 #define HOST_MAX   253u
 #define ADDR_MAX   45u

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The streaming installer (contract in update_install.h). One job struct of
- * fixed size holds every buffer, so memory does not depend on the image.
- * Each step returns an update_status and fills the detail once; the caller
- * of the steps only sequences them. Until the slot is prepared nothing has
- * been written; after that, a failure empties the slot again (best effort:
- * without its manifest it can never verify anyway).
+ * fixed size holds the manifest and the payload reader's ring of fixed
+ * buffers, so memory does not depend on the image. Each step returns an
+ * update_status and fills the detail once; the caller of the steps only
+ * sequences them. Until the slot is prepared nothing has been written; after
+ * that, a failure empties the slot again (best effort: without its manifest
+ * it can never verify anyway).
+ *
+ * The payloads are read and hashed by the pipe's thread (update_pipe.h)
+ * while this thread writes the blocks read before: every flash operation is
+ * still made here, by this thread, in the order of a block-by-block copy.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +22,7 @@
 #include "boot_verify.h"
 #include "mayday/bundle.h"
 #include "update_install.h"
+#include "update_pipe.h"
 #include "update_slot.h"
 
 struct job {
@@ -27,10 +33,10 @@ struct job {
 	void *ctx;
 	struct update_result *res;
 	const char *part;
-	EVP_MD_CTX *md;
+	struct update_pipe *pipe;   /* reads and hashes the payloads */
+	bool reader_failed;         /* the failure is the pipe's: its detail */
 	size_t man_len;
 	uint8_t man[MAYDAY_MANIFEST_MAX];
-	uint8_t buf[UPDATE_COPY_BUF];
 };
 
 static enum update_status fail(struct job *j, enum update_status st, const char *fmt, ...)
@@ -190,52 +196,44 @@ static enum update_status prepare_slot(struct job *j)
 	return UPDATE_OK;
 }
 
-/* Copy one payload into its component, hashing as it goes. */
-static enum update_status copy_payload(struct job *j, struct hal_flash_writer *w,
-				       const struct mayday_trv *t, uint8_t digest[MAYDAY_DIGEST_LEN])
+/* Writes component `i` from the pipe's blocks (read and hashed on its
+ * thread meanwhile); commits it only when its digest matches its TRV. */
+static enum update_status write_component(struct job *j, uint32_t i)
 {
-	uint64_t left = t->size;
-	enum update_status st;
-	enum mayday_err rc;
-	size_t want, got;
-
-	if (EVP_DigestInit_ex(j->md, EVP_sha256(), NULL) != 1)
-		return fail(j, UPDATE_E_INTERNAL, "SHA-256 unavailable");
-	while (left > 0) {
-		want = left < sizeof j->buf ? (size_t)left : sizeof j->buf;
-		st = read_some(j, j->buf, want, &got);
-		if (st != UPDATE_OK)
-			return st;
-		if (got == 0)
-			return fail(j, UPDATE_E_CORRUPTED,
-				    "bundle ends in %s: %llu of %llu bytes missing (byte %llu)",
-				    t->name, (unsigned long long)left, (unsigned long long)t->size,
-				    (unsigned long long)j->res->offset);
-		if (EVP_DigestUpdate(j->md, j->buf, got) != 1)
-			return fail(j, UPDATE_E_INTERNAL, "SHA-256 failed");
-		rc = hal_flash_writer_write(w, j->buf, got);
-		if (rc != MAYDAY_OK)
-			return fail_hal(j, rc, t->name);
-		left -= got;
-	}
-	if (EVP_DigestFinal_ex(j->md, digest, NULL) != 1)
-		return fail(j, UPDATE_E_INTERNAL, "SHA-256 failed");
-	return UPDATE_OK;
-}
-
-static enum update_status write_component(struct job *j, const struct mayday_trv *t)
-{
-	uint8_t digest[MAYDAY_DIGEST_LEN];
+	const struct mayday_trv *t = &j->res->manifest.trv[i];
 	struct hal_flash_writer *w = NULL;
+	struct update_pipe_block b;
 	enum update_status st;
 	enum mayday_err rc;
 
 	rc = hal_flash_writer_open(j->f, j->part, t->name, &w);
 	if (rc != MAYDAY_OK)
 		return fail_hal(j, rc, t->name);
-	st = copy_payload(j, w, t, digest);
-	if (st == UPDATE_OK && memcmp(digest, t->digest, sizeof digest) != 0)
-		st = fail(j, UPDATE_E_CORRUPTED, "%s does not match its TRV (digest)", t->name);
+	for (;;) {
+		st = update_pipe_take(j->pipe, &b);
+		if (st != UPDATE_OK) {
+			j->reader_failed = true;
+			break;
+		}
+		if (b.comp != i) {
+			update_pipe_release(j->pipe);
+			st = fail(j, UPDATE_E_INTERNAL, "payload reader out of step at %s", t->name);
+			break;
+		}
+		if (b.kind == UPDATE_PIPE_END) {
+			update_pipe_release(j->pipe);
+			if (memcmp(b.digest, t->digest, sizeof b.digest) != 0)
+				st = fail(j, UPDATE_E_CORRUPTED, "%s does not match its TRV (digest)",
+					  t->name);
+			break;
+		}
+		rc = hal_flash_writer_write(w, b.data, b.len);
+		update_pipe_release(j->pipe);
+		if (rc != MAYDAY_OK) {
+			st = fail_hal(j, rc, t->name);
+			break;
+		}
+	}
 	if (st != UPDATE_OK) {
 		hal_flash_writer_abort(w);
 		return st;
@@ -250,14 +248,21 @@ static enum update_status write_slot(struct job *j)
 {
 	const struct mayday_manifest *m = &j->res->manifest;
 	enum update_status st = UPDATE_OK;
+	char reader_detail[sizeof j->res->detail];
 	enum mayday_err rc;
+	uint8_t extra;
 	size_t got = 0;
 
+	update_pipe_start(j->pipe, m, j->rd, j->ctx, j->res->offset);
 	for (uint32_t i = 0; i < m->n_trv && st == UPDATE_OK; i++)
-		st = write_component(j, &m->trv[i]);
+		st = write_component(j, i);
+	/* The stream is this thread's again from here on. */
+	update_pipe_stop(j->pipe, &j->res->offset, reader_detail, sizeof reader_detail);
+	if (st != UPDATE_OK && j->reader_failed)
+		snprintf(j->res->detail, sizeof j->res->detail, "%s", reader_detail);
 	if (st != UPDATE_OK)
 		return st;
-	st = read_some(j, j->buf, 1, &got);
+	st = read_some(j, &extra, 1, &got);
 	if (st != UPDATE_OK)
 		return st;
 	if (got != 0)
@@ -293,7 +298,7 @@ enum update_status update_install(struct hal_flash *f, struct hal_rot *rot,
 		return res->status;
 	}
 	j = calloc(1, sizeof *j);
-	if (!j || !(j->md = EVP_MD_CTX_new())) {
+	if (!j || update_pipe_new(&j->pipe) != MAYDAY_OK) {
 		snprintf(res->detail, sizeof res->detail, "out of memory");
 		st = UPDATE_E_INTERNAL;
 		goto out;
@@ -323,7 +328,7 @@ enum update_status update_install(struct hal_flash *f, struct hal_rot *rot,
 	}
 out:
 	if (j)
-		EVP_MD_CTX_free(j->md);
+		update_pipe_free(j->pipe);
 	free(j);
 	res->status = st;
 	return st;

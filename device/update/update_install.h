@@ -4,16 +4,20 @@
  * normal-code slot (DESIGN §7).
  *
  * Input is a byte stream read through a callback, so an HTTP download and a
- * file feed it alike; memory is constant (a manifest buffer and one copy
- * buffer, whatever the image size). Order:
+ * file feed it alike; memory is constant (a manifest buffer and a ring of
+ * UPDATE_PIPE_SLOTS copy buffers, update_pipe.h, whatever the image size).
+ * Order:
  *   1. header, then the signed manifest: vendor signature (RoT anchor), kind
  *      IMAGE with a designated entry, product class equal to the device's,
  *      anti-rollback >= the RoT counter, total size <= max_image_size, names
  *      usable as slot files -- all BEFORE anything is written;
  *   2. a pending trial of the inactive slot is withdrawn (boot state), then
  *      the slot's manifest and every other file are removed;
- *   3. each payload streams into its component through a HAL writer while it
- *      is hashed; it is committed only when size and digest match its TRV;
+ *   3. each payload streams into its component through a HAL writer; it is
+ *      read and hashed on a second thread while the block before is written
+ *      (update_pipe.h: the read callback is then called from that thread,
+ *      one call at a time; every flash operation stays on the caller's);
+ *      it is committed only when size and digest match its TRV;
  *   4. exactly the announced bytes, nothing after: then the manifest is
  *      written into the slot LAST, so a partly written slot never verifies;
  *   5. before_pending, if given, then the slot is marked pending with
@@ -34,7 +38,7 @@
 #include "update_fault.h"
 #include "mayday/manifest.h"
 
-#define UPDATE_COPY_BUF   (64u * 1024u) /* bytes per read of a payload */
+#define UPDATE_COPY_BUF   (128u * 1024u) /* bytes per read of a payload; one ring buffer */
 #define UPDATE_TRIES_DEFAULT 3
 
 /* Read up to `cap` bytes into `buf`; *n = 0 at the end of the stream. Any

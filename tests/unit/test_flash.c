@@ -679,6 +679,26 @@ static void check_ops_count(struct hal_flash *f)
 	assert_int_equal(hal_flash_writer_open(f, HAL_PART_STATE, "w", &w), MAYDAY_OK);
 	hal_flash_writer_abort(w);
 	assert_int_equal(hal_flash_ops_count(f), c0 + 16);
+	/* a large file: its writeback is started as it grows (a hint), which
+	 * is no counted operation: two writes, then the commit's three */
+	{
+		uint8_t *big = calloc(1, HAL_FLASH_WRITEBACK_CHUNK);
+		struct hal_flash_reader *r = NULL;
+		uint64_t size = 0;
+
+		assert_non_null(big);
+		assert_int_equal(hal_flash_writer_open(f, HAL_PART_STATE, "big", &w), MAYDAY_OK);
+		assert_int_equal(hal_flash_writer_write(w, big, HAL_FLASH_WRITEBACK_CHUNK), MAYDAY_OK);
+		assert_int_equal(hal_flash_writer_write(w, big, HAL_FLASH_WRITEBACK_CHUNK), MAYDAY_OK);
+		assert_int_equal(hal_flash_ops_count(f), c0 + 18);
+		assert_int_equal(hal_flash_writer_commit(w), MAYDAY_OK);
+		assert_int_equal(hal_flash_ops_count(f), c0 + 21);
+		assert_int_equal(hal_flash_reader_open(f, HAL_PART_STATE, "big", &r, &size), MAYDAY_OK);
+		assert_int_equal(size, 2 * (uint64_t)HAL_FLASH_WRITEBACK_CHUNK);
+		hal_flash_reader_close(r);
+		assert_int_equal(hal_flash_remove(f, HAL_PART_STATE, "big"), MAYDAY_OK);
+		free(big);
+	}
 }
 
 static void test_ops_count(void **state)

@@ -4,7 +4,7 @@
 add_library(update_fixture STATIC ${CMAKE_CURRENT_LIST_DIR}/test_update_fixture.c)
 target_link_libraries(update_fixture PUBLIC boot_fixture mayday_update)
 
-foreach(t test_update_install test_update_powercut)
+foreach(t test_update_install test_update_powercut test_update_pipe)
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
   target_link_libraries(${t} PRIVATE update_fixture)
   add_test(NAME ${t} COMMAND ${t})
