@@ -6,7 +6,6 @@
  * to. Stopping is an event made active from the stopping thread (evthread),
  * so evhttp is only ever touched by the loop thread while it runs.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,22 +14,19 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
-#include <event2/thread.h>
 
 #include "log.h"
 #include "srv_admin.h"
+#include "srv_evloop.h"
 #include "srv_ingest.h"
 
 #define ADMIN_BACKLOG 64
 
 struct srv_admin {
-	struct event_base *evb;
+	struct srv_evloop loop;
 	struct evhttp *http;
-	struct event *halt;
 	struct store *st;
 	struct srv_metrics_src src;
-	pthread_t thread;
-	int started;
 	char bound[SRV_ADDR_TEXT_MAX + 1];
 };
 
@@ -75,27 +71,9 @@ static void on_other(struct evhttp_request *req, void *arg)
 	reply(req, 404, "Not Found", "the only resource is GET " SRV_ADMIN_PATH);
 }
 
-static void on_halt(evutil_socket_t fd, short what, void *arg)
-{
-	struct srv_admin *a = arg;
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(a->evb);
-}
-
-static void *loop_main(void *arg)
-{
-	struct srv_admin *a = arg;
-	event_base_dispatch(a->evb);
-	return NULL;
-}
-
 enum mayday_err srv_admin_start(struct srv_admin *a)
 {
-	if (pthread_create(&a->thread, NULL, loop_main, a) != 0)
-		return MAYDAY_E_INTERNAL;
-	a->started = 1;
-	return MAYDAY_OK;
+	return srv_evloop_start(&a->loop);
 }
 
 const char *srv_admin_bound(const struct srv_admin *a)
@@ -107,17 +85,10 @@ void srv_admin_destroy(struct srv_admin *a)
 {
 	if (a == NULL)
 		return;
-	if (a->started) {
-		event_active(a->halt, EV_READ, 0);
-		pthread_join(a->thread, NULL);
-		a->started = 0;
-	}
+	srv_evloop_stop(&a->loop);
 	if (a->http != NULL)
 		evhttp_free(a->http);   /* closes the listening socket and every connection */
-	if (a->halt != NULL)
-		event_free(a->halt);
-	if (a->evb != NULL)
-		event_base_free(a->evb);
+	srv_evloop_free(&a->loop);
 	store_close(a->st);
 	free(a);
 }
@@ -129,7 +100,7 @@ static enum mayday_err bind_listener(struct srv_admin *a, const struct srv_addr 
 	struct sockaddr_storage got;
 	socklen_t got_len = sizeof(got);
 	struct evconnlistener *lev = evconnlistener_new_bind(
-		a->evb, NULL, NULL,
+		a->loop.evb, NULL, NULL,
 		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, ADMIN_BACKLOG,
 		(const struct sockaddr *)&addr->ss, (int)addr->len);
 	if (lev == NULL) {
@@ -163,10 +134,7 @@ enum mayday_err srv_admin_open(struct srv_admin **out, const struct srv_admin_op
 		goto fail;
 	}
 	err = MAYDAY_E_INTERNAL;
-	/* The stopping thread makes `halt` active on this base. */
-	if (evthread_use_pthreads() != 0 || (a->evb = event_base_new()) == NULL ||
-	    (a->http = evhttp_new(a->evb)) == NULL ||
-	    (a->halt = event_new(a->evb, -1, 0, on_halt, a)) == NULL ||
+	if (srv_evloop_init(&a->loop) != MAYDAY_OK || (a->http = evhttp_new(a->loop.evb)) == NULL ||
 	    evhttp_set_cb(a->http, SRV_ADMIN_PATH, on_metrics, a) != 0) {
 		log_warnx("admin listener: cannot set up its event loop");
 		goto fail;

@@ -25,7 +25,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +42,12 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
-#include <event2/thread.h>
 #include <openssl/ssl.h>
 
 #include "api/api_token.h"
 #include "log.h"
 #include "srv_api_listen.h"
+#include "srv_evloop.h"
 #include "srv_api_tls.h"
 #include "srv_ingest.h"
 
@@ -77,16 +76,13 @@ struct conn {
 };
 
 struct srv_api_listen {
-	struct event_base *evb;
-	struct event *halt;
+	struct srv_evloop loop;
 	struct ep unix_ep, tcp_ep;
 	struct store *st;
 	struct api_ctx ctx;
 	unsigned max_conns, timeout_s;
 	enum api_role socket_role;
 	uid_t self;                  /* maydayd's effective uid: admin on the socket */
-	pthread_t thread;
-	int started;
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int made_socket;             /* ours to unlink at the end */
 	char bound[SRV_ADDR_TEXT_MAX + 1];
@@ -444,7 +440,7 @@ static void admit(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	const struct timeval tv = {(time_t)ep->a->timeout_s, 0};
-	if ((c->deadline = evtimer_new(ep->a->evb, on_deadline, c)) == NULL ||
+	if ((c->deadline = evtimer_new(ep->a->loop.evb, on_deadline, c)) == NULL ||
 	    evtimer_add(c->deadline, &tv) != 0)
 		evhttp_connection_free(c->evcon);
 }
@@ -545,7 +541,7 @@ static int open_unix(struct srv_api_listen *a, const struct srv_api_listen_opts 
 	}
 	mode_t old = umask(0117);
 	struct evconnlistener *lev = evconnlistener_new_bind(
-		a->evb, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, API_BACKLOG,
+		a->loop.evb, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, API_BACKLOG,
 		(struct sockaddr *)&sun, (int)sizeof(sun));
 	int saved = errno;
 	umask(old);
@@ -566,7 +562,7 @@ static int open_tcp(struct srv_api_listen *a, const struct srv_api_listen_opts *
 					      &a->tcp_ep.tls, err, cap) != MAYDAY_OK)
 		return -1;
 	struct evconnlistener *lev = evconnlistener_new_bind(
-		a->evb, NULL, NULL,
+		a->loop.evb, NULL, NULL,
 		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, API_BACKLOG,
 		(const struct sockaddr *)&o->listen->ss, (int)o->listen->len);
 	if (lev != NULL &&
@@ -577,27 +573,9 @@ static int open_tcp(struct srv_api_listen *a, const struct srv_api_listen_opts *
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-static void on_halt(evutil_socket_t fd, short what, void *arg)
-{
-	struct srv_api_listen *a = arg;
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(a->evb);
-}
-
-static void *loop_main(void *arg)
-{
-	struct srv_api_listen *a = arg;
-	event_base_dispatch(a->evb);
-	return NULL;
-}
-
 enum mayday_err srv_api_listen_start(struct srv_api_listen *a)
 {
-	if (pthread_create(&a->thread, NULL, loop_main, a) != 0)
-		return MAYDAY_E_INTERNAL;
-	a->started = 1;
-	return MAYDAY_OK;
+	return srv_evloop_start(&a->loop);
 }
 
 const char *srv_api_listen_bound(const struct srv_api_listen *a)
@@ -614,11 +592,7 @@ void srv_api_listen_destroy(struct srv_api_listen *a)
 {
 	if (a == NULL)
 		return;
-	if (a->started) {
-		event_active(a->halt, EV_READ, 0);
-		pthread_join(a->thread, NULL);
-		a->started = 0;
-	}
+	srv_evloop_stop(&a->loop);
 	/* evhttp_free closes every connection (on_close counts each out)
 	 * and the listening sockets. */
 	if (a->unix_ep.http != NULL)
@@ -628,10 +602,7 @@ void srv_api_listen_destroy(struct srv_api_listen *a)
 	if (a->made_socket)
 		(void)unlink(a->sock_path);
 	SSL_CTX_free(a->tcp_ep.tls);
-	if (a->halt != NULL)
-		event_free(a->halt);
-	if (a->evb != NULL)
-		event_base_free(a->evb);
+	srv_evloop_free(&a->loop);
 	store_close(a->st);
 	free(a);
 }
@@ -641,7 +612,7 @@ static int setup_ep(struct srv_api_listen *a, struct ep *ep, enum kind kind,
 {
 	ep->a = a;
 	ep->kind = kind;
-	if ((ep->http = evhttp_new(a->evb)) == NULL)
+	if ((ep->http = evhttp_new(a->loop.evb)) == NULL)
 		return -1;
 	evhttp_set_bevcb(ep->http, make_bev, ep);
 	evhttp_set_max_headers_size(ep->http, (ev_ssize_t)o->max_header);
@@ -698,9 +669,7 @@ enum mayday_err srv_api_listen_open(struct srv_api_listen **out,
 	}
 	a->ctx = (struct api_ctx){.st = a->st, .cfg = o->api};
 	e = MAYDAY_E_INTERNAL;
-	/* The stopping thread makes `halt` active on this base. */
-	if (evthread_use_pthreads() != 0 || (a->evb = event_base_new()) == NULL ||
-	    (a->halt = event_new(a->evb, -1, 0, on_halt, a)) == NULL ||
+	if (srv_evloop_init(&a->loop) != MAYDAY_OK ||
 	    (want_unix && setup_ep(a, &a->unix_ep, K_UNIX, o) != 0) ||
 	    (want_tcp && setup_ep(a, &a->tcp_ep, K_TCP, o) != 0)) {
 		snprintf(err, err_cap, "api: cannot set up its event loop");
