@@ -68,6 +68,11 @@ int ctl_call(struct ctl *c, const char *method, const char *path, const void *bo
 /* As ctl_call, a JSON body (taken, freed here). */
 int ctl_call_json(struct ctl *c, const char *method, const char *path, json_t *body, int pass,
 		  struct ctl_answer *a);
+/* GET `path` for a table: CTL_OK with *a filled, a->json set, for the
+ * caller to render; under --json the answer is printed here instead and *a
+ * left cleared (a->json NULL, the print's exit code returned); errors as
+ * ctl_call. */
+int ctl_get_table(struct ctl *c, const char *path, struct ctl_answer *a);
 /* The API's error answer reported (ctl_error) and its exit code. */
 int ctl_api_error(struct ctl *c, const struct ctl_answer *a);
 /* Reports an error once: under --json {"error":{"code","message"}} on

@@ -145,6 +145,16 @@ int ctl_call_json(struct ctl *c, const char *method, const char *path, json_t *b
 	return rc;
 }
 
+int ctl_get_table(struct ctl *c, const char *path, struct ctl_answer *a)
+{
+	int rc = ctl_call(c, "GET", path, NULL, 0, NULL, 0, a);
+	if (rc != CTL_OK || !c->json)
+		return rc;
+	rc = ctl_json_print(json_incref(a->json));
+	ctl_answer_clear(a);
+	return rc;
+}
+
 void ctl_call_done(struct ctl *c)
 {
 	if (c->tr != NULL)

@@ -41,14 +41,9 @@ static void row(const json_t *d)
 static int counts(struct ctl *c)
 {
 	struct ctl_answer a;
-	int rc = ctl_call(c, "GET", "/v1/devices/counts", NULL, 0, NULL, 0, &a);
-	if (rc != CTL_OK)
+	int rc = ctl_get_table(c, "/v1/devices/counts", &a);
+	if (rc != CTL_OK || a.json == NULL)
 		return rc;
-	if (c->json) {
-		rc = ctl_json_print(json_incref(a.json));
-		ctl_answer_clear(&a);
-		return rc;
-	}
 	ctl_line("%-32s %9lld", "total", ctl_jint(a.json, "total"));
 	ctl_line("%-32s %9lld", "needs maintenance", ctl_jint(a.json, "needs_maintenance"));
 	ctl_line("%-32s %9lld", "revoked", ctl_jint(a.json, "revoked"));

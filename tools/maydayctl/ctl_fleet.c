@@ -59,14 +59,9 @@ static const char *key_name(const char *by)
 static int anomalies(struct ctl *c)
 {
 	struct ctl_answer a;
-	int rc = ctl_call(c, "GET", "/v1/fleet/anomalies", NULL, 0, NULL, 0, &a);
-	if (rc != CTL_OK)
+	int rc = ctl_get_table(c, "/v1/fleet/anomalies", &a);
+	if (rc != CTL_OK || a.json == NULL)
 		return rc;
-	if (c->json) {
-		rc = ctl_json_print(json_incref(a.json));
-		ctl_answer_clear(&a);
-		return rc;
-	}
 	ctl_line("%-8s %-14s %-32s %7s %9s %-20s %s", "ID", "CLASS", "COMPONENT", "DEVICES",
 		 "WINDOW", "DETECTED", "PAUSED");
 	size_t i;

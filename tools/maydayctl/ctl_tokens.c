@@ -15,14 +15,9 @@
 static int list(struct ctl *c)
 {
 	struct ctl_answer a;
-	int rc = ctl_call(c, "GET", "/v1/tokens", NULL, 0, NULL, 0, &a);
-	if (rc != CTL_OK)
+	int rc = ctl_get_table(c, "/v1/tokens", &a);
+	if (rc != CTL_OK || a.json == NULL)
 		return rc;
-	if (c->json) {
-		rc = ctl_json_print(json_incref(a.json));
-		ctl_answer_clear(&a);
-		return rc;
-	}
 	ctl_line("%-20s %-24s %-8s %-20s %-20s %s", "ID", "NAME", "ROLE", "CREATED", "LAST USED",
 		 "REVOKED");
 	size_t i;
