@@ -15,8 +15,11 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -65,7 +68,87 @@ enum mayday_err mayday_key_load_private(const char *path, EVP_PKEY **out)
 	return accept_key(k, out);
 }
 
+/*
+ * The fast path. OpenSSL 3's PEM reader goes through its DECODER machinery
+ * (about 0.5 ms a key, docs/performance.md), which is what a key-cache miss
+ * in maydayd paid. Nearly every key mayday stores is the one PEM form
+ * mayday_key_public_to_pem writes: "PUBLIC KEY", 64-column base64 of the
+ * 91-byte SubjectPublicKeyInfo of a P-256 key with its point uncompressed.
+ * That form is recognised byte for byte -- the fixed 26-byte DER header,
+ * then 0x04 and the two coordinates -- and the point handed to
+ * EVP_PKEY_fromdata, whose EC import refuses a point that is not on the
+ * curve (the curve's cofactor is 1, so on the curve is in the group).
+ * Anything else, and any refusal, goes to the general path, which decides
+ * exactly as before: the fast path only ever accepts what it would.
+ */
+#define SPKI_P256_LEN 91
+#define SPKI_P256_B64 124 /* 4 * ceil(91 / 3), ending "==" */
+static const char pem_begin[] = "-----BEGIN PUBLIC KEY-----";
+static const char pem_end[] = "-----END PUBLIC KEY-----";
+static const uint8_t spki_p256_header[] = {
+	0x30, 0x59,					    /* SEQUENCE, 89 */
+	0x30, 0x13,					    /* SEQUENCE, 19 */
+	0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,	    /* id-ecPublicKey */
+	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, /* prime256v1 */
+	0x03, 0x42, 0x00,				    /* BIT STRING, 66, no unused bits */
+};
+
+enum mayday_err mayday_key_p256_from_pem(const uint8_t *pem, size_t len, EVP_PKEY **out)
+{
+	char b64[SPKI_P256_B64 + 1];
+	uint8_t der[SPKI_P256_B64 / 4 * 3];
+	size_t i, n = 0, hlen = sizeof(pem_begin) - 1, elen = sizeof(pem_end) - 1;
+	char point_group[] = "prime256v1";
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *k = NULL;
+
+	if (!out || (!pem && len))
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	if (len < hlen + elen || memcmp(pem, pem_begin, hlen) != 0)
+		return MAYDAY_E_UNSUPPORTED;
+	for (i = hlen; i < len && pem[i] != '-'; i++) {
+		if (pem[i] == '\n' || pem[i] == '\r')
+			continue;
+		if (n == SPKI_P256_B64)
+			return MAYDAY_E_UNSUPPORTED;
+		b64[n++] = (char)pem[i];
+	}
+	if (n != SPKI_P256_B64 || len - i < elen || memcmp(pem + i, pem_end, elen) != 0 ||
+	    b64[n - 1] != '=' || b64[n - 2] != '=')
+		return MAYDAY_E_UNSUPPORTED;
+	b64[n] = '\0';
+	/* EVP_DecodeBlock refuses characters outside base64 and counts the
+	 * padding as data: 93 bytes of which the last two are the "==". */
+	if (EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n) != (int)sizeof(der) ||
+	    memcmp(der, spki_p256_header, sizeof(spki_p256_header)) != 0 ||
+	    der[sizeof(spki_p256_header)] != 0x04)
+		return MAYDAY_E_UNSUPPORTED;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, point_group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+						      der + sizeof(spki_p256_header),
+						      SPKI_P256_LEN - sizeof(spki_p256_header));
+	params[2] = OSSL_PARAM_construct_end();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!ctx)
+		return MAYDAY_E_NOMEM;
+	if (EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		k = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return accept_key(k, out);
+}
+
 enum mayday_err mayday_key_public_from_pem(const uint8_t *pem, size_t len, EVP_PKEY **out)
+{
+	if (mayday_key_p256_from_pem(pem, len, out) == MAYDAY_OK)
+		return MAYDAY_OK;
+	return mayday_key_public_from_pem_openssl(pem, len, out);
+}
+
+enum mayday_err mayday_key_public_from_pem_openssl(const uint8_t *pem, size_t len, EVP_PKEY **out)
 {
 	EVP_PKEY *k = NULL;
 	X509 *cert = NULL;

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -294,6 +295,150 @@ static void test_refusals(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* The PEM of a 91-byte SPKI, as mayday_key_public_to_pem lays it out. */
+static void spki_pem(const uint8_t der[91], char *pem, size_t cap)
+{
+	char b64[125];
+	int n = EVP_EncodeBlock((unsigned char *)b64, der, 91);
+
+	assert_int_equal(n, 124);
+	snprintf(pem, cap, "-----BEGIN PUBLIC KEY-----\n%.64s\n%s\n-----END PUBLIC KEY-----\n", b64,
+		 b64 + 64);
+}
+
+/* tv_pub_pem's SPKI, to damage. */
+static void tv_spki(uint8_t der[91])
+{
+	EVP_PKEY *k = tv_pub();
+	unsigned char *p = der;
+
+	assert_int_equal(i2d_PUBKEY(k, NULL), 91);
+	assert_int_equal(i2d_PUBKEY(k, &p), 91);
+	EVP_PKEY_free(k);
+}
+
+static bool verifies(EVP_PKEY *pub, const uint8_t *sig, size_t sig_len, const char *msg)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int r;
+
+	assert_non_null(md);
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub), 1);
+	r = EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)msg, strlen(msg));
+	EVP_MD_CTX_free(md);
+	return r == 1;
+}
+
+/* The fast path (mayday_key_p256_from_pem) gives the key the OpenSSL PEM
+ * readers give, and takes nothing they would not: other curves, other
+ * forms and off-curve points are either refused by it or left to them. */
+static void test_public_fast_path(void **state)
+{
+	const uint8_t *pem = (const uint8_t *)tv_pub_pem;
+	EVP_PKEY *k = tv_key(), *fast = NULL, *slow = NULL, *p = NULL;
+	EVP_PKEY *p384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	uint8_t der[91], bad[91], sig[80];
+	size_t sig_len = sizeof(sig);
+	char text[512], crlf[512];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	BIO *b;
+
+	(void)state;
+	assert_int_equal(mayday_key_p256_from_pem(pem, strlen(tv_pub_pem), &fast), MAYDAY_OK);
+	assert_int_equal(mayday_key_public_from_pem_openssl(pem, strlen(tv_pub_pem), &slow),
+			 MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(fast, slow), 1);
+	assert_int_equal(EVP_PKEY_eq(fast, k), 1);
+
+	/* The same signatures verify under both, the same tampering fails. */
+	assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k), 1);
+	assert_int_equal(EVP_DigestSign(md, sig, &sig_len, (const unsigned char *)"distress", 8),
+			 1);
+	assert_true(verifies(fast, sig, sig_len, "distress"));
+	assert_true(verifies(slow, sig, sig_len, "distress"));
+	assert_false(verifies(fast, sig, sig_len, "distresS"));
+	assert_false(verifies(slow, sig, sig_len, "distresS"));
+	EVP_PKEY_free(fast);
+	EVP_PKEY_free(slow);
+	fast = slow = NULL;
+
+	/* CRLF line ends are the same form. */
+	size_t j = 0;
+	for (const char *c = tv_pub_pem; *c; c++) {
+		if (*c == '\n')
+			crlf[j++] = '\r';
+		crlf[j++] = *c;
+	}
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)crlf, j, &p), MAYDAY_OK);
+	EVP_PKEY_free(p);
+	p = NULL;
+
+	/* The layout the test builds is tv_pub_pem's, so the damage below is
+	 * all that differs. */
+	tv_spki(der);
+	spki_pem(der, text, sizeof(text));
+	assert_string_equal(text, tv_pub_pem);
+
+	/* A point off the curve: refused by the fast path and by the whole. */
+	memcpy(bad, der, sizeof(bad));
+	bad[90] ^= 0x01;
+	spki_pem(bad, text, sizeof(text));
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_KEY);
+	assert_null(p);
+	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_KEY);
+	assert_null(p);
+
+	/* Another curve's OID (1.2.840.10045.3.1.6), a compressed point, a
+	 * header length changed: not the form, left to the readers, refused. */
+	static const struct {
+		size_t at;
+		uint8_t xor;
+	} damage[] = {{22, 0x01}, {26, 0x06}, {1, 0x01}, {5, 0x01}};
+	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		memcpy(bad, der, sizeof(bad));
+		bad[damage[i].at] ^= damage[i].xor;
+		spki_pem(bad, text, sizeof(text));
+		assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+				 MAYDAY_E_UNSUPPORTED);
+		assert_null(p);
+		assert_int_equal(mayday_key_public_from_pem((const uint8_t *)text, strlen(text), &p),
+				 MAYDAY_E_KEY);
+		assert_null(p);
+	}
+
+	/* A P-384 key, a truncated PEM, a leading blank, junk in the base64. */
+	b = BIO_new(BIO_s_mem());
+	assert_int_equal(PEM_write_bio_PUBKEY(b, p384), 1);
+	char *p384_pem;
+	long n = BIO_get_mem_data(b, &p384_pem);
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)p384_pem, (size_t)n, &p),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)p384_pem, (size_t)n, &p),
+			 MAYDAY_E_KEY);
+	BIO_free(b);
+	assert_int_equal(mayday_key_p256_from_pem(pem, strlen(tv_pub_pem) - 30, &p),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(mayday_key_public_from_pem(pem, strlen(tv_pub_pem) - 30, &p),
+			 MAYDAY_E_KEY);
+	snprintf(text, sizeof(text), " %s", tv_pub_pem);
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_UNSUPPORTED);
+	snprintf(text, sizeof(text), "%s", tv_pub_pem);
+	text[40] = '*';
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_KEY);
+	assert_null(p);
+	assert_int_equal(mayday_key_p256_from_pem(NULL, 0, &p), MAYDAY_E_UNSUPPORTED);
+
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(p384);
+	EVP_PKEY_free(k);
+}
+
 static void test_digest_helpers(void **state)
 {
 	uint8_t d[MAYDAY_DIGEST_LEN];
@@ -327,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modes_and_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_public_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test(test_public_fast_path),
 		cmocka_unit_test(test_digest_helpers),
 	};
 

@@ -29,6 +29,18 @@ MAYDAY_NODISCARD enum mayday_err mayday_key_load_public(const char *path, EVP_PK
 /* Same from memory (PEM text, not NUL-terminated necessarily; at most 64 KiB). */
 MAYDAY_NODISCARD enum mayday_err mayday_key_public_from_pem(const uint8_t *pem, size_t len,
 							     EVP_PKEY **out);
+/* The two halves of mayday_key_public_from_pem, for its tests and benchmark.
+ * mayday_key_p256_from_pem reads only the form mayday_key_public_to_pem
+ * writes ("PUBLIC KEY" at offset 0, the 91-byte uncompressed P-256
+ * SubjectPublicKeyInfo), without OpenSSL's PEM decoders: MAYDAY_E_UNSUPPORTED
+ * for any other text, MAYDAY_E_KEY for a point not on the curve.
+ * mayday_key_public_from_pem_openssl is the general path through OpenSSL's
+ * PEM readers (a key or a certificate). mayday_key_public_from_pem tries the
+ * first, then the second for whatever the first did not accept. */
+MAYDAY_NODISCARD enum mayday_err mayday_key_p256_from_pem(const uint8_t *pem, size_t len,
+							   EVP_PKEY **out);
+MAYDAY_NODISCARD enum mayday_err mayday_key_public_from_pem_openssl(const uint8_t *pem, size_t len,
+								     EVP_PKEY **out);
 /* PEM of the public half, NUL-terminated, into the caller's buffer. */
 MAYDAY_NODISCARD enum mayday_err mayday_key_public_to_pem(EVP_PKEY *key, char *out, size_t cap,
 							   size_t *out_len);
