@@ -30,6 +30,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$here/device_latency.sh" "$build"
 "$here/fleet.sh" "$build"
 "$here/api_reads.sh" "$build"
+"$here/key_load.sh" "$build"
 echo "== IPsec ingest: not measured (the SeGW tunnel runs user-space ESP, kernel-libipsec; its rate would be strongSwan's, not maydayd's)"
 
 # ---- the results document ----------------------------------------------------
