@@ -15,10 +15,6 @@
  * latest indication is looked up for those candidates only, not for every
  * device: at 100k devices and 1M indications the count of an image filter
  * went from 1.4 s to 0.3 s (bench/api_reads.sh).
- *
- * Revocation (devices.revoked_at / revoked_by) arrives with the write part's
- * schema version; until a store has those columns, devices read as never
- * revoked, so these reads work on either side of that migration.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,31 +49,13 @@
 
 _Static_assert(STORE_SQLITE_DEVICE_NCOLS == 11, "the API's device columns follow the base row's");
 
-static bool has_revocation(struct store_sqlite *s)
-{
-	sqlite3_stmt *q = NULL;
-	bool has = false;
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info('devices')"
-			       " WHERE name = 'revoked_at'", -1, &q, NULL) == SQLITE_OK)
-		has = sqlite3_step(q) == SQLITE_ROW;
-	sqlite3_finalize(q);
-	return has;
-}
-
 /* The columns after the base row: revoked_at, revoked_by, image version,
  * first failed component of the latest signed indication. */
-static const char *device_extra(bool revocation)
-{
-	return revocation
-		? ", coalesce(d.revoked_at, 0), coalesce(d.revoked_by, ''),"
-		  " (SELECT image_version FROM indications WHERE id = " LATEST_SIGNED "),"
-		  " (SELECT name FROM failed_components WHERE indication_id = " LATEST_SIGNED
-		  "  ORDER BY idx LIMIT 1) FROM devices d"
-		: ", 0, '',"
-		  " (SELECT image_version FROM indications WHERE id = " LATEST_SIGNED "),"
-		  " (SELECT name FROM failed_components WHERE indication_id = " LATEST_SIGNED
-		  "  ORDER BY idx LIMIT 1) FROM devices d";
-}
+#define DEVICE_EXTRA                                                                   \
+	", coalesce(d.revoked_at, 0), coalesce(d.revoked_by, ''),"                     \
+	" (SELECT image_version FROM indications WHERE id = " LATEST_SIGNED "),"       \
+	" (SELECT name FROM failed_components WHERE indication_id = " LATEST_SIGNED    \
+	"  ORDER BY idx LIMIT 1) FROM devices d"
 
 static void api_device_row(sqlite3_stmt *q, struct store_api_device *r)
 {
@@ -136,7 +114,7 @@ enum mayday_err store_sqlite_devices_page(struct store *st, const struct store_d
 	}
 	int n = snprintf(sql, sizeof(sql), "%s%s%s AND (?8 IS NULL OR d.id > ?8)"
 			 " ORDER BY d.id LIMIT ?9", STORE_SQLITE_DEVICE_SELECT,
-			 device_extra(has_revocation(s)), DEVICE_WHERE);
+			 DEVICE_EXTRA, DEVICE_WHERE);
 	if (n < 0 || (size_t)n >= sizeof(sql))
 		return MAYDAY_E_INTERNAL;
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
@@ -163,7 +141,7 @@ enum mayday_err store_sqlite_api_device(struct store *st, const char *device_id,
 	sqlite3_stmt *q = NULL;
 	char sql[4096];
 	int n = snprintf(sql, sizeof(sql), "%s%s WHERE d.id = ?1", STORE_SQLITE_DEVICE_SELECT,
-			 device_extra(has_revocation(s)));
+			 DEVICE_EXTRA);
 	if (n < 0 || (size_t)n >= sizeof(sql))
 		return MAYDAY_E_INTERNAL;
 	int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
@@ -182,11 +160,9 @@ enum mayday_err store_sqlite_device_counts(struct store *st, struct store_device
 	sqlite3_stmt *q = NULL;
 	int rc;
 	memset(out, 0, sizeof(*out));
-	rc = sqlite3_prepare_v2(s->db, has_revocation(s)
-		? "SELECT count(*), coalesce(sum(state IN " MAINTENANCE_STATES "), 0),"
-		  " count(revoked_at) FROM devices"
-		: "SELECT count(*), coalesce(sum(state IN " MAINTENANCE_STATES "), 0), 0"
-		  " FROM devices", -1, &q, NULL);
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT count(*), coalesce(sum(state IN " MAINTENANCE_STATES "), 0),"
+				" count(revoked_at) FROM devices", -1, &q, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		out->total = (uint64_t)sqlite3_column_int64(q, 0);
 		out->needs_maintenance = (uint64_t)sqlite3_column_int64(q, 1);
