@@ -7,7 +7,7 @@
  * STORE: reads always, writes only while no maydayd holds the store).
  *
  * The command table below is the list of commands and their --help;
- * docs/man/maydayctl.1 says the same for a reader. --json may stand
+ * docs/man/maydayctl.8 says the same for a reader. --json may stand
  * anywhere on the line (before "--"): it is taken out here, so the
  * commands never see it. "--help" (or -h) after a command prints that
  * command's usage to stdout and exits 0.
