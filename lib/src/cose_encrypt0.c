@@ -20,6 +20,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "algs.h"
 #include "cbor_det.h"
 #include "cose_encrypt0.h"
 #include "cose_hdr.h"
@@ -67,13 +68,16 @@ static enum mayday_err gcm(int enc, const uint8_t *key, const uint8_t *nonce,
 			   const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
 			   uint8_t *out, uint8_t tag[MAYDAY_PSK_TAG_LEN])
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	const EVP_CIPHER *aes = algs_aes_256_gcm();
+	EVP_CIPHER_CTX *ctx;
 	enum mayday_err err = MAYDAY_E_INTERNAL;
 	int n;
 
-	if (!ctx)
+	if (!aes)
+		return MAYDAY_E_INTERNAL;
+	if (!(ctx = EVP_CIPHER_CTX_new()))
 		return MAYDAY_E_NOMEM;
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
+	if (EVP_CipherInit_ex(ctx, aes, NULL, NULL, NULL, enc) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, MAYDAY_PSK_IV_LEN, NULL) != 1 ||
 	    EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1 ||
 	    EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)

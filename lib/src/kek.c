@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "algs.h"
 #include "mayday/file.h"
 #include "mayday/kek.h"
 
@@ -61,13 +62,16 @@ enum mayday_err mayday_kek_load(const char *path, uint8_t kek[MAYDAY_KEK_LEN])
 static enum mayday_err gcm(int enc, const uint8_t *kek, const uint8_t *nonce, const uint8_t *aad,
 			   size_t aad_len, const uint8_t *in, uint8_t *out, uint8_t *tag)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	const EVP_CIPHER *aes = algs_aes_256_gcm();
+	EVP_CIPHER_CTX *ctx;
 	enum mayday_err err = MAYDAY_E_INTERNAL;
 	int n = 0;
 
-	if (!ctx)
+	if (!aes)
+		return MAYDAY_E_INTERNAL;
+	if (!(ctx = EVP_CIPHER_CTX_new()))
 		return MAYDAY_E_NOMEM;
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
+	if (EVP_CipherInit_ex(ctx, aes, NULL, NULL, NULL, enc) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) != 1 ||
 	    EVP_CipherInit_ex(ctx, NULL, NULL, kek, nonce, enc) != 1 ||
 	    (aad_len && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1) ||

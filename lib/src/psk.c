@@ -22,6 +22,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "algs.h"
 #include "cose_encrypt0.h"
 #include "mayday/psk.h"
 
@@ -68,7 +69,7 @@ static enum mayday_err hkdf(EVP_KDF *kdf, const uint8_t *psk, size_t psk_len,
 enum mayday_err mayday_psk_derive(const uint8_t *psk, size_t psk_len, const uint8_t *kid,
 				  size_t kid_len, struct mayday_psk_keys *keys)
 {
-	EVP_KDF *kdf = NULL;
+	EVP_KDF *kdf = algs_hkdf();
 	enum mayday_err err;
 
 	if (!keys)
@@ -79,11 +80,8 @@ enum mayday_err mayday_psk_derive(const uint8_t *psk, size_t psk_len, const uint
 	if (psk_len != MAYDAY_PSK_LEN || kid_len < MAYDAY_PSK_KID_MIN ||
 	    kid_len > MAYDAY_PSK_KID_MAX)
 		return MAYDAY_E_KEY;
-	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	if (!kdf) {
-		ERR_clear_error();
+	if (!kdf)
 		return MAYDAY_E_INTERNAL;
-	}
 	err = hkdf(kdf, psk, psk_len, kid, kid_len, info_request_key, keys->request_key,
 		   sizeof(keys->request_key));
 	if (!err)
@@ -92,7 +90,6 @@ enum mayday_err mayday_psk_derive(const uint8_t *psk, size_t psk_len, const uint
 	if (!err)
 		err = hkdf(kdf, psk, psk_len, kid, kid_len, info_response_key, keys->response_key,
 			   sizeof(keys->response_key));
-	EVP_KDF_free(kdf);
 	if (err) {
 		mayday_psk_keys_wipe(keys);
 		return err;
