@@ -10,6 +10,7 @@
  * is released.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +76,24 @@ enum mayday_err mayday_key_load_private(const char *path, EVP_PKEY **out)
  * mayday_key_public_to_pem writes: "PUBLIC KEY", 64-column base64 of the
  * 91-byte SubjectPublicKeyInfo of a P-256 key with its point uncompressed.
  * That form is recognised byte for byte -- the fixed 26-byte DER header,
- * then 0x04 and the two coordinates -- and the point handed to
- * EVP_PKEY_fromdata, whose EC import refuses a point that is not on the
- * curve (the curve's cofactor is 1, so on the curve is in the group).
- * Anything else, and any refusal, goes to the general path, which decides
- * exactly as before: the fast path only ever accepts what it would.
+ * then 0x04 and the two coordinates -- and only the point is new per key.
+ *
+ * Building a key with EVP_PKEY_fromdata builds the P-256 group each time
+ * (most of its ~100 µs), so the key is made instead from a prepared
+ * public-only P-256 key, the template: EVP_PKEY_dup copies it (the named
+ * group is shared, not rebuilt) and EVP_PKEY_set1_encoded_public_key sets
+ * the point. That decodes it with EC_POINT_oct2point, which refuses
+ * coordinates not below the field prime and a point that is not on the
+ * curve (the curve's cofactor is 1, so on the curve is in the group); the
+ * point at infinity has no 65-byte uncompressed form, so it never gets
+ * there. The template is made once per process (pthread_once), read
+ * concurrently by EVP_PKEY_dup and never changed, and lives as long as the
+ * process. Anything else, and any refusal, goes to the general path, which
+ * decides exactly as before: the fast path only ever accepts what it would.
  */
 #define SPKI_P256_LEN 91
 #define SPKI_P256_B64 124 /* 4 * ceil(91 / 3), ending "==" */
+#define P256_POINT_LEN 65 /* 0x04 || x || y */
 static const char pem_begin[] = "-----BEGIN PUBLIC KEY-----";
 static const char pem_end[] = "-----END PUBLIC KEY-----";
 static const uint8_t spki_p256_header[] = {
@@ -92,16 +103,48 @@ static const uint8_t spki_p256_header[] = {
 	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, /* prime256v1 */
 	0x03, 0x42, 0x00,				    /* BIT STRING, 66, no unused bits */
 };
+_Static_assert(sizeof(spki_p256_header) + P256_POINT_LEN == SPKI_P256_LEN, "SPKI layout");
+
+/* The template's point: P-256's base point G (SEC 2 §2.4.2). Any point on
+ * the curve would do; every key made from the template replaces it. */
+static const uint8_t p256_g[P256_POINT_LEN] = {
+	0x04,
+	0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40, 0xf2,
+	0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96,
+	0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16,
+	0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5,
+};
+
+static pthread_once_t p256_once = PTHREAD_ONCE_INIT;
+static EVP_PKEY *p256_template; /* NULL if it could not be made: fast path off */
+
+static void p256_template_make(void)
+{
+	char group[] = "prime256v1";
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	EVP_PKEY *k = NULL;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)p256_g,
+						      sizeof(p256_g));
+	params[2] = OSSL_PARAM_construct_end();
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) <= 0 || !es256_key_ok(k)) {
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	p256_template = k;
+}
 
 enum mayday_err mayday_key_p256_from_pem(const uint8_t *pem, size_t len, EVP_PKEY **out)
 {
 	char b64[SPKI_P256_B64 + 1];
 	uint8_t der[SPKI_P256_B64 / 4 * 3];
 	size_t i, n = 0, hlen = sizeof(pem_begin) - 1, elen = sizeof(pem_end) - 1;
-	char point_group[] = "prime256v1";
-	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *k = NULL;
+	EVP_PKEY *k;
 
 	if (!out || (!pem && len))
 		return MAYDAY_E_INVALID;
@@ -126,18 +169,19 @@ enum mayday_err mayday_key_p256_from_pem(const uint8_t *pem, size_t len, EVP_PKE
 	    der[sizeof(spki_p256_header)] != 0x04)
 		return MAYDAY_E_UNSUPPORTED;
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, point_group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-						      der + sizeof(spki_p256_header),
-						      SPKI_P256_LEN - sizeof(spki_p256_header));
-	params[2] = OSSL_PARAM_construct_end();
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (!ctx)
+	pthread_once(&p256_once, p256_template_make);
+	if (!p256_template)
+		return MAYDAY_E_UNSUPPORTED;
+	k = EVP_PKEY_dup(p256_template);
+	if (!k) {
+		ERR_clear_error();
 		return MAYDAY_E_NOMEM;
-	if (EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+	}
+	if (EVP_PKEY_set1_encoded_public_key(k, der + sizeof(spki_p256_header),
+					     P256_POINT_LEN) != 1) {
+		EVP_PKEY_free(k);
 		k = NULL;
-	EVP_PKEY_CTX_free(ctx);
+	}
 	return accept_key(k, out);
 }
 

@@ -6,6 +6,7 @@
  * against published values.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -439,6 +440,177 @@ static void test_public_fast_path(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* tv_spki's header with `point` (65 bytes) behind it, as PEM. */
+static void point_pem(const uint8_t der[91], const uint8_t point[65], char *pem, size_t cap)
+{
+	uint8_t d[91];
+
+	memcpy(d, der, 26);
+	memcpy(d + 26, point, 65);
+	spki_pem(d, pem, cap);
+}
+
+/* The fast path builds each key from a shared template by setting its
+ * point: the points it must refuse (each refused by the whole as well),
+ * the ones it must take, and keys that stay distinct. */
+static void test_public_fast_path_points(void **state)
+{
+	/* (5, y) is on P-256; (5 + p, y) is the same point written with an
+	 * x not below the field prime, which no encoding may use. */
+	static const uint8_t small[65] = {
+		0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0x05, 0x45, 0x92, 0x43, 0xb9, 0xaa, 0x58, 0x18, 0x06, 0xfe, 0x91, 0x3b,
+		0xce, 0x99, 0x81, 0x7a, 0xde, 0x11, 0xca, 0x50, 0x3c, 0x64, 0xd9, 0xa3, 0xc5, 0x33,
+		0x41, 0x5c, 0x08, 0x32, 0x48, 0xfb, 0xcc,
+	};
+	static const uint8_t x_above_p[33] = {
+		0x04, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x04,
+	};
+	uint8_t der[91], point[65];
+	char text[512];
+	EVP_PKEY *p = NULL, *a = NULL, *b = NULL, *ka, *kb;
+	char pa[512], pb[512];
+
+	(void)state;
+	tv_spki(der);
+
+	/* The point at infinity: as the one byte 0x00 it is no 91-byte SPKI;
+	 * as 0x00 and 64 zero bytes, or as 0x04 and zero coordinates (how
+	 * some libraries write it), it is not on the curve. */
+	memset(point, 0, sizeof(point));
+	point_pem(der, point, text, sizeof(text));
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_KEY);
+	point[0] = 0x04;
+	point_pem(der, point, text, sizeof(text));
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_KEY);
+	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_KEY);
+	assert_null(p);
+
+	/* A compressed point (0x02 || x, padded out to the same 91 bytes). */
+	memcpy(point, der + 26, sizeof(point));
+	point[0] = 0x02 | (der[90] & 1);
+	point_pem(der, point, text, sizeof(text));
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_KEY);
+
+	/* Off the curve in y, and in x. */
+	for (size_t at = 1; at < 65; at += 32) {
+		memcpy(point, der + 26, sizeof(point));
+		point[at + 5] ^= 0x20;
+		point_pem(der, point, text, sizeof(text));
+		assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+				 MAYDAY_E_KEY);
+		assert_int_equal(mayday_key_public_from_pem((const uint8_t *)text, strlen(text),
+							    &p),
+				 MAYDAY_E_KEY);
+		assert_null(p);
+	}
+
+	/* A point with a small x is a point like any other... */
+	point_pem(der, small, text, sizeof(text));
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_OK);
+	EVP_PKEY_free(p);
+	p = NULL;
+	/* ... but not written with x + p. */
+	memcpy(point, small, sizeof(point));
+	memcpy(point, x_above_p, sizeof(x_above_p));
+	point_pem(der, point, text, sizeof(text));
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_KEY);
+	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)text, strlen(text), &p),
+			 MAYDAY_E_KEY);
+	assert_null(p);
+
+	/* Another curve's key (secp256k1: another OID, another length):
+	 * not the form, and not P-256. */
+	EVP_PKEY *k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+	assert_non_null(k1);
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *k1_pem;
+	assert_int_equal(PEM_write_bio_PUBKEY(bio, k1), 1);
+	long k1_len = BIO_get_mem_data(bio, &k1_pem);
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)k1_pem, (size_t)k1_len, &p),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(mayday_key_public_from_pem((const uint8_t *)k1_pem, (size_t)k1_len, &p),
+			 MAYDAY_E_KEY);
+	assert_null(p);
+	BIO_free(bio);
+	EVP_PKEY_free(k1);
+
+	/* Keys made one after the other from the template stay themselves. */
+	ka = tv_key();
+	assert_int_equal(mayday_key_generate(&kb), MAYDAY_OK);
+	pub_pem(ka, pa, sizeof(pa));
+	pub_pem(kb, pb, sizeof(pb));
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)pa, strlen(pa), &a), MAYDAY_OK);
+	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)pb, strlen(pb), &b), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(a, ka), 1);
+	assert_int_equal(EVP_PKEY_eq(b, kb), 1);
+	assert_int_not_equal(EVP_PKEY_eq(a, b), 1);
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+}
+
+struct loader {
+	char pem[2][512];
+	EVP_PKEY *want[2];
+	int wrong;
+};
+
+static void *load_many(void *arg)
+{
+	struct loader *l = arg;
+
+	for (int i = 0; i < 300; i++) {
+		EVP_PKEY *k = NULL;
+		int w = i & 1;
+
+		if (mayday_key_p256_from_pem((const uint8_t *)l->pem[w], strlen(l->pem[w]), &k) !=
+			    MAYDAY_OK ||
+		    EVP_PKEY_eq(k, l->want[w]) != 1)
+			l->wrong = 1;
+		EVP_PKEY_free(k);
+	}
+	return NULL;
+}
+
+/* Four threads loading keys at once, from the first load on (the template
+ * is made by whichever thread comes first): each gets its own key. */
+static void test_public_fast_path_threads(void **state)
+{
+	struct loader l[4];
+	pthread_t th[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		memset(&l[i], 0, sizeof(l[i]));
+		for (int w = 0; w < 2; w++) {
+			assert_int_equal(mayday_key_generate(&l[i].want[w]), MAYDAY_OK);
+			pub_pem(l[i].want[w], l[i].pem[w], sizeof(l[i].pem[w]));
+		}
+	}
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, load_many, &l[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_false(l[i].wrong);
+		EVP_PKEY_free(l[i].want[0]);
+		EVP_PKEY_free(l[i].want[1]);
+	}
+}
+
 static void test_digest_helpers(void **state)
 {
 	uint8_t d[MAYDAY_DIGEST_LEN];
@@ -472,7 +644,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modes_and_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_public_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test(test_public_fast_path_threads),
 		cmocka_unit_test(test_public_fast_path),
+		cmocka_unit_test(test_public_fast_path_points),
 		cmocka_unit_test(test_digest_helpers),
 	};
 
