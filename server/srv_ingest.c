@@ -179,7 +179,8 @@ enum srv_verdict srv_ingest_check(const struct srv_ingest *ing, struct store *st
 	srv_ingest_peer_text(&slot->peer, slot->peer_text, sizeof(slot->peer_text));
 	if (slot->method == MAYDAY_TRANSPORT_PSK) {
 		/* Opens the seal: slot->buf then holds the signed indication. */
-		v = srv_psk_open(ing->stats, st, slot);
+		v = srv_psk_open(ing->stats, st, &ing->keys->psk, srv_ingest_now_ns() / 1000000u,
+				 slot);
 		if (v != SRV_STORE)
 			goto out;
 		v = SRV_DROP_MALFORMED;

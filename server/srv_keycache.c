@@ -21,6 +21,11 @@ enum mayday_err srv_keycache_init(struct srv_keycache *kc, unsigned capacity)
 	kc->e = calloc((size_t)sets * SRV_KEYCACHE_WAYS, sizeof(*kc->e));
 	if (kc->e == NULL)
 		return MAYDAY_E_NOMEM;
+	if (srv_pskcache_init(&kc->psk, capacity, SRV_KEYCACHE_TTL_MS) != MAYDAY_OK) {
+		free(kc->e);
+		kc->e = NULL;
+		return MAYDAY_E_NOMEM;
+	}
 	kc->sets = sets;
 	pthread_mutex_init(&kc->mu, NULL);
 	return MAYDAY_OK;
@@ -35,6 +40,7 @@ void srv_keycache_fini(struct srv_keycache *kc)
 	free(kc->e);
 	kc->e = NULL;
 	pthread_mutex_destroy(&kc->mu);
+	srv_pskcache_fini(&kc->psk);
 }
 
 static uint32_t hash_id(const char *id)

@@ -12,6 +12,11 @@
  * verifying here within that time; the store demotes a revoked device's
  * records to unverified in the ingest transaction anyway, so the cache is
  * never what decides trust. Thread-safe.
+ *
+ * The PSK method's keys, derived per kid, are cached beside the device keys
+ * with the same capacity and the same SRV_KEYCACHE_TTL_MS (`psk`,
+ * srv_pskcache.h): one cache of enrolled keys for the verify workers, made
+ * and freed together.
  */
 #ifndef MAYDAY_SRV_KEYCACHE_H
 #define MAYDAY_SRV_KEYCACHE_H
@@ -21,6 +26,7 @@
 #include <stdint.h>
 
 #include "mayday/limits.h"
+#include "srv_pskcache.h"
 #include "store.h"
 
 #define SRV_KEYCACHE_WAYS    4
@@ -41,6 +47,7 @@ struct srv_keycache {
 	unsigned sets;
 	uint64_t tick;
 	struct srv_keycache_entry *e; /* sets * WAYS */
+	struct srv_pskcache psk;      /* PSK keys by kid (srv_psk) */
 };
 
 MAYDAY_NODISCARD enum mayday_err srv_keycache_init(struct srv_keycache *kc, unsigned capacity);

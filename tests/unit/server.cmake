@@ -10,6 +10,12 @@ foreach(t ${MAYDAY_SERVER_TESTS})
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+# The PSK method's per-kid key cache: hits, misses, TTL on an injected
+# clock, its bound, and that nothing of an evicted entry stays in memory.
+add_executable(test_srv_pskcache ${CMAKE_CURRENT_LIST_DIR}/test_srv_pskcache.c)
+target_link_libraries(test_srv_pskcache PRIVATE maydayd_core PkgConfig::CMOCKA Threads::Threads)
+add_test(NAME test_srv_pskcache COMMAND test_srv_pskcache)
+set_tests_properties(test_srv_pskcache PROPERTIES LABELS unit TIMEOUT 120)
 # Admission control's signed busy answer, checked against the protocol's
 # example indication.
 add_executable(test_srv_busy ${CMAKE_CURRENT_LIST_DIR}/test_srv_busy.c)

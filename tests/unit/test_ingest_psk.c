@@ -18,6 +18,7 @@
 #include "mayday/keys.h"
 #include "srv_ack.h"
 #include "srv_ingest.h"
+#include "srv_psk.h"
 #include "srv_writer.h"
 #include "test_store_fixture.h"
 
@@ -281,6 +282,79 @@ static void test_rejections(void **state)
 	mayday_psk_keys_wipe(&other_kid);
 }
 
+/* srv_psk_open with the key cache on an injected clock: a request opened
+ * with cached keys needs no store; a PSK re-enrolled under the same kid is
+ * taken as soon as the cached keys fail, and the old PSK no longer opens;
+ * a kid that is gone keeps opening only until the TTL, and the ingest
+ * transaction refuses what it opens meanwhile. */
+static void test_key_cache(void **state)
+{
+	struct t *t = *state;
+	struct srv_slot *s = t->slot;
+	struct srv_pskcache *pc = &t->kc.psk;
+	struct mayday_psk_keys cached, keys_new;
+	uint8_t psk_new[MAYDAY_PSK_LEN];
+	static const uint8_t kid3[8] = {3, 3, 3, 3, 3, 3, 3, 3};
+	char dev[MAYDAY_DEVICE_ID_MAX + 1];
+	uint64_t t0 = srv_ingest_now_ns() / 1000000u;
+	struct store_counts before;
+
+	/* A miss: read, derived, cached with its device. */
+	assert_int_equal(srv_pskcache_get(pc, kid1, sizeof(kid1), t0, &cached, dev), 0);
+	sealed(s, &t->keys1, t->dev1, "hnb-1", 5, 5, 0);
+	assert_int_equal(srv_psk_open(&t->stats, t->fx.st, pc, t0, s), SRV_STORE);
+	assert_string_equal(s->channel_id, "hnb-1");
+	assert_int_equal(srv_pskcache_get(pc, kid1, sizeof(kid1), t0, &cached, dev), 1);
+	assert_memory_equal(&cached, &t->keys1, sizeof(cached));
+	assert_string_equal(dev, "hnb-1");
+	mayday_psk_keys_wipe(&cached);
+	srv_psk_forget(s);
+
+	/* Re-enrolled with another PSK under the same kid: the cached keys do
+	 * not open its request, the row's do, and the cache takes them. */
+	memset(psk_new, 0x41, sizeof(psk_new));
+	assert_int_equal(store_enrol_psk(t->fx.st, "hnb-1", kid1, sizeof(kid1), psk_new, 32),
+			 MAYDAY_OK);
+	assert_int_equal(mayday_psk_derive(psk_new, 32, kid1, sizeof(kid1), &keys_new), MAYDAY_OK);
+	sealed(s, &keys_new, t->dev1, "hnb-1", 6, 6, 0);
+	assert_int_equal(srv_psk_open(&t->stats, t->fx.st, pc, t0 + 1, s), SRV_STORE);
+	assert_string_equal(s->channel_id, "hnb-1");
+	srv_psk_forget(s);
+	assert_int_equal(srv_pskcache_get(pc, kid1, sizeof(kid1), t0 + 1, &cached, dev), 1);
+	assert_memory_equal(&cached, &keys_new, sizeof(cached));
+	mayday_psk_keys_wipe(&cached);
+	/* The old PSK is refused at once, a bad seal. */
+	uint64_t bad = atomic_load(&t->stats.psk_bad_seal);
+	sealed(s, &t->keys1, t->dev1, "hnb-1", 7, 7, 0);
+	assert_int_equal(srv_psk_open(&t->stats, t->fx.st, pc, t0 + 2, s), SRV_DROP_KEY);
+	assert_int_equal(atomic_load(&t->stats.psk_bad_seal), bad + 1);
+	assert_true(wiped(&s->psk));
+
+	/* Re-enrolled under a new kid: kid1's row is gone. Until the TTL the
+	 * cache still opens kid1's requests, and the ingest transaction, which
+	 * checks the kid is the device's, refuses them: nothing stored. */
+	assert_int_equal(store_enrol_psk(t->fx.st, "hnb-1", kid3, sizeof(kid3), psk_new, 32),
+			 MAYDAY_OK);
+	before = counts(t);
+	sealed(s, &keys_new, t->dev1, "hnb-1", 8, 8, 0);
+	assert_int_equal(check(t), SRV_STORE);
+	assert_int_equal(srv_writer_commit(t->fx.st, &s, 1, &t->stats), MAYDAY_OK);
+	assert_int_equal(s->committed, 0);
+	assert_int_not_equal(s->verdict, SRV_STORE);
+	srv_psk_forget(s);
+	struct store_counts after = counts(t);
+	assert_memory_equal(&before, &after, sizeof(before));
+	/* After it, the kid is looked up again: unknown, and uncached. */
+	uint64_t unknown = atomic_load(&t->stats.psk_unknown_kid);
+	sealed(s, &keys_new, t->dev1, "hnb-1", 9, 9, 0);
+	assert_int_equal(srv_psk_open(&t->stats, t->fx.st, pc, t0 + SRV_KEYCACHE_TTL_MS + 10, s),
+			 SRV_DROP_KEY);
+	assert_int_equal(atomic_load(&t->stats.psk_unknown_kid), unknown + 1);
+	assert_int_equal(srv_pskcache_get(pc, kid1, sizeof(kid1), t0 + SRV_KEYCACHE_TTL_MS + 10,
+					  &cached, dev), 0);
+	mayday_psk_keys_wipe(&keys_new);
+}
+
 /* A sealed indication that does not verify with the device's key: the
  * channel says hnb-1, the message cannot prove it: stored unverified. */
 static void test_seal_ok_signature_bad(void **state)
@@ -338,6 +412,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_good_and_retransmission, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_ok_signature_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtls_identity, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
