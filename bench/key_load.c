@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * key_load: N loads of one P-256 public key PEM, timed in-process, through
- * mayday_key_public_from_pem (its fast path, lib/src/keys.c) and through
+ * mayday_key_public_from_pem (its fast path, lib/src/keys.c: a prepared
+ * P-256 key copied and its point set) and through
  * OpenSSL's PEM readers alone (mayday_key_public_from_pem_openssl, what a
  * maydayd key-cache miss paid before). Prints one line:
  *   <fast µs/load> <openssl µs/load> <ratio openssl/fast>

@@ -79,17 +79,18 @@ enum mayday_err mayday_key_load_private(const char *path, EVP_PKEY **out)
  * then 0x04 and the two coordinates -- and only the point is new per key.
  *
  * Building a key with EVP_PKEY_fromdata builds the P-256 group each time
- * (most of its ~100 µs), so the key is made instead from a prepared
- * public-only P-256 key, the template: EVP_PKEY_dup copies it (the named
- * group is shared, not rebuilt) and EVP_PKEY_set1_encoded_public_key sets
- * the point. That decodes it with EC_POINT_oct2point, which refuses
- * coordinates not below the field prime and a point that is not on the
- * curve (the curve's cofactor is 1, so on the curve is in the group); the
- * point at infinity has no 65-byte uncompressed form, so it never gets
- * there. The template is made once per process (pthread_once), read
- * concurrently by EVP_PKEY_dup and never changed, and lives as long as the
- * process. Anything else, and any refusal, goes to the general path, which
- * decides exactly as before: the fast path only ever accepts what it would.
+ * (most of its cost), so the key is made instead from a prepared
+ * public-only P-256 key, the template: EVP_PKEY_dup copies it, group
+ * included (about a third of fromdata's time, bench/key_load.sh), and
+ * EVP_PKEY_set1_encoded_public_key sets the point. That decodes it with
+ * EC_POINT_oct2point, which refuses a coordinate not below the field prime
+ * and a point that is not on the curve (the curve's cofactor is 1, so on
+ * the curve is in the group). The point at infinity has no uncompressed
+ * 65-byte form (0x04 with zero coordinates is off the curve). The template
+ * is made once per process (pthread_once), only ever read (EVP_PKEY_dup, from
+ * any number of threads), and lives as long as the process. Anything else,
+ * and any refusal, goes to the general path, which decides exactly as
+ * before: the fast path only ever accepts what it would.
  */
 #define SPKI_P256_LEN 91
 #define SPKI_P256_B64 124 /* 4 * ceil(91 / 3), ending "==" */

@@ -32,8 +32,10 @@ MAYDAY_NODISCARD enum mayday_err mayday_key_public_from_pem(const uint8_t *pem, 
 /* The two halves of mayday_key_public_from_pem, for its tests and benchmark.
  * mayday_key_p256_from_pem reads only the form mayday_key_public_to_pem
  * writes ("PUBLIC KEY" at offset 0, the 91-byte uncompressed P-256
- * SubjectPublicKeyInfo), without OpenSSL's PEM decoders: MAYDAY_E_UNSUPPORTED
- * for any other text, MAYDAY_E_KEY for a point not on the curve.
+ * SubjectPublicKeyInfo), without OpenSSL's PEM decoders, as a copy of a P-256
+ * key made once per process with the point set: MAYDAY_E_UNSUPPORTED for any
+ * other text, MAYDAY_E_KEY for a point not on the curve. Both are
+ * thread-safe.
  * mayday_key_public_from_pem_openssl is the general path through OpenSSL's
  * PEM readers (a key or a certificate). mayday_key_public_from_pem tries the
  * first, then the second for whatever the first did not accept. */
