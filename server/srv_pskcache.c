@@ -34,7 +34,12 @@ void srv_pskcache_fini(struct srv_pskcache *pc)
 {
 	if (pc->e == NULL)
 		return;
-	OPENSSL_cleanse(pc->e, (size_t)pc->sets * SRV_PSKCACHE_WAYS * sizeof(*pc->e));
+	/* Only the entries ever used: the rest of the table may be pages the
+	 * process never touched, and wiping them would make them resident. */
+	for (size_t i = 0; i < (size_t)pc->sets * SRV_PSKCACHE_WAYS; i++) {
+		if (pc->e[i].used != 0)
+			OPENSSL_cleanse(&pc->e[i], sizeof(pc->e[i]));
+	}
 	free(pc->e);
 	pc->e = NULL;
 	pthread_mutex_destroy(&pc->mu);
