@@ -10,7 +10,9 @@
 # indication under this kid, a counter the replay window refuses. A capture
 # shows the kid on the wire but never the device ID. The
 # window survives restarts: after one, the identical retransmission gets
-# the stored answer again and an old counter is still refused.
+# the stored answer again and an old counter is still refused. A new PSK
+# enrolled under the kid while maydayd runs is used from its first request
+# (the keys maydayd caches per kid are checked when they do not open one).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/test_server_common.sh"
 
@@ -105,5 +107,16 @@ out=$(send "$(sign hnb-1 100 5 9)") && fail "after a restart, other claims under
 [ "$(rows)" = "$before" ] || fail "after a restart the store changed: $before -> $(rows)"
 [ "$(q "SELECT replay_highest FROM psk_keys WHERE device_id = 'hnb-1'")" = 100 ] || fail "window"
 send "$(sign hnb-1 101 5)" | grep -q '^status=stored' || fail "counter 101 after the restart"
+
+# ---- a new PSK under the same kid while maydayd runs -----------------------------------
+# maydayd has hnb-1's keys cached (counter 101 just opened with them): a
+# request under the new PSK is answered at once, the old PSK opens nothing.
+NEW=$(openssl rand -hex 32)
+"$itool" enrol-psk --db "$store" --kek "$work/psk.kek" --device hnb-1 --kid "$KID" --psk "$NEW" ||
+  fail "enrol-psk, new PSK"
+out=$("$itool" psk --port "$psk_port" --kid "$KID" --psk "$NEW" --hems-pub "$work/hems.pub" \
+  --in "$(sign hnb-1 102 5)" --wait-ms 700) || fail "new PSK under the same kid: $out"
+grep -q '^status=stored .*counter=102$' <<<"$out" || fail "new PSK: $out"
+out=$(send "$(sign hnb-1 103 5)") && fail "the old PSK answered after the new one: $out"
 stop_daemon
 echo "PASS"
