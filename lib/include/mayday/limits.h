@@ -24,7 +24,7 @@
 #define MAYDAY_DIGEST_LEN      32   /* SHA-256 */
 #define MAYDAY_ES256_SIG_LEN   64   /* r || s, big-endian, 32 bytes each (RFC 9053) */
 
-#define MAYDAY_INDICATION_MAX  8192 /* encoded COSE_Sign1 indication, bytes (the largest valid one: 5659, version 2: 5749) */
+#define MAYDAY_INDICATION_MAX  8192 /* encoded COSE_Sign1 indication, bytes (the largest valid one: 5669, version 2: 5759) */
 #define MAYDAY_ACK_MAX         1024 /* encoded acknowledgement, either form (single: the largest
 				       * valid one is 501; batch form: 892), bytes */
 /* Batch acknowledgements (docs/protocol.md §7.2): leaves under one signed
