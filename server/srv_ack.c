@@ -44,8 +44,12 @@ enum mayday_err srv_ack_build(const struct mayday_signer *hems, struct srv_slot 
 		if (slot->method != MAYDAY_TRANSPORT_PSK)
 			return MAYDAY_OK;
 		len = slot->ack_len;
-		memcpy(signed_ack, slot->ack, len);
 		slot->ack_len = 0;
+		if (len > sizeof(signed_ack)) {   /* cannot happen: the tree keeps the limit */
+			err = MAYDAY_E_INTERNAL;
+			goto out;
+		}
+		memcpy(signed_ack, slot->ack, len);
 		return srv_psk_seal(slot, signed_ack, len);   /* wipes the keys */
 	}
 	slot->ack_len = 0;
