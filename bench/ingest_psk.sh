@@ -9,7 +9,7 @@
 # Indications are signed and sealed before, acks opened on receipt and
 # verified after the timed window.
 #
-# usage: bench/ingest_psk.sh [BUILD_DIR]  (env: DEVICES, SECONDS_RUN, COUNT)
+# usage: bench/ingest_psk.sh [BUILD_DIR]  (env: DEVICES, SECONDS_RUN, COUNT, ACK_BATCH=on|off)
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 . "$(dirname "$0")/methods_lib.sh"

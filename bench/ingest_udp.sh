@@ -9,7 +9,8 @@
 # compete with the server), then `openssl speed -multi 2 ecdsap256`.
 # Exits 0 and leaves nothing running.
 #
-# usage: bench/ingest_udp.sh [BUILD_DIR]   (env: DEVICES, SECONDS_RUN, COUNT, WINDOW)
+# usage: bench/ingest_udp.sh [BUILD_DIR]   (env: DEVICES, SECONDS_RUN, COUNT, WINDOW,
+#        ACK_BATCH=on|off: maydayd's [ack] batch; mayday-sim asks for batch acks)
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 . "$(dirname "$0")/results_lib.sh"
@@ -41,6 +42,9 @@ hems_key = $work/hems.key
 workers = 2
 queue = 4096
 batch = 512
+
+[ack]
+batch = ${ACK_BATCH:-on}
 
 [udp]
 listen = 127.0.0.1:0

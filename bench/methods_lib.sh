@@ -55,6 +55,9 @@ workers = 2
 queue = 4096
 batch = 256
 
+[ack]
+batch = ${ACK_BATCH:-on}
+
 [udp]
 listen = none
 rcvbuf = 16777216

@@ -31,6 +31,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$here/fleet.sh" "$build"
 "$here/api_reads.sh" "$build"
 "$here/key_load.sh" "$build"
+"$here/ack_batch.sh" "$build"
 echo "== IPsec ingest: not measured (the SeGW tunnel runs user-space ESP, kernel-libipsec; its rate would be strongSwan's, not maydayd's)"
 
 # ---- the results document ----------------------------------------------------

@@ -41,6 +41,7 @@ static const struct key keys[] = {
 	{"server", "batch", K_UINT, 1, SRV_BATCH_MAX, F(batch), 0},
 	{"server", "user", K_STR, 1, SRV_USER_MAX, F(user), 0},
 	{"server", "log", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(log), 0},
+	{"ack", "batch", K_STR, 2, 3, F(ack_batch), 0},
 	{"udp", "listen", K_ADDR, 0, 0, F(udp_listen), 0},
 	{"udp", "rcvbuf", K_UINT, 4096, SRV_RCVBUF_MAX, F(rcvbuf), 0},
 	{"http", "listen", K_ADDR, 0, 0, F(http_listen), 0},
@@ -359,6 +360,7 @@ void srv_config_defaults(struct srv_config *cfg)
 	cfg->workers = 2;
 	cfg->queue = 2048;
 	cfg->batch = 256;
+	strcpy(cfg->ack_batch, "on");
 	strcpy(cfg->udp_listen.text, "127.0.0.1:7701");
 	if (srv_config_parse_addr(cfg->udp_listen.text, &cfg->udp_listen.ss, &cfg->udp_listen.len))
 		cfg->udp_listen.len = 0; /* cannot happen: the default is a literal */
@@ -503,6 +505,8 @@ static const char *listeners_incomplete(const struct srv_config *cfg)
 		return "[acs] url must be https://HOST:PORT/cwmp";
 	if (cfg->acs_url[0] && (!cfg->https_listen.len || !cfg->acs_bundle_dir[0]))
 		return "[acs] url needs an [https] listener and [acs] bundle_dir";
+	if (strcmp(cfg->ack_batch, "on") != 0 && strcmp(cfg->ack_batch, "off") != 0)
+		return "[ack] batch must be on or off";
 	if (strcmp(cfg->admin_allow_non_loopback, "yes") != 0 &&
 	    strcmp(cfg->admin_allow_non_loopback, "no") != 0)
 		return "[admin] allow_non_loopback must be yes or no";

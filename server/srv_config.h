@@ -109,6 +109,9 @@ struct srv_config {
 	unsigned workers;                         /* verify/ack threads, 1..64, default 2 */
 	unsigned queue;                           /* datagram slots in flight, default 2048 */
 	unsigned batch;                           /* rows per transaction, 1..1000, default 256 */
+	char ack_batch[4];                        /* [ack] batch: "on" (default): batch acks
+						   * (docs/protocol.md §7.2) for devices that
+						   * ask; "off": one signature per ack */
 	char user[SRV_USER_MAX + 1];              /* started as root: become this user; "" stay */
 	char log[SRV_CONFIG_VALUE_MAX + 1];       /* stderr, syslog or /path; "" = stderr in the
 						     foreground, syslog when detached */

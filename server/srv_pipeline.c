@@ -17,7 +17,9 @@
  * GATHER_BACKLOG rows) it also waits up to GATHER_US for more before it
  * commits: a COMMIT's fsync and page writes cost CPU per transaction, not
  * per row, and the CPU is shared with verification. A lone indication
- * never waits.
+ * never waits. After the COMMIT the writer also signs the batch's one
+ * acknowledgement root (srv_ack.h, [ack] batch), so the workers sign only
+ * the acks of devices that take the single form.
  *
  * Every slot leaving the pipeline passes finish(), where its outcome is
  * counted (srv_stats_finished). The admin listener (srv_admin.h, off by
@@ -100,6 +102,8 @@ struct srv_pipeline {
 	struct srv_fleet *fleet;       /* NULL without a [fleet] rule */
 	pthread_t writer;
 	int writer_started;
+	struct mayday_signer writer_signer;   /* the writer's: one root signature per batch */
+	struct srv_ack_batcher batcher;       /* tree unset: [ack] batch off */
 };
 
 static struct log_limit lim_ack;
@@ -191,6 +195,8 @@ static void *writer_main(void *arg)
 		enum mayday_err err = srv_writer_commit_remed(p->writer_st, s, n, &p->stats,
 							      &p->acs_policy);
 		(void)err;
+		/* Committed: the batch-form acks under one root signature. */
+		srv_ack_batch(&p->batcher, &p->writer_signer, s, n, &p->stats);
 		srv_queue_push(&p->work, SRV_LANE_ACK, s, n);
 	}
 	free(s);
@@ -358,6 +364,12 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 		log_warnx("store: %s", why[0] ? why : mayday_strerror(err));
 		goto fail;
 	}
+	if (strcmp(cfg->ack_batch, "on") == 0 &&
+	    ((err = mayday_signer_open(&p->writer_signer, hems_key, NULL, 0)) != MAYDAY_OK ||
+	     (err = srv_ack_batcher_init(&p->batcher, cfg->batch)) != MAYDAY_OK)) {
+		log_warnx("batch acks: %s", mayday_strerror(err));
+		goto fail;
+	}
 	/* The writer's handle first: it seals any plaintext PSK rows. */
 	if (cfg->psk_kek[0] && (err = store_psk_kek(p->writer_st, cfg->psk_kek)) != MAYDAY_OK) {
 		log_warnx("psk_kek %s: %s", cfg->psk_kek, mayday_strerror(err));
@@ -496,6 +508,8 @@ void srv_pipeline_destroy(struct srv_pipeline *p)
 	srv_events_free(p->events);
 	srv_fleet_free(p->fleet);
 	store_close(p->writer_st);
+	srv_ack_batcher_fini(&p->batcher);
+	mayday_signer_close(&p->writer_signer);
 	srv_ikemap_free(p->ike);
 	srv_ratelimit_fini(&p->limit);
 	srv_sigguard_fini(&p->guard);

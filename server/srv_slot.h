@@ -71,6 +71,9 @@ struct srv_slot {
 	const char *acs_url;                    /* non-NULL: the ack says REMEDIATE (durable
 						 * with the row); borrowed from the config */
 	uint32_t wait_s;                        /* non-zero: the ack says WAIT (remediation held back) */
+	int ack_batched;                        /* writer: ack holds this slot's batch
+						 * acknowledgement (srv_ack_batch), not
+						 * yet sealed */
 	/* ack stage */
 	uint8_t ack[SRV_ANSWER_MAX];
 	size_t ack_len;
@@ -95,6 +98,7 @@ static inline void srv_slot_reset(struct srv_slot *s, struct srv_listener *via, 
 	s->committed = 0;
 	s->acs_url = NULL;
 	s->wait_s = 0;
+	s->ack_batched = 0;
 	s->ack_len = 0;
 }
 

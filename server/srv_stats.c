@@ -110,6 +110,7 @@ void srv_stats_log(struct srv_stats *st)
 		 V(received), V(stored), V(verified), V(unknown_device), V(bad_signature),
 		 V(duplicates), V(conflicts), V(stale), V(malformed), V(oversized), V(limited),
 		 V(identity_mismatch), V(store_errors), V(batches), V(acks_sent), V(ack_errors));
+	log_info("batch acks: %llu under %llu root signatures", V(acks_batched), V(ack_roots));
 	log_info("by method: udp %llu, http %llu, https %llu, ipsec %llu, psk %llu; psk: unknown "
 		 "kid %llu, bad seal %llu, replays %llu; ipsec: identity lookups failed %llu; "
 		 "http: refused %llu, busy %llu; tls: handshakes %llu, failed %llu, closed "

@@ -81,6 +81,8 @@ struct srv_stats {
 	_Atomic uint64_t batches;       /* committed transactions */
 	_Atomic uint64_t acks_sent;     /* answers carrying an ack (datagrams, HTTP 200) */
 	_Atomic uint64_t ack_errors;    /* signing, sealing or sending an ack failed */
+	_Atomic uint64_t acks_batched;  /* acks built in the batch form (docs/protocol.md §7.2) */
+	_Atomic uint64_t ack_roots;     /* ... and the root signatures they share */
 	/* PSK */
 	_Atomic uint64_t psk_unknown_kid;
 	_Atomic uint64_t psk_bad_seal;  /* does not open: wrong PSK, tampered, truncated */

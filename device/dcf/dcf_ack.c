@@ -4,6 +4,11 @@
  * exact (device, counter) in flight: a replayed ack of an earlier indication
  * or another device's ack never ends the distress procedure.
  *
+ * Both forms are taken (docs/protocol.md §7, §7.2): a single signed ack,
+ * or a batch ack whose audit path leads to a root signed by the anchor.
+ * A batch ack whose path or root signature fails is MAYDAY_E_SIGNATURE,
+ * exactly like a single ack whose signature fails.
+ *
  * A message whose signature fails is looked at once more, unverified, only
  * to tell "an answer to this very indication that we cannot authenticate"
  * (UNAUTH: the H(e)MS has the indication, or someone on the path wants us to
@@ -20,24 +25,20 @@
 
 #include <string.h>
 
-#include "mayday/cose.h"
+#include "mayday/ack_batch.h"
 
 static int echoes(const struct mayday_ack *ack, const char *device_id, uint64_t counter)
 {
 	return strcmp(ack->device_id, device_id) == 0 && ack->counter == counter;
 }
 
-/* The claims of a signed ack whose signature did not verify. */
+/* The claims of an ack, either form, that did not verify. */
 static int looks_like_ours(const uint8_t *msg, size_t len, const char *device_id,
 			   uint64_t counter, struct mayday_ack *ack)
 {
-	struct mayday_cose_sign1 cose;
 	struct mayday_diag ignored;
 
-	if (mayday_cose_sign1_decode(msg, len, MAYDAY_ACK_MAX, &cose, &ignored) != MAYDAY_OK)
-		return 0;
-	memset(ack, 0, sizeof(*ack));
-	if (mayday_ack_decode_claims(cose.payload, cose.payload_len, ack, &ignored) != MAYDAY_OK)
+	if (mayday_ack_peek(msg, len, ack, &ignored) != MAYDAY_OK)
 		return 0;
 	return echoes(ack, device_id, counter);
 }
@@ -49,7 +50,7 @@ enum dcf_ack_verdict dcf_ack_check(const uint8_t *msg, size_t len, EVP_PKEY *hem
 {
 	diag->offset = 0;
 	diag->what = NULL;
-	*err = mayday_ack_verify(msg, len, hems_pub, ack, diag);
+	*err = mayday_ack_verify_any(msg, len, hems_pub, ack, diag);
 	if (*err == MAYDAY_OK) {
 		if (echoes(ack, device_id, counter))
 			return DCF_ACK_VALID;

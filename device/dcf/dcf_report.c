@@ -10,6 +10,7 @@
 
 #include "dcf_config.h"
 #include "hal/flash.h"
+#include "mayday/ack_batch.h"
 #include "mayday/manifest.h"
 
 void dcf_report_default_evidence(struct mayday_evidence *ev)
@@ -65,6 +66,9 @@ enum mayday_err dcf_report_build(const struct dcf_report_input *in, struct mayda
 	ind->free_space = in->free_space;
 	ind->max_image_size = in->cfg->max_image_size;
 	ind->claims = in->cfg->claims;
+	/* dcf_ack_check takes the batch form as well as the single one, so
+	 * the H(e)MS may answer with either (docs/protocol.md §7.2). */
+	ind->ack_forms = MAYDAY_ACK_FORM_BATCH;
 	ind->evidence = *in->ev;
 	return MAYDAY_OK;
 }

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "ack_claims.h"
 #include "cbor_det.h"
 #include "cose_sign1.h"
 #include "mayday/indication.h"
@@ -85,8 +86,8 @@ static enum mayday_err get_enum(struct cbor_det_reader *r, uint32_t *v, uint32_t
 	return err;
 }
 
-static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t base,
-				     struct mayday_ack *ack, struct mayday_diag *diag)
+enum mayday_err ack_claims_decode(const uint8_t *in, size_t in_len, size_t base,
+				  struct mayday_ack *ack, struct mayday_diag *diag)
 {
 	struct cbor_det_reader r;
 	struct cbor_det_map m;
@@ -160,7 +161,7 @@ enum mayday_err mayday_ack_decode_claims(const uint8_t *in, size_t in_len, struc
 {
 	if (!ack || (!in && in_len))
 		return MAYDAY_E_INVALID;
-	return decode_claims(in, in_len, 0, ack, diag);
+	return ack_claims_decode(in, in_len, 0, ack, diag);
 }
 
 enum mayday_err mayday_ack_sign(const struct mayday_ack *ack, const struct mayday_signer *signer,
@@ -190,5 +191,5 @@ enum mayday_err mayday_ack_verify(const uint8_t *in, size_t in_len, EVP_PKEY *he
 	err = cose_sign1_open_verified(in, in_len, MAYDAY_ACK_MAX, hems_pub, &msg, diag);
 	if (err)
 		return err;
-	return decode_claims(msg.payload, msg.payload_len, (size_t)(msg.payload - in), ack, diag);
+	return ack_claims_decode(msg.payload, msg.payload_len, (size_t)(msg.payload - in), ack, diag);
 }

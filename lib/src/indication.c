@@ -20,6 +20,7 @@
 #include "cbor_det.h"
 #include "evidence_map.h"
 #include "indication_eat.h"
+#include "mayday/ack_batch.h"
 #include "mayday/indication.h"
 #include "mayday/utf8.h"
 
@@ -58,7 +59,8 @@ enum mayday_err mayday_indication_encode_claims(const struct mayday_indication *
 		return MAYDAY_E_INVALID;
 	if (!utf8_field_ok(ind->device_id, 1, MAYDAY_DEVICE_ID_MAX) ||
 	    !mayday_device_id_ok(ind->device_id, strlen(ind->device_id)) ||
-	    !utf8_field_ok(ind->dcf_version, 0, MAYDAY_VERSION_STR_MAX))
+	    !utf8_field_ok(ind->dcf_version, 0, MAYDAY_VERSION_STR_MAX) ||
+	    (ind->ack_forms & ~(uint32_t)MAYDAY_ACK_FORMS_KNOWN) != 0)
 		return MAYDAY_E_INVALID;
 	cbor_det_writer_init(&w, out, out_cap);
 	if (ind->claims == MAYDAY_CLAIMS_EAT) {
@@ -69,7 +71,7 @@ enum mayday_err mayday_indication_encode_claims(const struct mayday_indication *
 	}
 	if (ind->claims != MAYDAY_CLAIMS_MAYDAY1)
 		return MAYDAY_E_INVALID;
-	cbor_det_put_map(&w, IND__COUNT);
+	cbor_det_put_map(&w, IND__COUNT + (ind->ack_forms != 0));
 	cbor_det_put_uint(&w, IND_VERSION);
 	cbor_det_put_uint(&w, MAYDAY_PROTOCOL_VERSION);
 	cbor_det_put_uint(&w, IND_DEVICE_ID);
@@ -90,6 +92,10 @@ enum mayday_err mayday_indication_encode_claims(const struct mayday_indication *
 	err = evidence_put_map(&w, &ind->evidence);
 	if (err)
 		return err;
+	if (ind->ack_forms != 0) {
+		cbor_det_put_nint(&w, IND_ACK_FORMS_N);
+		cbor_det_put_uint(&w, ind->ack_forms);
+	}
 	return cbor_det_writer_done(&w, out_len);
 }
 
@@ -111,18 +117,35 @@ static bool first_key_is_version(const struct cbor_det_reader *r)
 	       (it.kind == CBOR_DET_UINT && it.val == 0);
 }
 
+enum mayday_err indication_ack_forms_get(struct cbor_det_reader *r, uint32_t *forms)
+{
+	size_t at = cbor_det_offset(r);
+	enum mayday_err err = cbor_det_get_u32(r, forms);
+
+	if (!err && *forms == 0)
+		err = cbor_det_fail(r, at, MAYDAY_E_MALFORMED, "ack_forms 0 (leave the claim out)");
+	return err;
+}
+
 /* The version 1 claims map (§6). */
 static enum mayday_err get_v1(struct cbor_det_reader *r, struct mayday_indication *ind)
 {
 	struct cbor_det_map m;
 	uint64_t key;
-	bool more;
+	bool more, neg;
 	enum mayday_err err = cbor_det_map_open(r, &m);
 
 	while (!err) {
-		err = cbor_det_map_next(r, &m, &more, &key);
+		err = cbor_det_map_next_any(r, &m, &more, &neg, &key);
 		if (err || !more)
 			break;
+		if (neg) {
+			if (key == IND_ACK_FORMS_N)
+				err = indication_ack_forms_get(r, &ind->ack_forms);
+			else   /* an extension */
+				err = cbor_det_skip(r, CBOR_DET_SKIP_DEPTH);
+			continue;
+		}
 		switch (key) {
 		case IND_VERSION:
 			err = cbor_det_get_version(r);

@@ -91,7 +91,7 @@ enum mayday_err indication_eat_put(struct cbor_det_writer *w, const struct mayda
 		cti[i] = (uint8_t)(ind->counter >> (8 * (CTI_LEN - 1 - i)));
 	ueid_of(ind->device_id, ueid);
 
-	cbor_det_put_map(w, EAT_PAIRS);
+	cbor_det_put_map(w, EAT_PAIRS + (ind->ack_forms != 0));
 	cbor_det_put_uint(w, EAT_IAT);
 	cbor_det_put_uint(w, ind->time);
 	cbor_det_put_uint(w, EAT_CTI);
@@ -116,6 +116,10 @@ enum mayday_err indication_eat_put(struct cbor_det_writer *w, const struct mayda
 	cbor_det_put_uint(w, ind->free_space);
 	cbor_det_put_nint(w, EATP_MAX_IMAGE_SIZE);
 	cbor_det_put_uint(w, ind->max_image_size);
+	if (ind->ack_forms != 0) {
+		cbor_det_put_nint(w, IND_ACK_FORMS_N);
+		cbor_det_put_uint(w, ind->ack_forms);
+	}
 	return MAYDAY_OK;
 }
 
@@ -241,6 +245,9 @@ enum mayday_err indication_eat_get(struct cbor_det_reader *r, struct mayday_indi
 			case EATP_MAX_IMAGE_SIZE:
 				bit = SEEN_MAX_IMAGE_SIZE;
 				err = cbor_det_get_uint(r, &ind->max_image_size);
+				break;
+			case IND_ACK_FORMS_N:
+				err = indication_ack_forms_get(r, &ind->ack_forms);
 				break;
 			default: /* an extension: skipped, as in every claims map */
 				err = cbor_det_skip(r, CBOR_DET_SKIP_DEPTH);

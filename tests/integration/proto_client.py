@@ -6,7 +6,8 @@ It imports and runs nothing of mayday: Python's standard library, plus the
 openssl(1) command for ECDSA P-256 (the standard library has none). What it
 follows, section by section: deterministic CBOR (§2), the COSE_Sign1 profile
 and its Sig_structure (§3), the version 1 indication claims (§6) with the
-evidence of §5, the acknowledgement (§7), and plain HTTP (§11.3).
+evidence of §5, the acknowledgement in both forms (§7, and the batch form of §7.2 with
+RFC 9162's inclusion proof, over hashlib), and plain HTTP (§11.3).
 
   indication --key KEY.pem --device-id ID --counter N --time T
              [--dcf-version S] [--transport T] [--free-space B]
@@ -21,7 +22,8 @@ evidence of §5, the acknowledgement (§7), and plain HTTP (§11.3).
       POSTs FILE as application/cose (§11.3); prints the HTTP status; the
       body goes to --ack-out. Exit 0 whatever the status, 1 if no answer.
   verify-ack --pub PUB.pem --in FILE [--device-id ID] [--counter N]
-      verifies a signed acknowledgement (§7) with openssl and prints
+      verifies an acknowledgement, single or batch form (§7, §7.2), with
+      openssl and prints
       "status=S action=A incident=I retry_after=R device=D counter=C"
       (and " acs_url=U" when present). Exit 1 if it does not verify, does
       not decode, or echoes another device or counter.
@@ -31,9 +33,13 @@ evidence of §5, the acknowledgement (§7), and plain HTTP (§11.3).
       up to its signature and the Sig_structure with the hex of §10; signs
       with the §10 test key and verifies that signature with openssl; verifies
       the §10 signed indication and signed acknowledgement and decodes the
-      acknowledgement. Exit 0 when all hold.
+      acknowledgement; recomputes the §10 batch tree from the three
+      acknowledgement claims, verifies the §10 batch acknowledgement, and
+      checks that a changed path, index or leaf does not verify. Exit 0
+      when all hold.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -291,6 +297,57 @@ def open_sign1(data, pub_pem):
     return cbor_decode(payload)
 
 
+def merkle_leaf(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def merkle_node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def merkle_root_from_path(leaf, index, size, path):
+    """RFC 9162 §2.1.3.2 (§7.2): the root the path leads to, None if it cannot."""
+    if index >= size:
+        return None
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return None
+        if fn & 1 or fn == sn:
+            r = merkle_node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = merkle_node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return r if sn == 0 else None
+
+
+def open_ack(data, pub_pem):
+    """Either form of §7: a tag 18 COSE_Sign1, or the §7.2 batch array whose
+    path leads to a root signed with the key. Returns the claims map."""
+    if data[:1] != b"\x84":
+        return open_sign1(data, pub_pem)
+    top = cbor_decode(data)
+    if not isinstance(top, list) or len(top) != 4:
+        raise Malformed("not a 4-item batch acknowledgement")
+    claims, index, path, root = top
+    if not isinstance(claims, bytes) or type(index) is not int or not isinstance(path, list) \
+            or len(path) > 10 or not isinstance(root, bytes) \
+            or any(not isinstance(p, bytes) or len(p) != 32 for p in path):
+        raise Malformed("batch acknowledgement of the wrong shape")
+    rc = open_sign1(root, pub_pem)
+    if not isinstance(rc, dict) or rc.get(0) != 1 or set(k for k in rc if k >= 0) != {0, 1, 2} \
+            or type(rc[1]) is not int or not 1 <= rc[1] <= 1024 \
+            or not isinstance(rc[2], bytes) or len(rc[2]) != 32:
+        raise Malformed("not a batch root")
+    if merkle_root_from_path(merkle_leaf(claims), index, rc[1], path) != rc[2]:
+        raise Malformed("audit path does not lead to the signed root")
+    return cbor_decode(claims)
+
+
 def ack_fields(claims):
     if not isinstance(claims, dict) or claims.get(0) != 1:
         raise Malformed("not a version 1 acknowledgement")
@@ -360,7 +417,7 @@ def cmd_verify_ack(a):
     try:
         if len(data) > MAX_ACK:
             raise Malformed("over 1024 bytes")
-        c = ack_fields(open_sign1(data, a.pub))
+        c = ack_fields(open_ack(data, a.pub))
     except (Malformed, UnicodeDecodeError) as e:
         print("proto_client: %s: %s" % (a.input, e), file=sys.stderr)
         return 1
@@ -478,6 +535,37 @@ def cmd_selftest(a):
         ok or fails.append("§10 signed acknowledgement")
         rem, _ = doc_vector(doc10, "Acknowledgement claims, remediate")
         same("acknowledgement claims, re-encoded", cbor(cbor_decode(rem)), rem)
+        # §7.2: the tree of the three acknowledgement claims, and leaf 2's message.
+        retry, _ = doc_vector(doc10, "Acknowledgement claims, retry-after")
+        wait, _ = doc_vector(doc10, "Acknowledgement claims, wait")
+        node = merkle_node(merkle_leaf(retry), merkle_leaf(wait))
+        root = merkle_node(node, merkle_leaf(rem))
+        doc_root, _ = doc_vector(doc10, "Batch root claims")
+        same("batch root claims", cbor({0: 1, 1: 3, 2: root}), doc_root)
+        doc_batch, _ = doc_vector(doc10, "Batch acknowledgement, remediate, leaf 2 of 3")
+        doc_sroot, _ = doc_vector(doc10, "Signed batch root")
+        same("batch acknowledgement, rebuilt", cbor([rem, 2, [node], doc_sroot]), doc_batch)
+        try:
+            c = ack_fields(open_ack(doc_batch, pub))
+            ok = (c[1], c[2], c[5], c[7]) == ("hnb-acme-000123", 42, 2,
+                                              "https://127.0.0.1:7547/acs")
+        except Malformed:
+            ok = False
+        print("%s the §10 batch acknowledgement verifies and decodes" % ("ok  " if ok else "FAIL"))
+        ok or fails.append("§10 batch acknowledgement")
+        bad_node = bytes([node[0] ^ 1]) + node[1:]
+        for what, msg in (("a changed path", cbor([rem, 2, [bad_node], doc_sroot])),
+                          ("another index", cbor([rem, 1, [node], doc_sroot])),
+                          ("another leaf", cbor([wait, 2, [node], doc_sroot])),
+                          ("a path too long", cbor([rem, 2, [node, node], doc_sroot]))):
+            try:
+                open_ack(msg, pub)
+                ok = False
+            except Malformed:
+                ok = True
+            print("%s a batch acknowledgement with %s does not verify" % ("ok  " if ok else "FAIL",
+                                                                           what))
+            ok or fails.append("batch acknowledgement with " + what)
     if fails:
         print("selftest: %d failed: %s" % (len(fails), ", ".join(fails)))
         return 1

@@ -148,4 +148,11 @@ got=$(sqlite3 -separator ' ' "$db" \
 [ "$got" = "5 signed psk $kid" ] || fail "indication row '$got', expected '5 signed psk $kid'"
 need=$("$ctl" -d "sqlite:$db" --json devices --maintenance | jq -r '[.[] | .device_id] | join(",")')
 [ "$need" = "$id" ] || fail "devices needing maintenance: '$need', expected $id"
-echo "ok: $id acknowledged over psk, stored with channel_auth psk, peer identity $kid"
+# The DCF asks for batch acknowledgements (docs/protocol.md §7.2) and took
+# the one maydayd sent, inside the seal.
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "maydayd exited non-zero after SIGTERM"
+daemon_pid=
+grep -q 'batch acks: 1 under 1 root signatures' "$work/maydayd.log" ||
+  fail "maydayd did not answer the DCF with a batch acknowledgement"
+echo "ok: $id acknowledged over psk (batch form), stored with channel_auth psk, peer identity $kid"

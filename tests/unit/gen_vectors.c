@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include <cbor.h>
+#include <openssl/sha.h>
 
 #include "mayday/cose.h"
 #include "mayday/keys.h"
@@ -346,9 +347,99 @@ static void neg_eat(unsigned n, const struct vec *eat, EVP_PKEY *key)
 		"other claims under a stored counter.", eat, key);
 }
 
+/* RFC 9162 hashes, over OpenSSL's SHA-256 directly (not libmayday's tree). */
+static void rfc_leaf(const struct vec *d, uint8_t out[32])
+{
+	uint8_t buf[MAYDAY_ACK_MAX + 1];
+
+	buf[0] = 0x00;
+	memcpy(buf + 1, d->bytes, d->len);
+	SHA256(buf, d->len + 1, out);
+}
+
+static void rfc_node(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
+{
+	uint8_t buf[65];
+
+	buf[0] = 0x01;
+	memcpy(buf + 1, l, 32);
+	memcpy(buf + 33, r, 32);
+	SHA256(buf, sizeof(buf), out);
+}
+
+struct batch_vec {
+	uint8_t leaf[3][32], node01[32], root[32];
+	struct vec root_claims, root_cose, ack;
+};
+
+/* The §7.2 example: leaves = the retry-after, wait and remediate claims;
+ * MTH = H(0x01 || H(0x01 || l0 || l1) || l2); leaf 2's path = [node 0-1]. */
+static void batch_vectors(struct batch_vec *b, const struct vec *l0, const struct vec *l1,
+			  const struct vec *l2, EVP_PKEY *key)
+{
+	struct tv_cbor c;
+
+	rfc_leaf(l0, b->leaf[0]);
+	rfc_leaf(l1, b->leaf[1]);
+	rfc_leaf(l2, b->leaf[2]);
+	rfc_node(b->leaf[0], b->leaf[1], b->node01);
+	rfc_node(b->node01, b->leaf[2], b->root);
+	tvc_init(&c);
+	tvc_map(&c, 3);
+	tvc_uint(&c, 0);
+	tvc_uint(&c, 1);
+	tvc_uint(&c, 1);
+	tvc_uint(&c, 3);
+	tvc_uint(&c, 2);
+	tvc_bstr(&c, b->root, 32);
+	memcpy(b->root_claims.bytes, c.buf, c.len);
+	b->root_claims.len = c.len;
+	signed_vec(&b->root_cose, tv_ack_batch_root_cose_hex, &b->root_claims, key, TV_ACK_KID);
+	tvc_init(&c);
+	tvc_array(&c, 4);
+	tvc_bstr(&c, l2->bytes, l2->len);
+	tvc_uint(&c, 2);
+	tvc_array(&c, 1);
+	tvc_bstr(&c, b->node01, 32);
+	tvc_bstr(&c, b->root_cose.bytes, b->root_cose.len);
+	memcpy(b->ack.bytes, c.buf, c.len);
+	b->ack.len = c.len;
+}
+
+static void md_hash(const char *name, const uint8_t h[32])
+{
+	printf("%-28s", name);
+	for (int i = 0; i < 32; i++)
+		printf("%02x", h[i]);
+	printf("\n");
+}
+
+static void md_batch(const struct batch_vec *b)
+{
+	printf("#### Batch acknowledgement tree (3 leaves)\n\n"
+	       "Leaves: the retry-after, wait and remediate claims above, in that order.\n\n```\n");
+	md_hash("leaf 0 = H(00 || retry)", b->leaf[0]);
+	md_hash("leaf 1 = H(00 || wait)", b->leaf[1]);
+	md_hash("leaf 2 = H(00 || remediate)", b->leaf[2]);
+	md_hash("node = H(01 || l0 || l1)", b->node01);
+	md_hash("root = H(01 || node || l2)", b->root);
+	printf("```\n\n");
+	md_claims("Batch root claims", &b->root_claims);
+	md_signed("Signed batch root", &b->root_cose, "batch root claims above");
+	printf("#### Batch acknowledgement, remediate, leaf 2 of 3 (%zu bytes)\n\n```\n",
+	       b->ack.len);
+	hex_block(stdout, &b->ack);
+	printf("```\n\nDiagnostic notation:\n\n```\n[\n  << remediate claims above >>,\n  2,\n"
+	       "  [h'");
+	for (int i = 0; i < 32; i++)
+		printf("%02x", b->node01[i]);
+	printf("'],\n  << signed batch root above >>\n]\n```\n\n");
+}
+
 int main(int argc, char **argv)
 {
 	static struct vec ev, aev, ind, ind_cose, eat, eat_cose, ack, ackw, ackr, ackr_cose, man, man_cose;
+	static struct batch_vec bv;
 	struct mayday_evidence e;
 	struct mayday_indication i;
 	struct mayday_ack a;
@@ -378,6 +469,7 @@ int main(int argc, char **argv)
 	signed_vec(&eat_cose, tv_indication_eat_cose_hex, &eat, key, i.device_id);
 	signed_vec(&ackr_cose, tv_ack_remediate_cose_hex, &ackr, key, TV_ACK_KID);
 	signed_vec(&man_cose, tv_manifest_cose_hex, &man, key, NULL);
+	batch_vectors(&bv, &ack, &ackw, &ackr, key);
 	EVP_PKEY_free(key);
 
 	if (argc == 2 && strcmp(argv[1], "--c") == 0) {
@@ -391,6 +483,9 @@ int main(int argc, char **argv)
 		c_line("tv_ack_wait_claims_hex", &ackw);
 		c_line("tv_ack_remediate_claims_hex", &ackr);
 		c_line("tv_ack_remediate_cose_hex", &ackr_cose);
+		c_line("tv_ack_batch_root_claims_hex", &bv.root_claims);
+		c_line("tv_ack_batch_root_cose_hex", &bv.root_cose);
+		c_line("tv_ack_batch_hex", &bv.ack);
 		c_line("tv_manifest_claims_hex", &man);
 		c_line("tv_manifest_cose_hex", &man_cose);
 	} else if (argc == 2 && strcmp(argv[1], "--md") == 0) {
@@ -406,6 +501,7 @@ int main(int argc, char **argv)
 		md_claims("Acknowledgement claims, remediate", &ackr);
 		md_signed("Signed acknowledgement, remediate", &ackr_cose,
 			  "remediate claims above");
+		md_batch(&bv);
 		md_claims("Manifest claims", &man);
 		md_signed("Signed manifest", &man_cose, "manifest claims above");
 	} else if (argc == 3 && strcmp(argv[1], "--neg-eat") == 0) {
@@ -423,6 +519,9 @@ int main(int argc, char **argv)
 		write_seed(argv[2], "fuzz_ack", "claims-wait", &ackw);
 		write_seed(argv[2], "fuzz_ack", "claims-remediate", &ackr);
 		write_seed(argv[2], "fuzz_ack", "signed-remediate", &ackr_cose);
+		write_seed(argv[2], "fuzz_ack_batch", "batch-remediate", &bv.ack);
+		write_seed(argv[2], "fuzz_ack_batch", "signed-root", &bv.root_cose);
+		write_seed(argv[2], "fuzz_ack_batch", "single-remediate", &ackr_cose);
 		write_seed(argv[2], "fuzz_manifest", "claims", &man);
 		write_seed(argv[2], "fuzz_manifest", "signed", &man_cose);
 		write_seed(argv[2], "fuzz_cose", "indication", &ind_cose);

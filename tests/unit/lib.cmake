@@ -15,6 +15,7 @@ set(MAYDAY_LIB_TESTS
   test_indication
   test_indication_eat
   test_ack
+  test_ack_batch
   test_manifest
   test_keys
 )

@@ -4,7 +4,9 @@
  * under another key is told apart (UNAUTH), and everything else is noise.
  * dcf_ack_meaning: of all those, only a valid ack saying STORED (verified
  * and stored) is an acknowledgement; stored-unverified, rejected and
- * unauthenticated answers are failed attempts. */
+ * unauthenticated answers are failed attempts. Both forms (docs/protocol.md
+ * §7, §7.2): a batch ack whose audit path or root signature fails is exactly
+ * a single ack whose signature fails. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "dcf_ack.h"
+#include "mayday/ack_batch.h"
 #include "mayday/keys.h"
 
 struct keys {
@@ -59,6 +62,34 @@ static size_t make_ack_as(EVP_PKEY *key, const char *id, uint64_t counter, uint3
 static size_t make_ack(EVP_PKEY *key, const char *id, uint64_t counter, uint8_t *out, size_t cap)
 {
 	return make_ack_as(key, id, counter, MAYDAY_ACK_STORED, MAYDAY_ACTION_NONE, out, cap);
+}
+
+/* The batch acknowledgement of leaf 1 in a tree of three (this device's
+ * ack between two others), its root signed with `key`. */
+static size_t make_batch_ack(EVP_PKEY *key, const char *id, uint64_t counter, uint32_t status,
+			     uint8_t *out, size_t cap)
+{
+	struct mayday_signer signer;
+	struct mayday_ack_tree *t;
+	uint8_t claims[3][MAYDAY_ACK_MAX];
+	size_t claims_len[3], idx, len = 0;
+
+	assert_int_equal(mayday_signer_from_pkey(&signer, key, NULL, 0), MAYDAY_OK);
+	assert_int_equal(mayday_ack_tree_new(&t, 3), MAYDAY_OK);
+	for (int i = 0; i < 3; i++) {
+		struct mayday_ack a = { .counter = counter + (uint64_t)(i != 1), .incident_id = 77,
+					.status = status };
+
+		strcpy(a.device_id, i == 1 ? id : "femto-other");
+		assert_int_equal(mayday_ack_encode_claims(&a, claims[i], sizeof(claims[i]),
+							  &claims_len[i]), MAYDAY_OK);
+		assert_int_equal(mayday_ack_tree_add(t, claims[i], claims_len[i], &idx), MAYDAY_OK);
+	}
+	assert_int_equal(mayday_ack_tree_sign(t, &signer), MAYDAY_OK);
+	assert_int_equal(mayday_ack_tree_encode(t, 1, claims[1], claims_len[1], out, cap, &len),
+			 MAYDAY_OK);
+	mayday_ack_tree_free(t);
+	return len;
 }
 
 static enum dcf_ack_verdict check(const uint8_t *buf, size_t len, EVP_PKEY *anchor,
@@ -118,6 +149,50 @@ static void test_wrong_echo(void **state)
 	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_OTHER);
 	len = make_ack(k->hems, "femto-2", 5, buf, sizeof(buf));
 	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_OTHER);
+}
+
+/* The batch form: valid when its path leads to a root the anchor signed;
+ * a broken path, a broken root signature or another key's root is an
+ * answer that does not verify (UNAUTH: "does not verify, but echoes"),
+ * never a verdict. */
+static void test_batch_form(void **state)
+{
+	struct keys *k = *state;
+	uint8_t buf[MAYDAY_ACK_MAX];
+	struct mayday_ack ack;
+	enum mayday_err err = MAYDAY_E_INTERNAL;
+	struct mayday_ack_batch b;
+	struct mayday_diag diag;
+	size_t len = make_batch_ack(k->hems, "femto-1", 5, MAYDAY_ACK_STORED, buf, sizeof(buf));
+	size_t path_at;
+
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_VALID);
+	assert_int_equal(err, MAYDAY_OK);
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_VALID, &ack), DCF_ACK_STORED);
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 6, &ack, &err), DCF_ACK_OTHER);
+	/* the path: one bit of its one entry */
+	assert_int_equal(mayday_ack_batch_decode(buf, len, &b, &diag), MAYDAY_OK);
+	assert_int_equal(b.path_len, 2);
+	path_at = (size_t)(b.claims - buf) + b.claims_len + 1 /* index */ + 1 /* array */ + 2;
+	buf[path_at] ^= 0x01;
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_UNAUTH);
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_UNAUTH, &ack), DCF_ACK_NO_AUTHORITY);
+	buf[path_at] ^= 0x01;
+	/* the root's signature */
+	buf[len - 1] ^= 0x80;
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_UNAUTH);
+	/* the whole batch signed by another key, even saying "stored" */
+	len = make_batch_ack(k->other, "femto-1", 5, MAYDAY_ACK_STORED, buf, sizeof(buf));
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_UNAUTH);
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 7, &ack, &err), DCF_ACK_INVALID);
+	assert_int_equal(err, MAYDAY_E_SIGNATURE);
+	/* a valid batch ack saying stored-unverified is a failed attempt */
+	len = make_batch_ack(k->hems, "femto-1", 5, MAYDAY_ACK_STORED_UNVERIFIED, buf, sizeof(buf));
+	assert_int_equal(check(buf, len, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_VALID);
+	assert_int_equal(dcf_ack_meaning(DCF_ACK_VALID, &ack), DCF_ACK_NOT_VERIFIED);
+	/* cut short: malformed, ignored */
+	assert_int_equal(check(buf, len - 1, k->hems, "femto-1", 5, &ack, &err), DCF_ACK_INVALID);
+	assert_int_equal(err, MAYDAY_E_MALFORMED);
 }
 
 static void test_garbage(void **state)
@@ -228,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_wrong_key_is_unauthenticated),
 		cmocka_unit_test(test_wrong_echo),
+		cmocka_unit_test(test_batch_form),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_meaning_only_verified_and_stored),
 		cmocka_unit_test(test_meaning_table),

@@ -64,6 +64,8 @@ static void usage(FILE *to)
 		"  --linger-ms T      hostile modes: wait for acks (default 1000)\n"
 		"  --prefix ID        device ID prefix (default sim<pid>)\n"
 		"  --claims C         mayday1|eat: message version 1 or 2 (default mayday1)\n"
+		"  --single-acks      do not ask for batch acks (no ack_forms claim), as a\n"
+		"                     device that predates them (default: ask, as the DCF does)\n"
 		"  --no-enrol         do not enrol the devices\n"
 		"  --psk-kek FILE     psk: the KEK maydayd's psk_kek names (PSKs are sealed under it)\n"
 		"  --acked FILE       write 'device,counter,status,incident' per acked indication\n"
@@ -274,6 +276,7 @@ int main(int argc, char **argv)
 		{"per-conn", required_argument, NULL, 'R'}, {"baseline", no_argument, NULL, 'B'},
 		{"batch", required_argument, NULL, 'b'}, {"psk-kek", required_argument, NULL, 'E'},
 		{"version", no_argument, NULL, 'V'}, {"claims", required_argument, NULL, 'A'},
+		{"single-acks", no_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	struct sim_opts o = {.mode = "good", .devices = 100, .count = 1000, .duration = 10,
@@ -282,6 +285,7 @@ int main(int argc, char **argv)
 			     .per_conn = 1};
 	uint32_t batch = 256;
 	uint32_t claims = MAYDAY_CLAIMS_MAYDAY1;
+	uint32_t ack_forms = MAYDAY_ACK_FORM_BATCH;
 	const char *host = "127.0.0.1", *port = NULL;
 	struct sim_fleet f;
 	EVP_PKEY *hems = NULL;
@@ -313,6 +317,7 @@ int main(int argc, char **argv)
 		case 'B': o.baseline = true; o.enrol = false; break;
 		case 'b': batch = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'E': o.psk_kek = optarg; break;
+		case 'S': ack_forms = 0; break;
 		case 'A':
 			if (strcmp(optarg, "eat") == 0)
 				claims = MAYDAY_CLAIMS_EAT;
@@ -379,6 +384,7 @@ int main(int argc, char **argv)
 		goto out;
 	uint64_t t1 = sim_now_ns();
 	f.claims = claims;
+	f.ack_forms = ack_forms;
 	f.transport = tls ? MAYDAY_TRANSPORT_TLS : http ? MAYDAY_TRANSPORT_PLAIN_HTTP
 		    : psk ? MAYDAY_TRANSPORT_PSK : MAYDAY_TRANSPORT_PLAIN_UDP;
 	if (sim_fleet_sign(&f, o.count, 0, o.threads) != 0 ||

@@ -23,10 +23,14 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "mayday/ack_batch.h"
 #include "mayday/indication.h"
 #include "mayday/psk.h"
 
-#define SIM_ACK_SLOT 384    /* bytes kept per ack for the check after the run */
+/* Bytes kept per ack for the check after the run: a batch acknowledgement
+ * (docs/protocol.md §7.2) of a 1024-leaf tree with the sim's short device
+ * IDs and no kid is about 510 bytes. */
+#define SIM_ACK_SLOT 640
 
 struct sim_device {
 	char id[MAYDAY_DEVICE_ID_MAX + 1];
@@ -62,6 +66,7 @@ struct sim_fleet {
 	uint8_t *sealed;               /* PSK method: sealed copies msg[].buf points into */
 	uint32_t transport;            /* the claim in every indication (0: plain UDP) */
 	uint32_t claims;               /* enum mayday_claims: the message version signed */
+	uint32_t ack_forms;            /* the indications' ack_forms claim (MAYDAY_ACK_FORM_*) */
 	char prefix[32];
 };
 

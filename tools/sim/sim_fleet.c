@@ -103,6 +103,7 @@ static void *sign_main(void *arg)
 		size_t len = 0;
 		fill(&ind, d, m->counter, j->time, f->transport);
 		ind.claims = f->claims;
+		ind.ack_forms = f->ack_forms;
 		if (mayday_signer_from_pkey(&signer, d->key, NULL, 0) != MAYDAY_OK ||
 		    mayday_indication_sign(&ind, &signer, m->buf, MSG_MAX, &len) != MAYDAY_OK)
 			j->failed = 1;

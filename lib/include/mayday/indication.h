@@ -54,6 +54,11 @@ struct mayday_indication {
 	struct mayday_evidence evidence;            /* reason, versions, slot, failed components */
 	uint32_t claims;                            /* enum mayday_claims: set by decoders,
 						     * read by encoders */
+	uint32_t ack_forms;                         /* claim ack_forms (§6, key -65541): the
+						     * ack forms the device takes besides the
+						     * single signed one, MAYDAY_ACK_FORM_*
+						     * bits (mayday/ack_batch.h); 0 = none,
+						     * the claim left out */
 };
 
 /* The message version of `claims`: 1 (MAYDAY1), 2 (EAT), 0 for a value that

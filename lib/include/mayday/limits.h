@@ -24,8 +24,13 @@
 #define MAYDAY_DIGEST_LEN      32   /* SHA-256 */
 #define MAYDAY_ES256_SIG_LEN   64   /* r || s, big-endian, 32 bytes each (RFC 9053) */
 
-#define MAYDAY_INDICATION_MAX  8192 /* encoded COSE_Sign1 indication, bytes (the largest valid one: 5659, version 2: 5749) */
-#define MAYDAY_ACK_MAX         1024 /* encoded COSE_Sign1 acknowledgement, bytes */
+#define MAYDAY_INDICATION_MAX  8192 /* encoded COSE_Sign1 indication, bytes (the largest valid one: 5669, version 2: 5759) */
+#define MAYDAY_ACK_MAX         1024 /* encoded acknowledgement, either form (single: the largest
+				       * valid one is 501; batch form: 892), bytes */
+/* Batch acknowledgements (docs/protocol.md §7.2): leaves under one signed
+ * root, and the longest audit path such a tree has (ceil(log2(1024))). */
+#define MAYDAY_ACK_BATCH_LEAVES_MAX 1024
+#define MAYDAY_ACK_BATCH_PATH_MAX   10
 #define MAYDAY_MANIFEST_MAX    8192 /* encoded COSE_Sign1 manifest, bytes (the largest valid one: 7591) */
 #define MAYDAY_PSK_DATAGRAM_MAX (MAYDAY_INDICATION_MAX + 64) /* COSE_Encrypt0 datagram, either direction (mayday/psk.h) */
 #define MAYDAY_EVIDENCE_MAX    8192 /* encoded evidence (TrE -> DCF), bytes (the largest valid one: 5364) */

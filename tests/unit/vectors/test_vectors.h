@@ -34,6 +34,12 @@ extern const char tv_ack_claims_hex[];       /* RETRY_AFTER, no ACS URL */
 extern const char tv_ack_wait_claims_hex[];  /* WAIT 600 s (pending approval) */
 extern const char tv_ack_remediate_claims_hex[];
 extern const char tv_ack_remediate_cose_hex[];
+/* Batch acknowledgement (§7.2): the tree of the three ack claims above
+ * (retry-after, wait, remediate, in that order), its root claims and signed
+ * root, and the batch acknowledgement of leaf 2 (remediate). */
+extern const char tv_ack_batch_root_claims_hex[];
+extern const char tv_ack_batch_root_cose_hex[];
+extern const char tv_ack_batch_hex[];
 extern const char tv_manifest_claims_hex[];
 extern const char tv_manifest_cose_hex[];
 
