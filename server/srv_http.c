@@ -53,8 +53,8 @@
  * connection waiting longest is evicted; over the global cap, the one
  * waiting longest of all: a new connection is never refused while some
  * connection waits, and slow ones cannot hold the listener. Only when every
- * connection is busy does the listening socket pause (the kernel's backlog
- * holds new ones) until one closes or starts waiting. Eviction frees the
+ * connection is busy do the listening sockets pause (the kernel's backlogs
+ * hold new ones) until one closes or starts waiting. Eviction frees the
  * evhttp connection (evhttp_connection_free, with the evhttp connection
  * found as the filter's callback argument) -- never one whose request a
  * slot holds. evhttp takes the
@@ -70,8 +70,9 @@
  * Requests: checked on the loop thread (path, method, type, size), copied
  * into a free slot with what the channel proved (the client certificate),
  * and pushed to the verify lane; the request object waits in the slot.
- * Workers give finished slots back through `done` and make `wake` active;
- * the loop thread answers them and returns them to the pool. A client that
+ * Workers give finished slots back through the `done` of the loop the
+ * slot names (via) and make its `wake` active; that loop's thread answers
+ * them and returns them to the pool. A client that
  * closed meanwhile costs nothing: evhttp keeps a request the user has not
  * answered and frees it when the answer finds no connection.
  *
@@ -84,11 +85,11 @@
  *
  * TLS reload (https_reload, on_swap): the main thread builds a complete new
  * context from the [https] files (srv_tls_server_ctx, the same checks as at
- * start), leaves it in `next` and makes `swap` active; the loop thread puts
- * it in place of `tls` between two callbacks, so make_bev (SSL_new) never
- * sees a context change under it, and says so (next_cv). The main thread
- * waits for that (at most SWAP_WAIT_S: the loop thread's callbacks are
- * bounded), so once "SIGHUP: reloaded" is logged every connection accepted
+ * start), leaves a reference in every loop's `next` and makes its `swap`
+ * active; each loop thread puts it in place of its `tls` between two
+ * callbacks, so make_bev (SSL_new) never sees a context change under it,
+ * and says so (next_cv). The main thread waits for all of them (at most
+ * SWAP_WAIT_S: the loops' callbacks are bounded), so once "SIGHUP: reloaded" is logged every connection accepted
  * gets the new context. Open connections keep the old one (SSL_new took a
  * reference); it goes when the last of them does. The ACS and bundle
  * downloads use the connections as they are and are not touched.
@@ -361,8 +362,7 @@ static void on_evict(evutil_socket_t fd, short what, void *arg)
 		pthread_mutex_unlock(&h->mu);
 		if (c == NULL)
 			return;
-		evict(c, c->state == C_NEW ? "no peer address" : "over a connection cap "
-		      "(http_connections, http_connections_per_source)");
+		evict(c, "over a connection cap (http_connections or http_connections_per_source)");
 	}
 }
 
@@ -1146,7 +1146,7 @@ static void *loop_main(void *arg)
 
 static void halt_loops(struct http *h)
 {
-	for (unsigned i = 0; i < h->n_loops; i++) {
+	for (unsigned i = 0; h->loops != NULL && i < h->n_loops; i++) {
 		struct loop *lp = &h->loops[i];
 		if (!lp->started)
 			continue;
