@@ -92,7 +92,7 @@ stop_maydayd() {  # SECTION
   rows=$(sqlite3 "$mdb" "SELECT count(*) FROM indications WHERE trust = 'signed'")
   awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$rows" 'BEGIN {
     if (n > 0) printf "maydayd CPU: %.1f s, %.1f us per stored indication (%d rows)\n", t / hz, t / hz / n * 1e6, n }'
-  grep -E 'received|handshakes|per method' "$work/maydayd-$1.log" | sed 's/^.*maydayd[^:]*: /maydayd: /' || true
+  grep -E 'received|handshakes|per method|per loop thread' "$work/maydayd-$1.log" | sed 's/^.*maydayd[^:]*: /maydayd: /' || true
   stored_rows=$rows
   cpu_us=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$rows" 'BEGIN {
     if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "n/a" }')
