@@ -1467,6 +1467,35 @@ static enum mayday_err loop_open(struct http *h, struct loop *lp, const struct s
 	return MAYDAY_OK;
 }
 
+/* A configured port someone listens on already: SO_REUSEPORT would let the
+ * group join that socket's (if its owner is this user and set it too, e.g.
+ * a second maydayd) instead of failing as one socket does. So a plain
+ * socket tries first (SO_REUSEADDR: a restart's TIME_WAIT connections do not
+ * count; a listener does). Port 0 needs none: the kernel picks a free one. */
+static enum mayday_err port_free(const struct srv_addr *addr)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&addr->ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&addr->ss;
+	int one = 1;
+	if ((addr->ss.ss_family == AF_INET6 ? in6->sin6_port : in4->sin_port) == 0)
+		return MAYDAY_OK;
+	int s = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		log_warn("tcp socket");
+		return MAYDAY_E_IO;
+	}
+	(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr->ss.ss_family == AF_INET6)
+		(void)setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(s, (const struct sockaddr *)&addr->ss, addr->len) != 0) {
+		log_warn("tcp bind %s", addr->text);
+		close(s);
+		return MAYDAY_E_IO;
+	}
+	close(s);
+	return MAYDAY_OK;
+}
+
 /* One listening socket per loop, the first on the configured address, the
  * others on the one it got (the port resolved), all in one reuseport group
  * steered by steer_by_port when there are several. */
@@ -1474,6 +1503,8 @@ static enum mayday_err open_sockets(struct http *h, const struct srv_http_opts *
 {
 	struct sockaddr_storage got;
 	int shared = h->n_loops > 1;
+	if (shared && port_free(o->addr) != MAYDAY_OK)
+		return MAYDAY_E_IO;
 	for (unsigned i = 0; i < h->n_loops; i++) {
 		struct loop *lp = &h->loops[i];
 		int fd = -1;

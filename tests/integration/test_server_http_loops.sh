@@ -12,6 +12,8 @@
 # stored and acked. Nothing here depends on timing: the kernel's own hash
 # (what a failed steering program would leave) would not give these counts.
 #
+# A second maydayd on the same port fails to start, as it did with one socket.
+#
 # Then the global cap across loops: with http_connections = 2, two idle
 # keep-alive connections (one per loop, each answered once so it is
 # admitted and waiting) and a third on the second loop: the oldest, on the
@@ -76,6 +78,18 @@ for p in $(ports 0 2 "$((base + 100))") $(ports 1 4 "$((base + 150))"); do
 done
 [ "$(q "SELECT count(*) FROM indications WHERE trust = 'signed'")" = 6 ] ||
   fail "signed rows: $(q "SELECT count(*) FROM indications")"
+
+# A second maydayd on the same port must fail, as with one socket: the loops'
+# SO_REUSEPORT must not let it join the running one's group.
+sed -e "/^\[http\]/,/^listen/ s|^listen = 127.0.0.1:0$|listen = 127.0.0.1:$http_port|" \
+  -e "s|$db|$work/second.db|" \
+  -e "s|^socket = .*|socket = $work/second.sock|" -e '/^\[https\]/,$d' \
+  "$work/maydayd.conf" > "$work/second.conf"
+grep -q "^listen = 127.0.0.1:$http_port$" "$work/second.conf" || fail "second.conf"
+timeout 60 "$maydayd" -c "$work/second.conf" -f 2>"$work/second.log" &&
+  fail "a second maydayd started on the same http port"
+grep -q "tcp bind 127.0.0.1:$http_port" "$work/second.log" ||
+  fail "second maydayd: $(tail -3 "$work/second.log")"
 
 stop_daemon
 grep -q 'info: http: connections per loop thread: 3 2$' "$work/maydayd.log" ||
