@@ -17,8 +17,10 @@
  * the low bits: Linux gives connect() ports of one parity) and a test can
  * reach a chosen loop. A port that cannot be read (no BPF: an older kernel)
  * leaves the kernel's hash in force. The sockets are bound as the daemon's
- * user: another process of that user could join the group, as it could
- * bind any of that user's ports.
+ * user: another process of that user setting SO_REUSEPORT could join the
+ * group later, as it could bind any of that user's ports; a listener
+ * already on a configured port makes the start fail (port_free), as it
+ * did with one socket.
  *
  * What the loops share (under `mu`): the connection count, the waiting
  * list and the per-source lists, so the caps below mean what they meant
