@@ -86,8 +86,10 @@ sed -e "/^\[http\]/,/^listen/ s|^listen = 127.0.0.1:0$|listen = 127.0.0.1:$http_
   -e "s|^socket = .*|socket = $work/second.sock|" -e '/^\[https\]/,$d' \
   "$work/maydayd.conf" > "$work/second.conf"
 grep -q "^listen = 127.0.0.1:$http_port$" "$work/second.conf" || fail "second.conf"
-timeout 60 "$maydayd" -c "$work/second.conf" -f 2>"$work/second.log" &&
-  fail "a second maydayd started on the same http port"
+rc=0
+timeout 60 "$maydayd" -c "$work/second.conf" -f 2>"$work/second.log" || rc=$?
+[ "$rc" != 124 ] || fail "a second maydayd ran on the same http port (60 s, then stopped)"
+[ "$rc" != 0 ] || fail "a second maydayd started on the same http port"
 grep -q "tcp bind 127.0.0.1:$http_port" "$work/second.log" ||
   fail "second maydayd: $(tail -3 "$work/second.log")"
 
