@@ -37,6 +37,11 @@ start_nginx http
   >"$work/nginx.out" 2>"$work/nginx.err" || true
 stop_nginx
 sed 's/^/nginx: /' "$work/nginx.out"
+nginx_cpu "$work/nginx.out"
+# The same comparison in CPU: nginx's per request over maydayd's per stored
+# indication -- the rate ratio both would reach with the cores to themselves.
+echo "CPU ratio (nginx us per request / maydayd us per stored indication): $(ratio "$nginx_cpu_us" "$cpu_us")"
+bench_result ingest_http.nginx_cpu_per_request "$nginx_cpu_us" us
 base=$(sim_field 'requests/s' "$work/nginx.out")
 [ -n "$base" ] || { echo "ingest_http: no nginx figure" >&2; cat "$work/nginx.err" >&2; exit 1; }
 

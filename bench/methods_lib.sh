@@ -95,7 +95,7 @@ stop_maydayd() {  # SECTION
   rows=$(sqlite3 "$mdb" "SELECT count(*) FROM indications WHERE trust = 'signed'")
   awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$rows" 'BEGIN {
     if (n > 0) printf "maydayd CPU: %.1f s, %.1f us per stored indication (%d rows)\n", t / hz, t / hz / n * 1e6, n }'
-  grep -E 'received|handshakes|per method' "$work/maydayd-$1.log" | sed 's/^.*maydayd[^:]*: /maydayd: /' || true
+  grep -E 'received|handshakes|per method|per loop thread' "$work/maydayd-$1.log" | sed 's/^.*maydayd[^:]*: /maydayd: /' || true
   stored_rows=$rows
   cpu_us=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$rows" 'BEGIN {
     if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "n/a" }')
@@ -129,7 +129,8 @@ nginx_try() {  # MODE: 0 when nginx listens on nport
     ssl_session_tickets off;
     ssl_session_cache off;"
   fi
-  # worker_processes auto: one per core, as maydayd runs a worker per core.
+  # worker_processes auto: one per core, as maydayd runs a worker and (its
+  # http_threads default) an HTTP event-loop thread per core.
   # The request body (~400 bytes) fits client_body_buffer_size; `return`
   # answers before reading it and nginx discards it, keeping the connection.
   cat > "$work/nginx/nginx.conf" <<CONF
@@ -169,9 +170,28 @@ CONF
   return 1
 }
 
+# Stops nginx; sets nginx_ticks, the CPU (clock ticks, user + system) of its
+# master and workers while it ran, read before they exit.
 stop_nginx() {
+  local p
+  nginx_ticks=0
+  nginx_workers=$(pgrep -c -P "$npid" || true)
+  for p in "$npid" $(pgrep -P "$npid" || true); do
+    nginx_ticks=$((nginx_ticks + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
   kill -TERM "$npid"; wait "$npid" || true
   bench_forget_pid "$npid"
+}
+
+# nginx_cpu FILE: prints nginx's CPU per answered request (the sim's
+# answered_200 in FILE) and sets nginx_cpu_us; what maydayd's "CPU per stored
+# indication" is compared with, when the box is too busy for rates to say it.
+nginx_cpu() {
+  local n
+  n=$(sim_field answered_200 "$1")
+  nginx_cpu_us=$(awk -v t="$nginx_ticks" -v hz="$(getconf CLK_TCK)" -v n="${n:-0}" 'BEGIN {
+    if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "n/a" }')
+  echo "nginx CPU: $(awk -v t="$nginx_ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }') s, $nginx_cpu_us us per answered request (${n:-0} requests, ${nginx_workers:-?} worker processes)"
 }
 
 sim_field() {  # KEY FILE: the number after "KEY=" in the sim's output

@@ -37,6 +37,7 @@ static const struct key keys[] = {
 	{"server", "hems_key", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(hems_key), 1},
 	{"server", "psk_kek", K_STR, 1, SRV_CONFIG_VALUE_MAX, F(psk_kek), 0},
 	{"server", "workers", K_UINT, 1, SRV_WORKERS_MAX, F(workers), 0},
+	{"server", "http_threads", K_UINT, 1, SRV_HTTP_THREADS_MAX, F(http_threads), 0},
 	{"server", "queue", K_UINT, SRV_QUEUE_MIN, SRV_QUEUE_MAX, F(queue), 0},
 	{"server", "batch", K_UINT, 1, SRV_BATCH_MAX, F(batch), 0},
 	{"server", "user", K_STR, 1, SRV_USER_MAX, F(user), 0},
@@ -358,6 +359,10 @@ void srv_config_defaults(struct srv_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->workers = 2;
+	/* One loop per core: a TLS handshake is a core's work (srv_http.c). */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->http_threads = cpus < 1 ? 1 : cpus > SRV_HTTP_THREADS_MAX ? SRV_HTTP_THREADS_MAX
+								       : (unsigned)cpus;
 	cfg->queue = 2048;
 	cfg->batch = 256;
 	strcpy(cfg->ack_batch, "on");

@@ -58,6 +58,7 @@
 
 #define SRV_USER_MAX      32         /* a login name, as useradd allows */
 #define SRV_WORKERS_MAX   64
+#define SRV_HTTP_THREADS_MAX 16   /* [server] http_threads, at most */
 #define SRV_QUEUE_MIN     64
 #define SRV_QUEUE_MAX     65536
 #define SRV_BATCH_MAX     1000
@@ -107,6 +108,9 @@ struct srv_config {
 	char hems_key[SRV_CONFIG_VALUE_MAX + 1];  /* PEM P-256 private key signing the acks */
 	char psk_kek[SRV_CONFIG_VALUE_MAX + 1];   /* KEK sealing PSKs in the store; needed by [psk] */
 	unsigned workers;                         /* verify/ack threads, 1..64, default 2 */
+	unsigned http_threads;                    /* event-loop threads per HTTP(S) listener,
+						     1..SRV_HTTP_THREADS_MAX, default: online
+						     CPUs (at most that) */
 	unsigned queue;                           /* datagram slots in flight, default 2048 */
 	unsigned batch;                           /* rows per transaction, 1..1000, default 256 */
 	char ack_batch[4];                        /* [ack] batch: "on" (default): batch acks

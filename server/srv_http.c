@@ -1,6 +1,40 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * An evhttp listener on its own event base and thread.
+ * An evhttp listener on N event-loop threads ([server] http_threads), each
+ * with its own event base, evhttp and listening socket.
+ *
+ * Loops (why SO_REUSEPORT): every loop has its own listening socket on the
+ * same address (SO_REUSEPORT), so the kernel puts each new connection in
+ * one loop's accept queue and that loop's thread accepts it, makes its TLS
+ * handshake, parses and answers its requests: no hand-off between threads
+ * per connection, no accept lock, and nothing of evhttp is shared (libevent
+ * 2.1 has no public way to give an accepted socket to an evhttp, which a
+ * single acceptor handing sockets to loops would need). The kernel's own
+ * choice is a hash with a secret, so which loop takes a connection could
+ * not be known; a classic BPF program on the group (steer_by_port) chooses
+ * instead by the client's source port: loop ((port * 0x9E3779B1) mod 2^32
+ * >> 16) mod N -- ephemeral ports spread evenly (the multiplication mixes
+ * the low bits: Linux gives connect() ports of one parity) and a test can
+ * reach a chosen loop. A port that cannot be read (no BPF: an older kernel)
+ * leaves the kernel's hash in force. The sockets are bound as the daemon's
+ * user: another process of that user setting SO_REUSEPORT could join the
+ * group later, as it could bind any of that user's ports; a listener
+ * already on a configured port makes the start fail (port_free), as it
+ * did with one socket.
+ *
+ * What the loops share (under `mu`): the connection count, the waiting
+ * list and the per-source lists, so the caps below mean what they meant
+ * with one loop -- per listener, whichever loop holds the connections. A
+ * connection is only ever touched by its own loop's thread: a victim on
+ * another loop is taken out of the lists at once (it counts as going,
+ * `dying`) and queued on its loop (`evicting`, on_evict), which closes it
+ * on its next turn. If a request has meanwhile started being handled on it
+ * (conn_busy), the eviction is called off and the cap may be over by that
+ * connection until one closes. Pausing (update_pause) is decided under
+ * `mu` and carried out by each loop on its own listener (on_repause).
+ * With the ACS on, the listener has one loop: a CWMP session spans
+ * requests on several connections and its table (srv_acs_session.h), the
+ * Digest nonces and the Connection Requests are the loop thread's.
  *
  * Connections: every connection's bufferevent comes from make_bev (evhttp's
  * bevcb): a socket or OpenSSL bufferevent under a pass-through filter whose
@@ -21,8 +55,8 @@
  * connection waiting longest is evicted; over the global cap, the one
  * waiting longest of all: a new connection is never refused while some
  * connection waits, and slow ones cannot hold the listener. Only when every
- * connection is busy does the listening socket pause (the kernel's backlog
- * holds new ones) until one closes or starts waiting. Eviction frees the
+ * connection is busy do the listening sockets pause (the kernel's backlogs
+ * hold new ones) until one closes or starts waiting. Eviction frees the
  * evhttp connection (evhttp_connection_free, with the evhttp connection
  * found as the filter's callback argument) -- never one whose request a
  * slot holds. evhttp takes the
@@ -38,8 +72,9 @@
  * Requests: checked on the loop thread (path, method, type, size), copied
  * into a free slot with what the channel proved (the client certificate),
  * and pushed to the verify lane; the request object waits in the slot.
- * Workers give finished slots back through `done` and make `wake` active;
- * the loop thread answers them and returns them to the pool. A client that
+ * Workers give finished slots back through the `done` of the loop the
+ * slot names (via) and make its `wake` active; that loop's thread answers
+ * them and returns them to the pool. A client that
  * closed meanwhile costs nothing: evhttp keeps a request the user has not
  * answered and frees it when the answer finds no connection.
  *
@@ -52,16 +87,18 @@
  *
  * TLS reload (https_reload, on_swap): the main thread builds a complete new
  * context from the [https] files (srv_tls_server_ctx, the same checks as at
- * start), leaves it in `next` and makes `swap` active; the loop thread puts
- * it in place of `tls` between two callbacks, so make_bev (SSL_new) never
- * sees a context change under it, and says so (next_cv). The main thread
- * waits for that (at most SWAP_WAIT_S: the loop thread's callbacks are
- * bounded), so once "SIGHUP: reloaded" is logged every connection accepted
+ * start), leaves a reference in every loop's `next` and makes its `swap`
+ * active; each loop thread puts it in place of its `tls` between two
+ * callbacks, so make_bev (SSL_new) never sees a context change under it,
+ * and says so (next_cv). The main thread waits for all of them (at most
+ * SWAP_WAIT_S: the loops' callbacks are bounded), so once "SIGHUP: reloaded" is logged every connection accepted
  * gets the new context. Open connections keep the old one (SSL_new took a
  * reference); it goes when the last of them does. The ACS and bundle
  * downloads use the connections as they are and are not touched.
  */
 #include <inttypes.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <netinet/tcp.h>
@@ -110,38 +147,53 @@
 struct conn;
 TAILQ_HEAD(conn_list, conn);
 LIST_HEAD(conn_bucket, conn);
+struct http;
 
-struct http {
-	struct srv_listener base;   /* first: the public handle */
+/* One event loop: its thread, event base, evhttp and listening socket.
+ * Everything here is its thread's unless said otherwise. */
+struct loop {
+	struct srv_listener base;   /* first: what its slots name (via); only finish */
+	struct http *h;
 	struct event_base *evb;
 	struct evhttp *http;
 	struct evconnlistener *lev;
-	struct event *wake, *halt;
-	struct srv_queue done;      /* finished slots for the loop thread to answer */
-	SSL_CTX *tls;               /* new connections' (NULL: plain); loop thread once started */
-	const struct srv_tls_files *files;   /* what tls is built from; NULL: plain */
-	struct event *swap;         /* on_swap: put `next` in place of `tls` */
+	struct event *wake, *halt, *swap, *repause, *evict_ev;
+	struct srv_queue done;      /* finished slots for this loop to answer */
+	SSL_CTX *tls;               /* new connections' (NULL: plain) */
+	SSL_CTX *next;              /* under h->next_mu: a reloaded context not yet in place */
+	int paused;                 /* lev disabled (on_repause) */
+	struct conn **by_fd;        /* admitted connections by socket */
+	size_t by_fd_cap;
+	struct conn_list evicting;  /* under h->mu: chosen to go, for this loop to close */
+	struct srv_busy busy;       /* signed 503 answers: its share of the listener's */
+	uint64_t admitted;          /* connections it served (logged at the end) */
+	pthread_t thread;
+	int started;
+};
+
+struct http {
+	struct srv_listener base;   /* first: the public handle */
+	struct loop *loops;
+	unsigned n_loops;
+	const struct srv_tls_files *files;   /* what the loops' tls is built from; NULL: plain */
 	pthread_mutex_t next_mu;
-	pthread_cond_t next_cv;     /* signalled when on_swap took `next` */
-	SSL_CTX *next;              /* under next_mu: a reloaded context not yet in place */
+	pthread_cond_t next_cv;     /* signalled when a loop's on_swap took its `next` */
 	unsigned max_body, max_conns;
-	unsigned conns;             /* loop thread only */
-	int paused;                 /* loop thread only: lev disabled (update_pause) */
-	int freeing;                /* evhttp_free is running: connections go, the listener too */
 	unsigned timeout_s;         /* evhttp's idle / read / write timeout */
 	struct timeval request_tv, handshake_tv;
 	unsigned max_per_source;
-	/* loop thread only: the slow-client bookkeeping (top of this file) */
+	/* under mu: the slow-client bookkeeping of all loops (top of this file) */
+	pthread_mutex_t mu;
+	unsigned conns;             /* open connections */
+	unsigned dying;             /* of them, chosen for eviction, not yet closed */
+	int full;                   /* the listeners are to pause (update_pause) */
+	int freeing;                /* evhttp_free is running: connections go, the listener too */
 	struct conn_list waiting;   /* not busy, longest waiting first */
 	struct conn_bucket *by_src; /* src_buckets lists, by source address */
 	unsigned src_buckets;       /* a power of two */
-	struct conn **by_fd;        /* admitted connections by socket */
-	size_t by_fd_cap;
 	uint64_t evicted_cap, evicted_source, late_requests, late_handshakes;
 	atomic_int stopping;
-	pthread_t thread;
-	int started;
-	/* ACS, loop thread only; acs_tab NULL when off */
+	/* ACS (one loop then), loop thread only; acs_tab NULL when off */
 	const struct srv_acs_policy *acs;
 	struct srv_acs_table *acs_tab;
 	struct store *acs_st;
@@ -150,7 +202,6 @@ struct http {
 	struct srv_acs_connreq *acs_cr;  /* NULL: no KEK, no Connection Requests */
 	char *acs_out;                /* CWMP_ENVELOPE_MAX bytes */
 	char *acs_in;                 /* CWMP_ENVELOPE_MAX bytes */
-	struct srv_busy busy;         /* loop thread only: signed 503 answers */
 };
 
 static struct log_limit lim_peer, lim_bev, lim_evict;
@@ -158,21 +209,23 @@ static struct log_limit lim_peer, lim_bev, lim_evict;
 enum conn_state { C_NEW, C_HANDSHAKE, C_REQUEST, C_BUSY, C_IDLE, C_EVICTED };
 
 /* One connection: the filter evhttp talks to and the socket or TLS
- * bufferevent under it (see the top of this file). Loop thread only; lives
- * as long as the filter. */
+ * bufferevent under it (see the top of this file). Touched by its loop's
+ * thread only, except the links and flags marked "mu" (read by other loops
+ * choosing a victim); lives as long as the filter. */
 struct conn {
-	struct http *h;
+	struct loop *lp;
 	struct bufferevent *bev, *under;
 	struct evbuffer_cb_entry *under_cb;
 	int move_pending, out_pending;
 	enum conn_state state;
 	struct event *deadline;     /* handshake or request deadline */
-	uint64_t since_ms;          /* started waiting (accept, end of an answer) */
+	uint64_t since_ms;          /* mu: started waiting (accept, end of an answer) */
 	int fd;                     /* -1 until admitted */
-	uint8_t src[16];            /* source address (IPv4 mapped) */
-	int in_waiting, in_src;
-	TAILQ_ENTRY(conn) wait_link;
-	LIST_ENTRY(conn) src_link;
+	uint8_t src[16];            /* source address (IPv4 mapped); set before in_src */
+	int in_waiting, in_src;     /* mu */
+	int going;                  /* mu: in lp->evicting (wait_link) */
+	TAILQ_ENTRY(conn) wait_link; /* mu: in h->waiting or lp->evicting */
+	LIST_ENTRY(conn) src_link;  /* mu */
 };
 
 static uint64_t mono_ms(void)
@@ -182,60 +235,99 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Pause the listening socket exactly when the cap is reached and no
- * connection could be evicted for a new one. */
+/* Under mu: the listeners are to pause exactly when the cap is reached and
+ * no connection could be evicted for a new one; each loop whose listener
+ * must change is told (on_repause). */
 static void update_pause(struct http *h)
 {
 	int full = h->conns >= h->max_conns && TAILQ_EMPTY(&h->waiting);
-	if (h->freeing || h->lev == NULL)
+	if (h->freeing || full == h->full)
 		return;
-	if (full && !h->paused) {
-		evconnlistener_disable(h->lev);
-		h->paused = 1;
-	} else if (!full && h->paused) {
-		evconnlistener_enable(h->lev);
-		h->paused = 0;
-	}
+	h->full = full;
+	for (unsigned i = 0; i < h->n_loops; i++)
+		if (h->loops[i].repause != NULL)
+			event_active(h->loops[i].repause, EV_READ, 0);
 }
 
+/* Loop thread: its listener paused or not, as update_pause decided. */
+static void on_repause(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop *lp = arg;
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&lp->h->mu);
+	int full = lp->h->full && !lp->h->freeing;
+	pthread_mutex_unlock(&lp->h->mu);
+	if (lp->lev == NULL)
+		return;
+	if (full && !lp->paused)
+		evconnlistener_disable(lp->lev);
+	else if (!full && lp->paused)
+		evconnlistener_enable(lp->lev);
+	lp->paused = full;
+}
+
+/* Under mu. */
 static void wait_start(struct conn *c)
 {
 	c->since_ms = mono_ms();
-	if (!c->in_waiting)
-		TAILQ_INSERT_TAIL(&c->h->waiting, c, wait_link);
-	c->in_waiting = 1;
+	if (!c->in_waiting && !c->going)
+		TAILQ_INSERT_TAIL(&c->lp->h->waiting, c, wait_link);
+	c->in_waiting = !c->going;
 }
 
-static void wait_end(struct conn *c)
+/* Under mu: out of every list another loop may pick a victim from. */
+static void out_of_running(struct conn *c)
 {
+	struct http *h = c->lp->h;
 	if (c->in_waiting)
-		TAILQ_REMOVE(&c->h->waiting, c, wait_link);
+		TAILQ_REMOVE(&h->waiting, c, wait_link);
 	c->in_waiting = 0;
+	if (c->going) {
+		TAILQ_REMOVE(&c->lp->evicting, c, wait_link);
+		h->dying--;
+	}
+	c->going = 0;
+	if (c->in_src)
+		LIST_REMOVE(c, src_link);
+	c->in_src = 0;
+}
+
+/* Under mu: c is to be closed by its own loop (on_evict), soon. */
+static void condemn(struct conn *c)
+{
+	struct http *h = c->lp->h;
+	out_of_running(c);
+	TAILQ_INSERT_TAIL(&c->lp->evicting, c, wait_link);
+	c->going = 1;
+	h->dying++;
+	event_active(c->lp->evict_ev, EV_READ, 0);
 }
 
 static void conn_gone(void *arg)
 {
 	struct conn *c = arg;
-	struct http *h = c->h;
+	struct loop *lp = c->lp;
+	struct http *h = lp->h;
 	if (c->under_cb != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_output(c->under), c->under_cb);
-	wait_end(c);
-	if (c->in_src)
-		LIST_REMOVE(c, src_link);
-	if (c->fd >= 0 && (size_t)c->fd < h->by_fd_cap && h->by_fd[c->fd] == c)
-		h->by_fd[c->fd] = NULL;
+	if (c->fd >= 0 && (size_t)c->fd < lp->by_fd_cap && lp->by_fd[c->fd] == c)
+		lp->by_fd[c->fd] = NULL;
 	if (c->deadline != NULL)
 		event_free(c->deadline);
-	free(c);
+	pthread_mutex_lock(&h->mu);
+	out_of_running(c);
 	h->conns--;
 	update_pause(h);
+	pthread_mutex_unlock(&h->mu);
+	free(c);
 }
 
-/* Closes a connection evhttp still holds, now (c is freed with it). Never
- * for a busy one: a slot may hold its request. */
+/* Its loop thread: closes a connection evhttp still holds, now (c is freed
+ * with it). Never for a busy one: a slot may hold its request. */
 static void evict(struct conn *c, const char *why)
 {
-	struct http *h = c->h;
+	struct http *h = c->lp->h;
 	void *arg = NULL;
 	bufferevent_getcb(c->bev, NULL, NULL, NULL, &arg);
 	struct evhttp_connection *evcon = arg;
@@ -245,27 +337,53 @@ static void evict(struct conn *c, const char *why)
 	/* Out of the running at once: a pending event may keep c a while. */
 	c->state = C_EVICTED;
 	event_del(c->deadline);
-	wait_end(c);
-	if (c->in_src)
-		LIST_REMOVE(c, src_link);
-	c->in_src = 0;
+	pthread_mutex_lock(&h->mu);
+	out_of_running(c);
+	pthread_mutex_unlock(&h->mu);
 	srv_stats_add(&h->base.in->stats->http_evicted, 1);
 	log_limited(&lim_evict, "%s: connection evicted: %s", h->base.name, why);
 	evhttp_connection_free(evcon);
 }
 
+/* Loop thread: closes the connections chosen to go (condemn), one by one:
+ * closing one runs conn_gone, which takes mu. */
+static void on_evict(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop *lp = arg;
+	struct http *h = lp->h;
+	(void)fd;
+	(void)what;
+	for (;;) {
+		pthread_mutex_lock(&h->mu);
+		struct conn *c = TAILQ_FIRST(&lp->evicting);
+		if (c != NULL) {
+			TAILQ_REMOVE(&lp->evicting, c, wait_link);
+			c->going = 0;
+			h->dying--;
+		}
+		pthread_mutex_unlock(&h->mu);
+		if (c == NULL)
+			return;
+		evict(c, "over a connection cap (http_connections or http_connections_per_source)");
+	}
+}
+
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	struct http *h = c->h;
+	struct http *h = c->lp->h;
 	(void)fd;
 	(void)what;
 	if (c->state == C_HANDSHAKE) {
+		pthread_mutex_lock(&h->mu);
 		h->late_handshakes++;
+		pthread_mutex_unlock(&h->mu);
 		srv_stats_add(&h->base.in->stats->http_deadlines, 1);
 		evict(c, "no request within tls_handshake_timeout_ms of the accept");
 	} else if (c->state == C_REQUEST) {
+		pthread_mutex_lock(&h->mu);
 		h->late_requests++;
+		pthread_mutex_unlock(&h->mu);
 		srv_stats_add(&h->base.in->stats->http_deadlines, 1);
 		evict(c, "request not complete within http_request_timeout_ms");
 	}
@@ -275,7 +393,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 static void request_started(struct conn *c)
 {
 	c->state = C_REQUEST;
-	event_add(c->deadline, &c->h->request_tv);
+	event_add(c->deadline, &c->lp->h->request_tv);
 }
 
 /* The input side of the filter: moves everything up as it comes, and
@@ -303,52 +421,64 @@ static struct conn_bucket *bucket_of(struct http *h, const uint8_t src[16])
 	return &h->by_src[x & (h->src_buckets - 1)];
 }
 
-static int remember_fd(struct http *h, struct conn *c)
+static int remember_fd(struct loop *lp, struct conn *c)
 {
-	if ((size_t)c->fd >= h->by_fd_cap) {
-		size_t cap = h->by_fd_cap ? h->by_fd_cap : 256;
+	if ((size_t)c->fd >= lp->by_fd_cap) {
+		size_t cap = lp->by_fd_cap ? lp->by_fd_cap : 256;
 		while (cap <= (size_t)c->fd)
 			cap *= 2;
-		struct conn **n = realloc(h->by_fd, cap * sizeof(*n));
+		struct conn **n = realloc(lp->by_fd, cap * sizeof(*n));
 		if (n == NULL)
 			return -1;
-		memset(n + h->by_fd_cap, 0, (cap - h->by_fd_cap) * sizeof(*n));
-		h->by_fd = n;
-		h->by_fd_cap = cap;
+		memset(n + lp->by_fd_cap, 0, (cap - lp->by_fd_cap) * sizeof(*n));
+		lp->by_fd = n;
+		lp->by_fd_cap = cap;
 	}
-	h->by_fd[c->fd] = c;
+	lp->by_fd[c->fd] = c;
 	return 0;
 }
 
 /* The connection a request came on; NULL if not (or no longer) admitted. */
-static struct conn *conn_of(struct http *h, struct evhttp_request *req)
+static struct conn *conn_of(struct loop *lp, struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
 	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
-	if (fd < 0 || (size_t)fd >= h->by_fd_cap || h->by_fd[fd] == NULL ||
-	    h->by_fd[fd]->bev != bev)
+	if (fd < 0 || (size_t)fd >= lp->by_fd_cap || lp->by_fd[fd] == NULL ||
+	    lp->by_fd[fd]->bev != bev)
 		return NULL;
-	return h->by_fd[fd];
+	return lp->by_fd[fd];
 }
 
 /* A handler has the request: the connection is busy until its answer is
- * out (answer_out). */
-static void conn_busy(struct http *h, struct evhttp_request *req)
+ * out (answer_out); an eviction not yet carried out is called off. */
+static void conn_busy(struct loop *lp, struct evhttp_request *req)
 {
-	struct conn *c = conn_of(h, req);
+	struct conn *c = conn_of(lp, req);
 	if (c == NULL)
 		return;
 	c->state = C_BUSY;
 	event_del(c->deadline);
-	wait_end(c);
+	pthread_mutex_lock(&lp->h->mu);
+	if (c->in_waiting)
+		TAILQ_REMOVE(&lp->h->waiting, c, wait_link);
+	c->in_waiting = 0;
+	if (c->going) {
+		TAILQ_REMOVE(&lp->evicting, c, wait_link);
+		c->going = 0;
+		lp->h->dying--;
+	}
+	pthread_mutex_unlock(&lp->h->mu);
 }
 
-/* Admission, on the loop turn of the accept, once evhttp set the socket. */
+/* Admission, on the loop turn of the accept, once evhttp set the socket.
+ * Victims (on any loop, this connection too) are condemned: their loops
+ * close them on this or their next turn, before reading from them again. */
 static void admit(evutil_socket_t fd_unused, short what, void *arg)
 {
 	struct conn *c = arg;
-	struct http *h = c->h;
+	struct loop *lp = c->lp;
+	struct http *h = lp->h;
 	struct bufferevent *bev = c->bev;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -359,29 +489,31 @@ static void admit(evutil_socket_t fd_unused, short what, void *arg)
 	c->fd = (int)bufferevent_getfd(bev);
 	memset(&ss, 0, sizeof(ss));
 	if (alive == NULL || c->fd < 0 ||
-	    getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0 || remember_fd(h, c) != 0) {
+	    getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0 || remember_fd(lp, c) != 0) {
 		c->fd = -1;
 		c->state = C_IDLE;   /* evictable */
 		evict(c, "no peer address");
 		bufferevent_decref(bev);
 		return;
 	}
+	lp->admitted++;
 	memset(c->src, 0, sizeof(c->src));
 	if (ss.ss_family == AF_INET6)
 		memcpy(c->src, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
 	else if (ss.ss_family == AF_INET)
 		memcpy(c->src + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-	struct conn_bucket *b = bucket_of(h, c->src);
-	LIST_INSERT_HEAD(b, c, src_link);
-	c->in_src = 1;
-	wait_start(c);
-	if (h->tls != NULL) {
+	if (lp->tls != NULL) {
 		c->state = C_HANDSHAKE;
 		event_add(c->deadline, &h->handshake_tv);
 	} else {
 		request_started(c);   /* the first request's start is the connection's */
 	}
 
+	pthread_mutex_lock(&h->mu);
+	struct conn_bucket *b = bucket_of(h, c->src);
+	LIST_INSERT_HEAD(b, c, src_link);
+	c->in_src = 1;
+	wait_start(c);
 	/* The source's own connection waiting longest, if over its cap. */
 	unsigned same = 0;
 	struct conn *x, *victim = NULL;
@@ -393,21 +525,20 @@ static void admit(evutil_socket_t fd_unused, short what, void *arg)
 				      (x->since_ms == victim->since_ms && victim == c)))
 			victim = x;
 	}
+	int self = 0;
 	if (same > h->max_per_source && victim != NULL) {
 		h->evicted_source++;
-		int self = victim == c;
-		evict(victim, "over the per-source cap (http_connections_per_source)");
-		if (self) {
-			bufferevent_decref(bev);
-			return;
-		}
+		self = victim == c;
+		condemn(victim);
 	}
 	/* Then the global cap: the longest waiting of all. */
-	if (h->conns > h->max_conns && (victim = TAILQ_FIRST(&h->waiting)) != NULL) {
+	if (!self && h->conns - h->dying > h->max_conns &&
+	    (victim = TAILQ_FIRST(&h->waiting)) != NULL) {
 		h->evicted_cap++;
-		evict(victim, "at the connection cap (http_connections)");
+		condemn(victim);
 	}
 	update_pause(h);
+	pthread_mutex_unlock(&h->mu);
 	bufferevent_decref(bev);   /* may free the filter, and with it c */
 }
 
@@ -419,10 +550,10 @@ static int later(struct conn *c, event_callback_fn fn)
 {
 	const struct timeval now = {0, 0};
 	bufferevent_incref(c->bev);
-	if (event_base_once(c->h->evb, -1, EV_TIMEOUT, fn, c, &now) == 0)
+	if (event_base_once(c->lp->evb, -1, EV_TIMEOUT, fn, c, &now) == 0)
 		return 1;
 	bufferevent_decref(c->bev);
-	log_limited(&lim_bev, "%s: cannot schedule an event", c->h->base.name);
+	log_limited(&lim_bev, "%s: cannot schedule an event", c->lp->h->base.name);
 	return 0;
 }
 
@@ -444,6 +575,7 @@ static void answer_out(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 	struct bufferevent *bev = c->bev;
+	struct http *h = c->lp->h;
 	(void)fd;
 	(void)what;
 	c->out_pending = 0;
@@ -452,17 +584,19 @@ static void answer_out(evutil_socket_t fd, short what, void *arg)
 	    evbuffer_get_length(bufferevent_get_output(c->under)) == 0) {
 		/* A bundle stretched the timeouts (on_bundle); the connection
 		 * idles with http_timeout again. */
-		const struct timeval tv = {(time_t)c->h->timeout_s, 0};
+		const struct timeval tv = {(time_t)h->timeout_s, 0};
 		bufferevent_set_timeouts(bev, &tv, &tv);
 		if (c->state == C_BUSY) {
 			/* Kept alive: it waits for the next request (evhttp
 			 * frees it here instead if the answer closes it). */
 			c->state = C_IDLE;
+			pthread_mutex_lock(&h->mu);
 			wait_start(c);
+			update_pause(h);
+			pthread_mutex_unlock(&h->mu);
 			if (evbuffer_get_length(bufferevent_get_input(bev)) > 0 ||
 			    evbuffer_get_length(bufferevent_get_input(c->under)) > 0)
 				request_started(c);
-			update_pause(c->h);
 		}
 		bufferevent_trigger(bev, EV_WRITE, 0);
 	}
@@ -514,10 +648,11 @@ static void under_written(struct evbuffer *buf, const struct evbuffer_cb_info *i
 
 static struct bufferevent *make_bev(struct event_base *evb, void *arg)
 {
-	struct http *h = arg;
+	struct loop *lp = arg;
+	struct http *h = lp->h;
 	struct bufferevent *under = NULL, *bev;
-	if (h->tls != NULL) {
-		SSL *ssl = SSL_new(h->tls);
+	if (lp->tls != NULL) {
+		SSL *ssl = SSL_new(lp->tls);
 		if (ssl != NULL)
 			under = bufferevent_openssl_socket_new(evb, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 								BEV_OPT_CLOSE_ON_FREE);
@@ -546,8 +681,10 @@ static struct bufferevent *make_bev(struct event_base *evb, void *arg)
 		bufferevent_free(under);
 		return NULL;
 	}
-	*c = (struct conn){.h = h, .bev = bev, .under = under, .deadline = deadline, .fd = -1};
+	*c = (struct conn){.lp = lp, .bev = bev, .under = under, .deadline = deadline, .fd = -1};
+	pthread_mutex_lock(&h->mu);
 	h->conns++;              /* conn_gone counts it out */
+	pthread_mutex_unlock(&h->mu);
 	c->under_cb = evbuffer_add_cb(bufferevent_get_output(under), under_written, c);
 	if (c->under_cb == NULL ||
 	    evbuffer_add_cb(bufferevent_get_output(bev), output_added, c) == NULL) {
@@ -582,13 +719,13 @@ static void reply(struct evhttp_request *req, int code, const char *reason, cons
 /* No free slot: 503 + Retry-After for plain clients, and for a device the
  * signed RETRY_AFTER ack echoing its indication when srv_busy allows (else
  * the plain text). */
-static void busy_reply(struct http *h, struct evhttp_request *req, struct evbuffer *body,
+static void busy_reply(struct loop *lp, struct evhttp_request *req, struct evbuffer *body,
 		       size_t len)
 {
 	uint8_t ack[MAYDAY_ACK_MAX];
 	size_t ack_len = 0;
 	const uint8_t *msg = evbuffer_pullup(body, (ev_ssize_t)len);
-	if (msg == NULL || srv_busy_answer(&h->busy, msg, len, (int64_t)time(NULL), ack,
+	if (msg == NULL || srv_busy_answer(&lp->busy, msg, len, (int64_t)time(NULL), ack,
 					   sizeof(ack), &ack_len) != MAYDAY_OK) {
 		reply(req, 503, "Service Unavailable", "busy, retry later", 1);
 		return;
@@ -657,13 +794,14 @@ static enum mayday_err channel_of(struct evhttp_request *req, struct srv_slot *s
 
 static void on_distress(struct evhttp_request *req, void *arg)
 {
-	struct http *h = arg;
+	struct loop *lp = arg;
+	struct http *h = lp->h;
 	const struct srv_intake *in = h->base.in;
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(body);
 	struct srv_slot *s = NULL;
 
-	conn_busy(h, req);
+	conn_busy(lp, req);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
 		refuse(h, req, 405, "Method Not Allowed", "use POST");
@@ -684,12 +822,12 @@ static void on_distress(struct evhttp_request *req, void *arg)
 	}
 	if (atomic_load(&h->stopping) || srv_queue_pop(in->pool, &s, 1, 0, NULL) == 0) {
 		srv_stats_add(&in->stats->http_busy, 1);
-		busy_reply(h, req, body, len);
+		busy_reply(lp, req, body, len);
 		return;
 	}
-	srv_slot_reset(s, &h->base, h->base.method);
+	srv_slot_reset(s, &lp->base, h->base.method);
 	peer_of(req, s);
-	if (h->tls != NULL) {
+	if (lp->tls != NULL) {
 		enum mayday_err err = channel_of(req, s);
 		if (err != MAYDAY_OK) {
 			char peer[STORE_PEER_MAX + 1];
@@ -774,7 +912,8 @@ static int is_xml(const char *type, size_t len)
 
 static void on_cwmp(struct evhttp_request *req, void *arg)
 {
-	struct http *h = arg;
+	struct loop *lp = arg;
+	struct http *h = lp->h;
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
 	size_t len = evbuffer_get_length(body);
@@ -782,7 +921,7 @@ static void on_cwmp(struct evhttp_request *req, void *arg)
 	struct srv_acs_reply r = {.body = h->acs_out, .cap = CWMP_ENVELOPE_MAX};
 	const char *how = NULL;
 
-	conn_busy(h, req);
+	conn_busy(lp, req);
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		evhttp_add_header(hdr, "Allow", "POST");
 		refuse(h, req, 405, "Method Not Allowed", "use POST");
@@ -899,10 +1038,11 @@ static void on_bundle(struct http *h, struct evhttp_request *req, const char *to
 
 static void on_other(struct evhttp_request *req, void *arg)
 {
-	struct http *h = arg;
+	struct loop *lp = arg;
+	struct http *h = lp->h;
 	const char *uri = evhttp_request_get_uri(req);
 	const size_t n = strlen(SRV_ACS_BUNDLES_PATH);
-	conn_busy(h, req);
+	conn_busy(lp, req);
 	if (h->acs_tab != NULL && uri != NULL && strncmp(uri, SRV_ACS_BUNDLES_PATH, n) == 0) {
 		on_bundle(h, req, uri + n);
 		return;
@@ -958,30 +1098,31 @@ static void answer(struct http *h, struct srv_slot *s)
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
-	struct http *h = arg;
+	struct loop *lp = arg;
 	struct srv_slot *s[64];
 	size_t n;
 	(void)fd;
 	(void)what;
-	while ((n = srv_queue_pop(&h->done, s, 64, 0, NULL)) > 0) {
+	while ((n = srv_queue_pop(&lp->done, s, 64, 0, NULL)) > 0) {
 		for (size_t i = 0; i < n; i++)
-			answer(h, s[i]);
-		srv_queue_push(h->base.in->pool, 0, s, n);
+			answer(lp->h, s[i]);
+		srv_queue_push(lp->h->base.in->pool, 0, s, n);
 	}
 }
 
 /* Loop thread: the reloaded context in place of the one in force. */
 static void on_swap(evutil_socket_t fd, short what, void *arg)
 {
-	struct http *h = arg;
+	struct loop *lp = arg;
+	struct http *h = lp->h;
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&h->next_mu);
-	SSL_CTX *ctx = h->next;
-	h->next = NULL;
+	SSL_CTX *ctx = lp->next;
+	lp->next = NULL;
 	if (ctx != NULL) {
-		SSL_CTX *old = h->tls;
-		h->tls = ctx;
+		SSL_CTX *old = lp->tls;
+		lp->tls = ctx;
 		pthread_cond_broadcast(&h->next_cv);
 		pthread_mutex_unlock(&h->next_mu);
 		SSL_CTX_free(old);   /* open connections hold their own references */
@@ -992,25 +1133,42 @@ static void on_swap(evutil_socket_t fd, short what, void *arg)
 
 static void on_halt(evutil_socket_t fd, short what, void *arg)
 {
-	struct http *h = arg;
+	struct loop *lp = arg;
 	(void)fd;
 	(void)what;
-	event_base_loopbreak(h->evb);
+	event_base_loopbreak(lp->evb);
 }
 
 static void *loop_main(void *arg)
 {
-	struct http *h = arg;
-	event_base_dispatch(h->evb);
+	struct loop *lp = arg;
+	event_base_dispatch(lp->evb);
 	return NULL;
+}
+
+static void halt_loops(struct http *h)
+{
+	for (unsigned i = 0; h->loops != NULL && i < h->n_loops; i++) {
+		struct loop *lp = &h->loops[i];
+		if (!lp->started)
+			continue;
+		event_active(lp->halt, EV_READ, 0);
+		pthread_join(lp->thread, NULL);
+		lp->started = 0;
+	}
 }
 
 static enum mayday_err http_start(struct srv_listener *l)
 {
 	struct http *h = (struct http *)l;
-	if (pthread_create(&h->thread, NULL, loop_main, h) != 0)
-		return MAYDAY_E_INTERNAL;
-	h->started = 1;
+	for (unsigned i = 0; i < h->n_loops; i++) {
+		struct loop *lp = &h->loops[i];
+		if (pthread_create(&lp->thread, NULL, loop_main, lp) != 0) {
+			halt_loops(h);
+			return MAYDAY_E_INTERNAL;
+		}
+		lp->started = 1;
+	}
 	return MAYDAY_OK;
 }
 
@@ -1020,49 +1178,92 @@ static void http_stop(struct srv_listener *l)
 	atomic_store(&h->stopping, 1);   /* new requests: 503; answers still go out */
 }
 
+/* Slots name the loop that took their request (via = &loop->base): each
+ * goes back to it. */
+static void loop_finish(struct srv_listener *l, struct srv_slot **s, size_t n)
+{
+	struct loop *lp = (struct loop *)l;
+	srv_queue_push(&lp->done, 0, s, n);
+	event_active(lp->wake, EV_READ, 0);
+}
+
 static void http_finish(struct srv_listener *l, struct srv_slot **s, size_t n)
 {
 	struct http *h = (struct http *)l;
-	srv_queue_push(&h->done, 0, s, n);
-	event_active(h->wake, EV_READ, 0);
+	loop_finish(&h->loops[0].base, s, n);   /* not reached: slots name their loop */
 }
 
-/* Main thread: a new context from the files, handed to the loop thread. */
+static const struct srv_listener_ops loop_ops = {
+	.finish = loop_finish,
+};
+
+/* Main thread: a new context from the files, handed to every loop (each
+ * takes a reference); returns once all took it, or SWAP_WAIT_S passed. */
 static enum mayday_err https_reload(struct srv_listener *l, char *why, size_t why_cap)
 {
 	struct http *h = (struct http *)l;
 	const struct srv_tls_files *f = h->files;
-	SSL_CTX *ctx = NULL, *unused;
+	SSL_CTX *ctx = NULL;
 	char desc[400];
 	enum mayday_err err = srv_tls_server_ctx(f, &ctx, why, why_cap);
 	if (err != MAYDAY_OK)
 		return err;   /* the context in force stays */
 	srv_tls_describe(ctx, desc, sizeof(desc));
-	pthread_mutex_lock(&h->next_mu);
-	unused = h->next;   /* one the loop thread has not taken yet */
-	h->next = ctx;
-	pthread_mutex_unlock(&h->next_mu);
-	SSL_CTX_free(unused);
+	int started = 0;
+	for (unsigned i = 0; i < h->n_loops; i++) {
+		struct loop *lp = &h->loops[i];
+		SSL_CTX_up_ref(ctx);
+		pthread_mutex_lock(&h->next_mu);
+		SSL_CTX *unused = lp->next;   /* one the loop has not taken yet */
+		lp->next = ctx;
+		pthread_mutex_unlock(&h->next_mu);
+		SSL_CTX_free(unused);
+		if (lp->started) {
+			started = 1;
+			event_active(lp->swap, EV_READ, 0);
+		} else {
+			on_swap(-1, 0, lp);   /* no loop thread yet: this thread owns tls */
+		}
+	}
 	int pending = 0;
-	if (h->started) {
+	if (started) {
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += SWAP_WAIT_S;
-		event_active(h->swap, EV_READ, 0);
 		pthread_mutex_lock(&h->next_mu);
-		while (h->next == ctx &&
-		       pthread_cond_timedwait(&h->next_cv, &h->next_mu, &until) == 0)
-			;
-		pending = h->next == ctx;   /* still queued: the loop thread takes it later */
+		for (unsigned i = 0; i < h->n_loops; i++)
+			while (h->loops[i].next == ctx &&
+			       pthread_cond_timedwait(&h->next_cv, &h->next_mu, &until) == 0)
+				;
+		for (unsigned i = 0; i < h->n_loops; i++)
+			pending |= h->loops[i].next == ctx;   /* a loop takes it later */
 		pthread_mutex_unlock(&h->next_mu);
-	} else {
-		on_swap(-1, 0, h);   /* no loop thread yet: this thread owns tls */
 	}
+	SSL_CTX_free(ctx);   /* the loops hold theirs */
 	snprintf(why, why_cap, "[https] cert %s (%s), key %s, ca %s%s%s%s", f->cert, desc, f->key,
 		 f->ca, f->crl != NULL && f->crl[0] ? ", crl " : "",
 		 f->crl != NULL ? f->crl : "",
-		 pending ? " (not yet in force: the listener's thread is busy)" : "");
+		 pending ? " (not yet in force: a listener thread is busy)" : "");
 	return MAYDAY_OK;
+}
+
+/* Loop threads joined: frees what the loop holds (evhttp_free closes its
+ * listening socket and its connections). */
+static void loop_fini(struct loop *lp)
+{
+	if (lp->http != NULL)
+		evhttp_free(lp->http);
+	if (lp->wake != NULL)
+		event_free(lp->wake);
+	if (lp->halt != NULL)
+		event_free(lp->halt);
+	if (lp->swap != NULL)
+		event_free(lp->swap);
+	if (lp->repause != NULL)
+		event_free(lp->repause);
+	if (lp->evict_ev != NULL)
+		event_free(lp->evict_ev);
+	lp->wake = lp->halt = lp->swap = lp->repause = lp->evict_ev = NULL;
 }
 
 static void http_destroy(struct srv_listener *l)
@@ -1070,40 +1271,47 @@ static void http_destroy(struct srv_listener *l)
 	struct http *h = (struct http *)l;
 	if (h == NULL)
 		return;
-	if (h->started) {
-		event_active(h->halt, EV_READ, 0);
-		pthread_join(h->thread, NULL);
-		h->started = 0;
-	}
+	int was_started = h->loops != NULL && h->loops[0].started;
+	halt_loops(h);
+	pthread_mutex_lock(&h->mu);
 	h->freeing = 1;
-	if (h->started || h->evicted_cap + h->evicted_source + h->late_requests + h->late_handshakes)
+	pthread_mutex_unlock(&h->mu);
+	if (was_started || h->evicted_cap + h->evicted_source + h->late_requests + h->late_handshakes)
 		log_info("%s: connections evicted: %llu at the cap, %llu over the per-source cap; "
 			 "deadlines missed: %llu requests, %llu handshakes", h->base.name,
 			 (unsigned long long)h->evicted_cap, (unsigned long long)h->evicted_source,
 			 (unsigned long long)h->late_requests, (unsigned long long)h->late_handshakes);
-	if (h->http != NULL)
-		evhttp_free(h->http);   /* closes the listening socket and every connection */
-	srv_acs_connreq_free(h->acs_cr);   /* its events and connections are evb's */
-	if (h->wake != NULL)
-		event_free(h->wake);
-	if (h->halt != NULL)
-		event_free(h->halt);
-	if (h->swap != NULL)
-		event_free(h->swap);
-	if (h->evb != NULL)
-		event_base_free(h->evb);
-	SSL_CTX_free(h->tls);
-	SSL_CTX_free(h->next);
+	if (was_started) {
+		char per[SRV_HTTP_THREADS_MAX * 22 + 1];
+		size_t at = 0;
+		per[0] = '\0';
+		for (unsigned i = 0; i < h->n_loops && at < sizeof(per); i++)
+			at += (size_t)snprintf(per + at, sizeof(per) - at, " %llu",
+					       (unsigned long long)h->loops[i].admitted);
+		log_info("%s: connections per loop thread:%s", h->base.name, per);
+	}
+	for (unsigned i = 0; h->loops != NULL && i < h->n_loops; i++)
+		loop_fini(&h->loops[i]);
+	srv_acs_connreq_free(h->acs_cr);   /* its events and connections are loop 0's */
+	for (unsigned i = 0; h->loops != NULL && i < h->n_loops; i++) {
+		struct loop *lp = &h->loops[i];
+		if (lp->evb != NULL)
+			event_base_free(lp->evb);
+		SSL_CTX_free(lp->tls);
+		SSL_CTX_free(lp->next);
+		srv_queue_fini(&lp->done);
+		srv_busy_fini(&lp->busy);
+		free(lp->by_fd);
+	}
+	free(h->loops);
 	pthread_cond_destroy(&h->next_cv);
 	pthread_mutex_destroy(&h->next_mu);
-	srv_queue_fini(&h->done);
+	pthread_mutex_destroy(&h->mu);
 	srv_acs_table_free(h->acs_tab);
-	srv_busy_fini(&h->busy);
 	store_close(h->acs_st);
 	free(h->acs_out);
 	free(h->acs_in);
 	free(h->by_src);
-	free(h->by_fd);
 	free(h);
 }
 
@@ -1122,11 +1330,37 @@ static const struct srv_listener_ops https_ops = {
 	.reload = https_reload,
 };
 
-/* A listening TCP socket; `bound` gets its address with the port resolved. */
-static enum mayday_err listen_on(const struct srv_addr *addr, int *fd, char *bound, size_t cap)
+/* The reuseport group's choice of a loop for a new connection (top of this
+ * file): ((source port * 0x9E3779B1) mod 2^32 >> 16) mod n, the port read
+ * behind the IPv4 header (its length from IHL) or the fixed IPv6 header.
+ * The program runs on the SYN with the packet's data at the TCP payload, so
+ * the headers are reached from the network header (SKF_NET_OFF). */
+static int steer_by_port(int fd, unsigned n)
 {
-	struct sockaddr_storage got;
-	socklen_t got_len = sizeof(got);
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PROTOCOL)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 2),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_NET_OFF + 40)),
+		BPF_JUMP(BPF_JMP | BPF_JA, 2, 0, 0),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, (uint32_t)SKF_NET_OFF),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, (uint32_t)SKF_NET_OFF),
+		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9E3779B1u),
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog));
+}
+
+/* A listening TCP socket on addr (SO_REUSEPORT with `shared`); `bound`, if
+ * not NULL, gets its address with the port resolved and `got` the address
+ * itself, for the group's other sockets to bind. */
+static enum mayday_err listen_on(const struct srv_addr *addr, const struct sockaddr *sa,
+				 socklen_t sa_len, int shared, int *fd,
+				 struct sockaddr_storage *got, char *bound, size_t cap)
+{
+	socklen_t got_len = sizeof(*got);
 	int one = 1;
 	int s = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	*fd = -1;
@@ -1140,16 +1374,21 @@ static enum mayday_err listen_on(const struct srv_addr *addr, int *fd, char *bou
 	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (addr->ss.ss_family == AF_INET6)
 		(void)setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(s, (const struct sockaddr *)&addr->ss, addr->len) != 0 ||
-	    listen(s, LISTEN_BACKLOG) != 0) {
+	if (shared && setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+		log_warn("tcp SO_REUSEPORT %s", addr->text);
+		close(s);
+		return MAYDAY_E_IO;
+	}
+	if (bind(s, sa, sa_len) != 0 || listen(s, LISTEN_BACKLOG) != 0) {
 		log_warn("tcp bind/listen %s", addr->text);
 		close(s);
 		return MAYDAY_E_IO;
 	}
-	if (getsockname(s, (struct sockaddr *)&got, &got_len) == 0)
-		srv_ingest_peer_text(&got, bound, cap);
-	else
-		srv_ingest_peer_text(&addr->ss, bound, cap);
+	memset(got, 0, sizeof(*got));
+	if (getsockname(s, (struct sockaddr *)got, &got_len) != 0)
+		memcpy(got, &addr->ss, addr->len);
+	if (bound != NULL)
+		srv_ingest_peer_text(got, bound, cap);
 	*fd = s;
 	return MAYDAY_OK;
 }
@@ -1173,7 +1412,7 @@ static enum mayday_err acs_open(struct http *h, const struct srv_http_opts *o)
 		err = mayday_kek_load(o->kek, kek);
 		if (err == MAYDAY_OK) {
 			srv_acs_auth_cr_key(kek, sizeof(kek), key);
-			err = srv_acs_connreq_new(&h->acs_cr, h->evb, h->acs_st, key);
+			err = srv_acs_connreq_new(&h->acs_cr, h->loops[0].evb, h->acs_st, key);
 		}
 		OPENSSL_cleanse(kek, sizeof(kek));
 		OPENSSL_cleanse(key, sizeof(key));
@@ -1191,12 +1430,113 @@ static enum mayday_err acs_open(struct http *h, const struct srv_http_opts *o)
 	return srv_acs_table_new(&h->acs_tab, o->max_connections, o->timeout_s);
 }
 
+/* Loop i's event base, evhttp and events (its socket: open_sockets). */
+static enum mayday_err loop_open(struct http *h, struct loop *lp, const struct srv_http_opts *o,
+				 size_t max_read, uint32_t busy_per_s)
+{
+	enum mayday_err err;
+	lp->h = h;
+	lp->base = (struct srv_listener){.ops = &loop_ops, .method = h->base.method,
+					 .name = h->base.name, .in = h->base.in};
+	TAILQ_INIT(&lp->evicting);
+	if ((err = srv_queue_init(&lp->done, h->base.in->n_slots, 1)) != MAYDAY_OK)
+		return err;
+	if ((err = srv_busy_init(&lp->busy, o->busy_key, (uint32_t)atoi(SRV_HTTP_RETRY_AFTER),
+				 busy_per_s)) != MAYDAY_OK)
+		return err;
+	/* Workers, the main thread and the other loops make events active on
+	 * this base from their threads. */
+	if ((lp->evb == NULL && (lp->evb = event_base_new()) == NULL) ||
+	    (lp->http = evhttp_new(lp->evb)) == NULL ||
+	    (lp->wake = event_new(lp->evb, -1, 0, on_wake, lp)) == NULL ||
+	    (lp->halt = event_new(lp->evb, -1, 0, on_halt, lp)) == NULL ||
+	    (lp->swap = event_new(lp->evb, -1, 0, on_swap, lp)) == NULL ||
+	    (lp->repause = event_new(lp->evb, -1, 0, on_repause, lp)) == NULL ||
+	    (lp->evict_ev = event_new(lp->evb, -1, 0, on_evict, lp)) == NULL)
+		return MAYDAY_E_INTERNAL;
+	evhttp_set_bevcb(lp->http, make_bev, lp);
+	evhttp_set_max_body_size(lp->http, (ev_ssize_t)max_read);
+	evhttp_set_max_headers_size(lp->http, (ev_ssize_t)o->max_header);
+	evhttp_set_timeout(lp->http, (int)o->timeout_s);
+	evhttp_set_allowed_methods(lp->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+						     EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	if (evhttp_set_cb(lp->http, SRV_HTTP_PATH, on_distress, lp) != 0)
+		return MAYDAY_E_INTERNAL;
+	if (h->acs_tab != NULL && evhttp_set_cb(lp->http, "/cwmp", on_cwmp, lp) != 0)
+		return MAYDAY_E_INTERNAL;
+	evhttp_set_gencb(lp->http, on_other, lp);
+	return MAYDAY_OK;
+}
+
+/* A configured port someone listens on already: SO_REUSEPORT would let the
+ * group join that socket's (if its owner is this user and set it too, e.g.
+ * a second maydayd) instead of failing as one socket does. So a plain
+ * socket tries first (SO_REUSEADDR: a restart's TIME_WAIT connections do not
+ * count; a listener does). Port 0 needs none: the kernel picks a free one. */
+static enum mayday_err port_free(const struct srv_addr *addr)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&addr->ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&addr->ss;
+	int one = 1;
+	if ((addr->ss.ss_family == AF_INET6 ? in6->sin6_port : in4->sin_port) == 0)
+		return MAYDAY_OK;
+	int s = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		log_warn("tcp socket");
+		return MAYDAY_E_IO;
+	}
+	(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (addr->ss.ss_family == AF_INET6)
+		(void)setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(s, (const struct sockaddr *)&addr->ss, addr->len) != 0) {
+		log_warn("tcp bind %s", addr->text);
+		close(s);
+		return MAYDAY_E_IO;
+	}
+	close(s);
+	return MAYDAY_OK;
+}
+
+/* One listening socket per loop, the first on the configured address, the
+ * others on the one it got (the port resolved), all in one reuseport group
+ * steered by steer_by_port when there are several. */
+static enum mayday_err open_sockets(struct http *h, const struct srv_http_opts *o)
+{
+	struct sockaddr_storage got;
+	int shared = h->n_loops > 1;
+	if (shared && port_free(o->addr) != MAYDAY_OK)
+		return MAYDAY_E_IO;
+	for (unsigned i = 0; i < h->n_loops; i++) {
+		struct loop *lp = &h->loops[i];
+		int fd = -1;
+		enum mayday_err err =
+			i == 0 ? listen_on(o->addr, (const struct sockaddr *)&o->addr->ss,
+					   o->addr->len, shared, &fd, &got, h->base.bound,
+					   sizeof(h->base.bound))
+			       : listen_on(o->addr, (const struct sockaddr *)&got,
+					   got.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								     : sizeof(struct sockaddr_in),
+					   shared, &fd, &got, NULL, 0);
+		if (err != MAYDAY_OK)
+			return err;
+		struct evhttp_bound_socket *bound = evhttp_accept_socket_with_handle(lp->http, fd);
+		if (bound == NULL) {
+			close(fd);
+			return MAYDAY_E_INTERNAL;
+		}
+		lp->lev = evhttp_bound_socket_get_listener(bound);
+		if (shared && i == h->n_loops - 1 && steer_by_port(fd, h->n_loops) != 0)
+			log_warn("%s: cannot steer connections to loops by source port (the kernel's "
+				 "hash chooses)", h->base.name);
+	}
+	return MAYDAY_OK;
+}
+
 enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_opts *o,
 			      const struct srv_intake *in)
 {
-	struct evhttp_bound_socket *bound;
 	enum mayday_err err = MAYDAY_E_NOMEM;
-	int fd = -1;
 	struct http *h = calloc(1, sizeof(*h));
 	*out = NULL;
 	if (h == NULL)
@@ -1216,17 +1556,24 @@ enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_o
 		free(h);
 		return MAYDAY_E_INTERNAL;
 	}
+	if (pthread_mutex_init(&h->mu, NULL) != 0) {
+		pthread_mutex_destroy(&h->next_mu);
+		pthread_cond_destroy(&h->next_cv);
+		free(h);
+		return MAYDAY_E_INTERNAL;
+	}
 	h->base = (struct srv_listener){.ops = o->tls != NULL ? &https_ops : &http_ops,
 					.method = o->method, .name = o->name, .in = in};
 	h->files = o->tls;
-	if (h->files != NULL) {
-		char why[512];
-		if ((err = srv_tls_server_ctx(h->files, &h->tls, why, sizeof(why))) != MAYDAY_OK) {
-			log_warnx("[%s]: %s", o->name, why);
-			http_destroy(&h->base);
-			return err;
-		}
-	}
+	int acs = o->tls != NULL && srv_acs_policy_on(o->acs);
+	/* The ACS's sessions, nonces and Connection Requests are one thread's
+	 * (top of this file). */
+	h->n_loops = acs || o->threads == 0 ? 1 : o->threads;
+	if (h->n_loops > SRV_HTTP_THREADS_MAX)
+		h->n_loops = SRV_HTTP_THREADS_MAX;
+	if (acs && o->threads > 1)
+		log_info("%s: one loop thread, not %u: the ACS shares the listener", o->name,
+			 o->threads);
 	h->max_body = o->max_body;
 	h->max_conns = o->max_connections;
 	h->timeout_s = o->timeout_s;
@@ -1239,48 +1586,46 @@ enum mayday_err srv_http_open(struct srv_listener **out, const struct srv_http_o
 	for (h->src_buckets = 64; h->src_buckets < h->max_conns && h->src_buckets < (1u << 16);)
 		h->src_buckets *= 2;
 	h->by_src = calloc(h->src_buckets, sizeof(*h->by_src));
-	if (h->by_src == NULL)
+	h->loops = calloc(h->n_loops, sizeof(*h->loops));
+	if (h->by_src == NULL || h->loops == NULL)
 		goto fail;
-	if ((err = srv_queue_init(&h->done, in->n_slots, 1)) != MAYDAY_OK)
-		goto fail;
-	err = MAYDAY_E_INTERNAL;
-	/* Workers make events active on this base from their threads. */
-	if (evthread_use_pthreads() != 0 || (h->evb = event_base_new()) == NULL ||
-	    (h->http = evhttp_new(h->evb)) == NULL ||
-	    (h->wake = event_new(h->evb, -1, 0, on_wake, h)) == NULL ||
-	    (h->halt = event_new(h->evb, -1, 0, on_halt, h)) == NULL ||
-	    (h->swap = event_new(h->evb, -1, 0, on_swap, h)) == NULL)
-		goto fail;
-	evhttp_set_bevcb(h->http, make_bev, h);
-	if (h->tls != NULL && srv_acs_policy_on(o->acs) &&
-	    (err = acs_open(h, o)) != MAYDAY_OK)
-		goto fail;
-	if ((err = srv_busy_init(&h->busy, o->busy_key, (uint32_t)atoi(SRV_HTTP_RETRY_AFTER),
-				 SRV_BUSY_PER_S)) != MAYDAY_OK)
-		goto fail;
-	err = MAYDAY_E_INTERNAL;
-	size_t max_read = (size_t)o->max_body * BODY_READ_FACTOR;
-	if (h->acs_tab != NULL && max_read < CWMP_ENVELOPE_MAX * 2)
-		max_read = CWMP_ENVELOPE_MAX * 2;   /* so on_cwmp sees oversized envelopes */
-	evhttp_set_max_body_size(h->http, (ev_ssize_t)max_read);
-	evhttp_set_max_headers_size(h->http, (ev_ssize_t)o->max_header);
-	evhttp_set_timeout(h->http, (int)o->timeout_s);
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-						    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-						    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	if (evhttp_set_cb(h->http, SRV_HTTP_PATH, on_distress, h) != 0)
-		goto fail;
-	if (h->acs_tab != NULL && evhttp_set_cb(h->http, "/cwmp", on_cwmp, h) != 0)
-		goto fail;
-	evhttp_set_gencb(h->http, on_other, h);
-	if ((err = listen_on(o->addr, &fd, h->base.bound, sizeof(h->base.bound))) != MAYDAY_OK)
-		goto fail;
-	if ((bound = evhttp_accept_socket_with_handle(h->http, fd)) == NULL) {
-		close(fd);
-		err = MAYDAY_E_INTERNAL;
-		goto fail;
+	if (h->files != NULL) {
+		char why[512];
+		SSL_CTX *ctx = NULL;
+		if ((err = srv_tls_server_ctx(h->files, &ctx, why, sizeof(why))) != MAYDAY_OK) {
+			log_warnx("[%s]: %s", o->name, why);
+			http_destroy(&h->base);
+			return err;
+		}
+		for (unsigned i = 0; i < h->n_loops; i++) {
+			if (i > 0)
+				SSL_CTX_up_ref(ctx);
+			h->loops[i].tls = ctx;   /* each loop holds a reference */
+		}
 	}
-	h->lev = evhttp_bound_socket_get_listener(bound);
+	err = MAYDAY_E_INTERNAL;
+	if (evthread_use_pthreads() != 0)
+		goto fail;
+	/* The busy budget (SRV_BUSY_PER_S a second per listener) in equal
+	 * shares: each loop signs with its own signer (srv_busy.h). */
+	uint32_t busy_per_s = SRV_BUSY_PER_S / h->n_loops;
+	size_t max_read = (size_t)o->max_body * BODY_READ_FACTOR;
+	if (acs && max_read < CWMP_ENVELOPE_MAX * 2)
+		max_read = CWMP_ENVELOPE_MAX * 2;   /* so on_cwmp sees oversized envelopes */
+	for (unsigned i = 0; i < h->n_loops; i++) {
+		if (i == 0 && acs) {
+			/* acs_open needs loop 0's base (Connection Requests), and
+			 * loop_open the table (the /cwmp route). */
+			if ((h->loops[0].evb = event_base_new()) == NULL)
+				goto fail;
+			if ((err = acs_open(h, o)) != MAYDAY_OK)
+				goto fail;
+		}
+		if ((err = loop_open(h, &h->loops[i], o, max_read, busy_per_s)) != MAYDAY_OK)
+			goto fail;
+	}
+	if ((err = open_sockets(h, o)) != MAYDAY_OK)
+		goto fail;
 	*out = &h->base;
 	return MAYDAY_OK;
 fail:

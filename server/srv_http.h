@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP listeners: plain HTTP and HTTPS (TLS 1.3 with client certificates,
- * srv_tls.h), libevent's evhttp on one event-loop thread per listener.
+ * srv_tls.h), libevent's evhttp on `threads` event-loop threads per
+ * listener ([server] http_threads), each accepting, handshaking, parsing
+ * and answering its own connections; the caps below are the listener's,
+ * shared by its loops (srv_http.c).
  *
  *   POST /v1/distress, Content-Type: application/cose, body = the signed
  *   indication (COSE_Sign1, at most max_body bytes)
@@ -14,10 +17,11 @@
  *     -> 429 unverified and over the rate limit (Retry-After)
  *     -> 503 busy: no free slot, a store error, shutting down (Retry-After)
  *
- * The loop thread only parses, copies the body into a slot and answers;
+ * A loop thread only parses, copies the body into a slot and answers;
  * verification and commits happen on the pipeline's threads, which hand the
- * finished slot back through a queue and an event made active from their
- * thread (evthread), so evhttp is only ever touched by the loop thread.
+ * finished slot back to the loop that took it (the slot's `via` is that
+ * loop) through a queue and an event made active from their thread
+ * (evthread), so an evhttp is only ever touched by its loop thread.
  * With `acs` on (HTTPS only), the same listener is the remediation ACS:
  *   POST /cwmp (text/xml; charset="utf-8")  one CWMP exchange
  *     (srv_acs_session.h) of the client certificate's device; 200 with an
@@ -26,10 +30,11 @@
  *        CWMP_ENVELOPE_MAX -> 415 -> 503 session table full (Retry-After)
  *   GET /bundles/TOKEN  the attempt's golden bundle, Content-Length = its
  *     size; 403 the token was issued to another device, 404 unknown or used.
- * The ACS runs on the loop thread with its own store connection.
+ * The ACS runs on the loop thread with its own store connection; with the
+ * ACS on the listener has one loop thread, whatever `threads` says.
  * HTTPS reload (SIGHUP, srv_listener_ops.reload): a new TLS context is
  * built from the same files with the same checks (srv_tls_server_ctx) and
- * swapped in by the loop thread for connections accepted from then on;
+ * swapped in by every loop thread for connections accepted from then on;
  * connections already open keep theirs (each SSL holds a reference), so a
  * CWMP session or a bundle download carries on. On failure the context in
  * force stays.
@@ -70,6 +75,9 @@ struct srv_http_opts {
 	unsigned handshake_timeout_ms;  /* TLS only */
 	unsigned max_connections;
 	unsigned max_per_source;
+	unsigned threads;               /* event-loop threads, 1..SRV_HTTP_THREADS_MAX (srv_config.h;
+					 * 0: 1);
+					 * 1 with the ACS on (srv_http.c says why) */
 	const struct srv_acs_policy *acs; /* NULL or off: no ACS (ignored without tls) */
 	const char *db;                   /* store spec the ACS opens for itself */
 	const char *kek;                  /* NULL or "": no Connection Requests; else the

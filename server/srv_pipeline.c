@@ -231,6 +231,7 @@ static struct srv_http_opts http_opts(const struct srv_config *cfg, const char *
 		.handshake_timeout_ms = cfg->tls_handshake_timeout_ms,
 		.max_connections = cfg->http_connections,
 		.max_per_source = cfg->http_connections_per_source,
+		.threads = cfg->http_threads,
 	};
 }
 

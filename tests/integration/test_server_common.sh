@@ -46,7 +46,9 @@ openssl pkey -in "$work/hems.key" -pubout -out "$work/hems.pub"
 
 # write_conf [lines for [limits]] [more sections]: $work/maydayd.conf.
 # WORKERS, QUEUE and BATCH (environment) override the verify threads, the
-# slots and the batch size;
+# slots and the batch size; HTTP_THREADS the HTTP(S) listeners' loop threads
+# (2 unless set: every HTTP and TLS test runs with connections on two loops,
+# whatever the machine's cores);
 # SERVER_LINES adds lines to [server]; the API's socket is $work/api.sock and
 # API_LINES adds lines to [api].
 write_conf() {
@@ -58,6 +60,7 @@ psk_kek = $work/psk.kek
 workers = ${WORKERS:-2}
 queue = ${QUEUE:-1024}
 batch = ${BATCH:-256}
+http_threads = ${HTTP_THREADS:-2}
 ${SERVER_LINES:-}
 
 [udp]

@@ -32,6 +32,7 @@ static void test_good(void **state)
 			   "db = sqlite:/var/lib/mayday/hems.db\n"
 			   "hems_key = /etc/mayday/hems.key.pem\n"
 			   "workers = 4\n"
+			   "http_threads = 3\n"
 			   "queue = 1024\n"
 			   "batch = 128\n"
 			   "[udp]\n"
@@ -45,6 +46,7 @@ static void test_good(void **state)
 	assert_string_equal(cfg.db, "sqlite:/var/lib/mayday/hems.db");
 	assert_string_equal(cfg.hems_key, "/etc/mayday/hems.key.pem");
 	assert_int_equal(cfg.workers, 4);
+	assert_int_equal(cfg.http_threads, 3);
 	assert_int_equal(cfg.queue, 1024);
 	assert_int_equal(cfg.batch, 128);
 	assert_int_equal(cfg.rcvbuf, 1048576);
@@ -63,6 +65,10 @@ static void test_defaults(void **state)
 	char err[256];
 	assert_int_equal(parse("[server]\ndb=sqlite:x.db\nhems_key=k.pem\n", &cfg, err), MAYDAY_OK);
 	assert_int_equal(cfg.workers, 2);
+	/* one HTTP loop thread per online CPU, at most SRV_HTTP_THREADS_MAX */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	assert_int_equal(cfg.http_threads, cpus < 1 ? 1 : cpus > SRV_HTTP_THREADS_MAX
+							     ? SRV_HTTP_THREADS_MAX : cpus);
 	assert_int_equal(cfg.batch, 256);
 	assert_int_equal(cfg.max_datagram, MAYDAY_INDICATION_MAX);
 	assert_int_equal(cfg.udp_listen.ss.ss_family, AF_INET);
@@ -179,6 +185,8 @@ static void test_bad_values(void **state)
 	expect_bad(BASE "[acs]\ndownload_window = 59\n", "download_window");
 	expect_bad(BASE "[acs]\ndownload_window = 604801\n", "download_window");
 	expect_bad(BASE "workers = 0\n", "line 4");
+	expect_bad(BASE "http_threads = 0\n", "http_threads");
+	expect_bad(BASE "http_threads = 17\n", "http_threads");
 	expect_bad(BASE "workers = 65\n", "workers");
 	expect_bad(BASE "workers = two\n", "workers");
 	expect_bad(BASE "workers = -1\n", "workers");
