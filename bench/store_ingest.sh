@@ -10,8 +10,9 @@
 # with one unique index per indication -- what maydayd's store does beyond
 # that (the device's row read and written, the open incident, the failed
 # component, the incident's history, the PSK window) is the difference.
-# Prints CPU per row (user + system, the wait for the disk not counted) and
-# rows/s; the ratio is store rows/s over ceiling rows/s.
+# Prints CPU per row (user + system, the wait for the disk not counted; for
+# the ceiling the whole mayday-sim process, its start-up included, which
+# ROWS amortises) and rows/s; the ratio is store rows/s over ceiling rows/s.
 # usage: bench/store_ingest.sh BUILD_DIR  (env: ROWS, default 30000)
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
