@@ -25,6 +25,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$here/remediate.sh" "$build"
 "$here/ingest_udp.sh" "$build"
 "$here/ingest_psk.sh" "$build"
+"$here/store_ingest.sh" "$build"
 "$here/ingest_tls.sh" "$build"
 "$here/ingest_http.sh" "$build"
 "$here/device_latency.sh" "$build"

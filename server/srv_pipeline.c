@@ -12,14 +12,16 @@
  * slots and answer them, the verify stage (srv_ingest) and the writer see
  * only slots. Workers prefer lane 0, so committed rows are acked before new
  * indications are verified, which keeps latency flat under load. The
- * writer takes whatever has accumulated (up to `batch`) while the previous
- * COMMIT ran, so batches grow with load. Under load (a backlog of at least
- * GATHER_BACKLOG rows) it also waits up to GATHER_US for more before it
- * commits: a COMMIT's fsync and page writes cost CPU per transaction, not
- * per row, and the CPU is shared with verification. A lone indication
- * never waits. After the COMMIT the writer also signs the batch's one
- * acknowledgement root (srv_ack.h, [ack] batch), so the workers sign only
- * the acks of devices that take the single form.
+ * writer takes whatever has accumulated while the previous COMMIT ran, so
+ * batches grow with load; how many at most, and how long it waits for
+ * more, is srv_writer_gather's (srv_writer.h): up to `batch` while it
+ * keeps up, up to half the slots while it falls behind, a short wait under
+ * load (a COMMIT's fsync and page writes cost CPU per transaction, not per
+ * row, and the CPU is shared with verification). A lone indication never
+ * waits.
+ * After the COMMIT the writer also signs the batch's one acknowledgement
+ * root (srv_ack.h, [ack] batch), so the workers sign only the acks of
+ * devices that take the single form.
  *
  * Every slot leaving the pipeline passes finish(), where its outcome is
  * counted (srv_stats_finished). The admin listener (srv_admin.h, off by
@@ -56,8 +58,6 @@
 #include "store.h"
 
 #define VERIFY_TAKE 8    /* slots a worker takes at once */
-#define GATHER_BACKLOG VERIFY_TAKE
-#define GATHER_US 4000
 #define KEYCACHE_MIN 65536
 #define VERIFIER_KEYS 8192 /* device keys whose verify contexts a worker keeps */
 #define IKEMAP_ENTRIES 4096
@@ -179,18 +179,15 @@ static void *worker_main(void *arg)
 static void *writer_main(void *arg)
 {
 	struct srv_pipeline *p = arg;
-	struct srv_slot **s = calloc(p->cfg->batch, sizeof(*s));
+	struct srv_writer_pace pace;
+	srv_writer_pace_init(&pace, p->cfg->batch, p->n_slots / 2);
+	struct srv_slot **s = calloc(pace.max, sizeof(*s));
 	size_t n;
 	if (s == NULL) {
 		log_warnx("writer: out of memory");
 		return NULL;
 	}
-	while ((n = srv_queue_pop(&p->commit, s, p->cfg->batch, -1, NULL)) > 0) {
-		if (n >= GATHER_BACKLOG && n < p->cfg->batch) {
-			struct timespec pause = {0, GATHER_US * 1000L};
-			nanosleep(&pause, NULL);
-			n += srv_queue_pop(&p->commit, s + n, p->cfg->batch - n, 0, NULL);
-		}
+	while ((n = srv_writer_gather(&pace, &p->commit, s)) > 0) {
 		/* On failure it logged, and no slot is committed: none is acked. */
 		enum mayday_err err = srv_writer_commit_remed(p->writer_st, s, n, &p->stats,
 							      &p->acs_policy);

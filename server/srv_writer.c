@@ -8,7 +8,9 @@
  * The remediation decision of a signed row is made in the same transaction,
  * so an ack never advertises a schedule that was not committed.
  * A committed batch is observed in two histograms (srv_stats.h): its rows,
- * and the time from BEGIN to the returned COMMIT, redos included.
+ * and the time from BEGIN to the returned COMMIT, redos included. How
+ * many rows a batch takes is srv_writer_pace's (srv_writer.h): more while
+ * the writer falls behind, never a longer wait for a lone indication.
  *
  * Each new signed row opened or joined an incident: that is logged once,
  * at notice level, after its COMMIT (a retransmission is a duplicate and
@@ -19,6 +21,8 @@
  * component names are printable by the time they get here (the store and
  * the evidence decoder check them).
  */
+#include <time.h>
+
 #include "log.h"
 #include "mayday/evidence.h"
 #include "srv_writer.h"
@@ -161,4 +165,38 @@ failed:
 	log_limited(&lim_failed, "batch of %zu indications not stored: %s (%s); not acked, "
 		    "devices retry", n, mayday_strerror(err), store_errmsg(st));
 	return err;
+}
+
+void srv_writer_pace_init(struct srv_writer_pace *p, size_t base, size_t max)
+{
+	p->base = base > 0 ? base : 1;
+	p->max = max > p->base ? max : p->base;
+	p->cap = p->base;
+}
+
+unsigned srv_writer_pace_wait_us(const struct srv_writer_pace *p, size_t n)
+{
+	return n >= SRV_WRITER_GATHER_MIN && n < p->cap ? SRV_WRITER_GATHER_US : 0;
+}
+
+void srv_writer_pace_taken(struct srv_writer_pace *p, size_t n, size_t left)
+{
+	if (n >= p->cap && left > 0)
+		p->cap = p->cap > p->max / 2 ? p->max : 2 * p->cap;
+	else if (n < p->cap / 2)
+		p->cap = p->cap / 2 > p->base ? p->cap / 2 : p->base;
+}
+
+size_t srv_writer_gather(struct srv_writer_pace *p, struct srv_queue *q, struct srv_slot **s)
+{
+	size_t n = srv_queue_pop(q, s, p->cap, -1, NULL);
+	unsigned wait = srv_writer_pace_wait_us(p, n);
+	if (wait > 0) {
+		struct timespec pause = {0, (long)wait * 1000L};
+		nanosleep(&pause, NULL);
+		n += srv_queue_pop(q, s + n, p->cap - n, 0, NULL);
+	}
+	if (n > 0)
+		srv_writer_pace_taken(p, n, srv_queue_count(q));
+	return n;
 }

@@ -10,8 +10,39 @@
 #include <stddef.h>
 
 #include "srv_acs_policy.h"
+#include "srv_queue.h"
 #include "srv_slot.h"
 #include "srv_stats.h"
+
+/* Commit sizing by load. A batch takes at most `cap` rows: `base` (the
+ * configured [server] batch) while the writer keeps up. When it falls
+ * behind -- a batch taken full with rows still waiting, i.e. more arrived
+ * while the previous COMMIT ran than a batch holds -- cap doubles, up to
+ * `max`; a batch taken with less than half of cap halves it, never below
+ * `base`. Larger batches under load share a COMMIT's fixed cost (its
+ * fsync, the pages every row touches) among more rows; a light load keeps
+ * small batches and short ack latency.
+ * The wait for more rows is the same bound whatever cap is: none for fewer
+ * than SRV_WRITER_GATHER_MIN rows (a lone indication is committed at once)
+ * nor for a full batch, SRV_WRITER_GATHER_US otherwise. Pure bookkeeping,
+ * no clock: the writer thread alone uses it. */
+#define SRV_WRITER_GATHER_MIN 8
+#define SRV_WRITER_GATHER_US  4000
+
+struct srv_writer_pace {
+	size_t base, max, cap;
+};
+
+/* base >= 1; max below base is taken as base. */
+void srv_writer_pace_init(struct srv_writer_pace *p, size_t base, size_t max);
+/* µs to wait for more rows after taking n, before the batch is committed. */
+unsigned srv_writer_pace_wait_us(const struct srv_writer_pace *p, size_t n);
+/* A batch of n rows was taken, `left` rows still queued: adjusts cap. */
+void srv_writer_pace_taken(struct srv_writer_pace *p, size_t n, size_t left);
+/* Takes the next batch from `q` into s[0..p->max): waits for the first
+ * row (forever), then as srv_writer_pace_wait_us says for more, up to
+ * p->cap. Returns the rows taken; 0 once q is closed and empty. */
+size_t srv_writer_gather(struct srv_writer_pace *p, struct srv_queue *q, struct srv_slot **s);
 
 /* Stores slots[0..n) (each with verdict SRV_STORE) in one transaction.
  * A record the store can never take (MAYDAY_E_INVALID) is left out and the

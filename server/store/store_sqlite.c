@@ -126,9 +126,9 @@ static void sqlite_close(struct store *st)
 	struct store_sqlite *s = store_sqlite_of(st);
 	sqlite3_stmt **all[] = {
 		&s->enrol, &s->key, &s->psk_of_dev, &s->psk_of_kid, &s->psk_del, &s->psk_ins,
-		&s->psk_get, &s->psk_win_set, &s->sel_dup, &s->sel_dev_state, &s->sel_open_inc, &s->ins_inc,
+		&s->psk_get, &s->psk_win_set, &s->sel_dup, &s->sel_dev, &s->sel_open_inc, &s->ins_inc,
 		&s->upd_inc_state, &s->upd_dev_state, &s->ins_event, &s->ins_ind, &s->ins_comp,
-		&s->sel_dev_high, &s->upd_dev_high, &s->sel_psk_win, &s->upd_seen, &s->sel_revoked,
+		&s->upd_dev_high, &s->upd_dev_high_seen, &s->sel_psk_win, &s->upd_seen,
 		&s->q_device, &s->q_devices, &s->q_incidents, &s->q_indications, &s->q_components,
 	};
 	if (s->in_batch)

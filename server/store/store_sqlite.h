@@ -29,9 +29,11 @@ struct store_sqlite {
 	/* PSKs and their replay windows */
 	sqlite3_stmt *psk_of_dev, *psk_of_kid, *psk_del, *psk_ins, *psk_get, *psk_win_set;
 	/* ingest */
-	sqlite3_stmt *sel_dup, *sel_dev_state, *sel_open_inc, *ins_inc, *upd_inc_state,
-		*upd_dev_state, *ins_event, *ins_ind, *ins_comp, *sel_dev_high, *upd_dev_high,
-		*sel_psk_win, *upd_seen, *sel_revoked;
+	sqlite3_stmt *sel_dup, *sel_dev, *sel_open_inc, *ins_inc, *upd_inc_state,
+		*upd_dev_state, *ins_event, *ins_ind, *ins_comp, *upd_dev_high,
+		*upd_dev_high_seen, *sel_psk_win;
+	/* silence: contact outside ingest (store_sqlite_seen) */
+	sqlite3_stmt *upd_seen;
 	/* queries */
 	sqlite3_stmt *q_device, *q_devices, *q_incidents, *q_indications, *q_components;
 	struct store_indication_row *ind_row; /* reused by list_indications */

@@ -9,25 +9,33 @@
  * (with an 'opened' event recording the state change); every new signed row
  * also appends an 'indication' event, so the incident's history shows each
  * distinct report but never a retransmission. A new signed row is also the
- * device's contact (store_silence.h): last_seen, one UPDATE by primary key
- * that writes only a newer second, and the way back from unreachable. A
- * retransmission of a stored row is not contact: anyone who captured it
- * can send it again.
+ * device's contact (store_silence.h): last_seen, written only when it is a
+ * newer second, and the way back from unreachable. A retransmission of a
+ * stored row is not contact: anyone who captured it can send it again.
  *
  * A signed row must be above the device's high-water mark (devices.
- * signed_counter), which a new signed row advances in this transaction; the
- * mark costs one read and one write by primary key per signed row, however
- * many unverified rows the device has. The only records at or below it
- * that are answered as before are identical retransmissions of stored rows.
+ * signed_counter), which a new signed row advances in this transaction.
+ * The only records at or below it that are answered as before are
+ * identical retransmissions of stored rows.
+ *
+ * The device's row costs one read and at most one write by primary key per
+ * signed row, however many unverified rows the device has: one SELECT
+ * (dev_read) gives the revocation, the mark, last_seen and the state; one
+ * UPDATE (dev_mark) moves the mark and, in a newer second, last_seen. And
+ * since every stored signed row moved the mark, a signed record above it
+ * has no stored twin: the unique index is only searched for records at or
+ * below it, and for unverified ones. Per new signed row that leaves the
+ * device read, the open incident read, the indication and its failed
+ * components, the device write and the 'indication' event.
  *
  * A signed row of a revoked device is demoted to unverified before
- * anything else is decided (demote_revoked), so it is treated exactly like
- * a forgery naming that device.
+ * anything else is decided, so it is treated exactly like a forgery naming
+ * that device.
  *
- * A PSK row first looks for its stored twin (an identical retransmission is
- * answered again, whatever the window says), then must pass the counter
- * rule and the device's replay window, which it advances in this same
- * transaction.
+ * A PSK row is answered from its stored twin if it has one (an identical
+ * retransmission is answered again, whatever the window says), then must
+ * pass the counter rule and the device's replay window, which it advances
+ * in this same transaction.
  */
 #include <string.h>
 
@@ -130,37 +138,64 @@ static int find_dup(struct store_sqlite *s, struct store_ingest_rec *rec, enum m
 	return 1;
 }
 
-/* The device's high-water mark into *high: 1 if it has one, 0 if it has
- * none yet, <0 on error (*err MAYDAY_E_NOTFOUND: not enrolled). Counters
- * are stored as their bit pattern and compared unsigned. */
-static int high_of(struct store_sqlite *s, const char *device_id, uint64_t *high,
-		   enum mayday_err *err)
+/* What ingest needs of a device's row, read once per signed record. */
+struct dev_row {
+	bool revoked;
+	bool has_high;           /* a signed row was stored: `high` is its mark */
+	uint64_t high;           /* counters are stored as their bit pattern, compared unsigned */
+	int64_t last_seen;       /* 0: never heard from */
+	enum store_state state;
+};
+
+/* The row of `device_id` into *d: 1, or 0 if not enrolled, <0 on error. */
+static int dev_read(struct store_sqlite *s, const char *device_id, struct dev_row *d,
+		    enum mayday_err *err)
 {
-	*err = store_sqlite_stmt(s, &s->sel_dev_high,
-		"SELECT signed_counter FROM devices WHERE id = ?1");
+	char name[STORE_STATE_NAME_MAX + 1];
+	*err = store_sqlite_stmt(s, &s->sel_dev,
+		"SELECT revoked_at IS NOT NULL, signed_counter, coalesce(last_seen, 0), state"
+		" FROM devices WHERE id = ?1");
 	if (*err != MAYDAY_OK)
 		return -1;
-	sqlite3_bind_text(s->sel_dev_high, 1, device_id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s->sel_dev_high), has = -1;
+	sqlite3_bind_text(s->sel_dev, 1, device_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s->sel_dev), found = -1;
 	if (rc == SQLITE_ROW) {
-		has = sqlite3_column_type(s->sel_dev_high, 0) != SQLITE_NULL;
-		*high = (uint64_t)sqlite3_column_int64(s->sel_dev_high, 0);
+		d->revoked = sqlite3_column_int(s->sel_dev, 0) != 0;
+		d->has_high = sqlite3_column_type(s->sel_dev, 1) != SQLITE_NULL;
+		d->high = (uint64_t)sqlite3_column_int64(s->sel_dev, 1);
+		d->last_seen = sqlite3_column_int64(s->sel_dev, 2);
+		store_sqlite_text(s->sel_dev, 3, name, sizeof(name));
+		if (!store_state_parse(name, &d->state))
+			d->state = STORE_STATE_HEALTHY;
+		found = 1;
+	} else if (rc == SQLITE_DONE) {
+		found = 0;
 	} else {
-		*err = rc == SQLITE_DONE ? MAYDAY_E_NOTFOUND : store_sqlite_err(rc);
+		*err = store_sqlite_err(rc);
 	}
-	sqlite3_reset(s->sel_dev_high);
-	return has;
+	sqlite3_reset(s->sel_dev);
+	return found;
 }
 
-static enum mayday_err set_high(struct store_sqlite *s, const char *device_id, uint64_t counter)
+/* A new signed row's writes to its device's row, in one UPDATE by primary
+ * key: the mark moves to `counter`, and the contact (store_silence.h) is
+ * recorded when `now` is a newer second than last_seen -- otherwise
+ * last_seen and the silence indexes over it are not written at all. */
+static enum mayday_err dev_mark(struct store_sqlite *s, const char *device_id,
+				const struct dev_row *d, uint64_t counter, int64_t now)
 {
-	enum mayday_err err = store_sqlite_stmt(s, &s->upd_dev_high,
+	bool seen = now > d->last_seen;
+	sqlite3_stmt **q = seen ? &s->upd_dev_high_seen : &s->upd_dev_high;
+	enum mayday_err err = store_sqlite_stmt(s, q, seen ?
+		"UPDATE devices SET signed_counter = ?2, last_seen = ?3 WHERE id = ?1" :
 		"UPDATE devices SET signed_counter = ?2 WHERE id = ?1");
 	if (err != MAYDAY_OK)
 		return err;
-	sqlite3_bind_text(s->upd_dev_high, 1, device_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s->upd_dev_high, 2, (int64_t)counter);
-	int rc = sqlite3_step(s->upd_dev_high);
+	sqlite3_bind_text(*q, 1, device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(*q, 2, (int64_t)counter);
+	if (seen)
+		sqlite3_bind_int64(*q, 3, now);
+	int rc = sqlite3_step(*q);
 	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
 }
 
@@ -195,27 +230,24 @@ static int psk_window_refuses(struct store_sqlite *s, const struct store_ingest_
 	return refuses;
 }
 
-/* The counter rule for a signed record (`found`: find_dup's answer). 1 when
- * the record is refused or answered from its stored twin (outputs set,
- * rec->high too), 0 when it is new and above the mark, <0 on error. */
-static int counter_rule(struct store_sqlite *s, struct store_ingest_rec *rec, int found,
-			enum mayday_err *err)
+/* The counter rule for a signed record of an enrolled device (`d`). A
+ * stored signed twin can only be at or below the mark (every stored signed
+ * row moved it), so a record above the mark -- the common case -- is new
+ * without looking for one. 1 when the record is refused or answered from
+ * its stored twin (outputs set), 0 when it is new and above the mark, <0
+ * on error. */
+static int counter_rule(struct store_sqlite *s, struct store_ingest_rec *rec,
+			const struct dev_row *d, enum mayday_err *err)
 {
-	uint64_t high = 0, c = rec->ind->counter;
-	int has = high_of(s, rec->ind->device_id, &high, err);
-	if (has < 0) {
-		/* Verified against a key the device no longer has: cannot be stored signed. */
-		if (*err == MAYDAY_E_NOTFOUND)
-			*err = MAYDAY_E_INVALID;
-		return -1;
-	}
-	rec->high = high;
+	uint64_t c = rec->ind->counter;
+	rec->high = d->has_high ? d->high : 0;
+	if (!d->has_high || c > d->high)
+		return 0;
 	/* A stored twin keeps its answer, as a conflict or a PSK replay is
 	 * refused already; any other record at or below the mark is stale. */
-	if (found)
-		return 1;
-	if (!has || c > high)
-		return 0;
+	int found = find_dup(s, rec, err);
+	if (found != 0)
+		return found;
 	/* PSK keeps its window: what it refuses (and is no stored twin) is
 	 * dropped unanswered, not answered stale. */
 	int refused = 0;
@@ -250,29 +282,15 @@ enum mayday_err store_sqlite_event(struct store_sqlite *s, int64_t incident, int
 	return rc == SQLITE_DONE ? MAYDAY_OK : store_sqlite_err(rc);
 }
 
-/* Records the contact, brings an unreachable device back (*back), then
- * joins the device's open incident or opens one, moving the device's state
- * as the state machine says. MAYDAY_E_NOTFOUND if not enrolled. */
+/* Brings an unreachable device back (*back), then joins the device's open
+ * incident or opens one, moving the device's state as the state machine
+ * says. The contact itself is recorded by dev_mark. */
 static enum mayday_err incident_for(struct store_sqlite *s, const char *device_id, int64_t now,
-				    int64_t *incident, bool *back)
+				    const struct dev_row *d, int64_t *incident, bool *back)
 {
-	enum mayday_err err = store_sqlite_silence_touch(s, device_id, now);
-	if (err != MAYDAY_OK)
-		return err;
-	err = store_sqlite_stmt(s, &s->sel_dev_state,
-		"SELECT state FROM devices WHERE id = ?1");
-	if (err != MAYDAY_OK)
-		return err;
-	sqlite3_bind_text(s->sel_dev_state, 1, device_id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s->sel_dev_state);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? MAYDAY_E_NOTFOUND : store_sqlite_err(rc);
-	enum store_state cur = STORE_STATE_HEALTHY;
-	char name[STORE_STATE_NAME_MAX + 1];
-	store_sqlite_text(s->sel_dev_state, 0, name, sizeof(name));
-	sqlite3_reset(s->sel_dev_state);
-	if (!store_state_parse(name, &cur))
-		cur = STORE_STATE_HEALTHY;
+	enum mayday_err err;
+	enum store_state cur = d->state;
+	int rc;
 	if (cur == STORE_STATE_UNREACHABLE) {
 		/* Its silence incident stays open: this report moves it on. */
 		int64_t silent = 0;
@@ -406,42 +424,36 @@ static enum mayday_err insert_indication(struct store_sqlite *s, const struct st
 	return MAYDAY_OK;
 }
 
-/* A revoked device's key verifies nothing: its record becomes unverified
- * here, in the transaction, whatever key the caller verified with. */
-static enum mayday_err demote_revoked(struct store_sqlite *s, struct store_ingest_rec *rec)
-{
-	enum mayday_err err = store_sqlite_stmt(s, &s->sel_revoked,
-		"SELECT 1 FROM devices WHERE id = ?1 AND revoked_at IS NOT NULL");
-	if (err != MAYDAY_OK)
-		return err;
-	sqlite3_bind_text(s->sel_revoked, 1, rec->ind->device_id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s->sel_revoked);
-	if (rc == SQLITE_ROW)
-		rec->trust = STORE_TRUST_UNVERIFIED;
-	else if (rc != SQLITE_DONE)
-		err = store_sqlite_err(rc);
-	sqlite3_reset(s->sel_revoked);
-	return err;
-}
-
 enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_rec *rec)
 {
 	struct store_sqlite *s = store_sqlite_of(st);
 	enum mayday_err err = MAYDAY_OK;
 	int64_t incident = 0, id = 0;
+	struct dev_row d;
 	bool back = false;
+	int found = 0;
 	rec->back_from_silence = false;
 	if (!s->in_batch)
 		return MAYDAY_E_INVALID;
 	if (!rec_ok(rec))
 		return MAYDAY_E_INVALID;
-	if (rec->trust == STORE_TRUST_SIGNED && (err = demote_revoked(s, rec)) != MAYDAY_OK)
-		return err;
-	int found = find_dup(s, rec, &err);
-	if (found < 0)
-		return err;
+	if (rec->trust == STORE_TRUST_SIGNED) {
+		int enrolled = dev_read(s, rec->ind->device_id, &d, &err);
+		if (enrolled < 0)
+			return err;
+		/* Verified against a key the device no longer has: cannot be stored signed. */
+		if (enrolled == 0)
+			return MAYDAY_E_INVALID;
+		/* A revoked device's key verifies nothing: its record becomes
+		 * unverified here, in the transaction, whatever key the caller
+		 * verified with. */
+		if (d.revoked)
+			rec->trust = STORE_TRUST_UNVERIFIED;
+	}
 	if (rec->trust == STORE_TRUST_SIGNED)
-		found = counter_rule(s, rec, found, &err);
+		found = counter_rule(s, rec, &d, &err);
+	else
+		found = find_dup(s, rec, &err);
 	if (found != 0)
 		return found < 0 ? err : MAYDAY_OK;
 	if (rec->channel_auth == STORE_CHANNEL_PSK) {
@@ -456,18 +468,15 @@ enum mayday_err store_sqlite_ingest_put(struct store *st, struct store_ingest_re
 		if (err != MAYDAY_OK)
 			return err;
 	}
-	if (rec->trust == STORE_TRUST_SIGNED) {
-		err = incident_for(s, rec->ind->device_id, rec->received_at, &incident, &back);
-		/* Verified against a key the device no longer has: cannot be stored signed. */
-		if (err == MAYDAY_E_NOTFOUND)
-			return MAYDAY_E_INVALID;
-		if (err != MAYDAY_OK)
-			return err;
-	}
+	if (rec->trust == STORE_TRUST_SIGNED &&
+	    (err = incident_for(s, rec->ind->device_id, rec->received_at, &d, &incident,
+				&back)) != MAYDAY_OK)
+		return err;
 	if ((err = insert_indication(s, rec, incident, &id)) != MAYDAY_OK)
 		return err;
 	if (rec->trust == STORE_TRUST_SIGNED &&
-	    (err = set_high(s, rec->ind->device_id, rec->ind->counter)) != MAYDAY_OK)
+	    (err = dev_mark(s, rec->ind->device_id, &d, rec->ind->counter,
+			    rec->received_at)) != MAYDAY_OK)
 		return err;
 	if (incident && (err = store_sqlite_event(s, incident, rec->received_at, "indication",
 						  NULL, NULL, id)) != MAYDAY_OK)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SQLite silence (store_silence.h). The hot path is one UPDATE by primary
- * key per signed row inside the writer's batch (a prepared statement kept
- * on the handle); everything else -- the way back from unreachable, the
- * sweep -- is rare and prepares its SQL per call, like the remediation
- * files.
+ * SQLite silence (store_silence.h). A signed indication's contact is
+ * written by ingest itself, in the UPDATE that moves the device's mark
+ * (store_sqlite_ingest.c); store_sqlite_silence_touch is the contact of
+ * the other paths (a CWMP Inform), one UPDATE by primary key with a
+ * prepared statement kept on the handle. Everything else -- the way back
+ * from unreachable, the sweep -- is rare and prepares its SQL per call,
+ * like the remediation files.
  *
  * The sweep reads its candidates outside any transaction (through the
  * partial indexes of schema version 7, so an idle sweep takes no write

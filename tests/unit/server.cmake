@@ -3,6 +3,7 @@
 # own executable and CTest test, label "unit". They run against real
 # temporary SQLite stores under $TMPDIR, never mocks.
 set(MAYDAY_SERVER_TESTS test_store test_store_ingest test_store_psk test_ingest test_ingest_psk test_store_remed test_store_silence test_store_events test_store_fleet test_store_api_write test_acs_policy
+    test_writer_pace
     test_srvconf test_srv_tls test_srv_metrics test_acs_auth test_srv_ves)
 foreach(t ${MAYDAY_SERVER_TESTS})
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)

@@ -143,6 +143,21 @@ static void test_last_seen_signed_only(void **state)
 	assert_int_equal(store_seen(fx->st, "hnb-1", T0 + 150, NULL), MAYDAY_OK);
 	assert_int_equal(device(fx, "hnb-1").last_seen, T0 + 400);
 
+	/* A new signed indication received at an older time (same UPDATE as
+	 * the counter mark): the mark moves, last_seen does not go back. */
+	rec = distress(fx, "hnb-1", 3, STORE_TRUST_SIGNED, T0 + 350);
+	assert_int_equal(rec.outcome, STORE_NEW);
+	assert_int_equal(device(fx, "hnb-1").last_seen, T0 + 400);
+	rec = distress(fx, "hnb-1", 3, STORE_TRUST_SIGNED, T0 + 360);
+	assert_int_equal(rec.outcome, STORE_DUPLICATE);
+	assert_int_equal(rec.high, 3);
+	rec = distress(fx, "hnb-1", 4, STORE_TRUST_SIGNED, T0 + 400);   /* same second */
+	assert_int_equal(rec.outcome, STORE_NEW);
+	assert_int_equal(device(fx, "hnb-1").last_seen, T0 + 400);
+	rec = distress(fx, "hnb-1", 5, STORE_TRUST_SIGNED, T0 + 500);
+	assert_int_equal(rec.outcome, STORE_NEW);
+	assert_int_equal(device(fx, "hnb-1").last_seen, T0 + 500);
+
 	assert_int_equal(store_seen(fx->st, "nobody", T0, &o), MAYDAY_E_NOTFOUND);
 	assert_int_equal(store_seen(fx->st, "bad id", T0, &o), MAYDAY_E_NOTFOUND);
 	/* not inside an ingest batch */
