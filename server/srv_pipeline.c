@@ -362,9 +362,13 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 		log_warnx("store: %s", why[0] ? why : mayday_strerror(err));
 		goto fail;
 	}
+	/* As many leaves as the largest batch the writer gathers (srv_writer_gather:
+	 * half the slots when it falls behind), so a grown batch is still one
+	 * root where the limit allows (srv_ack_batcher_init caps it). */
 	if (strcmp(cfg->ack_batch, "on") == 0 &&
 	    ((err = mayday_signer_open(&p->writer_signer, hems_key, NULL, 0)) != MAYDAY_OK ||
-	     (err = srv_ack_batcher_init(&p->batcher, cfg->batch)) != MAYDAY_OK)) {
+	     (err = srv_ack_batcher_init(&p->batcher, p->n_slots / 2 > cfg->batch ?
+							   p->n_slots / 2 : cfg->batch)) != MAYDAY_OK)) {
 		log_warnx("batch acks: %s", mayday_strerror(err));
 		goto fail;
 	}
