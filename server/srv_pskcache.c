@@ -86,7 +86,9 @@ int srv_pskcache_get(struct srv_pskcache *pc, const uint8_t *kid, size_t kid_len
 	uint32_t h = hash_kid(kid, kid_len);
 	pthread_mutex_lock(&pc->mu);
 	struct srv_pskcache_entry *e = find(pc, kid, kid_len, h);
-	if (e != NULL && now_ms - e->fetched_ms < pc->ttl_ms) {
+	/* Threads read the clock before they take the lock: an entry another
+	 * thread stored a moment "later" than now_ms is fresh, not expired. */
+	if (e != NULL && (now_ms <= e->fetched_ms || now_ms - e->fetched_ms < pc->ttl_ms)) {
 		e->used = ++pc->tick;
 		*keys = e->keys;
 		memcpy(device_id, e->device_id, sizeof(e->device_id));
