@@ -5,9 +5,10 @@
  * boot_decide() reaches the decision; this file carries it out. A chosen
  * program is loaded into a sealed memfd while measured again (boot_load.h)
  * and started from that memfd with fexecve, so what runs is what was
- * measured. Residual risk on the host: shared libraries the programs load
- * from the host file system are outside the measurement (they belong to the
- * host "firmware", not to the device partitions), and whoever can ptrace this
+ * measured. Residual risk on the host: shared libraries a dynamically linked
+ * program loads from the host file system are outside the measurement (they
+ * belong to the host "firmware", not to the device partitions; this program
+ * and the DCF are static with MAYDAY_DCF_STATIC), and whoever can ptrace this
  * process can change anything; a real TrE loads into protected memory.
  *
  * Normal code, and only normal code of a verified start-up, also gets the
