@@ -23,9 +23,14 @@
 # their static archives drag GnuTLS, Kerberos, LDAP, ICU, ... into a
 # femtocell's DCF.
 #
+# The TrE (mayday-boot) is linked the same way, under the same option and
+# with the same allowed libraries: firmware that loads nothing from the
+# file system it verifies, and starts without dynamic linking.
+#
 # Use: include() this file before find_package(OpenSSL) (the OpenSSL
 # targets must be made here, FindOpenSSL then keeps them), and call
-# mayday_dcf_static(mayday-dcf) once every target is defined.
+# mayday_dcf_static(mayday-dcf) and mayday_dcf_static(mayday-boot) once
+# every target is defined.
 
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux" AND NOT MAYDAY_SANITIZE AND NOT MAYDAY_FUZZ)
   set(mayday_dcf_static_default ON)
@@ -35,7 +40,7 @@ else()
   set(mayday_dcf_static_default OFF)
 endif()
 option(MAYDAY_DCF_STATIC
-       "Link mayday-dcf fully static (-static-pie): all its code from the DCF partition"
+       "Link mayday-dcf (all its code from the DCF partition) and mayday-boot fully static (-static-pie)"
        ${mayday_dcf_static_default})
 
 # Libraries (file names without lib/.a/.so) the static DCF may link: OpenSSL,

@@ -33,6 +33,15 @@ bool rot_keys_is_p256(EVP_PKEY *key);
  * *out is written on MAYDAY_OK only. */
 MAYDAY_NODISCARD enum mayday_err rot_keys_private_decode(const uint8_t *pem, size_t len,
 							 EVP_PKEY **out);
+/* The fast path of rot_keys_private_decode, for its tests: only the form
+ * mayday-provision writes ("PRIVATE KEY" at offset 0, base64 in lines of 64
+ * each ending in "\n", of the 138-byte PKCS#8 of a P-256 key with its
+ * public point), decoded without OpenSSL's PEM reader, and no checks beyond
+ * what EVP_PKEY_fromdata makes (the point is on the curve).
+ * MAYDAY_E_UNSUPPORTED for any other text and for anything fromdata
+ * refuses; *out is written on MAYDAY_OK only, owned by the caller. */
+MAYDAY_NODISCARD enum mayday_err rot_keys_p256_private_from_pem(const uint8_t *pem, size_t len,
+								 EVP_PKEY **out);
 /* A public key, PEM ("PUBLIC KEY", or the key of a certificate: the rules
  * of mayday_key_public_from_pem), whose point passes OpenSSL's full public
  * key check; errors as rot_keys_private_decode. */

@@ -3,7 +3,8 @@
 # bench/device_latency.sh with RUNS=3: the script itself fails unless every
 # mayday-boot and DCF run ends acknowledged (exit 10) and every indication
 # was stored signed. Checked here: a row per method with its baseline and
-# goals, and the figures kept through bench_result, numbers all. Nothing
+# goals (the process-level baselines; the in-process UDP echo beside them),
+# and the figures kept through bench_result, numbers all. Nothing
 # about the times themselves: the machine may be busy.
 set -euo pipefail
 build=$1
@@ -24,6 +25,12 @@ for m in plain-udp psk tls; do
   done
 done
 grep -q 'curl: TLS 1.3 handshake + 1 POST' "$work/out" || fail "no TLS baseline"
-grep -q 'UDP echo round trip' "$work/out" || fail "no UDP baseline"
-[ "$(wc -l <"$work/results.jsonl")" = 13 ] || fail "$(wc -l <"$work/results.jsonl") figures kept, expected 13"
-echo "device latency bench: 3 methods, baselines, 13 figures kept"
+grep -q 'UDP round trip, 1 process per run' "$work/out" || fail "no process-level UDP baseline"
+grep -q '^UDP echo .*in-process round trip' "$work/out" || fail "no in-process UDP baseline"
+for m in plain-udp psk; do
+  jq -se --arg n "device_latency.$m.p50_vs_inprocess_echo" 'map(select(.name == $n)) | length == 1
+    and (.[0].ratio | type == "number")' "$work/results.jsonl" >/dev/null ||
+    fail "ratio of $m to the in-process echo not kept"
+done
+[ "$(wc -l <"$work/results.jsonl")" = 17 ] || fail "$(wc -l <"$work/results.jsonl") figures kept, expected 17"
+echo "device latency bench: 3 methods, process-level and in-process baselines, 17 figures kept"

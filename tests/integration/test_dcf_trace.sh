@@ -154,7 +154,9 @@ dev=$work/$id
 
 rc=0
 if [ "$mode" = broken-libs ]; then
-  libdir=$(dirname "$(ldd "$boot" | awk '$1 ~ /^libcrypto\.so/ { print $3 }')")
+  # The host's libcrypto as a dynamic program of the host finds it (the TrE
+  # itself may be static: MAYDAY_DCF_STATIC links it so).
+  libdir=$(dirname "$(ldd "$(command -v openssl)" | awk '$1 ~ /^libcrypto\.so/ { print $3 }')")
   [ -d "$libdir" ] || fail "cannot find the host's library directory"
   mkdir "$work/intact"
   head -c 65536 /dev/urandom > "$work/garbage"
@@ -165,11 +167,14 @@ if [ "$mode" = broken-libs ]; then
     broken+=("$libdir/$lib")
   done
   [ ${#broken[@]} -ge 2 ] || fail "found only ${broken[*]} to break"
+  # A dynamic TrE gets intact copies through its loader; a static one
+  # (MAYDAY_DCF_STATIC) needs none and runs as it is.
   loader=$(readelf -lW "$boot" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
-  [ -x "$loader" ] || fail "no dynamic loader for the TrE"
+  [ -z "$loader" ] || [ -x "$loader" ] || fail "no dynamic loader $loader for the TrE"
   # Inside the namespace: break the libraries, prove they are broken (a
   # dynamic program of the host that needs libcrypto no longer starts), then
-  # the TrE with intact copies; what it executes (the DCF) gets none.
+  # the TrE (with intact copies if it is dynamic); what it executes (the
+  # DCF) gets none.
   unshare -m --propagation private bash -c '
     set -e
     garbage=$1 intact=$2 loader=$3 boot=$4 dev=$5
@@ -178,6 +183,7 @@ if [ "$mode" = broken-libs ]; then
     for lib in "$@"; do cmp -s "$garbage" "$lib" || { echo "not broken: $lib"; exit 90; }; done
     if openssl version >/dev/null 2>&1; then echo "openssl(1) still runs"; exit 91; fi
     echo "broken in this namespace: $*"
+    [ -n "$loader" ] || exec "$boot" --device "$dev"
     exec "$loader" --library-path "$intact" "$boot" --device "$dev"
   ' broken-libs "$work/garbage" "$work/intact" "$loader" "$boot" "$dev" "${broken[@]}" \
     >"$work/boot.log" 2>&1 || rc=$?

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -981,6 +982,117 @@ static void test_keys_decode(void **state)
 	EVP_PKEY_free(ed);
 }
 
+static enum mayday_err try_fast(const char *pem, size_t len, EVP_PKEY *want)
+{
+	EVP_PKEY *k = (void *)1;
+	enum mayday_err err = rot_keys_p256_private_from_pem((const uint8_t *)pem, len, &k);
+
+	if (err != MAYDAY_OK) {
+		assert_ptr_equal(k, (void *)1);
+		return err;
+	}
+	assert_int_equal(EVP_PKEY_eq(k, want), 1);
+	EVP_PKEY_free(k);
+	return err;
+}
+
+/* `pem` (one PEM block) with n bytes of its DER at `off` replaced, into out. */
+static size_t pem_edit(const char *pem, size_t len, size_t off, const uint8_t *bytes, size_t n,
+		       char *out, size_t cap)
+{
+	BIO *in = BIO_new_mem_buf(pem, (int)len), *w = BIO_new(BIO_s_mem());
+	char *name = NULL, *header = NULL, *p = NULL;
+	unsigned char *der = NULL;
+	long der_len = 0, m;
+
+	assert_non_null(in);
+	assert_non_null(w);
+	assert_int_equal(PEM_read_bio(in, &name, &header, &der, &der_len), 1);
+	assert_true(off + n <= (size_t)der_len);
+	memcpy(der + off, bytes, n);
+	assert_true(PEM_write_bio(w, name, header, der, der_len) > 0);
+	m = BIO_get_mem_data(w, &p);
+	assert_true(m > 0 && (size_t)m <= cap);
+	memcpy(out, p, (size_t)m);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+	BIO_free(in);
+	BIO_free(w);
+	return (size_t)m;
+}
+
+/* The distress key's fast path (rot_keys_p256_private_from_pem) takes the
+ * form mayday-provision writes and gives the key OpenSSL's reader gives;
+ * every other form is left to that reader, which decides as before. */
+static void test_keys_fast_path(void **state)
+{
+	struct fixture *fx = *state;
+	static char pem[ROT_KEYS_PEM_MAX], alt[ROT_KEYS_PEM_MAX];
+	char *p;
+	size_t len, n;
+
+	len = key_pem(fx->distress, PEM_PKCS8, NULL, pem, sizeof(pem));
+	assert_int_equal(try_fast(pem, len, fx->distress), MAYDAY_OK);
+	assert_int_equal(try_private(pem, len, fx->distress), MAYDAY_OK);
+	/* Without the final newline, or with bytes after the block: the
+	 * reader ignores what follows the end line, and so does the fast path. */
+	assert_int_equal(try_fast(pem, len - 1, fx->distress), MAYDAY_OK);
+	memcpy(alt, pem, len);
+	memcpy(alt + len, "trailing\n", 9);
+	assert_int_equal(try_fast(alt, len + 9, fx->distress), MAYDAY_OK);
+
+	/* Other forms of the same key: not the fast path's, still the key. */
+	n = key_pem(fx->distress, PEM_TRADITIONAL, NULL, alt, sizeof(alt));
+	assert_int_equal(try_fast(alt, n, fx->distress), MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(try_private(alt, n, fx->distress), MAYDAY_OK);
+	n = 0;
+	for (size_t i = 0; i < len; i++) { /* CRLF line ends */
+		if (pem[i] == '\n')
+			alt[n++] = '\r';
+		alt[n++] = pem[i];
+	}
+	assert_int_equal(try_fast(alt, n, fx->distress), MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(try_private(alt, n, fx->distress), MAYDAY_OK);
+
+	/* Truncated anywhere: refused by the fast path, and by the reader. */
+	for (size_t cut = 0; cut < len - 26; cut += 7) {
+		assert_int_equal(try_fast(pem, cut, fx->distress), MAYDAY_E_UNSUPPORTED);
+		assert_int_equal(try_private(pem, cut, fx->distress), MAYDAY_E_KEY);
+	}
+	/* A character outside base64 in the body. */
+	memcpy(alt, pem, len);
+	p = alt + strlen("-----BEGIN PRIVATE KEY-----\n") + 10;
+	*p = '*';
+	assert_int_equal(try_fast(alt, len, fx->distress), MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(try_private(alt, len, fx->distress), MAYDAY_E_KEY);
+
+	/* Another key's point beside this scalar: the fast path builds the
+	 * pair, the pairwise check refuses it. A point off the curve: EC
+	 * import refuses it, and so does the reader. A changed header byte
+	 * (the version): not the fast path's form. */
+	uint8_t point[65];
+	size_t plen = 0;
+	assert_int_equal(EVP_PKEY_get_octet_string_param(fx->vendor, OSSL_PKEY_PARAM_PUB_KEY, point,
+							 sizeof(point), &plen), 1);
+	assert_int_equal(plen, sizeof(point));
+	n = pem_edit(pem, len, 73, point, sizeof(point), alt, sizeof(alt));
+	assert_int_equal(try_fast(alt, n, fx->vendor), MAYDAY_OK); /* an EC key, not this one */
+	assert_int_equal(try_private(alt, n, fx->distress), MAYDAY_E_KEY);
+	point[64] ^= 1;
+	n = pem_edit(pem, len, 73, point, sizeof(point), alt, sizeof(alt));
+	assert_int_equal(try_fast(alt, n, fx->distress), MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(try_private(alt, n, fx->distress), MAYDAY_E_KEY);
+	n = pem_edit(pem, len, 5, (const uint8_t *)"\x01", 1, alt, sizeof(alt));
+	assert_int_equal(try_fast(alt, n, fx->distress), MAYDAY_E_UNSUPPORTED);
+
+	/* A P-384 key in PKCS#8 is longer: not the fast path's form. */
+	EVP_PKEY *p384 = gen("P-384");
+	n = key_pem(p384, PEM_PKCS8, NULL, alt, sizeof(alt));
+	assert_int_equal(try_fast(alt, n, p384), MAYDAY_E_UNSUPPORTED);
+	EVP_PKEY_free(p384);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1001,6 +1113,7 @@ int main(void)
 		cmocka_unit_test(test_counters_decode),
 		cmocka_unit_test(test_device_id_decode),
 		cmocka_unit_test_setup_teardown(test_keys_decode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_fast_path, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
