@@ -75,11 +75,18 @@ static const char *log_dest(const struct srv_config *cfg, int foreground)
 
 /* The API's listeners ([api]); *ac is what its handlers need, filled here
  * and borrowed by the listener for its whole life. */
+static void psk_enrolled(void *arg, const uint8_t *kid, size_t kid_len)
+{
+	srv_pipeline_psk_forget(arg, kid, kid_len);
+}
+
 static enum mayday_err open_api(struct srv_api_listen **out, const struct srv_config *cfg,
-				struct api_config *ac)
+				struct srv_pipeline *pl, struct api_config *ac)
 {
 	char err[512];
 	*ac = (struct api_config){
+		.psk_enrolled = psk_enrolled,
+		.psk_enrolled_arg = pl,
 		.psk_kek = cfg->psk_kek,
 		.bundle_dir = cfg->acs_bundle_dir,
 		.vendor_key = cfg->acs_vendor_key,
@@ -184,7 +191,7 @@ int main(int argc, char **argv)
 	 * them, while errors still reach the terminal. */
 	if (srv_pipeline_create(&pl, &cfg, hems) != MAYDAY_OK)
 		goto out;
-	if (open_api(&api, &cfg, &api_cfg) != MAYDAY_OK)
+	if (open_api(&api, &cfg, pl, &api_cfg) != MAYDAY_OK)
 		goto out;
 	if (srv_privs_done(err, sizeof(err)) != MAYDAY_OK) {
 		log_warnx("dropping capabilities: %s", err);

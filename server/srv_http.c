@@ -12,10 +12,12 @@
  * single acceptor handing sockets to loops would need). The kernel's own
  * choice is a hash with a secret, so which loop takes a connection could
  * not be known; a classic BPF program on the group (steer_by_port) chooses
- * instead by the client's source port: loop ((port * 0x9E3779B1) mod 2^32
- * >> 16) mod N -- ephemeral ports spread evenly (the multiplication mixes
- * the low bits: Linux gives connect() ports of one parity) and a test can
- * reach a chosen loop. A port that cannot be read (no BPF: an older kernel)
+ * instead by the client's source port: loop (((port ^ key) * 0x9E3779B1)
+ * mod 2^32 >> 16) mod N -- ephemeral ports spread evenly (the
+ * multiplication mixes the low bits: Linux gives connect() ports of one
+ * parity); the 16-bit key is drawn at each start, so a client picking its
+ * ports cannot aim them all at one loop, and logged, so a test can reach a
+ * chosen loop. A port that cannot be read (no BPF: an older kernel)
  * leaves the kernel's hash in force. The sockets are bound as the daemon's
  * user: another process of that user setting SO_REUSEPORT could join the
  * group later, as it could bind any of that user's ports; a listener
@@ -105,6 +107,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/queue.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,9 +467,15 @@ static void conn_busy(struct loop *lp, struct evhttp_request *req)
 		TAILQ_REMOVE(&lp->h->waiting, c, wait_link);
 	c->in_waiting = 0;
 	if (c->going) {
+		/* The eviction is called off: back among its source's connections,
+		 * which condemn() took it out of, so the per-source cap counts it. */
 		TAILQ_REMOVE(&lp->evicting, c, wait_link);
 		c->going = 0;
 		lp->h->dying--;
+		if (!c->in_src) {
+			LIST_INSERT_HEAD(bucket_of(lp->h, c->src), c, src_link);
+			c->in_src = 1;
+		}
 	}
 	pthread_mutex_unlock(&lp->h->mu);
 }
@@ -1331,11 +1340,12 @@ static const struct srv_listener_ops https_ops = {
 };
 
 /* The reuseport group's choice of a loop for a new connection (top of this
- * file): ((source port * 0x9E3779B1) mod 2^32 >> 16) mod n, the port read
+ * file): (((source port ^ key) * 0x9E3779B1) mod 2^32 >> 16) mod n, the
+ * port read
  * behind the IPv4 header (its length from IHL) or the fixed IPv6 header.
  * The program runs on the SYN with the packet's data at the TCP payload, so
  * the headers are reached from the network header (SKF_NET_OFF). */
-static int steer_by_port(int fd, unsigned n)
+static int steer_by_port(int fd, unsigned n, uint16_t key)
 {
 	struct sock_filter code[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PROTOCOL)),
@@ -1344,6 +1354,7 @@ static int steer_by_port(int fd, unsigned n)
 		BPF_JUMP(BPF_JMP | BPF_JA, 2, 0, 0),
 		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, (uint32_t)SKF_NET_OFF),
 		BPF_STMT(BPF_LD | BPF_H | BPF_IND, (uint32_t)SKF_NET_OFF),
+		BPF_STMT(BPF_ALU | BPF_XOR | BPF_K, key),
 		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9E3779B1u),
 		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
 		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
@@ -1526,9 +1537,20 @@ static enum mayday_err open_sockets(struct http *h, const struct srv_http_opts *
 			return MAYDAY_E_INTERNAL;
 		}
 		lp->lev = evhttp_bound_socket_get_listener(bound);
-		if (shared && i == h->n_loops - 1 && steer_by_port(fd, h->n_loops) != 0)
-			log_warn("%s: cannot steer connections to loops by source port (the kernel's "
-				 "hash chooses)", h->base.name);
+		if (shared && i == h->n_loops - 1) {
+			/* Keyed per start, so that a client choosing its source ports
+			 * cannot put every handshake on one loop; logged, so that a
+			 * test can still reach a loop of its choice. */
+			uint16_t key = 0;
+			if (getrandom(&key, sizeof(key), 0) != (ssize_t)sizeof(key))
+				log_warn("%s: no random steering key", h->base.name);
+			if (steer_by_port(fd, h->n_loops, key) != 0)
+				log_warn("%s: cannot steer connections to loops by source port (the "
+					 "kernel's hash chooses)", h->base.name);
+			else
+				log_info("%s: %u loop threads, steered by source port, key %u",
+					 h->base.name, h->n_loops, (unsigned)key);
+		}
 	}
 	return MAYDAY_OK;
 }

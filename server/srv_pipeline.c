@@ -176,11 +176,21 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* The most rows the writer gathers into one COMMIT when it falls behind
+ * (srv_writer_gather): half the slots, but never more than the largest
+ * `batch` one may configure, so that one transaction does not hold the
+ * store's write lock from the API, the sweeper and the ACS for long. */
+static size_t grown_batch(const struct srv_pipeline *p)
+{
+	size_t max = p->n_slots / 2 < SRV_BATCH_MAX ? p->n_slots / 2 : SRV_BATCH_MAX;
+	return max > p->cfg->batch ? max : p->cfg->batch;
+}
+
 static void *writer_main(void *arg)
 {
 	struct srv_pipeline *p = arg;
 	struct srv_writer_pace pace;
-	srv_writer_pace_init(&pace, p->cfg->batch, p->n_slots / 2);
+	srv_writer_pace_init(&pace, p->cfg->batch, grown_batch(p));
 	struct srv_slot **s = calloc(pace.max, sizeof(*s));
 	size_t n;
 	if (s == NULL) {
@@ -203,6 +213,11 @@ static void *writer_main(void *arg)
 struct srv_stats *srv_pipeline_stats(struct srv_pipeline *p)
 {
 	return &p->stats;
+}
+
+void srv_pipeline_psk_forget(struct srv_pipeline *p, const uint8_t *kid, size_t kid_len)
+{
+	srv_pskcache_drop(&p->keys.psk, kid, kid_len);
 }
 
 /* Keeps a listener just opened (err tells whether it was). */
@@ -362,13 +377,11 @@ enum mayday_err srv_pipeline_create(struct srv_pipeline **out, const struct srv_
 		log_warnx("store: %s", why[0] ? why : mayday_strerror(err));
 		goto fail;
 	}
-	/* As many leaves as the largest batch the writer gathers (srv_writer_gather:
-	 * half the slots when it falls behind), so a grown batch is still one
-	 * root where the limit allows (srv_ack_batcher_init caps it). */
+	/* As many leaves as the largest batch the writer gathers, so a grown
+	 * batch is still one root. */
 	if (strcmp(cfg->ack_batch, "on") == 0 &&
 	    ((err = mayday_signer_open(&p->writer_signer, hems_key, NULL, 0)) != MAYDAY_OK ||
-	     (err = srv_ack_batcher_init(&p->batcher, p->n_slots / 2 > cfg->batch ?
-							   p->n_slots / 2 : cfg->batch)) != MAYDAY_OK)) {
+	     (err = srv_ack_batcher_init(&p->batcher, grown_batch(p))) != MAYDAY_OK)) {
 		log_warnx("batch acks: %s", mayday_strerror(err));
 		goto fail;
 	}

@@ -43,5 +43,9 @@ void srv_pipeline_stop(struct srv_pipeline *p);
  * NULL-safe. */
 void srv_pipeline_destroy(struct srv_pipeline *p);
 struct srv_stats *srv_pipeline_stats(struct srv_pipeline *p);
+/* A PSK was enrolled under kid: the keys cached for it are dropped (and
+ * wiped), so the next request under kid is opened with the stored one.
+ * Any thread. */
+void srv_pipeline_psk_forget(struct srv_pipeline *p, const uint8_t *kid, size_t kid_len);
 
 #endif

@@ -16,14 +16,17 @@
  * allocate; the least recently used entry of a set is replaced. An entry is
  * believed for SRV_KEYCACHE_TTL_MS, the bound srv_keycache gives device
  * keys, then looked up in the store again: a kid deleted or re-enrolled
- * (store_enrol_psk, from this daemon's API or another process) stops
- * opening requests within that time. Trust is never decided here: the
+ * by another process stops opening requests within that time; a PSK
+ * enrolled through this daemon's API drops the kid's entry at once
+ * (srv_pipeline_psk_forget). Trust is never decided here: the
  * ingest transaction checks the kid still belongs to the record's device
  * (store_sqlite_psk_advance), and srv_psk re-reads the row at once when
  * cached keys do not open a request (a PSK re-enrolled under the same kid).
  *
  * Entries hold secrets: an entry replaced, found expired, dropped, or left
- * at srv_pskcache_fini is wiped with OPENSSL_cleanse; keys are copied out
+ * at srv_pskcache_fini is wiped with OPENSSL_cleanse (an expired entry
+ * nobody looks up again stays, unused, until its slot is taken or the
+ * cache freed: see the KEK below); keys are copied out
  * to the caller's struct, which the caller wipes (mayday_psk_keys_wipe).
  * Nothing here logs. The daemon's KEK, which unwraps every PSK, is in the
  * same memory, so a cached key adds nothing a memory read would not give.

@@ -155,6 +155,10 @@ enum mayday_err rot_keys_p256_private_from_pem(const uint8_t *pem, size_t len, E
 	if (len < at || memcmp(pem, p8_begin, at) != 0 || !p8_lines(pem, len, &at, b64) ||
 	    len - at < sizeof(p8_end) - 1 || memcmp(pem + at, p8_end, sizeof(p8_end) - 1) != 0)
 		goto out;
+	/* The end line ends there, as OpenSSL's reader requires. */
+	at += sizeof(p8_end) - 1;
+	if (at < len && pem[at] != '\n')
+		goto out;
 	/* EVP_DecodeBlock refuses characters outside base64. */
 	if (EVP_DecodeBlock(der, (const unsigned char *)b64, P8_B64) != P8_LEN ||
 	    memcmp(der, p8_head, sizeof(p8_head)) != 0 ||

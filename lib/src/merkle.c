@@ -41,21 +41,6 @@ enum mayday_err merkle_node(EVP_MD_CTX *md, const merkle_hash left, const merkle
 	return digest2(md, NODE_PREFIX, left, MAYDAY_DIGEST_LEN, right, MAYDAY_DIGEST_LEN, out);
 }
 
-size_t merkle_path_len(uint64_t index, uint64_t size)
-{
-	size_t n = 0;
-
-	/* Up the levels: a sibling exists unless the node is the last of an
-	 * odd level (it moves up unchanged). */
-	while (size > 1) {
-		if ((index ^ 1) < size)
-			n++;
-		index >>= 1;
-		size = (size + 1) / 2;
-	}
-	return n;
-}
-
 enum mayday_err merkle_build(EVP_MD_CTX *md, merkle_hash *nodes, size_t size, size_t *n_nodes)
 {
 	size_t lo = 0, n = size;

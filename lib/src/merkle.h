@@ -31,10 +31,6 @@ MAYDAY_NODISCARD enum mayday_err merkle_leaf(EVP_MD_CTX *md, const uint8_t *data
 MAYDAY_NODISCARD enum mayday_err merkle_node(EVP_MD_CTX *md, const merkle_hash left,
 					     const merkle_hash right, merkle_hash out);
 
-/* The path length RFC 9162 gives leaf `index` of a tree of `size` leaves
- * (index < size), at most ceil(log2(size)). */
-size_t merkle_path_len(uint64_t index, uint64_t size);
-
 /* Levels of a tree: `nodes` holds level 0 (the leaf hashes, `size` of
  * them) followed by each level above, the root last. A level of n nodes
  * has ceil(n / 2) above it, so there are at most MERKLE_NODES(size)

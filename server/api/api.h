@@ -76,6 +76,11 @@ struct api_config {
 	const char *vendor_key;     /* [acs] vendor_key: PEM verifying bundles, or "" */
 	const char *acs_realm;      /* for cwmp-credentials HA1s */
 	uint64_t bundle_max;        /* bytes of an uploaded bundle */
+	/* Called after a PSK was enrolled under `kid` (NULL: nobody to tell):
+	 * maydayd forgets the keys its PSK cache derived for that kid, so the
+	 * PSK it replaced opens nothing from then on. */
+	void (*psk_enrolled)(void *arg, const uint8_t *kid, size_t kid_len);
+	void *psk_enrolled_arg;
 };
 
 struct api_ctx {

@@ -111,6 +111,9 @@ static enum mayday_err enrol(struct api_ctx *ctx, const struct api_request *rq,
 		kid_hex(r, kid);
 		err = store_enrol_psk(ctx->st, r->device_id, r->psk_kid, r->psk_kid_len, psk,
 				      MAYDAY_PSK_LEN);
+		if (err == MAYDAY_OK && ctx->cfg->psk_enrolled != NULL)
+			ctx->cfg->psk_enrolled(ctx->cfg->psk_enrolled_arg, r->psk_kid,
+					       r->psk_kid_len);
 		if (err == MAYDAY_OK && (!had || strcmp(before.psk_kid_hex, kid) != 0))
 			err = api_write_action(ctx, rq, "device.psk", r->device_id, kid);
 		if (err == MAYDAY_E_MISMATCH)   /* taken since open_psk looked */

@@ -18,10 +18,12 @@
  * The only records at or below it that are answered as before are
  * identical retransmissions of stored rows.
  *
- * The device's row costs one read and at most one write by primary key per
- * signed row, however many unverified rows the device has: one SELECT
- * (dev_read) gives the revocation, the mark, last_seen and the state; one
- * UPDATE (dev_mark) moves the mark and, in a newer second, last_seen. And
+ * The device's row costs one read and one write by primary key per signed
+ * row, however many unverified rows the device has: one SELECT (dev_read)
+ * gives the revocation, the mark, last_seen and the state; one UPDATE
+ * (dev_mark) moves the mark and, in a newer second, last_seen (a change of
+ * state -- an incident opened, an unreachable device back -- writes the row
+ * once more). And
  * since every stored signed row moved the mark, a signed record above it
  * has no stored twin: the unique index is only searched for records at or
  * below it, and for unverified ones. Per new signed row that leaves the

@@ -4,7 +4,8 @@
 # connections, and the connection caps stay the listener's across them.
 #
 # Which loop takes a connection is chosen by its source port (srv_http.c:
-# loop ((port * 0x9E3779B1) mod 2^32 >> 16) mod N), so the test connects
+# loop (((port ^ key) * 0x9E3779B1) mod 2^32 >> 16) mod N, the key drawn at
+# start and logged), so the test connects
 # from ports it picked for each loop (curl --local-port; the server closes
 # first with "Connection: close", so no client port is left in TIME_WAIT)
 # and checks the per-loop counts maydayd logs at its stop: exactly what was
@@ -23,7 +24,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v curl >/dev/null || fail "curl missing"
 command -v python3 >/dev/null || fail "python3 missing"
 
-loop_of() { echo $(( (($1 * 0x9E3779B1) & 0xffffffff) >> 16 & 1 )); }
+steer_key=
+# steer_key_of LISTENER: the key maydayd drew for it at this start (logged).
+steer_key_of() {
+  local k
+  k=$(sed -n "s/.*info: $1: 2 loop threads, steered by source port, key \([0-9]*\)\$/\1/p" \
+    "$work/maydayd.log")
+  [ -n "$k" ] || fail "no steering key logged for $1: $(grep -i steer "$work/maydayd.log")"
+  echo "$k"
+}
+loop_of() { echo $(( ((($1 ^ steer_key) * 0x9E3779B1) & 0xffffffff) >> 16 & 1 )); }
 # ports LOOP N FROM: N source ports from FROM up that go to LOOP
 ports() {
   local want=$1 n=$2 p=$3 got=()
@@ -51,10 +61,13 @@ cert = $work/server.pem
 key = $work/server.key
 ca = $work/opca.pem"
 [ -n "$http_port" ] && [ -n "$https_port" ] || fail "no http or https listener"
+http_key=$(steer_key_of http) https_key=$(steer_key_of https)
+[ -n "$http_key" ] && [ -n "$https_key" ] || fail "steering keys"
 enrol hnb-1
 
 # ---- plain HTTP: 3 connections to loop 0, 2 to loop 1 ----------------------------
 sent0=0 sent1=0
+steer_key=$http_key
 for p in $(ports 0 3 "$base") $(ports 1 2 "$((base + 50))"); do
   code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 20 --local-port "$p" \
     -H 'Connection: close' "http://127.0.0.1:$http_port/nothing-here") ||
@@ -66,6 +79,7 @@ done
 
 # ---- mutual TLS: signed indications, 2 on loop 0, 4 on loop 1 ----------------------
 n=0
+steer_key=$https_key
 for p in $(ports 0 2 "$((base + 100))") $(ports 1 4 "$((base + 150))"); do
   n=$((n + 1))
   ind=$(sign hnb-1 "$n" 3)
@@ -104,6 +118,8 @@ HTTP_THREADS=2 start_daemon "http_timeout = 30
 http_request_timeout_ms = 30000
 http_connections = 2" "[http]
 listen = 127.0.0.1:0"
+steer_key=$(steer_key_of http)
+[ -n "$steer_key" ] || fail "steering key"
 read -r pa <<<"$(ports 0 1 "$((base + 200))")"
 read -r pb pc <<<"$(ports 1 2 "$((base + 250))")"
 python3 - "$http_port" "$pa" "$pb" "$pc" <<'PY' || fail "cap across loops (see above)"

@@ -44,7 +44,18 @@ struct t {
 	char bundle_dir[300], vendor_pub[300];
 	EVP_PKEY *vendor, *other;
 	sqlite3 *db;
+	unsigned psk_told;          /* psk_enrolled calls, the last kid's first byte */
+	uint8_t psk_told_kid0;
 };
+
+/* What maydayd does with it: forget the PSK cache's keys for the kid. */
+static void psk_enrolled(void *arg, const uint8_t *kid, size_t kid_len)
+{
+	struct t *t = arg;
+	assert_int_equal(kid_len, 8);
+	t->psk_told++;
+	t->psk_told_kid0 = kid[0];
+}
 
 static int setup(void **state)
 {
@@ -63,6 +74,8 @@ static int setup(void **state)
 	t->cfg.vendor_key = t->vendor_pub;
 	t->cfg.acs_realm = "mayday-acs";
 	t->cfg.bundle_max = 1u << 20;
+	t->cfg.psk_enrolled = psk_enrolled;
+	t->cfg.psk_enrolled_arg = t;
 	t->ctx.st = t->fx.st;
 	t->ctx.cfg = &t->cfg;
 	snprintf(t->op.name, sizeof(t->op.name), "token:ops");
@@ -255,12 +268,16 @@ static void test_enrol_record(void **state)
 	json_decref(r);
 	free(text);
 	assert_int_equal(count(t, "SELECT count(*) FROM devices"), 0);
+	assert_int_equal(t->psk_told, 0);
 
 	text = record(t, "hnb-r", key, kek, kid, &len);
 	assert_int_equal(call(t, &t->op, "POST", "/v1/devices", NULL, text, len,
 			      "application/json", &r), 201);
 	assert_string_equal(json_string_value(json_object_get(r, "psk_kid")), "0102030405060708");
 	json_decref(r);
+	/* maydayd is told, so its PSK cache drops what the kid had */
+	assert_int_equal(t->psk_told, 1);
+	assert_int_equal(t->psk_told_kid0, 1);
 	assert_int_equal(call(t, &t->op, "POST", "/v1/devices", NULL, text, len,
 			      "application/json", &r), 200);
 	json_decref(r);

@@ -65,11 +65,11 @@ MAYDAY_NODISCARD enum mayday_err
 mayday_ack_batch_decode(const uint8_t *in, size_t in_len, struct mayday_ack_batch *b,
 			struct mayday_diag *diag);
 
-/* Decode and verify a batch acknowledgement with the H(e)MS public key:
- * the claims decode (§7), the root's COSE_Sign1 and claims decode, the
- * index is below the size, the path has exactly the length RFC 9162 gives
- * that index and size and leads from the leaf to the signed root, and the
- * root's signature verifies. *ack is zeroed unless MAYDAY_OK. */
+/* Decode and verify a batch acknowledgement with the H(e)MS public key, in
+ * this order: the root's COSE_Sign1 verifies and its claims decode; the
+ * index is below the size, and the path has exactly the length RFC 9162
+ * gives that index and size and leads from the leaf to the signed root;
+ * then the leaf's claims decode (§7). *ack is zeroed unless MAYDAY_OK. */
 MAYDAY_NODISCARD enum mayday_err
 mayday_ack_batch_verify(const uint8_t *in, size_t in_len, EVP_PKEY *hems_pub,
 			struct mayday_ack *ack, struct mayday_diag *diag);
