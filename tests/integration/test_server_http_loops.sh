@@ -16,9 +16,13 @@
 # A second maydayd on the same port fails to start, as it did with one socket.
 #
 # Then the global cap across loops: with http_connections = 2, two idle
-# keep-alive connections (one per loop, each answered once so it is
+# keep-alive connections on the first loop (each answered once so it is
 # admitted and waiting) and a third on the second loop: the oldest, on the
-# first loop, is closed by its loop, the other two still answer.
+# first loop, is closed by its loop, the other two still answer. The two
+# waiting ones share a loop so that their order is the order they were
+# answered in: a loop takes an answer's completion (answer_out, deferred to
+# its next turn) before it accepts the next connection, while two loops'
+# turns do not keep the client's order.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/test_server_common.sh"
 command -v curl >/dev/null || fail "curl missing"
@@ -120,8 +124,8 @@ http_connections = 2" "[http]
 listen = 127.0.0.1:0"
 steer_key=$(steer_key_of http)
 [ -n "$steer_key" ] || fail "steering key"
-read -r pa <<<"$(ports 0 1 "$((base + 200))")"
-read -r pb pc <<<"$(ports 1 2 "$((base + 250))")"
+read -r pa pb <<<"$(ports 0 2 "$((base + 200))")"
+read -r pc <<<"$(ports 1 1 "$((base + 250))")"
 python3 - "$http_port" "$pa" "$pb" "$pc" <<'PY' || fail "cap across loops (see above)"
 import socket, sys
 port, pa, pb, pc = (int(x) for x in sys.argv[1:])
@@ -151,7 +155,7 @@ def ask(s):
 
 a = conn(pa)           # loop 0, waiting longest once answered
 assert ask(a), "a: no answer"
-b = conn(pb)           # loop 1
+b = conn(pb)           # loop 0, answered after a
 assert ask(b), "b: no answer"
 c = conn(pc)           # loop 1: over the cap, a (on loop 0) must go
 assert ask(c), "c: no answer"
@@ -168,7 +172,7 @@ alive
 stop_daemon
 grep -q 'http: connections evicted: 1 at the cap' "$work/maydayd.log" ||
   fail "eviction count: $(grep 'connections evicted' "$work/maydayd.log")"
-grep -q 'info: http: connections per loop thread: 1 2$' "$work/maydayd.log" ||
+grep -q 'info: http: connections per loop thread: 2 1$' "$work/maydayd.log" ||
   fail "http per-loop counts: $(grep 'connections per loop' "$work/maydayd.log")"
 grep -h "connections per loop" "$work/maydayd.log"
 echo "http loops: OK"
