@@ -79,6 +79,7 @@ install_runs() {  # BUNDLE
   for _ in $(seq "$runs"); do
     rm -rf "${work:?}/dev"
     cp -a "$work/pristine" "$work/dev"
+    sync   # the copy's and the last run's dirty pages are not this run's to write
     t0=$(now)
     set +e
     out=$("$gnutime" -o "$work/rss" -f %M "$install" --device "$work/dev" --bundle "$1" 2>&1)
@@ -101,6 +102,7 @@ best() {  # best wall time in seconds of RUNS runs of "$@" (output dropped)
   local b='' t0 t1
   for _ in $(seq "$runs"); do
     rm -f "$work/copy"
+    sync
     t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
     b=$(lesser "$b" "$(elapsed "$t0" "$t1")")
   done

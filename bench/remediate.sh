@@ -97,22 +97,32 @@ for _ in $(seq 200); do
   sleep 0.05
 done
 
-declare -A rss secs
+# maydayd's CPU so far (user + system, seconds), from /proc
+daemon_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+    "/proc/$pid/stat"
+}
+declare -A rss secs dev_cpu srv_cpu
 for mib in 16 256; do
   cat "$work/bundles/bench-$mib.bundle" >/dev/null   # warm, as the baseline's reads are
   rc=0
-  "$gnutime" -f "%M %e" -o "$work/time.$mib" "$boot" --device "$work/dev-$mib" \
+  sync   # earlier benches' dirty pages are not this run's to write (the baseline's neither)
+  srv0=$(daemon_cpu)
+  "$gnutime" -f "%M %e %U %S" -o "$work/time.$mib" "$boot" --device "$work/dev-$mib" \
     >"$work/boot.$mib.log" 2>&1 || rc=$?
+  srv_cpu[$mib]=$(echo "$(daemon_cpu) - $srv0" | bc -l)
   if [ "$rc" != 13 ]; then
     echo "remediate bench: $mib MiB remediation ended with exit $rc, not 13" >&2
     tail -5 "$work/boot.$mib.log" >&2
     exit 1
   fi
-  read -r rss[$mib] secs[$mib] < <(tail -1 "$work/time.$mib")
+  read -r rss[$mib] secs[$mib] u s < <(tail -1 "$work/time.$mib")
+  dev_cpu[$mib]=$(echo "$u + $s" | bc -l)
 done
 
 # the same run's baseline for the 256 MiB bundle: hash it, copy it durably
 bundle=$work/bundles/bench-256.bundle
+sync
 t0=$(date +%s.%N)
 openssl dgst -sha256 "$bundle" >/dev/null
 dd if="$bundle" of="$work/copy" bs=64K conv=fsync status=none
@@ -125,7 +135,15 @@ printf '  256 MiB bundle: %.2f s from power-on to the image installed (%.0f MiB/
   "${secs[256]}" "$(echo "$size_mib / ${secs[256]}" | bc -l)"
 printf '    baseline sha256 + dd conv=fsync of the same bundle: %.2f s; ratio %.2fx (baseline / device; target >= 0.8x)\n' \
   "$base" "$(echo "$base / ${secs[256]}" | bc -l)"
+# Where the wall time goes: the device (mayday-boot, then the DCF it execs:
+# TLS decryption, hashing, writing) and maydayd (TLS encryption of the
+# bundle) share the two cores; the baseline does neither's TLS.
+printf '    CPU in that time: device %.2f s, maydayd %.2f s, together %.2f cores of %s\n' \
+  "${dev_cpu[256]}" "${srv_cpu[256]}" \
+  "$(echo "(${dev_cpu[256]} + ${srv_cpu[256]}) / ${secs[256]}" | bc -l)" "$(nproc)"
 . "$(dirname "$0")/results_lib.sh"
+bench_result remediate.device_cpu_256mib "$(printf '%.2f' "${dev_cpu[256]}")" s
+bench_result remediate.maydayd_cpu_256mib "$(printf '%.2f' "${srv_cpu[256]}")" s
 bench_result remediate.power_on_to_installed_256mib "${secs[256]}" s "sha256 + dd conv=fsync" \
   "$(printf '%.2f' "$base")" "$(printf '%.2f' "$(echo "$base / ${secs[256]}" | bc -l)")" ">= 0.8"
 ratio=$(echo "${rss[256]} / ${rss[16]}" | bc -l)
