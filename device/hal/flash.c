@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "flash_backend.h"
+#include "flash_flusher.h"
 #include "log.h"
 
 #define TMP_NAME_MAX 128
@@ -301,6 +302,7 @@ void hal_flash_close(struct hal_flash *f)
 {
 	if (f == NULL)
 		return;
+	flash_flusher_free(f->flusher);
 	for (size_t i = 0; i < f->n_parts; i++)
 		close_fd(f->parts[i].fd);
 	close_fd(f->dev_fd);
@@ -622,6 +624,17 @@ enum mayday_err hal_flash_writer_open(struct hal_flash *f, const char *part, con
 	return MAYDAY_OK;
 }
 
+/* Hands the writer's file to the handle's flusher (made at the first
+ * offer; without one, the commit's fsync does it all, as it always may). */
+static void flush_ahead(struct hal_flash_writer *w)
+{
+	struct hal_flash *f = w->f;
+
+	if (f->flusher == NULL && flash_flusher_new(f->ops->datasync, &f->flusher) != MAYDAY_OK)
+		return;
+	flash_flusher_offer(f->flusher, w->fd);
+}
+
 enum mayday_err hal_flash_writer_write(struct hal_flash_writer *w, const void *data, size_t len)
 {
 	if (w->err != MAYDAY_OK)
@@ -633,30 +646,76 @@ enum mayday_err hal_flash_writer_write(struct hal_flash_writer *w, const void *d
 		w->err = write_all(w->f, w->fd, data, len);
 	if (w->err != MAYDAY_OK)
 		return w->err;
-	/* A large file is written back as it grows, not all at the commit's
-	 * fsync: the commit then waits for the last chunk only. */
+	/* A large file is written back, and made durable, as it grows, not all
+	 * at the commit's fsync: the commit then waits for the last chunk only. */
 	w->written += len;
 	if (w->written - w->started >= HAL_FLASH_WRITEBACK_CHUNK) {
 		w->f->ops->writeback(w->f, w->fd, w->started, w->written - w->started);
 		w->started = w->written;
+		flush_ahead(w);
 	}
 	return MAYDAY_OK;
 }
 
+void hal_flash_writer_flush_start(struct hal_flash_writer *w)
+{
+	if (w->err != MAYDAY_OK || w->written == w->started)
+		return;
+	w->f->ops->writeback(w->f, w->fd, w->started, w->written - w->started);
+	w->started = w->written;
+}
+
+/* Makes every writer's bytes durable, then names them, then makes the names
+ * durable with one fsync of their directory. On failure the temporaries not
+ * yet renamed are removed; those already renamed are complete and durable. */
+static enum mayday_err commit_writers(struct hal_flash_writer **ws, size_t n)
+{
+	struct hal_flash *f = ws[0]->f;
+	enum mayday_err err = MAYDAY_OK;
+	size_t renamed = 0;
+
+	for (size_t i = 0; i < n && err == MAYDAY_OK; i++)
+		if (ws[i]->f != f || ws[i]->dirfd != ws[0]->dirfd)
+			err = MAYDAY_E_INVALID;
+	for (size_t i = 0; i < n && err == MAYDAY_OK; i++)
+		err = ws[i]->err;
+	if (err == MAYDAY_OK)
+		err = f->ops->powered(f);
+	for (size_t i = 0; i < n && err == MAYDAY_OK; i++)
+		err = f->ops->fsync(f, ws[i]->fd);
+	for (size_t i = 0; i < n; i++) {
+		close_fd(ws[i]->fd);
+		ws[i]->fd = -1;
+	}
+	for (; renamed < n && err == MAYDAY_OK; renamed++)
+		err = f->ops->rename(f, ws[renamed]->dirfd, ws[renamed]->tmp, ws[renamed]->name);
+	if (err == MAYDAY_OK)
+		err = f->ops->fsync(f, ws[0]->dirfd);
+	else
+		for (size_t i = renamed > 0 ? renamed - 1 : 0; i < n; i++)
+			/* best effort: opening the partition removes them otherwise */
+			(void)ws[i]->f->ops->unlink(ws[i]->f, ws[i]->dirfd, ws[i]->tmp);
+	return err;
+}
+
+enum mayday_err hal_flash_writers_commit(struct hal_flash_writer **ws, size_t n)
+{
+	enum mayday_err err;
+
+	if (n == 0)
+		return MAYDAY_OK;
+	err = commit_writers(ws, n);
+	for (size_t i = 0; i < n; i++) {
+		close_fd(ws[i]->fd);
+		free(ws[i]);
+		ws[i] = NULL;
+	}
+	return err;
+}
+
 enum mayday_err hal_flash_writer_commit(struct hal_flash_writer *w)
 {
-	enum mayday_err err = w->err;
-
-	if (err == MAYDAY_OK)
-		err = w->f->ops->powered(w->f);
-	if (err == MAYDAY_OK) {
-		err = commit_temporary(w->f, w->dirfd, w->fd, w->tmp, w->name);
-		w->fd = -1;
-		free(w);
-		return err;
-	}
-	hal_flash_writer_abort(w);
-	return err;
+	return hal_flash_writers_commit(&w, 1);
 }
 
 void hal_flash_writer_abort(struct hal_flash_writer *w)

@@ -21,9 +21,11 @@
  *   "fault" (no options)         host files, counted only (no cut)
  * Counted operations: each write(2) of data, each fsync, each rename, each unlink.
  * (A writer also starts the medium's writeback of every
- * HAL_FLASH_WRITEBACK_CHUNK bytes it wrote, so that its commit's fsync waits
- * for little: a hint, not counted, nothing is durable before that fsync
- * either way.)
+ * HAL_FLASH_WRITEBACK_CHUNK bytes it wrote, and hands its temporary to the
+ * handle's flusher thread, which flushes it (fdatasync) while the writer goes
+ * on, so that its commit's fsync waits for little: neither is counted, and
+ * nothing can be read from a temporary, nor is it renamed, before that
+ * counted fsync either way; flash_flusher.h.)
  * Both backends count. hal_flash_ops_count() reports how many a run performed,
  * so a test can count a clean run, then cut at every step 1..N. cut=N lets
  * operation N complete; cut=0 means the device never has power. Opening
@@ -130,6 +132,18 @@ MAYDAY_NODISCARD enum mayday_err hal_flash_writer_open(struct hal_flash *f, cons
 MAYDAY_NODISCARD enum mayday_err hal_flash_writer_write(struct hal_flash_writer *w,
 							const void *data, size_t len);
 MAYDAY_NODISCARD enum mayday_err hal_flash_writer_commit(struct hal_flash_writer *w);
+/* Several files finished together: each writer's bytes are made durable
+ * (fsync, in order), then each is renamed over its name, then the names are
+ * made durable with one fsync of the directory; so no name ever shows bytes
+ * that are not durable. All writers must come from one handle and one
+ * partition (else MAYDAY_E_INVALID). Consumes every writer in every case
+ * (ws[i] is set to NULL): on failure the temporaries not yet renamed are
+ * removed, and the files renamed before it hold their complete data. */
+MAYDAY_NODISCARD enum mayday_err hal_flash_writers_commit(struct hal_flash_writer **ws, size_t n);
+/* The writer will not grow before its commit: start the medium's writeback
+ * of its last bytes now, without waiting (a hint, as the writer's own every
+ * HAL_FLASH_WRITEBACK_CHUNK), so that a commit made later finds them written. */
+void hal_flash_writer_flush_start(struct hal_flash_writer *w);
 void hal_flash_writer_abort(struct hal_flash_writer *w); /* NULL-safe; frees w */
 
 #endif

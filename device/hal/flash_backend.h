@@ -23,6 +23,7 @@
 #define HAL_FLASH_TMP_PREFIX ".tmp-"
 
 struct hal_flash;
+struct flash_flusher;
 
 struct hal_flash_ops {
 	const char *name;   /* the spec's backend name (before ':') */
@@ -50,6 +51,13 @@ struct hal_flash_ops {
 	 * it changes nothing a reader sees, and nothing is durable before the
 	 * fsync all the same. Failures are ignored (the fsync reports them). */
 	void (*writeback)(struct hal_flash *f, int fd, uint64_t off, uint64_t len);
+	/* Makes fd's data durable (fdatasync): the flusher's primitive
+	 * (flash_flusher.h). Runs on the flusher's thread, so it takes no handle
+	 * and touches no handle state; not counted and not refused after a
+	 * simulated power cut, as it changes nothing anyone can read: it only
+	 * ever flushes a temporary that no name shows yet. Failures are ignored
+	 * (the commit's fsync reports them). */
+	void (*datasync)(int fd);
 };
 
 struct hal_flash_part {
@@ -64,6 +72,7 @@ struct hal_flash {
 	int dev_fd;         /* the device directory */
 	uint64_t tmp_seq;   /* makes temporary names unique within this handle */
 	bool provisioning;  /* opened by hal_flash_open_provisioning: DCF writable */
+	struct flash_flusher *flusher; /* made by the first large writer, else NULL */
 	size_t n_parts;
 	struct hal_flash_part parts[HAL_FLASH_MAX_PARTS];
 	char dir[PATH_MAX];

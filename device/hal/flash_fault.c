@@ -104,6 +104,13 @@ static void fault_writeback(struct hal_flash *f, int fd, uint64_t off, uint64_t 
 		hal_flash_host_ops.writeback(f, fd, off, len);
 }
 
+/* Not refused after a cut (flash_backend.h says why): it runs on the
+ * flusher's thread and must not read the handle the writer is counting in. */
+static void fault_datasync(int fd)
+{
+	hal_flash_host_ops.datasync(fd);
+}
+
 const struct hal_flash_ops hal_flash_fault_ops = {
 	.name = "fault",
 	.init = fault_init,
@@ -115,4 +122,5 @@ const struct hal_flash_ops hal_flash_fault_ops = {
 	.rename = fault_rename,
 	.unlink = fault_unlink,
 	.writeback = fault_writeback,
+	.datasync = fault_datasync,
 };

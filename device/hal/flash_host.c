@@ -98,6 +98,12 @@ static void host_writeback(struct hal_flash *f, int fd, uint64_t off, uint64_t l
 		(void)sync_file_range(fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
 }
 
+static void host_datasync(int fd)
+{
+	while (fdatasync(fd) < 0 && errno == EINTR)
+		;
+}
+
 const struct hal_flash_ops hal_flash_host_ops = {
 	.name = "host",
 	.init = host_init,
@@ -109,4 +115,5 @@ const struct hal_flash_ops hal_flash_host_ops = {
 	.rename = host_rename,
 	.unlink = host_unlink,
 	.writeback = host_writeback,
+	.datasync = host_datasync,
 };

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "boot_state.h"
 #include "dcf_config.h"
@@ -166,6 +167,13 @@ int main(int argc, char **argv)
 	int code = EXIT_REFUSED;
 
 	log_init("mayday-install", 0);
+	/* Only SHA-256 is used: nothing from the host's openssl.cnf, no error
+	 * strings (as mayday-boot, boot_main.c says why). */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
+				NULL) != 1) {
+		log_warnx("OpenSSL initialisation failed");
+		return EXIT_REFUSED;
+	}
 	if (!parse(argc, argv, &o)) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -10,7 +10,9 @@
  *
  * The payloads are read and hashed by the pipe's thread (update_pipe.h)
  * while this thread writes the blocks read before: every flash operation is
- * still made here, by this thread, in the order of a block-by-block copy.
+ * still made here, by this thread, in the order of a block-by-block copy --
+ * except that the components are made durable and named together after the
+ * last one is written (commit_components), not each before the next starts.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +37,10 @@ struct job {
 	const char *part;
 	struct update_pipe *pipe;   /* reads and hashes the payloads */
 	bool reader_failed;         /* the failure is the pipe's: its detail */
+	/* Components written and checked, committed together after the last
+	 * (write_slot): one component's fsync no longer stalls the next's writes. */
+	uint32_t n_written;
+	struct hal_flash_writer *written[MAYDAY_MANIFEST_FILES_MAX];
 	size_t man_len;
 	uint8_t man[MAYDAY_MANIFEST_MAX];
 };
@@ -197,7 +203,8 @@ static enum update_status prepare_slot(struct job *j)
 }
 
 /* Writes component `i` from the pipe's blocks (read and hashed on its
- * thread meanwhile); commits it only when its digest matches its TRV. */
+ * thread meanwhile); keeps it for commit_components only when its digest
+ * matches its TRV. */
 static enum update_status write_component(struct job *j, uint32_t i)
 {
 	const struct mayday_trv *t = &j->res->manifest.trv[i];
@@ -238,10 +245,30 @@ static enum update_status write_component(struct job *j, uint32_t i)
 		hal_flash_writer_abort(w);
 		return st;
 	}
-	rc = hal_flash_writer_commit(w);
-	if (rc != MAYDAY_OK)
-		return fail_hal(j, rc, t->name);
+	hal_flash_writer_flush_start(w);
+	j->written[j->n_written++] = w;
 	return UPDATE_OK;
+}
+
+/* Every component is durable before any is named (hal_flash_writers_commit):
+ * their fsyncs wait for little, the write-back of each began as it ended. */
+static enum update_status commit_components(struct job *j)
+{
+	uint32_t n = j->n_written;
+	enum mayday_err rc;
+
+	j->n_written = 0;
+	rc = hal_flash_writers_commit(j->written, n);
+	if (rc != MAYDAY_OK)
+		return fail_hal(j, rc, "committing the components");
+	return UPDATE_OK;
+}
+
+static void abort_components(struct job *j)
+{
+	for (uint32_t i = 0; i < j->n_written; i++)
+		hal_flash_writer_abort(j->written[i]);
+	j->n_written = 0;
 }
 
 static enum update_status write_slot(struct job *j)
@@ -260,14 +287,18 @@ static enum update_status write_slot(struct job *j)
 	update_pipe_stop(j->pipe, &j->res->offset, reader_detail, sizeof reader_detail);
 	if (st != UPDATE_OK && j->reader_failed)
 		snprintf(j->res->detail, sizeof j->res->detail, "%s", reader_detail);
+	if (st == UPDATE_OK)
+		st = read_some(j, &extra, 1, &got);
+	if (st == UPDATE_OK && got != 0)
+		st = fail(j, UPDATE_E_CORRUPTED, "bytes after the last payload (byte %llu)",
+			  (unsigned long long)j->res->offset - 1);
+	if (st != UPDATE_OK) {
+		abort_components(j);
+		return st;
+	}
+	st = commit_components(j);
 	if (st != UPDATE_OK)
 		return st;
-	st = read_some(j, &extra, 1, &got);
-	if (st != UPDATE_OK)
-		return st;
-	if (got != 0)
-		return fail(j, UPDATE_E_CORRUPTED, "bytes after the last payload (byte %llu)",
-			    (unsigned long long)j->res->offset - 1);
 	rc = hal_flash_write_atomic(j->f, j->part, BOOT_MANIFEST_NAME, j->man, j->man_len);
 	if (rc != MAYDAY_OK)
 		return fail_hal(j, rc, "slot manifest");

@@ -17,8 +17,10 @@
  *      read and hashed on a second thread while the block before is written
  *      (update_pipe.h: the read callback is then called from that thread,
  *      one call at a time; every flash operation stays on the caller's);
- *      it is committed only when size and digest match its TRV;
- *   4. exactly the announced bytes, nothing after: then the manifest is
+ *      it is kept for commit only when size and digest match its TRV;
+ *   4. exactly the announced bytes, nothing after: then every component is
+ *      made durable and only then named (hal_flash_writers_commit, so one
+ *      component's fsync does not hold up the next one's writes), then the manifest is
  *      written into the slot LAST, so a partly written slot never verifies;
  *   5. before_pending, if given, then the slot is marked pending with
  *      `tries` start-ups.

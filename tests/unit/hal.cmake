@@ -9,6 +9,7 @@ endfunction()
 
 mayday_hal_unit_test(test_flash)
 mayday_hal_unit_test(test_flash_fault)
+mayday_hal_unit_test(test_flash_flusher)
 mayday_hal_unit_test(test_rot_file)
 # Damage to the stored distress key, for the RoT's and secure start-up's tests.
 add_library(rot_damage STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/rot_damage.c)

@@ -645,6 +645,45 @@ static void test_writer_abort(void **state)
 	}
 }
 
+/* Writers committed together: nothing is named before the commit; then
+ * every file is; writers of two partitions are refused, and then nothing
+ * is named and no temporary is left. */
+static void test_writers_commit(void **state)
+{
+	struct fixture *fx = *state;
+	struct hal_flash_writer *w[3] = { NULL };
+	static const char *const names[3] = { "a", "b", "c" };
+	uint8_t buf[16];
+	size_t len;
+
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(hal_flash_writer_open(fx->f, HAL_PART_SLOT_B, names[i], &w[i]),
+				 MAYDAY_OK);
+		assert_int_equal(hal_flash_writer_write(w[i], names[i], 1), MAYDAY_OK);
+		hal_flash_writer_flush_start(w[i]);
+	}
+	assert_int_equal(count_entries(fx, HAL_PART_SLOT_B, NULL), 3);
+	assert_int_equal(count_entries(fx, HAL_PART_SLOT_B, ".tmp-"), 3);
+	assert_int_equal(hal_flash_writers_commit(w, 3), MAYDAY_OK);
+	for (size_t i = 0; i < 3; i++) {
+		assert_null(w[i]);
+		assert_int_equal(hal_flash_read(fx->f, HAL_PART_SLOT_B, names[i], buf, sizeof(buf),
+						&len), MAYDAY_OK);
+		assert_int_equal(len, 1);
+		assert_memory_equal(buf, names[i], 1);
+	}
+	assert_int_equal(count_entries(fx, HAL_PART_SLOT_B, ".tmp-"), 0);
+	assert_int_equal(hal_flash_writers_commit(w, 0), MAYDAY_OK);
+
+	assert_int_equal(hal_flash_writer_open(fx->f, HAL_PART_RUN, "x", &w[0]), MAYDAY_OK);
+	assert_int_equal(hal_flash_writer_open(fx->f, HAL_PART_STATE, "y", &w[1]), MAYDAY_OK);
+	assert_int_equal(hal_flash_writers_commit(w, 2), MAYDAY_E_INVALID);
+	assert_null(w[0]);
+	assert_null(w[1]);
+	assert_int_equal(count_entries(fx, HAL_PART_RUN, NULL), 0);
+	assert_int_equal(count_entries(fx, HAL_PART_STATE, NULL), 0);
+}
+
 /* The counted operations of a known sequence, for both counting backends. */
 static void check_ops_count(struct hal_flash *f)
 {
@@ -728,6 +767,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streaming, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writers_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ops_count, setup, teardown),
 	};
 

@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -82,8 +83,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Directory entries of PART on the host, other than . and .. */
-static int count_entries(const struct fixture *fx, const char *part)
+/* Directory entries of PART on the host, other than . and .., or only the
+ * HAL's temporaries if `tmp_only`. */
+static int count_in(const struct fixture *fx, const char *part, bool tmp_only)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -94,10 +96,16 @@ static int count_entries(const struct fixture *fx, const char *part)
 	d = opendir(path);
 	assert_non_null(d);
 	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    (!tmp_only || strncmp(de->d_name, ".tmp-", 5) == 0))
 			n++;
 	closedir(d);
 	return n;
+}
+
+static int count_entries(const struct fixture *fx, const char *part)
+{
+	return count_in(fx, part, false);
 }
 
 static void write_host(const struct fixture *fx, const char *part, const char *name,
@@ -166,8 +174,8 @@ static int old_or_new(const struct fixture *fx, const char *part, const char *na
 	if (which < 0)
 		fail_msg("%s/%s holds neither the old nor the new contents (%zu bytes)", part, name,
 			 len);
-	/* Reopening removed what the cut left; only the file itself remains. */
-	assert_int_equal(count_entries(fx, part), 1);
+	/* Reopening removed what the cut left. */
+	assert_int_equal(count_in(fx, part, true), 0);
 	return which;
 }
 
@@ -253,6 +261,56 @@ static void test_cut_streaming_overwrite(void **state)
 {
 	/* 5 writes of <= 1500 bytes, fsync, rename (op 7), fsync(dir) */
 	cut_everywhere(*state, replace_streaming, 8, 7);
+}
+
+/* Three files replaced through writers committed together. */
+#define N_COMMIT 3
+static const char *const commit_names[N_COMMIT] = { "c0", "c1", "c2" };
+
+static enum mayday_err replace_together(struct hal_flash *f, const struct fixture *fx)
+{
+	struct hal_flash_writer *w[N_COMMIT] = { NULL };
+	enum mayday_err err = MAYDAY_OK;
+	size_t n = 0;
+
+	for (; n < N_COMMIT && err == MAYDAY_OK; n++) {
+		err = hal_flash_writer_open(f, HAL_PART_SLOT_A, commit_names[n], &w[n]);
+		if (err == MAYDAY_OK)
+			err = hal_flash_writer_write(w[n], fx->new_data, NEW_LEN);
+		if (err == MAYDAY_OK)
+			hal_flash_writer_flush_start(w[n]);
+	}
+	if (err == MAYDAY_OK)
+		return hal_flash_writers_commit(w, N_COMMIT);
+	for (size_t i = 0; i < n; i++)
+		hal_flash_writer_abort(w[i]);
+	return err;
+}
+
+/* A cut anywhere in a joint commit: a file is old or new, never anything
+ * else, and the files turn new one by one, in order, at their renames. */
+static void test_cut_writers_commit(void **state)
+{
+	const struct fixture *fx = *state;
+	/* 3 writes, then 3 fsyncs, 3 renames (ops 7..9), one fsync(dir) */
+	const uint64_t total = 10, first_rename = 7;
+
+	for (uint64_t n = 1; n <= total; n++) {
+		struct hal_flash *f = NULL;
+		char spec[64];
+
+		for (size_t i = 0; i < N_COMMIT; i++)
+			write_host(fx, HAL_PART_SLOT_A, commit_names[i], fx->old_data, OLD_LEN);
+		fmt(spec, sizeof(spec), "fault:cut=%llu", (unsigned long long)n);
+		assert_int_equal(hal_flash_open(&f, fx->dir, spec), MAYDAY_OK);
+		assert_int_equal(replace_together(f, fx), n == total ? MAYDAY_OK : MAYDAY_E_POWER);
+		assert_int_equal(hal_flash_ops_count(f), n);
+		hal_flash_close(f);
+		for (size_t i = 0; i < N_COMMIT; i++)
+			assert_int_equal(old_or_new(fx, HAL_PART_SLOT_A, commit_names[i]),
+					 n >= first_rename + i ? 1 : 0);
+		assert_int_equal(count_entries(fx, HAL_PART_SLOT_A), N_COMMIT);
+	}
 }
 
 static enum mayday_err count_cb(void *ctx, const char *name, uint64_t size)
@@ -505,6 +563,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spec_parsing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_atomic_overwrite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_streaming_overwrite, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_writers_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_power_off_touches_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cut_during_open_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flip, setup, teardown),
