@@ -14,6 +14,7 @@ build_pkgs=(
   libjansson-dev      # JSON for maydayctl --json and enrolment records
   libevent-dev        # maydayd event loop
   libsqlite3-dev sqlite3   # incident store (WAL)
+  libpq-dev           # the PostgreSQL store backend (libpq): several maydayd nodes on one database
   libexpat1-dev       # CWMP (TR-069) envelopes: expat parses them; a small static archive the DCF can link
   libxml2-utils       # xmllint validates every emitted CWMP envelope against the schema in the tests
   libcap-dev          # maydayd keeps CAP_NET_BIND_SERVICE until its sockets are bound, then none
@@ -26,7 +27,8 @@ run_pkgs=(openssl iproute2 procps jq bc curl   # jq: the demo reads maydayctl --
   strace                                   # trace tests: what the DCF and its IKE daemon open, map, execute
 )
 # The tests of what `make install` installs (tests/integration/install.cmake):
-check_pkgs=(systemd      # systemd-analyze verify/security on the unit, systemd-sysusers on its user
+check_pkgs=(postgresql  # PostgreSQL 15 server: the store's tests start their own (initdb, pg_ctl) for the PostgreSQL backend
+  systemd      # systemd-analyze verify/security on the unit, systemd-sysusers on its user
   man-db groff-base      # man --warnings and groff -ww lint the man pages
   python3-jsonschema     # the enrolment records written validate against docs/schema/enrolment.schema.json; VES faults against tests/data/ves;
                          # the API's answers against docs/openapi.json (test_api_openapi)

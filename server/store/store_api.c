@@ -13,7 +13,7 @@ enum mayday_err store_token_create(struct store *st, const char *id, const char 
 {
 	if (id == NULL || name == NULL || role == NULL || sha256 == NULL || created_by == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->token_create(st, id, name, role, sha256, created_by, now);
+	return STORE_CALL(st, token_create, id, name, role, sha256, created_by, now);
 }
 
 enum mayday_err store_token_lookup(struct store *st, const char *id, uint8_t sha256[32],
@@ -22,26 +22,26 @@ enum mayday_err store_token_lookup(struct store *st, const char *id, uint8_t sha
 {
 	if (id == NULL)
 		return MAYDAY_E_NOTFOUND;
-	return st->be->token_lookup(st, id, sha256, role, name, revoked);
+	return STORE_CALL(st, token_lookup, id, sha256, role, name, revoked);
 }
 
 enum mayday_err store_token_touch(struct store *st, const char *id, int64_t now)
 {
 	if (id == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->token_touch(st, id, now);
+	return STORE_CALL(st, token_touch, id, now);
 }
 
 enum mayday_err store_token_revoke(struct store *st, const char *id, const char *by, int64_t now)
 {
 	if (id == NULL || by == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->token_revoke(st, id, by, now);
+	return STORE_CALL(st, token_revoke, id, by, now);
 }
 
 enum mayday_err store_token_list(struct store *st, store_token_cb cb, void *ctx)
 {
-	return st->be->token_list(st, cb, ctx);
+	return STORE_CALL(st, token_list, cb, ctx);
 }
 
 enum mayday_err store_device_enrol_by(struct store *st, const char *device_id,
@@ -50,7 +50,7 @@ enum mayday_err store_device_enrol_by(struct store *st, const char *device_id,
 {
 	if (device_id == NULL || product_class == NULL || pubkey_pem == NULL || by == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->device_enrol_by(st, device_id, product_class, pubkey_pem, by, now, res);
+	return STORE_CALL(st, device_enrol_by, device_id, product_class, pubkey_pem, by, now, res);
 }
 
 enum mayday_err store_device_revoke(struct store *st, const char *device_id, const char *by,
@@ -58,7 +58,7 @@ enum mayday_err store_device_revoke(struct store *st, const char *device_id, con
 {
 	if (device_id == NULL || by == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->device_revoke(st, device_id, by, reason, now, already);
+	return STORE_CALL(st, device_revoke, device_id, by, reason, now, already);
 }
 
 enum mayday_err store_device_pubkey(struct store *st, const char *device_id, char *pem,
@@ -67,7 +67,7 @@ enum mayday_err store_device_pubkey(struct store *st, const char *device_id, cha
 {
 	if (device_id == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->device_pubkey(st, device_id, pem, cap, len, revoked_at, revoked_by);
+	return STORE_CALL(st, device_pubkey, device_id, pem, cap, len, revoked_at, revoked_by);
 }
 
 enum mayday_err store_remed_approve_by(struct store *st, const char *device_id, const char *by,
@@ -75,13 +75,13 @@ enum mayday_err store_remed_approve_by(struct store *st, const char *device_id, 
 {
 	if (device_id == NULL || by == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->remed_approve_by(st, device_id, by, now, incident_id, already);
+	return STORE_CALL(st, remed_approve_by, device_id, by, now, incident_id, already);
 }
 
 enum mayday_err store_remed_approval(struct store *st, int64_t incident_id,
 				     char by[STORE_WHO_MAX + 1], int64_t *at)
 {
-	return st->be->remed_approval(st, incident_id, by, at);
+	return STORE_CALL(st, remed_approval, incident_id, by, at);
 }
 
 enum mayday_err store_remed_class_pause(struct store *st, const char *product_class,
@@ -89,7 +89,7 @@ enum mayday_err store_remed_class_pause(struct store *st, const char *product_cl
 {
 	if (product_class == NULL || by == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->remed_class_pause(st, product_class, by, now, already);
+	return STORE_CALL(st, remed_class_pause, product_class, by, now, already);
 }
 
 enum mayday_err store_remed_class_resume_by(struct store *st, const char *product_class,
@@ -97,7 +97,7 @@ enum mayday_err store_remed_class_resume_by(struct store *st, const char *produc
 {
 	if (product_class == NULL || by == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->remed_class_resume_by(st, product_class, by, now, was_paused);
+	return STORE_CALL(st, remed_class_resume_by, product_class, by, now, was_paused);
 }
 
 enum mayday_err store_operator_action(struct store *st, const char *identity, const char *action,
@@ -105,11 +105,11 @@ enum mayday_err store_operator_action(struct store *st, const char *identity, co
 {
 	if (identity == NULL || action == NULL || target == NULL)
 		return MAYDAY_E_INVALID;
-	return st->be->operator_action(st, identity, action, target, detail, now);
+	return STORE_CALL(st, operator_action, identity, action, target, detail, now);
 }
 
 enum mayday_err store_operator_actions(struct store *st, const char *target, store_action_cb cb,
 				       void *ctx)
 {
-	return st->be->operator_actions(st, target, cb, ctx);
+	return STORE_CALL(st, operator_actions, target, cb, ctx);
 }

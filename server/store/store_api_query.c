@@ -6,41 +6,41 @@
 enum mayday_err store_devices_page(struct store *st, const struct store_device_filter *f,
 				   store_api_device_cb cb, void *ctx, uint64_t *count)
 {
-	return st->be->devices_page(st, f, cb, ctx, count);
+	return STORE_CALL(st, devices_page, f, cb, ctx, count);
 }
 
 enum mayday_err store_api_device(struct store *st, const char *device_id,
 				 struct store_api_device *out)
 {
-	return st->be->api_device(st, device_id, out);
+	return STORE_CALL(st, api_device, device_id, out);
 }
 
 enum mayday_err store_device_counts(struct store *st, struct store_device_counts *out,
 				    store_count_cb cb, void *ctx)
 {
-	return st->be->device_counts(st, out, cb, ctx);
+	return STORE_CALL(st, device_counts, out, cb, ctx);
 }
 
 enum mayday_err store_indications_page(struct store *st, const struct store_indication_filter *f,
 				       store_api_indication_cb cb, void *ctx)
 {
-	return st->be->indications_page(st, f, cb, ctx);
+	return STORE_CALL(st, indications_page, f, cb, ctx);
 }
 
 enum mayday_err store_get_indication(struct store *st, int64_t id,
 				     struct store_indication_row *out, bool *enrolled)
 {
-	return st->be->get_indication(st, id, out, enrolled);
+	return STORE_CALL(st, get_indication, id, out, enrolled);
 }
 
 enum mayday_err store_anomalies_list(struct store *st, unsigned limit, store_anomaly_cb cb,
 				     void *ctx)
 {
-	return st->be->anomalies_list(st, limit, cb, ctx);
+	return STORE_CALL(st, anomalies_list, limit, cb, ctx);
 }
 
 enum mayday_err store_events_page(struct store *st, int64_t after_id, unsigned limit,
 				  store_event_doc_cb cb, void *ctx)
 {
-	return st->be->events_page(st, after_id, limit, cb, ctx);
+	return STORE_CALL(st, events_page, after_id, limit, cb, ctx);
 }

@@ -5,6 +5,12 @@
  * a PostgreSQL backend is one more table, chosen by the spec's scheme.
  *
  * A backend's handle embeds `struct store` as its first member.
+ *
+ * A backend still being written (PostgreSQL) leaves NULL the entries it does
+ * not implement yet, except open, close, errmsg and ingest_rollback, which
+ * every backend has. The front end answers a call to a NULL entry with
+ * MAYDAY_E_UNSUPPORTED and store_errmsg names the call; STORE_OPEN_CHECK
+ * (the daemon's start) refuses a backend with any NULL entry.
  */
 #ifndef MAYDAY_STORE_BACKEND_H
 #define MAYDAY_STORE_BACKEND_H
@@ -169,8 +175,27 @@ struct store_backend {
 
 struct store {
 	const struct store_backend *be;
+	const char *missing;  /* the NULL entry the last call reached, or NULL */
+	char missing_msg[128]; /* store_errmsg's words for it */
 };
 
+/* Calls entry `fn` of st's backend with st and the arguments, or answers
+ * MAYDAY_E_UNSUPPORTED (store_missing) when the backend has none. */
+#define STORE_CALL(st, fn, ...) \
+	((st)->missing = NULL, \
+	 (st)->be->fn != NULL ? (st)->be->fn((st), __VA_ARGS__) : store_missing((st), #fn))
+#define STORE_CALL0(st, fn) \
+	((st)->missing = NULL, (st)->be->fn != NULL ? (st)->be->fn(st) : store_missing((st), #fn))
+
+/* Records that `fn` is not implemented by st's backend; MAYDAY_E_UNSUPPORTED. */
+enum mayday_err store_missing(struct store *st, const char *fn);
+/* The names of be's NULL entries, comma-separated, into buf (truncated to
+ * cap, always terminated when cap > 0); returns how many there are. */
+size_t store_backend_missing(const struct store_backend *be, char *buf, size_t cap);
+
 extern const struct store_backend store_sqlite_backend;
+#ifdef MAYDAY_HAVE_POSTGRESQL
+extern const struct store_backend store_pg_backend;
+#endif
 
 #endif

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * PostgreSQL backend (db = postgresql://..., a libpq connection URI, e.g.
+ * postgresql://mayday@db.example/mayday or postgresql:///mayday?host=/run/pg):
+ * opening (the schema checked, created or migrated: store_pg_schema.c),
+ * enrolment, key lookup, counts, and the backend's function table.
+ *
+ * Work in progress (issue 15, docs/postgresql-backend-status.md): the
+ * table's NULL entries answer MAYDAY_E_UNSUPPORTED through the front end,
+ * and STORE_OPEN_CHECK (maydayd's start) refuses the backend while any is
+ * NULL, naming them.
+ *
+ * Durability: the connection asks for synchronous_commit = on, so a COMMIT
+ * returns only once the server has flushed it (and, with synchronous
+ * standbys configured, once they have): an acknowledgement after
+ * ingest_commit is as durable as the server is configured to be.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+
+#include "mayday/keys.h"
+#include "store_pg.h"
+
+/* SQLSTATE class 23: integrity constraint violation. */
+static bool constraint_violation(const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return state != NULL && strncmp(state, "23", 2) == 0;
+}
+
+/* One line of the server's or libpq's message into p->err. */
+static void keep_error(struct store_pg *p, const char *msg)
+{
+	snprintf(p->err, sizeof(p->err), "%s", msg != NULL && *msg ? msg : "unknown error");
+	for (char *c = p->err; *c; c++) {
+		if (*c == '\n')
+			*c = *(c + 1) ? ' ' : '\0';
+	}
+}
+
+static PGresult *checked(struct store_pg *p, PGresult *r, enum mayday_err *err)
+{
+	ExecStatusType status = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+		*err = MAYDAY_OK;
+		return r;
+	}
+	if (r == NULL) {
+		keep_error(p, PQerrorMessage(p->conn));
+		*err = MAYDAY_E_NOMEM;
+		return NULL;
+	}
+	keep_error(p, PQresultErrorMessage(r));
+	*err = constraint_violation(r) ? MAYDAY_E_INVALID : MAYDAY_E_IO;
+	PQclear(r);
+	return NULL;
+}
+
+PGresult *store_pg_exec(struct store_pg *p, const char *sql, int n, const char *const *vals,
+			enum mayday_err *err)
+{
+	/* Without parameters, PQexec: the schema is several statements. */
+	PGresult *r = n == 0 ? PQexec(p->conn, sql) :
+			       PQexecParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0);
+	return checked(p, r, err);
+}
+
+PGresult *store_pg_execb(struct store_pg *p, const char *sql, int n, const char *const *vals,
+			 const int *lens, const int *fmts, enum mayday_err *err)
+{
+	return checked(p, PQexecParams(p->conn, sql, n, NULL, vals, lens, fmts, 0), err);
+}
+
+enum mayday_err store_pg_run(struct store_pg *p, const char *sql, int n,
+			     const char *const *vals)
+{
+	enum mayday_err err;
+	PGresult *r = store_pg_exec(p, sql, n, vals, &err);
+	PQclear(r);
+	return err;
+}
+
+static void pg_close(struct store *st)
+{
+	struct store_pg *p = store_pg_of(st);
+	if (p->conn != NULL)
+		PQfinish(p->conn);
+	OPENSSL_cleanse(p->kek, sizeof(p->kek));
+	free(p);
+}
+
+/* The URI without its password, for messages: up to the '@' of the
+ * authority, user@host stays, ":secret@" is cut. */
+static void name_of(const char *uri, char *out, size_t cap)
+{
+	const char *auth = strstr(uri, "://");
+	const char *at = auth != NULL ? strchr(auth + 3, '@') : NULL;
+	const char *colon = auth != NULL ? strchr(auth + 3, ':') : NULL;
+	const char *slash = auth != NULL ? strchr(auth + 3, '/') : NULL;
+	if (at != NULL && colon != NULL && colon < at && (slash == NULL || at < slash))
+		snprintf(out, cap, "%.*s%s", (int)(colon - uri), uri, at);
+	else
+		snprintf(out, cap, "%s", uri);
+}
+
+static enum mayday_err pg_open(struct store **out, const char *arg, unsigned flags, char *why,
+			       size_t why_cap)
+{
+	char uri[1024], name[1024];
+	enum mayday_err err;
+	int n = snprintf(uri, sizeof(uri), "postgresql:%s", arg);
+	if (n < 0 || (size_t)n >= sizeof(uri)) {
+		snprintf(why, why_cap, "the postgresql:// store name is too long");
+		return MAYDAY_E_INVALID;
+	}
+	name_of(uri, name, sizeof(name));
+	struct store_pg *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return MAYDAY_E_NOMEM;
+	p->base.be = &store_pg_backend;
+	p->conn = PQconnectdb(uri);
+	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
+		keep_error(p, p->conn != NULL ? PQerrorMessage(p->conn) : "out of memory");
+		snprintf(why, why_cap, "%s: cannot connect: %s", name, p->err);
+		err = p->conn == NULL ? MAYDAY_E_NOMEM : MAYDAY_E_IO;
+		goto fail;
+	}
+	/* Durable commits whatever the server's default; UTC, and no
+	 * statement may wait on a lock forever. */
+	if ((err = store_pg_run(p, "SET synchronous_commit = on; SET TIME ZONE 'UTC';"
+				" SET lock_timeout = '10s'; SET client_min_messages = warning",
+				0, NULL)) != MAYDAY_OK) {
+		snprintf(why, why_cap, "%s: %s", name, p->err);
+		goto fail;
+	}
+	if ((err = store_pg_schema_apply(p, flags & STORE_OPEN_CREATE, name, why, why_cap)) !=
+	    MAYDAY_OK)
+		goto fail;
+	*out = &p->base;
+	return MAYDAY_OK;
+fail:
+	pg_close(&p->base);
+	return err;
+}
+
+/* Printable ASCII without spaces, 1..max bytes (store_sqlite_id_ok). */
+static bool id_ok(const char *id, size_t max)
+{
+	size_t n = strnlen(id, max + 1);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (id[i] <= ' ' || id[i] > '~')
+			return false;
+	}
+	return true;
+}
+
+static enum mayday_err pg_enrol(struct store *st, const char *device_id,
+				const char *product_class, const char *pubkey_pem)
+{
+	struct store_pg *p = store_pg_of(st);
+	EVP_PKEY *pub = NULL;
+	char now[24];
+	size_t pem_len = strnlen(pubkey_pem, STORE_PEM_MAX + 1);
+	if (!id_ok(device_id, MAYDAY_DEVICE_ID_MAX) || !id_ok(product_class, MAYDAY_CLASS_MAX) ||
+	    pem_len > STORE_PEM_MAX || p->in_batch)
+		return MAYDAY_E_INVALID;
+	/* Only a key the daemon can use is accepted. */
+	enum mayday_err err = mayday_key_public_from_pem((const uint8_t *)pubkey_pem, pem_len,
+							 &pub);
+	EVP_PKEY_free(pub);
+	if (err != MAYDAY_OK)
+		return MAYDAY_E_KEY;
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	const char *vals[] = {device_id, product_class, pubkey_pem, now};
+	/* One statement: concurrent enrolments of one device from two nodes
+	 * end as one row, the later key winning, as in SQLite. */
+	return store_pg_run(p,
+		"INSERT INTO devices (id, product_class, pubkey_pem, state, state_since, enrolled_at)"
+		" VALUES ($1, $2, $3, 'healthy', $4, $4)"
+		" ON CONFLICT (id) DO UPDATE SET product_class = excluded.product_class,"
+		" pubkey_pem = excluded.pubkey_pem, enrolled_at = excluded.enrolled_at,"
+		/* a new key lifts a revocation of the old one (store_api.h) */
+		" revoked_at = CASE WHEN devices.pubkey_pem = excluded.pubkey_pem"
+		"  THEN devices.revoked_at END,"
+		" revoked_by = CASE WHEN devices.pubkey_pem = excluded.pubkey_pem"
+		"  THEN devices.revoked_by END", 4, vals);
+}
+
+static enum mayday_err pg_device_key(struct store *st, const char *device_id, char *pem,
+				     size_t cap, size_t *len)
+{
+	struct store_pg *p = store_pg_of(st);
+	enum mayday_err err;
+	const char *vals[] = {device_id};
+	PGresult *r = store_pg_exec(p, "SELECT pubkey_pem FROM devices"
+				    " WHERE id = $1 AND revoked_at IS NULL", 1, vals, &err);
+	if (r == NULL)
+		return err;
+	if (PQntuples(r) != 1) {
+		err = MAYDAY_E_NOTFOUND;
+	} else {
+		size_t n = (size_t)PQgetlength(r, 0, 0);
+		if (n + 1 > cap) {
+			err = MAYDAY_E_TOOBIG;
+		} else {
+			memcpy(pem, PQgetvalue(r, 0, 0), n);
+			pem[n] = '\0';
+			*len = n;
+		}
+	}
+	PQclear(r);
+	return err;
+}
+
+static enum mayday_err pg_count(struct store *st, struct store_counts *out)
+{
+	struct store_pg *p = store_pg_of(st);
+	enum mayday_err err;
+	memset(out, 0, sizeof(*out));
+	/* One statement, so one snapshot: the counts agree with each other. */
+	PGresult *r = store_pg_exec(p,
+		"SELECT (SELECT count(*) FROM devices),"
+		" (SELECT count(*) FROM indications),"
+		" (SELECT count(*) FROM indications WHERE trust = 'signed'),"
+		" (SELECT count(*) FROM indications WHERE trust = 'unverified'),"
+		" (SELECT count(*) FROM indications WHERE msg_version = 2),"
+		" (SELECT count(*) FROM failed_components),"
+		" (SELECT count(*) FROM incidents),"
+		" (SELECT count(*) FROM incident_events),"
+		" (SELECT count(*) FROM psk_keys)", 0, NULL, &err);
+	if (r == NULL)
+		return err;
+	uint64_t *f[] = {&out->devices, &out->indications, &out->indications_signed,
+			 &out->indications_unverified, &out->indications_v2,
+			 &out->failed_components, &out->incidents, &out->incident_events,
+			 &out->psks};
+	for (int i = 0; i < (int)(sizeof(f) / sizeof(f[0])); i++)
+		*f[i] = strtoull(PQgetvalue(r, 0, i), NULL, 10);
+	PQclear(r);
+	return MAYDAY_OK;
+}
+
+static void pg_ingest_rollback(struct store *st)
+{
+	struct store_pg *p = store_pg_of(st);
+	if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+		(void)store_pg_run(p, "ROLLBACK", 0, NULL);
+	p->in_batch = 0;
+}
+
+static const char *pg_errmsg(struct store *st)
+{
+	return store_pg_of(st)->err;
+}
+
+/* NULL entries: not written yet (docs/postgresql-backend-status.md). */
+const struct store_backend store_pg_backend = {
+	.scheme = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.enrol = pg_enrol,
+	.device_key = pg_device_key,
+	.ingest_rollback = pg_ingest_rollback,
+	.count = pg_count,
+	.errmsg = pg_errmsg,
+};
