@@ -71,3 +71,29 @@ add_executable(test_enrol_rec ${CMAKE_CURRENT_LIST_DIR}/test_enrol_rec.c)
 target_link_libraries(test_enrol_rec PRIVATE mayday_enrol_rec mayday_test_vectors PkgConfig::CMOCKA)
 add_test(NAME test_enrol_rec COMMAND test_enrol_rec)
 set_tests_properties(test_enrol_rec PROPERTIES LABELS unit)
+# The PostgreSQL store backend against a real server: the fixture pg_server
+# starts one (tests/integration/pg_harness.sh: initdb and pg_ctl in a
+# temporary directory, UNIX socket only, fsync on; as nobody when run as
+# root) before the tests that need it and stops it after; each test makes
+# its own database on it. Skipped (77) when PostgreSQL is not installed.
+if(MAYDAY_HAVE_POSTGRESQL)
+  set(MAYDAY_PG_STATE ${CMAKE_BINARY_DIR}/pg_server.state)
+  add_test(NAME pg_server_start
+           COMMAND ${PROJECT_SOURCE_DIR}/tests/integration/pg_harness.sh start ${MAYDAY_PG_STATE})
+  set_tests_properties(pg_server_start PROPERTIES FIXTURES_SETUP pg_server LABELS unit
+                       SKIP_RETURN_CODE 77 TIMEOUT 120)
+  add_test(NAME pg_server_stop
+           COMMAND ${PROJECT_SOURCE_DIR}/tests/integration/pg_harness.sh stop ${MAYDAY_PG_STATE})
+  set_tests_properties(pg_server_stop PROPERTIES FIXTURES_CLEANUP pg_server LABELS unit
+                       TIMEOUT 120)
+  foreach(t test_store_pg)
+    add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c
+                   ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
+    target_link_libraries(${t} PRIVATE mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3
+                          PkgConfig::LIBPQ Threads::Threads)
+    add_test(NAME ${t} COMMAND ${t})
+    set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
+                         FIXTURES_REQUIRED pg_server
+                         ENVIRONMENT MAYDAY_TEST_PG_FILE=${MAYDAY_PG_STATE})
+  endforeach()
+endif()

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The PostgreSQL store backend against a real server (the pg_server CTest
+ * fixture, tests/integration/pg_harness.sh), one fresh database per test:
+ * the schema made at version 12 with its constraints, made once when
+ * several handles open an empty database at the same time, refused when
+ * missing or newer; enrolment and key lookup; and the calls not written
+ * yet answering MAYDAY_E_UNSUPPORTED, which maydayd's open
+ * (STORE_OPEN_CHECK) turns into a refusal naming them. Exit 77 (skipped)
+ * when no server was started: PostgreSQL is not installed.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_ingest.h"
+#include "store_query.h"
+#include "test_store_fixture.h"
+#include "test_store_pg_fixture.h"
+
+struct t {
+	struct fxpg pg;
+	struct store *st;
+};
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	assert_non_null(t);
+	fxpg_create(&t->pg);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+	store_close(t->st);
+	fxpg_drop(&t->pg);
+	free(t);
+	return 0;
+}
+
+/* Every table.column of the PostgreSQL schema, sorted, against a fresh
+ * SQLite store's: the same schema but for psk_keys.psk, SQLite's plaintext
+ * column kept only for stores older than version 5, which PostgreSQL
+ * stores never were. */
+static void same_columns_as_sqlite(PGconn *c)
+{
+	char dir[] = "/tmp/mayday-pgcmp.XXXXXX", spec[160], path[128];
+	struct store *st = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/hems.db", dir);
+	snprintf(spec, sizeof(spec), "sqlite:%s", path);
+	assert_int_equal(store_open(&st, spec), MAYDAY_OK);
+	store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+		"SELECT group_concat(n, ',') FROM (SELECT m.name || '.' || p.name AS n"
+		" FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
+		" AND n != 'psk_keys.psk' ORDER BY n)", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	PGresult *r = PQexec(c, "SELECT string_agg(table_name || '.' || column_name, ','"
+			     " ORDER BY table_name || '.' || column_name COLLATE \"C\")"
+			     " FROM information_schema.columns WHERE table_schema = 'public'");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	assert_string_equal(PQgetvalue(r, 0, 0), (const char *)sqlite3_column_text(q, 0));
+	PQclear(r);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_schema_made_at_12(void **state)
+{
+	struct t *t = *state;
+	char why[512];
+	/* Without CREATE an empty database is not a store. */
+	assert_int_equal(store_open_ex(&t->st, t->pg.uri, 0, why, sizeof(why)), MAYDAY_E_NOTFOUND);
+	assert_non_null(strstr(why, "not a mayday store"));
+	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
+	store_close(t->st);
+	/* Opened again, nothing is made twice; now a reader may open it too. */
+	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
+	store_close(t->st);
+	assert_int_equal(store_open_ex(&t->st, t->pg.uri, 0, why, sizeof(why)), MAYDAY_OK);
+	PGconn *c = fxpg_connect(&t->pg);
+	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(fxpg_scalar(c, "SELECT version FROM schema_version"), 12);
+	same_columns_as_sqlite(c);
+	/* A newer schema is refused, with the reason. */
+	PQclear(PQexec(c, "UPDATE schema_version SET version = 13"));
+	store_close(t->st);
+	t->st = NULL;
+	assert_int_equal(store_open_ex(&t->st, t->pg.uri, STORE_OPEN_CREATE, why, sizeof(why)),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_non_null(strstr(why, "schema version 13"));
+	PQfinish(c);
+}
+
+struct opener {
+	const char *uri;
+	enum mayday_err err;
+};
+
+static void *open_one(void *arg)
+{
+	struct opener *o = arg;
+	struct store *st = NULL;
+	o->err = store_open(&st, o->uri);
+	store_close(st);
+	return NULL;
+}
+
+/* Nodes starting together on an empty database: one makes the schema,
+ * the others wait for it and find it made. */
+static void test_schema_made_once_by_concurrent_opens(void **state)
+{
+	struct t *t = *state;
+	pthread_t th[4];
+	struct opener o[4];
+	for (int i = 0; i < 4; i++) {
+		o[i].uri = t->pg.uri;
+		o[i].err = MAYDAY_E_INTERNAL;
+		assert_int_equal(pthread_create(&th[i], NULL, open_one, &o[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(o[i].err, MAYDAY_OK);
+	}
+	PGconn *c = fxpg_connect(&t->pg);
+	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM schema_version"), 1);
+	PQfinish(c);
+}
+
+/* The constraints the ingest rules stand on are the database's own. */
+static void test_constraints_and_append_only(void **state)
+{
+	struct t *t = *state;
+	char pem[STORE_PEM_MAX];
+	EVP_PKEY *k = fx_key(pem, sizeof(pem));
+	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->st, "dev-1", "femto", pem), MAYDAY_OK);
+	PGconn *c = fxpg_connect(&t->pg);
+	static const char ins[] =
+		"INSERT INTO indications (device_id, counter, received_at, device_time, transport,"
+		" trust, peer, reason, image_version, manifest_rollback, dcf_version, slot,"
+		" boot_attempts, free_space, max_image_size, raw, digest)"
+		" VALUES ('dev-1', 7, 1, 1, 0, '%s', 'p', 1, 'v', 0, 'd', 0, 0, 0, 0, '\\x00', '\\x00')";
+	char sql[sizeof(ins) + 16];
+	snprintf(sql, sizeof(sql), ins, "signed");
+	PGresult *r = PQexec(c, sql);
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	/* unique (device, counter, trust): a second signed row 7 is refused... */
+	r = PQexec(c, sql);
+	assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+	assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23505");
+	PQclear(r);
+	/* ...an unverified one beside it is not: a forgery cannot take its place. */
+	snprintf(sql, sizeof(sql), ins, "unverified");
+	r = PQexec(c, sql);
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	snprintf(sql, sizeof(sql), ins, "trusted");
+	r = PQexec(c, sql);
+	assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514"); /* CHECK */
+	PQclear(r);
+	/* History is append-only. */
+	static const char *const no[] = {
+		"UPDATE indications SET counter = 8", "DELETE FROM indications",
+		"UPDATE events SET type = 'x'", "DELETE FROM events",
+	};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		r = PQexec(c, no[i]);
+		assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+		assert_non_null(strstr(PQresultErrorMessage(r), "append-only"));
+		PQclear(r);
+	}
+	PQfinish(c);
+	EVP_PKEY_free(k);
+}
+
+static void test_enrol_and_key(void **state)
+{
+	struct t *t = *state;
+	char pem1[STORE_PEM_MAX], pem2[STORE_PEM_MAX], got[STORE_PEM_MAX];
+	size_t len = 0;
+	EVP_PKEY *k1 = fx_key(pem1, sizeof(pem1)), *k2 = fx_key(pem2, sizeof(pem2));
+	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->st, "dev-1", "femto", pem1), MAYDAY_OK);
+	assert_int_equal(store_device_key(t->st, "dev-1", got, sizeof(got), &len), MAYDAY_OK);
+	assert_string_equal(got, pem1);
+	assert_int_equal(len, strlen(pem1));
+	assert_int_equal(store_device_key(t->st, "dev-2", got, sizeof(got), &len),
+			 MAYDAY_E_NOTFOUND);
+	assert_int_equal(store_device_key(t->st, "dev-1", got, 10, &len), MAYDAY_E_TOOBIG);
+	/* The same key again changes nothing; a new key replaces it. */
+	assert_int_equal(store_enrol(t->st, "dev-1", "femto", pem1), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->st, "dev-1", "femto", pem2), MAYDAY_OK);
+	assert_int_equal(store_device_key(t->st, "dev-1", got, sizeof(got), &len), MAYDAY_OK);
+	assert_string_equal(got, pem2);
+	/* What enrolment refuses. */
+	assert_int_equal(store_enrol(t->st, "dev 1", "femto", pem1), MAYDAY_E_INVALID);
+	assert_int_equal(store_enrol(t->st, "dev-3", "", pem1), MAYDAY_E_INVALID);
+	assert_int_equal(store_enrol(t->st, "dev-3", "femto", "not a key"), MAYDAY_E_KEY);
+	struct store_counts n;
+	assert_int_equal(store_count(t->st, &n), MAYDAY_OK);
+	assert_int_equal(n.devices, 1);
+	assert_int_equal(n.indications, 0);
+	/* The outbox: enrolled, then a new key (the same key again is no event). */
+	PGconn *c = fxpg_connect(&t->pg);
+	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM events"
+				     " WHERE type = 'device.enrolled'"), 2);
+	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM events"
+				     " WHERE payload->>'new_key' = 'true'"), 1);
+	PQfinish(c);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+}
+
+/* What is not written yet says so, and maydayd's open refuses to start. */
+static void test_unwritten_calls_refused(void **state)
+{
+	struct t *t = *state;
+	char why[2048];
+	struct store_device_row row;
+	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
+	assert_int_equal(store_ingest_begin(t->st), MAYDAY_E_UNSUPPORTED);
+	assert_string_equal(store_errmsg(t->st),
+			    "the postgresql store backend does not implement ingest_begin yet");
+	assert_int_equal(store_get_device(t->st, "dev-1", &row), MAYDAY_E_UNSUPPORTED);
+	assert_non_null(strstr(store_errmsg(t->st), "get_device"));
+	store_ingest_rollback(t->st);   /* always there: nothing to roll back */
+	store_close(t->st);
+	t->st = NULL;
+	assert_int_equal(store_open_ex(&t->st, t->pg.uri, STORE_OPEN_CREATE | STORE_OPEN_CHECK,
+				       why, sizeof(why)), MAYDAY_E_UNSUPPORTED);
+	assert_null(t->st);
+	assert_non_null(strstr(why, "does not implement yet what maydayd needs"));
+	assert_non_null(strstr(why, "ingest_put"));
+	assert_null(strstr(why, "device_key"));  /* written */
+}
+
+static void test_bad_uri(void **state)
+{
+	(void)state;
+	struct store *st = NULL;
+	char why[512];
+	assert_int_equal(store_open_ex(&st, "postgresql:///nosuchdb?host=/nonexistent", 0, why,
+				       sizeof(why)), MAYDAY_E_IO);
+	assert_non_null(strstr(why, "cannot connect"));
+	/* A password in the URI never reaches the words. */
+	assert_int_equal(store_open_ex(&st, "postgresql://u:sekrit@/db?host=/nonexistent", 0, why,
+				       sizeof(why)), MAYDAY_E_IO);
+	assert_null(strstr(why, "sekrit"));
+	assert_null(st);
+}
+
+int main(void)
+{
+	char uri[1024];
+	if (!fxpg_server(uri, sizeof(uri))) {
+		fprintf(stderr, "SKIP: no PostgreSQL server for the tests (MAYDAY_TEST_PG / "
+			"MAYDAY_TEST_PG_FILE unset: tests/integration/pg_harness.sh found no "
+			"PostgreSQL installed)\n");
+		return 77;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema_made_at_12, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_made_once_by_concurrent_opens, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_constraints_and_append_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enrol_and_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwritten_calls_refused, setup, teardown),
+		cmocka_unit_test(test_bad_uri),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
