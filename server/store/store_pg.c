@@ -45,6 +45,7 @@ static PGresult *checked(struct store_pg *p, PGresult *r, enum mayday_err *err)
 {
 	ExecStatusType status = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+		p->sqlstate[0] = '\0';
 		*err = MAYDAY_OK;
 		return r;
 	}
@@ -54,6 +55,8 @@ static PGresult *checked(struct store_pg *p, PGresult *r, enum mayday_err *err)
 		return NULL;
 	}
 	keep_error(p, PQresultErrorMessage(r));
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	snprintf(p->sqlstate, sizeof(p->sqlstate), "%s", state != NULL ? state : "");
 	*err = constraint_violation(r) ? MAYDAY_E_INVALID : MAYDAY_E_IO;
 	PQclear(r);
 	return NULL;
@@ -71,7 +74,58 @@ PGresult *store_pg_exec(struct store_pg *p, const char *sql, int n, const char *
 PGresult *store_pg_execb(struct store_pg *p, const char *sql, int n, const char *const *vals,
 			 const int *lens, const int *fmts, enum mayday_err *err)
 {
-	return checked(p, PQexecParams(p->conn, sql, n, NULL, vals, lens, fmts, 0), err);
+	return checked(p, PQexecParams(p->conn, sql, n, NULL, vals, lens, fmts, 1), err);
+}
+
+int64_t store_pg_i64(const PGresult *r, int row, int col)
+{
+	const uint8_t *b = (const uint8_t *)PQgetvalue(r, row, col);
+	uint64_t v = 0;
+	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return (int64_t)v;
+}
+
+void store_pg_p_text(struct store_pg_params *q, const char *t)
+{
+	q->v[q->n] = t;
+	q->len[q->n] = 0;
+	q->fmt[q->n++] = 0;
+}
+
+void store_pg_p_i64(struct store_pg_params *q, int64_t v)
+{
+	snprintf(q->num[q->n], sizeof(q->num[0]), "%lld", (long long)v);
+	store_pg_p_text(q, q->num[q->n]);
+}
+
+void store_pg_p_bin(struct store_pg_params *q, const void *b, size_t len)
+{
+	q->v[q->n] = b;
+	q->len[q->n] = (int)len;
+	q->fmt[q->n++] = 1;
+}
+
+PGresult *store_pg_q(struct store_pg *p, const char *sql, const struct store_pg_params *q,
+		     enum mayday_err *err)
+{
+	return store_pg_execb(p, sql, q->n, q->v, q->len, q->fmt, err);
+}
+
+void store_pg_text(const PGresult *r, int row, int col, char *out, size_t cap)
+{
+	size_t n = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, PQgetvalue(r, row, col), n);
+	out[n] = '\0';
+}
+
+const char *store_pg_sqlstate(const struct store_pg *p)
+{
+	return p->sqlstate;
 }
 
 enum mayday_err store_pg_run(struct store_pg *p, const char *sql, int n,
@@ -86,8 +140,11 @@ enum mayday_err store_pg_run(struct store_pg *p, const char *sql, int n,
 static void pg_close(struct store *st)
 {
 	struct store_pg *p = store_pg_of(st);
-	if (p->conn != NULL)
+	if (p->conn != NULL) {
+		if (p->in_batch)
+			store_pg_ingest_rollback(st);
 		PQfinish(p->conn);
+	}
 	OPENSSL_cleanse(p->kek, sizeof(p->kek));
 	free(p);
 }
@@ -146,8 +203,7 @@ fail:
 	return err;
 }
 
-/* Printable ASCII without spaces, 1..max bytes (store_sqlite_id_ok). */
-static bool id_ok(const char *id, size_t max)
+bool store_pg_id_ok(const char *id, size_t max)
 {
 	size_t n = strnlen(id, max + 1);
 	if (n == 0 || n > max)
@@ -166,7 +222,8 @@ static enum mayday_err pg_enrol(struct store *st, const char *device_id,
 	EVP_PKEY *pub = NULL;
 	char now[24];
 	size_t pem_len = strnlen(pubkey_pem, STORE_PEM_MAX + 1);
-	if (!id_ok(device_id, MAYDAY_DEVICE_ID_MAX) || !id_ok(product_class, MAYDAY_CLASS_MAX) ||
+	if (!store_pg_id_ok(device_id, MAYDAY_DEVICE_ID_MAX) ||
+	    !store_pg_id_ok(product_class, MAYDAY_CLASS_MAX) ||
 	    pem_len > STORE_PEM_MAX || p->in_batch)
 		return MAYDAY_E_INVALID;
 	/* Only a key the daemon can use is accepted. */
@@ -245,14 +302,6 @@ static enum mayday_err pg_count(struct store *st, struct store_counts *out)
 	return MAYDAY_OK;
 }
 
-static void pg_ingest_rollback(struct store *st)
-{
-	struct store_pg *p = store_pg_of(st);
-	if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
-		(void)store_pg_run(p, "ROLLBACK", 0, NULL);
-	p->in_batch = 0;
-}
-
 static const char *pg_errmsg(struct store *st)
 {
 	return store_pg_of(st)->err;
@@ -265,7 +314,17 @@ const struct store_backend store_pg_backend = {
 	.close = pg_close,
 	.enrol = pg_enrol,
 	.device_key = pg_device_key,
-	.ingest_rollback = pg_ingest_rollback,
+	.enrol_psk = store_pg_psk_enrol,
+	.set_kek = store_pg_psk_set_kek,
+	.psk_get = store_pg_psk_get,
+	.ingest_begin = store_pg_ingest_begin,
+	.ingest_put = store_pg_ingest_put,
+	.ingest_commit = store_pg_ingest_commit,
+	.ingest_rollback = store_pg_ingest_rollback,
+	.get_device = store_pg_query_device,
+	.list_devices = store_pg_query_devices,
+	.list_incidents = store_pg_query_incidents,
+	.list_indications = store_pg_query_indications,
 	.count = pg_count,
 	.errmsg = pg_errmsg,
 };

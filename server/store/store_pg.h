@@ -28,6 +28,7 @@ struct store_pg {
 	int has_kek;
 	uint8_t kek[MAYDAY_KEK_LEN]; /* seals PSKs at rest; wiped on close */
 	char err[256];               /* the last error, for store_errmsg */
+	char sqlstate[6];            /* and its SQLSTATE */
 };
 
 static inline struct store_pg *store_pg_of(struct store *st)
@@ -49,12 +50,66 @@ MAYDAY_NODISCARD enum mayday_err store_pg_schema_apply(struct store_pg *p, bool 
  * (MAYDAY_E_INVALID for a constraint violation, MAYDAY_E_IO otherwise). */
 PGresult *store_pg_exec(struct store_pg *p, const char *sql, int n, const char *const *vals,
 			enum mayday_err *err);
-/* store_pg_exec with binary-format parameters of the given lengths (BYTEA). */
+/* store_pg_exec with parameters of the given lengths and formats (1:
+ * binary, for BYTEA), the result in binary format: read BIGINT columns
+ * with store_pg_i64, BYTEA and TEXT as their bytes (PQgetlength). */
 PGresult *store_pg_execb(struct store_pg *p, const char *sql, int n, const char *const *vals,
 			 const int *lens, const int *fmts, enum mayday_err *err);
+/* A BIGINT column of a binary result (0 for NULL). */
+int64_t store_pg_i64(const PGresult *r, int row, int col);
+/* The SQLSTATE of the last failed statement ("" when none). */
+const char *store_pg_sqlstate(const struct store_pg *p);
 /* store_pg_exec that keeps no result: MAYDAY_OK or the error (not
  * NODISCARD: a ROLLBACK after a failure has nothing to report). */
 enum mayday_err store_pg_run(struct store_pg *p, const char *sql, int n,
 			     const char *const *vals);
+
+/* Parameters of one statement, built in order ($1, $2, ...): numbers as
+ * text, blobs binary; run with store_pg_q (binary results). */
+#define STORE_PG_PARAMS_MAX 24
+struct store_pg_params {
+	int n;
+	const char *v[STORE_PG_PARAMS_MAX];
+	int len[STORE_PG_PARAMS_MAX], fmt[STORE_PG_PARAMS_MAX];
+	char num[STORE_PG_PARAMS_MAX][24];
+};
+void store_pg_p_text(struct store_pg_params *q, const char *t); /* NULL: SQL NULL */
+void store_pg_p_i64(struct store_pg_params *q, int64_t v);
+void store_pg_p_bin(struct store_pg_params *q, const void *b, size_t len);
+PGresult *store_pg_q(struct store_pg *p, const char *sql, const struct store_pg_params *q,
+		     enum mayday_err *err);
+/* A TEXT column of a binary result into out (cap bytes), cut; "" for NULL. */
+void store_pg_text(const PGresult *r, int row, int col, char *out, size_t cap);
+
+/* Ingest (store_pg_ingest.c). */
+enum mayday_err store_pg_ingest_begin(struct store *st);
+enum mayday_err store_pg_ingest_put(struct store *st, struct store_ingest_rec *rec);
+enum mayday_err store_pg_ingest_commit(struct store *st);
+void store_pg_ingest_rollback(struct store *st);
+
+/* Queries (store_pg_query.c). */
+enum mayday_err store_pg_query_device(struct store *st, const char *device_id,
+				      struct store_device_row *out);
+enum mayday_err store_pg_query_devices(struct store *st, bool maintenance_only,
+				       store_device_cb cb, void *ctx);
+enum mayday_err store_pg_query_incidents(struct store *st, const char *device_id,
+					 store_incident_cb cb, void *ctx);
+enum mayday_err store_pg_query_indications(struct store *st, const char *device_id,
+					   store_indication_cb cb, void *ctx);
+
+/* PSKs and their replay windows (store_pg_psk.c). */
+enum mayday_err store_pg_psk_enrol(struct store *st, const char *device_id, const uint8_t *kid,
+				   size_t kid_len, const uint8_t *psk);
+enum mayday_err store_pg_psk_get(struct store *st, const uint8_t *kid, size_t kid_len,
+				 struct store_psk *out);
+enum mayday_err store_pg_psk_set_kek(struct store *st, const uint8_t *kek);
+/* Inside an open batch: records `counter` in the window of `kid` (which
+ * must be device_id's: else MAYDAY_E_INVALID), the row locked for the
+ * transaction; MAYDAY_E_REPLAY when the window refuses it. */
+enum mayday_err store_pg_psk_advance(struct store_pg *p, const uint8_t *kid, size_t kid_len,
+				     const char *device_id, uint64_t counter);
+
+/* Printable ASCII without spaces, 1..max bytes: IDs end up in logs. */
+bool store_pg_id_ok(const char *id, size_t max);
 
 #endif

@@ -19,30 +19,15 @@
 #include <openssl/crypto.h>
 
 #include "mayday/keys.h"
+#include "store_psk_seal.h"
 #include "store_sqlite.h"
-
-#define AAD_LABEL "mayday psk at rest v1"
-
-/* label || kid length (1 byte) || kid || device ID */
-static size_t psk_aad(uint8_t *aad, const uint8_t *kid, size_t kid_len, const char *device_id)
-{
-	size_t n = sizeof(AAD_LABEL) - 1, id_len = strlen(device_id);
-	memcpy(aad, AAD_LABEL, n);
-	aad[n++] = (uint8_t)kid_len;
-	memcpy(aad + n, kid, kid_len);
-	n += kid_len;
-	memcpy(aad + n, device_id, id_len);
-	return n + id_len;
-}
-
-#define AAD_MAX (sizeof(AAD_LABEL) + MAYDAY_PSK_KID_MAX + MAYDAY_DEVICE_ID_MAX)
 
 static enum mayday_err psk_seal(struct store_sqlite *s, const uint8_t *kid, size_t kid_len,
 				const char *device_id, const uint8_t *psk,
 				uint8_t sealed[MAYDAY_KEK_SEALED_LEN])
 {
-	uint8_t aad[AAD_MAX];
-	size_t n = psk_aad(aad, kid, kid_len, device_id);
+	uint8_t aad[STORE_PSK_AAD_MAX];
+	size_t n = store_psk_aad(aad, kid, kid_len, device_id);
 	return mayday_kek_seal(s->kek, aad, n, psk, sealed);
 }
 
@@ -52,10 +37,10 @@ static enum mayday_err psk_unseal(struct store_sqlite *s, const uint8_t *kid, si
 				  const char *device_id, const void *sealed, int sealed_len,
 				  uint8_t psk[MAYDAY_PSK_LEN])
 {
-	uint8_t aad[AAD_MAX];
+	uint8_t aad[STORE_PSK_AAD_MAX];
 	if (sealed == NULL || sealed_len != MAYDAY_KEK_SEALED_LEN)
 		return sealed == NULL ? MAYDAY_E_KEY : MAYDAY_E_IO;
-	size_t n = psk_aad(aad, kid, kid_len, device_id);
+	size_t n = store_psk_aad(aad, kid, kid_len, device_id);
 	return mayday_kek_open(s->kek, aad, n, sealed, psk) == MAYDAY_OK ? MAYDAY_OK : MAYDAY_E_IO;
 }
 

@@ -16,13 +16,40 @@
 #include "mayday/keys.h"
 #include "mayday/manifest.h"
 #include "test_store_fixture.h"
+#ifdef MAYDAY_TEST_PG
+#include "test_store_pg_fixture.h"
+#endif
+
+bool fx_is_pg(void)
+{
+	const char *b = getenv("MAYDAY_TEST_STORE");
+	return b != NULL && strcmp(b, "postgresql") == 0;
+}
+
+/* The store for this test: a fresh PostgreSQL database, or a file in dir. */
+static void fx_store_spec(struct fx *fx)
+{
+	fx->pgdb[0] = '\0';
+	if (!fx_is_pg()) {
+		snprintf(fx->spec, sizeof(fx->spec), "sqlite:%s/hems.db", fx->dir);
+		return;
+	}
+#ifdef MAYDAY_TEST_PG
+	struct fxpg pg;
+	fxpg_create(&pg);
+	snprintf(fx->pgdb, sizeof(fx->pgdb), "%s", pg.db);
+	snprintf(fx->spec, sizeof(fx->spec), "%s", pg.uri);
+#else
+	fail_msg("MAYDAY_TEST_STORE=postgresql, but this build has no PostgreSQL backend");
+#endif
+}
 
 void fx_open(struct fx *fx)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(fx->dir, sizeof(fx->dir), "%s/mayday-store.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->spec, sizeof(fx->spec), "sqlite:%s/hems.db", fx->dir);
+	fx_store_spec(fx);
 	snprintf(fx->kek, sizeof(fx->kek), "%s/psk.kek", fx->dir);
 	assert_int_equal(mayday_kek_create(fx->kek), MAYDAY_OK);
 	assert_int_equal(store_open(&fx->st, fx->spec), MAYDAY_OK);
@@ -43,6 +70,13 @@ void fx_close(struct fx *fx)
 	char path[400];
 	store_close(fx->st);
 	fx->st = NULL;
+#ifdef MAYDAY_TEST_PG
+	if (fx->pgdb[0] != '\0') {
+		struct fxpg pg;
+		snprintf(pg.db, sizeof(pg.db), "%s", fx->pgdb);
+		fxpg_drop(&pg);
+	}
+#endif
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", fx->dir, files[i]);
 		unlink(path);
@@ -112,6 +146,55 @@ enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec)
 		return err;
 	}
 	return store_ingest_commit(st);
+}
+
+static sqlite3 *fx_raw_sqlite(const struct fx *fx)
+{
+	sqlite3 *db = NULL;
+	char path[400];
+	snprintf(path, sizeof(path), "%s/hems.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+long long fx_sql_scalar(const struct fx *fx, const char *sql)
+{
+	long long v;
+	if (fx->pgdb[0] != '\0') {
+#ifdef MAYDAY_TEST_PG
+		struct fxpg pg;
+		snprintf(pg.uri, sizeof(pg.uri), "%s", fx->spec);
+		PGconn *c = fxpg_connect(&pg);
+		v = fxpg_scalar(c, sql);
+		PQfinish(c);
+		return v;
+#endif
+	}
+	sqlite3 *db = fx_raw_sqlite(fx);
+	v = fx_scalar(db, sql);
+	sqlite3_close(db);
+	return v;
+}
+
+void fx_sql_exec(const struct fx *fx, const char *sql)
+{
+	if (fx->pgdb[0] != '\0') {
+#ifdef MAYDAY_TEST_PG
+		struct fxpg pg;
+		snprintf(pg.uri, sizeof(pg.uri), "%s", fx->spec);
+		PGconn *c = fxpg_connect(&pg);
+		PGresult *r = PQexec(c, sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			fail_msg("%s: %s", sql, PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		return;
+#endif
+	}
+	sqlite3 *db = fx_raw_sqlite(fx);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
 }
 
 long long fx_scalar(struct sqlite3 *db, const char *sql)

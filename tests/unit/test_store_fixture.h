@@ -19,18 +19,31 @@
 
 struct fx {
 	char dir[256];
-	char spec[300];      /* "sqlite:<dir>/hems.db" */
+	char spec[1200];     /* "sqlite:<dir>/hems.db", or a PostgreSQL database's URI */
+	char pgdb[64];       /* that database ("" on SQLite), dropped by fx_close */
 	char kek[300];       /* "<dir>/psk.kek", mode 0600 */
 	struct store *st;
 };
 
 /* mkdtemp under $TMPDIR, a new KEK, store_open and store_psk_kek; asserts
- * on failure. */
+ * on failure. The store is SQLite, or with MAYDAY_TEST_STORE=postgresql
+ * (the *_pg registrations) a fresh database on the tests' PostgreSQL
+ * server (test_store_pg_fixture.h). */
 void fx_open(struct fx *fx);
 /* store_close, then store_open and store_psk_kek again (a restart). */
 void fx_reopen(struct fx *fx);
 /* store_close and remove the directory. */
 void fx_close(struct fx *fx);
+
+/* Whether this run's stores are PostgreSQL (MAYDAY_TEST_STORE=postgresql). */
+bool fx_is_pg(void);
+/* First line of a test about SQLite itself (its file, its migrations from
+ * older versions, raw SQL on it): skipped on a PostgreSQL run. */
+#define FX_SQLITE_ONLY()                \
+	do {                            \
+		if (fx_is_pg())         \
+			skip();         \
+	} while (0)
 
 /* A new P-256 key and its public PEM. */
 EVP_PKEY *fx_key(char *pem, size_t cap);
@@ -57,6 +70,12 @@ enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec);
  * `klass`, its manifest signed by `key`, malloc'ed (the caller frees it);
  * `flip` corrupts the payload's first byte after signing. */
 uint8_t *fx_bundle(EVP_PKEY *key, const char *klass, uint64_t rollback, bool flip, size_t *len);
+
+/* Raw SQL on the test's store, whichever backend: one statement's single
+ * value, or statements with no result (`;`-separated); assert on failure.
+ * For SQL both dialects read the same way. */
+long long fx_sql_scalar(const struct fx *fx, const char *sql);
+void fx_sql_exec(const struct fx *fx, const char *sql);
 
 struct sqlite3;
 /* The one value `sql` selects on a raw connection; asserts there is one. */

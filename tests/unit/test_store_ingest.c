@@ -221,19 +221,14 @@ static sqlite3 *raw_db(struct fx *fx)
 static long long mark_of(struct fx *fx, const char *id)
 {
 	char sql[200];
-	sqlite3 *db = raw_db(fx);
 	snprintf(sql, sizeof(sql), "SELECT coalesce(signed_counter, -1) FROM devices WHERE id = '%s'",
 		 id);
-	long long v = fx_scalar(db, sql);
-	sqlite3_close(db);
-	return v;
+	return fx_sql_scalar(fx, sql);
 }
 
 static void exec_raw(struct fx *fx, const char *sql)
 {
-	sqlite3 *db = raw_db(fx);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	fx_sql_exec(fx, sql);
 }
 
 /* Everything a refused record must leave as it was. */
@@ -468,6 +463,7 @@ static void test_message_versions(void **state)
 
 static void test_migrate_v5(void **state)
 {
+	FX_SQLITE_ONLY();
 	struct t *t = *state;
 	uint8_t raw[MAYDAY_INDICATION_MAX];
 	struct mayday_indication ind;

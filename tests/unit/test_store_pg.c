@@ -23,6 +23,7 @@
 #include "store.h"
 #include "store_ingest.h"
 #include "store_query.h"
+#include "store_remed.h"
 #include "test_store_fixture.h"
 #include "test_store_pg_fixture.h"
 
@@ -235,22 +236,27 @@ static void test_unwritten_calls_refused(void **state)
 {
 	struct t *t = *state;
 	char why[2048];
-	struct store_device_row row;
+	struct store_remed_status rs;
+	struct store_remed_counts rc;
 	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
-	assert_int_equal(store_ingest_begin(t->st), MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(store_remed_status(t->st, "dev-1", &rs), MAYDAY_E_UNSUPPORTED);
 	assert_string_equal(store_errmsg(t->st),
-			    "the postgresql store backend does not implement ingest_begin yet");
-	assert_int_equal(store_get_device(t->st, "dev-1", &row), MAYDAY_E_UNSUPPORTED);
-	assert_non_null(strstr(store_errmsg(t->st), "get_device"));
-	store_ingest_rollback(t->st);   /* always there: nothing to roll back */
+			    "the postgresql store backend does not implement remed_status yet");
+	assert_int_equal(store_count_remed(t->st, &rc), MAYDAY_E_UNSUPPORTED);
+	assert_non_null(strstr(store_errmsg(t->st), "count_remed"));
+	/* A call that is there clears the words. */
+	struct store_counts n;
+	assert_int_equal(store_count(t->st, &n), MAYDAY_OK);
+	assert_null(strstr(store_errmsg(t->st), "does not implement"));
 	store_close(t->st);
 	t->st = NULL;
 	assert_int_equal(store_open_ex(&t->st, t->pg.uri, STORE_OPEN_CREATE | STORE_OPEN_CHECK,
 				       why, sizeof(why)), MAYDAY_E_UNSUPPORTED);
 	assert_null(t->st);
 	assert_non_null(strstr(why, "does not implement yet what maydayd needs"));
-	assert_non_null(strstr(why, "ingest_put"));
-	assert_null(strstr(why, "device_key"));  /* written */
+	assert_non_null(strstr(why, "remed_status"));
+	assert_null(strstr(why, "ingest_put"));  /* written */
+	assert_null(strstr(why, "device_key"));
 }
 
 static void test_bad_uri(void **state)

@@ -390,6 +390,7 @@ static const char schema_v1[] =
 
 static void test_migrate_v1(void **state)
 {
+	FX_SQLITE_ONLY();
 	(void)state;
 	struct fx fx;
 	char path[400];
@@ -459,6 +460,7 @@ static bool store_has(const struct fx *fx, const uint8_t *psk)
 
 static void test_sealed_at_rest(void **state)
 {
+	FX_SQLITE_ONLY();
 	struct t *t = *state;
 	uint8_t secret[MAYDAY_PSK_LEN], other[MAYDAY_PSK_LEN];
 	struct store_psk p;
@@ -518,6 +520,7 @@ static void test_sealed_at_rest(void **state)
  * row is sealed at the first open with the KEK, and the bytes are gone. */
 static void test_migrate_plaintext(void **state)
 {
+	FX_SQLITE_ONLY();
 	struct t *t = *state;
 	uint8_t secret[MAYDAY_PSK_LEN];
 	char path[400], sql[4096], hex[2 * MAYDAY_PSK_LEN + 1];
@@ -589,6 +592,7 @@ static void assert_private(const char *dir, const char *name)
  * existing 0644 database is narrowed at open. */
 static void test_file_modes(void **state)
 {
+	FX_SQLITE_ONLY();
 	(void)state;
 	struct fx fx;
 	char path[400];
