@@ -259,6 +259,135 @@ static void test_unwritten_calls_refused(void **state)
 	assert_null(strstr(why, "device_key"));
 }
 
+/* Several maydayd nodes on one database: each thread is a node with its
+ * own handle and batch, all putting at once (a barrier), committing as
+ * soon as their put returns. */
+#define NODES 4
+
+struct node {
+	const char *uri;
+	pthread_barrier_t *go;
+	struct mayday_indication ind;
+	struct store_ingest_rec rec;
+	uint8_t raw[MAYDAY_INDICATION_MAX];
+	enum mayday_err err;
+};
+
+static void *node_put(void *arg)
+{
+	struct node *n = arg;
+	struct store *st = NULL;
+	n->err = store_open(&st, n->uri);
+	pthread_barrier_wait(n->go);
+	if (n->err == MAYDAY_OK)
+		n->err = fx_put1(st, &n->rec);
+	store_close(st);
+	return NULL;
+}
+
+/* Runs NODES nodes, node i putting the record `setup` made for it. */
+static void run_nodes(struct t *t, struct node *nodes,
+		      void (*make)(struct node *n, int i))
+{
+	pthread_t th[NODES];
+	pthread_barrier_t go;
+	assert_int_equal(pthread_barrier_init(&go, NULL, NODES), 0);
+	for (int i = 0; i < NODES; i++) {
+		nodes[i].uri = t->pg.uri;
+		nodes[i].go = &go;
+		make(&nodes[i], i);
+		assert_int_equal(pthread_create(&th[i], NULL, node_put, &nodes[i]), 0);
+	}
+	for (int i = 0; i < NODES; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(nodes[i].err, MAYDAY_OK);
+	}
+	pthread_barrier_destroy(&go);
+}
+
+static void same_signed(struct node *n, int i)
+{
+	(void)i;
+	fx_indication(&n->ind, "dev-1", 7);
+	fx_rec(&n->rec, &n->ind, STORE_TRUST_SIGNED, n->raw, sizeof(n->raw));
+}
+
+static void same_unverified(struct node *n, int i)
+{
+	(void)i;
+	fx_indication(&n->ind, "nobody-knows", 9);
+	fx_rec(&n->rec, &n->ind, STORE_TRUST_UNVERIFIED, n->raw, sizeof(n->raw));
+}
+
+static void counters_apart(struct node *n, int i)
+{
+	fx_indication(&n->ind, "dev-1", 100 + (uint64_t)i);
+	fx_rec(&n->rec, &n->ind, STORE_TRUST_SIGNED, n->raw, sizeof(n->raw));
+}
+
+/* One device's retransmission reaching every node at once is stored once:
+ * one node answers it new, the others duplicate of that row and incident;
+ * the same for an unverified record (no device row to lock: the unique
+ * index decides). Different counters at once: the counter rule holds
+ * across nodes (whatever the order, a stored counter is above every
+ * counter stored before it, so the mark is the highest one stored). */
+static void test_nodes_one_device(void **state)
+{
+	struct t *t = *state;
+	struct node *nodes = calloc(NODES, sizeof(*nodes));
+	char pem[STORE_PEM_MAX];
+	struct store_counts n;
+	EVP_PKEY *k = fx_key(pem, sizeof(pem));
+	assert_non_null(nodes);
+	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->st, "dev-1", "femto", pem), MAYDAY_OK);
+
+	for (int round = 0; round < 2; round++) {
+		run_nodes(t, nodes, round == 0 ? same_signed : same_unverified);
+		int fresh = 0;
+		for (int i = 0; i < NODES; i++) {
+			fresh += nodes[i].rec.outcome == STORE_NEW;
+			assert_true(nodes[i].rec.outcome == STORE_NEW ||
+				    nodes[i].rec.outcome == STORE_DUPLICATE);
+			assert_int_equal(nodes[i].rec.indication_id, nodes[0].rec.indication_id);
+			assert_int_equal(nodes[i].rec.incident_id, nodes[0].rec.incident_id);
+		}
+		assert_int_equal(fresh, 1);
+	}
+	assert_int_equal(store_count(t->st, &n), MAYDAY_OK);
+	assert_int_equal(n.indications, 2);
+	assert_int_equal(n.incidents, 1);
+	assert_int_equal(n.incident_events, 2);   /* opened, one indication */
+
+	run_nodes(t, nodes, counters_apart);
+	uint64_t highest = 0;
+	int fresh = 0;
+	for (int i = 0; i < NODES; i++) {
+		struct store_ingest_rec *r = &nodes[i].rec;
+		assert_true(r->outcome == STORE_NEW || r->outcome == STORE_STALE);
+		if (r->outcome == STORE_NEW) {
+			fresh++;
+			/* the mark it found was below it */
+			assert_true(r->high < r->ind->counter);
+			if (r->ind->counter > highest)
+				highest = r->ind->counter;
+		} else {
+			/* refused only under a mark some other node had stored */
+			assert_true(r->high >= r->ind->counter);
+		}
+	}
+	assert_true(fresh >= 1);
+	struct store_device_row d;
+	assert_int_equal(store_get_device(t->st, "dev-1", &d), MAYDAY_OK);
+	assert_int_equal(d.n_signed, 1 + (uint64_t)fresh);
+	PGconn *c = fxpg_connect(&t->pg);
+	assert_int_equal(fxpg_scalar(c, "SELECT signed_counter FROM devices WHERE id = 'dev-1'"),
+			 (long long)highest);
+	PQfinish(c);
+	free(nodes);
+	EVP_PKEY_free(k);
+}
+
 static void test_bad_uri(void **state)
 {
 	(void)state;
@@ -290,6 +419,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_constraints_and_append_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrol_and_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritten_calls_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nodes_one_device, setup, teardown),
 		cmocka_unit_test(test_bad_uri),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
