@@ -111,7 +111,23 @@ void store_pg_p_bin(struct store_pg_params *q, const void *b, size_t len)
 PGresult *store_pg_q(struct store_pg *p, const char *sql, const struct store_pg_params *q,
 		     enum mayday_err *err)
 {
-	return store_pg_execb(p, sql, q->n, q->v, q->len, q->fmt, err);
+	char name[16];
+	int i = 0;
+	while (i < p->n_prepared && p->prepared[i] != sql)
+		i++;
+	if (i == p->n_prepared) {
+		/* Full: run it unprepared (parsed and planned each time). */
+		if (i == STORE_PG_PREPARED_MAX)
+			return store_pg_execb(p, sql, q->n, q->v, q->len, q->fmt, err);
+		snprintf(name, sizeof(name), "m%d", i);
+		PGresult *r = checked(p, PQprepare(p->conn, name, sql, q->n, NULL), err);
+		if (r == NULL)
+			return NULL;
+		PQclear(r);
+		p->prepared[p->n_prepared++] = sql;
+	}
+	snprintf(name, sizeof(name), "m%d", i);
+	return checked(p, PQexecPrepared(p->conn, name, q->n, q->v, q->len, q->fmt, 1), err);
 }
 
 void store_pg_text(const PGresult *r, int row, int col, char *out, size_t cap)

@@ -21,6 +21,8 @@
  * number (store_sqlite_schema.c); PostgreSQL stores start at 12. */
 #define STORE_PG_SCHEMA_VERSION 12
 
+#define STORE_PG_PREPARED_MAX 96
+
 struct store_pg {
 	struct store base;  /* first: the public handle */
 	PGconn *conn;
@@ -29,6 +31,10 @@ struct store_pg {
 	uint8_t kek[MAYDAY_KEK_LEN]; /* seals PSKs at rest; wiped on close */
 	char err[256];               /* the last error, for store_errmsg */
 	char sqlstate[6];            /* and its SQLSTATE */
+	/* Statements store_pg_q prepared on this connection, by the address
+	 * of their (static) SQL text: named "m<index>". */
+	const char *prepared[STORE_PG_PREPARED_MAX];
+	int n_prepared;
 };
 
 static inline struct store_pg *store_pg_of(struct store *st)
@@ -65,7 +71,9 @@ enum mayday_err store_pg_run(struct store_pg *p, const char *sql, int n,
 			     const char *const *vals);
 
 /* Parameters of one statement, built in order ($1, $2, ...): numbers as
- * text, blobs binary; run with store_pg_q (binary results). */
+ * text, blobs binary; run with store_pg_q (binary results). store_pg_q
+ * prepares its `sql` on the connection at first use, keyed by the
+ * address: pass only string literals, whose text never changes. */
 #define STORE_PG_PARAMS_MAX 24
 struct store_pg_params {
 	int n;

@@ -102,6 +102,18 @@ if(MAYDAY_HAVE_POSTGRESQL)
                          FIXTURES_REQUIRED pg_server
                          ENVIRONMENT MAYDAY_TEST_PG_FILE=${MAYDAY_PG_STATE})
   endforeach()
+  # Batched ingest on SQLite and PostgreSQL in one run, and PostgreSQL's
+  # own multi-row INSERT: prints rows/s, asserts every row stored.
+  add_executable(test_store_ingest_rate ${CMAKE_CURRENT_LIST_DIR}/test_store_ingest_rate.c
+                 ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c
+                 ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
+  target_compile_definitions(test_store_ingest_rate PRIVATE MAYDAY_TEST_PG=1)
+  target_link_libraries(test_store_ingest_rate PRIVATE mayday_store mayday PkgConfig::CMOCKA
+                        SQLite::SQLite3 PkgConfig::LIBPQ)
+  add_test(NAME test_store_ingest_rate COMMAND test_store_ingest_rate)
+  set_tests_properties(test_store_ingest_rate PROPERTIES LABELS unit TIMEOUT 300
+                       FIXTURES_REQUIRED pg_server
+                       ENVIRONMENT MAYDAY_TEST_PG_FILE=${MAYDAY_PG_STATE})
   # The store's own tests again, each on a fresh PostgreSQL database: the
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
   # itself skip there: FX_SQLITE_ONLY). More join as the backend grows
