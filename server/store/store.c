@@ -135,11 +135,14 @@ enum mayday_err store_missing(struct store *st, const char *fn)
 static enum mayday_err open_with(const struct store_backend *be, struct store **out,
 				 const char *arg, unsigned flags, char *why, size_t why_cap)
 {
-	char missing[1024];
-	if ((flags & STORE_OPEN_CHECK) != 0 &&
-	    store_backend_missing(be, missing, sizeof(missing)) > 0) {
-		snprintf(why, why_cap, "the %s store backend does not implement yet what maydayd "
-			 "needs: %s (docs/postgresql-backend-status.md)", be->scheme, missing);
+	char missing[2048];
+	size_t n = (flags & STORE_OPEN_CHECK) != 0 ?
+			   store_backend_missing(be, missing, sizeof(missing)) : 0;
+	if (n > 0) {
+		/* The count first: a caller's short buffer may cut the list. */
+		snprintf(why, why_cap, "the %s store backend does not implement yet %zu calls "
+			 "maydayd needs (docs/postgresql-backend-status.md): %s", be->scheme, n,
+			 missing);
 		return MAYDAY_E_UNSUPPORTED;
 	}
 	enum mayday_err err = be->open(out, arg, flags, why, why_cap);
