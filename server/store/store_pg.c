@@ -165,8 +165,8 @@ static void pg_close(struct store *st)
 	free(p);
 }
 
-/* The URI without its password, for messages: up to the '@' of the
- * authority, user@host stays, ":secret@" is cut. */
+/* The URI without its password, for messages: ":secret@" in the
+ * authority is cut, and a password= parameter's value masked. */
 static void name_of(const char *uri, char *out, size_t cap)
 {
 	const char *auth = strstr(uri, "://");
@@ -177,6 +177,11 @@ static void name_of(const char *uri, char *out, size_t cap)
 		snprintf(out, cap, "%.*s%s", (int)(colon - uri), uri, at);
 	else
 		snprintf(out, cap, "%s", uri);
+	for (char *pw = strstr(out, "password="); pw != NULL; pw = strstr(pw, "password=")) {
+		pw += strlen("password=");
+		size_t n = strcspn(pw, "&");
+		memset(pw, '*', n);
+	}
 }
 
 static enum mayday_err pg_open(struct store **out, const char *arg, unsigned flags, char *why,

@@ -401,6 +401,10 @@ static void test_bad_uri(void **state)
 	assert_int_equal(store_open_ex(&st, "postgresql://u:sekrit@/db?host=/nonexistent", 0, why,
 				       sizeof(why)), MAYDAY_E_IO);
 	assert_null(strstr(why, "sekrit"));
+	assert_int_equal(store_open_ex(&st, "postgresql:///db?host=/nonexistent&password=sekrit&user=u",
+				       0, why, sizeof(why)), MAYDAY_E_IO);
+	assert_null(strstr(why, "sekrit"));
+	assert_non_null(strstr(why, "user=u"));
 	assert_null(st);
 }
 
