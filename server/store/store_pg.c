@@ -347,5 +347,8 @@ const struct store_backend store_pg_backend = {
 	.list_incidents = store_pg_query_incidents,
 	.list_indications = store_pg_query_indications,
 	.count = pg_count,
+	.seen = store_pg_seen,
+	.silence_sweep = store_pg_silence_sweep,
+	.count_states = store_pg_count_states,
 	.errmsg = pg_errmsg,
 };

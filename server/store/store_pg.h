@@ -16,6 +16,7 @@
 
 #include "mayday/kek.h"
 #include "store_backend.h"
+#include "store_state.h"
 
 /* The schema's semantics are those of the SQLite schema of the same
  * number (store_sqlite_schema.c); PostgreSQL stores start at 12. */
@@ -94,6 +95,22 @@ enum mayday_err store_pg_ingest_begin(struct store *st);
 enum mayday_err store_pg_ingest_put(struct store *st, struct store_ingest_rec *rec);
 enum mayday_err store_pg_ingest_commit(struct store *st);
 void store_pg_ingest_rollback(struct store *st);
+
+/* Silence and the incident history (store_pg_silence.c). */
+enum mayday_err store_pg_event(struct store_pg *p, int64_t incident, int64_t at,
+			       const char *kind, const char *from, const char *to,
+			       int64_t indication);
+/* Inside a transaction, the device's row locked: an unreachable device
+ * back to the state its latest 'silent' event left (store_sqlite_silence_back). */
+enum mayday_err store_pg_silence_back(struct store_pg *p, const char *device_id, int64_t now,
+				      bool close_if_healthy, enum store_state *restored,
+				      int64_t *incident);
+enum mayday_err store_pg_seen(struct store *st, const char *device_id, int64_t now,
+			      struct store_seen_out *out);
+enum mayday_err store_pg_silence_sweep(struct store *st, const struct store_silence_rules *rules,
+				       int64_t now, struct store_silent_row *out, size_t cap,
+				       size_t *n);
+enum mayday_err store_pg_count_states(struct store *st, struct store_state_counts *out);
 
 /* Queries (store_pg_query.c). */
 enum mayday_err store_pg_query_device(struct store *st, const char *device_id,

@@ -225,66 +225,6 @@ static int counter_rule(struct store_pg *p, struct store_ingest_rec *rec,
 	return 1;
 }
 
-static enum mayday_err event(struct store_pg *p, int64_t incident, int64_t at, const char *kind,
-			     const char *from, const char *to, int64_t indication)
-{
-	struct store_pg_params q = {0};
-	enum mayday_err err;
-	store_pg_p_i64(&q, incident);
-	store_pg_p_i64(&q, at);
-	store_pg_p_text(&q, kind);
-	store_pg_p_text(&q, from);
-	store_pg_p_text(&q, to);
-	if (indication)
-		store_pg_p_i64(&q, indication);
-	else
-		store_pg_p_text(&q, NULL);
-	PQclear(store_pg_q(p, "INSERT INTO incident_events (incident_id, at, kind, from_state,"
-			   " to_state, indication_id) VALUES ($1, $2, $3, $4, $5, $6)", &q, &err));
-	return err;
-}
-
-/* An unreachable device heard from again (store_sqlite_silence_back, with
- * close_if_healthy false): its state back to the one its latest 'silent'
- * event left, its open incident's state too, and a 'heard' event. */
-static enum mayday_err silence_back(struct store_pg *p, const char *device_id, int64_t now,
-				    enum store_state *restored)
-{
-	struct store_pg_params q = {0};
-	enum mayday_err err;
-	char name[STORE_STATE_NAME_MAX + 1] = "";
-	int64_t incident = 0;
-	*restored = STORE_STATE_HEALTHY;
-	store_pg_p_text(&q, device_id);
-	PGresult *r = store_pg_q(p,
-		"SELECT i.id, (SELECT e.from_state FROM incident_events e"
-		"  WHERE e.incident_id = i.id AND e.kind = 'silent' ORDER BY e.id DESC LIMIT 1)"
-		" FROM incidents i WHERE i.device_id = $1 AND i.closed_at IS NULL", &q, &err);
-	if (r == NULL)
-		return err;
-	if (PQntuples(r) == 1) {
-		incident = store_pg_i64(r, 0, 0);
-		store_pg_text(r, 0, 1, name, sizeof(name));
-		if (!store_state_parse(name, restored) || *restored == STORE_STATE_UNREACHABLE)
-			*restored = STORE_STATE_HEALTHY;
-	}
-	PQclear(r);
-	const char *to = store_state_name(*restored);
-	store_pg_p_text(&q, to);
-	store_pg_p_i64(&q, now);
-	PQclear(store_pg_q(p, "UPDATE devices SET state = $2, state_since = $3 WHERE id = $1", &q,
-			   &err));
-	if (err != MAYDAY_OK || incident == 0)
-		return err;
-	struct store_pg_params u = {0};
-	store_pg_p_i64(&u, incident);
-	store_pg_p_text(&u, to);
-	PQclear(store_pg_q(p, "UPDATE incidents SET state = $2 WHERE id = $1", &u, &err));
-	if (err != MAYDAY_OK)
-		return err;
-	return event(p, incident, now, "heard", "unreachable", to, 0);
-}
-
 /* Joins the device's open incident or opens one, moving the state. The
  * device's row is locked, so no other node opens one beside this. */
 static enum mayday_err incident_for(struct store_pg *p, const char *device_id, int64_t now,
@@ -294,7 +234,9 @@ static enum mayday_err incident_for(struct store_pg *p, const char *device_id, i
 	enum mayday_err err;
 	enum store_state cur = d->state;
 	if (cur == STORE_STATE_UNREACHABLE) {
-		if ((err = silence_back(p, device_id, now, &cur)) != MAYDAY_OK)
+		int64_t silent = 0;
+		if ((err = store_pg_silence_back(p, device_id, now, false, &cur, &silent)) !=
+		    MAYDAY_OK)
 			return err;
 		*back = true;
 	}
@@ -337,7 +279,7 @@ static enum mayday_err incident_for(struct store_pg *p, const char *device_id, i
 		}
 	}
 	if (opened || next != cur)
-		return event(p, *incident, now, opened ? "opened" : "state", store_state_name(cur),
+		return store_pg_event(p, *incident, now, opened ? "opened" : "state", store_state_name(cur),
 			     store_state_name(next), 0);
 	return MAYDAY_OK;
 }
@@ -484,7 +426,8 @@ enum mayday_err store_pg_ingest_put(struct store *st, struct store_ingest_rec *r
 	    (err = dev_mark(p, rec->ind->device_id, &d, rec->ind->counter, rec->received_at)) !=
 		    MAYDAY_OK)
 		return err;
-	if (incident && (err = event(p, incident, rec->received_at, "indication", NULL, NULL, id)) !=
+	if (incident && (err = store_pg_event(p, incident, rec->received_at, "indication", NULL, NULL,
+						 id)) !=
 			    MAYDAY_OK)
 		return err;
 	rec->outcome = STORE_NEW;
