@@ -62,18 +62,54 @@ static PGresult *checked(struct store_pg *p, PGresult *r, enum mayday_err *err)
 	return NULL;
 }
 
+#define SESSION_SQL \
+	"SET synchronous_commit = on; SET TIME ZONE 'UTC';" \
+	" SET lock_timeout = '10s'; SET client_min_messages = warning"
+
+/* Follows the transactions this handle runs, by the SQL that opens
+ * (successfully) and ends (either way) them, so a lost connection is only
+ * made again between them. */
+static void track_tx(struct store_pg *p, const char *sql, bool ok)
+{
+	if (strncmp(sql, "BEGIN", 5) == 0)
+		p->in_tx = ok;
+	else if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
+		p->in_tx = 0;
+}
+
+/* A connection lost (the server restarted, failed over, or ended this
+ * session) is made again before the next statement that starts afresh --
+ * never inside a transaction or an ingest batch, whose work died with the
+ * connection and must fail (nothing in it was acknowledged). Statements
+ * prepared on the old connection are gone with it. */
+static void ready(struct store_pg *p, const char *sql)
+{
+	if (PQstatus(p->conn) != CONNECTION_BAD || p->in_batch ||
+	    (p->in_tx && strncmp(sql, "BEGIN", 5) != 0))
+		return;
+	PQreset(p->conn);
+	p->n_prepared = 0;
+	p->in_tx = 0;
+	if (PQstatus(p->conn) == CONNECTION_OK)
+		PQclear(PQexec(p->conn, SESSION_SQL));
+}
+
 PGresult *store_pg_exec(struct store_pg *p, const char *sql, int n, const char *const *vals,
 			enum mayday_err *err)
 {
+	ready(p, sql);
 	/* Without parameters, PQexec: the schema is several statements. */
 	PGresult *r = n == 0 ? PQexec(p->conn, sql) :
 			       PQexecParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0);
-	return checked(p, r, err);
+	r = checked(p, r, err);
+	track_tx(p, sql, r != NULL);
+	return r;
 }
 
 PGresult *store_pg_execb(struct store_pg *p, const char *sql, int n, const char *const *vals,
 			 const int *lens, const int *fmts, enum mayday_err *err)
 {
+	ready(p, sql);
 	return checked(p, PQexecParams(p->conn, sql, n, NULL, vals, lens, fmts, 1), err);
 }
 
@@ -113,6 +149,7 @@ PGresult *store_pg_q(struct store_pg *p, const char *sql, const struct store_pg_
 {
 	char name[16];
 	int i = 0;
+	ready(p, sql);
 	while (i < p->n_prepared && p->prepared[i] != sql)
 		i++;
 	if (i == p->n_prepared) {
@@ -199,7 +236,11 @@ static enum mayday_err pg_open(struct store **out, const char *arg, unsigned fla
 	if (p == NULL)
 		return MAYDAY_E_NOMEM;
 	p->base.be = &store_pg_backend;
-	p->conn = PQconnectdb(uri);
+	/* A connection (and each one made again) waits 10 s at most unless
+	 * the URI says otherwise: its own connect_timeout comes later and wins. */
+	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *vals[] = {"10", uri, NULL};
+	p->conn = PQconnectdbParams(keys, vals, 1);
 	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
 		keep_error(p, p->conn != NULL ? PQerrorMessage(p->conn) : "out of memory");
 		snprintf(why, why_cap, "%s: cannot connect: %s", name, p->err);
@@ -208,9 +249,7 @@ static enum mayday_err pg_open(struct store **out, const char *arg, unsigned fla
 	}
 	/* Durable commits whatever the server's default; UTC, and no
 	 * statement may wait on a lock forever. */
-	if ((err = store_pg_run(p, "SET synchronous_commit = on; SET TIME ZONE 'UTC';"
-				" SET lock_timeout = '10s'; SET client_min_messages = warning",
-				0, NULL)) != MAYDAY_OK) {
+	if ((err = store_pg_run(p, SESSION_SQL, 0, NULL)) != MAYDAY_OK) {
 		snprintf(why, why_cap, "%s: %s", name, p->err);
 		goto fail;
 	}

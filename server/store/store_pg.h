@@ -28,6 +28,7 @@ struct store_pg {
 	struct store base;  /* first: the public handle */
 	PGconn *conn;
 	int in_batch;
+	int in_tx;                   /* a BEGIN of this handle not yet ended */
 	int has_kek;
 	uint8_t kek[MAYDAY_KEK_LEN]; /* seals PSKs at rest; wiped on close */
 	char err[256];               /* the last error, for store_errmsg */

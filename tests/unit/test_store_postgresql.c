@@ -389,6 +389,51 @@ static void test_nodes_one_device(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* The server ends the session (a restart, a failover): the batch in
+ * flight fails and is not acknowledged; the handle connects again for the
+ * next one, which is stored, and a retransmission of the failed record is
+ * then new. */
+static void test_reconnect(void **state)
+{
+	struct t *t = *state;
+	char pem[STORE_PEM_MAX], got[STORE_PEM_MAX];
+	uint8_t raw[MAYDAY_INDICATION_MAX];
+	struct mayday_indication ind;
+	struct store_ingest_rec rec;
+	size_t len;
+	EVP_PKEY *k = fx_key(pem, sizeof(pem));
+	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->st, "dev-1", "femto", pem), MAYDAY_OK);
+	PGconn *c = fxpg_connect(&t->pg);
+	static const char kill[] = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+				   " WHERE datname = current_database() AND pid != pg_backend_pid()";
+
+	/* Ended inside a batch: the commit fails, nothing was stored. */
+	fx_indication(&ind, "dev-1", 1);
+	fx_rec(&rec, &ind, STORE_TRUST_SIGNED, raw, sizeof(raw));
+	assert_int_equal(store_ingest_begin(t->st), MAYDAY_OK);
+	assert_int_equal(store_ingest_put(t->st, &rec), MAYDAY_OK);
+	assert_int_equal(fxpg_scalar(c, kill), 1);
+	assert_int_not_equal(store_ingest_commit(t->st), MAYDAY_OK);
+	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM indications"), 0);
+	/* The device retries: stored new on a connection made again. */
+	assert_int_equal(fx_put1(t->st, &rec), MAYDAY_OK);
+	assert_int_equal(rec.outcome, STORE_NEW);
+	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM indications"), 1);
+
+	/* Ended while idle: the first statement finds out and fails, the
+	 * next one connects again (its statements prepared anew). */
+	assert_int_equal(fxpg_scalar(c, kill), 1);
+	assert_int_not_equal(store_device_key(t->st, "dev-1", got, sizeof(got), &len), MAYDAY_OK);
+	assert_int_equal(store_device_key(t->st, "dev-1", got, sizeof(got), &len), MAYDAY_OK);
+	fx_indication(&ind, "dev-1", 2);
+	fx_rec(&rec, &ind, STORE_TRUST_SIGNED, raw, sizeof(raw));
+	assert_int_equal(fx_put1(t->st, &rec), MAYDAY_OK);
+	assert_int_equal(rec.outcome, STORE_NEW);
+	PQfinish(c);
+	EVP_PKEY_free(k);
+}
+
 static void test_bad_uri(void **state)
 {
 	(void)state;
@@ -425,6 +470,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enrol_and_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritten_calls_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes_one_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 		cmocka_unit_test(test_bad_uri),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
