@@ -99,6 +99,11 @@ static const struct {
 	ENTRY(operator_actions),
 };
 #undef ENTRY
+/* The table above names every entry: a new one must be added to it. */
+_Static_assert(sizeof(struct store_backend) ==
+		       sizeof(const char *) + sizeof(entries) / sizeof(entries[0]) *
+						      sizeof(void (*)(void)),
+	       "struct store_backend has an entry the names table lacks");
 
 size_t store_backend_missing(const struct store_backend *be, char *buf, size_t cap)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The incident store: devices, indications, incidents. Backends by name
- * ("sqlite:PATH"; PostgreSQL later). Only the calls other parts need are
+ * ("sqlite:PATH"; "postgresql://...", being written: see
+ * docs/postgresql-backend-status.md). Only the calls other parts need are
  * declared here; the daemon's ingest calls live in store_ingest.h.
  */
 #ifndef MAYDAY_STORE_H
@@ -20,11 +21,14 @@ enum store_open_flags {
 	 * create: an operator's typo must not become an empty store. */
 	STORE_OPEN_CREATE = 1u << 0,
 	/* Check the whole file (PRAGMA quick_check) before use and refuse a
-	 * damaged one. Costs a read of the file: once, at a daemon's start. */
+	 * damaged one. Costs a read of the file: once, at a daemon's start.
+	 * A backend that lacks calls the daemon needs (PostgreSQL, while it is
+	 * being written) is refused too, MAYDAY_E_UNSUPPORTED naming them. */
 	STORE_OPEN_CHECK = 1u << 1,
 };
 
-/* Opens the store named by `spec`: "sqlite:PATH", or a plain PATH (SQLite).
+/* Opens the store named by `spec`: "sqlite:PATH", or a plain PATH (SQLite),
+ * or a libpq URI "postgresql://..." (when built with libpq).
  * Without STORE_OPEN_CREATE a missing store, a file with no mayday schema
  * or one with an older schema is refused (MAYDAY_E_NOTFOUND,
  * MAYDAY_E_UNSUPPORTED). A damaged file is MAYDAY_E_MALFORMED. On failure
