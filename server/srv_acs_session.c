@@ -586,7 +586,19 @@ static void on_gpv_response(struct srv_acs_table *t, const struct srv_acs_env *e
 	a.max_image_size = max_image;
 	if (!random_hex(a.token, SRV_ACS_TOKEN_LEN))
 		return;
-	if ((err = store_remed_begin(env->st, s->device, &a, env->now)) != MAYDAY_OK) {
+	/* The slots are counted again where the attempt is recorded: another
+	 * session (on this node or another) may have taken the last one since
+	 * this one's empty POST. */
+	err = store_remed_begin(env->st, s->device, &a,
+				env->now - (int64_t)env->pol->download_window_s,
+				env->pol->max_in_flight, env->now);
+	if (err == MAYDAY_E_TOOBIG) {
+		/* The device asks again with its next distress indication. */
+		log_info("cwmp: %s scheduled, %u download(s) in flight: later", s->device,
+			 env->pol->max_in_flight);
+		return;
+	}
+	if (err != MAYDAY_OK) {
 		log_limited(&lim_store, "cwmp: %s: cannot begin an attempt: %s", s->device,
 			    mayday_strerror(err));
 		return;

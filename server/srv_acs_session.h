@@ -33,7 +33,10 @@
  *             larger than min(free, max), when both are announced, is a
  *             failed attempt (9004) and 204
  *     Download (CommandKey from store_remed_begin, firmware FileType,
- *             URL <base>/bundles/<token>, FileSize) -> DownloadResponse -> 204
+ *             URL <base>/bundles/<token>, FileSize) -> DownloadResponse -> 204,
+ *             unless store_remed_begin found the max_in_flight slots taken
+ *             meanwhile (counted again as it records the attempt, across
+ *             sessions and maydayd nodes): 204, the device stays scheduled
  *   [GetRPCMethods -> GetRPCMethodsResponse (Inform, GetRPCMethods,
  *             TransferComplete), whenever the CPE asks in its turn]
  *   Our requests go in the namespace of the session's Inform; answers echo

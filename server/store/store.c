@@ -447,12 +447,13 @@ enum mayday_err store_remed_in_flight(struct store *st, int64_t since, uint32_t 
 }
 
 enum mayday_err store_remed_begin(struct store *st, const char *device_id,
-				  struct store_remed_attempt *a, int64_t now)
+				  struct store_remed_attempt *a, int64_t since,
+				  uint32_t max_in_flight, int64_t now)
 {
 	if (strnlen(a->token, sizeof(a->token)) == sizeof(a->token) ||
 	    strnlen(a->bundle, sizeof(a->bundle)) == sizeof(a->bundle))
 		return MAYDAY_E_INVALID;
-	return STORE_CALL(st, remed_begin, device_id, a, now);
+	return STORE_CALL(st, remed_begin, device_id, a, since, max_in_flight, now);
 }
 
 enum mayday_err store_remed_fail(struct store *st, const char *device_id, const char *command_key,

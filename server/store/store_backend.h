@@ -65,7 +65,8 @@ struct store_backend {
 					  bool *remediate);
 	enum mayday_err (*remed_in_flight)(struct store *st, int64_t since, uint32_t *n);
 	enum mayday_err (*remed_begin)(struct store *st, const char *device_id,
-				       struct store_remed_attempt *a, int64_t now);
+				       struct store_remed_attempt *a, int64_t since,
+				       uint32_t max_in_flight, int64_t now);
 	enum mayday_err (*remed_fail)(struct store *st, const char *device_id,
 				      const char *command_key, uint32_t fault_code,
 				      const char *detail, uint32_t max_attempts, int64_t now,

@@ -112,9 +112,14 @@ MAYDAY_NODISCARD enum mayday_err store_remed_in_flight(struct store *st, int64_t
  * remediation_scheduled) from a->token, bundle and sizes; fills id,
  * incident_id, attempt and command_key ("rem-<incident>-<attempt>"), and
  * moves the incident to remediation_in_progress. MAYDAY_E_NOTFOUND: no
- * scheduled incident. */
+ * scheduled incident. The download slots: MAYDAY_E_TOOBIG (nothing
+ * written) when max_in_flight attempts started at or after `since` are in
+ * progress already (store_remed_in_flight), counted in the transaction
+ * that records this one, so sessions and maydayd nodes beginning at once
+ * never exceed it (UINT32_MAX: no limit). */
 MAYDAY_NODISCARD enum mayday_err store_remed_begin(struct store *st, const char *device_id,
-						   struct store_remed_attempt *a, int64_t now);
+						   struct store_remed_attempt *a, int64_t since,
+						   uint32_t max_in_flight, int64_t now);
 /* A failed attempt: the in-progress attempt `command_key` of the device
  * (or, with command_key NULL, a new attempt row that never got a Download,
  * e.g. an image too big) becomes "failed" with fault_code and detail; the

@@ -212,10 +212,11 @@ enum mayday_err store_sqlite_remed_in_flight(struct store *st, int64_t since, ui
 }
 
 enum mayday_err store_sqlite_remed_begin(struct store *st, const char *device_id,
-					 struct store_remed_attempt *a, int64_t now)
+					 struct store_remed_attempt *a, int64_t since,
+					 uint32_t max_in_flight, int64_t now)
 {
 	struct store_sqlite *s = store_sqlite_of(st);
-	int64_t incident = 0;
+	int64_t incident = 0, flying = 0;
 	enum store_state state;
 	uint32_t all = 0, failed = 0;
 	enum mayday_err err = store_sqlite_remed_tx(s);
@@ -233,6 +234,15 @@ enum mayday_err store_sqlite_remed_begin(struct store *st, const char *device_id
 		err = err == MAYDAY_OK ? MAYDAY_E_NOTFOUND
 		      : err == MAYDAY_E_NOTFOUND ? MAYDAY_OK : err;
 	}
+	/* The download slots, counted in the IMMEDIATE transaction that
+	 * records the attempt: two sessions pushing at once cannot both take
+	 * the last one. */
+	if (err == MAYDAY_OK)
+		err = scalar(s, "SELECT count(*) FROM remediation_attempts"
+			     " WHERE result = 'in_progress' AND started_at >= ?1", "i", &since,
+			     &flying);
+	if (err == MAYDAY_OK && flying >= (int64_t)max_in_flight)
+		err = MAYDAY_E_TOOBIG;
 	if (err == MAYDAY_OK)
 		err = count_attempts(s, incident, &all, &failed);
 	if (err == MAYDAY_OK) {

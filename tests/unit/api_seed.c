@@ -149,7 +149,7 @@ static int seed(struct store *st, EVP_PKEY *key, const char *pem)
 	a.bundle_size = 1000;
 	a.free_space = 5000;
 	a.max_image_size = 4000;
-	CHECK("begin", store_remed_begin(st, "dev-01", &a, t0 + 40));
+	CHECK("begin", store_remed_begin(st, "dev-01", &a, 0, UINT32_MAX, t0 + 40));
 	CHECK("fail", store_remed_fail(st, "dev-01", a.command_key, 9018, "bad image", 3, t0 + 50,
 				       &gave_up));
 	CHECK("pause", store_remed_class_paused(st, "femto-b", 1, t0 + 60, &paused, &newly));

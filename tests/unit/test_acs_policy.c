@@ -256,7 +256,8 @@ static void test_held_back(void **state)
 	snprintf(a.bundle, sizeof(a.bundle), "/b/femto-a.bundle");
 	a.bundle_size = 17;
 	a.free_space = a.max_image_size = 1 << 20;
-	assert_int_equal(store_remed_begin(t->fx.st, "hnb-1", &a, 1700000550), MAYDAY_OK);
+	assert_int_equal(store_remed_begin(t->fx.st, "hnb-1", &a, 0, UINT32_MAX, 1700000550),
+			 MAYDAY_OK);
 	/* one download in flight: hnb-2 waits, though scheduled */
 	deliver(t, t->dev, "hnb-2", 1, &ack);
 	assert_int_equal(ack.status, MAYDAY_ACK_STORED);

@@ -260,7 +260,8 @@ static void test_revoked_not_remediated(void **state)
 	assert_int_equal(store_device_revoke(t->fx.st, "hnb-1", OPS, NULL, NOW, &already),
 			 MAYDAY_OK);
 	struct store_remed_attempt a = {.bundle_size = 1};
-	assert_int_equal(store_remed_begin(t->fx.st, "hnb-1", &a, NOW), MAYDAY_E_NOTFOUND);
+	assert_int_equal(store_remed_begin(t->fx.st, "hnb-1", &a, 0, UINT32_MAX, NOW),
+			 MAYDAY_E_NOTFOUND);
 	assert_int_equal(store_remed_approve_by(t->fx.st, "hnb-1", OPS, NOW, &inc, &already),
 			 MAYDAY_E_DENIED);
 	/* and further distress joins nothing */

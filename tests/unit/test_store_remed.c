@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Remediation records (store_remed.h) on a real temporary store: the
- * incident state machine of remediation, attempts, tokens, approvals; the
- * pause of a product class after failures in a row, its resume, and the
- * migration that adds it to a version 3 store. */
+/* Remediation records (store_remed.h) on a real temporary store, SQLite or
+ * (test_store_remed_pg) PostgreSQL: the incident state machine of
+ * remediation, attempts, tokens, download slots, approvals; the pause of a
+ * product class after failures in a row, its resume, and the migration
+ * that adds it to a version 3 store (SQLite's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,7 +80,7 @@ static struct store_remed_attempt begin(struct fx *fx, const char *id, const cha
 	a.bundle_size = 1000;
 	a.free_space = 5000;
 	a.max_image_size = 4000;
-	assert_int_equal(store_remed_begin(fx->st, id, &a, NOW), MAYDAY_OK);
+	assert_int_equal(store_remed_begin(fx->st, id, &a, 0, UINT32_MAX, NOW), MAYDAY_OK);
 	return a;
 }
 
@@ -93,7 +94,8 @@ static void test_outside_batch_refused(void **state)
 	assert_false(yes);
 	/* nothing scheduled: no attempt can begin */
 	struct store_remed_attempt a = {.bundle_size = 1};
-	assert_int_equal(store_remed_begin(fx->st, "hnb-1", &a, NOW), MAYDAY_E_NOTFOUND);
+	assert_int_equal(store_remed_begin(fx->st, "hnb-1", &a, 0, UINT32_MAX, NOW),
+			 MAYDAY_E_NOTFOUND);
 }
 
 static void test_approval(void **state)
@@ -240,6 +242,46 @@ static void test_failures_until_given_up(void **state)
 	assert_int_equal(store_list_incidents(fx->st, "hnb-1", first_incident, &inc), MAYDAY_OK);
 	assert_string_equal(inc.state, "remediation_failed");
 	assert_int_equal(inc.closed_at, 0);
+}
+
+/* max_in_flight is held where the attempt is recorded: with the slots
+ * taken, begin refuses and writes nothing; an attempt that finished, or
+ * one started before the window, holds no slot. */
+static void test_download_slots(void **state)
+{
+	struct fx *fx = *state;
+	struct store_remed_attempt a = {.bundle_size = 1}, b = {.bundle_size = 1};
+	struct store_remed_counts rc;
+	struct store_counts c0, c1;
+	snprintf(a.token, sizeof(a.token), "ta");
+	snprintf(b.token, sizeof(b.token), "tb");
+	distress(fx, "hnb-1", 1, STORE_TRUST_SIGNED);
+	distress(fx, "hnb-2", 1, STORE_TRUST_SIGNED);
+	assert_true(schedule(fx, "hnb-1", false, 3));
+	assert_true(schedule(fx, "hnb-2", false, 3));
+	assert_int_equal(store_remed_begin(fx->st, "hnb-1", &a, NOW - 60, 1, NOW), MAYDAY_OK);
+	assert_int_equal(store_count(fx->st, &c0), MAYDAY_OK);
+	assert_int_equal(store_remed_begin(fx->st, "hnb-2", &b, NOW - 60, 1, NOW),
+			 MAYDAY_E_TOOBIG);
+	assert_int_equal(store_count(fx->st, &c1), MAYDAY_OK);
+	assert_memory_equal(&c0, &c1, sizeof(c0));
+	assert_int_equal(store_count_remed(fx->st, &rc), MAYDAY_OK);
+	assert_int_equal(rc.in_progress, 1);
+	expect_state(fx, "hnb-2", "remediation_scheduled");
+	/* a second slot, or a window that no longer holds hnb-1's attempt */
+	assert_int_equal(store_remed_begin(fx->st, "hnb-2", &b, NOW + 1, 1, NOW + 1), MAYDAY_OK);
+	expect_state(fx, "hnb-2", "remediation_in_progress");
+	/* both finished: the slots are free again */
+	assert_int_equal(store_remed_recovered(fx->st, "hnb-1", a.command_key, NOW + 2), MAYDAY_OK);
+	bool gave_up = true;
+	assert_int_equal(store_remed_fail(fx->st, "hnb-2", b.command_key, 9010, "x", 3, NOW + 2,
+					  &gave_up), MAYDAY_OK);
+	uint32_t n = 9;
+	assert_int_equal(store_remed_in_flight(fx->st, 0, &n), MAYDAY_OK);
+	assert_int_equal(n, 0);
+	assert_true(schedule(fx, "hnb-2", false, 3));
+	assert_int_equal(store_remed_begin(fx->st, "hnb-2", &b, 0, 1, NOW + 3), MAYDAY_OK);
+	assert_int_equal(b.attempt, 2);
 }
 
 /* ---- the pause of a product class ---------------------------------------- */
@@ -441,16 +483,19 @@ static void test_class_resume(void **state)
 	assert_string_equal(f.device[1], "hnb-3");
 	assert_false(class_of(fx, "femto-b").paused);
 
-	/* the class history is append-only */
-	char path[400];
-	sqlite3 *db = NULL;
-	snprintf(path, sizeof(path), "%s/hems.db", fx->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM remediation_class_events", NULL, NULL,
-					  NULL), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "UPDATE remediation_class_events"
-					  " SET kind = 'resumed'", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	/* the class history is append-only (on PostgreSQL: test_store_postgresql) */
+	if (!fx_is_pg()) {
+		char path[400];
+		sqlite3 *db = NULL;
+		snprintf(path, sizeof(path), "%s/hems.db", fx->dir);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_not_equal(sqlite3_exec(db, "DELETE FROM remediation_class_events", NULL,
+						  NULL, NULL), SQLITE_OK);
+		assert_int_not_equal(sqlite3_exec(db, "UPDATE remediation_class_events"
+						  " SET kind = 'resumed'", NULL, NULL, NULL),
+				     SQLITE_OK);
+		sqlite3_close(db);
+	}
 	assert_true(paused(fx, "femto-a", 2, NOW + 13, NULL));
 }
 
@@ -459,6 +504,7 @@ static void test_class_resume(void **state)
  * and its history counts toward the pause. */
 static void test_migrate_v3(void **state)
 {
+	FX_SQLITE_ONLY();
 	struct fx *fx = *state;
 	char path[400];
 	sqlite3 *db = NULL;
@@ -523,6 +569,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_last_indication_unverified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_until_given_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_download_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class_pause_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v3, setup, teardown),
