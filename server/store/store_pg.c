@@ -23,6 +23,7 @@
 
 #include "mayday/keys.h"
 #include "store_pg.h"
+#include "store_pg_remed.h"
 
 /* SQLSTATE class 23: integrity constraint violation. */
 static bool constraint_violation(const PGresult *r)
@@ -386,6 +387,21 @@ const struct store_backend store_pg_backend = {
 	.list_incidents = store_pg_query_incidents,
 	.list_indications = store_pg_query_indications,
 	.count = pg_count,
+	.count_remed = store_pg_count_remed,
+	.remed_status = store_pg_remed_status,
+	.remed_approve = store_pg_remed_approve,
+	.remed_schedule = store_pg_remed_schedule,
+	.remed_in_flight = store_pg_remed_in_flight,
+	.remed_begin = store_pg_remed_begin,
+	.remed_fail = store_pg_remed_fail,
+	.remed_installed = store_pg_remed_installed,
+	.remed_recovered = store_pg_remed_recovered,
+	.remed_take_token = store_pg_remed_take_token,
+	.remed_list = store_pg_remed_list,
+	.remed_class_paused = store_pg_remed_class_paused,
+	.remed_class_resume = store_pg_remed_class_resume,
+	.remed_classes = store_pg_remed_classes,
+	.remed_class_failures = store_pg_remed_class_failures,
 	.seen = store_pg_seen,
 	.silence_sweep = store_pg_silence_sweep,
 	.count_states = store_pg_count_states,

@@ -92,7 +92,10 @@ if(MAYDAY_HAVE_POSTGRESQL)
            COMMAND ${PROJECT_SOURCE_DIR}/tests/integration/pg_harness.sh stop ${MAYDAY_PG_STATE})
   set_tests_properties(pg_server_stop PROPERTIES FIXTURES_CLEANUP pg_server LABELS unit
                        TIMEOUT 120)
-  foreach(t test_store_postgresql)
+  # test_store_remed_nodes: remediation's rules across nodes (several
+  # handles on one database at once): download slots, class pause and
+  # resume, one-time bundle tokens.
+  foreach(t test_store_postgresql test_store_remed_nodes)
     add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c
                    ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
     target_link_libraries(${t} PRIVATE mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3
@@ -118,7 +121,7 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
   # itself skip there: FX_SQLITE_ONLY). More join as the backend grows
   # (docs/postgresql-backend-status.md).
-  foreach(t test_store test_store_ingest test_store_psk test_store_silence)
+  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed)
     add_test(NAME ${t}_pg COMMAND ${t})
     set_tests_properties(${t}_pg PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
                          FIXTURES_REQUIRED pg_server

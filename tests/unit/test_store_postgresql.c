@@ -23,6 +23,8 @@
 #include "store.h"
 #include "store_ingest.h"
 #include "store_query.h"
+#include "store_acs.h"
+#include "store_events.h"
 #include "store_remed.h"
 #include "test_store_fixture.h"
 #include "test_store_pg_fixture.h"
@@ -236,14 +238,13 @@ static void test_unwritten_calls_refused(void **state)
 {
 	struct t *t = *state;
 	char why[2048];
-	struct store_remed_status rs;
-	struct store_remed_counts rc;
+	struct store_event ev;
 	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
-	assert_int_equal(store_remed_status(t->st, "dev-1", &rs), MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(store_acs_note(t->st, "dev-1", 1, "x"), MAYDAY_E_UNSUPPORTED);
 	assert_string_equal(store_errmsg(t->st),
-			    "the postgresql store backend does not implement remed_status yet");
-	assert_int_equal(store_count_remed(t->st, &rc), MAYDAY_E_UNSUPPORTED);
-	assert_non_null(strstr(store_errmsg(t->st), "count_remed"));
+			    "the postgresql store backend does not implement acs_note yet");
+	assert_int_equal(store_events_after(t->st, 0, &ev), MAYDAY_E_UNSUPPORTED);
+	assert_non_null(strstr(store_errmsg(t->st), "events_after"));
 	/* A call that is there clears the words. */
 	struct store_counts n;
 	assert_int_equal(store_count(t->st, &n), MAYDAY_OK);
@@ -255,7 +256,8 @@ static void test_unwritten_calls_refused(void **state)
 	assert_null(t->st);
 	assert_non_null(strstr(why, "does not implement yet"));
 	assert_non_null(strstr(why, "calls maydayd needs"));
-	assert_non_null(strstr(why, "remed_status"));
+	assert_non_null(strstr(why, "acs_note"));
+	assert_null(strstr(why, "remed_status"));  /* written */
 	assert_null(strstr(why, "ingest_put"));  /* written */
 	assert_null(strstr(why, "device_key"));
 }

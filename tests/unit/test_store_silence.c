@@ -314,7 +314,6 @@ static void test_back(void **state)
  * device whose remediation was scheduled is scheduled again. */
 static void test_back_to_remediation(void **state)
 {
-	FX_PG_NOT_YET();   /* store_remed_schedule */
 	struct fx *fx = *state;
 	struct store_silent_row rows[16];
 	struct store_seen_out o;
