@@ -205,10 +205,19 @@ static enum mayday_err new_message(struct run *r)
 	return MAYDAY_OK;
 }
 
+/* A pause of `base` ms plus up to an eighth more, drawn at random: devices
+ * told to wait the same time by one busy H(e)MS come back spread out. */
+static uint64_t jittered(uint64_t base)
+{
+	return base + random_u64() % (base / 8 + 1);
+}
+
 /* A server's request to wait; false if that is past the deadline. */
 static bool postpone(struct run *r, uint32_t seconds, uint64_t now)
 {
-	uint64_t at = now + (uint64_t)seconds * 1000;
+	/* Jittered: a storm's devices told "busy" together do not all come
+	 * back in the same second. */
+	uint64_t at = now + jittered((uint64_t)seconds * 1000);
 
 	r->st->retry_after++;
 	r->answered = 1;
@@ -556,13 +565,6 @@ static int acked(struct run *r)
 		return 0;
 	close_tx(r);
 	return r->s->on_acked(r->s->on_acked_ctx, &r->st->ack);
-}
-
-/* A pause of `base` ms plus up to an eighth more, drawn at random: devices
- * told to wait the same time by one busy H(e)MS come back spread out. */
-static uint64_t jittered(uint64_t base)
-{
-	return base + random_u64() % (base / 8 + 1);
 }
 
 /* What the acknowledged announcement's decision asks before the next one:

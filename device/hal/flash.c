@@ -17,7 +17,8 @@
  *   a partition it does not use.
  * - Reads are bounded by the caller's capacity and accept regular files only.
  * - Every public call first asks the backend whether the device has power,
- *   so after a simulated power cut nothing at all is touched.
+ *   so after a simulated power cut nothing at all is changed (a flush the
+ *   flusher started before the cut may still finish: it changes nothing).
  * - The DCF partition is write-protected unless the handle was opened for
  *   provisioning: every change there (replace, writer, remove, and the sweep
  *   of its temporaries) is refused before the backend is asked to touch it.
@@ -632,7 +633,7 @@ static void flush_ahead(struct hal_flash_writer *w)
 
 	if (f->flusher == NULL && flash_flusher_new(f->ops->datasync, &f->flusher) != MAYDAY_OK)
 		return;
-	flash_flusher_offer(f->flusher, w->fd);
+	flash_flusher_offer(f->flusher, w->dirfd, w->tmp);
 }
 
 enum mayday_err hal_flash_writer_write(struct hal_flash_writer *w, const void *data, size_t len)

@@ -52,11 +52,12 @@ struct hal_flash_ops {
 	 * fsync all the same. Failures are ignored (the fsync reports them). */
 	void (*writeback)(struct hal_flash *f, int fd, uint64_t off, uint64_t len);
 	/* Makes fd's data durable (fdatasync): the flusher's primitive
-	 * (flash_flusher.h). Runs on the flusher's thread, so it takes no handle
-	 * and touches no handle state; not counted and not refused after a
-	 * simulated power cut, as it changes nothing anyone can read: it only
-	 * ever flushes a temporary that no name shows yet. Failures are ignored
-	 * (the commit's fsync reports them). */
+	 * (flash_flusher.h), on the flusher's own descriptor of a writer's
+	 * file. Runs on the flusher's thread, so it takes no handle and touches
+	 * no handle state; not counted and not refused after a simulated power
+	 * cut, as it changes nothing anyone can read. Failures are ignored: the
+	 * flusher's descriptor is its own open file, so a write-back error is
+	 * still reported to the writer's, at the commit's fsync. */
 	void (*datasync)(int fd);
 };
 

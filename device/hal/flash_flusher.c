@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The flash HAL's background flusher (contract in flash_flusher.h): one
- * thread, one slot. The slot holds a duplicate of the offered fd until the
- * thread has flushed and closed it.
+ * thread, one slot. The slot holds the flusher's own descriptor of the
+ * offered file until the thread has flushed and closed it.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,7 +21,7 @@ struct flash_flusher {
 	bool failed;     /* it could not be started: offers do nothing */
 	bool stopping;
 	bool busy;       /* a flush is pending or running */
-	int fd;          /* the pending flush's duplicate, -1 if none */
+	int fd;          /* the pending flush's descriptor (the flusher's own), -1 if none */
 };
 
 static void *flusher_main(void *arg)
@@ -32,8 +32,8 @@ static void *flusher_main(void *arg)
 	for (;;) {
 		while (fl->fd < 0 && !fl->stopping)
 			pthread_cond_wait(&fl->cv, &fl->mu);
-		if (fl->fd < 0)
-			break;
+		if (fl->stopping)
+			break; /* a pending flush is dropped by flash_flusher_free */
 		int fd = fl->fd;
 
 		fl->fd = -1;
@@ -69,9 +69,9 @@ enum mayday_err flash_flusher_new(flash_flusher_sync_fn datasync, struct flash_f
 	return MAYDAY_OK;
 }
 
-void flash_flusher_offer(struct flash_flusher *fl, int fd)
+void flash_flusher_offer(struct flash_flusher *fl, int dirfd, const char *name)
 {
-	int dup_fd;
+	int own;
 
 	pthread_mutex_lock(&fl->mu);
 	if (fl->busy || fl->failed) {
@@ -86,9 +86,9 @@ void flash_flusher_offer(struct flash_flusher *fl, int fd)
 		}
 		fl->started = true;
 	}
-	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dup_fd >= 0) {
-		fl->fd = dup_fd;
+	own = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (own >= 0) {
+		fl->fd = own;
 		fl->busy = true;
 		pthread_cond_signal(&fl->cv);
 	}

@@ -167,8 +167,8 @@ int main(int argc, char **argv)
 	int code = EXIT_REFUSED;
 
 	log_init("mayday-install", 0);
-	/* Only SHA-256 is used: nothing from the host's openssl.cnf, no error
-	 * strings (as mayday-boot, boot_main.c says why). */
+	/* SHA-256 and the manifest's ECDSA verify need nothing from the host's
+	 * openssl.cnf, nor error strings (as mayday-boot, boot_main.c says why). */
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
 				NULL) != 1) {
 		log_warnx("OpenSSL initialisation failed");

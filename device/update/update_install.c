@@ -9,8 +9,9 @@
  * it can never verify anyway).
  *
  * The payloads are read and hashed by the pipe's thread (update_pipe.h)
- * while this thread writes the blocks read before: every flash operation is
- * still made here, by this thread, in the order of a block-by-block copy --
+ * while this thread writes the blocks read before: every counted flash
+ * operation is still made here, by this thread, in the order of a
+ * block-by-block copy (the HAL's flusher only flushes ahead, flash.h) --
  * except that the components are made durable and named together after the
  * last one is written (commit_components), not each before the next starts.
  */

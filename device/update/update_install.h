@@ -16,7 +16,7 @@
  *   3. each payload streams into its component through a HAL writer; it is
  *      read and hashed on a second thread while the block before is written
  *      (update_pipe.h: the read callback is then called from that thread,
- *      one call at a time; every flash operation stays on the caller's);
+ *      one call at a time; every counted flash operation stays on the caller's);
  *      it is kept for commit only when size and digest match its TRV;
  *   4. exactly the announced bytes, nothing after: then every component is
  *      made durable and only then named (hal_flash_writers_commit, so one

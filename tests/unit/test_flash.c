@@ -675,6 +675,33 @@ static void test_writers_commit(void **state)
 	assert_int_equal(count_entries(fx, HAL_PART_SLOT_B, ".tmp-"), 0);
 	assert_int_equal(hal_flash_writers_commit(w, 0), MAYDAY_OK);
 
+	/* A rename that fails (a non-empty directory holds the second name):
+	 * the commit fails, the first file is named and whole, no temporary is
+	 * left behind. */
+	{
+		char path[PATH_MAX];
+
+		fmt(path, sizeof(path), "%s/%s/b", fx->dir, HAL_PART_RUN);
+		assert_int_equal(mkdir(path, 0700), 0);
+		put_host_file(fx, HAL_PART_RUN, "b/keep", "k");
+		for (size_t i = 0; i < 3; i++) {
+			assert_int_equal(hal_flash_writer_open(fx->f, HAL_PART_RUN, names[i], &w[i]),
+					 MAYDAY_OK);
+			assert_int_equal(hal_flash_writer_write(w[i], names[i], 1), MAYDAY_OK);
+		}
+		assert_int_not_equal(hal_flash_writers_commit(w, 3), MAYDAY_OK);
+		assert_int_equal(hal_flash_read(fx->f, HAL_PART_RUN, "a", buf, sizeof(buf), &len),
+				 MAYDAY_OK);
+		assert_int_equal(len, 1);
+		assert_int_equal(count_entries(fx, HAL_PART_RUN, ".tmp-"), 0);
+		assert_int_equal(count_entries(fx, HAL_PART_RUN, NULL), 2); /* "a" and the directory */
+		fmt(path, sizeof(path), "%s/%s/b/keep", fx->dir, HAL_PART_RUN);
+		assert_int_equal(unlink(path), 0);
+		fmt(path, sizeof(path), "%s/%s/b", fx->dir, HAL_PART_RUN);
+		assert_int_equal(rmdir(path), 0);
+		assert_int_equal(hal_flash_remove(fx->f, HAL_PART_RUN, "a"), MAYDAY_OK);
+	}
+
 	assert_int_equal(hal_flash_writer_open(fx->f, HAL_PART_RUN, "x", &w[0]), MAYDAY_OK);
 	assert_int_equal(hal_flash_writer_open(fx->f, HAL_PART_STATE, "y", &w[1]), MAYDAY_OK);
 	assert_int_equal(hal_flash_writers_commit(w, 2), MAYDAY_E_INVALID);

@@ -244,6 +244,7 @@ static void cut_everywhere(const struct fixture *fx, replace_fn replace, uint64_
 		hal_flash_close(f);
 
 		which = old_or_new(fx, HAL_PART_SLOT_A, "comp");
+		assert_int_equal(count_entries(fx, HAL_PART_SLOT_A), 1); /* nothing beside it */
 		/* Before the rename the old file stands, from it on the new one. */
 		assert_int_equal(which, n >= first_new ? 1 : 0);
 		seen[which]++;
