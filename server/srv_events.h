@@ -3,8 +3,9 @@
  * Event delivery (issue 13 point 3, docs/operations.md "Events"): a thread
  * of maydayd, on its own store handle, that hands the store's outbox
  * (store_events.h) to each configured consumer -- up to
- * SRV_EVENTS_WEBHOOKS_MAX webhooks and syslog -- in event id order, moving
- * that consumer's cursor only once the event is delivered. A webhook gets
+ * SRV_EVENTS_WEBHOOKS_MAX webhooks and syslog -- in the outbox's order
+ * (store_events.h: id order on SQLite), moving that consumer's cursor only
+ * once the event is delivered. A webhook gets
  * one HTTP POST per event: the event's JSON document as the body,
  * X-Mayday-Event-Id (the id, for the receiver to drop duplicates) and
  * X-Mayday-Signature: sha256=<hex HMAC-SHA256 of the body under the key in

@@ -105,7 +105,8 @@ MAYDAY_NODISCARD enum mayday_err store_get_indication(struct store *st, int64_t 
 /* The fleet anomalies recorded, newest first, at most `limit` (1..1001). */
 MAYDAY_NODISCARD enum mayday_err store_anomalies_list(struct store *st, unsigned limit,
 						      store_anomaly_cb cb, void *ctx);
-/* Events with id > after_id, oldest first, at most `limit` (1..1001);
+/* The events after event `after_id` (0: from the first) in the outbox's
+ * order (store_events.h: by id on SQLite), at most `limit` (1..1001);
  * reading moves no consumer's cursor. */
 MAYDAY_NODISCARD enum mayday_err store_events_page(struct store *st, int64_t after_id,
 						   unsigned limit, store_event_doc_cb cb, void *ctx);

@@ -405,5 +405,10 @@ const struct store_backend store_pg_backend = {
 	.seen = store_pg_seen,
 	.silence_sweep = store_pg_silence_sweep,
 	.count_states = store_pg_count_states,
+	.events_page = store_pg_events_page,
+	.events_next = store_pg_events_next,
+	.events_ack = store_pg_events_ack,
+	.events_after = store_pg_events_after,
+	.events_context = store_pg_events_context,
 	.errmsg = pg_errmsg,
 };

@@ -135,6 +135,16 @@ enum mayday_err store_pg_psk_set_kek(struct store *st, const uint8_t *kek);
 enum mayday_err store_pg_psk_advance(struct store_pg *p, const uint8_t *kid, size_t kid_len,
 				     const char *device_id, uint64_t counter);
 
+/* The events outbox and its API page (store_pg_events.c). */
+enum mayday_err store_pg_events_next(struct store *st, const char *consumer,
+				     struct store_event *out);
+enum mayday_err store_pg_events_after(struct store *st, int64_t after, struct store_event *out);
+enum mayday_err store_pg_events_ack(struct store *st, const char *consumer, int64_t id);
+enum mayday_err store_pg_events_context(struct store *st, const char *device_id,
+					int64_t incident_id, struct store_event_context *out);
+enum mayday_err store_pg_events_page(struct store *st, int64_t after_id, unsigned limit,
+				     store_event_doc_cb cb, void *ctx);
+
 /* Printable ASCII without spaces, 1..max bytes: IDs end up in logs. */
 bool store_pg_id_ok(const char *id, size_t max);
 

@@ -5,7 +5,10 @@
  * this file only reads them past a consumer's cursor (or past an id, for a
  * consumer reading a batch) and moves the cursor, and reads the context a
  * VES fault needs (the incident's reason and first failed component),
- * which the events' documents do not carry.
+ * which the events' documents do not carry. The outbox's order is the
+ * ids': one writer at a time commits, so ids are drawn in commit order and
+ * no event commits behind one already read (several PostgreSQL nodes need
+ * more: store_pg_events.c).
  */
 #include <string.h>
 
@@ -101,8 +104,15 @@ enum mayday_err store_sqlite_events_ack(struct store *st, const char *consumer, 
 	struct store_sqlite *s = store_sqlite_of(st);
 	if (s->in_batch)
 		return MAYDAY_E_INVALID;
-	return store_sqlite_exec(s, "INSERT INTO event_cursors (endpoint, delivered_up_to)"
-		" VALUES (?1, ?2) ON CONFLICT (endpoint) DO UPDATE"
+	/* Only to an event's id, as on PostgreSQL, where an id no event has
+	 * has no place in the order (store_pg_events.c). An UPSERT that keeps
+	 * the higher id still counts one change. */
+	enum mayday_err err = store_sqlite_exec(s, "INSERT INTO event_cursors"
+		" (endpoint, delivered_up_to) SELECT ?1, id FROM events WHERE id = ?2"
+		" ON CONFLICT (endpoint) DO UPDATE"
 		" SET delivered_up_to = max(delivered_up_to, excluded.delivered_up_to)",
 		"ti", consumer, id);
+	if (err == MAYDAY_OK && sqlite3_changes(s->db) == 0)
+		err = MAYDAY_E_NOTFOUND;
+	return err;
 }

@@ -121,7 +121,7 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
   # itself skip there: FX_SQLITE_ONLY). More join as the backend grows
   # (docs/postgresql-backend-status.md).
-  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed)
+  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed test_store_events)
     add_test(NAME ${t}_pg COMMAND ${t})
     set_tests_properties(${t}_pg PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
                          FIXTURES_REQUIRED pg_server
