@@ -302,6 +302,21 @@ int sim_storm(const struct sim_opts *o, struct sim_fleet *f, EVP_PKEY *hems)
 	uint64_t now = t0;
 	while (t.acked + t.refused < D && now < bound) {
 		now = sim_now_ns();
+		/* Answers first, as the DCF reads what arrived before its next send
+		 * is due: a busy answer already here holds that send back. */
+		int wait_ms = 0;
+		if (h.n > 0 && h.e[0].at > now) {
+			uint64_t gap = (h.e[0].at - now) / 1000000u;
+			wait_ms = gap > 10 ? 10 : (int)gap;
+		} else if (h.n == 0) {
+			wait_ms = 10;
+		}
+		if (poll(pfd, (nfds_t)nfd, wait_ms) > 0) {
+			for (size_t i = 0; i < nfd; i++)
+				if (pfd[i].revents & (POLLIN | POLLERR))
+					drain(o, f, dv, res, arena, hems, &t, &seed, fds[i]);
+		}
+		now = sim_now_ns();
 		for (int k = 0; k < SEND_BATCH && h.n > 0 && h.e[0].at <= now; k++) {
 			struct heap_ent e = heap_pop(&h);
 			struct storm_dev *d = &dv[e.dev];
@@ -336,18 +351,6 @@ int sim_storm(const struct sim_opts *o, struct sim_fleet *f, EVP_PKEY *hems)
 			if (d->due_ns < d->not_before_ns)
 				d->due_ns = d->not_before_ns;
 			heap_push(&h, d->due_ns, e.dev);
-		}
-		int wait_ms = 0;
-		if (h.n > 0 && h.e[0].at > now) {
-			uint64_t gap = (h.e[0].at - now) / 1000000u;
-			wait_ms = gap > 10 ? 10 : (int)gap;
-		} else if (h.n == 0) {
-			wait_ms = 10;
-		}
-		if (poll(pfd, (nfds_t)nfd, wait_ms) > 0) {
-			for (size_t i = 0; i < nfd; i++)
-				if (pfd[i].revents & (POLLIN | POLLERR))
-					drain(o, f, dv, res, arena, hems, &t, &seed, fds[i]);
 		}
 		if (now >= next_progress) {
 			fprintf(stderr, "mayday-sim: storm: %.0f s: powered_on=%zu acked=%zu sends=%zu "
