@@ -111,7 +111,7 @@ openssl pkey -in "$work/hems.key" -pubout -out "$work/hems.pub"
 # the daemon as shipped. Sets ports (comma-separated), in node order.
 ports=
 start_node() {  # N
-  local n=$1 port= pid
+  local n=$1 port='' pid
   cat > "$work/maydayd-$n.conf" <<CONF
 [server]
 db = $store_uri
@@ -172,7 +172,7 @@ rmean=$(field retries_mean); rmax=$(field retries_max); once=$(field stored_once
 dups=$(field duplicates); missing=$(field missing)
 
 # The store's own batched insert rate, same run (one node's store).
-base_name= base=
+base_name='' base=''
 if [ "$backend" = sqlite ]; then
   base_name="SQLite batched insert ceiling (batch 256), rows/s"
   "$sim" --method sqlite --db "$work/ceiling.db" --count 30000 --batch 256 --duration 30 \
