@@ -33,6 +33,8 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$here/api_reads.sh" "$build"
 "$here/key_load.sh" "$build"
 "$here/ack_batch.sh" "$build"
+"$here/storm.sh" "$build"
+echo "== storm on PostgreSQL (bench/storm.sh BUILD postgresql://... NODES): not measured yet -- maydayd refuses postgresql:// until the PostgreSQL backend is complete"
 echo "== IPsec ingest: not measured (the SeGW tunnel runs user-space ESP, kernel-libipsec; its rate would be strongSwan's, not maydayd's)"
 
 # ---- the results document ----------------------------------------------------

@@ -18,7 +18,7 @@ target_link_libraries(srv_slowloris PRIVATE OpenSSL::SSL)
 
 set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk daemon ctl_load privs metrics badsig
                      slowloris secrets ctl replay reload silence claims events fleet ves writer
-                     api-auth api-openapi ackbatch http-loops)
+                     api-auth api-openapi ackbatch http-loops storm)
 # http-loops: [server] http_threads = 2, both loops serve and share the caps.
 # api-auth, api-openapi: the REST API over maydayd's listeners (test_server_api_auth.sh:
 # the script's name has _ where the test's has -).
@@ -29,6 +29,9 @@ foreach(t ${MAYDAY_SERVER_IT})
   set_tests_properties(integration-server-${t} PROPERTIES LABELS integration TIMEOUT 300
                        SKIP_RETURN_CODE 77)
 endforeach()
+# storm: 200 devices in distress against a held-still maydayd, then
+# bench/storm.sh at that scale; generous bounds for a loaded machine.
+set_tests_properties(integration-server-storm PROPERTIES TIMEOUT 900)
 
 # The ACS (POST /cwmp, GET /bundles/TOKEN) with curl as the CPE; acs_itool
 # makes and reads the envelopes.

@@ -15,6 +15,16 @@
  *   oversized  a signed indication padded past MAYDAY_INDICATION_MAX (no ack)
  *   bitflip    one bit flipped in every byte of a signed indication; must
  *              never be acked as STORED (unverified records may be, by design)
+ *   storm      --devices N enrolled (default 100,000), --distressed D of them
+ *              (default 10%) power on in distress at random over --duration
+ *              S (default 60) and each behaves as mayday-dcf over plain UDP
+ *              (backoff with full jitter, signed busy answers honoured);
+ *              ends when all are acknowledged or --bound S (default 600)
+ *              passed; prints acknowledged/s, power-on-to-ack percentiles,
+ *              retries per device, lost, and checks the store (--db) holds
+ *              every acknowledged indication exactly once. --port may list
+ *              up to 8 nodes (P1,P2,...): devices are spread over them.
+ *              Loopback only; hard bounds in sim.h (SIM_STORM_*).
  * The devices are enrolled into --db first unless --no-enrol is given (then
  * good runs expect STORED_UNVERIFIED).
  *
@@ -53,7 +63,7 @@ static void usage(FILE *to)
 		"usage: mayday-sim --port P --hems-pub FILE --db sqlite:PATH [options]\n"
 		"       mayday-sim --help | --version\n"
 		"  --host ADDR        server address (default 127.0.0.1; numeric)\n"
-		"  --mode M           good|replay|truncated|oversized|bitflip (default good)\n"
+		"  --mode M           good|replay|truncated|oversized|bitflip|storm (default good)\n"
 		"  --devices N        simulated devices (default 100)\n"
 		"  --count N          indications to send at most (default 1000)\n"
 		"  --duration S       stop sending new ones after S seconds (default 10)\n"
@@ -74,7 +84,14 @@ static void usage(FILE *to)
 		"  --conns N          tls/http: concurrent connections (default 32)\n"
 		"  --per-conn N       http: requests per connection (default 1)\n"
 		"  --baseline         tls/http: count any 200 (a server that is not maydayd)\n"
-		"  --batch N          sqlite: rows per transaction (default 256)\n");
+		"  --batch N          sqlite: rows per transaction (default 256)\n"
+		"  storm mode (--mode storm; --port P[,P...] one port per node):\n"
+		"  --distressed D     devices in distress (default devices / 10)\n"
+		"  --bound S          end the storm S s after it began at the latest (default 600)\n"
+		"  --initial-ms N --max-ms N --wait-max-s N   the DCF's [retry] (200, 300000, 3600);\n"
+		"                     --timeout-ms is its attempt_timeout_ms (500)\n"
+		"  --sockets N        UDP sockets (source ports) per node (default 16)\n"
+		"  --seed N           the schedule's and the jitter's seed (default 1)\n");
 }
 
 static int parse_server(const char *host, const char *port, struct sim_opts *o)
@@ -98,6 +115,36 @@ static int parse_server(const char *host, const char *port, struct sim_opts *o)
 		return -1;
 	}
 	return 0;
+}
+
+/* "P" or "P1,P2,...": one address per port, all on `host`. */
+static int parse_servers(const char *host, const char *ports, struct sim_opts *o)
+{
+	char buf[128], *save = NULL;
+	if (strlen(ports) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", ports);
+	o->n_servers = 0;
+	for (char *p = strtok_r(buf, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+		if (o->n_servers == SIM_NODES_MAX || parse_server(host, p, o) != 0)
+			return -1;
+		o->servers[o->n_servers] = o->server;
+		o->server_lens[o->n_servers++] = o->server_len;
+	}
+	if (o->n_servers == 0)
+		return -1;
+	o->server = o->servers[0];
+	o->server_len = o->server_lens[0];
+	return 0;
+}
+
+/* The storm is a load on this machine's own daemon, never on a network. */
+static int loopback(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+	return a->ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
 }
 
 static size_t count_status(const struct sim_fleet *f, const struct sim_result *r, uint32_t st)
@@ -258,6 +305,61 @@ out:
 	return rc;
 }
 
+/* --mode storm: its own checks, fleet and run (sim_storm*.c). */
+static int main_storm(struct sim_opts *o, const char *host, const char *port, bool devices_set,
+		      bool duration_set, uint32_t claims, uint32_t ack_forms)
+{
+	struct sim_fleet f;
+	EVP_PKEY *hems = NULL;
+	int rc = 1;
+	if (!devices_set)
+		o->devices = 100000;
+	if (!duration_set)
+		o->duration = 60;
+	if (o->distressed == 0)
+		o->distressed = o->devices / 10 ? o->devices / 10 : 1;
+	if (strcmp(o->method, "udp") != 0 || port == NULL || o->hems_pub == NULL ||
+	    o->db == NULL || !o->enrol || o->devices == 0 ||
+	    o->devices > SIM_STORM_DEVICES_MAX || o->distressed > o->devices ||
+	    o->distressed > SIM_STORM_DISTRESS_MAX || !(o->duration >= 0) ||
+	    o->duration > SIM_STORM_RAMP_MAX || !(o->bound > o->duration) ||
+	    o->bound > SIM_STORM_BOUND_MAX || o->timeout_ms == 0 || o->timeout_ms > 60000 ||
+	    o->initial_ms == 0 || o->max_ms < o->initial_ms || o->max_ms > 3600000 ||
+	    o->wait_max_s == 0 || o->wait_max_s > 86400 || o->sockets == 0 ||
+	    o->sockets > SIM_STORM_SOCKETS_MAX || o->prefix[0] == '\0' ||
+	    parse_servers(host, port, o) != 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (!loopback(&o->server)) {
+		fprintf(stderr, "mayday-sim: storm: %s is not a loopback address\n", host);
+		return 2;
+	}
+	if (mayday_key_load_public(o->hems_pub, &hems) != MAYDAY_OK) {
+		fprintf(stderr, "mayday-sim: %s: not a P-256 public key\n", o->hems_pub);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	uint64_t t0 = sim_now_ns();
+	if (sim_storm_fleet(&f, o) != 0)
+		goto out;
+	uint64_t t1 = sim_now_ns();
+	f.claims = claims;
+	f.ack_forms = ack_forms;
+	f.transport = MAYDAY_TRANSPORT_PLAIN_UDP;
+	if (sim_fleet_sign(&f, o->distressed, 0, o->threads) != 0)
+		goto out;
+	uint64_t t2 = sim_now_ns();
+	fprintf(stderr, "mayday-sim: storm: %u devices made and enrolled in %.2f s, %zu "
+		"indications signed in %.2f s\n", o->devices, (double)(t1 - t0) / 1e9, f.n_msg,
+		(double)(t2 - t1) / 1e9);
+	rc = sim_storm(o, &f, hems);
+out:
+	sim_fleet_free(&f);
+	EVP_PKEY_free(hems);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -277,12 +379,18 @@ int main(int argc, char **argv)
 		{"batch", required_argument, NULL, 'b'}, {"psk-kek", required_argument, NULL, 'E'},
 		{"version", no_argument, NULL, 'V'}, {"claims", required_argument, NULL, 'A'},
 		{"single-acks", no_argument, NULL, 'S'},
+		{"distressed", required_argument, NULL, 'D'}, {"bound", required_argument, NULL, 'U'},
+		{"initial-ms", required_argument, NULL, 'I'}, {"max-ms", required_argument, NULL, 'X'},
+		{"wait-max-s", required_argument, NULL, 'W'},
+		{"sockets", required_argument, NULL, 'O'}, {"seed", required_argument, NULL, 'Z'},
 		{NULL, 0, NULL, 0},
 	};
 	struct sim_opts o = {.mode = "good", .devices = 100, .count = 1000, .duration = 10,
 			     .window = 256, .timeout_ms = 500, .retries = 10, .threads = 2,
 			     .linger_ms = 1000, .enrol = true, .method = "udp", .conns = 32,
-			     .per_conn = 1};
+			     .per_conn = 1, .bound = 600, .initial_ms = 200, .max_ms = 300000,
+			     .wait_max_s = 3600, .sockets = 16, .seed = 1};
+	bool devices_set = false, duration_set = false;
 	uint32_t batch = 256;
 	uint32_t claims = MAYDAY_CLAIMS_MAYDAY1;
 	uint32_t ack_forms = MAYDAY_ACK_FORM_BATCH;
@@ -298,9 +406,9 @@ int main(int argc, char **argv)
 		case 'k': o.hems_pub = optarg; break;
 		case 'd': o.db = optarg; break;
 		case 'm': o.mode = optarg; break;
-		case 'n': o.devices = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'n': o.devices = (uint32_t)strtoul(optarg, NULL, 10); devices_set = true; break;
 		case 'c': o.count = strtoull(optarg, NULL, 10); break;
-		case 't': o.duration = strtod(optarg, NULL); break;
+		case 't': o.duration = strtod(optarg, NULL); duration_set = true; break;
 		case 'w': o.window = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'T': o.timeout_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'r': o.retries = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -318,6 +426,13 @@ int main(int argc, char **argv)
 		case 'b': batch = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'E': o.psk_kek = optarg; break;
 		case 'S': ack_forms = 0; break;
+		case 'D': o.distressed = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'U': o.bound = strtod(optarg, NULL); break;
+		case 'I': o.initial_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'X': o.max_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'W': o.wait_max_s = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'O': o.sockets = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'Z': o.seed = strtoull(optarg, NULL, 10); break;
 		case 'A':
 			if (strcmp(optarg, "eat") == 0)
 				claims = MAYDAY_CLAIMS_EAT;
@@ -341,6 +456,8 @@ int main(int argc, char **argv)
 		const char *path = strncmp(o.db, "sqlite:", 7) == 0 ? o.db + 7 : o.db;
 		return sim_sqlite_ceiling(path, o.count, batch, o.duration) == 0 ? 0 : 1;
 	}
+	if (strcmp(o.mode, "storm") == 0)
+		return main_storm(&o, host, port, devices_set, duration_set, claims, ack_forms);
 	bool tls = strcmp(o.method, "tls") == 0, http = strcmp(o.method, "http") == 0;
 	bool psk = strcmp(o.method, "psk") == 0, udp = strcmp(o.method, "udp") == 0;
 	if (tls)

@@ -32,6 +32,15 @@
  * IDs and no kid is about 510 bytes. */
 #define SIM_ACK_SLOT 640
 
+/* Storm mode's hard bounds: whatever the options say, a storm stays a
+ * bounded load on loopback. */
+#define SIM_NODES_MAX          8
+#define SIM_STORM_DEVICES_MAX  1000000u
+#define SIM_STORM_DISTRESS_MAX 200000u
+#define SIM_STORM_RAMP_MAX     3600.0   /* s over which the distressed power on */
+#define SIM_STORM_BOUND_MAX    7200.0   /* s from the first power-on to the end */
+#define SIM_STORM_SOCKETS_MAX  64u      /* per node */
+
 struct sim_device {
 	char id[MAYDAY_DEVICE_ID_MAX + 1];
 	EVP_PKEY *key;
@@ -93,6 +102,17 @@ struct sim_opts {
 	uint32_t linger_ms;
 	bool enrol;
 	char prefix[32];
+	/* storm mode (sim_storm.c): `devices` enrolled, `distressed` of them
+	 * powering on over `duration` s; every node of servers[] gets an equal
+	 * share of them; the storm ends by `bound` s after it began. */
+	uint32_t distressed;
+	double bound;
+	uint32_t initial_ms, max_ms, wait_max_s;   /* the DCF's [retry] */
+	uint32_t sockets;                          /* per node */
+	uint64_t seed;
+	struct sockaddr_storage servers[SIM_NODES_MAX];
+	socklen_t server_lens[SIM_NODES_MAX];
+	uint32_t n_servers;
 };
 
 /* Fleet: keys, enrolment, pre-signed messages (`count` of them, spread
@@ -148,6 +168,24 @@ double sim_http_run(const struct sim_opts *o, const struct sim_fleet *f, struct 
 int sim_psk_prepare(struct sim_fleet *f, const char *db, const char *kek, bool enrol);
 double sim_psk_run(const struct sim_opts *o, const struct sim_fleet *f, struct sim_result *res,
 		   uint8_t *ack_arena);
+
+/* Storm (sim_storm_fleet.c, sim_storm.c): o->devices keys made on
+ * o->threads threads and enrolled in one transaction per 10,000 (SQLite;
+ * through store_enrol one by one for any other store); the first
+ * o->distressed devices are f's devices and keep their keys, the others
+ * are enrolled only. The run (docs/performance.md, "Storm"): each
+ * distressed device powers on at a random moment of the ramp and then
+ * behaves as mayday-dcf over plain UDP; afterwards every acknowledged
+ * indication is looked up in the store. Exit status as main's. */
+int sim_storm_fleet(struct sim_fleet *f, const struct sim_opts *o);
+int sim_storm(const struct sim_opts *o, struct sim_fleet *f, EVP_PKEY *hems);
+/* Against the store after the run: counts per device of f (signed rows
+ * under counter 1 whose payload digest is the one sent). */
+struct sim_storm_check {
+	size_t stored_once, missing, duplicates, mismatched, unverified, stored_unacked;
+};
+int sim_storm_check(const char *db, const struct sim_fleet *f, const struct sim_result *res,
+		    struct sim_storm_check *out);
 
 /* The SQLite ceiling: rows like maydayd's in batches (sim_sqlite.c). */
 int sim_sqlite_ceiling(const char *path, size_t rows, uint32_t batch, double duration);
