@@ -26,6 +26,11 @@ enum mayday_err store_pg_remed_each(struct store_pg *p, const char *sql,
  * err == MAYDAY_OK or ROLLBACK otherwise, returning the outcome. */
 enum mayday_err store_pg_remed_tx(struct store_pg *p);
 enum mayday_err store_pg_remed_tx_end(struct store_pg *p, enum mayday_err err);
+/* In an open transaction: the advisory lock of a product class, held until
+ * it ends. Every write of remediation_class_events (the pause rule, a
+ * resume, an operator's pause) takes it first and then reads the class's
+ * newest event, so nodes writing one class's history go one at a time. */
+enum mayday_err store_pg_remed_class_lock(struct store_pg *p, const char *product_class);
 
 enum mayday_err store_pg_count_remed(struct store *st, struct store_remed_counts *out);
 enum mayday_err store_pg_remed_status(struct store *st, const char *device_id,

@@ -9,16 +9,16 @@
  *
  * Several nodes (issue 15): every write of a class's history (a pause
  * recorded, a resume) takes a transaction-scoped advisory lock of that
- * class (class_lock: a fixed key and the hash of its name; another class
- * sharing the hash only waits a little) and then reads the newest event
- * again, in a later statement whose snapshot (READ COMMITTED) holds what
- * the lock's previous holder committed. So nodes seeing the same failures at once record one pause and
- * only one of them is told it did; nodes resuming at once each record a
- * resume, but only the first is told the class was paused; and a pause or
- * resume committed on one node is what every node's next check reads.
- * Under the lock, a class's events are inserted and committed one after
- * the other, so their ids are in commit order and "newest" means the same
- * on every node.
+ * class (store_pg_remed_class_lock: a fixed key and the hash of its name;
+ * another class sharing the hash only waits a little) and then reads the
+ * newest event again, in a later statement whose snapshot (READ
+ * COMMITTED) holds what the lock's previous holder committed. So nodes
+ * seeing the same failures at once record one pause and only one of them
+ * is told it did; nodes resuming at once each record a resume, but only
+ * the first is told the class was paused; and a pause or resume committed
+ * on one node is what every node's next check reads. Under the lock, a
+ * class's events are inserted and committed one after the other, so their
+ * ids are in commit order and "newest" means the same on every node.
  */
 #include <string.h>
 
@@ -56,8 +56,7 @@ static enum mayday_err newest_event(struct store_pg *p, const char *product_clas
 	return MAYDAY_OK;
 }
 
-/* In an open transaction: the class's lock, held until it ends. */
-static enum mayday_err class_lock(struct store_pg *p, const char *product_class)
+enum mayday_err store_pg_remed_class_lock(struct store_pg *p, const char *product_class)
 {
 	struct store_pg_params q = {0};
 	enum mayday_err err;
@@ -110,7 +109,7 @@ enum mayday_err store_pg_remed_class_paused(struct store *st, const char *produc
 		return err;
 	if ((err = store_pg_remed_tx(p)) != MAYDAY_OK)
 		return err;
-	err = class_lock(p, product_class);
+	err = store_pg_remed_class_lock(p, product_class);
 	if (err == MAYDAY_OK)
 		err = newest_event(p, product_class, &again);
 	if (err == MAYDAY_OK && again.id == ev.id) {
@@ -140,7 +139,7 @@ enum mayday_err store_pg_remed_class_resume(struct store *st, const char *produc
 	enum mayday_err err = store_pg_remed_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
-	err = class_lock(p, product_class);
+	err = store_pg_remed_class_lock(p, product_class);
 	store_pg_p_text(&q, product_class);
 	if (err == MAYDAY_OK) {
 		PGresult *r = store_pg_q(p, "SELECT 1 FROM devices WHERE product_class = $1 LIMIT 1",

@@ -19,5 +19,7 @@ timeout 60 "$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" || status
 [ "$status" -ne 124 ] || fail "maydayd neither started nor refused within 60 s"
 grep -q 'postgresql store backend does not implement yet [0-9]* calls maydayd needs' \
   "$work/maydayd.log" || fail "the refusal does not say why"
-grep -q 'remed_status' "$work/maydayd.log" || fail "the refusal does not name the calls"
+# Calls of several areas still being written: any of them named will do.
+grep -Eq 'acs_note|events_next|fleet_anomalies|token_create|devices_page' "$work/maydayd.log" ||
+  fail "the refusal does not name the calls"
 echo "PASS: maydayd refuses an incomplete PostgreSQL backend: $(grep -o 'does not implement yet [0-9]* calls' "$work/maydayd.log")"

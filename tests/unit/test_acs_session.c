@@ -1049,12 +1049,35 @@ static void test_class_paused(void **state)
 	assert_int_equal(c.resumed_at, NOW + 30);
 }
 
+/* Posts a GetParameterValuesResponse announcing 1 MiB free and as the
+ * largest image, as `id` in its session. */
+static struct srv_acs_reply post_gpv_response(struct t *t, const char *id, const char *cookie,
+					      struct cwmp_msg *got)
+{
+	static struct cwmp_msg m;
+	static const char *const names[] = {"Device.DeviceInfo.X_A1B2C3_FreeSpace",
+					    "Device.DeviceInfo.X_A1B2C3_MaxImageSize"};
+	memset(&m, 0, sizeof(m));
+	m.kind = CWMP_GET_PARAMETER_VALUES_RESPONSE;
+	m.ns = CWMP_NS_1_2;
+	snprintf(m.id, sizeof(m.id), "acs-gpv");
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(m.u.gpv_response.params[i].name, sizeof(m.u.gpv_response.params[i].name),
+			 "%s", names[i]);
+		snprintf(m.u.gpv_response.params[i].value,
+			 sizeof(m.u.gpv_response.params[i].value), "%u", 1u << 20);
+		m.u.gpv_response.params[i].type = CWMP_T_ULONG;
+	}
+	m.u.gpv_response.n_params = 2;
+	return post_msg(t, &m, id, cookie, got);
+}
+
 /* The class is paused between the GetParameterValues and its answer
  * (another device's failure completes the run): no Download follows. */
 static void test_class_paused_meanwhile(void **state)
 {
 	struct t *t = *state;
-	static struct cwmp_msg m, got;
+	static struct cwmp_msg got;
 	char k1[CWMP_COMMANDKEY_MAX + 1], k2[CWMP_COMMANDKEY_MAX + 1], cookie[80];
 	uint32_t n = 9;
 	t->pol.pause_after_failures = 2;
@@ -1069,26 +1092,37 @@ static void test_class_paused_meanwhile(void **state)
 	report_failed(t, "hnb-2", k2);
 	assert_true(class_of(t, "femto-a").paused);
 
-	memset(&m, 0, sizeof(m));
-	m.kind = CWMP_GET_PARAMETER_VALUES_RESPONSE;
-	m.ns = CWMP_NS_1_2;
-	snprintf(m.id, sizeof(m.id), "acs-gpv");
-	static const char *const names[] = {"Device.DeviceInfo.X_A1B2C3_FreeSpace",
-					    "Device.DeviceInfo.X_A1B2C3_MaxImageSize"};
-	for (unsigned i = 0; i < 2; i++) {
-		snprintf(m.u.gpv_response.params[i].name, sizeof(m.u.gpv_response.params[i].name),
-			 "%s", names[i]);
-		snprintf(m.u.gpv_response.params[i].value,
-			 sizeof(m.u.gpv_response.params[i].value), "%u", 1u << 20);
-		m.u.gpv_response.params[i].type = CWMP_T_ULONG;
-	}
-	m.u.gpv_response.n_params = 2;
-	struct srv_acs_reply r = post_msg(t, &m, "hnb-3", cookie, &got);
+	struct srv_acs_reply r = post_gpv_response(t, "hnb-3", cookie, &got);
 	assert_int_equal(r.status, 204);
 	assert_int_equal(got.kind, CWMP_EMPTY);
 	expect_state(t, "hnb-3", "remediation_scheduled");
 	assert_int_equal(store_remed_in_flight(t->fx.st, 0, &n), MAYDAY_OK);
 	assert_int_equal(n, 0);
+}
+
+/* The last download slot is taken between the GetParameterValues and its
+ * answer (another device's session pushed its Download meanwhile): the
+ * slots are counted again where the attempt would be recorded, so no
+ * Download follows and the device stays scheduled. */
+static void test_in_flight_taken_meanwhile(void **state)
+{
+	struct t *t = *state;
+	static struct cwmp_msg got;
+	char k1[CWMP_COMMANDKEY_MAX + 1], cookie[80];
+	uint32_t n = 9;
+	t->pol.max_in_flight = 1;
+	distress_scheduled(t, "hnb-2", 1);
+	open_session(t, "hnb-2", CWMP_NS_1_2, distress_ev, 1, cookie);
+	post_empty(t, "hnb-2", cookie, &got);
+	assert_int_equal(got.kind, CWMP_GET_PARAMETER_VALUES);
+	downloading(t, "hnb-1", 1, k1);
+
+	struct srv_acs_reply r = post_gpv_response(t, "hnb-2", cookie, &got);
+	assert_int_equal(r.status, 204);
+	assert_int_equal(got.kind, CWMP_EMPTY);
+	expect_state(t, "hnb-2", "remediation_scheduled");
+	assert_int_equal(store_remed_in_flight(t->fx.st, 0, &n), MAYDAY_OK);
+	assert_int_equal(n, 1);
 }
 
 static void test_base(void **state)
@@ -1126,6 +1160,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_table_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class_paused_meanwhile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_in_flight_taken_meanwhile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inform_is_contact, setup, teardown),
 		cmocka_unit_test(test_base),
 	};
