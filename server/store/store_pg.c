@@ -389,5 +389,12 @@ const struct store_backend store_pg_backend = {
 	.seen = store_pg_seen,
 	.silence_sweep = store_pg_silence_sweep,
 	.count_states = store_pg_count_states,
+	.acs_cred_set = store_pg_acs_cred_set,
+	.acs_cred_get = store_pg_acs_cred_get,
+	.acs_note = store_pg_acs_note,
+	.acs_reboot_refused = store_pg_acs_reboot_refused,
+	.acs_connreq_url = store_pg_acs_connreq_url,
+	.acs_connreq_due = store_pg_acs_connreq_due,
+	.acs_notes = store_pg_acs_notes,
 	.errmsg = pg_errmsg,
 };

@@ -135,6 +135,22 @@ enum mayday_err store_pg_psk_set_kek(struct store *st, const uint8_t *kek);
 enum mayday_err store_pg_psk_advance(struct store_pg *p, const uint8_t *kid, size_t kid_len,
 				     const char *device_id, uint64_t counter);
 
+/* CPE credentials, ACS decisions, Connection Requests (store_pg_acs.c). */
+enum mayday_err store_pg_acs_cred_set(struct store *st, const struct store_acs_cred *c);
+enum mayday_err store_pg_acs_cred_get(struct store *st, const char *username,
+				      struct store_acs_cred *out);
+enum mayday_err store_pg_acs_note(struct store *st, const char *device_id, int64_t now,
+				  const char *text);
+enum mayday_err store_pg_acs_reboot_refused(struct store *st, const char *device_id,
+					    const char *command_key, uint32_t fault_code,
+					    const char *detail);
+enum mayday_err store_pg_acs_connreq_url(struct store *st, const char *device_id,
+					 const char *url);
+enum mayday_err store_pg_acs_connreq_due(struct store *st, int64_t before, int64_t now,
+					 unsigned max, store_acs_connreq_cb cb, void *ctx);
+enum mayday_err store_pg_acs_notes(struct store *st, const char *device_id,
+				   store_acs_note_cb cb, void *ctx);
+
 /* Printable ASCII without spaces, 1..max bytes: IDs end up in logs. */
 bool store_pg_id_ok(const char *id, size_t max);
 
