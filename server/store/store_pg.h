@@ -37,7 +37,16 @@ struct store_pg {
 	 * of their (static) SQL text: named "m<index>". */
 	const char *prepared[STORE_PG_PREPARED_MAX];
 	int n_prepared;
+	/* A server that stays unreachable: no new connection is tried before
+	 * retry_at (CLOCK_MONOTONIC, ms); backoff_ms 0 while connected. */
+	int64_t retry_at, down_since;
+	unsigned backoff_ms, tries;
 };
+
+/* The wait after a failed connection, doubled at each failure up to the
+ * most, reset by a connection made. */
+#define STORE_PG_BACKOFF_MIN_MS 500u
+#define STORE_PG_BACKOFF_MAX_MS 30000u
 
 static inline struct store_pg *store_pg_of(struct store *st)
 {

@@ -101,7 +101,7 @@ if(MAYDAY_HAVE_POSTGRESQL)
            COMMAND ${PROJECT_SOURCE_DIR}/tests/integration/pg_harness.sh stop ${MAYDAY_PG_STATE})
   set_tests_properties(pg_server_stop PROPERTIES FIXTURES_CLEANUP pg_server LABELS unit
                        TIMEOUT 120)
-  foreach(t test_store_postgresql)
+  foreach(t test_store_postgresql test_store_pg_backoff)
     add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c
                    ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
     target_link_libraries(${t} PRIVATE mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3
