@@ -21,6 +21,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 
+#include "log.h"
 #include "mayday/keys.h"
 #include "store_pg.h"
 #include "store_pg_remed.h"
@@ -51,8 +52,9 @@ static PGresult *checked(struct store_pg *p, PGresult *r, enum mayday_err *err)
 		return r;
 	}
 	if (r == NULL) {
+		/* no result: out of memory, or no connection to send on */
 		keep_error(p, PQerrorMessage(p->conn));
-		*err = MAYDAY_E_NOMEM;
+		*err = PQstatus(p->conn) == CONNECTION_BAD ? MAYDAY_E_IO : MAYDAY_E_NOMEM;
 		return NULL;
 	}
 	keep_error(p, PQresultErrorMessage(r));
@@ -78,31 +80,77 @@ static void track_tx(struct store_pg *p, const char *sql, bool ok)
 		p->in_tx = 0;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* A connection lost (the server restarted, failed over, or ended this
  * session) is made again before the next statement that starts afresh --
  * never inside a transaction or an ingest batch, whose work died with the
  * connection and must fail (nothing in it was acknowledged). Statements
- * prepared on the old connection are gone with it. */
-static void ready(struct store_pg *p, const char *sql)
+ * prepared on the old connection are gone with it.
+ *
+ * A server that stays down is not tried at every call, each waiting up to
+ * connect_timeout: after a failed try the next waits STORE_PG_BACKOFF_MIN_MS,
+ * doubling to STORE_PG_BACKOFF_MAX_MS, and calls meanwhile fail at once
+ * (MAYDAY_E_IO). The outage is logged once when it starts and once when
+ * it ends; store_errmsg says when the next try is. false: not connected. */
+static bool ready(struct store_pg *p, const char *sql)
 {
 	if (PQstatus(p->conn) != CONNECTION_BAD || p->in_batch ||
 	    (p->in_tx && strncmp(sql, "BEGIN", 5) != 0))
-		return;
+		return true;   /* connected, or a failure libpq reports */
+	int64_t now = mono_ms();
+	if (p->backoff_ms != 0 && now < p->retry_at) {
+		snprintf(p->err, sizeof(p->err), "no connection to the server for %.1f s,"
+			 " %u tries failed; the next in %.1f s",
+			 (double)(now - p->down_since) / 1e3, p->tries,
+			 (double)(p->retry_at - now) / 1e3);
+		return false;
+	}
 	PQreset(p->conn);
 	p->n_prepared = 0;
 	p->in_tx = 0;
-	if (PQstatus(p->conn) == CONNECTION_OK)
+	if (PQstatus(p->conn) == CONNECTION_OK) {
 		PQclear(PQexec(p->conn, SESSION_SQL));
+		if (p->backoff_ms != 0)
+			log_notice("store: postgresql database %s: connected again after %.1f s",
+				   PQdb(p->conn), (double)(mono_ms() - p->down_since) / 1e3);
+		p->backoff_ms = 0;
+		return true;
+	}
+	keep_error(p, PQerrorMessage(p->conn));
+	if (p->backoff_ms == 0) {
+		p->down_since = now;
+		p->tries = 0;
+		log_warnx("store: postgresql database %s: cannot connect again (%s); trying"
+			  " after %.1f s, then at most every %u s, calls failing meanwhile",
+			  PQdb(p->conn), p->err, STORE_PG_BACKOFF_MIN_MS / 1e3,
+			  STORE_PG_BACKOFF_MAX_MS / 1000);
+	}
+	p->tries++;
+	p->backoff_ms = p->backoff_ms == 0 ? STORE_PG_BACKOFF_MIN_MS :
+			p->backoff_ms >= STORE_PG_BACKOFF_MAX_MS / 2 ? STORE_PG_BACKOFF_MAX_MS :
+			p->backoff_ms * 2;
+	/* from the end of this try, which may itself have waited connect_timeout */
+	p->retry_at = mono_ms() + p->backoff_ms;
+	return false;
 }
 
 PGresult *store_pg_exec(struct store_pg *p, const char *sql, int n, const char *const *vals,
 			enum mayday_err *err)
 {
-	ready(p, sql);
+	PGresult *r = NULL;
+	if (!ready(p, sql))
+		*err = MAYDAY_E_IO;
 	/* Without parameters, PQexec: the schema is several statements. */
-	PGresult *r = n == 0 ? PQexec(p->conn, sql) :
-			       PQexecParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0);
-	r = checked(p, r, err);
+	else
+		r = checked(p, n == 0 ? PQexec(p->conn, sql) :
+				       PQexecParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0),
+			    err);
 	track_tx(p, sql, r != NULL);
 	return r;
 }
@@ -110,7 +158,10 @@ PGresult *store_pg_exec(struct store_pg *p, const char *sql, int n, const char *
 PGresult *store_pg_execb(struct store_pg *p, const char *sql, int n, const char *const *vals,
 			 const int *lens, const int *fmts, enum mayday_err *err)
 {
-	ready(p, sql);
+	if (!ready(p, sql)) {
+		*err = MAYDAY_E_IO;
+		return NULL;
+	}
 	return checked(p, PQexecParams(p->conn, sql, n, NULL, vals, lens, fmts, 1), err);
 }
 
@@ -150,7 +201,10 @@ PGresult *store_pg_q(struct store_pg *p, const char *sql, const struct store_pg_
 {
 	char name[16];
 	int i = 0;
-	ready(p, sql);
+	if (!ready(p, sql)) {
+		*err = MAYDAY_E_IO;
+		return NULL;
+	}
 	while (i < p->n_prepared && p->prepared[i] != sql)
 		i++;
 	if (i == p->n_prepared) {
@@ -410,5 +464,12 @@ const struct store_backend store_pg_backend = {
 	.events_ack = store_pg_events_ack,
 	.events_after = store_pg_events_after,
 	.events_context = store_pg_events_context,
+	.acs_cred_set = store_pg_acs_cred_set,
+	.acs_cred_get = store_pg_acs_cred_get,
+	.acs_note = store_pg_acs_note,
+	.acs_reboot_refused = store_pg_acs_reboot_refused,
+	.acs_connreq_url = store_pg_acs_connreq_url,
+	.acs_connreq_due = store_pg_acs_connreq_due,
+	.acs_notes = store_pg_acs_notes,
 	.errmsg = pg_errmsg,
 };

@@ -37,7 +37,16 @@ struct store_pg {
 	 * of their (static) SQL text: named "m<index>". */
 	const char *prepared[STORE_PG_PREPARED_MAX];
 	int n_prepared;
+	/* A server that stays unreachable: no new connection is tried before
+	 * retry_at (CLOCK_MONOTONIC, ms); backoff_ms 0 while connected. */
+	int64_t retry_at, down_since;
+	unsigned backoff_ms, tries;
 };
+
+/* The wait after a failed connection, doubled at each failure up to the
+ * most, reset by a connection made. */
+#define STORE_PG_BACKOFF_MIN_MS 500u
+#define STORE_PG_BACKOFF_MAX_MS 30000u
 
 static inline struct store_pg *store_pg_of(struct store *st)
 {
@@ -144,6 +153,21 @@ enum mayday_err store_pg_events_context(struct store *st, const char *device_id,
 					int64_t incident_id, struct store_event_context *out);
 enum mayday_err store_pg_events_page(struct store *st, int64_t after_id, unsigned limit,
 				     store_event_doc_cb cb, void *ctx);
+/* CPE credentials, ACS decisions, Connection Requests (store_pg_acs.c). */
+enum mayday_err store_pg_acs_cred_set(struct store *st, const struct store_acs_cred *c);
+enum mayday_err store_pg_acs_cred_get(struct store *st, const char *username,
+				      struct store_acs_cred *out);
+enum mayday_err store_pg_acs_note(struct store *st, const char *device_id, int64_t now,
+				  const char *text);
+enum mayday_err store_pg_acs_reboot_refused(struct store *st, const char *device_id,
+					    const char *command_key, uint32_t fault_code,
+					    const char *detail);
+enum mayday_err store_pg_acs_connreq_url(struct store *st, const char *device_id,
+					 const char *url);
+enum mayday_err store_pg_acs_connreq_due(struct store *st, int64_t before, int64_t now,
+					 unsigned max, store_acs_connreq_cb cb, void *ctx);
+enum mayday_err store_pg_acs_notes(struct store *st, const char *device_id,
+				   store_acs_note_cb cb, void *ctx);
 
 /* Printable ASCII without spaces, 1..max bytes: IDs end up in logs. */
 bool store_pg_id_ok(const char *id, size_t max);

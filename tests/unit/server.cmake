@@ -4,6 +4,7 @@
 # temporary SQLite stores under $TMPDIR, never mocks.
 set(MAYDAY_SERVER_TESTS test_store test_store_ingest test_store_psk test_ingest test_ingest_psk test_store_remed test_store_silence test_store_events test_store_fleet test_store_api_write test_acs_policy
     test_writer_pace
+    test_store_acs
     test_srvconf test_srv_tls test_srv_metrics test_acs_auth test_srv_ves)
 foreach(t ${MAYDAY_SERVER_TESTS})
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
@@ -17,6 +18,8 @@ foreach(t ${MAYDAY_SERVER_TESTS})
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+# test_store_acs's nodes are threads, each with its own handle.
+target_link_libraries(test_store_acs PRIVATE Threads::Threads)
 # The PSK method's per-kid key cache: hits, misses, TTL on an injected
 # clock, its bound, and that nothing of an evicted entry stays in memory.
 add_executable(test_srv_pskcache ${CMAKE_CURRENT_LIST_DIR}/test_srv_pskcache.c)
@@ -70,6 +73,12 @@ target_link_libraries(test_acs_session PRIVATE maydayd_core mayday_cpe mayday_st
                       PkgConfig::CMOCKA SQLite::SQLite3)
 add_test(NAME test_acs_session COMMAND test_acs_session)
 set_tests_properties(test_acs_session PROPERTIES LABELS unit TIMEOUT 120)
+if(MAYDAY_HAVE_POSTGRESQL)
+  # Also on PostgreSQL (test_acs_session_pg, below).
+  target_sources(test_acs_session PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
+  target_compile_definitions(test_acs_session PRIVATE MAYDAY_TEST_PG=1)
+  target_link_libraries(test_acs_session PRIVATE PkgConfig::LIBPQ)
+endif()
 
 # The enrolment record that maydayctl and mayday-provision read and write
 # (tools/enrolment, docs/protocol.md §14): round trips and hostile records.
@@ -95,7 +104,8 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # test_store_remed_nodes: remediation's rules across nodes (several
   # handles on one database at once): download slots, class pause and
   # resume, one-time bundle tokens.
-  foreach(t test_store_postgresql test_store_remed_nodes)
+  foreach(t test_store_postgresql test_store_remed_nodes
+  foreach(t test_store_postgresql test_store_pg_backoff)
     add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c
                    ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
     target_link_libraries(${t} PRIVATE mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3
@@ -121,7 +131,9 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
   # itself skip there: FX_SQLITE_ONLY). More join as the backend grows
   # (docs/postgresql-backend-status.md).
-  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed test_store_events)
+  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed test_store_events
+  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_acs test_acs_auth
+           test_acs_session)
     add_test(NAME ${t}_pg COMMAND ${t})
     set_tests_properties(${t}_pg PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
                          FIXTURES_REQUIRED pg_server
