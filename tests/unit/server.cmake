@@ -17,6 +17,8 @@ foreach(t ${MAYDAY_SERVER_TESTS})
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+# Several handles at once (threads), as several maydayd nodes.
+target_link_libraries(test_store_api_write PRIVATE Threads::Threads)
 # The PSK method's per-kid key cache: hits, misses, TTL on an injected
 # clock, its bound, and that nothing of an evicted entry stays in memory.
 add_executable(test_srv_pskcache ${CMAKE_CURRENT_LIST_DIR}/test_srv_pskcache.c)
@@ -118,7 +120,7 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
   # itself skip there: FX_SQLITE_ONLY). More join as the backend grows
   # (docs/postgresql-backend-status.md).
-  foreach(t test_store test_store_ingest test_store_psk test_store_silence)
+  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_api_write)
     add_test(NAME ${t}_pg COMMAND ${t})
     set_tests_properties(${t}_pg PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
                          FIXTURES_REQUIRED pg_server
