@@ -39,6 +39,12 @@ foreach(t test_api_router test_api_read test_api_write)
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+if(MAYDAY_HAVE_POSTGRESQL)
+  # test_api_write runs on PostgreSQL too (test_api_write_pg, below).
+  target_sources(test_api_write PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
+  target_compile_definitions(test_api_write PRIVATE MAYDAY_TEST_PG=1)
+  target_link_libraries(test_api_write PRIVATE PkgConfig::LIBPQ)
+endif()
 # Every read route's answers validate against docs/openapi.json (python3
 # jsonschema; skipped, 77, without it). api_dump serves them on a seeded store.
 add_executable(api_dump ${CMAKE_CURRENT_LIST_DIR}/api_dump.c ${CMAKE_CURRENT_LIST_DIR}/api_seed.c)
@@ -120,7 +126,8 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
   # itself skip there: FX_SQLITE_ONLY). More join as the backend grows
   # (docs/postgresql-backend-status.md).
-  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_api_write)
+  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_api_write
+          test_api_write)
     add_test(NAME ${t}_pg COMMAND ${t})
     set_tests_properties(${t}_pg PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
                          FIXTURES_REQUIRED pg_server
