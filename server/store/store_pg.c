@@ -25,6 +25,7 @@
 #include "mayday/keys.h"
 #include "store_pg.h"
 #include "store_pg_remed.h"
+#include "store_pg_api.h"
 
 /* SQLSTATE class 23: integrity constraint violation. */
 static bool constraint_violation(const PGresult *r)
@@ -471,5 +472,19 @@ const struct store_backend store_pg_backend = {
 	.acs_connreq_url = store_pg_acs_connreq_url,
 	.acs_connreq_due = store_pg_acs_connreq_due,
 	.acs_notes = store_pg_acs_notes,
+	.token_create = store_pg_token_create,
+	.token_lookup = store_pg_token_lookup,
+	.token_touch = store_pg_token_touch,
+	.token_revoke = store_pg_token_revoke,
+	.token_list = store_pg_token_list,
+	.device_enrol_by = store_pg_device_enrol_by,
+	.device_revoke = store_pg_device_revoke,
+	.device_pubkey = store_pg_device_pubkey,
+	.remed_approve_by = store_pg_remed_approve_by,
+	.remed_approval = store_pg_remed_approval,
+	.remed_class_pause = store_pg_remed_class_pause,
+	.remed_class_resume_by = store_pg_remed_class_resume_by,
+	.operator_action = store_pg_operator_action,
+	.operator_actions = store_pg_operator_actions,
 	.errmsg = pg_errmsg,
 };

@@ -19,7 +19,9 @@ foreach(t ${MAYDAY_SERVER_TESTS})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
 # test_store_acs's nodes are threads, each with its own handle.
-target_link_libraries(test_store_acs PRIVATE Threads::Threads)
+target_link_libraries(test_store_acs PRIVATE Threads::Threads
+# Several handles at once (threads), as several maydayd nodes.
+target_link_libraries(test_store_api_write PRIVATE Threads::Threads)
 # The PSK method's per-kid key cache: hits, misses, TTL on an injected
 # clock, its bound, and that nothing of an evicted entry stays in memory.
 add_executable(test_srv_pskcache ${CMAKE_CURRENT_LIST_DIR}/test_srv_pskcache.c)
@@ -40,6 +42,12 @@ foreach(t test_api_router test_api_read test_api_write)
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+if(MAYDAY_HAVE_POSTGRESQL)
+  # test_api_write runs on PostgreSQL too (test_api_write_pg, below).
+  target_sources(test_api_write PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
+  target_compile_definitions(test_api_write PRIVATE MAYDAY_TEST_PG=1)
+  target_link_libraries(test_api_write PRIVATE PkgConfig::LIBPQ)
+endif()
 # Every read route's answers validate against docs/openapi.json (python3
 # jsonschema; skipped, 77, without it). api_dump serves them on a seeded store.
 add_executable(api_dump ${CMAKE_CURRENT_LIST_DIR}/api_dump.c ${CMAKE_CURRENT_LIST_DIR}/api_seed.c)
@@ -133,7 +141,9 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # (docs/postgresql-backend-status.md).
   foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed test_store_events
   foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_acs test_acs_auth
-           test_acs_session)
+           test_acs_session
+  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_api_write
+          test_api_write)
     add_test(NAME ${t}_pg COMMAND ${t})
     set_tests_properties(${t}_pg PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
                          FIXTURES_REQUIRED pg_server

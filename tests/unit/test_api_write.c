@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The API's write routes (server/api/api_*.c) served in-process by
- * api_handle on a real temporary SQLite store: enrolment from both bodies
+ * api_handle on a real temporary store (SQLite, and PostgreSQL as
+ * test_api_write_pg): enrolment from both bodies
  * (with a sealed PSK, and idempotent), revocation (a signed indication
  * after it is stored unverified and opens nothing), approval twice = one
  * approval and 409 without an incident, class pause and resume, CWMP
@@ -19,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include "api.h"
 #include "api_bundle.h"
@@ -43,7 +43,6 @@ struct t {
 	struct api_identity op, admin, viewer;
 	char bundle_dir[300], vendor_pub[300];
 	EVP_PKEY *vendor, *other;
-	sqlite3 *db;
 	unsigned psk_told;          /* psk_enrolled calls, the last kid's first byte */
 	uint8_t psk_told_kid0;
 };
@@ -60,7 +59,6 @@ static void psk_enrolled(void *arg, const uint8_t *kid, size_t kid_len)
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
-	char path[400];
 	assert_non_null(t);
 	fx_open(&t->fx);
 	snprintf(t->bundle_dir, sizeof(t->bundle_dir), "%s/bundles", t->fx.dir);
@@ -84,8 +82,6 @@ static int setup(void **state)
 	t->admin.role = API_ROLE_ADMIN;
 	snprintf(t->viewer.name, sizeof(t->viewer.name), "token:look");
 	t->viewer.role = API_ROLE_VIEWER;
-	snprintf(path, sizeof(path), "%s/hems.db", t->fx.dir);
-	assert_int_equal(sqlite3_open(path, &t->db), SQLITE_OK);
 	*state = t;
 	return 0;
 }
@@ -94,7 +90,6 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 	char cmd[400];
-	sqlite3_close(t->db);
 	EVP_PKEY_free(t->vendor);
 	EVP_PKEY_free(t->other);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->bundle_dir);
@@ -104,9 +99,10 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* SQL both backends read alike. */
 static long long count(struct t *t, const char *sql)
 {
-	return fx_scalar(t->db, sql);
+	return fx_sql_scalar(&t->fx, sql);
 }
 
 /* With MAYDAY_API_WRITE_DUMP=FILE, each answer is appended to FILE as one
@@ -187,6 +183,7 @@ static int post_json(struct t *t, const struct api_identity *who, const char *pa
 
 static void test_enrol_plain(void **state)
 {
+	FX_PG_NOT_YET();   /* the answer's device: store_api_device */
 	struct t *t = *state;
 	json_t *b = enrol_body("hnb-1", "femto-a", NULL), *r = NULL;
 	/* a viewer may not */
@@ -250,6 +247,7 @@ static char *record(struct t *t, const char *id, EVP_PKEY *key, const uint8_t *k
 
 static void test_enrol_record(void **state)
 {
+	FX_PG_NOT_YET();   /* the answer's device: store_api_device */
 	struct t *t = *state;
 	uint8_t kek[MAYDAY_KEK_LEN], other_kek[MAYDAY_KEK_LEN];
 	const uint8_t kid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -340,6 +338,7 @@ static struct store_ingest_rec distress(struct t *t, const char *id, uint64_t co
 
 static void test_revoke(void **state)
 {
+	FX_PG_NOT_YET();   /* GET /v1/indications: store_indications_page */
 	struct t *t = *state;
 	json_t *b = enrol_body("hnb-1", "femto-a", NULL), *r = NULL;
 	assert_int_equal(post_json(t, &t->op, "/v1/devices", b, &r), 201);
@@ -375,6 +374,7 @@ static void test_revoke(void **state)
 
 static void test_approve(void **state)
 {
+	FX_PG_NOT_YET();   /* the answer's device: store_api_device */
 	struct t *t = *state;
 	json_t *b = enrol_body("hnb-1", "femto-a", NULL), *r = NULL;
 	assert_int_equal(post_json(t, &t->op, "/v1/devices", b, &r), 201);
@@ -406,6 +406,7 @@ static void test_approve(void **state)
 
 static void test_class_pause_resume(void **state)
 {
+	FX_PG_NOT_YET();   /* the answer's device: store_api_device */
 	struct t *t = *state;
 	json_t *b = enrol_body("hnb-1", "femto-a", NULL), *r = NULL;
 	assert_int_equal(post_json(t, &t->op, "/v1/devices", b, &r), 201);
@@ -428,14 +429,14 @@ static void test_class_pause_resume(void **state)
 	assert_false(json_is_true(json_object_get(r, "paused")));
 	json_decref(r);
 	assert_int_equal(count(t, "SELECT count(*) FROM events WHERE type IN ('class.paused',"
-			       " 'class.resumed') AND json_extract(payload, '$.by') ="
-			       " 'token:ops'"), 2);
+			       " 'class.resumed') AND payload ->> 'by' = 'token:ops'"), 2);
 	assert_int_equal(count(t, "SELECT count(*) FROM operator_actions WHERE target ="
 			       " 'femto-a'"), 3);   /* pause, its reason, resume */
 }
 
 static void test_cwmp_credentials(void **state)
 {
+	FX_PG_NOT_YET();   /* store_acs_cred_set */
 	struct t *t = *state;
 	json_t *b = enrol_body("hnb-1", "femto-a", NULL), *r = NULL;
 	assert_int_equal(post_json(t, &t->op, "/v1/devices", b, &r), 201);
@@ -562,8 +563,12 @@ static void test_tokens(void **state)
 	assert_memory_equal(copy, id, STORE_TOKEN_ID_LEN);
 	json_decref(r);
 	/* the secret is not in the store */
-	assert_int_equal(count(t, "SELECT count(*) FROM api_tokens WHERE instr(CAST(secret_sha256"
+	assert_int_equal(count(t, fx_is_pg() ? "SELECT count(*) FROM api_tokens WHERE"
+			       " position('mdt_'::bytea IN secret_sha256) > 0"
+			       : "SELECT count(*) FROM api_tokens WHERE instr(CAST(secret_sha256"
 			       " AS TEXT), 'mdt_') > 0"), 0);
+	assert_int_equal(count(t, "SELECT count(*) FROM api_tokens WHERE"
+			       " length(secret_sha256) = 32"), 1);
 	assert_int_equal(call_json(t, &t->admin, "POST", "/v1/tokens",
 				   "{\"name\":\"bot\",\"role\":\"viewer\"}", &r), 409);
 	json_decref(r);
