@@ -19,7 +19,7 @@ foreach(t ${MAYDAY_SERVER_TESTS})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
 # test_store_acs's nodes are threads, each with its own handle.
-target_link_libraries(test_store_acs PRIVATE Threads::Threads
+target_link_libraries(test_store_acs PRIVATE Threads::Threads)
 # Several handles at once (threads), as several maydayd nodes.
 target_link_libraries(test_store_api_write PRIVATE Threads::Threads)
 # The PSK method's per-kid key cache: hits, misses, TTL on an injected
@@ -111,9 +111,9 @@ if(MAYDAY_HAVE_POSTGRESQL)
                        TIMEOUT 120)
   # test_store_remed_nodes: remediation's rules across nodes (several
   # handles on one database at once): download slots, class pause and
-  # resume, one-time bundle tokens.
-  foreach(t test_store_postgresql test_store_remed_nodes
-  foreach(t test_store_postgresql test_store_pg_backoff)
+  # resume, one-time bundle tokens. test_store_pg_backoff: reconnecting
+  # after an outage, with a back-off.
+  foreach(t test_store_postgresql test_store_remed_nodes test_store_pg_backoff)
     add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c
                    ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
     target_link_libraries(${t} PRIVATE mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3
@@ -139,10 +139,8 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
   # itself skip there: FX_SQLITE_ONLY). More join as the backend grows
   # (docs/postgresql-backend-status.md).
-  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed test_store_events
-  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_acs test_acs_auth
-           test_acs_session
-  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_api_write
+  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed
+          test_store_events test_store_acs test_acs_auth test_acs_session test_store_api_write
           test_api_write)
     add_test(NAME ${t}_pg COMMAND ${t})
     set_tests_properties(${t}_pg PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
