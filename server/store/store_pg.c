@@ -389,5 +389,13 @@ const struct store_backend store_pg_backend = {
 	.seen = store_pg_seen,
 	.silence_sweep = store_pg_silence_sweep,
 	.count_states = store_pg_count_states,
+	.fleet = store_pg_fleet,
+	.fleet_anomalies = store_pg_fleet_anomalies,
+	.devices_page = store_pg_devices_page,
+	.api_device = store_pg_api_device,
+	.device_counts = store_pg_device_counts,
+	.indications_page = store_pg_indications_page,
+	.get_indication = store_pg_get_indication,
+	.anomalies_list = store_pg_anomalies_list,
 	.errmsg = pg_errmsg,
 };

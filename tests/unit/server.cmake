@@ -17,6 +17,8 @@ foreach(t ${MAYDAY_SERVER_TESTS})
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+# Several nodes (threads, each its own handle) evaluating the anomaly rule.
+target_link_libraries(test_store_fleet PRIVATE Threads::Threads)
 # The PSK method's per-kid key cache: hits, misses, TTL on an injected
 # clock, its bound, and that nothing of an evicted entry stays in memory.
 add_executable(test_srv_pskcache ${CMAKE_CURRENT_LIST_DIR}/test_srv_pskcache.c)
@@ -34,6 +36,11 @@ set_tests_properties(test_srv_busy PROPERTIES LABELS unit TIMEOUT 120)
 foreach(t test_api_router test_api_read test_api_write)
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
   target_link_libraries(${t} PRIVATE mayday_api mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3)
+  if(MAYDAY_HAVE_POSTGRESQL)
+    target_sources(${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
+    target_compile_definitions(${t} PRIVATE MAYDAY_TEST_PG=1)
+    target_link_libraries(${t} PRIVATE PkgConfig::LIBPQ)
+  endif()
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
@@ -118,7 +125,8 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
   # itself skip there: FX_SQLITE_ONLY). More join as the backend grows
   # (docs/postgresql-backend-status.md).
-  foreach(t test_store test_store_ingest test_store_psk test_store_silence)
+  foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_fleet
+            test_api_read)
     add_test(NAME ${t}_pg COMMAND ${t})
     set_tests_properties(${t}_pg PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
                          FIXTURES_REQUIRED pg_server
