@@ -94,6 +94,10 @@ static const char schema_v12[] =
 	 * rows and filters, store_pg_api_query.c): the unique index above
 	 * would read all the device's rows and sort them by id. */
 	"CREATE INDEX indications_latest ON indications (device_id, id) WHERE trust = 'signed';"
+	/* The devices that ever sent an image: the API's image filter looks
+	 * the latest indication up for those only (store_pg_api_query.c). */
+	"CREATE INDEX indications_image ON indications (image_version, device_id)"
+	" WHERE trust = 'signed';"
 	"CREATE TABLE failed_components ("
 	" indication_id BIGINT NOT NULL REFERENCES indications(id),"
 	" idx INTEGER NOT NULL,"
