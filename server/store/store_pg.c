@@ -486,5 +486,13 @@ const struct store_backend store_pg_backend = {
 	.remed_class_resume_by = store_pg_remed_class_resume_by,
 	.operator_action = store_pg_operator_action,
 	.operator_actions = store_pg_operator_actions,
+	.fleet = store_pg_fleet,
+	.fleet_anomalies = store_pg_fleet_anomalies,
+	.devices_page = store_pg_devices_page,
+	.api_device = store_pg_api_device,
+	.device_counts = store_pg_device_counts,
+	.indications_page = store_pg_indications_page,
+	.get_indication = store_pg_get_indication,
+	.anomalies_list = store_pg_anomalies_list,
 	.errmsg = pg_errmsg,
 };

@@ -131,6 +131,56 @@ enum mayday_err store_pg_query_incidents(struct store *st, const char *device_id
 					 store_incident_cb cb, void *ctx);
 enum mayday_err store_pg_query_indications(struct store *st, const char *device_id,
 					   store_indication_cb cb, void *ctx);
+/* The columns of a device row (from "devices d", STORE_PG_DEVICE_NCOLS of
+ * them) and of an indication row (from "indications i"), INTEGER columns
+ * cast to bigint, and their readers for binary results (store_pg_q).
+ * store_pg_indication_row does not read the failed components:
+ * store_pg_components does, one indication at a time. */
+#define STORE_PG_DEVICE_SELECT                                                            \
+	"SELECT d.id, d.product_class, d.state, d.state_since, d.enrolled_at,"             \
+	" (SELECT reason FROM indications WHERE device_id = d.id AND trust = 'signed'"     \
+	"  ORDER BY id DESC LIMIT 1),"                                                      \
+	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'signed')," \
+	" (SELECT count(*) FROM indications WHERE device_id = d.id"                        \
+	"  AND trust = 'unverified'),"                                                      \
+	" (SELECT encode(kid, 'hex') FROM psk_keys WHERE device_id = d.id),"                \
+	" coalesce(d.last_seen, 0),"                                                        \
+	" (SELECT msg_version::bigint FROM indications WHERE device_id = d.id"             \
+	"  AND trust = 'signed' ORDER BY id DESC LIMIT 1)"
+#define STORE_PG_DEVICE_NCOLS 11
+void store_pg_device_row(const PGresult *r, int i, struct store_device_row *d);
+#define STORE_PG_INDICATION_SELECT                                                        \
+	"SELECT i.id, i.device_id, i.counter, i.received_at, i.device_time, i.transport,"  \
+	" i.trust, i.peer, i.reason, i.image_version, i.dcf_version, i.slot,"              \
+	" i.boot_attempts, coalesce(i.incident_id, 0), encode(i.digest, 'hex'),"           \
+	" i.channel_auth, i.peer_identity, i.raw, i.msg_version::bigint"
+#define STORE_PG_INDICATION_NCOLS 19
+MAYDAY_NODISCARD enum mayday_err store_pg_indication_row(const PGresult *r, int i,
+							 struct store_indication_row *ir);
+MAYDAY_NODISCARD enum mayday_err store_pg_components(struct store_pg *p,
+						     struct store_indication_row *ir);
+
+/* The REST API's reads (store_pg_api_query.c). */
+enum mayday_err store_pg_devices_page(struct store *st, const struct store_device_filter *f,
+				      store_api_device_cb cb, void *ctx, uint64_t *count);
+enum mayday_err store_pg_api_device(struct store *st, const char *device_id,
+				    struct store_api_device *out);
+enum mayday_err store_pg_device_counts(struct store *st, struct store_device_counts *out,
+				       store_count_cb cb, void *ctx);
+enum mayday_err store_pg_indications_page(struct store *st,
+					  const struct store_indication_filter *f,
+					  store_api_indication_cb cb, void *ctx);
+enum mayday_err store_pg_get_indication(struct store *st, int64_t id,
+					struct store_indication_row *out, bool *enrolled);
+enum mayday_err store_pg_anomalies_list(struct store *st, unsigned limit, store_anomaly_cb cb,
+					void *ctx);
+
+/* The fleet view (store_pg_fleet.c). */
+enum mayday_err store_pg_fleet(struct store *st, const struct store_fleet_query *q,
+			       store_fleet_cb cb, void *ctx);
+enum mayday_err store_pg_fleet_anomalies(struct store *st, const struct store_fleet_rule *rule,
+					 int64_t now, struct store_fleet_anomaly *out, size_t cap,
+					 size_t *n);
 
 /* PSKs and their replay windows (store_pg_psk.c). */
 enum mayday_err store_pg_psk_enrol(struct store *st, const char *device_id, const uint8_t *kid,
@@ -171,5 +221,11 @@ enum mayday_err store_pg_acs_notes(struct store *st, const char *device_id,
 
 /* Printable ASCII without spaces, 1..max bytes: IDs end up in logs. */
 bool store_pg_id_ok(const char *id, size_t max);
+/* Whether `s` is valid UTF-8 (as the server checks it: no overlong
+ * forms, surrogates or code points past U+10FFFF). A text parameter that
+ * is not would fail its statement; as a value to compare, it equals no
+ * stored text, so a read answers "nothing" without asking
+ * (store_pg_api_query.c). */
+bool store_pg_text_ok(const char *s);
 
 #endif

@@ -24,9 +24,10 @@
  *  - Approval: the approval's primary key (incident_id) with INSERT ... ON
  *    CONFLICT DO NOTHING: of two nodes approving at once, one inserts and
  *    records, the other waits for it, inserts nothing and answers *already.
- *  - A class's manual pause and resume: a transaction-scoped advisory lock
- *    per class (CLASS_LOCK) taken before the class's newest event is read,
- *    so two pauses at once record one pause.
+ *  - A class's manual pause and resume: the class's transaction-scoped
+ *    advisory lock (store_pg_remed_class_lock, the one every writer of its
+ *    history takes) before its newest event is read, so two pauses at once
+ *    record one pause.
  * Writes are rare: their statements run unprepared (store_pg_api_q).
  */
 #include <stdio.h>
@@ -35,11 +36,11 @@
 
 #include "mayday/keys.h"
 #include "store_pg_api.h"
+#include "store_pg_remed.h"
 
 /* pg_advisory_xact_lock(int4, int4) of a class: this namespace ("clas" in
  * ASCII, an arbitrary constant) and hashtext(class). Two classes with one
  * hash only wait for each other. */
-#define CLASS_LOCK "SELECT pg_advisory_xact_lock(1668047219, hashtext($1))"
 
 static bool text_ok(const char *t, size_t max)
 {
@@ -419,10 +420,10 @@ static enum mayday_err class_state(struct store_pg *p, const char *product_class
 	struct store_pg_params q = {0};
 	enum mayday_err err;
 	*paused = false;
-	store_pg_p_text(&q, product_class);
-	PQclear(store_pg_api_q(p, CLASS_LOCK, &q, &err));
+	err = store_pg_remed_class_lock(p, product_class);
 	if (err != MAYDAY_OK)
 		return err;
+	store_pg_p_text(&q, product_class);
 	PGresult *r = store_pg_api_q(p, "SELECT coalesce((SELECT kind = 'paused'"
 				     "  FROM remediation_class_events WHERE product_class = $1"
 				     "  ORDER BY id DESC LIMIT 1), false)"

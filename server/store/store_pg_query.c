@@ -5,7 +5,9 @@
  * (store_sqlite_query.c). Each is one statement, so one snapshot; a
  * listing's result is read whole before the first callback (libpq), which
  * bounds nothing by itself: these are the per-device listings, the
- * fleet-wide pages are the REST API's (store_api_query.h), still to come.
+ * fleet-wide pages are the REST API's (store_pg_api_query.c), bounded by
+ * their limit. The columns and readers of a device and of an indication
+ * row are shared with that file (store_pg.h).
  * INTEGER columns are cast to bigint: binary results are read as int8.
  */
 #include <stdlib.h>
@@ -15,20 +17,9 @@
 #include "store_pg.h"
 #include "store_state.h"
 
-#define DEVICE_SELECT                                                                     \
-	"SELECT d.id, d.product_class, d.state, d.state_since, d.enrolled_at,"             \
-	" (SELECT reason FROM indications WHERE device_id = d.id AND trust = 'signed'"     \
-	"  ORDER BY id DESC LIMIT 1),"                                                      \
-	" (SELECT count(*) FROM indications WHERE device_id = d.id AND trust = 'signed')," \
-	" (SELECT count(*) FROM indications WHERE device_id = d.id"                        \
-	"  AND trust = 'unverified'),"                                                      \
-	" (SELECT encode(kid, 'hex') FROM psk_keys WHERE device_id = d.id),"                \
-	" coalesce(d.last_seen, 0),"                                                        \
-	" (SELECT msg_version::bigint FROM indications WHERE device_id = d.id"             \
-	"  AND trust = 'signed' ORDER BY id DESC LIMIT 1)"                                  \
-	" FROM devices d"
+#define DEVICE_SELECT STORE_PG_DEVICE_SELECT " FROM devices d"
 
-static void device_row(const PGresult *r, int i, struct store_device_row *d)
+void store_pg_device_row(const PGresult *r, int i, struct store_device_row *d)
 {
 	memset(d, 0, sizeof(*d));
 	store_pg_text(r, i, 0, d->id, sizeof(d->id));
@@ -56,7 +47,7 @@ enum mayday_err store_pg_query_device(struct store *st, const char *device_id,
 	if (r == NULL)
 		return err;
 	if (PQntuples(r) == 1)
-		device_row(r, 0, out);
+		store_pg_device_row(r, 0, out);
 	else
 		err = MAYDAY_E_NOTFOUND;
 	PQclear(r);
@@ -75,7 +66,7 @@ enum mayday_err store_pg_query_devices(struct store *st, bool maintenance_only,
 		return err;
 	for (int i = 0; i < PQntuples(r); i++) {
 		enum store_state state;
-		device_row(r, i, &row);
+		store_pg_device_row(r, i, &row);
 		if (maintenance_only &&
 		    !(store_state_parse(row.state, &state) && store_state_needs_maintenance(state)))
 			continue;
@@ -115,7 +106,7 @@ enum mayday_err store_pg_query_incidents(struct store *st, const char *device_id
 	return MAYDAY_OK;
 }
 
-static enum mayday_err components(struct store_pg *p, struct store_indication_row *ir)
+enum mayday_err store_pg_components(struct store_pg *p, struct store_indication_row *ir)
 {
 	struct store_pg_params q = {0};
 	enum mayday_err err;
@@ -168,50 +159,52 @@ static enum mayday_err attach_detail(const PGresult *r, int i, int col,
 	return MAYDAY_OK;
 }
 
+enum mayday_err store_pg_indication_row(const PGresult *r, int i,
+					struct store_indication_row *ir)
+{
+	char trust[16], channel[16];
+	memset(ir, 0, sizeof(*ir));
+	ir->id = store_pg_i64(r, i, 0);
+	store_pg_text(r, i, 1, ir->device_id, sizeof(ir->device_id));
+	ir->counter = (uint64_t)store_pg_i64(r, i, 2);
+	ir->received_at = store_pg_i64(r, i, 3);
+	ir->device_time = (uint64_t)store_pg_i64(r, i, 4);
+	ir->transport = (uint32_t)store_pg_i64(r, i, 5);
+	store_pg_text(r, i, 6, trust, sizeof(trust));
+	ir->trust = strcmp(trust, "signed") == 0 ? STORE_TRUST_SIGNED : STORE_TRUST_UNVERIFIED;
+	store_pg_text(r, i, 7, ir->peer, sizeof(ir->peer));
+	ir->reason = (uint32_t)store_pg_i64(r, i, 8);
+	store_pg_text(r, i, 9, ir->image_version, sizeof(ir->image_version));
+	store_pg_text(r, i, 10, ir->dcf_version, sizeof(ir->dcf_version));
+	ir->slot = (uint32_t)store_pg_i64(r, i, 11);
+	ir->boot_attempts = (uint32_t)store_pg_i64(r, i, 12);
+	ir->incident_id = store_pg_i64(r, i, 13);
+	store_pg_text(r, i, 14, ir->digest_hex, sizeof(ir->digest_hex));
+	store_pg_text(r, i, 15, channel, sizeof(channel));
+	ir->channel_auth = channel_of(channel);
+	store_pg_text(r, i, 16, ir->peer_identity, sizeof(ir->peer_identity));
+	ir->msg_version = (unsigned)store_pg_i64(r, i, 18);
+	if (ir->reason == MAYDAY_REASON_ATTACH_FAILED)
+		return attach_detail(r, i, 17, ir);
+	return MAYDAY_OK;
+}
+
 enum mayday_err store_pg_query_indications(struct store *st, const char *device_id,
 					   store_indication_cb cb, void *ctx)
 {
 	struct store_pg *p = store_pg_of(st);
 	struct store_pg_params q = {0};
 	enum mayday_err err;
-	char trust[16], channel[16];
 	struct store_indication_row *ir = malloc(sizeof(*ir));
 	if (ir == NULL)
 		return MAYDAY_E_NOMEM;
 	store_pg_p_text(&q, device_id);
-	PGresult *r = store_pg_q(p,
-		"SELECT i.id, i.device_id, i.counter, i.received_at, i.device_time, i.transport,"
-		" i.trust, i.peer, i.reason, i.image_version, i.dcf_version, i.slot,"
-		" i.boot_attempts, coalesce(i.incident_id, 0), encode(i.digest, 'hex'),"
-		" i.channel_auth, i.peer_identity, i.raw, i.msg_version::bigint"
+	PGresult *r = store_pg_q(p, STORE_PG_INDICATION_SELECT
 		" FROM indications i WHERE i.device_id = $1 ORDER BY i.id DESC", &q, &err);
 	for (int i = 0; r != NULL && err == MAYDAY_OK && i < PQntuples(r); i++) {
-		memset(ir, 0, sizeof(*ir));
-		ir->id = store_pg_i64(r, i, 0);
-		store_pg_text(r, i, 1, ir->device_id, sizeof(ir->device_id));
-		ir->counter = (uint64_t)store_pg_i64(r, i, 2);
-		ir->received_at = store_pg_i64(r, i, 3);
-		ir->device_time = (uint64_t)store_pg_i64(r, i, 4);
-		ir->transport = (uint32_t)store_pg_i64(r, i, 5);
-		store_pg_text(r, i, 6, trust, sizeof(trust));
-		ir->trust = strcmp(trust, "signed") == 0 ? STORE_TRUST_SIGNED :
-							   STORE_TRUST_UNVERIFIED;
-		store_pg_text(r, i, 7, ir->peer, sizeof(ir->peer));
-		ir->reason = (uint32_t)store_pg_i64(r, i, 8);
-		store_pg_text(r, i, 9, ir->image_version, sizeof(ir->image_version));
-		store_pg_text(r, i, 10, ir->dcf_version, sizeof(ir->dcf_version));
-		ir->slot = (uint32_t)store_pg_i64(r, i, 11);
-		ir->boot_attempts = (uint32_t)store_pg_i64(r, i, 12);
-		ir->incident_id = store_pg_i64(r, i, 13);
-		store_pg_text(r, i, 14, ir->digest_hex, sizeof(ir->digest_hex));
-		store_pg_text(r, i, 15, channel, sizeof(channel));
-		ir->channel_auth = channel_of(channel);
-		store_pg_text(r, i, 16, ir->peer_identity, sizeof(ir->peer_identity));
-		ir->msg_version = (unsigned)store_pg_i64(r, i, 18);
-		if (ir->reason == MAYDAY_REASON_ATTACH_FAILED &&
-		    (err = attach_detail(r, i, 17, ir)) != MAYDAY_OK)
+		if ((err = store_pg_indication_row(r, i, ir)) != MAYDAY_OK)
 			break;
-		if ((err = components(p, ir)) != MAYDAY_OK)
+		if ((err = store_pg_components(p, ir)) != MAYDAY_OK)
 			break;
 		if (cb(ctx, ir) != 0)
 			break;

@@ -22,6 +22,8 @@ endforeach()
 target_link_libraries(test_store_acs PRIVATE Threads::Threads)
 # Several handles at once (threads), as several maydayd nodes.
 target_link_libraries(test_store_api_write PRIVATE Threads::Threads)
+# Several nodes (threads, each its own handle) evaluating the anomaly rule.
+target_link_libraries(test_store_fleet PRIVATE Threads::Threads)
 # The PSK method's per-kid key cache: hits, misses, TTL on an injected
 # clock, its bound, and that nothing of an evicted entry stays in memory.
 add_executable(test_srv_pskcache ${CMAKE_CURRENT_LIST_DIR}/test_srv_pskcache.c)
@@ -39,6 +41,11 @@ set_tests_properties(test_srv_busy PROPERTIES LABELS unit TIMEOUT 120)
 foreach(t test_api_router test_api_read test_api_write)
   add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c)
   target_link_libraries(${t} PRIVATE mayday_api mayday_store mayday PkgConfig::CMOCKA SQLite::SQLite3)
+  if(MAYDAY_HAVE_POSTGRESQL)
+    target_sources(${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
+    target_compile_definitions(${t} PRIVATE MAYDAY_TEST_PG=1)
+    target_link_libraries(${t} PRIVATE PkgConfig::LIBPQ)
+  endif()
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
@@ -141,7 +148,7 @@ if(MAYDAY_HAVE_POSTGRESQL)
   # (docs/postgresql-backend-status.md).
   foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed
           test_store_events test_store_acs test_acs_auth test_acs_session test_store_api_write
-          test_api_write)
+          test_api_write test_store_fleet test_api_read)
     add_test(NAME ${t}_pg COMMAND ${t})
     set_tests_properties(${t}_pg PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
                          FIXTURES_REQUIRED pg_server

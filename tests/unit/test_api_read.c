@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The API's read routes (server/api/) served in-process by api_handle on a
- * real temporary SQLite store, seeded through the store's own calls
+ * real temporary store (SQLite; PostgreSQL in test_api_read_pg), seeded
+ * through the store's own calls
  * (enrolment, ingest): each route's answer, the device filters, paging
  * across pages with nothing repeated or missed, the counts, and the
  * unverified indications of a sender that was never enrolled.
@@ -163,6 +164,14 @@ static void test_devices_filters(void **state)
 	/* the filter reads the latest signed indication: ghost's forgeries of
 	 * 6.6.6 name no enrolled device and never show */
 	assert_int_equal(count_devices(t, "image=6.6.6"), 0);
+	/* bytes that are not UTF-8 (a lone byte, an overlong form, a
+	 * surrogate) equal no stored text: nothing found, on either backend */
+	assert_int_equal(count_devices(t, "image=%ff"), 0);
+	assert_int_equal(count_devices(t, "failed_component=%c0%ae"), 0);
+	assert_int_equal(count_devices(t, "class=%ed%a0%80&state=healthy"), 0);
+	json_t *none = get(t, "/v1/indications", "device=dev-0%ff", 200);
+	assert_int_equal(json_array_size(json_object_get(none, "indications")), 0);
+	json_decref(none);
 	static const char *const bad[] = {
 		"state=sleeping", "limit=0", "limit=1001", "limit=-1", "limit=1x", "limit=01",
 		"seen_after=yesterday", "seen_after=2026-12-07T08:00:00+01:00", "maintenance=yes",
@@ -256,6 +265,7 @@ static void test_devices_tampered_cursor(void **state)
 
 static void test_device_detail(void **state)
 {
+	FX_PG_NOT_YET();   /* remed_list, acs_notes */
 	struct t *t = *state;
 	json_t *b = get(t, "/v1/devices/dev-00", NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(b, "device_id")), "dev-00");
@@ -378,6 +388,7 @@ static void test_indications(void **state)
 
 static void test_classes(void **state)
 {
+	FX_PG_NOT_YET();   /* remed_classes, remed_class_failures */
 	struct t *t = *state;
 	json_t *b = get(t, "/v1/classes", NULL, 200);
 	json_t *cl = json_object_get(b, "classes");
@@ -424,6 +435,7 @@ static const char *bundle_sha(struct t *t, const char *path)
 
 static void test_class_bundle(void **state)
 {
+	FX_PG_NOT_YET();   /* remed_classes */
 	struct t *t = *state;
 	char dir[400], path[500], tmp[500];
 	snprintf(dir, sizeof(dir), "%s/bundles", t->fx.dir);
@@ -473,6 +485,9 @@ static void test_fleet(void **state)
 	b = get(t, "/v1/fleet/image", "since=1s", 200);
 	assert_int_equal(json_array_size(json_object_get(b, "groups")), 0);
 	json_decref(b);
+	b = get(t, "/v1/fleet/component", "since=2h&class=%ff", 200);
+	assert_int_equal(json_array_size(json_object_get(b, "groups")), 0);
+	json_decref(b);
 	json_decref(get(t, "/v1/fleet/colour", NULL, 404));
 	json_decref(get(t, "/v1/fleet/class", "since=0h", 400));
 	json_decref(get(t, "/v1/fleet/class", "since=5y", 400));
@@ -483,6 +498,7 @@ static void test_fleet(void **state)
 
 static void test_events(void **state)
 {
+	FX_PG_NOT_YET();   /* events_page */
 	struct t *t = *state;
 	json_t *b = get(t, "/v1/events", NULL, 200);
 	json_t *ev = json_object_get(b, "events");
@@ -515,6 +531,7 @@ static void test_events(void **state)
 /* The objects the write routes answer with are the reads' objects. */
 static void test_objects_for_writes(void **state)
 {
+	FX_PG_NOT_YET();   /* remed_classes */
 	struct t *t = *state;
 	json_t *o = NULL;
 	assert_int_equal(api_devices_object(&t->ctx, "dev-03", &o), MAYDAY_OK);

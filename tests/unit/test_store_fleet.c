@@ -3,8 +3,10 @@
  * counts distinct devices and indications of the window, unverified rows
  * and rows before the window never count, the class filter, the order
  * (largest first) and the limit, the rejected arguments, and the index the
- * window is read through; the anomaly rule: its threshold, its window,
- * once per (class, component, window), and the automatic pause. */
+ * window is read through (SQLite); the anomaly rule: its threshold, its
+ * window, once per (class, component, window), and the automatic pause,
+ * also with several handles (nodes) evaluating one class at once. The
+ * same tests run on PostgreSQL (test_store_fleet_pg). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "store_fleet.h"
@@ -171,17 +174,6 @@ static void test_rejects(void **state)
 	assert_null(store_fleet_by_name((enum store_fleet_by)4));
 }
 
-static long long raw_scalar(struct fx *fx, const char *sql)
-{
-	sqlite3 *db = NULL;
-	char path[400];
-	snprintf(path, sizeof(path), "%s/hems.db", fx->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	long long v = fx_scalar(db, sql);
-	sqlite3_close(db);
-	return v;
-}
-
 static size_t anomalies(struct fx *fx, const char *cls, uint32_t devices, int64_t window_s,
 			bool pause, int64_t now, struct store_fleet_anomaly *out)
 {
@@ -198,13 +190,13 @@ static void test_anomaly_threshold(void **state)
 	struct store_fleet_anomaly a[4];
 	/* femto-a: three devices failing kernel.img within 940..1040. */
 	assert_int_equal(anomalies(fx, "femto-a", 4, 100, false, 1040, a), 0);
-	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM fleet_anomalies"), 0);
+	assert_int_equal(fx_sql_scalar(fx, "SELECT count(*) FROM fleet_anomalies"), 0);
 	assert_int_equal(anomalies(fx, "femto-a", 3, 100, false, 1040, a), 1);
 	assert_string_equal(a[0].product_class, "femto-a");
 	assert_string_equal(a[0].component, "kernel.img");
 	assert_int_equal(a[0].devices, 3);
 	assert_false(a[0].paused);
-	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM fleet_anomalies WHERE"
+	assert_int_equal(fx_sql_scalar(fx, "SELECT count(*) FROM fleet_anomalies WHERE"
 				    " product_class = 'femto-a' AND component = 'kernel.img'"
 				    " AND devices = 3 AND threshold = 3 AND window_s = 100"
 				    " AND at = 1040"), 1);
@@ -213,7 +205,7 @@ static void test_anomaly_threshold(void **state)
 	 * before this window, 1000..1100). */
 	assert_int_equal(anomalies(fx, "femto-b", 1, 100, false, 1100, a), 1);
 	assert_string_equal(a[0].component, "rootfs");
-	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM remediation_class_events"), 0);
+	assert_int_equal(fx_sql_scalar(fx, "SELECT count(*) FROM remediation_class_events"), 0);
 }
 
 static void test_anomaly_window(void **state)
@@ -239,7 +231,7 @@ static void test_anomaly_once(void **state)
 	put(fx, "hnb-3", 10, 1202, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
 	assert_int_equal(anomalies(fx, "femto-a", 3, 100, false, 1210, a), 1);
 	assert_int_equal(anomalies(fx, "femto-a", 3, 100, false, 1211, a), 0);
-	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM fleet_anomalies"), 2);
+	assert_int_equal(fx_sql_scalar(fx, "SELECT count(*) FROM fleet_anomalies"), 2);
 }
 
 static void test_anomaly_pause(void **state)
@@ -248,16 +240,16 @@ static void test_anomaly_pause(void **state)
 	struct store_fleet_anomaly a[4];
 	assert_int_equal(anomalies(fx, "femto-a", 3, 100, true, 1040, a), 1);
 	assert_true(a[0].paused);
-	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM remediation_class_events WHERE"
+	assert_int_equal(fx_sql_scalar(fx, "SELECT count(*) FROM remediation_class_events WHERE"
 				    " product_class = 'femto-a' AND kind = 'paused' AND at = 1040"), 1);
-	assert_int_equal(raw_scalar(fx, "SELECT paused FROM fleet_anomalies"), 1);
+	assert_int_equal(fx_sql_scalar(fx, "SELECT paused FROM fleet_anomalies"), 1);
 	/* Already paused: the next finding records, and pauses nothing more. */
 	put(fx, "hnb-1", 10, 1200, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
 	put(fx, "hnb-2", 10, 1201, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
 	put(fx, "hnb-3", 10, 1202, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
 	assert_int_equal(anomalies(fx, "femto-a", 3, 100, true, 1210, a), 1);
 	assert_false(a[0].paused);
-	assert_int_equal(raw_scalar(fx, "SELECT count(*) FROM remediation_class_events"), 1);
+	assert_int_equal(fx_sql_scalar(fx, "SELECT count(*) FROM remediation_class_events"), 1);
 }
 
 static void test_anomaly_rejects(void **state)
@@ -291,6 +283,7 @@ static void test_anomaly_rejects(void **state)
  * (the query's shape as store_sqlite_fleet.c builds it). */
 static void test_uses_index(void **state)
 {
+	FX_SQLITE_ONLY();   /* PostgreSQL's plans: bench/api_reads_pg.sh */
 	struct fx *fx = *state;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
@@ -311,6 +304,89 @@ static void test_uses_index(void **state)
 	assert_true(found);
 }
 
+/* Several nodes (each its own handle, as maydayd nodes on one database)
+ * evaluating one class's rule at once (a barrier): one finding recorded
+ * and one pause, whichever node wins, in every round. Each round is a
+ * fresh class with three devices failing one component. */
+#define NODES 4
+#define ROUNDS 8
+
+struct node {
+	const char *spec;
+	pthread_barrier_t *go;
+	struct store *st;
+	size_t found[ROUNDS];
+	bool paused[ROUNDS];
+	enum mayday_err err;
+};
+
+static void *node_run(void *arg)
+{
+	struct node *nd = arg;
+	char cls[32];
+	for (int r = 0; r < ROUNDS; r++) {
+		struct store_fleet_anomaly a[4];
+		snprintf(cls, sizeof(cls), "wave-%d", r);
+		struct store_fleet_rule rule = {.product_class = cls, .devices = 3,
+						.window_s = 100, .auto_pause = true};
+		pthread_barrier_wait(nd->go);
+		enum mayday_err err = store_fleet_anomalies(nd->st, &rule, 1100, a, 4,
+							    &nd->found[r]);
+		if (err != MAYDAY_OK && nd->err == MAYDAY_OK)
+			nd->err = err;
+		nd->paused[r] = err == MAYDAY_OK && nd->found[r] == 1 && a[0].paused;
+	}
+	return NULL;
+}
+
+static void test_anomaly_nodes(void **state)
+{
+	struct fx *fx = *state;
+	struct node nodes[NODES];
+	pthread_t th[NODES];
+	pthread_barrier_t go;
+	char pem[1024], id[32], cls[32], sql[256];
+	EVP_PKEY_free(fx_key(pem, sizeof(pem)));
+	for (int r = 0; r < ROUNDS; r++) {
+		snprintf(cls, sizeof(cls), "wave-%d", r);
+		for (int j = 0; j < 3; j++) {
+			snprintf(id, sizeof(id), "w%d-%d", r, j);
+			assert_int_equal(store_enrol(fx->st, id, cls, pem), MAYDAY_OK);
+			put(fx, id, 1, 1050 + j, "3.0", "dtb", 0xbb, STORE_TRUST_SIGNED);
+		}
+	}
+	memset(nodes, 0, sizeof(nodes));
+	assert_int_equal(pthread_barrier_init(&go, NULL, NODES), 0);
+	for (int i = 0; i < NODES; i++) {
+		nodes[i].spec = fx->spec;
+		nodes[i].go = &go;
+		assert_int_equal(store_open(&nodes[i].st, fx->spec), MAYDAY_OK);
+	}
+	for (int i = 0; i < NODES; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, node_run, &nodes[i]), 0);
+	for (int i = 0; i < NODES; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		store_close(nodes[i].st);
+		assert_int_equal(nodes[i].err, MAYDAY_OK);
+	}
+	pthread_barrier_destroy(&go);
+	for (int r = 0; r < ROUNDS; r++) {
+		size_t found = 0, paused = 0;
+		for (int i = 0; i < NODES; i++) {
+			found += nodes[i].found[r];
+			paused += nodes[i].paused[r];
+		}
+		assert_int_equal(found, 1);
+		assert_int_equal(paused, 1);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM fleet_anomalies"
+			 " WHERE product_class = 'wave-%d' AND component = 'dtb' AND devices = 3", r);
+		assert_int_equal(fx_sql_scalar(fx, sql), 1);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM remediation_class_events"
+			 " WHERE product_class = 'wave-%d' AND kind = 'paused'", r);
+		assert_int_equal(fx_sql_scalar(fx, sql), 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +402,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_anomaly_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anomaly_pause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anomaly_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anomaly_nodes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
