@@ -265,7 +265,6 @@ static void test_devices_tampered_cursor(void **state)
 
 static void test_device_detail(void **state)
 {
-	FX_PG_NOT_YET();   /* remed_list, acs_notes */
 	struct t *t = *state;
 	json_t *b = get(t, "/v1/devices/dev-00", NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(b, "device_id")), "dev-00");
@@ -388,7 +387,6 @@ static void test_indications(void **state)
 
 static void test_classes(void **state)
 {
-	FX_PG_NOT_YET();   /* remed_classes, remed_class_failures */
 	struct t *t = *state;
 	json_t *b = get(t, "/v1/classes", NULL, 200);
 	json_t *cl = json_object_get(b, "classes");
@@ -435,7 +433,6 @@ static const char *bundle_sha(struct t *t, const char *path)
 
 static void test_class_bundle(void **state)
 {
-	FX_PG_NOT_YET();   /* remed_classes */
 	struct t *t = *state;
 	char dir[400], path[500], tmp[500];
 	snprintf(dir, sizeof(dir), "%s/bundles", t->fx.dir);
@@ -498,7 +495,6 @@ static void test_fleet(void **state)
 
 static void test_events(void **state)
 {
-	FX_PG_NOT_YET();   /* events_page */
 	struct t *t = *state;
 	json_t *b = get(t, "/v1/events", NULL, 200);
 	json_t *ev = json_object_get(b, "events");
@@ -531,7 +527,6 @@ static void test_events(void **state)
 /* The objects the write routes answer with are the reads' objects. */
 static void test_objects_for_writes(void **state)
 {
-	FX_PG_NOT_YET();   /* remed_classes */
 	struct t *t = *state;
 	json_t *o = NULL;
 	assert_int_equal(api_devices_object(&t->ctx, "dev-03", &o), MAYDAY_OK);

@@ -282,7 +282,6 @@ static void test_revoke(void **state)
 /* A revoked device with an incident scheduled before it: no attempt begins. */
 static void test_revoked_not_remediated(void **state)
 {
-	FX_PG_NOT_YET();   /* store_remed_schedule, store_remed_begin */
 	struct t *t = *state;
 	bool yes = false, already = false;
 	int64_t inc = 0;
@@ -338,7 +337,6 @@ static void test_approve_once(void **state)
 /* The old call (the daemon's, without `by`) finds the operator's approval. */
 static void test_approve_old_call(void **state)
 {
-	FX_PG_NOT_YET();   /* store_remed_approve */
 	struct t *t = *state;
 	int64_t inc = 0;
 	bool already = true;
@@ -396,7 +394,6 @@ static void test_class_pause(void **state)
 /* The ACS sees an operator's pause whatever its automatic rule. */
 static void test_class_pause_seen_by_acs(void **state)
 {
-	FX_PG_NOT_YET();   /* store_remed_class_paused */
 	struct t *t = *state;
 	bool already = true, paused = false, newly = true;
 	assert_int_equal(store_remed_class_pause(t->fx.st, "femto-a", OPS, NOW, &already),

@@ -45,11 +45,6 @@ bool fx_is_pg(void);
 			skip();         \
 	} while (0)
 
-/* First line of a test that needs a call the PostgreSQL backend does not
- * have yet (docs/postgresql-backend-status.md): skipped on a PostgreSQL
- * run until it has. Remove it as the backend grows. */
-#define FX_PG_NOT_YET() FX_SQLITE_ONLY()
-
 /* A new P-256 key and its public PEM. */
 EVP_PKEY *fx_key(char *pem, size_t cap);
 /* An indication from `id` with `counter` and one failed component. */
