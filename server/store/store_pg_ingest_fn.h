@@ -102,7 +102,8 @@
 	"   SELECT revoked_at IS NOT NULL, signed_counter, coalesce(last_seen, 0), state" \
 	"    INTO v_revoked, v_mark, v_seen, v_state FROM devices WHERE id = p_device FOR UPDATE;" \
 	"   IF NOT FOUND THEN o_outcome := 'unenrolled'; RETURN; END IF;" \
-	"   IF v_revoked THEN o_trust := 'unverified'; ELSE o_high := coalesce(v_mark, 0); END IF;" \
+	"   IF v_revoked THEN o_trust := 'unverified';" \
+	"   ELSE o_high := coalesce(v_mark, 0); END IF;" \
 	"  END IF;" \
 	/* The counter rule, and the twin of an unverified record. */ \
 	"  IF o_trust = 'unverified' OR" \
@@ -115,7 +116,9 @@
 	"     SELECT replay_highest, replay_bitmap INTO v_wh, v_wb FROM psk_keys" \
 	"      WHERE kid = p_kid AND device_id = p_device;" \
 	"     IF NOT FOUND THEN o_outcome := 'kid'; RETURN; END IF;" \
-	"     IF NOT (mayday_replay(v_wh, v_wb, p_counter)).o_ok THEN o_outcome := 'replay'; END IF;" \
+	"     IF NOT (mayday_replay(v_wh, v_wb, p_counter)).o_ok THEN" \
+	"      o_outcome := 'replay';" \
+	"     END IF;" \
 	"    END IF;" \
 	"    RETURN;" \
 	"   END IF;" \

@@ -57,9 +57,9 @@ static void test_window_as_the_library(void **state)
 				uint64_t sb = (uint64_t)strtoll(PQgetvalue(r, 0, 2), NULL, 10);
 				PQclear(r);
 				if (sok != ok || sh != w.highest || sb != w.bitmap)
-					fail_msg("%s: server %d %" PRIu64 " %" PRIx64 ", library %d %"
-						 PRIu64 " %" PRIx64, sql, sok, sh, sb, ok, w.highest,
-						 w.bitmap);
+					fail_msg("%s: server %d %" PRIu64 " %" PRIx64
+						 ", library %d %" PRIu64 " %" PRIx64, sql, sok,
+						 sh, sb, ok, w.highest, w.bitmap);
 				cases++;
 			}
 		}
