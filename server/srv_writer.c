@@ -5,6 +5,11 @@
  * A row that can never be stored must not hold the others hostage, so on
  * MAYDAY_E_INVALID the batch is rolled back and redone without that row
  * (at most n redos; it never happens with rows that passed the verify stage).
+ * A batch that lost to another writer's transaction (MAYDAY_E_RETRY: a
+ * deadlock between nodes on one PostgreSQL) left nothing and is redone at
+ * once, at most SRV_WRITER_REDO_MAX times, before it is left to the
+ * devices' retries. Records are put in device ID order, so writers that
+ * all do so take their devices' locks in one order.
  * The remediation decision of a signed row is made in the same transaction,
  * so an ack never advertises a schedule that was not committed.
  * A committed batch is observed in two histograms (srv_stats.h): its rows,
@@ -21,14 +26,17 @@
  * component names are printable by the time they get here (the store and
  * the evidence decoder check them).
  */
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
 #include "mayday/evidence.h"
+#include "srv_config.h"
 #include "srv_writer.h"
 #include "store_query.h"
 
-static struct log_limit lim_invalid, lim_failed, lim_refused;
+static struct log_limit lim_invalid, lim_failed, lim_refused, lim_redo;
 
 /* A signed record the counter rule refused (store_ingest.h): the device's
  * own counter went back, or someone replays what it sent. */
@@ -85,13 +93,38 @@ enum mayday_err srv_writer_commit(struct store *st, struct srv_slot **slots, siz
 	return srv_writer_commit_remed(st, slots, n, stats, NULL);
 }
 
+_Static_assert(SRV_WRITER_SORT_MAX >= SRV_BATCH_MAX, "every batch is put in device order");
+
+/* The order a batch's records are put in: by device ID, each device's
+ * records in the order they came (the index breaks ties). */
+struct put_order {
+	const char *device_id;
+	size_t i;
+};
+
+static int by_device(const void *a, const void *b)
+{
+	const struct put_order *x = a, *y = b;
+	int c = strcmp(x->device_id, y->device_id);
+	return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slots, size_t n,
 					struct srv_stats *stats, const struct srv_acs_policy *pol)
 {
 	enum mayday_err err = MAYDAY_OK;
 	uint64_t t0 = srv_stats_now_ns(), rows = 0;
+	struct put_order order[SRV_WRITER_SORT_MAX];
+	size_t n_order = n <= SRV_WRITER_SORT_MAX ? n : 0;
+	unsigned redos = 0;
 	for (size_t i = 0; i < n; i++)
 		slots[i]->committed = 0;
+	/* Every writer locking the devices of its batch in one order cannot
+	 * deadlock with another on them (several nodes on one PostgreSQL). */
+	for (size_t i = 0; i < n_order; i++)
+		order[i] = (struct put_order){slots[i]->ind.device_id, i};
+	if (n_order > 1)
+		qsort(order, n_order, sizeof(order[0]), by_device);
 	for (;;) {
 		size_t bad = n;
 		for (size_t i = 0; i < n; i++) {
@@ -101,7 +134,8 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 		err = store_ingest_begin(st);
 		if (err != MAYDAY_OK)
 			goto failed;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < n; k++) {
+			size_t i = n_order == n ? order[k].i : k;
 			if (slots[i]->verdict != SRV_STORE)
 				continue;
 			err = store_ingest_put(st, &slots[i]->rec);
@@ -113,7 +147,7 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 				err = remed(st, slots[i], pol);
 			if (err != MAYDAY_OK) {
 				store_ingest_rollback(st);
-				goto failed;
+				break;
 			}
 		}
 		if (bad < n) {
@@ -124,7 +158,17 @@ enum mayday_err srv_writer_commit_remed(struct store *st, struct srv_slot **slot
 			slots[bad]->verdict = SRV_DROP_MALFORMED;
 			continue;
 		}
-		err = store_ingest_commit(st);
+		if (err == MAYDAY_OK)
+			err = store_ingest_commit(st);
+		/* Lost to another node's transaction (a deadlock): nothing of it
+		 * stayed, and the other has gone on, so it is redone at once. */
+		if (err == MAYDAY_E_RETRY && redos < SRV_WRITER_REDO_MAX) {
+			redos++;
+			log_limited(&lim_redo, "batch of %zu indications lost to a concurrent "
+				    "transaction (%s): redone (%u of %d)", n, store_errmsg(st),
+				    redos, SRV_WRITER_REDO_MAX);
+			continue;
+		}
 		if (err != MAYDAY_OK)
 			goto failed;
 		break;

@@ -44,9 +44,19 @@ void srv_writer_pace_taken(struct srv_writer_pace *p, size_t n, size_t left);
  * p->cap. Returns the rows taken; 0 once q is closed and empty. */
 size_t srv_writer_gather(struct srv_writer_pace *p, struct srv_queue *q, struct srv_slot **s);
 
-/* Stores slots[0..n) (each with verdict SRV_STORE) in one transaction.
- * A record the store can never take (MAYDAY_E_INVALID) is left out and the
- * batch redone without it. Afterwards every slot has committed = 1 (its
+/* Redos of a batch that lost to a concurrent transaction (MAYDAY_E_RETRY)
+ * before its error is returned. */
+#define SRV_WRITER_REDO_MAX 3
+/* Batches up to this many rows are put in device ID order (larger ones,
+ * which the pipeline never makes, in the order given). */
+#define SRV_WRITER_SORT_MAX 1024
+
+/* Stores slots[0..n) (each with verdict SRV_STORE) in one transaction,
+ * putting the records in device ID order (each device's in the order
+ * given). A record the store can never take (MAYDAY_E_INVALID) is left
+ * out and the batch redone without it; a batch that lost to a concurrent
+ * transaction (MAYDAY_E_RETRY) is redone whole, at most
+ * SRV_WRITER_REDO_MAX times. Afterwards every slot has committed = 1 (its
  * rec outputs are durable) or 0 (not stored: no ack may be sent). Returns
  * the store's error if the whole batch failed, else MAYDAY_OK. */
 MAYDAY_NODISCARD enum mayday_err srv_writer_commit(struct store *st, struct srv_slot **slots,

@@ -23,6 +23,7 @@ static const char *const names[MAYDAY_E__COUNT] = {
 	[MAYDAY_E_PERM] = "secret file is accessible by group or others (chmod 600 it)",
 	[MAYDAY_E_DENIED] = "not allowed in this role",
 	[MAYDAY_E_EXISTS] = "already exists",
+	[MAYDAY_E_RETRY] = "lost to a concurrent transaction (try again)",
 };
 
 const char *mayday_strerror(enum mayday_err err)

@@ -143,7 +143,11 @@ MAYDAY_NODISCARD enum mayday_err store_ingest_begin(struct store *st);
 /* Decide and write one row inside the open batch; fills the outputs.
  * On any error the batch may hold part of this record: roll it back.
  * MAYDAY_E_INVALID means this record can never be stored (bad field, or
- * signed by a device no longer enrolled): redo the batch without it. */
+ * signed by a device no longer enrolled): redo the batch without it.
+ * MAYDAY_E_RETRY (put or commit; a server database shared by several
+ * nodes) means the batch lost to a concurrent transaction, a deadlock or
+ * a serialization failure: nothing of it was kept (after rollback), and
+ * the same batch may be redone at once. */
 MAYDAY_NODISCARD enum mayday_err store_ingest_put(struct store *st, struct store_ingest_rec *rec);
 MAYDAY_NODISCARD enum mayday_err store_ingest_commit(struct store *st);
 void store_ingest_rollback(struct store *st);

@@ -188,11 +188,6 @@ enum mayday_err store_pg_psk_enrol(struct store *st, const char *device_id, cons
 enum mayday_err store_pg_psk_get(struct store *st, const uint8_t *kid, size_t kid_len,
 				 struct store_psk *out);
 enum mayday_err store_pg_psk_set_kek(struct store *st, const uint8_t *kek);
-/* Inside an open batch: records `counter` in the window of `kid` (which
- * must be device_id's: else MAYDAY_E_INVALID), the row locked for the
- * transaction; MAYDAY_E_REPLAY when the window refuses it. */
-enum mayday_err store_pg_psk_advance(struct store_pg *p, const uint8_t *kid, size_t kid_len,
-				     const char *device_id, uint64_t counter);
 
 /* The events outbox and its API page (store_pg_events.c). */
 enum mayday_err store_pg_events_next(struct store *st, const char *consumer,

@@ -12,7 +12,9 @@
  * running beside this one is caught by the primary key on commit
  * (unique_violation, answered MAYDAY_E_MISMATCH like the check before it).
  * PostgreSQL stores never held plaintext PSKs, so a KEK only has to be
- * proved the store's (some sealed rows open under it).
+ * proved the store's (some sealed rows open under it). Ingest advances a
+ * window in its batch's transaction, the kid's row locked FOR UPDATE
+ * (mayday_ingest_put, store_pg_ingest_fn.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -148,40 +150,6 @@ enum mayday_err store_pg_psk_get(struct store *st, const uint8_t *kid, size_t ki
 		out->window.highest = (uint64_t)store_pg_i64(r, 0, 2);
 		out->window.bitmap = (uint64_t)store_pg_i64(r, 0, 3);
 	}
-	PQclear(r);
-	return err;
-}
-
-enum mayday_err store_pg_psk_advance(struct store_pg *p, const uint8_t *kid, size_t kid_len,
-				     const char *device_id, uint64_t counter)
-{
-	struct store_pg_params q = {0};
-	struct mayday_replay_window w;
-	enum mayday_err err;
-	char owner[MAYDAY_DEVICE_ID_MAX + 1];
-	store_pg_p_bin(&q, kid, kid_len);
-	/* Locked: a node storing the same kid's next record waits for this
-	 * transaction, then sees the window it left. */
-	PGresult *r = store_pg_q(p, "SELECT device_id, replay_highest, replay_bitmap"
-				 " FROM psk_keys WHERE kid = $1 FOR UPDATE", &q, &err);
-	if (r == NULL)
-		return err;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return MAYDAY_E_INVALID;
-	}
-	store_pg_text(r, 0, 0, owner, sizeof(owner));
-	w.highest = (uint64_t)store_pg_i64(r, 0, 1);
-	w.bitmap = (uint64_t)store_pg_i64(r, 0, 2);
-	PQclear(r);
-	if (strcmp(owner, device_id) != 0)
-		return MAYDAY_E_INVALID;
-	if ((err = mayday_replay_update(&w, counter)) != MAYDAY_OK)
-		return err;
-	store_pg_p_i64(&q, (int64_t)w.highest);
-	store_pg_p_i64(&q, (int64_t)w.bitmap);
-	r = store_pg_q(p, "UPDATE psk_keys SET replay_highest = $2, replay_bitmap = $3"
-		       " WHERE kid = $1", &q, &err);
 	PQclear(r);
 	return err;
 }

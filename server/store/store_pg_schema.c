@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "store_pg.h"
+#include "store_pg_ingest_fn.h"
 
 /* pg_advisory_xact_lock key: "mayday" in ASCII, an arbitrary constant. */
 #define STORE_PG_SCHEMA_LOCK "109097121100097121"
@@ -295,6 +296,8 @@ static const char schema_v12[] =
 	"  RETURN NULL; END $$;"
 	"CREATE TRIGGER events_of_device AFTER INSERT OR UPDATE OF pubkey_pem, revoked_at"
 	" ON devices FOR EACH ROW EXECUTE FUNCTION mayday_event_of_device();"
+	/* A put in one round trip (store_pg_ingest_fn.h). */
+	STORE_PG_INGEST_FN_SQL
 	"INSERT INTO schema_version (version) VALUES (12);";
 
 /* Each step takes a database from version `from` to `to`. */

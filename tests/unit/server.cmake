@@ -142,6 +142,20 @@ if(MAYDAY_HAVE_POSTGRESQL)
   set_tests_properties(test_store_ingest_rate PROPERTIES LABELS unit TIMEOUT 300
                        FIXTURES_REQUIRED pg_server
                        ENVIRONMENT MAYDAY_TEST_PG_FILE=${MAYDAY_PG_STATE})
+  # The writer's redo of a batch that lost a deadlock, on a real one; the
+  # schema's replay window (PSK ingest, server-side) against the library's.
+  foreach(t test_writer_redo test_store_pg_replay)
+    add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c
+                   ${CMAKE_CURRENT_LIST_DIR}/test_store_fixture.c
+                   ${CMAKE_CURRENT_LIST_DIR}/test_store_pg_fixture.c)
+    target_compile_definitions(${t} PRIVATE MAYDAY_TEST_PG=1)
+    target_link_libraries(${t} PRIVATE maydayd_core mayday_store mayday PkgConfig::CMOCKA
+                          SQLite::SQLite3 PkgConfig::LIBPQ Threads::Threads)
+    add_test(NAME ${t} COMMAND ${t})
+    set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77
+                         FIXTURES_REQUIRED pg_server
+                         ENVIRONMENT MAYDAY_TEST_PG_FILE=${MAYDAY_PG_STATE})
+  endforeach()
   # The store's own tests again, each on a fresh PostgreSQL database: the
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
   # itself skip there: FX_SQLITE_ONLY). More join as the backend grows

@@ -35,6 +35,8 @@ enum mayday_err {
 	MAYDAY_E_PERM,        /* a secret's file is open to group or others */
 	MAYDAY_E_DENIED,      /* the caller's role may not have this (a RoT role, hal/rot.h) */
 	MAYDAY_E_EXISTS,      /* a name that must be unique is taken (an API token's) */
+	MAYDAY_E_RETRY,       /* a transaction lost to a concurrent one (deadlock, serialization
+			       * failure): nothing of it was kept; doing it again may succeed */
 	MAYDAY_E__COUNT
 };
 
