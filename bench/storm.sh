@@ -21,10 +21,6 @@
 #   NODES      default 1. SQLite is one node (maydayd holds its writer lock);
 #              several nodes share one PostgreSQL store, each maydayd on its
 #              own UDP port, the devices spread over them round-robin.
-#              maydayd does not yet run on postgresql:// (it refuses until the
-#              PostgreSQL backend is complete): this script then measures the
-#              PostgreSQL baseline, stops with maydayd's own refusal and
-#              exits 2.
 # env: DEVICES, DISTRESSED, RAMP, BOUND, SEED
 # Exits 0 only if nothing was lost or duplicated; leaves nothing running.
 set -euo pipefail
@@ -132,17 +128,12 @@ CONF
   if [ -z "$port" ]; then
     echo "storm: maydayd (node $n) did not start on $backend:" >&2
     sed 's/^/  /' "$work/maydayd-$n.log" >&2
-    if [ "$backend" = postgresql ]; then
-      echo "storm: maydayd runs on PostgreSQL once the backend is complete" \
-        "(docs/postgresql-backend-status.md); until then the multi-node storm cannot run." >&2
-    fi
     exit 2
   fi
   ports=${ports:+$ports,}$port
 }
 if [ "$backend" = postgresql ]; then
-  # Before the nodes start, so it is measured today too, while maydayd
-  # still refuses this store.
+  # Before the nodes start: the server's own rate, with nothing else on it.
   pg_baseline "$store_uri"
   echo "== baseline: PostgreSQL's own multi-row INSERT (256 rows a statement, durable commits): ${pg_rate:-n/a} rows/s"
 fi

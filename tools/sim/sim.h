@@ -178,6 +178,11 @@ double sim_psk_run(const struct sim_opts *o, const struct sim_fleet *f, struct s
  * behaves as mayday-dcf over plain UDP; afterwards every acknowledged
  * indication is looked up in the store. Exit status as main's. */
 int sim_storm_fleet(struct sim_fleet *f, const struct sim_opts *o);
+/* The storm's bulk enrolment into a PostgreSQL store (sim_storm_pg.c, built
+ * with the PostgreSQL backend): n devices "PREFIX-NNNNNN", public key PEM i
+ * at pem + i * pem_slot. 0 or -1 (reported). */
+int sim_storm_enrol_pg(const char *uri, const char *prefix, const char *pem, size_t pem_slot,
+		       uint32_t n);
 int sim_storm(const struct sim_opts *o, struct sim_fleet *f, EVP_PKEY *hems);
 /* Against the store after the run: counts per device of f (signed rows
  * under counter 1 whose payload digest is the one sent). */

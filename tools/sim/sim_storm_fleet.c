@@ -11,7 +11,8 @@
  * itself), then for SQLite the rows go in with the SQL of
  * the store's own enrol (store_sqlite.c), 10,000 to a transaction, after
  * store_open has created or checked the schema -- as bench/fleet.sh fills
- * its store. Any other store (PostgreSQL, once maydayd runs on it) goes
+ * its store; for PostgreSQL, 10,000 rows a transaction in one INSERT with
+ * the backend's own enrolment SQL (sim_storm_pg.c). Any other store goes
  * through store_enrol one device at a time: slower, and the backend's own
  * code.
  *
@@ -168,6 +169,12 @@ static int enrol(const char *spec, const char *prefix, const char *pem, uint32_t
 		store_close(st);
 		return enrol_sqlite(path, prefix, pem, n);
 	}
+#ifdef MAYDAY_SIM_PG
+	if (strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0) {
+		store_close(st);
+		return sim_storm_enrol_pg(spec, prefix, pem, PEM_SLOT, n);
+	}
+#endif
 	for (uint32_t i = 0; i < n && err == MAYDAY_OK; i++) {
 		storm_id(id, sizeof(id), prefix, i);
 		err = store_enrol(st, id, "sim-femto", pem + (size_t)i * PEM_SLOT);
