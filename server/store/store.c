@@ -146,7 +146,7 @@ static enum mayday_err open_with(const struct store_backend *be, struct store **
 	if (n > 0) {
 		/* The count first: a caller's short buffer may cut the list. */
 		snprintf(why, why_cap, "the %s store backend does not implement yet %zu calls "
-			 "maydayd needs (docs/postgresql-backend-status.md): %s", be->scheme, n,
+			 "maydayd needs: %s", be->scheme, n,
 			 missing);
 		return MAYDAY_E_UNSUPPORTED;
 	}

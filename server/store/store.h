@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The incident store: devices, indications, incidents. Backends by name
- * ("sqlite:PATH"; "postgresql://...", being written: see
- * docs/postgresql-backend-status.md). Only the calls other parts need are
+ * ("sqlite:PATH"; "postgresql://...": docs/postgresql.md). Only the calls other parts need are
  * declared here; the daemon's ingest calls live in store_ingest.h.
  */
 #ifndef MAYDAY_STORE_H

@@ -5,10 +5,8 @@
  * opening (the schema checked, created or migrated: store_pg_schema.c),
  * enrolment, key lookup, counts, and the backend's function table.
  *
- * Work in progress (issue 15, docs/postgresql-backend-status.md): the
- * table's NULL entries answer MAYDAY_E_UNSUPPORTED through the front end,
- * and STORE_OPEN_CHECK (maydayd's start) refuses the backend while any is
- * NULL, naming them.
+ * The table implements every call (docs/postgresql.md); STORE_OPEN_CHECK,
+ * maydayd's start, would refuse it were any entry NULL.
  *
  * Durability: the connection asks for synchronous_commit = on, so a COMMIT
  * returns only once the server has flushed it (and, with synchronous
@@ -423,7 +421,7 @@ static const char *pg_errmsg(struct store *st)
 	return store_pg_of(st)->err;
 }
 
-/* NULL entries: not written yet (docs/postgresql-backend-status.md). */
+/* Every entry set: STORE_OPEN_CHECK refuses a backend with a NULL one. */
 const struct store_backend store_pg_backend = {
 	.scheme = "postgresql",
 	.open = pg_open,

@@ -4,9 +4,8 @@
  * the helpers its files share. One libpq connection per handle, used by one
  * thread at a time like every store handle (store_ingest.h).
  *
- * Work in progress (issue 15, docs/postgresql-backend-status.md): the
- * entries of store_pg_backend still NULL answer MAYDAY_E_UNSUPPORTED, and
- * maydayd refuses to start on this backend until there are none.
+ * How each of the store's rules holds with several nodes on one database:
+ * docs/postgresql.md, and the top comment of each store_pg_*.c.
  */
 #ifndef MAYDAY_STORE_PG_H
 #define MAYDAY_STORE_PG_H

@@ -158,8 +158,7 @@ if(MAYDAY_HAVE_POSTGRESQL)
   endforeach()
   # The store's own tests again, each on a fresh PostgreSQL database: the
   # same executable with MAYDAY_TEST_STORE=postgresql (tests about SQLite
-  # itself skip there: FX_SQLITE_ONLY). More join as the backend grows
-  # (docs/postgresql-backend-status.md).
+  # itself skip there: FX_SQLITE_ONLY).
   foreach(t test_store test_store_ingest test_store_psk test_store_silence test_store_remed
           test_store_events test_store_acs test_acs_auth test_acs_session test_store_api_write
           test_api_write test_store_fleet test_api_read)

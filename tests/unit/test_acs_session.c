@@ -1136,27 +1136,8 @@ static void test_base(void **state)
 	assert_int_equal(srv_acs_base("https://h/cwmpx", base), MAYDAY_E_INVALID);
 }
 
-/* On PostgreSQL (test_acs_session_pg): whether the backend still lacks
- * the remediation calls every session here needs beside the ACS's own
- * (docs/postgresql-backend-status.md); the run is skipped until it has them. */
-static bool pg_lacks_remed(void)
-{
-	struct fx fx;
-	struct store_remed_status rs;
-	if (!fx_is_pg())
-		return false;
-	fx_open(&fx);
-	bool lacks = store_remed_status(fx.st, "hnb-1", &rs) == MAYDAY_E_UNSUPPORTED;
-	fx_close(&fx);
-	return lacks;
-}
-
 int main(void)
 {
-	if (pg_lacks_remed()) {
-		fprintf(stderr, "SKIP: the postgresql store backend has no remediation calls yet\n");
-		return 77;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_distress_download_then_recovered, setup,
 						teardown),
