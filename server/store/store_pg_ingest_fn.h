@@ -130,7 +130,12 @@
 	"   IF NOT FOUND OR v_owner <> p_device THEN o_outcome := 'kid'; RETURN; END IF;" \
 	"   SELECT r.o_ok, r.o_highest, r.o_bitmap INTO v_ok, v_wh, v_wb" \
 	"    FROM mayday_replay(v_wh, v_wb, p_counter) r;" \
-	"   IF NOT v_ok THEN o_outcome := 'replay'; RETURN; END IF;" \
+	/* Waiting for the kid's row may have let a twin commit: answered from it. */ \
+	"   IF NOT v_ok THEN" \
+	STORE_PG_TWIN \
+	"    IF NOT v_found THEN o_outcome := 'replay'; END IF;" \
+	"    RETURN;" \
+	"   END IF;" \
 	"   UPDATE psk_keys SET replay_highest = v_wh, replay_bitmap = v_wb WHERE kid = p_kid;" \
 	"  END IF;" \
 	/* The incident of a signed record, the device back from unreachable first. */ \

@@ -379,6 +379,78 @@ static void test_nodes_one_device(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* Review: a PSK record that is unverified (its signature did not verify)
+ * retransmitted to two nodes at once. SQLite answers the second copy as a
+ * duplicate of the first (find_dup before the window); on PostgreSQL the
+ * second node's twin lookup runs before the first commits, then it waits
+ * on the kid's row (FOR UPDATE), reads the window the first advanced, and
+ * answers STORE_REPLAY: the retransmission is dropped unanswered. */
+struct psk_node {
+	struct store *st;
+	struct store_ingest_rec *rec;
+	enum mayday_err err;
+};
+
+static void *psk_put(void *arg)
+{
+	struct psk_node *n = arg;
+	n->err = store_ingest_begin(n->st);
+	if (n->err == MAYDAY_OK)
+		n->err = store_ingest_put(n->st, n->rec);
+	if (n->err == MAYDAY_OK)
+		n->err = store_ingest_commit(n->st);
+	else
+		store_ingest_rollback(n->st);
+	return NULL;
+}
+
+static void test_nodes_unverified_psk_retransmission(void **state)
+{
+	struct t *t = *state;
+	static const uint8_t kid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	struct mayday_indication ind;
+	struct store_ingest_rec a, b;
+	uint8_t raw[MAYDAY_INDICATION_MAX];
+	char pem[STORE_PEM_MAX];
+	struct store *other = NULL;
+	pthread_t th;
+	EVP_PKEY *k = fx_key(pem, sizeof(pem));
+	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
+	assert_int_equal(store_open(&other, t->pg.uri), MAYDAY_OK);
+	assert_int_equal(store_enrol(t->st, "dev-1", "femto", pem), MAYDAY_OK);
+	PGconn *c = fxpg_connect(&t->pg);
+	PGresult *r = PQexec(c, "INSERT INTO psk_keys (kid, device_id, psk_sealed, enrolled_at)"
+			     " VALUES ('\\x0102030405060708', 'dev-1', decode(repeat('00', 60),"
+			     " 'hex'), 0)");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+
+	fx_indication(&ind, "dev-1", 5);
+	fx_rec(&a, &ind, STORE_TRUST_UNVERIFIED, raw, sizeof(raw));
+	a.channel_auth = STORE_CHANNEL_PSK;
+	a.transport = MAYDAY_TRANSPORT_PSK;
+	a.psk_kid = kid;
+	a.psk_kid_len = sizeof(kid);
+	b = a;   /* the same bytes, to a second node */
+
+	/* node 1 stores it, not committed yet */
+	assert_int_equal(store_ingest_begin(t->st), MAYDAY_OK);
+	assert_int_equal(store_ingest_put(t->st, &a), MAYDAY_OK);
+	assert_int_equal(a.outcome, STORE_NEW);
+	/* node 2 gets the retransmission meanwhile */
+	struct psk_node n = {other, &b, MAYDAY_OK};
+	assert_int_equal(pthread_create(&th, NULL, psk_put, &n), 0);
+	usleep(300 * 1000);
+	assert_int_equal(store_ingest_commit(t->st), MAYDAY_OK);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(n.err, MAYDAY_OK);
+	/* as SQLite answers a stored twin: a duplicate, acknowledged again */
+	assert_int_equal(b.outcome, STORE_DUPLICATE);
+	PQfinish(c);
+	store_close(other);
+	EVP_PKEY_free(k);
+}
+
 /* The server ends the session (a restart, a failover): the batch in
  * flight fails and is not acknowledged; the handle connects again for the
  * next one, which is stored, and a retransmission of the failed record is
@@ -460,6 +532,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enrol_and_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodes_one_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nodes_unverified_psk_retransmission, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 		cmocka_unit_test(test_bad_uri),
 	};
