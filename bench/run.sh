@@ -34,15 +34,8 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$here/key_load.sh" "$build"
 "$here/ack_batch.sh" "$build"
 "$here/storm.sh" "$build"
-# The same storm against two maydayd nodes on one PostgreSQL, a throwaway
-# server of the tests' harness (initdb and pg_ctl in a temporary directory,
-# UNIX socket only), its own multi-row INSERT measured beside it.
-if [ -x /usr/lib/postgresql/15/bin/initdb ] || [ -n "${MAYDAY_PG_BIN:-}" ]; then
-  "$here/../tests/integration/pg_harness.sh" run -- \
-    bash -c '"$0" "$1" "$MAYDAY_TEST_PG" 2' "$here/storm.sh" "$build"
-else
-  echo "== storm on PostgreSQL: skipped (PostgreSQL 15 not installed: scripts/deps.sh)"
-fi
+# The same storm against two maydayd nodes on one (throwaway) PostgreSQL.
+"$here/storm_pg.sh" "$build"
 echo "== IPsec ingest: not measured (the SeGW tunnel runs user-space ESP, kernel-libipsec; its rate would be strongSwan's, not maydayd's)"
 
 # ---- the results document ----------------------------------------------------
