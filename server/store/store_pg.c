@@ -416,6 +416,31 @@ static enum mayday_err pg_count(struct store *st, struct store_counts *out)
 	return MAYDAY_OK;
 }
 
+enum mayday_err store_pg_tx(struct store_pg *p)
+{
+	if (p->in_batch)
+		return MAYDAY_E_INVALID;
+	return store_pg_run(p, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL);
+}
+
+enum mayday_err store_pg_tx_end(struct store_pg *p, enum mayday_err err)
+{
+	if (err == MAYDAY_OK) {
+		PGresult *r = store_pg_exec(p, "COMMIT", 0, NULL, &err);
+		/* an aborted transaction's COMMIT answers ROLLBACK */
+		if (r != NULL && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+			snprintf(p->err, sizeof(p->err), "COMMIT answered %s", PQcmdStatus(r));
+			err = MAYDAY_E_IO;
+		}
+		PQclear(r);
+		if (err == MAYDAY_OK)
+			return MAYDAY_OK;
+	}
+	if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+		(void)store_pg_run(p, "ROLLBACK", 0, NULL);
+	return err;
+}
+
 static const char *pg_errmsg(struct store *st)
 {
 	return store_pg_of(st)->err;

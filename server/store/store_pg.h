@@ -213,6 +213,12 @@ enum mayday_err store_pg_acs_connreq_due(struct store *st, int64_t before, int64
 enum mayday_err store_pg_acs_notes(struct store *st, const char *device_id,
 				   store_acs_note_cb cb, void *ctx);
 
+/* A call's own transaction: BEGIN at READ COMMITTED (MAYDAY_E_INVALID
+ * while an ingest batch is open on the handle); then COMMIT after
+ * err == MAYDAY_OK, else (or if the COMMIT fails) ROLLBACK; the outcome. */
+enum mayday_err store_pg_tx(struct store_pg *p);
+enum mayday_err store_pg_tx_end(struct store_pg *p, enum mayday_err err);
+
 /* Printable ASCII without spaces, 1..max bytes: IDs end up in logs. */
 bool store_pg_id_ok(const char *id, size_t max);
 /* Whether `s` is valid UTF-8 (as the server checks it: no overlong

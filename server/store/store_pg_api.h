@@ -20,11 +20,6 @@ static inline PGresult *store_pg_api_q(struct store_pg *p, const char *sql,
 	return store_pg_execb(p, sql, q->n, q->v, q->len, q->fmt, err);
 }
 
-/* An operator's write opens its own transaction (READ COMMITTED); refused
- * (MAYDAY_E_INVALID) while an ingest batch is open on the handle. */
-enum mayday_err store_pg_api_tx(struct store_pg *p);
-/* COMMIT after err == MAYDAY_OK, else ROLLBACK; the outcome. */
-enum mayday_err store_pg_api_tx_end(struct store_pg *p, enum mayday_err err);
 /* Appends an operator_actions row in the open transaction (or its own). */
 enum mayday_err store_pg_api_action(struct store_pg *p, const char *identity,
 				    const char *action, const char *target, const char *detail,

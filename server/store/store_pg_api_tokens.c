@@ -48,7 +48,7 @@ enum mayday_err store_pg_token_create(struct store *st, const char *id, const ch
 	if (!token_id_ok(id) || !store_pg_id_ok(name, STORE_TOKEN_NAME_MAX) || !role_ok(role) ||
 	    created_by == NULL || strnlen(created_by, STORE_WHO_MAX + 1) > STORE_WHO_MAX)
 		return MAYDAY_E_INVALID;
-	enum mayday_err err = store_pg_api_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	store_pg_p_text(&q, id);
@@ -67,7 +67,7 @@ enum mayday_err store_pg_token_create(struct store *st, const char *id, const ch
 	PQclear(r);
 	if (err == MAYDAY_OK)
 		err = store_pg_api_action(p, created_by, "token.create", id, name, now);
-	return store_pg_api_tx_end(p, err);
+	return store_pg_tx_end(p, err);
 }
 
 enum mayday_err store_pg_token_lookup(struct store *st, const char *id, uint8_t sha256[32],
@@ -124,7 +124,7 @@ enum mayday_err store_pg_token_revoke(struct store *st, const char *id, const ch
 		return MAYDAY_OK;   /* no such token: nothing to revoke */
 	if (by == NULL || strnlen(by, STORE_WHO_MAX + 1) > STORE_WHO_MAX)
 		return MAYDAY_E_INVALID;
-	enum mayday_err err = store_pg_api_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	store_pg_p_text(&q, id);
@@ -135,7 +135,7 @@ enum mayday_err store_pg_token_revoke(struct store *st, const char *id, const ch
 	PQclear(r);
 	if (err == MAYDAY_OK && revoked_now)
 		err = store_pg_api_action(p, by, "token.revoke", id, NULL, now);
-	return store_pg_api_tx_end(p, err);
+	return store_pg_tx_end(p, err);
 }
 
 enum mayday_err store_pg_token_list(struct store *st, store_token_cb cb, void *ctx)

@@ -53,30 +53,6 @@ static bool changed_one(PGresult *r)
 	return r != NULL && strcmp(PQcmdTuples(r), "1") == 0;
 }
 
-enum mayday_err store_pg_api_tx(struct store_pg *p)
-{
-	if (p->in_batch)
-		return MAYDAY_E_INVALID;
-	return store_pg_run(p, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL);
-}
-
-enum mayday_err store_pg_api_tx_end(struct store_pg *p, enum mayday_err err)
-{
-	if (err == MAYDAY_OK) {
-		/* A COMMIT of a transaction that failed answers ROLLBACK. */
-		PGresult *r = store_pg_exec(p, "COMMIT", 0, NULL, &err);
-		if (r != NULL && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
-			snprintf(p->err, sizeof(p->err), "COMMIT answered %s", PQcmdStatus(r));
-			err = MAYDAY_E_IO;
-		}
-		PQclear(r);
-		if (err == MAYDAY_OK)
-			return MAYDAY_OK;
-	}
-	(void)store_pg_run(p, "ROLLBACK", 0, NULL);
-	return err;
-}
-
 enum mayday_err store_pg_api_action(struct store_pg *p, const char *identity,
 				    const char *action, const char *target, const char *detail,
 				    int64_t now)
@@ -223,7 +199,7 @@ enum mayday_err store_pg_device_enrol_by(struct store *st, const char *device_id
 	EVP_PKEY_free(pub);
 	if (err != MAYDAY_OK)
 		return MAYDAY_E_KEY;
-	if ((err = store_pg_api_tx(p)) != MAYDAY_OK)
+	if ((err = store_pg_tx(p)) != MAYDAY_OK)
 		return err;
 	err = enrol_decide(p, device_id, product_class, pubkey_pem, now, res, &same_key, &revoked);
 	if (err == MAYDAY_OK && *res != STORE_ENROL_SAME)
@@ -235,7 +211,7 @@ enum mayday_err store_pg_device_enrol_by(struct store *st, const char *device_id
 					  : revoked	      ? "new key (revocation lifted)"
 							      : "new key",
 					  now);
-	err = store_pg_api_tx_end(p, err);
+	err = store_pg_tx_end(p, err);
 	if (err != MAYDAY_OK)
 		*res = 0;
 	return err;
@@ -251,7 +227,7 @@ enum mayday_err store_pg_device_revoke(struct store *st, const char *device_id, 
 		return MAYDAY_E_INVALID;
 	if (!store_pg_id_ok(device_id, MAYDAY_DEVICE_ID_MAX))
 		return MAYDAY_E_NOTFOUND;   /* never enrolled */
-	enum mayday_err err = store_pg_api_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	store_pg_p_text(&q, device_id);
@@ -275,7 +251,7 @@ enum mayday_err store_pg_device_revoke(struct store *st, const char *device_id, 
 			err = MAYDAY_E_NOTFOUND;
 		PQclear(r);
 	}
-	err = store_pg_api_tx_end(p, err);
+	err = store_pg_tx_end(p, err);
 	if (err != MAYDAY_OK)
 		*already = false;
 	return err;
@@ -349,7 +325,7 @@ enum mayday_err store_pg_remed_approve_by(struct store *st, const char *device_i
 		return MAYDAY_E_INVALID;
 	if (!store_pg_id_ok(device_id, MAYDAY_DEVICE_ID_MAX))
 		return MAYDAY_E_NOTFOUND;
-	enum mayday_err err = store_pg_api_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	int found = approve_target(p, device_id, incident_id, &revoked, &err);
@@ -380,7 +356,7 @@ enum mayday_err store_pg_remed_approve_by(struct store *st, const char *device_i
 		snprintf(inc, sizeof(inc), "incident %lld", (long long)*incident_id);
 		err = store_pg_api_action(p, by, "remediation.approve", device_id, inc, now);
 	}
-	err = store_pg_api_tx_end(p, err);
+	err = store_pg_tx_end(p, err);
 	if (err != MAYDAY_OK && err != MAYDAY_E_MISMATCH)
 		*incident_id = 0;
 	if (err != MAYDAY_OK)
@@ -445,7 +421,7 @@ enum mayday_err store_pg_remed_class_pause(struct store *st, const char *product
 	*already = false;
 	if (!store_pg_id_ok(product_class, MAYDAY_CLASS_MAX) || !text_ok(by, STORE_WHO_MAX))
 		return MAYDAY_E_INVALID;
-	enum mayday_err err = store_pg_api_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	err = class_state(p, product_class, already);
@@ -460,7 +436,7 @@ enum mayday_err store_pg_remed_class_pause(struct store *st, const char *product
 	}
 	if (err == MAYDAY_OK && !*already)
 		err = store_pg_api_action(p, by, "class.pause", product_class, NULL, now);
-	err = store_pg_api_tx_end(p, err);
+	err = store_pg_tx_end(p, err);
 	if (err != MAYDAY_OK)
 		*already = false;
 	return err;
@@ -473,7 +449,7 @@ enum mayday_err store_pg_remed_class_resume_by(struct store *st, const char *pro
 	*was_paused = false;
 	if (!store_pg_id_ok(product_class, MAYDAY_CLASS_MAX) || !text_ok(by, STORE_WHO_MAX))
 		return MAYDAY_E_INVALID;
-	enum mayday_err err = store_pg_api_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	err = class_state(p, product_class, was_paused);
@@ -490,7 +466,7 @@ enum mayday_err store_pg_remed_class_resume_by(struct store *st, const char *pro
 	if (err == MAYDAY_OK)
 		err = store_pg_api_action(p, by, "class.resume", product_class,
 					  *was_paused ? "was paused" : "was not paused", now);
-	err = store_pg_api_tx_end(p, err);
+	err = store_pg_tx_end(p, err);
 	if (err != MAYDAY_OK)
 		*was_paused = false;
 	return err;

@@ -36,31 +36,6 @@
  * arbitrary constant apart from the schema's. */
 #define STORE_PG_SLOTS_LOCK "115108111116115"
 
-enum mayday_err store_pg_remed_tx(struct store_pg *p)
-{
-	if (p->in_batch)
-		return MAYDAY_E_INVALID;
-	return store_pg_run(p, "BEGIN", 0, NULL);
-}
-
-enum mayday_err store_pg_remed_tx_end(struct store_pg *p, enum mayday_err err)
-{
-	if (err == MAYDAY_OK) {
-		PGresult *r = store_pg_exec(p, "COMMIT", 0, NULL, &err);
-		/* an aborted transaction's COMMIT answers ROLLBACK */
-		if (r != NULL && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
-			snprintf(p->err, sizeof(p->err), "COMMIT answered %s", PQcmdStatus(r));
-			err = MAYDAY_E_IO;
-		}
-		PQclear(r);
-		if (err == MAYDAY_OK)
-			return MAYDAY_OK;
-	}
-	if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
-		(void)store_pg_run(p, "ROLLBACK", 0, NULL);
-	return err;
-}
-
 /* Text the CPE sent (a fault string) as the database takes it: valid
  * UTF-8 as is, anything else with its bytes outside printable ASCII as
  * '?', rather than losing the record of the failure to an encoding error. */
@@ -249,7 +224,7 @@ enum mayday_err store_pg_remed_approve(struct store *st, const char *device_id, 
 	enum store_state state;
 	if (!store_pg_id_ok(device_id, MAYDAY_DEVICE_ID_MAX))
 		return p->in_batch ? MAYDAY_E_INVALID : MAYDAY_E_NOTFOUND;
-	enum mayday_err err = store_pg_remed_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	err = open_incident(p, device_id, &incident, &state);
@@ -265,7 +240,7 @@ enum mayday_err store_pg_remed_approve(struct store *st, const char *device_id, 
 	if (r != NULL && strcmp(PQcmdTuples(r), "1") == 0)
 		err = store_pg_event(p, incident, now, "approved", NULL, NULL, 0);
 	PQclear(r);
-	return store_pg_remed_tx_end(p, err);
+	return store_pg_tx_end(p, err);
 }
 
 enum mayday_err store_pg_remed_schedule(struct store *st, const char *device_id,
@@ -337,7 +312,7 @@ enum mayday_err store_pg_remed_begin(struct store *st, const char *device_id,
 	bool revoked = false;
 	if (!store_pg_id_ok(device_id, MAYDAY_DEVICE_ID_MAX))
 		return p->in_batch ? MAYDAY_E_INVALID : MAYDAY_E_NOTFOUND;
-	enum mayday_err err = store_pg_remed_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	/* The slots first: every node's begin waits here for the one before
@@ -394,7 +369,7 @@ enum mayday_err store_pg_remed_begin(struct store *st, const char *device_id,
 		err = move(p, device_id, incident, state, STORE_STATE_REMEDIATION_IN_PROGRESS,
 			   STORE_STATE_REMEDIATION_IN_PROGRESS, false, now);
 	}
-	return store_pg_remed_tx_end(p, err);
+	return store_pg_tx_end(p, err);
 }
 
 enum mayday_err store_pg_remed_fail(struct store *st, const char *device_id,
@@ -413,7 +388,7 @@ enum mayday_err store_pg_remed_fail(struct store *st, const char *device_id,
 	    (command_key != NULL && !store_pg_id_ok(command_key, STORE_COMMANDKEY_MAX)))
 		return p->in_batch ? MAYDAY_E_INVALID : MAYDAY_E_NOTFOUND;
 	clean_text(detail, text, sizeof(text));
-	enum mayday_err err = store_pg_remed_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	err = dev_lock(p, device_id, &revoked);
@@ -462,7 +437,7 @@ enum mayday_err store_pg_remed_fail(struct store *st, const char *device_id,
 		err = move(p, device_id, incident, state, to, to, false, now);
 		*gave_up = err == MAYDAY_OK && to == STORE_STATE_FAILED;
 	}
-	err = store_pg_remed_tx_end(p, err);
+	err = store_pg_tx_end(p, err);
 	if (err != MAYDAY_OK)
 		*gave_up = false;
 	return err;
@@ -478,7 +453,7 @@ static enum mayday_err finish_ok(struct store *st, const char *device_id, const 
 	if (!store_pg_id_ok(device_id, MAYDAY_DEVICE_ID_MAX) ||
 	    !store_pg_id_ok(command_key, STORE_COMMANDKEY_MAX))
 		return p->in_batch ? MAYDAY_E_INVALID : MAYDAY_E_NOTFOUND;
-	enum mayday_err err = store_pg_remed_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	err = dev_lock(p, device_id, &revoked);
@@ -504,7 +479,7 @@ static enum mayday_err finish_ok(struct store *st, const char *device_id, const 
 	else if (err == MAYDAY_OK && state != STORE_STATE_INSTALLED)
 		err = move(p, device_id, incident, state, STORE_STATE_INSTALLED,
 			   STORE_STATE_INSTALLED, false, now);
-	return store_pg_remed_tx_end(p, err);
+	return store_pg_tx_end(p, err);
 }
 
 enum mayday_err store_pg_remed_installed(struct store *st, const char *device_id,

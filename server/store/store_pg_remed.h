@@ -22,10 +22,6 @@ void store_pg_remed_row(const PGresult *r, int i, struct store_remed_attempt *a)
 enum mayday_err store_pg_remed_each(struct store_pg *p, const char *sql,
 				    const struct store_pg_params *q, store_remed_cb cb,
 				    void *ctx);
-/* BEGIN (MAYDAY_E_INVALID inside an ingest batch), and COMMIT after
- * err == MAYDAY_OK or ROLLBACK otherwise, returning the outcome. */
-enum mayday_err store_pg_remed_tx(struct store_pg *p);
-enum mayday_err store_pg_remed_tx_end(struct store_pg *p, enum mayday_err err);
 /* In an open transaction: the advisory lock of a product class, held until
  * it ends. Every write of remediation_class_events (the pause rule, a
  * resume, an operator's pause) takes it first and then reads the class's

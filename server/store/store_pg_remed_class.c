@@ -107,7 +107,7 @@ enum mayday_err store_pg_remed_class_paused(struct store *st, const char *produc
 	err = failed_run(p, product_class, ev.at, &run);
 	if (err != MAYDAY_OK || run < n)
 		return err;
-	if ((err = store_pg_remed_tx(p)) != MAYDAY_OK)
+	if ((err = store_pg_tx(p)) != MAYDAY_OK)
 		return err;
 	err = store_pg_remed_class_lock(p, product_class);
 	if (err == MAYDAY_OK)
@@ -123,7 +123,7 @@ enum mayday_err store_pg_remed_class_paused(struct store *st, const char *produc
 	}
 	/* Another node recorded an event meanwhile: theirs stands. */
 	*paused = err == MAYDAY_OK && (*newly || again.paused);
-	err = store_pg_remed_tx_end(p, err);
+	err = store_pg_tx_end(p, err);
 	if (err != MAYDAY_OK)
 		*paused = *newly = false;
 	return err;
@@ -136,7 +136,7 @@ enum mayday_err store_pg_remed_class_resume(struct store *st, const char *produc
 	struct store_pg_params q = {0};
 	struct class_event ev = {0};
 	*was_paused = false;
-	enum mayday_err err = store_pg_remed_tx(p);
+	enum mayday_err err = store_pg_tx(p);
 	if (err != MAYDAY_OK)
 		return err;
 	err = store_pg_remed_class_lock(p, product_class);
@@ -155,7 +155,7 @@ enum mayday_err store_pg_remed_class_resume(struct store *st, const char *produc
 		PQclear(store_pg_q(p, "INSERT INTO remediation_class_events (product_class, at, kind)"
 				   " VALUES ($1, $2, 'resumed')", &q, &err));
 	}
-	err = store_pg_remed_tx_end(p, err);
+	err = store_pg_tx_end(p, err);
 	*was_paused = err == MAYDAY_OK && ev.paused;
 	return err;
 }
