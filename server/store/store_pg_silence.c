@@ -274,6 +274,16 @@ static enum mayday_err mark(struct store_pg *p, struct store_silent_row *row, in
 			      0);
 }
 
+/* qsort's comparison of candidate rows (pointers to them) by device ID,
+ * in byte order. */
+static int by_device_id(const void *a, const void *b)
+{
+	const struct store_silent_row *x = *(const struct store_silent_row *const *)a;
+	const struct store_silent_row *y = *(const struct store_silent_row *const *)b;
+
+	return strcmp(x->device_id, y->device_id);
+}
+
 enum mayday_err store_pg_silence_sweep(struct store *st, const struct store_silence_rules *rules,
 				       int64_t now, struct store_silent_row *out, size_t cap,
 				       size_t *n)
@@ -290,14 +300,31 @@ enum mayday_err store_pg_silence_sweep(struct store *st, const struct store_sile
 	enum mayday_err err = candidates(p, rules, now, out, cap, &found);
 	if (err != MAYDAY_OK || found == 0)
 		return err;
-	if ((err = store_pg_run(p, "BEGIN", 0, NULL)) != MAYDAY_OK)
-		return err;
-	for (size_t i = 0; i < found && err == MAYDAY_OK; i++) {
-		bool moved = false;
-		err = mark(p, &out[i], now, &moved);
-		if (err == MAYDAY_OK && moved)
-			out[kept++] = out[i];
+	/* Marked in device ID order, the order ingest's writers lock devices
+	 * in (srv_writer.c), so a sweep and a batch never wait on each other
+	 * in a cycle; answered in the candidates' order (oldest contact first). */
+	struct store_silent_row **order = malloc(found * sizeof(*order));
+	bool *moved = calloc(found, sizeof(*moved));
+	if (order == NULL || moved == NULL) {
+		free(order);
+		free(moved);
+		return MAYDAY_E_NOMEM;
 	}
+	for (size_t i = 0; i < found; i++)
+		order[i] = &out[i];
+	qsort(order, found, sizeof(*order), by_device_id);
+	if ((err = store_pg_run(p, "BEGIN", 0, NULL)) != MAYDAY_OK) {
+		free(order);
+		free(moved);
+		return err;
+	}
+	for (size_t i = 0; i < found && err == MAYDAY_OK; i++)
+		err = mark(p, order[i], now, &moved[order[i] - out]);
+	for (size_t i = 0; err == MAYDAY_OK && i < found; i++)
+		if (moved[i])
+			out[kept++] = out[i];
+	free(order);
+	free(moved);
 	err = tx_end(p, err);
 	if (err == MAYDAY_OK)
 		*n = kept;
