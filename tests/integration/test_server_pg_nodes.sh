@@ -14,6 +14,8 @@
 #   from node 1, the BOOT Inform and TransferComplete to node 1 again after
 #   node 3 died: the device recovers; its one-time bundle token, taken on
 #   one node, is refused on another.
+# Each node runs as an operator starts it by default: detached (it returns
+# once it serves), its log in a file, a pidfile.
 # Skipped (77) without a server: PostgreSQL is not installed.
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${MAYDAY_TEST_PG:-}" ]; then
@@ -27,9 +29,16 @@ acs=$build/tests/acs_itool
 store=$MAYDAY_TEST_PG
 q() { psql "$store" -XAtqc "$1"; }
 
-pids=()   # the nodes' maydayd, by node number - 1
+pids=()   # the nodes' maydayd (detached: not this shell's children), by node number - 1
+gone() {  # PID: waits (30 s at most) until it has exited
+  for _ in $(seq 600); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  return 1
+}
 node_cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; gone "$p" || true; done
   wait 2>/dev/null || true
   cleanup
 }
@@ -61,6 +70,7 @@ hems_key = $work/hems.key
 psk_kek = $work/psk.kek
 workers = 2
 http_threads = 1
+log = $work/node$n.log
 
 [udp]
 listen = 127.0.0.1:0
@@ -79,14 +89,11 @@ bundle_dir = $work/bundles
 socket = $work/node$n.sock
 CONF
   : > "$work/node$n.log"
-  "$maydayd" -c "$work/node$n.conf" -f 2>>"$work/node$n.log" &
-  pids[n - 1]=$!
-  for _ in $(seq 400); do
-    grep -q 'info: running (' "$work/node$n.log" && return 0
-    kill -0 "${pids[n - 1]}" 2>/dev/null || fail "node $n exited at start: $(tail -5 "$work/node$n.log")"
-    sleep 0.05
-  done
-  fail "node $n did not start"
+  "$maydayd" -c "$work/node$n.conf" --pidfile "$work/node$n.pid" 2>"$work/node$n.start" ||
+    fail "node $n did not start: $(cat "$work/node$n.start") $(tail -5 "$work/node$n.log")"
+  pids[n - 1]=$(cat "$work/node$n.pid")
+  kill -0 "${pids[n - 1]}" || fail "node $n is not running"
+  grep -q 'info: running (' "$work/node$n.log" || fail "node $n returned before it served"
 }
 udp_of() { sed -n 's/.*listening on udp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/node$1.log"; }
 https_of() { sed -n 's/.*listening on https 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/node$1.log"; }
@@ -137,7 +144,7 @@ for _ in $(seq 600); do
   sleep 0.05
 done
 kill -KILL "${pids[2]}"
-wait "${pids[2]}" 2>/dev/null || true
+gone "${pids[2]}" || fail "node 3 still running after SIGKILL"
 echo "node 3 killed with $(q "SELECT count(*) FROM indications WHERE device_id LIKE 'load3-%'") of its load stored"
 wait $sim1 || fail "the load on node 1: $(tail -3 "$work/sim1.out")"
 wait $sim3 || true   # its lost indications are expected: the node died
@@ -188,9 +195,9 @@ base="https://127.0.0.1:$(https_of 1)"
 for n in 1 2; do
   kill -0 "${pids[n - 1]}" 2>/dev/null || fail "node $n died"
   kill -TERM "${pids[n - 1]}"
-  rc=0
-  wait "${pids[n - 1]}" || rc=$?
-  [ "$rc" = 0 ] || fail "node $n exited $rc after SIGTERM"
+  gone "${pids[n - 1]}" || fail "node $n still running 30 s after SIGTERM"
+  [ ! -e "$work/node$n.pid" ] || fail "node $n did not exit cleanly (pidfile left)"
+  grep -q 'info: stopped' "$work/node$n.log" || fail "node $n did not log its stop"
 done
 pids=()
 echo "PASS: three nodes on one PostgreSQL: retransmissions stored once, node 3 killed under load with every acknowledged indication stored once, the remediation completed across nodes"
