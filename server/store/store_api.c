@@ -7,11 +7,30 @@
 
 #include "store_backend.h"
 
+/* An API token's public id: "mdt_" and lowercase hex, STORE_TOKEN_ID_LEN
+ * bytes in all; a role: viewer, operator or admin. Checked here for every
+ * backend. */
+static bool token_id_ok(const char *id)
+{
+	if (strnlen(id, STORE_TOKEN_ID_LEN + 1) != STORE_TOKEN_ID_LEN || memcmp(id, "mdt_", 4) != 0)
+		return false;
+	for (size_t i = 4; i < STORE_TOKEN_ID_LEN; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static bool role_ok(const char *r)
+{
+	return strcmp(r, "viewer") == 0 || strcmp(r, "operator") == 0 || strcmp(r, "admin") == 0;
+}
+
 enum mayday_err store_token_create(struct store *st, const char *id, const char *name,
 				   const char *role, const uint8_t sha256[32],
 				   const char *created_by, int64_t now)
 {
-	if (id == NULL || name == NULL || role == NULL || sha256 == NULL || created_by == NULL)
+	if (id == NULL || name == NULL || role == NULL || sha256 == NULL || created_by == NULL ||
+	    !token_id_ok(id) || !role_ok(role))
 		return MAYDAY_E_INVALID;
 	return STORE_CALL(st, token_create, id, name, role, sha256, created_by, now);
 }
@@ -20,14 +39,14 @@ enum mayday_err store_token_lookup(struct store *st, const char *id, uint8_t sha
 				   char role[STORE_ROLE_MAX + 1],
 				   char name[STORE_TOKEN_NAME_MAX + 1], bool *revoked)
 {
-	if (id == NULL)
+	if (id == NULL || !token_id_ok(id))
 		return MAYDAY_E_NOTFOUND;
 	return STORE_CALL(st, token_lookup, id, sha256, role, name, revoked);
 }
 
 enum mayday_err store_token_touch(struct store *st, const char *id, int64_t now)
 {
-	if (id == NULL)
+	if (id == NULL || !token_id_ok(id))
 		return MAYDAY_E_INVALID;
 	return STORE_CALL(st, token_touch, id, now);
 }
@@ -36,6 +55,8 @@ enum mayday_err store_token_revoke(struct store *st, const char *id, const char 
 {
 	if (id == NULL || by == NULL)
 		return MAYDAY_E_INVALID;
+	if (!token_id_ok(id))
+		return MAYDAY_OK;   /* no such token: nothing to revoke */
 	return STORE_CALL(st, token_revoke, id, by, now);
 }
 
