@@ -19,3 +19,6 @@ mayday_hal_unit_test(test_clock)
 mayday_hal_unit_test(test_rot_psk)
 # Roles and the sealed device credentials (docs/rot.md).
 mayday_hal_unit_test(test_rot_roles)
+# The OpenSSL key whose signatures the RoT makes (TPM-held TLS keys).
+mayday_hal_unit_test(test_rot_tls_key)
+target_link_libraries(test_rot_tls_key PRIVATE OpenSSL::SSL)
