@@ -247,13 +247,11 @@ static int split_slot(const char *arg, char *dev, size_t cap, const char **part)
 }
 
 /* The slot's verified manifest and its TRVs, or 0 (reported). */
-static int from_slot(const struct bundle_args *a, const struct prov_key *vendor,
-		     struct source *src, char *dev, size_t cap, struct mayday_manifest *m)
+static int from_slot(const struct prov_key *vendor, struct source *src, const char *dev,
+		     struct mayday_manifest *m)
 {
 	enum mayday_err rc;
 
-	if (!split_slot(a->from_slot, dev, cap, &src->part))
-		return 0;
 	if (!prov_fs_exists(dev)) {
 		prov_log_error("--from-slot: no device at %s", dev);
 		return 0;
@@ -287,7 +285,8 @@ int prov_bundle_main(int argc, char **argv)
 
 	if (argc > 1 && (strcmp(argv[1], "info") == 0 || strcmp(argv[1], "verify") == 0))
 		return prov_bundle_inspect_main(argc - 1, argv + 1);
-	if (!parse(argc, argv, &a)) {
+	if (!parse(argc, argv, &a) ||
+	    (a.from_slot && !split_slot(a.from_slot, dev, sizeof dev, &src.part))) {
 		usage(stderr);
 		return PROV_EXIT_USAGE;
 	}
@@ -298,7 +297,7 @@ int prov_bundle_main(int argc, char **argv)
 		src.dir = a.image;
 		if (prov_image_load(a.image, m) != MAYDAY_OK)
 			goto out;
-	} else if (!from_slot(&a, &vendor, &src, dev, sizeof dev, m)) {
+	} else if (!from_slot(&vendor, &src, dev, m)) {
 		goto out;
 	}
 	snprintf(m->product_class, sizeof m->product_class, "%s", a.class);
