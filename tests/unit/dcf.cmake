@@ -77,3 +77,11 @@ target_link_libraries(test_normal_report PRIVATE mayday_normal_core mayday_dcf_c
                       PkgConfig::CMOCKA Threads::Threads OpenSSL::SSL)
 add_test(NAME test_normal_report COMMAND test_normal_report)
 set_tests_properties(test_normal_report PROPERTIES LABELS unit TIMEOUT 120)
+
+# mayday-provision's PKCS#11 URI parser (--key pkcs11:...), on its own.
+add_executable(test_prov_p11uri ${CMAKE_CURRENT_LIST_DIR}/test_prov_p11uri.c
+  ${CMAKE_SOURCE_DIR}/tools/provision/prov_p11uri.c)
+target_include_directories(test_prov_p11uri PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision)
+target_link_libraries(test_prov_p11uri PRIVATE mayday OpenSSL::Crypto PkgConfig::CMOCKA)
+add_test(NAME test_prov_p11uri COMMAND test_prov_p11uri)
+set_tests_properties(test_prov_p11uri PROPERTIES LABELS unit)
