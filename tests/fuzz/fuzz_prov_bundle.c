@@ -12,6 +12,8 @@
 
 static EVP_PKEY *key;
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct prov_bundle_check c;
