@@ -46,6 +46,14 @@ foreach(t ${MAYDAY_PROVISION_TESTS})
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 300)
 endforeach()
+# A mayday-provision built without the PKCS#11 header (tools/provision) has
+# no token keys to test: test_provision_pkcs11 then skips, saying so.
+get_target_property(prov_sources mayday-provision SOURCES)
+if("prov_pkcs11.c" IN_LIST prov_sources)
+  target_compile_definitions(test_provision_pkcs11 PRIVATE MAYDAY_PKCS11=1)
+else()
+  target_compile_definitions(test_provision_pkcs11 PRIVATE MAYDAY_PKCS11=0)
+endif()
 
 # "psk" against an in-test UDP responder that holds the device's PSK; the
 # transport fixture (a device with a RoT, dcf.conf from text) is the HTTP

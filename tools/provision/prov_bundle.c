@@ -201,9 +201,12 @@ static int write_bundle(const struct source *src, const struct mayday_manifest *
 	for (uint32_t i = 0; i < m->n_trv && rc == MAYDAY_OK; i++) {
 		rc = copy_component(src, &m->trv[i], out, buf, COPY_CHUNK);
 		if (rc == MAYDAY_E_MISMATCH || rc == MAYDAY_E_NOTFOUND) {
-			prov_log_error("%s/%s does not match its TRV (%s): refusing to bundle it",
-				       from, m->trv[i].name,
-				       src->f ? mayday_strerror(rc) : "it changed since it was hashed");
+			if (src->f)
+				prov_log_error("%s/%s does not match its TRV (%s): refusing to "
+					       "bundle it", from, m->trv[i].name, mayday_strerror(rc));
+			else
+				prov_log_error("%s/%s changed since it was hashed: refusing to "
+					       "bundle it", from, m->trv[i].name);
 			goto discard;
 		}
 	}
