@@ -46,6 +46,10 @@ foreach(t ${MAYDAY_PROVISION_TESTS})
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 300)
 endforeach()
+# The bundle made from an image directory is installed by the real installer.
+target_compile_definitions(test_provision_bundle PRIVATE
+  INSTALL_BIN="$<TARGET_FILE:mayday-install>")
+add_dependencies(test_provision_bundle mayday-install)
 # A mayday-provision built without the PKCS#11 header (tools/provision) has
 # no token keys to test: test_provision_pkcs11 then skips, saying so.
 get_target_property(prov_sources mayday-provision SOURCES)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <jansson.h>
 
@@ -151,6 +152,37 @@ static void test_from_image(void **state)
 		assert_memory_equal(m.trv[i].digest, d, sizeof d);
 	}
 	assert_int_equal(verify(fx, fx->bundle), 0);
+}
+
+/* The device takes it: mayday-install installs the image directory's bundle
+ * into the inactive slot (exit 13: installed, pending), byte for byte. */
+static void test_image_installs(void **state)
+{
+	struct fx *fx = *state;
+	struct mayday_manifest m;
+	char cmd[4 * TP_PATH_MAX];
+	int status;
+
+	assert_int_equal(tp_provision("bundle", "--pki", fx->w.pki, "--out", fx->bundle, "--class",
+				      TP_CLASS, "--image-version", "4.2.0", "--rollback", "7",
+				      "--image", fx->img, NULL), 0);
+	snprintf(cmd, sizeof cmd, "'%s' --device '%s' --bundle '%s' --class %s >/dev/null 2>&1",
+		 INSTALL_BIN, fx->w.dev, fx->bundle, TP_CLASS);
+	status = system(cmd);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 13);
+	assert_int_equal(tp_manifest(fx->w.dev, "slot_b", fx->w.vendor_pub, &m), MAYDAY_OK);
+	assert_string_equal(m.image_version, "4.2.0");
+	assert_int_equal(m.n_trv, 3);
+	for (uint32_t i = 0; i < m.n_trv; i++) {
+		char path[TP_PATH_MAX];
+		uint8_t d[MAYDAY_DIGEST_LEN];
+		uint64_t size = 0;
+		assert_true(tp_trv_matches(fx->w.dev, "slot_b", &m.trv[i]));
+		tp_path(path, fx->img, NULL, m.trv[i].name);
+		tp_digest(path, d, &size);
+		assert_memory_equal(d, m.trv[i].digest, sizeof d);
+	}
 }
 
 /* info and verify --json say what libmayday reads in the bundle. */
@@ -347,6 +379,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_from_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_installs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_key_and_usage, setup, teardown),
