@@ -216,6 +216,7 @@ static void test_info_json(void **state)
 		assert_string_equal(json_string_value(json_object_get(o, "image_version")), "9.0.1");
 		assert_string_equal(json_string_value(json_object_get(o, "rollback_text")),
 				    "18446744073709551615");
+		assert_true(json_is_null(json_object_get(o, "rollback")));   /* > INT64_MAX */
 		assert_string_equal(json_string_value(json_object_get(o, "entry")), m.entry);
 		assert_int_equal(json_array_size(comps), m.n_trv);
 		for (uint32_t i = 0; i < m.n_trv; i++) {

@@ -56,9 +56,12 @@ static json_t *to_json(const char *path, const struct prov_bundle_check *c, int 
 	json_object_set_new(o, "manifest_bytes", json_integer(c->manifest_len));
 	json_object_set_new(o, "class", json_string(c->m.product_class));
 	json_object_set_new(o, "image_version", json_string(c->m.image_version));
-	/* JSON numbers are exact to 2^53 in most readers: the counter goes as
-	 * a decimal string too, so no reader rounds it. */
-	json_object_set_new(o, "rollback", json_integer((json_int_t)c->m.rollback));
+	/* The counter is 64 bits unsigned; JSON readers are exact to 2^53 and
+	 * jansson's integers are signed: it also goes as a decimal string, and
+	 * as a number only while it fits one (else null). */
+	json_object_set_new(o, "rollback", c->m.rollback <= INT64_MAX
+						   ? json_integer((json_int_t)c->m.rollback)
+						   : json_null());
 	char rb[24];
 	snprintf(rb, sizeof rb, "%" PRIu64, c->m.rollback);
 	json_object_set_new(o, "rollback_text", json_string(rb));
