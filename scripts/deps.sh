@@ -18,6 +18,7 @@ build_pkgs=(
   libexpat1-dev       # CWMP (TR-069) envelopes: expat parses them; a small static archive the DCF can link
   libxml2-utils       # xmllint validates every emitted CWMP envelope against the schema in the tests
   libcap-dev          # maydayd keeps CAP_NET_BIND_SERVICE until its sockets are bound, then none
+  libp11-kit-dev      # <p11-kit/pkcs11.h>: mayday-provision --key pkcs11:... calls a PKCS#11 module (dlopen, nothing linked)
 )
 run_pkgs=(openssl iproute2 procps jq bc curl   # jq: the demo reads maydayctl --json; bc: bench arithmetic; curl: HTTP(S) tests
   python3                                  # integration-acs-thirdparty: the scripted third-party CPE (standard library only)
@@ -30,6 +31,7 @@ run_pkgs=(openssl iproute2 procps jq bc curl   # jq: the demo reads maydayctl --
 check_pkgs=(postgresql  # PostgreSQL 15 server: the store's tests start their own (initdb, pg_ctl) for the PostgreSQL backend
   systemd      # systemd-analyze verify/security on the unit, systemd-sysusers on its user
   man-db groff-base      # man --warnings and groff -ww lint the man pages
+  softhsm2 opensc        # test_provision_pkcs11: a SoftHSM2 token holds the vendor key; pkcs11-tool makes it inside the token
   python3-jsonschema     # the enrolment records written validate against docs/schema/enrolment.schema.json; VES faults against tests/data/ves;
                          # the API's answers against docs/openapi.json (test_api_openapi)
 )

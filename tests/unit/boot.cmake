@@ -2,7 +2,7 @@
 # Secure start-up (device/boot, device/normal): one test program per unit,
 # all built on the boot_fixture helper (a complete device in a temp dir).
 add_library(boot_fixture STATIC unit/boot_fixture.c)
-target_link_libraries(boot_fixture PUBLIC mayday_bootcore rot_damage PkgConfig::CMOCKA)
+target_link_libraries(boot_fixture PUBLIC mayday_bootcore rot_damage hal_specs PkgConfig::CMOCKA)
 # nftw, memfd seals, fexecve: GNU/Linux interfaces.
 target_compile_definitions(boot_fixture PUBLIC _GNU_SOURCE)
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "hal_specs.h"
 #include "boot_fixture.h"
 #include "boot_verify.h"
 #include "mayday/cose.h"
@@ -38,7 +39,7 @@ int fx_setup(void **state)
 	new_key(&fx->other);
 	new_key(&fx->device_key);
 	new_key(&fx->hems);
-	assert_int_equal(hal_flash_open(&fx->flash, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&fx->flash, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	assert_int_equal(hal_rot_file_provision(fx->flash, FX_DEVICE_ID, fx->device_key,
 						fx->vendor, fx->hems),
 			 MAYDAY_OK);
@@ -83,7 +84,7 @@ static struct hal_flash *writer_for(struct fx *fx, const char *part)
 
 	if (strcmp(part, HAL_PART_DCF) != 0)
 		return fx->flash;
-	assert_int_equal(hal_flash_open_provisioning(&p, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open_provisioning(&p, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	return p;
 }
 
@@ -229,12 +230,13 @@ void fx_reopen(struct fx *fx, const char *spec)
 {
 	hal_flash_close(fx->flash);
 	fx->flash = NULL;
-	assert_int_equal(hal_flash_open(&fx->flash, fx->dir, spec ? spec : "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&fx->flash, fx->dir, spec ? spec : hal_specs_flash()),
+			 MAYDAY_OK);
 }
 
 void fx_decide(struct fx *fx, struct boot_decision *d)
 {
-	boot_decide(fx->flash, "file", true, d);
+	boot_decide(fx->flash, hal_specs_rot(), true, d);
 }
 
 void fx_state_set(struct fx *fx, uint8_t active, uint8_t pending, uint8_t tries,
@@ -259,7 +261,7 @@ uint64_t fx_rollback_counter(struct fx *fx)
 	struct hal_rot *rot = NULL;
 	uint64_t v = 0;
 
-	assert_int_equal(hal_rot_open(&rot, "file", fx->flash), MAYDAY_OK);
+	assert_int_equal(hal_rot_open(&rot, hal_specs_rot(), fx->flash), MAYDAY_OK);
 	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
 	hal_rot_close(rot);
 	return v;
@@ -269,7 +271,7 @@ void fx_rollback_advance(struct fx *fx, uint64_t to)
 {
 	struct hal_rot *rot = NULL;
 
-	assert_int_equal(hal_rot_open(&rot, "file", fx->flash), MAYDAY_OK);
+	assert_int_equal(hal_rot_open(&rot, hal_specs_rot(), fx->flash), MAYDAY_OK);
 	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_ROLLBACK, to), MAYDAY_OK);
 	hal_rot_close(rot);
 }

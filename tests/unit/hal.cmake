@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # Unit tests of the device HAL (device/hal/): one test file per unit.
+# The backends the power-cut and fault tests run against (hal_specs.h): the
+# host's, or a vendor's named by the conformance harness (docs/porting.md).
+add_library(hal_specs STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/hal_specs.c)
+target_link_libraries(hal_specs PUBLIC PkgConfig::CMOCKA)
 function(mayday_hal_unit_test name)
   add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.c)
-  target_link_libraries(${name} PRIVATE mayday_hal PkgConfig::CMOCKA)
+  target_link_libraries(${name} PRIVATE mayday_hal hal_specs PkgConfig::CMOCKA)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS unit)
 endfunction()

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "hal_specs.h"
 #include "boot_confirm.h"
 #include "boot_decide.h"
 #include "boot_fixture.h"
@@ -26,7 +27,7 @@ static enum mayday_err confirm(struct fx *fx, uint8_t slot, struct mayday_manife
 	struct hal_rot *rot = NULL;
 	enum mayday_err rc;
 
-	assert_int_equal(hal_rot_open(&rot, "file", fx->flash), MAYDAY_OK);
+	assert_int_equal(hal_rot_open(&rot, hal_specs_rot(), fx->flash), MAYDAY_OK);
 	rc = boot_confirm(fx->flash, rot, slot, m);
 	hal_rot_close(rot);
 	return rc;
@@ -158,7 +159,7 @@ static void test_power_cut_during_confirm(void **state)
 	const struct boot_state initial = { BOOT_SLOT_A, BOOT_SLOT_B, 2, 1 };
 	uint64_t total;
 
-	fx_reopen(fx, "fault");
+	fx_reopen(fx, hal_specs_fault(NULL));
 	assert_int_equal(confirm(fx, BOOT_SLOT_B, NULL), MAYDAY_OK);
 	total = hal_flash_ops_count(fx->flash);
 	assert_true(total >= 2);
@@ -177,13 +178,13 @@ static void test_power_cut_during_confirm(void **state)
 				 MAYDAY_OK);
 		assert_int_equal(boot_state_store(fx->flash, &initial), MAYDAY_OK);
 
-		snprintf(spec, sizeof spec, "fault:cut=%llu", (unsigned long long)n);
+		snprintf(spec, sizeof spec, "%s", hal_specs_fault("cut=%llu", (unsigned long long)n));
 		fx_reopen(fx, spec);
 		{
 			struct hal_rot *rot = NULL;
 
 			/* The RoT may already be gone at open. */
-			if (hal_rot_open(&rot, "file", fx->flash) == MAYDAY_OK) {
+			if (hal_rot_open(&rot, hal_specs_rot(), fx->flash) == MAYDAY_OK) {
 				assert_int_not_equal(boot_confirm(fx->flash, rot, BOOT_SLOT_B,
 								  NULL),
 						     MAYDAY_OK);
@@ -228,5 +229,6 @@ int main(void)
 		T(test_power_cut_during_confirm),
 	};
 
+	hal_specs_filter();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

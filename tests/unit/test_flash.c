@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "hal_specs.h"
 #include "hal/flash.h"
 
 struct fixture {
@@ -53,7 +54,7 @@ static int setup(void **state)
 	fmt(fx->dir, sizeof(fx->dir), "%s/mayday-flash-XXXXXX",
 		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	assert_non_null(mkdtemp(fx->dir));
-	assert_int_equal(hal_flash_open(&fx->f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&fx->f, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	*state = fx;
 	return 0;
 }
@@ -798,5 +799,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ops_count, setup, teardown),
 	};
 
+	hal_specs_filter();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

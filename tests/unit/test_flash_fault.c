@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "hal_specs.h"
 #include "hal/flash.h"
 #include "hal/flash_fault_spec.h"
 
@@ -164,7 +165,7 @@ static int old_or_new(const struct fixture *fx, const char *part, const char *na
 	size_t len = 0;
 	int which = -1;
 
-	assert_int_equal(hal_flash_open(&f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	assert_int_equal(hal_flash_read(f, part, name, buf, sizeof(buf), &len), MAYDAY_OK);
 	if (len == OLD_LEN && memcmp(buf, fx->old_data, OLD_LEN) == 0)
 		which = 0;
@@ -218,7 +219,7 @@ static void cut_everywhere(const struct fixture *fx, replace_fn replace, uint64_
 	int seen[2] = { 0, 0 };
 
 	write_host(fx, HAL_PART_SLOT_A, "comp", fx->old_data, OLD_LEN);
-	assert_int_equal(hal_flash_open(&f, fx->dir, "fault"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_fault(NULL)), MAYDAY_OK);
 	assert_int_equal(replace(f, fx), MAYDAY_OK);
 	total = hal_flash_ops_count(f);
 	hal_flash_close(f);
@@ -232,7 +233,7 @@ static void cut_everywhere(const struct fixture *fx, replace_fn replace, uint64_
 		int which;
 
 		write_host(fx, HAL_PART_SLOT_A, "comp", fx->old_data, OLD_LEN);
-		fmt(spec, sizeof(spec), "fault:cut=%llu", (unsigned long long)n);
+		fmt(spec, sizeof(spec), "%s", hal_specs_fault("cut=%llu", (unsigned long long)n));
 		assert_int_equal(hal_flash_open(&f, fx->dir, spec), MAYDAY_OK);
 		/* The cut lets operation N complete, so only a cut after the last
 		 * operation lets the call itself succeed. */
@@ -302,7 +303,7 @@ static void test_cut_writers_commit(void **state)
 
 		for (size_t i = 0; i < N_COMMIT; i++)
 			write_host(fx, HAL_PART_SLOT_A, commit_names[i], fx->old_data, OLD_LEN);
-		fmt(spec, sizeof(spec), "fault:cut=%llu", (unsigned long long)n);
+		fmt(spec, sizeof(spec), "%s", hal_specs_fault("cut=%llu", (unsigned long long)n));
 		assert_int_equal(hal_flash_open(&f, fx->dir, spec), MAYDAY_OK);
 		assert_int_equal(replace_together(f, fx), n == total ? MAYDAY_OK : MAYDAY_E_POWER);
 		assert_int_equal(hal_flash_ops_count(f), n);
@@ -336,7 +337,7 @@ static void test_power_off_touches_nothing(void **state)
 
 	write_host(fx, HAL_PART_STATE, "keep", "keep", 4);
 	/* One replace (4 operations), then the power goes. */
-	assert_int_equal(hal_flash_open(&f, fx->dir, "fault:cut=4"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_fault("cut=4")), MAYDAY_OK);
 	assert_int_equal(hal_flash_reader_open(f, HAL_PART_STATE, "keep", &r, &size), MAYDAY_OK);
 	assert_int_equal(hal_flash_writer_open(f, HAL_PART_STATE, "w", &w), MAYDAY_OK);
 	assert_int_equal(hal_flash_write_atomic(f, HAL_PART_STATE, "s", "abc", 3), MAYDAY_OK);
@@ -376,7 +377,7 @@ static void test_power_off_touches_nothing(void **state)
 
 	/* Power back: the temporary is swept (on the first use of the
 	 * partition), the data is intact. */
-	assert_int_equal(hal_flash_open(&f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	assert_int_equal(hal_flash_read(f, HAL_PART_STATE, "keep", buf, sizeof(buf), &len),
 			 MAYDAY_OK);
 	assert_int_equal(count_entries(fx, HAL_PART_STATE), 2);
@@ -387,7 +388,7 @@ static void test_power_off_touches_nothing(void **state)
 	hal_flash_close(f);
 
 	/* cut=0: never powered, so it cannot even open. */
-	assert_int_equal(hal_flash_open(&f, fx->dir, "fault:cut=0"), MAYDAY_E_POWER);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_fault("cut=0")), MAYDAY_E_POWER);
 	assert_null(f);
 }
 
@@ -402,7 +403,7 @@ static void test_cut_during_open_sweep(void **state)
 
 	/* Two stale temporaries in an existing layout: sweeping them (when the
 	 * partition is first used) is unlink, unlink, fsync(dir). */
-	assert_int_equal(hal_flash_open(&f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	hal_flash_close(f);
 	f = NULL;
 	for (int i = 0; i < 2; i++) {
@@ -411,13 +412,13 @@ static void test_cut_during_open_sweep(void **state)
 		assert_non_null(fp);
 		assert_int_equal(fclose(fp), 0);
 	}
-	assert_int_equal(hal_flash_open(&f, fx->dir, "fault:cut=1"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_fault("cut=1")), MAYDAY_OK);
 	assert_int_equal(hal_flash_read(f, HAL_PART_RUN, "x", buf, sizeof(buf), &len),
 			 MAYDAY_E_POWER);
 	hal_flash_close(f);
 	f = NULL;
 	assert_int_equal(count_entries(fx, HAL_PART_RUN), 1);
-	assert_int_equal(hal_flash_open(&f, fx->dir, "fault"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_fault(NULL)), MAYDAY_OK);
 	assert_int_equal(hal_flash_read(f, HAL_PART_RUN, "x", buf, sizeof(buf), &len),
 			 MAYDAY_E_NOTFOUND);
 	assert_int_equal(count_entries(fx, HAL_PART_RUN), 0);
@@ -571,5 +572,6 @@ int main(void)
 		cmocka_unit_test(test_spec_parse_values),
 	};
 
+	hal_specs_filter();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,28 +21,47 @@
 
 extern char **environ;
 
-int tp_provision(const char *arg, ...)
+static int spawn(const char *out, const char *arg, va_list ap)
 {
 	const char *argv[64];
 	int argc = 0, status = 0;
-	va_list ap;
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 
 	argv[argc++] = PROVISION_BIN;
-	va_start(ap, arg);
 	for (const char *a = arg; a && argc < 63; a = va_arg(ap, const char *))
 		argv[argc++] = a;
-	va_end(ap);
 	argv[argc] = NULL;
 	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-							  O_WRONLY, 0), 0);
+	assert_int_equal(posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out,
+							  O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
 	assert_int_equal(posix_spawn(&pid, PROVISION_BIN, &fa, NULL, (char *const *)argv, environ),
 			 0);
 	posix_spawn_file_actions_destroy(&fa);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int tp_provision(const char *arg, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, arg);
+	rc = spawn("/dev/null", arg, ap);
+	va_end(ap);
+	return rc;
+}
+
+int tp_provision_to(const char *out, const char *arg, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, arg);
+	rc = spawn(out, arg, ap);
+	va_end(ap);
+	return rc;
 }
 
 void tp_path(char *out, const char *dir, const char *part, const char *name)

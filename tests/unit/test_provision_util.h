@@ -25,6 +25,8 @@ struct tp_world {
 /* Run mayday-provision with the NULL-terminated arguments; its exit status
  * (or -1 if it did not exit normally). Its stdout is discarded. */
 int tp_provision(const char *arg, ...) __attribute__((sentinel));
+/* The same, its stdout written to the file `out` (created or truncated). */
+int tp_provision_to(const char *out, const char *arg, ...) __attribute__((sentinel));
 
 /* A fresh world; with_pki runs `init`, with_device also `device` (3 components
  * of 5000 bytes, image version 2.1.0, rollback 3, udp:127.0.0.1:7701). */

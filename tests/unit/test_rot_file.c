@@ -21,6 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include "hal_specs.h"
 #include "hal/rot.h"
 #include "hal/rot_counters.h"
 #include "hal/rot_device_id.h"
@@ -94,7 +95,7 @@ static int setup(void **state)
 	fx->distress = gen("P-256");
 	fx->vendor = gen("P-256");
 	fx->hems = gen("P-256");
-	assert_int_equal(hal_flash_open(&fx->f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&fx->f, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	provision(fx);
 	*state = fx;
 	return 0;
@@ -117,7 +118,7 @@ static struct hal_rot *open_rot(struct hal_flash *f)
 {
 	struct hal_rot *rot = NULL;
 
-	assert_int_equal(hal_rot_open(&rot, "file", f), MAYDAY_OK);
+	assert_int_equal(hal_rot_open(&rot, hal_specs_rot(), f), MAYDAY_OK);
 	assert_non_null(rot);
 	return rot;
 }
@@ -125,7 +126,7 @@ static struct hal_rot *open_rot(struct hal_flash *f)
 static enum mayday_err try_open(struct hal_flash *f)
 {
 	struct hal_rot *rot = (void *)1;
-	enum mayday_err err = hal_rot_open(&rot, "file", f);
+	enum mayday_err err = hal_rot_open(&rot, hal_specs_rot(), f);
 
 	if (err == MAYDAY_OK)
 		hal_rot_close(rot);
@@ -249,7 +250,7 @@ static void test_counters(void **state)
 
 	/* Durable: a new flash handle and RoT see the same values. */
 	hal_flash_close(fx->f);
-	assert_int_equal(hal_flash_open(&fx->f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&fx->f, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	rot = open_rot(fx->f);
 	assert_int_equal(counter(rot, HAL_ROT_COUNTER_MESSAGE), 2);
 	assert_int_equal(counter(rot, HAL_ROT_COUNTER_ROLLBACK), 5);
@@ -349,7 +350,7 @@ static void cut_everywhere(struct fixture *fx, update_fn update)
 	rot = open_rot(fx->f);
 	assert_int_equal(hal_rot_counter_advance(rot, HAL_ROT_COUNTER_MESSAGE, start), MAYDAY_OK);
 	hal_rot_close(rot);
-	assert_int_equal(hal_flash_open(&g, fx->dir, "fault"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&g, fx->dir, hal_specs_fault(NULL)), MAYDAY_OK);
 	rot = open_rot(g);
 	assert_int_equal(update(rot, &newv), MAYDAY_OK);
 	total = hal_flash_ops_count(g);
@@ -369,7 +370,7 @@ static void cut_everywhere(struct fixture *fx, update_fn update)
 				 MAYDAY_OK);
 		hal_rot_close(rot);
 
-		fmt(spec, sizeof(spec), "fault:cut=%llu", (unsigned long long)n);
+		fmt(spec, sizeof(spec), "%s", hal_specs_fault("cut=%llu", (unsigned long long)n));
 		assert_int_equal(hal_flash_open(&g, fx->dir, spec), MAYDAY_OK);
 		rot = open_rot(g); /* opening only reads: not counted */
 		err = update(rot, &v);
@@ -382,7 +383,7 @@ static void cut_everywhere(struct fixture *fx, update_fn update)
 
 		/* Reboot on a healthy flash: the RoT opens and holds old or new. */
 		hal_flash_close(fx->f);
-		assert_int_equal(hal_flash_open(&fx->f, fx->dir, "host"), MAYDAY_OK);
+		assert_int_equal(hal_flash_open(&fx->f, fx->dir, hal_specs_flash()), MAYDAY_OK);
 		rot = open_rot(fx->f);
 		v = counter(rot, HAL_ROT_COUNTER_MESSAGE);
 		if (v == start)
@@ -426,7 +427,7 @@ static void test_corrupt_counters(void **state)
 		struct hal_flash *g = NULL;
 		char spec[64];
 
-		fmt(spec, sizeof(spec), "fault:flip=rot/counters@%u", bit);
+		fmt(spec, sizeof(spec), "%s", hal_specs_fault("flip=rot/counters@%u", bit));
 		assert_int_equal(hal_flash_open(&g, fx->dir, spec), MAYDAY_OK);
 		if (try_open(g) != MAYDAY_E_MALFORMED)
 			fail_msg("flipped bit %u was not detected", bit);
@@ -1116,5 +1117,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keys_fast_path, setup, teardown),
 	};
 
+	hal_specs_filter();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

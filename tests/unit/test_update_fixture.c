@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "hal_specs.h"
 #include "mayday/bundle.h"
 #include "mayday/cose.h"
 #include "mayday/keys.h"
@@ -85,7 +86,7 @@ enum update_status tu_install(struct fx *fx, const uint8_t *data, size_t len, ui
 	struct hal_rot *rot = NULL;
 	enum update_status st;
 
-	assert_int_equal(hal_rot_open(&rot, "file", fx->flash), MAYDAY_OK);
+	assert_int_equal(hal_rot_open(&rot, hal_specs_rot(), fx->flash), MAYDAY_OK);
 	st = update_install(fx->flash, rot, &p, tu_read, &s, res);
 	hal_rot_close(rot);
 	assert_int_equal(st, res->status);

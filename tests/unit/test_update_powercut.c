@@ -19,6 +19,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "hal_specs.h"
 #include "test_update_fixture.h"
 
 #define MAX (1u << 20)
@@ -64,7 +65,7 @@ static uint64_t install(struct fx *fx, const char *spec, enum update_status *st,
 	struct tu_stream s = { b, len, 0, 4096, SIZE_MAX };
 
 	fx_reopen(fx, spec);
-	assert_int_equal(hal_rot_open(&rot, "file", fx->flash), MAYDAY_OK);
+	assert_int_equal(hal_rot_open(&rot, hal_specs_rot(), fx->flash), MAYDAY_OK);
 	base = hal_flash_ops_count(fx->flash);
 	*opened = base;
 	*st = update_install(fx->flash, rot, &p, tu_read, &s, &res);
@@ -90,11 +91,11 @@ static void run(enum scenario sc)
 		struct boot_decision d;
 
 		fx = fresh(sc);
-		snprintf(spec, sizeof spec, "fault:cut=%llu", (unsigned long long)(base + n));
+		snprintf(spec, sizeof spec, "%s", hal_specs_fault("cut=%llu", (unsigned long long)(base + n)));
 		(void)install(fx, spec, &st, &ignored);
 		if (n < total)
 			assert_int_equal(st, UPDATE_E_POWER);
-		fx_reopen(fx, "host");
+		fx_reopen(fx, hal_specs_flash());
 		fx_decide(fx, &d);
 		if (sc == DISTRESSED_A && d.action == BOOT_START_DCF) {
 			/* The old state: distress about the tampered component. */
@@ -165,5 +166,6 @@ int main(void)
 		cmocka_unit_test(test_cut_distressed_a),
 	};
 
+	hal_specs_filter();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `bundle`: make a signed remediation bundle (docs/protocol.md §13) from the
- * image in a device slot, re-signed with a new product class, image version
- * and anti-rollback value: this is how the golden image of a product class
- * is made from a factory device.
+ * `bundle`: make a signed remediation bundle (docs/protocol.md §13) for a
+ * product class, image version and anti-rollback value, from either
  *
- * The slot's manifest must verify (vendor key) and every component must
- * match its TRV, so a tampered device can never become a golden image. The
- * components are streamed from the slot into the bundle (never held in
- * memory) and hashed on the way, so what is checked is what is bundled; the
+ *   --image DIR         a vendor build's image directory (prov_image.h):
+ *                       the components are hashed into new TRVs; or
+ *   --from-slot DEV/S   a provisioned device's slot, whose manifest must
+ *                       verify (vendor key) and whose every component must
+ *                       match its TRV, so a tampered device can never become
+ *                       a golden image.
+ *
+ * `bundle info` and `bundle verify` read bundles (prov_bundle_inspect.c).
+ *
+ * Either way the components are streamed into the bundle (never held in
+ * memory) and hashed on the way, so what is checked against the signed TRVs
+ * is what is bundled (a file changed after it was measured is refused); the
  * bundle appears under its name only when complete and checked (temporary +
- * rename).
+ * rename). The vendor key may live in a PKCS#11 token (--key, prov_key.h).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,29 +32,46 @@
 #include "mayday/manifest.h"
 #include "prov_args.h"
 #include "prov_cmd.h"
-#include "prov_flash.h"
 #include "prov_fs.h"
+#include "prov_image.h"
+#include "prov_key.h"
 #include "prov_log.h"
 #include "prov_manifest.h"
-#include "prov_pki.h"
+
+#define COPY_CHUNK (64 * 1024)
 
 struct bundle_args {
-	const char *pki, *out, *class, *version, *from_slot;
+	const char *pki, *out, *class, *version, *from_slot, *image, *key, *pkcs11_module;
 	uint64_t rollback;
 	int have_rollback;
+};
+
+/* Where the components come from: a device slot through the flash HAL, or
+ * an image directory's files. */
+struct source {
+	struct hal_flash *f;     /* --from-slot */
+	const char *part;
+	const char *dir;         /* --image */
 };
 
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: mayday-provision bundle --pki DIR --out FILE --class CLASS\n"
-		"         --image-version V --rollback R --from-slot DEVDIR/slot_a|slot_b\n"
-		"  Sign the components of a (verifying) device slot into a bundle for\n"
-		"  remediation, with a new product class, image version and anti-rollback value.\n");
+		"usage: mayday-provision bundle --out FILE --class CLASS --image-version V\n"
+		"         --rollback R (--image DIR | --from-slot DEVDIR/slot_a|slot_b)\n"
+		"         [--pki DIR] [--key PATH|pkcs11:URI [--pkcs11-module SO]]\n"
+		"       mayday-provision bundle info BUNDLE [--json]\n"
+		"       mayday-provision bundle verify BUNDLE --vendor-pub PEM [--json]\n"
+		"  Signs the components of an image directory (DIR/%s lists them) or of a\n"
+		"  (verifying) device slot into a remediation bundle, with the product class,\n"
+		"  image version and anti-rollback value given. The vendor key is --key (a PEM\n"
+		"  file, or a PKCS#11 URI: it signs inside the token), else DIR/vendor.key.pem.\n",
+		PROV_IMAGE_INI);
 }
 
 static int parse(int argc, char **argv, struct bundle_args *a)
 {
+	enum { OPT_IMAGE = 256, OPT_KEY, OPT_MODULE };
 	static const struct option longopts[] = {
 		{ "pki", required_argument, NULL, 'p' },
 		{ "out", required_argument, NULL, 'o' },
@@ -55,11 +79,15 @@ static int parse(int argc, char **argv, struct bundle_args *a)
 		{ "image-version", required_argument, NULL, 'v' },
 		{ "rollback", required_argument, NULL, 'r' },
 		{ "from-slot", required_argument, NULL, 's' },
+		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "pkcs11-module", required_argument, NULL, OPT_MODULE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
+	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': a->pki = optarg; break;
@@ -67,8 +95,11 @@ static int parse(int argc, char **argv, struct bundle_args *a)
 		case 'c': a->class = optarg; break;
 		case 'v': a->version = optarg; break;
 		case 's': a->from_slot = optarg; break;
+		case OPT_IMAGE: a->image = optarg; break;
+		case OPT_KEY: a->key = optarg; break;
+		case OPT_MODULE: a->pkcs11_module = optarg; break;
 		case 'r':
-			if (!prov_args_u64("--rollback", optarg, 0, UINT64_MAX, &a->rollback))
+			if (!prov_args_u64("rollback", optarg, 0, UINT64_MAX, &a->rollback))
 				return 0;
 			a->have_rollback = 1;
 			break;
@@ -79,22 +110,26 @@ static int parse(int argc, char **argv, struct bundle_args *a)
 			return 0;
 		}
 	}
-	if (optind != argc || !a->pki || !a->out || !a->class || !a->version ||
-	    !a->from_slot || !a->have_rollback) {
-		prov_log_error("--pki, --out, --class, --image-version, --rollback and --from-slot are required");
+	if (optind != argc || !a->out || !a->class || !a->version || !a->have_rollback ||
+	    (!a->pki && !a->key)) {
+		prov_log_error("--out, --class, --image-version, --rollback and --pki or --key "
+			       "are required");
 		return 0;
 	}
-	return prov_args_name("--class", a->class, MAYDAY_CLASS_MAX) &&
-	       prov_args_name("--image-version", a->version, MAYDAY_VERSION_STR_MAX);
+	if (!a->from_slot == !a->image) {
+		prov_log_error("give one of --image and --from-slot");
+		return 0;
+	}
+	return prov_args_name("class", a->class, MAYDAY_CLASS_MAX) &&
+	       prov_args_name("image-version", a->version, MAYDAY_VERSION_STR_MAX);
 }
 
-/* Streams PART/t->name into `out`, hashing what it copies: the bytes that
+/* Streams one component into `out`, hashing what it copies: the bytes that
  * go into the bundle are the bytes checked against the TRV (one read; a
  * component changed meanwhile cannot slip in). MAYDAY_E_MISMATCH when size
  * or digest differ from the TRV. */
-static enum mayday_err copy_component(struct hal_flash *f, const char *part,
-				      const struct mayday_trv *t, FILE *out, uint8_t *buf,
-				      size_t cap)
+static enum mayday_err copy_component(const struct source *src, const struct mayday_trv *t,
+				      FILE *out, uint8_t *buf, size_t cap)
 {
 	struct hal_flash_reader *r = NULL;
 	uint8_t digest[MAYDAY_DIGEST_LEN];
@@ -103,13 +138,24 @@ static enum mayday_err copy_component(struct hal_flash *f, const char *part,
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	enum mayday_err rc = md ? MAYDAY_OK : MAYDAY_E_NOMEM;
 	size_t n = 0;
+	int fd = -1;
 
 	if (rc == MAYDAY_OK && EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
 		rc = MAYDAY_E_INTERNAL;
-	if (rc == MAYDAY_OK)
-		rc = hal_flash_reader_open(f, part, t->name, &r, &size);
+	if (rc == MAYDAY_OK && src->f)
+		rc = hal_flash_reader_open(src->f, src->part, t->name, &r, &size);
+	else if (rc == MAYDAY_OK && (fd = prov_image_open(src->dir, t->name, &size)) < 0)
+		rc = MAYDAY_E_NOTFOUND;
 	while (rc == MAYDAY_OK) {
-		rc = hal_flash_reader_read(r, buf, cap, &n);
+		if (r) {
+			rc = hal_flash_reader_read(r, buf, cap, &n);
+		} else {
+			ssize_t got = read(fd, buf, cap);
+			if (got < 0 && errno == EINTR)
+				continue;
+			rc = got < 0 ? MAYDAY_E_IO : MAYDAY_OK;
+			n = got < 0 ? 0 : (size_t)got;
+		}
 		if (rc != MAYDAY_OK || n == 0)
 			break;
 		done += n;
@@ -119,6 +165,8 @@ static enum mayday_err copy_component(struct hal_flash *f, const char *part,
 			rc = MAYDAY_E_IO;
 	}
 	hal_flash_reader_close(r);
+	if (fd >= 0)
+		close(fd);
 	if (rc == MAYDAY_OK && EVP_DigestFinal_ex(md, digest, &dlen) != 1)
 		rc = MAYDAY_E_INTERNAL;
 	if (rc == MAYDAY_OK &&
@@ -128,12 +176,13 @@ static enum mayday_err copy_component(struct hal_flash *f, const char *part,
 	return rc;
 }
 
-static int write_bundle(struct hal_flash *f, const char *part, const struct mayday_manifest *m,
+static int write_bundle(const struct source *src, const struct mayday_manifest *m,
 			const uint8_t *signed_m, size_t signed_len, const char *path)
 {
 	char tmp[PROV_PATH_MAX];
 	uint8_t hdr[MAYDAY_BUNDLE_HEADER_LEN];
-	uint8_t *buf = malloc(64 * 1024);
+	uint8_t *buf = malloc(COPY_CHUNK);
+	const char *from = src->f ? src->part : src->dir;
 	FILE *out = NULL;
 	enum mayday_err rc = MAYDAY_E_NOMEM;
 	int ok = 0;
@@ -150,10 +199,14 @@ static int write_bundle(struct hal_flash *f, const char *part, const struct mayd
 				fwrite(signed_m, 1, signed_len, out) != signed_len))
 		rc = MAYDAY_E_IO;
 	for (uint32_t i = 0; i < m->n_trv && rc == MAYDAY_OK; i++) {
-		rc = copy_component(f, part, &m->trv[i], out, buf, 64 * 1024);
+		rc = copy_component(src, &m->trv[i], out, buf, COPY_CHUNK);
 		if (rc == MAYDAY_E_MISMATCH || rc == MAYDAY_E_NOTFOUND) {
-			prov_log_error("%s/%s does not match its TRV (%s): refusing to bundle it",
-				       part, m->trv[i].name, mayday_strerror(rc));
+			if (src->f)
+				prov_log_error("%s/%s does not match its TRV (%s): refusing to "
+					       "bundle it", from, m->trv[i].name, mayday_strerror(rc));
+			else
+				prov_log_error("%s/%s changed since it was hashed: refusing to "
+					       "bundle it", from, m->trv[i].name);
 			goto discard;
 		}
 	}
@@ -196,64 +249,79 @@ static int split_slot(const char *arg, char *dev, size_t cap, const char **part)
 	return 1;
 }
 
+/* The slot's verified manifest and its TRVs, or 0 (reported). */
+static int from_slot(const struct prov_key *vendor, struct source *src, const char *dev,
+		     struct mayday_manifest *m)
+{
+	enum mayday_err rc;
+
+	if (!prov_fs_exists(dev)) {
+		prov_log_error("--from-slot: no device at %s", dev);
+		return 0;
+	}
+	rc = hal_flash_open(&src->f, dev, "host");
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot open device %s: %s", dev, mayday_strerror(rc));
+		return 0;
+	}
+	if (prov_manifest_read(src->f, src->part, vendor->pub, m) != MAYDAY_OK)
+		return 0;
+	if (m->kind != MAYDAY_MANIFEST_IMAGE) {
+		prov_log_error("%s/%s is not an image manifest", dev, src->part);
+		return 0;
+	}
+	return 1;
+}
+
 int prov_bundle_main(int argc, char **argv)
 {
 	struct bundle_args a = { 0 };
 	char dev[PROV_PATH_MAX];
-	const char *part = NULL;
-	EVP_PKEY *vendor = NULL;
-	struct hal_flash *f = NULL;
+	struct prov_key vendor = { 0 };
+	struct source src = { 0 };
 	struct mayday_manifest *m = NULL;
-	struct mayday_signer signer;
 	uint8_t signed_m[MAYDAY_MANIFEST_MAX];
 	size_t signed_len = 0;
 	uint64_t total = 0;
 	enum mayday_err rc;
 	int code = PROV_EXIT_ERROR;
 
-	if (!parse(argc, argv, &a) || !split_slot(a.from_slot, dev, sizeof dev, &part)) {
+	if (argc > 1 && (strcmp(argv[1], "info") == 0 || strcmp(argv[1], "verify") == 0))
+		return prov_bundle_inspect_main(argc - 1, argv + 1);
+	if (!parse(argc, argv, &a) ||
+	    (a.from_slot && !split_slot(a.from_slot, dev, sizeof dev, &src.part))) {
 		usage(stderr);
 		return PROV_EXIT_USAGE;
 	}
 	m = calloc(1, sizeof *m);
-	if (!m || prov_pki_load_private(a.pki, PROV_PKI_VENDOR_KEY, &vendor) != MAYDAY_OK)
+	if (!m || prov_key_open(&vendor, a.key, a.pki, a.pkcs11_module) != MAYDAY_OK)
 		goto out;
-	if (!prov_fs_exists(dev)) {
-		prov_log_error("--from-slot: no device at %s", dev);
-		goto out;
-	}
-	rc = hal_flash_open(&f, dev, "host");
-	if (rc != MAYDAY_OK) {
-		prov_log_error("cannot open device %s: %s", dev, mayday_strerror(rc));
-		goto out;
-	}
-	if (prov_manifest_read(f, part, vendor, m) != MAYDAY_OK)
-		goto out;
-	if (m->kind != MAYDAY_MANIFEST_IMAGE) {
-		prov_log_error("%s/%s is not an image manifest", dev, part);
+	if (a.image) {
+		src.dir = a.image;
+		if (prov_image_load(a.image, m) != MAYDAY_OK)
+			goto out;
+	} else if (!from_slot(&vendor, &src, dev, m)) {
 		goto out;
 	}
 	snprintf(m->product_class, sizeof m->product_class, "%s", a.class);
 	snprintf(m->image_version, sizeof m->image_version, "%s", a.version);
 	m->rollback = a.rollback;
-	rc = mayday_signer_from_pkey(&signer, vendor, NULL, 0);
-	if (rc == MAYDAY_OK)
-		rc = mayday_manifest_sign(m, &signer, signed_m, sizeof signed_m, &signed_len);
+	rc = mayday_manifest_sign(m, &vendor.signer, signed_m, sizeof signed_m, &signed_len);
 	if (rc == MAYDAY_OK)
 		rc = mayday_bundle_payload_size(m, &total);
 	if (rc != MAYDAY_OK) {
 		prov_log_error("cannot sign the bundle manifest: %s", mayday_strerror(rc));
 		goto out;
 	}
-	if (!write_bundle(f, part, m, signed_m, signed_len, a.out))
+	if (!write_bundle(&src, m, signed_m, signed_len, a.out))
 		goto out;
 	prov_log_info("bundle %s: class %s, image %s, anti-rollback %" PRIu64
 		      ", %u components, %" PRIu64 " payload bytes", a.out, m->product_class,
 		      m->image_version, m->rollback, m->n_trv, total);
 	code = PROV_EXIT_OK;
 out:
-	hal_flash_close(f);
-	EVP_PKEY_free(vendor);
+	hal_flash_close(src.f);
+	prov_key_close(&vendor);
 	free(m);
 	return code;
 }

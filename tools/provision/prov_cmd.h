@@ -9,6 +9,8 @@ int prov_device_main(int argc, char **argv);  /* prov_device.c */
 int prov_tamper_main(int argc, char **argv);  /* prov_tamper.c */
 int prov_dcf_conf_main(int argc, char **argv); /* prov_dcf_conf.c */
 int prov_bundle_main(int argc, char **argv);  /* prov_bundle.c */
+/* `bundle info` and `bundle verify` (argv[0] is "info" or "verify"). */
+int prov_bundle_inspect_main(int argc, char **argv); /* prov_bundle_inspect.c */
 int prov_revoke_main(int argc, char **argv);  /* prov_revoke.c */
 
 #endif

@@ -25,19 +25,21 @@
 #include "prov_flash.h"
 #include "prov_fs.h"
 #include "prov_log.h"
+#include "prov_key.h"
 #include "prov_manifest.h"
-#include "prov_pki.h"
 
 struct dcf_conf_args {
-	const char *device, *pki, *conf;
+	const char *device, *pki, *conf, *key, *pkcs11_module;
 };
 
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: mayday-provision dcf-conf --device DEVDIR --pki DIR --conf FILE\n"
+		"usage: mayday-provision dcf-conf --device DEVDIR --pki DIR|--key PATH|pkcs11:URI\n"
+		"         [--pkcs11-module SO] --conf FILE\n"
 		"  Replaces DEVDIR's dcf/%s with FILE (which the DCF must accept) and\n"
-		"  re-signs the DCF partition's manifest with the vendor key from DIR.\n",
+		"  re-signs the DCF partition's manifest with the vendor key (--key, else\n"
+		"  DIR/vendor.key.pem; a pkcs11: key signs inside its token).\n",
 		DCF_CONFIG_NAME);
 }
 
@@ -47,6 +49,8 @@ static int parse_args(int argc, char **argv, struct dcf_conf_args *a)
 		{ "device", required_argument, NULL, 'd' },
 		{ "pki", required_argument, NULL, 'p' },
 		{ "conf", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "pkcs11-module", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -59,11 +63,13 @@ static int parse_args(int argc, char **argv, struct dcf_conf_args *a)
 		case 'd': a->device = optarg; break;
 		case 'p': a->pki = optarg; break;
 		case 'c': a->conf = optarg; break;
+		case 'k': a->key = optarg; break;
+		case 'm': a->pkcs11_module = optarg; break;
 		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return PROV_EXIT_USAGE;
 		}
 	}
-	if (optind != argc || !a->device || !a->pki || !a->conf) {
+	if (optind != argc || !a->device || (!a->pki && !a->key) || !a->conf) {
 		usage(stderr);
 		return PROV_EXIT_USAGE;
 	}
@@ -101,22 +107,23 @@ static int listed(const struct mayday_manifest *m, const char *key, const char *
 static int replace_conf(const struct dcf_conf_args *a, const uint8_t *text, size_t len,
 			const struct dcf_config *cfg)
 {
-	EVP_PKEY *vendor = NULL, *vendor_pub = NULL;
+	struct prov_key vendor;
 	struct hal_flash *f = NULL;
 	struct mayday_manifest m;
 	struct mayday_trv *trv;
 	enum mayday_err rc;
 	int ok = 0;
 
-	if (prov_pki_load_private(a->pki, PROV_PKI_VENDOR_KEY, &vendor) != MAYDAY_OK ||
-	    prov_pki_load_public(a->pki, PROV_PKI_VENDOR_PUB, &vendor_pub) != MAYDAY_OK)
+	/* What was signed is checked with the public half of the key that
+	 * re-signs: a device made with another vendor key is refused. */
+	if (prov_key_open(&vendor, a->key, a->pki, a->pkcs11_module) != MAYDAY_OK)
 		goto out;
 	rc = hal_flash_open_provisioning(&f, a->device, "host");
 	if (rc != MAYDAY_OK) {
 		prov_log_error("cannot open the device %s: %s", a->device, mayday_strerror(rc));
 		goto out;
 	}
-	if (prov_manifest_read(f, HAL_PART_DCF, vendor_pub, &m) != MAYDAY_OK)
+	if (prov_manifest_read(f, HAL_PART_DCF, vendor.pub, &m) != MAYDAY_OK)
 		goto out;
 	if (m.kind != MAYDAY_MANIFEST_DCF) {
 		prov_log_error("%s/%s is not a DCF manifest", HAL_PART_DCF, PROV_MANIFEST_NAME);
@@ -139,11 +146,10 @@ static int replace_conf(const struct dcf_conf_args *a, const uint8_t *text, size
 			       mayday_strerror(rc));
 		goto out;
 	}
-	ok = prov_manifest_write(f, HAL_PART_DCF, &m, vendor) == MAYDAY_OK;
+	ok = prov_manifest_write(f, HAL_PART_DCF, &m, &vendor.signer) == MAYDAY_OK;
 out:
 	hal_flash_close(f);
-	EVP_PKEY_free(vendor);
-	EVP_PKEY_free(vendor_pub);
+	prov_key_close(&vendor);
 	return ok;
 }
 

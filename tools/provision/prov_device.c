@@ -60,6 +60,7 @@
 #include "prov_log.h"
 #include "prov_manifest.h"
 #include "prov_normal.h"
+#include "prov_key.h"
 #include "prov_pki.h"
 #include "prov_x509.h"
 #include "enrol_rec.h"
@@ -85,6 +86,7 @@
 struct device_args {
 	const char *pki, *out, *id, *class_, *dcf_bin, *normal_bin;
 	const char *image_version, *enrol;
+	const char *key, *pkcs11_module;   /* --key, --pkcs11-module (prov_key.h) */
 	uint64_t components, component_size, rollback, max_image_size;
 	int tls_pin;
 	struct prov_conf conf;   /* the dcf.conf options */
@@ -92,8 +94,7 @@ struct device_args {
 };
 
 struct keys {
-	EVP_PKEY *vendor;    /* private: signs the manifests */
-	EVP_PKEY *vendor_pub;
+	struct prov_key vendor; /* signs the manifests; vendor.pub anchors them */
 	EVP_PKEY *hems_pub;  /* verifies acknowledgements: the RoT anchor */
 	X509 *tls_cert;      /* the H(e)MS TLS server's: --tls-pin pins its key */
 	EVP_PKEY *ca_key;
@@ -110,7 +111,7 @@ static void usage(FILE *to)
 		"         --dcf-bin PATH --normal-bin PATH  H(E)MS...\n"
 		"         [--methods LIST] [--components N] [--component-size BYTES]\n"
 		"         [--image-version V] [--rollback R] [--max-image-size BYTES]\n"
-		"         [--enrol sqlite:DBPATH]\n"
+		"         [--enrol sqlite:DBPATH] [--key PATH|pkcs11:URI [--pkcs11-module SO]]\n"
 		"  Makes the device DEVDIR (which must not exist or be empty): RoT with a new\n"
 		"  distress key, the DCF partition (PATH of mayday-dcf, its dcf.conf, the\n"
 		"  device's TLS certificate and the operator CA, signed manifest) and slot A\n"
@@ -121,6 +122,9 @@ static void usage(FILE *to)
 		"  for the PSK method in its RoT. --enrol enrols the key and the PSK (sealed\n"
 		"  under the PKI's psk.kek). The enrolment record (maydayctl enrol --from)\n"
 		"  is left in DIR/devices/ID.enrolment.json, its PSK sealed the same way.\n"
+		"  --key signs the manifests with another vendor key than DIR/vendor.key.pem:\n"
+		"  a PEM file, or pkcs11:URI for a key in a PKCS#11 token (HSM), which never\n"
+		"  leaves it; the devices then anchor that key's public half.\n"
 		"  H(E)MS: where the DCF sends its distress indication, one or more of\n"
 		"    --hems-tls URL             https://ADDRESS:PORT/v1/distress (mutual TLS 1.3)\n"
 		"      --tls-server-name NAME   name the server certificate must carry (%s)\n"
@@ -159,7 +163,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 	enum {
 		OPT_METHODS = 256, OPT_TLS, OPT_TLS_NAME, OPT_TLS_PIN, OPT_HTTP, OPT_UDP, OPT_PSK,
 		OPT_IPSEC_EP, OPT_IPSEC_VICI, OPT_IPSEC_CHILD, OPT_IPSEC_DAEMON, OPT_IPSEC_CONF,
-		OPT_IPSEC_CRED, OPT_IPSEC_PLUGINS, OPT_IPSEC_SWANCTL
+		OPT_IPSEC_CRED, OPT_IPSEC_PLUGINS, OPT_IPSEC_SWANCTL, OPT_KEY, OPT_PKCS11_MODULE
 	};
 	static const struct option longopts[] = {
 		{ "pki", required_argument, NULL, 'p' },
@@ -190,6 +194,8 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		{ "rollback", required_argument, NULL, 'r' },
 		{ "max-image-size", required_argument, NULL, 'm' },
 		{ "enrol", required_argument, NULL, 'e' },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "pkcs11-module", required_argument, NULL, OPT_PKCS11_MODULE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -223,6 +229,10 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 				return PROV_EXIT_USAGE;
 			}
 			ok = set_once("--hems-udp/--hems", &conf->udp, optarg + 4);
+			break;
+		case OPT_KEY: ok = set_once("--key", &a->key, optarg); break;
+		case OPT_PKCS11_MODULE:
+			ok = set_once("--pkcs11-module", &a->pkcs11_module, optarg);
 			break;
 		case OPT_METHODS: ok = set_once("--methods", &conf->methods, optarg); break;
 		case OPT_TLS: ok = set_once("--hems-tls", &conf->tls_url, optarg); break;
@@ -330,8 +340,9 @@ static int spki_sha256(EVP_PKEY *key, uint8_t digest[MAYDAY_DIGEST_LEN])
 
 static int load_keys(const struct device_args *a, struct keys *k)
 {
-	return prov_pki_load_private(a->pki, PROV_PKI_VENDOR_KEY, &k->vendor) == MAYDAY_OK &&
-	       prov_pki_load_public(a->pki, PROV_PKI_VENDOR_PUB, &k->vendor_pub) == MAYDAY_OK &&
+	/* The anchor is the public half of the key that signs, so the two can
+	 * never disagree (a token key's comes from the token). */
+	return prov_key_open(&k->vendor, a->key, a->pki, a->pkcs11_module) == MAYDAY_OK &&
 	       prov_pki_load_public(a->pki, PROV_PKI_HEMS_PUB, &k->hems_pub) == MAYDAY_OK &&
 	       prov_pki_load_private(a->pki, PROV_PKI_CA_KEY, &k->ca_key) == MAYDAY_OK &&
 	       prov_pki_load_cert(a->pki, PROV_PKI_CA_CERT, &k->ca_cert) == MAYDAY_OK &&
@@ -395,7 +406,7 @@ static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
 	     wrote(prov_flash_put(f, HAL_PART_DCF, PROV_DCF_CA_NAME, ca_pem, ca_len,
 				  next_trv(&m, true)), HAL_PART_DCF, PROV_DCF_CA_NAME) &&
 	     prov_ipsec_write(f, &a->ipsec, &m) &&
-	     prov_manifest_write(f, HAL_PART_DCF, &m, k->vendor) == MAYDAY_OK;
+	     prov_manifest_write(f, HAL_PART_DCF, &m, &k->vendor.signer) == MAYDAY_OK;
 	if (ok) {
 		uint64_t total = 0;
 		for (uint32_t i = 0; i < m.n_trv; i++)
@@ -452,7 +463,7 @@ static int make_slot_a(struct hal_flash *f, const struct device_args *a, const s
 	}
 	return wrote(prov_flash_put(f, HAL_PART_SLOT_A, NOTES_NAME, notes, sizeof(notes) - 1,
 				    next_trv(&m, false)), HAL_PART_SLOT_A, NOTES_NAME) &&
-	       prov_manifest_write(f, HAL_PART_SLOT_A, &m, k->vendor) == MAYDAY_OK;
+	       prov_manifest_write(f, HAL_PART_SLOT_A, &m, &k->vendor.signer) == MAYDAY_OK;
 }
 
 /* PKI/devices/<ID>.pub.pem and <ID>.pem, for enrolment later or elsewhere. */
@@ -585,7 +596,7 @@ static int make_device(const struct device_args *a, struct keys *k, const char *
 		prov_log_error("cannot open %s as a device: %s", a->out, mayday_strerror(rc));
 		goto out;
 	}
-	rc = hal_rot_file_provision(f, a->id, k->device, k->vendor_pub, k->hems_pub);
+	rc = hal_rot_file_provision(f, a->id, k->device, k->vendor.pub, k->hems_pub);
 	if (rc == MAYDAY_OK)
 		rc = mayday_psk_generate(k->psk, k->kid);
 	if (rc == MAYDAY_OK)
@@ -598,7 +609,7 @@ static int make_device(const struct device_args *a, struct keys *k, const char *
 		.device_id = a->id,
 		.ca_cert = k->ca_cert,
 		.ca_key = k->ca_key,
-		.vendor_pub = k->vendor_pub,
+		.vendor_pub = k->vendor.pub,
 		.pin = a->conf.tls_pin,
 		.max_image_size = a->max_image_size,
 		.dcf_version = MAYDAY_VERSION,
@@ -682,8 +693,7 @@ int prov_device_main(int argc, char **argv)
 		      kid_hex, a.enrol ? ", enrolled in " : "", a.enrol ? a.enrol : "");
 	exit_code = PROV_EXIT_OK;
 out:
-	EVP_PKEY_free(k.vendor);
-	EVP_PKEY_free(k.vendor_pub);
+	prov_key_close(&k.vendor);
 	EVP_PKEY_free(k.hems_pub);
 	X509_free(k.tls_cert);
 	EVP_PKEY_free(k.ca_key);

@@ -7,7 +7,8 @@
 enum prov_exit {
 	PROV_EXIT_OK = 0,
 	PROV_EXIT_ERROR = 1,
-	PROV_EXIT_USAGE = 2
+	PROV_EXIT_USAGE = 2,
+	PROV_EXIT_REJECTED = 3  /* bundle info/verify: the input is not a (valid) bundle */
 };
 
 void prov_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

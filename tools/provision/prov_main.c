@@ -17,7 +17,7 @@ static const struct {
 	{ "device", prov_device_main, "make a device (RoT, DCF partition, signed slot A)" },
 	{ "tamper", prov_tamper_main, "make a device fail one integrity check (tests, demos)" },
 	{ "dcf-conf", prov_dcf_conf_main, "replace a device's dcf.conf and re-sign its DCF partition" },
-	{ "bundle", prov_bundle_main, "sign a device slot's image into a remediation bundle" },
+	{ "bundle", prov_bundle_main, "sign an image into a bundle; bundle info|verify read one" },
 	{ "revoke", prov_revoke_main, "put a device's certificate on the operator CA's CRL" },
 };
 
@@ -27,8 +27,8 @@ static void usage(FILE *to)
 		    "       mayday-provision --help | --version\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(to, "exit: %d ok, %d error, %d usage\n", PROV_EXIT_OK, PROV_EXIT_ERROR,
-		PROV_EXIT_USAGE);
+	fprintf(to, "exit: %d ok, %d error, %d usage, %d bundle rejected (bundle info|verify)\n",
+		PROV_EXIT_OK, PROV_EXIT_ERROR, PROV_EXIT_USAGE, PROV_EXIT_REJECTED);
 }
 
 int main(int argc, char **argv)

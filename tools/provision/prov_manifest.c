@@ -25,16 +25,14 @@ enum mayday_err prov_manifest_read(struct hal_flash *f, const char *part, EVP_PK
 }
 
 enum mayday_err prov_manifest_write(struct hal_flash *f, const char *part,
-				    const struct mayday_manifest *m, EVP_PKEY *vendor)
+				    const struct mayday_manifest *m,
+				    const struct mayday_signer *vendor)
 {
-	struct mayday_signer signer;
 	uint8_t buf[MAYDAY_MANIFEST_MAX];
 	size_t len = 0;
 	enum mayday_err rc;
 
-	rc = mayday_signer_from_pkey(&signer, vendor, NULL, 0);
-	if (rc == MAYDAY_OK)
-		rc = mayday_manifest_sign(m, &signer, buf, sizeof(buf), &len);
+	rc = mayday_manifest_sign(m, vendor, buf, sizeof(buf), &len);
 	if (rc == MAYDAY_OK)
 		rc = hal_flash_write_atomic(f, part, PROV_MANIFEST_NAME, buf, len);
 	if (rc != MAYDAY_OK)

@@ -18,9 +18,10 @@ MAYDAY_NODISCARD enum mayday_err prov_manifest_read(struct hal_flash *f, const c
 						    EVP_PKEY *vendor_pub,
 						    struct mayday_manifest *m);
 
-/* Sign *m with the vendor key and write it as PART/manifest.cose (atomic). */
+/* Sign *m with the vendor key (a file's or a token's, prov_key.h) and write
+ * it as PART/manifest.cose (atomic). */
 MAYDAY_NODISCARD enum mayday_err prov_manifest_write(struct hal_flash *f, const char *part,
 						     const struct mayday_manifest *m,
-						     EVP_PKEY *vendor);
+						     const struct mayday_signer *vendor);
 
 #endif

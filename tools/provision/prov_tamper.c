@@ -28,7 +28,7 @@
 #include "prov_cmd.h"
 #include "prov_flash.h"
 #include "prov_log.h"
-#include "prov_pki.h"
+#include "prov_key.h"
 
 #define MANIFEST_NAME "manifest.cose"
 #define DCF_PROGRAM   "mayday-dcf"
@@ -38,17 +38,17 @@
 #define ROT_COUNTER_BYTE   15
 
 struct tamper_args {
-	const char *device, *what, *name, *pki;
+	const char *device, *what, *name, *pki, *key, *pkcs11_module;
 };
 
 static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: mayday-provision tamper --device DEVDIR --what component|trv|dcf|rot\n"
-		"         [--name NAME] [--pki DIR]\n"
+		"         [--name NAME] [--pki DIR] [--key PATH|pkcs11:URI [--pkcs11-module SO]]\n"
 		"  component  flip a byte of a designated component of slot A (NAME, default\n"
 		"             the first designated one)\n"
-		"  trv        re-sign slot A's manifest (vendor key from --pki, required) with\n"
+		"  trv        re-sign slot A's manifest (vendor key: --key, else --pki's) with\n"
 		"             the TRV of NAME describing different contents\n"
 		"  dcf        flip a byte of the DCF executable\n"
 		"  rot        corrupt the RoT counters record\n");
@@ -118,23 +118,22 @@ static int tamper_component(struct hal_flash *f, const struct tamper_args *a)
 
 static int tamper_trv(struct hal_flash *f, const struct tamper_args *a)
 {
-	EVP_PKEY *vendor = NULL;
+	struct prov_key vendor;
 	struct mayday_manifest m;
 	struct mayday_trv *t;
-	struct mayday_signer signer;
 	uint8_t buf[MAYDAY_MANIFEST_MAX];
 	size_t len = 0;
 	uint64_t size = 0;
 	enum mayday_err rc;
 	int ok = 0;
 
-	if (!a->pki) {
-		prov_log_error("--what trv needs --pki (the vendor key re-signs the manifest)");
+	if (!a->pki && !a->key) {
+		prov_log_error("--what trv needs --pki or --key (the vendor key re-signs the manifest)");
 		return 0;
 	}
-	if (prov_pki_load_private(a->pki, PROV_PKI_VENDOR_KEY, &vendor) != MAYDAY_OK)
-		return 0;
-	if (read_manifest(f, vendor, &m) != MAYDAY_OK || !(t = pick(&m, a->name)))
+	if (prov_key_open(&vendor, a->key, a->pki, a->pkcs11_module) != MAYDAY_OK)
+		goto out;
+	if (read_manifest(f, vendor.pub, &m) != MAYDAY_OK || !(t = pick(&m, a->name)))
 		goto out;
 	if (t->size == 0) {
 		prov_log_error("%s is empty: no other contents to describe", t->name);
@@ -148,9 +147,7 @@ static int tamper_trv(struct hal_flash *f, const struct tamper_args *a)
 			       mayday_strerror(rc));
 		goto out;
 	}
-	rc = mayday_signer_from_pkey(&signer, vendor, NULL, 0);
-	if (rc == MAYDAY_OK)
-		rc = mayday_manifest_sign(&m, &signer, buf, sizeof(buf), &len);
+	rc = mayday_manifest_sign(&m, &vendor.signer, buf, sizeof(buf), &len);
 	if (rc == MAYDAY_OK)
 		rc = hal_flash_write_atomic(f, HAL_PART_SLOT_A, MANIFEST_NAME, buf, len);
 	if (rc != MAYDAY_OK) {
@@ -162,7 +159,7 @@ static int tamper_trv(struct hal_flash *f, const struct tamper_args *a)
 		      HAL_PART_SLOT_A, MANIFEST_NAME, t->name);
 	ok = 1;
 out:
-	EVP_PKEY_free(vendor);
+	prov_key_close(&vendor);
 	return ok;
 }
 
@@ -196,6 +193,8 @@ int prov_tamper_main(int argc, char **argv)
 		{ "what", required_argument, NULL, 'w' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "pki", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "pkcs11-module", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -211,6 +210,8 @@ int prov_tamper_main(int argc, char **argv)
 		case 'w': a.what = optarg; break;
 		case 'n': a.name = optarg; break;
 		case 'p': a.pki = optarg; break;
+		case 'k': a.key = optarg; break;
+		case 'm': a.pkcs11_module = optarg; break;
 		case 'h': usage(stdout); return PROV_EXIT_OK;
 		default: usage(stderr); return PROV_EXIT_USAGE;
 		}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The HAL backends the power-cut and fault-injection tests run against.
+ * By default the host's ("host" flash, "fault" for cuts and flips, "file"
+ * RoT); the conformance harness (tests/conformance/hal_conformance.sh,
+ * docs/porting.md) names a vendor's instead through the environment:
+ *
+ *   MAYDAY_TEST_FLASH   the plain flash backend spec           ("host")
+ *   MAYDAY_TEST_FAULT   the counting, power-cutting variant    ("fault")
+ *                       of it, taking cut=N and flip=PART/NAME@BIT options
+ *   MAYDAY_TEST_ROT     the RoT backend spec                    ("file")
+ *   MAYDAY_TEST_FILTER  run only the tests whose names match (cmocka glob)
+ *
+ * So the same test code, not a copy, judges every backend.
+ */
+#ifndef MAYDAY_TEST_HAL_SPECS_H
+#define MAYDAY_TEST_HAL_SPECS_H
+
+const char *hal_specs_flash(void);
+const char *hal_specs_rot(void);
+/* The fault backend's spec with the options `fmt` formats ("cut=%llu"), or
+ * without options for NULL. The text lives in a static buffer until the
+ * next call (tests are single-threaded); asserts it fits. */
+const char *hal_specs_fault(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Applies MAYDAY_TEST_FILTER, if set; call before cmocka_run_group_tests. */
+void hal_specs_filter(void);
+
+#endif
