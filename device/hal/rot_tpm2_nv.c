@@ -4,9 +4,11 @@
  * owner-written, readable by owner or their own (empty) auth, and
  * write-locked until the index is deleted (TPMA_NV_WRITEDEFINE): the TPM,
  * not this code, refuses a second write. Counters are TPM_NT_COUNTER
- * indices: the TPM only increments them, and a new one starts at the
- * highest value any counter of the TPM ever had (TPM 2.0 Part 1, NV
- * counters), which is why the layout record keeps a base per counter.
+ * indices: the TPM only increments them, and a new one starts no lower
+ * than any counter the TPM deleted (TPM 2.0 Part 1, NV counters; libtpms
+ * keeps that maximum as counters are deleted), so a re-provisioned counter
+ * never goes back -- and starts far from zero, which is why the layout
+ * record keeps a base per counter.
  * TPMA_NV_NO_DA everywhere: a reboot loop must not lock anything out.
  */
 #include <string.h>
