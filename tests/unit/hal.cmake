@@ -20,6 +20,9 @@ mayday_hal_unit_test(test_rot_psk)
 # Roles and the sealed device credentials (docs/rot.md).
 mayday_hal_unit_test(test_rot_roles)
 
+# The tpm2 backend's layout record codec (no TPM needed; in mayday_hal).
+mayday_hal_unit_test(test_rot_tpm2_layout)
+
 # The tpm2 RoT backend on swtpm (docs/rot.md "TPM 2.0 backend"): each test
 # starts its own swtpm (swtpm_fixture.h, a state directory per test) and
 # skips (77) when swtpm is not installed. Built with the backend only.
