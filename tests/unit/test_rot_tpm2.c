@@ -178,6 +178,7 @@ static void psk_absent(void **state)
 
 	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_OK);
 	EVP_PKEY_free(pub);
+	assert_int_equal(tpm2_fx_loaded(fx), 0); /* provisioning flushed all it loaded */
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
 	assert_int_equal(hal_rot_psk_keys(rot, &k), MAYDAY_E_NOTFOUND);
 	assert_int_equal(hal_rot_unseal_creds(rot, out, sizeof(out), &len), MAYDAY_E_NOTFOUND);
