@@ -27,6 +27,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/rsa.h>
 
 #include "mayday/cose.h"
 #include "mayday/evidence.h"
@@ -185,6 +186,50 @@ static void psk_absent(void **state)
 	assert_int_equal(hal_rot_unseal_creds(rot, out, sizeof(out), &len), MAYDAY_E_NOTFOUND);
 	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
 	hal_rot_close(rot);
+}
+
+/* Arguments are checked before the TPM is touched: nothing provisioned. */
+static void provision_args(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	EVP_PKEY *rsa = EVP_RSA_gen(2048), *pub = (EVP_PKEY *)1;
+	struct hal_rot_tpm2_provision_args ok = {
+		.tcti = fx->tpm.tcti,
+		.device_id = TPM2_FX_DEVICE_ID,
+		.vendor_pub = fx->vendor,
+		.hems_pub = fx->hems,
+	}, a;
+	struct hal_rot *rot = NULL;
+
+	assert_non_null(rsa);
+	assert_int_equal(hal_rot_tpm2_provision(NULL, &pub), MAYDAY_E_INVALID);
+	assert_null(pub);
+	assert_int_equal(hal_rot_tpm2_provision(&ok, NULL), MAYDAY_E_INVALID);
+	a = ok;
+	a.device_id = "has space";
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.pcr = 16;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.pcr = 7;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.psk = fx->psk; /* without its kid */
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.creds = (const uint8_t *)tpm2_fx_creds;
+	a.creds_len = tpm2_fx_creds_len;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID); /* no flash */
+	a = ok;
+	a.vendor_pub = rsa;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_KEY);
+	a = ok;
+	a.tcti = "bogus:x";
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	assert_null(pub);
+	assert_int_equal(hal_rot_open(&rot, fx->tpm.spec, fx->f), MAYDAY_E_NOTFOUND);
+	EVP_PKEY_free(rsa);
 }
 
 static void nv_device_id_locked(void **state)
@@ -404,6 +449,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sign_rate, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(psk_equals_file, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(psk_absent, tpm2_fx_setup_bare, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(provision_args, tpm2_fx_setup_bare,
+						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(nv_device_id_locked, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(seal_policy, tpm2_fx_setup, tpm2_fx_teardown),
