@@ -12,8 +12,18 @@
  * Counters never go backwards and survive power cuts: the new value is
  * durable before any call that advanced it returns.
  *
- * Backends by name: "file" (embedded default; the HAL_PART_ROT partition of
- * the flash HAL, so flash fault injection applies to it too).
+ * Backends by name (the spec is "NAME" or "NAME:ARG"):
+ *   "file"       embedded default; the HAL_PART_ROT partition of the flash
+ *                HAL, so flash fault injection applies to it too. No ARG.
+ *   "tpm2:TCTI"  a TPM 2.0 through the ESAPI (rot_tpm2*.c; docs/rot.md
+ *                "TPM 2.0 backend"): TCTI "device:/dev/tpmrm0" (the
+ *                kernel's resource manager, on a device),
+ *                "swtpm:path=SOCK" or "swtpm:host=127.0.0.1,port=P"
+ *                (swtpm, tests). Only in programs that link the tss2
+ *                shared libraries (mayday_hal_tpm2); elsewhere, i.e. in the
+ *                static mayday-boot and mayday-dcf, open says
+ *                MAYDAY_E_UNSUPPORTED. A TPM that does not answer is
+ *                MAYDAY_E_IO, logged with the TCTI.
  *
  * Roles (hal_rot_open_role). The distress key is the DCF's; the device
  * credentials (normal code's TLS key and certificate) are normal code's,
@@ -83,7 +93,8 @@ enum hal_rot_role {
 
 struct hal_rot;
 
-/* `spec`: "file"; NULL means the MAYDAY_ROT environment variable, else "file".
+/* `spec`: "file" or "tpm2:TCTI" (above); NULL means the MAYDAY_ROT
+ * environment variable, else "file"; an unknown name is MAYDAY_E_INVALID.
  * `flash` is borrowed and must outlive the RoT. Every item is loaded and
  * checked here: MAYDAY_E_NOTFOUND if one is missing, MAYDAY_E_MALFORMED if
  * the device ID, the counters record or the PSK is damaged, MAYDAY_E_KEY if
@@ -131,10 +142,13 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_ro
  * DCF partition's dcf-cert.pem certifies this key). Caller owns *out
  * (EVP_PKEY_free). This is a handle, not a copy of the key bytes: the file
  * backend hands a reference to the key it already holds in memory (wiped
- * when the last reference is freed); a TPM backend would hand a key object of
- * OpenSSL's tpm2 provider, so the TLS handshake signature is made inside the
- * TPM and the key never leaves it. Callers give it only to OpenSSL.
- * MAYDAY_E_UNSUPPORTED from a backend that offers no TLS key. */
+ * when the last reference is freed); the tpm2 backend hands a key that
+ * holds only the public half and signs through the TPM (rot_tls_key.h), so
+ * the TLS handshake signature is made inside the TPM and the key never
+ * leaves it. The key signs only while the RoT is open. Callers give it only
+ * to OpenSSL. MAYDAY_E_UNSUPPORTED from a backend that offers no TLS key
+ * (the DCF's tls method then fails that attempt and the DCF tries its next
+ * method). */
 MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out);
 
 /* The keys of the PSK distress method (docs/protocol.md §12.2), derived from
@@ -144,7 +158,7 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY *
  * provisioned without a PSK; MAYDAY_E_UNSUPPORTED from a backend without
  * PSK storage.
  * The file backend keeps the PSK in memory while the RoT is open and runs
- * mayday_psk_derive. A TPM backend would import, at provisioning, the HKDF
+ * mayday_psk_derive. The tpm2 backend imports, at provisioning, the HKDF
  * pseudorandom key PRK = HKDF-Extract(salt = psk_kid, IKM = psk) as a
  * non-duplicable keyed-hash (HMAC-SHA256) object -- not the PSK itself,
  * since Extract keys its HMAC with the salt -- and run HKDF-Expand inside the
@@ -187,9 +201,19 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_counter_read(struct hal_rot *rot,
  * the stored value is the old one or the new one. MAYDAY_E_TOOBIG at UINT64_MAX. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_next(struct hal_rot *rot,
 						      enum hal_rot_counter which, uint64_t *value);
-/* Raise to `to` (no-op if equal); MAYDAY_E_ROLLBACK if `to` is below the current value. */
+/* Raise to `to` (no-op if equal); MAYDAY_E_ROLLBACK if `to` is below the
+ * current value. The tpm2 backend's counters only increment one by one (NV
+ * counters), so it refuses a jump of more than HAL_ROT_TPM2_JUMP_MAX with
+ * MAYDAY_E_TOOBIG before incrementing anything, and a power cut during its
+ * advance leaves the counter between the old value and `to` (never below
+ * the old value): advance again. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_advance(struct hal_rot *rot,
 							 enum hal_rot_counter which, uint64_t to);
+
+/* The largest step hal_rot_counter_advance takes on the tpm2 backend: each
+ * step is one TPM2_NV_Increment (a few ms, and NV wear), and a legitimate
+ * rollback value or message counter never jumps this far. */
+#define HAL_ROT_TPM2_JUMP_MAX 4096u
 
 /* Provisioning of the file backend (mayday-provision only): writes the RoT
  * partition with the given identity, key (and its public half, which open
@@ -224,5 +248,41 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision_psk(struct hal_flash *fl
 MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision_creds(struct hal_flash *flash,
 							      EVP_PKEY *vendor_pub,
 							      const uint8_t *plain, size_t len);
+
+/* Provisioning of the tpm2 backend (mayday-provision only; the layout is
+ * docs/rot.md "TPM 2.0 backend"). */
+#define HAL_ROT_TPM2_PCR_DEFAULT 15u
+struct hal_rot_tpm2_provision_args {
+	const char *tcti;       /* the spec's ARG after "tpm2:", e.g. "swtpm:path=SOCK" */
+	const char *device_id;  /* rules as hal_rot_file_provision */
+	EVP_PKEY *vendor_pub;   /* borrowed; P-256 */
+	EVP_PKEY *hems_pub;     /* borrowed; P-256 */
+	const uint8_t *psk;     /* optional: MAYDAY_PSK_LEN bytes, or NULL */
+	const uint8_t *psk_kid; /* with psk: MAYDAY_PSK_KID_MIN..MAX bytes */
+	size_t psk_kid_len;
+	const uint8_t *creds;   /* optional: the device credentials (PEM bundle), or NULL */
+	size_t creds_len;       /* 1..HAL_ROT_CREDS_MAX with creds */
+	struct hal_flash *flash; /* with creds: device-creds.sealed goes to its HAL_PART_ROT */
+	unsigned pcr;           /* the measurement PCR, 8..15; 0 = HAL_ROT_TPM2_PCR_DEFAULT */
+	/* optional: an initialised TSS2_TCTI_CONTEXT * to talk through instead
+	 * of opening `tcti` (which then only names it in log lines); borrowed.
+	 * The tests interpose one that cuts the TPM's power at command N. */
+	void *tcti_context;
+};
+/* Provisions the TPM behind args->tcti (owner hierarchy, empty owner auth):
+ * removes whatever mayday objects and NV indices it holds, then creates the
+ * primary, the distress key (generated inside the TPM; only its public half
+ * ever leaves), the PSK's PRK and the seal object when given, defines and
+ * write-locks the device ID, anchors and layout record, and defines the
+ * counters (their bases in the layout record). The layout record is written
+ * last: interrupted anywhere before it, the TPM holds no layout record and
+ * hal_rot_open says MAYDAY_E_NOTFOUND; provision again. *distress_pub (the
+ * caller's, EVP_PKEY_free) is the distress key's public half, for the DCF
+ * certificate and the enrolment. MAYDAY_E_INVALID / MAYDAY_E_KEY for bad
+ * arguments as hal_rot_file_provision, MAYDAY_E_IO if the TPM does not
+ * answer, MAYDAY_E_UNSUPPORTED where the tpm2 backend is not linked.
+ * Borrowed; the caller wipes psk and creds. */
+MAYDAY_NODISCARD enum mayday_err
+hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args *args, EVP_PKEY **distress_pub);
 
 #endif

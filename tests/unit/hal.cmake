@@ -26,3 +26,31 @@ mayday_hal_unit_test(test_rot_roles)
 # The OpenSSL key whose signatures the RoT makes (TPM-held TLS keys).
 mayday_hal_unit_test(test_rot_tls_key)
 target_link_libraries(test_rot_tls_key PRIVATE OpenSSL::SSL)
+
+# The tpm2 backend's layout record codec (no TPM needed; in mayday_hal).
+mayday_hal_unit_test(test_rot_tpm2_layout)
+
+# The tpm2 RoT backend on swtpm (docs/rot.md "TPM 2.0 backend"): each test
+# starts its own swtpm (swtpm_fixture.h, a state directory per test) and
+# skips (77) when swtpm is not installed. Built with the backend only.
+if(MAYDAY_HAVE_TPM2)
+  add_library(swtpm_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/swtpm_fixture.c)
+  target_include_directories(swtpm_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+  add_library(rot_tpm2_testlib STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/rot_tpm2_testlib.c)
+  target_link_libraries(rot_tpm2_testlib PUBLIC swtpm_fixture mayday_hal PkgConfig::TSS2
+                        PkgConfig::CMOCKA)
+  function(mayday_tpm2_unit_test name)
+    add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.c)
+    target_link_libraries(${name} PRIVATE mayday_hal rot_tpm2_testlib swtpm_fixture
+                          PkgConfig::CMOCKA)
+    mayday_link_rot_tpm2(${name})
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS "unit;tpm" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  endfunction()
+  mayday_tpm2_unit_test(test_swtpm_fixture)
+  # every operation, roles, PSK = file backend's, NV write lock, PCR policy, TPM absent
+  mayday_tpm2_unit_test(test_rot_tpm2)
+  # power cuts: during provisioning (at every TPM command), between counter
+  # increments; counter bases; no DA lockout after unclean power cuts
+  mayday_tpm2_unit_test(test_rot_tpm2_power)
+endif()
