@@ -291,7 +291,22 @@ enum mayday_err store_pg_device_counts(struct store *st, struct store_device_cou
 			continue;
 		}
 		store_pg_text(r, i, 1, key, sizeof(key));
-		if (cb(ctx, g == 1 ? 's' : 'c', key, n) != 0)
+		if (cb(ctx, g == 1 ? 's' : 'c', key, n) != 0) {
+			PQclear(r);
+			return MAYDAY_OK;
+		}
+	}
+	PQclear(r);
+	/* The remediation attempts by result: a statement of their own (a
+	 * snapshot of its own too; the two are read for a glance, not
+	 * reconciled). */
+	r = store_pg_q(p, "SELECT result, count(*) FROM remediation_attempts GROUP BY result"
+		       " ORDER BY result COLLATE \"C\"", &q, &err);
+	if (r == NULL)
+		return err;
+	for (int i = 0; i < PQntuples(r); i++) {
+		store_pg_text(r, i, 0, key, sizeof(key));
+		if (cb(ctx, 'r', key, (uint64_t)store_pg_i64(r, i, 1)) != 0)
 			break;
 	}
 	PQclear(r);

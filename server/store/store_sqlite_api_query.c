@@ -172,6 +172,8 @@ enum mayday_err store_sqlite_device_counts(struct store *st, struct store_device
 	if (rc != SQLITE_ROW)
 		return store_sqlite_err(rc);
 	rc = sqlite3_prepare_v2(s->db, "SELECT 's', state, count(*) FROM devices GROUP BY state"
+				" UNION ALL SELECT 'r', result, count(*) FROM remediation_attempts"
+				" GROUP BY result"
 				" UNION ALL SELECT 'c', product_class, count(*) FROM devices"
 				" GROUP BY product_class ORDER BY 1 DESC, 2", -1, &q, NULL);
 	if (rc == SQLITE_OK) {
