@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dashboard in Debian's Chromium, driven by playwright-core over the
+// DevTools protocol (tests/integration/test_dashboard_browser.sh starts
+// maydayd and provisions the fleet; this drives the page and the devices):
+//   1. the token field has the focus and its label, Tab goes on to Sign in;
+//      the skip link shows when focused and moves the focus on; sign in with an operator token (kept in
+//      sessionStorage, no cookie): the summary shows the fleet, no incident;
+//   2. a tampered device boots (its DCF sends a distress indication over
+//      mutual TLS and, policy approve, is told to wait): without a reload
+//      the summary shows one open incident, the device in it and a bar in
+//      the distress chart; screenshot summary.png;
+//   3. its page (reached by keyboard) shows the indication's method, channel
+//      authentication and trust, the failed component's expected and
+//      measured digests; Approve, confirmed in the dialog: the DCF is told
+//      to remediate and installs the image (exit 13), the page shows the
+//      attempt;
+//   4. the device reboots into the new image: the page shows it healthy and
+//      the attempt recovered; screenshot device.png; the summary's
+//      remediation success is 100 %.
+// No page may log an error or violate the Content-Security-Policy.
+//
+// usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [base, token, shots, profile, boot, devdir, id] = process.argv.slice(2);
+const DEADLINE_MS = Number(process.env.DASH_DEADLINE_MS) || 120000;   // generous: a busy machine is only slower
+
+function fail(msg) {
+  console.error(`FAIL: ${msg}`);
+  process.exit(1);
+}
+
+// Runs one start-up of the device; resolves with its exit status.
+function bootDevice(tag) {
+  const log = createWriteStream(join(shots, `${id}.${tag}.log`));
+  const p = spawn(boot, ['--device', devdir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  p.stdout.pipe(log);
+  p.stderr.pipe(log);
+  return new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+}
+
+let current = null;   // the page, for a failure's evidence
+
+async function until(what, fn) {
+  const end = Date.now() + DEADLINE_MS;
+  let last;
+  while (Date.now() < end) {
+    try {
+      if ((last = await fn())) return last;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (current) {
+    await current.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+    console.error(`the page: ${(await current.locator('body').innerText().catch(() => '?')).slice(0, 3000)}`);
+  }
+  fail(`${what}: not seen in ${DEADLINE_MS / 1000} s (last: ${last})`);
+}
+
+const problems = [];
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1366, height: 768 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = ctx.pages()[0] || await ctx.newPage();
+  current = page;
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`); });
+  const text = async (sel) => (await page.locator(sel).first().textContent()) || '';
+
+  // ---- 1. sign in ----------------------------------------------------------
+  await page.goto(`${base}/ui/?poll=2`);
+  await page.locator('#token:focus').waitFor({ timeout: DEADLINE_MS });
+  const label = await page.locator('#token').evaluate((e) => e.labels[0].textContent);
+  if (label !== 'API token') fail(`the token field's label: ${label}`);
+  await page.keyboard.press('Tab');
+  const next = await page.evaluate(() => document.activeElement.textContent);
+  if (next !== 'Sign in') fail(`Tab from the token field reached "${next}", not Sign in`);
+  // the skip link: shown when focused, Enter moves the focus to the content
+  await page.locator('a.skip').focus();
+  const box = await page.locator('a.skip').boundingBox();
+  if (!box || box.x < 0) fail('the focused skip link is off screen');
+  await page.keyboard.press('Enter');
+  const after = await page.evaluate(() => document.activeElement.id);
+  if (after !== 'main') fail(`the skip link moved the focus to "${after}", not main`);
+  await page.locator('#token').fill(token);
+  await page.keyboard.press('Enter');
+  await page.locator('h1', { hasText: 'Fleet summary' }).waitFor({ timeout: DEADLINE_MS });
+  const stored = await page.evaluate(() => sessionStorage.getItem('mayday.token'));
+  if (stored !== token) fail('the token is not in sessionStorage');
+  if ((await page.context().cookies()).length !== 0) fail('the page set a cookie');
+  if ((await text('#who')).indexOf('(operator)') < 0) fail(`who: ${await text('#who')}`);
+  const total = await text('#stat-total');
+  if (total !== '3') fail(`summary: ${total} devices, want 3`);
+  if ((await text('#stat-open')) !== '0') fail(`summary: open incidents before any distress: ${await text('#stat-open')}`);
+  console.log('ok: signed in; the summary shows 3 devices, no open incident');
+
+  // ---- 2. a distress indication arrives ------------------------------------
+  const loaded = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+  let firstBoot = bootDevice('1');
+  await until('the open incident on the summary', async () =>
+    (await text('#stat-open')) === '1' &&
+    (await page.locator('section[aria-labelledby=open] table').getByText(id).count()) === 1);
+  await until('the distress bar in the chart', async () =>
+    (await page.locator('svg.chart rect.bar:not(.empty)').count()) >= 1);
+  const reloads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+  if (reloads !== loaded) fail('the page was reloaded');
+  const row = await text('section[aria-labelledby=open] tbody tr');
+  if (!/in distress/.test(row)) fail(`open incident row: ${row}`);
+  await page.screenshot({ path: join(shots, 'summary.png'), fullPage: true });
+  console.log(`ok: distress arrived without a reload: ${row.replace(/\s+/g, ' ')}`);
+
+  // ---- 3. the device page, approval ----------------------------------------
+  await page.locator('section[aria-labelledby=open] a', { hasText: id }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('h1', { hasText: `Device ${id}` }).waitFor({ timeout: DEADLINE_MS });
+  const ind = await until('an indication on the device page', async () => {
+    const t = await text('li.ind .ind-head');
+    return /method tls/.test(t) && /channel mtls/.test(t) && /signed/.test(t) ? t : null;
+  });
+  const cells = await page.locator('li.ind table tbody tr').first().locator('td').allTextContents();
+  if (cells.length < 3 || !/^[0-9a-f]{64}$/.test(cells[1]) || !/^[0-9a-f]{64}$/.test(cells[2]) ||
+      cells[1] === cells[2])
+    fail(`failed component row: ${JSON.stringify(cells)}`);
+  console.log(`ok: indication: ${ind.replace(/\s+/g, ' ')}; ${cells[0]} expected ${cells[1].slice(0, 12)}… measured ${cells[2].slice(0, 12)}…`);
+
+  await page.locator('#act-approve').click();
+  const dialog = page.locator('dialog#confirm');
+  await dialog.waitFor({ state: 'visible', timeout: DEADLINE_MS });
+  if (!/Approve remediation of/.test(await text('#confirm-title'))) fail('no approval dialog');
+  await page.locator('#confirm-ok').click();
+  await until('the approval in the status line', async () => /approved/.test(await text('#status')));
+  const code = await firstBoot;
+  if (code !== 13) fail(`the DCF exited ${code} after the approval, want 13 (remediated, new image pending)`);
+  await until('the remediation attempt on the page', async () =>
+    (await page.locator('section[aria-labelledby=attempts] tbody tr').count()) >= 1);
+  const attempt = await text('section[aria-labelledby=attempts] tbody tr');
+  console.log(`ok: approved in the page; the DCF was remediated (exit 13); attempt: ${attempt.replace(/\s+/g, ' ')}`);
+
+  // ---- 4. recovery -----------------------------------------------------------
+  const second = await bootDevice('2');
+  if (second !== 0) fail(`the remediated device's start-up exited ${second}, want 0`);
+  await until('the device healthy and its attempt recovered', async () => {
+    const facts = await text('dl.facts');
+    const att = await text('section[aria-labelledby=attempts] tbody');
+    return /healthy/.test(facts) && /recovered/.test(att);
+  });
+  if (await page.locator('#act-approve').count() !== 0) fail('Approve still offered after recovery');
+  await page.screenshot({ path: join(shots, 'device.png'), fullPage: true });
+  console.log('ok: recovered: the page shows the device healthy and its attempt recovered');
+
+  await page.locator('nav a', { hasText: 'Summary' }).click();
+  await until('the summary after recovery', async () =>
+    (await text('#stat-success')) === '100 %' && (await text('#stat-open')) === '0');
+  await page.screenshot({ path: join(shots, 'summary-after.png'), fullPage: true });
+  console.log('ok: the summary after recovery: no open incident, remediation success 100 %');
+
+  // the device list: filtered, by keyboard
+  await page.goto(`${base}/ui/?poll=2#/devices?state=healthy`);
+  await until('the filtered device list', async () => /3 devices match/.test(await text('#match-count')));
+  console.log('ok: the device list filtered by state');
+} finally {
+  await ctx.close();
+}
+if (problems.length) fail(problems.join('\n'));
+console.log('ok: no console error, no CSP violation');
