@@ -16,7 +16,9 @@
 //      attempt;
 //   4. the device reboots into the new image: the page shows it healthy and
 //      the attempt recovered; screenshot device.png; the summary's
-//      remediation success is 100 %.
+//      remediation success is 100 %;
+//   5. pausing the class: Escape cancels (nothing sent, focus back on the
+//      button), confirmed it pauses; resume, confirmed.
 // No page may log an error or violate the Content-Security-Policy.
 //
 // usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID
@@ -164,6 +166,24 @@ try {
     (await text('#stat-success')) === '100 %' && (await text('#stat-open')) === '0');
   await page.screenshot({ path: join(shots, 'summary-after.png'), fullPage: true });
   console.log('ok: the summary after recovery: no open incident, remediation success 100 %');
+
+  // pause, cancelled with Escape (nothing sent), then confirmed; resume
+  await page.locator('#class-femto-x1-pause').click();
+  await page.locator('dialog#confirm').waitFor({ state: 'visible', timeout: DEADLINE_MS });
+  await page.keyboard.press('Escape');
+  await page.locator('dialog#confirm').waitFor({ state: 'hidden', timeout: DEADLINE_MS });
+  const refocused = await page.evaluate(() => document.activeElement.id);
+  if (refocused !== 'class-femto-x1-pause') fail(`after Escape the focus is on "${refocused}"`);
+  await new Promise((r) => setTimeout(r, 2500));   // a poll or more: still not paused
+  if ((await text('#stat-paused')) !== '0') fail('Escape paused the class');
+  await page.locator('#class-femto-x1-pause').click();
+  await page.locator('#confirm-ok').click();
+  await until('the class paused', async () =>
+    (await text('#stat-paused')) === '1' && (await page.locator('#class-femto-x1-resume').count()) === 1);
+  await page.locator('#class-femto-x1-resume').click();
+  await page.locator('#confirm-ok').click();
+  await until('the class resumed', async () => (await text('#stat-paused')) === '0');
+  console.log('ok: pause cancelled by Escape (nothing sent), then paused and resumed, each confirmed');
 
   // the device list: filtered, by keyboard
   await page.goto(`${base}/ui/?poll=2#/devices?state=healthy`);
