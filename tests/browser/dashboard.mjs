@@ -19,7 +19,9 @@
 //      remediation success is 100 %;
 //   5. pausing the class: Escape cancels (nothing sent, focus back on the
 //      button), confirmed it pauses; resume, confirmed.
-// No page may log an error or violate the Content-Security-Policy.
+// Every text on the summary, the device page and the list has a contrast of
+// at least 4.5:1 (measured in the page), and nothing scrolls sideways at
+// 1366x768. No page may log an error or violate the Content-Security-Policy.
 //
 // usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID
 import { spawn } from 'node:child_process';
@@ -45,6 +47,38 @@ function bootDevice(tag) {
 }
 
 let current = null;   // the page, for a failure's evidence
+
+// WCAG contrast of every visible text on the page against the first opaque
+// background behind it; returns the pairs under 4.5:1.
+function lowContrast() {
+  const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bad = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !el.getClientRects().length || el.closest('svg')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden' || el.closest('caption.sr, a.skip')) continue;
+    let bg = null;
+    for (let e = el; e && !bg; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) bg = c.slice(0, 3);
+    }
+    const [a, b] = [lum(rgb(cs.color).slice(0, 3)), lum(bg || [255, 255, 255])];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) bad.push(`"${n.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
+  }
+  return bad;
+}
+
+async function contrast(page, where) {
+  const bad = await page.evaluate(lowContrast);
+  if (bad.length) fail(`${where}: text under 4.5:1 contrast: ${bad.slice(0, 5).join('; ')}`);
+}
 
 async function until(what, fn) {
   const end = Date.now() + DEADLINE_MS;
@@ -119,6 +153,7 @@ try {
   if (reloads !== loaded) fail('the page was reloaded');
   const row = await text('section[aria-labelledby=open] tbody tr');
   if (!/in distress/.test(row)) fail(`open incident row: ${row}`);
+  await contrast(page, 'the summary');
   await page.screenshot({ path: join(shots, 'summary.png'), fullPage: true });
   console.log(`ok: distress arrived without a reload: ${row.replace(/\s+/g, ' ')}`);
 
@@ -158,6 +193,7 @@ try {
     return /healthy/.test(facts) && /recovered/.test(att);
   });
   if (await page.locator('#act-approve').count() !== 0) fail('Approve still offered after recovery');
+  await contrast(page, 'the device page');
   await page.screenshot({ path: join(shots, 'device.png'), fullPage: true });
   console.log('ok: recovered: the page shows the device healthy and its attempt recovered');
 
@@ -188,6 +224,10 @@ try {
   // the device list: filtered, by keyboard
   await page.goto(`${base}/ui/?poll=2#/devices?state=healthy`);
   await until('the filtered device list', async () => /3 devices match/.test(await text('#match-count')));
+  await contrast(page, 'the device list');
+  // no horizontal scrolling at 1366x768
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (wide > 1366) fail(`the device list is ${wide} px wide at 1366x768`);
   console.log('ok: the device list filtered by state');
 } finally {
   await ctx.close();
