@@ -23,13 +23,15 @@
 // at least 4.5:1 (measured in the page), and nothing scrolls sideways at
 // 1366x768. No page may log an error or violate the Content-Security-Policy.
 //
-// usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID
+//   6. a refused token is said and not kept; a viewer's token shows no action.
+//
+// usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID VIEWER_TOKEN
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [base, token, shots, profile, boot, devdir, id] = process.argv.slice(2);
+const [base, token, shots, profile, boot, devdir, id, viewer] = process.argv.slice(2);
 const DEADLINE_MS = Number(process.env.DASH_DEADLINE_MS) || 120000;   // generous: a busy machine is only slower
 
 function fail(msg) {
@@ -229,6 +231,32 @@ try {
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   if (wide > 1366) fail(`the device list is ${wide} px wide at 1366x768`);
   console.log('ok: the device list filtered by state');
+
+  // ---- 6. roles: a refused token, then a viewer sees no action --------------
+  await page.goto(`${base}/ui/?poll=2#/`);
+  await page.locator('#logout').click();
+  const before = problems.length;
+  await page.locator('#token').fill('mdt_0000000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+  await page.keyboard.press('Enter');
+  await until('the refused token said', async () => /refused/.test(await text('#login-error')));
+  if (await page.evaluate(() => sessionStorage.getItem('mayday.token')) !== null)
+    fail('a refused token stayed in sessionStorage');
+  // the refusal is the browser's to report: one 401 for /v1/whoami, and
+  // Chromium's console line about it; nothing else
+  const refusal = problems.splice(before);
+  if (!refusal.some((p) => /^401 for .*\/v1\/whoami$/.test(p)) ||
+      refusal.some((p) => !/^401 for .*\/v1\/whoami$/.test(p) && !/status of 401/.test(p)))
+    fail(`the refused token: ${refusal.join('; ')}`);
+  await page.locator('#token').fill(viewer);
+  await page.keyboard.press('Enter');
+  await page.locator('h1', { hasText: 'Fleet summary' }).waitFor({ timeout: DEADLINE_MS });
+  if (await page.locator('section[aria-labelledby=classes] button').count() !== 0)
+    fail('a viewer is offered pause or resume');
+  await page.goto(`${base}/ui/?poll=2#/device/${id}`);
+  await page.locator('h1', { hasText: `Device ${id}` }).waitFor({ timeout: DEADLINE_MS });
+  if (await page.locator('#act-approve, #act-revoke').count() !== 0) fail('a viewer is offered approve or revoke');
+  if (!/may look, not act/.test(await text('.device .note'))) fail('no word on the viewer\'s role');
+  console.log('ok: a refused token is said and forgotten; a viewer sees no action');
 } finally {
   await ctx.close();
 }

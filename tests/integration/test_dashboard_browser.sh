@@ -113,10 +113,12 @@ for id in hnb-0001 hnb-0003; do
 done
 token=$("$ctl" --socket "$work/api.sock" tokens create --name dashboard-test --role operator 2>/dev/null) ||
   fail "no operator token"
+viewer=$("$ctl" --socket "$work/api.sock" tokens create --name dashboard-viewer --role viewer 2>/dev/null) ||
+  fail "no viewer token"
 
 cd "$src/tests/browser"
 node dashboard.mjs "http://127.0.0.1:$api" "$token" "$shots" "$work/chromium-profile" \
-  "$boot" "$work/devices/hnb-0002" hnb-0002 || fail "the dashboard test failed (logs in $shots)"
+  "$boot" "$work/devices/hnb-0002" hnb-0002 "$viewer" || fail "the dashboard test failed (logs in $shots)"
 
 # What the page showed is what the store holds.
 state=$("$ctl" -d "$db" --json show hnb-0002 | jq -r '.device.state + " " + .remediation_attempts[0].result')
