@@ -4,6 +4,8 @@
 // every few seconds (?poll=N in the page's address sets N, 2..60; default 5)
 // and swapped in without a reload; a tick is skipped while the operator is
 // in a dialog or typing in a form, and the focused control keeps its focus.
+// A view that took T to load is not read again sooner than 10 T: on a large
+// fleet an open page costs maydayd's API thread a tenth of its time at most.
 import { get, token, setToken, forgetToken, ApiError } from './api.js';
 import { h } from './dom.js';
 import { renderSummary } from './summary.js';
@@ -47,9 +49,12 @@ let loaded = null;
 
 // Renders the current route; `fresh`: a navigation (focus moves to the
 // view's heading), else a live update (focus stays where it was).
+let lastCost = 0;   // ms the last load took
+
 async function show(fresh) {
   if (!token()) return signIn();
   const my = ++seq;
+  const t0 = performance.now();
   const r = route();
   markNav(r.name);
   let node;
@@ -65,6 +70,7 @@ async function show(fresh) {
       h('p', { class: 'error', role: 'alert' }, `Could not load: ${e.message}`));
   }
   if (my !== seq || !node) return;
+  lastCost = performance.now() - t0;
   const focusedId = document.activeElement && document.activeElement.id;
   $('view').replaceChildren(node);
   document.title = `${r.title} — mayday`;
@@ -84,8 +90,12 @@ function busy() {
   return a && $('view').contains(a) && (a.tagName === 'INPUT' || a.tagName === 'SELECT');
 }
 
-function tick() {
-  if (token() && !document.hidden && !busy()) show(false);
+async function tick() {
+  try {
+    if (token() && !document.hidden && !busy()) await show(false);
+  } finally {
+    setTimeout(tick, Math.max(POLL_MS, 10 * lastCost));
+  }
 }
 
 function signIn(message) {
@@ -126,7 +136,7 @@ async function start() {
     $('main').focus();
   });
   window.addEventListener('hashchange', () => show(true));
-  setInterval(tick, POLL_MS);
+  setTimeout(tick, POLL_MS);
   if (!token()) return signIn();
   try {
     await whoami();
