@@ -165,11 +165,12 @@ enum mayday_err api_devices_counts(struct api_ctx *ctx, const struct api_request
 	else if ((err = store_device_counts(ctx->st, &t, count_row, &c)) != MAYDAY_OK)
 		err = api_store_error(rs, err, "counting devices");
 	else
-		return api_json(rs, 200, json_pack("{s:I,s:o,s:o,s:I,s:I,s:o}", "total",
+		return api_json(rs, 200, json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "total",
 						   (json_int_t)t.total, "by_state", c.by_state,
 						   "by_class", c.by_class, "needs_maintenance",
 						   (json_int_t)t.needs_maintenance, "revoked",
-						   (json_int_t)t.revoked, "remediation",
+						   (json_int_t)t.revoked, "open_incidents",
+						   (json_int_t)t.open_incidents, "remediation",
 						   c.remediation));
 	json_decref(c.by_state);
 	json_decref(c.by_class);

@@ -50,6 +50,7 @@ struct store_device_filter {
 /* Per-state and per-class counts of the enrolled devices. */
 struct store_device_counts {
 	uint64_t total, needs_maintenance, revoked;
+	uint64_t open_incidents;    /* incidents not closed (one per device at most) */
 };
 typedef int (*store_api_device_cb)(void *ctx, const struct store_api_device *row);
 /* kind 's': a state; 'c': a class; 'r': remediation attempts by result

@@ -257,6 +257,10 @@ try {
   if (await page.locator('#act-approve, #act-revoke').count() !== 0) fail('a viewer is offered approve or revoke');
   if (!/may look, not act/.test(await text('.device .note'))) fail('no word on the viewer\'s role');
   console.log('ok: a refused token is said and forgotten; a viewer sees no action');
+} catch (e) {
+  // a step's own error (a Playwright timeout, a page gone): said as a failure
+  await current.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+  fail(`${e.message}\n${e.stack}`);
 } finally {
   await ctx.close();
 }

@@ -291,6 +291,8 @@ static void test_device_counts(void **state)
 	assert_int_equal(json_integer_value(json_object_get(b, "total")), DEVICES);
 	assert_int_equal(json_integer_value(json_object_get(b, "needs_maintenance")), 6);
 	assert_int_equal(json_integer_value(json_object_get(b, "revoked")), 0);
+	/* dev-00..05 each opened one incident */
+	assert_int_equal(json_integer_value(json_object_get(b, "open_incidents")), 6);
 	json_t *st = json_object_get(b, "by_state"), *cl = json_object_get(b, "by_class");
 	assert_int_equal(json_integer_value(json_object_get(st, "in_distress")), 6);
 	assert_int_equal(json_integer_value(json_object_get(st, "healthy")), 19);

@@ -16,8 +16,9 @@ export class ApiError extends Error {
   }
 }
 
-// method, path ("/v1/devices"), query: an object whose empty values are left out.
-export async function api(method, path, query) {
+// method, path ("/v1/devices"), query: an object whose empty values are left
+// out; tok: the token to send (default: the one kept).
+export async function api(method, path, query, tok = token()) {
   const url = new URL(path, window.location.origin);
   for (const [k, v] of Object.entries(query || {}))
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
@@ -25,7 +26,7 @@ export async function api(method, path, query) {
   try {
     r = await fetch(url, {
       method,
-      headers: { Authorization: `Bearer ${token() || ''}`, Accept: 'application/json' },
+      headers: { Authorization: `Bearer ${tok || ''}`, Accept: 'application/json' },
       cache: 'no-store',
       credentials: 'omit',
     });

@@ -6,7 +6,7 @@
 // in a dialog or typing in a form, and the focused control keeps its focus.
 // A view that took T to load is not read again sooner than 10 T: on a large
 // fleet an open page costs maydayd's API thread a tenth of its time at most.
-import { get, token, setToken, forgetToken, ApiError } from './api.js';
+import { api, get, token, setToken, forgetToken, ApiError } from './api.js';
 import { h } from './dom.js';
 import { renderSummary } from './summary.js';
 import { renderDevices } from './devices.js';
@@ -99,6 +99,7 @@ async function tick() {
 }
 
 function signIn(message) {
+  seq++;   // a view still loading is not shown over the form
   $('login').hidden = false;
   $('view').replaceChildren();
   $('logout').hidden = true;
@@ -107,8 +108,10 @@ function signIn(message) {
   $('token').focus();
 }
 
-async function whoami() {
-  const me = await get('/v1/whoami');
+// Who the token is; a candidate is checked before it is kept, so nothing
+// polls with a token the API has not accepted.
+async function whoami(candidate) {
+  const me = candidate ? await api('GET', '/v1/whoami', null, candidate) : await get('/v1/whoami');
   ctx.role = me.role;
   ctx.identity = me.identity;
   $('who').textContent = `${me.identity} (${me.role})`;
@@ -118,14 +121,14 @@ async function whoami() {
 async function start() {
   $('login-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    setToken($('token').value.trim());
+    const candidate = $('token').value.trim();
     $('token').value = '';
     try {
-      await whoami();
+      await whoami(candidate);
     } catch (e) {
-      forgetToken();
       return signIn(e.status === 401 ? 'That token was refused.' : e.message);
     }
+    setToken(candidate);
     $('login').hidden = true;
     show(true);
   });

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The fleet summary: devices by state and class (GET /v1/devices/counts),
-// distress over 24 hours (GET /v1/fleet/hour), the open incidents (devices
-// that need maintenance), remediation in flight and its success rate (the
+// distress over 24 hours (GET /v1/fleet/hour), the open incidents and the
+// devices that need maintenance, remediation in flight and its success rate (the
 // attempts by result, in the counts), the product classes and their pauses
 // (GET /v1/classes, with pause and resume for operators) and the newest
-// anomalies. Six requests, each bounded whatever the fleet's size.
+// anomalies. Five requests, each bounded whatever the fleet's size.
 import { get, post, seg, may } from './api.js';
 import { h, table, section, badge, deviceLink, when, text, stateLabel, plural } from './dom.js';
 import { distressChart } from './chart.js';
@@ -61,7 +61,7 @@ export async function renderSummary(root, ctx) {
     h('h1', {}, 'Fleet summary'),
     h('div', { class: 'stats', id: 'stats' },
       stat('Devices', counts.total, 'stat-total'),
-      stat('Open incidents', counts.needs_maintenance, 'stat-open'),
+      stat('Open incidents', counts.open_incidents, 'stat-open'),
       stat('Remediation in flight', inFlight, 'stat-inflight'),
       stat('Remediation success', rate, 'stat-success'),
       stat('Paused classes', paused.length, 'stat-paused'),
@@ -72,12 +72,12 @@ export async function renderSummary(root, ctx) {
     section('Distress over time', 'distress',
       h('figure', { class: 'chart-box' }, chart.svg,
         h('figcaption', {}, `${plural(chart.total, 'signed indication')} in the last 24 hours, by UTC hour.`))),
-    section('Open incidents', 'open',
+    section('Devices needing maintenance', 'open',
       table(`Devices needing maintenance (${counts.needs_maintenance})`,
         ['Device', 'Class', 'State', 'Since', 'Failed component'],
         open.devices.map((d) => [deviceLink(d.device_id), text(d.product_class), badge(d.state),
           when(d.state_since), text(d.last_failed_component)]),
-        'No open incidents: no device needs maintenance.'),
+        'No device needs maintenance.'),
       open.next_cursor ? h('p', {}, h('a', { href: '#/devices?maintenance=true' }, `All ${open.count} devices needing maintenance`)) : null),
     section('Remediation by class', 'classes',
       h('p', {}, `Attempts: ${rem.in_progress || 0} in progress, ${rem.installed || 0} installed (awaiting proof), ` +
