@@ -3,8 +3,9 @@
 // DevTools protocol (tests/integration/test_dashboard_browser.sh starts
 // maydayd and provisions the fleet; this drives the page and the devices):
 //   1. the token field has the focus and its label, Tab goes on to Sign in;
-//      the skip link shows when focused and moves the focus on; sign in with an operator token (kept in
-//      sessionStorage, no cookie): the summary shows the fleet, no incident;
+//      the skip link shows when focused and moves the focus on; sign in
+//      with an operator token (kept in sessionStorage, no cookie): the
+//      summary shows the fleet, no incident;
 //   2. a tampered device boots (its DCF sends a distress indication over
 //      mutual TLS and, policy approve, is told to wait): without a reload
 //      the summary shows one open incident, the device in it and a bar in
@@ -22,6 +23,8 @@
 // Every text on the summary, the device page and the list has a contrast of
 // at least 4.5:1 (measured in the page), and nothing scrolls sideways at
 // 1366x768. No page may log an error or violate the Content-Security-Policy.
+// Each wait has a generous deadline (DASH_DEADLINE_MS, default 120 s): a busy
+// machine is only slower.
 //
 //   6. a refused token is said and not kept; a viewer's token shows no action.
 //
