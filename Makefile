@@ -49,7 +49,7 @@ fuzz: fuzz-build
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 demo: build
-	scripts/demo.sh $(BUILD)
+	scripts/demo.sh $(if $(filter 1 yes,$(KEEP)),--keep) $(BUILD)
 
 bench: build
 	@scripts/deps.sh bench

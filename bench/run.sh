@@ -31,6 +31,8 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$here/device_latency.sh" "$build"
 "$here/fleet.sh" "$build"
 "$here/api_reads.sh" "$build"
+# The dashboard's summary at 100k devices: its API reads over HTTP, and in Chromium.
+"$here/dashboard.sh" "$build"
 "$here/key_load.sh" "$build"
 "$here/ack_batch.sh" "$build"
 "$here/storm.sh" "$build"

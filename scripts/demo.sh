@@ -15,11 +15,20 @@
 # receiver the demo starts (scripts/webhook-receiver.py, [events] webhook_1),
 # which checks each signature and prints what it got. Exits non-zero if the
 # network's view differs from what happened on the devices, or if the
-# receiver gets no event. Leaves nothing running.
+# receiver gets no event. The operators' dashboard is served on a loopback
+# management listener; its address and an operator token are printed at the
+# start. Leaves nothing running, unless --keep (make demo KEEP=1): then the
+# last maydayd stays up, so the dashboard stays viewable, and the demo
+# prints how to stop it.
 #
-# usage: scripts/demo.sh [BUILD_DIR] [OUT_DIR]
+# usage: scripts/demo.sh [--keep] [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 
+keep=0
+if [ "${1:-}" = --keep ]; then
+  keep=1
+  shift
+fi
 build=$(cd "${1:-build}" && pwd)
 out=${2:-demo-out}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +59,7 @@ port=$("$here/scripts/free-port.sh" udp)       # plain UDP
 psk_port=$("$here/scripts/free-port.sh" udp)   # PSK-sealed UDP
 tls_port=$("$here/scripts/free-port.sh" tcp)   # HTTPS, mutual TLS 1.3
 hook_port=$("$here/scripts/free-port.sh" tcp)  # the webhook receiver
+api_port=$("$here/scripts/free-port.sh" tcp)   # the management listener: API and dashboard
 
 daemon_pid=
 hook_pid=
@@ -61,7 +71,7 @@ stop_alive() {
 }
 cleanup() {
   stop_alive
-  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null && [ "$keep" = 0 ]; then
     kill -TERM "$daemon_pid"
     wait "$daemon_pid" || true
   fi
@@ -144,6 +154,9 @@ retry_max_ms = 1000
 [api]
 ; the operators' API: maydayctl changes the store through it while maydayd runs
 socket = $out/api.sock
+; the management listener, on loopback: the same API with bearer tokens, and the
+; dashboard at /ui/
+listen = 127.0.0.1:$api_port
 CONF
 
 # The webhook receiver: checks each event's HMAC-SHA256 signature under the
@@ -153,7 +166,7 @@ python3 -B "$here/scripts/webhook-receiver.py" "$hook_port" "$out/events.key" "$
 hook_pid=$!
 
 say "Starting maydayd (the pre-designated H(e)MS and its ACS): plain UDP :$port, PSK :$psk_port, mutual TLS + CWMP :$tls_port"
-"$maydayd" -c "$out/maydayd.conf" -f 2>"$log" &
+"$maydayd" -c "$out/maydayd.conf" -f >/dev/null 2>"$log" &
 daemon_pid=$!
 listening() { grep -c 'listening' "$log" 2>/dev/null || true; }
 for _ in $(seq 100); do
@@ -162,6 +175,15 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 [ "$(listening)" -ge 3 ] || { echo "demo: maydayd did not start its listeners" >&2; cat "$log" >&2; exit 1; }
+for _ in $(seq 100); do
+  grep -q 'info: running (' "$log" && break
+  sleep 0.05
+done
+# An operator token for the dashboard: the secret is shown once, so it is kept
+# (mode 0600) beside the demo's other secrets.
+(umask 077 && "$ctl" --socket "$out/api.sock" tokens create --name demo-dashboard --role operator \
+  > "$out/dashboard.token" 2>/dev/null) || { echo "demo: no dashboard token" >&2; exit 1; }
+echo "  dashboard: http://127.0.0.1:$api_port/ui/  (token: $(cat "$out/dashboard.token"), also in $out/dashboard.token)"
 
 # Normal code sends one Inform when it starts (mayday-normal --inform defaults
 # to $MAYDAY_ACS_URL), so a device that boots healthy is heard from.
@@ -307,7 +329,7 @@ stop_alive
 say "Policy approve: a damaged device waits for the operator, then is remediated without a hand reboot"
 kill -TERM "$daemon_pid"; wait "$daemon_pid" || { echo "MISMATCH: maydayd did not exit cleanly" >&2; fail=1; }
 sed -i 's/^\[acs\]$/[acs]\npolicy = approve\nwait_s = 1/' "$out/maydayd.conf"
-"$maydayd" -c "$out/maydayd.conf" -f 2>>"$log" &
+"$maydayd" -c "$out/maydayd.conf" -f >/dev/null 2>>"$log" &
 daemon_pid=$!
 for _ in $(seq 100); do
   [ "$(grep -c 'info: running (' "$log")" -ge 2 ] && break
@@ -341,11 +363,19 @@ state=$("$ctl" -d "$db" --json show hnb-0005 | jq -r .device.state)
 [ "$state" = healthy ] || { echo "MISMATCH: hnb-0005 is '$state' after approval, expected healthy" >&2; fail=1; }
 # ---- end of approval after a wait -----------------------------------------------------------
 
-kill -TERM "$daemon_pid"; wait "$daemon_pid" || { echo "MISMATCH: maydayd did not exit cleanly" >&2; fail=1; }
-daemon_pid=
+if [ "$keep" = 0 ]; then
+  kill -TERM "$daemon_pid"; wait "$daemon_pid" || { echo "MISMATCH: maydayd did not exit cleanly" >&2; fail=1; }
+  daemon_pid=
+fi
 
 if [ $fail -ne 0 ]; then
   say "demo: FAILED — the network's view differs from what happened (logs in $out)"
   exit 1
 fi
 say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable; a device under policy approve waited, was approved and remediated without a hand reboot; $(grep -c ' (signature ok)$' "$out/webhook.log") signed events reached the webhook receiver"
+if [ "$keep" = 1 ]; then
+  say "maydayd keeps running (--keep): the dashboard is at http://127.0.0.1:$api_port/ui/"
+  echo "  sign in with the token in $out/dashboard.token: $(cat "$out/dashboard.token")"
+  echo "  the demo's devices stop with it: after the demo's [silence] interval (${silence_s}s) the page shows them unreachable"
+  echo "  stop it with: kill $daemon_pid"
+fi

@@ -21,6 +21,12 @@
  * credentials on the socket; on TCP a bearer token (api_token_verify) or a
  * verified client certificate (srv_api_tls.h). The handlers never see a request whose
  * caller is not established.
+ *
+ * The one exception is the dashboard's static files on the TCP listener
+ * (/ui/, srv_ui.h): a browser fetches them before its operator has given a
+ * token, they are the same for everyone and hold no data, so they are
+ * answered before the identity is looked at (send_ui). Every datum the page
+ * shows it reads from the API, with the token.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +56,7 @@
 #include "srv_evloop.h"
 #include "srv_api_tls.h"
 #include "srv_ingest.h"
+#include "srv_ui.h"
 
 #define API_BACKLOG 64
 
@@ -194,6 +201,61 @@ static void send_error(struct evhttp_request *req, int status, const char *code,
 	api_response_clear(&rs);
 }
 
+/* A dashboard file (srv_ui.h): its bytes, or 301/304/404/405, always with
+ * the dashboard's security headers. Errors are the API's JSON shape. */
+static void send_ui(struct evhttp_request *req, const char *method, const char *path)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct srv_ui_answer ans;
+	srv_ui_answer(method, path,
+		      evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"),
+		      &ans);
+	evhttp_add_header(hdr, "Content-Security-Policy", SRV_UI_CSP);
+	evhttp_add_header(hdr, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(hdr, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(hdr, "X-Frame-Options", "DENY");
+	switch (ans.status) {
+	case 404: send_error(req, 404, API_E_NOT_FOUND, "no such file"); return;
+	case 405:
+		evhttp_add_header(hdr, "Allow", "GET, HEAD");
+		send_error(req, 405, API_E_METHOD, "the dashboard's files are only read");
+		return;
+	case 301:
+		evhttp_add_header(hdr, "Location", ans.location);
+		evhttp_add_header(hdr, "Connection", "close");
+		evhttp_send_reply(req, 301, "Moved Permanently", NULL);
+		return;
+	default: break;
+	}
+	evhttp_add_header(hdr, "ETag", ans.asset->etag);
+	evhttp_add_header(hdr, "Cache-Control", SRV_UI_CACHE);
+	evhttp_add_header(hdr, "Connection", "close");
+	if (ans.status == 304) {
+		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		return;
+	}
+	evhttp_add_header(hdr, "Content-Type", ans.asset->type);
+	if (!ans.body) {
+		/* HEAD: the length the GET would have, no body (evhttp would
+		 * count none) */
+		char len[24];
+		snprintf(len, sizeof(len), "%zu", ans.asset->len);
+		evhttp_add_header(hdr, "Content-Length", len);
+		evhttp_send_reply(req, 200, "OK", NULL);
+		return;
+	}
+	struct evbuffer *b = evbuffer_new();
+	/* The bytes are static: referenced, not copied. */
+	if (b == NULL || evbuffer_add_reference(b, ans.asset->data, ans.asset->len, NULL, NULL) != 0) {
+		if (b != NULL)
+			evbuffer_free(b);
+		send_internal(req);
+		return;
+	}
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 /* ---- who is asking -------------------------------------------------------- */
 
 static int conn_fd(struct evhttp_request *req)
@@ -335,6 +397,14 @@ static void on_request(struct evhttp_request *req, void *arg)
 	}
 	if (uri[0] != '/') {
 		send_error(req, 400, API_E_BAD_REQUEST, "the request target must be a path");
+		return;
+	}
+	/* The dashboard's files: public, and on the TCP listener only (a
+	 * browser does not speak to the UNIX socket). */
+	snprintf(target, sizeof(target), "%s", uri);
+	target[strcspn(target, "?")] = '\0';
+	if (ep->kind == K_TCP && srv_ui_owns(target)) {
+		send_ui(req, method, target);
 		return;
 	}
 	/* Who first: an unauthenticated caller learns nothing, sizes included. */

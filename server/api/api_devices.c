@@ -136,13 +136,14 @@ enum mayday_err api_devices_object(struct api_ctx *ctx, const char *device_id, j
 }
 
 struct counts {
-	json_t *by_state, *by_class;
+	json_t *by_state, *by_class, *remediation;
 };
 
 static int count_row(void *ctx, char kind, const char *key, uint64_t n)
 {
 	struct counts *c = ctx;
-	json_object_set_new(kind == 's' ? c->by_state : c->by_class, key, json_integer((json_int_t)n));
+	json_object_set_new(kind == 's' ? c->by_state : kind == 'r' ? c->remediation : c->by_class,
+			    key, json_integer((json_int_t)n));
 	return 0;
 }
 
@@ -151,23 +152,29 @@ enum mayday_err api_devices_counts(struct api_ctx *ctx, const struct api_request
 {
 	static const char *const allowed[] = {NULL};
 	struct store_device_counts t;
-	struct counts c = {json_object(), json_object()};
+	struct counts c = {json_object(), json_object(), NULL};
 	enum mayday_err err = MAYDAY_OK;
 	(void)p;
-	if (c.by_state == NULL || c.by_class == NULL)
+	/* every result, 0 when none: a client computes a rate without guessing */
+	c.remediation = json_pack("{s:i,s:i,s:i,s:i}", "in_progress", 0, "installed", 0,
+				  "recovered", 0, "failed", 0);
+	if (c.by_state == NULL || c.by_class == NULL || c.remediation == NULL)
 		err = MAYDAY_E_NOMEM;
 	else if (!api_query_check(rq->query, allowed, rs, &err))
 		; /* the 400 is in rs */
 	else if ((err = store_device_counts(ctx->st, &t, count_row, &c)) != MAYDAY_OK)
 		err = api_store_error(rs, err, "counting devices");
 	else
-		return api_json(rs, 200, json_pack("{s:I,s:o,s:o,s:I,s:I}", "total",
+		return api_json(rs, 200, json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "total",
 						   (json_int_t)t.total, "by_state", c.by_state,
 						   "by_class", c.by_class, "needs_maintenance",
 						   (json_int_t)t.needs_maintenance, "revoked",
-						   (json_int_t)t.revoked));
+						   (json_int_t)t.revoked, "open_incidents",
+						   (json_int_t)t.open_incidents, "remediation",
+						   c.remediation));
 	json_decref(c.by_state);
 	json_decref(c.by_class);
+	json_decref(c.remediation);
 	return err;
 }
 

@@ -35,7 +35,8 @@ json_t *api_json_fleet_group(enum store_fleet_by by, const struct store_fleet_ro
 	json_object_set_new(o, "key", api_json_str(r->key));
 	/* the names `maydayctl devices --json` uses */
 	json_object_set_new(o, by == STORE_FLEET_CLASS ? "product_class"
-			    : by == STORE_FLEET_IMAGE ? "image_version" : "component",
+			    : by == STORE_FLEET_IMAGE ? "image_version"
+			    : by == STORE_FLEET_HOUR ? "hour" : "component",
 			    api_json_str(r->key));
 	if (by == STORE_FLEET_DIGEST)
 		json_object_set_new(o, "measured_digest", json_string(r->digest_hex));

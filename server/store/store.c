@@ -353,16 +353,17 @@ static const char *const fleet_by_names[] = {
 	[STORE_FLEET_IMAGE] = "image",
 	[STORE_FLEET_COMPONENT] = "component",
 	[STORE_FLEET_DIGEST] = "digest",
+	[STORE_FLEET_HOUR] = "hour",
 };
 
 const char *store_fleet_by_name(enum store_fleet_by by)
 {
-	return (unsigned)by <= STORE_FLEET_DIGEST ? fleet_by_names[by] : NULL;
+	return (unsigned)by <= STORE_FLEET_HOUR ? fleet_by_names[by] : NULL;
 }
 
 bool store_fleet_by_parse(const char *name, enum store_fleet_by *out)
 {
-	for (unsigned i = 0; i <= STORE_FLEET_DIGEST; i++)
+	for (unsigned i = 0; i <= STORE_FLEET_HOUR; i++)
 		if (strcmp(name, fleet_by_names[i]) == 0) {
 			*out = (enum store_fleet_by)i;
 			return true;

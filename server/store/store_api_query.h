@@ -50,9 +50,11 @@ struct store_device_filter {
 /* Per-state and per-class counts of the enrolled devices. */
 struct store_device_counts {
 	uint64_t total, needs_maintenance, revoked;
+	uint64_t open_incidents;    /* incidents not closed (one per device at most) */
 };
 typedef int (*store_api_device_cb)(void *ctx, const struct store_api_device *row);
-/* kind 's': a state; 'c': a class. */
+/* kind 's': a state; 'c': a class; 'r': remediation attempts by result
+ * (in_progress, installed, recovered, failed), of every device ever. */
 typedef int (*store_count_cb)(void *ctx, char kind, const char *key, uint64_t n);
 
 struct store_indication_filter {
@@ -88,7 +90,8 @@ MAYDAY_NODISCARD enum mayday_err store_devices_page(struct store *st,
 /* One enrolled device as store_devices_page shows it; MAYDAY_E_NOTFOUND. */
 MAYDAY_NODISCARD enum mayday_err store_api_device(struct store *st, const char *device_id,
 						  struct store_api_device *out);
-/* The totals into *out, and each state's and class's count to cb. */
+/* The totals into *out, and each state's, class's and attempt result's
+ * count to cb. */
 MAYDAY_NODISCARD enum mayday_err store_device_counts(struct store *st,
 						     struct store_device_counts *out,
 						     store_count_cb cb, void *ctx);

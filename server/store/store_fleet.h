@@ -8,7 +8,7 @@
  * what the operator sees of the fleet.
  *
  * Groups come largest first (by distinct devices, then indications, then
- * key), at most `limit` of them, so the output is bounded however large the
+ * key), except the hours, newest first; at most `limit` of them, so the output is bounded however large the
  * fleet. The index behind the window (schema version 10, store_sqlite_schema.c)
  * keeps a recent window cheap at a million indications.
  */
@@ -27,6 +27,8 @@ enum store_fleet_by {
 	STORE_FLEET_IMAGE = 1,
 	STORE_FLEET_COMPONENT = 2,
 	STORE_FLEET_DIGEST = 3,   /* component name and its measured digest */
+	STORE_FLEET_HOUR = 4,     /* the UTC hour received, "2026-12-07T08:00:00Z":
+				   * distress over time; newest hour first */
 };
 
 /* Largest `limit` accepted. */
@@ -39,8 +41,8 @@ struct store_fleet_query {
 	unsigned limit;             /* 1..STORE_FLEET_LIMIT_MAX groups */
 };
 
-/* One group. key: the class, image version or component name (text a
- * device sent for the last two: escape it before printing); digest_hex only
+/* One group. key: the class, image version, component name (text a
+ * device sent for those two: escape it before printing) or the hour; digest_hex only
  * with STORE_FLEET_DIGEST. */
 struct store_fleet_row {
 	char key[MAYDAY_NAME_MAX + 1];  /* the longest of the three */

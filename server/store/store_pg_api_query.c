@@ -275,7 +275,8 @@ enum mayday_err store_pg_device_counts(struct store *st, struct store_device_cou
 	PGresult *r = store_pg_q(p,
 		"SELECT grouping(state, product_class)::bigint,"
 		" coalesce(state, product_class, ''), count(*),"
-		" count(*) FILTER (WHERE state IN " MAINTENANCE_STATES "), count(revoked_at)"
+		" count(*) FILTER (WHERE state IN " MAINTENANCE_STATES "), count(revoked_at),"
+		" (SELECT count(*) FROM incidents WHERE closed_at IS NULL)"
 		" FROM devices GROUP BY GROUPING SETS ((), (state), (product_class))"
 		" ORDER BY grouping(state, product_class) = 3 DESC, grouping(state, product_class),"
 		" coalesce(state, product_class, '') COLLATE \"C\"", &q, &err);
@@ -288,10 +289,26 @@ enum mayday_err store_pg_device_counts(struct store *st, struct store_device_cou
 			out->total = n;
 			out->needs_maintenance = (uint64_t)store_pg_i64(r, i, 3);
 			out->revoked = (uint64_t)store_pg_i64(r, i, 4);
+			out->open_incidents = (uint64_t)store_pg_i64(r, i, 5);
 			continue;
 		}
 		store_pg_text(r, i, 1, key, sizeof(key));
-		if (cb(ctx, g == 1 ? 's' : 'c', key, n) != 0)
+		if (cb(ctx, g == 1 ? 's' : 'c', key, n) != 0) {
+			PQclear(r);
+			return MAYDAY_OK;
+		}
+	}
+	PQclear(r);
+	/* The remediation attempts by result: a statement of their own (a
+	 * snapshot of its own too; the two are read for a glance, not
+	 * reconciled). */
+	r = store_pg_q(p, "SELECT result, count(*) FROM remediation_attempts GROUP BY result"
+		       " ORDER BY result COLLATE \"C\"", &q, &err);
+	if (r == NULL)
+		return err;
+	for (int i = 0; i < PQntuples(r); i++) {
+		store_pg_text(r, i, 0, key, sizeof(key));
+		if (cb(ctx, 'r', key, (uint64_t)store_pg_i64(r, i, 1)) != 0)
 			break;
 	}
 	PQclear(r);

@@ -60,6 +60,11 @@ static const char *const fleet_sql[] = {
 		" count(DISTINCT i.id), max(i.received_at)" FROM_WINDOW WITH_COMPONENTS
 		" WHERE" WINDOW " GROUP BY f.name, f.measured_digest"
 		LARGEST "f.name COLLATE \"C\", f.measured_digest COLLATE \"C\" LIMIT $3",
+	[STORE_FLEET_HOUR] =
+		"SELECT to_char(to_timestamp(i.received_at) AT TIME ZONE 'UTC',"
+		" 'YYYY-MM-DD\"T\"HH24\":00:00Z\"'), '', count(DISTINCT i.device_id), count(*),"
+		" max(i.received_at)" FROM_WINDOW
+		" WHERE" WINDOW " GROUP BY 1 ORDER BY 1 DESC LIMIT $3",
 };
 
 enum mayday_err store_pg_fleet(struct store *st, const struct store_fleet_query *q,
@@ -69,7 +74,7 @@ enum mayday_err store_pg_fleet(struct store *st, const struct store_fleet_query 
 	struct store_pg_params par = {0};
 	struct store_fleet_row row;
 	enum mayday_err err;
-	if ((unsigned)q->by > STORE_FLEET_DIGEST || q->limit < 1 ||
+	if ((unsigned)q->by > STORE_FLEET_HOUR || q->limit < 1 ||
 	    q->limit > STORE_FLEET_LIMIT_MAX)
 		return MAYDAY_E_INVALID;
 	if (q->product_class != NULL && !store_pg_text_ok(q->product_class))

@@ -162,16 +162,20 @@ enum mayday_err store_sqlite_device_counts(struct store *st, struct store_device
 	memset(out, 0, sizeof(*out));
 	rc = sqlite3_prepare_v2(s->db,
 				"SELECT count(*), coalesce(sum(state IN " MAINTENANCE_STATES "), 0),"
-				" count(revoked_at) FROM devices", -1, &q, NULL);
+				" count(revoked_at), (SELECT count(*) FROM incidents"
+				" WHERE closed_at IS NULL) FROM devices", -1, &q, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		out->total = (uint64_t)sqlite3_column_int64(q, 0);
 		out->needs_maintenance = (uint64_t)sqlite3_column_int64(q, 1);
 		out->revoked = (uint64_t)sqlite3_column_int64(q, 2);
+		out->open_incidents = (uint64_t)sqlite3_column_int64(q, 3);
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_ROW)
 		return store_sqlite_err(rc);
 	rc = sqlite3_prepare_v2(s->db, "SELECT 's', state, count(*) FROM devices GROUP BY state"
+				" UNION ALL SELECT 'r', result, count(*) FROM remediation_attempts"
+				" GROUP BY result"
 				" UNION ALL SELECT 'c', product_class, count(*) FROM devices"
 				" GROUP BY product_class ORDER BY 1 DESC, 2", -1, &q, NULL);
 	if (rc == SQLITE_OK) {

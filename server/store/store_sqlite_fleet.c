@@ -54,6 +54,11 @@ static const char *const fleet_sql[] = {
 		" FROM indications i CROSS JOIN devices d ON d.id = i.device_id"
 		" CROSS JOIN failed_components f ON f.indication_id = i.id"
 		" WHERE" WINDOW " GROUP BY f.name, f.measured_digest" ORDER,
+	[STORE_FLEET_HOUR] =
+		"SELECT strftime('%Y-%m-%dT%H:00:00Z', i.received_at, 'unixepoch'), '',"
+		" count(DISTINCT i.device_id), count(*), max(i.received_at)"
+		" FROM indications i CROSS JOIN devices d ON d.id = i.device_id"
+		" WHERE" WINDOW " GROUP BY 1 ORDER BY 1 DESC LIMIT ?3",
 };
 
 enum mayday_err store_sqlite_fleet(struct store *st, const struct store_fleet_query *q,
@@ -64,7 +69,7 @@ enum mayday_err store_sqlite_fleet(struct store *st, const struct store_fleet_qu
 	sqlite3_stmt *stmt = NULL;
 	enum mayday_err err = MAYDAY_OK;
 	int rc;
-	if ((unsigned)q->by > STORE_FLEET_DIGEST || q->limit < 1 ||
+	if ((unsigned)q->by > STORE_FLEET_HOUR || q->limit < 1 ||
 	    q->limit > STORE_FLEET_LIMIT_MAX)
 		return MAYDAY_E_INVALID;
 	rc = sqlite3_prepare_v2(s->db, fleet_sql[q->by], -1, &stmt, NULL);

@@ -24,3 +24,6 @@ target_link_libraries(fuzz_api_bundle PRIVATE mayday_api mayday_test_vectors)
 mayday_fuzz_target(fuzz_api_request ${CMAKE_SOURCE_DIR}/tests/unit/api_seed.c)
 target_include_directories(fuzz_api_request PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit)
 target_link_libraries(fuzz_api_request PRIVATE mayday_api OpenSSL::Crypto)
+# The dashboard's file answers (server/srv_ui.c): paths and If-None-Match.
+mayday_fuzz_target(fuzz_srv_ui)
+target_link_libraries(fuzz_srv_ui PRIVATE maydayd_ui)

@@ -69,3 +69,13 @@ endif()
 
 # The DCF under strace, per method, and with broken host libraries (issue 11).
 include(${MAYDAY_INTEGRATION_DIR}/dcf_trace.cmake)
+
+# The operators' dashboard in Debian's Chromium (issue 18), driven by
+# playwright-core (tests/browser/, installed by scripts/deps.sh with npm ci)
+# against maydayd and real devices: distress, approval in the page, recovery;
+# screenshots in tests/dashboard/ of the build tree. Skips (77) without
+# Chromium or node_modules.
+add_test(NAME integration-dashboard-browser
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_dashboard_browser.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(integration-dashboard-browser PROPERTIES LABELS integration TIMEOUT 300
+                     SKIP_RETURN_CODE 77)

@@ -18,7 +18,7 @@ target_link_libraries(srv_slowloris PRIVATE OpenSSL::SSL)
 
 set(MAYDAY_SERVER_IT ingest hostile sigterm http https psk daemon ctl_load privs metrics badsig
                      slowloris secrets ctl replay reload silence claims events fleet ves writer
-                     api-auth api-openapi ackbatch http-loops storm)
+                     api-auth api-openapi ackbatch http-loops storm ui)
 # http-loops: [server] http_threads = 2, both loops serve and share the caps.
 # api-auth, api-openapi: the REST API over maydayd's listeners (test_server_api_auth.sh:
 # the script's name has _ where the test's has -).

@@ -71,6 +71,13 @@ alive
 [ "$(jq -r '.[0].component + " " + .[0].measured_digest + " " + (.[0].indications | tostring)' \
       "$work/digest.json")" = "rootfs.img $(printf 'bb%.0s' $(seq 32)) 4" ] ||
   fail "maydayctl fleet --by digest: $(cat "$work/digest.json")"
+# Distress over time: every signed indication in its UTC hour, the newest
+# hour first (the sends may straddle an hour: the sum is what must match).
+"$ctl" -d "$store" --json fleet --by hour > "$work/hour.json" || fail "maydayctl fleet --by hour"
+newest=$(q "SELECT strftime('%Y-%m-%dT%H:00:00Z', max(received_at), 'unixepoch') FROM indications WHERE trust = 'signed'")
+signed=$(q "SELECT count(*) FROM indications WHERE trust = 'signed'")
+[ "$(jq -r '.[0].hour + " " + ([.[].indications] | add | tostring)' "$work/hour.json")" = "$newest $signed" ] ||
+  fail "maydayctl fleet --by hour: $(cat "$work/hour.json"), want $newest first, $signed in all"
 rc=0; "$ctl" -d "$store" fleet --since 1x >/dev/null 2>&1 || rc=$?
 [ $rc = 2 ] || fail "--since 1x: exit $rc, not a usage error"
 rc=0; "$ctl" -d "$store" fleet --by device >/dev/null 2>&1 || rc=$?

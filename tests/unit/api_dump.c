@@ -175,6 +175,7 @@ int main(int argc, char **argv)
 	get(&ctx, "/v1/fleet/image", "since=2023-11-14T00:00:00Z&class=femto-a");
 	get(&ctx, "/v1/fleet/component", NULL);
 	get(&ctx, "/v1/fleet/digest", "since=30d&limit=10");
+	get(&ctx, "/v1/fleet/hour", "since=30d");
 	get(&ctx, "/v1/fleet/colour", NULL);
 	get(&ctx, "/v1/fleet/class", "since=soon");
 	get(&ctx, "/v1/fleet/anomalies", NULL);

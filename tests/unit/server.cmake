@@ -30,6 +30,11 @@ add_executable(test_srv_pskcache ${CMAKE_CURRENT_LIST_DIR}/test_srv_pskcache.c)
 target_link_libraries(test_srv_pskcache PRIVATE maydayd_core PkgConfig::CMOCKA Threads::Threads)
 add_test(NAME test_srv_pskcache COMMAND test_srv_pskcache)
 set_tests_properties(test_srv_pskcache PROPERTIES LABELS unit TIMEOUT 120)
+# The dashboard's embedded files and what each path gets (srv_ui.h).
+add_executable(test_srv_ui ${CMAKE_CURRENT_LIST_DIR}/test_srv_ui.c)
+target_link_libraries(test_srv_ui PRIVATE maydayd_ui PkgConfig::CMOCKA)
+add_test(NAME test_srv_ui COMMAND test_srv_ui)
+set_tests_properties(test_srv_ui PROPERTIES LABELS unit TIMEOUT 60)
 # Admission control's signed busy answer, checked against the protocol's
 # example indication.
 add_executable(test_srv_busy ${CMAKE_CURRENT_LIST_DIR}/test_srv_busy.c)

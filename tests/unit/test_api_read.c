@@ -19,6 +19,7 @@
 
 #include "api.h"
 #include "api_page.h"
+#include "store_remed.h"
 #include "test_store_fixture.h"
 
 #define DEVICES 25
@@ -290,11 +291,41 @@ static void test_device_counts(void **state)
 	assert_int_equal(json_integer_value(json_object_get(b, "total")), DEVICES);
 	assert_int_equal(json_integer_value(json_object_get(b, "needs_maintenance")), 6);
 	assert_int_equal(json_integer_value(json_object_get(b, "revoked")), 0);
+	/* dev-00..05 each opened one incident */
+	assert_int_equal(json_integer_value(json_object_get(b, "open_incidents")), 6);
 	json_t *st = json_object_get(b, "by_state"), *cl = json_object_get(b, "by_class");
 	assert_int_equal(json_integer_value(json_object_get(st, "in_distress")), 6);
 	assert_int_equal(json_integer_value(json_object_get(st, "healthy")), 19);
 	assert_int_equal(json_integer_value(json_object_get(cl, "femto-a")), 13);
 	assert_int_equal(json_integer_value(json_object_get(cl, "femto-b")), 12);
+	/* no attempt yet: every result is present, 0 */
+	json_t *rm = json_object_get(b, "remediation");
+	assert_int_equal(json_object_size(rm), 4);
+	assert_int_equal(json_integer_value(json_object_get(rm, "in_progress")), 0);
+	assert_int_equal(json_integer_value(json_object_get(rm, "installed")), 0);
+	assert_int_equal(json_integer_value(json_object_get(rm, "recovered")), 0);
+	assert_int_equal(json_integer_value(json_object_get(rm, "failed")), 0);
+	json_decref(b);
+}
+
+/* Last of the group: it changes the shared store (an attempt on dev-00). */
+static void test_counts_remediation(void **state)
+{
+	struct t *t = *state;
+	/* one attempt begun on dev-00: in flight */
+	struct store_remed_attempt a = {.bundle_size = 1000, .free_space = 5000,
+					.max_image_size = 4000};
+	bool yes = false;
+	snprintf(a.bundle, sizeof(a.bundle), "/b/femto-a.bundle");
+	assert_int_equal(store_ingest_begin(t->fx.st), MAYDAY_OK);
+	assert_int_equal(store_remed_schedule(t->fx.st, "dev-00", false, 3, NOW, &yes), MAYDAY_OK);
+	assert_int_equal(store_ingest_commit(t->fx.st), MAYDAY_OK);
+	assert_int_equal(store_remed_begin(t->fx.st, "dev-00", &a, 0, UINT32_MAX, NOW + 1),
+			 MAYDAY_OK);
+	json_t *b = get(t, "/v1/devices/counts", NULL, 200);
+	json_t *rm = json_object_get(b, "remediation");
+	assert_int_equal(json_integer_value(json_object_get(rm, "in_progress")), 1);
+	assert_int_equal(json_integer_value(json_object_get(rm, "failed")), 0);
 	json_decref(b);
 }
 
@@ -485,6 +516,16 @@ static void test_fleet(void **state)
 	b = get(t, "/v1/fleet/component", "since=2h&class=%ff", 200);
 	assert_int_equal(json_array_size(json_object_get(b, "groups")), 0);
 	json_decref(b);
+	/* distress over time: every signed indication of the seed came in the
+	 * hour from 22:00 UTC (1700002000 + i) */
+	b = get(t, "/v1/fleet/hour", "since=2h", 200);
+	g = json_object_get(b, "groups");
+	assert_int_equal(json_array_size(g), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(g, 0), "key")),
+			    "2023-11-14T22:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(g, 0), "hour")),
+			    "2023-11-14T22:00:00Z");
+	json_decref(b);
 	json_decref(get(t, "/v1/fleet/colour", NULL, 404));
 	json_decref(get(t, "/v1/fleet/class", "since=0h", 400));
 	json_decref(get(t, "/v1/fleet/class", "since=5y", 400));
@@ -569,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_objects_for_writes),
 		cmocka_unit_test(test_whoami),
+		cmocka_unit_test(test_counts_remediation),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

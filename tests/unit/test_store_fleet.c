@@ -143,6 +143,23 @@ static void test_by_digest(void **state)
 	check(&g.rows[2], "rootfs", dd, 1, 1, 1040);
 }
 
+/* Distress over time: UTC hours, newest first; the window and the trust
+ * rule as in every grouping (the unverified flood at 1050 never counts). */
+static void test_by_hour(void **state)
+{
+	put(*state, "hnb-2", 7, 2 * 3600 + 5, "2.0", "kernel.img", 0xbb, STORE_TRUST_SIGNED);
+	struct got g = run(*state, STORE_FLEET_HOUR, NULL, 10);
+	assert_int_equal(g.n, 2);
+	check(&g.rows[0], "1970-01-01T02:00:00Z", "", 1, 1, 2 * 3600 + 5);
+	check(&g.rows[1], "1970-01-01T00:00:00Z", "", 4, 5, 1040);
+	g = run(*state, STORE_FLEET_HOUR, "femto-b", 10);
+	assert_int_equal(g.n, 1);
+	check(&g.rows[0], "1970-01-01T00:00:00Z", "", 1, 1, 1040);
+	g = run(*state, STORE_FLEET_HOUR, NULL, 1);   /* only the newest hour */
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.rows[0].key, "1970-01-01T02:00:00Z");
+}
+
 static void test_class_filter_and_limit(void **state)
 {
 	struct got g = run(*state, STORE_FLEET_COMPONENT, "femto-b", 10);
@@ -164,14 +181,16 @@ static void test_rejects(void **state)
 	q.limit = STORE_FLEET_LIMIT_MAX + 1;
 	assert_int_equal(store_fleet(fx->st, &q, collect, &g), MAYDAY_E_INVALID);
 	q.limit = 1;
-	q.by = (enum store_fleet_by)4;
+	q.by = (enum store_fleet_by)5;
 	assert_int_equal(store_fleet(fx->st, &q, collect, &g), MAYDAY_E_INVALID);
 	assert_int_equal(g.n, 0);
 	enum store_fleet_by by;
 	assert_true(store_fleet_by_parse("digest", &by));
 	assert_int_equal(by, STORE_FLEET_DIGEST);
 	assert_false(store_fleet_by_parse("Digest", &by));
-	assert_null(store_fleet_by_name((enum store_fleet_by)4));
+	assert_true(store_fleet_by_parse("hour", &by));
+	assert_int_equal(by, STORE_FLEET_HOUR);
+	assert_null(store_fleet_by_name((enum store_fleet_by)5));
 }
 
 static size_t anomalies(struct fx *fx, const char *cls, uint32_t devices, int64_t window_s,
@@ -394,6 +413,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_by_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_by_component, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_by_digest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_by_hour, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class_filter_and_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uses_index, setup, teardown),

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * maydayctl fleet [--since DURATION] [--by class|image|component|digest]
+ * maydayctl fleet [--since DURATION] [--by class|image|component|digest|hour]
  *                 [--class C] [--limit N]
  * The fleet view (GET /v1/fleet/{by}): signed indications of the last
- * DURATION (default 24h) grouped one way, largest groups first, at most N
+ * DURATION (default 24h) grouped one way, largest groups first (hours:
+ * newest first, distress over time), at most N
  * of them (default 50), so the output stays bounded at any fleet size. The
  * table's last line says when groups were left off. DURATION is a number
  * with an optional unit s, m, h or d (seconds without one), checked here so
@@ -11,7 +12,8 @@
  *
  * --json keeps the array it always printed: one object per group, its key
  * under the name `maydayctl devices --json` uses (product_class,
- * image_version, component; by digest: component and measured_digest).
+ * image_version, component, hour; by digest: component and
+ * measured_digest).
  *
  * maydayctl fleet anomalies: GET /v1/fleet/anomalies, the fleet anomalies
  * found (N devices of one class reporting the same failed component within
@@ -53,7 +55,8 @@ static bool duration_ok(const char *s)
 static const char *key_name(const char *by)
 {
 	return strcmp(by, "class") == 0 ? "product_class"
-	       : strcmp(by, "image") == 0 ? "image_version" : "component";
+	       : strcmp(by, "image") == 0 ? "image_version"
+	       : strcmp(by, "hour") == 0 ? "hour" : "component";
 }
 
 static int anomalies(struct ctl *c)
@@ -120,9 +123,10 @@ int ctl_fleet(struct ctl *c, int argc, char **argv)
 			break;
 		case 'b':
 			if (strcmp(optarg, "class") != 0 && strcmp(optarg, "image") != 0 &&
-			    strcmp(optarg, "component") != 0 && strcmp(optarg, "digest") != 0)
-				return ctl_usage(c, "--by '%s': want class, image, component or "
-						 "digest", optarg);
+			    strcmp(optarg, "component") != 0 && strcmp(optarg, "digest") != 0 &&
+			    strcmp(optarg, "hour") != 0)
+				return ctl_usage(c, "--by '%s': want class, image, component, "
+						 "digest or hour", optarg);
 			by = optarg;
 			break;
 		case 'c': cls = optarg; break;
@@ -165,7 +169,8 @@ int ctl_fleet(struct ctl *c, int argc, char **argv)
 			 "INDICATIONS", "LAST");
 	else
 		ctl_line("%-32s %9s %11s %s", strcmp(by, "class") == 0 ? "CLASS"
-			 : strcmp(by, "image") == 0 ? "IMAGE VERSION" : "COMPONENT",
+			 : strcmp(by, "image") == 0 ? "IMAGE VERSION"
+			 : strcmp(by, "hour") == 0 ? "HOUR (UTC)" : "COMPONENT",
 			 "DEVICES", "INDICATIONS", "LAST");
 	json_array_foreach(groups, i, g) {
 		const char *key = ctl_jstr(g, "key");
@@ -181,7 +186,8 @@ int ctl_fleet(struct ctl *c, int argc, char **argv)
 				 ctl_jint(g, "indications"), ctl_jtime_str(g, "last_at"));
 	}
 	if (json_array_size(groups) == strtoul(limit, NULL, 10))
-		ctl_line("(the %s largest groups; --limit shows more)", limit);
+		ctl_line("(the %s %s; --limit shows more)", limit,
+			 strcmp(by, "hour") == 0 ? "newest hours" : "largest groups");
 	ctl_answer_clear(&a);
 	return CTL_OK;
 }

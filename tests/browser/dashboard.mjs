@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dashboard in Debian's Chromium, driven by playwright-core over the
+// DevTools protocol (tests/integration/test_dashboard_browser.sh starts
+// maydayd and provisions the fleet; this drives the page and the devices):
+//   1. the token field has the focus and its label, Tab goes on to Sign in;
+//      the skip link shows when focused and moves the focus on; sign in
+//      with an operator token (kept in sessionStorage, no cookie): the
+//      summary shows the fleet, no incident;
+//   2. a tampered device boots (its DCF sends a distress indication over
+//      mutual TLS and, policy approve, is told to wait): without a reload
+//      the summary shows one open incident, the device in it and a bar in
+//      the distress chart; screenshot summary.png;
+//   3. its page (reached by keyboard) shows the indication's method, channel
+//      authentication and trust, the failed component's expected and
+//      measured digests; Approve, confirmed in the dialog: the DCF is told
+//      to remediate and installs the image (exit 13), the page shows the
+//      attempt;
+//   4. the device reboots into the new image: the page shows it healthy and
+//      the attempt recovered; screenshot device.png; the summary's
+//      remediation success is 100 %;
+//   5. pausing the class: Escape cancels (nothing sent, focus back on the
+//      button), confirmed it pauses; resume, confirmed.
+// Every text on the summary, the device page and the list has a contrast of
+// at least 4.5:1 (measured in the page), and nothing scrolls sideways at
+// 1366x768. No page may log an error or violate the Content-Security-Policy.
+// Each wait has a generous deadline (DASH_DEADLINE_MS, default 120 s): a busy
+// machine is only slower.
+//
+//   6. a refused token is said and not kept; a viewer's token shows no action.
+//
+// usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID VIEWER_TOKEN
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [base, token, shots, profile, boot, devdir, id, viewer] = process.argv.slice(2);
+const DEADLINE_MS = Number(process.env.DASH_DEADLINE_MS) || 120000;   // generous: a busy machine is only slower
+
+function fail(msg) {
+  console.error(`FAIL: ${msg}`);
+  process.exit(1);
+}
+
+// Runs one start-up of the device; resolves with its exit status.
+function bootDevice(tag) {
+  const log = createWriteStream(join(shots, `${id}.${tag}.log`));
+  const p = spawn(boot, ['--device', devdir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  p.stdout.pipe(log);
+  p.stderr.pipe(log);
+  return new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+}
+
+let current = null;   // the page, for a failure's evidence
+
+// WCAG contrast of every visible text on the page against the first opaque
+// background behind it; returns the pairs under 4.5:1.
+function lowContrast() {
+  const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bad = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !el.getClientRects().length || el.closest('svg')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden' || el.closest('caption.sr, a.skip')) continue;
+    let bg = null;
+    for (let e = el; e && !bg; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) bg = c.slice(0, 3);
+    }
+    const [a, b] = [lum(rgb(cs.color).slice(0, 3)), lum(bg || [255, 255, 255])];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) bad.push(`"${n.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
+  }
+  return bad;
+}
+
+async function contrast(page, where) {
+  const bad = await page.evaluate(lowContrast);
+  if (bad.length) fail(`${where}: text under 4.5:1 contrast: ${bad.slice(0, 5).join('; ')}`);
+}
+
+async function until(what, fn) {
+  const end = Date.now() + DEADLINE_MS;
+  let last;
+  while (Date.now() < end) {
+    try {
+      if ((last = await fn())) return last;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (current) {
+    await current.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+    console.error(`the page: ${(await current.locator('body').innerText().catch(() => '?')).slice(0, 3000)}`);
+  }
+  fail(`${what}: not seen in ${DEADLINE_MS / 1000} s (last: ${last})`);
+}
+
+const problems = [];
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1366, height: 768 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = ctx.pages()[0] || await ctx.newPage();
+  current = page;
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`); });
+  const text = async (sel) => (await page.locator(sel).first().textContent()) || '';
+
+  // ---- 1. sign in ----------------------------------------------------------
+  await page.goto(`${base}/ui/?poll=2`);
+  await page.locator('#token:focus').waitFor({ timeout: DEADLINE_MS });
+  const label = await page.locator('#token').evaluate((e) => e.labels[0].textContent);
+  if (label !== 'API token') fail(`the token field's label: ${label}`);
+  await page.keyboard.press('Tab');
+  const next = await page.evaluate(() => document.activeElement.textContent);
+  if (next !== 'Sign in') fail(`Tab from the token field reached "${next}", not Sign in`);
+  // the skip link: shown when focused, Enter moves the focus to the content
+  await page.locator('a.skip').focus();
+  const box = await page.locator('a.skip').boundingBox();
+  if (!box || box.x < 0) fail('the focused skip link is off screen');
+  await page.keyboard.press('Enter');
+  const after = await page.evaluate(() => document.activeElement.id);
+  if (after !== 'main') fail(`the skip link moved the focus to "${after}", not main`);
+  await page.locator('#token').fill(token);
+  await page.keyboard.press('Enter');
+  await page.locator('h1', { hasText: 'Fleet summary' }).waitFor({ timeout: DEADLINE_MS });
+  const stored = await page.evaluate(() => sessionStorage.getItem('mayday.token'));
+  if (stored !== token) fail('the token is not in sessionStorage');
+  if ((await page.context().cookies()).length !== 0) fail('the page set a cookie');
+  if ((await text('#who')).indexOf('(operator)') < 0) fail(`who: ${await text('#who')}`);
+  const total = await text('#stat-total');
+  if (total !== '3') fail(`summary: ${total} devices, want 3`);
+  if ((await text('#stat-open')) !== '0') fail(`summary: open incidents before any distress: ${await text('#stat-open')}`);
+  console.log('ok: signed in; the summary shows 3 devices, no open incident');
+
+  // ---- 2. a distress indication arrives ------------------------------------
+  const loaded = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+  let firstBoot = bootDevice('1');
+  await until('the open incident on the summary', async () =>
+    (await text('#stat-open')) === '1' &&
+    (await page.locator('section[aria-labelledby=open] table').getByText(id).count()) === 1);
+  await until('the distress bar in the chart', async () =>
+    (await page.locator('svg.chart rect.bar:not(.empty)').count()) >= 1);
+  const reloads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+  if (reloads !== loaded) fail('the page was reloaded');
+  const row = await text('section[aria-labelledby=open] tbody tr');
+  if (!/in distress/.test(row)) fail(`open incident row: ${row}`);
+  await contrast(page, 'the summary');
+  await page.screenshot({ path: join(shots, 'summary.png'), fullPage: true });
+  console.log(`ok: distress arrived without a reload: ${row.replace(/\s+/g, ' ')}`);
+
+  // ---- 3. the device page, approval ----------------------------------------
+  await page.locator('section[aria-labelledby=open] a', { hasText: id }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('h1', { hasText: `Device ${id}` }).waitFor({ timeout: DEADLINE_MS });
+  const ind = await until('an indication on the device page', async () => {
+    const t = await text('li.ind .ind-head');
+    return /method tls/.test(t) && /channel mtls/.test(t) && /signed/.test(t) ? t : null;
+  });
+  const cells = await page.locator('li.ind table tbody tr').first().locator('td').allTextContents();
+  if (cells.length < 3 || !/^[0-9a-f]{64}$/.test(cells[1]) || !/^[0-9a-f]{64}$/.test(cells[2]) ||
+      cells[1] === cells[2])
+    fail(`failed component row: ${JSON.stringify(cells)}`);
+  console.log(`ok: indication: ${ind.replace(/\s+/g, ' ')}; ${cells[0]} expected ${cells[1].slice(0, 12)}… measured ${cells[2].slice(0, 12)}…`);
+
+  await page.locator('#act-approve').click();
+  const dialog = page.locator('dialog#confirm');
+  await dialog.waitFor({ state: 'visible', timeout: DEADLINE_MS });
+  if (!/Approve remediation of/.test(await text('#confirm-title'))) fail('no approval dialog');
+  await page.locator('#confirm-ok').click();
+  await until('the approval in the status line', async () => /approved/.test(await text('#status')));
+  const code = await firstBoot;
+  if (code !== 13) fail(`the DCF exited ${code} after the approval, want 13 (remediated, new image pending)`);
+  await until('the remediation attempt on the page', async () =>
+    (await page.locator('section[aria-labelledby=attempts] tbody tr').count()) >= 1);
+  const attempt = await text('section[aria-labelledby=attempts] tbody tr');
+  console.log(`ok: approved in the page; the DCF was remediated (exit 13); attempt: ${attempt.replace(/\s+/g, ' ')}`);
+
+  // ---- 4. recovery -----------------------------------------------------------
+  const second = await bootDevice('2');
+  if (second !== 0) fail(`the remediated device's start-up exited ${second}, want 0`);
+  await until('the device healthy and its attempt recovered', async () => {
+    const facts = await text('dl.facts');
+    const att = await text('section[aria-labelledby=attempts] tbody');
+    return /healthy/.test(facts) && /recovered/.test(att);
+  });
+  if (await page.locator('#act-approve').count() !== 0) fail('Approve still offered after recovery');
+  await contrast(page, 'the device page');
+  await page.screenshot({ path: join(shots, 'device.png'), fullPage: true });
+  console.log('ok: recovered: the page shows the device healthy and its attempt recovered');
+
+  await page.locator('nav a', { hasText: 'Summary' }).click();
+  await until('the summary after recovery', async () =>
+    (await text('#stat-success')) === '100 %' && (await text('#stat-open')) === '0');
+  await page.screenshot({ path: join(shots, 'summary-after.png'), fullPage: true });
+  console.log('ok: the summary after recovery: no open incident, remediation success 100 %');
+
+  // pause, cancelled with Escape (nothing sent), then confirmed; resume
+  await page.locator('#class-femto-x1-pause').click();
+  await page.locator('dialog#confirm').waitFor({ state: 'visible', timeout: DEADLINE_MS });
+  await page.keyboard.press('Escape');
+  await page.locator('dialog#confirm').waitFor({ state: 'hidden', timeout: DEADLINE_MS });
+  const refocused = await page.evaluate(() => document.activeElement.id);
+  if (refocused !== 'class-femto-x1-pause') fail(`after Escape the focus is on "${refocused}"`);
+  await new Promise((r) => setTimeout(r, 2500));   // a poll or more: still not paused
+  if ((await text('#stat-paused')) !== '0') fail('Escape paused the class');
+  await page.locator('#class-femto-x1-pause').click();
+  await page.locator('#confirm-ok').click();
+  await until('the class paused', async () =>
+    (await text('#stat-paused')) === '1' && (await page.locator('#class-femto-x1-resume').count()) === 1);
+  await page.locator('#class-femto-x1-resume').click();
+  await page.locator('#confirm-ok').click();
+  await until('the class resumed', async () => (await text('#stat-paused')) === '0');
+  console.log('ok: pause cancelled by Escape (nothing sent), then paused and resumed, each confirmed');
+
+  // the device list: filtered, by keyboard
+  await page.goto(`${base}/ui/?poll=2#/devices?state=healthy`);
+  await until('the filtered device list', async () => /3 devices match/.test(await text('#match-count')));
+  await contrast(page, 'the device list');
+  // no horizontal scrolling at 1366x768
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (wide > 1366) fail(`the device list is ${wide} px wide at 1366x768`);
+  console.log('ok: the device list filtered by state');
+
+  // ---- 6. roles: a refused token, then a viewer sees no action --------------
+  await page.goto(`${base}/ui/?poll=2#/`);
+  await page.locator('#logout').click();
+  const before = problems.length;
+  await page.locator('#token').fill('mdt_0000000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+  await page.keyboard.press('Enter');
+  await until('the refused token said', async () => /refused/.test(await text('#login-error')));
+  if (await page.evaluate(() => sessionStorage.getItem('mayday.token')) !== null)
+    fail('a refused token stayed in sessionStorage');
+  // the refusal is the browser's to report: one 401 for /v1/whoami, and
+  // Chromium's console line about it; nothing else
+  const refusal = problems.splice(before);
+  if (!refusal.some((p) => /^401 for .*\/v1\/whoami$/.test(p)) ||
+      refusal.some((p) => !/^401 for .*\/v1\/whoami$/.test(p) && !/status of 401/.test(p)))
+    fail(`the refused token: ${refusal.join('; ')}`);
+  await page.locator('#token').fill(viewer);
+  await page.keyboard.press('Enter');
+  await page.locator('h1', { hasText: 'Fleet summary' }).waitFor({ timeout: DEADLINE_MS });
+  if (await page.locator('section[aria-labelledby=classes] button').count() !== 0)
+    fail('a viewer is offered pause or resume');
+  await page.goto(`${base}/ui/?poll=2#/device/${id}`);
+  await page.locator('h1', { hasText: `Device ${id}` }).waitFor({ timeout: DEADLINE_MS });
+  if (await page.locator('#act-approve, #act-revoke').count() !== 0) fail('a viewer is offered approve or revoke');
+  if (!/may look, not act/.test(await text('.device .note'))) fail('no word on the viewer\'s role');
+  console.log('ok: a refused token is said and forgotten; a viewer sees no action');
+} catch (e) {
+  // a step's own error (a Playwright timeout, a page gone): said as a failure
+  await current.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+  fail(`${e.message}\n${e.stack}`);
+} finally {
+  await ctx.close();
+}
+if (problems.length) fail(problems.join('\n'));
+console.log('ok: no console error, no CSP violation');

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The dashboard (issue 18) in a real browser against a real maydayd and a
+# demo-like fleet of real devices (mayday-provision, mayday-boot, the DCF,
+# normal code): maydayd with [acs] policy = approve, its management listener
+# on loopback, an operator token; tests/browser/dashboard.mjs drives Debian's
+# Chromium through playwright-core and boots the tampered device itself, so
+# it can check the page after the distress indication, after the approval
+# it clicks and after recovery. Screenshots (summary.png, device.png,
+# summary-after.png) are kept in $build/tests/dashboard/ for review.
+# Skips (77) when Chromium or tests/browser/node_modules (scripts/deps.sh:
+# npm ci) is missing.
+set -euo pipefail
+build=$(cd "$1" && pwd)
+src=$(cd "$2" && pwd)
+
+chromium=/usr/bin/chromium
+[ -x "$chromium" ] || { echo "SKIP: $chromium missing (scripts/deps.sh installs Debian's chromium)"; exit 77; }
+[ -d "$src/tests/browser/node_modules/playwright-core" ] ||
+  { echo "SKIP: tests/browser/node_modules missing (scripts/deps.sh runs npm ci there)"; exit 77; }
+command -v node >/dev/null || { echo "SKIP: node missing"; exit 77; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-dash-it.XXXXXX")
+shots=$build/tests/dashboard
+daemon_pid=
+cleanup() {
+  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+    kill -KILL "$daemon_pid" 2>/dev/null || true
+    wait "$daemon_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  [ -f "$work/maydayd.log" ] && tail -15 "$work/maydayd.log" >&2
+  exit 1
+}
+
+provision=$build/tools/provision/mayday-provision
+boot=$build/device/boot/mayday-boot
+dcf=$build/device/dcf/mayday-dcf
+normal=$build/device/normal/mayday-normal
+maydayd=$build/server/maydayd
+ctl=$build/tools/maydayctl/maydayctl
+for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$ctl"; do
+  [ -x "$b" ] || fail "missing $b"
+done
+rm -rf "$shots"
+mkdir -p "$shots" "$work/bundles" "$work/devices"
+
+db="sqlite:$work/hems.db"
+pki=$work/pki
+"$provision" init --pki "$pki" >/dev/null
+https=$("$src/scripts/free-port.sh" tcp)
+api=$("$src/scripts/free-port.sh" tcp)
+
+# The demo's fleet, smaller: two healthy devices and one whose component
+# was tampered with, all of class femto-x1, over mutual TLS; a golden bundle.
+mkdev() {
+  "$provision" device --pki "$pki" --out "$work/devices/$1" --id "$1" --class femto-x1 \
+    --hems-tls "https://127.0.0.1:$https/v1/distress" --methods tls \
+    --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 40000 \
+    --enrol "$db" >/dev/null || fail "provisioning $1"
+  # the DCF's backoff cap 1 s and no deadline, as test_persist_loop.sh
+  sed -e 's/^max_ms = .*/max_ms = 1000/' -e 's/^deadline_ms = .*/deadline_ms = 0/' \
+    "$work/devices/$1/dcf/dcf.conf" > "$work/$1.conf"
+  "$provision" dcf-conf --device "$work/devices/$1" --pki "$pki" --conf "$work/$1.conf" \
+    >/dev/null || fail "$1: dcf.conf"
+}
+for id in hnb-0001 hnb-0002 hnb-0003 reference; do mkdev "$id"; done
+"$provision" bundle --pki "$pki" --out "$work/bundles/femto-x1.bundle" --class femto-x1 \
+  --image-version 1.1.0 --rollback 2 --from-slot "$work/devices/reference/slot_a" >/dev/null
+"$provision" tamper --pki "$pki" --device "$work/devices/hnb-0002" --what component >/dev/null
+sqlite3 "$work/hems.db" "DELETE FROM devices WHERE id = 'reference'" ||
+  fail "could not drop the reference device"
+
+cat > "$work/maydayd.conf" <<CONF
+[server]
+db = $db
+hems_key = $pki/hems.key.pem
+psk_kek = $pki/psk.kek
+workers = 2
+
+[https]
+listen = 127.0.0.1:$https
+cert = $pki/hems-tls.pem
+key = $pki/hems-tls.key.pem
+ca = $pki/operator-ca.pem
+
+[acs]
+url = https://127.0.0.1:$https/cwmp
+bundle_dir = $work/bundles
+policy = approve
+wait_s = 1
+
+[api]
+socket = $work/api.sock
+listen = 127.0.0.1:$api
+CONF
+"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &
+daemon_pid=$!
+for _ in $(seq 400); do
+  grep -q 'info: running (' "$work/maydayd.log" && break
+  kill -0 "$daemon_pid" 2>/dev/null || fail "maydayd exited at start"
+  sleep 0.05
+done
+grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd did not start"
+
+# The healthy devices boot once (normal code informs): the fleet is seen.
+for id in hnb-0001 hnb-0003; do
+  "$boot" --device "$work/devices/$id" >"$shots/$id.log" 2>&1 || fail "$id did not boot healthy"
+done
+token=$("$ctl" --socket "$work/api.sock" tokens create --name dashboard-test --role operator 2>/dev/null) ||
+  fail "no operator token"
+viewer=$("$ctl" --socket "$work/api.sock" tokens create --name dashboard-viewer --role viewer 2>/dev/null) ||
+  fail "no viewer token"
+
+cd "$src/tests/browser"
+node dashboard.mjs "http://127.0.0.1:$api" "$token" "$shots" "$work/chromium-profile" \
+  "$boot" "$work/devices/hnb-0002" hnb-0002 "$viewer" || fail "the dashboard test failed (logs in $shots)"
+
+# What the page showed is what the store holds.
+state=$("$ctl" -d "$db" --json show hnb-0002 | jq -r '.device.state + " " + .remediation_attempts[0].result')
+[ "$state" = "healthy recovered" ] || fail "hnb-0002 in the store: $state"
+who=$(sqlite3 "$work/hems.db" "SELECT identity FROM operator_actions WHERE target = 'hnb-0002'")
+[ "$who" = "token:dashboard-test" ] || fail "the approval is recorded as '$who', not the token's"
+for f in summary.png device.png summary-after.png; do
+  [ -s "$shots/$f" ] || fail "no screenshot $f"
+done
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "maydayd did not exit cleanly"
+daemon_pid=
+echo "ok: screenshots in $shots"
