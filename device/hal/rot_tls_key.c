@@ -117,9 +117,14 @@ static int rtk_key_import(void *keydata, int selection, const OSSL_PARAM params[
 	const OSSL_PARAM *p;
 
 	p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME);
-	if (p && (p->data_type != OSSL_PARAM_UTF8_STRING ||
-		  (strcasecmp(p->data, RTK_GROUP) != 0 && strcasecmp(p->data, "P-256") != 0)))
-		return 0;
+	if (p) {
+		/* copied with its terminator: a parameter's string need not have one */
+		char group[16], *gp = group;
+
+		if (OSSL_PARAM_get_utf8_string(p, &gp, sizeof(group)) != 1 ||
+		    (strcasecmp(group, RTK_GROUP) != 0 && strcasecmp(group, "P-256") != 0))
+			return 0;
+	}
 	if (selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) {
 		p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PUB_KEY);
 		if (!p || p->data_type != OSSL_PARAM_OCTET_STRING ||
