@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mayday/cose.h"
+#include "rot_agent.h"
 #include "rot_backend.h"
 
 struct hal_rot {
@@ -26,6 +27,45 @@ static bool has_distress(const struct hal_rot *rot)
 static const struct hal_rot_ops *const backends[] = {
 	&hal_rot_file_ops,
 };
+
+static const char *spec_or_default(const char *spec)
+{
+	if (spec == NULL) {
+		spec = getenv("MAYDAY_ROT");
+		if (spec == NULL || spec[0] == '\0')
+			spec = "file";
+	}
+	return spec;
+}
+
+bool hal_rot_spec_linked(const char *spec)
+{
+	size_t n;
+
+	spec = spec_or_default(spec);
+	n = strcspn(spec, ":");
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strlen(backends[i]->name) == n && strncmp(backends[i]->name, spec, n) == 0)
+			return true;
+	return false;
+}
+
+enum mayday_err hal_rot_adopt(struct hal_rot **out, const struct hal_rot_ops *ops, void *state,
+			      enum hal_rot_role role)
+{
+	struct hal_rot *rot = calloc(1, sizeof(*rot));
+
+	*out = NULL;
+	if (rot == NULL) {
+		ops->close(state);
+		return MAYDAY_E_NOMEM;
+	}
+	rot->ops = ops;
+	rot->state = state;
+	rot->role = role;
+	*out = rot;
+	return MAYDAY_OK;
+}
 
 enum mayday_err hal_rot_open(struct hal_rot **out, const char *spec, struct hal_flash *flash)
 {
@@ -50,11 +90,7 @@ enum mayday_err hal_rot_open_role(struct hal_rot **out, const char *spec, struct
 	if (flash == NULL || (role != HAL_ROT_ROLE_TRE && role != HAL_ROT_ROLE_DCF &&
 			      role != HAL_ROT_ROLE_NORMAL))
 		return MAYDAY_E_INVALID;
-	if (spec == NULL) {
-		spec = getenv("MAYDAY_ROT");
-		if (spec == NULL || spec[0] == '\0')
-			spec = "file";
-	}
+	spec = spec_or_default(spec);
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 		if (strcmp(backends[i]->name, spec) == 0)
 			ops = backends[i];

@@ -19,3 +19,29 @@ mayday_hal_unit_test(test_clock)
 mayday_hal_unit_test(test_rot_psk)
 # Roles and the sealed device credentials (docs/rot.md).
 mayday_hal_unit_test(test_rot_roles)
+
+# The RoT agent protocol (device/hal/rot_wire.c), the agent's answers
+# (device/rotagent/agent_serve.c) and the remote backend's deadlines.
+mayday_hal_unit_test(test_rot_wire)
+target_link_libraries(test_rot_wire PRIVATE mayday_rotagent)
+# The same RoT tests again, every RoT opened through a real mayday-rot-agent
+# process (tests/unit/rot_via_agent.c): the agent and the remote backend
+# keep every promise of rot.h for the file backend.
+add_library(rot_via_agent STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/rot_via_agent.c)
+target_link_libraries(rot_via_agent PUBLIC mayday_hal PkgConfig::CMOCKA)
+target_compile_definitions(rot_via_agent PRIVATE
+  MAYDAY_ROT_AGENT_DIR="$<TARGET_FILE_DIR:mayday-rot-agent>")
+function(mayday_hal_unit_test_via_agent name)
+  add_executable(${name}_agent ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.c)
+  target_link_libraries(${name}_agent PRIVATE rot_via_agent mayday_hal PkgConfig::CMOCKA
+    -Wl,--wrap=hal_rot_open_role -Wl,--wrap=hal_rot_open)
+  add_dependencies(${name}_agent mayday-rot-agent)
+  add_test(NAME ${name}_agent COMMAND ${name}_agent)
+  # Power cuts count the test process's own flash operations: not the agent's.
+  set_tests_properties(${name}_agent PROPERTIES LABELS unit
+    ENVIRONMENT "ROT_VIA_AGENT_SKIP=test_power_cut*")
+endfunction()
+mayday_hal_unit_test_via_agent(test_rot_file)
+target_link_libraries(test_rot_file_agent PRIVATE rot_damage)
+mayday_hal_unit_test_via_agent(test_rot_psk)
+mayday_hal_unit_test_via_agent(test_rot_roles)
