@@ -18,6 +18,7 @@ build_pkgs=(
   libexpat1-dev       # CWMP (TR-069) envelopes: expat parses them; a small static archive the DCF can link
   libxml2-utils       # xmllint validates every emitted CWMP envelope against the schema in the tests
   libcap-dev          # maydayd keeps CAP_NET_BIND_SERVICE until its sockets are bound, then none
+  libtss2-dev         # the tpm2 RoT backend: tpm2-tss ESAPI, marshalling, the device and swtpm TCTIs
 )
 run_pkgs=(openssl iproute2 procps jq bc curl   # jq: the demo reads maydayctl --json; bc: bench arithmetic; curl: HTTP(S) tests
   python3                                  # integration-acs-thirdparty: the scripted third-party CPE (standard library only)
@@ -28,6 +29,8 @@ run_pkgs=(openssl iproute2 procps jq bc curl   # jq: the demo reads maydayctl --
 )
 # The tests of what `make install` installs (tests/integration/install.cmake):
 check_pkgs=(postgresql  # PostgreSQL 15 server: the store's tests start their own (initdb, pg_ctl) for the PostgreSQL backend
+  swtpm swtpm-tools      # the tpm2 RoT backend's tests start their own software TPM 2.0 (a state directory each)
+  tpm2-tools             # tests/integration/swtpm_harness.sh: readiness (tpm2_getrandom) and an orderly TPM2_Shutdown
   systemd      # systemd-analyze verify/security on the unit, systemd-sysusers on its user
   man-db groff-base      # man --warnings and groff -ww lint the man pages
   python3-jsonschema     # the enrolment records written validate against docs/schema/enrolment.schema.json; VES faults against tests/data/ves;

@@ -1,16 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * RoT HAL front end: picks the backend by name from `backends` and checks
- * arguments once, so each backend (rot_file.c, later tpm2) only implements
+ * arguments once, so each backend (rot_file.c, rot_tpm2*.c) only implements
  * storage.
+ *
+ * The spec is "NAME" or "NAME:ARG"; ARG (everything after the first ':')
+ * goes to the backend's open ("tpm2:swtpm:path=/run/tpm.sock").
+ *
+ * The tpm2 backend is in a program exactly when the program links the
+ * mayday_hal_tpm2 object library (device/hal/CMakeLists.txt,
+ * mayday_link_rot_tpm2): it needs the shared tss2 libraries, which the
+ * static mayday-boot and mayday-dcf cannot link (Debian ships no static
+ * libtss2; docs/rot.md "TPM 2.0 backend"). Its table entry is therefore a
+ * weak reference, NULL where the library is not linked; "tpm2" there is
+ * MAYDAY_E_UNSUPPORTED with a log line, never an unknown name.
  */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "mayday/cose.h"
 #include "rot_agent.h"
 #include "rot_backend.h"
+
+/* Weak: defined only in programs that link mayday_hal_tpm2 (above). */
+extern const struct hal_rot_ops hal_rot_tpm2_ops __attribute__((weak));
 
 struct hal_rot {
 	const struct hal_rot_ops *ops;
@@ -26,6 +41,7 @@ static bool has_distress(const struct hal_rot *rot)
 
 static const struct hal_rot_ops *const backends[] = {
 	&hal_rot_file_ops,
+	&hal_rot_tpm2_ops, /* NULL when not linked */
 };
 
 static const char *spec_or_default(const char *spec)
@@ -45,7 +61,8 @@ bool hal_rot_spec_linked(const char *spec)
 	spec = spec_or_default(spec);
 	n = strcspn(spec, ":");
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-		if (strlen(backends[i]->name) == n && strncmp(backends[i]->name, spec, n) == 0)
+		if (backends[i] != NULL && strlen(backends[i]->name) == n &&
+		    strncmp(backends[i]->name, spec, n) == 0)
 			return true;
 	return false;
 }
@@ -67,6 +84,9 @@ enum mayday_err hal_rot_adopt(struct hal_rot **out, const struct hal_rot_ops *op
 	return MAYDAY_OK;
 }
 
+/* Backends a build may leave out, for a clear error instead of "unknown". */
+static const char *const optional_backends[] = { "tpm2" };
+
 enum mayday_err hal_rot_open(struct hal_rot **out, const char *spec, struct hal_flash *flash)
 {
 	return hal_rot_open_role(out, spec, flash, HAL_ROT_ROLE_DCF);
@@ -82,6 +102,8 @@ enum mayday_err hal_rot_open_role(struct hal_rot **out, const char *spec, struct
 {
 	const struct hal_rot_ops *ops = NULL;
 	struct hal_rot *rot;
+	const char *arg;
+	size_t name_len;
 	enum mayday_err err;
 
 	if (out == NULL)
@@ -91,17 +113,30 @@ enum mayday_err hal_rot_open_role(struct hal_rot **out, const char *spec, struct
 			      role != HAL_ROT_ROLE_NORMAL))
 		return MAYDAY_E_INVALID;
 	spec = spec_or_default(spec);
+	arg = strchr(spec, ':');
+	name_len = arg != NULL ? (size_t)(arg - spec) : strlen(spec);
+	if (arg != NULL)
+		arg++;
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-		if (strcmp(backends[i]->name, spec) == 0)
+		if (backends[i] != NULL && strlen(backends[i]->name) == name_len &&
+		    strncmp(backends[i]->name, spec, name_len) == 0)
 			ops = backends[i];
-	if (ops == NULL)
+	if (ops == NULL) {
+		for (size_t i = 0; i < sizeof(optional_backends) / sizeof(optional_backends[0]); i++)
+			if (strlen(optional_backends[i]) == name_len &&
+			    strncmp(optional_backends[i], spec, name_len) == 0) {
+				log_warnx("rot: the %s backend is not linked into this program",
+					  optional_backends[i]);
+				return MAYDAY_E_UNSUPPORTED;
+			}
 		return MAYDAY_E_INVALID;
+	}
 	rot = calloc(1, sizeof(*rot));
 	if (rot == NULL)
 		return MAYDAY_E_NOMEM;
 	rot->ops = ops;
 	rot->role = role;
-	err = ops->open(&rot->state, flash, role);
+	err = ops->open(&rot->state, arg, flash, role);
 	if (err != MAYDAY_OK) {
 		free(rot);
 		return err;

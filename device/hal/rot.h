@@ -12,8 +12,18 @@
  * Counters never go backwards and survive power cuts: the new value is
  * durable before any call that advanced it returns.
  *
- * Backends by name: "file" (embedded default; the HAL_PART_ROT partition of
- * the flash HAL, so flash fault injection applies to it too).
+ * Backends by name (the spec is "NAME" or "NAME:ARG"):
+ *   "file"       embedded default; the HAL_PART_ROT partition of the flash
+ *                HAL, so flash fault injection applies to it too. No ARG.
+ *   "tpm2:TCTI"  a TPM 2.0 through the ESAPI (rot_tpm2*.c; docs/rot.md
+ *                "TPM 2.0 backend"): TCTI "device:/dev/tpmrm0" (the
+ *                kernel's resource manager, on a device),
+ *                "swtpm:path=SOCK" or "swtpm:host=127.0.0.1,port=P"
+ *                (swtpm, tests). Only in programs that link the tss2
+ *                shared libraries (mayday_hal_tpm2); elsewhere, i.e. in the
+ *                static mayday-boot and mayday-dcf, open says
+ *                MAYDAY_E_UNSUPPORTED. A TPM that does not answer is
+ *                MAYDAY_E_IO, logged with the TCTI.
  *
  * Roles (hal_rot_open_role). The distress key is the DCF's; the device
  * credentials (normal code's TLS key and certificate) are normal code's,
@@ -187,9 +197,17 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_counter_read(struct hal_rot *rot,
  * the stored value is the old one or the new one. MAYDAY_E_TOOBIG at UINT64_MAX. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_next(struct hal_rot *rot,
 						      enum hal_rot_counter which, uint64_t *value);
-/* Raise to `to` (no-op if equal); MAYDAY_E_ROLLBACK if `to` is below the current value. */
+/* Raise to `to` (no-op if equal); MAYDAY_E_ROLLBACK if `to` is below the
+ * current value. The tpm2 backend's counters only increment one by one (NV
+ * counters), so it refuses a jump of more than HAL_ROT_TPM2_JUMP_MAX with
+ * MAYDAY_E_TOOBIG before incrementing anything. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_advance(struct hal_rot *rot,
 							 enum hal_rot_counter which, uint64_t to);
+
+/* The largest step hal_rot_counter_advance takes on the tpm2 backend: each
+ * step is one TPM2_NV_Increment (a few ms, and NV wear), and a legitimate
+ * rollback value or message counter never jumps this far. */
+#define HAL_ROT_TPM2_JUMP_MAX 4096u
 
 /* Provisioning of the file backend (mayday-provision only): writes the RoT
  * partition with the given identity, key (and its public half, which open
@@ -224,5 +242,37 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision_psk(struct hal_flash *fl
 MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision_creds(struct hal_flash *flash,
 							      EVP_PKEY *vendor_pub,
 							      const uint8_t *plain, size_t len);
+
+/* Provisioning of the tpm2 backend (mayday-provision only; the layout is
+ * docs/rot.md "TPM 2.0 backend"). */
+#define HAL_ROT_TPM2_PCR_DEFAULT 15u
+struct hal_rot_tpm2_provision_args {
+	const char *tcti;       /* the spec's ARG after "tpm2:", e.g. "swtpm:path=SOCK" */
+	const char *device_id;  /* rules as hal_rot_file_provision */
+	EVP_PKEY *vendor_pub;   /* borrowed; P-256 */
+	EVP_PKEY *hems_pub;     /* borrowed; P-256 */
+	const uint8_t *psk;     /* optional: MAYDAY_PSK_LEN bytes, or NULL */
+	const uint8_t *psk_kid; /* with psk: MAYDAY_PSK_KID_MIN..MAX bytes */
+	size_t psk_kid_len;
+	const uint8_t *creds;   /* optional: the device credentials (PEM bundle), or NULL */
+	size_t creds_len;       /* 1..HAL_ROT_CREDS_MAX with creds */
+	struct hal_flash *flash; /* with creds: device-creds.sealed goes to its HAL_PART_ROT */
+	unsigned pcr;           /* the measurement PCR, 8..15; 0 = HAL_ROT_TPM2_PCR_DEFAULT */
+};
+/* Provisions the TPM behind args->tcti (owner hierarchy, empty owner auth):
+ * removes whatever mayday objects and NV indices it holds, then creates the
+ * primary, the distress key (generated inside the TPM; only its public half
+ * ever leaves), the PSK's PRK and the seal object when given, defines and
+ * write-locks the device ID, anchors and layout record, and defines the
+ * counters (their bases in the layout record). The layout record is written
+ * last: interrupted anywhere before it, the TPM holds no layout record and
+ * hal_rot_open says MAYDAY_E_NOTFOUND; provision again. *distress_pub (the
+ * caller's, EVP_PKEY_free) is the distress key's public half, for the DCF
+ * certificate and the enrolment. MAYDAY_E_INVALID / MAYDAY_E_KEY for bad
+ * arguments as hal_rot_file_provision, MAYDAY_E_IO if the TPM does not
+ * answer, MAYDAY_E_UNSUPPORTED where the tpm2 backend is not linked.
+ * Borrowed; the caller wipes psk and creds. */
+MAYDAY_NODISCARD enum mayday_err
+hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args *args, EVP_PKEY **distress_pub);
 
 #endif

@@ -13,8 +13,12 @@
 struct hal_rot_ops {
 	const char *name; /* the spec's backend name */
 	/* Validates everything `role` may use before it succeeds, and loads
-	 * nothing else (rot.h, "Roles"). `flash` is borrowed. */
-	enum mayday_err (*open)(void **state, struct hal_flash *flash, enum hal_rot_role role);
+	 * nothing else (rot.h, "Roles"). `arg` is the spec after "NAME:" (NULL
+	 * for a spec without ':'; borrowed, only during the call); a backend
+	 * that takes none refuses one with MAYDAY_E_INVALID. `flash` is
+	 * borrowed. */
+	enum mayday_err (*open)(void **state, const char *arg, struct hal_flash *flash,
+				enum hal_rot_role role);
 	void (*close)(void *state); /* wipes key material */
 	enum mayday_err (*device_id)(void *state, char out[MAYDAY_DEVICE_ID_MAX + 1]);
 	enum mayday_err (*signer)(void *state, struct mayday_signer *out);
@@ -45,5 +49,7 @@ extern const struct hal_rot_ops hal_rot_remote_ops;
 MAYDAY_NODISCARD enum mayday_err hal_rot_adopt(struct hal_rot **out,
 					       const struct hal_rot_ops *ops, void *state,
 					       enum hal_rot_role role);
+/* rot_tpm2.c, in mayday_hal_tpm2 only (rot.c: a weak reference there). */
+extern const struct hal_rot_ops hal_rot_tpm2_ops;
 
 #endif

@@ -232,13 +232,18 @@ static void file_close(void *state)
 	free(st);
 }
 
-static enum mayday_err file_open(void **state, struct hal_flash *flash, enum hal_rot_role role)
+static enum mayday_err file_open(void **state, const char *arg, struct hal_flash *flash,
+				 enum hal_rot_role role)
 {
 	uint64_t value[HAL_ROT_COUNTER__COUNT];
 	struct rot_file *st = calloc(1, sizeof(*st));
 	bool distress = role != HAL_ROT_ROLE_NORMAL;
 	enum mayday_err err;
 
+	if (arg != NULL) {
+		free(st);
+		return MAYDAY_E_INVALID; /* "file" takes no argument */
+	}
 	if (st == NULL)
 		return MAYDAY_E_NOMEM;
 	st->flash = flash;

@@ -103,8 +103,10 @@ static void remote_close(void *state)
 	free(st);
 }
 
-static enum mayday_err remote_open(void **state, struct hal_flash *flash, enum hal_rot_role role)
+static enum mayday_err remote_open(void **state, const char *arg, struct hal_flash *flash,
+				   enum hal_rot_role role)
 {
+	(void)arg;
 	(void)flash;
 	(void)role;
 	*state = NULL;

@@ -45,3 +45,19 @@ mayday_hal_unit_test_via_agent(test_rot_file)
 target_link_libraries(test_rot_file_agent PRIVATE rot_damage)
 mayday_hal_unit_test_via_agent(test_rot_psk)
 mayday_hal_unit_test_via_agent(test_rot_roles)
+
+# The tpm2 RoT backend on swtpm (docs/rot.md "TPM 2.0 backend"): each test
+# starts its own swtpm (swtpm_fixture.h, a state directory per test) and
+# skips (77) when swtpm is not installed. Built with the backend only.
+if(MAYDAY_HAVE_TPM2)
+  add_library(swtpm_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/swtpm_fixture.c)
+  target_include_directories(swtpm_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+  function(mayday_tpm2_unit_test name)
+    add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.c)
+    target_link_libraries(${name} PRIVATE mayday_hal swtpm_fixture PkgConfig::CMOCKA)
+    mayday_link_rot_tpm2(${name})
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS "unit;tpm" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  endfunction()
+  mayday_tpm2_unit_test(test_swtpm_fixture)
+endif()
