@@ -24,7 +24,7 @@
 
 #include "dcf_config.h"
 #include "hal/flash.h"
-#include "hal/spawn.h"
+#include "hal/hal_spawn.h"
 #include "log.h"
 #include "vici.h"
 
@@ -159,7 +159,7 @@ static char *preload_list(const char *dcf, const char *plugins)
 	return out;
 }
 
-/* Child set-up, waits and kills: hal/spawn.h, shared with the RoT agent. */
+/* Child set-up, waits and kills: hal/hal_spawn.h, shared with the RoT agent. */
 #define TAG "ipsec"
 
 static void kill_and_reap(pid_t pid, uint32_t grace_ms)

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "rot_backend.h"
 #include "rot_remote.h"
-#include "spawn.h"
+#include "hal_spawn.h"
 
 static const char *role_name(enum hal_rot_role role)
 {
@@ -118,4 +118,14 @@ enum mayday_err hal_rot_open_agent(struct hal_rot **out, const struct hal_rot_ag
 		return err;
 	}
 	return hal_rot_adopt(out, &hal_rot_remote_ops, state, role);
+}
+
+enum mayday_err hal_rot_open_via(struct hal_rot **out, const char *spec, struct hal_flash *flash,
+				 enum hal_rot_role role, const struct hal_rot_agent_cmd *agent)
+{
+	if (agent == NULL || hal_rot_spec_linked(spec))
+		return hal_rot_open_role(out, spec, flash, role);
+	log_info("rot: %s is not linked into this program: opened through %s/%s", spec,
+		 agent->dir, HAL_ROT_AGENT_NAME);
+	return hal_rot_open_agent(out, agent, spec, role);
 }

@@ -11,7 +11,7 @@
  * "remote" backend, rot_remote.c) and hal_rot_close stops the agent. The
  * agent is the partition's (or the TrE's) own copy, started through its own
  * dynamic loader with --inhibit-cache --library-path of its directory, in a
- * private mount namespace with an empty /etc (spawn.h), so nothing of the
+ * private mount namespace with an empty /etc (hal_spawn.h), so nothing of the
  * host's file system is loaded into it.
  */
 #ifndef MAYDAY_HAL_ROT_AGENT_H
@@ -51,6 +51,13 @@ struct hal_rot_agent_cmd {
 MAYDAY_NODISCARD enum mayday_err hal_rot_open_agent(struct hal_rot **out,
 						    const struct hal_rot_agent_cmd *cmd,
 						    const char *spec, enum hal_rot_role role);
+
+/* hal_rot_open_role when this program links the backend `spec` names (or
+ * `agent` is NULL), else hal_rot_open_agent with `agent`: how mayday-boot
+ * and mayday-dcf open their RoT, whether they were built static or not. */
+MAYDAY_NODISCARD enum mayday_err hal_rot_open_via(struct hal_rot **out, const char *spec,
+						  struct hal_flash *flash, enum hal_rot_role role,
+						  const struct hal_rot_agent_cmd *agent);
 
 /* Whether this program links the backend `spec` names (its part before
  * ':'): when not, a static program opens it with hal_rot_open_agent.

@@ -26,7 +26,7 @@
 #include "rot_agent.h"
 #include "rot_backend.h"
 #include "rot_wire.h"
-#include "spawn.h"
+#include "hal_spawn.h"
 
 struct remote {
 	int fd;

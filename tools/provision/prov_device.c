@@ -61,6 +61,7 @@
 #include "prov_manifest.h"
 #include "prov_normal.h"
 #include "prov_pki.h"
+#include "prov_rotagent.h"
 #include "prov_x509.h"
 #include "enrol_rec.h"
 #include "mayday/kek.h"
@@ -89,6 +90,7 @@ struct device_args {
 	int tls_pin;
 	struct prov_conf conf;   /* the dcf.conf options */
 	struct prov_ipsec ipsec; /* the IKE daemon of the partition (--ipsec-daemon ...) */
+	const char *rot_agent;   /* --rot-agent PATH: mayday-rot-agent (prov_rotagent.h) */
 };
 
 struct keys {
@@ -136,6 +138,9 @@ static void usage(FILE *to)
 		"    --hems-psk A:P             PSK-sealed datagrams\n"
 		"    --hems-udp A:P             plain UDP   (--hems udp:A:P is the same)\n"
 		"    --hems-http URL            http://ADDRESS:PORT/v1/distress\n"
+		"  --rot-agent PATH  mayday-rot-agent, with its loader and libraries, into the\n"
+		"  DCF partition (measured) and DEVDIR/tre/: how a static mayday-boot and\n"
+		"  mayday-dcf reach a RoT backend they do not link (tpm2; docs/rot.md)\n"
 		"  --methods LIST  the order to try them, e.g. tls,plain-udp (default: the order\n"
 		"  above). Addresses are numeric; [v6] in brackets.\n",
 		DEFAULT_COMPONENTS, DEFAULT_COMPONENT_SIZE, DEFAULT_IMAGE_VERSION,
@@ -159,7 +164,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 	enum {
 		OPT_METHODS = 256, OPT_TLS, OPT_TLS_NAME, OPT_TLS_PIN, OPT_HTTP, OPT_UDP, OPT_PSK,
 		OPT_IPSEC_EP, OPT_IPSEC_VICI, OPT_IPSEC_CHILD, OPT_IPSEC_DAEMON, OPT_IPSEC_CONF,
-		OPT_IPSEC_CRED, OPT_IPSEC_PLUGINS, OPT_IPSEC_SWANCTL
+		OPT_IPSEC_CRED, OPT_IPSEC_PLUGINS, OPT_IPSEC_SWANCTL, OPT_ROT_AGENT
 	};
 	static const struct option longopts[] = {
 		{ "pki", required_argument, NULL, 'p' },
@@ -182,6 +187,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		{ "ipsec-cred", required_argument, NULL, OPT_IPSEC_CRED },
 		{ "ipsec-plugins", required_argument, NULL, OPT_IPSEC_PLUGINS },
 		{ "ipsec-swanctl", required_argument, NULL, OPT_IPSEC_SWANCTL },
+		{ "rot-agent", required_argument, NULL, OPT_ROT_AGENT },
 		{ "dcf-bin", required_argument, NULL, 'd' },
 		{ "normal-bin", required_argument, NULL, 'n' },
 		{ "components", required_argument, NULL, 'N' },
@@ -250,6 +256,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		case OPT_IPSEC_SWANCTL:
 			ok = set_once("--ipsec-swanctl", &a->ipsec.swanctl, optarg);
 			break;
+		case OPT_ROT_AGENT: ok = set_once("--rot-agent", &a->rot_agent, optarg); break;
 		case OPT_IPSEC_CRED:
 			if (a->ipsec.n_creds == PROV_IPSEC_CREDS_MAX) {
 				prov_log_error("--ipsec-cred at most %d times", PROV_IPSEC_CREDS_MAX);
@@ -395,6 +402,7 @@ static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
 	     wrote(prov_flash_put(f, HAL_PART_DCF, PROV_DCF_CA_NAME, ca_pem, ca_len,
 				  next_trv(&m, true)), HAL_PART_DCF, PROV_DCF_CA_NAME) &&
 	     prov_ipsec_write(f, &a->ipsec, &m) &&
+	     (!a->rot_agent || prov_rotagent_write(f, a->out, a->rot_agent, &m)) &&
 	     prov_manifest_write(f, HAL_PART_DCF, &m, k->vendor) == MAYDAY_OK;
 	if (ok) {
 		uint64_t total = 0;
@@ -660,7 +668,8 @@ int prov_device_main(int argc, char **argv)
 		return PROV_EXIT_ERROR;
 	}
 	if (!readable("dcf-bin", a.dcf_bin) || !readable("normal-bin", a.normal_bin) ||
-	    !image_fits(&a) || !prov_ipsec_check(&a.ipsec) || !load_keys(&a, &k))
+	    !image_fits(&a) || !prov_ipsec_check(&a.ipsec) ||
+	    (a.rot_agent && !prov_rotagent_check(a.rot_agent)) || !load_keys(&a, &k))
 		goto out;
 	if (a.tls_pin) {
 		if (!spki_sha256(X509_get0_pubkey(k.tls_cert), pin))

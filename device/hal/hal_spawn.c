@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Starting partition programs (spawn.h says what the child gets and why).
+ * Starting partition programs (hal_spawn.h says what the child gets and why).
  * Every wait is bounded by its caller's deadline and every child reaped.
  */
 #define _GNU_SOURCE
-#include "spawn.h"
+#include "hal_spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
