@@ -258,6 +258,10 @@ struct hal_rot_tpm2_provision_args {
 	size_t creds_len;       /* 1..HAL_ROT_CREDS_MAX with creds */
 	struct hal_flash *flash; /* with creds: device-creds.sealed goes to its HAL_PART_ROT */
 	unsigned pcr;           /* the measurement PCR, 8..15; 0 = HAL_ROT_TPM2_PCR_DEFAULT */
+	/* optional: an initialised TSS2_TCTI_CONTEXT * to talk through instead
+	 * of opening `tcti` (which then only names it in log lines); borrowed.
+	 * The tests interpose one that cuts the TPM's power at command N. */
+	void *tcti_context;
 };
 /* Provisions the TPM behind args->tcti (owner hierarchy, empty owner auth):
  * removes whatever mayday objects and NV indices it holds, then creates the

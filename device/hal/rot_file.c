@@ -75,7 +75,7 @@
 #define ROT_PSK       "psk"
 #define ROT_PSK_KID   "psk_kid"
 #define ROT_SEAL_KEY  "seal.key"
-#define ROT_CREDS     "device-creds.sealed"
+#define ROT_CREDS     ROT_SEAL_BLOB_ITEM
 
 #define ROT_PEM_MAX   ROT_KEYS_PEM_MAX /* a P-256 key in PEM is a few hundred bytes */
 

@@ -22,6 +22,8 @@
 #include "mayday/error.h"
 #include "rot.h"
 
+/* The blob's item in HAL_PART_ROT, whichever backend holds the secret. */
+#define ROT_SEAL_BLOB_ITEM  "device-creds.sealed"
 #define ROT_SEAL_SECRET_LEN 32
 #define ROT_SEAL_OVERHEAD   (4 + 12 + 16)
 #define ROT_SEAL_BLOB_MAX   (HAL_ROT_CREDS_MAX + ROT_SEAL_OVERHEAD)

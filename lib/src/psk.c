@@ -26,9 +26,9 @@
 #include "cose_encrypt0.h"
 #include "mayday/psk.h"
 
-static const char info_request_key[] = "mayday psk v1 request key";
-static const char info_request_iv[] = "mayday psk v1 request iv";
-static const char info_response_key[] = "mayday psk v1 response key";
+static const char info_request_key[] = MAYDAY_PSK_INFO_REQUEST_KEY;
+static const char info_request_iv[] = MAYDAY_PSK_INFO_REQUEST_IV;
+static const char info_response_key[] = MAYDAY_PSK_INFO_RESPONSE_KEY;
 
 enum mayday_err mayday_psk_generate(uint8_t psk[MAYDAY_PSK_LEN], uint8_t kid[MAYDAY_PSK_KID_GEN])
 {

@@ -52,12 +52,21 @@ mayday_hal_unit_test_via_agent(test_rot_roles)
 if(MAYDAY_HAVE_TPM2)
   add_library(swtpm_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/swtpm_fixture.c)
   target_include_directories(swtpm_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+  add_library(rot_tpm2_testlib STATIC ${CMAKE_CURRENT_SOURCE_DIR}/unit/rot_tpm2_testlib.c)
+  target_link_libraries(rot_tpm2_testlib PUBLIC swtpm_fixture mayday_hal PkgConfig::TSS2
+                        PkgConfig::CMOCKA)
   function(mayday_tpm2_unit_test name)
     add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.c)
-    target_link_libraries(${name} PRIVATE mayday_hal swtpm_fixture PkgConfig::CMOCKA)
+    target_link_libraries(${name} PRIVATE mayday_hal rot_tpm2_testlib swtpm_fixture
+                          PkgConfig::CMOCKA)
     mayday_link_rot_tpm2(${name})
     add_test(NAME ${name} COMMAND ${name})
     set_tests_properties(${name} PROPERTIES LABELS "unit;tpm" SKIP_RETURN_CODE 77 TIMEOUT 300)
   endfunction()
   mayday_tpm2_unit_test(test_swtpm_fixture)
+  # every operation, roles, PSK = file backend's, NV write lock, PCR policy, TPM absent
+  mayday_tpm2_unit_test(test_rot_tpm2)
+  # power cuts: during provisioning (at every TPM command), between counter
+  # increments; counter bases; no DA lockout after unclean power cuts
+  mayday_tpm2_unit_test(test_rot_tpm2_power)
 endif()

@@ -7,7 +7,12 @@
  *            normal code's device credentials, sealed (prov_normal.h),
  *            and a fresh PSK with its random psk_kid for the PSK method
  *            (hal_rot_file_provision_psk), whichever methods dcf.conf lists,
- *            so the method can be switched on later by a new dcf.conf alone
+ *            so the method can be switched on later by a new dcf.conf alone.
+ *            With --rot tpm2 --tcti TCTI the RoT is that TPM instead
+ *            (hal_rot_tpm2_provision): the distress key is made inside it,
+ *            the PSK's HKDF key and the seal secret go into it, and rot/
+ *            holds only the sealed credentials blob; the DCF certificate
+ *            and the enrolment carry the TPM key's public half
  *   dcf/     mayday-dcf, dcf.conf, hems.pub.pem, dcf-cert.pem (the device's
  *            TLS client certificate), operator-ca.pem (the CA that vouches
  *            for the H(e)MS's TLS server), with --ipsec-daemon the IKE
@@ -88,6 +93,9 @@ struct device_args {
 	const char *image_version, *enrol;
 	uint64_t components, component_size, rollback, max_image_size;
 	int tls_pin;
+	const char *rot;         /* --rot: "file" (default) or "tpm2" */
+	const char *tcti;        /* --tcti, with --rot tpm2 */
+	uint64_t pcr;            /* --pcr, with --rot tpm2; 0: the backend's default */
 	struct prov_conf conf;   /* the dcf.conf options */
 	struct prov_ipsec ipsec; /* the IKE daemon of the partition (--ipsec-daemon ...) */
 	const char *rot_agent;   /* --rot-agent PATH: mayday-rot-agent (prov_rotagent.h) */
@@ -112,7 +120,7 @@ static void usage(FILE *to)
 		"         --dcf-bin PATH --normal-bin PATH  H(E)MS...\n"
 		"         [--methods LIST] [--components N] [--component-size BYTES]\n"
 		"         [--image-version V] [--rollback R] [--max-image-size BYTES]\n"
-		"         [--enrol sqlite:DBPATH]\n"
+		"         [--enrol sqlite:DBPATH] [--rot file|tpm2 --tcti TCTI [--pcr N]]\n"
 		"  Makes the device DEVDIR (which must not exist or be empty): RoT with a new\n"
 		"  distress key, the DCF partition (PATH of mayday-dcf, its dcf.conf, the\n"
 		"  device's TLS certificate and the operator CA, signed manifest) and slot A\n"
@@ -138,14 +146,20 @@ static void usage(FILE *to)
 		"    --hems-psk A:P             PSK-sealed datagrams\n"
 		"    --hems-udp A:P             plain UDP   (--hems udp:A:P is the same)\n"
 		"    --hems-http URL            http://ADDRESS:PORT/v1/distress\n"
+		"  --rot tpm2 --tcti TCTI  the RoT is the TPM 2.0 behind TCTI (device:/dev/tpmrm0,\n"
+		"                 swtpm:path=SOCK): the distress key is made inside it, the DCF\n"
+		"                 certificate and the enrolment use its public half; the device\n"
+		"                 then runs with --rot tpm2:TCTI. --pcr: the measurement PCR, 8..15\n"
+		"                 (default 15). Default --rot file: the RoT partition of --out.\n"
 		"  --rot-agent PATH  mayday-rot-agent, with its loader and libraries, into the\n"
 		"  DCF partition (measured) and DEVDIR/tre/: how a static mayday-boot and\n"
-		"  mayday-dcf reach a RoT backend they do not link (tpm2; docs/rot.md)\n"
+		"  mayday-dcf reach a RoT backend they do not link (docs/rot.md). With --rot\n"
+		"  tpm2 the default is this build's (%s).\n"
 		"  --methods LIST  the order to try them, e.g. tls,plain-udp (default: the order\n"
 		"  above). Addresses are numeric; [v6] in brackets.\n",
 		DEFAULT_COMPONENTS, DEFAULT_COMPONENT_SIZE, DEFAULT_IMAGE_VERSION,
 		DEFAULT_ROLLBACK, PROV_HEMS_DNS, PROV_IPSEC_AUTO_DIR, PROV_IPSEC_DEFAULT_PLUGINS,
-		PROV_IPSEC_AUTO_SWANCTL);
+		PROV_IPSEC_AUTO_SWANCTL, MAYDAY_ROT_AGENT_BUILT);
 }
 
 /* Each option at most once: a second value would silently win otherwise. */
@@ -164,7 +178,8 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 	enum {
 		OPT_METHODS = 256, OPT_TLS, OPT_TLS_NAME, OPT_TLS_PIN, OPT_HTTP, OPT_UDP, OPT_PSK,
 		OPT_IPSEC_EP, OPT_IPSEC_VICI, OPT_IPSEC_CHILD, OPT_IPSEC_DAEMON, OPT_IPSEC_CONF,
-		OPT_IPSEC_CRED, OPT_IPSEC_PLUGINS, OPT_IPSEC_SWANCTL, OPT_ROT_AGENT
+		OPT_IPSEC_CRED, OPT_IPSEC_PLUGINS, OPT_IPSEC_SWANCTL, OPT_ROT, OPT_TCTI, OPT_PCR,
+		OPT_ROT_AGENT
 	};
 	static const struct option longopts[] = {
 		{ "pki", required_argument, NULL, 'p' },
@@ -196,6 +211,9 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		{ "rollback", required_argument, NULL, 'r' },
 		{ "max-image-size", required_argument, NULL, 'm' },
 		{ "enrol", required_argument, NULL, 'e' },
+		{ "rot", required_argument, NULL, OPT_ROT },
+		{ "tcti", required_argument, NULL, OPT_TCTI },
+		{ "pcr", required_argument, NULL, OPT_PCR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -208,6 +226,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		.component_size = DEFAULT_COMPONENT_SIZE,
 		.rollback = DEFAULT_ROLLBACK,
 		.max_image_size = DEFAULT_MAX_IMAGE,
+		.rot = "file",
 	};
 	optind = 1;
 	while (ok && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -231,6 +250,12 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 			ok = set_once("--hems-udp/--hems", &conf->udp, optarg + 4);
 			break;
 		case OPT_METHODS: ok = set_once("--methods", &conf->methods, optarg); break;
+		case OPT_ROT: a->rot = optarg; break;
+		case OPT_TCTI: ok = set_once("--tcti", &a->tcti, optarg); break;
+		case OPT_PCR:
+			if (!prov_args_u64("pcr", optarg, 8, 15, &a->pcr))
+				ok = 0;
+			break;
 		case OPT_TLS: ok = set_once("--hems-tls", &conf->tls_url, optarg); break;
 		case OPT_TLS_NAME:
 			ok = set_once("--tls-server-name", &conf->tls_server_name, optarg);
@@ -302,6 +327,18 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 	    !prov_args_name("class", a->class_, MAYDAY_CLASS_MAX) ||
 	    !prov_args_name("image-version", a->image_version, MAYDAY_VERSION_STR_MAX))
 		return PROV_EXIT_USAGE;
+	if (strcmp(a->rot, "file") != 0 && strcmp(a->rot, "tpm2") != 0) {
+		prov_log_error("--rot must be file or tpm2, not \"%s\"", a->rot);
+		return PROV_EXIT_USAGE;
+	}
+	/* The static mayday-boot and mayday-dcf reach the TPM through the agent. */
+	if (strcmp(a->rot, "tpm2") == 0 && !a->rot_agent)
+		a->rot_agent = MAYDAY_ROT_AGENT_BUILT;
+	if ((strcmp(a->rot, "tpm2") == 0) != (a->tcti != NULL) ||
+	    (a->pcr != 0 && a->tcti == NULL)) {
+		prov_log_error("--rot tpm2 needs --tcti (and only it takes --tcti and --pcr)");
+		return PROV_EXIT_USAGE;
+	}
 	if ((conf->tls_server_name || a->tls_pin) && !conf->tls_url) {
 		prov_log_error("--tls-server-name and --tls-pin need --hems-tls");
 		return PROV_EXIT_USAGE;
@@ -565,6 +602,64 @@ out:
 	return rc == MAYDAY_OK;
 }
 
+/* The tpm2 backend's provisioning, as prov_normal's sealing step: the
+ * bundle is one of its inputs, and it makes the distress key (k->device)
+ * inside the TPM. */
+struct tpm2_seal {
+	const struct device_args *a;
+	struct keys *k;
+	struct hal_flash *f;
+};
+
+static enum mayday_err tpm2_provision(void *ctx, const uint8_t *pem, size_t len)
+{
+	struct tpm2_seal *t = ctx;
+	const struct hal_rot_tpm2_provision_args args = {
+		.tcti = t->a->tcti,
+		.device_id = t->a->id,
+		.vendor_pub = t->k->vendor_pub,
+		.hems_pub = t->k->hems_pub,
+		.psk = t->k->psk,
+		.psk_kid = t->k->kid,
+		.psk_kid_len = sizeof(t->k->kid),
+		.creds = pem,
+		.creds_len = len,
+		.flash = t->f,
+		.pcr = (unsigned)t->a->pcr,
+	};
+
+	return hal_rot_tpm2_provision(&args, &t->k->device);
+}
+
+/* The RoT: the file backend's items in the RoT partition, or the TPM. */
+static int make_rot(struct hal_flash *f, const struct device_args *a, struct keys *k,
+		    struct prov_normal *normal)
+{
+	struct tpm2_seal t = { .a = a, .k = k, .f = f };
+	enum mayday_err rc = mayday_psk_generate(k->psk, k->kid);
+
+	if (rc == MAYDAY_OK && strcmp(a->rot, "tpm2") == 0) {
+		normal->seal = tpm2_provision;
+		normal->seal_ctx = &t;
+		if (!prov_normal_make(f, normal))
+			return 0; /* logged */
+		prov_log_info("RoT: the TPM at %s (the distress key made inside it); run the "
+			      "device with --rot tpm2:%s", a->tcti, a->tcti);
+		return 1;
+	}
+	if (rc == MAYDAY_OK)
+		rc = mayday_key_generate(&k->device);
+	if (rc == MAYDAY_OK)
+		rc = hal_rot_file_provision(f, a->id, k->device, k->vendor_pub, k->hems_pub);
+	if (rc == MAYDAY_OK)
+		rc = hal_rot_file_provision_psk(f, k->psk, k->kid, sizeof(k->kid));
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot provision the RoT: %s", mayday_strerror(rc));
+		return 0;
+	}
+	return prov_normal_make(f, normal);
+}
+
 static int make_device(const struct device_args *a, struct keys *k, const char *conf,
 		       size_t conf_len)
 {
@@ -574,35 +669,7 @@ static int make_device(const struct device_args *a, struct keys *k, const char *
 	size_t cert_len = 0;
 	enum mayday_err rc;
 	int ok = 0;
-
-	rc = mayday_key_generate(&k->device);
-	if (rc == MAYDAY_OK)
-		rc = prov_x509_issue(k->ca_cert, k->ca_key, k->device, a->id, NULL,
-				     PROV_X509_CLIENT, DEVICE_CERT_DAYS, &cert);
-	if (rc == MAYDAY_OK)
-		rc = prov_x509_to_pem(cert, &cert_pem, &cert_len);
-	if (rc != MAYDAY_OK) {
-		prov_log_error("cannot create the device key or certificate: %s",
-			       mayday_strerror(rc));
-		goto out;
-	}
-	rc = prov_fs_mkdirs(a->out, 0700);
-	if (rc == MAYDAY_OK)
-		rc = hal_flash_open_provisioning(&f, a->out, "host");
-	if (rc != MAYDAY_OK) {
-		prov_log_error("cannot open %s as a device: %s", a->out, mayday_strerror(rc));
-		goto out;
-	}
-	rc = hal_rot_file_provision(f, a->id, k->device, k->vendor_pub, k->hems_pub);
-	if (rc == MAYDAY_OK)
-		rc = mayday_psk_generate(k->psk, k->kid);
-	if (rc == MAYDAY_OK)
-		rc = hal_rot_file_provision_psk(f, k->psk, k->kid, sizeof(k->kid));
-	if (rc != MAYDAY_OK) {
-		prov_log_error("cannot provision the RoT: %s", mayday_strerror(rc));
-		goto out;
-	}
-	const struct prov_normal normal = {
+	struct prov_normal normal = {
 		.device_id = a->id,
 		.ca_cert = k->ca_cert,
 		.ca_key = k->ca_key,
@@ -612,8 +679,26 @@ static int make_device(const struct device_args *a, struct keys *k, const char *
 		.dcf_version = MAYDAY_VERSION,
 		.cert_days = DEVICE_CERT_DAYS,
 	};
-	if (!prov_normal_make(f, &normal) ||
-	    !make_dcf_partition(f, a, k, conf, conf_len, cert_pem, cert_len) ||
+
+	rc = prov_fs_mkdirs(a->out, 0700);
+	if (rc == MAYDAY_OK)
+		rc = hal_flash_open_provisioning(&f, a->out, "host");
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot open %s as a device: %s", a->out, mayday_strerror(rc));
+		goto out;
+	}
+	if (!make_rot(f, a, k, &normal))
+		goto out;
+	/* the DCF certificate certifies the distress key, wherever it was made */
+	rc = prov_x509_issue(k->ca_cert, k->ca_key, k->device, a->id, NULL, PROV_X509_CLIENT,
+			     DEVICE_CERT_DAYS, &cert);
+	if (rc == MAYDAY_OK)
+		rc = prov_x509_to_pem(cert, &cert_pem, &cert_len);
+	if (rc != MAYDAY_OK) {
+		prov_log_error("cannot create the device certificate: %s", mayday_strerror(rc));
+		goto out;
+	}
+	if (!make_dcf_partition(f, a, k, conf, conf_len, cert_pem, cert_len) ||
 	    !make_slot_a(f, a, k) ||
 	    !save_device_credentials(a, k->device, cert_pem, cert_len) ||
 	    !save_enrolment_record(a, k))

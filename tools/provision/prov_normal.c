@@ -36,9 +36,13 @@ static enum mayday_err seal_creds(struct hal_flash *f, const struct prov_normal 
 		rc = MAYDAY_E_INTERNAL;
 	if (rc == MAYDAY_OK) {
 		len = BIO_get_mem_data(bio, &pem);
-		rc = len > 0 ? hal_rot_file_provision_creds(f, p->vendor_pub, (const uint8_t *)pem,
-							    (size_t)len)
-			     : MAYDAY_E_INTERNAL;
+		if (len <= 0)
+			rc = MAYDAY_E_INTERNAL;
+		else if (p->seal != NULL)
+			rc = p->seal(p->seal_ctx, (const uint8_t *)pem, (size_t)len);
+		else
+			rc = hal_rot_file_provision_creds(f, p->vendor_pub, (const uint8_t *)pem,
+							  (size_t)len);
 	}
 	BIO_free(bio);
 	X509_free(cert);

@@ -26,6 +26,12 @@ struct prov_normal {
 	uint64_t max_image_size;
 	const char *dcf_version;
 	int cert_days;
+	/* How the bundle is sealed into the RoT: NULL, the file backend's
+	 * hal_rot_file_provision_creds(f, vendor_pub, ...); else this, with the
+	 * bundle borrowed for the call (the tpm2 backend provisions the whole
+	 * TPM with it: prov_device.c). */
+	enum mayday_err (*seal)(void *ctx, const uint8_t *pem, size_t len);
+	void *seal_ctx;
 };
 
 /* Writes both through `f` (a provisioning handle whose RoT is already

@@ -37,6 +37,12 @@
 #define MAYDAY_PSK_TAG_LEN   16  /* GCM tag, appended to the ciphertext */
 #define MAYDAY_PSK_PIV_MAX   8   /* partial IV: a uint64 counter, minimal big-endian */
 
+/* HKDF-SHA256 info strings of the three derived values (no NUL): a RoT
+ * that runs HKDF-Expand itself (the tpm2 backend) uses the same ones. */
+#define MAYDAY_PSK_INFO_REQUEST_KEY  "mayday psk v1 request key"
+#define MAYDAY_PSK_INFO_REQUEST_IV   "mayday psk v1 request iv"
+#define MAYDAY_PSK_INFO_RESPONSE_KEY "mayday psk v1 response key"
+
 /* Keys derived from one device's PSK (HKDF-SHA256, salt = psk_kid). */
 struct mayday_psk_keys {
 	uint8_t request_key[MAYDAY_PSK_KEY_LEN];

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * "tpm2" RoT backend (rot.h; docs/rot.md "TPM 2.0 backend"): the RoT's
+ * items live in a TPM 2.0, reached through the ESAPI over the TCTI the
+ * spec names. The layout (rot_tpm2.h) is read and checked at open, for
+ * what the role may use only (rot.h, "Roles"):
+ *   every role   the layout record, the device ID, the two anchors, the
+ *                two counters (type and attributes)
+ *   DCF, TRE     the distress key, whose public area must be the one the
+ *                layout record holds (the key the H(e)MS enrolled), and the
+ *                PSK's PRK when the layout says there is one
+ *   TRE          the seal object when the layout says there is one
+ * So the normal role never opens the distress key or the PRK, and the DCF
+ * role never opens the seal object; the TPM itself enforces that the seal
+ * secret leaves only under the PCR policy of a verified start-up.
+ *
+ * Nothing secret is held here: the keys stay in the TPM (ESYS_TR handles
+ * of persistent objects only), the PSK keys are derived by TPM2_HMAC on
+ * each call, and the seal secret exists only inside unseal_creds. Counters
+ * are read from the TPM at every call; value = raw - base (the layout
+ * record's bases), so the RoT's counters start at zero on a TPM whose
+ * counters already ran.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "log.h"
+#include "rot_backend.h"
+#include "rot_device_id.h"
+#include "rot_seal.h"
+#include "rot_tpm2.h"
+#include "rot_tpm2_layout.h"
+
+struct rot_tpm2 {
+	struct rot_tpm2_ctx ctx;
+	struct hal_flash *flash; /* borrowed */
+	struct rot_tpm2_layout layout;
+	char id[MAYDAY_DEVICE_ID_MAX + 1];
+	size_t id_len;
+	EVP_PKEY *anchor[HAL_ROT_ANCHOR__COUNT];
+	EVP_PKEY *key_pub; /* the distress key's public half (DCF, TRE) */
+	ESYS_TR distress, prk, seal;
+};
+
+static const TPM2_HANDLE counter_index[HAL_ROT_COUNTER__COUNT] = {
+	[HAL_ROT_COUNTER_MESSAGE] = ROT_TPM2_NV_CTR_MESSAGE,
+	[HAL_ROT_COUNTER_ROLLBACK] = ROT_TPM2_NV_CTR_ROLLBACK,
+};
+
+static void tpm2_close(void *state)
+{
+	struct rot_tpm2 *st = state;
+
+	if (st == NULL)
+		return;
+	if (st->ctx.esys != NULL) {
+		rot_tpm2_tr_close(&st->ctx, &st->distress);
+		rot_tpm2_tr_close(&st->ctx, &st->prk);
+		rot_tpm2_tr_close(&st->ctx, &st->seal);
+	}
+	rot_tpm2_ctx_close(&st->ctx);
+	EVP_PKEY_free(st->key_pub);
+	for (unsigned i = 0; i < HAL_ROT_ANCHOR__COUNT; i++)
+		EVP_PKEY_free(st->anchor[i]);
+	OPENSSL_cleanse(st, sizeof(*st));
+	free(st);
+}
+
+static enum mayday_err load_layout(struct rot_tpm2 *st)
+{
+	uint8_t rec[ROT_TPM2_LAYOUT_MAX];
+	size_t len = 0;
+	enum mayday_err err = rot_tpm2_nv_read(&st->ctx, ROT_TPM2_NV_LAYOUT,
+					       ROT_TPM2_LAYOUT_FIXED + 1, sizeof(rec), rec, &len);
+
+	if (err == MAYDAY_E_NOTFOUND)
+		log_warnx("rot: tpm2 (%s): no layout record: the TPM is not provisioned, or "
+			  "its provisioning did not finish", st->ctx.tcti_name);
+	if (err != MAYDAY_OK)
+		return err;
+	err = rot_tpm2_layout_decode(rec, len, &st->layout);
+	if (err != MAYDAY_OK)
+		log_warnx("rot: tpm2 (%s): the layout record is damaged or of another format",
+			  st->ctx.tcti_name);
+	return err;
+}
+
+static enum mayday_err load_device_id(struct rot_tpm2 *st)
+{
+	uint8_t buf[MAYDAY_DEVICE_ID_MAX];
+	size_t len = 0;
+	enum mayday_err err = rot_tpm2_nv_read(&st->ctx, ROT_TPM2_NV_DEVICE_ID, 1, sizeof(buf),
+					       buf, &len);
+
+	if (err == MAYDAY_OK && !rot_device_id_ok((const char *)buf, len))
+		err = MAYDAY_E_MALFORMED;
+	if (err == MAYDAY_OK) {
+		memcpy(st->id, buf, len);
+		st->id[len] = '\0';
+		st->id_len = len;
+	}
+	return err;
+}
+
+static enum mayday_err load_anchor(struct rot_tpm2 *st, TPM2_HANDLE index, EVP_PKEY **out)
+{
+	uint8_t der[ROT_TPM2_SPKI_MAX];
+	size_t len = 0;
+	enum mayday_err err = rot_tpm2_nv_read(&st->ctx, index, 1, sizeof(der), der, &len);
+
+	return err != MAYDAY_OK ? err : rot_tpm2_spki_decode(der, len, out);
+}
+
+static enum mayday_err check_counters(struct rot_tpm2 *st)
+{
+	for (unsigned i = 0; i < HAL_ROT_COUNTER__COUNT; i++) {
+		uint64_t raw = 0;
+		enum mayday_err err = rot_tpm2_ctr_check(&st->ctx, counter_index[i]);
+
+		if (err == MAYDAY_OK)
+			err = rot_tpm2_ctr_read(&st->ctx, counter_index[i], &raw);
+		if (err == MAYDAY_OK && raw < st->layout.base[i]) {
+			log_warnx("rot: tpm2 (%s): counter 0x%08x is below its base: not the "
+				  "counter this TPM was provisioned with", st->ctx.tcti_name,
+				  (unsigned)counter_index[i]);
+			err = MAYDAY_E_MALFORMED;
+		}
+		if (err != MAYDAY_OK)
+			return err;
+	}
+	return MAYDAY_OK;
+}
+
+/* The distress key must be the one whose SPKI the layout record holds. */
+static enum mayday_err load_distress(struct rot_tpm2 *st)
+{
+	EVP_PKEY *recorded = NULL;
+	enum mayday_err err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_DISTRESS,
+						ROT_TPM2_KIND_DISTRESS, &st->distress,
+						&st->key_pub);
+
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_spki_decode(st->layout.spki, st->layout.spki_len, &recorded);
+	if (err == MAYDAY_OK && EVP_PKEY_eq(recorded, st->key_pub) != 1) {
+		log_warnx("rot: tpm2 (%s): the distress key is not the key this device was "
+			  "provisioned with", st->ctx.tcti_name);
+		err = MAYDAY_E_KEY;
+	}
+	EVP_PKEY_free(recorded);
+	return err;
+}
+
+static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash *flash,
+				 enum hal_rot_role role)
+{
+	struct rot_tpm2 *st = calloc(1, sizeof(*st));
+	bool distress = role != HAL_ROT_ROLE_NORMAL;
+	enum mayday_err err;
+
+	if (st == NULL)
+		return MAYDAY_E_NOMEM;
+	st->flash = flash;
+	st->distress = st->prk = st->seal = ESYS_TR_NONE;
+	err = rot_tpm2_ctx_open(&st->ctx, arg);
+	if (err == MAYDAY_OK)
+		err = load_layout(st);
+	if (err == MAYDAY_OK)
+		err = load_device_id(st);
+	if (err == MAYDAY_OK)
+		err = load_anchor(st, ROT_TPM2_NV_VENDOR, &st->anchor[HAL_ROT_ANCHOR_VENDOR]);
+	if (err == MAYDAY_OK)
+		err = load_anchor(st, ROT_TPM2_NV_HEMS, &st->anchor[HAL_ROT_ANCHOR_HEMS]);
+	if (err == MAYDAY_OK)
+		err = check_counters(st);
+	if (err == MAYDAY_OK && distress)
+		err = load_distress(st);
+	if (err == MAYDAY_OK && distress && (st->layout.flags & ROT_TPM2_FLAG_PSK))
+		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, &st->prk, NULL);
+	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE && (st->layout.flags & ROT_TPM2_FLAG_SEAL))
+		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_SEAL, ROT_TPM2_KIND_SEAL, &st->seal,
+					NULL);
+	if (err != MAYDAY_OK) {
+		tpm2_close(st);
+		return err;
+	}
+	*state = st;
+	return MAYDAY_OK;
+}
+
+static enum mayday_err tpm2_device_id(void *state, char out[MAYDAY_DEVICE_ID_MAX + 1])
+{
+	const struct rot_tpm2 *st = state;
+
+	memcpy(out, st->id, st->id_len + 1);
+	return MAYDAY_OK;
+}
+
+/* mayday_sign_fn: ES256 over tbs, the hash in software, the ECDSA in the TPM. */
+static enum mayday_err tpm2_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
+				 uint8_t sig[MAYDAY_ES256_SIG_LEN])
+{
+	struct rot_tpm2 *st = ctx;
+	uint8_t digest[32];
+	unsigned int n = 0;
+
+	if (EVP_Digest(tbs, tbs_len, digest, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return MAYDAY_E_INTERNAL;
+	return rot_tpm2_sign(&st->ctx, st->distress, digest, sig);
+}
+
+static enum mayday_err tpm2_signer(void *state, struct mayday_signer *out)
+{
+	struct rot_tpm2 *st = state;
+
+	memset(out, 0, sizeof(*out));
+	if (st->id_len > sizeof(out->kid))
+		return MAYDAY_E_INTERNAL;
+	out->sign = tpm2_sign;
+	out->ctx = st;
+	memcpy(out->kid, st->id, st->id_len);
+	out->kid_len = st->id_len;
+	return MAYDAY_OK;
+}
+
+static enum mayday_err up_ref(EVP_PKEY *key, EVP_PKEY **out)
+{
+	if (EVP_PKEY_up_ref(key) != 1)
+		return MAYDAY_E_INTERNAL;
+	*out = key;
+	return MAYDAY_OK;
+}
+
+static enum mayday_err tpm2_distress_public(void *state, EVP_PKEY **out)
+{
+	return up_ref(((struct rot_tpm2 *)state)->key_pub, out);
+}
+
+static enum mayday_err tpm2_anchor(void *state, enum hal_rot_anchor which, EVP_PKEY **out)
+{
+	return up_ref(((struct rot_tpm2 *)state)->anchor[which], out);
+}
+
+/* HKDF-Expand(PRK, info, L <= 32) = the first L bytes of HMAC(PRK, info || 0x01). */
+static enum mayday_err expand(struct rot_tpm2 *st, const char *info, uint8_t *out, size_t len)
+{
+	uint8_t msg[64], t[32];
+	size_t info_len = strlen(info);
+	enum mayday_err err;
+
+	if (info_len + 1 > sizeof(msg) || len > sizeof(t))
+		return MAYDAY_E_INTERNAL;
+	memcpy(msg, info, info_len);
+	msg[info_len] = 0x01;
+	err = rot_tpm2_hmac(&st->ctx, st->prk, msg, info_len + 1, t);
+	if (err == MAYDAY_OK)
+		memcpy(out, t, len);
+	OPENSSL_cleanse(t, sizeof(t));
+	return err;
+}
+
+static enum mayday_err tpm2_psk_keys(void *state, struct mayday_psk_keys *out)
+{
+	struct rot_tpm2 *st = state;
+	enum mayday_err err;
+
+	if (!(st->layout.flags & ROT_TPM2_FLAG_PSK))
+		return MAYDAY_E_NOTFOUND;
+	memset(out, 0, sizeof(*out));
+	err = expand(st, MAYDAY_PSK_INFO_REQUEST_KEY, out->request_key, sizeof(out->request_key));
+	if (err == MAYDAY_OK)
+		err = expand(st, MAYDAY_PSK_INFO_REQUEST_IV, out->request_iv,
+			     sizeof(out->request_iv));
+	if (err == MAYDAY_OK)
+		err = expand(st, MAYDAY_PSK_INFO_RESPONSE_KEY, out->response_key,
+			     sizeof(out->response_key));
+	if (err == MAYDAY_OK) {
+		memcpy(out->kid, st->layout.psk_kid, st->layout.psk_kid_len);
+		out->kid_len = st->layout.psk_kid_len;
+	}
+	return err; /* rot.c wipes *out on error */
+}
+
+static enum mayday_err tpm2_extend(void *state, const uint8_t event[HAL_ROT_REG_LEN])
+{
+	struct rot_tpm2 *st = state;
+
+	return rot_tpm2_pcr_extend(&st->ctx, st->layout.pcr, event);
+}
+
+static enum mayday_err tpm2_unseal_creds(void *state, uint8_t *out, size_t cap, size_t *len)
+{
+	struct rot_tpm2 *st = state;
+	uint8_t secret[ROT_SEAL_SECRET_LEN], reg[HAL_ROT_REG_LEN];
+	uint8_t *blob;
+	size_t blob_len = 0;
+	enum mayday_err err;
+
+	if (!(st->layout.flags & ROT_TPM2_FLAG_SEAL))
+		return MAYDAY_E_NOTFOUND;
+	blob = malloc(ROT_SEAL_BLOB_MAX);
+	if (blob == NULL)
+		return MAYDAY_E_NOMEM;
+	err = hal_flash_read(st->flash, HAL_PART_ROT, ROT_SEAL_BLOB_ITEM, blob, ROT_SEAL_BLOB_MAX,
+			     &blob_len);
+	if (err == MAYDAY_E_TOOBIG)
+		err = MAYDAY_E_MALFORMED; /* a stored item past its bound is damaged */
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_unseal(&st->ctx, st->seal, st->layout.pcr, secret, reg);
+	if (err == MAYDAY_OK)
+		err = rot_unseal(secret, reg, blob, blob_len, out, cap, len);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	free(blob); /* ciphertext: nothing to wipe */
+	return err;
+}
+
+static enum mayday_err tpm2_counter_read(void *state, enum hal_rot_counter which,
+					 uint64_t *value)
+{
+	struct rot_tpm2 *st = state;
+	uint64_t raw = 0;
+	enum mayday_err err = rot_tpm2_ctr_read(&st->ctx, counter_index[which], &raw);
+
+	if (err != MAYDAY_OK)
+		return err;
+	if (raw < st->layout.base[which])
+		return MAYDAY_E_MALFORMED; /* checked at open; the TPM changed under us */
+	*value = raw - st->layout.base[which];
+	return MAYDAY_OK;
+}
+
+static enum mayday_err tpm2_counter_next(void *state, enum hal_rot_counter which,
+					 uint64_t *value)
+{
+	struct rot_tpm2 *st = state;
+	uint64_t v = 0;
+	enum mayday_err err = tpm2_counter_read(st, which, &v);
+
+	if (err != MAYDAY_OK)
+		return err;
+	if (v == UINT64_MAX)
+		return MAYDAY_E_TOOBIG;
+	/* TPM2_NV_Increment is durable when it returns: NV counters are
+	 * written through (TPMA_NV_ORDERLY is not set) */
+	err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
+	if (err == MAYDAY_OK)
+		err = tpm2_counter_read(st, which, value);
+	return err;
+}
+
+static enum mayday_err tpm2_counter_advance(void *state, enum hal_rot_counter which, uint64_t to)
+{
+	struct rot_tpm2 *st = state;
+	uint64_t v = 0;
+	enum mayday_err err = tpm2_counter_read(st, which, &v);
+
+	if (err != MAYDAY_OK)
+		return err;
+	if (to < v)
+		return MAYDAY_E_ROLLBACK;
+	if (to - v > HAL_ROT_TPM2_JUMP_MAX)
+		return MAYDAY_E_TOOBIG;
+	/* one increment at a time; cut short, the counter is between v and to */
+	while (err == MAYDAY_OK && v < to) {
+		err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
+		v++;
+	}
+	if (err == MAYDAY_OK) {
+		err = tpm2_counter_read(st, which, &v);
+		if (err == MAYDAY_OK && v < to)
+			err = MAYDAY_E_IO; /* the TPM did not count what we asked */
+	}
+	return err;
+}
+
+const struct hal_rot_ops hal_rot_tpm2_ops = {
+	.name = "tpm2",
+	.open = tpm2_open,
+	.close = tpm2_close,
+	.device_id = tpm2_device_id,
+	.signer = tpm2_signer,
+	.distress_public = tpm2_distress_public,
+	.anchor = tpm2_anchor,
+	.tls_key = NULL, /* needs OpenSSL's tpm2 provider: not done (docs/rot.md) */
+	.psk_keys = tpm2_psk_keys,
+	.extend = tpm2_extend,
+	.unseal_creds = tpm2_unseal_creds,
+	.counter_read = tpm2_counter_read,
+	.counter_next = tpm2_counter_next,
+	.counter_advance = tpm2_counter_advance,
+};

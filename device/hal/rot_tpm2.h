@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to the tpm2 RoT backend (rot_tpm2*.c): the TPM layout and the
+ * small operations the backend and its provisioning are made of, one file
+ * per job:
+ *   rot_tpm2_ctx.c        the TCTI and the ESAPI context, handles, errors
+ *   rot_tpm2_nv.c         write-locked NV items and NV counters
+ *   rot_tpm2_keys.c       the key objects: public halves, TPM2_Sign, TPM2_HMAC
+ *   rot_tpm2_pcr.c        the measurement PCR, its policy, TPM2_Unseal
+ *   rot_tpm2.c            the hal_rot_ops table
+ *   rot_tpm2_provision.c  hal_rot_tpm2_provision
+ * The layout (docs/rot.md "TPM 2.0 backend") is owner hierarchy objects
+ * and indices with empty auth values; the TPM's own protections are
+ * attributes (fixedtpm, write locks, counters that only increment, a PCR
+ * policy), not passwords.
+ *
+ * Every TPM answer is checked before use (sizes, types, attributes), and
+ * every transient object and session a function loads is flushed before
+ * it returns, on every path: swtpm has no resource manager, and a device's
+ * /dev/tpmrm0 is not relied on for it. ESYS_TR handles of persistent
+ * objects and NV indices are ESAPI metadata only; rot_tpm2_tr_close frees
+ * them.
+ */
+#ifndef MAYDAY_HAL_ROT_TPM2_H
+#define MAYDAY_HAL_ROT_TPM2_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+#include <tss2/tss2_esys.h>
+
+#include "mayday/error.h"
+#include "rot.h"
+
+#define ROT_TPM2_PRIMARY         0x81000001u
+#define ROT_TPM2_DISTRESS        0x81010001u
+#define ROT_TPM2_PRK             0x81010002u
+#define ROT_TPM2_SEAL            0x81010003u
+#define ROT_TPM2_NV_DEVICE_ID    0x01500001u
+#define ROT_TPM2_NV_LAYOUT       0x01500002u
+#define ROT_TPM2_NV_VENDOR       0x01500003u
+#define ROT_TPM2_NV_HEMS         0x01500004u
+#define ROT_TPM2_NV_CTR_MESSAGE  0x01500010u
+#define ROT_TPM2_NV_CTR_ROLLBACK 0x01500011u
+
+#define ROT_TPM2_TCTI_MAX 256 /* the TCTI text, for log lines */
+
+struct rot_tpm2_ctx {
+	TSS2_TCTI_CONTEXT *tcti; /* owned unless borrowed */
+	int tcti_borrowed;
+	ESYS_CONTEXT *esys;      /* owned */
+	char tcti_name[ROT_TPM2_TCTI_MAX];
+};
+
+/* rot_tpm2_ctx.c. `tcti`: "device:PATH", "swtpm:CONF" (CONF as
+ * Tss2_Tcti_Swtpm_Init: "path=SOCK" or "host=H,port=P"); anything else is
+ * MAYDAY_E_INVALID. A TPM that cannot be reached or does not answer
+ * TPM2_GetRandom is MAYDAY_E_IO, logged with the TCTI. On error nothing is
+ * left open. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_ctx_open(struct rot_tpm2_ctx *ctx, const char *tcti);
+/* The same over an initialised TCTI the caller owns (borrowed: not
+ * finalised by close); `name` names it in log lines. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_ctx_open_tcti(struct rot_tpm2_ctx *ctx,
+							TSS2_TCTI_CONTEXT *tcti,
+							const char *name);
+void rot_tpm2_ctx_close(struct rot_tpm2_ctx *ctx); /* NULL-safe, idempotent */
+/* `rc` of `what` as an error, logged once: TCTI/connection failures
+ * MAYDAY_E_IO; a missing handle or an index never written
+ * MAYDAY_E_NOTFOUND; anything else from the TPM MAYDAY_E_IO. */
+enum mayday_err rot_tpm2_err(const struct rot_tpm2_ctx *ctx, TSS2_RC rc, const char *what);
+/* An ESYS_TR for a persistent object or NV index; MAYDAY_E_NOTFOUND if
+ * the TPM has no such handle. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_tr(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
+					     ESYS_TR *out);
+void rot_tpm2_tr_close(struct rot_tpm2_ctx *ctx, ESYS_TR *tr); /* ESYS_TR_NONE-safe */
+void rot_tpm2_flush(struct rot_tpm2_ctx *ctx, ESYS_TR *tr);    /* transients; NONE-safe */
+
+/* rot_tpm2_nv.c: the write-once items (ordinary indices written once,
+ * then write-locked). read checks the index's attributes and that it is
+ * written and write-locked (else MAYDAY_E_MALFORMED: provisioning did not
+ * finish), and its size is min..max (else MAYDAY_E_MALFORMED). */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_nv_read(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
+						  size_t min, size_t max, uint8_t *out,
+						  size_t *len);
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_nv_write_once(struct rot_tpm2_ctx *ctx,
+							TPM2_HANDLE index, const uint8_t *data,
+							size_t len);
+/* Removes the index; MAYDAY_OK if there was none. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_nv_undefine(struct rot_tpm2_ctx *ctx,
+						      TPM2_HANDLE index);
+/* NV counters: define checks nothing is there; check verifies type and
+ * attributes (MAYDAY_E_MALFORMED) and that it was incremented once. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_ctr_define(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index);
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_ctr_check(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index);
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_ctr_read(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
+						   uint64_t *raw);
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_ctr_increment(struct rot_tpm2_ctx *ctx,
+							TPM2_HANDLE index);
+
+/* rot_tpm2_keys.c */
+enum rot_tpm2_kind {
+	ROT_TPM2_KIND_PRIMARY,  /* restricted decrypt ECC P-256 storage key */
+	ROT_TPM2_KIND_DISTRESS, /* ECC P-256 ECDSA-SHA256 signing key */
+	ROT_TPM2_KIND_PRK,      /* keyed hash, HMAC-SHA256 */
+	ROT_TPM2_KIND_SEAL      /* sealed data object, policy only */
+};
+/* The template provisioning creates `kind` with (attributes: rot_tpm2.h's
+ * table in docs/rot.md). SEAL's authPolicy is the caller's. */
+void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out);
+/* Opens the persistent object `handle` and checks that its public area is
+ * of `kind` with exactly the template's attributes, name algorithm and
+ * scheme (MAYDAY_E_MALFORMED otherwise; MAYDAY_E_NOTFOUND if absent). For
+ * DISTRESS, *pub (optional, the caller's) is its public key. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_key_open(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
+						   enum rot_tpm2_kind kind, ESYS_TR *tr,
+						   EVP_PKEY **pub);
+/* The EVP_PKEY of an ECC P-256 public area (the caller's); MAYDAY_E_KEY. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **out);
+/* SubjectPublicKeyInfo DER of a P-256 key, and back (a P-256 key passing
+ * OpenSSL's public key check; MAYDAY_E_KEY otherwise). */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_spki_encode(EVP_PKEY *key, uint8_t *out, size_t cap,
+						      size_t *len);
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_spki_decode(const uint8_t *der, size_t len,
+						      EVP_PKEY **out);
+/* TPM2_Sign(ECDSA, SHA-256) of a digest; sig is r||s, each left-padded
+ * to 32 bytes (a TPM answer of other sizes is MAYDAY_E_MALFORMED). */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key,
+					       const uint8_t digest[32], uint8_t sig[64]);
+/* TPM2_HMAC(key, data) with SHA-256; data at most 64 bytes. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR key,
+					       const uint8_t *data, size_t len,
+					       uint8_t out[32]);
+
+/* rot_tpm2_pcr.c: PCR `pcr` of the sha256 bank. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_pcr_extend(struct rot_tpm2_ctx *ctx, unsigned pcr,
+						     const uint8_t ev[HAL_ROT_REG_LEN]);
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_pcr_read(struct rot_tpm2_ctx *ctx, unsigned pcr,
+						   uint8_t out[HAL_ROT_REG_LEN]);
+/* The policy digest of PolicyPCR(sha256:pcr = value), computed by the TPM
+ * in a trial session. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_pcr(struct rot_tpm2_ctx *ctx, unsigned pcr,
+						     const uint8_t value[HAL_ROT_REG_LEN],
+						     uint8_t digest[32]);
+/* TPM2_Unseal of `seal` in a PolicyPCR session on the PCR's current value:
+ * the TPM releases the 32-byte secret only if that satisfies the object's
+ * policy (else MAYDAY_E_SIGNATURE). `reg` gets the PCR value the policy
+ * was checked on. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR seal,
+						 unsigned pcr, uint8_t secret[32],
+						 uint8_t reg[HAL_ROT_REG_LEN]);
+
+#endif

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The tpm2 backend's connection (rot_tpm2.h): the TCTI is initialised by
+ * calling its library directly (no TCTI loader, nothing dlopened), and the
+ * first command, TPM2_GetRandom, proves the TPM answers before anything
+ * else is asked. The TPM is not started here: firmware (or swtpm's
+ * startup-clear flag) does that; a TPM2_Startup from us could only reset
+ * PCRs a verified start-up had extended.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <tss2/tss2_rc.h>
+#include <tss2/tss2_tcti_device.h>
+#include <tss2/tss2_tcti_swtpm.h>
+
+#include "log.h"
+#include "rot_tpm2.h"
+
+typedef TSS2_RC (*tcti_init_fn)(TSS2_TCTI_CONTEXT *ctx, size_t *size, const char *conf);
+
+static enum mayday_err tcti_init(struct rot_tpm2_ctx *ctx, tcti_init_fn init, const char *conf)
+{
+	size_t size = 0;
+	TSS2_RC rc = init(NULL, &size, conf);
+
+	if (rc != TSS2_RC_SUCCESS)
+		return rot_tpm2_err(ctx, rc, "TCTI size");
+	ctx->tcti = calloc(1, size);
+	if (ctx->tcti == NULL)
+		return MAYDAY_E_NOMEM;
+	rc = init(ctx->tcti, &size, conf);
+	if (rc != TSS2_RC_SUCCESS) {
+		free(ctx->tcti);
+		ctx->tcti = NULL;
+		return rot_tpm2_err(ctx, rc, "TCTI init");
+	}
+	return MAYDAY_OK;
+}
+
+static enum mayday_err set_name(struct rot_tpm2_ctx *ctx, const char *tcti)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	if (tcti == NULL || strlen(tcti) >= sizeof(ctx->tcti_name)) {
+		log_warnx("rot: tpm2: no TCTI, or one too long (spec tpm2:device:/dev/tpmrm0)");
+		return MAYDAY_E_INVALID;
+	}
+	memcpy(ctx->tcti_name, tcti, strlen(tcti) + 1);
+	return MAYDAY_OK;
+}
+
+/* The ESAPI over ctx->tcti, and a first command that must be answered. */
+static enum mayday_err start(struct rot_tpm2_ctx *ctx)
+{
+	TPM2B_DIGEST *rnd = NULL;
+	enum mayday_err err;
+	TSS2_RC rc = Esys_Initialize(&ctx->esys, ctx->tcti, NULL);
+
+	if (rc != TSS2_RC_SUCCESS) {
+		ctx->esys = NULL;
+		err = rot_tpm2_err(ctx, rc, "Esys_Initialize");
+		goto fail;
+	}
+	rc = Esys_GetRandom(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, 8, &rnd);
+	Esys_Free(rnd);
+	if (rc != TSS2_RC_SUCCESS) {
+		err = rot_tpm2_err(ctx, rc, "TPM2_GetRandom");
+		/* whatever the TPM said, it does not work: not a missing item */
+		if (err == MAYDAY_E_NOTFOUND)
+			err = MAYDAY_E_IO;
+		goto fail;
+	}
+	return MAYDAY_OK;
+fail:
+	rot_tpm2_ctx_close(ctx);
+	return err;
+}
+
+enum mayday_err rot_tpm2_ctx_open(struct rot_tpm2_ctx *ctx, const char *tcti)
+{
+	enum mayday_err err = set_name(ctx, tcti);
+
+	if (err != MAYDAY_OK)
+		return err;
+	if (strncmp(tcti, "device:", 7) == 0 && tcti[7] != '\0')
+		err = tcti_init(ctx, Tss2_Tcti_Device_Init, tcti + 7);
+	else if (strncmp(tcti, "swtpm:", 6) == 0 && tcti[6] != '\0')
+		err = tcti_init(ctx, Tss2_Tcti_Swtpm_Init, tcti + 6);
+	else {
+		log_warnx("rot: tpm2: unknown TCTI \"%s\" (device:PATH or swtpm:path=SOCK)", tcti);
+		return MAYDAY_E_INVALID;
+	}
+	return err != MAYDAY_OK ? err : start(ctx);
+}
+
+enum mayday_err rot_tpm2_ctx_open_tcti(struct rot_tpm2_ctx *ctx, TSS2_TCTI_CONTEXT *tcti,
+				       const char *name)
+{
+	enum mayday_err err = set_name(ctx, name);
+
+	if (err != MAYDAY_OK)
+		return err;
+	ctx->tcti = tcti;
+	ctx->tcti_borrowed = 1;
+	return start(ctx);
+}
+
+void rot_tpm2_ctx_close(struct rot_tpm2_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	if (ctx->esys != NULL)
+		Esys_Finalize(&ctx->esys);
+	ctx->esys = NULL;
+	if (ctx->tcti != NULL && !ctx->tcti_borrowed) {
+		Tss2_Tcti_Finalize(ctx->tcti);
+		free(ctx->tcti);
+	}
+	ctx->tcti = NULL;
+}
+
+/* A format-one response code names a handle, session or parameter in its
+ * bits 6..11; the error itself is bits 0..5 with RC_FMT1. */
+static TSS2_RC tpm_base(TSS2_RC rc)
+{
+	if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER)
+		return rc;
+	return (rc & TPM2_RC_FMT1) != 0 ? rc & (TPM2_RC_FMT1 | 0x3f) : rc;
+}
+
+enum mayday_err rot_tpm2_err(const struct rot_tpm2_ctx *ctx, TSS2_RC rc, const char *what)
+{
+	TSS2_RC base = tpm_base(rc);
+
+	if ((rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER &&
+	    (base == TPM2_RC_HANDLE || base == TPM2_RC_NV_UNINITIALIZED)) {
+		log_warnx("rot: tpm2 (%s): %s: %s", ctx->tcti_name, what, Tss2_RC_Decode(rc));
+		return MAYDAY_E_NOTFOUND;
+	}
+	if (base == TPM2_RC_LOCKOUT)
+		log_warnx("rot: tpm2 (%s): %s: the TPM is in dictionary-attack lockout",
+			  ctx->tcti_name, what);
+	else
+		log_warnx("rot: tpm2 (%s): %s: %s (0x%x)", ctx->tcti_name, what,
+			  Tss2_RC_Decode(rc), (unsigned)rc);
+	return MAYDAY_E_IO;
+}
+
+enum mayday_err rot_tpm2_tr(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle, ESYS_TR *out)
+{
+	TSS2_RC rc = Esys_TR_FromTPMPublic(ctx->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
+					   ESYS_TR_NONE, out);
+
+	if (rc != TSS2_RC_SUCCESS) {
+		*out = ESYS_TR_NONE;
+		return rot_tpm2_err(ctx, rc, "handle");
+	}
+	return MAYDAY_OK;
+}
+
+void rot_tpm2_tr_close(struct rot_tpm2_ctx *ctx, ESYS_TR *tr)
+{
+	if (*tr != ESYS_TR_NONE)
+		(void)Esys_TR_Close(ctx->esys, tr);
+	*tr = ESYS_TR_NONE;
+}
+
+void rot_tpm2_flush(struct rot_tpm2_ctx *ctx, ESYS_TR *tr)
+{
+	if (*tr != ESYS_TR_NONE)
+		(void)Esys_FlushContext(ctx->esys, *tr);
+	*tr = ESYS_TR_NONE;
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The tpm2 RoT tests' fixture (rot_tpm2_testlib.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <openssl/ec.h>
+#include <tss2/tss2_tcti_swtpm.h>
+
+#include "rot_tpm2_testlib.h"
+
+const char tpm2_fx_creds[] = "-----BEGIN PRIVATE KEY-----\ntpm2 stand-in bundle\n"
+			     "-----END PRIVATE KEY-----\n";
+const size_t tpm2_fx_creds_len = sizeof(tpm2_fx_creds) - 1;
+
+static EVP_PKEY *gen(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+
+	assert_non_null(k);
+	return k;
+}
+
+int tpm2_fx_setup_bare(void **state)
+{
+	struct tpm2_fx *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	assert_int_equal(swtpm_fixture_init(&fx->tpm, "rot"), 0);
+	assert_int_equal(swtpm_fixture_start(&fx->tpm), 0);
+	snprintf(fx->flash_dir, sizeof(fx->flash_dir), "%s/flash", fx->tpm.dir);
+	assert_int_equal(mkdir(fx->flash_dir, 0700), 0);
+	assert_int_equal(hal_flash_open(&fx->f, fx->flash_dir, "host"), MAYDAY_OK);
+	fx->vendor = gen();
+	fx->hems = gen();
+	assert_int_equal(mayday_psk_generate(fx->psk, fx->kid), MAYDAY_OK);
+	*state = fx;
+	return 0;
+}
+
+int tpm2_fx_setup(void **state)
+{
+	tpm2_fx_setup_bare(state);
+	assert_int_equal(tpm2_fx_provision(*state, NULL), MAYDAY_OK);
+	return 0;
+}
+
+int tpm2_fx_teardown(void **state)
+{
+	struct tpm2_fx *fx = *state;
+
+	hal_flash_close(fx->f);
+	EVP_PKEY_free(fx->vendor);
+	EVP_PKEY_free(fx->hems);
+	EVP_PKEY_free(fx->distress_pub);
+	swtpm_fixture_destroy(&fx->tpm);
+	free(fx);
+	return 0;
+}
+
+enum mayday_err tpm2_fx_provision(struct tpm2_fx *fx, void *tcti_context)
+{
+	struct hal_rot_tpm2_provision_args a = {
+		.tcti = fx->tpm.tcti,
+		.device_id = TPM2_FX_DEVICE_ID,
+		.vendor_pub = fx->vendor,
+		.hems_pub = fx->hems,
+		.psk = fx->psk,
+		.psk_kid = fx->kid,
+		.psk_kid_len = sizeof(fx->kid),
+		.creds = (const uint8_t *)tpm2_fx_creds,
+		.creds_len = tpm2_fx_creds_len,
+		.flash = fx->f,
+		.tcti_context = tcti_context,
+	};
+	EVP_PKEY *pub = NULL;
+	enum mayday_err err = hal_rot_tpm2_provision(&a, &pub);
+
+	if (err == MAYDAY_OK) {
+		assert_non_null(pub);
+		EVP_PKEY_free(fx->distress_pub);
+		fx->distress_pub = pub;
+	} else {
+		assert_null(pub);
+	}
+	return err;
+}
+
+struct hal_rot *tpm2_fx_open(struct tpm2_fx *fx, enum hal_rot_role role)
+{
+	struct hal_rot *rot = NULL;
+
+	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, role), MAYDAY_OK);
+	return rot;
+}
+
+ESYS_CONTEXT *tpm2_fx_esys(struct tpm2_fx *fx)
+{
+	TSS2_TCTI_CONTEXT *tcti;
+	ESYS_CONTEXT *esys = NULL;
+	size_t size = 0;
+	const char *conf = fx->tpm.tcti + strlen("swtpm:");
+
+	assert_int_equal(Tss2_Tcti_Swtpm_Init(NULL, &size, conf), TSS2_RC_SUCCESS);
+	tcti = calloc(1, size);
+	assert_non_null(tcti);
+	assert_int_equal(Tss2_Tcti_Swtpm_Init(tcti, &size, conf), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_Initialize(&esys, tcti, NULL), TSS2_RC_SUCCESS);
+	return esys;
+}
+
+void tpm2_fx_esys_close(ESYS_CONTEXT *esys)
+{
+	TSS2_TCTI_CONTEXT *tcti = NULL;
+
+	assert_int_equal(Esys_GetTcti(esys, &tcti), TSS2_RC_SUCCESS);
+	Esys_Finalize(&esys);
+	Tss2_Tcti_Finalize(tcti);
+	free(tcti);
+}
+
+static unsigned count_handles(ESYS_CONTEXT *esys, TPM2_HANDLE first)
+{
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more = 0;
+	unsigned n;
+
+	assert_int_equal(Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					    TPM2_CAP_HANDLES, first, 64, &more, &cap),
+			 TSS2_RC_SUCCESS);
+	/* the TPM lists handles of the type `first` names only */
+	n = cap->data.handles.count;
+	Esys_Free(cap);
+	return n;
+}
+
+unsigned tpm2_fx_loaded(struct tpm2_fx *fx)
+{
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+	/* loaded sessions: HMAC and policy ones alike */
+	unsigned n = count_handles(esys, TPM2_TRANSIENT_FIRST) +
+		     count_handles(esys, TPM2_LOADED_SESSION_FIRST);
+
+	tpm2_fx_esys_close(esys);
+	return n;
+}
+
+void tpm2_fx_evict(struct tpm2_fx *fx, TPM2_HANDLE handle)
+{
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+	ESYS_TR tr = ESYS_TR_NONE, out = ESYS_TR_NONE;
+
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
+					       ESYS_TR_NONE, &tr),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_EvictControl(esys, ESYS_TR_RH_OWNER, tr, ESYS_TR_PASSWORD,
+					   ESYS_TR_NONE, ESYS_TR_NONE, handle, &out),
+			 TSS2_RC_SUCCESS);
+	tpm2_fx_esys_close(esys);
+}

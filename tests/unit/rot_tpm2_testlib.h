@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared by the tpm2 RoT backend's tests: a swtpm of the test's own
+ * (swtpm_fixture.h), a flash directory for the sealed blob, the keys, and
+ * the test's own ESAPI connection to look at or damage the TPM. swtpm
+ * serves one connection at a time: a test closes its RoT before it uses
+ * tpm2_fx_esys.
+ */
+#ifndef MAYDAY_TEST_ROT_TPM2_TESTLIB_H
+#define MAYDAY_TEST_ROT_TPM2_TESTLIB_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+#include <tss2/tss2_esys.h>
+
+#include "flash.h"
+#include "mayday/psk.h"
+#include "rot.h"
+#include "swtpm_fixture.h"
+
+#define TPM2_FX_DEVICE_ID "hnb-tpm2-1"
+
+extern const char tpm2_fx_creds[];
+extern const size_t tpm2_fx_creds_len;
+
+struct tpm2_fx {
+	struct swtpm_fixture tpm;
+	char flash_dir[PATH_MAX];
+	struct hal_flash *f;
+	EVP_PKEY *vendor, *hems;
+	EVP_PKEY *distress_pub; /* from the last tpm2_fx_provision */
+	uint8_t psk[MAYDAY_PSK_LEN];
+	uint8_t kid[MAYDAY_PSK_KID_GEN];
+};
+
+/* cmocka setups: a started swtpm, not provisioned / provisioned with the
+ * PSK and the credentials. */
+int tpm2_fx_setup_bare(void **state);
+int tpm2_fx_setup(void **state);
+int tpm2_fx_teardown(void **state);
+
+/* hal_rot_tpm2_provision with the fixture's items (PSK, creds); returns
+ * its result, *distress_pub replaced on success. tcti_context optional. */
+enum mayday_err tpm2_fx_provision(struct tpm2_fx *fx, void *tcti_context);
+struct hal_rot *tpm2_fx_open(struct tpm2_fx *fx, enum hal_rot_role role);
+
+/* The test's own ESAPI connection (tpm2_fx_esys_close ends it). */
+ESYS_CONTEXT *tpm2_fx_esys(struct tpm2_fx *fx);
+void tpm2_fx_esys_close(ESYS_CONTEXT *esys);
+/* Loaded transient objects plus loaded sessions: 0 after any RoT call. */
+unsigned tpm2_fx_loaded(struct tpm2_fx *fx);
+/* Removes the persistent object `handle` (damage for the roles' tests). */
+void tpm2_fx_evict(struct tpm2_fx *fx, TPM2_HANDLE handle);
+
+#endif

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The tpm2 RoT backend on swtpm (device/hal/rot_tpm2*.c; docs/rot.md
+ * "TPM 2.0 backend"), one swtpm and state directory per test:
+ *  - every hal_rot operation, with no transient object or session left
+ *    loaded in the TPM after any of them;
+ *  - the PSK keys derived in the TPM equal the file backend's with the
+ *    same PSK and kid, byte for byte;
+ *  - the device ID's NV index refuses a second write (write-locked);
+ *  - roles: the DCF role never opens the seal object, the normal role
+ *    never the distress key;
+ *  - the credentials unseal only after the verified extend, never after
+ *    `failed` or `released`, and not after a reboot without the extend;
+ *  - a TPM that is not there fails open with MAYDAY_E_IO;
+ *  - hal_rot_self_test passes, and the signing rate through hal_rot_signer
+ *    is logged (the figure; nothing asserted on time).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+
+#include "mayday/cose.h"
+#include "mayday/evidence.h"
+#include "rot_tpm2_testlib.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void operations(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	char id[MAYDAY_DEVICE_ID_MAX + 1];
+	EVP_PKEY *k = NULL;
+	uint64_t v = 99;
+
+	assert_int_equal(hal_rot_device_id(rot, id), MAYDAY_OK);
+	assert_string_equal(id, TPM2_FX_DEVICE_ID);
+	assert_int_equal(hal_rot_distress_public(rot, &k), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(k, fx->distress_pub), 1);
+	EVP_PKEY_free(k);
+	assert_int_equal(hal_rot_anchor(rot, HAL_ROT_ANCHOR_VENDOR, &k), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(k, fx->vendor), 1);
+	EVP_PKEY_free(k);
+	assert_int_equal(hal_rot_anchor(rot, HAL_ROT_ANCHOR_HEMS, &k), MAYDAY_OK);
+	assert_int_equal(EVP_PKEY_eq(k, fx->hems), 1);
+	EVP_PKEY_free(k);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	/* no TLS key without OpenSSL's tpm2 provider: the DCF's TLS method
+	 * fails that attempt and falls back */
+	assert_int_equal(hal_rot_tls_key(rot, &k), MAYDAY_E_UNSUPPORTED);
+	assert_null(k);
+
+	for (unsigned c = 0; c < HAL_ROT_COUNTER__COUNT; c++) {
+		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+		assert_int_equal(v, 0);
+		assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
+		assert_int_equal(v, 1);
+		assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK);
+		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+		assert_int_equal(v, 7);
+		assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK); /* no-op */
+		assert_int_equal(hal_rot_counter_advance(rot, c, 6), MAYDAY_E_ROLLBACK);
+		assert_int_equal(hal_rot_counter_advance(rot, c, 7 + HAL_ROT_TPM2_JUMP_MAX + 1),
+				 MAYDAY_E_TOOBIG);
+		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+		assert_int_equal(v, 7); /* neither moved it */
+		assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
+		assert_int_equal(v, 8);
+	}
+	/* the DCF role neither extends nor unseals */
+	{
+		uint8_t ev[HAL_ROT_REG_LEN] = { 0 }, out[64];
+		size_t len;
+
+		assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_E_DENIED);
+		assert_int_equal(hal_rot_unseal_creds(rot, out, sizeof(out), &len),
+				 MAYDAY_E_DENIED);
+	}
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+	/* the counters are the TPM's: they survive a reboot */
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
+	assert_int_equal(v, 8);
+	hal_rot_close(rot);
+}
+
+/* The figure: ES256 signatures per second through hal_rot_signer (COSE's
+ * callback, so SHA-256 in software and ECDSA in swtpm). */
+static void sign_rate(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	struct mayday_signer signer;
+	uint8_t tbs[128], sig[MAYDAY_ES256_SIG_LEN];
+	unsigned n = 0;
+	double t0, t;
+
+	assert_int_equal(hal_rot_signer(rot, &signer), MAYDAY_OK);
+	assert_memory_equal(signer.kid, TPM2_FX_DEVICE_ID, strlen(TPM2_FX_DEVICE_ID));
+	memset(tbs, 0x5a, sizeof(tbs));
+	t0 = now_s();
+	do {
+		tbs[0] = (uint8_t)n;
+		assert_int_equal(signer.sign(signer.ctx, tbs, sizeof(tbs), sig), MAYDAY_OK);
+		n++;
+	} while ((t = now_s() - t0) < 2.0 || n < 20);
+	printf("tpm2 (swtpm): %u signatures through hal_rot_signer in %.2f s = %.1f sig/s "
+	       "(%.2f ms each)\n", n, t, n / t, t * 1e3 / n);
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+}
+
+/* The file backend provisioned with the same PSK and kid derives the same keys. */
+static void psk_equals_file(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF), *frot = NULL;
+	struct mayday_psk_keys a, b, sw;
+	EVP_PKEY *dummy = EVP_EC_gen("P-256");
+
+	assert_int_equal(hal_rot_psk_keys(rot, &a), MAYDAY_OK);
+	hal_rot_close(rot);
+	assert_int_equal(hal_rot_file_provision(fx->f, TPM2_FX_DEVICE_ID, dummy, fx->vendor,
+						fx->hems), MAYDAY_OK);
+	assert_int_equal(hal_rot_file_provision_psk(fx->f, fx->psk, fx->kid, sizeof(fx->kid)),
+			 MAYDAY_OK);
+	assert_int_equal(hal_rot_open(&frot, "file", fx->f), MAYDAY_OK);
+	assert_int_equal(hal_rot_psk_keys(frot, &b), MAYDAY_OK);
+	hal_rot_close(frot);
+	assert_int_equal(mayday_psk_derive(fx->psk, sizeof(fx->psk), fx->kid, sizeof(fx->kid),
+					   &sw), MAYDAY_OK);
+	assert_memory_equal(a.request_key, b.request_key, sizeof(a.request_key));
+	assert_memory_equal(a.request_iv, b.request_iv, sizeof(a.request_iv));
+	assert_memory_equal(a.response_key, b.response_key, sizeof(a.response_key));
+	assert_int_equal(a.kid_len, b.kid_len);
+	assert_memory_equal(a.kid, b.kid, a.kid_len);
+	assert_memory_equal(a.request_key, sw.request_key, sizeof(a.request_key));
+	/* and the three values differ from one another */
+	assert_memory_not_equal(a.request_key, a.response_key, sizeof(a.request_key));
+	mayday_psk_keys_wipe(&a);
+	mayday_psk_keys_wipe(&b);
+	mayday_psk_keys_wipe(&sw);
+	EVP_PKEY_free(dummy);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+}
+
+/* Provisioned without a PSK: hal_rot_psk_keys says MAYDAY_E_NOTFOUND. */
+static void psk_absent(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot_tpm2_provision_args a = {
+		.tcti = fx->tpm.tcti,
+		.device_id = TPM2_FX_DEVICE_ID,
+		.vendor_pub = fx->vendor,
+		.hems_pub = fx->hems,
+	};
+	EVP_PKEY *pub = NULL;
+	struct hal_rot *rot;
+	struct mayday_psk_keys k;
+	uint8_t out[64];
+	size_t len;
+
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_OK);
+	EVP_PKEY_free(pub);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	assert_int_equal(hal_rot_psk_keys(rot, &k), MAYDAY_E_NOTFOUND);
+	assert_int_equal(hal_rot_unseal_creds(rot, out, sizeof(out), &len), MAYDAY_E_NOTFOUND);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+}
+
+static void nv_device_id_locked(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+	ESYS_TR nv = ESYS_TR_NONE;
+	TPM2B_MAX_NV_BUFFER data = { .size = 4, .buffer = "evil" };
+	TSS2_RC rc;
+
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, 0x01500001, ESYS_TR_NONE, ESYS_TR_NONE,
+					       ESYS_TR_NONE, &nv),
+			 TSS2_RC_SUCCESS);
+	rc = Esys_NV_Write(esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			   ESYS_TR_NONE, &data, 0);
+	assert_int_equal(rc & 0xfff, TPM2_RC_NV_LOCKED);
+	tpm2_fx_esys_close(esys);
+	/* the ID is still the provisioned one */
+	{
+		struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+		char id[MAYDAY_DEVICE_ID_MAX + 1];
+
+		assert_int_equal(hal_rot_device_id(rot, id), MAYDAY_OK);
+		assert_string_equal(id, TPM2_FX_DEVICE_ID);
+		hal_rot_close(rot);
+	}
+}
+
+static void extend(struct hal_rot *rot, const uint8_t ev[HAL_ROT_REG_LEN])
+{
+	assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_OK);
+}
+
+static enum mayday_err unseal(struct hal_rot *rot)
+{
+	static uint8_t out[HAL_ROT_CREDS_MAX];
+	size_t len = 0;
+	enum mayday_err rc = hal_rot_unseal_creds(rot, out, sizeof(out), &len);
+
+	if (rc == MAYDAY_OK) {
+		assert_int_equal(len, tpm2_fx_creds_len);
+		assert_memory_equal(out, tpm2_fx_creds, len);
+		OPENSSL_cleanse(out, len);
+	}
+	return rc;
+}
+
+static void seal_policy(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	uint8_t verified[HAL_ROT_REG_LEN], failed[HAL_ROT_REG_LEN], released[HAL_ROT_REG_LEN];
+	struct hal_rot *rot;
+
+	assert_int_equal(hal_rot_event_verified(fx->vendor, verified), MAYDAY_OK);
+	hal_rot_event_failed(MAYDAY_REASON_COMPONENT_MISMATCH, failed);
+	hal_rot_event_released(released);
+
+	/* nothing extended yet: the TPM refuses */
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	assert_int_equal(unseal(rot), MAYDAY_E_SIGNATURE);
+	extend(rot, verified);
+	assert_int_equal(unseal(rot), MAYDAY_OK);
+	assert_int_equal(unseal(rot), MAYDAY_OK); /* until released */
+	extend(rot, released);
+	assert_int_equal(unseal(rot), MAYDAY_E_SIGNATURE);
+	extend(rot, verified); /* a second verification does not bring it back */
+	assert_int_equal(unseal(rot), MAYDAY_E_SIGNATURE);
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+
+	/* a reboot: the PCR is zero again, nothing unseals without the extend */
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	assert_int_equal(unseal(rot), MAYDAY_E_SIGNATURE);
+	extend(rot, failed);
+	assert_int_equal(unseal(rot), MAYDAY_E_SIGNATURE);
+	extend(rot, verified); /* after `failed` nothing helps */
+	assert_int_equal(unseal(rot), MAYDAY_E_SIGNATURE);
+	hal_rot_close(rot);
+
+	/* a TrE that reopens the RoT in the same boot does not reset the PCR */
+	assert_int_equal(swtpm_fixture_restart_unclean(&fx->tpm), 0);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	extend(rot, verified);
+	hal_rot_close(rot);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	assert_int_equal(unseal(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+}
+
+/* The DCF role never opens the seal object: it opens and signs without it,
+ * the TRE role does not open. */
+static void role_dcf_no_seal(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot *rot = NULL;
+
+	tpm2_fx_evict(fx, 0x81010003);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+	rot = NULL;
+	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_TRE),
+			 MAYDAY_E_NOTFOUND);
+	assert_null(rot);
+}
+
+/* The normal role never opens the distress key (nor the PRK): it opens
+ * without them, the DCF role does not; and its distress calls are denied. */
+static void role_normal_no_distress(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	struct mayday_signer signer;
+	struct mayday_psk_keys k;
+	EVP_PKEY *key = NULL;
+	uint64_t v;
+
+	assert_int_equal(hal_rot_signer(rot, &signer), MAYDAY_E_DENIED);
+	assert_int_equal(hal_rot_psk_keys(rot, &k), MAYDAY_E_DENIED);
+	assert_int_equal(hal_rot_distress_public(rot, &key), MAYDAY_E_DENIED);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_E_DENIED);
+	hal_rot_close(rot);
+	tpm2_fx_evict(fx, 0x81010001);
+	tpm2_fx_evict(fx, 0x81010002);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
+	hal_rot_close(rot);
+	rot = NULL;
+	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_DCF),
+			 MAYDAY_E_NOTFOUND);
+	assert_null(rot);
+}
+
+/* No TPM at the socket: open says MAYDAY_E_IO (and logs the TCTI). */
+static void tpm_absent(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot *rot = NULL;
+
+	assert_int_equal(swtpm_fixture_power_cut(&fx->tpm), 0);
+	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_TRE),
+			 MAYDAY_E_IO);
+	assert_null(rot);
+	assert_int_equal(hal_rot_open(&rot, "tpm2:device:/nonexistent/tpmrm0", fx->f),
+			 MAYDAY_E_IO);
+	assert_int_equal(hal_rot_open(&rot, "tpm2:bogus:x", fx->f), MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_open(&rot, "tpm2", fx->f), MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_open(&rot, "file:x", fx->f), MAYDAY_E_INVALID);
+	assert_int_equal(swtpm_fixture_start(&fx->tpm), 0);
+}
+
+/* A TPM never provisioned: MAYDAY_E_NOTFOUND, not a crash or a half RoT. */
+static void not_provisioned(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot *rot = NULL;
+
+	assert_int_equal(hal_rot_open(&rot, fx->tpm.spec, fx->f), MAYDAY_E_NOTFOUND);
+	assert_null(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(operations, tpm2_fx_setup, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(sign_rate, tpm2_fx_setup, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(psk_equals_file, tpm2_fx_setup, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(psk_absent, tpm2_fx_setup_bare, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(nv_device_id_locked, tpm2_fx_setup,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(seal_policy, tpm2_fx_setup, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(role_dcf_no_seal, tpm2_fx_setup, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(role_normal_no_distress, tpm2_fx_setup,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(tpm_absent, tpm2_fx_setup, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(not_provisioned, tpm2_fx_setup_bare,
+						tpm2_fx_teardown),
+	};
+
+	swtpm_fixture_require();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
