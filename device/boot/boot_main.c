@@ -58,7 +58,8 @@ static void usage(FILE *out)
 		"function, or halt.\n"
 		"  --device DIR   the device (its flash directory)\n"
 		"  --flash SPEC   flash backend (default: $MAYDAY_FLASH or \"host\")\n"
-		"  --rot SPEC     RoT backend (default: $MAYDAY_ROT or \"file\"); passed on to the DCF\n"
+		"  --rot SPEC     RoT backend (default: $MAYDAY_ROT or \"file\"), passed on\n"
+		"                 to the program it starts\n"
 		"  --tre DIR      the TrE's mayday-rot-agent, its loader and libraries, for a\n"
 		"                 backend this program does not link (default: DEVICE/tre)\n"
 		"  --dry-run      print the decision as one line and exit 0; write nothing\n"
@@ -212,9 +213,8 @@ static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_de
 		      struct hal_rot *rot)
 {
 	char fd_arg[16];
-	const char *args[] = { "--device", o->device, "--slot", boot_state_slot_name(d->slot),
-			       "--creds-fd", fd_arg, o->flash_spec ? "--flash" : NULL,
-			       o->flash_spec, NULL };
+	const char *args[11] = { "--device", o->device, "--slot", boot_state_slot_name(d->slot) };
+	size_t n = 4;
 	struct mayday_component_evidence ev;
 	enum mayday_err rc;
 	int creds = -1;
@@ -224,13 +224,20 @@ static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_de
 	if (rc != MAYDAY_OK)
 		log_info("normal code starts without device credentials: %s",
 			 mayday_strerror(rc));
-	if (creds < 0) {
-		args[4] = args[6]; /* drop --creds-fd */
-		args[5] = args[7];
-		args[6] = NULL;
-	} else {
+	if (creds >= 0) {
 		snprintf(fd_arg, sizeof fd_arg, "%d", creds);
+		args[n++] = "--creds-fd";
+		args[n++] = fd_arg;
 	}
+	if (o->flash_spec) {
+		args[n++] = "--flash";
+		args[n++] = o->flash_spec;
+	}
+	if (o->rot_spec) {
+		args[n++] = "--rot";
+		args[n++] = o->rot_spec;
+	}
+	args[n] = NULL;
 	rc = start(f, o, boot_state_slot_part(d->slot), &d->normal_entry, args, &ev);
 	/* Not started: the DCF must not inherit them. */
 	if (creds >= 0)
