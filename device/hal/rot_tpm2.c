@@ -9,7 +9,9 @@
  *   DCF, TRE     the distress key, whose public area must be the one the
  *                layout record holds (the key the H(e)MS enrolled), and the
  *                PSK's PRK when the layout says there is one
- *   TRE          the seal object when the layout says there is one
+ *   TRE          the seal object when the layout says there is one, whose
+ *                policy must be PolicyPCR on the verified value of this
+ *                RoT's vendor anchor
  * So the normal role never opens the distress key or the PRK, and the DCF
  * role never opens the seal object; the TPM itself enforces that the seal
  * secret leaves only under the PCR policy of a verified start-up.
@@ -138,7 +140,7 @@ static enum mayday_err load_distress(struct rot_tpm2 *st)
 {
 	EVP_PKEY *recorded = NULL;
 	enum mayday_err err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_DISTRESS,
-						ROT_TPM2_KIND_DISTRESS, &st->distress,
+						ROT_TPM2_KIND_DISTRESS, NULL, &st->distress,
 						&st->key_pub);
 
 	if (err == MAYDAY_OK)
@@ -149,6 +151,22 @@ static enum mayday_err load_distress(struct rot_tpm2 *st)
 		err = MAYDAY_E_KEY;
 	}
 	EVP_PKEY_free(recorded);
+	return err;
+}
+
+/* The seal object, whose policy must be PolicyPCR on this device's
+ * verified value: bound to the vendor anchor the RoT holds, so an object
+ * with any other policy (one someone else could satisfy) is refused. */
+static enum mayday_err load_seal(struct rot_tpm2 *st)
+{
+	uint8_t value[HAL_ROT_REG_LEN], policy[32];
+	enum mayday_err err = hal_rot_policy_verified(st->anchor[HAL_ROT_ANCHOR_VENDOR], value);
+
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_policy_pcr(&st->ctx, st->layout.pcr, value, policy);
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_SEAL, ROT_TPM2_KIND_SEAL, policy,
+					&st->seal, NULL);
 	return err;
 }
 
@@ -177,10 +195,10 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 	if (err == MAYDAY_OK && distress)
 		err = load_distress(st);
 	if (err == MAYDAY_OK && distress && (st->layout.flags & ROT_TPM2_FLAG_PSK))
-		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, &st->prk, NULL);
-	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE && (st->layout.flags & ROT_TPM2_FLAG_SEAL))
-		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_SEAL, ROT_TPM2_KIND_SEAL, &st->seal,
+		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, NULL, &st->prk,
 					NULL);
+	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE && (st->layout.flags & ROT_TPM2_FLAG_SEAL))
+		err = load_seal(st);
 	if (err != MAYDAY_OK) {
 		tpm2_close(st);
 		return err;

@@ -24,6 +24,7 @@
 #ifndef MAYDAY_HAL_ROT_TPM2_H
 #define MAYDAY_HAL_ROT_TPM2_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
@@ -109,11 +110,17 @@ enum rot_tpm2_kind {
 void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out);
 /* Opens the persistent object `handle` and checks that its public area is
  * of `kind` with exactly the template's attributes, name algorithm and
- * scheme (MAYDAY_E_MALFORMED otherwise; MAYDAY_E_NOTFOUND if absent). For
+ * scheme, and, with `policy` (32 bytes), that authPolicy is that
+ * (MAYDAY_E_MALFORMED otherwise; MAYDAY_E_NOTFOUND if absent). For
  * DISTRESS, *pub (optional, the caller's) is its public key. */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_key_open(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
-						   enum rot_tpm2_kind kind, ESYS_TR *tr,
+						   enum rot_tpm2_kind kind,
+						   const uint8_t *policy, ESYS_TR *tr,
 						   EVP_PKEY **pub);
+/* Whether the TPM has the persistent object or NV index `handle`, asked
+ * with TPM2_GetCapability (no error logged for an absent one). */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_exists(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
+						 bool *yes);
 /* The EVP_PKEY of an ECC P-256 public area (the caller's); MAYDAY_E_KEY. */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **out);
 /* SubjectPublicKeyInfo DER of a P-256 key, and back (a P-256 key passing

@@ -170,3 +170,19 @@ void rot_tpm2_flush(struct rot_tpm2_ctx *ctx, ESYS_TR *tr)
 		(void)Esys_FlushContext(ctx->esys, *tr);
 	*tr = ESYS_TR_NONE;
 }
+
+enum mayday_err rot_tpm2_exists(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle, bool *yes)
+{
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more = 0;
+	TSS2_RC rc = Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					TPM2_CAP_HANDLES, handle, 1, &more, &cap);
+
+	if (rc != TSS2_RC_SUCCESS)
+		return rot_tpm2_err(ctx, rc, "TPM2_GetCapability");
+	/* the TPM lists handles from `handle` on: the first is it, or a later one */
+	*yes = cap->capability == TPM2_CAP_HANDLES && cap->data.handles.count >= 1 &&
+	       cap->data.handles.handle[0] == handle;
+	Esys_Free(cap);
+	return MAYDAY_OK;
+}

@@ -96,7 +96,8 @@ static bool matches(enum rot_tpm2_kind kind, const TPMT_PUBLIC *got)
 }
 
 enum mayday_err rot_tpm2_key_open(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
-				  enum rot_tpm2_kind kind, ESYS_TR *tr, EVP_PKEY **pub)
+				  enum rot_tpm2_kind kind, const uint8_t *policy, ESYS_TR *tr,
+				  EVP_PKEY **pub)
 {
 	TPM2B_PUBLIC *area = NULL;
 	enum mayday_err err = rot_tpm2_tr(ctx, handle, tr);
@@ -108,9 +109,11 @@ enum mayday_err rot_tpm2_key_open(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
 			     NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		err = rot_tpm2_err(ctx, rc, "TPM2_ReadPublic");
-	} else if (!matches(kind, &area->publicArea)) {
+	} else if (!matches(kind, &area->publicArea) ||
+		   (policy != NULL && (area->publicArea.authPolicy.size != 32 ||
+				       memcmp(area->publicArea.authPolicy.buffer, policy, 32) != 0))) {
 		log_warnx("rot: tpm2 (%s): the object at 0x%08x is not of this layout "
-			  "(type or attributes); provision the device again",
+			  "(type, attributes or policy); provision the device again",
 			  ctx->tcti_name, (unsigned)handle);
 		err = MAYDAY_E_MALFORMED;
 	} else if (pub != NULL) {

@@ -144,16 +144,15 @@ enum mayday_err rot_tpm2_nv_write_once(struct rot_tpm2_ctx *ctx, TPM2_HANDLE ind
 enum mayday_err rot_tpm2_nv_undefine(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index)
 {
 	ESYS_TR nv = ESYS_TR_NONE;
-	TSS2_RC rc = Esys_TR_FromTPMPublic(ctx->esys, index, ESYS_TR_NONE, ESYS_TR_NONE,
-					   ESYS_TR_NONE, &nv);
+	bool there = false;
+	enum mayday_err err = rot_tpm2_exists(ctx, index, &there);
+	TSS2_RC rc;
 
-	if (rc != TSS2_RC_SUCCESS) {
-		/* none there is what we want; anything else is an error */
-		if ((rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER &&
-		    (rc & (TPM2_RC_FMT1 | 0x3f)) == TPM2_RC_HANDLE)
-			return MAYDAY_OK;
-		return rot_tpm2_err(ctx, rc, "handle");
-	}
+	if (err != MAYDAY_OK || !there)
+		return err; /* none there is what we want */
+	err = rot_tpm2_tr(ctx, index, &nv);
+	if (err != MAYDAY_OK)
+		return err;
 	rc = Esys_NV_UndefineSpace(ctx->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD,
 				   ESYS_TR_NONE, ESYS_TR_NONE);
 	if (rc != TSS2_RC_SUCCESS) {

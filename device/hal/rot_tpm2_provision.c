@@ -43,15 +43,15 @@ static const TPM2_HANDLE objects_all[] = {
 static enum mayday_err evict(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle)
 {
 	ESYS_TR tr = ESYS_TR_NONE, out = ESYS_TR_NONE;
-	TSS2_RC rc = Esys_TR_FromTPMPublic(ctx->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
-					   ESYS_TR_NONE, &tr);
+	bool there = false;
+	enum mayday_err err = rot_tpm2_exists(ctx, handle, &there);
+	TSS2_RC rc;
 
-	if (rc != TSS2_RC_SUCCESS) {
-		if ((rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER &&
-		    (rc & (TPM2_RC_FMT1 | 0x3f)) == TPM2_RC_HANDLE)
-			return MAYDAY_OK;
-		return rot_tpm2_err(ctx, rc, "handle");
-	}
+	if (err != MAYDAY_OK || !there)
+		return err;
+	err = rot_tpm2_tr(ctx, handle, &tr);
+	if (err != MAYDAY_OK)
+		return err;
 	rc = Esys_EvictControl(ctx->esys, ESYS_TR_RH_OWNER, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 			       ESYS_TR_NONE, handle, &out);
 	if (rc != TSS2_RC_SUCCESS) {

@@ -36,6 +36,9 @@ mayday_fuzz_target(fuzz_hal_rot_device_id ${CMAKE_SOURCE_DIR}/device/hal/rot_dev
 target_link_libraries(fuzz_hal_rot_device_id PRIVATE mayday_hal mayday)
 mayday_fuzz_target(fuzz_hal_rot_keys ${CMAKE_SOURCE_DIR}/device/hal/rot_keys.c)
 target_link_libraries(fuzz_hal_rot_keys PRIVATE mayday_hal mayday)
+# The tpm2 backend's layout record, as read from the TPM's NV index.
+mayday_fuzz_target(fuzz_hal_rot_tpm2_layout ${CMAKE_SOURCE_DIR}/device/hal/rot_tpm2_layout.c)
+target_link_libraries(fuzz_hal_rot_tpm2_layout PRIVATE mayday_hal mayday)
 mayday_fuzz_target(fuzz_hal_flash_fault_spec ${CMAKE_SOURCE_DIR}/device/hal/flash_fault_spec.c)
 target_link_libraries(fuzz_hal_flash_fault_spec PRIVATE mayday_hal mayday)
 # The remediation command persisted in the state partition (device/cpe/).

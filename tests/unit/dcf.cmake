@@ -77,3 +77,16 @@ target_link_libraries(test_normal_report PRIVATE mayday_normal_core mayday_dcf_c
                       PkgConfig::CMOCKA Threads::Threads OpenSSL::SSL)
 add_test(NAME test_normal_report COMMAND test_normal_report)
 set_tests_properties(test_normal_report PROPERTIES LABELS unit TIMEOUT 120)
+
+# The DCF on the tpm2 RoT backend (swtpm; rot_tpm2_testlib from hal.cmake):
+# the tls method fails cleanly without a TPM TLS key and the DCF falls back.
+if(MAYDAY_HAVE_TPM2)
+  add_executable(test_dcf_tpm2 ${CMAKE_CURRENT_LIST_DIR}/test_dcf_tpm2.c)
+  target_compile_definitions(test_dcf_tpm2 PRIVATE _GNU_SOURCE)
+  target_link_libraries(test_dcf_tpm2 PRIVATE mayday_dcf_core rot_tpm2_testlib
+                        PkgConfig::CMOCKA Threads::Threads)
+  mayday_link_rot_tpm2(test_dcf_tpm2)
+  add_test(NAME test_dcf_tpm2 COMMAND test_dcf_tpm2)
+  set_tests_properties(test_dcf_tpm2 PROPERTIES LABELS "unit;tpm" SKIP_RETURN_CODE 77
+                       TIMEOUT 120)
+endif()

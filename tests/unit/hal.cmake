@@ -20,6 +20,9 @@ mayday_hal_unit_test(test_rot_psk)
 # Roles and the sealed device credentials (docs/rot.md).
 mayday_hal_unit_test(test_rot_roles)
 
+# The tpm2 backend's layout record codec (no TPM needed; in mayday_hal).
+mayday_hal_unit_test(test_rot_tpm2_layout)
+
 # The RoT agent protocol (device/hal/rot_wire.c), the agent's answers
 # (device/rotagent/agent_serve.c) and the remote backend's deadlines.
 mayday_hal_unit_test(test_rot_wire)
@@ -69,4 +72,11 @@ if(MAYDAY_HAVE_TPM2)
   # power cuts: during provisioning (at every TPM command), between counter
   # increments; counter bases; no DA lockout after unclean power cuts
   mayday_tpm2_unit_test(test_rot_tpm2_power)
+  # test_rot_tpm2 again through mayday-rot-agent (as the static TrE and DCF
+  # reach the TPM)
+  mayday_hal_unit_test_via_agent(test_rot_tpm2)
+  target_link_libraries(test_rot_tpm2_agent PRIVATE rot_tpm2_testlib swtpm_fixture)
+  mayday_link_rot_tpm2(test_rot_tpm2_agent) # its fixture provisions the TPM in-process
+  set_tests_properties(test_rot_tpm2_agent PROPERTIES LABELS "unit;tpm" SKIP_RETURN_CODE 77
+                       TIMEOUT 300)
 endif()

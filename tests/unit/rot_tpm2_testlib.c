@@ -143,9 +143,10 @@ static unsigned count_handles(ESYS_CONTEXT *esys, TPM2_HANDLE first)
 unsigned tpm2_fx_loaded(struct tpm2_fx *fx)
 {
 	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
-	/* loaded sessions: HMAC and policy ones alike */
-	unsigned n = count_handles(esys, TPM2_TRANSIENT_FIRST) +
-		     count_handles(esys, TPM2_LOADED_SESSION_FIRST);
+	/* transients, then loaded sessions (HMAC and policy ones alike); the
+	 * values, not tss2's TPM2_TRANSIENT_FIRST, whose expansion shifts an
+	 * int into its sign bit (UBSan) */
+	unsigned n = count_handles(esys, 0x80000000u) + count_handles(esys, 0x02000000u);
 
 	tpm2_fx_esys_close(esys);
 	return n;
