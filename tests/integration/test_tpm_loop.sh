@@ -142,7 +142,7 @@ grep -q 'device credentials handed over' "$work/boot.log" &&
   fail "credentials handed over in a start-up that failed"
 # The TPM, not the code, refuses: the seal object's PolicyPCR with the PCR
 # this start-up left.
-pcr=$(tpm2_pcrread -T "$SWTPM_TCTI" sha256:15 | awk '/15 *:/ { print $3 }')
+pcr=$(tpm2_pcrread -T "$SWTPM_TCTI" sha256:15 | awk '/^ *15 *:/ { print $NF }')
 [ -n "$pcr" ] && [ "$pcr" != "0x0000000000000000000000000000000000000000000000000000000000000000" ] ||
   fail "PCR 15 not extended by the failed start-up ($pcr)"
 if tpm2_unseal -T "$SWTPM_TCTI" -c 0x81010003 -p pcr:sha256:15 >/dev/null 2>"$work/unseal.err"; then
