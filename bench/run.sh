@@ -32,6 +32,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$here/fleet.sh" "$build"
 "$here/api_reads.sh" "$build"
 "$here/key_load.sh" "$build"
+"$here/tpm.sh" "$build"
 "$here/ack_batch.sh" "$build"
 "$here/storm.sh" "$build"
 # The same storm against two maydayd nodes on one (throwaway) PostgreSQL.
