@@ -141,9 +141,11 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_ro
  * DCF partition's dcf-cert.pem certifies this key). Caller owns *out
  * (EVP_PKEY_free). This is a handle, not a copy of the key bytes: the file
  * backend hands a reference to the key it already holds in memory (wiped
- * when the last reference is freed); a TPM backend would hand a key object of
- * OpenSSL's tpm2 provider, so the TLS handshake signature is made inside the
- * TPM and the key never leaves it. Callers give it only to OpenSSL.
+ * when the last reference is freed); the tpm2 backend, and the remote one
+ * (mayday-rot-agent), hand a key whose ECDSA is a callback into the TPM or
+ * the agent (rot_pkey.h), so the TLS handshake signature is made inside the
+ * TPM and the key never leaves it; such a handle is valid while `rot` is
+ * open. Callers give it only to OpenSSL.
  * MAYDAY_E_UNSUPPORTED from a backend that offers no TLS key. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out);
 

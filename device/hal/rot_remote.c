@@ -25,6 +25,7 @@
 #include "mayday/psk.h"
 #include "rot_agent.h"
 #include "rot_backend.h"
+#include "rot_pkey.h"
 #include "rot_wire.h"
 #include "hal_spawn.h"
 
@@ -296,9 +297,35 @@ enum mayday_err rot_remote_connect(int fd, pid_t pid, enum hal_rot_role role, vo
 	return MAYDAY_OK;
 }
 
-/* No TLS key: the handshake would need the agent to sign through an
- * OpenSSL key object in this process (a provider); the DCF's tls method
- * fails its attempt and the next method is tried (docs/rot.md). */
+static enum mayday_err remote_sign_digest(void *ctx, const uint8_t digest[32],
+					  uint8_t sig[MAYDAY_ES256_SIG_LEN])
+{
+	struct rot_wire_msg req = { .op = ROT_WIRE_SIGN_DIGEST, .data = digest, .len = 32 };
+	struct rot_wire_msg resp;
+	enum mayday_err err = call(ctx, &req, &resp);
+
+	if (err == MAYDAY_OK)
+		memcpy(sig, resp.data, MAYDAY_ES256_SIG_LEN);
+	return err;
+}
+
+/* A key handle whose handshake signatures the agent's backend makes
+ * (rot_pkey.h), when that backend has a TLS key at all (asked first, so a
+ * backend without one says MAYDAY_E_UNSUPPORTED here, as in-process). */
+static enum mayday_err remote_tls_key(void *state, EVP_PKEY **out)
+{
+	struct rot_wire_msg resp;
+	EVP_PKEY *pub = NULL;
+	enum mayday_err err = simple(state, ROT_WIRE_TLS_KEY, 0, &resp);
+
+	if (err == MAYDAY_OK)
+		err = remote_distress_public(state, &pub);
+	if (err == MAYDAY_OK)
+		err = rot_pkey_new(pub, remote_sign_digest, state, out);
+	EVP_PKEY_free(pub);
+	return err;
+}
+
 const struct hal_rot_ops hal_rot_remote_ops = {
 	.name = "remote",
 	.open = remote_open,
@@ -307,7 +334,7 @@ const struct hal_rot_ops hal_rot_remote_ops = {
 	.signer = remote_signer,
 	.distress_public = remote_distress_public,
 	.anchor = remote_anchor,
-	.tls_key = NULL,
+	.tls_key = remote_tls_key,
 	.psk_keys = remote_psk_keys,
 	.extend = remote_extend,
 	.unseal_creds = remote_unseal,

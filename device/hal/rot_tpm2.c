@@ -30,6 +30,7 @@
 
 #include "log.h"
 #include "rot_backend.h"
+#include "rot_pkey.h"
 #include "rot_device_id.h"
 #include "rot_seal.h"
 #include "rot_tpm2.h"
@@ -255,6 +256,23 @@ static enum mayday_err tpm2_distress_public(void *state, EVP_PKEY **out)
 	return up_ref(((struct rot_tpm2 *)state)->key_pub, out);
 }
 
+/* The TLS client's key: its handshake signatures made in the TPM by the
+ * distress key (rot_pkey.h), no provider needed. */
+static enum mayday_err tpm2_sign_digest(void *ctx, const uint8_t digest[32],
+					uint8_t sig[MAYDAY_ES256_SIG_LEN])
+{
+	struct rot_tpm2 *st = ctx;
+
+	return rot_tpm2_sign(&st->ctx, st->distress, digest, sig);
+}
+
+static enum mayday_err tpm2_tls_key(void *state, EVP_PKEY **out)
+{
+	struct rot_tpm2 *st = state;
+
+	return rot_pkey_new(st->key_pub, tpm2_sign_digest, st, out);
+}
+
 static enum mayday_err tpm2_anchor(void *state, enum hal_rot_anchor which, EVP_PKEY **out)
 {
 	return up_ref(((struct rot_tpm2 *)state)->anchor[which], out);
@@ -400,7 +418,7 @@ const struct hal_rot_ops hal_rot_tpm2_ops = {
 	.signer = tpm2_signer,
 	.distress_public = tpm2_distress_public,
 	.anchor = tpm2_anchor,
-	.tls_key = NULL, /* needs OpenSSL's tpm2 provider: not done (docs/rot.md) */
+	.tls_key = tpm2_tls_key,
 	.psk_keys = tpm2_psk_keys,
 	.extend = tpm2_extend,
 	.unseal_creds = tpm2_unseal_creds,

@@ -40,6 +40,9 @@ static const struct shape shapes[ROT_WIRE_OP__END] = {
 	[ROT_WIRE_COUNTER_READ]    = { "counter-read", 1, 1, 8, 8 },
 	[ROT_WIRE_COUNTER_NEXT]    = { "counter-next", 1, 1, 8, 8 },
 	[ROT_WIRE_COUNTER_ADVANCE] = { "counter-advance", 9, 9, 0, 0 },
+	[ROT_WIRE_TLS_KEY]         = { "tls-key", 0, 0, 0, 0 },
+	[ROT_WIRE_SIGN_DIGEST]     = { "sign-digest", 32, 32, MAYDAY_ES256_SIG_LEN,
+				       MAYDAY_ES256_SIG_LEN },
 };
 
 _Static_assert(ROT_WIRE_TBS_MAX <= ROT_WIRE_PAYLOAD_MAX, "a sign request fits");

@@ -35,6 +35,10 @@
  *   COUNTER_READ     u8 which                   u64 value
  *   COUNTER_NEXT     u8 which                   u64 value
  *   COUNTER_ADVANCE  u8 which, u64 to           -
+ *   TLS_KEY          -                          - (status: whether the
+ *                                               backend has a TLS key)
+ *   SIGN_DIGEST      digest, 32 bytes           64 bytes r||s (the TLS key's
+ *                                               ECDSA of a TLS handshake)
  *
  * Anything else (another version or kind, an unknown op, a role that is
  * not one, a status that is not an enum mayday_err, a payload of the wrong
@@ -83,6 +87,8 @@ enum rot_wire_op {
 	ROT_WIRE_COUNTER_READ,
 	ROT_WIRE_COUNTER_NEXT,
 	ROT_WIRE_COUNTER_ADVANCE,
+	ROT_WIRE_TLS_KEY,
+	ROT_WIRE_SIGN_DIGEST,
 	ROT_WIRE_OP__END
 };
 

@@ -12,7 +12,9 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/ecdsa.h>
 #include <openssl/x509.h>
 
 #include "log.h"
@@ -27,6 +29,35 @@ static enum mayday_err spki(EVP_PKEY *key, uint8_t *out, size_t *len)
 		return MAYDAY_E_KEY;
 	*len = (size_t)n;
 	return MAYDAY_OK;
+}
+
+/* The TLS key's ECDSA over a handshake's digest, r || s: through the
+ * backend's key handle, which signs wherever the backend keeps the key. */
+static enum mayday_err sign_digest(struct hal_rot *rot, const uint8_t digest[32],
+				   uint8_t sig[MAYDAY_ES256_SIG_LEN])
+{
+	EVP_PKEY *key = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	ECDSA_SIG *s = NULL;
+	unsigned char der[80];
+	const unsigned char *p = der;
+	size_t der_len = sizeof(der);
+	enum mayday_err err = hal_rot_tls_key(rot, &key);
+
+	if (err != MAYDAY_OK)
+		return err;
+	err = MAYDAY_E_KEY;
+	ctx = EVP_PKEY_CTX_new(key, NULL);
+	if (ctx != NULL && EVP_PKEY_sign_init(ctx) == 1 &&
+	    EVP_PKEY_sign(ctx, der, &der_len, digest, 32) == 1 &&
+	    (s = d2i_ECDSA_SIG(NULL, &p, (long)der_len)) != NULL &&
+	    BN_bn2binpad(ECDSA_SIG_get0_r(s), sig, 32) == 32 &&
+	    BN_bn2binpad(ECDSA_SIG_get0_s(s), sig + 32, 32) == 32)
+		err = MAYDAY_OK;
+	ECDSA_SIG_free(s);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	return err;
 }
 
 static enum mayday_err answer(struct hal_rot *rot, const struct rot_wire_msg *req,
@@ -97,6 +128,14 @@ static enum mayday_err answer(struct hal_rot *rot, const struct rot_wire_msg *re
 		break;
 	case ROT_WIRE_COUNTER_ADVANCE:
 		err = hal_rot_counter_advance(rot, (enum hal_rot_counter)req->which, req->value);
+		break;
+	case ROT_WIRE_TLS_KEY:
+		err = hal_rot_tls_key(rot, &key);
+		EVP_PKEY_free(key);
+		break;
+	case ROT_WIRE_SIGN_DIGEST:
+		err = sign_digest(rot, req->data, scratch);
+		len = MAYDAY_ES256_SIG_LEN;
 		break;
 	case ROT_WIRE_HELLO:
 	case ROT_WIRE_OP__END:

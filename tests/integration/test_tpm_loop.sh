@@ -11,11 +11,12 @@
 # Every "reboot" restarts swtpm (startup-clear: the PCR back to zeros).
 #   1. verified start-up: normal code starts and gets its credentials (the
 #      TPM released them under PolicyPCR);
-#   2. a tampered component: the DCF reports through the TPM's distress key
-#      and is acknowledged (exit 10); its tls method finds no TLS key in the
-#      RoT (hal_rot_tls_key unsupported) and it falls through to psk; the
-#      TPM itself refuses the sealed credentials with the PCR this start-up
-#      left (tpm2_unseal with the PCR policy fails);
+#   2. a tampered component: the DCF reports over mutual TLS whose handshake
+#      signature the TPM makes (hal_rot_tls_key through the agent: the
+#      agent's tpm2 backend signs the digest), its indication signed by the
+#      TPM's distress key, and is acknowledged (exit 10); the TPM itself
+#      refuses the sealed credentials with the PCR this start-up left
+#      (tpm2_unseal with the PCR policy fails);
 #   3. the TPM missing: the TrE halts with its RoT code (20) and nothing is
 #      claimed (no indication stored);
 #   4. a changed library of the agent in the DCF partition: secure start-up
@@ -129,15 +130,14 @@ echo "1. verified start-up on the TPM: normal code got its credentials"
 "$provision" tamper --pki "$pki" --device "$dev" --what component >/dev/null
 swtpm_restart
 boot_dev 10
-grep -q 'the RoT gives no TLS key' "$work/boot.log" ||
-  fail "the tls attempt did not fail on the missing TLS key"
-grep -q 'via psk' "$work/boot.log" || fail "the DCF did not fall through to psk"
+grep -q 'ack for counter [0-9]* via tls' "$work/boot.log" ||
+  fail "the DCF was not acknowledged over mutual TLS with the TPM's key"
 if [ "$static" = 1 ]; then
   grep -q "opened through $dev/dcf/mayday-rot-agent" "$work/boot.log" ||
     fail "the static DCF did not open the TPM through the partition's agent"
 fi
-[ "$("$ctl" -d "$db" --json show "$id" | jq -r '.indications[0].trust')" = signed ] ||
-  fail "the indication is not stored as signed"
+rec=$("$ctl" -d "$db" --json show "$id" | jq -r '.indications[0] | "\(.transport) \(.channel_auth) \(.trust)"')
+[ "$rec" = "tls mtls signed" ] || fail "the indication is stored as '$rec', expected 'tls mtls signed'"
 grep -q 'device credentials handed over' "$work/boot.log" &&
   fail "credentials handed over in a start-up that failed"
 # The TPM, not the code, refuses: the seal object's PolicyPCR with the PCR
@@ -149,7 +149,7 @@ if tpm2_unseal -T "$SWTPM_TCTI" -c 0x81010003 -p pcr:sha256:15 >/dev/null 2>"$wo
   fail "the TPM unsealed the credentials after a failed start-up"
 fi
 grep -qi 'policy' "$work/unseal.err" || fail "tpm2_unseal failed for another reason: $(cat "$work/unseal.err")"
-echo "2. tampered: acknowledged over psk through the TPM key (tls: no TLS key), the TPM refused the credentials"
+echo "2. tampered: acknowledged over mutual TLS, handshake and indication signed in the TPM; the TPM refused the credentials"
 
 # --- 3. the TPM missing: the TrE halts, nothing claimed -------------------------
 before=$(indications)

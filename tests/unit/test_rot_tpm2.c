@@ -59,10 +59,27 @@ static void operations(void **state)
 	assert_int_equal(EVP_PKEY_eq(k, fx->hems), 1);
 	EVP_PKEY_free(k);
 	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
-	/* no TLS key without OpenSSL's tpm2 provider: the DCF's TLS method
-	 * fails that attempt and falls back */
-	assert_int_equal(hal_rot_tls_key(rot, &k), MAYDAY_E_UNSUPPORTED);
-	assert_null(k);
+	/* the TLS key: a handle whose ECDSA is made in the TPM (rot_pkey.h),
+	 * verifying with the distress key's public half */
+	{
+		static const uint8_t digest[32] = { 1, 2, 3 };
+		uint8_t der[80];
+		size_t der_len = sizeof(der);
+		EVP_PKEY_CTX *c;
+
+		assert_int_equal(hal_rot_tls_key(rot, &k), MAYDAY_OK);
+		c = EVP_PKEY_CTX_new(k, NULL);
+		assert_non_null(c);
+		assert_int_equal(EVP_PKEY_sign_init(c), 1);
+		assert_int_equal(EVP_PKEY_sign(c, der, &der_len, digest, sizeof(digest)), 1);
+		EVP_PKEY_CTX_free(c);
+		EVP_PKEY_free(k);
+		c = EVP_PKEY_CTX_new(fx->distress_pub, NULL);
+		assert_non_null(c);
+		assert_int_equal(EVP_PKEY_verify_init(c), 1);
+		assert_int_equal(EVP_PKEY_verify(c, der, der_len, digest, sizeof(digest)), 1);
+		EVP_PKEY_CTX_free(c);
+	}
 
 	for (unsigned c = 0; c < HAL_ROT_COUNTER__COUNT; c++) {
 		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
