@@ -9,6 +9,14 @@ if(MAYDAY_HAVE_TPM2)
                    ${CMAKE_SOURCE_DIR})
   set_tests_properties(integration-tpm-loop PROPERTIES LABELS "integration;tpm"
                        SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # make demo ROT=tpm2, checked as integration-distress-loop checks the demo:
+  # distress and remediation on TPM devices, every remediated one recovered,
+  # the anti-rollback NV counter raised only when the new image confirms.
+  add_test(NAME integration-distress-loop-tpm2
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_distress_loop.sh ${CMAKE_BINARY_DIR}
+                   ${CMAKE_SOURCE_DIR})
+  set_tests_properties(integration-distress-loop-tpm2 PROPERTIES LABELS "integration;tpm"
+                       ENVIRONMENT "ROT=tpm2" SKIP_RETURN_CODE 77 TIMEOUT 400)
   # The DCF of a TPM device under strace: the agent it starts, its loader
   # and libraries come from the DCF partition too (dcf_trace_check.sh).
   if(MAYDAY_DCF_STATIC)
