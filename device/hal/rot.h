@@ -93,7 +93,8 @@ enum hal_rot_role {
 
 struct hal_rot;
 
-/* `spec`: "file"; NULL means the MAYDAY_ROT environment variable, else "file".
+/* `spec`: "file" or "tpm2:TCTI" (above); NULL means the MAYDAY_ROT
+ * environment variable, else "file"; an unknown name is MAYDAY_E_INVALID.
  * `flash` is borrowed and must outlive the RoT. Every item is loaded and
  * checked here: MAYDAY_E_NOTFOUND if one is missing, MAYDAY_E_MALFORMED if
  * the device ID, the counters record or the PSK is damaged, MAYDAY_E_KEY if
@@ -146,7 +147,8 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_ro
  * the agent (rot_pkey.h), so the TLS handshake signature is made inside the
  * TPM and the key never leaves it; such a handle is valid while `rot` is
  * open. Callers give it only to OpenSSL.
- * MAYDAY_E_UNSUPPORTED from a backend that offers no TLS key. */
+ * MAYDAY_E_UNSUPPORTED from a backend that offers no TLS key (the DCF's tls
+ * method then fails that attempt and the DCF tries its next method). */
 MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out);
 
 /* The keys of the PSK distress method (docs/protocol.md §12.2), derived from
@@ -156,7 +158,7 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY *
  * provisioned without a PSK; MAYDAY_E_UNSUPPORTED from a backend without
  * PSK storage.
  * The file backend keeps the PSK in memory while the RoT is open and runs
- * mayday_psk_derive. A TPM backend would import, at provisioning, the HKDF
+ * mayday_psk_derive. The tpm2 backend imports, at provisioning, the HKDF
  * pseudorandom key PRK = HKDF-Extract(salt = psk_kid, IKM = psk) as a
  * non-duplicable keyed-hash (HMAC-SHA256) object -- not the PSK itself,
  * since Extract keys its HMAC with the salt -- and run HKDF-Expand inside the
@@ -202,7 +204,9 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_counter_next(struct hal_rot *rot,
 /* Raise to `to` (no-op if equal); MAYDAY_E_ROLLBACK if `to` is below the
  * current value. The tpm2 backend's counters only increment one by one (NV
  * counters), so it refuses a jump of more than HAL_ROT_TPM2_JUMP_MAX with
- * MAYDAY_E_TOOBIG before incrementing anything. */
+ * MAYDAY_E_TOOBIG before incrementing anything, and a power cut during its
+ * advance leaves the counter between the old value and `to` (never below
+ * the old value): advance again. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_advance(struct hal_rot *rot,
 							 enum hal_rot_counter which, uint64_t to);
 

@@ -13,6 +13,7 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	(void)args;
 	if (distress_pub != NULL)
 		*distress_pub = NULL;
-	log_warnx("rot: this build has no tpm2 backend (libtss2-dev was not found)");
+	log_warnx("rot: this build has no tpm2 backend (MAYDAY_TPM2 off: libtss2-dev "
+		  "missing, or turned off)");
 	return MAYDAY_E_UNSUPPORTED;
 }

@@ -8,7 +8,8 @@
  *    same PSK and kid, byte for byte;
  *  - the device ID's NV index refuses a second write (write-locked);
  *  - roles: the DCF role never opens the seal object, the normal role
- *    never the distress key;
+ *    never the distress key; a seal object with a foreign policy is
+ *    refused at the TRE role's open;
  *  - the credentials unseal only after the verified extend, never after
  *    `failed` or `released`, and not after a reboot without the extend;
  *  - a TPM that is not there fails open with MAYDAY_E_IO;
@@ -26,6 +27,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/rsa.h>
 
 #include "mayday/cose.h"
 #include "mayday/evidence.h"
@@ -195,11 +197,56 @@ static void psk_absent(void **state)
 
 	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_OK);
 	EVP_PKEY_free(pub);
+	assert_int_equal(tpm2_fx_loaded(fx), 0); /* provisioning flushed all it loaded */
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
 	assert_int_equal(hal_rot_psk_keys(rot, &k), MAYDAY_E_NOTFOUND);
 	assert_int_equal(hal_rot_unseal_creds(rot, out, sizeof(out), &len), MAYDAY_E_NOTFOUND);
 	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
 	hal_rot_close(rot);
+}
+
+/* Arguments are checked before the TPM is touched: nothing provisioned. */
+static void provision_args(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	EVP_PKEY *rsa = EVP_RSA_gen(2048), *pub = (EVP_PKEY *)1;
+	struct hal_rot_tpm2_provision_args ok = {
+		.tcti = fx->tpm.tcti,
+		.device_id = TPM2_FX_DEVICE_ID,
+		.vendor_pub = fx->vendor,
+		.hems_pub = fx->hems,
+	}, a;
+	struct hal_rot *rot = NULL;
+
+	assert_non_null(rsa);
+	assert_int_equal(hal_rot_tpm2_provision(NULL, &pub), MAYDAY_E_INVALID);
+	assert_null(pub);
+	assert_int_equal(hal_rot_tpm2_provision(&ok, NULL), MAYDAY_E_INVALID);
+	a = ok;
+	a.device_id = "has space";
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.pcr = 16;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.pcr = 7;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.psk = fx->psk; /* without its kid */
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.creds = (const uint8_t *)tpm2_fx_creds;
+	a.creds_len = tpm2_fx_creds_len;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID); /* no flash */
+	a = ok;
+	a.vendor_pub = rsa;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_KEY);
+	a = ok;
+	a.tcti = "bogus:x";
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	assert_null(pub);
+	assert_int_equal(hal_rot_open(&rot, fx->tpm.spec, fx->f), MAYDAY_E_NOTFOUND);
+	EVP_PKEY_free(rsa);
 }
 
 static void nv_device_id_locked(void **state)
@@ -308,6 +355,54 @@ static void role_dcf_no_seal(void **state)
 	assert_null(rot);
 }
 
+/* An object at the seal handle with the right template but a policy other
+ * than this RoT's verified value (one someone else could satisfy) is
+ * refused at the TRE role's open; the DCF role does not look at it. */
+static void seal_foreign_policy(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	ESYS_CONTEXT *esys;
+	ESYS_TR parent = ESYS_TR_NONE, obj = ESYS_TR_NONE, out = ESYS_TR_NONE;
+	TPM2B_SENSITIVE_CREATE sens = { .sensitive.data = { .size = 32 } };
+	TPM2B_PUBLIC tmpl = { .publicArea = {
+		.type = TPM2_ALG_KEYEDHASH,
+		.nameAlg = TPM2_ALG_SHA256,
+		.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+				    TPMA_OBJECT_NODA,
+		.authPolicy = { .size = 32 }, /* all zeros: a policy nobody computed */
+		.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL,
+	} };
+	TPM2B_DATA outside = { .size = 0 };
+	TPML_PCR_SELECTION pcrs = { .count = 0 };
+	TPM2B_PRIVATE *priv = NULL;
+	TPM2B_PUBLIC *pub = NULL;
+	struct hal_rot *rot = NULL;
+
+	tpm2_fx_evict(fx, 0x81010003);
+	esys = tpm2_fx_esys(fx);
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, 0x81000001, ESYS_TR_NONE, ESYS_TR_NONE,
+					       ESYS_TR_NONE, &parent), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_Create(esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+				     &sens, &tmpl, &outside, &pcrs, &priv, &pub, NULL, NULL, NULL),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_Load(esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+				   priv, pub, &obj), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_EvictControl(esys, ESYS_TR_RH_OWNER, obj, ESYS_TR_PASSWORD,
+					   ESYS_TR_NONE, ESYS_TR_NONE, 0x81010003, &out),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_FlushContext(esys, obj), TSS2_RC_SUCCESS);
+	Esys_Free(priv);
+	Esys_Free(pub);
+	tpm2_fx_esys_close(esys);
+
+	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_TRE),
+			 MAYDAY_E_MALFORMED);
+	assert_null(rot);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+}
+
 /* The normal role never opens the distress key (nor the PRK): it opens
  * without them, the DCF role does not; and its distress calls are denied. */
 static void role_normal_no_distress(void **state)
@@ -371,10 +466,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sign_rate, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(psk_equals_file, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(psk_absent, tpm2_fx_setup_bare, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(provision_args, tpm2_fx_setup_bare,
+						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(nv_device_id_locked, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(seal_policy, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(role_dcf_no_seal, tpm2_fx_setup, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(seal_foreign_policy, tpm2_fx_setup,
+						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(role_normal_no_distress, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(tpm_absent, tpm2_fx_setup, tpm2_fx_teardown),
