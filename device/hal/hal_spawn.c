@@ -63,8 +63,7 @@ static void child_exec(const struct hal_spawn *s)
 			  "size=4k,mode=0555") != 0)
 			child_fail(s, "mounting an empty /etc");
 	}
-	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-		child_fail(s, "dup2");
+	/* First: keep_fd may be one of the descriptors stdout is made from. */
 	if (s->keep_fd >= 0 && s->keep_fd != HAL_SPAWN_FD) {
 		if (dup2(s->keep_fd, HAL_SPAWN_FD) < 0)
 			child_fail(s, "dup2");
@@ -73,6 +72,8 @@ static void child_exec(const struct hal_spawn *s)
 		if (fcntl(HAL_SPAWN_FD, F_SETFD, 0) != 0)
 			child_fail(s, "fcntl");
 	}
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		child_fail(s, "dup2");
 	for (long fd = s->keep_fd >= 0 ? HAL_SPAWN_FD + 1 : HAL_SPAWN_FD;
 	     fd < (max_fd > 0 && max_fd < 65536 ? max_fd : 1024); fd++)
 		close((int)fd);
