@@ -48,8 +48,10 @@ FUZZ_SECONDS ?= 60
 fuzz: fuzz-build
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# make demo ROT=tpm2: every device's RoT a TPM (a swtpm per device).
+ROT ?= file
 demo: build
-	scripts/demo.sh $(if $(filter 1 yes,$(KEEP)),--keep) $(BUILD)
+	ROT=$(ROT) scripts/demo.sh $(if $(filter 1 yes,$(KEEP)),--keep) $(BUILD)
 
 bench: build
 	@scripts/deps.sh bench

@@ -34,6 +34,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # The dashboard's summary at 100k devices: its API reads over HTTP, and in Chromium.
 "$here/dashboard.sh" "$build"
 "$here/key_load.sh" "$build"
+"$here/tpm.sh" "$build"
 "$here/ack_batch.sh" "$build"
 "$here/storm.sh" "$build"
 # The same storm against two maydayd nodes on one (throwaway) PostgreSQL.

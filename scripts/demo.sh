@@ -21,7 +21,16 @@
 # last maydayd stays up, so the dashboard stays viewable, and the demo
 # prints how to stop it.
 #
-# usage: scripts/demo.sh [--keep] [BUILD_DIR] [OUT_DIR]
+# ROT=tpm2 (make demo ROT=tpm2): every device's RoT is a TPM 2.0 -- a swtpm
+# per device, its state under OUT_DIR/tpm/ID, provisioned with --rot tpm2 --
+# and every device "reboot" (each start-up) restarts that device's swtpm
+# (TPM2_Shutdown, then startup-clear: the measurement PCR back to zeros).
+# The static TrE and DCF reach it through mayday-rot-agent (docs/rot.md).
+# The demo also checks that the anti-rollback NV counter of a remediated
+# device advances only when the new image confirms: not when the DCF
+# installs it, but at the verified start-up of image 1.1.0 (rollback 2).
+#
+# usage: [ROT=file|tpm2] scripts/demo.sh [--keep] [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 
 keep=0
@@ -44,14 +53,66 @@ for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$ctl"; do
   [ -x "$b" ] || { echo "demo: missing $b (run make build)" >&2; exit 1; }
 done
 
+rot=${ROT:-file}
+case $rot in
+file|tpm2) ;;
+*) echo "demo: ROT must be file or tpm2, not '$rot'" >&2; exit 2 ;;
+esac
+if [ "$rot" = tpm2 ]; then
+  for p in swtpm tpm2_getrandom tpm2_shutdown tpm2_nvread; do
+    command -v "$p" >/dev/null ||
+      { echo "demo: ROT=tpm2 needs $p (scripts/deps.sh: swtpm swtpm-tools tpm2-tools)" >&2; exit 1; }
+  done
+  # tss2's own log lines (provisioning probes for objects that are not
+  # there yet) would drown the demo's; mayday logs every failure itself.
+  export TSS2_LOG=all+NONE
+fi
+
 rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+
+# ---- a TPM per device (ROT=tpm2) ---------------------------------------------
+declare -A tpm_pid
+tcti() { echo "swtpm:path=$out/tpm/$1/tpm.sock"; }
+tpm_start() {  # ID: the device's swtpm, started (power on) and answering
+  local d=$out/tpm/$1
+  mkdir -p "$d/state"
+  swtpm socket --tpm2 --tpmstate dir="$d/state" \
+    --server type=unixio,path="$d/tpm.sock" --ctrl type=unixio,path="$d/tpm.sock.ctrl" \
+    --flags not-need-init,startup-clear --log file="$d/swtpm.log" </dev/null >/dev/null 2>&1 &
+  tpm_pid[$1]=$!
+  for _ in $(seq 300); do
+    TSS2_LOG=all+NONE tpm2_getrandom -T "$(tcti "$1")" 8 >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "demo: the swtpm of $1 did not answer" >&2
+  return 1
+}
+tpm_stop() {  # ID: orderly power-off
+  [ -n "${tpm_pid[$1]:-}" ] || return 0
+  TSS2_LOG=all+NONE timeout 10 tpm2_shutdown -T "$(tcti "$1")" -c >/dev/null 2>&1 || true
+  kill -TERM "${tpm_pid[$1]}" 2>/dev/null || true
+  wait "${tpm_pid[$1]}" 2>/dev/null || true
+  tpm_pid[$1]=
+}
+# The device's power cycle before a start-up: its TPM resets with it.
+power_cycle() { [ "$rot" != tpm2 ] || { tpm_stop "$1"; tpm_start "$1"; }; }
+prov_rot() { [ "$rot" != tpm2 ] || echo "--rot tpm2 --tcti $(tcti "$1")"; }
+boot_rot() { [ "$rot" != tpm2 ] || echo "--rot tpm2:$(tcti "$1")"; }
+# The anti-rollback NV counter's raw value (tpm2: NV index 0x01500011).
+nv_rollback() {
+  TSS2_LOG=all+NONE tpm2_nvread -T "$(tcti "$1")" -C 0x01500011 0x01500011 2>/dev/null |
+    od -An -tu1 -v | awk '{ for (i = 1; i <= NF; i++) v = v * 256 + $i } END { print v + 0 }'
+}
 db="sqlite:$out/hems.db"
 log="$out/maydayd.log"
 
 # [silence] interval of the demo and the healthy devices' Inform period (s)
 silence_s=8
+# A TPM device's provisioning and start-ups are slower (a swtpm restart per
+# start-up): silence must not overtake the devices before they first speak.
+[ "$rot" != tpm2 ] || silence_s=30
 inform_s=1
 
 # A UDP port that nothing listens on: ask the kernel for an ephemeral one.
@@ -71,6 +132,8 @@ stop_alive() {
 }
 cleanup() {
   stop_alive
+  local id
+  for id in "${!tpm_pid[@]}"; do tpm_stop "$id"; done
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null && [ "$keep" = 0 ]; then
     kill -TERM "$daemon_pid"
     wait "$daemon_pid" || true
@@ -94,12 +157,15 @@ for entry in "${fleet[@]}"; do
   IFS=: read -r id _ method <<<"$entry"
   methods=$method
   [ "$method" = plain-udp ] || methods="$method,plain-udp"
+  [ "$rot" != tpm2 ] || tpm_start "$id"
+  # shellcheck disable=SC2046  # prov_rot's words are options
   "$provision" device --pki "$out/pki" --out "$out/devices/$id" --id "$id" --class femto-x1 \
     --hems-udp "127.0.0.1:$port" --hems-psk "127.0.0.1:$psk_port" \
     --hems-tls "https://127.0.0.1:$tls_port/v1/distress" --methods "$methods" \
-    --dcf-bin "$dcf" --normal-bin "$normal" \
+    --dcf-bin "$dcf" --normal-bin "$normal" $(prov_rot "$id") \
     --components 3 --component-size 65536 --enrol "$db" >/dev/null
 done
+[ "$rot" != tpm2 ] || echo "RoT: a TPM 2.0 per device (swtpm, state in $out/tpm/ID)"
 "$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0002" --what component >/dev/null
 "$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0003" --what trv >/dev/null
 "$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0004" --what dcf >/dev/null
@@ -193,8 +259,10 @@ export MAYDAY_ACS_URL="https://127.0.0.1:$tls_port/cwmp"
 declare -A got
 boot_device() {
   local id=$1 damage=$2 method=$3 rc what
+  power_cycle "$id"
   set +e
-  "$boot" --device "$out/devices/$id" >>"$out/$id.boot.log" 2>&1
+  # shellcheck disable=SC2046
+  "$boot" --device "$out/devices/$id" $(boot_rot "$id") >>"$out/$id.boot.log" 2>&1
   rc=$?
   set -e
   got[$id]=$rc
@@ -209,10 +277,13 @@ boot_device() {
   printf '  %-10s %-22s %-10s exit %-3s %s\n' "$id" "($damage)" "$method" "$rc" "$what"
 }
 
+declare -A nv0 nv1 nv2
 say "Powering on every device (secure start-up)"
 for entry in "${fleet[@]}"; do
   IFS=: read -r id damage method <<<"$entry"
+  [ "$rot" != tpm2 ] || nv0[$id]=$(nv_rollback "$id")
   boot_device "$id" "$damage" "$method"
+  [ "$rot" != tpm2 ] || nv1[$id]=$(nv_rollback "$id")
 done
 first=$(declare -p got)
 
@@ -222,7 +293,9 @@ say "What the network knows before the remediated devices restart"
 say "Rebooting the remediated devices (secure start-up verifies the new slot)"
 for entry in "${fleet[@]}"; do
   IFS=: read -r id damage method <<<"$entry"
-  [ "${got[$id]}" = 13 ] && boot_device "$id" "$damage" "$method"
+  [ "${got[$id]}" = 13 ] || continue
+  boot_device "$id" "$damage" "$method"
+  [ "$rot" != tpm2 ] || nv2[$id]=$(nv_rollback "$id")
 done
 
 # The stand-in's normal code exits after start-up; a real one keeps running
@@ -233,7 +306,9 @@ done
 for entry in "${fleet[@]}"; do
   IFS=: read -r id _ _ <<<"$entry"
   [ "${got[$id]}" = 0 ] || continue
-  MAYDAY_INFORM_EVERY="$inform_s" "$boot" --device "$out/devices/$id" \
+  power_cycle "$id"
+  # shellcheck disable=SC2046
+  MAYDAY_INFORM_EVERY="$inform_s" "$boot" --device "$out/devices/$id" $(boot_rot "$id") \
     >>"$out/$id.normal.log" 2>&1 &
   alive_pids="$alive_pids $!"
 done
@@ -318,6 +393,18 @@ for want in 'incident.opened device hnb-0002' 'incident.opened device hnb-0003' 
 done
 ! grep -q REJECTED "$out/webhook.log" 2>/dev/null ||
   { echo "MISMATCH: the webhook receiver rejected a POST" >&2; fail=1; }
+# The anti-rollback NV counter (tpm2): unchanged by the DCF's install, raised
+# by the verified start-up of the new image (1.1.0, anti-rollback 2).
+if [ "$rot" = tpm2 ]; then
+  say "Anti-rollback NV counters (TPM NV index 0x01500011, raw): before first boot -> after it -> after the reboot"
+  for id in hnb-0002 hnb-0003; do
+    echo "  $id ${nv0[$id]} -> ${nv1[$id]} -> ${nv2[$id]:-?}"
+    [ "${nv1[$id]}" = "${nv0[$id]}" ] ||
+      { echo "MISMATCH: $id's anti-rollback counter moved before the new image confirmed" >&2; fail=1; }
+    [ -n "${nv2[$id]:-}" ] && [ "${nv2[$id]}" -gt "${nv1[$id]}" ] ||
+      { echo "MISMATCH: $id's anti-rollback counter did not advance when the new image confirmed" >&2; fail=1; }
+  done
+fi
 
 stop_alive
 # ---- Approval after a wait: the operator decides, the device is not lost --------------------
@@ -337,12 +424,18 @@ for _ in $(seq 100); do
 done
 # maydayd runs: it is the store's only writer, so the new device is enrolled
 # through its API, from the record mayday-provision leaves
+[ "$rot" != tpm2 ] || tpm_start hnb-0005
+# shellcheck disable=SC2046
 "$provision" device --pki "$out/pki" --out "$out/devices/hnb-0005" --id hnb-0005 --class femto-x1 \
   --hems-tls "https://127.0.0.1:$tls_port/v1/distress" --methods tls \
-  --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 65536 >/dev/null
+  --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 65536 \
+  $(prov_rot hnb-0005) >/dev/null
 "$ctl" --socket "$out/api.sock" enrol --from "$out/pki/devices/hnb-0005.enrolment.json" >/dev/null
 "$provision" tamper --pki "$out/pki" --device "$out/devices/hnb-0005" --what component >/dev/null
-"$boot" --device "$out/devices/hnb-0005" >>"$out/hnb-0005.boot.log" 2>&1 &
+power_cycle hnb-0005
+: >>"$out/hnb-0005.boot.log"   # waits() reads it from the start
+# shellcheck disable=SC2046
+"$boot" --device "$out/devices/hnb-0005" $(boot_rot hnb-0005) >>"$out/hnb-0005.boot.log" 2>&1 &
 approve_pid=$!
 waits() { grep -c "asks to wait" "$out/hnb-0005.boot.log" 2>/dev/null || true; }
 for _ in $(seq 600); do
@@ -372,6 +465,7 @@ if [ $fail -ne 0 ]; then
   say "demo: FAILED — the network's view differs from what happened (logs in $out)"
   exit 1
 fi
+say "demo: OK (rot=$rot) — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable; a device under policy approve waited, was approved and remediated without a hand reboot; $(grep -c ' (signature ok)$' "$out/webhook.log") signed events reached the webhook receiver"
 say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable; a device under policy approve waited, was approved and remediated without a hand reboot; $(grep -c ' (signature ok)$' "$out/webhook.log") signed events reached the webhook receiver"
 if [ "$keep" = 1 ]; then
   say "maydayd keeps running (--keep): the dashboard is at http://127.0.0.1:$api_port/ui/"

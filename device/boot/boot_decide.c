@@ -133,13 +133,14 @@ static bool store_state(struct run *r, const struct boot_state *st, enum mayday_
 	return true;
 }
 
-static bool step_rot(struct run *r, const char *rot_spec, struct boot_decision *d)
+static bool step_rot(struct run *r, const char *rot_spec, const struct hal_rot_agent_cmd *agent,
+		     struct boot_decision *d)
 {
 	char id[MAYDAY_DEVICE_ID_MAX + 1];
 	const char *what = "open";
 	enum mayday_err rc;
 
-	rc = hal_rot_open_role(&r->rot, rot_spec, r->flash, HAL_ROT_ROLE_TRE);
+	rc = hal_rot_open_via(&r->rot, rot_spec, r->flash, HAL_ROT_ROLE_TRE, agent);
 	if (rc == MAYDAY_OK) {
 		what = "device ID";
 		rc = hal_rot_device_id(r->rot, id);
@@ -443,11 +444,12 @@ static void step_slots(struct run *r, struct boot_decision *d)
 void boot_decide(struct hal_flash *flash, const char *rot_spec, bool commit,
 		 struct boot_decision *d)
 {
-	boot_decide_rot(flash, rot_spec, commit, d, NULL);
+	boot_decide_rot(flash, rot_spec, NULL, commit, d, NULL);
 }
 
-void boot_decide_rot(struct hal_flash *flash, const char *rot_spec, bool commit,
-		     struct boot_decision *d, struct hal_rot **rot_out)
+void boot_decide_rot(struct hal_flash *flash, const char *rot_spec,
+		     const struct hal_rot_agent_cmd *agent, bool commit, struct boot_decision *d,
+		     struct hal_rot **rot_out)
 {
 	struct run *r = NULL;
 	enum mayday_err rc;
@@ -468,7 +470,7 @@ void boot_decide_rot(struct hal_flash *flash, const char *rot_spec, bool commit,
 		halt(d, MAYDAY_EXIT_HALT_INTERNAL, "internal");
 		goto out;
 	}
-	if (step_rot(r, rot_spec, d) && step_dcf(r, d))
+	if (step_rot(r, rot_spec, agent, d) && step_dcf(r, d))
 		step_slots(r, d);
 	/* The outcome goes into the register whatever it is, so a failed
 	 * start-up can never unseal the device credentials. A register that

@@ -40,6 +40,7 @@
 
 #include "flash.h"
 #include "rot.h"
+#include "rot_agent.h"
 #include "mayday/evidence.h"
 #include "mayday/manifest.h"
 
@@ -78,9 +79,12 @@ void boot_decide(struct hal_flash *flash, const char *rot_spec, bool commit,
 /* boot_decide, and with rot_out non-NULL the TrE's RoT handle (role
  * HAL_ROT_ROLE_TRE, its register extended with the outcome:
  * boot_creds_measure) is handed to the caller, for boot_creds_handoff;
- * *rot_out is NULL when the RoT did not open (a halt). The caller closes it. */
-void boot_decide_rot(struct hal_flash *flash, const char *rot_spec, bool commit,
-		     struct boot_decision *d, struct hal_rot **rot_out);
+ * *rot_out is NULL when the RoT did not open (a halt). The caller closes it.
+ * With `agent` non-NULL, a backend this program does not link (tpm2 in the
+ * static TrE) is opened through that mayday-rot-agent (hal_rot_open_via). */
+void boot_decide_rot(struct hal_flash *flash, const char *rot_spec,
+		     const struct hal_rot_agent_cmd *agent, bool commit, struct boot_decision *d,
+		     struct hal_rot **rot_out);
 
 /* Turn a START_NORMAL decision into START_DCF: the verified program could not
  * be started (`reason` MAYDAY_REASON_NORMAL_START_FAILED, failed NULL) or was

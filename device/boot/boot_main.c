@@ -44,20 +44,24 @@ struct opts {
 	const char *device;
 	const char *flash_spec;  /* NULL: the HAL's default ($MAYDAY_FLASH or "host") */
 	const char *rot_spec;    /* NULL: the HAL's default ($MAYDAY_ROT or "file") */
+	const char *tre_dir;     /* NULL: DEVICE/tre, the TrE's copy of mayday-rot-agent */
 	int dry_run;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mayday-boot --device DIR [--flash SPEC] [--rot SPEC] [--dry-run]\n"
+		"usage: mayday-boot --device DIR [--flash SPEC] [--rot SPEC] [--tre DIR] [--dry-run]\n"
 		"       mayday-boot --help | --version\n"
 		"Secure start-up: verify the DCF partition and the normal-code slots against\n"
 		"their signed manifests, then start normal code, the distress communication\n"
 		"function, or halt.\n"
 		"  --device DIR   the device (its flash directory)\n"
 		"  --flash SPEC   flash backend (default: $MAYDAY_FLASH or \"host\")\n"
-		"  --rot SPEC     RoT backend (default: $MAYDAY_ROT or \"file\")\n"
+		"  --rot SPEC     RoT backend (default: $MAYDAY_ROT or \"file\"), passed on\n"
+		"                 to the program it starts\n"
+		"  --tre DIR      the TrE's mayday-rot-agent, its loader and libraries, for a\n"
+		"                 backend this program does not link (default: DEVICE/tre)\n"
 		"  --dry-run      print the decision as one line and exit 0; write nothing\n"
 		"Exit status: that of the started program, or %d (RoT), %d (DCF partition),\n"
 		"%d (usage or internal) when the TrE halts.\n",
@@ -70,6 +74,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "device", required_argument, NULL, 'd' },
 		{ "flash", required_argument, NULL, 'f' },
 		{ "rot", required_argument, NULL, 'r' },
+		{ "tre", required_argument, NULL, 't' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -87,6 +92,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'r':
 			o->rot_spec = optarg;
+			break;
+		case 't':
+			o->tre_dir = optarg;
 			break;
 		case 'n':
 			o->dry_run = 1;
@@ -170,15 +178,24 @@ static enum mayday_err write_evidence(struct hal_flash *f, const struct mayday_e
 	return MAYDAY_OK;
 }
 
-/* Argument lists end at the first NULL, which drops "--flash" when no
- * flash spec was given. */
+/* The DCF opens the RoT the TrE was given (it starts the partition's own
+ * agent when it does not link the backend, dcf_run.c). */
 static int run_dcf(struct hal_flash **f, const struct opts *o, struct boot_decision *d)
 {
-	const char *args[] = { "--device", o->device, "--evidence", EVIDENCE_NAME,
-			       o->flash_spec ? "--flash" : NULL, o->flash_spec, NULL };
+	const char *args[9] = { "--device", o->device, "--evidence", EVIDENCE_NAME };
+	size_t n = 4;
 	struct mayday_component_evidence ev;
 	enum mayday_err rc;
 
+	if (o->flash_spec) {
+		args[n++] = "--flash";
+		args[n++] = o->flash_spec;
+	}
+	if (o->rot_spec) {
+		args[n++] = "--rot";
+		args[n++] = o->rot_spec;
+	}
+	args[n] = NULL;
 	rc = write_evidence(*f, &d->evidence);
 	if (rc != MAYDAY_OK) {
 		log_info("halt: cannot clear stale evidence: %s", mayday_strerror(rc));
@@ -196,9 +213,8 @@ static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_de
 		      struct hal_rot *rot)
 {
 	char fd_arg[16];
-	const char *args[] = { "--device", o->device, "--slot", boot_state_slot_name(d->slot),
-			       "--creds-fd", fd_arg, o->flash_spec ? "--flash" : NULL,
-			       o->flash_spec, NULL };
+	const char *args[11] = { "--device", o->device, "--slot", boot_state_slot_name(d->slot) };
+	size_t n = 4;
 	struct mayday_component_evidence ev;
 	enum mayday_err rc;
 	int creds = -1;
@@ -208,13 +224,20 @@ static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_de
 	if (rc != MAYDAY_OK)
 		log_info("normal code starts without device credentials: %s",
 			 mayday_strerror(rc));
-	if (creds < 0) {
-		args[4] = args[6]; /* drop --creds-fd */
-		args[5] = args[7];
-		args[6] = NULL;
-	} else {
+	if (creds >= 0) {
 		snprintf(fd_arg, sizeof fd_arg, "%d", creds);
+		args[n++] = "--creds-fd";
+		args[n++] = fd_arg;
 	}
+	if (o->flash_spec) {
+		args[n++] = "--flash";
+		args[n++] = o->flash_spec;
+	}
+	if (o->rot_spec) {
+		args[n++] = "--rot";
+		args[n++] = o->rot_spec;
+	}
+	args[n] = NULL;
 	rc = start(f, o, boot_state_slot_part(d->slot), &d->normal_entry, args, &ev);
 	/* Not started: the DCF must not inherit them. */
 	if (creds >= 0)
@@ -257,7 +280,7 @@ int main(int argc, char **argv)
 	struct hal_flash *f = NULL;
 	struct boot_decision *d = NULL;
 	struct hal_rot *rot = NULL;
-	char line[160];
+	char line[160], tre[4096];
 	enum mayday_err rc;
 	int code = MAYDAY_EXIT_HALT_INTERNAL;
 
@@ -278,7 +301,17 @@ int main(int argc, char **argv)
 		log_info("halt: out of memory");
 		goto out;
 	}
-	boot_decide_rot(f, o.rot_spec, !o.dry_run, d, &rot);
+	if (!o.tre_dir) {
+		int n = snprintf(tre, sizeof tre, "%s/tre", o.device);
+		if (n < 0 || (size_t)n >= sizeof tre) {
+			log_info("halt: device path too long");
+			goto out;
+		}
+		o.tre_dir = tre;
+	}
+	struct hal_rot_agent_cmd agent = { .dir = o.tre_dir, .from_dir = true,
+					   .device_dir = o.device, .flash_spec = o.flash_spec };
+	boot_decide_rot(f, o.rot_spec, &agent, !o.dry_run, d, &rot);
 	boot_decide_summary(d, line, sizeof line);
 	if (o.dry_run) {
 		printf("%s\n", line);

@@ -18,7 +18,8 @@
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: mayday-dcf --device DIR [--evidence NAME] [--flash SPEC] [--deadline-ms N]\n"
+		"usage: mayday-dcf --device DIR [--evidence NAME] [--flash SPEC] [--rot SPEC]\n"
+		"                 [--deadline-ms N]\n"
 		"       mayday-dcf --help | --version\n"
 		"\n"
 		"Sends a signed distress indication to the H(e)MS named in DIR's DCF partition\n"
@@ -26,6 +27,9 @@ static void usage(FILE *to)
 		"  --device DIR       the device (its flash directory)\n"
 		"  --evidence NAME    the TrE's evidence file in the run partition (evidence.cbor)\n"
 		"  --flash SPEC       flash backend (default: $MAYDAY_FLASH or \"host\")\n"
+		"  --rot SPEC         RoT backend (default: $MAYDAY_ROT or \"file\"); one this\n"
+		"                     program does not link (tpm2 in the static DCF) through the\n"
+		"                     partition's mayday-rot-agent\n"
 		"  --deadline-ms N    give up an announcement after N ms (default: [retry]\n"
 		"                     deadline_ms of dcf.conf)\n"
 		"Only an authenticated acknowledgement saying the H(e)MS verified and stored\n"
@@ -82,6 +86,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "evidence", required_argument, NULL, 'e' },
 		{ "flash", required_argument, NULL, 'f' },
+		{ "rot", required_argument, NULL, 'r' },
 		{ "deadline-ms", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -109,6 +114,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			opts.flash_spec = optarg;
+			break;
+		case 'r':
+			opts.rot_spec = optarg;
 			break;
 		case 't': {
 			char *end;

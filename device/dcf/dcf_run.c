@@ -8,6 +8,7 @@
  */
 #include "dcf_run.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "cpe_info.h"
@@ -18,6 +19,7 @@
 #include "exit_codes.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
+#include "hal/rot_agent.h"
 #include "ipsec_daemon.h"
 #include "log.h"
 #include "tx/dcf_tx.h"
@@ -25,6 +27,25 @@
 static int on_acked(void *ctx, const struct mayday_ack *ack)
 {
 	return dcf_remediate_run(ctx, ack) == DCF_REMEDIATE_REBOOT ? MAYDAY_EXIT_REBOOT : 0;
+}
+
+/* The partition's own mayday-rot-agent for a backend this program does not
+ * link (tpm2 in the static DCF): it, its loader and its libraries are
+ * partition files the TrE measured (docs/dcf-partition.md). */
+static enum mayday_err open_rot(struct hal_flash *flash, const struct dcf_run_opts *opts,
+				struct hal_rot **rot)
+{
+	char agent[PATH_MAX];
+	enum mayday_err rc = hal_flash_path(flash, HAL_PART_DCF, HAL_ROT_AGENT_NAME, agent,
+					    sizeof(agent));
+
+	if (rc != MAYDAY_OK)
+		return rc;
+	agent[strlen(agent) - strlen("/" HAL_ROT_AGENT_NAME)] = '\0';
+	struct hal_rot_agent_cmd cmd = { .dir = agent, .from_dir = true,
+					 .device_dir = opts->device_dir,
+					 .flash_spec = opts->flash_spec };
+	return hal_rot_open_via(rot, opts->rot_spec, flash, HAL_ROT_ROLE_DCF, &cmd);
 }
 
 int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
@@ -60,7 +81,7 @@ int dcf_run(const struct dcf_run_opts *opts, struct dcf_stats *stats)
 			cerr.key[0] ? " at " : "", cerr.key, mayday_strerror(rc));
 		goto out;
 	}
-	rc = hal_rot_open(&rot, opts->rot_spec ? opts->rot_spec : "file", flash);
+	rc = open_rot(flash, opts, &rot);
 	if (rc == MAYDAY_OK)
 		rc = hal_rot_device_id(rot, device_id);
 	if (rc == MAYDAY_OK)

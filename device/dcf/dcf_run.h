@@ -21,7 +21,7 @@ struct dcf_run_opts {
 	const char *device_dir;     /* required */
 	const char *evidence_name;  /* in HAL_PART_RUN; NULL: DCF_EVIDENCE_DEFAULT_NAME */
 	const char *flash_spec;     /* NULL: the HAL's default (MAYDAY_FLASH or "host") */
-	const char *rot_spec;       /* NULL: "file" */
+	const char *rot_spec;       /* NULL: the HAL's default ($MAYDAY_ROT or "file") */
 	uint32_t deadline_ms;       /* 0: [retry] deadline_ms from dcf.conf */
 };
 

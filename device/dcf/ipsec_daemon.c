@@ -13,21 +13,18 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dcf_config.h"
 #include "hal/flash.h"
+#include "hal/hal_spawn.h"
 #include "log.h"
 #include "vici.h"
 
@@ -44,22 +41,6 @@ struct ipsec_daemon {
 static const char *const cred_types[] = {
 	"x509", "x509ca", "x509crl", "pubkey", "private", "rsa", "ecdsa", "pkcs8", "pkcs12",
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ms * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 static int fmt(char *out, size_t cap, const char *f1, const char *f2, const char *f3)
 {
@@ -178,102 +159,12 @@ static char *preload_list(const char *dcf, const char *plugins)
 	return out;
 }
 
-struct spawn {
-	const char *const *argv;
-	const char *const *envp;
-	const char *bind_over_piddir;   /* NULL: no private mount namespace */
-};
-
-static void child_fail(const char *what)
-{
-	dprintf(STDERR_FILENO, "mayday-dcf: ipsec: %s: %s\n", what, strerror(errno));
-	_exit(127);
-}
-
-/* In the child: nothing of the DCF but stderr, and default signal handling. */
-static void child_exec(const struct spawn *s)
-{
-	sigset_t none;
-	long max_fd = sysconf(_SC_OPEN_MAX);
-
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
-		child_fail("PR_SET_PDEATHSIG");
-	if (s->bind_over_piddir) {
-		if (unshare(CLONE_NEWNS) != 0)
-			child_fail("unshare(CLONE_NEWNS)");
-		/* Nothing mounted here may leak back to the device's namespace. */
-		if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-			child_fail("making / private");
-		if (mount(s->bind_over_piddir, PIDFILE_DIR, NULL, MS_BIND, NULL) != 0)
-			child_fail("bind-mounting the run directory over " PIDFILE_DIR);
-		/* An empty /etc: charon names protocols and ports (getprotobynumber,
-		 * getservbyport when it prints a traffic selector, in logs and in
-		 * VICI answers), and glibc would read the host's nsswitch.conf,
-		 * protocols and services and load the NSS modules nsswitch.conf
-		 * names, code of the normal code's file system. With nothing there
-		 * glibc uses its built-in "files" and finds no names: charon prints
-		 * numbers. */
-		if (mount("tmpfs", "/etc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  "size=4k,mode=0555") != 0)
-			child_fail("mounting an empty /etc");
-	}
-	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-		child_fail("dup2");
-	for (long fd = 3; fd < (max_fd > 0 && max_fd < 65536 ? max_fd : 1024); fd++)
-		close((int)fd);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(s->argv[0], (char *const *)s->argv, (char *const *)s->envp);
-	child_fail(s->argv[0]);
-}
-
-static pid_t spawn(const struct spawn *s)
-{
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0)
-		child_exec(s);
-	if (pid < 0)
-		log_warn("ipsec: fork");
-	return pid;
-}
-
-/* Wait for pid until deadline (CLOCK_MONOTONIC ms): 1 exited (*status set),
- * 0 still running at the deadline. */
-static int wait_until(pid_t pid, uint64_t deadline, int *status)
-{
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-		if (r == pid || (r < 0 && errno != EINTR))
-			return 1;
-		if (mono_ms() >= deadline)
-			return 0;
-		nap_ms(10);
-	}
-}
+/* Child set-up, waits and kills: hal/hal_spawn.h, shared with the RoT agent. */
+#define TAG "ipsec"
 
 static void kill_and_reap(pid_t pid, uint32_t grace_ms)
 {
-	int status;
-
-	kill(pid, SIGTERM);
-	if (!wait_until(pid, mono_ms() + grace_ms, &status)) {
-		log_info("ipsec: pid %ld ignored SIGTERM for %u ms: killed", (long)pid, grace_ms);
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
-}
-
-static void log_exit(const char *what, int status)
-{
-	if (WIFEXITED(status))
-		log_info("ipsec: %s exited %d", what, WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		log_info("ipsec: %s killed by signal %d", what, WTERMSIG(status));
+	hal_spawn_kill(TAG, pid, grace_ms);
 }
 
 /* ---- the daemon ------------------------------------------------------- */
@@ -313,16 +204,18 @@ static enum mayday_err start_charon(struct ipsec_daemon *d, const char *loader,
 		return MAYDAY_E_TOOBIG;
 	const char *argv[] = { loader, "--inhibit-cache", "--library-path", d->dcf,
 			       "--preload", preload, "--argv0", IPSEC_DAEMON_CHARON, charon, NULL };
-	struct spawn s = { .argv = argv, .envp = envp, .bind_over_piddir = d->run };
+	struct hal_spawn s = { .tag = "mayday-dcf: " TAG, .argv = argv, .envp = envp,
+			       .private_mounts = true, .bind_src = d->run,
+			       .bind_dst = PIDFILE_DIR, .keep_fd = -1 };
 
-	d->pid = spawn(&s);
+	d->pid = hal_spawn(&s);
 	if (d->pid < 0)
 		return MAYDAY_E_IO;
-	deadline = mono_ms() + IPSEC_DAEMON_START_MS;
+	deadline = hal_spawn_now_ms() + IPSEC_DAEMON_START_MS;
 	for (;;) {
 		struct vici_conn *c = NULL;
-		if (wait_until(d->pid, 0, &status)) {
-			log_exit("charon", status);
+		if (hal_spawn_wait_until(d->pid, 0, &status)) {
+			hal_spawn_log_exit(TAG, "charon", status);
 			d->pid = -1;
 			return MAYDAY_E_IO;
 		}
@@ -330,12 +223,12 @@ static enum mayday_err start_charon(struct ipsec_daemon *d, const char *loader,
 			vici_conn_close(c);
 			return MAYDAY_OK;
 		}
-		if (mono_ms() >= deadline) {
+		if (hal_spawn_now_ms() >= deadline) {
 			log_info("ipsec: charon did not open %s within %u ms", d->sock,
 				 IPSEC_DAEMON_START_MS);
 			return MAYDAY_E_TIMEOUT;
 		}
-		nap_ms(20);
+		hal_spawn_nap_ms(20);
 	}
 }
 
@@ -353,18 +246,19 @@ static enum mayday_err load_config(struct ipsec_daemon *d, const char *loader,
 	const char *argv[] = { loader, "--inhibit-cache", "--library-path", d->dcf,
 			       "--preload", preload, "--argv0", IPSEC_DAEMON_SWANCTL, swanctl,
 			       "--load-all", "--noprompt", "--uri", uri, NULL };
-	struct spawn s = { .argv = argv, .envp = envp };
-	pid_t pid = spawn(&s);
+	struct hal_spawn s = { .tag = "mayday-dcf: " TAG, .argv = argv, .envp = envp,
+			       .keep_fd = -1 };
+	pid_t pid = hal_spawn(&s);
 
 	if (pid < 0)
 		return MAYDAY_E_IO;
-	if (!wait_until(pid, mono_ms() + IPSEC_DAEMON_START_MS, &status)) {
+	if (!hal_spawn_wait_until(pid, hal_spawn_now_ms() + IPSEC_DAEMON_START_MS, &status)) {
 		log_info("ipsec: swanctl did not finish within %u ms", IPSEC_DAEMON_START_MS);
 		kill_and_reap(pid, 0);
 		return MAYDAY_E_TIMEOUT;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_exit("swanctl --load-all", status);
+		hal_spawn_log_exit(TAG, "swanctl --load-all", status);
 		return MAYDAY_E_IO;
 	}
 	return MAYDAY_OK;

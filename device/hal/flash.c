@@ -248,12 +248,15 @@ static enum mayday_err flash_open(struct hal_flash **out, const char *device_dir
 	ops = find_backend(spec, &args);
 	if (ops == NULL)
 		return MAYDAY_E_INVALID;
+	if (strlen(spec) > HAL_FLASH_SPEC_MAX)
+		return MAYDAY_E_TOOBIG;
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return MAYDAY_E_NOMEM;
 	f->dev_fd = -1;
 	f->provisioning = provisioning;
 	memcpy(f->dir, device_dir, dlen + 1);
+	memcpy(f->spec, spec, strlen(spec) + 1);
 	err = ops->init(f, args);
 	if (err != MAYDAY_OK) {
 		free(f);
@@ -320,6 +323,11 @@ uint64_t hal_flash_ops_count(const struct hal_flash *f)
 const char *hal_flash_device_dir(const struct hal_flash *f)
 {
 	return f->dir;
+}
+
+const char *hal_flash_spec(const struct hal_flash *f)
+{
+	return f->spec;
 }
 
 /* Opens PART/NAME for reading: a regular file, never through a symlink. */

@@ -89,6 +89,10 @@ MAYDAY_NODISCARD enum mayday_err hal_flash_open_provisioning(struct hal_flash **
 void hal_flash_close(struct hal_flash *f);     /* NULL-safe */
 uint64_t hal_flash_ops_count(const struct hal_flash *f);
 const char *hal_flash_device_dir(const struct hal_flash *f);
+/* The spec the handle was opened with, the default resolved: what another
+ * process opens to see the same device the same way (the RoT agent). */
+#define HAL_FLASH_SPEC_MAX 255
+const char *hal_flash_spec(const struct hal_flash *f);
 
 /* Whole small file into the caller's buffer. MAYDAY_E_TOOBIG if larger than cap,
  * MAYDAY_E_NOTFOUND if absent. */

@@ -77,6 +77,7 @@ struct hal_flash {
 	size_t n_parts;
 	struct hal_flash_part parts[HAL_FLASH_MAX_PARTS];
 	char dir[PATH_MAX];
+	char spec[HAL_FLASH_SPEC_MAX + 1]; /* as opened (the default resolved) */
 };
 
 /* The host primitives; the fault backend wraps them. */

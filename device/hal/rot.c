@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "mayday/cose.h"
+#include "rot_agent.h"
 #include "rot_backend.h"
 
 /* Weak: defined only in programs that link mayday_hal_tpm2 (above). */
@@ -42,6 +43,46 @@ static const struct hal_rot_ops *const backends[] = {
 	&hal_rot_file_ops,
 	&hal_rot_tpm2_ops, /* NULL when not linked */
 };
+
+static const char *spec_or_default(const char *spec)
+{
+	if (spec == NULL) {
+		spec = getenv("MAYDAY_ROT");
+		if (spec == NULL || spec[0] == '\0')
+			spec = "file";
+	}
+	return spec;
+}
+
+bool hal_rot_spec_linked(const char *spec)
+{
+	size_t n;
+
+	spec = spec_or_default(spec);
+	n = strcspn(spec, ":");
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (backends[i] != NULL && strlen(backends[i]->name) == n &&
+		    strncmp(backends[i]->name, spec, n) == 0)
+			return true;
+	return false;
+}
+
+enum mayday_err hal_rot_adopt(struct hal_rot **out, const struct hal_rot_ops *ops, void *state,
+			      enum hal_rot_role role)
+{
+	struct hal_rot *rot = calloc(1, sizeof(*rot));
+
+	*out = NULL;
+	if (rot == NULL) {
+		ops->close(state);
+		return MAYDAY_E_NOMEM;
+	}
+	rot->ops = ops;
+	rot->state = state;
+	rot->role = role;
+	*out = rot;
+	return MAYDAY_OK;
+}
 
 /* Backends a build may leave out, for a clear error instead of "unknown". */
 static const char *const optional_backends[] = { "tpm2" };
@@ -71,11 +112,7 @@ enum mayday_err hal_rot_open_role(struct hal_rot **out, const char *spec, struct
 	if (flash == NULL || (role != HAL_ROT_ROLE_TRE && role != HAL_ROT_ROLE_DCF &&
 			      role != HAL_ROT_ROLE_NORMAL))
 		return MAYDAY_E_INVALID;
-	if (spec == NULL) {
-		spec = getenv("MAYDAY_ROT");
-		if (spec == NULL || spec[0] == '\0')
-			spec = "file";
-	}
+	spec = spec_or_default(spec);
 	arg = strchr(spec, ':');
 	name_len = arg != NULL ? (size_t)(arg - spec) : strlen(spec);
 	if (arg != NULL)

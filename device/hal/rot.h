@@ -142,13 +142,13 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_ro
  * DCF partition's dcf-cert.pem certifies this key). Caller owns *out
  * (EVP_PKEY_free). This is a handle, not a copy of the key bytes: the file
  * backend hands a reference to the key it already holds in memory (wiped
- * when the last reference is freed); the tpm2 backend hands a key that
- * holds only the public half and signs through the TPM (rot_tls_key.h), so
- * the TLS handshake signature is made inside the TPM and the key never
- * leaves it. The key signs only while the RoT is open. Callers give it only
- * to OpenSSL. MAYDAY_E_UNSUPPORTED from a backend that offers no TLS key
- * (the DCF's tls method then fails that attempt and the DCF tries its next
- * method). */
+ * when the last reference is freed); the tpm2 backend, and the remote one
+ * (mayday-rot-agent), hand a key that holds only the public half and signs
+ * through the TPM or the agent (rot_tls_key.h), so the TLS handshake
+ * signature is made inside the TPM and the key never leaves it. The key
+ * signs only while the RoT is open. Callers give it only to OpenSSL.
+ * MAYDAY_E_UNSUPPORTED from a backend that offers no TLS key (the DCF's tls
+ * method then fails that attempt and the DCF tries its next method). */
 MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out);
 
 /* The keys of the PSK distress method (docs/protocol.md §12.2), derived from
@@ -252,6 +252,8 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_file_provision_creds(struct hal_flash *
 /* Provisioning of the tpm2 backend (mayday-provision only; the layout is
  * docs/rot.md "TPM 2.0 backend"). */
 #define HAL_ROT_TPM2_PCR_DEFAULT 15u
+#define HAL_ROT_TPM2_OWNER_AUTH_MIN 16
+#define HAL_ROT_TPM2_OWNER_AUTH_MAX 32 /* a SHA-256 digest: the TPM's limit */
 struct hal_rot_tpm2_provision_args {
 	const char *tcti;       /* the spec's ARG after "tpm2:", e.g. "swtpm:path=SOCK" */
 	const char *device_id;  /* rules as hal_rot_file_provision */
@@ -264,13 +266,25 @@ struct hal_rot_tpm2_provision_args {
 	size_t creds_len;       /* 1..HAL_ROT_CREDS_MAX with creds */
 	struct hal_flash *flash; /* with creds: device-creds.sealed goes to its HAL_PART_ROT */
 	unsigned pcr;           /* the measurement PCR, 8..15; 0 = HAL_ROT_TPM2_PCR_DEFAULT */
+	/* The TPM's owner and lockout authorization (HAL_ROT_TPM2_OWNER_AUTH_MIN
+	 * ..MAX bytes, random, required): provisioning sets the owner auth to
+	 * it, authorizing with it if the TPM already has one set, and the
+	 * lockout auth to it if that is empty (one already set is left as it
+	 * is: its holder can TPM2_Clear the TPM, after which it does not open) (so
+	 * re-provisioning needs the value the first provisioning escrowed; a
+	 * TPM owned with another value is MAYDAY_E_DENIED). The caller escrows
+	 * it before the call (mayday-provision: PKI/devices/<ID>.tpm-owner-auth)
+	 * and wipes it; the running RoT never uses it. */
+	const uint8_t *owner_auth;
+	size_t owner_auth_len;
 	/* optional: an initialised TSS2_TCTI_CONTEXT * to talk through instead
 	 * of opening `tcti` (which then only names it in log lines); borrowed.
 	 * The tests interpose one that cuts the TPM's power at command N. */
 	void *tcti_context;
 };
-/* Provisions the TPM behind args->tcti (owner hierarchy, empty owner auth):
- * removes whatever mayday objects and NV indices it holds, then creates the
+/* Provisions the TPM behind args->tcti (owner hierarchy): sets the owner
+ * and lockout authorization to args->owner_auth, removes whatever mayday
+ * objects and NV indices it holds, then creates the
  * primary, the distress key (generated inside the TPM; only its public half
  * ever leaves), the PSK's PRK and the seal object when given, defines and
  * write-locks the device ID, anchors and layout record, and defines the

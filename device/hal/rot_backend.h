@@ -40,6 +40,15 @@ struct hal_rot_ops {
 };
 
 extern const struct hal_rot_ops hal_rot_file_ops;
+/* Not in the spec table: hal_rot_open_agent (rot_agent.h) makes its state. */
+extern const struct hal_rot_ops hal_rot_remote_ops;
+
+/* A handle over a backend state made outside hal_rot_open_role (the remote
+ * backend's, already open in `role`). Takes `state` (closed with ops->close
+ * on failure). */
+MAYDAY_NODISCARD enum mayday_err hal_rot_adopt(struct hal_rot **out,
+					       const struct hal_rot_ops *ops, void *state,
+					       enum hal_rot_role role);
 /* rot_tpm2.c, in mayday_hal_tpm2 only (rot.c: a weak reference there). */
 extern const struct hal_rot_ops hal_rot_tpm2_ops;
 

@@ -184,7 +184,9 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 	st->distress = st->prk = st->seal = ESYS_TR_NONE;
 	err = rot_tpm2_ctx_open(&st->ctx, arg);
 	if (err == MAYDAY_OK)
-		err = load_layout(st);
+		err = load_layout(st); /* first: an unprovisioned TPM is NOTFOUND */
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_check_owned(&st->ctx);
 	if (err == MAYDAY_OK)
 		err = load_device_id(st);
 	if (err == MAYDAY_OK)

@@ -10,9 +10,12 @@
  *   rot_tpm2.c            the hal_rot_ops table
  *   rot_tpm2_provision.c  hal_rot_tpm2_provision
  * The layout (docs/rot.md "TPM 2.0 backend") is owner hierarchy objects
- * and indices with empty auth values; the TPM's own protections are
- * attributes (fixedtpm, write locks, counters that only increment, a PCR
- * policy), not passwords.
+ * and indices with empty auth values of their own; the TPM's protections
+ * are attributes (fixedtpm, write locks, counters that only increment, a
+ * PCR policy) plus the owner and lockout authorizations provisioning sets
+ * (without them anyone could delete and redefine an index; open refuses a
+ * TPM whose owner or lockout auth is empty). Only provisioning uses owner
+ * authorization; the running RoT never needs it.
  *
  * Every TPM answer is checked before use (sizes, types, attributes), and
  * every transient object and session a function loads is flushed before
@@ -75,6 +78,14 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_tr(struct rot_tpm2_ctx *ctx, TPM2_HAND
 					     ESYS_TR *out);
 void rot_tpm2_tr_close(struct rot_tpm2_ctx *ctx, ESYS_TR *tr); /* ESYS_TR_NONE-safe */
 void rot_tpm2_flush(struct rot_tpm2_ctx *ctx, ESYS_TR *tr);    /* transients; NONE-safe */
+/* The TPM's TPMA_PERMANENT bits (TPM2_GetCapability, TPM2_PT_PERMANENT). */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_permanent(struct rot_tpm2_ctx *ctx, uint32_t *attrs);
+/* MAYDAY_E_MALFORMED (logged) unless both the owner and the lockout
+ * authorization are set: with either empty, anyone who reaches the TPM can
+ * undefine and redefine the RoT's NV indices (anchors, counter bases) with
+ * identical attributes, or TPM2_Clear it, and the layout checks cannot see
+ * it. Provisioning sets both (hal_rot_tpm2_provision_args.owner_auth). */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_check_owned(struct rot_tpm2_ctx *ctx);
 
 /* rot_tpm2_nv.c: the write-once items (ordinary indices written once,
  * then write-locked). read checks the index's attributes and that it is

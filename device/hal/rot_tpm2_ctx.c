@@ -186,3 +186,43 @@ enum mayday_err rot_tpm2_exists(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle, bo
 	Esys_Free(cap);
 	return MAYDAY_OK;
 }
+
+enum mayday_err rot_tpm2_permanent(struct rot_tpm2_ctx *ctx, uint32_t *attrs)
+{
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more = 0;
+	TSS2_RC rc = Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					TPM2_CAP_TPM_PROPERTIES, TPM2_PT_PERMANENT, 1, &more,
+					&cap);
+	enum mayday_err err = MAYDAY_OK;
+
+	if (rc != TSS2_RC_SUCCESS)
+		return rot_tpm2_err(ctx, rc, "TPM2_GetCapability (permanent)");
+	if (cap->capability != TPM2_CAP_TPM_PROPERTIES ||
+	    cap->data.tpmProperties.count < 1 ||
+	    cap->data.tpmProperties.tpmProperty[0].property != TPM2_PT_PERMANENT) {
+		log_warnx("rot: tpm2 (%s): the TPM did not report TPM2_PT_PERMANENT",
+			  ctx->tcti_name);
+		err = MAYDAY_E_MALFORMED;
+	} else {
+		*attrs = cap->data.tpmProperties.tpmProperty[0].value;
+	}
+	Esys_Free(cap);
+	return err;
+}
+
+enum mayday_err rot_tpm2_check_owned(struct rot_tpm2_ctx *ctx)
+{
+	uint32_t perm = 0;
+	enum mayday_err err = rot_tpm2_permanent(ctx, &perm);
+
+	if (err != MAYDAY_OK)
+		return err;
+	if (!(perm & TPMA_PERMANENT_OWNERAUTHSET) || !(perm & TPMA_PERMANENT_LOCKOUTAUTHSET)) {
+		log_warnx("rot: tpm2 (%s): the TPM's owner or lockout authorization is empty: "
+			  "anyone could replace the RoT's NV indices; refused (provision the "
+			  "device again)", ctx->tcti_name);
+		return MAYDAY_E_MALFORMED;
+	}
+	return MAYDAY_OK;
+}

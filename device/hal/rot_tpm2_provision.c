@@ -5,6 +5,10 @@
  * Order, chosen so that an interruption anywhere leaves a TPM that does
  * not open (hal_rot_open: MAYDAY_E_NOTFOUND, "no layout record") rather
  * than one that opens with half a layout:
+ *   0. the owner authorization is set to the caller's value (authorizing
+ *      with it if one is already set), and the lockout authorization if it
+ *      is empty: cut during this, either value is there, and the same
+ *      call works again;
  *   1. the layout record is deleted first, then every other mayday index
  *      and persistent object (a re-provisioning starts clean);
  *   2. the primary, the distress key (generated in the TPM), the PSK's PRK
@@ -227,6 +231,55 @@ static enum mayday_err make_counter(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
 	return err;
 }
 
+/* Authorizes `hier` with `auth` if the TPM has its authorization set
+ * (`set`), else with the empty one, then changes it to `auth`. */
+static enum mayday_err change_auth(struct rot_tpm2_ctx *ctx, ESYS_TR hier, bool set,
+				   const TPM2B_AUTH *auth, const char *what)
+{
+	const TPM2B_AUTH empty = { .size = 0 };
+	TSS2_RC rc = Esys_TR_SetAuth(ctx->esys, hier, set ? auth : &empty);
+
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_HierarchyChangeAuth(ctx->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+					      ESYS_TR_NONE, auth);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_TR_SetAuth(ctx->esys, hier, auth);
+	if (rc == TSS2_RC_SUCCESS)
+		return MAYDAY_OK;
+	if ((rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER &&
+	    ((rc & ~TPM2_RC_N_MASK) == TPM2_RC_BAD_AUTH ||
+	     (rc & ~TPM2_RC_N_MASK) == TPM2_RC_AUTH_FAIL)) {
+		log_warnx("rot: tpm2 (%s): the TPM's %s authorization is set and is not the "
+			  "one given: re-provisioning needs the value escrowed when it was "
+			  "first provisioned", ctx->tcti_name, what);
+		return MAYDAY_E_DENIED;
+	}
+	return rot_tpm2_err(ctx, rc, "TPM2_HierarchyChangeAuth");
+}
+
+/* Owner authorization := auth, and the lockout authorization too if it is
+ * empty (rot_tpm2_check_owned: the running RoT refuses a TPM with either
+ * empty). A lockout authorization already set is left alone, never tried:
+ * it is dictionary-attack protected, and one wrong try (anyone's) would
+ * lock re-provisioning out for the TPM's lockout recovery time. */
+static enum mayday_err take_ownership(struct rot_tpm2_ctx *ctx, const uint8_t *auth_bytes,
+				      size_t len)
+{
+	TPM2B_AUTH auth = { .size = (UINT16)len };
+	uint32_t perm = 0;
+	enum mayday_err err;
+
+	memcpy(auth.buffer, auth_bytes, len);
+	err = rot_tpm2_permanent(ctx, &perm);
+	if (err == MAYDAY_OK)
+		err = change_auth(ctx, ESYS_TR_RH_OWNER, perm & TPMA_PERMANENT_OWNERAUTHSET,
+				  &auth, "owner");
+	if (err == MAYDAY_OK && !(perm & TPMA_PERMANENT_LOCKOUTAUTHSET))
+		err = change_auth(ctx, ESYS_TR_RH_LOCKOUT, false, &auth, "lockout");
+	OPENSSL_cleanse(&auth, sizeof(auth));
+	return err;
+}
+
 static enum mayday_err check_args(const struct hal_rot_tpm2_provision_args *a)
 {
 	size_t id_len;
@@ -244,6 +297,9 @@ static enum mayday_err check_args(const struct hal_rot_tpm2_provision_args *a)
 		return MAYDAY_E_INVALID;
 	if (a->creds != NULL && (a->creds_len == 0 || a->creds_len > HAL_ROT_CREDS_MAX ||
 				 a->flash == NULL))
+		return MAYDAY_E_INVALID;
+	if (a->owner_auth == NULL || a->owner_auth_len < HAL_ROT_TPM2_OWNER_AUTH_MIN ||
+	    a->owner_auth_len > HAL_ROT_TPM2_OWNER_AUTH_MAX)
 		return MAYDAY_E_INVALID;
 	if (!rot_keys_is_p256(a->vendor_pub) || !rot_keys_is_p256(a->hems_pub))
 		return MAYDAY_E_KEY;
@@ -281,6 +337,7 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 		      : rot_tpm2_ctx_open(&ctx, args->tcti);
 	if (err != MAYDAY_OK)
 		return err;
+	err = take_ownership(&ctx, args->owner_auth, args->owner_auth_len);
 	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(nv_all) / sizeof(nv_all[0]); i++)
 		err = rot_tpm2_nv_undefine(&ctx, nv_all[i]);
 	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(objects_all) / sizeof(objects_all[0]);

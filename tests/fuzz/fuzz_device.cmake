@@ -49,3 +49,9 @@ target_link_libraries(fuzz_cpe_record PRIVATE mayday_cwmp mayday_hal mayday)
 mayday_fuzz_target(fuzz_net_http ${CMAKE_SOURCE_DIR}/device/net/net_http_parse.c)
 target_include_directories(fuzz_net_http PRIVATE ${CMAKE_SOURCE_DIR}/device/net)
 target_link_libraries(fuzz_net_http PRIVATE mayday)
+# The RoT agent protocol, each side's parser (device/hal/rot_wire.h): the
+# agent's of requests, the remote backend's of answers.
+mayday_fuzz_target(fuzz_rot_wire_request ${CMAKE_SOURCE_DIR}/device/hal/rot_wire.c)
+target_link_libraries(fuzz_rot_wire_request PRIVATE mayday_hal mayday)
+mayday_fuzz_target(fuzz_rot_wire_response ${CMAKE_SOURCE_DIR}/device/hal/rot_wire.c)
+target_link_libraries(fuzz_rot_wire_response PRIVATE mayday_hal mayday)

@@ -17,6 +17,12 @@
 #       DCF as CPE downloads the golden bundle over CWMP and installs it
 #       (boot exits 13). Allowed also: slot_b, the inactive slot the DCF
 #       installs into -- written, never executed or mapped (checked apart).
+#   tpm2
+#       as psk, on a TPM device (swtpm of the test's own, swtpm_harness.sh):
+#       the static DCF starts the partition's mayday-rot-agent through the
+#       partition's loader, so the agent, its loader and every library it
+#       maps must come from the DCF partition as well (the TPM itself is a
+#       socket, or /dev/tpmrm0 on a device).
 #   broken-libs
 #       no trace: the boot runs in a private mount namespace (unshare -m) in
 #       which the host libraries the old DCF linked (libcrypto, libssl,
@@ -54,9 +60,16 @@ for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$ctl"; do
   [ -x "$b" ] || { echo "missing $b" >&2; exit 1; }
 done
 
+rot_args=()
+prov_args=()
+if [ "$mode" = tpm2 ]; then
+  . "$src/tests/integration/swtpm_harness.sh"
+  swtpm_require
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-dcftrace.XXXXXX")
 daemon_pid=
 cleanup() {
+  [ "$mode" != tpm2 ] || swtpm_cleanup
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
     kill -TERM "$daemon_pid" 2>/dev/null || true
     wait "$daemon_pid" 2>/dev/null || true
@@ -127,7 +140,7 @@ mkdev() {
     --hems-http "http://127.0.0.1:$http/v1/distress" \
     --hems-tls "https://127.0.0.1:$https/v1/distress" --methods "$2" \
     --dcf-bin "$dcf" --normal-bin "$normal" --components 3 --component-size 40000 \
-    >/dev/null || fail "provisioning $1"
+    "${prov_args[@]}" >/dev/null || fail "provisioning $1"
   "$ctl" --socket "$work/api.sock" enrol --from "$pki/devices/$1.enrolment.json" >/dev/null ||
     fail "enrolling $1"
 }
@@ -135,6 +148,7 @@ record() { "$ctl" -d "$db" --json show "$1" | jq -r ".indications[0].$2"; }
 
 case $mode in
 plain-udp|plain-http|tls|psk) method=$mode; expect_rc=10 ;;
+tpm2) method=psk; expect_rc=10 ;;
 remediation) method=tls; expect_rc=13 ;;
 broken-libs) method=tls; expect_rc=10 ;;
 *) echo "unknown mode $mode" >&2; exit 2 ;;
@@ -146,6 +160,11 @@ if [ "$mode" = remediation ]; then
   "$provision" bundle --pki "$pki" --out "$work/bundles/femto-tr.bundle" --class femto-tr \
     --image-version 2.0.0 --rollback 2 --from-slot "$work/reference/slot_a" >/dev/null ||
     fail "making the golden bundle"
+fi
+if [ "$mode" = tpm2 ]; then
+  swtpm_start "$work/tpm"
+  prov_args=(--rot tpm2 --tcti "$SWTPM_TCTI")
+  rot_args=(--rot "$SWTPM_SPEC")
 fi
 id=hnb-trace
 mkdev "$id" "$method"
@@ -192,7 +211,7 @@ if [ "$mode" = broken-libs ]; then
 else
   strace -f -y -qq -s 4096 -o "$work/trace" \
     -e trace=open,openat,openat2,execve,execveat,mmap \
-    "$boot" --device "$dev" >"$work/boot.log" 2>&1 || rc=$?
+    "$boot" --device "$dev" "${rot_args[@]}" >"$work/boot.log" 2>&1 || rc=$?
 fi
 [ "$rc" = "$expect_rc" ] || fail "boot exited $rc, expected $expect_rc"
 [ "$(record "$id" transport)" = "$method" ] || fail "recorded transport $(record "$id" transport), expected $method"
@@ -211,6 +230,13 @@ if [ "$mode" = remediation ]; then
   awk '/execveat\(.*memfd:.*= 0$/ { p = 1; next } p' "$work/trace" |
     grep -E '^[0-9]+ +(execve|execveat|mmap)\(.*slot_' >"$work/slotexec" &&
     fail "the DCF executed or mapped a slot file: $(cat "$work/slotexec")"
+fi
+if [ "$mode" = tpm2 ]; then
+  grep -q "opened through $dev/dcf/mayday-rot-agent" "$work/boot.log" ||
+    fail "the DCF did not reach the TPM through the partition's agent"
+  # The agent ran under the trace: its loader executed from the partition.
+  grep -qE "execve\(\"$dev/dcf/ld.so\"" "$work/trace" ||
+    fail "no execve of the partition's loader in the trace"
 fi
 DCF_TRACE_AFTER_EXEC=1 "$check" "$work/trace" "${allowed[@]}" >"$work/check.out" 2>&1 ||
   fail "the DCF went outside its places (dcf_trace_check.sh)"

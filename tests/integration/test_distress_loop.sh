@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 # The demo scenario against the real binaries, plus what the demo does not
 # check itself: the evidence the network holds matches what was tampered,
-# and a TrE failure sends nothing.
+# and a TrE failure sends nothing. With ROT=tpm2 in the environment, the
+# demo's TPM variant (a swtpm per device; skipped without swtpm).
 set -euo pipefail
 build=$1
 src=$2
+if [ "${ROT:-file}" = tpm2 ]; then
+  . "$src/tests/integration/swtpm_harness.sh"
+  swtpm_require
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-it.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

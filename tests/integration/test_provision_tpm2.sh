@@ -73,16 +73,43 @@ jq -r .distress_key "$work/pki/devices/$id.enrolment.json" | base64 -d >"$work/r
 [ "$(tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81010001 | grep -c noda)" -ge 1 ] ||
   fail "the distress key is not noda"
 
-# The device ID, write-locked.
-tpm2_nvread -T "$SWTPM_TCTI" -C o 0x01500001 -o "$work/id.bin" >/dev/null || fail "no NV device ID"
+# The owner and lockout authorization: set, escrowed in PKI/devices/, 0600.
+auth=$work/pki/devices/$id.tpm-owner-auth
+[ -f "$auth" ] || fail "no escrowed owner auth at $auth"
+[ "$(stat -c %a "$auth")" = 600 ] || fail "$auth is mode $(stat -c %a "$auth")"
+[ "$(stat -c %s "$auth")" = 32 ] || fail "$auth is not 32 bytes"
+tpm2_getcap -T "$SWTPM_TCTI" properties-variable >"$work/cap.txt"
+grep -q 'ownerAuthSet: *1' "$work/cap.txt" || fail "the TPM's owner auth is empty"
+grep -q 'lockoutAuthSet: *1' "$work/cap.txt" || fail "the TPM's lockout auth is empty"
+
+# The device ID (read with its own empty auth), write-locked; without the
+# owner auth it cannot be undefined.
+tpm2_nvread -T "$SWTPM_TCTI" -C 0x01500001 0x01500001 -o "$work/id.bin" >/dev/null ||
+  fail "no NV device ID"
 [ "$(cat "$work/id.bin")" = "$id" ] || fail "NV device ID is $(cat "$work/id.bin")"
 printf 'x' >"$work/x.bin"
-if tpm2_nvwrite -T "$SWTPM_TCTI" -C o 0x01500001 -i "$work/x.bin" 2>/dev/null; then
+if tpm2_nvwrite -T "$SWTPM_TCTI" -C o -P "file:$auth" 0x01500001 -i "$work/x.bin" 2>/dev/null
+then
   fail "the device ID took a second write"
 fi
+if tpm2_nvundefine -T "$SWTPM_TCTI" -C o 0x01500002 2>/dev/null; then
+  fail "the layout record was undefined without the owner auth"
+fi
+
+# Re-provisioning with another owner auth is refused, the TPM untouched.
+head -c 32 /dev/urandom >"$work/wrong.auth"
+chmod 600 "$work/wrong.auth"
+if device "$work/dev1" --rot tpm2 --tcti "$SWTPM_TCTI" --owner-auth-file "$work/wrong.auth"
+then
+  fail "re-provisioned with the wrong owner auth"
+fi
+grep -q "escrowed when it was first provisioned" "$work/provision.log" ||
+  fail "the refusal does not say why"
 
 # Again on the same TPM: a new key, the old one gone.
 device "$work/dev2" --rot tpm2 --tcti "$SWTPM_TCTI" --pcr 14 || fail "re-provisioning the TPM"
+grep -q "the one escrowed before" "$work/provision.log" ||
+  fail "re-provisioning did not use the escrowed owner auth"
 tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81010001 -f pem -o "$work/tpm2.pub.pem" >/dev/null
 [ "$(norm_pub "$work/tpm2.pub.pem")" != "$tpm" ] || fail "re-provisioning kept the old key"
 [ "$(pub_of_cert "$work/dev2/dcf/dcf-cert.pem")" = "$(norm_pub "$work/tpm2.pub.pem")" ] ||

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <openssl/ec.h>
+#include <openssl/rand.h>
 #include <tss2/tss2_tcti_swtpm.h>
 
 #include "rot_tpm2_testlib.h"
@@ -40,6 +41,7 @@ int tpm2_fx_setup_bare(void **state)
 	fx->vendor = gen();
 	fx->hems = gen();
 	assert_int_equal(mayday_psk_generate(fx->psk, fx->kid), MAYDAY_OK);
+	assert_int_equal(RAND_bytes(fx->owner_auth, sizeof(fx->owner_auth)), 1);
 	*state = fx;
 	return 0;
 }
@@ -78,6 +80,8 @@ enum mayday_err tpm2_fx_provision(struct tpm2_fx *fx, void *tcti_context)
 		.creds_len = tpm2_fx_creds_len,
 		.flash = fx->f,
 		.tcti_context = tcti_context,
+		.owner_auth = fx->owner_auth,
+		.owner_auth_len = sizeof(fx->owner_auth),
 	};
 	EVP_PKEY *pub = NULL;
 	enum mayday_err err = hal_rot_tpm2_provision(&a, &pub);
@@ -100,6 +104,22 @@ struct hal_rot *tpm2_fx_open(struct tpm2_fx *fx, enum hal_rot_role role)
 	return rot;
 }
 
+uint32_t tpm2_fx_permanent(ESYS_CONTEXT *esys)
+{
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more = 0;
+	uint32_t v;
+
+	assert_int_equal(Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					    TPM2_CAP_TPM_PROPERTIES, TPM2_PT_PERMANENT, 1, &more,
+					    &cap),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(cap->data.tpmProperties.tpmProperty[0].property, TPM2_PT_PERMANENT);
+	v = cap->data.tpmProperties.tpmProperty[0].value;
+	Esys_Free(cap);
+	return v;
+}
+
 ESYS_CONTEXT *tpm2_fx_esys(struct tpm2_fx *fx)
 {
 	TSS2_TCTI_CONTEXT *tcti;
@@ -112,6 +132,13 @@ ESYS_CONTEXT *tpm2_fx_esys(struct tpm2_fx *fx)
 	assert_non_null(tcti);
 	assert_int_equal(Tss2_Tcti_Swtpm_Init(tcti, &size, conf), TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_Initialize(&esys, tcti, NULL), TSS2_RC_SUCCESS);
+	if (tpm2_fx_permanent(esys) & TPMA_PERMANENT_OWNERAUTHSET) {
+		TPM2B_AUTH auth = { .size = sizeof(fx->owner_auth) };
+
+		memcpy(auth.buffer, fx->owner_auth, sizeof(fx->owner_auth));
+		assert_int_equal(Esys_TR_SetAuth(esys, ESYS_TR_RH_OWNER, &auth),
+				 TSS2_RC_SUCCESS);
+	}
 	return esys;
 }
 

@@ -32,6 +32,7 @@ struct tpm2_fx {
 	EVP_PKEY *distress_pub; /* from the last tpm2_fx_provision */
 	uint8_t psk[MAYDAY_PSK_LEN];
 	uint8_t kid[MAYDAY_PSK_KID_GEN];
+	uint8_t owner_auth[HAL_ROT_TPM2_OWNER_AUTH_MAX]; /* random per fixture */
 };
 
 /* cmocka setups: a started swtpm, not provisioned / provisioned with the
@@ -45,9 +46,12 @@ int tpm2_fx_teardown(void **state);
 enum mayday_err tpm2_fx_provision(struct tpm2_fx *fx, void *tcti_context);
 struct hal_rot *tpm2_fx_open(struct tpm2_fx *fx, enum hal_rot_role role);
 
-/* The test's own ESAPI connection (tpm2_fx_esys_close ends it). */
+/* The test's own ESAPI connection (tpm2_fx_esys_close ends it), with the
+ * fixture's owner auth set on ESYS_TR_RH_OWNER once the TPM has one. */
 ESYS_CONTEXT *tpm2_fx_esys(struct tpm2_fx *fx);
 void tpm2_fx_esys_close(ESYS_CONTEXT *esys);
+/* The TPM's TPMA_PERMANENT bits. */
+uint32_t tpm2_fx_permanent(ESYS_CONTEXT *esys);
 /* Loaded transient objects plus loaded sessions: 0 after any RoT call. */
 unsigned tpm2_fx_loaded(struct tpm2_fx *fx);
 /* Removes the persistent object `handle` (damage for the roles' tests). */

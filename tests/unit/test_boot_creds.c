@@ -42,7 +42,7 @@ static struct hal_rot *decide(struct fx *fx, struct boot_decision *d)
 {
 	struct hal_rot *rot = NULL;
 
-	boot_decide_rot(fx->flash, "file", true, d, &rot);
+	boot_decide_rot(fx->flash, "file", NULL, true, d, &rot);
 	return rot;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-dcf (dcf_run, in-process) on the tpm2 RoT backend (swtpm): the
- * tls method comes first but nothing answers at its address, so that
- * attempt fails cleanly and the DCF goes on to plain-udp, where the
+ * tls method comes first but nothing listens at its URL, so that attempt
+ * fails cleanly and the DCF goes on to plain-udp, where the
  * indication it sends is signed by the TPM's distress key (it verifies
  * with the key provisioning returned) and carries the RoT counter.
  * Nothing answers, so the DCF ends unacknowledged at its deadline.

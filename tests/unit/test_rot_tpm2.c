@@ -190,6 +190,8 @@ static void psk_absent(void **state)
 		.device_id = TPM2_FX_DEVICE_ID,
 		.vendor_pub = fx->vendor,
 		.hems_pub = fx->hems,
+		.owner_auth = fx->owner_auth,
+		.owner_auth_len = sizeof(fx->owner_auth),
 	};
 	EVP_PKEY *pub = NULL;
 	struct hal_rot *rot;
@@ -217,6 +219,8 @@ static void provision_args(void **state)
 		.device_id = TPM2_FX_DEVICE_ID,
 		.vendor_pub = fx->vendor,
 		.hems_pub = fx->hems,
+		.owner_auth = fx->owner_auth,
+		.owner_auth_len = sizeof(fx->owner_auth),
 	}, a;
 	struct hal_rot *rot = NULL;
 
@@ -244,11 +248,81 @@ static void provision_args(void **state)
 	a.vendor_pub = rsa;
 	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_KEY);
 	a = ok;
+	a.owner_auth = NULL;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.owner_auth_len = HAL_ROT_TPM2_OWNER_AUTH_MIN - 1;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
+	a.owner_auth_len = HAL_ROT_TPM2_OWNER_AUTH_MAX + 1;
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a = ok;
 	a.tcti = "bogus:x";
 	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
 	assert_null(pub);
 	assert_int_equal(hal_rot_open(&rot, fx->tpm.spec, fx->f), MAYDAY_E_NOTFOUND);
 	EVP_PKEY_free(rsa);
+}
+
+/* The attack of a TPM with an empty owner auth: undefine the layout record
+ * (the counter bases) and define one of the attacker's with identical
+ * attributes. Provisioning set the owner auth, so without it the TPM
+ * refuses; and a TPM whose owner auth is empty again is refused at open. */
+static void owner_auth_guards_layout(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+	const TPM2B_AUTH empty = { .size = 0 };
+	ESYS_TR nv = ESYS_TR_NONE;
+	struct hal_rot *rot = NULL;
+	TSS2_RC rc;
+
+	assert_true(tpm2_fx_permanent(esys) & TPMA_PERMANENT_OWNERAUTHSET);
+	assert_true(tpm2_fx_permanent(esys) & TPMA_PERMANENT_LOCKOUTAUTHSET);
+	assert_int_equal(Esys_TR_SetAuth(esys, ESYS_TR_RH_OWNER, &empty), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, 0x01500002, ESYS_TR_NONE, ESYS_TR_NONE,
+					       ESYS_TR_NONE, &nv),
+			 TSS2_RC_SUCCESS);
+	rc = Esys_NV_UndefineSpace(esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				   ESYS_TR_NONE);
+	assert_int_equal(rc & ~TPM2_RC_N_MASK, TPM2_RC_BAD_AUTH);
+	assert_int_equal(Esys_TR_SetAuth(esys, ESYS_TR_RH_LOCKOUT, &empty), TSS2_RC_SUCCESS);
+	rc = Esys_Clear(esys, ESYS_TR_RH_LOCKOUT, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
+	assert_int_not_equal(rc, TSS2_RC_SUCCESS);
+	tpm2_fx_esys_close(esys);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	hal_rot_close(rot);
+
+	/* the owner auth emptied (by its holder, or a TPM never owned) */
+	esys = tpm2_fx_esys(fx);
+	assert_int_equal(Esys_HierarchyChangeAuth(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
+						  ESYS_TR_NONE, ESYS_TR_NONE, &empty),
+			 TSS2_RC_SUCCESS);
+	tpm2_fx_esys_close(esys);
+	rot = NULL;
+	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_NORMAL),
+			 MAYDAY_E_MALFORMED);
+	assert_null(rot);
+	/* provisioning again takes it back, with the escrowed value */
+	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_OK);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	hal_rot_close(rot);
+}
+
+/* Re-provisioning an owned TPM needs the owner auth it was given. */
+static void reprovision_needs_owner_auth(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot *rot;
+
+	fx->owner_auth[0] ^= 1;
+	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_E_DENIED);
+	fx->owner_auth[0] ^= 1;
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE); /* untouched */
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_OK);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	hal_rot_close(rot);
 }
 
 static void nv_device_id_locked(void **state)
@@ -469,6 +543,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(psk_equals_file, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(psk_absent, tpm2_fx_setup_bare, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(provision_args, tpm2_fx_setup_bare,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(owner_auth_guards_layout, tpm2_fx_setup,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(reprovision_needs_owner_auth, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(nv_device_id_locked, tpm2_fx_setup,
 						tpm2_fx_teardown),

@@ -47,6 +47,7 @@
 #include <unistd.h>
 #include <openssl/x509.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "dcf_config.h"
 #include "hal/flash.h"
@@ -67,6 +68,7 @@
 #include "prov_normal.h"
 #include "prov_key.h"
 #include "prov_pki.h"
+#include "prov_rotagent.h"
 #include "prov_x509.h"
 #include "enrol_rec.h"
 #include "mayday/kek.h"
@@ -97,8 +99,10 @@ struct device_args {
 	const char *rot;         /* --rot: "file" (default) or "tpm2" */
 	const char *tcti;        /* --tcti, with --rot tpm2 */
 	uint64_t pcr;            /* --pcr, with --rot tpm2; 0: the backend's default */
+	const char *owner_auth;  /* --owner-auth-file, with --rot tpm2; NULL: the default */
 	struct prov_conf conf;   /* the dcf.conf options */
 	struct prov_ipsec ipsec; /* the IKE daemon of the partition (--ipsec-daemon ...) */
+	const char *rot_agent;   /* --rot-agent PATH: mayday-rot-agent (prov_rotagent.h) */
 };
 
 struct keys {
@@ -119,8 +123,8 @@ static void usage(FILE *to)
 		"         --dcf-bin PATH --normal-bin PATH  H(E)MS...\n"
 		"         [--methods LIST] [--components N] [--component-size BYTES]\n"
 		"         [--image-version V] [--rollback R] [--max-image-size BYTES]\n"
-		"         [--enrol sqlite:DBPATH] [--rot file|tpm2 --tcti TCTI [--pcr N]]\n"
-		"         [--key PATH|pkcs11:URI [--pkcs11-module SO]]\n"
+		"         [--enrol sqlite:DBPATH] [--rot file|tpm2 --tcti TCTI [--pcr N]\n"
+		"         [--owner-auth-file FILE]] [--key PATH|pkcs11:URI [--pkcs11-module SO]]\n"
 		"  Makes the device DEVDIR (which must not exist or be empty): RoT with a new\n"
 		"  distress key, the DCF partition (PATH of mayday-dcf, its dcf.conf, the\n"
 		"  device's TLS certificate and the operator CA, signed manifest) and slot A\n"
@@ -153,12 +157,20 @@ static void usage(FILE *to)
 		"                 swtpm:path=SOCK): the distress key is made inside it, the DCF\n"
 		"                 certificate and the enrolment use its public half; the device\n"
 		"                 then runs with --rot tpm2:TCTI. --pcr: the measurement PCR, 8..15\n"
-		"                 (default 15). Default --rot file: the RoT partition of --out.\n"
+		"                 (default 15). The TPM's owner and lockout authorization are set\n"
+		"                 to --owner-auth-file FILE's bytes, by default\n"
+		"                 PKI/devices/ID.tpm-owner-auth (made, random, if absent; needed\n"
+		"                 to provision that TPM again).\n"
+		"                 Default --rot file: the RoT partition of --out.\n"
+		"  --rot-agent PATH  mayday-rot-agent, with its loader and libraries, into the\n"
+		"  DCF partition (measured) and DEVDIR/tre/: how a static mayday-boot and\n"
+		"  mayday-dcf reach a RoT backend they do not link (docs/rot.md). With --rot\n"
+		"  tpm2 the default is this build's (%s).\n"
 		"  --methods LIST  the order to try them, e.g. tls,plain-udp (default: the order\n"
 		"  above). Addresses are numeric; [v6] in brackets.\n",
 		DEFAULT_COMPONENTS, DEFAULT_COMPONENT_SIZE, DEFAULT_IMAGE_VERSION,
 		DEFAULT_ROLLBACK, PROV_HEMS_DNS, PROV_IPSEC_AUTO_DIR, PROV_IPSEC_DEFAULT_PLUGINS,
-		PROV_IPSEC_AUTO_SWANCTL);
+		PROV_IPSEC_AUTO_SWANCTL, MAYDAY_ROT_AGENT_BUILT);
 }
 
 /* Each option at most once: a second value would silently win otherwise. */
@@ -178,7 +190,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		OPT_METHODS = 256, OPT_TLS, OPT_TLS_NAME, OPT_TLS_PIN, OPT_HTTP, OPT_UDP, OPT_PSK,
 		OPT_IPSEC_EP, OPT_IPSEC_VICI, OPT_IPSEC_CHILD, OPT_IPSEC_DAEMON, OPT_IPSEC_CONF,
 		OPT_IPSEC_CRED, OPT_IPSEC_PLUGINS, OPT_IPSEC_SWANCTL, OPT_ROT, OPT_TCTI, OPT_PCR,
-		OPT_KEY, OPT_PKCS11_MODULE
+		OPT_KEY, OPT_PKCS11_MODULE, OPT_ROT_AGENT, OPT_OWNER_AUTH
 	};
 	static const struct option longopts[] = {
 		{ "pki", required_argument, NULL, 'p' },
@@ -201,6 +213,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		{ "ipsec-cred", required_argument, NULL, OPT_IPSEC_CRED },
 		{ "ipsec-plugins", required_argument, NULL, OPT_IPSEC_PLUGINS },
 		{ "ipsec-swanctl", required_argument, NULL, OPT_IPSEC_SWANCTL },
+		{ "rot-agent", required_argument, NULL, OPT_ROT_AGENT },
 		{ "dcf-bin", required_argument, NULL, 'd' },
 		{ "normal-bin", required_argument, NULL, 'n' },
 		{ "components", required_argument, NULL, 'N' },
@@ -214,6 +227,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		{ "pcr", required_argument, NULL, OPT_PCR },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "pkcs11-module", required_argument, NULL, OPT_PKCS11_MODULE },
+		{ "owner-auth-file", required_argument, NULL, OPT_OWNER_AUTH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -260,6 +274,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 			if (!prov_args_u64("pcr", optarg, 8, 15, &a->pcr))
 				ok = 0;
 			break;
+		case OPT_OWNER_AUTH: a->owner_auth = optarg; break;
 		case OPT_TLS: ok = set_once("--hems-tls", &conf->tls_url, optarg); break;
 		case OPT_TLS_NAME:
 			ok = set_once("--tls-server-name", &conf->tls_server_name, optarg);
@@ -285,6 +300,7 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		case OPT_IPSEC_SWANCTL:
 			ok = set_once("--ipsec-swanctl", &a->ipsec.swanctl, optarg);
 			break;
+		case OPT_ROT_AGENT: ok = set_once("--rot-agent", &a->rot_agent, optarg); break;
 		case OPT_IPSEC_CRED:
 			if (a->ipsec.n_creds == PROV_IPSEC_CREDS_MAX) {
 				prov_log_error("--ipsec-cred at most %d times", PROV_IPSEC_CREDS_MAX);
@@ -334,9 +350,13 @@ static int parse_args(int argc, char **argv, struct device_args *a)
 		prov_log_error("--rot must be file or tpm2, not \"%s\"", a->rot);
 		return PROV_EXIT_USAGE;
 	}
+	/* The static mayday-boot and mayday-dcf reach the TPM through the agent. */
+	if (strcmp(a->rot, "tpm2") == 0 && !a->rot_agent)
+		a->rot_agent = MAYDAY_ROT_AGENT_BUILT;
 	if ((strcmp(a->rot, "tpm2") == 0) != (a->tcti != NULL) ||
-	    (a->pcr != 0 && a->tcti == NULL)) {
-		prov_log_error("--rot tpm2 needs --tcti (and only it takes --tcti and --pcr)");
+	    ((a->pcr != 0 || a->owner_auth != NULL) && a->tcti == NULL)) {
+		prov_log_error("--rot tpm2 needs --tcti (and only it takes --tcti, --pcr and "
+			       "--owner-auth-file)");
 		return PROV_EXIT_USAGE;
 	}
 	if ((conf->tls_server_name || a->tls_pin) && !conf->tls_url) {
@@ -440,6 +460,7 @@ static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
 	     wrote(prov_flash_put(f, HAL_PART_DCF, PROV_DCF_CA_NAME, ca_pem, ca_len,
 				  next_trv(&m, true)), HAL_PART_DCF, PROV_DCF_CA_NAME) &&
 	     prov_ipsec_write(f, &a->ipsec, &m) &&
+	     (!a->rot_agent || prov_rotagent_write(f, a->out, a->rot_agent, &m)) &&
 	     prov_manifest_write(f, HAL_PART_DCF, &m, &k->vendor.signer) == MAYDAY_OK;
 	if (ok) {
 		uint64_t total = 0;
@@ -602,6 +623,71 @@ out:
 	return rc == MAYDAY_OK;
 }
 
+/* The TPM's owner/lockout authorization (hal_rot_tpm2_provision_args):
+ * --owner-auth-file, else PKI/devices/<ID>.tpm-owner-auth, next to the
+ * device's other records. An existing file is used as it is (a
+ * re-provisioning must authorize with the value the TPM already has);
+ * otherwise 32 random bytes are written there, mode 0600, durably, before
+ * the TPM is touched, so the value is never lost with the TPM set to it. */
+static int owner_auth(const struct device_args *a, uint8_t out[HAL_ROT_TPM2_OWNER_AUTH_MAX],
+		      size_t *len)
+{
+	char dir[PROV_PATH_MAX], path[PROV_PATH_MAX], name[MAYDAY_DEVICE_ID_MAX + 32];
+	enum mayday_err rc = MAYDAY_OK;
+	FILE *fp = NULL;
+
+	if (a->owner_auth != NULL) {
+		if (strlen(a->owner_auth) >= sizeof(path))
+			rc = MAYDAY_E_TOOBIG;
+		else
+			snprintf(path, sizeof(path), "%s", a->owner_auth);
+	} else {
+		rc = prov_fs_join(dir, sizeof(dir), a->pki, PROV_PKI_DEVICES);
+		if (rc == MAYDAY_OK)
+			rc = prov_fs_mkdirs(dir, 0700);
+		snprintf(name, sizeof(name), "%s.tpm-owner-auth", a->id);
+		if (rc == MAYDAY_OK)
+			rc = prov_fs_join(path, sizeof(path), dir, name);
+	}
+	if (rc == MAYDAY_OK)
+		rc = mayday_file_open_secret(path, &fp);
+	if (rc == MAYDAY_OK) {
+		/* one byte more than allowed tells a too long file */
+		uint8_t buf[HAL_ROT_TPM2_OWNER_AUTH_MAX + 1];
+		size_t n = fread(buf, 1, sizeof(buf), fp);
+
+		fclose(fp);
+		if (n < HAL_ROT_TPM2_OWNER_AUTH_MIN || n > HAL_ROT_TPM2_OWNER_AUTH_MAX) {
+			prov_log_error("%s must hold %d..%d bytes (the TPM owner authorization)",
+				       path, HAL_ROT_TPM2_OWNER_AUTH_MIN,
+				       HAL_ROT_TPM2_OWNER_AUTH_MAX);
+			OPENSSL_cleanse(buf, sizeof(buf));
+			return 0;
+		}
+		memcpy(out, buf, n);
+		*len = n;
+		OPENSSL_cleanse(buf, sizeof(buf));
+		prov_log_info("TPM owner authorization: %s (the one escrowed before)", path);
+		return 1;
+	}
+	if (rc == MAYDAY_E_NOTFOUND && a->owner_auth == NULL) {
+		rc = RAND_priv_bytes(out, HAL_ROT_TPM2_OWNER_AUTH_MAX) == 1 ? MAYDAY_OK
+									     : MAYDAY_E_INTERNAL;
+		if (rc == MAYDAY_OK)
+			rc = mayday_file_write_durable(path, out, HAL_ROT_TPM2_OWNER_AUTH_MAX,
+						       0600);
+		if (rc == MAYDAY_OK) {
+			*len = HAL_ROT_TPM2_OWNER_AUTH_MAX;
+			prov_log_info("TPM owner authorization: new, escrowed in %s (keep it: "
+				      "provisioning this TPM again needs it)", path);
+			return 1;
+		}
+	}
+	prov_log_error("cannot use the TPM owner authorization %s: %s", path,
+		       mayday_strerror(rc));
+	return 0;
+}
+
 /* The tpm2 backend's provisioning, as prov_normal's sealing step: the
  * bundle is one of its inputs, and it makes the distress key (k->device)
  * inside the TPM. */
@@ -609,6 +695,8 @@ struct tpm2_seal {
 	const struct device_args *a;
 	struct keys *k;
 	struct hal_flash *f;
+	uint8_t owner_auth[HAL_ROT_TPM2_OWNER_AUTH_MAX];
+	size_t owner_auth_len;
 };
 
 static enum mayday_err tpm2_provision(void *ctx, const uint8_t *pem, size_t len)
@@ -626,6 +714,8 @@ static enum mayday_err tpm2_provision(void *ctx, const uint8_t *pem, size_t len)
 		.creds_len = len,
 		.flash = t->f,
 		.pcr = (unsigned)t->a->pcr,
+		.owner_auth = t->owner_auth,
+		.owner_auth_len = t->owner_auth_len,
 	};
 
 	return hal_rot_tpm2_provision(&args, &t->k->device);
@@ -639,9 +729,15 @@ static int make_rot(struct hal_flash *f, const struct device_args *a, struct key
 	enum mayday_err rc = mayday_psk_generate(k->psk, k->kid);
 
 	if (rc == MAYDAY_OK && strcmp(a->rot, "tpm2") == 0) {
+		int ok;
+
+		if (!owner_auth(a, t.owner_auth, &t.owner_auth_len))
+			return 0; /* logged */
 		normal->seal = tpm2_provision;
 		normal->seal_ctx = &t;
-		if (!prov_normal_make(f, normal))
+		ok = prov_normal_make(f, normal);
+		OPENSSL_cleanse(t.owner_auth, sizeof(t.owner_auth));
+		if (!ok)
 			return 0; /* logged */
 		prov_log_info("RoT: the TPM at %s (the distress key made inside it); run the "
 			      "device with --rot tpm2:%s", a->tcti, a->tcti);
@@ -753,7 +849,8 @@ int prov_device_main(int argc, char **argv)
 		return PROV_EXIT_ERROR;
 	}
 	if (!readable("dcf-bin", a.dcf_bin) || !readable("normal-bin", a.normal_bin) ||
-	    !image_fits(&a) || !prov_ipsec_check(&a.ipsec) || !load_keys(&a, &k))
+	    !image_fits(&a) || !prov_ipsec_check(&a.ipsec) ||
+	    (a.rot_agent && !prov_rotagent_check(a.rot_agent)) || !load_keys(&a, &k))
 		goto out;
 	if (a.tls_pin) {
 		if (!spki_sha256(X509_get0_pubkey(k.tls_cert), pin))

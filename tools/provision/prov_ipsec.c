@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `device --ipsec-daemon`: the IKE daemon into the DCF partition (see
- * prov_ipsec.h). The dependency closure is what the loader itself says
- * (`LOADER --list FILE`, as ldd does, run with an empty environment so no
- * LD_LIBRARY_PATH of the vendor's shell sneaks in): asking the loader
- * instead of walking DT_NEEDED here means RUNPATHs, $ORIGIN and the cache
- * resolve exactly as they would for the daemon on this host. The loader is
- * the one charon names (PT_INTERP); only 64-bit ELF is read. Its output is
- * bounded (64 KiB) and every line it prints must parse, else provisioning
- * stops: a device is never made with half a daemon.
+ * prov_ipsec.h). The dependency closure is the loader's own answer
+ * (prov_elf.h, shared with the RoT agent's copy); the loader is the one
+ * charon names. Provisioning stops at the first file that cannot be
+ * resolved: a device is never made with half a daemon.
  */
 #include "prov_ipsec.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -20,16 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hal/flash.h"
 #include "ipsec_daemon.h"
 #include "prov_flash.h"
 #include "prov_fs.h"
+#include "prov_elf.h"
 #include "prov_log.h"
 
-#define LIST_OUTPUT_MAX (64u * 1024)
 #define LIBGCC_S        "libgcc_s.so.1"
 
 /* Plugins swanctl may load too (libstrongswan's, not charon's): what it
@@ -43,18 +37,6 @@ static const char *const swanctl_capable[] = {
 
 static const char *const cred_types[] = {
 	"x509", "x509ca", "x509crl", "pubkey", "private", "rsa", "ecdsa", "pkcs8", "pkcs12",
-};
-
-struct file {
-	char name[MAYDAY_NAME_MAX + 1];
-	char src[PROV_PATH_MAX];
-	unsigned mode;
-};
-
-struct plan {
-	struct file files[MAYDAY_MANIFEST_FILES_MAX];
-	unsigned n;
-	char libc_dir[1024];
 };
 
 static int regular(const char *option, const char *path)
@@ -185,168 +167,24 @@ int prov_ipsec_check(struct prov_ipsec *ip)
 
 /* ---- the plan: which host file becomes which partition file ------------ */
 
-static int plan_add(struct plan *p, const char *name, const char *src, unsigned mode)
-{
-	for (unsigned i = 0; i < p->n; i++)
-		if (strcmp(p->files[i].name, name) == 0)
-			return 1;
-	if (p->n == MAYDAY_MANIFEST_FILES_MAX) {
-		prov_log_error("the IKE daemon needs more than the %d files one manifest lists",
-			       MAYDAY_MANIFEST_FILES_MAX);
-		return 0;
-	}
-	if (strlen(name) > MAYDAY_NAME_MAX || !mayday_name_is_safe(name) ||
-	    strlen(src) >= PROV_PATH_MAX) {
-		prov_log_error("cannot put %s into the DCF partition as \"%s\"", src, name);
-		return 0;
-	}
-	struct file *f = &p->files[p->n++];
-	snprintf(f->name, sizeof(f->name), "%s", name);
-	snprintf(f->src, sizeof(f->src), "%s", src);
-	f->mode = mode;
-	return 1;
-}
-
-/* PT_INTERP of a 64-bit ELF file into out. */
-static int elf_interp(const char *path, char *out, size_t cap)
-{
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ok = 0;
-
-	if (fd < 0)
-		goto out;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_phentsize != sizeof(ph) || eh.e_phnum > 256)
-		goto out;
-	for (unsigned i = 0; i < eh.e_phnum && !ok; i++) {
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
-		    (ssize_t)sizeof(ph))
-			goto out;
-		if (ph.p_type != PT_INTERP)
-			continue;
-		if (ph.p_filesz < 2 || ph.p_filesz > cap ||
-		    pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz ||
-		    out[ph.p_filesz - 1] != '\0' || out[0] != '/')
-			goto out;
-		ok = 1;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (!ok)
-		prov_log_error("%s: not a 64-bit ELF program with an interpreter", path);
-	return ok;
-}
-
-/* `loader --list elf`, its stdout into buf (NUL-terminated). */
-static int run_list(const char *loader, const char *elf, char *buf, size_t cap)
-{
-	int fds[2], status = 0;
-	size_t len = 0;
-	pid_t pid;
-
-	if (pipe(fds) != 0)
-		return 0;
-	pid = fork();
-	if (pid == 0) {
-		char *const argv[] = { (char *)loader, (char *)"--list", (char *)elf, NULL };
-		char *const envp[] = { NULL };
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execve(loader, argv, envp);
-		_exit(127);
-	}
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		return 0;
-	}
-	for (;;) {
-		ssize_t n = read(fds[0], buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len == cap - 1)
-			break;
-	}
-	close(fds[0]);
-	buf[len] = '\0';
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (len == cap - 1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		prov_log_error("%s --list %s failed or said too much", loader, elf);
-		return 0;
-	}
-	return 1;
-}
-
-/* Each "\tSONAME => /path (0x...)" line of the loader's list becomes
- * partition file SONAME; "\t/path/ld... (0x...)" is the loader itself and
- * "\tlinux-vdso.so.1 (0x...)" the kernel's, neither a file to copy. */
-static int add_closure(struct plan *p, const char *loader, const char *elf)
-{
-	char *buf = malloc(LIST_OUTPUT_MAX), *line, *save = NULL;
-	int ok = 0;
-
-	if (!buf || !run_list(loader, elf, buf, LIST_OUTPUT_MAX))
-		goto out;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char soname[MAYDAY_NAME_MAX + 1], path[PROV_PATH_MAX];
-		char *arrow = strstr(line, " => ");
-		while (*line == '\t' || *line == ' ')
-			line++;
-		if (!arrow)
-			continue;   /* the loader, the vDSO */
-		*arrow = '\0';
-		const char *rest = arrow + 4;
-		size_t plen = strcspn(rest, " ");
-		if (strcmp(line, "") == 0 || strlen(line) > MAYDAY_NAME_MAX || rest[0] != '/' ||
-		    plen >= sizeof(path)) {
-			prov_log_error("%s: the loader cannot resolve %s (%s)", elf, line, rest);
-			goto out;
-		}
-		snprintf(soname, sizeof(soname), "%s", line);
-		memcpy(path, rest, plen);
-		path[plen] = '\0';
-		if (strcmp(soname, "libc.so.6") == 0) {
-			char *slash = strrchr(path, '/');
-			if ((size_t)(slash - path) >= sizeof(p->libc_dir)) {
-				prov_log_error("%s: path too long", path);
-				goto out;
-			}
-			snprintf(p->libc_dir, sizeof(p->libc_dir), "%.*s", (int)(slash - path), path);
-		}
-		if (!plan_add(p, soname, path, 0644))
-			goto out;
-	}
-	ok = 1;
-out:
-	free(buf);
-	return ok;
-}
-
-static int make_plan(const struct prov_ipsec *ip, struct plan *p, char *loader, size_t cap)
+static int make_plan(const struct prov_ipsec *ip, struct prov_elf_plan *p, char *loader,
+		     size_t cap)
 {
 	char charon[PROV_PATH_MAX], plugin[PROV_PATH_MAX];
 	const char *s = ip->plugin_list;
 
 	snprintf(charon, sizeof(charon), "%s/%s", ip->dir, IPSEC_DAEMON_CHARON);
-	if (!elf_interp(charon, loader, cap) || !plan_add(p, IPSEC_DAEMON_LOADER, loader, 0755) ||
-	    !plan_add(p, IPSEC_DAEMON_CHARON, charon, 0755) ||
-	    !plan_add(p, IPSEC_DAEMON_SWANCTL, ip->swanctl_path, 0755) ||
-	    !add_closure(p, loader, charon) || !add_closure(p, loader, ip->swanctl_path))
+	if (!prov_elf_interp(charon, loader, cap) || !prov_elf_plan_add(p, IPSEC_DAEMON_LOADER, loader, 0755) ||
+	    !prov_elf_plan_add(p, IPSEC_DAEMON_CHARON, charon, 0755) ||
+	    !prov_elf_plan_add(p, IPSEC_DAEMON_SWANCTL, ip->swanctl_path, 0755) ||
+	    !prov_elf_add_closure(p, loader, charon) || !prov_elf_add_closure(p, loader, ip->swanctl_path))
 		return 0;
 	while (*s) {
 		size_t n = strcspn(s, " ");
 		char name[MAYDAY_NAME_MAX + 1];
 		snprintf(name, sizeof(name), "libstrongswan-%.*s.so", (int)n, s);
 		snprintf(plugin, sizeof(plugin), "%s/plugins/%s", ip->dir, name);
-		if (!plan_add(p, name, plugin, 0644) || !add_closure(p, loader, plugin))
+		if (!prov_elf_plan_add(p, name, plugin, 0644) || !prov_elf_add_closure(p, loader, plugin))
 			return 0;
 		s += n;
 		s += *s == ' ';
@@ -359,7 +197,7 @@ static int make_plan(const struct prov_ipsec *ip, struct plan *p, char *loader, 
 	snprintf(plugin, sizeof(plugin), "%s/%s", p->libc_dir, LIBGCC_S);
 	if (!regular("ipsec-daemon", plugin))
 		return 0;
-	return plan_add(p, LIBGCC_S, plugin, 0644);
+	return prov_elf_plan_add(p, LIBGCC_S, plugin, 0644);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -438,7 +276,7 @@ static int copy(struct hal_flash *f, struct mayday_manifest *m, const char *name
 
 int prov_ipsec_write(struct hal_flash *f, const struct prov_ipsec *ip, struct mayday_manifest *m)
 {
-	struct plan *p;
+	struct prov_elf_plan *p;
 	char loader[PROV_PATH_MAX], conf[4096], name[2 * MAYDAY_NAME_MAX];
 	uint64_t bytes = 0;
 	uint32_t first = m->n_trv;

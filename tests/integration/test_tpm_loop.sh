@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# test_tpm_loop.sh BUILD SRC
+#
+# A TPM device end to end (issue 16): swtpm of the test's own
+# (swtpm_harness.sh), mayday-provision device --rot tpm2, a real maydayd on
+# 127.0.0.1, and mayday-boot run with --rot tpm2:TCTI. With
+# MAYDAY_DCF_STATIC the TrE and the DCF do not link tss2: they reach the TPM
+# through mayday-rot-agent, the TrE's copy in DEVICE/tre and the DCF's in
+# the DCF partition (docs/rot.md, "The RoT agent"); checked when static.
+# Every "reboot" restarts swtpm (startup-clear: the PCR back to zeros).
+#   1. verified start-up: normal code starts and gets its credentials (the
+#      TPM released them under PolicyPCR);
+#   2. a tampered component: the DCF reports over mutual TLS whose handshake
+#      signature the TPM makes (hal_rot_tls_key through the agent: the
+#      agent's tpm2 backend signs the digest), its indication signed by the
+#      TPM's distress key, and is acknowledged (exit 10); the TPM itself
+#      refuses the sealed credentials with the PCR this start-up left
+#      (tpm2_unseal with the PCR policy fails);
+#   3. the TPM missing: the TrE halts with its RoT code (20) and nothing is
+#      claimed (no indication stored);
+#   4. a changed library of the agent in the DCF partition: secure start-up
+#      refuses the partition (21), nothing claimed.
+set -euo pipefail
+build=$1
+src=$2
+provision=$build/tools/provision/mayday-provision
+boot=$build/device/boot/mayday-boot
+dcf=$build/device/dcf/mayday-dcf
+normal=$build/device/normal/mayday-normal
+maydayd=$build/server/maydayd
+ctl=$build/tools/maydayctl/maydayctl
+for b in "$provision" "$boot" "$dcf" "$normal" "$maydayd" "$ctl"; do
+  [ -x "$b" ] || { echo "missing $b" >&2; exit 1; }
+done
+. "$src/tests/integration/swtpm_harness.sh"
+swtpm_require
+command -v jq >/dev/null || { echo "jq missing" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-tpm-loop.XXXXXX")
+daemon_pid=
+cleanup() {
+  swtpm_cleanup
+  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+    kill -TERM "$daemon_pid" 2>/dev/null || true
+    wait "$daemon_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  for f in maydayd.log boot.log provision.log; do
+    [ -f "$work/$f" ] && { echo "--- $f" >&2; tail -30 "$work/$f" >&2; }
+  done
+  exit 1
+}
+static=0
+file -L "$boot" | grep -q 'static' && static=1
+
+db="sqlite:$work/hems.db"
+pki=$work/pki
+"$provision" init --pki "$pki" >/dev/null
+psk=$("$src/scripts/free-port.sh" udp)
+https=$("$src/scripts/free-port.sh" tcp)
+cat > "$work/maydayd.conf" <<CONF
+[server]
+db = $db
+hems_key = $pki/hems.key.pem
+psk_kek = $pki/psk.kek
+workers = 2
+
+[udp]
+listen = none
+
+[psk]
+listen = 127.0.0.1:$psk
+
+[https]
+listen = 127.0.0.1:$https
+cert = $pki/hems-tls.pem
+key = $pki/hems-tls.key.pem
+ca = $pki/operator-ca.pem
+
+[api]
+socket = $work/api.sock
+CONF
+"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &
+daemon_pid=$!
+for _ in $(seq 200); do
+  grep -q 'info: running (' "$work/maydayd.log" && break
+  kill -0 "$daemon_pid" 2>/dev/null || fail "maydayd exited at start"
+  sleep 0.05
+done
+grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd did not start"
+
+id=hnb-tpm-loop
+dev=$work/$id
+swtpm_start "$work/tpm"
+"$provision" device --pki "$pki" --out "$dev" --id "$id" --class femto-tpm \
+  --hems-psk "127.0.0.1:$psk" --hems-tls "https://127.0.0.1:$https/v1/distress" \
+  --methods tls,psk --dcf-bin "$dcf" --normal-bin "$normal" --components 2 \
+  --component-size 4096 --rot tpm2 --tcti "$SWTPM_TCTI" >"$work/provision.log" 2>&1 ||
+  fail "provisioning on the TPM"
+"$ctl" --socket "$work/api.sock" enrol --from "$pki/devices/$id.enrolment.json" >/dev/null ||
+  fail "enrolling $id"
+for f in mayday-rot-agent ld.so libtss2-esys.so.0 libtss2-tcti-swtpm.so.0; do
+  [ -f "$dev/dcf/$f" ] || fail "dcf/$f missing: the agent is not in the DCF partition"
+  [ -f "$dev/tre/$f" ] || fail "tre/$f missing: the TrE has no agent"
+done
+indications() { "$ctl" -d "$db" --json show "$id" 2>/dev/null | jq '.indications | length'; }
+
+boot_dev() { # expected exit code
+  local rc=0
+  "$boot" --device "$dev" --rot "$SWTPM_SPEC" >"$work/boot.log" 2>&1 || rc=$?
+  [ "$rc" = "$1" ] || fail "boot exited $rc, expected $1"
+}
+
+# --- 1. verified start-up: the credentials ------------------------------------
+boot_dev 0
+grep -q 'device credentials handed over by the TrE' "$work/boot.log" ||
+  fail "normal code did not get its credentials"
+if [ "$static" = 1 ]; then
+  grep -q "opened through $dev/tre/mayday-rot-agent" "$work/boot.log" ||
+    fail "the static TrE did not open the TPM through its agent"
+fi
+echo "1. verified start-up on the TPM: normal code got its credentials"
+
+# --- 2. a tampered component: distress through the TPM key --------------------
+"$provision" tamper --pki "$pki" --device "$dev" --what component >/dev/null
+swtpm_restart
+boot_dev 10
+grep -q 'ack for counter [0-9]* via tls' "$work/boot.log" ||
+  fail "the DCF was not acknowledged over mutual TLS with the TPM's key"
+if [ "$static" = 1 ]; then
+  grep -q "opened through $dev/dcf/mayday-rot-agent" "$work/boot.log" ||
+    fail "the static DCF did not open the TPM through the partition's agent"
+fi
+rec=$("$ctl" -d "$db" --json show "$id" | jq -r '.indications[0] | "\(.transport) \(.channel_auth) \(.trust)"')
+[ "$rec" = "tls mtls signed" ] || fail "the indication is stored as '$rec', expected 'tls mtls signed'"
+grep -q 'device credentials handed over' "$work/boot.log" &&
+  fail "credentials handed over in a start-up that failed"
+# The TPM, not the code, refuses: the seal object's PolicyPCR with the PCR
+# this start-up left.
+pcr=$(tpm2_pcrread -T "$SWTPM_TCTI" sha256:15 | awk '/^ *15 *:/ { print $NF }')
+[ -n "$pcr" ] && [ "$pcr" != "0x0000000000000000000000000000000000000000000000000000000000000000" ] ||
+  fail "PCR 15 not extended by the failed start-up ($pcr)"
+if tpm2_unseal -T "$SWTPM_TCTI" -c 0x81010003 -p pcr:sha256:15 >/dev/null 2>"$work/unseal.err"; then
+  fail "the TPM unsealed the credentials after a failed start-up"
+fi
+grep -qi 'policy' "$work/unseal.err" || fail "tpm2_unseal failed for another reason: $(cat "$work/unseal.err")"
+echo "2. tampered: acknowledged over mutual TLS, handshake and indication signed in the TPM; the TPM refused the credentials"
+
+# --- 3. the TPM missing: the TrE halts, nothing claimed -------------------------
+before=$(indications)
+swtpm_stop
+boot_dev 20
+grep -q 'exec ' "$work/boot.log" && fail "the TrE started a program without its RoT"
+[ "$(indications)" = "$before" ] || fail "something was claimed without a TPM"
+echo "3. TPM missing: TrE halted with 20, nothing claimed"
+
+# --- 4. a changed agent library in the partition: refused ----------------------
+swtpm_start "$work/tpm"
+lib=$dev/dcf/libtss2-esys.so.0
+chmod u+w "$lib" 2>/dev/null || true
+printf '\x01' | dd of="$lib" bs=1 seek=4096 conv=notrunc status=none
+boot_dev 21
+[ "$(indications)" = "$before" ] || fail "something was claimed from a changed partition"
+echo "4. changed agent library in the DCF partition: TrE halted with 21"
+echo "PASS"
