@@ -69,3 +69,12 @@ endif()
 
 # The DCF under strace, per method, and with broken host libraries (issue 11).
 include(${MAYDAY_INTEGRATION_DIR}/dcf_trace.cmake)
+
+# Two clean builds of mayday-dcf and mayday-boot in two directories give the
+# same bytes (issue 17, cmake/reproducible.cmake). Builds without a compiler
+# cache: a few minutes.
+add_test(NAME integration-repro-dcf
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_repro.sh ${CMAKE_SOURCE_DIR} ${CMAKE_C_COMPILER}
+                 ${CMAKE_BUILD_TYPE})
+set_tests_properties(integration-repro-dcf PROPERTIES LABELS integration TIMEOUT 1500
+                     SKIP_RETURN_CODE 77)

@@ -30,22 +30,25 @@ endforeach()
 target_sources(test_dcf_tls PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision/prov_x509.c)
 target_include_directories(test_dcf_tls PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision)
 
-# The provisioning tests run the real mayday-provision (and copy the real
-# mayday-dcf into the devices they make), then check the result with
-# libmayday and plain hashing, not with mayday-boot.
-set(MAYDAY_PROVISION_TESTS test_provision_init test_provision_device test_provision_tamper
-    test_provision_dcf_conf)
-foreach(t ${MAYDAY_PROVISION_TESTS})
-  add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_provision_util.c)
-  target_compile_definitions(${t} PRIVATE _GNU_SOURCE
-    PROVISION_BIN="$<TARGET_FILE:mayday-provision>"
-    DCF_BIN="$<TARGET_FILE:mayday-dcf>")
-  target_link_libraries(${t} PRIVATE mayday_dcf_core mayday_normal_core mayday_version
-                        mayday_store PkgConfig::CMOCKA)
-  add_dependencies(${t} mayday-provision mayday-dcf)
-  add_test(NAME ${t} COMMAND ${t})
-  set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 300)
-endforeach()
+# mayday-provision is a host tool, not built by a device-only (cross) build.
+if(NOT MAYDAY_DEVICE_ONLY)
+  # The provisioning tests run the real mayday-provision (and copy the real
+  # mayday-dcf into the devices they make), then check the result with
+  # libmayday and plain hashing, not with mayday-boot.
+  set(MAYDAY_PROVISION_TESTS test_provision_init test_provision_device test_provision_tamper
+      test_provision_dcf_conf)
+  foreach(t ${MAYDAY_PROVISION_TESTS})
+    add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_provision_util.c)
+    target_compile_definitions(${t} PRIVATE _GNU_SOURCE
+      PROVISION_BIN="$<TARGET_FILE:mayday-provision>"
+      DCF_BIN="$<TARGET_FILE:mayday-dcf>")
+    target_link_libraries(${t} PRIVATE mayday_dcf_core mayday_normal_core mayday_version
+                          mayday_store PkgConfig::CMOCKA)
+    add_dependencies(${t} mayday-provision mayday-dcf)
+    add_test(NAME ${t} COMMAND ${t})
+    set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 300)
+  endforeach()
+endif()
 
 # "psk" against an in-test UDP responder that holds the device's PSK; the
 # transport fixture (a device with a RoT, dcf.conf from text) is the HTTP
