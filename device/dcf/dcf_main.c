@@ -14,6 +14,7 @@
 #include "dcf_run.h"
 #include "exit_codes.h"
 #include "mayday/build_record.h"
+#include "mayday_build.h"
 #include "mayday_version.h"
 
 /* The build record (mayday/build_record.h): the commit and toolchain of this
