@@ -64,7 +64,7 @@ bench: build
 ARCH        ?= arm64
 CROSS_BUILD ?= build-$(ARCH)
 CROSS_PROGRAMS = mayday-boot mayday-dcf mayday-install mayday-normal
-export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+cross check-cross $(CROSS_BUILD)/CMakeCache.txt: export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
 $(CROSS_BUILD)/CMakeCache.txt:
 	@scripts/deps.sh cross $(ARCH)

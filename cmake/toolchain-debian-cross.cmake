@@ -9,8 +9,12 @@
 #
 # Programs built here run on the build machine under qemu-user
 # (qemu-user-static): CTest starts a test program through
-# CMAKE_CROSSCOMPILING_EMULATOR, with -L so the dynamic ones find the target's
-# loader and libraries. Test scripts that start the cross-built programs
+# CMAKE_CROSSCOMPILING_EMULATOR. Without -L: the dynamically linked ones load
+# the target's multiarch glibc (libc6:ARCH, /lib/ld-linux-*.so, the glibc
+# whose libc.a the static DCF links). -L /usr/TRIPLET would load the cross
+# toolchain's own older copy (libc6-ARCH-cross, 2.36-8cross1 in Debian 12),
+# with which a threaded arm64 program under qemu 7.2 hangs when its threads
+# are joined. Test scripts that start the cross-built programs
 # themselves, and the TrE's own fexecve of the DCF, need the kernel to hand
 # a foreign ELF to qemu: `make check-cross` runs CTest under
 # scripts/cross-run.sh, which registers qemu in a binfmt_misc of its own
@@ -39,5 +43,5 @@ set(ENV{PKG_CONFIG_PATH} "")
 
 find_program(MAYDAY_CROSS_QEMU qemu-${MAYDAY_CROSS_QEMU_ARCH}-static)
 if(MAYDAY_CROSS_QEMU)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${MAYDAY_CROSS_QEMU} -L /usr/${MAYDAY_CROSS_TRIPLET})
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${MAYDAY_CROSS_QEMU})
 endif()

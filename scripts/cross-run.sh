@@ -13,20 +13,22 @@
 # Only this command and its children see it. Where that is not possible, the
 # machine's own registration is used if qemu-ARCH is registered and enabled
 # there (systemd-binfmt with qemu-user-static); otherwise this fails, saying so.
-# QEMU_LD_PREFIX: dynamically linked programs (mayday-normal, the tests) find
-# the target's loader and libraries, as qemu's -L does.
+# Dynamically linked programs (mayday-normal, the tests) load the target's
+# multiarch glibc (libc6:ARCH) from / -- no QEMU_LD_PREFIX: the cross
+# toolchain's own copy in /usr/TRIPLET hangs threaded programs under qemu
+# (cmake/toolchain-debian-cross.cmake).
 # usage: scripts/cross-run.sh ARCH COMMAND [ARG...]
 set -euo pipefail
 arch=${1:?usage: cross-run.sh ARCH COMMAND [ARG...]}
 shift
 case "$arch" in
-  arm64) qarch=aarch64 triplet=aarch64-linux-gnu ;;
-  armhf) qarch=arm triplet=arm-linux-gnueabihf ;;
+  arm64) qarch=aarch64 ;;
+  armhf) qarch=arm ;;
   *) echo "cross-run: unknown architecture '$arch' (arm64 or armhf)" >&2; exit 2 ;;
 esac
 conf=/usr/lib/binfmt.d/qemu-$qarch.conf
 [ -r "$conf" ] || { echo "cross-run: $conf missing (scripts/deps.sh cross $arch)" >&2; exit 2; }
-export QEMU_LD_PREFIX=/usr/$triplet
+unset QEMU_LD_PREFIX
 
 if [ "${MAYDAY_CROSS_RUN_INSIDE:-}" = "$arch" ]; then
   # In the new namespaces: a binfmt_misc of our own, qemu registered in it.

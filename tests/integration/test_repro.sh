@@ -28,7 +28,8 @@ export CCACHE_DISABLE=1
 copy() {
   mkdir -p "$1"
   git -C "$src" ls-files -z --cached --others --exclude-standard |
-    (cd "$src" && tar --null --no-recursion -T - -cf - 2>/dev/null) | tar -xf - -C "$1"
+    (cd "$src" && { tar --null --no-recursion -T - -cf - 2>/dev/null || true; }) |
+    tar -xf - -C "$1"   # (a file deleted but not yet committed is simply not copied)
 }
 # build SRC BUILD: configure and build the two programs
 build() {
