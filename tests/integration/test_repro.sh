@@ -48,11 +48,18 @@ build "$a_src" "$a_src/build"
 build "$b_src" "$work/b-build-elsewhere"
 
 # section_at FILE OFFSET: the ELF section holding that file offset
+# (bash arithmetic for the hex: Debian's awk, mawk, has no strtonum)
 section_at() {
-  readelf -SW "$1" | awk -v off="$2" '
-    /^ *\[ *[0-9]+\]/ { sub(/^ *\[ *[0-9]+\] */, "")
-      o = strtonum("0x" $3); s = strtonum("0x" $4)
-      if ($2 != "NOBITS" && off >= o && off < o + s) { print $1; exit } }'
+  local name type addr off size rest
+  readelf -SW "$1" | sed -n 's/^ *\[ *[0-9]*\] //p' |
+    while read -r name type addr off size rest; do
+      [ "$type" = NOBITS ] && continue
+      [[ $off =~ ^[0-9a-f]+$ && $size =~ ^[0-9a-f]+$ ]] || continue
+      if [ "$2" -ge $((16#$off)) ] && [ "$2" -lt $((16#$off + 16#$size)) ]; then
+        echo "$name"
+        return
+      fi
+    done
 }
 status=0
 for p in device/dcf/mayday-dcf device/boot/mayday-boot; do
@@ -77,5 +84,5 @@ for p in device/dcf/mayday-dcf device/boot/mayday-boot; do
 done
 # The build IDs are content hashes, so equal too (checked above with the
 # bytes); shown for the record.
-readelf -nW "$a_src/build/device/dcf/mayday-dcf" | awk '/Build ID/ { print "build ID: " $3 }'
+readelf -nW "$a_src/build/device/dcf/mayday-dcf" | awk '/Build ID:/ { print "build ID: " $NF }'
 exit $status
