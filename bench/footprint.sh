@@ -16,6 +16,10 @@
 #     (IPsec: n/a, it needs the IPsec test's namespaces and SeGW), and a
 #     remediation: the DCF as CPE downloads and installs a BENCH_IMAGE_MIB
 #     (64) MiB image, streamed;
+#   - the DCF cross-built for arm64 and armhf (`make cross`), stripped, next
+#     to this machine's, when those builds exist (CROSS_BUILDS: their
+#     directories, default build-arm64 and build-armhf of the source tree);
+#     n/a rows otherwise;
 #   - the baseline's stripped size and peak RSS; ratios, and each of the
 #     issue's goals (executable <= 1.5x the baseline, peak RSS <= 8 MiB per
 #     method, partition without IPsec <= 8 MiB) marked met or NOT met.
@@ -158,6 +162,22 @@ if readelf -lW "$dcf" | grep -q 'Requesting program interpreter'; then
   done
 fi
 dcf_code=$((dcf_size + libs_size))
+# The cross-built DCFs (make cross ARCH=...), stripped with their own binutils.
+declare -A cross_size
+cross_arches=()
+for cb in ${CROSS_BUILDS:-$here/build-arm64 $here/build-armhf}; do
+  f=$cb/device/dcf/mayday-dcf
+  [ -f "$f" ] || continue
+  case $(readelf -hW "$f" | awk -F: '/Machine:/ { gsub(/^ +/, "", $2); print $2 }') in
+    AArch64) arch=arm64 triplet=aarch64-linux-gnu ;;
+    ARM) arch=armhf triplet=arm-linux-gnueabihf ;;
+    *) continue ;;
+  esac
+  command -v "$triplet-strip" >/dev/null || continue
+  "$triplet-strip" -o "$work/dcf.$arch.stripped" "$f"
+  cross_size[$arch]=$(stat -c %s "$work/dcf.$arch.stripped")
+  cross_arches+=("$arch")
+done
 base_size=
 base_rss=
 if [ -x "$baseline" ]; then
@@ -243,6 +263,14 @@ if [ "$dcf_kind" = dynamic ]; then
 else
   printf '%-44s %14s %10s  %s\n' "DCF executable (stripped)" "$(mib "$dcf_size")" "$(ratio "$dcf_size" "$base_size")" "$dcf_goal"
 fi
+for arch in arm64 armhf; do
+  if [ -n "${cross_size[$arch]:-}" ]; then
+    printf '%-44s %14s %10s  %s\n' "DCF executable (stripped), $arch" "$(mib "${cross_size[$arch]}")" \
+      "$(ratio "${cross_size[$arch]}" "$dcf_size")" "(ratio: to this machine's DCF)"
+  else
+    printf '%-44s %14s %10s  %s\n' "DCF executable (stripped), $arch" "n/a" "" "(no cross build: make cross ARCH=$arch)"
+  fi
+done
 printf '%-44s %14s %10s  %s\n' "DCF partition, default methods" "$(mib "$part_default")" "" \
   "<= 8 MiB: $(goal "$part_default" "$limit8")"
 if [ "$part_ipsec" = n/a ]; then
@@ -266,6 +294,10 @@ if [ -n "$base_size" ]; then
 else
   bench_result footprint.dcf_code "$dcf_code" bytes
 fi
+for arch in "${cross_arches[@]}"; do
+  bench_result "footprint.dcf_stripped.$arch" "${cross_size[$arch]}" bytes "this machine's DCF, stripped" \
+    "$dcf_size" "$(plain_ratio "${cross_size[$arch]}" "$dcf_size")" ""
+done
 bench_result footprint.partition_default "$part_default" bytes "8 MiB" "$limit8" \
   "$(plain_ratio "$part_default" "$limit8")" "<= 1.0"
 bench_result footprint.partition_ipsec "$part_ipsec" bytes

@@ -43,6 +43,25 @@ option(MAYDAY_DCF_STATIC
        "Link mayday-dcf (all its code from the DCF partition) and mayday-boot fully static (-static-pie)"
        ${mayday_dcf_static_default})
 
+# -static-pie needs the C library's rcrt1.o, which Debian's glibc ships for
+# amd64 and arm64 but not for armhf. Where it is missing the DCF is linked
+# -static instead: still one static executable that loads nothing, but at a
+# fixed address (no ASLR of its code), and without the dynamic section that
+# -z now marks; tests/unit/hardening.cmake checks it as such
+# (docs/dcf-partition.md, "Cross builds").
+if(MAYDAY_DCF_STATIC)
+  include(CheckCSourceCompiles)
+  set(CMAKE_REQUIRED_FLAGS -fPIE)
+  set(CMAKE_REQUIRED_LINK_OPTIONS -static-pie)
+  check_c_source_compiles("int main(void) { return 0; }" MAYDAY_HAVE_STATIC_PIE)
+  unset(CMAKE_REQUIRED_FLAGS)
+  unset(CMAKE_REQUIRED_LINK_OPTIONS)
+  if(NOT MAYDAY_HAVE_STATIC_PIE)
+    message(STATUS "MAYDAY_DCF_STATIC: no static-pie with this C library (no rcrt1.o): "
+                   "mayday-dcf and mayday-boot are linked -static, not as PIEs")
+  endif()
+endif()
+
 # Libraries (file names without lib/.a/.so) the static DCF may link: OpenSSL,
 # inih (dcf.conf), expat (CWMP on the device side).
 set(MAYDAY_DCF_STATIC_ALLOWED ssl crypto inih expat)
@@ -225,7 +244,14 @@ function(mayday_dcf_static tgt)
       "uses the host's shared libraries (not for a device: see docs/dcf-partition.md).")
   endif()
   set_target_properties(${tgt} PROPERTIES MAYDAY_STATIC_LINK ON)
-  # A link item, not a link option: it must come after the -pie CMake adds
-  # for position-independent executables (the last one wins).
-  target_link_libraries(${tgt} PRIVATE -static-pie)
+  if(MAYDAY_HAVE_STATIC_PIE)
+    # A link item, not a link option: it must come after the -pie CMake adds
+    # for position-independent executables (the last one wins).
+    target_link_libraries(${tgt} PRIVATE -static-pie)
+  else()
+    # Not a PIE at all (a static link may not take -pie): its own objects
+    # without -fPIE, the libraries' position-independent code linked as is.
+    set_target_properties(${tgt} PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+    target_link_libraries(${tgt} PRIVATE -no-pie -static)
+  endif()
 endfunction()

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages mayday needs, only those that are missing.
 # usage: scripts/deps.sh [bench]   (bench: also the benchmarks' baseline servers)
+#        scripts/deps.sh cross ARCH  (ARCH arm64 or armhf: only what `make cross` and
+#                                     `make check-cross` need for that architecture)
 # Each package and why it is here is listed in README.md ("Dependencies").
 set -euo pipefail
 
@@ -46,9 +48,37 @@ bench_pkgs=(nginx   # the TLS/HTTP baseline: nginx answering the same POST with 
   linux-perf        # perf: bench/profile_ingest.sh, where maydayd's CPU goes per indication
 )
 
+# Only for `make cross ARCH=...` / `make check-cross` (scripts/deps.sh cross ARCH):
+# Debian's cross compiler for ARCH, the device side's libraries for ARCH
+# (multiarch, after `dpkg --add-architecture ARCH`), and qemu-user to run what
+# was built. The host build (maydayd, mayday-provision, ...) needs the lists above.
+cross_pkgs() {  # ARCH -> the packages, one a line
+  local triplet
+  case "$1" in
+    arm64) triplet=aarch64-linux-gnu ;;
+    armhf) triplet=arm-linux-gnueabihf ;;
+    *) echo "deps.sh: cross: unknown architecture '$1' (arm64 or armhf)" >&2; return 1 ;;
+  esac
+  printf '%s\n' \
+    "gcc-$triplet"        `# the cross compiler, binutils and libc6-dev for $1 (with libc.a: static-pie)` \
+    qemu-user-static      `# runs the cross-built programs and tests (qemu-aarch64-static, qemu-arm-static)` \
+    "libssl-dev:$1"       `# OpenSSL 3 for $1, with libssl.a/libcrypto.a for the static DCF` \
+    "libinih-dev:$1"      `# dcf.conf and normal.conf, with libinih.a` \
+    "libexpat1-dev:$1"    `# CWMP on the device side, with libexpat.a` \
+    "libcmocka-dev:$1"    `# the device-side unit tests` \
+    "libcbor-dev:$1"      `# the unit tests' independent CBOR encoder of the test vectors`
+}
+
 missing=()
 wanted=("${build_pkgs[@]}" "${run_pkgs[@]}" "${check_pkgs[@]}")
 [ "${1:-}" = bench ] && wanted+=("${bench_pkgs[@]}")
+cross_arch=
+if [ "${1:-}" = cross ]; then
+  cross_arch=${2:?usage: scripts/deps.sh cross ARCH}
+  mapfile -t pkgs < <(cross_pkgs "$cross_arch")
+  [ ${#pkgs[@]} -gt 0 ] || exit 1
+  wanted+=("${pkgs[@]}")
+fi
 for p in "${wanted[@]}"; do
   # triggers-pending (man-db after a package install) is installed too
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -Eq 'install ok (installed|triggers-pending)' ||
@@ -59,10 +89,16 @@ if [ ${#missing[@]} -ne 0 ]; then
     echo "deps.sh: missing packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
     exit 1
   fi
+  # The multiarch packages (libssl-dev:arm64, ...) need their architecture known to dpkg.
+  if [ -n "$cross_arch" ] && [ "$cross_arch" != "$(dpkg --print-architecture)" ] &&
+     ! dpkg --print-foreign-architectures | grep -qx "$cross_arch"; then
+    echo "deps.sh: dpkg --add-architecture $cross_arch"
+    dpkg --add-architecture "$cross_arch"
+  fi
   echo "deps.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # The browser test's driver, playwright-core, exactly as tests/browser/package-lock.json

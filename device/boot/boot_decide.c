@@ -209,6 +209,10 @@ static bool step_dcf(struct run *r, struct boot_decision *d)
 	d->dcf_entry = *mayday_manifest_find(&r->rep.manifest, BOOT_DCF_ENTRY);
 	log_info("dcf: verified (version %s, %u components)", r->rep.manifest.image_version,
 		 r->rep.manifest.n_trv);
+	/* The signed build record (older manifests have none). */
+	if (r->rep.manifest.build_commit[0])
+		log_info("dcf: built from commit %s by %s", r->rep.manifest.build_commit,
+			 r->rep.manifest.build_toolchain);
 	return true;
 }
 

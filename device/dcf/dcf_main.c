@@ -13,7 +13,16 @@
 #include "dcf_config.h"
 #include "dcf_run.h"
 #include "exit_codes.h"
+#include "mayday/build_record.h"
+#include "mayday_build.h"
 #include "mayday_version.h"
+
+/* The build record (mayday/build_record.h): the commit and toolchain of this
+ * executable, found in the file by mayday-provision -- which cannot run a
+ * DCF built for another architecture -- and signed into the DCF manifest.
+ * `used`: nothing refers to it; it is there to be read. */
+__attribute__((used, section(".mayday_build"))) static const char dcf_build_record[] =
+	MAYDAY_BUILD_RECORD_MAGIC "commit=" MAYDAY_BUILD_COMMIT " toolchain=" MAYDAY_BUILD_TOOLCHAIN;
 
 static void usage(FILE *to)
 {

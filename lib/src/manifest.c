@@ -12,6 +12,7 @@
 
 #include "cbor_det.h"
 #include "cose_sign1.h"
+#include "mayday/build_record.h"
 #include "mayday/manifest.h"
 #include "mayday/utf8.h"
 
@@ -23,7 +24,9 @@ enum {
 	MAN_ROLLBACK = 4,
 	MAN_ENTRY = 5,
 	MAN_TRVS = 6,
-	MAN__COUNT
+	MAN__COUNT,               /* the required keys: 0..6 */
+	MAN_BUILD_COMMIT = 7,     /* optional, both: the entry program's build record */
+	MAN_BUILD_TOOLCHAIN = 8
 };
 
 enum {
@@ -58,6 +61,9 @@ static bool manifest_valid(const struct mayday_manifest *m)
 	    !utf8_field_ok(m->image_version, 0, MAYDAY_VERSION_STR_MAX) ||
 	    !mayday_name_is_safe(m->entry))
 		return false;
+	if ((m->build_commit[0] && !mayday_build_commit_ok(m->build_commit)) ||
+	    (m->build_toolchain[0] && !mayday_build_toolchain_ok(m->build_toolchain)))
+		return false;
 	for (uint32_t i = 0; i < m->n_trv; i++)
 		if (!mayday_name_is_safe(m->trv[i].name) || find_before(m, i, m->trv[i].name) >= 0)
 			return false;
@@ -74,7 +80,8 @@ enum mayday_err mayday_manifest_encode_claims(const struct mayday_manifest *m, u
 	if (!manifest_valid(m))
 		return MAYDAY_E_INVALID;
 	cbor_det_writer_init(&w, out, out_cap);
-	cbor_det_put_map(&w, MAN__COUNT);
+	cbor_det_put_map(&w, MAN__COUNT + (m->build_commit[0] != '\0') +
+				      (m->build_toolchain[0] != '\0'));
 	cbor_det_put_uint(&w, MAN_VERSION);
 	cbor_det_put_uint(&w, MAYDAY_PROTOCOL_VERSION);
 	cbor_det_put_uint(&w, MAN_KIND);
@@ -101,6 +108,14 @@ enum mayday_err mayday_manifest_encode_claims(const struct mayday_manifest *m, u
 		cbor_det_put_bstr(&w, t->digest, MAYDAY_DIGEST_LEN);
 		cbor_det_put_uint(&w, TRV_DESIGNATED);
 		cbor_det_put_bool(&w, t->designated);
+	}
+	if (m->build_commit[0]) {
+		cbor_det_put_uint(&w, MAN_BUILD_COMMIT);
+		cbor_det_put_tstr(&w, m->build_commit);
+	}
+	if (m->build_toolchain[0]) {
+		cbor_det_put_uint(&w, MAN_BUILD_TOOLCHAIN);
+		cbor_det_put_tstr(&w, m->build_toolchain);
 	}
 	return cbor_det_writer_done(&w, out_len);
 }
@@ -215,6 +230,19 @@ static enum mayday_err decode_claims(const uint8_t *in, size_t in_len, size_t ba
 			break;
 		case MAN_TRVS:
 			err = get_trvs(&r, man);
+			break;
+		case MAN_BUILD_COMMIT:
+			err = cbor_det_get_tstr(&r, man->build_commit, 1, MAYDAY_BUILD_COMMIT_MAX);
+			if (!err && !mayday_build_commit_ok(man->build_commit))
+				err = cbor_det_fail(&r, off, MAYDAY_E_MALFORMED,
+						    "build commit: not [0-9a-z-]");
+			break;
+		case MAN_BUILD_TOOLCHAIN:
+			err = cbor_det_get_tstr(&r, man->build_toolchain, 1,
+						MAYDAY_BUILD_TOOLCHAIN_MAX);
+			if (!err && !mayday_build_toolchain_ok(man->build_toolchain))
+				err = cbor_det_fail(&r, off, MAYDAY_E_MALFORMED,
+						    "build toolchain: not printable ASCII");
 			break;
 		default:
 			err = cbor_det_map_unknown(&r, &m);

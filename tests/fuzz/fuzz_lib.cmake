@@ -12,3 +12,7 @@ target_link_libraries(fuzz_psk_open PRIVATE mayday)
 # Remediation bundles (mayday/bundle.h): header, manifest, payloads.
 mayday_fuzz_target(fuzz_bundle)
 target_link_libraries(fuzz_bundle PRIVATE mayday_test_vectors)
+# The build record in an executable (mayday/build_record.h): what
+# mayday-provision reads from the DCF it is given.
+mayday_fuzz_target(fuzz_build_record)
+target_link_libraries(fuzz_build_record PRIVATE mayday)

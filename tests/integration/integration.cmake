@@ -79,3 +79,12 @@ add_test(NAME integration-dashboard-browser
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_dashboard_browser.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(integration-dashboard-browser PROPERTIES LABELS integration TIMEOUT 300
                      SKIP_RETURN_CODE 77)
+
+# Two clean builds of mayday-dcf and mayday-boot in two directories give the
+# same bytes (issue 17, cmake/reproducible.cmake). Builds without a compiler
+# cache: a few minutes.
+add_test(NAME integration-repro-dcf
+         COMMAND ${MAYDAY_INTEGRATION_DIR}/test_repro.sh ${CMAKE_SOURCE_DIR} ${CMAKE_C_COMPILER}
+                 ${CMAKE_BUILD_TYPE})
+set_tests_properties(integration-repro-dcf PROPERTIES LABELS integration TIMEOUT 1500
+                     SKIP_RETURN_CODE 77)

@@ -61,6 +61,11 @@ hems_key = $pki/hems.key.pem
 psk_kek = $pki/psk.kek
 workers = 2
 
+# Not used here; a kernel-chosen port rather than the default 7701, which
+# another maydayd on the machine may hold.
+[udp]
+listen = 127.0.0.1:0
+
 [https]
 listen = 127.0.0.1:$https
 cert = $pki/hems-tls.pem

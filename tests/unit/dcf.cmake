@@ -30,33 +30,36 @@ endforeach()
 target_sources(test_dcf_tls PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision/prov_x509.c)
 target_include_directories(test_dcf_tls PRIVATE ${CMAKE_SOURCE_DIR}/tools/provision)
 
-# The provisioning tests run the real mayday-provision (and copy the real
-# mayday-dcf into the devices they make), then check the result with
-# libmayday and plain hashing, not with mayday-boot.
-set(MAYDAY_PROVISION_TESTS test_provision_init test_provision_device test_provision_tamper
-    test_provision_dcf_conf test_provision_bundle test_provision_pkcs11)
-foreach(t ${MAYDAY_PROVISION_TESTS})
-  add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_provision_util.c)
-  target_compile_definitions(${t} PRIVATE _GNU_SOURCE
-    PROVISION_BIN="$<TARGET_FILE:mayday-provision>"
-    DCF_BIN="$<TARGET_FILE:mayday-dcf>")
-  target_link_libraries(${t} PRIVATE mayday_dcf_core mayday_normal_core mayday_version
-                        mayday_store PkgConfig::CMOCKA PkgConfig::JANSSON)
-  add_dependencies(${t} mayday-provision mayday-dcf)
-  add_test(NAME ${t} COMMAND ${t})
-  set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 300)
-endforeach()
-# The bundle made from an image directory is installed by the real installer.
-target_compile_definitions(test_provision_bundle PRIVATE
-  INSTALL_BIN="$<TARGET_FILE:mayday-install>")
-add_dependencies(test_provision_bundle mayday-install)
-# A mayday-provision built without the PKCS#11 header (tools/provision) has
-# no token keys to test: test_provision_pkcs11 then skips, saying so.
-get_target_property(prov_sources mayday-provision SOURCES)
-if("prov_pkcs11.c" IN_LIST prov_sources)
-  target_compile_definitions(test_provision_pkcs11 PRIVATE MAYDAY_PKCS11=1)
-else()
-  target_compile_definitions(test_provision_pkcs11 PRIVATE MAYDAY_PKCS11=0)
+# mayday-provision is a host tool, not built by a device-only (cross) build.
+if(NOT MAYDAY_DEVICE_ONLY)
+  # The provisioning tests run the real mayday-provision (and copy the real
+  # mayday-dcf into the devices they make), then check the result with
+  # libmayday and plain hashing, not with mayday-boot.
+  set(MAYDAY_PROVISION_TESTS test_provision_init test_provision_device test_provision_tamper
+      test_provision_dcf_conf test_provision_bundle test_provision_pkcs11)
+  foreach(t ${MAYDAY_PROVISION_TESTS})
+    add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/test_provision_util.c)
+    target_compile_definitions(${t} PRIVATE _GNU_SOURCE
+      PROVISION_BIN="$<TARGET_FILE:mayday-provision>"
+      DCF_BIN="$<TARGET_FILE:mayday-dcf>")
+    target_link_libraries(${t} PRIVATE mayday_dcf_core mayday_normal_core mayday_version
+                          mayday_store PkgConfig::CMOCKA PkgConfig::JANSSON)
+    add_dependencies(${t} mayday-provision mayday-dcf)
+    add_test(NAME ${t} COMMAND ${t})
+    set_tests_properties(${t} PROPERTIES LABELS unit TIMEOUT 300)
+  endforeach()
+  # The bundle made from an image directory is installed by the real installer.
+  target_compile_definitions(test_provision_bundle PRIVATE
+    INSTALL_BIN="$<TARGET_FILE:mayday-install>")
+  add_dependencies(test_provision_bundle mayday-install)
+  # A mayday-provision built without the PKCS#11 header (tools/provision) has
+  # no token keys to test: test_provision_pkcs11 then skips, saying so.
+  get_target_property(prov_sources mayday-provision SOURCES)
+  if("prov_pkcs11.c" IN_LIST prov_sources)
+    target_compile_definitions(test_provision_pkcs11 PRIVATE MAYDAY_PKCS11=1)
+  else()
+    target_compile_definitions(test_provision_pkcs11 PRIVATE MAYDAY_PKCS11=0)
+  endif()
 endif()
 
 # "psk" against an in-test UDP responder that holds the device's PSK; the

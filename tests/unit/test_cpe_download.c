@@ -397,6 +397,7 @@ static void test_corrupted_byte_9018(void **state)
 {
 	struct th *t = *state;
 	struct update_result res;
+	size_t len;
 
 	t->bundle[t->len - 1] ^= 0x01; /* in the last payload: found while writing */
 	serve(t, 200, t->bundle, t->len);
@@ -404,7 +405,7 @@ static void test_corrupted_byte_9018(void **state)
 	assert_int_equal(update_fault_code(res.status), 9018);
 	assert_true(res.detail[0] != '\0');
 	assert_nothing_pending(t);
-	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &res.offset));
+	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &len));
 	assert_record_failed(t, &res, 9018, res.detail);
 }
 
@@ -412,13 +413,14 @@ static void test_more_than_file_size_9010(void **state)
 {
 	struct th *t = *state;
 	struct update_result res;
+	size_t len;
 
 	serve(t, 200, t->bundle, t->len);
 	assert_int_equal(download(t, (uint32_t)t->len - 1, &res), UPDATE_E_STREAM);
 	assert_int_equal(update_fault_code(res.status), 9010);
 	assert_non_null(strstr(res.detail, "FileSize"));
 	assert_nothing_pending(t);
-	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &res.offset));
+	assert_null(fx_read(t->fx, HAL_PART_SLOT_B, BOOT_MANIFEST_NAME, &len));
 	assert_record_failed(t, &res, 9010, "more bytes than the announced FileSize");
 }
 

@@ -423,10 +423,10 @@ static void test_public_fast_path(void **state)
 			 MAYDAY_E_UNSUPPORTED);
 	assert_int_equal(mayday_key_public_from_pem(pem, strlen(tv_pub_pem) - 30, &p),
 			 MAYDAY_E_KEY);
-	snprintf(text, sizeof(text), " %s", tv_pub_pem);
+	assert_true(snprintf(text, sizeof(text), " %s", tv_pub_pem) < (int)sizeof(text));
 	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
 			 MAYDAY_E_UNSUPPORTED);
-	snprintf(text, sizeof(text), "%s", tv_pub_pem);
+	assert_true(snprintf(text, sizeof(text), "%s", tv_pub_pem) < (int)sizeof(text));
 	text[40] = '*';
 	assert_int_equal(mayday_key_p256_from_pem((const uint8_t *)text, strlen(text), &p),
 			 MAYDAY_E_UNSUPPORTED);

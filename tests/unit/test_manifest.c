@@ -2,8 +2,10 @@
 /*
  * Signed manifests: the protocol.md vectors, component name safety, the
  * semantic checks every decoded manifest passes (at least one TRV, unique
- * names, entry listed), signatures by the wrong key, and the limits.
+ * names, entry listed), signatures by the wrong key, and the limits; the
+ * optional build record (keys 7 and 8) and finding it in an executable.
  */
+#define _GNU_SOURCE   /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "mayday/build_record.h"
 #include "mayday/keys.h"
 #include "mayday/manifest.h"
 #include "test_vectors.h"
@@ -29,6 +32,8 @@ enum fault {
 	F_UNSAFE_NAME,
 	F_CRITICAL_KEY,    /* extra key 4 in the first TRV */
 	F_NEGATIVE_KEY,    /* extra key -1 in the manifest map */
+	F_BUILD,           /* keys 7 and 8: m's build record */
+	F_BUILD_BAD,       /* key 7 with a commit outside [0-9a-z-] */
 };
 
 static void put_trv(struct tv_cbor *b, const struct mayday_trv *t, const char *name, enum fault f)
@@ -57,7 +62,7 @@ static void build(struct tv_cbor *b, const struct mayday_manifest *m, enum fault
 	uint32_t n = f == F_NO_TRV ? 0 : m->n_trv + (f == F_EXTRA_TRV);
 
 	tvc_init(b);
-	tvc_map(b, f == F_NEGATIVE_KEY ? 8 : 7);
+	tvc_map(b, f == F_NEGATIVE_KEY ? 8 : f == F_BUILD ? 9 : f == F_BUILD_BAD ? 8 : 7);
 	tvc_uint(b, 0);
 	tvc_uint(b, 1);
 	tvc_uint(b, 1);
@@ -88,6 +93,14 @@ static void build(struct tv_cbor *b, const struct mayday_manifest *m, enum fault
 	if (f == F_NEGATIVE_KEY) {
 		tvc_nint(b, 99);
 		tvc_array(b, 0);
+	}
+	if (f == F_BUILD || f == F_BUILD_BAD) {
+		tvc_uint(b, 7);
+		tvc_tstr(b, f == F_BUILD_BAD ? "0123ABC" : m->build_commit);
+	}
+	if (f == F_BUILD) {
+		tvc_uint(b, 8);
+		tvc_tstr(b, m->build_toolchain);
 	}
 }
 
@@ -167,6 +180,93 @@ static void test_sign_verify(void **state)
 	assert_int_equal(mayday_manifest_verify(out, len, other, &got, &diag), MAYDAY_OK);
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(other);
+}
+
+/* The build record: optional, signed with the rest, checked both ways. */
+static void test_build_fields(void **state)
+{
+	struct mayday_manifest m, got;
+	struct mayday_diag diag = { 0 };
+	struct mayday_signer vendor;
+	EVP_PKEY *key = tv_key();
+	uint8_t out[MAYDAY_MANIFEST_MAX];
+	size_t len;
+	struct tv_cbor b;
+	uint8_t *at;
+
+	(void)state;
+	tv_example_manifest(&m);
+	m.kind = MAYDAY_MANIFEST_DCF;
+	strcpy(m.build_commit, "0123456789abcdef0123456789abcdef01234567-dirty");
+	strcpy(m.build_toolchain, "GNU 12.2.0 aarch64-linux-gnu, OpenSSL 3.0.22");
+	/* The independent encoding decodes to the same fields. */
+	build(&b, &m, F_BUILD);
+	expect(&b, MAYDAY_OK, NULL);
+	assert_int_equal(mayday_manifest_decode_claims(b.buf, b.len, &got, &diag), MAYDAY_OK);
+	assert_memory_equal(&got, &m, sizeof(m));
+	assert_int_equal(mayday_manifest_encode_claims(&m, out, sizeof(out), &len), MAYDAY_OK);
+	assert_int_equal(len, b.len);
+	assert_memory_equal(out, b.buf, len);
+	build(&b, &m, F_BUILD_BAD);
+	expect(&b, MAYDAY_E_MALFORMED, "build commit: not [0-9a-z-]");
+
+	/* Signed: round trip, and a changed commit breaks the signature. */
+	assert_int_equal(mayday_signer_from_pkey(&vendor, key, NULL, 0), MAYDAY_OK);
+	assert_int_equal(mayday_manifest_sign(&m, &vendor, out, sizeof(out), &len), MAYDAY_OK);
+	assert_int_equal(mayday_manifest_verify(out, len, key, &got, &diag), MAYDAY_OK);
+	assert_string_equal(got.build_commit, m.build_commit);
+	assert_string_equal(got.build_toolchain, m.build_toolchain);
+	at = memmem(out, len, "0123456789abcdef", 16);
+	assert_non_null(at);
+	at[0] = '9';
+	assert_int_equal(mayday_manifest_verify(out, len, key, &got, &diag), MAYDAY_E_SIGNATURE);
+
+	/* The encoder refuses what decoders refuse. */
+	strcpy(m.build_commit, "HEAD");
+	assert_int_equal(mayday_manifest_encode_claims(&m, out, sizeof(out), &len),
+			 MAYDAY_E_INVALID);
+	strcpy(m.build_commit, "abc");
+	strcpy(m.build_toolchain, "tab\there");
+	assert_int_equal(mayday_manifest_encode_claims(&m, out, sizeof(out), &len),
+			 MAYDAY_E_INVALID);
+	EVP_PKEY_free(key);
+}
+
+/* The record in an executable: after decoys, bounded, NUL-terminated. */
+static void test_build_record_find(void **state)
+{
+	static const char good[] = "\x7f" "ELF junk mayday-build/1 \0 mayday-build/1 commit=ZZ "
+		"toolchain=x\0 mayday-build/1 commit=abc123 toolchain=GNU 12.2.0 x86_64\0tail";
+	struct mayday_build_record r;
+	char buf[512];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mayday_build_record_find((const uint8_t *)good, sizeof(good) - 1, &r),
+			 MAYDAY_OK);
+	assert_string_equal(r.commit, "abc123");
+	assert_string_equal(r.toolchain, "GNU 12.2.0 x86_64");
+
+	/* Cut before its NUL: not a record. */
+	n = sizeof(good) - 1 - strlen("tail") - 1;
+	assert_int_equal(mayday_build_record_find((const uint8_t *)good, n, &r), MAYDAY_E_NOTFOUND);
+	assert_string_equal(r.commit, "");
+	assert_int_equal(mayday_build_record_find((const uint8_t *)"", 0, &r), MAYDAY_E_NOTFOUND);
+
+	/* A commit one byte over its limit, then the longest allowed. */
+	n = (size_t)snprintf(buf, sizeof(buf), "mayday-build/1 commit=%0*d toolchain=t",
+			     MAYDAY_BUILD_COMMIT_MAX + 1, 0);
+	assert_int_equal(mayday_build_record_find((const uint8_t *)buf, n + 1, &r),
+			 MAYDAY_E_NOTFOUND);
+	n = (size_t)snprintf(buf, sizeof(buf), "mayday-build/1 commit=%0*d toolchain=%0*d",
+			     MAYDAY_BUILD_COMMIT_MAX, 0, MAYDAY_BUILD_TOOLCHAIN_MAX, 0);
+	assert_int_equal(mayday_build_record_find((const uint8_t *)buf, n + 1, &r), MAYDAY_OK);
+	assert_int_equal(strlen(r.commit), MAYDAY_BUILD_COMMIT_MAX);
+	assert_int_equal(strlen(r.toolchain), MAYDAY_BUILD_TOOLCHAIN_MAX);
+	n = (size_t)snprintf(buf, sizeof(buf), "mayday-build/1 commit=0 toolchain=%0*d",
+			     MAYDAY_BUILD_TOOLCHAIN_MAX + 1, 0);
+	assert_int_equal(mayday_build_record_find((const uint8_t *)buf, n + 1, &r),
+			 MAYDAY_E_NOTFOUND);
 }
 
 static void test_name_safety(void **state)
@@ -287,6 +387,8 @@ static void test_limits(void **state)
 		m.trv[i].designated = i % 2;
 	}
 	strcpy(m.entry, m.trv[MAYDAY_MANIFEST_FILES_MAX - 1].name);
+	memset(m.build_commit, 'c', MAYDAY_BUILD_COMMIT_MAX);
+	memset(m.build_toolchain, 't', MAYDAY_BUILD_TOOLCHAIN_MAX);
 	assert_int_equal(mayday_signer_from_pkey(&vendor, key, NULL, 0), MAYDAY_OK);
 	assert_int_equal(mayday_manifest_sign(&m, &vendor, out, sizeof(out), &len), MAYDAY_OK);
 	print_message("largest signed manifest: %zu bytes\n", len);
@@ -357,6 +459,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_build_fields),
+		cmocka_unit_test(test_build_record_find),
 		cmocka_unit_test(test_name_safety),
 		cmocka_unit_test(test_semantic_rules),
 		cmocka_unit_test(test_entry_offset),

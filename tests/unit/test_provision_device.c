@@ -20,6 +20,7 @@
 #include "dcf_config.h"
 #include "hal/flash.h"
 #include "hal/rot.h"
+#include "mayday/build_record.h"
 #include "mayday/evidence.h"
 #include "mayday/keys.h"
 #include "mayday_version.h"
@@ -74,6 +75,18 @@ static void test_dcf_partition(void **state)
 	assert_mode(w.dev, "dcf", "mayday-dcf", 0755);
 	tp_path(path, w.dev, "dcf", "mayday-dcf");
 	assert_same_file(path, DCF_BIN);
+
+	/* The DCF's build record (mayday/build_record.h) is in the signed
+	 * manifest, as the executable carries it. */
+	size_t bin_len = 0;
+	uint8_t *bin = tp_read(DCF_BIN, &bin_len);
+	struct mayday_build_record rec;
+	assert_non_null(bin);
+	assert_int_equal(mayday_build_record_find(bin, bin_len, &rec), MAYDAY_OK);
+	free(bin);
+	assert_true(mayday_build_commit_ok(m.build_commit));
+	assert_string_equal(m.build_commit, rec.commit);
+	assert_string_equal(m.build_toolchain, rec.toolchain);
 
 	/* dcf.conf is one the DCF accepts, naming the H(e)MS given */
 	size_t len = 0;

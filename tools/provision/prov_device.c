@@ -443,6 +443,11 @@ static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
 		free(ca_pem);
 		return 0;
 	}
+	rc = prov_manifest_build_from(&m, a->dcf_bin);
+	if (rc != MAYDAY_OK) {
+		free(ca_pem);
+		return 0;
+	}
 	rc = prov_flash_copy_in(f, HAL_PART_DCF, DCF_PROGRAM, a->dcf_bin, 0755,
 				next_trv(&m, true));
 	if (rc != MAYDAY_OK) {
@@ -468,6 +473,9 @@ static int make_dcf_partition(struct hal_flash *f, const struct device_args *a,
 			total += m.trv[i].size;
 		prov_log_info("DCF partition: %" PRIu32 " files, %" PRIu64 " bytes, manifest "
 			      "not counted", m.n_trv, total);
+		if (m.build_commit[0])
+			prov_log_info("DCF build: commit %s, toolchain %s", m.build_commit,
+				      m.build_toolchain);
 	}
 	free(ca_pem);
 	return ok;

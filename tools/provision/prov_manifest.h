@@ -24,4 +24,13 @@ MAYDAY_NODISCARD enum mayday_err prov_manifest_write(struct hal_flash *f, const 
 						     const struct mayday_manifest *m,
 						     const struct mayday_signer *vendor);
 
+/* The DCF's build record (mayday/build_record.h), read from the executable
+ * at `path` into m->build_commit and m->build_toolchain, which the manifest's
+ * signature then covers. A DCF without one (built before the record existed)
+ * leaves them empty and says so; MAYDAY_OK then too. Errors: the file cannot
+ * be read, or is larger than PROV_BUILD_SCAN_MAX. */
+#define PROV_BUILD_SCAN_MAX (256u << 20)
+MAYDAY_NODISCARD enum mayday_err prov_manifest_build_from(struct mayday_manifest *m,
+							  const char *path);
+
 #endif

@@ -31,7 +31,9 @@
  * root, and the longest audit path such a tree has (ceil(log2(1024))). */
 #define MAYDAY_ACK_BATCH_LEAVES_MAX 1024
 #define MAYDAY_ACK_BATCH_PATH_MAX   10
-#define MAYDAY_MANIFEST_MAX    8192 /* encoded COSE_Sign1 manifest, bytes (the largest valid one: 7591) */
+#define MAYDAY_BUILD_COMMIT_MAX    80  /* a manifest's build commit (mayday/build_record.h) */
+#define MAYDAY_BUILD_TOOLCHAIN_MAX 128 /* a manifest's build toolchain */
+#define MAYDAY_MANIFEST_MAX    8192 /* encoded COSE_Sign1 manifest, bytes (the largest valid one: 7805) */
 #define MAYDAY_PSK_DATAGRAM_MAX (MAYDAY_INDICATION_MAX + 64) /* COSE_Encrypt0 datagram, either direction (mayday/psk.h) */
 #define MAYDAY_EVIDENCE_MAX    8192 /* encoded evidence (TrE -> DCF), bytes (the largest valid one: 5364) */
 

@@ -36,6 +36,11 @@ struct mayday_manifest {
 	char entry[MAYDAY_NAME_MAX + 1];                /* component that is executed; must be listed */
 	uint32_t n_trv;
 	struct mayday_trv trv[MAYDAY_MANIFEST_FILES_MAX];
+	/* Optional ("" when absent; a manifest made before they existed has
+	 * neither): the build of the entry program, from its build record
+	 * (mayday/build_record.h) -- mayday-provision fills them for the DCF. */
+	char build_commit[MAYDAY_BUILD_COMMIT_MAX + 1];
+	char build_toolchain[MAYDAY_BUILD_TOOLCHAIN_MAX + 1];
 };
 
 MAYDAY_NODISCARD enum mayday_err
