@@ -36,10 +36,13 @@
 #include "mayday/error.h"
 #include "rot.h"
 
-#define ROT_TPM2_PRIMARY         0x81000001u
-#define ROT_TPM2_DISTRESS        0x81010001u
-#define ROT_TPM2_PRK             0x81010002u
-#define ROT_TPM2_SEAL            0x81010003u
+/* Persistent handles away from the TCG's conventional ones (0x81000001
+ * the SRK, 0x81010001/2 the EKs: other software may hold objects there);
+ * provisioning replaces only objects of this layout's templates. */
+#define ROT_TPM2_PRIMARY         0x81000a10u
+#define ROT_TPM2_DISTRESS        0x81000a11u
+#define ROT_TPM2_PRK             0x81000a12u
+#define ROT_TPM2_SEAL            0x81000a13u
 #define ROT_TPM2_NV_DEVICE_ID    0x01500001u
 #define ROT_TPM2_NV_LAYOUT       0x01500002u
 #define ROT_TPM2_NV_VENDOR       0x01500003u
@@ -97,7 +100,9 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_nv_read(struct rot_tpm2_ctx *ctx, TPM2
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_nv_write_once(struct rot_tpm2_ctx *ctx,
 							TPM2_HANDLE index, const uint8_t *data,
 							size_t len);
-/* Removes the index; MAYDAY_OK if there was none. */
+/* Removes the index if it is one of this layout (a write-once item's or a
+ * counter's attributes); MAYDAY_OK if there was none; MAYDAY_E_EXISTS,
+ * logged, if another index is there (someone else's: left alone). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_nv_undefine(struct rot_tpm2_ctx *ctx,
 						      TPM2_HANDLE index);
 /* NV counters: define checks nothing is there; check verifies type and
@@ -128,6 +133,10 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_key_open(struct rot_tpm2_ctx *ctx, TPM
 						   enum rot_tpm2_kind kind,
 						   const uint8_t *policy, ESYS_TR *tr,
 						   EVP_PKEY **pub);
+/* Whether the loaded object `tr` has `kind`'s template (type, attributes,
+ * name algorithm, scheme; not the policy), without logging. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_key_is(struct rot_tpm2_ctx *ctx, ESYS_TR tr,
+						 enum rot_tpm2_kind kind, bool *ours);
 /* Whether the TPM has the persistent object or NV index `handle`, asked
  * with TPM2_GetCapability (no error logged for an absent one). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_exists(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,

@@ -95,6 +95,20 @@ static bool matches(enum rot_tpm2_kind kind, const TPMT_PUBLIC *got)
 		       w->parameters.keyedHashDetail.scheme.details.hmac.hashAlg;
 }
 
+enum mayday_err rot_tpm2_key_is(struct rot_tpm2_ctx *ctx, ESYS_TR tr, enum rot_tpm2_kind kind,
+				bool *ours)
+{
+	TPM2B_PUBLIC *area = NULL;
+	TSS2_RC rc = Esys_ReadPublic(ctx->esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				     &area, NULL, NULL);
+
+	if (rc != TSS2_RC_SUCCESS)
+		return rot_tpm2_err(ctx, rc, "TPM2_ReadPublic");
+	*ours = matches(kind, &area->publicArea);
+	Esys_Free(area);
+	return MAYDAY_OK;
+}
+
 enum mayday_err rot_tpm2_key_open(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
 				  enum rot_tpm2_kind kind, const uint8_t *policy, ESYS_TR *tr,
 				  EVP_PKEY **pub)

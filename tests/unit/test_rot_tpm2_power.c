@@ -335,7 +335,7 @@ static void make_da_key(struct tpm2_fx *fx)
 	TPM2B_PRIVATE *priv = NULL;
 	TPM2B_PUBLIC *pub = NULL;
 
-	assert_int_equal(Esys_TR_FromTPMPublic(esys, 0x81000001, ESYS_TR_NONE, ESYS_TR_NONE,
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, 0x81000a10, ESYS_TR_NONE, ESYS_TR_NONE,
 					       ESYS_TR_NONE, &parent), TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_Create(esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 				     &sens, &tmpl, &outside, &pcrs, &priv, &pub, NULL, NULL, NULL),
