@@ -44,6 +44,7 @@ struct rot_tpm2 {
 	EVP_PKEY *anchor[HAL_ROT_ANCHOR__COUNT];
 	EVP_PKEY *key_pub; /* the distress key's public half (DCF, TRE) */
 	ESYS_TR distress, prk, seal;
+	ESYS_TR primary; /* salts the sessions that carry secrets (with prk, seal) */
 };
 
 static const TPM2_HANDLE counter_index[HAL_ROT_COUNTER__COUNT] = {
@@ -61,6 +62,7 @@ static void tpm2_close(void *state)
 		rot_tpm2_tr_close(&st->ctx, &st->distress);
 		rot_tpm2_tr_close(&st->ctx, &st->prk);
 		rot_tpm2_tr_close(&st->ctx, &st->seal);
+		rot_tpm2_tr_close(&st->ctx, &st->primary);
 	}
 	rot_tpm2_ctx_close(&st->ctx);
 	EVP_PKEY_free(st->key_pub);
@@ -180,7 +182,7 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 	if (st == NULL)
 		return MAYDAY_E_NOMEM;
 	st->flash = flash;
-	st->distress = st->prk = st->seal = ESYS_TR_NONE;
+	st->distress = st->prk = st->seal = st->primary = ESYS_TR_NONE;
 	err = rot_tpm2_ctx_open(&st->ctx, arg);
 	if (err == MAYDAY_OK)
 		err = load_layout(st); /* first: an unprovisioned TPM is NOTFOUND */
@@ -196,6 +198,10 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 		err = check_counters(st);
 	if (err == MAYDAY_OK && distress)
 		err = load_distress(st);
+	if (err == MAYDAY_OK && distress &&
+	    (st->layout.flags & (ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_SEAL)))
+		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRIMARY, ROT_TPM2_KIND_PRIMARY, NULL,
+					&st->primary, NULL);
 	if (err == MAYDAY_OK && distress && (st->layout.flags & ROT_TPM2_FLAG_PSK))
 		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, NULL, &st->prk,
 					NULL);
@@ -273,7 +279,7 @@ static enum mayday_err expand(struct rot_tpm2 *st, const char *info, uint8_t *ou
 		return MAYDAY_E_INTERNAL;
 	memcpy(msg, info, info_len);
 	msg[info_len] = 0x01;
-	err = rot_tpm2_hmac(&st->ctx, st->prk, msg, info_len + 1, t);
+	err = rot_tpm2_hmac(&st->ctx, st->primary, st->prk, msg, info_len + 1, t);
 	if (err == MAYDAY_OK)
 		memcpy(out, t, len);
 	OPENSSL_cleanse(t, sizeof(t));
@@ -327,7 +333,7 @@ static enum mayday_err tpm2_unseal_creds(void *state, uint8_t *out, size_t cap, 
 	if (err == MAYDAY_E_TOOBIG)
 		err = MAYDAY_E_MALFORMED; /* a stored item past its bound is damaged */
 	if (err == MAYDAY_OK)
-		err = rot_tpm2_unseal(&st->ctx, st->seal, st->layout.pcr, secret, reg);
+		err = rot_tpm2_unseal(&st->ctx, st->primary, st->seal, st->layout.pcr, secret, reg);
 	if (err == MAYDAY_OK)
 		err = rot_unseal(secret, reg, blob, blob_len, out, cap, len);
 	OPENSSL_cleanse(secret, sizeof(secret));

@@ -81,6 +81,14 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_tr(struct rot_tpm2_ctx *ctx, TPM2_HAND
 					     ESYS_TR *out);
 void rot_tpm2_tr_close(struct rot_tpm2_ctx *ctx, ESYS_TR *tr); /* ESYS_TR_NONE-safe */
 void rot_tpm2_flush(struct rot_tpm2_ctx *ctx, ESYS_TR *tr);    /* transients; NONE-safe */
+/* A session salted to `salt_key` (the primary: only this TPM can recover
+ * the salt) with AES-128-CFB parameter encryption of the response
+ * (TPMA_SESSION_ENCRYPT): a secret the TPM answers with (the unsealed
+ * secret, an HMAC output) does not cross the TCTI in the clear. The
+ * caller flushes *s. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_session_salted(struct rot_tpm2_ctx *ctx,
+							 ESYS_TR salt_key, TPM2_SE type,
+							 ESYS_TR *s);
 /* The TPM's TPMA_PERMANENT bits (TPM2_GetCapability, TPM2_PT_PERMANENT). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_permanent(struct rot_tpm2_ctx *ctx, uint32_t *attrs);
 /* MAYDAY_E_MALFORMED (logged) unless both the owner and the lockout
@@ -153,8 +161,10 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_spki_decode(const uint8_t *der, size_t
  * to 32 bytes (a TPM answer of other sizes is MAYDAY_E_MALFORMED). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key,
 					       const uint8_t digest[32], uint8_t sig[64]);
-/* TPM2_HMAC(key, data) with SHA-256; data at most 64 bytes. */
-MAYDAY_NODISCARD enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR key,
+/* TPM2_HMAC(key, data) with SHA-256; data at most 64 bytes; the output
+ * encrypted on the TCTI by a session salted to `salt_key`. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key,
+					       ESYS_TR key,
 					       const uint8_t *data, size_t len,
 					       uint8_t out[32]);
 
@@ -168,11 +178,13 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_pcr_read(struct rot_tpm2_ctx *ctx, uns
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_pcr(struct rot_tpm2_ctx *ctx, unsigned pcr,
 						     const uint8_t value[HAL_ROT_REG_LEN],
 						     uint8_t digest[32]);
-/* TPM2_Unseal of `seal` in a PolicyPCR session on the PCR's current value:
+/* TPM2_Unseal of `seal` in a PolicyPCR session on the PCR's current value,
+ * salted to `salt_key` and encrypting the answer on the TCTI:
  * the TPM releases the 32-byte secret only if that satisfies the object's
  * policy (else MAYDAY_E_SIGNATURE). `reg` gets the PCR value the policy
  * was checked on. */
-MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR seal,
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key,
+						 ESYS_TR seal,
 						 unsigned pcr, uint8_t secret[32],
 						 uint8_t reg[HAL_ROT_REG_LEN]);
 

@@ -226,3 +226,25 @@ enum mayday_err rot_tpm2_check_owned(struct rot_tpm2_ctx *ctx)
 	}
 	return MAYDAY_OK;
 }
+
+enum mayday_err rot_tpm2_session_salted(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key, TPM2_SE type,
+					ESYS_TR *s)
+{
+	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES,
+			     .keyBits.aes = 128,
+			     .mode.aes = TPM2_ALG_CFB };
+	TSS2_RC rc = Esys_StartAuthSession(ctx->esys, salt_key, ESYS_TR_NONE, ESYS_TR_NONE,
+					   ESYS_TR_NONE, ESYS_TR_NONE, NULL, type, &sym,
+					   TPM2_ALG_SHA256, s);
+
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_TRSess_SetAttributes(ctx->esys, *s,
+					       TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
+					       0xff);
+	if (rc != TSS2_RC_SUCCESS) {
+		rot_tpm2_flush(ctx, s);
+		*s = ESYS_TR_NONE;
+		return rot_tpm2_err(ctx, rc, "TPM2_StartAuthSession (salted)");
+	}
+	return MAYDAY_OK;
+}
