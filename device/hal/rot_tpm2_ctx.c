@@ -9,6 +9,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tcti_device.h>
 #include <tss2/tss2_tcti_swtpm.h>
@@ -75,6 +77,43 @@ fail:
 	return err;
 }
 
+/* swtpm is a simulator for tests: its TCP form must stay on this host, or
+ * a configuration (or MAYDAY_ROT) could point the RoT at a "TPM" anywhere
+ * on the network. Every host= of `conf` must be a numeric loopback
+ * address (127.0.0.0/8 or ::1; a name could resolve elsewhere). */
+static bool swtpm_conf_local(const char *conf)
+{
+	const char *p = conf;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+
+		if (n > 5 && strncmp(p, "host=", 5) == 0) {
+			char host[INET6_ADDRSTRLEN];
+			struct in_addr a4;
+			struct in6_addr a6;
+
+			if (n - 5 >= sizeof(host))
+				return false;
+			memcpy(host, p + 5, n - 5);
+			host[n - 5] = '\0';
+			if (inet_pton(AF_INET, host, &a4) == 1) {
+				if ((ntohl(a4.s_addr) >> 24) != 127)
+					return false;
+			} else if (inet_pton(AF_INET6, host, &a6) != 1 ||
+				   !IN6_IS_ADDR_LOOPBACK(&a6)) {
+				return false;
+			}
+		} else if (strncmp(p, "host=", 5) == 0) {
+			return false;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
 enum mayday_err rot_tpm2_ctx_open(struct rot_tpm2_ctx *ctx, const char *tcti)
 {
 	enum mayday_err err = set_name(ctx, tcti);
@@ -83,8 +122,14 @@ enum mayday_err rot_tpm2_ctx_open(struct rot_tpm2_ctx *ctx, const char *tcti)
 		return err;
 	if (strncmp(tcti, "device:", 7) == 0 && tcti[7] != '\0')
 		err = tcti_init(ctx, Tss2_Tcti_Device_Init, tcti + 7);
-	else if (strncmp(tcti, "swtpm:", 6) == 0 && tcti[6] != '\0')
+	else if (strncmp(tcti, "swtpm:", 6) == 0 && tcti[6] != '\0') {
+		if (!swtpm_conf_local(tcti + 6)) {
+			log_warnx("rot: tpm2: swtpm TCTI \"%s\": host= must be a loopback address "
+				  "(127.0.0.0/8, ::1); swtpm is for tests on this host", tcti);
+			return MAYDAY_E_INVALID;
+		}
 		err = tcti_init(ctx, Tss2_Tcti_Swtpm_Init, tcti + 6);
+	}
 	else {
 		log_warnx("rot: tpm2: unknown TCTI \"%s\" (device:PATH or swtpm:path=SOCK)", tcti);
 		return MAYDAY_E_INVALID;

@@ -238,6 +238,15 @@ static void provision_args(void **state)
 	a.owner_auth_len = HAL_ROT_TPM2_OWNER_AUTH_MAX + 1;
 	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
 	a = ok;
+	a.tcti = "swtpm:host=192.0.2.1,port=2321"; /* a "TPM" elsewhere on the network */
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a.tcti = "swtpm:port=2321,host=tpm.example";
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a.tcti = "swtpm:host=::ffff:10.0.0.1,port=2321";
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_open(&rot, "tpm2:swtpm:host=10.1.2.3,port=2321", fx->f),
+			 MAYDAY_E_INVALID);
+	a = ok;
 	a.tcti = "bogus:x";
 	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
 	assert_null(pub);
