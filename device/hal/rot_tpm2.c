@@ -356,25 +356,47 @@ static enum mayday_err tpm2_counter_read(void *state, enum hal_rot_counter which
 	return MAYDAY_OK;
 }
 
+/* Tries before next gives up on a counter others keep incrementing. */
+#define NEXT_TRIES 4
+
+/* A value is ours only if the counter went from old to old + 1 between our
+ * two reads: that step was our increment, and no one else's can make it,
+ * so two processes never get the same value (a PSK nonce must not repeat).
+ * Another writer in between: try again, a few times, then MAYDAY_E_RETRY. */
 static enum mayday_err tpm2_counter_next(void *state, enum hal_rot_counter which,
 					 uint64_t *value)
 {
 	struct rot_tpm2 *st = state;
-	uint64_t v = 0;
-	enum mayday_err err = tpm2_counter_read(st, which, &v);
 
-	if (err != MAYDAY_OK)
-		return err;
-	if (v == UINT64_MAX)
-		return MAYDAY_E_TOOBIG;
-	/* TPM2_NV_Increment is durable when it returns: NV counters are
-	 * written through (TPMA_NV_ORDERLY is not set) */
-	err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
-	if (err == MAYDAY_OK)
-		err = tpm2_counter_read(st, which, value);
-	return err;
+	for (int i = 0; i < NEXT_TRIES; i++) {
+		uint64_t old = 0, now = 0;
+		enum mayday_err err = tpm2_counter_read(st, which, &old);
+
+		if (err != MAYDAY_OK)
+			return err;
+		if (old == UINT64_MAX)
+			return MAYDAY_E_TOOBIG;
+		/* TPM2_NV_Increment is durable when it returns: NV counters are
+		 * written through (TPMA_NV_ORDERLY is not set) */
+		err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
+		if (err == MAYDAY_OK)
+			err = tpm2_counter_read(st, which, &now);
+		if (err != MAYDAY_OK)
+			return err;
+		if (now == old + 1) {
+			*value = now;
+			return MAYDAY_OK;
+		}
+	}
+	log_warnx("rot: tpm2 (%s): counter %d: another writer incremented it %d times in a "
+		  "row; the RoT's counters take a single writer", st->ctx.tcti_name, (int)which,
+		  NEXT_TRIES);
+	return MAYDAY_E_RETRY;
 }
 
+/* Increments until the value read back from the TPM reaches `to`: a
+ * concurrent increment counts too, so the counter never overshoots `to`
+ * because of one. At most to - v increments: each raises it by one. */
 static enum mayday_err tpm2_counter_advance(void *state, enum hal_rot_counter which, uint64_t to)
 {
 	struct rot_tpm2 *st = state;
@@ -388,15 +410,13 @@ static enum mayday_err tpm2_counter_advance(void *state, enum hal_rot_counter wh
 	if (to - v > HAL_ROT_TPM2_JUMP_MAX)
 		return MAYDAY_E_TOOBIG;
 	/* one increment at a time; cut short, the counter is between v and to */
-	while (err == MAYDAY_OK && v < to) {
+	for (unsigned n = 0; err == MAYDAY_OK && v < to && n <= HAL_ROT_TPM2_JUMP_MAX; n++) {
 		err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
-		v++;
+		if (err == MAYDAY_OK)
+			err = tpm2_counter_read(st, which, &v);
 	}
-	if (err == MAYDAY_OK) {
-		err = tpm2_counter_read(st, which, &v);
-		if (err == MAYDAY_OK && v < to)
-			err = MAYDAY_E_IO; /* the TPM did not count what we asked */
-	}
+	if (err == MAYDAY_OK && v < to)
+		err = MAYDAY_E_IO; /* the TPM did not count what we asked */
 	return err;
 }
 

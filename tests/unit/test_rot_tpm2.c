@@ -82,6 +82,12 @@ static void operations(void **state)
 		assert_int_equal(v, 7); /* neither moved it */
 		assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
 		assert_int_equal(v, 8);
+		/* the largest jump is taken, and is small enough for NV writes */
+		assert_true(HAL_ROT_TPM2_JUMP_MAX <= 256);
+		assert_int_equal(hal_rot_counter_advance(rot, c, 8 + HAL_ROT_TPM2_JUMP_MAX),
+				 MAYDAY_OK);
+		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+		assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
 	}
 	/* the DCF role neither extends nor unseals */
 	{
@@ -98,7 +104,7 @@ static void operations(void **state)
 	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
 	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
-	assert_int_equal(v, 8);
+	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
 	hal_rot_close(rot);
 }
 
