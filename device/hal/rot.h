@@ -9,8 +9,12 @@
  * callback signs inside the backend (a TPM backend signs in the TPM).
  * Neither does the PSK: callers get the keys derived from it
  * (hal_rot_psk_keys).
- * Counters never go backwards and survive power cuts: the new value is
- * durable before any call that advanced it returns.
+ * Counters never go backwards through this interface and survive power
+ * cuts: the new value is durable before any call that advanced it returns.
+ * What stops storage-level rollback is the backend's: the file backend
+ * relies on the partition's protection; the tpm2 backend on NV counters
+ * plus the TPM's owner authorization (without it the counter bases could
+ * be redefined: docs/rot.md "Owner and lockout authorization").
  *
  * Backends by name (the spec is "NAME" or "NAME:ARG"):
  *   "file"       embedded default; the HAL_PART_ROT partition of the flash
