@@ -49,7 +49,8 @@ fail:
 	return MAYDAY_E_IO;
 }
 
-enum mayday_err boot_creds_handoff(struct hal_rot *rot, const struct boot_decision *d, int *fd)
+enum mayday_err boot_creds_handoff(struct hal_rot *rot, const struct boot_decision *d, int *fd,
+				   bool *capped)
 {
 	uint8_t ev[HAL_ROT_REG_LEN];
 	uint8_t *buf;
@@ -57,14 +58,20 @@ enum mayday_err boot_creds_handoff(struct hal_rot *rot, const struct boot_decisi
 	enum mayday_err rc, cap;
 
 	*fd = -1;
+	*capped = d->action != BOOT_START_NORMAL;
 	if (d->action != BOOT_START_NORMAL)
 		return MAYDAY_OK;
 	buf = malloc(HAL_ROT_CREDS_MAX);
-	if (buf == NULL)
+	if (buf == NULL) {
+		/* still capped: the register must not stay at the verified value */
+		hal_rot_event_released(ev);
+		*capped = hal_rot_extend(rot, ev) == MAYDAY_OK;
 		return MAYDAY_E_NOMEM;
+	}
 	rc = hal_rot_unseal_creds(rot, buf, HAL_ROT_CREDS_MAX, &len);
 	hal_rot_event_released(ev);
 	cap = hal_rot_extend(rot, ev);
+	*capped = cap == MAYDAY_OK;
 	if (rc == MAYDAY_OK && cap != MAYDAY_OK)
 		rc = cap; /* never hand over what this handle could unseal again */
 	if (rc == MAYDAY_OK)

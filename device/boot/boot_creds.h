@@ -14,6 +14,7 @@
 #ifndef MAYDAY_BOOT_CREDS_H
 #define MAYDAY_BOOT_CREDS_H
 
+#include <stdbool.h>
 #include <openssl/evp.h>
 
 #include "boot_decide.h"
@@ -32,8 +33,13 @@ MAYDAY_NODISCARD enum mayday_err boot_creds_measure(struct hal_rot *rot, EVP_PKE
  * started). Whatever happens, the register is then extended with
  * hal_rot_event_released, so this handle can never unseal them again.
  * Errors: hal_rot_unseal_creds's (MAYDAY_E_NOTFOUND: the device has no
- * device credentials), MAYDAY_E_IO for the memfd; *fd is -1 then. */
+ * device credentials), MAYDAY_E_IO for the memfd; *fd is -1 then.
+ * *capped says whether the register no longer holds the verified value
+ * (true unless d is START_NORMAL and the released extend failed): when
+ * false, the caller must not start normal code at all, because with a
+ * TPM the PCR outlives this handle and normal code could unseal itself. */
 MAYDAY_NODISCARD enum mayday_err boot_creds_handoff(struct hal_rot *rot,
-						    const struct boot_decision *d, int *fd);
+						    const struct boot_decision *d, int *fd,
+						    bool *capped);
 
 #endif

@@ -478,10 +478,12 @@ void boot_decide_rot(struct hal_flash *flash, const char *rot_spec,
 		step_slots(r, d);
 	/* The outcome goes into the register whatever it is, so a failed
 	 * start-up can never unseal the device credentials. A register that
-	 * cannot record it leaves a handle nobody may use. */
+	 * cannot record it is a RoT failure: with a TPM the PCR outlives this
+	 * handle, and code started next could extend it to the verified value
+	 * itself. */
 	if (r->rot != NULL && boot_creds_measure(r->rot, r->vendor, d) != MAYDAY_OK) {
-		log_info("rot: the start-up's outcome could not be measured; no device "
-			 "credentials");
+		log_info("rot: the start-up's outcome could not be measured");
+		halt(d, MAYDAY_EXIT_HALT_ROT, "rot-invalid");
 		hal_rot_close(r->rot);
 		r->rot = NULL;
 	}

@@ -14,7 +14,8 @@
  *  1. RoT: open (which checks every key), device ID, vendor anchor,
  *     anti-rollback counter, distress key self-test — any failure: HALT
  *     MAYDAY_EXIT_HALT_ROT ("rot-key-invalid" when a key is damaged,
- *     "rot-invalid" otherwise).
+ *     "rot-invalid" otherwise; also when, after any decision, the register
+ *     cannot be extended with the outcome).
  *  2. DCF partition against its MAYDAY_MANIFEST_DCF manifest, every listed
  *     component required — any failure: HALT MAYDAY_EXIT_HALT_DCF.
  *  3. Boot state. Malformed: START_DCF (NO_BOOTABLE_SLOT), see README.md.

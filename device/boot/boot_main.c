@@ -219,8 +219,18 @@ static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_de
 	enum mayday_err rc;
 	int creds = -1;
 
-	rc = rot ? boot_creds_handoff(rot, d, &creds) : MAYDAY_E_NOTFOUND;
+	bool capped = true; /* without a handle, nothing extended the verified value */
+
+	rc = rot ? boot_creds_handoff(rot, d, &creds, &capped) : MAYDAY_E_NOTFOUND;
 	hal_rot_close(rot);
+	if (!capped) {
+		/* the register may still hold the verified value: normal code could
+		 * unseal the credentials itself (a TPM's PCR outlives the handle) */
+		log_info("halt: code %d (rot-invalid): the register could not be closed "
+			 "after the credentials; normal code is not started",
+			 MAYDAY_EXIT_HALT_ROT);
+		return MAYDAY_EXIT_HALT_ROT;
+	}
 	if (rc != MAYDAY_OK)
 		log_info("normal code starts without device credentials: %s",
 			 mayday_strerror(rc));

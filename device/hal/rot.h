@@ -9,8 +9,12 @@
  * callback signs inside the backend (a TPM backend signs in the TPM).
  * Neither does the PSK: callers get the keys derived from it
  * (hal_rot_psk_keys).
- * Counters never go backwards and survive power cuts: the new value is
- * durable before any call that advanced it returns.
+ * Counters never go backwards through this interface and survive power
+ * cuts: the new value is durable before any call that advanced it returns.
+ * What stops storage-level rollback is the backend's: the file backend
+ * relies on the partition's protection; the tpm2 backend on NV counters
+ * plus the TPM's owner authorization (without it the counter bases could
+ * be redefined: docs/rot.md "Owner and lockout authorization").
  *
  * Backends by name (the spec is "NAME" or "NAME:ARG"):
  *   "file"       embedded default; the HAL_PART_ROT partition of the flash
@@ -211,9 +215,13 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_counter_advance(struct hal_rot *rot,
 							 enum hal_rot_counter which, uint64_t to);
 
 /* The largest step hal_rot_counter_advance takes on the tpm2 backend: each
- * step is one TPM2_NV_Increment (a few ms, and NV wear), and a legitimate
- * rollback value or message counter never jumps this far. */
-#define HAL_ROT_TPM2_JUMP_MAX 4096u
+ * step is one TPM2_NV_Increment and one read (about 1 ms on swtpm, tens of
+ * ms and NV wear on a discrete TPM, which may also answer TPM_RC_NV_RATE
+ * part way: MAYDAY_E_IO, advance again), so at most seconds; a legitimate
+ * rollback value or message counter never jumps this far. The tpm2
+ * backend's counters take a single writer: next refuses (MAYDAY_E_RETRY)
+ * rather than return a value another process may also get. */
+#define HAL_ROT_TPM2_JUMP_MAX 256u
 
 /* Provisioning of the file backend (mayday-provision only): writes the RoT
  * partition with the given identity, key (and its public half, which open

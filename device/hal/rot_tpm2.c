@@ -45,6 +45,7 @@ struct rot_tpm2 {
 	EVP_PKEY *anchor[HAL_ROT_ANCHOR__COUNT];
 	EVP_PKEY *key_pub; /* the distress key's public half (DCF, TRE) */
 	ESYS_TR distress, prk, seal;
+	ESYS_TR primary; /* salts the sessions that carry secrets (with prk, seal) */
 };
 
 static const TPM2_HANDLE counter_index[HAL_ROT_COUNTER__COUNT] = {
@@ -62,6 +63,7 @@ static void tpm2_close(void *state)
 		rot_tpm2_tr_close(&st->ctx, &st->distress);
 		rot_tpm2_tr_close(&st->ctx, &st->prk);
 		rot_tpm2_tr_close(&st->ctx, &st->seal);
+		rot_tpm2_tr_close(&st->ctx, &st->primary);
 	}
 	rot_tpm2_ctx_close(&st->ctx);
 	EVP_PKEY_free(st->key_pub);
@@ -181,7 +183,7 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 	if (st == NULL)
 		return MAYDAY_E_NOMEM;
 	st->flash = flash;
-	st->distress = st->prk = st->seal = ESYS_TR_NONE;
+	st->distress = st->prk = st->seal = st->primary = ESYS_TR_NONE;
 	err = rot_tpm2_ctx_open(&st->ctx, arg);
 	if (err == MAYDAY_OK)
 		err = load_layout(st); /* first: an unprovisioned TPM is NOTFOUND */
@@ -197,6 +199,10 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 		err = check_counters(st);
 	if (err == MAYDAY_OK && distress)
 		err = load_distress(st);
+	if (err == MAYDAY_OK && distress &&
+	    (st->layout.flags & (ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_SEAL)))
+		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRIMARY, ROT_TPM2_KIND_PRIMARY, NULL,
+					&st->primary, NULL);
 	if (err == MAYDAY_OK && distress && (st->layout.flags & ROT_TPM2_FLAG_PSK))
 		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, NULL, &st->prk,
 					NULL);
@@ -288,7 +294,7 @@ static enum mayday_err expand(struct rot_tpm2 *st, const char *info, uint8_t *ou
 		return MAYDAY_E_INTERNAL;
 	memcpy(msg, info, info_len);
 	msg[info_len] = 0x01;
-	err = rot_tpm2_hmac(&st->ctx, st->prk, msg, info_len + 1, t);
+	err = rot_tpm2_hmac(&st->ctx, st->primary, st->prk, msg, info_len + 1, t);
 	if (err == MAYDAY_OK)
 		memcpy(out, t, len);
 	OPENSSL_cleanse(t, sizeof(t));
@@ -342,7 +348,7 @@ static enum mayday_err tpm2_unseal_creds(void *state, uint8_t *out, size_t cap, 
 	if (err == MAYDAY_E_TOOBIG)
 		err = MAYDAY_E_MALFORMED; /* a stored item past its bound is damaged */
 	if (err == MAYDAY_OK)
-		err = rot_tpm2_unseal(&st->ctx, st->seal, st->layout.pcr, secret, reg);
+		err = rot_tpm2_unseal(&st->ctx, st->primary, st->seal, st->layout.pcr, secret, reg);
 	if (err == MAYDAY_OK)
 		err = rot_unseal(secret, reg, blob, blob_len, out, cap, len);
 	OPENSSL_cleanse(secret, sizeof(secret));
@@ -365,25 +371,47 @@ static enum mayday_err tpm2_counter_read(void *state, enum hal_rot_counter which
 	return MAYDAY_OK;
 }
 
+/* Tries before next gives up on a counter others keep incrementing. */
+#define NEXT_TRIES 4
+
+/* A value is ours only if the counter went from old to old + 1 between our
+ * two reads: that step was our increment, and no one else's can make it,
+ * so two processes never get the same value (a PSK nonce must not repeat).
+ * Another writer in between: try again, a few times, then MAYDAY_E_RETRY. */
 static enum mayday_err tpm2_counter_next(void *state, enum hal_rot_counter which,
 					 uint64_t *value)
 {
 	struct rot_tpm2 *st = state;
-	uint64_t v = 0;
-	enum mayday_err err = tpm2_counter_read(st, which, &v);
 
-	if (err != MAYDAY_OK)
-		return err;
-	if (v == UINT64_MAX)
-		return MAYDAY_E_TOOBIG;
-	/* TPM2_NV_Increment is durable when it returns: NV counters are
-	 * written through (TPMA_NV_ORDERLY is not set) */
-	err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
-	if (err == MAYDAY_OK)
-		err = tpm2_counter_read(st, which, value);
-	return err;
+	for (int i = 0; i < NEXT_TRIES; i++) {
+		uint64_t old = 0, now = 0;
+		enum mayday_err err = tpm2_counter_read(st, which, &old);
+
+		if (err != MAYDAY_OK)
+			return err;
+		if (old == UINT64_MAX)
+			return MAYDAY_E_TOOBIG;
+		/* TPM2_NV_Increment is durable when it returns: NV counters are
+		 * written through (TPMA_NV_ORDERLY is not set) */
+		err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
+		if (err == MAYDAY_OK)
+			err = tpm2_counter_read(st, which, &now);
+		if (err != MAYDAY_OK)
+			return err;
+		if (now == old + 1) {
+			*value = now;
+			return MAYDAY_OK;
+		}
+	}
+	log_warnx("rot: tpm2 (%s): counter %d: another writer incremented it %d times in a "
+		  "row; the RoT's counters take a single writer", st->ctx.tcti_name, (int)which,
+		  NEXT_TRIES);
+	return MAYDAY_E_RETRY;
 }
 
+/* Increments until the value read back from the TPM reaches `to`: a
+ * concurrent increment counts too, so the counter never overshoots `to`
+ * because of one. At most to - v increments: each raises it by one. */
 static enum mayday_err tpm2_counter_advance(void *state, enum hal_rot_counter which, uint64_t to)
 {
 	struct rot_tpm2 *st = state;
@@ -397,15 +425,13 @@ static enum mayday_err tpm2_counter_advance(void *state, enum hal_rot_counter wh
 	if (to - v > HAL_ROT_TPM2_JUMP_MAX)
 		return MAYDAY_E_TOOBIG;
 	/* one increment at a time; cut short, the counter is between v and to */
-	while (err == MAYDAY_OK && v < to) {
+	for (unsigned n = 0; err == MAYDAY_OK && v < to && n <= HAL_ROT_TPM2_JUMP_MAX; n++) {
 		err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
-		v++;
+		if (err == MAYDAY_OK)
+			err = tpm2_counter_read(st, which, &v);
 	}
-	if (err == MAYDAY_OK) {
-		err = tpm2_counter_read(st, which, &v);
-		if (err == MAYDAY_OK && v < to)
-			err = MAYDAY_E_IO; /* the TPM did not count what we asked */
-	}
+	if (err == MAYDAY_OK && v < to)
+		err = MAYDAY_E_IO; /* the TPM did not count what we asked */
 	return err;
 }
 

@@ -36,10 +36,13 @@
 #include "mayday/error.h"
 #include "rot.h"
 
-#define ROT_TPM2_PRIMARY         0x81000001u
-#define ROT_TPM2_DISTRESS        0x81010001u
-#define ROT_TPM2_PRK             0x81010002u
-#define ROT_TPM2_SEAL            0x81010003u
+/* Persistent handles away from the TCG's conventional ones (0x81000001
+ * the SRK, 0x81010001/2 the EKs: other software may hold objects there);
+ * provisioning replaces only objects of this layout's templates. */
+#define ROT_TPM2_PRIMARY         0x81000a10u
+#define ROT_TPM2_DISTRESS        0x81000a11u
+#define ROT_TPM2_PRK             0x81000a12u
+#define ROT_TPM2_SEAL            0x81000a13u
 #define ROT_TPM2_NV_DEVICE_ID    0x01500001u
 #define ROT_TPM2_NV_LAYOUT       0x01500002u
 #define ROT_TPM2_NV_VENDOR       0x01500003u
@@ -78,6 +81,14 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_tr(struct rot_tpm2_ctx *ctx, TPM2_HAND
 					     ESYS_TR *out);
 void rot_tpm2_tr_close(struct rot_tpm2_ctx *ctx, ESYS_TR *tr); /* ESYS_TR_NONE-safe */
 void rot_tpm2_flush(struct rot_tpm2_ctx *ctx, ESYS_TR *tr);    /* transients; NONE-safe */
+/* A session salted to `salt_key` (the primary: only this TPM can recover
+ * the salt) with AES-128-CFB parameter encryption of the response
+ * (TPMA_SESSION_ENCRYPT): a secret the TPM answers with (the unsealed
+ * secret, an HMAC output) does not cross the TCTI in the clear. The
+ * caller flushes *s. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_session_salted(struct rot_tpm2_ctx *ctx,
+							 ESYS_TR salt_key, TPM2_SE type,
+							 ESYS_TR *s);
 /* The TPM's TPMA_PERMANENT bits (TPM2_GetCapability, TPM2_PT_PERMANENT). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_permanent(struct rot_tpm2_ctx *ctx, uint32_t *attrs);
 /* MAYDAY_E_MALFORMED (logged) unless both the owner and the lockout
@@ -97,7 +108,9 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_nv_read(struct rot_tpm2_ctx *ctx, TPM2
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_nv_write_once(struct rot_tpm2_ctx *ctx,
 							TPM2_HANDLE index, const uint8_t *data,
 							size_t len);
-/* Removes the index; MAYDAY_OK if there was none. */
+/* Removes the index if it is one of this layout (a write-once item's or a
+ * counter's attributes); MAYDAY_OK if there was none; MAYDAY_E_EXISTS,
+ * logged, if another index is there (someone else's: left alone). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_nv_undefine(struct rot_tpm2_ctx *ctx,
 						      TPM2_HANDLE index);
 /* NV counters: define checks nothing is there; check verifies type and
@@ -128,6 +141,10 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_key_open(struct rot_tpm2_ctx *ctx, TPM
 						   enum rot_tpm2_kind kind,
 						   const uint8_t *policy, ESYS_TR *tr,
 						   EVP_PKEY **pub);
+/* Whether the loaded object `tr` has `kind`'s template (type, attributes,
+ * name algorithm, scheme; not the policy), without logging. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_key_is(struct rot_tpm2_ctx *ctx, ESYS_TR tr,
+						 enum rot_tpm2_kind kind, bool *ours);
 /* Whether the TPM has the persistent object or NV index `handle`, asked
  * with TPM2_GetCapability (no error logged for an absent one). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_exists(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
@@ -144,8 +161,10 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_spki_decode(const uint8_t *der, size_t
  * to 32 bytes (a TPM answer of other sizes is MAYDAY_E_MALFORMED). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key,
 					       const uint8_t digest[32], uint8_t sig[64]);
-/* TPM2_HMAC(key, data) with SHA-256; data at most 64 bytes. */
-MAYDAY_NODISCARD enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR key,
+/* TPM2_HMAC(key, data) with SHA-256; data at most 64 bytes; the output
+ * encrypted on the TCTI by a session salted to `salt_key`. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key,
+					       ESYS_TR key,
 					       const uint8_t *data, size_t len,
 					       uint8_t out[32]);
 
@@ -159,11 +178,13 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_pcr_read(struct rot_tpm2_ctx *ctx, uns
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_pcr(struct rot_tpm2_ctx *ctx, unsigned pcr,
 						     const uint8_t value[HAL_ROT_REG_LEN],
 						     uint8_t digest[32]);
-/* TPM2_Unseal of `seal` in a PolicyPCR session on the PCR's current value:
+/* TPM2_Unseal of `seal` in a PolicyPCR session on the PCR's current value,
+ * salted to `salt_key` and encrypting the answer on the TCTI:
  * the TPM releases the 32-byte secret only if that satisfies the object's
  * policy (else MAYDAY_E_SIGNATURE). `reg` gets the PCR value the policy
  * was checked on. */
-MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR seal,
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key,
+						 ESYS_TR seal,
 						 unsigned pcr, uint8_t secret[32],
 						 uint8_t reg[HAL_ROT_REG_LEN]);
 

@@ -9,6 +9,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tcti_device.h>
 #include <tss2/tss2_tcti_swtpm.h>
@@ -75,6 +77,43 @@ fail:
 	return err;
 }
 
+/* swtpm is a simulator for tests: its TCP form must stay on this host, or
+ * a configuration (or MAYDAY_ROT) could point the RoT at a "TPM" anywhere
+ * on the network. Every host= of `conf` must be a numeric loopback
+ * address (127.0.0.0/8 or ::1; a name could resolve elsewhere). */
+static bool swtpm_conf_local(const char *conf)
+{
+	const char *p = conf;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+
+		if (n > 5 && strncmp(p, "host=", 5) == 0) {
+			char host[INET6_ADDRSTRLEN];
+			struct in_addr a4;
+			struct in6_addr a6;
+
+			if (n - 5 >= sizeof(host))
+				return false;
+			memcpy(host, p + 5, n - 5);
+			host[n - 5] = '\0';
+			if (inet_pton(AF_INET, host, &a4) == 1) {
+				if ((ntohl(a4.s_addr) >> 24) != 127)
+					return false;
+			} else if (inet_pton(AF_INET6, host, &a6) != 1 ||
+				   !IN6_IS_ADDR_LOOPBACK(&a6)) {
+				return false;
+			}
+		} else if (strncmp(p, "host=", 5) == 0) {
+			return false;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
 enum mayday_err rot_tpm2_ctx_open(struct rot_tpm2_ctx *ctx, const char *tcti)
 {
 	enum mayday_err err = set_name(ctx, tcti);
@@ -83,8 +122,14 @@ enum mayday_err rot_tpm2_ctx_open(struct rot_tpm2_ctx *ctx, const char *tcti)
 		return err;
 	if (strncmp(tcti, "device:", 7) == 0 && tcti[7] != '\0')
 		err = tcti_init(ctx, Tss2_Tcti_Device_Init, tcti + 7);
-	else if (strncmp(tcti, "swtpm:", 6) == 0 && tcti[6] != '\0')
+	else if (strncmp(tcti, "swtpm:", 6) == 0 && tcti[6] != '\0') {
+		if (!swtpm_conf_local(tcti + 6)) {
+			log_warnx("rot: tpm2: swtpm TCTI \"%s\": host= must be a loopback address "
+				  "(127.0.0.0/8, ::1); swtpm is for tests on this host", tcti);
+			return MAYDAY_E_INVALID;
+		}
 		err = tcti_init(ctx, Tss2_Tcti_Swtpm_Init, tcti + 6);
+	}
 	else {
 		log_warnx("rot: tpm2: unknown TCTI \"%s\" (device:PATH or swtpm:path=SOCK)", tcti);
 		return MAYDAY_E_INVALID;
@@ -223,6 +268,28 @@ enum mayday_err rot_tpm2_check_owned(struct rot_tpm2_ctx *ctx)
 			  "anyone could replace the RoT's NV indices; refused (provision the "
 			  "device again)", ctx->tcti_name);
 		return MAYDAY_E_MALFORMED;
+	}
+	return MAYDAY_OK;
+}
+
+enum mayday_err rot_tpm2_session_salted(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key, TPM2_SE type,
+					ESYS_TR *s)
+{
+	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES,
+			     .keyBits.aes = 128,
+			     .mode.aes = TPM2_ALG_CFB };
+	TSS2_RC rc = Esys_StartAuthSession(ctx->esys, salt_key, ESYS_TR_NONE, ESYS_TR_NONE,
+					   ESYS_TR_NONE, ESYS_TR_NONE, NULL, type, &sym,
+					   TPM2_ALG_SHA256, s);
+
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_TRSess_SetAttributes(ctx->esys, *s,
+					       TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION,
+					       0xff);
+	if (rc != TSS2_RC_SUCCESS) {
+		rot_tpm2_flush(ctx, s);
+		*s = ESYS_TR_NONE;
+		return rot_tpm2_err(ctx, rc, "TPM2_StartAuthSession (salted)");
 	}
 	return MAYDAY_OK;
 }

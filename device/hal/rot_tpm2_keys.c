@@ -95,6 +95,20 @@ static bool matches(enum rot_tpm2_kind kind, const TPMT_PUBLIC *got)
 		       w->parameters.keyedHashDetail.scheme.details.hmac.hashAlg;
 }
 
+enum mayday_err rot_tpm2_key_is(struct rot_tpm2_ctx *ctx, ESYS_TR tr, enum rot_tpm2_kind kind,
+				bool *ours)
+{
+	TPM2B_PUBLIC *area = NULL;
+	TSS2_RC rc = Esys_ReadPublic(ctx->esys, tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				     &area, NULL, NULL);
+
+	if (rc != TSS2_RC_SUCCESS)
+		return rot_tpm2_err(ctx, rc, "TPM2_ReadPublic");
+	*ours = matches(kind, &area->publicArea);
+	Esys_Free(area);
+	return MAYDAY_OK;
+}
+
 enum mayday_err rot_tpm2_key_open(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
 				  enum rot_tpm2_kind kind, const uint8_t *policy, ESYS_TR *tr,
 				  EVP_PKEY **pub)
@@ -248,11 +262,12 @@ enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key, const uint8
 	return err;
 }
 
-enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR key, const uint8_t *data,
-			      size_t len, uint8_t out[32])
+enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key, ESYS_TR key,
+			      const uint8_t *data, size_t len, uint8_t out[32])
 {
 	TPM2B_MAX_BUFFER buf;
 	TPM2B_DIGEST *mac = NULL;
+	ESYS_TR enc = ESYS_TR_NONE;
 	enum mayday_err err = MAYDAY_OK;
 	TSS2_RC rc;
 
@@ -260,8 +275,12 @@ enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR key, const uint8
 		return MAYDAY_E_INVALID;
 	buf.size = (UINT16)len;
 	memcpy(buf.buffer, data, len);
-	rc = Esys_HMAC(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &buf,
+	err = rot_tpm2_session_salted(ctx, salt_key, TPM2_SE_HMAC, &enc);
+	if (err != MAYDAY_OK)
+		return err;
+	rc = Esys_HMAC(ctx->esys, key, ESYS_TR_PASSWORD, enc, ESYS_TR_NONE, &buf,
 		       TPM2_ALG_SHA256, &mac);
+	rot_tpm2_flush(ctx, &enc);
 	if (rc != TSS2_RC_SUCCESS)
 		return rot_tpm2_err(ctx, rc, "TPM2_HMAC");
 	if (mac->size != 32) {

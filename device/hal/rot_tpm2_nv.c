@@ -20,6 +20,7 @@
 #define ITEM_ATTRS (TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD | TPMA_NV_AUTHREAD | \
 		    TPMA_NV_WRITEDEFINE | TPMA_NV_NO_DA)
 #define CTR_ATTRS  (TPMA_NV_AUTHWRITE | TPMA_NV_AUTHREAD | TPMA_NV_OWNERREAD | TPMA_NV_NO_DA)
+#define CTR_TYPED_ATTRS (CTR_ATTRS | ((TPMA_NV)TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT))
 /* set by the TPM, not by the definition */
 #define STATE_ATTRS (TPMA_NV_WRITTEN | TPMA_NV_WRITELOCKED | TPMA_NV_READLOCKED)
 
@@ -143,6 +144,7 @@ enum mayday_err rot_tpm2_nv_write_once(struct rot_tpm2_ctx *ctx, TPM2_HANDLE ind
 
 enum mayday_err rot_tpm2_nv_undefine(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index)
 {
+	TPMS_NV_PUBLIC pub;
 	ESYS_TR nv = ESYS_TR_NONE;
 	bool there = false;
 	enum mayday_err err = rot_tpm2_exists(ctx, index, &there);
@@ -151,8 +153,20 @@ enum mayday_err rot_tpm2_nv_undefine(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index
 	if (err != MAYDAY_OK || !there)
 		return err; /* none there is what we want */
 	err = rot_tpm2_tr(ctx, index, &nv);
-	if (err != MAYDAY_OK)
+	if (err == MAYDAY_OK)
+		err = read_public(ctx, nv, &pub);
+	if (err == MAYDAY_OK && (pub.nameAlg != TPM2_ALG_SHA256 ||
+				 ((pub.attributes & ~STATE_ATTRS) != ITEM_ATTRS &&
+				  (pub.attributes & ~STATE_ATTRS) != CTR_TYPED_ATTRS))) {
+		log_warnx("rot: tpm2 (%s): NV index 0x%08x is in use by an index that is not "
+			  "mayday's; refused (remove it first if it is not needed)",
+			  ctx->tcti_name, (unsigned)index);
+		err = MAYDAY_E_EXISTS;
+	}
+	if (err != MAYDAY_OK) {
+		rot_tpm2_tr_close(ctx, &nv);
 		return err;
+	}
 	rc = Esys_NV_UndefineSpace(ctx->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD,
 				   ESYS_TR_NONE, ESYS_TR_NONE);
 	if (rc != TSS2_RC_SUCCESS) {
@@ -183,8 +197,7 @@ enum mayday_err rot_tpm2_ctr_check(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index)
 	if (err != MAYDAY_OK)
 		return err;
 	if (pub.nvIndex != index || pub.nameAlg != TPM2_ALG_SHA256 || pub.dataSize != 8 ||
-	    (pub.attributes & ~STATE_ATTRS) !=
-		    (CTR_ATTRS | ((TPMA_NV)TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT)))
+	    (pub.attributes & ~STATE_ATTRS) != CTR_TYPED_ATTRS)
 		return malformed(ctx, index, "is not a counter of this layout");
 	if (!(pub.attributes & TPMA_NV_WRITTEN))
 		return malformed(ctx, index, "was never incremented (provisioning did not finish)");

@@ -127,7 +127,8 @@ enum mayday_err rot_tpm2_policy_pcr(struct rot_tpm2_ctx *ctx, unsigned pcr,
 	return err;
 }
 
-enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR seal, unsigned pcr,
+enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key, ESYS_TR seal,
+				unsigned pcr,
 				uint8_t secret[32], uint8_t reg[HAL_ROT_REG_LEN])
 {
 	ESYS_TR s = ESYS_TR_NONE;
@@ -136,7 +137,7 @@ enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR seal, unsigned
 	TSS2_RC rc;
 
 	if (err == MAYDAY_OK)
-		err = start_session(ctx, TPM2_SE_POLICY, &s);
+		err = rot_tpm2_session_salted(ctx, salt_key, TPM2_SE_POLICY, &s);
 	if (err == MAYDAY_OK)
 		err = policy_pcr(ctx, s, pcr, reg);
 	if (err == MAYDAY_OK) {

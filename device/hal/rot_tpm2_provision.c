@@ -10,7 +10,9 @@
  *      is empty: cut during this, either value is there, and the same
  *      call works again;
  *   1. the layout record is deleted first, then every other mayday index
- *      and persistent object (a re-provisioning starts clean);
+ *      and persistent object (a re-provisioning starts clean); an index or
+ *      object at one of the layout's handles that is not of the layout
+ *      stops provisioning (MAYDAY_E_EXISTS) and is left alone;
  *   2. the primary, the distress key (generated in the TPM), the PSK's PRK
  *      and the seal object are made and made persistent; the sealed blob
  *      goes to the flash RoT partition;
@@ -39,23 +41,42 @@ static const TPM2_HANDLE nv_all[] = {
 	ROT_TPM2_NV_DEVICE_ID, ROT_TPM2_NV_VENDOR, ROT_TPM2_NV_HEMS,
 	ROT_TPM2_NV_CTR_MESSAGE, ROT_TPM2_NV_CTR_ROLLBACK,
 };
-static const TPM2_HANDLE objects_all[] = {
-	ROT_TPM2_SEAL, ROT_TPM2_PRK, ROT_TPM2_DISTRESS, ROT_TPM2_PRIMARY,
+static const struct {
+	TPM2_HANDLE handle;
+	enum rot_tpm2_kind kind;
+} objects_all[] = {
+	{ ROT_TPM2_SEAL, ROT_TPM2_KIND_SEAL },
+	{ ROT_TPM2_PRK, ROT_TPM2_KIND_PRK },
+	{ ROT_TPM2_DISTRESS, ROT_TPM2_KIND_DISTRESS },
+	{ ROT_TPM2_PRIMARY, ROT_TPM2_KIND_PRIMARY },
 };
 
-/* Removes the persistent object at `handle`, if any. */
-static enum mayday_err evict(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle)
+/* Removes the persistent object at `handle`, if any and if it has the
+ * template of `kind`: an object of anyone else's is left alone and
+ * provisioning stops (MAYDAY_E_EXISTS). */
+static enum mayday_err evict(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
+			     enum rot_tpm2_kind kind)
 {
 	ESYS_TR tr = ESYS_TR_NONE, out = ESYS_TR_NONE;
-	bool there = false;
+	bool there = false, ours = false;
 	enum mayday_err err = rot_tpm2_exists(ctx, handle, &there);
 	TSS2_RC rc;
 
 	if (err != MAYDAY_OK || !there)
 		return err;
 	err = rot_tpm2_tr(ctx, handle, &tr);
-	if (err != MAYDAY_OK)
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_key_is(ctx, tr, kind, &ours);
+	if (err == MAYDAY_OK && !ours) {
+		log_warnx("rot: tpm2 (%s): persistent handle 0x%08x is in use by an object that "
+			  "is not mayday's; refused (remove it first if it is not needed)",
+			  ctx->tcti_name, (unsigned)handle);
+		err = MAYDAY_E_EXISTS;
+	}
+	if (err != MAYDAY_OK) {
+		rot_tpm2_tr_close(ctx, &tr);
 		return err;
+	}
 	rc = Esys_EvictControl(ctx->esys, ESYS_TR_RH_OWNER, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 			       ESYS_TR_NONE, handle, &out);
 	if (rc != TSS2_RC_SUCCESS) {
@@ -342,7 +363,7 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 		err = rot_tpm2_nv_undefine(&ctx, nv_all[i]);
 	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(objects_all) / sizeof(objects_all[0]);
 	     i++)
-		err = evict(&ctx, objects_all[i]);
+		err = evict(&ctx, objects_all[i].handle, objects_all[i].kind);
 	if (err == MAYDAY_OK)
 		err = make_primary(&ctx);
 	if (err == MAYDAY_OK)

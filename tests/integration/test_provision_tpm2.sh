@@ -60,8 +60,8 @@ for f in distress.key.pem distress.pub.pem psk psk_kid seal.key device_id counte
 done
 
 # The TPM's key is the certified and enrolled key.
-tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81010001 -f pem -o "$work/tpm.pub.pem" >/dev/null ||
-  fail "no distress key at 0x81010001"
+tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81000a11 -f pem -o "$work/tpm.pub.pem" >/dev/null ||
+  fail "no distress key at 0x81000a11"
 tpm=$(norm_pub "$work/tpm.pub.pem")
 [ "$(pub_of_cert "$work/dev/dcf/dcf-cert.pem")" = "$tpm" ] ||
   fail "dcf-cert.pem does not certify the TPM's key"
@@ -70,7 +70,7 @@ tpm=$(norm_pub "$work/tpm.pub.pem")
 jq -r .distress_key "$work/pki/devices/$id.enrolment.json" | base64 -d >"$work/rec.der"
 [ "$(openssl pkey -pubin -inform DER -in "$work/rec.der" -outform PEM)" = "$tpm" ] ||
   fail "the enrolment record's key is not the TPM's"
-[ "$(tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81010001 | grep -c noda)" -ge 1 ] ||
+[ "$(tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81000a11 | grep -c noda)" -ge 1 ] ||
   fail "the distress key is not noda"
 
 # The owner and lockout authorization: set, escrowed in PKI/devices/, 0600.
@@ -110,7 +110,7 @@ grep -q "escrowed when it was first provisioned" "$work/provision.log" ||
 device "$work/dev2" --rot tpm2 --tcti "$SWTPM_TCTI" --pcr 14 || fail "re-provisioning the TPM"
 grep -q "the one escrowed before" "$work/provision.log" ||
   fail "re-provisioning did not use the escrowed owner auth"
-tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81010001 -f pem -o "$work/tpm2.pub.pem" >/dev/null
+tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81000a11 -f pem -o "$work/tpm2.pub.pem" >/dev/null
 [ "$(norm_pub "$work/tpm2.pub.pem")" != "$tpm" ] || fail "re-provisioning kept the old key"
 [ "$(pub_of_cert "$work/dev2/dcf/dcf-cert.pem")" = "$(norm_pub "$work/tpm2.pub.pem")" ] ||
   fail "the second dcf-cert.pem does not certify the new key"

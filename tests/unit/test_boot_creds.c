@@ -53,12 +53,14 @@ static void test_verified_hands_over_sealed_memfd(void **state)
 	struct hal_rot *rot = decide(fx, &d);
 	char buf[256];
 	int fd = -2, again = -2;
+	bool capped = false;
 	ssize_t n;
 
 	assert_int_equal(d.action, BOOT_START_NORMAL);
 	assert_non_null(rot);
 	assert_int_equal(hal_rot_role_of(rot), HAL_ROT_ROLE_TRE);
-	assert_int_equal(boot_creds_handoff(rot, &d, &fd), MAYDAY_OK);
+	assert_int_equal(boot_creds_handoff(rot, &d, &fd, &capped), MAYDAY_OK);
+	assert_true(capped);
 	assert_true(fd >= 0);
 	/* inherited across exec, and sealed against every change */
 	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
@@ -72,7 +74,7 @@ static void test_verified_hands_over_sealed_memfd(void **state)
 	assert_memory_equal(buf, creds, (size_t)n);
 	close(fd);
 	/* once: the register now holds "released" */
-	assert_int_equal(boot_creds_handoff(rot, &d, &again), MAYDAY_E_SIGNATURE);
+	assert_int_equal(boot_creds_handoff(rot, &d, &again, &capped), MAYDAY_E_SIGNATURE);
 	assert_int_equal(again, -1);
 	hal_rot_close(rot);
 }
@@ -84,17 +86,19 @@ static void check_failed(struct fx *fx)
 	uint8_t out[256];
 	size_t len;
 	int fd = -2;
+	bool capped = false;
 
 	assert_int_equal(d.action, BOOT_START_DCF);
 	assert_non_null(rot);
 	/* the decision path: no descriptor, nothing unsealed */
-	assert_int_equal(boot_creds_handoff(rot, &d, &fd), MAYDAY_OK);
+	assert_int_equal(boot_creds_handoff(rot, &d, &fd, &capped), MAYDAY_OK);
 	assert_int_equal(fd, -1);
 	/* the register: the failure is in it, so nothing unseals -- not even
 	 * if the decision were turned into a normal start */
 	assert_int_equal(hal_rot_unseal_creds(rot, out, sizeof(out), &len), MAYDAY_E_SIGNATURE);
 	d.action = BOOT_START_NORMAL;
-	assert_int_equal(boot_creds_handoff(rot, &d, &fd), MAYDAY_E_SIGNATURE);
+	assert_int_equal(boot_creds_handoff(rot, &d, &fd, &capped), MAYDAY_E_SIGNATURE);
+	assert_true(capped);
 	assert_int_equal(fd, -1);
 	hal_rot_close(rot);
 }

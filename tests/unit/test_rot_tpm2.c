@@ -101,6 +101,12 @@ static void operations(void **state)
 		assert_int_equal(v, 7); /* neither moved it */
 		assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
 		assert_int_equal(v, 8);
+		/* the largest jump is taken, and is small enough for NV writes */
+		assert_true(HAL_ROT_TPM2_JUMP_MAX <= 256);
+		assert_int_equal(hal_rot_counter_advance(rot, c, 8 + HAL_ROT_TPM2_JUMP_MAX),
+				 MAYDAY_OK);
+		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+		assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
 	}
 	/* the DCF role neither extends nor unseals */
 	{
@@ -117,7 +123,7 @@ static void operations(void **state)
 	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
 	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
-	assert_int_equal(v, 8);
+	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
 	hal_rot_close(rot);
 }
 
@@ -257,6 +263,15 @@ static void provision_args(void **state)
 	a.owner_auth_len = HAL_ROT_TPM2_OWNER_AUTH_MAX + 1;
 	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
 	a = ok;
+	a.tcti = "swtpm:host=192.0.2.1,port=2321"; /* a "TPM" elsewhere on the network */
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a.tcti = "swtpm:port=2321,host=tpm.example";
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	a.tcti = "swtpm:host=::ffff:10.0.0.1,port=2321";
+	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
+	assert_int_equal(hal_rot_open(&rot, "tpm2:swtpm:host=10.1.2.3,port=2321", fx->f),
+			 MAYDAY_E_INVALID);
+	a = ok;
 	a.tcti = "bogus:x";
 	assert_int_equal(hal_rot_tpm2_provision(&a, &pub), MAYDAY_E_INVALID);
 	assert_null(pub);
@@ -323,6 +338,103 @@ static void reprovision_needs_owner_auth(void **state)
 	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_OK);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
 	hal_rot_close(rot);
+}
+
+/* Persists a signing primary of someone else's (not noda: no mayday
+ * template) at `handle`. */
+static void foreign_object(struct tpm2_fx *fx, TPM2_HANDLE handle)
+{
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+	TPM2B_SENSITIVE_CREATE sens = { .size = 0 };
+	TPM2B_PUBLIC tmpl = { .publicArea = {
+		.type = TPM2_ALG_ECC,
+		.nameAlg = TPM2_ALG_SHA256,
+		.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+				    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+				    TPMA_OBJECT_SIGN_ENCRYPT,
+		.parameters.eccDetail = {
+			.symmetric.algorithm = TPM2_ALG_NULL,
+			.scheme.scheme = TPM2_ALG_NULL,
+			.curveID = TPM2_ECC_NIST_P256,
+			.kdf.scheme = TPM2_ALG_NULL,
+		},
+	} };
+	TPM2B_DATA outside = { .size = 0 };
+	TPML_PCR_SELECTION pcrs = { .count = 0 };
+	ESYS_TR obj = ESYS_TR_NONE, out = ESYS_TR_NONE;
+
+	assert_int_equal(Esys_CreatePrimary(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
+					    ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl, &outside,
+					    &pcrs, &obj, NULL, NULL, NULL, NULL),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_EvictControl(esys, ESYS_TR_RH_OWNER, obj, ESYS_TR_PASSWORD,
+					   ESYS_TR_NONE, ESYS_TR_NONE, handle, &out),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_FlushContext(esys, obj), TSS2_RC_SUCCESS);
+	tpm2_fx_esys_close(esys);
+}
+
+static bool has_handle(struct tpm2_fx *fx, TPM2_HANDLE handle)
+{
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more = 0;
+	bool yes;
+
+	assert_int_equal(Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					    TPM2_CAP_HANDLES, handle, 1, &more, &cap),
+			 TSS2_RC_SUCCESS);
+	yes = cap->data.handles.count == 1 && cap->data.handles.handle[0] == handle;
+	Esys_Free(cap);
+	tpm2_fx_esys_close(esys);
+	return yes;
+}
+
+/* The TCG's conventional handles (0x81000001 the SRK, 0x81010001 the EK)
+ * are not mayday's: provisioning leaves objects there alone, and refuses
+ * (MAYDAY_E_EXISTS) rather than evict another's object at one of its own. */
+static void provision_spares_foreign_objects(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct hal_rot *rot;
+
+	foreign_object(fx, 0x81000001);
+	foreign_object(fx, 0x81010001);
+	foreign_object(fx, 0x81000a11);
+	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_E_EXISTS);
+	assert_true(has_handle(fx, 0x81000a11));
+	tpm2_fx_evict(fx, 0x81000a11);
+	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_OK);
+	assert_true(has_handle(fx, 0x81000001));
+	assert_true(has_handle(fx, 0x81010001));
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	hal_rot_close(rot);
+	/* a re-provisioning still spares them */
+	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_OK);
+	assert_true(has_handle(fx, 0x81000001));
+	assert_true(has_handle(fx, 0x81010001));
+}
+
+/* Nor does it undefine another's NV index at one of its handles. */
+static void provision_spares_foreign_index(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+	TPM2B_AUTH auth = { .size = 0 };
+	TPM2B_NV_PUBLIC pub = { .nvPublic = {
+		.nvIndex = 0x01500002,
+		.nameAlg = TPM2_ALG_SHA256,
+		.attributes = TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD,
+		.dataSize = 8,
+	} };
+	ESYS_TR nv = ESYS_TR_NONE;
+
+	assert_int_equal(Esys_NV_DefineSpace(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
+					     ESYS_TR_NONE, ESYS_TR_NONE, &auth, &pub, &nv),
+			 TSS2_RC_SUCCESS);
+	tpm2_fx_esys_close(esys);
+	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_E_EXISTS);
+	assert_true(has_handle(fx, 0x01500002));
 }
 
 static void nv_device_id_locked(void **state)
@@ -421,7 +533,7 @@ static void role_dcf_no_seal(void **state)
 	struct tpm2_fx *fx = *state;
 	struct hal_rot *rot = NULL;
 
-	tpm2_fx_evict(fx, 0x81010003);
+	tpm2_fx_evict(fx, 0x81000a13);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
 	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
 	hal_rot_close(rot);
@@ -454,9 +566,9 @@ static void seal_foreign_policy(void **state)
 	TPM2B_PUBLIC *pub = NULL;
 	struct hal_rot *rot = NULL;
 
-	tpm2_fx_evict(fx, 0x81010003);
+	tpm2_fx_evict(fx, 0x81000a13);
 	esys = tpm2_fx_esys(fx);
-	assert_int_equal(Esys_TR_FromTPMPublic(esys, 0x81000001, ESYS_TR_NONE, ESYS_TR_NONE,
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, 0x81000a10, ESYS_TR_NONE, ESYS_TR_NONE,
 					       ESYS_TR_NONE, &parent), TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_Create(esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 				     &sens, &tmpl, &outside, &pcrs, &priv, &pub, NULL, NULL, NULL),
@@ -464,7 +576,7 @@ static void seal_foreign_policy(void **state)
 	assert_int_equal(Esys_Load(esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 				   priv, pub, &obj), TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_EvictControl(esys, ESYS_TR_RH_OWNER, obj, ESYS_TR_PASSWORD,
-					   ESYS_TR_NONE, ESYS_TR_NONE, 0x81010003, &out),
+					   ESYS_TR_NONE, ESYS_TR_NONE, 0x81000a13, &out),
 			 TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_FlushContext(esys, obj), TSS2_RC_SUCCESS);
 	Esys_Free(priv);
@@ -495,8 +607,8 @@ static void role_normal_no_distress(void **state)
 	assert_int_equal(hal_rot_distress_public(rot, &key), MAYDAY_E_DENIED);
 	assert_int_equal(hal_rot_self_test(rot), MAYDAY_E_DENIED);
 	hal_rot_close(rot);
-	tpm2_fx_evict(fx, 0x81010001);
-	tpm2_fx_evict(fx, 0x81010002);
+	tpm2_fx_evict(fx, 0x81000a11);
+	tpm2_fx_evict(fx, 0x81000a12);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
 	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
 	hal_rot_close(rot);
@@ -543,6 +655,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(psk_equals_file, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(psk_absent, tpm2_fx_setup_bare, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(provision_args, tpm2_fx_setup_bare,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(provision_spares_foreign_objects,
+						tpm2_fx_setup_bare, tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(provision_spares_foreign_index, tpm2_fx_setup_bare,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(owner_auth_guards_layout, tpm2_fx_setup,
 						tpm2_fx_teardown),

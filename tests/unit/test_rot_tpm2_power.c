@@ -10,6 +10,7 @@
  *  - a counter never goes backwards across power cuts between increments;
  *  - counters start at zero on a TPM whose counters already ran (bases),
  *    and provisioning again never moves the TPM's raw counter back;
+ *  - the seal secret and HMAC outputs never cross the TCTI in the clear;
  *  - five unclean power cuts in a row lock a DA-protected key out (the
  *    scenario is real) while the noda distress key still signs.
  */
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <tss2/tss2_tcti_swtpm.h>
 
+#include "rot_tpm2.h"
 #include "rot_tpm2_testlib.h"
 
 /* A TCTI in front of swtpm's that cuts the power (SIGKILL) instead of
@@ -35,6 +37,8 @@ struct cut_tcti {
 	struct swtpm_fixture *tpm;
 	unsigned sent, cut_at;
 	int dead;
+	uint8_t rec[1 << 16]; /* every response, in order (truncated when full) */
+	size_t rec_len;
 };
 
 static TSS2_RC cut_transmit(TSS2_TCTI_CONTEXT *ctx, size_t size, const uint8_t *cmd)
@@ -54,7 +58,16 @@ static TSS2_RC cut_receive(TSS2_TCTI_CONTEXT *ctx, size_t *size, uint8_t *rsp, i
 {
 	struct cut_tcti *c = (struct cut_tcti *)ctx;
 
-	return c->dead ? TSS2_TCTI_RC_IO_ERROR : Tss2_Tcti_Receive(c->inner, size, rsp, timeout);
+	TSS2_RC rc;
+
+	if (c->dead)
+		return TSS2_TCTI_RC_IO_ERROR;
+	rc = Tss2_Tcti_Receive(c->inner, size, rsp, timeout);
+	if (rc == TSS2_RC_SUCCESS && rsp != NULL && *size <= sizeof(c->rec) - c->rec_len) {
+		memcpy(c->rec + c->rec_len, rsp, *size);
+		c->rec_len += *size;
+	}
+	return rc;
 }
 
 static void cut_finalize(TSS2_TCTI_CONTEXT *ctx)
@@ -118,6 +131,59 @@ static void cut_fini(struct cut_tcti *c)
 {
 	Tss2_Tcti_Finalize(c->inner);
 	free(c->inner);
+}
+
+static bool contains(const uint8_t *hay, size_t len, const uint8_t *needle, size_t n)
+{
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(hay + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* The secrets the TPM answers with at run time (the seal secret, the HMAC
+ * outputs that are the PSK's derived keys) never appear on the TCTI in
+ * the clear: their sessions are salted to the primary and encrypt the
+ * response. Recorded at the TCTI, each must be absent from every byte the
+ * TPM sent. */
+static void wire_secrets_encrypted(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	struct cut_tcti *c = calloc(1, sizeof(*c));
+	struct rot_tpm2_ctx ctx;
+	ESYS_TR primary = ESYS_TR_NONE, seal = ESYS_TR_NONE, prk = ESYS_TR_NONE;
+	uint8_t ev[HAL_ROT_REG_LEN], secret[32], reg[HAL_ROT_REG_LEN], mac[32];
+	static const uint8_t info[] = "wire test info\x01";
+
+	assert_non_null(c);
+	cut_init(c, fx, 0);
+	assert_int_equal(rot_tpm2_ctx_open_tcti(&ctx, (TSS2_TCTI_CONTEXT *)c, "recorder"),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_PRIMARY, ROT_TPM2_KIND_PRIMARY, NULL,
+					   &primary, NULL),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_SEAL, ROT_TPM2_KIND_SEAL, NULL, &seal,
+					   NULL),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, NULL, &prk,
+					   NULL),
+			 MAYDAY_OK);
+	assert_int_equal(hal_rot_event_verified(fx->vendor, ev), MAYDAY_OK);
+	assert_int_equal(rot_tpm2_pcr_extend(&ctx, HAL_ROT_TPM2_PCR_DEFAULT, ev), MAYDAY_OK);
+	assert_int_equal(rot_tpm2_unseal(&ctx, primary, seal, HAL_ROT_TPM2_PCR_DEFAULT, secret,
+					 reg),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_hmac(&ctx, primary, prk, info, sizeof(info) - 1, mac),
+			 MAYDAY_OK);
+	rot_tpm2_tr_close(&ctx, &primary);
+	rot_tpm2_tr_close(&ctx, &seal);
+	rot_tpm2_tr_close(&ctx, &prk);
+	rot_tpm2_ctx_close(&ctx);
+	assert_true(c->rec_len > 0 && c->rec_len < sizeof(c->rec)); /* all of it recorded */
+	assert_false(contains(c->rec, c->rec_len, secret, sizeof(secret)));
+	assert_false(contains(c->rec, c->rec_len, mac, sizeof(mac)));
+	cut_fini(c);
+	free(c);
 }
 
 static double now_s(void)
@@ -335,7 +401,7 @@ static void make_da_key(struct tpm2_fx *fx)
 	TPM2B_PRIVATE *priv = NULL;
 	TPM2B_PUBLIC *pub = NULL;
 
-	assert_int_equal(Esys_TR_FromTPMPublic(esys, 0x81000001, ESYS_TR_NONE, ESYS_TR_NONE,
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, 0x81000a10, ESYS_TR_NONE, ESYS_TR_NONE,
 					       ESYS_TR_NONE, &parent), TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_Create(esys, parent, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 				     &sens, &tmpl, &outside, &pcrs, &priv, &pub, NULL, NULL, NULL),
@@ -411,6 +477,8 @@ static void lockout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(wire_secrets_encrypted, tpm2_fx_setup,
+						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(provision_power_cut, tpm2_fx_setup_bare,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(counter_power_cut, tpm2_fx_setup, tpm2_fx_teardown),
