@@ -145,7 +145,7 @@ grep -q 'device credentials handed over' "$work/boot.log" &&
 pcr=$(tpm2_pcrread -T "$SWTPM_TCTI" sha256:15 | awk '/^ *15 *:/ { print $NF }')
 [ -n "$pcr" ] && [ "$pcr" != "0x0000000000000000000000000000000000000000000000000000000000000000" ] ||
   fail "PCR 15 not extended by the failed start-up ($pcr)"
-if tpm2_unseal -T "$SWTPM_TCTI" -c 0x81010003 -p pcr:sha256:15 >/dev/null 2>"$work/unseal.err"; then
+if tpm2_unseal -T "$SWTPM_TCTI" -c 0x81000a13 -p pcr:sha256:15 >/dev/null 2>"$work/unseal.err"; then
   fail "the TPM unsealed the credentials after a failed start-up"
 fi
 grep -qi 'policy' "$work/unseal.err" || fail "tpm2_unseal failed for another reason: $(cat "$work/unseal.err")"
