@@ -343,8 +343,23 @@ static void test_bad_image(void **state)
 		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\ncomponent = link\n",
 		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\ncomponent = subdir\n",
 		"[image\nentry = x\n",
+		/* every device refuses these (mayday_image_manifest_check): */
+		"[image]\nentry = mayday-normal\noptional = mayday-normal\n",     /* entry optional */
+		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\ncomponent = manifest.cose\n",
+		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\ncomponent = .tmp-rootfs\n",
+		/* inih would read a hidden component: the tail of a 199-byte line
+		 * as a line of its own, an indented line as one more value */
+		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\noptional = notes.txt ; "
+		"----------------------------------------------------------------------------------------"
+		"----------------------------------------------------------------------------------------"
+		"component = rootfs.img\n",
+		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\n  rootfs.img\n",
 	};
 	char link[TP_PATH_MAX], dir[TP_PATH_MAX], rootfs[TP_PATH_MAX];
+
+	/* present, so only the rule refuses them */
+	put(fx->img, "manifest.cose", "x", 1);
+	put(fx->img, ".tmp-rootfs", "x", 1);
 
 	tp_path(link, fx->img, NULL, "link");
 	tp_path(rootfs, fx->img, NULL, "rootfs.img");
