@@ -154,6 +154,35 @@ static void test_from_image(void **state)
 	assert_int_equal(verify(fx, fx->bundle), 0);
 }
 
+/* A symlink planted where an earlier version wrote its temporary file
+ * (OUT.tmp) is never written through: the bundle is complete, the link's
+ * target untouched, and no temporary file is left beside the bundle. */
+static void test_tmp_symlink(void **state)
+{
+	struct fx *fx = *state;
+	char tmp[TP_PATH_MAX + 8], victim[TP_PATH_MAX];
+	struct mayday_manifest m;
+	size_t at = 0, len = 0;
+	uint8_t *after;
+	struct stat st;
+
+	tp_path(victim, fx->w.root, NULL, "victim.txt");
+	put(fx->w.root, "victim.txt", "keep me\n", 8);
+	snprintf(tmp, sizeof tmp, "%s.tmp", fx->bundle);
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(bundle_image(fx, fx->bundle), 0);
+	after = tp_read(victim, &len);
+	assert_non_null(after);
+	assert_int_equal(len, 8);
+	assert_memory_equal(after, "keep me\n", 8);
+	free(after);
+	assert_int_equal(lstat(fx->bundle, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	read_manifest(fx->bundle, fx->w.vendor_pub, &m, &at);
+	assert_int_equal(lstat(tmp, &st), 0);   /* not ours: left alone */
+	assert_true(S_ISLNK(st.st_mode));
+}
+
 /* The device takes it: mayday-install installs the image directory's bundle
  * into the inactive slot (exit 13: installed, pending), byte for byte. */
 static void test_image_installs(void **state)
@@ -400,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_key_and_usage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_symlink, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
