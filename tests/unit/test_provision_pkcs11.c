@@ -4,8 +4,9 @@
  * re-signed DCF manifest, `tamper trv`'s, and bundles -- made with
  * `--key pkcs11:...` verifies with the public half read out of the token
  * (by pkcs11-tool, not by our code), and not with the PKI's file key; the
- * devices anchor the token's key; a wrong PIN, a missing object or a
- * missing module fail cleanly (exit 1, nothing written). Each test gets
+ * devices anchor the token's key; a wrong PIN, a missing object, a
+ * missing, relative, writable or contradicting module, and a public object
+ * that is not the private key's fail cleanly (exit 1, nothing written). Each test gets
  * its own token directory (SOFTHSM2_CONF). Skips without softhsm2/opensc. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -225,6 +226,9 @@ static void test_failures(void **state)
 		"&module-path=" MODULE,
 		"pkcs11:token=mayday-vendor;colour=blue?pin-value=" PIN "&module-path=" MODULE,
 		"pkcs11:token=mayday-vendor;id=%4?pin-value=" PIN "&module-path=" MODULE,
+		/* relative: never dlopen's search path */
+		"pkcs11:token=mayday-vendor;object=vendor?pin-value=" PIN
+		"&module-path=libsofthsm2.so",
 	};
 
 	if (!fx)
@@ -250,10 +254,51 @@ static void test_failures(void **state)
 	char m[TP_PATH_MAX];
 	tp_path(m, dev2, "slot_a", "manifest.cose");
 	assert_int_equal(access(m, F_OK), -1);
+	/* --pkcs11-module wins: a URI naming another module is refused */
+	if (tp_provision("bundle", "--key", fx->uri, "--pkcs11-module", "/nonexistent/p11.so",
+			 "--out", bundle, "--class", TP_CLASS, "--image-version", "3.0.0",
+			 "--rollback", "4", "--from-slot", slot, NULL) != 1)
+		fail_msg("a URI's module-path overrode --pkcs11-module");
+	assert_int_equal(access(bundle, F_OK), -1);
+	/* a module anyone may rewrite is not loaded */
+	char copy[TP_PATH_MAX];
+	tp_path(copy, fx->w.root, NULL, "libp11-copy.so");
+	run("cp -L " MODULE " '%s' && chmod 0666 '%s'", copy, copy);
+	snprintf(uri, sizeof uri,
+		 "pkcs11:token=mayday-vendor;object=vendor?pin-value=" PIN "&module-path=%s", copy);
+	if (tp_provision("bundle", "--key", uri, "--out", bundle, "--class", TP_CLASS,
+			 "--image-version", "3.0.0", "--rollback", "4", "--from-slot", slot,
+			 NULL) != 1)
+		fail_msg("a world-writable PKCS#11 module was loaded");
+	assert_int_equal(access(bundle, F_OK), -1);
 	/* the token still signs after those failures (the PIN was not locked) */
 	assert_int_equal(tp_provision("bundle", "--key", fx->uri, "--out", bundle, "--class",
 				      TP_CLASS, "--image-version", "3.0.0", "--rollback", "4",
 				      "--from-slot", slot, NULL), 0);
+}
+
+/* A token whose public object (same CKA_ID and label) belongs to another key
+ * pair: refused when the key is opened, before the device directory holds
+ * anything (no RoT anchored to a key that cannot have signed its manifests). */
+static void test_mismatched_pair(void **state)
+{
+	struct fx *fx = *state;
+	char other[TP_PATH_MAX];
+
+	if (!fx)
+		skip();
+	tp_path(other, fx->w.root, NULL, "other-pub.der");
+	run("pkcs11-tool --module " MODULE " --token-label mayday-vendor --login --pin " PIN
+	    " --keypairgen --key-type EC:prime256v1 --id 4d02 --label other >/dev/null");
+	run("pkcs11-tool --module " MODULE " --token-label mayday-vendor --read-object --type pubkey"
+	    " --id 4d02 -o '%s' >/dev/null 2>&1", other);
+	run("pkcs11-tool --module " MODULE " --token-label mayday-vendor --login --pin " PIN
+	    " --delete-object --type pubkey --id 4d01 >/dev/null 2>&1");
+	run("pkcs11-tool --module " MODULE " --token-label mayday-vendor --login --pin " PIN
+	    " --write-object '%s' --type pubkey --id 4d01 --label vendor >/dev/null 2>&1", other);
+	assert_int_equal(make_device(fx, fx->uri), 1);
+	if (access(fx->w.dev, F_OK) == 0)
+		run("test -z \"$(find '%s' -type f)\"", fx->w.dev);
 }
 
 int main(void)
@@ -263,6 +308,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dcf_conf_and_tamper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mismatched_pair, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
