@@ -245,6 +245,32 @@ static void test_failures(void **state)
 	char m[TP_PATH_MAX];
 	tp_path(m, dev2, "slot_a", "manifest.cose");
 	assert_int_equal(access(m, F_OK), -1);
+	/* pin-source: an empty PIN, a FIFO (which would block forever) and a
+	 * file: URI naming another host are refused; the same file through
+	 * file:/// is read. */
+	char pinf[TP_PATH_MAX], fifo[TP_PATH_MAX], empty[TP_PATH_MAX];
+	tp_path(pinf, fx->w.root, NULL, "pin.txt");
+	tp_path(fifo, fx->w.root, NULL, "pin.fifo");
+	tp_path(empty, fx->w.root, NULL, "pin-empty.txt");
+	run("printf '%%s\\n' " PIN " > '%s' && : > '%s' && mkfifo '%s'", pinf, empty, fifo);
+	const char *const sources[] = { empty, fifo, "file://elsewhere" };
+	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
+		snprintf(uri, sizeof uri,
+			 "pkcs11:token=mayday-vendor;object=vendor?pin-source=%s%s&module-path="
+			 MODULE, sources[i], i == 2 ? pinf : "");
+		if (tp_provision("bundle", "--key", uri, "--out", bundle, "--class", TP_CLASS,
+				 "--image-version", "3.0.0", "--rollback", "4", "--from-slot", slot,
+				 NULL) != 1)
+			fail_msg("--key %s did not fail with exit 1", uri);
+		assert_int_equal(access(bundle, F_OK), -1);
+	}
+	snprintf(uri, sizeof uri,
+		 "pkcs11:token=mayday-vendor;object=vendor?pin-source=file://%s&module-path=" MODULE,
+		 pinf);
+	assert_int_equal(tp_provision("bundle", "--key", uri, "--out", bundle, "--class", TP_CLASS,
+				      "--image-version", "3.0.0", "--rollback", "4", "--from-slot",
+				      slot, NULL), 0);
+	assert_int_equal(unlink(bundle), 0);
 	/* --pkcs11-module wins: a URI naming another module is refused */
 	if (tp_provision("bundle", "--key", fx->uri, "--pkcs11-module", "/nonexistent/p11.so",
 			 "--out", bundle, "--class", TP_CLASS, "--image-version", "3.0.0",

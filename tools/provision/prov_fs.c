@@ -95,6 +95,8 @@ enum mayday_err prov_fs_read_all(const char *path, size_t max, uint8_t **out, si
 	buf = NULL;
 	rc = MAYDAY_OK;
 out:
+	if (buf)   /* what was read may be secret: not left in freed memory */
+		explicit_bzero(buf, n);
 	free(buf);
 	fclose(f);
 	return rc;

@@ -170,32 +170,76 @@ static enum mayday_err find_slot(struct prov_pkcs11 *p, const struct prov_p11uri
 	return MAYDAY_E_NOTFOUND;
 }
 
-/* First line of the pin-source file (a path or a file: URI), at most
- * PROV_P11URI_PIN_MAX bytes. */
+/* The path a pin-source names: a plain path, or a file: URI whose host is
+ * empty or "localhost" (file:///p, file:/p); NULL for any other host, which
+ * is not this machine's file. */
+static const char *pin_path(const char *source)
+{
+	if (strncmp(source, "file:", 5) != 0)
+		return source;
+	source += 5;
+	if (strncmp(source, "//", 2) != 0)
+		return source;
+	source += 2;
+	if (strncmp(source, "localhost/", 10) == 0)
+		return source + 9;
+	return source[0] == '/' ? source : NULL;
+}
+
+/* First line of the pin-source file, at most cap - 1 bytes. Read with
+ * read(2) into a buffer wiped here (no stdio copy left behind); only a
+ * regular file (a FIFO or a device could block or never end); an empty PIN
+ * is refused before it can spend one of the token's login attempts. */
 static enum mayday_err read_pin(const char *source, char *pin, size_t cap)
 {
-	uint8_t *text = NULL;
-	size_t len = 0, n = 0;
-	enum mayday_err rc;
+	char buf[PROV_P11URI_PIN_MAX + 3];
+	const char *path = pin_path(source);
+	size_t len = 0, n = 0, want = cap + 1 < sizeof buf ? cap + 1 : sizeof buf;
+	enum mayday_err rc = MAYDAY_OK;
+	struct stat st;
+	int fd;
 
-	if (strncmp(source, "file:", 5) == 0)
-		source += 5;
-	rc = prov_fs_read_all(source, cap - 1 + 2, &text, &len);
-	if (rc != MAYDAY_OK) {
-		prov_log_error("pin-source %s: %s", source, mayday_strerror(rc));
-		return rc;
+	if (!path) {
+		prov_log_error("pin-source %s: a file: URI must name this machine (no host)",
+			       source);
+		return MAYDAY_E_INVALID;
 	}
-	while (n < len && text[n] != '\n' && text[n] != '\r' && text[n] != '\0')
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		prov_log_error("pin-source %s: %s", path, strerror(errno));
+		return errno == ENOENT ? MAYDAY_E_NOTFOUND : MAYDAY_E_IO;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		prov_log_error("pin-source %s: not a regular file", path);
+		close(fd);
+		return MAYDAY_E_INVALID;
+	}
+	while (len < want) {
+		ssize_t got = read(fd, buf + len, want - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			prov_log_error("pin-source %s: %s", path, strerror(errno));
+			rc = MAYDAY_E_IO;
+		}
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	while (rc == MAYDAY_OK && n < len && buf[n] != '\n' && buf[n] != '\r' && buf[n] != '\0')
 		n++;
-	if (n >= cap) {
-		prov_log_error("pin-source %s: the PIN is longer than %zu bytes", source, cap - 1);
+	if (rc == MAYDAY_OK && n >= cap) {
+		prov_log_error("pin-source %s: the PIN is longer than %zu bytes", path, cap - 1);
 		rc = MAYDAY_E_TOOBIG;
-	} else {
-		memcpy(pin, text, n);
+	} else if (rc == MAYDAY_OK && n == 0) {
+		prov_log_error("pin-source %s: the PIN is empty", path);
+		rc = MAYDAY_E_INVALID;
+	} else if (rc == MAYDAY_OK) {
+		memcpy(pin, buf, n);
 		pin[n] = '\0';
 	}
-	OPENSSL_cleanse(text, len);
-	free(text);
+	OPENSSL_cleanse(buf, sizeof buf);
 	return rc;
 }
 
