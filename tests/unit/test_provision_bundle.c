@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <openssl/ec.h>
 
 #include "mayday/bundle.h"
 #include "mayday/keys.h"
@@ -272,6 +273,66 @@ static void test_info_json(void **state)
 	free(text);
 }
 
+static void write_file(const char *path, const uint8_t *b, size_t len);
+
+/* bundle info on a hostile manifest (any key: info checks no signature): a
+ * class with terminal escapes (C0 ESC, C1 CSI) and a component of 2^63 + 5
+ * bytes. The text form shows the escapes as \xNN, never raw; the JSON gives
+ * sizes past INT64_MAX as null, exact in *_text. (libmayday refuses a
+ * manifest whose strings are not UTF-8, so that case cannot be signed.) */
+static void test_info_hostile_text(void **state)
+{
+	struct fx *fx = *state;
+	struct mayday_manifest *m = calloc(1, sizeof *m);
+	struct mayday_signer signer;
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	uint8_t b[MAYDAY_BUNDLE_HEADER_LEN + MAYDAY_MANIFEST_MAX];
+	size_t mlen = 0, len = 0;
+	char path[TP_PATH_MAX];
+
+	assert_non_null(m);
+	assert_non_null(k);
+	m->kind = MAYDAY_MANIFEST_IMAGE;
+	snprintf(m->product_class, sizeof m->product_class, "femto\x1b[2J\xc2\x9b" "31m");
+	snprintf(m->image_version, sizeof m->image_version, "1.0");
+	m->rollback = 3;
+	snprintf(m->entry, sizeof m->entry, "a");
+	m->n_trv = 1;
+	snprintf(m->trv[0].name, sizeof m->trv[0].name, "a");
+	m->trv[0].size = (1ULL << 63) + 5;
+	m->trv[0].designated = true;
+	assert_int_equal(mayday_signer_from_pkey(&signer, k, NULL, 0), MAYDAY_OK);
+	assert_int_equal(mayday_manifest_sign(m, &signer, b + MAYDAY_BUNDLE_HEADER_LEN,
+					      MAYDAY_MANIFEST_MAX, &mlen), MAYDAY_OK);
+	assert_int_equal(mayday_bundle_header_encode(mlen, b), MAYDAY_OK);
+	tp_path(path, fx->w.root, NULL, "hostile.bundle");
+	write_file(path, b, MAYDAY_BUNDLE_HEADER_LEN + mlen);
+
+	assert_int_equal(tp_provision_to(fx->out, "bundle", "info", path, NULL), 0);
+	char *text = (char *)tp_read(fx->out, &len);
+	assert_non_null(text);
+	assert_null(memchr(text, 0x1b, len));
+	assert_null(memchr(text, 0x9b, len));
+	text[len] = '\0';
+	assert_non_null(strstr(text, "femto\\x1b[2J\\xc2\\x9b31m"));
+	free(text);
+
+	assert_int_equal(tp_provision_to(fx->out, "bundle", "info", path, "--json", NULL), 0);
+	json_t *o = stdout_json(fx), *c = json_array_get(json_object_get(o, "components"), 0);
+	assert_non_null(c);
+	assert_true(json_is_null(json_object_get(c, "size")));
+	assert_string_equal(json_string_value(json_object_get(c, "size_text")),
+			    "9223372036854775813");
+	assert_true(json_is_null(json_object_get(o, "payload_bytes")));
+	assert_string_equal(json_string_value(json_object_get(o, "payload_bytes_text")),
+			    "9223372036854775813");
+	assert_string_equal(json_string_value(json_object_get(o, "class")),
+			    "femto\x1b[2J\xc2\x9b" "31m");   /* JSON escapes it itself */
+	json_decref(o);
+	EVP_PKEY_free(k);
+	free(m);
+}
+
 static void write_file(const char *path, const uint8_t *b, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -430,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_key_and_usage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tmp_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_info_hostile_text, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
