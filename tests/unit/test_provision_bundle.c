@@ -408,6 +408,20 @@ static void test_wrong_key_and_usage(void **state)
 	/* usage: no key, no bundle; errors: no such bundle, no such key */
 	assert_int_equal(tp_provision("bundle", "verify", fx->bundle, NULL), 2);
 	assert_int_equal(tp_provision("bundle", "info", NULL), 2);
+	/* a second --key or --pkcs11-module would silently win: usage error */
+	char key[TP_PATH_MAX];
+	tp_path(key, fx->w.pki, NULL, "vendor.key.pem");
+	assert_int_equal(tp_provision("bundle", "--key", key, "--key", key, "--out", fx->bundle,
+				      "--class", "femto-b", "--image-version", "4.2.0", "--rollback",
+				      "7", "--image", fx->img, NULL), 2);
+	assert_int_equal(tp_provision("bundle", "--key", key, "--pkcs11-module", "/a.so",
+				      "--pkcs11-module", "/b.so", "--out", fx->bundle, "--class",
+				      "femto-b", "--image-version", "4.2.0", "--rollback", "7",
+				      "--image", fx->img, NULL), 2);
+	assert_int_equal(tp_provision("dcf-conf", "--device", fx->w.dev, "--key", key, "--key",
+				      key, "--conf", key, NULL), 2);
+	assert_int_equal(tp_provision("tamper", "--device", fx->w.dev, "--what", "trv", "--key",
+				      key, "--key", key, NULL), 2);
 	tp_path(missing, fx->w.root, NULL, "missing.bundle");
 	assert_int_equal(tp_provision("bundle", "verify", missing, "--vendor-pub", fx->pub, NULL),
 			 1);

@@ -15,8 +15,9 @@
  * Either way the components are streamed into the bundle (never held in
  * memory) and hashed on the way, so what is checked against the signed TRVs
  * is what is bundled (a file changed after it was measured is refused); the
- * bundle appears under its name only when complete and checked (temporary +
- * rename). The vendor key may live in a PKCS#11 token (--key, prov_key.h).
+ * bundle appears under its name only when complete and checked (a temporary
+ * file of this run's own, O_EXCL|O_NOFOLLOW, then rename and a directory
+ * fsync). The vendor key may live in a PKCS#11 token (--key, prov_key.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,8 +98,14 @@ static int parse(int argc, char **argv, struct bundle_args *a)
 		case 'v': a->version = optarg; break;
 		case 's': a->from_slot = optarg; break;
 		case OPT_IMAGE: a->image = optarg; break;
-		case OPT_KEY: a->key = optarg; break;
-		case OPT_MODULE: a->pkcs11_module = optarg; break;
+		case OPT_KEY:
+			if (!prov_key_arg_once("--key", &a->key, optarg))
+				return 0;
+			break;
+		case OPT_MODULE:
+			if (!prov_key_arg_once("--pkcs11-module", &a->pkcs11_module, optarg))
+				return 0;
+			break;
 		case 'r':
 			if (!prov_args_u64("rollback", optarg, 0, UINT64_MAX, &a->rollback))
 				return 0;
