@@ -184,6 +184,24 @@ static void test_tmp_symlink(void **state)
 	assert_true(S_ISLNK(st.st_mode));
 }
 
+/* A component changed after it was hashed into its TRV and before it is
+ * copied is refused, and no bundle appears (the shim inverts a byte of
+ * rootfs.img at its second open: the copy's). */
+static void test_changed_since_hashed(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_int_equal(setenv("LD_PRELOAD", MUTATE_SHIM, 1), 0);
+	assert_int_equal(setenv("MAYDAY_TEST_MUTATE", "/rootfs.img", 1), 0);
+	int rc = bundle_image(fx, fx->bundle);
+	assert_int_equal(unsetenv("LD_PRELOAD"), 0);
+	assert_int_equal(unsetenv("MAYDAY_TEST_MUTATE"), 0);
+	assert_int_equal(rc, 1);
+	assert_int_equal(access(fx->bundle, F_OK), -1);
+	/* the shim did change it: the same directory bundles again now */
+	assert_int_equal(bundle_image(fx, fx->bundle), 0);
+}
+
 /* The device takes it: mayday-install installs the image directory's bundle
  * into the inactive slot (exit 13: installed, pending), byte for byte. */
 static void test_image_installs(void **state)
@@ -506,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tmp_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info_hostile_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_since_hashed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
