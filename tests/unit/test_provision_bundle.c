@@ -351,6 +351,56 @@ static void test_info_hostile_text(void **state)
 	free(m);
 }
 
+/* bundle verify applies the rules every device does: a bundle correctly
+ * signed with the vendor key whose entry is optional, or with a component
+ * named manifest.cose or .tmp-x, is rejected (exit 3), as the installer
+ * would refuse it. */
+static void test_verify_device_rules(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const names[][2] = {
+		{ "a", "a" }, { "a", "manifest.cose" }, { "a", ".tmp-x" },
+	};
+	struct mayday_manifest *m = calloc(1, sizeof *m);
+	struct mayday_signer signer;
+	EVP_PKEY *k = NULL;
+	uint8_t b[MAYDAY_BUNDLE_HEADER_LEN + MAYDAY_MANIFEST_MAX + 2];
+	char key[TP_PATH_MAX], path[TP_PATH_MAX];
+
+	assert_non_null(m);
+	tp_path(key, fx->w.pki, NULL, "vendor.key.pem");
+	assert_int_equal(mayday_key_load_private(key, &k), MAYDAY_OK);
+	assert_int_equal(mayday_signer_from_pkey(&signer, k, NULL, 0), MAYDAY_OK);
+	tp_path(path, fx->w.root, NULL, "rules.bundle");
+	for (size_t i = 0; i < 3; i++) {
+		size_t mlen = 0;
+		memset(m, 0, sizeof *m);
+		m->kind = MAYDAY_MANIFEST_IMAGE;
+		snprintf(m->product_class, sizeof m->product_class, "femto-b");
+		snprintf(m->image_version, sizeof m->image_version, "1.0");
+		m->rollback = 3;
+		snprintf(m->entry, sizeof m->entry, "%s", names[i][0]);
+		m->n_trv = i == 0 ? 1 : 2;
+		for (uint32_t t = 0; t < m->n_trv; t++) {
+			snprintf(m->trv[t].name, sizeof m->trv[t].name, "%s", names[i][t]);
+			m->trv[t].size = 1;
+			unsigned int dl = 0;
+			assert_int_equal(EVP_Digest("x", 1, m->trv[t].digest, &dl, EVP_sha256(),
+						    NULL), 1);
+			m->trv[t].designated = i != 0;
+		}
+		assert_int_equal(mayday_manifest_sign(m, &signer, b + MAYDAY_BUNDLE_HEADER_LEN,
+						      MAYDAY_MANIFEST_MAX, &mlen), MAYDAY_OK);
+		assert_int_equal(mayday_bundle_header_encode(mlen, b), MAYDAY_OK);
+		memcpy(b + MAYDAY_BUNDLE_HEADER_LEN + mlen, "xx", m->n_trv);
+		write_file(path, b, MAYDAY_BUNDLE_HEADER_LEN + mlen + m->n_trv);
+		if (verify(fx, path) != EXIT_REJECTED)
+			fail_msg("bundle verify passed manifest #%zu, which every device refuses", i);
+	}
+	EVP_PKEY_free(k);
+	free(m);
+}
+
 static void write_file(const char *path, const uint8_t *b, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -525,6 +575,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tmp_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info_hostile_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_since_hashed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_device_rules, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
