@@ -21,7 +21,7 @@
 #include "mayday/evidence.h"
 #include "mayday/manifest.h"
 
-#define BOOT_MANIFEST_NAME "manifest.cose"   /* in every verified partition */
+#define BOOT_MANIFEST_NAME MAYDAY_MANIFEST_FILE   /* in every verified partition */
 #define BOOT_DCF_ENTRY     "mayday-dcf"      /* the DCF program, listed in the DCF manifest */
 #define BOOT_NAME_CAP      65                /* a flash file name (64 bytes) and its NUL */
 

@@ -145,19 +145,12 @@ static enum update_status read_manifest(struct job *j)
 static enum update_status check_manifest(struct job *j)
 {
 	const struct mayday_manifest *m = &j->res->manifest;
-	const struct mayday_trv *entry = mayday_manifest_find(m, m->entry);
 	uint64_t counter = 0, total = 0;
 	enum mayday_err rc;
+	const char *why = NULL;
 
-	if (m->kind != MAYDAY_MANIFEST_IMAGE)
-		return fail(j, UPDATE_E_CORRUPTED, "manifest kind %u is not an image", m->kind);
-	if (!entry || !entry->designated)
-		return fail(j, UPDATE_E_CORRUPTED, "entry %s is not a designated component", m->entry);
-	for (uint32_t i = 0; i < m->n_trv; i++)
-		if (strcmp(m->trv[i].name, BOOT_MANIFEST_NAME) == 0 ||
-		    strncmp(m->trv[i].name, ".tmp-", 5) == 0)
-			return fail(j, UPDATE_E_CORRUPTED, "component name %s is reserved",
-				    m->trv[i].name);
+	if (mayday_image_manifest_check(m, &why) != MAYDAY_OK)
+		return fail(j, UPDATE_E_CORRUPTED, "manifest (entry %s): %s", m->entry, why);
 	if (strcmp(m->product_class, j->p->product_class) != 0)
 		return fail(j, UPDATE_E_PRODUCT_CLASS, "image for product class \"%s\", device is \"%s\"",
 			    m->product_class, j->p->product_class);

@@ -308,3 +308,29 @@ const struct mayday_trv *mayday_manifest_find(const struct mayday_manifest *m, c
 			return &m->trv[i];
 	return NULL;
 }
+
+enum mayday_err mayday_image_manifest_check(const struct mayday_manifest *m, const char **why)
+{
+	const struct mayday_trv *entry;
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	if (!m || m->kind != MAYDAY_MANIFEST_IMAGE) {
+		*why = "not an image manifest";
+		return MAYDAY_E_INVALID;
+	}
+	entry = mayday_manifest_find(m, m->entry);
+	if (!entry || !entry->designated) {
+		*why = "the entry is not a designated component";
+		return MAYDAY_E_INVALID;
+	}
+	for (uint32_t i = 0; i < m->n_trv; i++)
+		if (strcmp(m->trv[i].name, MAYDAY_MANIFEST_FILE) == 0 ||
+		    strncmp(m->trv[i].name, MAYDAY_TMP_PREFIX, strlen(MAYDAY_TMP_PREFIX)) == 0) {
+			*why = "a component name is reserved (manifest.cose, .tmp-*)";
+			return MAYDAY_E_INVALID;
+		}
+	*why = NULL;
+	return MAYDAY_OK;
+}

@@ -115,8 +115,9 @@ enum mayday_err api_bundle_check(api_bundle_read_fn read_next, void *ctx, uint64
 			err = MAYDAY_E_MALFORMED;
 		goto out;
 	}
-	if (m->kind != MAYDAY_MANIFEST_IMAGE) {
-		snprintf(why, why_cap, "manifest: not an image manifest");
+	const char *rule = NULL;
+	if (mayday_image_manifest_check(m, &rule) != MAYDAY_OK) {
+		snprintf(why, why_cap, "manifest: %s", rule);
 		err = MAYDAY_E_MALFORMED;
 		goto out;
 	}

@@ -13,6 +13,22 @@ add_test(NAME hal-conformance-rejects-uncut
          COMMAND ${MAYDAY_CONFORMANCE} --bin $<TARGET_FILE_DIR:test_flash>
                  --flash host --fault host --rot file --suite flash-powercut
                  --suite rot-counter-powercut)
+# A FAIL line with "(log:" is a suite that ran and failed, not a program
+# missing from the build.
 set_tests_properties(hal-conformance-rejects-uncut PROPERTIES LABELS "unit;conformance"
                      TIMEOUT 120 PASS_REGULAR_EXPRESSION
-                     "FAIL  flash-powercut .*FAIL  rot-counter-powercut .*0 of 2 suites passed")
+                     "FAIL  flash-powercut +[0-9]+s .*\\(log: .*FAIL  rot-counter-powercut +[0-9]+s .*\\(log: .*0 of 2 suites passed")
+# A fault backend that does not exist cannot pass a suite that uses it: every
+# suite takes its specs from hal_specs.h, none hard-codes the host's.
+add_test(NAME hal-conformance-rejects-unknown-fault
+         COMMAND ${MAYDAY_CONFORMANCE} --bin $<TARGET_FILE_DIR:test_flash>
+                 --flash host --fault nosuchbackend --rot file --suite flash-protocol
+                 --suite flash-bitflip --suite update-powercut)
+set_tests_properties(hal-conformance-rejects-unknown-fault PROPERTIES LABELS "unit;conformance"
+                     TIMEOUT 120 PASS_REGULAR_EXPRESSION
+                     "FAIL  flash-protocol +[0-9]+s .*\\(log: .*FAIL  flash-bitflip +[0-9]+s .*\\(log: .*FAIL  update-powercut +[0-9]+s .*\\(log: .*0 of 3 suites passed")
+# Logs stay in the build tree, not in a temporary directory per run.
+foreach(t hal-conformance-host hal-conformance-rejects-uncut hal-conformance-rejects-unknown-fault)
+  set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT
+               "MAYDAY_CONFORMANCE_LOG_DIR=${CMAKE_BINARY_DIR}/conformance-logs/${t}")
+endforeach()

@@ -51,8 +51,10 @@ const char *hal_specs_fault(const char *fmt, ...)
 
 void hal_specs_filter(void)
 {
-	const char *f = getenv("MAYDAY_TEST_FILTER");
+	const char *f = getenv("MAYDAY_TEST_FILTER"), *skip = getenv("MAYDAY_TEST_SKIP");
 
 	if (f && *f)
 		cmocka_set_test_filter(f);
+	if (skip && *skip)
+		cmocka_set_skip_filter(skip);
 }

@@ -10,6 +10,13 @@
  *                       of it, taking cut=N and flip=PART/NAME@BIT options
  *   MAYDAY_TEST_ROT     the RoT backend spec                    ("file")
  *   MAYDAY_TEST_FILTER  run only the tests whose names match (cmocka glob)
+ *   MAYDAY_TEST_SKIP    skip the tests whose names match (the harness skips
+ *                       test_host_*: they check the host backend's own
+ *                       directory layout and spec parsing, not a protocol)
+ *
+ * Every test that opens the backend under test takes its spec from here;
+ * a literal "host" or "fault" is left only in test_host_* tests and in the
+ * fault backend's own option-parser tests.
  *
  * So the same test code, not a copy, judges every backend.
  */
@@ -22,7 +29,8 @@ const char *hal_specs_rot(void);
  * without options for NULL. The text lives in a static buffer until the
  * next call (tests are single-threaded); asserts it fits. */
 const char *hal_specs_fault(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Applies MAYDAY_TEST_FILTER, if set; call before cmocka_run_group_tests. */
+/* Applies MAYDAY_TEST_FILTER and MAYDAY_TEST_SKIP, if set; call before
+ * cmocka_run_group_tests. */
 void hal_specs_filter(void);
 
 #endif

@@ -354,7 +354,7 @@ static void test_list_skips_temporaries(void **state)
 	assert_int_equal(calls, 0);
 }
 
-static void test_stale_temporaries_cleaned(void **state)
+static void test_host_stale_temporaries_cleaned(void **state)
 {
 	struct fixture *fx = *state;
 	char path[PATH_MAX], extra[PATH_MAX];
@@ -399,7 +399,7 @@ static void test_stale_temporaries_cleaned(void **state)
 	assert_int_equal(count_entries(fx, "extra", ".tmp-"), 0);
 }
 
-static void test_open_creates_layout(void **state)
+static void test_host_open_creates_layout(void **state)
 {
 	static const char *const parts[] = {
 		HAL_PART_ROT, HAL_PART_DCF, HAL_PART_SLOT_A, HAL_PART_SLOT_B, HAL_PART_STATE, HAL_PART_RUN,
@@ -468,7 +468,7 @@ static void test_dcf_write_protected(void **state)
 	uint64_t before;
 
 	/* Provisioning writes, replaces and removes. */
-	assert_int_equal(hal_flash_open_provisioning(&p, fx->dir, "fault"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open_provisioning(&p, fx->dir, hal_specs_fault(NULL)), MAYDAY_OK);
 	assert_int_equal(hal_flash_write_atomic(p, HAL_PART_DCF, "dcf.conf", "one", 3), MAYDAY_OK);
 	assert_int_equal(hal_flash_write_atomic(p, HAL_PART_DCF, "gone", "x", 1), MAYDAY_OK);
 	assert_int_equal(hal_flash_remove(p, HAL_PART_DCF, "gone"), MAYDAY_OK);
@@ -478,7 +478,7 @@ static void test_dcf_write_protected(void **state)
 	hal_flash_close(p);
 
 	/* A device handle: every change is refused before the medium is touched. */
-	assert_int_equal(hal_flash_open(&g, fx->dir, "fault"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&g, fx->dir, hal_specs_fault(NULL)), MAYDAY_OK);
 	before = hal_flash_ops_count(g);
 	assert_int_equal(hal_flash_write_atomic(g, HAL_PART_DCF, "dcf.conf", "two", 3),
 			 MAYDAY_E_INVALID);
@@ -506,17 +506,17 @@ static void test_dcf_write_protected(void **state)
 	/* A device handle leaves provisioning's debris in the DCF partition alone
 	 * (it is a change there); the next provisioning open sweeps it. */
 	put_host_file(fx, HAL_PART_DCF, ".tmp-1-1-dcf.conf", "half");
-	assert_int_equal(hal_flash_open(&g, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&g, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	assert_int_equal(hal_flash_read(g, HAL_PART_DCF, "dcf.conf", out, sizeof(out), &len), MAYDAY_OK);
 	hal_flash_close(g);
 	assert_int_equal(count_entries(fx, HAL_PART_DCF, ".tmp-"), 1);
-	assert_int_equal(hal_flash_open_provisioning(&p, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open_provisioning(&p, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	assert_int_equal(hal_flash_read(p, HAL_PART_DCF, "dcf.conf", out, sizeof(out), &len), MAYDAY_OK);
 	hal_flash_close(p);
 	assert_int_equal(count_entries(fx, HAL_PART_DCF, ".tmp-"), 0);
 }
 
-static void test_env_spec(void **state)
+static void test_host_env_spec(void **state)
 {
 	struct fixture *fx = *state;
 	struct hal_flash *g = NULL;
@@ -774,7 +774,7 @@ static void test_ops_count(void **state)
 	struct hal_flash *g = NULL;
 
 	check_ops_count(fx->f);
-	assert_int_equal(hal_flash_open(&g, fx->dir, "fault"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&g, fx->dir, hal_specs_fault(NULL)), MAYDAY_OK);
 	assert_int_equal(hal_flash_ops_count(g), 0);
 	check_ops_count(g);
 	hal_flash_close(g);
@@ -788,9 +788,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regular_files_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_skips_temporaries, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_temporaries_cleaned, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_creates_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_env_spec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_stale_temporaries_cleaned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_open_creates_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_env_spec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dcf_write_protected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streaming, setup, teardown),

@@ -114,7 +114,7 @@ static void write_host(const struct fixture *fx, const char *part, const char *n
 {
 	struct hal_flash *f = NULL;
 
-	assert_int_equal(hal_flash_open(&f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	assert_int_equal(hal_flash_write_atomic(f, part, name, data, len), MAYDAY_OK);
 	hal_flash_close(f);
 }
@@ -440,8 +440,8 @@ static void test_flip(void **state)
 
 	/* bit 13 = 0x20 of byte 1; bit 511 = 0x80 of byte 63; bit 512 is past the end */
 	assert_int_equal(hal_flash_open(&f, fx->dir,
-					 "fault:flip=rot/counters@13,flip=rot/counters@511,"
-					 "flip=rot/counters@512,flip=slot_a/counters@0"),
+					 hal_specs_fault("flip=rot/counters@13,flip=rot/counters@511,"
+							 "flip=rot/counters@512,flip=slot_a/counters@0")),
 			 MAYDAY_OK);
 	memcpy(expect, data, sizeof(data));
 	expect[1] ^= 0x20;
@@ -475,7 +475,7 @@ static void test_flip(void **state)
 	hal_flash_close(f);
 
 	/* The flips were in the reads only: the stored file is unchanged. */
-	assert_int_equal(hal_flash_open(&f, fx->dir, "host"), MAYDAY_OK);
+	assert_int_equal(hal_flash_open(&f, fx->dir, hal_specs_flash()), MAYDAY_OK);
 	assert_int_equal(hal_flash_read(f, HAL_PART_ROT, "counters", buf, sizeof(buf), &len),
 			 MAYDAY_OK);
 	assert_int_equal(len, sizeof(data));
@@ -483,7 +483,8 @@ static void test_flip(void **state)
 	hal_flash_close(f);
 
 	/* Two flips of the same bit cancel out. */
-	assert_int_equal(hal_flash_open(&f, fx->dir, "fault:flip=rot/counters@5,flip=rot/counters@5"),
+	assert_int_equal(hal_flash_open(&f, fx->dir,
+					 hal_specs_fault("flip=rot/counters@5,flip=rot/counters@5")),
 			 MAYDAY_OK);
 	assert_int_equal(hal_flash_read(f, HAL_PART_ROT, "counters", buf, sizeof(buf), &len),
 			 MAYDAY_OK);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <openssl/ec.h>
 
 #include "mayday/bundle.h"
 #include "mayday/keys.h"
@@ -154,6 +155,66 @@ static void test_from_image(void **state)
 	assert_int_equal(verify(fx, fx->bundle), 0);
 }
 
+/* A symlink planted where an earlier version wrote its temporary file
+ * (OUT.tmp) is never written through: the bundle is complete, the link's
+ * target untouched, and no temporary file is left beside the bundle. */
+static void test_tmp_symlink(void **state)
+{
+	struct fx *fx = *state;
+	char tmp[TP_PATH_MAX + 8], victim[TP_PATH_MAX];
+	struct mayday_manifest m;
+	size_t at = 0, len = 0;
+	uint8_t *after;
+	struct stat st;
+
+	tp_path(victim, fx->w.root, NULL, "victim.txt");
+	put(fx->w.root, "victim.txt", "keep me\n", 8);
+	snprintf(tmp, sizeof tmp, "%s.tmp", fx->bundle);
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(bundle_image(fx, fx->bundle), 0);
+	after = tp_read(victim, &len);
+	assert_non_null(after);
+	assert_int_equal(len, 8);
+	assert_memory_equal(after, "keep me\n", 8);
+	free(after);
+	assert_int_equal(lstat(fx->bundle, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	read_manifest(fx->bundle, fx->w.vendor_pub, &m, &at);
+	assert_int_equal(lstat(tmp, &st), 0);   /* not ours: left alone */
+	assert_true(S_ISLNK(st.st_mode));
+}
+
+/* A component changed after it was hashed into its TRV and before it is
+ * copied is refused, and no bundle appears (the shim inverts a byte of
+ * rootfs.img at its second open: the copy's). */
+static void test_changed_since_hashed(void **state)
+{
+	struct fx *fx = *state;
+
+	const char *asan = getenv("ASAN_OPTIONS");
+	char *saved = asan ? strdup(asan) : NULL, opts[1024];
+
+	/* Under -DMAYDAY_SANITIZE the shim is preloaded ahead of libasan, which
+	 * ASan refuses unless told the order is intended. */
+	snprintf(opts, sizeof opts, "%s%sverify_asan_link_order=0", asan ? asan : "",
+		 asan && *asan ? ":" : "");
+	assert_int_equal(setenv("ASAN_OPTIONS", opts, 1), 0);
+	assert_int_equal(setenv("LD_PRELOAD", MUTATE_SHIM, 1), 0);
+	assert_int_equal(setenv("MAYDAY_TEST_MUTATE", "/rootfs.img", 1), 0);
+	int rc = bundle_image(fx, fx->bundle);
+	assert_int_equal(unsetenv("LD_PRELOAD"), 0);
+	assert_int_equal(unsetenv("MAYDAY_TEST_MUTATE"), 0);
+	if (saved)
+		assert_int_equal(setenv("ASAN_OPTIONS", saved, 1), 0);
+	else
+		assert_int_equal(unsetenv("ASAN_OPTIONS"), 0);
+	free(saved);
+	assert_int_equal(rc, 1);
+	assert_int_equal(access(fx->bundle, F_OK), -1);
+	/* the shim did change it: the same directory bundles again now */
+	assert_int_equal(bundle_image(fx, fx->bundle), 0);
+}
+
 /* The device takes it: mayday-install installs the image directory's bundle
  * into the inactive slot (exit 13: installed, pending), byte for byte. */
 static void test_image_installs(void **state)
@@ -243,6 +304,116 @@ static void test_info_json(void **state)
 	free(text);
 }
 
+static void write_file(const char *path, const uint8_t *b, size_t len);
+
+/* bundle info on a hostile manifest (any key: info checks no signature): a
+ * class with terminal escapes (C0 ESC, C1 CSI) and a component of 2^63 + 5
+ * bytes. The text form shows the escapes as \xNN, never raw; the JSON gives
+ * sizes past INT64_MAX as null, exact in *_text. (libmayday refuses a
+ * manifest whose strings are not UTF-8, so that case cannot be signed.) */
+static void test_info_hostile_text(void **state)
+{
+	struct fx *fx = *state;
+	struct mayday_manifest *m = calloc(1, sizeof *m);
+	struct mayday_signer signer;
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	uint8_t b[MAYDAY_BUNDLE_HEADER_LEN + MAYDAY_MANIFEST_MAX];
+	size_t mlen = 0, len = 0;
+	char path[TP_PATH_MAX];
+
+	assert_non_null(m);
+	assert_non_null(k);
+	m->kind = MAYDAY_MANIFEST_IMAGE;
+	snprintf(m->product_class, sizeof m->product_class, "femto\x1b[2J\xc2\x9b" "31m");
+	snprintf(m->image_version, sizeof m->image_version, "1.0");
+	m->rollback = 3;
+	snprintf(m->entry, sizeof m->entry, "a");
+	m->n_trv = 1;
+	snprintf(m->trv[0].name, sizeof m->trv[0].name, "a");
+	m->trv[0].size = (1ULL << 63) + 5;
+	m->trv[0].designated = true;
+	assert_int_equal(mayday_signer_from_pkey(&signer, k, NULL, 0), MAYDAY_OK);
+	assert_int_equal(mayday_manifest_sign(m, &signer, b + MAYDAY_BUNDLE_HEADER_LEN,
+					      MAYDAY_MANIFEST_MAX, &mlen), MAYDAY_OK);
+	assert_int_equal(mayday_bundle_header_encode(mlen, b), MAYDAY_OK);
+	tp_path(path, fx->w.root, NULL, "hostile.bundle");
+	write_file(path, b, MAYDAY_BUNDLE_HEADER_LEN + mlen);
+
+	assert_int_equal(tp_provision_to(fx->out, "bundle", "info", path, NULL), 0);
+	char *text = (char *)tp_read(fx->out, &len);
+	assert_non_null(text);
+	assert_null(memchr(text, 0x1b, len));
+	assert_null(memchr(text, 0x9b, len));
+	text[len] = '\0';
+	assert_non_null(strstr(text, "femto\\x1b[2J\\xc2\\x9b31m"));
+	free(text);
+
+	assert_int_equal(tp_provision_to(fx->out, "bundle", "info", path, "--json", NULL), 0);
+	json_t *o = stdout_json(fx), *c = json_array_get(json_object_get(o, "components"), 0);
+	assert_non_null(c);
+	assert_true(json_is_null(json_object_get(c, "size")));
+	assert_string_equal(json_string_value(json_object_get(c, "size_text")),
+			    "9223372036854775813");
+	assert_true(json_is_null(json_object_get(o, "payload_bytes")));
+	assert_string_equal(json_string_value(json_object_get(o, "payload_bytes_text")),
+			    "9223372036854775813");
+	assert_string_equal(json_string_value(json_object_get(o, "class")),
+			    "femto\x1b[2J\xc2\x9b" "31m");   /* JSON escapes it itself */
+	json_decref(o);
+	EVP_PKEY_free(k);
+	free(m);
+}
+
+/* bundle verify applies the rules every device does: a bundle correctly
+ * signed with the vendor key whose entry is optional, or with a component
+ * named manifest.cose or .tmp-x, is rejected (exit 3), as the installer
+ * would refuse it. */
+static void test_verify_device_rules(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const names[][2] = {
+		{ "a", "a" }, { "a", "manifest.cose" }, { "a", ".tmp-x" },
+	};
+	struct mayday_manifest *m = calloc(1, sizeof *m);
+	struct mayday_signer signer;
+	EVP_PKEY *k = NULL;
+	uint8_t b[MAYDAY_BUNDLE_HEADER_LEN + MAYDAY_MANIFEST_MAX + 2];
+	char key[TP_PATH_MAX], path[TP_PATH_MAX];
+
+	assert_non_null(m);
+	tp_path(key, fx->w.pki, NULL, "vendor.key.pem");
+	assert_int_equal(mayday_key_load_private(key, &k), MAYDAY_OK);
+	assert_int_equal(mayday_signer_from_pkey(&signer, k, NULL, 0), MAYDAY_OK);
+	tp_path(path, fx->w.root, NULL, "rules.bundle");
+	for (size_t i = 0; i < 3; i++) {
+		size_t mlen = 0;
+		memset(m, 0, sizeof *m);
+		m->kind = MAYDAY_MANIFEST_IMAGE;
+		snprintf(m->product_class, sizeof m->product_class, "femto-b");
+		snprintf(m->image_version, sizeof m->image_version, "1.0");
+		m->rollback = 3;
+		snprintf(m->entry, sizeof m->entry, "%s", names[i][0]);
+		m->n_trv = i == 0 ? 1 : 2;
+		for (uint32_t t = 0; t < m->n_trv; t++) {
+			snprintf(m->trv[t].name, sizeof m->trv[t].name, "%s", names[i][t]);
+			m->trv[t].size = 1;
+			unsigned int dl = 0;
+			assert_int_equal(EVP_Digest("x", 1, m->trv[t].digest, &dl, EVP_sha256(),
+						    NULL), 1);
+			m->trv[t].designated = i != 0;
+		}
+		assert_int_equal(mayday_manifest_sign(m, &signer, b + MAYDAY_BUNDLE_HEADER_LEN,
+						      MAYDAY_MANIFEST_MAX, &mlen), MAYDAY_OK);
+		assert_int_equal(mayday_bundle_header_encode(mlen, b), MAYDAY_OK);
+		memcpy(b + MAYDAY_BUNDLE_HEADER_LEN + mlen, "xx", m->n_trv);
+		write_file(path, b, MAYDAY_BUNDLE_HEADER_LEN + mlen + m->n_trv);
+		if (verify(fx, path) != EXIT_REJECTED)
+			fail_msg("bundle verify passed manifest #%zu, which every device refuses", i);
+	}
+	EVP_PKEY_free(k);
+	free(m);
+}
+
 static void write_file(const char *path, const uint8_t *b, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -318,6 +489,20 @@ static void test_wrong_key_and_usage(void **state)
 	/* usage: no key, no bundle; errors: no such bundle, no such key */
 	assert_int_equal(tp_provision("bundle", "verify", fx->bundle, NULL), 2);
 	assert_int_equal(tp_provision("bundle", "info", NULL), 2);
+	/* a second --key or --pkcs11-module would silently win: usage error */
+	char key[TP_PATH_MAX];
+	tp_path(key, fx->w.pki, NULL, "vendor.key.pem");
+	assert_int_equal(tp_provision("bundle", "--key", key, "--key", key, "--out", fx->bundle,
+				      "--class", "femto-b", "--image-version", "4.2.0", "--rollback",
+				      "7", "--image", fx->img, NULL), 2);
+	assert_int_equal(tp_provision("bundle", "--key", key, "--pkcs11-module", "/a.so",
+				      "--pkcs11-module", "/b.so", "--out", fx->bundle, "--class",
+				      "femto-b", "--image-version", "4.2.0", "--rollback", "7",
+				      "--image", fx->img, NULL), 2);
+	assert_int_equal(tp_provision("dcf-conf", "--device", fx->w.dev, "--key", key, "--key",
+				      key, "--conf", key, NULL), 2);
+	assert_int_equal(tp_provision("tamper", "--device", fx->w.dev, "--what", "trv", "--key",
+				      key, "--key", key, NULL), 2);
 	tp_path(missing, fx->w.root, NULL, "missing.bundle");
 	assert_int_equal(tp_provision("bundle", "verify", missing, "--vendor-pub", fx->pub, NULL),
 			 1);
@@ -343,8 +528,23 @@ static void test_bad_image(void **state)
 		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\ncomponent = link\n",
 		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\ncomponent = subdir\n",
 		"[image\nentry = x\n",
+		/* every device refuses these (mayday_image_manifest_check): */
+		"[image]\nentry = mayday-normal\noptional = mayday-normal\n",     /* entry optional */
+		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\ncomponent = manifest.cose\n",
+		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\ncomponent = .tmp-rootfs\n",
+		/* inih would read a hidden component: the tail of a 199-byte line
+		 * as a line of its own, an indented line as one more value */
+		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\noptional = notes.txt ; "
+		"----------------------------------------------------------------------------------------"
+		"----------------------------------------------------------------------------------------"
+		"component = rootfs.img\n",
+		"[image]\nentry = mayday-normal\ncomponent = mayday-normal\n  rootfs.img\n",
 	};
 	char link[TP_PATH_MAX], dir[TP_PATH_MAX], rootfs[TP_PATH_MAX];
+
+	/* present, so only the rule refuses them */
+	put(fx->img, "manifest.cose", "x", 1);
+	put(fx->img, ".tmp-rootfs", "x", 1);
 
 	tp_path(link, fx->img, NULL, "link");
 	tp_path(rootfs, fx->img, NULL, "rootfs.img");
@@ -385,6 +585,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_key_and_usage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_info_hostile_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_since_hashed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_device_rules, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

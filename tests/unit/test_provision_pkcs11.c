@@ -4,9 +4,11 @@
  * re-signed DCF manifest, `tamper trv`'s, and bundles -- made with
  * `--key pkcs11:...` verifies with the public half read out of the token
  * (by pkcs11-tool, not by our code), and not with the PKI's file key; the
- * devices anchor the token's key; a wrong PIN, a missing object or a
- * missing module fail cleanly (exit 1, nothing written). Each test gets
- * its own token directory (SOFTHSM2_CONF). Skips without softhsm2/opensc. */
+ * devices anchor the token's key; a wrong PIN, a missing object, a
+ * missing, relative, writable or contradicting module, and a public object
+ * that is not the private key's fail cleanly (exit 1, nothing written). Each test gets
+ * its own token directory (SOFTHSM2_CONF). Skips (exit 77) without
+ * softhsm2/opensc or without PKCS#11 support in mayday-provision. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,17 +61,7 @@ static int setup(void **state)
 	char conf[TP_PATH_MAX], tokens[TP_PATH_MAX], der[TP_PATH_MAX];
 	FILE *f;
 
-	*state = NULL;   /* the tests skip */
-	if (!MAYDAY_PKCS11) {
-		print_message("skipped: mayday-provision was built without PKCS#11 "
-			      "(no libp11-kit-dev)\n");
-		return 0;
-	}
-	if (!have_tools()) {
-		print_message("skipped: needs softhsm2 (" MODULE ", softhsm2-util) and opensc "
-			      "(pkcs11-tool)\n");
-		return 0;
-	}
+	*state = NULL;
 	fx = calloc(1, sizeof *fx);
 	assert_non_null(fx);
 	tp_world_init(&fx->w, 1, 0);
@@ -225,6 +217,9 @@ static void test_failures(void **state)
 		"&module-path=" MODULE,
 		"pkcs11:token=mayday-vendor;colour=blue?pin-value=" PIN "&module-path=" MODULE,
 		"pkcs11:token=mayday-vendor;id=%4?pin-value=" PIN "&module-path=" MODULE,
+		/* relative: never dlopen's search path */
+		"pkcs11:token=mayday-vendor;object=vendor?pin-value=" PIN
+		"&module-path=libsofthsm2.so",
 	};
 
 	if (!fx)
@@ -250,19 +245,97 @@ static void test_failures(void **state)
 	char m[TP_PATH_MAX];
 	tp_path(m, dev2, "slot_a", "manifest.cose");
 	assert_int_equal(access(m, F_OK), -1);
+	/* pin-source: an empty PIN, a FIFO (which would block forever) and a
+	 * file: URI naming another host are refused; the same file through
+	 * file:/// is read. */
+	char pinf[TP_PATH_MAX], fifo[TP_PATH_MAX], empty[TP_PATH_MAX];
+	tp_path(pinf, fx->w.root, NULL, "pin.txt");
+	tp_path(fifo, fx->w.root, NULL, "pin.fifo");
+	tp_path(empty, fx->w.root, NULL, "pin-empty.txt");
+	run("printf '%%s\\n' " PIN " > '%s' && : > '%s' && mkfifo '%s'", pinf, empty, fifo);
+	const char *const sources[] = { empty, fifo, "file://elsewhere" };
+	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
+		snprintf(uri, sizeof uri,
+			 "pkcs11:token=mayday-vendor;object=vendor?pin-source=%s%s&module-path="
+			 MODULE, sources[i], i == 2 ? pinf : "");
+		if (tp_provision("bundle", "--key", uri, "--out", bundle, "--class", TP_CLASS,
+				 "--image-version", "3.0.0", "--rollback", "4", "--from-slot", slot,
+				 NULL) != 1)
+			fail_msg("--key %s did not fail with exit 1", uri);
+		assert_int_equal(access(bundle, F_OK), -1);
+	}
+	snprintf(uri, sizeof uri,
+		 "pkcs11:token=mayday-vendor;object=vendor?pin-source=file://%s&module-path=" MODULE,
+		 pinf);
+	assert_int_equal(tp_provision("bundle", "--key", uri, "--out", bundle, "--class", TP_CLASS,
+				      "--image-version", "3.0.0", "--rollback", "4", "--from-slot",
+				      slot, NULL), 0);
+	assert_int_equal(unlink(bundle), 0);
+	/* --pkcs11-module wins: a URI naming another module is refused */
+	if (tp_provision("bundle", "--key", fx->uri, "--pkcs11-module", "/nonexistent/p11.so",
+			 "--out", bundle, "--class", TP_CLASS, "--image-version", "3.0.0",
+			 "--rollback", "4", "--from-slot", slot, NULL) != 1)
+		fail_msg("a URI's module-path overrode --pkcs11-module");
+	assert_int_equal(access(bundle, F_OK), -1);
+	/* a module anyone may rewrite is not loaded */
+	char copy[TP_PATH_MAX];
+	tp_path(copy, fx->w.root, NULL, "libp11-copy.so");
+	run("cp -L " MODULE " '%s' && chmod 0666 '%s'", copy, copy);
+	snprintf(uri, sizeof uri,
+		 "pkcs11:token=mayday-vendor;object=vendor?pin-value=" PIN "&module-path=%s", copy);
+	if (tp_provision("bundle", "--key", uri, "--out", bundle, "--class", TP_CLASS,
+			 "--image-version", "3.0.0", "--rollback", "4", "--from-slot", slot,
+			 NULL) != 1)
+		fail_msg("a world-writable PKCS#11 module was loaded");
+	assert_int_equal(access(bundle, F_OK), -1);
 	/* the token still signs after those failures (the PIN was not locked) */
 	assert_int_equal(tp_provision("bundle", "--key", fx->uri, "--out", bundle, "--class",
 				      TP_CLASS, "--image-version", "3.0.0", "--rollback", "4",
 				      "--from-slot", slot, NULL), 0);
 }
 
+/* A token whose public object (same CKA_ID and label) belongs to another key
+ * pair: refused when the key is opened, before the device directory holds
+ * anything (no RoT anchored to a key that cannot have signed its manifests). */
+static void test_mismatched_pair(void **state)
+{
+	struct fx *fx = *state;
+	char other[TP_PATH_MAX];
+
+	if (!fx)
+		skip();
+	tp_path(other, fx->w.root, NULL, "other-pub.der");
+	run("pkcs11-tool --module " MODULE " --token-label mayday-vendor --login --pin " PIN
+	    " --keypairgen --key-type EC:prime256v1 --id 4d02 --label other >/dev/null");
+	run("pkcs11-tool --module " MODULE " --token-label mayday-vendor --read-object --type pubkey"
+	    " --id 4d02 -o '%s' >/dev/null 2>&1", other);
+	run("pkcs11-tool --module " MODULE " --token-label mayday-vendor --login --pin " PIN
+	    " --delete-object --type pubkey --id 4d01 >/dev/null 2>&1");
+	run("pkcs11-tool --module " MODULE " --token-label mayday-vendor --login --pin " PIN
+	    " --write-object '%s' --type pubkey --id 4d01 --label vendor >/dev/null 2>&1", other);
+	assert_int_equal(make_device(fx, fx->uri), 1);
+	if (access(fx->w.dev, F_OK) == 0)
+		run("test -z \"$(find '%s' -type f)\"", fx->w.dev);
+}
+
 int main(void)
 {
+	/* Nothing to test: CTest reports a skip (SKIP_RETURN_CODE 77), not a pass. */
+	if (!MAYDAY_PKCS11) {
+		printf("skipped: mayday-provision was built without PKCS#11 (no libp11-kit-dev)\n");
+		return 77;
+	}
+	if (!have_tools()) {
+		printf("skipped: needs softhsm2 (" MODULE ", softhsm2-util) and opensc "
+		       "(pkcs11-tool)\n");
+		return 77;
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dcf_conf_and_tamper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mismatched_pair, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,7 +82,8 @@ static void run(enum scenario sc)
 	char spec[64];
 
 	/* Opening counts too: cut=N is counted from the open. */
-	total = install(fx, "fault", &st, &base);
+	snprintf(spec, sizeof spec, "%s", hal_specs_fault(NULL));
+	total = install(fx, spec, &st, &base);
 	assert_int_equal(st, UPDATE_OK);
 	assert_true(total > 10);
 	gone(fx);

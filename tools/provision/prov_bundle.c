@@ -15,10 +15,12 @@
  * Either way the components are streamed into the bundle (never held in
  * memory) and hashed on the way, so what is checked against the signed TRVs
  * is what is bundled (a file changed after it was measured is refused); the
- * bundle appears under its name only when complete and checked (temporary +
- * rename). The vendor key may live in a PKCS#11 token (--key, prov_key.h).
+ * bundle appears under its name only when complete and checked (a temporary
+ * file of this run's own, O_EXCL|O_NOFOLLOW, then rename and a directory
+ * fsync). The vendor key may live in a PKCS#11 token (--key, prov_key.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -96,8 +98,14 @@ static int parse(int argc, char **argv, struct bundle_args *a)
 		case 'v': a->version = optarg; break;
 		case 's': a->from_slot = optarg; break;
 		case OPT_IMAGE: a->image = optarg; break;
-		case OPT_KEY: a->key = optarg; break;
-		case OPT_MODULE: a->pkcs11_module = optarg; break;
+		case OPT_KEY:
+			if (!prov_key_arg_once("--key", &a->key, optarg))
+				return 0;
+			break;
+		case OPT_MODULE:
+			if (!prov_key_arg_once("--pkcs11-module", &a->pkcs11_module, optarg))
+				return 0;
+			break;
 		case 'r':
 			if (!prov_args_u64("rollback", optarg, 0, UINT64_MAX, &a->rollback))
 				return 0;
@@ -185,15 +193,27 @@ static int write_bundle(const struct source *src, const struct mayday_manifest *
 	const char *from = src->f ? src->part : src->dir;
 	FILE *out = NULL;
 	enum mayday_err rc = MAYDAY_E_NOMEM;
-	int ok = 0;
+	int ok = 0, fd = -1, created = 0;
 
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+	/* A name of this run's own, created exclusively and never through a
+	 * symlink: a file planted under it (a link to something the signer may
+	 * write) makes this run fail instead of writing through it, and only a
+	 * file this run created is ever unlinked. */
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
 		prov_log_error("--out: path too long");
 		goto out;
 	}
 	if (!buf)
 		goto fail;
-	out = fopen(tmp, "wb");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		created = 1;
+		out = fdopen(fd, "wb");
+		if (!out)
+			close(fd);
+	} else {
+		prov_log_error("cannot create %s: %s", tmp, strerror(errno));
+	}
 	rc = out ? mayday_bundle_header_encode(signed_len, hdr) : MAYDAY_E_IO;
 	if (rc == MAYDAY_OK && (fwrite(hdr, 1, sizeof hdr, out) != sizeof hdr ||
 				fwrite(signed_m, 1, signed_len, out) != signed_len))
@@ -204,7 +224,7 @@ static int write_bundle(const struct source *src, const struct mayday_manifest *
 			if (src->f)
 				prov_log_error("%s/%s does not match its TRV (%s): refusing to "
 					       "bundle it", from, m->trv[i].name, mayday_strerror(rc));
-			else
+			else if (rc == MAYDAY_E_MISMATCH) /* NOTFOUND: prov_image_open said why */
 				prov_log_error("%s/%s changed since it was hashed: refusing to "
 					       "bundle it", from, m->trv[i].name);
 			goto discard;
@@ -218,6 +238,11 @@ static int write_bundle(const struct source *src, const struct mayday_manifest *
 	if (rc == MAYDAY_OK && rename(tmp, path) != 0)
 		rc = MAYDAY_E_IO;
 	if (rc == MAYDAY_OK) {
+		created = 0; /* renamed: nothing left to remove */
+		/* the rename itself must survive a power cut too */
+		rc = prov_fs_sync_parent(path);
+	}
+	if (rc == MAYDAY_OK) {
 		ok = 1;
 		goto out;
 	}
@@ -226,7 +251,8 @@ fail:
 discard:
 	if (out)
 		fclose(out);
-	unlink(tmp);
+	if (created)
+		unlink(tmp);
 out:
 	free(buf);
 	return ok;

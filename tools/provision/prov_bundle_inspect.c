@@ -19,6 +19,8 @@
 #include "prov_cmd.h"
 #include "prov_log.h"
 
+#define PROV_PATH_SHOWN 1024  /* bytes of the bundle's path shown as text, at most */
+
 static void usage(FILE *to)
 {
 	fprintf(to,
@@ -31,12 +33,66 @@ static void usage(FILE *to)
 		PROV_EXIT_OK, PROV_EXIT_ERROR, PROV_EXIT_USAGE, PROV_EXIT_REJECTED);
 }
 
+/* A 64-bit unsigned value: a JSON number while jansson's signed integers
+ * hold it (else null), and always exact as KEY_text. */
+static void set_u64(json_t *o, const char *key, uint64_t v)
+{
+	char text_key[64], text[24];
+
+	json_object_set_new(o, key, v <= INT64_MAX ? json_integer((json_int_t)v) : json_null());
+	snprintf(text_key, sizeof text_key, "%s_text", key);
+	snprintf(text, sizeof text, "%" PRIu64, v);
+	json_object_set_new(o, text_key, json_string(text));
+}
+
+/* A string from the bundle or the command line: jansson refuses invalid
+ * UTF-8 (json_string gives NULL, and the key would silently vanish), so
+ * such a string goes with each byte >= 0x80 written as \xNN. */
+static json_t *text_value(const char *s)
+{
+	json_t *v = json_string(s);
+	char out[4 * 300 + 1];
+	size_t o = 0;
+
+	if (v)
+		return v;
+	for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < sizeof out; p++) {
+		if (*p >= 0x80)
+			o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+	return json_string(out);
+}
+
+/* For a terminal: C0 controls, DEL and the C1 controls (U+0080..U+009F, in
+ * UTF-8 0xC2 0x80..0x9F) are written as \xNN, so a manifest cannot send
+ * escape sequences to whoever runs bundle info. At most cap - 1 bytes. */
+static const char *printable(const char *s, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	for (; *p && o + 9 < cap; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			o += (size_t)snprintf(out + o, cap - o, "\\xc2\\x%02x", p[1]);
+			p++;
+		} else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static json_t *to_json(const char *path, const struct prov_bundle_check *c, int verify)
 {
 	json_t *o = json_object(), *comps = json_array();
 	char hex[2 * MAYDAY_DIGEST_LEN + 1];
 
-	json_object_set_new(o, "bundle", json_string(path));
+	json_object_set_new(o, "bundle", text_value(path));
 	if (verify) {
 		json_object_set_new(o, "verified", json_boolean(c->signature_ok && c->payloads_ok));
 		json_object_set_new(o, "signature_ok", json_boolean(c->signature_ok));
@@ -45,7 +101,7 @@ static json_t *to_json(const char *path, const struct prov_bundle_check *c, int 
 		json_object_set_new(o, "verified", json_false());
 	}
 	if (c->error[0]) {
-		json_object_set_new(o, "error", json_string(c->error));
+		json_object_set_new(o, "error", text_value(c->error));
 		json_object_set_new(o, "error_offset", json_integer((json_int_t)c->error_offset));
 	}
 	if (!c->decoded) {
@@ -54,25 +110,20 @@ static json_t *to_json(const char *path, const struct prov_bundle_check *c, int 
 	}
 	json_object_set_new(o, "format", json_integer(1));
 	json_object_set_new(o, "manifest_bytes", json_integer(c->manifest_len));
-	json_object_set_new(o, "class", json_string(c->m.product_class));
-	json_object_set_new(o, "image_version", json_string(c->m.image_version));
-	/* The counter is 64 bits unsigned; JSON readers are exact to 2^53 and
-	 * jansson's integers are signed: it also goes as a decimal string, and
-	 * as a number only while it fits one (else null). */
-	json_object_set_new(o, "rollback", c->m.rollback <= INT64_MAX
-						   ? json_integer((json_int_t)c->m.rollback)
-						   : json_null());
-	char rb[24];
-	snprintf(rb, sizeof rb, "%" PRIu64, c->m.rollback);
-	json_object_set_new(o, "rollback_text", json_string(rb));
-	json_object_set_new(o, "entry", json_string(c->m.entry));
-	json_object_set_new(o, "payload_bytes", json_integer((json_int_t)c->payload_bytes));
+	json_object_set_new(o, "class", text_value(c->m.product_class));
+	json_object_set_new(o, "image_version", text_value(c->m.image_version));
+	/* 64-bit unsigned values; JSON readers are exact to 2^53 and jansson's
+	 * integers are signed: each also goes as a decimal string, and as a
+	 * number only while it fits one (else null). */
+	set_u64(o, "rollback", c->m.rollback);
+	json_object_set_new(o, "entry", text_value(c->m.entry));
+	set_u64(o, "payload_bytes", c->payload_bytes);
 	for (uint32_t i = 0; i < c->m.n_trv; i++) {
 		const struct mayday_trv *t = &c->m.trv[i];
 		json_t *e = json_object();
 		mayday_hex(t->digest, sizeof t->digest, hex);
-		json_object_set_new(e, "name", json_string(t->name));
-		json_object_set_new(e, "size", json_integer((json_int_t)t->size));
+		json_object_set_new(e, "name", text_value(t->name));
+		set_u64(e, "size", t->size);
 		json_object_set_new(e, "sha256", json_string(hex));
 		json_object_set_new(e, "designated", json_boolean(t->designated));
 		json_array_append_new(comps, e);
@@ -84,15 +135,18 @@ static json_t *to_json(const char *path, const struct prov_bundle_check *c, int 
 static void print_text(const char *path, const struct prov_bundle_check *c, int verify)
 {
 	char hex[2 * MAYDAY_DIGEST_LEN + 1];
+	char p1[4 * PROV_PATH_SHOWN + 1], p2[4 * sizeof c->m.product_class + 1],
+		p3[4 * sizeof c->m.image_version + 1];
 
 	if (!c->decoded)
 		return;
-	printf("bundle %s: %s\n", path,
+	printf("bundle %s: %s\n", printable(path, p1, sizeof p1),
 	       verify ? "verified (signature, every component's size and SHA-256)"
 		      : "NOT verified (bundle verify checks it)");
 	printf("class %s\nimage-version %s\nanti-rollback %" PRIu64 "\nentry %s\n"
 	       "manifest %" PRIu32 " bytes, payload %" PRIu64 " bytes, %u components:\n",
-	       c->m.product_class, c->m.image_version, c->m.rollback, c->m.entry,
+	       printable(c->m.product_class, p2, sizeof p2),
+	       printable(c->m.image_version, p3, sizeof p3), c->m.rollback, c->m.entry,
 	       c->manifest_len, c->payload_bytes, c->m.n_trv);
 	for (uint32_t i = 0; i < c->m.n_trv; i++) {
 		const struct mayday_trv *t = &c->m.trv[i];

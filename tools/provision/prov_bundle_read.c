@@ -112,8 +112,10 @@ enum mayday_err prov_bundle_check(FILE *in, EVP_PKEY *vendor_pub, struct prov_bu
 	if (rc != MAYDAY_OK)
 		return reject(c, rc, at + diag.offset, "bad manifest: %s (%s)",
 			      diag.what ? diag.what : "malformed", mayday_strerror(rc));
-	if (c->m.kind != MAYDAY_MANIFEST_IMAGE)
-		return reject(c, MAYDAY_E_INVALID, at, "the manifest is not an image manifest");
+	const char *why = NULL;
+	if (mayday_image_manifest_check(&c->m, &why) != MAYDAY_OK)
+		return reject(c, MAYDAY_E_INVALID, at, "every device refuses this manifest: %s",
+			      why);
 	if (mayday_bundle_payload_size(&c->m, &c->payload_bytes) != MAYDAY_OK)
 		return reject(c, MAYDAY_E_TOOBIG, at, "the components' sizes overflow");
 	c->decoded = true;

@@ -63,8 +63,14 @@ static int parse_args(int argc, char **argv, struct dcf_conf_args *a)
 		case 'd': a->device = optarg; break;
 		case 'p': a->pki = optarg; break;
 		case 'c': a->conf = optarg; break;
-		case 'k': a->key = optarg; break;
-		case 'm': a->pkcs11_module = optarg; break;
+		case 'k':
+			if (!prov_key_arg_once("--key", &a->key, optarg))
+				return PROV_EXIT_USAGE;
+			break;
+		case 'm':
+			if (!prov_key_arg_once("--pkcs11-module", &a->pkcs11_module, optarg))
+				return PROV_EXIT_USAGE;
+			break;
 		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return PROV_EXIT_USAGE;
 		}

@@ -7,10 +7,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum mayday_err prov_fs_join(char *out, size_t cap, const char *dir, const char *name)
 {
@@ -93,7 +95,32 @@ enum mayday_err prov_fs_read_all(const char *path, size_t max, uint8_t **out, si
 	buf = NULL;
 	rc = MAYDAY_OK;
 out:
+	if (buf)   /* what was read may be secret: not left in freed memory */
+		explicit_bzero(buf, n);
 	free(buf);
 	fclose(f);
 	return rc;
+}
+
+enum mayday_err prov_fs_sync_parent(const char *file_path)
+{
+	char dir[PROV_PATH_MAX];
+	const char *slash = strrchr(file_path, '/');
+	size_t n = slash ? (size_t)(slash - file_path) : 0;
+	int fd, r;
+
+	if (n >= sizeof dir)
+		return MAYDAY_E_TOOBIG;
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (n == 0)
+		snprintf(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)n, file_path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return MAYDAY_E_IO;
+	r = fsync(fd);
+	close(fd);
+	return r == 0 ? MAYDAY_OK : MAYDAY_E_IO;
 }

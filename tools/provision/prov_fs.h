@@ -26,5 +26,7 @@ bool prov_fs_dir_nonempty(const char *dir);
 /* Whole file into a malloc'd buffer (caller frees), at most `max` bytes. */
 MAYDAY_NODISCARD enum mayday_err prov_fs_read_all(const char *path, size_t max, uint8_t **out,
 						  size_t *len);
+/* fsync the directory holding `file_path`, so a rename into it is durable. */
+MAYDAY_NODISCARD enum mayday_err prov_fs_sync_parent(const char *file_path);
 
 #endif

@@ -136,6 +136,31 @@ static enum mayday_err hash_component(const char *dir, struct mayday_trv *t)
 	return rc;
 }
 
+/* inih reads a line of 200 bytes or more as several lines (the tail parsed
+ * as a line of its own) and an indented line as the continuation of a value,
+ * which it hands over as one more item: either way image.ini would list a
+ * component a reader does not see. Both are refused before inih runs. 1 on
+ * success, 0 with *line_no set. */
+static int lines_plain(const char *s, int *line_no)
+{
+	int n = 1;
+
+	for (const char *p = s; *p; n++) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		size_t i = 0;
+
+		while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+			i++;
+		if (len >= PROV_IMAGE_LINE_MAX || (i > 0 && i < len)) {
+			*line_no = n;
+			return 0;
+		}
+		p += len + (end ? 1 : 0);
+	}
+	return 1;
+}
+
 enum mayday_err prov_image_load(const char *dir, struct mayday_manifest *m)
 {
 	char path[PROV_PATH_MAX];
@@ -166,6 +191,13 @@ enum mayday_err prov_image_load(const char *dir, struct mayday_manifest *m)
 	memcpy(s, text, len);
 	s[len] = '\0';
 	free(text);
+	int bad_line = 0;
+	if (!memchr(s, '\0', len) && !lines_plain(s, &bad_line)) {
+		prov_log_error("%s: line %d: longer than %d bytes or indented (neither is allowed)",
+			       path, bad_line, PROV_IMAGE_LINE_MAX - 1);
+		free(s);
+		return MAYDAY_E_INVALID;
+	}
 	int perr = memchr(s, '\0', len) ? -2 : ini_parse_string(s, on_item, &c);
 	free(s);
 	if (c.error) {
@@ -178,6 +210,13 @@ enum mayday_err prov_image_load(const char *dir, struct mayday_manifest *m)
 	}
 	if (m->n_trv == 0 || !c.have_entry || !mayday_manifest_find(m, m->entry)) {
 		prov_log_error("%s: needs entry = NAME and at least that component listed", path);
+		return MAYDAY_E_INVALID;
+	}
+	/* The installer's own rules: a bundle signed here must not be one every
+	 * device refuses. */
+	const char *why = NULL;
+	if (mayday_image_manifest_check(m, &why) != MAYDAY_OK) {
+		prov_log_error("%s: %s (entry = %s)", path, why, m->entry);
 		return MAYDAY_E_INVALID;
 	}
 	for (uint32_t i = 0; i < m->n_trv; i++)

@@ -5,7 +5,8 @@
  *
  *   DIR/image.ini      which files make the image, in bundle order:
  *                        [image]
- *                        entry     = mayday-normal  ; executed by mayday-boot; must be listed
+ *                        entry     = mayday-normal  ; executed by mayday-boot; must be a
+ *                                                     ; designated component
  *                        component = mayday-normal  ; designated: a mismatch fails start-up
  *                        component = rootfs.img
  *                        optional  = notes.txt      ; measured, not designated
@@ -14,6 +15,9 @@
  * Product class, image version and anti-rollback value are the bundle
  * command's options, not the directory's: one build can be signed for
  * several classes. Files in DIR that image.ini does not list are ignored.
+ * No component may be named manifest.cose or start with .tmp- (reserved on
+ * the device: mayday_image_manifest_check). Lines are shorter than 199
+ * bytes and never indented (no continuation lines).
  */
 #ifndef MAYDAY_PROV_IMAGE_H
 #define MAYDAY_PROV_IMAGE_H
@@ -25,6 +29,8 @@
 
 #define PROV_IMAGE_INI     "image.ini"
 #define PROV_IMAGE_INI_MAX (16 * 1024)  /* bytes of image.ini read, at most */
+#define PROV_IMAGE_LINE_MAX 199         /* a line this long or longer is refused (inih's
+					 * buffer is 200 bytes and splits longer lines) */
 
 /* Reads DIR/image.ini into m->entry and m->trv[] (names and designation),
  * then hashes each component into its TRV's size and digest. m->kind is set

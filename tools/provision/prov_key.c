@@ -55,3 +55,13 @@ void prov_key_close(struct prov_key *k)
 	EVP_PKEY_free(k->file_key);
 	memset(k, 0, sizeof *k);
 }
+
+int prov_key_arg_once(const char *option, const char **slot, const char *value)
+{
+	if (*slot) {
+		prov_log_error("%s given twice", option);
+		return 0;
+	}
+	*slot = value;
+	return 1;
+}

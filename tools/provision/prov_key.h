@@ -37,4 +37,9 @@ MAYDAY_NODISCARD enum mayday_err prov_key_open(struct prov_key *k, const char *s
 					       const char *pki_dir, const char *module);
 void prov_key_close(struct prov_key *k);  /* NULL-safe, idempotent */
 
+/* For --key and --pkcs11-module: an option given once. A second value
+ * would silently win (device refuses it the same way); 0 with the reason
+ * logged if *slot is set already. */
+int prov_key_arg_once(const char *option, const char **slot, const char *value);
+
 #endif

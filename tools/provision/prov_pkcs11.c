@@ -9,10 +9,14 @@
 #include "prov_pkcs11.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
@@ -80,12 +84,37 @@ static bool field_matches(const CK_UTF8CHAR *field, size_t cap, const char *want
 	return true;
 }
 
+/* The module is code run with the signer's rights and the vendor key's PIN:
+ * an absolute path (never dlopen's search path), a regular file owned by
+ * root or by us and writable by nobody else, loaded through the descriptor
+ * that was checked so a rename in between cannot swap it. */
 static enum mayday_err load_module(struct prov_pkcs11 *p, const char *path)
 {
 	CK_RV (*get_list)(CK_FUNCTION_LIST_PTR_PTR);
 	CK_RV rv;
+	char fdpath[64];
+	struct stat st;
+	int fd;
 
-	p->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (path[0] != '/') {
+		prov_log_error("PKCS#11 module %s: give an absolute path", path);
+		return MAYDAY_E_INVALID;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		prov_log_error("cannot open the PKCS#11 module %s: %s", path, strerror(errno));
+		return MAYDAY_E_NOTFOUND;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		prov_log_error("PKCS#11 module %s: not a regular file owned by root (or by this "
+			       "user) and writable by no one else: refusing to load it", path);
+		close(fd);
+		return MAYDAY_E_PERM;
+	}
+	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+	p->lib = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+	close(fd);
 	if (!p->lib) {
 		prov_log_error("cannot load the PKCS#11 module %s: %s", path, dlerror());
 		return MAYDAY_E_NOTFOUND;
@@ -113,6 +142,8 @@ static enum mayday_err find_slot(struct prov_pkcs11 *p, const struct prov_p11uri
 
 	if (rv != CKR_OK)
 		return ck_fail("C_GetSlotList", rv);
+	if (n > 64)   /* a module must not report more than it wrote; do not trust it */
+		n = 64;
 	for (CK_ULONG i = 0; i < n; i++) {
 		CK_TOKEN_INFO info;
 		if (u->has_slot_id && slots[i] != u->slot_id)
@@ -139,32 +170,76 @@ static enum mayday_err find_slot(struct prov_pkcs11 *p, const struct prov_p11uri
 	return MAYDAY_E_NOTFOUND;
 }
 
-/* First line of the pin-source file (a path or a file: URI), at most
- * PROV_P11URI_PIN_MAX bytes. */
+/* The path a pin-source names: a plain path, or a file: URI whose host is
+ * empty or "localhost" (file:///p, file:/p); NULL for any other host, which
+ * is not this machine's file. */
+static const char *pin_path(const char *source)
+{
+	if (strncmp(source, "file:", 5) != 0)
+		return source;
+	source += 5;
+	if (strncmp(source, "//", 2) != 0)
+		return source;
+	source += 2;
+	if (strncmp(source, "localhost/", 10) == 0)
+		return source + 9;
+	return source[0] == '/' ? source : NULL;
+}
+
+/* First line of the pin-source file, at most cap - 1 bytes. Read with
+ * read(2) into a buffer wiped here (no stdio copy left behind); only a
+ * regular file (a FIFO or a device could block or never end); an empty PIN
+ * is refused before it can spend one of the token's login attempts. */
 static enum mayday_err read_pin(const char *source, char *pin, size_t cap)
 {
-	uint8_t *text = NULL;
-	size_t len = 0, n = 0;
-	enum mayday_err rc;
+	char buf[PROV_P11URI_PIN_MAX + 3];
+	const char *path = pin_path(source);
+	size_t len = 0, n = 0, want = cap + 1 < sizeof buf ? cap + 1 : sizeof buf;
+	enum mayday_err rc = MAYDAY_OK;
+	struct stat st;
+	int fd;
 
-	if (strncmp(source, "file:", 5) == 0)
-		source += 5;
-	rc = prov_fs_read_all(source, cap - 1 + 2, &text, &len);
-	if (rc != MAYDAY_OK) {
-		prov_log_error("pin-source %s: %s", source, mayday_strerror(rc));
-		return rc;
+	if (!path) {
+		prov_log_error("pin-source %s: a file: URI must name this machine (no host)",
+			       source);
+		return MAYDAY_E_INVALID;
 	}
-	while (n < len && text[n] != '\n' && text[n] != '\r' && text[n] != '\0')
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		prov_log_error("pin-source %s: %s", path, strerror(errno));
+		return errno == ENOENT ? MAYDAY_E_NOTFOUND : MAYDAY_E_IO;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		prov_log_error("pin-source %s: not a regular file", path);
+		close(fd);
+		return MAYDAY_E_INVALID;
+	}
+	while (len < want) {
+		ssize_t got = read(fd, buf + len, want - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			prov_log_error("pin-source %s: %s", path, strerror(errno));
+			rc = MAYDAY_E_IO;
+		}
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	while (rc == MAYDAY_OK && n < len && buf[n] != '\n' && buf[n] != '\r' && buf[n] != '\0')
 		n++;
-	if (n >= cap) {
-		prov_log_error("pin-source %s: the PIN is longer than %zu bytes", source, cap - 1);
+	if (rc == MAYDAY_OK && n >= cap) {
+		prov_log_error("pin-source %s: the PIN is longer than %zu bytes", path, cap - 1);
 		rc = MAYDAY_E_TOOBIG;
-	} else {
-		memcpy(pin, text, n);
+	} else if (rc == MAYDAY_OK && n == 0) {
+		prov_log_error("pin-source %s: the PIN is empty", path);
+		rc = MAYDAY_E_INVALID;
+	} else if (rc == MAYDAY_OK) {
+		memcpy(pin, buf, n);
 		pin[n] = '\0';
 	}
-	OPENSSL_cleanse(text, len);
-	free(text);
+	OPENSSL_cleanse(buf, sizeof buf);
 	return rc;
 }
 
@@ -279,6 +354,15 @@ static enum mayday_err find_key(struct prov_pkcs11 *p, const struct prov_p11uri 
 		return MAYDAY_E_NOTFOUND;
 	}
 	p->key = h[0];
+	/* A key that wants C_Login(CKU_CONTEXT_SPECIFIC) before each signature is
+	 * not supported: say so now rather than fail at the first C_Sign. */
+	CK_BBOOL always = CK_FALSE;
+	CK_ATTRIBUTE aa = { CKA_ALWAYS_AUTHENTICATE, &always, sizeof always };
+	if (p->fn->C_GetAttributeValue(p->session, p->key, &aa, 1) == CKR_OK && always == CK_TRUE) {
+		prov_log_error("%s: CKA_ALWAYS_AUTHENTICATE is set (a PIN per signature): not "
+			       "supported", p->what);
+		return MAYDAY_E_KEY;
+	}
 	/* Its public half: the public object with the same CKA_ID (or label). */
 	if (p->fn->C_GetAttributeValue(p->session, p->key, &ida, 1) != CKR_OK ||
 	    ida.ulValueLen > sizeof id)
@@ -292,6 +376,8 @@ static enum mayday_err find_key(struct prov_pkcs11 *p, const struct prov_p11uri 
 	}
 	return rc == MAYDAY_OK ? public_key(p, pubh[0]) : rc;
 }
+
+static enum mayday_err check_pair(struct prov_pkcs11 *p);
 
 enum mayday_err prov_pkcs11_open(struct prov_pkcs11 **out, const char *uri, const char *module)
 {
@@ -311,7 +397,15 @@ enum mayday_err prov_pkcs11_open(struct prov_pkcs11 **out, const char *uri, cons
 		goto out;
 	snprintf(p->what, sizeof p->what, "token \"%s\" object \"%s\"%s", u->token, u->object,
 		 u->has_id ? " (id given)" : "");
-	if (u->module_path[0])
+	/* --pkcs11-module is the operator's choice; a URI (perhaps pasted from
+	 * elsewhere) naming another module is refused, not obeyed. */
+	if (module && u->module_path[0] && strcmp(module, u->module_path) != 0) {
+		prov_log_error("--key: the URI's module-path %s is not --pkcs11-module %s",
+			       u->module_path, module);
+		rc = MAYDAY_E_INVALID;
+		goto out;
+	}
+	if (!module && u->module_path[0])
 		module = u->module_path;
 	if (!module) {
 		prov_log_error("--key %s: no PKCS#11 module (module-path= in the URI, or "
@@ -330,6 +424,8 @@ enum mayday_err prov_pkcs11_open(struct prov_pkcs11 **out, const char *uri, cons
 	p->have_session = true;
 	if ((rc = login(p, u, &info)) == MAYDAY_OK)
 		rc = find_key(p, u);
+	if (rc == MAYDAY_OK)
+		rc = check_pair(p);
 out:
 	prov_p11uri_wipe(u);
 	free(u);
@@ -367,15 +463,19 @@ static enum mayday_err sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
 	struct prov_pkcs11 *p = ctx;
 	CK_MECHANISM mech = { CKM_ECDSA, NULL, 0 };
 	uint8_t digest[32];
+	/* Room for any signature a token could return, so C_Sign never ends in
+	 * CKR_BUFFER_TOO_SMALL, which would leave the operation active. */
+	uint8_t out[512];
 	unsigned int dlen = 0;
-	CK_ULONG len = MAYDAY_ES256_SIG_LEN;
+	CK_ULONG len = sizeof out;
 	CK_RV rv;
 
 	if (EVP_Digest(tbs, tbs_len, digest, &dlen, EVP_sha256(), NULL) != 1)
 		return MAYDAY_E_INTERNAL;
 	rv = p->fn->C_SignInit(p->session, &mech, p->key);
-	if (rv == CKR_OK)
-		rv = p->fn->C_Sign(p->session, digest, sizeof digest, sig, &len);
+	if (rv != CKR_OK)
+		return ck_fail("C_SignInit", rv);
+	rv = p->fn->C_Sign(p->session, digest, sizeof digest, out, &len);
 	if (rv != CKR_OK)
 		return ck_fail("C_Sign", rv);
 	if (len != MAYDAY_ES256_SIG_LEN) {
@@ -383,6 +483,7 @@ static enum mayday_err sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
 			       (unsigned long)len);
 		return MAYDAY_E_KEY;
 	}
+	memcpy(sig, out, MAYDAY_ES256_SIG_LEN);
 	if (!p->checked) {
 		if (!verifies(p->pub, digest, sig)) {
 			prov_log_error("%s: its signature does not verify with its public key "
@@ -392,6 +493,18 @@ static enum mayday_err sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
 		p->checked = true;
 	}
 	return MAYDAY_OK;
+}
+
+/* Before anything is written with this key: one signature over a fixed
+ * digest, checked with the public object (sign() does on its first call), so
+ * a token whose public object belongs to another key pair fails here, not
+ * after a device has been half written. */
+static enum mayday_err check_pair(struct prov_pkcs11 *p)
+{
+	static const uint8_t probe[] = "mayday-provision: does the token's key pair match?";
+	uint8_t sig[MAYDAY_ES256_SIG_LEN];
+
+	return sign(p, probe, sizeof probe - 1, sig);
 }
 
 enum mayday_err prov_pkcs11_signer(struct prov_pkcs11 *p, struct mayday_signer *signer,

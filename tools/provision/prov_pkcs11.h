@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A vendor key in a PKCS#11 token (an HSM, a smart card, SoftHSM2), used
- * through the PKCS#11 C API directly: the module named by the URI's
- * module-path (or --pkcs11-module) is dlopen'ed, the one token and the one
+ * through the PKCS#11 C API directly: the module named by --pkcs11-module
+ * (or, without it, the URI's module-path; both given and different is an
+ * error) -- an absolute path to a file owned by root or us, writable by no
+ * one else -- is dlopen'ed, the one token and the one
  * P-256 private key the URI matches are found, and each signature is one
  * C_Sign(CKM_ECDSA) over the SHA-256 digest of the COSE Sig_structure. The
  * token returns r||s, which is COSE's form already. The private key never
  * leaves the token; this process holds only a session and object handle.
  *
  * The public half comes from the token's public key object with the same
- * CKA_ID/CKA_LABEL (devices anchor it, verifiers need it); the first
- * signature made is checked against it, so a token whose public object does
- * not match its private key cannot sign a manifest no device would accept.
+ * CKA_ID (without one: the URI's object label, or the only EC public key);
+ * devices anchor it, verifiers need it. prov_pkcs11_open makes a probe
+ * signature and checks it against that object, so a token whose public
+ * object does not match its private key fails before anything is written.
+ * Keys with CKA_ALWAYS_AUTHENTICATE are refused (not supported).
  */
 #ifndef MAYDAY_PROV_PKCS11_H
 #define MAYDAY_PROV_PKCS11_H

@@ -210,8 +210,14 @@ int prov_tamper_main(int argc, char **argv)
 		case 'w': a.what = optarg; break;
 		case 'n': a.name = optarg; break;
 		case 'p': a.pki = optarg; break;
-		case 'k': a.key = optarg; break;
-		case 'm': a.pkcs11_module = optarg; break;
+		case 'k':
+			if (!prov_key_arg_once("--key", &a.key, optarg))
+				return PROV_EXIT_USAGE;
+			break;
+		case 'm':
+			if (!prov_key_arg_once("--pkcs11-module", &a.pkcs11_module, optarg))
+				return PROV_EXIT_USAGE;
+			break;
 		case 'h': usage(stdout); return PROV_EXIT_OK;
 		default: usage(stderr); return PROV_EXIT_USAGE;
 		}

@@ -64,4 +64,21 @@ const struct mayday_trv *mayday_manifest_find(const struct mayday_manifest *m, c
 /* true if `name` is a safe single path component as stated above. */
 bool mayday_name_is_safe(const char *name);
 
+/* The file every verified partition holds its signed manifest in; no
+ * component may take this name. */
+#define MAYDAY_MANIFEST_FILE     "manifest.cose"
+/* Names the installer uses for files it is still writing (".tmp-NAME"). */
+#define MAYDAY_TMP_PREFIX        ".tmp-"
+
+/* The fixed rules of an image manifest, the same on every device: kind
+ * IMAGE, the entry a designated component, no component named
+ * MAYDAY_MANIFEST_FILE or starting with MAYDAY_TMP_PREFIX. The signer
+ * (mayday-provision), bundle verify, maydayd's upload check and the
+ * installer all call this one function, so a bundle one of them accepts is
+ * not refused by another for these reasons. Device-dependent checks (product
+ * class, anti-rollback counter, maximum size) are not made here.
+ * Returns MAYDAY_OK or MAYDAY_E_INVALID with *why (static text) set. */
+MAYDAY_NODISCARD enum mayday_err mayday_image_manifest_check(const struct mayday_manifest *m,
+							     const char **why);
+
 #endif
