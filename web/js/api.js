@@ -18,15 +18,22 @@ export class ApiError extends Error {
 
 // method, path ("/v1/devices"), query: an object whose empty values are left
 // out; tok: the token to send (default: the one kept).
+// A write sends {} as application/json even when it says nothing more: the
+// API refuses a write of any other type (a hostile page's form, docs/api.md
+// "Cross-site requests").
 export async function api(method, path, query, tok = token()) {
   const url = new URL(path, window.location.origin);
   for (const [k, v] of Object.entries(query || {}))
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   let r;
   try {
+    const write = method !== 'GET' && method !== 'HEAD';
+    const headers = { Authorization: `Bearer ${tok || ''}`, Accept: 'application/json' };
+    if (write) headers['Content-Type'] = 'application/json';
     r = await fetch(url, {
       method,
-      headers: { Authorization: `Bearer ${tok || ''}`, Accept: 'application/json' },
+      headers,
+      body: write ? '{}' : undefined,
       cache: 'no-store',
       credentials: 'omit',
     });
