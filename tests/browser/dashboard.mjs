@@ -27,6 +27,10 @@
 // machine is only slower.
 //
 //   6. a refused token is said and not kept; a viewer's token shows no action.
+// Live updates: the focus on a link without an id survives two of them; one
+// in flight when a dialog opens or text is typed is not shown over it; a
+// device named "counts" is looked up as a device, a malformed address is
+// "no such device".
 //
 // usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID VIEWER_TOKEN
 import { spawn } from 'node:child_process';
@@ -102,6 +106,32 @@ async function until(what, fn) {
   }
   fail(`${what}: not seen in ${DEADLINE_MS / 1000} s (last: ${last})`);
 }
+
+// Holds every GET to the API until release() (a live update caught in
+// flight); other requests pass.
+async function holdGets(page) {
+  const held = [];
+  let holding = true;
+  await page.route('**/v1/**', (r) => (holding && r.request().method() === 'GET' ? held.push(r) : r.continue()));
+  await until('a live update in flight', async () => held.length > 0);
+  return {
+    async release() {
+      holding = false;
+      const all = held.splice(0);
+      await Promise.all(all.map((r) => r.continue()));
+      await Promise.all(all.map((r) => r.request().response()));
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));   // its rendering
+      await page.unroute('**/v1/**');
+    },
+  };
+}
+
+// Counts the view's swaps (live updates shown) from now on.
+const countSwaps = (page) => page.evaluate(() => {
+  window.swaps = 0;
+  new MutationObserver(() => { window.swaps++; })
+    .observe(document.getElementById('view'), { childList: true });
+});
 
 const problems = [];
 const ctx = await chromium.launchPersistentContext(profile, {
@@ -225,6 +255,17 @@ try {
   await page.locator('#confirm-ok').click();
   await until('the class resumed', async () => (await text('#stat-paused')) === '0');
   console.log('ok: pause cancelled by Escape (nothing sent), then paused and resumed, each confirmed');
+  // a live update in flight when the dialog opens is not shown under it,
+  // so Escape still brings the focus back to the button
+  const inflight = await holdGets(page);
+  await page.locator('#class-femto-x1-pause').click();
+  await page.locator('dialog#confirm').waitFor({ state: 'visible', timeout: DEADLINE_MS });
+  await inflight.release();
+  await page.keyboard.press('Escape');
+  await page.locator('dialog#confirm').waitFor({ state: 'hidden', timeout: DEADLINE_MS });
+  const back = await page.evaluate(() => document.activeElement.id || document.activeElement.tagName);
+  if (back !== 'class-femto-x1-pause') fail(`a live update in flight under the dialog: focus on "${back}" after Escape`);
+  console.log('ok: a live update in flight while the dialog was open did not lose the focus');
 
   // the device list: filtered, by keyboard
   await page.goto(`${base}/ui/?poll=2#/devices?state=healthy`);
@@ -234,6 +275,39 @@ try {
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   if (wide > 1366) fail(`the device list is ${wide} px wide at 1366x768`);
   console.log('ok: the device list filtered by state');
+  // keyboard focus on a link without an id survives live updates
+  const link = page.locator('#view a[href^="#/device/"]').first();
+  const href = await link.getAttribute('href');
+  await link.focus();
+  await countSwaps(page);
+  await until('two live updates of the list', async () => (await page.evaluate(() => window.swaps)) >= 2);
+  const kept = await page.evaluate(() => document.activeElement.getAttribute('href') || document.activeElement.tagName);
+  if (kept !== href) fail(`after two live updates the focus is on "${kept}", not the link ${href}`);
+  console.log(`ok: the focus stayed on the device link ${href} through two live updates`);
+  // text typed into a filter while a live update was in flight stays
+  const typing = await holdGets(page);
+  await page.locator('#f-image').fill('typed-in-flight');
+  await typing.release();
+  const typed = await page.locator('#f-image').inputValue();
+  if (typed !== 'typed-in-flight') fail(`a live update wiped the filter being typed: "${typed}"`);
+  await page.locator('#f-image').fill('');
+  await page.locator('#f-image').blur();
+  console.log('ok: text typed while a live update was in flight was kept');
+  // device IDs that are route names or malformed addresses
+  const enc = await page.evaluate(async () => (await import('./js/api.js')).seg('counts'));
+  if (enc !== '%63ounts') fail(`seg("counts") is "${enc}"`);
+  const seen = problems.length;
+  await page.goto(`${base}/ui/?poll=2#/device/counts`);
+  await until('"counts" looked up as a device', async () =>
+    /Could not load/.test(await text('#view')));
+  const refused = problems.splice(seen);
+  if (refused.some((p) => !/404 for .*\/v1\/devices\/%63ounts/.test(p) && !/status of 404/.test(p)))
+    fail(`the device "counts": ${refused.join('; ')}`);
+  await page.goto(`${base}/ui/?poll=2#/device/%E0%A4%A`);
+  await until('a malformed device address said', async () => /No such device/.test(await text('#view')));
+  await page.locator('nav a', { hasText: 'Summary' }).click();
+  await page.locator('h1', { hasText: 'Fleet summary' }).waitFor({ timeout: DEADLINE_MS });
+  console.log('ok: a device named "counts" is looked up as a device; a malformed address is "no such device"');
 
   // ---- 6. roles: a refused token, then a viewer sees no action --------------
   await page.goto(`${base}/ui/?poll=2#/`);
