@@ -300,14 +300,30 @@ try {
   await page.goto(`${base}/ui/?poll=2#/device/counts`);
   await until('"counts" looked up as a device', async () =>
     /Could not load/.test(await text('#view')));
-  const refused = problems.splice(seen);
-  if (refused.some((p) => !/404 for .*\/v1\/devices\/%63ounts/.test(p) && !/status of 404/.test(p)))
-    fail(`the device "counts": ${refused.join('; ')}`);
   await page.goto(`${base}/ui/?poll=2#/device/%E0%A4%A`);
   await until('a malformed device address said', async () => /No such device/.test(await text('#view')));
   await page.locator('nav a', { hasText: 'Summary' }).click();
   await page.locator('h1', { hasText: 'Fleet summary' }).waitFor({ timeout: DEADLINE_MS });
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 1000)));   // requests of the views left
+  const refused = problems.splice(seen);
+  if (!refused.some((p) => /404 for .*\/v1\/devices\/%63ounts$/.test(p)) ||
+      refused.some((p) => !/404 for .*\/v1\/devices\/%63ounts(\/|$)/.test(p) && !/status of 404/.test(p)))
+    fail(`the device "counts": ${refused.join('; ')}`);
   console.log('ok: a device named "counts" is looked up as a device; a malformed address is "no such device"');
+  // a failed check of the kept token on load (500) keeps it and tries again
+  const before500 = problems.length;
+  await page.route('**/v1/whoami', (r) => r.fulfill({ status: 500, contentType: 'application/json',
+    body: '{"error":{"code":"internal","message":"internal error"}}' }));
+  await page.reload();
+  await until('the failed token check said', async () => /Could not check the token/.test(await text('#status')));
+  if (await page.evaluate(() => sessionStorage.getItem('mayday.token')) !== token)
+    fail('a 500 from /v1/whoami made the page forget the token');
+  await page.unroute('**/v1/whoami');
+  await page.locator('h1', { hasText: 'Fleet summary' }).waitFor({ timeout: DEADLINE_MS });
+  const errs = problems.splice(before500);
+  if (errs.some((p) => !/500 for .*\/v1\/whoami$/.test(p) && !/status of 500/.test(p)))
+    fail(`the failed token check: ${errs.join('; ')}`);
+  console.log('ok: a failed token check on load (500) keeps the token and tries again');
 
   // ---- 6. roles: a refused token, then a viewer sees no action --------------
   await page.goto(`${base}/ui/?poll=2#/`);

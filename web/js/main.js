@@ -161,12 +161,24 @@ async function start() {
   window.addEventListener('hashchange', () => show(true));
   setTimeout(tick, POLL_MS);
   if (!token()) return signIn();
+  resume();
+}
+
+// A kept token is checked again on load; only a refusal (401) forgets it: a
+// network error or a 500 is retried, the operator need not paste it again.
+async function resume() {
   try {
     await whoami();
   } catch (e) {
-    forgetToken();
-    return signIn(e.message);
+    if (e.status === 401) {
+      forgetToken();
+      return signIn('The token was refused (unknown, revoked or malformed).');
+    }
+    ctx.say(`Could not check the token (${e.message}); trying again.`);
+    setTimeout(resume, POLL_MS);
+    return;
   }
+  ctx.say('');
   show(true);
 }
 
