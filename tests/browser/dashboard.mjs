@@ -184,6 +184,10 @@ try {
     (await page.locator('section[aria-labelledby=open] table').getByText(id).count()) === 1);
   await until('the distress bar in the chart', async () =>
     (await page.locator('svg.chart rect.bar:not(.empty)').count()) >= 1);
+  // since=24h spans 25 hour buckets (24 whole ones and this one): all drawn
+  const bars = await page.locator('svg.chart rect.bar').count();
+  if (bars !== 25) fail(`the chart draws ${bars} hours, want the 25 the API counts over`);
+  if (!/in the last 25 hours/.test(await text('figure figcaption'))) fail(`chart caption: ${await text('figure figcaption')}`);
   const reloads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
   if (reloads !== loaded) fail('the page was reloaded');
   const row = await text('section[aria-labelledby=open] tbody tr');
