@@ -31,9 +31,11 @@
 // in flight when a dialog opens or text is typed is not shown over it; a
 // device named "counts" is looked up as a device, a malformed address is
 // "no such device".
+//   7. a device ID full of markup is shown as text in the list and its page.
 //
 // usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID VIEWER_TOKEN
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -357,6 +359,27 @@ try {
   if (await page.locator('#act-approve, #act-revoke').count() !== 0) fail('a viewer is offered approve or revoke');
   if (!/may look, not act/.test(await text('.device .note'))) fail('no word on the viewer\'s role');
   console.log('ok: a refused token is said and forgotten; a viewer sees no action');
+
+  // ---- 7. a hostile device ID is shown as text, never as markup -------------
+  const hostile = '<b>hnb&amp;"\'<i>x<img>';
+  const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey
+    .export({ type: 'spki', format: 'pem' });
+  const enrolled = await fetch(`${base}/v1/devices`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ device_id: hostile, product_class: 'femto-x1', public_key_pem: pem }),
+  });
+  if (enrolled.status !== 201) fail(`enrolling the hostile ID: ${enrolled.status} ${await enrolled.text()}`);
+  await page.goto(`${base}/ui/?poll=2#/devices`);
+  await until('the hostile ID in the list', async () =>
+    (await page.locator('#view a', { hasText: hostile }).count()) === 1);
+  if (await page.locator('#view b, #view i, #view img').count() !== 0)
+    fail('a device ID was parsed as markup in the list');
+  await page.locator('#view a', { hasText: hostile }).click();
+  await page.locator('h1', { hasText: `Device ${hostile}` }).waitFor({ timeout: DEADLINE_MS });
+  if (await page.locator('#view b, #view i, #view img').count() !== 0)
+    fail('a device ID was parsed as markup on its page');
+  console.log(`ok: the device ID ${hostile} is shown as text in the list and on its page`);
 } catch (e) {
   // a step's own error (a Playwright timeout, a page gone): said as a failure
   await current.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
