@@ -133,12 +133,17 @@ stop_alive() {
   alive_pids=
 }
 cleanup() {
+  local rc=$?
   stop_alive
   local id
   for id in "${!tpm_pid[@]}"; do tpm_stop "$id"; done
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null && [ "$keep" = 0 ]; then
     kill -TERM "$daemon_pid"
     wait "$daemon_pid" || true
+  elif [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null && [ "$rc" != 0 ]; then
+    # --keep on a failed run: the success message that says this never came
+    echo "demo: maydayd (pid $daemon_pid) keeps running (--keep) after the failure; logs in $out" >&2
+    echo "  stop it with: kill $daemon_pid" >&2
   fi
   if [ -n "$hook_pid" ]; then
     kill -TERM "$hook_pid" 2>/dev/null || true

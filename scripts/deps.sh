@@ -39,8 +39,9 @@ check_pkgs=(postgresql  # PostgreSQL 15 server: the store's tests start their ow
   softhsm2 opensc        # test_provision_pkcs11: a SoftHSM2 token holds the vendor key; pkcs11-tool makes it inside the token
   python3-jsonschema     # the enrolment records written validate against docs/schema/enrolment.schema.json; VES faults against tests/data/ves;
                          # the API's answers against docs/openapi.json (test_api_openapi)
-  chromium nodejs        # the dashboard's browser test: Debian's Chromium, driven by playwright-core (tests/browser, npm ci below);
-                         # npm comes with nodejs (Debian's own nodejs lacks it: then apt-get install npm)
+  chromium nodejs        # the dashboard's browser test: Debian's Chromium, driven by playwright-core (tests/browser, npm ci below)
+                         # under Debian's Node.js 18 (playwright-core is pinned to a release that runs on it);
+                         # Debian's npm is a package of its own, installed below when no npm is found
 )
 # Only for `make bench` (scripts/deps.sh bench): the baseline servers and tools.
 bench_pkgs=(nginx   # the TLS/HTTP baseline: nginx answering the same POST with mutual TLS 1.3
@@ -103,10 +104,19 @@ fi
 
 # The browser test's driver, playwright-core, exactly as tests/browser/package-lock.json
 # pins it; it uses Debian's /usr/bin/chromium and downloads no browser.
+# Debian's nodejs comes without npm (another nodejs, such as NodeSource's,
+# may bring its own: then Debian's npm, which would replace that nodejs, is
+# not asked for).
 browser=$(cd "$(dirname "$0")/../tests/browser" && pwd)
-if [ ! -d "$browser/node_modules/playwright-core" ] && command -v npm >/dev/null; then
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: no npm (run as root or: sudo apt-get install npm)" >&2
+    exit 1
+  fi
+  echo "deps.sh: installing npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+fi
+if [ ! -d "$browser/node_modules/playwright-core" ]; then
   echo "deps.sh: npm ci in tests/browser"
   (cd "$browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
-elif [ ! -d "$browser/node_modules/playwright-core" ]; then
-  echo "deps.sh: no npm: the dashboard's browser test will skip (apt-get install npm, then rerun)" >&2
 fi

@@ -312,6 +312,24 @@ static int peer_is_loopback(int fd)
 	return 0;
 }
 
+/* A browser sends the operator's client certificate to any page that asks,
+ * hostile ones included; it also says where a request comes from (Origin on
+ * every cross-site POST, Sec-Fetch-Site on all of them). maydayctl and curl
+ * send neither. A write carried by the certificate alone is refused when a
+ * browser says it comes from another site, or from any page at all (the
+ * dashboard authenticates with a token, never with the certificate). */
+static int cert_write_from_page(struct evhttp_request *req)
+{
+	enum evhttp_cmd_type c = evhttp_request_get_command(req);
+	if (c == EVHTTP_REQ_GET || c == EVHTTP_REQ_HEAD)
+		return 0;
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *site = evhttp_find_header(h, "Sec-Fetch-Site");
+	if (evhttp_find_header(h, "Origin") != NULL)
+		return 1;
+	return site != NULL && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0;
+}
+
 /* The TCP listener: a bearer token if one is given (it must be good), else
  * a client certificate. */
 static enum verdict identify_tcp(struct srv_api_listen *a, struct evhttp_request *req,
@@ -344,7 +362,12 @@ static enum verdict identify_tcp(struct srv_api_listen *a, struct evhttp_request
 		return V_ERROR;
 	}
 	switch (srv_api_tls_peer(ssl, who, why, cap)) {
-	case SRV_API_PEER_OK: return V_OK;
+	case SRV_API_PEER_OK:
+		if (!cert_write_from_page(req))
+			return V_OK;
+		snprintf(why, cap, "a write from a web page is not accepted on a client "
+			 "certificate: give a bearer token");
+		return V_FORBIDDEN;
 	case SRV_API_PEER_FORBIDDEN: return V_FORBIDDEN;
 	default:
 		snprintf(why, cap, "give a bearer token or a client certificate");

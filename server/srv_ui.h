@@ -33,7 +33,7 @@ extern const struct srv_ui_asset srv_ui_assets[];
  * framing, requests to maydayd only). */
 #define SRV_UI_CSP                                                                       \
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"      \
-	" connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';"  \
+	" connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none';"  \
 	" frame-ancestors 'none'"
 /* Revalidated on every use (the ETag makes that a 304): a new maydayd's
  * files are never mixed with an old one's from a cache. */

@@ -20,6 +20,18 @@ bool api_write_body(const struct api_request *rq, bool empty_ok, json_t **out,
 		*err = api_error(rs, 413, API_E_TOO_LARGE, "body over %u bytes", API_BODY_MAX);
 		return false;
 	}
+	/* "application/json", with parameters (charset) allowed, on every
+	 * write, even an empty one: a web page cannot send that type to
+	 * another site without the browser asking first (a CORS preflight,
+	 * which this API never grants), so a form or a no-cors fetch from a
+	 * hostile page is refused here whatever credential it rides on. */
+	if (rq->content_type == NULL ||
+	    strncasecmp(rq->content_type, "application/json", 16) != 0 ||
+	    (rq->content_type[16] != '\0' && rq->content_type[16] != ';')) {
+		*err = api_error(rs, 415, API_E_MEDIA_TYPE, "the body must be application/json "
+				 "(Content-Type), even when it is empty");
+		return false;
+	}
 	if (rq->body == NULL || rq->body_len == 0) {
 		if (!empty_ok) {
 			*err = api_error(rs, 400, API_E_BAD_REQUEST, "a JSON object body is required");
@@ -29,13 +41,6 @@ bool api_write_body(const struct api_request *rq, bool empty_ok, json_t **out,
 		if (*out == NULL)
 			*err = MAYDAY_E_NOMEM;
 		return *out != NULL;
-	}
-	/* "application/json", with parameters (charset) allowed */
-	if (rq->content_type != NULL &&
-	    (strncasecmp(rq->content_type, "application/json", 16) != 0 ||
-	     (rq->content_type[16] != '\0' && rq->content_type[16] != ';'))) {
-		*err = api_error(rs, 415, API_E_MEDIA_TYPE, "the body must be application/json");
-		return false;
 	}
 	*out = json_loadb((const char *)rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
 	if (*out == NULL || !json_is_object(*out)) {

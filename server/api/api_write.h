@@ -19,8 +19,9 @@
 
 /* The JSON object body of rq into *out (the caller's). An empty body is
  * {} when `empty_ok`. false with 400 (not an object, malformed), 413 (over
- * API_BODY_MAX) or 415 (a Content-Type other than application/json) in
- * rs and *err. */
+ * API_BODY_MAX) or 415 (no Content-Type, or one other than
+ * application/json, even on an empty body: see api_write.c) in rs and
+ * *err. */
 bool api_write_body(const struct api_request *rq, bool empty_ok, json_t **out,
 		    struct api_response *rs, enum mayday_err *err);
 /* Member `name` of body as a string of 1..max bytes into *out (borrowed

@@ -54,7 +54,8 @@ class Checker:
         data = None
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            headers["Content-Type"] = ctype
+        if body is not None or method not in ("GET", "HEAD"):
+            headers["Content-Type"] = ctype   # every write, an empty one too
         c.request(method, path, body=data, headers=headers)
         r = c.getresponse()
         raw = r.read()

@@ -8,8 +8,9 @@
 # it can check the page after the distress indication, after the approval
 # it clicks and after recovery. Screenshots (summary.png, device.png,
 # summary-after.png) are kept in $build/tests/dashboard/ for review.
-# Skips (77) when Chromium or tests/browser/node_modules (scripts/deps.sh:
-# npm ci) is missing.
+# Skips (77) when Chromium is missing; with Chromium but without node or
+# tests/browser/node_modules (scripts/deps.sh: npm ci) it fails: the test
+# was meant to run and cannot.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
@@ -17,8 +18,9 @@ src=$(cd "$2" && pwd)
 chromium=/usr/bin/chromium
 [ -x "$chromium" ] || { echo "SKIP: $chromium missing (scripts/deps.sh installs Debian's chromium)"; exit 77; }
 [ -d "$src/tests/browser/node_modules/playwright-core" ] ||
-  { echo "SKIP: tests/browser/node_modules missing (scripts/deps.sh runs npm ci there)"; exit 77; }
-command -v node >/dev/null || { echo "SKIP: node missing"; exit 77; }
+  { echo "FAIL: Chromium is here but tests/browser/node_modules is not (run scripts/deps.sh: npm ci there)"; exit 1; }
+command -v node >/dev/null ||
+  { echo "FAIL: Chromium is here but node is not (run scripts/deps.sh: Debian's nodejs)"; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-dash-it.XXXXXX")
 shots=$build/tests/dashboard

@@ -18,7 +18,10 @@
 #  - TLS (1.2+) with operator client certificates from an openssl-made CA:
 #    the OU is the role (viewer reads, cannot approve; operator approves;
 #    an OU naming no role: 403), no credential: 401, a foreign CA's
-#    certificate or TLS 1.1: no answer; a token over TLS works.
+#    certificate or TLS 1.1: no answer; a token over TLS works;
+#  - cross-site request forgery: a write on a certificate with an Origin or
+#    a cross-site Sec-Fetch-Site is 403, a write not typed application/json
+#    (even empty) is 415, and neither changes anything.
 # Nothing here depends on timing: every wait is for an event, with a
 # generous bound.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +30,7 @@ command -v curl >/dev/null || fail "curl missing"
 command -v jq >/dev/null || fail "jq missing"
 
 sock=$work/api.sock
+json='Content-Type: application/json'   # on every write, an empty one too
 # api [curl args] URL: prints the status; body in $work/resp, headers in $work/hdr
 api() {
   curl -sS -o "$work/resp" -D "$work/hdr" -w '%{http_code}' --max-time 30 "$@" \
@@ -140,14 +144,14 @@ expect 200 "$(api -H "Authorization: Bearer $viewer" "$tcp/v1/devices")" "viewer
 "$itool" udp --port "$port" --in "$(sign hnb-1 1 1)" --hems-pub "$work/hems.pub" --wait-ms 10000 \
   >/dev/null || fail "hnb-1: no ack"
 [ "$(q "SELECT count(*) FROM incidents WHERE device_id = 'hnb-1'")" = 1 ] || fail "no incident"
-expect 403 "$(api -X POST -H "Authorization: Bearer $viewer" "$tcp/v1/devices/hnb-1/approve")" \
+expect 403 "$(api -X POST -H "Authorization: Bearer $viewer" -H "$json" "$tcp/v1/devices/hnb-1/approve")" \
   "viewer approves"
 [ "$(js .error.code)" = forbidden ] || fail "403 body: $(cat "$work/resp")"
-expect 200 "$(api -X POST -H "Authorization: Bearer $operator" "$tcp/v1/devices/hnb-1/approve")" \
+expect 200 "$(api -X POST -H "Authorization: Bearer $operator" -H "$json" "$tcp/v1/devices/hnb-1/approve")" \
   "operator approves"
 [ "$(js .already)" = false ] && [[ "$(js .approved_by)" == *operator-bot* ]] ||
   fail "approval: $(cat "$work/resp")"
-expect 200 "$(api -X POST -H "Authorization: Bearer $operator" "$tcp/v1/devices/hnb-1/approve")" \
+expect 200 "$(api -X POST -H "Authorization: Bearer $operator" -H "$json" "$tcp/v1/devices/hnb-1/approve")" \
   "approving twice"
 [ "$(js .already)" = true ] || fail "the second approval was not 'already'"
 expect 403 "$(api -H "Authorization: Bearer $operator" -H 'Content-Type: application/json' \
@@ -276,9 +280,39 @@ as() { local who=$1; shift; api --cacert "$work/opsca.pem" --cert "$work/$who.pe
 
 expect 200 "$(as alice "$base/v1/whoami")" "alice (OU viewer)"
 [ "$(js .identity)" = cert:alice ] && [ "$(js .role)" = viewer ] || fail "alice: $(cat "$work/resp")"
-expect 403 "$(as alice -X POST "$base/v1/devices/hnb-1/approve")" "alice approves"
-expect 200 "$(as bob -X POST "$base/v1/devices/hnb-1/approve")" "bob (OU operator) approves"
+expect 403 "$(as alice -X POST -H "$json" "$base/v1/devices/hnb-1/approve")" "alice approves"
+expect 200 "$(as bob -X POST -H "$json" "$base/v1/devices/hnb-1/approve")" "bob (OU operator) approves"
 [ "$(js .already)" = true ] || fail "bob's approval: $(cat "$work/resp")"
+# Cross-site request forgery: a browser sends bob's certificate to any page
+# that asks. What a hostile page can send without a CORS preflight (an
+# empty form, a no-cors fetch) is refused, and nothing changes.
+paused() { q "SELECT count(*) FROM remediation_class_events WHERE kind = 'paused'"; }
+expect 403 "$(as bob -X POST -H 'Origin: https://evil.example' \
+  -H 'Content-Type: application/x-www-form-urlencoded' "$base/v1/classes/femto-it/pause")" \
+  "a form from another site on bob's certificate"
+[ "$(js .error.code)" = forbidden ] || fail "CSRF 403 body: $(cat "$work/resp")"
+expect 403 "$(as bob -X POST -H 'Origin: https://evil.example' -H 'Content-Type: text/plain' \
+  --data '{}' "$base/v1/devices/hnb-2/revoke")" "a text/plain fetch from another site"
+expect 403 "$(as bob -X POST -H 'Sec-Fetch-Site: cross-site' -H "$json" \
+  "$base/v1/classes/femto-it/pause")" "Sec-Fetch-Site: cross-site"
+expect 403 "$(as bob -X POST -H 'Origin: https://127.0.0.1' -H "$json" \
+  "$base/v1/classes/femto-it/pause")" "any page's Origin on a certificate write"
+# without an Origin, the type alone keeps the form out
+expect 415 "$(as bob -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+  "$base/v1/classes/femto-it/pause")" "an empty form-typed write"
+expect 415 "$(as bob -X POST "$base/v1/classes/femto-it/pause")" "an empty untyped write"
+[ "$(paused)" = 0 ] || fail "a refused write paused femto-it"
+[ "$(q "SELECT state FROM devices WHERE device_id = 'hnb-2'")" != revoked ] ||
+  fail "a refused write revoked hnb-2"
+# a read is harmless and stays allowed from a page; a token is no ambient
+# credential, so the dashboard's writes (token, Origin, JSON) pass
+expect 200 "$(as alice -H 'Origin: https://evil.example' "$base/v1/whoami")" "a read with Origin"
+expect 200 "$(api --cacert "$work/opsca.pem" -H "Authorization: Bearer $operator" \
+  -H "Origin: $base" -H 'Sec-Fetch-Site: same-origin' -H "$json" --data '{}' \
+  "$base/v1/classes/femto-it/pause")" "the dashboard's write: a token, JSON"
+[ "$(paused)" = 1 ] || fail "the token's pause was not recorded"
+expect 200 "$(as bob -X POST -H "$json" --data '{}' "$base/v1/classes/femto-it/resume")" \
+  "bob resumes as maydayctl does (no Origin, JSON)"
 expect 200 "$(as carol "$base/v1/tokens")" "carol (OU admin) lists tokens"
 expect 403 "$(as mallory "$base/v1/whoami")" "mallory (OU root)"
 [ "$(js .error.code)" = forbidden ] || fail "mallory: $(cat "$work/resp")"

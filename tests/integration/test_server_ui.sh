@@ -26,7 +26,7 @@ base="http://127.0.0.1:$aport"
 # req [curl args] URL: prints the status; body in $work/body, headers in $work/hdr
 req() { rm -f "$work/body"; curl -sS -o "$work/body" -D "$work/hdr" -w '%{http_code}' --max-time 30 "$@" || true; }
 hdr() { sed -n "s/^$1: \\(.*\\)\\r\$/\\1/Ip" "$work/hdr" | head -1; }
-csp="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+csp="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 [ "$(req "$base/ui")" = 301 ] && [ "$(hdr Location)" = /ui/ ] || fail "/ui: $(cat "$work/hdr")"
 [ "$(req "$base/ui/")" = 200 ] || fail "/ui/: $(head -3 "$work/hdr")"
@@ -73,5 +73,9 @@ cd "$src/web"
 ! grep -nE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function|https?://[a-z]' \
   js/*.js app.css | grep -v 'http://www.w3.org/2000/svg' ||
   fail "the dashboard's code parses markup, evaluates code or names another server"
+# if the scripts fail, a plain form submission must not put the token in
+# the address: the field has no name (and CSP form-action 'none')
+! grep -nE '<input[^>]*id="token"[^>]*name=' index.html ||
+  fail "the token field has a name: a form submitted without the scripts would send it"
 echo "ok: no inline script or style, no markup parsed from data, no other server"
 stop_daemon

@@ -149,8 +149,9 @@ static int call(struct t *t, const struct api_identity *who, const char *method,
 static int call_json(struct t *t, const struct api_identity *who, const char *method,
 		     const char *path, const char *body, json_t **out)
 {
+	/* the type on every write, an empty one too, as api_write_body wants */
 	return call(t, who, method, path, NULL, body, body != NULL ? strlen(body) : 0,
-		    body != NULL ? "application/json" : NULL, out);
+		    strcmp(method, "GET") != 0 ? "application/json" : NULL, out);
 }
 
 static const char *code_of(json_t *j)
@@ -409,6 +410,18 @@ static void test_class_pause_resume(void **state)
 	json_decref(b);
 	assert_int_equal(call_json(t, &t->op, "POST", "/v1/classes/nope/pause", NULL, &r), 404);
 	json_decref(r);
+	/* an empty write without application/json, as a hostile page's form
+	 * or no-cors fetch sends it: refused, the class not paused */
+	assert_int_equal(call(t, &t->op, "POST", "/v1/classes/femto-a/pause", NULL, NULL, 0, NULL,
+			      &r), 415);
+	json_decref(r);
+	assert_int_equal(call(t, &t->op, "POST", "/v1/classes/femto-a/pause", NULL, NULL, 0,
+			      "application/x-www-form-urlencoded", &r), 415);
+	json_decref(r);
+	assert_int_equal(call(t, &t->op, "POST", "/v1/classes/femto-a/pause", NULL, "{}", 2,
+			      "text/plain", &r), 415);
+	json_decref(r);
+	assert_int_equal(count(t, "SELECT count(*) FROM remediation_class_events"), 0);
 	assert_int_equal(call_json(t, &t->op, "POST", "/v1/classes/femto-a/pause",
 				   "{\"reason\":\"bad update\"}", &r), 200);
 	assert_true(json_is_true(json_object_get(r, "paused")));

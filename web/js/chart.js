@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Distress over time: signed indications per UTC hour over the last 24
-// hours (GET /v1/fleet/hour), as an SVG bar chart drawn here. Hours with
+// Distress over time: signed indications per UTC hour over the last day
+// (GET /v1/fleet/hour), as an SVG bar chart drawn here. Hours with
 // nothing are drawn as empty (the API lists only hours that had some).
 // Colours come from the stylesheet (classes), so the chart obeys the
 // Content-Security-Policy (no inline style).
@@ -17,9 +17,13 @@ function el(tag, attrs, textContent) {
 const hh = (t) => new Date(t).toISOString().slice(11, 16);
 
 // groups: the API's [{key: "2026-12-07T08:00:00Z", devices, indications}];
-// until: the answer's "until". Returns {svg, total, peak}.
-export function distressChart(groups, until, hours = 24) {
+// since, until: the answer's. Every hour bucket from since's to until's is
+// drawn (since=24h gives 25: the 24 whole hours before this one and this
+// one), so no group the API counted is left out of the bars or the total.
+// Returns {svg, total, peak, hours}.
+export function distressChart(groups, since, until) {
   const end = Math.floor(Date.parse(until) / HOUR) * HOUR;
+  const hours = Math.max(1, Math.min(48, Math.round((end - Math.floor(Date.parse(since) / HOUR) * HOUR) / HOUR) + 1));
   const byHour = new Map(groups.map((g) => [Date.parse(g.key), g]));
   const buckets = [];
   for (let i = hours - 1; i >= 0; i--) {
@@ -36,9 +40,9 @@ export function distressChart(groups, until, hours = 24) {
     viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img',
     'aria-labelledby': 'chart-title chart-desc',
   });
-  svg.append(el('title', { id: 'chart-title' }, 'Distress indications per hour, last 24 hours (UTC)'));
+  svg.append(el('title', { id: 'chart-title' }, `Distress indications per hour, last ${hours} hours (UTC)`));
   svg.append(el('desc', { id: 'chart-desc' },
-    `${total} signed indications in 24 hours; the busiest hour had ${peak}.`));
+    `${total} signed indications in ${hours} hours; the busiest hour had ${peak}.`));
   // axes and the two gridlines: 0 and the peak
   for (const v of [0, top]) {
     const y = T + plotH - (v / top) * plotH;
@@ -58,5 +62,5 @@ export function distressChart(groups, until, hours = 24) {
     if (i % 6 === 0 || i === hours - 1)
       svg.append(el('text', { x: x + bw / 2, y: H - 8, class: 'axis', 'text-anchor': 'middle' }, hh(b.t)));
   });
-  return { svg, total, peak };
+  return { svg, total, peak, hours };
 }

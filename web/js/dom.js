@@ -51,3 +51,23 @@ export const digest = (hex) => h('code', { class: 'digest' }, text(hex));
 
 // "1 indication", "3 indications"
 export const plural = (n, one, many) => `${n} ${n === 1 ? one : many || `${one}s`}`;
+
+// Where the focus is inside `root`, as something that survives the view
+// being built again: the element's id, or its tag, its href (else its text)
+// and which of the elements alike it is. Most links and buttons have no id.
+export function focusKey(root, el) {
+  if (!el || el === document.body || !root.contains(el)) return null;
+  if (el.id) return { id: el.id };
+  const sig = (e) => `${e.tagName}|${e.getAttribute('href') || e.textContent}`;
+  const s = sig(el);
+  const alike = [...root.querySelectorAll(el.tagName)].filter((e) => sig(e) === s);
+  return { sig: s, tag: el.tagName, n: alike.indexOf(el) };
+}
+
+// The element `key` names in `root` now, or null.
+export function findKey(root, key) {
+  if (!key) return null;
+  if (key.id) return document.getElementById(key.id);
+  const sig = (e) => `${e.tagName}|${e.getAttribute('href') || e.textContent}`;
+  return [...root.querySelectorAll(key.tag)].filter((e) => sig(e) === key.sig)[key.n] || null;
+}

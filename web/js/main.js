@@ -3,11 +3,12 @@
 // #/anomalies) and live updates. The current view is read again from the API
 // every few seconds (?poll=N in the page's address sets N, 2..60; default 5)
 // and swapped in without a reload; a tick is skipped while the operator is
-// in a dialog or typing in a form, and the focused control keeps its focus.
+// in a dialog or typing in a form, and the focused control keeps its focus
+// (found again by its id, or its href or text and position: dom.js focusKey).
 // A view that took T to load is not read again sooner than 10 T: on a large
 // fleet an open page costs maydayd's API thread a tenth of its time at most.
 import { api, get, token, setToken, forgetToken, ApiError } from './api.js';
-import { h } from './dom.js';
+import { h, focusKey, findKey } from './dom.js';
 import { renderSummary } from './summary.js';
 import { renderDevices } from './devices.js';
 import { renderDevice } from './device.js';
@@ -24,12 +25,23 @@ const ctx = {
   refresh: () => show(false),
 };
 
+const noSuchDevice = (params) => ({
+  name: 'device', title: 'Device', params,
+  fn: async () => h('div', {}, h('h1', {}, 'Device'),
+    h('p', { class: 'error', role: 'alert' }, 'No such device: the address is malformed.')),
+});
+
 function route() {
   const hash = window.location.hash.replace(/^#/, '') || '/';
   const [path, qs] = hash.split('?');
   const params = new URLSearchParams(qs || '');
-  if (path.startsWith('/device/'))
-    return { name: 'device', title: 'Device', fn: renderDevice, arg: decodeURIComponent(path.slice(8)), params };
+  if (path.startsWith('/device/')) {
+    // A malformed address (#/device/%E0%A4%A) names no device; it must not
+    // throw here, where every later refresh would throw again.
+    let id;
+    try { id = decodeURIComponent(path.slice(8)); } catch { return noSuchDevice(params); }
+    return { name: 'device', title: 'Device', fn: renderDevice, arg: id, params };
+  }
   if (path === '/devices') return { name: 'devices', title: 'Devices', fn: renderDevices, params };
   if (path === '/anomalies') return { name: 'anomalies', title: 'Fleet anomalies', fn: renderAnomalies, params };
   return { name: 'summary', title: 'Fleet summary', fn: renderSummary, params };
@@ -70,8 +82,12 @@ async function show(fresh) {
       h('p', { class: 'error', role: 'alert' }, `Could not load: ${e.message}`));
   }
   if (my !== seq || !node) return;
+  // A live update that finds the operator in a dialog or typing (they
+  // began while it loaded) is dropped: the dialog's way back and the
+  // typed text stay in the page. The next tick tries again.
+  if (!fresh && busy()) return;
   lastCost = performance.now() - t0;
-  const focusedId = document.activeElement && document.activeElement.id;
+  const key = focusKey($('view'), document.activeElement);
   $('view').replaceChildren(node);
   document.title = `${r.title} — mayday`;
   loaded = new Date();
@@ -79,8 +95,12 @@ async function show(fresh) {
   if (fresh) {
     const h1 = node.querySelector('h1');
     if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus(); }
-  } else if (focusedId && $(focusedId)) {
-    $(focusedId).focus();
+  } else {
+    const again = findKey($('view'), key);
+    if (again) {
+      if (again.tagName === 'H1') again.setAttribute('tabindex', '-1');
+      again.focus();
+    }
   }
 }
 
@@ -141,12 +161,24 @@ async function start() {
   window.addEventListener('hashchange', () => show(true));
   setTimeout(tick, POLL_MS);
   if (!token()) return signIn();
+  resume();
+}
+
+// A kept token is checked again on load; only a refusal (401) forgets it: a
+// network error or a 500 is retried, the operator need not paste it again.
+async function resume() {
   try {
     await whoami();
   } catch (e) {
-    forgetToken();
-    return signIn(e.message);
+    if (e.status === 401) {
+      forgetToken();
+      return signIn('The token was refused (unknown, revoked or malformed).');
+    }
+    ctx.say(`Could not check the token (${e.message}); trying again.`);
+    setTimeout(resume, POLL_MS);
+    return;
   }
+  ctx.say('');
   show(true);
 }
 

@@ -47,7 +47,7 @@ export async function renderSummary(root, ctx) {
   const done = (rem.recovered || 0) + (rem.failed || 0);
   const rate = done ? `${Math.round((100 * rem.recovered) / done)} %` : 'n/a';
   const paused = classes.classes.filter((c) => c.paused);
-  const chart = distressChart(hours.groups, hours.until);
+  const chart = distressChart(hours.groups, hours.since, hours.until);
   const operator = may(ctx.role, 'operator');
 
   const stateRows = STATES.filter((s) => counts.by_state[s] !== undefined)
@@ -71,7 +71,7 @@ export async function renderSummary(root, ctx) {
       section('Devices by class', 'by-class', table('Devices by product class', ['Class', 'Devices'], classRows, 'No devices enrolled.', true))),
     section('Distress over time', 'distress',
       h('figure', { class: 'chart-box' }, chart.svg,
-        h('figcaption', {}, `${plural(chart.total, 'signed indication')} in the last 24 hours, by UTC hour.`))),
+        h('figcaption', {}, `${plural(chart.total, 'signed indication')} in the last ${chart.hours} hours (this one so far included), by UTC hour.`))),
     section('Devices needing maintenance', 'open',
       table(`Devices needing maintenance (${counts.needs_maintenance})`,
         ['Device', 'Class', 'State', 'Since', 'Failed component'],
