@@ -33,7 +33,7 @@ check-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -LE bench $(CTEST_ARGS)
+	  ctest --output-on-failure -j $(JOBS) -LE "bench|repro" $(CTEST_ARGS)
 
 $(FUZZ_BUILD)/CMakeCache.txt: | deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMAYDAY_FUZZ=ON

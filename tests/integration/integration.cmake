@@ -86,5 +86,5 @@ set_tests_properties(integration-dashboard-browser PROPERTIES LABELS integration
 add_test(NAME integration-repro-dcf
          COMMAND ${MAYDAY_INTEGRATION_DIR}/test_repro.sh ${CMAKE_SOURCE_DIR} ${CMAKE_C_COMPILER}
                  ${CMAKE_BUILD_TYPE})
-set_tests_properties(integration-repro-dcf PROPERTIES LABELS integration TIMEOUT 1500
+set_tests_properties(integration-repro-dcf PROPERTIES LABELS "integration;repro" TIMEOUT 1500
                      SKIP_RETURN_CODE 77)

@@ -4,7 +4,9 @@
 // devices that need maintenance, remediation in flight and its success rate (the
 // attempts by result, in the counts), the product classes and their pauses
 // (GET /v1/classes, with pause and resume for operators) and the newest
-// anomalies. Five requests, each bounded whatever the fleet's size.
+// anomalies. Five requests; each answer's size is bounded whatever the
+// fleet's, but the counts' remediation figures scan every attempt ever made
+// (their success rate is over all time; docs/dashboard.md).
 import { get, post, seg, may } from './api.js';
 import { h, table, section, badge, deviceLink, when, text, stateLabel, plural } from './dom.js';
 import { distressChart } from './chart.js';
