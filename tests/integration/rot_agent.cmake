@@ -3,7 +3,11 @@
 # test's own, a real maydayd on 127.0.0.1 (skipped when swtpm or tpm2-tools
 # are missing). With MAYDAY_DCF_STATIC the TrE and the DCF reach the TPM
 # through the agent (their copies in DEVICE/tre and the DCF partition).
-if(MAYDAY_HAVE_TPM2)
+# Not in a sanitizer build: its runtime brings libstdc++.so.6 into the agent,
+# a file name the DCF manifest does not admit ('+'), so such an agent cannot
+# be put in a partition; the tpm2 backend and the agent are covered there by
+# the unit tests (test_rot_tpm2*, test_rot_tpm2_agent, test_boot_creds_tpm2).
+if(MAYDAY_HAVE_TPM2 AND NOT MAYDAY_SANITIZE)
   add_test(NAME integration-tpm-loop
            COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_tpm_loop.sh ${CMAKE_BINARY_DIR}
                    ${CMAKE_SOURCE_DIR})
