@@ -473,7 +473,6 @@ if [ $fail -ne 0 ]; then
   exit 1
 fi
 say "demo: OK (rot=$rot) — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable; a device under policy approve waited, was approved and remediated without a hand reboot; $(grep -c ' (signature ok)$' "$out/webhook.log") signed events reached the webhook receiver"
-say "demo: OK — healthy device runs; 2 damaged devices reported distress, were remediated and proved themselves (recovered); TrE failure halted silently and the network marked it unreachable; a device under policy approve waited, was approved and remediated without a hand reboot; $(grep -c ' (signature ok)$' "$out/webhook.log") signed events reached the webhook receiver"
 if [ "$keep" = 1 ]; then
   say "maydayd keeps running (--keep): the dashboard is at http://127.0.0.1:$api_port/ui/"
   echo "  sign in with the token in $out/dashboard.token: $(cat "$out/dashboard.token")"
