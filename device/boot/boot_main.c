@@ -178,6 +178,21 @@ static enum mayday_err write_evidence(struct hal_flash *f, const struct mayday_e
 	return MAYDAY_OK;
 }
 
+/* The flash and RoT specs the TrE was given, passed on to the program it
+ * starts (args has room for four more and the terminating NULL). */
+static void add_spec_args(const struct opts *o, const char **args, size_t *n)
+{
+	if (o->flash_spec) {
+		args[(*n)++] = "--flash";
+		args[(*n)++] = o->flash_spec;
+	}
+	if (o->rot_spec) {
+		args[(*n)++] = "--rot";
+		args[(*n)++] = o->rot_spec;
+	}
+	args[*n] = NULL;
+}
+
 /* The DCF opens the RoT the TrE was given (it starts the partition's own
  * agent when it does not link the backend, dcf_run.c). */
 static int run_dcf(struct hal_flash **f, const struct opts *o, struct boot_decision *d)
@@ -187,15 +202,7 @@ static int run_dcf(struct hal_flash **f, const struct opts *o, struct boot_decis
 	struct mayday_component_evidence ev;
 	enum mayday_err rc;
 
-	if (o->flash_spec) {
-		args[n++] = "--flash";
-		args[n++] = o->flash_spec;
-	}
-	if (o->rot_spec) {
-		args[n++] = "--rot";
-		args[n++] = o->rot_spec;
-	}
-	args[n] = NULL;
+	add_spec_args(o, args, &n);
 	rc = write_evidence(*f, &d->evidence);
 	if (rc != MAYDAY_OK) {
 		log_info("halt: cannot clear stale evidence: %s", mayday_strerror(rc));
@@ -239,15 +246,7 @@ static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_de
 		args[n++] = "--creds-fd";
 		args[n++] = fd_arg;
 	}
-	if (o->flash_spec) {
-		args[n++] = "--flash";
-		args[n++] = o->flash_spec;
-	}
-	if (o->rot_spec) {
-		args[n++] = "--rot";
-		args[n++] = o->rot_spec;
-	}
-	args[n] = NULL;
+	add_spec_args(o, args, &n);
 	rc = start(f, o, boot_state_slot_part(d->slot), &d->normal_entry, args, &ev);
 	/* Not started: the DCF must not inherit them. */
 	if (creds >= 0)

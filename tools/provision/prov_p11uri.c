@@ -11,17 +11,6 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..len) into out (cap bytes); returns the decoded length
  * or -1 (bad escape, too long, a NUL when `text`). */
 static long decode(const char *s, size_t len, uint8_t *out, size_t cap, bool text)
@@ -33,7 +22,8 @@ static long decode(const char *s, size_t len, uint8_t *out, size_t cap, bool tex
 		if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+			int h = OPENSSL_hexchar2int((unsigned char)s[i + 1]),
+			    l = OPENSSL_hexchar2int((unsigned char)s[i + 2]);
 			if (h < 0 || l < 0)
 				return -1;
 			c = h * 16 + l;
