@@ -135,6 +135,11 @@ enum mayday_err api_devices_object(struct api_ctx *ctx, const char *device_id, j
 	return *out != NULL ? MAYDAY_OK : MAYDAY_E_NOMEM;
 }
 
+/* The window of the counts' remediation figures (docs/api.md): attempts
+ * started in the last 30 days. A constant: the figures are a glance at the
+ * fleet's recent remediation, and every answer says the window it covers. */
+#define API_COUNTS_REMED_WINDOW_S (30 * 86400)
+
 struct counts {
 	json_t *by_state, *by_class, *remediation;
 };
@@ -153,6 +158,7 @@ enum mayday_err api_devices_counts(struct api_ctx *ctx, const struct api_request
 	static const char *const allowed[] = {NULL};
 	struct store_device_counts t;
 	struct counts c = {json_object(), json_object(), NULL};
+	const int64_t since = rq->now - API_COUNTS_REMED_WINDOW_S;
 	enum mayday_err err = MAYDAY_OK;
 	(void)p;
 	/* every result, 0 when none: a client computes a rate without guessing */
@@ -162,16 +168,18 @@ enum mayday_err api_devices_counts(struct api_ctx *ctx, const struct api_request
 		err = MAYDAY_E_NOMEM;
 	else if (!api_query_check(rq->query, allowed, rs, &err))
 		; /* the 400 is in rs */
-	else if ((err = store_device_counts(ctx->st, &t, count_row, &c)) != MAYDAY_OK)
+	else if ((err = store_device_counts(ctx->st, &t, since, count_row, &c)) != MAYDAY_OK)
 		err = api_store_error(rs, err, "counting devices");
 	else
-		return api_json(rs, 200, json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:o}", "total",
+		return api_json(rs, 200, json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:o}", "total",
 						   (json_int_t)t.total, "by_state", c.by_state,
 						   "by_class", c.by_class, "needs_maintenance",
 						   (json_int_t)t.needs_maintenance, "revoked",
 						   (json_int_t)t.revoked, "open_incidents",
 						   (json_int_t)t.open_incidents, "remediation",
-						   c.remediation));
+						   c.remediation, "remediation_window_s",
+						   (json_int_t)API_COUNTS_REMED_WINDOW_S,
+						   "remediation_since", api_json_time(since)));
 	json_decref(c.by_state);
 	json_decref(c.by_class);
 	json_decref(c.remediation);

@@ -16,9 +16,9 @@ enum mayday_err store_api_device(struct store *st, const char *device_id,
 }
 
 enum mayday_err store_device_counts(struct store *st, struct store_device_counts *out,
-				    store_count_cb cb, void *ctx)
+				    int64_t since, store_count_cb cb, void *ctx)
 {
-	return STORE_CALL(st, device_counts, out, cb, ctx);
+	return STORE_CALL(st, device_counts, out, since, cb, ctx);
 }
 
 enum mayday_err store_indications_page(struct store *st, const struct store_indication_filter *f,

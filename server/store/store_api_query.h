@@ -54,7 +54,8 @@ struct store_device_counts {
 };
 typedef int (*store_api_device_cb)(void *ctx, const struct store_api_device *row);
 /* kind 's': a state; 'c': a class; 'r': remediation attempts by result
- * (in_progress, installed, recovered, failed), of every device ever. */
+ * (in_progress, installed, recovered, failed), of every device, started at
+ * or after store_device_counts' `since`. */
 typedef int (*store_count_cb)(void *ctx, char kind, const char *key, uint64_t n);
 
 struct store_indication_filter {
@@ -91,10 +92,13 @@ MAYDAY_NODISCARD enum mayday_err store_devices_page(struct store *st,
 MAYDAY_NODISCARD enum mayday_err store_api_device(struct store *st, const char *device_id,
 						  struct store_api_device *out);
 /* The totals into *out, and each state's, class's and attempt result's
- * count to cb. */
+ * count to cb: the attempts started at or after `since` only (read through
+ * the index remediation_attempts_started, so the cost follows the window's
+ * attempts, not the whole history). */
 MAYDAY_NODISCARD enum mayday_err store_device_counts(struct store *st,
 						     struct store_device_counts *out,
-						     store_count_cb cb, void *ctx);
+						     int64_t since, store_count_cb cb,
+						     void *ctx);
 /* Indications matching `f`, newest first (by id), each with its failed
  * components: unverified ones too, also of senders never enrolled. */
 MAYDAY_NODISCARD enum mayday_err store_indications_page(struct store *st,

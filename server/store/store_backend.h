@@ -106,7 +106,7 @@ struct store_backend {
 	enum mayday_err (*api_device)(struct store *st, const char *device_id,
 				      struct store_api_device *out);
 	enum mayday_err (*device_counts)(struct store *st, struct store_device_counts *out,
-					 store_count_cb cb, void *ctx);
+					 int64_t since, store_count_cb cb, void *ctx);
 	enum mayday_err (*indications_page)(struct store *st,
 					    const struct store_indication_filter *f,
 					    store_api_indication_cb cb, void *ctx);

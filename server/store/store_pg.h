@@ -19,7 +19,7 @@
 
 /* The schema's semantics are those of the SQLite schema of the same
  * number (store_sqlite_schema.c); PostgreSQL stores start at 12. */
-#define STORE_PG_SCHEMA_VERSION 12
+#define STORE_PG_SCHEMA_VERSION 13
 
 #define STORE_PG_PREPARED_MAX 96
 
@@ -165,7 +165,7 @@ enum mayday_err store_pg_devices_page(struct store *st, const struct store_devic
 enum mayday_err store_pg_api_device(struct store *st, const char *device_id,
 				    struct store_api_device *out);
 enum mayday_err store_pg_device_counts(struct store *st, struct store_device_counts *out,
-				       store_count_cb cb, void *ctx);
+				       int64_t since, store_count_cb cb, void *ctx);
 enum mayday_err store_pg_indications_page(struct store *st,
 					  const struct store_indication_filter *f,
 					  store_api_indication_cb cb, void *ctx);

@@ -262,7 +262,7 @@ enum mayday_err store_pg_api_device(struct store *st, const char *device_id,
 }
 
 enum mayday_err store_pg_device_counts(struct store *st, struct store_device_counts *out,
-				       store_count_cb cb, void *ctx)
+				       int64_t since, store_count_cb cb, void *ctx)
 {
 	struct store_pg *p = store_pg_of(st);
 	struct store_pg_params q = {0};
@@ -299,11 +299,14 @@ enum mayday_err store_pg_device_counts(struct store *st, struct store_device_cou
 		}
 	}
 	PQclear(r);
-	/* The remediation attempts by result: a statement of their own (a
-	 * snapshot of its own too; the two are read for a glance, not
-	 * reconciled). */
-	r = store_pg_q(p, "SELECT result, count(*) FROM remediation_attempts GROUP BY result"
-		       " ORDER BY result COLLATE \"C\"", &q, &err);
+	/* The remediation attempts of the window by result: a statement of
+	 * their own (a snapshot of its own too; the two are read for a glance,
+	 * not reconciled), a range of the index remediation_attempts_started
+	 * (started_at, result; an index-only scan once vacuumed). */
+	store_pg_p_i64(&q, since);
+	r = store_pg_q(p, "SELECT result, count(*) FROM remediation_attempts"
+		       " WHERE started_at >= $1 GROUP BY result ORDER BY result COLLATE \"C\"",
+		       &q, &err);
 	if (r == NULL)
 		return err;
 	for (int i = 0; i < PQntuples(r); i++) {

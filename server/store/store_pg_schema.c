@@ -300,12 +300,19 @@ static const char schema_v12[] =
 	STORE_PG_INGEST_FN_SQL
 	"INSERT INTO schema_version (version) VALUES (12);";
 
+/* Version 13 (store_sqlite_schema.c's migrate_v13): the index the API's
+ * counts read the remediation attempts of their window through. */
+static const char migrate_v13[] =
+	"CREATE INDEX remediation_attempts_started ON remediation_attempts(started_at, result);"
+	"UPDATE schema_version SET version = 13;";
+
 /* Each step takes a database from version `from` to `to`. */
 static const struct {
 	int from, to;
 	const char *sql;
 } migrations[] = {
 	{0, 12, schema_v12},
+	{12, 13, migrate_v13},
 };
 
 /* The version recorded, 0 for a database with no schema_version table. */

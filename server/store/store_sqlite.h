@@ -16,7 +16,7 @@
 #include "store_silence.h"
 #include "store_state.h"
 
-#define STORE_SQLITE_SCHEMA_VERSION 12
+#define STORE_SQLITE_SCHEMA_VERSION 13
 
 struct store_sqlite {
 	struct store base;   /* first: the public handle */
@@ -103,7 +103,7 @@ enum mayday_err store_sqlite_devices_page(struct store *st, const struct store_d
 enum mayday_err store_sqlite_api_device(struct store *st, const char *device_id,
 					struct store_api_device *out);
 enum mayday_err store_sqlite_device_counts(struct store *st, struct store_device_counts *out,
-					   store_count_cb cb, void *ctx);
+					   int64_t since, store_count_cb cb, void *ctx);
 enum mayday_err store_sqlite_indications_page(struct store *st,
 					      const struct store_indication_filter *f,
 					      store_api_indication_cb cb, void *ctx);

@@ -154,7 +154,7 @@ enum mayday_err store_sqlite_api_device(struct store *st, const char *device_id,
 }
 
 enum mayday_err store_sqlite_device_counts(struct store *st, struct store_device_counts *out,
-					   store_count_cb cb, void *ctx)
+					   int64_t since, store_count_cb cb, void *ctx)
 {
 	struct store_sqlite *s = store_sqlite_of(st);
 	sqlite3_stmt *q = NULL;
@@ -173,11 +173,15 @@ enum mayday_err store_sqlite_device_counts(struct store *st, struct store_device
 	sqlite3_finalize(q);
 	if (rc != SQLITE_ROW)
 		return store_sqlite_err(rc);
+	/* The attempts of the window only: a range of the covering index
+	 * remediation_attempts_started (started_at, result). */
 	rc = sqlite3_prepare_v2(s->db, "SELECT 's', state, count(*) FROM devices GROUP BY state"
 				" UNION ALL SELECT 'r', result, count(*) FROM remediation_attempts"
-				" GROUP BY result"
+				" WHERE started_at >= ?1 GROUP BY result"
 				" UNION ALL SELECT 'c', product_class, count(*) FROM devices"
 				" GROUP BY product_class ORDER BY 1 DESC, 2", -1, &q, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 1, since);
 	if (rc == SQLITE_OK) {
 		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 			const char *kind = (const char *)sqlite3_column_text(q, 0);

@@ -4,8 +4,10 @@
  * real temporary store (SQLite; PostgreSQL in test_api_read_pg), seeded
  * through the store's own calls
  * (enrolment, ingest): each route's answer, the device filters, paging
- * across pages with nothing repeated or missed, the counts, and the
- * unverified indications of a sender that was never enrolled.
+ * across pages with nothing repeated or missed, the counts (their
+ * remediation figures over a 30-day window, read through an index a
+ * version 12 store gains when it migrates), and the unverified indications
+ * of a sender that was never enrolled.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -308,25 +311,91 @@ static void test_device_counts(void **state)
 	json_decref(b);
 }
 
-/* Last of the group: it changes the shared store (an attempt on dev-00). */
-static void test_counts_remediation(void **state)
+/* The counts' window (docs/api.md): 30 days before the request. */
+#define WINDOW_S 2592000
+#define WINDOW_SINCE "2023-10-15T23:36:40Z"   /* NOW - WINDOW_S */
+
+/* An attempt begun on `id` (in distress) at `at`. */
+static void begin_at(struct t *t, const char *id, int64_t at)
 {
-	struct t *t = *state;
-	/* one attempt begun on dev-00: in flight */
 	struct store_remed_attempt a = {.bundle_size = 1000, .free_space = 5000,
 					.max_image_size = 4000};
 	bool yes = false;
 	snprintf(a.bundle, sizeof(a.bundle), "/b/femto-a.bundle");
 	assert_int_equal(store_ingest_begin(t->fx.st), MAYDAY_OK);
-	assert_int_equal(store_remed_schedule(t->fx.st, "dev-00", false, 3, NOW, &yes), MAYDAY_OK);
+	assert_int_equal(store_remed_schedule(t->fx.st, id, false, 3, at, &yes), MAYDAY_OK);
 	assert_int_equal(store_ingest_commit(t->fx.st), MAYDAY_OK);
-	assert_int_equal(store_remed_begin(t->fx.st, "dev-00", &a, 0, UINT32_MAX, NOW + 1),
-			 MAYDAY_OK);
+	assert_int_equal(store_remed_begin(t->fx.st, id, &a, 0, UINT32_MAX, at), MAYDAY_OK);
+}
+
+static void counts_in_progress(struct t *t, json_int_t want)
+{
 	json_t *b = get(t, "/v1/devices/counts", NULL, 200);
 	json_t *rm = json_object_get(b, "remediation");
-	assert_int_equal(json_integer_value(json_object_get(rm, "in_progress")), 1);
+	assert_int_equal(json_integer_value(json_object_get(rm, "in_progress")), want);
 	assert_int_equal(json_integer_value(json_object_get(rm, "failed")), 0);
+	/* the answer says the window it covers */
+	assert_int_equal(json_integer_value(json_object_get(b, "remediation_window_s")), WINDOW_S);
+	assert_string_equal(json_string_value(json_object_get(b, "remediation_since")),
+			    WINDOW_SINCE);
 	json_decref(b);
+}
+
+/* Near the end of the group: it changes the shared store (attempts on
+ * dev-00..02). Only the attempts started in the window count: one begun
+ * now, one at the window's first second; not one a second older. */
+static void test_counts_remediation(void **state)
+{
+	struct t *t = *state;
+	begin_at(t, "dev-00", NOW + 1);
+	counts_in_progress(t, 1);
+	begin_at(t, "dev-01", NOW - WINDOW_S);
+	counts_in_progress(t, 2);
+	begin_at(t, "dev-02", NOW - WINDOW_S - 1);
+	counts_in_progress(t, 2);
+	/* the older attempt is there, only out of the window */
+	json_t *b = get(t, "/v1/devices/dev-02", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(b, "remediation_attempts")), 1);
+	json_decref(b);
+}
+
+/* Last of the group. A store of schema version 12 (without the counts'
+ * index) is migrated when maydayd opens it: the index is made, and the
+ * counts' statement reads the window through it (a range of the covering
+ * index, not the table); the figures are the same. SQLite: its file and
+ * plan; test_store_postgresql migrates a version 12 PostgreSQL store. */
+static void test_counts_window_index(void **state)
+{
+	FX_SQLITE_ONLY();
+	struct t *t = *state;
+	char path[400];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int found = 0;
+	snprintf(path, sizeof(path), "%s/hems.db", t->fx.dir);
+	store_close(t->fx.st);
+	t->fx.st = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, FX_DROP_V13 "UPDATE schema_version SET version = 12;",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	fx_reopen(&t->fx);
+	t->ctx.st = t->fx.st;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(fx_scalar(db, "SELECT max(version) FROM schema_version"), 13);
+	assert_int_equal(fx_scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+				    " AND name = 'remediation_attempts_started'"), 1);
+	assert_int_equal(sqlite3_prepare_v2(db,
+		"EXPLAIN QUERY PLAN SELECT 'r', result, count(*) FROM remediation_attempts"
+		" WHERE started_at >= 1000 GROUP BY result", -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		if (strstr((const char *)sqlite3_column_text(q, 3),
+			   "COVERING INDEX remediation_attempts_started (started_at>?)") != NULL)
+			found = 1;
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	assert_true(found);
+	counts_in_progress(t, 2);
 }
 
 static void test_indications(void **state)
@@ -611,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_objects_for_writes),
 		cmocka_unit_test(test_whoami),
 		cmocka_unit_test(test_counts_remediation),
+		cmocka_unit_test(test_counts_window_index),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -55,10 +55,14 @@ void fx_rec(struct store_ingest_rec *rec, const struct mayday_indication *ind,
 /* Puts one record in its own batch and commits. */
 enum mayday_err fx_put1(struct store *st, struct store_ingest_rec *rec);
 
-/* SQL that takes away schema version 12 (store_api.h), for the tests that
- * roll a store back to an older version and migrate it again: first in
- * their script, since its triggers name columns older steps drop. */
-#define FX_DROP_V12 \
+/* SQL that takes away schema version 13 (the index of the API's counts,
+ * store_api_query.h). */
+#define FX_DROP_V13 "DROP INDEX remediation_attempts_started; "
+/* SQL that takes away schema version 12 (store_api.h) and every later one,
+ * for the tests that roll a store back to an older version and migrate it
+ * again: first in their script, since its triggers name columns older
+ * steps drop. */
+#define FX_DROP_V12 FX_DROP_V13 \
 	"DROP TRIGGER events_of_enrol; DROP TRIGGER events_of_reenrol;" \
 	" DROP TRIGGER events_of_revoke; DROP TRIGGER events_of_class;" \
 	" DROP TABLE api_tokens; DROP TABLE operator_actions;" \

@@ -2,7 +2,8 @@
 /*
  * The PostgreSQL store backend against a real server (the pg_server CTest
  * fixture, tests/integration/pg_harness.sh), one fresh database per test:
- * the schema made at version 12 with its constraints, made once when
+ * the schema made at version 12 and migrated to 13 with its constraints
+ * (a version 12 store migrating to 13, gaining the counts' index), made once when
  * several handles open an empty database at the same time, refused when
  * missing or newer; enrolment and key lookup; and the calls not written
  * yet answering MAYDAY_E_UNSUPPORTED, which maydayd's open
@@ -103,15 +104,39 @@ static void test_schema_made_at_12(void **state)
 	assert_int_equal(store_open_ex(&t->st, t->pg.uri, 0, why, sizeof(why)), MAYDAY_OK);
 	PGconn *c = fxpg_connect(&t->pg);
 	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM schema_version"), 1);
-	assert_int_equal(fxpg_scalar(c, "SELECT version FROM schema_version"), 12);
+	assert_int_equal(fxpg_scalar(c, "SELECT version FROM schema_version"), 13);
 	same_columns_as_sqlite(c);
+	/* A store of version 12 (the first PostgreSQL one, without the counts'
+	 * index of version 13) is refused to a reader and migrated by maydayd:
+	 * the index is made, and the counts' statement can read through it. */
+	store_close(t->st);
+	t->st = NULL;
+	PQclear(PQexec(c, "DROP INDEX remediation_attempts_started"));
+	PQclear(PQexec(c, "UPDATE schema_version SET version = 12"));
+	assert_int_equal(store_open_ex(&t->st, t->pg.uri, 0, why, sizeof(why)),
+			 MAYDAY_E_UNSUPPORTED);
+	assert_non_null(strstr(why, "start maydayd"));
+	assert_int_equal(store_open(&t->st, t->pg.uri), MAYDAY_OK);
+	assert_int_equal(fxpg_scalar(c, "SELECT version FROM schema_version"), 13);
+	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM pg_indexes WHERE indexname ="
+				     " 'remediation_attempts_started'"), 1);
+	PQclear(PQexec(c, "SET enable_seqscan = off"));
+	PGresult *plan = PQexec(c, "EXPLAIN SELECT result, count(*) FROM remediation_attempts"
+				" WHERE started_at >= 1000 GROUP BY result");
+	assert_int_equal(PQresultStatus(plan), PGRES_TUPLES_OK);
+	bool indexed = false;
+	for (int i = 0; i < PQntuples(plan); i++)
+		indexed |= strstr(PQgetvalue(plan, i, 0), "remediation_attempts_started") != NULL;
+	PQclear(plan);
+	assert_true(indexed);
 	/* A newer schema is refused, with the reason. */
-	PQclear(PQexec(c, "UPDATE schema_version SET version = 13"));
+	PQclear(PQexec(c, "UPDATE schema_version SET version = 14"));
 	store_close(t->st);
 	t->st = NULL;
 	assert_int_equal(store_open_ex(&t->st, t->pg.uri, STORE_OPEN_CREATE, why, sizeof(why)),
 			 MAYDAY_E_UNSUPPORTED);
-	assert_non_null(strstr(why, "schema version 13"));
+	assert_non_null(strstr(why, "schema version 14"));
 	PQfinish(c);
 }
 
