@@ -19,7 +19,13 @@
 //      the attempt recovered; screenshot device.png; the summary's
 //      remediation success is 100 %;
 //   5. pausing the class: Escape cancels (nothing sent, focus back on the
-//      button), confirmed it pauses; resume, confirmed.
+//      button), confirmed it pauses; resume, confirmed. Another operator
+//      pauses it with maydayctl (over the management listener, a token of
+//      their own): the page shows it paused without a reload; resumed in
+//      the page.
+// The distress chart is an image whose accessible name gives the total and
+// the peak; its table ("Show as table", opened by keyboard, still open
+// after live updates) holds the API's /v1/fleet/hour figures, every hour.
 // Every HTML text on the summary, the device page and the list has a
 // contrast of at least 4.5:1 (measured in the page; the chart's SVG labels
 // are not measured), and none of the three scrolls sideways at 1366x768. No page may log an error or violate the Content-Security-Policy.
@@ -34,13 +40,15 @@
 //   7. a device ID full of markup is shown as text in the list and its page.
 //
 // usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID VIEWER_TOKEN
+//        MAYDAYCTL OPERATOR_TOKEN_FILE
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [base, token, shots, profile, boot, devdir, id, viewer] = process.argv.slice(2);
+const [base, token, shots, profile, boot, devdir, id, viewer, ctl, ctlToken] = process.argv.slice(2);
+if (!ctlToken) fail('usage: node dashboard.mjs BASE_URL TOKEN SHOTS_DIR PROFILE_DIR BOOT DEVICE_DIR ID VIEWER_TOKEN MAYDAYCTL OPERATOR_TOKEN_FILE');
 const DEADLINE_MS = Number(process.env.DASH_DEADLINE_MS) || 120000;   // generous: a busy machine is only slower
 
 function fail(msg) {
@@ -52,9 +60,30 @@ function fail(msg) {
 function bootDevice(tag) {
   const log = createWriteStream(join(shots, `${id}.${tag}.log`));
   const p = spawn(boot, ['--device', devdir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  p.stdout.pipe(log);
-  p.stderr.pipe(log);
-  return new Promise((resolve) => p.on('exit', (code) => resolve(code)));
+  // both into one file, which neither may end: the first to end would
+  // close it under the other's last writes (ERR_STREAM_WRITE_AFTER_END)
+  p.stdout.pipe(log, { end: false });
+  p.stderr.pipe(log, { end: false });
+  return new Promise((resolve) => p.on('close', (code) => { log.end(); resolve(code); }));
+}
+
+// Runs maydayctl with ARGS against the management listener as the other
+// operator; resolves with {code, out, err}.
+function maydayctl(...args) {
+  const p = spawn(ctl, ['--api', base, '--token-file', ctlToken, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  p.stdout.on('data', (d) => { out += d; });
+  p.stderr.on('data', (d) => { err += d; });
+  return new Promise((resolve) => p.on('exit', (code) => resolve({ code, out, err })));
+}
+
+// The API's answer to GET path, with the operator's token (what the page
+// is checked against).
+async function apiGet(path) {
+  const r = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  if (r.status !== 200) fail(`GET ${path}: ${r.status}`);
+  return r.json();
 }
 
 let current = null;   // the page, for a failure's evidence
@@ -193,6 +222,40 @@ try {
   const bars = await page.locator('svg.chart rect.bar').count();
   if (bars !== 25) fail(`the chart draws ${bars} hours, want the 25 the API counts over`);
   if (!/in the last 25 hours/.test(await text('figure figcaption'))) fail(`chart caption: ${await text('figure figcaption')}`);
+  // the chart's text alternative: an image named by its figures, and the
+  // table behind "Show as table", opened by keyboard, with the API's
+  // figures for every hour (read again until both are of the same hour)
+  await page.locator('#chart-table-toggle').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#chart-table').waitFor({ state: 'visible', timeout: DEADLINE_MS });
+  const chartName = await until('the chart table equal to the API\'s figures', async () => {
+    const api = await apiGet('/v1/fleet/hour?since=24h');
+    const rows = await page.locator('#chart-table tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+      t: tr.querySelector('th time').getAttribute('datetime'),
+      n: Number(tr.cells[1].textContent), d: Number(tr.cells[2].textContent) })));
+    if (rows.length !== 25) throw new Error(`${rows.length} rows, want 25`);
+    const byKey = new Map(api.groups.map((g) => [g.key, g]));
+    for (const g of api.groups)
+      if (!rows.some((r) => r.t === g.key)) throw new Error(`the API's hour ${g.key} is not in the table`);
+    for (const r of rows) {
+      const g = byKey.get(r.t);
+      if (r.n !== (g ? g.indications : 0) || r.d !== (g ? g.devices : 0))
+        throw new Error(`${r.t}: table ${r.n}/${r.d}, API ${g ? `${g.indications}/${g.devices}` : 'none'}`);
+    }
+    const total = api.groups.reduce((a, g) => a + g.indications, 0);
+    const peak = Math.max(...rows.map((r) => r.n));
+    const at = rows.find((r) => r.n === peak).t.slice(11, 16);
+    if (total < 1) throw new Error('no indication in the API\'s figures');
+    const want = `Distress indications per hour, last 25 h (UTC): total ${total}, peak ${peak} at ${at}`;
+    // the name as assistive technology gets it (Playwright's accessible name)
+    const named = await page.getByRole('img', { name: want, exact: true }).count();
+    if (named !== 1) throw new Error(`no image named "${want}"`);
+    return want;
+  });
+  await countSwaps(page);
+  await until('two live updates of the summary', async () => (await page.evaluate(() => window.swaps)) >= 2);
+  if (!(await page.locator('#chart-table').isVisible())) fail('a live update closed the chart\'s table');
+  console.log(`ok: the chart is named "${chartName}"; its table holds the API's figures and stays open`);
   const reloads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
   if (reloads !== loaded) fail('the page was reloaded');
   const row = await text('section[aria-labelledby=open] tbody tr');
@@ -244,6 +307,16 @@ try {
   await page.locator('nav a', { hasText: 'Summary' }).click();
   await until('the summary after recovery', async () =>
     (await text('#stat-success')) === '100 %' && (await text('#stat-open')) === '0');
+  // the remediation figures say the window they cover (the counts' own:
+  // since = the request's time less 30 days, so a later read's is later)
+  const counts = await apiGet('/v1/devices/counts');
+  const win = await text('#attempts-window');
+  const m = /^Attempts started in the last 30 days \(since (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) UTC\)/.exec(win);
+  const lag = m ? Date.parse(counts.remediation_since) - Date.parse(`${m[1]}T${m[2]}Z`) : NaN;
+  if (counts.remediation_window_s !== 2592000 || !(lag >= 0 && lag < DEADLINE_MS))
+    fail(`the remediation window: "${win}" (API: ${counts.remediation_window_s} s since ${counts.remediation_since})`);
+  const successLabel = await page.locator('#stat-success').locator('xpath=..').innerText();
+  if (!/Remediation success, last 30 days/.test(successLabel)) fail(`the success rate's label: ${successLabel}`);
   await page.screenshot({ path: join(shots, 'summary-after.png'), fullPage: true });
   console.log('ok: the summary after recovery: no open incident, remediation success 100 %');
 
@@ -264,6 +337,19 @@ try {
   await page.locator('#confirm-ok').click();
   await until('the class resumed', async () => (await text('#stat-paused')) === '0');
   console.log('ok: pause cancelled by Escape (nothing sent), then paused and resumed, each confirmed');
+  // another operator, with maydayctl beside the page: the page follows
+  const paused = await maydayctl('pause', 'femto-x1');
+  if (paused.code !== 0) fail(`maydayctl pause femto-x1 exited ${paused.code}: ${paused.err}`);
+  await until('the pause by maydayctl on the page', async () =>
+    (await text('#stat-paused')) === '1' && (await page.locator('#class-femto-x1-resume').count()) === 1);
+  await page.locator('#class-femto-x1-resume').click();
+  await page.locator('#confirm-ok').click();
+  await until('the class resumed after maydayctl\'s pause', async () => (await text('#stat-paused')) === '0');
+  const listed = await maydayctl('--json', 'classes');   // the API's class objects, an array
+  if (listed.code !== 0) fail(`maydayctl classes exited ${listed.code}: ${listed.err}`);
+  const fx1 = JSON.parse(listed.out).find((c) => c.name === 'femto-x1');
+  if (!fx1 || fx1.paused) fail(`maydayctl classes after the page's resume: ${JSON.stringify(fx1)}`);
+  console.log('ok: a pause by maydayctl shown without a reload, resumed in the page, seen resumed by maydayctl');
   // a live update in flight when the dialog opens is not shown under it,
   // so Escape still brings the focus back to the button
   const inflight = await holdGets(page);

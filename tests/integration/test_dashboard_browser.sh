@@ -8,6 +8,12 @@
 # it can check the page after the distress indication, after the approval
 # it clicks and after recovery. Screenshots (summary.png, device.png,
 # summary-after.png) are kept in $build/tests/dashboard/ for review.
+# maydayd runs as an operator starts it by default (docs/api.md, maydayd(8)):
+# detached, with a pid file and a log file, stopped by the pid in that file
+# at the end (SIGTERM; a clean exit removes the pid file and logs its stop),
+# its log checked for errors. Beside the page an operator's maydayctl, over
+# the management listener with a token of its own, pauses the class: the
+# page shows it without a reload and resumes it (dashboard.mjs).
 # Skips (77) when Chromium is missing; with Chromium but without node or
 # tests/browser/node_modules (scripts/deps.sh: npm ci) it fails: the test
 # was meant to run and cannot.
@@ -26,9 +32,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-dash-it.XXXXXX")
 shots=$build/tests/dashboard
 daemon_pid=
 cleanup() {
+  # the detached daemon is not our child: nothing to wait for
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
     kill -KILL "$daemon_pid" 2>/dev/null || true
-    wait "$daemon_pid" 2>/dev/null || true
   fi
   rm -rf "$work"
 }
@@ -80,6 +86,7 @@ sqlite3 "$work/hems.db" "DELETE FROM devices WHERE id = 'reference'" ||
 cat > "$work/maydayd.conf" <<CONF
 [server]
 db = $db
+log = $work/maydayd.log
 hems_key = $pki/hems.key.pem
 psk_kek = $pki/psk.kek
 workers = 2
@@ -100,14 +107,13 @@ wait_s = 1
 socket = $work/api.sock
 listen = 127.0.0.1:$api
 CONF
-"$maydayd" -c "$work/maydayd.conf" -f 2>"$work/maydayd.log" &
-daemon_pid=$!
-for _ in $(seq 400); do
-  grep -q 'info: running (' "$work/maydayd.log" && break
-  kill -0 "$daemon_pid" 2>/dev/null || fail "maydayd exited at start"
-  sleep 0.05
-done
-grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd did not start"
+# Detached (no -f): the command returns once the daemon serves.
+"$maydayd" -c "$work/maydayd.conf" --pidfile "$work/maydayd.pid" 2>"$work/maydayd.start" ||
+  fail "maydayd did not start: $(cat "$work/maydayd.start")"
+[ -s "$work/maydayd.pid" ] || fail "no pid file once maydayd returned"
+daemon_pid=$(cat "$work/maydayd.pid")
+kill -0 "$daemon_pid" 2>/dev/null || fail "the detached maydayd ($daemon_pid) is not running"
+grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd returned before it served"
 
 # The healthy devices boot once (normal code informs): the fleet is seen.
 for id in hnb-0001 hnb-0003; do
@@ -117,20 +123,44 @@ token=$("$ctl" --socket "$work/api.sock" tokens create --name dashboard-test --r
   fail "no operator token"
 viewer=$("$ctl" --socket "$work/api.sock" tokens create --name dashboard-viewer --role viewer 2>/dev/null) ||
   fail "no viewer token"
+# The other operator's token, for maydayctl over the management listener
+# (--token-file: 0600, never on the command line).
+(umask 077; "$ctl" --socket "$work/api.sock" tokens create --name alice --role operator \
+  >"$work/alice.token" 2>/dev/null) || fail "no token for alice"
 
 cd "$src/tests/browser"
 node dashboard.mjs "http://127.0.0.1:$api" "$token" "$shots" "$work/chromium-profile" \
-  "$boot" "$work/devices/hnb-0002" hnb-0002 "$viewer" || fail "the dashboard test failed (logs in $shots)"
+  "$boot" "$work/devices/hnb-0002" hnb-0002 "$viewer" "$ctl" "$work/alice.token" || fail "the dashboard test failed (logs in $shots)"
 
 # What the page showed is what the store holds.
 state=$("$ctl" -d "$db" --json show hnb-0002 | jq -r '.device.state + " " + .remediation_attempts[0].result')
 [ "$state" = "healthy recovered" ] || fail "hnb-0002 in the store: $state"
 who=$(sqlite3 "$work/hems.db" "SELECT identity FROM operator_actions WHERE target = 'hnb-0002'")
 [ "$who" = "token:dashboard-test" ] || fail "the approval is recorded as '$who', not the token's"
+# maydayctl's pause is alice's, the page's resume after it the dashboard's
+acts=$(sqlite3 "$work/hems.db" "SELECT identity || ' ' || action FROM operator_actions
+  WHERE target = 'femto-x1' ORDER BY id" | tail -2 | tr '\n' ';')
+[ "$acts" = "token:alice class.pause;token:dashboard-test class.resume;" ] ||
+  fail "the class's last actions: $acts"
 for f in summary.png device.png summary-after.png; do
   [ -s "$shots/$f" ] || fail "no screenshot $f"
 done
-kill -TERM "$daemon_pid"
-wait "$daemon_pid" || fail "maydayd did not exit cleanly"
+# Stopped as an operator stops it: by the pid its pid file names.
+[ "$(cat "$work/maydayd.pid" 2>/dev/null)" = "$daemon_pid" ] || fail "the pid file changed under the daemon"
+kill -TERM "$(cat "$work/maydayd.pid")"
+for _ in $(seq 600); do
+  kill -0 "$daemon_pid" 2>/dev/null || break
+  sleep 0.05
+done
+kill -0 "$daemon_pid" 2>/dev/null && fail "maydayd still running 30 s after SIGTERM"
 daemon_pid=
+[ ! -e "$work/maydayd.pid" ] || fail "maydayd did not exit cleanly (pid file left)"
+grep -q 'info: stopped' "$work/maydayd.log" || fail "maydayd did not log its stop"
+# Nothing at error or worse in its log, nor on the start's stderr (what
+# it says before the log file is open: here the warning about root).
+if grep -hE '(error|crit|alert|emerg): ' "$work/maydayd.log" "$work/maydayd.start" >"$work/errors"; then
+  fail "maydayd logged errors: $(head -5 "$work/errors")"
+fi
+grep -q 'info: running (' "$work/maydayd.log" && grep -q 'cwmp: hnb-0002 rem-1-1: recovered' "$work/maydayd.log" ||
+  fail "the log misses the start or the remediation"
 echo "ok: screenshots in $shots"

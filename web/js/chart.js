@@ -3,7 +3,12 @@
 // (GET /v1/fleet/hour), as an SVG bar chart drawn here. Hours with
 // nothing are drawn as empty (the API lists only hours that had some).
 // Colours come from the stylesheet (classes), so the chart obeys the
-// Content-Security-Policy (no inline style).
+// Content-Security-Policy (no inline style). The chart is an image with an
+// accessible name that says what it shows (total, peak and its hour); the
+// same figures, every hour, are a table behind "Show as table" (a
+// <details>, reachable by keyboard, whose state outlives live updates).
+import { h } from './dom.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 const HOUR = 3600 * 1000;
 
@@ -14,13 +19,18 @@ function el(tag, attrs, textContent) {
   return e;
 }
 
+// Whether the operator opened the table: kept across live updates, which
+// build the view again.
+let tableOpen = false;
+
 const hh = (t) => new Date(t).toISOString().slice(11, 16);
 
 // groups: the API's [{key: "2026-12-07T08:00:00Z", devices, indications}];
 // since, until: the answer's. Every hour bucket from since's to until's is
 // drawn (since=24h gives 25: the 24 whole hours before this one and this
 // one), so no group the API counted is left out of the bars or the total.
-// Returns {svg, total, peak, hours}.
+// Returns {svg, table, total, peak, hours}: table is the <details> holding
+// the figures as a table.
 export function distressChart(groups, since, until) {
   const end = Math.floor(Date.parse(until) / HOUR) * HOUR;
   const hours = Math.max(1, Math.min(48, Math.round((end - Math.floor(Date.parse(since) / HOUR) * HOUR) / HOUR) + 1));
@@ -36,13 +46,14 @@ export function distressChart(groups, since, until) {
   const W = 720, H = 200, L = 44, R = 8, T = 12, B = 28;
   const plotW = W - L - R, plotH = H - T - B, bw = plotW / hours;
   const top = Math.max(1, peak);
+  // the first of the busiest hours (none when nothing came)
+  const peakAt = peak > 0 ? buckets.find((b) => b.n === peak).t : null;
+  const name = `Distress indications per hour, last ${hours} h (UTC): total ${total}, ` +
+    (peakAt === null ? 'none in any hour' : `peak ${peak} at ${hh(peakAt)}`);
   const svg = el('svg', {
-    viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img',
-    'aria-labelledby': 'chart-title chart-desc',
+    viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': name,
   });
-  svg.append(el('title', { id: 'chart-title' }, `Distress indications per hour, last ${hours} hours (UTC)`));
-  svg.append(el('desc', { id: 'chart-desc' },
-    `${total} signed indications in ${hours} hours; the busiest hour had ${peak}.`));
+  svg.append(el('title', {}, name));
   // axes and the two gridlines: 0 and the peak
   for (const v of [0, top]) {
     const y = T + plotH - (v / top) * plotH;
@@ -62,5 +73,15 @@ export function distressChart(groups, since, until) {
     if (i % 6 === 0 || i === hours - 1)
       svg.append(el('text', { x: x + bw / 2, y: H - 8, class: 'axis', 'text-anchor': 'middle' }, hh(b.t)));
   });
-  return { svg, total, peak, hours };
+  const table = h('details', { class: 'chart-table', open: tableOpen,
+    ontoggle: (e) => { tableOpen = e.target.open; } },
+  h('summary', { id: 'chart-table-toggle' }, 'Show as table'),
+  h('table', { id: 'chart-table' },
+    h('caption', {}, `Distress indications per UTC hour, last ${hours} hours (total ${total})`),
+    h('thead', {}, h('tr', {}, ['Hour (UTC)', 'Indications', 'Devices'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, buckets.map((b) => h('tr', {},
+      h('th', { scope: 'row' }, h('time', { datetime: new Date(b.t).toISOString().replace('.000', '') },
+        new Date(b.t).toISOString().slice(0, 16).replace('T', ' '))),
+      h('td', {}, String(b.n)), h('td', {}, String(b.d)))))));
+  return { svg, table, total, peak, hours };
 }

@@ -5,8 +5,9 @@
 // attempts by result, in the counts), the product classes and their pauses
 // (GET /v1/classes, with pause and resume for operators) and the newest
 // anomalies. Five requests; each answer's size is bounded whatever the
-// fleet's, but the counts' remediation figures scan every attempt ever made
-// (their success rate is over all time; docs/dashboard.md).
+// fleet's. The remediation figures are over the attempts started in the
+// counts' window (30 days, remediation_window_s; docs/api.md), said next to
+// them.
 import { get, post, seg, may } from './api.js';
 import { h, table, section, badge, deviceLink, when, text, stateLabel, plural } from './dom.js';
 import { distressChart } from './chart.js';
@@ -48,6 +49,8 @@ export async function renderSummary(root, ctx) {
   const inFlight = (rem.in_progress || 0) + (rem.installed || 0);
   const done = (rem.recovered || 0) + (rem.failed || 0);
   const rate = done ? `${Math.round((100 * rem.recovered) / done)} %` : 'n/a';
+  const days = Math.round((counts.remediation_window_s || 0) / 86400);
+  const windowText = `last ${days} days`;
   const paused = classes.classes.filter((c) => c.paused);
   const chart = distressChart(hours.groups, hours.since, hours.until);
   const operator = may(ctx.role, 'operator');
@@ -65,7 +68,7 @@ export async function renderSummary(root, ctx) {
       stat('Devices', counts.total, 'stat-total'),
       stat('Open incidents', counts.open_incidents, 'stat-open'),
       stat('Remediation in flight', inFlight, 'stat-inflight'),
-      stat('Remediation success', rate, 'stat-success'),
+      stat(`Remediation success, ${windowText}`, rate, 'stat-success'),
       stat('Paused classes', paused.length, 'stat-paused'),
       stat('Revoked', counts.revoked, 'stat-revoked')),
     h('div', { class: 'cols' },
@@ -73,7 +76,8 @@ export async function renderSummary(root, ctx) {
       section('Devices by class', 'by-class', table('Devices by product class', ['Class', 'Devices'], classRows, 'No devices enrolled.', true))),
     section('Distress over time', 'distress',
       h('figure', { class: 'chart-box' }, chart.svg,
-        h('figcaption', {}, `${plural(chart.total, 'signed indication')} in the last ${chart.hours} hours (this one so far included), by UTC hour.`))),
+        h('figcaption', {}, `${plural(chart.total, 'signed indication')} in the last ${chart.hours} hours (this one so far included), by UTC hour.`)),
+      chart.table),
     section('Devices needing maintenance', 'open',
       table(`Devices needing maintenance (${counts.needs_maintenance})`,
         ['Device', 'Class', 'State', 'Since', 'Failed component'],
@@ -82,7 +86,7 @@ export async function renderSummary(root, ctx) {
         'No device needs maintenance.'),
       open.next_cursor ? h('p', {}, h('a', { href: '#/devices?maintenance=true' }, `All ${open.count} devices needing maintenance`)) : null),
     section('Remediation by class', 'classes',
-      h('p', {}, `Attempts: ${rem.in_progress || 0} in progress, ${rem.installed || 0} installed (awaiting proof), ` +
+      h('p', { id: 'attempts-window' }, `Attempts started in the ${windowText} (since ${when(counts.remediation_since)}): ${rem.in_progress || 0} in progress, ${rem.installed || 0} installed (awaiting proof), ` +
         `${rem.recovered || 0} recovered, ${rem.failed || 0} failed.`),
       table('Product classes', ['Class', 'Devices', 'In distress', 'Scheduled', 'In progress', 'Failed', 'Paused', operator ? 'Action' : null].filter(Boolean),
         classes.classes.map((c) => [c.name, String(c.devices), String(c.in_distress),
