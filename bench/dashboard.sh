@@ -4,7 +4,10 @@
 # a store with DEVICES enrolled devices (default 100k) over 10 classes and
 # INDICATIONS signed indications (default 1M) over 30 days, filled by direct
 # SQL as bench/api_reads.sh does, one device in 20 in distress with an open
-# incident, one in 40 with a remediation attempt; then a real maydayd on it,
+# incident, one in 40 with a remediation attempt, and a history of HISTORY
+# (default 500k) finished attempts of closed incidents over the year before
+# (what a fleet collects; the counts' remediation figures read only the
+# last 30 days of them, docs/api.md); then a real maydayd on it,
 # with its management listener on loopback and a viewer token, and:
 #  - each of the summary's five API reads over HTTP with curl (median of 3,
 #    ms: the transport and JSON included), and their sum;
@@ -25,6 +28,7 @@ done
 command -v sqlite3 >/dev/null || { echo "dashboard bench: sqlite3 missing" >&2; exit 1; }
 devices=${DEVICES:-100000}
 indications=${INDICATIONS:-1000000}
+history=${HISTORY:-500000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-dash-bench.XXXXXX")
 daemon_pid=
 cleanup() {
@@ -39,7 +43,7 @@ db=sqlite:$work/hems.db
 
 "$get" "$db" /v1/whoami "" 1 >/dev/null   # creates the store, current schema
 now=$(date +%s)
-echo "== dashboard summary: $devices devices, $indications indications over 30 days ($(nproc)-core box)"
+echo "== dashboard summary: $devices devices, $indications indications over 30 days, $history past attempts over a year ($(nproc)-core box)"
 sqlite3 "$work/hems.db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
@@ -68,6 +72,18 @@ SELECT i.id, i.device_id, 1, 'rem-' || i.id, '', '/b.bundle', 1000, 5000, 4000, 
   CASE WHEN i.id % 2 = 0 THEN $now - 1700 END,
   CASE WHEN i.id % 4 = 0 THEN 'failed' WHEN i.id % 2 = 0 THEN 'recovered' ELSE 'in_progress' END
 FROM incidents i WHERE i.id % 2 = 0 OR i.id % 4 = 1;
+-- the history: closed incidents, each with one finished attempt, spread over
+-- the 365 days before the last hour (ids above the open ones)
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $history)
+INSERT INTO incidents (id, device_id, opened_at, closed_at, state)
+SELECT 10000000 + i, printf('hnb-%07d', (i * 7919) % $devices),
+  $now - 3600 - 31536000 + (i * 31536000 / $history), $now - 3600 - 31536000 + (i * 31536000 / $history) + 600,
+  'recovered' FROM n;
+INSERT INTO remediation_attempts (incident_id, device_id, attempt, command_key, token, bundle,
+  bundle_size, free_space, max_image_size, started_at, finished_at, result)
+SELECT i.id, i.device_id, 1, 'rem-' || i.id, '', '/b.bundle', 1000, 5000, 4000, i.opened_at + 60,
+  i.closed_at, CASE WHEN i.id % 5 = 0 THEN 'failed' ELSE 'recovered' END
+FROM incidents i WHERE i.id >= 10000000;
 COMMIT;
 ANALYZE;
 SQL
