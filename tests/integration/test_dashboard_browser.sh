@@ -8,12 +8,13 @@
 # it can check the page after the distress indication, after the approval
 # it clicks and after recovery. Screenshots (summary.png, device.png,
 # summary-after.png) are kept in $build/tests/dashboard/ for review.
-# maydayd runs as an operator starts it by default (docs/api.md, maydayd(8)):
+# maydayd runs as an operator starts it by default (maydayd(8): without -f):
 # detached, with a pid file and a log file, stopped by the pid in that file
 # at the end (SIGTERM; a clean exit removes the pid file and logs its stop),
-# its log checked for errors. Beside the page an operator's maydayctl, over
-# the management listener with a token of its own, pauses the class: the
-# page shows it without a reload and resumes it (dashboard.mjs).
+# its log checked for warnings (its worst level) beyond the two expected.
+# Beside the page an operator's maydayctl, over the management listener
+# with a token of its own, pauses the class: the page shows it without a
+# reload and resumes it (dashboard.mjs).
 # Skips (77) when Chromium is missing; with Chromium but without node or
 # tests/browser/node_modules (scripts/deps.sh: npm ci) it fails: the test
 # was meant to run and cannot.
@@ -156,10 +157,12 @@ kill -0 "$daemon_pid" 2>/dev/null && fail "maydayd still running 30 s after SIGT
 daemon_pid=
 [ ! -e "$work/maydayd.pid" ] || fail "maydayd did not exit cleanly (pid file left)"
 grep -q 'info: stopped' "$work/maydayd.log" || fail "maydayd did not log its stop"
-# Nothing at error or worse in its log, nor on the start's stderr (what
-# it says before the log file is open: here the warning about root).
-if grep -hE '(error|crit|alert|emerg): ' "$work/maydayd.log" "$work/maydayd.start" >"$work/errors"; then
-  fail "maydayd logged errors: $(head -5 "$work/errors")"
+# maydayd's worst level is warning: none in its log nor on the start's
+# stderr (what it says before the log file is open) but the two this
+# set-up earns (run as root; bundles without [acs] vendor_key).
+if grep -hE ': warning: ' "$work/maydayd.log" "$work/maydayd.start" |
+   grep -vE 'warning: (running as root|cwmp: no \[acs\] vendor_key)' >"$work/warnings"; then
+  fail "maydayd warned: $(head -5 "$work/warnings")"
 fi
 grep -q 'info: running (' "$work/maydayd.log" && grep -q 'cwmp: hnb-0002 rem-1-1: recovered' "$work/maydayd.log" ||
   fail "the log misses the start or the remediation"
