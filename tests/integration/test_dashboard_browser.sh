@@ -12,6 +12,8 @@
 # detached, with a pid file and a log file, stopped by the pid in that file
 # at the end (SIGTERM; a clean exit removes the pid file and logs its stop),
 # its log checked for warnings (its worst level) beyond the two expected.
+# It is not this shell's child: detached_daemon.sh knows it by pid and
+# start time, a zombie counting as gone.
 # Beside the page an operator's maydayctl, over the management listener
 # with a token of its own, pauses the class: the page shows it without a
 # reload and resumes it (dashboard.mjs).
@@ -29,14 +31,15 @@ chromium=/usr/bin/chromium
 command -v node >/dev/null ||
   { echo "FAIL: Chromium is here but node is not (run scripts/deps.sh: Debian's nodejs)"; exit 1; }
 
+. "$src/tests/integration/detached_daemon.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-dash-it.XXXXXX")
 shots=$build/tests/dashboard
-daemon_pid=
+daemon=    # the detached maydayd's identity (detached_id) until it stops
 cleanup() {
-  # the detached daemon is not our child: nothing to wait for
-  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-    kill -KILL "$daemon_pid" 2>/dev/null || true
-  fi
+  # killed by its identity, else through its pid file (a failure before
+  # the identity was recorded); nothing once it has stopped (a clean stop
+  # removes the pid file)
+  detached_kill "$daemon" "$work/maydayd.pid" "$work/maydayd.conf"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -109,11 +112,11 @@ socket = $work/api.sock
 listen = 127.0.0.1:$api
 CONF
 # Detached (no -f): the command returns once the daemon serves.
-"$maydayd" -c "$work/maydayd.conf" --pidfile "$work/maydayd.pid" 2>"$work/maydayd.start" ||
-  fail "maydayd did not start: $(cat "$work/maydayd.start")"
+"$maydayd" -c "$work/maydayd.conf" --pidfile "$work/maydayd.pid" \
+  2>"$work/maydayd.start" || fail "maydayd did not start: $(cat "$work/maydayd.start")"
 [ -s "$work/maydayd.pid" ] || fail "no pid file once maydayd returned"
-daemon_pid=$(cat "$work/maydayd.pid")
-kill -0 "$daemon_pid" 2>/dev/null || fail "the detached maydayd ($daemon_pid) is not running"
+daemon=$(detached_id "$(cat "$work/maydayd.pid")") ||
+  fail "the detached maydayd ($(cat "$work/maydayd.pid")) is not running"
 grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd returned before it served"
 
 # The healthy devices boot once (normal code informs): the fleet is seen.
@@ -147,16 +150,9 @@ for f in summary.png device.png summary-after.png; do
   [ -s "$shots/$f" ] || fail "no screenshot $f"
 done
 # Stopped as an operator stops it: by the pid its pid file names.
-[ "$(cat "$work/maydayd.pid" 2>/dev/null)" = "$daemon_pid" ] || fail "the pid file changed under the daemon"
-kill -TERM "$(cat "$work/maydayd.pid")"
-for _ in $(seq 600); do
-  kill -0 "$daemon_pid" 2>/dev/null || break
-  sleep 0.05
-done
-kill -0 "$daemon_pid" 2>/dev/null && fail "maydayd still running 30 s after SIGTERM"
-daemon_pid=
-[ ! -e "$work/maydayd.pid" ] || fail "maydayd did not exit cleanly (pid file left)"
-grep -q 'info: stopped' "$work/maydayd.log" || fail "maydayd did not log its stop"
+[ "$(cat "$work/maydayd.pid" 2>/dev/null)" = "${daemon%%:*}" ] || fail "the pid file changed under the daemon"
+why=$(detached_stop "$daemon" "$work/maydayd.pid" "$work/maydayd.log") || fail "$why"
+daemon=
 # maydayd's worst level is warning: none in its log nor on the start's
 # stderr (what it says before the log file is open) but the two this
 # set-up earns (run as root; bundles without [acs] vendor_key).
