@@ -9,6 +9,11 @@
 # (/proc/PID/stat field 22, recorded when it starts), count a zombie as
 # gone, and never signal a pid that no longer has that start time.
 # Linux only (/proc), as the tests are.
+#
+# Under a sanitizer build nobody reads the detached daemon's exit status,
+# and its stderr is /dev/null: detached_san_run points ASan's and UBSan's
+# reports (LeakSanitizer's at exit too) at files that detached_san_check
+# fails on.
 
 # detached_stat PID: "STATE STARTTIME" of the process, nothing when there is none.
 detached_stat() {
@@ -83,4 +88,27 @@ detached_stop() {
   detached_gone "$1" || { echo "maydayd still running 30 s after SIGTERM"; return 1; }
   [ ! -e "$2" ] || { echo "maydayd did not exit cleanly (pid file left)"; return 1; }
   grep -q 'info: stopped' "$3" || { echo "maydayd did not log its stop"; return 1; }
+}
+
+# detached_san_run PREFIX COMMAND...: runs COMMAND (maydayd's start) with
+# the caller's ASAN_OPTIONS and UBSAN_OPTIONS kept and log_path=PREFIX
+# added: each report goes to PREFIX.PID, which detached_san_check reads.
+detached_san_run() {
+  local prefix=$1
+  shift
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$prefix" \
+    UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$prefix" "$@"
+}
+
+# detached_san_check PREFIX: after the daemon is gone, fails with the head
+# of any sanitizer report written under PREFIX (none in a build without
+# sanitizers).
+detached_san_check() {
+  local f
+  for f in "$1".*; do
+    [ -e "$f" ] || continue
+    echo "a sanitizer report ($f):"
+    head -20 "$f"
+    return 1
+  done
 }

@@ -11,7 +11,9 @@
 # maydayd runs as an operator starts it by default (maydayd(8): without -f):
 # detached, with a pid file and a log file, stopped by the pid in that file
 # at the end (SIGTERM; a clean exit removes the pid file and logs its stop),
-# its log checked for warnings (its worst level) beyond the two expected.
+# its log checked for warnings (its worst level) beyond the two expected,
+# and, in a sanitizer build, no sanitizer report from it (detached, its exit
+# status and stderr are nobody's: the reports go to files in $work).
 # It is not this shell's child: detached_daemon.sh knows it by pid and
 # start time, a zombie counting as gone.
 # Beside the page an operator's maydayctl, over the management listener
@@ -112,7 +114,7 @@ socket = $work/api.sock
 listen = 127.0.0.1:$api
 CONF
 # Detached (no -f): the command returns once the daemon serves.
-"$maydayd" -c "$work/maydayd.conf" --pidfile "$work/maydayd.pid" \
+detached_san_run "$work/san" "$maydayd" -c "$work/maydayd.conf" --pidfile "$work/maydayd.pid" \
   2>"$work/maydayd.start" || fail "maydayd did not start: $(cat "$work/maydayd.start")"
 [ -s "$work/maydayd.pid" ] || fail "no pid file once maydayd returned"
 daemon=$(detached_id "$(cat "$work/maydayd.pid")") ||
@@ -153,6 +155,8 @@ done
 [ "$(cat "$work/maydayd.pid" 2>/dev/null)" = "${daemon%%:*}" ] || fail "the pid file changed under the daemon"
 why=$(detached_stop "$daemon" "$work/maydayd.pid" "$work/maydayd.log") || fail "$why"
 daemon=
+# gone (exited or a zombie): LeakSanitizer has written whatever it had to
+why=$(detached_san_check "$work/san") || fail "$why"
 # maydayd's worst level is warning: none in its log nor on the start's
 # stderr (what it says before the log file is open) but the two this
 # set-up earns (run as root; bundles without [acs] vendor_key).
