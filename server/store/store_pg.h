@@ -23,6 +23,14 @@
 
 #define STORE_PG_PREPARED_MAX 96
 
+/* The counts' remediation attempts by result (store_pg_device_counts):
+ * those started at or after $1 (bigint), a range of the index
+ * remediation_attempts_started. Here, not in the .c, so that
+ * test_store_postgresql plans this very text. */
+#define STORE_PG_COUNTS_REMED                                                               \
+	"SELECT result, count(*) FROM remediation_attempts"                                 \
+	" WHERE started_at >= $1 GROUP BY result ORDER BY result COLLATE \"C\""
+
 struct store_pg {
 	struct store base;  /* first: the public handle */
 	PGconn *conn;

@@ -304,9 +304,7 @@ enum mayday_err store_pg_device_counts(struct store *st, struct store_device_cou
 	 * not reconciled), a range of the index remediation_attempts_started
 	 * (started_at, result; an index-only scan once vacuumed). */
 	store_pg_p_i64(&q, since);
-	r = store_pg_q(p, "SELECT result, count(*) FROM remediation_attempts"
-		       " WHERE started_at >= $1 GROUP BY result ORDER BY result COLLATE \"C\"",
-		       &q, &err);
+	r = store_pg_q(p, STORE_PG_COUNTS_REMED, &q, &err);
 	if (r == NULL)
 		return err;
 	for (int i = 0; i < PQntuples(r); i++) {

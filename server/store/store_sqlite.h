@@ -113,6 +113,17 @@ enum mayday_err store_sqlite_anomalies_list(struct store *st, unsigned limit,
 					    store_anomaly_cb cb, void *ctx);
 enum mayday_err store_sqlite_events_page(struct store *st, int64_t after_id, unsigned limit,
 					 store_event_doc_cb cb, void *ctx);
+/* The counts' grouped rows (store_sqlite_device_counts): each state's,
+ * each remediation result's among the attempts started at or after ?1 (a
+ * range of the covering index remediation_attempts_started), and each
+ * class's count. Here, not in the .c, so that test_api_read plans this very
+ * text. */
+#define STORE_SQLITE_COUNTS_GROUPS                                                           \
+	"SELECT 's', state, count(*) FROM devices GROUP BY state"                            \
+	" UNION ALL SELECT 'r', result, count(*) FROM remediation_attempts"                  \
+	" WHERE started_at >= ?1 GROUP BY result"                                            \
+	" UNION ALL SELECT 'c', product_class, count(*) FROM devices"                        \
+	" GROUP BY product_class ORDER BY 1 DESC, 2"
 /* Shared by the operator queries (store_sqlite_query.c) and the API's:
  * the columns of a device row (from "devices d", STORE_SQLITE_DEVICE_NCOLS
  * of them) and of an indication row (from "indications i"), and their

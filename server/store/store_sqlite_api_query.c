@@ -175,11 +175,7 @@ enum mayday_err store_sqlite_device_counts(struct store *st, struct store_device
 		return store_sqlite_err(rc);
 	/* The attempts of the window only: a range of the covering index
 	 * remediation_attempts_started (started_at, result). */
-	rc = sqlite3_prepare_v2(s->db, "SELECT 's', state, count(*) FROM devices GROUP BY state"
-				" UNION ALL SELECT 'r', result, count(*) FROM remediation_attempts"
-				" WHERE started_at >= ?1 GROUP BY result"
-				" UNION ALL SELECT 'c', product_class, count(*) FROM devices"
-				" GROUP BY product_class ORDER BY 1 DESC, 2", -1, &q, NULL);
+	rc = sqlite3_prepare_v2(s->db, STORE_SQLITE_COUNTS_GROUPS, -1, &q, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(q, 1, since);
 	if (rc == SQLITE_OK) {

@@ -26,6 +26,7 @@
 #include "store_query.h"
 #include "store_acs.h"
 #include "store_events.h"
+#include "store_pg.h"
 #include "store_remed.h"
 #include "test_store_fixture.h"
 #include "test_store_pg_fixture.h"
@@ -121,15 +122,25 @@ static void test_schema_made_at_12(void **state)
 	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM schema_version"), 1);
 	assert_int_equal(fxpg_scalar(c, "SELECT count(*) FROM pg_indexes WHERE indexname ="
 				     " 'remediation_attempts_started'"), 1);
+	/* the statement store_pg_device_counts runs (prepared as store_pg_q
+	 * prepares it: the parameter's type from the column), its window bound */
 	PQclear(PQexec(c, "SET enable_seqscan = off"));
-	PGresult *plan = PQexec(c, "EXPLAIN SELECT result, count(*) FROM remediation_attempts"
-				" WHERE started_at >= 1000 GROUP BY result");
+	PGresult *prep = PQprepare(c, "counts_remed", STORE_PG_COUNTS_REMED, 1, NULL);
+	assert_int_equal(PQresultStatus(prep), PGRES_COMMAND_OK);
+	PQclear(prep);
+	PGresult *plan = PQexec(c, "EXPLAIN EXECUTE counts_remed(1000)");
 	assert_int_equal(PQresultStatus(plan), PGRES_TUPLES_OK);
-	bool indexed = false;
-	for (int i = 0; i < PQntuples(plan); i++)
-		indexed |= strstr(PQgetvalue(plan, i, 0), "remediation_attempts_started") != NULL;
+	/* the index scanned as a range of the window (an Index Cond on
+	 * started_at), not read whole and filtered */
+	bool indexed = false, range = false;
+	for (int i = 0; i < PQntuples(plan); i++) {
+		const char *line = PQgetvalue(plan, i, 0);
+		indexed |= strstr(line, "remediation_attempts_started") != NULL;
+		range |= strstr(line, "Index Cond: (started_at >= ") != NULL;
+	}
 	PQclear(plan);
 	assert_true(indexed);
+	assert_true(range);
 	/* A newer schema is refused, with the reason. */
 	PQclear(PQexec(c, "UPDATE schema_version SET version = 14"));
 	store_close(t->st);
