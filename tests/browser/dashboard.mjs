@@ -308,9 +308,11 @@ try {
   await until('the summary after recovery', async () =>
     (await text('#stat-success')) === '100 %' && (await text('#stat-open')) === '0');
   // the remediation figures say the window they cover (the counts' own:
-  // since = the request's time less 30 days, so a later read's is later)
-  const counts = await apiGet('/v1/devices/counts');
+  // since = the request's time less 30 days). The page is read first, the
+  // API after it: whatever live update the page rendered came from a
+  // request no later than the test's, so its since is never the newer one
   const win = await text('#attempts-window');
+  const counts = await apiGet('/v1/devices/counts');
   const m = /^Attempts started in the last 30 days \(since (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) UTC\)/.exec(win);
   const lag = m ? Date.parse(counts.remediation_since) - Date.parse(`${m[1]}T${m[2]}Z`) : NaN;
   if (counts.remediation_window_s !== 2592000 || !(lag >= 0 && lag < DEADLINE_MS))
