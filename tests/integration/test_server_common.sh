@@ -12,12 +12,14 @@ ctl=$build/tools/maydayctl/maydayctl
 itool=$build/tests/srv_itool
 for b in "$maydayd" "$sim" "$ctl" "$itool"; do [ -x "$b" ] || { echo "missing $b" >&2; exit 1; }; done
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/detached_daemon.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mayday-srv-it.XXXXXX")
 db="$work/hems.db"
 store="sqlite:$db"
 api_sock="$work/api.sock"   # maydayd's API socket ([api] socket; write_conf)
 daemon_pid=
+daemon_id=   # a detached daemon's identity (detached_daemon.sh), set by start_detached
 capture_pid=
 port=
 http_port=
@@ -30,7 +32,12 @@ cleanup() {
     kill $bg_pids 2>/dev/null || true   # some may have ended already
     wait $bg_pids 2>/dev/null || true   # nothing writes into $work while it goes
   fi
-  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+  # a detached daemon by its identity, else through its pid file (a start
+  # that failed before the identity was recorded, or a test that reads the
+  # pid file itself); a daemon of -f, our child, by its pid
+  detached_kill "$daemon_id" "$work/maydayd.pid" "$work/maydayd.conf"
+  if [ -z "$daemon_id" ] && [ ! -e "$work/maydayd.pid" ] && [ -n "$daemon_pid" ] &&
+     kill -0 "$daemon_pid" 2>/dev/null; then
     kill -KILL "$daemon_pid" 2>/dev/null || true
     wait "$daemon_pid" 2>/dev/null || true
   fi
@@ -114,23 +121,21 @@ ${SERVER_LINES:-}" write_conf "$@"
     fail "maydayd did not start: $(cat "$work/maydayd.start")"
   [ -s "$work/maydayd.pid" ] || fail "no pidfile once maydayd returned"
   daemon_pid=$(cat "$work/maydayd.pid")
-  kill -0 "$daemon_pid" || fail "the detached maydayd is not running"
+  daemon_id=$(detached_id "$daemon_pid") || fail "the detached maydayd is not running"
   grep -q 'info: running (' "$work/maydayd.log" || fail "maydayd returned before it served"
   ports_from_log
 }
 
-# stop_detached: SIGTERM to the detached daemon (not our child), waits for it
-# to go and for the pidfile to be removed, its sign of a clean exit.
+# stop_detached: SIGTERM to the detached daemon (not our child: known by
+# its identity, a zombie counting as gone, detached_daemon.sh), waits for it
+# to go; the pidfile removed and its stop logged are its sign of a clean
+# exit. A test that started it itself sets daemon_pid only.
 stop_detached() {
-  kill -TERM "$daemon_pid"
-  for _ in $(seq 600); do
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -0 "$daemon_pid" 2>/dev/null && fail "maydayd still running 30 s after SIGTERM"
+  local why id=$daemon_id
+  [ -n "$id" ] || id=$(detached_id "$daemon_pid") || fail "maydayd ($daemon_pid) was not running at the stop"
+  why=$(detached_stop "$id" "$work/maydayd.pid" "$work/maydayd.log") || fail "$why"
   daemon_pid=
-  [ ! -e "$work/maydayd.pid" ] || fail "maydayd did not exit cleanly (pidfile left)"
-  grep -q 'info: stopped' "$work/maydayd.log" || fail "maydayd did not log its stop"
+  daemon_id=
 }
 
 listen_port() { sed -n "s/.*listening on $1 127\.0\.0\.1:\([0-9]*\).*/\1/p" "$work/maydayd.log"; }

@@ -29,16 +29,14 @@ acs=$build/tests/acs_itool
 store=$MAYDAY_TEST_PG
 q() { psql "$store" -XAtqc "$1"; }
 
-pids=()   # the nodes' maydayd (detached: not this shell's children), by node number - 1
-gone() {  # PID: waits (30 s at most) until it has exited
-  for _ in $(seq 600); do
-    kill -0 "$1" 2>/dev/null || return 0
-    sleep 0.05
-  done
-  return 1
-}
+# the nodes' maydayd (detached: not this shell's children), by node number
+# - 1: their identities (pid and start time, detached_daemon.sh, sourced by
+# test_server_common.sh), so a zombie counts as gone and a reused pid is
+# never signalled
+pids=()
 node_cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; gone "$p" || true; done
+  # by identity, else (a node started but not yet recorded) by its pid file
+  for n in 1 2 3; do detached_kill "${pids[n - 1]:-}" "$work/node$n.pid" "$work/node$n.conf"; done
   wait 2>/dev/null || true
   cleanup
 }
@@ -91,8 +89,7 @@ CONF
   : > "$work/node$n.log"
   "$maydayd" -c "$work/node$n.conf" --pidfile "$work/node$n.pid" 2>"$work/node$n.start" ||
     fail "node $n did not start: $(cat "$work/node$n.start") $(tail -5 "$work/node$n.log")"
-  pids[n - 1]=$(cat "$work/node$n.pid")
-  kill -0 "${pids[n - 1]}" || fail "node $n is not running"
+  pids[n - 1]=$(detached_id "$(cat "$work/node$n.pid")") || fail "node $n is not running"
   grep -q 'info: running (' "$work/node$n.log" || fail "node $n returned before it served"
 }
 udp_of() { sed -n 's/.*listening on udp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/node$1.log"; }
@@ -143,8 +140,8 @@ for _ in $(seq 600); do
   kill -0 $sim3 2>/dev/null || break
   sleep 0.05
 done
-kill -KILL "${pids[2]}"
-gone "${pids[2]}" || fail "node 3 still running after SIGKILL"
+detached_signal KILL "${pids[2]}" || fail "node 3 was not running to be killed"
+detached_gone "${pids[2]}" || fail "node 3 still running after SIGKILL"
 echo "node 3 killed with $(q "SELECT count(*) FROM indications WHERE device_id LIKE 'load3-%'") of its load stored"
 wait $sim1 || fail "the load on node 1: $(tail -3 "$work/sim1.out")"
 wait $sim3 || true   # its lost indications are expected: the node died
@@ -193,11 +190,8 @@ base="https://127.0.0.1:$(https_of 1)"
   fail "hnb-1 did not recover: $(q "SELECT state FROM devices WHERE id = 'hnb-1'")"
 
 for n in 1 2; do
-  kill -0 "${pids[n - 1]}" 2>/dev/null || fail "node $n died"
-  kill -TERM "${pids[n - 1]}"
-  gone "${pids[n - 1]}" || fail "node $n still running 30 s after SIGTERM"
-  [ ! -e "$work/node$n.pid" ] || fail "node $n did not exit cleanly (pidfile left)"
-  grep -q 'info: stopped' "$work/node$n.log" || fail "node $n did not log its stop"
+  detached_alive "${pids[n - 1]}" || fail "node $n died"
+  why=$(detached_stop "${pids[n - 1]}" "$work/node$n.pid" "$work/node$n.log") || fail "node $n: $why"
 done
 pids=()
 echo "PASS: three nodes on one PostgreSQL: retransmissions stored once, node 3 killed under load with every acknowledged indication stored once, the remediation completed across nodes"
