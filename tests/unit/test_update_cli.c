@@ -109,6 +109,8 @@ static int run(struct fx *fx, const char *bundle, const char *cls, long *rss_kib
 		_exit(127);
 	}
 	assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("%s killed by signal %d", prog, WTERMSIG(status));
 	assert_true(WIFEXITED(status));
 	*rss_kib = ru.ru_maxrss;
 	return WEXITSTATUS(status);
