@@ -19,6 +19,10 @@
  *                                flip inverts bit BIT of PART/NAME as it is read
  *                                (bit 0 = least significant bit of byte 0)
  *   "fault" (no options)         host files, counted only (no cut)
+ *   "fault:torn,cut=N"           as cut=N, but a rename that is operation N
+ *                                is torn (the target removed, the new file
+ *                                never named): a broken medium, only for the
+ *                                conformance harness's negative control
  * Counted operations: each write(2) of data, each fsync, each rename, each unlink.
  * (A writer also starts the medium's writeback of every
  * HAL_FLASH_WRITEBACK_CHUNK bytes it wrote, and hands its temporary to the

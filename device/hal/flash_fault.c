@@ -10,7 +10,9 @@
  * cut=0: the device never has power. Without cut= the backend only counts.
  * flip=PART/NAME@BIT inverts the bit in the data as read (bit 0 = least
  * significant bit of byte 0, bit 8 = LSB of byte 1); the file itself is not
- * changed.
+ * changed. torn breaks the protocol on purpose, so that the conformance
+ * harness is seen to fail a medium without atomic replace
+ * (tests/conformance/conformance.cmake): a cut on a rename lands inside it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,9 +88,20 @@ static enum mayday_err fault_fsync(struct hal_flash *f, int fd)
 static enum mayday_err fault_rename(struct hal_flash *f, int dirfd, const char *from,
 				    const char *to)
 {
+	const struct flash_fault_spec *st = f->backend;
 	enum mayday_err err = fault_powered(f);
 
-	return err != MAYDAY_OK ? err : hal_flash_host_ops.rename(f, dirfd, from, to);
+	if (err != MAYDAY_OK)
+		return err;
+	/* torn, and this rename is the last operation with power: it is done
+	 * as a medium without atomic replace would be cut doing it -- the old
+	 * file is removed (counted once, as the rename), the new one is never
+	 * named. */
+	if (st->torn && st->has_cut && f->ops_count + 1 == st->cut) {
+		err = hal_flash_host_ops.unlink(f, dirfd, to);
+		return err == MAYDAY_OK || err == MAYDAY_E_NOTFOUND ? MAYDAY_E_POWER : err;
+	}
+	return hal_flash_host_ops.rename(f, dirfd, from, to);
 }
 
 static enum mayday_err fault_unlink(struct hal_flash *f, int dirfd, const char *name)

@@ -67,6 +67,12 @@ static bool parse_item(struct flash_fault_spec *sp, const char *s, size_t len)
 	}
 	if (len > 5 && memcmp(s, "flip=", 5) == 0)
 		return parse_flip(sp, s + 5, len - 5);
+	if (len == 4 && memcmp(s, "torn", 4) == 0) {
+		if (sp->torn)
+			return false;
+		sp->torn = true;
+		return true;
+	}
 	return false;
 }
 

@@ -7,8 +7,12 @@
  *   cut=N               power is lost right after the N-th counted operation
  *   flip=PART/NAME@BIT  bit BIT of PART/NAME is inverted as it is read
  *                       (repeatable, up to FLASH_FAULT_SPEC_MAX_FLIPS times)
+ *   torn                a medium WITHOUT atomic replace, for the conformance
+ *                       harness's negative control only: when the cut falls
+ *                       on a rename, the target is removed and the new file
+ *                       left under its temporary name (neither old nor new)
  * N and BIT are decimal, 1..20 digits, at most UINT64_MAX; PART and NAME obey
- * hal_flash_name_ok. Unknown keys, a repeated cut=, empty items, signs,
+ * hal_flash_name_ok. Unknown keys, a repeated cut= or torn, empty items, signs,
  * spaces or numbers that overflow 64 bits are MAYDAY_E_INVALID.
  */
 #ifndef MAYDAY_HAL_FLASH_FAULT_SPEC_H
@@ -31,6 +35,7 @@ struct flash_fault_flip {
 struct flash_fault_spec {
 	bool has_cut;    /* false: the backend only counts */
 	uint64_t cut;
+	bool torn;       /* a cut on a rename tears it (never a real medium) */
 	size_t n_flips;
 	struct flash_fault_flip flips[FLASH_FAULT_SPEC_MAX_FLIPS];
 };

@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 	struct hal_flash *f = NULL;
 	struct hal_rot *rot = NULL;
 	struct dcf_config *cfg = NULL;
-	struct update_params p;
+	struct update_params p = { 0 }; /* before_pending: none */
 	struct update_result *res = NULL;
 	FILE *in = NULL;
 	enum mayday_err rc;

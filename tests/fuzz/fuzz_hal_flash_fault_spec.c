@@ -76,6 +76,10 @@ static int ref_parse(char *text, struct flash_fault_spec *sp)
 			    !ref_number(&item, '\0', &fl->bit))
 				return 0;
 			sp->n_flips++;
+		} else if (strcmp(item, "torn") == 0) {
+			if (sp->torn)
+				return 0;
+			sp->torn = true;
 		} else {
 			return 0;
 		}
@@ -86,7 +90,7 @@ static int ref_parse(char *text, struct flash_fault_spec *sp)
 static int same(const struct flash_fault_spec *a, const struct flash_fault_spec *b)
 {
 	if (a->has_cut != b->has_cut || (a->has_cut && a->cut != b->cut) ||
-	    a->n_flips != b->n_flips)
+	    a->torn != b->torn || a->n_flips != b->n_flips)
 		return 0;
 	for (size_t i = 0; i < a->n_flips; i++)
 		if (strcmp(a->flips[i].part, b->flips[i].part) != 0 ||
@@ -107,6 +111,12 @@ static void format(const struct flash_fault_spec *sp, char *out, size_t cap)
 		if (n < 0 || (size_t)n >= cap)
 			abort();
 		used = (size_t)n;
+	}
+	if (sp->torn) {
+		n = snprintf(out + used, cap - used, "%storn", used ? "," : "");
+		if (n < 0 || (size_t)n >= cap - used)
+			abort();
+		used += (size_t)n;
 	}
 	for (size_t i = 0; i < sp->n_flips; i++) {
 		const struct flash_fault_flip *fl = &sp->flips[i];

@@ -3,7 +3,11 @@
  * Test ACS (see test_cpe_acs.h): accept, TLS handshake, then read requests
  * on the connection (header block, Content-Length body) and answer them from
  * the script until the client closes or the script is exhausted. Blocking
- * I/O with a receive timeout so acs_stop never waits long.
+ * I/O with a receive timeout so acs_stop never waits long -- between
+ * requests only: the handshake, and a request once begun, get up to
+ * PATIENCE_MS, since on a busy emulated machine (qemu-arm) the client's
+ * signature in its handshake alone took longer than one wait, and closing
+ * then left the client "waiting for the answer" on a dead connection.
  */
 #include "test_cpe_acs.h"
 
@@ -20,13 +24,27 @@
 
 #define HDR_MAX  8192
 #define BODY_MAX (1u << 20)
+#define WAIT_US      200000 /* one receive wait: how long acs_stop may take */
+#define PATIENCE_MS  20000  /* a handshake, or a request begun, before giving up */
+
+/* SSL_read, waiting through receive timeouts for up to PATIENCE_MS. */
+static int read_patiently(SSL *ssl, void *buf, int len)
+{
+	for (int waits = 0;; waits++) {
+		int r = SSL_read(ssl, buf, len);
+
+		if (r > 0 || SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ ||
+		    waits >= PATIENCE_MS / (WAIT_US / 1000))
+			return r;
+	}
+}
 
 static int read_line_block(SSL *ssl, char *hdr, size_t cap)
 {
 	size_t n = 0;
 
 	while (n + 1 < cap) {
-		int r = SSL_read(ssl, hdr + n, 1);
+		int r = n == 0 ? SSL_read(ssl, hdr, 1) : read_patiently(ssl, hdr + n, 1);
 
 		if (r <= 0)
 			return n == 0 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ ? 1 : -1;
@@ -87,7 +105,7 @@ static int serve_request(struct acs *a, SSL *ssl)
 	if (!s->body)
 		return -1;
 	for (size_t got = 0; got < len;) {
-		int k = SSL_read(ssl, s->body + got, (int)(len - got));
+		int k = read_patiently(ssl, s->body + got, (int)(len - got));
 
 		if (k <= 0)
 			return -1;
@@ -119,16 +137,20 @@ static void *serve(void *arg)
 
 	while (!a->stop) {
 		int c = accept(a->fd, NULL, NULL);
-		struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+		struct timeval patience = { .tv_sec = PATIENCE_MS / 1000 };
+		struct timeval tv = { .tv_sec = 0, .tv_usec = WAIT_US };
 		SSL *ssl;
+		int accepted;
 
 		if (c < 0)
 			continue;
 		a->connections++;
-		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
 		ssl = SSL_new(a->tls);
 		SSL_set_fd(ssl, c);
-		if (SSL_accept(ssl) == 1) {
+		accepted = SSL_accept(ssl) == 1;
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (accepted) {
 			X509 *peer = SSL_get1_peer_certificate(ssl);
 
 			a->tls_version = SSL_version(ssl);

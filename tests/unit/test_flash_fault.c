@@ -131,11 +131,12 @@ static void test_spec_parsing(void **state)
 		"fault:flip=/x@1", "fault:flip=rot/@1", "fault:flip=rot/../x@1", "fault:flip=../rot/x@1",
 		"fault:flip=rot/a/b@1", "fault:flip=rot/x@1@2", "fault:flip=rot/x@-1",
 		"fault:flip=rot/.tmp-x@1", "fault:bogus=1", "fault:CUT=1", "faulty", "fault;cut=1",
-		EIGHT_FLIPS ",flip=a/b@9",
+		EIGHT_FLIPS ",flip=a/b@9", "fault:torn,torn", "fault:torn=1", "fault:tor", "fault:TORN",
 	};
 	static const char *const good[] = {
 		"fault", "fault:cut=3", "fault:cut=18446744073709551615", "fault:flip=rot/counters@0",
-		"fault:flip=rot/x@0,flip=slot_a/y@9,cut=5", "fault:cut=007",
+		"fault:flip=rot/x@0,flip=slot_a/y@9,cut=5", "fault:cut=007", "fault:torn",
+		"fault:cut=2,torn",
 		EIGHT_FLIPS,
 	};
 	struct fixture *fx = *state;
@@ -509,7 +510,10 @@ static void test_spec_parse_values(void **state)
 	(void)state;
 	assert_int_equal(flash_fault_spec_parse(NULL, &sp), MAYDAY_OK);
 	assert_false(sp.has_cut);
+	assert_false(sp.torn);
 	assert_int_equal(sp.n_flips, 0);
+	assert_int_equal(flash_fault_spec_parse("torn,cut=2", &sp), MAYDAY_OK);
+	assert_true(sp.torn && sp.has_cut && sp.cut == 2);
 
 	assert_int_equal(flash_fault_spec_parse("cut=0", &sp), MAYDAY_OK);
 	assert_true(sp.has_cut);

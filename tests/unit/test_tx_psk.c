@@ -176,13 +176,20 @@ static void *responder_main(void *arg)
 	struct responder *r = arg;
 	uint8_t *buf = r->buf;
 
-	while (!r->stop) {
+	for (;;) {
 		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 		struct sockaddr_in from;
 		socklen_t from_len = sizeof(from);
+		/* Once stopped, what is queued is still taken (every datagram
+		 * of the session was sent before responder_stop): a slow
+		 * machine must not make the counts below short. */
+		int stopping = r->stop;
 
-		if (poll(&pfd, 1, 20) <= 0)
+		if (poll(&pfd, 1, stopping ? 0 : 20) <= 0) {
+			if (stopping)
+				break;
 			continue;
+		}
 		ssize_t n = recvfrom(r->fd, buf, sizeof(r->buf), 0, (struct sockaddr *)&from,
 				     &from_len);
 		if (n < 0)
@@ -435,7 +442,11 @@ static void test_session_acked(void **state)
 }
 
 /* The first two datagrams are lost: the third is the identical datagram,
- * and it is acknowledged. */
+ * and it is acknowledged. Whether a fourth goes out before that answer is
+ * back is the machine's speed, not the protocol's (the responder opens and
+ * verifies, then seals its answer, inside the 100 ms attempt: under qemu-arm
+ * on a busy machine it may not), so sends are counted from three up, every
+ * one of them the same datagram. */
 static void test_retransmission_identical(void **state)
 {
 	struct fx *f = fx_new(1, 0);
@@ -448,13 +459,14 @@ static void test_retransmission_identical(void **state)
 	assert_int_equal(run_session(f, &stats), MAYDAY_EXIT_DCF_ACKED);
 	responder_stop(f->r);
 	assert_int_equal(stats.messages, 1);
-	assert_int_equal(stats.sends, 3);
-	assert_int_equal(f->r->n, 3);
-	for (int i = 1; i < 3; i++) {
+	assert_true(stats.sends >= 3 && stats.sends <= REC_MAX);
+	assert_int_equal(f->r->n, stats.sends);
+	for (int i = 1; i < f->r->n; i++) {
 		assert_int_equal(f->r->len[i], f->r->len[0]);
 		assert_memory_equal(f->r->dgram[i], f->r->dgram[0], f->r->len[0]);
 	}
-	assert_int_equal(f->r->opened, 1);
+	/* each datagram after the two dropped was opened */
+	assert_int_equal(f->r->opened, f->r->n - 2);
 	expect_capture_anonymous(f);
 	fx_free(f);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mayday-install as a program: exit codes, and constant memory -- the peak
- * RSS of installing a 64 MiB image is not larger than that of a 16 MiB one
- * (beyond a small allowance for allocator noise). The image is streamed into
- * the bundle file here too, so the test itself stays small.
+ * RSS of installing a 16, a 64 and a 128 MiB image differ by no more than a
+ * small allowance for allocator noise, however large the image. The image is
+ * streamed into the bundle file here too, so the test itself stays small.
  * argv[1]: the mayday-install executable.
  */
 #include <stdarg.h>
@@ -109,41 +109,62 @@ static int run(struct fx *fx, const char *bundle, const char *cls, long *rss_kib
 		_exit(127);
 	}
 	assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("%s killed by signal %d", prog, WTERMSIG(status));
 	assert_true(WIFEXITED(status));
 	*rss_kib = ru.ru_maxrss;
 	return WEXITSTATUS(status);
 }
 
+/* The measured installs: 112 MiB more image between the first and last. */
+static const unsigned sizes_mib[] = { 16, 64, 128 };
+#define N_SIZES (sizeof sizes_mib / sizeof sizes_mib[0])
+
 static void test_exit_codes_and_memory(void **state)
 {
 	struct fx *fx = *state;
-	char small[4200], big[4200];
-	long rss_small = 0, rss_big = 0, rss_refused = 0;
+	char bundle[4200];
+	long rss_refused = 0, rss_warm = 0, rss[N_SIZES], lo, hi;
 	struct boot_state st;
 	uint64_t size = 0;
 	struct hal_flash_reader *r = NULL;
 
-	snprintf(small, sizeof small, "%s/small.mdyb", fx->dir);
-	snprintf(big, sizeof big, "%s/big.mdyb", fx->dir);
-	write_bundle(fx, small, 16 * MIB);
-	write_bundle(fx, big, 64 * MIB);
-
-	assert_int_equal(run(fx, small, "femto-other", &rss_refused), 1);
-	assert_int_equal(run(fx, small, TU_CLASS, &rss_small), MAYDAY_EXIT_REBOOT);
-	assert_int_equal(run(fx, big, TU_CLASS, &rss_big), MAYDAY_EXIT_REBOOT);
+	snprintf(bundle, sizeof bundle, "%s/image.mdyb", fx->dir);
+	write_bundle(fx, bundle, 16 * MIB);
+	assert_int_equal(run(fx, bundle, "femto-other", &rss_refused), 1);
+	/* Not measured: the device's first install finds the inactive slot
+	 * empty; every later one first withdraws the pending image there
+	 * (prepare_slot). Under qemu-user, whose ru_maxrss is the emulator's
+	 * (its translation cache and bookkeeping included), running that code
+	 * for the first time costs a step of about 2 MiB, whatever the image
+	 * size: 22.3 then 24.4 MiB for 64 then 16 MiB images, 24.4 MiB for any
+	 * size after that; natively nothing (6.6 to 6.9 MiB throughout). The
+	 * measured installs below all take the same path, so only what grows
+	 * with the image can make them differ, in both worlds. */
+	assert_int_equal(run(fx, bundle, TU_CLASS, &rss_warm), MAYDAY_EXIT_REBOOT);
+	for (size_t i = 0; i < N_SIZES; i++) {
+		write_bundle(fx, bundle, (uint64_t)sizes_mib[i] * MIB);
+		assert_int_equal(run(fx, bundle, TU_CLASS, &rss[i]), MAYDAY_EXIT_REBOOT);
+	}
 
 	assert_int_equal(hal_flash_reader_open(fx->flash, HAL_PART_SLOT_B, "radio.bin", &r, &size),
 			 MAYDAY_OK);
 	hal_flash_reader_close(r);
-	assert_true(size == 64 * MIB);
+	assert_true(size == (uint64_t)sizes_mib[N_SIZES - 1] * MIB);
 	fx_state_get(fx, &st);
 	assert_int_equal(st.pending, BOOT_SLOT_B);
-	print_message("peak RSS: refused %ld KiB, 16 MiB image %ld KiB, 64 MiB image %ld KiB\n",
-		      rss_refused, rss_small, rss_big);
-	/* 48 MiB more image may cost at most 2 MiB more memory. */
-	assert_true(rss_big <= rss_small + 2048);
-	unlink(small);
-	unlink(big);
+	print_message("peak RSS: refused %ld KiB, first install (16 MiB) %ld KiB\n", rss_refused,
+		      rss_warm);
+	lo = hi = rss[0];
+	for (size_t i = 0; i < N_SIZES; i++) {
+		print_message("peak RSS: %u MiB image %ld KiB\n", sizes_mib[i], rss[i]);
+		lo = rss[i] < lo ? rss[i] : lo;
+		hi = rss[i] > hi ? rss[i] : hi;
+	}
+	/* 112 MiB more image may cost at most 2 MiB more memory: a copy that
+	 * kept more than 1/56 of what it streams fails. */
+	assert_true(hi - lo <= 2048);
+	unlink(bundle);
 }
 
 int main(int argc, char **argv)
