@@ -14,7 +14,12 @@
  *                RoT's vendor anchor
  * So the normal role never opens the distress key or the PRK, and the DCF
  * role never opens the seal object; the TPM itself enforces that the seal
- * secret leaves only under the PCR policy of a verified start-up.
+ * secret leaves only under the PCR policy of a verified start-up, and that
+ * the distress key, the PRK and the counters' increments work only in the
+ * PCR states of the TrE and the DCF (rot_tpm2_policy.c). Open checks that
+ * each of them has exactly the policy this layout gives it (an object
+ * another policy could satisfy is not ours), and every use satisfies it in
+ * a policy session of its own, flushed before the call returns.
  *
  * Nothing secret is held here: the keys stay in the TPM (ESYS_TR handles
  * of persistent objects only), the PSK keys are derived by TPM2_HMAC on
@@ -46,11 +51,16 @@ struct rot_tpm2 {
 	EVP_PKEY *key_pub; /* the distress key's public half (DCF, TRE) */
 	ESYS_TR distress, prk, seal;
 	ESYS_TR primary; /* salts the sessions that carry secrets (with prk, seal) */
+	struct rot_tpm2_policy policy[ROT_TPM2_GUARD__COUNT]; /* for layout.pcr */
 };
 
 static const TPM2_HANDLE counter_index[HAL_ROT_COUNTER__COUNT] = {
 	[HAL_ROT_COUNTER_MESSAGE] = ROT_TPM2_NV_CTR_MESSAGE,
 	[HAL_ROT_COUNTER_ROLLBACK] = ROT_TPM2_NV_CTR_ROLLBACK,
+};
+static const enum rot_tpm2_guard counter_guard[HAL_ROT_COUNTER__COUNT] = {
+	[HAL_ROT_COUNTER_MESSAGE] = ROT_TPM2_GUARD_CTR_MESSAGE,
+	[HAL_ROT_COUNTER_ROLLBACK] = ROT_TPM2_GUARD_CTR_ROLLBACK,
 };
 
 static void tpm2_close(void *state)
@@ -86,9 +96,19 @@ static enum mayday_err load_layout(struct rot_tpm2 *st)
 	if (err != MAYDAY_OK)
 		return err;
 	err = rot_tpm2_layout_decode(rec, len, &st->layout);
-	if (err != MAYDAY_OK)
+	if (err == MAYDAY_E_UNSUPPORTED && ((unsigned)rec[4] << 8 | rec[5]) <
+						   ROT_TPM2_LAYOUT_VERSION)
+		/* version 1: the distress key, the PRK and the counters took
+		 * their empty auth value from anyone; their policies are new */
+		log_warnx("rot: tpm2 (%s): the TPM was provisioned by an earlier release "
+			  "(layout version %u): provision again", st->ctx.tcti_name,
+			  (unsigned)rec[4] << 8 | rec[5]);
+	else if (err != MAYDAY_OK)
 		log_warnx("rot: tpm2 (%s): the layout record is damaged or of another format",
 			  st->ctx.tcti_name);
+	for (unsigned g = 0; err == MAYDAY_OK && g < ROT_TPM2_GUARD__COUNT; g++)
+		err = rot_tpm2_policy_make((enum rot_tpm2_guard)g, st->layout.pcr,
+					   &st->policy[g]);
 	return err;
 }
 
@@ -122,7 +142,8 @@ static enum mayday_err check_counters(struct rot_tpm2 *st)
 {
 	for (unsigned i = 0; i < HAL_ROT_COUNTER__COUNT; i++) {
 		uint64_t raw = 0;
-		enum mayday_err err = rot_tpm2_ctr_check(&st->ctx, counter_index[i]);
+		enum mayday_err err = rot_tpm2_ctr_check(&st->ctx, counter_index[i],
+							 st->policy[counter_guard[i]].digest);
 
 		if (err == MAYDAY_OK)
 			err = rot_tpm2_ctr_read(&st->ctx, counter_index[i], &raw);
@@ -143,8 +164,9 @@ static enum mayday_err load_distress(struct rot_tpm2 *st)
 {
 	EVP_PKEY *recorded = NULL;
 	enum mayday_err err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_DISTRESS,
-						ROT_TPM2_KIND_DISTRESS, NULL, &st->distress,
-						&st->key_pub);
+						ROT_TPM2_KIND_DISTRESS,
+						st->policy[ROT_TPM2_GUARD_DISTRESS].digest,
+						&st->distress, &st->key_pub);
 
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_spki_decode(st->layout.spki, st->layout.spki_len, &recorded);
@@ -204,8 +226,8 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRIMARY, ROT_TPM2_KIND_PRIMARY, NULL,
 					&st->primary, NULL);
 	if (err == MAYDAY_OK && distress && (st->layout.flags & ROT_TPM2_FLAG_PSK))
-		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, NULL, &st->prk,
-					NULL);
+		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK,
+					st->policy[ROT_TPM2_GUARD_PRK].digest, &st->prk, NULL);
 	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE && (st->layout.flags & ROT_TPM2_FLAG_SEAL))
 		err = load_seal(st);
 	if (err != MAYDAY_OK) {
@@ -224,17 +246,30 @@ static enum mayday_err tpm2_device_id(void *state, char out[MAYDAY_DEVICE_ID_MAX
 	return MAYDAY_OK;
 }
 
-/* mayday_sign_fn: ES256 over tbs, the hash in software, the ECDSA in the TPM. */
+/* mayday_sign_fn: ES256 over tbs, the hash in software, the ECDSA in the
+ * TPM, authorized by the distress key's policy (the TrE's or the DCF's PCR
+ * state) in a session of its own: a signature is one operation, and a
+ * session kept between calls would hold one of the TPM's few slots (three
+ * on swtpm) for as long as the RoT is open. */
 static enum mayday_err tpm2_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
 				 uint8_t sig[MAYDAY_ES256_SIG_LEN])
 {
 	struct rot_tpm2 *st = ctx;
 	uint8_t digest[32];
 	unsigned int n = 0;
+	ESYS_TR s = ESYS_TR_NONE;
+	enum mayday_err err;
 
 	if (EVP_Digest(tbs, tbs_len, digest, &n, EVP_sha256(), NULL) != 1 || n != 32)
 		return MAYDAY_E_INTERNAL;
-	return rot_tpm2_sign(&st->ctx, st->distress, digest, sig);
+	err = rot_tpm2_policy_start(&st->ctx, ESYS_TR_NONE, &s);
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_policy_satisfy(&st->ctx, s, st->layout.pcr,
+					      &st->policy[ROT_TPM2_GUARD_DISTRESS]);
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_sign(&st->ctx, st->distress, s, digest, sig);
+	rot_tpm2_flush(&st->ctx, &s);
+	return err;
 }
 
 static enum mayday_err tpm2_signer(void *state, struct mayday_signer *out)
@@ -283,8 +318,10 @@ static enum mayday_err tpm2_anchor(void *state, enum hal_rot_anchor which, EVP_P
 	return up_ref(((struct rot_tpm2 *)state)->anchor[which], out);
 }
 
-/* HKDF-Expand(PRK, info, L <= 32) = the first L bytes of HMAC(PRK, info || 0x01). */
-static enum mayday_err expand(struct rot_tpm2 *st, const char *info, uint8_t *out, size_t len)
+/* HKDF-Expand(PRK, info, L <= 32) = the first L bytes of HMAC(PRK, info || 0x01),
+ * in policy session `s` (salted, encrypting the answer), satisfied anew. */
+static enum mayday_err expand(struct rot_tpm2 *st, ESYS_TR s, const char *info, uint8_t *out,
+			      size_t len)
 {
 	uint8_t msg[64], t[32];
 	size_t info_len = strlen(info);
@@ -294,7 +331,10 @@ static enum mayday_err expand(struct rot_tpm2 *st, const char *info, uint8_t *ou
 		return MAYDAY_E_INTERNAL;
 	memcpy(msg, info, info_len);
 	msg[info_len] = 0x01;
-	err = rot_tpm2_hmac(&st->ctx, st->primary, st->prk, msg, info_len + 1, t);
+	err = rot_tpm2_policy_satisfy(&st->ctx, s, st->layout.pcr,
+				      &st->policy[ROT_TPM2_GUARD_PRK]);
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_hmac(&st->ctx, st->prk, s, msg, info_len + 1, t);
 	if (err == MAYDAY_OK)
 		memcpy(out, t, len);
 	OPENSSL_cleanse(t, sizeof(t));
@@ -304,18 +344,24 @@ static enum mayday_err expand(struct rot_tpm2 *st, const char *info, uint8_t *ou
 static enum mayday_err tpm2_psk_keys(void *state, struct mayday_psk_keys *out)
 {
 	struct rot_tpm2 *st = state;
+	ESYS_TR s = ESYS_TR_NONE;
 	enum mayday_err err;
 
 	if (!(st->layout.flags & ROT_TPM2_FLAG_PSK))
 		return MAYDAY_E_NOTFOUND;
 	memset(out, 0, sizeof(*out));
-	err = expand(st, MAYDAY_PSK_INFO_REQUEST_KEY, out->request_key, sizeof(out->request_key));
+	/* one session for the three HMACs */
+	err = rot_tpm2_policy_start(&st->ctx, st->primary, &s);
 	if (err == MAYDAY_OK)
-		err = expand(st, MAYDAY_PSK_INFO_REQUEST_IV, out->request_iv,
+		err = expand(st, s, MAYDAY_PSK_INFO_REQUEST_KEY, out->request_key,
+			     sizeof(out->request_key));
+	if (err == MAYDAY_OK)
+		err = expand(st, s, MAYDAY_PSK_INFO_REQUEST_IV, out->request_iv,
 			     sizeof(out->request_iv));
 	if (err == MAYDAY_OK)
-		err = expand(st, MAYDAY_PSK_INFO_RESPONSE_KEY, out->response_key,
+		err = expand(st, s, MAYDAY_PSK_INFO_RESPONSE_KEY, out->response_key,
 			     sizeof(out->response_key));
+	rot_tpm2_flush(&st->ctx, &s);
 	if (err == MAYDAY_OK) {
 		memcpy(out->kid, st->layout.psk_kid, st->layout.psk_kid_len);
 		out->kid_len = st->layout.psk_kid_len;
@@ -371,6 +417,16 @@ static enum mayday_err tpm2_counter_read(void *state, enum hal_rot_counter which
 	return MAYDAY_OK;
 }
 
+/* One TPM2_NV_Increment of `which` in policy session `s`, satisfied anew
+ * (the TPM refuses it outside the counter's PCR states: MAYDAY_E_DENIED). */
+static enum mayday_err increment(struct rot_tpm2 *st, ESYS_TR s, enum hal_rot_counter which)
+{
+	enum mayday_err err = rot_tpm2_policy_satisfy(&st->ctx, s, st->layout.pcr,
+						      &st->policy[counter_guard[which]]);
+
+	return err != MAYDAY_OK ? err : rot_tpm2_ctr_increment(&st->ctx, counter_index[which], s);
+}
+
 /* Tries before next gives up on a counter others keep incrementing. */
 #define NEXT_TRIES 4
 
@@ -382,27 +438,30 @@ static enum mayday_err tpm2_counter_next(void *state, enum hal_rot_counter which
 					 uint64_t *value)
 {
 	struct rot_tpm2 *st = state;
+	ESYS_TR s = ESYS_TR_NONE;
+	enum mayday_err err = rot_tpm2_policy_start(&st->ctx, ESYS_TR_NONE, &s);
 
-	for (int i = 0; i < NEXT_TRIES; i++) {
+	for (int i = 0; err == MAYDAY_OK && i < NEXT_TRIES; i++) {
 		uint64_t old = 0, now = 0;
-		enum mayday_err err = tpm2_counter_read(st, which, &old);
 
-		if (err != MAYDAY_OK)
-			return err;
-		if (old == UINT64_MAX)
-			return MAYDAY_E_TOOBIG;
+		err = tpm2_counter_read(st, which, &old);
+		if (err == MAYDAY_OK && old == UINT64_MAX)
+			err = MAYDAY_E_TOOBIG;
 		/* TPM2_NV_Increment is durable when it returns: NV counters are
 		 * written through (TPMA_NV_ORDERLY is not set) */
-		err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
+		if (err == MAYDAY_OK)
+			err = increment(st, s, which);
 		if (err == MAYDAY_OK)
 			err = tpm2_counter_read(st, which, &now);
-		if (err != MAYDAY_OK)
-			return err;
-		if (now == old + 1) {
+		if (err == MAYDAY_OK && now == old + 1) {
+			rot_tpm2_flush(&st->ctx, &s);
 			*value = now;
 			return MAYDAY_OK;
 		}
 	}
+	rot_tpm2_flush(&st->ctx, &s);
+	if (err != MAYDAY_OK)
+		return err;
 	log_warnx("rot: tpm2 (%s): counter %d: another writer incremented it %d times in a "
 		  "row; the RoT's counters take a single writer", st->ctx.tcti_name, (int)which,
 		  NEXT_TRIES);
@@ -415,6 +474,7 @@ static enum mayday_err tpm2_counter_next(void *state, enum hal_rot_counter which
 static enum mayday_err tpm2_counter_advance(void *state, enum hal_rot_counter which, uint64_t to)
 {
 	struct rot_tpm2 *st = state;
+	ESYS_TR s = ESYS_TR_NONE;
 	uint64_t v = 0;
 	enum mayday_err err = tpm2_counter_read(st, which, &v);
 
@@ -424,12 +484,15 @@ static enum mayday_err tpm2_counter_advance(void *state, enum hal_rot_counter wh
 		return MAYDAY_E_ROLLBACK;
 	if (to - v > HAL_ROT_TPM2_JUMP_MAX)
 		return MAYDAY_E_TOOBIG;
+	if (v < to)
+		err = rot_tpm2_policy_start(&st->ctx, ESYS_TR_NONE, &s); /* one for all steps */
 	/* one increment at a time; cut short, the counter is between v and to */
 	for (unsigned n = 0; err == MAYDAY_OK && v < to && n <= HAL_ROT_TPM2_JUMP_MAX; n++) {
-		err = rot_tpm2_ctr_increment(&st->ctx, counter_index[which]);
+		err = increment(st, s, which);
 		if (err == MAYDAY_OK)
 			err = tpm2_counter_read(st, which, &v);
 	}
+	rot_tpm2_flush(&st->ctx, &s);
 	if (err == MAYDAY_OK && v < to)
 		err = MAYDAY_E_IO; /* the TPM did not count what we asked */
 	return err;

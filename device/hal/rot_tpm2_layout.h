@@ -30,7 +30,11 @@
 #include "mayday/psk.h"
 #include "rot.h"
 
-#define ROT_TPM2_LAYOUT_VERSION   1u
+/* 2: the distress key, the PRK and the counters' writes are bound to the
+ * TrE's and the DCF's PCR states (rot_tpm2_policy.c); a version 1 record
+ * (their empty auth values open to anyone) is MAYDAY_E_UNSUPPORTED:
+ * provision again. */
+#define ROT_TPM2_LAYOUT_VERSION   2u
 #define ROT_TPM2_SPKI_MAX         128 /* a P-256 SPKI is 91 bytes */
 #define ROT_TPM2_LAYOUT_FIXED     43
 #define ROT_TPM2_LAYOUT_MAX       (ROT_TPM2_LAYOUT_FIXED + ROT_TPM2_SPKI_MAX)

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "rot_tpm2.h"
 
-static void select_pcr(unsigned pcr, TPML_PCR_SELECTION *sel)
+void rot_tpm2_pcr_select(unsigned pcr, TPML_PCR_SELECTION *sel)
 {
 	memset(sel, 0, sizeof(*sel));
 	sel->count = 1;
@@ -46,7 +46,7 @@ enum mayday_err rot_tpm2_pcr_read(struct rot_tpm2_ctx *ctx, unsigned pcr,
 	enum mayday_err err = MAYDAY_OK;
 	TSS2_RC rc;
 
-	select_pcr(pcr, &sel);
+	rot_tpm2_pcr_select(pcr, &sel);
 	rc = Esys_PCR_Read(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, &update,
 			   &sel_out, &values);
 	if (rc != TSS2_RC_SUCCESS)
@@ -91,7 +91,7 @@ static enum mayday_err policy_pcr(struct rot_tpm2_ctx *ctx, ESYS_TR session, uns
 
 	if (EVP_Digest(value, HAL_ROT_REG_LEN, d.buffer, &n, EVP_sha256(), NULL) != 1 || n != 32)
 		return MAYDAY_E_INTERNAL;
-	select_pcr(pcr, &sel);
+	rot_tpm2_pcr_select(pcr, &sel);
 	rc = Esys_PolicyPCR(ctx->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &d,
 			    &sel);
 	if (rc == TSS2_RC_SUCCESS)

@@ -14,11 +14,13 @@
  *      object at one of the layout's handles that is not of the layout
  *      stops provisioning (MAYDAY_E_EXISTS) and is left alone;
  *   2. the primary, the distress key (generated in the TPM), the PSK's PRK
- *      and the seal object are made and made persistent; the sealed blob
- *      goes to the flash RoT partition;
+ *      and the seal object are made and made persistent, each with its
+ *      authPolicy (rot_tpm2_policy.c; the seal object's rot_tpm2_pcr.c); the
+ *      sealed blob goes to the flash RoT partition;
  *   3. the device ID and the anchors are written and write-locked, the
- *      counters defined and incremented once, their raw values read back
- *      as bases;
+ *      counters defined with their policies and incremented once with the
+ *      owner's authorization (whatever the PCR holds: a provisioning station
+ *      is in no role), their raw values read back as bases;
  *   4. the layout record, last, write-locked.
  * The PSK and the seal secret cross the TCTI in the clear, once, here: a
  * provisioning station talks to the TPM it provisions (docs/rot.md).
@@ -176,8 +178,12 @@ static enum mayday_err make_distress(struct rot_tpm2_ctx *ctx, struct rot_tpm2_l
 				     EVP_PKEY **pub)
 {
 	TPM2B_PUBLIC area;
-	enum mayday_err err = make_child(ctx, ROT_TPM2_KIND_DISTRESS, NULL, 0, NULL,
-					 ROT_TPM2_DISTRESS, &area);
+	struct rot_tpm2_policy p;
+	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_DISTRESS, l->pcr, &p);
+
+	if (err == MAYDAY_OK)
+		err = make_child(ctx, ROT_TPM2_KIND_DISTRESS, NULL, 0, p.digest, ROT_TPM2_DISTRESS,
+				 &area);
 
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_pkey(&area.publicArea, pub);
@@ -188,15 +194,19 @@ static enum mayday_err make_distress(struct rot_tpm2_ctx *ctx, struct rot_tpm2_l
 
 /* PRK = HKDF-Extract(salt = kid, IKM = psk) = HMAC-SHA256(kid, psk). */
 static enum mayday_err make_prk(struct rot_tpm2_ctx *ctx, const uint8_t *psk,
-				const uint8_t *kid, size_t kid_len)
+				const uint8_t *kid, size_t kid_len, unsigned pcr)
 {
 	uint8_t prk[32];
 	unsigned int n = 0;
-	enum mayday_err err = MAYDAY_E_INTERNAL;
+	struct rot_tpm2_policy p;
+	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_PRK, pcr, &p);
 
-	if (HMAC(EVP_sha256(), kid, (int)kid_len, psk, MAYDAY_PSK_LEN, prk, &n) != NULL &&
-	    n == sizeof(prk))
-		err = make_child(ctx, ROT_TPM2_KIND_PRK, prk, sizeof(prk), NULL, ROT_TPM2_PRK,
+	if (err == MAYDAY_OK &&
+	    (HMAC(EVP_sha256(), kid, (int)kid_len, psk, MAYDAY_PSK_LEN, prk, &n) == NULL ||
+	     n != sizeof(prk)))
+		err = MAYDAY_E_INTERNAL;
+	if (err == MAYDAY_OK)
+		err = make_child(ctx, ROT_TPM2_KIND_PRK, prk, sizeof(prk), p.digest, ROT_TPM2_PRK,
 				 NULL);
 	OPENSSL_cleanse(prk, sizeof(prk));
 	return err;
@@ -240,13 +250,18 @@ static enum mayday_err write_anchor(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
 	return err != MAYDAY_OK ? err : rot_tpm2_nv_write_once(ctx, index, der, len);
 }
 
-/* Define, increment once (a counter reads only once written), read the base. */
-static enum mayday_err make_counter(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index, uint64_t *base)
+/* Define with the guard's policy, increment once with the owner's
+ * authorization (a counter reads only once written), read the base. */
+static enum mayday_err make_counter(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
+				    enum rot_tpm2_guard guard, unsigned pcr, uint64_t *base)
 {
-	enum mayday_err err = rot_tpm2_ctr_define(ctx, index);
+	struct rot_tpm2_policy p;
+	enum mayday_err err = rot_tpm2_policy_make(guard, pcr, &p);
 
 	if (err == MAYDAY_OK)
-		err = rot_tpm2_ctr_increment(ctx, index);
+		err = rot_tpm2_ctr_define(ctx, index, p.digest);
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_ctr_increment(ctx, index, ESYS_TR_NONE);
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_ctr_read(ctx, index, base);
 	return err;
@@ -369,7 +384,7 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	if (err == MAYDAY_OK)
 		err = make_distress(&ctx, &l, &pub);
 	if (err == MAYDAY_OK && args->psk != NULL)
-		err = make_prk(&ctx, args->psk, args->psk_kid, args->psk_kid_len);
+		err = make_prk(&ctx, args->psk, args->psk_kid, args->psk_kid_len, l.pcr);
 	if (err == MAYDAY_OK && args->creds != NULL)
 		err = make_seal(&ctx, args, l.pcr);
 	if (err == MAYDAY_OK)
@@ -381,10 +396,11 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	if (err == MAYDAY_OK)
 		err = write_anchor(&ctx, ROT_TPM2_NV_HEMS, args->hems_pub);
 	if (err == MAYDAY_OK)
-		err = make_counter(&ctx, ROT_TPM2_NV_CTR_MESSAGE, &l.base[HAL_ROT_COUNTER_MESSAGE]);
+		err = make_counter(&ctx, ROT_TPM2_NV_CTR_MESSAGE, ROT_TPM2_GUARD_CTR_MESSAGE, l.pcr,
+				   &l.base[HAL_ROT_COUNTER_MESSAGE]);
 	if (err == MAYDAY_OK)
-		err = make_counter(&ctx, ROT_TPM2_NV_CTR_ROLLBACK,
-				   &l.base[HAL_ROT_COUNTER_ROLLBACK]);
+		err = make_counter(&ctx, ROT_TPM2_NV_CTR_ROLLBACK, ROT_TPM2_GUARD_CTR_ROLLBACK,
+				   l.pcr, &l.base[HAL_ROT_COUNTER_ROLLBACK]);
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_layout_encode(&l, rec, sizeof(rec), &rec_len);
 	if (err == MAYDAY_OK)

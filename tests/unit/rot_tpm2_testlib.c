@@ -104,6 +104,28 @@ struct hal_rot *tpm2_fx_open(struct tpm2_fx *fx, enum hal_rot_role role)
 	return rot;
 }
 
+void tpm2_fx_enter_dcf(struct tpm2_fx *fx, uint32_t reason)
+{
+	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	uint8_t ev[HAL_ROT_REG_LEN];
+
+	hal_rot_event_failed(reason, ev);
+	assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_OK);
+	hal_rot_close(rot);
+}
+
+void tpm2_fx_enter_normal(struct tpm2_fx *fx)
+{
+	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	uint8_t ev[HAL_ROT_REG_LEN];
+
+	assert_int_equal(hal_rot_event_verified(fx->vendor, ev), MAYDAY_OK);
+	assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_OK);
+	hal_rot_event_released(ev);
+	assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_OK);
+	hal_rot_close(rot);
+}
+
 uint32_t tpm2_fx_permanent(ESYS_CONTEXT *esys)
 {
 	TPMS_CAPABILITY_DATA *cap = NULL;

@@ -46,6 +46,13 @@ int tpm2_fx_teardown(void **state);
 enum mayday_err tpm2_fx_provision(struct tpm2_fx *fx, void *tcti_context);
 struct hal_rot *tpm2_fx_open(struct tpm2_fx *fx, enum hal_rot_role role);
 
+/* The PCR states the roles run in (rot_tpm2_policy.c), reached as the TrE
+ * reaches them, by extending through a TRE-role RoT from the state the
+ * PCR is in (zeros after a swtpm start): the DCF's, E(0, failed(reason)),
+ * and normal code's, E(E(0, verified), released). */
+void tpm2_fx_enter_dcf(struct tpm2_fx *fx, uint32_t reason);
+void tpm2_fx_enter_normal(struct tpm2_fx *fx);
+
 /* The test's own ESAPI connection (tpm2_fx_esys_close ends it), with the
  * fixture's owner auth set on ESYS_TR_RH_OWNER once the TPM has one. */
 ESYS_CONTEXT *tpm2_fx_esys(struct tpm2_fx *fx);

@@ -41,6 +41,37 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* One counter's operations from zero; the PCR must be in a state the
+ * counter's policy admits. */
+static void counter_ops(struct hal_rot *rot, enum hal_rot_counter c)
+{
+	uint64_t v = 99;
+
+	assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK);
+	assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 7);
+	assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK); /* no-op */
+	assert_int_equal(hal_rot_counter_advance(rot, c, 6), MAYDAY_E_ROLLBACK);
+	assert_int_equal(hal_rot_counter_advance(rot, c, 7 + HAL_ROT_TPM2_JUMP_MAX + 1),
+			 MAYDAY_E_TOOBIG);
+	assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 7); /* neither moved it */
+	assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 8);
+	/* the largest jump is taken, and is small enough for NV writes */
+	assert_true(HAL_ROT_TPM2_JUMP_MAX <= 256);
+	assert_int_equal(hal_rot_counter_advance(rot, c, 8 + HAL_ROT_TPM2_JUMP_MAX), MAYDAY_OK);
+	assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
+}
+
+/* Every operation, each in the PCR state its policy admits: the self-test,
+ * the TLS key and the anti-rollback counter at PCR zero (the TrE's), then
+ * signing and the message counter in a DCF state (failed(r) extended). */
 static void operations(void **state)
 {
 	struct tpm2_fx *fx = *state;
@@ -85,29 +116,19 @@ static void operations(void **state)
 	EVP_PKEY_free(k);
 	k = NULL;
 
-	for (unsigned c = 0; c < HAL_ROT_COUNTER__COUNT; c++) {
-		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 0);
-		assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 1);
-		assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK);
-		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 7);
-		assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK); /* no-op */
-		assert_int_equal(hal_rot_counter_advance(rot, c, 6), MAYDAY_E_ROLLBACK);
-		assert_int_equal(hal_rot_counter_advance(rot, c, 7 + HAL_ROT_TPM2_JUMP_MAX + 1),
-				 MAYDAY_E_TOOBIG);
-		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 7); /* neither moved it */
-		assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 8);
-		/* the largest jump is taken, and is small enough for NV writes */
-		assert_true(HAL_ROT_TPM2_JUMP_MAX <= 256);
-		assert_int_equal(hal_rot_counter_advance(rot, c, 8 + HAL_ROT_TPM2_JUMP_MAX),
-				 MAYDAY_OK);
-		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
-	}
+	counter_ops(rot, HAL_ROT_COUNTER_ROLLBACK); /* PCR zero: the TrE's */
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_MESSAGE, &v),
+			 MAYDAY_E_DENIED); /* the DCF's only */
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_MANIFEST_INVALID);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	counter_ops(rot, HAL_ROT_COUNTER_MESSAGE);
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_ROLLBACK, &v),
+			 MAYDAY_E_DENIED); /* the TrE's only */
+	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
+	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
 	/* the DCF role neither extends nor unseals */
 	{
 		uint8_t ev[HAL_ROT_REG_LEN] = { 0 }, out[64];
@@ -132,12 +153,14 @@ static void operations(void **state)
 static void sign_rate(void **state)
 {
 	struct tpm2_fx *fx = *state;
-	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	struct hal_rot *rot;
 	struct mayday_signer signer;
 	uint8_t tbs[128], sig[MAYDAY_ES256_SIG_LEN];
 	unsigned n = 0;
 	double t0, t;
 
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_COMPONENT_MISMATCH); /* as the DCF signs */
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
 	assert_int_equal(hal_rot_signer(rot, &signer), MAYDAY_OK);
 	assert_memory_equal(signer.kid, TPM2_FX_DEVICE_ID, strlen(TPM2_FX_DEVICE_ID));
 	memset(tbs, 0x5a, sizeof(tbs));
@@ -157,10 +180,12 @@ static void sign_rate(void **state)
 static void psk_equals_file(void **state)
 {
 	struct tpm2_fx *fx = *state;
-	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF), *frot = NULL;
+	struct hal_rot *rot, *frot = NULL;
 	struct mayday_psk_keys a, b, sw;
 	EVP_PKEY *dummy = EVP_EC_gen("P-256");
 
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_ATTACH_FAILED); /* the PRK is the DCF's */
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
 	assert_int_equal(hal_rot_psk_keys(rot, &a), MAYDAY_OK);
 	hal_rot_close(rot);
 	assert_int_equal(hal_rot_file_provision(fx->f, TPM2_FX_DEVICE_ID, dummy, fx->vendor,
