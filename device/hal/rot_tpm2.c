@@ -106,9 +106,6 @@ static enum mayday_err load_layout(struct rot_tpm2 *st)
 	else if (err != MAYDAY_OK)
 		log_warnx("rot: tpm2 (%s): the layout record is damaged or of another format",
 			  st->ctx.tcti_name);
-	for (unsigned g = 0; err == MAYDAY_OK && g < ROT_TPM2_GUARD__COUNT; g++)
-		err = rot_tpm2_policy_make((enum rot_tpm2_guard)g, st->layout.pcr,
-					   &st->policy[g]);
 	return err;
 }
 
@@ -136,6 +133,19 @@ static enum mayday_err load_anchor(struct rot_tpm2 *st, TPM2_HANDLE index, EVP_P
 	enum mayday_err err = rot_tpm2_nv_read(&st->ctx, index, 1, sizeof(der), der, &len);
 
 	return err != MAYDAY_OK ? err : rot_tpm2_spki_decode(der, len, out);
+}
+
+/* Every guarded item's expected policy (rot_tpm2_policy.c), for the
+ * layout's PCR and the RoT's vendor anchor: open refuses an item with any
+ * other, and each use satisfies it. */
+static enum mayday_err make_policies(struct rot_tpm2 *st)
+{
+	enum mayday_err err = MAYDAY_OK;
+
+	for (unsigned g = 0; err == MAYDAY_OK && g < ROT_TPM2_GUARD__COUNT; g++)
+		err = rot_tpm2_policy_make((enum rot_tpm2_guard)g, st->layout.pcr,
+					   st->anchor[HAL_ROT_ANCHOR_VENDOR], &st->policy[g]);
+	return err;
 }
 
 static enum mayday_err check_counters(struct rot_tpm2 *st)
@@ -217,6 +227,8 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 		err = load_anchor(st, ROT_TPM2_NV_VENDOR, &st->anchor[HAL_ROT_ANCHOR_VENDOR]);
 	if (err == MAYDAY_OK)
 		err = load_anchor(st, ROT_TPM2_NV_HEMS, &st->anchor[HAL_ROT_ANCHOR_HEMS]);
+	if (err == MAYDAY_OK)
+		err = make_policies(st);
 	if (err == MAYDAY_OK)
 		err = check_counters(st);
 	if (err == MAYDAY_OK && distress)

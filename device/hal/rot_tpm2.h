@@ -215,8 +215,10 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_
  *   DISTRESS      zeros (the TrE's self-test) and E(0, failed(r)), r = 1..7
  *   PRK           E(0, failed(r)), r = 1..7 (the DCF)
  *   CTR_MESSAGE   E(0, failed(r)), r = 1..7, then PolicyCommandCode(NV_Increment)
- *   CTR_ROLLBACK  zeros (the TrE), then PolicyCommandCode(NV_Increment)
- * Normal code's state, E(E(0, verified), released), is in none. The DCF
+ *   CTR_ROLLBACK  zeros (the TrE) and normal code's state,
+ *                 E(E(0, verified(vendor)), released) (it confirms a pending
+ *                 image and raises the counter), then PolicyCommandCode(NV_Increment)
+ * Normal code's state is in no other. The DCF
  * reasons are ROT_TPM2_REASON_FIRST..LAST (enum mayday_reason); a new
  * reason raises LAST (see rot_tpm2_policy.c for the 8-branch limit). */
 #define ROT_TPM2_REASON_FIRST 1u /* MAYDAY_REASON_COMPONENT_MISMATCH */
@@ -235,9 +237,16 @@ struct rot_tpm2_policy {
 	TPM2_CC cc;                              /* PolicyCommandCode last, or 0 */
 	uint8_t digest[32];                      /* the authPolicy */
 };
-/* The policy of `guard` for measurement PCR `pcr`, computed in software. */
+/* The policy of `guard` for measurement PCR `pcr`, computed in software;
+ * `vendor` (borrowed) is the RoT's vendor anchor, which normal code's
+ * state depends on. */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_make(enum rot_tpm2_guard guard, unsigned pcr,
+						      EVP_PKEY *vendor,
 						      struct rot_tpm2_policy *out);
+/* Normal code's PCR state: zeros extended with verified(vendor), then
+ * released. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_state_normal(EVP_PKEY *vendor,
+						       uint8_t out[HAL_ROT_REG_LEN]);
 /* PolicyPCR(sha256:pcr = value)'s update of the policy digest `old`, in
  * software (equal to the TPM's; rot_tpm2_policy_pcr is the TPM's). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_pcr_sw(const uint8_t old[32], unsigned pcr,

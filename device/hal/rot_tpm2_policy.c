@@ -11,7 +11,11 @@
  * one per PCR state admitted, and the objects have no userWithAuth: their
  * (empty) auth value authorizes nothing. The NV counters add
  * PolicyCommandCode(TPM2_CC_NV_Increment), so their policy authorizes no
- * other command.
+ * other command. The anti-rollback counter admits normal code's state
+ * besides the TrE's: a pending image is confirmed, and the counter raised
+ * to its manifest's value, by normal code once it attached
+ * (device/boot/boot_confirm.c, called by mayday-normal); the DCF, and
+ * anything running after a failed start-up, cannot raise it.
  *
  * The digests are computed here in software from the PCR values
  * (TPM 2.0 Part 3, the policy commands' "policyDigest update"), so open
@@ -111,7 +115,19 @@ static void policy_cc_sw(uint8_t digest[32], TPM2_CC code)
 	sha256_parts(old, 32, tail, 8, NULL, 0, digest);
 }
 
-enum mayday_err rot_tpm2_policy_make(enum rot_tpm2_guard guard, unsigned pcr,
+enum mayday_err rot_tpm2_state_normal(EVP_PKEY *vendor, uint8_t out[HAL_ROT_REG_LEN])
+{
+	uint8_t ev[HAL_ROT_REG_LEN];
+	enum mayday_err err = hal_rot_policy_verified(vendor, out);
+
+	if (err != MAYDAY_OK)
+		return err;
+	hal_rot_event_released(ev);
+	hal_rot_reg_extend(out, ev);
+	return MAYDAY_OK;
+}
+
+enum mayday_err rot_tpm2_policy_make(enum rot_tpm2_guard guard, unsigned pcr, EVP_PKEY *vendor,
 				     struct rot_tpm2_policy *out)
 {
 	static const uint8_t zeros[32];
@@ -123,6 +139,12 @@ enum mayday_err rot_tpm2_policy_make(enum rot_tpm2_guard guard, unsigned pcr,
 	memset(out, 0, sizeof(*out));
 	if (tre)
 		memset(states[n++], 0, HAL_ROT_REG_LEN);
+	if (guard == ROT_TPM2_GUARD_CTR_ROLLBACK) {
+		enum mayday_err err = rot_tpm2_state_normal(vendor, states[n++]);
+
+		if (err != MAYDAY_OK)
+			return err;
+	}
 	for (uint32_t r = ROT_TPM2_REASON_FIRST; dcf && r <= ROT_TPM2_REASON_LAST; r++) {
 		uint8_t ev[HAL_ROT_REG_LEN];
 

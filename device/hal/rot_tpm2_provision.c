@@ -175,11 +175,11 @@ out:
 }
 
 static enum mayday_err make_distress(struct rot_tpm2_ctx *ctx, struct rot_tpm2_layout *l,
-				     EVP_PKEY **pub)
+				     EVP_PKEY *vendor, EVP_PKEY **pub)
 {
 	TPM2B_PUBLIC area;
 	struct rot_tpm2_policy p;
-	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_DISTRESS, l->pcr, &p);
+	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_DISTRESS, l->pcr, vendor, &p);
 
 	if (err == MAYDAY_OK)
 		err = make_child(ctx, ROT_TPM2_KIND_DISTRESS, NULL, 0, p.digest, ROT_TPM2_DISTRESS,
@@ -194,12 +194,12 @@ static enum mayday_err make_distress(struct rot_tpm2_ctx *ctx, struct rot_tpm2_l
 
 /* PRK = HKDF-Extract(salt = kid, IKM = psk) = HMAC-SHA256(kid, psk). */
 static enum mayday_err make_prk(struct rot_tpm2_ctx *ctx, const uint8_t *psk,
-				const uint8_t *kid, size_t kid_len, unsigned pcr)
+				const uint8_t *kid, size_t kid_len, unsigned pcr, EVP_PKEY *vendor)
 {
 	uint8_t prk[32];
 	unsigned int n = 0;
 	struct rot_tpm2_policy p;
-	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_PRK, pcr, &p);
+	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_PRK, pcr, vendor, &p);
 
 	if (err == MAYDAY_OK &&
 	    (HMAC(EVP_sha256(), kid, (int)kid_len, psk, MAYDAY_PSK_LEN, prk, &n) == NULL ||
@@ -253,10 +253,11 @@ static enum mayday_err write_anchor(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
 /* Define with the guard's policy, increment once with the owner's
  * authorization (a counter reads only once written), read the base. */
 static enum mayday_err make_counter(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
-				    enum rot_tpm2_guard guard, unsigned pcr, uint64_t *base)
+				    enum rot_tpm2_guard guard, unsigned pcr, EVP_PKEY *vendor,
+				    uint64_t *base)
 {
 	struct rot_tpm2_policy p;
-	enum mayday_err err = rot_tpm2_policy_make(guard, pcr, &p);
+	enum mayday_err err = rot_tpm2_policy_make(guard, pcr, vendor, &p);
 
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_ctr_define(ctx, index, p.digest);
@@ -382,9 +383,10 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	if (err == MAYDAY_OK)
 		err = make_primary(&ctx);
 	if (err == MAYDAY_OK)
-		err = make_distress(&ctx, &l, &pub);
+		err = make_distress(&ctx, &l, args->vendor_pub, &pub);
 	if (err == MAYDAY_OK && args->psk != NULL)
-		err = make_prk(&ctx, args->psk, args->psk_kid, args->psk_kid_len, l.pcr);
+		err = make_prk(&ctx, args->psk, args->psk_kid, args->psk_kid_len, l.pcr,
+			       args->vendor_pub);
 	if (err == MAYDAY_OK && args->creds != NULL)
 		err = make_seal(&ctx, args, l.pcr);
 	if (err == MAYDAY_OK)
@@ -397,10 +399,10 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 		err = write_anchor(&ctx, ROT_TPM2_NV_HEMS, args->hems_pub);
 	if (err == MAYDAY_OK)
 		err = make_counter(&ctx, ROT_TPM2_NV_CTR_MESSAGE, ROT_TPM2_GUARD_CTR_MESSAGE, l.pcr,
-				   &l.base[HAL_ROT_COUNTER_MESSAGE]);
+				   args->vendor_pub, &l.base[HAL_ROT_COUNTER_MESSAGE]);
 	if (err == MAYDAY_OK)
 		err = make_counter(&ctx, ROT_TPM2_NV_CTR_ROLLBACK, ROT_TPM2_GUARD_CTR_ROLLBACK,
-				   l.pcr, &l.base[HAL_ROT_COUNTER_ROLLBACK]);
+				   l.pcr, args->vendor_pub, &l.base[HAL_ROT_COUNTER_ROLLBACK]);
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_layout_encode(&l, rec, sizeof(rec), &rec_len);
 	if (err == MAYDAY_OK)

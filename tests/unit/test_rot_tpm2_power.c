@@ -26,6 +26,7 @@
 #include <time.h>
 #include <tss2/tss2_tcti_swtpm.h>
 
+#include "mayday/evidence.h"
 #include "rot_tpm2.h"
 #include "rot_tpm2_testlib.h"
 
@@ -151,9 +152,10 @@ static void wire_secrets_encrypted(void **state)
 	struct tpm2_fx *fx = *state;
 	struct cut_tcti *c = calloc(1, sizeof(*c));
 	struct rot_tpm2_ctx ctx;
-	ESYS_TR primary = ESYS_TR_NONE, seal = ESYS_TR_NONE, prk = ESYS_TR_NONE;
+	ESYS_TR primary = ESYS_TR_NONE, seal = ESYS_TR_NONE, prk = ESYS_TR_NONE, s = ESYS_TR_NONE;
 	uint8_t ev[HAL_ROT_REG_LEN], secret[32], reg[HAL_ROT_REG_LEN], mac[32];
 	static const uint8_t info[] = "wire test info\x01";
+	struct rot_tpm2_policy prk_policy;
 
 	assert_non_null(c);
 	cut_init(c, fx, 0);
@@ -165,18 +167,35 @@ static void wire_secrets_encrypted(void **state)
 	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_SEAL, ROT_TPM2_KIND_SEAL, NULL, &seal,
 					   NULL),
 			 MAYDAY_OK);
-	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, NULL, &prk,
-					   NULL),
-			 MAYDAY_OK);
 	assert_int_equal(hal_rot_event_verified(fx->vendor, ev), MAYDAY_OK);
 	assert_int_equal(rot_tpm2_pcr_extend(&ctx, HAL_ROT_TPM2_PCR_DEFAULT, ev), MAYDAY_OK);
 	assert_int_equal(rot_tpm2_unseal(&ctx, primary, seal, HAL_ROT_TPM2_PCR_DEFAULT, secret,
 					 reg),
 			 MAYDAY_OK);
-	assert_int_equal(rot_tpm2_hmac(&ctx, primary, prk, info, sizeof(info) - 1, mac),
-			 MAYDAY_OK);
 	rot_tpm2_tr_close(&ctx, &primary);
 	rot_tpm2_tr_close(&ctx, &seal);
+	rot_tpm2_ctx_close(&ctx);
+	/* the PRK answers only in a DCF state: another boot, failed(r) */
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	assert_int_equal(rot_tpm2_ctx_open_tcti(&ctx, (TSS2_TCTI_CONTEXT *)c, "recorder"),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_PRIMARY, ROT_TPM2_KIND_PRIMARY, NULL,
+					   &primary, NULL),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, NULL, &prk,
+					   NULL),
+			 MAYDAY_OK);
+	hal_rot_event_failed(MAYDAY_REASON_ROLLBACK, ev);
+	assert_int_equal(rot_tpm2_pcr_extend(&ctx, HAL_ROT_TPM2_PCR_DEFAULT, ev), MAYDAY_OK);
+	assert_int_equal(rot_tpm2_policy_make(ROT_TPM2_GUARD_PRK, HAL_ROT_TPM2_PCR_DEFAULT,
+					      fx->vendor, &prk_policy),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_policy_start(&ctx, primary, &s), MAYDAY_OK);
+	assert_int_equal(rot_tpm2_policy_satisfy(&ctx, s, HAL_ROT_TPM2_PCR_DEFAULT, &prk_policy),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_hmac(&ctx, prk, s, info, sizeof(info) - 1, mac), MAYDAY_OK);
+	rot_tpm2_flush(&ctx, &s);
+	rot_tpm2_tr_close(&ctx, &primary);
 	rot_tpm2_tr_close(&ctx, &prk);
 	rot_tpm2_ctx_close(&ctx);
 	assert_true(c->rec_len > 0 && c->rec_len < sizeof(c->rec)); /* all of it recorded */
@@ -258,6 +277,8 @@ static void provision_power_cut(void **state)
 	EVP_PKEY_free(complete);
 }
 
+/* One increment; the PCR must be in a state the counter's policy admits:
+ * a DCF state for the message counter, zero for the anti-rollback one. */
 static uint64_t next(struct tpm2_fx *fx, enum hal_rot_counter which)
 {
 	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
@@ -287,7 +308,11 @@ static void counter_power_cut(void **state)
 	for (uint64_t i = 1; i <= 6; i++) {
 		enum hal_rot_counter which = i % 2 ? HAL_ROT_COUNTER_MESSAGE
 						   : HAL_ROT_COUNTER_ROLLBACK;
-		uint64_t v = next(fx, which);
+		uint64_t v;
+
+		if (which == HAL_ROT_COUNTER_MESSAGE) /* the PCR is zero after the reboot */
+			tpm2_fx_enter_dcf(fx, MAYDAY_REASON_NO_BOOTABLE_SLOT);
+		v = next(fx, which);
 
 		assert_int_equal(v, (i + 1) / 2);
 		assert_int_equal(swtpm_fixture_restart_unclean(&fx->tpm), 0);
@@ -367,6 +392,7 @@ static void counter_bases(void **state)
 	assert_true(raw1 >= 50);
 	assert_int_equal(read_ctr(fx, HAL_ROT_COUNTER_MESSAGE), 0);
 	assert_int_equal(read_ctr(fx, HAL_ROT_COUNTER_ROLLBACK), 0);
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_NO_BOOTABLE_SLOT);
 	assert_int_equal(next(fx, HAL_ROT_COUNTER_MESSAGE), 1);
 	assert_int_equal(next(fx, HAL_ROT_COUNTER_MESSAGE), 2);
 	/* provisioning again: the RoT's counters are zero again, the TPM's
