@@ -76,6 +76,9 @@ if(MAYDAY_HAVE_TPM2)
   mayday_tpm2_unit_test(test_swtpm_fixture)
   # every operation, roles, PSK = file backend's, NV write lock, PCR policy, TPM absent
   mayday_tpm2_unit_test(test_rot_tpm2)
+  # the roles as the TPM enforces them: raw ESAPI attacks in normal code's,
+  # the DCF's and the TrE's PCR states; foreign policies; layout version 1
+  mayday_tpm2_unit_test(test_rot_tpm2_roles)
   # power cuts: during provisioning (at every TPM command), between counter
   # increments; counter bases; no DA lockout after unclean power cuts
   mayday_tpm2_unit_test(test_rot_tpm2_power)
