@@ -48,7 +48,13 @@
  * A call the role does not have fails with MAYDAY_E_DENIED before the
  * backend is asked. The backend gets the role at open too, so it loads
  * only what the role may use (the file backend) or opens only the objects
- * the role may use (a TPM backend: docs/rot.md).
+ * the role may use (a TPM backend: docs/rot.md). On the tpm2 backend the
+ * TPM itself also refuses, whoever asks, the distress key outside the
+ * TrE's and the DCF's measurement-register states, the PSK keys and the
+ * message counter's increment outside the DCF's, and the anti-rollback
+ * counter's increment outside the TrE's and normal code's: such a call
+ * fails with MAYDAY_E_DENIED from the backend (docs/rot.md "What the TPM
+ * enforces").
  *
  * Measurement register (HAL_ROT_REG_LEN bytes, a PCR's model): all zeros
  * when the TrE's handle opens, changed only by extending,

@@ -2,8 +2,9 @@
 /*
  * The tpm2 RoT backend on swtpm (device/hal/rot_tpm2*.c; docs/rot.md
  * "TPM 2.0 backend"), one swtpm and state directory per test:
- *  - every hal_rot operation, with no transient object or session left
- *    loaded in the TPM after any of them;
+ *  - every hal_rot operation, each in a PCR state its policy admits (the
+ *    TrE's, zeros; a DCF's, failed(r)), with no transient object or session
+ *    left loaded in the TPM after any of them;
  *  - the PSK keys derived in the TPM equal the file backend's with the
  *    same PSK and kid, byte for byte;
  *  - the device ID's NV index refuses a second write (write-locked);
@@ -14,7 +15,8 @@
  *    `failed` or `released`, and not after a reboot without the extend;
  *  - a TPM that is not there fails open with MAYDAY_E_IO;
  *  - hal_rot_self_test passes, and the signing rate through hal_rot_signer
- *    is logged (the figure; nothing asserted on time).
+ *    in a DCF state is logged (the figure; nothing asserted on time).
+ * The roles the TPM enforces are test_rot_tpm2_roles'.
  */
 #include <setjmp.h>
 #include <stdarg.h>
