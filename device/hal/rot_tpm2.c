@@ -5,7 +5,7 @@
  * spec names. The layout (rot_tpm2.h) is read and checked at open, for
  * what the role may use only (rot.h, "Roles"):
  *   every role   the layout record, the device ID, the two anchors, the
- *                two counters (type and attributes)
+ *                two counters (type, attributes, authPolicy)
  *   DCF, TRE     the distress key, whose public area must be the one the
  *                layout record holds (the key the H(e)MS enrolled), and the
  *                PSK's PRK when the layout says there is one
@@ -16,7 +16,7 @@
  * role never opens the seal object; the TPM itself enforces that the seal
  * secret leaves only under the PCR policy of a verified start-up, and that
  * the distress key, the PRK and the counters' increments work only in the
- * PCR states of the TrE and the DCF (rot_tpm2_policy.c). Open checks that
+ * PCR states of the roles that use them (rot_tpm2_policy.c). Open checks that
  * each of them has exactly the policy this layout gives it (an object
  * another policy could satisfy is not ours), and every use satisfies it in
  * a policy session of its own, flushed before the call returns.

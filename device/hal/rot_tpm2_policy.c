@@ -201,8 +201,9 @@ enum mayday_err rot_tpm2_policy_denied(const struct rot_tpm2_ctx *ctx, TSS2_RC r
 {
 	if (!rot_tpm2_policy_refusal(rc))
 		return rot_tpm2_err(ctx, rc, what);
-	log_warnx("rot: tpm2 (%s): %s: the TPM refuses it in this PCR state (only the "
-		  "TrE's or the DCF's start-up may use it)", ctx->tcti_name, what);
+	log_warnx("rot: tpm2 (%s): %s: the TPM refuses it in this PCR state (the item "
+		  "is another role's: docs/rot.md \"What the TPM enforces\")", ctx->tcti_name,
+		  what);
 	return MAYDAY_E_DENIED;
 }
 
