@@ -12,9 +12,13 @@
  *   TRE          the seal object when the layout says there is one, whose
  *                policy must be PolicyPCR on the verified value of this
  *                RoT's vendor anchor
+ *   NORMAL, TRE  the device credentials' key when the layout says there is
+ *                one, whose policy must be PolicyPCR on the released value
+ *                (rot_tpm2_creds.c); only the normal role signs with it
  * So the normal role never opens the distress key or the PRK, and the DCF
- * role never opens the seal object; the TPM itself enforces that the seal
- * secret leaves only under the PCR policy of a verified start-up.
+ * role never opens the seal object or the credentials' key; the TPM itself
+ * enforces that the seal secret leaves only under the PCR policy of a
+ * verified start-up, and that the credentials' key signs only after one.
  *
  * Nothing secret is held here: the keys stay in the TPM (ESYS_TR handles
  * of persistent objects only), the PSK keys are derived by TPM2_HMAC on
@@ -44,7 +48,8 @@ struct rot_tpm2 {
 	size_t id_len;
 	EVP_PKEY *anchor[HAL_ROT_ANCHOR__COUNT];
 	EVP_PKEY *key_pub; /* the distress key's public half (DCF, TRE) */
-	ESYS_TR distress, prk, seal;
+	ESYS_TR distress, prk, seal, creds;
+	EVP_PKEY *creds_pub; /* the credentials' key's public half (NORMAL, TRE) */
 	ESYS_TR primary; /* salts the sessions that carry secrets (with prk, seal) */
 };
 
@@ -63,10 +68,12 @@ static void tpm2_close(void *state)
 		rot_tpm2_tr_close(&st->ctx, &st->distress);
 		rot_tpm2_tr_close(&st->ctx, &st->prk);
 		rot_tpm2_tr_close(&st->ctx, &st->seal);
+		rot_tpm2_tr_close(&st->ctx, &st->creds);
 		rot_tpm2_tr_close(&st->ctx, &st->primary);
 	}
 	rot_tpm2_ctx_close(&st->ctx);
 	EVP_PKEY_free(st->key_pub);
+	EVP_PKEY_free(st->creds_pub);
 	for (unsigned i = 0; i < HAL_ROT_ANCHOR__COUNT; i++)
 		EVP_PKEY_free(st->anchor[i]);
 	OPENSSL_cleanse(st, sizeof(*st));
@@ -183,7 +190,7 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 	if (st == NULL)
 		return MAYDAY_E_NOMEM;
 	st->flash = flash;
-	st->distress = st->prk = st->seal = st->primary = ESYS_TR_NONE;
+	st->distress = st->prk = st->seal = st->creds = st->primary = ESYS_TR_NONE;
 	err = rot_tpm2_ctx_open(&st->ctx, arg);
 	if (err == MAYDAY_OK)
 		err = load_layout(st); /* first: an unprovisioned TPM is NOTFOUND */
@@ -208,6 +215,10 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 					NULL);
 	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE && (st->layout.flags & ROT_TPM2_FLAG_SEAL))
 		err = load_seal(st);
+	if (err == MAYDAY_OK && role != HAL_ROT_ROLE_DCF && (st->layout.flags & ROT_TPM2_FLAG_CREDS))
+		err = rot_tpm2_creds_open(&st->ctx, st->layout.pcr,
+					  st->anchor[HAL_ROT_ANCHOR_VENDOR], &st->creds,
+					  &st->creds_pub);
 	if (err != MAYDAY_OK) {
 		tpm2_close(st);
 		return err;
@@ -276,6 +287,35 @@ static enum mayday_err tpm2_tls_key(void *state, EVP_PKEY **out)
 	if (rc == MAYDAY_OK)
 		rc = rot_tls_key_new(&signer, st->key_pub, out);
 	return rc;
+}
+
+/* mayday_sign_fn over the credentials' key: the TPM signs only in a policy
+ * session on the PCR's current value that matches the key's policy. */
+static enum mayday_err tpm2_creds_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
+				       uint8_t sig[MAYDAY_ES256_SIG_LEN])
+{
+	struct rot_tpm2 *st = ctx;
+	uint8_t digest[32];
+	unsigned int n = 0;
+
+	if (EVP_Digest(tbs, tbs_len, digest, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return MAYDAY_E_INTERNAL;
+	return rot_tpm2_creds_sign(&st->ctx, st->creds, st->layout.pcr, digest, sig);
+}
+
+/* Normal code's TLS client key (its certificate is in the sealed bundle):
+ * like tpm2_tls_key, over the credentials' key. */
+static enum mayday_err tpm2_creds_tls_key(void *state, EVP_PKEY **out)
+{
+	struct rot_tpm2 *st = state;
+	struct mayday_signer signer;
+
+	if (!(st->layout.flags & ROT_TPM2_FLAG_CREDS))
+		return MAYDAY_E_NOTFOUND;
+	memset(&signer, 0, sizeof(signer));
+	signer.sign = tpm2_creds_sign;
+	signer.ctx = st;
+	return rot_tls_key_new(&signer, st->creds_pub, out);
 }
 
 static enum mayday_err tpm2_anchor(void *state, enum hal_rot_anchor which, EVP_PKEY **out)
@@ -444,6 +484,7 @@ const struct hal_rot_ops hal_rot_tpm2_ops = {
 	.distress_public = tpm2_distress_public,
 	.anchor = tpm2_anchor,
 	.tls_key = tpm2_tls_key,
+	.creds_tls_key = tpm2_creds_tls_key,
 	.psk_keys = tpm2_psk_keys,
 	.extend = tpm2_extend,
 	.unseal_creds = tpm2_unseal_creds,

@@ -7,6 +7,7 @@
  *   rot_tpm2_nv.c         write-locked NV items and NV counters
  *   rot_tpm2_keys.c       the key objects: public halves, TPM2_Sign, TPM2_HMAC
  *   rot_tpm2_pcr.c        the measurement PCR, its policy, TPM2_Unseal
+ *   rot_tpm2_creds.c      the device credentials' key: its policy, TPM2_Sign
  *   rot_tpm2.c            the hal_rot_ops table
  *   rot_tpm2_provision.c  hal_rot_tpm2_provision
  * The layout (docs/rot.md "TPM 2.0 backend") is owner hierarchy objects
@@ -43,6 +44,7 @@
 #define ROT_TPM2_DISTRESS        0x81000a11u
 #define ROT_TPM2_PRK             0x81000a12u
 #define ROT_TPM2_SEAL            0x81000a13u
+#define ROT_TPM2_CREDS           0x81000a14u
 #define ROT_TPM2_NV_DEVICE_ID    0x01500001u
 #define ROT_TPM2_NV_LAYOUT       0x01500002u
 #define ROT_TPM2_NV_VENDOR       0x01500003u
@@ -127,10 +129,11 @@ enum rot_tpm2_kind {
 	ROT_TPM2_KIND_PRIMARY,  /* restricted decrypt ECC P-256 storage key */
 	ROT_TPM2_KIND_DISTRESS, /* ECC P-256 ECDSA-SHA256 signing key */
 	ROT_TPM2_KIND_PRK,      /* keyed hash, HMAC-SHA256 */
-	ROT_TPM2_KIND_SEAL      /* sealed data object, policy only */
+	ROT_TPM2_KIND_SEAL,     /* sealed data object, policy only */
+	ROT_TPM2_KIND_CREDS     /* ECC P-256 ECDSA-SHA256 signing key, policy only */
 };
 /* The template provisioning creates `kind` with (attributes: rot_tpm2.h's
- * table in docs/rot.md). SEAL's authPolicy is the caller's. */
+ * table in docs/rot.md). SEAL's and CREDS's authPolicy is the caller's. */
 void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out);
 /* Opens the persistent object `handle` and checks that its public area is
  * of `kind` with exactly the template's attributes, name algorithm and
@@ -161,6 +164,11 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_spki_decode(const uint8_t *der, size_t
  * to 32 bytes (a TPM answer of other sizes is MAYDAY_E_MALFORMED). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key,
 					       const uint8_t digest[32], uint8_t sig[64]);
+/* The same, authorized by the session `auth` (a policy session) instead
+ * of the empty password; TPM_RC_POLICY_FAIL is MAYDAY_E_DENIED. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_sign_auth(struct rot_tpm2_ctx *ctx, ESYS_TR key,
+						    ESYS_TR auth, const uint8_t digest[32],
+						    uint8_t sig[64]);
 /* TPM2_HMAC(key, data) with SHA-256; data at most 64 bytes; the output
  * encrypted on the TCTI by a session salted to `salt_key`. */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key,
@@ -178,6 +186,12 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_pcr_read(struct rot_tpm2_ctx *ctx, uns
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_pcr(struct rot_tpm2_ctx *ctx, unsigned pcr,
 						     const uint8_t value[HAL_ROT_REG_LEN],
 						     uint8_t digest[32]);
+/* A policy session (the caller flushes *s) in which PolicyPCR was
+ * satisfied with the PCR's current value, read into `reg`: it authorizes
+ * an object whose policy is PolicyPCR on that value, and no other. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_session_pcr(struct rot_tpm2_ctx *ctx,
+							     unsigned pcr, ESYS_TR *s,
+							     uint8_t reg[HAL_ROT_REG_LEN]);
 /* TPM2_Unseal of `seal` in a PolicyPCR session on the PCR's current value,
  * salted to `salt_key` and encrypting the answer on the TCTI:
  * the TPM releases the 32-byte secret only if that satisfies the object's
@@ -187,5 +201,24 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_
 						 ESYS_TR seal,
 						 unsigned pcr, uint8_t secret[32],
 						 uint8_t reg[HAL_ROT_REG_LEN]);
+
+/* rot_tpm2_creds.c: the device credentials' key (ROT_TPM2_CREDS), a
+ * signing key usable only in a session satisfying PolicyPCR on
+ * hal_rot_policy_released(vendor): normal code's PCR value. */
+/* That policy's digest, computed by the TPM (a trial session). */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_creds_policy(struct rot_tpm2_ctx *ctx, unsigned pcr,
+						       EVP_PKEY *vendor, uint8_t digest[32]);
+/* Opens the key and checks its public area against the template and that
+ * policy exactly (MAYDAY_E_MALFORMED; MAYDAY_E_NOTFOUND if absent); *pub
+ * (the caller's) is its public key. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_creds_open(struct rot_tpm2_ctx *ctx, unsigned pcr,
+						     EVP_PKEY *vendor, ESYS_TR *tr,
+						     EVP_PKEY **pub);
+/* TPM2_Sign(ECDSA, SHA-256) of `digest` with the key, in a PolicyPCR
+ * session on the PCR's current value: the TPM refuses (MAYDAY_E_DENIED,
+ * logged) unless that value is the key's policy value. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_creds_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key,
+						     unsigned pcr, const uint8_t digest[32],
+						     uint8_t sig[64]);
 
 #endif

@@ -55,6 +55,17 @@ void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out)
 		p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
 		p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
 		break;
+	case ROT_TPM2_KIND_CREDS:
+		/* no userwithauth: only a session satisfying its PCR policy signs */
+		p->type = TPM2_ALG_ECC;
+		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+				      TPMA_OBJECT_SIGN_ENCRYPT;
+		p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
+		p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+		p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+		p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+		break;
 	case ROT_TPM2_KIND_PRK:
 		p->type = TPM2_ALG_KEYEDHASH;
 		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_USERWITHAUTH |
@@ -235,6 +246,12 @@ static bool put32(const TPM2B_ECC_PARAMETER *v, uint8_t out[32])
 enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key, const uint8_t digest[32],
 			      uint8_t sig[64])
 {
+	return rot_tpm2_sign_auth(ctx, key, ESYS_TR_PASSWORD, digest, sig);
+}
+
+enum mayday_err rot_tpm2_sign_auth(struct rot_tpm2_ctx *ctx, ESYS_TR key, ESYS_TR auth,
+				   const uint8_t digest[32], uint8_t sig[64])
+{
 	TPM2B_DIGEST d = { .size = 32 };
 	TPMT_SIG_SCHEME scheme = {
 		.scheme = TPM2_ALG_ECDSA,
@@ -247,8 +264,13 @@ enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key, const uint8
 	TSS2_RC rc;
 
 	memcpy(d.buffer, digest, 32);
-	rc = Esys_Sign(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d, &scheme,
-		       &ticket, &s);
+	rc = Esys_Sign(ctx->esys, key, auth, ESYS_TR_NONE, ESYS_TR_NONE, &d, &scheme, &ticket,
+		       &s);
+	if (rc != TSS2_RC_SUCCESS && (rc & (TPM2_RC_FMT1 | 0x3f)) == TPM2_RC_POLICY_FAIL) {
+		log_warnx("rot: tpm2 (%s): TPM2_Sign refused: the PCR does not hold the "
+			  "key's policy value", ctx->tcti_name);
+		return MAYDAY_E_DENIED;
+	}
 	if (rc != TSS2_RC_SUCCESS)
 		return rot_tpm2_err(ctx, rc, "TPM2_Sign");
 	if (s->sigAlg != TPM2_ALG_ECDSA || s->signature.ecdsa.hash != TPM2_ALG_SHA256 ||

@@ -127,6 +127,21 @@ enum mayday_err rot_tpm2_policy_pcr(struct rot_tpm2_ctx *ctx, unsigned pcr,
 	return err;
 }
 
+enum mayday_err rot_tpm2_policy_session_pcr(struct rot_tpm2_ctx *ctx, unsigned pcr, ESYS_TR *s,
+					    uint8_t reg[HAL_ROT_REG_LEN])
+{
+	enum mayday_err err = rot_tpm2_pcr_read(ctx, pcr, reg);
+
+	*s = ESYS_TR_NONE;
+	if (err == MAYDAY_OK)
+		err = start_session(ctx, TPM2_SE_POLICY, s);
+	if (err == MAYDAY_OK)
+		err = policy_pcr(ctx, *s, pcr, reg);
+	if (err != MAYDAY_OK)
+		rot_tpm2_flush(ctx, s);
+	return err;
+}
+
 enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key, ESYS_TR seal,
 				unsigned pcr,
 				uint8_t secret[32], uint8_t reg[HAL_ROT_REG_LEN])

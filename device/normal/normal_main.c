@@ -238,6 +238,17 @@ int main(int argc, char **argv)
 		log_info("cannot open the device %s: %s", o.device, mayday_strerror(rc));
 		goto out;
 	}
+	if (creds.cert_pem != NULL && creds.key == NULL) {
+		/* the bundle had no private key: the RoT holds it (normal_creds.h) */
+		rc = normal_creds_rot_key(&creds, rot);
+		if (rc != MAYDAY_OK) {
+			log_info("device credentials: the RoT's key for them unusable: %s",
+				 mayday_strerror(rc));
+			normal_creds_free(&creds);
+		} else {
+			log_info("device credentials: the private key is the RoT's");
+		}
+	}
 	bool confirm = o.confirm, active = false;
 	if (!o.no_confirm && !confirm) {
 		struct boot_state st;

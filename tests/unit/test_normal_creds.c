@@ -161,8 +161,16 @@ static void test_incomplete_or_foreign_bundles_refused(void **state)
 	len = bundle(p384, p->cert, p->ca, 1, buf, sizeof(buf));
 	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
 	EVP_PKEY_free(p384);
-	/* no key */
+	/* no key: the RoT holds it (a TPM's); the certificate and CA are
+	 * taken, the key left for normal_creds_rot_key */
 	len = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	assert_null(c.key);
+	assert_non_null(c.cert_pem);
+	assert_non_null(c.ca_pem);
+	normal_creds_free(&c);
+	/* ... but still a CA, and a P-256 certificate */
+	len = bundle(NULL, p->cert, NULL, 0, buf, sizeof(buf));
 	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
 	/* nothing, garbage */
 	assert_int_equal(normal_creds_parse((const uint8_t *)"", 0, &c), MAYDAY_E_KEY);
