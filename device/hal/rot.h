@@ -195,7 +195,8 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_extend(struct hal_rot *rot,
 /* TRE role only (else MAYDAY_E_DENIED): the device credentials unsealed
  * with the register's current value into out (HAL_ROT_CREDS_MAX bytes are
  * enough): a PEM bundle, the device's private key, its certificate, then
- * the CA certificate(s) that vouch for the ACS. MAYDAY_E_NOTFOUND if the
+ * the CA certificate(s) that vouch for the ACS; without the private key
+ * when the RoT holds it (hal_rot_creds_tls_key). MAYDAY_E_NOTFOUND if the
  * RoT holds none; MAYDAY_E_SIGNATURE if the register does not hold the
  * value they were sealed to (the start-up did not verify, or the
  * credentials were already released) or the blob is damaged. The caller

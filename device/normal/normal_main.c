@@ -15,8 +15,10 @@
  *
  * Its RoT role is HAL_ROT_ROLE_NORMAL (no distress key, no PSK); its device
  * credentials are the ones mayday-boot handed over after a verified
- * start-up (--creds-fd, normal_creds.h), its CWMP settings its own
- * (normal.conf in the state partition). It links no dcf_* code.
+ * start-up (--creds-fd, normal_creds.h; on a TPM the private key stays in
+ * the TPM and comes from its RoT, hal_rot_creds_tls_key), its CWMP
+ * settings its own (normal.conf in the state partition). It links no
+ * dcf_* code.
  */
 #include <getopt.h>
 #include <stdbool.h>

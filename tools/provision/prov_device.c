@@ -9,10 +9,13 @@
  *            (hal_rot_file_provision_psk), whichever methods dcf.conf lists,
  *            so the method can be switched on later by a new dcf.conf alone.
  *            With --rot tpm2 --tcti TCTI the RoT is that TPM instead
- *            (hal_rot_tpm2_provision): the distress key is made inside it,
- *            the PSK's HKDF key and the seal secret go into it, and rot/
- *            holds only the sealed credentials blob; the DCF certificate
- *            and the enrolment carry the TPM key's public half
+ *            (hal_rot_tpm2_provision): the distress key and the device
+ *            credentials' key are made inside it, the PSK's HKDF key and
+ *            the seal secret go into it, and rot/ holds only the sealed
+ *            credentials blob (certificates, no key: the device
+ *            credentials certificate is issued for the TPM key's public
+ *            half, prov_normal_chain); the DCF certificate and the
+ *            enrolment carry the distress key's public half
  *   dcf/     mayday-dcf, dcf.conf, hems.pub.pem, dcf-cert.pem (the device's
  *            TLS client certificate), operator-ca.pem (the CA that vouches
  *            for the H(e)MS's TLS server), with --ipsec-daemon the IKE
