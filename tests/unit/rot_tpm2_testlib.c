@@ -157,7 +157,7 @@ static enum mayday_err issue(void *ctx, EVP_PKEY *creds_pub, uint8_t **pem, size
 	return MAYDAY_OK;
 }
 
-enum mayday_err tpm2_fx_provision_creds_key(struct tpm2_fx *fx)
+enum mayday_err tpm2_fx_provision_creds_key(struct tpm2_fx *fx, void *tcti_context)
 {
 	struct hal_rot_tpm2_provision_args a = {
 		.tcti = fx->tpm.tcti,
@@ -170,6 +170,7 @@ enum mayday_err tpm2_fx_provision_creds_key(struct tpm2_fx *fx)
 		.creds_issue = issue,
 		.creds_issue_ctx = fx,
 		.flash = fx->f,
+		.tcti_context = tcti_context,
 		.owner_auth = fx->owner_auth,
 		.owner_auth_len = sizeof(fx->owner_auth),
 	};

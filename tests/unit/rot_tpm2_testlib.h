@@ -54,7 +54,7 @@ enum mayday_err tpm2_fx_provision(struct tpm2_fx *fx, void *tcti_context);
 /* The same with the device credentials' key made in the TPM
  * (creds_issue): the sealed bundle is its certificate from fx->ca_cert
  * (CN TPM2_FX_DEVICE_ID), then fx->ca_cert; fx->creds_pub its public half. */
-enum mayday_err tpm2_fx_provision_creds_key(struct tpm2_fx *fx);
+enum mayday_err tpm2_fx_provision_creds_key(struct tpm2_fx *fx, void *tcti_context);
 /* A certificate for `subject` signed by `issuer_key`, issuer CN "test ca"
  * (a CA with basicConstraints when `ca`); the caller's. */
 X509 *tpm2_fx_cert(EVP_PKEY *subject, EVP_PKEY *issuer_key, const char *cn, bool ca);

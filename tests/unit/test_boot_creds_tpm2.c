@@ -67,7 +67,7 @@ static void released_extend_ok(void **state)
 static int setup_tpm_key(void **state)
 {
 	tpm2_fx_setup_bare(state);
-	assert_int_equal(tpm2_fx_provision_creds_key(*state), MAYDAY_OK);
+	assert_int_equal(tpm2_fx_provision_creds_key(*state, NULL), MAYDAY_OK);
 	return 0;
 }
 

@@ -52,7 +52,7 @@ static int setup(void **state)
 
 	tpm2_fx_setup_bare(state);
 	fx = *state;
-	assert_int_equal(tpm2_fx_provision_creds_key(fx), MAYDAY_OK);
+	assert_int_equal(tpm2_fx_provision_creds_key(fx, NULL), MAYDAY_OK);
 	assert_non_null(fx->creds_pub);
 	return 0;
 }
