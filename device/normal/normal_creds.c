@@ -36,7 +36,8 @@ static bool is_p256(EVP_PKEY *key)
 {
 	char group[32];
 
-	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+	/* NULL: a certificate whose key OpenSSL cannot decode */
+	return key != NULL && EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
 	       EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
 					      sizeof(group), NULL) == 1 &&
 	       strcmp(group, "prime256v1") == 0;
