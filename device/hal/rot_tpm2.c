@@ -12,14 +12,20 @@
  *   TRE          the seal object when the layout says there is one, whose
  *                policy must be PolicyPCR on the verified value of this
  *                RoT's vendor anchor
+ *   NORMAL, TRE  the device credentials' key when the layout says there is
+ *                one, whose policy must be PolicyPCR on normal code's PCR
+ *                state (rot_tpm2_policy.c); only the normal role signs
+ *                with it
  * So the normal role never opens the distress key or the PRK, and the DCF
- * role never opens the seal object; the TPM itself enforces that the seal
- * secret leaves only under the PCR policy of a verified start-up, and that
- * the distress key, the PRK and the counters' increments work only in the
- * PCR states of the roles that use them (rot_tpm2_policy.c). Open checks that
- * each of them has exactly the policy this layout gives it (an object
- * another policy could satisfy is not ours), and every use satisfies it in
- * a policy session of its own, flushed before the call returns.
+ * role never opens the seal object or the credentials' key; the TPM itself
+ * enforces that the seal secret leaves only under the PCR policy of a
+ * verified start-up, that the credentials' key signs only in normal code's
+ * PCR state, and that the distress key, the PRK and the counters'
+ * increments work only in the PCR states of the roles that use them
+ * (rot_tpm2_policy.c). Open checks that each of them has exactly the
+ * policy this layout gives it (an object another policy could satisfy is
+ * not ours), and every use satisfies it in a policy session of its own,
+ * flushed before the call returns.
  *
  * Nothing secret is held here: the keys stay in the TPM (ESYS_TR handles
  * of persistent objects only), the PSK keys are derived by TPM2_HMAC on
@@ -49,7 +55,8 @@ struct rot_tpm2 {
 	size_t id_len;
 	EVP_PKEY *anchor[HAL_ROT_ANCHOR__COUNT];
 	EVP_PKEY *key_pub; /* the distress key's public half (DCF, TRE) */
-	ESYS_TR distress, prk, seal;
+	ESYS_TR distress, prk, seal, creds;
+	EVP_PKEY *creds_pub; /* the credentials' key's public half (NORMAL, TRE) */
 	ESYS_TR primary; /* salts the sessions that carry secrets (with prk, seal) */
 	struct rot_tpm2_policy policy[ROT_TPM2_GUARD__COUNT]; /* for layout.pcr */
 };
@@ -73,10 +80,12 @@ static void tpm2_close(void *state)
 		rot_tpm2_tr_close(&st->ctx, &st->distress);
 		rot_tpm2_tr_close(&st->ctx, &st->prk);
 		rot_tpm2_tr_close(&st->ctx, &st->seal);
+		rot_tpm2_tr_close(&st->ctx, &st->creds);
 		rot_tpm2_tr_close(&st->ctx, &st->primary);
 	}
 	rot_tpm2_ctx_close(&st->ctx);
 	EVP_PKEY_free(st->key_pub);
+	EVP_PKEY_free(st->creds_pub);
 	for (unsigned i = 0; i < HAL_ROT_ANCHOR__COUNT; i++)
 		EVP_PKEY_free(st->anchor[i]);
 	OPENSSL_cleanse(st, sizeof(*st));
@@ -215,7 +224,7 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 	if (st == NULL)
 		return MAYDAY_E_NOMEM;
 	st->flash = flash;
-	st->distress = st->prk = st->seal = st->primary = ESYS_TR_NONE;
+	st->distress = st->prk = st->seal = st->creds = st->primary = ESYS_TR_NONE;
 	err = rot_tpm2_ctx_open(&st->ctx, arg);
 	if (err == MAYDAY_OK)
 		err = load_layout(st); /* first: an unprovisioned TPM is NOTFOUND */
@@ -242,6 +251,10 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 					st->policy[ROT_TPM2_GUARD_PRK].digest, &st->prk, NULL);
 	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE && (st->layout.flags & ROT_TPM2_FLAG_SEAL))
 		err = load_seal(st);
+	if (err == MAYDAY_OK && role != HAL_ROT_ROLE_DCF && (st->layout.flags & ROT_TPM2_FLAG_CREDS))
+		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_CREDS, ROT_TPM2_KIND_CREDS,
+					st->policy[ROT_TPM2_GUARD_CREDS].digest, &st->creds,
+					&st->creds_pub);
 	if (err != MAYDAY_OK) {
 		tpm2_close(st);
 		return err;
@@ -258,15 +271,16 @@ static enum mayday_err tpm2_device_id(void *state, char out[MAYDAY_DEVICE_ID_MAX
 	return MAYDAY_OK;
 }
 
-/* mayday_sign_fn: ES256 over tbs, the hash in software, the ECDSA in the
- * TPM, authorized by the distress key's policy (the TrE's or the DCF's PCR
- * state) in a session of its own: a signature is one operation, and a
- * session kept between calls would hold one of the TPM's few slots (three
- * on swtpm) for as long as the RoT is open. */
-static enum mayday_err tpm2_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
-				 uint8_t sig[MAYDAY_ES256_SIG_LEN])
+/* ES256 over tbs with `key`, the hash in software, the ECDSA in the TPM,
+ * authorized by the key's policy `guard` in a session of its own: a
+ * signature is one operation, and a session kept between calls would hold
+ * one of the TPM's few slots (three on swtpm) for as long as the RoT is
+ * open. The TPM refuses it outside the guard's PCR states
+ * (MAYDAY_E_DENIED). */
+static enum mayday_err policy_sign(struct rot_tpm2 *st, ESYS_TR key, enum rot_tpm2_guard guard,
+				   const uint8_t *tbs, size_t tbs_len,
+				   uint8_t sig[MAYDAY_ES256_SIG_LEN])
 {
-	struct rot_tpm2 *st = ctx;
 	uint8_t digest[32];
 	unsigned int n = 0;
 	ESYS_TR s = ESYS_TR_NONE;
@@ -276,12 +290,20 @@ static enum mayday_err tpm2_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
 		return MAYDAY_E_INTERNAL;
 	err = rot_tpm2_policy_start(&st->ctx, ESYS_TR_NONE, &s);
 	if (err == MAYDAY_OK)
-		err = rot_tpm2_policy_satisfy(&st->ctx, s, st->layout.pcr,
-					      &st->policy[ROT_TPM2_GUARD_DISTRESS]);
+		err = rot_tpm2_policy_satisfy(&st->ctx, s, st->layout.pcr, &st->policy[guard]);
 	if (err == MAYDAY_OK)
-		err = rot_tpm2_sign(&st->ctx, st->distress, s, digest, sig);
+		err = rot_tpm2_sign(&st->ctx, key, s, digest, sig);
 	rot_tpm2_flush(&st->ctx, &s);
 	return err;
+}
+
+/* mayday_sign_fn over the distress key (the TrE's or the DCF's PCR state). */
+static enum mayday_err tpm2_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
+				 uint8_t sig[MAYDAY_ES256_SIG_LEN])
+{
+	struct rot_tpm2 *st = ctx;
+
+	return policy_sign(st, st->distress, ROT_TPM2_GUARD_DISTRESS, tbs, tbs_len, sig);
 }
 
 static enum mayday_err tpm2_signer(void *state, struct mayday_signer *out)
@@ -323,6 +345,30 @@ static enum mayday_err tpm2_tls_key(void *state, EVP_PKEY **out)
 	if (rc == MAYDAY_OK)
 		rc = rot_tls_key_new(&signer, st->key_pub, out);
 	return rc;
+}
+
+/* mayday_sign_fn over the credentials' key (normal code's PCR state only). */
+static enum mayday_err tpm2_creds_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
+				       uint8_t sig[MAYDAY_ES256_SIG_LEN])
+{
+	struct rot_tpm2 *st = ctx;
+
+	return policy_sign(st, st->creds, ROT_TPM2_GUARD_CREDS, tbs, tbs_len, sig);
+}
+
+/* Normal code's TLS client key (its certificate is in the sealed bundle):
+ * like tpm2_tls_key, over the credentials' key. */
+static enum mayday_err tpm2_creds_tls_key(void *state, EVP_PKEY **out)
+{
+	struct rot_tpm2 *st = state;
+	struct mayday_signer signer;
+
+	if (!(st->layout.flags & ROT_TPM2_FLAG_CREDS))
+		return MAYDAY_E_NOTFOUND;
+	memset(&signer, 0, sizeof(signer));
+	signer.sign = tpm2_creds_sign;
+	signer.ctx = st;
+	return rot_tls_key_new(&signer, st->creds_pub, out);
 }
 
 static enum mayday_err tpm2_anchor(void *state, enum hal_rot_anchor which, EVP_PKEY **out)
@@ -519,6 +565,7 @@ const struct hal_rot_ops hal_rot_tpm2_ops = {
 	.distress_public = tpm2_distress_public,
 	.anchor = tpm2_anchor,
 	.tls_key = tpm2_tls_key,
+	.creds_tls_key = tpm2_creds_tls_key,
 	.psk_keys = tpm2_psk_keys,
 	.extend = tpm2_extend,
 	.unseal_creds = tpm2_unseal_creds,

@@ -46,6 +46,7 @@
 #define ROT_TPM2_DISTRESS        0x81000a11u
 #define ROT_TPM2_PRK             0x81000a12u
 #define ROT_TPM2_SEAL            0x81000a13u
+#define ROT_TPM2_CREDS           0x81000a14u
 #define ROT_TPM2_NV_DEVICE_ID    0x01500001u
 #define ROT_TPM2_NV_LAYOUT       0x01500002u
 #define ROT_TPM2_NV_VENDOR       0x01500003u
@@ -139,12 +140,13 @@ enum rot_tpm2_kind {
 	ROT_TPM2_KIND_PRIMARY,  /* restricted decrypt ECC P-256 storage key */
 	ROT_TPM2_KIND_DISTRESS, /* ECC P-256 ECDSA-SHA256 signing key */
 	ROT_TPM2_KIND_PRK,      /* keyed hash, HMAC-SHA256 */
-	ROT_TPM2_KIND_SEAL      /* sealed data object, policy only */
+	ROT_TPM2_KIND_SEAL,     /* sealed data object, policy only */
+	ROT_TPM2_KIND_CREDS     /* ECC P-256 ECDSA-SHA256 signing key, policy only */
 };
 /* The template provisioning creates `kind` with (attributes: rot_tpm2.h's
  * table in docs/rot.md). The authPolicy is the caller's: SEAL's, and
- * DISTRESS's and PRK's (no userwithauth, adminwithpolicy: their policy is
- * the only way to use them, rot_tpm2_policy.c). */
+ * DISTRESS's, PRK's and CREDS's (no userwithauth, adminwithpolicy: their
+ * policy is the only way to use them, rot_tpm2_policy.c). */
 void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out);
 /* Opens the persistent object `handle` and checks that its public area is
  * of `kind` with exactly the template's attributes, name algorithm and
@@ -218,7 +220,10 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_
  *   CTR_ROLLBACK  zeros (the TrE) and normal code's state,
  *                 E(E(0, verified(vendor)), released) (it confirms a pending
  *                 image and raises the counter), then PolicyCommandCode(NV_Increment)
- * Normal code's state is in no other. The DCF
+ *   CREDS         normal code's state alone (one PolicyPCR, no PolicyOR):
+ *                 the device credentials' key signs for normal code only
+ * Normal code's state is in no other, and the CREDS policy admits no other
+ * state. Normal code's state is hal_rot_policy_released(vendor). The DCF
  * reasons are ROT_TPM2_REASON_FIRST..LAST (enum mayday_reason); a new
  * reason raises LAST (see rot_tpm2_policy.c for the 8-branch limit). */
 #define ROT_TPM2_REASON_FIRST 1u /* MAYDAY_REASON_COMPONENT_MISMATCH */
@@ -229,6 +234,7 @@ enum rot_tpm2_guard {
 	ROT_TPM2_GUARD_PRK,
 	ROT_TPM2_GUARD_CTR_MESSAGE,
 	ROT_TPM2_GUARD_CTR_ROLLBACK,
+	ROT_TPM2_GUARD_CREDS,
 	ROT_TPM2_GUARD__COUNT
 };
 struct rot_tpm2_policy {
@@ -243,10 +249,6 @@ struct rot_tpm2_policy {
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_make(enum rot_tpm2_guard guard, unsigned pcr,
 						      EVP_PKEY *vendor,
 						      struct rot_tpm2_policy *out);
-/* Normal code's PCR state: zeros extended with verified(vendor), then
- * released. */
-MAYDAY_NODISCARD enum mayday_err rot_tpm2_state_normal(EVP_PKEY *vendor,
-						       uint8_t out[HAL_ROT_REG_LEN]);
 /* PolicyPCR(sha256:pcr = value)'s update of the policy digest `old`, in
  * software (equal to the TPM's; rot_tpm2_policy_pcr is the TPM's). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_pcr_sw(const uint8_t old[32], unsigned pcr,
@@ -259,8 +261,11 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_start(struct rot_tpm2_ctx *ctx,
 						       ESYS_TR salt_key, ESYS_TR *s);
 /* Runs `p` in session `s` on the PCR's current value: PolicyPCR, PolicyOR
  * of the branches (the TPM refuses unless the PCR holds an admitted
- * state: MAYDAY_E_DENIED, logged), PolicyCommandCode. Needed again before
- * every command the session authorizes (the TPM resets it after each). */
+ * state: MAYDAY_E_DENIED, logged), PolicyCommandCode. With one branch
+ * there is no PolicyOR: the TPM refuses the command the session then
+ * authorizes instead (TPM_RC_POLICY_FAIL; rot_tpm2_sign says
+ * MAYDAY_E_DENIED). Needed again before every command the session
+ * authorizes (the TPM resets it after each). */
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_satisfy(struct rot_tpm2_ctx *ctx, ESYS_TR s,
 							 unsigned pcr,
 							 const struct rot_tpm2_policy *p);

@@ -7,13 +7,15 @@
  * Every object is noda (TPMA_OBJECT_NODA): the DCF must sign after any
  * number of unclean power cuts, and dictionary-attack protection buys
  * nothing for keys whose auth value is empty. Every object is fixedtpm and
- * fixedparent, so no command can export it. The distress key and the PRK
- * have no userwithauth and are adminwithpolicy: only their authPolicy
- * (rot_tpm2_policy.c: the TrE's and the DCF's PCR states) authorizes their
- * use, and, as it names no command code, no administrative command at
- * all. An object at a persistent handle is trusted only after its public
- * area matched the template here and its authPolicy the expected one
- * (and, for the distress key, the SPKI in the layout record, rot_tpm2.c).
+ * fixedparent, so no command can export it. The distress key, the PRK
+ * and the device credentials' key have no userwithauth and are
+ * adminwithpolicy: only their authPolicy (rot_tpm2_policy.c: the TrE's and
+ * the DCF's PCR states, or normal code's for the credentials' key)
+ * authorizes their use, and, as it names no command code, no
+ * administrative command at all. An object at a persistent handle is
+ * trusted only after its public area matched the template here and its
+ * authPolicy the expected one (and, for the distress key, the SPKI in the
+ * layout record, rot_tpm2.c).
  */
 #include <string.h>
 #include <openssl/bn.h>
@@ -50,6 +52,16 @@ void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out)
 		p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
 		break;
 	case ROT_TPM2_KIND_DISTRESS:
+		p->type = TPM2_ALG_ECC;
+		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+				      TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_SIGN_ENCRYPT;
+		p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
+		p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+		p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+		p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+		break;
+	case ROT_TPM2_KIND_CREDS:
 		p->type = TPM2_ALG_ECC;
 		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_SENSITIVEDATAORIGIN |
 				      TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_SIGN_ENCRYPT;

@@ -8,8 +8,12 @@
  *   the DCF runs with     PCR = E(0, failed(r)), r a DCF reason 1..7
  *   normal code runs with PCR = E(E(0, verified), released)
  * So each guarded object's authPolicy is a PolicyOR of PolicyPCR branches,
- * one per PCR state admitted, and the objects have no userWithAuth: their
- * (empty) auth value authorizes nothing. The NV counters add
+ * one per PCR state admitted -- or, for the device credentials' key, which
+ * admits normal code's state alone, that one PolicyPCR without a PolicyOR
+ * -- and the objects have no userWithAuth: their (empty) auth value
+ * authorizes nothing. Normal code's state is hal_rot_policy_released
+ * (rot_measure.c, beside the verified value the credentials are sealed
+ * to), the one computation of it. The NV counters add
  * PolicyCommandCode(TPM2_CC_NV_Increment), so their policy authorizes no
  * other command. The anti-rollback counter admits normal code's state
  * besides the TrE's: a pending image is confirmed, and the counter raised
@@ -115,18 +119,6 @@ static void policy_cc_sw(uint8_t digest[32], TPM2_CC code)
 	sha256_parts(old, 32, tail, 8, NULL, 0, digest);
 }
 
-enum mayday_err rot_tpm2_state_normal(EVP_PKEY *vendor, uint8_t out[HAL_ROT_REG_LEN])
-{
-	uint8_t ev[HAL_ROT_REG_LEN];
-	enum mayday_err err = hal_rot_policy_verified(vendor, out);
-
-	if (err != MAYDAY_OK)
-		return err;
-	hal_rot_event_released(ev);
-	hal_rot_reg_extend(out, ev);
-	return MAYDAY_OK;
-}
-
 enum mayday_err rot_tpm2_policy_make(enum rot_tpm2_guard guard, unsigned pcr, EVP_PKEY *vendor,
 				     struct rot_tpm2_policy *out)
 {
@@ -134,13 +126,14 @@ enum mayday_err rot_tpm2_policy_make(enum rot_tpm2_guard guard, unsigned pcr, EV
 	uint8_t states[ROT_TPM2_BRANCH_MAX][HAL_ROT_REG_LEN];
 	unsigned n = 0;
 	bool tre = guard == ROT_TPM2_GUARD_DISTRESS || guard == ROT_TPM2_GUARD_CTR_ROLLBACK;
-	bool dcf = guard != ROT_TPM2_GUARD_CTR_ROLLBACK;
+	bool normal = guard == ROT_TPM2_GUARD_CTR_ROLLBACK || guard == ROT_TPM2_GUARD_CREDS;
+	bool dcf = !normal;
 
 	memset(out, 0, sizeof(*out));
 	if (tre)
 		memset(states[n++], 0, HAL_ROT_REG_LEN);
-	if (guard == ROT_TPM2_GUARD_CTR_ROLLBACK) {
-		enum mayday_err err = rot_tpm2_state_normal(vendor, states[n++]);
+	if (normal) {
+		enum mayday_err err = hal_rot_policy_released(vendor, states[n++]);
 
 		if (err != MAYDAY_OK)
 			return err;

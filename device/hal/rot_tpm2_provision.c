@@ -13,10 +13,12 @@
  *      and persistent object (a re-provisioning starts clean); an index or
  *      object at one of the layout's handles that is not of the layout
  *      stops provisioning (MAYDAY_E_EXISTS) and is left alone;
- *   2. the primary, the distress key (generated in the TPM), the PSK's PRK
- *      and the seal object are made and made persistent, each with its
- *      authPolicy (rot_tpm2_policy.c; the seal object's rot_tpm2_pcr.c); the
- *      sealed blob goes to the flash RoT partition;
+ *   2. the primary, the distress key (generated in the TPM), the PSK's PRK,
+ *      the device credentials' key (generated in the TPM, its certificate
+ *      then issued by the caller) and the seal object are made and made
+ *      persistent, each with its authPolicy (rot_tpm2_policy.c; the seal
+ *      object's rot_tpm2_pcr.c); the sealed blob goes to the flash RoT
+ *      partition;
  *   3. the device ID and the anchors are written and write-locked, the
  *      counters defined with their policies and incremented once with the
  *      owner's authorization (whatever the PCR holds: a provisioning station
@@ -25,6 +27,7 @@
  * The PSK and the seal secret cross the TCTI in the clear, once, here: a
  * provisioning station talks to the TPM it provisions (docs/rot.md).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -47,6 +50,7 @@ static const struct {
 	TPM2_HANDLE handle;
 	enum rot_tpm2_kind kind;
 } objects_all[] = {
+	{ ROT_TPM2_CREDS, ROT_TPM2_KIND_CREDS },
 	{ ROT_TPM2_SEAL, ROT_TPM2_KIND_SEAL },
 	{ ROT_TPM2_PRK, ROT_TPM2_KIND_PRK },
 	{ ROT_TPM2_DISTRESS, ROT_TPM2_KIND_DISTRESS },
@@ -212,8 +216,34 @@ static enum mayday_err make_prk(struct rot_tpm2_ctx *ctx, const uint8_t *psk,
 	return err;
 }
 
+/* The credentials' key, bound to normal code's PCR state
+ * (ROT_TPM2_GUARD_CREDS), and the bundle the caller issues for its public
+ * half (*pem malloc'd, the caller's). */
+static enum mayday_err make_creds(struct rot_tpm2_ctx *ctx,
+				  const struct hal_rot_tpm2_provision_args *a, unsigned pcr,
+				  uint8_t **pem, size_t *len)
+{
+	TPM2B_PUBLIC area;
+	struct rot_tpm2_policy p;
+	EVP_PKEY *pub = NULL;
+	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_CREDS, pcr, a->vendor_pub, &p);
+
+	if (err == MAYDAY_OK)
+		err = make_child(ctx, ROT_TPM2_KIND_CREDS, NULL, 0, p.digest, ROT_TPM2_CREDS,
+				 &area);
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_pkey(&area.publicArea, &pub);
+	if (err == MAYDAY_OK)
+		err = a->creds_issue(a->creds_issue_ctx, pub, pem, len);
+	if (err == MAYDAY_OK && (*pem == NULL || *len == 0 || *len > HAL_ROT_CREDS_MAX))
+		err = MAYDAY_E_INVALID;
+	EVP_PKEY_free(pub);
+	return err;
+}
+
 static enum mayday_err make_seal(struct rot_tpm2_ctx *ctx,
-				 const struct hal_rot_tpm2_provision_args *a, unsigned pcr)
+				 const struct hal_rot_tpm2_provision_args *a, unsigned pcr,
+				 const uint8_t *creds, size_t creds_len)
 {
 	uint8_t secret[ROT_SEAL_SECRET_LEN], value[HAL_ROT_REG_LEN], digest[32];
 	uint8_t *blob = malloc(ROT_SEAL_BLOB_MAX);
@@ -228,7 +258,7 @@ static enum mayday_err make_seal(struct rot_tpm2_ctx *ctx,
 	if (err == MAYDAY_OK && RAND_priv_bytes(secret, sizeof(secret)) != 1)
 		err = MAYDAY_E_INTERNAL;
 	if (err == MAYDAY_OK)
-		err = rot_seal(secret, value, a->creds, a->creds_len, blob, ROT_SEAL_BLOB_MAX,
+		err = rot_seal(secret, value, creds, creds_len, blob, ROT_SEAL_BLOB_MAX,
 			       &blob_len);
 	if (err == MAYDAY_OK)
 		err = make_child(ctx, ROT_TPM2_KIND_SEAL, secret, sizeof(secret), digest,
@@ -335,6 +365,8 @@ static enum mayday_err check_args(const struct hal_rot_tpm2_provision_args *a)
 	if (a->creds != NULL && (a->creds_len == 0 || a->creds_len > HAL_ROT_CREDS_MAX ||
 				 a->flash == NULL))
 		return MAYDAY_E_INVALID;
+	if (a->creds_issue != NULL && (a->creds != NULL || a->flash == NULL))
+		return MAYDAY_E_INVALID;
 	if (a->owner_auth == NULL || a->owner_auth_len < HAL_ROT_TPM2_OWNER_AUTH_MIN ||
 	    a->owner_auth_len > HAL_ROT_TPM2_OWNER_AUTH_MAX)
 		return MAYDAY_E_INVALID;
@@ -351,6 +383,8 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	uint8_t rec[ROT_TPM2_LAYOUT_MAX];
 	size_t rec_len = 0;
 	EVP_PKEY *pub = NULL;
+	uint8_t *issued = NULL;
+	size_t issued_len = 0;
 	enum mayday_err err;
 
 	if (distress_pub != NULL)
@@ -369,6 +403,8 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	}
 	if (args->creds != NULL)
 		l.flags |= ROT_TPM2_FLAG_SEAL;
+	if (args->creds_issue != NULL)
+		l.flags |= ROT_TPM2_FLAG_SEAL | ROT_TPM2_FLAG_CREDS;
 	err = args->tcti_context != NULL
 		      ? rot_tpm2_ctx_open_tcti(&ctx, args->tcti_context, args->tcti)
 		      : rot_tpm2_ctx_open(&ctx, args->tcti);
@@ -387,8 +423,13 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	if (err == MAYDAY_OK && args->psk != NULL)
 		err = make_prk(&ctx, args->psk, args->psk_kid, args->psk_kid_len, l.pcr,
 			       args->vendor_pub);
+	if (err == MAYDAY_OK && args->creds_issue != NULL)
+		err = make_creds(&ctx, args, l.pcr, &issued, &issued_len);
+	if (err == MAYDAY_OK && args->creds_issue != NULL)
+		err = make_seal(&ctx, args, l.pcr, issued, issued_len);
 	if (err == MAYDAY_OK && args->creds != NULL)
-		err = make_seal(&ctx, args, l.pcr);
+		err = make_seal(&ctx, args, l.pcr, args->creds, args->creds_len);
+	free(issued); /* certificates: nothing to wipe */
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_nv_write_once(&ctx, ROT_TPM2_NV_DEVICE_ID,
 					     (const uint8_t *)args->device_id,

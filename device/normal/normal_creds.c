@@ -36,7 +36,8 @@ static bool is_p256(EVP_PKEY *key)
 {
 	char group[32];
 
-	return EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+	/* NULL: a certificate whose key OpenSSL cannot decode */
+	return key != NULL && EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
 	       EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
 					      sizeof(group), NULL) == 1 &&
 	       strcmp(group, "prime256v1") == 0;
@@ -64,6 +65,25 @@ out:
 	return rc;
 }
 
+/* Whether the bundle's first PEM block is a certificate: the RoT holds
+ * the key (normal_creds.h). Any other first block goes to the key reader. */
+static bool starts_with_cert(const uint8_t *buf, size_t len)
+{
+	BIO *b = BIO_new_mem_buf(buf, (int)len);
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	long n = 0;
+	bool cert = b != NULL && PEM_read_bio(b, &name, &header, &data, &n) == 1 &&
+		    strcmp(name, PEM_STRING_X509) == 0;
+
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	if (data != NULL)
+		OPENSSL_clear_free(data, n > 0 ? (size_t)n : 0); /* may be a key */
+	BIO_free(b);
+	return cert;
+}
+
 enum mayday_err normal_creds_parse(const uint8_t *buf, size_t len, struct normal_creds *out)
 {
 	BIO *b = NULL;
@@ -77,10 +97,18 @@ enum mayday_err normal_creds_parse(const uint8_t *buf, size_t len, struct normal
 	b = BIO_new_mem_buf(buf, (int)len);
 	if (b == NULL)
 		return MAYDAY_E_NOMEM;
-	out->key = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"");
-	cert = out->key ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	if (cert == NULL || !is_p256(out->key) || X509_check_private_key(cert, out->key) != 1)
-		goto out;
+	if (starts_with_cert(buf, len)) {
+		/* the RoT's key: only its curve can be checked here */
+		cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		if (cert == NULL || !is_p256(X509_get0_pubkey(cert)))
+			goto out;
+	} else {
+		out->key = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"");
+		cert = out->key ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		if (cert == NULL || !is_p256(out->key) ||
+		    X509_check_private_key(cert, out->key) != 1)
+			goto out;
+	}
 	rc = append_pem(cert, &out->cert_pem, &out->cert_len);
 	while (rc == MAYDAY_OK && (ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
 		rc = ++n_ca > CA_CERTS_MAX ? MAYDAY_E_TOOBIG
@@ -95,6 +123,36 @@ out:
 	BIO_free(b);
 	if (rc != MAYDAY_OK)
 		normal_creds_free(out);
+	return rc;
+}
+
+enum mayday_err normal_creds_rot_key(struct normal_creds *c, struct hal_rot *rot)
+{
+	BIO *b;
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	enum mayday_err rc;
+
+	if (c->key != NULL)
+		return MAYDAY_OK;
+	if (c->cert_pem == NULL)
+		return MAYDAY_E_INVALID;
+	rc = hal_rot_creds_tls_key(rot, &key);
+	if (rc != MAYDAY_OK)
+		return rc;
+	b = BIO_new_mem_buf(c->cert_pem, (int)c->cert_len);
+	if (b != NULL)
+		cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	rc = cert == NULL ? MAYDAY_E_NOMEM
+	     : EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1 ? MAYDAY_OK
+							     : MAYDAY_E_KEY;
+	ERR_clear_error();
+	X509_free(cert);
+	BIO_free(b);
+	if (rc == MAYDAY_OK)
+		c->key = key;
+	else
+		EVP_PKEY_free(key);
 	return rc;
 }
 

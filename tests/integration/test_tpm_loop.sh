@@ -10,7 +10,9 @@
 # the DCF partition (docs/rot.md, "The RoT agent"); checked when static.
 # Every "reboot" restarts swtpm (startup-clear: the PCR back to zeros).
 #   1. verified start-up: normal code starts and gets its credentials (the
-#      TPM released them under PolicyPCR);
+#      TPM released them under PolicyPCR): the certificates, the private key
+#      being the TPM's (0x81000A14), with which its periodic Inform to the
+#      ACS (maydayd, mutual TLS) authenticates;
 #   2. a tampered component: the DCF reports over mutual TLS whose handshake
 #      signature the TPM makes (hal_rot_tls_key through the agent: the
 #      agent's tpm2 backend signs the digest), its indication signed by the
@@ -82,6 +84,10 @@ cert = $pki/hems-tls.pem
 key = $pki/hems-tls.key.pem
 ca = $pki/operator-ca.pem
 
+[acs]
+url = https://127.0.0.1:$https/cwmp
+bundle_dir = $work/bundles
+
 [api]
 socket = $work/api.sock
 CONF
@@ -110,21 +116,29 @@ for f in mayday-rot-agent ld.so libtss2-esys.so.0 libtss2-tcti-swtpm.so.0; do
 done
 indications() { "$ctl" -d "$db" --json show "$id" 2>/dev/null | jq '.indications | length'; }
 
-boot_dev() { # expected exit code
-  local rc=0
-  "$boot" --device "$dev" --rot "$SWTPM_SPEC" >"$work/boot.log" 2>&1 || rc=$?
-  [ "$rc" = "$1" ] || fail "boot exited $rc, expected $1"
+boot_dev() { # expected exit code [environment...]
+  local rc=0 want=$1
+  shift
+  env "$@" "$boot" --device "$dev" --rot "$SWTPM_SPEC" >"$work/boot.log" 2>&1 || rc=$?
+  [ "$rc" = "$want" ] || fail "boot exited $rc, expected $want"
 }
 
 # --- 1. verified start-up: the credentials ------------------------------------
-boot_dev 0
+[ "$("$ctl" -d "$db" --json show "$id" | jq -r .device.last_seen)" = null ] ||
+  fail "$id heard from before it started"
+boot_dev 0 MAYDAY_ACS_URL="https://127.0.0.1:$https/cwmp"
 grep -q 'device credentials handed over by the TrE' "$work/boot.log" ||
   fail "normal code did not get its credentials"
+grep -q "device credentials: the private key is the RoT's" "$work/boot.log" ||
+  fail "normal code's credentials key is not the TPM's"
+grep -q 'cpe: ACS answer status' "$work/boot.log" && fail "the ACS refused normal code's Inform"
+[ "$("$ctl" -d "$db" --json show "$id" | jq -r .device.last_seen)" != null ] ||
+  fail "the ACS never heard normal code's Inform (mutual TLS with the TPM's key)"
 if [ "$static" = 1 ]; then
   grep -q "opened through $dev/tre/mayday-rot-agent" "$work/boot.log" ||
     fail "the static TrE did not open the TPM through its agent"
 fi
-echo "1. verified start-up on the TPM: normal code got its credentials"
+echo "1. verified start-up on the TPM: normal code got its credentials, its Inform authenticated with the TPM's key"
 
 # --- 2. a tampered component: distress through the TPM key --------------------
 "$provision" tamper --pki "$pki" --device "$dev" --what component >/dev/null

@@ -82,6 +82,11 @@ if(MAYDAY_HAVE_TPM2)
   # power cuts: during provisioning (at every TPM command), between counter
   # increments; counter bases; no DA lockout after unclean power cuts
   mayday_tpm2_unit_test(test_rot_tpm2_power)
+  # the device credentials' key: made in the TPM, signs only in normal
+  # code's PCR state (raw ESAPI), TLS 1.3 client auth with it, open's checks
+  mayday_tpm2_unit_test(test_rot_tpm2_creds)
+  target_compile_definitions(test_rot_tpm2_creds PRIVATE _GNU_SOURCE)
+  target_link_libraries(test_rot_tpm2_creds PRIVATE OpenSSL::SSL)
   # test_rot_tpm2 again through mayday-rot-agent (as the static TrE and DCF
   # reach the TPM)
   mayday_hal_unit_test_via_agent(test_rot_tpm2)

@@ -161,9 +161,35 @@ static void test_incomplete_or_foreign_bundles_refused(void **state)
 	len = bundle(p384, p->cert, p->ca, 1, buf, sizeof(buf));
 	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
 	EVP_PKEY_free(p384);
-	/* no key */
+	/* no key: the RoT holds it (a TPM's); the certificate and CA are
+	 * taken, the key left for normal_creds_rot_key */
 	len = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	assert_null(c.key);
+	assert_non_null(c.cert_pem);
+	assert_non_null(c.ca_pem);
+	normal_creds_free(&c);
+	/* ... but still a CA, and a P-256 certificate */
+	len = bundle(NULL, p->cert, NULL, 0, buf, sizeof(buf));
 	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	EVP_PKEY *p384_only = EVP_EC_gen("P-384");
+	X509 *p384_cert = NULL;
+	assert_int_equal(prov_x509_issue(p->ca, p->ca_key, p384_only, "hnb-7", NULL,
+					 PROV_X509_DEVICE, 30, &p384_cert), MAYDAY_OK);
+	len = bundle(NULL, p384_cert, p->ca, 1, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	assert_null(c.cert_pem);
+	X509_free(p384_cert);
+	EVP_PKEY_free(p384_only);
+	/* a key after the certificate is no bundle of either kind */
+	{
+		size_t n = bundle(NULL, p->cert, NULL, 0, buf, sizeof(buf));
+
+		n += bundle(p->key, NULL, p->ca, 1, buf + n, sizeof(buf) - n);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_OK);
+		assert_null(c.key); /* the stray key is not taken */
+		normal_creds_free(&c);
+	}
 	/* nothing, garbage */
 	assert_int_equal(normal_creds_parse((const uint8_t *)"", 0, &c), MAYDAY_E_KEY);
 	assert_int_equal(normal_creds_parse((const uint8_t *)"-----BEGIN", 10, &c), MAYDAY_E_KEY);

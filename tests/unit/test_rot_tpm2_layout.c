@@ -80,7 +80,7 @@ static void layout_hostile(void **state)
 	assert_int_equal(decode_changed(5, 3, 0), MAYDAY_E_UNSUPPORTED);   /* a later one */
 	assert_int_equal(decode_changed(6, 7, 0), MAYDAY_E_MALFORMED);     /* PCR 7 */
 	assert_int_equal(decode_changed(6, 16, 0), MAYDAY_E_MALFORMED);    /* PCR 16 */
-	assert_int_equal(decode_changed(7, 4, 0), MAYDAY_E_MALFORMED);     /* unknown flag */
+	assert_int_equal(decode_changed(7, 8, 0), MAYDAY_E_MALFORMED);     /* unknown flag */
 	assert_int_equal(decode_changed(24, 7, 0), MAYDAY_E_MALFORMED);    /* kid too short */
 	assert_int_equal(decode_changed(24, 17, 0), MAYDAY_E_MALFORMED);   /* kid too long */
 	assert_int_equal(decode_changed(40, 1, 0), MAYDAY_E_MALFORMED);    /* padding */
@@ -101,6 +101,17 @@ static void layout_hostile(void **state)
 	assert_int_equal(rot_tpm2_layout_encode(&l, rec, sizeof(rec), &len), MAYDAY_E_INVALID);
 	l = sample();
 	assert_int_equal(rot_tpm2_layout_encode(&l, rec, 43 + 90, &len), MAYDAY_E_TOOBIG);
+	/* the credentials' key: its certificate is in the sealed bundle, so
+	 * the flag comes only with the seal object's */
+	l.flags = ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_SEAL | ROT_TPM2_FLAG_CREDS;
+	assert_int_equal(rot_tpm2_layout_encode(&l, rec, sizeof(rec), &len), MAYDAY_OK);
+	assert_int_equal(rec[7], 0x07);
+	assert_int_equal(rot_tpm2_layout_decode(rec, len, &out), MAYDAY_OK);
+	assert_int_equal(out.flags, 7);
+	rec[7] = ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_CREDS;
+	assert_int_equal(rot_tpm2_layout_decode(rec, len, &out), MAYDAY_E_MALFORMED);
+	l.flags = ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_CREDS;
+	assert_int_equal(rot_tpm2_layout_encode(&l, rec, sizeof(rec), &len), MAYDAY_E_INVALID);
 }
 
 int main(void)

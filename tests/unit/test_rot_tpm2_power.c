@@ -5,8 +5,9 @@
  *  - provisioning cut before each of its TPM commands in turn leaves a TPM
  *    that either opens as the last complete provisioning left it or does
  *    not open (MAYDAY_E_NOTFOUND / MAYDAY_E_MALFORMED, logged); provisioning
- *    again from each of those states works; the time of one provisioning
- *    is logged;
+ *    again from each of those states works (also with the device
+ *    credentials' key made in the TPM, which then opens too); the time of
+ *    one provisioning is logged;
  *  - a counter never goes backwards across power cuts between increments;
  *  - counters start at zero on a TPM whose counters already ran (bases),
  *    and provisioning again never moves the TPM's raw counter back;
@@ -214,8 +215,9 @@ static double now_s(void)
 }
 
 /* The RoT opens as a complete provisioning with distress key `pub`, or not
- * at all with a clear error. 1 if it opened. */
-static int opens_whole_or_not(struct tpm2_fx *fx, EVP_PKEY *pub)
+ * at all with a clear error. 1 if it opened. With `creds_key`, the normal
+ * role then has the credentials' key too. */
+static int opens_whole_or_not(struct tpm2_fx *fx, EVP_PKEY *pub, bool creds_key)
 {
 	struct hal_rot *rot = NULL;
 	EVP_PKEY *k = NULL;
@@ -231,20 +233,33 @@ static int opens_whole_or_not(struct tpm2_fx *fx, EVP_PKEY *pub)
 	assert_int_equal(EVP_PKEY_eq(k, pub), 1);
 	EVP_PKEY_free(k);
 	hal_rot_close(rot);
+	if (creds_key) {
+		rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+		assert_int_equal(hal_rot_creds_tls_key(rot, &k), MAYDAY_OK);
+		assert_int_equal(EVP_PKEY_eq(k, fx->creds_pub), 1);
+		EVP_PKEY_free(k);
+		hal_rot_close(rot);
+	}
 	return 1;
 }
 
-static void provision_power_cut(void **state)
+/* tpm2_fx_provision, or with the credentials' key made in the TPM. */
+static enum mayday_err provision(struct tpm2_fx *fx, void *tcti, bool creds_key)
 {
-	struct tpm2_fx *fx = *state;
+	return creds_key ? tpm2_fx_provision_creds_key(fx, tcti) : tpm2_fx_provision(fx, tcti);
+}
+
+static void power_cut_loop(struct tpm2_fx *fx, bool creds_key)
+{
 	EVP_PKEY *complete;
 	unsigned n, refused = 0, total = 0;
 	double t0, t;
 
 	t0 = now_s();
-	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_OK);
+	assert_int_equal(provision(fx, NULL, creds_key), MAYDAY_OK);
 	t = now_s() - t0;
-	printf("tpm2 (swtpm): provisioning (PSK and credentials) took %.1f ms\n", t * 1e3);
+	printf("tpm2 (swtpm): provisioning (PSK and credentials%s) took %.1f ms\n",
+	       creds_key ? ", their key in the TPM" : "", t * 1e3);
 	assert_int_equal(EVP_PKEY_up_ref(fx->distress_pub), 1);
 	complete = fx->distress_pub;
 	for (n = 1;; n++) {
@@ -253,7 +268,7 @@ static void provision_power_cut(void **state)
 
 		assert_true(n < 1000); /* provisioning is a bounded number of commands */
 		cut_init(&c, fx, n);
-		err = tpm2_fx_provision(fx, &c);
+		err = provision(fx, &c, creds_key);
 		cut_fini(&c);
 		if (err == MAYDAY_OK) {
 			assert_false(c.dead);
@@ -263,7 +278,7 @@ static void provision_power_cut(void **state)
 		assert_int_equal(err, MAYDAY_E_IO);
 		assert_true(c.dead);
 		assert_int_equal(swtpm_fixture_start(&fx->tpm), 0);
-		if (!opens_whole_or_not(fx, complete))
+		if (!opens_whole_or_not(fx, complete, creds_key))
 			refused++;
 	}
 	printf("tpm2 (swtpm): provisioning is %u TPM commands; cut before each of the "
@@ -272,9 +287,21 @@ static void provision_power_cut(void **state)
 	/* some cut fell after the old layout went: those did not open */
 	assert_true(refused > 0);
 	/* and the provisioning that went through is the one that opens */
-	assert_int_equal(opens_whole_or_not(fx, fx->distress_pub), 1);
+	assert_int_equal(opens_whole_or_not(fx, fx->distress_pub, creds_key), 1);
 	assert_int_equal(EVP_PKEY_eq(complete, fx->distress_pub), 0);
 	EVP_PKEY_free(complete);
+}
+
+static void provision_power_cut(void **state)
+{
+	power_cut_loop(*state, false);
+}
+
+/* The same with the credentials' key made in the TPM (more commands, and
+ * the certificate issued in the middle). */
+static void provision_power_cut_creds_key(void **state)
+{
+	power_cut_loop(*state, true);
 }
 
 /* One increment; the PCR must be in a state the counter's policy admits:
@@ -506,6 +533,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wire_secrets_encrypted, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(provision_power_cut, tpm2_fx_setup_bare,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(provision_power_cut_creds_key, tpm2_fx_setup_bare,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(counter_power_cut, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(counter_bases, tpm2_fx_setup_bare,
