@@ -484,12 +484,14 @@ static void layout_v1(void **state)
 	hal_rot_close(rot);
 }
 
-/* The software PolicyPCR digest is the TPM's (a trial session). */
+/* The software PolicyPCR digest is the TPM's (a trial session); so is the
+ * credentials' key's policy, one PolicyPCR on normal code's state. */
 static void policy_sw_equals_tpm(void **state)
 {
 	struct tpm2_fx *fx = *state;
 	static const uint8_t zeros[32];
 	struct rot_tpm2_ctx ctx;
+	struct rot_tpm2_policy p;
 	uint8_t value[HAL_ROT_REG_LEN], sw[32], tpm[32];
 
 	assert_int_equal(rot_tpm2_ctx_open(&ctx, fx->tpm.tcti), MAYDAY_OK);
@@ -499,6 +501,13 @@ static void policy_sw_equals_tpm(void **state)
 		assert_int_equal(rot_tpm2_policy_pcr(&ctx, pcr, value, tpm), MAYDAY_OK);
 		assert_memory_equal(sw, tpm, 32);
 	}
+	assert_int_equal(rot_tpm2_policy_make(ROT_TPM2_GUARD_CREDS, PCR, fx->vendor, &p),
+			 MAYDAY_OK);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.cc, 0);
+	assert_int_equal(hal_rot_policy_released(fx->vendor, value), MAYDAY_OK);
+	assert_int_equal(rot_tpm2_policy_pcr(&ctx, PCR, value, tpm), MAYDAY_OK);
+	assert_memory_equal(p.digest, tpm, 32);
 	rot_tpm2_ctx_close(&ctx);
 }
 
