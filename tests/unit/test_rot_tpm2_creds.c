@@ -10,7 +10,10 @@
  *  - the TPM itself (raw ESAPI TPM2_Sign, not through mayday's roles)
  *    refuses it at PCR zero, in every DCF state E(0, failed(r)), after
  *    verified without released, after released twice, and with the empty
- *    password; it signs only at E(E(0, verified), released);
+ *    password; it signs only at E(E(0, verified), released); through the
+ *    RoT's normal role likewise, at PCR zero and in each DCF state
+ *    (tpm2_fx_enter_dcf) it signs nothing, in normal code's state
+ *    (tpm2_fx_enter_normal) its signatures verify;
  *  - a real TLS 1.3 handshake whose server requires the client's
  *    certificate, authenticated with it (the time per handshake is logged
  *    next to a software key's; nothing asserted on time), and refused
@@ -289,6 +292,60 @@ static void roles_and_bundle(void **state)
 	}
 }
 
+/* One CertificateVerify-like signature with the normal role's credentials
+ * TLS key, through the RoT's one signing path (a policy session on
+ * ROT_TPM2_GUARD_CREDS); whether it was made, and if so that it verifies
+ * with the key's public half. No transient object or session is left. */
+static bool rot_creds_sign(struct tpm2_fx *fx)
+{
+	static const uint8_t msg[] = "TLS 1.3, client CertificateVerify";
+	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	EVP_PKEY *k = NULL;
+	uint8_t sig[80];
+	size_t sig_len = sizeof(sig);
+	bool ok;
+
+	assert_non_null(m);
+	assert_int_equal(hal_rot_creds_tls_key(rot, &k), MAYDAY_OK);
+	assert_int_equal(EVP_DigestSignInit_ex(m, NULL, "SHA256", NULL, NULL, k, NULL), 1);
+	ok = EVP_DigestSign(m, sig, &sig_len, msg, sizeof(msg)) == 1;
+	ERR_clear_error();
+	EVP_MD_CTX_free(m);
+	EVP_PKEY_free(k);
+	hal_rot_close(rot);
+	if (ok) {
+		m = EVP_MD_CTX_new();
+		assert_non_null(m);
+		assert_int_equal(EVP_DigestVerifyInit_ex(m, NULL, "SHA256", NULL, NULL,
+							 fx->creds_pub, NULL), 1);
+		assert_int_equal(EVP_DigestVerify(m, sig, sig_len, msg, sizeof(msg)), 1);
+		EVP_MD_CTX_free(m);
+	}
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+	return ok;
+}
+
+/* The same refusals through the RoT, in the PCR states the roles run in
+ * (reached as the TrE reaches them): the normal role opens the key in any
+ * state, but the TPM signs with it only in normal code's. */
+static void rot_signs_only_in_normal_state(void **state)
+{
+	struct tpm2_fx *fx = *state;
+
+	assert_false(rot_creds_sign(fx)); /* PCR zero: the TrE's state */
+	for (uint32_t r = MAYDAY_REASON_COMPONENT_MISMATCH; r <= MAYDAY_REASON_ATTACH_FAILED;
+	     r++) {
+		assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+		tpm2_fx_enter_dcf(fx, r);
+		assert_false(rot_creds_sign(fx));
+	}
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	tpm2_fx_enter_normal(fx);
+	assert_true(rot_creds_sign(fx));
+	assert_true(rot_creds_sign(fx)); /* a session per signature: again */
+}
+
 /* Drives both ends until both are done or neither moves. */
 static bool handshake(SSL *client, SSL *server)
 {
@@ -530,6 +587,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(roles_and_bundle, setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(tpm_refuses_outside_normal_state, setup,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(rot_signs_only_in_normal_state, setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(tls13_client_auth_with_tpm_key, setup,
 						tpm2_fx_teardown),
