@@ -222,8 +222,8 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_
  *                 image and raises the counter), then PolicyCommandCode(NV_Increment)
  *   CREDS         normal code's state alone (one PolicyPCR, no PolicyOR):
  *                 the device credentials' key signs for normal code only
- * Normal code's state is in no other, and the CREDS policy admits no other
- * state. Normal code's state is hal_rot_policy_released(vendor). The DCF
+ * Normal code's state (hal_rot_policy_released(vendor)) is in those two
+ * only, and CREDS admits no other state. The DCF
  * reasons are ROT_TPM2_REASON_FIRST..LAST (enum mayday_reason); a new
  * reason raises LAST (see rot_tpm2_policy.c for the 8-branch limit). */
 #define ROT_TPM2_REASON_FIRST 1u /* MAYDAY_REASON_COMPONENT_MISMATCH */
