@@ -217,9 +217,10 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_
  *   DISTRESS      zeros (the TrE's self-test) and E(0, failed(r)), r = 1..7
  *   PRK           E(0, failed(r)), r = 1..7 (the DCF)
  *   CTR_MESSAGE   E(0, failed(r)), r = 1..7, then PolicyCommandCode(NV_Increment)
- *   CTR_ROLLBACK  zeros (the TrE) and normal code's state,
- *                 E(E(0, verified(vendor)), released) (it confirms a pending
- *                 image and raises the counter), then PolicyCommandCode(NV_Increment)
+ *   CTR_ROLLBACK  normal code's state alone, E(E(0, verified(vendor)),
+ *                 released) (it confirms a pending image and raises the
+ *                 counter; the TrE never does), one PolicyPCR, then
+ *                 PolicyCommandCode(NV_Increment)
  *   CREDS         normal code's state alone (one PolicyPCR, no PolicyOR):
  *                 the device credentials' key signs for normal code only
  * Normal code's state (hal_rot_policy_released(vendor)) is in those two

@@ -16,10 +16,11 @@
  * to), the one computation of it. The NV counters add
  * PolicyCommandCode(TPM2_CC_NV_Increment), so their policy authorizes no
  * other command. The anti-rollback counter admits normal code's state
- * besides the TrE's: a pending image is confirmed, and the counter raised
- * to its manifest's value, by normal code once it attached
- * (device/boot/boot_confirm.c, called by mayday-normal); the DCF, and
- * anything running after a failed start-up, cannot raise it.
+ * alone: a pending image is confirmed, and the counter raised to its
+ * manifest's value, by normal code once it attached
+ * (device/boot/boot_confirm.c, called by mayday-normal only); the TrE
+ * never raises it, so PCR zero has no branch (least privilege), and the
+ * DCF, and anything running after a failed start-up, cannot raise it.
  *
  * The digests are computed here in software from the PCR values
  * (TPM 2.0 Part 3, the policy commands' "policyDigest update"), so open
@@ -125,7 +126,7 @@ enum mayday_err rot_tpm2_policy_make(enum rot_tpm2_guard guard, unsigned pcr, EV
 	static const uint8_t zeros[32];
 	uint8_t states[ROT_TPM2_BRANCH_MAX][HAL_ROT_REG_LEN];
 	unsigned n = 0;
-	bool tre = guard == ROT_TPM2_GUARD_DISTRESS || guard == ROT_TPM2_GUARD_CTR_ROLLBACK;
+	bool tre = guard == ROT_TPM2_GUARD_DISTRESS;
 	bool normal = guard == ROT_TPM2_GUARD_CTR_ROLLBACK || guard == ROT_TPM2_GUARD_CREDS;
 	bool dcf = !normal;
 

@@ -72,9 +72,10 @@ static void counter_ops(struct hal_rot *rot, enum hal_rot_counter c)
 	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
 }
 
-/* Every operation, each in the PCR state its policy admits: the self-test,
- * the TLS key and the anti-rollback counter at PCR zero (the TrE's), then
- * signing and the message counter in a DCF state (failed(r) extended). */
+/* Every operation, each in the PCR state its policy admits: the self-test
+ * and the TLS key at PCR zero (the TrE's), signing and the message counter
+ * in a DCF state (failed(r) extended), the anti-rollback counter in normal
+ * code's state (verified, released) after a reboot. */
 static void operations(void **state)
 {
 	struct tpm2_fx *fx = *state;
@@ -119,7 +120,9 @@ static void operations(void **state)
 	EVP_PKEY_free(k);
 	k = NULL;
 
-	counter_ops(rot, HAL_ROT_COUNTER_ROLLBACK); /* PCR zero: the TrE's */
+	/* at PCR zero neither counter moves: the TrE raises none */
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_ROLLBACK, &v),
+			 MAYDAY_E_DENIED); /* normal code's only */
 	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_MESSAGE, &v),
 			 MAYDAY_E_DENIED); /* the DCF's only */
 	hal_rot_close(rot);
@@ -129,9 +132,9 @@ static void operations(void **state)
 	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
 	counter_ops(rot, HAL_ROT_COUNTER_MESSAGE);
 	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_ROLLBACK, &v),
-			 MAYDAY_E_DENIED); /* the TrE's only */
+			 MAYDAY_E_DENIED); /* normal code's only */
 	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
-	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
+	assert_int_equal(v, 0);
 	/* the DCF role neither extends nor unseals */
 	{
 		uint8_t ev[HAL_ROT_REG_LEN] = { 0 }, out[64];
@@ -143,10 +146,19 @@ static void operations(void **state)
 	}
 	hal_rot_close(rot);
 	assert_int_equal(tpm2_fx_loaded(fx), 0);
+	/* the anti-rollback counter in normal code's state */
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	tpm2_fx_enter_normal(fx);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	counter_ops(rot, HAL_ROT_COUNTER_ROLLBACK);
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
 	/* the counters are the TPM's: they survive a reboot */
 	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
 	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
+	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
+	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_MESSAGE, &v), MAYDAY_OK);
 	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
 	hal_rot_close(rot);
 }
@@ -657,15 +669,19 @@ static void seal_foreign_policy(void **state)
 }
 
 /* The normal role never opens the distress key (nor the PRK): it opens
- * without them, the DCF role does not; and its distress calls are denied. */
+ * without them, the DCF role does not; and its distress calls are denied.
+ * In normal code's PCR state, where it raises the anti-rollback counter. */
 static void role_normal_no_distress(void **state)
 {
 	struct tpm2_fx *fx = *state;
-	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	struct hal_rot *rot;
 	struct mayday_signer signer;
 	struct mayday_psk_keys k;
 	EVP_PKEY *key = NULL;
 	uint64_t v;
+
+	tpm2_fx_enter_normal(fx);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
 
 	assert_int_equal(hal_rot_signer(rot, &signer), MAYDAY_E_DENIED);
 	assert_int_equal(hal_rot_psk_keys(rot, &k), MAYDAY_E_DENIED);
