@@ -55,7 +55,7 @@
  * TPM itself also refuses, whoever asks, the distress key outside the
  * TrE's and the DCF's measurement-register states, the PSK keys and the
  * message counter's increment outside the DCF's, the anti-rollback
- * counter's increment outside the TrE's and normal code's, and the device
+ * counter's increment outside normal code's, and the device
  * credentials' key (hal_rot_creds_tls_key) outside normal code's: such a
  * call fails with MAYDAY_E_DENIED from the backend (docs/rot.md "What the
  * TPM enforces").

@@ -13,9 +13,9 @@
  * The layout (docs/rot.md "TPM 2.0 backend") is owner hierarchy objects
  * and indices with empty auth values of their own; the TPM's protections
  * are attributes (fixedtpm, write locks, counters that only increment),
- * PCR policies (the seal object's; the distress key's, the PRK's and the
- * counters' writes, which admit only the TrE's and the DCF's PCR states:
- * rot_tpm2_policy.c) plus the owner and lockout authorizations provisioning sets
+ * PCR policies (the seal object's; the distress key's, the PRK's, the
+ * credentials' key's and the counters' writes, each admitting only the PCR
+ * states of the roles that use it: rot_tpm2_policy.c) plus the owner and lockout authorizations provisioning sets
  * (without them anyone could delete and redefine an index; open refuses a
  * TPM whose owner or lockout auth is empty). Only provisioning uses owner
  * authorization; the running RoT never needs it.

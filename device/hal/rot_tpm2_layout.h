@@ -33,7 +33,7 @@
 #include "rot.h"
 
 /* 2: the distress key, the PRK and the counters' writes are bound to the
- * TrE's and the DCF's PCR states (rot_tpm2_policy.c); a version 1 record
+ * PCR states of the roles that use them (rot_tpm2_policy.c); a version 1 record
  * (their empty auth values open to anyone) is MAYDAY_E_UNSUPPORTED:
  * provision again. */
 #define ROT_TPM2_LAYOUT_VERSION   2u

@@ -10,7 +10,7 @@
  * never goes back -- and starts far from zero, which is why the layout
  * record keeps a base per counter. A counter is written only through its
  * authPolicy (TPMA_NV_POLICYWRITE; rot_tpm2_policy.c: the message counter
- * in the DCF's PCR states, the anti-rollback counter in the TrE's, and
+ * in the DCF's PCR states, the anti-rollback counter in normal code's, and
  * TPM2_NV_Increment only) or by the owner (TPMA_NV_OWNERWRITE: provisioning's
  * first increment); no longer with its empty auth value, which still
  * reads it (TPMA_NV_AUTHREAD).
