@@ -214,15 +214,18 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_
 /* rot_tpm2_policy.c: the roles as the TPM enforces them (docs/rot.md
  * "What the TPM enforces"). Each guarded item's authPolicy admits the PCR
  * states (rot.h "Measurement register") of the roles that use it:
- *   DISTRESS      zeros (the TrE's self-test) and E(0, failed(r)), r = 1..7
- *   PRK           E(0, failed(r)), r = 1..7 (the DCF)
+ *   DISTRESS      zeros (the TrE's self-test) and E(0, failed(r)), r = 1..7,
+ *                 then PolicyCommandCode(Sign)
+ *   PRK           E(0, failed(r)), r = 1..7 (the DCF), then
+ *                 PolicyCommandCode(HMAC)
  *   CTR_MESSAGE   E(0, failed(r)), r = 1..7, then PolicyCommandCode(NV_Increment)
  *   CTR_ROLLBACK  normal code's state alone, E(E(0, verified(vendor)),
  *                 released) (it confirms a pending image and raises the
  *                 counter; the TrE never does), one PolicyPCR, then
  *                 PolicyCommandCode(NV_Increment)
- *   CREDS         normal code's state alone (one PolicyPCR, no PolicyOR):
- *                 the device credentials' key signs for normal code only
+ *   CREDS         normal code's state alone (one PolicyPCR, no PolicyOR),
+ *                 then PolicyCommandCode(Sign): the device credentials'
+ *                 key signs for normal code only
  * Normal code's state (hal_rot_policy_released(vendor)) is in those two
  * only, and CREDS admits no other state. The DCF
  * reasons are ROT_TPM2_REASON_FIRST..LAST (enum mayday_reason); a new
@@ -241,7 +244,7 @@ enum rot_tpm2_guard {
 struct rot_tpm2_policy {
 	unsigned n;                              /* branches: 1 (no PolicyOR) .. 8 */
 	uint8_t branch[ROT_TPM2_BRANCH_MAX][32]; /* PolicyPCR digest of each admitted state */
-	TPM2_CC cc;                              /* PolicyCommandCode last, or 0 */
+	TPM2_CC cc;                              /* PolicyCommandCode last: the one command */
 	uint8_t digest[32];                      /* the authPolicy */
 };
 /* The policy of `guard` for measurement PCR `pcr`, computed in software;

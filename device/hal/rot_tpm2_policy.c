@@ -14,8 +14,10 @@
  * authorizes nothing. Normal code's state is hal_rot_policy_released
  * (rot_measure.c, beside the verified value the credentials are sealed
  * to), the one computation of it. The NV counters add
- * PolicyCommandCode(TPM2_CC_NV_Increment), so their policy authorizes no
- * other command. The anti-rollback counter admits normal code's state
+ * PolicyCommandCode(TPM2_CC_NV_Increment), the keys
+ * PolicyCommandCode(TPM2_CC_Sign) (the distress and credentials' keys) or
+ * (TPM2_CC_HMAC) (the PRK), so a policy authorizes no other command (nor
+ * any administrative one, which would need its own command code). The anti-rollback counter admits normal code's state
  * alone: a pending image is confirmed, and the counter raised to its
  * manifest's value, by normal code once it attached
  * (device/boot/boot_confirm.c, called by mayday-normal only); the TrE
@@ -159,10 +161,16 @@ enum mayday_err rot_tpm2_policy_make(enum rot_tpm2_guard guard, unsigned pcr, EV
 		memcpy(out->digest, out->branch[0], 32);
 	else
 		policy_or_sw((const uint8_t(*)[32])out->branch, n, out->digest);
-	if (guard == ROT_TPM2_GUARD_CTR_MESSAGE || guard == ROT_TPM2_GUARD_CTR_ROLLBACK) {
+	/* the one command each item is for: without it the keys' policies
+	 * would authorize every user-role command (TPM2_Certify, TPM2_Quote
+	 * signing with the distress key; TPM2_Sign with the PRK's HMAC) */
+	if (guard == ROT_TPM2_GUARD_CTR_MESSAGE || guard == ROT_TPM2_GUARD_CTR_ROLLBACK)
 		out->cc = TPM2_CC_NV_Increment;
-		policy_cc_sw(out->digest, out->cc);
-	}
+	else if (guard == ROT_TPM2_GUARD_PRK)
+		out->cc = TPM2_CC_HMAC;
+	else
+		out->cc = TPM2_CC_Sign; /* DISTRESS, CREDS */
+	policy_cc_sw(out->digest, out->cc);
 	return MAYDAY_OK;
 }
 

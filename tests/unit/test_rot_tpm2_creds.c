@@ -116,6 +116,9 @@ static TSS2_RC raw_sign(struct tpm2_fx *fx, bool policy)
 		assert_int_equal(Esys_PolicyPCR(esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 						&pcr_digest, &sel),
 				 TSS2_RC_SUCCESS);
+		assert_int_equal(Esys_PolicyCommandCode(esys, s, ESYS_TR_NONE, ESYS_TR_NONE,
+							ESYS_TR_NONE, TPM2_CC_Sign),
+				 TSS2_RC_SUCCESS);
 	}
 	rc = Esys_Sign(esys, key, policy ? s : ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d,
 		       &scheme, &ticket, &sig);
@@ -507,8 +510,9 @@ static void replace_key(struct tpm2_fx *fx, TPMA_OBJECT attrs, const uint8_t pol
 	tpm2_fx_esys_close(esys);
 }
 
-/* The policy digest the TPM computes for PolicyPCR(PCR = value). */
-static void trial_policy(struct tpm2_fx *fx, const uint8_t value[HAL_ROT_REG_LEN],
+/* The policy digest the TPM computes for PolicyPCR(PCR = value), then
+ * PolicyCommandCode(cc) unless cc is 0. */
+static void trial_policy(struct tpm2_fx *fx, const uint8_t value[HAL_ROT_REG_LEN], TPM2_CC cc,
 			 uint8_t out[32])
 {
 	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
@@ -528,6 +532,10 @@ static void trial_policy(struct tpm2_fx *fx, const uint8_t value[HAL_ROT_REG_LEN
 	assert_int_equal(Esys_PolicyPCR(esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &d,
 					&sel),
 			 TSS2_RC_SUCCESS);
+	if (cc != 0)
+		assert_int_equal(Esys_PolicyCommandCode(esys, s, ESYS_TR_NONE, ESYS_TR_NONE,
+							ESYS_TR_NONE, cc),
+				 TSS2_RC_SUCCESS);
 	assert_int_equal(Esys_PolicyGetDigest(esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 					      &pd),
 			 TSS2_RC_SUCCESS);
@@ -549,13 +557,19 @@ static void open_checks_the_key(void **state)
 	/* the template's attributes with the released policy: what provisioning
 	 * made, so open takes it (a key made here, not the provisioned one) */
 	assert_int_equal(hal_rot_policy_released(fx->vendor, value), MAYDAY_OK);
-	trial_policy(fx, value, policy);
+	trial_policy(fx, value, TPM2_CC_Sign, policy);
 	replace_key(fx, attrs, policy);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
 	hal_rot_close(rot);
+	/* the released value without the command code (it would authorize
+	 * TPM2_Certify, TPM2_Quote too): refused */
+	trial_policy(fx, value, 0, policy);
+	replace_key(fx, attrs, policy);
+	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_NORMAL),
+			 MAYDAY_E_MALFORMED);
 	/* the verified value's policy: usable by the TrE, refused */
 	assert_int_equal(hal_rot_policy_verified(fx->vendor, value), MAYDAY_OK);
-	trial_policy(fx, value, policy);
+	trial_policy(fx, value, TPM2_CC_Sign, policy);
 	replace_key(fx, attrs, policy);
 	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_NORMAL),
 			 MAYDAY_E_MALFORMED);
@@ -565,7 +579,7 @@ static void open_checks_the_key(void **state)
 	hal_rot_close(rot);
 	/* the right policy, but the password would do too (userWithAuth) */
 	assert_int_equal(hal_rot_policy_released(fx->vendor, value), MAYDAY_OK);
-	trial_policy(fx, value, policy);
+	trial_policy(fx, value, TPM2_CC_Sign, policy);
 	replace_key(fx, attrs | TPMA_OBJECT_USERWITHAUTH, policy);
 	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_NORMAL),
 			 MAYDAY_E_MALFORMED);

@@ -19,6 +19,9 @@
  *    and a counter with another authPolicy (MAYDAY_E_MALFORMED); a layout
  *    record of version 1 is MAYDAY_E_UNSUPPORTED, and provisioning again
  *    replaces version 1's objects;
+ *  - each key's policy admits its one command: in an admitted state the
+ *    distress and credentials' keys neither certify nor quote, the PRK
+ *    makes no TPM2_Sign;
  *  - the software policy digests equal the TPM's trial-session ones, and
  *    the DCF reasons are exactly enum mayday_reason's.
  */
@@ -296,6 +299,148 @@ static void tre_state(void **state)
 	assert_false(raw_attempt(fx, OP_INC_ROLLBACK));
 }
 
+/* A policy session in which `p`'s PolicyPCR (the PCR as it is) and
+ * PolicyOR (with two branches or more) are satisfied by raw ESAPI, then
+ * PolicyCommandCode(cc) unless cc is 0: what a process in an admitted
+ * state can build. The caller flushes it. */
+static ESYS_TR admitted_session(ESYS_CONTEXT *esys, const struct rot_tpm2_policy *p, TPM2_CC cc)
+{
+	ESYS_TR s = policy_session(esys);
+	TPM2B_DIGEST empty = { .size = 0 };
+	TPML_PCR_SELECTION sel;
+	TPML_DIGEST list = { .count = p->n };
+
+	rot_tpm2_pcr_select(PCR, &sel);
+	assert_int_equal(Esys_PolicyPCR(esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &empty,
+					&sel), TSS2_RC_SUCCESS);
+	for (unsigned j = 0; j < p->n; j++) {
+		list.digests[j].size = 32;
+		memcpy(list.digests[j].buffer, p->branch[j], 32);
+	}
+	if (p->n >= 2)
+		assert_int_equal(Esys_PolicyOR(esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					       &list), TSS2_RC_SUCCESS);
+	if (cc != 0)
+		assert_int_equal(Esys_PolicyCommandCode(esys, s, ESYS_TR_NONE, ESYS_TR_NONE,
+							ESYS_TR_NONE, cc), TSS2_RC_SUCCESS);
+	return s;
+}
+
+/* TPM2_Certify of the primary, signed by `key` authorized by session s. */
+static TSS2_RC certify(ESYS_CONTEXT *esys, ESYS_TR key, ESYS_TR s)
+{
+	ESYS_TR primary = ESYS_TR_NONE;
+	TPM2B_DATA q = { .size = 0 };
+	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
+	TPM2B_ATTEST *info = NULL;
+	TPMT_SIGNATURE *sig = NULL;
+	TSS2_RC rc;
+
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, ROT_TPM2_PRIMARY, ESYS_TR_NONE, ESYS_TR_NONE,
+					       ESYS_TR_NONE, &primary), TSS2_RC_SUCCESS);
+	rc = Esys_Certify(esys, primary, key, ESYS_TR_PASSWORD, s, ESYS_TR_NONE, &q, &scheme,
+			  &info, &sig);
+	Esys_Free(info);
+	Esys_Free(sig);
+	Esys_TR_Close(esys, &primary);
+	return rc;
+}
+
+/* TPM2_Quote of the measurement PCR, signed by `key` in session s. */
+static TSS2_RC quote(ESYS_CONTEXT *esys, ESYS_TR key, ESYS_TR s)
+{
+	TPM2B_DATA q = { .size = 0 };
+	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
+	TPML_PCR_SELECTION sel;
+	TPM2B_ATTEST *quoted = NULL;
+	TPMT_SIGNATURE *sig = NULL;
+	TSS2_RC rc;
+
+	rot_tpm2_pcr_select(PCR, &sel);
+	rc = Esys_Quote(esys, key, s, ESYS_TR_NONE, ESYS_TR_NONE, &q, &scheme, &sel, &quoted,
+			&sig);
+	Esys_Free(quoted);
+	Esys_Free(sig);
+	return rc;
+}
+
+/* TPM2_Sign with the key's own scheme (an HMAC for the PRK) in session s. */
+static TSS2_RC sign_own_scheme(ESYS_CONTEXT *esys, ESYS_TR key, ESYS_TR s)
+{
+	TPM2B_DIGEST d = { .size = 32 };
+	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
+	TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
+	TPMT_SIGNATURE *sig = NULL;
+	TSS2_RC rc = Esys_Sign(esys, key, s, ESYS_TR_NONE, ESYS_TR_NONE, &d, &scheme, &ticket,
+			       &sig);
+
+	Esys_Free(sig);
+	return rc;
+}
+
+/* `cmd` (certify, quote, sign_own_scheme) with the item at `handle`, in
+ * a session where its policy is satisfied with command code `cc`. */
+static TSS2_RC with_policy(struct tpm2_fx *fx, TPM2_HANDLE handle, enum rot_tpm2_guard guard,
+			   TPM2_CC cc, TSS2_RC (*cmd)(ESYS_CONTEXT *, ESYS_TR, ESYS_TR))
+{
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+	struct rot_tpm2_policy p;
+	ESYS_TR key = ESYS_TR_NONE, s;
+	TSS2_RC rc;
+
+	assert_int_equal(rot_tpm2_policy_make(guard, PCR, fx->vendor, &p), MAYDAY_OK);
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
+					       ESYS_TR_NONE, &key), TSS2_RC_SUCCESS);
+	s = admitted_session(esys, &p, cc);
+	rc = cmd(esys, key, s);
+	assert_int_equal(Esys_FlushContext(esys, s), TSS2_RC_SUCCESS);
+	Esys_TR_Close(esys, &key);
+	tpm2_fx_esys_close(esys);
+	return rc;
+}
+
+/* Each key's policy names its one command: in a state the policy admits,
+ * the distress and credentials' keys sign (TPM2_Sign) but certify nothing
+ * and quote nothing, and the PRK computes TPM2_HMAC but no TPM2_Sign with
+ * its HMAC scheme -- whether the session names the command, names the
+ * other one, or names none. */
+static void keys_pinned_to_command(void **state)
+{
+	struct tpm2_fx *fx = *state;
+
+	assert_int_equal(tpm2_fx_provision_creds_key(fx, NULL), MAYDAY_OK);
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_COMPONENT_MISMATCH);
+	/* the control: the admitted command goes through */
+	assert_true(raw_attempt(fx, OP_SIGN));
+	assert_true(raw_attempt(fx, OP_HMAC));
+	for (unsigned i = 0; i < 3; i++) {
+		static const TPM2_CC distress_cc[] = { TPM2_CC_Sign, 0, TPM2_CC_Certify };
+		static const TPM2_CC quote_cc[] = { TPM2_CC_Sign, 0, TPM2_CC_Quote };
+		static const TPM2_CC prk_cc[] = { TPM2_CC_HMAC, 0, TPM2_CC_Sign };
+
+		assert_int_not_equal(with_policy(fx, ROT_TPM2_DISTRESS, ROT_TPM2_GUARD_DISTRESS,
+						 distress_cc[i], certify), TSS2_RC_SUCCESS);
+		assert_int_not_equal(with_policy(fx, ROT_TPM2_DISTRESS, ROT_TPM2_GUARD_DISTRESS,
+						 quote_cc[i], quote), TSS2_RC_SUCCESS);
+		assert_int_not_equal(with_policy(fx, ROT_TPM2_PRK, ROT_TPM2_GUARD_PRK, prk_cc[i],
+						 sign_own_scheme), TSS2_RC_SUCCESS);
+	}
+	/* the credentials' key in normal code's state */
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	tpm2_fx_enter_normal(fx);
+	assert_int_equal(with_policy(fx, ROT_TPM2_CREDS, ROT_TPM2_GUARD_CREDS, TPM2_CC_Sign,
+				     sign_own_scheme), TSS2_RC_SUCCESS);
+	for (unsigned i = 0; i < 3; i++) {
+		static const TPM2_CC cc[] = { TPM2_CC_Sign, 0, TPM2_CC_Certify };
+
+		assert_int_not_equal(with_policy(fx, ROT_TPM2_CREDS, ROT_TPM2_GUARD_CREDS, cc[i],
+						 certify), TSS2_RC_SUCCESS);
+		assert_int_not_equal(with_policy(fx, ROT_TPM2_CREDS, ROT_TPM2_GUARD_CREDS, cc[i],
+						 quote), TSS2_RC_SUCCESS);
+	}
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+}
+
 /* A new key at the distress key's handle, with `attrs` and `policy`; then
  * the DCF role's open. */
 static enum mayday_err open_with_distress(struct tpm2_fx *fx, TPMA_OBJECT attrs,
@@ -505,10 +650,10 @@ static void policy_sw_equals_tpm(void **state)
 	assert_int_equal(rot_tpm2_policy_make(ROT_TPM2_GUARD_CREDS, PCR, fx->vendor, &p),
 			 MAYDAY_OK);
 	assert_int_equal(p.n, 1);
-	assert_int_equal(p.cc, 0);
+	assert_int_equal(p.cc, TPM2_CC_Sign);
 	assert_int_equal(hal_rot_policy_released(fx->vendor, value), MAYDAY_OK);
 	assert_int_equal(rot_tpm2_policy_pcr(&ctx, PCR, value, tpm), MAYDAY_OK);
-	assert_memory_equal(p.digest, tpm, 32);
+	assert_memory_equal(p.branch[0], tpm, 32);
 	rot_tpm2_ctx_close(&ctx);
 }
 
@@ -535,6 +680,8 @@ int main(void)
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(layout_v1, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(policy_sw_equals_tpm, tpm2_fx_setup_bare,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(keys_pinned_to_command, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test(reasons_cover_enum),
 	};
