@@ -6,6 +6,8 @@
  * what the role may use only (rot.h, "Roles"):
  *   every role   the layout record, the device ID, the two anchors, the
  *                two counters (type, attributes, authPolicy)
+ *   TRE          the measurement PCR, which must be all zeros (the TrE is
+ *                the first code after a TPM reset: check_pcr_zero)
  *   DCF, TRE     the distress key, whose public area must be the one the
  *                layout record holds (the key the H(e)MS enrolled), and the
  *                PSK's PRK when the layout says there is one
@@ -214,6 +216,32 @@ static enum mayday_err load_seal(struct rot_tpm2 *st)
 	return err;
 }
 
+/* The TrE runs first after every TPM reset (docs/rot.md "What the TPM
+ * enforces"), so its handle opens only on a measurement PCR of zeros: any
+ * other value means the TPM was not reset with the device (a warm reboot
+ * on a board whose reset line does not reach the TPM) or mayday-boot ran a
+ * second time since the reset. Then the distress key's self-test, the
+ * extend of the outcome and the unseal could not work as the roles need
+ * (the TPM refuses the distress key in normal code's state, and a second
+ * extend yields no state any role has), so the open says so at once:
+ * MAYDAY_E_MISMATCH, logged, and the TrE halts (rot-invalid). */
+static enum mayday_err check_pcr_zero(struct rot_tpm2 *st)
+{
+	static const uint8_t zeros[HAL_ROT_REG_LEN];
+	uint8_t reg[HAL_ROT_REG_LEN];
+	enum mayday_err err = rot_tpm2_pcr_read(&st->ctx, st->layout.pcr, reg);
+
+	if (err != MAYDAY_OK)
+		return err;
+	if (memcmp(reg, zeros, sizeof(reg)) == 0)
+		return MAYDAY_OK;
+	log_warnx("rot: tpm2 (%s): the measurement PCR %u is not zero at the TrE's open: the "
+		  "TPM was not reset with the device, or mayday-boot already ran since its reset "
+		  "(docs/rot.md \"What the TPM enforces\"); reset the device with its TPM",
+		  st->ctx.tcti_name, st->layout.pcr);
+	return MAYDAY_E_MISMATCH;
+}
+
 static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash *flash,
 				 enum hal_rot_role role)
 {
@@ -230,6 +258,8 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 		err = load_layout(st); /* first: an unprovisioned TPM is NOTFOUND */
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_check_owned(&st->ctx);
+	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE)
+		err = check_pcr_zero(st);
 	if (err == MAYDAY_OK)
 		err = load_device_id(st);
 	if (err == MAYDAY_OK)

@@ -24,9 +24,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/rsa.h>
@@ -592,14 +594,16 @@ static void seal_policy(void **state)
 	assert_int_equal(unseal(rot), MAYDAY_E_SIGNATURE);
 	hal_rot_close(rot);
 
-	/* a TrE that reopens the RoT in the same boot does not reset the PCR */
+	/* closing the RoT does not reset the PCR, and a TrE reopening it in
+	 * the same boot is refused (tre_needs_pcr_zero) */
 	assert_int_equal(swtpm_fixture_restart_unclean(&fx->tpm), 0);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
 	extend(rot, verified);
 	hal_rot_close(rot);
-	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
-	assert_int_equal(unseal(rot), MAYDAY_OK);
-	hal_rot_close(rot);
+	rot = NULL;
+	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_TRE),
+			 MAYDAY_E_MISMATCH);
+	assert_null(rot);
 	assert_int_equal(tpm2_fx_loaded(fx), 0);
 }
 
@@ -699,6 +703,70 @@ static void role_normal_no_distress(void **state)
 	assert_null(rot);
 }
 
+/* The TRE role's open with the measurement PCR already extended (the TPM
+ * was not reset with the device, or mayday-boot ran twice), with stderr
+ * (the log, this process's and a mayday-rot-agent's it starts) in
+ * `log_path`: MAYDAY_E_MISMATCH, and the log line says why. */
+static void tre_open_refused(struct tpm2_fx *fx, const char *log_path)
+{
+	struct hal_rot *rot = NULL;
+	char line[1024];
+	bool said = false;
+	int saved = dup(2), fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	enum mayday_err err;
+	FILE *f;
+
+	assert_true(saved >= 0 && fd >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	err = hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_TRE);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	close(fd);
+	assert_int_equal(err, MAYDAY_E_MISMATCH);
+	assert_null(rot);
+	f = fopen(log_path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		said = said || (strstr(line, "measurement PCR") != NULL &&
+				strstr(line, "not zero") != NULL &&
+				strstr(line, "TPM was not reset with the device") != NULL);
+	fclose(f);
+	assert_true(said);
+	assert_int_equal(remove(log_path), 0);
+}
+
+/* The TrE opens only on a PCR of zeros: after normal code's start-up or a
+ * DCF's (no TPM reset since), its open is refused with a clear error,
+ * while the DCF and normal roles open in their states as before. */
+static void tre_needs_pcr_zero(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	char log_path[PATH_MAX + 16];
+	struct hal_rot *rot;
+
+	snprintf(log_path, sizeof(log_path), "%s/tre.log", fx->flash_dir);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE); /* zeros: opens */
+	hal_rot_close(rot);
+	tpm2_fx_enter_normal(fx);
+	tre_open_refused(fx, log_path);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	hal_rot_close(rot);
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_ATTACH_FAILED);
+	tre_open_refused(fx, log_path);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+	/* a TPM reset brings the TrE back */
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+}
+
 /* No TPM at the socket: open says MAYDAY_E_IO (and logs the TCTI). */
 static void tpm_absent(void **state)
 {
@@ -752,6 +820,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(seal_foreign_policy, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(role_normal_no_distress, tpm2_fx_setup,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(tre_needs_pcr_zero, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(tpm_absent, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(not_provisioned, tpm2_fx_setup_bare,
