@@ -50,8 +50,11 @@
  *                        holds it) from the TrE (an inherited descriptor).
  * A call the role does not have fails with MAYDAY_E_DENIED before the
  * backend is asked. The backend gets the role at open too, so it loads
- * only what the role may use (the file backend) or opens only the objects
- * the role may use (a TPM backend: docs/rot.md). On the tpm2 backend the
+ * only what the role may use (the file backend) or opens only objects the
+ * role may use (a TPM backend: docs/rot.md; the tpm2 backend opens the
+ * device credentials' key only at the normal role's first
+ * hal_rot_creds_tls_key, so its absence or damage fails that call, not
+ * the open). On the tpm2 backend the
  * TPM itself also refuses, whoever asks, the distress key outside the
  * TrE's and the DCF's measurement-register states, the PSK keys and the
  * message counter's increment outside the DCF's, the anti-rollback
@@ -176,8 +179,10 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY *
  * and the handshake fails) unless this start-up verified and released the
  * credentials. Caller owns *out (EVP_PKEY_free); it signs while the RoT is
  * open. MAYDAY_E_NOTFOUND if the device was provisioned without such a key
- * (its bundle holds the private key); MAYDAY_E_UNSUPPORTED from a backend
- * that never holds one (file, the agent's). */
+ * (its bundle holds the private key) or the key is missing from the TPM,
+ * MAYDAY_E_MALFORMED if the TPM's key is not the layout's (both logged);
+ * MAYDAY_E_UNSUPPORTED from a backend that never holds one (file, the
+ * agent's). */
 MAYDAY_NODISCARD enum mayday_err hal_rot_creds_tls_key(struct hal_rot *rot, EVP_PKEY **out);
 
 /* The keys of the PSK distress method (docs/protocol.md §12.2), derived from
@@ -226,8 +231,8 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_policy_verified(EVP_PKEY *vendor,
 /* hal_rot_policy_verified(vendor) extended with hal_rot_event_released:
  * the value normal code runs with (the one computation of it), to which
  * the tpm2 backend binds the device credentials' key
- * (hal_rot_creds_tls_key) and, beside the TrE's, the anti-rollback
- * counter's increments (rot_tpm2_policy.c). */
+ * (hal_rot_creds_tls_key) and the anti-rollback counter's increments
+ * (rot_tpm2_policy.c). */
 MAYDAY_NODISCARD enum mayday_err hal_rot_policy_released(EVP_PKEY *vendor,
 							 uint8_t policy[HAL_ROT_REG_LEN]);
 

@@ -14,12 +14,15 @@
  *   TRE          the seal object when the layout says there is one, whose
  *                policy must be PolicyPCR on the verified value of this
  *                RoT's vendor anchor
- *   NORMAL, TRE  the device credentials' key when the layout says there is
- *                one, whose policy must be PolicyPCR on normal code's PCR
- *                state (rot_tpm2_policy.c); only the normal role signs
- *                with it
- * So the normal role never opens the distress key or the PRK, and the DCF
- * role never opens the seal object or the credentials' key; the TPM itself
+ * The device credentials' key is opened by none of them: the normal role
+ * opens it at its first hal_rot_creds_tls_key (no other role may call it),
+ * with the same checks (its policy must be PolicyPCR on normal code's PCR
+ * state, then the command code: rot_tpm2_policy.c), so a missing or
+ * damaged credentials' key costs normal code its CWMP session only, never
+ * the TrE's start-up (the DCF) nor normal code's confirmation of an image.
+ * So the normal role never opens the distress key or the PRK, the DCF and
+ * TRE roles never the credentials' key, the DCF role never the seal
+ * object; the TPM itself
  * enforces that the seal secret leaves only under the PCR policy of a
  * verified start-up, that the credentials' key signs only in normal code's
  * PCR state, and that the distress key, the PRK and the counters'
@@ -58,7 +61,7 @@ struct rot_tpm2 {
 	EVP_PKEY *anchor[HAL_ROT_ANCHOR__COUNT];
 	EVP_PKEY *key_pub; /* the distress key's public half (DCF, TRE) */
 	ESYS_TR distress, prk, seal, creds;
-	EVP_PKEY *creds_pub; /* the credentials' key's public half (NORMAL, TRE) */
+	EVP_PKEY *creds_pub; /* the credentials' key's public half (NORMAL, once opened) */
 	ESYS_TR primary; /* salts the sessions that carry secrets (with prk, seal) */
 	struct rot_tpm2_policy policy[ROT_TPM2_GUARD__COUNT]; /* for layout.pcr */
 };
@@ -281,10 +284,6 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 					st->policy[ROT_TPM2_GUARD_PRK].digest, &st->prk, NULL);
 	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE && (st->layout.flags & ROT_TPM2_FLAG_SEAL))
 		err = load_seal(st);
-	if (err == MAYDAY_OK && role != HAL_ROT_ROLE_DCF && (st->layout.flags & ROT_TPM2_FLAG_CREDS))
-		err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_CREDS, ROT_TPM2_KIND_CREDS,
-					st->policy[ROT_TPM2_GUARD_CREDS].digest, &st->creds,
-					&st->creds_pub);
 	if (err != MAYDAY_OK) {
 		tpm2_close(st);
 		return err;
@@ -387,7 +386,10 @@ static enum mayday_err tpm2_creds_sign(void *ctx, const uint8_t *tbs, size_t tbs
 }
 
 /* Normal code's TLS client key (its certificate is in the sealed bundle):
- * like tpm2_tls_key, over the credentials' key. */
+ * like tpm2_tls_key, over the credentials' key, opened and checked here at
+ * the first call (rot.c lets only the normal role ask) and kept while the
+ * RoT is open. A key that is missing (MAYDAY_E_NOTFOUND) or not of this
+ * layout (MAYDAY_E_MALFORMED) is logged and fails this call only. */
 static enum mayday_err tpm2_creds_tls_key(void *state, EVP_PKEY **out)
 {
 	struct rot_tpm2 *st = state;
@@ -395,6 +397,20 @@ static enum mayday_err tpm2_creds_tls_key(void *state, EVP_PKEY **out)
 
 	if (!(st->layout.flags & ROT_TPM2_FLAG_CREDS))
 		return MAYDAY_E_NOTFOUND;
+	if (st->creds == ESYS_TR_NONE) {
+		enum mayday_err err = rot_tpm2_key_open(&st->ctx, ROT_TPM2_CREDS,
+							ROT_TPM2_KIND_CREDS,
+							st->policy[ROT_TPM2_GUARD_CREDS].digest,
+							&st->creds, &st->creds_pub);
+
+		if (err != MAYDAY_OK) {
+			log_warnx("rot: tpm2 (%s): the device credentials' key at 0x%08x cannot "
+				  "be used (%s): normal code has no TLS client key; provision "
+				  "the device again", st->ctx.tcti_name, (unsigned)ROT_TPM2_CREDS,
+				  mayday_strerror(err));
+			return err;
+		}
+	}
 	memset(&signer, 0, sizeof(signer));
 	signer.sign = tpm2_creds_sign;
 	signer.ctx = st;
