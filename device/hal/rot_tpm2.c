@@ -5,7 +5,9 @@
  * spec names. The layout (rot_tpm2.h) is read and checked at open, for
  * what the role may use only (rot.h, "Roles"):
  *   every role   the layout record, the device ID, the two anchors, the
- *                two counters (type, attributes, authPolicy)
+ *                two counters (type, attributes, authPolicy), and that the
+ *                TPM resets the measurement PCR only with itself
+ *                (rot_tpm2_pcr_check_props)
  *   TRE          the measurement PCR, which must be all zeros (the TrE is
  *                the first code after a TPM reset: check_pcr_zero)
  *   DCF, TRE     the distress key, whose public area must be the one the
@@ -261,6 +263,8 @@ static enum mayday_err tpm2_open(void **state, const char *arg, struct hal_flash
 		err = load_layout(st); /* first: an unprovisioned TPM is NOTFOUND */
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_check_owned(&st->ctx);
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_pcr_check_props(&st->ctx, st->layout.pcr);
 	if (err == MAYDAY_OK && role == HAL_ROT_ROLE_TRE)
 		err = check_pcr_zero(st);
 	if (err == MAYDAY_OK)

@@ -201,6 +201,15 @@ MAYDAY_NODISCARD enum mayday_err rot_tpm2_pcr_read(struct rot_tpm2_ctx *ctx, uns
 MAYDAY_NODISCARD enum mayday_err rot_tpm2_policy_pcr(struct rot_tpm2_ctx *ctx, unsigned pcr,
 						     const uint8_t value[HAL_ROT_REG_LEN],
 						     uint8_t digest[32]);
+/* MAYDAY_OK only if the TPM reports `pcr` in none of TPM_PT_PCR_RESET_L0..L4
+ * (TPM2_PCR_Reset at some locality), TPM_PT_PCR_DRTM_RESET and
+ * TPM_PT_PCR_NO_INCREMENT (PolicyPCR's check that the PCR did not change
+ * relies on its update counter): the roles' policies hold only if nothing
+ * but a TPM reset brings the measurement PCR back to zero. Else
+ * MAYDAY_E_UNSUPPORTED, logged; also when the TPM does not report
+ * RESET_L0. Provisioning and every open check it. */
+MAYDAY_NODISCARD enum mayday_err rot_tpm2_pcr_check_props(struct rot_tpm2_ctx *ctx,
+							  unsigned pcr);
 /* TPM2_Unseal of `seal` in a PolicyPCR session on the PCR's current value,
  * salted to `salt_key` and encrypting the answer on the TCTI:
  * the TPM releases the 32-byte secret only if that satisfies the object's

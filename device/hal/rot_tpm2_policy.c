@@ -28,8 +28,9 @@
  * (TPM 2.0 Part 3, the policy commands' "policyDigest update"), so open
  * checks every object's policy without a trial session per branch; the
  * TPM itself checks them at every use (a real session), and
- * test_rot_tpm2_roles (policy_sw_equals_tpm) checks a software PolicyPCR
- * against the TPM's trial one.
+ * test_rot_tpm2_roles (policy_sw_equals_tpm) checks each guard's branches
+ * and whole digest (PolicyOR, PolicyCommandCode) against the TPM's trial
+ * sessions.
  *
  * A policy session is started per operation and flushed before it
  * returns; a TPM resets a policy session's digest after each command it

@@ -410,7 +410,10 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 		      : rot_tpm2_ctx_open(&ctx, args->tcti);
 	if (err != MAYDAY_OK)
 		return err;
-	err = take_ownership(&ctx, args->owner_auth, args->owner_auth_len);
+	/* before anything changes: a PCR software can reset guards nothing */
+	err = rot_tpm2_pcr_check_props(&ctx, l.pcr);
+	if (err == MAYDAY_OK)
+		err = take_ownership(&ctx, args->owner_auth, args->owner_auth_len);
 	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(nv_all) / sizeof(nv_all[0]); i++)
 		err = rot_tpm2_nv_undefine(&ctx, nv_all[i]);
 	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(objects_all) / sizeof(objects_all[0]);

@@ -633,8 +633,50 @@ static void layout_v1(void **state)
 	hal_rot_close(rot);
 }
 
-/* The software PolicyPCR digest is the TPM's (a trial session); so is the
- * credentials' key's policy, one PolicyPCR on normal code's state. */
+/* The TPM's own digest of `p` (a trial session): PolicyPCR on `value`
+ * (any admitted state: a trial session checks nothing), PolicyOR of the
+ * branches when there are two or more, PolicyCommandCode(p->cc). */
+static void trial_whole(struct tpm2_fx *fx, const struct rot_tpm2_policy *p,
+			const uint8_t value[HAL_ROT_REG_LEN], uint8_t out[32])
+{
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+	TPMT_SYM_DEF none = { .algorithm = TPM2_ALG_NULL };
+	TPM2B_DIGEST d = { .size = 32 }, *pd = NULL;
+	TPML_PCR_SELECTION sel;
+	TPML_DIGEST list = { .count = p->n };
+	ESYS_TR s = ESYS_TR_NONE;
+	unsigned int len = 0;
+
+	rot_tpm2_pcr_select(PCR, &sel);
+	assert_int_equal(EVP_Digest(value, HAL_ROT_REG_LEN, d.buffer, &len, EVP_sha256(), NULL),
+			 1);
+	assert_int_equal(Esys_StartAuthSession(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					       ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_TRIAL,
+					       &none, TPM2_ALG_SHA256, &s), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_PolicyPCR(esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &d,
+					&sel), TSS2_RC_SUCCESS);
+	for (unsigned j = 0; j < p->n; j++) {
+		list.digests[j].size = 32;
+		memcpy(list.digests[j].buffer, p->branch[j], 32);
+	}
+	if (p->n >= 2)
+		assert_int_equal(Esys_PolicyOR(esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					       &list), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_PolicyCommandCode(esys, s, ESYS_TR_NONE, ESYS_TR_NONE,
+						ESYS_TR_NONE, p->cc), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_PolicyGetDigest(esys, s, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					      &pd), TSS2_RC_SUCCESS);
+	assert_int_equal(pd->size, 32);
+	memcpy(out, pd->buffer, 32);
+	Esys_Free(pd);
+	assert_int_equal(Esys_FlushContext(esys, s), TSS2_RC_SUCCESS);
+	tpm2_fx_esys_close(esys);
+}
+
+/* The software PolicyPCR digest is the TPM's (a trial session), and so is
+ * every guard's whole policy (its branches, PolicyOR, PolicyCommandCode);
+ * the TPM reports the measurement PCRs 8..15 as reset by nothing but a
+ * TPM reset, and its resettable ones (16, 23 on swtpm) are refused. */
 static void policy_sw_equals_tpm(void **state)
 {
 	struct tpm2_fx *fx = *state;
@@ -657,7 +699,33 @@ static void policy_sw_equals_tpm(void **state)
 	assert_int_equal(hal_rot_policy_released(fx->vendor, value), MAYDAY_OK);
 	assert_int_equal(rot_tpm2_policy_pcr(&ctx, PCR, value, tpm), MAYDAY_OK);
 	assert_memory_equal(p.branch[0], tpm, 32);
+	for (unsigned pcr = ROT_TPM2_PCR_MIN; pcr <= ROT_TPM2_PCR_MAX; pcr++)
+		assert_int_equal(rot_tpm2_pcr_check_props(&ctx, pcr), MAYDAY_OK);
+	assert_int_equal(rot_tpm2_pcr_check_props(&ctx, 16), MAYDAY_E_UNSUPPORTED);
+	assert_int_equal(rot_tpm2_pcr_check_props(&ctx, 23), MAYDAY_E_UNSUPPORTED);
 	rot_tpm2_ctx_close(&ctx);
+	for (unsigned g = 0; g < ROT_TPM2_GUARD__COUNT; g++) {
+		uint8_t states[ROT_TPM2_BRANCH_MAX][HAL_ROT_REG_LEN];
+		unsigned n;
+
+		assert_int_equal(rot_tpm2_policy_make((enum rot_tpm2_guard)g, PCR, fx->vendor,
+						      &p), MAYDAY_OK);
+		if (g == ROT_TPM2_GUARD_CREDS) {
+			assert_int_equal(hal_rot_policy_released(fx->vendor, states[0]), MAYDAY_OK);
+			n = 1;
+		} else {
+			n = admitted(fx, (enum rot_tpm2_guard)g, states);
+		}
+		assert_int_equal(p.n, n);
+		for (unsigned i = 0; i < n; i++) {
+			assert_int_equal(rot_tpm2_ctx_open(&ctx, fx->tpm.tcti), MAYDAY_OK);
+			assert_int_equal(rot_tpm2_policy_pcr(&ctx, PCR, states[i], tpm), MAYDAY_OK);
+			rot_tpm2_ctx_close(&ctx);
+			assert_memory_equal(p.branch[i], tpm, 32);
+		}
+		trial_whole(fx, &p, states[n - 1], tpm);
+		assert_memory_equal(p.digest, tpm, 32);
+	}
 }
 
 /* The DCF reasons are enum mayday_reason's, all of them: a reason added
