@@ -11,8 +11,9 @@
  * and the device credentials' key have no userwithauth and are
  * adminwithpolicy: only their authPolicy (rot_tpm2_policy.c: the TrE's and
  * the DCF's PCR states, or normal code's for the credentials' key)
- * authorizes their use, and, as it names no command code, no
- * administrative command at all. An object at a persistent handle is
+ * authorizes their use, and, as it ends with PolicyCommandCode of the
+ * key's one command (TPM2_Sign, or TPM2_HMAC for the PRK), no other and
+ * no administrative command at all. An object at a persistent handle is
  * trusted only after its public area matched the template here and its
  * authPolicy the expected one (and, for the distress key, the SPKI in the
  * layout record, rot_tpm2.c).
