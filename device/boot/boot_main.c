@@ -38,7 +38,6 @@
 
 #include "boot_creds.h"
 #include "boot_decide.h"
-#include "boot_load.h"
 #include "boot_start.h"
 #include "log.h"
 #include "boot_state.h"
@@ -129,23 +128,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Load PART/trv->name into a sealed memfd, *fd, measured again on the way
- * (boot_load.h); `path` gets its name for argv[0] and the log. */
-static enum mayday_err load(struct hal_flash *f, const char *part, const struct mayday_trv *trv,
-			    char *path, size_t cap, int *fd, struct mayday_component_evidence *ev)
-{
-	struct boot_measure *m = NULL;
-	enum mayday_err rc;
-
-	rc = hal_flash_path(f, part, trv->name, path, cap);
-	if (rc == MAYDAY_OK)
-		rc = boot_measure_new(&m);
-	if (rc == MAYDAY_OK)
-		rc = boot_load_component(m, f, part, trv, fd, ev);
-	boot_measure_free(m);
-	return rc;
-}
-
 /* fexecve the loaded copy `fd` as `path` with `args` after argv[0]. Returns
  * only on failure, fd closed. Closes the flash first (the child opens its
  * own), so *f is reopened for the caller's fallback (NULL if that fails). */
@@ -182,7 +164,7 @@ static enum mayday_err start(struct hal_flash **f, const struct opts *o, const c
 	enum mayday_err rc;
 	int fd = -1;
 
-	rc = load(*f, part, trv, path, sizeof path, &fd, ev);
+	rc = boot_start_load(*f, part, trv, path, sizeof path, &fd, ev);
 	if (rc != MAYDAY_OK)
 		return rc;
 	return exec_loaded(f, o, path, fd, args);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The TrE's start of verified normal code up to the exec, in the order
+ * Loading a partition's program for the exec (the DCF's, normal code's),
+ * and the TrE's start of verified normal code up to the exec, in the order
  * that keeps the measurement register honest (docs/rot.md, "What the TrE
  * does on a failed start"): normal code's entry is loaded and measured
  * into its sealed memfd (boot_load.h) while the register still holds all
@@ -16,7 +17,17 @@
 
 #include "boot_decide.h"
 #include "flash.h"
+#include "mayday/evidence.h"
+#include "mayday/manifest.h"
 #include "rot.h"
+
+/* PART/trv->name loaded into a sealed memfd, *fd (the caller's), measured
+ * again on the way (boot_load_component, its errors and evidence); `path`
+ * gets its partition path, argv[0] and the log's name for it. */
+MAYDAY_NODISCARD enum mayday_err boot_start_load(struct hal_flash *f, const char *part,
+						 const struct mayday_trv *trv, char *path,
+						 size_t cap, int *fd,
+						 struct mayday_component_evidence *ev);
 
 /* For a START_NORMAL decision `d` whose handle *rot is unmeasured
  * (boot_decide_rot; NULL is allowed: nothing to extend). Loads normal
