@@ -2,7 +2,9 @@
 /*
  * The hand-over of the device credentials (see normal_creds.h). The bundle
  * is split by OpenSSL's PEM readers, each certificate re-encoded, so what
- * reaches the TLS client is exactly what parsed; no hand-written parser.
+ * reaches the TLS client is exactly what parsed; no hand-written parser
+ * (only the first BEGIN line's name is looked at, to tell the two forms
+ * apart without decoding a private key outside the key reader).
  */
 #include "normal_creds.h"
 
@@ -65,23 +67,48 @@ out:
 	return rc;
 }
 
+/* The name of the bundle's first PEM block, read from its BEGIN line (as
+ * OpenSSL's PEM reader finds it: the first line that starts "-----BEGIN "
+ * and ends "-----", trailing blanks aside) without decoding the block: on
+ * the file backend it is the private key, which is only ever decoded by
+ * the key reader. False when there is no such line or the name is longer
+ * than `cap` - 1. */
+static bool first_block_name(const uint8_t *buf, size_t len, char *name, size_t cap)
+{
+	static const char begin[] = "-----BEGIN ", dashes[] = "-----";
+	const size_t nb = sizeof(begin) - 1, nd = sizeof(dashes) - 1;
+	size_t at = 0;
+
+	while (at < len) {
+		const uint8_t *nl = memchr(buf + at, '\n', len - at);
+		size_t end = nl != NULL ? (size_t)(nl - buf) : len, next = end + 1;
+
+		while (end > at && (buf[end - 1] == '\r' || buf[end - 1] == ' ' ||
+				    buf[end - 1] == '\t'))
+			end--;
+		if (end - at >= nb + nd && memcmp(buf + at, begin, nb) == 0 &&
+		    memcmp(buf + end - nd, dashes, nd) == 0) {
+			size_t n = end - nd - (at + nb);
+
+			if (n >= cap)
+				return false;
+			memcpy(name, buf + at + nb, n);
+			name[n] = '\0';
+			return true;
+		}
+		at = next;
+	}
+	return false;
+}
+
 /* Whether the bundle's first PEM block is a certificate: the RoT holds
  * the key (normal_creds.h). Any other first block goes to the key reader. */
 static bool starts_with_cert(const uint8_t *buf, size_t len)
 {
-	BIO *b = BIO_new_mem_buf(buf, (int)len);
-	char *name = NULL, *header = NULL;
-	unsigned char *data = NULL;
-	long n = 0;
-	bool cert = b != NULL && PEM_read_bio(b, &name, &header, &data, &n) == 1 &&
-		    strcmp(name, PEM_STRING_X509) == 0;
+	char name[64];
 
-	OPENSSL_free(name);
-	OPENSSL_free(header);
-	if (data != NULL)
-		OPENSSL_clear_free(data, n > 0 ? (size_t)n : 0); /* may be a key */
-	BIO_free(b);
-	return cert;
+	return first_block_name(buf, len, name, sizeof(name)) &&
+	       strcmp(name, PEM_STRING_X509) == 0;
 }
 
 enum mayday_err normal_creds_parse(const uint8_t *buf, size_t len, struct normal_creds *out)
