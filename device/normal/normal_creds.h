@@ -11,9 +11,14 @@
  * one or more CA certificates vouching for the ACS. On a RoT that holds the
  * device credentials' key itself (the tpm2 backend: docs/rot.md) the bundle
  * starts with the certificate and has no private key; normal code then
- * gets the key from its RoT (normal_creds_rot_key). Hostile like any input:
- * at most HAL_ROT_CREDS_MAX bytes, parsed by OpenSSL's PEM readers only,
- * anything else refused with MAYDAY_E_KEY (MAYDAY_E_TOOBIG when larger).
+ * gets the key from its RoT (normal_creds_rot_key). The first block is
+ * the key or the certificate, every later one a certificate: a stray
+ * private key (or any other block, or a damaged one) anywhere after the
+ * first refuses the whole bundle, nothing is skipped. Hostile like any
+ * input: at most HAL_ROT_CREDS_MAX bytes, parsed by OpenSSL's PEM readers
+ * only (a block that may be a key is decoded only by the key reader or the
+ * secure-heap block reader, PEM_FLAG_SECURE), anything else refused with
+ * MAYDAY_E_KEY (MAYDAY_E_TOOBIG when larger).
  */
 #ifndef MAYDAY_NORMAL_CREDS_H
 #define MAYDAY_NORMAL_CREDS_H

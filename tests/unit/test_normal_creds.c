@@ -3,7 +3,8 @@
  * Normal code's side of the credential split (device/normal/normal_creds.c,
  * normal_config.c): the bundle the TrE hands over is read from the
  * inherited descriptor (which is closed after) and accepted only whole --
- * a key, the certificate that certifies it, at least one CA -- and the
+ * a key (or none: the RoT's), the certificate that certifies it, at least
+ * one CA, nothing else (a stray key refuses it) -- and the
  * TLS object built from it carries the device certificate (OU
  * MAYDAY_DEVICE_CERT_OU), not the distress one; normal.conf is strict.
  */
@@ -277,14 +278,46 @@ static void test_incomplete_or_foreign_bundles_refused(void **state)
 	assert_null(c.cert_pem);
 	X509_free(p384_cert);
 	EVP_PKEY_free(p384_only);
-	/* a key after the certificate is no bundle of either kind */
+	/* a key after the certificate is no bundle of either kind: after the
+	 * first block (and the certificate) come certificates only */
 	{
 		size_t n = bundle(NULL, p->cert, NULL, 0, buf, sizeof(buf));
 
 		n += bundle(p->key, NULL, p->ca, 1, buf + n, sizeof(buf) - n);
-		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_OK);
-		assert_null(c.key); /* the stray key is not taken */
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_E_KEY);
+		assert_null(c.key);
+		assert_null(c.cert_pem);
+		assert_null(c.ca_pem);
+		/* ... nor after the CA, nor a second key in the file backend's form */
+		n = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+		n += bundle(p->key, NULL, NULL, 0, buf + n, sizeof(buf) - n);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_E_KEY);
+		assert_null(c.cert_pem);
+		n = bundle(p->key, p->cert, p->ca, 1, buf, sizeof(buf));
+		n += bundle(p->other, NULL, NULL, 0, buf + n, sizeof(buf) - n);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_E_KEY);
+		assert_null(c.key);
+		/* any other block, or a damaged certificate, likewise */
+		n = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+		static const char other[] = "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n";
+		memcpy(buf + n, other, sizeof(other) - 1);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n + sizeof(other) - 1, &c),
+				 MAYDAY_E_KEY);
+		static const char bad[] =
+			"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+		memcpy(buf + n, bad, sizeof(bad) - 1);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n + sizeof(bad) - 1, &c),
+				 MAYDAY_E_KEY);
+		/* text after the last block is no block: taken as before */
+		memcpy(buf + n, "\n# end\n", 7);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n + 7, &c), MAYDAY_OK);
 		normal_creds_free(&c);
+		/* a first block that is neither a certificate nor a key */
+		memcpy(buf, other, sizeof(other) - 1);
+		n = sizeof(other) - 1 + bundle(p->key, p->cert, p->ca, 1, buf + sizeof(other) - 1,
+					       sizeof(buf) - sizeof(other) + 1);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_E_KEY);
+		assert_null(c.key);
 	}
 	/* nothing, garbage */
 	assert_int_equal(normal_creds_parse((const uint8_t *)"", 0, &c), MAYDAY_E_KEY);
