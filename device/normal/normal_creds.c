@@ -228,6 +228,33 @@ out:
 	return rc;
 }
 
+/* One signature with `key`, checked with the certificate's key `pub`: a
+ * RoT that will not sign in this state (a TPM whose PCR is not normal
+ * code's) is found here, once, not at every TLS handshake. */
+static enum mayday_err probe(EVP_PKEY *key, EVP_PKEY *pub)
+{
+	static const unsigned char msg[] = "mayday-normal: device credentials' key probe";
+	unsigned char sig[128]; /* an ECDSA P-256 signature is at most 72 bytes */
+	size_t sig_len = sizeof(sig);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	enum mayday_err rc;
+
+	if (md == NULL)
+		return MAYDAY_E_NOMEM;
+	if (EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, key, NULL) != 1 ||
+	    EVP_DigestSign(md, sig, &sig_len, msg, sizeof(msg) - 1) != 1)
+		rc = MAYDAY_E_DENIED;
+	else if (EVP_MD_CTX_reset(md) != 1)
+		rc = MAYDAY_E_NOMEM;
+	else
+		rc = EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, pub, NULL) == 1 &&
+			     EVP_DigestVerify(md, sig, sig_len, msg, sizeof(msg) - 1) == 1
+			     ? MAYDAY_OK
+			     : MAYDAY_E_KEY;
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
 enum mayday_err normal_creds_rot_key(struct normal_creds *c, struct hal_rot *rot)
 {
 	BIO *b;
@@ -248,6 +275,8 @@ enum mayday_err normal_creds_rot_key(struct normal_creds *c, struct hal_rot *rot
 	rc = cert == NULL ? MAYDAY_E_NOMEM
 	     : EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1 ? MAYDAY_OK
 							     : MAYDAY_E_KEY;
+	if (rc == MAYDAY_OK)
+		rc = probe(key, X509_get0_pubkey(cert));
 	ERR_clear_error();
 	X509_free(cert);
 	BIO_free(b);

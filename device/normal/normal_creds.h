@@ -48,9 +48,14 @@ MAYDAY_NODISCARD enum mayday_err normal_creds_parse(const uint8_t *buf, size_t l
 
 /* With a bundle that had no private key (c->key NULL): the key from `rot`
  * (hal_rot_creds_tls_key, normal role; it signs while rot is open, so
- * free *c before closing rot), checked against the certificate
- * (MAYDAY_E_KEY if the certificate is not for it); other errors as
- * hal_rot_creds_tls_key. MAYDAY_OK, nothing done, when c->key is set. */
+ * free *c before closing rot), checked against the certificate, then made
+ * to sign once (one RoT signature, verified with the certificate's key):
+ * MAYDAY_E_KEY if the certificate is not for it or the signature does not
+ * verify, MAYDAY_E_DENIED if the RoT would not sign (a TPM outside normal
+ * code's state; the RoT logs why), so a key that cannot sign is found at
+ * the start and not at every TLS handshake. Other errors as
+ * hal_rot_creds_tls_key. On any error c->key stays NULL (the caller drops
+ * the credentials). MAYDAY_OK, nothing done, when c->key is set. */
 MAYDAY_NODISCARD enum mayday_err normal_creds_rot_key(struct normal_creds *c,
 						      struct hal_rot *rot);
 

@@ -28,6 +28,9 @@
 #include <openssl/pem.h>
 
 #include "hal/rot.h"
+#include "hal/rot_backend.h"
+#include "hal/rot_tls_key.h"
+#include "mayday/cose.h"
 #include "mayday/keys.h"
 #include "normal_config.h"
 #include "normal_creds.h"
@@ -386,6 +389,85 @@ static void test_key_only_decoded_through_the_secure_path(void **state)
 	assert_int_equal(heap.found, 1);
 }
 
+/* A RoT in the normal role holding the device credentials' key (as the
+ * tpm2 backend does), whose signer signs with `signs_with` or refuses (a
+ * TPM whose PCR is not normal code's state), counting its signatures. */
+struct fake_rot {
+	EVP_PKEY *pub; /* the key it hands out: the certificate's */
+	struct mayday_signer inner, signer;
+	bool refuse;
+	int calls;
+};
+
+static enum mayday_err fake_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
+				 uint8_t sig[MAYDAY_ES256_SIG_LEN])
+{
+	struct fake_rot *f = ctx;
+
+	f->calls++;
+	return f->refuse ? MAYDAY_E_DENIED : f->inner.sign(f->inner.ctx, tbs, tbs_len, sig);
+}
+
+static enum mayday_err fake_creds_tls_key(void *state, EVP_PKEY **out)
+{
+	struct fake_rot *f = state;
+
+	return rot_tls_key_new(&f->signer, f->pub, out);
+}
+
+static void fake_close(void *state)
+{
+	(void)state;
+}
+
+static const struct hal_rot_ops fake_ops = {
+	.name = "fake",
+	.close = fake_close,
+	.creds_tls_key = fake_creds_tls_key,
+};
+
+/* normal_creds_rot_key makes one signature with the RoT's key: a RoT that
+ * refuses is found there, once (MAYDAY_E_DENIED, no key taken: normal_main
+ * logs it and runs without device credentials), not at each handshake. */
+static void test_rot_key_signs_once_at_the_start(void **state)
+{
+	struct pki *p = *state;
+	static char buf[16384];
+	size_t len = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+	struct fake_rot f = { .pub = X509_get0_pubkey(p->cert) };
+	struct hal_rot *rot = NULL;
+	struct normal_creds c;
+
+	assert_int_equal(mayday_signer_from_pkey(&f.inner, p->key, NULL, 0), MAYDAY_OK);
+	f.signer.sign = fake_sign;
+	f.signer.ctx = &f;
+	assert_int_equal(hal_rot_adopt(&rot, &fake_ops, &f, HAL_ROT_ROLE_NORMAL), MAYDAY_OK);
+	/* signs: the key is taken, after one signature */
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	assert_int_equal(normal_creds_rot_key(&c, rot), MAYDAY_OK);
+	assert_non_null(c.key);
+	assert_int_equal(f.calls, 1);
+	normal_creds_free(&c);
+	/* refuses: found now, one attempt, no key */
+	f.refuse = true;
+	f.calls = 0;
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	assert_int_equal(normal_creds_rot_key(&c, rot), MAYDAY_E_DENIED);
+	assert_null(c.key);
+	assert_int_equal(f.calls, 1);
+	normal_creds_free(&c);
+	/* signs, but with another key than the certificate's */
+	f.refuse = false;
+	f.calls = 0;
+	assert_int_equal(mayday_signer_from_pkey(&f.inner, p->other, NULL, 0), MAYDAY_OK);
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	assert_int_equal(normal_creds_rot_key(&c, rot), MAYDAY_E_KEY);
+	assert_null(c.key);
+	assert_int_equal(f.calls, 1);
+	normal_creds_free(&c);
+	hal_rot_close(rot);
+}
+
 static void test_config(void **state)
 {
 	struct normal_config cfg;
@@ -439,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_device_certificate_is_marked),
 		cmocka_unit_test(test_incomplete_or_foreign_bundles_refused),
 		cmocka_unit_test(test_key_only_decoded_through_the_secure_path),
+		cmocka_unit_test(test_rot_key_signs_once_at_the_start),
 		cmocka_unit_test(test_config),
 	};
 
