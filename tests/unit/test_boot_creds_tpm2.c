@@ -6,7 +6,8 @@
  * say so (capped false) and mayday-boot then starts nothing (boot_main.c,
  * run_normal). With the credentials' key in the TPM, what the TrE hands
  * over holds no private key, and normal code's key comes from its own RoT
- * handle (normal_creds_rot_key), checked against the certificate.
+ * handle (normal_creds_rot_key), checked against the certificate and
+ * made to sign once (refused when the PCR is not normal code's state).
  *
  * The start of normal code on a TPM (boot_start.h, on a whole device from
  * boot_fixture for the partitions, the swtpm for the RoT): an entry that
@@ -133,6 +134,20 @@ static void tpm_key_handoff(void **state)
 	BIO_free(b);
 	X509_free(cert);
 	EVP_PKEY_free(other);
+	hal_rot_close(rot);
+
+	/* the PCR moved off normal code's state (one more extend): the TPM
+	 * does not sign, and normal_creds_rot_key's one signature finds it
+	 * (MAYDAY_E_DENIED, no key), not each TLS handshake later */
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_OK);
+	hal_rot_close(rot);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	assert_int_equal(normal_creds_parse((const uint8_t *)buf, (size_t)n, &c), MAYDAY_OK);
+	assert_int_equal(normal_creds_rot_key(&c, rot), MAYDAY_E_DENIED);
+	assert_null(c.key);
+	normal_creds_free(&c);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
 	hal_rot_close(rot);
 }
 

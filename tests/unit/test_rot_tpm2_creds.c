@@ -579,6 +579,8 @@ static void open_checks_the_key(void **state)
 	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_NORMAL),
 			 MAYDAY_E_NOTFOUND);
 	assert_null(rot);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF); /* never looks for it */
+	hal_rot_close(rot);
 	assert_int_equal(tpm2_fx_loaded(fx), 0);
 }
 
