@@ -8,8 +8,8 @@
  *                two counters (type, attributes, authPolicy), and that the
  *                TPM resets the measurement PCR only with itself
  *                (rot_tpm2_pcr_check_props)
- *   TRE          the measurement PCR, which must be all zeros (the TrE is
- *                the first code after a TPM reset: check_pcr_zero)
+ *   TRE          the measurement PCR: a handle opened when it is not all
+ *                zeros signs and unseals nothing (check_pcr_zero)
  *   DCF, TRE     the distress key, whose public area must be the one the
  *                layout record holds (the key the H(e)MS enrolled), and the
  *                PSK's PRK when the layout says there is one
@@ -66,6 +66,7 @@ struct rot_tpm2 {
 	EVP_PKEY *creds_pub; /* the credentials' key's public half (NORMAL, once opened) */
 	ESYS_TR primary; /* salts the sessions that carry secrets (with prk, seal) */
 	struct rot_tpm2_policy policy[ROT_TPM2_GUARD__COUNT]; /* for layout.pcr */
+	bool late_tre; /* a TRE handle opened on a PCR not all zeros: extend only */
 };
 
 static const TPM2_HANDLE counter_index[HAL_ROT_COUNTER__COUNT] = {
@@ -222,28 +223,33 @@ static enum mayday_err load_seal(struct rot_tpm2 *st)
 }
 
 /* The TrE runs first after every TPM reset (docs/rot.md "What the TPM
- * enforces"), so its handle opens only on a measurement PCR of zeros: any
- * other value means the TPM was not reset with the device (a warm reboot
- * on a board whose reset line does not reach the TPM) or mayday-boot ran a
- * second time since the reset. Then the distress key's self-test, the
- * extend of the outcome and the unseal could not work as the roles need
- * (the TPM refuses the distress key in normal code's state, and a second
- * extend yields no state any role has), so the open says so at once:
- * MAYDAY_E_MISMATCH, logged, and the TrE halts (rot-invalid). */
+ * enforces"), so a TRE handle opened on a measurement PCR that is not all
+ * zeros is late: the TPM was not reset with the device (a warm reboot on a
+ * board whose reset line does not reach the TPM), or mayday-boot already
+ * ran since the reset. The distress key's self-test and the unseal cannot
+ * work as the roles need there (the TPM refuses the distress key outside
+ * its states, and the seal opens only at the verified value), so a late
+ * handle refuses both at once with MAYDAY_E_MISMATCH and a log line saying
+ * why (the TrE then halts rot-invalid). It may still extend: the TrE
+ * reopens its role after normal code's exec failed behind `released`,
+ * only to move the PCR off normal code's state (boot_start.h). */
 static enum mayday_err check_pcr_zero(struct rot_tpm2 *st)
 {
 	static const uint8_t zeros[HAL_ROT_REG_LEN];
 	uint8_t reg[HAL_ROT_REG_LEN];
 	enum mayday_err err = rot_tpm2_pcr_read(&st->ctx, st->layout.pcr, reg);
 
-	if (err != MAYDAY_OK)
-		return err;
-	if (memcmp(reg, zeros, sizeof(reg)) == 0)
-		return MAYDAY_OK;
-	log_warnx("rot: tpm2 (%s): the measurement PCR %u is not zero at the TrE's open: the "
-		  "TPM was not reset with the device, or mayday-boot already ran since its reset "
-		  "(docs/rot.md \"What the TPM enforces\"); reset the device with its TPM",
-		  st->ctx.tcti_name, st->layout.pcr);
+	if (err == MAYDAY_OK)
+		st->late_tre = memcmp(reg, zeros, sizeof(reg)) != 0;
+	return err;
+}
+
+static enum mayday_err refuse_late_tre(const struct rot_tpm2 *st, const char *what)
+{
+	log_warnx("rot: tpm2 (%s): %s refused: the measurement PCR %u was not zero at the TrE's "
+		  "open: the TPM was not reset with the device, or mayday-boot already ran since "
+		  "its reset (docs/rot.md \"What the TPM enforces\"); reset the device with its TPM",
+		  st->ctx.tcti_name, what, st->layout.pcr);
 	return MAYDAY_E_MISMATCH;
 }
 
@@ -336,6 +342,8 @@ static enum mayday_err tpm2_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
 {
 	struct rot_tpm2 *st = ctx;
 
+	if (st->late_tre)
+		return refuse_late_tre(st, "signing");
 	return policy_sign(st, st->distress, ROT_TPM2_GUARD_DISTRESS, tbs, tbs_len, sig);
 }
 
@@ -494,6 +502,8 @@ static enum mayday_err tpm2_unseal_creds(void *state, uint8_t *out, size_t cap, 
 
 	if (!(st->layout.flags & ROT_TPM2_FLAG_SEAL))
 		return MAYDAY_E_NOTFOUND;
+	if (st->late_tre)
+		return refuse_late_tre(st, "unsealing");
 	blob = malloc(ROT_SEAL_BLOB_MAX);
 	if (blob == NULL)
 		return MAYDAY_E_NOMEM;

@@ -244,7 +244,11 @@ int main(int argc, char **argv)
 		/* the bundle had no private key: the RoT holds it (normal_creds.h) */
 		rc = normal_creds_rot_key(&creds, rot);
 		if (rc != MAYDAY_OK) {
-			log_info("device credentials: the RoT's key for them unusable: %s",
+			/* once, here: running on without device credentials, as
+			 * when none were handed over (no CWMP session) */
+			log_info("device credentials: the RoT's key for them %s (%s); running "
+				 "without device credentials",
+				 rc == MAYDAY_E_DENIED ? "does not sign in this state" : "unusable",
 				 mayday_strerror(rc));
 			normal_creds_free(&creds);
 		} else {

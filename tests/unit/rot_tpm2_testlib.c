@@ -219,6 +219,28 @@ void tpm2_fx_enter_normal(struct tpm2_fx *fx)
 	hal_rot_close(rot);
 }
 
+void tpm2_fx_pcr(struct tpm2_fx *fx, uint8_t out[HAL_ROT_REG_LEN])
+{
+	const unsigned pcr = HAL_ROT_TPM2_PCR_DEFAULT;
+	TPML_PCR_SELECTION sel = { .count = 1 }, *sel_out = NULL;
+	TPML_DIGEST *values = NULL;
+	UINT32 update = 0;
+	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+
+	sel.pcrSelections[0].hash = TPM2_ALG_SHA256;
+	sel.pcrSelections[0].sizeofSelect = 3;
+	sel.pcrSelections[0].pcrSelect[pcr / 8] = (uint8_t)(1u << (pcr % 8));
+	assert_int_equal(Esys_PCR_Read(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel,
+				       &update, &sel_out, &values),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(values->count, 1);
+	assert_int_equal(values->digests[0].size, HAL_ROT_REG_LEN);
+	memcpy(out, values->digests[0].buffer, HAL_ROT_REG_LEN);
+	Esys_Free(sel_out);
+	Esys_Free(values);
+	tpm2_fx_esys_close(esys);
+}
+
 uint32_t tpm2_fx_permanent(ESYS_CONTEXT *esys)
 {
 	TPMS_CAPABILITY_DATA *cap = NULL;

@@ -66,6 +66,9 @@ struct hal_rot *tpm2_fx_open(struct tpm2_fx *fx, enum hal_rot_role role);
  * and normal code's, E(E(0, verified), released). */
 void tpm2_fx_enter_dcf(struct tpm2_fx *fx, uint32_t reason);
 void tpm2_fx_enter_normal(struct tpm2_fx *fx);
+/* The measurement PCR's value (HAL_ROT_TPM2_PCR_DEFAULT), read by the
+ * test's own ESAPI connection. */
+void tpm2_fx_pcr(struct tpm2_fx *fx, uint8_t out[HAL_ROT_REG_LEN]);
 
 /* The test's own ESAPI connection (tpm2_fx_esys_close ends it), with the
  * fixture's owner auth set on ESYS_TR_RH_OWNER once the TPM has one. */

@@ -595,15 +595,15 @@ static void seal_policy(void **state)
 	hal_rot_close(rot);
 
 	/* closing the RoT does not reset the PCR, and a TrE reopening it in
-	 * the same boot is refused (tre_needs_pcr_zero) */
+	 * the same boot at the verified value unseals nothing
+	 * (tre_needs_pcr_zero) */
 	assert_int_equal(swtpm_fixture_restart_unclean(&fx->tpm), 0);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
 	extend(rot, verified);
 	hal_rot_close(rot);
-	rot = NULL;
-	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_TRE),
-			 MAYDAY_E_MISMATCH);
-	assert_null(rot);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	assert_int_equal(unseal(rot), MAYDAY_E_MISMATCH);
+	hal_rot_close(rot);
 	assert_int_equal(tpm2_fx_loaded(fx), 0);
 }
 
@@ -703,29 +703,44 @@ static void role_normal_no_distress(void **state)
 	assert_null(rot);
 }
 
-/* The TRE role's open with the measurement PCR already extended (the TPM
- * was not reset with the device, or mayday-boot ran twice), with stderr
- * (the log, this process's and a mayday-rot-agent's it starts) in
- * `log_path`: MAYDAY_E_MISMATCH, and the log line says why. */
+/* The TRE role's handle opened with the measurement PCR already extended
+ * (the TPM was not reset with the device, or mayday-boot ran twice), with
+ * stderr (the log, this process's and a mayday-rot-agent's it starts) in
+ * `log_path`: it opens, its self-test and unseal say MAYDAY_E_MISMATCH and
+ * the log line says why; it still extends (the TrE moves the PCR off normal
+ * code's state after a failed exec), and the PCR moves. */
 static void tre_open_refused(struct tpm2_fx *fx, const char *log_path)
 {
 	struct hal_rot *rot = NULL;
 	char line[1024];
+	uint8_t before[HAL_ROT_REG_LEN], after[HAL_ROT_REG_LEN], ev[HAL_ROT_REG_LEN];
 	bool said = false;
 	int saved = dup(2), fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	enum mayday_err err;
+	enum mayday_err opened, tested, unsealed;
+	uint8_t buf[64];
+	size_t len = 0;
 	FILE *f;
 
 	assert_true(saved >= 0 && fd >= 0);
+	tpm2_fx_pcr(fx, before);
 	fflush(stderr);
 	assert_int_equal(dup2(fd, 2), 2);
-	err = hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_TRE);
+	opened = hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_TRE);
+	tested = opened == MAYDAY_OK ? hal_rot_self_test(rot) : opened;
+	unsealed = opened == MAYDAY_OK ? hal_rot_unseal_creds(rot, buf, sizeof(buf), &len) : opened;
 	fflush(stderr);
 	assert_int_equal(dup2(saved, 2), 2);
 	close(saved);
 	close(fd);
-	assert_int_equal(err, MAYDAY_E_MISMATCH);
-	assert_null(rot);
+	assert_int_equal(opened, MAYDAY_OK);
+	assert_int_equal(tested, MAYDAY_E_MISMATCH);
+	assert_int_equal(unsealed, MAYDAY_E_MISMATCH);
+	hal_rot_event_failed(MAYDAY_REASON_NORMAL_START_FAILED, ev);
+	assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_OK);
+	hal_rot_close(rot);
+	tpm2_fx_pcr(fx, after);
+	hal_rot_reg_extend(before, ev);
+	assert_memory_equal(after, before, HAL_ROT_REG_LEN);
 	f = fopen(log_path, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f) != NULL)
@@ -737,9 +752,10 @@ static void tre_open_refused(struct tpm2_fx *fx, const char *log_path)
 	assert_int_equal(remove(log_path), 0);
 }
 
-/* The TrE opens only on a PCR of zeros: after normal code's start-up or a
- * DCF's (no TPM reset since), its open is refused with a clear error,
- * while the DCF and normal roles open in their states as before. */
+/* The TrE's handle signs and unseals only when opened on a PCR of zeros:
+ * after normal code's start-up or a DCF's (no TPM reset since), its
+ * self-test fails with a clear error, while the DCF and normal roles open
+ * in their states as before. */
 static void tre_needs_pcr_zero(void **state)
 {
 	struct tpm2_fx *fx = *state;
@@ -755,9 +771,12 @@ static void tre_needs_pcr_zero(void **state)
 	hal_rot_close(rot);
 	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
 	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_ATTACH_FAILED);
-	tre_open_refused(fx, log_path);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
 	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+	tre_open_refused(fx, log_path); /* its extend leaves the DCF's state */
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_E_DENIED);
 	hal_rot_close(rot);
 	/* a TPM reset brings the TrE back */
 	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
