@@ -32,6 +32,11 @@ enum mayday_exit {
 	MAYDAY_EXIT_HALT_ROT       = 20, /* TrE halt: RoT unreadable or inconsistent */
 	MAYDAY_EXIT_HALT_DCF       = 21, /* TrE halt: DCF partition missing or fails verification */
 	MAYDAY_EXIT_HALT_INTERNAL  = 22, /* TrE halt: usage error or internal failure */
+	/* TrE halt: verified normal code could not be executed after the
+	 * device credentials were released (fexecve failed); the register was
+	 * moved on with the failure, and the DCF is not started in this power
+	 * cycle (device/boot/README.md, "Hand-over and exit status") */
+	MAYDAY_EXIT_HALT_EXEC      = 23,
 	MAYDAY_EXIT_NORMAL_FAILED  = 30  /* normal code started but reported failure */
 };
 

@@ -278,7 +278,7 @@ boot_device() {
     10) what="integrity failed -> DCF sent distress indication, acknowledged" ;;
     11) what="integrity failed -> DCF sent distress indication, NOT acknowledged" ;;
     13) what="integrity failed -> distress acknowledged -> remediated over CWMP: new image pending, reboot" ;;
-    20|21|22) what="TrE failure -> halted locally (code $rc), nothing sent" ;;
+    20|21|22|23) what="TrE failure -> halted locally (code $rc), nothing sent" ;;
     *)  what="unexpected exit $rc" ;;
   esac
   printf '  %-10s %-22s %-10s exit %-3s %s\n' "$id" "($damage)" "$method" "$rc" "$what"

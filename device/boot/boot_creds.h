@@ -23,7 +23,8 @@
 /* Extends the register with the decision's outcome: hal_rot_event_verified
  * (vendor anchor `vendor`, borrowed) for START_NORMAL, else
  * hal_rot_event_failed with the evidence's reason (0 for a halt). Called
- * once per start-up, by boot_decide_rot. */
+ * once per start-up, by boot_decide_measure; `vendor` may be NULL unless d
+ * is START_NORMAL. */
 MAYDAY_NODISCARD enum mayday_err boot_creds_measure(struct hal_rot *rot, EVP_PKEY *vendor,
 						    const struct boot_decision *d);
 

@@ -476,26 +476,44 @@ void boot_decide_rot(struct hal_flash *flash, const char *rot_spec,
 	}
 	if (step_rot(r, rot_spec, agent, d) && step_dcf(r, d))
 		step_slots(r, d);
-	/* The outcome goes into the register whatever it is, so a failed
-	 * start-up can never unseal the device credentials. A register that
-	 * cannot record it is a RoT failure: with a TPM the PCR outlives this
-	 * handle, and code started next could extend it to the verified value
-	 * itself. */
-	if (r->rot != NULL && boot_creds_measure(r->rot, r->vendor, d) != MAYDAY_OK) {
-		log_info("rot: the start-up's outcome could not be measured");
-		halt(d, MAYDAY_EXIT_HALT_ROT, "rot-invalid");
-		hal_rot_close(r->rot);
-		r->rot = NULL;
-	}
 	if (rot_out != NULL) {
+		/* the register still at zero: the caller measures the outcome */
 		*rot_out = r->rot;
 		r->rot = NULL;
+	} else {
+		boot_decide_measure(&r->rot, d);
 	}
 out:
 	boot_measure_free(r->meas);
 	EVP_PKEY_free(r->vendor);
 	hal_rot_close(r->rot);
 	free(r);
+}
+
+void boot_decide_measure(struct hal_rot **rot, struct boot_decision *d)
+{
+	EVP_PKEY *vendor = NULL;
+	enum mayday_err rc = MAYDAY_OK;
+
+	if (*rot == NULL)
+		return;
+	/* The outcome goes into the register whatever it is, so a failed
+	 * start-up can never unseal the device credentials. A register that
+	 * cannot record it is a RoT failure: with a TPM the PCR outlives this
+	 * handle, and code started next could extend it to the verified value
+	 * itself. */
+	if (d->action == BOOT_START_NORMAL)
+		rc = hal_rot_anchor(*rot, HAL_ROT_ANCHOR_VENDOR, &vendor);
+	if (rc == MAYDAY_OK)
+		rc = boot_creds_measure(*rot, vendor, d);
+	EVP_PKEY_free(vendor);
+	if (rc != MAYDAY_OK) {
+		log_info("rot: the start-up's outcome could not be measured: %s",
+			 mayday_strerror(rc));
+		halt(d, MAYDAY_EXIT_HALT_ROT, "rot-invalid");
+		hal_rot_close(*rot);
+		*rot = NULL;
+	}
 }
 
 void boot_decide_demote(struct boot_decision *d, uint32_t reason,

@@ -15,7 +15,7 @@
  *     anti-rollback counter, distress key self-test — any failure: HALT
  *     MAYDAY_EXIT_HALT_ROT ("rot-key-invalid" when a key is damaged,
  *     "rot-invalid" otherwise; also when, after any decision, the register
- *     cannot be extended with the outcome).
+ *     cannot be extended with the outcome: boot_decide_measure).
  *  2. DCF partition against its MAYDAY_MANIFEST_DCF manifest, every listed
  *     component required — any failure: HALT MAYDAY_EXIT_HALT_DCF.
  *  3. Boot state. Malformed: START_DCF (NO_BOOTABLE_SLOT), see README.md.
@@ -77,15 +77,24 @@ struct boot_decision {
 void boot_decide(struct hal_flash *flash, const char *rot_spec, bool commit,
 		 struct boot_decision *d);
 
-/* boot_decide, and with rot_out non-NULL the TrE's RoT handle (role
- * HAL_ROT_ROLE_TRE, its register extended with the outcome:
- * boot_creds_measure) is handed to the caller, for boot_creds_handoff;
+/* boot_decide, which also extends the register with the outcome
+ * (boot_decide_measure). With rot_out non-NULL the TrE's RoT handle (role
+ * HAL_ROT_ROLE_TRE) is handed to the caller instead with its register NOT
+ * yet extended (still all zeros): the caller may still demote the decision
+ * (boot_decide_demote: normal code's entry did not load), then calls
+ * boot_decide_measure exactly once, before it starts anything;
  * *rot_out is NULL when the RoT did not open (a halt). The caller closes it.
  * With `agent` non-NULL, a backend this program does not link (tpm2 in the
  * static TrE) is opened through that mayday-rot-agent (hal_rot_open_via). */
 void boot_decide_rot(struct hal_flash *flash, const char *rot_spec,
 		     const struct hal_rot_agent_cmd *agent, bool commit, struct boot_decision *d,
 		     struct hal_rot **rot_out);
+
+/* Extends *rot's register with the decision's outcome (boot_creds_measure:
+ * verified for START_NORMAL, else failed(reason), 0 for a halt). If that
+ * fails, d becomes HALT MAYDAY_EXIT_HALT_ROT ("rot-invalid") and *rot is
+ * closed and set to NULL. Nothing happens when *rot is NULL. */
+void boot_decide_measure(struct hal_rot **rot, struct boot_decision *d);
 
 /* Turn a START_NORMAL decision into START_DCF: the verified program could not
  * be started (`reason` MAYDAY_REASON_NORMAL_START_FAILED, failed NULL) or was

@@ -11,13 +11,22 @@
  * and the DCF are static with MAYDAY_DCF_STATIC), and whoever can ptrace this
  * process can change anything; a real TrE loads into protected memory.
  *
- * Normal code, and only normal code of a verified start-up, also gets the
- * device credentials: boot_creds_handoff's sealed memfd, --creds-fd N. The
- * DCF never inherits it (closed when normal code could not be started).
- *
- * A verified program that cannot be started becomes distress
- * (NORMAL_START_FAILED); a DCF that cannot be started is a halt: the exit
- * code is the only record, nothing is claimed to the network.
+ * The order for a verified start-up (docs/rot.md, "What the TrE does on a
+ * failed start"): decide, with the register still all zeros; load and
+ * measure normal code's entry into its memfd; only then extend the outcome
+ * (verified), unseal the device credentials and extend released
+ * (boot_creds_handoff, --creds-fd N for normal code only), close the RoT
+ * handle, and fexecve the copy already loaded. So an entry that changed
+ * since it was verified, or is gone or unreadable, becomes distress
+ * (COMPONENT_MISMATCH/MISSING, NORMAL_START_FAILED) BEFORE anything was
+ * extended: the register records failed(reason) from zero, the DCF's own
+ * state, and the credentials were never unsealed. Only the fexecve itself
+ * can fail after released: then the register is moved on with
+ * failed(NORMAL_START_FAILED) and the TrE halts (MAYDAY_EXIT_HALT_EXEC);
+ * the DCF is not started in that power cycle, since no state reachable from
+ * normal code's may unlock the DCF's keys. A DCF that cannot be started is
+ * a halt too. In every halt the exit code is the only record, nothing is
+ * claimed to the network.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -29,7 +38,7 @@
 
 #include "boot_creds.h"
 #include "boot_decide.h"
-#include "boot_load.h"
+#include "boot_start.h"
 #include "log.h"
 #include "boot_state.h"
 #include "boot_verify.h"
@@ -64,8 +73,10 @@ static void usage(FILE *out)
 		"                 backend this program does not link (default: DEVICE/tre)\n"
 		"  --dry-run      print the decision as one line and exit 0; write nothing\n"
 		"Exit status: that of the started program, or %d (RoT), %d (DCF partition),\n"
-		"%d (usage or internal) when the TrE halts.\n",
-		MAYDAY_EXIT_HALT_ROT, MAYDAY_EXIT_HALT_DCF, MAYDAY_EXIT_HALT_INTERNAL);
+		"%d (usage or internal), %d (verified normal code could not be executed\n"
+		"after its credentials were released) when the TrE halts.\n",
+		MAYDAY_EXIT_HALT_ROT, MAYDAY_EXIT_HALT_DCF, MAYDAY_EXIT_HALT_INTERNAL,
+		MAYDAY_EXIT_HALT_EXEC);
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -117,30 +128,17 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Start PART/trv->name from a measured copy with `args` after argv[0].
- * Returns only on failure. Closes the flash first (the child opens its own),
- * so *f is reopened for the caller's fallback. */
-static enum mayday_err start(struct hal_flash **f, const struct opts *o, const char *part,
-			     const struct mayday_trv *trv, const char *const *args,
-			     struct mayday_component_evidence *ev)
+/* fexecve the loaded copy `fd` as `path` with `args` after argv[0]. Returns
+ * only on failure, fd closed. Closes the flash first (the child opens its
+ * own), so *f is reopened for the caller's fallback (NULL if that fails). */
+static enum mayday_err exec_loaded(struct hal_flash **f, const struct opts *o, const char *path,
+				   int fd, const char *const *args)
 {
-	struct boot_measure *m = NULL;
-	char path[4096];
 	char *argv[12];
 	size_t n = 0;
 	enum mayday_err rc;
-	int fd = -1;
 
-	rc = hal_flash_path(*f, part, trv->name, path, sizeof path);
-	if (rc == MAYDAY_OK)
-		rc = boot_measure_new(&m);
-	if (rc == MAYDAY_OK)
-		rc = boot_load_component(m, *f, part, trv, &fd, ev);
-	boot_measure_free(m);
-	if (rc != MAYDAY_OK)
-		return rc;
-
-	argv[n++] = path;
+	argv[n++] = (char *)path;
 	for (size_t i = 0; args[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
@@ -154,6 +152,22 @@ static enum mayday_err start(struct hal_flash **f, const struct opts *o, const c
 	close(fd);
 	rc = hal_flash_open(f, o->device, o->flash_spec);
 	return rc == MAYDAY_OK ? MAYDAY_E_IO : rc;
+}
+
+/* Start PART/trv->name from a measured copy with `args` after argv[0].
+ * Returns only on failure (see exec_loaded). */
+static enum mayday_err start(struct hal_flash **f, const struct opts *o, const char *part,
+			     const struct mayday_trv *trv, const char *const *args,
+			     struct mayday_component_evidence *ev)
+{
+	char path[4096];
+	enum mayday_err rc;
+	int fd = -1;
+
+	rc = boot_start_load(*f, part, trv, path, sizeof path, &fd, ev);
+	if (rc != MAYDAY_OK)
+		return rc;
+	return exec_loaded(f, o, path, fd, args);
 }
 
 /* Hand the evidence to the DCF. A stale file from an earlier start-up must
@@ -213,29 +227,73 @@ static int run_dcf(struct hal_flash **f, const struct opts *o, struct boot_decis
 	return rc == MAYDAY_E_POWER ? MAYDAY_EXIT_HALT_INTERNAL : MAYDAY_EXIT_HALT_DCF;
 }
 
-/* Normal code gets the device credentials (boot_creds.h) when they
- * unsealed; without them it still starts (it verified), and cannot
+/* fexecve failed after the credentials were released: the register holds
+ * normal code's state, E(E(0, verified), released), in which a TPM signs
+ * with the device credentials' key. Move it on with failed(NORMAL_START_
+ * FAILED) through a new TrE handle (the old one was closed before the exec,
+ * so normal code could not inherit it) and halt. The DCF is not started in
+ * this power cycle: no state reachable from normal code's may unlock the
+ * DCF's keys (normal code could reach it itself), so it could not be heard
+ * here; the next start-up, from zero, reports through the attach watch
+ * (README.md, "Hand-over and exit status"). Same rule for every backend. */
+static int exec_failed(struct hal_flash **f, const struct opts *o,
+		       const struct hal_rot_agent_cmd *agent)
+{
+	struct hal_rot *rot = NULL;
+	uint8_t ev[HAL_ROT_REG_LEN];
+	enum mayday_err rc = MAYDAY_E_IO;
+
+	if (*f != NULL)
+		rc = hal_rot_open_via(&rot, o->rot_spec, *f, HAL_ROT_ROLE_TRE, agent);
+	if (rc == MAYDAY_OK) {
+		hal_rot_event_failed(MAYDAY_REASON_NORMAL_START_FAILED, ev);
+		rc = hal_rot_extend(rot, ev);
+	}
+	hal_rot_close(rot);
+	if (rc != MAYDAY_OK) {
+		log_info("halt: code %d (rot-invalid): normal code could not be executed, and "
+			 "the register could not be moved off normal code's state: %s",
+			 MAYDAY_EXIT_HALT_ROT, mayday_strerror(rc));
+		return MAYDAY_EXIT_HALT_ROT;
+	}
+	log_info("halt: code %d (exec-failed): normal code could not be executed after the "
+		 "credentials were released; the register records the failure; the DCF is "
+		 "not started in this power cycle", MAYDAY_EXIT_HALT_EXEC);
+	return MAYDAY_EXIT_HALT_EXEC;
+}
+
+/* The entry is loaded (and measured) first, with the register still at
+ * zero (boot_start.h); only then is the outcome extended, the credentials
+ * unsealed (boot_creds.h) and the loaded copy executed. Without
+ * credentials normal code still starts (it verified), and cannot
  * authenticate as the device. The RoT handle is closed before the exec. */
 static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_decision *d,
-		      struct hal_rot *rot)
+		      struct hal_rot **rot, const struct hal_rot_agent_cmd *agent)
 {
-	char fd_arg[16];
+	char path[4096], fd_arg[16];
 	const char *args[11] = { "--device", o->device, "--slot", boot_state_slot_name(d->slot) };
 	size_t n = 4;
-	struct mayday_component_evidence ev;
 	enum mayday_err rc;
-	int creds = -1;
-
+	int entry = -1, creds = -1;
 	bool capped = true; /* without a handle, nothing extended the verified value */
 
-	rc = rot ? boot_creds_handoff(rot, d, &creds, &capped) : MAYDAY_E_NOTFOUND;
-	hal_rot_close(rot);
+	if (boot_start_load_normal(*f, rot, d, path, sizeof path, &entry) != MAYDAY_OK) {
+		if (d->action == BOOT_HALT)
+			return d->halt_code;
+		hal_rot_close(*rot); /* nothing of the TrE's handle goes on */
+		*rot = NULL;
+		return run_dcf(f, o, d);
+	}
+	rc = *rot ? boot_creds_handoff(*rot, d, &creds, &capped) : MAYDAY_E_NOTFOUND;
+	hal_rot_close(*rot);
+	*rot = NULL;
 	if (!capped) {
 		/* the register may still hold the verified value: normal code could
 		 * unseal the credentials itself (a TPM's PCR outlives the handle) */
 		log_info("halt: code %d (rot-invalid): the register could not be closed "
 			 "after the credentials; normal code is not started",
 			 MAYDAY_EXIT_HALT_ROT);
+		close(entry);
 		return MAYDAY_EXIT_HALT_ROT;
 	}
 	if (rc != MAYDAY_OK)
@@ -247,21 +305,10 @@ static int run_normal(struct hal_flash **f, const struct opts *o, struct boot_de
 		args[n++] = fd_arg;
 	}
 	add_spec_args(o, args, &n);
-	rc = start(f, o, boot_state_slot_part(d->slot), &d->normal_entry, args, &ev);
-	/* Not started: the DCF must not inherit them. */
+	(void)exec_loaded(f, o, path, entry, args);
 	if (creds >= 0)
-		close(creds);
-	if (!*f || rc == MAYDAY_E_POWER) {
-		log_info("halt: flash unavailable after a failed start: %s", mayday_strerror(rc));
-		return MAYDAY_EXIT_HALT_INTERNAL;
-	}
-	if (rc == MAYDAY_E_MISMATCH)
-		boot_decide_demote(d, MAYDAY_REASON_COMPONENT_MISMATCH, &ev);
-	else if (rc == MAYDAY_E_NOTFOUND)
-		boot_decide_demote(d, MAYDAY_REASON_COMPONENT_MISSING, &ev);
-	else
-		boot_decide_demote(d, MAYDAY_REASON_NORMAL_START_FAILED, NULL);
-	return run_dcf(f, o, d);
+		close(creds); /* not started: nothing else may inherit them */
+	return exec_failed(f, o, agent);
 }
 
 /*
@@ -321,6 +368,10 @@ int main(int argc, char **argv)
 	struct hal_rot_agent_cmd agent = { .dir = o.tre_dir, .from_dir = true,
 					   .device_dir = o.device, .flash_spec = o.flash_spec };
 	boot_decide_rot(f, o.rot_spec, &agent, !o.dry_run, d, &rot);
+	/* A start of normal code is measured once its entry is loaded
+	 * (run_normal); any other outcome now. */
+	if (o.dry_run || d->action != BOOT_START_NORMAL)
+		boot_decide_measure(&rot, d);
 	boot_decide_summary(d, line, sizeof line);
 	if (o.dry_run) {
 		printf("%s\n", line);
@@ -330,8 +381,7 @@ int main(int argc, char **argv)
 	log_info("%s", line);
 	switch (d->action) {
 	case BOOT_START_NORMAL:
-		code = run_normal(&f, &o, d, rot);
-		rot = NULL; /* closed there */
+		code = run_normal(&f, &o, d, &rot, &agent);
 		break;
 	case BOOT_START_DCF:
 		hal_rot_close(rot); /* nothing of the TrE's handle goes on */

@@ -231,6 +231,18 @@ enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out)
 	return rot->ops->tls_key(rot->state, out);
 }
 
+enum mayday_err hal_rot_creds_tls_key(struct hal_rot *rot, EVP_PKEY **out)
+{
+	if (rot == NULL || out == NULL)
+		return MAYDAY_E_INVALID;
+	*out = NULL;
+	if (rot->role != HAL_ROT_ROLE_NORMAL)
+		return MAYDAY_E_DENIED;
+	if (rot->ops->creds_tls_key == NULL)
+		return MAYDAY_E_UNSUPPORTED;
+	return rot->ops->creds_tls_key(rot->state, out);
+}
+
 enum mayday_err hal_rot_psk_keys(struct hal_rot *rot, struct mayday_psk_keys *out)
 {
 	enum mayday_err err;

@@ -39,16 +39,29 @@
  *   HAL_ROT_ROLE_DCF     the DCF (and hal_rot_open): distress key, PSK,
  *                        anchors, counters; the sealed credentials and the
  *                        seal secret are never loaded
- *   HAL_ROT_ROLE_NORMAL  normal code: device ID, anchors, counters; the
- *                        distress key and the PSK are never loaded, and
+ *   HAL_ROT_ROLE_NORMAL  normal code: device ID, anchors, counters, and
+ *                        the device credentials' key where the backend
+ *                        holds it (hal_rot_creds_tls_key, this role only);
+ *                        the distress key and the PSK are never loaded, and
  *                        hal_rot_signer, hal_rot_tls_key, hal_rot_psk_keys,
  *                        hal_rot_distress_public and hal_rot_self_test say
  *                        MAYDAY_E_DENIED. Normal code gets its credentials
- *                        from the TrE (an inherited descriptor), not here.
+ *                        (certificates, and the private key unless the RoT
+ *                        holds it) from the TrE (an inherited descriptor).
  * A call the role does not have fails with MAYDAY_E_DENIED before the
  * backend is asked. The backend gets the role at open too, so it loads
- * only what the role may use (the file backend) or opens only the objects
- * the role may use (a TPM backend: docs/rot.md).
+ * only what the role may use (the file backend) or opens only objects the
+ * role may use (a TPM backend: docs/rot.md; the tpm2 backend opens the
+ * device credentials' key only at the normal role's first
+ * hal_rot_creds_tls_key, so its absence or damage fails that call, not
+ * the open). On the tpm2 backend the
+ * TPM itself also refuses, whoever asks, the distress key outside the
+ * TrE's and the DCF's measurement-register states, the PSK keys and the
+ * message counter's increment outside the DCF's, the anti-rollback
+ * counter's increment outside normal code's, and the device
+ * credentials' key (hal_rot_creds_tls_key) outside normal code's: such a
+ * call fails with MAYDAY_E_DENIED from the backend (docs/rot.md "What the
+ * TPM enforces").
  *
  * Measurement register (HAL_ROT_REG_LEN bytes, a PCR's model): all zeros
  * when the TrE's handle opens, changed only by extending,
@@ -155,6 +168,23 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_anchor(struct hal_rot *rot, enum hal_ro
  * method then fails that attempt and the DCF tries its next method). */
 MAYDAY_NODISCARD enum mayday_err hal_rot_tls_key(struct hal_rot *rot, EVP_PKEY **out);
 
+/* NORMAL role only (else MAYDAY_E_DENIED): the device credentials' key as
+ * an OpenSSL key handle, for normal code's CWMP TLS client, when the
+ * backend holds that key itself rather than in the sealed bundle (the
+ * bundle then carries the certificate chain and no private key). The tpm2
+ * backend's key (docs/rot.md) is a TPM signing key whose policy is
+ * PolicyPCR on hal_rot_policy_released (normal code's state): each
+ * CertificateVerify is one TPM2_Sign in a policy session on the PCR's
+ * current value (rot_tls_key.h), which the TPM refuses (MAYDAY_E_DENIED,
+ * and the handshake fails) unless this start-up verified and released the
+ * credentials. Caller owns *out (EVP_PKEY_free); it signs while the RoT is
+ * open. MAYDAY_E_NOTFOUND if the device was provisioned without such a key
+ * (its bundle holds the private key) or the key is missing from the TPM,
+ * MAYDAY_E_MALFORMED if the TPM's key is not the layout's (both logged);
+ * MAYDAY_E_UNSUPPORTED from a backend that never holds one (file, the
+ * agent's). */
+MAYDAY_NODISCARD enum mayday_err hal_rot_creds_tls_key(struct hal_rot *rot, EVP_PKEY **out);
+
 /* The keys of the PSK distress method (docs/protocol.md §12.2), derived from
  * the device's PSK inside the backend; the PSK itself is never handed out.
  * The caller owns *out and wipes it (mayday_psk_keys_wipe) as soon as it is
@@ -178,7 +208,8 @@ MAYDAY_NODISCARD enum mayday_err hal_rot_extend(struct hal_rot *rot,
 /* TRE role only (else MAYDAY_E_DENIED): the device credentials unsealed
  * with the register's current value into out (HAL_ROT_CREDS_MAX bytes are
  * enough): a PEM bundle, the device's private key, its certificate, then
- * the CA certificate(s) that vouch for the ACS. MAYDAY_E_NOTFOUND if the
+ * the CA certificate(s) that vouch for the ACS; without the private key
+ * when the RoT holds it (hal_rot_creds_tls_key). MAYDAY_E_NOTFOUND if the
  * RoT holds none; MAYDAY_E_SIGNATURE if the register does not hold the
  * value they were sealed to (the start-up did not verify, or the
  * credentials were already released) or the blob is damaged. The caller
@@ -196,6 +227,13 @@ void hal_rot_reg_extend(uint8_t reg[HAL_ROT_REG_LEN], const uint8_t ev[HAL_ROT_R
 /* zeros extended with hal_rot_event_verified(vendor): the value the device
  * credentials are sealed to. */
 MAYDAY_NODISCARD enum mayday_err hal_rot_policy_verified(EVP_PKEY *vendor,
+							 uint8_t policy[HAL_ROT_REG_LEN]);
+/* hal_rot_policy_verified(vendor) extended with hal_rot_event_released:
+ * the value normal code runs with (the one computation of it), to which
+ * the tpm2 backend binds the device credentials' key
+ * (hal_rot_creds_tls_key) and the anti-rollback counter's increments
+ * (rot_tpm2_policy.c). */
+MAYDAY_NODISCARD enum mayday_err hal_rot_policy_released(EVP_PKEY *vendor,
 							 uint8_t policy[HAL_ROT_REG_LEN]);
 
 MAYDAY_NODISCARD enum mayday_err hal_rot_counter_read(struct hal_rot *rot,
@@ -272,6 +310,14 @@ struct hal_rot_tpm2_provision_args {
 	size_t psk_kid_len;
 	const uint8_t *creds;   /* optional: the device credentials (PEM bundle), or NULL */
 	size_t creds_len;       /* 1..HAL_ROT_CREDS_MAX with creds */
+	/* optional, instead of creds: the device credentials' key is made in
+	 * the TPM (docs/rot.md, 0x81000A14) and this is called once with its
+	 * public half (borrowed) to return the bundle to seal: the key's
+	 * certificate, then the CA certificate(s), no private key; *pem is
+	 * malloc'd (1..HAL_ROT_CREDS_MAX bytes), freed here. */
+	enum mayday_err (*creds_issue)(void *ctx, EVP_PKEY *creds_pub, uint8_t **pem,
+				       size_t *len);
+	void *creds_issue_ctx;
 	struct hal_flash *flash; /* with creds: device-creds.sealed goes to its HAL_PART_ROT */
 	unsigned pcr;           /* the measurement PCR, 8..15; 0 = HAL_ROT_TPM2_PCR_DEFAULT */
 	/* The TPM's owner and lockout authorization (HAL_ROT_TPM2_OWNER_AUTH_MIN
@@ -294,7 +340,8 @@ struct hal_rot_tpm2_provision_args {
  * and lockout authorization to args->owner_auth, removes whatever mayday
  * objects and NV indices it holds, then creates the
  * primary, the distress key (generated inside the TPM; only its public half
- * ever leaves), the PSK's PRK and the seal object when given, defines and
+ * ever leaves), the PSK's PRK, the device credentials' key (with
+ * creds_issue; likewise) and the seal object when given, defines and
  * write-locks the device ID, anchors and layout record, and defines the
  * counters (their bases in the layout record). The layout record is written
  * last: interrupted anywhere before it, the TPM holds no layout record and

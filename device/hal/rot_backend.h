@@ -26,6 +26,9 @@ struct hal_rot_ops {
 	enum mayday_err (*distress_public)(void *state, EVP_PKEY **out);
 	enum mayday_err (*anchor)(void *state, enum hal_rot_anchor which, EVP_PKEY **out);
 	enum mayday_err (*tls_key)(void *state, EVP_PKEY **out); /* optional (NULL) */
+	/* NORMAL role; optional (NULL: MAYDAY_E_UNSUPPORTED). The device
+	 * credentials' key, when the backend holds it (rot.h). */
+	enum mayday_err (*creds_tls_key)(void *state, EVP_PKEY **out);
 	/* optional (NULL); derives inside the backend, the PSK stays there */
 	enum mayday_err (*psk_keys)(void *state, struct mayday_psk_keys *out);
 	/* TRE role. The register starts at zeros with the open (a TPM: the

@@ -83,3 +83,15 @@ enum mayday_err hal_rot_policy_verified(EVP_PKEY *vendor, uint8_t policy[HAL_ROT
 	hal_rot_reg_extend(policy, ev);
 	return MAYDAY_OK;
 }
+
+enum mayday_err hal_rot_policy_released(EVP_PKEY *vendor, uint8_t policy[HAL_ROT_REG_LEN])
+{
+	uint8_t ev[HAL_ROT_REG_LEN];
+	enum mayday_err err = hal_rot_policy_verified(vendor, policy);
+
+	if (err != MAYDAY_OK)
+		return err;
+	hal_rot_event_released(ev);
+	hal_rot_reg_extend(policy, ev);
+	return MAYDAY_OK;
+}

@@ -7,9 +7,16 @@
  * Every object is noda (TPMA_OBJECT_NODA): the DCF must sign after any
  * number of unclean power cuts, and dictionary-attack protection buys
  * nothing for keys whose auth value is empty. Every object is fixedtpm and
- * fixedparent, so no command can export it. An object at a persistent
- * handle is trusted only after its public area matched the template here
- * (and, for the distress key, the SPKI in the layout record, rot_tpm2.c).
+ * fixedparent, so no command can export it. The distress key, the PRK
+ * and the device credentials' key have no userwithauth and are
+ * adminwithpolicy: only their authPolicy (rot_tpm2_policy.c: the TrE's and
+ * the DCF's PCR states, or normal code's for the credentials' key)
+ * authorizes their use, and, as it ends with PolicyCommandCode of the
+ * key's one command (TPM2_Sign, or TPM2_HMAC for the PRK), no other and
+ * no administrative command at all. An object at a persistent handle is
+ * trusted only after its public area matched the template here and its
+ * authPolicy the expected one (and, for the distress key, the SPKI in the
+ * layout record, rot_tpm2.c).
  */
 #include <string.h>
 #include <openssl/bn.h>
@@ -48,7 +55,17 @@ void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out)
 	case ROT_TPM2_KIND_DISTRESS:
 		p->type = TPM2_ALG_ECC;
 		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-				      TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_SIGN_ENCRYPT;
+				      TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_SIGN_ENCRYPT;
+		p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
+		p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+		p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+		p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+		break;
+	case ROT_TPM2_KIND_CREDS:
+		p->type = TPM2_ALG_ECC;
+		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+				      TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_SIGN_ENCRYPT;
 		p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
 		p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
 		p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
@@ -57,7 +74,7 @@ void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out)
 		break;
 	case ROT_TPM2_KIND_PRK:
 		p->type = TPM2_ALG_KEYEDHASH;
-		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_USERWITHAUTH |
+		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_ADMINWITHPOLICY |
 				      TPMA_OBJECT_SIGN_ENCRYPT;
 		p->parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
 		p->parameters.keyedHashDetail.scheme.details.hmac.hashAlg = TPM2_ALG_SHA256;
@@ -70,14 +87,24 @@ void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out)
 	}
 }
 
-static bool matches(enum rot_tpm2_kind kind, const TPMT_PUBLIC *got)
+/* Layout version 1's DISTRESS and PRK: usable with their empty auth
+ * value by anyone (userwithauth). Only recognised to be replaced. */
+static TPMA_OBJECT v1_attrs(enum rot_tpm2_kind kind, TPMA_OBJECT now)
+{
+	if (kind != ROT_TPM2_KIND_DISTRESS && kind != ROT_TPM2_KIND_PRK)
+		return now;
+	return (now & ~TPMA_OBJECT_ADMINWITHPOLICY) | TPMA_OBJECT_USERWITHAUTH;
+}
+
+static bool matches(enum rot_tpm2_kind kind, const TPMT_PUBLIC *got, bool v1_too)
 {
 	TPM2B_PUBLIC want;
 	const TPMT_PUBLIC *w = &want.publicArea;
 
 	rot_tpm2_template(kind, &want);
 	if (got->type != w->type || got->nameAlg != w->nameAlg ||
-	    got->objectAttributes != w->objectAttributes)
+	    (got->objectAttributes != w->objectAttributes &&
+	     (!v1_too || got->objectAttributes != v1_attrs(kind, w->objectAttributes))))
 		return false;
 	if (w->type == TPM2_ALG_ECC) {
 		const TPMS_ECC_PARMS *a = &got->parameters.eccDetail, *b = &w->parameters.eccDetail;
@@ -104,7 +131,7 @@ enum mayday_err rot_tpm2_key_is(struct rot_tpm2_ctx *ctx, ESYS_TR tr, enum rot_t
 
 	if (rc != TSS2_RC_SUCCESS)
 		return rot_tpm2_err(ctx, rc, "TPM2_ReadPublic");
-	*ours = matches(kind, &area->publicArea);
+	*ours = matches(kind, &area->publicArea, true);
 	Esys_Free(area);
 	return MAYDAY_OK;
 }
@@ -123,7 +150,7 @@ enum mayday_err rot_tpm2_key_open(struct rot_tpm2_ctx *ctx, TPM2_HANDLE handle,
 			     NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		err = rot_tpm2_err(ctx, rc, "TPM2_ReadPublic");
-	} else if (!matches(kind, &area->publicArea) ||
+	} else if (!matches(kind, &area->publicArea, false) ||
 		   (policy != NULL && (area->publicArea.authPolicy.size != 32 ||
 				       memcmp(area->publicArea.authPolicy.buffer, policy, 32) != 0))) {
 		log_warnx("rot: tpm2 (%s): the object at 0x%08x is not of this layout "
@@ -232,8 +259,8 @@ static bool put32(const TPM2B_ECC_PARAMETER *v, uint8_t out[32])
 	return true;
 }
 
-enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key, const uint8_t digest[32],
-			      uint8_t sig[64])
+enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key, ESYS_TR session,
+			      const uint8_t digest[32], uint8_t sig[64])
 {
 	TPM2B_DIGEST d = { .size = 32 };
 	TPMT_SIG_SCHEME scheme = {
@@ -247,10 +274,10 @@ enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key, const uint8
 	TSS2_RC rc;
 
 	memcpy(d.buffer, digest, 32);
-	rc = Esys_Sign(ctx->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d, &scheme,
-		       &ticket, &s);
+	rc = Esys_Sign(ctx->esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &d, &scheme, &ticket,
+		       &s);
 	if (rc != TSS2_RC_SUCCESS)
-		return rot_tpm2_err(ctx, rc, "TPM2_Sign");
+		return rot_tpm2_policy_denied(ctx, rc, "TPM2_Sign");
 	if (s->sigAlg != TPM2_ALG_ECDSA || s->signature.ecdsa.hash != TPM2_ALG_SHA256 ||
 	    !put32(&s->signature.ecdsa.signatureR, sig) ||
 	    !put32(&s->signature.ecdsa.signatureS, sig + 32)) {
@@ -262,12 +289,11 @@ enum mayday_err rot_tpm2_sign(struct rot_tpm2_ctx *ctx, ESYS_TR key, const uint8
 	return err;
 }
 
-enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key, ESYS_TR key,
+enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR key, ESYS_TR session,
 			      const uint8_t *data, size_t len, uint8_t out[32])
 {
 	TPM2B_MAX_BUFFER buf;
 	TPM2B_DIGEST *mac = NULL;
-	ESYS_TR enc = ESYS_TR_NONE;
 	enum mayday_err err = MAYDAY_OK;
 	TSS2_RC rc;
 
@@ -275,14 +301,11 @@ enum mayday_err rot_tpm2_hmac(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key, ESYS_T
 		return MAYDAY_E_INVALID;
 	buf.size = (UINT16)len;
 	memcpy(buf.buffer, data, len);
-	err = rot_tpm2_session_salted(ctx, salt_key, TPM2_SE_HMAC, &enc);
-	if (err != MAYDAY_OK)
-		return err;
-	rc = Esys_HMAC(ctx->esys, key, ESYS_TR_PASSWORD, enc, ESYS_TR_NONE, &buf,
+	/* the policy session authorizes and, salted, encrypts the answer */
+	rc = Esys_HMAC(ctx->esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &buf,
 		       TPM2_ALG_SHA256, &mac);
-	rot_tpm2_flush(ctx, &enc);
 	if (rc != TSS2_RC_SUCCESS)
-		return rot_tpm2_err(ctx, rc, "TPM2_HMAC");
+		return rot_tpm2_policy_denied(ctx, rc, "TPM2_HMAC");
 	if (mac->size != 32) {
 		log_warnx("rot: tpm2 (%s): TPM2_HMAC answered %u bytes", ctx->tcti_name,
 			  (unsigned)mac->size);

@@ -27,7 +27,8 @@ static uint64_t get64(const uint8_t *p)
 static int valid(const struct rot_tpm2_layout *l)
 {
 	return l->pcr >= ROT_TPM2_PCR_MIN && l->pcr <= ROT_TPM2_PCR_MAX &&
-	       (l->flags & ~(ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_SEAL)) == 0 &&
+	       (l->flags & ~(ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_SEAL | ROT_TPM2_FLAG_CREDS)) == 0 &&
+	       (!(l->flags & ROT_TPM2_FLAG_CREDS) || (l->flags & ROT_TPM2_FLAG_SEAL)) &&
 	       ((l->flags & ROT_TPM2_FLAG_PSK)
 			? l->psk_kid_len >= MAYDAY_PSK_KID_MIN && l->psk_kid_len <= MAYDAY_PSK_KID_MAX
 			: l->psk_kid_len == 0) &&

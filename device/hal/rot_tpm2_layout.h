@@ -8,7 +8,9 @@
  *        4     2  format version, ROT_TPM2_LAYOUT_VERSION
  *        6     1  measurement PCR index (sha256 bank), 8..15
  *        7     1  flags: bit 0 the PSK's PRK object exists, bit 1 the seal
- *                 object exists; other bits zero
+ *                 object exists, bit 2 the device credentials' key exists
+ *                 (only with bit 1: its certificate is in the sealed
+ *                 bundle); other bits zero
  *        8     8  base of the message counter (its raw value at provisioning)
  *       16     8  base of the anti-rollback counter
  *       24     1  psk_kid length: 0 without a PSK, else MAYDAY_PSK_KID_MIN..MAX
@@ -30,12 +32,17 @@
 #include "mayday/psk.h"
 #include "rot.h"
 
-#define ROT_TPM2_LAYOUT_VERSION   1u
+/* 2: the distress key, the PRK and the counters' writes are bound to the
+ * PCR states of the roles that use them (rot_tpm2_policy.c); a version 1 record
+ * (their empty auth values open to anyone) is MAYDAY_E_UNSUPPORTED:
+ * provision again. */
+#define ROT_TPM2_LAYOUT_VERSION   2u
 #define ROT_TPM2_SPKI_MAX         128 /* a P-256 SPKI is 91 bytes */
 #define ROT_TPM2_LAYOUT_FIXED     43
 #define ROT_TPM2_LAYOUT_MAX       (ROT_TPM2_LAYOUT_FIXED + ROT_TPM2_SPKI_MAX)
 #define ROT_TPM2_FLAG_PSK         0x01u
 #define ROT_TPM2_FLAG_SEAL        0x02u
+#define ROT_TPM2_FLAG_CREDS       0x04u
 #define ROT_TPM2_PCR_MIN          8u  /* 0..7: the firmware's */
 #define ROT_TPM2_PCR_MAX          15u /* 16, 23: resettable; 17..22: DRTM, locality > 0 */
 

@@ -8,7 +8,12 @@
  * than any counter the TPM deleted (TPM 2.0 Part 1, NV counters; libtpms
  * keeps that maximum as counters are deleted), so a re-provisioned counter
  * never goes back -- and starts far from zero, which is why the layout
- * record keeps a base per counter.
+ * record keeps a base per counter. A counter is written only through its
+ * authPolicy (TPMA_NV_POLICYWRITE; rot_tpm2_policy.c: the message counter
+ * in the DCF's PCR states, the anti-rollback counter in normal code's, and
+ * TPM2_NV_Increment only) or by the owner (TPMA_NV_OWNERWRITE: provisioning's
+ * first increment); no longer with its empty auth value, which still
+ * reads it (TPMA_NV_AUTHREAD).
  * TPMA_NV_NO_DA everywhere: a reboot loop must not lock anything out.
  */
 #include <string.h>
@@ -19,8 +24,13 @@
 
 #define ITEM_ATTRS (TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD | TPMA_NV_AUTHREAD | \
 		    TPMA_NV_WRITEDEFINE | TPMA_NV_NO_DA)
-#define CTR_ATTRS  (TPMA_NV_AUTHWRITE | TPMA_NV_AUTHREAD | TPMA_NV_OWNERREAD | TPMA_NV_NO_DA)
+#define CTR_ATTRS  (TPMA_NV_POLICYWRITE | TPMA_NV_OWNERWRITE | TPMA_NV_AUTHREAD | \
+		    TPMA_NV_OWNERREAD | TPMA_NV_NO_DA)
 #define CTR_TYPED_ATTRS (CTR_ATTRS | ((TPMA_NV)TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT))
+/* layout version 1's counters (anyone could increment them): only
+ * recognised to be replaced */
+#define CTR_V1_TYPED_ATTRS (TPMA_NV_AUTHWRITE | TPMA_NV_AUTHREAD | TPMA_NV_OWNERREAD | \
+			    TPMA_NV_NO_DA | ((TPMA_NV)TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT))
 /* set by the TPM, not by the definition */
 #define STATE_ATTRS (TPMA_NV_WRITTEN | TPMA_NV_WRITELOCKED | TPMA_NV_READLOCKED)
 
@@ -91,7 +101,7 @@ out:
 }
 
 static enum mayday_err define(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index, TPM2_NT type,
-			      TPMA_NV attrs, size_t size, ESYS_TR *nv)
+			      TPMA_NV attrs, const uint8_t *policy, size_t size, ESYS_TR *nv)
 {
 	TPM2B_AUTH auth = { .size = 0 };
 	TPM2B_NV_PUBLIC pub = {
@@ -103,8 +113,14 @@ static enum mayday_err define(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index, TPM2_
 			.dataSize = (UINT16)size,
 		},
 	};
-	TSS2_RC rc = Esys_NV_DefineSpace(ctx->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
-					 ESYS_TR_NONE, ESYS_TR_NONE, &auth, &pub, nv);
+	TSS2_RC rc;
+
+	if (policy != NULL) {
+		pub.nvPublic.authPolicy.size = 32;
+		memcpy(pub.nvPublic.authPolicy.buffer, policy, 32);
+	}
+	rc = Esys_NV_DefineSpace(ctx->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				 ESYS_TR_NONE, &auth, &pub, nv);
 
 	if (rc != TSS2_RC_SUCCESS) {
 		*nv = ESYS_TR_NONE;
@@ -125,7 +141,7 @@ enum mayday_err rot_tpm2_nv_write_once(struct rot_tpm2_ctx *ctx, TPM2_HANDLE ind
 		return MAYDAY_E_INVALID;
 	buf.size = (UINT16)len;
 	memcpy(buf.buffer, data, len);
-	err = define(ctx, index, TPM2_NT_ORDINARY, ITEM_ATTRS, len, &nv);
+	err = define(ctx, index, TPM2_NT_ORDINARY, ITEM_ATTRS, NULL, len, &nv);
 	if (err != MAYDAY_OK)
 		return err;
 	rc = Esys_NV_Write(ctx->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
@@ -157,7 +173,8 @@ enum mayday_err rot_tpm2_nv_undefine(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index
 		err = read_public(ctx, nv, &pub);
 	if (err == MAYDAY_OK && (pub.nameAlg != TPM2_ALG_SHA256 ||
 				 ((pub.attributes & ~STATE_ATTRS) != ITEM_ATTRS &&
-				  (pub.attributes & ~STATE_ATTRS) != CTR_TYPED_ATTRS))) {
+				  (pub.attributes & ~STATE_ATTRS) != CTR_TYPED_ATTRS &&
+				  (pub.attributes & ~STATE_ATTRS) != CTR_V1_TYPED_ATTRS))) {
 		log_warnx("rot: tpm2 (%s): NV index 0x%08x is in use by an index that is not "
 			  "mayday's; refused (remove it first if it is not needed)",
 			  ctx->tcti_name, (unsigned)index);
@@ -176,16 +193,18 @@ enum mayday_err rot_tpm2_nv_undefine(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index
 	return MAYDAY_OK; /* the ESYS_TR went with the index */
 }
 
-enum mayday_err rot_tpm2_ctr_define(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index)
+enum mayday_err rot_tpm2_ctr_define(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
+				    const uint8_t policy[32])
 {
 	ESYS_TR nv = ESYS_TR_NONE;
-	enum mayday_err err = define(ctx, index, TPM2_NT_COUNTER, CTR_ATTRS, 8, &nv);
+	enum mayday_err err = define(ctx, index, TPM2_NT_COUNTER, CTR_ATTRS, policy, 8, &nv);
 
 	rot_tpm2_tr_close(ctx, &nv);
 	return err;
 }
 
-enum mayday_err rot_tpm2_ctr_check(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index)
+enum mayday_err rot_tpm2_ctr_check(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
+				   const uint8_t policy[32])
 {
 	TPMS_NV_PUBLIC pub;
 	ESYS_TR nv = ESYS_TR_NONE;
@@ -199,6 +218,9 @@ enum mayday_err rot_tpm2_ctr_check(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index)
 	if (pub.nvIndex != index || pub.nameAlg != TPM2_ALG_SHA256 || pub.dataSize != 8 ||
 	    (pub.attributes & ~STATE_ATTRS) != CTR_TYPED_ATTRS)
 		return malformed(ctx, index, "is not a counter of this layout");
+	/* a counter another policy could write is not ours */
+	if (pub.authPolicy.size != 32 || memcmp(pub.authPolicy.buffer, policy, 32) != 0)
+		return malformed(ctx, index, "has another authPolicy than this layout's");
 	if (!(pub.attributes & TPMA_NV_WRITTEN))
 		return malformed(ctx, index, "was never incremented (provisioning did not finish)");
 	return MAYDAY_OK;
@@ -231,7 +253,8 @@ enum mayday_err rot_tpm2_ctr_read(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index, u
 	return err;
 }
 
-enum mayday_err rot_tpm2_ctr_increment(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index)
+enum mayday_err rot_tpm2_ctr_increment(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
+				       ESYS_TR session)
 {
 	ESYS_TR nv = ESYS_TR_NONE;
 	enum mayday_err err = rot_tpm2_tr(ctx, index, &nv);
@@ -239,9 +262,13 @@ enum mayday_err rot_tpm2_ctr_increment(struct rot_tpm2_ctx *ctx, TPM2_HANDLE ind
 
 	if (err != MAYDAY_OK)
 		return err;
-	rc = Esys_NV_Increment(ctx->esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
+	if (session == ESYS_TR_NONE)
+		rc = Esys_NV_Increment(ctx->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD,
+				       ESYS_TR_NONE, ESYS_TR_NONE);
+	else
+		rc = Esys_NV_Increment(ctx->esys, nv, nv, session, ESYS_TR_NONE, ESYS_TR_NONE);
 	if (rc != TSS2_RC_SUCCESS)
-		err = rot_tpm2_err(ctx, rc, "TPM2_NV_Increment");
+		err = rot_tpm2_policy_denied(ctx, rc, "TPM2_NV_Increment");
 	rot_tpm2_tr_close(ctx, &nv);
 	return err;
 }

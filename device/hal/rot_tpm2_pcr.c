@@ -15,7 +15,7 @@
 #include "log.h"
 #include "rot_tpm2.h"
 
-static void select_pcr(unsigned pcr, TPML_PCR_SELECTION *sel)
+void rot_tpm2_pcr_select(unsigned pcr, TPML_PCR_SELECTION *sel)
 {
 	memset(sel, 0, sizeof(*sel));
 	sel->count = 1;
@@ -46,7 +46,7 @@ enum mayday_err rot_tpm2_pcr_read(struct rot_tpm2_ctx *ctx, unsigned pcr,
 	enum mayday_err err = MAYDAY_OK;
 	TSS2_RC rc;
 
-	select_pcr(pcr, &sel);
+	rot_tpm2_pcr_select(pcr, &sel);
 	rc = Esys_PCR_Read(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, &update,
 			   &sel_out, &values);
 	if (rc != TSS2_RC_SUCCESS)
@@ -91,7 +91,7 @@ static enum mayday_err policy_pcr(struct rot_tpm2_ctx *ctx, ESYS_TR session, uns
 
 	if (EVP_Digest(value, HAL_ROT_REG_LEN, d.buffer, &n, EVP_sha256(), NULL) != 1 || n != 32)
 		return MAYDAY_E_INTERNAL;
-	select_pcr(pcr, &sel);
+	rot_tpm2_pcr_select(pcr, &sel);
 	rc = Esys_PolicyPCR(ctx->esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &d,
 			    &sel);
 	if (rc == TSS2_RC_SUCCESS)
@@ -162,4 +162,74 @@ enum mayday_err rot_tpm2_unseal(struct rot_tpm2_ctx *ctx, ESYS_TR salt_key, ESYS
 	}
 	rot_tpm2_flush(ctx, &s);
 	return err;
+}
+
+/* The reset, DRTM-reset and no-increment properties as the TPM reports
+ * them (TPM2_GetCapability, TPM_CAP_PCR_PROPERTIES), asked from the first
+ * on for as long as the TPM says there is more (at most 8 rounds). */
+enum mayday_err rot_tpm2_pcr_check_props(struct rot_tpm2_ctx *ctx, unsigned pcr)
+{
+	static const struct {
+		TPM2_PT_PCR tag;
+		const char *name;
+	} bad[] = {
+		{ TPM2_PT_PCR_RESET_L0, "TPM_PT_PCR_RESET_L0" },
+		{ TPM2_PT_PCR_RESET_L1, "TPM_PT_PCR_RESET_L1" },
+		{ TPM2_PT_PCR_RESET_L2, "TPM_PT_PCR_RESET_L2" },
+		{ TPM2_PT_PCR_RESET_L3, "TPM_PT_PCR_RESET_L3" },
+		{ TPM2_PT_PCR_RESET_L4, "TPM_PT_PCR_RESET_L4" },
+		{ TPM2_PT_PCR_NO_INCREMENT, "TPM_PT_PCR_NO_INCREMENT" },
+		{ TPM2_PT_PCR_DRTM_RESET, "TPM_PT_PCR_DRTM_RESET" },
+	};
+	/* bit i: bad[i]'s tag was reported; RESET_L1..L4 only where the TPM
+	 * has those localities, RESET_L0 always */
+	unsigned seen = 0;
+	UINT32 next = TPM2_PT_TPM2_PCR_FIRST;
+	TPMI_YES_NO more = TPM2_YES;
+
+	for (int round = 0; more == TPM2_YES && round < 8; round++) {
+		TPMS_CAPABILITY_DATA *cap = NULL;
+		TSS2_RC rc = Esys_GetCapability(ctx->esys, ESYS_TR_NONE, ESYS_TR_NONE,
+						ESYS_TR_NONE, TPM2_CAP_PCR_PROPERTIES, next,
+						TPM2_MAX_PCR_PROPERTIES, &more, &cap);
+		const TPML_TAGGED_PCR_PROPERTY *l;
+
+		if (rc != TSS2_RC_SUCCESS)
+			return rot_tpm2_err(ctx, rc, "TPM2_GetCapability (PCR properties)");
+		l = &cap->data.pcrProperties;
+		if (cap->capability != TPM2_CAP_PCR_PROPERTIES || l->count == 0 ||
+		    l->count > TPM2_MAX_PCR_PROPERTIES) {
+			Esys_Free(cap);
+			break;
+		}
+		for (UINT32 i = 0; i < l->count; i++) {
+			const TPMS_TAGGED_PCR_SELECT *p = &l->pcrProperty[i];
+			bool set = pcr / 8 < p->sizeofSelect && p->sizeofSelect <= TPM2_PCR_SELECT_MAX &&
+				   (p->pcrSelect[pcr / 8] >> (pcr % 8) & 1) != 0;
+
+			for (unsigned b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+				if (p->tag != bad[b].tag)
+					continue;
+				seen |= 1u << b;
+				if (set) {
+					log_warnx("rot: tpm2 (%s): this TPM lists PCR %u in %s: "
+						  "software could reset it (or it does not "
+						  "count), and so take the TrE's or the DCF's "
+						  "PCR state; use another measurement PCR",
+						  ctx->tcti_name, pcr, bad[b].name);
+					Esys_Free(cap);
+					return MAYDAY_E_UNSUPPORTED;
+				}
+			}
+		}
+		next = l->pcrProperty[l->count - 1].tag + 1;
+		Esys_Free(cap);
+	}
+	if (!(seen & 1u)) {
+		log_warnx("rot: tpm2 (%s): the TPM does not report its PCRs' reset localities "
+			  "(TPM_CAP_PCR_PROPERTIES); refusing to rely on PCR %u", ctx->tcti_name,
+			  pcr);
+		return MAYDAY_E_UNSUPPORTED;
+	}
+	return MAYDAY_OK;
 }

@@ -13,16 +13,21 @@
  *      and persistent object (a re-provisioning starts clean); an index or
  *      object at one of the layout's handles that is not of the layout
  *      stops provisioning (MAYDAY_E_EXISTS) and is left alone;
- *   2. the primary, the distress key (generated in the TPM), the PSK's PRK
- *      and the seal object are made and made persistent; the sealed blob
- *      goes to the flash RoT partition;
+ *   2. the primary, the distress key (generated in the TPM), the PSK's PRK,
+ *      the device credentials' key (generated in the TPM, its certificate
+ *      then issued by the caller) and the seal object are made and made
+ *      persistent, each with its authPolicy (rot_tpm2_policy.c; the seal
+ *      object's rot_tpm2_pcr.c); the sealed blob goes to the flash RoT
+ *      partition;
  *   3. the device ID and the anchors are written and write-locked, the
- *      counters defined and incremented once, their raw values read back
- *      as bases;
+ *      counters defined with their policies and incremented once with the
+ *      owner's authorization (whatever the PCR holds: a provisioning station
+ *      is in no role), their raw values read back as bases;
  *   4. the layout record, last, write-locked.
  * The PSK and the seal secret cross the TCTI in the clear, once, here: a
  * provisioning station talks to the TPM it provisions (docs/rot.md).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -45,6 +50,7 @@ static const struct {
 	TPM2_HANDLE handle;
 	enum rot_tpm2_kind kind;
 } objects_all[] = {
+	{ ROT_TPM2_CREDS, ROT_TPM2_KIND_CREDS },
 	{ ROT_TPM2_SEAL, ROT_TPM2_KIND_SEAL },
 	{ ROT_TPM2_PRK, ROT_TPM2_KIND_PRK },
 	{ ROT_TPM2_DISTRESS, ROT_TPM2_KIND_DISTRESS },
@@ -173,11 +179,15 @@ out:
 }
 
 static enum mayday_err make_distress(struct rot_tpm2_ctx *ctx, struct rot_tpm2_layout *l,
-				     EVP_PKEY **pub)
+				     EVP_PKEY *vendor, EVP_PKEY **pub)
 {
 	TPM2B_PUBLIC area;
-	enum mayday_err err = make_child(ctx, ROT_TPM2_KIND_DISTRESS, NULL, 0, NULL,
-					 ROT_TPM2_DISTRESS, &area);
+	struct rot_tpm2_policy p;
+	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_DISTRESS, l->pcr, vendor, &p);
+
+	if (err == MAYDAY_OK)
+		err = make_child(ctx, ROT_TPM2_KIND_DISTRESS, NULL, 0, p.digest, ROT_TPM2_DISTRESS,
+				 &area);
 
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_pkey(&area.publicArea, pub);
@@ -188,22 +198,52 @@ static enum mayday_err make_distress(struct rot_tpm2_ctx *ctx, struct rot_tpm2_l
 
 /* PRK = HKDF-Extract(salt = kid, IKM = psk) = HMAC-SHA256(kid, psk). */
 static enum mayday_err make_prk(struct rot_tpm2_ctx *ctx, const uint8_t *psk,
-				const uint8_t *kid, size_t kid_len)
+				const uint8_t *kid, size_t kid_len, unsigned pcr, EVP_PKEY *vendor)
 {
 	uint8_t prk[32];
 	unsigned int n = 0;
-	enum mayday_err err = MAYDAY_E_INTERNAL;
+	struct rot_tpm2_policy p;
+	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_PRK, pcr, vendor, &p);
 
-	if (HMAC(EVP_sha256(), kid, (int)kid_len, psk, MAYDAY_PSK_LEN, prk, &n) != NULL &&
-	    n == sizeof(prk))
-		err = make_child(ctx, ROT_TPM2_KIND_PRK, prk, sizeof(prk), NULL, ROT_TPM2_PRK,
+	if (err == MAYDAY_OK &&
+	    (HMAC(EVP_sha256(), kid, (int)kid_len, psk, MAYDAY_PSK_LEN, prk, &n) == NULL ||
+	     n != sizeof(prk)))
+		err = MAYDAY_E_INTERNAL;
+	if (err == MAYDAY_OK)
+		err = make_child(ctx, ROT_TPM2_KIND_PRK, prk, sizeof(prk), p.digest, ROT_TPM2_PRK,
 				 NULL);
 	OPENSSL_cleanse(prk, sizeof(prk));
 	return err;
 }
 
+/* The credentials' key, bound to normal code's PCR state
+ * (ROT_TPM2_GUARD_CREDS), and the bundle the caller issues for its public
+ * half (*pem malloc'd, the caller's). */
+static enum mayday_err make_creds(struct rot_tpm2_ctx *ctx,
+				  const struct hal_rot_tpm2_provision_args *a, unsigned pcr,
+				  uint8_t **pem, size_t *len)
+{
+	TPM2B_PUBLIC area;
+	struct rot_tpm2_policy p;
+	EVP_PKEY *pub = NULL;
+	enum mayday_err err = rot_tpm2_policy_make(ROT_TPM2_GUARD_CREDS, pcr, a->vendor_pub, &p);
+
+	if (err == MAYDAY_OK)
+		err = make_child(ctx, ROT_TPM2_KIND_CREDS, NULL, 0, p.digest, ROT_TPM2_CREDS,
+				 &area);
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_pkey(&area.publicArea, &pub);
+	if (err == MAYDAY_OK)
+		err = a->creds_issue(a->creds_issue_ctx, pub, pem, len);
+	if (err == MAYDAY_OK && (*pem == NULL || *len == 0 || *len > HAL_ROT_CREDS_MAX))
+		err = MAYDAY_E_INVALID;
+	EVP_PKEY_free(pub);
+	return err;
+}
+
 static enum mayday_err make_seal(struct rot_tpm2_ctx *ctx,
-				 const struct hal_rot_tpm2_provision_args *a, unsigned pcr)
+				 const struct hal_rot_tpm2_provision_args *a, unsigned pcr,
+				 const uint8_t *creds, size_t creds_len)
 {
 	uint8_t secret[ROT_SEAL_SECRET_LEN], value[HAL_ROT_REG_LEN], digest[32];
 	uint8_t *blob = malloc(ROT_SEAL_BLOB_MAX);
@@ -218,7 +258,7 @@ static enum mayday_err make_seal(struct rot_tpm2_ctx *ctx,
 	if (err == MAYDAY_OK && RAND_priv_bytes(secret, sizeof(secret)) != 1)
 		err = MAYDAY_E_INTERNAL;
 	if (err == MAYDAY_OK)
-		err = rot_seal(secret, value, a->creds, a->creds_len, blob, ROT_SEAL_BLOB_MAX,
+		err = rot_seal(secret, value, creds, creds_len, blob, ROT_SEAL_BLOB_MAX,
 			       &blob_len);
 	if (err == MAYDAY_OK)
 		err = make_child(ctx, ROT_TPM2_KIND_SEAL, secret, sizeof(secret), digest,
@@ -240,13 +280,19 @@ static enum mayday_err write_anchor(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
 	return err != MAYDAY_OK ? err : rot_tpm2_nv_write_once(ctx, index, der, len);
 }
 
-/* Define, increment once (a counter reads only once written), read the base. */
-static enum mayday_err make_counter(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index, uint64_t *base)
+/* Define with the guard's policy, increment once with the owner's
+ * authorization (a counter reads only once written), read the base. */
+static enum mayday_err make_counter(struct rot_tpm2_ctx *ctx, TPM2_HANDLE index,
+				    enum rot_tpm2_guard guard, unsigned pcr, EVP_PKEY *vendor,
+				    uint64_t *base)
 {
-	enum mayday_err err = rot_tpm2_ctr_define(ctx, index);
+	struct rot_tpm2_policy p;
+	enum mayday_err err = rot_tpm2_policy_make(guard, pcr, vendor, &p);
 
 	if (err == MAYDAY_OK)
-		err = rot_tpm2_ctr_increment(ctx, index);
+		err = rot_tpm2_ctr_define(ctx, index, p.digest);
+	if (err == MAYDAY_OK)
+		err = rot_tpm2_ctr_increment(ctx, index, ESYS_TR_NONE);
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_ctr_read(ctx, index, base);
 	return err;
@@ -319,6 +365,8 @@ static enum mayday_err check_args(const struct hal_rot_tpm2_provision_args *a)
 	if (a->creds != NULL && (a->creds_len == 0 || a->creds_len > HAL_ROT_CREDS_MAX ||
 				 a->flash == NULL))
 		return MAYDAY_E_INVALID;
+	if (a->creds_issue != NULL && (a->creds != NULL || a->flash == NULL))
+		return MAYDAY_E_INVALID;
 	if (a->owner_auth == NULL || a->owner_auth_len < HAL_ROT_TPM2_OWNER_AUTH_MIN ||
 	    a->owner_auth_len > HAL_ROT_TPM2_OWNER_AUTH_MAX)
 		return MAYDAY_E_INVALID;
@@ -335,6 +383,8 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	uint8_t rec[ROT_TPM2_LAYOUT_MAX];
 	size_t rec_len = 0;
 	EVP_PKEY *pub = NULL;
+	uint8_t *issued = NULL;
+	size_t issued_len = 0;
 	enum mayday_err err;
 
 	if (distress_pub != NULL)
@@ -353,12 +403,17 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	}
 	if (args->creds != NULL)
 		l.flags |= ROT_TPM2_FLAG_SEAL;
+	if (args->creds_issue != NULL)
+		l.flags |= ROT_TPM2_FLAG_SEAL | ROT_TPM2_FLAG_CREDS;
 	err = args->tcti_context != NULL
 		      ? rot_tpm2_ctx_open_tcti(&ctx, args->tcti_context, args->tcti)
 		      : rot_tpm2_ctx_open(&ctx, args->tcti);
 	if (err != MAYDAY_OK)
 		return err;
-	err = take_ownership(&ctx, args->owner_auth, args->owner_auth_len);
+	/* before anything changes: a PCR software can reset guards nothing */
+	err = rot_tpm2_pcr_check_props(&ctx, l.pcr);
+	if (err == MAYDAY_OK)
+		err = take_ownership(&ctx, args->owner_auth, args->owner_auth_len);
 	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(nv_all) / sizeof(nv_all[0]); i++)
 		err = rot_tpm2_nv_undefine(&ctx, nv_all[i]);
 	for (size_t i = 0; err == MAYDAY_OK && i < sizeof(objects_all) / sizeof(objects_all[0]);
@@ -367,11 +422,17 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	if (err == MAYDAY_OK)
 		err = make_primary(&ctx);
 	if (err == MAYDAY_OK)
-		err = make_distress(&ctx, &l, &pub);
+		err = make_distress(&ctx, &l, args->vendor_pub, &pub);
 	if (err == MAYDAY_OK && args->psk != NULL)
-		err = make_prk(&ctx, args->psk, args->psk_kid, args->psk_kid_len);
+		err = make_prk(&ctx, args->psk, args->psk_kid, args->psk_kid_len, l.pcr,
+			       args->vendor_pub);
+	if (err == MAYDAY_OK && args->creds_issue != NULL)
+		err = make_creds(&ctx, args, l.pcr, &issued, &issued_len);
+	if (err == MAYDAY_OK && args->creds_issue != NULL)
+		err = make_seal(&ctx, args, l.pcr, issued, issued_len);
 	if (err == MAYDAY_OK && args->creds != NULL)
-		err = make_seal(&ctx, args, l.pcr);
+		err = make_seal(&ctx, args, l.pcr, args->creds, args->creds_len);
+	free(issued); /* certificates: nothing to wipe */
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_nv_write_once(&ctx, ROT_TPM2_NV_DEVICE_ID,
 					     (const uint8_t *)args->device_id,
@@ -381,10 +442,11 @@ enum mayday_err hal_rot_tpm2_provision(const struct hal_rot_tpm2_provision_args 
 	if (err == MAYDAY_OK)
 		err = write_anchor(&ctx, ROT_TPM2_NV_HEMS, args->hems_pub);
 	if (err == MAYDAY_OK)
-		err = make_counter(&ctx, ROT_TPM2_NV_CTR_MESSAGE, &l.base[HAL_ROT_COUNTER_MESSAGE]);
+		err = make_counter(&ctx, ROT_TPM2_NV_CTR_MESSAGE, ROT_TPM2_GUARD_CTR_MESSAGE, l.pcr,
+				   args->vendor_pub, &l.base[HAL_ROT_COUNTER_MESSAGE]);
 	if (err == MAYDAY_OK)
-		err = make_counter(&ctx, ROT_TPM2_NV_CTR_ROLLBACK,
-				   &l.base[HAL_ROT_COUNTER_ROLLBACK]);
+		err = make_counter(&ctx, ROT_TPM2_NV_CTR_ROLLBACK, ROT_TPM2_GUARD_CTR_ROLLBACK,
+				   l.pcr, args->vendor_pub, &l.base[HAL_ROT_COUNTER_ROLLBACK]);
 	if (err == MAYDAY_OK)
 		err = rot_tpm2_layout_encode(&l, rec, sizeof(rec), &rec_len);
 	if (err == MAYDAY_OK)

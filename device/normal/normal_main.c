@@ -15,8 +15,10 @@
  *
  * Its RoT role is HAL_ROT_ROLE_NORMAL (no distress key, no PSK); its device
  * credentials are the ones mayday-boot handed over after a verified
- * start-up (--creds-fd, normal_creds.h), its CWMP settings its own
- * (normal.conf in the state partition). It links no dcf_* code.
+ * start-up (--creds-fd, normal_creds.h; on a TPM the private key stays in
+ * the TPM and comes from its RoT, hal_rot_creds_tls_key), its CWMP
+ * settings its own (normal.conf in the state partition). It links no
+ * dcf_* code.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -237,6 +239,21 @@ int main(int argc, char **argv)
 	if (rc != MAYDAY_OK) {
 		log_info("cannot open the device %s: %s", o.device, mayday_strerror(rc));
 		goto out;
+	}
+	if (creds.cert_pem != NULL && creds.key == NULL) {
+		/* the bundle had no private key: the RoT holds it (normal_creds.h) */
+		rc = normal_creds_rot_key(&creds, rot);
+		if (rc != MAYDAY_OK) {
+			/* once, here: running on without device credentials, as
+			 * when none were handed over (no CWMP session) */
+			log_info("device credentials: the RoT's key for them %s (%s); running "
+				 "without device credentials",
+				 rc == MAYDAY_E_DENIED ? "does not sign in this state" : "unusable",
+				 mayday_strerror(rc));
+			normal_creds_free(&creds);
+		} else {
+			log_info("device credentials: the private key is the RoT's");
+		}
 	}
 	bool confirm = o.confirm, active = false;
 	if (!o.no_confirm && !confirm) {

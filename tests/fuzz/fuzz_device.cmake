@@ -19,6 +19,11 @@ target_link_libraries(fuzz_normal_attach_cfg PRIVATE mayday_hal mayday mayday_lo
 mayday_fuzz_target(fuzz_normal_config ${CMAKE_SOURCE_DIR}/device/normal/normal_config.c)
 target_include_directories(fuzz_normal_config PRIVATE ${CMAKE_SOURCE_DIR}/device/normal)
 target_link_libraries(fuzz_normal_config PRIVATE mayday_hal mayday PkgConfig::INIH)
+# The device credentials bundle normal code is handed (with or without its
+# private key: normal_creds.h).
+mayday_fuzz_target(fuzz_normal_creds ${CMAKE_SOURCE_DIR}/device/normal/normal_creds.c)
+target_include_directories(fuzz_normal_creds PRIVATE ${CMAKE_SOURCE_DIR}/device/normal)
+target_link_libraries(fuzz_normal_creds PRIVATE mayday_hal mayday)
 # dcf_config needs the transport table (which methods this build has), and
 # with it every transport and the URL parser (device/net/net_url.c): it links
 # mayday_dcf_core, which the fuzz build instruments like every library.

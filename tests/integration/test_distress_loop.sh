@@ -38,3 +38,19 @@ trust=$(jq -r '.indications[0].trust' <<<"$show")
 n=$("$ctl" -d "$db" --json show hnb-0004 | jq '.indications | length')
 [ "$n" = 0 ] || fail "hnb-0004 (TrE failure) has $n indications"
 
+
+# The healthy device's normal code: on a TPM its credentials' private key is
+# the TPM's (the hand-over holds none), and its Inform authenticated with it
+# (the network heard from it: the demo checks last_seen); on the file
+# backend the key came in the sealed bundle.
+if [ "${ROT:-file}" = tpm2 ]; then
+  grep -q "device credentials: the private key is the RoT's" "$work/out/hnb-0001.boot.log" ||
+    fail "hnb-0001: normal code's credentials key is not the TPM's"
+else
+  grep -q "device credentials: the private key is the RoT's" "$work/out/hnb-0001.boot.log" &&
+    fail "hnb-0001: a file-backend device with a key in the RoT"
+fi
+[ "$("$ctl" -d "$db" --json show hnb-0001 | jq -r .device.last_seen)" != null ] ||
+  fail "hnb-0001: the network never heard its Inform"
+grep -q 'device credentials handed over by the TrE' "$work/out/hnb-0001.boot.log" ||
+  fail "hnb-0001: normal code got no credentials"

@@ -73,6 +73,19 @@ jq -r .distress_key "$work/pki/devices/$id.enrolment.json" | base64 -d >"$work/r
 [ "$(tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81000a11 | grep -c noda)" -ge 1 ] ||
   fail "the distress key is not noda"
 
+# The device credentials' key: made in the TPM, another key than the
+# distress key, usable by its PCR policy only (no userwithauth).
+tpm2_readpublic -T "$SWTPM_TCTI" -c 0x81000a14 -f pem -o "$work/creds.pub.pem" \
+  >"$work/creds.pub.txt" || fail "no device credentials' key at 0x81000a14"
+[ "$(norm_pub "$work/creds.pub.pem")" != "$tpm" ] ||
+  fail "the credentials' key is the distress key"
+grep -q 'fixedtpm' "$work/creds.pub.txt" && grep -q 'noda' "$work/creds.pub.txt" ||
+  fail "the credentials' key is not fixedtpm and noda"
+grep -q 'userwithauth' "$work/creds.pub.txt" &&
+  fail "the credentials' key can be used with its (empty) password"
+grep -q 'authorization policy: [0-9a-f]\{64\}' "$work/creds.pub.txt" ||
+  fail "the credentials' key has no policy"
+
 # The owner and lockout authorization: set, escrowed in PKI/devices/, 0600.
 auth=$work/pki/devices/$id.tpm-owner-auth
 [ -f "$auth" ] || fail "no escrowed owner auth at $auth"

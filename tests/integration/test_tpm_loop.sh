@@ -10,7 +10,9 @@
 # the DCF partition (docs/rot.md, "The RoT agent"); checked when static.
 # Every "reboot" restarts swtpm (startup-clear: the PCR back to zeros).
 #   1. verified start-up: normal code starts and gets its credentials (the
-#      TPM released them under PolicyPCR);
+#      TPM released them under PolicyPCR): the certificates, the private key
+#      being the TPM's (0x81000A14), with which its periodic Inform to the
+#      ACS (maydayd, mutual TLS) authenticates;
 #   2. a tampered component: the DCF reports over mutual TLS whose handshake
 #      signature the TPM makes (hal_rot_tls_key through the agent: the
 #      agent's tpm2 backend signs the digest), its indication signed by the
@@ -20,7 +22,14 @@
 #   3. the TPM missing: the TrE halts with its RoT code (20) and nothing is
 #      claimed (no indication stored);
 #   4. a changed library of the agent in the DCF partition: secure start-up
-#      refuses the partition (21), nothing claimed.
+#      refuses the partition (21), nothing claimed;
+#   5. verified normal code the kernel cannot execute (a second device, its
+#      entry a #! script whose interpreter does not exist: it verifies and
+#      loads, only fexecve fails, after the credentials were released): the
+#      TrE halts with 23, the DCF does not run, nothing is claimed, and the
+#      PCR is normal code's state extended with failed(normal-start-failed),
+#      computed here and compared, where the TPM refuses the sealed
+#      credentials and the credentials' key.
 set -euo pipefail
 build=$1
 src=$2
@@ -82,6 +91,10 @@ cert = $pki/hems-tls.pem
 key = $pki/hems-tls.key.pem
 ca = $pki/operator-ca.pem
 
+[acs]
+url = https://127.0.0.1:$https/cwmp
+bundle_dir = $work/bundles
+
 [api]
 socket = $work/api.sock
 CONF
@@ -110,21 +123,46 @@ for f in mayday-rot-agent ld.so libtss2-esys.so.0 libtss2-tcti-swtpm.so.0; do
 done
 indications() { "$ctl" -d "$db" --json show "$id" 2>/dev/null | jq '.indications | length'; }
 
-boot_dev() { # expected exit code
-  local rc=0
-  "$boot" --device "$dev" --rot "$SWTPM_SPEC" >"$work/boot.log" 2>&1 || rc=$?
-  [ "$rc" = "$1" ] || fail "boot exited $rc, expected $1"
+boot_dev() { # expected exit code [environment...]
+  local rc=0 want=$1
+  shift
+  env "$@" "$boot" --device "$dev" --rot "$SWTPM_SPEC" >"$work/boot.log" 2>&1 || rc=$?
+  [ "$rc" = "$want" ] || fail "boot exited $rc, expected $want"
 }
 
 # --- 1. verified start-up: the credentials ------------------------------------
-boot_dev 0
+[ "$("$ctl" -d "$db" --json show "$id" | jq -r .device.last_seen)" = null ] ||
+  fail "$id heard from before it started"
+boot_dev 0 MAYDAY_ACS_URL="https://127.0.0.1:$https/cwmp"
 grep -q 'device credentials handed over by the TrE' "$work/boot.log" ||
   fail "normal code did not get its credentials"
+grep -q "device credentials: the private key is the RoT's" "$work/boot.log" ||
+  fail "normal code's credentials key is not the TPM's"
+grep -q 'cpe: ACS answer status' "$work/boot.log" && fail "the ACS refused normal code's Inform"
+[ "$("$ctl" -d "$db" --json show "$id" | jq -r .device.last_seen)" != null ] ||
+  fail "the ACS never heard normal code's Inform (mutual TLS with the TPM's key)"
 if [ "$static" = 1 ]; then
   grep -q "opened through $dev/tre/mayday-rot-agent" "$work/boot.log" ||
     fail "the static TrE did not open the TPM through its agent"
 fi
-echo "1. verified start-up on the TPM: normal code got its credentials"
+pcr15() { tpm2_pcrread -T "$SWTPM_TCTI" sha256:15 | awk '/^ *15 *:/ { print tolower($NF) }'; }
+# The credentials' key signs in a policy session that ran PolicyPCR on the
+# PCR as it is, then PolicyCommandCode(TPM2_Sign) -- its whole policy.
+creds_sign() {
+  printf 'tbs' > "$work/tbs"
+  rm -f "$work/sess.ctx"
+  tpm2_startauthsession -T "$SWTPM_TCTI" --policy-session -S "$work/sess.ctx" 2>"$work/sign.err" &&
+  tpm2_policypcr -T "$SWTPM_TCTI" -S "$work/sess.ctx" -l sha256:15 >/dev/null 2>>"$work/sign.err" &&
+  tpm2_policycommandcode -T "$SWTPM_TCTI" -S "$work/sess.ctx" TPM2_CC_Sign >/dev/null 2>>"$work/sign.err" &&
+  tpm2_sign -T "$SWTPM_TCTI" -c 0x81000a14 -p session:"$work/sess.ctx" -g sha256 -o "$work/sig" \
+    "$work/tbs" >/dev/null 2>>"$work/sign.err"
+  rc=$?
+  [ -f "$work/sess.ctx" ] && tpm2_flushcontext -T "$SWTPM_TCTI" "$work/sess.ctx" 2>/dev/null
+  return $rc
+}
+normal_pcr=$(pcr15)
+creds_sign || fail "the credentials' key does not sign in normal code's state: $(cat "$work/sign.err")"
+echo "1. verified start-up on the TPM: normal code got its credentials, its Inform authenticated with the TPM's key"
 
 # --- 2. a tampered component: distress through the TPM key --------------------
 "$provision" tamper --pki "$pki" --device "$dev" --what component >/dev/null
@@ -167,4 +205,35 @@ printf '\x01' | dd of="$lib" bs=1 seek=4096 conv=notrunc status=none
 boot_dev 21
 [ "$(indications)" = "$before" ] || fail "something was claimed from a changed partition"
 echo "4. changed agent library in the DCF partition: TrE halted with 21"
+
+# --- 5. verified normal code that cannot be executed: halt 23 -----------------
+swtpm_stop
+printf '#!/nonexistent/interpreter\n' > "$work/not-executable"
+chmod +x "$work/not-executable"
+id=hnb-tpm-loop-exec
+dev=$work/$id
+swtpm_start "$work/tpm-exec"
+"$provision" device --pki "$pki" --out "$dev" --id "$id" --class femto-tpm \
+  --hems-psk "127.0.0.1:$psk" --hems-tls "https://127.0.0.1:$https/v1/distress" \
+  --methods tls,psk --dcf-bin "$dcf" --normal-bin "$work/not-executable" --components 2 \
+  --component-size 4096 --rot tpm2 --tcti "$SWTPM_TCTI" >"$work/provision.log" 2>&1 ||
+  fail "provisioning the second device on its TPM"
+"$ctl" --socket "$work/api.sock" enrol --from "$pki/devices/$id.enrolment.json" >/dev/null ||
+  fail "enrolling $id"
+boot_dev 23
+grep -q 'halt: code 23 (exec-failed)' "$work/boot.log" || fail "no exec-failed halt line"
+grep -q "exec .*mayday-dcf" "$work/boot.log" && fail "the DCF was started after released"
+[ "$(indications)" = 0 ] || fail "something was claimed after a failed exec"
+# E(N, failed(6)): N as case 1 read it (same vendor anchor), the event as
+# hal_rot_event_failed makes it (label, NUL, reason big-endian).
+ev=$(printf 'mayday start-up failed\0\0\0\0\006' | openssl dgst -sha256 -binary | xxd -p -c 64)
+want=$(printf '%s%s' "${normal_pcr#0x}" "$ev" | xxd -r -p | openssl dgst -sha256 -binary | xxd -p -c 64)
+[ "$(pcr15)" = "0x$want" ] || fail "PCR 15 is $(pcr15), expected E(normal state, failed(6)) = 0x$want"
+if tpm2_unseal -T "$SWTPM_TCTI" -c 0x81000a13 -p pcr:sha256:15 >/dev/null 2>"$work/unseal.err"; then
+  fail "the TPM unsealed the credentials after a failed exec"
+fi
+grep -qi 'policy' "$work/unseal.err" || fail "tpm2_unseal failed for another reason: $(cat "$work/unseal.err")"
+creds_sign && fail "the TPM signed with the credentials' key after a failed exec"
+grep -qi 'policy' "$work/sign.err" || fail "tpm2_sign failed for another reason: $(cat "$work/sign.err")"
+echo "5. verified entry that cannot be executed: TrE halted with 23, PCR = E(normal, failed(6)), credentials refused by the TPM, nothing claimed"
 echo "PASS"

@@ -15,12 +15,16 @@ foreach(t test_boot_state test_boot_measure test_boot_decide test_boot_pending
 endforeach()
 
 # boot_creds on the tpm2 backend (swtpm; rot_tpm2_testlib from hal.cmake):
-# a failed "released" extend is reported, and mayday-boot starts nothing.
+# a failed "released" extend is reported, and mayday-boot starts nothing;
+# with the credentials' key in the TPM the hand-over holds no private key
+# and normal code's key comes from its RoT (normal_creds_rot_key); normal
+# code's entry changed or gone after verification leaves the PCR at the
+# DCF's state, E(0, failed(reason)), not normal code's (boot_start.h).
 if(MAYDAY_HAVE_TPM2)
   add_executable(test_boot_creds_tpm2 unit/test_boot_creds_tpm2.c)
   target_compile_definitions(test_boot_creds_tpm2 PRIVATE _GNU_SOURCE)
-  target_link_libraries(test_boot_creds_tpm2 PRIVATE mayday_bootcore rot_tpm2_testlib
-                        PkgConfig::CMOCKA)
+  target_link_libraries(test_boot_creds_tpm2 PRIVATE boot_fixture mayday_bootcore
+                        mayday_normal_core rot_tpm2_testlib PkgConfig::CMOCKA)
   mayday_link_rot_tpm2(test_boot_creds_tpm2)
   add_test(NAME test_boot_creds_tpm2 COMMAND test_boot_creds_tpm2)
   set_tests_properties(test_boot_creds_tpm2 PROPERTIES LABELS "unit;tpm" SKIP_RETURN_CODE 77

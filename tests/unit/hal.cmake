@@ -76,9 +76,17 @@ if(MAYDAY_HAVE_TPM2)
   mayday_tpm2_unit_test(test_swtpm_fixture)
   # every operation, roles, PSK = file backend's, NV write lock, PCR policy, TPM absent
   mayday_tpm2_unit_test(test_rot_tpm2)
+  # the roles as the TPM enforces them: raw ESAPI attacks in normal code's,
+  # the DCF's and the TrE's PCR states; foreign policies; layout version 1
+  mayday_tpm2_unit_test(test_rot_tpm2_roles)
   # power cuts: during provisioning (at every TPM command), between counter
   # increments; counter bases; no DA lockout after unclean power cuts
   mayday_tpm2_unit_test(test_rot_tpm2_power)
+  # the device credentials' key: made in the TPM, signs only in normal
+  # code's PCR state (raw ESAPI), TLS 1.3 client auth with it, open's checks
+  mayday_tpm2_unit_test(test_rot_tpm2_creds)
+  target_compile_definitions(test_rot_tpm2_creds PRIVATE _GNU_SOURCE)
+  target_link_libraries(test_rot_tpm2_creds PRIVATE OpenSSL::SSL)
   # test_rot_tpm2 again through mayday-rot-agent (as the static TrE and DCF
   # reach the TPM)
   mayday_hal_unit_test_via_agent(test_rot_tpm2)

@@ -4,7 +4,8 @@
  * and real starts (fexecve of the measured copy) of normal code and of a
  * stand-in DCF (/bin/echo, which prints the arguments it was given) with the
  * evidence it is handed; the device credentials' descriptor (--creds-fd)
- * given to verified normal code only. Paths of the two programs come from argv.
+ * given to verified normal code only; a verified entry whose exec fails
+ * after the credentials were released is a halt (23), not a DCF run. Paths of the two programs come from argv.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "boot_attach.h"
 #include "boot_fixture.h"
 #include "boot_state.h"
 #include "boot_verify.h"
@@ -293,6 +295,66 @@ static void test_pending_slot_started_and_confirmed(void **state)
 	assert_int_equal(fx_rollback_counter(fx), 5);
 }
 
+/* A verified entry the kernel cannot execute (a #! script whose
+ * interpreter does not exist: it matches its TRV, loads, and only fexecve
+ * fails), after the credentials were released: exit 23, and neither normal
+ * code nor the DCF (the stand-in /bin/echo would print) runs, no evidence
+ * is written. The same on every backend (boot_main.c, exec_failed). */
+static void test_exec_failure_after_release_halts(void **state)
+{
+	struct fx *fx = *state;
+	static const char creds[] = "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n";
+	char script[] = "/tmp/mayday-boot-cli-XXXXXX";
+	char out[4096];
+	size_t len = 0;
+	int fd = mkstemp(script);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/nonexistent/interpreter\n", 27), 27);
+	close(fd);
+	assert_int_equal(hal_rot_file_provision_creds(fx->flash, fx->vendor,
+						      (const uint8_t *)creds, sizeof(creds) - 1),
+			 MAYDAY_OK);
+	install_host_file(fx, HAL_PART_SLOT_A, &fx->slot[BOOT_SLOT_A], "mayday-normal", script);
+	install_host_file(fx, HAL_PART_DCF, &fx->dcf, BOOT_DCF_ENTRY, "/bin/echo");
+	unlink(script);
+	assert_int_equal(boot(fx, "--dry-run", NULL, out, sizeof out), 0);
+	assert_string_equal(out, "decision: normal slot=a\n"); /* it verifies */
+	assert_int_equal(boot(fx, NULL, NULL, out, sizeof out), MAYDAY_EXIT_HALT_EXEC);
+	assert_string_equal(out, "");
+	assert_null(fx_read(fx, HAL_PART_RUN, "evidence.cbor", &len));
+}
+
+/* How the network hears of it (README.md, "Hand-over and exit status"):
+ * normal code that armed the attach watch is counted before each start, so
+ * after BOOT_ATTACH_CRASH_BOOTS halts the next start-up, from zero, starts
+ * the DCF (the stand-in /bin/echo) with attach-failed, stage crash-loop. */
+static void test_exec_failures_reach_the_crash_loop(void **state)
+{
+	struct fx *fx = *state;
+	char script[] = "/tmp/mayday-boot-cli-XXXXXX";
+	char out[8192], want[8192];
+	int fd = mkstemp(script);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/nonexistent/interpreter\n", 27), 27);
+	close(fd);
+	install_host_file(fx, HAL_PART_SLOT_A, &fx->slot[BOOT_SLOT_A], "mayday-normal", script);
+	install_host_file(fx, HAL_PART_DCF, &fx->dcf, BOOT_DCF_ENTRY, "/bin/echo");
+	unlink(script);
+	assert_int_equal(boot_attach_report_ok(fx->flash), MAYDAY_OK); /* the watch armed */
+	for (int i = 0; i < BOOT_ATTACH_CRASH_BOOTS; i++) {
+		assert_int_equal(boot(fx, NULL, NULL, out, sizeof out), MAYDAY_EXIT_HALT_EXEC);
+		assert_string_equal(out, "");
+	}
+	assert_int_equal(boot(fx, "--dry-run", NULL, out, sizeof out), 0);
+	assert_string_equal(out, "decision: dcf reason=attach-failed slot=a stage=crash-loop "
+				 "tries=3 episode=1\n");
+	assert_int_equal(boot(fx, NULL, NULL, out, sizeof out), 0);
+	snprintf(want, sizeof want, "--device %s --evidence evidence.cbor\n", fx->dir);
+	assert_string_equal(out, want);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(int argc, char **argv)
@@ -306,6 +368,8 @@ int main(int argc, char **argv)
 		T(test_halts),
 		T(test_damaged_distress_key),
 		T(test_pending_slot_started_and_confirmed),
+		T(test_exec_failure_after_release_halts),
+		T(test_exec_failures_reach_the_crash_loop),
 	};
 
 	if (argc != 3) {

@@ -5,7 +5,9 @@
  * device credentials in a sealed memfd, once; a failed one (a tampered
  * component, a missing one) hands nothing -- no descriptor -- and its
  * register can no longer unseal them, even if the decision were turned
- * into a normal start afterwards; a halt leaves no RoT handle at all.
+ * into a normal start afterwards; a halt leaves no RoT handle at all;
+ * normal code's entry changed after verification is measured as a failure,
+ * found before anything was extended (boot_start.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 #include "boot_creds.h"
 #include "boot_decide.h"
 #include "boot_fixture.h"
+#include "boot_start.h"
 #include "rot.h"
 
 static const char creds[] = "-----BEGIN PRIVATE KEY-----\nthe device's own\n"
@@ -43,6 +46,7 @@ static struct hal_rot *decide(struct fx *fx, struct boot_decision *d)
 	struct hal_rot *rot = NULL;
 
 	boot_decide_rot(fx->flash, "file", NULL, true, d, &rot);
+	boot_decide_measure(&rot, d); /* as mayday-boot does once the decision is final */
 	return rot;
 }
 
@@ -129,6 +133,60 @@ static void test_manifest_by_another_key_releases_nothing(void **state)
 	check_failed(fx);
 }
 
+/* mayday-boot's order (boot_start.h): the handle from boot_decide_rot is
+ * unmeasured; normal code's entry changed after verification is found
+ * while loading it, the decision becomes distress before anything is
+ * extended, and the register then holds that failure: nothing unseals. */
+static void test_changed_entry_measured_as_failure(void **state)
+{
+	struct fx *fx = *state;
+	struct boot_decision d;
+	struct hal_rot *rot = NULL;
+	uint8_t out[256];
+	char path[4096];
+	size_t len;
+	int fd = -2, cfd = -2;
+	bool capped = false;
+
+	boot_decide_rot(fx->flash, "file", NULL, true, &d, &rot);
+	assert_int_equal(d.action, BOOT_START_NORMAL);
+	assert_non_null(rot);
+	fx_write(fx, HAL_PART_SLOT_A, "mayday-normal", "changed", 7);
+	assert_int_equal(boot_start_load_normal(fx->flash, &rot, &d, path, sizeof(path), &fd),
+			 MAYDAY_E_MISMATCH);
+	assert_int_equal(fd, -1);
+	assert_non_null(rot);
+	assert_int_equal(d.action, BOOT_START_DCF);
+	assert_int_equal(d.evidence.reason, MAYDAY_REASON_COMPONENT_MISMATCH);
+	assert_int_equal(boot_creds_handoff(rot, &d, &cfd, &capped), MAYDAY_OK);
+	assert_int_equal(cfd, -1);
+	assert_int_equal(hal_rot_unseal_creds(rot, out, sizeof(out), &len), MAYDAY_E_SIGNATURE);
+	hal_rot_close(rot);
+}
+
+/* The same entry intact: loaded, then verified is measured, and the
+ * credentials unseal (once). */
+static void test_loaded_entry_measured_as_verified(void **state)
+{
+	struct fx *fx = *state;
+	struct boot_decision d;
+	struct hal_rot *rot = NULL;
+	char path[4096];
+	int fd = -2, cfd = -2;
+	bool capped = false;
+
+	boot_decide_rot(fx->flash, "file", NULL, true, &d, &rot);
+	assert_int_equal(boot_start_load_normal(fx->flash, &rot, &d, path, sizeof(path), &fd),
+			 MAYDAY_OK);
+	assert_true(fd >= 0);
+	assert_int_equal(d.action, BOOT_START_NORMAL);
+	assert_int_equal(boot_creds_handoff(rot, &d, &cfd, &capped), MAYDAY_OK);
+	assert_true(cfd >= 0);
+	close(cfd);
+	close(fd);
+	hal_rot_close(rot);
+}
+
 static void test_halt_hands_no_rot(void **state)
 {
 	struct fx *fx = *state;
@@ -148,6 +206,8 @@ int main(void)
 		T(test_missing_component_releases_nothing),
 		T(test_manifest_by_another_key_releases_nothing),
 		T(test_halt_hands_no_rot),
+		T(test_changed_entry_measured_as_failure),
+		T(test_loaded_entry_measured_as_verified),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,13 +3,15 @@
  * Normal code's side of the credential split (device/normal/normal_creds.c,
  * normal_config.c): the bundle the TrE hands over is read from the
  * inherited descriptor (which is closed after) and accepted only whole --
- * a key, the certificate that certifies it, at least one CA -- and the
+ * a key (or none: the RoT's), the certificate that certifies it, at least
+ * one CA, nothing else (a stray key refuses it) -- and the
  * TLS object built from it carries the device certificate (OU
  * MAYDAY_DEVICE_CERT_OU), not the distress one; normal.conf is strict.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -21,15 +23,113 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 
 #include "hal/rot.h"
+#include "hal/rot_backend.h"
+#include "hal/rot_tls_key.h"
+#include "mayday/cose.h"
 #include "mayday/keys.h"
 #include "normal_config.h"
 #include "normal_creds.h"
 #include "prov_x509.h"
 #include "net_tls.h"
+
+/* Every block OpenSSL frees goes through these (set first thing in main),
+ * and while `watch` is set is searched for any NEEDLE_LEN characters in a
+ * row of a private key's PEM text: a block that still holds some was freed
+ * without being cleansed. */
+#define NEEDLE_LEN 16
+static struct {
+	bool watch;
+	char text[4096]; /* the key's base64 body, newlines removed */
+	size_t text_len;
+	int found;
+} heap;
+
+static void heap_scan(const unsigned char *p, size_t n)
+{
+	if (!heap.watch)
+		return;
+	for (size_t at = 0; at + NEEDLE_LEN <= heap.text_len; at++)
+		if (memmem(p, n, heap.text + at, NEEDLE_LEN) != NULL) {
+			heap.found++;
+			return;
+		}
+}
+
+static void *hook_malloc(size_t n, const char *file, int line)
+{
+	size_t *h = malloc(n + 16); /* keeps malloc's 16-byte alignment */
+
+	(void)file;
+	(void)line;
+	if (h == NULL)
+		return NULL;
+	h[0] = n;
+	return (unsigned char *)h + 16;
+}
+
+static void hook_free(void *p, const char *file, int line)
+{
+	size_t *h;
+
+	(void)file;
+	(void)line;
+	if (p == NULL)
+		return;
+	h = (size_t *)((unsigned char *)p - 16);
+	heap_scan(p, h[0]);
+	free(h);
+}
+
+/* Always moves, so the old block is scanned like a freed one. */
+static void *hook_realloc(void *p, size_t n, const char *file, int line)
+{
+	void *q;
+	size_t old;
+
+	if (p == NULL)
+		return hook_malloc(n, file, line);
+	if (n == 0) {
+		hook_free(p, file, line);
+		return NULL;
+	}
+	q = hook_malloc(n, file, line);
+	if (q == NULL)
+		return NULL;
+	old = ((size_t *)((unsigned char *)p - 16))[0];
+	memcpy(q, p, old < n ? old : n);
+	hook_free(p, file, line);
+	return q;
+}
+
+/* The base64 lines of `key`'s PEM, joined. */
+static void heap_watch_key(EVP_PKEY *key)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *text;
+	long n;
+
+	assert_non_null(b);
+	assert_int_equal(PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL), 1);
+	n = BIO_get_mem_data(b, &text);
+	heap.text_len = 0;
+	for (long i = 0; i < n; i++) {
+		if (text[i] == '-') { /* a BEGIN or END line */
+			while (i < n && text[i] != '\n')
+				i++;
+		} else if (text[i] != '\n') {
+			assert_true(heap.text_len < sizeof(heap.text));
+			heap.text[heap.text_len++] = text[i];
+		}
+	}
+	BIO_free(b);
+	assert_true(heap.text_len > 4 * NEEDLE_LEN);
+	heap.found = 0;
+}
 
 struct pki {
 	EVP_PKEY *ca_key, *key, *other;
@@ -161,9 +261,67 @@ static void test_incomplete_or_foreign_bundles_refused(void **state)
 	len = bundle(p384, p->cert, p->ca, 1, buf, sizeof(buf));
 	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
 	EVP_PKEY_free(p384);
-	/* no key */
+	/* no key: the RoT holds it (a TPM's); the certificate and CA are
+	 * taken, the key left for normal_creds_rot_key */
 	len = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	assert_null(c.key);
+	assert_non_null(c.cert_pem);
+	assert_non_null(c.ca_pem);
+	normal_creds_free(&c);
+	/* ... but still a CA, and a P-256 certificate */
+	len = bundle(NULL, p->cert, NULL, 0, buf, sizeof(buf));
 	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	EVP_PKEY *p384_only = EVP_EC_gen("P-384");
+	X509 *p384_cert = NULL;
+	assert_int_equal(prov_x509_issue(p->ca, p->ca_key, p384_only, "hnb-7", NULL,
+					 PROV_X509_DEVICE, 30, &p384_cert), MAYDAY_OK);
+	len = bundle(NULL, p384_cert, p->ca, 1, buf, sizeof(buf));
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_E_KEY);
+	assert_null(c.cert_pem);
+	X509_free(p384_cert);
+	EVP_PKEY_free(p384_only);
+	/* a key after the certificate is no bundle of either kind: after the
+	 * first block (and the certificate) come certificates only */
+	{
+		size_t n = bundle(NULL, p->cert, NULL, 0, buf, sizeof(buf));
+
+		n += bundle(p->key, NULL, p->ca, 1, buf + n, sizeof(buf) - n);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_E_KEY);
+		assert_null(c.key);
+		assert_null(c.cert_pem);
+		assert_null(c.ca_pem);
+		/* ... nor after the CA, nor a second key in the file backend's form */
+		n = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+		n += bundle(p->key, NULL, NULL, 0, buf + n, sizeof(buf) - n);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_E_KEY);
+		assert_null(c.cert_pem);
+		n = bundle(p->key, p->cert, p->ca, 1, buf, sizeof(buf));
+		n += bundle(p->other, NULL, NULL, 0, buf + n, sizeof(buf) - n);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_E_KEY);
+		assert_null(c.key);
+		/* any other block, or a damaged certificate, likewise */
+		n = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+		static const char other[] = "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n";
+		memcpy(buf + n, other, sizeof(other) - 1);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n + sizeof(other) - 1, &c),
+				 MAYDAY_E_KEY);
+		static const char bad[] =
+			"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+		memcpy(buf + n, bad, sizeof(bad) - 1);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n + sizeof(bad) - 1, &c),
+				 MAYDAY_E_KEY);
+		/* text after the last block is no block: taken as before */
+		memcpy(buf + n, "\n# end\n", 7);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n + 7, &c), MAYDAY_OK);
+		normal_creds_free(&c);
+		/* a first block that is neither a certificate nor a key */
+		memcpy(buf, other, sizeof(other) - 1);
+		n = sizeof(other) - 1 + bundle(p->key, p->cert, p->ca, 1, buf + sizeof(other) - 1,
+					       sizeof(buf) - sizeof(other) + 1);
+		assert_int_equal(normal_creds_parse((uint8_t *)buf, n, &c), MAYDAY_E_KEY);
+		assert_null(c.key);
+	}
 	/* nothing, garbage */
 	assert_int_equal(normal_creds_parse((const uint8_t *)"", 0, &c), MAYDAY_E_KEY);
 	assert_int_equal(normal_creds_parse((const uint8_t *)"-----BEGIN", 10, &c), MAYDAY_E_KEY);
@@ -177,6 +335,137 @@ static void test_incomplete_or_foreign_bundles_refused(void **state)
 	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
 	assert_int_equal(normal_creds_read(fd, &c), MAYDAY_E_TOOBIG);
 	assert_null(c.key);
+}
+
+/* The file backend's bundle starts with the private key: deciding the
+ * form must not decode it (only the key reader does). OpenSSL's PEM key
+ * reader itself leaves pieces of the base64 text in freed memory (its
+ * decoding context is freed uncleansed), which is out of our reach; the
+ * parse adds none to what that reader alone leaves. */
+static void test_key_only_decoded_through_the_secure_path(void **state)
+{
+	struct pki *p = *state;
+	static char buf[16384];
+	size_t len = bundle(p->key, p->cert, p->ca, 1, buf, sizeof(buf));
+	struct normal_creds c;
+	BIO *b = BIO_new_mem_buf(buf, (int)len);
+	EVP_PKEY *k;
+	int reader;
+
+	assert_non_null(b);
+	/* once unwatched first, so what the reader sets up on its first call
+	 * is not counted */
+	k = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"");
+	assert_non_null(k);
+	EVP_PKEY_free(k);
+	BIO_free(b);
+	b = BIO_new_mem_buf(buf, (int)len);
+	assert_non_null(b);
+	heap_watch_key(p->key);
+	heap.watch = true;
+	k = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"");
+	heap.watch = false;
+	assert_non_null(k);
+	EVP_PKEY_free(k);
+	BIO_free(b);
+	reader = heap.found;
+	heap.found = 0;
+	heap.watch = true;
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	heap.watch = false;
+	assert_int_equal(EVP_PKEY_eq(c.key, p->key), 1);
+	print_message("key text left in freed memory: %d blocks by the key reader, %d by the "
+		      "parse\n", reader, heap.found);
+	assert_true(heap.found <= reader);
+	normal_creds_free(&c);
+	/* the scan sees an uncleansed copy of the text (it can fail) */
+	char *copy = OPENSSL_malloc(len);
+	assert_non_null(copy);
+	memcpy(copy, buf, len);
+	heap.found = 0;
+	heap.watch = true;
+	OPENSSL_free(copy);
+	heap.watch = false;
+	assert_int_equal(heap.found, 1);
+}
+
+/* A RoT in the normal role holding the device credentials' key (as the
+ * tpm2 backend does), whose signer signs with `signs_with` or refuses (a
+ * TPM whose PCR is not normal code's state), counting its signatures. */
+struct fake_rot {
+	EVP_PKEY *pub; /* the key it hands out: the certificate's */
+	struct mayday_signer inner, signer;
+	bool refuse;
+	int calls;
+};
+
+static enum mayday_err fake_sign(void *ctx, const uint8_t *tbs, size_t tbs_len,
+				 uint8_t sig[MAYDAY_ES256_SIG_LEN])
+{
+	struct fake_rot *f = ctx;
+
+	f->calls++;
+	return f->refuse ? MAYDAY_E_DENIED : f->inner.sign(f->inner.ctx, tbs, tbs_len, sig);
+}
+
+static enum mayday_err fake_creds_tls_key(void *state, EVP_PKEY **out)
+{
+	struct fake_rot *f = state;
+
+	return rot_tls_key_new(&f->signer, f->pub, out);
+}
+
+static void fake_close(void *state)
+{
+	(void)state;
+}
+
+static const struct hal_rot_ops fake_ops = {
+	.name = "fake",
+	.close = fake_close,
+	.creds_tls_key = fake_creds_tls_key,
+};
+
+/* normal_creds_rot_key makes one signature with the RoT's key: a RoT that
+ * refuses is found there, once (MAYDAY_E_DENIED, no key taken: normal_main
+ * logs it and runs without device credentials), not at each handshake. */
+static void test_rot_key_signs_once_at_the_start(void **state)
+{
+	struct pki *p = *state;
+	static char buf[16384];
+	size_t len = bundle(NULL, p->cert, p->ca, 1, buf, sizeof(buf));
+	struct fake_rot f = { .pub = X509_get0_pubkey(p->cert) };
+	struct hal_rot *rot = NULL;
+	struct normal_creds c;
+
+	assert_int_equal(mayday_signer_from_pkey(&f.inner, p->key, NULL, 0), MAYDAY_OK);
+	f.signer.sign = fake_sign;
+	f.signer.ctx = &f;
+	assert_int_equal(hal_rot_adopt(&rot, &fake_ops, &f, HAL_ROT_ROLE_NORMAL), MAYDAY_OK);
+	/* signs: the key is taken, after one signature */
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	assert_int_equal(normal_creds_rot_key(&c, rot), MAYDAY_OK);
+	assert_non_null(c.key);
+	assert_int_equal(f.calls, 1);
+	normal_creds_free(&c);
+	/* refuses: found now, one attempt, no key */
+	f.refuse = true;
+	f.calls = 0;
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	assert_int_equal(normal_creds_rot_key(&c, rot), MAYDAY_E_DENIED);
+	assert_null(c.key);
+	assert_int_equal(f.calls, 1);
+	normal_creds_free(&c);
+	/* signs, but with another key than the certificate's */
+	f.refuse = false;
+	f.calls = 0;
+	assert_int_equal(mayday_signer_from_pkey(&f.inner, p->other, NULL, 0), MAYDAY_OK);
+	assert_int_equal(normal_creds_parse((uint8_t *)buf, len, &c), MAYDAY_OK);
+	assert_int_equal(normal_creds_rot_key(&c, rot), MAYDAY_E_KEY);
+	assert_null(c.key);
+	assert_int_equal(f.calls, 1);
+	normal_creds_free(&c);
+	hal_rot_close(rot);
 }
 
 static void test_config(void **state)
@@ -224,10 +513,15 @@ static void test_config(void **state)
 
 int main(void)
 {
+	/* before OpenSSL allocates anything */
+	if (CRYPTO_set_mem_functions(hook_malloc, hook_realloc, hook_free) != 1)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bundle_read_from_descriptor),
 		cmocka_unit_test(test_device_certificate_is_marked),
 		cmocka_unit_test(test_incomplete_or_foreign_bundles_refused),
+		cmocka_unit_test(test_key_only_decoded_through_the_secure_path),
+		cmocka_unit_test(test_rot_key_signs_once_at_the_start),
 		cmocka_unit_test(test_config),
 	};
 

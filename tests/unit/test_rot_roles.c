@@ -10,7 +10,10 @@
  *    not open on it), and its API refuses to extend or unseal;
  *  - the normal role cannot get the distress key: every distress call says
  *    MAYDAY_E_DENIED, and it opens on a RoT whose distress key is damaged,
- *    so it never loads it.
+ *    so it never loads it;
+ *  - the credentials TLS key is the normal role's alone: the TrE and the
+ *    DCF are refused (MAYDAY_E_DENIED, here and through the agent), and
+ *    this backend, whose bundle carries the key, has none to give.
  */
 #define _GNU_SOURCE /* nftw */
 #include <setjmp.h>
@@ -331,6 +334,27 @@ static void test_normal_role_has_no_distress_key(void **state)
 	hal_rot_close(rot);
 }
 
+static void test_creds_tls_key_normal_role_only(void **state)
+{
+	struct fixture *fx = *state;
+	const enum hal_rot_role denied[] = { HAL_ROT_ROLE_TRE, HAL_ROT_ROLE_DCF };
+	struct hal_rot *rot;
+	EVP_PKEY *k = NULL;
+
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		rot = open_as(fx, denied[i]);
+		assert_int_equal(hal_rot_creds_tls_key(rot, &k), MAYDAY_E_DENIED);
+		assert_null(k);
+		hal_rot_close(rot);
+	}
+	rot = open_as(fx, HAL_ROT_ROLE_NORMAL);
+	assert_int_equal(hal_rot_creds_tls_key(rot, &k), MAYDAY_E_UNSUPPORTED);
+	assert_null(k);
+	assert_int_equal(hal_rot_creds_tls_key(rot, NULL), MAYDAY_E_INVALID);
+	hal_rot_close(rot);
+	assert_int_equal(hal_rot_creds_tls_key(NULL, &k), MAYDAY_E_INVALID);
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct fixture *fx = *state;
@@ -362,6 +386,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_creds_provisioned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_blob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_normal_role_has_no_distress_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_creds_tls_key_normal_role_only, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 	};

@@ -2,8 +2,9 @@
 /*
  * The tpm2 RoT backend on swtpm (device/hal/rot_tpm2*.c; docs/rot.md
  * "TPM 2.0 backend"), one swtpm and state directory per test:
- *  - every hal_rot operation, with no transient object or session left
- *    loaded in the TPM after any of them;
+ *  - every hal_rot operation, each in a PCR state its policy admits (the
+ *    TrE's, zeros; a DCF's, failed(r)), with no transient object or session
+ *    left loaded in the TPM after any of them;
  *  - the PSK keys derived in the TPM equal the file backend's with the
  *    same PSK and kid, byte for byte;
  *  - the device ID's NV index refuses a second write (write-locked);
@@ -14,7 +15,8 @@
  *    `failed` or `released`, and not after a reboot without the extend;
  *  - a TPM that is not there fails open with MAYDAY_E_IO;
  *  - hal_rot_self_test passes, and the signing rate through hal_rot_signer
- *    is logged (the figure; nothing asserted on time).
+ *    in a DCF state is logged (the figure; nothing asserted on time).
+ * The roles the TPM enforces are test_rot_tpm2_roles'.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,15 +24,18 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/rsa.h>
 
 #include "mayday/cose.h"
 #include "mayday/evidence.h"
+#include "rot_tpm2.h"
 #include "rot_tpm2_testlib.h"
 
 static double now_s(void)
@@ -41,6 +46,38 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* One counter's operations from zero; the PCR must be in a state the
+ * counter's policy admits. */
+static void counter_ops(struct hal_rot *rot, enum hal_rot_counter c)
+{
+	uint64_t v = 99;
+
+	assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK);
+	assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 7);
+	assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK); /* no-op */
+	assert_int_equal(hal_rot_counter_advance(rot, c, 6), MAYDAY_E_ROLLBACK);
+	assert_int_equal(hal_rot_counter_advance(rot, c, 7 + HAL_ROT_TPM2_JUMP_MAX + 1),
+			 MAYDAY_E_TOOBIG);
+	assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 7); /* neither moved it */
+	assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 8);
+	/* the largest jump is taken, and is small enough for NV writes */
+	assert_true(HAL_ROT_TPM2_JUMP_MAX <= 256);
+	assert_int_equal(hal_rot_counter_advance(rot, c, 8 + HAL_ROT_TPM2_JUMP_MAX), MAYDAY_OK);
+	assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
+	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
+}
+
+/* Every operation, each in the PCR state its policy admits: the self-test
+ * and the TLS key at PCR zero (the TrE's), signing and the message counter
+ * in a DCF state (failed(r) extended), the anti-rollback counter in normal
+ * code's state (verified, released) after a reboot. */
 static void operations(void **state)
 {
 	struct tpm2_fx *fx = *state;
@@ -85,29 +122,21 @@ static void operations(void **state)
 	EVP_PKEY_free(k);
 	k = NULL;
 
-	for (unsigned c = 0; c < HAL_ROT_COUNTER__COUNT; c++) {
-		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 0);
-		assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 1);
-		assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK);
-		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 7);
-		assert_int_equal(hal_rot_counter_advance(rot, c, 7), MAYDAY_OK); /* no-op */
-		assert_int_equal(hal_rot_counter_advance(rot, c, 6), MAYDAY_E_ROLLBACK);
-		assert_int_equal(hal_rot_counter_advance(rot, c, 7 + HAL_ROT_TPM2_JUMP_MAX + 1),
-				 MAYDAY_E_TOOBIG);
-		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 7); /* neither moved it */
-		assert_int_equal(hal_rot_counter_next(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 8);
-		/* the largest jump is taken, and is small enough for NV writes */
-		assert_true(HAL_ROT_TPM2_JUMP_MAX <= 256);
-		assert_int_equal(hal_rot_counter_advance(rot, c, 8 + HAL_ROT_TPM2_JUMP_MAX),
-				 MAYDAY_OK);
-		assert_int_equal(hal_rot_counter_read(rot, c, &v), MAYDAY_OK);
-		assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
-	}
+	/* at PCR zero neither counter moves: the TrE raises none */
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_ROLLBACK, &v),
+			 MAYDAY_E_DENIED); /* normal code's only */
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_MESSAGE, &v),
+			 MAYDAY_E_DENIED); /* the DCF's only */
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_MANIFEST_INVALID);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	counter_ops(rot, HAL_ROT_COUNTER_MESSAGE);
+	assert_int_equal(hal_rot_counter_next(rot, HAL_ROT_COUNTER_ROLLBACK, &v),
+			 MAYDAY_E_DENIED); /* normal code's only */
+	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
+	assert_int_equal(v, 0);
 	/* the DCF role neither extends nor unseals */
 	{
 		uint8_t ev[HAL_ROT_REG_LEN] = { 0 }, out[64];
@@ -119,10 +148,19 @@ static void operations(void **state)
 	}
 	hal_rot_close(rot);
 	assert_int_equal(tpm2_fx_loaded(fx), 0);
+	/* the anti-rollback counter in normal code's state */
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	tpm2_fx_enter_normal(fx);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	counter_ops(rot, HAL_ROT_COUNTER_ROLLBACK);
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
 	/* the counters are the TPM's: they survive a reboot */
 	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
 	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_ROLLBACK, &v), MAYDAY_OK);
+	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
+	assert_int_equal(hal_rot_counter_read(rot, HAL_ROT_COUNTER_MESSAGE, &v), MAYDAY_OK);
 	assert_int_equal(v, 8 + HAL_ROT_TPM2_JUMP_MAX);
 	hal_rot_close(rot);
 }
@@ -132,12 +170,14 @@ static void operations(void **state)
 static void sign_rate(void **state)
 {
 	struct tpm2_fx *fx = *state;
-	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	struct hal_rot *rot;
 	struct mayday_signer signer;
 	uint8_t tbs[128], sig[MAYDAY_ES256_SIG_LEN];
 	unsigned n = 0;
 	double t0, t;
 
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_COMPONENT_MISMATCH); /* as the DCF signs */
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
 	assert_int_equal(hal_rot_signer(rot, &signer), MAYDAY_OK);
 	assert_memory_equal(signer.kid, TPM2_FX_DEVICE_ID, strlen(TPM2_FX_DEVICE_ID));
 	memset(tbs, 0x5a, sizeof(tbs));
@@ -151,16 +191,55 @@ static void sign_rate(void **state)
 	       "(%.2f ms each)\n", n, t, n / t, t * 1e3 / n);
 	hal_rot_close(rot);
 	assert_int_equal(tpm2_fx_loaded(fx), 0);
+	/* the same run's baseline: one TPM2_Sign with a password session, as
+	 * layout version 1's distress key (userwithauth) signed, with a
+	 * transient key of the distress key's type */
+	{
+		ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
+		TPM2B_SENSITIVE_CREATE sens = { .size = 0 };
+		TPM2B_PUBLIC tmpl;
+		TPM2B_DATA outside = { .size = 0 };
+		TPML_PCR_SELECTION pcrs = { .count = 0 };
+		TPM2B_DIGEST d = { .size = 32 };
+		TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_ECDSA,
+					   .details.ecdsa.hashAlg = TPM2_ALG_SHA256 };
+		TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
+		ESYS_TR key = ESYS_TR_NONE;
+		unsigned m = 0;
+
+		rot_tpm2_template(ROT_TPM2_KIND_DISTRESS, &tmpl);
+		tmpl.publicArea.objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
+		assert_int_equal(Esys_CreatePrimary(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
+						    ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
+						    &outside, &pcrs, &key, NULL, NULL, NULL, NULL),
+				 TSS2_RC_SUCCESS);
+		t0 = now_s();
+		do {
+			TPMT_SIGNATURE *s = NULL;
+
+			d.buffer[0] = (uint8_t)m++;
+			assert_int_equal(Esys_Sign(esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+						   ESYS_TR_NONE, &d, &scheme, &ticket, &s),
+					 TSS2_RC_SUCCESS);
+			Esys_Free(s);
+		} while ((t = now_s() - t0) < 2.0 || m < 20);
+		printf("tpm2 (swtpm): baseline, %u TPM2_Sign with a password session (no "
+		       "policy) in %.2f s = %.1f sig/s\n", m, t, m / t);
+		assert_int_equal(Esys_FlushContext(esys, key), TSS2_RC_SUCCESS);
+		tpm2_fx_esys_close(esys);
+	}
 }
 
 /* The file backend provisioned with the same PSK and kid derives the same keys. */
 static void psk_equals_file(void **state)
 {
 	struct tpm2_fx *fx = *state;
-	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF), *frot = NULL;
+	struct hal_rot *rot, *frot = NULL;
 	struct mayday_psk_keys a, b, sw;
 	EVP_PKEY *dummy = EVP_EC_gen("P-256");
 
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_ATTACH_FAILED); /* the PRK is the DCF's */
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
 	assert_int_equal(hal_rot_psk_keys(rot, &a), MAYDAY_OK);
 	hal_rot_close(rot);
 	assert_int_equal(hal_rot_file_provision(fx->f, TPM2_FX_DEVICE_ID, dummy, fx->vendor,
@@ -515,13 +594,15 @@ static void seal_policy(void **state)
 	assert_int_equal(unseal(rot), MAYDAY_E_SIGNATURE);
 	hal_rot_close(rot);
 
-	/* a TrE that reopens the RoT in the same boot does not reset the PCR */
+	/* closing the RoT does not reset the PCR, and a TrE reopening it in
+	 * the same boot at the verified value unseals nothing
+	 * (tre_needs_pcr_zero) */
 	assert_int_equal(swtpm_fixture_restart_unclean(&fx->tpm), 0);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
 	extend(rot, verified);
 	hal_rot_close(rot);
 	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
-	assert_int_equal(unseal(rot), MAYDAY_OK);
+	assert_int_equal(unseal(rot), MAYDAY_E_MISMATCH);
 	hal_rot_close(rot);
 	assert_int_equal(tpm2_fx_loaded(fx), 0);
 }
@@ -592,15 +673,19 @@ static void seal_foreign_policy(void **state)
 }
 
 /* The normal role never opens the distress key (nor the PRK): it opens
- * without them, the DCF role does not; and its distress calls are denied. */
+ * without them, the DCF role does not; and its distress calls are denied.
+ * In normal code's PCR state, where it raises the anti-rollback counter. */
 static void role_normal_no_distress(void **state)
 {
 	struct tpm2_fx *fx = *state;
-	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	struct hal_rot *rot;
 	struct mayday_signer signer;
 	struct mayday_psk_keys k;
 	EVP_PKEY *key = NULL;
 	uint64_t v;
+
+	tpm2_fx_enter_normal(fx);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
 
 	assert_int_equal(hal_rot_signer(rot, &signer), MAYDAY_E_DENIED);
 	assert_int_equal(hal_rot_psk_keys(rot, &k), MAYDAY_E_DENIED);
@@ -616,6 +701,89 @@ static void role_normal_no_distress(void **state)
 	assert_int_equal(hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_DCF),
 			 MAYDAY_E_NOTFOUND);
 	assert_null(rot);
+}
+
+/* The TRE role's handle opened with the measurement PCR already extended
+ * (the TPM was not reset with the device, or mayday-boot ran twice), with
+ * stderr (the log, this process's and a mayday-rot-agent's it starts) in
+ * `log_path`: it opens, its self-test and unseal say MAYDAY_E_MISMATCH and
+ * the log line says why; it still extends (the TrE moves the PCR off normal
+ * code's state after a failed exec), and the PCR moves. */
+static void tre_open_refused(struct tpm2_fx *fx, const char *log_path)
+{
+	struct hal_rot *rot = NULL;
+	char line[1024];
+	uint8_t before[HAL_ROT_REG_LEN], after[HAL_ROT_REG_LEN], ev[HAL_ROT_REG_LEN];
+	bool said = false;
+	int saved = dup(2), fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	enum mayday_err opened, tested, unsealed;
+	uint8_t buf[64];
+	size_t len = 0;
+	FILE *f;
+
+	assert_true(saved >= 0 && fd >= 0);
+	tpm2_fx_pcr(fx, before);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	opened = hal_rot_open_role(&rot, fx->tpm.spec, fx->f, HAL_ROT_ROLE_TRE);
+	tested = opened == MAYDAY_OK ? hal_rot_self_test(rot) : opened;
+	unsealed = opened == MAYDAY_OK ? hal_rot_unseal_creds(rot, buf, sizeof(buf), &len) : opened;
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	close(fd);
+	assert_int_equal(opened, MAYDAY_OK);
+	assert_int_equal(tested, MAYDAY_E_MISMATCH);
+	assert_int_equal(unsealed, MAYDAY_E_MISMATCH);
+	hal_rot_event_failed(MAYDAY_REASON_NORMAL_START_FAILED, ev);
+	assert_int_equal(hal_rot_extend(rot, ev), MAYDAY_OK);
+	hal_rot_close(rot);
+	tpm2_fx_pcr(fx, after);
+	hal_rot_reg_extend(before, ev);
+	assert_memory_equal(after, before, HAL_ROT_REG_LEN);
+	f = fopen(log_path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		said = said || (strstr(line, "measurement PCR") != NULL &&
+				strstr(line, "not zero") != NULL &&
+				strstr(line, "TPM was not reset with the device") != NULL);
+	fclose(f);
+	assert_true(said);
+	assert_int_equal(remove(log_path), 0);
+}
+
+/* The TrE's handle signs and unseals only when opened on a PCR of zeros:
+ * after normal code's start-up or a DCF's (no TPM reset since), its
+ * self-test fails with a clear error, while the DCF and normal roles open
+ * in their states as before. */
+static void tre_needs_pcr_zero(void **state)
+{
+	struct tpm2_fx *fx = *state;
+	char log_path[PATH_MAX + 16];
+	struct hal_rot *rot;
+
+	snprintf(log_path, sizeof(log_path), "%s/tre.log", fx->flash_dir);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE); /* zeros: opens */
+	hal_rot_close(rot);
+	tpm2_fx_enter_normal(fx);
+	tre_open_refused(fx, log_path);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+	hal_rot_close(rot);
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_ATTACH_FAILED);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+	tre_open_refused(fx, log_path); /* its extend leaves the DCF's state */
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_E_DENIED);
+	hal_rot_close(rot);
+	/* a TPM reset brings the TrE back */
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	rot = tpm2_fx_open(fx, HAL_ROT_ROLE_TRE);
+	assert_int_equal(hal_rot_self_test(rot), MAYDAY_OK);
+	hal_rot_close(rot);
+	assert_int_equal(tpm2_fx_loaded(fx), 0);
 }
 
 /* No TPM at the socket: open says MAYDAY_E_IO (and logs the TCTI). */
@@ -671,6 +839,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(seal_foreign_policy, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(role_normal_no_distress, tpm2_fx_setup,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(tre_needs_pcr_zero, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(tpm_absent, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(not_provisioned, tpm2_fx_setup_bare,

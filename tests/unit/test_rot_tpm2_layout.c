@@ -40,7 +40,7 @@ static void layout_bytes(void **state)
 	(void)state;
 	assert_int_equal(rot_tpm2_layout_encode(&l, rec, sizeof(rec), &len), MAYDAY_OK);
 	assert_int_equal(len, 43 + 91);
-	assert_memory_equal(rec, "MDYT\x00\x01\x0f\x03", 8);
+	assert_memory_equal(rec, "MDYT\x00\x02\x0f\x03", 8);
 	assert_memory_equal(rec + 8, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
 	assert_memory_equal(rec + 16, "\x11\x12\x13\x14\x15\x16\x17\x18", 8);
 	assert_int_equal(rec[24], 8);
@@ -76,10 +76,11 @@ static void layout_hostile(void **state)
 
 	(void)state;
 	assert_int_equal(decode_changed(0, 'X', 0), MAYDAY_E_MALFORMED);   /* magic */
-	assert_int_equal(decode_changed(5, 2, 0), MAYDAY_E_UNSUPPORTED);   /* version */
+	assert_int_equal(decode_changed(5, 1, 0), MAYDAY_E_UNSUPPORTED);   /* version 1 */
+	assert_int_equal(decode_changed(5, 3, 0), MAYDAY_E_UNSUPPORTED);   /* a later one */
 	assert_int_equal(decode_changed(6, 7, 0), MAYDAY_E_MALFORMED);     /* PCR 7 */
 	assert_int_equal(decode_changed(6, 16, 0), MAYDAY_E_MALFORMED);    /* PCR 16 */
-	assert_int_equal(decode_changed(7, 4, 0), MAYDAY_E_MALFORMED);     /* unknown flag */
+	assert_int_equal(decode_changed(7, 8, 0), MAYDAY_E_MALFORMED);     /* unknown flag */
 	assert_int_equal(decode_changed(24, 7, 0), MAYDAY_E_MALFORMED);    /* kid too short */
 	assert_int_equal(decode_changed(24, 17, 0), MAYDAY_E_MALFORMED);   /* kid too long */
 	assert_int_equal(decode_changed(40, 1, 0), MAYDAY_E_MALFORMED);    /* padding */
@@ -88,7 +89,7 @@ static void layout_hostile(void **state)
 	assert_int_equal(decode_changed(999, 0, 1), MAYDAY_E_MALFORMED);   /* trailing byte */
 	assert_int_equal(decode_changed(999, 0, (size_t)-1), MAYDAY_E_MALFORMED); /* short */
 	for (size_t n = 0; n < 43; n++)
-		assert_int_not_equal(rot_tpm2_layout_decode((const uint8_t *)"MDYT\0\1", n < 6 ? n : 6,
+		assert_int_not_equal(rot_tpm2_layout_decode((const uint8_t *)"MDYT\0\2", n < 6 ? n : 6,
 							    &out), MAYDAY_OK);
 	/* without a PSK the kid must be empty, and the reverse */
 	l.flags = ROT_TPM2_FLAG_SEAL;
@@ -100,6 +101,17 @@ static void layout_hostile(void **state)
 	assert_int_equal(rot_tpm2_layout_encode(&l, rec, sizeof(rec), &len), MAYDAY_E_INVALID);
 	l = sample();
 	assert_int_equal(rot_tpm2_layout_encode(&l, rec, 43 + 90, &len), MAYDAY_E_TOOBIG);
+	/* the credentials' key: its certificate is in the sealed bundle, so
+	 * the flag comes only with the seal object's */
+	l.flags = ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_SEAL | ROT_TPM2_FLAG_CREDS;
+	assert_int_equal(rot_tpm2_layout_encode(&l, rec, sizeof(rec), &len), MAYDAY_OK);
+	assert_int_equal(rec[7], 0x07);
+	assert_int_equal(rot_tpm2_layout_decode(rec, len, &out), MAYDAY_OK);
+	assert_int_equal(out.flags, 7);
+	rec[7] = ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_CREDS;
+	assert_int_equal(rot_tpm2_layout_decode(rec, len, &out), MAYDAY_E_MALFORMED);
+	l.flags = ROT_TPM2_FLAG_PSK | ROT_TPM2_FLAG_CREDS;
+	assert_int_equal(rot_tpm2_layout_encode(&l, rec, sizeof(rec), &len), MAYDAY_E_INVALID);
 }
 
 int main(void)

@@ -5,8 +5,9 @@
  *  - provisioning cut before each of its TPM commands in turn leaves a TPM
  *    that either opens as the last complete provisioning left it or does
  *    not open (MAYDAY_E_NOTFOUND / MAYDAY_E_MALFORMED, logged); provisioning
- *    again from each of those states works; the time of one provisioning
- *    is logged;
+ *    again from each of those states works (also with the device
+ *    credentials' key made in the TPM, which then opens too); the time of
+ *    one provisioning is logged;
  *  - a counter never goes backwards across power cuts between increments;
  *  - counters start at zero on a TPM whose counters already ran (bases),
  *    and provisioning again never moves the TPM's raw counter back;
@@ -26,6 +27,7 @@
 #include <time.h>
 #include <tss2/tss2_tcti_swtpm.h>
 
+#include "mayday/evidence.h"
 #include "rot_tpm2.h"
 #include "rot_tpm2_testlib.h"
 
@@ -151,9 +153,10 @@ static void wire_secrets_encrypted(void **state)
 	struct tpm2_fx *fx = *state;
 	struct cut_tcti *c = calloc(1, sizeof(*c));
 	struct rot_tpm2_ctx ctx;
-	ESYS_TR primary = ESYS_TR_NONE, seal = ESYS_TR_NONE, prk = ESYS_TR_NONE;
+	ESYS_TR primary = ESYS_TR_NONE, seal = ESYS_TR_NONE, prk = ESYS_TR_NONE, s = ESYS_TR_NONE;
 	uint8_t ev[HAL_ROT_REG_LEN], secret[32], reg[HAL_ROT_REG_LEN], mac[32];
 	static const uint8_t info[] = "wire test info\x01";
+	struct rot_tpm2_policy prk_policy;
 
 	assert_non_null(c);
 	cut_init(c, fx, 0);
@@ -165,18 +168,35 @@ static void wire_secrets_encrypted(void **state)
 	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_SEAL, ROT_TPM2_KIND_SEAL, NULL, &seal,
 					   NULL),
 			 MAYDAY_OK);
-	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, NULL, &prk,
-					   NULL),
-			 MAYDAY_OK);
 	assert_int_equal(hal_rot_event_verified(fx->vendor, ev), MAYDAY_OK);
 	assert_int_equal(rot_tpm2_pcr_extend(&ctx, HAL_ROT_TPM2_PCR_DEFAULT, ev), MAYDAY_OK);
 	assert_int_equal(rot_tpm2_unseal(&ctx, primary, seal, HAL_ROT_TPM2_PCR_DEFAULT, secret,
 					 reg),
 			 MAYDAY_OK);
-	assert_int_equal(rot_tpm2_hmac(&ctx, primary, prk, info, sizeof(info) - 1, mac),
-			 MAYDAY_OK);
 	rot_tpm2_tr_close(&ctx, &primary);
 	rot_tpm2_tr_close(&ctx, &seal);
+	rot_tpm2_ctx_close(&ctx);
+	/* the PRK answers only in a DCF state: another boot, failed(r) */
+	assert_int_equal(swtpm_fixture_restart(&fx->tpm), 0);
+	assert_int_equal(rot_tpm2_ctx_open_tcti(&ctx, (TSS2_TCTI_CONTEXT *)c, "recorder"),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_PRIMARY, ROT_TPM2_KIND_PRIMARY, NULL,
+					   &primary, NULL),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_key_open(&ctx, ROT_TPM2_PRK, ROT_TPM2_KIND_PRK, NULL, &prk,
+					   NULL),
+			 MAYDAY_OK);
+	hal_rot_event_failed(MAYDAY_REASON_ROLLBACK, ev);
+	assert_int_equal(rot_tpm2_pcr_extend(&ctx, HAL_ROT_TPM2_PCR_DEFAULT, ev), MAYDAY_OK);
+	assert_int_equal(rot_tpm2_policy_make(ROT_TPM2_GUARD_PRK, HAL_ROT_TPM2_PCR_DEFAULT,
+					      fx->vendor, &prk_policy),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_policy_start(&ctx, primary, &s), MAYDAY_OK);
+	assert_int_equal(rot_tpm2_policy_satisfy(&ctx, s, HAL_ROT_TPM2_PCR_DEFAULT, &prk_policy),
+			 MAYDAY_OK);
+	assert_int_equal(rot_tpm2_hmac(&ctx, prk, s, info, sizeof(info) - 1, mac), MAYDAY_OK);
+	rot_tpm2_flush(&ctx, &s);
+	rot_tpm2_tr_close(&ctx, &primary);
 	rot_tpm2_tr_close(&ctx, &prk);
 	rot_tpm2_ctx_close(&ctx);
 	assert_true(c->rec_len > 0 && c->rec_len < sizeof(c->rec)); /* all of it recorded */
@@ -195,8 +215,9 @@ static double now_s(void)
 }
 
 /* The RoT opens as a complete provisioning with distress key `pub`, or not
- * at all with a clear error. 1 if it opened. */
-static int opens_whole_or_not(struct tpm2_fx *fx, EVP_PKEY *pub)
+ * at all with a clear error. 1 if it opened. With `creds_key`, the normal
+ * role then has the credentials' key too. */
+static int opens_whole_or_not(struct tpm2_fx *fx, EVP_PKEY *pub, bool creds_key)
 {
 	struct hal_rot *rot = NULL;
 	EVP_PKEY *k = NULL;
@@ -212,20 +233,33 @@ static int opens_whole_or_not(struct tpm2_fx *fx, EVP_PKEY *pub)
 	assert_int_equal(EVP_PKEY_eq(k, pub), 1);
 	EVP_PKEY_free(k);
 	hal_rot_close(rot);
+	if (creds_key) {
+		rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
+		assert_int_equal(hal_rot_creds_tls_key(rot, &k), MAYDAY_OK);
+		assert_int_equal(EVP_PKEY_eq(k, fx->creds_pub), 1);
+		EVP_PKEY_free(k);
+		hal_rot_close(rot);
+	}
 	return 1;
 }
 
-static void provision_power_cut(void **state)
+/* tpm2_fx_provision, or with the credentials' key made in the TPM. */
+static enum mayday_err provision(struct tpm2_fx *fx, void *tcti, bool creds_key)
 {
-	struct tpm2_fx *fx = *state;
+	return creds_key ? tpm2_fx_provision_creds_key(fx, tcti) : tpm2_fx_provision(fx, tcti);
+}
+
+static void power_cut_loop(struct tpm2_fx *fx, bool creds_key)
+{
 	EVP_PKEY *complete;
 	unsigned n, refused = 0, total = 0;
 	double t0, t;
 
 	t0 = now_s();
-	assert_int_equal(tpm2_fx_provision(fx, NULL), MAYDAY_OK);
+	assert_int_equal(provision(fx, NULL, creds_key), MAYDAY_OK);
 	t = now_s() - t0;
-	printf("tpm2 (swtpm): provisioning (PSK and credentials) took %.1f ms\n", t * 1e3);
+	printf("tpm2 (swtpm): provisioning (PSK and credentials%s) took %.1f ms\n",
+	       creds_key ? ", their key in the TPM" : "", t * 1e3);
 	assert_int_equal(EVP_PKEY_up_ref(fx->distress_pub), 1);
 	complete = fx->distress_pub;
 	for (n = 1;; n++) {
@@ -234,7 +268,7 @@ static void provision_power_cut(void **state)
 
 		assert_true(n < 1000); /* provisioning is a bounded number of commands */
 		cut_init(&c, fx, n);
-		err = tpm2_fx_provision(fx, &c);
+		err = provision(fx, &c, creds_key);
 		cut_fini(&c);
 		if (err == MAYDAY_OK) {
 			assert_false(c.dead);
@@ -244,7 +278,7 @@ static void provision_power_cut(void **state)
 		assert_int_equal(err, MAYDAY_E_IO);
 		assert_true(c.dead);
 		assert_int_equal(swtpm_fixture_start(&fx->tpm), 0);
-		if (!opens_whole_or_not(fx, complete))
+		if (!opens_whole_or_not(fx, complete, creds_key))
 			refused++;
 	}
 	printf("tpm2 (swtpm): provisioning is %u TPM commands; cut before each of the "
@@ -253,11 +287,26 @@ static void provision_power_cut(void **state)
 	/* some cut fell after the old layout went: those did not open */
 	assert_true(refused > 0);
 	/* and the provisioning that went through is the one that opens */
-	assert_int_equal(opens_whole_or_not(fx, fx->distress_pub), 1);
+	assert_int_equal(opens_whole_or_not(fx, fx->distress_pub, creds_key), 1);
 	assert_int_equal(EVP_PKEY_eq(complete, fx->distress_pub), 0);
 	EVP_PKEY_free(complete);
 }
 
+static void provision_power_cut(void **state)
+{
+	power_cut_loop(*state, false);
+}
+
+/* The same with the credentials' key made in the TPM (more commands, and
+ * the certificate issued in the middle). */
+static void provision_power_cut_creds_key(void **state)
+{
+	power_cut_loop(*state, true);
+}
+
+/* One increment; the PCR must be in a state the counter's policy admits:
+ * a DCF state for the message counter, normal code's for the anti-rollback
+ * one. */
 static uint64_t next(struct tpm2_fx *fx, enum hal_rot_counter which)
 {
 	struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_DCF);
@@ -287,13 +336,20 @@ static void counter_power_cut(void **state)
 	for (uint64_t i = 1; i <= 6; i++) {
 		enum hal_rot_counter which = i % 2 ? HAL_ROT_COUNTER_MESSAGE
 						   : HAL_ROT_COUNTER_ROLLBACK;
-		uint64_t v = next(fx, which);
+		uint64_t v;
+
+		if (which == HAL_ROT_COUNTER_MESSAGE) /* the PCR is zero after the reboot */
+			tpm2_fx_enter_dcf(fx, MAYDAY_REASON_NO_BOOTABLE_SLOT);
+		else
+			tpm2_fx_enter_normal(fx);
+		v = next(fx, which);
 
 		assert_int_equal(v, (i + 1) / 2);
 		assert_int_equal(swtpm_fixture_restart_unclean(&fx->tpm), 0);
 		assert_int_equal(read_ctr(fx, which), v);
 	}
-	/* an advance, then a cut: it stays */
+	/* an advance (normal code's), then a cut: it stays */
+	tpm2_fx_enter_normal(fx);
 	{
 		struct hal_rot *rot = tpm2_fx_open(fx, HAL_ROT_ROLE_NORMAL);
 
@@ -367,6 +423,7 @@ static void counter_bases(void **state)
 	assert_true(raw1 >= 50);
 	assert_int_equal(read_ctr(fx, HAL_ROT_COUNTER_MESSAGE), 0);
 	assert_int_equal(read_ctr(fx, HAL_ROT_COUNTER_ROLLBACK), 0);
+	tpm2_fx_enter_dcf(fx, MAYDAY_REASON_NO_BOOTABLE_SLOT);
 	assert_int_equal(next(fx, HAL_ROT_COUNTER_MESSAGE), 1);
 	assert_int_equal(next(fx, HAL_ROT_COUNTER_MESSAGE), 2);
 	/* provisioning again: the RoT's counters are zero again, the TPM's
@@ -480,6 +537,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(wire_secrets_encrypted, tpm2_fx_setup,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(provision_power_cut, tpm2_fx_setup_bare,
+						tpm2_fx_teardown),
+		cmocka_unit_test_setup_teardown(provision_power_cut_creds_key, tpm2_fx_setup_bare,
 						tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(counter_power_cut, tpm2_fx_setup, tpm2_fx_teardown),
 		cmocka_unit_test_setup_teardown(counter_bases, tpm2_fx_setup_bare,

@@ -9,10 +9,13 @@
  *            (hal_rot_file_provision_psk), whichever methods dcf.conf lists,
  *            so the method can be switched on later by a new dcf.conf alone.
  *            With --rot tpm2 --tcti TCTI the RoT is that TPM instead
- *            (hal_rot_tpm2_provision): the distress key is made inside it,
- *            the PSK's HKDF key and the seal secret go into it, and rot/
- *            holds only the sealed credentials blob; the DCF certificate
- *            and the enrolment carry the TPM key's public half
+ *            (hal_rot_tpm2_provision): the distress key and the device
+ *            credentials' key are made inside it, the PSK's HKDF key and
+ *            the seal secret go into it, and rot/ holds only the sealed
+ *            credentials blob (certificates, no key: the device
+ *            credentials certificate is issued for the TPM key's public
+ *            half, prov_normal_chain); the DCF certificate and the
+ *            enrolment carry the distress key's public half
  *   dcf/     mayday-dcf, dcf.conf, hems.pub.pem, dcf-cert.pem (the device's
  *            TLS client certificate), operator-ca.pem (the CA that vouches
  *            for the H(e)MS's TLS server), with --ipsec-daemon the IKE
@@ -696,18 +699,25 @@ static int owner_auth(const struct device_args *a, uint8_t out[HAL_ROT_TPM2_OWNE
 	return 0;
 }
 
-/* The tpm2 backend's provisioning, as prov_normal's sealing step: the
- * bundle is one of its inputs, and it makes the distress key (k->device)
- * inside the TPM. */
+/* The tpm2 backend's provisioning, as prov_normal's rot_key step: it makes
+ * the distress key (k->device) and the device credentials' key inside the
+ * TPM, and seals the bundle prov_normal_chain issues for the latter. */
 struct tpm2_seal {
 	const struct device_args *a;
 	struct keys *k;
 	struct hal_flash *f;
 	uint8_t owner_auth[HAL_ROT_TPM2_OWNER_AUTH_MAX];
 	size_t owner_auth_len;
+	const struct prov_normal *normal; /* during tpm2_provision */
 };
 
-static enum mayday_err tpm2_provision(void *ctx, const uint8_t *pem, size_t len)
+/* hal_rot_tpm2_provision_args.creds_issue: the certificate for the TPM's key. */
+static enum mayday_err tpm2_issue(void *ctx, EVP_PKEY *creds_pub, uint8_t **pem, size_t *len)
+{
+	return prov_normal_chain(((struct tpm2_seal *)ctx)->normal, creds_pub, pem, len);
+}
+
+static enum mayday_err tpm2_provision(void *ctx, const struct prov_normal *p)
 {
 	struct tpm2_seal *t = ctx;
 	const struct hal_rot_tpm2_provision_args args = {
@@ -718,14 +728,15 @@ static enum mayday_err tpm2_provision(void *ctx, const uint8_t *pem, size_t len)
 		.psk = t->k->psk,
 		.psk_kid = t->k->kid,
 		.psk_kid_len = sizeof(t->k->kid),
-		.creds = pem,
-		.creds_len = len,
+		.creds_issue = tpm2_issue,
+		.creds_issue_ctx = t,
 		.flash = t->f,
 		.pcr = (unsigned)t->a->pcr,
 		.owner_auth = t->owner_auth,
 		.owner_auth_len = t->owner_auth_len,
 	};
 
+	t->normal = p;
 	return hal_rot_tpm2_provision(&args, &t->k->device);
 }
 
@@ -741,14 +752,15 @@ static int make_rot(struct hal_flash *f, const struct device_args *a, struct key
 
 		if (!owner_auth(a, t.owner_auth, &t.owner_auth_len))
 			return 0; /* logged */
-		normal->seal = tpm2_provision;
-		normal->seal_ctx = &t;
+		normal->rot_key = tpm2_provision;
+		normal->rot_key_ctx = &t;
 		ok = prov_normal_make(f, normal);
 		OPENSSL_cleanse(t.owner_auth, sizeof(t.owner_auth));
 		if (!ok)
 			return 0; /* logged */
-		prov_log_info("RoT: the TPM at %s (the distress key made inside it); run the "
-			      "device with --rot tpm2:%s", a->tcti, a->tcti);
+		prov_log_info("RoT: the TPM at %s (the distress key and the device credentials' "
+			      "key made inside it); run the device with --rot tpm2:%s", a->tcti,
+			      a->tcti);
 		return 1;
 	}
 	if (rc == MAYDAY_OK)

@@ -2,12 +2,14 @@
 /*
  * Normal code's device credentials and normal.conf (see prov_normal.h).
  * The credentials are one PEM bundle -- key, certificate, CA -- built in a
- * secure-heap BIO (cleared when freed) and handed to the RoT to seal.
+ * secure-heap BIO (cleared when freed) and handed to the RoT to seal; or,
+ * when the RoT makes the key, certificate and CA only.
  */
 #include "prov_normal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -18,14 +20,48 @@
 #include "prov_log.h"
 #include "prov_x509.h"
 
+enum mayday_err prov_normal_chain(const struct prov_normal *p, EVP_PKEY *pub, uint8_t **pem,
+				  size_t *len)
+{
+	X509 *cert = NULL;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *text = NULL;
+	long n = 0;
+	enum mayday_err rc = bio ? MAYDAY_OK : MAYDAY_E_NOMEM;
+
+	*pem = NULL;
+	*len = 0;
+	if (rc == MAYDAY_OK)
+		rc = prov_x509_issue(p->ca_cert, p->ca_key, pub, p->device_id, NULL,
+				     PROV_X509_DEVICE, p->cert_days, &cert);
+	if (rc == MAYDAY_OK &&
+	    (PEM_write_bio_X509(bio, cert) != 1 || PEM_write_bio_X509(bio, p->ca_cert) != 1 ||
+	     (n = BIO_get_mem_data(bio, &text)) <= 0))
+		rc = MAYDAY_E_INTERNAL;
+	if (rc == MAYDAY_OK && (*pem = malloc((size_t)n)) == NULL)
+		rc = MAYDAY_E_NOMEM;
+	if (rc == MAYDAY_OK) {
+		memcpy(*pem, text, (size_t)n);
+		*len = (size_t)n;
+	}
+	BIO_free(bio);
+	X509_free(cert);
+	return rc;
+}
+
 static enum mayday_err seal_creds(struct hal_flash *f, const struct prov_normal *p)
 {
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
-	BIO *bio = BIO_new(BIO_s_secmem());
+	BIO *bio;
 	char *pem = NULL;
 	long len;
-	enum mayday_err rc = bio ? mayday_key_generate(&key) : MAYDAY_E_NOMEM;
+	enum mayday_err rc;
+
+	if (p->rot_key != NULL)
+		return p->rot_key(p->rot_key_ctx, p);
+	bio = BIO_new(BIO_s_secmem());
+	rc = bio ? mayday_key_generate(&key) : MAYDAY_E_NOMEM;
 
 	if (rc == MAYDAY_OK)
 		rc = prov_x509_issue(p->ca_cert, p->ca_key, key, p->device_id, NULL,
@@ -38,8 +74,6 @@ static enum mayday_err seal_creds(struct hal_flash *f, const struct prov_normal 
 		len = BIO_get_mem_data(bio, &pem);
 		if (len <= 0)
 			rc = MAYDAY_E_INTERNAL;
-		else if (p->seal != NULL)
-			rc = p->seal(p->seal_ctx, (const uint8_t *)pem, (size_t)len);
 		else
 			rc = hal_rot_file_provision_creds(f, p->vendor_pub, (const uint8_t *)pem,
 							  (size_t)len);
