@@ -53,16 +53,7 @@ void rot_tpm2_template(enum rot_tpm2_kind kind, TPM2B_PUBLIC *out)
 		p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
 		break;
 	case ROT_TPM2_KIND_DISTRESS:
-		p->type = TPM2_ALG_ECC;
-		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-				      TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_SIGN_ENCRYPT;
-		p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
-		p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
-		p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-		p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
-		p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-		break;
-	case ROT_TPM2_KIND_CREDS:
+	case ROT_TPM2_KIND_CREDS: /* one template: their authPolicy tells them apart */
 		p->type = TPM2_ALG_ECC;
 		p->objectAttributes = BASE_ATTRS | TPMA_OBJECT_SENSITIVEDATAORIGIN |
 				      TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_SIGN_ENCRYPT;

@@ -152,28 +152,6 @@ static void tpm_key_handoff(void **state)
 }
 
 /* PCR 15 as the TPM holds it. */
-static void pcr_read(struct tpm2_fx *fx, uint8_t out[HAL_ROT_REG_LEN])
-{
-	ESYS_CONTEXT *esys = tpm2_fx_esys(fx);
-	TPML_PCR_SELECTION sel = { .count = 1 }, *sel_out = NULL;
-	TPML_DIGEST *values = NULL;
-	UINT32 update = 0;
-	const unsigned pcr = HAL_ROT_TPM2_PCR_DEFAULT;
-
-	sel.pcrSelections[0].hash = TPM2_ALG_SHA256;
-	sel.pcrSelections[0].sizeofSelect = 3;
-	sel.pcrSelections[0].pcrSelect[pcr / 8] = (uint8_t)(1u << (pcr % 8));
-	assert_int_equal(Esys_PCR_Read(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel,
-				       &update, &sel_out, &values),
-			 TSS2_RC_SUCCESS);
-	assert_int_equal(values->count, 1);
-	assert_int_equal(values->digests[0].size, HAL_ROT_REG_LEN);
-	memcpy(out, values->digests[0].buffer, HAL_ROT_REG_LEN);
-	Esys_Free(sel_out);
-	Esys_Free(values);
-	tpm2_fx_esys_close(esys);
-}
-
 /* Both fixtures: the device's partitions (file RoT, only for the
  * decision) and a swtpm provisioned with the credentials' key. */
 struct both {
@@ -235,7 +213,7 @@ static void assert_pcr_failed(struct tpm2_fx *fx, uint32_t reason)
 
 	hal_rot_event_failed(reason, ev);
 	hal_rot_reg_extend(want, ev);
-	pcr_read(fx, got);
+	tpm2_fx_pcr(fx, got);
 	assert_memory_equal(got, want, HAL_ROT_REG_LEN);
 }
 
@@ -328,7 +306,7 @@ static void loaded_entry_then_verified(void **state)
 	close(fd);
 	close(creds);
 	assert_int_equal(hal_rot_policy_released(b->tpm->vendor, want), MAYDAY_OK);
-	pcr_read(b->tpm, got);
+	tpm2_fx_pcr(b->tpm, got);
 	assert_memory_equal(got, want, HAL_ROT_REG_LEN);
 }
 
